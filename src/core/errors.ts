@@ -1,0 +1,82 @@
+/**
+ * The abort reason a nursery or timeout scope uses when it cancels its work.
+ *
+ * Tasks usually see it as `signal.reason`, or wrapped as the `cause` of an `AbortError` thrown by a
+ * Node API that was handed the signal. A nursery absorbs its own cancellation instead of reporting
+ * it: cancelling work is not a failure of that work.
+ */
+export class Cancelled extends Error {
+  override readonly name = 'Cancelled';
+
+  constructor(message = 'cancelled by its scope', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * What a failing nursery rejects with: every error its body and tasks raised, in the order they
+ * happened, except the nursery's own cancellation.
+ *
+ * Like trio's strict exception groups it is always a group, even of one, so callers handle one
+ * shape. Use {@link collapseErrorGroup} where a single bare error reads better.
+ */
+export class ErrorGroup extends AggregateError {
+  override readonly name = 'ErrorGroup';
+  declare readonly errors: unknown[];
+
+  constructor(errors: readonly unknown[], message = 'errors in nursery') {
+    super([...errors], `${message} (${errors.length} sub-error${errors.length === 1 ? '' : 's'}): ${summarize(errors)}`);
+  }
+}
+
+/**
+ * Raised by {@link failAfter} when its deadline passes before the work finishes.
+ */
+export class TooSlowError extends Error {
+  override readonly name = 'TooSlowError';
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, message = `timed out after ${timeoutMs} ms; raise the deadline or make the work faster`) {
+    super(message);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Runs `fn` and, if it rejects with an {@link ErrorGroup} of exactly one error, rejects with that
+ * error instead, recursively (a group of one group of one error gives the error).
+ *
+ * Groups of several errors are passed through untouched: collapsing them would lose errors.
+ *
+ * @example
+ * ```ts
+ * await collapseErrorGroup(() => openNursery(async (tn) => {
+ *   tn.startSoon(async () => { throw new Error('boom') })
+ * }))  // rejects with the Error('boom') itself
+ * ```
+ */
+export async function collapseErrorGroup<R>(fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw collapse(error);
+  }
+}
+
+function collapse(error: unknown): unknown {
+  let current = error;
+  while (current instanceof ErrorGroup && current.errors.length === 1) current = current.errors[0];
+  return current;
+}
+
+function summarize(errors: readonly unknown[]): string {
+  return errors
+    .map((error) => (error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error)))
+    .join('; ');
+}
+
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end === -1 ? text : text.slice(0, end);
+}

@@ -1,0 +1,259 @@
+import { Cancelled, ErrorGroup } from './errors.js';
+import { combineSignals, currentSignal, isCancellationOf, runInScope } from './scope.js';
+
+/** What a task receives: its cancellation signal, and the way to report that it is up. */
+export type TaskContext<T = void> = {
+  /** Aborted when the scope the task runs in is cancelled. */
+  readonly signal: AbortSignal;
+  /**
+   * Hands `value` to the caller of {@link Nursery.start} and lets it go on, while the task keeps
+   * running inside the nursery. Does nothing under {@link Nursery.startSoon}. Throws if called twice.
+   */
+  started(value: T): void;
+};
+
+/** A unit of concurrent work: an async function of its {@link TaskContext}. */
+export type Task<T = void> = (ctx: TaskContext<T>) => Promise<unknown>;
+
+/** Options of {@link openNursery}. */
+export interface NurseryOptions {
+  /**
+   * An outer signal that cancels the nursery when it aborts; the nursery then rejects with its
+   * reason once every task has settled. Combined with the implicit enclosing scope, which always
+   * applies. Default: none.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+/** A scope that owns concurrent tasks; see {@link openNursery}. */
+export interface Nursery {
+  /** Aborted (with a {@link Cancelled} reason unless told otherwise) when the nursery is cancelled. */
+  readonly signal: AbortSignal;
+  /** Starts `task` in the nursery on the next microtask; its errors fail the nursery. */
+  startSoon(task: Task, name?: string): void;
+  /**
+   * Starts `task` and resolves with the value it passes to `ctx.started()`, while the task keeps
+   * running in the nursery. If the task rejects before that, `start` rejects with that same error
+   * and the nursery is unaffected; if it returns without calling `started`, `start` rejects too.
+   * Until it has started, the task is also cancelled with the scope that called `start`.
+   */
+  start<T>(task: Task<T>, name?: string): Promise<T>;
+  /** Cancels every task of the nursery. Default reason: a {@link Cancelled}. */
+  cancel(reason?: unknown): void;
+}
+
+/**
+ * Runs `body` with a fresh {@link Nursery}, then waits for every task started in it.
+ *
+ * It never settles while a task it started is still running: not on success, not on error, not on
+ * cancellation. The first error (from the body or a task) cancels the nursery; once everything has
+ * settled it rejects with an {@link ErrorGroup} of every error that is not the nursery's own
+ * cancellation, in the order they happened. Cancellation of an enclosing scope or of `opts.signal`
+ * makes it reject with that reason instead. If the body itself was cut short by `tn.cancel()`, it
+ * resolves with `undefined`.
+ *
+ * @param body - Starts tasks; its result becomes the nursery's.
+ * @param opts - See {@link NurseryOptions}. Default: `{}`.
+ * @example
+ * ```ts
+ * const first = await openNursery(async (tn) => {
+ *   const port = await tn.start<number>(async ({ started, signal }) => {
+ *     started(8080)
+ *     await new Promise((resolve) => signal.addEventListener('abort', resolve))
+ *   })
+ *   tn.cancel()  // stops the server task; openNursery still waits for it
+ *   return port
+ * })
+ * ```
+ */
+export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: NurseryOptions = {}): Promise<R> {
+  if (typeof body !== 'function') throw new TypeError(`openNursery(body): body must be a function, got ${typeof body}`);
+  const outer = validateSignal(opts.signal, 'openNursery');
+  const nursery = new TaskNursery(combineSignals(currentSignal(), outer));
+  let result: R | undefined;
+  try {
+    result = await runInScope(nursery.signal, () => body(nursery));
+  } catch (error) {
+    nursery.fail(error);
+  }
+  await nursery.drained();
+  return nursery.outcome(result as R);
+}
+
+/**
+ * The nursery's bookkeeping. Tasks are counted rather than collected so that 100 000 trivial
+ * tasks cost a counter each, not an array entry and a `Promise.all` over it.
+ */
+class TaskNursery implements Nursery {
+  readonly signal: AbortSignal;
+  private readonly own = new AbortController();
+  private readonly errors: unknown[] = [];
+  private pending = 0;
+  private bodyDone = false;
+  private closed = false;
+  private onDrained: (() => void) | undefined;
+
+  constructor(enclosing: AbortSignal | undefined) {
+    this.signal = combineSignals(this.own.signal, enclosing);
+  }
+
+  startSoon(task: Task, name?: string): void {
+    this.admit(task, 'startSoon', name);
+    const ctx: TaskContext = { signal: this.signal, started: ignoreStarted };
+    this.pending++;
+    queueMicrotask(() => {
+      invoke(this.signal, task, ctx).then(this.settle, (error: unknown) => {
+        this.fail(error);
+        this.settle();
+      });
+    });
+  }
+
+  start<T>(task: Task<T>, name?: string): Promise<T> {
+    try {
+      this.admit(task, 'start', name);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const label = name ?? (task.name || 'task');
+    // Before it has started, the task belongs to the caller's scope as well (trio runs it there),
+    // so a caller that is cancelled while waiting for `start` takes the half-started task with it.
+    const caller = currentSignal();
+    const link = caller !== undefined && caller !== this.signal ? new StartLink(this.signal, caller) : undefined;
+    const signal = link?.signal ?? this.signal;
+    this.pending++;
+    return new Promise<T>((resolve, reject) => {
+      let startedYet = false;
+      const ctx: TaskContext<T> = {
+        signal,
+        started: (value: T) => {
+          if (startedYet) throw new Error(`started() was called twice by ${label}; call it once, when the task is up`);
+          startedYet = true;
+          link?.detachCaller();
+          resolve(value);
+        },
+      };
+      queueMicrotask(() => {
+        invoke(signal, task, ctx).then(
+          () => {
+            link?.dispose();
+            if (!startedYet) {
+              startedYet = true; // a late started() from a leaked callback must throw, not resolve
+              reject(new Error(`${label} returned without calling started(); call ctx.started(value) once it is up, or use startSoon()`));
+            }
+            this.settle();
+          },
+          (error: unknown) => {
+            link?.dispose();
+            if (startedYet) this.fail(error);
+            else {
+              startedYet = true;
+              reject(error as Error);
+            }
+            this.settle();
+          },
+        );
+      });
+    });
+  }
+
+  cancel(reason?: unknown): void {
+    if (!this.own.signal.aborted) this.own.abort(reason ?? new Cancelled('nursery cancelled'));
+  }
+
+  /** Records `error` unless it is only this nursery's cancellation; the first one cancels the rest. */
+  fail(error: unknown): void {
+    if (isCancellationOf(error, this.signal)) return;
+    this.errors.push(error);
+    this.cancel(new Cancelled('nursery cancelled because a task failed', { cause: error }));
+  }
+
+  /** Resolves once the body has returned and no task is left. */
+  drained(): Promise<void> {
+    this.bodyDone = true;
+    if (this.pending === 0) {
+      this.closed = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => (this.onDrained = resolve));
+  }
+
+  outcome<R>(result: R): R {
+    if (this.errors.length > 0) throw new ErrorGroup(this.errors);
+    // Cancelled from outside (an enclosing scope or opts.signal): say so with the outside's reason,
+    // so that the scope that cancelled recognises its own cancellation and absorbs it.
+    if (this.signal.aborted && this.signal.reason !== this.own.signal.reason) throw this.signal.reason;
+    return result;
+  }
+
+  private readonly settle = (): void => {
+    this.pending--;
+    if (this.pending === 0 && this.bodyDone) {
+      this.closed = true;
+      this.onDrained?.();
+    }
+  };
+
+  private admit(task: unknown, method: string, name: string | undefined): void {
+    if (typeof task !== 'function') throw new TypeError(`nursery.${method}(task): task must be a function, got ${typeof task}`);
+    if (this.closed) {
+      throw new Error(`nursery.${method}(${name ?? ''}): the nursery is closed to new tasks; start it from inside the nursery's body or one of its tasks`);
+    }
+  }
+}
+
+function ignoreStarted(): void {
+  // startSoon tasks have nobody waiting for started(): trio's TASK_STATUS_IGNORED.
+}
+
+/** Calls the task inside its scope; a synchronous throw becomes a rejection like any other. */
+function invoke<T>(signal: AbortSignal, task: Task<T>, ctx: TaskContext<T>): Promise<unknown> {
+  try {
+    return Promise.resolve(runInScope(signal, () => task(ctx)));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/**
+ * The signal of a task under `start()`: aborted by the nursery always, and by the calling scope
+ * until the task has started. Listeners, not `AbortSignal.any`, because the caller's part must be
+ * removed at `started()`.
+ */
+class StartLink {
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  private readonly fromNursery = (): void => this.controller.abort(this.nursery.reason);
+  private readonly fromCaller = (): void => this.controller.abort(this.caller.reason);
+  private callerAttached = true;
+
+  constructor(
+    private readonly nursery: AbortSignal,
+    private readonly caller: AbortSignal,
+  ) {
+    if (nursery.aborted) this.fromNursery();
+    else if (caller.aborted) this.fromCaller();
+    nursery.addEventListener('abort', this.fromNursery);
+    caller.addEventListener('abort', this.fromCaller);
+  }
+
+  detachCaller(): void {
+    if (!this.callerAttached) return;
+    this.callerAttached = false;
+    this.caller.removeEventListener('abort', this.fromCaller);
+  }
+
+  dispose(): void {
+    this.detachCaller();
+    this.nursery.removeEventListener('abort', this.fromNursery);
+  }
+}
+
+export function validateSignal(signal: unknown, where: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new TypeError(`${where}: the signal option must be an AbortSignal, got ${describe(signal)}`);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}

@@ -1,0 +1,64 @@
+import { Cancelled, TooSlowError } from './errors.js';
+import { validateSignal } from './nursery.js';
+import { combineSignals, currentSignal, isCancellationOf, runInScope } from './scope.js';
+
+/** Options of {@link failAfter} and {@link moveOnAfter}. */
+export interface DeadlineOptions {
+  /** An outer signal that also cancels the work; combined with the implicit scope. Default: none. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs `fn` in a scope that is cancelled after `ms` milliseconds; rejects with
+ * {@link TooSlowError} if the deadline cut it short. Everything `fn` starts (nurseries, processes)
+ * is cancelled with it. `ms` may be `Infinity` for no deadline.
+ *
+ * @example
+ * ```ts
+ * await failAfter(2000, (signal) => runProcess(['make'], { signal }))
+ * ```
+ */
+export async function failAfter<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions = {}): Promise<R> {
+  const outcome = await runWithDeadline(ms, fn, opts, 'failAfter');
+  if (outcome.timedOut) throw new TooSlowError(ms);
+  return outcome.value;
+}
+
+/**
+ * Runs `fn` in a scope that is cancelled after `ms` milliseconds; resolves with `undefined` if
+ * the deadline cut it short, else with `fn`'s result. `ms` may be `Infinity` for no deadline.
+ *
+ * @example
+ * ```ts
+ * const line = await moveOnAfter(500, (signal) => readFirstLine(signal))  // undefined if too slow
+ * ```
+ */
+export async function moveOnAfter<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions = {}): Promise<R | undefined> {
+  const outcome = await runWithDeadline(ms, fn, opts, 'moveOnAfter');
+  return outcome.timedOut ? undefined : outcome.value;
+}
+
+/** setTimeout's largest delay; a longer one fires at once (with a warning), so it means "never". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Outcome<R> = { timedOut: true } | { timedOut: false; value: R };
+
+async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions, where: string): Promise<Outcome<R>> {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new RangeError(`${where}(ms): ms must be a number >= 0 (or Infinity), got ${String(ms)}`);
+  }
+  if (typeof fn !== 'function') throw new TypeError(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
+  const deadline = new AbortController();
+  const reason = new Cancelled(`deadline of ${ms} ms passed`);
+  const signal = combineSignals(deadline.signal, currentSignal(), validateSignal(opts.signal, where));
+  const timer = ms <= MAX_TIMER_MS ? setTimeout(() => deadline.abort(reason), ms) : undefined;
+  try {
+    return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };
+  } catch (error) {
+    // Only our own deadline is absorbed here; an enclosing scope's cancellation travels on to it.
+    if (signal.reason === reason && isCancellationOf(error, signal)) return { timedOut: true };
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
