@@ -42,3 +42,10 @@ export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
   }
   return false;
 }
+
+/** Checks a user-supplied `signal` option, so a wrong type fails loudly instead of never aborting. */
+export function validateSignal(signal: unknown, where: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  const got = signal === null ? 'null' : typeof signal;
+  throw new TypeError(`${where}: the signal option must be an AbortSignal, got ${got}`);
+}

@@ -1,6 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { validateSignal } from './nursery.js';
-import { combineSignals, currentSignal, isCancellationOf, runInScope } from './scope.js';
+import { combineSignals, currentSignal, isCancellationOf, runInScope, validateSignal } from './scope.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {

@@ -1,0 +1,573 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cancelled, ErrorGroup, collapseErrorGroup, failAfter, openNursery, type TaskContext } from '../../src/index.js';
+
+/** Sleeps until the scope is cancelled; rethrows the cancellation as a cooperative task would. */
+async function sleepForever(signal: AbortSignal): Promise<never> {
+  await sleep(60_000, undefined, { signal });
+  throw new Error('unreachable: sleepForever woke up without being cancelled');
+}
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
+describe('openNursery waits for its tasks', () => {
+  test('never returns while a task still runs, on success', async () => {
+    const log: string[] = [];
+    const result = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await sleep(30);
+        log.push('task done');
+      });
+      log.push('body done');
+      return 42;
+    });
+    log.push('nursery done');
+    assert.equal(result, 42);
+    assert.deepEqual(log, ['body done', 'task done', 'nursery done']);
+  });
+
+  test('never returns while a task still runs, on error', async () => {
+    const log: string[] = [];
+    await assert.rejects(
+      openNursery(async (tn) => {
+        tn.startSoon(async ({ signal }) => {
+          try {
+            await sleepForever(signal);
+          } finally {
+            await sleep(30); // slow cleanup after cancellation must still be waited for
+            log.push('slow task cleaned up');
+          }
+        });
+        tn.startSoon(async () => {
+          await sleep(5);
+          throw new Error('boom');
+        });
+      }),
+      ErrorGroup,
+    );
+    log.push('nursery done');
+    assert.deepEqual(log, ['slow task cleaned up', 'nursery done']);
+  });
+
+  test('never returns while a task still runs, on cancellation', async () => {
+    const log: string[] = [];
+    await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        try {
+          await sleepForever(signal);
+        } finally {
+          await sleep(30);
+          log.push('task cleaned up');
+        }
+      });
+      await sleep(5);
+      tn.cancel();
+    });
+    log.push('nursery done');
+    assert.deepEqual(log, ['task cleaned up', 'nursery done']);
+  });
+
+  test('tasks started by tasks are waited for too', async () => {
+    let grandchildDone = false;
+    await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await sleep(5);
+        tn.startSoon(async () => {
+          await sleep(20);
+          grandchildDone = true;
+        });
+      });
+    });
+    assert.equal(grandchildDone, true);
+  });
+
+  test('startSoon runs tasks later, in the order they were started', async () => {
+    const order: number[] = [];
+    await openNursery(async (tn) => {
+      for (let i = 0; i < 5; i++) {
+        tn.startSoon(async () => {
+          order.push(i);
+        });
+      }
+      assert.deepEqual(order, [], 'no task may run inside startSoon itself');
+    });
+    assert.deepEqual(order, [0, 1, 2, 3, 4]);
+  });
+
+  test('runs 10 000 tasks', async () => {
+    let finished = 0;
+    await openNursery(async (tn) => {
+      for (let i = 0; i < 10_000; i++) {
+        tn.startSoon(async () => {
+          await sleep(1);
+          finished++;
+        });
+      }
+    });
+    assert.equal(finished, 10_000);
+  });
+});
+
+describe('errors', () => {
+  test('the first error cancels the other tasks', async () => {
+    let siblingSawCancel: unknown;
+    const failure = new Error('boom');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        try {
+          await sleepForever(signal);
+        } finally {
+          siblingSawCancel = signal.reason;
+        }
+      });
+      tn.startSoon(async () => {
+        await sleep(5);
+        throw failure;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(siblingSawCancel instanceof Cancelled, 'the sibling is cancelled with a Cancelled reason');
+    assert.equal(siblingSawCancel.cause, failure);
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [failure], 'the sibling\'s cancellation is absorbed, not reported');
+  });
+
+  test('always a group, even of one', async () => {
+    const failure = new TypeError('just one');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        throw failure;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.ok(error instanceof AggregateError);
+    assert.equal(error.errors.length, 1);
+    assert.equal(error.errors[0], failure);
+    assert.match(error.message, /TypeError: just one/);
+  });
+
+  test('every non-cancellation error is kept, in the order it happened', async () => {
+    const first = new Error('first');
+    const second = new Error('second, raised while being cancelled');
+    const third = new Error('third, from the body');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        await sleepForever(signal).catch(() => undefined);
+        await sleep(10);
+        throw second;
+      });
+      tn.startSoon(async () => {
+        await sleep(5);
+        throw first;
+      });
+      await sleepForever(tn.signal).catch(() => undefined);
+      throw third;
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [first, third, second]);
+  });
+
+  test('a synchronous throw from a task is an error like any other', async () => {
+    const failure = new Error('sync');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(() => {
+        throw failure;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [failure]);
+  });
+
+  test('the nursery\'s own cancellation is absorbed whatever shape it takes', async () => {
+    const result = await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        await sleep(60_000, undefined, { signal }); // AbortError whose cause is the reason
+      });
+      tn.startSoon(async ({ signal }) => {
+        await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      });
+      tn.startSoon(async ({ signal }) => {
+        await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Cancelled('mine'))));
+      });
+      await sleep(5);
+      tn.cancel();
+      return 'ok';
+    });
+    assert.equal(result, 'ok');
+  });
+
+  test('an AbortError from some other signal is a real error', async () => {
+    const unrelated = AbortSignal.abort(new Error('unrelated'));
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await sleep(1, undefined, { signal: unrelated });
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.equal((error.errors[0] as Error).name, 'AbortError');
+  });
+
+  test('a cancel reason given to cancel() is absorbed too', async () => {
+    const reason = new Error('shutting down');
+    await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        await sleepForever(signal);
+      });
+      await sleep(1);
+      tn.cancel(reason);
+      assert.equal(tn.signal.reason, reason);
+    });
+  });
+
+  test('no unhandled rejections escape a failing nursery', async () => {
+    // node:test intercepts unhandled rejections itself, so the scenario runs in a child node whose
+    // default mode turns any unhandled rejection into exit code 1.
+    const scenario = `
+      import { openNursery } from './src/index.ts';
+      await openNursery(async (tn) => {
+        tn.startSoon(async () => { throw new Error('task'); });
+        void tn.start(async () => { throw new Error('before started'); }).catch(() => undefined);
+        tn.startSoon(async ({ signal }) => { await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))); });
+        throw new Error('body');
+      }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (process.env.CONTROL) void Promise.reject(new Error('control'));
+    `;
+    const run = (control: boolean) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], {
+        env: { ...process.env, CONTROL: control ? '1' : '' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const clean = run(false);
+    assert.equal(clean.status, 0, clean.stderr);
+    const control = run(true);
+    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
+    assert.match(control.stderr, /control/);
+  });
+});
+
+describe('start()', () => {
+  test('resolves with the started() value while the task keeps running', async () => {
+    const log: string[] = [];
+    await openNursery(async (tn) => {
+      const value = await tn.start<string>(async ({ started }) => {
+        started('up');
+        await sleep(20);
+        log.push('task finished');
+      });
+      log.push(`started with ${value}`);
+    });
+    assert.deepEqual(log, ['started with up', 'task finished']);
+  });
+
+  test('an error before started() rejects start() bare and leaves the nursery alive', async () => {
+    const failure = new Error('could not start');
+    let siblingFinished = false;
+    const result = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await sleep(20);
+        siblingFinished = true;
+      });
+      const error = await tn.start(async () => {
+        await sleep(1);
+        throw failure;
+      }).catch((caught: unknown) => caught);
+      assert.equal(error, failure, 'the same error object, not a group');
+      assert.equal(tn.signal.aborted, false);
+      return 'survived';
+    });
+    assert.equal(result, 'survived');
+    assert.equal(siblingFinished, true);
+  });
+
+  test('an error after started() fails the nursery', async () => {
+    const failure = new Error('crashed after start');
+    const error = await openNursery(async (tn) => {
+      await tn.start(async ({ started }) => {
+        started();
+        await sleep(1);
+        throw failure;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [failure]);
+  });
+
+  test('returning without started() is a clear error', async () => {
+    await openNursery(async (tn) => {
+      await assert.rejects(
+        tn.start(async function quitter() {
+          await sleep(1);
+        }),
+        /quitter returned without calling started\(\)/,
+      );
+    });
+  });
+
+  test('calling started() twice throws', async () => {
+    let secondCall: unknown;
+    await openNursery(async (tn) => {
+      await tn.start<number>(async ({ started }) => {
+        started(1);
+        try {
+          started(2);
+        } catch (error) {
+          secondCall = error;
+        }
+      });
+    });
+    assert.ok(secondCall instanceof Error);
+    assert.match(secondCall.message, /called twice/);
+  });
+
+  test('startSoon tasks get a started() that does nothing', async () => {
+    await openNursery(async (tn) => {
+      tn.startSoon(async (ctx: TaskContext) => {
+        ctx.started();
+        ctx.started(); // twice is fine: nobody is waiting
+      });
+    });
+  });
+
+  test('before started(), the task is cancelled with the scope that called start()', async () => {
+    let taskSawCancel = false;
+    await openNursery(async (outer) => {
+      await openNursery(async (inner) => {
+        inner.startSoon(async () => {
+          await sleep(5);
+          inner.cancel();
+        });
+        // The caller (inner's body) is cancelled while waiting: the half-started task in `outer` goes with it.
+        await outer.start(async ({ signal }) => {
+          try {
+            await sleepForever(signal);
+          } finally {
+            taskSawCancel = signal.aborted;
+          }
+        });
+      });
+      assert.equal(outer.signal.aborted, false, 'the outer nursery itself is not cancelled');
+    });
+    assert.equal(taskSawCancel, true);
+  });
+
+  test('after started(), cancelling the caller no longer touches the task', async () => {
+    let taskCancelled: boolean | undefined;
+    await openNursery(async (outer) => {
+      await openNursery(async (inner) => {
+        await outer.start(async ({ started, signal }) => {
+          started();
+          await sleep(20);
+          taskCancelled = signal.aborted;
+        });
+        inner.cancel();
+      });
+    });
+    assert.equal(taskCancelled, false);
+  });
+
+  test('start() on a closed nursery rejects and startSoon() throws', async () => {
+    let saved: { start: (task: () => Promise<void>) => Promise<unknown>; startSoon: (task: () => Promise<void>) => void } | undefined;
+    await openNursery(async (tn) => {
+      saved = { start: (task) => tn.start(task), startSoon: (task) => tn.startSoon(task) };
+    });
+    assert.ok(saved);
+    await assert.rejects(saved.start(async () => undefined), /closed to new tasks/);
+    assert.throws(() => saved?.startSoon(async () => undefined), /closed to new tasks/);
+  });
+});
+
+describe('cancellation reaches nested work', () => {
+  test('a nested nursery is cancelled with its parent without passing signals', async () => {
+    let innerCancelled = false;
+    await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await openNursery(async (inner) => {
+          inner.startSoon(async () => {
+            try {
+              await sleepForever(inner.signal);
+            } finally {
+              innerCancelled = true;
+            }
+          });
+        });
+      });
+      await sleep(5);
+      tn.cancel();
+    });
+    assert.equal(innerCancelled, true);
+  });
+
+  test('a nested nursery cancelled from outside rejects with the outer reason, which the outer absorbs', async () => {
+    let innerOutcome: unknown;
+    await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        try {
+          await openNursery(async (inner) => {
+            inner.startSoon(({ signal }) => sleepForever(signal));
+          });
+        } catch (error) {
+          innerOutcome = error;
+          throw error;
+        }
+      });
+      await sleep(5);
+      tn.cancel();
+    });
+    assert.ok(innerOutcome instanceof Cancelled);
+  });
+
+  test('failAfter inside a task is cancelled by the nursery, not timed out', async () => {
+    let seen: unknown;
+    await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        seen = await failAfter(60_000, (signal) => sleepForever(signal)).catch((error: unknown) => error);
+        throw seen;
+      });
+      await sleep(5);
+      tn.cancel();
+    });
+    // The sleep's AbortError passes through untouched, its cause the nursery's own Cancelled.
+    assert.ok(seen instanceof Error && seen.name === 'AbortError', `expected an AbortError, got ${String(seen)}`);
+    assert.ok(seen.cause instanceof Cancelled);
+  });
+
+  test('an explicit signal combines with the implicit scope', async () => {
+    const explicit = new AbortController();
+    const reason = new Error('explicit');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await openNursery(async (inner) => {
+          inner.startSoon(({ signal }) => sleepForever(signal));
+          explicit.abort(reason);
+        }, { signal: explicit.signal });
+      });
+    }).catch((caught: unknown) => caught);
+    // The inner nursery rejects with the explicit reason; the outer did not cancel it, so it is a real error.
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [reason]);
+  });
+
+  test('an outer signal that aborts cancels the nursery, which rejects with its reason after every task settled', async () => {
+    const controller = new AbortController();
+    const reason = new Error('user pressed stop');
+    let taskSettled = false;
+    const outcome = openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        try {
+          await sleepForever(signal);
+        } finally {
+          await sleep(10);
+          taskSettled = true;
+        }
+      });
+    }, { signal: controller.signal });
+    await sleep(5);
+    controller.abort(reason);
+    await assert.rejects(outcome, (error) => error === reason);
+    assert.equal(taskSettled, true);
+  });
+
+  test('an already aborted outer signal still runs the body, cancelled from the start', async () => {
+    const reason = new Error('too late');
+    let bodyRan = false;
+    await assert.rejects(
+      openNursery(async (tn) => {
+        bodyRan = true;
+        assert.equal(tn.signal.aborted, true);
+      }, { signal: AbortSignal.abort(reason) }),
+      (error) => error === reason,
+    );
+    assert.equal(bodyRan, true);
+  });
+});
+
+describe('nothing leaks', () => {
+  test('no timers or listeners are left behind after success, failure and cancellation', async () => {
+    const outer = new AbortController();
+    const timersBefore = activeTimers();
+    for (const ending of ['success', 'failure', 'cancel'] as const) {
+      await openNursery(async (tn) => {
+        tn.startSoon(({ signal }) => sleepForever(signal).catch(() => undefined));
+        tn.startSoon(async () => {
+          await sleep(1);
+        });
+        await tn.start(async ({ started, signal }) => {
+          started();
+          await sleepForever(signal).catch(() => undefined);
+        });
+        await sleep(2);
+        if (ending === 'failure') throw new Error('failed');
+        tn.cancel();
+      }, { signal: outer.signal }).catch((error: unknown) => {
+        if (ending !== 'failure') throw error;
+      });
+    }
+    assert.equal(activeTimers(), timersBefore, 'timers left behind');
+    assert.equal(getEventListeners(outer.signal, 'abort').length, 0, 'listeners left on the outer signal');
+    // Control: the probe does see a listener when one is attached.
+    const probe = (): void => undefined;
+    outer.signal.addEventListener('abort', probe);
+    assert.equal(getEventListeners(outer.signal, 'abort').length, 1);
+    outer.signal.removeEventListener('abort', probe);
+  });
+
+  test('start() across scopes removes its listeners once settled', async () => {
+    await openNursery(async (outer) => {
+      await openNursery(async (inner) => {
+        await outer.start(async ({ started }) => {
+          started();
+        });
+        await sleep(1);
+        assert.equal(getEventListeners(inner.signal, 'abort').length, 0);
+        assert.equal(getEventListeners(outer.signal, 'abort').length, 0);
+      });
+    });
+  });
+});
+
+describe('bad input', () => {
+  test('is refused with a TypeError that names the argument', async () => {
+    await assert.rejects(openNursery(42 as unknown as () => Promise<void>), /body must be a function/);
+    await assert.rejects(openNursery(async () => undefined, { signal: 'nope' as unknown as AbortSignal }), /signal option must be an AbortSignal/);
+    await openNursery(async (tn) => {
+      assert.throws(() => tn.startSoon('x' as unknown as () => Promise<void>), /task must be a function/);
+      await assert.rejects(tn.start(null as unknown as () => Promise<void>), /task must be a function/);
+    });
+  });
+});
+
+describe('collapseErrorGroup', () => {
+  test('unwraps a group of exactly one, recursively', async () => {
+    const failure = new Error('deep');
+    await assert.rejects(
+      collapseErrorGroup(() => Promise.reject(new ErrorGroup([new ErrorGroup([failure])]))),
+      (error) => error === failure,
+    );
+  });
+
+  test('leaves a group of several untouched, and passes results through', async () => {
+    const group = new ErrorGroup([new Error('a'), new Error('b')]);
+    await assert.rejects(collapseErrorGroup(() => Promise.reject(group)), (error) => error === group);
+    assert.equal(await collapseErrorGroup(async () => 7), 7);
+  });
+
+  test('gives the bare task error of a failing nursery', async () => {
+    const failure = new RangeError('bare');
+    await assert.rejects(
+      collapseErrorGroup(() =>
+        openNursery(async (tn) => {
+          tn.startSoon(async () => {
+            throw failure;
+          });
+        }),
+      ),
+      (error) => error === failure,
+    );
+  });
+});

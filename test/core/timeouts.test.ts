@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery } from '../../src/index.js';
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
+describe('failAfter', () => {
+  test('resolves with the result when the work is fast enough', async () => {
+    assert.equal(await failAfter(1000, async () => 'fast'), 'fast');
+  });
+
+  test('rejects with TooSlowError when the deadline passes, having cancelled the work', async () => {
+    let workSawCancel = false;
+    const error = await failAfter(10, async (signal) => {
+      try {
+        await sleep(60_000, undefined, { signal });
+      } finally {
+        workSawCancel = signal.aborted;
+      }
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof TooSlowError);
+    assert.equal(error.timeoutMs, 10);
+    assert.match(error.message, /timed out after 10 ms/);
+    assert.equal(workSawCancel, true);
+  });
+
+  test('work that finishes despite the deadline keeps its result (trio: nothing was cancelled)', async () => {
+    const value = await failAfter(1, async () => {
+      await sleep(15); // ignores the signal
+      return 'stubborn';
+    });
+    assert.equal(value, 'stubborn');
+  });
+
+  test('the work\'s own errors pass through unchanged', async () => {
+    const failure = new Error('own');
+    await assert.rejects(failAfter(1000, () => Promise.reject(failure)), (error) => error === failure);
+  });
+
+  test('leaves no timer behind, whichever way it ends', async () => {
+    const before = activeTimers();
+    await failAfter(60_000, async () => 'fast');
+    await failAfter(60_000, () => Promise.reject(new Error('x'))).catch(() => undefined);
+    await failAfter(5, (signal) => sleep(60_000, undefined, { signal })).catch(() => undefined);
+    assert.equal(activeTimers(), before);
+    // Control: the probe counts a live timer.
+    const timer = setTimeout(() => undefined, 1000);
+    assert.equal(activeTimers(), before + 1);
+    clearTimeout(timer);
+  });
+
+  test('leaves no listener on an explicit signal', async () => {
+    const outer = new AbortController();
+    await failAfter(1000, (signal) => sleep(1, undefined, { signal }), { signal: outer.signal });
+    assert.equal(getEventListeners(outer.signal, 'abort').length, 0);
+  });
+});
+
+describe('moveOnAfter', () => {
+  test('resolves with undefined when the deadline passes', async () => {
+    const value = await moveOnAfter(10, async (signal) => {
+      await sleep(60_000, undefined, { signal });
+      return 'never';
+    });
+    assert.equal(value, undefined);
+  });
+
+  test('resolves with the result when fast enough', async () => {
+    assert.equal(await moveOnAfter(1000, async () => 3), 3);
+  });
+
+  test('Infinity means no deadline', async () => {
+    const before = activeTimers();
+    const pending = moveOnAfter(Infinity, async () => {
+      assert.equal(activeTimers(), before, 'no timer is armed for an infinite deadline');
+      await sleep(1);
+      return 'done';
+    });
+    assert.equal(await pending, 'done');
+  });
+});
+
+describe('nesting', () => {
+  test('the outer deadline firing first is reported by the outer scope, not the inner one', async () => {
+    let innerOutcome: unknown;
+    const error = await failAfter(10, async () => {
+      innerOutcome = await failAfter(60_000, (signal) => sleep(60_000, undefined, { signal })).catch((caught: unknown) => caught);
+      throw innerOutcome;
+    }).catch((caught: unknown) => caught);
+    assert.ok(!(innerOutcome instanceof TooSlowError), 'the inner scope must not claim the outer deadline');
+    assert.ok(error instanceof TooSlowError);
+    assert.equal(error.timeoutMs, 10);
+  });
+
+  test('the inner deadline firing first is the inner scope\'s TooSlowError', async () => {
+    const outcome = await failAfter(60_000, async () => {
+      const inner = await failAfter(5, (signal) => sleep(60_000, undefined, { signal })).catch((caught: unknown) => caught);
+      return inner;
+    });
+    assert.ok(outcome instanceof TooSlowError);
+    assert.equal(outcome.timeoutMs, 5);
+  });
+
+  test('a nursery inside a deadline is cancelled by it', async () => {
+    let taskReason: unknown;
+    const value = await moveOnAfter(10, () =>
+      openNursery(async (tn) => {
+        tn.startSoon(async ({ signal }) => {
+          try {
+            await sleep(60_000, undefined, { signal });
+          } finally {
+            taskReason = signal.reason;
+          }
+        });
+      }),
+    );
+    assert.equal(value, undefined);
+    assert.ok(taskReason instanceof Cancelled);
+    assert.match(taskReason.message, /deadline of 10 ms/);
+  });
+
+  test('an explicit signal cancels the work too, with its own reason', async () => {
+    const reason = new Error('stop');
+    await assert.rejects(
+      failAfter(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: AbortSignal.abort(reason) }),
+      (error) => error instanceof Error && error.name === 'AbortError' && error.cause === reason,
+    );
+  });
+});
+
+describe('bad input', () => {
+  test('a negative, NaN or non-number deadline is a RangeError', async () => {
+    for (const ms of [-1, Number.NaN, '5' as unknown as number]) {
+      await assert.rejects(failAfter(ms, async () => undefined), RangeError);
+      await assert.rejects(moveOnAfter(ms, async () => undefined), RangeError);
+    }
+  });
+
+  test('a non-function is a TypeError', async () => {
+    await assert.rejects(failAfter(1, 'x' as unknown as () => Promise<void>), /fn must be a function/);
+  });
+});
