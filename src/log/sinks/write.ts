@@ -1,0 +1,47 @@
+import type { Writable } from 'node:stream';
+
+/** Streams already given the broken-pipe guard: one listener per stream, however many sinks. */
+const guarded = new WeakSet<Writable>();
+
+/**
+ * Makes a broken pipe on `stream` harmless: once whoever reads our stderr has gone (a closed
+ * terminal, `subvisor run … | head`), writing a log line fails with EPIPE, emitted as an 'error'
+ * event that would crash the parent if nobody listened, right while it should be stopping its
+ * children. A log line nobody can read is not worth that, so EPIPE is ignored; every other stream
+ * error still crashes as Node's default would (when ours is the only listener), since it means
+ * something we did not plan for.
+ *
+ * This leaves one 'error' listener on `stream` for the rest of its life (installed when the sink is
+ * created, once per stream): leak checks that count listeners should snapshot after creating sinks.
+ *
+ * @internal
+ */
+export function guardBrokenPipe(stream: Writable): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: unknown) => {
+    if (isBrokenPipe(error)) return;
+    if (stream.listenerCount('error') === 1) throw error;
+  });
+}
+
+/**
+ * Writes `text` to `stream` unless it can no longer take it. Records are dropped silently once
+ * the stream is destroyed or ended (after an EPIPE it is both), rather than throwing at the caller.
+ *
+ * @internal
+ */
+export function writeText(stream: Writable, text: string): void {
+  if (stream.destroyed || stream.writableEnded) return;
+  try {
+    stream.write(text);
+  } catch (error) {
+    // Some streams (a socket whose fd is gone) throw instead of emitting; same reasoning as above.
+    if (!isBrokenPipe(error)) throw error;
+  }
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}

@@ -1,0 +1,102 @@
+import { LEVEL_NAMES, type LevelName } from './levels.js';
+
+/**
+ * Anything that can log at a level by having a method named after it, like Python's
+ * `getattr(log, level)(line)`: a {@link Logger}, a pino logger with a custom `io` level, `console`
+ * (for `info`, `error`, …), or a test's `{ io: (line) => lines.push(line) }`.
+ *
+ * `Level` lists the level names the type expects; give your own (e.g. `LevelMethodLogger<'relay'>`)
+ * when logging at a custom level, since an object with none of the listed methods is rejected by
+ * TypeScript's weak-type check.
+ */
+export type LevelMethodLogger<Level extends string = LevelName> = {
+  readonly [L in Level]?: (message: string) => void;
+};
+
+/**
+ * Level-like method names looked for when listing what a logger offers: ours, the usual ones of
+ * pino, winston and `console`, plus a pino logger's own `levels.values` (which holds its custom
+ * levels). Listing every function of a pino logger would bury the answer under `child`, `flush`…
+ */
+const COMMON_LEVEL_METHODS = ['trace', 'warn', 'fatal', 'log'];
+
+/**
+ * Returns a function that logs one line through `logger[level]`, with `this` bound to `logger`
+ * (pino needs it), or throws if the logger has no such method.
+ *
+ * Callers resolve the method only when there is something to log at that level (e.g. the first
+ * relayed line), so a bad level fails where it matters and not for a child that never prints.
+ * Methods every object inherits (`toString`, `constructor`, …) do not count: a `relayLevel` of
+ * `'toString'` would otherwise swallow every line without a word.
+ *
+ * @param logger - Any object with level methods; see {@link LevelMethodLogger}.
+ * @param level - The method name, e.g. `'io'`.
+ * @returns `(line) => logger[level](line)`, looked up once, now.
+ * @throws {@link MissingLevelMethodError} (a `TypeError`) naming `level` and the level methods the
+ *   logger does have.
+ * @example
+ * ```ts
+ * const log = pino({ customLevels: { io: 21 }, level: 'io' })
+ * const relay = resolveLevelMethod(log, 'io')
+ * relay('[web:out] listening')             // a pino record with level 21
+ * resolveLevelMethod(console, 'io')         // throws: the logger has no "io" method (its level methods: debug, info, …)
+ * ```
+ */
+export function resolveLevelMethod(logger: object, level: string): (line: string) => void {
+  // Checked at run time too: the options this comes from may be plain JavaScript or parsed config.
+  const given: unknown = logger;
+  const name: unknown = level;
+  if ((typeof given !== 'object' && typeof given !== 'function') || given === null) {
+    throw new TypeError(`a logger must be an object with a method per level (e.g. { io(line) {} }), got ${given === null ? 'null' : typeof given}`);
+  }
+  if (typeof name !== 'string') throw new TypeError(`a log level must be a method name (a string, e.g. 'io'), got ${typeof name}`);
+  const method = ownLevelMethod(logger, level);
+  if (method === undefined) throw new MissingLevelMethodError(level, availableLevelMethods(logger));
+  return (line: string): void => {
+    Reflect.apply(method, logger, [line]);
+  };
+}
+
+function ownLevelMethod(logger: object, level: string): ((...args: unknown[]) => unknown) | undefined {
+  const method: unknown = Reflect.get(logger, level);
+  if (typeof method !== 'function') return undefined;
+  if (method === Reflect.get(Object.prototype, level) || method === Reflect.get(Function.prototype, level)) return undefined;
+  return method as (...args: unknown[]) => unknown;
+}
+
+function availableLevelMethods(logger: object): string[] {
+  const names = new Set<string>([...LEVEL_NAMES, ...COMMON_LEVEL_METHODS, ...pinoLevelNames(logger)]);
+  return [...names].filter((name) => ownLevelMethod(logger, name) !== undefined);
+}
+
+function pinoLevelNames(logger: object): string[] {
+  const levels: unknown = Reflect.get(logger, 'levels');
+  const values: unknown = typeof levels === 'object' && levels !== null ? Reflect.get(levels, 'values') : undefined;
+  return typeof values === 'object' && values !== null ? Object.keys(values) : [];
+}
+
+/**
+ * Thrown when a logger has no method for the level something should be logged at (e.g. a
+ * `relayLevel` of `'io'` with a logger that only has `info`).
+ *
+ * A `TypeError`, as in Python's `getattr(log, level)` failing: the logger is the wrong shape for
+ * that level. The message names the level and the level methods the logger does have.
+ */
+export class MissingLevelMethodError extends TypeError {
+  override readonly name = 'MissingLevelMethodError';
+  /** The level whose method is missing. */
+  readonly level: string;
+  /** The level-like methods the logger does have, e.g. `['debug', 'info', 'io']`. */
+  readonly availableLevels: readonly string[];
+
+  constructor(level: string, availableLevels: readonly string[]) {
+    const found = availableLevels.length === 0 ? 'none' : availableLevels.join(', ');
+    super(
+      `the logger has no ${JSON.stringify(level)} method (its level methods: ${found}); ` +
+        `log at one of those levels instead, or pass a logger that has a ${JSON.stringify(level)} method ` +
+        `(for pino: customLevels: { ${JSON.stringify(level)}: 21 })`,
+    );
+    this.level = level;
+    this.availableLevels = availableLevels;
+  }
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { shouldColor } from '../../../src/log/sinks/color.js';
+import { createConsoleSink } from '../../../src/log/sinks/console.js';
+import type { LogRecord } from '../../../src/log/record.js';
+import { CaptureStream } from '../capture.js';
+
+// Local time, since the console shows wall-clock time where the user is.
+const NOON = new Date(2024, 0, 2, 12, 0, 1, 234).getTime();
+
+function record(overrides: Partial<LogRecord> = {}): LogRecord {
+  return { time: NOON, level: 21, levelName: 'io', logger: 'subvisor', message: 'hello', ...overrides };
+}
+
+function write(records: LogRecord[], opts: { color?: boolean; raw?: boolean; isTTY?: boolean } = {}): string {
+  const stream = new CaptureStream({ isTTY: opts.isTTY ?? false });
+  const sink = createConsoleSink({ stream, color: opts.color, raw: opts.raw });
+  for (const each of records) sink(each);
+  return stream.text;
+}
+
+test('without colour, a line is time, padded level, [logger], message and key=value fields', () => {
+  const text = write([record({ fields: { pid: 42, note: 'two words', ok: true, args: ['a', 1] } }), record({ level: 50, levelName: 'critical', message: 'down' })], { color: false });
+  assert.equal(
+    text,
+    '12:00:01.234 io        [subvisor] hello pid=42 note="two words" ok=true args=[ \'a\', 1 ]\n' +
+      '12:00:01.234 critical  [subvisor] down\n',
+  );
+});
+
+test('with colour, the time is dim and the level coloured; the message is left as it was', () => {
+  const coloured = write([record()], { color: true });
+  assert.equal(coloured, '\x1b[2m12:00:01.234\x1b[0m \x1b[36mio       \x1b[0m [subvisor] hello\n');
+  assert.ok(!write([record()], { color: false }).includes('\x1b')); // control: no colour, no ESC
+});
+
+test('a level between the named ones is coloured like the named level below it', () => {
+  assert.ok(write([record({ level: 45, levelName: 'level45' })], { color: true }).includes(' \x1b[31;1mlevel45  \x1b[0m '));
+  assert.ok(write([record({ level: 39, levelName: 'level39' })], { color: true }).includes(' \x1b[33;1mlevel39')); // control: below error
+});
+
+test('control sequences in the message and fields are neutralised unless raw', () => {
+  const hostile = record({ message: 'x\x1b[2J\x1b]0;owned\x07y', fields: { line: 'a\rb' } });
+  assert.equal(write([hostile], { color: false }), '12:00:01.234 io        [subvisor] x\\x1b[2J\\x1b]0;owned\\x07y line="a\\rb"\n');
+  // Control: raw is the explicit opt-out and writes the bytes through.
+  assert.ok(write([hostile], { color: false, raw: true }).includes('x\x1b[2J\x1b]0;owned\x07y'));
+});
+
+test('a message that keeps its own SGR colour is followed by a reset, so colour cannot bleed', () => {
+  assert.equal(write([record({ message: '\x1b[8mhidden' })], { color: false }), '12:00:01.234 io        [subvisor] \x1b[8mhidden\x1b[0m\n');
+  assert.ok(!write([record({ message: 'plain' })], { color: false }).includes('\x1b[0m')); // control
+});
+
+test('colour is on by default for a TTY and off otherwise, when the environment says nothing', () => {
+  const saved = { FORCE_COLOR: process.env.FORCE_COLOR, NO_COLOR: process.env.NO_COLOR, TERM: process.env.TERM };
+  for (const key of Object.keys(saved)) Reflect.deleteProperty(process.env, key);
+  try {
+    assert.ok(write([record()], { isTTY: true }).includes('\x1b[36m'));
+    assert.ok(!write([record()], { isTTY: false }).includes('\x1b[')); // control
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = value;
+    }
+  }
+});
+
+test('FORCE_COLOR beats NO_COLOR, which beats the TTY check; empty NO_COLOR does not count', () => {
+  const tty = new CaptureStream({ isTTY: true });
+  const pipe = new CaptureStream();
+  assert.equal(shouldColor(tty, {}), true);
+  assert.equal(shouldColor(pipe, {}), false);
+  assert.equal(shouldColor(tty, { NO_COLOR: '1' }), false);
+  assert.equal(shouldColor(tty, { NO_COLOR: '' }), true);
+  assert.equal(shouldColor(tty, { TERM: 'dumb' }), false);
+  assert.equal(shouldColor(pipe, { FORCE_COLOR: '1' }), true);
+  assert.equal(shouldColor(pipe, { FORCE_COLOR: '' }), true);
+  assert.equal(shouldColor(tty, { FORCE_COLOR: '0' }), false);
+  assert.equal(shouldColor(tty, { FORCE_COLOR: 'false' }), false);
+  assert.equal(shouldColor(pipe, { FORCE_COLOR: '1', NO_COLOR: '1' }), true);
+});
