@@ -1,6 +1,36 @@
 // The public API of subvisor, listed by name: nothing internal leaks through a wildcard.
+
+// Structured concurrency
 export { openNursery } from './core/nursery.js';
 export type { Nursery, NurseryOptions, Task, TaskContext } from './core/nursery.js';
 export { Cancelled, ErrorGroup, TooSlowError, collapseErrorGroup } from './core/errors.js';
 export { failAfter, moveOnAfter } from './core/timeouts.js';
 export type { DeadlineOptions } from './core/timeouts.js';
+
+// Processes
+export { runProcess } from './process/run.js';
+export type { CompletedProcess } from './process/run.js';
+export { superviseRunProcess } from './process/supervise.js';
+export type { ReadyWhen, SuperviseOptions } from './process/supervise.js';
+export { Process } from './process/process.js';
+export { CalledProcessError, ExitedBeforeReadyError, OutputLimitError, SpawnError } from './process/errors.js';
+export type { CalledProcessErrorInit } from './process/errors.js';
+export type { OutputOption, RunProcessOptions, StdinOption } from './process/options.js';
+export { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './process/lines.js';
+export type { LineSplitterOptions } from './process/lines.js';
+
+// Logging
+export { LEVELS, UnknownLevelError } from './log/levels.js';
+export type { LevelName } from './log/levels.js';
+export { getLogger } from './log/logger.js';
+export type { Logger, LogMethod } from './log/logger.js';
+export { configureLogging } from './log/config.js';
+export type { LoggingConfig, LoggingOptions } from './log/config.js';
+export type { LogFields, LogRecord, LogSink } from './log/record.js';
+export { createConsoleSink } from './log/sinks/console.js';
+export type { ConsoleSinkOptions } from './log/sinks/console.js';
+export { createNdjsonSink } from './log/sinks/ndjson.js';
+export type { NdjsonSinkOptions } from './log/sinks/ndjson.js';
+export { neutraliseControlSequences } from './log/sanitize.js';
+export { MissingLevelMethodError, resolveLevelMethod } from './log/structural.js';
+export type { LevelMethodLogger } from './log/structural.js';

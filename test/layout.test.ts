@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import * as subvisor from '../src/index.js';
 
@@ -16,26 +16,57 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((match) => match[1]!);
 }
 
-test('core/ imports nothing of ours outside itself (cli → process → core, never back)', () => {
-  const offenders = sourceFiles('src/core').flatMap((file) =>
+/** Every relative import of the files under `dir` that lands outside `allowed` folders. */
+function importsLeaving(dir: string, allowed: string[]): string[] {
+  return sourceFiles(dir).flatMap((file) =>
     importsOf(file)
-      .filter((spec) => spec.startsWith('.') && !spec.startsWith('./'))
+      .filter((spec) => spec.startsWith('.'))
+      .filter((spec) => {
+        const target = relative('.', resolve(dirname(file), spec));
+        return !allowed.some((folder) => target.startsWith(`${folder}/`));
+      })
       .map((spec) => `${file} imports ${spec}`),
   );
-  assert.deepEqual(offenders, []);
-  // Control: the probe does find relative imports (nursery.ts imports ./errors.js).
-  assert.ok(importsOf('src/core/nursery.ts').includes('./errors.js'));
+}
+
+test('core/ imports nothing of ours outside itself (cli → process → core, never back)', () => {
+  assert.deepEqual(importsLeaving('src/core', ['src/core']), []);
+  // Control: the probe does flag an import that leaves the folder.
+  assert.deepEqual(importsLeaving('src/process', ['src/process']).length > 0, true);
+});
+
+test('log/ imports only itself; process/ imports core/ and log/, never cli/', () => {
+  assert.deepEqual(importsLeaving('src/log', ['src/log']), []);
+  assert.deepEqual(importsLeaving('src/process', ['src/process', 'src/core', 'src/log']), []);
 });
 
 test('the public API is exactly the pinned list of names', () => {
   assert.deepEqual(Object.keys(subvisor).sort(), [
+    'CalledProcessError',
     'Cancelled',
+    'DEFAULT_MAX_LINE_BYTES',
     'ErrorGroup',
+    'ExitedBeforeReadyError',
+    'LEVELS',
+    'LineSplitter',
+    'MissingLevelMethodError',
+    'OutputLimitError',
+    'Process',
+    'SpawnError',
     'TooSlowError',
+    'UnknownLevelError',
     'collapseErrorGroup',
+    'configureLogging',
+    'createConsoleSink',
+    'createNdjsonSink',
     'failAfter',
+    'getLogger',
     'moveOnAfter',
+    'neutraliseControlSequences',
     'openNursery',
+    'resolveLevelMethod',
+    'runProcess',
+    'superviseRunProcess',
   ]);
 });
 

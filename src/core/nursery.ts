@@ -9,8 +9,15 @@ export type TaskContext<T = void> = {
    * Hands `value` to the caller of {@link Nursery.start} and lets it go on, while the task keeps
    * running inside the nursery. Does nothing under {@link Nursery.startSoon}. Throws if called twice.
    */
-  readonly started: (value: T) => void;
+  readonly started: (...value: StartedArgs<T>) => void;
 };
+
+/**
+ * `started()` may omit its value when nobody expects one (`T` is `void` or not given), and must
+ * pass it otherwise: `tn.start<Process>(...)` needs the process.
+ */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- testing for void is the point
+export type StartedArgs<T> = unknown extends T ? [value?: T] : [T] extends [void] ? [value?: T] : [value: T];
 
 /** A unit of concurrent work: an async function of its {@link TaskContext}. */
 export type Task<T = void> = (ctx: TaskContext<T>) => Promise<unknown>;
@@ -37,7 +44,7 @@ export interface Nursery {
    * and the nursery is unaffected; if it returns without calling `started`, `start` rejects too.
    * Until it has started, the task is also cancelled with the scope that called `start`.
    */
-  start<T = void>(task: Task<T>, name?: string): Promise<T>;
+  start<T>(task: Task<T>, name?: string): Promise<T>;
   /** Cancels every task of the nursery. Default reason: a {@link Cancelled}. */
   cancel(reason?: unknown): void;
 }
@@ -129,7 +136,7 @@ class TaskNursery implements Nursery {
     });
   };
 
-  start<T = void>(task: Task<T>, name?: string): Promise<T> {
+  start<T>(task: Task<T>, name?: string): Promise<T> {
     try {
       this.admit(task, 'start', name);
     } catch (error) {
@@ -146,11 +153,11 @@ class TaskNursery implements Nursery {
       let startedYet = false;
       const ctx: TaskContext<T> = {
         signal,
-        started: (value: T) => {
+        started: (...args: StartedArgs<T>) => {
           if (startedYet) throw new Error(`started() was called twice by ${label}; call it once, when the task is up`);
           startedYet = true;
           link?.detachCaller();
-          resolve(value);
+          resolve(args[0] as T); // StartedArgs allows omitting it only when T admits undefined
         },
       };
       queueMicrotask(() => {

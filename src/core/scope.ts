@@ -23,9 +23,11 @@ export function runInScope<R>(signal: AbortSignal, fn: () => R): R {
  * `signal` option, and the scope's own controller. `AbortSignal.any` holds its sources weakly and
  * adds no listeners, so a finished scope leaves nothing attached to a long-lived parent signal.
  */
-export function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal {
+export function combineSignals(first: AbortSignal, ...rest: (AbortSignal | undefined)[]): AbortSignal;
+export function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined;
+export function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 1) return present[0] as AbortSignal; // length checked just above
+  if (present.length <= 1) return present[0];
   return AbortSignal.any(present);
 }
 

@@ -1,0 +1,109 @@
+import { formatCommand } from './command.js';
+
+/** Fields of a {@link CalledProcessError}. */
+export interface CalledProcessErrorInit {
+  readonly cmd: readonly string[] | string;
+  readonly returncode: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout?: Buffer | null;
+  readonly stderr?: Buffer | null;
+}
+
+/**
+ * A child exited with a non-zero status (or was killed by a signal we did not send) while
+ * `check` was on. Python's `subprocess.CalledProcessError`, with `add_note()`'s `notes`.
+ *
+ * For supervised children `stderr` is the tail (at most 16 KiB) of what the child wrote, complete
+ * up to its exit: the status is checked only after every pipe reached EOF. The same tail is
+ * attached as an indented `|_.stderr:` note, which shows in `.stack` and `util.inspect`, so a
+ * teardown log says why the child failed in its own words.
+ */
+export class CalledProcessError extends Error {
+  override name = 'CalledProcessError';
+  readonly returncode: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly cmd: string[] | string;
+  readonly stdout: Buffer | null;
+  readonly stderr: Buffer | null;
+  readonly notes: string[] = [];
+
+  constructor(init: CalledProcessErrorInit, message?: string) {
+    super(message ?? describeExit(init));
+    this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
+    this.returncode = init.returncode;
+    this.signal = init.signal;
+    this.stdout = init.stdout ?? null;
+    this.stderr = init.stderr ?? null;
+  }
+
+  /** Attaches a note (Python's `add_note()`): kept in `notes` and appended to `stack`. */
+  addNote(note: string): void {
+    this.notes.push(note);
+    this.stack = `${this.stack ?? `${this.name}: ${this.message}`}\n${note}`;
+  }
+}
+
+/**
+ * A supervised child exited before any line matched `readyWhen`: `start()` rejects with this
+ * (a {@link CalledProcessError}, even for status 0: a daemon that quits before it is ready failed).
+ */
+export class ExitedBeforeReadyError extends CalledProcessError {
+  override name = 'ExitedBeforeReadyError';
+  readonly readyWhen: string;
+
+  constructor(init: CalledProcessErrorInit, readyWhen: string) {
+    super(init, `${formatCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check the readiness pattern and the child's stderr below`);
+    this.readyWhen = readyWhen;
+  }
+}
+
+/**
+ * A command could not be started at all: missing, not executable, a bad interpreter line, a
+ * missing cwd, too many open files... Raised at once, never as a hang or an unhandled 'error'.
+ */
+export class SpawnError extends Error {
+  override name = 'SpawnError';
+  readonly cmd: string[] | string;
+  /** The errno code (`ENOENT`, `EACCES`, `ENOTDIR`, `EMFILE`, ...) when there is one. */
+  readonly code: string | undefined;
+  readonly cwd: string | undefined;
+
+  constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cause?: unknown } = {}) {
+    super(`cannot start ${formatCommand(cmd)}: ${reason}`, { cause: options.cause });
+    this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
+    this.code = options.code;
+    this.cwd = options.cwd;
+  }
+}
+
+/** A capture crossed its limit: the child wrote more than the caller agreed to hold in memory. */
+export class OutputLimitError extends Error {
+  override name = 'OutputLimitError';
+  readonly stream: 'stdout' | 'stderr';
+  readonly limitBytes: number;
+  readonly cmd: string[] | string;
+
+  constructor(cmd: readonly string[] | string, stream: 'stdout' | 'stderr', limitBytes: number) {
+    super(
+      `${formatCommand(cmd)} wrote more than ${limitBytes} bytes to ${stream}, the capture limit; ` +
+        `raise maxCaptureBytes, or relay the output line by line with superviseRunProcess instead of capturing it`,
+    );
+    this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
+    this.stream = stream;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** Formats the `|_.stderr:` note of the seed: the tail, indented, so it stands out in a log. */
+export function stderrNote(stderr: Buffer): string {
+  const text = stderr.toString('utf8').replace(/\n$/, '');
+  return `|_.stderr:\n${text.replace(/^/gm, '    ')}`;
+}
+
+function describeExit(init: CalledProcessErrorInit): string {
+  return `${formatCommand(init.cmd)} ${exitPhrase(init)}; pass check: false to handle the status yourself`;
+}
+
+function exitPhrase(init: CalledProcessErrorInit): string {
+  return init.signal !== null ? `died of ${init.signal} (returncode ${init.returncode})` : `exited with status ${init.returncode}`;
+}

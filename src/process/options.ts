@@ -1,0 +1,197 @@
+import { validateSignal } from '../core/scope.js';
+
+/**
+ * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
+ * fd, or the bytes to feed it (a string is sent as UTF-8; the two keywords are keywords, so send
+ * the literal text "ignore" as a Buffer).
+ */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the keywords are listed for the reader and for editors' completion
+export type StdinOption = 'ignore' | 'inherit' | number | string | Uint8Array;
+/** Where an output stream goes when it is neither captured nor relayed. */
+export type OutputOption = 'ignore' | 'inherit' | number;
+
+/** Options of {@link runProcess}; each default is the one listed. */
+export interface RunProcessOptions {
+  /**
+   * The child's stdin. Default `'ignore'` (/dev/null): a child that unexpectedly reads gets EOF at
+   * once instead of stealing the terminal's input or hanging. Bytes or a string are written to a
+   * pipe, which is then closed; a child that exits without reading them is not an error.
+   */
+  stdin?: StdinOption | undefined;
+  /** Collect stdout into `CompletedProcess.stdout` (bounded by `maxCaptureBytes`). Default false. */
+  captureStdout?: boolean | undefined;
+  /** Collect stderr into `CompletedProcess.stderr` (bounded by `maxCaptureBytes`). Default false. */
+  captureStderr?: boolean | undefined;
+  /** Where stdout goes when not captured. Default `'inherit'` (trio's `run_process` default). */
+  stdout?: OutputOption | undefined;
+  /** Where stderr goes when not captured. Default `'inherit'`. */
+  stderr?: OutputOption | undefined;
+  /**
+   * Most bytes held per captured stream. Default 64 MiB. Crossing it stops the child and rejects
+   * with `OutputLimitError`: a clear error instead of an out-of-memory crash.
+   */
+  maxCaptureBytes?: number | undefined;
+  /** Reject with `CalledProcessError` on a non-zero status. Default true: errors should never pass silently. */
+  check?: boolean | undefined;
+  /** Run `cmd` (a string) through `/bin/sh -c`, or through the shell named. Default false. */
+  shell?: boolean | string | undefined;
+  /** Working directory. Default: the parent's. */
+  cwd?: string | URL | undefined;
+  /** Environment. Default: the parent's `process.env`. */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** `argv[0]` seen by the child. Default: the command itself. */
+  argv0?: string | undefined;
+  /** User id to run as. Default: the parent's. */
+  uid?: number | undefined;
+  /** Group id to run as. Default: the parent's. */
+  gid?: number | undefined;
+  /** Cancels the run (stopping the child) when it aborts; combined with the implicit scope. Default: none. */
+  signal?: AbortSignal | undefined;
+  /**
+   * On cancellation the child's process group gets SIGTERM, then SIGKILL after this many
+   * milliseconds (trio's default `deliver_cancel`). Default 5000.
+   */
+  killGraceMs?: number | undefined;
+  /**
+   * How long to keep draining after the child exited while something it left behind still holds
+   * a pipe open; then the leftovers are stopped like a cancelled child. Default 2000.
+   */
+  drainGraceMs?: number | undefined;
+  /**
+   * Start the child in a new session: no controlling terminal, and its own process group, so that
+   * stopping it stops everything it started. Default true. With `false` only the child itself is
+   * signalled, and what it starts can outlive the scope.
+   */
+  newSession?: boolean | undefined;
+}
+
+export const DEFAULT_KILL_GRACE_MS = 5000;
+export const DEFAULT_DRAIN_GRACE_MS = 2000;
+export const DEFAULT_MAX_CAPTURE_BYTES = 64 * 1024 * 1024;
+
+/** What spawning needs, with every default resolved. */
+export interface ResolvedRunOptions {
+  readonly cmd: readonly string[] | string;
+  readonly shell: boolean | string;
+  readonly cwd: string | URL | undefined;
+  readonly env: NodeJS.ProcessEnv | undefined;
+  readonly argv0: string | undefined;
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+  readonly stdin: 'ignore' | 'inherit' | number | 'pipe';
+  readonly input: Buffer | undefined;
+  readonly stdout: OutputOption | 'pipe';
+  readonly stderr: OutputOption | 'pipe';
+  readonly signal: AbortSignal | undefined;
+  readonly killGraceMs: number;
+  readonly drainGraceMs: number;
+  readonly newSession: boolean;
+  readonly check: boolean;
+}
+
+/** Checks `cmd` and the options shared by runProcess and superviseRunProcess; throws TypeError/RangeError. */
+export function resolveCommonOptions(
+  where: string,
+  cmd: unknown,
+  opts: RunProcessOptions,
+  streams: { stdout: OutputOption | 'pipe'; stderr: OutputOption | 'pipe' },
+): ResolvedRunOptions {
+  const given: unknown = opts; // JavaScript callers and parsed config can pass anything
+  if (typeof given !== 'object' || given === null) throw new TypeError(`${where}: options must be an object, got ${describe(given)}`);
+  const shell = opts.shell ?? false;
+  if (typeof shell !== 'boolean' && typeof shell !== 'string') throw new TypeError(`${where}: shell must be a boolean or a shell path, got ${describe(shell)}`);
+  const command = validateCommand(where, cmd, shell !== false);
+  const { stdin, input } = resolveStdin(where, opts.stdin);
+  if (opts.cwd !== undefined && typeof opts.cwd !== 'string' && !(opts.cwd instanceof URL)) throw new TypeError(`${where}: cwd must be a string or URL, got ${describe(opts.cwd)}`);
+  const env: unknown = opts.env;
+  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`${where}: env must be an object of strings, got ${describe(opts.env)}`);
+  if (opts.argv0 !== undefined && typeof opts.argv0 !== 'string') throw new TypeError(`${where}: argv0 must be a string, got ${describe(opts.argv0)}`);
+  for (const key of ['uid', 'gid'] as const) {
+    const id = opts[key];
+    if (id !== undefined && !(Number.isInteger(id) && id >= 0)) throw new TypeError(`${where}: ${key} must be a non-negative integer, got ${describe(id)}`);
+  }
+  return {
+    cmd: command,
+    shell,
+    cwd: opts.cwd,
+    env: opts.env,
+    argv0: opts.argv0,
+    uid: opts.uid,
+    gid: opts.gid,
+    stdin,
+    input,
+    stdout: validateOutput(where, 'stdout', streams.stdout),
+    stderr: validateOutput(where, 'stderr', streams.stderr),
+    signal: validateSignal(opts.signal, where),
+    killGraceMs: validateMs(where, 'killGraceMs', opts.killGraceMs, DEFAULT_KILL_GRACE_MS),
+    drainGraceMs: validateMs(where, 'drainGraceMs', opts.drainGraceMs, DEFAULT_DRAIN_GRACE_MS),
+    newSession: validateBoolean(where, 'newSession', opts.newSession, true),
+    check: validateBoolean(where, 'check', opts.check, true),
+  };
+}
+
+export function validateBoolean(where: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+export function validateMs(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new RangeError(`${where}: ${name} must be a number of milliseconds >= 0, got ${describe(value)}`);
+  return value;
+}
+
+export function validatePositiveInteger(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a positive integer, got ${describe(value)}`);
+  return value;
+}
+
+function validateCommand(where: string, cmd: unknown, shell: boolean): readonly string[] | string {
+  if (typeof cmd === 'string') {
+    if (!shell) {
+      throw new TypeError(
+        `${where}: a command string needs shell: true (it is run by /bin/sh -c); to run a program without a shell, pass an argv array like ['ls', '-l']`,
+      );
+    }
+    if (cmd.trim() === '') throw new TypeError(`${where}: the command string is empty`);
+    return cmd;
+  }
+  if (!Array.isArray(cmd)) throw new TypeError(`${where}: cmd must be an argv array of strings (or a string with shell: true), got ${describe(cmd)}`);
+  if (cmd.length === 0) throw new TypeError(`${where}: cmd is an empty array; give at least the program to run`);
+  cmd.forEach((arg: unknown, index) => {
+    if (typeof arg !== 'string') throw new TypeError(`${where}: cmd[${index}] must be a string, got ${describe(arg)}`);
+    if (arg.includes('\0')) throw new TypeError(`${where}: cmd[${index}] contains a NUL byte, which no program can receive`);
+  });
+  if (shell) throw new TypeError(`${where}: with shell: true, pass the command as one string (an argv array would be joined without quoting)`);
+  return cmd as string[];
+}
+
+function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
+  if (stdin === undefined || stdin === 'ignore') return { stdin: 'ignore', input: undefined };
+  if (stdin === 'inherit') return { stdin: 'inherit', input: undefined };
+  if (typeof stdin === 'number') return { stdin: validateFd(where, 'stdin', stdin), input: undefined };
+  if (typeof stdin === 'string') return { stdin: 'pipe', input: Buffer.from(stdin) };
+  if (stdin instanceof Uint8Array) return { stdin: 'pipe', input: Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength) };
+  throw new TypeError(`${where}: stdin must be 'ignore', 'inherit', an fd, a string or bytes, got ${describe(stdin)}`);
+}
+
+function validateOutput(where: string, name: string, value: unknown): OutputOption | 'pipe' {
+  if (value === 'ignore' || value === 'inherit' || value === 'pipe') return value;
+  if (typeof value === 'number') return validateFd(where, name, value);
+  throw new TypeError(`${where}: ${name} must be 'ignore', 'inherit' or an fd, got ${describe(value)}`);
+}
+
+function validateFd(where: string, name: string, fd: number): number {
+  if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`${where}: ${name} fd must be a non-negative integer, got ${fd}`);
+  return fd;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
+}

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupHasLiveMembers } from './group.js';
+import type { Process } from './process.js';
+
+/** How a child is addressed when stopping it: its whole process group, or (newSession: false) itself. */
+export interface StopTarget {
+  readonly proc: Process;
+  readonly newSession: boolean;
+}
+
+/**
+ * Sends `signal` to the child's process group (a new-session child leads its own group, whose id
+ * is its pid), or to the child alone. Returns false when nothing was there to receive it.
+ */
+export function signalTarget(target: StopTarget, signal: NodeJS.Signals): boolean {
+  if (!target.newSession) {
+    if (target.proc.returncode !== null) return false;
+    target.proc.sendSignal(signal);
+    return true;
+  }
+  try {
+    process.kill(-target.proc.pid, signal);
+    return true;
+  } catch (error) {
+    if (isNoSuchProcess(error)) return false;
+    throw error;
+  }
+}
+
+/** Whether anything is left to stop: the child, or (new session) a live member of its group. */
+export function targetAlive(target: StopTarget): boolean {
+  if (target.proc.returncode === null) return true;
+  return target.newSession && groupHasLiveMembers(target.proc.pid);
+}
+
+/** How often to look whether the group has emptied: exits of grandchildren make no event here. */
+const GROUP_POLL_MS = 10;
+
+/**
+ * Stops the child and everything in its group: SIGTERM, then SIGKILL once `killGraceMs` has passed
+ * with anything still alive (trio's default `deliver_cancel`). The grace is measured for the whole
+ * group, not just the leader: a grandchild that ignores SIGTERM must not outlive the scope merely
+ * because its parent obeyed. Resolves once the leader has exited and the group is empty, or right
+ * after SIGKILL (which cannot be refused).
+ */
+export async function stopTarget(target: StopTarget, killGraceMs: number): Promise<void> {
+  if (!targetAlive(target)) return;
+  signalTarget(target, 'SIGTERM');
+  const deadline = performance.now() + killGraceMs;
+  while (targetAlive(target)) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      signalTarget(target, 'SIGKILL');
+      await target.proc.wait();
+      return;
+    }
+    await exitOrTimeout(target.proc, Math.min(left, target.proc.returncode === null ? GROUP_POLL_MS * 5 : GROUP_POLL_MS));
+  }
+}
+
+/** Waits for the child's exit or `ms`, whichever comes first, leaving no timer behind. */
+async function exitOrTimeout(proc: Process, ms: number): Promise<void> {
+  const timer = new AbortController();
+  try {
+    await Promise.race([proc.wait(), sleep(ms, undefined, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
+}
+
+function isNoSuchProcess(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ESRCH';
+}

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CalledProcessError,
+  ExitedBeforeReadyError,
+  TooSlowError,
+  collapseErrorGroup,
+  openNursery,
+  superviseRunProcess,
+  type Process,
+} from '../../src/index.js';
+import { configureLogging } from '../../src/log/config.js';
+import { createConsoleSink } from '../../src/log/sinks/console.js';
+import { captureLogger, isRunning, killQuietly, waitUntil } from '../support/processes.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-supervise-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('1. non-blocking start', () => {
+  test('started(proc) fires as soon as the child is spawned, while it still runs', { timeout: 20_000 }, async () => {
+    let pid: number | undefined;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      pid = proc.pid;
+      assert.equal(proc.returncode, null, 'handed up while running');
+      assert.ok(isRunning(proc.pid));
+      tn.cancel();
+    });
+    assert.ok(pid !== undefined && !isRunning(pid));
+  });
+
+  test('supervision runs to completion inside the call: the nursery waits for the child', { timeout: 20_000 }, async () => {
+    let exitedBeforeNurseryReturned: number | null = null;
+    let proc: Process | undefined;
+    await openNursery(async (tn) => {
+      proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'sleep 0.2; exit 0'], {}, ctx));
+    });
+    exitedBeforeNurseryReturned = proc?.returncode ?? null;
+    assert.equal(exitedBeforeNurseryReturned, 0);
+  });
+});
+
+describe('2. deterministic non-zero exit', () => {
+  test('the error always carries the complete stderr tail, however fast the child exits', { timeout: 60_000 }, async () => {
+    // 2000 lines then an immediate exit: a check racing the drain would lose the last lines.
+    const script = 'i=0; while [ $i -lt 2000 ]; do echo "err line $i" >&2; i=$((i+1)); done; exit 5';
+    for (let round = 0; round < 15; round++) {
+      const error = await superviseRunProcess(['sh', '-c', script]).catch((caught: unknown) => caught);
+      assert.ok(error instanceof CalledProcessError);
+      assert.equal(error.returncode, 5);
+      assert.ok(error.stderr?.toString().endsWith('err line 1999\n'), `round ${round}: the tail lost its last line`);
+    }
+  });
+
+  test('stderr holds only the last 16 KiB, starting on a character boundary', { timeout: 20_000 }, async () => {
+    // 100 KiB of a 3-byte character, then a marker: the tail must be 16 KiB and end with the marker.
+    const error = await superviseRunProcess(['node', '-e', "process.stderr.write('€'.repeat(34000) + 'THE END'); process.exitCode = 1"]).catch(
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof CalledProcessError);
+    const tail = error.stderr ?? Buffer.alloc(0);
+    assert.ok(tail.length <= 16 * 1024 && tail.length > 16 * 1024 - 4, `tail is ${tail.length} bytes`);
+    const text = tail.toString('utf8');
+    assert.ok(text.endsWith('THE END'));
+    assert.ok(!text.includes('\uFFFD'), 'the tail must not start mid-character');
+  });
+
+  test('a failure inside a nursery is grouped like any task error; collapseErrorGroup gives it bare', { timeout: 20_000 }, async () => {
+    const grouped = await openNursery(async (tn) => {
+      await tn.start((ctx) => superviseRunProcess(['sh', '-c', 'exit 4'], {}, ctx));
+    }).catch((caught: unknown) => caught);
+    assert.ok(grouped instanceof AggregateError);
+    assert.ok(grouped.errors[0] instanceof CalledProcessError);
+    const bare = await collapseErrorGroup(() => openNursery(async (tn) => tn.start((ctx) => superviseRunProcess(['sh', '-c', 'exit 4'], {}, ctx)))).catch(
+      (caught: unknown) => caught,
+    );
+    assert.ok(bare instanceof CalledProcessError);
+  });
+
+  test('check: false lets a non-zero exit pass', { timeout: 20_000 }, async () => {
+    await superviseRunProcess(['sh', '-c', 'exit 9'], { check: false });
+  });
+
+  test('a child killed by a signal it was not sent by us is a failure, with returncode -N', { timeout: 20_000 }, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'kill -KILL $$']).catch((caught: unknown) => caught);
+    assert.ok(error instanceof CalledProcessError);
+    assert.equal(error.returncode, -9);
+    assert.equal(error.signal, 'SIGKILL');
+    assert.match(error.message, /SIGKILL/);
+  });
+});
+
+describe('3. parent tty isolation', () => {
+  test('stdout goes to /dev/null unless relayed or overridden', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['node', '-e', "process.stderr.write(require('fs').readlinkSync('/proc/self/fd/1') + '\\n')"], { relayStderr: true, logger, label: 'x' });
+    assert.deepEqual(logger.lines, ['[x:err] /dev/null']);
+  });
+
+  test("stdout: 'inherit' inherits the parent's stdout", { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['node', '-e', "process.stderr.write(require('fs').readlinkSync('/proc/self/fd/1') + '\\n')"], { relayStderr: true, logger, label: 'x', stdout: 'inherit' });
+    const ours = readlinkSync('/proc/self/fd/1');
+    assert.deepEqual(logger.lines, [`[x:err] ${ours}`]);
+  });
+
+  test('stdin is always /dev/null', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['sh', '-c', 'readlink /proc/self/fd/0'], { relayStdout: true, logger, label: 'x' });
+    assert.deepEqual(logger.lines, ['[x:out] /dev/null']);
+  });
+
+  test('the child leads a new session and process group by default; newSession: false keeps ours', { timeout: 20_000 }, async () => {
+    // Fields 5 and 6 of /proc/PID/stat are the process group and session ids.
+    const script = 'set -- $(cut -d" " -f5,6 /proc/$$/stat); echo "$$ $1 $2"';
+    const fresh = captureLogger();
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, logger: fresh, label: 's' });
+    const [pid, pgid, sid] = (fresh.lines[0] ?? '').replace('[s:out] ', '').split(' ');
+    assert.equal(pgid, pid);
+    assert.equal(sid, pid);
+    // Control: without a new session the child stays in our session.
+    const kept = captureLogger();
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, logger: kept, label: 's', newSession: false });
+    const [keptPid, , keptSid] = (kept.lines[0] ?? '').replace('[s:out] ', '').split(' ');
+    assert.notEqual(keptSid, keptPid);
+    assert.equal(keptSid, readFileSync('/proc/self/stat', 'latin1').split(') ')[1]?.split(' ')[3]);
+  });
+
+  test('a new-session child cannot open /dev/tty', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['sh', '-c', 'if (exec 3</dev/tty) 2>/dev/null; then echo HAS_TTY; else echo NO_TTY; fi'], { relayStdout: true, logger, label: 't' });
+    assert.deepEqual(logger.lines, ['[t:out] NO_TTY']);
+  });
+});
+
+describe('4. footguns refused early', () => {
+  const marker = (): string => join(scratch, `spawned-${Math.random()}`);
+
+  test("stdout: 'pipe' is refused before spawning, naming relayStdout", async () => {
+    const file = marker();
+    await assert.rejects(superviseRunProcess(['touch', file], { stdout: 'pipe' as 'ignore' }), /relayStdout: true/);
+    assert.equal(existsSync(file), false, 'nothing may be spawned');
+  });
+
+  test('captureStdout / captureStderr are refused, naming relayStdout / relayStderr', async () => {
+    const file = marker();
+    await assert.rejects(superviseRunProcess(['touch', file], { captureStdout: true } as never), /captureStdout is not supported.*relayStdout: true/);
+    await assert.rejects(superviseRunProcess(['touch', file], { captureStderr: true } as never), /captureStderr is not supported.*relayStderr: true/);
+    assert.equal(existsSync(file), false);
+  });
+
+  test('a bad relayLevel fails only when something is relayed', { timeout: 20_000 }, async () => {
+    const file = marker();
+    await assert.rejects(superviseRunProcess(['touch', file], { relayStdout: true, relayLevel: 'nope', logger: captureLogger() }), /nope/);
+    assert.equal(existsSync(file), false, 'refused before spawning');
+    await superviseRunProcess(['touch', file], { relayLevel: 'nope', logger: captureLogger() });
+    assert.equal(existsSync(file), true, 'without relay the level is never looked at');
+  });
+});
+
+describe('5. live per-line relay', () => {
+  test('each line is relayed the moment it is complete, not at exit', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], { relayStdout: true, logger, label: 'l', killGraceMs: 500 }, ctx));
+      await waitUntil(() => logger.lines.length === 1, 'the first line');
+      assert.equal(proc.returncode, null, 'relayed while the child still runs');
+      tn.cancel();
+    });
+    assert.deepEqual(logger.lines, ['[l:out] first']);
+  });
+
+  test('CRLF, inner CR, empty lines, a split character and an unterminated last line', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    // "é" is c3 a9: the two bytes arrive in separate writes, 50 ms apart.
+    const script = "printf 'crlf\\r\\nin\\rner\\n\\nsplit \\303'; sleep 0.05; printf '\\251 char\\nbad \\377 byte\\nlast'";
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, logger, label: 'r' });
+    assert.deepEqual(logger.lines, ['[r:out] crlf', '[r:out] in\rner', '[r:out] ', '[r:out] split é char', '[r:out] bad \uFFFD byte', '[r:out] last']);
+  });
+
+  test('a line longer than maxLineBytes is relayed in pieces on character boundaries', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['node', '-e', "process.stdout.write('ab€'.repeat(10) + '\\n')"], { relayStdout: true, logger, label: 'p', maxLineBytes: 8 });
+    const pieces = logger.lines.map((line) => line.replace('[p:out] ', ''));
+    assert.ok(pieces.length > 1);
+    assert.ok(pieces.every((piece) => Buffer.byteLength(piece) <= 8 && !piece.includes('\uFFFD')));
+    assert.equal(pieces.join(''), 'ab€'.repeat(10));
+  });
+
+  test('the tag is the label, else the command joined by spaces', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['echo', 'hi'], { relayStdout: true, logger });
+    assert.deepEqual(logger.lines, ['[echo hi:out] hi']);
+  });
+
+  test('any object with a method named like the level is a logger', { timeout: 20_000 }, async () => {
+    const seen: string[] = [];
+    const logger = { notice(line: string) { seen.push(line); } };
+    await superviseRunProcess(['echo', 'custom'], { relayStdout: true, relayLevel: 'notice', logger, label: 'c' });
+    assert.deepEqual(seen, ['[c:out] custom']);
+  });
+});
+
+describe('6. concurrent drain', () => {
+  test('both streams flooding at once, without newlines, cannot block the child', { timeout: 30_000 }, async () => {
+    let chars = 0;
+    const logger = { io: (line: string) => void (chars += line.length - '[f:xxx] '.length) };
+    const flood = 'head -c 4194304 /dev/zero | tr "\\0" o & head -c 4194304 /dev/zero | tr "\\0" e >&2; wait';
+    await superviseRunProcess(['sh', '-c', flood], { relayStdout: true, relayStderr: true, logger, label: 'f' });
+    assert.equal(chars, 8 * 1024 * 1024);
+  });
+
+  test('an unrelayed stderr is drained too (check needs its tail)', { timeout: 30_000 }, async () => {
+    await superviseRunProcess(['sh', '-c', 'head -c 4194304 /dev/zero >&2']);
+  });
+});
+
+describe('7. nothing outlives the scope', () => {
+  test('cancelling stops the child and its grandchildren', { timeout: 20_000 }, async () => {
+    const pidFile = join(scratch, 'grandchild.pid');
+    let childPid: number | undefined;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], { killGraceMs: 1000 }, ctx));
+      childPid = proc.pid;
+      await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the grandchild pid');
+      tn.cancel();
+    });
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      assert.ok(childPid !== undefined && !isRunning(childPid));
+      await waitUntil(() => !isRunning(grandchild), 'the grandchild to die', 2000);
+    } finally {
+      killQuietly(grandchild);
+    }
+  });
+
+  test('a child that ignores SIGTERM is killed after killGraceMs, and that is not a failure', { timeout: 20_000 }, async () => {
+    let proc: Process | undefined;
+    const startedAt = performance.now();
+    await openNursery(async (tn) => {
+      proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], { killGraceMs: 300, readyWhen: /ready/ }, ctx));
+      tn.cancel();
+    });
+    assert.equal(proc?.returncode, -9);
+    assert.equal(proc.signal, 'SIGKILL');
+    assert.ok(performance.now() - startedAt >= 300);
+  });
+
+  test('leftovers holding the pipe after the child exits are stopped after drainGraceMs, with their output relayed', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    const pidFile = join(scratch, 'leftover.pid');
+    // The subshell inherits stdout, prints, and lingers; its parent exits at once.
+    const script = `(echo from leftover; sleep 30) & echo $! > ${pidFile}; echo parent done`;
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, logger, label: 'lo', drainGraceMs: 300, killGraceMs: 500 });
+    const leftover = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      assert.deepEqual([...logger.lines].sort(), ['[lo:out] from leftover', '[lo:out] parent done']);
+      assert.equal(isRunning(leftover), false);
+    } finally {
+      killQuietly(leftover);
+    }
+  });
+
+  test('leftovers that closed their pipes are stopped too', { timeout: 20_000 }, async () => {
+    const pidFile = join(scratch, 'daemon.pid');
+    await superviseRunProcess(['sh', '-c', `sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}`], { killGraceMs: 500 });
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      assert.equal(isRunning(daemon), false);
+    } finally {
+      killQuietly(daemon);
+    }
+  });
+});
+
+describe('8. readiness', () => {
+  test('started(proc) waits for a matching line, on stdout or stderr, relayed or not', { timeout: 20_000 }, async () => {
+    for (const stream of ['', '>&2']) {
+      let readyAt = 0;
+      const startedAt = performance.now();
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', `echo booting ${stream}; sleep 0.3; echo "listening on 8080" ${stream}; exec sleep 30`], { readyWhen: /listening on \d+/, killGraceMs: 500 }, ctx),
+        );
+        readyAt = performance.now() - startedAt;
+        assert.equal(proc.returncode, null);
+        tn.cancel();
+      });
+      assert.ok(readyAt >= 250, `ready after ${readyAt.toFixed(0)} ms: the "booting" line must not count`);
+    }
+  });
+
+  test('a predicate works as readyWhen', { timeout: 20_000 }, async () => {
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo ok 3; exec sleep 30'], { readyWhen: (line) => line.startsWith('ok'), killGraceMs: 500 }, ctx));
+      tn.cancel();
+    });
+  });
+
+  test('a child that exits before it is ready fails start() with its stderr tail', { timeout: 20_000 }, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn.start((ctx) => superviseRunProcess(['sh', '-c', 'echo "port in use" >&2; exit 0'], { readyWhen: /listening/ }, ctx)).catch((caught: unknown) => caught);
+      assert.ok(error instanceof ExitedBeforeReadyError);
+      assert.ok(error instanceof CalledProcessError);
+      assert.equal(error.returncode, 0);
+      assert.equal(error.stderr?.toString(), 'port in use\n');
+      assert.match(error.message, /before it was ready/);
+      assert.match(error.stack ?? '', /\|_\.stderr:\n {4}port in use/);
+    });
+  });
+
+  test('readyTimeoutMs fails start() with TooSlowError and stops the child', { timeout: 20_000 }, async () => {
+    const pidFile = join(scratch, 'slow.pid');
+    await openNursery(async (tn) => {
+      const error = await tn.start((ctx) => superviseRunProcess(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`], { readyWhen: /never/, readyTimeoutMs: 200, killGraceMs: 500 }, ctx)).catch(
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof TooSlowError);
+      assert.match(error.message, /not ready within 200 ms/);
+    });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.equal(isRunning(pid), false);
+  });
+});
+
+describe('9. relayed text cannot clobber the terminal', () => {
+  test('the console sink neutralises control sequences and keeps colours', { timeout: 20_000 }, async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const previous = configureLogging({ sink: createConsoleSink({ stream, color: false }) });
+    try {
+      await superviseRunProcess(['printf', '\\033[2J\\033]0;pwned\\007\\033[31mred\\033[0m\\n'], { relayStdout: true, label: 'esc' });
+    } finally {
+      configureLogging(previous);
+    }
+    const output = chunks.join('');
+    assert.match(output, /\[esc:out\]/);
+    assert.ok(output.includes('\x1b[31mred\x1b[0m'), 'colour (SGR) is kept');
+    assert.ok(!output.includes('\x1b[2J'), 'screen clear is neutralised');
+    assert.ok(!output.includes('\x1b]0;'), 'title change is neutralised');
+  });
+});
+
+describe('cancellation', () => {
+  test('cancelled before spawning: nothing starts', { timeout: 20_000 }, async () => {
+    const file = join(scratch, 'never');
+    const reason = new Error('too late');
+    await assert.rejects(superviseRunProcess(['touch', file], { signal: AbortSignal.abort(reason) }), (error) => error === reason);
+    assert.equal(existsSync(file), false);
+  });
+
+  test('an exit we caused is not a failure: cancelling rejects with the cancellation, not a CalledProcessError', { timeout: 20_000 }, async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    const running = superviseRunProcess(['sleep', '30'], { signal: controller.signal, killGraceMs: 500 });
+    await sleep(50);
+    controller.abort(reason);
+    await assert.rejects(running, (error) => error === reason);
+  });
+});
