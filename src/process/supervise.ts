@@ -52,6 +52,11 @@ export interface SuperviseOptions extends Omit<RunProcessOptions, 'stdin' | 'std
   readyTimeoutMs?: number | undefined;
   /** Longest relayed line, in UTF-8 bytes; longer ones are relayed in pieces. Default 1 MiB. */
   maxLineBytes?: number | undefined;
+  /**
+   * Called with the live {@link Process} the moment it has spawned, before it is ready: for a
+   * pid in a log line, or a status display. Default: none.
+   */
+  onSpawn?: ((proc: Process) => void) | undefined;
 }
 
 /**
@@ -91,6 +96,7 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   const readyWhen = validateReadyWhen(opts.readyWhen);
   const readyTimeoutMs = validateMs(where, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity);
   const maxLineBytes = resolveMaxLineBytes(opts.maxLineBytes);
+  if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw new TypeError(`${where}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
   if (opts.label !== undefined && typeof opts.label !== 'string') throw new TypeError(`${where}: label must be a string, got ${describe(opts.label)}`);
   const relay = relayStdout || relayStderr ? resolveLevelMethod(opts.logger ?? getLogger(), opts.relayLevel ?? 'io') : undefined;
   const stdoutOverride = opts.stdout ?? 'ignore';
@@ -105,6 +111,7 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   if (scope?.aborted) throw scope.reason;
   const readiness = new AbortController();
   const spawned = await spawnProcess(options);
+  opts.onSpawn?.(spawned.proc);
   const tail = options.stderr === 'pipe' ? new Tail() : undefined;
 
   let ready = readyWhen === undefined;

@@ -45,6 +45,34 @@ describe('1. non-blocking start', () => {
   });
 });
 
+describe('onSpawn', () => {
+  test('hands up the process at spawn, before it is ready', { timeout: 20_000 }, async () => {
+    let spawnedPid: number | undefined;
+    let pidWhenReady: number | undefined;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'sleep 0.2; echo up; exec sleep 30'], { readyWhen: /up/, killGraceMs: 500, onSpawn: (spawned) => void (spawnedPid = spawned.pid) }, ctx),
+      );
+      pidWhenReady = proc.pid;
+      tn.cancel();
+    });
+    assert.equal(typeof spawnedPid, 'number');
+    assert.equal(spawnedPid, pidWhenReady);
+  });
+
+  test('is called before started() resolves, while the child still is not ready', { timeout: 20_000 }, async () => {
+    const events: string[] = [];
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'sleep 0.2; echo up; exec sleep 30'], { readyWhen: /up/, killGraceMs: 500, onSpawn: () => void events.push('spawned') }, ctx),
+      );
+      events.push('ready');
+      tn.cancel();
+    });
+    assert.deepEqual(events, ['spawned', 'ready']);
+  });
+});
+
 describe('2. deterministic non-zero exit', () => {
   test('the error always carries the complete stderr tail, however fast the child exits', { timeout: 60_000 }, async () => {
     // 2000 lines then an immediate exit: a check racing the drain would lose the last lines.
