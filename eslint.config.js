@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -20,14 +20,6 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: {
-      ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly' },
-    },
-  },
-  {
     files: ['test/**', 'bench/**', 'examples/**'],
     rules: {
       // node:test's test() and describe() return promises the runner itself awaits.
@@ -38,6 +30,15 @@ export default tseslint.config(
       // Tasks are async by contract (Task returns a Promise) even when a test's task has nothing to await.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  // Plain JavaScript (configs, scripts, the demo's processes) gets no type-aware rules: last, so it wins.
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly' },
     },
   },
 );

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+
+export const USAGE = `subvisor: structured supervision of child processes
+
+usage:
+  subvisor run [options] -- CMD [ARGS...]
+      Supervise one command: relay its stdout and stderr line by line, stop it gracefully on
+      Ctrl-C, and exit with its status (128+N when killed by signal N).
+        --label L          prefix of its lines (default: the program's name)
+        --ready REGEX      log "ready after N ms" at the first line that matches
+        --ready-timeout D  fail if not ready within D (exit 124)
+        --timeout D        stop it after D and exit 124
+        --grace D          SIGTERM-to-SIGKILL grace when stopping (default 5s)
+        --json             NDJSON on stdout: {time, name, stream, line, ...}
+
+  subvisor up [-f FILE] [--json] [--grace D] [NAME...]
+      Supervise the processes of subvisor.yaml (or a Procfile): start each when what it
+      depends on is ready, fail fast, stop everything on Ctrl-C. NAMEs select processes
+      (and what they depend on).
+        -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile)
+
+  subvisor --help | --version
+
+Durations: 500ms, 2s, 1.5m, 1h, or a number of milliseconds.
+First Ctrl-C stops gracefully (exit 130); a second one kills at once.`;
+
+/** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface RunArgs {
+  readonly command: string[];
+  readonly label: string | undefined;
+  readonly ready: string | undefined;
+  readonly readyTimeout: string | undefined;
+  readonly timeout: string | undefined;
+  readonly grace: string | undefined;
+  readonly json: boolean;
+}
+
+export interface UpArgs {
+  readonly file: string | undefined;
+  readonly names: string[];
+  readonly grace: string | undefined;
+  readonly json: boolean;
+}
+
+const RUN_VALUE_OPTIONS = new Set(['--label', '--ready', '--ready-timeout', '--timeout', '--grace']);
+
+/**
+ * `run`'s options end at `--` or at the first word that is not an option, so `subvisor run ls -l`
+ * works as well as `subvisor run -- ls -l`: everything from the command on belongs to it.
+ */
+export function parseRunArgs(args: readonly string[]): RunArgs {
+  let split = args.indexOf('--');
+  if (split === -1) {
+    split = args.length;
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index] as string; // index < length
+      if (RUN_VALUE_OPTIONS.has(arg)) index++;
+      else if (!arg.startsWith('-')) {
+        split = index;
+        break;
+      }
+    }
+  }
+  const command = args.slice(args[split] === '--' ? split + 1 : split);
+  const { values } = parseOrExplain(args.slice(0, split), {
+    label: { type: 'string' },
+    ready: { type: 'string' },
+    'ready-timeout': { type: 'string' },
+    timeout: { type: 'string' },
+    grace: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
+  return {
+    command,
+    label: values.label as string | undefined,
+    ready: values.ready as string | undefined,
+    readyTimeout: values['ready-timeout'] as string | undefined,
+    timeout: values.timeout as string | undefined,
+    grace: values.grace as string | undefined,
+    json: values.json === true,
+  };
+}
+
+export function parseUpArgs(args: readonly string[]): UpArgs {
+  const { values, positionals } = parseOrExplain(
+    args,
+    {
+      file: { type: 'string', short: 'f' },
+      grace: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
+  return { file: values.file as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true };
+}
+
+type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error));
+  }
+}

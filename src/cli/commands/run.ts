@@ -1,0 +1,64 @@
+import { basename } from 'node:path';
+import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
+import { UsageError, parseRunArgs } from '../args.js';
+import { parseDuration } from '../config/index.js';
+import { StopRequest, runAll, type RunOutcome } from '../engine.js';
+import { EXIT } from '../exit-status.js';
+import { Interrupted, handleInterrupts } from '../interrupts.js';
+import { createOutput } from '../output.js';
+import { reportFailure } from '../report.js';
+
+/** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseRunArgs(args);
+  const name = parsed.label ?? basename(parsed.command[0] ?? 'cmd');
+  const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
+  const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);
+  const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
+  const timeoutMs = parsed.timeout === undefined ? undefined : durationOption('--timeout', parsed.timeout);
+  const output = createOutput({ names: [name], json: parsed.json });
+
+  const stop = new AbortController();
+  const release = handleInterrupts(
+    (signal) => stop.abort(new Interrupted(signal)),
+    (signal) => output.status({ name, event: 'killed', text: `second ${signal}: killing at once` }),
+  );
+  // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          output.status({ name, event: 'stopping', text: `stopping: --timeout of ${timeoutMs} ms passed` });
+          stop.abort(new StopRequest(`timed out after ${timeoutMs} ms`, EXIT.timeout));
+        }, timeoutMs);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runAll([{ name, cmd: parsed.command, ready, readyTimeoutMs, dependsOn: [], restart: { policy: 'no' }, main: true, grace }], {
+      output,
+      signal: stop.signal,
+      defaultGraceMs: grace,
+    });
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
+  // The child's stderr was relayed as it came; here only the one line that says how it ended.
+  reportFailure(output, outcome, { withStderrTail: false });
+  return outcome.exitCode;
+}
+
+function compileReady(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new UsageError(`--ready: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function durationOption(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

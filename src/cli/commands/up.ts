@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
+import { UsageError, parseUpArgs } from '../args.js';
+import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
+import { runAll } from '../engine.js';
+import { Interrupted, handleInterrupts } from '../interrupts.js';
+import { createOutput } from '../output.js';
+import { reportFailure, reportSummary } from '../report.js';
+
+/** Looked for in this order when no -f is given. */
+const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
+
+/** `subvisor up [-f FILE] [NAME...]`: every process of the config (or the named ones), supervised together. */
+export async function upCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseUpArgs(args);
+  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
+  if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
+  let grace = DEFAULT_KILL_GRACE_MS;
+  if (parsed.grace !== undefined) {
+    try {
+      grace = parseDuration(parsed.grace);
+    } catch (error) {
+      throw new UsageError(`--grace: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  // Everything about the config is checked here, before a single process starts.
+  const config = loadConfig(file);
+  const plans = startOrder(selectProcesses(config, parsed.names));
+  const output = createOutput({ names: plans.map((plan) => plan.name), json: parsed.json });
+
+  const stop = new AbortController();
+  const release = handleInterrupts(
+    (signal) => {
+      for (const plan of plans) output.status({ name: plan.name, event: 'stopping', text: `stopping (${signal})` });
+      stop.abort(new Interrupted(signal));
+    },
+    (signal) => output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` }),
+  );
+  try {
+    const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
+    reportFailure(output, outcome, { withStderrTail: true });
+    reportSummary(output, outcome);
+    return outcome.exitCode;
+  } finally {
+    release();
+  }
+}

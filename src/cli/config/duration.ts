@@ -1,0 +1,66 @@
+/** Milliseconds per unit. Days and longer are left out on purpose: see {@link MAX_DURATION_MS}. */
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * The longest duration accepted: the largest delay `setTimeout` honours (about 24.8 days). A
+ * longer one would not wait longer: Node fires such a timer at once, so a typo like `1000h` would
+ * turn a generous timeout into none at all. Refused instead.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
+const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;
+const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/g;
+
+/** A duration that {@link parseDuration} cannot read; `input` is what it was given. */
+export class InvalidDurationError extends RangeError {
+  override name = 'InvalidDurationError';
+  readonly input: string | number;
+
+  constructor(input: string | number, reason: string) {
+    super(`invalid duration ${typeof input === 'string' ? `'${input}'` : String(input)}: ${reason}`);
+    this.input = input;
+  }
+}
+
+/**
+ * Reads a duration into whole milliseconds: a number with a unit (`250ms`, `1.5s`, `2m`, `1h`),
+ * several of them run together (`1m30s`), or a bare number, which means milliseconds (so does a
+ * JS number). Surrounding whitespace is ignored; anything else (a sign, a space before the unit,
+ * an unknown unit) throws {@link InvalidDurationError} rather than guessing. Fractions are
+ * rounded to the nearest millisecond. Used for the config's `readyTimeout`, `backoff` and `grace`
+ * and for the CLI's `--timeout` and `--grace`.
+ *
+ * @example
+ * ```ts
+ * parseDuration('1.5s'); // 1500
+ * parseDuration('1m30s'); // 90000
+ * parseDuration('250'); // 250
+ * parseDuration('soon'); // throws InvalidDurationError
+ * ```
+ */
+export function parseDuration(text: string | number): number {
+  let ms: number;
+  if (typeof text === 'number') {
+    if (!Number.isFinite(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds');
+    ms = text;
+  } else {
+    const trimmed = text.trim();
+    if (BARE_NUMBER.test(trimmed)) {
+      ms = Number(trimmed);
+    } else if (WITH_UNITS.test(trimmed)) {
+      ms = 0;
+      for (const [, amount, unit] of trimmed.matchAll(PART)) {
+        // The WITH_UNITS test above guarantees both groups matched.
+        ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+      }
+    } else {
+      throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
+    }
+  }
+  const rounded = Math.round(ms);
+  if (rounded > MAX_DURATION_MS) {
+    throw new InvalidDurationError(text, `longer than the ${MAX_DURATION_MS} ms (about 24 days) a timer can wait; use a shorter one`);
+  }
+  return rounded;
+}

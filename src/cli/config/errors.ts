@@ -1,0 +1,76 @@
+/** One thing wrong with a config file, located as precisely as the file allows. */
+export interface ConfigProblem {
+  /** The config file as the user named it (so the message shows the path they typed). */
+  readonly file: string;
+  /** 1-based line of the offending node, when the problem sits at a place in the file. */
+  readonly line?: number | undefined;
+  /** 1-based column of the offending node. */
+  readonly column?: number | undefined;
+  /** The key path of the offending node, like `processes.web.dependsOn[0]`. */
+  readonly path?: string | undefined;
+  /** The process the problem belongs to, when it belongs to one. */
+  readonly process?: string | undefined;
+  /** What is wrong and what to do about it. Never contains an env value (they may be secrets). */
+  readonly message: string;
+  /** The underlying error (a YAML syntax error, a RegExp SyntaxError, an fs error...). */
+  readonly cause?: unknown;
+}
+
+/**
+ * The config cannot be used: reported before anything starts, so a typo never leaves half of a
+ * stack running. Every problem found is reported at once, one per line in file order, each as
+ * `file:line:column: key.path: what is wrong; what to do` (line and column where the problem has a
+ * place in the file): fixing a config one error per run is tedious, and the problems are
+ * independent enough that listing them all does not mislead. The exception is YAML syntax: after
+ * a syntax error the document's shape is guesswork, so only the syntax errors are reported.
+ *
+ * `file`, `line`, `column`, `path` and `process` are those of the first problem; `problems` holds
+ * them all.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   loadConfig('subvisor.yaml');
+ * } catch (error) {
+ *   if (!(error instanceof ConfigError)) throw error;
+ *   process.stderr.write(`${error.message}\n`); // subvisor.yaml:7:17: processes.web.dependsOn[0]: unknown process 'dbb' ...
+ *   process.exitCode = 2;
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly path?: string;
+  readonly process?: string;
+  readonly problems: readonly ConfigProblem[];
+
+  /** @param problems at least one; they are sorted into file order. */
+  constructor(problems: readonly ConfigProblem[]) {
+    const sorted = sortProblems(problems);
+    const first = sorted[0];
+    if (first === undefined) throw new TypeError('a ConfigError needs at least one problem');
+    super(sorted.map(formatProblem).join('\n'), first.cause === undefined ? undefined : { cause: first.cause });
+    this.file = first.file;
+    if (first.line !== undefined) this.line = first.line;
+    if (first.column !== undefined) this.column = first.column;
+    if (first.path !== undefined) this.path = first.path;
+    if (first.process !== undefined) this.process = first.process;
+    this.problems = sorted;
+  }
+}
+
+/** `file:line:column: path: message`, leaving out the parts that are unknown. */
+export function formatProblem(problem: ConfigProblem): string {
+  let where = problem.file;
+  if (problem.line !== undefined) where += `:${problem.line}`;
+  if (problem.line !== undefined && problem.column !== undefined) where += `:${problem.column}`;
+  return problem.path === undefined || problem.path === '' ? `${where}: ${problem.message}` : `${where}: ${problem.path}: ${problem.message}`;
+}
+
+/** File order: problems without a place (whole-file ones) first, then by line and column; stable. */
+function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}

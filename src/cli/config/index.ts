@@ -1,0 +1,11 @@
+// The config layer of `subvisor up`: reading subvisor.yaml or a Procfile into validated
+// ProcessSpecs, and ordering them. Pure: nothing here spawns, and only loadConfig touches disk.
+export { parseDuration, InvalidDurationError, MAX_DURATION_MS } from './duration.js';
+export { ConfigError, formatProblem } from './errors.js';
+export type { ConfigProblem } from './errors.js';
+export { selectProcesses, startOrder } from './graph.js';
+export { isProcfile, loadConfig } from './load.js';
+export { parseProcfile } from './procfile.js';
+export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME } from './spec.js';
+export type { Config, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
+export { parseYamlConfig } from './yaml.js';

@@ -1,0 +1,59 @@
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
+
+/** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
+const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
+
+/**
+ * Parses a foreman `Procfile`: one `name: command` per line, each command a shell string (run by
+ * `sh -c`) in the Procfile's directory. Blank lines and `#` comments are skipped; leading
+ * whitespace and Windows line ends are tolerated. A Procfile has no dependencies, readiness,
+ * restarts or main process: all start at once and any exit ends the run. Every bad line is
+ * reported, with its line number, in one {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * parseProcfile('web: node server.js\nworker: node worker.js\n', 'Procfile').processes.map((p) => p.name); // ['web', 'worker']
+ * ```
+ */
+export function parseProcfile(text: string, file: string): Config {
+  const cwd = dirname(resolve(file));
+  const problems: ConfigProblem[] = [];
+  const processes: ProcessSpec[] = [];
+  const definedOn = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const content = raw.trim();
+    if (content === '' || content.startsWith('#')) return;
+    const column = raw.length - raw.trimStart().length + 1;
+    const match = PROCFILE_LINE.exec(content);
+    if (match === null) {
+      problems.push({ file, line, column, message: 'expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)' });
+      return;
+    }
+    // Both groups are in the pattern, so they are present whenever it matched.
+    const name = match[1] ?? '';
+    const cmd = match[2] ?? '';
+    if (!PROCESS_NAME.test(name)) {
+      problems.push({ file, line, column, process: name, message: `invalid process name '${name}': ${PROCESS_NAME_RULE}` });
+      return;
+    }
+    if (cmd === '') {
+      problems.push({ file, line, column: column + name.length + 1, process: name, message: `'${name}' has no command; write it after the colon` });
+      return;
+    }
+    const earlier = definedOn.get(name);
+    if (earlier !== undefined) {
+      problems.push({ file, line, column, process: name, message: `process '${name}' is already defined on line ${earlier}; names must be unique` });
+      return;
+    }
+    definedOn.set(name, line);
+    processes.push({ name, cmd, cwd, dependsOn: [], restart: { policy: 'no' }, main: false, source: { file, line, column } });
+  });
+  if (problems.length === 0 && processes.length === 0) {
+    problems.push({ file, message: 'no processes; add lines like `web: node server.js`' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { file, processes };
+}

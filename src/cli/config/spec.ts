@@ -1,0 +1,73 @@
+/** Where a process is defined, so later errors (a cycle found by `startOrder`) can point at it. */
+export interface SourceLocation {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+/**
+ * When a process that exited is started again. `no` (the default): an unexpected exit fails the
+ * run, which is what fail-fast means. `on-failure`: a non-zero exit (or a death by signal we did
+ * not send) restarts it up to `max` times, waiting `backoffMs` before each restart; the next
+ * failure after that fails the run.
+ */
+export type RestartPolicy = { policy: 'no' } | { policy: 'on-failure'; max: number; backoffMs: number };
+
+/** Restarts allowed by `restart: on-failure` when `max` is not given. */
+export const DEFAULT_RESTART_MAX = 3;
+/** Wait before a restart when `backoff` is not given. */
+export const DEFAULT_RESTART_BACKOFF_MS = 500;
+
+/**
+ * One process of `subvisor up`, validated and with its defaults filled in. Nothing here has been
+ * started or even looked up on disk.
+ */
+export interface ProcessSpec {
+  /** Unique in its config; matches {@link PROCESS_NAME} (it prefixes every output line). */
+  name: string;
+  /** A string runs under `sh -c` (shell: true); an array is argv, run without a shell. */
+  cmd: string[] | string;
+  /**
+   * Working directory, absolute. Resolved against the config file's directory, which is also the
+   * value when the file gives none (as foreman and docker compose do): `cmd: ./scripts/db.sh`
+   * then means the script next to the config, wherever `subvisor up -f` was run from.
+   */
+  cwd?: string;
+  /**
+   * Extra environment, merged over `process.env` by the runner (not here: the config layer stays
+   * pure). YAML numbers and booleans are taken as written (`PORT: 8080` gives "8080",
+   * `VERSION: 3.10` gives "3.10", not "3.1").
+   */
+  env?: Record<string, string>;
+  /** The process is ready once an output line matches this; no pattern means ready on start. */
+  ready?: RegExp;
+  /** How long to wait for `ready` (key `readyTimeout`, a duration). Default: the runner's. */
+  readyTimeoutMs?: number;
+  /** Names of the processes that must be ready before this one starts. No duplicates. */
+  dependsOn: string[];
+  /** Default `{ policy: 'no' }`. */
+  restart: RestartPolicy;
+  /** The run ends when this process exits. At most one per config. Default false. */
+  main: boolean;
+  /** Milliseconds between SIGTERM and SIGKILL when stopping it (the runner's `killGraceMs`). */
+  grace?: number;
+  /** Where the config defines it; absent for specs built in code. */
+  source?: SourceLocation;
+}
+
+/** A parsed, validated config: `processes` in file order. */
+export interface Config {
+  file: string;
+  processes: ProcessSpec[];
+}
+
+/**
+ * A process name: a letter or digit, then letters, digits, `_`, `.` or `-`. Names prefix output
+ * lines and appear in the NDJSON `name` field, so spaces, colons and control characters are out.
+ */
+export const PROCESS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Why a name does not fit {@link PROCESS_NAME}, said so a person can fix it. */
+export const PROCESS_NAME_RULE = 'a process name must start with a letter or digit and use only letters, digits, _, . and -';

@@ -1,0 +1,59 @@
+/**
+ * The "did you mean" of unknown keys and names: the candidate `word` was most likely meant as,
+ * or undefined when none is close enough to be worth saying. `aliases` maps other tools' words
+ * (normalised: lower case, no `_` or `-`) to candidates, so `command` and its misspelling
+ * `comand` both lead to `cmd`. In order: the same word up to case, `_` and `-` (`depends_on`),
+ * one word starting with the other (`readiness`, `environment`), then a small edit distance
+ * (`dbb`, `cdm`).
+ */
+export function suggest(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
+  const wanted = normalise(word);
+  if (wanted === '') return undefined;
+  const spellings: [spelling: string, candidate: string][] = [
+    ...candidates.map((candidate): [string, string] => [normalise(candidate), candidate]),
+    ...Object.entries(aliases).filter(([, candidate]) => candidates.includes(candidate)),
+  ];
+  const same = spellings.find(([spelling]) => spelling === wanted);
+  if (same !== undefined) return same[1];
+  const prefixed = spellings.find(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
+  if (prefixed !== undefined) return prefixed[1];
+  // A third of the word may be wrong: one slip in a short name, more in a long one.
+  const allowed = Math.max(1, Math.floor(wanted.length / 3));
+  let best: string | undefined;
+  let bestDistance = allowed + 1;
+  for (const [spelling, candidate] of spellings) {
+    const distance = editDistance(wanted, spelling);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** `; did you mean 'x'?` or the empty string. */
+export function didYouMean(word: string, candidates: readonly string[], aliases?: Readonly<Record<string, string>>): string {
+  const guess = suggest(word, candidates, aliases);
+  return guess === undefined ? '' : `; did you mean '${guess}'?`;
+}
+
+function normalise(word: string): string {
+  return word.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** Levenshtein distance where swapping two neighbours counts as one edit (`cdm` is 1 from `cmd`). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) rows.push(Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    const row = rows[i] ?? [];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, at(i - 2, j - 2) + 1);
+      row[j] = distance;
+    }
+  }
+  return at(a.length, b.length);
+}

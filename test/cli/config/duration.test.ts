@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidDurationError, MAX_DURATION_MS, parseDuration } from '../../../src/cli/config/index.js';
+
+test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
+  const cases: [string | number, number][] = [
+    ['250ms', 250],
+    ['1.5s', 1500],
+    ['.5s', 500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1m30s', 90_000],
+    ['1h0m5s10ms', 3_605_010],
+    ['1.1s', 1100], // 1.1 * 1000 is 1100.0000000000002 in floating point: rounded
+    ['0.4ms', 0],
+    ['  30s  ', 30_000],
+    ['0', 0],
+  ];
+  for (const [text, ms] of cases) assert.equal(parseDuration(text), ms, String(text));
+});
+
+test('parseDuration reads a bare number, string or JS number, as milliseconds', () => {
+  assert.equal(parseDuration('500'), 500);
+  assert.equal(parseDuration('2.5'), 3);
+  assert.equal(parseDuration(500), 500);
+  assert.equal(parseDuration(0), 0);
+});
+
+test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {
+  assert.equal(parseDuration('5s'), 5000); // control: the same shape with a known unit passes
+  for (const junk of ['', 'soon', '5 s', '5S', '-5s', '+5s', '5d', '5sec', 's', '1e3', '5s ms', '1..5s', 'ms5', '5s5']) {
+    assert.throws(
+      () => parseDuration(junk),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidDurationError, junk);
+        assert.ok(error instanceof RangeError);
+        assert.equal(error.input, junk);
+        assert.match(error.message, /^invalid duration '.*': expected a number with a unit \(ms, s, m or h\)/);
+        return true;
+      },
+      junk,
+    );
+  }
+  for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => parseDuration(bad), InvalidDurationError, String(bad));
+});
+
+test('parseDuration refuses durations longer than a timer can wait instead of firing at once', () => {
+  assert.equal(parseDuration(MAX_DURATION_MS), MAX_DURATION_MS); // control: the limit itself passes
+  assert.equal(parseDuration('596h'), 596 * 3_600_000);
+  assert.throws(() => parseDuration('597h'), /longer than the 2147483647 ms/);
+  assert.throws(() => parseDuration(MAX_DURATION_MS + 1), InvalidDurationError);
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { ConfigError, parseYamlConfig, selectProcesses, startOrder, type Config, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { configError } from './support.js';
+
+function spec(name: string, dependsOn: string[] = []): ProcessSpec {
+  return { name, cmd: `run ${name}`, dependsOn, restart: { policy: 'no' }, main: false };
+}
+
+const names = (specs: readonly ProcessSpec[]): string[] => specs.map((one) => one.name);
+
+/** The SPEC.md §5 example's graph, plus a process nobody needs. */
+const config: Config = {
+  file: 'subvisor.yaml',
+  processes: [spec('test', ['web']), spec('web', ['db']), spec('db'), spec('docs')],
+};
+
+test('startOrder puts each process after its dependencies', () => {
+  assert.deepEqual(names(startOrder(config.processes)), ['db', 'web', 'test', 'docs']);
+});
+
+test('startOrder keeps file order among processes free to start (it is stable)', () => {
+  const independent = [spec('c'), spec('a'), spec('b')];
+  assert.deepEqual(names(startOrder(independent)), ['c', 'a', 'b']);
+  // b waits for a; c and d stay in file order around it.
+  assert.deepEqual(names(startOrder([spec('b', ['a']), spec('c'), spec('a'), spec('d')])), ['c', 'a', 'b', 'd']);
+  // Control: the order does change when a dependency demands it.
+  assert.deepEqual(names(startOrder([spec('c', ['b']), spec('a'), spec('b')])), ['a', 'b', 'c']);
+});
+
+test('startOrder refuses an unknown dependency, a duplicate name and a cycle', () => {
+  assert.match(configError(() => startOrder([spec('web', ['dbb']), spec('db')])).message, /^<processes>: web\.dependsOn: unknown process 'dbb' \(known: db\); did you mean 'db'\?$/);
+  assert.match(configError(() => startOrder([spec('web'), spec('web')])).message, /process 'web' is defined twice/);
+  assert.equal(
+    configError(() => startOrder([spec('db', ['web']), spec('web', ['db']), spec('x')])).message,
+    '<processes>: dependency cycle db -> web -> db (each depends on the next); remove one of these dependencies',
+  );
+  assert.match(configError(() => startOrder([spec('a', ['a'])])).message, /dependency cycle a -> a/);
+});
+
+test('startOrder points a cycle at the source of the specs when they have one', () => {
+  const located = (name: string, dependsOn: string[], line: number): ProcessSpec => ({ ...spec(name, dependsOn), source: { file: 'subvisor.yaml', line, column: 3 } });
+  const error = configError(() => startOrder([located('db', ['web'], 2), located('web', ['db'], 5)]));
+  assert.deepEqual([error.file, error.line, error.column, error.process], ['subvisor.yaml', 2, 3, 'db']);
+  assert.match(error.message, /^subvisor\.yaml:2:3: dependency cycle db -> web -> db/);
+});
+
+test('selectProcesses pulls in what the named processes depend on, transitively', () => {
+  // test depends on web only; db comes in through web.
+  assert.deepEqual(names(selectProcesses(config, ['test'])), ['db', 'web', 'test']);
+  assert.deepEqual(names(selectProcesses(config, ['web'])), ['db', 'web']);
+  assert.deepEqual(names(selectProcesses(config, ['docs', 'db'])), ['db', 'docs']);
+  assert.deepEqual(names(selectProcesses(config, ['web', 'web', 'db'])), ['db', 'web']);
+});
+
+test('selectProcesses with no names selects every process, in start order', () => {
+  assert.deepEqual(names(selectProcesses(config, [])), ['db', 'web', 'test', 'docs']);
+});
+
+test('selectProcesses refuses unknown names, listing the known ones and a suggestion', () => {
+  assert.doesNotThrow(() => selectProcesses(config, ['web'])); // control
+  const error = configError(() => selectProcesses(config, ['wbe', 'web', 'cache']));
+  assert.equal(
+    error.message,
+    [
+      "subvisor.yaml: no process named 'wbe' (known: test, web, db, docs); did you mean 'web'?",
+      "subvisor.yaml: no process named 'cache' (known: test, web, db, docs)",
+    ].join('\n'),
+  );
+  assert.equal(error.process, 'wbe');
+});
+
+/** A random DAG over `size` processes: each may depend on processes with a smaller number. */
+const dagOf = (minSize: number) =>
+  fc
+    .integer({ min: minSize, max: 12 })
+    .chain((size) =>
+      fc.record({
+        size: fc.constant(size),
+        edges: fc.array(fc.tuple(fc.nat(size - 1), fc.nat(size - 1)), { maxLength: 30 }),
+        fileOrder: fc.shuffledSubarray([...Array(size).keys()], { minLength: size, maxLength: size }),
+      }),
+    )
+    .map(({ size, edges, fileOrder }) => {
+      // Repeated edges are kept: a name listed twice in dependsOn must not confuse the ordering.
+      const dependsOn: string[][] = Array.from({ length: size }, () => []);
+      for (const [a, b] of edges) if (a !== b) dependsOn[Math.max(a, b)]!.push(`p${Math.min(a, b)}`);
+      return { inTopologicalOrder: dependsOn.map((deps, i) => spec(`p${i}`, deps)), fileOrder };
+    });
+const dag = dagOf(1);
+
+function assertRespectsDependencies(order: readonly ProcessSpec[]): void {
+  const position = new Map(order.map((one, i) => [one.name, i]));
+  for (const one of order) {
+    for (const dependency of one.dependsOn) {
+      assert.ok(position.get(dependency)! < position.get(one.name)!, `${one.name} starts before its dependency ${dependency}`);
+    }
+  }
+}
+
+test('for random DAGs, startOrder puts every process after all its dependencies', { timeout: 30_000 }, () => {
+  // Control: the checker does catch a process placed before its dependency.
+  assert.throws(() => assertRespectsDependencies([spec('b', ['a']), spec('a')]), /b starts before its dependency a/);
+  fc.assert(
+    fc.property(dag, ({ inTopologicalOrder, fileOrder }) => {
+      const processes = fileOrder.map((i) => inTopologicalOrder[i]!);
+      const order = startOrder(processes);
+      assert.deepEqual([...names(order)].sort(), [...names(processes)].sort());
+      assertRespectsDependencies(order);
+      // The YAML path accepts the same graph.
+      assert.doesNotThrow(() => parseYamlConfig(toYaml(processes), 'subvisor.yaml'));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('for random DAGs already in a valid order, startOrder keeps file order', { timeout: 30_000 }, () => {
+  fc.assert(
+    fc.property(dag, ({ inTopologicalOrder }) => {
+      assert.deepEqual(names(startOrder(inTopologicalOrder)), names(inTopologicalOrder));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+/** A DAG plus a cycle through `cycle` (process numbers, in dependency order). */
+const withCycle = (minLength: number) =>
+  dagOf(minLength)
+    .chain(({ inTopologicalOrder, fileOrder }) =>
+      fc.record({
+        inTopologicalOrder: fc.constant(inTopologicalOrder),
+        fileOrder: fc.constant(fileOrder),
+        cycle: fc.shuffledSubarray([...inTopologicalOrder.keys()], { minLength, maxLength: inTopologicalOrder.length }),
+      }),
+    )
+    .map(({ inTopologicalOrder, fileOrder, cycle }) => {
+      const processes = inTopologicalOrder.map((one) => spec(one.name, [...one.dependsOn]));
+      cycle.forEach((from, i) => {
+        const to = `p${cycle[(i + 1) % cycle.length]!}`;
+        const deps = processes[from]!.dependsOn;
+        if (!deps.includes(to)) deps.push(to);
+      });
+      return fileOrder.map((i) => processes[i]!);
+    });
+
+/** Every `a -> b -> ... -> a` named in `message`, checked to be a real cycle of `processes`. */
+function assertNamesRealCycles(message: string, processes: readonly ProcessSpec[]): void {
+  const cycles = [...message.matchAll(/dependency cycle ([\w.-]+(?: -> [\w.-]+)+)/g)].map((match) => match[1]!.split(' -> '));
+  assert.ok(cycles.length > 0, `no cycle named in: ${message}`);
+  const byName = new Map(processes.map((one) => [one.name, one]));
+  for (const cycle of cycles) {
+    assert.equal(cycle[0], cycle.at(-1), `not closed: ${cycle.join(' -> ')}`);
+    for (let i = 0; i + 1 < cycle.length; i++) {
+      assert.ok(byName.get(cycle[i]!)?.dependsOn.includes(cycle[i + 1]!), `${cycle[i]} does not depend on ${cycle[i + 1]}`);
+    }
+  }
+}
+
+test('for graphs with a cycle, startOrder throws a ConfigError naming a real cycle', { timeout: 30_000 }, () => {
+  // Control: the checker refuses a named "cycle" whose edges are not in the graph.
+  assert.throws(() => assertNamesRealCycles('dependency cycle a -> b -> a', [spec('a', ['b']), spec('b')]), /b does not depend on a/);
+  fc.assert(
+    fc.property(withCycle(1), (processes) => {
+      const error = configError(() => startOrder(processes));
+      assert.ok(error instanceof ConfigError);
+      assertNamesRealCycles(error.message, processes);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('for graphs with a cycle, parseYamlConfig refuses the file, naming a real cycle at a line', { timeout: 30_000 }, () => {
+  fc.assert(
+    fc.property(withCycle(2), (processes) => {
+      const error = configError(() => parseYamlConfig(toYaml(processes), 'subvisor.yaml'));
+      assertNamesRealCycles(error.message, processes);
+      assert.match(error.message, /^subvisor\.yaml:\d+:\d+: processes\.[\w.-]+\.dependsOn\[\d+\]: dependency cycle/m);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+function toYaml(processes: readonly ProcessSpec[]): string {
+  return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${one.dependsOn.join(', ')}] }`), ''].join('\n');
+}

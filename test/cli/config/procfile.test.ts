@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { parseProcfile } from '../../../src/cli/config/index.js';
+import { configError, lines } from './support.js';
+
+test('a Procfile gives one shell-string process per line, skipping blank lines and comments', () => {
+  const text = ['# the app', '', 'web: node server.js --port $PORT', '  # indented comment', 'worker:bundle exec sidekiq', '\t', 'clock: ./clock.sh # not a comment', ''].join('\n');
+  const config = parseProcfile(text, 'app/Procfile');
+  const cwd = resolve('app');
+  const defaults = { cwd, dependsOn: [], restart: { policy: 'no' }, main: false } as const;
+  assert.deepEqual(config, {
+    file: 'app/Procfile',
+    processes: [
+      { name: 'web', cmd: 'node server.js --port $PORT', ...defaults, source: { file: 'app/Procfile', line: 3, column: 1 } },
+      { name: 'worker', cmd: 'bundle exec sidekiq', ...defaults, source: { file: 'app/Procfile', line: 5, column: 1 } },
+      { name: 'clock', cmd: './clock.sh # not a comment', ...defaults, source: { file: 'app/Procfile', line: 7, column: 1 } },
+    ],
+  });
+});
+
+test('Windows line ends and trailing spaces do not end up in commands', () => {
+  const config = parseProcfile('web: node server.js  \r\nworker: node w.js\r\n', 'Procfile');
+  assert.deepEqual(
+    config.processes.map((spec) => spec.cmd),
+    ['node server.js', 'node w.js'],
+  );
+});
+
+test('a bad line is reported with its line number and column', () => {
+  assert.doesNotThrow(() => parseProcfile('web: node server.js\n', 'Procfile')); // control
+  const error = configError(() => parseProcfile('web: node server.js\n\n  this is not a process\n', 'Procfile'));
+  assert.equal(error.message, 'Procfile:3:3: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)');
+  assert.deepEqual([error.line, error.column], [3, 3]);
+});
+
+test('every bad line is reported at once: bad names, missing commands, duplicates', () => {
+  const text = ['web: node a.js', 'my web: x', '_hidden: x', 'worker:', 'web: node b.js', ''].join('\n');
+  const error = configError(() => parseProcfile(text, 'Procfile'));
+  assert.deepEqual(lines(error), [
+    'Procfile:2:1: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)',
+    "Procfile:3:1: invalid process name '_hidden': a process name must start with a letter or digit and use only letters, digits, _, . and -",
+    "Procfile:4:8: 'worker' has no command; write it after the colon",
+    "Procfile:5:1: process 'web' is already defined on line 1; names must be unique",
+  ]);
+  assert.deepEqual(
+    error.problems.map((problem) => problem.process),
+    [undefined, '_hidden', 'worker', 'web'],
+  );
+});
+
+test('a Procfile with no processes is refused', () => {
+  const error = configError(() => parseProcfile('# nothing yet\n\n', 'Procfile'));
+  assert.equal(error.message, 'Procfile: no processes; add lines like `web: node server.js`');
+});

@@ -1,0 +1,341 @@
+import assert from 'node:assert/strict';
+import { dirname, resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { configError, lines } from './support.js';
+
+const FILE = 'conf/subvisor.yaml';
+const CONF_DIR = resolve('conf');
+
+/** The single problem reported for `text`, asserting it sits at `line`:`column`. */
+function onlyProblem(text: string, line: number, column: number): string {
+  const error = configError(() => parseYamlConfig(text, FILE));
+  assert.equal(error.problems.length, 1, error.message);
+  assert.equal(error.line, line, error.message);
+  assert.equal(error.column, column, error.message);
+  assert.ok(error.message.startsWith(`${FILE}:${line}:${column}: `), error.message);
+  return error.message;
+}
+
+/** A valid process body to build variants from: the control each error test starts from. */
+const web = (extra = ''): string => `processes:\n  web:\n    cmd: node server.js\n${extra}`;
+
+test('the example of SPEC.md §5 parses to the specs it describes', () => {
+  const text = [
+    'processes:',
+    '  db:',
+    '    cmd: ./scripts/db.sh',
+    '    ready: "listening on \\\\d+"',
+    '  web:',
+    '    cmd: [node, server.js]',
+    '    env: { PORT: "8080" }',
+    '    dependsOn: [db]',
+    '    ready: "ready"',
+    '    restart: { policy: on-failure, max: 3 }',
+    '  test:',
+    '    cmd: npm run e2e',
+    '    dependsOn: [web]',
+    '    main: true',
+    '',
+  ].join('\n');
+  const source = (line: number) => ({ file: FILE, line, column: 3 });
+  const expected: ProcessSpec[] = [
+    { name: 'db', cmd: './scripts/db.sh', cwd: CONF_DIR, ready: /listening on \d+/, dependsOn: [], restart: { policy: 'no' }, main: false, source: source(2) },
+    {
+      name: 'web',
+      cmd: ['node', 'server.js'],
+      cwd: CONF_DIR,
+      env: { PORT: '8080' },
+      dependsOn: ['db'],
+      ready: /ready/,
+      restart: { policy: 'on-failure', max: 3, backoffMs: 500 },
+      main: false,
+      source: source(5),
+    },
+    { name: 'test', cmd: 'npm run e2e', cwd: CONF_DIR, dependsOn: ['web'], restart: { policy: 'no' }, main: true, source: source(11) },
+  ];
+  assert.deepEqual(parseYamlConfig(text, FILE), { file: FILE, processes: expected });
+  // Control: deepEqual does look inside the regex.
+  assert.notDeepEqual(/listening on \d+/, /listening on d+/);
+});
+
+test('optional keys get their documented defaults and values', () => {
+  const text = web(
+    [
+      '    cwd: ../srv',
+      '    ready: up',
+      '    readyTimeout: 30s',
+      '    grace: 2500',
+      '    restart: on-failure',
+      '',
+    ].join('\n'),
+  );
+  const [spec] = parseYamlConfig(text, FILE).processes;
+  assert.equal(spec?.cwd, resolve('srv'));
+  assert.equal(spec.readyTimeoutMs, 30_000);
+  assert.equal(spec.grace, 2500);
+  assert.deepEqual(spec.restart, { policy: 'on-failure', max: 3, backoffMs: 500 });
+  assert.deepEqual(parseYamlConfig(web('    restart: { policy: on-failure, max: 5, backoff: 2s }\n'), FILE).processes[0]?.restart, {
+    policy: 'on-failure',
+    max: 5,
+    backoffMs: 2000,
+  });
+  assert.deepEqual(parseYamlConfig(web('    restart: no\n'), FILE).processes[0]?.restart, { policy: 'no' });
+  // Without a cwd the process runs next to its config, wherever subvisor was started.
+  assert.equal(parseYamlConfig(web(), FILE).processes[0]?.cwd, CONF_DIR);
+  assert.equal(parseYamlConfig(web(), '/abs/subvisor.yaml').processes[0]?.cwd, '/abs');
+});
+
+test('env numbers and booleans are taken as written, so PORT: 8080 works and 3.10 keeps its zero', () => {
+  const text = web('    env: { PORT: 8080, VERSION: 3.10, DEBUG: true, HEX: 0x1F, NAME: "8080", EMPTY: "" }\n');
+  assert.deepEqual(parseYamlConfig(text, FILE).processes[0]?.env, { PORT: '8080', VERSION: '3.10', DEBUG: 'true', HEX: '0x1F', NAME: '8080', EMPTY: '' });
+});
+
+test('cmd list items that are plain numbers are taken as written too', () => {
+  const text = 'processes:\n  nap:\n    cmd: [sleep, 5, 0.50]\n';
+  assert.deepEqual(parseYamlConfig(text, FILE).processes[0]?.cmd, ['sleep', '5', '0.50']);
+});
+
+test('anchors and aliases can share values between processes', () => {
+  const text = [
+    'processes:',
+    '  a:',
+    '    cmd: x',
+    '    env: &common { STAGE: dev }',
+    '  b:',
+    '    cmd: y',
+    '    env: *common',
+    '',
+  ].join('\n');
+  assert.deepEqual(
+    parseYamlConfig(text, FILE).processes.map((spec) => spec.env),
+    [{ STAGE: 'dev' }, { STAGE: 'dev' }],
+  );
+});
+
+test('a YAML syntax error is reported at its line and column, and only syntax errors are', () => {
+  assert.doesNotThrow(() => parseYamlConfig(web(), FILE)); // control
+  const message = onlyProblem('processes:\n  web:\n    cmd: a\n    cmd: b\n  db: {}\n', 4, 5);
+  assert.match(message, /YAML syntax: Map keys must be unique$/);
+});
+
+test('a regex with a backslash in double quotes gets a hint about YAML escapes', () => {
+  assert.doesNotThrow(() => parseYamlConfig(web('    ready: "listening on \\\\d+"\n'), FILE)); // control: doubled
+  const message = onlyProblem(web('    ready: "listening on \\d+"\n'), 4, 26);
+  assert.match(message, /YAML syntax: Invalid escape sequence \\d; in double quotes write a backslash as \\\\/);
+});
+
+test('a top level that is not a mapping is refused at 1:1', () => {
+  assert.match(onlyProblem('- web\n- db\n', 1, 1), /expected a mapping at the top level, found a list; start with `processes:`/);
+});
+
+test('an empty file is refused, without a line since there is nothing to point at', () => {
+  for (const text of ['', '# only a comment\n']) {
+    const error = configError(() => parseYamlConfig(text, FILE));
+    assert.equal(error.message, `${FILE}: the file has no processes; start with \`processes:\` and one entry per process, e.g. \`processes: { web: { cmd: node server.js } }\``);
+    assert.equal(error.line, undefined);
+  }
+});
+
+test('a missing processes key is refused, and a misspelt one gets a suggestion', () => {
+  const error = configError(() => parseYamlConfig('procesess:\n  web: { cmd: x }\n', FILE));
+  assert.deepEqual(lines(error), [
+    `${FILE}:1:1: procesess: unknown key; did you mean 'processes'? (known keys here: processes)`,
+    `${FILE}:1:1: missing \`processes\`; start with \`processes:\` and one entry per process, e.g. \`processes: { web: { cmd: node server.js } }\``,
+  ]);
+});
+
+test('processes must be a non-empty mapping', () => {
+  assert.match(onlyProblem('processes: [web, db]\n', 1, 12), /processes: expected a mapping of process names to processes, found a list/);
+  assert.match(onlyProblem('processes: {}\n', 1, 1), /processes: no processes listed/);
+  assert.match(onlyProblem('processes:\n', 1, 1), /processes: no processes listed/);
+});
+
+test('unknown process keys are refused with "did you mean" when one is close', () => {
+  assert.doesNotThrow(() => parseYamlConfig(web('    dependsOn: []\n'), FILE)); // control: the right spelling
+  const cases: [string, string][] = [
+    ['depends_on', 'dependsOn'],
+    ['readiness', 'ready'],
+    ['command', 'cmd'],
+    ['environment', 'env'],
+    ['working_dir', 'cwd'],
+    ['ready_timeout', 'readyTimeout'],
+    ['restrat', 'restart'],
+  ];
+  for (const [wrong, right] of cases) {
+    const message = onlyProblem(web(`    ${wrong}: []\n`), 4, 5);
+    assert.ok(message.includes(`processes.web.${wrong}: unknown key; did you mean '${right}'? (known keys here: cmd, cwd, env,`), message);
+  }
+  const far = onlyProblem(web('    colour: red\n'), 4, 5);
+  assert.ok(far.includes('processes.web.colour: unknown key (known keys here:'), far);
+});
+
+test('a process without cmd is refused at its name', () => {
+  const message = onlyProblem('processes:\n  web:\n    dependsOn: []\n', 2, 3);
+  assert.match(message, /processes\.web: missing `cmd`; add the command to run, e\.g\. `cmd: node server\.js`/);
+});
+
+test('an empty cmd is refused: empty string, blank string, empty list, no value', () => {
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: ""\n', 3, 10), /processes\.web\.cmd: is empty; give the command to run/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: "  "\n', 3, 10), /processes\.web\.cmd: is empty/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: []\n', 3, 10), /processes\.web\.cmd: is an empty list/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd:\n', 3, 5), /processes\.web\.cmd: has no value/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: ["", x]\n', 3, 11), /processes\.web\.cmd\[0\]: the program name is empty/);
+});
+
+test('cmd list items must be strings (or plain scalars), not mappings, lists or nothing', () => {
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: [node, { a: 1 }]\n', 3, 17), /processes\.web\.cmd\[1\]: expected a string, found a mapping; quote it/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: [node, [a]]\n', 3, 17), /processes\.web\.cmd\[1\]: expected a string, found a list/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: [node, null]\n', 3, 17), /processes\.web\.cmd\[1\]: expected a string, found nothing/);
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: { a: 1 }\n', 3, 10), /processes\.web\.cmd: expected a string \(run by sh -c\) or a list \(argv\), found a mapping/);
+});
+
+test('env must be a mapping of names to scalars; errors never show the value', () => {
+  assert.match(onlyProblem(web('    env: [A=1]\n'), 4, 10), /processes\.web\.env: expected a mapping of variable names to values, found a list/);
+  assert.match(onlyProblem(web('    env: { TOKEN: }\n'), 4, 12), /processes\.web\.env\.TOKEN: has no value; write `""` for an empty string/);
+  const nested = onlyProblem(web('    env: { TOKEN: { value: hunter2-secret } }\n'), 4, 19);
+  assert.match(nested, /processes\.web\.env\.TOKEN: expected a string, found a mapping/);
+  assert.doesNotMatch(nested, /hunter2/);
+  assert.match(onlyProblem(web('    env: { "A=B": x }\n'), 4, 12), /processes\.web\.env\.A=B: is not a usable variable name/);
+});
+
+test('ready must be a valid regex; the regex error is shown', () => {
+  assert.doesNotThrow(() => parseYamlConfig(web("    ready: '(ok)'\n"), FILE)); // control: balanced
+  const message = onlyProblem(web("    ready: '(ok'\n"), 4, 12);
+  assert.ok(message.includes('processes.web.ready: is not a valid regular expression (Invalid regular expression: /(ok/: Unterminated group)'), message);
+  const error = configError(() => parseYamlConfig(web("    ready: '(ok'\n"), FILE));
+  assert.ok(error.cause instanceof SyntaxError, 'the RegExp error is kept as the cause');
+  assert.match(onlyProblem(web("    ready: ''\n"), 4, 12), /processes\.web\.ready: is empty, which every line matches/);
+  assert.match(onlyProblem(web('    ready: [a]\n'), 4, 12), /processes\.web\.ready: expected a regular expression \(as a string\), found a list/);
+});
+
+test('durations are checked: readyTimeout, grace and backoff', () => {
+  assert.match(onlyProblem(web('    ready: up\n    readyTimeout: soon\n'), 5, 19), /processes\.web\.readyTimeout: invalid duration 'soon': expected a number with a unit/);
+  assert.match(onlyProblem(web('    ready: up\n    readyTimeout: 0\n'), 5, 19), /processes\.web\.readyTimeout: must be longer than 0/);
+  assert.match(onlyProblem(web('    readyTimeout: 5s\n'), 2, 3), /processes\.web\.readyTimeout: has no effect without `ready`/);
+  assert.match(onlyProblem(web('    grace: -1s\n'), 4, 12), /processes\.web\.grace: invalid duration '-1s'/);
+  assert.match(onlyProblem(web('    grace: [1]\n'), 4, 12), /processes\.web\.grace: expected a duration like 500ms, 30s or 2m, found a list/);
+  assert.match(onlyProblem(web('    restart: { policy: on-failure, backoff: 1d }\n'), 4, 45), /processes\.web\.restart\.backoff: invalid duration '1d'/);
+});
+
+test('dependsOn naming an unknown process names it, lists the known ones (not itself) and suggests', () => {
+  const text = (dependency: string): string =>
+    ['processes:', '  db:', '    cmd: x', '  web:', '    cmd: y', `    dependsOn: [${dependency}]`, '  test:', '    cmd: z', ''].join('\n');
+  assert.doesNotThrow(() => parseYamlConfig(text('db'), FILE)); // control
+  const error = configError(() => parseYamlConfig(text('dbb'), FILE));
+  assert.equal(error.message, `${FILE}:6:17: processes.web.dependsOn[0]: unknown process 'dbb' (known: db, test); did you mean 'db'?`);
+  assert.equal(error.process, 'web');
+  assert.equal(error.path, 'processes.web.dependsOn[0]');
+  assert.match(configError(() => parseYamlConfig(text('cache'), FILE)).message, /unknown process 'cache' \(known: db, test\)$/);
+});
+
+test('dependsOn must be a list of names', () => {
+  assert.match(onlyProblem(web('    dependsOn: db\n'), 4, 16), /processes\.web\.dependsOn: expected a list of process names, found a string; write a list: `dependsOn: \[db\]`/);
+  assert.match(onlyProblem(web('    dependsOn: [[db]]\n'), 4, 17), /processes\.web\.dependsOn\[0\]: expected a process name, found a list/);
+});
+
+test('a process depending on itself is refused as such', () => {
+  const message = onlyProblem(web('    dependsOn: [web]\n'), 4, 17);
+  assert.match(message, /processes\.web\.dependsOn\[0\]: 'web' depends on itself; remove it from its own dependsOn/);
+});
+
+test('a dependency cycle is refused, named in dependency order, at the edge that closes it', () => {
+  const text = (last: string): string =>
+    [
+      'processes:',
+      '  db:',
+      '    cmd: x',
+      `    dependsOn: [${last}]`,
+      '  web:',
+      '    cmd: y',
+      '    dependsOn: [db]',
+      '  test:',
+      '    cmd: z',
+      '    dependsOn: [web]',
+      '',
+    ].join('\n');
+  assert.doesNotThrow(() => parseYamlConfig(text(''), FILE)); // control: no edge back, no cycle
+  const two = onlyProblem(text('web'), 4, 17);
+  assert.ok(two.includes("processes.db.dependsOn[0]: dependency cycle db -> web -> db (each depends on the next)"), two);
+  const three = onlyProblem(text('test'), 4, 17);
+  assert.ok(three.includes('dependency cycle db -> test -> web -> db'), three);
+  assert.equal(configError(() => parseYamlConfig(text('test'), FILE)).process, 'db');
+});
+
+test('restart: an unknown policy, a bad max or options the policy ignores are refused', () => {
+  assert.match(onlyProblem(web('    restart: always\n'), 4, 14), /processes\.web\.restart: unknown restart policy 'always'; use `no` or `on-failure`$/);
+  assert.match(
+    onlyProblem(web('    restart: { policy: on_failure }\n'), 4, 24),
+    /processes\.web\.restart\.policy: unknown restart policy 'on_failure'; use `no` or `on-failure`; did you mean 'on-failure'\?/,
+  );
+  for (const max of ['0', '-1', '1.5', '"3"']) {
+    const message = onlyProblem(web(`    restart: { policy: on-failure, max: ${max} }\n`), 4, 41);
+    assert.match(message, /processes\.web\.restart\.max: must be a positive whole number of restarts/, max);
+  }
+  assert.doesNotThrow(() => parseYamlConfig(web('    restart: { policy: on-failure, max: 1 }\n'), FILE)); // control
+  assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `policy: on-failure`/);
+  assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 14), /processes\.web\.restart: missing `policy`/);
+  assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff\)/);
+});
+
+test('more than one main process is refused, naming the first', () => {
+  const text = (second: string): string =>
+    ['processes:', '  a:', '    cmd: x', '    main: true', '  b:', '    cmd: y', `    main: ${second}`, ''].join('\n');
+  assert.doesNotThrow(() => parseYamlConfig(text('false'), FILE)); // control
+  const message = onlyProblem(text('true'), 7, 11);
+  assert.match(message, /processes\.b\.main: only one process can be main, and 'a' already is/);
+  assert.match(onlyProblem(web('    main: yes\n'), 4, 11), /processes\.web\.main: expected true or false, found a string; write `main: true`/);
+});
+
+test('process names must start with a letter or digit and use only letters, digits, _, . and -', () => {
+  for (const good of ['web', 'Web2', '2web', 'api.v2', 'my_db-1']) {
+    assert.doesNotThrow(() => parseYamlConfig(`processes:\n  ${good}:\n    cmd: x\n`, FILE), good);
+  }
+  for (const bad of ['-web', '.web', '"my web"', '"web:1"', '"wéb"']) {
+    const message = onlyProblem(`processes:\n  ${bad}:\n    cmd: x\n`, 2, 3);
+    assert.match(message, /: invalid process name '.*': a process name must start with a letter or digit/, bad);
+  }
+});
+
+test('a process given as a string or nothing is refused with an example', () => {
+  assert.match(onlyProblem('processes:\n  web: node server.js\n', 2, 8), /processes\.web: expected the process's keys \(at least `cmd`\), found a string; e\.g\. `web: \{ cmd: node server\.js \}`/);
+  assert.match(onlyProblem('processes:\n  web:\n', 2, 3), /processes\.web: expected the process's keys \(at least `cmd`\), found nothing/);
+});
+
+test('every problem is reported at once, one per line in file order; the fields are the first one', () => {
+  const text = [
+    'processes:',
+    '  web:',
+    '    cmd: y',
+    '    dependsOn: [dbb]',
+    '    restart: sometimes',
+    '  test:',
+    '    comand: z',
+    '',
+  ].join('\n');
+  const error = configError(() => parseYamlConfig(text, FILE));
+  assert.deepEqual(lines(error), [
+    `${FILE}:4:17: processes.web.dependsOn[0]: unknown process 'dbb' (known: test)`,
+    `${FILE}:5:14: processes.web.restart: unknown restart policy 'sometimes'; use \`no\` or \`on-failure\``,
+    `${FILE}:6:3: processes.test: missing \`cmd\`; add the command to run, e.g. \`cmd: node server.js\` (run by sh -c) or \`cmd: [node, server.js]\` (argv)`,
+    `${FILE}:7:5: processes.test.comand: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, ready, readyTimeout, dependsOn, restart, main, grace)`,
+  ]);
+  assert.equal(error.problems.length, 4);
+  assert.deepEqual([error.file, error.line, error.column, error.path, error.process], [FILE, 4, 17, 'processes.web.dependsOn[0]', 'web']);
+  assert.deepEqual(
+    error.problems.map((problem) => problem.process),
+    ['web', 'web', 'test', 'test'],
+  );
+  assert.ok(error instanceof ConfigError && error.name === 'ConfigError');
+});
+
+test('merge keys are refused with a pointer to aliases, not silently ignored', () => {
+  const text = 'processes:\n  web:\n    <<: { cmd: x }\n    cmd: y\n';
+  assert.match(onlyProblem(text, 3, 5), /processes\.web\.<<: unknown key; YAML merge keys are not supported \(aliases are: `env: \*common`\)/);
+});
+
+test('the directory of a relative cwd is the config file\'s, not the current one', () => {
+  assert.equal(dirname(FILE), 'conf'); // control: the probe's file does live in a subdirectory
+  assert.equal(parseYamlConfig(web('    cwd: sub\n'), FILE).processes[0]?.cwd, resolve('conf/sub'));
+  assert.equal(parseYamlConfig(web('    cwd: /tmp\n'), FILE).processes[0]?.cwd, '/tmp');
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { runCli, startCli } from './cli.js';
+
+describe('subvisor run', () => {
+  test('relays both streams, prefixed, and exits with the child status', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'job', '--', 'sh', '-c', 'echo out line; echo err line >&2; exit 3']);
+    assert.equal(run.code, 3);
+    assert.match(run.stdout, /^job \| out line$/m);
+    assert.match(run.stdout, /^job \| err line$/m);
+    assert.match(run.stderr, /subvisor: job failed: exited with status 3/);
+  });
+
+  test('exit status 0 for a successful child, and the label defaults to the program name', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', 'echo', 'plain']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^echo \| plain$/m);
+  });
+
+  test('a child killed by signal N exits 128+N', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--', 'sh', '-c', 'kill -KILL $$']);
+    assert.equal(run.code, 128 + 9);
+    assert.match(run.stderr, /died of SIGKILL/);
+  });
+
+  test('a command that cannot start is one line, not a stack trace, with status 127', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--', 'no-such-program-here', 'x']);
+    assert.equal(run.code, 127);
+    assert.match(run.stderr, /no-such-program-here was not found on PATH/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('--ready logs "ready after N ms" at the first matching line', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'd', '--ready', 'up on \\d+', '--', 'sh', '-c', 'echo booting; sleep 0.1; echo up on 80']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^d \* ready after \d+ ms$/m);
+    const lines = run.stdout.split('\n');
+    assert.ok(lines.findIndex((line) => line.includes('ready after')) > lines.findIndex((line) => line.includes('up on 80')));
+  });
+
+  test('--ready-timeout fails with 124 when no line matches in time', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--ready', 'never', '--ready-timeout', '200ms', '--grace', '500ms', '--', 'sleep', '30']);
+    assert.equal(run.code, 124);
+    assert.match(run.stderr, /not ready within 200 ms/);
+  });
+
+  test('--timeout stops the child and exits 124', { timeout: 30_000 }, async () => {
+    const started = performance.now();
+    const run = await runCli(['run', '--timeout', '300ms', '--', 'sleep', '30']);
+    assert.equal(run.code, 124);
+    assert.ok(performance.now() - started < 10_000);
+    assert.match(run.stdout, /--timeout of 300 ms passed/);
+  });
+
+  test('--json prints one object per line with name, stream and line', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--json', '--label', 'j', '--', 'sh', '-c', 'echo to-out; echo to-err >&2']);
+    assert.equal(run.code, 0);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(records.some((record) => record.name === 'j' && record.stream === 'stdout' && record.line === 'to-out'));
+    assert.ok(records.some((record) => record.name === 'j' && record.stream === 'stderr' && record.line === 'to-err'));
+    assert.ok(records.every((record) => typeof record.time === 'string'));
+    assert.ok(records.some((record) => record.stream === 'status' && record.event === 'exited'));
+  });
+
+  test('relayed control sequences are neutralised, colours dropped without a terminal', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'e', '--', 'printf', '\\033[2Jcleared \\033[31mred\\033[0m\\n']);
+    assert.equal(run.code, 0);
+    assert.ok(!run.stdout.includes('\x1b'), 'no raw ESC reaches the output');
+    assert.match(run.stdout, /e \| \\x1b\[2Jcleared red/);
+  });
+
+  test('SIGINT stops the child gracefully and exits 130; nothing outlives the CLI', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--label', 's', '--', 'sh', '-c', 'trap "echo got TERM; exit 0" TERM; echo pid $$; while :; do sleep 0.05; done']);
+    await cli.waitForOutput(/s \| pid \d+/);
+    const pid = Number(/s \| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130);
+      assert.match(run.stdout, /s \| got TERM/, 'the child got SIGTERM and could clean up');
+      await waitUntil(() => !isRunning(pid), 'the child to be gone', 2000);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
+  test('SIGTERM exits 143', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--', 'sleep', '30']);
+    await cli.waitForOutput('started (pid');
+    cli.kill('SIGTERM');
+    assert.equal((await cli.done).code, 143);
+  });
+
+  test('a second SIGINT kills at once, without waiting for the grace', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--label', 'stubborn', '--grace', '20s', '--', 'sh', '-c', 'trap "" TERM; echo pid $$; while :; do sleep 0.05; done']);
+    await cli.waitForOutput(/stubborn \| pid \d+/);
+    const pid = Number(/stubborn \| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(isRunning(pid), 'the first SIGINT waits for the (20 s) grace');
+      const started = performance.now();
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130);
+      assert.ok(performance.now() - started < 5000, 'the second SIGINT does not wait for the grace');
+      await waitUntil(() => !isRunning(pid), 'the child to be killed', 2000);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
+  test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {
+    for (const args of [['run'], ['run', '--grace', 'soon', '--', 'true'], ['frobnicate'], ['run', '--ready', '(', '--', 'true']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^subvisor: /);
+    }
+  });
+});

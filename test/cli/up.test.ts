@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { runCli, startCli } from './cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let configs = 0;
+
+/** Writes a config file into its own fresh directory and returns its path. */
+function config(text: string, name = 'subvisor.yaml'): string {
+  const dir = join(scratch, `c${configs++}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function linesOf(stdout: string, name: string): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith(`${name} `));
+}
+
+describe('subvisor up', () => {
+  test('the demo: dependencies start only once what they depend on is ready; main ends the run cleanly', { timeout: 60_000 }, async () => {
+    const run = await runCli(['up', '-f', resolve('examples/demo/subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+    assert.ok(at(/^db +\* ready after/) < at(/^web +\* started/), 'web starts after db is ready');
+    assert.ok(at(/^web +\* ready after/) < at(/^smoke +\* started/), 'smoke starts after web is ready');
+    assert.ok(at(/^smoke +\* exited with status 0/) < at(/^db +\| db: SIGTERM received/), 'db is stopped after the main process exits');
+    assert.match(run.stdout, /^web +\| web: SIGTERM received/m);
+    assert.match(run.stderr, /^name +pid +result +duration +restarts$/m);
+    assert.match(run.stderr, /^smoke +\d+ +exited 0 /m);
+    assert.match(run.stderr, /^db +\d+ +stopped /m);
+  });
+
+  test('fail fast: an unexpected failure stops everything; the run exits with its status and shows its stderr tail', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  steady:
+    cmd: "echo pid $$; exec sleep 30"
+  broken:
+    cmd: "sleep 0.3; echo 'disk quota exceeded' >&2; exit 3"
+`);
+    const run = await runCli(['up', '-f', file, '--grace', '1s']);
+    assert.equal(run.code, 3);
+    assert.match(run.stderr, /subvisor: broken failed: exited with status 3/);
+    assert.match(run.stderr, /\|_\.stderr of broken .*:\n {4}disk quota exceeded/);
+    const pid = Number(/steady +\| pid (\d+)/.exec(run.stdout)?.[1]);
+    assert.ok(pid > 0);
+    assert.equal(isRunning(pid), false, 'the healthy process was stopped');
+    assert.match(run.stderr, /^steady +\d+ +stopped/m);
+  });
+
+  test('without a main process the run ends when every process has exited', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  a: { cmd: "sleep 0.2; echo a done" }
+  b: { cmd: "echo b done" }
+`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^a +\| a done$/m);
+    assert.match(run.stdout, /^b +\| b done$/m);
+  });
+
+  test('restart on-failure retries with backoff up to its bound, then fails', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  flaky:
+    cmd: "echo attempt; exit 2"
+    restart: { policy: on-failure, max: 2, backoff: 50ms }
+`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 2);
+    assert.equal(linesOf(run.stdout, 'flaky').filter((line) => line.endsWith('| attempt')).length, 3, 'the first run and two restarts');
+    assert.equal(linesOf(run.stdout, 'flaky').filter((line) => line.includes('restarting in')).length, 2);
+    assert.match(run.stderr, /^flaky +\d+ +exited with status 2 +\S+ \S+ +2$/m);
+  });
+
+  test('restart recovers a process that fails once', { timeout: 30_000 }, async () => {
+    const marker = join(scratch, 'flaky-once');
+    const file = config(`processes:
+  once:
+    cmd: "if [ -e ${marker} ]; then echo recovered; else touch ${marker}; exit 1; fi"
+    restart: { policy: on-failure, max: 3, backoff: 20ms }
+`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /once +\| recovered/);
+  });
+
+  test('NAMEs select processes and what they depend on, nothing else', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  db: { cmd: "echo db ran" }
+  web: { cmd: "echo web ran", dependsOn: [db] }
+  worker: { cmd: "echo worker ran" }
+`);
+    const run = await runCli(['up', '-f', file, 'web']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /db ran/);
+    assert.match(run.stdout, /web ran/);
+    assert.doesNotMatch(run.stdout, /worker/);
+  });
+
+  test('a Procfile works: name: command per line', { timeout: 30_000 }, async () => {
+    const file = config('# a foreman Procfile\nweb: echo web from procfile\n\nworker: echo worker from procfile\n', 'Procfile');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^web +\| web from procfile$/m);
+    assert.match(run.stdout, /^worker +\| worker from procfile$/m);
+  });
+
+  test('a Procfile in the current directory is found without -f', { timeout: 30_000 }, async () => {
+    const file = config('only: echo found it\n', 'Procfile');
+    const run = await runCli(['up'], { cwd: resolve(file, '..') });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /found it/);
+  });
+
+  test('--json: every line and state change as an object with name, stream and line', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  one: { cmd: "echo hello; echo oops >&2" }
+`);
+    const run = await runCli(['up', '-f', file, '--json']);
+    assert.equal(run.code, 0);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(records.some((record) => record.name === 'one' && record.stream === 'stdout' && record.line === 'hello'));
+    assert.ok(records.some((record) => record.name === 'one' && record.stream === 'stderr' && record.line === 'oops'));
+    assert.ok(records.some((record) => record.event === 'summary'));
+    assert.equal(run.stderr, '', 'in JSON mode everything goes to stdout');
+  });
+
+  describe('bad config is reported before anything starts', () => {
+    const cases: [string, string, RegExp][] = [
+      ['a YAML syntax error, with file, line and column', 'processes:\n  web:\n    cmd: [unclosed\n    ready: x\n', /subvisor\.yaml:\d+:\d+/],
+      ['an unknown dependency, named', 'processes:\n  web:\n    cmd: "touch MARKER"\n    dependsOn: [dbb]\n', /subvisor\.yaml:4:\d+.*dbb/],
+      ['a dependency cycle, named', 'processes:\n  a: { cmd: "touch MARKER", dependsOn: [b] }\n  b: { cmd: "true", dependsOn: [a] }\n', /a -> b -> a|b -> a -> b/],
+      ['a missing cmd', 'processes:\n  web:\n    ready: x\n  other: { cmd: "touch MARKER" }\n', /subvisor\.yaml:2:\d+.*web.*cmd/],
+      ['an unknown key, with a suggestion', 'processes:\n  web:\n    cmd: "touch MARKER"\n    depends_on: [x]\n', /subvisor\.yaml:4:\d+.*dependsOn/],
+    ];
+    for (const [what, text, expected] of cases) {
+      test(what, { timeout: 30_000 }, async () => {
+        const marker = join(scratch, `marker-${configs}`);
+        const file = config(text.replace('MARKER', marker));
+        const run = await runCli(['up', '-f', file]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, expected);
+        assert.equal(existsSync(marker), false, 'nothing may start');
+        assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      });
+    }
+  });
+
+  test('no config file: a clear error', { timeout: 30_000 }, async () => {
+    const run = await runCli(['up'], { cwd: scratch });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no config file here.*-f FILE/);
+  });
+
+  test('SIGINT stops every process and exits 130; nothing outlives the CLI', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  db:
+    cmd: "sleep 30 & echo grandchild $!; echo ready; wait"
+    ready: ready
+  web:
+    cmd: "echo pid $$; exec sleep 30"
+    dependsOn: [db]
+`);
+    const cli = startCli(['up', '-f', file, '--grace', '2s']);
+    await cli.waitForOutput(/web +\| pid \d+/);
+    const out = cli.stdoutSoFar();
+    const pids = [Number(/db +\* started \(pid (\d+)\)/.exec(out)?.[1]), Number(/grandchild (\d+)/.exec(out)?.[1]), Number(/web +\| pid (\d+)/.exec(out)?.[1])];
+    try {
+      assert.ok(pids.every((pid) => pid > 0 && isRunning(pid)));
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130);
+      for (const pid of pids) await waitUntil(() => !isRunning(pid), `pid ${pid} to be gone`, 2000);
+    } finally {
+      killQuietly(...pids);
+    }
+  });
+
+  test('colour: a stable colour per process when forced, none with NO_COLOR', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  first: { cmd: "echo one" }
+  second: { cmd: "echo two" }
+`);
+    const coloured = await runCli(['up', '-f', file], { env: { FORCE_COLOR: '1' } });
+    const ESC = '\x1b';
+    assert.ok(coloured.stdout.includes(`${ESC}[36mfirst  |${ESC}[0m one`), coloured.stdout);
+    assert.ok(coloured.stdout.includes(`${ESC}[33msecond |${ESC}[0m two`), coloured.stdout);
+    const again = await runCli(['up', '-f', file], { env: { FORCE_COLOR: '1' } });
+    assert.ok(again.stdout.includes(`${ESC}[36mfirst  |`), 'the same colour on the next run');
+    const plain = await runCli(['up', '-f', file], { env: { FORCE_COLOR: undefined, NO_COLOR: '1' } });
+    assert.ok(!plain.stdout.includes('\x1b'));
+  });
+});
