@@ -10,8 +10,8 @@ export interface SourceLocation {
 /**
  * When a process that exited is started again. `no` (the default): an unexpected exit fails the
  * run, which is what fail-fast means. `on-failure`: a non-zero exit (or a death by signal we did
- * not send) restarts it up to `max` times, waiting `backoffMs` before each restart; the next
- * failure after that fails the run.
+ * not send) restarts it up to `max` times, the first time after `backoffMs` (how the wait grows
+ * for later restarts is the runner's choice); the next failure after that fails the run.
  */
 export type RestartPolicy = { policy: 'no' } | { policy: 'on-failure'; max: number; backoffMs: number };
 

@@ -165,6 +165,7 @@ class Reader {
       return draft;
     }
     let sawCmd = false;
+    let readyTimeoutKey: ParsedNode | undefined;
     for (const entry of body.items) {
       const key = this.keyText(entry, path, name);
       if (key === undefined) continue;
@@ -197,6 +198,7 @@ class Reader {
           this.ready(value, keyPath, spec);
           break;
         case 'readyTimeout': {
+          readyTimeoutKey = entry.key;
           const ms = this.duration(value, keyPath, name);
           if (ms === 0) this.report(value, keyPath, 'must be longer than 0; give the time the process may take to print its ready line', name);
           else if (ms !== undefined) spec.readyTimeoutMs = ms;
@@ -225,7 +227,7 @@ class Reader {
     }
     if (!sawCmd) this.report(pair.key, path, 'missing `cmd`; add the command to run, e.g. `cmd: node server.js` (run by sh -c) or `cmd: [node, server.js]` (argv)', name);
     if (spec.readyTimeoutMs !== undefined && spec.ready === undefined) {
-      this.report(pair.key, `${path}.readyTimeout`, 'has no effect without `ready`; add a `ready` pattern or remove `readyTimeout`', name);
+      this.report(readyTimeoutKey ?? pair.key, `${path}.readyTimeout`, 'has no effect without `ready`; add a `ready` pattern or remove `readyTimeout`', name);
     }
     return draft;
   }
@@ -380,14 +382,14 @@ class Reader {
     const names = drafts.map((draft) => draft.spec.name);
     const known = new Set(names);
     for (const draft of drafts) {
-      const process = draft.spec.name;
+      const owner = draft.spec.name;
       for (const dependency of draft.dependencies) {
-        if (dependency.name === process) {
-          this.report(dependency.node, dependency.path, `'${process}' depends on itself; remove it from its own dependsOn`, process);
+        if (dependency.name === owner) {
+          this.report(dependency.node, dependency.path, `'${owner}' depends on itself; remove it from its own dependsOn`, owner);
         } else if (!known.has(dependency.name)) {
-          const others = names.filter((name) => name !== process);
+          const others = names.filter((name) => name !== owner);
           const message = `unknown process '${dependency.name}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency.name, others)}`;
-          this.report(dependency.node, dependency.path, message, process);
+          this.report(dependency.node, dependency.path, message, owner);
         }
       }
     }

@@ -212,7 +212,7 @@ test('ready must be a valid regex; the regex error is shown', () => {
 test('durations are checked: readyTimeout, grace and backoff', () => {
   assert.match(onlyProblem(web('    ready: up\n    readyTimeout: soon\n'), 5, 19), /processes\.web\.readyTimeout: invalid duration 'soon': expected a number with a unit/);
   assert.match(onlyProblem(web('    ready: up\n    readyTimeout: 0\n'), 5, 19), /processes\.web\.readyTimeout: must be longer than 0/);
-  assert.match(onlyProblem(web('    readyTimeout: 5s\n'), 2, 3), /processes\.web\.readyTimeout: has no effect without `ready`/);
+  assert.match(onlyProblem(web('    readyTimeout: 5s\n'), 4, 5), /processes\.web\.readyTimeout: has no effect without `ready`/);
   assert.match(onlyProblem(web('    grace: -1s\n'), 4, 12), /processes\.web\.grace: invalid duration '-1s'/);
   assert.match(onlyProblem(web('    grace: [1]\n'), 4, 12), /processes\.web\.grace: expected a duration like 500ms, 30s or 2m, found a list/);
   assert.match(onlyProblem(web('    restart: { policy: on-failure, backoff: 1d }\n'), 4, 45), /processes\.web\.restart\.backoff: invalid duration '1d'/);
