@@ -13,10 +13,13 @@ export class Tail {
 
   readonly add = (chunk: Buffer): void => {
     if (chunk.length >= this.limitBytes) {
-      // Copy: a subarray would pin the whole (possibly huge) chunk in memory.
+      // A pipe read (at most 64 KiB) is kept as it is: copying its last 16 KiB on every read was
+      // the top cost of a child flooding stderr. Only a chunk much larger than the limit is cut
+      // down, by a copy, since a subarray would pin all of it. Memory stays O(limit) either way.
       this.chunks.length = 0;
-      this.chunks.push(Buffer.from(chunk.subarray(chunk.length - this.limitBytes)));
-      this.size = this.limitBytes;
+      const kept = chunk.length <= this.limitBytes * 4 ? chunk : Buffer.from(chunk.subarray(chunk.length - this.limitBytes));
+      this.chunks.push(kept);
+      this.size = kept.length;
       return;
     }
     this.chunks.push(chunk);
