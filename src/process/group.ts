@@ -35,8 +35,12 @@ function liveMembersFromProc(pgid: number): boolean {
     let stat: string;
     try {
       stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // exited while we looked
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+      if (code === 'ENOENT' || code === 'ESRCH') continue; // exited while we looked
+      // EMFILE and the like: this one could not be looked at, so it may be a live member. Saying
+      // "alive" costs a grace period at worst; saying "gone" could leave a leftover running.
+      return true;
     }
     // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);

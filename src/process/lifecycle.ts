@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ownUntilExit } from './parent-exit.js';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { isParentShutdown, ownUntilExit, unlessParentDies } from './parent-exit.js';
 import type { SpawnedChild } from './spawn.js';
 import { stopTarget, targetAlive, type StopTarget } from './terminate.js';
 
@@ -25,6 +25,8 @@ export interface Ending {
   readonly signal: NodeJS.Signals | null;
   /** We began stopping it before it exited: its status is our doing, not a failure of its own. */
   readonly stoppedByUs: boolean;
+  /** Why we stopped it (the abort reason of `stop`, or the parent's own shutdown); undefined when it ended by itself. */
+  readonly stopReason: unknown;
 }
 
 /**
@@ -37,13 +39,19 @@ export interface Ending {
 export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
   const { proc } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
-  const release = ownUntilExit(target, opts.killGraceMs);
-  const drained = Promise.all(readers.map(readToEnd));
+  const received = { bytes: 0 };
+  const drained = Promise.all(readers.map((reader) => readToEnd(reader, received)));
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= stopTarget(target, opts.killGraceMs));
-  const onStop = (): void => void stop();
+  let stopReason: unknown;
+  const stop = (reason?: unknown): Promise<void> => {
+    if (stopping === undefined) stopReason = reason;
+    return (stopping ??= stopTarget(target, opts.killGraceMs));
+  };
+  const release = ownUntilExit({ target, killGraceMs: opts.killGraceMs, stopForParent: stop });
+  const onStop = (): void => void stop(opts.stop?.reason);
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });
+  let ending: Ending;
   try {
     await proc.wait();
     const stoppedByUs = stopping !== undefined;
@@ -52,7 +60,11 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     if (!(await settlesWithin(drained, opts.drainGraceMs, opts.stop))) {
       await stop();
       if (!(await settlesWithin(drained, opts.drainGraceMs, undefined))) {
-        // Whoever holds the pipe escaped the group (setsid) or cannot be killed: stop reading.
+        // Whoever holds the pipe escaped the group (setsid) or cannot be killed: stop reading, but
+        // only once the pipes have gone quiet. A grace measured on the clock can pass while the
+        // event loop is busy elsewhere and has not polled a new pipe even once, and what the
+        // group wrote before it died is in the pipe, unread: destroying now would drop it.
+        await untilQuiet(drained, () => received.bytes, Math.max(opts.drainGraceMs, MIN_QUIET_CAP_MS));
         for (const reader of readers) reader.stream.destroy();
         await drained;
       }
@@ -60,29 +72,64 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     if (stopping === undefined && targetAlive(target)) await stop();
     await stopping;
-    return { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs };
+    ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs, stopReason: stoppedByUs ? stopReason : undefined };
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
     release();
   }
+  // Stopped because the parent is dying of a signal: settle only if it survives, so that nothing
+  // (least of all a CalledProcessError for the exit we caused) runs between the stop and its death.
+  if (isParentShutdown(ending.stopReason)) await unlessParentDies();
+  return ending;
 }
 
-function readToEnd(reader: PipeReader): Promise<void> {
+function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<void> {
   return new Promise((resolve) => {
     let ended = false;
+    const onData = (chunk: Buffer): void => {
+      received.bytes += chunk.length;
+      reader.onData(chunk);
+    };
     const finish = (): void => {
       if (ended) return;
       ended = true;
-      reader.stream.off('data', reader.onData);
+      reader.stream.off('data', onData);
       reader.onEnd();
       resolve();
     };
-    reader.stream.on('data', reader.onData);
+    reader.stream.on('data', onData);
     // 'end' is a clean EOF; 'close' without it means the stream was destroyed or failed. Either
     // way the reader is done and flushes what it holds.
     reader.stream.once('end', finish);
     reader.stream.once('close', finish);
   });
+}
+
+/**
+ * Event-loop turns in a row that must read nothing before the pipes count as quiet. Two, because
+ * the first may end right after the poll phase that is running now, before a pipe created during
+ * it was even registered with the poller; the second includes a poll that sees every pipe.
+ */
+const QUIET_TURNS = 2;
+/** However short the drain grace, a writer still flooding after its group was stopped is cut off no sooner than this. */
+const MIN_QUIET_CAP_MS = 100;
+
+/**
+ * Waits until `drained` settles, or no byte has been read for {@link QUIET_TURNS} turns of the
+ * event loop in a row, or `capMs` has passed (a writer outside the group may never pause).
+ */
+async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, capMs: number): Promise<void> {
+  const state = { drained: false };
+  void drained.then(() => (state.drained = true));
+  const deadline = performance.now() + capMs;
+  let quietTurns = 0;
+  let seen = bytesRead();
+  while (!state.drained && quietTurns < QUIET_TURNS && performance.now() < deadline) {
+    await nextTurn();
+    const now = bytesRead();
+    quietTurns = now === seen ? quietTurns + 1 : 0;
+    seen = now;
+  }
 }
 
 /** Whether `promise` settles within `ms`; false at once if `interrupt` aborts first. No timer survives. */

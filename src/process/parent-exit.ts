@@ -1,4 +1,6 @@
-import { signalTarget, stopTarget, targetAlive, type StopTarget } from './terminate.js';
+import { Cancelled } from '../core/errors.js';
+import { signalTarget, targetAlive, type StopTarget } from './terminate.js';
+import { flushReleases, watchOverChild } from './watchdog.js';
 
 /**
  * No supervised child outlives the parent. While at least one child is alive, subvisor listens for
@@ -8,27 +10,64 @@ import { signalTarget, stopTarget, targetAlive, type StopTarget } from './termin
  * - A signal that nobody else handles would have killed the parent at once and orphaned the
  *   children. Instead they get SIGTERM, then SIGKILL after their grace, and the parent then dies
  *   of the same signal, so its exit status still says what happened. The same signal again
- *   skips the grace.
+ *   skips the grace. Until the parent is gone, the supervising calls of those children do not
+ *   settle: a child that exits 1 because we sent SIGTERM is not a failure to report, and a
+ *   rejection reaching the top level would make the parent exit 1 instead of dying of the signal.
  * - A signal the application handles itself is left to it (it is expected to cancel its scopes);
  *   if it then exits, the 'exit' rule applies.
  * - 'exit' (process.exit(), an uncaught exception, the end of the program) cannot wait: every
  *   child group still alive gets SIGKILL, synchronously.
- *
- * A parent killed by SIGKILL runs no code at all; see the README's guarantees for that limit.
+ * - SIGKILL runs no code in the parent at all: the watchdog (./watchdog.ts) stops what is left.
  */
-const owned = new Map<StopTarget, number>();
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-let shuttingDown: NodeJS.Signals | undefined;
+export interface OwnedChild {
+  readonly target: StopTarget;
+  readonly killGraceMs: number;
+  /** Stops the child as a cancellation would (SIGTERM, SIGKILL after its grace), giving `reason`; resolves once it is gone. */
+  readonly stopForParent: (reason: Cancelled) => Promise<void>;
+}
 
-/** Registers a live child; returns the function that releases it. */
-export function ownUntilExit(target: StopTarget, killGraceMs: number): () => void {
-  if (owned.size === 0) install();
-  owned.set(target, killGraceMs);
+interface Registration {
+  readonly child: OwnedChild;
+  readonly unwatch: () => void;
+}
+
+const owned = new Set<Registration>();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Set while the parent is dying of a signal: why, and how the held supervisors learn that it survived after all. */
+let shutdown: { readonly reason: Cancelled; readonly survived: Promise<void>; readonly resolveSurvived: () => void } | undefined;
+
+/** Registers a live child; returns the function that releases it (idempotent). */
+export function ownUntilExit(child: OwnedChild): () => void {
+  if (owned.size === 0 && shutdown === undefined) install();
+  const registration: Registration = {
+    child,
+    unwatch: watchOverChild(child.target.proc.pid, child.target.newSession, child.killGraceMs),
+  };
+  owned.add(registration);
+  // Started while the parent is already going down (by code running during the grace): stop it now.
+  if (shutdown !== undefined) void child.stopForParent(shutdown.reason);
   return () => {
-    if (!owned.delete(target)) return;
-    if (owned.size === 0 && shuttingDown === undefined) uninstall();
+    if (!owned.delete(registration)) return;
+    registration.unwatch();
+    if (owned.size === 0 && shutdown === undefined) uninstall();
   };
 }
+
+/**
+ * Resolves at once, unless the parent is dying of a signal: then it resolves only if the parent
+ * survived the re-raised signal (the application began handling it in the meantime). Supervisors
+ * of children stopped for the parent wait on this before they settle.
+ */
+export function unlessParentDies(): Promise<void> {
+  return shutdown?.survived ?? Promise.resolve();
+}
+
+/** Whether `reason` is the one children get when the parent is dying of a signal. */
+export function isParentShutdown(reason: unknown): boolean {
+  return reason instanceof ParentSignalled;
+}
+
+class ParentSignalled extends Cancelled {}
 
 function install(): void {
   for (const signal of FORWARDED) process.on(signal, onSignal);
@@ -42,26 +81,44 @@ function uninstall(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return; // the application handles it: its call
-  if (shuttingDown !== undefined) {
-    killAll();
-    dieOf(signal);
+  if (shutdown !== undefined) {
+    dieOf(signal); // the same signal again: no more grace
     return;
   }
-  shuttingDown = signal;
-  void Promise.all([...owned].map(([target, killGraceMs]) => stopTarget(target, killGraceMs))).finally(() => dieOf(signal));
+  let resolveSurvived = noop;
+  const survived = new Promise<void>((resolve) => (resolveSurvived = resolve));
+  shutdown = { reason: new ParentSignalled(`stopped because the parent process received ${signal}`), survived, resolveSurvived };
+  const { reason } = shutdown;
+  void Promise.all([...owned].map(({ child }) => child.stopForParent(reason))).finally(() => dieOf(signal));
 }
 
 function onExit(): void {
   killAll();
 }
 
+/** SIGKILL to everything still owned; they cannot survive it, so the watchdog may forget them. */
 function killAll(): void {
-  for (const target of owned.keys()) {
+  for (const registration of owned) {
+    const { target } = registration.child;
     if (targetAlive(target)) signalTarget(target, 'SIGKILL');
+    registration.unwatch();
   }
+  flushReleases(); // no later loop turn may come to do it
 }
 
 function dieOf(signal: NodeJS.Signals): void {
+  const current = shutdown;
+  if (current === undefined) return; // already re-raised
+  killAll(); // anything started during the grace, or still in it
   uninstall();
   process.kill(process.pid, signal);
+  // Still here: the signal is handled elsewhere now (a listener was added during the grace). Let
+  // the held supervisors settle, with the cancellation as their outcome.
+  shutdown = undefined;
+  current.resolveSurvived();
+  if (owned.size > 0) install();
+}
+
+function noop(): void {
+  // replaced before use
 }

@@ -1,7 +1,7 @@
 import { combineSignals, currentSignal } from '../core/scope.js';
 import { CalledProcessError, OutputLimitError, stderrNote } from './errors.js';
 import { runToEnd, type PipeReader } from './lifecycle.js';
-import { DEFAULT_MAX_CAPTURE_BYTES, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
+import { DEFAULT_MAX_CAPTURE_BYTES, describe, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { spawnProcess } from './spawn.js';
 import { TAIL_BYTES } from './tail.js';
 
@@ -36,6 +36,16 @@ export interface CompletedProcess {
  */
 export async function runProcess(cmd: string[] | string, opts: RunProcessOptions = {}): Promise<CompletedProcess> {
   const where = 'runProcess';
+  // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
+  if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${where}: options must be an object, got ${describe(opts)}`);
+  for (const name of ['stdout', 'stderr'] as const) {
+    // 'pipe' is how a capture is spelled internally; from a caller it would be a pipe that is read
+    // and whose bytes are then dropped (and could cross maxCaptureBytes without being a capture).
+    if ((opts[name] as unknown) === 'pipe') {
+      const capture = name === 'stdout' ? 'captureStdout' : 'captureStderr';
+      throw new TypeError(`${where}: ${name}: 'pipe' is not an output option; pass ${capture}: true to collect it`);
+    }
+  }
   const captureStdout = validateBoolean(where, 'captureStdout', opts.captureStdout, false);
   const captureStderr = validateBoolean(where, 'captureStderr', opts.captureStderr, false);
   const options = resolveCommonOptions(where, cmd, opts, {
@@ -49,12 +59,12 @@ export async function runProcess(cmd: string[] | string, opts: RunProcessOptions
   if (scope?.aborted) throw scope.reason;
   const limit = new AbortController();
   const spawned = await spawnProcess(options);
-  const captures: Capture[] = [];
+  const captures = new Map<'stdout' | 'stderr', Capture>();
   const readers: PipeReader[] = [];
   for (const [name, stream] of [['stdout', spawned.child.stdout], ['stderr', spawned.child.stderr]] as const) {
     if (!stream) continue;
     const capture = new Capture(maxCaptureBytes, () => limit.abort(new OutputLimitError(options.cmd, name, maxCaptureBytes)));
-    captures.push(capture);
+    captures.set(name, capture);
     readers.push({ stream, onData: capture.add, onEnd: noop });
   }
   const ending = await runToEnd(spawned, readers, {
@@ -65,8 +75,10 @@ export async function runProcess(cmd: string[] | string, opts: RunProcessOptions
   });
   if (limit.signal.aborted) throw limit.signal.reason;
   if (scope?.aborted) throw scope.reason;
-  const stdout = captureStdout ? (captures[0]?.bytes() ?? null) : null;
-  const stderr = captureStderr ? (captures[captureStdout ? 1 : 0]?.bytes() ?? null) : null;
+  // Any other exit we caused (the parent is going down) is not the child's failure either.
+  if (ending.stoppedByUs) throw ending.stopReason;
+  const stdout = captureStdout ? (captures.get('stdout')?.bytes() ?? null) : null;
+  const stderr = captureStderr ? (captures.get('stderr')?.bytes() ?? null) : null;
   if (options.check && ending.returncode !== 0) {
     const error = new CalledProcessError({ cmd: options.cmd, returncode: ending.returncode, signal: ending.signal, stdout, stderr });
     if (stderr && stderr.length > 0) error.addNote(stderrNote(stderr.subarray(-TAIL_BYTES)));

@@ -87,7 +87,10 @@ export interface SuperviseOptions extends Omit<RunProcessOptions, 'stdin' | 'std
  * })
  * ```
  */
-export async function superviseRunProcess(cmd: string[] | string, opts: SuperviseOptions = {}, ctx?: TaskContext<Process>): Promise<void> {
+export async function superviseRunProcess(cmd: string[] | string, opts: SuperviseOptions = {}, ctx?: TaskContext<Process> | TaskContext): Promise<void> {
+  // Under startSoon (a TaskContext without a value) started() ignores its argument: handing it
+  // the process is harmless, and accepting that context lets startSoon run a supervised child.
+  const started = ctx?.started as ((proc: Process) => void) | undefined;
   const where = 'superviseRunProcess';
   refuseFootguns(opts);
   const relayStdout = validateBoolean(where, 'relayStdout', opts.relayStdout, false);
@@ -119,9 +122,9 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   const markReady = (): void => {
     ready = true;
     clearTimeout(readyTimer);
-    ctx?.started(spawned.proc);
+    started?.(spawned.proc);
   };
-  if (ready) ctx?.started(spawned.proc);
+  if (ready) started?.(spawned.proc);
   else if (readyTimeoutMs !== Infinity) {
     readyTimer = setTimeout(() => {
       readiness.abort(new TooSlowError(readyTimeoutMs, `${tag} was not ready within ${readyTimeoutMs} ms (no output line matched ${String(readyWhen)}); it was stopped`));
@@ -152,6 +155,8 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   }
   if (readiness.signal.aborted) throw readiness.signal.reason;
   if (scope?.aborted) throw scope.reason;
+  // Any other exit we caused (the parent is going down) is not the child's failure either.
+  if (ending.stoppedByUs) throw ending.stopReason;
   const failure = { cmd: options.cmd, returncode: ending.returncode, signal: ending.signal, stderr: tail?.bytes() ?? null };
   if (!ready) throw withStderrNote(new ExitedBeforeReadyError(failure, String(opts.readyWhen)));
   if (check && ending.returncode !== 0) throw withStderrNote(new CalledProcessError(failure));

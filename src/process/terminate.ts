@@ -35,13 +35,16 @@ export function targetAlive(target: StopTarget): boolean {
 
 /** How often to look whether the group has emptied: exits of grandchildren make no event here. */
 const GROUP_POLL_MS = 10;
+/** How long the members of a SIGKILLed group are given to actually be gone. */
+const SIGKILL_SETTLE_MS = 1000;
 
 /**
  * Stops the child and everything in its group: SIGTERM, then SIGKILL once `killGraceMs` has passed
  * with anything still alive (trio's default `deliver_cancel`). The grace is measured for the whole
  * group, not just the leader: a grandchild that ignores SIGTERM must not outlive the scope merely
- * because its parent obeyed. Resolves once the leader has exited and the group is empty, or right
- * after SIGKILL (which cannot be refused).
+ * because its parent obeyed. Resolves once the leader has exited and the group is empty: SIGKILL
+ * cannot be refused, but it is delivered asynchronously, so its effect is waited for too (bounded:
+ * a process stuck in the kernel, in uninterruptible sleep, dies only when the kernel lets it).
  */
 export async function stopTarget(target: StopTarget, killGraceMs: number): Promise<void> {
   if (!targetAlive(target)) return;
@@ -52,9 +55,15 @@ export async function stopTarget(target: StopTarget, killGraceMs: number): Promi
     if (left <= 0) {
       signalTarget(target, 'SIGKILL');
       await target.proc.wait();
+      const killedBy = performance.now() + SIGKILL_SETTLE_MS;
+      while (targetAlive(target) && performance.now() < killedBy) await sleep(GROUP_POLL_MS);
       return;
     }
-    await exitOrTimeout(target.proc, Math.min(left, target.proc.returncode === null ? GROUP_POLL_MS * 5 : GROUP_POLL_MS));
+    // While the leader runs, its exit is an event worth waking for; once it has exited, its
+    // wait() is settled and racing it would spin through microtasks for the whole grace, starving
+    // the event loop, so only the poll interval is waited then.
+    if (target.proc.returncode === null) await exitOrTimeout(target.proc, Math.min(left, GROUP_POLL_MS * 5));
+    else await sleep(Math.min(left, GROUP_POLL_MS));
   }
 }
 

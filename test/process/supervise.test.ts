@@ -73,6 +73,16 @@ describe('onSpawn', () => {
   });
 });
 
+describe('under startSoon', () => {
+  test('a supervised child runs as a startSoon task, its context passed as is', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await openNursery(async (tn) => {
+      tn.startSoon((ctx) => superviseRunProcess(['echo', 'soon'], { relayStdout: true, logger, label: 's' }, ctx));
+    });
+    assert.deepEqual(logger.lines, ['[s:out] soon']);
+  });
+});
+
 describe('2. deterministic non-zero exit', () => {
   test('the error always carries the complete stderr tail, however fast the child exits', { timeout: 60_000 }, async () => {
     // 2000 lines then an immediate exit: a check racing the drain would lose the last lines.

@@ -1,0 +1,77 @@
+// Stopping a child stops its whole process group, and the kill grace is measured for the group:
+// a grandchild that ignores SIGTERM is killed at the grace even though its parent, the group
+// leader, already died of the SIGTERM. And `shell: true` commands, where dash stays the parent of
+// what it runs, are stopped whole.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
+import { isRunning, killTagged, runningTagged, waitUntil } from './probes.js';
+
+const KILL_GRACE_MS = 800;
+
+describe('group escalation', () => {
+  test('a grandchild ignoring SIGTERM is SIGKILLed at the grace, though the leader died of SIGTERM at once', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let leader: Process | undefined;
+    let grandchild = 0;
+    try {
+      // The grandchild ignores SIGTERM (an ignored signal survives exec), says so with its pid,
+      // and lets go of the pipe, so nothing but the group check can find it; the leader waits
+      // with SIGTERM's default action.
+      const script = `sh -c 'trap "" TERM; echo $$; exec sleep 1000 >/dev/null 2>&1' & wait`;
+      let cancelledAt = 0;
+      await openNursery(async (tn) => {
+        leader = await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', script], {
+            relayStdout: true,
+            logger: { io: (line: string) => void (grandchild = Number(line.slice(line.indexOf('] ') + 2))) },
+            readyWhen: /^\d+$/,
+            killGraceMs: KILL_GRACE_MS,
+            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+          }, ctx),
+        );
+        cancelledAt = performance.now();
+        tn.cancel();
+        // Well inside the grace: the leader is already dead of SIGTERM, the grandchild still runs.
+        await leader.wait();
+        await sleep(KILL_GRACE_MS / 4);
+        assert.equal(leader.signal, 'SIGTERM', 'the leader died of the SIGTERM');
+        assert.ok(isRunning(grandchild), 'the grandchild ignored SIGTERM (the probe sees it alive)');
+      });
+      const settledMs = performance.now() - cancelledAt;
+      assert.equal(isRunning(grandchild), false, 'the grandchild was killed before the scope settled');
+      assert.ok(settledMs >= KILL_GRACE_MS - 50, `it got its grace (settled after ${settledMs.toFixed(0)} ms)`);
+      assert.ok(settledMs < KILL_GRACE_MS + 2000, `then it was killed promptly (settled after ${settledMs.toFixed(0)} ms)`);
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+    }
+  });
+
+  const shellCommands = {
+    'background jobs and a wait': 'sleep 1000 & sleep 1000 & wait',
+    'a sequence (dash runs the first command as its child)': 'sleep 1000; echo never',
+    'a pipeline': 'sleep 1000 | cat',
+    'a subshell ignoring SIGTERM': '(trap "" TERM; sleep 1000); echo never',
+  };
+  for (const [shape, command] of Object.entries(shellCommands)) {
+    test(`shell: true, ${shape}: cancelling stops sh and everything it started`, { timeout: 20_000 }, async () => {
+      const tag = randomUUID();
+      try {
+        const controller = new AbortController();
+        const running = runProcess(command, { shell: true, signal: controller.signal, killGraceMs: 300, env: { ...process.env, SUBVISOR_TEST_TAG: tag } });
+        const outcome = running.catch((error: unknown) => error);
+        // Control: sh and what it started are running (more than one process carries the tag).
+        await waitUntil(() => runningTagged(tag).length >= 2, `sh and its children to run (tagged: ${runningTagged(tag).join(' ')})`, 5000);
+        const reason = new Error('stop');
+        controller.abort(reason);
+        assert.equal(await outcome, reason);
+        await waitUntil(() => runningTagged(tag).length === 0, `every process of the command to die (left: ${runningTagged(tag).join(' ')})`, 2000);
+      } finally {
+        killTagged(tag);
+      }
+    });
+  }
+});

@@ -1,0 +1,120 @@
+// However the parent dies, no supervised child outlives it, and the parent's own exit status still
+// says what happened. Each test runs a real parent (test/fixtures/hardening/parent.ts) supervising
+// three children with a grandchild each, one of which ignores SIGTERM, and kills it. Every death
+// but SIGKILL is handled inside the parent, so those run with the watchdog off (SUBVISOR_WATCHDOG=0),
+// proving that layer alone; SIGKILL is the watchdog's, shown beside its control.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { killQuietly } from '../../support/processes.js';
+import { isRunning, startFixture, stopFixture, waitUntil, type Fixture } from './probes.js';
+
+const PARENT = 'test/fixtures/hardening/parent.ts';
+const BOUNDED = { timeout: 30_000 };
+
+const WITHOUT_WATCHDOG = { ...process.env, SUBVISOR_WATCHDOG: '0' };
+
+async function startParent(mode: string, killGraceMs = 300, env: NodeJS.ProcessEnv = WITHOUT_WATCHDOG): Promise<{ parent: Fixture; pids: number[] }> {
+  const parent = startFixture(PARENT, [mode, String(killGraceMs)], { env });
+  const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+  assert.equal(pids.length, 6);
+  for (const pid of pids) assert.ok(isRunning(pid), `pid ${pid} runs before the parent dies (the probe can see a live child)`);
+  return { parent, pids };
+}
+
+async function assertAllGone(pids: number[], withinMs: number): Promise<void> {
+  await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every child and grandchild to die (still running: ${pids.filter(isRunning).join(' ')})`, withinMs);
+}
+
+describe('parent death: no supervised child outlives its parent', () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    test(`${signal} to the parent: the children are stopped (SIGKILL after the grace for one ignoring SIGTERM), then the parent dies of ${signal}`, BOUNDED, async () => {
+      const { parent, pids } = await startParent('wait');
+      try {
+        parent.child.kill(signal);
+        const ended = await parent.exited;
+        assert.deepEqual(ended, { code: null, signal }, 'the parent re-raised the signal it got');
+        await assertAllGone(pids, 2000);
+        // The child that exits 1 on our SIGTERM was not reported as a CalledProcessError.
+        assert.doesNotMatch(parent.stdout(), /FAILED/);
+      } finally {
+        await stopFixture(parent);
+        killQuietly(...pids);
+      }
+    });
+  }
+
+  test('the same signal twice skips the grace: the parent dies at once, its children with it', BOUNDED, async () => {
+    const { parent, pids } = await startParent('wait', 60_000);
+    try {
+      parent.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Control: the first SIGTERM alone is still waiting out the minute-long grace.
+      assert.equal(parent.child.exitCode === null && parent.child.signalCode === null, true, 'the parent waits for the grace');
+      parent.child.kill('SIGTERM');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGTERM' });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
+  test('an uncaught exception: the children are killed at exit, and the parent still exits 1', BOUNDED, async () => {
+    const { parent, pids } = await startParent('throw');
+    try {
+      assert.deepEqual(await parent.exited, { code: 1, signal: null });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
+  test('an unhandled rejection: the children are killed at exit, and the parent still exits 1', BOUNDED, async () => {
+    const { parent, pids } = await startParent('reject');
+    try {
+      assert.deepEqual(await parent.exited, { code: 1, signal: null });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
+  test('process.exit(3): the children are killed at exit, and the parent still exits 3', BOUNDED, async () => {
+    const { parent, pids } = await startParent('exit');
+    try {
+      assert.deepEqual(await parent.exited, { code: 3, signal: null });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
+  test('SIGKILL to the parent: its watchdog stops the children (SIGTERM, then SIGKILL after the grace)', BOUNDED, async () => {
+    const { parent, pids } = await startParent('wait', 500, process.env);
+    try {
+      parent.child.kill('SIGKILL');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGKILL' });
+      // The obedient ones go at once; the one ignoring SIGTERM after its 500 ms grace.
+      await assertAllGone(pids, 5000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
+  test('control: SIGKILL to a parent without the watchdog orphans its children (why the watchdog exists)', BOUNDED, async () => {
+    const { parent, pids } = await startParent('wait', 500);
+    try {
+      parent.child.kill('SIGKILL');
+      await parent.exited;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.ok(pids.every(isRunning), 'with no code running in the parent, nothing stopped them');
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+});

@@ -1,0 +1,137 @@
+// Probes shared by the hardening tests: what a run leaves behind, and a parent process to kill.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { isRunning, waitUntil } from '../../support/processes.js';
+
+export { isRunning, waitUntil };
+
+/** What a finished scope must give back: fds, process listeners, timers, child zombies. */
+export interface Resources {
+  readonly fds: string[];
+  readonly listeners: Record<string, number>;
+  readonly timers: number;
+  readonly zombieChildren: number[];
+}
+
+export function resources(): Resources {
+  const listeners: Record<string, number> = {};
+  for (const name of process.eventNames()) {
+    if (typeof name === 'string') listeners[name] = process.listenerCount(name);
+  }
+  return {
+    fds: openFds(),
+    listeners,
+    timers: process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length,
+    zombieChildren: childrenOf(process.pid).filter(({ state }) => state === 'Z').map(({ pid }) => pid),
+  };
+}
+
+/** Our open fds with what they point at (sorted), so a leak says what leaked. */
+export function openFds(): string[] {
+  const fds: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      fds.push(`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`);
+    } catch {
+      // the fd readdir itself used, closed by now
+    }
+  }
+  return fds.sort();
+}
+
+interface ProcEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly state: string;
+}
+
+function procEntries(): ProcEntry[] {
+  const entries: ProcEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      entries.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]) });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return entries;
+}
+
+export function childrenOf(pid: number): ProcEntry[] {
+  return procEntries().filter((entry) => entry.ppid === pid);
+}
+
+/**
+ * Every running (non-zombie) process whose environment holds `SUBVISOR_TEST_TAG=tag`: children and
+ * whatever they started, however deep, even if they escaped their group. Tag the children with
+ * `env: { ...process.env, SUBVISOR_TEST_TAG: tag }`.
+ */
+export function runningTagged(tag: string): number[] {
+  const needle = `SUBVISOR_TEST_TAG=${tag}\0`;
+  const found: number[] = [];
+  for (const { pid, state } of procEntries()) {
+    if (state === 'Z' || state === 'X' || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) found.push(pid);
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** SIGKILLs every tagged process still running; a test's finally, so a failure leaks nothing. */
+export function killTagged(tag: string): void {
+  for (const pid of runningTagged(tag)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** A node script run from the repo root with tsx, its stdout collected. */
+export interface Fixture {
+  readonly child: ChildProcess;
+  /** Everything it printed on stdout so far. */
+  stdout(): string;
+  /** Resolves with its first stdout line. */
+  readonly firstLine: Promise<string>;
+  /** Resolves with how it ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string } = {}): Fixture {
+  const argv = [process.execPath, '--import', 'tsx', script, ...args];
+  // A prefix such as `ulimit -n 64;` runs in a shell that then execs node (same pid).
+  const child = opts.shellPrefix
+    ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env })
+    : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+  let out = '';
+  let err = '';
+  // Both are pipes (stdio above), so both streams exist.
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (err += chunk));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const end = out.indexOf('\n');
+      if (end !== -1) resolve(out.slice(0, end));
+    });
+    child.once('exit', (code, signal) => reject(new Error(`the fixture ended (code ${code}, signal ${signal}) before printing a line; stderr:\n${err}`)));
+  });
+  firstLine.catch(() => undefined); // observed by whoever awaits it
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, firstLine, exited };
+}
+
+/** Kills a fixture (if still running) and waits for its end. */
+export async function stopFixture(fixture: Fixture): Promise<void> {
+  if (fixture.child.exitCode === null && fixture.child.signalCode === null) fixture.child.kill('SIGKILL');
+  await fixture.exited;
+}

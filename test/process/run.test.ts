@@ -1,0 +1,593 @@
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, before, beforeEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { inspect, isDeepStrictEqual } from 'node:util';
+import {
+  CalledProcessError,
+  Cancelled,
+  OutputLimitError,
+  SpawnError,
+  TooSlowError,
+  failAfter,
+  openNursery,
+  runProcess,
+} from '../../src/index.js';
+
+// Every test here spawns real children (sh, coreutils, node); none may take long.
+const BOUNDED = { timeout: 20_000 };
+
+/**
+ * A fresh temp dir for `fn`, removed afterwards whatever happens. Tests write the pids of what they
+ * start to `*.pid` files in it; anything still running at the end (the test failed before stopping
+ * it) is SIGKILLed with its group, so a failing test leaks no process.
+ */
+async function withTempDir<R>(fn: (dir: string) => Promise<R>): Promise<R> {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-'));
+  try {
+    return await fn(dir);
+  } finally {
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.pid'))) {
+      const pid = Number(readFileSync(join(dir, name), 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 1 && isRunning(pid)) killQuietly(pid);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function killQuietly(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // not a group leader, or already gone
+    }
+  }
+}
+
+/**
+ * Whether `pid` is a running process. A zombie is not running: pid 1 on this machine does not
+ * reap orphans, so a killed grandchild may stay a zombie forever.
+ */
+function isRunning(pid: number): boolean {
+  const state = processState(pid);
+  return state !== 'gone' && state !== 'Z' && state !== 'X';
+}
+
+/** The state letter of /proc/PID/stat (R, S, D, T, Z...), or 'gone'. */
+function processState(pid: number): string {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return 'gone';
+  }
+  // "pid (comm) state ...": comm may hold spaces and parentheses, so read after the last ')'.
+  return stat.charAt(stat.lastIndexOf(')') + 2);
+}
+
+/** Waits (bounded) for a child to write its pid, one line, to `file`. */
+async function readPidFile(file: string): Promise<number> {
+  const deadline = performance.now() + 5000;
+  while (performance.now() < deadline) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text.endsWith('\n')) return Number(text.trim());
+    await sleep(10);
+  }
+  throw new Error(`no pid was written to ${file} within 5 s`);
+}
+
+/**
+ * `promise`, or a clear failure if it has not settled within `ms`: a stuck stop then fails with
+ * the state of the child it was stopping, not with the test's own timeout. Leaves no timer.
+ */
+async function settlesWithin<T>(promise: Promise<T>, ms: number, pidFile: string): Promise<T> {
+  const timer = new AbortController();
+  const late = sleep(ms, undefined, { signal: timer.signal }).then(() => {
+    const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+    const state = text === '' ? 'unknown (no pid written)' : `${text}: ${processState(Number(text))}`;
+    throw new Error(`not settled within ${ms} ms; the child's state is ${state}`);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    timer.abort();
+    late.catch(() => undefined); // its AbortError once the race is decided
+  }
+}
+
+/** The bytes 0..255, repeated to `length`: every byte value, most of them invalid UTF-8 on their own. */
+function everyByte(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = i % 256;
+  return bytes;
+}
+
+// Each test must leave no pipe, socket, timer or signal listener behind: a run is finished only
+// when everything it acquired is released. Only pipes and sockets are counted: tsx writes its
+// compile cache through regular-file fds that open and close on their own schedule.
+let baseline: { pipes: number; timers: number; sigterm: number } | undefined;
+function resources(): { pipes: number; timers: number; sigterm: number } {
+  let pipes = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (/^(pipe|socket):/.test(readlinkSync(`/proc/self/fd/${fd}`))) pipes++;
+    } catch {
+      // closed between readdir and readlink (the readdir's own fd, for one)
+    }
+  }
+  return {
+    pipes,
+    timers: process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length,
+    sigterm: process.listenerCount('SIGTERM'),
+  };
+}
+before(async () => {
+  // The first spawn of a process makes Node/libuv open an fd it keeps for the process's life
+  // (measured: one, once, also with a bare child_process.spawn). Spend it here, outside any test.
+  await runProcess(['true']);
+});
+// Signal listeners are installed only while a child is alive, so between tests there are as many
+// as before subvisor ever ran a child (not merely as many as before this test).
+const SIGTERM_LISTENERS_AT_LOAD = process.listenerCount('SIGTERM');
+beforeEach(() => {
+  baseline = { ...resources(), sigterm: SIGTERM_LISTENERS_AT_LOAD };
+});
+afterEach(async () => {
+  // A stdin pipe's handle may close a few loop turns after the run settled: give it those turns
+  // (bounded), then insist.
+  const deadline = performance.now() + 1000;
+  while (performance.now() < deadline && !isDeepStrictEqual(resources(), baseline)) await sleep(10);
+  assert.deepEqual(resources(), baseline, 'a test left pipes, sockets, timers or signal listeners behind');
+});
+
+describe('runProcess: the command', () => {
+  test('an argv array runs without a shell: $HOME, ; and * reach the child literally', BOUNDED, async () => {
+    const args = ['$HOME', 'a;echo injected', '*', '`id`'];
+    const { stdout } = await runProcess(['printf', '%s\\n', ...args], { captureStdout: true });
+    assert.equal(stdout?.toString(), args.map((arg) => `${arg}\n`).join(''));
+    // Control: the same words through a shell are expanded, so the probe can tell the difference.
+    const viaShell = await runProcess(`printf '%s\\n' ${args.join(' ')}`, { shell: true, captureStdout: true });
+    assert.notEqual(viaShell.stdout?.toString(), stdout.toString());
+  });
+
+  test('a command string without shell: true is a TypeError that names the shell option', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const marker = join(dir, 'spawned');
+      await assert.rejects(runProcess(`touch ${marker}`), (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, /shell: true/);
+        return true;
+      });
+      assert.equal(existsSync(marker), false, 'nothing may be spawned');
+    });
+  });
+
+  test('a command string with shell: true runs under /bin/sh', BOUNDED, async () => {
+    const { stdout } = await runProcess('echo $((40 + 2)) | tr 4 x; readlink /proc/$$/exe', { shell: true, captureStdout: true });
+    const [arithmetic, exe] = (stdout?.toString() ?? '').split('\n');
+    assert.equal(arithmetic, 'x2');
+    assert.equal(exe, realpathSync('/bin/sh'));
+  });
+
+  test('an argv array with shell: true is a TypeError (it would be joined without quoting)', BOUNDED, async () => {
+    await assert.rejects(runProcess(['echo', 'hi'], { shell: true }), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /shell: true.*one string/);
+      return true;
+    });
+  });
+
+  test('an empty argv array is a TypeError', BOUNDED, async () => {
+    await assert.rejects(runProcess([]), { name: 'TypeError', message: /empty array/ });
+  });
+
+  test('a non-string argument is a TypeError naming its index', BOUNDED, async () => {
+    await assert.rejects(runProcess(['echo', 42 as unknown as string]), { name: 'TypeError', message: /cmd\[1\] must be a string/ });
+  });
+
+  test('an argument with a NUL byte is a TypeError naming its index', BOUNDED, async () => {
+    await assert.rejects(runProcess(['echo', 'a\0b']), { name: 'TypeError', message: /cmd\[1\] contains a NUL byte/ });
+  });
+});
+
+describe('runProcess: stdin', () => {
+  test('stdin defaults to /dev/null', BOUNDED, async () => {
+    const byDefault = await runProcess(['readlink', '/proc/self/fd/0'], { captureStdout: true });
+    assert.equal(byDefault.stdout?.toString(), '/dev/null\n');
+    // Control: given input, fd 0 is a pipe (a socketpair, in Node), so readlink does not always say /dev/null.
+    const piped = await runProcess(['readlink', '/proc/self/fd/0'], { captureStdout: true, stdin: 'x' });
+    assert.match(piped.stdout?.toString() ?? '', /^(pipe|socket):\[\d+\]\n$/);
+  });
+
+  test('cat with the default stdin sees EOF at once instead of hanging', BOUNDED, async () => {
+    const started = performance.now();
+    const { stdout, returncode } = await runProcess(['cat'], { captureStdout: true });
+    assert.equal(returncode, 0);
+    assert.equal(stdout?.length, 0);
+    assert.ok(performance.now() - started < 2000, 'cat should end at once');
+  });
+
+  test('a string on stdin is delivered exactly (UTF-8, NUL, no trailing newline)', BOUNDED, async () => {
+    const input = 'héllo\nwörld\0∑ end';
+    const { stdout } = await runProcess(['cat'], { stdin: input, captureStdout: true });
+    assert.deepEqual(stdout, Buffer.from(input, 'utf8'));
+  });
+
+  test('bytes on stdin are delivered exactly, including bytes that are not valid UTF-8', BOUNDED, async () => {
+    const input = Buffer.concat([everyByte(256 * 1024 + 13), Buffer.from([0xff, 0xfe, 0xc3])]);
+    const { stdout } = await runProcess(['cat'], { stdin: new Uint8Array(input), captureStdout: true });
+    assert.ok(stdout);
+    assert.equal(stdout.length, input.length);
+    assert.ok(stdout.equals(input), 'cat echoed different bytes');
+  });
+
+  test('a Uint8Array view on stdin sends its own bytes, not the whole underlying buffer', BOUNDED, async () => {
+    const whole = Buffer.from('0123456789');
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 3, 4);
+    const { stdout } = await runProcess(['cat'], { stdin: view, captureStdout: true });
+    assert.equal(stdout?.toString(), '3456');
+  });
+
+  test("stdin: 'inherit' gives the child the parent's stdin", BOUNDED, async () => {
+    const ours = readlinkSync('/proc/self/fd/0');
+    const inherited = await runProcess(['readlink', '/proc/self/fd/0'], { stdin: 'inherit', captureStdout: true });
+    assert.equal(inherited.stdout?.toString(), `${ours}\n`);
+    // Control: the default is not the parent's stdin, so the probe can fail.
+    assert.notEqual(ours, '/dev/null', 'the test runner gave us /dev/null: inherit cannot be told from the default');
+  });
+
+  test('an fd on stdin is read by the child', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'input');
+      const content = everyByte(70_000);
+      writeFileSync(file, content);
+      const fd = openSync(file, 'r');
+      try {
+        const { stdout } = await runProcess(['cat'], { stdin: fd, captureStdout: true });
+        assert.ok(stdout?.equals(content), 'cat did not echo the file behind the fd');
+      } finally {
+        closeSync(fd);
+      }
+    });
+  });
+
+  test('a child that exits without reading 1 MiB of stdin is not an error (EPIPE ignored)', BOUNDED, async () => {
+    const result = await runProcess(['true'], { stdin: Buffer.alloc(1 << 20) });
+    assert.equal(result.returncode, 0);
+  });
+
+  test('a child that reads one byte of stdin and exits is not an error', BOUNDED, async () => {
+    const result = await runProcess(['head', '-c', '1'], { stdin: Buffer.alloc(1 << 20, 'y'), captureStdout: true });
+    assert.equal(result.returncode, 0);
+    assert.equal(result.stdout?.toString(), 'y');
+  });
+});
+
+describe('runProcess: captures', () => {
+  test('captureStdout gives the exact bytes, binary-safe, across many pipe reads', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'bytes');
+      const content = everyByte((1 << 20) + 7);
+      writeFileSync(file, content);
+      const { stdout, stderr } = await runProcess(['cat', file], { captureStdout: true });
+      assert.ok(stdout?.equals(content), 'captured stdout differs from what the child wrote');
+      assert.equal(stderr, null);
+    });
+  });
+
+  test('captureStderr gives the exact bytes, binary-safe, and stdout is null when not captured', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'bytes');
+      const content = everyByte((1 << 20) + 7);
+      writeFileSync(file, content);
+      const { stdout, stderr } = await runProcess(['sh', '-c', 'cat "$1" >&2', 'sh', file], { captureStderr: true, stdout: 'ignore' });
+      assert.ok(stderr?.equals(content), 'captured stderr differs from what the child wrote');
+      assert.equal(stdout, null);
+    });
+  });
+
+  test('captured stdout and stderr are kept apart', BOUNDED, async () => {
+    const { stdout, stderr } = await runProcess(['sh', '-c', 'printf out; printf err >&2; printf OUT'], { captureStdout: true, captureStderr: true });
+    assert.equal(stdout?.toString(), 'outOUT');
+    assert.equal(stderr?.toString(), 'err');
+  });
+
+  test('stdout and stderr are null when neither is captured', BOUNDED, async () => {
+    const result = await runProcess(['sh', '-c', 'echo out; echo err >&2'], { stdout: 'ignore', stderr: 'ignore' });
+    assert.equal(result.stdout, null);
+    assert.equal(result.stderr, null);
+  });
+
+  test('output of exactly maxCaptureBytes is kept; one byte more is an OutputLimitError', BOUNDED, async () => {
+    const limit = 4096;
+    const exact = await runProcess(['head', '-c', String(limit), '/dev/zero'], { captureStdout: true, maxCaptureBytes: limit });
+    assert.equal(exact.stdout?.length, limit);
+    await assert.rejects(runProcess(['head', '-c', String(limit + 1), '/dev/zero'], { captureStdout: true, maxCaptureBytes: limit }), OutputLimitError);
+  });
+
+  test('a child writing stdout forever past maxCaptureBytes is stopped and rejects promptly with OutputLimitError', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const limit = 1 << 20;
+      const started = performance.now();
+      await assert.rejects(runProcess(['sh', '-c', 'echo $$ > "$1"; exec yes', 'sh', pidFile], { captureStdout: true, maxCaptureBytes: limit }), (error: unknown) => {
+        assert.ok(error instanceof OutputLimitError, `expected OutputLimitError, got ${String(error)}`);
+        assert.equal(error.stream, 'stdout');
+        assert.equal(error.limitBytes, limit);
+        assert.match(error.message, /stdout/);
+        assert.match(error.message, new RegExp(String(limit)));
+        return true;
+      });
+      // Well under the default 5 s kill grace: `yes` obeys SIGTERM.
+      assert.ok(performance.now() - started < 3000, `took ${Math.round(performance.now() - started)} ms`);
+      assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
+    });
+  });
+
+  test('the capture limit applies to stderr too, and the error names stderr', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const limit = 1 << 20;
+      await assert.rejects(
+        runProcess(['sh', '-c', 'echo $$ > "$1"; exec yes >&2', 'sh', pidFile], { captureStderr: true, maxCaptureBytes: limit }),
+        (error: unknown) => {
+          assert.ok(error instanceof OutputLimitError, `expected OutputLimitError, got ${String(error)}`);
+          assert.equal(error.stream, 'stderr');
+          assert.match(error.message, /stderr/);
+          return true;
+        },
+      );
+      assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
+    });
+  });
+});
+
+describe('runProcess: check', () => {
+  test('a non-zero status rejects with a CalledProcessError carrying returncode, cmd and the captures', BOUNDED, async () => {
+    const cmd = ['sh', '-c', 'printf out; printf err >&2; exit 3'];
+    await assert.rejects(runProcess(cmd, { captureStdout: true, captureStderr: true }), (error: unknown) => {
+      assert.ok(error instanceof CalledProcessError, `expected CalledProcessError, got ${String(error)}`);
+      assert.equal(error.returncode, 3);
+      assert.equal(error.signal, null);
+      assert.deepEqual(error.cmd, cmd);
+      assert.equal(error.stdout?.toString(), 'out');
+      assert.equal(error.stderr?.toString(), 'err');
+      assert.match(error.message, /exited with status 3/);
+      assert.match(error.message, /check: false/, 'the message should say what to do');
+      return true;
+    });
+  });
+
+  test('captured stderr becomes a |_.stderr: note, in notes, in .stack and in util.inspect', BOUNDED, async () => {
+    const cmd = ['sh', '-c', 'echo "disk on fire" >&2; exit 1'];
+    const captured = await runProcess(cmd, { captureStderr: true }).then(
+      () => assert.fail('should reject'),
+      (error: unknown) => error,
+    );
+    assert.ok(captured instanceof CalledProcessError);
+    assert.deepEqual(captured.notes, ['|_.stderr:\n    disk on fire']);
+    assert.match(captured.stack ?? '', /\|_\.stderr:\n {4}disk on fire/);
+    assert.match(inspect(captured), /\|_\.stderr:\n {4}disk on fire/);
+    // Control: without a captured stderr there is no note, so the probe can fail.
+    const uncaptured = await runProcess(cmd, { stderr: 'ignore' }).then(
+      () => assert.fail('should reject'),
+      (error: unknown) => error,
+    );
+    assert.ok(uncaptured instanceof CalledProcessError);
+    assert.deepEqual(uncaptured.notes, []);
+    assert.equal(uncaptured.stderr, null);
+    assert.doesNotMatch(inspect(uncaptured), /\|_\.stderr:/);
+  });
+
+  test('check: false resolves with the non-zero returncode', BOUNDED, async () => {
+    const result = await runProcess(['sh', '-c', 'exit 7'], { check: false });
+    assert.equal(result.returncode, 7);
+    assert.equal(result.signal, null);
+  });
+});
+
+describe('runProcess: a child killed by a signal', () => {
+  test('with check: false it resolves with returncode -15 and signal SIGTERM', BOUNDED, async () => {
+    const result = await runProcess(['sh', '-c', 'kill -TERM $$'], { check: false });
+    assert.equal(result.returncode, -15);
+    assert.equal(result.signal, 'SIGTERM');
+  });
+
+  test('with check it rejects with a CalledProcessError: signal SIGTERM, returncode -15, named in the message', BOUNDED, async () => {
+    await assert.rejects(runProcess(['sh', '-c', 'kill -TERM $$']), (error: unknown) => {
+      assert.ok(error instanceof CalledProcessError, `expected CalledProcessError, got ${String(error)}`);
+      assert.equal(error.signal, 'SIGTERM');
+      assert.equal(error.returncode, -15);
+      assert.match(error.message, /SIGTERM/);
+      return true;
+    });
+  });
+});
+
+describe('runProcess: where and as whom the child runs', () => {
+  test('cwd as a string', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const { stdout } = await runProcess(['pwd', '-P'], { cwd: dir, captureStdout: true });
+      assert.equal(stdout?.toString(), `${realpathSync(dir)}\n`);
+    });
+  });
+
+  test('cwd as a file: URL', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const { stdout } = await runProcess(['pwd', '-P'], { cwd: pathToFileURL(dir), captureStdout: true });
+      assert.equal(stdout?.toString(), `${realpathSync(dir)}\n`);
+    });
+  });
+
+  test('env: the child sees only the environment given', BOUNDED, async () => {
+    const { stdout } = await runProcess(['env'], { env: { ONLY_THIS: 'yes', AND: 'a b=c' }, captureStdout: true });
+    const lines = (stdout?.toString() ?? '').split('\n').filter(Boolean).sort();
+    assert.deepEqual(lines, ['AND=a b=c', 'ONLY_THIS=yes']);
+  });
+
+  test('argv0 is what the child sees as its argv[0]', BOUNDED, async () => {
+    const cmd = [process.execPath, '-e', 'console.log(process.argv0)'];
+    const renamed = await runProcess(cmd, { argv0: 'custom-name', captureStdout: true });
+    assert.equal(renamed.stdout?.toString(), 'custom-name\n');
+    // Control: without argv0 the child sees the command itself.
+    const plain = await runProcess(cmd, { captureStdout: true });
+    assert.equal(plain.stdout?.toString(), `${process.execPath}\n`);
+  });
+
+  test('uid: the child runs as that user (or, unprivileged, a SpawnError EPERM)', BOUNDED, async () => {
+    if (process.getuid?.() === 0) {
+      const { stdout } = await runProcess(['id', '-u'], { uid: 65534, captureStdout: true });
+      assert.equal(stdout?.toString(), '65534\n');
+    } else {
+      await assert.rejects(runProcess(['id', '-u'], { uid: 65534, captureStdout: true }), (error: unknown) => {
+        assert.ok(error instanceof SpawnError, `expected SpawnError, got ${String(error)}`);
+        assert.equal(error.code, 'EPERM');
+        return true;
+      });
+    }
+  });
+
+  test('gid: the child runs with that group (or, unprivileged, a SpawnError EPERM)', BOUNDED, async () => {
+    if (process.getuid?.() === 0) {
+      const { stdout } = await runProcess(['id', '-g'], { gid: 65534, captureStdout: true });
+      assert.equal(stdout?.toString(), '65534\n');
+    } else {
+      await assert.rejects(runProcess(['id', '-g'], { gid: 65534, captureStdout: true }), (error: unknown) => {
+        assert.ok(error instanceof SpawnError, `expected SpawnError, got ${String(error)}`);
+        assert.equal(error.code, 'EPERM');
+        return true;
+      });
+    }
+  });
+});
+
+describe('runProcess: cancellation', () => {
+  test('aborting opts.signal rejects with that very reason, well within the kill grace, and the child is gone', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const controller = new AbortController();
+      const running = runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { signal: controller.signal });
+      const pid = await readPidFile(pidFile);
+      assert.equal(isRunning(pid), true, 'control: the child runs before the abort');
+      const reason = new Error('stop now');
+      const started = performance.now();
+      controller.abort(reason);
+      const outcome = await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 5000, pidFile);
+      assert.equal(outcome, reason);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1000, `took ${Math.round(elapsed)} ms; the kill grace is 5000`);
+      assert.equal(isRunning(pid), false, 'the child still runs');
+    });
+  });
+
+  test('an already aborted signal rejects with its reason and spawns nothing', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const marker = join(dir, 'spawned');
+      const reason = new Error('cancelled before the start');
+      const aborted = AbortSignal.abort(reason);
+      await assert.rejects(runProcess(['touch', marker], { signal: aborted }), (error: unknown) => error === reason);
+      assert.equal(existsSync(marker), false, 'the command was spawned');
+      // A child spawned and killed at once might not get to touch the marker; a spawn attempt of a
+      // missing program, though, always ends in a SpawnError. Getting the reason instead proves
+      // that no spawn was attempted.
+      await assert.rejects(runProcess(['subvisor-no-such-command'], { signal: aborted }), (error: unknown) => error === reason);
+      // Controls: not cancelled, the same commands do create the marker / fail to spawn.
+      await runProcess(['touch', marker]);
+      assert.equal(existsSync(marker), true);
+      await assert.rejects(runProcess(['subvisor-no-such-command']), SpawnError);
+    });
+  });
+
+  test('a child that ignores SIGTERM is SIGKILLed after killGraceMs, and the run settles', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const controller = new AbortController();
+      const script = 'trap "" TERM; echo $$ > "$1"; while :; do sleep 0.05; done';
+      const running = runProcess(['sh', '-c', script, 'sh', pidFile], { signal: controller.signal, killGraceMs: 300 });
+      const pid = await readPidFile(pidFile);
+      assert.equal(isRunning(pid), true, 'control: the child runs before the abort');
+      const started = performance.now();
+      controller.abort(new Cancelled('test'));
+      await assert.rejects(settlesWithin(running, 5000, pidFile), Cancelled);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 250, `settled after ${Math.round(elapsed)} ms: SIGTERM cannot have stopped a child that ignores it`);
+      assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms with killGraceMs 300`);
+      assert.equal(isRunning(pid), false, 'the child survived SIGKILL');
+    });
+  });
+
+  test("cancelling stops the shell child's grandchild too (its process group)", BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const childFile = join(dir, 'child.pid');
+      const pidFile = join(dir, 'grandchild.pid');
+      const controller = new AbortController();
+      const script = 'echo $$ > "$1"; sleep 30 & echo $! > "$2"; wait';
+      const running = runProcess(['sh', '-c', script, 'sh', childFile, pidFile], { signal: controller.signal });
+      const grandchild = await readPidFile(pidFile);
+      assert.equal(isRunning(grandchild), true, 'control: the grandchild runs before the abort');
+      controller.abort(new Cancelled('test'));
+      await assert.rejects(settlesWithin(running, 5000, childFile), Cancelled);
+      assert.equal(isRunning(grandchild), false, 'the grandchild sleep outlived the cancelled run');
+    });
+  });
+
+  test('control for the group kill: with newSession: false only the child is signalled and its grandchild survives', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const childFile = join(dir, 'child.pid');
+      const pidFile = join(dir, 'grandchild.pid');
+      const controller = new AbortController();
+      const script = 'echo $$ > "$1"; sleep 30 & echo $! > "$2"; wait';
+      const running = runProcess(['sh', '-c', script, 'sh', childFile, pidFile], { signal: controller.signal, newSession: false });
+      const grandchild = await readPidFile(pidFile);
+      controller.abort(new Cancelled('test'));
+      await assert.rejects(settlesWithin(running, 5000, childFile), Cancelled);
+      // The surviving grandchild is SIGKILLed by withTempDir's cleanup.
+      assert.equal(isRunning(grandchild), true, 'the grandchild died: the group test above could not tell a group kill from a child kill');
+    });
+  });
+});
+
+describe('runProcess: the implicit scope', () => {
+  test('inside a nursery task it is cancelled by tn.cancel() without any signal passed', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      let outcome: unknown = 'still running';
+      const started = performance.now();
+      const nursery = openNursery(async (tn) => {
+        tn.startSoon(async () => {
+          try {
+            await runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile]);
+            outcome = 'resolved';
+          } catch (error) {
+            outcome = error;
+            throw error;
+          }
+        });
+        const pid = await readPidFile(pidFile);
+        assert.equal(isRunning(pid), true, 'control: the child runs before the cancel');
+        tn.cancel();
+      });
+      await settlesWithin(nursery, 5000, pidFile);
+      assert.ok(outcome instanceof Cancelled, `runProcess should reject with the nursery's Cancelled, got ${String(outcome)}`);
+      assert.ok(performance.now() - started < 3000, 'the cancel took the kill grace or longer');
+      assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
+    });
+  });
+
+  test('inside failAfter(200) it rejects with TooSlowError', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const started = performance.now();
+      const deadlined = failAfter(200, () => runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile]));
+      await assert.rejects(settlesWithin(deadlined, 5000, pidFile), TooSlowError);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 190 && elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+      assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
+    });
+  });
+});

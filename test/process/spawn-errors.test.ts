@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
+
+// Every test here spawns (or refuses to spawn) real children; none may take long.
+const BOUNDED = { timeout: 20_000 };
+/** "At once": a spawn failure is known within a few ms; this leaves room for a loaded machine. */
+const AT_ONCE_MS = 2000;
+const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'subvisor-spawn-errors-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes an executable (or not) file in the temp dir and returns its path. */
+function writeScript(name: string, content: string, mode: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  chmodSync(path, mode);
+  return path;
+}
+
+/**
+ * Runs `cmd`, expecting it not to start: returns the SpawnError after checking what every spawn
+ * failure must be, at once, a SpawnError (never a CalledProcessError), never "killed by signal"
+ * (Node reports spawn ENOENT as the exit code -2, which a careless reading turns into signal 2).
+ */
+async function spawnFailure(cmd: string[] | string, opts: RunProcessOptions = {}): Promise<SpawnError> {
+  const started = performance.now();
+  const error = await runProcess(cmd, opts).then(
+    (result) => assert.fail(`the command should not start, yet it ran: ${inspect(result)}`),
+    (reason: unknown) => reason,
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(error instanceof SpawnError, `expected a SpawnError, got ${inspect(error)}`);
+  assert.doesNotMatch(error.message, /signal/i);
+  assert.ok(elapsed < AT_ONCE_MS, `took ${Math.round(elapsed)} ms to report`);
+  return error;
+}
+
+describe('runProcess: a command that cannot start rejects at once with a SpawnError naming it and the cause', () => {
+  test('a command not on PATH: ENOENT, "not found on PATH"', BOUNDED, async () => {
+    const error = await spawnFailure(['subvisor-no-such-command', '--flag']);
+    assert.equal(error.code, 'ENOENT');
+    assert.match(error.message, /^cannot start subvisor-no-such-command --flag: subvisor-no-such-command was not found on PATH/);
+    assert.deepEqual(error.cmd, ['subvisor-no-such-command', '--flag']);
+  });
+
+  test('a missing absolute path: ENOENT, "no such file"', BOUNDED, async () => {
+    const missing = join(dir, 'no-such-dir', 'prog');
+    const error = await spawnFailure([missing]);
+    assert.equal(error.code, 'ENOENT');
+    assert.ok(error.message.includes(`no such file: ${missing}`), error.message);
+  });
+
+  test('a file without execute permission: EACCES, "permission denied"', BOUNDED, async () => {
+    const script = writeScript('not-executable', '#!/bin/sh\nexit 0\n', 0o644);
+    const error = await spawnFailure([script]);
+    assert.equal(error.code, 'EACCES');
+    assert.ok(error.message.startsWith(`cannot start ${script}: permission denied: ${script} is not executable`), error.message);
+    // Control: the same file made executable runs, so the mode (not the content) was the cause.
+    chmodSync(script, 0o755);
+    assert.equal((await runProcess([script])).returncode, 0);
+  });
+
+  test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {
+    const directory = join(dir, 'a-directory');
+    mkdirSync(directory);
+    const error = await spawnFailure([directory]);
+    assert.equal(error.code, 'EACCES');
+    assert.ok(error.message.includes(`${directory} is not executable`), error.message);
+    assert.match(error.message, /directory/);
+  });
+
+  test('a script whose #! line names a missing interpreter: the message quotes the #! line', BOUNDED, async () => {
+    const script = writeScript('bad-interpreter', '#!/nonexistent/interpreter -x\necho hi\n', 0o755);
+    const error = await spawnFailure([script]);
+    assert.equal(error.code, 'ENOENT');
+    assert.ok(error.message.includes('"#!/nonexistent/interpreter -x"'), error.message);
+    assert.ok(error.message.includes(script), error.message);
+    // Control: the same script with a real interpreter runs.
+    writeScript('bad-interpreter', '#!/bin/sh\nexit 0\n', 0o755);
+    assert.equal((await runProcess([script])).returncode, 0);
+  });
+
+  test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
+    const cwd = join(dir, 'no-such-cwd');
+    const error = await spawnFailure(['true'], { cwd });
+    assert.equal(error.code, 'ENOENT');
+    assert.equal(error.cwd, cwd);
+    assert.ok(error.message.includes(`the cwd ${cwd} does not exist`), error.message);
+    assert.doesNotMatch(error.message, /not found on PATH/);
+  });
+
+  test('a cwd that is a file: ENOTDIR, "is not a directory"', BOUNDED, async () => {
+    const cwd = writeScript('a-file', 'just a file\n', 0o644);
+    const error = await spawnFailure(['true'], { cwd });
+    assert.equal(error.code, 'ENOTDIR');
+    assert.ok(error.message.includes(`the cwd ${cwd} is not a directory`), error.message);
+  });
+
+  test('a missing shell: ENOENT, naming the shell', BOUNDED, async () => {
+    const error = await spawnFailure('echo hi', { shell: '/nonexistent/shell' });
+    assert.equal(error.code, 'ENOENT');
+    assert.ok(error.message.includes('the shell /nonexistent/shell was not found'), error.message);
+    assert.equal(error.cmd, 'echo hi');
+  });
+
+  test('too many open files: EMFILE, "too many open files" (a child under ulimit -n 40)', BOUNDED, async () => {
+    const fixture = join(REPO_ROOT, 'test', 'fixtures', 'emfile-spawn.ts');
+    // $0 is this node; run from the repo root so that `--import tsx` resolves.
+    const { stdout } = await runProcess(['sh', '-c', 'ulimit -n 40; exec "$0" --import tsx "$1"', process.execPath, fixture], {
+      cwd: REPO_ROOT,
+      captureStdout: true,
+    });
+    const report = JSON.parse(stdout?.toString() ?? '') as {
+      exhausted: { outcome: string; name?: string; code?: string; message?: string };
+      withFreeFds: { outcome: string };
+    };
+    assert.equal(report.exhausted.name, 'SpawnError', inspect(report));
+    assert.ok(report.exhausted.code === 'EMFILE' || report.exhausted.code === 'ENFILE', inspect(report));
+    assert.match(report.exhausted.message ?? '', /too many open files/);
+    // Control: with the fds freed, the same call starts the child.
+    assert.equal(report.withFreeFds.outcome, 'resolved', inspect(report));
+  });
+});
+
+describe('runProcess: invalid options are refused before anything is spawned', () => {
+  // Each probe runs `touch MARKER`: had it been spawned, the marker would exist.
+  const cases: { option: string; opts: Record<string, unknown>; error: typeof TypeError | typeof RangeError }[] = [
+    { option: 'cwd', opts: { cwd: 42 }, error: TypeError },
+    { option: 'env', opts: { env: 'x' }, error: TypeError },
+    { option: 'uid', opts: { uid: -1 }, error: TypeError },
+    { option: 'gid', opts: { gid: 1.5 }, error: TypeError },
+    { option: 'argv0', opts: { argv0: 7 }, error: TypeError },
+    { option: 'stdin', opts: { stdin: {} }, error: TypeError },
+    { option: 'stdout', opts: { stdout: 'pipe' }, error: TypeError },
+    { option: 'stderr', opts: { stderr: 'pipe' }, error: TypeError },
+    { option: 'stderr', opts: { stderr: -2 }, error: TypeError },
+    { option: 'shell', opts: { shell: 1 }, error: TypeError },
+    { option: 'captureStdout', opts: { captureStdout: 'yes' }, error: TypeError },
+    { option: 'killGraceMs', opts: { killGraceMs: -5 }, error: RangeError },
+    { option: 'drainGraceMs', opts: { drainGraceMs: Number.NaN }, error: RangeError },
+    { option: 'maxCaptureBytes', opts: { maxCaptureBytes: 0 }, error: RangeError },
+    { option: 'check', opts: { check: 'yes' }, error: TypeError },
+    { option: 'newSession', opts: { newSession: 'no' }, error: TypeError },
+    { option: 'signal', opts: { signal: 'x' }, error: TypeError },
+  ];
+
+  test('control: the probe command does create its marker when the options are valid', BOUNDED, async () => {
+    const marker = join(dir, 'control-marker');
+    await runProcess(['touch', marker]);
+    assert.equal(existsSync(marker), true);
+  });
+
+  for (const [index, { option, opts, error }] of cases.entries()) {
+    test(`${option}: ${inspect(opts[option])} is a ${error.name} naming ${option}`, BOUNDED, async () => {
+      const marker = join(dir, `marker-${index}`);
+      await assert.rejects(runProcess(['touch', marker], opts), (reason: unknown) => {
+        assert.ok(reason instanceof error, `expected a ${error.name}, got ${inspect(reason)}`);
+        assert.match(reason.message, new RegExp(`\\b${option}\\b`));
+        return true;
+      });
+      assert.equal(existsSync(marker), false, 'the command was spawned despite the invalid option');
+    });
+  }
+
+  test('null options are a TypeError saying options must be an object', BOUNDED, async () => {
+    const marker = join(dir, 'marker-null-options');
+    await assert.rejects(runProcess(['touch', marker], null as unknown as RunProcessOptions), {
+      name: 'TypeError',
+      message: /options must be an object/,
+    });
+    assert.equal(existsSync(marker), false);
+  });
+});
