@@ -59,38 +59,23 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
-  test('an uncaught exception: the children are killed at exit, and the parent still exits 1', BOUNDED, async () => {
-    const { parent, pids } = await startParent('throw');
-    try {
-      assert.deepEqual(await parent.exited, { code: 1, signal: null });
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
-  });
-
-  test('an unhandled rejection: the children are killed at exit, and the parent still exits 1', BOUNDED, async () => {
-    const { parent, pids } = await startParent('reject');
-    try {
-      assert.deepEqual(await parent.exited, { code: 1, signal: null });
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
-  });
-
-  test('process.exit(3): the children are killed at exit, and the parent still exits 3', BOUNDED, async () => {
-    const { parent, pids } = await startParent('exit');
-    try {
-      assert.deepEqual(await parent.exited, { code: 3, signal: null });
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
-  });
+  const exits: [what: string, mode: string, code: number][] = [
+    ['an uncaught exception', 'throw', 1],
+    ['an unhandled rejection', 'reject', 1],
+    ['process.exit(3)', 'exit', 3],
+  ];
+  for (const [what, mode, code] of exits) {
+    test(`${what}: the children are killed at exit, and the parent still exits ${code}`, BOUNDED, async () => {
+      const { parent, pids } = await startParent(mode);
+      try {
+        assert.deepEqual(await parent.exited, { code, signal: null });
+        await assertAllGone(pids, 2000);
+      } finally {
+        await stopFixture(parent);
+        killQuietly(...pids);
+      }
+    });
+  }
 
   test('SIGKILL to the parent: its watchdog stops the children (SIGTERM, then SIGKILL after the grace)', BOUNDED, async () => {
     const { parent, pids } = await startParent('wait', 500, process.env);
