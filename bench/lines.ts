@@ -17,7 +17,7 @@
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../src/process/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../src/process/output/lines.js';
 
 const MiB = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;

@@ -16,8 +16,8 @@ export { Process } from './process/process.js';
 export { CalledProcessError, ExitedBeforeReadyError, OutputLimitError, SpawnError } from './process/errors.js';
 export type { CalledProcessErrorInit } from './process/errors.js';
 export type { OutputOption, RunProcessOptions, StdinOption } from './process/options.js';
-export { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './process/lines.js';
-export type { LineSplitterOptions } from './process/lines.js';
+export { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './process/output/lines.js';
+export type { LineSplitterOptions } from './process/output/lines.js';
 
 // Logging
 export { LEVELS, UnknownLevelError } from './log/levels.js';

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { isParentShutdown, ownUntilExit, unlessParentDies } from './parent-exit.js';
+import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import type { SpawnedChild } from './spawn.js';
-import { stopTarget, targetAlive, type StopTarget } from './terminate.js';
+import { stopTarget, targetAlive, type StopTarget } from './stop/terminate.js';
 
 /** A consumer of one of the child's pipes: called for every chunk, then once at the end. */
 export interface PipeReader {

@@ -3,7 +3,7 @@ import { CalledProcessError, OutputLimitError, stderrNote } from './errors.js';
 import { runToEnd, type PipeReader } from './lifecycle.js';
 import { DEFAULT_MAX_CAPTURE_BYTES, describe, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { spawnProcess } from './spawn.js';
-import { TAIL_BYTES } from './tail.js';
+import { TAIL_BYTES } from './output/tail.js';
 
 /** What {@link runProcess} resolves with: Python's `subprocess.CompletedProcess`. */
 export interface CompletedProcess {

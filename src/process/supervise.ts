@@ -6,11 +6,11 @@ import { resolveLevelMethod } from '../log/structural.js';
 import { formatCommand } from './command.js';
 import { CalledProcessError, ExitedBeforeReadyError, stderrNote } from './errors.js';
 import { runToEnd, type PipeReader } from './lifecycle.js';
-import { LineSplitter, resolveMaxLineBytes } from './lines.js';
+import { LineSplitter, resolveMaxLineBytes } from './output/lines.js';
 import { describe, resolveCommonOptions, validateBoolean, validateMs, type OutputOption, type RunProcessOptions } from './options.js';
 import type { Process } from './process.js';
 import { spawnProcess } from './spawn.js';
-import { Tail } from './tail.js';
+import { Tail } from './output/tail.js';
 
 /** A line test for readiness: a pattern, or a predicate over the decoded line. */
 export type ReadyWhen = RegExp | ((line: string) => boolean);

@@ -1,4 +1,4 @@
-import { Cancelled } from '../core/errors.js';
+import { Cancelled } from '../../core/errors.js';
 import { signalTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupHasLiveMembers } from './group.js';
-import type { Process } from './process.js';
+import type { Process } from '../process.js';
 
 /** How a child is addressed when stopping it: its whole process group, or (newSession: false) itself. */
 export interface StopTarget {

@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { StringDecoder } from 'node:string_decoder';
 import fc from 'fast-check';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type LineSplitterOptions } from '../../src/process/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type LineSplitterOptions } from '../../../src/process/output/lines.js';
 
 /** Feeds `chunks` one push each, then end(); returns every emitted string in order. */
 function splitChunks(chunks: readonly (Uint8Array | string)[], opts?: LineSplitterOptions): string[] {

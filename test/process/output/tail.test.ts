@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Tail } from '../../src/process/tail.js';
+import { Tail } from '../../../src/process/output/tail.js';
 
 /** The reference: the last `limit` bytes of everything, minus a torn character at the start. */
 function expectedTail(all: Buffer, limit: number): Buffer {
