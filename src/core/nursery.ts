@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup } from './errors.js';
-import { combineSignals, currentSignal, isCancellationOf, runInScope, validateSignal } from './scope.js';
+import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
@@ -76,7 +76,7 @@ export interface Nursery {
 export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: NurseryOptions = {}): Promise<R> {
   if (typeof body !== 'function') throw new TypeError(`openNursery(body): body must be a function, got ${typeof body}`);
   const outer = validateSignal(opts.signal, 'openNursery');
-  const nursery = new TaskNursery(combineSignals(currentSignal(), outer));
+  const nursery = new TaskNursery([currentSignal(), outer]);
   let result: R | undefined;
   try {
     result = await runInScope(nursery.signal, () => body(nursery));
@@ -84,6 +84,7 @@ export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: Nu
     nursery.fail(error);
   }
   await nursery.drained();
+  nursery.unlink();
   return nursery.outcome(result as R);
 }
 
@@ -103,8 +104,14 @@ class TaskNursery implements Nursery {
   /** Shared by every startSoon task: nobody waits for their started(). */
   private readonly soonContext: TaskContext;
 
-  constructor(enclosing: AbortSignal | undefined) {
-    this.signal = combineSignals(this.own.signal, enclosing);
+  /** Detaches the nursery's signal from the enclosing ones, once it has settled. */
+  readonly unlink: () => void;
+
+  constructor(enclosing: (AbortSignal | undefined)[]) {
+    const link = linkSignals(this.own.signal, ...enclosing);
+    this.signal = link.signal ?? this.own.signal; // never undefined: own.signal is a source
+    this.unlink = link.dispose;
+    allowManyListeners(this.signal);
     this.soonContext = Object.freeze({ signal: this.signal, started: ignoreStarted });
   }
 

@@ -1,5 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { combineSignals, currentSignal, isCancellationOf, runInScope, validateSignal } from './scope.js';
+import { currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {
@@ -49,7 +49,8 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   if (typeof fn !== 'function') throw new TypeError(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
   const deadline = new AbortController();
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
-  const signal = combineSignals(deadline.signal, currentSignal(), validateSignal(opts.signal, where));
+  const link = linkSignals(deadline.signal, currentSignal(), validateSignal(opts.signal, where));
+  const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source
   const timer = ms <= MAX_TIMER_MS ? setTimeout(() => deadline.abort(reason), ms) : undefined;
   try {
     return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };
@@ -59,5 +60,6 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
     throw error;
   } finally {
     clearTimeout(timer);
+    link.dispose();
   }
 }

@@ -53,10 +53,25 @@ describe('failAfter', () => {
     clearTimeout(timer);
   });
 
-  test('leaves no listener on an explicit signal', async () => {
+  test('links to an explicit signal only while it runs', async () => {
     const outer = new AbortController();
-    await failAfter(1000, (signal) => sleep(1, undefined, { signal }), { signal: outer.signal });
+    let listenersWhileRunning = -1;
+    await failAfter(1000, async () => {
+      listenersWhileRunning = getEventListeners(outer.signal, 'abort').length;
+    }, { signal: outer.signal });
+    assert.equal(listenersWhileRunning, 1, 'control: the probe sees the live link');
     assert.equal(getEventListeners(outer.signal, 'abort').length, 0);
+  });
+
+  test('many deadlines inside one long-lived nursery leave nothing attached to it', async () => {
+    await openNursery(async (tn) => {
+      for (let index = 0; index < 10_000; index++) await failAfter(60_000, async () => index);
+      assert.equal(getEventListeners(tn.signal, 'abort').length, 0);
+      // Control: a deadline that is still running is attached.
+      await failAfter(60_000, async () => {
+        assert.equal(getEventListeners(tn.signal, 'abort').length, 1);
+      });
+    });
   });
 });
 
