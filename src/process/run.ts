@@ -1,4 +1,4 @@
-import { combineSignals, currentSignal } from '../core/scope.js';
+import { currentSignal, linkSignals } from '../core/scope.js';
 import { CalledProcessError, OutputLimitError, stderrNote } from './errors.js';
 import { runToEnd, type PipeReader } from './lifecycle.js';
 import { DEFAULT_MAX_CAPTURE_BYTES, describe, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
@@ -53,10 +53,11 @@ export async function runProcess(cmd: string[] | string, opts: RunProcessOptions
     stderr: captureStderr ? 'pipe' : (opts.stderr ?? 'inherit'),
   });
   const maxCaptureBytes = validatePositiveInteger(where, 'maxCaptureBytes', opts.maxCaptureBytes, DEFAULT_MAX_CAPTURE_BYTES);
-  const scope = combineSignals(currentSignal(), options.signal);
+  const scopes = [currentSignal(), options.signal];
   // Cancelled before anything started: start nothing (a process spawned only to be killed is a
   // process that might briefly do something).
-  if (scope?.aborted) throw scope.reason;
+  const cancelled = scopes.find((scope) => scope?.aborted);
+  if (cancelled) throw cancelled.reason;
   const limit = new AbortController();
   const spawned = await spawnProcess(options);
   const captures = new Map<'stdout' | 'stderr', Capture>();
@@ -67,14 +68,20 @@ export async function runProcess(cmd: string[] | string, opts: RunProcessOptions
     captures.set(name, capture);
     readers.push({ stream, onData: capture.add, onEnd: noop });
   }
-  const ending = await runToEnd(spawned, readers, {
-    stop: combineSignals(limit.signal, scope),
-    killGraceMs: options.killGraceMs,
-    drainGraceMs: options.drainGraceMs,
-    newSession: options.newSession,
-  });
-  if (limit.signal.aborted) throw limit.signal.reason;
-  if (scope?.aborted) throw scope.reason;
+  const stop = linkSignals(limit.signal, ...scopes);
+  let ending;
+  try {
+    ending = await runToEnd(spawned, readers, {
+      stop: stop.signal,
+      killGraceMs: options.killGraceMs,
+      drainGraceMs: options.drainGraceMs,
+      newSession: options.newSession,
+    });
+  } finally {
+    stop.dispose();
+  }
+  // Stopped by us (the capture limit) or by the scope: whichever came first says why.
+  if (stop.signal?.aborted) throw stop.signal.reason;
   // Any other exit we caused (the parent is going down) is not the child's failure either.
   if (ending.stoppedByUs) throw ending.stopReason;
   const stdout = captureStdout ? (captures.get('stdout')?.bytes() ?? null) : null;

@@ -1,5 +1,5 @@
 import type { TaskContext } from '../core/nursery.js';
-import { combineSignals, currentSignal } from '../core/scope.js';
+import { currentSignal, linkSignals } from '../core/scope.js';
 import { TooSlowError } from '../core/errors.js';
 import { getLogger } from '../log/logger.js';
 import { resolveLevelMethod } from '../log/structural.js';
@@ -9,7 +9,7 @@ import { runToEnd, type PipeReader } from './lifecycle.js';
 import { LineSplitter, resolveMaxLineBytes } from './output/lines.js';
 import { describe, resolveCommonOptions, validateBoolean, validateMs, type OutputOption, type RunProcessOptions } from './options.js';
 import type { Process } from './process.js';
-import { spawnProcess } from './spawn.js';
+import { spawnProcess, type SpawnedChild } from './spawn.js';
 import { Tail } from './output/tail.js';
 
 /** A line test for readiness: a pattern, or a predicate over the decoded line. */
@@ -110,32 +110,73 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   });
   const tag = opts.label ?? formatCommand(options.cmd);
 
-  const scope = combineSignals(currentSignal(), ctx?.signal, options.signal);
-  if (scope?.aborted) throw scope.reason;
-  const readiness = new AbortController();
-  const spawned = await spawnProcess(options);
-  opts.onSpawn?.(spawned.proc);
+  const scopes = [currentSignal(), ctx?.signal, options.signal];
+  const cancelled = scopes.find((scope) => scope?.aborted);
+  if (cancelled) throw cancelled.reason;
+  // Our own reasons to stop the child: not ready in time, or the caller's code (onSpawn, the
+  // readiness predicate, the logger, started) threw. The child is then stopped and drained as on
+  // cancellation, and the reason rejects the call: a failing callback never leaves a child behind,
+  // and never surfaces as an uncaught exception from a stream handler.
+  const internal = new AbortController();
+  const stop = linkSignals(internal.signal, ...scopes);
+  const stopping = (): boolean => stop.signal?.aborted === true;
+  const failWith = (error: unknown): void => {
+    if (!internal.signal.aborted) internal.abort(error);
+  };
+  let spawned: SpawnedChild;
+  try {
+    spawned = await spawnProcess(options);
+  } catch (error) {
+    stop.dispose();
+    throw error;
+  }
+  const { proc } = spawned;
+  const handUp = (): void => {
+    try {
+      started?.(proc);
+    } catch (error) {
+      failWith(error);
+    }
+  };
+  try {
+    opts.onSpawn?.(proc);
+  } catch (error) {
+    failWith(error);
+  }
   const tail = options.stderr === 'pipe' ? new Tail() : undefined;
 
   let ready = readyWhen === undefined;
   let readyTimer: NodeJS.Timeout | undefined;
   const markReady = (): void => {
+    // A ready line that comes while the child is being stopped (cancelled, or already too slow)
+    // does not count: start() must not resolve with a dying process.
+    if (stopping()) return;
     ready = true;
     clearTimeout(readyTimer);
-    started?.(spawned.proc);
+    handUp();
   };
-  if (ready) started?.(spawned.proc);
-  else if (readyTimeoutMs !== Infinity) {
+  if (ready) {
+    if (!stopping()) handUp();
+  } else if (readyTimeoutMs !== Infinity) {
     readyTimer = setTimeout(() => {
-      readiness.abort(new TooSlowError(readyTimeoutMs, `${tag} was not ready within ${readyTimeoutMs} ms (no output line matched ${String(readyWhen)}); it was stopped`));
+      // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
+      if (stopping()) return;
+      failWith(new TooSlowError(readyTimeoutMs, `${tag} was not ready within ${readyTimeoutMs} ms (no output line matched ${String(opts.readyWhen)}); it was stopped`));
     }, readyTimeoutMs);
   }
 
+  let callbackFailed = false;
   const lineHandler = (prefix: string, relayed: boolean): ((line: string) => void) | undefined => {
     if (!relayed && readyWhen === undefined) return undefined;
     return (line) => {
-      if (relayed) relay?.(`${prefix}${line}`);
-      if (!ready && readyWhen?.(line) === true) markReady();
+      if (callbackFailed) return;
+      try {
+        if (relayed) relay?.(`${prefix}${line}`);
+        if (!ready && readyWhen?.(line) === true) markReady();
+      } catch (error) {
+        callbackFailed = true;
+        failWith(error);
+      }
     };
   };
   const readers: PipeReader[] = [];
@@ -145,16 +186,17 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   let ending;
   try {
     ending = await runToEnd(spawned, readers, {
-      stop: combineSignals(readiness.signal, scope),
+      stop: stop.signal,
       killGraceMs: options.killGraceMs,
       drainGraceMs: options.drainGraceMs,
       newSession: options.newSession,
     });
   } finally {
     clearTimeout(readyTimer);
+    stop.dispose();
   }
-  if (readiness.signal.aborted) throw readiness.signal.reason;
-  if (scope?.aborted) throw scope.reason;
+  // Stopped by the scope or for a reason of our own: whichever came first says why.
+  if (stop.signal?.aborted) throw stop.signal.reason;
   // Any other exit we caused (the parent is going down) is not the child's failure either.
   if (ending.stoppedByUs) throw ending.stopReason;
   const failure = { cmd: options.cmd, returncode: ending.returncode, signal: ending.signal, stderr: tail?.bytes() ?? null };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,10 +170,15 @@ describe('3. parent tty isolation', () => {
     assert.equal(keptSid, readFileSync('/proc/self/stat', 'latin1').split(') ')[1]?.split(' ')[3]);
   });
 
-  test('a new-session child cannot open /dev/tty', { timeout: 20_000 }, async () => {
-    const logger = captureLogger();
-    await superviseRunProcess(['sh', '-c', 'if (exec 3</dev/tty) 2>/dev/null; then echo HAS_TTY; else echo NO_TTY; fi'], { relayStdout: true, logger, label: 't' });
-    assert.deepEqual(logger.lines, ['[t:out] NO_TTY']);
+  test('a new-session child cannot open /dev/tty, even when the parent has one', { timeout: 30_000 }, () => {
+    // `script` gives the probe a controlling terminal (CI has none), so the control can show that
+    // a child in our session does reach it.
+    const run = spawnSync('script', ['-qec', `${process.execPath} --import tsx test/fixtures/tty-probe.ts`, '/dev/null'], { encoding: 'utf8', timeout: 25_000 });
+    const line = run.stdout.split('\n').find((text) => text.startsWith('RESULT '));
+    assert.ok(line, `no result from the probe: ${run.stdout} ${run.stderr}`);
+    const result = JSON.parse(line.slice('RESULT '.length)) as Record<string, string>;
+    assert.equal(result.newSession, 'NO_TTY');
+    assert.equal(result.sameSession, 'HAS_TTY', 'control: in our session the child reaches the terminal');
   });
 });
 
@@ -253,8 +259,12 @@ describe('6. concurrent drain', () => {
     assert.equal(chars, 8 * 1024 * 1024);
   });
 
-  test('an unrelayed stderr is drained too (check needs its tail)', { timeout: 30_000 }, async () => {
-    await superviseRunProcess(['sh', '-c', 'head -c 4194304 /dev/zero >&2']);
+  test('an unrelayed stderr is drained too, and its tail kept for the error', { timeout: 30_000 }, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'head -c 4194304 /dev/zero | tr "\\0" e >&2; echo last words >&2; exit 1']).catch((caught: unknown) => caught);
+    assert.ok(error instanceof CalledProcessError);
+    const tail = error.stderr ?? Buffer.alloc(0);
+    assert.equal(tail.length, 16 * 1024);
+    assert.ok(tail.toString().endsWith('eeelast words\n'));
   });
 });
 
@@ -334,9 +344,48 @@ describe('8. readiness', () => {
   });
 
   test('a predicate works as readyWhen', { timeout: 20_000 }, async () => {
+    let readyAfterMs = 0;
     await openNursery(async (tn) => {
-      await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo ok 3; exec sleep 30'], { readyWhen: (line) => line.startsWith('ok'), killGraceMs: 500 }, ctx));
+      const startedAt = performance.now();
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'echo booting; sleep 0.3; echo ok 3; exec sleep 30'], { readyWhen: (line) => line.startsWith('ok'), killGraceMs: 500 }, ctx),
+      );
+      readyAfterMs = performance.now() - startedAt;
       tn.cancel();
+    });
+    assert.ok(readyAfterMs >= 250, `start() resolved after ${readyAfterMs.toFixed(0)} ms, before the matching line`);
+  });
+
+  test('readiness also counts relayed lines, and relays the ready line itself', { timeout: 20_000 }, async () => {
+    const logger = captureLogger();
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'sleep 0.1; echo up; exec sleep 30'], { readyWhen: /up/, relayStdout: true, logger, label: 'r', killGraceMs: 500 }, ctx),
+      );
+      assert.deepEqual(logger.lines, ['[r:out] up'], 'the ready line is relayed before start() resolves');
+      tn.cancel();
+    });
+  });
+
+  test('cancelling while waiting for readiness is a cancellation, not a readiness timeout', { timeout: 20_000 }, async () => {
+    // The child ignores SIGTERM, so stopping it outlasts the readiness timeout.
+    await openNursery(async (tn) => {
+      tn.startSoon((ctx) =>
+        superviseRunProcess(['sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'], { readyWhen: /never/, readyTimeoutMs: 300, killGraceMs: 1000 }, ctx),
+      );
+      await sleep(100);
+      tn.cancel();
+    });
+  });
+
+  test('a ready line printed while the child is being stopped does not count', { timeout: 20_000 }, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn
+        .start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', "trap 'echo ready; exit 0' TERM; sleep 5 & wait"], { readyWhen: /ready/, readyTimeoutMs: 200, killGraceMs: 2000 }, ctx),
+        )
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof TooSlowError, `start() must reject, got ${String(error)}`);
     });
   });
 
@@ -359,7 +408,7 @@ describe('8. readiness', () => {
         (caught: unknown) => caught,
       );
       assert.ok(error instanceof TooSlowError);
-      assert.match(error.message, /not ready within 200 ms/);
+      assert.match(error.message, /not ready within 200 ms \(no output line matched \/never\/\)/);
     });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.equal(isRunning(pid), false);
@@ -386,6 +435,47 @@ describe('9. relayed text cannot clobber the terminal', () => {
     assert.ok(output.includes('\x1b[31mred\x1b[0m'), 'colour (SGR) is kept');
     assert.ok(!output.includes('\x1b[2J'), 'screen clear is neutralised');
     assert.ok(!output.includes('\x1b]0;'), 'title change is neutralised');
+  });
+});
+
+describe('callbacks that throw', () => {
+  test('an onSpawn that throws rejects the call with its error, and the child is stopped', { timeout: 20_000 }, async () => {
+    const failure = new Error('onSpawn broke');
+    let pid: number | undefined;
+    const error = await superviseRunProcess(['sleep', '30'], {
+      killGraceMs: 500,
+      onSpawn: (proc) => {
+        pid = proc.pid;
+        throw failure;
+      },
+    }).catch((caught: unknown) => caught);
+    assert.equal(error, failure);
+    assert.ok(pid !== undefined && !isRunning(pid));
+  });
+
+  test('a readyWhen predicate that throws fails the call instead of crashing the parent', { timeout: 20_000 }, async () => {
+    const failure = new Error('predicate broke');
+    const error = await superviseRunProcess(['sh', '-c', 'echo hi; exec sleep 30'], {
+      killGraceMs: 500,
+      readyWhen: () => {
+        throw failure;
+      },
+    }).catch((caught: unknown) => caught);
+    assert.equal(error, failure);
+  });
+
+  test('a logger that throws fails the call instead of crashing the parent', { timeout: 20_000 }, async () => {
+    const failure = new Error('logger broke');
+    const error = await superviseRunProcess(['sh', '-c', 'echo hi; exec sleep 30'], {
+      killGraceMs: 500,
+      relayStdout: true,
+      logger: {
+        io: () => {
+          throw failure;
+        },
+      },
+    }).catch((caught: unknown) => caught);
+    assert.equal(error, failure);
   });
 });
 
