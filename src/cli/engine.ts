@@ -133,7 +133,9 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
       if (ctx.signal.aborted) {
         state.finish(state.pid === undefined ? 'not started' : 'stopped');
         if (state.pid !== undefined) output.status({ name: plan.name, event: 'stopped', text: 'stopped' });
-        throw error;
+        // The cancellation itself is absorbed by the nursery; anything else still names its process.
+        const isCancellation = error === ctx.signal.reason || (error instanceof Error && error.name === 'AbortError');
+        throw isCancellation ? error : new ProcessFailed(plan.name, error);
       }
       const what = describeFailure(error);
       output.status({ name: plan.name, event: 'failed', text: what, fields: failureFields(error) });

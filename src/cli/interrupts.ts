@@ -32,3 +32,18 @@ export function handleInterrupts(onInterrupt: (signal: NodeJS.Signals) => void, 
     for (const signal of HANDLED) process.off(signal, handler);
   };
 }
+
+/**
+ * A reader that went away (`subvisor up | head`) ends the run as SIGPIPE ends a filter: the
+ * children are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines
+ * would be dropped into a closed pipe for as long as the children live.
+ */
+export function stopWhenOutputCloses(stream: NodeJS.WriteStream, onClosed: () => void): () => void {
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') onClosed();
+  };
+  stream.on('error', onError);
+  return () => {
+    stream.off('error', onError);
+  };
+}

@@ -24,8 +24,9 @@ const COMMON_LEVEL_METHODS = ['trace', 'warn', 'fatal', 'log'];
  * Returns a function that logs one line through `logger[level]`, with `this` bound to `logger`
  * (pino needs it), or throws if the logger has no such method.
  *
- * Callers resolve the method only when there is something to log at that level (e.g. the first
- * relayed line), so a bad level fails where it matters and not for a child that never prints.
+ * Callers resolve the method only when something is to be logged at that level (superviseRunProcess
+ * does it before spawning, and only when relaying), so a bad level fails early and only where it
+ * matters.
  * Methods every object inherits (`toString`, `constructor`, …) do not count: a `relayLevel` of
  * `'toString'` would otherwise swallow every line without a word.
  *

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
-import { runCli, startCli } from './cli.js';
+import { BIN, runCli, startCli } from './cli.js';
 
 describe('subvisor run', () => {
   test('relays both streams, prefixed, and exits with the child status', { timeout: 30_000 }, async () => {
@@ -109,6 +110,12 @@ describe('subvisor run', () => {
     } finally {
       killQuietly(pid);
     }
+  });
+
+  test('a reader that goes away ends the run like SIGPIPE: the child is stopped, status 141', { timeout: 30_000 }, async () => {
+    const pipeline = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- yes | head -n 2 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(pipeline.error, undefined, 'the pipeline must end by itself, not at the timeout');
+    assert.match(pipeline.stdout, /status=141/);
   });
 
   test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {

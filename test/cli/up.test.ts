@@ -29,7 +29,11 @@ describe('subvisor up', () => {
     const run = await runCli(['up', '-f', resolve('examples/demo/subvisor.yaml')]);
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.split('\n');
-    const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+    const at = (pattern: RegExp): number => {
+      const index = lines.findIndex((line) => pattern.test(line));
+      assert.ok(index >= 0, `no line matches ${String(pattern)}`);
+      return index;
+    };
     assert.ok(at(/^db +\* ready after/) < at(/^web +\* started/), 'web starts after db is ready');
     assert.ok(at(/^web +\* ready after/) < at(/^smoke +\* started/), 'smoke starts after web is ready');
     assert.ok(at(/^smoke +\* exited with status 0/) < at(/^db +\| db: SIGTERM received/), 'db is stopped after the main process exits');
@@ -135,7 +139,7 @@ describe('subvisor up', () => {
 
   describe('bad config is reported before anything starts', () => {
     const cases: [string, string, RegExp][] = [
-      ['a YAML syntax error, with file, line and column', 'processes:\n  web:\n    cmd: [unclosed\n    ready: x\n', /subvisor\.yaml:\d+:\d+/],
+      ['a YAML syntax error, with file, line and column', 'processes:\n  ok: { cmd: "touch MARKER" }\n  web:\n    cmd: [unclosed\n    ready: x\n', /subvisor\.yaml:\d+:\d+/],
       ['an unknown dependency, named', 'processes:\n  web:\n    cmd: "touch MARKER"\n    dependsOn: [dbb]\n', /subvisor\.yaml:4:\d+.*dbb/],
       ['a dependency cycle, named', 'processes:\n  a: { cmd: "touch MARKER", dependsOn: [b] }\n  b: { cmd: "true", dependsOn: [a] }\n', /a -> b -> a|b -> a -> b/],
       ['a missing cmd', 'processes:\n  web:\n    ready: x\n  other: { cmd: "touch MARKER" }\n', /subvisor\.yaml:2:\d+.*web.*cmd/],
@@ -182,6 +186,22 @@ describe('subvisor up', () => {
     } finally {
       killQuietly(...pids);
     }
+  });
+
+  test('Ctrl-C while a process waits for readiness is an interruption (130), not a readiness failure', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  slow:
+    cmd: "trap '' TERM; echo booting; while :; do sleep 0.05; done"
+    ready: never
+    readyTimeout: 1s
+    grace: 3s
+`);
+    const cli = startCli(['up', '-f', file]);
+    await cli.waitForOutput('slow | booting');
+    cli.kill('SIGINT');
+    const run = await cli.done;
+    assert.equal(run.code, 130, run.stderr);
+    assert.doesNotMatch(run.stderr, /failed/);
   });
 
   test('colour: a stable colour per process when forced, none with NO_COLOR', { timeout: 30_000 }, async () => {

@@ -3,8 +3,8 @@ import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/index.js';
 import { StopRequest, runAll, type RunOutcome } from '../engine.js';
-import { EXIT } from '../exit-status.js';
-import { Interrupted, handleInterrupts } from '../interrupts.js';
+import { EXIT, signalStatus } from '../exit-status.js';
+import { Interrupted, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 
@@ -24,6 +24,9 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     (signal) => output.status({ name, event: 'killed', text: `second ${signal}: killing at once` }),
   );
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
+  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
+    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  });
   const timer =
     timeoutMs === undefined
       ? undefined
@@ -41,6 +44,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   } finally {
     clearTimeout(timer);
     release();
+    releaseOutput();
   }
   // The child's stderr was relayed as it came; here only the one line that says how it ended.
   reportFailure(output, outcome, { withStderrTail: false });

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
-import { runAll } from '../engine.js';
-import { Interrupted, handleInterrupts } from '../interrupts.js';
+import { StopRequest, runAll } from '../engine.js';
+import { signalStatus } from '../exit-status.js';
+import { Interrupted, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
 
@@ -36,6 +37,9 @@ export async function upCommand(args: readonly string[]): Promise<number> {
     },
     (signal) => output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` }),
   );
+  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
+    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  });
   try {
     const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
     reportFailure(output, outcome, { withStderrTail: true });
@@ -43,5 +47,6 @@ export async function upCommand(args: readonly string[]): Promise<number> {
     return outcome.exitCode;
   } finally {
     release();
+    releaseOutput();
   }
 }

@@ -9,7 +9,8 @@ const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
  * Parses a foreman `Procfile`: one `name: command` per line, each command a shell string (run by
  * `sh -c`) in the Procfile's directory. Blank lines and `#` comments are skipped; leading
  * whitespace and Windows line ends are tolerated. A Procfile has no dependencies, readiness,
- * restarts or main process: all start at once and any exit ends the run. Every bad line is
+ * restarts or main process: all start at once, and the run ends when every process has exited
+ * (a failure stops the others, as in any config). Every bad line is
  * reported, with its line number, in one {@link ConfigError}.
  *
  * @example
