@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { linkSignals } from '../core/scope.js';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import type { SpawnedChild } from './spawn.js';
@@ -36,7 +37,7 @@ export interface Ending {
  * seen the end of its pipe, and nothing of the group is left running: only then is an exit status
  * worth checking, because only then is the stderr tail complete.
  */
-export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
+async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
   const { proc } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
   const received = { bytes: 0 };
@@ -80,6 +81,33 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   // Stopped because the parent is dying of a signal: settle only if it survives, so that nothing
   // (least of all a CalledProcessError for the exit we caused) runs between the stop and its death.
   if (isParentShutdown(ending.stopReason)) await unlessParentDies();
+  return ending;
+}
+
+/** Options of {@link runToOwnExit}: every signal that stops the child, instead of one. */
+export interface OwnExitOptions extends Omit<LifecycleOptions, 'stop'> {
+  /** Any of these aborting stops the child: the scope, an explicit signal, a reason of the caller's own. */
+  readonly stops: readonly (AbortSignal | undefined)[];
+}
+
+/**
+ * {@link runToEnd} for callers that judge only the exits a child makes on its own: it rejects with
+ * the reason of whatever stopped the child (the first of `stops` to abort, even after the exit
+ * while draining, or the parent's shutdown), and resolves only with an ending the child chose.
+ * The one place that makes "an exit we caused is never a failure" true for runProcess and
+ * superviseRunProcess alike.
+ */
+export async function runToOwnExit(spawned: SpawnedChild, readers: readonly PipeReader[], opts: OwnExitOptions): Promise<Ending> {
+  const { stops, ...lifecycle } = opts;
+  const stop = linkSignals(...stops);
+  let ending: Ending;
+  try {
+    ending = await runToEnd(spawned, readers, { ...lifecycle, stop: stop.signal });
+  } finally {
+    stop.dispose();
+  }
+  if (stop.signal?.aborted) throw stop.signal.reason;
+  if (ending.stoppedByUs) throw ending.stopReason;
   return ending;
 }
 

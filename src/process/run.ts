@@ -1,6 +1,6 @@
-import { currentSignal, linkSignals } from '../core/scope.js';
+import { currentSignal } from '../core/scope.js';
 import { CalledProcessError, OutputLimitError, stderrNote } from './errors.js';
-import { runToEnd, type PipeReader } from './lifecycle.js';
+import { runToOwnExit, type PipeReader } from './lifecycle.js';
 import { DEFAULT_MAX_CAPTURE_BYTES, describe, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { spawnProcess } from './spawn.js';
 import { TAIL_BYTES } from './output/tail.js';
@@ -68,22 +68,13 @@ export async function runProcess(cmd: string[] | string, opts: RunProcessOptions
     captures.set(name, capture);
     readers.push({ stream, onData: capture.add, onEnd: noop });
   }
-  const stop = linkSignals(limit.signal, ...scopes);
-  let ending;
-  try {
-    ending = await runToEnd(spawned, readers, {
-      stop: stop.signal,
-      killGraceMs: options.killGraceMs,
-      drainGraceMs: options.drainGraceMs,
-      newSession: options.newSession,
-    });
-  } finally {
-    stop.dispose();
-  }
-  // Stopped by us (the capture limit) or by the scope: whichever came first says why.
-  if (stop.signal?.aborted) throw stop.signal.reason;
-  // Any other exit we caused (the parent is going down) is not the child's failure either.
-  if (ending.stoppedByUs) throw ending.stopReason;
+  // Stopped by us (the capture limit) or by the scope: runToOwnExit rejects with whichever came first.
+  const ending = await runToOwnExit(spawned, readers, {
+    stops: [limit.signal, ...scopes],
+    killGraceMs: options.killGraceMs,
+    drainGraceMs: options.drainGraceMs,
+    newSession: options.newSession,
+  });
   const stdout = captureStdout ? (captures.get('stdout')?.bytes() ?? null) : null;
   const stderr = captureStderr ? (captures.get('stderr')?.bytes() ?? null) : null;
   if (options.check && ending.returncode !== 0) {

@@ -1,15 +1,15 @@
 import type { TaskContext } from '../core/nursery.js';
-import { currentSignal, linkSignals } from '../core/scope.js';
+import { currentSignal } from '../core/scope.js';
 import { TooSlowError } from '../core/errors.js';
 import { getLogger } from '../log/logger.js';
 import { resolveLevelMethod } from '../log/structural.js';
 import { formatCommand } from './command.js';
 import { CalledProcessError, ExitedBeforeReadyError, stderrNote } from './errors.js';
-import { runToEnd, type PipeReader } from './lifecycle.js';
+import { runToOwnExit, type PipeReader } from './lifecycle.js';
 import { LineSplitter, resolveMaxLineBytes } from './output/lines.js';
 import { describe, resolveCommonOptions, validateBoolean, validateMs, type OutputOption, type RunProcessOptions } from './options.js';
 import type { Process } from './process.js';
-import { spawnProcess, type SpawnedChild } from './spawn.js';
+import { spawnProcess } from './spawn.js';
 import { Tail } from './output/tail.js';
 
 /** A line test for readiness: a pattern, or a predicate over the decoded line. */
@@ -118,18 +118,12 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   // cancellation, and the reason rejects the call: a failing callback never leaves a child behind,
   // and never surfaces as an uncaught exception from a stream handler.
   const internal = new AbortController();
-  const stop = linkSignals(internal.signal, ...scopes);
-  const stopping = (): boolean => stop.signal?.aborted === true;
+  const stops = [internal.signal, ...scopes];
+  const stopping = (): boolean => stops.some((signal) => signal?.aborted);
   const failWith = (error: unknown): void => {
     if (!internal.signal.aborted) internal.abort(error);
   };
-  let spawned: SpawnedChild;
-  try {
-    spawned = await spawnProcess(options);
-  } catch (error) {
-    stop.dispose();
-    throw error;
-  }
+  const spawned = await spawnProcess(options);
   const { proc } = spawned;
   const handUp = (): void => {
     try {
@@ -183,22 +177,18 @@ export async function superviseRunProcess(cmd: string[] | string, opts: Supervis
   if (spawned.child.stdout) readers.push(lineReader(spawned.child.stdout, lineHandler(`[${tag}:out] `, relayStdout), maxLineBytes));
   if (spawned.child.stderr) readers.push(lineReader(spawned.child.stderr, lineHandler(`[${tag}:err] `, relayStderr), maxLineBytes, tail));
 
+  // Stopped by the scope or for a reason of our own: runToOwnExit rejects with whichever came first.
   let ending;
   try {
-    ending = await runToEnd(spawned, readers, {
-      stop: stop.signal,
+    ending = await runToOwnExit(spawned, readers, {
+      stops,
       killGraceMs: options.killGraceMs,
       drainGraceMs: options.drainGraceMs,
       newSession: options.newSession,
     });
   } finally {
     clearTimeout(readyTimer);
-    stop.dispose();
   }
-  // Stopped by the scope or for a reason of our own: whichever came first says why.
-  if (stop.signal?.aborted) throw stop.signal.reason;
-  // Any other exit we caused (the parent is going down) is not the child's failure either.
-  if (ending.stoppedByUs) throw ending.stopReason;
   const failure = { cmd: options.cmd, returncode: ending.returncode, signal: ending.signal, stderr: tail?.bytes() ?? null };
   if (!ready) throw withStderrNote(new ExitedBeforeReadyError(failure, String(opts.readyWhen)));
   if (check && ending.returncode !== 0) throw withStderrNote(new CalledProcessError(failure));
