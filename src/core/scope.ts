@@ -1,5 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { setMaxListeners } from 'node:events';
+import { node } from '../builtins.js';
 import { Cancelled } from './errors.js';
 
 /**
@@ -7,7 +6,7 @@ import { Cancelled } from './errors.js';
  * nursery, timeout or process started anywhere inside a task is cancelled with that task,
  * without anyone passing signals by hand (trio finds its enclosing cancel scope the same way).
  */
-const currentScope = new AsyncLocalStorage<AbortSignal>();
+const currentScope = new node.asyncHooks.AsyncLocalStorage<AbortSignal>();
 
 /** The signal of the innermost enclosing scope, if the caller runs inside one. */
 export function currentSignal(): AbortSignal | undefined {
@@ -41,7 +40,7 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSign
   const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   if (sources.length <= 1) return { signal: sources[0], dispose: noop };
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
+  node.events.setMaxListeners(0, controller.signal);
   const aborted = sources.find((source) => source.aborted);
   if (aborted) {
     controller.abort(aborted.reason);
@@ -60,7 +59,7 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSign
 
 /** Lets a signal we own take any number of listeners: one per task or child is expected. */
 export function allowManyListeners(signal: AbortSignal): void {
-  setMaxListeners(0, signal);
+  node.events.setMaxListeners(0, signal);
 }
 
 function noop(): void {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { linkSignals } from '../core/scope.js';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { node } from '../builtins.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import type { SpawnedChild } from './spawn.js';
 import { stopTarget, targetAlive, type StopTarget } from './stop/terminate.js';
@@ -153,7 +153,7 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
   let quietTurns = 0;
   let seen = bytesRead();
   while (!state.drained && quietTurns < QUIET_TURNS && performance.now() < deadline) {
-    await nextTurn();
+    await node.timersPromises.setImmediate();
     const now = bytesRead();
     quietTurns = now === seen ? quietTurns + 1 : 0;
     seen = now;
@@ -172,7 +172,7 @@ async function settlesWithin(promise: Promise<unknown>, ms: number, interrupt: A
   try {
     return await Promise.race([
       promise.then(() => true),
-      sleep(ms, false, { signal: timer.signal }),
+      node.timersPromises.setTimeout(ms, false, { signal: timer.signal }),
       interrupted,
     ]);
   } finally {

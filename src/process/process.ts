@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import { node } from '../builtins.js';
 
 /**
  * A running (or finished) child, as `superviseRunProcess` hands it up through `started()`.
@@ -71,5 +71,5 @@ export class Process {
 
 export function signalNumber(signal: NodeJS.Signals | null): number {
   if (signal === null) return 0;
-  return constants.signals[signal];
+  return node.os.constants.signals[signal];
 }

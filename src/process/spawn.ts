@@ -1,8 +1,5 @@
-import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { once } from 'node:events';
-import { accessSync, constants, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { node } from '../builtins.js';
 import { SpawnError } from './errors.js';
 import type { ResolvedRunOptions } from './options.js';
 import { Process } from './process.js';
@@ -26,7 +23,7 @@ export async function spawnProcess(options: ResolvedRunOptions): Promise<Spawned
   try {
     const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
     const args = typeof cmd === 'string' ? [] : cmd.slice(1);
-    child = spawnChild(file, args, {
+    child = node.childProcess.spawn(file, args, {
       stdio,
       shell: options.shell,
       cwd: options.cwd,
@@ -47,7 +44,7 @@ export async function spawnProcess(options: ResolvedRunOptions): Promise<Spawned
   // still sees its end.
   for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', ignoreStreamError);
   try {
-    await once(child, 'spawn');
+    await node.events.once(child, 'spawn');
   } catch (error) {
     throw diagnose(error, options);
   }
@@ -71,7 +68,7 @@ function ignoreStreamError(): void {
 
 function diagnose(error: unknown, options: ResolvedRunOptions): SpawnError {
   const code = errorCode(error);
-  const cwd = options.cwd instanceof URL ? fileURLToPath(options.cwd) : options.cwd;
+  const cwd = options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : options.cwd;
   const base = { code, cwd, cause: error };
   if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
     const problem = cwdProblem(cwd);
@@ -98,8 +95,8 @@ function diagnose(error: unknown, options: ResolvedRunOptions): SpawnError {
 
 function cwdProblem(cwd: string): string | undefined {
   try {
-    if (!statSync(cwd).isDirectory()) return `the cwd ${cwd} is not a directory`;
-    accessSync(cwd, constants.X_OK);
+    if (!node.fs.statSync(cwd).isDirectory()) return `the cwd ${cwd} is not a directory`;
+    node.fs.accessSync(cwd, node.fs.constants.X_OK);
     return undefined;
   } catch (error) {
     const code = errorCode(error);
@@ -133,13 +130,13 @@ function programName(options: ResolvedRunOptions): string {
 }
 
 function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {
-  const cwd = options.cwd instanceof URL ? fileURLToPath(options.cwd) : (options.cwd ?? process.cwd());
+  const cwd = options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : (options.cwd ?? process.cwd());
   const candidates = program.includes('/')
-    ? [program.startsWith('/') ? program : join(cwd, program)]
-    : (options.env?.PATH ?? process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+    ? [program.startsWith('/') ? program : node.path.join(cwd, program)]
+    : (options.env?.PATH ?? process.env.PATH ?? '').split(node.path.delimiter).filter(Boolean).map((dir) => node.path.join(dir, program));
   return candidates.find((candidate) => {
     try {
-      return statSync(candidate).isFile();
+      return node.fs.statSync(candidate).isFile();
     } catch {
       return false;
     }
@@ -148,14 +145,14 @@ function resolveProgram(program: string, options: ResolvedRunOptions): string | 
 
 function interpreterLine(path: string): string | undefined {
   try {
-    const fd = openSync(path, 'r');
+    const fd = node.fs.openSync(path, 'r');
     try {
       const head = Buffer.alloc(256);
-      const length = readSync(fd, head, 0, head.length, 0);
+      const length = node.fs.readSync(fd, head, 0, head.length, 0);
       const text = head.subarray(0, length).toString('utf8');
       return text.startsWith('#!') ? text.split('\n', 1)[0] : undefined;
     } finally {
-      closeSync(fd);
+      node.fs.closeSync(fd);
     }
   } catch {
     return undefined;

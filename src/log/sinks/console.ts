@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { inspect } from 'node:util';
+import { node } from '../../builtins.js';
 import type { LogFields, LogRecord, LogSink } from '../record.js';
 import { neutraliseControlSequences } from '../sanitize.js';
 import { levelStyle, paint, RESET, shouldColor } from './color.js';
@@ -99,5 +99,5 @@ function formatValue(value: unknown): string {
   if (typeof value === 'string') return BARE.test(value) ? value : JSON.stringify(value);
   if (typeof value === 'bigint') return `${value.toString()}n`;
   if (value === null || typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
-  return inspect(value, { breakLength: Infinity, depth: 4, colors: false });
+  return node.util.inspect(value, { breakLength: Infinity, depth: 4, colors: false });
 }

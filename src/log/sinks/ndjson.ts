@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { inspect } from 'node:util';
+import { node } from '../../builtins.js';
 import type { LogRecord, LogSink } from '../record.js';
 import { guardBrokenPipe, writeText } from './write.js';
 
@@ -51,7 +51,7 @@ export function formatNdjsonLine(record: LogRecord): string {
     json = JSON.stringify(toObject(record, (value) => value), jsonReplacer);
   } catch {
     // A cycle (or a throwing toJSON) in some field: keep the record, with fields as text.
-    json = JSON.stringify(toObject(record, (value) => inspect(value, { breakLength: Infinity, depth: 4 })));
+    json = JSON.stringify(toObject(record, (value) => node.util.inspect(value, { breakLength: Infinity, depth: 4 })));
   }
   return json.replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

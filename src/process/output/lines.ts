@@ -1,5 +1,4 @@
-import { Buffer } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
+import { node } from '../../builtins.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
@@ -63,7 +62,7 @@ export class LineSplitter {
   // string_decoder rather than TextDecoder: it is what `stream.setEncoding('utf8')` uses, it
   // replaces invalid bytes exactly as whole-buffer decoding does, and on Node 20 it decodes ASCII
   // about four times faster than TextDecoder in streaming mode.
-  readonly #decoder = new StringDecoder('utf8');
+  readonly #decoder = new node.stringDecoder.StringDecoder('utf8');
   /**
    * The current line's text so far (its `\n` has not arrived), in arrival order. Kept as pieces
    * and joined once when the line ends: appending each chunk to one string would copy the line

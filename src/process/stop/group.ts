@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { node } from '../../builtins.js';
 
 /**
  * Whether process group `pgid` still has a member that is not a zombie.
@@ -25,7 +25,7 @@ export function groupHasLiveMembers(pgid: number): boolean {
 function liveMembersFromProc(pgid: number): boolean {
   let entries: string[];
   try {
-    entries = readdirSync('/proc');
+    entries = node.fs.readdirSync('/proc');
   } catch {
     return true; // no /proc to look at: trust the kill probe
   }
@@ -34,7 +34,7 @@ function liveMembersFromProc(pgid: number): boolean {
     if (first < 48 || first > 57) continue; // only numeric entries are processes
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      stat = node.fs.readFileSync(`/proc/${entry}/stat`, 'latin1');
     } catch (error) {
       const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
       if (code === 'ENOENT' || code === 'ESRCH') continue; // exited while we looked

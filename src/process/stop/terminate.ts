@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { node } from '../../builtins.js';
 import { groupHasLiveMembers } from './group.js';
 import type { Process } from '../process.js';
 
@@ -56,14 +56,14 @@ export async function stopTarget(target: StopTarget, killGraceMs: number): Promi
       signalTarget(target, 'SIGKILL');
       await target.proc.wait();
       const killedBy = performance.now() + SIGKILL_SETTLE_MS;
-      while (targetAlive(target) && performance.now() < killedBy) await sleep(GROUP_POLL_MS);
+      while (targetAlive(target) && performance.now() < killedBy) await node.timersPromises.setTimeout(GROUP_POLL_MS);
       return;
     }
     // While the leader runs, its exit is an event worth waking for; once it has exited, its
     // wait() is settled and racing it would spin through microtasks for the whole grace, starving
     // the event loop, so only the poll interval is waited then.
     if (target.proc.returncode === null) await exitOrTimeout(target.proc, Math.min(left, GROUP_POLL_MS * 5));
-    else await sleep(Math.min(left, GROUP_POLL_MS));
+    else await node.timersPromises.setTimeout(Math.min(left, GROUP_POLL_MS));
   }
 }
 
@@ -71,7 +71,7 @@ export async function stopTarget(target: StopTarget, killGraceMs: number): Promi
 async function exitOrTimeout(proc: Process, ms: number): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([proc.wait(), sleep(ms, undefined, { signal: timer.signal })]);
+    await Promise.race([proc.wait(), node.timersPromises.setTimeout(ms, undefined, { signal: timer.signal })]);
   } finally {
     timer.abort();
   }

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { node } from '../../builtins.js';
 import type { Writable } from 'node:stream';
 
 /**
@@ -94,7 +95,7 @@ function ensureStarted(): Writable | undefined {
   let child: ChildProcess;
   try {
     // cwd '/': a long-lived helper must not pin whatever directory the parent happened to be in.
-    child = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, cwd: '/', windowsHide: true });
+    child = node.childProcess.spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, cwd: '/', windowsHide: true });
   } catch {
     return undefined; // go on without, retry next time
   }

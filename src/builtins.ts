@@ -1,0 +1,74 @@
+import type * as AsyncHooks from 'node:async_hooks';
+import type * as ChildProcess from 'node:child_process';
+import type Events from 'node:events';
+import type * as Fs from 'node:fs';
+import type * as Os from 'node:os';
+import type * as Path from 'node:path';
+import type * as StringDecoder from 'node:string_decoder';
+import type * as TimersPromises from 'node:timers/promises';
+import type * as Url from 'node:url';
+import type * as Util from 'node:util';
+
+/*
+ * The library reaches Node's built-in modules through here, on first use, instead of importing
+ * them. What `await import('subvisor')` costs is paid by every program that uses it, on every
+ * start, before it does anything (the bench's S5), and a static ESM `import` of a builtin is
+ * dearer than it looks: it builds a namespace of all the module's exports, which runs every lazy
+ * getter (`import { readFileSync } from 'node:fs'` loads fs/promises, fs streams and readline;
+ * `node:util` loads parseArgs and MIME), and it loads modules such as child_process, with net,
+ * dgram and the streams under it, that a program importing subvisor only for its nursery never
+ * needs. `require` of a builtin returns the module object as is, and only when asked.
+ *
+ * `process.getBuiltinModule` is Node's own way to do that, from Node 20.16. Before it, a require
+ * is made with `createRequire`; that needs `node:module`, itself not loaded at startup, so it is
+ * imported only there (a dynamic import: the one top-level await, never reached on a current Node).
+ */
+const load: (id: string) => unknown =
+  typeof process.getBuiltinModule === 'function'
+    ? (id) => process.getBuiltinModule(id)
+    : (await import('node:module')).createRequire(import.meta.url);
+
+/** The builtins the library uses, each loaded the first time its property is read. */
+interface Builtins {
+  readonly asyncHooks: typeof AsyncHooks;
+  readonly childProcess: typeof ChildProcess;
+  readonly events: typeof Events;
+  readonly fs: typeof Fs;
+  readonly os: typeof Os;
+  readonly path: typeof Path;
+  readonly stringDecoder: typeof StringDecoder;
+  readonly timersPromises: typeof TimersPromises;
+  readonly url: typeof Url;
+  readonly util: typeof Util;
+}
+
+const IDS: Record<keyof Builtins, string> = {
+  asyncHooks: 'node:async_hooks',
+  childProcess: 'node:child_process',
+  events: 'node:events',
+  fs: 'node:fs',
+  os: 'node:os',
+  path: 'node:path',
+  stringDecoder: 'node:string_decoder',
+  timersPromises: 'node:timers/promises',
+  url: 'node:url',
+  util: 'node:util',
+};
+
+/**
+ * `node.fs.readFileSync(…)` reads like the import it replaces. Each getter replaces itself with
+ * the loaded module, so hot paths (a line splitter per stream, a spawn per request) pay a plain
+ * property read after the first use.
+ */
+export const node = {} as Builtins;
+for (const [name, id] of Object.entries(IDS)) {
+  Object.defineProperty(node, name, {
+    configurable: true,
+    enumerable: true,
+    get(): unknown {
+      const module: unknown = load(id);
+      Object.defineProperty(node, name, { value: module, enumerable: true });
+      return module;
+    },
+  });
+}

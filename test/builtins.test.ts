@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+// What `import('subvisor')` costs every program that uses it is decided by the built module, so
+// these tests run dist/index.js (`npm test` builds it first) in a fresh `node`, and read Node's own
+// record of the modules it has loaded.
+const DIST = join(process.cwd(), 'dist/index.js');
+
+function assertBuildIsFresh(): void {
+  let built = 0;
+  try {
+    built = statSync(DIST).mtimeMs;
+  } catch {
+    // not built
+  }
+  const newestSource = Math.max(
+    ...readdirSync('src', { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
+  );
+  assert.ok(built >= newestSource, 'dist/index.js is older than src/: run `npm run build` (npm test does)');
+}
+
+/** Runs an ES module script in a fresh node (10 s bound) and returns what it printed as JSON. */
+function runScript(script: string): unknown {
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(result.status, 0, `the script failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+test('importing subvisor loads no Node module beyond what importing any ES module loads', (t) => {
+  assertBuildIsFresh();
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-builtins-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const empty = join(dir, 'empty.mjs');
+  writeFileSync(empty, 'export {};\n');
+  const loaded = runScript(`
+    const since = (before) => process.moduleLoadList.filter((name) => !before.has(name));
+    await import(${JSON.stringify(pathToFileURL(empty).href)});
+    const beforeImport = new Set(process.moduleLoadList);
+    const subvisor = await import(${JSON.stringify(pathToFileURL(DIST).href)});
+    const byImport = since(beforeImport);
+    const beforeSpawn = new Set(process.moduleLoadList);
+    await subvisor.runProcess(['true']);
+    console.log(JSON.stringify({ byImport, bySpawn: since(beforeSpawn) }));
+  `) as { byImport: string[]; bySpawn: string[] };
+  assert.deepEqual(loaded.byImport, []);
+  // Control: the record does show a module the library loads, once it is used.
+  assert.ok(loaded.bySpawn.includes('NativeModule child_process'), loaded.bySpawn.join(', '));
+});
+
+test('on a Node without process.getBuiltinModule (before 20.16), the library reaches its builtins with a require', () => {
+  assertBuildIsFresh();
+  const outcome = runScript(`
+    delete process.getBuiltinModule;
+    const { runProcess, openNursery } = await import(${JSON.stringify(pathToFileURL(DIST).href)});
+    const result = await runProcess(['sh', '-c', 'echo hi'], { captureStdout: true });
+    let ranInScope = false;
+    await openNursery(async (nursery) => nursery.startSoon(async () => { ranInScope = true; }));
+    console.log(JSON.stringify({ stdout: result.stdout.toString(), ranInScope, loadedModule: process.moduleLoadList.includes('NativeModule module') }));
+  `);
+  assert.deepEqual(outcome, { stdout: 'hi\n', ranInScope: true, loadedModule: true });
+});
