@@ -12,16 +12,25 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * `node --input-type=module -e 'await import(lib)'`, timed from spawn to exit, against `node -e 0`.
  * Bare specifiers, resolved from the repository root as a user's code would: `subvisor` resolves
  * to the BUILT package (dist/index.js, through package.json's exports), since users import compiled
- * JavaScript; the peers resolve from node_modules. Two floors are shown too: importing an empty
- * module file (what the ESM loader costs for any file, before a line of library code) and importing
- * `node:child_process` (what any library that spawns must load).
+ * JavaScript; the peers resolve from node_modules. Three floors are shown too: importing an empty
+ * module file by its path (what the ESM loader costs for any file, before a line of library code),
+ * an empty package by its name from node_modules (what resolving any package adds: finding and
+ * reading its package.json, its `exports`), and `node:child_process` (what any library that spawns
+ * must load at some point).
  */
 export function coldImport(quick: boolean): Scenario {
-  const importing = (name: string, specifier: string, exportsSomething = true): Implementation =>
-    nodeRun(name, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)});${exportsSomething ? ' if (Object.keys(m).length === 0) process.exit(3);' : ''}`]);
+  const importing = (name: string, specifier: string, exportsSomething = true, cwd = ROOT): Implementation =>
+    nodeRun(name, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)});${exportsSomething ? ' if (Object.keys(m).length === 0) process.exit(3);' : ''}`], cwd);
   mkdirSync(DATA_DIR, { recursive: true });
   const emptyModule = join(DATA_DIR, 'empty.mjs');
   writeFileSync(emptyModule, 'export {};\n');
+  // An app whose only dependency is a package with nothing in it, laid out as npm would.
+  const app = join(DATA_DIR, 'cold-import-app');
+  const emptyPackage = join(app, 'node_modules', 'empty-package');
+  mkdirSync(emptyPackage, { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cold-import-app', private: true, type: 'module', dependencies: { 'empty-package': '1.0.0' } }));
+  writeFileSync(join(emptyPackage, 'package.json'), JSON.stringify({ name: 'empty-package', version: '1.0.0', type: 'module', exports: { '.': './index.js' } }));
+  writeFileSync(join(emptyPackage, 'index.js'), 'export {};\n');
   return {
     id: 'S5',
     title: 'cold import: node -e \'await import(lib)\' against node -e 0',
@@ -31,21 +40,28 @@ export function coldImport(quick: boolean): Scenario {
     implementations: [
       nodeRun('node -e 0', ['-e', '0']),
       importing('floor: an empty module file', emptyModule, false),
+      importing('floor: an empty package', 'empty-package', false, app),
       importing('floor: node:child_process', 'node:child_process'),
       importing('subvisor', 'subvisor'),
       importing('execa', 'execa'),
       importing('tinyexec', 'tinyexec'),
       importing('nano-spawn', 'nano-spawn'),
     ],
-    targets: [timeRatioTarget('subvisor', 'node -e 0', 1.1)],
+    targets: [
+      timeRatioTarget('subvisor', 'node -e 0', 1.1),
+      // The floor of the target: what importing a package with nothing in it costs by itself,
+      // and what subvisor's own code adds on top of that.
+      timeRatioTarget('floor: an empty package', 'node -e 0', 1.1, true),
+      timeRatioTarget('subvisor', 'floor: an empty package', 1, true),
+    ],
   };
 }
 
-function nodeRun(name: string, args: string[]): Implementation {
+function nodeRun(name: string, args: string[], cwd = ROOT): Implementation {
   return {
     name,
     run: async () => {
-      const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
       expectEqual(result.status, 0, `${name}: exit status (stderr: ${result.stderr.trim().split('\n')[0] ?? ''})`);
       return undefined;
     },
