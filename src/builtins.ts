@@ -19,14 +19,19 @@ import type * as Util from 'node:util';
  * dgram and the streams under it, that a program importing subvisor only for its nursery never
  * needs. `require` of a builtin returns the module object as is, and only when asked.
  *
- * `process.getBuiltinModule` is Node's own way to do that, from Node 20.16. Before it, a require
- * is made with `createRequire`; that needs `node:module`, itself not loaded at startup, so it is
- * imported only there (a dynamic import: the one top-level await, never reached on a current Node).
+ * `process.getBuiltinModule` is Node's own way to do that; it is why package.json asks for Node
+ * 20.16 or newer. Before it, the only synchronous way to a `require` is `createRequire` from
+ * `node:module`, which would have to be imported at the top (and cost every program again) or
+ * behind a top-level await, which makes the module async: `require()` of it and CommonJS bundlers
+ * then fail, even where the await is never reached.
  */
-const load: (id: string) => unknown =
-  typeof process.getBuiltinModule === 'function'
-    ? (id) => process.getBuiltinModule(id)
-    : (await import('node:module')).createRequire(import.meta.url);
+function load(id: string): unknown {
+  // Typed as always present by @types/node 20.19; absent on Node 20.0–20.15.
+  if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') {
+    throw new Error(`subvisor needs Node 20.16 or newer (for process.getBuiltinModule); this is Node ${process.version}: upgrade Node`);
+  }
+  return process.getBuiltinModule(id);
+}
 
 /** The builtins the library uses, each loaded the first time its property is read. */
 interface Builtins {

@@ -46,7 +46,15 @@ export function coldImport(quick: boolean): Scenario {
       importing('execa', 'execa'),
       importing('tinyexec', 'tinyexec'),
       importing('nano-spawn', 'nano-spawn'),
+      // What the import leaves for later: subvisor loads child_process at its first spawn, the
+      // others when they are imported. Import, run /bin/true once, exit.
+      firstChild('node:child_process', "const { spawn } = await import('node:child_process'); await new Promise((resolve, reject) => spawn('/bin/true', { stdio: 'ignore' }).on('exit', resolve).on('error', reject));"),
+      firstChild('subvisor', "const { runProcess } = await import('subvisor'); await runProcess(['/bin/true']);"),
+      firstChild('execa', "const { execa } = await import('execa'); await execa('/bin/true');"),
+      firstChild('tinyexec', "const { x } = await import('tinyexec'); await x('/bin/true', [], { throwOnError: true });"),
+      firstChild('nano-spawn', "const { default: spawn } = await import('nano-spawn'); await spawn('/bin/true');"),
     ],
+    notes: ['first child: X = import X, run /bin/true once with it and await its exit; node:child_process is raw spawn by hand.'],
     targets: [
       timeRatioTarget('subvisor', 'node -e 0', 1.1),
       // The floor of the target: what importing a package with nothing in it costs by itself,
@@ -55,6 +63,10 @@ export function coldImport(quick: boolean): Scenario {
       timeRatioTarget('subvisor', 'floor: an empty package', 1, true),
     ],
   };
+}
+
+function firstChild(library: string, script: string): Implementation {
+  return nodeRun(`first child: ${library}`, ['--input-type=module', '-e', script]);
 }
 
 function nodeRun(name: string, args: string[], cwd = ROOT): Implementation {
