@@ -44,20 +44,22 @@ function splitterContender(maxLineBytes = DEFAULT_MAX_LINE_BYTES): Contender {
   };
 }
 
+/** The raw baseline's split: every complete line of `text` to the sink; returns the rest. */
+function emitCompleteLines(text: string, sink: Sink): string {
+  let start = 0;
+  let newline: number;
+  while ((newline = text.indexOf('\n', start)) !== -1) {
+    sink.onLine(text.slice(start, newline));
+    start = newline + 1;
+  }
+  return text.slice(start);
+}
+
 /** The raw baseline: StringDecoder (what setEncoding('utf8') uses) and a string residual. */
 const baseline: Contender = (chunks, sink) => {
   const decoder = new StringDecoder('utf8');
   let residual = '';
-  for (const chunk of chunks) {
-    const text = residual + decoder.write(chunk);
-    let start = 0;
-    let newline: number;
-    while ((newline = text.indexOf('\n', start)) !== -1) {
-      sink.onLine(text.slice(start, newline));
-      start = newline + 1;
-    }
-    residual = text.slice(start);
-  }
+  for (const chunk of chunks) residual = emitCompleteLines(residual + decoder.write(chunk), sink);
   residual += decoder.end();
   if (residual.length > 0) sink.onLine(residual);
 };
@@ -73,16 +75,7 @@ const streamedBaseline: Contender = async (chunks, sink) => {
   const stream = Readable.from(chunks, { objectMode: false });
   stream.setEncoding('utf8');
   let residual = '';
-  for await (const decoded of stream) {
-    const text = residual + (decoded as string);
-    let start = 0;
-    let newline: number;
-    while ((newline = text.indexOf('\n', start)) !== -1) {
-      sink.onLine(text.slice(start, newline));
-      start = newline + 1;
-    }
-    residual = text.slice(start);
-  }
+  for await (const decoded of stream) residual = emitCompleteLines(residual + (decoded as string), sink);
   if (residual.length > 0) sink.onLine(residual);
 };
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { isBuildFresh } from '../scripts/build-freshness.js';
 
 // What `import('subvisor')` costs every program that uses it is decided by the built module, so
 // these tests run dist/index.js (`npm test` builds it first) in a fresh `node`, and read Node's own
@@ -12,18 +13,7 @@ import { pathToFileURL } from 'node:url';
 const DIST = join(process.cwd(), 'dist/index.js');
 
 function assertBuildIsFresh(): void {
-  let built = 0;
-  try {
-    built = statSync(DIST).mtimeMs;
-  } catch {
-    // not built
-  }
-  const newestSource = Math.max(
-    ...readdirSync('src', { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
-  );
-  assert.ok(built >= newestSource, 'dist/index.js is older than src/: run `npm run build` (npm test does)');
+  assert.ok(isBuildFresh(process.cwd()), 'dist/index.js is missing or older than src/: run `npm run build` (npm test does)');
 }
 
 /** Runs an ES module script in a fresh node (10 s bound) and returns what it printed as JSON. */

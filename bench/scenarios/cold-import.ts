@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBuildFresh } from '../../scripts/build-freshness.js';
 import { DATA_DIR } from '../data.js';
 import { expectEqual, timeRatioTarget, type Implementation, type Scenario } from '../harness.js';
 
@@ -85,31 +86,9 @@ function nodeRun(name: string, args: string[], cwd = ROOT): Implementation {
  * older than any source file. Returns what it did, for the report.
  */
 export function ensureBuiltPackage(): string {
-  const entry = join(ROOT, 'dist/index.js');
-  const newestSource = newestMtimeMs(join(ROOT, 'src'));
-  let builtMs = 0;
-  try {
-    builtMs = statSync(entry).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (builtMs >= newestSource) return 'dist/ is up to date with src/';
+  if (isBuildFresh(ROOT)) return 'dist/ is up to date with src/';
   const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  let after = 0;
-  try {
-    after = statSync(entry).mtimeMs;
-  } catch {
-    // the build wrote nothing
-  }
-  if (after < newestSource) throw new Error(`bench: npm run build did not produce a fresh dist/index.js:\n${result.stdout}${result.stderr}`);
+  if (!isBuildFresh(ROOT)) throw new Error(`bench: npm run build did not produce a fresh dist/index.js:\n${result.stdout}${result.stderr}`);
   // tsc emits even with type errors (work in progress elsewhere in src/); say so rather than hide it.
   return result.status === 0 ? 'dist/ was stale: rebuilt with npm run build' : `dist/ was stale: rebuilt with npm run build, which reported type errors (status ${String(result.status)}); the emitted JavaScript is measured`;
-}
-
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
 }
