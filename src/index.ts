@@ -9,11 +9,14 @@ export type { DeadlineOptions } from './core/timeouts.js';
 
 // Processes
 export { runProcess } from './process/run.js';
-export type { CompletedProcess } from './process/run.js';
+export { CompletedProcess } from './process/completed.js';
+export type { CompletedProcessInit } from './process/completed.js';
 export { superviseRunProcess } from './process/supervise.js';
-export type { ReadyWhen, SuperviseOptions } from './process/supervise.js';
+export type { SuperviseOptions } from './process/supervise-options.js';
+export type { ReadyWhen } from './process/readiness.js';
+export type { OutputLine } from './process/relay.js';
 export { Process } from './process/process.js';
-export { CalledProcessError, ExitedBeforeReadyError, OutputLimitError, SpawnError } from './process/errors.js';
+export { CalledProcessError, ExitedBeforeReadyError, OutputLimitError, ReadyTimeoutError, SpawnError } from './process/errors.js';
 export type { CalledProcessErrorInit } from './process/errors.js';
 export type { OutputOption, RunProcessOptions, StdinOption } from './process/options.js';
 export { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './process/output/lines.js';

@@ -7,6 +7,8 @@
  */
 export class Cancelled extends Error {
   override readonly name = 'Cancelled';
+  /** Stable, for `switch (error.code)`. */
+  readonly code: string = 'ERR_SUBVISOR_CANCELLED';
 
   constructor(message = 'cancelled by its scope', options?: ErrorOptions) {
     super(message, options);
@@ -22,6 +24,8 @@ export class Cancelled extends Error {
  */
 export class ErrorGroup extends AggregateError {
   override readonly name = 'ErrorGroup';
+  /** Stable, for `switch (error.code)`. */
+  readonly code: string = 'ERR_SUBVISOR_ERROR_GROUP';
   declare readonly errors: unknown[];
 
   constructor(errors: readonly unknown[], message = 'errors in nursery') {
@@ -33,7 +37,9 @@ export class ErrorGroup extends AggregateError {
  * Raised by {@link failAfter} when its deadline passes before the work finishes.
  */
 export class TooSlowError extends Error {
-  override readonly name = 'TooSlowError';
+  override name = 'TooSlowError';
+  /** Stable, for `switch (error.code)`; subclasses (a readiness timeout) have their own. */
+  readonly code: string = 'ERR_SUBVISOR_TOO_SLOW';
   /** The deadline that passed, in milliseconds. */
   readonly timeoutMs: number;
 

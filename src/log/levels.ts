@@ -89,6 +89,8 @@ export function describeLevels(): string {
  */
 export class UnknownLevelError extends RangeError {
   override readonly name = 'UnknownLevelError';
+  /** Stable, for `switch (error.code)`. */
+  readonly code = 'ERR_SUBVISOR_UNKNOWN_LEVEL';
   /** The value that was given. */
   readonly level: unknown;
 

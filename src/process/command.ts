@@ -1,4 +1,38 @@
-/** How a command is named in messages and relay tags: argv joined by spaces, or the shell string. */
+/** How a command is named in relay tags and labels: argv joined by spaces, or the shell string. */
 export function formatCommand(cmd: readonly string[] | string): string {
   return typeof cmd === 'string' ? cmd : cmd.join(' ');
+}
+
+/** Words a POSIX shell reads as themselves, so they need no quotes. */
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_ALL = /[\x00-\x1f\x7f-\x9f]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\e' };
+
+/**
+ * The command as a person would paste it into a POSIX shell: argv words quoted only where needed
+ * (`'it'\''s'`), so `command` in an error says exactly what ran, word boundaries included, where
+ * {@link formatCommand}'s plain join cannot tell `['a b']` from `['a', 'b']`.
+ *
+ * Control characters are never shown raw: a word that holds one is written in dollar-single
+ * quotes (`$'line\nbreak'`, POSIX.1-2024 and every common shell), so a hostile argument cannot
+ * move the cursor of whoever reads the log. A shell string (`shell: true`) is shown as it is, with
+ * the same escapes for its control characters.
+ */
+export function quoteCommand(cmd: readonly string[] | string): string {
+  if (typeof cmd === 'string') return CONTROL.test(cmd) ? cmd.replace(CONTROL_ALL, escapeControl) : cmd;
+  return cmd.map(quoteWord).join(' ');
+}
+
+function quoteWord(word: string): string {
+  if (word === '') return "''";
+  if (SAFE_WORD.test(word)) return word;
+  if (!CONTROL.test(word)) return `'${word.replaceAll("'", "'\\''")}'`;
+  return `$'${word.replace(/[\\']/g, '\\$&').replace(CONTROL_ALL, escapeControl)}'`;
+}
+
+function escapeControl(char: string): string {
+  return NAMED_ESCAPES[char] ?? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }

@@ -1,4 +1,5 @@
-import { formatCommand } from './command.js';
+import { TooSlowError } from '../core/errors.js';
+import { formatCommand, quoteCommand } from './command.js';
 
 /** Fields of a {@link CalledProcessError}. */
 export interface CalledProcessErrorInit {
@@ -7,6 +8,10 @@ export interface CalledProcessErrorInit {
   readonly signal: NodeJS.Signals | null;
   readonly stdout?: Buffer | null;
   readonly stderr?: Buffer | null;
+  /** The child's pid. Default 0 (unknown). */
+  readonly pid?: number;
+  /** From spawn to exit, in milliseconds. Default 0 (unknown). */
+  readonly durationMs?: number;
 }
 
 /**
@@ -20,9 +25,16 @@ export interface CalledProcessErrorInit {
  */
 export class CalledProcessError extends Error {
   override name = 'CalledProcessError';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CALLED_PROCESS'` (subclasses have their own). */
+  readonly code: string = 'ERR_SUBVISOR_CALLED_PROCESS';
   readonly returncode: number;
   readonly signal: NodeJS.Signals | null;
   readonly cmd: string[] | string;
+  /** The argv quoted as a POSIX shell reads it, control characters made visible. */
+  readonly command: string;
+  readonly pid: number;
+  /** From spawn to exit, in milliseconds. */
+  readonly durationMs: number;
   readonly stdout: Buffer | null;
   readonly stderr: Buffer | null;
   readonly notes: string[] = [];
@@ -30,16 +42,18 @@ export class CalledProcessError extends Error {
   constructor(init: CalledProcessErrorInit, message?: string) {
     super(message ?? describeExit(init));
     this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
+    this.command = quoteCommand(init.cmd);
     this.returncode = init.returncode;
     this.signal = init.signal;
+    this.pid = init.pid ?? 0;
+    this.durationMs = init.durationMs ?? 0;
     this.stdout = init.stdout ?? null;
     this.stderr = init.stderr ?? null;
   }
 
   /** Attaches a note (Python's `add_note()`): kept in `notes` and appended to `stack`. */
   addNote(note: string): void {
-    this.notes.push(note);
-    this.stack = `${this.stack ?? `${this.name}: ${this.message}`}\n${note}`;
+    addNote(this, note);
   }
 }
 
@@ -49,11 +63,42 @@ export class CalledProcessError extends Error {
  */
 export class ExitedBeforeReadyError extends CalledProcessError {
   override name = 'ExitedBeforeReadyError';
+  override readonly code = 'ERR_SUBVISOR_EXITED_BEFORE_READY';
   readonly readyWhen: string;
 
   constructor(init: CalledProcessErrorInit, readyWhen: string) {
     super(init, `${formatCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check the readiness pattern and the child's stderr below`);
     this.readyWhen = readyWhen;
+  }
+}
+
+/**
+ * A supervised child was not ready within `readyTimeoutMs`, and was stopped. A {@link TooSlowError}
+ * (so code that handles deadlines handles this one), with the child's stderr tail attached as the
+ * same `|_.stderr:` note a {@link CalledProcessError} carries: why a server never came up is
+ * usually in its last words.
+ */
+export class ReadyTimeoutError extends TooSlowError {
+  override readonly code = 'ERR_SUBVISOR_READY_TIMEOUT';
+  readonly cmd: string[] | string;
+  readonly command: string;
+  readonly pid: number;
+  /** The last 16 KiB the child wrote to stderr before it was stopped, when stderr was read. */
+  readonly stderr: Buffer | null;
+  readonly notes: string[] = [];
+
+  constructor(init: { cmd: readonly string[] | string; pid: number; timeoutMs: number; stderr: Buffer | null }, message: string) {
+    super(init.timeoutMs, message);
+    this.name = 'ReadyTimeoutError';
+    this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
+    this.command = quoteCommand(init.cmd);
+    this.pid = init.pid;
+    this.stderr = init.stderr;
+  }
+
+  /** Attaches a note (Python's `add_note()`): kept in `notes` and appended to `stack`. */
+  addNote(note: string): void {
+    addNote(this, note);
   }
 }
 
@@ -64,14 +109,17 @@ export class ExitedBeforeReadyError extends CalledProcessError {
 export class SpawnError extends Error {
   override name = 'SpawnError';
   readonly cmd: string[] | string;
-  /** The errno code (`ENOENT`, `EACCES`, `ENOTDIR`, `EMFILE`, ...) when there is one. */
-  readonly code: string | undefined;
+  /** The argv quoted as a POSIX shell reads it. */
+  readonly command: string;
+  /** The errno code (`ENOENT`, `EACCES`, `ENOTDIR`, `EMFILE`, ...) when there is one, else `'ERR_SUBVISOR_SPAWN'`. */
+  readonly code: string;
   readonly cwd: string | undefined;
 
   constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cause?: unknown } = {}) {
     super(`cannot start ${formatCommand(cmd)}: ${reason}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
-    this.code = options.code;
+    this.command = quoteCommand(cmd);
+    this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';
     this.cwd = options.cwd;
   }
 }
@@ -79,6 +127,7 @@ export class SpawnError extends Error {
 /** A capture crossed its limit: the child wrote more than the caller agreed to hold in memory. */
 export class OutputLimitError extends Error {
   override name = 'OutputLimitError';
+  readonly code = 'ERR_SUBVISOR_OUTPUT_LIMIT';
   readonly stream: 'stdout' | 'stderr';
   readonly limitBytes: number;
   readonly cmd: string[] | string;
@@ -98,6 +147,17 @@ export class OutputLimitError extends Error {
 export function stderrNote(stderr: Buffer): string {
   const text = stderr.toString('utf8').replace(/\n$/, '');
   return `|_.stderr:\n${text.replace(/^/gm, '    ')}`;
+}
+
+/** Attaches the `|_.stderr:` note when there is a tail to show; returns the error for `throw`. */
+export function withStderrNote<E extends Error & { readonly stderr: Buffer | null; addNote(note: string): void }>(error: E, tail: Buffer | null = error.stderr): E {
+  if (tail && tail.length > 0) error.addNote(stderrNote(tail));
+  return error;
+}
+
+function addNote(error: Error & { readonly notes: string[] }, note: string): void {
+  error.notes.push(note);
+  error.stack = `${error.stack ?? `${error.name}: ${error.message}`}\n${note}`;
 }
 
 function describeExit(init: CalledProcessErrorInit): string {

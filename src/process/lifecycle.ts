@@ -1,9 +1,13 @@
 import type { Readable } from 'node:stream';
-import { linkSignals } from '../core/scope.js';
 import { node } from '../builtins.js';
-import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
+import { Cancelled } from '../core/errors.js';
+import { runInScope } from '../core/scope.js';
+import type { LifecycleLog } from './lifecycle-log.js';
+import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
-import { stopTarget, targetAlive, type StopTarget } from './stop/terminate.js';
+import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
+import { MAX_TIMER_MS } from './options.js';
+import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /** A consumer of one of the child's pipes: called for every chunk, then once at the end. */
 export interface PipeReader {
@@ -13,11 +17,14 @@ export interface PipeReader {
 }
 
 export interface LifecycleOptions {
-  /** Aborted when the child must be stopped: cancellation, a readiness timeout, a capture limit. */
+  /** Aborted when the child must be stopped: cancellation, a readiness timeout, a capture limit, `Process.stop()`. */
   readonly stop: AbortSignal | undefined;
-  readonly killGraceMs: number;
+  /** How its group is stopped; `deliverCancel` here is the user's, called with the process. */
+  readonly policy: Omit<StopPolicy, 'deliverCancel'> & { readonly deliverCancel: ((proc: Process) => void | Promise<void>) | undefined };
   readonly drainGraceMs: number;
   readonly newSession: boolean;
+  /** Told when the stop begins, when it escalates to SIGKILL, and when `deliverCancel` fails. */
+  readonly log: LifecycleLog;
 }
 
 /** How a child's life ended. */
@@ -37,39 +44,31 @@ export interface Ending {
  * seen the end of its pipe, and nothing of the group is left running: only then is an exit status
  * worth checking, because only then is the stderr tail complete.
  */
-async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
+export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
   const { proc } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
   const received = { bytes: 0 };
   const drained = Promise.all(readers.map((reader) => readToEnd(reader, received)));
+  const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, opts.policy.stopSignal, opts.log);
+  const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
   let stopReason: unknown;
   const stop = (reason?: unknown): Promise<void> => {
-    if (stopping === undefined) stopReason = reason;
-    return (stopping ??= stopTarget(target, opts.killGraceMs));
+    if (stopping === undefined) {
+      stopReason = reason;
+      opts.log.stopping(proc, reason);
+    }
+    return (stopping ??= stopTarget(target, policy));
   };
-  const release = ownUntilExit({ target, killGraceMs: opts.killGraceMs, stopForParent: stop });
+  const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopForParent: stop });
   const onStop = (): void => void stop(opts.stop?.reason);
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });
   let ending: Ending;
   try {
-    await proc.wait();
+    await processInternals.exited(proc);
     const stoppedByUs = stopping !== undefined;
-    // A child that exited may have left something behind that still holds its pipes: keep
-    // reading for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes.
-    if (!(await settlesWithin(drained, opts.drainGraceMs, opts.stop))) {
-      await stop();
-      if (!(await settlesWithin(drained, opts.drainGraceMs, undefined))) {
-        // Whoever holds the pipe escaped the group (setsid) or cannot be killed: stop reading, but
-        // only once the pipes have gone quiet. A grace measured on the clock can pass while the
-        // event loop is busy elsewhere and has not polled a new pipe even once, and what the
-        // group wrote before it died is in the pipe, unread: destroying now would drop it.
-        await untilQuiet(drained, () => received.bytes, Math.max(opts.drainGraceMs, MIN_QUIET_CAP_MS));
-        for (const reader of readers) reader.stream.destroy();
-        await drained;
-      }
-    }
+    await drainAfterExit(readers, drained, received, opts, () => stop());
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     if (stopping === undefined && targetAlive(target)) await stop();
     await stopping;
@@ -77,6 +76,7 @@ async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], o
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
     release();
+    await delivery?.abandon();
   }
   // Stopped because the parent is dying of a signal: settle only if it survives, so that nothing
   // (least of all a CalledProcessError for the exit we caused) runs between the stop and its death.
@@ -84,31 +84,58 @@ async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], o
   return ending;
 }
 
-/** Options of {@link runToOwnExit}: every signal that stops the child, instead of one. */
-export interface OwnExitOptions extends Omit<LifecycleOptions, 'stop'> {
-  /** Any of these aborting stops the child: the scope, an explicit signal, a reason of the caller's own. */
-  readonly stops: readonly (AbortSignal | undefined)[];
+/**
+ * After the exit: a child may have left something behind that still holds its pipes. Keep reading
+ * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes.
+ */
+async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<unknown>, received: { bytes: number }, opts: LifecycleOptions, stop: () => Promise<void>): Promise<void> {
+  if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
+  await stop();
+  if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
+  // Whoever holds the pipe escaped the group (setsid) or cannot be killed: stop reading, but
+  // only once the pipes have gone quiet. A grace measured on the clock can pass while the
+  // event loop is busy elsewhere and has not polled a new pipe even once, and what the
+  // group wrote before it died is in the pipe, unread: destroying now would drop it.
+  await untilQuiet(drained, () => received.bytes, Math.max(opts.drainGraceMs, MIN_QUIET_CAP_MS));
+  for (const reader of readers) reader.stream.destroy();
+  await drained;
 }
 
 /**
- * {@link runToEnd} for callers that judge only the exits a child makes on its own: it rejects with
- * the reason of whatever stopped the child (the first of `stops` to abort, even after the exit
- * while draining, or the parent's shutdown), and resolves only with an ending the child chose.
- * The one place that makes "an exit we caused is never a failure" true for runProcess and
- * superviseRunProcess alike.
+ * trio's `deliver_cancel`, shielded: the user's first stop step runs in a scope of its own (not the
+ * cancelled one), so it may run a shutdown command; once the group is gone that scope is cancelled
+ * (whatever it still does is abandoned) and awaited, so nothing it started outlives the child. If
+ * it fails, the stop signal goes out at once: a broken shutdown hook must not cost the whole grace.
  */
-export async function runToOwnExit(spawned: SpawnedChild, readers: readonly PipeReader[], opts: OwnExitOptions): Promise<Ending> {
-  const { stops, ...lifecycle } = opts;
-  const stop = linkSignals(...stops);
-  let ending: Ending;
-  try {
-    ending = await runToEnd(spawned, readers, { ...lifecycle, stop: stop.signal });
-  } finally {
-    stop.dispose();
-  }
-  if (stop.signal?.aborted) throw stop.signal.reason;
-  if (ending.stoppedByUs) throw ending.stopReason;
-  return ending;
+function shieldedDelivery(
+  target: StopTarget,
+  deliverCancel: (proc: Process) => void | Promise<void>,
+  stopSignal: NodeJS.Signals,
+  log: LifecycleLog,
+): { deliver: () => void; abandon: () => Promise<void> } {
+  const shield = new AbortController();
+  let delivering: Promise<void> | undefined;
+  const fallBack = (error: unknown): void => {
+    if (shield.signal.aborted) return;
+    log.deliverCancelFailed(target.proc, error);
+    signalTarget(target, stopSignal);
+    signalTarget(target, 'SIGCONT');
+  };
+  return {
+    deliver: () => {
+      delivering = runInScope(shield.signal, async () => {
+        try {
+          await deliverCancel(target.proc);
+        } catch (error) {
+          fallBack(error);
+        }
+      });
+    },
+    abandon: async () => {
+      shield.abort(new Cancelled('the group is gone: deliverCancel is abandoned'));
+      await delivering;
+    },
+  };
 }
 
 function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<void> {
@@ -163,6 +190,7 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
 /** Whether `promise` settles within `ms`; false at once if `interrupt` aborts first. No timer survives. */
 async function settlesWithin(promise: Promise<unknown>, ms: number, interrupt: AbortSignal | undefined): Promise<boolean> {
   if (interrupt?.aborted) return false;
+  if (ms === Infinity) ms = MAX_TIMER_MS; // a timer of Infinity fires after 1 ms
   const timer = new AbortController();
   const interrupted = new Promise<false>((resolve) => {
     const onAbort = (): void => resolve(false);

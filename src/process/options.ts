@@ -1,9 +1,12 @@
+import { node } from '../builtins.js';
 import { validateSignal } from '../core/scope.js';
+import type { Process } from './process.js';
+import { suggest } from './suggest.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
- * fd, or the bytes to feed it (a string is sent as UTF-8; the two keywords are keywords, so send
- * the literal text "ignore" as a Buffer).
+ * fd, or the bytes to feed it (a string is sent as UTF-8; the keywords are keywords, so send the
+ * literal text "ignore" as a Buffer). `'pipe'` is refused: nothing would write to it.
  */
 // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the keywords are listed for the reader and for editors' completion
 export type StdinOption = 'ignore' | 'inherit' | number | string | Uint8Array;
@@ -63,7 +66,50 @@ export interface RunProcessOptions {
    * signalled, and what it starts can outlive the scope.
    */
   newSession?: boolean | undefined;
+  /**
+   * The signal that asks the child's group to stop, on cancellation or `Process.stop()`; SIGCONT
+   * follows it, so a suspended child hears it too. Default `'SIGTERM'`.
+   */
+  stopSignal?: NodeJS.Signals | undefined;
+  /**
+   * trio's `deliver_cancel`: replaces the first step of a stop (sending `stopSignal`), e.g. with a
+   * shutdown command or an HTTP request. It runs outside the cancelled scope, so it may itself run
+   * a process; it is abandoned (its own scope cancelled) once the group is gone. SIGKILL to the
+   * group still follows `killGraceMs` after the stop began, whatever it does. If it throws, the
+   * stop signal is sent at once. Default: none.
+   */
+  deliverCancel?: ((proc: Process) => void | Promise<void>) | undefined;
 }
+
+/** Every option of {@link RunProcessOptions}: unknown keys are refused against this list. */
+export const RUN_PROCESS_KEYS: Readonly<Record<keyof RunProcessOptions, true>> = {
+  stdin: true,
+  captureStdout: true,
+  captureStderr: true,
+  stdout: true,
+  stderr: true,
+  maxCaptureBytes: true,
+  check: true,
+  shell: true,
+  cwd: true,
+  env: true,
+  argv0: true,
+  uid: true,
+  gid: true,
+  signal: true,
+  killGraceMs: true,
+  drainGraceMs: true,
+  newSession: true,
+  stopSignal: true,
+  deliverCancel: true,
+};
+
+/**
+ * The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). Longer ones fire after
+ * 1 ms with a warning, so every duration option treats anything longer as no limit at all: a grace
+ * of a month and a grace of forever mean the same to a person, and neither may become a millisecond.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
 export const DEFAULT_DRAIN_GRACE_MS = 2000;
@@ -87,6 +133,8 @@ export interface ResolvedRunOptions {
   readonly drainGraceMs: number;
   readonly newSession: boolean;
   readonly check: boolean;
+  readonly stopSignal: NodeJS.Signals;
+  readonly deliverCancel: ((proc: Process) => void | Promise<void>) | undefined;
 }
 
 /** Checks `cmd` and the options shared by runProcess and superviseRunProcess; throws TypeError/RangeError. */
@@ -98,6 +146,9 @@ export function resolveCommonOptions(
 ): ResolvedRunOptions {
   const given: unknown = opts; // JavaScript callers and parsed config can pass anything
   if (typeof given !== 'object' || given === null) throw new TypeError(`${where}: options must be an object, got ${describe(given)}`);
+  if (opts.deliverCancel !== undefined && typeof opts.deliverCancel !== 'function') {
+    throw new TypeError(`${where}: deliverCancel must be a function of the Process, got ${describe(opts.deliverCancel)}`);
+  }
   const shell = opts.shell ?? false;
   if (typeof shell !== 'boolean' && typeof shell !== 'string') throw new TypeError(`${where}: shell must be a boolean or a shell path, got ${describe(shell)}`);
   const command = validateCommand(where, cmd, shell !== false);
@@ -127,7 +178,43 @@ export function resolveCommonOptions(
     drainGraceMs: validateMs(where, 'drainGraceMs', opts.drainGraceMs, DEFAULT_DRAIN_GRACE_MS),
     newSession: validateBoolean(where, 'newSession', opts.newSession, true),
     check: validateBoolean(where, 'check', opts.check, true),
+    stopSignal: validateStopSignal(where, opts.stopSignal),
+    deliverCancel: opts.deliverCancel,
   };
+}
+
+/**
+ * Refuses option keys the function does not know, as Python refuses an unexpected keyword
+ * argument: a misspelt `killGraceMS` or another library's `timeout` would otherwise be ignored in
+ * silence, and the child would run without the limit its caller believes it has.
+ */
+export function refuseUnknownKeys(where: string, opts: object, known: Readonly<Record<string, true>>): void {
+  for (const key of Object.keys(opts)) {
+    if (Object.hasOwn(known, key)) continue;
+    const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
+    throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${nearest === undefined ? '' : `; did you mean ${JSON.stringify(nearest)}?`}`);
+  }
+}
+
+/** What execa, Node's child_process and Python call our options (normalised: lower case, no `_`/`-`). */
+const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
+  timeout: 'killGraceMs',
+  killsignal: 'stopSignal',
+  forcekillaftertimeout: 'killGraceMs',
+  forcekillafterdelay: 'killGraceMs',
+  input: 'stdin',
+  reject: 'check',
+  detached: 'newSession',
+  startnewsession: 'newSession',
+  cancelsignal: 'signal',
+};
+
+function validateStopSignal(where: string, value: unknown): NodeJS.Signals {
+  if (value === undefined) return 'SIGTERM';
+  if (typeof value !== 'string' || !Object.hasOwn(node.os.constants.signals, value) || value === 'SIGKILL' || value === 'SIGSTOP') {
+    throw new TypeError(`${where}: stopSignal must be a signal name a process can handle, such as 'SIGTERM', 'SIGINT' or 'SIGQUIT', got ${describe(value)}`);
+  }
+  return value as NodeJS.Signals;
 }
 
 export function validateBoolean(where: string, name: string, value: unknown, fallback: boolean): boolean {
@@ -136,10 +223,11 @@ export function validateBoolean(where: string, name: string, value: unknown, fal
   return value;
 }
 
+/** A duration option in ms, `Infinity` for none; anything over {@link MAX_TIMER_MS} is taken as `Infinity`. */
 export function validateMs(where: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new RangeError(`${where}: ${name} must be a number of milliseconds >= 0, got ${describe(value)}`);
-  return value;
+  return value > MAX_TIMER_MS ? Infinity : value;
 }
 
 export function validatePositiveInteger(where: string, name: string, value: unknown, fallback: number): number {
@@ -170,6 +258,11 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
 
 function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
   if (stdin === undefined || stdin === 'ignore') return { stdin: 'ignore', input: undefined };
+  if (stdin === 'pipe') {
+    // trio refuses PIPE outside nursery.start() too: nobody would write to it, and taking the word
+    // as the four bytes "pipe" (what a string otherwise means) is surely not what was meant.
+    throw new TypeError(`${where}: stdin: 'pipe' is not supported (nothing would write to it); use 'ignore', 'inherit', an fd, or the bytes to send (a string or Uint8Array)`);
+  }
   if (stdin === 'inherit') return { stdin: 'inherit', input: undefined };
   if (typeof stdin === 'number') return { stdin: validateFd(where, 'stdin', stdin), input: undefined };
   if (typeof stdin === 'string') return { stdin: 'pipe', input: Buffer.from(stdin) };

@@ -1,13 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
 import { node } from '../builtins.js';
+import { currentSignal, validateSignal } from '../core/scope.js';
+
+/** subvisor's own access to a Process: the exit without the scope, and who performs `stop()`. */
+export interface ProcessInternals {
+  /** The exit, not a cancellation point: the supervisor must see it even while its scope is cancelled. */
+  readonly exited: (proc: Process) => Promise<number>;
+  readonly onStop: (proc: Process, stop: () => Promise<void>) => void;
+}
+
+/** @internal Set by the class's static block, before any Process exists. */
+export let processInternals: ProcessInternals;
 
 /**
  * A running (or finished) child, as `superviseRunProcess` hands it up through `started()`.
  * Python's `subprocess.Popen` / `trio.Process` surface: `returncode` is `null` while it runs, the
  * exit status once it exited, and `-N` when it was killed by signal N.
  *
- * The signal methods address the child itself, as Python's do; stopping a supervised child's whole
- * process group is what cancelling its scope does.
+ * The signal methods address the child itself, as Python's do; {@link Process.stop} stops the
+ * child's whole process group, as cancelling its scope does, without failing anyone.
  */
 export class Process {
   readonly pid: number;
@@ -16,6 +27,7 @@ export class Process {
   #signal: NodeJS.Signals | null = null;
   readonly #child: ChildProcess;
   readonly #exited: Promise<number>;
+  #stop: (() => Promise<void>) | undefined;
 
   /** @internal Built by subvisor when a child has spawned; not constructed by users. */
   constructor(child: ChildProcess, args: readonly string[] | string) {
@@ -32,6 +44,15 @@ export class Process {
     });
   }
 
+  static {
+    processInternals = {
+      exited: (proc) => proc.#exited,
+      onStop: (proc, stop) => {
+        proc.#stop = stop;
+      },
+    };
+  }
+
   /** The exit status; `null` while running; `-N` when killed by signal N. */
   get returncode(): number | null {
     return this.#returncode;
@@ -42,9 +63,34 @@ export class Process {
     return this.#signal;
   }
 
-  /** Resolves with `returncode` when the child exits (not when its pipes close). */
-  wait(): Promise<number> {
-    return this.#exited;
+  /**
+   * Resolves with `returncode` when the child exits (not when its pipes close).
+   *
+   * A cancellation point, as in trio: when the enclosing scope (or `signal`) is cancelled first, it
+   * rejects with the cancellation reason and leaves the child alone; stopping the child is the
+   * business of whoever supervises it.
+   *
+   * @param signal - Also stops waiting when it aborts. Default: only the enclosing scope.
+   */
+  wait(signal?: AbortSignal): Promise<number> {
+    const stops = [currentSignal(), validateSignal(signal, 'Process.wait')].filter((stop) => stop !== undefined);
+    if (stops.length === 0 || this.#returncode !== null) return this.#exited;
+    const aborted = stops.find((stop) => stop.aborted);
+    if (aborted) return Promise.reject(aborted.reason as Error);
+    return new Promise((resolve, reject) => {
+      const onAbort = (event: Event): void => {
+        settle();
+        reject((event.target as AbortSignal).reason as Error);
+      };
+      const settle = (): void => {
+        for (const stop of stops) stop.removeEventListener('abort', onAbort);
+      };
+      for (const stop of stops) stop.addEventListener('abort', onAbort, { once: true });
+      void this.#exited.then((returncode) => {
+        settle();
+        resolve(returncode);
+      });
+    });
   }
 
   /** `returncode` without waiting: `null` while the child runs. */
@@ -67,9 +113,30 @@ export class Process {
   kill(): void {
     this.sendSignal('SIGKILL');
   }
+
+  /**
+   * Stops this child as cancellation would, without cancelling anything else: its process group
+   * gets the stop signal (`stopSignal`, default SIGTERM, or `deliverCancel`), then SIGKILL once
+   * `killGraceMs` has passed with anything left. Resolves once the group is gone and its output
+   * drained. The `superviseRunProcess` call that owns the child then resolves with a
+   * `CompletedProcess` whose `stopped` is true: a stop you asked for is neither a failure nor a
+   * cancellation, and the child's siblings keep running.
+   *
+   * Calling it again, or after the child ended, resolves when the first stop is done.
+   */
+  stop(): Promise<void> {
+    if (this.#stop) return this.#stop();
+    // Not supervised (never the case for a Process subvisor hands out): the child alone.
+    this.terminate();
+    return this.#exited.then(noop);
+  }
 }
 
 export function signalNumber(signal: NodeJS.Signals | null): number {
   if (signal === null) return 0;
   return node.os.constants.signals[signal];
+}
+
+function noop(): void {
+  // the exit status is not what stop() resolves with
 }

@@ -1,21 +1,12 @@
 import { currentSignal } from '../core/scope.js';
-import { CalledProcessError, OutputLimitError, stderrNote } from './errors.js';
-import { runToOwnExit, type PipeReader } from './lifecycle.js';
-import { DEFAULT_MAX_CAPTURE_BYTES, describe, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
-import { spawnProcess } from './spawn.js';
+import { formatCommand } from './command.js';
+import { CompletedProcess } from './completed.js';
+import { CalledProcessError, OutputLimitError, withStderrNote } from './errors.js';
+import { lifecycleLog } from './lifecycle-log.js';
+import type { PipeReader } from './lifecycle.js';
+import { DEFAULT_MAX_CAPTURE_BYTES, RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { TAIL_BYTES } from './output/tail.js';
-
-/** What {@link runProcess} resolves with: Python's `subprocess.CompletedProcess`. */
-export interface CompletedProcess {
-  readonly args: string[] | string;
-  /** The exit status; `-N` when the child was killed by signal N. */
-  readonly returncode: number;
-  readonly signal: NodeJS.Signals | null;
-  /** The captured stdout, or `null` when it was not captured. */
-  readonly stdout: Buffer | null;
-  /** The captured stderr, or `null` when it was not captured. */
-  readonly stderr: Buffer | null;
-}
+import { runChild } from './pipeline.js';
 
 /**
  * Runs a command to completion, trio's `run_process`: spawns it, feeds it `stdin`, collects what
@@ -34,55 +25,58 @@ export interface CompletedProcess {
  * const { stdout } = await runProcess(['git', 'rev-parse', 'HEAD'], { captureStdout: true })
  * ```
  */
-export async function runProcess(cmd: string[] | string, opts: RunProcessOptions = {}): Promise<CompletedProcess> {
+export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions = {}): Promise<CompletedProcess> {
   const where = 'runProcess';
   // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
   if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${where}: options must be an object, got ${describe(opts)}`);
-  for (const name of ['stdout', 'stderr'] as const) {
-    // 'pipe' is how a capture is spelled internally; from a caller it would be a pipe that is read
-    // and whose bytes are then dropped (and could cross maxCaptureBytes without being a capture).
-    if ((opts[name] as unknown) === 'pipe') {
-      const capture = name === 'stdout' ? 'captureStdout' : 'captureStderr';
-      throw new TypeError(`${where}: ${name}: 'pipe' is not an output option; pass ${capture}: true to collect it`);
-    }
-  }
+  refuseUnknownKeys(where, opts, RUN_PROCESS_KEYS);
   const captureStdout = validateBoolean(where, 'captureStdout', opts.captureStdout, false);
   const captureStderr = validateBoolean(where, 'captureStderr', opts.captureStderr, false);
+  refuseOutputConflicts(where, opts, { stdout: captureStdout, stderr: captureStderr });
   const options = resolveCommonOptions(where, cmd, opts, {
     stdout: captureStdout ? 'pipe' : (opts.stdout ?? 'inherit'),
     stderr: captureStderr ? 'pipe' : (opts.stderr ?? 'inherit'),
   });
   const maxCaptureBytes = validatePositiveInteger(where, 'maxCaptureBytes', opts.maxCaptureBytes, DEFAULT_MAX_CAPTURE_BYTES);
-  const scopes = [currentSignal(), options.signal];
-  // Cancelled before anything started: start nothing (a process spawned only to be killed is a
-  // process that might briefly do something).
-  const cancelled = scopes.find((scope) => scope?.aborted);
-  if (cancelled) throw cancelled.reason;
-  const limit = new AbortController();
-  const spawned = await spawnProcess(options);
   const captures = new Map<'stdout' | 'stderr', Capture>();
-  const readers: PipeReader[] = [];
-  for (const [name, stream] of [['stdout', spawned.child.stdout], ['stderr', spawned.child.stderr]] as const) {
-    if (!stream) continue;
-    const capture = new Capture(maxCaptureBytes, () => limit.abort(new OutputLimitError(options.cmd, name, maxCaptureBytes)));
-    captures.set(name, capture);
-    readers.push({ stream, onData: capture.add, onEnd: noop });
-  }
-  // Stopped by us (the capture limit) or by the scope: runToOwnExit rejects with whichever came first.
-  const ending = await runToOwnExit(spawned, readers, {
-    stops: [limit.signal, ...scopes],
-    killGraceMs: options.killGraceMs,
-    drainGraceMs: options.drainGraceMs,
-    newSession: options.newSession,
+  const outcome = await runChild({
+    options,
+    scopes: [currentSignal(), options.signal],
+    log: lifecycleLog(formatCommand(options.cmd), undefined),
+    attach: ({ child }, failWith) => {
+      const readers: PipeReader[] = [];
+      for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+        if (!stream) continue;
+        const capture = new Capture(maxCaptureBytes, () => failWith(new OutputLimitError(options.cmd, name, maxCaptureBytes)));
+        captures.set(name, capture);
+        readers.push({ stream, onData: capture.add, onEnd: noop });
+      }
+      return readers;
+    },
   });
-  const stdout = captureStdout ? (captures.get('stdout')?.bytes() ?? null) : null;
-  const stderr = captureStderr ? (captures.get('stderr')?.bytes() ?? null) : null;
-  if (options.check && ending.returncode !== 0) {
-    const error = new CalledProcessError({ cmd: options.cmd, returncode: ending.returncode, signal: ending.signal, stdout, stderr });
-    if (stderr && stderr.length > 0) error.addNote(stderrNote(stderr.subarray(-TAIL_BYTES)));
-    throw error;
+  const stdout = captures.get('stdout')?.bytes() ?? null;
+  const stderr = captures.get('stderr')?.bytes() ?? null;
+  const { proc, returncode, signal, durationMs, stopped } = outcome;
+  if (options.check && returncode !== 0 && !stopped) {
+    throw withStderrNote(new CalledProcessError({ cmd: options.cmd, returncode, signal, stdout, stderr, pid: proc.pid, durationMs }), stderr?.subarray(-TAIL_BYTES) ?? null);
   }
-  return { args: spawned.proc.args, returncode: ending.returncode, signal: ending.signal, stdout, stderr };
+  return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped });
+}
+
+/**
+ * Refuses a capture together with a destination for the same stream, as trio does ("can't specify
+ * both"): `captureStdout: true` with `stdout: 'ignore'` cannot do both, and picking one in silence
+ * hides the mistake.
+ */
+function refuseOutputConflicts(where: string, opts: RunProcessOptions, captured: { stdout: boolean; stderr: boolean }): void {
+  for (const name of ['stdout', 'stderr'] as const) {
+    const given: unknown = opts[name];
+    // 'pipe' is how a capture is spelled internally; from a caller it would be a pipe that is read
+    // and whose bytes are then dropped (and could cross maxCaptureBytes without being a capture).
+    const capture = name === 'stdout' ? 'captureStdout' : 'captureStderr';
+    if (given === 'pipe') throw new TypeError(`${where}: ${name}: 'pipe' is not an output option; pass ${capture}: true to collect it`);
+    if (captured[name] && given !== undefined) throw new TypeError(`${where}: can't specify both ${capture}: true and ${name}: ${describe(given)}; a captured stream goes to CompletedProcess.${name}, so leave ${name} out`);
+  }
 }
 
 /** Collects a stream's bytes up to a limit; crossing it calls `onOverflow` once and keeps nothing more. */

@@ -200,9 +200,10 @@ describe('4. footguns refused early', () => {
 
   test('a bad relayLevel fails only when something is relayed', { timeout: 20_000 }, async () => {
     const file = marker();
-    await assert.rejects(superviseRunProcess(['touch', file], { relayStdout: true, relayLevel: 'nope', logger: captureLogger() }), /nope/);
+    // The types already refuse a logger without the level; plain JavaScript gets the run-time check.
+    await assert.rejects(superviseRunProcess(['touch', file], { relayStdout: true, relayLevel: 'nope', logger: captureLogger() as never }), /nope/);
     assert.equal(existsSync(file), false, 'refused before spawning');
-    await superviseRunProcess(['touch', file], { relayLevel: 'nope', logger: captureLogger() });
+    await superviseRunProcess(['touch', file], { relayLevel: 'nope', logger: captureLogger() as never });
     assert.equal(existsSync(file), true, 'without relay the level is never looked at');
   });
 });

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Config, ProcessSpec } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../../process/suggest.js';
 
 /**
  * The order to start `processes` in: every process after everything it depends on and, among

@@ -12,7 +12,7 @@ import {
   type ProcessSpec,
   type RestartPolicy,
 } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../../process/suggest.js';
 
 const TOP_LEVEL_KEYS = ['processes'];
 const PROCESS_KEYS = ['cmd', 'cwd', 'env', 'ready', 'readyTimeout', 'dependsOn', 'restart', 'main', 'grace'];

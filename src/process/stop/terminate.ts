@@ -1,6 +1,16 @@
 import { node } from '../../builtins.js';
 import { groupHasLiveMembers } from './group.js';
-import type { Process } from '../process.js';
+import { processInternals, type Process } from '../process.js';
+
+/** How a group is stopped: the first step, and how long it has before SIGKILL. */
+export interface StopPolicy {
+  readonly killGraceMs: number;
+  readonly stopSignal: NodeJS.Signals;
+  /** Replaces sending `stopSignal` + SIGCONT as the first step; called synchronously, fire-and-forget. */
+  readonly deliverCancel?: (() => void) | undefined;
+  /** Called once, just before the SIGKILL escalation. */
+  readonly onEscalate?: (() => void) | undefined;
+}
 
 /** How a child is addressed when stopping it: its whole process group, or (newSession: false) itself. */
 export interface StopTarget {
@@ -46,15 +56,21 @@ const SIGKILL_SETTLE_MS = 1000;
  * cannot be refused, but it is delivered asynchronously, so its effect is waited for too (bounded:
  * a process stuck in the kernel, in uninterruptible sleep, dies only when the kernel lets it).
  */
-export async function stopTarget(target: StopTarget, killGraceMs: number): Promise<void> {
+export async function stopTarget(target: StopTarget, policy: StopPolicy): Promise<void> {
   if (!targetAlive(target)) return;
-  signalTarget(target, 'SIGTERM');
-  const deadline = performance.now() + killGraceMs;
+  if (policy.deliverCancel) policy.deliverCancel();
+  else {
+    signalTarget(target, policy.stopSignal);
+    // A suspended member (job control, a debugger) would hold the stop signal unread until SIGKILL.
+    signalTarget(target, 'SIGCONT');
+  }
+  const deadline = performance.now() + policy.killGraceMs;
   while (targetAlive(target)) {
     const left = deadline - performance.now();
     if (left <= 0) {
+      policy.onEscalate?.();
       signalTarget(target, 'SIGKILL');
-      await target.proc.wait();
+      await processInternals.exited(target.proc);
       const killedBy = performance.now() + SIGKILL_SETTLE_MS;
       while (targetAlive(target) && performance.now() < killedBy) await node.timersPromises.setTimeout(GROUP_POLL_MS);
       return;
@@ -71,7 +87,7 @@ export async function stopTarget(target: StopTarget, killGraceMs: number): Promi
 async function exitOrTimeout(proc: Process, ms: number): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([proc.wait(), node.timersPromises.setTimeout(ms, undefined, { signal: timer.signal })]);
+    await Promise.race([processInternals.exited(proc), node.timersPromises.setTimeout(ms, undefined, { signal: timer.signal })]);
   } finally {
     timer.abort();
   }

@@ -1,0 +1,78 @@
+import { node } from '../builtins.js';
+import { getLogger } from '../log/logger.js';
+import { quoteCommand } from './command.js';
+import type { Process } from './process.js';
+
+/**
+ * The moments of a child's life worth a log record: what a person reading the log after an
+ * incident needs to line up with the child's own output.
+ */
+export interface LifecycleLog {
+  spawned(proc: Process): void;
+  ready(proc: Process, afterMs: number): void;
+  stopping(proc: Process, reason: unknown): void;
+  /** The grace passed with members of the group alive: SIGKILL goes out now. */
+  escalating(proc: Process, killGraceMs: number): void;
+  deliverCancelFailed(proc: Process, error: unknown): void;
+  exited(proc: Process, durationMs: number): void;
+}
+
+type Emit = (message: () => string) => void;
+
+/**
+ * Lifecycle records for the child called `label`: spawn, ready, stop and exit at `runtime` (15,
+ * below the default threshold: there when asked for), and the SIGKILL escalation at `warning`,
+ * naming the grace, as trio warns when a child ignored its termination request. Each goes to
+ * `logger[level]` when the logger has that method, else to the package logger.
+ */
+export function lifecycleLog(label: string, logger: object | undefined): LifecycleLog {
+  const runtime = emitter(logger, 'runtime');
+  const warning = emitter(logger, 'warning');
+  return {
+    spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${quoteCommand(proc.args)}`),
+    ready: (proc, afterMs) => runtime(() => `${label}: ready after ${Math.round(afterMs)} ms (pid ${proc.pid})`),
+    stopping: (proc, reason) => runtime(() => `${label}: stopping (pid ${proc.pid}): ${describeReason(reason)}`),
+    escalating: (proc, killGraceMs) =>
+      warning(() => `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`),
+    deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
+    exited: (proc, durationMs) => runtime(() => `${label}: ${describeExit(proc)} after ${Math.round(durationMs)} ms (pid ${proc.pid})`),
+  };
+}
+
+function emitter(logger: object | undefined, level: 'runtime' | 'warning'): Emit {
+  const method: unknown = logger === undefined ? undefined : Reflect.get(logger, level);
+  if (typeof method === 'function') {
+    return (message) => {
+      // A failing logger must not break the supervision it reports on: the record is dropped.
+      try {
+        const result: unknown = method.call(logger, message());
+        if (isThenable(result)) result.then(undefined, noop);
+      } catch {
+        // dropped, as above
+      }
+    };
+  }
+  const fallback = getLogger();
+  // Formatting costs more than the check: skipped while the level is off (runtime is, by default).
+  return (message) => {
+    if (fallback.isEnabledFor(level)) fallback[level](message());
+  };
+}
+
+function describeExit(proc: Process): string {
+  return proc.signal !== null ? `died of ${proc.signal}` : `exited with status ${proc.returncode ?? '?'}`;
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  if (reason === undefined) return 'asked to stop';
+  return typeof reason === 'string' ? reason : node.util.inspect(reason);
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function noop(): void {
+  // a rejected log record is dropped: see emitter
+}

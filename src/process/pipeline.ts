@@ -1,0 +1,108 @@
+import { linkSignals } from '../core/scope.js';
+import type { LifecycleLog } from './lifecycle-log.js';
+import { runToEnd, type Ending, type PipeReader } from './lifecycle.js';
+import type { ResolvedRunOptions } from './options.js';
+import { processInternals, type Process } from './process.js';
+import { spawnProcess, type SpawnedChild } from './spawn.js';
+
+/** One child to run, as runProcess and superviseRunProcess describe it. */
+export interface ChildRun {
+  readonly options: ResolvedRunOptions;
+  /** Cancellations from outside: the implicit scope, the task's signal, an explicit `signal`. */
+  readonly scopes: readonly (AbortSignal | undefined)[];
+  readonly log: LifecycleLog;
+  /**
+   * Called once the child has spawned: returns the readers of its pipes. `failWith` stops the
+   * child for a reason of the caller's own (not ready in time, a capture limit, a callback that
+   * threw); the run then rejects with that reason once the child is gone.
+   */
+  readonly attach: (spawned: SpawnedChild, failWith: (reason: unknown) => void, stopping: () => boolean) => readonly PipeReader[];
+}
+
+/** How a child that ran ended, when nobody cancelled it. */
+export interface ChildOutcome {
+  readonly proc: Process;
+  readonly returncode: number;
+  readonly signal: NodeJS.Signals | null;
+  /** From spawn to exit. */
+  readonly durationMs: number;
+  /** `Process.stop()` ended it: its status is what the stop caused, never a failure. */
+  readonly stopped: boolean;
+}
+
+/** The reason a child stopped through `Process.stop()` carries: asked for, so not a failure. */
+class StopRequested extends Error {
+  override readonly name = 'StopRequested';
+}
+
+/**
+ * The one pipeline of a child's life, shared by runProcess and superviseRunProcess: refuse to
+ * start when already cancelled, spawn, attach the readers, run to the end of everything the child
+ * owns, and say how it ended. Here, and only here, is "an exit we caused is never a failure"
+ * decided: a cancellation (or a reason of the caller's own) rejects with that reason, even when it
+ * came while the pipes were still draining; a stop asked for with `Process.stop()` resolves with
+ * `stopped`; only an exit the child chose is left for the caller to judge.
+ */
+export async function runChild(run: ChildRun): Promise<ChildOutcome> {
+  // Cancelled before anything started: start nothing (a process spawned only to be killed is a
+  // process that might briefly do something).
+  const cancelled = run.scopes.find((scope) => scope?.aborted);
+  if (cancelled) throw cancelled.reason;
+  const own = new AbortController();
+  const failWith = (reason: unknown): void => {
+    if (!own.signal.aborted) own.abort(reason);
+  };
+  const stops = linkSignals(own.signal, ...run.scopes);
+  const requested = new AbortController();
+  const stop = linkSignals(stops.signal, requested.signal);
+  try {
+    const spawned = await spawnProcess(run.options);
+    const spawnedAt = performance.now();
+    const { proc } = spawned;
+    const exitedAt = processInternals.exited(proc).then(() => performance.now());
+    let markGone = noop;
+    const gone = new Promise<void>((resolve) => (markGone = resolve));
+    processInternals.onStop(proc, () => {
+      if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
+      return gone;
+    });
+    run.log.spawned(proc);
+    let ending: Ending;
+    try {
+      const readers = attachReaders(run, spawned, failWith, () => stop.signal?.aborted === true);
+      ending = await runToEnd(spawned, readers, {
+        stop: stop.signal,
+        policy: { killGraceMs: run.options.killGraceMs, stopSignal: run.options.stopSignal, deliverCancel: run.options.deliverCancel },
+        drainGraceMs: run.options.drainGraceMs,
+        newSession: run.options.newSession,
+        log: run.log,
+      });
+    } finally {
+      markGone();
+    }
+    const { returncode, signal, stoppedByUs, stopReason } = ending;
+    const durationMs = (await exitedAt) - spawnedAt;
+    run.log.exited(proc, durationMs);
+    if (stops.signal?.aborted) throw stops.signal.reason;
+    if (stoppedByUs && !(stopReason instanceof StopRequested)) throw stopReason;
+    return { proc, returncode, signal, durationMs, stopped: stoppedByUs };
+  } finally {
+    stop.dispose();
+    stops.dispose();
+  }
+}
+
+function attachReaders(run: ChildRun, spawned: SpawnedChild, failWith: (reason: unknown) => void, stopping: () => boolean): readonly PipeReader[] {
+  try {
+    return run.attach(spawned, failWith, stopping);
+  } catch (error) {
+    // The caller's code threw before the readers existed: stop the child, and still drain its
+    // pipes so it cannot block on a full one while it is being stopped.
+    failWith(error);
+    return [spawned.child.stdout, spawned.child.stderr].filter((stream) => stream !== null).map((stream) => ({ stream, onData: noop, onEnd: noop }));
+  }
+}
+
+function noop(): void {
+  // nothing to do: see the callers
+}

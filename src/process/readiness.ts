@@ -1,0 +1,85 @@
+import { describe } from './options.js';
+import { isThenable } from './lifecycle-log.js';
+
+/** A line test for readiness: a pattern, or a synchronous predicate over the decoded line. */
+export type ReadyWhen = RegExp | ((line: string) => boolean);
+
+/**
+ * Checks `readyWhen` before anything is spawned and turns it into one predicate. A global or
+ * sticky pattern keeps `lastIndex` between `test()` calls and would skip matches, so it is copied
+ * without those flags. An `async` predicate is refused: its promise is truthy, so every first line
+ * would count as "ready".
+ */
+export function compileReadyWhen(where: string, readyWhen: unknown): ((line: string) => boolean) | undefined {
+  if (readyWhen === undefined) return undefined;
+  if (readyWhen instanceof RegExp) {
+    const pattern = readyWhen.global || readyWhen.sticky ? new RegExp(readyWhen.source, readyWhen.flags.replace(/[gy]/g, '')) : readyWhen;
+    return (line) => pattern.test(line);
+  }
+  if (typeof readyWhen === 'function') {
+    if (readyWhen.constructor.name === 'AsyncFunction') throw asyncPredicate(where);
+    const predicate = readyWhen as (line: string) => unknown;
+    return (line) => {
+      const verdict = predicate(line);
+      // An ordinary function that returns a promise is the same mistake, found at the first line.
+      if (isThenable(verdict)) throw asyncPredicate(where);
+      return Boolean(verdict);
+    };
+  }
+  throw new TypeError(`${where}: readyWhen must be a RegExp or a function of the line, got ${describe(readyWhen)}`);
+}
+
+function asyncPredicate(where: string): TypeError {
+  return new TypeError(`${where}: readyWhen must answer synchronously (true or false) for each line, but it returned a promise; test the line itself, and wait for anything slower (an HTTP check) after start() has resolved`);
+}
+
+export interface ReadinessOptions {
+  readonly predicate: (line: string) => boolean;
+  readonly timeoutMs: number;
+  /** The child is ready: hand it up. */
+  readonly onReady: () => void;
+  /** Not ready within `timeoutMs`. */
+  readonly onTimeout: () => void;
+  /** Whether the child is being stopped: a ready line then no longer counts. */
+  readonly stopping: () => boolean;
+}
+
+/**
+ * Waits for the first output line that passes `readyWhen`, within `readyTimeoutMs`: the "started"
+ * of a child that needs time to come up. The timer lives from {@link Readiness.arm} to
+ * {@link Readiness.dispose}, which the caller runs in a `finally`.
+ */
+export class Readiness {
+  #ready = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: ReadinessOptions) {}
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  arm(): void {
+    // Infinity (or a duration no timer holds) means no limit: such a timer would fire after 1 ms.
+    if (this.opts.timeoutMs === Infinity) return;
+    this.#timer = setTimeout(() => {
+      // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
+      if (!this.opts.stopping()) this.opts.onTimeout();
+    }, this.opts.timeoutMs);
+  }
+
+  /** Tests one line; throws what the predicate throws. */
+  offer(line: string): void {
+    if (this.#ready || !this.opts.predicate(line)) return;
+    // A ready line that comes while the child is being stopped (cancelled, or already too slow)
+    // does not count: start() must not resolve with a dying process.
+    if (this.opts.stopping()) return;
+    this.#ready = true;
+    this.dispose();
+    this.opts.onReady();
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,64 @@
+import { getLogger } from '../log/logger.js';
+import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
+import { isThenable } from './lifecycle-log.js';
+import { describe } from './options.js';
+
+/** One line a supervised child wrote, as data: what `onLine` receives. */
+export interface OutputLine {
+  /** The child's `label` (default: its argv joined by spaces). */
+  readonly label: string;
+  readonly stream: 'stdout' | 'stderr';
+  /** The line, decoded, without its `\n` (and one `\r` before it). */
+  readonly line: string;
+  readonly pid: number;
+}
+
+/** Where relayed lines go, resolved before anything is spawned. */
+export type RelayTarget =
+  | { readonly kind: 'events'; readonly onLine: (event: OutputLine) => unknown }
+  | { readonly kind: 'logger'; readonly method: (message: string) => unknown };
+
+/** The relay level when none is given: `io` (21), just above `info`. */
+export const DEFAULT_RELAY_LEVEL = 'io';
+/** What a logger without `io` gets relayed lines at, when the level was left at its default: `console` has these. */
+const FALLBACK_LEVELS = ['info', 'log'];
+
+/**
+ * Decides where relayed lines go. With `onLine`, each line is an {@link OutputLine} event and the
+ * logger is not used for lines. Otherwise the seed's format, `[tag:out] line`, goes to
+ * `logger[relayLevel]`: one consumer of the same lines. A default `relayLevel` falls back to
+ * `info`, then `log`, for a logger without `io` (so `logger: console` works); an explicit one the
+ * logger lacks is an error, raised here, before spawning, and only when something is relayed.
+ */
+export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logger?: object | undefined; relayLevel?: unknown }): RelayTarget {
+  if (opts.onLine !== undefined) {
+    if (typeof opts.onLine !== 'function') throw new TypeError(`${where}: onLine must be a function of the line event, got ${describe(opts.onLine)}`);
+    return { kind: 'events', onLine: opts.onLine as (event: OutputLine) => unknown };
+  }
+  const logger = opts.logger ?? getLogger();
+  if (opts.relayLevel !== undefined) return { kind: 'logger', method: resolveLevelMethod(logger, opts.relayLevel as string) };
+  const given: unknown = logger; // plain JavaScript may pass anything; resolveLevelMethod says what is wrong with it
+  const level = typeof given === 'object' && given !== null ? [DEFAULT_RELAY_LEVEL, ...FALLBACK_LEVELS].find((name) => hasLevelMethod(logger, name)) : undefined;
+  return { kind: 'logger', method: resolveLevelMethod(logger, level ?? DEFAULT_RELAY_LEVEL) };
+}
+
+/**
+ * The per-line function of one stream. A callback that returns a promise is watched: its
+ * rejection is the callback failing (`onFailure` stops the child), never an unhandled rejection.
+ * Each line is a fresh object, so a consumer may keep it.
+ */
+export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onFailure: (error: unknown) => void): (line: string) => void {
+  if (target.kind === 'events') {
+    const { onLine } = target;
+    return (line) => {
+      const result = onLine({ label, stream, line, pid });
+      if (result !== undefined && isThenable(result)) result.then(undefined, onFailure);
+    };
+  }
+  const { method } = target;
+  const prefix = `[${label}:${stream === 'stdout' ? 'out' : 'err'}] `;
+  return (line) => {
+    const result = method(prefix + line);
+    if (result !== undefined && isThenable(result)) result.then(undefined, onFailure);
+  };
+}

@@ -1,0 +1,182 @@
+import type { LevelMethodLogger } from '../log/structural.js';
+import { formatCommand } from './command.js';
+import { lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
+import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validateMs, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
+import { resolveMaxLineBytes } from './output/lines.js';
+import type { PassThroughDestination } from './output/passthrough.js';
+import type { Process } from './process.js';
+import { compileReadyWhen, type ReadyWhen } from './readiness.js';
+import { resolveRelayTarget, type OutputLine, type RelayTarget } from './relay.js';
+
+/**
+ * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here
+ * is forwarded as is (`cwd`, `env`, `shell`, `argv0`, `uid`, `gid`, `signal`, `killGraceMs`,
+ * `drainGraceMs`, `newSession`, `stopSignal`, `deliverCancel`). stdin is always /dev/null.
+ * Unknown keys are a `TypeError`.
+ *
+ * `Level` is the `relayLevel` given, so that `logger` is checked for that method.
+ */
+export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunProcessOptions, 'stdin' | 'stdout' | 'stderr' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'> {
+  /** Raise {@link CalledProcessError} when the child exits non-zero on its own. Default true. */
+  check?: boolean | undefined;
+  /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s and in the log. Default: the command joined by spaces. */
+  label?: string | undefined;
+  /** Relay each stdout line, as it arrives, to `onLine` (else `logger[relayLevel]`). Default false. */
+  relayStdout?: boolean | undefined;
+  /** Relay each stderr line, as it arrives, to `onLine` (else `logger[relayLevel]`). Default false. */
+  relayStderr?: boolean | undefined;
+  /**
+   * Receives each relayed line as an {@link OutputLine}, of the streams `relayStdout`/`relayStderr`
+   * select; the logger and `relayLevel` are then not used for lines. It runs on the line's arrival;
+   * a slow one makes the child wait, a throwing (or rejecting) one stops the child and fails the
+   * call. Default: none, the lines go to the logger.
+   */
+  onLine?: ((event: OutputLine) => void) | undefined;
+  /**
+   * The logger method relayed lines go to. Default `'io'` (21): just above `info`, so it shows at
+   * the usual verbosity yet stays filterable on its own; a logger without `io` then gets `info`
+   * (else `log`), so `console` works. A level given explicitly that the logger lacks is an error.
+   */
+  relayLevel?: Level | undefined;
+  /**
+   * Anything with a method named like `relayLevel` (a pino logger, `console`, a test's capture).
+   * Lifecycle records go to its `runtime` and `warning` methods when it has them. Default: `getLogger()`.
+   */
+  logger?: LevelMethodLogger<NoInfer<Level> | 'info' | 'log' | 'runtime' | 'warning'> | undefined;
+  /**
+   * Where stdout goes when it is not relayed: `'ignore'` (/dev/null), `'inherit'`, or an fd.
+   * Default `'ignore'`, so a child cannot draw on the parent's terminal. With `readyWhen`, stdout
+   * is read (to find the ready line) and its bytes passed on. `'pipe'` is refused: nothing would
+   * read it. Giving it with `relayStdout` is refused: the two say different things.
+   */
+  stdout?: OutputOption | undefined;
+  /**
+   * Where stderr goes when it is not relayed: `'ignore'`, `'inherit'`, or an fd. Default
+   * `'ignore'`. When the stderr tail is needed (`check`, `readyWhen`), stderr is read, its tail
+   * kept, and its bytes passed on.
+   */
+  stderr?: OutputOption | undefined;
+  /**
+   * Delay `started(proc)` until a line of stdout or stderr (relayed or not) passes: a RegExp, or a
+   * synchronous predicate (an async one is refused). A child that exits first fails `start()`
+   * with {@link ExitedBeforeReadyError}. Default: ready once spawned.
+   */
+  readyWhen?: ReadyWhen | undefined;
+  /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time. Default: no limit. */
+  readyTimeoutMs?: number | undefined;
+  /** Longest relayed line, in UTF-8 bytes; longer ones are relayed in pieces. Default 1 MiB. */
+  maxLineBytes?: number | undefined;
+  /**
+   * Called with the live {@link Process} the moment it has spawned, before it is ready: for a
+   * pid in a log line, or a status display. Default: none.
+   */
+  onSpawn?: ((proc: Process) => void) | undefined;
+}
+
+/** The runProcess options a supervised child does not take: stdin is /dev/null, and nothing is captured. */
+const NOT_FORWARDED = new Set(['stdin', 'captureStdout', 'captureStderr', 'maxCaptureBytes']);
+
+const SUPERVISE_KEYS: Readonly<Record<keyof SuperviseOptions<string>, true>> = {
+  ...(Object.fromEntries(Object.keys(RUN_PROCESS_KEYS).filter((key) => !NOT_FORWARDED.has(key)).map((key) => [key, true])) as Record<keyof Omit<RunProcessOptions, 'stdin' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'>, true>),
+  label: true,
+  relayStdout: true,
+  relayStderr: true,
+  onLine: true,
+  relayLevel: true,
+  logger: true,
+  readyWhen: true,
+  readyTimeoutMs: true,
+  maxLineBytes: true,
+  onSpawn: true,
+};
+
+/** One stream of the child: read or not, relayed or not, and where its bytes go on. */
+export interface StreamPlan {
+  readonly relayed: boolean;
+  /** Passed on after reading, when read only for readiness or the tail. */
+  readonly passOn: PassThroughDestination | undefined;
+}
+
+/** Everything superviseRunProcess needs, checked and with its defaults, before anything spawns. */
+export interface Supervision {
+  readonly options: ResolvedRunOptions;
+  readonly label: string;
+  readonly check: boolean;
+  readonly stdout: StreamPlan;
+  readonly stderr: StreamPlan;
+  readonly relay: RelayTarget | undefined;
+  readonly readyWhen: ((line: string) => boolean) | undefined;
+  /** How `readyWhen` is named in messages. */
+  readonly readyWhenText: string;
+  readonly readyTimeoutMs: number;
+  readonly maxLineBytes: number;
+  readonly onSpawn: ((proc: Process) => void) | undefined;
+  readonly log: LifecycleLog;
+}
+
+const WHERE = 'superviseRunProcess';
+
+/** Checks the options of superviseRunProcess; throws a TypeError/RangeError naming what to use instead. */
+export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>): Supervision {
+  refuseFootguns(opts);
+  refuseUnknownKeys(WHERE, opts, SUPERVISE_KEYS);
+  const relayStdout = validateBoolean(WHERE, 'relayStdout', opts.relayStdout, false);
+  const relayStderr = validateBoolean(WHERE, 'relayStderr', opts.relayStderr, false);
+  for (const [relayed, name] of [[relayStdout, 'stdout'], [relayStderr, 'stderr']] as const) {
+    if (relayed && opts[name] !== undefined) {
+      throw new TypeError(`${WHERE}: can't specify both relay${name === 'stdout' ? 'Stdout' : 'Stderr'}: true and ${name}: ${describe(opts[name])}; a relayed stream is read line by line, so leave ${name} out`);
+    }
+  }
+  const check = validateBoolean(WHERE, 'check', opts.check, true);
+  const readyWhen = compileReadyWhen(WHERE, opts.readyWhen);
+  if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw new TypeError(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
+  if (opts.label !== undefined && typeof opts.label !== 'string') throw new TypeError(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
+  const relay = relayStdout || relayStderr ? resolveRelayTarget(WHERE, opts) : undefined;
+  const stdout = streamPlan(relayStdout, readyWhen !== undefined, opts.stdout);
+  const stderr = streamPlan(relayStderr, readyWhen !== undefined || check, opts.stderr);
+  const options = resolveCommonOptions(WHERE, cmd, { ...opts, stdin: 'ignore', check }, {
+    // The stderr tail is what makes a failure legible, so it is read whenever a failure can be reported.
+    stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (opts.stdout ?? 'ignore'),
+    stderr: relayStderr || readyWhen !== undefined || check ? 'pipe' : (opts.stderr ?? 'ignore'),
+  });
+  const label = opts.label ?? formatCommand(options.cmd);
+  return {
+    options,
+    label,
+    check,
+    stdout,
+    stderr,
+    relay,
+    readyWhen,
+    readyWhenText: String(opts.readyWhen),
+    readyTimeoutMs: validateMs(WHERE, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity),
+    maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes),
+    onSpawn: opts.onSpawn,
+    log: lifecycleLog(label, opts.logger),
+  };
+}
+
+function streamPlan(relayed: boolean, needed: boolean, destination: OutputOption | undefined): StreamPlan {
+  const passOn = !relayed && needed && destination !== undefined && destination !== 'ignore' ? destination : undefined;
+  return { relayed, passOn };
+}
+
+function refuseFootguns(opts: SuperviseOptions<string>): void {
+  if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${WHERE}: options must be an object, got ${describe(opts)}`);
+  const loose = opts as Record<string, unknown>;
+  for (const name of ['stdout', 'stderr'] as const) {
+    if (loose[name] === 'pipe') {
+      const relayKey = name === 'stdout' ? 'relayStdout' : 'relayStderr';
+      throw new TypeError(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
+    }
+  }
+  if (loose.stdin !== undefined) throw new TypeError(`${WHERE}: stdin is not an option: a supervised child's stdin is always /dev/null, so it cannot steal the terminal's input; use runProcess to feed a short command`);
+  for (const key of ['captureStdout', 'captureStderr'] as const) {
+    if (loose[key] !== undefined) {
+      const relayKey = key === 'captureStdout' ? 'relayStdout' : 'relayStderr';
+      throw new TypeError(
+        `${WHERE}: ${key} is not supported (a supervised child may run for days, so its output is not held in memory); use ${relayKey}: true to receive it line by line, or runProcess(cmd, { ${key}: true }) for a short command`,
+      );
+    }
+  }
+}
