@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorGroup } from '../core/errors.js';
+import { ErrorGroup, collapseErrorGroup } from '../core/errors.js';
 import { openNursery, type Nursery, type TaskContext } from '../core/nursery.js';
+import type { CompletedProcess } from '../process/completed.js';
+import type { SuperviseOptions } from '../process/supervise-options.js';
 import { formatCommand } from '../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, SpawnError } from '../process/errors.js';
 import type { Process } from '../process/process.js';
@@ -98,33 +100,26 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
   for (let attempt = 0; ; attempt++) {
     const startedAt = performance.now();
     try {
-      await superviseRunProcess(
-        plan.cmd as string[] | string,
-        {
-          shell: typeof plan.cmd === 'string',
-          cwd: plan.cwd,
-          env: plan.env ? { ...process.env, ...plan.env } : undefined,
-          label: plan.name,
-          relayStdout: true,
-          relayStderr: true,
-          logger: relayTo(output, plan.name),
-          readyWhen: plan.ready,
-          readyTimeoutMs: plan.readyTimeoutMs,
-          killGraceMs: plan.grace ?? opts.defaultGraceMs,
-          onSpawn: (proc) => {
-            state.spawned(proc, startedAt);
-            output.status({ name: plan.name, event: 'starting', text: `started (pid ${proc.pid}): ${formatCommand(plan.cmd)}`, fields: { pid: proc.pid } });
-          },
+      await superviseUntilExit(plan, {
+        shell: typeof plan.cmd === 'string',
+        cwd: plan.cwd,
+        env: plan.env ? { ...process.env, ...plan.env } : undefined,
+        label: plan.name,
+        relayStdout: true,
+        relayStderr: true,
+        onLine: (event) => output.line(plan.name, event.stream, event.line),
+        readyWhen: plan.ready,
+        readyTimeoutMs: plan.readyTimeoutMs,
+        killGraceMs: plan.grace ?? opts.defaultGraceMs,
+        onSpawn: (proc) => {
+          state.spawned(proc, startedAt);
+          output.status({ name: plan.name, event: 'starting', text: `started (pid ${proc.pid}): ${formatCommand(plan.cmd)}`, fields: { pid: proc.pid } });
         },
-        {
-          signal: ctx.signal,
-          started: () => {
-            const afterMs = Math.round(performance.now() - startedAt);
-            state.markReady();
-            if (plan.ready) output.status({ name: plan.name, event: 'ready', text: `ready after ${afterMs} ms`, fields: { afterMs } });
-          },
-        } satisfies TaskContext<Process>,
-      );
+      }, () => {
+        const afterMs = Math.round(performance.now() - startedAt);
+        state.markReady();
+        if (plan.ready) output.status({ name: plan.name, event: 'ready', text: `ready after ${afterMs} ms`, fields: { afterMs } });
+      });
       state.finish(`exited 0`);
       output.status({ name: plan.name, event: 'exited', text: `exited with status 0 after ${formatDuration(performance.now() - startedAt)}`, fields: { returncode: 0 } });
       if (plan.main) tn.cancel();
@@ -151,16 +146,22 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
   }
 }
 
-/** The structural logger superviseRunProcess relays to, turned back into (name, stream, line). */
-function relayTo(output: Output, name: string): { io: (message: string) => void } {
-  const outPrefix = `[${name}:out] `;
-  const errPrefix = `[${name}:err] `;
-  return {
-    io: (message) => {
-      if (message.startsWith(outPrefix)) output.line(name, 'stdout', message.slice(outPrefix.length));
-      else if (message.startsWith(errPrefix)) output.line(name, 'stderr', message.slice(errPrefix.length));
-    },
-  };
+/**
+ * Runs one process under `nursery.start()`: `onReady` is called when start() resolves (at spawn, or
+ * at its ready line), and the call resolves with how the process ended, or rejects with why it
+ * failed, bare (not in the nursery's group of one).
+ */
+async function superviseUntilExit(plan: ProcessPlan, options: SuperviseOptions, onReady: () => void): Promise<CompletedProcess> {
+  let completed: CompletedProcess | undefined;
+  await collapseErrorGroup(() =>
+    openNursery(async (tn) => {
+      await tn.start<Process>(async (ctx) => {
+        completed = await superviseRunProcess(plan.cmd, options, ctx);
+      });
+      onReady();
+    }),
+  );
+  return completed as CompletedProcess; // the task that set it is the one the nursery waited for
 }
 
 class ProcessState {
