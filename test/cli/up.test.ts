@@ -80,7 +80,9 @@ describe('subvisor up', () => {
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 2);
     assert.equal(linesOf(run.stdout, 'flaky').filter((line) => line.endsWith('| attempt')).length, 3, 'the first run and two restarts');
-    assert.equal(linesOf(run.stdout, 'flaky').filter((line) => line.includes('restarting in')).length, 2);
+    const restarts = linesOf(run.stdout, 'flaky').filter((line) => line.includes('restarting in'));
+    // The delay doubles from the backoff: 50 ms, then 100 ms.
+    assert.deepEqual(restarts.map((line) => /restarting in (\d+) ms/.exec(line)?.[1]), ['50', '100']);
     assert.match(run.stderr, /^flaky +\d+ +exited with status 2 +\S+ \S+ +2$/m);
   });
 

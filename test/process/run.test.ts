@@ -3,10 +3,10 @@ import { Buffer } from 'node:buffer';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { inspect, isDeepStrictEqual } from 'node:util';
+import { inspect } from 'node:util';
 import {
   CalledProcessError,
   Cancelled,
@@ -17,6 +17,7 @@ import {
   openNursery,
   runProcess,
 } from '../../src/index.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 
 // Every test here spawns real children (sh, coreutils, node); none may take long.
 const BOUNDED = { timeout: 20_000 };
@@ -107,43 +108,7 @@ function everyByte(length: number): Buffer {
   return bytes;
 }
 
-// Each test must leave no pipe, socket, timer or signal listener behind: a run is finished only
-// when everything it acquired is released. Only pipes and sockets are counted: tsx writes its
-// compile cache through regular-file fds that open and close on their own schedule.
-let baseline: { pipes: number; timers: number; sigterm: number } | undefined;
-function resources(): { pipes: number; timers: number; sigterm: number } {
-  let pipes = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (/^(pipe|socket):/.test(readlinkSync(`/proc/self/fd/${fd}`))) pipes++;
-    } catch {
-      // closed between readdir and readlink (the readdir's own fd, for one)
-    }
-  }
-  return {
-    pipes,
-    timers: process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length,
-    sigterm: process.listenerCount('SIGTERM'),
-  };
-}
-before(async () => {
-  // The first spawn of a process makes Node/libuv open an fd it keeps for the process's life
-  // (measured: one, once, also with a bare child_process.spawn). Spend it here, outside any test.
-  await runProcess(['true']);
-});
-// Signal listeners are installed only while a child is alive, so between tests there are as many
-// as before subvisor ever ran a child (not merely as many as before this test).
-const SIGTERM_LISTENERS_AT_LOAD = process.listenerCount('SIGTERM');
-beforeEach(() => {
-  baseline = { ...resources(), sigterm: SIGTERM_LISTENERS_AT_LOAD };
-});
-afterEach(async () => {
-  // A stdin pipe's handle may close a few loop turns after the run settled: give it those turns
-  // (bounded), then insist.
-  const deadline = performance.now() + 1000;
-  while (performance.now() < deadline && !isDeepStrictEqual(resources(), baseline)) await sleep(10);
-  assert.deepEqual(resources(), baseline, 'a test left pipes, sockets, timers or signal listeners behind');
-});
+checkNothingLeaksAroundEachTest();
 
 describe('runProcess: the command', () => {
   test('an argv array runs without a shell: $HOME, ; and * reach the child literally', BOUNDED, async () => {

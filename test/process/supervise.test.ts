@@ -17,10 +17,12 @@ import {
 } from '../../src/index.js';
 import { configureLogging } from '../../src/log/config.js';
 import { createConsoleSink } from '../../src/log/sinks/console.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { captureLogger, isRunning, killQuietly, waitUntil } from '../support/processes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-supervise-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+checkNothingLeaksAroundEachTest();
 
 describe('1. non-blocking start', () => {
   test('started(proc) fires as soon as the child is spawned, while it still runs', { timeout: 20_000 }, async () => {
@@ -121,8 +123,12 @@ describe('2. deterministic non-zero exit', () => {
     assert.ok(bare instanceof CalledProcessError);
   });
 
-  test('check: false lets a non-zero exit pass', { timeout: 20_000 }, async () => {
-    await superviseRunProcess(['sh', '-c', 'exit 9'], { check: false });
+  test('check: false lets a non-zero exit pass, and the status is in the CompletedProcess', { timeout: 20_000 }, async () => {
+    const completed = await superviseRunProcess(['sh', '-c', 'echo why >&2; exit 9'], { check: false });
+    assert.equal(completed.returncode, 9);
+    assert.equal(completed.stopped, false);
+    // Control: the same child with check on is a failure.
+    await assert.rejects(superviseRunProcess(['sh', '-c', 'exit 9']), CalledProcessError);
   });
 
   test('a child killed by a signal it was not sent by us is a failure, with returncode -N', { timeout: 20_000 }, async () => {
@@ -370,13 +376,22 @@ describe('8. readiness', () => {
 
   test('cancelling while waiting for readiness is a cancellation, not a readiness timeout', { timeout: 20_000 }, async () => {
     // The child ignores SIGTERM, so stopping it outlasts the readiness timeout.
+    let pid: number | undefined;
+    const started = performance.now();
     await openNursery(async (tn) => {
       tn.startSoon((ctx) =>
-        superviseRunProcess(['sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'], { readyWhen: /never/, readyTimeoutMs: 300, killGraceMs: 1000 }, ctx),
+        superviseRunProcess(
+          ['sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'],
+          { readyWhen: /never/, readyTimeoutMs: 300, killGraceMs: 1000, onSpawn: (proc) => void (pid = proc.pid) },
+          ctx,
+        ),
       );
       await sleep(100);
+      assert.ok(pid !== undefined && isRunning(pid), 'control: the child runs before the cancel');
       tn.cancel();
-    });
+    }); // a TooSlowError would have failed the nursery here
+    assert.ok(pid !== undefined && !isRunning(pid), 'the child is gone once the nursery returns');
+    assert.ok(performance.now() - started >= 1000, 'it was stopped with its grace (SIGKILL after killGraceMs), not left behind');
   });
 
   test('a ready line printed while the child is being stopped does not count', { timeout: 20_000 }, async () => {

@@ -3,8 +3,12 @@
 // CalledProcessError. Whoever asked for the stop gets their own reason instead. (The parent's own
 // death by a signal is covered with a real parent in parent-death.test.ts.)
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CalledProcessError, Cancelled, OutputLimitError, TooSlowError, openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
+import { waitUntil } from '../../support/processes.js';
 
 /** Says it is ready once its trap is set, then exits 1 on SIGTERM. */
 const EXITS_1_ON_TERM = ['sh', '-c', 'trap "exit 1" TERM; echo ready; while :; do sleep 0.05; done'];
@@ -48,10 +52,18 @@ describe('exits we caused are not failures', () => {
   test('runProcess aborted: rejects with the abort reason, not a CalledProcessError', BOUNDED, async () => {
     const controller = new AbortController();
     const reason = new Error('enough');
-    const running = runProcess(['sh', '-c', 'trap "exit 1" TERM; echo ready; while :; do sleep 0.05; done'], { signal: controller.signal, killGraceMs: 300, captureStdout: true });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    controller.abort(reason);
-    await assert.rejects(running, (error) => error === reason);
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-caused-'));
+    const trapped = join(dir, 'trapped');
+    try {
+      // The child says when its trap is set (a file, since runProcess shows no lines before the
+      // end), so the abort cannot come before it and be a plain SIGTERM death instead of exit 1.
+      const running = runProcess(['sh', '-c', 'trap "exit 1" TERM; touch "$0"; while :; do sleep 0.05; done', trapped], { signal: controller.signal, killGraceMs: 300, captureStdout: true });
+      await waitUntil(() => existsSync(trapped), 'the trap to be set');
+      controller.abort(reason);
+      await assert.rejects(running, (error) => error === reason);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a readiness timeout: start() rejects with TooSlowError, not a CalledProcessError', BOUNDED, async () => {

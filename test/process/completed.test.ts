@@ -1,0 +1,148 @@
+// SPEC §8: how a child ended, as data (CompletedProcess, CalledProcessError's new fields), the
+// command as a shell reads it, and a stable `code` on every error class.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  CalledProcessError,
+  Cancelled,
+  CompletedProcess,
+  ErrorGroup,
+  ExitedBeforeReadyError,
+  MissingLevelMethodError,
+  OutputLimitError,
+  ReadyTimeoutError,
+  SpawnError,
+  TooSlowError,
+  UnknownLevelError,
+  openNursery,
+  runProcess,
+  superviseRunProcess,
+  type Process,
+} from '../../src/index.js';
+import { quoteCommand } from '../../src/process/command.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+
+const BOUNDED = { timeout: 20_000 };
+checkNothingLeaksAroundEachTest();
+
+describe('CompletedProcess', () => {
+  test('superviseRunProcess resolves with one: status, pid, duration, command, the stderr tail', BOUNDED, async () => {
+    let pid: number | undefined;
+    const completed = await superviseRunProcess(['sh', '-c', 'echo warn >&2; sleep 0.2; exit 0'], { onSpawn: (proc) => void (pid = proc.pid) });
+    assert.ok(completed instanceof CompletedProcess);
+    assert.equal(completed.returncode, 0);
+    assert.equal(completed.signal, null);
+    assert.equal(completed.pid, pid);
+    assert.ok(completed.durationMs >= 190 && completed.durationMs < 10_000, `${completed.durationMs}`);
+    assert.equal(completed.command, "sh -c 'echo warn >&2; sleep 0.2; exit 0'");
+    assert.deepEqual(completed.args, ['sh', '-c', 'echo warn >&2; sleep 0.2; exit 0']);
+    assert.equal(completed.stderr?.toString(), 'warn\n', 'the tail it kept (check is on by default)');
+    assert.equal(completed.stdout, null);
+    assert.equal(completed.stopped, false);
+  });
+
+  test('under nursery.start(), the task resolves with it once the child is gone', BOUNDED, async () => {
+    let completed: CompletedProcess | undefined;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>(async (ctx) => {
+        completed = await superviseRunProcess(['sh', '-c', 'exit 0'], {}, ctx);
+      });
+      assert.equal(typeof proc.pid, 'number');
+    });
+    assert.equal(completed?.returncode, 0);
+  });
+
+  test('the stderr tail is null when stderr was not read', BOUNDED, async () => {
+    const completed = await superviseRunProcess(['sh', '-c', 'echo x >&2'], { check: false });
+    assert.equal(completed.stderr, null);
+  });
+
+  test('runProcess resolves with one too, with pid, duration and command', BOUNDED, async () => {
+    const completed = await runProcess(['sh', '-c', 'echo out; sleep 0.1'], { captureStdout: true });
+    assert.ok(completed instanceof CompletedProcess);
+    assert.equal(completed.stdout?.toString(), 'out\n');
+    assert.ok(completed.pid > 0);
+    assert.ok(completed.durationMs >= 90);
+    assert.equal(completed.command, "sh -c 'echo out; sleep 0.1'");
+    assert.equal(completed.stopped, false);
+  });
+
+  test('a CalledProcessError carries pid, durationMs and command as well', BOUNDED, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'sleep 0.1; exit 4']).catch((caught: unknown) => caught);
+    assert.ok(error instanceof CalledProcessError);
+    assert.ok(error.pid > 0);
+    assert.ok(error.durationMs >= 90);
+    assert.equal(error.command, "sh -c 'sleep 0.1; exit 4'");
+    const viaRun = await runProcess(['false']).catch((caught: unknown) => caught);
+    assert.ok(viaRun instanceof CalledProcessError && viaRun.pid > 0 && viaRun.command === 'false');
+  });
+});
+
+describe('command: the argv as a POSIX shell reads it', () => {
+  test('words are quoted only where needed, and quotes inside survive', () => {
+    assert.equal(quoteCommand(['ls', '-l', '/tmp/a_b.c']), 'ls -l /tmp/a_b.c');
+    assert.equal(quoteCommand(['echo', "it's", 'a b', '', '$HOME', '*']), "echo 'it'\\''s' 'a b' '' '$HOME' '*'");
+  });
+
+  test('control characters are made visible, never raw', () => {
+    const shown = quoteCommand(['printf', 'a\nb', '\x1b[2J', 'tab\there']);
+    assert.equal(shown, "printf $'a\\nb' $'\\e[2J' $'tab\\there'");
+    // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
+    assert.doesNotMatch(shown, /[\x00-\x1f\x7f]/);
+    assert.equal(quoteCommand('echo hi\nrm -rf /tmp/x'), 'echo hi\\nrm -rf /tmp/x', 'a shell string, escaped the same way');
+  });
+
+  test('a quoted command runs as the same argv in a real shell', BOUNDED, async () => {
+    const argv = ['printf', '%s|', "it's", 'a b', '', '$HOME', 'a\\b'];
+    const direct = await runProcess(argv, { captureStdout: true });
+    const viaShell = await runProcess(quoteCommand(argv), { shell: true, captureStdout: true });
+    assert.equal(viaShell.stdout?.toString(), direct.stdout?.toString());
+  });
+
+  test('the command of a child with control characters in its argv has none in it', BOUNDED, async () => {
+    const completed = await superviseRunProcess(['printf', '\x1b]0;title\x07'], { check: false });
+    // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
+    assert.doesNotMatch(completed.command, /[\x00-\x1f\x7f]/);
+  });
+});
+
+describe('every error class has a stable code', () => {
+  test('the codes', BOUNDED, async () => {
+    const init = { cmd: ['x'], returncode: 1, signal: null };
+    assert.equal(new CalledProcessError(init).code, 'ERR_SUBVISOR_CALLED_PROCESS');
+    assert.equal(new ExitedBeforeReadyError(init, '/x/').code, 'ERR_SUBVISOR_EXITED_BEFORE_READY');
+    assert.equal(new OutputLimitError(['x'], 'stdout', 1).code, 'ERR_SUBVISOR_OUTPUT_LIMIT');
+    assert.equal(new TooSlowError(1).code, 'ERR_SUBVISOR_TOO_SLOW');
+    assert.equal(new Cancelled().code, 'ERR_SUBVISOR_CANCELLED');
+    assert.equal(new ErrorGroup([new Error('x')]).code, 'ERR_SUBVISOR_ERROR_GROUP');
+    assert.equal(new MissingLevelMethodError('io', []).code, 'ERR_SUBVISOR_MISSING_LEVEL_METHOD');
+    assert.equal(new UnknownLevelError('loud').code, 'ERR_SUBVISOR_UNKNOWN_LEVEL');
+    assert.equal(new SpawnError(['x'], 'why').code, 'ERR_SUBVISOR_SPAWN');
+    const missing = await runProcess(['/nonexistent/program']).catch((caught: unknown) => caught);
+    assert.ok(missing instanceof SpawnError);
+    assert.equal(missing.code, 'ENOENT', 'a SpawnError keeps the errno when there is one');
+  });
+
+  test('a readiness timeout is a ReadyTimeoutError, a TooSlowError with its own code and the stderr note', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn
+        .start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo "listening failed: port busy" >&2; exec sleep 30'], { readyWhen: /ready/, readyTimeoutMs: 200, killGraceMs: 500 }, ctx))
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof ReadyTimeoutError);
+      assert.ok(error instanceof TooSlowError);
+      assert.equal(error.code, 'ERR_SUBVISOR_READY_TIMEOUT');
+      assert.equal(error.timeoutMs, 200);
+      assert.ok(error.pid > 0);
+      assert.deepEqual(error.notes, ['|_.stderr:\n    listening failed: port busy']);
+      assert.match(error.stack ?? '', /\|_\.stderr:\n {4}listening failed: port busy/);
+    });
+  });
+
+  test('an ExitedBeforeReadyError carries the stderr note too', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo "bad config" >&2; exit 2'], { readyWhen: /ready/ }, ctx)).catch((caught: unknown) => caught);
+      assert.ok(error instanceof ExitedBeforeReadyError);
+      assert.deepEqual(error.notes, ['|_.stderr:\n    bad config']);
+    });
+  });
+});

@@ -1,0 +1,176 @@
+// SPEC §8: the lines a supervised child writes, as data (`onLine`), with the logger relay as one
+// consumer of the same lines; and how a logger is found for them.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openNursery, superviseRunProcess, type OutputLine, type Process } from '../../src/index.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+import { captureLogger, isRunning } from '../support/processes.js';
+
+const BOUNDED = { timeout: 20_000 };
+checkNothingLeaksAroundEachTest();
+
+describe('onLine: the relayed lines as events', () => {
+  test('each line of both streams is an OutputLine with label, stream, line and pid, in the order written', BOUNDED, async () => {
+    const events: OutputLine[] = [];
+    const logger = captureLogger();
+    const completed = await superviseRunProcess(['sh', '-c', 'echo one; echo two >&2; sleep 0.1; echo three'], {
+      relayStdout: true,
+      relayStderr: true,
+      label: 'job',
+      logger,
+      onLine: (event) => void events.push(event),
+    });
+    assert.deepEqual(
+      events.map(({ label, stream, line }) => [label, stream, line]),
+      [
+        ['job', 'stdout', 'one'],
+        ['job', 'stderr', 'two'],
+        ['job', 'stdout', 'three'],
+      ],
+    );
+    assert.ok(events.every((event) => event.pid === completed.pid));
+    assert.equal(new Set(events).size, 3, 'a fresh object per line: a consumer may keep it');
+    assert.deepEqual(logger.lines, [], 'with onLine, the logger gets no lines');
+  });
+
+  test('the line rules are the relay rules: \\r dropped, empty lines kept, the last line flushed without a newline', BOUNDED, async () => {
+    const lines: string[] = [];
+    await superviseRunProcess(['printf', 'crlf\\r\\n\\nlast'], { relayStdout: true, onLine: ({ line }) => void lines.push(line) });
+    assert.deepEqual(lines, ['crlf', '', 'last']);
+  });
+
+  test('only the streams the relay flags select; with neither flag, nothing', BOUNDED, async () => {
+    const script = 'echo out; echo err >&2';
+    const stdoutOnly: string[] = [];
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, onLine: ({ stream, line }) => void stdoutOnly.push(`${stream}:${line}`) });
+    assert.deepEqual(stdoutOnly, ['stdout:out']);
+    const none: string[] = [];
+    await superviseRunProcess(['sh', '-c', script], { onLine: ({ line }) => void none.push(line) });
+    assert.deepEqual(none, []);
+  });
+
+  test('the default label is the argv joined by spaces', BOUNDED, async () => {
+    const labels: string[] = [];
+    await superviseRunProcess(['echo', 'a b'], { relayStdout: true, onLine: ({ label }) => void labels.push(label) });
+    assert.deepEqual(labels, ['echo a b']);
+  });
+
+  test('the logger relay is the same lines in the seed format, and stays the default', BOUNDED, async () => {
+    const logger = captureLogger();
+    await superviseRunProcess(['sh', '-c', 'echo out; echo err >&2'], { relayStdout: true, relayStderr: true, label: 'x', logger });
+    assert.deepEqual(logger.lines.sort(), ['[x:err] err', '[x:out] out']);
+  });
+
+  test('a throwing onLine stops the child and rejects the call with its error', BOUNDED, async () => {
+    let pid: number | undefined;
+    const boom = new Error('consumer broke');
+    const error = await superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], {
+      relayStdout: true,
+      killGraceMs: 500,
+      onSpawn: (proc) => void (pid = proc.pid),
+      onLine: () => {
+        throw boom;
+      },
+    }).catch((caught: unknown) => caught);
+    assert.equal(error, boom);
+    assert.ok(pid !== undefined && !isRunning(pid), 'the child was stopped, not left running');
+  });
+
+  test('an onLine that returns a rejected promise is a failing consumer, never an unhandled rejection', BOUNDED, async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const boom = new Error('async consumer broke');
+       
+      const onLine = (async () => {
+        throw boom;
+      }) as unknown as (event: OutputLine) => void;
+      await assert.rejects(superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], { relayStdout: true, killGraceMs: 500, onLine }), (error) => error === boom);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  test('a slow onLine makes the child wait; nothing is lost or reordered', BOUNDED, async () => {
+    const lines: string[] = [];
+    await superviseRunProcess(['seq', '1', '3000'], {
+      relayStdout: true,
+      onLine: ({ line }) => {
+        lines.push(line);
+        if (lines.length % 500 === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); // a consumer that stalls
+      },
+    });
+    assert.equal(lines.length, 3000);
+    assert.ok(lines.every((line, index) => line === String(index + 1)));
+  });
+
+  test('readiness sees the lines whether or not onLine gets them', BOUNDED, async () => {
+    const seen: string[] = [];
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'echo booting >&2; echo ready; exec sleep 30'], { relayStderr: true, readyWhen: /^ready$/, killGraceMs: 500, onLine: ({ line }) => void seen.push(line) }, ctx),
+      );
+      assert.equal(proc.returncode, null);
+      await proc.stop();
+    });
+    assert.deepEqual(seen, ['booting'], 'stdout was read for readiness but not relayed');
+  });
+});
+
+describe('which logger method gets the relayed lines', () => {
+  test('a logger without io gets them at info when relayLevel is left at its default', BOUNDED, async () => {
+    const infos: string[] = [];
+    await superviseRunProcess(['echo', 'hi'], { relayStdout: true, label: 'e', logger: { info: (line: string) => void infos.push(line) } });
+    assert.deepEqual(infos, ['[e:out] hi']);
+  });
+
+  test('console works as the logger: its info method gets the lines', BOUNDED, async () => {
+    const original = console.info;
+    const infos: unknown[] = [];
+    console.info = (...args: unknown[]) => void infos.push(...args);
+    try {
+      await superviseRunProcess(['echo', 'hi'], { relayStdout: true, label: 'e', logger: console });
+    } finally {
+      console.info = original;
+    }
+    assert.deepEqual(infos, ['[e:out] hi']);
+  });
+
+  test('a logger with only log gets them at log', BOUNDED, async () => {
+    const logs: string[] = [];
+    await superviseRunProcess(['echo', 'hi'], { relayStdout: true, label: 'e', logger: { log: (line: string) => void logs.push(line) } });
+    assert.deepEqual(logs, ['[e:out] hi']);
+  });
+
+  test('an explicit relayLevel the logger lacks is still an error, before anything spawns', BOUNDED, async () => {
+    let spawned = false;
+    await assert.rejects(
+      superviseRunProcess(['echo', 'hi'], { relayStdout: true, relayLevel: 'io', logger: { info: () => undefined }, onSpawn: () => void (spawned = true) }),
+      /no "io" method/,
+    );
+    assert.equal(spawned, false);
+  });
+
+  test('a logger method that returns a rejected promise fails the call and stops the child; no unhandled rejection', BOUNDED, async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let pid: number | undefined;
+    try {
+      const boom = new Error('log shipper down');
+      const logger = { io: () => Promise.reject(boom) };
+      await assert.rejects(
+        superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], { relayStdout: true, killGraceMs: 500, logger, onSpawn: (proc) => void (pid = proc.pid) }),
+        (error) => error === boom,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.ok(pid !== undefined && !isRunning(pid));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// What surprised a new user, fixed (SPEC §8): options that were ignored or misread are honoured or
+// refused, before anything is spawned, with a message that says what to use.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CalledProcessError, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+
+const BOUNDED = { timeout: 20_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-options-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+checkNothingLeaksAroundEachTest();
+
+let markers = 0;
+/** A path that exists only if a child ran. */
+function marker(): string {
+  return join(scratch, `spawned-${++markers}`);
+}
+
+describe('streams that are read and passed on', () => {
+  test('readyWhen with stdout: an fd reads the ready line and still writes every byte to the fd', BOUNDED, async () => {
+    const file = join(scratch, 'stdout.txt');
+    const fd = openSync(file, 'w');
+    try {
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo booting; echo ready; exec sleep 30'], { stdout: fd, readyWhen: /^ready$/, killGraceMs: 500 }, ctx));
+        await proc.stop();
+      });
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'booting\nready\n');
+  });
+
+  test("'inherit' with readyWhen: ready is found, and the parent's stdout and stderr get every byte", BOUNDED, () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/pass-on.ts'], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^booting\nready\n/);
+    assert.match(run.stdout, /STARTED\n/);
+    assert.match(run.stdout, /after\n/);
+    assert.match(run.stdout, /TAIL "err line\\n"/, 'the stderr tail is kept while stderr is passed on');
+    assert.equal(run.stderr, 'err line\n');
+  });
+
+  test('stderr: an fd gets the bytes, and a failure still carries the tail', BOUNDED, async () => {
+    const file = join(scratch, 'stderr.txt');
+    const fd = openSync(file, 'w');
+    let error: unknown;
+    try {
+      error = await superviseRunProcess(['sh', '-c', 'echo "first words" >&2; echo "last words" >&2; exit 5'], { stderr: fd }).catch((caught: unknown) => caught);
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'first words\nlast words\n');
+    assert.ok(error instanceof CalledProcessError);
+    assert.equal(error.stderr?.toString(), 'first words\nlast words\n');
+  });
+
+  test("stderr: 'ignore' with check: false is not read at all", BOUNDED, async () => {
+    const completed = await superviseRunProcess(['sh', '-c', 'echo x >&2'], { stderr: 'ignore', check: false });
+    assert.equal(completed.stderr, null);
+  });
+});
+
+describe('refused before spawning', () => {
+  test("runProcess stdin: 'pipe' is a TypeError naming the supported values", BOUNDED, async () => {
+    const file = marker();
+    await assert.rejects(runProcess(['touch', file], { stdin: 'pipe' }), (error: Error) => error instanceof TypeError && /'ignore', 'inherit', an fd/.test(error.message));
+    assert.equal(existsSync(file), false);
+    // Control: any other text is still the bytes to send.
+    const { stdout } = await runProcess(['cat'], { stdin: 'piped text', captureStdout: true });
+    assert.equal(stdout?.toString(), 'piped text');
+  });
+
+  test('unknown option keys are a TypeError naming the key and the nearest option', BOUNDED, async () => {
+    const file = marker();
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => runProcess(['touch', file], { timeout: 10 } as never), /runProcess: unknown option "timeout"; did you mean "killGraceMs"\?/],
+      [() => runProcess(['touch', file], { killGraceMS: 10 } as never), /unknown option "killGraceMS"; did you mean "killGraceMs"\?/],
+      [() => runProcess(['touch', file], { killSignal: 'SIGINT' } as never), /did you mean "stopSignal"/],
+      [() => superviseRunProcess(['touch', file], { relayStdot: true } as never), /superviseRunProcess: unknown option "relayStdot"; did you mean "relayStdout"\?/],
+      [() => superviseRunProcess(['touch', file], { zzzzzz: 1 } as never), /unknown option "zzzzzz"$/],
+    ];
+    for (const [call, message] of cases) await assert.rejects(call(), (error: Error) => error instanceof TypeError && message.test(error.message));
+    assert.equal(existsSync(file), false, 'nothing was spawned');
+  });
+
+  test("conflicting options are refused, as trio's \"can't specify both\"", BOUNDED, async () => {
+    const file = marker();
+    await assert.rejects(runProcess(['touch', file], { captureStdout: true, stdout: 'ignore' }), /can't specify both captureStdout: true and stdout: "ignore"/);
+    await assert.rejects(runProcess(['touch', file], { captureStderr: true, stderr: 1 }), /can't specify both captureStderr: true and stderr: 1/);
+    await assert.rejects(superviseRunProcess(['touch', file], { relayStdout: true, stdout: 'inherit' }), /can't specify both relayStdout: true and stdout: "inherit"/);
+    await assert.rejects(superviseRunProcess(['touch', file], { relayStderr: true, stderr: 'ignore' }), /can't specify both relayStderr: true and stderr/);
+    assert.equal(existsSync(file), false);
+  });
+
+  test('an async readyWhen is refused; a predicate that returns a promise fails at the first line and stops the child', BOUNDED, async () => {
+    const file = marker();
+     
+    const asyncPredicate = (async () => true) as unknown as (line: string) => boolean;
+    await assert.rejects(superviseRunProcess(['touch', file], { readyWhen: asyncPredicate }), /readyWhen must answer synchronously/);
+    assert.equal(existsSync(file), false);
+    let pid: number | undefined;
+    await openNursery(async (tn) => {
+      const error = await tn
+        .start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', 'echo a; exec sleep 30'], { readyWhen: (() => Promise.resolve(true)) as never, killGraceMs: 500, onSpawn: (proc) => void (pid = proc.pid) }, ctx),
+        )
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof TypeError && /returned a promise/.test(error.message), String(error));
+    });
+    assert.ok(pid !== undefined);
+    assert.throws(() => process.kill(pid as number, 0), 'the child was stopped');
+  });
+});
+
+describe('durations no timer can hold are no limit, never a millisecond', () => {
+  test('readyTimeoutMs: 3e9 does not time out early', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'sleep 0.3; echo ready; exec sleep 30'], { readyWhen: /ready/, readyTimeoutMs: 3e9, killGraceMs: 500 }, ctx));
+      await proc.stop();
+    });
+  });
+
+  test('drainGraceMs: 3e9 keeps reading what a leftover writes after the child exited', BOUNDED, async () => {
+    const lines: string[] = [];
+    // The child exits at once; the grandchild it leaves holds stdout and writes 300 ms later.
+    await superviseRunProcess(['sh', '-c', '(sleep 0.3; echo late) & echo early'], { relayStdout: true, drainGraceMs: 3e9, onLine: ({ line }) => void lines.push(line) });
+    assert.deepEqual(lines, ['early', 'late']);
+  });
+
+  test('killGraceMs: 3e9 is no SIGKILL at all, not one after a millisecond', BOUNDED, async () => {
+    const file = join(scratch, 'term-handled');
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'trap "sleep 0.3; touch \\"$0\\"; exit 0" TERM; echo ready; while :; do sleep 0.05; done', file], { readyWhen: /ready/, killGraceMs: 3e9 }, ctx),
+      );
+      tn.cancel();
+    });
+    await sleep(10);
+    assert.equal(existsSync(file), true, 'the handler had its 300 ms');
+  });
+});

@@ -1,0 +1,237 @@
+// SPEC §8: one child stopped on its own (Process.stop), the stop policy (stopSignal, trio's
+// deliverCancel), Process.wait() as a cancellation point, and the lifecycle in the log.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Cancelled, CompletedProcess, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+import { isRunning } from '../support/processes.js';
+
+const BOUNDED = { timeout: 20_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-stop-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+checkNothingLeaksAroundEachTest();
+
+/** Prints the pid of a grandchild it keeps, then "ready"; ignores nothing. */
+const WITH_GRANDCHILD = 'sleep 30 & echo "$!"; echo ready; wait';
+
+describe('Process.stop()', () => {
+  test('stops the child and its group; the owning call resolves stopped, and its sibling keeps running', BOUNDED, async () => {
+    let completed: CompletedProcess | undefined;
+    let grandchild: number | undefined;
+    await openNursery(async (tn) => {
+      const sibling = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      const proc = await tn.start<Process>(async (ctx) => {
+        completed = await superviseRunProcess(
+          ['sh', '-c', WITH_GRANDCHILD],
+          { relayStdout: true, readyWhen: /ready/, killGraceMs: 500, onLine: ({ line }) => void (grandchild ??= Number(line)) },
+          ctx,
+        );
+      });
+      assert.ok(grandchild !== undefined && isRunning(grandchild), 'control: the grandchild runs before the stop');
+      await proc.stop();
+      assert.equal(isRunning(proc.pid), false, 'stop() resolves once the child is gone');
+      assert.equal(isRunning(grandchild), false, '...and its whole group');
+      assert.ok(isRunning(sibling.pid), 'the sibling keeps running: nothing was cancelled');
+      await sibling.stop();
+    }); // resolves: a stop asked for is not a failure
+    assert.ok(completed instanceof CompletedProcess);
+    assert.equal(completed.stopped, true);
+    assert.equal(completed.signal, 'SIGTERM');
+    assert.equal(completed.returncode, -15);
+  });
+
+  test('a child that ignores the stop signal is SIGKILLed after killGraceMs, with a warning naming the label and the grace', BOUNDED, async () => {
+    const warnings: string[] = [];
+    const logger = { warning: (line: string) => void warnings.push(line) };
+    let completed: CompletedProcess | undefined;
+    const started = performance.now();
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>(async (ctx) => {
+        completed = await superviseRunProcess(['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], { label: 'stubborn', readyWhen: /ready/, killGraceMs: 300, logger }, ctx);
+      });
+      await proc.stop();
+    });
+    assert.ok(performance.now() - started >= 300);
+    assert.equal(completed?.signal, 'SIGKILL');
+    assert.equal(completed.stopped, true);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /^stubborn: .*300 ms \(killGraceMs\).*SIGKILL/);
+  });
+
+  test('stop() again, or after the child ended, resolves when the first stop is done', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      await Promise.all([proc.stop(), proc.stop()]);
+      await proc.stop();
+      assert.notEqual(proc.returncode, null);
+    });
+  });
+
+  test('a stop asked for is not a CalledProcessError, even when the child exits 1 on it', BOUNDED, async () => {
+    let completed: CompletedProcess | undefined;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>(async (ctx) => {
+        completed = await superviseRunProcess(['sh', '-c', 'trap "exit 1" TERM; echo ready; while :; do sleep 0.05; done'], { readyWhen: /ready/, killGraceMs: 2000 }, ctx);
+      });
+      await proc.stop();
+    });
+    assert.equal(completed?.returncode, 1);
+    assert.equal(completed.stopped, true);
+  });
+});
+
+describe('stop policy', () => {
+  test('stopSignal is what the group gets on cancellation', BOUNDED, async () => {
+    const marker = join(scratch, 'got-int');
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'trap "touch \\"$0\\"; exit 0" INT; echo ready; while :; do sleep 0.05; done', marker], { readyWhen: /ready/, stopSignal: 'SIGINT', killGraceMs: 2000 }, ctx),
+      );
+      tn.cancel();
+    });
+    assert.equal(existsSync(marker), true, 'the child ran its SIGINT handler');
+  });
+
+  test('a bad stopSignal is refused before spawning', BOUNDED, async () => {
+    await assert.rejects(superviseRunProcess(['true'], { stopSignal: 'SIGNOPE' as NodeJS.Signals }), /stopSignal must be a signal name/);
+    await assert.rejects(superviseRunProcess(['true'], { stopSignal: 'SIGKILL' }), /stopSignal/);
+  });
+
+  test('deliverCancel replaces the stop signal, and may run a process although its scope is cancelled', BOUNDED, async () => {
+    const marker = join(scratch, 'got-usr1');
+    let delivered = false;
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(
+          ['sh', '-c', 'trap "touch \\"$0\\"; exit 0" USR1; trap "" TERM; echo ready; while :; do sleep 0.05; done', marker],
+          {
+            readyWhen: /ready/,
+            killGraceMs: 5000,
+            deliverCancel: async (proc) => {
+              // A shutdown command: a process of its own, started while the scope is cancelled.
+              await runProcess(['kill', '-USR1', String(proc.pid)]);
+              delivered = true;
+            },
+          },
+          ctx,
+        ),
+      );
+      tn.cancel();
+    });
+    assert.equal(delivered, true);
+    assert.equal(existsSync(marker), true, 'the child heard the shutdown command, not SIGTERM (which it ignores)');
+  });
+
+  test('SIGKILL follows killGraceMs after the stop began, even if deliverCancel never settles; what it started is abandoned', BOUNDED, async () => {
+    let helper: number | undefined;
+    let child: number | undefined;
+    const started = performance.now();
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(
+          ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'],
+          {
+            readyWhen: /ready/,
+            killGraceMs: 300,
+            deliverCancel: () => superviseRunProcess(['sleep', '30'], { killGraceMs: 500, onSpawn: (spawned) => void (helper = spawned.pid) }).then(() => undefined),
+          },
+          ctx,
+        ),
+      );
+      child = proc.pid;
+      tn.cancel();
+    });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 300 && elapsed < 5000, `stopped after the grace, not after deliverCancel's 30 s (${Math.round(elapsed)} ms)`);
+    assert.ok(child !== undefined && !isRunning(child));
+    assert.ok(helper !== undefined, 'control: deliverCancel did start its process');
+    assert.equal(isRunning(helper), false, 'what deliverCancel started does not outlive the stop');
+  });
+
+  test('a deliverCancel that throws falls back to the stop signal at once, with a warning', BOUNDED, async () => {
+    const warnings: string[] = [];
+    const started = performance.now();
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(
+          ['sh', '-c', 'echo ready; exec sleep 30'],
+          {
+            label: 'svc',
+            readyWhen: /ready/,
+            killGraceMs: 5000,
+            logger: { warning: (line: string) => void warnings.push(line) },
+            deliverCancel: () => {
+              throw new Error('no shutdown endpoint');
+            },
+          },
+          ctx,
+        ),
+      );
+      tn.cancel();
+    });
+    assert.ok(performance.now() - started < 4000, 'not the whole grace: SIGTERM went out when deliverCancel failed');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /^svc: deliverCancel failed .*no shutdown endpoint/);
+  });
+});
+
+describe('Process.wait() is a cancellation point', () => {
+  test('moveOnAfter(50, () => proc.wait()) moves on, and leaves the child alone', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      const started = performance.now();
+      const result = await moveOnAfter(50, () => proc.wait());
+      assert.equal(result, undefined);
+      assert.ok(performance.now() - started < 2000);
+      assert.equal(isRunning(proc.pid), true, 'the child is still running');
+      await proc.stop();
+    });
+  });
+
+  test('wait(signal) rejects with the signal’s reason; without a cancellation it resolves with the status', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'sleep 0.3; exit 3'], { check: false }, ctx));
+      const controller = new AbortController();
+      const reason = new Cancelled('gave up waiting');
+      const waiting = proc.wait(controller.signal);
+      controller.abort(reason);
+      await assert.rejects(waiting, (error) => error === reason);
+      assert.equal(await proc.wait(), 3);
+    });
+  });
+});
+
+describe('the lifecycle in the log', () => {
+  test('spawn, ready (with its time), stop and exit at runtime, to the logger that has the method', BOUNDED, async () => {
+    const records: string[] = [];
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'sleep 0.1; echo ready; exec sleep 30'], { label: 'api', readyWhen: /ready/, logger: { runtime: (line: string) => void records.push(line) } }, ctx),
+      );
+      await proc.stop();
+    });
+    assert.equal(records.length, 4, records.join('\n'));
+    assert.match(records[0] ?? '', /^api: spawned \(pid \d+\): sh -c 'sleep 0.1; echo ready; exec sleep 30'$/);
+    assert.match(records[1] ?? '', /^api: ready after (\d+) ms/);
+    assert.ok(Number(/after (\d+) ms/.exec(records[1] ?? '')?.[1]) >= 90, 'the time it took to be ready');
+    assert.match(records[2] ?? '', /^api: stopping/);
+    assert.match(records[3] ?? '', /^api: died of SIGTERM after \d+ ms/);
+  });
+
+  test('without such a method the records go to the package logger at runtime', BOUNDED, async () => {
+    const lines: string[] = [];
+    const previous = configureLogging({ level: 'runtime', sink: (record) => void lines.push(`${record.levelName} ${record.message}`) });
+    try {
+      await superviseRunProcess(['sh', '-c', 'exit 0'], { label: 'quiet' });
+    } finally {
+      configureLogging(previous);
+    }
+    assert.deepEqual(
+      lines.map((line) => line.replace(/\d+/g, 'N')),
+      ["runtime quiet: spawned (pid N): sh -c 'exit N'", 'runtime quiet: exited with status N after N ms (pid N)'],
+    );
+  });
+});
