@@ -2,6 +2,7 @@ import type { TaskContext } from '../core/nursery.js';
 import { currentSignal } from '../core/scope.js';
 import { CompletedProcess } from './completed.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
+import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
 import { LineSplitter } from './output/lines.js';
 import { passThrough, type PassThroughDestination } from './output/passthrough.js';
@@ -104,7 +105,8 @@ class SupervisedChild {
       }
     };
     try {
-      plan.onSpawn?.(proc);
+      const result: unknown = plan.onSpawn?.(proc);
+      if (isThenable(result)) result.then(undefined, failWith); // an async onSpawn that rejects is a failing callback too
     } catch (error) {
       failWith(error);
     }

@@ -1,0 +1,78 @@
+// The caller's callbacks (onSpawn, onLine, the logger, readyWhen) run inside the supervision: what
+// they do wrong stops the child and fails the call, never the parent; what they start belongs to
+// the scope they run in.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Cancelled, openNursery, superviseRunProcess, type Process } from '../../src/index.js';
+import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+import { isRunning, waitUntil } from '../support/processes.js';
+
+const BOUNDED = { timeout: 20_000 };
+checkNothingLeaksAroundEachTest();
+
+/** Collects unhandled rejections while `fn` runs (and one turn after). */
+async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void seen.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  return seen;
+}
+
+describe('async callbacks', () => {
+  test('an async onSpawn that rejects fails the call and stops the child; no unhandled rejection', BOUNDED, async () => {
+    let pid: number | undefined;
+    const boom = new Error('could not record the pid');
+    const unhandled = await unhandledDuring(async () => {
+      await assert.rejects(
+        superviseRunProcess(['sleep', '30'], {
+          killGraceMs: 500,
+          onSpawn: (async (proc: Process) => {
+            pid = proc.pid;
+            await Promise.resolve();
+            throw boom;
+          }) as unknown as (proc: Process) => void,
+        }),
+        (error) => error === boom,
+      );
+    });
+    assert.deepEqual(unhandled, []);
+    assert.ok(pid !== undefined && !isRunning(pid));
+  });
+});
+
+describe('work a callback starts', () => {
+  test('a process started inside onLine belongs to the scope the callback runs in: it is cancelled with it', BOUNDED, async () => {
+    let inner: Promise<unknown> | undefined;
+    let innerPid: number | undefined;
+    await openNursery(async (tn) => {
+      tn.startSoon((ctx) =>
+        superviseRunProcess(
+          ['sh', '-c', 'echo go; exec sleep 30'],
+          {
+            relayStdout: true,
+            killGraceMs: 500,
+            onLine: () => {
+              // Fire and forget, as a logger that ships lines through a helper process might.
+              inner = superviseRunProcess(['sleep', '30'], { killGraceMs: 300, onSpawn: (proc) => void (innerPid = proc.pid) }).catch((error: unknown) => error);
+            },
+          },
+          ctx,
+        ),
+      );
+      await waitUntil(() => innerPid !== undefined, 'the callback to start its process');
+      assert.ok(isRunning(innerPid as number), 'control: it runs while the scope does');
+      tn.cancel();
+    });
+    // What holds (and the README says): it is stopped with the scope, but only the work a nursery
+    // started is waited for; start such work with tn.startSoon to have it awaited.
+    const outcome = await inner;
+    assert.ok(outcome instanceof Cancelled, `cancelled with the scope, got ${String(outcome)}`);
+    assert.equal(isRunning(innerPid as number), false);
+  });
+});
