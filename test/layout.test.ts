@@ -82,6 +82,7 @@ test('the public API is exactly the pinned list of names', () => {
   assert.deepEqual(Object.keys(subvisor).sort(), [
     'CalledProcessError',
     'Cancelled',
+    'CompletedProcess',
     'DEFAULT_MAX_LINE_BYTES',
     'ErrorGroup',
     'ExitedBeforeReadyError',
@@ -90,6 +91,7 @@ test('the public API is exactly the pinned list of names', () => {
     'MissingLevelMethodError',
     'OutputLimitError',
     'Process',
+    'ReadyTimeoutError',
     'SpawnError',
     'TooSlowError',
     'UnknownLevelError',
