@@ -1,4 +1,5 @@
-import { signalStatus } from './exit-status.js';
+import type { RunOutcome } from './engine.js';
+import { dieOf, type DeadlySignal, type Ending } from './exit-status.js';
 
 /** The cancellation reason when the user (or a supervisor above us) asked the CLI to stop. */
 export class Interrupted extends Error {
@@ -8,29 +9,33 @@ export class Interrupted extends Error {
   }
 }
 
-const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly DeadlySignal[];
 
 /**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
  * every process group gets SIGTERM and then SIGKILL after its grace. A second one does not wait:
- * the CLI exits at once with 128+N, and the library's exit hook SIGKILLs every group still alive
- * on the way out, so nothing outlives the command either way.
+ * every group still alive gets SIGKILL and the CLI dies at once of the first signal (see
+ * {@link dieOf}: not `process.exit()`, which aborts on Node 20 once the terminal has gone), so
+ * nothing outlives the command either way.
  */
-export function handleInterrupts(onInterrupt: (signal: NodeJS.Signals) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
-  let first: NodeJS.Signals | undefined;
+export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
+  let first: DeadlySignal | undefined;
   const handler = (signal: NodeJS.Signals): void => {
+    if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined) {
       first = signal;
       onInterrupt(signal);
       return;
     }
     onForce(signal);
-    process.exit(signalStatus(first));
+    release();
+    dieOf(first);
   };
-  for (const signal of HANDLED) process.on(signal, handler);
-  return () => {
+  const release = (): void => {
     for (const signal of HANDLED) process.off(signal, handler);
   };
+  for (const signal of HANDLED) process.on(signal, handler);
+  return release;
 }
 
 /**
@@ -46,4 +51,14 @@ export function stopWhenOutputCloses(stream: NodeJS.WriteStream, onClosed: () =>
   return () => {
     stream.off('error', onError);
   };
+}
+
+/** How the CLI ends after `outcome`: a run stopped by a signal dies of it. */
+export function endingOf(outcome: RunOutcome): Ending {
+  const { stoppedBy, exitCode } = outcome;
+  return stoppedBy instanceof Interrupted && isDeadly(stoppedBy.signal) ? { exitCode, signal: stoppedBy.signal } : { exitCode };
+}
+
+function isDeadly(signal: NodeJS.Signals): signal is DeadlySignal {
+  return (HANDLED as readonly string[]).includes(signal);
 }
