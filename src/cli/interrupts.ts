@@ -13,10 +13,14 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
 
 /**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
- * every process group gets SIGTERM and then SIGKILL after its grace. A second one does not wait:
- * every group still alive gets SIGKILL and the CLI dies at once of the first signal (see
- * {@link dieOf}: not `process.exit()`, which aborts on Node 20 once the terminal has gone), so
+ * every process group gets SIGTERM and then SIGKILL after its grace. A second SIGINT or SIGTERM
+ * does not wait: every group still alive gets SIGKILL and the CLI dies at once of the first signal
+ * (see {@link dieOf}: not `process.exit()`, which aborts on Node 20 once the terminal has gone), so
  * nothing outlives the command either way.
+ *
+ * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
+ * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
+ * that shell then exits (seen under tmux: the job gets one or two, depending on timing).
  */
 export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
   let first: DeadlySignal | undefined;
@@ -27,6 +31,7 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
       onInterrupt(signal);
       return;
     }
+    if (signal === 'SIGHUP') return;
     onForce(signal);
     release();
     dieOf(first);

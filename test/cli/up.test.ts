@@ -217,6 +217,26 @@ describe('subvisor up', () => {
     }
   });
 
+  test('a second SIGHUP does not hurry the stop: the terminal going away is often told twice', { timeout: 30_000 }, async () => {
+    const marker = join(scratch, 'slow.stopped');
+    const slow = `trap 'sleep 0.5; echo > ${marker}; exit 0' TERM; echo pid $$; while :; do sleep 0.05; done`;
+    const file = config(`processes:\n  slow: { cmd: "${slow}" }\n`);
+    const cli = startCli(['up', '-f', file, '--grace', '10s']);
+    await cli.waitForOutput(/slow +\| pid \d+/);
+    const pid = Number(/slow +\| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cli.kill('SIGHUP');
+      const run = await cli.done;
+      assert.equal(run.signal, 'SIGHUP');
+      assert.ok(existsSync(marker), 'the process finished its own SIGTERM handling');
+      assert.equal(isRunning(pid), false);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
   test('Ctrl-C while a process waits for readiness is an interruption (130), not a readiness failure', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   slow:
