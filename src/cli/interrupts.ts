@@ -1,11 +1,35 @@
 import type { RunOutcome } from './engine.js';
 import { dieOf, type DeadlySignal, type Ending } from './exit-status.js';
+import { Terminals } from './terminal.js';
 
-/** The cancellation reason when the user (or a supervisor above us) asked the CLI to stop. */
+/**
+ * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
+ * supervisor above us) sent one, or what it stands for happened (see below). The run's status is
+ * 128 + N for that signal.
+ */
 export class Interrupted extends Error {
-  override readonly name = 'Interrupted';
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`);
+  override readonly name: string = 'Interrupted';
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message = `interrupted by ${signal}`,
+  ) {
+    super(message);
+  }
+}
+
+/** Whoever read `stdout` or `stderr` went away (EPIPE): the run ends as SIGPIPE ends a filter. */
+export class ReaderGone extends Interrupted {
+  override readonly name = 'ReaderGone';
+  constructor(stream: string) {
+    super('SIGPIPE', `${stream} was closed`);
+  }
+}
+
+/** The terminal went away (EIO, or a hung-up terminal seen without a SIGHUP): the run ends as SIGHUP ends it. */
+export class TerminalClosed extends Interrupted {
+  override readonly name = 'TerminalClosed';
+  constructor(stream: string) {
+    super('SIGHUP', `the terminal of ${stream} was closed`);
   }
 }
 
@@ -43,22 +67,53 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   return release;
 }
 
+/** How often a terminal that takes no writes is asked whether it is still there. */
+const HANGUP_POLL_MS = 1000;
+
 /**
- * A reader that went away (`subvisor up | head`) ends the run as SIGPIPE ends a filter: the
- * children are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines
- * would be dropped into a closed pipe for as long as the children live.
+ * Output that can no longer be written ends the run, once (`onClosed` gets the reason):
+ * - a reader that went away (`subvisor up | head`, EPIPE) as SIGPIPE ends a filter: the children
+ *   are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines would be
+ *   dropped into a closed pipe for as long as the children live;
+ * - a terminal that went away as SIGHUP would: the children are stopped gracefully and the CLI dies
+ *   of SIGHUP (129). That is EIO on a write, or, while the children are quiet, the terminal seen
+ *   hung up (./terminal.ts), polled every second: the shell that would have passed its SIGHUP on
+ *   may not have (a disowned job, one in a session of its own), and a run that is never told would
+ *   go on for good with nobody to see it.
  */
-export function stopWhenOutputCloses(stream: NodeJS.WriteStream, onClosed: () => void): () => void {
-  const onError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EPIPE') onClosed();
+export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): () => void {
+  let closed = false;
+  const close = (reason: Interrupted): void => {
+    if (closed) return;
+    closed = true;
+    onClosed(reason);
   };
-  stream.on('error', onError);
+  const streams = [
+    { name: 'stdout', stream: process.stdout, fd: 1 },
+    { name: 'stderr', stream: process.stderr, fd: 2 },
+  ];
+  const listeners = streams.map(({ name, stream }) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EPIPE') close(new ReaderGone(name));
+      else if (error.code === 'EIO') close(new TerminalClosed(name));
+    };
+    stream.on('error', onError);
+    return () => stream.off('error', onError);
+  });
+  const terminals = new Terminals(streams.map(({ fd }) => fd));
+  const poll = terminals.any
+    ? setInterval(() => {
+        const fd = terminals.hungUp();
+        if (fd !== undefined) close(new TerminalClosed(fd === 1 ? 'stdout' : 'stderr'));
+      }, HANGUP_POLL_MS).unref()
+    : undefined;
   return () => {
-    stream.off('error', onError);
+    clearInterval(poll);
+    for (const off of listeners) off();
   };
 }
 
-/** How the CLI ends after `outcome`: a run stopped by a signal dies of it. */
+/** How the CLI ends after `outcome`: a run stopped by a signal (or what stands for one) dies of it; SIGPIPE can only be a status. */
 export function endingOf(outcome: RunOutcome): Ending {
   const { stoppedBy, exitCode } = outcome;
   return stoppedBy instanceof Interrupted && isDeadly(stoppedBy.signal) ? { exitCode, signal: stoppedBy.signal } : { exitCode };

@@ -5,6 +5,7 @@ import { USAGE, UsageError } from './args.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
+import { Terminals } from './terminal.js';
 import { SpawnError } from '../process/errors.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
@@ -35,12 +36,19 @@ function version(): string {
   return pkg.version;
 }
 
-/** Ends the program as `ending` says: killed by its signal, or with its status. */
+/**
+ * Ends the program as `ending` says. A terminal that hung up on the way (whoever was told) leaves
+ * one way out: dying of SIGHUP, as its delivery would have made us. Exiting instead would abort on
+ * Node 20 (see dieOf), with every stdio terminal this program started on to be restored.
+ */
 function end(ending: Ending): void {
-  if (ending.signal !== undefined) dieOf(ending.signal);
+  const signal = ending.signal ?? (terminals.hungUp() === undefined ? undefined : 'SIGHUP');
+  if (signal !== undefined) dieOf(signal);
   process.exitCode = ending.exitCode;
 }
 
+// Node takes note of the stdio terminals when it starts, to restore them at exit: so do we.
+const terminals = new Terminals([0, 1, 2]);
 try {
   end(await main(process.argv.slice(2)));
 } catch (error) {

@@ -3,7 +3,7 @@ import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/index.js';
 import { StopRequest, runAll, type RunOutcome } from '../engine.js';
-import { EXIT, signalStatus, type Ending } from '../exit-status.js';
+import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
@@ -24,8 +24,8 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     (signal) => output.status({ name, event: 'killed', text: `second ${signal}: killing at once` }),
   );
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
-  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
-    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  const releaseOutput = stopWhenOutputCloses((reason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
   });
   const timer =
     timeoutMs === undefined

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
-import { StopRequest, runAll } from '../engine.js';
-import { signalStatus, type Ending } from '../exit-status.js';
+import { runAll } from '../engine.js';
+import type { Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
@@ -37,8 +37,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     },
     (signal) => output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` }),
   );
-  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
-    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  const releaseOutput = stopWhenOutputCloses((reason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
   });
   try {
     const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
