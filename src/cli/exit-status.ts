@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { TooSlowError } from '../core/errors.js';
 import { CalledProcessError, SpawnError } from '../process/errors.js';
+import { killAllOwned } from '../process/stop/parent-exit.js';
 
 /** Exit statuses with a meaning shells already give them. */
 export const EXIT = {
@@ -11,6 +12,15 @@ export const EXIT = {
   cannotExecute: 126,
   notFound: 127,
 } as const;
+
+/** The signals the CLI can die of: the ones it stops for. (Node ignores SIGPIPE, so that one can only be imitated by a status.) */
+export type DeadlySignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** How the CLI ends: with `exitCode`, or, when `signal` is set, killed by it (a shell then shows `exitCode`, 128+N, all the same). */
+export interface Ending {
+  readonly exitCode: number;
+  readonly signal?: DeadlySignal;
+}
 
 /** 128 + N for a signal N: what a shell reports for a process killed by that signal. */
 export function signalStatus(signal: NodeJS.Signals): number {
@@ -26,4 +36,26 @@ export function statusOfFailure(error: unknown): number {
   if (error instanceof SpawnError) return error.code === 'ENOENT' ? EXIT.notFound : error.code === 'EACCES' ? EXIT.cannotExecute : EXIT.failure;
   if (error instanceof TooSlowError) return EXIT.timeout;
   return EXIT.failure;
+}
+
+/**
+ * Ends the process by `signal` itself, as the signal's default action would have, rather than by
+ * exiting with 128+N. The status a shell shows is the same; what differs is that the parent learns
+ * the truth: a shell running a script stops the script when a command died of SIGINT, and carries
+ * on when it merely exited 130 (it takes that to mean the command handled the Ctrl-C itself).
+ *
+ * It is also the only clean way out once the terminal has gone. On Node 20 every ordinary exit
+ * (`process.exit()`, the end of the event loop) first restores the settings of the standard
+ * streams that were terminals, a hung-up terminal answers that with EIO, and Node aborts with 134
+ * (nodejs/node#51519; fixed upstream by nodejs/node#58200). A signal's default action runs no code.
+ *
+ * So no 'exit' listener runs either, and the library's, which SIGKILLs the children still alive,
+ * is done here first; then every listener for `signal` goes, so nothing can catch it. Returns only
+ * if the process survived its own signal, which Node's start-up (every signal at its default
+ * action, SIGPIPE aside) leaves no way for: the caller then exits as it would have.
+ */
+export function dieOf(signal: DeadlySignal): void {
+  killAllOwned();
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }

@@ -1,49 +1,124 @@
-import { signalStatus } from './exit-status.js';
+import type { RunOutcome } from './engine.js';
+import { dieOf, type DeadlySignal, type Ending } from './exit-status.js';
+import { Terminals } from './terminal.js';
 
-/** The cancellation reason when the user (or a supervisor above us) asked the CLI to stop. */
+/**
+ * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
+ * supervisor above us) sent one, or what it stands for happened (see below). The run's status is
+ * 128 + N for that signal.
+ */
 export class Interrupted extends Error {
-  override readonly name = 'Interrupted';
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`);
+  override readonly name: string = 'Interrupted';
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message = `interrupted by ${signal}`,
+  ) {
+    super(message);
   }
 }
 
-const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Whoever read `stdout` or `stderr` went away (EPIPE): the run ends as SIGPIPE ends a filter. */
+export class ReaderGone extends Interrupted {
+  override readonly name = 'ReaderGone';
+  constructor(stream: string) {
+    super('SIGPIPE', `${stream} was closed`);
+  }
+}
+
+/** The terminal went away (EIO, or a hung-up terminal seen without a SIGHUP): the run ends as SIGHUP ends it. */
+export class TerminalClosed extends Interrupted {
+  override readonly name = 'TerminalClosed';
+  constructor(stream: string) {
+    super('SIGHUP', `the terminal of ${stream} was closed`);
+  }
+}
+
+const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly DeadlySignal[];
 
 /**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
- * every process group gets SIGTERM and then SIGKILL after its grace. A second one does not wait:
- * the CLI exits at once with 128+N, and the library's exit hook SIGKILLs every group still alive
- * on the way out, so nothing outlives the command either way.
+ * every process group gets SIGTERM and then SIGKILL after its grace. A second SIGINT or SIGTERM
+ * does not wait: every group still alive gets SIGKILL and the CLI dies at once of the first signal
+ * (see {@link dieOf}: not `process.exit()`, which aborts on Node 20 once the terminal has gone), so
+ * nothing outlives the command either way.
+ *
+ * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
+ * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
+ * that shell then exits (seen under tmux: the job gets one or two, depending on timing).
  */
-export function handleInterrupts(onInterrupt: (signal: NodeJS.Signals) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
-  let first: NodeJS.Signals | undefined;
+export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
+  let first: DeadlySignal | undefined;
   const handler = (signal: NodeJS.Signals): void => {
+    if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined) {
       first = signal;
       onInterrupt(signal);
       return;
     }
+    if (signal === 'SIGHUP') return;
     onForce(signal);
-    process.exit(signalStatus(first));
+    release();
+    dieOf(first);
+  };
+  const release = (): void => {
+    for (const signal of HANDLED) process.off(signal, handler);
   };
   for (const signal of HANDLED) process.on(signal, handler);
+  return release;
+}
+
+/** How often a terminal that takes no writes is asked whether it is still there. */
+const HANGUP_POLL_MS = 1000;
+
+/**
+ * Output that can no longer be written ends the run, once (`onClosed` gets the reason):
+ * - a reader that went away (`subvisor up | head`, EPIPE) as SIGPIPE ends a filter: the children
+ *   are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines would be
+ *   dropped into a closed pipe for as long as the children live;
+ * - a terminal that went away as SIGHUP would: the children are stopped gracefully and the CLI dies
+ *   of SIGHUP (129). That is EIO on a write, or, while the children are quiet, the terminal seen
+ *   hung up (./terminal.ts), polled every second: the shell that would have passed its SIGHUP on
+ *   may not have (a disowned job, one in a session of its own), and a run that is never told would
+ *   go on for good with nobody to see it.
+ */
+export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): () => void {
+  let closed = false;
+  const close = (reason: Interrupted): void => {
+    if (closed) return;
+    closed = true;
+    onClosed(reason);
+  };
+  const streams = [
+    { name: 'stdout', stream: process.stdout, fd: 1 },
+    { name: 'stderr', stream: process.stderr, fd: 2 },
+  ];
+  const listeners = streams.map(({ name, stream }) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EPIPE') close(new ReaderGone(name));
+      else if (error.code === 'EIO') close(new TerminalClosed(name));
+    };
+    stream.on('error', onError);
+    return () => stream.off('error', onError);
+  });
+  const terminals = new Terminals(streams.map(({ fd }) => fd));
+  const poll = terminals.any
+    ? setInterval(() => {
+        const fd = terminals.hungUp();
+        if (fd !== undefined) close(new TerminalClosed(fd === 1 ? 'stdout' : 'stderr'));
+      }, HANGUP_POLL_MS).unref()
+    : undefined;
   return () => {
-    for (const signal of HANDLED) process.off(signal, handler);
+    clearInterval(poll);
+    for (const off of listeners) off();
   };
 }
 
-/**
- * A reader that went away (`subvisor up | head`) ends the run as SIGPIPE ends a filter: the
- * children are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines
- * would be dropped into a closed pipe for as long as the children live.
- */
-export function stopWhenOutputCloses(stream: NodeJS.WriteStream, onClosed: () => void): () => void {
-  const onError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EPIPE') onClosed();
-  };
-  stream.on('error', onError);
-  return () => {
-    stream.off('error', onError);
-  };
+/** How the CLI ends after `outcome`: a run stopped by a signal (or what stands for one) dies of it; SIGPIPE can only be a status. */
+export function endingOf(outcome: RunOutcome): Ending {
+  const { stoppedBy, exitCode } = outcome;
+  return stoppedBy instanceof Interrupted && isDeadly(stoppedBy.signal) ? { exitCode, signal: stoppedBy.signal } : { exitCode };
+}
+
+function isDeadly(signal: NodeJS.Signals): signal is DeadlySignal {
+  return (HANDLED as readonly string[]).includes(signal);
 }

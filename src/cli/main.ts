@@ -4,11 +4,12 @@ import { ConfigError } from './config/index.js';
 import { USAGE, UsageError } from './args.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
-import { EXIT } from './exit-status.js';
+import { EXIT, dieOf, type Ending } from './exit-status.js';
+import { Terminals } from './terminal.js';
 import { SpawnError } from '../process/errors.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<Ending> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
@@ -20,11 +21,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case '--help':
     case 'help':
       process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? EXIT.usage : EXIT.ok;
+      return { exitCode: command === undefined ? EXIT.usage : EXIT.ok };
     case '-v':
     case '--version':
       process.stdout.write(`${version()}\n`);
-      return EXIT.ok;
+      return { exitCode: EXIT.ok };
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -35,18 +36,31 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * Ends the program as `ending` says. A terminal that hung up on the way (whoever was told) leaves
+ * one way out: dying of SIGHUP, as its delivery would have made us. Exiting instead would abort on
+ * Node 20 (see dieOf), with every stdio terminal this program started on to be restored.
+ */
+function end(ending: Ending): void {
+  const signal = ending.signal ?? (terminals.hungUp() === undefined ? undefined : 'SIGHUP');
+  if (signal !== undefined) dieOf(signal);
+  process.exitCode = ending.exitCode;
+}
+
+// Node takes note of the stdio terminals when it starts, to restore them at exit: so do we.
+const terminals = new Terminals([0, 1, 2]);
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  end(await main(process.argv.slice(2)));
 } catch (error) {
   if (error instanceof UsageError) {
     process.stderr.write(`subvisor: ${error.message}\n(see subvisor --help)\n`);
-    process.exitCode = EXIT.usage;
+    end({ exitCode: EXIT.usage });
   } else if (error instanceof ConfigError) {
     process.stderr.write(`subvisor: ${error.message}\n`);
-    process.exitCode = EXIT.usage;
+    end({ exitCode: EXIT.usage });
   } else if (error instanceof SpawnError) {
     process.stderr.write(`subvisor: ${error.message}\n`);
-    process.exitCode = error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute;
+    end({ exitCode: error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute });
   } else {
     throw error;
   }

@@ -3,13 +3,13 @@ import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/index.js';
 import { StopRequest, runAll, type RunOutcome } from '../engine.js';
-import { EXIT, signalStatus } from '../exit-status.js';
-import { Interrupted, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { EXIT, type Ending } from '../exit-status.js';
+import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
-export async function runCommand(args: readonly string[]): Promise<number> {
+export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
   const name = parsed.label ?? basename(parsed.command[0] ?? 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
@@ -24,8 +24,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     (signal) => output.status({ name, event: 'killed', text: `second ${signal}: killing at once` }),
   );
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
-  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
-    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  const releaseOutput = stopWhenOutputCloses((reason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
   });
   const timer =
     timeoutMs === undefined
@@ -48,7 +48,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   }
   // The child's stderr was relayed as it came; here only the one line that says how it ended.
   reportFailure(output, outcome, { withStderrTail: false });
-  return outcome.exitCode;
+  return endingOf(outcome);
 }
 
 function compileReady(pattern: string): RegExp {

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
-import { StopRequest, runAll } from '../engine.js';
-import { signalStatus } from '../exit-status.js';
-import { Interrupted, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { runAll } from '../engine.js';
+import type { Ending } from '../exit-status.js';
+import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
 
@@ -12,7 +12,7 @@ import { reportFailure, reportSummary } from '../report.js';
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
 
 /** `subvisor up [-f FILE] [NAME...]`: every process of the config (or the named ones), supervised together. */
-export async function upCommand(args: readonly string[]): Promise<number> {
+export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
   const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
@@ -37,14 +37,14 @@ export async function upCommand(args: readonly string[]): Promise<number> {
     },
     (signal) => output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` }),
   );
-  const releaseOutput = stopWhenOutputCloses(process.stdout, () => {
-    if (!stop.signal.aborted) stop.abort(new StopRequest('stdout was closed', signalStatus('SIGPIPE')));
+  const releaseOutput = stopWhenOutputCloses((reason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
   });
   try {
     const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
-    return outcome.exitCode;
+    return endingOf(outcome);
   } finally {
     release();
     releaseOutput();

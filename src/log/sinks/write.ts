@@ -4,12 +4,13 @@ import type { Writable } from 'node:stream';
 const guarded = new WeakSet<Writable>();
 
 /**
- * Makes a broken pipe on `stream` harmless: once whoever reads our stderr has gone (a closed
- * terminal, `subvisor run … | head`), writing a log line fails with EPIPE, emitted as an 'error'
- * event that would crash the parent if nobody listened, right while it should be stopping its
- * children. A log line nobody can read is not worth that, so EPIPE is ignored; every other stream
- * error still crashes as Node's default would (when ours is the only listener), since it means
- * something we did not plan for.
+ * Makes a broken pipe on `stream` harmless: once whoever reads our stderr has gone, writing a log
+ * line fails, with EPIPE for a pipe (`subvisor run … | head`) and EIO for a terminal that was
+ * closed (its tmux session or ssh connection ended), emitted as an 'error' event that would crash
+ * the parent if nobody listened, right while it should be stopping its children. A log line nobody
+ * can read is not worth that, so both are ignored; every other stream error still crashes as
+ * Node's default would (when ours is the only listener), since it means something we did not plan
+ * for.
  *
  * This leaves one 'error' listener on `stream` for the rest of its life (installed when the sink is
  * created, once per stream): leak checks that count listeners should snapshot after creating sinks.
@@ -43,5 +44,6 @@ export function writeText(stream: Writable, text: string): void {
 
 function isBrokenPipe(error: unknown): boolean {
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+  // EIO is also what a failing disk under a log file says; that line is lost either way.
+  return code === 'EPIPE' || code === 'EIO' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
 }

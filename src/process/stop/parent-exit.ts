@@ -96,6 +96,20 @@ function onExit(): void {
   killAll();
 }
 
+/**
+ * For a parent about to die of a signal it raises itself (the CLI's "second Ctrl-C", its end after
+ * a closed terminal): a re-raised signal runs no 'exit' listener, so this does here what `onExit`
+ * would, SIGKILL to every child group still owned, synchronously, and then stops listening, so the
+ * signal meets its default action instead of the graceful stop above.
+ *
+ * @internal
+ */
+export function killAllOwned(): void {
+  killAll();
+  owned.clear();
+  uninstall();
+}
+
 /** SIGKILL to everything still owned; they cannot survive it, so the watchdog may forget them. */
 function killAll(): void {
   for (const registration of owned) {

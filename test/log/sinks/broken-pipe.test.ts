@@ -32,13 +32,15 @@ test('control: a bare process.stderr.write in the same situation dies of EPIPE',
   assert.equal(stdout, '');
 });
 
-test('the guard ignores EPIPE but still raises other stream errors', () => {
+test('the guard ignores EPIPE and EIO (a closed terminal) but still raises other stream errors', () => {
   const stream = new CaptureStream();
   guardBrokenPipe(stream);
   guardBrokenPipe(stream);
   assert.equal(stream.listenerCount('error'), 1); // one guard per stream, however many sinks
   const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
   const eio = Object.assign(new Error('write EIO'), { code: 'EIO' });
+  const enospc = Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' });
   assert.doesNotThrow(() => stream.emit('error', epipe));
-  assert.throws(() => stream.emit('error', eio), eio); // control: not every error is swallowed
+  assert.doesNotThrow(() => stream.emit('error', eio));
+  assert.throws(() => stream.emit('error', enospc), enospc); // control: not every error is swallowed
 });

@@ -1,0 +1,110 @@
+// A terminal that goes away (its tmux session or ssh connection ends) under `subvisor run` and
+// `subvisor up`, on a real pseudo-terminal (./terminal.ts): told by a SIGHUP from the shell, or
+// told by nobody. Either way the children are stopped gracefully (SIGTERM, which they record),
+// nothing is left running, no stack trace is printed, and the CLI dies of SIGHUP (129 to a shell),
+// which on Node 20 it can only do by re-raising the signal: any ordinary exit with a hung-up
+// terminal on its stdio aborts (134).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { isRunning, waitUntil } from '../support/processes.js';
+import { startOnTerminal, type Hangup, type TerminalJob } from './terminal.js';
+
+const BOUNDED = { timeout: 40_000 };
+
+/** A child that says when SIGTERM reached it, writing `NAME.stopped`, and prints a line every 100 ms, or nothing. */
+function child(name: string, opts: { chatty: boolean }): string {
+  const loop = opts.chatty ? 'while :; do echo tick; sleep 0.1; done' : 'while :; do sleep 0.1; done';
+  return `trap 'echo > ${name}.stopped; exit 0' TERM; echo $$ > ${name}.pid; ${loop}`;
+}
+
+/** The CLI died of SIGHUP, every pid is gone, each child in `stopped` recorded its SIGTERM, and stderr holds no stack trace. */
+async function assertDiedOfHangup(job: TerminalJob, pids: readonly number[], stopped: readonly string[]): Promise<void> {
+  assert.deepEqual(await job.ended(), { code: null, signal: 'SIGHUP' }, `stderr:\n${job.stderr()}`);
+  await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every pid to be gone (still running: ${pids.filter(isRunning).join(' ')})`, 3000);
+  for (const name of stopped) assert.ok(existsSync(join(job.dir, `${name}.stopped`)), `${name} was stopped with SIGTERM, gracefully`);
+  assert.doesNotMatch(job.stderr(), /\n\s+at |Assertion failed|Native stack/, 'no stack trace');
+}
+
+/** Control: the terminal did hang up, and the shell that leads its session was told. */
+async function assertShellWasTold(job: TerminalJob): Promise<void> {
+  await job.waitForFile('shell-got-sighup', 5000).catch(() => undefined);
+  assert.ok(existsSync(join(job.dir, 'shell-got-sighup')), 'the shell got the terminal\'s SIGHUP');
+}
+
+describe('a closed terminal ends the run like SIGHUP', () => {
+  const cases: { hangup: Hangup; what: string }[] = [
+    { hangup: 'nobody', what: 'nobody sends SIGHUP (the CLI in a session of its own)' },
+    { hangup: 'shell', what: 'the shell passes its SIGHUP on' },
+  ];
+  for (const { hangup, what } of cases) {
+    // A chatty child with nobody telling: the first write after the hang-up fails with EIO.
+    // A quiet one: nothing is written until the CLI is told, or sees the terminal hung up itself.
+    test(`run, ${what}: the child is stopped gracefully, and the CLI dies of SIGHUP`, BOUNDED, async () => {
+      const job = startOnTerminal(['run', '--label', 'worker', '--grace', '5s', '--', 'sh', '-c', child('worker', { chatty: hangup === 'nobody' })], { hangup, stderrToFile: true });
+      const pids: number[] = [];
+      try {
+        pids.push(await job.cliPid());
+        await job.waitForFile('worker.pid');
+        pids.push(job.pidIn('worker.pid'));
+        job.closeTerminal();
+        await assertDiedOfHangup(job, pids, ['worker']);
+        await assertShellWasTold(job);
+      } finally {
+        job.dispose(pids);
+      }
+    });
+
+    test(`up, ${what}: every process and grandchild is stopped gracefully, and the CLI dies of SIGHUP`, BOUNDED, async () => {
+      const config = `processes:
+  db:
+    cmd: "trap 'echo > db.stopped; exit 0' TERM; sleep 30 & echo $! > grandchild.pid; echo $$ > db.pid; wait"
+  web:
+    cmd: "${child('web', { chatty: hangup === 'shell' })}"
+`;
+      // Quiet processes with nobody telling: only the CLI's own look at the terminal can find out.
+      const job = startOnTerminal(['up', '-f', 'subvisor.yaml', '--grace', '5s'], { hangup, stderrToFile: false, files: { 'subvisor.yaml': config } });
+      const pids: number[] = [];
+      try {
+        pids.push(await job.cliPid());
+        for (const file of ['db.pid', 'grandchild.pid', 'web.pid']) {
+          await job.waitForFile(file);
+          pids.push(job.pidIn(file));
+        }
+        job.closeTerminal();
+        await assertDiedOfHangup(job, pids, ['db', 'web']);
+        await assertShellWasTold(job);
+      } finally {
+        job.dispose(pids);
+      }
+    });
+  }
+
+  test('a second signal after the hang-up kills at once, and the CLI still dies of SIGHUP', BOUNDED, async () => {
+    const stubborn = (name: string): string => `trap '' TERM; echo $$ > ${name}.pid; while :; do sleep 0.1; done`;
+    const config = `processes:\n  a: { cmd: "${stubborn('a')}" }\n  b: { cmd: "${stubborn('b')}" }\n`;
+    const job = startOnTerminal(['up', '-f', 'subvisor.yaml', '--grace', '30s'], { hangup: 'shell', stderrToFile: true, files: { 'subvisor.yaml': config } });
+    const pids: number[] = [];
+    try {
+      const cli = await job.cliPid();
+      pids.push(cli);
+      for (const file of ['a.pid', 'b.pid']) {
+        await job.waitForFile(file);
+        pids.push(job.pidIn(file));
+      }
+      job.closeTerminal();
+      await assertShellWasTold(job);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(isRunning(cli), 'control: after the SIGHUP, the CLI waits out the (30 s) grace of processes that ignore SIGTERM');
+      const started = performance.now();
+      process.kill(cli, 'SIGTERM');
+      assert.deepEqual(await job.ended(), { code: null, signal: 'SIGHUP' }, `stderr:\n${job.stderr()}`);
+      assert.ok(performance.now() - started < 5000, 'the second signal does not wait for the grace');
+      await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every pid to be gone (still running: ${pids.filter(isRunning).join(' ')})`, 3000);
+      assert.doesNotMatch(job.stderr(), /\n\s+at |Assertion failed|Native stack/, 'no stack trace');
+    } finally {
+      job.dispose(pids);
+    }
+  });
+});
