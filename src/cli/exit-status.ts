@@ -40,11 +40,9 @@ export function statusOfFailure(error: unknown): number {
 
 /**
  * Ends the process by `signal` itself, as the signal's default action would have, rather than by
- * exiting with 128+N. The status a shell shows is the same; what differs is that the parent learns
- * the truth: a shell running a script stops the script when a command died of SIGINT, and carries
- * on when it merely exited 130 (it takes that to mean the command handled the Ctrl-C itself).
+ * exiting with 128+N. The status a shell shows is the same.
  *
- * It is also the only clean way out once the terminal has gone. On Node 20 every ordinary exit
+ * It is the only clean way out once the terminal has gone. On Node 20 every ordinary exit
  * (`process.exit()`, the end of the event loop) first restores the settings of the standard
  * streams that were terminals, a hung-up terminal answers that with EIO, and Node aborts with 134
  * (nodejs/node#51519; fixed upstream by nodejs/node#58200). A signal's default action runs no code.
@@ -58,4 +56,16 @@ export function dieOf(signal: DeadlySignal): void {
   killAllOwned();
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
+}
+
+/**
+ * Ends the process at once after `signal` (a second Ctrl-C): every child group still alive gets
+ * SIGKILL, and the status is 128+N. Programs that run the CLI read that status as documented
+ * (`130` after Ctrl-C), so it is an exit with that status, except when the terminal has hung up:
+ * then only dying of the signal is clean (see {@link dieOf}).
+ */
+export function exitAtOnce(signal: DeadlySignal, terminalGone: boolean): void {
+  if (terminalGone) dieOf(signal);
+  killAllOwned();
+  process.exit(signalStatus(signal));
 }

@@ -1,5 +1,5 @@
 import type { RunOutcome } from './engine.js';
-import { dieOf, type DeadlySignal, type Ending } from './exit-status.js';
+import { exitAtOnce, type DeadlySignal, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 
 /**
@@ -38,9 +38,9 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
 /**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
  * every process group gets SIGTERM and then SIGKILL after its grace. A second SIGINT or SIGTERM
- * does not wait: every group still alive gets SIGKILL and the CLI dies at once of the first signal
- * (see {@link dieOf}: not `process.exit()`, which aborts on Node 20 once the terminal has gone), so
- * nothing outlives the command either way.
+ * does not wait: every group still alive gets SIGKILL and the CLI ends at once with the first
+ * signal's status (see {@link exitAtOnce}: by dying of it when the terminal has gone, since
+ * `process.exit()` aborts on Node 20 then), so nothing outlives the command either way.
  *
  * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
  * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
@@ -48,6 +48,7 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
  */
 export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
   let first: DeadlySignal | undefined;
+  const terminals = new Terminals([0, 1, 2]);
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined) {
@@ -58,7 +59,7 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
     if (signal === 'SIGHUP') return;
     onForce(signal);
     release();
-    dieOf(first);
+    exitAtOnce(first, terminals.hungUp() !== undefined);
   };
   const release = (): void => {
     for (const signal of HANDLED) process.off(signal, handler);
@@ -113,10 +114,14 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): (
   };
 }
 
-/** How the CLI ends after `outcome`: a run stopped by a signal (or what stands for one) dies of it; SIGPIPE can only be a status. */
+/**
+ * How the CLI ends after `outcome`: with the run's status (130 after Ctrl-C, 141 after a closed
+ * pipe, as documented and as programs that run the CLI read it), except after the terminal went
+ * away: then the CLI dies of SIGHUP, the one clean way out on Node 20 (see `dieOf`).
+ */
 export function endingOf(outcome: RunOutcome): Ending {
   const { stoppedBy, exitCode } = outcome;
-  return stoppedBy instanceof Interrupted && isDeadly(stoppedBy.signal) ? { exitCode, signal: stoppedBy.signal } : { exitCode };
+  return stoppedBy instanceof TerminalClosed ? { exitCode, signal: 'SIGHUP' } : { exitCode };
 }
 
 function isDeadly(signal: NodeJS.Signals): signal is DeadlySignal {

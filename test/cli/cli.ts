@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { resolve } from 'node:path';
 
 /** The built binary, as a user runs it (`npm test` builds first). */
@@ -61,13 +60,6 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: No
         waiters.push({ test, resolve: () => (clearTimeout(timer), resolveWait()) });
       }),
   };
-}
-
-/** The status a shell shows for the run: the exit status, or 128 + N for a CLI killed by signal N. */
-export function shellStatus(run: Pick<CliRun, 'code' | 'signal'>): number {
-  if (run.code !== null) return run.code;
-  if (run.signal === null) throw new Error('a process that ended has a code or a signal');
-  return 128 + constants.signals[run.signal];
 }
 
 /** Runs `subvisor ARGS` to the end. */
