@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
-import { neutraliseControlSequences } from '../log/sanitize.js';
+import { hasControlCharacters, neutraliseControlSequences } from '../log/sanitize.js';
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
+import { BatchedWriter } from './batched-writer.js';
 
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
@@ -14,12 +15,25 @@ export interface StatusEvent {
   readonly fields?: Readonly<Record<string, unknown>>;
 }
 
-/** Where everything the CLI says goes: the children's lines, state changes, and the end report. */
+/**
+ * Where everything the CLI says goes: the children's lines, state changes, and the end report.
+ * Lines and state changes go to stdout in batches (see {@link BatchedWriter}), in the order given.
+ */
 export interface Output {
-  line(name: string, stream: 'stdout' | 'stderr', text: string): void;
+  /** Returns a promise while stdout is full: the child that wrote the line waits for it. */
+  line(name: string, stream: 'stdout' | 'stderr', text: string): Promise<void> | undefined;
   status(event: StatusEvent): void;
   /** Free text for people (the failure report, the summary table); in JSON mode, an object. */
   report(text: string, record: Readonly<Record<string, unknown>>): void;
+  /** Writes out everything collected and waits until stdout has taken it. */
+  close(): Promise<void>;
+  /** Hands everything collected to stdout now, without waiting. */
+  flush(): void;
+  /**
+   * The process is about to end at once (a second Ctrl-C): hands what is collected to stdout, and
+   * says on stderr how much of it stdout had not taken yet, since that much is lost.
+   */
+  abandon(why: string): void;
 }
 
 export interface OutputOptions {
@@ -41,10 +55,26 @@ export function createOutput(opts: OutputOptions): Output {
   const stderr = opts.stderr ?? process.stderr;
   guardBrokenPipe(stdout);
   guardBrokenPipe(stderr);
-  return opts.json ? jsonOutput(stdout) : humanOutput(opts.names, stdout, stderr, shouldColor(stdout, opts.env));
+  const color = !opts.json && shouldColor(stdout, opts.env);
+  // Without colour, nothing of ours contains a control character: a batch is checked for the
+  // children's in one scan, and only a batch that has one is cleaned line by line.
+  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch);
+  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color);
+  return {
+    ...sink,
+    close: () => out.close(),
+    flush: () => out.flush(),
+    abandon: (why) => {
+      out.flush();
+      const dropped = out.heldBytes;
+      if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
+    },
+  };
 }
 
-function humanOutput(names: readonly string[], stdout: Writable, stderr: Writable, color: boolean): Output {
+type LineSink = Pick<Output, 'line' | 'status' | 'report'>;
+
+function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean): LineSink {
   const width = Math.max(0, ...names.map((name) => name.length));
   const prefixes = new Map<string, { line: string; status: string }>();
   const prefixOf = (name: string): { line: string; status: string } => {
@@ -62,33 +92,37 @@ function humanOutput(names: readonly string[], stdout: Writable, stderr: Writabl
   };
   return {
     line(name, _stream, text) {
-      // A child's own colours are kept (and closed) on a colour terminal, dropped elsewhere; any
-      // other control sequence is shown as text so it cannot move the cursor or retitle the window.
+      // Without colour, the batch is cleaned as a whole (cleanPlainBatch).
+      if (!color) return out.write(`${prefixOf(name).line}${text}\n`);
+      // A child's own colours are kept (and closed) on a colour terminal; any other control
+      // sequence is shown as text so it cannot move the cursor or retitle the window.
       const safe = neutraliseControlSequences(text);
-      const shown = color ? (safe.includes('\x1b') ? `${safe}${RESET}` : safe) : stripSgr(safe);
-      writeText(stdout, `${prefixOf(name).line}${shown}\n`);
+      return out.write(`${prefixOf(name).line}${safe.includes('\x1b') ? `${safe}${RESET}` : safe}\n`);
     },
     status(event) {
       const text = color ? paint(event.event === 'failed' || event.event === 'killed' ? '31' : '2', event.text) : event.text;
-      writeText(stdout, `${prefixOf(event.name).status}${text}\n`);
+      void out.write(`${prefixOf(event.name).status}${text}\n`);
     },
     report(text) {
+      // The report goes to stderr, after what stdout showed before it: a reader of both in one
+      // terminal sees the lines first, then why the run failed.
+      out.flush();
       writeText(stderr, text.endsWith('\n') ? text : `${text}\n`);
     },
   };
 }
 
-function jsonOutput(stdout: Writable): Output {
-  const write = (record: Record<string, unknown>): void => writeText(stdout, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+function jsonOutput(out: BatchedWriter): LineSink {
+  const write = (record: Record<string, unknown>): Promise<void> | undefined => out.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
   return {
     line(name, stream, text) {
-      write({ name, stream, line: text });
+      return write({ name, stream, line: text });
     },
     status(event) {
-      write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });
+      void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });
     },
     report(_text, record) {
-      write(record);
+      void write(record);
     },
   };
 }
@@ -99,4 +133,14 @@ const SGR = /\x1b\[[0-9;:]*m/g;
 
 function stripSgr(text: string): string {
   return text.includes('\x1b') ? text.replace(SGR, '') : text;
+}
+
+/**
+ * A batch of plain (no colour) lines, each `prefix text\n`, as it may be shown: as it is when it
+ * holds no control character (the usual case, one scan), else each line with its control
+ * sequences made visible text and colours dropped.
+ */
+function cleanPlainBatch(pieces: readonly string[], joined: string): string {
+  if (!hasControlCharacters(joined)) return joined;
+  return pieces.map((piece) => `${stripSgr(neutraliseControlSequences(piece.slice(0, -1)))}\n`).join('');
 }

@@ -43,22 +43,43 @@ export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logg
 }
 
 /**
- * The per-line function of one stream. A callback that returns a promise is watched: its
- * rejection is the callback failing (`onFailure` stops the child), never an unhandled rejection.
- * Each line is a fresh object, so a consumer may keep it.
+ * The per-line function of one stream. A callback that returns a promise hands it to `onPending`:
+ * the pipe waits for it (backpressure), and its rejection is the callback failing. Each line is a
+ * fresh object, so a consumer may keep it.
  */
-export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onFailure: (error: unknown) => void): (line: string) => void {
+export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onPending: (pending: PromiseLike<unknown>) => void): (line: string) => void {
   if (target.kind === 'events') {
     const { onLine } = target;
     return (line) => {
       const result = onLine({ label, stream, line, pid });
-      if (result !== undefined && isThenable(result)) result.then(undefined, onFailure);
+      if (result !== undefined && isThenable(result)) onPending(result);
     };
   }
   const { method } = target;
   const prefix = `[${label}:${stream === 'stdout' ? 'out' : 'err'}] `;
   return (line) => {
     const result = method(prefix + line);
-    if (result !== undefined && isThenable(result)) result.then(undefined, onFailure);
+    if (result !== undefined && isThenable(result)) onPending(result);
+  };
+}
+
+/**
+ * What a pipe does with the promises its consumer returns: stops reading until every one of them
+ * has settled, so a consumer that cannot keep up (an output that is full) makes the child wait
+ * instead of letting lines pile up in memory; a rejection is the consumer failing, never an
+ * unhandled rejection. The lines of the read in progress are still delivered: memory stays bounded
+ * by one read (at most 64 KiB) per pipe.
+ */
+export function holdWhilePending(stream: { pause(): unknown; resume(): unknown }, onFailure: (error: unknown) => void): (pending: PromiseLike<unknown>) => void {
+  let waiting = 0;
+  const settle = (): void => {
+    if (--waiting === 0) stream.resume();
+  };
+  return (pending) => {
+    if (waiting++ === 0) stream.pause();
+    pending.then(settle, (error: unknown) => {
+      settle();
+      onFailure(error);
+    });
   };
 }

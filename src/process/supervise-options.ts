@@ -28,10 +28,11 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
   /**
    * Receives each relayed line as an {@link OutputLine}, of the streams `relayStdout`/`relayStderr`
    * select; the logger and `relayLevel` are then not used for lines. It runs on the line's arrival;
-   * a slow one makes the child wait, a throwing (or rejecting) one stops the child and fails the
-   * call. Default: none, the lines go to the logger.
+   * a slow one makes the child wait, and so does one that returns a promise: the pipe is not read
+   * until it settles (backpressure, e.g. from a full output stream). One that throws (or whose
+   * promise rejects) stops the child and fails the call. Default: none, the lines go to the logger.
    */
-  onLine?: ((event: OutputLine) => void) | undefined;
+  onLine?: ((event: OutputLine) => void | Promise<void>) | undefined;
   /**
    * The logger method relayed lines go to. Default `'io'` (21): just above `info`, so it shows at
    * the usual verbosity yet stays filterable on its own; a logger without `io` then gets `info`

@@ -10,7 +10,7 @@ import { Tail } from './output/tail.js';
 import { runChild, type ChildOutcome } from './pipeline.js';
 import type { Process } from './process.js';
 import { Readiness } from './readiness.js';
-import { relayStream } from './relay.js';
+import { holdWhilePending, relayStream } from './relay.js';
 import type { SpawnedChild } from './spawn.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
@@ -134,7 +134,7 @@ class SupervisedChild {
   #reader(stream: NonNullable<SpawnedChild['child']['stdout']>, name: 'stdout' | 'stderr', failWith: (reason: unknown) => void, tail: Tail | undefined): PipeReader {
     const { plan } = this;
     const streamPlan = plan[name];
-    const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, failWith) : undefined;
+    const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
     return pipeReader(stream, {
       onLine: lineHandler(relay, this.#readiness, failWith),
       maxLineBytes: plan.maxLineBytes,

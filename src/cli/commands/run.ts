@@ -21,7 +21,10 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const stop = new AbortController();
   const release = handleInterrupts(
     (signal) => stop.abort(new Interrupted(signal)),
-    (signal) => output.status({ name, event: 'killed', text: `second ${signal}: killing at once` }),
+    (signal) => {
+      output.status({ name, event: 'killed', text: `second ${signal}: killing at once` });
+      output.abandon(`second ${signal}`);
+    },
   );
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
   const releaseOutput = stopWhenOutputCloses((reason) => {
@@ -48,6 +51,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   }
   // The child's stderr was relayed as it came; here only the one line that says how it ended.
   reportFailure(output, outcome, { withStderrTail: false });
+  await output.close();
   return endingOf(outcome);
 }
 

@@ -35,7 +35,10 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
       for (const plan of plans) output.status({ name: plan.name, event: 'stopping', text: `stopping (${signal})` });
       stop.abort(new Interrupted(signal));
     },
-    (signal) => output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` }),
+    (signal) => {
+      output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` });
+      output.abandon(`second ${signal}`);
+    },
   );
   const releaseOutput = stopWhenOutputCloses((reason) => {
     if (!stop.signal.aborted) stop.abort(reason);
@@ -44,6 +47,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
+    await output.close();
     return endingOf(outcome);
   } finally {
     release();

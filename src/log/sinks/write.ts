@@ -29,16 +29,20 @@ export function guardBrokenPipe(stream: Writable): void {
 /**
  * Writes `text` to `stream` unless it can no longer take it. Records are dropped silently once
  * the stream is destroyed or ended (after an EPIPE it is both), rather than throwing at the caller.
+ * Returns whether the text was handed to the stream (then `written`, if given, is called once the
+ * stream is done with it, with or without an error).
  *
  * @internal
  */
-export function writeText(stream: Writable, text: string): void {
-  if (stream.destroyed || stream.writableEnded) return;
+export function writeText(stream: Writable, text: string, written?: () => void): boolean {
+  if (stream.destroyed || stream.writableEnded) return false;
   try {
-    stream.write(text);
+    stream.write(text, written);
+    return true;
   } catch (error) {
     // Some streams (a socket whose fd is gone) throw instead of emitting; same reasoning as above.
     if (!isBrokenPipe(error)) throw error;
+    return false;
   }
 }
 
