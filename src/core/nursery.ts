@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup } from './errors.js';
-import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
@@ -262,8 +262,8 @@ function invoke<T>(signal: AbortSignal, task: Task<T>, ctx: TaskContext<T>): Pro
 class StartLink {
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  private readonly fromNursery = (): void => this.controller.abort(this.nursery.reason);
-  private readonly fromCaller = (): void => this.controller.abort(this.caller.reason);
+  private readonly fromNursery = (): void => abortWithoutNesting(this.controller, this.nursery.reason);
+  private readonly fromCaller = (): void => abortWithoutNesting(this.controller, this.caller.reason);
   private callerAttached = true;
 
   constructor(

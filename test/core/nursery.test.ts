@@ -533,6 +533,37 @@ describe('nothing leaks', () => {
   });
 });
 
+describe('deep nesting', () => {
+  test('a cancel has reached every nested scope by the time cancel() returns', async () => {
+    await openNursery(async (outer) => {
+      const inner = await outer.start<AbortSignal>(async ({ started }) => {
+        await openNursery(async (middle) => {
+          await middle.start(async ({ started: innerStarted, signal }) => {
+            started(signal);
+            innerStarted();
+            await sleepForever(signal);
+          });
+        });
+      });
+      assert.equal(inner.aborted, false); // control: nothing is cancelled yet
+      outer.cancel();
+      assert.equal(inner.aborted, true);
+    });
+  });
+
+  for (const [depth, how] of [[1_500, 'startSoon'], [1_500, 'start'], [10_000, 'startSoon'], [10_000, 'start']] as const) {
+    test(`cancelling ${depth} nurseries nested through ${how} reaches the innermost task without recursing per level, and leaves no listener`, () => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/core/fixtures/deep-nesting.ts'], {
+        env: { ...process.env, DEPTH: String(depth), HOW: how },
+        encoding: 'utf8',
+        timeout: 30_000, // when the cancellation breaks off part-way, the inner levels never settle
+      });
+      assert.equal(run.status, 0, run.stderr); // a RangeError in an abort listener is uncaught: status 1
+      assert.deepEqual(JSON.parse(run.stdout), { outcome: 'rejected with the outer reason', listenersLeft: 0 });
+    });
+  }
+});
+
 describe('bad input', () => {
   test('is refused with a TypeError that names the argument', async () => {
     await assert.rejects(openNursery(42 as unknown as () => Promise<void>), /body must be a function/);
