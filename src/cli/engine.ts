@@ -5,6 +5,7 @@ import { formatCommand } from '../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, SpawnError } from '../process/errors.js';
 import type { Process } from '../process/process.js';
 import { superviseRunProcess } from '../process/supervise.js';
+import { restartDelayMs } from './config/index.js';
 import { signalStatus, statusOfFailure } from './exit-status.js';
 import { Interrupted } from './interrupts.js';
 import type { Output } from './output.js';
@@ -143,7 +144,7 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
         state.finish(what);
         throw new ProcessFailed(plan.name, error);
       }
-      const backoffMs = plan.restart.policy === 'on-failure' ? plan.restart.backoffMs * 2 ** attempt : 0;
+      const backoffMs = restartDelayMs(plan.restart, attempt);
       state.restarts++;
       output.status({ name: plan.name, event: 'restarting', text: `restarting in ${backoffMs} ms (restart ${attempt + 1} of ${restartMax})`, fields: { restart: attempt + 1, max: restartMax, backoffMs } });
       await sleep(backoffMs, undefined, { signal: ctx.signal });

@@ -6,6 +6,6 @@ export type { ConfigProblem } from './errors.js';
 export { selectProcesses, startOrder } from './graph.js';
 export { isProcfile, loadConfig } from './load.js';
 export { parseProcfile } from './procfile.js';
-export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME } from './spec.js';
+export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, restartDelayMs } from './spec.js';
 export type { Config, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
 export { parseYamlConfig } from './yaml.js';

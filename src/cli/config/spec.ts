@@ -1,3 +1,5 @@
+import { MAX_DURATION_MS } from './duration.js';
+
 /** Where a process is defined, so later errors (a cycle found by `startOrder`) can point at it. */
 export interface SourceLocation {
   readonly file: string;
@@ -14,6 +16,22 @@ export interface SourceLocation {
  * for later restarts is the runner's choice); the next failure after that fails the run.
  */
 export type RestartPolicy = { policy: 'no' } | { policy: 'on-failure'; max: number; backoffMs: number };
+
+/**
+ * The wait before restart number `attempt + 1` (`attempt` counts from 0): `backoffMs`, doubled for
+ * each restart before it, and never more than {@link MAX_DURATION_MS}. Without that cap the
+ * doubling of an accepted config (`backoff: 1s`, `max: 30`) would reach a delay `setTimeout` cannot
+ * hold, which Node fires at once: the slowest restarts would become the fastest.
+ *
+ * @example
+ * ```ts
+ * restartDelayMs({ policy: 'on-failure', max: 5, backoffMs: 500 }, 2); // 2000
+ * ```
+ */
+export function restartDelayMs(restart: RestartPolicy, attempt: number): number {
+  if (restart.policy === 'no') return 0;
+  return Math.min(restart.backoffMs * 2 ** attempt, MAX_DURATION_MS);
+}
 
 /** Restarts allowed by `restart: on-failure` when `max` is not given. */
 export const DEFAULT_RESTART_MAX = 3;
