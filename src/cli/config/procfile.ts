@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { unspawnableValue } from './spawnable.js';
 import { PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
@@ -42,6 +43,11 @@ export function parseProcfile(text: string, file: string): Config {
     }
     if (cmd === '') {
       problems.push({ file, line, column: column + name.length + 1, process: name, message: `'${name}' has no command; write it after the colon` });
+      return;
+    }
+    const unspawnable = unspawnableValue(cmd);
+    if (unspawnable !== undefined) {
+      problems.push({ file, line, column: column + content.length - cmd.length, process: name, message: `the command ${unspawnable}` });
       return;
     }
     const earlier = definedOn.get(name);

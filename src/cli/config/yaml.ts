@@ -12,6 +12,7 @@ import {
   type ProcessSpec,
   type RestartPolicy,
 } from './spec.js';
+import { printable, unspawnableEnvName, unspawnableValue } from './spawnable.js';
 import { didYouMean } from './suggest.js';
 
 const TOP_LEVEL_KEYS = ['processes'];
@@ -145,8 +146,8 @@ class Reader {
   private process(pair: Pair<ParsedNode, Node>): Draft | undefined {
     const name = this.keyText(pair, 'processes');
     if (name === undefined) return undefined;
-    const path = `processes.${name}`;
-    if (!PROCESS_NAME.test(name)) this.report(pair.key, path, `invalid process name '${name}': ${PROCESS_NAME_RULE}`, name);
+    const path = `processes.${printable(name)}`;
+    if (!PROCESS_NAME.test(name)) this.report(pair.key, path, `invalid process name '${printable(name)}': ${PROCESS_NAME_RULE}`, name);
     const start = this.position(pair.key);
     const spec: ProcessSpec = {
       name,
@@ -188,7 +189,7 @@ class Reader {
         case 'cwd': {
           const text = this.string(value, keyPath, name);
           if (text === '') this.report(value, keyPath, 'is empty; give a directory (relative ones are resolved against the config file) or remove the key', name);
-          else if (text !== undefined) spec.cwd = resolve(this.baseDir, text);
+          else if (text !== undefined && this.spawnable(value, keyPath, text, name)) spec.cwd = resolve(this.baseDir, text);
           break;
         }
         case 'env':
@@ -245,7 +246,7 @@ class Reader {
         const text = isScalar(node) ? scalarText(node) : undefined;
         if (text === undefined) this.report(node, `${path}[${i}]`, `expected a string, found ${describe(node)}; quote it if it is meant as text`, name);
         else if (i === 0 && text.trim() === '') this.report(node, `${path}[0]`, 'the program name is empty', name);
-        else argv.push(text);
+        else if (this.spawnable(node, `${path}[${i}]`, text, name)) argv.push(text);
       });
       spec.cmd = argv;
       return;
@@ -253,7 +254,7 @@ class Reader {
     const text = this.string(value, path, name, 'a string (run by sh -c) or a list (argv)');
     if (text === undefined) return;
     if (text.trim() === '') this.report(value, path, 'is empty; give the command to run', name);
-    else spec.cmd = text;
+    else if (this.spawnable(value, path, text, name)) spec.cmd = text;
   }
 
   private env(value: ParsedNode, path: string, spec: ProcessSpec): void {
@@ -266,9 +267,10 @@ class Reader {
     for (const pair of value.items) {
       const key = this.keyText(pair, path, name);
       if (key === undefined) continue;
-      const keyPath = `${path}.${key}`;
-      if (key === '' || key.includes('=') || key.includes('\0')) {
-        this.report(pair.key, keyPath, 'is not a usable variable name (empty, or containing = or a NUL byte)', name);
+      const keyPath = `${path}.${key === '' ? '""' : printable(key)}`;
+      const unusable = unspawnableEnvName(key);
+      if (unusable !== undefined) {
+        this.report(pair.key, keyPath, unusable, name);
         continue;
       }
       // The messages below never show the value: env values are where secrets live.
@@ -279,7 +281,7 @@ class Reader {
       }
       const text = isScalar(node) ? scalarText(node) : undefined;
       if (text === undefined) this.report(node, keyPath, `expected a string, found ${describe(node)}`, name);
-      else env[key] = text;
+      else if (this.spawnable(node, keyPath, text, name)) env[key] = text;
     }
     spec.env = env;
   }
@@ -443,6 +445,13 @@ class Reader {
       this.report(value, path, error instanceof Error ? error.message : String(error), process, error);
       return undefined;
     }
+  }
+
+  /** Whether `text` can reach a spawn; reports it (never showing it: it may be a secret) when not. */
+  private spawnable(node: Node, path: string, text: string, process: string): boolean {
+    const reason = unspawnableValue(text);
+    if (reason !== undefined) this.report(node, path, reason, process);
+    return reason === undefined;
   }
 
   private unknownKey(node: ParsedNode, path: string, key: string, known: readonly string[], process?: string): void {

@@ -196,7 +196,31 @@ test('env must be a mapping of names to scalars; errors never show the value', (
   const nested = onlyProblem(web('    env: { TOKEN: { value: hunter2-secret } }\n'), 4, 19);
   assert.match(nested, /processes\.web\.env\.TOKEN: expected a string, found a mapping/);
   assert.doesNotMatch(nested, /hunter2/);
-  assert.match(onlyProblem(web('    env: { "A=B": x }\n'), 4, 12), /processes\.web\.env\.A=B: is not a usable variable name/);
+  assert.match(onlyProblem(web('    env: { "A=B": x }\n'), 4, 12), /processes\.web\.env\.A=B: is not a usable variable name: it contains =/);
+});
+
+test('a value no spawn can carry (a NUL byte) is refused at its place, without showing it', () => {
+  const nul = 'contains a NUL byte, which no command, argument, directory or environment value can hold; remove it';
+  // Control: the same configs without the NUL byte are accepted.
+  for (const ok of ['    cmd: [node, "a-b"]\n', '    cmd: node\n    env: { TOKEN: "hunter2-b" }\n', '    cmd: node\n    cwd: "dir-b"\n']) {
+    assert.doesNotThrow(() => parseYamlConfig(`processes:\n  web:\n${ok}`, FILE), ok);
+  }
+  const cases: [text: string, line: number, column: number, path: string][] = [
+    ['    cmd: "node\\0x"\n', 3, 10, 'processes.web.cmd'],
+    ['    cmd: "node \x00x"\n', 3, 10, 'processes.web.cmd'], // a raw NUL byte in the file, too
+    ['    cmd: [node, "a\\0b"]\n', 3, 17, 'processes.web.cmd[1]'],
+    ['    cmd: node\n    env: { TOKEN: "hunter2\\0b" }\n', 4, 19, 'processes.web.env.TOKEN'],
+    ['    cmd: node\n    cwd: "dir\\0b"\n', 4, 10, 'processes.web.cwd'],
+  ];
+  for (const [body, line, column, path] of cases) {
+    const message = onlyProblem(`processes:\n  web:\n${body}`, line, column);
+    assert.equal(message, `${FILE}:${line}:${column}: ${path}: ${nul}`);
+  }
+});
+
+test('an environment variable name no spawn can carry is refused, shown with its control characters escaped', () => {
+  assert.equal(onlyProblem(web('    env: { "": x }\n'), 4, 12), `${FILE}:4:12: processes.web.env."": is not a usable variable name: it is empty`);
+  assert.equal(onlyProblem(web('    env: { "A\\0B": x }\n'), 4, 12), `${FILE}:4:12: processes.web.env.A\\u0000B: is not a usable variable name: it contains a NUL byte`);
 });
 
 test('ready must be a valid regex; the regex error is shown', () => {
