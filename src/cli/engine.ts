@@ -5,11 +5,10 @@ import { formatCommand } from '../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, SpawnError } from '../process/errors.js';
 import type { Process } from '../process/process.js';
 import { superviseRunProcess } from '../process/supervise.js';
-import { restartDelayMs } from './config/index.js';
+import { restartDelayMs, type ProcessSpec as ProcessPlan } from './config/index.js';
 import { signalStatus, statusOfFailure } from './exit-status.js';
 import { Interrupted } from './interrupts.js';
 import type { Output } from './output.js';
-import type { ProcessPlan } from './plan.js';
 
 /** How one process's part of the run ended, for the summary table. */
 export interface ProcessResult {

@@ -8,4 +8,4 @@ export { isProcfile, loadConfig } from './load.js';
 export { parseProcfile } from './procfile.js';
 export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, restartDelayMs } from './spec.js';
 export type { Config, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
-export { parseYamlConfig } from './yaml.js';
+export { parseYamlConfig } from './yaml/parse.js';

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ConfigError } from './errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
-import { parseYamlConfig } from './yaml.js';
+import { parseYamlConfig } from './yaml/parse.js';
 
 /**
  * Reads and validates the config of `subvisor up`: a foreman Procfile when the file is named

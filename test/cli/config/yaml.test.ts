@@ -319,7 +319,7 @@ test('restart: an unknown policy, a bad max or options the policy ignores are re
   }
   assert.doesNotThrow(() => parseYamlConfig(web('    restart: { policy: on-failure, max: 1 }\n'), FILE)); // control
   assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `policy: on-failure`/);
-  assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 14), /processes\.web\.restart: missing `policy`/);
+  assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 5), /processes\.web\.restart: missing `policy`/);
   assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff\)/);
 });
 
