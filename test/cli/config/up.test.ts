@@ -40,3 +40,20 @@ describe('a value no spawn can carry is refused before anything starts', () => {
     });
   }
 });
+
+describe('-f FILE is read by its content when its name is not *.yaml or *.yml', () => {
+  test('up -f dev.Procfile runs the Procfile (node-foreman names its fixtures so)', { timeout: 30_000 }, async () => {
+    const { file } = config(() => '# comment line\nhello: echo hello from the procfile\nbye: echo bye\n', 'procfile-comment.Procfile');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^hello +\| hello from the procfile$/m);
+    assert.match(run.stdout, /^bye +\| bye$/m);
+  });
+
+  test('up -f stack.conf with a top-level processes key runs it as subvisor YAML', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  hello: { cmd: [echo, hello from yaml] }\n', 'stack.conf');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^hello +\| hello from yaml$/m);
+  });
+});
