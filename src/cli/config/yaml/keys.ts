@@ -32,20 +32,22 @@ export interface ConfigDraft {
 /** The shape of the file, shown wherever the top of it is wrong. */
 export const EXAMPLE = 'start with `processes:` and one entry per process, e.g. `processes: { web: { cmd: node server.js } }`';
 
+const NO_PROCESSES = `no processes listed; ${EXAMPLE}`;
+
 /** The top level of the file. */
 export const TOP_KEYS: KeyTable<ConfigDraft> = {
   keys: {
     processes: {
       read: (at, config, reader) => (config.processes = readProcesses(at, reader)),
       required: `missing \`processes\`; ${EXAMPLE}`,
-      empty: `no processes listed; ${EXAMPLE}`,
+      empty: NO_PROCESSES,
     },
   },
 };
 
 function readProcesses(at: At, reader: Reader): ProcessDraft[] {
   if (isMapping(at.node) && at.node.items.length === 0) {
-    reader.report(at.keyNode, at.path, `no processes listed; ${EXAMPLE}`);
+    reader.report(at.keyNode, at.path, NO_PROCESSES);
     return [];
   }
   if (!isMapping(at.node)) {
