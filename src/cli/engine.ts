@@ -2,16 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorGroup, collapseErrorGroup } from '../core/errors.js';
 import { openNursery, type Nursery, type TaskContext } from '../core/nursery.js';
 import type { CompletedProcess } from '../process/completed.js';
-import { MAX_TIMER_MS } from '../process/options.js';
 import type { SuperviseOptions } from '../process/supervise-options.js';
 import { formatCommand } from '../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, SpawnError } from '../process/errors.js';
 import type { Process } from '../process/process.js';
 import { superviseRunProcess } from '../process/supervise.js';
+import { restartDelayMs, type ProcessSpec as ProcessPlan } from './config/index.js';
 import { signalStatus, statusOfFailure } from './exit-status.js';
 import { Interrupted } from './interrupts.js';
 import type { Output } from './output.js';
-import type { ProcessPlan } from './plan.js';
 
 /** How one process's part of the run ended, for the summary table. */
 export interface ProcessResult {
@@ -139,8 +138,7 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
         state.finish(what);
         throw new ProcessFailed(plan.name, error);
       }
-      // Doubling must never pass what a timer holds: a longer delay would fire after 1 ms.
-      const backoffMs = plan.restart.policy === 'on-failure' ? Math.min(plan.restart.backoffMs * 2 ** attempt, MAX_TIMER_MS) : 0;
+      const backoffMs = restartDelayMs(plan.restart, attempt);
       state.restarts++;
       output.status({ name: plan.name, event: 'restarting', text: `restarting in ${backoffMs} ms (restart ${attempt + 1} of ${restartMax})`, fields: { restart: attempt + 1, max: restartMax, backoffMs } });
       await sleep(backoffMs, undefined, { signal: ctx.signal });

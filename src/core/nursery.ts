@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup } from './errors.js';
-import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
@@ -79,13 +79,34 @@ export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: Nu
   const nursery = new TaskNursery([currentSignal(), outer]);
   let result: R | undefined;
   try {
-    result = await runInScope(nursery.signal, () => body(nursery));
+    if (bodiesOnStack >= MAX_BODIES_ON_STACK) await Promise.resolve();
+    result = await enterBody(nursery, body);
   } catch (error) {
     nursery.fail(error);
   }
   await nursery.drained();
   nursery.unlink();
   return nursery.outcome(result as R);
+}
+
+/**
+ * How many nursery bodies the current stack is inside. An async body runs synchronously up to its
+ * first await, so `await openNursery(...)` written in a body nests stack frames, several per
+ * level, and 1 500 nurseries nested that way overflowed the stack while being opened. Past
+ * {@link MAX_BODIES_ON_STACK} a body starts on the next microtask instead, on a fresh stack; below
+ * it (every ordinary program) it starts at once, as trio's does, so code after a call to
+ * `openNursery` still runs after the body's first await.
+ */
+let bodiesOnStack = 0;
+const MAX_BODIES_ON_STACK = 100;
+
+function enterBody<R>(nursery: TaskNursery, body: (tn: Nursery) => Promise<R>): Promise<R> {
+  bodiesOnStack++;
+  try {
+    return runInScope(nursery.signal, () => body(nursery));
+  } finally {
+    bodiesOnStack--;
+  }
 }
 
 /**
@@ -262,8 +283,8 @@ function invoke<T>(signal: AbortSignal, task: Task<T>, ctx: TaskContext<T>): Pro
 class StartLink {
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  private readonly fromNursery = (): void => this.controller.abort(this.nursery.reason);
-  private readonly fromCaller = (): void => this.controller.abort(this.caller.reason);
+  private readonly fromNursery = (): void => abortWithoutNesting(this.controller, this.nursery.reason);
+  private readonly fromCaller = (): void => abortWithoutNesting(this.controller, this.caller.reason);
   private callerAttached = true;
 
   constructor(

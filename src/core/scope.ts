@@ -48,13 +48,50 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSign
   }
   const follow = (event: Event): void => {
     dispose();
-    controller.abort((event.target as AbortSignal).reason);
+    abortWithoutNesting(controller, (event.target as AbortSignal).reason);
   };
   const dispose = (): void => {
     for (const source of sources) source.removeEventListener('abort', follow);
   };
   for (const source of sources) source.addEventListener('abort', follow);
   return { signal: controller.signal, dispose };
+}
+
+/** Aborts waiting to be made by {@link abortWithoutNesting}, oldest first. */
+const pendingAborts: { controller: AbortController; reason: unknown }[] = [];
+let abortingNow = false;
+
+/**
+ * Aborts `controller` with `reason`, from inside another signal's 'abort' listener, without
+ * nesting one dispatch inside the other.
+ *
+ * A linked signal aborts from its source's listener, and `abort()` runs the listeners of the
+ * signal it aborts before it returns, so a chain of nested scopes aborted as a recursion: a few
+ * frames per level, and 1 500 nested nurseries overflowed the stack inside a listener, where Node
+ * turns the RangeError into an uncaught exception. Here the first abort of a cascade runs a loop
+ * and every abort it sets off is queued onto that loop instead of run on top of it, so the stack
+ * stays flat at any depth. The cascade still completes before the abort that started it returns
+ * (a scope is cancelled as soon as `cancel()` is), only breadth-first: a scope's own listeners run
+ * before those of the scopes inside it. (A `cancel()` called from inside an abort listener while a
+ * cascade runs joins its queue, so it too takes effect before the first abort returns, not before
+ * its own call does.)
+ */
+export function abortWithoutNesting(controller: AbortController, reason: unknown): void {
+  pendingAborts.push({ controller, reason });
+  if (abortingNow) return;
+  abortingNow = true;
+  try {
+    // The queue grows while it is walked: each abort may queue the scopes linked below it.
+    for (let next = 0; next < pendingAborts.length; next++) {
+      const pending = pendingAborts[next];
+      pending?.controller.abort(pending.reason);
+    }
+  } finally {
+    // abort() does not throw (a listener's error is reported as uncaught, not thrown to us), so
+    // the loop has reached the end whenever this runs.
+    pendingAborts.length = 0;
+    abortingNow = false;
+  }
 }
 
 /** Lets a signal we own take any number of listeners: one per task or child is expected. */

@@ -1,5 +1,6 @@
 import { Cancelled, TooSlowError } from './errors.js';
 import { currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
+import { startTimer } from './timer.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {
@@ -11,6 +12,10 @@ export interface DeadlineOptions {
  * Runs `fn` in a scope that is cancelled after `ms` milliseconds; rejects with
  * {@link TooSlowError} if the deadline cut it short. Everything `fn` starts (nurseries, processes)
  * is cancelled with it. `ms` may be `Infinity` for no deadline.
+ *
+ * Any finite `ms` is honoured as given, including one above `setTimeout`'s limit of 2³¹−1 ms
+ * (about 24.8 days), which Node would otherwise cut to 1 ms: a deadline of 30 days passes after 30
+ * days, neither at once nor never. A negative, NaN or non-number `ms` is a `RangeError`.
  *
  * @example
  * ```ts
@@ -25,7 +30,8 @@ export async function failAfter<R>(ms: number, fn: (signal: AbortSignal) => Prom
 
 /**
  * Runs `fn` in a scope that is cancelled after `ms` milliseconds; resolves with `undefined` if
- * the deadline cut it short, else with `fn`'s result. `ms` may be `Infinity` for no deadline.
+ * the deadline cut it short, else with `fn`'s result. `ms` may be `Infinity` for no deadline; any
+ * finite `ms`, however large, is honoured as given (see {@link failAfter}).
  *
  * @example
  * ```ts
@@ -36,9 +42,6 @@ export async function moveOnAfter<R>(ms: number, fn: (signal: AbortSignal) => Pr
   const outcome = await runWithDeadline(ms, fn, opts, 'moveOnAfter');
   return outcome.timedOut ? undefined : outcome.value;
 }
-
-/** setTimeout's largest delay; a longer one fires at once (with a warning), so it means "never". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Outcome<R> = { timedOut: true } | { timedOut: false; value: R };
 
@@ -51,7 +54,7 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
   const link = linkSignals(deadline.signal, currentSignal(), validateSignal(opts.signal, where));
   const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source
-  const timer = ms <= MAX_TIMER_MS ? setTimeout(() => deadline.abort(reason), ms) : undefined;
+  const stopTimer = startTimer(ms, () => deadline.abort(reason));
   try {
     return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };
   } catch (error) {
@@ -59,7 +62,7 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
     if (signal.reason === reason && isCancellationOf(error, signal)) return { timedOut: true };
     throw error;
   } finally {
-    clearTimeout(timer);
+    stopTimer();
     link.dispose();
   }
 }

@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 import { node } from '../builtins.js';
 import { Cancelled } from '../core/errors.js';
 import { runInScope } from '../core/scope.js';
+import { startTimer } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
-import { MAX_TIMER_MS } from './options.js';
 import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /** A consumer of one of the child's pipes: called for every chunk, then once at the end. */
@@ -190,20 +190,26 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
 /** Whether `promise` settles within `ms`; false at once if `interrupt` aborts first. No timer survives. */
 async function settlesWithin(promise: Promise<unknown>, ms: number, interrupt: AbortSignal | undefined): Promise<boolean> {
   if (interrupt?.aborted) return false;
-  if (ms === Infinity) ms = MAX_TIMER_MS; // a timer of Infinity fires after 1 ms
-  const timer = new AbortController();
-  const interrupted = new Promise<false>((resolve) => {
-    const onAbort = (): void => resolve(false);
-    interrupt?.addEventListener('abort', onAbort, { once: true });
-    timer.signal.addEventListener('abort', () => interrupt?.removeEventListener('abort', onAbort), { once: true });
-  });
+  let release = noop;
   try {
     return await Promise.race([
       promise.then(() => true),
-      node.timersPromises.setTimeout(ms, false, { signal: timer.signal }),
-      interrupted,
+      new Promise<false>((resolve) => {
+        const onAbort = (): void => resolve(false);
+        // Any duration, however long, is honoured: a plain timer past 2^31-1 ms fires after 1 ms.
+        const cancelTimer = startTimer(ms, () => resolve(false));
+        interrupt?.addEventListener('abort', onAbort, { once: true });
+        release = () => {
+          cancelTimer();
+          interrupt?.removeEventListener('abort', onAbort);
+        };
+      }),
     ]);
   } finally {
-    timer.abort();
+    release();
   }
+}
+
+function noop(): void {
+  // replaced once the timer is armed
 }

@@ -104,12 +104,6 @@ export const RUN_PROCESS_KEYS: Readonly<Record<keyof RunProcessOptions, true>> =
   deliverCancel: true,
 };
 
-/**
- * The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). Longer ones fire after
- * 1 ms with a warning, so every duration option treats anything longer as no limit at all: a grace
- * of a month and a grace of forever mean the same to a person, and neither may become a millisecond.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
 export const DEFAULT_DRAIN_GRACE_MS = 2000;
@@ -223,11 +217,14 @@ export function validateBoolean(where: string, name: string, value: unknown, fal
   return value;
 }
 
-/** A duration option in ms, `Infinity` for none; anything over {@link MAX_TIMER_MS} is taken as `Infinity`. */
+/**
+ * A duration option in ms, `Infinity` for none. Every duration is honoured as given, also past what
+ * one Node timer holds (2^31 - 1 ms): the timers that wait for them are chains (core/timer.ts).
+ */
 export function validateMs(where: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new RangeError(`${where}: ${name} must be a number of milliseconds >= 0, got ${describe(value)}`);
-  return value > MAX_TIMER_MS ? Infinity : value;
+  return value;
 }
 
 export function validatePositiveInteger(where: string, name: string, value: unknown, fallback: number): number {

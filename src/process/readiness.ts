@@ -1,3 +1,4 @@
+import { startTimer } from '../core/timer.js';
 import { describe } from './options.js';
 import { isThenable } from './lifecycle-log.js';
 
@@ -51,7 +52,7 @@ export interface ReadinessOptions {
  */
 export class Readiness {
   #ready = false;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: () => void = noop;
 
   constructor(private readonly opts: ReadinessOptions) {}
 
@@ -60,12 +61,11 @@ export class Readiness {
   }
 
   arm(): void {
-    // Infinity (or a duration no timer holds) means no limit: such a timer would fire after 1 ms.
-    if (this.opts.timeoutMs === Infinity) return;
-    this.#timer = setTimeout(() => {
+    // startTimer, not setTimeout: a limit past 2^31-1 ms would fire after 1 ms; Infinity arms none.
+    this.#cancelTimer = startTimer(this.opts.timeoutMs, () => {
       // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
       if (!this.opts.stopping()) this.opts.onTimeout();
-    }, this.opts.timeoutMs);
+    });
   }
 
   /** Tests one line; throws what the predicate throws. */
@@ -80,6 +80,10 @@ export class Readiness {
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
   }
+}
+
+function noop(): void {
+  // no timer armed yet
 }

@@ -533,6 +533,52 @@ describe('nothing leaks', () => {
   });
 });
 
+describe('deep nesting', () => {
+  test('a body starts at once, up to its first await, even 50 nested bodies deep', async () => {
+    let innermostRan = false;
+    const nest = (left: number): Promise<void> =>
+      openNursery(async () => {
+        if (left === 0) innermostRan = true;
+        else await nest(left - 1);
+      });
+    const done = nest(50);
+    assert.equal(innermostRan, true);
+    await done;
+  });
+
+  test('a cancel has reached every nested scope by the time cancel() returns', async () => {
+    await openNursery(async (outer) => {
+      const inner = await outer.start<AbortSignal>(async ({ started }) => {
+        await openNursery(async (middle) => {
+          await middle.start(async ({ started: innerStarted, signal }) => {
+            started(signal);
+            innerStarted();
+            await sleepForever(signal);
+          });
+        });
+      });
+      assert.equal(inner.aborted, false); // control: nothing is cancelled yet
+      outer.cancel();
+      assert.equal(inner.aborted, true);
+    });
+  });
+
+  for (const depth of [1_500, 10_000]) {
+    for (const how of ['direct', 'start', 'startSoon']) {
+      const through = how === 'direct' ? 'each in the body of the one before' : `through ${how}`;
+      test(`${depth} nurseries nested ${through} open, and cancel down to the innermost task without recursing per level, leaving no listener`, () => {
+        const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/core/fixtures/deep-nesting.ts'], {
+          env: { ...process.env, DEPTH: String(depth), HOW: how },
+          encoding: 'utf8',
+          timeout: 30_000, // when the cancellation breaks off part-way, the inner levels never settle
+        });
+        assert.equal(run.status, 0, run.stderr); // a RangeError in an abort listener is uncaught: status 1
+        assert.deepEqual(JSON.parse(run.stdout), { outcome: 'rejected with the outer reason', listenersLeft: 0 });
+      });
+    }
+  }
+});
+
 describe('bad input', () => {
   test('is refused with a TypeError that names the argument', async () => {
     await assert.rejects(openNursery(42 as unknown as () => Promise<void>), /body must be a function/);

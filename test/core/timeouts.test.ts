@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTimer } from '../../src/core/timer.js';
 import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery } from '../../src/index.js';
 
 function activeTimers(): number {
@@ -96,6 +97,51 @@ describe('moveOnAfter', () => {
       return 'done';
     });
     assert.equal(await pending, 'done');
+  });
+});
+
+describe('deadlines longer than one timer can hold (2^31 - 1 ms)', () => {
+  test('a 3e9 ms deadline does not fire early, for failAfter or moveOnAfter', async () => {
+    // Node cuts a longer setTimeout to 1 ms, so an unhandled one would fire well within 200 ms.
+    const work = async (signal: AbortSignal): Promise<string> => {
+      await sleep(200, undefined, { signal });
+      return 'finished';
+    };
+    assert.equal(await failAfter(3e9, work), 'finished');
+    assert.equal(await moveOnAfter(3e9, work), 'finished');
+    // Control: the same work under a short deadline is cut short.
+    assert.equal(await moveOnAfter(10, work), undefined);
+  });
+
+  test('a wait longer than one timer is a chain of timers that fires once the whole of it has passed', async () => {
+    // The chain at a limit of 20 ms, since the real one is 24.8 days away.
+    // Node may run a timer up to a millisecond early, so each link of the chain may lose one.
+    const firedAfter = async (ms: number, limitMs: number): Promise<number> => {
+      const begun = performance.now();
+      let stop = (): void => undefined;
+      const fired = new Promise<number>((resolve) => (stop = startTimer(ms, () => resolve(performance.now() - begun), limitMs)));
+      const elapsed = await Promise.race([fired, sleep(2000).then(() => Infinity)]);
+      stop();
+      return elapsed;
+    };
+    const elapsed = await firedAfter(70, 20);
+    assert.ok(elapsed >= 66 && elapsed < 2000, `fired after ${elapsed} ms of 70`);
+    // Control: a wait within the limit is one timer, and fires on time too.
+    const single = await firedAfter(15, 20);
+    assert.ok(single >= 14 && single < 2000, `fired after ${single} ms of 15`);
+    // Calling it off stops the chain wherever it is.
+    let fired = false;
+    const stop = startTimer(70, () => (fired = true), 20);
+    await sleep(30);
+    stop();
+    await sleep(60);
+    assert.equal(fired, false);
+  });
+
+  test('leaves no timer behind when the work ends before a long deadline', async () => {
+    const before = activeTimers();
+    assert.equal(await failAfter(3e9, async () => 'fast'), 'fast');
+    assert.equal(activeTimers(), before);
   });
 });
 

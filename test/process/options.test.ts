@@ -118,7 +118,7 @@ describe('refused before spawning', () => {
   });
 });
 
-describe('durations no timer can hold are no limit, never a millisecond', () => {
+describe('durations no single timer can hold are honoured, never a millisecond', () => {
   test('readyTimeoutMs: 3e9 does not time out early', BOUNDED, async () => {
     await openNursery(async (tn) => {
       const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'sleep 0.3; echo ready; exec sleep 30'], { readyWhen: /ready/, readyTimeoutMs: 3e9, killGraceMs: 500 }, ctx));
@@ -133,7 +133,7 @@ describe('durations no timer can hold are no limit, never a millisecond', () => 
     assert.deepEqual(lines, ['early', 'late']);
   });
 
-  test('killGraceMs: 3e9 is no SIGKILL at all, not one after a millisecond', BOUNDED, async () => {
+  test('killGraceMs: 3e9 gives the stop handler its time, not a SIGKILL after a millisecond', BOUNDED, async () => {
     const file = join(scratch, 'term-handled');
     await openNursery(async (tn) => {
       await tn.start<Process>((ctx) =>

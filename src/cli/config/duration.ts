@@ -2,9 +2,12 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
 /**
- * The longest duration accepted: the largest delay `setTimeout` honours (about 24.8 days). A
- * longer one would not wait longer: Node fires such a timer at once, so a typo like `1000h` would
- * turn a generous timeout into none at all. Refused instead.
+ * The longest duration accepted: the largest delay `setTimeout` honours (596h31m23.647s, about
+ * 24.8 days). A longer one would not wait longer: Node fires such a timer at once, so a typo like
+ * `1000h` would turn a generous timeout into none at all. Refused instead, rather than taken as
+ * "no limit" (the library's `failAfter` honours any length, but a config duration becomes a
+ * process's grace or readiness timer, which are single timers): a config says what it means.
+ * Durations the runner derives from a config one (restart backoff doubling) are capped at it.
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
@@ -60,7 +63,7 @@ export function parseDuration(text: string | number): number {
   }
   const rounded = Math.round(ms);
   if (rounded > MAX_DURATION_MS) {
-    throw new InvalidDurationError(text, `longer than the ${MAX_DURATION_MS} ms (about 24 days) a timer can wait; use a shorter one`);
+    throw new InvalidDurationError(text, `longer than the longest a timer can wait, ${MAX_DURATION_MS} ms (596h31m23.647s, about 24.8 days); use a shorter one`);
   }
   return rounded;
 }

@@ -46,13 +46,21 @@ export class ConfigError extends Error {
   readonly path?: string;
   readonly process?: string;
   readonly problems: readonly ConfigProblem[];
+  /** A line after the problems about the file as a whole (how it was read), if there is one. */
+  readonly note?: string;
 
-  /** @param problems at least one; they are sorted into file order. */
-  constructor(problems: readonly ConfigProblem[]) {
+  /**
+   * @param problems at least one; they are sorted into file order.
+   * @param options.note a last line, about the file as a whole rather than a place in it.
+   */
+  constructor(problems: readonly ConfigProblem[], options: { note?: string } = {}) {
     const sorted = sortProblems(problems);
     const first = sorted[0];
     if (first === undefined) throw new TypeError('a ConfigError needs at least one problem');
-    super(sorted.map(formatProblem).join('\n'), first.cause === undefined ? undefined : { cause: first.cause });
+    const lines = sorted.map(formatProblem);
+    if (options.note !== undefined) lines.push(options.note);
+    super(lines.join('\n'), first.cause === undefined ? undefined : { cause: first.cause });
+    if (options.note !== undefined) this.note = options.note;
     this.file = first.file;
     if (first.line !== undefined) this.line = first.line;
     if (first.column !== undefined) this.column = first.column;

@@ -3,15 +3,71 @@ import type { Config, ProcessSpec } from './spec.js';
 import { didYouMean } from '../../process/suggest.js';
 
 /**
+ * One thing wrong with how processes depend on each other: the process it belongs to and, when it
+ * is about one of its dependencies, which. The caller places it: the YAML reader at the very list
+ * item, {@link startOrder} at the process's source.
+ */
+export interface GraphProblem {
+  readonly spec: ProcessSpec;
+  readonly dependency?: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * Everything wrong with the dependency graph of `processes`, the one place it is decided: a name
+ * defined twice, a process depending on itself, a dependency on a process that is not there, and
+ * cycles (one per group of processes caught in one, named in dependency order at the edge that
+ * closes it: `db -> web -> db`, read "db depends on web, which depends on db").
+ */
+export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  const byName = new Map<string, ProcessSpec>();
+  for (const spec of processes) {
+    const first = byName.get(spec.name);
+    if (first === undefined) byName.set(spec.name, spec);
+    else problems.push({ spec, message: `process '${spec.name}' is ${first.source === undefined ? 'defined twice' : `already defined on line ${first.source.line}`}; names must be unique` });
+  }
+  const names = [...byName.keys()];
+  for (const spec of processes) {
+    for (const dependency of spec.dependsOn) {
+      if (dependency === spec.name) {
+        problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
+      } else if (!byName.has(dependency)) {
+        const others = names.filter((name) => name !== spec.name);
+        problems.push({ spec, dependency, message: `unknown process '${dependency}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency, others)}` });
+      }
+    }
+  }
+  // Self-dependencies were reported above in their own words; leave them out of the cycles.
+  const cycles = findCycles(names, (name) => (byName.get(name)?.dependsOn ?? []).filter((other) => other !== name));
+  for (const cycle of cycles) {
+    const [first, second] = cycle;
+    const spec = byName.get(first ?? '');
+    // A cycle is made of names from byName, at least two of them.
+    if (spec !== undefined) problems.push({ spec, dependency: second, message: cycleMessage(cycle) });
+  }
+  return problems;
+}
+
+/**
+ * A {@link GraphProblem} placed at its process's source (when the spec has one) as a
+ * {@link ConfigProblem}; `file` names the config when the spec has no source.
+ */
+export function placeAtSource(problem: GraphProblem, file: string): ConfigProblem {
+  const { spec, dependency, message } = problem;
+  const where = spec.source === undefined ? { file } : { file: spec.source.file, line: spec.source.line, column: spec.source.column };
+  return { ...where, path: dependency === undefined ? undefined : `processes.${spec.name}.dependsOn`, process: spec.name, message };
+}
+
+/**
  * The order to start `processes` in: every process after everything it depends on and, among
  * processes free to start, in the order given (file order). That stability keeps `subvisor up`
  * predictable: the same file starts the same way every time, and independent processes start
  * (and their output begins) in the order the file lists them.
  *
- * A dependency outside `processes`, a name used twice, or a cycle throws {@link ConfigError};
- * a cycle is named (`db -> web -> db`, read "db depends on web, which depends on db").
- * `parseYamlConfig` already refuses all of these with better positions; this check is for specs
- * built in code.
+ * Throws {@link ConfigError} for any of the {@link graphProblems}, placed at the processes'
+ * sources. `parseYamlConfig` and `parseProcfile` already refuse them (the YAML reader at the very
+ * list item), so for a loaded config this never throws; it guards specs built in code.
  *
  * @example
  * ```ts
@@ -20,30 +76,13 @@ import { didYouMean } from '../../process/suggest.js';
  */
 export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
   const file = processes[0]?.source?.file ?? '<processes>';
-  const index = new Map<string, number>();
-  const problems: ConfigProblem[] = [];
-  processes.forEach((spec, i) => {
-    if (index.has(spec.name)) problems.push({ ...at(spec, file), process: spec.name, message: `process '${spec.name}' is defined twice; names must be unique` });
-    else index.set(spec.name, i);
-  });
-  const known = [...index.keys()];
-  for (const spec of processes) {
-    for (const dependency of spec.dependsOn) {
-      if (!index.has(dependency)) {
-        const others = known.filter((name) => name !== spec.name);
-        problems.push({
-          ...at(spec, file),
-          path: `${spec.name}.dependsOn`,
-          process: spec.name,
-          message: `unknown process '${dependency}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency, others)}`,
-        });
-      }
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const problems = graphProblems(processes);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => placeAtSource(problem, file)));
 
   // Kahn's algorithm, always taking the earliest ready process: n is a config's worth of
   // processes, so the quadratic scan is cheaper to read than a heap and fast enough.
+  const index = new Map(processes.map((spec, i) => [spec.name, i]));
+  // A name listed twice in a spec built in code is one dependency, as in the config.
   const waitingOn = processes.map((spec) => new Set(spec.dependsOn).size);
   const dependents = processes.map(() => [] as number[]);
   processes.forEach((spec, i) => {
@@ -59,20 +98,8 @@ export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
     order.push(spec);
     for (const dependent of dependents[next] ?? []) waitingOn[dependent] = (waitingOn[dependent] ?? 0) - 1;
   }
-  if (order.length === processes.length) return order;
-
-  const stuck = processes.filter((_, i) => !started[i]);
-  const cycles = findCycles(
-    stuck.map((spec) => spec.name),
-    (name) => processes[index.get(name) ?? -1]?.dependsOn ?? [],
-  );
-  throw new ConfigError(
-    cycles.map((cycle) => {
-      // A cycle's first name is one of its processes; index holds every name.
-      const spec = processes[index.get(cycle[0] ?? '') ?? -1];
-      return { ...(spec === undefined ? { file } : at(spec, file)), process: cycle[0], message: cycleMessage(cycle) };
-    }),
-  );
+  // Without cycles (refused above) every process has been taken.
+  return order;
 }
 
 /**
@@ -129,13 +156,9 @@ export function findCycles(names: readonly string[], dependenciesOf: (name: stri
   return cycles.sort((a, b) => (position.get(a[0] ?? '') ?? 0) - (position.get(b[0] ?? '') ?? 0));
 }
 
-/** `dependency cycle: a -> b -> a ...`, the message shared by the parser and startOrder. */
-export function cycleMessage(cycle: readonly string[]): string {
+/** `dependency cycle a -> b -> a ...`. */
+function cycleMessage(cycle: readonly string[]): string {
   return `dependency cycle ${cycle.join(' -> ')} (each depends on the next); remove one of these dependencies`;
-}
-
-function at(spec: ProcessSpec, file: string): { file: string; line?: number; column?: number } {
-  return spec.source === undefined ? { file } : { file: spec.source.file, line: spec.source.line, column: spec.source.column };
 }
 
 /** Tarjan's algorithm: the strongly connected components, each in discovery order. */

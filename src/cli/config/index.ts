@@ -4,8 +4,9 @@ export { parseDuration, InvalidDurationError, MAX_DURATION_MS } from './duration
 export { ConfigError, formatProblem } from './errors.js';
 export type { ConfigProblem } from './errors.js';
 export { selectProcesses, startOrder } from './graph.js';
-export { isProcfile, loadConfig } from './load.js';
+export { configFormat, loadConfig } from './load.js';
+export type { ConfigFormat } from './load.js';
 export { parseProcfile } from './procfile.js';
-export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME } from './spec.js';
+export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, restartDelayMs } from './spec.js';
 export type { Config, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
-export { parseYamlConfig } from './yaml.js';
+export { parseYamlConfig } from './yaml/parse.js';

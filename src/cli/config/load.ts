@@ -1,16 +1,51 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { ConfigError } from './errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
-import { parseYamlConfig } from './yaml.js';
+import { parseYamlConfig } from './yaml/parse.js';
+
+/** How {@link loadConfig} reads a file, and why, in words an error message can show. */
+export interface ConfigFormat {
+  readonly kind: 'yaml' | 'procfile';
+  /** What decided it: the file's name, or its content. */
+  readonly decidedBy: 'name' | 'content';
+  /** Why, completing "read as ... because ...". */
+  readonly because: string;
+}
+
+/** Names that are YAML whatever they hold, so a broken config is never read as a Procfile. */
+const YAML_NAME = /\.ya?ml$/i;
 
 /**
- * Reads and validates the config of `subvisor up`: a foreman Procfile when the file is named
- * `Procfile` or `Procfile.*` (`Procfile.dev`), otherwise `subvisor.yaml` syntax. The name decides,
- * not the content, so a broken YAML file is never misread as a Procfile (or the reverse) and
- * reported in the wrong words. A file that cannot be read is a {@link ConfigError} too, with the
- * fs error as its cause.
+ * The top-level `processes:` key of a subvisor YAML config, as it starts a line: alone (with at
+ * most a comment), or opening a flow mapping or an anchor. A Procfile line names a process and
+ * then its command, so it never looks like this (`processes:` without a command is no Procfile line).
+ */
+const PROCESSES_KEY = /^processes[ \t]*:[ \t]*(?:[#{&].*)?\r?$/m;
+
+/**
+ * Which syntax `loadConfig` reads `file` in, given its `text`. A name ending in `.yaml` or `.yml`
+ * is subvisor YAML, whatever it holds. Any other file (`Procfile`, `Procfile.dev`, `dev.Procfile`,
+ * `stack.conf`) is read by its content, as foreman and honcho read whatever `-f` names: subvisor
+ * YAML when it has a top-level `processes:` key, else a Procfile of `name: command` lines.
+ *
+ * @example
+ * ```ts
+ * configFormat('dev.Procfile', 'web: node server.js\n').kind; // 'procfile'
+ * configFormat('stack.conf', 'processes:\n  web: { cmd: node server.js }\n').kind; // 'yaml'
+ * ```
+ */
+export function configFormat(file: string, text: string): ConfigFormat {
+  if (YAML_NAME.test(file)) return { kind: 'yaml', decidedBy: 'name', because: 'its name ends in .yaml or .yml' };
+  if (PROCESSES_KEY.test(text)) return { kind: 'yaml', decidedBy: 'content', because: 'it has a top-level `processes:` key' };
+  return { kind: 'procfile', decidedBy: 'content', because: 'it has no top-level `processes:` key and its name does not end in .yaml or .yml' };
+}
+
+/**
+ * Reads and validates the config of `subvisor up`: subvisor YAML or a foreman Procfile, as
+ * {@link configFormat} decides. When the content decided, an error says which reading was tried
+ * and why, so a YAML config with a misspelt `processes:` is not left looking like a bad Procfile.
+ * A file that cannot be read is a {@link ConfigError} too, with the fs error as its cause.
  *
  * @example
  * ```ts
@@ -28,11 +63,13 @@ export function loadConfig(file: string): Config {
     const message = `cannot read the config file: ${reason}; pass the right one with -f FILE (subvisor.yaml or a Procfile)`;
     throw new ConfigError([{ file, message, cause: error }]);
   }
-  return isProcfile(file) ? parseProcfile(text, file) : parseYamlConfig(text, file);
-}
-
-/** Whether `loadConfig` reads `file` as a Procfile: named `Procfile` or `Procfile.<something>`. */
-export function isProcfile(file: string): boolean {
-  const name = basename(file);
-  return name === 'Procfile' || name.startsWith('Procfile.');
+  const format = configFormat(file, text);
+  try {
+    return format.kind === 'procfile' ? parseProcfile(text, file) : parseYamlConfig(text, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || format.decidedBy === 'name') throw error;
+    const readAs = format.kind === 'procfile' ? 'a Procfile (`name: command` lines)' : 'subvisor YAML';
+    const other = format.kind === 'procfile' ? 'a subvisor YAML config starts with `processes:`, or is named *.yaml' : 'a Procfile has no `processes:` line';
+    throw new ConfigError(error.problems, { note: `${file}: read as ${readAs} because ${format.because}; ${other}` });
+  }
 }

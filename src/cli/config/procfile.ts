@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { graphProblems, placeAtSource } from './graph.js';
+import { unspawnableValue } from './spawnable.js';
 import { PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
@@ -22,7 +24,6 @@ export function parseProcfile(text: string, file: string): Config {
   const cwd = dirname(resolve(file));
   const problems: ConfigProblem[] = [];
   const processes: ProcessSpec[] = [];
-  const definedOn = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
     const content = raw.trim();
@@ -44,14 +45,15 @@ export function parseProcfile(text: string, file: string): Config {
       problems.push({ file, line, column: column + name.length + 1, process: name, message: `'${name}' has no command; write it after the colon` });
       return;
     }
-    const earlier = definedOn.get(name);
-    if (earlier !== undefined) {
-      problems.push({ file, line, column, process: name, message: `process '${name}' is already defined on line ${earlier}; names must be unique` });
+    const unspawnable = unspawnableValue(cmd);
+    if (unspawnable !== undefined) {
+      problems.push({ file, line, column: column + content.length - cmd.length, process: name, message: `the command ${unspawnable}` });
       return;
     }
-    definedOn.set(name, line);
     processes.push({ name, cmd, cwd, dependsOn: [], restart: { policy: 'no' }, main: false, source: { file, line, column } });
   });
+  // A Procfile has no dependencies: of the graph's checks, only names used twice can fail.
+  problems.push(...graphProblems(processes).map((problem) => placeAtSource(problem, file)));
   if (problems.length === 0 && processes.length === 0) {
     problems.push({ file, message: 'no processes; add lines like `web: node server.js`' });
   }

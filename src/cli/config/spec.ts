@@ -1,3 +1,5 @@
+import { MAX_DURATION_MS } from './duration.js';
+
 /** Where a process is defined, so later errors (a cycle found by `startOrder`) can point at it. */
 export interface SourceLocation {
   readonly file: string;
@@ -10,10 +12,26 @@ export interface SourceLocation {
 /**
  * When a process that exited is started again. `no` (the default): an unexpected exit fails the
  * run, which is what fail-fast means. `on-failure`: a non-zero exit (or a death by signal we did
- * not send) restarts it up to `max` times, the first time after `backoffMs` (how the wait grows
- * for later restarts is the runner's choice); the next failure after that fails the run.
+ * not send) restarts it up to `max` times, after {@link restartDelayMs}; the next failure after
+ * that fails the run.
  */
-export type RestartPolicy = { policy: 'no' } | { policy: 'on-failure'; max: number; backoffMs: number };
+export type RestartPolicy = { readonly policy: 'no' } | { readonly policy: 'on-failure'; readonly max: number; readonly backoffMs: number };
+
+/**
+ * The wait before restart number `attempt + 1` (`attempt` counts from 0): `backoffMs`, doubled for
+ * each restart before it, and never more than {@link MAX_DURATION_MS}. Without that cap the
+ * doubling of an accepted config (`backoff: 1s`, `max: 30`) would reach a delay `setTimeout` cannot
+ * hold, which Node fires at once: the slowest restarts would become the fastest.
+ *
+ * @example
+ * ```ts
+ * restartDelayMs({ policy: 'on-failure', max: 5, backoffMs: 500 }, 2); // 2000
+ * ```
+ */
+export function restartDelayMs(restart: RestartPolicy, attempt: number): number {
+  if (restart.policy === 'no') return 0;
+  return Math.min(restart.backoffMs * 2 ** attempt, MAX_DURATION_MS);
+}
 
 /** Restarts allowed by `restart: on-failure` when `max` is not given. */
 export const DEFAULT_RESTART_MAX = 3;
@@ -21,46 +39,48 @@ export const DEFAULT_RESTART_MAX = 3;
 export const DEFAULT_RESTART_BACKOFF_MS = 500;
 
 /**
- * One process of `subvisor up`, validated and with its defaults filled in. Nothing here has been
- * started or even looked up on disk.
+ * One process as the CLI runs it, validated and with its defaults filled in: from a
+ * `subvisor.yaml` entry, a Procfile line, or the command line of `subvisor run`. The one type for
+ * a process's plan, from the config to the runner. Nothing here has been started or even looked
+ * up on disk.
  */
 export interface ProcessSpec {
   /** Unique in its config; matches {@link PROCESS_NAME} (it prefixes every output line). */
-  name: string;
+  readonly name: string;
   /** A string runs under `sh -c` (shell: true); an array is argv, run without a shell. */
-  cmd: string[] | string;
+  readonly cmd: readonly string[] | string;
   /**
    * Working directory, absolute. Resolved against the config file's directory, which is also the
    * value when the file gives none (as foreman and docker compose do): `cmd: ./scripts/db.sh`
    * then means the script next to the config, wherever `subvisor up -f` was run from.
    */
-  cwd?: string;
+  readonly cwd?: string | undefined;
   /**
    * Extra environment, merged over `process.env` by the runner (not here: the config layer stays
    * pure). YAML numbers and booleans are taken as written (`PORT: 8080` gives "8080",
    * `VERSION: 3.10` gives "3.10", not "3.1").
    */
-  env?: Record<string, string>;
+  readonly env?: Readonly<Record<string, string>> | undefined;
   /** The process is ready once an output line matches this; no pattern means ready on start. */
-  ready?: RegExp;
+  readonly ready?: RegExp | undefined;
   /** How long to wait for `ready` (key `readyTimeout`, a duration). Default: the runner's. */
-  readyTimeoutMs?: number;
+  readonly readyTimeoutMs?: number | undefined;
   /** Names of the processes that must be ready before this one starts. No duplicates. */
-  dependsOn: string[];
+  readonly dependsOn: readonly string[];
   /** Default `{ policy: 'no' }`. */
-  restart: RestartPolicy;
-  /** The run ends when this process exits. At most one per config. Default false. */
-  main: boolean;
+  readonly restart: RestartPolicy;
+  /** The run ends when this process exits: status 0 stops the others and the run exits 0. At most one per config. */
+  readonly main: boolean;
   /** Milliseconds between SIGTERM and SIGKILL when stopping it (the runner's `killGraceMs`). */
-  grace?: number;
+  readonly grace?: number | undefined;
   /** Where the config defines it; absent for specs built in code. */
-  source?: SourceLocation;
+  readonly source?: SourceLocation | undefined;
 }
 
 /** A parsed, validated config: `processes` in file order. */
 export interface Config {
-  file: string;
-  processes: ProcessSpec[];
+  readonly file: string;
+  readonly processes: readonly ProcessSpec[];
 }
 
 /**

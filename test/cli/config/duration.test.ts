@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidDurationError, MAX_DURATION_MS, parseDuration } from '../../../src/cli/config/index.js';
+import { InvalidDurationError, MAX_DURATION_MS, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -47,6 +47,18 @@ test('parseDuration refuses junk with an InvalidDurationError that says what it 
 test('parseDuration refuses durations longer than a timer can wait instead of firing at once', () => {
   assert.equal(parseDuration(MAX_DURATION_MS), MAX_DURATION_MS); // control: the limit itself passes
   assert.equal(parseDuration('596h'), 596 * 3_600_000);
-  assert.throws(() => parseDuration('597h'), /longer than the 2147483647 ms/);
+  assert.throws(() => parseDuration('597h'), /longer than the longest a timer can wait, 2147483647 ms \(596h31m23\.647s/);
+  assert.equal(parseDuration('596h31m23.647s'), MAX_DURATION_MS); // the maximum as the message writes it
+  assert.throws(() => parseDuration('596h31m23.648s'), InvalidDurationError);
   assert.throws(() => parseDuration(MAX_DURATION_MS + 1), InvalidDurationError);
+});
+
+test('restart backoff doubles per restart but never past what a timer can wait', () => {
+  const restart = { policy: 'on-failure', max: 40, backoffMs: 1000 } as const;
+  assert.deepEqual([0, 1, 2, 3].map((attempt) => restartDelayMs(restart, attempt)), [1000, 2000, 4000, 8000]);
+  // 1000 * 2^21 ms is within the limit; 2^22 is past it, where Node would fire the timer at once.
+  assert.equal(restartDelayMs(restart, 21), 1000 * 2 ** 21);
+  assert.equal(restartDelayMs(restart, 22), MAX_DURATION_MS);
+  assert.equal(restartDelayMs(restart, 39), MAX_DURATION_MS);
+  assert.equal(restartDelayMs({ policy: 'no' }, 3), 0);
 });

@@ -30,20 +30,20 @@ test('startOrder keeps file order among processes free to start (it is stable)',
 });
 
 test('startOrder refuses an unknown dependency, a duplicate name and a cycle', () => {
-  assert.match(configError(() => startOrder([spec('web', ['dbb']), spec('db')])).message, /^<processes>: web\.dependsOn: unknown process 'dbb' \(known: db\); did you mean 'db'\?$/);
+  assert.match(configError(() => startOrder([spec('web', ['dbb']), spec('db')])).message, /^<processes>: processes\.web\.dependsOn: unknown process 'dbb' \(known: db\); did you mean 'db'\?$/);
   assert.match(configError(() => startOrder([spec('web'), spec('web')])).message, /process 'web' is defined twice/);
   assert.equal(
     configError(() => startOrder([spec('db', ['web']), spec('web', ['db']), spec('x')])).message,
-    '<processes>: dependency cycle db -> web -> db (each depends on the next); remove one of these dependencies',
+    '<processes>: processes.db.dependsOn: dependency cycle db -> web -> db (each depends on the next); remove one of these dependencies',
   );
-  assert.match(configError(() => startOrder([spec('a', ['a'])])).message, /dependency cycle a -> a/);
+  assert.match(configError(() => startOrder([spec('a', ['a'])])).message, /processes\.a\.dependsOn: 'a' depends on itself; remove it from its own dependsOn/);
 });
 
 test('startOrder points a cycle at the source of the specs when they have one', () => {
   const located = (name: string, dependsOn: string[], line: number): ProcessSpec => ({ ...spec(name, dependsOn), source: { file: 'subvisor.yaml', line, column: 3 } });
   const error = configError(() => startOrder([located('db', ['web'], 2), located('web', ['db'], 5)]));
   assert.deepEqual([error.file, error.line, error.column, error.process], ['subvisor.yaml', 2, 3, 'db']);
-  assert.match(error.message, /^subvisor\.yaml:2:3: dependency cycle db -> web -> db/);
+  assert.match(error.message, /^subvisor\.yaml:2:3: processes\.db\.dependsOn: dependency cycle db -> web -> db/);
 });
 
 test('selectProcesses pulls in what the named processes depend on, transitively', () => {
@@ -138,7 +138,7 @@ const withCycle = (minLength: number) =>
       const processes = inTopologicalOrder.map((one) => spec(one.name, [...one.dependsOn]));
       cycle.forEach((from, i) => {
         const to = `p${cycle[(i + 1) % cycle.length]!}`;
-        const deps = processes[from]!.dependsOn;
+        const deps = processes[from]!.dependsOn as string[]; // spec() above made it a fresh array
         if (!deps.includes(to)) deps.push(to);
       });
       return fileOrder.map((i) => processes[i]!);
@@ -146,7 +146,11 @@ const withCycle = (minLength: number) =>
 
 /** Every `a -> b -> ... -> a` named in `message`, checked to be a real cycle of `processes`. */
 function assertNamesRealCycles(message: string, processes: readonly ProcessSpec[]): void {
-  const cycles = [...message.matchAll(/dependency cycle ([\w.-]+(?: -> [\w.-]+)+)/g)].map((match) => match[1]!.split(' -> '));
+  const cycles = [
+    ...[...message.matchAll(/dependency cycle ([\w.-]+(?: -> [\w.-]+)+)/g)].map((match) => match[1]!.split(' -> ')),
+    // A process depending on itself is a cycle of one, said in its own words.
+    ...[...message.matchAll(/'([\w.-]+)' depends on itself/g)].map((match) => [match[1]!, match[1]!]),
+  ];
   assert.ok(cycles.length > 0, `no cycle named in: ${message}`);
   const byName = new Map(processes.map((one) => [one.name, one]));
   for (const cycle of cycles) {

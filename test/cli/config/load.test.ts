@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { isProcfile, loadConfig } from '../../../src/cli/config/index.js';
+import { configFormat, loadConfig } from '../../../src/cli/config/index.js';
 import { configError } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'subvisor-config-'));
@@ -19,22 +19,53 @@ test('loadConfig reads subvisor.yaml as YAML, resolving cwd against the file', (
   assert.equal(web.cwd, join(dir, 'app'));
 });
 
-test('loadConfig reads Procfile and Procfile.* as Procfiles, and anything else as YAML', () => {
-  const text = 'web: node server.js\n';
+test('a file not named *.yaml or *.yml is read by its content: a Procfile unless it has a top-level processes key', () => {
   mkdirSync(join(dir, 'procs'), { recursive: true });
-  for (const name of ['Procfile', 'Procfile.dev']) {
+  const procfile = '# the app\nweb: node server.js\n';
+  // node-foreman's fixtures are named like procfile-comment.Procfile; foreman reads whatever -f names.
+  for (const name of ['Procfile', 'Procfile.dev', 'dev.Procfile', 'procfile-comment.Procfile', 'stack.conf']) {
     const file = join(dir, 'procs', name);
-    writeFileSync(file, text);
+    writeFileSync(file, procfile);
     assert.deepEqual(loadConfig(file).processes.map((spec) => [spec.name, spec.cmd]), [['web', 'node server.js']], name);
   }
-  // Control: the same text under another name is YAML, where it lacks `processes`.
-  const other = join(dir, 'procs', 'my.Procfile');
-  writeFileSync(other, text);
-  assert.match(configError(() => loadConfig(other)).message, /unknown key/);
-  assert.deepEqual(
-    ['Procfile', 'a/Procfile.dev', 'Procfile.yaml', 'subvisor.yaml', 'Procfiles', 'procfile'].map(isProcfile),
-    [true, true, true, false, false, false],
-  );
+  const yaml = 'processes:  # the app\r\n  web: { cmd: [node, server.js] }\r\n';
+  for (const name of ['Procfile', 'stack.conf', 'subvisor.yml', 'Procfile.yaml']) {
+    const file = join(dir, 'procs', name);
+    writeFileSync(file, yaml);
+    assert.deepEqual(loadConfig(file).processes.map((spec) => [spec.name, spec.cmd]), [['web', ['node', 'server.js']]], name);
+  }
+});
+
+test('the rule, case by case: the name when it ends in .yaml or .yml, else a top-level processes key', () => {
+  const cases: [file: string, text: string, kind: 'yaml' | 'procfile'][] = [
+    ['a.yaml', 'web: node server.js\n', 'yaml'], // the name decides: a broken config stays YAML
+    ['a.YML', '', 'yaml'],
+    ['a', 'processes:\n', 'yaml'],
+    ['a', 'processes: # all of them\n', 'yaml'],
+    ['a', 'processes: { web: { cmd: x } }\n', 'yaml'],
+    ['a', 'processes: &all\n', 'yaml'],
+    ['a', 'processes: ./run-all.sh\n', 'procfile'], // a process named processes
+    ['a', '  processes:\n', 'procfile'], // not at the top level
+    ['a', 'procesess:\n', 'procfile'],
+    ['a', '', 'procfile'],
+  ];
+  for (const [file, text, kind] of cases) assert.equal(configFormat(file, text).kind, kind, `${file}: ${JSON.stringify(text)}`);
+});
+
+test('an error in a file read by its content says how it was read and why', () => {
+  const misspelt = join(dir, 'stack.conf');
+  writeFileSync(misspelt, 'procesess:\n  web:\n    cmd: node server.js\n');
+  assert.deepEqual(configError(() => loadConfig(misspelt)).message.split('\n').at(-1), `${misspelt}: read as a Procfile (\`name: command\` lines) because it has no top-level \`processes:\` key and its name does not end in .yaml or .yml; a subvisor YAML config starts with \`processes:\`, or is named *.yaml`);
+  const yaml = join(dir, 'Procfile');
+  writeFileSync(yaml, 'processes:\n  web: { comand: x }\n');
+  const error = configError(() => loadConfig(yaml));
+  assert.match(error.message, /:2:10: processes\.web\.comand: unknown key; did you mean 'cmd'\?/);
+  assert.equal(error.note, `${yaml}: read as subvisor YAML because it has a top-level \`processes:\` key; a Procfile has no \`processes:\` line`);
+  assert.deepEqual([error.line, error.column], [2, 3], 'the fields are still the first problem\'s (web misses cmd)');
+  // Control: when the name decided, there is nothing to explain.
+  const named = join(dir, 'named.yaml');
+  writeFileSync(named, 'processes:\n  web: { comand: x }\n');
+  assert.equal(configError(() => loadConfig(named)).note, undefined);
 });
 
 test('a missing config file is a ConfigError that keeps the fs error as its cause', () => {

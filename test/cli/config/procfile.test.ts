@@ -53,3 +53,10 @@ test('a Procfile with no processes is refused', () => {
   const error = configError(() => parseProcfile('# nothing yet\n\n', 'Procfile'));
   assert.equal(error.message, 'Procfile: no processes; add lines like `web: node server.js`');
 });
+
+test('a command no spawn can carry (a NUL byte) is refused at its line and column', () => {
+  assert.doesNotThrow(() => parseProcfile('web: node server.js\n', 'Procfile')); // control
+  const error = configError(() => parseProcfile('web: node\0 server.js\n', 'Procfile'));
+  assert.deepEqual(lines(error), ['Procfile:1:6: the command contains a NUL byte, which no command, argument, directory or environment value can hold; remove it']);
+  assert.equal(error.process, 'web');
+});

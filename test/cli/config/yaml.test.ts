@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
@@ -113,6 +114,26 @@ test('anchors and aliases can share values between processes', () => {
   );
 });
 
+test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
+  // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
+  // cut off at 30 s instead of running for minutes.
+  const script = `
+    import { parseYamlConfig } from './src/cli/config/index.js';
+    const lines = ['processes:', '  p0:', '    cmd: &cmd [node, server.js]', '    env: &common { STAGE: dev }'];
+    for (let i = 1; i < 10_000; i++) lines.push('  p' + i + ':', '    cmd: *cmd', '    env: *common');
+    const begun = performance.now();
+    const { processes } = parseYamlConfig(lines.join('\\n'), 'many.yaml');
+    const last = processes.at(-1);
+    console.log(JSON.stringify({ count: processes.length, cmd: last.cmd, env: last.env, ms: performance.now() - begun }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.signal, null, `still reading after 30 s ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  const outcome = JSON.parse(run.stdout) as { count: number; cmd: string[]; env: Record<string, string>; ms: number };
+  assert.deepEqual([outcome.count, outcome.cmd, outcome.env], [10_000, ['node', 'server.js'], { STAGE: 'dev' }]);
+  assert.ok(outcome.ms < 10_000, `read in ${Math.round(outcome.ms)} ms`);
+});
+
 test('a YAML syntax error is reported at its line and column, and only syntax errors are', () => {
   assert.doesNotThrow(() => parseYamlConfig(web(), FILE)); // control
   const message = onlyProblem('processes:\n  web:\n    cmd: a\n    cmd: b\n  db: {}\n', 4, 5);
@@ -196,7 +217,31 @@ test('env must be a mapping of names to scalars; errors never show the value', (
   const nested = onlyProblem(web('    env: { TOKEN: { value: hunter2-secret } }\n'), 4, 19);
   assert.match(nested, /processes\.web\.env\.TOKEN: expected a string, found a mapping/);
   assert.doesNotMatch(nested, /hunter2/);
-  assert.match(onlyProblem(web('    env: { "A=B": x }\n'), 4, 12), /processes\.web\.env\.A=B: is not a usable variable name/);
+  assert.match(onlyProblem(web('    env: { "A=B": x }\n'), 4, 12), /processes\.web\.env\.A=B: is not a usable variable name: it contains =/);
+});
+
+test('a value no spawn can carry (a NUL byte) is refused at its place, without showing it', () => {
+  const nul = 'contains a NUL byte, which no command, argument, directory or environment value can hold; remove it';
+  // Control: the same configs without the NUL byte are accepted.
+  for (const ok of ['    cmd: [node, "a-b"]\n', '    cmd: node\n    env: { TOKEN: "hunter2-b" }\n', '    cmd: node\n    cwd: "dir-b"\n']) {
+    assert.doesNotThrow(() => parseYamlConfig(`processes:\n  web:\n${ok}`, FILE), ok);
+  }
+  const cases: [text: string, line: number, column: number, path: string][] = [
+    ['    cmd: "node\\0x"\n', 3, 10, 'processes.web.cmd'],
+    ['    cmd: "node \x00x"\n', 3, 10, 'processes.web.cmd'], // a raw NUL byte in the file, too
+    ['    cmd: [node, "a\\0b"]\n', 3, 17, 'processes.web.cmd[1]'],
+    ['    cmd: node\n    env: { TOKEN: "hunter2\\0b" }\n', 4, 19, 'processes.web.env.TOKEN'],
+    ['    cmd: node\n    cwd: "dir\\0b"\n', 4, 10, 'processes.web.cwd'],
+  ];
+  for (const [body, line, column, path] of cases) {
+    const message = onlyProblem(`processes:\n  web:\n${body}`, line, column);
+    assert.equal(message, `${FILE}:${line}:${column}: ${path}: ${nul}`);
+  }
+});
+
+test('an environment variable name no spawn can carry is refused, shown with its control characters escaped', () => {
+  assert.equal(onlyProblem(web('    env: { "": x }\n'), 4, 12), `${FILE}:4:12: processes.web.env."": is not a usable variable name: it is empty`);
+  assert.equal(onlyProblem(web('    env: { "A\\0B": x }\n'), 4, 12), `${FILE}:4:12: processes.web.env.A\\u0000B: is not a usable variable name: it contains a NUL byte`);
 });
 
 test('ready must be a valid regex; the regex error is shown', () => {
@@ -274,7 +319,7 @@ test('restart: an unknown policy, a bad max or options the policy ignores are re
   }
   assert.doesNotThrow(() => parseYamlConfig(web('    restart: { policy: on-failure, max: 1 }\n'), FILE)); // control
   assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `policy: on-failure`/);
-  assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 14), /processes\.web\.restart: missing `policy`/);
+  assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 5), /processes\.web\.restart: missing `policy`/);
   assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff\)/);
 });
 

@@ -1,0 +1,48 @@
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import type { Config } from '../spec.js';
+import { EXAMPLE, TOP_KEYS, type ConfigDraft } from './keys.js';
+import { Reader, isEmpty, isMapping } from './reader.js';
+import { describe } from './values.js';
+
+/**
+ * Parses and validates a `subvisor.yaml` (SPEC.md §5). `file` names the file in messages and
+ * anchors relative `cwd`s. Throws one {@link ConfigError} listing every problem found, each with
+ * its line and column, so nothing starts from a config that is wrong anywhere.
+ *
+ * Values are read strictly, with two kindnesses: YAML anchors and aliases work (`env: *common`),
+ * and where a string is expected a plain scalar is taken as written, so `PORT: 8080` and
+ * `cmd: [sleep, 5]` mean "8080" and "5" (and `VERSION: 3.10` keeps its zero). Merge keys (`<<`)
+ * are not supported. The keys and how each is read are in `keys.ts`.
+ *
+ * @example
+ * ```ts
+ * const config = parseYamlConfig('processes:\n  web:\n    cmd: [node, server.js]\n', 'subvisor.yaml');
+ * config.processes[0]?.cmd; // ['node', 'server.js']
+ * ```
+ */
+export function parseYamlConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  const reader = new Reader(file, dirname(resolve(file)), lineCounter, document);
+  if (document.errors.length > 0) {
+    // After a syntax error the document's shape is guesswork: report only the syntax errors.
+    for (const error of document.errors) {
+      const [start] = error.linePos ?? [];
+      // The first line is the reason; the rest is a drawing of the spot, which line:column already gives.
+      const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+      // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
+      const hint = error.code === 'BAD_DQ_ESCAPE' ? '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')' : '';
+      reader.problems.push({ file, line: start?.line, column: start?.col, message: `YAML syntax: ${reason}${hint}`, cause: error });
+    }
+    throw new ConfigError(reader.problems);
+  }
+  const config: ConfigDraft = { processes: [] };
+  const root = document.contents;
+  if (isEmpty(root)) reader.report(null, '', `the file has no processes; ${EXAMPLE}`);
+  else if (!isMapping(root)) reader.report(root, '', `expected a mapping at the top level, found ${describe(root)}; ${EXAMPLE}`);
+  else reader.readMapping(root, TOP_KEYS, config, { node: root, keyNode: null, path: '' });
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return { file, processes: config.processes.map((draft) => draft.spec) };
+}

@@ -1,0 +1,95 @@
+import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
+import { parseDuration } from '../duration.js';
+import { unspawnableValue } from '../spawnable.js';
+import type { At, Node, ReadValue, Reader } from './reader.js';
+
+// The value readers the key tables are made of: each reads one kind of value and reports, at the
+// value's place, what is wrong with it.
+
+/**
+ * A scalar's text: strings as they are, other plain scalars (numbers, booleans) as written in the
+ * file, so `PORT: 8080` is "8080" and `VERSION: 3.10` keeps its zero. Undefined for null, which
+ * every caller treats as "no value".
+ */
+export function scalarText(node: Scalar.Parsed): string | undefined {
+  const { value } = node;
+  if (value === null || value === undefined) return undefined;
+  return typeof value === 'string' ? value : node.source;
+}
+
+/** What a node is, in a message's words: `a mapping`, `a list`, `number 5`, `nothing`. */
+export function describe(node: Node): string {
+  if (node === null) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const { value } = node;
+    if (value === null) return 'nothing';
+    if (typeof value === 'string') return 'a string';
+    return `${typeof value} ${node.source}`;
+  }
+  return 'an alias';
+}
+
+/** A scalar taken as text; `expected` names what was wanted when it is not one. */
+export function text(expected = 'a string'): ReadValue<string> {
+  return (at, reader) => {
+    const value = isScalar(at.node) ? scalarText(at.node) : undefined;
+    if (value === undefined) reader.reportAt(at, `expected ${expected}, found ${describe(at.node)}`);
+    return value;
+  };
+}
+
+/**
+ * Text that is handed to a spawn (a command, an argument, a directory, an environment value):
+ * refused when no spawn can carry it, without showing it, since it may be a secret.
+ */
+export function spawnable(at: At, value: string, reader: Reader): string | undefined {
+  const reason = unspawnableValue(value);
+  if (reason !== undefined) reader.reportAt(at, reason);
+  return reason === undefined ? value : undefined;
+}
+
+/** `true` or `false`; `hint` says how to write it. */
+export function boolean(hint: string): ReadValue<boolean> {
+  return (at, reader) => {
+    if (isScalar(at.node) && typeof at.node.value === 'boolean') return at.node.value;
+    reader.reportAt(at, `expected true or false, found ${describe(at.node)}; ${hint}`);
+    return undefined;
+  };
+}
+
+/** A whole number of at least 1; `what` says what it counts and `hint` what to do instead. */
+export function positiveInteger(what: string, hint: string): ReadValue<number> {
+  return (at, reader) => {
+    const value = isScalar(at.node) ? at.node.value : undefined;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+    reader.reportAt(at, `must be a positive whole number of ${what}, found ${describe(at.node)}; ${hint}`);
+    return undefined;
+  };
+}
+
+/** A duration (see {@link parseDuration}) in milliseconds. */
+export const duration: ReadValue<number> = (at, reader) => {
+  const raw = isScalar(at.node) ? at.node.value : undefined;
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    reader.reportAt(at, `expected a duration like 500ms, 30s or 2m, found ${describe(at.node)}`);
+    return undefined;
+  }
+  try {
+    return parseDuration(raw);
+  } catch (error) {
+    reader.reportAt(at, error instanceof Error ? error.message : String(error), error);
+    return undefined;
+  }
+};
+
+/** A duration longer than 0; `meaning` says what the time is for. */
+export function positiveDuration(meaning: string): ReadValue<number> {
+  return (at, reader) => {
+    const ms = duration(at, reader);
+    if (ms !== 0) return ms;
+    reader.reportAt(at, `must be longer than 0; give ${meaning}`);
+    return undefined;
+  };
+}

@@ -1,0 +1,59 @@
+// The config as `subvisor up` sees it: the built CLI, real files, real processes.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli } from '../cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-config-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let configs = 0;
+
+/** Writes `text` as `name` into a fresh directory; returns its path and a marker path beside it. */
+function config(text: (marker: string) => string, name = 'subvisor.yaml'): { file: string; marker: string } {
+  const dir = join(scratch, `c${configs++}`);
+  mkdirSync(dir, { recursive: true });
+  const marker = join(dir, 'started');
+  const file = join(dir, name);
+  writeFileSync(file, text(marker));
+  return { file, marker };
+}
+
+describe('a value no spawn can carry is refused before anything starts', () => {
+  // `first` starts before `second` (file order): with the value reaching the spawn, `first` ran
+  // and the spawn error showed the env value.
+  const cases: [what: string, second: string, where: RegExp][] = [
+    ['a NUL byte in an env value', '{ cmd: "true", env: { TOKEN: "hunter2\\0x" } }', /subvisor\.yaml:3:40: processes\.second\.env\.TOKEN: contains a NUL byte/],
+    ['a NUL byte in an argument', '{ cmd: [echo, "hunter2\\0x"] }', /subvisor\.yaml:3:25: processes\.second\.cmd\[1\]: contains a NUL byte/],
+    ['a NUL byte in cwd', '{ cmd: "true", cwd: "hunter2\\0x" }', /subvisor\.yaml:3:31: processes\.second\.cwd: contains a NUL byte/],
+    ['an env name with =', '{ cmd: "true", env: { "A=B": hunter2 } }', /subvisor\.yaml:3:33: processes\.second\.env\.A=B: is not a usable variable name/],
+  ];
+  for (const [what, second, where] of cases) {
+    test(what, { timeout: 30_000 }, async () => {
+      const { file, marker } = config((marker) => `processes:\n  first: { cmd: "touch '${marker}'; sleep 5" }\n  second: ${second}\n`);
+      const run = await runCli(['up', '-f', file]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, where);
+      assert.doesNotMatch(run.stderr, /hunter2/, 'the value is not shown');
+      assert.equal(existsSync(marker), false, 'nothing may start');
+    });
+  }
+});
+
+describe('-f FILE is read by its content when its name is not *.yaml or *.yml', () => {
+  test('up -f dev.Procfile runs the Procfile (node-foreman names its fixtures so)', { timeout: 30_000 }, async () => {
+    const { file } = config(() => '# comment line\nhello: echo hello from the procfile\nbye: echo bye\n', 'procfile-comment.Procfile');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^hello +\| hello from the procfile$/m);
+    assert.match(run.stdout, /^bye +\| bye$/m);
+  });
+
+  test('up -f stack.conf with a top-level processes key runs it as subvisor YAML', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  hello: { cmd: [echo, hello from yaml] }\n', 'stack.conf');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^hello +\| hello from yaml$/m);
+  });
+});
