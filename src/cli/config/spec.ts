@@ -33,6 +33,66 @@ export function restartDelayMs(restart: RestartPolicy, attempt: number): number 
   return Math.min(restart.backoffMs * 2 ** attempt, MAX_DURATION_MS);
 }
 
+/** How often, how long and from when a probe is tried (keys `interval`, `timeout`, `startPeriod`). */
+export interface ProbeTiming {
+  /** Pause between tries. Default 1 s (ready) / 10 s (liveness). */
+  readonly intervalMs: number;
+  /** One try is cut (its process stopped, its request aborted) after this. Default 5 s. */
+  readonly timeoutMs: number;
+  /** Failures in this time after the start do not count (liveness), or no try is made (ready). Default 0. */
+  readonly startPeriodMs: number;
+}
+
+/**
+ * A check of a process from outside, as SPEC §9 writes it: a log line (`ready: "pattern"` or
+ * `{ log: pattern }`), an HTTP answer (`{ http: URL, status }`; no `status` means any 2xx), a TCP
+ * connect (`{ tcp: "HOST:PORT" }`), or a command that exits 0 (`{ exec: CMD }`, run with the
+ * process's cwd, env and user).
+ */
+export type Probe = ProbeTiming &
+  (
+    | { readonly kind: 'log'; readonly pattern: RegExp }
+    | { readonly kind: 'http'; readonly url: string; readonly status: number | undefined }
+    | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+    | { readonly kind: 'exec'; readonly cmd: readonly string[] | string }
+  );
+
+/** A liveness probe: a probe, and how many failures in a row stop the process. */
+export type LivenessProbe = Probe & {
+  /** Consecutive failures before the process counts as dead (key `failures`). Default 3. */
+  readonly failures: number;
+};
+
+/**
+ * What a dependent waits for (SPEC §9): `started` (spawned), `ready` (its `ready` probe passed; the
+ * same as `started` without one), `succeeded` (exited 0), `completed` (exited, whatever the status).
+ */
+export type Condition = 'started' | 'ready' | 'succeeded' | 'completed';
+
+/** One entry of `dependsOn`: a list entry means `ready`. */
+export interface Dependency {
+  readonly name: string;
+  readonly condition: Condition;
+}
+
+/**
+ * The restart policy of SPEC §9: `no` (an unexpected exit fails the run), `on-failure` (a non-zero
+ * exit, or a death by a signal we did not send, or a liveness failure, restarts it), `always`
+ * (any exit restarts it). At most `max` restarts in a row; the delay doubles from `backoffMs` up
+ * to `maxBackoffMs`; a process that stayed up longer than `resetAfterMs` starts counting again.
+ */
+export interface RestartPolicyV2 {
+  readonly policy: 'no' | 'on-failure' | 'always';
+  /** Default {@link DEFAULT_RESTART_MAX}. */
+  readonly max: number;
+  /** Default {@link DEFAULT_RESTART_BACKOFF_MS}. */
+  readonly backoffMs: number;
+  /** Default 30 s. */
+  readonly maxBackoffMs: number;
+  /** Default 60 s. */
+  readonly resetAfterMs: number;
+}
+
 /** Restarts allowed by `restart: on-failure` when `max` is not given. */
 export const DEFAULT_RESTART_MAX = 3;
 /** Wait before a restart when `backoff` is not given. */
