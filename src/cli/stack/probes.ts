@@ -1,0 +1,147 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { linkSignals } from '../../core/scope.js';
+import { moveOnAfter } from '../../core/timeouts.js';
+import { runProcess } from '../../process/run.js';
+import type { Probe } from '../config/spec.js';
+
+/** A probe that is tried from outside the process: everything but a log line. */
+export type OutsideProbe = Exclude<Probe, { readonly kind: 'log' }>;
+
+/** Where an `exec` probe runs: as the process it checks (SPEC §9). */
+export interface ProbeEnvironment {
+  readonly cwd?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv | undefined;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+}
+
+/** The outcome of one try. */
+export interface ProbeResult {
+  readonly passed: boolean;
+  /** What the try said: an exec probe's output (its last 2 KiB), an HTTP status, a connect error. */
+  readonly output: string;
+}
+
+/** How much of an exec probe's output is kept for a report. */
+const OUTPUT_BYTES = 2048;
+
+/**
+ * Tries `probe` once, cut at its `timeoutMs`. An `exec` probe is a supervised child of the current
+ * scope: cancelled with it, stopped at the timeout (SIGTERM, SIGKILL after a short grace), never
+ * orphaned.
+ */
+export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, cancel?: AbortSignal): Promise<ProbeResult> {
+  const result = await moveOnAfter(probe.timeoutMs, async (deadline) => {
+    const stop = linkSignals(deadline, cancel);
+    try {
+      return await tryOnce(probe, where, stop.signal ?? deadline);
+    } finally {
+      stop.dispose();
+    }
+  });
+  cancel?.throwIfAborted();
+  return result ?? { passed: false, output: `no answer within ${probe.timeoutMs} ms (the probe's timeout)` };
+}
+
+function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
+  switch (probe.kind) {
+    case 'exec':
+      return tryExec(probe.cmd, where, signal);
+    case 'http':
+      return tryHttp(probe.url, probe.status, signal);
+    case 'tcp':
+      return tryTcp(probe.host, probe.port, signal);
+  }
+}
+
+async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
+  try {
+    const completed = await runProcess(cmd, {
+      shell: typeof cmd === 'string',
+      cwd: where.cwd,
+      env: where.env,
+      uid: where.uid,
+      gid: where.gid,
+      signal,
+      check: false,
+      captureStdout: true,
+      captureStderr: true,
+      maxCaptureBytes: 1024 * 1024,
+      killGraceMs: 500,
+    });
+    const output = Buffer.concat([completed.stdout ?? Buffer.alloc(0), completed.stderr ?? Buffer.alloc(0)]);
+    const tail = output.subarray(-OUTPUT_BYTES).toString('utf8').trimEnd();
+    return { passed: completed.returncode === 0, output: tail === '' ? `exit status ${completed.returncode}` : tail };
+  } catch (error) {
+    if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
+    return { passed: false, output: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', signal }, (response) => {
+      response.resume(); // the body is not needed; reading it lets the socket close
+      const code = response.statusCode ?? 0;
+      const passed = status === undefined ? code >= 200 && code < 300 : code === status;
+      resolve({ passed, output: `HTTP ${code}` });
+    });
+    request.on('error', (error) => resolve({ passed: false, output: error.message }));
+    request.end();
+  });
+}
+
+function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, signal });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve({ passed: true, output: `connected to ${host}:${port}` });
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      resolve({ passed: false, output: error.message });
+    });
+  });
+}
+
+/**
+ * Tries `probe` until it passes: after its `startPeriodMs`, then every `intervalMs`. Resolves with
+ * the passing result; rejects only when the scope is cancelled (a readiness deadline around it,
+ * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout.
+ */
+export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, onResult: (result: ProbeResult) => void): Promise<ProbeResult> {
+  await pause(probe.startPeriodMs, signal);
+  for (;;) {
+    const result = await tryProbe(probe, where, signal);
+    onResult(result);
+    if (result.passed) return result;
+    await pause(probe.intervalMs, signal);
+  }
+}
+
+/**
+ * Watches a live process: tries `probe` every `intervalMs` after `startPeriodMs`, and resolves with
+ * the last failure once `failures` tries in a row have failed. Runs until then, or until cancelled.
+ */
+export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
+  await pause(probe.startPeriodMs, signal);
+  let failedInARow = 0;
+  for (;;) {
+    await pause(probe.intervalMs, signal);
+    const result = await tryProbe(probe, where, signal);
+    failedInARow = result.passed ? 0 : failedInARow + 1;
+    if (failedInARow >= probe.failures) return result;
+  }
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) {
+    signal.throwIfAborted();
+    return;
+  }
+  await sleep(ms, undefined, { signal });
+}

@@ -1,0 +1,135 @@
+// Probes of `subvisor up` (SPEC §9), each against the real thing: a command, an HTTP server, a TCP
+// listener on loopback.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cancelled } from '../../../src/core/errors.js';
+import { tryProbe, untilDead, untilPasses, type OutsideProbe } from '../../../src/cli/stack/probes.js';
+import { isRunning, waitUntil } from '../../support/processes.js';
+
+const BOUNDED = { timeout: 20_000 };
+const TIMING = { intervalMs: 20, timeoutMs: 2000, startPeriodMs: 0 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-probes-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function listening(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+describe('one try', () => {
+  test('exec: exit 0 passes, anything else fails with the output kept', BOUNDED, async () => {
+    assert.deepEqual(await tryProbe({ kind: 'exec', cmd: ['true'], ...TIMING }, {}), { passed: true, output: 'exit status 0' });
+    const failed = await tryProbe({ kind: 'exec', cmd: 'echo "no server on the socket" >&2; exit 2', ...TIMING }, {});
+    assert.deepEqual(failed, { passed: false, output: 'no server on the socket' });
+  });
+
+  test('exec: runs with the cwd and env it is given', BOUNDED, async () => {
+    const result = await tryProbe({ kind: 'exec', cmd: 'echo "$PROBE_VAR in $(pwd)"', ...TIMING }, { cwd: scratch, env: { ...process.env, PROBE_VAR: 'seen' } });
+    assert.equal(result.output, `seen in ${scratch}`);
+  });
+
+  test('exec: a probe that hangs is cut at its timeout, and its process is gone', BOUNDED, async () => {
+    const pidFile = join(scratch, 'hung.pid');
+    const started = performance.now();
+    const result = await tryProbe({ kind: 'exec', cmd: `echo $$ > ${pidFile}; exec sleep 30`, ...TIMING, timeoutMs: 300 }, {});
+    assert.equal(result.passed, false);
+    assert.match(result.output, /no answer within 300 ms/);
+    assert.ok(performance.now() - started < 5000);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.equal(isRunning(pid), false);
+  });
+
+  test('http: the status decides (any 2xx by default, or the one asked for)', BOUNDED, async () => {
+    const server = createServer((request, response) => {
+      response.statusCode = request.url === '/health' ? 200 : request.url === '/teapot' ? 418 : 503;
+      response.end('body');
+    });
+    const port = await listening(server);
+    try {
+      const base = { kind: 'http' as const, status: undefined, ...TIMING };
+      assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health` }, {}), { passed: true, output: 'HTTP 200' });
+      assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/down` }, {}), { passed: false, output: 'HTTP 503' });
+      assert.equal((await tryProbe({ ...base, url: `http://127.0.0.1:${port}/teapot`, status: 418 }, {})).passed, true);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('http and tcp: nobody listening fails with the reason', BOUNDED, async () => {
+    const server = createTcpServer();
+    const port = await listening(server);
+    await new Promise((resolve) => server.close(resolve)); // a port that was just free
+    const http = await tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/`, status: undefined, ...TIMING }, {});
+    assert.equal(http.passed, false);
+    assert.match(http.output, /ECONNREFUSED/);
+    const tcp = await tryProbe({ kind: 'tcp', host: '127.0.0.1', port, ...TIMING }, {});
+    assert.equal(tcp.passed, false);
+    assert.match(tcp.output, /ECONNREFUSED/);
+  });
+
+  test('tcp: a listener passes', BOUNDED, async () => {
+    const server = createTcpServer((socket) => socket.end());
+    const port = await listening(server);
+    try {
+      assert.equal((await tryProbe({ kind: 'tcp', host: '127.0.0.1', port, ...TIMING }, {})).passed, true);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('waiting on a probe', () => {
+  test('untilPasses tries every interval until it passes, and reports every try', BOUNDED, async () => {
+    const flag = join(scratch, 'up');
+    const tries: boolean[] = [];
+    setTimeout(() => writeFileSync(flag, ''), 200);
+    const controller = new AbortController();
+    const result = await untilPasses({ kind: 'exec', cmd: ['test', '-e', flag], ...TIMING }, {}, controller.signal, (r) => tries.push(r.passed));
+    assert.equal(result.passed, true);
+    assert.ok(tries.length >= 3, `it kept trying (${tries.length} tries)`);
+    assert.deepEqual(tries.slice(-1), [true]);
+    assert.ok(tries.slice(0, -1).every((passed) => !passed));
+  });
+
+  test('untilPasses waits for the start period before the first try', BOUNDED, async () => {
+    const started = performance.now();
+    await untilPasses({ kind: 'exec', cmd: ['true'], ...TIMING, startPeriodMs: 300 }, {}, new AbortController().signal, () => undefined);
+    assert.ok(performance.now() - started >= 290);
+  });
+
+  test('cancelling a wait stops the probe process it is running', BOUNDED, async () => {
+    const pidFile = join(scratch, 'cancelled.pid');
+    const controller = new AbortController();
+    const waiting = untilPasses({ kind: 'exec', cmd: `echo $$ > ${pidFile}; exec sleep 30`, ...TIMING, timeoutMs: 20_000 }, {}, controller.signal, () => undefined);
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the probe to start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    controller.abort(new Cancelled('run ended'));
+    await assert.rejects(waiting);
+    await waitUntil(() => !isRunning(pid), 'the probe process to be gone', 3000);
+  });
+
+  test('untilDead resolves after `failures` failures in a row, not before', BOUNDED, async () => {
+    const flag = join(scratch, 'alive');
+    writeFileSync(flag, '');
+    const controller = new AbortController();
+    let resolved = false;
+    const watching = untilDead({ kind: 'exec', cmd: ['test', '-e', flag], ...TIMING, failures: 3 }, {}, controller.signal).then((result) => {
+      resolved = true;
+      return result;
+    });
+    await sleep(200);
+    assert.equal(resolved, false, 'alive: it keeps watching');
+    rmSync(flag);
+    const result = await watching;
+    assert.equal(result.passed, false);
+  });
+});
+
+// A typed probe list keeps the union exhaustive in this file too.
+export const examples: OutsideProbe[] = [{ kind: 'tcp', host: 'localhost', port: 1, ...TIMING }];
