@@ -29,7 +29,7 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
   }
   const names = [...byName.keys()];
   for (const spec of processes) {
-    for (const dependency of spec.dependsOn) {
+    for (const { name: dependency } of spec.dependsOn) {
       if (dependency === spec.name) {
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
       } else if (!byName.has(dependency)) {
@@ -39,7 +39,7 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
     }
   }
   // Self-dependencies were reported above in their own words; leave them out of the cycles.
-  const cycles = findCycles(names, (name) => (byName.get(name)?.dependsOn ?? []).filter((other) => other !== name));
+  const cycles = findCycles(names, (name) => (byName.get(name)?.dependsOn ?? []).map((dependency) => dependency.name).filter((other) => other !== name));
   for (const cycle of cycles) {
     const [first, second] = cycle;
     const spec = byName.get(first ?? '');
@@ -83,10 +83,10 @@ export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
   // processes, so the quadratic scan is cheaper to read than a heap and fast enough.
   const index = new Map(processes.map((spec, i) => [spec.name, i]));
   // A name listed twice in a spec built in code is one dependency, as in the config.
-  const waitingOn = processes.map((spec) => new Set(spec.dependsOn).size);
+  const waitingOn = processes.map((spec) => new Set(spec.dependsOn.map((dependency) => dependency.name)).size);
   const dependents = processes.map(() => [] as number[]);
   processes.forEach((spec, i) => {
-    for (const dependency of new Set(spec.dependsOn)) dependents[index.get(dependency) ?? -1]?.push(i);
+    for (const dependency of new Set(spec.dependsOn.map((entry) => entry.name))) dependents[index.get(dependency) ?? -1]?.push(i);
   });
   const started = processes.map(() => false);
   const order: ProcessSpec[] = [];
@@ -132,7 +132,7 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
     if (selected.has(name)) continue;
     selected.add(name);
     // A dependency missing from the config is left for startOrder to report.
-    pending.push(...(byName.get(name)?.dependsOn ?? []));
+    pending.push(...(byName.get(name)?.dependsOn ?? []).map((dependency) => dependency.name));
   }
   return startOrder(config.processes.filter((spec) => selected.has(spec.name)));
 }

@@ -7,6 +7,6 @@ export { selectProcesses, startOrder } from './graph.js';
 export { configFormat, loadConfig } from './load.js';
 export type { ConfigFormat } from './load.js';
 export { parseProcfile } from './procfile.js';
-export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, restartDelayMs } from './spec.js';
-export type { Config, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
+export { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, NO_RESTART, PROCESS_NAME, logProbe, restartDelayMs } from './spec.js';
+export type { Condition, Config, Dependency, LivenessProbe, Probe, ProcessSpec, RestartPolicy, SourceLocation } from './spec.js';
 export { parseYamlConfig } from './yaml/parse.js';

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { graphProblems, placeAtSource } from './graph.js';
 import { unspawnableValue } from './spawnable.js';
-import { PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
+import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
@@ -50,7 +50,7 @@ export function parseProcfile(text: string, file: string): Config {
       problems.push({ file, line, column: column + content.length - cmd.length, process: name, message: `the command ${unspawnable}` });
       return;
     }
-    processes.push({ name, cmd, cwd, dependsOn: [], restart: { policy: 'no' }, main: false, source: { file, line, column } });
+    processes.push({ name, cmd, cwd, dependsOn: [], restart: NO_RESTART, task: false, main: false, source: { file, line, column } });
   });
   // A Procfile has no dependencies: of the graph's checks, only names used twice can fail.
   problems.push(...graphProblems(processes).map((problem) => placeAtSource(problem, file)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidDurationError, MAX_DURATION_MS, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
+import { InvalidDurationError, MAX_DURATION_MS, parseDuration, NO_RESTART, restartDelayMs } from '../../../src/cli/config/index.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -54,11 +54,11 @@ test('parseDuration refuses durations longer than a timer can wait instead of fi
 });
 
 test('restart backoff doubles per restart but never past what a timer can wait', () => {
-  const restart = { policy: 'on-failure', max: 40, backoffMs: 1000 } as const;
+  const restart = { ...NO_RESTART, policy: 'on-failure', max: 40, backoffMs: 1000, maxBackoffMs: MAX_DURATION_MS } as const;
   assert.deepEqual([0, 1, 2, 3].map((attempt) => restartDelayMs(restart, attempt)), [1000, 2000, 4000, 8000]);
   // 1000 * 2^21 ms is within the limit; 2^22 is past it, where Node would fire the timer at once.
   assert.equal(restartDelayMs(restart, 21), 1000 * 2 ** 21);
   assert.equal(restartDelayMs(restart, 22), MAX_DURATION_MS);
   assert.equal(restartDelayMs(restart, 39), MAX_DURATION_MS);
-  assert.equal(restartDelayMs({ policy: 'no' }, 3), 0);
+  assert.equal(restartDelayMs(NO_RESTART, 3), 0);
 });

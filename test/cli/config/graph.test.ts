@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ConfigError, parseYamlConfig, selectProcesses, startOrder, type Config, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { ConfigError, NO_RESTART, parseYamlConfig, selectProcesses, startOrder, type Config, type ProcessSpec } from '../../../src/cli/config/index.js';
 import { configError } from './support.js';
 
 function spec(name: string, dependsOn: string[] = []): ProcessSpec {
-  return { name, cmd: `run ${name}`, dependsOn, restart: { policy: 'no' }, main: false };
+  return { name, cmd: `run ${name}`, dependsOn: dependsOn.map((dependency) => ({ name: dependency, condition: 'ready' })), restart: NO_RESTART, task: false, main: false };
 }
 
 const names = (specs: readonly ProcessSpec[]): string[] => specs.map((one) => one.name);
@@ -93,7 +93,7 @@ const dag = dagOf(1);
 function assertRespectsDependencies(order: readonly ProcessSpec[]): void {
   const position = new Map(order.map((one, i) => [one.name, i]));
   for (const one of order) {
-    for (const dependency of one.dependsOn) {
+    for (const { name: dependency } of one.dependsOn) {
       assert.ok(position.get(dependency)! < position.get(one.name)!, `${one.name} starts before its dependency ${dependency}`);
     }
   }
@@ -135,11 +135,11 @@ const withCycle = (minLength: number) =>
       }),
     )
     .map(({ inTopologicalOrder, fileOrder, cycle }) => {
-      const processes = inTopologicalOrder.map((one) => spec(one.name, [...one.dependsOn]));
+      const processes = inTopologicalOrder.map((one) => spec(one.name, one.dependsOn.map((dependency) => dependency.name)));
       cycle.forEach((from, i) => {
         const to = `p${cycle[(i + 1) % cycle.length]!}`;
-        const deps = processes[from]!.dependsOn as string[]; // spec() above made it a fresh array
-        if (!deps.includes(to)) deps.push(to);
+        const deps = processes[from]!.dependsOn as { name: string; condition: 'ready' }[]; // spec() above made it a fresh array
+        if (!deps.some((dependency) => dependency.name === to)) deps.push({ name: to, condition: 'ready' });
       });
       return fileOrder.map((i) => processes[i]!);
     });
@@ -156,7 +156,7 @@ function assertNamesRealCycles(message: string, processes: readonly ProcessSpec[
   for (const cycle of cycles) {
     assert.equal(cycle[0], cycle.at(-1), `not closed: ${cycle.join(' -> ')}`);
     for (let i = 0; i + 1 < cycle.length; i++) {
-      assert.ok(byName.get(cycle[i]!)?.dependsOn.includes(cycle[i + 1]!), `${cycle[i]} does not depend on ${cycle[i + 1]}`);
+      assert.ok(byName.get(cycle[i]!)?.dependsOn.some((dependency) => dependency.name === cycle[i + 1]!), `${cycle[i]} does not depend on ${cycle[i + 1]}`);
     }
   }
 }
@@ -186,5 +186,5 @@ test('for graphs with a cycle, parseYamlConfig refuses the file, naming a real c
 });
 
 function toYaml(processes: readonly ProcessSpec[]): string {
-  return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${one.dependsOn.join(', ')}] }`), ''].join('\n');
+  return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${one.dependsOn.map((dependency) => dependency.name).join(', ')}] }`), ''].join('\n');
 }

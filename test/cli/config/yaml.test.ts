@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { ConfigError, MAX_DURATION_MS, NO_RESTART, logProbe, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
 import { configError, lines } from './support.js';
 
 const FILE = 'conf/subvisor.yaml';
@@ -41,19 +41,20 @@ test('the example of SPEC.md §5 parses to the specs it describes', () => {
   ].join('\n');
   const source = (line: number) => ({ file: FILE, line, column: 3 });
   const expected: ProcessSpec[] = [
-    { name: 'db', cmd: './scripts/db.sh', cwd: CONF_DIR, ready: /listening on \d+/, dependsOn: [], restart: { policy: 'no' }, main: false, source: source(2) },
+    { name: 'db', cmd: './scripts/db.sh', cwd: CONF_DIR, ready: logProbe(/listening on \d+/), dependsOn: [], restart: NO_RESTART, task: false, main: false, source: source(2) },
     {
       name: 'web',
       cmd: ['node', 'server.js'],
       cwd: CONF_DIR,
       env: { PORT: '8080' },
-      dependsOn: ['db'],
-      ready: /ready/,
-      restart: { policy: 'on-failure', max: 3, backoffMs: 500 },
+      dependsOn: [{ name: 'db', condition: 'ready' }],
+      ready: logProbe(/ready/),
+      restart: { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 500, maxBackoffMs: MAX_DURATION_MS },
+      task: false,
       main: false,
       source: source(5),
     },
-    { name: 'test', cmd: 'npm run e2e', cwd: CONF_DIR, dependsOn: ['web'], restart: { policy: 'no' }, main: true, source: source(11) },
+    { name: 'test', cmd: 'npm run e2e', cwd: CONF_DIR, dependsOn: [{ name: 'web', condition: 'ready' }], restart: NO_RESTART, task: false, main: true, source: source(11) },
   ];
   assert.deepEqual(parseYamlConfig(text, FILE), { file: FILE, processes: expected });
   // Control: deepEqual does look inside the regex.
@@ -75,13 +76,15 @@ test('optional keys get their documented defaults and values', () => {
   assert.equal(spec?.cwd, resolve('srv'));
   assert.equal(spec.readyTimeoutMs, 30_000);
   assert.equal(spec.grace, 2500);
-  assert.deepEqual(spec.restart, { policy: 'on-failure', max: 3, backoffMs: 500 });
+  assert.deepEqual(spec.restart, { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 500, maxBackoffMs: MAX_DURATION_MS });
   assert.deepEqual(parseYamlConfig(web('    restart: { policy: on-failure, max: 5, backoff: 2s }\n'), FILE).processes[0]?.restart, {
+    ...NO_RESTART,
+    maxBackoffMs: MAX_DURATION_MS,
     policy: 'on-failure',
     max: 5,
     backoffMs: 2000,
   });
-  assert.deepEqual(parseYamlConfig(web('    restart: no\n'), FILE).processes[0]?.restart, { policy: 'no' });
+  assert.deepEqual(parseYamlConfig(web('    restart: no\n'), FILE).processes[0]?.restart, NO_RESTART);
   // Without a cwd the process runs next to its config, wherever subvisor was started.
   assert.equal(parseYamlConfig(web(), FILE).processes[0]?.cwd, CONF_DIR);
   assert.equal(parseYamlConfig(web(), '/abs/subvisor.yaml').processes[0]?.cwd, '/abs');

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { isScalar, isSeq, type ParsedNode } from 'yaml';
 import { graphProblems } from '../graph.js';
-import { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, PROCESS_NAME_RULE, type ProcessSpec, type RestartPolicy } from '../spec.js';
+import { MAX_DURATION_MS } from '../duration.js';
+import { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, logProbe, type ProcessSpec, type RestartPolicy } from '../spec.js';
 import { printable, unspawnableEnvName } from '../spawnable.js';
 import { didYouMean } from '../../../process/suggest.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type ReadValue, type Reader } from './reader.js';
@@ -69,7 +70,8 @@ function readProcess(name: string, body: Node, at: At, reader: Reader): ProcessD
     cmd: [],
     cwd: reader.baseDir,
     dependsOn: [],
-    restart: { policy: 'no' },
+    restart: NO_RESTART,
+    task: false,
     main: false,
     source: { file: reader.file, line, column },
   };
@@ -88,7 +90,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     }),
     cwd: key(directory, (draft, cwd) => (draft.spec.cwd = cwd), { alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
     env: key(environment, (draft, env) => (draft.spec.env = env), { alsoKnownAs: ['environment'] }),
-    ready: key(readyPattern, (draft, ready) => (draft.spec.ready = ready), { alsoKnownAs: ['readywhen', 'readiness', 'healthcheck'] }),
+    ready: key(readyPattern, (draft, ready) => (draft.spec.ready = logProbe(ready)), { alsoKnownAs: ['readywhen', 'readiness', 'healthcheck'] }),
     readyTimeout: key(positiveDuration('the time the process may take to print its ready line'), (draft, ms) => (draft.spec.readyTimeoutMs = ms)),
     dependsOn: key(dependencyList, setDependencies, { alsoKnownAs: ['needs', 'after', 'requires'], across: checkGraph }),
     restart: key(restartPolicy, (draft, restart) => (draft.spec.restart = restart)),
@@ -192,7 +194,7 @@ function dependencyList(at: At, reader: Reader): { name: string; at: At }[] | un
 function setDependencies(draft: ProcessDraft, dependencies: { name: string; at: At }[]): void {
   // A name listed twice is harmless: it is waited for once, and reported (if wrong) once.
   for (const dependency of dependencies) if (!draft.dependencies.has(dependency.name)) draft.dependencies.set(dependency.name, dependency.at);
-  draft.spec.dependsOn = [...draft.dependencies.keys()];
+  draft.spec.dependsOn = [...draft.dependencies.keys()].map((name) => ({ name, condition: 'ready' }));
 }
 
 /** Unknown dependencies, self-dependencies and cycles, decided by graph.ts and placed here. */
@@ -227,16 +229,16 @@ function restartPolicy(at: At, reader: Reader): RestartPolicy | undefined {
     const draft: RestartDraft = {};
     reader.readMapping(at.node, RESTART_KEYS, draft, at);
     if (draft.policy === undefined) return undefined;
-    if (draft.policy === 'no') return { policy: 'no' };
-    return { policy: 'on-failure', max: draft.max ?? DEFAULT_RESTART_MAX, backoffMs: draft.backoffMs ?? DEFAULT_RESTART_BACKOFF_MS };
+    if (draft.policy === 'no') return NO_RESTART;
+    return { ...NO_RESTART, policy: 'on-failure', max: draft.max ?? DEFAULT_RESTART_MAX, backoffMs: draft.backoffMs ?? DEFAULT_RESTART_BACKOFF_MS, maxBackoffMs: MAX_DURATION_MS };
   }
   if (!isScalar(at.node)) {
     reader.reportAt(at, `expected \`no\`, \`on-failure\` or a mapping like \`{ policy: on-failure, max: 3 }\`, found ${describe(at.node)}`);
     return undefined;
   }
   const policy = policyName(at, reader);
-  if (policy === 'no') return { policy };
-  return policy === undefined ? undefined : { policy, max: DEFAULT_RESTART_MAX, backoffMs: DEFAULT_RESTART_BACKOFF_MS };
+  if (policy === 'no') return NO_RESTART;
+  return policy === undefined ? undefined : { ...NO_RESTART, policy, maxBackoffMs: MAX_DURATION_MS };
 }
 
 interface RestartDraft {
