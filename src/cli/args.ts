@@ -12,12 +12,17 @@ usage:
         --timeout D        stop it after D and exit 124
         --grace D          SIGTERM-to-SIGKILL grace when stopping (default 5s)
         --json             NDJSON on stdout: {time, name, stream, line, ...}
+        --timestamps       start each line with the time (HH:MM:SS.mmm)
 
-  subvisor up [-f FILE] [--json] [--grace D] [NAME...]
-      Supervise the processes of subvisor.yaml (or a Procfile): start each when what it
-      depends on is ready, fail fast, stop everything on Ctrl-C. NAMEs select processes
-      (and what they depend on).
+  subvisor up [-f FILE] [--json] [--timestamps] [--grace D] [NAME...]
+      Supervise the processes of subvisor.yaml (or a Procfile): start each when its
+      conditions are met, restart as its policy says, fail fast, and stop everything in
+      reverse dependency order at the end or on Ctrl-C. NAMEs select processes (and what
+      they depend on).
         -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile)
+        --grace D          stop-signal-to-SIGKILL grace of processes without their own (default 5s)
+        --json             NDJSON on stdout
+        --timestamps       start each line with the time (HH:MM:SS.mmm)
 
   subvisor --help | --version
 
@@ -37,6 +42,7 @@ export interface RunArgs {
   readonly timeout: string | undefined;
   readonly grace: string | undefined;
   readonly json: boolean;
+  readonly timestamps: boolean;
 }
 
 export interface UpArgs {
@@ -44,6 +50,7 @@ export interface UpArgs {
   readonly names: string[];
   readonly grace: string | undefined;
   readonly json: boolean;
+  readonly timestamps: boolean;
 }
 
 const RUN_VALUE_OPTIONS = new Set(['--label', '--ready', '--ready-timeout', '--timeout', '--grace']);
@@ -73,6 +80,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     timeout: { type: 'string' },
     grace: { type: 'string' },
     json: { type: 'boolean' },
+    timestamps: { type: 'boolean' },
   });
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
   return {
@@ -83,6 +91,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     timeout: values.timeout as string | undefined,
     grace: values.grace as string | undefined,
     json: values.json === true,
+    timestamps: values.timestamps === true,
   };
 }
 
@@ -93,10 +102,11 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
       file: { type: 'string', short: 'f' },
       grace: { type: 'string' },
       json: { type: 'boolean' },
+      timestamps: { type: 'boolean' },
     },
     true,
   );
-  return { file: values.file as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true };
+  return { file: values.file as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true, timestamps: values.timestamps === true };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

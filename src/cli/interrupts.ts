@@ -1,4 +1,4 @@
-import type { RunOutcome } from './engine.js';
+import type { RunOutcome } from './stack/stack.js';
 import { exitAtOnce, type DeadlySignal, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 

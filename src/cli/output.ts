@@ -7,10 +7,10 @@ import { BatchedWriter } from './batched-writer.js';
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
 
-/** A state change worth a line: starting, ready, exited, restarting, stopping. */
+/** A state change worth a line: waiting, starting, ready, exited, restarting, not started, stopping. */
 export interface StatusEvent {
   readonly name: string;
-  readonly event: 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'stopping' | 'stopped' | 'killed';
+  readonly event: 'waiting' | 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed';
   readonly text: string;
   readonly fields?: Readonly<Record<string, unknown>>;
 }
@@ -39,6 +39,8 @@ export interface Output {
 export interface OutputOptions {
   readonly names: readonly string[];
   readonly json: boolean;
+  /** Starts each line of a child and each state line with the local time (`--timestamps`). JSON records always have `time`. */
+  readonly timestamps?: boolean;
   readonly stdout?: Writable;
   readonly stderr?: Writable;
   readonly env?: NodeJS.ProcessEnv;
@@ -59,7 +61,7 @@ export function createOutput(opts: OutputOptions): Output {
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.
   const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch);
-  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color);
+  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   return {
     ...sink,
     close: () => out.close(),
@@ -74,7 +76,7 @@ export function createOutput(opts: OutputOptions): Output {
 
 type LineSink = Pick<Output, 'line' | 'status' | 'report'>;
 
-function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean): LineSink {
+function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean, time: () => string): LineSink {
   const width = Math.max(0, ...names.map((name) => name.length));
   const prefixes = new Map<string, { line: string; status: string }>();
   const prefixOf = (name: string): { line: string; status: string } => {
@@ -93,15 +95,15 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
   return {
     line(name, _stream, text) {
       // Without colour, the batch is cleaned as a whole (cleanPlainBatch).
-      if (!color) return out.write(`${prefixOf(name).line}${text}\n`);
+      if (!color) return out.write(`${time()}${prefixOf(name).line}${text}\n`);
       // A child's own colours are kept (and closed) on a colour terminal; any other control
       // sequence is shown as text so it cannot move the cursor or retitle the window.
       const safe = neutraliseControlSequences(text);
-      return out.write(`${prefixOf(name).line}${safe.includes('\x1b') ? `${safe}${RESET}` : safe}\n`);
+      return out.write(`${time()}${prefixOf(name).line}${safe.includes('\x1b') ? `${safe}${RESET}` : safe}\n`);
     },
     status(event) {
-      const text = color ? paint(event.event === 'failed' || event.event === 'killed' ? '31' : '2', event.text) : event.text;
-      void out.write(`${prefixOf(event.name).status}${text}\n`);
+      const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', event.text) : event.text;
+      void out.write(`${time()}${prefixOf(event.name).status}${text}\n`);
     },
     report(text) {
       // The report goes to stderr, after what stdout showed before it: a reader of both in one
@@ -110,6 +112,28 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
       writeText(stderr, text.endsWith('\n') ? text : `${text}\n`);
     },
   };
+}
+
+function noTime(): string {
+  return '';
+}
+
+let clockMs = -1;
+let clockText = '';
+
+/**
+ * `HH:MM:SS.mmm ` in local time, as a person at the terminal reads a clock. Formatted once per
+ * millisecond, not once per line: a child that floods its output writes thousands of lines in one.
+ */
+function clockTime(): string {
+  const now = Date.now();
+  if (now !== clockMs) {
+    const date = new Date(now);
+    const two = (value: number): string => String(value).padStart(2, '0');
+    clockMs = now;
+    clockText = `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')} `;
+  }
+  return clockText;
 }
 
 function jsonOutput(out: BatchedWriter): LineSink {

@@ -1,23 +1,46 @@
-import { CalledProcessError } from '../process/errors.js';
-import { describeFailure, formatDuration, type RunOutcome } from './engine.js';
+import { describeFailure, probeOutputOf, stderrOf } from './stack/failures.js';
+import type { RunOutcome } from './stack/stack.js';
+import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
 
 /** How many lines of a failed process's stderr tail the report repeats. */
 const REPORT_TAIL_LINES = 20;
 
-/** Says once, at the end, why the run failed: the process, how, and its last words on stderr. */
+/**
+ * Says once, at the end, why the run failed: the process, how, its last words on stderr, what its
+ * probe said last (a readiness timeout, a liveness failure), and which processes were never
+ * started because of it (`web  not started: migrate failed (status 3)`).
+ */
 export function reportFailure(output: Output, outcome: RunOutcome, opts: { withStderrTail: boolean }): void {
   const { failure } = outcome;
   if (failure === undefined) return;
   const how = describeFailure(failure.error);
   const lines = [`subvisor: ${failure.name} failed: ${how} (exit status ${outcome.exitCode})`];
-  const tail = failure.error instanceof CalledProcessError ? (failure.error.stderr?.toString('utf8') ?? '') : '';
-  const tailLines = tail.replace(/\n$/, '').split('\n').filter((line, index, all) => line !== '' || index < all.length - 1);
-  if (opts.withStderrTail && tailLines.length > 0 && tail !== '') {
-    lines.push(`|_.stderr of ${failure.name} (last ${Math.min(REPORT_TAIL_LINES, tailLines.length)} lines):`);
-    for (const line of tailLines.slice(-REPORT_TAIL_LINES)) lines.push(`    ${line}`);
-  }
-  output.report(lines.join('\n'), { stream: 'report', event: 'failure', name: failure.name, line: how, exitCode: outcome.exitCode, stderrTail: tail });
+  const tail = stderrOf(failure.error)?.toString('utf8') ?? '';
+  if (opts.withStderrTail) lines.push(...indentedBlock(`stderr of ${failure.name}`, tail));
+  const probe = probeOutputOf(failure.error);
+  if (probe !== undefined) lines.push(...indentedBlock(`last output of its ${probe.probe} probe`, probe.output));
+  const notStarted = outcome.results.filter((result) => result.notStartedBecause !== undefined);
+  const width = Math.max(0, ...notStarted.map((result) => result.name.length));
+  for (const result of notStarted) lines.push(`${result.name.padEnd(width)}  not started: ${result.notStartedBecause ?? ''}`);
+  output.report(lines.join('\n'), {
+    stream: 'report',
+    event: 'failure',
+    name: failure.name,
+    line: how,
+    exitCode: outcome.exitCode,
+    stderrTail: tail,
+    ...(probe === undefined ? {} : { probeOutput: probe.output }),
+    notStarted: notStarted.map((result) => ({ name: result.name, reason: result.notStartedBecause })),
+  });
+}
+
+/** `|_.TITLE (last N lines):` and the last {@link REPORT_TAIL_LINES} lines of `text`, indented; nothing for empty text. */
+function indentedBlock(title: string, text: string): string[] {
+  const all = text.replace(/\n$/, '').split('\n');
+  if (text.trim() === '') return [];
+  const shown = all.slice(-REPORT_TAIL_LINES);
+  return [`|_.${title} (last ${shown.length} line${shown.length === 1 ? '' : 's'}):`, ...shown.map((line) => `    ${line}`)];
 }
 
 /** The closing table: one row per process with its pid, result, duration and restarts. */

@@ -2,11 +2,11 @@ import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { NO_RESTART, logProbe, parseDuration } from '../config/index.js';
-import { StopRequest, runAll, type RunOutcome } from '../engine.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
+import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -16,7 +16,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);
   const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
   const timeoutMs = parsed.timeout === undefined ? undefined : durationOption('--timeout', parsed.timeout);
-  const output = createOutput({ names: [name], json: parsed.json });
+  const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   const stop = new AbortController();
   const release = handleInterrupts(
@@ -33,13 +33,11 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
-          output.status({ name, event: 'stopping', text: `stopping: --timeout of ${timeoutMs} ms passed` });
-          stop.abort(new StopRequest(`timed out after ${timeoutMs} ms`, EXIT.timeout));
-        }, timeoutMs);
+      : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
   let outcome: RunOutcome;
   try {
-    outcome = await runAll([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
+    // One process, main, through the same engine as `up`: its exit ends the run with its status.
+    outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
       output,
       signal: stop.signal,
       defaultGraceMs: grace,

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
-import { runAll } from '../engine.js';
 import type { Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
+import { runStack } from '../stack/stack.js';
 
 /** Looked for in this order when no -f is given. */
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -27,14 +27,13 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   // Everything about the config is checked here, before a single process starts.
   const config = loadConfig(file);
   const plans = startOrder(selectProcesses(config, parsed.names));
-  const output = createOutput({ names: plans.map((plan) => plan.name), json: parsed.json });
+  const output = createOutput({ names: plans.map((plan) => plan.name), json: parsed.json, timestamps: parsed.timestamps });
 
   const stop = new AbortController();
   const release = handleInterrupts(
-    (signal) => {
-      for (const plan of plans) output.status({ name: plan.name, event: 'stopping', text: `stopping (${signal})` });
-      stop.abort(new Interrupted(signal));
-    },
+    // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
+    // saying `stopping (SIGINT)` when its turn comes.
+    (signal) => stop.abort(new Interrupted(signal)),
     (signal) => {
       output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` });
       output.abandon(`second ${signal}`);
@@ -44,7 +43,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     if (!stop.signal.aborted) stop.abort(reason);
   });
   try {
-    const outcome = await runAll(plans, { output, signal: stop.signal, defaultGraceMs: grace });
+    const outcome = await runStack(plans, { output, signal: stop.signal, defaultGraceMs: grace });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
     await output.close();

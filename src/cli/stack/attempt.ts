@@ -1,0 +1,181 @@
+import { collapseErrorGroup } from '../../core/errors.js';
+import { isCancellationOf } from '../../core/scope.js';
+import { moveOnAfter } from '../../core/timeouts.js';
+import { openNursery, type Nursery } from '../../core/nursery.js';
+import type { CompletedProcess } from '../../process/completed.js';
+import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
+import type { Process } from '../../process/process.js';
+import { superviseRunProcess } from '../../process/supervise.js';
+import type { SuperviseOptions } from '../../process/supervise-options.js';
+import type { LivenessProbe, ProcessSpec } from '../config/index.js';
+import type { Output } from '../output.js';
+import { LivenessError, ProbeTimeoutError } from './failures.js';
+import { untilDead, untilPasses, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
+
+/** What one start of a process needs besides its spec. */
+export interface AttemptPlan {
+  readonly spec: ProcessSpec;
+  readonly output: Pick<Output, 'line'>;
+  /** The stop-signal-to-SIGKILL grace when the spec gives none. */
+  readonly defaultGraceMs: number;
+  /** The parent's environment, between the env files and the process's own `env`. */
+  readonly parentEnv: NodeJS.ProcessEnv;
+}
+
+/** What the runner hears while an attempt runs. */
+export interface AttemptHooks {
+  /** The child has spawned (before it is ready). */
+  readonly onSpawn: (proc: Process) => void;
+  /** Its `ready` probe passed, `afterMs` after the attempt began. Not called without a probe. */
+  readonly onReady: (afterMs: number) => void;
+}
+
+/** How an attempt ended. */
+export type AttemptEnd =
+  /** It exited 0 on its own. */
+  | { readonly kind: 'exited'; readonly completed: CompletedProcess }
+  /** It failed: exited non-zero, could not start, was not ready in time, failed its liveness probe. */
+  | { readonly kind: 'failed'; readonly error: unknown }
+  /** It was stopped, or its start cancelled, because the runner asked. */
+  | { readonly kind: 'stopped' };
+
+/** What the attempt decided on its own while the child ran, and how the child ended. */
+interface Verdicts {
+  completed?: CompletedProcess;
+  /** Set when the ready probe passed (or at once, for a log pattern or no probe). */
+  ready: boolean;
+  /** Why we stopped the child ourselves, when we did. */
+  stoppedFor?: { readonly kind: 'liveness'; readonly result: ProbeResult; readonly failures: number } | { readonly kind: 'ready-timeout'; readonly last: ProbeResult | undefined; readonly timeoutMs: number };
+}
+
+/**
+ * One start of a process: spawns it under `nursery.start()` (handed up at spawn, or at its ready
+ * line), relays its lines to the output, waits for its outside `ready` probe if it has one, then
+ * watches its liveness. Resolves with how it ended; never rejects for the process's own failure.
+ * `signal` cancels it: before the spawn nothing is spawned, after it the child is stopped.
+ */
+export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal: AbortSignal): Promise<AttemptEnd> {
+  const verdicts: Verdicts = { ready: false };
+  try {
+    await collapseErrorGroup(() => openNursery((tn) => superviseAndWatch(tn, plan, hooks, verdicts), { signal }));
+  } catch (error) {
+    // A stop before readiness ends the supervising call without started(): start() then rejects
+    // with "returned without calling started()", which is our stop, not a failure.
+    if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
+    if (signal.aborted && isCancellationOf(error, signal)) return { kind: 'stopped' };
+    return { kind: 'failed', error };
+  }
+  return judge(plan, verdicts);
+}
+
+async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptHooks, verdicts: Verdicts): Promise<void> {
+  const { spec } = plan;
+  const beganAt = performance.now();
+  const proc = await tn.start<Process>(async (ctx) => {
+    try {
+      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, hooks), ctx);
+    } finally {
+      // The child is gone: nothing is left to probe, so the probes still running are cancelled.
+      tn.cancel();
+    }
+  });
+  const probe = outsideProbe(spec);
+  if (probe !== undefined && !(await waitForProbe(probe, plan, proc, verdicts))) return;
+  verdicts.ready = true;
+  if (spec.ready !== undefined) hooks.onReady(performance.now() - beganAt);
+  const liveness = spec.liveness;
+  if (liveness !== undefined && liveness.kind !== 'log') {
+    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), proc, verdicts, signal));
+  }
+}
+
+/**
+ * Tries the ready probe until it passes (true), or until `readyTimeoutMs`: then the child is
+ * stopped and the attempt fails with what the probe said last (false). A child that exits first
+ * cancels the wait, and the probe process with it (see superviseAndWatch).
+ */
+async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, proc: Process, verdicts: Verdicts): Promise<boolean> {
+  let last: ProbeResult | undefined;
+  const timeoutMs = plan.spec.readyTimeoutMs ?? Infinity;
+  const passed = await moveOnAfter(timeoutMs, (signal) => untilPasses(probe, probeEnvironment(plan), signal, (result) => (last = result)));
+  if (passed !== undefined) return true;
+  verdicts.stoppedFor = { kind: 'ready-timeout', last, timeoutMs };
+  await proc.stop();
+  return false;
+}
+
+/** Watches a ready process; after `failures` failed tries in a row, stops it: a liveness failure. */
+async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, proc: Process, verdicts: Verdicts, signal: AbortSignal): Promise<void> {
+  const result = await untilDead(probe, where, signal);
+  verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
+  await proc.stop();
+}
+
+/** How the attempt ended, once the child is gone and nothing of the attempt runs any more. */
+function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
+  const { completed, stoppedFor } = verdicts;
+  if (completed === undefined) return { kind: 'stopped' }; // cancelled before the child was judged
+  const { spec } = plan;
+  const tail = completed.stderr;
+  if (completed.stopped && stoppedFor?.kind === 'liveness') {
+    return { kind: 'failed', error: new LivenessError(spec.name, stoppedFor.failures, stoppedFor.result.output, tail) };
+  }
+  if (completed.stopped && stoppedFor?.kind === 'ready-timeout') {
+    const probeOutput = stoppedFor.last?.output ?? 'no try finished before the timeout';
+    const error = new ProbeTimeoutError({ cmd: spec.cmd, pid: completed.pid, timeoutMs: stoppedFor.timeoutMs, stderr: tail }, spec.name, probeOutput);
+    return { kind: 'failed', error: withStderrNote(error) };
+  }
+  if (completed.stopped) return { kind: 'stopped' };
+  if (!verdicts.ready) {
+    // Exited (with 0: any other status was a CalledProcessError) before its outside probe passed:
+    // as with a log pattern, a process that quits before it is ready failed.
+    const failure = { cmd: spec.cmd, returncode: completed.returncode, signal: completed.signal, stderr: tail, pid: completed.pid, durationMs: completed.durationMs };
+    return { kind: 'failed', error: withStderrNote(new ExitedBeforeReadyError(failure, 'its ready probe')) };
+  }
+  return { kind: 'exited', completed };
+}
+
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions {
+  const { spec } = plan;
+  const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
+  const where = probeEnvironment(plan);
+  return {
+    shell: typeof spec.cmd === 'string',
+    cwd: spec.cwd,
+    env: where.env,
+    uid: where.uid,
+    gid: where.gid,
+    label: spec.name,
+    relayStdout: true,
+    relayStderr: true,
+    onLine: (event) => plan.output.line(spec.name, event.stream, event.line),
+    readyWhen: logPattern,
+    // An outside probe's wait is bounded in waitForProbe; the library bounds only a log pattern's.
+    readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,
+    killGraceMs: spec.grace ?? plan.defaultGraceMs,
+    stopSignal: spec.stopSignal,
+    onSpawn: hooks.onSpawn,
+  };
+}
+
+/** The ready probe when it is tried from outside (http, tcp, exec); a log pattern is the library's `readyWhen`. */
+function outsideProbe(spec: ProcessSpec): OutsideProbe | undefined {
+  return spec.ready === undefined || spec.ready.kind === 'log' ? undefined : spec.ready;
+}
+
+/** Where the process runs, and so where its exec probes run (SPEC §9: the process's cwd, env and user). */
+function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
+  const { spec } = plan;
+  return { cwd: spec.cwd, env: childEnvironment(spec, plan.parentEnv), uid: spec.user?.uid, gid: spec.user?.gid };
+}
+
+/**
+ * The environment of a child, lowest first: the env files (`.env`, then the top-level and the
+ * process's own `envFile`s), the parent's environment, then, for a process run as another `user`,
+ * that user's HOME, USER and LOGNAME (a login would set them, and the parent's name the parent,
+ * usually root, whose home the user cannot write), and last the process's own `env`, which wins.
+ */
+export function childEnvironment(spec: ProcessSpec, parentEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const user = spec.user === undefined ? {} : { USER: spec.user.name, LOGNAME: spec.user.name, ...(spec.user.home === undefined ? {} : { HOME: spec.user.home }) };
+  return { ...spec.envFromFiles, ...parentEnv, ...user, ...spec.env };
+}

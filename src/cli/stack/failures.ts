@@ -1,0 +1,119 @@
+import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, stderrNote } from '../../process/errors.js';
+
+/**
+ * A process that was ready but then failed its liveness probe `failures` times in a row, and was
+ * stopped for it. A failure like a crash, for the restart policy and for fail-fast: a server that
+ * no longer answers is as good as one that died, only harder to notice.
+ */
+export class LivenessError extends Error {
+  override readonly name = 'LivenessError';
+  readonly code = 'ERR_SUBVISOR_LIVENESS';
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly processName: string,
+    readonly failures: number,
+    /** What the last try said (an exec probe's output, an HTTP status, a connect error). */
+    readonly probeOutput: string,
+    /** The stderr tail of the process, up to its stop. */
+    readonly stderr: Buffer | null,
+  ) {
+    super(`${processName} failed its liveness probe ${failures} time${failures === 1 ? '' : 's'} in a row and was stopped (last: ${firstLine(probeOutput)})`);
+    if (stderr && stderr.length > 0) this.notes.push(stderrNote(stderr));
+  }
+}
+
+/**
+ * A process whose `ready` probe (an http, tcp or exec one) did not pass within `readyTimeout`: it
+ * was stopped. A {@link ReadyTimeoutError}, so it ends the run with 124 as a log pattern's
+ * timeout does, and it carries what the probe said last: "connection refused" and "HTTP 503" are
+ * different problems.
+ */
+export class ProbeTimeoutError extends ReadyTimeoutError {
+  constructor(
+    init: { cmd: readonly string[] | string; pid: number; timeoutMs: number; stderr: Buffer | null },
+    readonly processName: string,
+    /** What the last try said, or why there was none. */
+    readonly probeOutput: string,
+  ) {
+    super(init, `${processName} was not ready within ${init.timeoutMs} ms (its ready probe never passed); it was stopped`);
+    this.name = 'ProbeTimeoutError';
+  }
+}
+
+/**
+ * How a failure reads after a process name: `exited with status 3`, `died of SIGKILL`, ... The one
+ * place a failure is put in words, for state lines, the summary and the report.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof ExitedBeforeReadyError) return error.signal !== null ? `died of ${error.signal} before it was ready` : `exited with status ${error.returncode} before it was ready`;
+  if (error instanceof CalledProcessError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
+  if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
+  if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
+  if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${firstLine(error.probeOutput)})`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** What kind of failure it was, for `--json` and for the restart line's reason. */
+export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'error';
+
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
+  if (error instanceof CalledProcessError) return 'exit';
+  if (error instanceof LivenessError) return 'liveness';
+  if (error instanceof SpawnError) return 'spawn';
+  return 'error';
+}
+
+/**
+ * The same failure in a few words, for the reason a dependent was not started:
+ * `migrate failed (status 3)`.
+ */
+export function shortFailure(error: unknown): string {
+  if (error instanceof ExitedBeforeReadyError) return `${error.signal ?? `status ${error.returncode}`} before it was ready`;
+  if (error instanceof CalledProcessError) return error.signal ?? `status ${error.returncode}`;
+  if (error instanceof ReadyTimeoutError) return 'not ready in time';
+  if (error instanceof LivenessError) return 'liveness';
+  if (error instanceof SpawnError) return 'could not start';
+  return 'error';
+}
+
+/** The reason in a `restarting in D (reason)` line: it starts with `liveness` for a liveness failure. */
+export function restartReason(error: unknown): string {
+  if (error instanceof LivenessError) return `liveness: ${firstLine(error.probeOutput)}`;
+  return describeFailure(error);
+}
+
+/** The state (SPEC §10) of a process whose attempt failed: `exited N`, or what happened. */
+export function stateAfter(error: unknown): string {
+  if (error instanceof CalledProcessError) return `exited ${error.signal ?? error.returncode}`;
+  return describeFailure(error);
+}
+
+/** Structured fields of a failure for `--json` state lines. */
+export function failureFields(error: unknown): Record<string, unknown> {
+  if (error instanceof CalledProcessError) return { returncode: error.returncode, signal: error.signal };
+  if (error instanceof SpawnError) return { code: error.code };
+  if (error instanceof LivenessError) return { reason: 'liveness', probeOutput: error.probeOutput };
+  if (error instanceof ProbeTimeoutError) return { reason: 'ready', probeOutput: error.probeOutput };
+  return {};
+}
+
+/** The stderr tail a failure carries, if any. */
+export function stderrOf(error: unknown): Buffer | null {
+  if (error instanceof CalledProcessError || error instanceof ReadyTimeoutError || error instanceof LivenessError) return error.stderr;
+  return null;
+}
+
+/** What a probe said last, for a failure that has one (a liveness failure, a probe's readiness timeout). */
+export function probeOutputOf(error: unknown): { readonly probe: 'ready' | 'liveness'; readonly output: string } | undefined {
+  if (error instanceof ProbeTimeoutError) return { probe: 'ready', output: error.probeOutput };
+  if (error instanceof LivenessError) return { probe: 'liveness', output: error.probeOutput };
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}

@@ -1,0 +1,113 @@
+import type { Condition, Dependency } from '../config/index.js';
+
+/** Where one milestone of a process stands: not yet, reached, or out of reach for good (and why). */
+export type MilestoneState = { readonly kind: 'pending' } | { readonly kind: 'met' } | { readonly kind: 'unmet'; readonly reason: string };
+
+const PENDING: MilestoneState = { kind: 'pending' };
+const MET: MilestoneState = { kind: 'met' };
+
+/**
+ * One thing a dependent can wait for (a process started, became ready, succeeded, completed). It is
+ * met once and stays met for the process's life; or it is given up with a reason a person reads
+ * after "not started: " (`migrate failed (status 3)`). Whoever waits is told of every change, and
+ * looks again: a plain promise could only say "met" or "failed", not "pending again" after a
+ * manual restart.
+ */
+export class Milestone {
+  #state: MilestoneState = PENDING;
+  readonly #listeners = new Set<() => void>();
+
+  get state(): MilestoneState {
+    return this.#state;
+  }
+
+  meet(): void {
+    if (this.#state.kind === 'pending') this.#set(MET);
+  }
+
+  /** It can no longer be met in this life: says why. A milestone already met stays met. */
+  giveUp(reason: string): void {
+    if (this.#state.kind === 'pending') this.#set({ kind: 'unmet', reason });
+  }
+
+  /** A new life of the process (started again by hand): everything is ahead of it again. */
+  reset(): void {
+    if (this.#state.kind !== 'pending') this.#set(PENDING);
+  }
+
+  /** Calls `listener` at each change; returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #set(state: MilestoneState): void {
+    this.#state = state;
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+/** The four milestones of a process, one per {@link Condition} a dependent can name. */
+export class Milestones {
+  readonly started = new Milestone();
+  readonly ready = new Milestone();
+  readonly succeeded = new Milestone();
+  readonly completed = new Milestone();
+
+  of(condition: Condition): Milestone {
+    return this[condition];
+  }
+
+  /** Gives up every milestone not met yet, each with the reason `reasonFor` gives it. */
+  giveUp(reasonFor: (condition: Condition) => string): void {
+    for (const condition of CONDITIONS) this.of(condition).giveUp(reasonFor(condition));
+  }
+
+  reset(): void {
+    for (const condition of CONDITIONS) this.of(condition).reset();
+  }
+}
+
+export const CONDITIONS: readonly Condition[] = ['started', 'ready', 'succeeded', 'completed'];
+
+/** A dependency together with the milestone it waits for. */
+export interface Awaited {
+  readonly dependency: Dependency;
+  readonly milestone: Milestone;
+}
+
+/**
+ * Waits until every milestone of `awaited` is met (resolves `undefined`), or one can no longer be
+ * (resolves with its reason, as soon as it is known, even while others are still pending: there is
+ * no point waiting for the rest). `onPending` hears which dependencies are still awaited, each
+ * time that changes. Rejects with the signal's reason when it aborts, unless a milestone was given
+ * up by then: the reason the dependent can never start is what it reports, not that the run ended.
+ */
+export async function waitForAll(awaited: readonly Awaited[], signal: AbortSignal, onPending: (pending: readonly Dependency[]) => void): Promise<string | undefined> {
+  let shown = '';
+  for (;;) {
+    const unmet = awaited.map(({ milestone }) => milestone.state).find((state) => state.kind === 'unmet');
+    if (unmet?.kind === 'unmet') return unmet.reason;
+    const pending = awaited.filter(({ milestone }) => milestone.state.kind === 'pending');
+    if (pending.length === 0) return undefined;
+    signal.throwIfAborted();
+    const names = pending.map(({ dependency }) => `${dependency.name}:${dependency.condition}`).join(',');
+    if (names !== shown) onPending(pending.map(({ dependency }) => dependency));
+    shown = names;
+    await nextChange(pending, signal);
+  }
+}
+
+/** Resolves at the next change of any of `pending`, or when `signal` aborts (the caller looks again). */
+function nextChange(pending: readonly Awaited[], signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const stops: (() => void)[] = [];
+    const wake = (): void => {
+      for (const stop of stops) stop();
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    for (const { milestone } of pending) stops.push(milestone.onChange(wake));
+    signal.addEventListener('abort', wake, { once: true });
+  });
+}

@@ -1,0 +1,52 @@
+import { restartDelayMs, type RestartPolicy } from '../config/index.js';
+
+/** What to do after an attempt ended on its own (a stop the run asked for never comes here). */
+export type RestartDecision =
+  | { readonly restart: true; readonly delayMs: number; /** 1-based, within the current budget. */ readonly number: number; readonly max: number }
+  | { readonly restart: false; /** Why not, when the policy would have: `no restarts left (3 of 3 used)`. */ readonly budgetSpent: string | undefined };
+
+/**
+ * A process's restart policy applied to its attempts (SPEC §9):
+ * - `no`: never; `on-failure`: after a failure; `always`: after any exit, except that a `task`
+ *   is never restarted after it succeeded (its work is done), so for a task it means on-failure;
+ * - at most `max` restarts in a row, the wait doubling from `backoffMs` up to `maxBackoffMs`;
+ * - an attempt that stayed up longer than `resetAfterMs` starts the count again: a server that
+ *   crashes once a week should not run out of restarts after three weeks.
+ *
+ * Pure bookkeeping, no timers, so every rule is testable without waiting.
+ */
+export class RestartBudget {
+  #inARow = 0;
+
+  constructor(
+    private readonly policy: RestartPolicy,
+    private readonly task: boolean,
+  ) {}
+
+  /** After an attempt that was up `upMs` and ended on its own, `failed` or not. */
+  next(failed: boolean, upMs: number): RestartDecision {
+    if (upMs > this.policy.resetAfterMs) this.#inARow = 0;
+    if (!this.#wants(failed)) return { restart: false, budgetSpent: undefined };
+    const { max } = this.policy;
+    if (this.#inARow >= max) return { restart: false, budgetSpent: `no restarts left (${max} of ${max} used)` };
+    const delayMs = restartDelayMs(this.policy, this.#inARow);
+    this.#inARow++;
+    return { restart: true, delayMs, number: this.#inARow, max };
+  }
+
+  /** A start by hand: the count starts again (manual restarts never use the budget). */
+  reset(): void {
+    this.#inARow = 0;
+  }
+
+  #wants(failed: boolean): boolean {
+    switch (this.policy.policy) {
+      case 'no':
+        return false;
+      case 'on-failure':
+        return failed;
+      case 'always':
+        return failed || !this.task;
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cancelled } from '../../core/errors.js';
+import { formatCommand } from '../../process/command.js';
+import type { Process } from '../../process/process.js';
+import type { Condition, Dependency, ProcessSpec } from '../config/index.js';
+import type { Output, StatusEvent } from '../output.js';
+import { runAttempt, type AttemptEnd } from './attempt.js';
+import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
+import { Milestones, waitForAll, type Milestone } from './milestones.js';
+import { RestartBudget } from './restart.js';
+import { ProcessState, formatDuration } from './state.js';
+
+/** How one life of a process ended. */
+export type LifeEnd =
+  /** A condition it waited for can no longer be met (`reason`), or the run ended first (`reason` undefined). */
+  | { readonly kind: 'not-started'; readonly reason: string | undefined }
+  /** Its last attempt exited 0 on its own, and no restart followed. */
+  | { readonly kind: 'exited' }
+  /** Its last attempt failed, and no restart followed. */
+  | { readonly kind: 'failed'; readonly error: unknown }
+  /** It was stopped: the run ended, or someone stopped it. */
+  | { readonly kind: 'stopped' };
+
+/** What a runner shares with the rest of the stack. */
+export interface RunnerContext {
+  readonly output: Pick<Output, 'line' | 'status'>;
+  readonly defaultGraceMs: number;
+  readonly parentEnv: NodeJS.ProcessEnv;
+  /** The milestones of another process of the run (every dependency is one: the config checks). */
+  readonly milestonesOf: (name: string) => Milestones;
+  /** The run is ending: no attempt starts again, whatever the restart policy says. */
+  readonly ending: () => boolean;
+}
+
+/**
+ * One process's whole life: it waits for its conditions, then runs attempts under its restart
+ * policy until one ends for good, and keeps its {@link ProcessState} and {@link Milestones} up to
+ * date on the way. Stopping it ({@link Runner.shutdown}) is the one way a life ends early; a life
+ * that ended can begin again ({@link Runner.revive}), which is what "start it again" means.
+ */
+export class Runner {
+  readonly state: ProcessState;
+  readonly milestones = new Milestones();
+  readonly #budget: RestartBudget;
+  #life = new AbortController();
+  #stopping = false;
+  #proc: Process | undefined;
+  #ended: Promise<LifeEnd> | undefined;
+
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly context: RunnerContext,
+  ) {
+    this.state = new ProcessState(spec.name);
+    this.#budget = new RestartBudget(spec.restart, spec.task);
+  }
+
+  /** Runs one life to its end. Never rejects for the process's own failure: that is a {@link LifeEnd}. */
+  live(): Promise<LifeEnd> {
+    this.#ended = this.#live().then((end) => this.#settle(end));
+    return this.#ended;
+  }
+
+  /**
+   * Ends the life: no restart after this, no more waiting for conditions, and the child, if one is
+   * up, gets its stop signal (SIGKILL after its grace). Resolves once the life has ended, the child
+   * and everything it started gone. `why` is shown in the `stopping` line.
+   */
+  async shutdown(why?: string): Promise<void> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      const proc = this.#proc;
+      if (proc !== undefined && proc.returncode === null) {
+        this.state.state = 'stopping';
+        this.#say('stopping', why === undefined ? 'stopping' : `stopping (${why})`);
+        await proc.stop();
+      }
+      // Whatever else the life is doing (waiting for a condition, a backoff, a spawn under way) stops too.
+      this.#life.abort(new Cancelled(`${this.spec.name} is stopping`));
+    }
+    await this.#ended;
+  }
+
+  /** Makes a runner whose life ended ready for a new one: started again by hand, with a fresh budget. */
+  revive(): void {
+    this.#life = new AbortController();
+    this.#stopping = false;
+    this.#proc = undefined;
+    this.#budget.reset();
+    this.milestones.reset();
+    this.state.revive();
+  }
+
+  async #live(): Promise<LifeEnd> {
+    const unmet = await this.#waitForConditions();
+    if (unmet !== null) return { kind: 'not-started', reason: unmet };
+    for (;;) {
+      const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs) }, this.#life.signal);
+      this.#proc = undefined;
+      if (this.#stopping || end.kind === 'stopped') return { kind: 'stopped' };
+      const delayMs = this.#afterAttempt(end);
+      if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
+      try {
+        await sleep(delayMs, undefined, { signal: this.#life.signal });
+      } catch {
+        return { kind: 'stopped' }; // stopped while waiting to restart
+      }
+    }
+  }
+
+  /**
+   * Waits for every condition of `dependsOn`. Resolves `null` once all are met, or the reason one
+   * can no longer be (`migrate failed (status 3)`), or `undefined` when it was stopped first.
+   */
+  async #waitForConditions(): Promise<string | undefined | null> {
+    const awaited = this.spec.dependsOn.map((dependency) => ({ dependency, milestone: this.#milestoneOf(dependency) }));
+    try {
+      const unmet = await waitForAll(awaited, this.#life.signal, (pending) => {
+        this.state.state = `not started: waiting for ${pending.map((dependency) => dependency.name).join(', ')}`;
+        this.#say('waiting', `waiting for ${pending.map(describeCondition).join(', ')}`);
+      });
+      return unmet ?? null;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #milestoneOf(dependency: Dependency): Milestone {
+    return this.context.milestonesOf(dependency.name).of(dependency.condition);
+  }
+
+  #spawned(proc: Process): void {
+    this.#proc = proc;
+    this.state.spawned(proc.pid, this.spec.ready !== undefined);
+    this.milestones.started.meet();
+    if (this.spec.ready === undefined) this.milestones.ready.meet();
+    this.#say('starting', `started (pid ${proc.pid}): ${formatCommand(this.spec.cmd)}`, { pid: proc.pid });
+  }
+
+  #ready(afterMs: number): void {
+    this.state.state = 'ready';
+    this.milestones.ready.meet();
+    this.#say('ready', `ready after ${Math.round(afterMs)} ms`, { afterMs: Math.round(afterMs) });
+  }
+
+  /**
+   * Says how the attempt ended, and decides with the restart policy whether another follows:
+   * returns the wait before it, or undefined when this attempt was the last.
+   */
+  #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): number | undefined {
+    const upMs = this.state.upMs();
+    if (end.kind === 'exited') {
+      this.milestones.succeeded.meet();
+      this.milestones.completed.meet();
+      this.state.down('exited 0');
+      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}`, { returncode: 0 });
+    } else {
+      this.state.down(this.state.pid === undefined ? 'not started' : stateAfter(end.error));
+      this.#say('failed', describeFailure(end.error), failureFields(end.error));
+    }
+    if (this.context.ending()) return undefined;
+    const decision = this.#budget.next(end.kind === 'failed', upMs);
+    if (!decision.restart) {
+      if (decision.budgetSpent !== undefined) this.#say(end.kind === 'failed' ? 'failed' : 'exited', `giving up: ${decision.budgetSpent}`);
+      return undefined;
+    }
+    this.state.restarts++;
+    const reason = end.kind === 'failed' ? restartReason(end.error) : 'exited with status 0';
+    this.state.state = `restarting in ${formatDuration(decision.delayMs)}`;
+    this.#say('restarting', `restarting in ${formatDuration(decision.delayMs)} (${reason}; restart ${decision.number} of ${decision.max})`, {
+      restart: decision.number,
+      max: decision.max,
+      backoffMs: decision.delayMs,
+      reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
+    });
+    return decision.delayMs;
+  }
+
+  /** The life is over: the summary's result, the stopped line, and every milestone still ahead given up. */
+  #settle(end: LifeEnd): LifeEnd {
+    const { name } = this.spec;
+    switch (end.kind) {
+      case 'not-started':
+        this.state.notStarted(end.reason ?? 'the run ended first', end.reason !== undefined);
+        if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`);
+        this.milestones.giveUp(() => `${name} was not started`);
+        break;
+      case 'exited':
+        this.state.ended('exited 0');
+        this.milestones.giveUp((condition) => `${name} exited before it was ${condition}`);
+        break;
+      case 'failed': {
+        // It did run to an exit (unless it never spawned): a dependent waiting for `completed` may go.
+        if (this.state.pid !== undefined) this.milestones.completed.meet();
+        this.state.ended(describeFailure(end.error));
+        const why = `${name} failed (${shortFailure(end.error)})`;
+        this.milestones.giveUp(() => why);
+        break;
+      }
+      case 'stopped':
+        if (this.state.pid === undefined) this.state.notStarted('the run ended first', false);
+        else {
+          this.state.ended('stopped', 'stopped');
+          this.#say('stopped', 'stopped');
+        }
+        this.milestones.giveUp(() => `${name} was stopped`);
+        break;
+    }
+    return end;
+  }
+
+  #say(event: StatusEvent['event'], text: string, fields?: Record<string, unknown>): void {
+    this.context.output.status({ name: this.spec.name, event, text, ...(fields === undefined ? {} : { fields }) });
+  }
+}
+
+const CONDITION_WORDS: Readonly<Record<Condition, string>> = { started: 'to start', ready: 'to be ready', succeeded: 'to succeed', completed: 'to complete' };
+
+function describeCondition(dependency: Dependency): string {
+  return `${dependency.name} ${CONDITION_WORDS[dependency.condition]}`;
+}

@@ -1,0 +1,97 @@
+/** One process as `subvisor ps` will show it (SPEC §10). */
+export interface ProcessSnapshot {
+  readonly name: string;
+  /**
+   * `not started: waiting for NAME`, `starting`, `ready`, `running`, `stopping`, `stopped`,
+   * `exited N`, `restarting in D`, or `not started: REASON`.
+   */
+  readonly state: string;
+  readonly pid: number | undefined;
+  /** Since the current attempt spawned; undefined while it is not up. */
+  readonly uptimeMs: number | undefined;
+  readonly restarts: number;
+}
+
+/** How one process's part of the run ended, for the summary table. */
+export interface ProcessResult {
+  readonly name: string;
+  readonly pid: number | undefined;
+  readonly result: string;
+  readonly durationMs: number | undefined;
+  readonly restarts: number;
+  /** Why it was never started, when a condition it waited for could no longer be met. */
+  readonly notStartedBecause?: string | undefined;
+}
+
+/**
+ * Everything there is to know about one process right now, in one object: its state in the words
+ * of SPEC §10, its pid, since when it is up, how often it was restarted, and (once its life ended)
+ * the result the summary shows. The runner writes it; the summary, and the control socket of the
+ * next issue (`ps`), read it.
+ */
+export class ProcessState {
+  state = 'not started';
+  pid: number | undefined;
+  restarts = 0;
+  #upSince: number | undefined;
+  #firstStartedAt: number | undefined;
+  #endedAt: number | undefined;
+  #result: string | undefined;
+  #notStartedBecause: string | undefined;
+
+  constructor(readonly name: string) {}
+
+  spawned(pid: number, hasReadyProbe: boolean): void {
+    this.pid = pid;
+    this.#upSince = performance.now();
+    this.#firstStartedAt ??= this.#upSince;
+    this.state = hasReadyProbe ? 'starting' : 'running';
+  }
+
+  /** The current attempt is not up any more (it exited, or was stopped). */
+  down(state: string): void {
+    this.#upSince = undefined;
+    this.state = state;
+  }
+
+  /** How long the current attempt has been up. */
+  upMs(): number {
+    return this.#upSince === undefined ? 0 : performance.now() - this.#upSince;
+  }
+
+  /** The life is over: `result` is what the summary says (`exited 0`, `stopped`, `exited with status 3`). */
+  ended(result: string, state = this.state): void {
+    this.#result = result;
+    this.#endedAt = performance.now();
+    this.down(state);
+  }
+
+  notStarted(reason: string, unmetCondition: boolean): void {
+    this.#notStartedBecause = unmetCondition ? reason : undefined;
+    this.ended(unmetCondition ? `not started: ${reason}` : 'not started', `not started: ${reason}`);
+  }
+
+  /** A new life begins (started again by hand): the result of the last one is forgotten. */
+  revive(): void {
+    this.#result = undefined;
+    this.#endedAt = undefined;
+    this.#notStartedBecause = undefined;
+    this.state = 'not started';
+  }
+
+  snapshot(): ProcessSnapshot {
+    const uptimeMs = this.#upSince === undefined ? undefined : Math.round(performance.now() - this.#upSince);
+    return { name: this.name, state: this.state, pid: this.pid, uptimeMs, restarts: this.restarts };
+  }
+
+  result(): ProcessResult {
+    const durationMs = this.#firstStartedAt !== undefined && this.#endedAt !== undefined ? this.#endedAt - this.#firstStartedAt : undefined;
+    const result = this.#result ?? (this.pid === undefined ? 'not started' : 'stopped');
+    return { name: this.name, pid: this.pid, result, durationMs, restarts: this.restarts, notStartedBecause: this.#notStartedBecause };
+  }
+}
+
+/** `312 ms`, `1.5 s`: durations in state lines and the summary. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
