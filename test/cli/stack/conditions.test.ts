@@ -1,0 +1,114 @@
+// Dependency conditions and tasks (SPEC §9), with real processes and specs built in code.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { logProbe } from '../../../src/cli/config/index.js';
+import { CalledProcessError } from '../../../src/process/errors.js';
+import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
+import { resultOf, runToEnd, scratchDir, spec } from './support.js';
+
+checkNothingLeaksAroundEachTest();
+const BOUNDED = { timeout: 30_000 };
+const scratch = scratchDir('subvisor-conditions-');
+
+describe('conditions', () => {
+  test('started: a dependent starts once its dependency has spawned, ready or not', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('server', "echo booting; exec sleep 30", { ready: logProbe(/never printed/) }),
+      spec('client', 'echo client ran', { dependsOn: [{ name: 'server', condition: 'started' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.ok(output.indexOf('client', 'stdout', /client ran/) >= 0, output.dump());
+    assert.equal(output.indexOf('server', 'ready'), -1, 'the server never became ready');
+    assert.equal(resultOf(outcome, 'server').result, 'stopped');
+  });
+
+  test('ready: a dependent waits for the ready line; a dependency that is never ready leaves it not started', BOUNDED, async () => {
+    // The same pair as above, with `ready`: the server times out and the client never runs.
+    const { outcome, output } = await runToEnd([
+      spec('server', "echo booting; exec sleep 30", { ready: logProbe(/never printed/), readyTimeoutMs: 300 }),
+      spec('client', 'echo client ran', { dependsOn: [{ name: 'server', condition: 'ready' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 124, output.dump());
+    assert.equal(outcome.failure?.name, 'server');
+    assert.equal(output.indexOf('client', 'stdout'), -1, 'the client never ran');
+    assert.equal(resultOf(outcome, 'client').notStartedBecause, 'server failed (not ready in time)');
+    assert.ok(output.indexOf('client', 'waiting', /server to be ready/) >= 0, output.dump());
+  });
+
+  test('ready: the dependent starts after the ready line, not at the spawn', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('db', 'sleep 0.3; echo accepting connections; exec sleep 30', { ready: logProbe(/accepting/) }),
+      spec('web', 'echo web up', { dependsOn: [{ name: 'db', condition: 'ready' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    const ready = output.indexOf('db', 'ready');
+    assert.ok(ready >= 0 && ready < output.indexOf('web', 'starting'), output.dump());
+  });
+
+  test('succeeded: a dependent starts after the task exited 0; the task succeeding does not end the run', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('migrate', 'sleep 0.2; echo migrated', { task: true }),
+      spec('web', 'echo serving; sleep 0.3; echo still serving', { dependsOn: [{ name: 'migrate', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    const migrated = output.indexOf('migrate', 'exited', /status 0/);
+    assert.ok(migrated >= 0 && migrated < output.indexOf('web', 'starting'), output.dump());
+    assert.ok(output.indexOf('web', 'stdout', /still serving/) > migrated, 'the run went on after the task succeeded');
+    assert.equal(resultOf(outcome, 'migrate').result, 'exited 0');
+    assert.equal(resultOf(outcome, 'migrate').restarts, 0);
+  });
+
+  test('succeeded: a task that fails ends the run with its status; its dependent is not started, with the reason', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('migrate', "echo 'relation users already exists' >&2; exit 3", { task: true }),
+      spec('web', 'echo web ran; exec sleep 30', { dependsOn: [{ name: 'migrate', condition: 'succeeded' }] }),
+      spec('other', 'exec sleep 30'),
+    ]);
+    assert.equal(outcome.exitCode, 3, output.dump());
+    assert.equal(outcome.failure?.name, 'migrate');
+    assert.ok(outcome.failure.error instanceof CalledProcessError);
+    assert.match(outcome.failure.error.stderr?.toString() ?? '', /relation users already exists/);
+    assert.equal(output.indexOf('web', 'stdout'), -1, 'web never ran');
+    assert.equal(resultOf(outcome, 'web').notStartedBecause, 'migrate failed (status 3)');
+    assert.equal(resultOf(outcome, 'web').result, 'not started: migrate failed (status 3)');
+    assert.ok(output.indexOf('web', 'not-started', /^not started: migrate failed \(status 3\)$/) >= 0, output.dump());
+    assert.equal(resultOf(outcome, 'other').result, 'stopped', 'fail fast stopped the rest');
+  });
+
+  test('completed: a task that fails does not end the run when every dependent waits only for it to complete', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('seed', 'echo seeding failed >&2; exit 4', { task: true }),
+      spec('web', 'echo web ran after seed', { dependsOn: [{ name: 'seed', condition: 'completed' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.ok(output.indexOf('web', 'stdout', /web ran after seed/) >= 0, output.dump());
+    assert.ok(output.indexOf('seed', 'failed', /the run goes on/) >= 0, 'a state line says the failure is tolerated');
+    assert.equal(resultOf(outcome, 'seed').result, 'exited with status 4');
+  });
+
+  test('completed: the same task with one `succeeded` dependent among them fails the run', BOUNDED, async () => {
+    // Control for the test above: one dependent that cares about the status is enough.
+    const { outcome, output } = await runToEnd([
+      spec('seed', 'exit 4', { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'seed', condition: 'completed' }] }),
+      spec('api', 'echo api ran', { dependsOn: [{ name: 'seed', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 4, output.dump());
+    assert.equal(resultOf(outcome, 'api').notStartedBecause, 'seed failed (status 4)');
+  });
+
+  test('a task with a restart policy is retried on failure, never after success', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      // Fails on its first run only: the marker is in the shell's own environment, so each attempt writes its own file.
+      spec('setup', 'if [ -e "$DIR/setup-ran" ]; then echo second run; else touch "$DIR/setup-ran"; exit 1; fi', {
+        task: true,
+        restart: { policy: 'always', max: 5, backoffMs: 20, maxBackoffMs: 1000, resetAfterMs: 60_000 },
+        env: { DIR: scratch },
+      }),
+      spec('app', 'echo app ran', { dependsOn: [{ name: 'setup', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(resultOf(outcome, 'setup').restarts, 1, 'once after the failure, not again after the success');
+    assert.ok(output.indexOf('app', 'stdout', /app ran/) > output.indexOf('setup', 'stdout', /second run/));
+  });
+});

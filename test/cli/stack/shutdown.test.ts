@@ -1,0 +1,169 @@
+// Stopping in order (SPEC §9): the order on its own, then real processes whose trap handlers
+// write down, with a timestamp, when they got their signal and when they were done.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logProbe } from '../../../src/cli/config/index.js';
+import { stopInOrder } from '../../../src/cli/stack/shutdown.js';
+import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
+import { waitUntil } from '../../support/processes.js';
+import { resultOf, scratchDir, spec, startStack } from './support.js';
+
+checkNothingLeaksAroundEachTest();
+const BOUNDED = { timeout: 30_000 };
+const scratch = scratchDir('subvisor-shutdown-');
+let files = 0;
+
+describe('the order', () => {
+  // db <- web <- smoke, db <- worker: web and worker depend on db, smoke on web.
+  const dependents: Record<string, string[]> = { db: ['web', 'worker'], web: ['smoke'], worker: [], smoke: [] };
+
+  test('a member is stopped only once everything that depends on it has stopped; independent branches at once', async () => {
+    const events: string[] = [];
+    await stopInOrder(Object.keys(dependents), (name) => dependents[name] ?? [], async (name) => {
+      events.push(`${name} begins`);
+      await sleep(name === 'worker' ? 50 : 10);
+      events.push(`${name} done`);
+    });
+    const at = (event: string): number => events.indexOf(event);
+    assert.ok(at('smoke done') < at('web begins'), events.join(', '));
+    assert.ok(at('web done') < at('db begins') && at('worker done') < at('db begins'), events.join(', '));
+    assert.ok(at('worker begins') < at('smoke done'), 'worker and smoke (independent) stop at the same time');
+  });
+
+  test('a dependent whose stop failed does not keep its dependency running; the failure is rethrown at the end', async () => {
+    const stopped: string[] = [];
+    const stopping = stopInOrder(Object.keys(dependents), (name) => dependents[name] ?? [], async (name) => {
+      if (name === 'web') throw new Error('web would not stop');
+      await sleep(1);
+      stopped.push(name);
+    });
+    await assert.rejects(stopping, /web would not stop/);
+    assert.deepEqual(stopped.sort(), ['db', 'smoke', 'worker']);
+  });
+
+  test('members outside the list are not waited for', async () => {
+    const events: string[] = [];
+    await stopInOrder(['db', 'web'], (name) => dependents[name] ?? [], async (name) => void events.push(name));
+    assert.deepEqual(events, ['web', 'db']);
+  });
+});
+
+/** A shell command that records `NAME-term TIME` when its stop signal comes, and `NAME-exit TIME` once done after `cleanupS`. */
+function recordingStops(name: string, file: string, opts: { signal?: string; cleanupS?: number } = {}): string {
+  const now = '$(date +%s%N)';
+  const signal = opts.signal ?? 'TERM';
+  return `trap 'echo "${name}-term ${now}" >> ${file}; sleep ${opts.cleanupS ?? 0}; echo "${name}-exit ${now}" >> ${file}; exit 0' ${signal}; echo up; while :; do sleep 0.05; done`;
+}
+
+function recorded(file: string): Map<string, bigint> {
+  return new Map(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string])
+      .map(([event, ns]) => [event, BigInt(ns)]),
+  );
+}
+
+describe('stopping a stack in reverse dependency order', () => {
+  for (const how of ['the main process exits', 'the run is stopped from outside (Ctrl-C)'] as const) {
+    test(`when ${how}, a dependency gets its stop signal only after its dependent has exited`, BOUNDED, async () => {
+      const file = join(scratch, `stops-${files++}`);
+      const specs = [
+        spec('db', recordingStops('db', file), { ready: logProbe(/^up$/) }),
+        // web takes 300 ms to finish after its SIGTERM: stopped at the same time, db would hear first.
+        spec('web', recordingStops('web', file, { cleanupS: 0.3 }), { dependsOn: [{ name: 'db', condition: 'ready' }], ready: logProbe(/^up$/) }),
+        spec('smoke', 'sleep 0.2', { dependsOn: [{ name: 'web', condition: 'ready' }], main: how === 'the main process exits' }),
+      ];
+      const running = startStack(specs);
+      try {
+        if (how === 'the main process exits') await running.done;
+        else await waitUntil(() => running.output.indexOf('smoke', 'exited') >= 0, 'smoke to be done', 10_000);
+      } finally {
+        await running.stop();
+      }
+      const events = recorded(file);
+      const webExit = events.get('web-exit');
+      const dbTerm = events.get('db-term');
+      assert.ok(webExit !== undefined && dbTerm !== undefined, [...events.keys()].join(', '));
+      assert.ok(webExit < dbTerm, `web exited ${Number(dbTerm - webExit) / 1e6} ms after db got SIGTERM`);
+      const { output } = running;
+      assert.ok(output.indexOf('web', 'stopped') < output.indexOf('db', 'stopping'), output.dump());
+    });
+  }
+
+  test('each process gets its own stopSignal', BOUNDED, async () => {
+    const file = join(scratch, `stops-${files++}`);
+    const cmd = `trap 'echo "got-INT 0" >> ${file}; exit 0' INT; trap 'echo "got-TERM 0" >> ${file}; exit 0' TERM; echo up; while :; do sleep 0.05; done`;
+    const running = startStack([spec('pg', cmd, { stopSignal: 'SIGINT', ready: logProbe(/^up$/) })]);
+    try {
+      await waitUntil(() => running.output.indexOf('pg', 'ready') >= 0, 'pg to be up');
+    } finally {
+      await running.stop();
+    }
+    assert.deepEqual([...recorded(file).keys()], ['got-INT']);
+  });
+
+  test('each process gets its own grace: one that ignores its stop signal is killed after its grace, not the default', BOUNDED, async () => {
+    const running = startStack([spec('stubborn', "trap '' TERM; echo up; while :; do sleep 0.05; done", { grace: 300, ready: logProbe(/^up$/) })], { defaultGraceMs: 20_000 });
+    let outcome;
+    const stopStarted = performance.now();
+    try {
+      await waitUntil(() => running.output.indexOf('stubborn', 'ready') >= 0, 'stubborn to be up');
+    } finally {
+      outcome = await running.stop();
+    }
+    const { output } = running;
+    const [stopping] = output.of('stubborn', 'stopping');
+    const [stopped] = output.of('stubborn', 'stopped');
+    assert.ok(stopping !== undefined && stopped !== undefined, output.dump());
+    assert.ok(stopped.at - stopping.at >= 280, 'it was given its grace');
+    assert.ok(performance.now() - stopStarted < 10_000, 'not the 20 s default');
+    assert.equal(resultOf(outcome, 'stubborn').result, 'stopped');
+  });
+});
+
+describe('stopping and starting by hand (the operations `subvisor stop/start/restart` will call)', () => {
+  test('restart: the dependents stop first, then the process; then both start again in order', BOUNDED, async () => {
+    const file = join(scratch, `stops-${files++}`);
+    const running = startStack([
+      spec('db', recordingStops('db', file), { ready: logProbe(/^up$/) }),
+      spec('web', recordingStops('web', file, { cleanupS: 0.2 }), { dependsOn: [{ name: 'db', condition: 'ready' }], ready: logProbe(/^up$/) }),
+    ]);
+    const { stack, output } = running;
+    try {
+      await waitUntil(() => output.indexOf('web', 'ready') >= 0, 'web to be ready');
+      const before = stack.ps().map((one) => one.pid);
+      await stack.restart('db');
+      const events = recorded(file);
+      assert.ok((events.get('web-exit') ?? 0n) < (events.get('db-term') ?? 0n), 'web exited before db got SIGTERM');
+      await waitUntil(() => output.of('web', 'ready').length === 2, 'web to be ready again', 10_000);
+      const after = stack.ps();
+      assert.deepEqual(after.map((one) => one.state), ['ready', 'ready']);
+      assert.ok(after.every((one, i) => one.pid !== before[i]), 'both are new processes');
+      assert.ok(output.records.findLastIndex((record) => record.name === 'db' && record.kind === 'ready') < output.records.findLastIndex((record) => record.name === 'web' && record.kind === 'starting'));
+      assert.deepEqual(after.map((one) => one.restarts), [0, 0], 'a manual restart is not a restart of the policy');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test('stop and start one process: the run goes on without it, then with it again', BOUNDED, async () => {
+    const running = startStack([spec('db', 'echo up; exec sleep 30', { ready: logProbe(/^up$/) }), spec('worker', 'echo up; exec sleep 30', { ready: logProbe(/^up$/) })]);
+    const { stack, output } = running;
+    try {
+      await waitUntil(() => output.of('worker', 'ready').length === 1 && output.of('db', 'ready').length === 1, 'both to be ready');
+      await stack.stop('worker');
+      assert.deepEqual(stack.ps().map((one) => one.state), ['ready', 'stopped']);
+      stack.start('worker');
+      await waitUntil(() => output.of('worker', 'ready').length === 2, 'worker to be ready again');
+      assert.equal(stack.ps()[1]?.state, 'ready');
+      assert.ok((stack.ps()[1]?.uptimeMs ?? -1) >= 0);
+    } finally {
+      await running.stop();
+    }
+  });
+});
