@@ -1,0 +1,281 @@
+// `subvisor up` running a real stack (SPEC §9): conditions, tasks, restarts, probes, liveness,
+// stopping in order, per-process stop signal and grace, --timestamps. The built CLI, YAML files,
+// real processes.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isRunning, killQuietly } from '../support/processes.js';
+import { runCli, startCli } from './cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-stack-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let configs = 0;
+const BOUNDED = { timeout: 60_000 };
+
+/** Writes `text(dir)` as subvisor.yaml into a fresh directory; returns the file and the directory. */
+function config(text: (dir: string) => string): { file: string; dir: string } {
+  const dir = join(scratch, `c${configs++}`);
+  mkdirSync(dir);
+  const file = join(dir, 'subvisor.yaml');
+  writeFileSync(file, text(dir));
+  return { file, dir };
+}
+
+/** The index of the first stdout line that matches; fails the test when none does. */
+function lineIndex(stdout: string, pattern: RegExp): number {
+  const index = stdout.split('\n').findIndex((line) => pattern.test(line));
+  assert.ok(index >= 0, `no line matches ${String(pattern)} in:\n${stdout}`);
+  return index;
+}
+
+/** `NAME-event NANOSECONDS` lines a trap handler wrote, as a map. */
+function stamps(file: string): Map<string, bigint> {
+  return new Map(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string])
+      .map(([event, ns]) => [event, BigInt(ns)]),
+  );
+}
+
+/** A process that writes `NAME-term` when SIGTERM comes and `NAME-exit` once it is done, `cleanup` seconds later. */
+function trapping(name: string, file: string, cleanup = 0): string {
+  return `"trap 'echo ${name}-term $(date +%s%N) >> ${file}; sleep ${cleanup}; echo ${name}-exit $(date +%s%N) >> ${file}; exit 0' TERM; echo ${name} up; while :; do sleep 0.05; done"`;
+}
+
+describe('conditions and tasks', () => {
+  test('started, ready, succeeded and completed each let a dependent start at their moment; a task that succeeds does not end the run', BOUNDED, async () => {
+    const { file } = config(
+      () => `processes:
+  migrate: { cmd: "sleep 0.2; echo migrated", task: true }
+  seed: { cmd: "sleep 0.2; echo no seed data >&2; exit 5", task: true }
+  db: { cmd: "echo booting; sleep 0.5; echo accepting connections; exec sleep 30", ready: "accepting connections" }
+  watcher: { cmd: "echo watching; exec sleep 30", dependsOn: { db: started } }
+  web:
+    cmd: "echo web serving; sleep 0.3; echo web done"
+    dependsOn: { db: ready, migrate: succeeded, seed: completed }
+    main: true
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    const at = (pattern: RegExp): number => lineIndex(run.stdout, pattern);
+    assert.ok(at(/^watcher +\* started/) < at(/^db +\* ready after/), 'started: before db is ready');
+    const webStarted = at(/^web +\* started/);
+    assert.ok(at(/^db +\* ready after/) < webStarted, 'ready');
+    assert.ok(at(/^migrate +\* exited with status 0/) < webStarted, 'succeeded');
+    assert.ok(at(/^seed +\* exited with status 5/) < webStarted, 'completed, whatever the status');
+    assert.match(run.stdout, /^seed +\* exited with status 5; the run goes on: what depends on seed waits only for it to complete$/m);
+    assert.ok(at(/^web +\| web done/) > at(/^migrate +\* exited/), 'the run went on after the task succeeded');
+    assert.match(run.stderr, /^migrate +\d+ +exited 0 /m);
+  });
+
+  test('a task that fails ends the run with its status; its dependent is reported not started, with the stderr tail', BOUNDED, async () => {
+    const { file, dir } = config(
+      (dir) => `processes:
+  db: { cmd: "echo db pid $$; exec sleep 30" }
+  migrate:
+    cmd: "echo 'applying 0042_users' >&2; echo 'ERROR: relation users already exists' >&2; exit 3"
+    task: true
+  web: { cmd: "touch ${dir}/web-ran", dependsOn: { migrate: succeeded, db: ready } }
+`,
+    );
+    const run = await runCli(['up', '-f', file, '--grace', '2s']);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /^subvisor: migrate failed: exited with status 3 \(exit status 3\)$/m);
+    assert.match(run.stderr, /\|_\.stderr of migrate \(last 2 lines\):\n {4}applying 0042_users\n {4}ERROR: relation users already exists\n/);
+    assert.match(run.stderr, /^web +not started: migrate failed \(status 3\)$/m);
+    assert.match(run.stderr, /^web +- +not started: migrate failed \(status 3\) +- +0$/m, 'the summary row');
+    assert.match(run.stdout, /^web +\* not started: migrate failed \(status 3\)$/m, 'and a state line');
+    assert.throws(() => readFileSync(join(dir, 'web-ran')), 'web never ran');
+    const db = Number(/db +\| db pid (\d+)/.exec(run.stdout)?.[1]);
+    assert.equal(isRunning(db), false);
+  });
+});
+
+describe('restart policies', () => {
+  test('on-failure: the delay doubles from backoff up to maxBackoff; each restart is a state line; the summary counts them', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  flaky:\n    cmd: "exit 2"\n    restart: { policy: on-failure, max: 4, backoff: 20ms, maxBackoff: 50ms }\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 2);
+    const delays = [...run.stdout.matchAll(/^flaky +\* restarting in (\d+) ms \(exited with status 2; restart \d of 4\)$/gm)].map((match) => Number(match[1]));
+    assert.deepEqual(delays, [20, 40, 50, 50]);
+    assert.match(run.stdout, /^flaky +\* giving up: no restarts left \(4 of 4 used\)$/m);
+    assert.match(run.stderr, /^flaky +\d+ +exited with status 2 +\S+ \S+ +4$/m);
+  });
+
+  test('always: exits 0 are restarted too; once the budget is spent its last exit (0) ends it well', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  beat:\n    cmd: "echo beat"\n    restart: { policy: always, max: 2, backoff: 10ms }\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.match(/^beat +\| beat$/gm)?.length, 3);
+    assert.match(run.stdout, /restarting in 10 ms \(exited with status 0; restart 1 of 2\)/);
+    assert.match(run.stderr, /^beat +\d+ +exited 0 +\S+ \S+ +2$/m);
+  });
+
+  test('resetAfter: a process up longer than resetAfter before each crash keeps its restarts', BOUNDED, async () => {
+    const { file } = config(
+      (dir) => `processes:
+  server:
+    cmd: "n=$(ls ${dir}/runs 2>/dev/null | wc -l); mkdir -p ${dir}/runs; touch ${dir}/runs/$n; sleep 0.3; [ $n -ge 3 ] || exit 1"
+    restart: { policy: on-failure, max: 1, backoff: 10ms, resetAfter: 150ms }
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.stdout.match(/restarting in 10 ms \(exited with status 1; restart 1 of 1\)/g)?.length, 3, 'the count starts again after each long run');
+  });
+
+  test('a liveness failure stops the process and restarts it; the restart line says liveness', BOUNDED, async () => {
+    const { file } = config(
+      (dir) => `processes:
+  worker:
+    cmd: "if [ -e ${dir}/first ]; then touch ${dir}/alive; sleep 0.5; echo healthy; else touch ${dir}/first; exec sleep 30; fi"
+    liveness: { exec: "test -e ${dir}/alive || { echo no heartbeat; exit 1; }", interval: 50ms, failures: 2 }
+    restart: { policy: on-failure, backoff: 20ms }
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^worker +\* failed its liveness probe 2 times in a row \(last: no heartbeat\)$/m);
+    assert.match(run.stdout, /^worker +\* restarting in 20 ms \(liveness: no heartbeat; restart 1 of 3\)$/m);
+    assert.match(run.stdout, /^worker +\| healthy$/m);
+    assert.match(run.stderr, /^worker +\d+ +exited 0 +\S+ \S+ +1$/m);
+  });
+});
+
+describe('probes at runtime', () => {
+  test('http: a dependent starts once a real HTTP server child answers 200', BOUNDED, async () => {
+    const port = await freePort();
+    const server = `setTimeout(() => require('http').createServer((q, r) => { r.statusCode = q.url === '/health' ? 200 : 404; r.end(); }).listen(process.env.PORT, '127.0.0.1'), 400)`;
+    const client = `require('http').get('http://127.0.0.1:' + process.env.PORT + '/health', (r) => { console.log('got ' + r.statusCode); process.exit(r.statusCode === 200 ? 0 : 1); }).on('error', (e) => { console.log(e.message); process.exit(9); })`;
+    const { file } = config(
+      () => `processes:
+  web:
+    cmd: [node, -e, ${JSON.stringify(server)}]
+    ready: { http: "http://127.0.0.1:\${PORT}/health", status: 200, interval: 50ms }
+    readyTimeout: 10s
+  client:
+    cmd: [node, -e, ${JSON.stringify(client)}]
+    dependsOn: [web]
+    main: true
+`,
+    );
+    const run = await runCli(['up', '-f', file], { env: { PORT: String(port) } });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^client +\| got 200$/m);
+    assert.ok(lineIndex(run.stdout, /^web +\* ready after \d+ ms$/) < lineIndex(run.stdout, /^client +\* started/));
+  });
+
+  test('exec: the probe runs in the process directory; the dependent waits for it', BOUNDED, async () => {
+    const { file } = config(
+      (dir) => `processes:
+  db:
+    cmd: "sleep 0.3; touch ready.flag; exec sleep 30"
+    ready: { exec: "test -e ready.flag", interval: 50ms }
+  web: { cmd: [test, -e, ${dir}/ready.flag], dependsOn: [db], main: true }
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.ok(lineIndex(run.stdout, /^db +\* ready after/) < lineIndex(run.stdout, /^web +\* started/));
+  });
+
+  test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
+    const { file } = config(
+      () => `processes:
+  db:
+    cmd: "echo 'could not bind: address in use' >&2; exec sleep 30"
+    ready: { exec: "echo 'connection refused'; echo 'is the server running?' >&2; exit 2", interval: 50ms }
+    readyTimeout: 500ms
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 124, run.stderr);
+    assert.match(run.stderr, /^subvisor: db failed: was not ready within 500 ms \(its ready probe never passed\) \(exit status 124\)$/m);
+    assert.match(run.stderr, /\|_\.stderr of db \(last 1 line\):\n {4}could not bind: address in use\n/);
+    assert.match(run.stderr, /\|_\.last output of its ready probe \(last 2 lines\):\n {4}connection refused\n {4}is the server running\?\n/);
+  });
+});
+
+describe('stopping', () => {
+  for (const how of ['main exits', 'SIGINT'] as const) {
+    test(`in reverse dependency order when ${how}: db gets SIGTERM only after web has exited`, BOUNDED, async () => {
+      const { file, dir } = config(
+        (dir) => `processes:
+  db: { cmd: ${trapping('db', `${dir}/stamps`)}, ready: "db up" }
+  web: { cmd: ${trapping('web', `${dir}/stamps`, 0.3)}, ready: "web up", dependsOn: [db] }
+  smoke: { cmd: "${how === 'main exits' ? 'sleep 0.2' : 'echo smoke done; exec sleep 30'}", dependsOn: [web], main: true }
+`,
+      );
+      const cli = startCli(['up', '-f', file, '--grace', '5s']);
+      if (how === 'SIGINT') {
+        await cli.waitForOutput('smoke | smoke done');
+        cli.kill('SIGINT');
+      }
+      const run = await cli.done;
+      assert.equal(run.code, how === 'SIGINT' ? 130 : 0, run.stderr);
+      const events = stamps(join(dir, 'stamps'));
+      const webExit = events.get('web-exit') ?? 0n;
+      const dbTerm = events.get('db-term') ?? 0n;
+      assert.ok(webExit > 0n && dbTerm > 0n && webExit < dbTerm, `web-exit ${webExit}, db-term ${dbTerm}`);
+      assert.ok(lineIndex(run.stdout, /^web +\* stopped$/) < lineIndex(run.stdout, /^db +\* stopping/));
+      if (how === 'SIGINT') assert.match(run.stdout, /^web +\* stopping \(SIGINT\)$/m);
+    });
+  }
+
+  test('each process its own stopSignal and grace', BOUNDED, async () => {
+    const { file, dir } = config(
+      (dir) => `processes:
+  pg:
+    cmd: "trap 'echo got INT > ${dir}/pg; exit 0' INT; trap 'echo got TERM > ${dir}/pg; exit 0' TERM; echo up; while :; do sleep 0.05; done"
+    ready: up
+    stopSignal: SIGINT
+  stubborn:
+    cmd: "trap '' TERM; echo pid $$; while :; do sleep 0.05; done"
+    grace: 300ms
+  main: { cmd: "sleep 0.3", dependsOn: [pg], main: true }
+`,
+    );
+    const started = performance.now();
+    const run = await runCli(['up', '-f', file, '--grace', '30s']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(join(dir, 'pg'), 'utf8'), 'got INT\n');
+    assert.ok(performance.now() - started < 15_000, 'the stubborn process was killed after its own 300 ms, not the 30 s --grace');
+    const pid = Number(/stubborn +\| pid (\d+)/.exec(run.stdout)?.[1]);
+    try {
+      assert.equal(isRunning(pid), false);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+});
+
+describe('--timestamps', () => {
+  test('up and run start each line (the children\'s and the state lines) with the time', BOUNDED, async () => {
+    const { file } = config(() => 'processes:\n  one: { cmd: "echo hello" }\n');
+    const up = await runCli(['up', '-f', file, '--timestamps']);
+    const run = await runCli(['run', '--timestamps', '--label', 'two', '--', 'echo', 'hi']);
+    const time = String.raw`\d\d:\d\d:\d\d\.\d\d\d`;
+    for (const [out, name, line] of [[up.stdout, 'one', 'hello'], [run.stdout, 'two', 'hi']] as const) {
+      assert.match(out, new RegExp(`^${time} ${name} \\| ${line}$`, 'm'));
+      assert.match(out, new RegExp(`^${time} ${name} \\* started \\(pid`, 'm'));
+      assert.ok(out.trim().split('\n').every((one) => new RegExp(`^${time} `).test(one)), out);
+    }
+    const plain = await runCli(['up', '-f', file]);
+    assert.match(plain.stdout, /^one \| hello$/m, 'control: without the flag, no time');
+  });
+});
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
