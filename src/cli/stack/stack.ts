@@ -122,6 +122,8 @@ export class Stack {
   /** Starts a process whose life has ended (stopped, exited, failed) again, with a fresh restart budget. */
   start(name: string): void {
     const runner = this.#runner(name);
+    // A life that is still going is not started twice: one process per name.
+    if (this.#alive.has(runner)) return;
     this.#stoppedByHand.delete(runner);
     runner.revive();
     this.#launch(runner);
