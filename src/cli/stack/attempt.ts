@@ -7,7 +7,7 @@ import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js'
 import type { Process } from '../../process/process.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
-import type { LivenessProbe, ProcessSpec } from '../config/index.js';
+import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
 import { untilDead, untilPasses, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';

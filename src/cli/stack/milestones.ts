@@ -1,4 +1,4 @@
-import type { Condition, Dependency } from '../config/index.js';
+import type { Condition, Dependency } from '../config/spec.js';
 
 /** Where one milestone of a process stands: not yet, reached, or out of reach for good (and why). */
 export type MilestoneState = { readonly kind: 'pending' } | { readonly kind: 'met' } | { readonly kind: 'unmet'; readonly reason: string };

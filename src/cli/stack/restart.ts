@@ -1,4 +1,4 @@
-import { restartDelayMs, type RestartPolicy } from '../config/index.js';
+import { restartDelayMs, type RestartPolicy } from '../config/spec.js';
 
 /** What to do after an attempt ended on its own (a stop the run asked for never comes here). */
 export type RestartDecision =

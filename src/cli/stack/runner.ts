@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled } from '../../core/errors.js';
 import { formatCommand } from '../../process/command.js';
 import type { Process } from '../../process/process.js';
-import type { Condition, Dependency, ProcessSpec } from '../config/index.js';
+import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd } from './attempt.js';
 import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';

@@ -1,5 +1,5 @@
 import { openNursery, type Nursery } from '../../core/nursery.js';
-import type { ProcessSpec } from '../config/index.js';
+import type { ProcessSpec } from '../config/spec.js';
 import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
