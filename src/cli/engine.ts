@@ -7,7 +7,7 @@ import { formatCommand } from '../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, SpawnError } from '../process/errors.js';
 import type { Process } from '../process/process.js';
 import { superviseRunProcess } from '../process/supervise.js';
-import { restartDelayMs, type ProcessSpec as ProcessPlan } from './config/index.js';
+import { restartDelayMs, type ProcessSpec as ProcessPlan } from './config/spec.js';
 import { signalStatus, statusOfFailure } from './exit-status.js';
 import { Interrupted } from './interrupts.js';
 import type { Output } from './output.js';

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
-import { parseDuration } from '../config/index.js';
+import { parseDuration } from '../config/duration.js';
 import { StopRequest, runAll, type RunOutcome } from '../engine.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
