@@ -7,7 +7,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Contender } from './contenders/contender.js';
 import { CONTENDER_NAMES, loadContender, type ContenderName } from './contenders/index.js';
-import { formatResults, runScenario, type Result, type Scenario } from './harness.js';
+import { formatChecks, formatResults, runChecks, runScenario, type CheckList, type CheckResult, type Result, type Scenario } from './harness.js';
 import { buildRunner } from './isolated.js';
 import { coldImport, ensureBuiltPackage } from './scenarios/cold-import.js';
 import { concurrentSleeps } from './scenarios/concurrency.js';
@@ -33,7 +33,8 @@ const contenders = new Map<ContenderName, Contender>();
 for (const name of CONTENDER_NAMES) contenders.set(name, await loadContender(name));
 
 // Each entry builds its scenario only when selected: building one may generate its data file.
-const scenarios: [string, () => Scenario][] = [
+// One id may be several timed tables and a list of checks.
+const scenarios: [string, () => Scenario | (Scenario | CheckList)[]][] = [
   ['S1', () => spawnSequential(quick, contenders)],
   ['S2', () => relayThroughput(quick)],
   ['S3', () => longLine(quick)],
@@ -58,17 +59,32 @@ interface Row {
   readonly reference: boolean;
 }
 const summary: Row[] = [];
-const recorded: { id: string; title: string; baseline: string; results: Result[] }[] = [];
+const recorded: { id: string; title: string; baseline?: string; results: Result[] | CheckResult[] }[] = [];
 let wrongAnswers = 0;
+/** Peers that gave a wrong answer: reported, but not the bench's failure (see Implementation.peer). */
+const wrongPeers: string[] = [];
 for (const [id, make] of scenarios) {
   if (!selected(id)) continue;
-  const scenario = make();
-  const results = await runScenario(scenario, progress);
-  progress('');
-  console.log(`\n${formatResults(scenario, results)}`);
-  recorded.push({ id, title: scenario.title, baseline: scenario.baseline, results });
-  wrongAnswers += results.filter((result: Result) => result.error !== undefined).length;
-  for (const target of scenario.targets ?? []) summary.push({ id, what: target.what, goal: target.goal, reference: target.reference ?? false, ...target.judge(results) });
+  const built = make();
+  for (const part of Array.isArray(built) ? built : [built]) {
+    if ('checks' in part) {
+      const results = await runChecks(part, progress);
+      progress('');
+      console.log(`\n${formatChecks(part, results)}`);
+      recorded.push({ id, title: part.title, results });
+      wrongAnswers += results.filter((result) => !result.pass).length;
+      continue;
+    }
+    const results = await runScenario(part, progress);
+    progress('');
+    console.log(`\n${formatResults(part, results)}`);
+    recorded.push({ id, title: part.title, baseline: part.baseline, results });
+    for (const result of results.filter((candidate) => candidate.error !== undefined)) {
+      if (result.peer) wrongPeers.push(`${result.name} in ${id} ${part.title.split(':')[0] ?? ''}`);
+      else wrongAnswers++;
+    }
+    for (const target of part.targets ?? []) summary.push({ id, what: target.what, goal: target.goal, reference: target.reference ?? false, ...target.judge(results) });
+  }
 }
 
 console.log(`\nSummary: the targets (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
@@ -83,8 +99,9 @@ if (values.json !== undefined) {
   console.log(`\nEvery round's figures written to ${values.json}`);
 }
 
+if (wrongPeers.length > 0) console.log(`\nPeers that failed a check (shown FAILED above; not subvisor's failure, so not the exit status): ${wrongPeers.join('; ')}.`);
 if (wrongAnswers > 0) {
-  console.log(`\n${wrongAnswers} implementation(s) failed a check or crashed: see FAILED above.`);
+  console.log(`\n${wrongAnswers} implementation(s) or check(s) of subvisor or a baseline failed or crashed: see FAILED above.`);
   process.exitCode = 1;
 } else if (values.strict && summary.some((row) => !row.reference && !row.pass)) {
   process.exitCode = 1;
