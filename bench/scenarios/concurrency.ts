@@ -25,6 +25,6 @@ export function concurrentSleeps(quick: boolean, contenders: ReadonlyMap<Contend
         return undefined;
       },
     })),
-    targets: [timeRatioTarget('subvisor', 'raw', 1.1)],
+    targets: [timeRatioTarget('subvisor', 'raw', 1)],
   };
 }
