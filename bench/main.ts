@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only S2,S6] [-- --strict] [-- --json FILE]`: subvisor against raw
-// node:child_process, execa, tinyexec and nano-spawn, every scenario side by side, ratios to a
-// baseline, and a summary of subvisor's targets. See bench/README.md for what each scenario means.
+// node:child_process, execa, tinyexec and nano-spawn (and its CLI against concurrently and sed),
+// every scenario side by side, ratios to a baseline, and a summary of subvisor's targets. See
+// bench/README.md for what each scenario means.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import type { Contender } from './contenders/contender.js';
 import { CONTENDER_NAMES, loadContender, type ContenderName } from './contenders/index.js';
 import { formatChecks, formatResults, runChecks, runScenario, type CheckList, type CheckResult, type Result, type Scenario } from './harness.js';
 import { buildRunner } from './isolated.js';
+import { cliRelay } from './scenarios/cli-relay.js';
 import { coldImport, ensureBuiltPackage } from './scenarios/cold-import.js';
 import { concurrentSleeps } from './scenarios/concurrency.js';
 import { failingChild } from './scenarios/failing-child.js';
@@ -33,7 +35,7 @@ const contenders = new Map<ContenderName, Contender>();
 for (const name of CONTENDER_NAMES) contenders.set(name, await loadContender(name));
 
 // Each entry builds its scenario only when selected: building one may generate its data file.
-// One id may be several timed tables and a list of checks.
+// One id may be several timed tables and a list of checks (S8: to a file, to a pipe, checks).
 const scenarios: [string, () => Scenario | (Scenario | CheckList)[]][] = [
   ['S1', () => spawnSequential(quick, contenders)],
   ['S2', () => relayThroughput(quick)],
@@ -42,13 +44,15 @@ const scenarios: [string, () => Scenario | (Scenario | CheckList)[]][] = [
   ['S5', () => coldImport(quick)],
   ['S6', () => failingChild(quick)],
   ['S7', () => nurseryOverhead(quick)],
+  ['S8', () => cliRelay(quick)],
 ];
 
 const started = performance.now();
 const runHeader = describeRun();
 console.log(runHeader);
 if (['S2', 'S3', 'S6'].some(selected)) console.log(buildRunner());
-if (selected('S5')) console.log(ensureBuiltPackage());
+// S5 imports the built package; S8 runs the built CLI.
+if (['S5', 'S8'].some(selected)) console.log(ensureBuiltPackage());
 
 interface Row {
   readonly id: string;
@@ -115,7 +119,7 @@ function describeRun(): string {
   return [
     `subvisor bench — ${new Date().toISOString().slice(0, 10)}${quick ? ', quick mode (smaller sizes and fewer rounds; see the notes under each table)' : ''}`,
     `machine: ${os.availableParallelism()} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()} ${os.arch()}`,
-    `node ${process.version}; subvisor ${version('../package.json')} (${sourceState()}), ${['execa', 'tinyexec', 'nano-spawn'].map(peer).join(', ')}`,
+    `node ${process.version}; subvisor ${version('../package.json')} (${sourceState()}), ${['execa', 'tinyexec', 'nano-spawn', 'concurrently'].map(peer).join(', ')}`,
   ].join('\n');
 }
 
