@@ -15,6 +15,7 @@ import { coldImport, ensureBuiltPackage } from './scenarios/cold-import.js';
 import { concurrentSleeps } from './scenarios/concurrency.js';
 import { failingChild } from './scenarios/failing-child.js';
 import { longLine } from './scenarios/long-line.js';
+import { noisyChildren } from './scenarios/noisy-children.js';
 import { nurseryOverhead } from './scenarios/nursery-overhead.js';
 import { relayThroughput } from './scenarios/relay.js';
 import { spawnSequential } from './scenarios/spawn.js';
@@ -45,14 +46,15 @@ const scenarios: [string, () => Scenario | (Scenario | CheckList)[]][] = [
   ['S6', () => failingChild(quick)],
   ['S7', () => nurseryOverhead(quick)],
   ['S8', () => cliRelay(quick)],
+  ['S9', () => noisyChildren(quick)],
 ];
 
 const started = performance.now();
 const runHeader = describeRun();
 console.log(runHeader);
 if (['S2', 'S3', 'S6'].some(selected)) console.log(buildRunner());
-// S5 imports the built package; S8 runs the built CLI.
-if (['S5', 'S8'].some(selected)) console.log(ensureBuiltPackage());
+// S5 imports the built package; S8 and S9 run the built CLI.
+if (['S5', 'S8', 'S9'].some(selected)) console.log(ensureBuiltPackage());
 
 interface Row {
   readonly id: string;
