@@ -76,6 +76,16 @@ export interface OutputTally {
 const QUOTE_CHARS = 80;
 const quote = (text: string): string => JSON.stringify(text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS)}…` : text);
 
+/** Where `actual` first differs from `expected`, quoting both from a little before that point. */
+function difference(actual: string, expected: string): string {
+  let at = 0;
+  while (at < actual.length && actual[at] === expected[at]) at++;
+  const from = Math.max(0, at - 20);
+  const excerpt = (text: string): string => `${from > 0 ? '…' : ''}${quote(text.slice(from)).slice(1, -1)}`;
+  const where = at === actual.length ? `is cut after ${at} characters (expected ${expected.length})` : `differs at character ${at + 1} of ${actual.length} (expected ${expected.length})`;
+  return `${where}: "${excerpt(actual)}", expected "${excerpt(expected)}"`;
+}
+
 /**
  * Reads the output file at `path` and throws, saying where, unless every child in `expected`
  * appears with exactly its lines, in order and whole, and every other line is a status line of a
@@ -103,9 +113,7 @@ export function verifyRelayedOutput(path: string, format: OutputFormat, expected
     if (misplaced !== undefined) return;
     const child = expected.get(parsed.name)!; // has() above
     if (index >= child.lines) misplaced = `${parsed.name}: a line more than the ${child.lines} it wrote, at output line ${lineNumber}: ${quote(parsed.text)}`;
-    else if (parsed.text !== child.lineAt(index)) {
-      misplaced = `${parsed.name}: its line ${index + 1} is ${quote(parsed.text)}, expected ${quote(child.lineAt(index))} (output line ${lineNumber})`;
-    }
+    else if (parsed.text !== child.lineAt(index)) misplaced = `${parsed.name}: its line ${index + 1} (output line ${lineNumber}) ${difference(parsed.text, child.lineAt(index))}`;
   };
   const rest = readLines(path, onLine);
 
