@@ -93,7 +93,7 @@ export async function runAll(plans: readonly ProcessPlan[], opts: EngineOptions)
 
 async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>, tn: Nursery, ctx: TaskContext, opts: EngineOptions): Promise<void> {
   const state = states.get(plan.name) as ProcessState; // every plan has a state, made above
-  const dependencies = plan.dependsOn.map((name) => states.get(name)?.ready).filter((ready) => ready !== undefined);
+  const dependencies = plan.dependsOn.map(({ name }) => states.get(name)?.ready).filter((ready) => ready !== undefined);
   if (dependencies.length > 0) await untilAborted(Promise.all(dependencies), ctx.signal);
   const { output } = opts;
   const restartMax = plan.restart.policy === 'on-failure' ? plan.restart.max : 0;
@@ -108,7 +108,7 @@ async function superviseOne(plan: ProcessPlan, states: Map<string, ProcessState>
         relayStdout: true,
         relayStderr: true,
         onLine: (event) => output.line(plan.name, event.stream, event.line),
-        readyWhen: plan.ready,
+        readyWhen: plan.ready?.kind === 'log' ? plan.ready.pattern : undefined,
         readyTimeoutMs: plan.readyTimeoutMs,
         killGraceMs: plan.grace ?? opts.defaultGraceMs,
         onSpawn: (proc) => {

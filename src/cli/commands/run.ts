@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
+import { NO_RESTART, logProbe } from '../config/spec.js';
 import { StopRequest, runAll, type RunOutcome } from '../engine.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
@@ -39,7 +40,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
         }, timeoutMs);
   let outcome: RunOutcome;
   try {
-    outcome = await runAll([{ name, cmd: parsed.command, ready, readyTimeoutMs, dependsOn: [], restart: { policy: 'no' }, main: true, grace }], {
+    outcome = await runAll([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
       output,
       signal: stop.signal,
       defaultGraceMs: grace,

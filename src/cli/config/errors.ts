@@ -18,7 +18,8 @@ export interface ConfigProblem {
 
 /**
  * The config cannot be used: reported before anything starts, so a typo never leaves half of a
- * stack running. Every problem found is reported at once, one per line in file order, each as
+ * stack running. Every problem found is reported at once, one per line in file order (an env
+ * file's problems together, at their own file), each as
  * `file:line:column: key.path: what is wrong; what to do` (line and column where the problem has a
  * place in the file): fixing a config one error per run is tedious, and the problems are
  * independent enough that listing them all does not mislead. The exception is YAML syntax: after
@@ -78,7 +79,12 @@ export function formatProblem(problem: ConfigProblem): string {
   return problem.path === undefined || problem.path === '' ? `${where}: ${problem.message}` : `${where}: ${problem.path}: ${problem.message}`;
 }
 
-/** File order: problems without a place (whole-file ones) first, then by line and column; stable. */
+/**
+ * File order: the problems of one file together (an env file's beside the config's), the files in
+ * the order their first problem was found; in a file, problems without a place (whole-file ones)
+ * first, then by line and column; stable.
+ */
 function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
-  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const files = [...new Set(problems.map((problem) => problem.file))];
+  return [...problems].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }

@@ -10,14 +10,23 @@ import { didYouMean } from '../../process/suggest.js';
 export interface GraphProblem {
   readonly spec: ProcessSpec;
   readonly dependency?: string | undefined;
+  /** What of the dependency is wrong: its name (the default), or the condition it is waited for with. */
+  readonly about?: 'name' | 'condition' | undefined;
   readonly message: string;
 }
 
 /**
  * Everything wrong with the dependency graph of `processes`, the one place it is decided: a name
- * defined twice, a process depending on itself, a dependency on a process that is not there, and
- * cycles (one per group of processes caught in one, named in dependency order at the edge that
- * closes it: `db -> web -> db`, read "db depends on web, which depends on db").
+ * defined twice, a process depending on itself, a dependency on a process that is not there, a
+ * condition the dependency can never meet, and cycles (one per group of processes caught in one,
+ * named in dependency order at the edge that closes it: `db -> web -> db`, read "db depends on
+ * web, which depends on db").
+ *
+ * `succeeded` and `completed` are refused on a process that is not a `task`: a long-running
+ * process exits only when something is wrong or the run is ending, so a dependent waiting for it
+ * to exit would wait for the whole run and never start (and a `main` one ends the run as it
+ * exits). Saying `task: true` is what makes "this one is expected to exit" explicit, and it is
+ * what the runner, the reports and `subvisor export` (a oneshot unit) go by.
  */
 export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[] {
   const problems: GraphProblem[] = [];
@@ -29,17 +38,21 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
   }
   const names = [...byName.keys()];
   for (const spec of processes) {
-    for (const dependency of spec.dependsOn) {
+    for (const { name: dependency, condition } of spec.dependsOn) {
+      const target = byName.get(dependency);
       if (dependency === spec.name) {
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
-      } else if (!byName.has(dependency)) {
+      } else if (target === undefined) {
         const others = names.filter((name) => name !== spec.name);
         problems.push({ spec, dependency, message: `unknown process '${dependency}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency, others)}` });
+      } else if ((condition === 'succeeded' || condition === 'completed') && !target.task) {
+        const message = `'${dependency}' is not a task, so it is not expected to exit and '${spec.name}' would never start; wait for \`ready\` (or \`started\`), or mark ${dependency} \`task: true\` if it is meant to run to its end`;
+        problems.push({ spec, dependency, about: 'condition', message });
       }
     }
   }
   // Self-dependencies were reported above in their own words; leave them out of the cycles.
-  const cycles = findCycles(names, (name) => (byName.get(name)?.dependsOn ?? []).filter((other) => other !== name));
+  const cycles = findCycles(names, (name) => dependencyNames(byName.get(name)).filter((other) => other !== name));
   for (const cycle of cycles) {
     const [first, second] = cycle;
     const spec = byName.get(first ?? '');
@@ -47,6 +60,11 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
     if (spec !== undefined) problems.push({ spec, dependency: second, message: cycleMessage(cycle) });
   }
   return problems;
+}
+
+/** The names `spec` depends on, in order; none for a spec that is not there. */
+function dependencyNames(spec: ProcessSpec | undefined): string[] {
+  return spec === undefined ? [] : spec.dependsOn.map((dependency) => dependency.name);
 }
 
 /**
@@ -83,10 +101,10 @@ export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
   // processes, so the quadratic scan is cheaper to read than a heap and fast enough.
   const index = new Map(processes.map((spec, i) => [spec.name, i]));
   // A name listed twice in a spec built in code is one dependency, as in the config.
-  const waitingOn = processes.map((spec) => new Set(spec.dependsOn).size);
+  const waitingOn = processes.map((spec) => new Set(dependencyNames(spec)).size);
   const dependents = processes.map(() => [] as number[]);
   processes.forEach((spec, i) => {
-    for (const dependency of new Set(spec.dependsOn)) dependents[index.get(dependency) ?? -1]?.push(i);
+    for (const dependency of new Set(dependencyNames(spec))) dependents[index.get(dependency) ?? -1]?.push(i);
   });
   const started = processes.map(() => false);
   const order: ProcessSpec[] = [];
@@ -132,7 +150,7 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
     if (selected.has(name)) continue;
     selected.add(name);
     // A dependency missing from the config is left for startOrder to report.
-    pending.push(...(byName.get(name)?.dependsOn ?? []));
+    pending.push(...dependencyNames(byName.get(name)));
   }
   return startOrder(config.processes.filter((spec) => selected.has(spec.name)));
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ConfigOptions } from './context.js';
 import { ConfigError } from './errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
@@ -47,13 +48,17 @@ export function configFormat(file: string, text: string): ConfigFormat {
  * and why, so a YAML config with a misspelt `processes:` is not left looking like a bad Procfile.
  * A file that cannot be read is a {@link ConfigError} too, with the fs error as its cause.
  *
+ * Beside the config it reads `.env` and the env files it lists, and the passwd file for `user`;
+ * `options.env` is what `${VAR}` reads over them (default `process.env`), `options.uid` the uid
+ * subvisor runs as (default `process.getuid()`): see {@link ConfigOptions}.
+ *
  * @example
  * ```ts
- * const config = loadConfig('subvisor.yaml');
+ * const config = loadConfig('subvisor.yaml', { env: process.env });
  * const toStart = selectProcesses(config, ['web']);
  * ```
  */
-export function loadConfig(file: string): Config {
+export function loadConfig(file: string, options: ConfigOptions = {}): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -65,7 +70,7 @@ export function loadConfig(file: string): Config {
   }
   const format = configFormat(file, text);
   try {
-    return format.kind === 'procfile' ? parseProcfile(text, file) : parseYamlConfig(text, file);
+    return format.kind === 'procfile' ? parseProcfile(text, file, options) : parseYamlConfig(text, file, options);
   } catch (error) {
     if (!(error instanceof ConfigError) || format.decidedBy === 'name') throw error;
     const readAs = format.kind === 'procfile' ? 'a Procfile (`name: command` lines)' : 'subvisor YAML';

@@ -1,8 +1,11 @@
 import { dirname, resolve } from 'node:path';
+import { ConfigContext, type ConfigOptions } from './context.js';
+import { mergeEnvFiles } from './environment/files.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { graphProblems, placeAtSource } from './graph.js';
 import { unspawnableValue } from './spawnable.js';
-import { PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
+import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
+import { dotEnvFile } from './yaml/environment.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
@@ -11,18 +14,24 @@ const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
  * Parses a foreman `Procfile`: one `name: command` per line, each command a shell string (run by
  * `sh -c`) in the Procfile's directory. Blank lines and `#` comments are skipped; leading
  * whitespace and Windows line ends are tolerated. A Procfile has no dependencies, readiness,
- * restarts or main process: all start at once, and the run ends when every process has exited
- * (a failure stops the others, as in any config). Every bad line is
- * reported, with its line number, in one {@link ConfigError}.
+ * restarts, tasks or main process: all start at once, and the run ends when every process has
+ * exited (a failure stops the others, as in any config). Every bad line is reported, with its
+ * line number, in one {@link ConfigError}.
+ *
+ * As foreman does, a `.env` beside the Procfile is read into each process's `envFromFiles` (a
+ * missing one is fine). Commands are not interpolated: a Procfile line is shell text, and the
+ * shell expands `$PORT` and `${PORT:-5000}` itself, from the environment that `.env` is part of.
  *
  * @example
  * ```ts
  * parseProcfile('web: node server.js\nworker: node worker.js\n', 'Procfile').processes.map((p) => p.name); // ['web', 'worker']
  * ```
  */
-export function parseProcfile(text: string, file: string): Config {
+export function parseProcfile(text: string, file: string, options: ConfigOptions = {}): Config {
   const cwd = dirname(resolve(file));
   const problems: ConfigProblem[] = [];
+  const dotEnv = dotEnvFile(file, cwd, { problems, context: new ConfigContext(options) });
+  const fromFiles = mergeEnvFiles(dotEnv === undefined ? [] : [dotEnv]);
   const processes: ProcessSpec[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
@@ -50,7 +59,7 @@ export function parseProcfile(text: string, file: string): Config {
       problems.push({ file, line, column: column + content.length - cmd.length, process: name, message: `the command ${unspawnable}` });
       return;
     }
-    processes.push({ name, cmd, cwd, dependsOn: [], restart: { policy: 'no' }, main: false, source: { file, line, column } });
+    processes.push({ name, cmd, cwd, ...fromFiles, dependsOn: [], restart: NO_RESTART, task: false, main: false, source: { file, line, column } });
   });
   // A Procfile has no dependencies: of the graph's checks, only names used twice can fail.
   problems.push(...graphProblems(processes).map((problem) => placeAtSource(problem, file)));

@@ -9,45 +9,47 @@ export interface SourceLocation {
   readonly column: number;
 }
 
-/**
- * When a process that exited is started again. `no` (the default): an unexpected exit fails the
- * run, which is what fail-fast means. `on-failure`: a non-zero exit (or a death by signal we did
- * not send) restarts it up to `max` times, after {@link restartDelayMs}; the next failure after
- * that fails the run.
- */
-export type RestartPolicy = { readonly policy: 'no' } | { readonly policy: 'on-failure'; readonly max: number; readonly backoffMs: number };
-
-/**
- * The wait before restart number `attempt + 1` (`attempt` counts from 0): `backoffMs`, doubled for
- * each restart before it, and never more than {@link MAX_DURATION_MS}. Without that cap the
- * doubling of an accepted config (`backoff: 1s`, `max: 30`) would reach a delay `setTimeout` cannot
- * hold, which Node fires at once: the slowest restarts would become the fastest.
- *
- * @example
- * ```ts
- * restartDelayMs({ policy: 'on-failure', max: 5, backoffMs: 500 }, 2); // 2000
- * ```
- */
-export function restartDelayMs(restart: RestartPolicy, attempt: number): number {
-  if (restart.policy === 'no') return 0;
-  return Math.min(restart.backoffMs * 2 ** attempt, MAX_DURATION_MS);
-}
-
 /** How often, how long and from when a probe is tried (keys `interval`, `timeout`, `startPeriod`). */
 export interface ProbeTiming {
-  /** Pause between tries. Default 1 s (ready) / 10 s (liveness). */
+  /** Pause between tries. Default {@link DEFAULT_READY_INTERVAL_MS} (ready) / {@link DEFAULT_LIVENESS_INTERVAL_MS} (liveness). */
   readonly intervalMs: number;
-  /** One try is cut (its process stopped, its request aborted) after this. Default 5 s. */
+  /** One try is cut (its process stopped, its request aborted) after this. Default {@link DEFAULT_PROBE_TIMEOUT_MS}. */
   readonly timeoutMs: number;
   /** Failures in this time after the start do not count (liveness), or no try is made (ready). Default 0. */
   readonly startPeriodMs: number;
 }
 
 /**
+ * The pause between two tries of a `ready` probe when `interval` is not given. Short, because
+ * every dependent waits for it: a database ready 10 ms after a try is noticed at most 250 ms
+ * late, and a probe this cheap (a connect, a request, `pg_isready`) costs nothing at 4 a second.
+ */
+export const DEFAULT_READY_INTERVAL_MS = 250;
+/**
+ * The pause between two tries of a `liveness` probe when `interval` is not given: Kubernetes'
+ * `periodSeconds` default. Liveness runs for the whole life of the process, so it should cost
+ * little; with {@link DEFAULT_LIVENESS_FAILURES} a hung process is stopped within about 30 s.
+ */
+export const DEFAULT_LIVENESS_INTERVAL_MS = 10_000;
+/**
+ * How long one try may take when `timeout` is not given. Kubernetes' default of 1 s fails a
+ * healthy server that is busy for a moment (a GC pause, a cold cache); Docker's 30 s leaves a
+ * hung one unnoticed for long. 5 s is what a person at a terminal still waits for.
+ */
+export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
+/** Failures in a row that stop a process when `failures` is not given: Kubernetes' and Docker's default. */
+export const DEFAULT_LIVENESS_FAILURES = 3;
+
+/**
  * A check of a process from outside, as SPEC §9 writes it: a log line (`ready: "pattern"` or
  * `{ log: pattern }`), an HTTP answer (`{ http: URL, status }`; no `status` means any 2xx), a TCP
  * connect (`{ tcp: "HOST:PORT" }`), or a command that exits 0 (`{ exec: CMD }`, run with the
- * process's cwd, env and user).
+ * process's cwd, env and user; a string runs under `sh -c`, a list is argv). `url`, `host` and
+ * `cmd` are interpolated already.
+ *
+ * A log probe is not polled: it watches each line as it comes, so its timing is the ready
+ * defaults, unused (the config refuses `interval`, `timeout` and `startPeriod` on it; the wait for
+ * the line is bounded by `readyTimeout`).
  */
 export type Probe = ProbeTiming &
   (
@@ -57,11 +59,24 @@ export type Probe = ProbeTiming &
     | { readonly kind: 'exec'; readonly cmd: readonly string[] | string }
   );
 
-/** A liveness probe: a probe, and how many failures in a row stop the process. */
+/** A liveness probe: a probe (never a log one: a quiet process is not a dead one), and how many failures in a row stop the process. */
 export type LivenessProbe = Probe & {
-  /** Consecutive failures before the process counts as dead (key `failures`). Default 3. */
+  /** Consecutive failures before the process counts as dead (key `failures`). Default {@link DEFAULT_LIVENESS_FAILURES}. */
   readonly failures: number;
 };
+
+/**
+ * The probe of `ready: "pattern"`: ready once an output line matches `pattern`. For specs built in
+ * code (`subvisor run --ready`).
+ *
+ * @example
+ * ```ts
+ * logProbe(/listening on \d+/).kind; // 'log'
+ * ```
+ */
+export function logProbe(pattern: RegExp): Probe {
+  return { kind: 'log', pattern, intervalMs: DEFAULT_READY_INTERVAL_MS, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS, startPeriodMs: 0 };
+}
 
 /**
  * What a dependent waits for (SPEC §9): `started` (spawned), `ready` (its `ready` probe passed; the
@@ -76,63 +91,140 @@ export interface Dependency {
 }
 
 /**
- * The restart policy of SPEC §9: `no` (an unexpected exit fails the run), `on-failure` (a non-zero
- * exit, or a death by a signal we did not send, or a liveness failure, restarts it), `always`
- * (any exit restarts it). At most `max` restarts in a row; the delay doubles from `backoffMs` up
- * to `maxBackoffMs`; a process that stayed up longer than `resetAfterMs` starts counting again.
+ * When a process that exited is started again (SPEC §9): `no` (the default: an unexpected exit
+ * fails the run, which is what fail-fast means), `on-failure` (a non-zero exit, a death by a signal
+ * we did not send, or a liveness failure restarts it), `always` (any exit restarts it; for a
+ * `task`, which is never restarted after success, it means `on-failure`). At most `max` restarts
+ * in a row; the delay doubles from `backoffMs` up to `maxBackoffMs` ({@link restartDelayMs}); a
+ * process that stayed up longer than `resetAfterMs` starts counting again.
+ *
+ * Every field is always filled in, also for `no` (with the defaults, which `no` ignores), so a
+ * reader of the plan never has to guess a default again.
  */
-export interface RestartPolicyV2 {
+export interface RestartPolicy {
   readonly policy: 'no' | 'on-failure' | 'always';
-  /** Default {@link DEFAULT_RESTART_MAX}. */
+  /** Restarts in a row before the next failure fails the run (key `max`). Default {@link DEFAULT_RESTART_MAX}. */
   readonly max: number;
-  /** Default {@link DEFAULT_RESTART_BACKOFF_MS}. */
+  /** The wait before the first restart (key `backoff`). Default {@link DEFAULT_RESTART_BACKOFF_MS}. */
   readonly backoffMs: number;
-  /** Default 30 s. */
+  /** The longest wait the doubling reaches (key `maxBackoff`), at least `backoffMs`. Default {@link DEFAULT_RESTART_MAX_BACKOFF_MS}. */
   readonly maxBackoffMs: number;
-  /** Default 60 s. */
+  /** Up this long, the count of restarts starts again (key `resetAfter`). Default {@link DEFAULT_RESTART_RESET_AFTER_MS}. */
   readonly resetAfterMs: number;
 }
 
-/** Restarts allowed by `restart: on-failure` when `max` is not given. */
+/**
+ * Restarts allowed when `max` is not given. Three: enough to ride out a dependency that is slow
+ * to come back, few enough that a process that cannot start fails the run within seconds.
+ */
 export const DEFAULT_RESTART_MAX = 3;
-/** Wait before a restart when `backoff` is not given. */
+/** Wait before the first restart when `backoff` is not given: long enough not to spin, short enough not to be noticed. */
 export const DEFAULT_RESTART_BACKOFF_MS = 500;
+/** The ceiling of the doubling when `maxBackoff` is not given (500 ms doubled six times passes it). */
+export const DEFAULT_RESTART_MAX_BACKOFF_MS = 30_000;
+/**
+ * How long a process must stay up for its restarts to be forgotten, when `resetAfter` is not
+ * given: a minute, twice the default ceiling of the backoff, so a process that crashes after every
+ * longest wait still runs out of restarts.
+ */
+export const DEFAULT_RESTART_RESET_AFTER_MS = 60_000;
+
+/** `restart: no` with every default filled in: the policy of a process that gives none. */
+export const NO_RESTART: RestartPolicy = {
+  policy: 'no',
+  max: DEFAULT_RESTART_MAX,
+  backoffMs: DEFAULT_RESTART_BACKOFF_MS,
+  maxBackoffMs: DEFAULT_RESTART_MAX_BACKOFF_MS,
+  resetAfterMs: DEFAULT_RESTART_RESET_AFTER_MS,
+};
 
 /**
- * One process as the CLI runs it, validated and with its defaults filled in: from a
+ * The wait before restart number `attempt + 1` (`attempt` counts from 0): `backoffMs`, doubled for
+ * each restart before it, and never more than `maxBackoffMs` nor {@link MAX_DURATION_MS}. The
+ * second cap matters for specs built in code: without it the doubling would reach a delay
+ * `setTimeout` cannot hold, which Node fires at once, so the slowest restarts would become the
+ * fastest. `no` never waits (it never restarts).
+ *
+ * @example
+ * ```ts
+ * restartDelayMs({ ...NO_RESTART, policy: 'on-failure', backoffMs: 500, maxBackoffMs: 3000 }, 2); // 2000
+ * restartDelayMs({ ...NO_RESTART, policy: 'on-failure', backoffMs: 500, maxBackoffMs: 3000 }, 3); // 3000
+ * ```
+ */
+export function restartDelayMs(restart: RestartPolicy, attempt: number): number {
+  if (restart.policy === 'no') return 0;
+  return Math.min(restart.backoffMs * 2 ** attempt, restart.maxBackoffMs, MAX_DURATION_MS);
+}
+
+/**
+ * The user a process runs as (key `user`), looked up in `/etc/passwd` when the config is read.
+ * `home` is the passwd entry's home directory (undefined when the entry gives none).
+ */
+export interface ProcessUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string | undefined;
+}
+
+/**
+ * One process as the CLI runs it, validated, interpolated and with its defaults filled in: from a
  * `subvisor.yaml` entry, a Procfile line, or the command line of `subvisor run`. The one type for
- * a process's plan, from the config to the runner. Nothing here has been started or even looked
- * up on disk.
+ * a process's plan, from the config to the runner: the runner decides nothing the config gives.
+ * Nothing here has been started.
  */
 export interface ProcessSpec {
   /** Unique in its config; matches {@link PROCESS_NAME} (it prefixes every output line). */
   readonly name: string;
-  /** A string runs under `sh -c` (shell: true); an array is argv, run without a shell. */
+  /** A string runs under `sh -c` (shell: true); an array is argv, run without a shell. Interpolated. */
   readonly cmd: readonly string[] | string;
   /**
-   * Working directory, absolute. Resolved against the config file's directory, which is also the
-   * value when the file gives none (as foreman and docker compose do): `cmd: ./scripts/db.sh`
-   * then means the script next to the config, wherever `subvisor up -f` was run from.
+   * Working directory, absolute, interpolated. Resolved against the config file's directory, which
+   * is also the value when the file gives none (as foreman and docker compose do):
+   * `cmd: ./scripts/db.sh` then means the script next to the config, wherever `subvisor up -f` was
+   * run from.
    */
   readonly cwd?: string | undefined;
   /**
-   * Extra environment, merged over `process.env` by the runner (not here: the config layer stays
-   * pure). YAML numbers and booleans are taken as written (`PORT: 8080` gives "8080",
-   * `VERSION: 3.10` gives "3.10", not "3.1").
+   * The process's own `env:`, interpolated: the top of the environment, over the parent's (the
+   * runner merges; the config layer never copies `process.env` into a plan). YAML numbers and
+   * booleans are taken as written (`PORT: 8080` gives "8080", `VERSION: 3.10` gives "3.10").
    */
   readonly env?: Readonly<Record<string, string>> | undefined;
-  /** The process is ready once an output line matches this; no pattern means ready on start. */
-  readonly ready?: RegExp | undefined;
+  /**
+   * The variables of the env files, merged lowest first: `.env` beside the config (unless
+   * `envFile: false`), then the top-level `envFile`s, then the process's own. The runner puts the
+   * parent's environment between these and {@link env}. Absent when no file was read.
+   */
+  readonly envFromFiles?: Readonly<Record<string, string>> | undefined;
+  /** The absolute paths that went into {@link envFromFiles}, in the order they were merged (for `subvisor export`). */
+  readonly envFiles?: readonly string[] | undefined;
+  /** When the process counts as ready (key `ready`); `ready: "regex"` is `{ kind: 'log' }`. No probe means ready on start. */
+  readonly ready?: Probe | undefined;
   /** How long to wait for `ready` (key `readyTimeout`, a duration). Default: the runner's. */
   readonly readyTimeoutMs?: number | undefined;
-  /** Names of the processes that must be ready before this one starts. No duplicates. */
-  readonly dependsOn: readonly string[];
-  /** Default `{ policy: 'no' }`. */
+  /** A probe that stops the process (as a failure) after `failures` failed tries in a row (key `liveness`). */
+  readonly liveness?: LivenessProbe | undefined;
+  /**
+   * What must have happened to other processes before this one starts: a list in the config means
+   * each is `ready`; a mapping gives each its condition. One entry per name, in file order.
+   */
+  readonly dependsOn: readonly Dependency[];
+  /** Default {@link NO_RESTART}. */
   readonly restart: RestartPolicy;
+  /**
+   * Expected to exit (key `task`): exit 0 means it succeeded, and it is never restarted after
+   * that. Only a task can be waited for as `succeeded` or `completed`. Default false.
+   */
+  readonly task: boolean;
   /** The run ends when this process exits: status 0 stops the others and the run exits 0. At most one per config. */
   readonly main: boolean;
-  /** Milliseconds between SIGTERM and SIGKILL when stopping it (the runner's `killGraceMs`). */
+  /** The signal that asks it to stop (key `stopSignal`; never SIGKILL or SIGSTOP). Default: the runner's, SIGTERM. */
+  readonly stopSignal?: NodeJS.Signals | undefined;
+  /** Milliseconds between the stop signal and SIGKILL when stopping it (the runner's `killGraceMs`). */
   readonly grace?: number | undefined;
+  /** The user to run it as (key `user`); absent means subvisor's own. */
+  readonly user?: ProcessUser | undefined;
   /** Where the config defines it; absent for specs built in code. */
   readonly source?: SourceLocation | undefined;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidDurationError, MAX_DURATION_MS, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
+import { InvalidDurationError, MAX_DURATION_MS, NO_RESTART, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -53,12 +53,15 @@ test('parseDuration refuses durations longer than a timer can wait instead of fi
   assert.throws(() => parseDuration(MAX_DURATION_MS + 1), InvalidDurationError);
 });
 
-test('restart backoff doubles per restart but never past what a timer can wait', () => {
-  const restart = { policy: 'on-failure', max: 40, backoffMs: 1000 } as const;
-  assert.deepEqual([0, 1, 2, 3].map((attempt) => restartDelayMs(restart, attempt)), [1000, 2000, 4000, 8000]);
+test('restart backoff doubles per restart up to maxBackoff, and never past what a timer can wait', () => {
+  const restart = { ...NO_RESTART, policy: 'on-failure', max: 40, backoffMs: 1000, maxBackoffMs: 5000 } as const;
+  assert.deepEqual([0, 1, 2, 3, 4].map((attempt) => restartDelayMs(restart, attempt)), [1000, 2000, 4000, 5000, 5000]);
+  // A spec built in code may set a ceiling no config would pass: the timer's limit still holds.
+  const unbounded = { ...restart, maxBackoffMs: Number.POSITIVE_INFINITY };
   // 1000 * 2^21 ms is within the limit; 2^22 is past it, where Node would fire the timer at once.
-  assert.equal(restartDelayMs(restart, 21), 1000 * 2 ** 21);
-  assert.equal(restartDelayMs(restart, 22), MAX_DURATION_MS);
-  assert.equal(restartDelayMs(restart, 39), MAX_DURATION_MS);
-  assert.equal(restartDelayMs({ policy: 'no' }, 3), 0);
+  assert.equal(restartDelayMs(unbounded, 21), 1000 * 2 ** 21);
+  assert.equal(restartDelayMs(unbounded, 22), MAX_DURATION_MS);
+  assert.equal(restartDelayMs(unbounded, 39), MAX_DURATION_MS);
+  assert.equal(restartDelayMs({ ...restart, policy: 'always' }, 1), 2000);
+  assert.equal(restartDelayMs(NO_RESTART, 3), 0);
 });

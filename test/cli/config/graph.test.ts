@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ConfigError, parseYamlConfig, selectProcesses, startOrder, type Config, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { ConfigError, NO_RESTART, parseYamlConfig, selectProcesses, startOrder, type Config, type ProcessSpec } from '../../../src/cli/config/index.js';
 import { configError } from './support.js';
 
 function spec(name: string, dependsOn: string[] = []): ProcessSpec {
-  return { name, cmd: `run ${name}`, dependsOn, restart: { policy: 'no' }, main: false };
+  return { name, cmd: `run ${name}`, dependsOn: dependsOn.map((dependency) => ({ name: dependency, condition: 'ready' })), restart: NO_RESTART, task: false, main: false };
 }
+
+/** The names a spec depends on. */
+const dependencyNames = (one: ProcessSpec): string[] => one.dependsOn.map((dependency) => dependency.name);
 
 const names = (specs: readonly ProcessSpec[]): string[] => specs.map((one) => one.name);
 
@@ -93,7 +96,7 @@ const dag = dagOf(1);
 function assertRespectsDependencies(order: readonly ProcessSpec[]): void {
   const position = new Map(order.map((one, i) => [one.name, i]));
   for (const one of order) {
-    for (const dependency of one.dependsOn) {
+    for (const dependency of dependencyNames(one)) {
       assert.ok(position.get(dependency)! < position.get(one.name)!, `${one.name} starts before its dependency ${dependency}`);
     }
   }
@@ -135,12 +138,12 @@ const withCycle = (minLength: number) =>
       }),
     )
     .map(({ inTopologicalOrder, fileOrder, cycle }) => {
-      const processes = inTopologicalOrder.map((one) => spec(one.name, [...one.dependsOn]));
+      const dependsOn = inTopologicalOrder.map(dependencyNames);
       cycle.forEach((from, i) => {
         const to = `p${cycle[(i + 1) % cycle.length]!}`;
-        const deps = processes[from]!.dependsOn as string[]; // spec() above made it a fresh array
-        if (!deps.includes(to)) deps.push(to);
+        if (!dependsOn[from]!.includes(to)) dependsOn[from]!.push(to);
       });
+      const processes = inTopologicalOrder.map((one, i) => spec(one.name, dependsOn[i]));
       return fileOrder.map((i) => processes[i]!);
     });
 
@@ -156,7 +159,8 @@ function assertNamesRealCycles(message: string, processes: readonly ProcessSpec[
   for (const cycle of cycles) {
     assert.equal(cycle[0], cycle.at(-1), `not closed: ${cycle.join(' -> ')}`);
     for (let i = 0; i + 1 < cycle.length; i++) {
-      assert.ok(byName.get(cycle[i]!)?.dependsOn.includes(cycle[i + 1]!), `${cycle[i]} does not depend on ${cycle[i + 1]}`);
+      const from = byName.get(cycle[i]!);
+      assert.ok(from !== undefined && dependencyNames(from).includes(cycle[i + 1]!), `${cycle[i]} does not depend on ${cycle[i + 1]}`);
     }
   }
 }
@@ -186,5 +190,5 @@ test('for graphs with a cycle, parseYamlConfig refuses the file, naming a real c
 });
 
 function toYaml(processes: readonly ProcessSpec[]): string {
-  return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${one.dependsOn.join(', ')}] }`), ''].join('\n');
+  return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${dependencyNames(one).join(', ')}] }`), ''].join('\n');
 }

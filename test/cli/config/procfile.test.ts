@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { parseProcfile } from '../../../src/cli/config/index.js';
+import { NO_RESTART, parseProcfile } from '../../../src/cli/config/index.js';
 import { configError, lines } from './support.js';
 
 test('a Procfile gives one shell-string process per line, skipping blank lines and comments', () => {
   const text = ['# the app', '', 'web: node server.js --port $PORT', '  # indented comment', 'worker:bundle exec sidekiq', '\t', 'clock: ./clock.sh # not a comment', ''].join('\n');
   const config = parseProcfile(text, 'app/Procfile');
   const cwd = resolve('app');
-  const defaults = { cwd, dependsOn: [], restart: { policy: 'no' }, main: false } as const;
+  const defaults = { cwd, dependsOn: [], restart: NO_RESTART, task: false, main: false } as const;
   assert.deepEqual(config, {
     file: 'app/Procfile',
     processes: [

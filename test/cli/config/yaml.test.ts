@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { ConfigError, NO_RESTART, logProbe, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
 import { configError, lines } from './support.js';
 
 const FILE = 'conf/subvisor.yaml';
@@ -41,19 +41,20 @@ test('the example of SPEC.md §5 parses to the specs it describes', () => {
   ].join('\n');
   const source = (line: number) => ({ file: FILE, line, column: 3 });
   const expected: ProcessSpec[] = [
-    { name: 'db', cmd: './scripts/db.sh', cwd: CONF_DIR, ready: /listening on \d+/, dependsOn: [], restart: { policy: 'no' }, main: false, source: source(2) },
+    { name: 'db', cmd: './scripts/db.sh', cwd: CONF_DIR, ready: logProbe(/listening on \d+/), dependsOn: [], restart: NO_RESTART, task: false, main: false, source: source(2) },
     {
       name: 'web',
       cmd: ['node', 'server.js'],
       cwd: CONF_DIR,
       env: { PORT: '8080' },
-      dependsOn: ['db'],
-      ready: /ready/,
-      restart: { policy: 'on-failure', max: 3, backoffMs: 500 },
+      dependsOn: [{ name: 'db', condition: 'ready' }],
+      ready: logProbe(/ready/),
+      restart: { policy: 'on-failure', max: 3, backoffMs: 500, maxBackoffMs: 30_000, resetAfterMs: 60_000 },
+      task: false,
       main: false,
       source: source(5),
     },
-    { name: 'test', cmd: 'npm run e2e', cwd: CONF_DIR, dependsOn: ['web'], restart: { policy: 'no' }, main: true, source: source(11) },
+    { name: 'test', cmd: 'npm run e2e', cwd: CONF_DIR, dependsOn: [{ name: 'web', condition: 'ready' }], restart: NO_RESTART, task: false, main: true, source: source(11) },
   ];
   assert.deepEqual(parseYamlConfig(text, FILE), { file: FILE, processes: expected });
   // Control: deepEqual does look inside the regex.
@@ -75,13 +76,15 @@ test('optional keys get their documented defaults and values', () => {
   assert.equal(spec?.cwd, resolve('srv'));
   assert.equal(spec.readyTimeoutMs, 30_000);
   assert.equal(spec.grace, 2500);
-  assert.deepEqual(spec.restart, { policy: 'on-failure', max: 3, backoffMs: 500 });
+  assert.deepEqual(spec.restart, { policy: 'on-failure', max: 3, backoffMs: 500, maxBackoffMs: 30_000, resetAfterMs: 60_000 });
   assert.deepEqual(parseYamlConfig(web('    restart: { policy: on-failure, max: 5, backoff: 2s }\n'), FILE).processes[0]?.restart, {
     policy: 'on-failure',
     max: 5,
     backoffMs: 2000,
+    maxBackoffMs: 30_000,
+    resetAfterMs: 60_000,
   });
-  assert.deepEqual(parseYamlConfig(web('    restart: no\n'), FILE).processes[0]?.restart, { policy: 'no' });
+  assert.deepEqual(parseYamlConfig(web('    restart: no\n'), FILE).processes[0]?.restart, NO_RESTART);
   // Without a cwd the process runs next to its config, wherever subvisor was started.
   assert.equal(parseYamlConfig(web(), FILE).processes[0]?.cwd, CONF_DIR);
   assert.equal(parseYamlConfig(web(), '/abs/subvisor.yaml').processes[0]?.cwd, '/abs');
@@ -161,7 +164,7 @@ test('an empty file is refused, without a line since there is nothing to point a
 test('a missing processes key is refused, and a misspelt one gets a suggestion', () => {
   const error = configError(() => parseYamlConfig('procesess:\n  web: { cmd: x }\n', FILE));
   assert.deepEqual(lines(error), [
-    `${FILE}:1:1: procesess: unknown key; did you mean 'processes'? (known keys here: processes)`,
+    `${FILE}:1:1: procesess: unknown key; did you mean 'processes'? (known keys here: envFile, processes)`,
     `${FILE}:1:1: missing \`processes\`; start with \`processes:\` and one entry per process, e.g. \`processes: { web: { cmd: node server.js } }\``,
   ]);
 });
@@ -251,7 +254,7 @@ test('ready must be a valid regex; the regex error is shown', () => {
   const error = configError(() => parseYamlConfig(web("    ready: '(ok'\n"), FILE));
   assert.ok(error.cause instanceof SyntaxError, 'the RegExp error is kept as the cause');
   assert.match(onlyProblem(web("    ready: ''\n"), 4, 12), /processes\.web\.ready: is empty, which every line matches/);
-  assert.match(onlyProblem(web('    ready: [a]\n'), 4, 12), /processes\.web\.ready: expected a regular expression \(as a string\), found a list/);
+  assert.match(onlyProblem(web('    ready: [a]\n'), 4, 12), /processes\.web\.ready: expected a regular expression \(as a string\) or a probe like `\{ http: .*, found a list/);
 });
 
 test('durations are checked: readyTimeout, grace and backoff', () => {
@@ -275,7 +278,7 @@ test('dependsOn naming an unknown process names it, lists the known ones (not it
 });
 
 test('dependsOn must be a list of names', () => {
-  assert.match(onlyProblem(web('    dependsOn: db\n'), 4, 16), /processes\.web\.dependsOn: expected a list of process names, found a string; write a list: `dependsOn: \[db\]`/);
+  assert.match(onlyProblem(web('    dependsOn: db\n'), 4, 16), /processes\.web\.dependsOn: expected a list of process names or a mapping of names to conditions, found a string; write a list: `dependsOn: \[db\]`/);
   assert.match(onlyProblem(web('    dependsOn: [[db]]\n'), 4, 17), /processes\.web\.dependsOn\[0\]: expected a process name, found a list/);
 });
 
@@ -308,19 +311,19 @@ test('a dependency cycle is refused, named in dependency order, at the edge that
 });
 
 test('restart: an unknown policy, a bad max or options the policy ignores are refused', () => {
-  assert.match(onlyProblem(web('    restart: always\n'), 4, 14), /processes\.web\.restart: unknown restart policy 'always'; use `no` or `on-failure`$/);
+  assert.match(onlyProblem(web('    restart: sometimes\n'), 4, 14), /processes\.web\.restart: unknown restart policy 'sometimes'; use `no`, `on-failure` or `always`$/);
   assert.match(
     onlyProblem(web('    restart: { policy: on_failure }\n'), 4, 24),
-    /processes\.web\.restart\.policy: unknown restart policy 'on_failure'; use `no` or `on-failure`; did you mean 'on-failure'\?/,
+    /processes\.web\.restart\.policy: unknown restart policy 'on_failure'; use `no`, `on-failure` or `always`; did you mean 'on-failure'\?/,
   );
   for (const max of ['0', '-1', '1.5', '"3"']) {
     const message = onlyProblem(web(`    restart: { policy: on-failure, max: ${max} }\n`), 4, 41);
     assert.match(message, /processes\.web\.restart\.max: must be a positive whole number of restarts/, max);
   }
   assert.doesNotThrow(() => parseYamlConfig(web('    restart: { policy: on-failure, max: 1 }\n'), FILE)); // control
-  assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `policy: on-failure`/);
+  assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `on-failure` and `always`/);
   assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 5), /processes\.web\.restart: missing `policy`/);
-  assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff\)/);
+  assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff, maxBackoff, resetAfter\)/);
 });
 
 test('more than one main process is refused, naming the first', () => {
@@ -361,9 +364,9 @@ test('every problem is reported at once, one per line in file order; the fields 
   const error = configError(() => parseYamlConfig(text, FILE));
   assert.deepEqual(lines(error), [
     `${FILE}:4:17: processes.web.dependsOn[0]: unknown process 'dbb' (known: test)`,
-    `${FILE}:5:14: processes.web.restart: unknown restart policy 'sometimes'; use \`no\` or \`on-failure\``,
+    `${FILE}:5:14: processes.web.restart: unknown restart policy 'sometimes'; use \`no\`, \`on-failure\` or \`always\``,
     `${FILE}:6:3: processes.test: missing \`cmd\`; add the command to run, e.g. \`cmd: node server.js\` (run by sh -c) or \`cmd: [node, server.js]\` (argv)`,
-    `${FILE}:7:5: processes.test.comand: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, ready, readyTimeout, dependsOn, restart, main, grace)`,
+    `${FILE}:7:5: processes.test.comand: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, envFile, ready, readyTimeout, liveness, dependsOn, task, restart, main, stopSignal, grace, user)`,
   ]);
   assert.equal(error.problems.length, 4);
   assert.deepEqual([error.file, error.line, error.column, error.path, error.process], [FILE, 4, 17, 'processes.web.dependsOn[0]', 'web']);

@@ -1,17 +1,24 @@
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
-import { isScalar, isSeq, type ParsedNode } from 'yaml';
-import { graphProblems } from '../graph.js';
-import { DEFAULT_RESTART_BACKOFF_MS, DEFAULT_RESTART_MAX, PROCESS_NAME, PROCESS_NAME_RULE, type ProcessSpec, type RestartPolicy } from '../spec.js';
-import { printable, unspawnableEnvName } from '../spawnable.js';
+import { isScalar } from 'yaml';
+import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type ProcessSpec, type ProcessUser } from '../spec.js';
+import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
+import { printable } from '../spawnable.js';
+import { findUser } from '../user.js';
 import { didYouMean } from '../../../process/suggest.js';
-import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type ReadValue, type Reader } from './reader.js';
-import { boolean, describe, duration, positiveDuration, positiveInteger, scalarText, spawnable, text } from './values.js';
+import { checkGraph, dependencies, setDependencies } from './dependencies.js';
+import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
+import { liveness, readiness } from './probes.js';
+import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
+import { restartPolicy } from './restart.js';
+import { boolean, command, describe, duration, interpolatedText, positiveDuration, spawnable } from './values.js';
 
-// The keys of subvisor.yaml (SPEC.md §5), one entry each: how the value is read and checked, and
-// where it goes. A new key is a new entry here; the reader does the rest (unknown keys with "did
-// you mean", empty values, missing required keys, positions).
+// The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
+// checked, and where it goes. A new key is a new entry here; the reader does the rest (unknown
+// keys with "did you mean", empty values, missing required keys, positions). The readers of the
+// bigger values have a file each: probes.ts, restart.ts, dependencies.ts, environment.ts.
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A process being read: its spec, and the places later checks point at. */
 export interface ProcessDraft {
@@ -20,13 +27,21 @@ export interface ProcessDraft {
   readonly at: At;
   /** Where each dependency is first named, for the graph check's report. */
   readonly dependencies: Map<string, At>;
+  /** Where each dependency's condition is written, when `dependsOn` is a mapping. */
+  readonly conditions: Map<string, At>;
   /** Where `main: true` is written, when it is. */
   mainAt?: At;
+  /** Where `task: true` is written, when it is. */
+  taskAt?: At;
+  /** The env files of the process, lowest first: the shared ones, then its own. */
+  readonly envFiles: LoadedEnvFile[];
 }
 
 /** The whole file being read. */
 export interface ConfigDraft {
   processes: ProcessDraft[];
+  /** The top-level `envFile`: false turns `.env` off; a list is read after `.env`. */
+  envFile?: false | LoadedEnvFile[];
 }
 
 /** The shape of the file, shown wherever the top of it is wrong. */
@@ -37,15 +52,18 @@ const NO_PROCESSES = `no processes listed; ${EXAMPLE}`;
 /** The top level of the file. */
 export const TOP_KEYS: KeyTable<ConfigDraft> = {
   keys: {
+    envFile: key(topEnvFile, (config, files) => (config.envFile = files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
     processes: {
-      read: (at, config, reader) => (config.processes = readProcesses(at, reader)),
+      read: (at, config, reader) => (config.processes = readProcesses(at, sharedEnvFiles(config, reader), reader)),
       required: `missing \`processes\`; ${EXAMPLE}`,
       empty: NO_PROCESSES,
     },
   },
+  // The processes' variables come from the env files it names, wherever it is written.
+  first: ['envFile'],
 };
 
-function readProcesses(at: At, reader: Reader): ProcessDraft[] {
+function readProcesses(at: At, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft[] {
   if (isMapping(at.node) && at.node.items.length === 0) {
     reader.report(at.keyNode, at.path, NO_PROCESSES);
     return [];
@@ -55,12 +73,12 @@ function readProcesses(at: At, reader: Reader): ProcessDraft[] {
     return [];
   }
   const drafts: ProcessDraft[] = [];
-  reader.entries(at.node, at, (name, processAt, body) => drafts.push(readProcess(name, body, { ...processAt, process: name }, reader)));
+  reader.entries(at.node, at, (name, processAt, body) => drafts.push(readProcess(name, body, { ...processAt, process: name }, shared, reader)));
   for (const entry of Object.values(PROCESS_KEYS.keys)) entry.across?.(drafts, reader);
   return drafts;
 }
 
-function readProcess(name: string, body: Node, at: At, reader: Reader): ProcessDraft {
+function readProcess(name: string, body: Node, at: At, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft {
   const nameNode = at.keyNode ?? at.node; // a process is always a mapping entry, so it has a key
   if (!PROCESS_NAME.test(name)) reader.report(nameNode, at.path, `invalid process name '${printable(name)}': ${PROCESS_NAME_RULE}`, name);
   const { line = 1, column = 1 } = reader.position(nameNode);
@@ -69,13 +87,20 @@ function readProcess(name: string, body: Node, at: At, reader: Reader): ProcessD
     cmd: [],
     cwd: reader.baseDir,
     dependsOn: [],
-    restart: { policy: 'no' },
+    restart: NO_RESTART,
+    task: false,
     main: false,
     source: { file: reader.file, line, column },
   };
-  const draft: ProcessDraft = { spec, at, dependencies: new Map() };
-  if (isMapping(body)) reader.readMapping(body, PROCESS_KEYS, draft, at);
+  const envFiles = [...shared];
+  // SPEC §9's precedence for what `${VAR}` reads: the parent's environment over the env files,
+  // the process's own over the shared ones (its `envFile` is read first: see PROCESS_KEYS.first).
+  const variables = (variable: string): string | undefined => reader.context.parentVariable(variable) ?? fileVariable(envFiles, variable);
+  const draft: ProcessDraft = { spec, at, dependencies: new Map(), conditions: new Map(), envFiles };
+  if (isMapping(body)) reader.readMapping(body, PROCESS_KEYS, draft, { ...at, variables });
   else reader.report(isEmpty(body) ? nameNode : body, at.path, `expected the process's keys (at least \`cmd\`), found ${describe(body)}; e.g. \`${name}: { cmd: node server.js }\``, name);
+  const merged = mergeEnvFiles(envFiles);
+  if (merged !== undefined) Object.assign(spec, merged);
   return draft;
 }
 
@@ -88,126 +113,48 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     }),
     cwd: key(directory, (draft, cwd) => (draft.spec.cwd = cwd), { alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
     env: key(environment, (draft, env) => (draft.spec.env = env), { alsoKnownAs: ['environment'] }),
-    ready: key(readyPattern, (draft, ready) => (draft.spec.ready = ready), { alsoKnownAs: ['readywhen', 'readiness', 'healthcheck'] }),
-    readyTimeout: key(positiveDuration('the time the process may take to print its ready line'), (draft, ms) => (draft.spec.readyTimeoutMs = ms)),
-    dependsOn: key(dependencyList, setDependencies, { alsoKnownAs: ['needs', 'after', 'requires'], across: checkGraph }),
-    restart: key(restartPolicy, (draft, restart) => (draft.spec.restart = restart)),
+    envFile: key(processEnvFiles, (draft, files) => draft.envFiles.push(...files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
+    ready: key(readiness, (draft, ready) => (draft.spec.ready = ready), { alsoKnownAs: ['readywhen', 'readiness', 'readinessprobe', 'healthcheck'] }),
+    readyTimeout: key(positiveDuration('the time the process may take to be ready'), (draft, ms) => (draft.spec.readyTimeoutMs = ms)),
+    liveness: key(liveness, (draft, probe) => (draft.spec.liveness = probe), { alsoKnownAs: ['livenessprobe', 'alive', 'health'] }),
+    dependsOn: key(dependencies, setDependencies, { alsoKnownAs: ['needs', 'after', 'requires'], across: checkGraph }),
+    task: key(boolean('write `task: true` for a process that is expected to exit (YAML reads yes and on as strings)'), setTask, { alsoKnownAs: ['oneshot', 'job', 'once'] }),
+    restart: key(restartPolicy, (draft, restart) => (draft.spec.restart = restart), { alsoKnownAs: ['restartpolicy'] }),
     main: key(boolean('write `main: true` (YAML reads yes and on as strings)'), setMain, { alsoKnownAs: ['primary'], across: onlyOneMain }),
-    grace: key(duration, (draft, ms) => (draft.spec.grace = ms), { alsoKnownAs: ['killgrace', 'killtimeout', 'stopgraceperiod'] }),
+    stopSignal: key(stopSignal, (draft, signal) => (draft.spec.stopSignal = signal), { alsoKnownAs: ['killsignal', 'signal'] }),
+    grace: key(duration, (draft, ms) => (draft.spec.grace = ms), { alsoKnownAs: ['killgrace', 'killtimeout', 'stopgraceperiod', 'stoptimeout'] }),
+    user: key(user, (draft, found) => (draft.spec.user = found), { alsoKnownAs: ['runas', 'username', 'uid'] }),
   },
+  // The process's env files hold variables every other value may use.
+  first: ['envFile'],
   finish: (draft, seen, owner, reader) => {
     const readyTimeout = seen.get('readyTimeout');
     if (readyTimeout !== undefined && !seen.has('ready')) {
-      reader.report(readyTimeout.keyNode, readyTimeout.path, 'has no effect without `ready`; add a `ready` pattern or remove `readyTimeout`', owner.process);
+      reader.report(readyTimeout.keyNode, readyTimeout.path, 'has no effect without `ready`; add a `ready` probe or remove `readyTimeout`', owner.process);
     }
+    // A task is never restarted after it succeeded, so `always` is `on-failure` for it (SPEC §9):
+    // said once, here, so the runner never has to know.
+    if (draft.spec.task && draft.spec.restart.policy === 'always') draft.spec.restart = { ...draft.spec.restart, policy: 'on-failure' };
   },
 };
 
-/** `cmd`: a shell string (run by `sh -c`), or a list: the argv. */
-function command(at: At, reader: Reader): readonly string[] | string | undefined {
-  if (!isSeq(at.node)) {
-    const shell = text('a string (run by sh -c) or a list (argv)')(at, reader);
-    if (shell === undefined) return undefined;
-    if (shell.trim() !== '') return spawnable(at, shell, reader);
-    reader.reportAt(at, 'is empty; give the command to run');
-    return undefined;
-  }
-  if (at.node.items.length === 0) {
-    reader.reportAt(at, 'is an empty list; give the program and its arguments, e.g. `[node, server.js]`');
-    return undefined;
-  }
-  const argv: string[] = [];
-  at.node.items.forEach((item, i) => {
-    const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
-    const arg = isScalar(itemAt.node) ? scalarText(itemAt.node) : undefined;
-    if (arg === undefined) reader.reportAt(itemAt, `expected a string, found ${describe(itemAt.node)}; quote it if it is meant as text`);
-    else if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty');
-    else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
-  });
-  return argv;
-}
-
-/** `cwd`: a directory, relative ones resolved against the config file's. */
+/** `cwd`: a directory, interpolated; relative ones resolved against the config file's. */
 function directory(at: At, reader: Reader): string | undefined {
-  const dir = text()(at, reader);
+  const dir = interpolatedText()(at, reader);
+  if (dir === undefined) return undefined;
   if (dir === '') reader.reportAt(at, 'is empty; give a directory (relative ones are resolved against the config file) or remove the key');
-  else if (dir !== undefined && spawnable(at, dir, reader) !== undefined) return resolve(reader.baseDir, dir);
+  else if (spawnable(at, dir, reader) !== undefined) return resolve(reader.baseDir, dir);
   return undefined;
-}
-
-/** `env`: names to values. The messages never show a value: env values are where secrets live. */
-function environment(at: At, reader: Reader): Record<string, string> | undefined {
-  if (!isMapping(at.node)) {
-    reader.reportAt(at, `expected a mapping of variable names to values, found ${describe(at.node)}; e.g. \`env: { PORT: "8080" }\``);
-    return undefined;
-  }
-  const env: Record<string, string> = {};
-  reader.entries(at.node, at, (name, variable, node) => {
-    const unusable = unspawnableEnvName(name);
-    if (unusable !== undefined) reader.report(variable.keyNode, variable.path, unusable, at.process);
-    else if (isEmpty(node)) reader.report(variable.keyNode, variable.path, 'has no value; write `""` for an empty string', at.process);
-    else {
-      const value = isScalar(node) ? scalarText(node) : undefined;
-      if (value === undefined) reader.reportAt(variable, `expected a string, found ${describe(node)}`);
-      else if (spawnable(variable, value, reader) !== undefined) env[name] = value;
-    }
-  });
-  return env;
-}
-
-/** `ready`: a regular expression an output line must match. */
-function readyPattern(at: At, reader: Reader): RegExp | undefined {
-  const pattern = text('a regular expression (as a string)')(at, reader);
-  if (pattern === undefined) return undefined;
-  if (pattern === '') {
-    reader.reportAt(at, 'is empty, which every line matches; remove `ready` to count the process ready as soon as it starts');
-    return undefined;
-  }
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
-    return undefined;
-  }
-}
-
-/** `dependsOn`: a list of process names, each with its place (checked against the others later). */
-function dependencyList(at: At, reader: Reader): { name: string; at: At }[] | undefined {
-  if (!isSeq(at.node)) {
-    const hint = isScalar(at.node) ? `; write a list: \`dependsOn: [${scalarText(at.node) ?? ''}]\`` : '';
-    reader.reportAt(at, `expected a list of process names, found ${describe(at.node)}${hint}`);
-    return undefined;
-  }
-  const dependencies: { name: string; at: At }[] = [];
-  at.node.items.forEach((item, i) => {
-    const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
-    const name = isScalar(itemAt.node) ? scalarText(itemAt.node) : undefined;
-    if (name === undefined) reader.reportAt(itemAt, `expected a process name, found ${describe(itemAt.node)}`);
-    else dependencies.push({ name, at: itemAt });
-  });
-  return dependencies;
-}
-
-function setDependencies(draft: ProcessDraft, dependencies: { name: string; at: At }[]): void {
-  // A name listed twice is harmless: it is waited for once, and reported (if wrong) once.
-  for (const dependency of dependencies) if (!draft.dependencies.has(dependency.name)) draft.dependencies.set(dependency.name, dependency.at);
-  draft.spec.dependsOn = [...draft.dependencies.keys()];
-}
-
-/** Unknown dependencies, self-dependencies and cycles, decided by graph.ts and placed here. */
-function checkGraph(drafts: readonly ProcessDraft[], reader: Reader): void {
-  const draftOf = new Map(drafts.map((draft) => [draft.spec, draft]));
-  for (const problem of graphProblems(drafts.map((draft) => draft.spec))) {
-    const draft = draftOf.get(problem.spec);
-    const at = problem.dependency === undefined ? draft?.at : draft?.dependencies.get(problem.dependency);
-    reader.report(at?.node ?? null, at?.path ?? '', problem.message, problem.spec.name);
-  }
 }
 
 function setMain(draft: ProcessDraft, main: boolean, at: At): void {
   draft.spec.main = main;
   if (main) draft.mainAt = at;
+}
+
+function setTask(draft: ProcessDraft, task: boolean, at: At): void {
+  draft.spec.task = task;
+  if (task) draft.taskAt = at;
 }
 
 function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
@@ -218,59 +165,73 @@ function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
   }
 }
 
-const RESTART_POLICIES = ['no', 'on-failure'] as const;
-type PolicyName = (typeof RESTART_POLICIES)[number];
+/** Every signal this system knows, by name. */
+const SIGNALS = Object.keys(constants.signals);
 
-/** `restart`: a policy name, or a mapping of {@link RESTART_KEYS}. */
-function restartPolicy(at: At, reader: Reader): RestartPolicy | undefined {
-  if (isMapping(at.node)) {
-    const draft: RestartDraft = {};
-    reader.readMapping(at.node, RESTART_KEYS, draft, at);
-    if (draft.policy === undefined) return undefined;
-    if (draft.policy === 'no') return { policy: 'no' };
-    return { policy: 'on-failure', max: draft.max ?? DEFAULT_RESTART_MAX, backoffMs: draft.backoffMs ?? DEFAULT_RESTART_BACKOFF_MS };
-  }
-  if (!isScalar(at.node)) {
-    reader.reportAt(at, `expected \`no\`, \`on-failure\` or a mapping like \`{ policy: on-failure, max: 3 }\`, found ${describe(at.node)}`);
+/**
+ * Signals a process cannot handle: it gets no chance to shut down (SIGKILL), or it is only paused
+ * (SIGSTOP), and the stop waits out the whole grace for nothing.
+ */
+const UNCATCHABLE: Readonly<Record<string, string>> = {
+  SIGKILL: 'SIGKILL cannot be caught, so the process gets no chance to shut down (a stop ends in SIGKILL after the grace anyway)',
+  SIGSTOP: 'SIGSTOP only pauses the process, so the stop would wait out the whole grace for nothing',
+};
+
+/**
+ * `stopSignal`: the name of the signal that asks the process to stop, like `SIGINT`. As docker's
+ * `stop_signal` and systemd's `KillSignal=` read it, the `SIG` prefix may be left out and the case
+ * does not matter (`int` is SIGINT); numbers are refused, since they differ between systems.
+ */
+function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
+  const written = isScalar(at.node) && typeof at.node.value === 'string' ? at.node.value : undefined;
+  if (written === undefined) {
+    reader.reportAt(at, `expected a signal name like SIGINT, found ${describe(at.node)}; signal numbers differ between systems, names do not`);
     return undefined;
   }
-  const policy = policyName(at, reader);
-  if (policy === 'no') return { policy };
-  return policy === undefined ? undefined : { policy, max: DEFAULT_RESTART_MAX, backoffMs: DEFAULT_RESTART_BACKOFF_MS };
+  const upper = written.trim().toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!SIGNALS.includes(name)) {
+    reader.reportAt(at, `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${didYouMean(written, SIGNALS)}`);
+    return undefined;
+  }
+  const uncatchable = UNCATCHABLE[name];
+  if (uncatchable !== undefined) {
+    reader.reportAt(at, `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)`);
+    return undefined;
+  }
+  return name as NodeJS.Signals; // one of os.constants.signals, which is what NodeJS.Signals lists
 }
 
-interface RestartDraft {
-  policy?: PolicyName;
-  max?: number;
-  backoffMs?: number;
-}
-
-const policyName: ReadValue<PolicyName> = (at, reader) => {
-  const name = isScalar(at.node) ? scalarText(at.node) : undefined;
-  const known = RESTART_POLICIES.find((policy) => policy === name);
-  if (known !== undefined) return known;
-  const shown = name === undefined ? describe(at.node) : `'${name}'`;
-  reader.reportAt(at, `unknown restart policy ${shown}; use \`no\` or \`on-failure\`${name === undefined ? '' : didYouMean(name, RESTART_POLICIES)}`);
-  return undefined;
-};
-
-/** The keys of `restart: { ... }`. */
-export const RESTART_KEYS: KeyTable<RestartDraft> = {
-  keys: {
-    policy: key(policyName, (draft, policy) => (draft.policy = policy), { required: 'missing `policy`; add `policy: on-failure` (or `policy: no`)' }),
-    max: key(positiveInteger('restarts', 'use `policy: no` for none'), (draft, max) => (draft.max = max)),
-    backoff: key(duration, (draft, ms) => (draft.backoffMs = ms)),
-  },
-  finish: (draft, seen, owner, reader) => {
-    if (draft.policy !== 'no') return;
-    for (const name of ['max', 'backoff']) {
-      const at = seen.get(name);
-      if (at !== undefined) reader.reportAt(at, 'applies only to `policy: on-failure`; remove it or change the policy');
-    }
-  },
-};
-
-/** Item `index` of the list at `at`, at its own place. */
-function listItem(at: At, index: number, node: ParsedNode): At {
-  return { node, keyNode: null, path: `${at.path}[${index}]`, process: at.process };
+/**
+ * `user`: a user name or a uid, looked up in the passwd file. Starting a process as another user
+ * takes root; a subvisor that is not root refuses any `user` but its own here, before anything
+ * starts, rather than failing with EPERM at the spawn, after the processes before it are running.
+ */
+function user(at: At, reader: Reader): ProcessUser | undefined {
+  const raw = isScalar(at.node) ? at.node.value : undefined;
+  const wanted = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? raw : typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+  if (wanted === undefined) {
+    reader.reportAt(at, `expected a user name or a uid, found ${describe(at.node)}; e.g. \`user: postgres\``);
+    return undefined;
+  }
+  const { context } = reader;
+  const passwd = context.users();
+  if (!('users' in passwd)) {
+    reader.reportAt(at, `cannot look the user up: cannot read ${context.passwdFile} (${passwd.reason}); name a user of this system, or remove \`user\``, passwd.cause);
+    return undefined;
+  }
+  const found = findUser(passwd.users, wanted);
+  const shown = typeof wanted === 'number' || /^\d+$/.test(wanted) ? `uid ${wanted}` : `'${printable(wanted)}'`;
+  if (found === undefined) {
+    reader.reportAt(at, `unknown user ${shown}: it is not in ${context.passwdFile}; create the user, or name an existing one`);
+    return undefined;
+  }
+  if (context.uid !== 0 && found.uid !== context.uid) {
+    reader.reportAt(
+      at,
+      `${found.name} needs subvisor to run as root (it runs as uid ${context.uid}, and only root can start a process as another user); run subvisor as root, or remove \`user\` to run the process as yourself`,
+    );
+    return undefined;
+  }
+  return found;
 }

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { ConfigContext, type ConfigOptions } from '../context.js';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../spec.js';
 import { EXAMPLE, TOP_KEYS, type ConfigDraft } from './keys.js';
@@ -7,9 +8,14 @@ import { Reader, isEmpty, isMapping } from './reader.js';
 import { describe } from './values.js';
 
 /**
- * Parses and validates a `subvisor.yaml` (SPEC.md §5). `file` names the file in messages and
- * anchors relative `cwd`s. Throws one {@link ConfigError} listing every problem found, each with
- * its line and column, so nothing starts from a config that is wrong anywhere.
+ * Parses and validates a `subvisor.yaml` (SPEC.md §5 and §9). `file` names the file in messages
+ * and anchors relative paths (`cwd`, `envFile`, and the `.env` read beside it). Throws one
+ * {@link ConfigError} listing every problem found, each with its line and column, so nothing
+ * starts from a config that is wrong anywhere.
+ *
+ * Besides the text, it reads the env files (`.env` beside `file` unless `envFile: false`, and the
+ * ones listed) and, for a `user`, the passwd file; `options` says which environment `${VAR}`
+ * reads, which uid subvisor runs as and where the passwd file is (see {@link ConfigOptions}).
  *
  * Values are read strictly, with two kindnesses: YAML anchors and aliases work (`env: *common`),
  * and where a string is expected a plain scalar is taken as written, so `PORT: 8080` and
@@ -22,10 +28,10 @@ import { describe } from './values.js';
  * config.processes[0]?.cmd; // ['node', 'server.js']
  * ```
  */
-export function parseYamlConfig(text: string, file: string): Config {
+export function parseYamlConfig(text: string, file: string, options: ConfigOptions = {}): Config {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });
-  const reader = new Reader(file, dirname(resolve(file)), lineCounter, document);
+  const reader = new Reader(file, dirname(resolve(file)), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
     for (const error of document.errors) {

@@ -1,4 +1,6 @@
 import { isAlias, isMap, isScalar, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
+import type { ConfigContext } from '../context.js';
+import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
 import { printable } from '../spawnable.js';
 import { didYouMean } from '../../../process/suggest.js';
@@ -16,6 +18,8 @@ export interface At {
   readonly path: string;
   /** The process it belongs to, if any. */
   readonly process?: string | undefined;
+  /** What `${VAR}` reads in values here: the process's variables; absent outside a process. */
+  readonly variables?: Lookup | undefined;
 }
 
 /** Reads one value: returns it, or reports what is wrong and returns undefined. */
@@ -36,11 +40,21 @@ export interface KeyEntry<T> {
   readonly alsoKnownAs?: readonly string[];
   /** A check across every target read with this table (every process), once all are read. */
   readonly across?: (targets: readonly T[], reader: Reader) => void;
+  /**
+   * Left out of the "known keys here" list and of suggestions: for a key known only to be refused
+   * with its own message (`failures` on a `ready` probe), which a list of keys to use should not offer.
+   */
+  readonly unlisted?: boolean;
 }
 
 /** The keys a mapping may hold, and the checks between them. */
 export interface KeyTable<T> {
   readonly keys: Readonly<Record<string, KeyEntry<T>>>;
+  /**
+   * Keys read before the others wherever they are written, because reading the others needs them
+   * (a process's `envFile` holds variables its `cmd` may use).
+   */
+  readonly first?: readonly string[];
   /** Checks between keys, once each is read; `seen` says where each given key was. */
   readonly finish?: (target: T, seen: ReadonlyMap<string, At>, owner: At, reader: Reader) => void;
 }
@@ -69,6 +83,8 @@ export class Reader {
     readonly file: string,
     /** Relative paths in the config are resolved against this: the config file's directory. */
     readonly baseDir: string,
+    /** The environment, the uid, and what is read from disk besides the config. */
+    readonly context: ConfigContext,
     private readonly lineCounter: LineCounter,
     private readonly document: Document.Parsed,
   ) {}
@@ -76,7 +92,7 @@ export class Reader {
   /** Reads `map` into `target` key by key through `table`; reports unknown, empty and missing keys. */
   readMapping<T>(map: YAMLMap.Parsed, table: KeyTable<T>, target: T, owner: At): void {
     const seen = new Map<string, At>();
-    for (const pair of map.items) {
+    for (const pair of inReadingOrder(map, table.first)) {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
       const path = join(owner.path, name);
@@ -86,7 +102,7 @@ export class Reader {
         continue;
       }
       const value = this.deref(pair.value);
-      const at: At = { node: value ?? pair.key, keyNode: pair.key, path, process: owner.process };
+      const at: At = { node: value ?? pair.key, keyNode: pair.key, path, process: owner.process, variables: owner.variables };
       seen.set(name, at);
       if (isEmpty(value)) this.report(pair.key, path, entry.empty ?? 'has no value; give it one or remove the key', owner.process);
       else entry.read(at, target, this);
@@ -103,7 +119,7 @@ export class Reader {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
       const value = this.deref(pair.value);
-      each(name, { node: value ?? pair.key, keyNode: pair.key, path: join(owner.path, name), process: owner.process }, value);
+      each(name, { node: value ?? pair.key, keyNode: pair.key, path: join(owner.path, name), process: owner.process, variables: owner.variables }, value);
     }
   }
 
@@ -140,11 +156,19 @@ export class Reader {
   }
 
   private unknownKey<T>(node: ParsedNode, path: string, name: string, table: KeyTable<T>, process: string | undefined): void {
-    const known = Object.keys(table.keys);
-    const aliases = Object.fromEntries(Object.entries(table.keys).flatMap(([key, entry]) => (entry.alsoKnownAs ?? []).map((alias) => [alias, key])));
+    const listed = Object.entries(table.keys).filter(([, entry]) => entry.unlisted !== true);
+    const known = listed.map(([key]) => key);
+    const aliases = Object.fromEntries(listed.flatMap(([key, entry]) => (entry.alsoKnownAs ?? []).map((alias) => [alias, key])));
     const hint = name === '<<' ? '; YAML merge keys are not supported (aliases are: `env: *common`)' : didYouMean(name, known, aliases);
     this.report(node, path, `unknown key${hint} (known keys here: ${known.join(', ')})`, process);
   }
+}
+
+/** The pairs of `map` with the keys named in `first` moved to the front, in file order otherwise. */
+function inReadingOrder(map: YAMLMap.Parsed, first: readonly string[] = []): Pair<ParsedNode, Node>[] {
+  if (first.length === 0) return map.items;
+  const isFirst = (pair: Pair<ParsedNode, Node>): boolean => isScalar(pair.key) && first.includes(String(pair.key.value));
+  return [...map.items.filter(isFirst), ...map.items.filter((pair) => !isFirst(pair))];
 }
 
 /** Whether a node holds no value: a missing value or an explicit null. */

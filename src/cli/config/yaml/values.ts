@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
+import { InterpolationError, interpolate } from '../environment/interpolate.js';
 import { unspawnableValue } from '../spawnable.js';
 import type { At, Node, ReadValue, Reader } from './reader.js';
 
@@ -48,6 +49,95 @@ export function spawnable(at: At, value: string, reader: Reader): string | undef
   const reason = unspawnableValue(value);
   if (reason !== undefined) reader.reportAt(at, reason);
   return reason === undefined ? value : undefined;
+}
+
+/**
+ * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}); a
+ * malformed `${` or an unset `${VAR:?message}` is reported at the value, never showing a value.
+ */
+export function interpolated(at: At, value: string, reader: Reader): string | undefined {
+  try {
+    return interpolate(value, at.variables ?? (() => undefined));
+  } catch (error) {
+    if (!(error instanceof InterpolationError)) throw error;
+    reader.reportAt(at, error.message, error);
+    return undefined;
+  }
+}
+
+/** A scalar taken as text and interpolated; `expected` names what was wanted when it is not one. */
+export function interpolatedText(expected = 'a string'): ReadValue<string> {
+  return (at, reader) => {
+    const value = text(expected)(at, reader);
+    return value === undefined ? undefined : interpolated(at, value, reader);
+  };
+}
+
+/**
+ * A command (`cmd`, or an `exec` probe): a shell string (run by `sh -c`), or a list: the argv.
+ * Interpolated, the string as a whole and each list item on its own (so `"${DIR}"` stays one
+ * argument whatever spaces the value holds); checked after that, so a variable cannot empty it
+ * or smuggle in a NUL byte.
+ */
+export const command: ReadValue<readonly string[] | string> = (at, reader) => {
+  if (!isSeq(at.node)) {
+    const written = text('a string (run by sh -c) or a list (argv)')(at, reader);
+    if (written === undefined) return undefined;
+    if (written.trim() === '') {
+      reader.reportAt(at, 'is empty; give the command to run');
+      return undefined;
+    }
+    const shell = interpolated(at, written, reader);
+    if (shell === undefined) return undefined;
+    if (shell.trim() !== '') return spawnable(at, shell, reader);
+    reader.reportAt(at, 'is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
+    return undefined;
+  }
+  if (at.node.items.length === 0) {
+    reader.reportAt(at, 'is an empty list; give the program and its arguments, e.g. `[node, server.js]`');
+    return undefined;
+  }
+  const argv: string[] = [];
+  at.node.items.forEach((item, i) => {
+    const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
+    const written = isScalar(itemAt.node) ? scalarText(itemAt.node) : undefined;
+    if (written === undefined) {
+      reader.reportAt(itemAt, `expected a string, found ${describe(itemAt.node)}; quote it if it is meant as text`);
+      return;
+    }
+    if (i === 0 && written.trim() === '') {
+      reader.reportAt(itemAt, 'the program name is empty');
+      return;
+    }
+    const arg = interpolated(itemAt, written, reader);
+    if (arg === undefined) return;
+    if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
+    else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
+  });
+  return argv;
+};
+
+/** Item `index` of the list at `at`, at its own place. */
+export function listItem(at: At, index: number, node: ParsedNode): At {
+  return { ...at, node, keyNode: null, path: `${at.path}[${index}]` };
+}
+
+/**
+ * A value that is one string or a list of them (`envFile`), each item with its own place; a
+ * single string is at the value itself.
+ */
+export function oneOrMany(at: At, reader: Reader, expected: string): { value: string; at: At }[] | undefined {
+  if (!isSeq(at.node)) {
+    const value = text(expected)(at, reader);
+    return value === undefined ? undefined : [{ value, at }];
+  }
+  const items: { value: string; at: At }[] = [];
+  at.node.items.forEach((item, i) => {
+    const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
+    const value = text(expected)(itemAt, reader);
+    if (value !== undefined) items.push({ value, at: itemAt });
+  });
+  return items;
 }
 
 /** `true` or `false`; `hint` says how to write it. */

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { readEnvFile, type EnvFileRead } from './environment/files.js';
+import { parsePasswd } from './user.js';
+import type { ProcessUser } from './spec.js';
+
+/**
+ * What reading a config takes from outside the file, for {@link loadConfig}, `parseYamlConfig`
+ * and `parseProcfile`. Each has the default a real run wants; tests pass their own.
+ */
+export interface ConfigOptions {
+  /**
+   * The parent's environment: what `${VAR}` reads, over `.env` and the env files. Default
+   * `process.env`. Only read, never copied into the plan: the runner merges the environment.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * The uid subvisor runs as, which decides whether `user:` may name another user (only root can
+   * start a process as someone else). Default `process.getuid()`.
+   */
+  readonly uid?: number | undefined;
+  /** Where `user:` is looked up. Default `/etc/passwd`. */
+  readonly passwdFile?: string | undefined;
+}
+
+/** The passwd file's users, or why it could not be read. */
+export type Users = { readonly users: readonly ProcessUser[] } | { readonly reason: string; readonly cause: unknown };
+
+/**
+ * The {@link ConfigOptions} with their defaults resolved (the one place they are), and what the
+ * read of one config fetches from disk, each fetched once: env files (several processes may list
+ * the same one) and the passwd file (only when a process has a `user`).
+ */
+export class ConfigContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly uid: number;
+  readonly passwdFile: string;
+  private readonly envFiles = new Map<string, EnvFileRead>();
+  private passwd: Users | undefined;
+
+  constructor(options: ConfigOptions = {}) {
+    this.env = options.env ?? process.env;
+    // process.getuid is missing only on Windows, where no process can be started as another user.
+    this.uid = options.uid ?? process.getuid?.() ?? -1;
+    this.passwdFile = options.passwdFile ?? '/etc/passwd';
+  }
+
+  /** A variable of the parent's environment; only its own keys (never `constructor` and kin). */
+  parentVariable(name: string): string | undefined {
+    return Object.hasOwn(this.env, name) ? this.env[name] : undefined;
+  }
+
+  /**
+   * The env file at `path` (absolute), read on first use; `first` says whether this call read it,
+   * so what is wrong inside a file is reported once however many processes list it.
+   */
+  envFile(path: string): { readonly read: EnvFileRead; readonly first: boolean } {
+    const known = this.envFiles.get(path);
+    if (known !== undefined) return { read: known, first: false };
+    const read = readEnvFile(path);
+    this.envFiles.set(path, read);
+    return { read, first: true };
+  }
+
+  /** The users of {@link passwdFile}, read on first use. */
+  users(): Users {
+    if (this.passwd === undefined) {
+      try {
+        this.passwd = { users: parsePasswd(readFileSync(this.passwdFile, 'utf8')) };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        this.passwd = { reason: code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error), cause: error };
+      }
+    }
+    return this.passwd;
+  }
+}

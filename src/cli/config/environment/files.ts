@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import type { ConfigProblem } from '../errors.js';
+import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
+
+/** A variable of an env file that cannot be used, with the line it is on; never its value. */
+export interface EnvFileProblem {
+  /** 1-based line where the variable's name is written. */
+  readonly line: number;
+  /** The name as a message may show it (control characters escaped). */
+  readonly name: string;
+  readonly message: string;
+}
+
+/** What {@link readEnvFile} found at a path. */
+export type EnvFileRead =
+  | {
+      readonly kind: 'read';
+      /** The usable variables, in file order (a name given twice has its last value, as Node reads it). */
+      readonly variables: Readonly<Record<string, string>>;
+      /** The variables left out, and why. */
+      readonly problems: readonly EnvFileProblem[];
+    }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly cause: unknown };
+
+/**
+ * Reads the env file at `path` as Node's `util.parseEnv` does (`NAME=value` lines, `#` comments,
+ * `export ` prefixes, single, double and backtick quotes, `\n` in double quotes), so a file works
+ * the same here as under `node --env-file`. Values are taken literally: `${...}` in an env file is
+ * not expanded (parseEnv does not), so a file never depends on the order files are read in.
+ *
+ * A variable no spawn could carry (a NUL byte in its value, an unusable name) is left out and
+ * listed in `problems`, by name and line; so is a name with a space or a line break in it, which
+ * is what parseEnv makes of a line without `=` followed by one with it.
+ */
+export function readEnvFile(path: string): EnvFileRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
+    return { kind: 'unreadable', reason, cause: error };
+  }
+  const problems: EnvFileProblem[] = [];
+  const variables: [string, string][] = [];
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    // parseEnv types its values as possibly undefined (NodeJS.Dict); it never returns one.
+    if (value === undefined) continue;
+    const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');
+    if (reason === undefined) variables.push([name, value]);
+    else problems.push({ line: lineOf(text, name), name: printable(name), message: reason });
+  }
+  // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
+  return { kind: 'read', variables: Object.fromEntries(variables), problems };
+}
+
+function unusableName(name: string): string | undefined {
+  const unspawnable = unspawnableEnvName(name);
+  if (unspawnable !== undefined) return unspawnable;
+  if (/\s/.test(name)) return 'is not a usable variable name: it holds a space or a line break (a line without `=` before it?); write `NAME=value` lines';
+  return undefined;
+}
+
+/** The line a variable's name starts on: the first line that begins with it (after `export `). */
+function lineOf(text: string, name: string): number {
+  const first = name.split('\n')[0] ?? name;
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => line.trimStart().replace(/^export\s+/, '').startsWith(first));
+  return index === -1 ? 1 : index + 1;
+}
+
+/** An env file that was read: its absolute path and its usable variables. */
+export interface LoadedEnvFile {
+  readonly path: string;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/**
+ * What is wrong inside an env file, as {@link ConfigProblem}s at its lines; `shown` is the file's
+ * path as messages show it (beside the config file's, as the user named that).
+ */
+export function envFileProblems(problems: readonly EnvFileProblem[], shown: string): ConfigProblem[] {
+  return problems.map((problem) => ({ file: shown, line: problem.line, column: 1, path: problem.name, message: problem.message }));
+}
+
+/**
+ * `files` merged in order, later files over earlier ones, and the paths that went in. A path
+ * listed twice counts at its last place: that is where it wins, so the merge is the same as
+ * reading every listing, and `envFiles` names each file once.
+ */
+export function mergeEnvFiles(files: readonly LoadedEnvFile[]): { envFromFiles: Record<string, string>; envFiles: string[] } | undefined {
+  if (files.length === 0) return undefined;
+  const last = files.filter((file, i) => !files.slice(i + 1).some((later) => later.path === file.path));
+  // fromEntries (not Object.assign) so that no name can reach a setter such as __proto__.
+  return { envFromFiles: Object.fromEntries(last.flatMap((file) => Object.entries(file.variables))), envFiles: last.map((file) => file.path) };
+}
+
+/** The value `name` has in the last of `files` that sets it. */
+export function fileVariable(files: readonly LoadedEnvFile[], name: string): string | undefined {
+  for (let i = files.length - 1; i >= 0; i--) {
+    const variables = files[i]?.variables;
+    if (variables !== undefined && Object.hasOwn(variables, name)) return variables[name];
+  }
+  return undefined;
+}

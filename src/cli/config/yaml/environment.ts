@@ -1,0 +1,108 @@
+import { dirname, join, resolve } from 'node:path';
+import { isScalar } from 'yaml';
+import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
+import { unspawnableEnvName } from '../spawnable.js';
+import type { ConfigDraft } from './keys.js';
+import { isEmpty, isMapping, type At, type Reader } from './reader.js';
+import { describe, interpolated, oneOrMany, scalarText, spawnable } from './values.js';
+
+// The environment of a process (SPEC §9), lowest first: `.env` beside the config, the top-level
+// `envFile`s, the process's own `envFile`s, the parent's environment (added by the runner), the
+// process's `env`. The files are read here, once each; what `${VAR}` reads is built in keys.ts.
+
+/** `env`: names to values, interpolated. The messages never show a value: env values are where secrets live. */
+export function environment(at: At, reader: Reader): Record<string, string> | undefined {
+  if (!isMapping(at.node)) {
+    reader.reportAt(at, `expected a mapping of variable names to values, found ${describe(at.node)}; e.g. \`env: { PORT: "8080" }\``);
+    return undefined;
+  }
+  const env: [string, string][] = [];
+  reader.entries(at.node, at, (name, variable, node) => {
+    const unusable = unspawnableEnvName(name);
+    if (unusable !== undefined) reader.report(variable.keyNode, variable.path, unusable, at.process);
+    else if (isEmpty(node)) reader.report(variable.keyNode, variable.path, 'has no value; write `""` for an empty string', at.process);
+    else {
+      const written = isScalar(node) ? scalarText(node) : undefined;
+      const value = written === undefined ? undefined : interpolated(variable, written, reader);
+      if (written === undefined) reader.reportAt(variable, `expected a string, found ${describe(node)}`);
+      else if (value !== undefined && spawnable(variable, value, reader) !== undefined) env.push([name, value]);
+    }
+  });
+  // fromEntries defines own properties: a variable named __proto__ stays a variable.
+  return Object.fromEntries(env);
+}
+
+const PATHS = 'a path or a list of paths (relative ones are from the config file\'s directory)';
+
+/** The top-level `envFile`: `false` (no `.env` either), a path, or a list of paths. */
+export function topEnvFile(at: At, reader: Reader): false | LoadedEnvFile[] | undefined {
+  if (isScalar(at.node) && typeof at.node.value === 'boolean') {
+    if (!at.node.value) return false;
+    reader.reportAt(at, `\`true\` adds nothing: .env beside the config loads by default; give ${PATHS}, or \`false\` to turn .env off`);
+    return undefined;
+  }
+  return envFiles(at, reader);
+}
+
+/** A process's `envFile`: a path or a list of paths, read after the top-level ones. */
+export function processEnvFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
+  if (isScalar(at.node) && typeof at.node.value === 'boolean') {
+    reader.reportAt(at, `expected ${PATHS}, found ${describe(at.node)}; \`envFile: false\` (no .env) belongs at the top level of the file, for every process`);
+    return undefined;
+  }
+  return envFiles(at, reader);
+}
+
+/** Each listed env file, read; a missing one is reported at its list entry. */
+function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
+  const items = oneOrMany(at, reader, PATHS);
+  if (items === undefined) return undefined;
+  const files: LoadedEnvFile[] = [];
+  for (const item of items) {
+    if (item.value.trim() === '') {
+      reader.reportAt(item.at, `is empty; give ${PATHS}`);
+      continue;
+    }
+    const path = resolve(reader.baseDir, item.value);
+    const { read, first } = reader.context.envFile(path);
+    if (read.kind === 'missing') reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)`);
+    else if (read.kind === 'unreadable') reader.reportAt(item.at, `cannot read the env file ${path}: ${read.reason}`, read.cause);
+    else {
+      if (first) reader.problems.push(...envFileProblems(read.problems, shownPath(reader, item.value)));
+      files.push({ path, variables: read.variables });
+    }
+  }
+  return files;
+}
+
+/**
+ * The env files every process starts from: `.env` beside the config (a missing one is fine: it is
+ * only a convention; `envFile: false` turns it off), then the top-level `envFile`s.
+ */
+export function sharedEnvFiles(config: ConfigDraft, reader: Reader): LoadedEnvFile[] {
+  if (config.envFile === false) return [];
+  const dotEnv = dotEnvFile(reader.file, reader.baseDir, reader);
+  return [...(dotEnv === undefined ? [] : [dotEnv]), ...(config.envFile ?? [])];
+}
+
+/**
+ * `.env` in `baseDir`, the directory of the config `file`, when there is one; what is wrong in it
+ * goes to `reader` (a YAML config's or a Procfile's, which have the same `problems` and `context`).
+ */
+export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'context'>): LoadedEnvFile | undefined {
+  const path = join(baseDir, '.env');
+  const shown = join(dirname(file), '.env');
+  const { read, first } = reader.context.envFile(path);
+  if (read.kind === 'missing') return undefined;
+  if (read.kind === 'unreadable') {
+    if (first) reader.problems.push({ file: shown, message: `cannot read it: ${read.reason}; fix it, or write \`envFile: false\` at the top of the config to load no .env`, cause: read.cause });
+    return undefined;
+  }
+  if (first) reader.problems.push(...envFileProblems(read.problems, shown));
+  return { path, variables: read.variables };
+}
+
+/** An env file's path as messages show it: beside the config file, as the user named that. */
+function shownPath(reader: Reader, written: string): string {
+  return written.startsWith('/') ? written : join(dirname(reader.file), written);
+}

@@ -1,0 +1,207 @@
+import { isScalar } from 'yaml';
+import {
+  DEFAULT_LIVENESS_FAILURES,
+  DEFAULT_LIVENESS_INTERVAL_MS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_READY_INTERVAL_MS,
+  logProbe,
+  type LivenessProbe,
+  type Probe,
+  type ProbeTiming,
+} from '../spec.js';
+import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
+import { command, describe, duration, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
+
+// `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
+// timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
+
+type Check = { readonly kind: 'log'; readonly pattern: RegExp } | { readonly kind: 'http'; readonly url: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'exec'; readonly cmd: readonly string[] | string };
+
+/** A probe being read. */
+interface ProbeDraft {
+  /** Each kind given, in file order: one is right, more is a problem. */
+  readonly checks: { check: Check; at: At }[];
+  status?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  failures?: number;
+}
+
+const KINDS = 'log, http, tcp or exec';
+const EXAMPLE = '`{ http: "http://127.0.0.1:8080/health" }`, `{ tcp: "127.0.0.1:5432" }` or `{ exec: pg_isready }`';
+
+/** `ready`: a regular expression for an output line, or a probe mapping of {@link READY_KEYS}. */
+export function readiness(at: At, reader: Reader): Probe | undefined {
+  if (!isMapping(at.node)) {
+    const pattern = logPattern(at, reader, `a regular expression (as a string) or a probe like ${EXAMPLE}`);
+    return pattern === undefined ? undefined : logProbe(pattern);
+  }
+  return readProbe(at, reader, READY_KEYS, DEFAULT_READY_INTERVAL_MS);
+}
+
+/** `liveness`: a probe mapping of {@link LIVENESS_KEYS}; never a log pattern. */
+export function liveness(at: At, reader: Reader): LivenessProbe | undefined {
+  if (!isMapping(at.node)) {
+    const hint = isScalar(at.node) ? `; a log line cannot tell that a process is alive (a quiet process is not a dead one), so liveness has no pattern form: use ${EXAMPLE}` : `; e.g. ${EXAMPLE}`;
+    reader.reportAt(at, `expected a probe mapping, found ${describe(at.node)}${hint}`);
+    return undefined;
+  }
+  const draft: ProbeDraft = { checks: [] };
+  const probe = readProbe(at, reader, LIVENESS_KEYS, DEFAULT_LIVENESS_INTERVAL_MS, draft);
+  return probe === undefined ? undefined : { ...probe, failures: draft.failures ?? DEFAULT_LIVENESS_FAILURES };
+}
+
+function readProbe(at: At, reader: Reader, table: KeyTable<ProbeDraft>, defaultIntervalMs: number, draft: ProbeDraft = { checks: [] }): Probe | undefined {
+  if (!isMapping(at.node)) return undefined; // callers check; this narrows
+  reader.readMapping(at.node, table, draft, at);
+  const [first] = draft.checks;
+  if (first === undefined) return undefined;
+  const timing: ProbeTiming = { intervalMs: draft.intervalMs ?? defaultIntervalMs, timeoutMs: draft.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, startPeriodMs: draft.startPeriodMs ?? 0 };
+  const { check } = first;
+  if (check.kind === 'log') return logProbe(check.pattern);
+  if (check.kind === 'http') return { ...timing, ...check, status: draft.status };
+  return { ...timing, ...check };
+}
+
+/** A probe key that says which kind it is and what it checks. */
+function kindKey(read: (at: At, reader: Reader) => Check | undefined, more: Omit<KeyEntry<ProbeDraft>, 'read'> = {}): KeyEntry<ProbeDraft> {
+  return key(read, (draft, check, at) => draft.checks.push({ check, at }), more);
+}
+
+/** The keys both kinds of probe have. */
+const COMMON_KEYS: Readonly<Record<string, KeyEntry<ProbeDraft>>> = {
+  http: kindKey(httpCheck, { alsoKnownAs: ['url', 'httpget', 'get'] }),
+  status: key(httpStatus, (draft, status) => (draft.status = status), { alsoKnownAs: ['statuscode', 'code', 'expectedstatus'] }),
+  tcp: kindKey(tcpCheck, { alsoKnownAs: ['tcpsocket', 'port', 'socket', 'connect'] }),
+  exec: kindKey((at, reader) => {
+    const cmd = command(at, reader);
+    return cmd === undefined ? undefined : { kind: 'exec', cmd };
+  }, { alsoKnownAs: ['cmd', 'command', 'run', 'test'] }),
+  interval: key(positiveDuration('the pause between two tries'), (draft, ms) => (draft.intervalMs = ms), { alsoKnownAs: ['period', 'every', 'periodseconds'] }),
+  timeout: key(positiveDuration('the time one try may take'), (draft, ms) => (draft.timeoutMs = ms), { alsoKnownAs: ['timeoutseconds'] }),
+  startPeriod: key(duration, (draft, ms) => (draft.startPeriodMs = ms), { alsoKnownAs: ['initialdelay', 'initialdelayseconds', 'startupdelay'] }),
+};
+
+/** The keys of `ready: { ... }`. */
+export const READY_KEYS: KeyTable<ProbeDraft> = {
+  keys: {
+    log: kindKey((at, reader) => {
+      const pattern = logPattern(at, reader, 'a regular expression (as a string)');
+      return pattern === undefined ? undefined : { kind: 'log', pattern };
+    }, { alsoKnownAs: ['pattern', 'regex', 'line', 'match'] }),
+    ...COMMON_KEYS,
+    failures: {
+      read: (at, _draft, reader) => reader.reportAt({ ...at, node: at.keyNode ?? at.node }, 'applies only to `liveness`: `ready` waits until the probe passes once (bounded by `readyTimeout`); remove it'),
+      unlisted: true,
+    },
+  },
+  finish: (draft, seen, owner, reader) => checkProbe(draft, seen, owner, reader),
+};
+
+/** The keys of `liveness: { ... }`. */
+export const LIVENESS_KEYS: KeyTable<ProbeDraft> = {
+  keys: {
+    ...COMMON_KEYS,
+    failures: key(positiveInteger('failed tries in a row', 'one failure is enough with `failures: 1`'), (draft, failures) => (draft.failures = failures), {
+      alsoKnownAs: ['retries', 'failurethreshold', 'threshold'],
+    }),
+    log: {
+      read: (at, _draft, reader) =>
+        reader.reportAt({ ...at, node: at.keyNode ?? at.node }, `a log line cannot tell that a process is alive (a quiet process is not a dead one); check it with ${EXAMPLE}, or move the pattern to \`ready\``),
+      unlisted: true,
+    },
+  },
+  finish: (draft, seen, owner, reader) => checkProbe(draft, seen, owner, reader),
+};
+
+/** Exactly one kind; `status` only with `http`; no polling timing on a log probe. */
+function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At, reader: Reader): void {
+  const kinds = [...seen.keys()].filter((name) => ['log', 'http', 'tcp', 'exec'].includes(name));
+  const [first, ...others] = kinds;
+  if (first === undefined) {
+    // A `log` key on liveness has been refused in its own words already.
+    if (!seen.has('log')) reader.report(owner.keyNode ?? owner.node, owner.path, `has no check; give one of ${KINDS}, e.g. ${EXAMPLE}`, owner.process);
+    return;
+  }
+  for (const other of others) {
+    const at = seen.get(other);
+    if (at !== undefined) reader.report(at.keyNode, at.path, `a probe checks one thing, and \`${first}\` is given already; keep one of ${KINDS}`, owner.process);
+  }
+  const status = seen.get('status');
+  if (status !== undefined && first !== 'http') reader.report(status.keyNode, status.path, `applies only to an \`http\` probe; remove it (a ${first} probe has no status)`, owner.process);
+  if (first === 'log') {
+    for (const name of ['interval', 'timeout', 'startPeriod']) {
+      const at = seen.get(name);
+      if (at !== undefined) reader.report(at.keyNode, at.path, 'a log probe is not polled: it checks each line as it comes; remove it (`readyTimeout` bounds the wait for the line)', owner.process);
+    }
+  }
+}
+
+/** A regular expression for an output line, not empty. */
+function logPattern(at: At, reader: Reader, expected: string): RegExp | undefined {
+  const pattern = text(expected)(at, reader);
+  if (pattern === undefined) return undefined;
+  if (pattern === '') {
+    reader.reportAt(at, 'is empty, which every line matches; remove `ready` to count the process ready as soon as it starts');
+    return undefined;
+  }
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
+    return undefined;
+  }
+}
+
+/**
+ * `http`: an http:// or https:// URL, interpolated. What is wrong with it is said without showing
+ * it, since a variable may have put a secret in it (a token in the query).
+ */
+function httpCheck(at: At, reader: Reader): Check | undefined {
+  const url = interpolatedText('a URL like http://127.0.0.1:8080/health')(at, reader);
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not kept as the cause: Node's URL error carries the input.
+    reader.reportAt(at, 'is not a valid URL; write a whole one, like `http://127.0.0.1:8080/health`');
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    reader.reportAt(at, `must be an http:// or https:// URL, not ${parsed.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
+    return undefined;
+  }
+  return { kind: 'http', url };
+}
+
+/** `status`: the one HTTP status that passes (without it, any 2xx passes). */
+function httpStatus(at: At, reader: Reader): number | undefined {
+  const value = isScalar(at.node) ? at.node.value : undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599) return value;
+  reader.reportAt(at, `expected an HTTP status from 100 to 599, found ${describe(at.node)}; leave it out to accept any 2xx`);
+  return undefined;
+}
+
+/** `HOST:PORT`, or `[IPV6]:PORT`. */
+const HOST_PORT = /^(?:\[([^\]]+)\]|([^\s:[\]]+)):(\d+)$/;
+
+/** `tcp`: `HOST:PORT`, interpolated; checked without showing it. */
+function tcpCheck(at: At, reader: Reader): Check | undefined {
+  const target = interpolatedText('"HOST:PORT", like "127.0.0.1:5432"')(at, reader);
+  if (target === undefined) return undefined;
+  const match = HOST_PORT.exec(target.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined) {
+    reader.reportAt(at, 'expected HOST:PORT, like `127.0.0.1:5432`, `localhost:6379` or `[::1]:5432`');
+    return undefined;
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    reader.reportAt(at, 'has a port out of range; a TCP port is a number from 1 to 65535');
+    return undefined;
+  }
+  return { kind: 'tcp', host, port };
+}

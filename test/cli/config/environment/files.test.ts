@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { mergeEnvFiles, readEnvFile } from '../../../../src/cli/config/environment/files.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-env-files-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function envFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test('an env file is read as node --env-file reads it: comments, export, quotes, last value wins', () => {
+  const path = envFile('plain.env', ['# a comment', 'A=1', 'export B=two words', 'C="quoted # not a comment"', "D='single'", 'E="line\\nbreak"', 'A=again', 'EMPTY=', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read'); // narrows `read`
+  assert.deepEqual(read.variables, { A: 'again', B: 'two words', C: 'quoted # not a comment', D: 'single', E: 'line\nbreak', EMPTY: '' });
+  assert.deepEqual(read.problems, []);
+});
+
+test('values are taken literally: ${...} in an env file is not expanded', () => {
+  const read = readEnvFile(envFile('literal.env', 'A=1\nB=${A}-$A\n'));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { A: '1', B: '${A}-$A' });
+});
+
+test('a missing file and a directory are told apart', () => {
+  assert.deepEqual(readEnvFile(join(dir, 'nope.env')), { kind: 'missing' });
+  mkdirSync(join(dir, 'a-dir.env'));
+  const read = readEnvFile(join(dir, 'a-dir.env'));
+  assert.equal(read.kind, 'unreadable');
+  assert.equal(read.reason, 'it is a directory');
+});
+
+test('a variable no spawn can carry is left out and named with its line, never its value', () => {
+  const path = envFile('bad.env', ['GOOD=1', 'TOKEN="hunter2\0secret"', 'a line without equals', 'NEXT=2', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(Object.keys(read.variables), ['GOOD']);
+  assert.deepEqual(
+    read.problems.map((problem) => [problem.line, problem.name, problem.message]),
+    [
+      [2, 'TOKEN', 'its value contains a NUL byte, which no environment value can hold; remove it'],
+      [3, 'a line without equals\\nNEXT', 'is not a usable variable name: it holds a space or a line break (a line without `=` before it?); write `NAME=value` lines'],
+    ],
+  );
+  assert.ok(!JSON.stringify(read.problems).includes('hunter2'));
+});
+
+test('merging: later files win, and a file listed twice counts at its last place', () => {
+  const a = { path: '/a.env', variables: { X: 'a', A: 'a' } };
+  const b = { path: '/b.env', variables: { X: 'b', B: 'b' } };
+  assert.deepEqual(mergeEnvFiles([a, b]), { envFromFiles: { X: 'b', A: 'a', B: 'b' }, envFiles: ['/a.env', '/b.env'] });
+  assert.deepEqual(mergeEnvFiles([a, b, a]), { envFromFiles: { X: 'a', B: 'b', A: 'a' }, envFiles: ['/b.env', '/a.env'] });
+  assert.equal(mergeEnvFiles([]), undefined);
+});

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { InterpolationError, interpolate } from '../../../../src/cli/config/environment/interpolate.js';
+
+const SECRET = 'hunter2-secret';
+const variables: Record<string, string> = { PORT: '8080', EMPTY: '', TOKEN: SECRET, DIR: '/var/lib/my data' };
+const lookup = (name: string): string | undefined => (Object.hasOwn(variables, name) ? variables[name] : undefined);
+
+/** The message of the InterpolationError `text` throws, checked to show no value. */
+function refused(text: string): string {
+  try {
+    interpolate(text, lookup);
+  } catch (error) {
+    assert.ok(error instanceof InterpolationError, String(error));
+    for (const value of Object.values(variables).filter((value) => value !== '')) assert.ok(!error.message.includes(value), `shows a value: ${error.message}`);
+    return error.message;
+  }
+  assert.fail(`${text} was accepted`);
+}
+
+test('${NAME} is the value, or empty when unset', () => {
+  assert.equal(interpolate('--port ${PORT}', lookup), '--port 8080');
+  assert.equal(interpolate('[${UNSET}]', lookup), '[]');
+  assert.equal(interpolate('${DIR}/pgdata', lookup), '/var/lib/my data/pgdata');
+  assert.equal(interpolate('${PORT}${PORT}', lookup), '80808080');
+});
+
+test('${NAME:-default} takes the default when the variable is unset or empty (POSIX :-)', () => {
+  assert.equal(interpolate('${PORT:-3000}', lookup), '8080');
+  assert.equal(interpolate('${UNSET:-3000}', lookup), '3000');
+  assert.equal(interpolate('${EMPTY:-3000}', lookup), '3000');
+  assert.equal(interpolate('${UNSET:-}', lookup), '');
+  assert.equal(interpolate('${UNSET:-a b:c-d}', lookup), 'a b:c-d');
+  // The default may use variables itself, and is expanded only when it is used.
+  assert.equal(interpolate('${UNSET:-${PORT}}', lookup), '8080');
+  assert.equal(interpolate('${PORT:-${MISSING:?not needed}}', lookup), '8080');
+});
+
+test('${NAME:?message} is the value, or an error with the message, never a value', () => {
+  assert.equal(interpolate('${PORT:?set PORT}', lookup), '8080'); // control
+  assert.equal(refused('initdb -D ${DATA_DIR:?set DATA_DIR}'), 'DATA_DIR is not set (or is empty): set DATA_DIR');
+  assert.equal(refused('${EMPTY:?give it a value}'), 'EMPTY is not set (or is empty): give it a value');
+  assert.equal(refused('${DATA_DIR:?}'), 'DATA_DIR is not set (or is empty); set it in the environment, in .env or in an envFile');
+  // The message is shown as written, so a variable in it cannot put its value in the error.
+  assert.equal(refused('${DATA_DIR:?not ${TOKEN}}'), 'DATA_DIR is not set (or is empty): not ${TOKEN}');
+  assert.equal(refused('${UNSET:-${DATA_DIR:?nested}}'), 'DATA_DIR is not set (or is empty): nested');
+});
+
+test('$${ is a literal ${, and every other $ is left for the shell', () => {
+  assert.equal(interpolate('echo $${HOME}', lookup), 'echo ${HOME}');
+  assert.equal(interpolate('echo $$ $PORT $1 $? $ "$@" a$b', lookup), 'echo $$ $PORT $1 $? $ "$@" a$b');
+  assert.equal(interpolate('$${UNCLOSED', lookup), '${UNCLOSED');
+  assert.equal(interpolate('cost: 5$', lookup), 'cost: 5$');
+  assert.equal(interpolate('$$${PORT}', lookup), '$${PORT}'); // `$${` is read first, wherever it starts
+  assert.equal(interpolate('{PORT} $ {PORT}', lookup), '{PORT} $ {PORT}');
+});
+
+test('any other ${ is refused, saying which forms there are and how to write a literal one', () => {
+  const cases: [string, RegExp][] = [
+    ['echo ${PORT', /^the `\$\{` at character 6 is not closed; add the `\}`, or write `\$\$\{` for a literal `\$\{`$/],
+    ['echo ${', /^the `\$\{` at character 6 is not closed/],
+    ['${UNSET:-x', /^the `\$\{` at character 1 is not closed/],
+    ['${UNSET:-${PORT}', /^the `\$\{` at character 1 is not closed/],
+    ['${}', /^the `\$\{` at character 1 is empty; only `\$\{NAME\}`, `\$\{NAME:-default\}` and `\$\{NAME:\?message\}` are expanded; write `\$\$\{` for a literal `\$\{`$/],
+    ['${1}', /^the `\$\{` at character 1 does not start with a variable name/],
+    ['${#PORT}', /does not start with a variable name/],
+    ['${PORT%.txt}', /^`\$\{PORT` at character 1 is followed by `%`; only `\$\{NAME\}`/],
+    ['${PORT-3000}', /is followed by `-`/],
+    ['${PORT:+x}', /is followed by `:`/],
+    ['${PORT:=x}', /is followed by `:`/],
+    ['${PORT?msg}', /is followed by `\?`/],
+    ['${PORT BAR}', /is followed by ` `/],
+  ];
+  for (const [text, message] of cases) assert.match(refused(text), message, text);
+});
+
+test('a value is inserted as it is: it is never interpolated again', () => {
+  const nested = (name: string): string | undefined => ({ A: '${B}', B: 'b' })[name];
+  assert.equal(interpolate('${A}', nested), '${B}');
+});
+
+test('text without ${ comes back unchanged, whatever it holds', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: fc.constantFrom('$', '{', '}', 'a', ':', '-', '?', ' ') }).filter((text) => !text.includes('${')),
+      (text) => assert.equal(interpolate(text, lookup), text),
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('writing every ${ as $${ makes any text come back literally', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('$', '{', '}', 'a', ':', '-', '?') }), (text) => {
+      // A function, not the string '$${': in a replacement string `$$` means one `$`.
+      assert.equal(interpolate(text.replaceAll('${', () => '$${'), lookup), text);
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_LIVENESS_FAILURES, DEFAULT_LIVENESS_INTERVAL_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, logProbe } from '../../../src/cli/config/index.js';
+import { firstProcess, problemAt, web } from './support.js';
+
+const env = { env: { PORT: '9090', DATA_DIR: '/srv/pg data', TOKEN: 'hunter2-secret' } };
+
+test('ready: a string and { log } are the same log probe', () => {
+  assert.deepEqual(firstProcess(web('    ready: "listening on \\\\d+"\n')).ready, logProbe(/listening on \d+/));
+  assert.deepEqual(firstProcess(web("    ready: { log: 'listening on \\d+' }\n")).ready, logProbe(/listening on \d+/));
+  assert.equal(firstProcess(web()).ready, undefined, 'no ready: ready on start');
+});
+
+test('ready: http, with its status and timing, the URL interpolated', () => {
+  const text = web('    ready: { http: "http://127.0.0.1:${PORT:-8080}/health", status: 204, interval: 200ms, timeout: 2s, startPeriod: 1s }\n');
+  assert.deepEqual(firstProcess(text, env).ready, { kind: 'http', url: 'http://127.0.0.1:9090/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });
+  assert.deepEqual(firstProcess(text, { env: {} }).ready, { kind: 'http', url: 'http://127.0.0.1:8080/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });
+});
+
+test('ready: the documented defaults fill in what is not given; no status means any 2xx', () => {
+  assert.deepEqual(firstProcess(web('    ready: { http: "https://localhost/health" }\n')).ready, {
+    kind: 'http',
+    url: 'https://localhost/health',
+    status: undefined,
+    intervalMs: DEFAULT_READY_INTERVAL_MS,
+    timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    startPeriodMs: 0,
+  });
+  assert.deepEqual([DEFAULT_READY_INTERVAL_MS, DEFAULT_PROBE_TIMEOUT_MS], [250, 5000]);
+});
+
+test('ready: tcp takes HOST:PORT, [IPv6]:PORT, and variables', () => {
+  const timing = { intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 };
+  assert.deepEqual(firstProcess(web('    ready: { tcp: "127.0.0.1:5432" }\n')).ready, { kind: 'tcp', host: '127.0.0.1', port: 5432, ...timing });
+  assert.deepEqual(firstProcess(web('    ready: { tcp: "[::1]:5432" }\n')).ready, { kind: 'tcp', host: '::1', port: 5432, ...timing });
+  assert.deepEqual(firstProcess(web('    ready: { tcp: "localhost:${PORT}" }\n'), env).ready, { kind: 'tcp', host: 'localhost', port: 9090, ...timing });
+});
+
+test('ready: exec is a shell string or an argv list, interpolated (an argument stays one argument)', () => {
+  const timing = { intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 };
+  assert.deepEqual(firstProcess(web('    ready: { exec: "pg_isready -h ${DATA_DIR} && echo $$" }\n'), env).ready, { kind: 'exec', cmd: 'pg_isready -h /srv/pg data && echo $$', ...timing });
+  assert.deepEqual(firstProcess(web('    ready: { exec: [pg_isready, -h, "${DATA_DIR}"] }\n'), env).ready, { kind: 'exec', cmd: ['pg_isready', '-h', '/srv/pg data'], ...timing });
+});
+
+test('liveness: the same kinds plus failures, with the liveness defaults', () => {
+  assert.deepEqual(firstProcess(web('    liveness: { exec: "pg_isready -h ${DATA_DIR}", interval: 5s, failures: 5 }\n'), env).liveness, {
+    kind: 'exec',
+    cmd: 'pg_isready -h /srv/pg data',
+    intervalMs: 5000,
+    timeoutMs: 5000,
+    startPeriodMs: 0,
+    failures: 5,
+  });
+  assert.deepEqual(firstProcess(web('    liveness: { tcp: "127.0.0.1:6379" }\n')).liveness, {
+    kind: 'tcp',
+    host: '127.0.0.1',
+    port: 6379,
+    intervalMs: DEFAULT_LIVENESS_INTERVAL_MS,
+    timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    startPeriodMs: 0,
+    failures: DEFAULT_LIVENESS_FAILURES,
+  });
+  assert.deepEqual([DEFAULT_LIVENESS_INTERVAL_MS, DEFAULT_LIVENESS_FAILURES], [10_000, 3]);
+  assert.equal(firstProcess(web('    liveness: { http: "http://127.0.0.1/", status: 200 }\n')).liveness?.kind, 'http');
+});
+
+test('a probe checks exactly one thing: none or two kinds are refused', () => {
+  assert.match(problemAt(web('    ready: { interval: 1s }\n'), 'ready'), /processes\.web\.ready: has no check; give one of log, http, tcp or exec, e\.g\./);
+  const two = web('    ready: { tcp: "127.0.0.1:1", http: "http://127.0.0.1/" }\n');
+  assert.match(problemAt(two, 'http:'), /processes\.web\.ready\.http: a probe checks one thing, and `tcp` is given already; keep one of log, http, tcp or exec$/);
+});
+
+test('http: not a URL, or not http(s), is refused at the value without showing it', () => {
+  for (const bad of ['"not a url ${TOKEN}"', '"127.0.0.1:8080/health"']) {
+    const message = problemAt(web(`    ready: { http: ${bad} }\n`), bad, env);
+    assert.match(message, /processes\.web\.ready\.http: is not a valid URL; write a whole one, like `http:\/\/127\.0\.0\.1:8080\/health`$/);
+    assert.doesNotMatch(message, /hunter2|127\.0\.0\.1:8080\/health"/);
+  }
+  assert.match(problemAt(web('    ready: { http: "ftp://${TOKEN}@host/" }\n'), '"ftp', env), /ready\.http: must be an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use `tcp: "HOST:PORT"`/);
+});
+
+test('status: a whole number from 100 to 599, and only with http', () => {
+  for (const bad of ['99', '600', '"200"', '2.5']) {
+    assert.match(problemAt(web(`    ready: { http: "http://h/", status: ${bad} }\n`), bad), /ready\.status: expected an HTTP status from 100 to 599, found .*; leave it out to accept any 2xx/, bad);
+  }
+  assert.match(problemAt(web('    ready: { tcp: "h:1", status: 200 }\n'), 'status'), /ready\.status: applies only to an `http` probe; remove it \(a tcp probe has no status\)/);
+});
+
+test('tcp: anything but HOST:PORT with a port from 1 to 65535 is refused, without showing the value', () => {
+  for (const bad of ['"5432"', '5432', '"host:"', '"::1:5432"', '"host:port"', '"${TOKEN}"']) {
+    const message = problemAt(web(`    ready: { tcp: ${bad} }\n`), bad, env);
+    assert.match(message, /ready\.tcp: expected HOST:PORT, like `127\.0\.0\.1:5432`, `localhost:6379` or `\[::1\]:5432`$/, bad);
+    assert.doesNotMatch(message, /hunter2/);
+  }
+  for (const bad of ['"h:0"', '"h:65536"']) assert.match(problemAt(web(`    ready: { tcp: ${bad} }\n`), bad), /ready\.tcp: has a port out of range; a TCP port is a number from 1 to 65535/);
+});
+
+test('exec: empty commands are refused as cmd is', () => {
+  assert.match(problemAt(web('    ready: { exec: "" }\n'), '""'), /ready\.exec: is empty; give the command to run/);
+  assert.match(problemAt(web('    ready: { exec: [] }\n'), '[]'), /ready\.exec: is an empty list/);
+  assert.match(problemAt(web('    ready: { exec: "${UNSET}" }\n'), '"${'), /ready\.exec: is empty once its variables are expanded/);
+});
+
+test('timing: interval and timeout must be longer than 0; startPeriod may be 0', () => {
+  assert.doesNotThrow(() => firstProcess(web('    ready: { tcp: "h:1", startPeriod: 0s }\n')));
+  assert.match(problemAt(web('    ready: { tcp: "h:1", interval: 0 }\n'), '0 }'), /ready\.interval: must be longer than 0; give the pause between two tries/);
+  assert.match(problemAt(web('    liveness: { tcp: "h:1", timeout: 0ms }\n'), '0ms'), /liveness\.timeout: must be longer than 0; give the time one try may take/);
+  assert.match(problemAt(web('    ready: { tcp: "h:1", startPeriod: soon }\n'), 'soon'), /ready\.startPeriod: invalid duration 'soon'/);
+});
+
+test('a log probe is not polled: interval, timeout and startPeriod on it are refused, pointing at readyTimeout', () => {
+  for (const key of ['interval: 1s', 'timeout: 1s', 'startPeriod: 1s']) {
+    const name = key.split(':')[0]!;
+    assert.match(problemAt(web(`    ready: { log: up, ${key} }\n`), name), /a log probe is not polled: it checks each line as it comes; remove it \(`readyTimeout` bounds the wait for the line\)/, key);
+  }
+});
+
+test('failures belongs to liveness; a log pattern cannot be a liveness probe', () => {
+  assert.match(problemAt(web('    ready: { tcp: "h:1", failures: 3 }\n'), 'failures'), /ready\.failures: applies only to `liveness`: `ready` waits until the probe passes once/);
+  assert.match(problemAt(web('    liveness: "listening"\n'), '"listening"'), /liveness: expected a probe mapping, found a string; a log line cannot tell that a process is alive/);
+  assert.match(problemAt(web('    liveness: { log: up }\n'), 'log'), /liveness\.log: a log line cannot tell that a process is alive \(a quiet process is not a dead one\); check it with/);
+  for (const bad of ['0', '-1', '1.5']) assert.match(problemAt(web(`    liveness: { tcp: "h:1", failures: ${bad} }\n`), `${bad} }`), /liveness\.failures: must be a positive whole number of failed tries in a row/);
+});
+
+test('unknown probe keys get "did you mean", and the list leaves out keys that are only refused', () => {
+  const cases: [probe: string, wrong: string, right: string][] = [
+    ['ready', 'url', 'http'],
+    ['ready', 'command', 'exec'],
+    ['ready', 'period', 'interval'],
+    ['ready', 'initialDelay', 'startPeriod'],
+    ['ready', 'regex', 'log'],
+    ['liveness', 'retries', 'failures'],
+    ['liveness', 'intervall', 'interval'],
+  ];
+  for (const [probe, wrong, right] of cases) {
+    const message = problemAt(web(`    ${probe}: { tcp: "h:1", ${wrong}: x }\n`), wrong);
+    assert.ok(message.includes(`processes.web.${probe}.${wrong}: unknown key; did you mean '${right}'?`), message);
+  }
+  assert.ok(problemAt(web('    ready: { tcp: "h:1", colour: x }\n'), 'colour').endsWith('(known keys here: log, http, status, tcp, exec, interval, timeout, startPeriod)'));
+  assert.ok(problemAt(web('    liveness: { tcp: "h:1", colour: x }\n'), 'colour').endsWith('(known keys here: http, status, tcp, exec, interval, timeout, startPeriod, failures)'));
+});
+
+test('an unset ${VAR:?} in a probe is refused at the value, with the message and no value', () => {
+  const message = problemAt(web('    ready: { exec: "pg_isready -h ${DATA_DIR:?set DATA_DIR} ${TOKEN}" }\n'), '"pg_isready', { env: { TOKEN: 'hunter2-secret' } });
+  assert.match(message, /processes\.web\.ready\.exec: DATA_DIR is not set \(or is empty\): set DATA_DIR$/);
+  assert.doesNotMatch(message, /hunter2/);
+});
+
+test('readyTimeout bounds any ready probe, and still means nothing without one', () => {
+  assert.equal(firstProcess(web('    ready: { tcp: "h:1" }\n    readyTimeout: 30s\n')).readyTimeoutMs, 30_000);
+  assert.match(problemAt(web('    liveness: { tcp: "h:1" }\n    readyTimeout: 30s\n'), 'readyTimeout'), /readyTimeout: has no effect without `ready`/);
+});

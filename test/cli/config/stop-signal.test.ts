@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { firstProcess, problemAt, web } from './support.js';
+
+test('stopSignal: a signal name, with or without SIG, in any case; absent means the runner\'s SIGTERM', () => {
+  assert.equal(firstProcess(web('    stopSignal: SIGINT\n')).stopSignal, 'SIGINT');
+  assert.equal(firstProcess(web('    stopSignal: QUIT\n')).stopSignal, 'SIGQUIT');
+  assert.equal(firstProcess(web('    stopSignal: sigwinch\n')).stopSignal, 'SIGWINCH');
+  assert.equal(firstProcess(web()).stopSignal, undefined);
+});
+
+test('stopSignal: SIGKILL and SIGSTOP are refused: the process could not shut down', () => {
+  assert.match(problemAt(web('    stopSignal: SIGKILL\n'), 'SIGKILL'), /processes\.web\.stopSignal: SIGKILL cannot be caught, so the process gets no chance to shut down .*; use the signal the program shuts down on \(SIGTERM, the default, or SIGINT, SIGQUIT\.\.\.\)$/);
+  assert.match(problemAt(web('    stopSignal: STOP\n'), 'STOP'), /processes\.web\.stopSignal: SIGSTOP only pauses the process/);
+});
+
+test('stopSignal: unknown names get "did you mean"; numbers are refused', () => {
+  assert.match(problemAt(web('    stopSignal: SIGTREM\n'), 'SIGTREM'), /stopSignal: unknown signal 'SIGTREM'; use a signal name like SIGTERM, SIGINT or SIGQUIT; did you mean 'SIGTERM'\?$/);
+  assert.match(problemAt(web('    stopSignal: 15\n'), '15'), /stopSignal: expected a signal name like SIGINT, found number 15; signal numbers differ between systems, names do not/);
+  assert.match(problemAt(web('    stopSignal: [SIGINT]\n'), '[SIGINT]'), /stopSignal: expected a signal name like SIGINT, found a list/);
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { findUser, parsePasswd } from '../../../src/cli/config/index.js';
+import { firstProcess, problemAt, web } from './support.js';
+
+const PASSWD = [
+  'root:x:0:0:root:/root:/bin/bash',
+  '# a comment',
+  '',
+  'postgres:x:70:71:PostgreSQL administrator:/var/lib/postgresql:/bin/sh',
+  'nohome:x:1001:1001:::/usr/sbin/nologin',
+  '+nisuser::::::',
+  'broken:x:abc:1:::',
+  'postgres:x:999:999::/elsewhere:/bin/sh',
+  'dos:x:1002:1002::/home/dos:/bin/sh\r',
+  '',
+].join('\n');
+
+test('passwd lines give name, uid, gid and home; comments, NIS entries and broken lines are skipped', () => {
+  assert.deepEqual(parsePasswd(PASSWD), [
+    { name: 'root', uid: 0, gid: 0, home: '/root' },
+    { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql' },
+    { name: 'nohome', uid: 1001, gid: 1001, home: undefined },
+    { name: 'postgres', uid: 999, gid: 999, home: '/elsewhere' },
+    { name: 'dos', uid: 1002, gid: 1002, home: '/home/dos' },
+  ]);
+});
+
+test('a user is found by name or by uid (a number or a string of digits); the first entry wins', () => {
+  const users = parsePasswd(PASSWD);
+  assert.equal(findUser(users, 'postgres')?.uid, 70);
+  assert.equal(findUser(users, 70)?.name, 'postgres');
+  assert.equal(findUser(users, '1001')?.name, 'nohome');
+  assert.equal(findUser(users, 'nobody'), undefined);
+  assert.equal(findUser(users, 4242), undefined);
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-user-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const passwdFile = join(dir, 'passwd');
+writeFileSync(passwdFile, PASSWD);
+const asRoot = { env: {}, uid: 0, passwdFile };
+const asPostgres = { env: {}, uid: 70, passwdFile };
+const asSomeoneElse = { env: {}, uid: 1001, passwdFile };
+
+test('user: a name or a uid is resolved to name, uid, gid and home', () => {
+  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql' };
+  assert.deepEqual(firstProcess(web('    user: postgres\n'), asRoot).user, postgres);
+  assert.deepEqual(firstProcess(web('    user: 70\n'), asRoot).user, postgres);
+  assert.deepEqual(firstProcess(web('    user: "70"\n'), asRoot).user, postgres);
+  assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined });
+  assert.equal(firstProcess(web(), asRoot).user, undefined);
+});
+
+test('user: an unknown user is refused at the value', () => {
+  assert.match(problemAt(web('    user: postgress\n'), 'postgress', asRoot), new RegExp(`processes\\.web\\.user: unknown user 'postgress': it is not in ${passwdFile}; create the user, or name an existing one$`));
+  assert.match(problemAt(web('    user: 4242\n'), '4242', asRoot), /processes\.web\.user: unknown user uid 4242: it is not in/);
+  assert.match(problemAt(web('    user: [postgres]\n'), '[postgres]', asRoot), /user: expected a user name or a uid, found a list; e\.g\. `user: postgres`/);
+  assert.match(problemAt(web('    user: -1\n'), '-1', asRoot), /user: expected a user name or a uid, found number -1/);
+});
+
+test('user: without root, only the user subvisor runs as is accepted', () => {
+  // Control: the same config is fine as root, and as postgres itself.
+  assert.equal(firstProcess(web('    user: postgres\n'), asRoot).user?.uid, 70);
+  assert.equal(firstProcess(web('    user: postgres\n'), asPostgres).user?.uid, 70);
+  const message = problemAt(web('    user: postgres\n'), 'postgres', asSomeoneElse);
+  assert.match(
+    message,
+    /processes\.web\.user: postgres needs subvisor to run as root \(it runs as uid 1001, and only root can start a process as another user\); run subvisor as root, or remove `user` to run the process as yourself$/,
+  );
+});
+
+test('user: a passwd file that cannot be read is said, at the value', () => {
+  const message = problemAt(web('    user: postgres\n'), 'postgres', { ...asRoot, passwdFile: join(dir, 'nope') });
+  assert.match(message, /processes\.web\.user: cannot look the user up: cannot read .*nope \(no such file\); name a user of this system, or remove `user`$/);
+});
+
+test('user: the real /etc/passwd is read by default', () => {
+  const root = firstProcess(web('    user: 0\n'), { env: {}, uid: 0 }).user;
+  assert.equal(root?.uid, 0);
+  assert.equal(root.gid, 0);
+});
