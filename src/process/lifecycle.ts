@@ -48,7 +48,7 @@ async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], o
     if (stopping === undefined) stopReason = reason;
     return (stopping ??= stopTarget(target, opts.killGraceMs));
   };
-  const release = ownUntilExit({ target, killGraceMs: opts.killGraceMs, stopForParent: stop });
+  const release = ownUntilExit({ target, killGraceMs: opts.killGraceMs, stopSignal: 'SIGTERM', stopForParent: stop });
   const onStop = (): void => void stop(opts.stop?.reason);
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });

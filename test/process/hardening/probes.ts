@@ -1,6 +1,7 @@
 // Probes shared by the hardening tests: what a run leaves behind, and a parent process to kill.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { isBuildFresh } from '../../../scripts/build-freshness.js';
 import { isRunning, waitUntil } from '../../support/processes.js';
 
 export { isRunning, waitUntil };
@@ -64,6 +65,30 @@ export function childrenOf(pid: number): ProcEntry[] {
   return procEntries().filter((entry) => entry.ppid === pid);
 }
 
+/** A process's state letter from /proc (`R`, `S`, `T` when stopped, `Z`), or undefined once it is gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running watchdogs (src/process/stop/watchdog.ts) that `parent` started: its children named so in their argv. */
+export function watchdogsOf(parent: number): number[] {
+  return childrenOf(parent)
+    .filter(({ pid, state }) => {
+      if (state === 'Z') return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0subvisor-watchdog\0');
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(({ pid }) => pid);
+}
+
 /**
  * Every running (non-zombie) process whose environment holds `SUBVISOR_TEST_TAG=tag`: children and
  * whatever they started, however deep, even if they escaped their group. Tag the children with
@@ -105,8 +130,8 @@ export interface Fixture {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string } = {}): Fixture {
-  const argv = [process.execPath, '--import', 'tsx', script, ...args];
+export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string; loader?: boolean } = {}): Fixture {
+  const argv = opts.loader === false ? [process.execPath, script, ...args] : [process.execPath, '--import', 'tsx', script, ...args];
   // A prefix such as `ulimit -n 64;` runs in a shell that then execs node (same pid).
   const child = opts.shellPrefix
     ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env })
@@ -128,6 +153,16 @@ export function startFixture(script: string, args: string[] = [], opts: { env?: 
   firstLine.catch(() => undefined); // observed by whoever awaits it
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, firstLine, exited };
+}
+
+/**
+ * A plain JavaScript fixture that imports the built package (dist/, what users import), run by node
+ * itself: no loader to start, so it is up in a few tens of milliseconds. Throws when dist/ is older
+ * than src/, so that a test never passes or fails on a stale build.
+ */
+export function startBuiltFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv } = {}): Fixture {
+  if (!isBuildFresh(process.cwd())) throw new Error('dist/index.js is missing or older than src/: run `npm run build` (npm test does)');
+  return startFixture(script, args, { ...opts, loader: false });
 }
 
 /** Kills a fixture (if still running) and waits for its end. */
