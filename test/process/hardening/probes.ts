@@ -108,6 +108,30 @@ export function runningTagged(tag: string): number[] {
   return found;
 }
 
+/** The children in the orphan tests obey SIGTERM: once their parent is dead, what still runs after this is an orphan. */
+const ORPHANS_STOPPED_WITHIN_MS = 3000;
+
+/**
+ * How many tagged processes still run once a dead parent's watchdog has had time to stop them;
+ * 0 as soon as none does.
+ */
+export async function orphansOf(tag: string): Promise<number> {
+  await waitUntil(() => runningTagged(tag).length === 0, 'no tagged process', ORPHANS_STOPPED_WITHIN_MS).catch(() => undefined);
+  return runningTagged(tag).length;
+}
+
+/** One run of an orphan test: when the parent was SIGKILLed, and what it left running. */
+export interface KillRun {
+  readonly killedAtMs: number;
+  readonly orphans: number;
+}
+
+export function orphanSummary(runs: readonly KillRun[]): string {
+  const bad = runs.filter(({ orphans }) => orphans > 0);
+  const total = bad.reduce((sum, { orphans }) => sum + orphans, 0);
+  return `${total} orphans in ${bad.length} of ${runs.length} runs (killed at ${bad.map(({ killedAtMs }) => `${killedAtMs} ms`).join(', ')})`;
+}
+
 /** SIGKILLs every tagged process still running; a test's finally, so a failure leaks nothing. */
 export function killTagged(tag: string): void {
   for (const pid of runningTagged(tag)) {
