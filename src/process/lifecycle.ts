@@ -46,7 +46,7 @@ async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], o
   let stopReason: unknown;
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) stopReason = reason;
-    return (stopping ??= stopTarget(target, opts.killGraceMs));
+    return (stopping ??= stopTarget(target, { killGraceMs: opts.killGraceMs, stopSignal: 'SIGTERM' }));
   };
   const release = ownUntilExit({ target, killGraceMs: opts.killGraceMs, stopSignal: 'SIGTERM', stopForParent: stop });
   const onStop = (): void => void stop(opts.stop?.reason);

@@ -43,7 +43,9 @@ export function openFds(): string[] {
 interface ProcEntry {
   readonly pid: number;
   readonly ppid: number;
+  readonly pgrp: number;
   readonly state: string;
+  readonly comm: string;
 }
 
 function procEntries(): ProcEntry[] {
@@ -53,7 +55,8 @@ function procEntries(): ProcEntry[] {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      entries.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]) });
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      entries.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]), comm });
     } catch {
       // exited while we looked
     }
@@ -63,6 +66,13 @@ function procEntries(): ProcEntry[] {
 
 export function childrenOf(pid: number): ProcEntry[] {
   return procEntries().filter((entry) => entry.ppid === pid);
+}
+
+/** The running (non-zombie) members of process group `pgid`, by command name. */
+export function groupMembers(pgid: number): string[] {
+  return procEntries()
+    .filter((entry) => entry.pgrp === pgid && entry.state !== 'Z' && entry.state !== 'X')
+    .map(({ comm }) => comm);
 }
 
 /** A process's state letter from /proc (`R`, `S`, `T` when stopped, `Z`), or undefined once it is gone. */

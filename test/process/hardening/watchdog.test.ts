@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, killTagged, processState, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture } from './probes.js';
+import { groupMembers, isRunning, killTagged, processState, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture } from './probes.js';
 
 const FIXTURE = 'test/fixtures/hardening/watched.mjs';
 const BOUNDED = { timeout: 30_000 };
@@ -84,6 +84,8 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
       // a pipe to the dead parent, and that SIGPIPE would kill it before its handler runs.)
       const script = `trap 'echo handled > ${marker}; exit 0' TERM; echo up; sleep 1000 & wait`;
       await withParent([{ script, killGraceMs: 60_000 }], async (parent, [pid]) => {
+        // Once the sleep runs: a shell stopped between its fork and the exec would mishandle the signal.
+        await waitUntil(() => groupMembers(pid ?? 0).includes('sleep'), 'the background sleep to run', 2000);
         process.kill(-(pid ?? 0), 'SIGSTOP'); // job control stops the whole group
         await waitUntil(() => processState(pid ?? 0) === 'T', 'the child to be stopped', 2000);
         await sigkill(parent);
