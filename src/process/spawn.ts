@@ -24,8 +24,8 @@ export type SpawnOptions = ResolvedRunOptions & { readonly stopSignal?: NodeJS.S
  * 'error' event (and a few as a synchronous throw); both become this one rejection, diagnosed.
  *
  * The child is registered with the parent's watchdog before its command may run (see
- * ./spawn/gate.ts), and stays registered until it exits; its supervisor holds the registration
- * of its group for as long as the group lives (`ownUntilExit`).
+ * ./spawn/gate.ts); its supervisor then holds the registration of its group for as long as the
+ * group lives (`ownUntilExit`).
  */
 export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild> {
   const gate = watchdogEnabled() ? gateCommand(options) : undefined;
@@ -58,6 +58,9 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
     unwatch();
     throw diagnose(error, options);
   }
+  // Whoever awaited this registers the child's group for as long as it lives (ownUntilExit) before
+  // the end of this loop turn; from then on this hold only keeps a released group registered.
+  setImmediate(unwatch).unref();
   // A child that failed to spawn never emits 'exit'; one that spawned may still emit 'error' for a
   // failed kill(), which is not fatal.
   child.on('error', ignoreStreamError);
@@ -87,8 +90,8 @@ function start(options: SpawnOptions, gate: GatedSpawn | undefined): ChildProces
 /**
  * Registers the child with the watchdog as soon as it has a pid. `registered` resolves once that
  * registration is in the watchdog's pipe (at once, unless the watchdog lags behind). The hold
- * returned is released by the child's exit: its supervisor keeps its own hold on the group for as
- * long as the group lives.
+ * returned covers the spawn: it is released once the supervisor holds the registration, or by the
+ * child's exit, whichever comes first.
  */
 function watch(child: ChildProcess, options: SpawnOptions): { unwatch: () => void; registered: Promise<void> } {
   if (child.pid === undefined) return { unwatch: noop, registered: Promise.resolve() }; // it did not spawn: 'error' follows

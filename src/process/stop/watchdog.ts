@@ -107,9 +107,7 @@ let quickDeaths = 0;
  * death stops the child. The spawn gate waits for it before it lets the command run.
  */
 export function watchOverChild(child: WatchedChild, onRegistered?: () => void): () => void {
-  // Read once: SUBVISOR_WATCHDOG=0 turns it off (no extra process; a parent SIGKILL then orphans).
-  disabled ??= process.platform === 'win32' || process.env.SUBVISOR_WATCHDOG === '0'; // win32: no process groups, no sh
-  if (disabled) {
+  if (!watchdogEnabled()) {
     onRegistered?.();
     return noop;
   }
@@ -133,8 +131,10 @@ export function watchOverChild(child: WatchedChild, onRegistered?: () => void): 
   };
 }
 
-/** Whether a watchdog would be used: the spawn gate is only worth its cost when one is. */
+/** Whether a watchdog is used: the spawn gate is only worth its cost when one is. */
 export function watchdogEnabled(): boolean {
+  // Read once: SUBVISOR_WATCHDOG=0 turns it off (no extra process; a parent SIGKILL then orphans).
+  // Windows has neither process groups nor sh.
   disabled ??= process.platform === 'win32' || process.env.SUBVISOR_WATCHDOG === '0';
   return !disabled;
 }
