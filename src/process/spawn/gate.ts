@@ -111,8 +111,14 @@ const EXEC_WAIT_CAP_MS = 2000;
  * rather than hang the parent: the command then runs unconfirmed, as it would without the gate.
  */
 export function openGate(child: ChildProcess): number | undefined {
-  const fd = controlFd(child);
-  if (fd === undefined) return undefined; // no handle: the gate is gone already, or Node changed
+  const control = child.stdio[CONTROL_FD];
+  const fd = controlFd(control);
+  if (fd === undefined) {
+    // No descriptor to wait on (a Node that keeps it elsewhere): open the gate all the same, and
+    // go on without the verdict, as without the gate.
+    if (control && 'write' in control && !control.destroyed) control.end('\n');
+    return undefined;
+  }
   try {
     node.fs.writeSync(fd, '\n');
     return waitForExec(fd);
@@ -144,10 +150,9 @@ function waitForExec(fd: number): number | undefined {
   }
 }
 
-/** The gate's socket as a file descriptor; Node keeps it on the socket's handle. */
-function controlFd(child: ChildProcess): number | undefined {
-  const control = child.stdio[CONTROL_FD] as { _handle?: { fd?: unknown } } | null | undefined;
-  const fd = control?._handle?.fd;
+/** The gate's socket as a file descriptor: Node keeps it on the socket's (internal) handle. */
+function controlFd(control: unknown): number | undefined {
+  const fd = (control as { _handle?: { fd?: unknown } } | null | undefined)?._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
