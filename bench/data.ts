@@ -25,8 +25,11 @@ export interface LinesFile {
 /** Writes generated blocks of this size: big enough that the generator costs a second, not minutes. */
 const BLOCK_BYTES = MiB;
 
-/** The line at `index`: distinct lines (a counter and a rotating alphabet), so a reader cannot skip any. */
-function lineText(index: number): string {
+/**
+ * The line at `index` (from 0) of every lines file, without its newline: distinct lines (a counter
+ * and a rotating alphabet), so a reader cannot skip, repeat or reorder any unseen.
+ */
+export function lineText(index: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
   const head = `${String(index).padStart(10, '0')} `;
   const shift = index % alphabet.length;

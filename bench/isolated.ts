@@ -9,7 +9,11 @@ import { DATA_DIR } from './data.js';
 
 /** One measured run: which reader, over which command. */
 export type Job =
-  | { readonly kind: 'lines' | 'failure'; readonly contender: ContenderName; readonly cmd: readonly string[] }
+  /** `maxLineBytes`: subvisor's limit on a line held whole, when a scenario raises it (S3). */
+  | { readonly kind: 'lines'; readonly contender: ContenderName; readonly cmd: readonly string[]; readonly maxLineBytes?: number }
+  | { readonly kind: 'failure'; readonly contender: ContenderName; readonly cmd: readonly string[] }
+  /** S2's relay to `onLine` events instead of a logger (subvisor only). */
+  | { readonly kind: 'line-events'; readonly contender: 'subvisor'; readonly cmd: readonly string[] }
   /** The S2 reference limit: drain into strings without splitting (node:child_process only). */
   | { readonly kind: 'drain'; readonly contender: 'raw'; readonly cmd: readonly string[] };
 

@@ -23,6 +23,7 @@ if (!isContenderName(job.contender)) throw new Error(`runner: unknown contender 
 // Only what the job needs is loaded, before the clock starts: the peak RSS is this contender's.
 const contender = await loadContender(job.contender);
 const drainStrings = job.kind === 'drain' ? (await import('./contenders/raw.js')).drainStrings : undefined;
+const relayLineEvents = job.kind === 'line-events' ? (await import('./contenders/subvisor.js')).relayLineEvents : undefined;
 // The peers import Node's child_process (and the streams under it) with themselves; subvisor loads
 // the builtins it needs at first use (src/builtins.ts), which would put its module loading inside
 // the clock. Loaded here, for every contender alike, module loading stays out of the timed span as
@@ -34,7 +35,12 @@ const cpuAtStart = process.cpuUsage();
 let finish: () => Promise<JobCheck>;
 switch (job.kind) {
   case 'lines': {
-    const sink = await contender.relayLines(job.cmd);
+    const sink = await contender.relayLines(job.cmd, job.maxLineBytes);
+    finish = async () => ({ lines: sink.lines, chars: sink.chars, first: sink.first ?? null });
+    break;
+  }
+  case 'line-events': {
+    const sink = await relayLineEvents!(job.cmd); // loaded above for this kind
     finish = async () => ({ lines: sink.lines, chars: sink.chars, first: sink.first ?? null });
     break;
   }

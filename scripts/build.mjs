@@ -11,4 +11,5 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' };
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
 // The CLI may use its dependencies (yaml); they stay imports, installed with the package.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli/main.js', packages: 'external' });
+// Split: each command is a chunk loaded on demand, so `subvisor run` does not load the YAML parser.
+await build({ ...common, entryPoints: { main: 'src/cli/main.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', packages: 'external' });

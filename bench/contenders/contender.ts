@@ -40,8 +40,10 @@ export interface Contender {
    * S2, S3: hands every line of `cmd`'s stdout, as a string, to a {@link LineCounter} as it
    * arrives, and resolves with that counter once `cmd` has exited and its stdout has ended.
    * Holds at most the current line (subvisor: at most a `maxLineBytes` piece of it), never the output.
+   * `maxLineBytes` is subvisor's limit on a line held whole (S3 raises it to hold its line); the
+   * others have no such limit and ignore it.
    */
-  relayLines(cmd: readonly string[]): Promise<LineCounter>;
+  relayLines(cmd: readonly string[], maxLineBytes?: number): Promise<LineCounter>;
   /** S6: runs `cmd`, which fails; resolves with the library's error object, as soon as it exists. */
   failure(cmd: readonly string[]): Promise<unknown>;
   /** S6, after the clock stopped: what that error object says of the exit and of stderr. */

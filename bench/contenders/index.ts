@@ -20,3 +20,8 @@ export async function loadContender(name: ContenderName): Promise<Contender> {
 export function isContenderName(name: string): name is ContenderName {
   return (CONTENDER_NAMES as readonly string[]).includes(name);
 }
+
+/** The libraries subvisor is compared with, as opposed to subvisor itself and the raw baseline. */
+export function isPeer(name: ContenderName): boolean {
+  return name !== 'raw' && name !== 'subvisor';
+}

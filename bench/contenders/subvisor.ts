@@ -1,6 +1,6 @@
 // subvisor, used as its README shows: runProcess for a command run to the end (in a nursery when
-// several run together), superviseRunProcess with relayStdout for per-line relay to a logger, and
-// the CalledProcessError a failure raises.
+// several run together), superviseRunProcess with relayStdout for per-line relay to a logger (or,
+// in relayLineEvents, to onLine), and the CalledProcessError a failure raises.
 import { CalledProcessError, openNursery, runProcess, superviseRunProcess } from '../../src/index.js';
 import { didNotFail, LineCounter, type Contender } from './contender.js';
 
@@ -22,9 +22,9 @@ export const contender: Contender = {
     return statuses;
   },
 
-  async relayLines(cmd) {
+  async relayLines(cmd, maxLineBytes) {
     const sink = new LineCounter(RELAY_PREFIX.length);
-    await superviseRunProcess([...cmd], { relayStdout: true, label: LABEL, logger: { io: sink.add } });
+    await superviseRunProcess([...cmd], { relayStdout: true, label: LABEL, logger: { io: sink.add }, maxLineBytes });
     return sink;
   },
 
@@ -42,3 +42,14 @@ export const contender: Contender = {
     return { exitCode: error.returncode, stderr: error.stderr };
   },
 };
+
+/**
+ * S2's second subvisor reader: the same relay with `onLine`, each line an `OutputLine` event
+ * (`{ label, stream, line, pid }`) instead of a `[bench:out] line` string for a logger. The counter
+ * gets `event.line` itself, so it does what raw's split hands it, and nothing more.
+ */
+export async function relayLineEvents(cmd: readonly string[]): Promise<LineCounter> {
+  const sink = new LineCounter();
+  await superviseRunProcess([...cmd], { relayStdout: true, label: LABEL, onLine: (event) => sink.add(event.line) });
+  return sink;
+}

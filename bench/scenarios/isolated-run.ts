@@ -1,4 +1,4 @@
-import type { Implementation } from '../harness.js';
+import { messageOf, type Implementation } from '../harness.js';
 import { runIsolated, type Job, type JobCheck } from '../isolated.js';
 
 /**
@@ -6,12 +6,17 @@ import { runIsolated, type Job, type JobCheck } from '../isolated.js';
  * and its time is the job alone, measured inside that process. `verify` compares what the job
  * delivered with what the input holds and throws on any difference.
  */
-export function isolatedRun(name: string, job: Job, timeoutMs: number, verify: (check: JobCheck) => void): Implementation {
+export function isolatedRun(name: string, job: Job, timeoutMs: number, verify: (check: JobCheck) => void, peer = false): Implementation {
   return {
     name,
+    peer,
     run: async () => {
       const { ms, maxRssBytes, check } = await runIsolated(job, timeoutMs);
-      verify(check);
+      try {
+        verify(check);
+      } catch (error) {
+        return { timeMs: ms, peakRssBytes: maxRssBytes, failedCheck: messageOf(error) };
+      }
       return { timeMs: ms, peakRssBytes: maxRssBytes };
     },
   };

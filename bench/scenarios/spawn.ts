@@ -1,4 +1,4 @@
-import { CONTENDER_NAMES, type ContenderName } from '../contenders/index.js';
+import { CONTENDER_NAMES, isPeer, type ContenderName } from '../contenders/index.js';
 import type { Contender } from '../contenders/contender.js';
 import { expectEqual, timeRatioTarget, type Scenario } from '../harness.js';
 
@@ -16,6 +16,7 @@ export function spawnSequential(quick: boolean, contenders: ReadonlyMap<Contende
     warmupRounds: quick ? 1 : 2,
     implementations: CONTENDER_NAMES.map((name) => ({
       name,
+      peer: isPeer(name),
       run: async () => {
         const contender = contenders.get(name)!; // main.ts loads every contender
         let succeeded = 0;

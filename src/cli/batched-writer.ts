@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { writeText } from '../log/sinks/write.js';
 
 /** Text collected before it is handed to the stream in one write, even within one loop turn. */
-const FLUSH_AT_CHARS = 256 * 1024;
+const FLUSH_AT_CHARS = 64 * 1024;
 /**
  * Text held (collected, plus what the stream has not written yet) above which the writer says it is
  * full. Children then wait: they stop being read until the stream drains. A reader slower than the
@@ -13,7 +13,7 @@ export const HIGH_WATER_BYTES = 1024 * 1024;
 
 /**
  * Writes many small pieces of text (one per relayed line) as few large writes: what arrives in one
- * turn of the event loop goes out in one `write`, at the end of that turn (or as soon as 256 KiB
+ * turn of the event loop goes out in one `write`, at the end of that turn (or as soon as 64 KiB
  * are collected). One system call per line was most of the command line's time (671 088 writes for
  * a 64 MiB file of 100-byte lines). Pieces are never split or reordered: each line is written whole,
  * in the order it was given, so lines of different children cannot interleave inside a line.

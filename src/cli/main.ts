@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config/index.js';
+import { ConfigError } from './config/errors.js';
 import { USAGE, UsageError } from './args.js';
-import { runCommand } from './commands/run.js';
-import { upCommand } from './commands/up.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { SpawnError } from '../process/errors.js';
@@ -12,10 +10,11 @@ import { SpawnError } from '../process/errors.js';
 async function main(argv: readonly string[]): Promise<Ending> {
   const [command, ...rest] = argv;
   switch (command) {
+    // Loaded on demand (the build splits them into chunks): `run` must not pay for the YAML parser.
     case 'run':
-      return runCommand(rest);
+      return (await import('./commands/run.js')).runCommand(rest);
     case 'up':
-      return upCommand(rest);
+      return (await import('./commands/up.js')).upCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -60,7 +60,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     }
     return (stopping ??= stopTarget(target, policy));
   };
-  const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopForParent: stop });
+  const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopSignal: policy.stopSignal, stopForParent: stop });
   const onStop = (): void => void stop(opts.stop?.reason);
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });

@@ -22,6 +22,8 @@ import { flushReleases, watchOverChild } from './watchdog.js';
 export interface OwnedChild {
   readonly target: StopTarget;
   readonly killGraceMs: number;
+  /** What the watchdog sends the group first if the parent dies without stopping it. */
+  readonly stopSignal: NodeJS.Signals;
   /** Stops the child as a cancellation would (SIGTERM, SIGKILL after its grace), giving `reason`; resolves once it is gone. */
   readonly stopForParent: (reason: Cancelled) => Promise<void>;
 }
@@ -41,7 +43,7 @@ export function ownUntilExit(child: OwnedChild): () => void {
   if (owned.size === 0 && shutdown === undefined) install();
   const registration: Registration = {
     child,
-    unwatch: watchOverChild(child.target.proc.pid, child.target.newSession, child.killGraceMs),
+    unwatch: watchOverChild({ pid: child.target.proc.pid, newSession: child.target.newSession, killGraceMs: child.killGraceMs, stopSignal: child.stopSignal }),
   };
   owned.add(registration);
   // Started while the parent is already going down (by code running during the grace): stop it now.
@@ -82,7 +84,10 @@ function uninstall(): void {
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return; // the application handles it: its call
   if (shutdown !== undefined) {
-    dieOf(signal); // the same signal again: no more grace
+    // The same signal again: no more grace. Except SIGHUP: a terminal going away is often told
+    // twice (the shell passes its SIGHUP on, the kernel sends another when that shell exits), and
+    // that is nobody insisting.
+    if (signal !== 'SIGHUP') dieOf(signal);
     return;
   }
   let resolveSurvived = noop;

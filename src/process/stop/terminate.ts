@@ -1,21 +1,24 @@
 import { node } from '../../builtins.js';
 import { groupHasLiveMembers } from './group.js';
+import { whenGroupEmpty } from './group-poller.js';
 import { processInternals, type Process } from '../process.js';
-
-/** How a group is stopped: the first step, and how long it has before SIGKILL. */
-export interface StopPolicy {
-  readonly killGraceMs: number;
-  readonly stopSignal: NodeJS.Signals;
-  /** Replaces sending `stopSignal` + SIGCONT as the first step; called synchronously, fire-and-forget. */
-  readonly deliverCancel?: (() => void) | undefined;
-  /** Called once, just before the SIGKILL escalation. */
-  readonly onEscalate?: (() => void) | undefined;
-}
 
 /** How a child is addressed when stopping it: its whole process group, or (newSession: false) itself. */
 export interface StopTarget {
   readonly proc: Process;
   readonly newSession: boolean;
+}
+
+/** How to stop a child: trio's `deliver_cancel`, with its grace. */
+export interface StopPolicy {
+  /** From the start of the stop until SIGKILL to whatever is left; Infinity: never. */
+  readonly killGraceMs: number;
+  /** The first signal the group gets (followed by SIGCONT, so that a stopped process can handle it). */
+  readonly stopSignal: NodeJS.Signals;
+  /** replaces sending stopSignal+SIGCONT as the first step; called synchronously, fire-and-forget */
+  readonly deliverCancel?: (() => void) | undefined;
+  /** called once, just before SIGKILL escalation */
+  readonly onEscalate?: (() => void) | undefined;
 }
 
 /**
@@ -43,56 +46,98 @@ export function targetAlive(target: StopTarget): boolean {
   return target.newSession && groupHasLiveMembers(target.proc.pid);
 }
 
-/** How often to look whether the group has emptied: exits of grandchildren make no event here. */
-const GROUP_POLL_MS = 10;
 /** How long the members of a SIGKILLed group are given to actually be gone. */
 const SIGKILL_SETTLE_MS = 1000;
+/** The longest delay a Node timer takes; a longer grace is no different from Infinity (24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Stops the child and everything in its group: SIGTERM, then SIGKILL once `killGraceMs` has passed
- * with anything still alive (trio's default `deliver_cancel`). The grace is measured for the whole
- * group, not just the leader: a grandchild that ignores SIGTERM must not outlive the scope merely
- * because its parent obeyed. Resolves once the leader has exited and the group is empty: SIGKILL
- * cannot be refused, but it is delivered asynchronously, so its effect is waited for too (bounded:
- * a process stuck in the kernel, in uninterruptible sleep, dies only when the kernel lets it).
+ * Stops the child and everything in its group: the stop signal and SIGCONT (as systemd does: a
+ * process stopped by job control or a debugger would otherwise never run its handler, and die of
+ * the SIGKILL instead), or `deliverCancel` in their place; then SIGKILL once `killGraceMs` has
+ * passed since the stop began with anything still alive, whatever `deliverCancel` is doing (trio's
+ * default `deliver_cancel`, and its rule that cancellation cannot be delayed forever). The grace is
+ * measured for the whole group, not just the leader: a grandchild that ignores SIGTERM must not
+ * outlive the scope merely because its parent obeyed. Resolves once the leader has exited and the
+ * group is empty: SIGKILL cannot be refused, but it is delivered asynchronously, so its effect is
+ * waited for too (bounded: a process stuck in the kernel, in uninterruptible sleep, dies only when
+ * the kernel lets it).
+ *
+ * An exception thrown by `deliverCancel` or `onEscalate` does not stop the stop: it is rethrown
+ * once the group is gone.
  */
 export async function stopTarget(target: StopTarget, policy: StopPolicy): Promise<void> {
   if (!targetAlive(target)) return;
-  if (policy.deliverCancel) policy.deliverCancel();
-  else {
+  const begunAt = performance.now();
+  const thrown: unknown[] = [];
+  if (policy.deliverCancel === undefined) {
     signalTarget(target, policy.stopSignal);
-    // A suspended member (job control, a debugger) would hold the stop signal unread until SIGKILL.
     signalTarget(target, 'SIGCONT');
+  } else {
+    callCatching(policy.deliverCancel, thrown);
   }
-  const deadline = performance.now() + policy.killGraceMs;
-  while (targetAlive(target)) {
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      policy.onEscalate?.();
+  const gone = untilGone(target);
+  try {
+    if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now()))) {
+      callCatching(policy.onEscalate, thrown);
       signalTarget(target, 'SIGKILL');
       await processInternals.exited(target.proc);
-      const killedBy = performance.now() + SIGKILL_SETTLE_MS;
-      while (targetAlive(target) && performance.now() < killedBy) await node.timersPromises.setTimeout(GROUP_POLL_MS);
-      return;
+      await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
     }
-    // While the leader runs, its exit is an event worth waking for; once it has exited, its
-    // wait() is settled and racing it would spin through microtasks for the whole grace, starving
-    // the event loop, so only the poll interval is waited then.
-    if (target.proc.returncode === null) await exitOrTimeout(target.proc, Math.min(left, GROUP_POLL_MS * 5));
-    else await node.timersPromises.setTimeout(Math.min(left, GROUP_POLL_MS));
+  } finally {
+    gone.cancel();
   }
+  if (thrown.length > 0) throw thrown[0];
 }
 
-/** Waits for the child's exit or `ms`, whichever comes first, leaving no timer behind. */
-async function exitOrTimeout(proc: Process, ms: number): Promise<void> {
+/** Resolves once the leader has exited and (new session) its group has no live member. */
+function untilGone(target: StopTarget): { readonly promise: Promise<unknown>; readonly cancel: () => void } {
+  if (!target.newSession) return { promise: processInternals.exited(target.proc), cancel: noop };
+  // The group is looked at only once the leader is gone: until then it is certainly not empty,
+  // and the leader's exit is an event, worth nothing to poll for.
+  let cancelled = false;
+  let cancelWait = noop;
+  const promise = processInternals.exited(target.proc).then(() => {
+    if (cancelled) return;
+    const wait = whenGroupEmpty(target.proc.pid);
+    cancelWait = wait.cancel;
+    return wait.empty;
+  });
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      cancelWait();
+    },
+  };
+}
+
+/** Whether `promise` settles within `ms` (none: never waits; Infinity or past a timer's range: waits for it), leaving no timer behind. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms > MAX_TIMER_MS) {
+    await promise;
+    return true;
+  }
   const timer = new AbortController();
   try {
-    await Promise.race([processInternals.exited(proc), node.timersPromises.setTimeout(ms, undefined, { signal: timer.signal })]);
+    return await Promise.race([promise.then(() => true), node.timersPromises.setTimeout(Math.max(ms, 0), false, { signal: timer.signal })]);
   } finally {
     timer.abort();
   }
 }
 
+function callCatching(callback: (() => void) | undefined, thrown: unknown[]): void {
+  try {
+    callback?.();
+  } catch (error) {
+    thrown.push(error);
+  }
+}
+
 function isNoSuchProcess(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ESRCH';
+}
+
+function noop(): void {
+  // nothing to cancel
 }

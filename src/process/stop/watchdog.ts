@@ -6,18 +6,25 @@ import type { Writable } from 'node:stream';
  * The one thing a parent cannot do for its children is outlive a SIGKILL: it runs no code at all
  * then, not even 'exit' listeners. So one tiny watchdog per parent (not per child: a spawn must
  * stay as cheap as a raw `child_process.spawn`) holds the read end of a pipe whose only write end
- * is ours. Each supervised child's group is registered on it while alive (`+ TARGET GRACE_MS`) and
- * released when gone (`- TARGET GRACE_MS`). When the pipe reaches EOF the parent is gone, however
- * it died: the watchdog sends SIGTERM to every group still registered, SIGKILL to those still
- * alive after the longest grace, and exits.
+ * is ours. Each supervised child is registered on it while alive (`+ TARGET GRACE_MS SIGNAL`: a
+ * process group as `-PGID`, the signal by number) and released when gone (`- TARGET`). When the
+ * pipe reaches EOF the parent is gone, however it died: the watchdog sends every group still
+ * registered its own stop signal and SIGCONT (a stopped process would not run its handler), then
+ * SIGKILL to each group still alive when its own grace has passed, and exits once none is left.
+ * Each group keeps its own grace: one child with a long grace must not keep a sibling that ignores
+ * SIGTERM alive for as long. A group whose grace is infinite gets its signal and nothing more.
  *
  * It is `sh` and `awk`, not `node`: a few milliseconds to start once, a couple of megabytes to
  * keep, and awk reads the registrations in buffered chunks (a shell's `read` costs a system call
  * per byte). It runs in its own session and ignores the terminal's signals, so a Ctrl-C or a kill
  * of the parent's process group (what CI runners do) cannot take it down before it has done its
  * job. Its write end is close-on-exec, so no child of ours holds it open past our death, and its
- * handles are unref'd, so it never keeps the parent's event loop alive. It does not outlive the
- * parent by more than one grace period: it exits right after the stop.
+ * handles are unref'd, so it never keeps the parent's event loop alive.
+ *
+ * A watchdog that dies (killed, or out of memory) is replaced at once, and the replacement is
+ * given every live registration as arguments: they are part of it from its first instruction, so
+ * there is no moment at which it runs without knowing them. The parent dying in the instant
+ * between the old one's death and the new one's spawn is the only window left.
  *
  * Best effort by design: if it cannot be started (no /bin/sh, EMFILE), supervision goes on without
  * it and the next registration tries again. `SUBVISOR_WATCHDOG=0` in the environment turns it off.
@@ -25,57 +32,123 @@ import type { Writable } from 'node:stream';
 const SCRIPT = `
 trap '' INT TERM HUP QUIT PIPE
 awk '
-$1 == "+" { live[$2] = $3; next }
-$1 == "-" { delete live[$2]; next }
-END { most = 0; list = ""; for (t in live) { list = list " " t; if (live[t] + 0 > most) most = live[t] + 0 } if (list != "") print most list }
-' | {
-  read -r most targets || exit 0
-  kill -s TERM -- $targets 2>/dev/null
-  waited=0
-  while [ "$waited" -lt "$most" ]; do
-    alive=
-    for target in $targets; do kill -s 0 -- "$target" 2>/dev/null && alive=1; done
-    [ -z "$alive" ] && exit 0
-    sleep 0.05 2>/dev/null || sleep 1
-    waited=$((waited + 50))
+function take(line, f) {
+  n = split(line, f, " ")
+  if (f[1] == "+" && n == 4) live[f[2]] = f[3] " " f[4]
+  else if (f[1] == "-" && n == 2) delete live[f[2]]
+}
+BEGIN { for (i = 1; i < ARGC; i++) { take(ARGV[i]); delete ARGV[i] } }
+{ take($0) }
+END { for (t in live) print t, live[t] }
+' "$@" | {
+  tick() {
+    if read -r up _ 2>/dev/null </proc/uptime; then now=$(( \${up%.*} * 100 + 1\${up#*.} - 100 )); else now=$((now + 5)); fi
+  }
+  now=0; tick; start=$now; pending=
+  while read -r target grace signal; do
+    kill -s "$signal" -- "$target" 2>/dev/null
+    kill -s CONT -- "$target" 2>/dev/null
+    [ "$grace" = inf ] || pending="$pending $target:$(( (grace + 9) / 10 ))"
   done
-  kill -s KILL -- $targets 2>/dev/null
+  while [ -n "$pending" ]; do
+    sleep 0.05 2>/dev/null || sleep 1
+    tick; left=
+    for entry in $pending; do
+      kill -s 0 -- "\${entry%:*}" 2>/dev/null || continue
+      if [ $((now - start)) -ge "\${entry#*:}" ]; then kill -s KILL -- "\${entry%:*}" 2>/dev/null; else left="$left $entry"; fi
+    done
+    pending=$left
+  done
 }
 `;
 
+/** What the watchdog needs to know of a child to stop it in the parent's place. */
+export interface WatchedChild {
+  readonly pid: number;
+  /** The child leads its own process group (a new session): the whole group is stopped, else the child alone. */
+  readonly newSession: boolean;
+  readonly killGraceMs: number;
+  readonly stopSignal: NodeJS.Signals;
+}
+
+interface Registration {
+  /** The line that registers it; the last registration of a target wins. */
+  line: string;
+  /** How many holders keep it registered (spawn until the exit, the supervisor until the group is gone). */
+  holders: number;
+}
+
+interface Watchdog {
+  readonly child: ChildProcess;
+  readonly stdin: Writable;
+  readonly startedAt: number;
+}
+
+/** A watchdog that dies sooner than this after starting is not replaced at once more than {@link QUICK_DEATHS} times in a row. */
+const MIN_LIFETIME_MS = 1000;
+/** A watchdog that keeps dying right away (say, no awk) would otherwise be respawned in a loop. */
+const QUICK_DEATHS = 3;
+
 let disabled: boolean | undefined;
-let watchdog: { readonly child: ChildProcess; readonly stdin: Writable } | undefined;
+let watchdog: Watchdog | undefined;
+const registrations = new Map<number, Registration>();
 /** Releases not yet written: they go out with the next registration, or at the end of this loop turn. */
 let pendingReleases = '';
 let flushScheduled = false;
+let quickDeaths = 0;
 
 /**
- * Registers `pid` (its process group when `group`) to be stopped if the parent dies without
- * stopping it; returns the function that releases it (idempotent).
+ * Registers `child` (its process group when it leads one) to be stopped if the parent dies
+ * without stopping it, and returns the function that releases this hold (idempotent). A target
+ * registered twice (by the spawn, then by its supervisor) stays registered until both released it.
+ *
+ * `onRegistered` is called once the registration is in the watchdog's pipe (synchronously, unless
+ * the pipe is full), or at once when there is no watchdog to wait for: from then on, the parent's
+ * death stops the child. The spawn gate waits for it before it lets the command run.
  */
-export function watchOverChild(pid: number, group: boolean, killGraceMs: number): () => void {
-  if (process.platform === 'win32') return noop; // no process groups, no sh: nothing to watch with
-  // Read once: SUBVISOR_WATCHDOG=0 turns it off (no extra process; a parent SIGKILL then orphans).
-  disabled ??= process.env.SUBVISOR_WATCHDOG === '0';
-  if (disabled) return noop;
-  const target = group ? -pid : pid;
-  const stdin = ensureStarted();
-  if (stdin === undefined) return noop;
-  // One write per child: the releases of children that ended since the last write ride along.
-  send(stdin, `${pendingReleases}+ ${target} ${Number.isFinite(killGraceMs) ? Math.ceil(killGraceMs) : 2 ** 31 - 1}\n`);
-  pendingReleases = '';
+export function watchOverChild(child: WatchedChild, onRegistered?: () => void): () => void {
+  if (!watchdogEnabled()) {
+    onRegistered?.();
+    return noop;
+  }
+  const target = child.newSession ? -child.pid : child.pid;
+  const line = `+ ${target} ${Number.isFinite(child.killGraceMs) ? Math.ceil(child.killGraceMs) : 'inf'} ${signalNumber(child.stopSignal)}\n`;
+  let registration = registrations.get(target);
+  const changed = registration?.line !== line;
+  registration ??= { line, holders: 0 };
+  registration.line = line;
+  registration.holders += 1;
+  registrations.set(target, registration);
+  const fresh = watchdog === undefined;
+  const running = watchdog ?? start(); // a new watchdog has every registration already, this one included
+  if (running !== undefined && !fresh && changed) write(running, line, onRegistered);
+  else onRegistered?.();
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    // A watchdog restarted since never heard of this entry: nothing to release.
-    if (watchdog?.stdin !== stdin) return;
-    pendingReleases += `- ${target}\n`;
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushReleases).unref();
-    }
+    release(target, registration);
   };
+}
+
+/** Whether a watchdog is used: the spawn gate is only worth its cost when one is. */
+export function watchdogEnabled(): boolean {
+  // Read once: SUBVISOR_WATCHDOG=0 turns it off (no extra process; a parent SIGKILL then orphans).
+  // Windows has neither process groups nor sh.
+  disabled ??= process.platform === 'win32' || process.env.SUBVISOR_WATCHDOG === '0';
+  return !disabled;
+}
+
+function release(target: number, registration: Registration): void {
+  registration.holders -= 1;
+  if (registration.holders > 0 || registrations.get(target) !== registration) return;
+  registrations.delete(target);
+  if (watchdog === undefined) return; // a replacement will be given only what is still registered
+  pendingReleases += `- ${target}\n`;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushReleases).unref();
+  }
 }
 
 /**
@@ -86,43 +159,89 @@ export function watchOverChild(pid: number, group: boolean, killGraceMs: number)
 export function flushReleases(): void {
   flushScheduled = false;
   if (pendingReleases === '' || watchdog === undefined) return;
-  send(watchdog.stdin, pendingReleases);
-  pendingReleases = '';
+  write(watchdog, '', undefined);
 }
 
-function ensureStarted(): Writable | undefined {
-  if (watchdog) return watchdog.stdin;
+/**
+ * Writes `text` after the pending releases (so that a release and a re-registration of the same id
+ * arrive in order), then calls `onWritten` once it is in the pipe. Writes to a pipe with room are
+ * done synchronously by libuv, so that is at once unless the watchdog lags behind.
+ */
+function write(running: Watchdog, text: string, onWritten: (() => void) | undefined): void {
+  const chunk = pendingReleases + text;
+  pendingReleases = '';
+  if (running.stdin.destroyed) {
+    onWritten?.();
+    return;
+  }
+  let called = false;
+  const done = (): void => {
+    if (called) return;
+    called = true;
+    onWritten?.();
+  };
+  // On an error (the watchdog died) the callback still comes: its replacement got every
+  // registration as arguments, so there is nothing more to wait for either way.
+  running.stdin.write(chunk, done);
+  if (running.stdin.writableLength === 0) done();
+}
+
+function start(): Watchdog | undefined {
+  const lines = [...registrations.values()].map(({ line }) => line.slice(0, -1));
   let child: ChildProcess;
   try {
     // cwd '/': a long-lived helper must not pin whatever directory the parent happened to be in.
-    child = node.childProcess.spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, cwd: '/', windowsHide: true });
+    child = node.childProcess.spawn('/bin/sh', ['-c', SCRIPT, 'subvisor-watchdog', ...lines], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+      cwd: '/',
+      windowsHide: true,
+    });
   } catch {
     return undefined; // go on without, retry next time
   }
-  // A failed spawn reports 'error' (and no 'exit'), with no stdin at all under EMFILE; a watchdog
-  // that died (someone killed it) is replaced at the next registration. Neither may become an
-  // unhandled 'error' event, so the listeners go on before anything else.
-  const forget = (): void => {
-    if (watchdog?.child !== child) return;
-    watchdog = undefined;
-    pendingReleases = ''; // they were for that one
-  };
-  child.on('error', forget);
-  child.on('exit', forget);
+  // A failed spawn reports 'error' (and no 'exit'), with no stdin at all under EMFILE. Neither may
+  // become an unhandled 'error' event, so the listeners go on before anything else.
+  child.on('error', () => forget(child, false));
+  child.on('exit', () => forget(child, true));
   const stdin = child.stdin;
   if (!stdin) return undefined;
-  stdin.on('error', forget);
-  watchdog = { child, stdin };
+  stdin.on('error', () => undefined); // EPIPE once it died: its 'exit' says so and replaces it
+  pendingReleases = ''; // they were for the previous one; the new one knows only what is live
+  watchdog = { child, stdin, startedAt: performance.now() };
   // Neither the process nor its pipe may keep the parent alive: it exists only for the parent's death.
   child.unref();
   (stdin as Writable & { unref?: () => void }).unref?.();
-  return stdin;
+  return watchdog;
 }
 
-function send(stdin: Writable, text: string): void {
-  // Writes to a pipe with room are done synchronously by libuv, so a registration is in the pipe
-  // before spawn's caller goes on, and a release made in an 'exit' listener still arrives.
-  if (!stdin.destroyed) stdin.write(text);
+/** The watchdog is gone (or never started): drop it, and replace it at once while children are registered. */
+function forget(child: ChildProcess, exited: boolean): void {
+  const current = watchdog;
+  if (current?.child !== child) return;
+  watchdog = undefined;
+  pendingReleases = '';
+  // Only its shell may have died: the awk reading the pipe would then live on with registrations
+  // that are no longer kept up to date, and stop them (ids that may have been reused by then) when
+  // we die. The whole group goes, and only then the pipe, whose EOF it would take for our death.
+  if (child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // ESRCH: the whole group is gone already
+    }
+  }
+  current.stdin.destroy();
+  if (!exited || registrations.size === 0) return;
+  quickDeaths = performance.now() - current.startedAt < MIN_LIFETIME_MS ? quickDeaths + 1 : 0;
+  if (quickDeaths < QUICK_DEATHS) start(); // else the next registration tries again
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  // dash's kill knows names without "SIG" only, and not every name Node knows: the number is unambiguous.
+  // Typed as total, but a few names (SIGBREAK, SIGLOST, SIGINFO) exist on some systems only.
+  const numbers: Partial<Record<NodeJS.Signals, number>> = node.os.constants.signals;
+  return numbers[signal] ?? numbers.SIGTERM ?? 15;
 }
 
 function noop(): void {

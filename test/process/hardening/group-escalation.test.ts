@@ -1,13 +1,16 @@
 // Stopping a child stops its whole process group, and the kill grace is measured for the group:
 // a grandchild that ignores SIGTERM is killed at the grace even though its parent, the group
-// leader, already died of the SIGTERM. And `shell: true` commands, where dash stays the parent of
-// what it runs, are stopped whole.
+// leader, already died of the SIGTERM. A stopped child is continued, so it hears the stop signal.
+// And `shell: true` commands, where dash stays the parent of what it runs, are stopped whole.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
-import { isRunning, killTagged, runningTagged, waitUntil } from './probes.js';
+import { groupMembers, isRunning, killTagged, processState, runningTagged, waitUntil } from './probes.js';
 
 const KILL_GRACE_MS = 800;
 
@@ -47,6 +50,36 @@ describe('group escalation', () => {
       assert.deepEqual(runningTagged(tag), []);
     } finally {
       killTagged(tag);
+    }
+  });
+
+  test('a stopped child hears the stop signal: SIGCONT follows it, so its handler runs instead of the SIGKILL at the grace', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-stopped-'));
+    const marker = join(dir, 'handled');
+    try {
+      // `wait`, not a foreground sleep: dash would report a foreground job killed by a signal.
+      const script = `trap 'echo handled > ${marker}; exit 0' TERM; echo up; sleep 1000 & wait`;
+      const graceMs = 5000;
+      let cancelledAt = 0;
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', script], { readyWhen: /^up$/, killGraceMs: graceMs, env: { ...process.env, SUBVISOR_TEST_TAG: tag } }, ctx),
+        );
+        // Once the sleep runs: a shell stopped between its fork and the exec would mishandle the signal.
+        await waitUntil(() => groupMembers(proc.pid).includes('sleep'), 'the background sleep to run', 2000);
+        process.kill(-proc.pid, 'SIGSTOP'); // job control, or a debugger, stops the whole group
+        await waitUntil(() => processState(proc.pid) === 'T', 'the child to be stopped', 2000);
+        cancelledAt = performance.now();
+        tn.cancel();
+      });
+      const settledMs = performance.now() - cancelledAt;
+      assert.ok(existsSync(marker), 'the stopped child ran its SIGTERM handler');
+      assert.ok(settledMs < graceMs / 2, `it exited on its own, long before the SIGKILL at the grace (settled after ${settledMs.toFixed(0)} ms)`);
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -59,6 +59,22 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
+  test('a second SIGHUP does not skip the grace: a closing terminal often sends two', BOUNDED, async () => {
+    const { parent, pids } = await startParent('wait', 1500);
+    try {
+      const started = performance.now();
+      parent.child.kill('SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      parent.child.kill('SIGHUP');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGHUP' });
+      assert.ok(performance.now() - started >= 1400, 'the child ignoring SIGTERM had its whole grace');
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   const exits: [what: string, mode: string, code: number][] = [
     ['an uncaught exception', 'throw', 1],
     ['an unhandled rejection', 'reject', 1],

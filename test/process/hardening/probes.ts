@@ -1,6 +1,7 @@
 // Probes shared by the hardening tests: what a run leaves behind, and a parent process to kill.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { isBuildFresh } from '../../../scripts/build-freshness.js';
 import { isRunning, waitUntil } from '../../support/processes.js';
 
 export { isRunning, waitUntil };
@@ -42,7 +43,9 @@ export function openFds(): string[] {
 interface ProcEntry {
   readonly pid: number;
   readonly ppid: number;
+  readonly pgrp: number;
   readonly state: string;
+  readonly comm: string;
 }
 
 function procEntries(): ProcEntry[] {
@@ -52,7 +55,8 @@ function procEntries(): ProcEntry[] {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      entries.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]) });
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      entries.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]), comm });
     } catch {
       // exited while we looked
     }
@@ -62,6 +66,37 @@ function procEntries(): ProcEntry[] {
 
 export function childrenOf(pid: number): ProcEntry[] {
   return procEntries().filter((entry) => entry.ppid === pid);
+}
+
+/** The running (non-zombie) members of process group `pgid`, by command name. */
+export function groupMembers(pgid: number): string[] {
+  return procEntries()
+    .filter((entry) => entry.pgrp === pgid && entry.state !== 'Z' && entry.state !== 'X')
+    .map(({ comm }) => comm);
+}
+
+/** A process's state letter from /proc (`R`, `S`, `T` when stopped, `Z`), or undefined once it is gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running watchdogs (src/process/stop/watchdog.ts) that `parent` started: its children named so in their argv. */
+export function watchdogsOf(parent: number): number[] {
+  return childrenOf(parent)
+    .filter(({ pid, state }) => {
+      if (state === 'Z') return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0subvisor-watchdog\0');
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(({ pid }) => pid);
 }
 
 /**
@@ -81,6 +116,30 @@ export function runningTagged(tag: string): number[] {
     }
   }
   return found;
+}
+
+/** The children in the orphan tests obey SIGTERM: once their parent is dead, what still runs after this is an orphan. */
+const ORPHANS_STOPPED_WITHIN_MS = 3000;
+
+/**
+ * How many tagged processes still run once a dead parent's watchdog has had time to stop them;
+ * 0 as soon as none does.
+ */
+export async function orphansOf(tag: string): Promise<number> {
+  await waitUntil(() => runningTagged(tag).length === 0, 'no tagged process', ORPHANS_STOPPED_WITHIN_MS).catch(() => undefined);
+  return runningTagged(tag).length;
+}
+
+/** One run of an orphan test: when the parent was SIGKILLed, and what it left running. */
+export interface KillRun {
+  readonly killedAtMs: number;
+  readonly orphans: number;
+}
+
+export function orphanSummary(runs: readonly KillRun[]): string {
+  const bad = runs.filter(({ orphans }) => orphans > 0);
+  const total = bad.reduce((sum, { orphans }) => sum + orphans, 0);
+  return `${total} orphans in ${bad.length} of ${runs.length} runs (killed at ${bad.map(({ killedAtMs }) => `${killedAtMs} ms`).join(', ')})`;
 }
 
 /** SIGKILLs every tagged process still running; a test's finally, so a failure leaks nothing. */
@@ -105,8 +164,8 @@ export interface Fixture {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string } = {}): Fixture {
-  const argv = [process.execPath, '--import', 'tsx', script, ...args];
+export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string; loader?: boolean } = {}): Fixture {
+  const argv = opts.loader === false ? [process.execPath, script, ...args] : [process.execPath, '--import', 'tsx', script, ...args];
   // A prefix such as `ulimit -n 64;` runs in a shell that then execs node (same pid).
   const child = opts.shellPrefix
     ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env })
@@ -128,6 +187,16 @@ export function startFixture(script: string, args: string[] = [], opts: { env?: 
   firstLine.catch(() => undefined); // observed by whoever awaits it
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, firstLine, exited };
+}
+
+/**
+ * A plain JavaScript fixture that imports the built package (dist/, what users import), run by node
+ * itself: no loader to start, so it is up in a few tens of milliseconds. Throws when dist/ is older
+ * than src/, so that a test never passes or fails on a stale build.
+ */
+export function startBuiltFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv } = {}): Fixture {
+  if (!isBuildFresh(process.cwd())) throw new Error('dist/index.js is missing or older than src/: run `npm run build` (npm test does)');
+  return startFixture(script, args, { ...opts, loader: false });
 }
 
 /** Kills a fixture (if still running) and waits for its end. */

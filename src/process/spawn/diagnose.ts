@@ -1,0 +1,173 @@
+import { node } from '../../builtins.js';
+import { SpawnError } from '../errors.js';
+import type { ResolvedRunOptions } from '../options.js';
+
+/**
+ * Why a command could not start, as a {@link SpawnError} that names the command and the cause and
+ * says what to do. "spawn ENOENT" alone cannot tell a missing program from a missing cwd or a
+ * missing interpreter, so the errno is read against the filesystem.
+ */
+export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnError {
+  if (error instanceof SpawnError) return error;
+  const code = errorCode(error);
+  const cwd = options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : options.cwd;
+  const base = { code, cwd, cause: error };
+  if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
+    const problem = cwdProblem(cwd);
+    if (problem) return new SpawnError(options.cmd, problem, base);
+  }
+  switch (code) {
+    case 'ENOENT':
+      return new SpawnError(options.cmd, missingProgram(options), base);
+    case 'EACCES':
+      return new SpawnError(options.cmd, `permission denied: ${programName(options)} is not executable by this user (is it a directory, or missing chmod +x?)`, base);
+    case 'EMFILE':
+    case 'ENFILE':
+      return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
+    case 'EAGAIN':
+      return new SpawnError(options.cmd, 'the system refused a new process (EAGAIN: process limit reached); run fewer children at once', base);
+    case 'EPERM':
+      return new SpawnError(options.cmd, 'operation not permitted (EPERM); uid/gid need privileges this process does not have', base);
+    case 'E2BIG':
+      return new SpawnError(options.cmd, 'the arguments and environment are too large (E2BIG); pass data through stdin or a file instead', base);
+    default:
+      return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
+  }
+}
+
+/**
+ * The errno an exec of the command would fail with, found by looking, without starting anything:
+ * `ENOENT` (no such program on the path, or its `#!` interpreter is missing), `EACCES` (not an
+ * executable file), or undefined when it looks startable. The spawn gate asks first (see
+ * ./gate.ts), so that the common failures are reported as they always were: before anything ran,
+ * and without a shell's complaint on the child's stderr. The exec itself still has the last word.
+ */
+export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
+  const program = programName(options);
+  // As another user (uid/gid) the permission bits read differently: leave that verdict to the exec.
+  const checkMode = options.uid === undefined && options.gid === undefined;
+  let found: string | undefined;
+  let denied = false;
+  for (const candidate of candidates(program, options)) {
+    const kind = executable(candidate, checkMode);
+    if (kind === 'yes') {
+      found = candidate;
+      break;
+    }
+    if (kind === 'denied') denied = true; // execvp and dash go on looking, and report EACCES if nothing else runs
+  }
+  if (found === undefined) return denied ? 'EACCES' : 'ENOENT';
+  // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
+  const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
+  if (interpreter === undefined || interpreter === '') return undefined;
+  return executable(node.path.resolve(childCwd(options), interpreter), false) === 'missing' ? 'ENOENT' : undefined;
+}
+
+/** Node's own error for a failed spawn, for an errno found by other means: the cause a SpawnError keeps. */
+export function spawnErrno(code: string | undefined, options: ResolvedRunOptions, detail: string): NodeJS.ErrnoException {
+  const program = programName(options);
+  const errno: Partial<Record<string, number>> = node.os.constants.errno;
+  return Object.assign(new Error(`spawn ${program} ${code ?? 'failed'}: ${detail}`), {
+    code,
+    errno: code === undefined ? undefined : -(errno[code] ?? 0),
+    syscall: `spawn ${program}`,
+    path: program,
+  });
+}
+
+function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' {
+  try {
+    if (!node.fs.statSync(path).isFile()) return 'denied'; // a directory: exec says EACCES
+    if (checkMode) node.fs.accessSync(path, node.fs.constants.X_OK);
+    return 'yes';
+  } catch (error) {
+    const code = errorCode(error);
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'denied';
+  }
+}
+
+/** Where the program would be looked for, in order: itself when it names a path, else each PATH entry. */
+function candidates(program: string, options: ResolvedRunOptions): string[] {
+  const cwd = childCwd(options);
+  if (program.includes('/')) return [node.path.resolve(cwd, program)];
+  // The child's PATH, as execvp and dash read it; without one, Node's documented default. An empty
+  // entry means the current directory.
+  const path = (options.env ?? process.env).PATH ?? DEFAULT_PATH;
+  return path.split(':').map((dir) => node.path.resolve(cwd, dir === '' ? '.' : dir, program));
+}
+
+function childCwd(options: ResolvedRunOptions): string {
+  return options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : (options.cwd ?? process.cwd());
+}
+
+/** Where a command is looked for when the child's environment has no PATH (Node's documented default). */
+export const DEFAULT_PATH = '/usr/bin:/bin';
+
+function cwdProblem(cwd: string): string | undefined {
+  try {
+    if (!node.fs.statSync(cwd).isDirectory()) return `the cwd ${cwd} is not a directory`;
+    node.fs.accessSync(cwd, node.fs.constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') return `the cwd ${cwd} does not exist`;
+    if (code === 'EACCES') return `the cwd ${cwd} cannot be entered (permission denied)`;
+    return `the cwd ${cwd} is unusable (${code ?? 'unknown error'})`;
+  }
+}
+
+function missingProgram(options: ResolvedRunOptions): string {
+  if (options.shell !== false) {
+    const shell = typeof options.shell === 'string' ? options.shell : '/bin/sh';
+    return `the shell ${shell} was not found`;
+  }
+  const program = programName(options);
+  const path = resolveProgram(program, options);
+  if (path === undefined) {
+    return program.includes('/')
+      ? `no such file: ${program}`
+      : `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
+  }
+  // The file is there, yet exec said ENOENT: the kernel could not find its interpreter.
+  const interpreter = interpreterLine(path);
+  return interpreter !== undefined
+    ? `its interpreter line "${interpreter}" names a program that does not exist (fix the #! line of ${path})`
+    : `${path} exists but could not be executed (ENOENT: a missing interpreter or dynamic loader)`;
+}
+
+/** The program exec is asked to run: the command's first word, or the shell for `shell` commands. */
+function programName(options: ResolvedRunOptions): string {
+  if (options.shell !== false) return typeof options.shell === 'string' ? options.shell : '/bin/sh';
+  return typeof options.cmd === 'string' ? options.cmd : (options.cmd[0] as string); // validated non-empty
+}
+
+function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {
+  return candidates(program, options).find((candidate) => {
+    try {
+      return node.fs.statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+function interpreterLine(path: string): string | undefined {
+  try {
+    const fd = node.fs.openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(256);
+      const length = node.fs.readSync(fd, head, 0, head.length, 0);
+      const text = head.subarray(0, length).toString('utf8');
+      return text.startsWith('#!') ? text.split('\n', 1)[0] : undefined;
+    } finally {
+      node.fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}

@@ -1,0 +1,218 @@
+import type { ChildProcess } from 'node:child_process';
+import { node } from '../../builtins.js';
+import type { ResolvedRunOptions } from '../options.js';
+import { DEFAULT_PATH } from './diagnose.js';
+
+/**
+ * The spawn gate: a child does not run its command until the watchdog knows it.
+ *
+ * Why a gate. The watchdog (../stop/watchdog.ts) can only stop what it was told of, and the parent
+ * can tell it only a pid, which exists once `spawn()` has returned; `spawn()` returns only after
+ * the child has exec'd its command. A parent SIGKILLed in between (and `up` spawns everything in
+ * one synchronous pass, so that is most of the time during a start) leaves children nobody knows:
+ * 200 `sleep 1000`, parent SIGKILLed 0.5-1 s in, left 46-124 orphans. Registering right after
+ * `spawn()` returns still lost the child that was being forked when the SIGKILL landed.
+ *
+ * How. The child first runs `/bin/sh` (dash: about a millisecond) with a socket to the parent on
+ * fd 3. The parent registers the pid with the watchdog, and only once that line is in the
+ * watchdog's pipe writes one byte to the socket; the shell waits for it, then `exec`s the command,
+ * so the pid stays the command's own. If the parent dies first, the read sees EOF and the shell
+ * exits without running anything. Either way no command ever runs unwatched, whenever the SIGKILL
+ * lands. (Another design was weighed: a watchdog that finds, after the parent's death, children it
+ * was never told of. Nothing marks them once they are reparented and have exec'd; start times,
+ * sessions and parent ids can all be matched by unrelated processes, so it could not be both
+ * complete and safe.)
+ *
+ * Spawn errors stay what they were. `exec` of a missing program makes the shell exit 127, which
+ * would look like the command's own failure. So, first, the parent looks before it spawns (see
+ * `execProblem` in ./diagnose.ts): a missing program or interpreter, or a file that is not
+ * executable, is reported as the same diagnosed SpawnError, with nothing started. Second, for what
+ * looking cannot foresee (a race with the filesystem, a missing dynamic loader, another uid's
+ * permissions), the gate reports the exec's failure on its socket: `exec CMD 3>&-` closes fd 3 for
+ * the command while dash keeps a close-on-exec copy to restore if the exec fails, so the parent
+ * reads EOF exactly when the command is running, or the exit status of the failed exec (127: no
+ * such file, 126: permission denied), written by an EXIT trap that only a failed exec reaches.
+ * (Only then does the child's stderr also get the shell's one-line complaint.) The parent waits for
+ * that verdict synchronously, as Node waits for its own exec (see `openGate`).
+ *
+ * The environment stays what it was. dash rewrites PWD, PPID, OPTIND and IFS at startup and drops
+ * variables whose names are not shell names (`a-b`, `x.y`, yarn's `npm_package_scripts_build:dev`).
+ * The first four are taken out of its environment and set back (or unset) before the exec; when
+ * a name dash cannot hold is present, the exec goes through `env -i NAME=VALUE... CMD`, which sets
+ * the environment exactly as given (one more exec, only for such environments). Without a PATH,
+ * the command is looked up on Node's default path, as Node would.
+ *
+ * Where it does not apply: `argv0` (dash's `exec` cannot set argv[0]); no `/bin/sh`; an environment
+ * dash cannot hold with no `/usr/bin/env`, or a program name that `env` would take for an option
+ * or an assignment (one that starts with `-` or contains `=`); the watchdog turned off
+ * (`SUBVISOR_WATCHDOG=0`, Windows). Such a child is registered right after `spawn()` returns: a
+ * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
+ * `newSession: false` and `Process.pid` work as without the gate.
+ */
+const SCRIPT = `read -r _ <&3 || exit 0
+while [ "$1" != -- ]; do
+  case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; *) export "$1" ;; esac
+  shift
+done
+shift
+trap 'echo "$?" >&3' EXIT
+exec "$@" 3>&-`;
+
+const SHELL = '/bin/sh';
+const ENV = '/usr/bin/env';
+/** The fd of the gate's socket in the child: the first after stdin, stdout and stderr. */
+const CONTROL_FD = 3;
+/** What dash rewrites at startup; the gate sets each back to the caller's value, or unsets it. */
+const REWRITTEN = new Set(['PWD', 'PPID', 'OPTIND', 'IFS']);
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What to spawn instead of the command: the gate's shell, its arguments (the command last), its environment. */
+export interface GatedSpawn {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** How to spawn `options`' command behind the gate, or undefined where the gate cannot apply (see above). */
+export function gateCommand(options: ResolvedRunOptions): GatedSpawn | undefined {
+  if (options.argv0 !== undefined || !installed(SHELL)) return undefined;
+  const argv = commandArgv(options);
+  const env = childEnv(options);
+  const shellEnv: NodeJS.ProcessEnv = {};
+  const setBack: string[] = [];
+  for (const [name, value] of env) {
+    // dash refuses to start at all with a non-numeric OPTIND in its environment.
+    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value))) return throughEnv(argv, env);
+    if (REWRITTEN.has(name)) setBack.push(`${name}=${value}`);
+    else shellEnv[name] = value;
+  }
+  if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
+  if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...setBack, '--', ...argv], env: shellEnv };
+}
+
+/** The stdio entry that gives the gate its socket, after the child's own three. */
+export const GATE_STDIO = 'pipe';
+
+/** The longest the parent blocks for a gate to exec its command; past it, it goes on without the verdict. */
+const EXEC_WAIT_CAP_MS = 2000;
+
+/**
+ * Lets the gated child exec its command, and waits for the verdict: undefined once the command
+ * runs, or the exit status of its failed exec (127: not found, 126: permission denied, 2: another
+ * error). A gate that died before its exec (a signal) reports nothing: its exit says what happened.
+ *
+ * The wait is synchronous, as Node's own spawn waits for its exec: nothing the command does (its
+ * output, its EOF, its exit) may be handled before whoever spawned it has attached to its pipes,
+ * and until this returns no turn of the event loop runs. Waited for asynchronously, a command as
+ * quick as `true` had exited, and Node had flushed its unread stdout, before the caller could read
+ * it. The gate needs a millisecond or so to exec; the wait sleeps between looks (Atomics.wait)
+ * rather than spinning, and gives up after {@link EXEC_WAIT_CAP_MS} (a gate stopped by a debugger)
+ * rather than hang the parent: the command then runs unconfirmed, as it would without the gate.
+ */
+export function openGate(child: ChildProcess): number | undefined {
+  const control = child.stdio[CONTROL_FD];
+  const fd = controlFd(control);
+  if (fd === undefined) {
+    // No descriptor to wait on (a Node that keeps it elsewhere): open the gate all the same, and
+    // go on without the verdict, as without the gate.
+    if (control && 'write' in control && !control.destroyed) control.end('\n');
+    return undefined;
+  }
+  try {
+    node.fs.writeSync(fd, '\n');
+    return waitForExec(fd);
+  } catch {
+    return undefined; // EPIPE, ECONNRESET: the gate died before its exec; its exit tells why
+  } finally {
+    child.stdio[CONTROL_FD]?.destroy();
+  }
+}
+
+function waitForExec(fd: number): number | undefined {
+  const buffer = Buffer.alloc(16);
+  let report = '';
+  let pauseMs = 0.02;
+  const deadline = performance.now() + EXEC_WAIT_CAP_MS;
+  for (;;) {
+    let length: number;
+    try {
+      length = node.fs.readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+      // The socket is non-blocking (libuv's): EAGAIN means the gate has not got there yet.
+      if (!isErrno(error, 'EAGAIN') || performance.now() > deadline) throw error;
+      Atomics.wait(sleeper(), 0, 0, pauseMs);
+      pauseMs = Math.min(pauseMs * 2, 0.2);
+      continue;
+    }
+    if (length === 0) return report === '' ? undefined : Number.parseInt(report, 10);
+    report += buffer.toString('latin1', 0, length);
+  }
+}
+
+/** The gate's socket as a file descriptor: Node keeps it on the socket's (internal) handle. */
+function controlFd(control: unknown): number | undefined {
+  const fd = (control as { _handle?: { fd?: unknown } } | null | undefined)?._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+let sleepCell: Int32Array | undefined;
+
+function sleeper(): Int32Array {
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
+  return sleepCell;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
+/** The errno that the status of a failed exec stands for (dash's mapping). */
+export function execStatusCode(status: number): string | undefined {
+  if (status === 127) return 'ENOENT';
+  if (status === 126) return 'EACCES';
+  return undefined;
+}
+
+/** A gate whose exec goes through `env -i`, which sets the environment exactly (order included). */
+function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[]): GatedSpawn | undefined {
+  const program = argv[0] ?? '';
+  if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
+  const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', '--', ENV, '-i', '--', ...assignments, ...argv], env: {} };
+}
+
+/** The argv Node itself would exec for `options`: the command, or the shell running it. */
+function commandArgv(options: ResolvedRunOptions): string[] {
+  const { cmd, shell } = options;
+  if (shell !== false) return [typeof shell === 'string' ? shell : SHELL, '-c', typeof cmd === 'string' ? cmd : cmd.join(' ')];
+  return typeof cmd === 'string' ? [cmd] : [...cmd];
+}
+
+/** The child's environment as Node would pass it: the given one or ours, undefined values left out, others as strings. */
+function childEnv(options: ResolvedRunOptions): [string, string][] {
+  const env = options.env ?? process.env;
+  const entries: [string, string][] = [];
+  for (const name of Object.keys(env)) {
+    // Typed as strings, but JavaScript callers pass numbers and booleans too, which Node stringifies.
+    const value = env[name] as string | number | boolean | undefined;
+    if (value !== undefined) entries.push([name, String(value)]);
+  }
+  return entries;
+}
+
+const found = new Map<string, boolean>();
+
+function installed(path: string): boolean {
+  let answer = found.get(path);
+  if (answer === undefined) {
+    try {
+      node.fs.accessSync(path, node.fs.constants.X_OK);
+      answer = true;
+    } catch {
+      answer = false;
+    }
+    found.set(path, answer);
+  }
+  return answer;
+}

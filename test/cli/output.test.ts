@@ -1,0 +1,138 @@
+// The command line's output is written in batches, with backpressure: nothing lost, nothing
+// merged or split, whether stdout is a file, a slow pipe, or the run ends by Ctrl-C right after a
+// flood; and a reader that stops reading makes the children wait instead of the CLI's memory grow.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { BIN } from './cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-output-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const BOUNDED = { timeout: 60_000 };
+const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+
+function config(name: string, text: string): string {
+  const file = join(scratch, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Every line `name | N` for N = 1..count, in order, whole: no line merged with another, none split. */
+function assertAllLines(output: string, name: string, count: number): void {
+  const lines = output.split('\n').filter((line) => line.startsWith(`${name} `) && line.includes(' | '));
+  const numbers = lines.map((line) => line.slice(line.indexOf(' | ') + 3));
+  assert.equal(numbers.length, count, `${name}: ${numbers.length} of ${count} lines`);
+  numbers.forEach((value, index) => {
+    if (value !== String(index + 1)) assert.fail(`${name}: line ${index + 1} reads ${JSON.stringify(value.slice(0, 80))}`);
+  });
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** The resident memory of `pid`, in MiB, from /proc. */
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const THREE_FLOODS = `processes:
+  a: { cmd: [seq, "1", "60000"] }
+  b: { cmd: [seq, "1", "60000"] }
+  c: { cmd: [seq, "1", "60000"] }
+`;
+
+describe('batched output', () => {
+  test('to a file: every line of every process, in order, whole', BOUNDED, async () => {
+    const file = config('floods.yaml', THREE_FLOODS);
+    const out = join(scratch, 'floods.out');
+    const fd = openSync(out, 'w');
+    try {
+      const child = spawn(process.execPath, [BIN, 'up', '-f', file], { stdio: ['ignore', fd, 'ignore'], env: ENV });
+      assert.deepEqual(await exited(child), { code: 0, signal: null });
+    } finally {
+      closeSync(fd);
+    }
+    const output = readFileSync(out, 'utf8');
+    for (const name of ['a', 'b', 'c']) assertAllLines(output, name, 60_000);
+  });
+
+  test('to a slow pipe: the same, while the reader keeps stopping', BOUNDED, async () => {
+    const file = config('slow.yaml', THREE_FLOODS);
+    const child = spawn(process.execPath, [BIN, 'up', '-f', file], { stdio: ['ignore', 'pipe', 'ignore'], env: ENV });
+    const chunks: Buffer[] = [];
+    const { stdout } = child;
+    stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // A reader slower than the children: a pause after every read.
+      stdout.pause();
+      setTimeout(() => stdout.resume(), 2);
+    });
+    const ending = exited(child);
+    const closed = new Promise((resolve) => stdout.once('end', resolve));
+    assert.deepEqual(await ending, { code: 0, signal: null });
+    await closed;
+    const output = Buffer.concat(chunks).toString('utf8');
+    for (const name of ['a', 'b', 'c']) assertAllLines(output, name, 60_000);
+  });
+
+  test('Ctrl-C right after a flood: what was printed before it is all written', BOUNDED, async () => {
+    const printed = join(scratch, 'printed');
+    const file = config('sigint.yaml', `processes:\n  flood: { cmd: "seq 1 200000; touch ${printed}; exec sleep 30" }\n`);
+    const out = join(scratch, 'sigint.out');
+    const fd = openSync(out, 'w');
+    let child: ChildProcess | undefined;
+    try {
+      child = spawn(process.execPath, [BIN, 'up', '-f', file], { stdio: ['ignore', fd, 'ignore'], env: ENV });
+      const ending = exited(child);
+      await waitUntil(() => existsSync(printed), 'the flood to be printed', 30_000);
+      child.kill('SIGINT');
+      assert.deepEqual(await ending, { code: 130, signal: null });
+    } finally {
+      closeSync(fd);
+      killQuietly(child?.pid);
+    }
+    assertAllLines(readFileSync(out, 'utf8'), 'flood', 200_000);
+  });
+});
+
+describe('a reader that stops', () => {
+  test('the children wait and the memory stays bounded; a second Ctrl-C says what it drops', BOUNDED, async () => {
+    const pidFile = join(scratch, 'yes.pid');
+    const file = config('stopped.yaml', `processes:\n  yes: { cmd: "echo $$ > ${pidFile}; exec yes 0123456789012345678901234567890123456789" }\n`);
+    const child = spawn(process.execPath, [BIN, 'up', '-f', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    const pid = child.pid as number;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.pause(); // and never read again
+    const ending = exited(child);
+    let yesPid: number | undefined;
+    try {
+      await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+      yesPid = Number(readFileSync(pidFile, 'utf8'));
+      await sleep(1000);
+      const early = rssMiB(pid);
+      await sleep(2000);
+      const late = rssMiB(pid);
+      // Unbounded, this grew by hundreds of MiB in seconds (91 -> 513 MB in 8 s).
+      assert.ok(late - early < 16, `memory grew from ${early.toFixed(1)} to ${late.toFixed(1)} MiB while nobody read`);
+      assert.ok(late < 160, `${late.toFixed(1)} MiB`);
+      assert.ok(isRunning(yesPid), 'the child waits (blocked on its pipe), it is not stopped');
+      child.kill('SIGINT');
+      await sleep(500);
+      child.kill('SIGINT');
+      const { code } = await ending;
+      assert.equal(code, 130);
+      assert.match(stderr, /second SIGINT: \d+ bytes of output not yet written are dropped/);
+      await waitUntil(() => !isRunning(yesPid as number), 'the child to be gone', 5000);
+    } finally {
+      killQuietly(pid, yesPid);
+    }
+  });
+});

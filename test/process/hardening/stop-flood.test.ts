@@ -1,0 +1,40 @@
+// Hundreds of groups stopping at once keep their deadlines: one shared poller looks at /proc for
+// all of them (src/process/stop/group-poller.ts), instead of each supervisor scanning it every
+// 10 ms, which saturated the event loop and let the SIGKILLs slip by seconds.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { openNursery, superviseRunProcess, type Process } from '../../../src/index.js';
+import { killTagged, runningTagged } from './probes.js';
+
+const GROUPS = 300;
+const KILL_GRACE_MS = 2000;
+/** The leader dies of SIGTERM at once; its child ignores it and says so once its trap is set. */
+const SCRIPT = `(trap '' TERM; echo up; exec sleep 1000) & wait`;
+
+describe('stop flood', () => {
+  test(`${GROUPS} groups whose members ignore SIGTERM, stopped at once with a ${KILL_GRACE_MS} ms grace: all gone within the grace + 1 s`, { timeout: 110_000 }, async () => {
+    const tag = randomUUID();
+    const env = { ...process.env, SUBVISOR_TEST_TAG: tag };
+    try {
+      let cancelledAt = 0;
+      await openNursery(async (tn) => {
+        const started: Promise<Process>[] = [];
+        for (let index = 0; index < GROUPS; index++) {
+          started.push(tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', SCRIPT], { env, killGraceMs: KILL_GRACE_MS, readyWhen: /^up$/ }, ctx)));
+        }
+        await Promise.all(started);
+        // Control: the probe sees every leader and every member ignoring SIGTERM.
+        assert.equal(runningTagged(tag).length, 2 * GROUPS);
+        cancelledAt = performance.now();
+        tn.cancel();
+      });
+      const settledMs = performance.now() - cancelledAt;
+      assert.deepEqual(runningTagged(tag), [], 'nothing of any group is left');
+      assert.ok(settledMs >= KILL_GRACE_MS - 50, `every group got its grace (all stopped after ${settledMs.toFixed(0)} ms)`);
+      assert.ok(settledMs <= KILL_GRACE_MS + 1000, `all ${GROUPS} groups were gone ${settledMs.toFixed(0)} ms after the cancel`);
+    } finally {
+      killTagged(tag);
+    }
+  });
+});

@@ -1,0 +1,129 @@
+// stopTarget's policy, the contract the supervisors build `stopSignal` and trio's `deliverCancel` on:
+// the stop signal goes first (then SIGCONT), `deliverCancel` replaces that first step, and SIGKILL
+// follows `killGraceMs` after the stop began whatever `deliverCancel` does, with `onEscalate`
+// called once just before it. Real children, each a group whose handlers write what they got.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolveCommonOptions } from '../../../src/process/options.js';
+import { spawnProcess } from '../../../src/process/spawn.js';
+import { stopTarget, type StopPolicy, type StopTarget } from '../../../src/process/stop/terminate.js';
+import { isRunning, killQuietly } from '../../support/processes.js';
+import { groupMembers, waitUntil } from './probes.js';
+
+const BOUNDED = { timeout: 20_000 };
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'subvisor-stop-policy-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Starts `sh -c` leading its own group, with `traps(log)` set and a `sleep` in the background as
+ * the rest of the group; a handler can write the name of its signal to `log`, and stop the sleep
+ * with `kill $!`. Resolves once the traps are set.
+ */
+async function startChild(name: string, traps: (log: string) => string): Promise<{ target: StopTarget; log: string }> {
+  const log = join(dir, name);
+  const script = `${traps(log)}; sleep 1000 & echo up > ${log}.up; wait; wait`;
+  const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+  const { proc } = await spawnProcess(options);
+  // Up once its traps are set and the sleep runs (a shell signalled between its fork and the exec could mishandle it).
+  await waitUntil(() => existsSync(`${log}.up`) && groupMembers(proc.pid).includes('sleep'), 'the child to set its traps', 5000);
+  return { target: { proc, newSession: true }, log };
+}
+
+function handled(log: string): string[] {
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/** A trap that records `signal` in `log`, then (by default) stops the group's sleep and exits. */
+function handler(log: string, signal: string, then = 'kill $!; exit 0'): string {
+  return `trap 'echo ${signal} >> ${log}; ${then}' ${signal}`;
+}
+
+describe('stopTarget: the stop policy', () => {
+  test('the stop signal goes first: SIGINT here, and the child that handles it by exiting is gone without SIGKILL', BOUNDED, async () => {
+    const { target, log } = await startChild('stop-signal', (log) => `${handler(log, 'INT')}; ${handler(log, 'TERM', ':')}`);
+    try {
+      let escalated = false;
+      await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGINT', onEscalate: () => (escalated = true) });
+      assert.deepEqual(handled(log), ['INT']);
+      assert.equal(escalated, false);
+      assert.equal(target.proc.signal, null, 'it exited by itself');
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+
+  test('deliverCancel replaces the stop signal: the child gets what it sends, and no SIGTERM', BOUNDED, async () => {
+    const { target, log } = await startChild('deliver', (log) => `${handler(log, 'USR1')}; ${handler(log, 'TERM', ':')}`);
+    try {
+      let delivered = 0;
+      let escalated = false;
+      const policy: StopPolicy = {
+        killGraceMs: 5000,
+        stopSignal: 'SIGTERM',
+        deliverCancel: () => {
+          delivered += 1;
+          process.kill(target.proc.pid, 'SIGUSR1');
+        },
+        onEscalate: () => (escalated = true),
+      };
+      await stopTarget(target, policy);
+      assert.equal(delivered, 1);
+      assert.deepEqual(handled(log), ['USR1']);
+      assert.equal(escalated, false, 'the child was gone before the grace');
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+
+  test('SIGKILL follows killGraceMs after the stop began, whatever deliverCancel does; onEscalate runs once, just before it', BOUNDED, async () => {
+    const { target } = await startChild('escalate', () => `trap '' TERM`);
+    const graceMs = 400;
+    try {
+      const escalations: boolean[] = [];
+      const started = performance.now();
+      await stopTarget(target, {
+        killGraceMs: graceMs,
+        stopSignal: 'SIGTERM',
+        // Starts something that would take far longer than the grace (a shutdown command, say).
+        deliverCancel: () => void new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+        onEscalate: () => escalations.push(isRunning(target.proc.pid)),
+      });
+      const elapsed = performance.now() - started;
+      assert.deepEqual(escalations, [true], 'called once, while the child still ran');
+      assert.equal(target.proc.signal, 'SIGKILL');
+      assert.ok(elapsed >= graceMs - 20 && elapsed < graceMs + 1500, `SIGKILLed at the grace (stopped after ${elapsed.toFixed(0)} ms)`);
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+
+  test('a deliverCancel that throws does not stop the stop: the group is SIGKILLed at the grace, then the error is thrown', BOUNDED, async () => {
+    const { target } = await startChild('throws', () => `trap '' TERM`);
+    try {
+      const failure = new Error('deliverCancel failed');
+      await assert.rejects(
+        stopTarget(target, {
+          killGraceMs: 200,
+          stopSignal: 'SIGTERM',
+          deliverCancel: () => {
+            throw failure;
+          },
+        }),
+        failure,
+      );
+      assert.equal(target.proc.signal, 'SIGKILL');
+      assert.equal(isRunning(target.proc.pid), false);
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+});

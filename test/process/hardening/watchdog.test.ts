@@ -1,0 +1,108 @@
+// The watchdog stops what a SIGKILLed parent leaves behind, however the parent's life went before:
+// a watchdog that was killed and replaced still knows every live group, each group gets its own
+// grace (a long one never holds a short one), and a stopped child is woken to hear its stop
+// signal. Each test runs a real parent through the built package (test/fixtures/hardening/watched.mjs)
+// and SIGKILLs it; the control beside them shows the probe sees survivors when nothing stops them.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupMembers, isRunning, killTagged, processState, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture } from './probes.js';
+
+const FIXTURE = 'test/fixtures/hardening/watched.mjs';
+const BOUNDED = { timeout: 30_000 };
+
+/** Each prints a line once its trap is set, then runs until stopped. */
+const OBEYS_TERM = 'echo up; exec sleep 1000';
+const IGNORES_TERM = 'trap "" TERM; echo up; exec sleep 1000'; // an ignored signal stays ignored across exec
+
+interface ChildSpec {
+  readonly script: string;
+  /** null: Infinity. */
+  readonly killGraceMs: number | null;
+}
+
+async function withParent(specs: ChildSpec[], body: (parent: Fixture, pids: number[]) => Promise<void>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const tag = randomUUID();
+  const parent = startBuiltFixture(FIXTURE, [tag, JSON.stringify(specs)], { env });
+  try {
+    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+    assert.equal(pids.length, specs.length);
+    for (const pid of pids) assert.ok(isRunning(pid), `pid ${pid} runs before the parent dies (the probe sees a live child)`);
+    await body(parent, pids);
+  } finally {
+    await stopFixture(parent);
+    killTagged(tag);
+  }
+}
+
+async function sigkill(parent: Fixture): Promise<void> {
+  parent.child.kill('SIGKILL');
+  assert.deepEqual(await parent.exited, { code: null, signal: 'SIGKILL' });
+}
+
+describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
+  test('a replaced watchdog knows every live group: kill it, then SIGKILL the parent, and no child survives', BOUNDED, async () => {
+    const specs = [{ script: OBEYS_TERM, killGraceMs: 300 }, { script: OBEYS_TERM, killGraceMs: 300 }, { script: IGNORES_TERM, killGraceMs: 300 }];
+    await withParent(specs, async (parent, pids) => {
+      const parentPid = parent.child.pid ?? 0;
+      const [first, ...others] = watchdogsOf(parentPid);
+      assert.ok(first !== undefined && others.length === 0, `one watchdog runs (found ${String(first)} ${others.join(' ')})`);
+      process.kill(-first, 'SIGKILL'); // its whole group: the shell, awk and the stopper
+      // Once it runs, a replacement holds every registration: they are its arguments. (Without one,
+      // the assertion below is what fails: the children were left unwatched.)
+      await waitUntil(() => watchdogsOf(parentPid).some((pid) => pid !== first), 'a replacement watchdog', 3000).catch(() => undefined);
+      await sigkill(parent);
+      await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every child to die (still running: ${pids.filter(isRunning).join(' ')})`, 3000);
+    });
+  });
+
+  test('each group gets its own grace: neither an Infinity grace nor a longer one holds a child that ignores SIGTERM', BOUNDED, async () => {
+    const specs = [{ script: OBEYS_TERM, killGraceMs: null }, { script: IGNORES_TERM, killGraceMs: 300 }, { script: IGNORES_TERM, killGraceMs: 2500 }];
+    await withParent(specs, async (parent, pids) => {
+      const [obeying, short, long] = pids as [number, number, number];
+      await sigkill(parent);
+      const killedAt = performance.now();
+      await waitUntil(() => !isRunning(short), 'the child with the 300 ms grace to be SIGKILLed', 1500);
+      // Control: the longer grace is still running, so the grace really is per group.
+      assert.ok(isRunning(long), `the 2500 ms grace had not passed ${(performance.now() - killedAt).toFixed(0)} ms after the parent died`);
+      assert.equal(isRunning(obeying), false, 'the Infinity-grace child got its SIGTERM');
+      await waitUntil(() => !isRunning(long), 'the child with the 2500 ms grace to be SIGKILLed', 4000);
+    });
+  });
+
+  test('a stopped child hears its stop signal: the watchdog sends SIGCONT after it', BOUNDED, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-watchdog-'));
+    const marker = join(dir, 'handled');
+    try {
+      // The handler writes the marker; a stopped process runs it only once continued. The grace is
+      // long, so without SIGCONT nothing would happen until the SIGKILL, long after the bound. (`wait`,
+      // not a foreground sleep: dash reports a foreground job killed by a signal on stderr, which is
+      // a pipe to the dead parent, and that SIGPIPE would kill it before its handler runs.)
+      const script = `trap 'echo handled > ${marker}; exit 0' TERM; echo up; sleep 1000 & wait`;
+      await withParent([{ script, killGraceMs: 60_000 }], async (parent, [pid]) => {
+        // Once the sleep runs: a shell stopped between its fork and the exec would mishandle the signal.
+        await waitUntil(() => groupMembers(pid ?? 0).includes('sleep'), 'the background sleep to run', 2000);
+        process.kill(-(pid ?? 0), 'SIGSTOP'); // job control stops the whole group
+        await waitUntil(() => processState(pid ?? 0) === 'T', 'the child to be stopped', 2000);
+        await sigkill(parent);
+        await waitUntil(() => existsSync(marker), 'the stopped child to run its SIGTERM handler', 3000);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('control: with the watchdog off (SUBVISOR_WATCHDOG=0), the children of a SIGKILLed parent survive, and the probe sees them', BOUNDED, async () => {
+    const env = { ...process.env, SUBVISOR_WATCHDOG: '0' };
+    await withParent([{ script: OBEYS_TERM, killGraceMs: 300 }, { script: IGNORES_TERM, killGraceMs: 300 }], async (parent, pids) => {
+      assert.deepEqual(watchdogsOf(parent.child.pid ?? 0), []);
+      await sigkill(parent);
+      await sleep(1000);
+      assert.ok(pids.every(isRunning), 'nothing stopped them');
+    }, env);
+  });
+});
