@@ -139,7 +139,7 @@ describe('liveness', () => {
   test('liveness begins only once the process is ready', BOUNDED, async () => {
     const dir = freshDir();
     const liveness = { kind: 'exec' as const, cmd: `echo probed >> ${dir}/probes`, ...TIMING, failures: 3 };
-    const running = startStack([spec('db', 'sleep 0.5; echo up; exec sleep 30', { liveness, ready: { kind: 'log', pattern: /up/, ...TIMING } })]);
+    const running = startStack([spec('db', 'sleep 1; echo up; exec sleep 30', { liveness, ready: { kind: 'log', pattern: /up/, ...TIMING } })]);
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(existsSync(join(dir, 'probes')), false, 'no liveness try before ready');
