@@ -97,6 +97,7 @@ export class Runner {
     for (;;) {
       const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs) }, this.#life.signal);
       this.#proc = undefined;
+      // Once a stop was asked for, the exit is ours whatever its status: never a crash, never restarted.
       if (this.#stopping || end.kind === 'stopped') return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
@@ -121,7 +122,7 @@ export class Runner {
       });
       return unmet ?? null;
     } catch {
-      return undefined;
+      return undefined; // waitForAll rejects only when the life's signal aborts: a stop
     }
   }
 
