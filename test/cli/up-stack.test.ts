@@ -2,7 +2,7 @@
 // stopping in order, per-process stop signal and grace, --timestamps. The built CLI, YAML files,
 // real processes.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,6 +252,43 @@ describe('stopping', () => {
     } finally {
       killQuietly(pid);
     }
+  });
+});
+
+describe('environment', () => {
+  test('.env, env files, the parent environment and env, lowest first; ${VAR} forms; other $ reach the shell', BOUNDED, async () => {
+    const { file, dir } = config(
+      () => `envFile: [shared.env]
+processes:
+  show:
+    cmd: 'echo "A=$A B=$B C=$C D=$D E=$E" ; echo "greet=\${GREETING:-hi} literal=$\${NOT_EXPANDED} pid-is-number=$(test "$$" -gt 0 && echo yes)"'
+    envFile: own.env
+    env: { D: "\${FROM_PARENT} in env", E: "from env" }
+`,
+    );
+    // Each variable is set at every level up to the one that must win.
+    writeFileSync(join(dir, '.env'), 'A=dotenv\nB=dotenv\nC=dotenv\nD=dotenv\nE=dotenv\n');
+    writeFileSync(join(dir, 'shared.env'), 'B=shared\nC=shared\nD=shared\nE=shared\n');
+    writeFileSync(join(dir, 'own.env'), 'C=own\nD=own\nE=own\n');
+    const run = await runCli(['up', '-f', file], { env: { D: 'parent', E: 'parent', FROM_PARENT: 'parent-value' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^show \| A=dotenv B=shared C=own D=parent-value in env E=from env$/m);
+    // `$${` reaches the shell as `${` (the shell then expands it, to nothing); `$$` stays the shell's.
+    assert.match(run.stdout, /^show \* started \(pid \d+\): .*literal=\$\{NOT_EXPANDED\} pid-is-number=\$\(test "\$\$"/m);
+    assert.match(run.stdout, /^show \| greet=hi literal= pid-is-number=yes$/m);
+  });
+
+  test('an unset ${VAR:?message} is a config error with its place, before anything starts, showing no value', BOUNDED, async () => {
+    const marker = join(scratch, 'never-started');
+    const { file } = config(() => `processes:
+  first: { cmd: "touch ${marker}" }
+  db: { cmd: "serve \${DATA_DIR:?set DATA_DIR to the data directory}" }
+`);
+    const run = await runCli(['up', '-f', file], { env: { SECRET_TOKEN: 'hunter2' } });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /subvisor\.yaml:3:\d+.*set DATA_DIR to the data directory/);
+    assert.doesNotMatch(run.stderr + run.stdout, /hunter2/);
+    assert.equal(existsSync(marker), false, 'nothing started');
   });
 });
 
