@@ -3,12 +3,13 @@
 // real processes.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isRunning, killQuietly } from '../support/processes.js';
 import { runCli, startCli } from './cli.js';
+import { freePort } from '../support/network.js';
+import { stamps } from '../support/stamps.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-stack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -31,16 +32,6 @@ function lineIndex(stdout: string, pattern: RegExp): number {
   return index;
 }
 
-/** `NAME-event NANOSECONDS` lines a trap handler wrote, as a map. */
-function stamps(file: string): Map<string, bigint> {
-  return new Map(
-    readFileSync(file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' ') as [string, string])
-      .map(([event, ns]) => [event, BigInt(ns)]),
-  );
-}
 
 /** A process that writes `NAME-term` when SIGTERM comes and `NAME-exit` once it is done, `cleanup` seconds later. */
 function trapping(name: string, file: string, cleanup = 0): string {
@@ -308,11 +299,3 @@ describe('--timestamps', () => {
   });
 });
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

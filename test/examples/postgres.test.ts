@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly } from '../support/processes.js';
 import { startCli, type CliRun } from '../cli/cli.js';
+import { freePort } from '../support/network.js';
 
 const EXAMPLE = resolve('examples/postgres');
 const BINARIES = ['postgres', 'initdb', 'pg_ctl', 'psql', 'pg_isready'] as const;
@@ -70,13 +70,6 @@ function passwdUser(name: string): { uid: number; gid: number } | undefined {
   return uid === undefined || gid === undefined ? undefined : { uid: Number(uid), gid: Number(gid) };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /**
  * The live processes of a run: those whose environment holds `marker` (every descendant of the

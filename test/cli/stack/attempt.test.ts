@@ -2,7 +2,6 @@
 // the environment and user a child (and its probes) run with. Real processes, a real HTTP server.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Probe, RestartPolicy } from '../../../src/cli/config/index.js';
@@ -12,6 +11,7 @@ import { LivenessError, ProbeTimeoutError } from '../../../src/cli/stack/failure
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
 import { resultOf, runToEnd, scratchDir, spec, startStack } from './support.js';
+import { freePort } from '../../support/network.js';
 
 checkNothingLeaksAroundEachTest();
 const BOUNDED = { timeout: 30_000 };
@@ -25,14 +25,6 @@ function freshDir(): string {
   return dir;
 }
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const onFailure = (extra: Partial<RestartPolicy> = {}): RestartPolicy => ({ ...NO_RESTART, policy: 'on-failure', backoffMs: 20, ...extra });
 

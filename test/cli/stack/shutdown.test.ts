@@ -1,7 +1,6 @@
 // Stopping in order (SPEC §9): the order on its own, then real processes whose trap handlers
 // write down, with a timestamp, when they got their signal and when they were done.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +9,7 @@ import { stopInOrder } from '../../../src/cli/stack/shutdown.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { waitUntil } from '../../support/processes.js';
 import { resultOf, scratchDir, spec, startStack } from './support.js';
+import { stamps } from '../../support/stamps.js';
 
 checkNothingLeaksAroundEachTest();
 const BOUNDED = { timeout: 30_000 };
@@ -58,15 +58,6 @@ function recordingStops(name: string, file: string, opts: { signal?: string; cle
   return `trap 'echo "${name}-term ${now}" >> ${file}; sleep ${opts.cleanupS ?? 0}; echo "${name}-exit ${now}" >> ${file}; exit 0' ${signal}; echo up; while :; do sleep 0.05; done`;
 }
 
-function recorded(file: string): Map<string, bigint> {
-  return new Map(
-    readFileSync(file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' ') as [string, string])
-      .map(([event, ns]) => [event, BigInt(ns)]),
-  );
-}
 
 describe('stopping a stack in reverse dependency order', () => {
   for (const how of ['the main process exits', 'the run is stopped from outside (Ctrl-C)'] as const) {
@@ -85,7 +76,7 @@ describe('stopping a stack in reverse dependency order', () => {
       } finally {
         await running.stop();
       }
-      const events = recorded(file);
+      const events = stamps(file);
       const webExit = events.get('web-exit');
       const dbTerm = events.get('db-term');
       assert.ok(webExit !== undefined && dbTerm !== undefined, [...events.keys()].join(', '));
@@ -104,7 +95,7 @@ describe('stopping a stack in reverse dependency order', () => {
     } finally {
       await running.stop();
     }
-    assert.deepEqual([...recorded(file).keys()], ['got-INT']);
+    assert.deepEqual([...stamps(file).keys()], ['got-INT']);
   });
 
   test('each process gets its own grace: one that ignores its stop signal is killed after its grace, not the default', BOUNDED, async () => {
@@ -138,7 +129,7 @@ describe('stopping and starting by hand (the operations `subvisor stop/start/res
       await waitUntil(() => output.indexOf('web', 'ready') >= 0, 'web to be ready');
       const before = stack.ps().map((one) => one.pid);
       await stack.restart('db');
-      const events = recorded(file);
+      const events = stamps(file);
       assert.ok((events.get('web-exit') ?? 0n) < (events.get('db-term') ?? 0n), 'web exited before db got SIGTERM');
       await waitUntil(() => output.of('web', 'ready').length === 2, 'web to be ready again', 10_000);
       const after = stack.ps();
