@@ -108,11 +108,13 @@ test('timing: interval and timeout must be longer than 0; startPeriod may be 0',
   assert.match(problemAt(web('    ready: { tcp: "h:1", startPeriod: soon }\n'), 'soon'), /ready\.startPeriod: invalid duration 'soon'/);
 });
 
-test('a log probe is not polled: interval, timeout and startPeriod on it are refused, pointing at readyTimeout', () => {
+test('a log probe takes interval, timeout and startPeriod as every probe does (SPEC §9), and is still a log probe', () => {
   for (const key of ['interval: 1s', 'timeout: 1s', 'startPeriod: 1s']) {
-    const name = key.split(':')[0]!;
-    assert.match(problemAt(web(`    ready: { log: up, ${key} }\n`), name), /a log probe is not polled: it checks each line as it comes; remove it \(`readyTimeout` bounds the wait for the line\)/, key);
+    const spec = firstProcess(web(`    ready: { log: up, ${key} }\n`));
+    assert.equal(spec.ready?.kind, 'log', key);
   }
+  // Control: a bad duration there is still refused at its place.
+  assert.match(problemAt(web('    ready: { log: up, interval: soon }\n'), 'soon'), /ready\.interval: invalid duration 'soon'/);
 });
 
 test('failures belongs to liveness; a log pattern cannot be a liveness probe', () => {

@@ -115,7 +115,11 @@ export const LIVENESS_KEYS: KeyTable<ProbeDraft> = {
   finish: (draft, seen, owner, reader) => checkProbe(draft, seen, owner, reader),
 };
 
-/** Exactly one kind; `status` only with `http`; no polling timing on a log probe. */
+/**
+ * Exactly one kind; `status` only with `http`. SPEC §9 gives every probe `interval`, `timeout` and
+ * `startPeriod`, so a log probe takes them too, though it is not polled (each line is checked as it
+ * comes, and `readyTimeout` bounds the wait): they are accepted and have no effect there.
+ */
 function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At, reader: Reader): void {
   const kinds = [...seen.keys()].filter((name) => ['log', 'http', 'tcp', 'exec'].includes(name));
   const [first, ...others] = kinds;
@@ -130,12 +134,6 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
   }
   const status = seen.get('status');
   if (status !== undefined && first !== 'http') reader.report(status.keyNode, status.path, `applies only to an \`http\` probe; remove it (a ${first} probe has no status)`, owner.process);
-  if (first === 'log') {
-    for (const name of ['interval', 'timeout', 'startPeriod']) {
-      const at = seen.get(name);
-      if (at !== undefined) reader.report(at.keyNode, at.path, 'a log probe is not polled: it checks each line as it comes; remove it (`readyTimeout` bounds the wait for the line)', owner.process);
-    }
-  }
 }
 
 /** A regular expression for an output line, not empty. */
