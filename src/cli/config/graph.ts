@@ -38,16 +38,13 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
   }
   const names = [...byName.keys()];
   for (const spec of processes) {
-    for (const { name: dependency, condition } of spec.dependsOn) {
+    for (const { name: dependency } of spec.dependsOn) {
       const target = byName.get(dependency);
       if (dependency === spec.name) {
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
       } else if (target === undefined) {
         const others = names.filter((name) => name !== spec.name);
         problems.push({ spec, dependency, message: `unknown process '${dependency}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency, others)}` });
-      } else if ((condition === 'succeeded' || condition === 'completed') && !target.task) {
-        const message = `'${dependency}' is not a task, so it is not expected to exit and '${spec.name}' would never start; wait for \`ready\` (or \`started\`), or mark ${dependency} \`task: true\` if it is meant to run to its end`;
-        problems.push({ spec, dependency, about: 'condition', message });
       }
     }
   }

@@ -49,18 +49,11 @@ test('an unknown condition is refused at the condition, with "did you mean" (com
   assert.match(problemAt(stack('[{ db: ready }]'), '{ db'), /dependsOn\[0\]: expected a process name, found a mapping; for conditions make `dependsOn` a mapping: `dependsOn: \{ db: ready, migrate: succeeded \}`/);
 });
 
-test('succeeded and completed are refused on a process that is not a task, at the condition', () => {
-  assert.doesNotThrow(() => web3(stack('{ migrate: succeeded }'))); // control: migrate is a task
+test('succeeded and completed may name any process (SPEC §9 allows it): one that exits on its own meets them', () => {
   for (const condition of ['succeeded', 'completed']) {
-    const message = problemAt(stack(`{ db: ${condition} }`), condition);
-    assert.ok(
-      message.endsWith(`processes.web.dependsOn.db: 'db' is not a task, so it is not expected to exit and 'web' would never start; wait for \`ready\` (or \`started\`), or mark db \`task: true\` if it is meant to run to its end`),
-      message,
-    );
+    const web = web3(stack(`{ db: ${condition} }`));
+    assert.deepEqual(web.dependsOn, [{ name: 'db', condition }]);
   }
-  // Control: the same condition on the same process once it is a task.
-  const text = stack('{ migrate: succeeded }', '');
-  assert.match(problemAt(text, 'succeeded'), /'migrate' is not a task/);
 });
 
 test('the graph checks work on the mapping form: unknown names at the name, cycles, self', () => {
@@ -78,6 +71,7 @@ test('startOrder and selectProcesses follow the mapping form, and refuse what th
   assert.deepEqual(selectProcesses(config, ['migrate']).map((spec) => spec.name), ['db', 'migrate']);
   const server = (name: string): ProcessSpec => ({ name, cmd: 'x', dependsOn: [], restart: NO_RESTART, task: false, main: false });
   const waiting: ProcessSpec = { ...server('web'), dependsOn: [{ name: 'db', condition: 'succeeded' }] };
-  assert.match(configError(() => startOrder([server('db'), waiting])).message, /^<processes>: processes\.web\.dependsOn: 'db' is not a task/);
-  assert.doesNotThrow(() => startOrder([{ ...server('db'), task: true }, waiting])); // control
+  assert.deepEqual(startOrder([waiting, server('db')]).map((spec) => spec.name), ['db', 'web']);
+  const looping: ProcessSpec = { ...server('db'), dependsOn: [{ name: 'web', condition: 'completed' }] };
+  assert.match(configError(() => startOrder([looping, waiting])).message, /dependency cycle/); // control: the graph is still checked
 });
