@@ -22,3 +22,26 @@ export function startTimer(ms: number, fire: () => void, limitMs = MAX_TIMER_MS)
 function noTimer(): void {
   // an infinite wait armed nothing, so there is nothing to clear
 }
+
+/** Whether `promise` settles within `ms`; false at once if `interrupt` aborts first. No timer survives. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number, interrupt?: AbortSignal): Promise<boolean> {
+  if (interrupt?.aborted) return false;
+  let release: () => void = noTimer;
+  try {
+    return await Promise.race([
+      promise.then(() => true),
+      new Promise<false>((resolve) => {
+        const onAbort = (): void => resolve(false);
+        // Any duration, however long, is honoured: a plain timer past 2^31-1 ms fires after 1 ms.
+        const cancelTimer = startTimer(Math.max(ms, 0), () => resolve(false));
+        interrupt?.addEventListener('abort', onAbort, { once: true });
+        release = () => {
+          cancelTimer();
+          interrupt?.removeEventListener('abort', onAbort);
+        };
+      }),
+    ]);
+  } finally {
+    release();
+  }
+}

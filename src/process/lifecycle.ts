@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { node } from '../builtins.js';
 import { Cancelled } from '../core/errors.js';
 import { runInScope } from '../core/scope.js';
-import { startTimer } from '../core/timer.js';
+import { settlesWithin } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
@@ -187,29 +187,3 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
   }
 }
 
-/** Whether `promise` settles within `ms`; false at once if `interrupt` aborts first. No timer survives. */
-async function settlesWithin(promise: Promise<unknown>, ms: number, interrupt: AbortSignal | undefined): Promise<boolean> {
-  if (interrupt?.aborted) return false;
-  let release = noop;
-  try {
-    return await Promise.race([
-      promise.then(() => true),
-      new Promise<false>((resolve) => {
-        const onAbort = (): void => resolve(false);
-        // Any duration, however long, is honoured: a plain timer past 2^31-1 ms fires after 1 ms.
-        const cancelTimer = startTimer(ms, () => resolve(false));
-        interrupt?.addEventListener('abort', onAbort, { once: true });
-        release = () => {
-          cancelTimer();
-          interrupt?.removeEventListener('abort', onAbort);
-        };
-      }),
-    ]);
-  } finally {
-    release();
-  }
-}
-
-function noop(): void {
-  // replaced once the timer is armed
-}

@@ -1,4 +1,4 @@
-import { node } from '../../builtins.js';
+import { settlesWithin } from '../../core/timer.js';
 import { groupHasLiveMembers } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { processInternals, type Process } from '../process.js';
@@ -49,7 +49,6 @@ export function targetAlive(target: StopTarget): boolean {
 /** How long the members of a SIGKILLed group are given to actually be gone. */
 const SIGKILL_SETTLE_MS = 1000;
 /** The longest delay a Node timer takes; a longer grace is no different from Infinity (24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Stops the child and everything in its group: the stop signal and SIGCONT (as systemd does: a
@@ -110,20 +109,6 @@ function untilGone(target: StopTarget): { readonly promise: Promise<unknown>; re
       cancelWait();
     },
   };
-}
-
-/** Whether `promise` settles within `ms` (none: never waits; Infinity or past a timer's range: waits for it), leaving no timer behind. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms > MAX_TIMER_MS) {
-    await promise;
-    return true;
-  }
-  const timer = new AbortController();
-  try {
-    return await Promise.race([promise.then(() => true), node.timersPromises.setTimeout(Math.max(ms, 0), false, { signal: timer.signal })]);
-  } finally {
-    timer.abort();
-  }
 }
 
 function callCatching(callback: (() => void) | undefined, thrown: unknown[]): void {
