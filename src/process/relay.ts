@@ -13,9 +13,21 @@ export interface OutputLine {
   readonly pid: number;
 }
 
+/**
+ * subvisor's own command line relays through this option key instead of `onLine`: its function
+ * gets whole lines in blocks (see `LineBlockOptions.onBlock`), one call per read of the pipe
+ * instead of one per line, and prefixes them all in one `replaceAll`. A symbol, so it is no option
+ * a user can name, and the option checks, which look at string keys, never see it. @internal
+ */
+export const RELAY_BLOCKS: unique symbol = Symbol('subvisor.relayBlocks');
+
+/** Receives one or more complete lines of `stream`, joined by `\n` (none after the last). @internal */
+export type BlockRelay = (stream: 'stdout' | 'stderr', block: string) => unknown;
+
 /** Where relayed lines go, resolved before anything is spawned. */
 export type RelayTarget =
   | { readonly kind: 'events'; readonly onLine: (event: OutputLine) => unknown }
+  | { readonly kind: 'blocks'; readonly onBlock: BlockRelay }
   | { readonly kind: 'logger'; readonly method: (message: string) => unknown };
 
 /** The relay level when none is given: `io` (21), just above `info`. */
@@ -30,7 +42,9 @@ const FALLBACK_LEVELS = ['info', 'log'];
  * `info`, then `log`, for a logger without `io` (so `logger: console` works); an explicit one the
  * logger lacks is an error, raised here, before spawning, and only when something is relayed.
  */
-export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logger?: object | undefined; relayLevel?: unknown }): RelayTarget {
+export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logger?: object | undefined; relayLevel?: unknown; [RELAY_BLOCKS]?: unknown }): RelayTarget {
+  const onBlock = opts[RELAY_BLOCKS];
+  if (typeof onBlock === 'function') return { kind: 'blocks', onBlock: onBlock as BlockRelay };
   if (opts.onLine !== undefined) {
     if (typeof opts.onLine !== 'function') throw new TypeError(`${where}: onLine must be a function of the line event, got ${describe(opts.onLine)}`);
     return { kind: 'events', onLine: opts.onLine as (event: OutputLine) => unknown };
@@ -43,11 +57,18 @@ export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logg
 }
 
 /**
- * The per-line function of one stream. A callback that returns a promise hands it to `onPending`:
- * the pipe waits for it (backpressure), and its rejection is the callback failing. Each line is a
- * fresh object, so a consumer may keep it.
+ * The per-line function of one stream (for a `blocks` target, it takes a block as well as a line).
+ * A callback that returns a promise hands it to `onPending`: the pipe waits for it (backpressure),
+ * and its rejection is the callback failing. Each line is a fresh object, so a consumer may keep it.
  */
 export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onPending: (pending: PromiseLike<unknown>) => void): (line: string) => void {
+  if (target.kind === 'blocks') {
+    const { onBlock } = target;
+    return (text) => {
+      const result = onBlock(stream, text);
+      if (result !== undefined && isThenable(result)) onPending(result);
+    };
+  }
   if (target.kind === 'events') {
     const { onLine } = target;
     return (line) => {

@@ -4,7 +4,7 @@ import { CompletedProcess } from './completed.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
 import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
-import { LineSplitter } from './output/lines.js';
+import { LineSplitter, type LineBlockOptions } from './output/lines.js';
 import { passThrough, type PassThroughDestination } from './output/passthrough.js';
 import { Tail } from './output/tail.js';
 import { runChild, type ChildOutcome } from './pipeline.js';
@@ -136,7 +136,7 @@ class SupervisedChild {
     const streamPlan = plan[name];
     const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
     return pipeReader(stream, {
-      onLine: lineHandler(relay, this.#readiness, failWith),
+      ...lineHandlers(relay, plan.relay?.kind === 'blocks', this.#readiness, failWith),
       maxLineBytes: plan.maxLineBytes,
       tail,
       passOn: streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name },
@@ -169,13 +169,19 @@ class SupervisedChild {
 }
 
 /**
- * The function each complete line goes through: relayed, then offered to readiness. The first
- * callback that throws stops the child (through `failWith`); no line after it is delivered.
+ * The functions each complete line goes through: relayed, then offered to readiness. The first
+ * callback that throws stops the child (through `failWith`); no line after it is delivered. A
+ * relay that takes blocks gets them whole once readiness no longer looks at lines (or never did).
  */
-function lineHandler(relay: ((line: string) => void) | undefined, readiness: Readiness | undefined, failWith: (reason: unknown) => void): ((line: string) => void) | undefined {
-  if (relay === undefined && readiness === undefined) return undefined;
+function lineHandlers(
+  relay: ((text: string) => void) | undefined,
+  takesBlocks: boolean,
+  readiness: Readiness | undefined,
+  failWith: (reason: unknown) => void,
+): Pick<PipeReaderOptions, 'onLine' | 'onBlock'> {
+  if (relay === undefined && readiness === undefined) return { onLine: undefined, onBlock: undefined };
   let failed = false;
-  return (line) => {
+  const onLine = (line: string): void => {
     if (failed) return;
     try {
       relay?.(line);
@@ -185,11 +191,28 @@ function lineHandler(relay: ((line: string) => void) | undefined, readiness: Rea
       failWith(error);
     }
   };
+  if (!takesBlocks || relay === undefined) return { onLine, onBlock: undefined };
+  const onBlock = (block: string): void => {
+    if (readiness !== undefined && !readiness.ready) {
+      for (const line of block.split('\n')) onLine(line);
+      return;
+    }
+    if (failed) return;
+    try {
+      relay(block);
+    } catch (error) {
+      failed = true;
+      failWith(error);
+    }
+  };
+  return { onLine, onBlock };
 }
 
 interface PipeReaderOptions {
   /** Receives complete lines; without it the pipe is not split at all. */
   readonly onLine: ((line: string) => void) | undefined;
+  /** Receives complete lines in blocks, when it can (see `LineBlockOptions.onBlock`). */
+  readonly onBlock: ((block: string) => void) | undefined;
   readonly maxLineBytes: number;
   /** Keeps the last bytes, for the failure report. */
   readonly tail: Tail | undefined;
@@ -199,7 +222,7 @@ interface PipeReaderOptions {
 
 /** Reads one pipe: splits it into lines when someone wants them, keeps the tail and passes the bytes on when asked, else just drains it. */
 function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: PipeReaderOptions): PipeReader {
-  const splitter = opts.onLine === undefined ? undefined : new LineSplitter(opts.onLine, { maxLineBytes: opts.maxLineBytes });
+  const splitter = opts.onLine === undefined ? undefined : new LineSplitter(opts.onLine, { maxLineBytes: opts.maxLineBytes, onBlock: opts.onBlock } as LineBlockOptions);
   const forward = opts.passOn === undefined ? undefined : passThrough(stream, opts.passOn.destination, opts.passOn.name);
   const { tail } = opts;
   if (splitter && !tail && !forward) return { stream, onData: (chunk) => splitter.push(chunk), onEnd: () => splitter.end() };

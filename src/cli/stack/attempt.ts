@@ -5,6 +5,7 @@ import { openNursery, type Nursery } from '../../core/nursery.js';
 import type { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
+import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
@@ -15,7 +16,7 @@ import { untilDead, untilPasses, type OutsideProbe, type ProbeEnvironment, type 
 /** What one start of a process needs besides its spec. */
 export interface AttemptPlan {
   readonly spec: ProcessSpec;
-  readonly output: Pick<Output, 'line'>;
+  readonly output: Pick<Output, 'lines'>;
   /** The stop-signal-to-SIGKILL grace when the spec gives none. */
   readonly defaultGraceMs: number;
   /** The parent's environment, between the env files and the process's own `env`. */
@@ -135,7 +136,7 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   return { kind: 'exited', completed };
 }
 
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions {
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay } {
   const { spec } = plan;
   const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
   const where = probeEnvironment(plan);
@@ -148,7 +149,8 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
     label: spec.name,
     relayStdout: true,
     relayStderr: true,
-    onLine: (event) => plan.output.line(spec.name, event.stream, event.line),
+    // Lines in blocks (one call per read, not per line): the command line's relay is its hot path.
+    [RELAY_BLOCKS]: (stream, block) => plan.output.lines(spec.name, stream, block),
     readyWhen: logPattern,
     // An outside probe's wait is bounded in waitForProbe; the library bounds only a log pattern's.
     readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,

@@ -23,7 +23,7 @@ export type LifeEnd =
 
 /** What a runner shares with the rest of the stack. */
 export interface RunnerContext {
-  readonly output: Pick<Output, 'line' | 'status'>;
+  readonly output: Pick<Output, 'lines' | 'status'>;
   readonly defaultGraceMs: number;
   readonly parentEnv: NodeJS.ProcessEnv;
   /** The milestones of another process of the run (every dependency is one: the config checks). */

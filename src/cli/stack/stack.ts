@@ -33,7 +33,7 @@ export class StopRequest extends Error {
 }
 
 export interface StackOptions {
-  readonly output: Pick<Output, 'line' | 'status'>;
+  readonly output: Pick<Output, 'lines' | 'status'>;
   /**
    * Aborted to end the run from outside: the first Ctrl-C (an {@link Interrupted}), a closed
    * output, `run --timeout` (a {@link StopRequest}). The run then stops in order, like any end.

@@ -34,7 +34,7 @@ export function guardBrokenPipe(stream: Writable): void {
  *
  * @internal
  */
-export function writeText(stream: Writable, text: string, written?: () => void): boolean {
+export function writeText(stream: Writable, text: string | Uint8Array, written?: () => void): boolean {
   if (stream.destroyed || stream.writableEnded) return false;
   try {
     stream.write(text, written);

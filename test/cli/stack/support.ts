@@ -31,6 +31,12 @@ export class RecordingOutput implements Pick<Output, 'line' | 'status'> {
     return undefined;
   }
 
+  /** A block is recorded as the lines it holds, as a person reads them. */
+  lines(name: string, stream: 'stdout' | 'stderr', block: string): undefined {
+    for (const text of block.split('\n')) this.line(name, stream, text);
+    return undefined;
+  }
+
   status(event: StatusEvent): void {
     this.records.push({ at: performance.now(), name: event.name, kind: event.event, text: event.text, fields: event.fields });
   }
