@@ -32,10 +32,13 @@ export class BatchedWriter {
    * @param cleanBatch - Given the pieces of a batch and their join, returns the text to write:
    *   lets a caller check a whole batch at once (one regex scan for control characters) instead of
    *   each line. Default: the join as it is.
+   * @param beforeWrite - Called just before each batch is handed to the stream: a copy of the text
+   *   kept elsewhere (the log files) written then is never behind what the stream got.
    */
   constructor(
     private readonly stream: Writable,
     private readonly cleanBatch?: (pieces: readonly string[], joined: string) => string,
+    private readonly beforeWrite?: () => void,
   ) {}
 
   /** Queues `text`; returns a promise to wait for when the writer is full, else undefined. */
@@ -52,6 +55,7 @@ export class BatchedWriter {
 
   /** Hands everything collected to the stream now. */
   flush(): void {
+    this.beforeWrite?.();
     if (this.#pendingChars === 0 && this.#pending.length === 0) return;
     const joined = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
     const text = this.cleanBatch ? this.cleanBatch(this.#pending, joined) : joined;
