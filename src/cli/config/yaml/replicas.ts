@@ -23,7 +23,7 @@ export function replicaNamesFree(drafts: readonly ProcessDraft[], reader: Reader
       const name = replicaName(draft.spec.name, index);
       if (!names.has(name)) continue;
       const at = drafts.find((other) => other.spec.name === name)?.at ?? draft.at;
-      reader.reportAt(at, `the name '${name}' is taken by a copy of '${draft.spec.name}' (replicas: ${count}); rename this process`);
+      reader.report(at.keyNode ?? at.node, at.path, `the name '${name}' is taken by a copy of '${draft.spec.name}' (replicas: ${count}); rename this process`, name);
     }
   }
 }
