@@ -29,8 +29,8 @@ const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
 export class LogFiles implements OutputTee {
   readonly #files = new Map<string, LogFile>();
   readonly #warn: (message: string) => void;
-  #time = '';
-  #timeMs = -1;
+  /** `TIME out ` and `TIME err ` of the current batch; undefined once a flush ended it (see #prefix). */
+  #prefixes: { readonly stdout: string; readonly stderr: string } | undefined;
 
   /**
    * Creates `spec.dir` and opens one file per name in `names`; throws {@link ConfigError}, at the
@@ -57,13 +57,13 @@ export class LogFiles implements OutputTee {
   }
 
   line(name: string, stream: 'stdout' | 'stderr', text: string): void {
-    this.#files.get(name)?.add(`${this.#now()} ${STREAM_WORD[stream]} ${text}\n`);
+    this.#files.get(name)?.add(`${this.#prefix(stream)}${text}\n`);
   }
 
   /** Writes what is queued, file by file. */
   flush(): void {
-    // The next line reads the clock again (see #now).
-    this.#timeMs = -1;
+    // The next line reads the clock again (see #prefix).
+    this.#prefixes = undefined;
     for (const [name, file] of this.#files) {
       try {
         file.write();
@@ -92,15 +92,16 @@ export class LogFiles implements OutputTee {
   }
 
   /**
-   * The time of a line: read once per batch (a flush ends one), not once per line. The lines of
-   * one batch arrived in one turn of the event loop (or one 64 KiB of it), so they share the time
-   * their read began, and a flood of thousands of lines a millisecond reads no clock for each.
+   * A line's time and stream: the clock is read once per batch (a flush ends one), not once per
+   * line. The lines of one batch arrived in one turn of the event loop (or one 64 KiB of it), so
+   * they share the time their read began, and a flood of thousands of lines a millisecond neither
+   * reads the clock nor formats a date for each.
    */
-  #now(): string {
-    if (this.#timeMs === -1) {
-      this.#timeMs = Date.now();
-      this.#time = new Date(this.#timeMs).toISOString();
+  #prefix(stream: 'stdout' | 'stderr'): string {
+    if (this.#prefixes === undefined) {
+      const time = new Date().toISOString();
+      this.#prefixes = { stdout: `${time} ${STREAM_WORD.stdout} `, stderr: `${time} ${STREAM_WORD.stderr} ` };
     }
-    return this.#time;
+    return this.#prefixes[stream];
   }
 }
