@@ -60,6 +60,14 @@ processes:
     assert.equal(statSync(join(dir, 'out/logs/talker.log')).mode & 0o777, 0o600, 'only the owner reads the output');
   });
 
+  test('each copy of a process with replicas has its own file, in --json mode as in the plain one', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs }\nprocesses:\n  web:\n    cmd: echo copy $SUBVISOR_REPLICA\n    replicas: 2\n');
+    const run = await runCli(['up', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'logs')).sort(), ['web.1.log', 'web.2.log']);
+    assert.deepEqual(logLines(join(dir, 'logs', 'web.2.log')).map((line) => `${line.stream} ${line.text}`), ['out copy 2']);
+  });
+
   test('a second run appends to the files', { timeout: 30_000 }, async () => {
     const dir = project('logs: {}\nprocesses:\n  once:\n    cmd: echo hello\n');
     assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
