@@ -14,15 +14,17 @@ usage:
         --json             NDJSON on stdout: {time, name, stream, line, ...}
         --timestamps       start each line with the time (HH:MM:SS.mmm)
 
-  subvisor up [-f FILE] [--json] [--timestamps] [--grace D] [NAME...]
+  subvisor up [-f FILE] [--json] [--timestamps] [--grace D] [--no-port] [NAME | NAME=N ...]
       Supervise the processes of subvisor.yaml (or a Procfile): start each when its
       conditions are met, restart as its policy says, fail fast, and stop everything in
       reverse dependency order at the end or on Ctrl-C. NAMEs select processes (and what
-      they depend on).
+      they depend on); NAME=N also runs N copies of it, NAME.1 ... NAME.N (foreman's
+      formation: \`up web=2 worker=1\`).
         -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile)
         --grace D          stop-signal-to-SIGKILL grace of processes without their own (default 5s)
         --json             NDJSON on stdout
         --timestamps       start each line with the time (HH:MM:SS.mmm)
+        --no-port          do not give a Procfile's processes PORT (5000, +100 per entry, +1 per copy)
 
   subvisor --help | --version
 
@@ -47,7 +49,12 @@ export interface RunArgs {
 
 export interface UpArgs {
   readonly file: string | undefined;
+  /** The `NAME` words. */
   readonly names: string[];
+  /** The `NAME=N` words (foreman's formation), in the order given. */
+  readonly formation: ReadonlyMap<string, number>;
+  /** Whether a Procfile's processes get PORT (false with `--no-port`). */
+  readonly port: boolean;
   readonly grace: string | undefined;
   readonly json: boolean;
   readonly timestamps: boolean;
@@ -103,10 +110,44 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
       grace: { type: 'string' },
       json: { type: 'boolean' },
       timestamps: { type: 'boolean' },
+      'no-port': { type: 'boolean' },
     },
     true,
   );
-  return { file: values.file as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true, timestamps: values.timestamps === true };
+  const { names, formation } = splitFormation(positionals);
+  return {
+    file: values.file as string | undefined,
+    names,
+    formation,
+    port: values['no-port'] !== true,
+    grace: values.grace as string | undefined,
+    json: values.json === true,
+    timestamps: values.timestamps === true,
+  };
+}
+
+/** `NAME=N`: a word with an `=` is a formation word (a process name has none). */
+const FORMATION_WORD = /^([^=]*)=(.*)$/;
+
+/** The words of `up` split into `NAME`s and `NAME=N`s; a malformed `NAME=N` is a {@link UsageError}. */
+function splitFormation(words: readonly string[]): { names: string[]; formation: Map<string, number> } {
+  const names: string[] = [];
+  const formation = new Map<string, number>();
+  for (const word of words) {
+    const match = FORMATION_WORD.exec(word);
+    if (match === null) {
+      names.push(word);
+      continue;
+    }
+    const [, name = '', count = ''] = match;
+    if (name === '') throw new UsageError(`'${word}': a formation word is NAME=N, the process's name first (e.g. web=2)`);
+    if (!/^\d+$/.test(count) || Number(count) < 1) {
+      throw new UsageError(`'${word}': the count must be a whole number of at least 1 (e.g. ${name}=2); to leave ${name} out, do not name it`);
+    }
+    if (formation.has(name)) throw new UsageError(`'${word}': ${name} is given a count twice; keep one`);
+    formation.set(name, Number(count));
+  }
+  return { names, formation };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

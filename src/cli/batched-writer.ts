@@ -35,10 +35,13 @@ export class BatchedWriter {
    *   the caller can encode it more cheaply than the stream would): lets a caller check a whole
    *   batch at once (one regex scan for control characters) instead of each line. Default: the
    *   text as it is.
+   * @param beforeWrite - Called just before each batch is handed to the stream: a copy of the text
+   *   kept elsewhere (the log files) written then is never behind what the stream got.
    */
   constructor(
     private readonly stream: Writable,
     private readonly cleanBatch?: (text: string) => string | Buffer,
+    private readonly beforeWrite?: () => void,
   ) {}
 
   /**
@@ -60,6 +63,7 @@ export class BatchedWriter {
 
   /** Hands everything collected to the stream now. */
   flush(): void {
+    this.beforeWrite?.();
     if (this.#pendingChars === 0 && this.#pending.length === 0) return;
     const joined = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
     // ASCII is its own UTF-8: copied as Latin-1 instead of encoded, which was a tenth of a flood's time.

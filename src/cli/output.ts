@@ -38,8 +38,22 @@ export interface Output {
   abandon(why: string): void;
 }
 
+/**
+ * A second destination for the children's lines (the log files): it gets each line as the output
+ * does, and `flush` is called before each batch goes to stdout, so a line that reached stdout has
+ * been handed to it too (a crash after that loses neither).
+ */
+export interface OutputTee {
+  line(name: string, stream: 'stdout' | 'stderr', text: string): void;
+  /** Several complete lines at once, joined by `\n` (see {@link Output.lines}). */
+  lines(name: string, stream: 'stdout' | 'stderr', block: string): void;
+  flush(): void;
+}
+
 export interface OutputOptions {
   readonly names: readonly string[];
+  /** Also gets every line of a child (not the state lines); see {@link OutputTee}. */
+  readonly tee?: OutputTee | undefined;
   readonly json: boolean;
   /** Starts each line of a child and each state line with the local time (`--timestamps`). JSON records always have `time`. */
   readonly timestamps?: boolean;
@@ -62,10 +76,15 @@ export function createOutput(opts: OutputOptions): Output {
   const color = !opts.json && shouldColor(stdout, opts.env);
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.
-  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch);
+  const { tee } = opts;
+  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()));
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   return {
     ...sink,
+    ...(tee && {
+      line: (name, stream, text) => (tee.line(name, stream, text), sink.line(name, stream, text)),
+      lines: (name, stream, block) => (tee.lines(name, stream, block), sink.lines(name, stream, block)),
+    }),
     close: () => out.close(),
     flush: () => out.flush(),
     abandon: (why) => {

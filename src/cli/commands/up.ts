@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
-import { loadConfig, parseDuration, selectProcesses, startOrder } from '../config/index.js';
+import { parseDuration, planProcesses, readConfig } from '../config/index.js';
 import type { Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { runStack } from '../stack/stack.js';
@@ -11,7 +12,11 @@ import { runStack } from '../stack/stack.js';
 /** Looked for in this order when no -f is given. */
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
 
-/** `subvisor up [-f FILE] [NAME...]`: every process of the config (or the named ones), supervised together. */
+/**
+ * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
+ * NAME=N with N copies), supervised together; with `logs:` in the config, each one's lines also
+ * go to its log file.
+ */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
   const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
@@ -25,9 +30,13 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     }
   }
   // Everything about the config is checked here, before a single process starts.
-  const config = loadConfig(file);
-  const plans = startOrder(selectProcesses(config, parsed.names));
-  const output = createOutput({ names: plans.map((plan) => plan.name), json: parsed.json, timestamps: parsed.timestamps });
+  const { config, format } = readConfig(file);
+  // A Procfile's processes get PORT as foreman gives it; a subvisor.yaml says its own env.
+  const assignPorts = format.kind === 'procfile' && parsed.port;
+  const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });
+  const names = plans.map((plan) => plan.name);
+  const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
+  const output = createOutput({ names, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
 
   const stop = new AbortController();
   const release = handleInterrupts(
@@ -51,5 +60,6 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   } finally {
     release();
     releaseOutput();
+    logFiles?.close();
   }
 }

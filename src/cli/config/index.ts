@@ -8,12 +8,20 @@ export type { Lookup } from './environment/interpolate.js';
 export { ConfigError, formatProblem } from './errors.js';
 export type { ConfigProblem } from './errors.js';
 export { selectProcesses, startOrder } from './graph.js';
-export { configFormat, loadConfig } from './load.js';
+export { configFormat, loadConfig, readConfig } from './load.js';
+export { DEFAULT_BASE_PORT, PORT_STEP, foremanPorts, planProcesses } from './plan.js';
+export type { PlanRequest } from './plan.js';
+export { MAIN_REPLICAS, expandReplicas, replicaName } from './replicas.js';
+export type { ExtraEnvironment } from './replicas.js';
+export { InvalidSizeError, parseSize } from './size.js';
 export type { ConfigFormat } from './load.js';
 export { parseProcfile } from './procfile.js';
 export {
   DEFAULT_LIVENESS_FAILURES,
   DEFAULT_LIVENESS_INTERVAL_MS,
+  DEFAULT_LOG_DIR,
+  DEFAULT_LOG_KEEP,
+  DEFAULT_LOG_MAX_SIZE_BYTES,
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_READY_INTERVAL_MS,
   DEFAULT_RESTART_BACKOFF_MS,
@@ -25,6 +33,6 @@ export {
   logProbe,
   restartDelayMs,
 } from './spec.js';
-export type { Condition, Config, Dependency, LivenessProbe, Probe, ProbeTiming, ProcessSpec, ProcessUser, RestartPolicy, SourceLocation } from './spec.js';
+export type { Condition, Config, Dependency, LivenessProbe, LogFilesSpec, Probe, ProbeTiming, ProcessSpec, ProcessUser, RestartPolicy, SourceLocation } from './spec.js';
 export { findUser, parsePasswd } from './user.js';
 export { parseYamlConfig } from './yaml/parse.js';

@@ -59,6 +59,14 @@ export function configFormat(file: string, text: string): ConfigFormat {
  * ```
  */
 export function loadConfig(file: string, options: ConfigOptions = {}): Config {
+  return readConfig(file, options).config;
+}
+
+/**
+ * {@link loadConfig}, and the {@link ConfigFormat} it read the file in: `subvisor up` gives a
+ * Procfile's processes `PORT`, as foreman does, and a subvisor.yaml's not.
+ */
+export function readConfig(file: string, options: ConfigOptions = {}): { config: Config; format: ConfigFormat } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -70,7 +78,7 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
   }
   const format = configFormat(file, text);
   try {
-    return format.kind === 'procfile' ? parseProcfile(text, file, options) : parseYamlConfig(text, file, options);
+    return { config: format.kind === 'procfile' ? parseProcfile(text, file, options) : parseYamlConfig(text, file, options), format };
   } catch (error) {
     if (!(error instanceof ConfigError) || format.decidedBy === 'name') throw error;
     const readAs = format.kind === 'procfile' ? 'a Procfile (`name: command` lines)' : 'subvisor YAML';

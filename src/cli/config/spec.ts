@@ -227,12 +227,50 @@ export interface ProcessSpec {
   readonly user?: ProcessUser | undefined;
   /** Where the config defines it; absent for specs built in code. */
   readonly source?: SourceLocation | undefined;
+  /**
+   * How many copies to run (key `replicas`, or `NAME=N` on the command line). More than one is
+   * expanded by `planProcesses` into specs named `NAME.1` ... `NAME.N`; absent or 1 is one process
+   * with the plain name.
+   */
+  readonly replicas?: number | undefined;
+  /** Set on the copies `planProcesses` makes: which process it is a copy of, and which copy (1-based). */
+  readonly replica?: { readonly of: string; readonly index: number } | undefined;
 }
+
+/**
+ * Where each process's output lines are written (top-level key `logs`): `DIR/NAME.log`, rotated to
+ * `NAME.log.1` ... once it would pass `maxSizeBytes`, keeping `keep` rotated files.
+ */
+export interface LogFilesSpec {
+  /** Absolute; `dir` is resolved against the config file's directory. Default {@link DEFAULT_LOG_DIR}. */
+  readonly dir: string;
+  /** Default {@link DEFAULT_LOG_MAX_SIZE_BYTES}. */
+  readonly maxSizeBytes: number;
+  /** Rotated files kept besides `NAME.log` (0: the file is emptied when full). Default {@link DEFAULT_LOG_KEEP}. */
+  readonly keep: number;
+  /** Where `logs` is written, so a directory that cannot be made is reported at it. */
+  readonly source?: SourceLocation | undefined;
+}
+
+/**
+ * The log directory when `dir` is not given, relative to the config file: beside the control
+ * socket (`.subvisor/control.sock`), in one directory a `.gitignore` line keeps out of the project.
+ */
+export const DEFAULT_LOG_DIR = '.subvisor/logs';
+/**
+ * The size at which a log file is rotated when `maxSize` is not given: 10 MiB holds about a
+ * hundred thousand lines, hours of a chatty development server, and opens at once in an editor.
+ */
+export const DEFAULT_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
+/** Rotated files kept when `keep` is not given: with the current one, at most 40 MiB per process by default. */
+export const DEFAULT_LOG_KEEP = 3;
 
 /** A parsed, validated config: `processes` in file order. */
 export interface Config {
   readonly file: string;
   readonly processes: readonly ProcessSpec[];
+  /** Present only when the config has a `logs` key: without it nothing is written to disk. */
+  readonly logs?: LogFilesSpec | undefined;
 }
 
 /**

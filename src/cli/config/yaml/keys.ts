@@ -1,15 +1,17 @@
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { isScalar } from 'yaml';
-import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type ProcessSpec, type ProcessUser } from '../spec.js';
+import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type ProcessSpec, type ProcessUser } from '../spec.js';
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { didYouMean } from '../../../process/suggest.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
 import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
+import { logFiles } from './logs.js';
 import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
+import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
 import { boolean, command, describe, duration, interpolatedText, positiveDuration, spawnable } from './values.js';
 
@@ -42,6 +44,8 @@ export interface ConfigDraft {
   processes: ProcessDraft[];
   /** The top-level `envFile`: false turns `.env` off; a list is read after `.env`. */
   envFile?: false | LoadedEnvFile[];
+  /** The top-level `logs`: false (or absent) writes no files. */
+  logs?: LogFilesSpec | false;
 }
 
 /** The shape of the file, shown wherever the top of it is wrong. */
@@ -53,6 +57,7 @@ const NO_PROCESSES = `no processes listed; ${EXAMPLE}`;
 export const TOP_KEYS: KeyTable<ConfigDraft> = {
   keys: {
     envFile: key(topEnvFile, (config, files) => (config.envFile = files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
+    logs: key(logFiles, (config, logs) => (config.logs = logs), { alsoKnownAs: ['logfiles', 'logdir', 'logging', 'log'] }),
     processes: {
       read: (at, config, reader) => (config.processes = readProcesses(at, sharedEnvFiles(config, reader), reader)),
       required: `missing \`processes\`; ${EXAMPLE}`,
@@ -124,11 +129,14 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     stopSignal: key(stopSignal, (draft, signal) => (draft.spec.stopSignal = signal), { alsoKnownAs: ['killsignal', 'signal'] }),
     grace: key(duration, (draft, ms) => (draft.spec.grace = ms), { alsoKnownAs: ['killgrace', 'killtimeout', 'stopgraceperiod', 'stoptimeout'] }),
     user: key(user, (draft, found) => (draft.spec.user = found), { alsoKnownAs: ['runas', 'username', 'uid'] }),
+    replicas: key(replicaCount, (draft, count) => (draft.spec.replicas = count), { alsoKnownAs: ['scale', 'instances', 'copies', 'numprocs', 'count'], across: replicaNamesFree }),
   },
   // The process's env files hold variables every other value may use.
   first: ['envFile'],
   finish: (draft, seen, owner, reader) => {
     const readyTimeout = seen.get('readyTimeout');
+    const replicas = seen.get('replicas');
+    if (replicas !== undefined && draft.spec.main && (draft.spec.replicas ?? 1) > 1) reader.reportAt(replicas, MAIN_REPLICAS);
     if (readyTimeout !== undefined && !seen.has('ready')) {
       reader.report(readyTimeout.keyNode, readyTimeout.path, 'has no effect without `ready`; add a `ready` probe or remove `readyTimeout`', owner.process);
     }

@@ -50,5 +50,7 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
   else if (!isMapping(root)) reader.report(root, '', `expected a mapping at the top level, found ${describe(root)}; ${EXAMPLE}`);
   else reader.readMapping(root, TOP_KEYS, config, { node: root, keyNode: null, path: '' });
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
-  return { file, processes: config.processes.map((draft) => draft.spec) };
+  const processes = config.processes.map((draft) => draft.spec);
+  // `logs` only when given, so a config without it is just its processes.
+  return { file, processes, ...(config.logs ? { logs: config.logs } : {}) };
 }

@@ -1,0 +1,62 @@
+/**
+ * Bytes per unit, keys in lower case. Powers of 1024 (SPEC §10), whether written `KB` or `KiB`:
+ * a log size is a budget of disk, which people count in the units `ls -lh` and `du -h` show, and
+ * those are powers of 1024.
+ */
+const UNIT_BYTES: Readonly<Record<string, number>> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+const SIZE = /^(\d+(?:\.\d+)?|\.\d+)[ \t]*([a-z]*)$/i;
+
+/** A size that {@link parseSize} cannot read; `input` is what it was given. */
+export class InvalidSizeError extends RangeError {
+  override name = 'InvalidSizeError';
+  readonly code = 'ERR_SUBVISOR_INVALID_SIZE';
+  readonly input: string | number;
+
+  constructor(input: string | number, reason: string) {
+    super(`invalid size ${typeof input === 'string' ? `'${input}'` : String(input)}: ${reason}`);
+    this.input = input;
+  }
+}
+
+/**
+ * Reads a size into whole bytes: a number with a unit (`512KB`, `10MB`, `1.5GB`; `K`, `KiB` and
+ * the like too, in any case, all powers of 1024), or a bare number, which means bytes (so does a
+ * JS number). Fractions are rounded down to whole bytes. Zero, a sign, or an unknown unit throws
+ * {@link InvalidSizeError}: a log file that may hold nothing is a mistake, not a setting.
+ *
+ * @example
+ * ```ts
+ * parseSize('10MB'); // 10485760
+ * parseSize('1KB'); // 1024
+ * parseSize(4096); // 4096
+ * parseSize('10 apples'); // throws InvalidSizeError
+ * ```
+ */
+export function parseSize(input: string | number): number {
+  let bytes: number;
+  if (typeof input === 'number') bytes = input;
+  else {
+    const match = SIZE.exec(input.trim());
+    const unit = UNIT_BYTES[(match?.[2] || 'b').toLowerCase()];
+    if (match === null || unit === undefined) {
+      throw new InvalidSizeError(input, 'expected a number of bytes or a number with a unit (KB, MB or GB, powers of 1024), like 512KB or 10MB');
+    }
+    bytes = Number(match[1]) * unit;
+  }
+  const whole = Math.floor(bytes);
+  if (!Number.isFinite(bytes) || whole < 1) throw new InvalidSizeError(input, 'must be at least 1 byte; e.g. 10MB');
+  if (whole > Number.MAX_SAFE_INTEGER) throw new InvalidSizeError(input, 'too large; give at most a few GB');
+  return whole;
+}

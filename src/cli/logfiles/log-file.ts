@@ -1,0 +1,116 @@
+import { closeSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+/** When a file is rotated, and how many rotated files stay. */
+export interface Rotation {
+  /** A file is rotated before a line would take it past this (a longer line gets a file of its own). */
+  readonly maxSizeBytes: number;
+  /** Rotated files kept: `NAME.log.1` (the newest) ... `NAME.log.KEEP`; 0 empties the file instead. */
+  readonly keep: number;
+}
+
+/**
+ * Owner-only: a process's output can hold what its user would not show others (a token printed
+ * at start-up, a customer's address in an error), and the control socket beside it is 0600 too.
+ */
+const FILE_MODE = 0o600;
+
+/**
+ * One process's log file, `NAME.log`, opened for appending (a run adds to the last one's lines,
+ * as a log does) and rotated by size. Lines are collected and written with one synchronous
+ * `write` per {@link LogFile.write}: synchronous, so that a line is with the kernel once the
+ * call returns and a crash of subvisor (even SIGKILL) cannot lose it; per batch, not per line,
+ * so that a flood costs one system call per 64 KiB rather than one per line.
+ */
+export class LogFile {
+  #fd: number;
+  #size: number;
+  #pending: string[] = [];
+
+  /** Opens (creating) `path`; throws the fs error when it cannot. */
+  constructor(
+    readonly path: string,
+    private readonly rotation: Rotation,
+  ) {
+    this.#fd = openSync(path, 'a', FILE_MODE);
+    this.#size = fstatSync(this.#fd).size;
+  }
+
+  /** Queues one line or several, each with its `\n`; nothing is written until {@link write}. */
+  add(line: string): void {
+    this.#pending.push(line);
+  }
+
+  /** Writes the queued lines, rotating on the way when they would pass the size. Throws the fs error. */
+  write(): void {
+    if (this.#pending.length === 0) return;
+    const lines = this.#pending;
+    this.#pending = [];
+    const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
+    const bytes = Buffer.byteLength(text);
+    if (this.#size + bytes <= this.rotation.maxSizeBytes) {
+      this.#append(text, bytes);
+      return;
+    }
+    let chunk = '';
+    let chunkBytes = 0;
+    // Rotation goes line by line (an entry may hold several): a file ends between two lines.
+    for (const piece of text.slice(0, -1).split('\n')) {
+      const line = `${piece}\n`;
+      const lineBytes = Buffer.byteLength(line);
+      if (this.#size + chunkBytes > 0 && this.#size + chunkBytes + lineBytes > this.rotation.maxSizeBytes) {
+        this.#append(chunk, chunkBytes);
+        this.#rotate();
+        chunk = '';
+        chunkBytes = 0;
+      }
+      chunk += line;
+      chunkBytes += lineBytes;
+    }
+    this.#append(chunk, chunkBytes);
+  }
+
+  /** Closes the file; lines still queued are dropped (write first). */
+  close(): void {
+    this.#pending = [];
+    if (this.#fd === -1) return;
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  /** Writes `text`, `bytes` long in UTF-8. */
+  #append(text: string, bytes: number): void {
+    if (bytes === 0) return;
+    // The string is handed to writeSync as it is: encoding it into a Buffer first would copy a
+    // flood's every byte once more, and make as much garbage.
+    const written = writeSync(this.#fd, text);
+    if (written < bytes) {
+      // A regular file takes a whole write unless the disk is full, which throws; this is for the
+      // partial write POSIX still allows.
+      const buffer = Buffer.from(text, 'utf8');
+      for (let offset = written; offset < buffer.length; ) offset += writeSync(this.#fd, buffer, offset);
+    }
+    this.#size += bytes;
+  }
+
+  /** `NAME.log.(i)` becomes `.(i+1)` from the oldest kept, `NAME.log` becomes `.1`, and a new `NAME.log` starts. */
+  #rotate(): void {
+    closeSync(this.#fd);
+    this.#fd = -1;
+    if (this.rotation.keep === 0) rmSync(this.path, { force: true });
+    else {
+      for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${this.path}.${index}`, `${this.path}.${index + 1}`);
+      renameSync(this.path, `${this.path}.1`);
+    }
+    this.#fd = openSync(this.path, 'a', FILE_MODE);
+    this.#size = 0;
+  }
+}
+
+/** rename(2), which replaces `to`; a missing `from` (fewer rotations so far than kept) is fine. */
+function renameIfThere(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../config/errors.js';
+import type { LogFilesSpec } from '../config/spec.js';
+import type { OutputTee } from '../output.js';
+import { LogFile } from './log-file.js';
+
+/** Owner-only, like the files in it (see LogFile); applies only to directories it creates. */
+const DIR_MODE = 0o700;
+
+/** The word for a stream in a log line: as short as the time before it allows to read. */
+const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
+
+/**
+ * The log files of a run (`logs:` in subvisor.yaml): `DIR/NAME.log` per process, each line
+ * `TIME out|err TEXT`, where TIME is the moment subvisor read the line, in UTC, ISO 8601 to the
+ * millisecond (`2026-12-01T22:48:15.123Z out listening on 8080`): sortable, unambiguous across
+ * time zones and daylight saving, and what `jq`, `sort` and log shippers read. Only the children's
+ * lines are written, not subvisor's state lines: the file is the process's output, what
+ * `subvisor logs` shows, so a tool reading it never has to tell the two apart.
+ *
+ * It is the output's {@link OutputTee}: lines are queued as they come and written, one write per
+ * file, just before the output's batch goes to stdout, so a line that reached stdout is in its
+ * file, and a flood costs one system call per file per batch.
+ *
+ * A file that cannot be written (a full disk) is given up with one warning on stderr; its lines
+ * still reach stdout and the run goes on: the log files are a copy, not worth a stack.
+ */
+export class LogFiles implements OutputTee {
+  readonly #files = new Map<string, LogFile>();
+  readonly #warn: (message: string) => void;
+  /** `TIME out ` and `TIME err ` of the current batch; undefined once a flush ended it (see #prefix). */
+  #prefixes: { readonly stdout: string; readonly stderr: string } | undefined;
+
+  /**
+   * Creates `spec.dir` and opens one file per name in `names`; throws {@link ConfigError}, at the
+   * `logs` key, when the directory or a file cannot be made, before anything starts.
+   *
+   * @param warn - Told when a file is given up during the run. Default: a line on stderr.
+   */
+  constructor(spec: LogFilesSpec, names: readonly string[], warn: (message: string) => void = (message) => process.stderr.write(`subvisor: ${message}\n`)) {
+    this.#warn = warn;
+    let path = spec.dir;
+    try {
+      mkdirSync(spec.dir, { recursive: true, mode: DIR_MODE });
+      for (const name of names) {
+        path = join(spec.dir, `${name}.log`);
+        this.#files.set(name, new LogFile(path, spec));
+      }
+    } catch (error) {
+      this.close();
+      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      const where = spec.source ?? { file: spec.dir };
+      const message = `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
+      throw new ConfigError([{ ...where, path: 'logs', message, cause: error }]);
+    }
+  }
+
+  line(name: string, stream: 'stdout' | 'stderr', text: string): void {
+    this.#files.get(name)?.add(`${this.#prefix(stream)}${text}\n`);
+  }
+
+  lines(name: string, stream: 'stdout' | 'stderr', block: string): void {
+    const file = this.#files.get(name);
+    if (file === undefined) return;
+    // Prefixes hold no `$` (a time and a word), so they are safe as a replacement string.
+    const prefix = this.#prefix(stream);
+    file.add(`${prefix}${block.replaceAll('\n', `\n${prefix}`)}\n`);
+  }
+
+  /** Writes what is queued, file by file. */
+  flush(): void {
+    // The next line reads the clock again (see #prefix).
+    this.#prefixes = undefined;
+    for (const [name, file] of this.#files) {
+      try {
+        file.write();
+      } catch (error) {
+        this.#giveUp(name, file, error);
+      }
+    }
+  }
+
+  /** Writes what is queued and closes every file. */
+  close(): void {
+    this.flush();
+    for (const file of this.#files.values()) file.close();
+    this.#files.clear();
+  }
+
+  #giveUp(name: string, file: LogFile, error: unknown): void {
+    this.#files.delete(name);
+    try {
+      file.close();
+    } catch {
+      // Closing a file that failed can fail too (EIO); it is given up either way.
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#warn(`cannot write ${file.path} (${reason}); ${name}'s lines go on to the output, not to its log file`);
+  }
+
+  /**
+   * A line's time and stream: the clock is read once per batch (a flush ends one), not once per
+   * line. The lines of one batch arrived in one turn of the event loop (or one 64 KiB of it), so
+   * they share the time their read began, and a flood of thousands of lines a millisecond neither
+   * reads the clock nor formats a date for each.
+   */
+  #prefix(stream: 'stdout' | 'stderr'): string {
+    if (this.#prefixes === undefined) {
+      const time = new Date().toISOString();
+      this.#prefixes = { stdout: `${time} ${STREAM_WORD.stdout} `, stderr: `${time} ${STREAM_WORD.stderr} ` };
+    }
+    return this.#prefixes[stream];
+  }
+}

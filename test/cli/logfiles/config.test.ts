@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, InvalidSizeError, parseSize, parseYamlConfig } from '../../../src/cli/config/index.js';
+import { FILE, onlyProblem } from '../config/support.js';
+
+const PROCESSES = 'processes:\n  web:\n    cmd: node server.js\n';
+
+test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bare number is bytes', () => {
+  assert.equal(parseSize('1KB'), 1024);
+  assert.equal(parseSize('10MB'), 10 * 1024 * 1024);
+  assert.equal(parseSize('2GB'), 2 * 1024 ** 3);
+  assert.equal(parseSize('1.5kb'), 1536);
+  assert.equal(parseSize('3 MiB'), 3 * 1024 ** 2);
+  assert.equal(parseSize('64k'), 65_536);
+  assert.equal(parseSize('512'), 512);
+  assert.equal(parseSize('512B'), 512);
+  assert.equal(parseSize(4096), 4096);
+  for (const bad of ['', 'MB', '10 apples', '-1KB', '0', '0.1', '1TB', '1e3']) {
+    assert.throws(() => parseSize(bad), InvalidSizeError, bad);
+  }
+  assert.throws(() => parseSize(0), /must be at least 1 byte/);
+});
+
+test('logs: only a config with the key has log files; {} and true take every default, false none', () => {
+  assert.equal(parseYamlConfig(PROCESSES, FILE).logs, undefined);
+  assert.equal(parseYamlConfig(`logs: false\n${PROCESSES}`, FILE).logs, undefined);
+  for (const written of ['logs: {}', 'logs: true']) {
+    const logs = parseYamlConfig(`${written}\n${PROCESSES}`, FILE).logs;
+    assert.deepEqual(logs, { dir: resolve('conf/.subvisor/logs'), maxSizeBytes: DEFAULT_LOG_MAX_SIZE_BYTES, keep: DEFAULT_LOG_KEEP, source: { file: FILE, line: 1, column: 1 } }, written);
+  }
+  assert.equal(DEFAULT_LOG_MAX_SIZE_BYTES, 10 * 1024 * 1024);
+  assert.equal(DEFAULT_LOG_KEEP, 3);
+});
+
+test('logs: dir is relative to the config file; maxSize and keep as given', () => {
+  const logs = parseYamlConfig(`logs: { dir: var/log, maxSize: 1KB, keep: 0 }\n${PROCESSES}`, FILE).logs;
+  assert.ok(logs !== undefined);
+  assert.equal(logs.dir, resolve('conf/var/log'));
+  assert.equal(logs.maxSizeBytes, 1024);
+  assert.equal(logs.keep, 0);
+  assert.equal(parseYamlConfig(`logs: { dir: /var/log/app, maxSize: 2048 }\n${PROCESSES}`, FILE).logs?.dir, '/var/log/app');
+});
+
+test('logs: bad values are config errors at their line and column', () => {
+  assert.match(onlyProblem(`logs: { maxSize: 10 apples }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '10 apples': expected a number of bytes or a number with a unit \(KB, MB or GB/);
+  assert.match(onlyProblem(`logs: { maxSize: 0 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size 0: must be at least 1 byte/);
+  assert.match(onlyProblem(`logs:\n  maxSize: [1]\n${PROCESSES}`, 2, 12), /logs\.maxSize: expected a size like 512KB or 10MB, found a list/);
+  assert.match(onlyProblem(`logs: { keep: -1 }\n${PROCESSES}`, 1, 15), /logs\.keep: expected a whole number of rotated files from 0 to 1000, found number -1/);
+  assert.match(onlyProblem(`logs: { keep: 1.5 }\n${PROCESSES}`, 1, 15), /logs\.keep: expected a whole number/);
+  assert.match(onlyProblem(`logs: { dir: "" }\n${PROCESSES}`, 1, 14), /logs\.dir: is empty/);
+  assert.match(onlyProblem(`logs: { maxsize: 1KB }\n${PROCESSES}`, 1, 9), /logs\.maxsize: unknown key; did you mean 'maxSize'\? \(known keys here: dir, maxSize, keep\)/);
+  assert.match(onlyProblem(`logs: .subvisor/logs\n${PROCESSES}`, 1, 7), /logs: expected a mapping, found a string; e\.g\. `logs: \{ dir: \.subvisor\/logs, maxSize: 10MB, keep: 3 \}`/);
+  assert.match(onlyProblem(`logging: {}\n${PROCESSES}`, 1, 1), /logging: unknown key; did you mean 'logs'\?/);
+});

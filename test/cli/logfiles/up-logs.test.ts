@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
+import { runCli, startCli } from '../cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-logs-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let configs = 0;
+
+/** Writes `text` as subvisor.yaml into a fresh directory; returns the directory. */
+function project(text: string): string {
+  const dir = join(scratch, `p${configs++}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'subvisor.yaml'), text);
+  return dir;
+}
+
+/** `TIME out|err TEXT`, TIME in UTC ISO 8601 to the millisecond. */
+const LOG_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (out|err) (.*)$/;
+
+function logLines(path: string): { time: string; stream: string; text: string }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = LOG_LINE.exec(line);
+      assert.ok(match !== null, `not a log line: ${JSON.stringify(line)}`);
+      return { time: match[1] ?? '', stream: match[2] ?? '', text: match[3] ?? '' };
+    });
+}
+
+describe('subvisor up with logs:', () => {
+  test('each process gets DIR/NAME.log: its lines in order, each with the time and out or err, and no state lines', { timeout: 30_000 }, async () => {
+    const dir = project(`logs: { dir: out/logs }
+processes:
+  talker:
+    cmd: "echo one; echo two >&2; sleep 0.05; echo three"
+  quiet:
+    cmd: "true"
+`);
+    const before = Date.now();
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    // dir is relative to the config file's directory.
+    const lines = logLines(join(dir, 'out/logs/talker.log'));
+    assert.deepEqual(
+      lines.map(({ stream, text }) => `${stream} ${text}`),
+      ['out one', 'err two', 'out three'],
+    );
+    for (const { time } of lines) {
+      const ms = Date.parse(time);
+      assert.ok(ms >= before - 1000 && ms <= Date.now(), `${time} is the time of the run`);
+    }
+    assert.ok(Date.parse(lines[2]?.time ?? '') >= Date.parse(lines[0]?.time ?? ''), 'times do not go back');
+    assert.equal(readFileSync(join(dir, 'out/logs/quiet.log'), 'utf8'), '', 'a process that said nothing has an empty file');
+    assert.match(run.stdout, /talker \* started/, 'the state lines are on stdout (control)');
+    assert.equal(statSync(join(dir, 'out/logs/talker.log')).mode & 0o777, 0o600, 'only the owner reads the output');
+  });
+
+  test('each copy of a process with replicas has its own file, in --json mode as in the plain one', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs }\nprocesses:\n  web:\n    cmd: echo copy $SUBVISOR_REPLICA\n    replicas: 2\n');
+    const run = await runCli(['up', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'logs')).sort(), ['web.1.log', 'web.2.log']);
+    assert.deepEqual(logLines(join(dir, 'logs', 'web.2.log')).map((line) => `${line.stream} ${line.text}`), ['out copy 2']);
+  });
+
+  test('a second run appends to the files', { timeout: 30_000 }, async () => {
+    const dir = project('logs: {}\nprocesses:\n  once:\n    cmd: echo hello\n');
+    assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
+    assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
+    // `logs: {}` takes the defaults: .subvisor/logs beside the config.
+    assert.deepEqual(logLines(join(dir, '.subvisor/logs/once.log')).map((line) => line.text), ['hello', 'hello']);
+  });
+
+  test('without the logs key nothing is written', { timeout: 30_000 }, async () => {
+    const dir = project('processes:\n  once:\n    cmd: echo hello\n');
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /once +\| hello/);
+    assert.deepEqual(readdirSync(dir), ['subvisor.yaml']);
+  });
+
+  test('a file is rotated before it passes maxSize, and exactly `keep` rotated files stay', { timeout: 30_000 }, async () => {
+    // 400 lines of about 45 bytes: about 18 KB through 1 KB files, so many more rotations than kept.
+    const dir = project(`logs: { dir: logs, maxSize: 1KB, keep: 2 }
+processes:
+  counter:
+    cmd: "i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo line $i; done"
+`);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'logs')).sort(), ['counter.log', 'counter.log.1', 'counter.log.2']);
+    for (const name of ['counter.log', 'counter.log.1', 'counter.log.2']) {
+      assert.ok(statSync(join(dir, 'logs', name)).size <= 1024, `${name} holds at most 1 KiB`);
+    }
+    // Oldest first, the kept files and the current one end with the last lines, in order, none missing.
+    const texts = ['counter.log.2', 'counter.log.1', 'counter.log'].flatMap((name) => logLines(join(dir, 'logs', name)).map((line) => line.text));
+    const last = 400;
+    const first = last - texts.length + 1;
+    assert.deepEqual(texts, Array.from({ length: texts.length }, (_, i) => `line ${first + i}`));
+    assert.ok(statSync(join(dir, 'logs', 'counter.log.2')).size > 1024 - 60, 'a rotated file was filled up to its size');
+  });
+
+  test('keep: 0 keeps no rotated file', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs, maxSize: 200, keep: 0 }\nprocesses:\n  counter:\n    cmd: "for i in 1 2 3 4 5 6 7 8 9 10; do echo line $i; done"\n');
+    assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
+    assert.deepEqual(readdirSync(join(dir, 'logs')), ['counter.log']);
+    assert.equal(logLines(join(dir, 'logs', 'counter.log')).at(-1)?.text, 'line 10');
+  });
+
+  test('subvisor killed with SIGKILL as soon as the lines reached its stdout: they are in the log files', { timeout: 30_000 }, async () => {
+    // The children print, then wait: nothing later comes to push the lines out of a buffer.
+    const dir = project(`logs: { dir: logs }
+processes:
+  talker:
+    cmd: "seq 1 3000; echo done; exec sleep 30"
+  grumbler:
+    cmd: "seq 1 3000 >&2; echo done >&2; exec sleep 30"
+`);
+    const cli = startCli(['up'], { cwd: dir });
+    let pids: number[] = [];
+    try {
+      await cli.waitForOutput(/talker +\| done\n[^]*grumbler +\| done\n|grumbler +\| done\n[^]*talker +\| done\n/, 20_000);
+      cli.kill('SIGKILL');
+      pids = [...cli.stdoutSoFar().matchAll(/\* started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+      assert.equal((await cli.done).signal, 'SIGKILL');
+      const expected = [...Array.from({ length: 3000 }, (_, i) => String(i + 1)), 'done'];
+      assert.deepEqual(logLines(join(dir, 'logs', 'talker.log')).map((line) => `${line.stream} ${line.text}`), expected.map((text) => `out ${text}`));
+      assert.deepEqual(logLines(join(dir, 'logs', 'grumbler.log')).map((line) => `${line.stream} ${line.text}`), expected.map((text) => `err ${text}`));
+    } finally {
+      cli.kill('SIGKILL');
+      killQuietly(...pids);
+    }
+  });
+
+  test('subvisor killed with SIGKILL during a flood: every line that reached its stdout is in the log files', { timeout: 60_000 }, async () => {
+    // Two floods, each as fast as a shell loop writes: the kill lands in the middle of batches.
+    const dir = project(`logs: { dir: logs }
+processes:
+  outflood:
+    cmd: "i=0; while :; do i=$((i+1)); echo line $i; done"
+  errflood:
+    cmd: "i=0; while :; do i=$((i+1)); echo line $i >&2; done"
+`);
+    const cli = startCli(['up'], { cwd: dir });
+    let pids: number[] = [];
+    try {
+      await cli.waitForOutput('outflood | line 20000\n', 30_000);
+      await cli.waitForOutput('errflood | line 20000\n', 30_000);
+      pids = [...cli.stdoutSoFar().matchAll(/\* started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+      cli.kill('SIGKILL');
+      const run = await cli.done;
+      assert.equal(run.signal, 'SIGKILL');
+      for (const [name, stream] of [['outflood', 'out'], ['errflood', 'err']] as const) {
+        const shown = [...run.stdout.matchAll(new RegExp(`^${name} +\\| (line \\d+)$`, 'gm'))].map((match) => match[1]);
+        const logged = logLines(join(dir, 'logs', `${name}.log`));
+        assert.ok(shown.length >= 20_000, `${name}: ${shown.length} lines on stdout`);
+        assert.ok(logged.length >= shown.length, `${name}: ${logged.length} lines in the file, ${shown.length} on stdout`);
+        // The file holds what stdout showed, in the same order, from its first line.
+        for (let i = 0; i < shown.length; i++) {
+          if (logged[i]?.text !== shown[i] || logged[i]?.stream !== stream) assert.fail(`${name}: line ${i + 1} of stdout is ${shown[i]}, of the file ${JSON.stringify(logged[i])}`);
+        }
+      }
+      // The children lose their reader and end, or the parent-exit guard ends them.
+      await waitUntil(() => pids.every((pid) => !isRunning(pid)), 'the floods to end', 10_000);
+    } finally {
+      cli.kill('SIGKILL');
+      killQuietly(...pids);
+    }
+  });
+
+  test('a log directory that cannot be made is a config error at the logs key, before anything starts', { timeout: 30_000 }, async () => {
+    const dir = project('processes:\n  once:\n    cmd: "touch started"\nlogs:\n  dir: blocker/logs\n');
+    writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:1: logs: cannot write the log files: .*blocker\/logs: (ENOTDIR|EEXIST); give `logs` a `dir` you can write, or remove `logs`$/m);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+});

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-replicas-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let configs = 0;
+
+/** Writes `text` as `name` into a fresh directory; returns the file's path. */
+function config(text: string, name = 'subvisor.yaml'): string {
+  const dir = join(scratch, `c${configs++}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The texts of `name`'s output lines, in order. */
+function linesOf(stdout: string, name: string): string[] {
+  const prefix = new RegExp(`^${name.replaceAll('.', '\\.')} +\\| (.*)$`);
+  return stdout.split('\n').flatMap((line) => prefix.exec(line)?.[1] ?? []);
+}
+
+// The env of the test runner must not leak into what the children print.
+const ENV = { SUBVISOR_REPLICA: undefined, PORT: undefined };
+
+describe('replicas: N in subvisor.yaml', () => {
+  test('runs web.1 ... web.N, each with SUBVISOR_REPLICA; a process without replicas has none', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  web:
+    cmd: echo replica $SUBVISOR_REPLICA
+    replicas: 3
+  single:
+    cmd: printenv SUBVISOR_REPLICA || echo unset
+  one:
+    cmd: printenv SUBVISOR_REPLICA || echo unset
+    replicas: 1
+`);
+    const run = await runCli(['up', '-f', file], { env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    for (const index of [1, 2, 3]) assert.deepEqual(linesOf(run.stdout, `web.${index}`), [`replica ${index}`]);
+    assert.deepEqual(linesOf(run.stdout, 'web'), [], 'no process is named plain web');
+    assert.deepEqual(linesOf(run.stdout, 'single'), ['unset']);
+    assert.deepEqual(linesOf(run.stdout, 'one'), ['unset'], 'replicas: 1 is one plain process');
+    for (const name of ['web.1', 'web.2', 'web.3', 'single', 'one']) assert.match(run.stderr, new RegExp(`^${name.replace('.', '\\.')} +\\d+ +exited 0 `, 'm'), `${name} in the summary`);
+  });
+
+  test('what depends on a process with replicas waits until every copy is ready', { timeout: 30_000 }, async () => {
+    // Copy N is ready after N * 300 ms: the last one decides.
+    const file = config(`processes:
+  web:
+    cmd: "sleep 0.$((SUBVISOR_REPLICA * 3)); echo up $SUBVISOR_REPLICA; exec sleep 30"
+    ready: "^up"
+    replicas: 3
+  test:
+    cmd: echo go
+    dependsOn: [web]
+    main: true
+`);
+    const run = await runCli(['up', '-f', file], { env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    const at = (pattern: RegExp): number => {
+      const index = lines.findIndex((line) => pattern.test(line));
+      assert.ok(index >= 0, `no line matches ${String(pattern)} in\n${run.stdout}`);
+      return index;
+    };
+    const started = at(/^test +\* started/);
+    for (const index of [1, 2, 3]) assert.ok(at(new RegExp(`^web\\.${index} +\\* ready after`)) < started, `test starts after web.${index} is ready`);
+    assert.ok(at(/^web\.1 +\* ready after/) < at(/^web\.3 +\* ready after/), 'the copies were ready at different times (control)');
+    assert.match(run.stdout, /^test +\* waiting for web\.1 to be ready, web\.2 to be ready, web\.3 to be ready$/m);
+  });
+
+  test('up NAME selects every copy of it', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  web:
+    cmd: echo web $SUBVISOR_REPLICA
+    replicas: 2
+  other:
+    cmd: echo other
+`);
+    const run = await runCli(['up', '-f', file, 'web'], { env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(linesOf(run.stdout, 'web.1'), ['web 1']);
+    assert.deepEqual(linesOf(run.stdout, 'web.2'), ['web 2']);
+    assert.deepEqual(linesOf(run.stdout, 'other'), []);
+  });
+
+  test('NAME=N on the command line takes the place of replicas; NAME=1 is one plain process; no PORT is given', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  web:
+    cmd: echo web $SUBVISOR_REPLICA $(printenv PORT || echo noport)
+    replicas: 2
+  worker:
+    cmd: echo worker $(printenv SUBVISOR_REPLICA || echo unset)
+    replicas: 2
+  other:
+    cmd: echo other
+`);
+    const run = await runCli(['up', '-f', file, 'web=3', 'worker=1'], { env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual([1, 2, 3].map((index) => linesOf(run.stdout, `web.${index}`)), [['web 1 noport'], ['web 2 noport'], ['web 3 noport']]);
+    assert.deepEqual(linesOf(run.stdout, 'worker'), ['worker unset']);
+    assert.deepEqual(linesOf(run.stdout, 'other'), [], 'only the named processes run');
+  });
+
+  test('bad replicas are config errors at their line and column, before anything starts', { timeout: 30_000 }, async () => {
+    const cases: [string, RegExp][] = [
+      ['replicas: 0', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found number 0; e\.g\. `replicas: 2` runs NAME\.1 and NAME\.2$/m],
+      ['replicas: 1.5', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found number 1\.5/m],
+      ['replicas: two', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found a string/m],
+      ['replicas: 2\n    main: true', /:3:15: processes\.web\.replicas: a main process cannot have replicas: the run ends when the main process exits/m],
+    ];
+    for (const [line, expected] of cases) {
+      const file = config(`processes:\n  web:\n    ${line}\n    cmd: touch started\n`);
+      const run = await runCli(['up', '-f', file], { env: ENV });
+      assert.equal(run.code, 2, line);
+      assert.match(run.stderr, expected, line);
+      assert.doesNotMatch(run.stdout, /started/, line);
+    }
+  });
+
+  test('a process named like a copy of another is refused', { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  web:\n    cmd: echo a\n    replicas: 2\n  web.2:\n    cmd: echo b\n');
+    const run = await runCli(['up', '-f', file], { env: ENV });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /:5:3: processes\.web\.2: the name 'web\.2' is taken by a copy of 'web' \(replicas: 2\); rename this process$/m);
+  });
+
+  test('a main process given copies on the command line is refused', { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  web:\n    cmd: echo a\n    main: true\n');
+    const run = await runCli(['up', '-f', file, 'web=2'], { env: ENV });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /:2:3: web=2: a main process cannot have replicas/);
+  });
+});
