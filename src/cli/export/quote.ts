@@ -17,6 +17,8 @@ export function systemdLiteral(text: string): string {
  * read as one.
  */
 export function systemdWord(word: string, first = false): string {
+  // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
+  if (word === ';') return '\\;';
   const escaped = systemdLiteral(word).replaceAll('$', '$$$$');
   if (PLAIN_WORD.test(escaped) && !(first && /^[-@:+!]/.test(escaped))) return escaped;
   return `"${cEscape(escaped)}"`;

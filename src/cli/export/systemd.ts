@@ -1,4 +1,4 @@
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { printable } from '../config/spawnable.js';
 import type { Config, ProcessSpec, RestartPolicy } from '../config/spec.js';
@@ -94,7 +94,7 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
   const cwd = spec.cwd ?? dirname(resolve(config.file));
   const service = [
     ...(spec.task ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
-    `ExecStart=${commandLine(spec.cmd)}`,
+    `ExecStart=${commandLine(spec.cmd, cwd)}`,
     ...readinessLines(spec, options, notes),
     `WorkingDirectory=${systemdLiteral(cwd)}`,
     ...(spec.user === undefined ? [] : [`User=${systemdLiteral(spec.user.name)}`]),
@@ -116,9 +116,15 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
   ]);
 }
 
-/** A string runs under `/bin/sh -c`, as `subvisor up` runs it; an array is argv. */
-function commandLine(cmd: ProcessSpec['cmd']): string {
-  const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : cmd;
+/**
+ * A string runs under `/bin/sh -c`, as `subvisor up` runs it; an array is argv. systemd takes a
+ * program by absolute path or by bare name only, so a relative one (`./scripts/db.sh`, which `up`
+ * finds from the process's cwd) is made absolute against `cwd`.
+ */
+function commandLine(cmd: ProcessSpec['cmd'], cwd?: string): string {
+  const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : [...cmd];
+  const [program] = argv;
+  if (cwd !== undefined && program !== undefined && program.includes('/') && !isAbsolute(program)) argv[0] = resolve(cwd, program);
   return argv.map((word, index) => systemdWord(word, index === 0)).join(' ');
 }
 

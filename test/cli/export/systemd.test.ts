@@ -81,8 +81,12 @@ processes:
   report:
     cmd: [sh, -c, "exit 0"]
     task: true
+  script:
+    cmd: [./bin/run.sh, ";", "a b", "100%"]
 `,
   );
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'run.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   return join(dir, 'subvisor.yaml');
 }
 
@@ -106,7 +110,7 @@ describe('export systemd: what each key becomes', () => {
     const run = await runCli(['export', 'systemd', '-f', file, '-o', dir], { env: { SUBVISOR_TEST_PARENT: 'must not leak' } });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(verifyUnits(dir), { status: 0, output: '' });
-    assert.match(readFileSync(join(dir, 'My-App.target'), 'utf8'), /^Wants=My-App-setup\.service My-App-web\.service My-App-report\.service$/m);
+    assert.match(readFileSync(join(dir, 'My-App.target'), 'utf8'), /^Wants=My-App-setup\.service My-App-web\.service My-App-report\.service My-App-script\.service$/m);
   });
 
   test('the environment: env files, then env, merged in a generated file read last (0600); nothing of the parent', BOUNDED, () => {
@@ -138,6 +142,11 @@ describe('export systemd: what each key becomes', () => {
     assert.deepEqual(section(setup, 'Unit').filter((line) => line.startsWith('StartLimit')), ['StartLimitIntervalSec=32s', 'StartLimitBurst=3']);
   });
 
+  test('ExecStart= of argv: a relative program made absolute from the cwd, a lone ; escaped, words quoted as needed', BOUNDED, () => {
+    const start = section(unit('script'), 'Service').find((line) => line.startsWith('ExecStart='));
+    assert.equal(start, `ExecStart="${resolve(file, '..')}/bin/run.sh" \\; "a b" "100%%"`);
+  });
+
   test('restart, stopSignal and grace of a service', BOUNDED, () => {
     const service = section(unit('web'), 'Service');
     for (const line of ['Type=exec', 'Restart=on-failure', 'RestartSec=200ms', 'KillMode=control-group', 'KillSignal=SIGINT', 'TimeoutStopSec=1m30s']) assert.ok(service.includes(line), `${line} in\n${service.join('\n')}`);
@@ -164,7 +173,7 @@ describe('export systemd: what each key becomes', () => {
     const run = await runCli(['export', 'systemd', '-f', file, '--prefix', 'shop']);
     assert.equal(run.code, 0, run.stderr);
     const names = [...run.stdout.matchAll(/^# ==> (.+) <==$/gm)].map((match) => match[1]);
-    assert.deepEqual(names, ['shop-setup.service', 'shop-setup.env', 'shop-web.service', 'shop-web.env', 'shop-report.service', 'shop-report.env', 'shop.target']);
+    assert.deepEqual(names, ['shop-setup.service', 'shop-setup.env', 'shop-web.service', 'shop-web.env', 'shop-report.service', 'shop-report.env', 'shop-script.service', 'shop-script.env', 'shop.target']);
     assert.match(run.stdout, /^EnvironmentFile=\/etc\/systemd\/system\/shop-web\.env$/m);
     const bad = await runCli(['export', 'systemd', '-f', file, '--prefix', 'a b']);
     assert.equal(bad.code, 2);
