@@ -153,8 +153,11 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
     file: { type: 'string', short: 'f' },
     output: { type: 'string', short: 'o' },
     'ready-log': { type: 'string' },
-    ...(format === 'systemd' ? { prefix: { type: 'string' } } : { image: { type: 'string' } }),
+    prefix: { type: 'string' },
+    image: { type: 'string' },
   });
+  const foreign = format === 'systemd' ? 'image' : 'prefix';
+  if (values[foreign] !== undefined) throw new UsageError(`--${foreign} applies only to export ${format === 'systemd' ? 'compose' : 'systemd'}`);
   const readyLog = values['ready-log'] as string | undefined;
   if (readyLog !== undefined && readyLog !== 'drop') throw new UsageError(`--ready-log takes only 'drop' (leave log-line readiness out), not '${readyLog}'`);
   return {

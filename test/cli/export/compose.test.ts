@@ -42,6 +42,20 @@ describe('export compose: the examples', () => {
     assert.match(run.stderr, /cannot export: processes db, web: log-line readiness/);
     assert.equal(run.stdout, '');
   });
+
+  test('usage: a format is needed, and each format refuses the options of the other', BOUNDED, async () => {
+    for (const [args, message] of [
+      [['export'], /export needs a format/],
+      [['export', 'helm'], /unknown export format 'helm'/],
+      [['export', 'compose', '-f', DEMO, '--prefix', 'x'], /--prefix applies only to export systemd/],
+      [['export', 'systemd', '-f', DEMO, '--image', 'x'], /--image applies only to export compose/],
+      [['export', 'compose', '-f', DEMO, '--ready-log=keep'], /--ready-log takes only 'drop'/],
+    ] as const) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, message);
+    }
+  });
 });
 
 function everythingProject(): string {
