@@ -4,6 +4,7 @@ import { UsageError, parseExportArgs, type ExportArgs } from '../args.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
+import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 
@@ -43,12 +44,24 @@ function exportUnits(config: Config, parsed: ExportArgs): void {
     process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
     return;
   }
-  mkdirSync(unitDir, { recursive: true });
-  for (const exported of files) write(join(unitDir, exported.name), exported);
+  writing(unitDir, () => {
+    mkdirSync(unitDir, { recursive: true });
+    for (const exported of files) write(join(unitDir, exported.name), exported);
+  });
 }
 
 function write(path: string, exported: ExportedFile): void {
   writeFileSync(path, exported.text, { mode: exported.mode });
+}
+
+/** Runs `write`, turning a file system error into one line that names `target`. */
+function writing(target: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way of a directory' : error instanceof Error ? error.message : String(error);
+    throw new ExportError('ERR_EXPORT_WRITE', `cannot write ${target}: ${reason}; pick another -o`, { cause: error });
+  }
 }
 
 /** To `-o FILE` (its directory created when missing), or to stdout. */
@@ -61,6 +74,8 @@ function exportComposeFile(config: Config, parsed: ExportArgs): void {
     process.stdout.write(text);
     return;
   }
-  mkdirSync(composeDir, { recursive: true });
-  writeFileSync(output, text);
+  writing(output, () => {
+    mkdirSync(composeDir, { recursive: true });
+    writeFileSync(output, text);
+  });
 }

@@ -175,6 +175,11 @@ describe('export systemd: what each key becomes', () => {
     const names = [...run.stdout.matchAll(/^# ==> (.+) <==$/gm)].map((match) => match[1]);
     assert.deepEqual(names, ['shop-setup.service', 'shop-setup.env', 'shop-web.service', 'shop-web.env', 'shop-report.service', 'shop-report.env', 'shop-script.service', 'shop-script.env', 'shop.target']);
     assert.match(run.stdout, /^EnvironmentFile=\/etc\/systemd\/system\/shop-web\.env$/m);
+    const inTheWay = join(scratch, 'a-file');
+    writeFileSync(inTheWay, '');
+    const blocked = await runCli(['export', 'systemd', '-f', file, '-o', join(inTheWay, 'units')]);
+    assert.equal(blocked.code, 2);
+    assert.match(blocked.stderr, /cannot write .*a-file\/units: a file is in the way of a directory; pick another -o/);
     const bad = await runCli(['export', 'systemd', '-f', file, '--prefix', 'a b']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--prefix "a b" cannot start a unit name/);
