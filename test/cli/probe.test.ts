@@ -48,6 +48,23 @@ describe('subvisor probe --http', () => {
     }
   });
 
+  test('--interval is the pause between tries: a server up just after a failed try is seen one interval later', BOUNDED, async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const probe = startCli(['probe', '--http', `http://127.0.0.1:${port}/`, '--interval', '2s', '--timeout', '10s']);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const server = createServer((_request, response) => response.end('ok'));
+    await listening(server, port);
+    try {
+      const ended = await probe.done;
+      assert.equal(ended.code, 0, ended.stderr);
+      const elapsedMs = performance.now() - started;
+      assert.ok(elapsedMs >= 1900, `passed after ${Math.round(elapsedMs)} ms: the second try came before the 2 s interval`);
+    } finally {
+      await closed(server);
+    }
+  });
+
   test('keeps trying every --interval until the server answers', BOUNDED, async () => {
     const port = await freePort();
     const probe = startCli(['probe', '--http', `http://127.0.0.1:${port}/`, '--interval', '50ms', '--timeout', '10s']);
