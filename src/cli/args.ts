@@ -26,6 +26,21 @@ usage:
         --timestamps       start each line with the time (HH:MM:SS.mmm)
         --no-port          do not give a Procfile's processes PORT (5000, +100 per entry, +1 per copy)
 
+  subvisor export systemd [-f FILE] [-o DIR] [--prefix NAME] [--ready-log=drop]
+      One NAME-PROCESS.service (and its NAME-PROCESS.env) per process and a NAME.target that
+      groups them, written to DIR (created when missing) or, without -o, printed to stdout
+      for /etc/systemd/system. NAME defaults to the config directory's name.
+
+  subvisor export compose [-f FILE] [-o FILE] [--image IMAGE] [--ready-log=drop]
+      A Compose file with one service per process (default image node:22-bookworm-slim,
+      the project at /app), to FILE or stdout.
+        --ready-log=drop   leave out log-line readiness (ready: "regex"), which cannot be
+                           checked from outside, instead of refusing it
+
+  subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]
+      Try one probe until it passes (exit 0) or --timeout passes (exit 1; default 30s),
+      pausing --interval between tries (default 250ms).
+
   subvisor --help | --version
 
 Durations: 500ms, 2s, 1.5m, 1h, or a number of milliseconds.
@@ -58,6 +73,25 @@ export interface UpArgs {
   readonly grace: string | undefined;
   readonly json: boolean;
   readonly timestamps: boolean;
+}
+
+export interface ExportArgs {
+  readonly format: 'systemd' | 'compose';
+  readonly file: string | undefined;
+  readonly output: string | undefined;
+  readonly prefix: string | undefined;
+  readonly image: string | undefined;
+  /** `--ready-log=drop`: leave log-line readiness out instead of refusing it. */
+  readonly dropReadyLog: boolean;
+}
+
+export interface ProbeArgs {
+  readonly http: string | undefined;
+  readonly status: string | undefined;
+  readonly tcp: string | undefined;
+  readonly exec: string | undefined;
+  readonly interval: string | undefined;
+  readonly timeout: string | undefined;
 }
 
 const RUN_VALUE_OPTIONS = new Set(['--label', '--ready', '--ready-timeout', '--timeout', '--grace']);
@@ -148,6 +182,49 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     formation.set(name, Number(count));
   }
   return { names, formation };
+}
+
+/** `export systemd|compose`: `--prefix` belongs to systemd, `--image` to compose; each is refused by the other. */
+export function parseExportArgs(args: readonly string[]): ExportArgs {
+  const [format, ...rest] = args;
+  if (format !== 'systemd' && format !== 'compose') {
+    throw new UsageError(format === undefined ? 'export needs a format: subvisor export systemd|compose' : `unknown export format '${format}'; use systemd or compose`);
+  }
+  const { values } = parseOrExplain(rest, {
+    file: { type: 'string', short: 'f' },
+    output: { type: 'string', short: 'o' },
+    'ready-log': { type: 'string' },
+    prefix: { type: 'string' },
+    image: { type: 'string' },
+  });
+  const foreign = format === 'systemd' ? 'image' : 'prefix';
+  if (values[foreign] !== undefined) throw new UsageError(`--${foreign} applies only to export ${format === 'systemd' ? 'compose' : 'systemd'}`);
+  const readyLog = values['ready-log'] as string | undefined;
+  if (readyLog !== undefined && readyLog !== 'drop') throw new UsageError(`--ready-log takes only 'drop' (leave log-line readiness out), not '${readyLog}'`);
+  return {
+    format,
+    file: values.file as string | undefined,
+    output: values.output as string | undefined,
+    prefix: values.prefix as string | undefined,
+    image: values.image as string | undefined,
+    dropReadyLog: readyLog === 'drop',
+  };
+}
+
+export function parseProbeArgs(args: readonly string[]): ProbeArgs {
+  const { values } = parseOrExplain(args, {
+    http: { type: 'string' },
+    status: { type: 'string' },
+    tcp: { type: 'string' },
+    exec: { type: 'string' },
+    interval: { type: 'string' },
+    timeout: { type: 'string' },
+  });
+  const kinds = (['http', 'tcp', 'exec'] as const).filter((kind) => values[kind] !== undefined);
+  if (kinds.length !== 1) throw new UsageError(`probe needs exactly one of --http URL, --tcp HOST:PORT or --exec CMD${kinds.length > 1 ? ` (got --${kinds.join(' and --')})` : ''}`);
+  if (values.status !== undefined && values.http === undefined) throw new UsageError('--status applies only to --http');
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  return { http: text('http'), status: text('status'), tcp: text('tcp'), exec: text('exec'), interval: text('interval'), timeout: text('timeout') };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

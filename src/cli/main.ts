@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/errors.js';
 import { USAGE, UsageError } from './args.js';
+import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { SpawnError } from '../process/errors.js';
@@ -15,6 +16,10 @@ async function main(argv: readonly string[]): Promise<Ending> {
       return (await import('./commands/run.js')).runCommand(rest);
     case 'up':
       return (await import('./commands/up.js')).upCommand(rest);
+    case 'export':
+      return (await import('./commands/export.js')).exportCommand(rest);
+    case 'probe':
+      return (await import('./commands/probe.js')).probeCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -56,6 +61,9 @@ try {
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ConfigError) {
     process.stderr.write(`subvisor: ${error.message}\n`);
+    end({ exitCode: EXIT.usage });
+  } else if (error instanceof ExportError) {
+    process.stderr.write(`subvisor: cannot export: ${error.message}\n`);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof SpawnError) {
     process.stderr.write(`subvisor: ${error.message}\n`);

@@ -8,10 +8,12 @@ import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '.
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
+import { warnWhenPid1 } from '../pid1.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
+  warnWhenPid1();
   const name = parsed.label ?? basename(parsed.command[0] ?? 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
   const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);

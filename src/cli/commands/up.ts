@@ -8,6 +8,7 @@ import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { runStack } from '../stack/stack.js';
+import { warnWhenPid1 } from '../pid1.js';
 
 /** Looked for in this order when no -f is given. */
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -19,6 +20,7 @@ const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
  */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
+  warnWhenPid1();
   const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
   let grace = DEFAULT_KILL_GRACE_MS;

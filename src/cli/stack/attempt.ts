@@ -1,6 +1,5 @@
 import { collapseErrorGroup } from '../../core/errors.js';
 import { isCancellationOf } from '../../core/scope.js';
-import { moveOnAfter } from '../../core/timeouts.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
 import type { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
@@ -11,7 +10,7 @@ import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
-import { untilDead, untilPasses, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
+import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
 
 /** What one start of a process needs besides its spec. */
 export interface AttemptPlan {
@@ -96,11 +95,10 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
  * cancels the wait, and the probe process with it (see superviseAndWatch).
  */
 async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, proc: Process, verdicts: Verdicts): Promise<boolean> {
-  let last: ProbeResult | undefined;
   const timeoutMs = plan.spec.readyTimeoutMs ?? Infinity;
-  const passed = await moveOnAfter(timeoutMs, (signal) => untilPasses(probe, probeEnvironment(plan), signal, (result) => (last = result)));
-  if (passed !== undefined) return true;
-  verdicts.stoppedFor = { kind: 'ready-timeout', last, timeoutMs };
+  const wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs);
+  if (wait.passed) return true;
+  verdicts.stoppedFor = { kind: 'ready-timeout', last: wait.last, timeoutMs };
   await proc.stop();
   return false;
 }

@@ -123,6 +123,21 @@ export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, 
   }
 }
 
+/** How {@link untilPassesWithin} ended: the passing try, or the last one tried before the deadline. */
+export type ProbeWait = { readonly passed: true; readonly result: ProbeResult } | { readonly passed: false; readonly last: ProbeResult | undefined };
+
+/**
+ * {@link untilPasses} bounded by `deadlineMs` (Infinity for none): the one wait for readiness that
+ * `subvisor up` (a process's `readyTimeout`) and `subvisor probe` (its `--timeout`) share. A try
+ * still running at the deadline is cut with it (an exec probe's process stopped). `signal`
+ * cancels the whole wait (rejects, as {@link untilPasses} does).
+ */
+export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnvironment, deadlineMs: number, signal?: AbortSignal): Promise<ProbeWait> {
+  let last: ProbeResult | undefined;
+  const result = await moveOnAfter(deadlineMs, (deadline) => untilPasses(probe, where, deadline, (tried) => (last = tried)), { signal });
+  return result === undefined ? { passed: false, last } : { passed: true, result };
+}
+
 /**
  * Watches a live process: tries `probe` every `intervalMs` after `startPeriodMs`, and resolves with
  * the last failure once `failures` tries in a row have failed. Runs until then, or until cancelled.

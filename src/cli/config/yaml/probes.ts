@@ -183,8 +183,8 @@ function httpStatus(at: At, reader: Reader): number | undefined {
   return undefined;
 }
 
-/** `HOST:PORT`, or `[IPV6]:PORT`. */
-const HOST_PORT = /^(?:\[([^\]]+)\]|([^\s:[\]]+)):(\d+)$/;
+/** `HOST:PORT`, or `[IPV6]:PORT` (also read by `subvisor probe --tcp`). */
+export const HOST_PORT = /^(?:\[([^\]]+)\]|([^\s:[\]]+)):(\d+)$/;
 
 /** `tcp`: `HOST:PORT`, interpolated; checked without showing it. */
 function tcpCheck(at: At, reader: Reader): Check | undefined {

@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, parseExportArgs, type ExportArgs } from '../args.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { EXIT, type Ending } from '../exit-status.js';
+import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
+import { ExportError } from '../export/errors.js';
+import { defaultPrefix } from '../export/prefix.js';
+import { exportSystemd, type ExportedFile } from '../export/systemd.js';
+
+/** Looked for in this order when no -f is given, as `subvisor up` does. */
+const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
+/** Where units are installed when printed to stdout: what the generated env files are named under. */
+const DEFAULT_UNIT_DIR = '/etc/systemd/system';
+
+/**
+ * `subvisor export systemd|compose` (SPEC §11): the config, read as `subvisor up` reads it, written
+ * for another supervisor. Nothing is started.
+ */
+export function exportCommand(args: readonly string[]): Ending {
+  const parsed = parseExportArgs(args);
+  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
+  if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
+  // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
+  // passwd file all the same (a typo is caught here, not on the target).
+  const config = loadConfig(file, { uid: 0 });
+  if (parsed.format === 'systemd') exportUnits(config, parsed);
+  else exportComposeFile(config, parsed);
+  return { exitCode: EXIT.ok };
+}
+
+/** To `-o DIR` (created when missing), or, without it, to stdout, each file under a `# ==> NAME <==` line. */
+function exportUnits(config: Config, parsed: ExportArgs): void {
+  const unitDir = parsed.output === undefined ? DEFAULT_UNIT_DIR : resolve(parsed.output);
+  const files = exportSystemd(config, {
+    prefix: parsed.prefix ?? defaultPrefix(config.file),
+    unitDir,
+    nodePath: process.execPath,
+    // The file that runs, not the npm bin symlink that may have led to it.
+    cliPath: realpathSync(process.argv[1] ?? ''),
+    dropReadyLog: parsed.dropReadyLog,
+  });
+  if (parsed.output === undefined) {
+    process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
+    return;
+  }
+  writing(unitDir, () => {
+    mkdirSync(unitDir, { recursive: true });
+    for (const exported of files) write(join(unitDir, exported.name), exported);
+  });
+}
+
+function write(path: string, exported: ExportedFile): void {
+  writeFileSync(path, exported.text, { mode: exported.mode });
+}
+
+/** Runs `write`, turning a file system error into one line that names `target`. */
+function writing(target: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way of a directory' : error instanceof Error ? error.message : String(error);
+    throw new ExportError('ERR_EXPORT_WRITE', `cannot write ${target}: ${reason}; pick another -o`, { cause: error });
+  }
+}
+
+/** To `-o FILE` (its directory created when missing), or to stdout. */
+function exportComposeFile(config: Config, parsed: ExportArgs): void {
+  const output = parsed.output === undefined ? undefined : resolve(parsed.output);
+  // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
+  const composeDir = output === undefined ? dirname(resolve(config.file)) : dirname(output);
+  const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog });
+  if (output === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  writing(output, () => {
+    mkdirSync(composeDir, { recursive: true });
+    writeFileSync(output, text);
+  });
+}

@@ -1,0 +1,70 @@
+import { UsageError, parseProbeArgs, type ProbeArgs } from '../args.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, parseDuration } from '../config/index.js';
+import { HOST_PORT } from '../config/yaml/probes.js';
+import { EXIT, type Ending } from '../exit-status.js';
+import { untilPassesWithin, type OutsideProbe } from '../stack/probes.js';
+
+/**
+ * The overall deadline of `subvisor probe` when `--timeout` is not given (SPEC §11): long enough
+ * for a server's usual start, short enough that a unit or a script waiting on it fails visibly.
+ */
+export const DEFAULT_PROBE_DEADLINE_MS = 30_000;
+
+/**
+ * `subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]`:
+ * tries one probe, with the code `subvisor up` uses for `ready`, until it passes (exit 0) or the
+ * deadline passes (exit 1, with what the last try said). What `subvisor export systemd` runs as an
+ * `ExecStartPost=`, and a Compose healthcheck's test. An exec probe runs under `sh -c` in the
+ * caller's cwd and environment (under systemd: the unit's).
+ */
+export async function probeCommand(args: readonly string[]): Promise<Ending> {
+  const parsed = parseProbeArgs(args);
+  const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
+  const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
+  // One try never outlasts the deadline: a hung request is cut with it, not 5 s after.
+  const timing = { intervalMs, timeoutMs: Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.max(deadlineMs, 1)), startPeriodMs: 0 };
+  const probe = probeOf(parsed, timing);
+  const wait = await untilPassesWithin(probe, {}, deadlineMs);
+  if (wait.passed) return { exitCode: EXIT.ok };
+  const last = wait.last?.output ?? 'no try finished';
+  process.stderr.write(`subvisor probe: did not pass within ${deadlineMs} ms; last try: ${last}\n`);
+  return { exitCode: EXIT.failure };
+}
+
+function probeOf(parsed: ProbeArgs, timing: Pick<OutsideProbe, 'intervalMs' | 'timeoutMs' | 'startPeriodMs'>): OutsideProbe {
+  if (parsed.http !== undefined) return { kind: 'http', url: httpUrl(parsed.http), status: httpStatus(parsed.status), ...timing };
+  if (parsed.tcp !== undefined) return { kind: 'tcp', ...hostPort(parsed.tcp), ...timing };
+  // parseProbeArgs leaves exactly one kind.
+  return { kind: 'exec', cmd: parsed.exec ?? '', ...timing };
+}
+
+function httpUrl(url: string): string {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (protocol === 'http:' || protocol === 'https:') return url;
+  throw new UsageError('--http needs an http:// or https:// URL, like http://127.0.0.1:8080/health');
+}
+
+function httpStatus(status: string | undefined): number | undefined {
+  if (status === undefined) return undefined;
+  const code = Number(status);
+  if (/^\d{3}$/.test(status) && code >= 100 && code <= 599) return code;
+  throw new UsageError(`--status needs an HTTP status from 100 to 599, not '${status}' (leave it out to accept any 2xx)`);
+}
+
+function hostPort(target: string): { host: string; port: number } {
+  const match = HOST_PORT.exec(target.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError('--tcp needs HOST:PORT with a port from 1 to 65535, like 127.0.0.1:5432 or [::1]:5432');
+  }
+  return { host, port };
+}
+
+function durationOption(option: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`${option}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

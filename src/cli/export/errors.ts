@@ -1,0 +1,18 @@
+/**
+ * Why an export refused a config: something it has no way to say in the target's terms.
+ * `code` is stable: `ERR_EXPORT_READY_LOG` (a `ready` log pattern, see `--ready-log=drop`),
+ * `ERR_EXPORT_ENV_NAME` (a variable name systemd cannot carry), `ERR_EXPORT_PREFIX` (a unit name
+ * prefix systemd cannot take), `ERR_EXPORT_WRITE` (the output could not be written; the fs error is
+ * the cause). The message names the process or the path and says what to do.
+ */
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+
+  constructor(
+    readonly code: 'ERR_EXPORT_READY_LOG' | 'ERR_EXPORT_ENV_NAME' | 'ERR_EXPORT_PREFIX' | 'ERR_EXPORT_WRITE',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,29 @@
+import type { OutsideProbe } from '../stack/probes.js';
+import { goDuration } from './durations.js';
+import { shellWord } from './quote.js';
+
+/**
+ * The arguments of `subvisor probe` that try `probe` as `subvisor up` would: its check, its
+ * `interval`, and `deadlineMs` as `--timeout`. An exec probe's argv becomes one shell word list
+ * (`--exec` runs under `sh -c`), each word quoted so it reaches the program unchanged.
+ */
+export function probeArguments(probe: OutsideProbe, deadlineMs: number): string[] {
+  return [...checkArguments(probe), '--interval', goDuration(probe.intervalMs), '--timeout', goDuration(deadlineMs)];
+}
+
+function checkArguments(probe: OutsideProbe): string[] {
+  switch (probe.kind) {
+    case 'http':
+      return ['--http', probe.url, ...(probe.status === undefined ? [] : ['--status', String(probe.status)])];
+    case 'tcp':
+      return ['--tcp', probe.host.includes(':') ? `[${probe.host}]:${probe.port}` : `${probe.host}:${probe.port}`];
+    case 'exec':
+      return ['--exec', typeof probe.cmd === 'string' ? probe.cmd : probe.cmd.map(shellWord).join(' ')];
+  }
+}
+
+/** The probe as a person reads it in a comment: `http http://...`, `tcp HOST:PORT`, `exec CMD`. */
+export function describeProbe(probe: OutsideProbe): string {
+  const [, what = ''] = checkArguments(probe);
+  return `${probe.kind} ${what}${probe.kind === 'http' && probe.status !== undefined ? ` (status ${probe.status})` : ''}`;
+}

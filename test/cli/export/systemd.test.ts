@@ -1,0 +1,187 @@
+// `subvisor export systemd` (SPEC §11): golden files of the examples, `systemd-analyze verify`
+// silent on every unit, and each translation (environment, dependencies, tasks, restarts,
+// readiness, quoting) checked on a config that has them all.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli } from '../cli.js';
+import { EXAMPLE_ENV, assertGolden, normalise, verifyUnits } from './support.js';
+
+const BOUNDED = { timeout: 60_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-export-systemd-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const DEMO = resolve('examples/demo/subvisor.yaml');
+const POSTGRES = resolve('examples/postgres/subvisor.yaml');
+
+describe('export systemd: the examples', () => {
+  for (const [name, file, extra] of [
+    ['demo', DEMO, ['--ready-log=drop']],
+    ['postgres', POSTGRES, []],
+  ] as const) {
+    test(`${name}: the units match the golden file, byte for byte, run after run`, BOUNDED, async () => {
+      const first = await runCli(['export', 'systemd', '-f', file, ...extra], { env: EXAMPLE_ENV });
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stderr, '');
+      assertGolden(`${name}.systemd.txt`, normalise(first.stdout, file));
+      const second = await runCli(['export', 'systemd', '-f', file, ...extra], { env: EXAMPLE_ENV });
+      assert.equal(second.stdout, first.stdout);
+    });
+
+    test(`${name}: -o DIR is created, and systemd-analyze verify says nothing about any unit`, BOUNDED, async () => {
+      const dir = join(scratch, `${name}-units`, 'nested');
+      const run = await runCli(['export', 'systemd', '-f', file, '-o', dir, ...extra], { env: EXAMPLE_ENV });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, '');
+      const verified = verifyUnits(dir);
+      assert.deepEqual(verified, { status: 0, output: '' });
+      assert.ok(existsSync(join(dir, `${name}.target`)));
+    });
+  }
+
+  test('log-line readiness is refused, naming every such process, unless --ready-log=drop', BOUNDED, async () => {
+    const dir = join(scratch, 'refused');
+    const run = await runCli(['export', 'systemd', '-f', DEMO, '-o', dir]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^subvisor: cannot export: processes db, web: log-line readiness .* --ready-log=drop/);
+    assert.equal(existsSync(dir), false, 'nothing is written');
+    const dropped = await runCli(['export', 'systemd', '-f', DEMO, '--ready-log=drop']);
+    assert.match(dropped.stdout, /# ready: the log line \/accepting connections\/ is left out \(--ready-log=drop\)/);
+  });
+});
+
+/** A project in a directory whose name needs sanitising, with every key the export translates. */
+function everythingProject(port: number): string {
+  const dir = join(scratch, 'My App!');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '.env'), 'A=from-dotenv\nB=from-dotenv\n');
+  writeFileSync(join(dir, 'top.env'), 'B=from-top\nC=from-top\n');
+  writeFileSync(join(dir, 'web.env'), 'C=from-web-file\nQ="it\'s"\n');
+  writeFileSync(
+    join(dir, 'subvisor.yaml'),
+    `envFile: [top.env]
+processes:
+  setup:
+    cmd: echo "setting up $HOME at 100%"
+    task: true
+    restart: { policy: always, max: 2, backoff: 1s, maxBackoff: 1s, resetAfter: 30s }
+  web:
+    cmd: [node, -e, "setInterval(() => {}, 1000)"]
+    envFile: web.env
+    env: { D: 'say "hi" to $USER at 50%', B: from-env }
+    dependsOn: { setup: succeeded, report: completed }
+    ready: { tcp: "127.0.0.1:${port}", interval: 100ms }
+    readyTimeout: 20s
+    restart: { policy: on-failure, max: 4, backoff: 200ms }
+    stopSignal: SIGINT
+    grace: 1m30s
+  report:
+    cmd: [sh, -c, "exit 0"]
+    task: true
+  script:
+    cmd: [./bin/run.sh, ";", "a b", "100%"]
+`,
+  );
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'run.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  return join(dir, 'subvisor.yaml');
+}
+
+function section(unit: string, name: string): string[] {
+  const match = new RegExp(`^\\[${name}\\]\\n((?:.+\\n)*)`, 'm').exec(unit);
+  assert.ok(match, `no [${name}] in\n${unit}`);
+  return (match[1] ?? '').trimEnd().split('\n');
+}
+
+describe('export systemd: what each key becomes', () => {
+  const listener = createServer((socket) => socket.destroy());
+  let file = '';
+  let dir = '';
+  const unit = (name: string): string => readFileSync(join(dir, `My-App-${name}.service`), 'utf8');
+  after(() => new Promise<void>((done) => listener.close(() => done())));
+
+  test('exported to -o DIR with the prefix from the directory name, verified silently', BOUNDED, async () => {
+    await new Promise<void>((done) => listener.listen(0, '127.0.0.1', done));
+    file = everythingProject((listener.address() as AddressInfo).port);
+    dir = join(scratch, 'everything');
+    const run = await runCli(['export', 'systemd', '-f', file, '-o', dir], { env: { SUBVISOR_TEST_PARENT: 'must not leak' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(verifyUnits(dir), { status: 0, output: '' });
+    assert.match(readFileSync(join(dir, 'My-App.target'), 'utf8'), /^Wants=My-App-setup\.service My-App-web\.service My-App-report\.service My-App-script\.service$/m);
+  });
+
+  test('the environment: env files, then env, merged in a generated file read last (0600); nothing of the parent', BOUNDED, () => {
+    const service = section(unit('web'), 'Service');
+    const project = resolve(file, '..');
+    const files = service.filter((line) => line.startsWith('EnvironmentFile='));
+    assert.deepEqual(files, [`EnvironmentFile=-${project}/.env`, `EnvironmentFile=-${project}/top.env`, `EnvironmentFile=-${project}/web.env`, `EnvironmentFile=${dir}/My-App-web.env`]);
+    assert.ok(service.includes('Environment="D=say \\"hi\\" to $USER at 50%%"'), service.join('\n'));
+    const generated = readFileSync(join(dir, 'My-App-web.env'), 'utf8');
+    const lines = generated.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    assert.deepEqual(lines, ["A='from-dotenv'", "B='from-env'", "C='from-web-file'", 'Q="it\'s"', `D='say "hi" to $USER at 50%'`]);
+    assert.doesNotMatch(generated, /SUBVISOR_TEST_PARENT/);
+    assert.equal(statSync(join(dir, 'My-App-web.env')).mode & 0o777, 0o600);
+  });
+
+  test('dependsOn: Requires= + After=, and Wants= + After= for completed', BOUNDED, () => {
+    const lines = section(unit('web'), 'Unit');
+    assert.deepEqual(
+      lines.filter((line) => /^(Requires|Wants|After)=/.test(line)),
+      ['Requires=My-App-setup.service', 'After=My-App-setup.service', 'Wants=My-App-report.service', 'After=My-App-report.service'],
+    );
+  });
+
+  test('a task is a oneshot that remains after exit; its always is on-failure (systemd refuses always there); the budget is a start limit in [Unit]', BOUNDED, () => {
+    const setup = unit('setup');
+    const service = section(setup, 'Service');
+    assert.deepEqual(service.slice(0, 3), ['Type=oneshot', 'RemainAfterExit=yes', 'ExecStart=/bin/sh -c "echo \\"setting up $$HOME at 100%%\\""']);
+    assert.ok(service.includes('Restart=on-failure') && service.includes('RestartSec=1s'), service.join('\n'));
+    assert.deepEqual(section(setup, 'Unit').filter((line) => line.startsWith('StartLimit')), ['StartLimitIntervalSec=32s', 'StartLimitBurst=3']);
+  });
+
+  test('ExecStart= of argv: a relative program made absolute from the cwd, a lone ; escaped, words quoted as needed', BOUNDED, () => {
+    const start = section(unit('script'), 'Service').find((line) => line.startsWith('ExecStart='));
+    assert.equal(start, `ExecStart="${resolve(file, '..')}/bin/run.sh" \\; "a b" "100%%"`);
+  });
+
+  test('restart, stopSignal and grace of a service', BOUNDED, () => {
+    const service = section(unit('web'), 'Service');
+    for (const line of ['Type=exec', 'Restart=on-failure', 'RestartSec=200ms', 'KillMode=control-group', 'KillSignal=SIGINT', 'TimeoutStopSec=1m30s']) assert.ok(service.includes(line), `${line} in\n${service.join('\n')}`);
+    assert.deepEqual(section(unit('web'), 'Unit').filter((line) => line.startsWith('StartLimit')), ['StartLimitIntervalSec=1m800ms', 'StartLimitBurst=5']);
+  });
+
+  test('a tcp probe is an ExecStartPost= of `subvisor probe` by absolute paths, which passes against the listener', BOUNDED, () => {
+    const web = unit('web');
+    assert.match(web, /^# ready: tcp 127\.0\.0\.1:\d+ -> ExecStartPost= runs `subvisor probe`/m);
+    const post = section(web, 'Service').find((line) => line.startsWith('ExecStartPost='));
+    assert.ok(post !== undefined);
+    const argv = post.slice('ExecStartPost='.length).split(' ');
+    assert.equal(argv[0], process.execPath);
+    assert.match(argv[1] ?? '', /^\/.*\/dist\/cli\/main\.js$/);
+    assert.deepEqual(argv.slice(2, 4), ['probe', '--tcp']);
+    assert.deepEqual(argv.slice(5), ['--interval', '100ms', '--timeout', '20s']);
+    assert.ok(section(web, 'Service').includes('TimeoutStartSec=30s'));
+    // The words are plain (no quoting to undo): run them as systemd would.
+    const probe = spawnSync(process.execPath, argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(probe.status, 0, probe.stderr);
+  });
+
+  test('without -o: every file on stdout under its name, the env files named under /etc/systemd/system; --prefix', BOUNDED, async () => {
+    const run = await runCli(['export', 'systemd', '-f', file, '--prefix', 'shop']);
+    assert.equal(run.code, 0, run.stderr);
+    const names = [...run.stdout.matchAll(/^# ==> (.+) <==$/gm)].map((match) => match[1]);
+    assert.deepEqual(names, ['shop-setup.service', 'shop-setup.env', 'shop-web.service', 'shop-web.env', 'shop-report.service', 'shop-report.env', 'shop-script.service', 'shop-script.env', 'shop.target']);
+    assert.match(run.stdout, /^EnvironmentFile=\/etc\/systemd\/system\/shop-web\.env$/m);
+    const inTheWay = join(scratch, 'a-file');
+    writeFileSync(inTheWay, '');
+    const blocked = await runCli(['export', 'systemd', '-f', file, '-o', join(inTheWay, 'units')]);
+    assert.equal(blocked.code, 2);
+    assert.match(blocked.stderr, /cannot write .*a-file\/units: a file is in the way of a directory; pick another -o/);
+    const bad = await runCli(['export', 'systemd', '-f', file, '--prefix', 'a b']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--prefix "a b" cannot start a unit name/);
+  });
+});

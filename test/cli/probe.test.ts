@@ -1,0 +1,131 @@
+// `subvisor probe` (SPEC §11): one probe, tried until it passes (exit 0) or its --timeout passes
+// (exit 1), against a real HTTP server, a TCP listener and commands.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli, startCli } from './cli.js';
+
+const BOUNDED = { timeout: 30_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-probe-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function listening(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function closed(server: Server | ReturnType<typeof createTcpServer>): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  const port = await listening(server);
+  await closed(server);
+  return port;
+}
+
+describe('subvisor probe --http', () => {
+  test('passes on a 2xx, or on exactly --status', BOUNDED, async () => {
+    const server = createServer((request, response) => {
+      response.statusCode = request.url === '/teapot' ? 418 : 204;
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      assert.equal((await runCli(['probe', '--http', `http://127.0.0.1:${port}/health`])).code, 0);
+      assert.equal((await runCli(['probe', '--http', `http://127.0.0.1:${port}/teapot`, '--status', '418', '--timeout', '2s'])).code, 0);
+      const wrong = await runCli(['probe', '--http', `http://127.0.0.1:${port}/teapot`, '--timeout', '300ms', '--interval', '50ms']);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /did not pass within 300 ms; last try: HTTP 418/);
+    } finally {
+      await closed(server);
+    }
+  });
+
+  test('--interval is the pause between tries: the try after a failed one comes an interval later', BOUNDED, async () => {
+    const tries: number[] = [];
+    const server = createServer((_request, response) => {
+      tries.push(performance.now());
+      response.statusCode = tries.length === 1 ? 503 : 200;
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const ended = await runCli(['probe', '--http', `http://127.0.0.1:${port}/`, '--interval', '1500ms', '--timeout', '10s']);
+      assert.equal(ended.code, 0, ended.stderr);
+      assert.equal(tries.length, 2);
+      const pauseMs = (tries[1] ?? 0) - (tries[0] ?? 0);
+      assert.ok(pauseMs >= 1450, `the second try came ${Math.round(pauseMs)} ms after the first`);
+    } finally {
+      await closed(server);
+    }
+  });
+
+  test('keeps trying every --interval until the server answers', BOUNDED, async () => {
+    const port = await freePort();
+    const probe = startCli(['probe', '--http', `http://127.0.0.1:${port}/`, '--interval', '50ms', '--timeout', '10s']);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const server = createServer((_request, response) => response.end('ok'));
+    await listening(server, port);
+    try {
+      const ended = await probe.done;
+      assert.equal(ended.code, 0, ended.stderr);
+    } finally {
+      await closed(server);
+    }
+  });
+});
+
+describe('subvisor probe --tcp', () => {
+  test('passes once something listens, fails with exit 1 at the deadline otherwise', BOUNDED, async () => {
+    const server = createTcpServer((socket) => socket.destroy());
+    const port = await listening(server);
+    try {
+      assert.equal((await runCli(['probe', '--tcp', `127.0.0.1:${port}`])).code, 0);
+    } finally {
+      await closed(server);
+    }
+    const started = performance.now();
+    const refused = await runCli(['probe', '--tcp', `127.0.0.1:${port}`, '--timeout', '500ms', '--interval', '100ms']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /ECONNREFUSED/);
+    assert.ok(performance.now() - started < 5000, 'the deadline is the overall one');
+  });
+});
+
+describe('subvisor probe --exec', () => {
+  test('passes when the command exits 0, run under sh -c, retried until it does', BOUNDED, async () => {
+    const marker = join(scratch, 'marker');
+    // Passes only on the third try: the command counts its tries in a file.
+    const cmd = `n=$(cat ${marker} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${marker}; test $n -ge 3`;
+    const run = await runCli(['probe', '--exec', cmd, '--interval', '20ms', '--timeout', '10s']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((await runCli(['probe', '--exec', 'cat ' + marker])).code, 0);
+    const failing = await runCli(['probe', '--exec', 'echo not yet >&2; exit 3', '--timeout', '200ms', '--interval', '50ms']);
+    assert.equal(failing.code, 1);
+    assert.match(failing.stderr, /last try: not yet/);
+  });
+
+  test('a try that hangs is cut at the overall deadline', BOUNDED, async () => {
+    const started = performance.now();
+    const run = await runCli(['probe', '--exec', 'sleep 20', '--timeout', '400ms']);
+    assert.equal(run.code, 1);
+    assert.ok(performance.now() - started < 5000, `ended after ${performance.now() - started} ms`);
+  });
+});
+
+describe('subvisor probe: usage', () => {
+  test('exactly one check, a valid one, and valid durations; exit 2 otherwise', BOUNDED, async () => {
+    for (const args of [[], ['--http', 'http://x', '--tcp', 'x:1'], ['--tcp', 'nohost'], ['--tcp', 'h:70000'], ['--http', 'ftp://x/'], ['--exec', 'true', '--status', '200'], ['--http', 'http://x/', '--status', 'ok'], ['--exec', 'true', '--timeout', 'soon']]) {
+      const run = await runCli(['probe', ...args]);
+      assert.equal(run.code, 2, `probe ${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^subvisor: /);
+    }
+  });
+});
