@@ -186,6 +186,10 @@ export class Stack {
       this.#startedByChange.add(runner);
       this.start(runner.spec.name);
     }
+    // Until the first of them has spawned (or could not): a change queued meanwhile then stops a
+    // process, not a spawn under way. Not until it is ready, which a broken one may never be.
+    const first = chain[0];
+    if (first !== undefined) await settled(first.milestones.started);
   }
 
   /** A life a change began failed: says so, and the run goes on (true). */
