@@ -92,6 +92,24 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test('with --json, the restart is a record that names the changed file', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    const cli = startCli(['up', '--json'], { cwd: dir });
+    try {
+      await cli.waitForOutput('"event":"starting"');
+      write(dir, 'src/app.ts', 'v2');
+      await cli.waitForOutput('"event":"restarting"');
+      const records = cli.stdoutSoFar().split('\n').filter((line) => line.includes('"restarting"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const withoutTime = records.map(({ time, ...rest }) => (assert.equal(typeof time, 'string'), rest));
+      assert.deepEqual(withoutTime, [
+        { name: 'web', stream: 'status', line: 'restarting: src/app.ts changed', event: 'restarting', reason: 'change', path: 'src/app.ts', more: 0 },
+      ]);
+      await interrupt(cli);
+    } finally {
+      killQuietly(cli.pid);
+    }
+  });
+
   test('a burst of 20 writes within the debounce gives exactly one restart, naming one file and how many more', BOUNDED, async () => {
     const dir = project(server.replace('150ms', '400ms'), { 'src/a.ts': '', 'src/b.ts': '', 'src/c.ts': '' });
     await withUp(dir, async (cli) => {
