@@ -7,8 +7,9 @@ import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '.
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
-import { runStack } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
+import { Stack } from '../stack/stack.js';
+import { watchStack } from '../watch/watch.js';
 
 /** Looked for in this order when no -f is given. */
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -53,13 +54,18 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const releaseOutput = stopWhenOutputCloses((reason) => {
     if (!stop.signal.aborted) stop.abort(reason);
   });
+  let watching: ReturnType<typeof watchStack> | undefined;
   try {
-    const outcome = await runStack(plans, { output, signal: stop.signal, defaultGraceMs: grace });
+    const stack = new Stack(plans, { output, signal: stop.signal, defaultGraceMs: grace });
+    // Watched before anything starts: a path that cannot be watched is refused first (SPEC §10).
+    watching = watchStack(stack, plans, output);
+    const outcome = await stack.run();
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
     await output.close();
     return endingOf(outcome);
   } finally {
+    watching?.close();
     release();
     releaseOutput();
     logFiles?.close();

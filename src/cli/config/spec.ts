@@ -168,6 +168,40 @@ export interface ProcessUser {
 }
 
 /**
+ * Watch mode (key `watch`, SPEC §10): a change under one of `paths` restarts the process as
+ * `subvisor restart` does (a `task` runs again first, and its dependents restart only if it
+ * succeeded). `node_modules` and `.git` are always left out ({@link ALWAYS_UNWATCHED}).
+ */
+export interface WatchSpec {
+  /**
+   * Absolute files or directories (a directory is watched with everything under it), resolved
+   * against the process's cwd; each existed when the config was read.
+   */
+  readonly paths: readonly string[];
+  /**
+   * Globs of changes that do not count (key `ignore`; see `src/cli/watch/glob.ts`): one without a
+   * `/` is matched against the file's name, any other against its path relative to the watched
+   * path and relative to the cwd. A directory that matches is not watched at all.
+   */
+  readonly ignore: readonly string[];
+  /** Changes are collected until none came for this long, then one restart follows (key `debounce`). Default {@link DEFAULT_WATCH_DEBOUNCE_MS}. */
+  readonly debounceMs: number;
+}
+
+/**
+ * How long a burst of changes is collected when `debounce` is not given: an editor's save (a
+ * temporary file, a rename, a write), a formatter run on save or a `git checkout` lands within
+ * it, and a person does not notice the wait.
+ */
+export const DEFAULT_WATCH_DEBOUNCE_MS = 200;
+
+/**
+ * Directory names never watched, wherever they are: installed packages and git's own files
+ * change by the thousand (an `npm install`, a `git gc`) and are never the source being edited.
+ */
+export const ALWAYS_UNWATCHED: readonly string[] = ['node_modules', '.git'];
+
+/**
  * One process as the CLI runs it, validated, interpolated and with its defaults filled in: from a
  * `subvisor.yaml` entry, a Procfile line, or the command line of `subvisor run`. The one type for
  * a process's plan, from the config to the runner: the runner decides nothing the config gives.
@@ -225,6 +259,8 @@ export interface ProcessSpec {
   readonly grace?: number | undefined;
   /** The user to run it as (key `user`); absent means subvisor's own. */
   readonly user?: ProcessUser | undefined;
+  /** Restart it when a file under these paths changes (key `watch`); absent means no watching. */
+  readonly watch?: WatchSpec | undefined;
   /** Where the config defines it; absent for specs built in code. */
   readonly source?: SourceLocation | undefined;
   /**

@@ -4,7 +4,7 @@ import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
 import { describeFailure } from './failures.js';
-import type { Milestones } from './milestones.js';
+import type { Milestone, MilestoneState, Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
 import type { ProcessResult, ProcessSnapshot } from './state.js';
@@ -141,6 +141,71 @@ export class Stack {
     for (const runner of this.#runners.values()) if (chain.includes(runner)) this.start(runner.spec.name);
   }
 
+  // ---- Watch mode (SPEC §10) --------------------------------------------------------------
+  // The watching itself is in ../watch/; what a change does to the run is decided here.
+
+  /** Lives a change began: a failure of one is said, and the run goes on until the next change. */
+  readonly #startedByChange = new Set<Runner>();
+
+  /** Whether the end of the run is decided: a change then restarts nothing. */
+  get ending(): boolean {
+    return this.#end !== undefined;
+  }
+
+  /**
+   * What a change under `name`'s watched paths does. A process restarts with its dependents, as
+   * {@link restart} does, and this resolves once they are started again, not once they are ready:
+   * a change that broke the process must not hold up the change that fixes it. A task that has
+   * ended runs again on its own while its dependents keep running, and they restart only if it
+   * succeeds: a broken build leaves the last good server up. Either way, a life begun by a change
+   * may fail without ending the run.
+   */
+  async restartForChange(name: string): Promise<void> {
+    const runner = this.#runner(name);
+    const chain = this.#withDependents(runner);
+    if (runner.spec.task && !this.#alive.has(runner)) {
+      if (await this.#rerun(runner)) await this.#restartChain(chain.slice(1)); // chain[0] is the task
+    } else await this.#restartChain(chain);
+  }
+
+  /** Runs a task that has ended again; resolves whether it succeeded. */
+  async #rerun(task: Runner): Promise<boolean> {
+    if (this.ending) return false;
+    this.#startedByChange.add(task);
+    this.start(task.spec.name);
+    return (await settled(task.milestones.succeeded)).kind === 'met';
+  }
+
+  async #restartChain(chain: readonly Runner[]): Promise<void> {
+    for (const runner of chain) this.#stoppedByHand.add(runner);
+    await stopInOrder(chain, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown('restarting'));
+    // The run may have ended while they stopped: then nothing starts again.
+    if (this.ending) return;
+    for (const runner of this.#runners.values()) {
+      if (!chain.includes(runner)) continue;
+      this.#startedByChange.add(runner);
+      this.start(runner.spec.name);
+    }
+    // Until the first of them has spawned (or could not): a change queued meanwhile then stops a
+    // process, not a spawn under way. Not until it is ready, which a broken one may never be.
+    const first = chain[0];
+    if (first !== undefined) await settled(first.milestones.started);
+  }
+
+  /** A life a change began failed: says so, and the run goes on (true). */
+  #failedAfterChange(runner: Runner, end: LifeEnd): boolean {
+    if (end.kind !== 'failed' || !this.#startedByChange.has(runner) || this.ending) return false;
+    this.#opts.output.status({ name: runner.spec.name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: the next change starts it again` });
+    return true;
+  }
+
+  /** A watched process keeps the run going when every process has ended: the next change starts one again. */
+  get #watching(): boolean {
+    return [...this.#runners.values()].some((runner) => runner.spec.watch !== undefined);
+  }
+
+  // ---- End of watch mode --------------------------------------------------------------------
+
   #launch(runner: Runner): void {
     const tn = this.#tn;
     if (tn === undefined) throw new Error('the stack is not running');
@@ -152,7 +217,7 @@ export class Stack {
   #ended(runner: Runner, end: LifeEnd): void {
     const { name } = runner.spec;
     this.#alive.delete(runner);
-    if (this.#stoppedByHand.has(runner)) return;
+    if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end)) return;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
       else if (this.#toleratedFailure(runner)) {
@@ -160,7 +225,7 @@ export class Stack {
       } else this.#finish({ kind: 'failure', name, error: end.error });
     }
     if (runner.spec.main) this.#finish({ kind: 'main', name, end });
-    if (this.#alive.size === 0) this.#finish({ kind: 'all-ended' });
+    if (this.#alive.size === 0 && !this.#watching) this.#finish({ kind: 'all-ended' });
   }
 
   /**
@@ -221,6 +286,19 @@ export class Stack {
     const failure = end.kind === 'failure' ? { name: end.name, error: end.error } : (this.#lateFailure ?? mainNotStarted(end));
     return { exitCode: failure === undefined ? 0 : statusOfFailure(failure.error), results, failure, stoppedBy: undefined };
   }
+}
+
+/** Resolves with the state of `milestone` once it is met or given up. */
+function settled(milestone: Milestone): Promise<MilestoneState> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (milestone.state.kind === 'pending') return;
+      stop();
+      resolve(milestone.state);
+    };
+    const stop = milestone.onChange(check);
+    check();
+  });
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */

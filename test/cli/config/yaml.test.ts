@@ -366,7 +366,7 @@ test('every problem is reported at once, one per line in file order; the fields 
     `${FILE}:4:17: processes.web.dependsOn[0]: unknown process 'dbb' (known: test)`,
     `${FILE}:5:14: processes.web.restart: unknown restart policy 'sometimes'; use \`no\`, \`on-failure\` or \`always\``,
     `${FILE}:6:3: processes.test: missing \`cmd\`; add the command to run, e.g. \`cmd: node server.js\` (run by sh -c) or \`cmd: [node, server.js]\` (argv)`,
-    `${FILE}:7:5: processes.test.comand: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, envFile, ready, readyTimeout, liveness, dependsOn, task, restart, main, stopSignal, grace, user, replicas)`,
+    `${FILE}:7:5: processes.test.comand: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, envFile, ready, readyTimeout, liveness, dependsOn, task, restart, main, stopSignal, grace, user, replicas, watch)`,
   ]);
   assert.equal(error.problems.length, 4);
   assert.deepEqual([error.file, error.line, error.column, error.path, error.process], [FILE, 4, 17, 'processes.web.dependsOn[0]', 'web']);

@@ -14,6 +14,7 @@ import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
 import { boolean, command, describe, duration, interpolatedText, positiveDuration, spawnable } from './values.js';
+import { WATCH_KEY, type WatchDraft } from './watch.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
 // checked, and where it goes. A new key is a new entry here; the reader does the rest (unknown
@@ -37,6 +38,8 @@ export interface ProcessDraft {
   taskAt?: At;
   /** The env files of the process, lowest first: the shared ones, then its own. */
   readonly envFiles: LoadedEnvFile[];
+  /** `watch` as written: its paths are resolved against the cwd once every process is read. */
+  watch?: WatchDraft;
 }
 
 /** The whole file being read. */
@@ -130,6 +133,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     grace: key(duration, (draft, ms) => (draft.spec.grace = ms), { alsoKnownAs: ['killgrace', 'killtimeout', 'stopgraceperiod', 'stoptimeout'] }),
     user: key(user, (draft, found) => (draft.spec.user = found), { alsoKnownAs: ['runas', 'username', 'uid'] }),
     replicas: key(replicaCount, (draft, count) => (draft.spec.replicas = count), { alsoKnownAs: ['scale', 'instances', 'copies', 'numprocs', 'count'], across: replicaNamesFree }),
+    watch: WATCH_KEY,
   },
   // The process's env files hold variables every other value may use.
   first: ['envFile'],

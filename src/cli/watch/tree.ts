@@ -1,0 +1,173 @@
+import { lstatSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import type { IgnoreRule } from './ignore.js';
+
+/** A path could not be watched (the system's limit of watches, a directory we may not read). */
+export class WatchError extends Error {
+  override readonly name = 'WatchError';
+  readonly code = 'ERR_SUBVISOR_WATCH';
+
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot watch ${path}: ${whatToDo(cause)}`, { cause });
+  }
+}
+
+function whatToDo(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') {
+    return 'the system limit of watched directories is reached; raise it (sysctl fs.inotify.max_user_watches=524288) or watch less (more `ignore`, narrower `paths`)';
+  }
+  if (code === 'EMFILE') return 'too many open files; raise the limit (ulimit -n) or watch less';
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** What a {@link watchTree} hears about. */
+export interface TreeListener {
+  /** Something at `path` (absolute) was created, written, renamed or removed. */
+  readonly changed: (path: string) => void;
+  /** A directory that appeared later could not be watched: changes under it go unnoticed. */
+  readonly failed: (error: WatchError) => void;
+}
+
+/** Open watches; `close()` ends them all (nothing is left to keep the process alive). */
+export interface Watching {
+  close(): void;
+}
+
+/**
+ * Watches `root`, a file or a directory with everything under it, except what `ignored` leaves
+ * out. Throws a {@link WatchError} when it cannot.
+ *
+ * Not `fs.watch(root, { recursive: true })`: on Linux, Node 20 emulates it in JavaScript by
+ * walking the whole tree synchronously and watching every file and directory in it, `node_modules`
+ * included (we skip those anyway), which can take tens of thousands of inotify watches and reach
+ * the system's limit. Here each directory that is not left out gets one non-recursive watch, and
+ * a directory that appears later gets its own as it is noticed. A file root is watched through its
+ * directory: editors save by writing a new file and renaming it over the old one, which a watch
+ * of the old file's inode would never see.
+ */
+export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListener): Watching {
+  const tree = new Tree(root, ignored, listener);
+  try {
+    if (statSync(root).isDirectory()) tree.add(root);
+    else tree.watchFileThroughDirectory(root);
+  } catch (error) {
+    tree.close();
+    throw error instanceof WatchError ? error : new WatchError(root, error);
+  }
+  return tree;
+}
+
+class Tree implements Watching {
+  readonly #watchers = new Map<string, FSWatcher>();
+  #closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly ignored: IgnoreRule,
+    private readonly listener: TreeListener,
+  ) {}
+
+  /** Watches `dir` and every directory under it that is not left out; throws a WatchError on the way. */
+  add(dir: string): void {
+    if (this.#closed || this.#watchers.has(dir) || (dir !== this.root && this.ignored(dir, this.root))) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, (_event, name) => this.#heard(dir, name));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return; // gone already: its parent says so
+      // A directory we may not read (a database's data directory, owned by its user) holds no
+      // change we could see anyway: it is left out rather than failing the whole watch.
+      if (dir !== this.root && (code === 'EACCES' || code === 'EPERM')) return;
+      throw new WatchError(dir, error);
+    }
+    // Errors come when the watched directory goes away on some systems: the parent reports that.
+    watcher.on('error', () => this.#forget(dir));
+    this.#watchers.set(dir, watcher);
+    for (const entry of subdirectories(dir)) this.add(join(dir, entry));
+  }
+
+  /** Watches the directory of `file` for changes to `file` alone. */
+  watchFileThroughDirectory(file: string): void {
+    const dir = dirname(file);
+    const name = basename(file);
+    const watcher = watch(dir, (_event, changed) => {
+      if (!this.#closed && changed === name) this.listener.changed(file);
+    });
+    watcher.on('error', () => this.#forget(dir));
+    this.#watchers.set(dir, watcher);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+  }
+
+  #heard(dir: string, name: string | Buffer | null): void {
+    if (this.#closed) return;
+    if (!exists(dir)) {
+      // The directory itself went away; its parent's watch tells of it (or, for the root, we do).
+      this.#forget(dir);
+      if (dir === this.root) this.listener.changed(dir);
+      return;
+    }
+    const path = name === null ? dir : join(dir, name.toString());
+    if (path !== dir && this.ignored(path, this.root)) return;
+    if (this.#watchers.has(path) && !exists(path)) this.#forget(path);
+    else if (!this.#watchers.has(path) && isDirectory(path)) {
+      try {
+        this.add(path);
+      } catch (error) {
+        this.listener.failed(error instanceof WatchError ? error : new WatchError(path, error));
+      }
+    }
+    this.listener.changed(path);
+  }
+
+  /** Stops watching `dir` and everything under it. */
+  #forget(dir: string): void {
+    for (const [path, watcher] of this.#watchers) {
+      if (path === dir || path.startsWith(dir + sep)) {
+        watcher.close();
+        this.#watchers.delete(path);
+      }
+    }
+  }
+}
+
+/**
+ * The names of the directories in `dir`, symbolic links left out: a link to a parent would be an
+ * endless tree, and a link elsewhere leads out of what was asked to be watched. One that cannot
+ * be read (gone meanwhile, or not ours to read) has none we could watch.
+ */
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,137 @@
+import { relative } from 'node:path';
+import { ConfigError } from '../config/errors.js';
+import type { ProcessSpec, WatchSpec } from '../config/spec.js';
+import type { Output } from '../output.js';
+import { ignoreRule } from './ignore.js';
+import { WatchError, watchTree, type Watching } from './tree.js';
+
+/** What watching needs of the running stack (the `Stack` coordinator). */
+export interface Restartable {
+  /** The end of the run is decided: a change then restarts nothing. */
+  readonly ending: boolean;
+  /** Restarts `name` (with its dependents) as a change to its watched paths asks. */
+  restartForChange(name: string): Promise<void>;
+}
+
+/**
+ * Watch mode (SPEC §10): watches the paths of every process that has `watch`, and restarts it
+ * through `stack` after each burst of changes, with a state line that says why
+ * (`web * restarting: src/app.ts changed`). Restarts go one at a time, in the order their bursts
+ * ended: two chains restarting at once could stop a process the other is starting.
+ *
+ * Everything is watched before this returns, so a path that cannot be watched is a
+ * {@link ConfigError} (at the process's `watch`) before anything starts. `close()` ends every
+ * watch and timer: nothing is left to keep the CLI alive after the run.
+ */
+export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], output: Pick<Output, 'status'>): Watching {
+  const lane = new RestartLane(output);
+  const watched: WatchedProcess[] = [];
+  try {
+    for (const spec of specs) if (spec.watch !== undefined) watched.push(new WatchedProcess(spec, spec.watch, stack, lane, output));
+  } catch (error) {
+    for (const process of watched) process.close();
+    throw error;
+  }
+  return {
+    close: () => {
+      for (const process of watched) process.close();
+    },
+  };
+}
+
+/** One process's watches and the burst of changes they are collecting. */
+class WatchedProcess {
+  readonly #watches: Watching[] = [];
+  /** The paths changed since the last restart began, the latest last (shown relative to the cwd). */
+  readonly #changed = new Set<string>();
+  #quietTimer: NodeJS.Timeout | undefined;
+  /** A restart is in the lane, not begun yet: the changes until it begins go with it. */
+  #queued = false;
+  readonly #cwd: string;
+
+  constructor(
+    private readonly spec: ProcessSpec,
+    private readonly watch: WatchSpec,
+    private readonly stack: Restartable,
+    private readonly lane: RestartLane,
+    private readonly output: Pick<Output, 'status'>,
+  ) {
+    this.#cwd = spec.cwd ?? process.cwd();
+    const ignored = ignoreRule(watch.ignore, this.#cwd);
+    for (const path of watch.paths) {
+      try {
+        this.#watches.push(watchTree(path, ignored, { changed: (changed) => this.#heard(changed), failed: (error) => this.#say(error) }));
+      } catch (error) {
+        this.close();
+        throw error instanceof WatchError ? watchProblem(spec, error) : error;
+      }
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.#quietTimer);
+    for (const watching of this.#watches) watching.close();
+  }
+
+  /**
+   * Trailing-edge debounce: each change pushes the restart back until the paths have been quiet
+   * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is over.
+   */
+  #heard(path: string): void {
+    const shown = relative(this.#cwd, path) || '.';
+    this.#changed.delete(shown); // the latest change is named in the state line
+    this.#changed.add(shown);
+    clearTimeout(this.#quietTimer);
+    this.#quietTimer = setTimeout(() => this.#quiet(), this.watch.debounceMs);
+  }
+
+  /**
+   * The burst is over. A restart already waiting in the lane takes these changes along; one that
+   * is under way (it took the changes before these) is followed by one more: never lost, never doubled.
+   */
+  #quiet(): void {
+    this.#quietTimer = undefined;
+    if (this.#queued) return;
+    this.#queued = true;
+    this.lane.add(() => this.#restart());
+  }
+
+  async #restart(): Promise<void> {
+    this.#queued = false;
+    const changed = [...this.#changed];
+    this.#changed.clear();
+    const latest = changed.at(-1);
+    if (latest === undefined || this.stack.ending) return;
+    const more = changed.length - 1;
+    this.output.status({
+      name: this.spec.name,
+      event: 'restarting',
+      text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed`,
+      fields: { reason: 'change', path: latest, more },
+    });
+    await this.stack.restartForChange(this.spec.name);
+  }
+
+  #say(error: WatchError): void {
+    this.output.status({ name: this.spec.name, event: 'failed', text: `${error.message}; changes under it go unnoticed` });
+  }
+}
+
+/** Runs restarts one after another; one that fails is said, and the next still runs. */
+class RestartLane {
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly output: Pick<Output, 'status'>) {}
+
+  add(restart: () => Promise<void>): void {
+    this.#tail = this.#tail.then(restart).catch((error: unknown) => {
+      this.output.status({ name: 'subvisor', event: 'failed', text: `a restart after a change failed: ${error instanceof Error ? error.message : String(error)}` });
+    });
+  }
+}
+
+/** A path that cannot be watched, reported as the config's problem: at the process's `watch`, before anything starts. */
+function watchProblem(spec: ProcessSpec, error: WatchError): ConfigError {
+  const { source } = spec;
+  return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${spec.name}.watch`, process: spec.name, message: error.message, cause: error }]);
+}

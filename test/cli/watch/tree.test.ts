@@ -1,0 +1,108 @@
+// watchTree: one watch per directory, new directories picked up, a file watched through its
+// directory, nothing left open after close(). Real files in a temporary directory.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ignoreRule } from '../../../src/cli/watch/ignore.js';
+import { WatchError, watchTree, type Watching } from '../../../src/cli/watch/tree.js';
+import { waitUntil } from '../../support/processes.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-tree-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let dirs = 0;
+const BOUNDED = { timeout: 10_000 };
+
+function fresh(): string {
+  const dir = join(scratch, `d${dirs++}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** Watches `root`; returns the changes heard so far and the watch. */
+function watching(root: string, ignore: string[] = []): { changes: string[]; watch: Watching } {
+  const changes: string[] = [];
+  const watch = watchTree(root, ignoreRule(ignore, root), { changed: (path) => changes.push(path), failed: (error) => assert.fail(error) });
+  return { changes, watch };
+}
+
+/** The fs watch handles alive in this process, once those closed before have left the list (libuv closes a handle on the next turn of its loop). */
+async function openWatches(): Promise<number> {
+  await sleep(20);
+  return process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length;
+}
+
+test('a directory created after the start is watched too, however deep', BOUNDED, async () => {
+  const root = fresh();
+  const { changes, watch } = watching(root);
+  try {
+    mkdirSync(join(root, 'a'));
+    await waitUntil(() => changes.includes(join(root, 'a')), 'the new directory');
+    mkdirSync(join(root, 'a', 'b'));
+    await waitUntil(() => changes.includes(join(root, 'a', 'b')), 'the directory in it');
+    writeFileSync(join(root, 'a', 'b', 'c.ts'), 'x');
+    await waitUntil(() => changes.includes(join(root, 'a', 'b', 'c.ts')), 'a file two levels down');
+  } finally {
+    watch.close();
+  }
+});
+
+test('a file is watched through its directory: a save by rename is seen, its neighbours are not', BOUNDED, async () => {
+  const root = fresh();
+  const file = join(root, 'package.json');
+  writeFileSync(file, '{}');
+  const { changes, watch } = watching(file);
+  try {
+    writeFileSync(join(root, 'other.json'), '{}');
+    writeFileSync(join(root, '.package.json.swp'), '{"a":1}');
+    await sleep(150);
+    assert.deepEqual(changes, [], 'the neighbours are not heard');
+    renameSync(join(root, '.package.json.swp'), file);
+    await waitUntil(() => changes.length > 0, 'the save');
+    writeFileSync(file, '{"b":2}'); // the watch survived the rename
+    await waitUntil(() => changes.length > 1, 'a write after the rename');
+    assert.ok(changes.every((path) => path === file), changes.join(', '));
+  } finally {
+    watch.close();
+  }
+});
+
+test('left-out directories are never entered, and what is under them is not heard', BOUNDED, async () => {
+  const root = fresh();
+  mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
+  mkdirSync(join(root, 'dist'));
+  mkdirSync(join(root, 'src'));
+  const before = await openWatches();
+  const { changes, watch } = watching(root, ['dist']);
+  try {
+    assert.equal((await openWatches()) - before, 2, 'the root and src only');
+    writeFileSync(join(root, 'node_modules', 'pkg', 'index.js'), '');
+    writeFileSync(join(root, 'dist', 'out.js'), '');
+    writeFileSync(join(root, 'src', 'app.ts'), '');
+    await waitUntil(() => changes.includes(join(root, 'src', 'app.ts')), 'the change in src');
+    await sleep(100);
+    assert.deepEqual(changes, [join(root, 'src', 'app.ts')]);
+  } finally {
+    watch.close();
+  }
+});
+
+test('close() ends every watch: nothing is left to keep the process alive, and nothing more is heard', BOUNDED, async () => {
+  const root = fresh();
+  mkdirSync(join(root, 'a', 'b'), { recursive: true });
+  const before = await openWatches();
+  const { changes, watch } = watching(root);
+  assert.equal((await openWatches()) - before, 3);
+  watch.close();
+  assert.equal(await openWatches(), before);
+  writeFileSync(join(root, 'a', 'x'), '');
+  await sleep(100);
+  assert.deepEqual(changes, []);
+});
+
+test('a root that does not exist is a WatchError naming it', () => {
+  const missing = join(scratch, 'nope');
+  assert.throws(() => watching(missing), (error: unknown) => error instanceof WatchError && error.message.startsWith(`cannot watch ${missing}: `));
+});

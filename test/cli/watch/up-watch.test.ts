@@ -1,0 +1,295 @@
+// Watch mode of `subvisor up` (SPEC §10): the built CLI, YAML files, real processes, real files
+// changed in a temporary directory.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
+import { freePort } from '../../support/network.js';
+import { runCli, startCli, type CliRun, type RunningCli } from '../cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-watch-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let projects = 0;
+const BOUNDED = { timeout: 30_000 };
+
+/** A fresh directory holding subvisor.yaml and `files` (path → content). */
+function project(yaml: string, files: Record<string, string> = {}): string {
+  const dir = join(scratch, `p${projects++}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'subvisor.yaml'), yaml);
+  for (const [path, content] of Object.entries(files)) write(dir, path, content);
+  return dir;
+}
+
+function write(dir: string, path: string, content = `${Date.now()}\n`): void {
+  mkdirSync(dirname(join(dir, path)), { recursive: true });
+  writeFileSync(join(dir, path), content);
+}
+
+/** Every match of `pattern` (global, multiline) in `text`. */
+function all(text: string, pattern: RegExp): RegExpExecArray[] {
+  return [...text.matchAll(pattern)];
+}
+
+/** The pids of `name`'s starts, from its `started (pid N)` state lines, in order. */
+function pids(cli: RunningCli, name: string): number[] {
+  return all(cli.stdoutSoFar(), new RegExp(`^${name} +\\* started \\(pid (\\d+)\\)`, 'gm')).map((match) => Number(match[1]));
+}
+
+/** Waits until `name` has started `count` times; returns the pid of that start. */
+async function nthPid(cli: RunningCli, name: string, count: number): Promise<number> {
+  await waitUntil(() => pids(cli, name).length >= count, `${name} to print its pid ${count} times`, 10_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}; got:\n${cli.stdoutSoFar()}`);
+  });
+  const pid = pids(cli, name)[count - 1];
+  assert.ok(pid !== undefined);
+  return pid;
+}
+
+/** The first Ctrl-C: the run must end promptly (watches closed), with 130. */
+async function interrupt(cli: RunningCli): Promise<CliRun> {
+  const before = Date.now();
+  cli.kill('SIGINT');
+  const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
+  assert.ok(run !== undefined, `the run did not end within 5 s of Ctrl-C:\n${cli.stdoutSoFar()}`);
+  assert.equal(run.code, 130, run.stderr);
+  assert.ok(Date.now() - before < 3000, `the run took ${Date.now() - before} ms to end after Ctrl-C`);
+  return run;
+}
+
+/** Runs `body` with the CLI started in `dir`; whatever happens, nothing is left running. */
+async function withUp(dir: string, body: (cli: RunningCli) => Promise<void>): Promise<void> {
+  const cli = startCli(['up'], { cwd: dir });
+  try {
+    await body(cli);
+  } finally {
+    killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /started \(pid (\d+)\)/g).map((match) => Number(match[1])));
+    await Promise.race([cli.done, sleep(5000)]);
+  }
+}
+
+const server = `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    watch: { paths: [src], debounce: 150ms }
+`;
+
+describe('a change restarts the process', () => {
+  test('a change under a watched path restarts it: a new pid, and a state line naming the file', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      const first = await nthPid(cli, 'web', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await cli.waitForOutput(/^web +\* restarting: src\/app\.ts changed$/m);
+      const second = await nthPid(cli, 'web', 2);
+      assert.notEqual(second, first);
+      assert.equal(isRunning(first), false, 'the old process is gone');
+      assert.match(cli.stdoutSoFar(), /^web +\* stopping \(restarting\)$/m);
+      await interrupt(cli);
+    });
+  });
+
+  test('with --json, the restart is a record that names the changed file', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    const cli = startCli(['up', '--json'], { cwd: dir });
+    try {
+      await cli.waitForOutput('"event":"starting"');
+      write(dir, 'src/app.ts', 'v2');
+      await cli.waitForOutput('"event":"restarting"');
+      const records = cli.stdoutSoFar().split('\n').filter((line) => line.includes('"restarting"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const withoutTime = records.map(({ time, ...rest }) => (assert.equal(typeof time, 'string'), rest));
+      assert.deepEqual(withoutTime, [
+        { name: 'web', stream: 'status', line: 'restarting: src/app.ts changed', event: 'restarting', reason: 'change', path: 'src/app.ts', more: 0 },
+      ]);
+      await interrupt(cli);
+    } finally {
+      killQuietly(cli.pid);
+    }
+  });
+
+  test('a burst of 20 writes within the debounce gives exactly one restart, naming one file and how many more', BOUNDED, async () => {
+    const dir = project(server.replace('150ms', '400ms'), { 'src/a.ts': '', 'src/b.ts': '', 'src/c.ts': '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      for (let i = 0; i < 20; i++) {
+        write(dir, `src/${'abc'.charAt(i % 3)}.ts`, `${i}`);
+        await sleep(5);
+      }
+      await nthPid(cli, 'web', 2);
+      await sleep(1000); // long past the debounce: a second restart would have begun
+      const restarts = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm);
+      assert.equal(restarts.length, 1, cli.stdoutSoFar());
+      assert.match(restarts[0]?.[1] ?? '', /^src\/[abc]\.ts and 2 more changed$/);
+      assert.equal(pids(cli, 'web').length, 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('changes under node_modules, .git or an ignored glob restart nothing', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    watch: { paths: ["."], ignore: ["*.log", "dist/**"], debounce: 100ms }
+`,
+      { 'src/app.ts': '', 'node_modules/pkg/index.js': '', '.git/HEAD': '', 'dist/out.js': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'node_modules/pkg/index.js');
+      write(dir, 'node_modules/new/deep/file.js');
+      write(dir, '.git/HEAD');
+      write(dir, 'src/debug.log');
+      write(dir, 'dist/out.js');
+      write(dir, 'dist/new/chunk.js');
+      await sleep(800);
+      assert.doesNotMatch(cli.stdoutSoFar(), /restarting/);
+      // Control: the watch is live, and the ignored changes were not counted in the next burst.
+      write(dir, 'src/app.ts');
+      await cli.waitForOutput(/^web +\* restarting: src\/app\.ts changed$/m);
+      await interrupt(cli);
+    });
+  });
+
+  test('its dependents stop first and start again after it', BOUNDED, async () => {
+    const trap = (name: string): string => `"trap 'echo ${name} got TERM; exit 0' TERM; echo ${name} pid $$; while :; do sleep 0.05; done"`;
+    const dir = project(
+      `processes:
+  db:
+    cmd: ${trap('db')}
+    ready: "db pid"
+    watch: { paths: [schema.sql], debounce: 50ms }
+  web: { cmd: ${trap('web')}, dependsOn: [db] }
+  worker: { cmd: ${trap('worker')}, dependsOn: [web] }
+`,
+      { 'schema.sql': 'create table t();' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'worker', 1);
+      write(dir, 'schema.sql', 'create table u();');
+      await nthPid(cli, 'worker', 2);
+      const lines = cli.stdoutSoFar().split('\n');
+      const at = (pattern: RegExp): number => lines.findIndex((line, i) => i > lines.findIndex((l) => /restarting: schema\.sql changed/.test(l)) && pattern.test(line));
+      assert.ok(at(/^worker +\* stopped/) < at(/^web +\* stopping/), 'worker stopped before web is asked to');
+      assert.ok(at(/^web +\* stopped/) < at(/^db +\* stopping/), 'web stopped before db is asked to');
+      assert.ok(at(/^db +\* ready/) < at(/^web +\* started/), 'web starts again once db is ready again');
+      assert.ok(at(/^web +\* started/) < at(/^worker +\* started/));
+      await interrupt(cli);
+    });
+  });
+
+  test('a change during a restart queues one more restart after it: not lost, not doubled', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "trap 'sleep 0.8; exit 0' TERM; echo web pid $$; while :; do sleep 0.05; done"
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/a.ts': '', 'src/b.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts');
+      await cli.waitForOutput(/^web +\* stopping \(restarting\)$/m);
+      // The stop takes 0.8 s: three changes, each a burst of its own, while it goes on.
+      for (let i = 0; i < 3; i++) {
+        write(dir, 'src/b.ts', `${i}`);
+        await sleep(150);
+      }
+      await nthPid(cli, 'web', 3);
+      await sleep(1200);
+      const restarts = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]);
+      assert.deepEqual(restarts, ['src/a.ts changed', 'src/b.ts changed'], cli.stdoutSoFar());
+      assert.equal(pids(cli, 'web').length, 3);
+      await interrupt(cli);
+    });
+  });
+});
+
+describe('a watched task', () => {
+  test('re-runs on a change; its dependent restarts only after a build that succeeded, and a broken one leaves the last good server serving', BOUNDED, async () => {
+    const port = await freePort();
+    const dir = project(
+      `processes:
+  build:
+    cmd: "if grep -q broken src/app.txt; then echo syntax error >&2; exit 1; fi; mkdir -p dist; cp src/app.txt dist/app.txt; echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+  web:
+    cmd: [node, server.mjs]
+    env: { PORT: "${port}" }
+    dependsOn: { build: succeeded }
+    ready: listening
+`,
+      {
+        'src/app.txt': 'v1',
+        'server.mjs': `import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+const version = readFileSync('dist/app.txt', 'utf8');
+console.log('web pid ' + process.pid);
+createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+`,
+      },
+    );
+    const ask = async (): Promise<string> => (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await withUp(dir, async (cli) => {
+      const first = await nthPid(cli, 'web', 1);
+      await cli.waitForOutput(/^web +\* ready/m);
+      assert.equal(await ask(), `${first} v1`);
+
+      write(dir, 'src/app.txt', 'v2');
+      await cli.waitForOutput(/^build +\* restarting: src\/app\.txt changed$/m);
+      const second = await nthPid(cli, 'web', 2);
+      await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){2}/m);
+      assert.equal(await ask(), `${second} v2`);
+
+      write(dir, 'src/app.txt', 'broken');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
+      await sleep(500);
+      assert.equal(await ask(), `${second} v2`, 'the last good server still serves');
+      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, 'web was not stopped for the broken build');
+
+      write(dir, 'src/app.txt', 'v3');
+      const third = await nthPid(cli, 'web', 3);
+      await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){3}/m);
+      assert.equal(await ask(), `${third} v3`);
+      assert.equal(all(cli.stdoutSoFar(), /^build +\| built$/gm).length, 3);
+      await interrupt(cli);
+    });
+  });
+
+  test('a run whose processes have all ended keeps watching; the next change runs the task again', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  test:
+    cmd: "echo test pid $$; echo ran"
+    task: true
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^test +\* exited with status 0/m);
+      await sleep(400);
+      assert.equal(isRunning(cli.pid), true, 'the run goes on, watching');
+      write(dir, 'src/a.ts');
+      await nthPid(cli, 'test', 2);
+      await interrupt(cli);
+    });
+  });
+});
+
+test('a watch path that does not exist is refused before anything starts, at its place', BOUNDED, async () => {
+  const dir = project(`processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    watch: [src, lib]
+`, { 'src/a.ts': '' });
+  const run = await runCli(['up'], { cwd: dir });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:18: processes\.web\.watch\[1\]: cannot watch lib: no such file or directory/m);
+  assert.doesNotMatch(run.stdout, /started/);
+});
