@@ -14,7 +14,7 @@ usage:
         --json             NDJSON on stdout: {time, name, stream, line, ...}
         --timestamps       start each line with the time (HH:MM:SS.mmm)
 
-  subvisor up [-f FILE] [--json] [--timestamps] [--grace D] [NAME...]
+  subvisor up [-f FILE] [--socket PATH] [--json] [--timestamps] [--grace D] [NAME...]
       Supervise the processes of subvisor.yaml (or a Procfile): start each when its
       conditions are met, restart as its policy says, fail fast, and stop everything in
       reverse dependency order at the end or on Ctrl-C. NAMEs select processes (and what
@@ -23,6 +23,17 @@ usage:
         --grace D          stop-signal-to-SIGKILL grace of processes without their own (default 5s)
         --json             NDJSON on stdout
         --timestamps       start each line with the time (HH:MM:SS.mmm)
+        --socket PATH      control socket (default: .subvisor/control.sock beside the config)
+
+  subvisor ps [--json] [-f FILE | --socket PATH]
+      The processes of the run started with \`up\` here: name, state, pid, uptime, restarts.
+  subvisor restart|stop|start NAME... [-f FILE | --socket PATH]
+      restart: stop NAME's dependents, then NAME, then start them again in order, and return once
+      all are ready. stop: stop NAME (it stays stopped; stopping main ends the run). start: start
+      a stopped or ended process again. Never counted against a restart policy.
+  subvisor logs [-f] [-n N] [--file FILE | --socket PATH] [NAME...]
+      The last N (default 100) output lines of each process (all when none is named), in the
+      order they came; -f, --follow: then new ones until Ctrl-C.
 
   subvisor --help | --version
 
@@ -47,6 +58,7 @@ export interface RunArgs {
 
 export interface UpArgs {
   readonly file: string | undefined;
+  readonly socket: string | undefined;
   readonly names: string[];
   readonly grace: string | undefined;
   readonly json: boolean;
@@ -100,13 +112,51 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
     args,
     {
       file: { type: 'string', short: 'f' },
+      socket: { type: 'string' },
       grace: { type: 'string' },
       json: { type: 'boolean' },
       timestamps: { type: 'boolean' },
     },
     true,
   );
-  return { file: values.file as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true, timestamps: values.timestamps === true };
+  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, grace: values.grace as string | undefined, json: values.json === true, timestamps: values.timestamps === true };
+}
+
+/** Where a client command finds the run: its config (-f FILE, else the default file here), or its socket. */
+export interface RunLocator {
+  readonly file: string | undefined;
+  readonly socket: string | undefined;
+}
+
+export interface ControlArgs extends RunLocator {
+  readonly names: string[];
+  readonly json: boolean;
+}
+
+/** `ps [--json]`, `stop|start|restart NAME...`: which run, and the names (`ps` takes none, the others need one). */
+export function parseControlArgs(command: 'ps' | 'stop' | 'start' | 'restart', args: readonly string[]): ControlArgs {
+  const { values, positionals } = parseOrExplain(args, { file: { type: 'string', short: 'f' }, socket: { type: 'string' }, ...(command === 'ps' ? { json: { type: 'boolean' } } : {}) }, command !== 'ps');
+  if (command !== 'ps' && positionals.length === 0) throw new UsageError(`${command} needs the name of a process: subvisor ${command} NAME...`);
+  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, json: values.json === true };
+}
+
+export interface LogsArgs extends RunLocator {
+  readonly names: string[];
+  readonly follow: boolean;
+  readonly lines: number;
+}
+
+/** `logs [-f] [-n N] [NAME...]`: here -f is --follow (as tail's), so the config file is `--file FILE`. */
+export function parseLogsArgs(args: readonly string[]): LogsArgs {
+  const { values, positionals } = parseOrExplain(
+    args,
+    { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, file: { type: 'string' }, socket: { type: 'string' } },
+    true,
+  );
+  const given = values.lines as string | undefined;
+  const lines = given === undefined ? 100 : Number(given);
+  if (given !== undefined && (!/^\d+$/.test(given) || !Number.isSafeInteger(lines))) throw new UsageError(`-n: expected a whole number of lines, got '${given}'`);
+  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, follow: values.follow === true, lines };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

@@ -75,8 +75,8 @@ export class Stack {
   #onEnd: (() => void) | undefined;
   /** Lives that end because someone stopped them by hand: they never end the run. */
   readonly #stoppedByHand = new Set<Runner>();
-  /** The runners whose life has begun and not ended. */
-  readonly #alive = new Set<Runner>();
+  /** The runners whose life has begun and not ended, each with a token of that life. */
+  readonly #alive = new Map<Runner, symbol>();
   /** A failure on its own after the end was decided (while the others stopped). */
   #lateFailure: { readonly name: string; readonly error: unknown } | undefined;
 
@@ -112,46 +112,98 @@ export class Stack {
     return [...this.#runners.values()].map((runner) => runner.state.snapshot());
   }
 
-  /** Stops one process (its dependents keep running); it does not end the run unless it is `main`. */
-  async stop(name: string): Promise<void> {
-    const runner = this.#runner(name);
-    if (!runner.spec.main) this.#stoppedByHand.add(runner);
-    await runner.shutdown('stopped by hand');
+  /** Whether `name` is a process of this run. */
+  has(name: string): boolean {
+    return this.#runners.has(name);
   }
 
-  /** Starts a process whose life has ended (stopped, exited, failed) again, with a fresh restart budget. */
-  start(name: string): void {
-    const runner = this.#runner(name);
-    // A life that is still going is not started twice: one process per name.
-    if (this.#alive.has(runner)) return;
-    this.#stoppedByHand.delete(runner);
-    runner.revive();
-    this.#launch(runner);
+  /** Whether `name` is the run's `main` process (stopping it ends the run). */
+  isMain(name: string): boolean {
+    return this.#runners.get(name)?.spec.main === true;
   }
 
   /**
-   * Restarts a process and everything that depends on it: they stop in reverse dependency order
-   * (as at the end of a run), then start again in start order, each waiting for its conditions.
-   * Neither uses a restart budget.
+   * Stops the named processes (`subvisor stop`), in reverse dependency order among them; their
+   * dependents keep running. A process stopped by hand is not a failure, and it keeps the run up
+   * (it can be started again) even when every other process has ended: Ctrl-C ends such a run.
+   * Stopping `main` ends the run, with status 0. Resolves once each is stopped, its group gone.
    */
-  async restart(name: string): Promise<void> {
-    const chain = this.#withDependents(this.#runner(name));
+  async stop(names: readonly string[]): Promise<void> {
+    const runners = this.#inStartOrder(names);
+    const byHand = runners.filter((runner) => !runner.spec.main && this.#alive.has(runner));
+    for (const runner of byHand) this.#stoppedByHand.add(runner);
+    await this.#stopInOrder(runners, 'subvisor stop');
+    // Their lives are over: written off here, so a late end of one is not taken for a new one.
+    for (const runner of byHand) this.#alive.delete(runner);
+  }
+
+  /**
+   * Starts the named processes whose life has ended (stopped, exited, failed) again, each with a
+   * fresh restart budget; one still alive is left as it is. Resolves once each is ready (or
+   * running, without a ready condition); rejects with {@link NotReady} when one cannot be.
+   */
+  async start(names: readonly string[]): Promise<void> {
+    const runners = this.#inStartOrder(names);
+    this.#startAgain(runners.filter((runner) => !this.#alive.has(runner)));
+    await Promise.all(runners.map((runner) => untilReady(runner)));
+  }
+
+  /**
+   * Restarts the named processes and everything that depends on them (`subvisor restart`): they
+   * stop in reverse dependency order (as at the end of a run), then start again in start order,
+   * each waiting for its conditions. Neither uses a restart budget. Resolves once all are ready.
+   */
+  async restart(names: readonly string[]): Promise<void> {
+    this.#mustBeRunning();
+    const chain = this.#inStartOrder(names.flatMap((name) => this.#withDependents(this.#runner(name)).map((runner) => runner.spec.name)));
     for (const runner of chain) this.#stoppedByHand.add(runner);
-    await stopInOrder(chain, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown('restarting'));
-    for (const runner of this.#runners.values()) if (chain.includes(runner)) this.start(runner.spec.name);
+    await this.#stopInOrder(chain, 'subvisor restart');
+    for (const runner of chain) this.#alive.delete(runner);
+    this.#startAgain(chain);
+    await Promise.all(chain.map((runner) => untilReady(runner)));
+  }
+
+  /** Begins a new life for each of `runners` (in start order), every one revived before any starts: a dependent must see its dependency's new milestones. */
+  #startAgain(runners: readonly Runner[]): void {
+    this.#mustBeRunning();
+    for (const runner of runners) {
+      this.#stoppedByHand.delete(runner);
+      runner.revive();
+    }
+    for (const runner of runners) this.#launch(runner);
+  }
+
+  #stopInOrder(runners: readonly Runner[], why: string): Promise<void> {
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));
+  }
+
+  /** The runners named (each once), in start order. */
+  #inStartOrder(names: readonly string[]): Runner[] {
+    const named = new Set(names.map((name) => this.#runner(name)));
+    return [...this.#runners.values()].filter((runner) => named.has(runner));
+  }
+
+  #mustBeRunning(): void {
+    if (this.#tn === undefined || this.#end !== undefined) throw new RunEnding();
   }
 
   #launch(runner: Runner): void {
     const tn = this.#tn;
     if (tn === undefined) throw new Error('the stack is not running');
-    this.#alive.add(runner);
-    tn.startSoon(async () => this.#ended(runner, await runner.live()), runner.spec.name);
+    const life = Symbol(runner.spec.name);
+    this.#alive.set(runner, life);
+    tn.startSoon(async () => {
+      const end = await runner.live();
+      // A life stopped by hand was written off when its stop returned; a new one may run already.
+      if (this.#alive.get(runner) !== life) return;
+      this.#alive.delete(runner);
+      this.#ended(runner, end);
+    }, runner.spec.name);
   }
 
   /** A life ended: does the run end with it? */
   #ended(runner: Runner, end: LifeEnd): void {
     const { name } = runner.spec;
-    this.#alive.delete(runner);
     if (this.#stoppedByHand.has(runner)) return;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
@@ -160,7 +212,8 @@ export class Stack {
       } else this.#finish({ kind: 'failure', name, error: end.error });
     }
     if (runner.spec.main) this.#finish({ kind: 'main', name, end });
-    if (this.#alive.size === 0) this.#finish({ kind: 'all-ended' });
+    // A process stopped by hand may be started again: while one is, the run stays up.
+    if (this.#alive.size === 0 && this.#stoppedByHand.size === 0) this.#finish({ kind: 'all-ended' });
   }
 
   /**
@@ -221,6 +274,43 @@ export class Stack {
     const failure = end.kind === 'failure' ? { name: end.name, error: end.error } : (this.#lateFailure ?? mainNotStarted(end));
     return { exitCode: failure === undefined ? 0 : statusOfFailure(failure.error), results, failure, stoppedBy: undefined };
   }
+}
+
+/** A control command that would start something came while the run is ending (or before it began). */
+export class RunEnding extends Error {
+  override readonly name = 'RunEnding';
+  readonly code = 'ERR_SUBVISOR_RUN_ENDING';
+  constructor() {
+    super('the run is ending: nothing starts any more');
+  }
+}
+
+/** `start` or `restart` started a process that did not become ready: `reason` says why. */
+export class NotReady extends Error {
+  override readonly name = 'NotReady';
+  readonly code = 'ERR_SUBVISOR_NOT_READY';
+  constructor(
+    readonly processName: string,
+    reason: string,
+  ) {
+    super(`${processName} did not become ready: ${reason}`);
+  }
+}
+
+/** Resolves once `runner`'s ready milestone is met in its current life; rejects with {@link NotReady} once it cannot be. */
+function untilReady(runner: Runner): Promise<void> {
+  const { ready } = runner.milestones;
+  return new Promise((resolve, reject) => {
+    const look = (): void => {
+      const state = ready.state;
+      if (state.kind === 'pending') return;
+      stop();
+      if (state.kind === 'met') resolve();
+      else reject(new NotReady(runner.spec.name, state.reason));
+    };
+    const stop = ready.onChange(look);
+    look();
+  });
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */
