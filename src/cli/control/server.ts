@@ -126,8 +126,10 @@ function serveConnection(socket: Socket, handle: RequestHandler): void {
     if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
   };
   const tooLong = (): void => {
-    send(errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE')));
-    socket.end();
+    // Closed outright once the refusal is out: ending only our side would leave the connection
+    // open as long as the client goes on writing the rest.
+    const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
+    socket.write(encode(refusal), () => socket.destroy());
   };
   readLines(socket, MAX_REQUEST_BYTES, (line) => void answer(line, handle, send, closed.signal), tooLong);
 }
