@@ -29,7 +29,13 @@ export async function request(path: string, body: RequestBody, opts: { onLine?: 
       const onAbort = (): void => resolve(undefined);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       readLines(socket, MAX_REPLY_BYTES, (text) => {
-        const reply = JSON.parse(text) as Reply;
+        let reply: Reply;
+        try {
+          reply = JSON.parse(text) as Reply;
+        } catch (error) {
+          reject(new ControlError(`the run sent a reply that is not JSON: is ${path} a subvisor run?`, 'ERR_SUBVISOR_BAD_REPLY', { cause: error }));
+          return;
+        }
         if ('kind' in reply) opts.onLine?.(reply);
         else if (reply.ok) resolve(reply);
         else reject(new ControlError(reply.error.message, reply.error.code));

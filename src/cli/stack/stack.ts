@@ -174,7 +174,7 @@ export class Stack {
   }
 
   #stopInOrder(runners: readonly Runner[], why: string): Promise<void> {
-    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true));
   }
 
   /** The runners named (each once), in start order. */

@@ -45,6 +45,10 @@ describe('ps', () => {
       assert.match(human.stdout, /^web +not started: waiting for gate +- +- +0$/m);
       assert.match(human.stdout, /^flaky +restarting in 20\.0 s +- +- +1$/m);
 
+      // Stopped by hand while it waited to start: `stopped`, not `not started: the run ended first`.
+      assert.equal((await client(dir, ['stop', 'web'])).code, 0);
+      assert.equal((await rowOf(dir, 'web')).state, 'stopped');
+
       assert.equal(statSync(join(dir, '.subvisor')).mode & 0o777, 0o700);
       assert.equal(statSync(socketOf(dir)).mode & 0o777, 0o600);
       assert.ok(statSync(socketOf(dir)).isSocket());
