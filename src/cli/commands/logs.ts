@@ -12,17 +12,24 @@ import { runSocket } from './run-socket.js';
 export async function logsCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseLogsArgs(args);
   const socket = runSocket(parsed);
-  // Names are padded to the widest, as `up` pads them: that needs every name when none is given.
-  const names = parsed.names.length > 0 ? parsed.names : ((await request(socket, { command: 'ps' }))?.processes ?? []).map((row) => row.name);
-  const output = createOutput({ names, json: false });
+  // Ctrl-C ends a follow as its normal end (status 130), at any moment, the first request included.
   const interrupted = new AbortController();
   const onInterrupt = (): void => interrupted.abort();
   if (parsed.follow) process.once('SIGINT', onInterrupt);
   try {
-    await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLine: (line) => void output.line(line.name, line.stream, line.line), signal: interrupted.signal });
+    // Names are padded to the widest, as `up` pads them: that needs every name when none is given.
+    const output = createOutput({ names: parsed.names.length > 0 ? parsed.names : await allNames(socket, interrupted.signal), json: false });
+    try {
+      await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLine: (line) => void output.line(line.name, line.stream, line.line), signal: interrupted.signal });
+    } finally {
+      await output.close();
+    }
   } finally {
     process.removeListener('SIGINT', onInterrupt);
-    await output.close();
   }
   return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
+}
+
+async function allNames(socket: string, signal: AbortSignal): Promise<string[]> {
+  return ((await request(socket, { command: 'ps' }, { signal }))?.processes ?? []).map((row) => row.name);
 }

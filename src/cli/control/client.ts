@@ -26,8 +26,8 @@ export async function request(path: string, body: RequestBody, opts: { onLine?: 
   const id = 1;
   try {
     return await new Promise<Answer | undefined>((resolve, reject) => {
-      const onAbort = (): void => resolve(undefined);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.signal?.aborted === true) return resolve(undefined);
+      opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
       readLines(socket, MAX_REPLY_BYTES, (text) => {
         let reply: Reply;
         try {
