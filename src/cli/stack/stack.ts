@@ -144,7 +144,7 @@ export class Stack {
    */
   async start(names: readonly string[]): Promise<void> {
     const runners = this.#inStartOrder(names);
-    this.#startAgain(runners.filter((runner) => !this.#alive.has(runner)));
+    this.#startAgain(runners.filter((runner) => !this.#alive.has(runner)), 'subvisor start');
     await Promise.all(runners.map((runner) => untilReady(runner)));
   }
 
@@ -159,16 +159,18 @@ export class Stack {
     for (const runner of chain) this.#stoppedByHand.add(runner);
     await this.#stopInOrder(chain, 'subvisor restart');
     for (const runner of chain) this.#alive.delete(runner);
-    this.#startAgain(chain);
+    this.#startAgain(chain, 'subvisor restart');
     await Promise.all(chain.map((runner) => untilReady(runner)));
   }
 
   /** Begins a new life for each of `runners` (in start order), every one revived before any starts: a dependent must see its dependency's new milestones. */
-  #startAgain(runners: readonly Runner[]): void {
+  #startAgain(runners: readonly Runner[], why: string): void {
     this.#mustBeRunning();
     for (const runner of runners) {
       this.#stoppedByHand.delete(runner);
       runner.revive();
+      // Said here: the runner's own `started (pid N)` line cannot tell a start by hand from a first one.
+      this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
     }
     for (const runner of runners) this.#launch(runner);
   }

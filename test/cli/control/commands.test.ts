@@ -188,6 +188,7 @@ describe('stop and start', () => {
       assert.ok(existsSync(socketOf(dir)), 'the run is still up: worker may be started again');
       const started = await client(dir, ['start', 'worker']);
       assert.equal(started.code, 0, started.stderr);
+      assert.match(run.stdoutSoFar(), /^worker \* starting \(subvisor start\)\nworker \* started \(pid \d+\)/m);
       second = await rowOf(dir, 'worker');
       assert.equal(second.state, 'ready');
       assert.notEqual(second.pid, first.pid);
