@@ -240,7 +240,7 @@ describe('logs', () => {
     const dir = configDir(
       (dir) => `processes:
   a: { cmd: "for i in $(seq 1 150); do echo a$i; done; exec sleep 30", ready: "a150" }
-  b: { cmd: "echo b1; echo b2 >&2; while [ ! -f ${dir}/more ]; do sleep 0.05; done; echo b3; exec sleep 30", dependsOn: [a] }
+  b: { cmd: "echo b1; sleep 0.1; echo b2 >&2; while [ ! -f ${dir}/more ]; do sleep 0.05; done; echo b3; exec sleep 30", dependsOn: [a] }
 `,
     );
     const run = await up(dir);

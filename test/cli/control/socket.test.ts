@@ -2,7 +2,7 @@
 // a stale socket of a killed run, a second `up`, a path too long for a socket address.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
@@ -88,10 +88,11 @@ describe('access', () => {
 describe('load', () => {
   test('200 ps requests while processes print lots of lines disturb nothing: every line is there and the run ends normally', BOUNDED, async () => {
     const count = 20_000;
+    // Each ends once the test is done asking (the file `done`), so the run ends on its own.
     const dir = configDir(
-      () => `processes:
-  n1: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n1 $i; done; sleep 1" }
-  n2: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n2 $i >&2; done; sleep 1" }
+      (dir) => `processes:
+  n1: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n1 $i; done; while [ ! -f ${dir}/done ]; do sleep 0.05; done" }
+  n2: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n2 $i >&2; done; while [ ! -f ${dir}/done ]; do sleep 0.05; done" }
 `,
     );
     const run = await up(dir);
@@ -108,6 +109,7 @@ describe('load', () => {
       );
     }
     assert.equal(answered, 200);
+    writeFileSync(join(dir, 'done'), '');
     const ended = await run.done;
     assert.equal(ended.code, 0, ended.stderr);
     for (const name of ['n1', 'n2']) {
