@@ -77,6 +77,9 @@ export class Stack {
   readonly #stoppedByHand = new Set<Runner>();
   /** The runners whose life has begun and not ended, each with a token of that life. */
   readonly #alive = new Map<Runner, symbol>();
+  /** The stops, starts and restarts by hand, one after the other (see #oneAtATime). */
+  #operations: Promise<void> = Promise.resolve();
+  #operationsPending = 0;
   /** A failure on its own after the end was decided (while the others stopped). */
   #lateFailure: { readonly name: string; readonly error: unknown } | undefined;
 
@@ -128,13 +131,15 @@ export class Stack {
    * (it can be started again) even when every other process has ended: Ctrl-C ends such a run.
    * Stopping `main` ends the run, with status 0. Resolves once each is stopped, its group gone.
    */
-  async stop(names: readonly string[]): Promise<void> {
+  stop(names: readonly string[]): Promise<void> {
     const runners = this.#inStartOrder(names);
-    const byHand = runners.filter((runner) => !runner.spec.main && this.#alive.has(runner));
-    for (const runner of byHand) this.#stoppedByHand.add(runner);
-    await this.#stopInOrder(runners, 'subvisor stop');
-    // Their lives are over: written off here, so a late end of one is not taken for a new one.
-    for (const runner of byHand) this.#alive.delete(runner);
+    return this.#oneAtATime(async () => {
+      const byHand = runners.filter((runner) => !runner.spec.main && this.#alive.has(runner));
+      for (const runner of byHand) this.#stoppedByHand.add(runner);
+      await this.#stopInOrder(runners, 'subvisor stop');
+      // Their lives are over: written off here, so a late end of one is not taken for a new one.
+      for (const runner of byHand) this.#alive.delete(runner);
+    });
   }
 
   /**
@@ -144,8 +149,14 @@ export class Stack {
    */
   async start(names: readonly string[]): Promise<void> {
     const runners = this.#inStartOrder(names);
-    this.#startAgain(runners.filter((runner) => !this.#alive.has(runner)), 'subvisor start');
-    await Promise.all(runners.map((runner) => untilReady(runner)));
+    await this.#oneAtATime(() => {
+      this.#startAgain(
+        runners.filter((runner) => !this.#alive.has(runner)),
+        'subvisor start',
+      );
+      return Promise.resolve();
+    });
+    await Promise.all(runners.map((runner) => this.#untilReady(runner)));
   }
 
   /**
@@ -154,13 +165,47 @@ export class Stack {
    * each waiting for its conditions. Neither uses a restart budget. Resolves once all are ready.
    */
   async restart(names: readonly string[]): Promise<void> {
-    this.#mustBeRunning();
     const chain = this.#inStartOrder(names.flatMap((name) => this.#withDependents(this.#runner(name)).map((runner) => runner.spec.name)));
-    for (const runner of chain) this.#stoppedByHand.add(runner);
-    await this.#stopInOrder(chain, 'subvisor restart');
-    for (const runner of chain) this.#alive.delete(runner);
-    this.#startAgain(chain, 'subvisor restart');
-    await Promise.all(chain.map((runner) => untilReady(runner)));
+    await this.#oneAtATime(async () => {
+      this.#mustBeRunning();
+      for (const runner of chain) this.#stoppedByHand.add(runner);
+      await this.#stopInOrder(chain, 'subvisor restart');
+      for (const runner of chain) this.#alive.delete(runner);
+      this.#startAgain(chain, 'subvisor restart');
+    });
+    await Promise.all(chain.map((runner) => this.#untilReady(runner)));
+  }
+
+  /**
+   * Runs `operation` once every stop, start and restart asked before it has done its stopping and
+   * starting (not its wait for readiness, which may be long: a stop must still get through). Two
+   * restarts of one process at once would otherwise each begin a new life: two processes, one name.
+   */
+  #oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+    this.#operationsPending++;
+    const result = this.#operations.then(operation).finally(() => this.#operationsPending--);
+    this.#operations = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Resolves once `runner` is ready; rejects with {@link NotReady} once it cannot be. A life given
+   * up because a later stop or restart by hand stopped it is not the end of the wait when that
+   * operation started it again: two restarts at once both return once the last one is ready.
+   */
+  async #untilReady(runner: Runner): Promise<void> {
+    for (;;) {
+      try {
+        return await untilReady(runner);
+      } catch (error) {
+        if (this.#operationsPending === 0) throw error;
+        await this.#operations;
+        if (!this.#alive.has(runner)) throw error;
+      }
+    }
   }
 
   /** Begins a new life for each of `runners` (in start order), every one revived before any starts: a dependent must see its dependency's new milestones. */

@@ -1,7 +1,7 @@
 // The control commands of SPEC §10 against a real run: `ps`, `restart`, `stop`, `start`, `logs`,
 // each the built CLI talking to a `subvisor up` of real processes over its socket.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -135,6 +135,33 @@ describe('restart', () => {
       assert.ok(at(/^api +\* ready after/) < at(/^web +\* started/), 'web started once api was ready');
     } finally {
       await interrupt(run, ...before.map((row) => row.pid), ...after.map((row) => row.pid));
+    }
+  });
+
+  test('restarts of one process asked at the same time leave one process, not one per request', BOUNDED, async () => {
+    const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep 31.123", ready: "up" }\n`);
+    const run = await up(dir);
+    const sleepers = (): number[] =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x0031.123\x00' && isRunning(Number(pid));
+          } catch {
+            return false; // gone meanwhile
+          }
+        })
+        .map(Number);
+    try {
+      await waitForState(dir, 'a', 'ready');
+      const results = await Promise.all([1, 2, 3].map(() => client(dir, ['restart', 'a'])));
+      assert.deepEqual(results.map((result) => result.code), [0, 0, 0], results.map((result) => result.stderr).join(''));
+      await sleep(300);
+      const row = await rowOf(dir, 'a');
+      assert.equal(row.state, 'ready');
+      assert.deepEqual(sleepers(), [row.pid], 'one process, the one ps shows');
+    } finally {
+      await interrupt(run, ...sleepers());
     }
   });
 
