@@ -208,7 +208,10 @@ export class Stack {
     }
   }
 
-  /** Begins a new life for each of `runners` (in start order), every one revived before any starts: a dependent must see its dependency's new milestones. */
+  /**
+   * Begins a new life for each of `runners` (in start order), every one revived before any
+   * starts: a dependent must see its dependency's new milestones, not the ones given up.
+   */
   #startAgain(runners: readonly Runner[], why: string): void {
     this.#mustBeRunning();
     for (const runner of runners) {
