@@ -14,7 +14,7 @@ usage:
         --json             NDJSON on stdout: {time, name, stream, line, ...}
         --timestamps       start each line with the time (HH:MM:SS.mmm)
 
-  subvisor up [-f FILE] [--json] [--timestamps] [--grace D] [--no-port] [NAME | NAME=N ...]
+  subvisor up [-f FILE] [--socket PATH] [--json] [--timestamps] [--grace D] [--no-port] [NAME | NAME=N ...]
       Supervise the processes of subvisor.yaml (or a Procfile): start each when its
       conditions are met, restart as its policy says, fail fast, and stop everything in
       reverse dependency order at the end or on Ctrl-C. NAMEs select processes (and what
@@ -25,6 +25,17 @@ usage:
         --json             NDJSON on stdout
         --timestamps       start each line with the time (HH:MM:SS.mmm)
         --no-port          do not give a Procfile's processes PORT (5000, +100 per entry, +1 per copy)
+        --socket PATH      control socket (default: .subvisor/control.sock beside the config)
+
+  subvisor ps [--json] [-f FILE | --socket PATH]
+      The processes of the run started with \`up\` here: name, state, pid, uptime, restarts.
+  subvisor restart|stop|start NAME... [-f FILE | --socket PATH]
+      restart: stop NAME's dependents, then NAME, then start them again in order, and return once
+      all are ready. stop: stop NAME (it stays stopped; stopping main ends the run). start: start
+      a stopped or ended process again. Never counted against a restart policy.
+  subvisor logs [-f] [-n N] [--file FILE | --socket PATH] [NAME...]
+      The last N (default 100) output lines of each process (all when none is named), in the
+      order they came; -f, --follow: then new ones until Ctrl-C.
 
   subvisor export systemd [-f FILE] [-o DIR] [--prefix NAME] [--ready-log=drop]
       One NAME-PROCESS.service (and its NAME-PROCESS.env) per process and a NAME.target that
@@ -64,6 +75,7 @@ export interface RunArgs {
 
 export interface UpArgs {
   readonly file: string | undefined;
+  readonly socket: string | undefined;
   /** The `NAME` words. */
   readonly names: string[];
   /** The `NAME=N` words (foreman's formation), in the order given. */
@@ -141,6 +153,7 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
     args,
     {
       file: { type: 'string', short: 'f' },
+      socket: { type: 'string' },
       grace: { type: 'string' },
       json: { type: 'boolean' },
       timestamps: { type: 'boolean' },
@@ -151,6 +164,7 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
   const { names, formation } = splitFormation(positionals);
   return {
     file: values.file as string | undefined,
+    socket: values.socket as string | undefined,
     names,
     formation,
     port: values['no-port'] !== true,
@@ -225,6 +239,43 @@ export function parseProbeArgs(args: readonly string[]): ProbeArgs {
   if (values.status !== undefined && values.http === undefined) throw new UsageError('--status applies only to --http');
   const text = (name: string): string | undefined => values[name] as string | undefined;
   return { http: text('http'), status: text('status'), tcp: text('tcp'), exec: text('exec'), interval: text('interval'), timeout: text('timeout') };
+}
+
+/** Where a client command finds the run: its config (-f FILE, else the default file here), or its socket. */
+export interface RunLocator {
+  readonly file: string | undefined;
+  readonly socket: string | undefined;
+}
+
+export interface ControlArgs extends RunLocator {
+  readonly names: string[];
+  readonly json: boolean;
+}
+
+/** `ps [--json]`, `stop|start|restart NAME...`: which run, and the names (`ps` takes none, the others need one). */
+export function parseControlArgs(command: 'ps' | 'stop' | 'start' | 'restart', args: readonly string[]): ControlArgs {
+  const { values, positionals } = parseOrExplain(args, { file: { type: 'string', short: 'f' }, socket: { type: 'string' }, ...(command === 'ps' ? { json: { type: 'boolean' } } : {}) }, command !== 'ps');
+  if (command !== 'ps' && positionals.length === 0) throw new UsageError(`${command} needs the name of a process: subvisor ${command} NAME...`);
+  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, json: values.json === true };
+}
+
+export interface LogsArgs extends RunLocator {
+  readonly names: string[];
+  readonly follow: boolean;
+  readonly lines: number;
+}
+
+/** `logs [-f] [-n N] [NAME...]`: here -f is --follow (as tail's), so the config file is `--file FILE`. */
+export function parseLogsArgs(args: readonly string[]): LogsArgs {
+  const { values, positionals } = parseOrExplain(
+    args,
+    { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, file: { type: 'string' }, socket: { type: 'string' } },
+    true,
+  );
+  const given = values.lines as string | undefined;
+  const lines = given === undefined ? 100 : Number(given);
+  if (given !== undefined && (!/^\d+$/.test(given) || !Number.isSafeInteger(lines))) throw new UsageError(`-n: expected a whole number of lines, got '${given}'`);
+  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, follow: values.follow === true, lines };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

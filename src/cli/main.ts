@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/errors.js';
+import { ControlError } from './control/errors.js';
 import { USAGE, UsageError } from './args.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
@@ -20,6 +21,14 @@ async function main(argv: readonly string[]): Promise<Ending> {
       return (await import('./commands/export.js')).exportCommand(rest);
     case 'probe':
       return (await import('./commands/probe.js')).probeCommand(rest);
+    case 'ps':
+      return (await import('./commands/ps.js')).psCommand(rest);
+    case 'stop':
+    case 'start':
+    case 'restart':
+      return (await import('./commands/act.js')).actCommand(command, rest);
+    case 'logs':
+      return (await import('./commands/logs.js')).logsCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -65,6 +74,9 @@ try {
   } else if (error instanceof ExportError) {
     process.stderr.write(`subvisor: cannot export: ${error.message}\n`);
     end({ exitCode: EXIT.usage });
+  } else if (error instanceof ControlError) {
+    process.stderr.write(`subvisor: ${error.message}\n`);
+    end({ exitCode: EXIT.failure });
   } else if (error instanceof SpawnError) {
     process.stderr.write(`subvisor: ${error.message}\n`);
     end({ exitCode: error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute });

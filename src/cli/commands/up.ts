@@ -1,37 +1,31 @@
-import { existsSync } from 'node:fs';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { parseDuration, planProcesses, readConfig } from '../config/index.js';
+import { controlHandler } from '../control/handler.js';
+import { LogRing } from '../control/log-ring.js';
+import { serveControl } from '../control/server.js';
+import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
 import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { LogFiles } from '../logfiles/log-files.js';
-import { createOutput } from '../output.js';
-import { reportFailure, reportSummary } from '../report.js';
+import { createOutput, type Output } from '../output.js';
 import { warnWhenPid1 } from '../pid1.js';
-import { Stack } from '../stack/stack.js';
+import { reportFailure, reportSummary } from '../report.js';
+import { Stack, type StackOptions } from '../stack/stack.js';
 import { watchStack } from '../watch/watch.js';
-
-/** Looked for in this order when no -f is given. */
-const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
+import { findConfigFile } from './config-file.js';
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
  * NAME=N with N copies), supervised together; with `logs:` in the config, each one's lines also
- * go to its log file.
+ * go to its log file. The run listens on its control socket (`ps`, `stop`, `start`, `restart`,
+ * `logs`) and restarts what its watched paths say.
  */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
   warnWhenPid1();
-  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
-  if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
-  let grace = DEFAULT_KILL_GRACE_MS;
-  if (parsed.grace !== undefined) {
-    try {
-      grace = parseDuration(parsed.grace);
-    } catch (error) {
-      throw new UsageError(`--grace: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const file = findConfigFile(parsed.file);
+  const grace = graceOf(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
   // A Procfile's processes get PORT as foreman gives it; a subvisor.yaml says its own env.
@@ -40,8 +34,22 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const output = createOutput({ names, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
-
+  // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
+  const ring = new LogRing();
   const stop = new AbortController();
+  const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace });
+  let control: Awaited<ReturnType<typeof serveControl>> | undefined;
+  let watching: ReturnType<typeof watchStack>;
+  try {
+    // Before anything starts: a second `up` of the same config, or a path that cannot be watched,
+    // is refused here, having started nothing.
+    control = await serveControl({ path: parsed.socket ?? defaultSocketPath(file), ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring) });
+    watching = watchStack(stack, plans, output);
+  } catch (error) {
+    await control?.close();
+    logFiles?.close();
+    throw error;
+  }
   const release = handleInterrupts(
     // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
     // saying `stopping (SIGINT)` when its turn comes.
@@ -54,20 +62,35 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const releaseOutput = stopWhenOutputCloses((reason) => {
     if (!stop.signal.aborted) stop.abort(reason);
   });
-  let watching: ReturnType<typeof watchStack> | undefined;
   try {
-    const stack = new Stack(plans, { output, signal: stop.signal, defaultGraceMs: grace });
-    // Watched before anything starts: a path that cannot be watched is refused first (SPEC §10).
-    watching = watchStack(stack, plans, output);
-    const outcome = await stack.run();
+    const outcome = await stack.run().finally(() => {
+      watching.close();
+      return control.close();
+    });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
     await output.close();
     return endingOf(outcome);
   } finally {
-    watching?.close();
     release();
     releaseOutput();
     logFiles?.close();
   }
+}
+
+function graceOf(given: string | undefined): number {
+  if (given === undefined) return DEFAULT_KILL_GRACE_MS;
+  try {
+    return parseDuration(given);
+  } catch (error) {
+    throw new UsageError(`--grace: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The stack's output, with every line of a process also kept in `ring`. */
+function throughRing(output: Output, ring: LogRing): StackOptions['output'] {
+  return {
+    lines: (name, stream, block) => (ring.pushBlock(name, stream, block), output.lines(name, stream, block)),
+    status: (event) => output.status(event),
+  };
 }

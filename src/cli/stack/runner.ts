@@ -44,6 +44,7 @@ export class Runner {
   readonly #budget: RestartBudget;
   #life = new AbortController();
   #stopping = false;
+  #byHand = false;
   #proc: Process | undefined;
   #ended: Promise<LifeEnd> | undefined;
 
@@ -64,11 +65,14 @@ export class Runner {
   /**
    * Ends the life: no restart after this, no more waiting for conditions, and the child, if one is
    * up, gets its stop signal (SIGKILL after its grace). Resolves once the life has ended, the child
-   * and everything it started gone. `why` is shown in the `stopping` line.
+   * and everything it started gone. `why` is shown in the `stopping` line. `byHand` (`subvisor
+   * stop` or `restart`): a process stopped while it waited to start is `stopped` too, not
+   * `not started: the run ended first`.
    */
-  async shutdown(why?: string): Promise<void> {
+  async shutdown(why?: string, byHand = false): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
+      this.#byHand = byHand;
       const proc = this.#proc;
       if (proc !== undefined && proc.returncode === null) {
         this.state.state = 'stopping';
@@ -85,6 +89,7 @@ export class Runner {
   revive(): void {
     this.#life = new AbortController();
     this.#stopping = false;
+    this.#byHand = false;
     this.#proc = undefined;
     this.#budget.reset();
     this.milestones.reset();
@@ -182,6 +187,7 @@ export class Runner {
     const { name } = this.spec;
     switch (end.kind) {
       case 'not-started':
+        if (end.reason === undefined && this.#byHand) return this.#settle({ kind: 'stopped' });
         this.state.notStarted(end.reason ?? 'the run ended first', end.reason !== undefined);
         if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`);
         this.milestones.giveUp(() => `${name} was not started`);
@@ -199,7 +205,7 @@ export class Runner {
         break;
       }
       case 'stopped':
-        if (this.state.pid === undefined) this.state.notStarted('the run ended first', false);
+        if (this.state.pid === undefined && !this.#byHand) this.state.notStarted('the run ended first', false);
         else {
           this.state.ended('stopped', 'stopped');
           this.#say('stopped', 'stopped');

@@ -75,8 +75,11 @@ export class Stack {
   #onEnd: (() => void) | undefined;
   /** Lives that end because someone stopped them by hand: they never end the run. */
   readonly #stoppedByHand = new Set<Runner>();
-  /** The runners whose life has begun and not ended. */
-  readonly #alive = new Set<Runner>();
+  /** The runners whose life has begun and not ended, each with a token of that life. */
+  readonly #alive = new Map<Runner, symbol>();
+  /** The stops, starts and restarts by hand, one after the other (see #oneAtATime). */
+  #operations: Promise<void> = Promise.resolve();
+  #operationsPending = 0;
   /** A failure on its own after the end was decided (while the others stopped). */
   #lateFailure: { readonly name: string; readonly error: unknown } | undefined;
 
@@ -112,33 +115,126 @@ export class Stack {
     return [...this.#runners.values()].map((runner) => runner.state.snapshot());
   }
 
-  /** Stops one process (its dependents keep running); it does not end the run unless it is `main`. */
-  async stop(name: string): Promise<void> {
-    const runner = this.#runner(name);
-    if (!runner.spec.main) this.#stoppedByHand.add(runner);
-    await runner.shutdown('stopped by hand');
+  /** Whether `name` is a process of this run. */
+  has(name: string): boolean {
+    return this.#runners.has(name);
   }
 
-  /** Starts a process whose life has ended (stopped, exited, failed) again, with a fresh restart budget. */
-  start(name: string): void {
-    const runner = this.#runner(name);
-    // A life that is still going is not started twice: one process per name.
-    if (this.#alive.has(runner)) return;
-    this.#stoppedByHand.delete(runner);
-    runner.revive();
-    this.#launch(runner);
+  /** Whether `name` is the run's `main` process (stopping it ends the run). */
+  isMain(name: string): boolean {
+    return this.#runners.get(name)?.spec.main === true;
   }
 
   /**
-   * Restarts a process and everything that depends on it: they stop in reverse dependency order
-   * (as at the end of a run), then start again in start order, each waiting for its conditions.
-   * Neither uses a restart budget.
+   * Stops the named processes (`subvisor stop`), in reverse dependency order among them; their
+   * dependents keep running. A process stopped by hand is not a failure, and it keeps the run up
+   * (it can be started again) even when every other process has ended: Ctrl-C ends such a run.
+   * Stopping `main` ends the run, with status 0. Resolves once each is stopped, its group gone.
    */
-  async restart(name: string): Promise<void> {
-    const chain = this.#withDependents(this.#runner(name));
-    for (const runner of chain) this.#stoppedByHand.add(runner);
-    await stopInOrder(chain, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown('restarting'));
-    for (const runner of this.#runners.values()) if (chain.includes(runner)) this.start(runner.spec.name);
+  stop(names: readonly string[]): Promise<void> {
+    const runners = this.#inStartOrder(names);
+    return this.#oneAtATime(async () => {
+      const byHand = runners.filter((runner) => !runner.spec.main && this.#alive.has(runner));
+      for (const runner of byHand) this.#stoppedByHand.add(runner);
+      await this.#stopInOrder(runners, 'subvisor stop');
+      // Their lives are over: written off here, so a late end of one is not taken for a new one.
+      for (const runner of byHand) this.#alive.delete(runner);
+    });
+  }
+
+  /**
+   * Starts the named processes whose life has ended (stopped, exited, failed) again, each with a
+   * fresh restart budget; one still alive is left as it is. Resolves once each is ready (or
+   * running, without a ready condition); rejects with {@link NotReady} when one cannot be.
+   */
+  async start(names: readonly string[]): Promise<void> {
+    const runners = this.#inStartOrder(names);
+    await this.#oneAtATime(() => {
+      this.#startAgain(
+        runners.filter((runner) => !this.#alive.has(runner)),
+        'subvisor start',
+      );
+      return Promise.resolve();
+    });
+    await Promise.all(runners.map((runner) => this.#untilReady(runner)));
+  }
+
+  /**
+   * Restarts the named processes and everything that depends on them (`subvisor restart`): they
+   * stop in reverse dependency order (as at the end of a run), then start again in start order,
+   * each waiting for its conditions. Neither uses a restart budget. Resolves once all are ready.
+   */
+  async restart(names: readonly string[]): Promise<void> {
+    const chain = this.#inStartOrder(names.flatMap((name) => this.#withDependents(this.#runner(name)).map((runner) => runner.spec.name)));
+    await this.#oneAtATime(async () => {
+      this.#mustBeRunning();
+      for (const runner of chain) this.#stoppedByHand.add(runner);
+      await this.#stopInOrder(chain, 'subvisor restart');
+      for (const runner of chain) this.#alive.delete(runner);
+      this.#startAgain(chain, 'subvisor restart');
+    });
+    await Promise.all(chain.map((runner) => this.#untilReady(runner)));
+  }
+
+  /**
+   * Runs `operation` once every stop, start and restart asked before it has done its stopping and
+   * starting (not its wait for readiness, which may be long: a stop must still get through). Two
+   * restarts of one process at once would otherwise each begin a new life: two processes, one name.
+   */
+  #oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+    this.#operationsPending++;
+    const result = this.#operations.then(operation).finally(() => this.#operationsPending--);
+    this.#operations = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Resolves once `runner` is ready; rejects with {@link NotReady} once it cannot be. A life given
+   * up because a later stop or restart by hand stopped it is not the end of the wait when that
+   * operation started it again: two restarts at once both return once the last one is ready.
+   */
+  async #untilReady(runner: Runner): Promise<void> {
+    for (;;) {
+      try {
+        return await untilReady(runner);
+      } catch (error) {
+        if (this.#operationsPending === 0) throw error;
+        await this.#operations;
+        if (!this.#alive.has(runner)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Begins a new life for each of `runners` (in start order), every one revived before any
+   * starts: a dependent must see its dependency's new milestones, not the ones given up.
+   */
+  #startAgain(runners: readonly Runner[], why: string): void {
+    this.#mustBeRunning();
+    for (const runner of runners) {
+      this.#stoppedByHand.delete(runner);
+      runner.revive();
+      // Said here: the runner's own `started (pid N)` line cannot tell a start by hand from a first one.
+      this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
+    }
+    for (const runner of runners) this.#launch(runner);
+  }
+
+  #stopInOrder(runners: readonly Runner[], why: string): Promise<void> {
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true));
+  }
+
+  /** The runners named (each once), in start order. */
+  #inStartOrder(names: readonly string[]): Runner[] {
+    const named = new Set(names.map((name) => this.#runner(name)));
+    return [...this.#runners.values()].filter((runner) => named.has(runner));
+  }
+
+  #mustBeRunning(): void {
+    if (this.#tn === undefined || this.#end !== undefined) throw new RunEnding();
   }
 
   // ---- Watch mode (SPEC §10) --------------------------------------------------------------
@@ -170,26 +266,29 @@ export class Stack {
 
   /** Runs a task that has ended again; resolves whether it succeeded. */
   async #rerun(task: Runner): Promise<boolean> {
-    if (this.ending) return false;
-    this.#startedByChange.add(task);
-    this.start(task.spec.name);
-    return (await settled(task.milestones.succeeded)).kind === 'met';
+    const started = await this.#oneAtATime(() => Promise.resolve(this.#startByChange([task])));
+    return started && (await settled(task.milestones.succeeded)).kind === 'met';
   }
 
   async #restartChain(chain: readonly Runner[]): Promise<void> {
-    for (const runner of chain) this.#stoppedByHand.add(runner);
-    await stopInOrder(chain, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown('restarting'));
-    // The run may have ended while they stopped: then nothing starts again.
-    if (this.ending) return;
-    for (const runner of this.#runners.values()) {
-      if (!chain.includes(runner)) continue;
-      this.#startedByChange.add(runner);
-      this.start(runner.spec.name);
-    }
+    const started = await this.#oneAtATime(async () => {
+      for (const runner of chain) this.#stoppedByHand.add(runner);
+      await this.#stopInOrder(chain, 'restarting');
+      for (const runner of chain) this.#alive.delete(runner);
+      return this.#startByChange(chain);
+    });
     // Until the first of them has spawned (or could not): a change queued meanwhile then stops a
     // process, not a spawn under way. Not until it is ready, which a broken one may never be.
     const first = chain[0];
-    if (first !== undefined) await settled(first.milestones.started);
+    if (started && first !== undefined) await settled(first.milestones.started);
+  }
+
+  /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
+  #startByChange(runners: readonly Runner[]): boolean {
+    if (this.ending) return false;
+    for (const runner of runners) this.#startedByChange.add(runner);
+    this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change');
+    return true;
   }
 
   /** A life a change began failed: says so, and the run goes on (true). */
@@ -209,14 +308,20 @@ export class Stack {
   #launch(runner: Runner): void {
     const tn = this.#tn;
     if (tn === undefined) throw new Error('the stack is not running');
-    this.#alive.add(runner);
-    tn.startSoon(async () => this.#ended(runner, await runner.live()), runner.spec.name);
+    const life = Symbol(runner.spec.name);
+    this.#alive.set(runner, life);
+    tn.startSoon(async () => {
+      const end = await runner.live();
+      // A life stopped by hand was written off when its stop returned; a new one may run already.
+      if (this.#alive.get(runner) !== life) return;
+      this.#alive.delete(runner);
+      this.#ended(runner, end);
+    }, runner.spec.name);
   }
 
   /** A life ended: does the run end with it? */
   #ended(runner: Runner, end: LifeEnd): void {
     const { name } = runner.spec;
-    this.#alive.delete(runner);
     if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end)) return;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
@@ -225,7 +330,9 @@ export class Stack {
       } else this.#finish({ kind: 'failure', name, error: end.error });
     }
     if (runner.spec.main) this.#finish({ kind: 'main', name, end });
-    if (this.#alive.size === 0 && !this.#watching) this.#finish({ kind: 'all-ended' });
+    // A process stopped by hand may be started again, and a watched one by the next change: while
+    // there is one, the run stays up.
+    if (this.#alive.size === 0 && this.#stoppedByHand.size === 0 && !this.#watching) this.#finish({ kind: 'all-ended' });
   }
 
   /**
@@ -286,6 +393,33 @@ export class Stack {
     const failure = end.kind === 'failure' ? { name: end.name, error: end.error } : (this.#lateFailure ?? mainNotStarted(end));
     return { exitCode: failure === undefined ? 0 : statusOfFailure(failure.error), results, failure, stoppedBy: undefined };
   }
+}
+
+/** A control command that would start something came while the run is ending (or before it began). */
+export class RunEnding extends Error {
+  override readonly name = 'RunEnding';
+  readonly code = 'ERR_SUBVISOR_RUN_ENDING';
+  constructor() {
+    super('the run is ending: nothing starts any more');
+  }
+}
+
+/** `start` or `restart` started a process that did not become ready: `reason` says why. */
+export class NotReady extends Error {
+  override readonly name = 'NotReady';
+  readonly code = 'ERR_SUBVISOR_NOT_READY';
+  constructor(
+    readonly processName: string,
+    reason: string,
+  ) {
+    super(`${processName} did not become ready: ${reason}`);
+  }
+}
+
+/** Resolves once `runner`'s ready milestone is met in its current life; rejects with {@link NotReady} once it cannot be. */
+async function untilReady(runner: Runner): Promise<void> {
+  const state = await settled(runner.milestones.ready);
+  if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason);
 }
 
 /** Resolves with the state of `milestone` once it is met or given up. */

@@ -6,6 +6,7 @@ export interface ProcessSnapshot {
    * `exited N`, `restarting in D`, or `not started: REASON`.
    */
   readonly state: string;
+  /** The pid of the current attempt; undefined while it is not up (a dead pid may be anyone's by now). */
   readonly pid: number | undefined;
   /** Since the current attempt spawned; undefined while it is not up. */
   readonly uptimeMs: number | undefined;
@@ -81,7 +82,7 @@ export class ProcessState {
 
   snapshot(): ProcessSnapshot {
     const uptimeMs = this.#upSince === undefined ? undefined : Math.round(performance.now() - this.#upSince);
-    return { name: this.name, state: this.state, pid: this.pid, uptimeMs, restarts: this.restarts };
+    return { name: this.name, state: this.state, pid: uptimeMs === undefined ? undefined : this.pid, uptimeMs, restarts: this.restarts };
   }
 
   result(): ProcessResult {

@@ -128,7 +128,7 @@ describe('stopping and starting by hand (the operations `subvisor stop/start/res
     try {
       await waitUntil(() => output.indexOf('web', 'ready') >= 0, 'web to be ready');
       const before = stack.ps().map((one) => one.pid);
-      await stack.restart('db');
+      await stack.restart(['db']);
       const events = stamps(file);
       assert.ok((events.get('web-exit') ?? 0n) < (events.get('db-term') ?? 0n), 'web exited before db got SIGTERM');
       await waitUntil(() => output.of('web', 'ready').length === 2, 'web to be ready again', 10_000);
@@ -147,9 +147,9 @@ describe('stopping and starting by hand (the operations `subvisor stop/start/res
     const { stack, output } = running;
     try {
       await waitUntil(() => output.of('worker', 'ready').length === 1 && output.of('db', 'ready').length === 1, 'both to be ready');
-      await stack.stop('worker');
+      await stack.stop(['worker']);
       assert.deepEqual(stack.ps().map((one) => one.state), ['ready', 'stopped']);
-      stack.start('worker');
+      await stack.start(['worker']);
       await waitUntil(() => output.of('worker', 'ready').length === 2, 'worker to be ready again');
       assert.equal(stack.ps()[1]?.state, 'ready');
       assert.ok((stack.ps()[1]?.uptimeMs ?? -1) >= 0);

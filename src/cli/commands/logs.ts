@@ -1,0 +1,35 @@
+import { parseLogsArgs } from '../args.js';
+import { request } from '../control/client.js';
+import { EXIT, signalStatus, type Ending } from '../exit-status.js';
+import { createOutput } from '../output.js';
+import { runSocket } from './run-socket.js';
+
+/**
+ * `subvisor logs [-f] [-n N] [NAME...]`: the last N output lines of the named processes (all
+ * when none is named) from the run's memory, in the order they came, shown as `up` shows them;
+ * with -f, then each new line until Ctrl-C (status 130) or the end of the run (status 0).
+ */
+export async function logsCommand(args: readonly string[]): Promise<Ending> {
+  const parsed = parseLogsArgs(args);
+  const socket = runSocket(parsed);
+  // Ctrl-C ends a follow as its normal end (status 130), at any moment, the first request included.
+  const interrupted = new AbortController();
+  const onInterrupt = (): void => interrupted.abort();
+  if (parsed.follow) process.once('SIGINT', onInterrupt);
+  try {
+    // Names are padded to the widest, as `up` pads them: that needs every name when none is given.
+    const output = createOutput({ names: parsed.names.length > 0 ? parsed.names : await allNames(socket, interrupted.signal), json: false });
+    try {
+      await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLine: (line) => void output.line(line.name, line.stream, line.line), signal: interrupted.signal });
+    } finally {
+      await output.close();
+    }
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+  return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
+}
+
+async function allNames(socket: string, signal: AbortSignal): Promise<string[]> {
+  return ((await request(socket, { command: 'ps' }, { signal }))?.processes ?? []).map((row) => row.name);
+}

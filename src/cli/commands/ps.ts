@@ -1,0 +1,22 @@
+import { parseControlArgs } from '../args.js';
+import { request } from '../control/client.js';
+import type { ProcessRow } from '../control/protocol.js';
+import { EXIT, type Ending } from '../exit-status.js';
+import { formatDuration } from '../stack/state.js';
+import { runSocket } from './run-socket.js';
+
+/** `subvisor ps [--json]`: the run's processes, as a table or (`--json`) an array of `{ name, state, pid, uptimeMs, restarts }`. */
+export async function psCommand(args: readonly string[]): Promise<Ending> {
+  const parsed = parseControlArgs('ps', args);
+  const answer = await request(runSocket(parsed), { command: 'ps' });
+  const rows = answer?.processes ?? [];
+  process.stdout.write(parsed.json ? `${JSON.stringify(rows)}\n` : table(rows));
+  return { exitCode: EXIT.ok };
+}
+
+/** Columns padded to their widest cell; `-` where there is no pid or uptime. */
+function table(rows: readonly ProcessRow[]): string {
+  const cells = [['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS'], ...rows.map((row) => [row.name, row.state, row.pid === null ? '-' : String(row.pid), row.uptimeMs === null ? '-' : formatDuration(row.uptimeMs), String(row.restarts)])];
+  const widths = cells[0]?.map((_, column) => Math.max(...cells.map((line) => line[column]?.length ?? 0))) ?? [];
+  return cells.map((line) => `${line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}\n`).join('');
+}

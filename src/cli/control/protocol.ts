@@ -1,0 +1,100 @@
+/**
+ * The control socket's protocol (SPEC §10): one JSON object per line each way. A request names
+ * the protocol version, an id the replies carry back, and a command; `logs` gets zero or more
+ * `line` messages before its reply (with `follow`, until the connection closes).
+ *
+ * ```
+ * → {"v":1,"id":1,"command":"restart","names":["web"]}
+ * ← {"v":1,"id":1,"ok":true}
+ * ```
+ */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * A request line longer than this is refused and its connection closed, without reading the rest
+ * (a request is a command and a few names: a megabyte of it is a mistake or an attack).
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export const COMMANDS = ['ps', 'stop', 'start', 'restart', 'logs'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export type Request =
+  | { readonly v: 1; readonly id: number; readonly command: 'ps' }
+  | { readonly v: 1; readonly id: number; readonly command: 'stop' | 'start' | 'restart'; readonly names: readonly string[] }
+  | { readonly v: 1; readonly id: number; readonly command: 'logs'; readonly names: readonly string[]; readonly lines: number; readonly follow: boolean };
+
+/** One process in a `ps` reply: what `ps --json` prints. `null` where there is nothing (no pid yet, not up). */
+export interface ProcessRow {
+  readonly name: string;
+  readonly state: string;
+  readonly pid: number | null;
+  readonly uptimeMs: number | null;
+  readonly restarts: number;
+}
+
+/** One output line of a process, in a `logs` reply. */
+export interface LogLine {
+  readonly name: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly line: string;
+}
+
+export type Reply =
+  | { readonly v: 1; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[] }
+  | { readonly v: 1; readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
+  | ({ readonly v: 1; readonly id: number; readonly kind: 'line' } & LogLine);
+
+/** A request the run cannot act on: it gets an error reply with this `code`, and the run goes on. */
+export class BadRequest extends Error {
+  override readonly name = 'BadRequest';
+  constructor(
+    message: string,
+    readonly code: string = 'ERR_SUBVISOR_BAD_REQUEST',
+    /** The request's id, when it could be read, so the reply can carry it. */
+    readonly id: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads one request line, or throws a {@link BadRequest} saying what is wrong with it. Only the
+ * shapes above pass: the server never acts on a half-valid request.
+ */
+export function parseRequest(text: string): Request {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequest('malformed request: not a JSON object on one line');
+  }
+  if (!isRecord(value)) throw new BadRequest('malformed request: not a JSON object on one line');
+  const id = Number.isSafeInteger(value.id) ? (value.id as number) : null;
+  const bad = (message: string, code?: string): BadRequest => new BadRequest(message, code, id);
+  if (value.v !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(value.v)}: this run speaks version ${PROTOCOL_VERSION}`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+  if (id === null) throw bad('malformed request: `id` must be an integer');
+  const { command } = value;
+  if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
+    throw bad(`unknown command ${JSON.stringify(command)}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
+  }
+  if (command === 'ps') return { v: 1, id, command };
+  const names = value.names ?? [];
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) throw bad('malformed request: `names` must be an array of strings');
+  if (command === 'logs') {
+    const lines = value.lines ?? 100;
+    if (typeof lines !== 'number' || !Number.isSafeInteger(lines) || lines < 0) throw bad('malformed request: `lines` must be a whole number, 0 or more');
+    return { v: 1, id, command, names: names, lines, follow: value.follow === true };
+  }
+  if (names.length === 0) throw bad(`${command} needs at least one process name`);
+  return { v: 1, id, command: command as 'stop' | 'start' | 'restart', names: names };
+}
+
+/** One message as it goes on the wire. */
+export function encode(message: Request | Reply): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,179 @@
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { once } from 'node:events';
+import { ControlError } from './errors.js';
+import { readLines } from './lines.js';
+import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request } from './protocol.js';
+import { addressOf } from './socket-path.js';
+
+/**
+ * Acts on one request: sends its reply with `send` (a `logs` request sends lines first), and
+ * resolves once it is done with it. May throw: the error becomes the error reply. `closed` aborts
+ * when the client goes away (a `logs -f` follows until then).
+ */
+export type RequestHandler = (request: Request, send: (reply: Reply) => void, closed: AbortSignal) => Promise<void>;
+
+/**
+ * A client reading slower than a followed process writes (`logs -f` piped into a stalled pager)
+ * is cut off past this much unsent output, so the run's memory stays bounded.
+ */
+const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+
+/** How long {@link ControlServer.close} lets clients take their last replies before cutting them off. */
+const CLOSE_GRACE_MS = 500;
+
+export interface ControlServer {
+  /** Where it listens, as given. */
+  readonly path: string;
+  /** Stops listening, ends every connection and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** The socket's path (absolute or relative to the current directory). */
+  readonly path: string;
+  /**
+   * Whether the directory holding the socket is subvisor's own (the default `.subvisor/`): it is
+   * then made owner-only even if it existed already. A directory given with `--socket` is only
+   * created (owner-only) when missing; an existing one (say `/tmp`) is left as it is.
+   */
+  readonly ownDirectory: boolean;
+  readonly handle: RequestHandler;
+}
+
+/**
+ * Listens on the run's control socket (SPEC §10), owner-only: the directory 0700 and the socket
+ * 0600. Node cannot read a peer's credentials, so these modes are the whole access check: a client
+ * of another user is refused by the kernel at connect (EACCES).
+ *
+ * Refuses (a {@link ControlError}) when another live run already listens there; a socket file left
+ * by a run that was killed (connecting to it is refused) is replaced. Call it before anything
+ * starts, so a second `up` starts nothing.
+ */
+export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
+  const absolute = resolve(opts.path);
+  const address = addressOf(absolute);
+  prepareDirectory(dirname(absolute), opts.ownDirectory);
+  await claim(address, absolute);
+  const connections = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    serveConnection(socket, opts.handle);
+  });
+  server.listen(address);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
+  // The directory already keeps others out; the socket's own mode says so a second time.
+  chmodSync(absolute, 0o600);
+  const { ino } = lstatSync(absolute);
+  return { path: opts.path, close: () => closeServer(server, connections, absolute, ino) };
+}
+
+function prepareDirectory(dir: string, own: boolean): void {
+  try {
+    const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (own || created !== undefined) chmodSync(dir, 0o700);
+  } catch (error) {
+    throw new ControlError(`cannot create the control socket's directory ${dir}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
+  }
+}
+
+/**
+ * Makes sure nothing else listens at `absolute`: a live run there is refused, a stale socket (its
+ * run was killed: connecting is refused) removed. A file there that is not a socket is not ours
+ * to remove.
+ */
+async function claim(address: string, absolute: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(absolute).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (!isSocket) throw new ControlError(`${absolute} exists and is not a socket: remove it, or pass another path with --socket PATH`, 'ERR_SUBVISOR_SOCKET_IN_USE');
+  const probe = createConnection(address);
+  try {
+    await once(probe, 'connect');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw new ControlError(`cannot check the control socket ${absolute}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
+    unlinkSync(absolute); // stale: its run is gone
+    return;
+  } finally {
+    probe.destroy();
+  }
+  throw new ControlError(
+    `another run is already up with this config: it listens on ${absolute}. Use \`subvisor ps\` to see it, or stop it (Ctrl-C in its terminal) first`,
+    'ERR_SUBVISOR_RUN_ALREADY_UP',
+  );
+}
+
+function listenError(error: unknown, absolute: string): ControlError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'another run took it meanwhile' : (error as Error).message;
+  return new ControlError(`cannot listen on the control socket ${absolute}: ${why}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
+}
+
+/** Reads a connection's requests, one per line, each answered on its own: a bad one never ends the connection (an oversized one does). */
+function serveConnection(socket: Socket, handle: RequestHandler): void {
+  const closed = new AbortController();
+  socket.on('close', () => closed.abort());
+  // The client went away (EPIPE, ECONNRESET): nothing to tell it, and nothing for the run to do.
+  socket.on('error', () => socket.destroy());
+  const send = (reply: Reply): void => {
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.write(encode(reply));
+    if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
+  };
+  const tooLong = (): void => {
+    // Closed outright once the refusal is out: ending only our side would leave the connection
+    // open as long as the client goes on writing the rest.
+    const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
+    socket.write(encode(refusal), () => socket.destroy());
+  };
+  readLines(socket, MAX_REQUEST_BYTES, (line) => void answer(line, handle, send, closed.signal), tooLong);
+}
+
+async function answer(line: string, handle: RequestHandler, send: (reply: Reply) => void, closed: AbortSignal): Promise<void> {
+  let request: Request;
+  try {
+    request = parseRequest(line);
+  } catch (error) {
+    send(errorReply(null, error));
+    return;
+  }
+  try {
+    await handle(request, send, closed);
+  } catch (error) {
+    send(errorReply(request.id, error));
+  }
+}
+
+/** The error reply for `error`: its message, and its `code` when it has a stable one. */
+function errorReply(id: number | null, error: unknown): Reply {
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'ERR_SUBVISOR_CONTROL';
+  const message = error instanceof Error ? error.message : String(error);
+  return { v: PROTOCOL_VERSION, id: error instanceof BadRequest && error.id !== null ? error.id : id, ok: false, error: { code, message } };
+}
+
+async function closeServer(server: Server, connections: Set<Socket>, absolute: string, ino: number): Promise<void> {
+  const closing = new Promise<void>((done) => server.close(() => done()));
+  // Replies already written go out (`stop` of main replied just before the run ended); then every
+  // connection still open (a `logs -f`) is ended.
+  for (const socket of connections) socket.end();
+  const cutOff = setTimeout(() => {
+    for (const socket of connections) socket.destroy();
+  }, CLOSE_GRACE_MS);
+  await closing;
+  clearTimeout(cutOff);
+  removeIfOurs(absolute, ino);
+}
+
+/** Removes the socket file, unless another run has replaced it meanwhile (then it is that run's). */
+function removeIfOurs(absolute: string, ino: number): void {
+  try {
+    if (lstatSync(absolute).ino === ino) unlinkSync(absolute);
+  } catch {
+    // already gone (libuv removes a pipe's file when it closes it)
+  }
+}

@@ -1,0 +1,317 @@
+// The control commands of SPEC §10 against a real run: `ps`, `restart`, `stop`, `start`, `logs`,
+// each the built CLI talking to a `subvisor up` of real processes over its socket.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, waitUntil } from '../../support/processes.js';
+import { startCli } from '../cli.js';
+import { BOUNDED, client, configDir, interrupt, lineIndex, ps, rowOf, socketOf, up, waitForState } from './support.js';
+
+describe('ps', () => {
+  test('ps and ps --json show each state in the words of SPEC §10; the socket is owner-only and removed at the end', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  worker: { cmd: "exec sleep 30" }
+  gate: { cmd: "while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo open; exec sleep 30", ready: "open" }
+  web: { cmd: "exec sleep 30", dependsOn: [gate] }
+  once: { cmd: "exit 0", task: true }
+  flaky: { cmd: "exit 3", restart: { policy: on-failure, max: 5, backoff: 20s } }
+`,
+    );
+    const run = await up(dir);
+    let rows: Awaited<ReturnType<typeof ps>> = [];
+    try {
+      await waitForState(dir, 'flaky', 'restarting in 20.0 s');
+      await waitForState(dir, 'once', 'exited 0');
+      await waitForState(dir, 'db', 'ready');
+      rows = await ps(dir);
+      const states = Object.fromEntries(rows.map((row) => [row.name, row.state]));
+      assert.deepEqual(states, { db: 'ready', worker: 'running', gate: 'starting', web: 'not started: waiting for gate', once: 'exited 0', flaky: 'restarting in 20.0 s' });
+      const byName = new Map(rows.map((row) => [row.name, row]));
+      assert.deepEqual(Object.keys(byName.get('db') ?? {}), ['name', 'state', 'pid', 'uptimeMs', 'restarts']);
+      assert.ok(typeof byName.get('db')?.pid === 'number' && (byName.get('db')?.uptimeMs ?? -1) >= 0);
+      assert.equal(byName.get('web')?.pid, null, 'no pid before it started');
+      assert.equal(byName.get('web')?.uptimeMs, null);
+      assert.equal(byName.get('flaky')?.restarts, 1);
+
+      const human = await client(dir, ['ps']);
+      assert.equal(human.code, 0, human.stderr);
+      const lines = human.stdout.trimEnd().split('\n');
+      assert.match(lines[0] ?? '', /^NAME +STATE +PID +UPTIME +RESTARTS$/);
+      assert.match(human.stdout, new RegExp(`^db +ready +${byName.get('db')?.pid} +[\\d.]+ m?s +0$`, 'm'));
+      assert.match(human.stdout, /^web +not started: waiting for gate +- +- +0$/m);
+      assert.match(human.stdout, /^flaky +restarting in 20\.0 s +- +- +1$/m);
+
+      // Stopped by hand while it waited to start: `stopped`, not `not started: the run ended first`.
+      assert.equal((await client(dir, ['stop', 'web'])).code, 0);
+      assert.equal((await rowOf(dir, 'web')).state, 'stopped');
+
+      assert.equal(statSync(join(dir, '.subvisor')).mode & 0o777, 0o700);
+      assert.equal(statSync(socketOf(dir)).mode & 0o777, 0o600);
+      assert.ok(statSync(socketOf(dir)).isSocket());
+    } finally {
+      const ended = await interrupt(run, ...rows.map((row) => row.pid));
+      assert.equal(ended.code, 130, ended.stderr);
+    }
+    assert.equal(existsSync(socketOf(dir)), false, 'the socket is removed when the run ends');
+  });
+
+  test('no run listening: ps says so and exits 1', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const result = await client(dir, ['ps']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`\n`);
+  });
+});
+
+describe('restart', () => {
+  test('restart of a process that ignores SIGTERM: its whole group is killed after its grace, then a new one is ready when the client returns', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  stubborn:
+    cmd: "trap '' TERM; sleep 30 & echo child $!; echo up; while :; do sleep 0.05; done"
+    ready: "up"
+    grace: 400ms
+`,
+    );
+    const run = await up(dir);
+    let before: Awaited<ReturnType<typeof rowOf>> | undefined;
+    let grandchild: number | undefined;
+    let after: Awaited<ReturnType<typeof rowOf>> | undefined;
+    try {
+      before = await waitForState(dir, 'stubborn', 'ready');
+      await run.waitForOutput(/child \d+/);
+      grandchild = Number(/child (\d+)/.exec(run.stdoutSoFar())?.[1]);
+      assert.ok(isRunning(grandchild));
+      const began = performance.now();
+      const restarted = await client(dir, ['restart', 'stubborn']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      assert.ok(performance.now() - began >= 380, 'the grace was waited out before SIGKILL');
+      after = await rowOf(dir, 'stubborn');
+      assert.equal(after.state, 'ready', 'ready by the time the client returned');
+      assert.notEqual(after.pid, before.pid);
+      assert.equal(isRunning(before.pid ?? -1), false, 'the old process is gone');
+      assert.equal(isRunning(grandchild), false, 'and everything in its group');
+      assert.equal(after.restarts, 0, 'a manual restart is not a restart of the policy');
+      assert.match(run.stdoutSoFar(), /^stubborn \* stopping \(subvisor restart\)$/m);
+    } finally {
+      await interrupt(run, before?.pid, grandchild, after?.pid);
+    }
+  });
+
+  test('restart of a process others depend on: they stop first, it restarts, then they start again in order; the client returns once all are ready', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; while :; do sleep 0.05; done", ready: "up" }
+  api: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; while :; do sleep 0.05; done", ready: "up", dependsOn: [db] }
+  web: { cmd: "sleep 0.3; echo up; exec sleep 30", ready: "up", dependsOn: [api] }
+  other: { cmd: "exec sleep 30" }
+`,
+    );
+    const run = await up(dir);
+    let before: Awaited<ReturnType<typeof ps>> = [];
+    let after: Awaited<ReturnType<typeof ps>> = [];
+    try {
+      await waitForState(dir, 'web', 'ready');
+      before = await ps(dir);
+      const mark = run.stdoutSoFar().length;
+      const restarted = await client(dir, ['restart', 'db']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      after = await ps(dir);
+      const pidOf = (rows: typeof before, name: string): number | null | undefined => rows.find((row) => row.name === name)?.pid;
+      for (const name of ['db', 'api', 'web']) {
+        assert.equal(after.find((row) => row.name === name)?.state, 'ready', `${name} is ready when the client returns`);
+        assert.notEqual(pidOf(after, name), pidOf(before, name), `${name} is a new process`);
+      }
+      assert.equal(pidOf(after, 'other'), pidOf(before, 'other'), 'what does not depend on db is left alone');
+      const out = run.stdoutSoFar().slice(mark);
+      const at = (pattern: RegExp): number => lineIndex(out, pattern);
+      assert.ok(at(/^web +\* stopped$/) < at(/^api +\* stopping \(subvisor restart\)$/), 'web stopped before api');
+      assert.ok(at(/^api +\* stopped$/) < at(/^db +\* stopping \(subvisor restart\)$/), 'api stopped before db');
+      assert.ok(at(/^db +\* ready after/) < at(/^api +\* started/), 'api started once db was ready');
+      assert.ok(at(/^api +\* ready after/) < at(/^web +\* started/), 'web started once api was ready');
+    } finally {
+      await interrupt(run, ...before.map((row) => row.pid), ...after.map((row) => row.pid));
+    }
+  });
+
+  test('restarts of one process asked at the same time leave one process, not one per request', BOUNDED, async () => {
+    const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep 31.123", ready: "up" }\n`);
+    const run = await up(dir);
+    const sleepers = (): number[] =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x0031.123\x00' && isRunning(Number(pid));
+          } catch {
+            return false; // gone meanwhile
+          }
+        })
+        .map(Number);
+    try {
+      await waitForState(dir, 'a', 'ready');
+      const results = await Promise.all([1, 2, 3].map(() => client(dir, ['restart', 'a'])));
+      assert.deepEqual(results.map((result) => result.code), [0, 0, 0], results.map((result) => result.stderr).join(''));
+      await sleep(300);
+      const row = await rowOf(dir, 'a');
+      assert.equal(row.state, 'ready');
+      assert.deepEqual(sleepers(), [row.pid], 'one process, the one ps shows');
+    } finally {
+      await interrupt(run, ...sleepers());
+    }
+  });
+
+  test('manual restarts never use the restart budget: after three, a crash is still retried', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  flaky:
+    cmd: "echo up; while [ ! -f ${dir}/crash ]; do sleep 0.05; done; rm ${dir}/crash; exit 3"
+    ready: "up"
+    restart: { policy: on-failure, max: 1, backoff: 50ms }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'flaky', 'ready');
+      for (let i = 0; i < 3; i++) assert.equal((await client(dir, ['restart', 'flaky'])).code, 0);
+      writeFileSync(join(dir, 'crash'), '');
+      await run.waitForOutput(/^flaky \* restarting in 50 ms \(exited with status 3; restart 1 of 1\)$/m);
+      await run.waitForOutput(/(flaky \* ready after .*\n[^]*){5}/);
+      const row = await rowOf(dir, 'flaky');
+      assert.equal(row.state, 'ready');
+      assert.equal(row.restarts, 1, 'the one restart of the policy');
+      assert.doesNotMatch(run.stdoutSoFar(), /giving up/);
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
+
+describe('stop and start', () => {
+  test('stop leaves a process stopped (not a failure); start runs it again; the run stays up while it is stopped, even once the rest has ended', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  worker: { cmd: "echo up; exec sleep 30", ready: "up" }
+  job: { cmd: "while [ ! -f ${dir}/finish ]; do sleep 0.05; done; echo finished", task: true }
+`,
+    );
+    const run = await up(dir);
+    let first: Awaited<ReturnType<typeof rowOf>> | undefined;
+    let second: Awaited<ReturnType<typeof rowOf>> | undefined;
+    try {
+      first = await waitForState(dir, 'worker', 'ready');
+      const stopped = await client(dir, ['stop', 'worker']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.equal((await rowOf(dir, 'worker')).state, 'stopped');
+      assert.equal(isRunning(first.pid ?? -1), false);
+      assert.match(run.stdoutSoFar(), /^worker \* stopping \(subvisor stop\)$/m);
+      writeFileSync(join(dir, 'finish'), '');
+      await waitForState(dir, 'job', 'exited 0');
+      await sleep(300);
+      assert.ok(existsSync(socketOf(dir)), 'the run is still up: worker may be started again');
+      const started = await client(dir, ['start', 'worker']);
+      assert.equal(started.code, 0, started.stderr);
+      assert.match(run.stdoutSoFar(), /^worker \* starting \(subvisor start\)\nworker \* started \(pid \d+\)/m);
+      second = await rowOf(dir, 'worker');
+      assert.equal(second.state, 'ready');
+      assert.notEqual(second.pid, first.pid);
+    } finally {
+      const ended = await interrupt(run, first?.pid, second?.pid);
+      assert.equal(ended.code, 130);
+    }
+  });
+
+  test('stop of the main process replies, then ends the run with status 0', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  app: { cmd: "exec sleep 30", dependsOn: [db], main: true }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'app', 'running');
+      const stopped = await client(dir, ['stop', 'app']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      const ended = await run.done;
+      assert.equal(ended.code, 0, ended.stderr);
+      assert.ok(lineIndex(ended.stdout, /^app \* stopping \(subvisor stop\)$/) < lineIndex(ended.stdout, /^db +\* stopping$/));
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('an unknown name is an error reply: the client exits 1 and the run goes on', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      const before = await waitForState(dir, 'a', 'running');
+      const result = await client(dir, ['stop', 'a', 'nope']);
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, "subvisor: no process named 'nope' in this run (it has a)\n");
+      const after = await rowOf(dir, 'a');
+      assert.deepEqual([after.state, after.pid], ['running', before.pid], 'a was not stopped: the request did nothing');
+      assert.equal((await client(dir, ['restart'])).code, 2, 'a usage mistake');
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
+
+describe('logs', () => {
+  test('logs -n N: the last N output lines of each process, merged in arrival order, without state lines; -f then follows until Ctrl-C (130)', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  a: { cmd: "for i in $(seq 1 150); do echo a$i; done; exec sleep 30", ready: "a150" }
+  b: { cmd: "echo b1; sleep 0.1; echo b2 >&2; while [ ! -f ${dir}/more ]; do sleep 0.05; done; echo b3; exec sleep 30", dependsOn: [a] }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^b \| b2$/m);
+      const three = await client(dir, ['logs', '-n', '3', 'a']);
+      assert.equal(three.code, 0, three.stderr);
+      assert.equal(three.stdout, 'a | a148\na | a149\na | a150\n');
+      const merged = await client(dir, ['logs', '-n', '2']);
+      assert.equal(merged.stdout, 'a | a149\na | a150\nb | b1\nb | b2\n');
+      const all = await client(dir, ['logs']);
+      const lines = all.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 102, 'the default is the last 100 of each');
+      assert.equal(lines[0], 'a | a51');
+      assert.ok(lines.every((line) => line.includes(' | ')), 'no state line');
+
+      const follow = startCli(['logs', '-f', '-n', '1', 'b'], { cwd: dir });
+      await follow.waitForOutput('b | b2\n');
+      writeFileSync(join(dir, 'more'), '');
+      await follow.waitForOutput('b | b3\n');
+      follow.kill('SIGINT');
+      const followed = await follow.done;
+      assert.equal(followed.code, 130);
+      assert.equal(followed.stdout, 'b | b2\nb | b3\n');
+      assert.ok(existsSync(socketOf(dir)), 'the run goes on');
+    } finally {
+      await interrupt(run);
+    }
+    assert.equal(readFileSync(join(dir, 'subvisor.yaml'), 'utf8').includes('b3'), true);
+  });
+
+  test('logs -f ends with status 0 when the run ends', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "echo hi; exec sleep 30", ready: "hi" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'ready');
+      const follow = startCli(['logs', '-f'], { cwd: dir });
+      await follow.waitForOutput('a | hi\n');
+      await waitUntil(() => true, 'nothing');
+      await interrupt(run);
+      const followed = await follow.done;
+      assert.equal(followed.code, 0, followed.stderr);
+    } finally {
+      await interrupt(run);
+    }
+  });
+});

@@ -1,0 +1,48 @@
+// The in-memory ring `subvisor logs` reads: bounded whatever a process writes, merged in arrival order.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LogRing, RING_MAX_CHARS, RING_MAX_LINES } from '../../../src/cli/control/log-ring.js';
+
+describe('LogRing', () => {
+  test('keeps the last RING_MAX_LINES lines of a process, never more than a tenth over, however many come', () => {
+    const ring = new LogRing();
+    for (let i = 1; i <= RING_MAX_LINES * 20; i++) {
+      ring.push('a', 'stdout', `a${i}`);
+      const held = ring.tail(['a'], Infinity).length;
+      assert.ok(held <= RING_MAX_LINES * 1.1 + 1, `${held} lines held after ${i}`);
+    }
+    const last = ring.tail(['a'], RING_MAX_LINES);
+    assert.equal(last.length, RING_MAX_LINES);
+    assert.equal(last.at(-1)?.line, `a${RING_MAX_LINES * 20}`);
+    assert.equal(last[0]?.line, `a${RING_MAX_LINES * 19 + 1}`);
+  });
+
+  test('keeps at most RING_MAX_CHARS of text per process, but always the newest line', () => {
+    const ring = new LogRing();
+    const big = 'x'.repeat(RING_MAX_CHARS / 4 + 1);
+    for (let i = 0; i < 10; i++) ring.push('a', 'stdout', big);
+    const held = ring.tail(['a'], Infinity);
+    assert.equal(held.length, 3);
+    const huge = 'y'.repeat(RING_MAX_CHARS + 1);
+    ring.push('a', 'stdout', huge);
+    assert.deepEqual(ring.tail(['a'], Infinity).map((line) => line.line.length), [huge.length]);
+  });
+
+  test('tail merges the last N of each process in arrival order; followers hear new lines until they stop', () => {
+    const ring = new LogRing();
+    ring.push('a', 'stdout', 'a1');
+    ring.push('b', 'stderr', 'b1');
+    ring.push('a', 'stdout', 'a2');
+    ring.push('b', 'stdout', 'b2');
+    assert.deepEqual(ring.tail([], 1).map((line) => line.line), ['a2', 'b2']);
+    assert.deepEqual(ring.tail(['b'], 5), [{ name: 'b', stream: 'stderr', line: 'b1' }, { name: 'b', stream: 'stdout', line: 'b2' }]);
+    assert.deepEqual(ring.tail(['nobody'], 5), []);
+    assert.deepEqual(ring.tail([], 0), []);
+    const heard: string[] = [];
+    const stop = ring.follow((line) => heard.push(line.line));
+    ring.push('a', 'stdout', 'a3');
+    stop();
+    ring.push('a', 'stdout', 'a4');
+    assert.deepEqual(heard, ['a3']);
+  });
+});

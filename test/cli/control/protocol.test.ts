@@ -1,0 +1,33 @@
+// The control protocol's request reader: only well-formed requests pass, each refusal with a code.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BadRequest, parseRequest } from '../../../src/cli/control/protocol.js';
+
+function refusal(text: string): { code: string; id: number | null } {
+  try {
+    parseRequest(text);
+  } catch (error) {
+    assert.ok(error instanceof BadRequest);
+    return { code: error.code, id: error.id };
+  }
+  assert.fail(`accepted: ${text}`);
+}
+
+test('parseRequest reads the commands of SPEC §10, with their defaults', () => {
+  assert.deepEqual(parseRequest('{"v":1,"id":1,"command":"ps"}'), { v: 1, id: 1, command: 'ps' });
+  assert.deepEqual(parseRequest('{"v":1,"id":2,"command":"restart","names":["web","db"]}'), { v: 1, id: 2, command: 'restart', names: ['web', 'db'] });
+  assert.deepEqual(parseRequest('{"v":1,"id":3,"command":"logs"}'), { v: 1, id: 3, command: 'logs', names: [], lines: 100, follow: false });
+  assert.deepEqual(parseRequest('{"v":1,"id":4,"command":"logs","names":["a"],"lines":5,"follow":true}'), { v: 1, id: 4, command: 'logs', names: ['a'], lines: 5, follow: true });
+});
+
+test('parseRequest refuses what is not a request, keeping the id when there is one', () => {
+  assert.deepEqual(refusal('nope'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: null });
+  assert.deepEqual(refusal('[1]'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: null });
+  assert.deepEqual(refusal('{"v":1,"command":"ps"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: null });
+  assert.deepEqual(refusal('{"id":5,"command":"ps"}'), { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', id: 5 });
+  assert.deepEqual(refusal('{"v":1,"id":6,"command":"kill"}'), { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', id: 6 });
+  assert.deepEqual(refusal('{"v":1,"id":7,"command":"stop"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 7 });
+  assert.deepEqual(refusal('{"v":1,"id":8,"command":"stop","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 8 });
+  assert.deepEqual(refusal('{"v":1,"id":9,"command":"logs","lines":-1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 9 });
+  assert.deepEqual(refusal('{"v":1,"id":10,"command":"logs","lines":1.5}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 10 });
+});

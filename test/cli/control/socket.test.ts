@@ -1,0 +1,198 @@
+// The control socket itself (SPEC §10): its protocol's refusals, its owner-only access, its load,
+// a stale socket of a killed run, a second `up`, a path too long for a socket address.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { killQuietly } from '../../support/processes.js';
+import { BIN, runCli, startCli, type CliRun } from '../cli.js';
+import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
+
+describe('protocol', () => {
+  test('a malformed request, an unknown command, an unknown name, a bad version get error replies; the connection and the run go on', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      const before = await waitForState(dir, 'a', 'running');
+      const connection = await rawConnection(socketOf(dir));
+      connection.send('this is not json\n');
+      assert.deepEqual(await connection.next(), { v: 1, id: null, ok: false, error: { code: 'ERR_SUBVISOR_BAD_REQUEST', message: 'malformed request: not a JSON object on one line' } });
+      connection.send('{"v":1,"id":7,"command":"dance"}\n');
+      assert.deepEqual(await connection.next(), { v: 1, id: 7, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', message: 'unknown command "dance": the run knows ps, stop, start, restart, logs' } });
+      connection.send('{"v":1,"id":8,"command":"stop","names":["nope"]}\n');
+      assert.deepEqual(await connection.next(), { v: 1, id: 8, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_PROCESS', message: "no process named 'nope' in this run (it has a)" } });
+      connection.send('{"v":2,"id":9,"command":"ps"}\n');
+      assert.equal(((await connection.next()).error as { code: string }).code, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+      connection.send('{"v":1,"id":10,"command":"stop","names":[1]}\n');
+      assert.equal(((await connection.next()).error as { code: string }).code, 'ERR_SUBVISOR_BAD_REQUEST');
+      connection.send('{"v":1,"id":11,"command":"ps"}\n');
+      const reply = await connection.next();
+      assert.equal(reply.ok, true, 'the same connection still answers');
+      connection.destroy();
+      const after = await rowOf(dir, 'a');
+      assert.deepEqual([after.state, after.pid], ['running', before.pid]);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('a request over 1 MiB is refused and its connection closed, without the run buffering it; the run goes on', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'running');
+      const connection = await rawConnection(socketOf(dir));
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      // 16 MiB offered with no newline: refused after the first MiB, the rest never read.
+      for (let i = 0; i < 256; i++) connection.send(chunk);
+      const reply = await connection.next();
+      assert.deepEqual(reply, { v: 1, id: null, ok: false, error: { code: 'ERR_SUBVISOR_REQUEST_TOO_LARGE', message: 'request refused: longer than 1048576 bytes' } });
+      await connection.closed;
+      const exactly = await rawConnection(socketOf(dir));
+      exactly.send(`{"v":1,"id":1,"command":"ps","pad":"${'y'.repeat(1024 * 1024 - 60)}"}\n`);
+      assert.equal((await exactly.next()).ok, true, 'a request just under 1 MiB is read');
+      exactly.destroy();
+      assert.equal((await rowOf(dir, 'a')).state, 'running');
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
+
+describe('access', () => {
+  test('a client of another user is refused: "permission denied: the run belongs to another user"', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'running');
+      // Everything on the way is searchable by nobody (scratch is 0755); only the run's own modes refuse it.
+      const asNobody = await new Promise<CliRun>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'ps', '--socket', socketOf(dir)], { cwd: '/', uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      });
+      assert.equal(asNobody.stderr, 'subvisor: permission denied: the run belongs to another user\n');
+      assert.equal(asNobody.code, 1);
+      const asOwner = await runCli(['ps', '--socket', socketOf(dir)], { cwd: '/' });
+      assert.equal(asOwner.code, 0, 'the owner, the same way, gets in');
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
+
+describe('load', () => {
+  test('200 ps requests while processes print lots of lines disturb nothing: every line is there and the run ends normally', BOUNDED, async () => {
+    const count = 20_000;
+    // Each ends once the test is done asking (the file `done`), so the run ends on its own.
+    const dir = configDir(
+      (dir) => `processes:
+  n1: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n1 $i; done; while [ ! -f ${dir}/done ]; do sleep 0.05; done" }
+  n2: { cmd: "i=0; while [ $i -lt ${count} ]; do i=$((i+1)); echo n2 $i >&2; done; while [ ! -f ${dir}/done ]; do sleep 0.05; done" }
+`,
+    );
+    const run = await up(dir);
+    let answered = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const connection = await rawConnection(socketOf(dir));
+          connection.send('{"v":1,"id":1,"command":"ps"}\n');
+          const reply = await connection.next();
+          connection.destroy();
+          if (reply.ok === true && Array.isArray(reply.processes) && reply.processes.length === 2) answered++;
+        }),
+      );
+    }
+    assert.equal(answered, 200);
+    writeFileSync(join(dir, 'done'), '');
+    const ended = await run.done;
+    assert.equal(ended.code, 0, ended.stderr);
+    for (const name of ['n1', 'n2']) {
+      const lines = ended.stdout.split('\n').filter((line) => line.startsWith(`${name} | `));
+      assert.equal(lines.length, count, `every line of ${name}`);
+      assert.ok(lines.every((line, index) => line === `${name} | ${name} ${index + 1}`), `${name}'s lines in order`);
+    }
+    assert.equal(existsSync(socketOf(dir)), false);
+  });
+});
+
+describe('one run per config', () => {
+  test('a run killed with SIGKILL leaves a stale socket: clients say no run is listening, and the next run replaces it', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const first = await up(dir);
+    const { pid } = await waitForState(dir, 'a', 'running');
+    first.kill('SIGKILL');
+    await first.done;
+    killQuietly(pid ?? undefined); // SIGKILL leaves no time to stop the children
+    assert.ok(existsSync(socketOf(dir)), 'the killed run left its socket');
+    const nobody = await client(dir, ['ps']);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /no run is listening on .*control\.sock: start one with `subvisor up`/);
+    const second = await up(dir);
+    try {
+      const row = await waitForState(dir, 'a', 'running');
+      assert.notEqual(row.pid, pid);
+    } finally {
+      const ended = await interrupt(second);
+      assert.equal(ended.code, 130, ended.stderr);
+    }
+  });
+
+  test('a second up on the same config is refused before anything starts', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
+    const first = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'running');
+      const second = await runCli(['up'], { cwd: dir });
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, new RegExp(`^subvisor: another run is already up with this config: it listens on ${socketOf(dir).replaceAll('.', '\\.')}\\.`));
+      assert.equal(second.stdout, '', 'nothing started');
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');
+      assert.equal((await ps(dir)).length, 1, 'the first run is untouched');
+    } finally {
+      await interrupt(first);
+    }
+  });
+
+  test('--socket PATH: the run listens there and a client finds it there', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const socket = join(dir, 'elsewhere', 'run.sock');
+    const run = await up(dir, ['--socket', socket], socket);
+    try {
+      const listed = await runCli(['ps', '--json', '--socket', socket], { cwd: '/' });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal((JSON.parse(listed.stdout) as { name: string }[])[0]?.name, 'a');
+      assert.equal(existsSync(socketOf(dir)), false, 'not the default one');
+    } finally {
+      await interrupt(run);
+    }
+    assert.equal(existsSync(socket), false);
+  });
+
+  test('a config deeper than a socket address holds: the run and its clients reach the socket by a relative path', BOUNDED, async () => {
+    const deep = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n', `deep-${'d'.repeat(120)}`);
+    assert.ok(Buffer.byteLength(socketOf(deep)) > 107);
+    const run = startCli(['up'], { cwd: deep });
+    try {
+      // Polled with the CLI, which (run in `deep`) reaches the socket as `.subvisor/control.sock`.
+      await waitUntilAsync(async () => (await client(deep, ['ps'])).code === 0, 'the run to answer');
+      assert.equal((await waitForState(deep, 'a', 'running')).state, 'running');
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
+
+
+async function waitUntilAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
