@@ -14,6 +14,8 @@ export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
     const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => send({ v: PROTOCOL_VERSION, id: request.id, ok: true, ...fields });
     if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow) });
     checkNames(stack, request);
+    // A replicated process's name stands for its copies: `restart web` restarts web.1 ... web.N.
+    request = { ...request, names: stack.processesNamed(request.names) };
     switch (request.command) {
       case 'stop':
         if (request.names.some((name) => stack.isMain(name))) {
@@ -55,7 +57,7 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, sen
 }
 
 function checkNames(stack: Stack, request: Extract<Request, { names: readonly string[] }>): void {
-  const unknown = request.names.filter((name) => !stack.has(name));
+  const unknown = request.names.filter((name) => stack.processesNamed([name]).length === 0);
   if (unknown.length === 0) return;
   const known = stack.ps().map((row) => row.name);
   throw new BadRequest(

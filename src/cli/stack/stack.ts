@@ -115,9 +115,13 @@ export class Stack {
     return [...this.#runners.values()].map((runner) => runner.state.snapshot());
   }
 
-  /** Whether `name` is a process of this run. */
-  has(name: string): boolean {
-    return this.#runners.has(name);
+  /**
+   * The processes `names` stand for, each once, in start order: a name is a process's own, or that
+   * of a replicated process (`web` for `web.1` ... `web.N`). Unknown names stand for nothing.
+   */
+  processesNamed(names: readonly string[]): string[] {
+    const wanted = new Set(names);
+    return [...this.#runners.values()].filter(({ spec }) => wanted.has(spec.name) || (spec.replica !== undefined && wanted.has(spec.replica.of))).map(({ spec }) => spec.name);
   }
 
   /** Whether `name` is the run's `main` process (stopping it ends the run). */

@@ -225,6 +225,33 @@ describe('stop and start', () => {
     }
   });
 
+  test('a replicated process is named by its own name too: restart web restarts web.1 and web.2, logs web shows both', BOUNDED, async () => {
+    const dir = configDir(() => `processes:
+  web: { cmd: "echo copy $SUBVISOR_REPLICA; exec sleep 30", ready: "copy", replicas: 2 }
+  other: { cmd: "echo other; exec sleep 30", ready: "other" }
+`);
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      const before = await Promise.all(['web.1', 'web.2', 'other'].map((name) => waitForState(dir, name, 'ready')));
+      pids.push(...before.map((row) => row.pid));
+      const restarted = await client(dir, ['restart', 'web']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      const after = await Promise.all(['web.1', 'web.2', 'other'].map((name) => rowOf(dir, name)));
+      pids.push(...after.map((row) => row.pid));
+      assert.notEqual(after[0]?.pid, before[0]?.pid, 'web.1 is a new process');
+      assert.notEqual(after[1]?.pid, before[1]?.pid, 'web.2 is a new process');
+      assert.equal(after[2]?.pid, before[2]?.pid, 'other was left alone');
+      const logs = await client(dir, ['logs', 'web']);
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /web\.1 .*copy 1/);
+      assert.match(logs.stdout, /web\.2 .*copy 2/);
+      assert.doesNotMatch(logs.stdout, /other/);
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('stop of the main process replies, then ends the run with status 0', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:

@@ -45,4 +45,23 @@ describe('LogRing', () => {
     ring.push('a', 'stdout', 'a4');
     assert.deepEqual(heard, ['a3']);
   });
+
+  test('a block keeps what its lines pushed one by one would keep (only its last RING_MAX_LINES when nobody follows), and a follower hears every line of it', () => {
+    for (const count of [1, 3, RING_MAX_LINES - 1, RING_MAX_LINES, RING_MAX_LINES + 1, RING_MAX_LINES * 5 + 7]) {
+      const lines = Array.from({ length: count }, (_, i) => (i % 7 === 0 ? '' : `l${i}`));
+      const byLine = new LogRing();
+      byLine.push('a', 'stdout', 'before');
+      for (const line of lines) byLine.push('a', 'stdout', line);
+      const byBlock = new LogRing();
+      byBlock.push('a', 'stdout', 'before');
+      byBlock.pushBlock('a', 'stdout', lines.join('\n'));
+      assert.deepEqual(byBlock.tail(['a'], RING_MAX_LINES), byLine.tail(['a'], RING_MAX_LINES), `${count} lines`);
+    }
+    const ring = new LogRing();
+    const heard: string[] = [];
+    ring.follow((line) => heard.push(line.line));
+    const lines = Array.from({ length: RING_MAX_LINES * 2 }, (_, i) => `f${i}`);
+    ring.pushBlock('a', 'stderr', lines.join('\n'));
+    assert.deepEqual(heard, lines);
+  });
 });
