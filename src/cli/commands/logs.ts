@@ -17,8 +17,9 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   const onInterrupt = (): void => interrupted.abort();
   if (parsed.follow) process.once('SIGINT', onInterrupt);
   try {
-    // Names are padded to the widest, as `up` pads them: that needs every name when none is given.
-    const output = createOutput({ names: parsed.names.length > 0 ? parsed.names : await allNames(socket, interrupted.signal), json: false });
+    // Names are padded to the widest, as `up` pads them (every name, in the run's order: a name
+    // given may stand for several, `web` for web.1 and web.2).
+    const output = createOutput({ names: await allNames(socket, interrupted.signal), json: false });
     try {
       await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLine: (line) => void output.line(line.name, line.stream, line.line), signal: interrupted.signal });
     } finally {

@@ -41,10 +41,11 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
   let watching: ReturnType<typeof watchStack>;
   try {
-    // Before anything starts: a second `up` of the same config, or a path that cannot be watched,
-    // is refused here, having started nothing.
+    // Before anything starts: a second `up` of the same config, a path that cannot be watched or
+    // a log directory that cannot be made is refused here, having started (and created) nothing.
     control = await serveControl({ path: parsed.socket ?? defaultSocketPath(file), ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring) });
     watching = watchStack(stack, plans, output);
+    logFiles?.open();
   } catch (error) {
     await control?.close();
     logFiles?.close();

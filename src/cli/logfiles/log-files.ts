@@ -33,17 +33,29 @@ export class LogFiles implements OutputTee {
   #prefixes: { readonly stdout: string; readonly stderr: string } | undefined;
 
   /**
-   * Creates `spec.dir` and opens one file per name in `names`; throws {@link ConfigError}, at the
-   * `logs` key, when the directory or a file cannot be made, before anything starts.
+   * Opens nothing yet (see {@link open}): a run refused before it starts (another run holds the
+   * socket) must not have created a directory or a file.
    *
    * @param warn - Told when a file is given up during the run. Default: a line on stderr.
    */
-  constructor(spec: LogFilesSpec, names: readonly string[], warn: (message: string) => void = (message) => process.stderr.write(`subvisor: ${message}\n`)) {
+  constructor(
+    private readonly spec: LogFilesSpec,
+    private readonly names: readonly string[],
+    warn: (message: string) => void = (message) => process.stderr.write(`subvisor: ${message}\n`),
+  ) {
     this.#warn = warn;
+  }
+
+  /**
+   * Creates the directory and opens one file per process; throws {@link ConfigError}, at the
+   * `logs` key, when the directory or a file cannot be made, before anything starts.
+   */
+  open(): void {
+    const { spec } = this;
     let path = spec.dir;
     try {
       mkdirSync(spec.dir, { recursive: true, mode: DIR_MODE });
-      for (const name of names) {
+      for (const name of this.names) {
         path = join(spec.dir, `${name}.log`);
         this.#files.set(name, new LogFile(path, spec));
       }

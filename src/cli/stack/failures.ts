@@ -1,3 +1,4 @@
+import { signalStatus } from '../exit-status.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, stderrNote } from '../../process/errors.js';
 
 /**
@@ -85,9 +86,12 @@ export function restartReason(error: unknown): string {
   return describeFailure(error);
 }
 
-/** The state (SPEC §10) of a process whose attempt failed: `exited N`, or what happened. */
+/**
+ * The state (SPEC §10) of a process whose attempt failed: `exited N` (128 + N for a death by
+ * signal N, as a shell and subvisor's own exit status say it), or what happened.
+ */
 export function stateAfter(error: unknown): string {
-  if (error instanceof CalledProcessError) return `exited ${error.signal ?? error.returncode}`;
+  if (error instanceof CalledProcessError) return `exited ${error.signal === null ? error.returncode : signalStatus(error.signal)}`;
   return describeFailure(error);
 }
 

@@ -161,7 +161,8 @@ export class Runner {
       this.state.down('exited 0');
       this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}`, { returncode: 0 });
     } else {
-      this.state.down(this.state.pid === undefined ? 'not started' : stateAfter(end.error));
+      // SPEC §10's `not started: REASON` for a spawn that failed (the command is missing, say).
+      this.state.down(this.state.pid === undefined ? `not started: ${describeFailure(end.error)}` : stateAfter(end.error));
       this.#say('failed', describeFailure(end.error), failureFields(end.error));
     }
     if (this.context.ending()) return undefined;

@@ -2,7 +2,7 @@
 // a stale socket of a killed run, a second `up`, a path too long for a socket address.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
@@ -143,13 +143,15 @@ describe('one run per config', () => {
     }
   });
 
-  test('a second up on the same config is refused before anything starts', BOUNDED, async () => {
-    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
+  test('a second up on the same config is refused before anything starts (or any log file is made)', BOUNDED, async () => {
+    const dir = configDir((dir) => `logs: { dir: logs }\nprocesses:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
     const first = await up(dir);
     try {
       await waitForState(dir, 'a', 'running');
-      const second = await runCli(['up'], { cwd: dir });
+      // Two copies of a: the log files of a refused run would be new ones, a.1.log and a.2.log.
+      const second = await runCli(['up', 'a=2'], { cwd: dir });
       assert.equal(second.code, 1);
+      assert.deepEqual(readdirSync(join(dir, 'logs')), ['a.log'], 'the refused run made no log file');
       assert.match(second.stderr, new RegExp(`^subvisor: another run is already up with this config: it listens on ${socketOf(dir).replaceAll('.', '\\.')}\\.`));
       assert.equal(second.stdout, '', 'nothing started');
       assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');

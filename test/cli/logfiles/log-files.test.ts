@@ -24,6 +24,7 @@ function texts(path: string): string[] {
 test('a line longer than maxSize gets a file of its own; the lines around it are not lost', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 5 }, ['web']);
+  files.open();
   try {
     files.line('web', 'stdout', 'before');
     files.line('web', 'stdout', 'x'.repeat(300));
@@ -40,9 +41,10 @@ test('a line longer than maxSize gets a file of its own; the lines around it are
 
 test('a file already past maxSize (from an earlier run) is rotated at the first line', () => {
   const dir = logDir();
-  new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']).close(); // makes the directory
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web'])).close(); // makes the directory
   writeFileSync(join(dir, 'web.log'), 'old line\n'.repeat(200));
   const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']);
+  files.open();
   files.line('web', 'stdout', 'new');
   files.close();
   assert.deepEqual(texts(join(dir, 'web.log')), ['new']);
@@ -53,6 +55,7 @@ test('a file already past maxSize (from an earlier run) is rotated at the first 
 test('nothing is written before flush, everything after it', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
+  files.open();
   try {
     files.line('web', 'stdout', 'one');
     assert.equal(readFileSync(join(dir, 'web.log'), 'utf8'), '');
@@ -65,10 +68,11 @@ test('nothing is written before flush, everything after it', () => {
 
 test('a file that cannot be written is given up with one warning; the other files go on', () => {
   const dir = logDir();
-  new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, []).close(); // makes the directory
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
   symlinkSync('/dev/full', join(dir, 'full.log')); // every write fails with ENOSPC
   const warnings: string[] = [];
   const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['full', 'fine'], (message) => warnings.push(message));
+  files.open();
   try {
     for (let i = 0; i < 3; i++) {
       files.line('full', 'stdout', `lost ${i}`);
@@ -82,3 +86,8 @@ test('a file that cannot be written is given up with one warning; the other file
   assert.match(warnings[0] ?? '', /^cannot write .*full\.log \(ENOSPC: no space left on device, write\); full's lines go on to the output, not to its log file$/);
   assert.deepEqual(texts(join(dir, 'fine.log')), ['kept 0', 'kept 1', 'kept 2']);
 });
+
+function opened(files: LogFiles): LogFiles {
+  files.open();
+  return files;
+}

@@ -1,0 +1,36 @@
+// The states `subvisor ps` shows are SPEC §10's words: a process killed by signal N is `exited
+// 128+N` (as a shell and subvisor's own exit status say it), one that could not start is
+// `not started: REASON`.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { spec, startStack } from './support.js';
+
+const BOUNDED = { timeout: 20_000 };
+
+async function untilState(read: () => string | undefined, wanted: RegExp): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const state = read();
+    if (state !== undefined && wanted.test(state)) return state;
+    if (Date.now() > deadline) throw new Error(`state is ${state}, waited for ${String(wanted)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('ps states', () => {
+  test('a process killed by SIGKILL is `exited 137`; one whose command is missing is `not started: ...`', BOUNDED, async () => {
+    // Tasks that a dependent waits for only to complete: their failures do not end the run.
+    const run = startStack([
+      spec('killed', 'kill -9 $$', { task: true }),
+      spec('missing', ['/nonexistent/program'], { task: true }),
+      spec('stays', 'exec sleep 30', { dependsOn: [{ name: 'killed', condition: 'completed' }, { name: 'missing', condition: 'completed' }] }),
+    ]);
+    try {
+      const stateOf = (name: string): string | undefined => run.stack.ps().find((row) => row.name === name)?.state;
+      assert.equal(await untilState(() => stateOf('killed'), /^exited/), 'exited 137');
+      assert.match(await untilState(() => stateOf('missing'), /^not started/), /^not started: .+/);
+    } finally {
+      await run.stop();
+    }
+  });
+});
