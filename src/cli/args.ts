@@ -37,16 +37,18 @@ usage:
       The last N (default 100) output lines of each process (all when none is named), in the
       order they came; -f, --follow: then new ones until Ctrl-C.
 
-  subvisor export systemd [-f FILE] [-o DIR] [--prefix NAME] [--ready-log=drop]
-      One NAME-PROCESS.service (and its NAME-PROCESS.env) per process and a NAME.target that
-      groups them, written to DIR (created when missing) or, without -o, printed to stdout
-      for /etc/systemd/system. NAME defaults to the config directory's name.
+  subvisor export systemd [-f FILE] [-o DIR] [--prefix NAME] [--ready-log=drop] [--no-port]
+      One NAME-PROCESS.service (and its NAME-PROCESS.env) per process as \`up\` runs it
+      (replicas: NAME-web.1.service ...) and a NAME.target that groups them, written to DIR
+      (created when missing) or, without -o, printed to stdout for /etc/systemd/system.
+      NAME defaults to the config directory's name.
 
-  subvisor export compose [-f FILE] [-o FILE] [--image IMAGE] [--ready-log=drop]
-      A Compose file with one service per process (default image node:22-bookworm-slim,
-      the project at /app), to FILE or stdout.
+  subvisor export compose [-f FILE] [-o FILE] [--image IMAGE] [--ready-log=drop] [--no-port]
+      A Compose file with one service per process as \`up\` runs it (replicas: web-1, web-2)
+      (default image node:22-bookworm-slim, the project at /app), to FILE or stdout.
         --ready-log=drop   leave out log-line readiness (ready: "regex"), which cannot be
                            checked from outside, instead of refusing it
+        --no-port          do not give a Procfile's processes PORT (as for \`up\`)
 
   subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]
       Try one probe until it passes (exit 0) or --timeout passes (exit 1; default 30s),
@@ -95,6 +97,8 @@ export interface ExportArgs {
   readonly image: string | undefined;
   /** `--ready-log=drop`: leave log-line readiness out instead of refusing it. */
   readonly dropReadyLog: boolean;
+  /** Whether a Procfile's processes get PORT as under `up` (false with `--no-port`). */
+  readonly port: boolean;
 }
 
 export interface ProbeArgs {
@@ -210,6 +214,7 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
     'ready-log': { type: 'string' },
     prefix: { type: 'string' },
     image: { type: 'string' },
+    'no-port': { type: 'boolean' },
   });
   const foreign = format === 'systemd' ? 'image' : 'prefix';
   if (values[foreign] !== undefined) throw new UsageError(`--${foreign} applies only to export ${format === 'systemd' ? 'compose' : 'systemd'}`);
@@ -222,6 +227,7 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
     prefix: values.prefix as string | undefined,
     image: values.image as string | undefined,
     dropReadyLog: readyLog === 'drop',
+    port: values['no-port'] !== true,
   };
 }
 

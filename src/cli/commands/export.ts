@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseExportArgs, type ExportArgs } from '../args.js';
-import { loadConfig, type Config } from '../config/index.js';
+import { readConfig, type Config } from '../config/index.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
 import { ExportError } from '../export/errors.js';
@@ -23,14 +23,16 @@ export function exportCommand(args: readonly string[]): Ending {
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
   // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
   // passwd file all the same (a typo is caught here, not on the target).
-  const config = loadConfig(file, { uid: 0 });
-  if (parsed.format === 'systemd') exportUnits(config, parsed);
-  else exportComposeFile(config, parsed);
+  const { config, format } = readConfig(file, { uid: 0 });
+  // What `up` would run: a Procfile's processes get foreman's PORT, as under `up`, unless --no-port.
+  const assignPorts = format.kind === 'procfile' && parsed.port;
+  if (parsed.format === 'systemd') exportUnits(config, parsed, assignPorts);
+  else exportComposeFile(config, parsed, assignPorts);
   return { exitCode: EXIT.ok };
 }
 
 /** To `-o DIR` (created when missing), or, without it, to stdout, each file under a `# ==> NAME <==` line. */
-function exportUnits(config: Config, parsed: ExportArgs): void {
+function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
   const unitDir = parsed.output === undefined ? DEFAULT_UNIT_DIR : resolve(parsed.output);
   const files = exportSystemd(config, {
     prefix: parsed.prefix ?? defaultPrefix(config.file),
@@ -39,6 +41,7 @@ function exportUnits(config: Config, parsed: ExportArgs): void {
     // The file that runs, not the npm bin symlink that may have led to it.
     cliPath: realpathSync(process.argv[1] ?? ''),
     dropReadyLog: parsed.dropReadyLog,
+    assignPorts,
   });
   if (parsed.output === undefined) {
     process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
@@ -50,8 +53,19 @@ function exportUnits(config: Config, parsed: ExportArgs): void {
   });
 }
 
+/**
+ * `exported` at `path` with its mode, whether the file is new or not: `writeFileSync`'s `mode`
+ * applies only to a file it creates, and an env file left 0644 by an earlier hand or tool would
+ * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
+ */
 function write(path: string, exported: ExportedFile): void {
-  writeFileSync(path, exported.text, { mode: exported.mode });
+  const fd = openSync(path, 'w', exported.mode);
+  try {
+    fchmodSync(fd, exported.mode);
+    writeSync(fd, exported.text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Runs `write`, turning a file system error into one line that names `target`. */
@@ -65,11 +79,11 @@ function writing(target: string, write: () => void): void {
 }
 
 /** To `-o FILE` (its directory created when missing), or to stdout. */
-function exportComposeFile(config: Config, parsed: ExportArgs): void {
+function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
   const output = parsed.output === undefined ? undefined : resolve(parsed.output);
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
   const composeDir = output === undefined ? dirname(resolve(config.file)) : dirname(output);
-  const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog });
+  const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
   if (output === undefined) {
     process.stdout.write(text);
     return;
