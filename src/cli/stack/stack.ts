@@ -75,6 +75,13 @@ export class Stack {
   #onEnd: (() => void) | undefined;
   /** Lives that end because someone stopped them by hand: they never end the run. */
   readonly #stoppedByHand = new Set<Runner>();
+  /**
+   * The processes `subvisor stop` stopped, until started again (SPEC §10: a stopped process stays
+   * stopped). Unlike {@link #stoppedByHand}, which a restart also uses while it stops a chain for a
+   * moment, this lasts: a change, or a restart of what they depend on, leaves them stopped; only
+   * `start`, or a `restart` naming them, starts them again.
+   */
+  readonly #keptStopped = new Set<Runner>();
   /** The runners whose life has begun and not ended, each with a token of that life. */
   readonly #alive = new Map<Runner, symbol>();
   /** The stops, starts and restarts by hand, one after the other (see #oneAtATime). */
@@ -139,7 +146,10 @@ export class Stack {
     const runners = this.#inStartOrder(names);
     return this.#oneAtATime(async () => {
       const byHand = runners.filter((runner) => !runner.spec.main && this.#alive.has(runner));
-      for (const runner of byHand) this.#stoppedByHand.add(runner);
+      for (const runner of byHand) {
+        this.#stoppedByHand.add(runner);
+        this.#keptStopped.add(runner);
+      }
       await this.#stopInOrder(runners, 'subvisor stop');
       // Their lives are over: written off here, so a late end of one is not taken for a new one.
       for (const runner of byHand) this.#alive.delete(runner);
@@ -167,17 +177,32 @@ export class Stack {
    * Restarts the named processes and everything that depends on them (`subvisor restart`): they
    * stop in reverse dependency order (as at the end of a run), then start again in start order,
    * each waiting for its conditions. Neither uses a restart budget. Resolves once all are ready.
+   * A dependent stopped by `subvisor stop` stays stopped; a named process starts again even so.
    */
   async restart(names: readonly string[]): Promise<void> {
-    const chain = this.#inStartOrder(names.flatMap((name) => this.#withDependents(this.#runner(name)).map((runner) => runner.spec.name)));
+    const named = this.#inStartOrder(names);
+    let chain: Runner[] = [];
     await this.#oneAtATime(async () => {
       this.#mustBeRunning();
+      // Decided now, not when asked: a stop or start queued ahead may have changed what is kept stopped.
+      chain = this.#chainOf(named);
       for (const runner of chain) this.#stoppedByHand.add(runner);
       await this.#stopInOrder(chain, 'subvisor restart');
       for (const runner of chain) this.#alive.delete(runner);
       this.#startAgain(chain, 'subvisor restart');
     });
     await Promise.all(chain.map((runner) => this.#untilReady(runner)));
+  }
+
+  /**
+   * `roots` and, transitively, what depends on them, in start order, leaving out what `subvisor
+   * stop` stopped (unless it is a root) and what depends on the roots only through one of those:
+   * a stopped process stays stopped, and what uses it has no new dependency to restart for.
+   */
+  #chainOf(roots: readonly Runner[]): Runner[] {
+    const chain = new Set(roots);
+    for (const member of chain) for (const dependent of this.#dependents.get(member.spec.name) ?? []) if (!this.#keptStopped.has(dependent)) chain.add(dependent);
+    return this.#inStartOrder([...chain].map((runner) => runner.spec.name));
   }
 
   /**
@@ -220,6 +245,10 @@ export class Stack {
     this.#mustBeRunning();
     for (const runner of runners) {
       this.#stoppedByHand.delete(runner);
+      this.#keptStopped.delete(runner);
+      // A change's leniency belongs to the life it began: this one is begun for another reason (or
+      // the change marks it again, see #startByChange).
+      this.#startedByChange.delete(runner);
       runner.revive();
       // Said here: the runner's own `started (pid N)` line cannot tell a start by hand from a first one.
       this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
@@ -244,7 +273,12 @@ export class Stack {
   // ---- Watch mode (SPEC §10) --------------------------------------------------------------
   // The watching itself is in ../watch/; what a change does to the run is decided here.
 
-  /** Lives a change began: a failure of one is said, and the run goes on until the next change. */
+  /**
+   * Lives a change began that may still fail without ending the run: a task's whole re-run, a
+   * process's life until it is ready (for one without a `ready` condition, its whole life, since
+   * nothing tells a broken start from a later crash). A life started for any other reason, or one
+   * that became ready, fails the run as any life does.
+   */
   readonly #startedByChange = new Set<Runner>();
 
   /** Whether the end of the run is decided: a change then restarts nothing. */
@@ -253,46 +287,74 @@ export class Stack {
   }
 
   /**
-   * What a change under `name`'s watched paths does. A process restarts with its dependents, as
-   * {@link restart} does, and this resolves once they are started again, not once they are ready:
-   * a change that broke the process must not hold up the change that fixes it. A task that has
-   * ended runs again on its own while its dependents keep running, and they restart only if it
-   * succeeds: a broken build leaves the last good server up. Either way, a life begun by a change
-   * may fail without ending the run.
+   * What a change under the watched paths of `name` (a process's name in the config: `web` for all
+   * of `web.1` ... `web.N`) does. The process restarts with its dependents, as {@link restart} does,
+   * its copies together (one chain, each dependent once), and this resolves once they are started
+   * again, not once they are ready: a change that broke the process must not hold up the change
+   * that fixes it. A task that has ended runs again on its own while its dependents keep running,
+   * and they restart only if it succeeds: a broken build leaves the last good server up. A copy
+   * stopped by `subvisor stop` stays stopped. Either way, a life begun by a change may fail
+   * without ending the run (see {@link #startedByChange}).
    */
   async restartForChange(name: string): Promise<void> {
-    const runner = this.#runner(name);
-    const chain = this.#withDependents(runner);
-    if (runner.spec.task && !this.#alive.has(runner)) {
-      if (await this.#rerun(runner)) await this.#restartChain(chain.slice(1)); // chain[0] is the task
-    } else await this.#restartChain(chain);
+    const copies = this.#inStartOrder(this.processesNamed([name]));
+    if (copies.every((runner) => runner.spec.task && !this.#alive.has(runner))) {
+      if (await this.#rerun(copies)) await this.#restartChain(copies, false);
+    } else await this.#restartChain(copies, true);
   }
 
-  /** Runs a task that has ended again; resolves whether it succeeded. */
-  async #rerun(task: Runner): Promise<boolean> {
-    const started = await this.#oneAtATime(() => Promise.resolve(this.#startByChange([task])));
-    return started && (await settled(task.milestones.succeeded)).kind === 'met';
+  /**
+   * Runs the tasks that have ended (and were not stopped by hand) again; resolves whether at least
+   * one ran and every one that ran succeeded. Which ones is decided in the queued operation: a
+   * `start` or `restart` by hand queued ahead may have begun a life already, and a second one at
+   * once would be two processes under one name.
+   */
+  async #rerun(tasks: readonly Runner[]): Promise<boolean> {
+    const rerun = await this.#oneAtATime(() => {
+      const ended = tasks.filter((task) => !this.#alive.has(task) && !this.#keptStopped.has(task));
+      return Promise.resolve(ended.length > 0 && this.#startByChange(ended) ? ended : []);
+    });
+    const states = await Promise.all(rerun.map((task) => settled(task.milestones.succeeded)));
+    return rerun.length > 0 && states.every((state) => state.kind === 'met');
   }
 
-  async #restartChain(chain: readonly Runner[]): Promise<void> {
+  /**
+   * Stops `roots` (those not stopped by hand) with what depends on them, in reverse dependency
+   * order, and starts them again in order; `withRoots` false leaves the roots themselves alone (a
+   * task that just ran again).
+   */
+  async #restartChain(roots: readonly Runner[], withRoots: boolean): Promise<void> {
     const started = await this.#oneAtATime(async () => {
+      const live = roots.filter((runner) => !this.#keptStopped.has(runner));
+      const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
+      if (chain.length === 0 || this.ending) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
       await this.#stopInOrder(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
-      return this.#startByChange(chain);
+      return this.#startByChange(chain) ? chain : [];
     });
-    // Until the first of them has spawned (or could not): a change queued meanwhile then stops a
-    // process, not a spawn under way. Not until it is ready, which a broken one may never be.
-    const first = chain[0];
-    if (started && first !== undefined) await settled(first.milestones.started);
+    // Until the first of them have spawned (or could not): a change queued meanwhile then stops a
+    // process, not a spawn under way. Not until they are ready, which a broken one may never be.
+    const first = started.filter((runner) => !started.some((other) => runner.spec.dependsOn.some(({ name }) => name === other.spec.name)));
+    await Promise.all(first.map((runner) => settled(runner.milestones.started)));
   }
 
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
   #startByChange(runners: readonly Runner[]): boolean {
     if (this.ending) return false;
-    for (const runner of runners) this.#startedByChange.add(runner);
     this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change');
+    for (const runner of runners) this.#markStartedByChange(runner);
     return true;
+  }
+
+  /** Marks the life `runner` just began as begun by a change, until it is ready if it has a `ready` condition. */
+  #markStartedByChange(runner: Runner): void {
+    this.#startedByChange.add(runner);
+    if (runner.spec.task || runner.spec.ready === undefined) return;
+    const life = this.#alive.get(runner);
+    void settled(runner.milestones.ready).then((state) => {
+      if (state.kind === 'met' && this.#alive.get(runner) === life) this.#startedByChange.delete(runner);
+    });
   }
 
   /** A life a change began failed: says so, and the run goes on (true). */
@@ -370,13 +432,6 @@ export class Stack {
     if (this.#end !== undefined) return;
     this.#end = end;
     this.#onEnd?.();
-  }
-
-  /** `runner` and, transitively, every runner that depends on it. */
-  #withDependents(runner: Runner): Runner[] {
-    const chain = new Set([runner]);
-    for (const member of chain) for (const dependent of this.#dependents.get(member.spec.name) ?? []) chain.add(dependent);
-    return [...chain];
   }
 
   #runner(name: string): Runner {

@@ -9,7 +9,7 @@ import { WatchError, watchTree, type Watching } from './tree.js';
 export interface Restartable {
   /** The end of the run is decided: a change then restarts nothing. */
   readonly ending: boolean;
-  /** Restarts `name` (with its dependents) as a change to its watched paths asks. */
+  /** Restarts `name` (every copy of it, with their dependents) as a change to its watched paths asks. */
   restartForChange(name: string): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], ou
   const lane = new RestartLane(output);
   const watched: WatchedProcess[] = [];
   try {
-    for (const spec of specs) if (spec.watch !== undefined) watched.push(new WatchedProcess(spec, spec.watch, stack, lane, output));
+    for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output));
   } catch (error) {
     for (const process of watched) process.close();
     throw error;
@@ -39,7 +39,21 @@ export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], ou
   };
 }
 
-/** One process's watches and the burst of changes they are collecting. */
+/**
+ * The processes to watch, by their name in the config, each with the spec of its first copy: the
+ * copies of a replicated process (`web.1` ... `web.N`) share their `watch`, so one watcher serves
+ * them all, and a burst restarts them together, once (not once per copy).
+ */
+function watchedProcesses(specs: readonly ProcessSpec[]): Map<string, ProcessSpec> {
+  const byName = new Map<string, ProcessSpec>();
+  for (const spec of specs) {
+    const name = spec.replica?.of ?? spec.name;
+    if (!byName.has(name)) byName.set(name, spec);
+  }
+  return byName;
+}
+
+/** One process's watches (all its copies') and the burst of changes they are collecting. */
 class WatchedProcess {
   readonly #watches: Watching[] = [];
   /** The paths changed since the last restart began, the latest last (shown relative to the cwd). */
@@ -50,7 +64,9 @@ class WatchedProcess {
   readonly #cwd: string;
 
   constructor(
-    private readonly spec: ProcessSpec,
+    /** The process's name in the config: `web` for the copies `web.1` ... `web.N`. */
+    private readonly name: string,
+    spec: ProcessSpec,
     private readonly watch: WatchSpec,
     private readonly stack: Restartable,
     private readonly lane: RestartLane,
@@ -63,7 +79,7 @@ class WatchedProcess {
         this.#watches.push(watchTree(path, ignored, { changed: (changed) => this.#heard(changed), failed: (error) => this.#say(error) }));
       } catch (error) {
         this.close();
-        throw error instanceof WatchError ? watchProblem(spec, error) : error;
+        throw error instanceof WatchError ? watchProblem(name, spec, error) : error;
       }
     }
   }
@@ -104,16 +120,16 @@ class WatchedProcess {
     if (latest === undefined || this.stack.ending) return;
     const more = changed.length - 1;
     this.output.status({
-      name: this.spec.name,
+      name: this.name,
       event: 'restarting',
       text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed`,
       fields: { reason: 'change', path: latest, more },
     });
-    await this.stack.restartForChange(this.spec.name);
+    await this.stack.restartForChange(this.name);
   }
 
   #say(error: WatchError): void {
-    this.output.status({ name: this.spec.name, event: 'failed', text: `${error.message}; changes under it go unnoticed` });
+    this.output.status({ name: this.name, event: 'failed', text: `${error.message}; changes under it go unnoticed` });
   }
 }
 
@@ -131,7 +147,7 @@ class RestartLane {
 }
 
 /** A path that cannot be watched, reported as the config's problem: at the process's `watch`, before anything starts. */
-function watchProblem(spec: ProcessSpec, error: WatchError): ConfigError {
+function watchProblem(name: string, spec: ProcessSpec, error: WatchError): ConfigError {
   const { source } = spec;
-  return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${spec.name}.watch`, process: spec.name, message: error.message, cause: error }]);
+  return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${name}.watch`, process: name, message: error.message, cause: error }]);
 }

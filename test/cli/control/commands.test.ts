@@ -252,6 +252,37 @@ describe('stop and start', () => {
     }
   });
 
+  test('a process stopped by hand stays stopped when what it depends on restarts; a restart naming it starts it again', BOUNDED, async () => {
+    const dir = configDir(() => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "echo copy $SUBVISOR_REPLICA; exec sleep 30", ready: "copy", replicas: 2, dependsOn: [db] }
+`);
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      const before = await Promise.all(['db', 'web.1', 'web.2'].map((name) => waitForState(dir, name, 'ready')));
+      pids.push(...before.map((row) => row.pid));
+      assert.equal((await client(dir, ['stop', 'web.1'])).code, 0);
+      const restarted = await client(dir, ['restart', 'db']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      const after = await Promise.all(['db', 'web.1', 'web.2'].map((name) => rowOf(dir, name)));
+      pids.push(...after.map((row) => row.pid));
+      assert.deepEqual(
+        after.map((row) => row.state),
+        ['ready', 'stopped', 'ready'],
+      );
+      assert.notEqual(after[2]?.pid, before[2]?.pid, 'web.2 restarted after db');
+      assert.doesNotMatch(run.stdoutSoFar(), /^web\.1 +\* starting/m);
+      const named = await client(dir, ['restart', 'web.1']);
+      assert.equal(named.code, 0, named.stderr);
+      const again = await rowOf(dir, 'web.1');
+      pids.push(again.pid);
+      assert.equal(again.state, 'ready');
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('stop of the main process replies, then ends the run with status 0', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:

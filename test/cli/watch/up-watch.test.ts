@@ -293,3 +293,132 @@ test('a watch path that does not exist is refused before anything starts, at its
   assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:18: processes\.web\.watch\[1\]: cannot watch lib: no such file or directory/m);
   assert.doesNotMatch(run.stdout, /started/);
 });
+
+/** A control command (`stop web.1`) run against the `up` in `dir`; fails the test unless it succeeds. */
+async function control(dir: string, args: readonly string[]): Promise<void> {
+  const run = await runCli(args, { cwd: dir });
+  assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+}
+
+describe('replicas and processes stopped by hand', () => {
+  const replicated = `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    replicas: 2
+    watch: { paths: [src], debounce: 100ms }
+  app: { cmd: "echo app pid $$; exec sleep 30", dependsOn: [web] }
+`;
+
+  test('a change restarts every copy of a replicated process as one chain: one state line, each dependent once', BOUNDED, async () => {
+    const dir = project(replicated, { 'src/app.ts': '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'app', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'app', 2);
+      await sleep(1000); // a second restart (one per copy) would have begun
+      const restarts = all(cli.stdoutSoFar(), /^(\S+) +\* restarting: (.*)$/gm).map((match) => `${match[1]}: ${match[2]}`);
+      assert.deepEqual(restarts, ['web: src/app.ts changed'], cli.stdoutSoFar());
+      assert.deepEqual([pids(cli, 'web\\.1').length, pids(cli, 'web\\.2').length, pids(cli, 'app').length], [2, 2, 2], cli.stdoutSoFar());
+      const lines = cli.stdoutSoFar().split('\n');
+      const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+      assert.ok(at(/^app +\* stopped/) < at(/^web\.1 +\* stopping/) && at(/^app +\* stopped/) < at(/^web\.2 +\* stopping/), 'app stops before either copy');
+      assert.ok(at(/^web\.1 +\* stopped/) < at(/^web\.2 +\* starting \(after a change\)/) && at(/^web\.2 +\* stopped/) < at(/^web\.1 +\* starting \(after a change\)/), 'both copies stop before either starts again');
+      await interrupt(cli);
+    });
+  });
+
+  test('a copy stopped by hand stays stopped through a change; start runs it again', BOUNDED, async () => {
+    const dir = project(replicated, { 'src/app.ts': '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'app', 1);
+      await control(dir, ['stop', 'web.1']);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'web\\.2', 2);
+      await nthPid(cli, 'app', 2);
+      await sleep(600);
+      assert.equal(pids(cli, 'web\\.1').length, 1, `web.1 was started again:\n${cli.stdoutSoFar()}`);
+      await control(dir, ['start', 'web.1']);
+      await nthPid(cli, 'web\\.1', 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('a change to a watched task that a start by hand queued ahead already runs starts no second life', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  slow: { cmd: "trap 'sleep 2.5; exit 0' TERM; echo slow pid $$; while :; do sleep 0.05; done" }
+  build:
+    cmd: "echo build pid $$; sleep 2; echo built"
+    task: true
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'slow', 1);
+      await cli.waitForOutput(/^build +\| built$/m);
+      // `stop slow` holds the queue of operations for 2.5 s; `start build` waits behind it, and the
+      // change's re-run of build (which has ended: it looks due) behind that.
+      const stopping = runCli(['stop', 'slow'], { cwd: dir });
+      await cli.waitForOutput(/^slow +\* stopping/m);
+      const starting = runCli(['start', 'build'], { cwd: dir });
+      await sleep(1000);
+      write(dir, 'src/a.ts', 'v2');
+      await cli.waitForOutput(/^build +\* restarting: src\/a\.ts changed$/m);
+      assert.equal((await stopping).code, 0);
+      assert.equal((await starting).code, 0);
+      await sleep(2500); // long enough for the task started by hand to end
+      assert.equal(pids(cli, 'build').length, 2, `two lives of build at once:\n${cli.stdoutSoFar()}`);
+      await interrupt(cli);
+    });
+  });
+});
+
+describe('what a change started fails the run once it is a normal life', () => {
+  test('a change-started life that fails before it is ready does not end the run; once ready, its crash does', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "if grep -q broken src/app.txt; then exit 2; fi; echo web pid $$; echo up; while [ ! -f crash ]; do sleep 0.05; done; exit 3"
+    ready: up
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/app.txt': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      write(dir, 'src/app.txt', 'broken');
+      await cli.waitForOutput(/^web +\* exited with status 2 before it was ready; the run goes on: the next change starts it again$/m);
+      write(dir, 'src/app.txt', 'v2');
+      await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){2}/m);
+      write(dir, 'crash');
+      const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
+      assert.ok(run !== undefined, `the crash of a ready life did not end the run:\n${cli.stdoutSoFar()}`);
+      assert.notEqual(run.code, 0);
+      assert.doesNotMatch(run.stdout, /exited with status 3; the run goes on/);
+    });
+  });
+
+  test('a life started by subvisor restart after a change-started one fails the run as any life does', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; while [ ! -f crash ]; do sleep 0.05; done; exit 3"
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/app.txt': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/app.txt', 'v2');
+      await nthPid(cli, 'web', 2);
+      await control(dir, ['restart', 'web']);
+      await nthPid(cli, 'web', 3);
+      write(dir, 'crash');
+      const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
+      assert.ok(run !== undefined, `the crash did not end the run:\n${cli.stdoutSoFar()}`);
+      assert.notEqual(run.code, 0);
+      assert.doesNotMatch(run.stdout, /the run goes on/);
+    });
+  });
+});
