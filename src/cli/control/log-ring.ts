@@ -5,50 +5,68 @@ export const RING_MAX_LINES = 1000;
 /** The most text kept per process (a process may write lines up to 1 MiB): the oldest lines go first. */
 export const RING_MAX_CHARS = 4 * 1024 * 1024;
 
-interface Entry extends LogLine {
+/** Lines as they came: one line, or a block of them joined by `\n` (the relay's blocks), split only when read. */
+interface Block {
   /** Arrival order across every process of the run, so lines of several processes merge as they came. */
   readonly seq: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  readonly lines: number;
+}
+
+interface ProcessRing {
+  /** Oldest first; those before `start` are dropped (the array is compacted now and then). */
+  blocks: Block[];
+  start: number;
+  lines: number;
+  chars: number;
 }
 
 /**
  * The last lines of each process's output, kept in memory for `subvisor logs` (not subvisor's own
  * state lines): the last {@link RING_MAX_LINES} lines, within {@link RING_MAX_CHARS} characters per
  * process, so a process that floods its output costs a bounded amount (the newest line is always
- * kept). Followers (`logs -f`) hear each new line as it arrives.
+ * kept). Lines are kept as they came, a block of them as one string, and split only when someone
+ * reads them: a flood of hundreds of thousands of lines is not cut into lines for a ring that
+ * keeps a thousand. Followers (`logs -f`) hear each new line as it arrives.
  */
 export class LogRing {
-  readonly #lines = new Map<string, { entries: Entry[]; chars: number }>();
+  readonly #rings = new Map<string, ProcessRing>();
   readonly #followers = new Set<(line: LogLine) => void>();
   #seq = 0;
 
   push(name: string, stream: 'stdout' | 'stderr', line: string): void {
-    let ring = this.#lines.get(name);
-    if (ring === undefined) this.#lines.set(name, (ring = { entries: [], chars: 0 }));
-    ring.entries.push({ seq: this.#seq++, name, stream, line });
-    ring.chars += line.length;
-    // Dropping from the front of an array is O(n): done a tenth at a time, it stays cheap per line
-    // (the ring holds between RING_MAX_LINES and a tenth more).
-    if (ring.entries.length > RING_MAX_LINES * 1.1) this.#drop(ring, ring.entries.length - RING_MAX_LINES);
-    while (ring.chars > RING_MAX_CHARS && ring.entries.length > 1) this.#drop(ring, 1);
+    this.#add(name, stream, line, 1);
     for (const follower of this.#followers) follower({ name, stream, line });
   }
 
-  /**
-   * {@link push} for several lines at once, joined by `\n` (the relay's blocks). With nobody
-   * following, only the last {@link RING_MAX_LINES} of them are taken: the others would be dropped
-   * at once, and a flood comes in blocks of hundreds of lines.
-   */
+  /** {@link push} for several lines at once, joined by `\n` (the relay's blocks). */
   pushBlock(name: string, stream: 'stdout' | 'stderr', block: string): void {
-    const kept = this.#followers.size > 0 ? block : lastLines(block, RING_MAX_LINES);
-    for (const line of kept.split('\n')) this.push(name, stream, line);
+    this.#add(name, stream, block, countLines(block));
+    if (this.#followers.size === 0) return;
+    for (const line of block.split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
   }
 
-  /** The last `count` lines of each of `names` (every process when empty), merged in arrival order. */
+  /**
+   * The last `count` lines (at most {@link RING_MAX_LINES}) of each of `names` (every process when
+   * empty), merged in arrival order.
+   */
   tail(names: readonly string[], count: number): LogLine[] {
-    if (count === 0) return [];
-    const chosen = names.length === 0 ? [...this.#lines.values()] : names.flatMap((name) => this.#lines.get(name) ?? []);
-    const entries = chosen.flatMap((ring) => ring.entries.slice(-count)).sort((a, b) => a.seq - b.seq);
-    return entries.map(({ name, stream, line }) => ({ name, stream, line }));
+    const wanted = Math.min(count, RING_MAX_LINES);
+    if (!(wanted > 0)) return [];
+    const chosen = names.length === 0 ? [...this.#rings] : names.flatMap((name): [string, ProcessRing][] => { const ring = this.#rings.get(name); return ring ? [[name, ring]] : []; });
+    const picked: { seq: number; index: number; line: LogLine }[] = [];
+    for (const [name, ring] of chosen) {
+      let needed = wanted;
+      for (let i = ring.blocks.length - 1; i >= ring.start && needed > 0; i--) {
+        const block = ring.blocks[i] as Block; // i within the kept blocks
+        const lines = block.lines === 1 ? [block.text] : block.text.split('\n');
+        const from = Math.max(0, lines.length - needed);
+        for (let index = from; index < lines.length; index++) picked.push({ seq: block.seq, index, line: { name, stream: block.stream, line: lines[index] as string } });
+        needed -= lines.length - from;
+      }
+    }
+    return picked.sort((a, b) => a.seq - b.seq || a.index - b.index).map(({ line }) => line);
   }
 
   /** Calls `follower` with every line from now on; returns how to stop. */
@@ -57,19 +75,31 @@ export class LogRing {
     return () => this.#followers.delete(follower);
   }
 
-  #drop(ring: { entries: Entry[]; chars: number }, count: number): void {
-    for (const entry of ring.entries.splice(0, count)) ring.chars -= entry.line.length;
+  #add(name: string, stream: 'stdout' | 'stderr', text: string, lines: number): void {
+    let ring = this.#rings.get(name);
+    if (ring === undefined) this.#rings.set(name, (ring = { blocks: [], start: 0, lines: 0, chars: 0 }));
+    ring.blocks.push({ seq: this.#seq++, stream, text, lines });
+    ring.lines += lines;
+    ring.chars += text.length;
+    // The oldest go while the rest still holds the last RING_MAX_LINES lines, or while there is too
+    // much text; the newest always stays.
+    while (ring.blocks.length - ring.start > 1) {
+      const oldest = ring.blocks[ring.start] as Block; // start < length - 1
+      if (ring.lines - oldest.lines < RING_MAX_LINES && ring.chars <= RING_MAX_CHARS) break;
+      ring.start++;
+      ring.lines -= oldest.lines;
+      ring.chars -= oldest.text.length;
+    }
+    // Dropping from the front of an array is O(n): it is compacted once half of it is dropped.
+    if (ring.start > 64 && ring.start * 2 > ring.blocks.length) {
+      ring.blocks = ring.blocks.slice(ring.start);
+      ring.start = 0;
+    }
   }
 }
 
-/** The last `count` lines of `block` (lines joined by `\n`), found from its end. */
-function lastLines(block: string, count: number): string {
-  let start = block.length;
-  for (let lines = 0; lines < count; lines++) {
-    if (start === 0) return block;
-    const newline = block.lastIndexOf('\n', start - 1);
-    if (newline === -1) return block;
-    start = newline;
-  }
-  return block.slice(start + 1);
+function countLines(block: string): number {
+  let lines = 1;
+  for (let at = block.indexOf('\n'); at !== -1; at = block.indexOf('\n', at + 1)) lines++;
+  return lines;
 }
