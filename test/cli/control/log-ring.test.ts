@@ -64,4 +64,18 @@ describe('LogRing', () => {
     ring.pushBlock('a', 'stderr', lines.join('\n'));
     assert.deepEqual(heard, lines);
   });
+
+  test('many blocks of every size, across the buffer compacting and growing: the tail is always the last lines, whole and in order', () => {
+    const ring = new LogRing();
+    const all: string[] = [];
+    let next = 0;
+    for (let round = 0; round < 400; round++) {
+      const count = 1 + ((round * 7919) % 700);
+      const lines = Array.from({ length: count }, () => `${next++}:${'é'.repeat(next % 50)}`);
+      all.push(...lines);
+      if (count === 1) ring.push('a', 'stdout', lines[0] ?? '');
+      else ring.pushBlock('a', 'stdout', lines.join('\n'));
+      if (round % 37 === 0 || round === 399) assert.deepEqual(ring.tail(['a'], RING_MAX_LINES).map((line) => line.line), all.slice(-RING_MAX_LINES), `after round ${round}`);
+    }
+  });
 });
