@@ -71,6 +71,19 @@ describe('subvisor run', () => {
     assert.match(run.stdout, /e \| \\x1b\[2Jcleared red/);
   });
 
+  test('lines relayed in blocks keep every character: UTF-8 text whole, a label with `$&` taken literally, each line prefixed once', { timeout: 30_000 }, async () => {
+    // Many lines in one read make one block (one replaceAll for its prefixes). The pauses give the
+    // UTF-8 line a batch of its own, with no state line beside it that would have the batch checked anyway.
+    const script = 'i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); done; sleep 0.3; printf "caf\\303\\251 \\346\\227\\245\\nmore\\n"; sleep 0.3; echo last';
+    const run = await runCli(['run', '--label', 'x$&y', '--', 'sh', '-c', script]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n').filter((line) => !line.startsWith('x$&y *'));
+    assert.deepEqual(lines.slice(0, 3), ['x$&y | line 0', 'x$&y | line 1', 'x$&y | line 2']);
+    assert.equal(lines.filter((line) => line.startsWith('x$&y | line ')).length, 300);
+    assert.ok(lines.includes('x$&y | café 日'), `the UTF-8 line arrives whole: ${JSON.stringify(lines.slice(299, 303))}`);
+    assert.ok(lines.includes('x$&y | last'));
+  });
+
   test('SIGINT stops the child gracefully and exits 130; nothing outlives the CLI', { timeout: 30_000 }, async () => {
     const cli = startCli(['run', '--label', 's', '--', 'sh', '-c', 'trap "echo got TERM; exit 0" TERM; echo pid $$; while :; do sleep 0.05; done']);
     await cli.waitForOutput(/s \| pid \d+/);
