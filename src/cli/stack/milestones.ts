@@ -35,6 +35,19 @@ export class Milestone {
     if (this.#state.kind !== 'pending') this.#set(PENDING);
   }
 
+  /** Resolves with its state once it is met or given up (at once when it is already). */
+  settled(): Promise<MilestoneState> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.#state.kind === 'pending') return;
+        stop();
+        resolve(this.#state);
+      };
+      const stop = this.onChange(check);
+      check();
+    });
+  }
+
   /** Calls `listener` at each change; returns how to stop. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);

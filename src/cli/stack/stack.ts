@@ -4,7 +4,7 @@ import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
 import { describeFailure } from './failures.js';
-import type { Milestone, MilestoneState, Milestones } from './milestones.js';
+import type { Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
 import type { ProcessResult, ProcessSnapshot } from './state.js';
@@ -314,7 +314,7 @@ export class Stack {
       const ended = tasks.filter((task) => !this.#alive.has(task) && !this.#keptStopped.has(task));
       return Promise.resolve(ended.length > 0 && this.#startByChange(ended) ? ended : []);
     });
-    const states = await Promise.all(rerun.map((task) => settled(task.milestones.succeeded)));
+    const states = await Promise.all(rerun.map((task) => task.milestones.succeeded.settled()));
     return rerun.length > 0 && states.every((state) => state.kind === 'met');
   }
 
@@ -336,7 +336,7 @@ export class Stack {
     // Until the first of them have spawned (or could not): a change queued meanwhile then stops a
     // process, not a spawn under way. Not until they are ready, which a broken one may never be.
     const first = started.filter((runner) => !started.some((other) => runner.spec.dependsOn.some(({ name }) => name === other.spec.name)));
-    await Promise.all(first.map((runner) => settled(runner.milestones.started)));
+    await Promise.all(first.map((runner) => runner.milestones.started.settled()));
   }
 
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
@@ -352,7 +352,7 @@ export class Stack {
     this.#startedByChange.add(runner);
     if (runner.spec.task || runner.spec.ready === undefined) return;
     const life = this.#alive.get(runner);
-    void settled(runner.milestones.ready).then((state) => {
+    void runner.milestones.ready.settled().then((state) => {
       if (state.kind === 'met' && this.#alive.get(runner) === life) this.#startedByChange.delete(runner);
     });
   }
@@ -477,21 +477,8 @@ export class NotReady extends Error {
 
 /** Resolves once `runner`'s ready milestone is met in its current life; rejects with {@link NotReady} once it cannot be. */
 async function untilReady(runner: Runner): Promise<void> {
-  const state = await settled(runner.milestones.ready);
+  const state = await runner.milestones.ready.settled();
   if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason);
-}
-
-/** Resolves with the state of `milestone` once it is met or given up. */
-function settled(milestone: Milestone): Promise<MilestoneState> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (milestone.state.kind === 'pending') return;
-      stop();
-      resolve(milestone.state);
-    };
-    const stop = milestone.onChange(check);
-    check();
-  });
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */
