@@ -2,7 +2,7 @@ import type { LogLine } from './protocol.js';
 
 /** The lines kept per process for `subvisor logs` (ten times the default `-n`); a tenth more at most. */
 export const RING_MAX_LINES = 1000;
-/** The most text kept per process (a process may write lines up to 1 MiB): the oldest lines go first. */
+/** The most text kept per process, in UTF-8 bytes (a process may write lines up to 1 MiB): the oldest lines go first. The buffer that holds it grows to twice this at most, unless one block alone needs more. */
 export const RING_MAX_CHARS = 4 * 1024 * 1024;
 
 /**
@@ -43,9 +43,9 @@ const MIN_BUFFER_BYTES = 64 * 1024;
 
 /**
  * The last lines of each process's output, kept in memory for `subvisor logs` (not subvisor's own
- * state lines): the last {@link RING_MAX_LINES} lines, within {@link RING_MAX_CHARS} characters per
+ * state lines): the last {@link RING_MAX_LINES} lines, within {@link RING_MAX_CHARS} bytes of text per
  * process, so a process that floods its output costs a bounded amount (the newest line is always
- * kept). Lines are kept as they came, a block of them as one string, and split only when someone
+ * kept). Lines are kept as they came, a block of them as one run of bytes, and split only when someone
  * reads them: a flood of hundreds of thousands of lines is not cut into lines for a ring that
  * keeps a thousand. Followers (`logs -f`) hear each new line as it arrives.
  */
