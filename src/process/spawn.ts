@@ -42,14 +42,20 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', ignoreStreamError);
   const spawned = node.events.once(child, 'spawn'); // rejects when it did not spawn
   const { unwatch, registered } = watch(child, options);
+  let proc: Process;
   try {
     await spawned;
+    // Listening for the exit from here on: a gated command may exit before its verdict arrives.
+    proc = new Process(child, options.cmd);
     if (gate !== undefined) {
       // Nothing the command does can happen before its gate opens, so waiting for the watchdog
       // here (only when its pipe is full) cannot make the caller miss any of it.
       await registered;
-      const failedExec = openGate(child);
-      if (failedExec !== undefined) throw spawnErrno(execStatusCode(failedExec), options, `the exec failed with status ${failedExec}`);
+      const failedExec = await openGate(child);
+      if (failedExec !== undefined) {
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+        throw spawnErrno(execStatusCode(failedExec), options, `the exec failed with status ${failedExec}`);
+      }
     }
   } catch (error) {
     unwatch();
@@ -62,7 +68,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   // failed kill(), which is not fatal.
   child.on('error', ignoreStreamError);
   if (options.input !== undefined && child.stdin) writeInput(child, options.input);
-  return { proc: new Process(child, options.cmd), child };
+  return { proc, child };
 }
 
 /** Spawns the command, behind the gate when there is one. */

@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
@@ -32,8 +34,8 @@ import { DEFAULT_PATH } from './diagnose.js';
  * the command while dash keeps a close-on-exec copy to restore if the exec fails, so the parent
  * reads EOF exactly when the command is running, or the exit status of the failed exec (127: no
  * such file, 126: permission denied), written by an EXIT trap that only a failed exec reaches.
- * (Only then does the child's stderr also get the shell's one-line complaint.) The parent waits for
- * that verdict synchronously, as Node waits for its own exec (see `openGate`).
+ * (Only then does the child's stderr also get the shell's one-line complaint.) The start waits for
+ * that verdict without blocking the event loop (see `openGate`).
  *
  * The environment stays what it was. dash rewrites PWD, PPID, OPTIND and IFS at startup and drops
  * variables whose names are not shell names (`a-b`, `x.y`, yarn's `npm_package_scripts_build:dev`).
@@ -94,77 +96,68 @@ export function gateCommand(options: ResolvedRunOptions): GatedSpawn | undefined
 /** The stdio entry that gives the gate its socket, after the child's own three. */
 export const GATE_STDIO = 'pipe';
 
-/** The longest the parent blocks for a gate to exec its command; past it, it goes on without the verdict. */
-const EXEC_WAIT_CAP_MS = 2000;
+/** The longest a start waits for its gate's verdict; past it, it goes on without one (a gate stopped by a debugger). */
+const VERDICT_CAP_MS = 2000;
 
 /**
- * Lets the gated child exec its command, and waits for the verdict: undefined once the command
+ * Lets the gated child exec its command, and resolves with the verdict: undefined once the command
  * runs, or the exit status of its failed exec (127: not found, 126: permission denied, 2: another
  * error). A gate that died before its exec (a signal) reports nothing: its exit says what happened.
  *
- * The wait is synchronous, as Node's own spawn waits for its exec: nothing the command does (its
- * output, its EOF, its exit) may be handled before whoever spawned it has attached to its pipes,
- * and until this returns no turn of the event loop runs. Waited for asynchronously, a command as
- * quick as `true` had exited, and Node had flushed its unread stdout, before the caller could read
- * it. The gate needs a millisecond or so to exec; the wait sleeps between looks (Atomics.wait)
- * rather than spinning, and gives up after {@link EXEC_WAIT_CAP_MS} (a gate stopped by a debugger)
- * rather than hang the parent: the command then runs unconfirmed, as it would without the gate.
+ * The wait is asynchronous: while one gate execs, the event loop goes on relaying other children's
+ * output and starting others (blocking for each exec cost `up` of 100 processes a quarter of its
+ * time, and serialised 200 concurrent starts). Whatever the command does meanwhile must still reach
+ * whoever spawned it, who attaches to its pipes only once this resolves; but Node drains, and so
+ * drops, the unread output of a child that has exited (on the tick after its 'exit') from every
+ * one of its pipes that is `readable`. So until the verdict the child's own pipes are held: left
+ * unread (what the command writes waits in the kernel's pipe, and a full pipe makes it wait) and
+ * marked not readable, which that drain passes over. They are released before this resolves.
  */
-export function openGate(child: ChildProcess): number | undefined {
+export async function openGate(child: ChildProcess): Promise<number | undefined> {
   const control = child.stdio[CONTROL_FD];
-  const fd = controlFd(control);
-  if (fd === undefined) {
-    // No descriptor to wait on (a Node that keeps it elsewhere): open the gate all the same, and
-    // go on without the verdict, as without the gate.
-    if (control && 'write' in control && !control.destroyed) control.end('\n');
-    return undefined;
-  }
+  if (!isDuplex(control)) return undefined; // no socket: go on without the verdict, as without the gate
+  const release = holdPipes(child);
   try {
-    node.fs.writeSync(fd, '\n');
-    return waitForExec(fd);
-  } catch {
-    return undefined; // EPIPE, ECONNRESET: the gate died before its exec; its exit tells why
+    return await verdict(control);
   } finally {
-    child.stdio[CONTROL_FD]?.destroy();
+    release();
   }
 }
 
-function waitForExec(fd: number): number | undefined {
-  const buffer = Buffer.alloc(16);
-  let report = '';
-  let pauseMs = 0.02;
-  const deadline = performance.now() + EXEC_WAIT_CAP_MS;
-  for (;;) {
-    let length: number;
-    try {
-      length = node.fs.readSync(fd, buffer, 0, buffer.length, null);
-    } catch (error) {
-      // The socket is non-blocking (libuv's): EAGAIN means the gate has not got there yet.
-      if (!isErrno(error, 'EAGAIN') || performance.now() > deadline) throw error;
-      Atomics.wait(sleeper(), 0, 0, pauseMs);
-      pauseMs = Math.min(pauseMs * 2, 0.2);
-      continue;
-    }
-    if (length === 0) return report === '' ? undefined : Number.parseInt(report, 10);
-    report += buffer.toString('latin1', 0, length);
-  }
+/** Reads the gate's report to its end: nothing once the command runs (EOF on exec), or its failed exec's status. */
+function verdict(control: Socket): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let report = '';
+    const done = (): void => {
+      clearTimeout(cap);
+      control.destroy();
+      resolve(report === '' ? undefined : Number.parseInt(report, 10));
+    };
+    const cap = setTimeout(done, VERDICT_CAP_MS);
+    cap.unref();
+    control.setEncoding('latin1');
+    control.on('data', (text: string) => (report += text));
+    control.once('end', done);
+    // EPIPE, ECONNRESET: the gate died before its exec; its exit tells why.
+    control.once('error', () => {
+      report = '';
+      done();
+    });
+    control.write('\n');
+  });
 }
 
-/** The gate's socket as a file descriptor: Node keeps it on the socket's (internal) handle. */
-function controlFd(control: unknown): number | undefined {
-  const fd = (control as { _handle?: { fd?: unknown } } | null | undefined)?._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+function isDuplex(stream: unknown): stream is Socket {
+  return stream instanceof Object && 'write' in stream && 'setEncoding' in stream;
 }
 
-let sleepCell: Int32Array | undefined;
-
-function sleeper(): Int32Array {
-  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
-  return sleepCell;
-}
-
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+/** Holds the child's output pipes back from Node's drain-on-exit; returns their release. */
+function holdPipes(child: ChildProcess): () => void {
+  const held = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null && stream.readable);
+  for (const stream of held) stream.readable = false;
+  return () => {
+    for (const stream of held) if (!stream.destroyed) stream.readable = true;
+  };
 }
 
 /** The errno that the status of a failed exec stands for (dash's mapping). */
