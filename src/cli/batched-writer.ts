@@ -11,10 +11,11 @@ const FLUSH_AT_CHARS = 64 * 1024;
  */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 /**
- * The buffer printable ASCII is encoded into as it comes. A batch is a view of it handed to the
- * stream, and a region handed out is never written again (the stream may hold the view after its
- * callback: a PassThrough passes it on as it is): a full slab is let go and a new one taken, so
- * a flood allocates one buffer per this many bytes instead of one per write.
+ * The buffer printable ASCII is encoded into as it comes; a batch is a view of it handed to the
+ * stream. A full slab is written again from its start once the stream is done with every view of
+ * it, when the stream is known to let go of a chunk at its callback (see the constructor); else a
+ * new one is taken. Fresh memory is not free: each page of it faults in, and a flood written into
+ * fresh buffers, 64 MiB of them, spent a tenth of its time there.
  */
 const SLAB_BYTES = 1024 * 1024;
 
@@ -40,6 +41,8 @@ export class BatchedWriter {
   /** The ASCII batch is `#slab[#batchStart, #batchEnd)`. */
   #batchStart = 0;
   #batchEnd = 0;
+  /** Views of the slab handed to the stream whose write has not called back yet. */
+  #slabWrites = 0;
   #scheduled = false;
   #drained: Promise<void> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
@@ -51,11 +54,16 @@ export class BatchedWriter {
    *   text as it is.
    * @param beforeWrite - Called just before each batch is handed to the stream: a copy of the text
    *   kept elsewhere (the log files) written then is never behind what the stream got.
+   * @param releasesAtCallback - The stream is done with a chunk once the chunk's write has called
+   *   back, so its bytes may be written over then: true of a file, pipe or terminal (the
+   *   process's stdout), not of a stream that passes chunks on as they are (a PassThrough).
+   *   Default: false.
    */
   constructor(
     private readonly stream: Writable,
     private readonly cleanBatch?: (text: string) => string | Buffer,
     private readonly beforeWrite?: () => void,
+    private readonly releasesAtCallback = false,
   ) {}
 
   /** Queues `text`; returns a promise to wait for when the writer is full, else undefined. */
@@ -81,13 +89,29 @@ export class BatchedWriter {
     return this.#collected();
   }
 
+  /**
+   * {@link BatchedWriter.writeAscii} for text that `fill` writes itself: `length` bytes into
+   * `target` from `at` (no more, no fewer), with the same promise from the caller.
+   */
+  writeAsciiWith(length: number, fill: (target: Buffer, at: number) => void): Promise<void> | undefined {
+    if (this.#pending.length > 0) this.flush();
+    if (this.#batchEnd + length > this.#slab.length) this.#newSlab(length);
+    fill(this.#slab, this.#batchEnd);
+    this.#batchEnd += length;
+    return this.#collected();
+  }
+
   /** Hands everything collected to the stream now. */
   flush(): void {
     this.beforeWrite?.();
     if (this.#batchEnd > this.#batchStart) {
-      const bytes = this.#slab.subarray(this.#batchStart, this.#batchEnd);
+      const slab = this.#slab;
+      const bytes = slab.subarray(this.#batchStart, this.#batchEnd);
       this.#batchStart = this.#batchEnd;
-      this.#hand(bytes);
+      this.#slabWrites++;
+      this.#hand(bytes, () => {
+        if (slab === this.#slab) this.#slabWrites--;
+      });
     }
     if (this.#pending.length === 0) return;
     const joined = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
@@ -121,19 +145,31 @@ export class BatchedWriter {
     return this.#full() ? this.#whenDrained() : undefined;
   }
 
-  /** Hands the batch so far to the stream, then takes a new slab with room for `length` more bytes. */
+  /**
+   * Hands the batch so far to the stream, then starts again at the start of the slab, or of a new
+   * one while the stream may still read the old one, with room for `length` more bytes.
+   */
   #newSlab(length: number): void {
     this.flush();
-    this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length));
+    const reusable = this.releasesAtCallback && this.#slabWrites === 0 && this.#slab.length >= length;
+    if (!reusable) {
+      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length));
+      this.#slabWrites = 0;
+    }
     this.#batchStart = 0;
     this.#batchEnd = 0;
   }
 
-  #hand(chunk: string | Buffer): void {
+  /** Writes `chunk`; `written` is called once the stream is done with it (or will never take it). */
+  #hand(chunk: string | Buffer, written?: () => void): void {
     // The write's callback says when this text (and all before it) has left the process; it is
     // called with an error too (a reader that went away), which ends the wait just the same.
     this.#lastWrite = new Promise((resolve) => {
-      if (!writeText(this.stream, chunk, () => resolve())) resolve();
+      const done = (): void => {
+        written?.();
+        resolve();
+      };
+      if (!writeText(this.stream, chunk, done)) done();
     });
   }
 
