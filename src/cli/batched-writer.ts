@@ -10,22 +10,39 @@ const FLUSH_AT_CHARS = 64 * 1024;
  * the read each child is in the middle of.
  */
 export const HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * The buffer printable ASCII is encoded into as it comes; a batch is a view of it handed to the
+ * stream. A full slab is written again from its start once the stream is done with every view of
+ * it, when the stream is known to let go of a chunk at its callback (see the constructor); else a
+ * new one is taken. Fresh memory is not free: each page of it faults in, and a flood written into
+ * fresh buffers, 64 MiB of them, spent a tenth of its time there.
+ */
+const SLAB_BYTES = 1024 * 1024;
 
 /**
- * Writes many small pieces of text (one per relayed line) as few large writes: what arrives in one
- * turn of the event loop goes out in one `write`, at the end of that turn (or as soon as 64 KiB
- * are collected). One system call per line was most of the command line's time (671 088 writes for
- * a 64 MiB file of 100-byte lines). Pieces are never split or reordered: each line is written whole,
- * in the order it was given, so lines of different children cannot interleave inside a line.
+ * Writes many small pieces of text (one per relayed line, or block of lines) as few large writes:
+ * what arrives in one turn of the event loop goes out in one `write`, at the end of that turn (or
+ * as soon as 64 KiB are collected). One system call per line was most of the command line's time
+ * (671 088 writes for a 64 MiB file of 100-byte lines). Pieces are never split or reordered: each
+ * line is written whole, in the order it was given, so lines of different children cannot
+ * interleave inside a line.
  *
- * It also carries the stream's backpressure up: {@link BatchedWriter.write} returns a promise while
- * the writer is full, and whoever supplies the text (the children's pipes) waits for it.
+ * A batch is either text, cleaned as a whole when it is written (see the constructor), or printable
+ * ASCII given by {@link BatchedWriter.writeAscii}, encoded at once into bytes; a piece of the other
+ * kind first hands the batch to the stream, so both keep their order.
+ *
+ * It also carries the stream's backpressure up: a write returns a promise while the writer is full,
+ * and whoever supplies the text (the children's pipes) waits for it.
  */
 export class BatchedWriter {
   #pending: string[] = [];
   #pendingChars = 0;
-  /** Whether every piece of the batch so far was written as plain ASCII. */
-  #plainAscii = true;
+  #slab = Buffer.allocUnsafeSlow(0);
+  /** The ASCII batch is `#slab[#batchStart, #batchEnd)`. */
+  #batchStart = 0;
+  #batchEnd = 0;
+  /** Views of the slab handed to the stream whose write has not called back yet. */
+  #slabWrites = 0;
   #scheduled = false;
   #drained: Promise<void> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
@@ -37,45 +54,70 @@ export class BatchedWriter {
    *   text as it is.
    * @param beforeWrite - Called just before each batch is handed to the stream: a copy of the text
    *   kept elsewhere (the log files) written then is never behind what the stream got.
+   * @param releasesAtCallback - The stream is done with a chunk once the chunk's write has called
+   *   back, so its bytes may be written over then: true of a file, pipe or terminal (the
+   *   process's stdout), not of a stream that passes chunks on as they are (a PassThrough).
+   *   Default: false.
    */
   constructor(
     private readonly stream: Writable,
     private readonly cleanBatch?: (text: string) => string | Buffer,
     private readonly beforeWrite?: () => void,
+    private readonly releasesAtCallback = false,
   ) {}
 
-  /**
-   * Queues `text`; returns a promise to wait for when the writer is full, else undefined.
-   * `plainAscii` says the caller already knows `text` is printable ASCII, tabs and newlines only:
-   * a batch made only of such text is written as it is, without `cleanBatch` looking at it again.
-   */
-  write(text: string, plainAscii = false): Promise<void> | undefined {
-    this.#plainAscii &&= plainAscii;
+  /** Queues `text`; returns a promise to wait for when the writer is full, else undefined. */
+  write(text: string): Promise<void> | undefined {
+    if (this.#batchEnd > this.#batchStart) this.flush();
     this.#pending.push(text);
     this.#pendingChars += text.length;
-    if (this.#pendingChars >= FLUSH_AT_CHARS) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flushScheduled);
-    }
-    return this.#full() ? this.#whenDrained() : undefined;
+    return this.#collected();
+  }
+
+  /**
+   * Queues the concatenation of `parts` as one piece (never written apart), without building it:
+   * each part is copied into the batch's bytes as it is. The caller vouches that every part is
+   * printable ASCII, tabs and newlines only, so that its Latin-1 bytes are its UTF-8 and nothing
+   * in it needs cleaning. Returns as {@link BatchedWriter.write} does.
+   */
+  writeAscii(parts: readonly string[]): Promise<void> | undefined {
+    if (this.#pending.length > 0) this.flush();
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (this.#batchEnd + length > this.#slab.length) this.#newSlab(length);
+    for (const part of parts) this.#batchEnd += this.#slab.write(part, this.#batchEnd, 'latin1');
+    return this.#collected();
+  }
+
+  /**
+   * {@link BatchedWriter.writeAscii} for text that `fill` writes itself: `length` bytes into
+   * `target` from `at` (no more, no fewer), with the same promise from the caller.
+   */
+  writeAsciiWith(length: number, fill: (target: Buffer, at: number) => void): Promise<void> | undefined {
+    if (this.#pending.length > 0) this.flush();
+    if (this.#batchEnd + length > this.#slab.length) this.#newSlab(length);
+    fill(this.#slab, this.#batchEnd);
+    this.#batchEnd += length;
+    return this.#collected();
   }
 
   /** Hands everything collected to the stream now. */
   flush(): void {
     this.beforeWrite?.();
-    if (this.#pendingChars === 0 && this.#pending.length === 0) return;
+    if (this.#batchEnd > this.#batchStart) {
+      const slab = this.#slab;
+      const bytes = slab.subarray(this.#batchStart, this.#batchEnd);
+      this.#batchStart = this.#batchEnd;
+      this.#slabWrites++;
+      this.#hand(bytes, () => {
+        if (slab === this.#slab) this.#slabWrites--;
+      });
+    }
+    if (this.#pending.length === 0) return;
     const joined = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
-    // ASCII is its own UTF-8: copied as Latin-1 instead of encoded, which was a tenth of a flood's time.
-    const text = this.#plainAscii ? Buffer.from(joined, 'latin1') : this.cleanBatch ? this.cleanBatch(joined) : joined;
-    this.#plainAscii = true;
     this.#pending = [];
     this.#pendingChars = 0;
-    // The write's callback says when this text (and all before it) has left the process; it is
-    // called with an error too (a reader that went away), which ends the wait just the same.
-    this.#lastWrite = new Promise((resolve) => {
-      if (!writeText(this.stream, text, () => resolve())) resolve();
-    });
+    this.#hand(this.cleanBatch ? this.cleanBatch(joined) : joined);
   }
 
   /** Flushes, then waits until the stream has written everything (or can no longer write). */
@@ -86,7 +128,49 @@ export class BatchedWriter {
 
   /** Characters held here and bytes the stream holds: what a crash now could lose. */
   get heldBytes(): number {
-    return this.#pendingChars + this.stream.writableLength;
+    return this.#heldHere() + this.stream.writableLength;
+  }
+
+  #heldHere(): number {
+    return this.#pendingChars + this.#batchEnd - this.#batchStart;
+  }
+
+  /** After a piece was queued: flushes a big batch or schedules the flush; says whether to wait. */
+  #collected(): Promise<void> | undefined {
+    if (this.#heldHere() >= FLUSH_AT_CHARS) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushScheduled);
+    }
+    return this.#full() ? this.#whenDrained() : undefined;
+  }
+
+  /**
+   * Hands the batch so far to the stream, then starts again at the start of the slab, or of a new
+   * one while the stream may still read the old one, with room for `length` more bytes.
+   */
+  #newSlab(length: number): void {
+    this.flush();
+    const reusable = this.releasesAtCallback && this.#slabWrites === 0 && this.#slab.length >= length;
+    if (!reusable) {
+      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length));
+      this.#slabWrites = 0;
+    }
+    this.#batchStart = 0;
+    this.#batchEnd = 0;
+  }
+
+  /** Writes `chunk`; `written` is called once the stream is done with it (or will never take it). */
+  #hand(chunk: string | Buffer, written?: () => void): void {
+    // The write's callback says when this text (and all before it) has left the process; it is
+    // called with an error too (a reader that went away), which ends the wait just the same.
+    this.#lastWrite = new Promise((resolve) => {
+      const done = (): void => {
+        written?.();
+        resolve();
+      };
+      if (!writeText(this.stream, chunk, done)) done();
+    });
   }
 
   readonly #flushScheduled = (): void => {
@@ -95,7 +179,7 @@ export class BatchedWriter {
   };
 
   #full(): boolean {
-    return !this.stream.destroyed && this.#pendingChars + this.stream.writableLength >= HIGH_WATER_BYTES;
+    return !this.stream.destroyed && this.#heldHere() + this.stream.writableLength >= HIGH_WATER_BYTES;
   }
 
   #whenDrained(): Promise<void> {

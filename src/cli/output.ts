@@ -3,6 +3,7 @@ import { hasControlCharacters, neutraliseControlSequences } from '../log/sanitiz
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { BatchedWriter } from './batched-writer.js';
+import { copyPrefixed, countLines, prefixedLength } from './prefix-lines.js';
 
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
@@ -77,7 +78,8 @@ export function createOutput(opts: OutputOptions): Output {
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.
   const { tee } = opts;
-  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()));
+  // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback.
+  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), opts.stdout === undefined);
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   return {
     ...sink,
@@ -126,13 +128,20 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
       if (color) return eachLine(block, (text) => this.line(name, stream, text));
       // One replaceAll per block instead of one write per line: a flood comes in blocks of a
       // whole read (64 KiB). `$` is doubled since a replacement string gives it a meaning.
-      // The block is checked here, while it is one flat string, rather than with its batch.
       const prefix = `${time()}${prefixOf(name).line}`;
-      return out.write(`${prefix}${block.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`, isPlainAscii(block) && isPlainAscii(prefix));
+      // The block is checked here, while it is one flat string, rather than with its batch; a
+      // plain one is copied as bytes, line by line behind its prefix, with no string built.
+      if (isPlainAscii(block) && isPlainAscii(prefix)) {
+        const lines = countLines(block);
+        return out.writeAsciiWith(prefixedLength(prefix, block, lines), (target, at) => copyPrefixed(target, at, prefix, block, lines));
+      }
+      return out.write(`${prefix}${block.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
     },
     status(event) {
       const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', event.text) : event.text;
-      void out.write(`${time()}${prefixOf(event.name).status}${text}\n`);
+      const line = `${time()}${prefixOf(event.name).status}${text}\n`;
+      // Plain, it joins the children's lines in the same batch instead of ending theirs.
+      void (!color && isPlainAscii(line) ? out.writeAscii([line]) : out.write(line));
     },
     report(text) {
       // The report goes to stderr, after what stdout showed before it: a reader of both in one
@@ -217,10 +226,12 @@ function cleanPlainBatch(joined: string): string | Buffer {
     .join('');
 }
 
-// Anything but TAB, LF and printable ASCII.
-const NOT_PLAIN_ASCII = /[^\t\n\x20-\x7e]/;
+// Nothing but TAB, LF and printable ASCII, from start to end. Anchored, the regex engine runs one
+// loop over the text; unanchored (`[^…]` searched for), it starts a match at every character,
+// which took half again as long.
+const PLAIN_ASCII = /^[\t\n\x20-\x7e]*$/;
 
 /** Printable ASCII, TAB and LF only: nothing to neutralise, and its Latin-1 bytes are its UTF-8. */
 function isPlainAscii(text: string): boolean {
-  return !NOT_PLAIN_ASCII.test(text);
+  return PLAIN_ASCII.test(text);
 }

@@ -120,7 +120,8 @@ export class LogRing {
     }
     if (ring.end + bytes > ring.buffer.length) compact(ring, block);
     block.offset = ring.end;
-    ring.end += ring.buffer.write(text, ring.end, bytes, 'utf8');
+    // As many bytes as characters: ASCII, whose UTF-8 is its Latin-1, copied instead of encoded.
+    ring.end += ring.buffer.write(text, ring.end, bytes, bytes === text.length ? 'latin1' : 'utf8');
   }
 }
 

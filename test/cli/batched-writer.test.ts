@@ -1,0 +1,64 @@
+// The batched writer copies plain ASCII into one buffer it writes again once the stream is done
+// with it: text handed to the stream must never change after the fact, whether the stream lets go
+// of a chunk at its callback (a file, a pipe) or passes it on as it is (a PassThrough).
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { BatchedWriter } from '../../src/cli/batched-writer.js';
+
+/** `count` lines of about 100 bytes, numbered: several MiB, so the writer goes through its buffer many times. */
+function lines(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${String(index).padStart(8, '0')} ${'x'.repeat(90)}\n`);
+}
+
+/** Writes `pieces` as the relay does (in blocks of 700 lines, waiting when told), then closes. */
+async function writeAll(writer: BatchedWriter, pieces: readonly string[]): Promise<void> {
+  for (let index = 0; index < pieces.length; index += 700) {
+    const wait = writer.writeAscii([pieces.slice(index, index + 700).join('')]);
+    // The next block comes in a later turn, as a child's next read does: write callbacks run between.
+    await (wait ?? new Promise((resolve) => setImmediate(resolve)));
+    // A status line between blocks, as text: the batch changes kind.
+    if (index % 7000 === 0) void writer.write(`status ${index}\n`);
+  }
+  await writer.close();
+}
+
+
+describe('BatchedWriter', () => {
+  test('a stream that reads each chunk only when it calls back late sees every byte as it was written', { timeout: 60_000 }, async () => {
+    const got: Buffer[] = [];
+    // Calls back a little later, and only then copies the chunk: a writer that wrote over a chunk
+    // before its callback would show here.
+    const slow = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        setTimeout(() => {
+          got.push(Buffer.from(chunk));
+          callback();
+        }, 1);
+      },
+    });
+    const pieces = lines(60_000);
+    await writeAll(new BatchedWriter(slow, undefined, undefined, true), pieces);
+    assert.equal(Buffer.concat(got).toString('latin1'), statusAndLines(pieces));
+  });
+
+  test('a stream that passes chunks on as they are (a PassThrough) gets views that are never written again', { timeout: 60_000 }, async () => {
+    const pass = new PassThrough({ highWaterMark: 64 * 1024 * 1024 });
+    const pieces = lines(60_000);
+    await writeAll(new BatchedWriter(pass, undefined, undefined, false), pieces);
+    pass.end();
+    const got: Buffer[] = [];
+    for await (const chunk of pass) got.push(chunk as Buffer);
+    assert.equal(Buffer.concat(got).toString('latin1'), statusAndLines(pieces));
+  });
+});
+
+/** What writeAll wrote: a status line before every 7000th line's block, then the lines. */
+function statusAndLines(pieces: readonly string[]): string {
+  let text = '';
+  for (let index = 0; index < pieces.length; index += 700) {
+    text += pieces.slice(index, index + 700).join('');
+    if (index % 7000 === 0) text += `status ${index}\n`;
+  }
+  return text;
+}
