@@ -3,8 +3,8 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { Process } from './process.js';
 import { diagnose, execProblem, spawnErrno } from './spawn/diagnose.js';
-import { GATE_STDIO, execStatusCode, gateCommand, openGate, type GatedSpawn } from './spawn/gate.js';
-import { watchOverChild, watchdogEnabled } from './stop/watchdog.js';
+import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
+import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
 export interface SpawnedChild {
@@ -25,14 +25,17 @@ export type SpawnOptions = ResolvedRunOptions;
  * group lives (`ownUntilExit`).
  */
 export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild> {
-  const gate = watchdogEnabled() ? gateCommand(options) : undefined;
+  const registration = registrationAround(options);
+  let gate = watchdogEnabled() ? gateCommand(options, registration) : undefined;
   if (gate !== undefined) {
     const code = execProblem(options);
     if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
   }
+  const watchdogPipe = gate === undefined ? undefined : await registrationPipe();
+  if (watchdogPipe === undefined) gate = undefined; // no watchdog to register with: registered after spawn()
   let child: ChildProcess;
   try {
-    child = start(options, gate);
+    child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe) });
   } catch (error) {
     throw diagnose(error, options);
   }
@@ -41,21 +44,17 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   // still sees its end.
   for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', ignoreStreamError);
   const spawned = node.events.once(child, 'spawn'); // rejects when it did not spawn
-  const { unwatch, registered } = watch(child, options);
+  // A gated child wrote its registration itself; it is recorded here, for the release.
+  const unwatch = watch(child, options, gate !== undefined);
   let proc: Process;
   try {
     await spawned;
     // Listening for the exit from here on: a gated command may exit before its verdict arrives.
     proc = new Process(child, options.cmd);
-    if (gate !== undefined) {
-      // Nothing the command does can happen before its gate opens, so waiting for the watchdog
-      // here (only when its pipe is full) cannot make the caller miss any of it.
-      await registered;
-      const failedExec = await openGate(child);
-      if (failedExec !== undefined) {
-        for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
-        throw spawnErrno(execStatusCode(failedExec), options, `the exec failed with status ${failedExec}`);
-      }
+    const failedExec = gate === undefined ? undefined : await gateVerdict(child);
+    if (failedExec !== undefined) {
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+      throw spawnErrno(execStatusCode(failedExec), options, `the exec failed with status ${failedExec}`);
     }
   } catch (error) {
     unwatch();
@@ -72,7 +71,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
 }
 
 /** Spawns the command, behind the gate when there is one. */
-function start(options: SpawnOptions, gate: GatedSpawn | undefined): ChildProcess {
+function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined): ChildProcess {
   const { cmd } = options;
   const stdio: StdioOptions = [options.stdin, options.stdout, options.stderr];
   const common = {
@@ -84,28 +83,24 @@ function start(options: SpawnOptions, gate: GatedSpawn | undefined): ChildProces
     detached: options.newSession,
     windowsHide: true,
   };
-  if (gate !== undefined) return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: [...stdio, GATE_STDIO], env: gate.env });
+  if (gate !== undefined) {
+    return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: [options.stdin, options.stdout, options.stderr, ...gate.stdio], env: gate.env });
+  }
   const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
   const args = typeof cmd === 'string' ? [] : cmd.slice(1);
   return node.childProcess.spawn(file, args, { ...common, stdio, shell: options.shell, env: options.env, argv0: options.argv0 });
 }
 
 /**
- * Registers the child with the watchdog as soon as it has a pid. `registered` resolves once that
- * registration is in the watchdog's pipe (at once, unless the watchdog lags behind). The hold
- * returned covers the spawn: it is released once the supervisor holds the registration, or by the
- * child's exit, whichever comes first.
+ * Registers the child with the watchdog as soon as it has a pid (`written`: the child has written
+ * its line itself, see ./spawn/gate.ts), and returns the hold that covers the spawn: released once
+ * the supervisor holds the registration, or by the child's exit, whichever comes first.
  */
-function watch(child: ChildProcess, options: SpawnOptions): { unwatch: () => void; registered: Promise<void> } {
-  if (child.pid === undefined) return { unwatch: noop, registered: Promise.resolve() }; // it did not spawn: 'error' follows
-  let onRegistered = noop;
-  const registered = new Promise<void>((resolve) => (onRegistered = resolve));
-  const unwatch = watchOverChild(
-    { pid: child.pid, newSession: options.newSession, killGraceMs: options.killGraceMs, stopSignal: options.stopSignal },
-    onRegistered,
-  );
+function watch(child: ChildProcess, options: SpawnOptions, written: boolean): () => void {
+  if (child.pid === undefined) return noop; // it did not spawn: 'error' follows
+  const unwatch = watchOverChild({ pid: child.pid, newSession: options.newSession, killGraceMs: options.killGraceMs, stopSignal: options.stopSignal }, undefined, written);
   child.once('exit', unwatch);
-  return { unwatch, registered };
+  return unwatch;
 }
 
 function writeInput(child: ChildProcess, input: Buffer): void {

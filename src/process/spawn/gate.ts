@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
@@ -15,27 +15,35 @@ import { DEFAULT_PATH } from './diagnose.js';
  * 200 `sleep 1000`, parent SIGKILLed 0.5-1 s in, left 46-124 orphans. Registering right after
  * `spawn()` returns still lost the child that was being forked when the SIGKILL landed.
  *
- * How. The child first runs `/bin/sh` (dash: about a millisecond) with a socket to the parent on
- * fd 3. The parent registers the pid with the watchdog, and only once that line is in the
- * watchdog's pipe writes one byte to the socket; the shell waits for it, then `exec`s the command,
- * so the pid stays the command's own. If the parent dies first, the read sees EOF and the shell
- * exits without running anything. Either way no command ever runs unwatched, whenever the SIGKILL
- * lands. (Another design was weighed: a watchdog that finds, after the parent's death, children it
- * was never told of. Nothing marks them once they are reparented and have exec'd; start times,
- * sessions and parent ids can all be matched by unrelated processes, so it could not be both
- * complete and safe.)
+ * How. The child first runs `/bin/sh` (dash), which registers itself: it writes its own
+ * registration line (its pid, `$$`, is the command's to be) into the watchdog's pipe, which it was
+ * given as fd 3, closes that, and `exec`s the command, so the pid stays the command's own. The
+ * watchdog takes our death from the end of that pipe, and no end comes while any process still
+ * holds a write end of it: the child holds one from its fork on (inherited, until the exec of the
+ * shell; then fd 3) and lets go only once its line is in the pipe. So whenever the SIGKILL lands,
+ * the watchdog reads the child's registration before it acts on our death, or the child died
+ * before it ran anything; no command ever runs unwatched. Nothing waits for the parent: the
+ * command starts as soon as the shell does, as under `sh -c`, and a start overlaps the next.
+ * (An earlier gate waited for the parent's word that it had registered the pid: a round trip per
+ * start that, on two busy cores, cost `up` of 100 processes a third of its time. Another design
+ * was weighed: a watchdog that finds, after the parent's death, children it was never told of.
+ * Nothing marks them once they are reparented and have exec'd; start times, sessions and parent
+ * ids can all be matched by unrelated processes, so it could not be both complete and safe.)
+ * A watchdog that died just then makes the write fail (the shell ignores SIGPIPE for that one
+ * write only, so the command still gets the default); its replacement is given the child by the
+ * parent, as every live registration.
  *
  * Spawn errors stay what they were. `exec` of a missing program makes the shell exit 127, which
  * would look like the command's own failure. So, first, the parent looks before it spawns (see
  * `execProblem` in ./diagnose.ts): a missing program or interpreter, or a file that is not
  * executable, is reported as the same diagnosed SpawnError, with nothing started. Second, for what
  * looking cannot foresee (a race with the filesystem, a missing dynamic loader, another uid's
- * permissions), the gate reports the exec's failure on its socket: `exec CMD 3>&-` closes fd 3 for
- * the command while dash keeps a close-on-exec copy to restore if the exec fails, so the parent
+ * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `exec CMD 4>&-`
+ * closes fd 4 for the command while dash keeps a close-on-exec copy to restore if the exec fails, so the parent
  * reads EOF exactly when the command is running, or the exit status of the failed exec (127: no
  * such file, 126: permission denied), written by an EXIT trap that only a failed exec reaches.
  * (Only then does the child's stderr also get the shell's one-line complaint.) The start waits for
- * that verdict without blocking the event loop (see `openGate`).
+ * that verdict without blocking the event loop (see `gateVerdict`).
  *
  * The environment stays what it was. dash rewrites PWD, PPID, OPTIND and IFS at startup and drops
  * variables whose names are not shell names (`a-b`, `x.y`, yarn's `npm_package_scripts_build:dev`).
@@ -51,19 +59,23 @@ import { DEFAULT_PATH } from './diagnose.js';
  * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
  * `newSession: false` and `Process.pid` work as without the gate.
  */
-const SCRIPT = `read -r _ <&3 || exit 0
+const SCRIPT = `trap '' PIPE
+printf '%s%s%s\\n' "$1" "$$" "$2" >&3 2>/dev/null
+trap - PIPE
+exec 3>&-
+shift 2
 while [ "$1" != -- ]; do
   case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; *) export "$1" ;; esac
   shift
 done
 shift
-trap 'echo "$?" >&3' EXIT
-exec "$@" 3>&-`;
+trap 'echo "$?" >&4' EXIT
+exec "$@" 4>&-`;
 
 const SHELL = '/bin/sh';
 const ENV = '/usr/bin/env';
-/** The fd of the gate's socket in the child: the first after stdin, stdout and stderr. */
-const CONTROL_FD = 3;
+/** The fd of the socket on which the gate reports a failed exec: after stdin, stdout, stderr and the watchdog's pipe. */
+const VERDICT_FD = 4;
 /** What dash rewrites at startup; the gate sets each back to the caller's value, or unsets it. */
 const REWRITTEN = new Set(['PWD', 'PPID', 'OPTIND', 'IFS']);
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -75,8 +87,12 @@ export interface GatedSpawn {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** How to spawn `options`' command behind the gate, or undefined where the gate cannot apply (see above). */
-export function gateCommand(options: ResolvedRunOptions): GatedSpawn | undefined {
+/**
+ * How to spawn `options`' command behind the gate, or undefined where the gate cannot apply (see
+ * above). `registration` is the child's registration line around its pid (the watchdog's
+ * `registrationAround`), which the gate completes with its own.
+ */
+export function gateCommand(options: ResolvedRunOptions, registration: readonly [before: string, after: string]): GatedSpawn | undefined {
   if (options.argv0 !== undefined || !installed(SHELL)) return undefined;
   const argv = commandArgv(options);
   const env = childEnv(options);
@@ -84,37 +100,40 @@ export function gateCommand(options: ResolvedRunOptions): GatedSpawn | undefined
   const setBack: string[] = [];
   for (const [name, value] of env) {
     // dash refuses to start at all with a non-numeric OPTIND in its environment.
-    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value))) return throughEnv(argv, env);
+    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value))) return throughEnv(argv, env, registration);
     if (REWRITTEN.has(name)) setBack.push(`${name}=${value}`);
     else shellEnv[name] = value;
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
   if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...setBack, '--', ...argv], env: shellEnv };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, '--', ...argv], env: shellEnv };
 }
 
-/** The stdio entry that gives the gate its socket, after the child's own three. */
-export const GATE_STDIO = 'pipe';
+/** The stdio entries that give the gate the watchdog's pipe (fd 3) and its verdict socket (fd 4), after the child's own three. */
+export type GateStdio = [Writable, 'pipe'];
+
+export function gateStdio(watchdogPipe: Writable): GateStdio {
+  return [watchdogPipe, 'pipe'];
+}
 
 /** The longest a start waits for its gate's verdict; past it, it goes on without one (a gate stopped by a debugger). */
 const VERDICT_CAP_MS = 2000;
 
 /**
- * Lets the gated child exec its command, and resolves with the verdict: undefined once the command
- * runs, or the exit status of its failed exec (127: not found, 126: permission denied, 2: another
- * error). A gate that died before its exec (a signal) reports nothing: its exit says what happened.
+ * Waits for the gated child's verdict: undefined once its command runs, or the exit status of its
+ * failed exec (127: not found, 126: permission denied, 2: another error). A gate that died before
+ * its exec (a signal) reports nothing: its exit says what happened.
  *
  * The wait is asynchronous: while one gate execs, the event loop goes on relaying other children's
- * output and starting others (blocking for each exec cost `up` of 100 processes a quarter of its
- * time, and serialised 200 concurrent starts). Whatever the command does meanwhile must still reach
- * whoever spawned it, who attaches to its pipes only once this resolves; but Node drains, and so
- * drops, the unread output of a child that has exited (on the tick after its 'exit') from every
- * one of its pipes that is `readable`. So until the verdict the child's own pipes are held: left
- * unread (what the command writes waits in the kernel's pipe, and a full pipe makes it wait) and
- * marked not readable, which that drain passes over. They are released before this resolves.
+ * output and starting others. Whatever the command does meanwhile must still reach whoever spawned
+ * it, who attaches to its pipes only once this resolves; but Node drains, and so drops, the unread
+ * output of a child that has exited (on the tick after its 'exit') from every one of its pipes
+ * that is `readable`. So until the verdict the child's own pipes are held: left unread (what the
+ * command writes waits in the kernel's pipe, and a full pipe makes it wait) and marked not
+ * readable, which that drain passes over. They are released before this resolves.
  */
-export async function openGate(child: ChildProcess): Promise<number | undefined> {
-  const control = child.stdio[CONTROL_FD];
+export async function gateVerdict(child: ChildProcess): Promise<number | undefined> {
+  const control = child.stdio[VERDICT_FD];
   if (!isDuplex(control)) return undefined; // no socket: go on without the verdict, as without the gate
   const release = holdPipes(child);
   try {
@@ -143,7 +162,6 @@ function verdict(control: Socket): Promise<number | undefined> {
       report = '';
       done();
     });
-    control.write('\n');
   });
 }
 
@@ -168,11 +186,11 @@ export function execStatusCode(status: number): string | undefined {
 }
 
 /** A gate whose exec goes through `env -i`, which sets the environment exactly (order included). */
-function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[]): GatedSpawn | undefined {
+function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string]): GatedSpawn | undefined {
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', '--', ENV, '-i', '--', ...assignments, ...argv], env: {} };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, '--', ENV, '-i', '--', ...assignments, ...argv], env: {} };
 }
 
 /** The argv Node itself would exec for `options`: the command, or the shell running it. */

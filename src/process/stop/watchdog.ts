@@ -104,15 +104,18 @@ let quickDeaths = 0;
  *
  * `onRegistered` is called once the registration is in the watchdog's pipe (synchronously, unless
  * the pipe is full), or at once when there is no watchdog to wait for: from then on, the parent's
- * death stops the child. The spawn gate waits for it before it lets the command run.
+ * death stops the child. `written`: the child wrote its registration line itself (the spawn gate
+ * does, see {@link registrationPipe}); it is only recorded here, for a replacement watchdog and for
+ * the release.
  */
-export function watchOverChild(child: WatchedChild, onRegistered?: () => void): () => void {
+export function watchOverChild(child: WatchedChild, onRegistered?: () => void, written = false): () => void {
   if (!watchdogEnabled()) {
     onRegistered?.();
     return noop;
   }
+  const [before, after] = registrationAround(child);
   const target = child.newSession ? -child.pid : child.pid;
-  const line = `+ ${target} ${Number.isFinite(child.killGraceMs) ? Math.ceil(child.killGraceMs) : 'inf'} ${signalNumber(child.stopSignal)}\n`;
+  const line = `${before}${child.pid}${after}\n`;
   let registration = registrations.get(target);
   const changed = registration?.line !== line;
   registration ??= { line, holders: 0 };
@@ -121,7 +124,7 @@ export function watchOverChild(child: WatchedChild, onRegistered?: () => void): 
   registrations.set(target, registration);
   const fresh = watchdog === undefined;
   const running = watchdog ?? start(); // a new watchdog has every registration already, this one included
-  if (running !== undefined && !fresh && changed) write(running, line, onRegistered);
+  if (running !== undefined && !fresh && changed && !written) write(running, line, onRegistered);
   else onRegistered?.();
   let released = false;
   return () => {
@@ -129,6 +132,45 @@ export function watchOverChild(child: WatchedChild, onRegistered?: () => void): 
     released = true;
     release(target, registration);
   };
+}
+
+/**
+ * A child's registration line without its pid: what goes before the pid and what after it (newline
+ * excluded). The spawn gate writes `BEFORE$$AFTER` itself, as the very first thing the child does.
+ */
+export function registrationAround(child: Omit<WatchedChild, 'pid'>): readonly [before: string, after: string] {
+  const grace = Number.isFinite(child.killGraceMs) ? Math.ceil(child.killGraceMs) : 'inf';
+  return [`+ ${child.newSession ? '-' : ''}`, ` ${grace} ${signalNumber(child.stopSignal)}`];
+}
+
+/**
+ * The watchdog's pipe, for a child to write its own registration on before it runs anything (the
+ * spawn gate, ../spawn/gate.ts): started if need be, with every pending release written first, so
+ * that the child's line can never overtake the release of a process whose id it reuses. While any
+ * process holds this pipe the watchdog cannot see its end, so a child that holds it from its fork
+ * on is either registered or gone by the time the watchdog acts on our death. Undefined when there
+ * is no watchdog (off, or it cannot be started): the child is then registered after `spawn()`.
+ */
+export async function registrationPipe(): Promise<Writable | undefined> {
+  if (!watchdogEnabled()) return undefined;
+  const running = watchdog ?? start();
+  if (running === undefined) return undefined;
+  if (pendingReleases !== '') write(running, '', undefined);
+  // A full pipe (the watchdog lags behind) keeps the releases in our buffer: wait until they are out.
+  if (running.stdin.writableLength > 0) await drained(running.stdin);
+  return running.stdin.destroyed ? undefined : running.stdin;
+}
+
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 /** Whether a watchdog is used: the spawn gate is only worth its cost when one is. */

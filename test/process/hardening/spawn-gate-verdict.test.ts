@@ -1,5 +1,5 @@
 // The gate's verdict (did the command's exec succeed?) is awaited without blocking the event loop
-// (src/process/spawn/gate.ts, `openGate`), so a quick command can write everything and exit before
+// (src/process/spawn/gate.ts, `gateVerdict`), so a quick command can write everything and exit before
 // its start resolves and its readers attach. Node drains, and drops, the unread output of a child
 // that has exited: the gate holds the pipes back from that drain until the verdict is in. The first
 // test runs the whole path under load (many synchronous spawns keep the event loop away from the
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { openNursery, runProcess } from '../../../src/index.js';
-import { openGate } from '../../../src/process/spawn/gate.js';
+import { gateVerdict } from '../../../src/process/spawn/gate.js';
 
 describe('spawn gate: output written before the verdict is read', () => {
   test('120 concurrent commands that print and exit at once: every byte of stdout and stderr arrives', { timeout: 90_000 }, async () => {
@@ -33,13 +33,13 @@ describe('spawn gate: output written before the verdict is read', () => {
 
 describe('spawn gate: the pipes are held until the verdict', () => {
   test('a command that exits before its gate reports keeps its output for readers attached after the verdict', { timeout: 20_000 }, async () => {
-    // A hand-made gate whose socket outlives the command: a background sleep holds it (and nothing
+    // A hand-made gate whose verdict socket (fd 4) outlives the command: a background sleep holds it (and nothing
     // else) for 300 ms after the command printed and exited, so the exit, and Node's drain of
     // unread pipes after it, come first, deterministically.
-    const child = spawn('sh', ['-c', 'read -r _ <&3; echo out; echo err >&2; sleep 0.3 </dev/null >/dev/null 2>&1 & exit 0'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', 'echo out; echo err >&2; sleep 0.3 </dev/null >/dev/null 2>&1 & exit 0'], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'] });
     await once(child, 'spawn');
     const exited = once(child, 'exit');
-    const verdict = await openGate(child);
+    const verdict = await gateVerdict(child);
     assert.equal(verdict, undefined);
     assert.equal(child.exitCode, 0, 'the command exited before the verdict');
     const [stdout, stderr] = await Promise.all([text(child.stdout), text(child.stderr)]);
