@@ -1,4 +1,5 @@
 import type * as AsyncHooks from 'node:async_hooks';
+import type * as BufferModule from 'node:buffer';
 import type * as ChildProcess from 'node:child_process';
 import type Events from 'node:events';
 import type * as Fs from 'node:fs';
@@ -36,6 +37,7 @@ function load(id: string): unknown {
 /** The builtins the library uses, each loaded the first time its property is read. */
 interface Builtins {
   readonly asyncHooks: typeof AsyncHooks;
+  readonly buffer: typeof BufferModule;
   readonly childProcess: typeof ChildProcess;
   readonly events: typeof Events;
   readonly fs: typeof Fs;
@@ -49,6 +51,7 @@ interface Builtins {
 
 const IDS: Record<keyof Builtins, string> = {
   asyncHooks: 'node:async_hooks',
+  buffer: 'node:buffer',
   childProcess: 'node:child_process',
   events: 'node:events',
   fs: 'node:fs',

@@ -135,12 +135,9 @@ class SupervisedChild {
     const { plan } = this;
     const streamPlan = plan[name];
     const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
-    return pipeReader(stream, {
-      ...lineHandlers(relay, plan.relay?.kind === 'blocks', this.#readiness, failWith),
-      maxLineBytes: plan.maxLineBytes,
-      tail,
-      passOn: streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name },
-    });
+    const lines = lineHandlers(relay, plan.relay?.kind === 'blocks', this.#readiness);
+    const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name };
+    return pipeReader(stream, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
   }
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */
@@ -169,41 +166,20 @@ class SupervisedChild {
 }
 
 /**
- * The functions each complete line goes through: relayed, then offered to readiness. The first
- * callback that throws stops the child (through `failWith`); no line after it is delivered. A
- * relay that takes blocks gets them whole once readiness no longer looks at lines (or never did).
+ * The functions each complete line goes through: relayed, then offered to readiness. A relay that
+ * takes blocks gets them whole once readiness no longer looks at lines (or never did). They may
+ * throw: the pipe's reader catches it (see {@link pipeReader}), once per read rather than per line.
  */
-function lineHandlers(
-  relay: ((text: string) => void) | undefined,
-  takesBlocks: boolean,
-  readiness: Readiness | undefined,
-  failWith: (reason: unknown) => void,
-): Pick<PipeReaderOptions, 'onLine' | 'onBlock'> {
-  if (relay === undefined && readiness === undefined) return { onLine: undefined, onBlock: undefined };
-  let failed = false;
+function lineHandlers(relay: ((text: string) => void) | undefined, takesBlocks: boolean, readiness: Readiness | undefined): Pick<PipeReaderOptions, 'onLine' | 'onBlock'> {
+  if (readiness === undefined) return { onLine: relay, onBlock: takesBlocks ? relay : undefined };
   const onLine = (line: string): void => {
-    if (failed) return;
-    try {
-      relay?.(line);
-      readiness?.offer(line);
-    } catch (error) {
-      failed = true;
-      failWith(error);
-    }
+    relay?.(line);
+    readiness.offer(line);
   };
   if (!takesBlocks || relay === undefined) return { onLine, onBlock: undefined };
   const onBlock = (block: string): void => {
-    if (readiness !== undefined && !readiness.ready) {
-      for (const line of block.split('\n')) onLine(line);
-      return;
-    }
-    if (failed) return;
-    try {
-      relay(block);
-    } catch (error) {
-      failed = true;
-      failWith(error);
-    }
+    if (readiness.ready) relay(block);
+    else for (const line of block.split('\n')) onLine(line);
   };
   return { onLine, onBlock };
 }
@@ -220,22 +196,37 @@ interface PipeReaderOptions {
   readonly passOn: { readonly destination: PassThroughDestination; readonly name: 'stdout' | 'stderr' } | undefined;
 }
 
-/** Reads one pipe: splits it into lines when someone wants them, keeps the tail and passes the bytes on when asked, else just drains it. */
-function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: PipeReaderOptions): PipeReader {
+/**
+ * Reads one pipe: splits it into lines when someone wants them, keeps the tail and passes the bytes
+ * on when asked, else just drains it. The first line callback that throws stops the child (through
+ * `failWith`) and no line after it is delivered: the rest of that read is dropped with the
+ * exception, and the pipe is then only drained.
+ */
+function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: PipeReaderOptions, failWith: (reason: unknown) => void): PipeReader {
   const splitter = opts.onLine === undefined ? undefined : new LineSplitter(opts.onLine, { maxLineBytes: opts.maxLineBytes, onBlock: opts.onBlock } as LineBlockOptions);
   const forward = opts.passOn === undefined ? undefined : passThrough(stream, opts.passOn.destination, opts.passOn.name);
   const { tail } = opts;
-  if (splitter && !tail && !forward) return { stream, onData: (chunk) => splitter.push(chunk), onEnd: () => splitter.end() };
+  let failed = false;
+  const split = (feed: () => void): void => {
+    if (failed) return;
+    try {
+      feed();
+    } catch (error) {
+      failed = true;
+      failWith(error);
+    }
+  };
+  if (splitter && !tail && !forward) return { stream, onData: (chunk) => split(() => splitter.push(chunk)), onEnd: () => split(() => splitter.end()) };
   return {
     stream,
     // Reading and dropping is the point when nobody wants the bytes: an unread pipe fills (~64 KiB) and blocks the child.
     onData: (chunk) => {
       tail?.add(chunk);
       forward?.write(chunk);
-      splitter?.push(chunk);
+      if (splitter) split(() => splitter.push(chunk));
     },
     onEnd: () => {
-      splitter?.end();
+      if (splitter) split(() => splitter.end());
       forward?.end();
     },
   };

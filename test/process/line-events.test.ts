@@ -76,6 +76,23 @@ describe('onLine: the relayed lines as events', () => {
     assert.ok(pid !== undefined && !isRunning(pid), 'the child was stopped, not left running');
   });
 
+  test('after onLine throws, no line is delivered: neither the rest of that read nor any later one', BOUNDED, async () => {
+    // The child ignores SIGTERM, so it goes on writing (a later read, then a last line without a
+    // newline, which only the end of the stream delivers) until SIGKILL.
+    const seen: string[] = [];
+    const boom = new Error('consumer broke');
+    const error = await superviseRunProcess(['sh', '-c', 'trap "" TERM; printf "a\\nb\\nc\\n"; sleep 0.3; printf "d\\ne"; exec sleep 30'], {
+      relayStdout: true,
+      killGraceMs: 1000,
+      onLine: (event) => {
+        seen.push(event.line);
+        throw boom;
+      },
+    }).catch((caught: unknown) => caught);
+    assert.equal(error, boom);
+    assert.deepEqual(seen, ['a']);
+  });
+
   test('an onLine that returns a rejected promise is a failing consumer, never an unhandled rejection', BOUNDED, async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
