@@ -1,7 +1,8 @@
 // subvisor, used as its README shows: runProcess for a command run to the end (in a nursery when
 // several run together), superviseRunProcess with relayStdout for per-line relay to a logger (or,
 // in relayLineEvents, to onLine), and the CalledProcessError a failure raises.
-import { CalledProcessError, openNursery, runProcess, superviseRunProcess } from '../../src/index.js';
+// The built package by its name (dist/index.js, through package.json's exports), as users import it.
+import { CalledProcessError, openNursery, runProcess, superviseRunProcess } from 'subvisor';
 import { didNotFail, LineCounter, type Contender } from './contender.js';
 
 const LABEL = 'bench';

@@ -1,4 +1,4 @@
-import { openNursery } from '../../src/index.js';
+import { openNursery } from 'subvisor';
 import { expectEqual, type Scenario } from '../harness.js';
 
 /** S7: what a nursery costs over `Promise.all` for many trivial tasks. */
