@@ -25,17 +25,16 @@ export type SpawnOptions = ResolvedRunOptions;
  * group lives (`ownUntilExit`).
  */
 export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild> {
-  const registration = registrationAround(options);
-  let gate = watchdogEnabled() ? gateCommand(options, registration) : undefined;
+  // The watchdog first (started if need be): a gated child registers itself on its pipe.
+  const watchdogPipe = watchdogEnabled() ? await registrationPipe() : undefined;
+  const gate = watchdogPipe === undefined ? undefined : gateCommand(options, [...registrationAround(options), String(watchdogPipe.pid)]);
   if (gate !== undefined) {
     const code = execProblem(options);
     if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
   }
-  const watchdogPipe = gate === undefined ? undefined : await registrationPipe();
-  if (watchdogPipe === undefined) gate = undefined; // no watchdog to register with: registered after spawn()
   let child: ChildProcess;
   try {
-    child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe) });
+    child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
   } catch (error) {
     throw diagnose(error, options);
   }
@@ -98,7 +97,7 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
  */
 function watch(child: ChildProcess, options: SpawnOptions, written: boolean): () => void {
   if (child.pid === undefined) return noop; // it did not spawn: 'error' follows
-  const unwatch = watchOverChild({ pid: child.pid, newSession: options.newSession, killGraceMs: options.killGraceMs, stopSignal: options.stopSignal }, undefined, written);
+  const unwatch = watchOverChild({ pid: child.pid, newSession: options.newSession, killGraceMs: options.killGraceMs, stopSignal: options.stopSignal }, written);
   child.once('exit', unwatch);
   return unwatch;
 }

@@ -29,9 +29,17 @@ import { DEFAULT_PATH } from './diagnose.js';
  * was weighed: a watchdog that finds, after the parent's death, children it was never told of.
  * Nothing marks them once they are reparented and have exec'd; start times, sessions and parent
  * ids can all be matched by unrelated processes, so it could not be both complete and safe.)
- * A watchdog that died just then makes the write fail (the shell ignores SIGPIPE for that one
- * write only, so the command still gets the default); its replacement is given the child by the
- * parent, as every live registration.
+ * The pipe is a socket that libuv made non-blocking, for every process that shares it: when the
+ * watchdog lags behind and it is full, the write fails at once (EAGAIN) instead of waiting, so the
+ * shell tries again, after 10 ms, 50 ms, 200 ms, then every second (each wait is a `sleep`
+ * process: hundreds of shells polling fast would starve the watchdog they wait for), for as long
+ * as the watchdog (whose pid it is given) is alive; the count is a `local`, so a variable of the
+ * same name in the command's environment is left as it was. A
+ * watchdog that died makes the write fail for good (EPIPE: the shell ignores SIGPIPE for that
+ * write only, so the command still gets the default): the shell goes on, and the replacement is
+ * given the child by the parent, as every live registration. A gated child stopped before its
+ * write (SIGSTOP, a debugger) holds the pipe open, so it also delays the watchdog's reaction to
+ * our death until it continues.
  *
  * Spawn errors stay what they were. `exec` of a missing program makes the shell exit 127, which
  * would look like the command's own failure. So, first, the parent looks before it spawns (see
@@ -59,11 +67,19 @@ import { DEFAULT_PATH } from './diagnose.js';
  * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
  * `newSession: false` and `Process.pid` work as without the gate.
  */
-const SCRIPT = `trap '' PIPE
-printf '%s%s%s\\n' "$1" "$$" "$2" >&3 2>/dev/null
+const SCRIPT = `register() {
+  local tries=0
+  until printf '%s%s%s\\n' "$1" "$$" "$2" >&3 2>/dev/null; do
+    kill -0 "$3" 2>/dev/null || return
+    tries=$((tries + 1))
+    case $tries in 1) sleep 0.01 ;; 2) sleep 0.05 ;; 3) sleep 0.2 ;; *) sleep 1 ;; esac
+  done
+}
+trap '' PIPE
+register "$1" "$2" "$3"
 trap - PIPE
 exec 3>&-
-shift 2
+shift 3
 while [ "$1" != -- ]; do
   case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; *) export "$1" ;; esac
   shift
@@ -89,10 +105,10 @@ export interface GatedSpawn {
 
 /**
  * How to spawn `options`' command behind the gate, or undefined where the gate cannot apply (see
- * above). `registration` is the child's registration line around its pid (the watchdog's
- * `registrationAround`), which the gate completes with its own.
+ * above). `registration`: the child's registration line around its pid (the watchdog's
+ * `registrationAround`), which the gate completes with its own, and the watchdog's pid.
  */
-export function gateCommand(options: ResolvedRunOptions, registration: readonly [before: string, after: string]): GatedSpawn | undefined {
+export function gateCommand(options: ResolvedRunOptions, registration: readonly [before: string, after: string, watchdogPid: string]): GatedSpawn | undefined {
   if (options.argv0 !== undefined || !installed(SHELL)) return undefined;
   const argv = commandArgv(options);
   const env = childEnv(options);
@@ -186,7 +202,7 @@ export function execStatusCode(status: number): string | undefined {
 }
 
 /** A gate whose exec goes through `env -i`, which sets the environment exactly (order included). */
-function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string]): GatedSpawn | undefined {
+function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string, string]): GatedSpawn | undefined {
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);

@@ -5,8 +5,8 @@ import type { Writable } from 'node:stream';
 /**
  * The one thing a parent cannot do for its children is outlive a SIGKILL: it runs no code at all
  * then, not even 'exit' listeners. So one tiny watchdog per parent (not per child: a spawn must
- * stay as cheap as a raw `child_process.spawn`) holds the read end of a pipe whose only write end
- * is ours. Each supervised child is registered on it while alive (`+ TARGET GRACE_MS SIGNAL`: a
+ * stay as cheap as a raw `child_process.spawn`) holds the read end of a pipe whose write end is
+ * ours (and, for the moment of a start, a gated child's: see ../spawn/gate.ts). Each supervised child is registered on it while alive (`+ TARGET GRACE_MS SIGNAL`: a
  * process group as `-PGID`, the signal by number) and released when gone (`- TARGET`). When the
  * pipe reaches EOF the parent is gone, however it died: the watchdog sends every group still
  * registered its own stop signal and SIGCONT (a stopped process would not run its handler), then
@@ -18,8 +18,8 @@ import type { Writable } from 'node:stream';
  * keep, and awk reads the registrations in buffered chunks (a shell's `read` costs a system call
  * per byte). It runs in its own session and ignores the terminal's signals, so a Ctrl-C or a kill
  * of the parent's process group (what CI runners do) cannot take it down before it has done its
- * job. Its write end is close-on-exec, so no child of ours holds it open past our death, and its
- * handles are unref'd, so it never keeps the parent's event loop alive.
+ * job. Its write end is close-on-exec, so no child of ours holds it open past our death but a gated
+ * child until it has written its own registration (the gate's point), and its handles are unref'd, so it never keeps the parent's event loop alive.
  *
  * A watchdog that dies (killed, or out of memory) is replaced at once, and the replacement is
  * given every live registration as arguments: they are part of it from its first instruction, so
@@ -82,6 +82,10 @@ interface Watchdog {
   readonly child: ChildProcess;
   readonly stdin: Writable;
   readonly startedAt: number;
+  /** Lines handed to {@link write} and not yet to the stream. */
+  queued: string;
+  /** A write to the stream has not completed yet. */
+  writing: boolean;
 }
 
 /** A watchdog that dies sooner than this after starting is not replaced at once more than {@link QUICK_DEATHS} times in a row. */
@@ -101,18 +105,12 @@ let quickDeaths = 0;
  * Registers `child` (its process group when it leads one) to be stopped if the parent dies
  * without stopping it, and returns the function that releases this hold (idempotent). A target
  * registered twice (by the spawn, then by its supervisor) stays registered until both released it.
- *
- * `onRegistered` is called once the registration is in the watchdog's pipe (synchronously, unless
- * the pipe is full), or at once when there is no watchdog to wait for: from then on, the parent's
- * death stops the child. `written`: the child wrote its registration line itself (the spawn gate
- * does, see {@link registrationPipe}); it is only recorded here, for a replacement watchdog and for
- * the release.
+ * The line goes into the watchdog's pipe at once, unless the pipe is full (see {@link write}).
+ * `written`: the child writes its registration line itself (the spawn gate does, see
+ * {@link registrationPipe}); it is only recorded here, for a replacement watchdog and the release.
  */
-export function watchOverChild(child: WatchedChild, onRegistered?: () => void, written = false): () => void {
-  if (!watchdogEnabled()) {
-    onRegistered?.();
-    return noop;
-  }
+export function watchOverChild(child: WatchedChild, written = false): () => void {
+  if (!watchdogEnabled()) return noop;
   const [before, after] = registrationAround(child);
   const target = child.newSession ? -child.pid : child.pid;
   const line = `${before}${child.pid}${after}\n`;
@@ -124,8 +122,7 @@ export function watchOverChild(child: WatchedChild, onRegistered?: () => void, w
   registrations.set(target, registration);
   const fresh = watchdog === undefined;
   const running = watchdog ?? start(); // a new watchdog has every registration already, this one included
-  if (running !== undefined && !fresh && changed && !written) write(running, line, onRegistered);
-  else onRegistered?.();
+  if (running !== undefined && !fresh && changed && !written) write(running, line);
   let released = false;
   return () => {
     if (released) return;
@@ -151,26 +148,18 @@ export function registrationAround(child: Omit<WatchedChild, 'pid'>): readonly [
  * on is either registered or gone by the time the watchdog acts on our death. Undefined when there
  * is no watchdog (off, or it cannot be started): the child is then registered after `spawn()`.
  */
-export async function registrationPipe(): Promise<Writable | undefined> {
+export async function registrationPipe(): Promise<{ readonly stream: Writable; readonly pid: number } | undefined> {
   if (!watchdogEnabled()) return undefined;
   const running = watchdog ?? start();
   if (running === undefined) return undefined;
-  if (pendingReleases !== '') write(running, '', undefined);
-  // A full pipe (the watchdog lags behind) keeps the releases in our buffer: wait until they are out.
-  if (running.stdin.writableLength > 0) await drained(running.stdin);
-  return running.stdin.destroyed ? undefined : running.stdin;
-}
-
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
+  if (pendingReleases !== '') write(running, '');
+  // A full pipe (the watchdog lags behind) keeps lines in our queue: wait until all are out,
+  // releases made meanwhile included.
+  while (watchdog === running && !running.stdin.destroyed && (running.queued !== '' || running.stdin.writableLength > 0)) {
+    await new Promise<void>((resolve) => afterWrite.push(resolve));
+  }
+  const { pid } = running.child;
+  return watchdog === running && !running.stdin.destroyed && pid !== undefined ? { stream: running.stdin, pid } : undefined;
 }
 
 /** Whether a watchdog is used: the spawn gate is only worth its cost when one is. */
@@ -201,31 +190,51 @@ function release(target: number, registration: Registration): void {
 export function flushReleases(): void {
   flushScheduled = false;
   if (pendingReleases === '' || watchdog === undefined) return;
-  write(watchdog, '', undefined);
+  write(watchdog, '');
 }
 
+/** The most a single write to the watchdog's pipe carries: whole lines, one socket buffer each. */
+const CHUNK_CHARS = 4096;
+/** Called after each write to the stream completes (or fails), and when a watchdog is forgotten. */
+let afterWrite: (() => void)[] = [];
+
 /**
- * Writes `text` after the pending releases (so that a release and a re-registration of the same id
- * arrive in order), then calls `onWritten` once it is in the pipe. Writes to a pipe with room are
- * done synchronously by libuv, so that is at once unless the watchdog lags behind.
+ * Queues `text` after the pending releases (so that a release and a re-registration of the same id
+ * arrive in order) and writes it out. Gated children write their own lines into the same pipe,
+ * which is a socket: a write of ours must never be split around one of theirs, where the watchdog
+ * would read two broken lines. So one write at a time, of whole lines, at most {@link CHUNK_CHARS}:
+ * small enough for the kernel to take whole or not at all. Writes to a pipe with room are done
+ * synchronously by libuv, so that is at once unless the watchdog lags behind.
  */
-function write(running: Watchdog, text: string, onWritten: (() => void) | undefined): void {
-  const chunk = pendingReleases + text;
+function write(running: Watchdog, text: string): void {
+  running.queued += pendingReleases + text;
   pendingReleases = '';
-  if (running.stdin.destroyed) {
-    onWritten?.();
+  pump(running);
+}
+
+function pump(running: Watchdog): void {
+  if (running.writing || running.queued === '') return;
+  if (running.stdin.destroyed || watchdog !== running) {
+    running.queued = ''; // a replacement was given every live registration as arguments
+    wroteOut();
     return;
   }
-  let called = false;
-  const done = (): void => {
-    if (called) return;
-    called = true;
-    onWritten?.();
-  };
-  // On an error (the watchdog died) the callback still comes: its replacement got every
-  // registration as arguments, so there is nothing more to wait for either way.
-  running.stdin.write(chunk, done);
-  if (running.stdin.writableLength === 0) done();
+  const { queued } = running;
+  const cut = queued.length <= CHUNK_CHARS ? queued.length : queued.lastIndexOf('\n', CHUNK_CHARS - 1) + 1;
+  running.queued = queued.slice(cut);
+  running.writing = true;
+  // On an error (the watchdog died) the callback still comes; its replacement has every registration.
+  running.stdin.write(queued.slice(0, cut), () => {
+    running.writing = false;
+    pump(running);
+    wroteOut();
+  });
+}
+
+function wroteOut(): void {
+  const waiting = afterWrite;
+  afterWrite = [];
+  for (const resolve of waiting) resolve();
 }
 
 function start(): Watchdog | undefined {
@@ -250,7 +259,7 @@ function start(): Watchdog | undefined {
   if (!stdin) return undefined;
   stdin.on('error', () => undefined); // EPIPE once it died: its 'exit' says so and replaces it
   pendingReleases = ''; // they were for the previous one; the new one knows only what is live
-  watchdog = { child, stdin, startedAt: performance.now() };
+  watchdog = { child, stdin, startedAt: performance.now(), queued: '', writing: false };
   // Neither the process nor its pipe may keep the parent alive: it exists only for the parent's death.
   child.unref();
   (stdin as Writable & { unref?: () => void }).unref?.();
@@ -274,6 +283,8 @@ function forget(child: ChildProcess, exited: boolean): void {
     }
   }
   current.stdin.destroy();
+  current.queued = '';
+  wroteOut(); // nobody waits on a forgotten watchdog's pipe
   if (!exited || registrations.size === 0) return;
   quickDeaths = performance.now() - current.startedAt < MIN_LIFETIME_MS ? quickDeaths + 1 : 0;
   if (quickDeaths < QUICK_DEATHS) start(); // else the next registration tries again

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killTagged, orphanSummary, orphansOf, startBuiltFixture, stopFixture, type Fixture, type KillRun } from './probes.js';
+import { killTagged, orphanSummary, orphansOf, runningTagged, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture, type KillRun } from './probes.js';
 
 const BURST = 'test/fixtures/hardening/burst.mjs';
 const WITHOUT_WATCHDOG = { ...process.env, SUBVISOR_WATCHDOG: '0' };
@@ -25,6 +25,15 @@ async function killAndCount(parent: Fixture, tag: string, delayMs: number): Prom
   } finally {
     await stopFixture(parent);
     killTagged(tag);
+  }
+}
+
+/** Lets a stopped watchdog run again, if it still exists (it exits once what it stopped is gone). */
+function continueGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGCONT');
+  } catch {
+    // ESRCH: gone already
   }
 }
 
@@ -52,6 +61,29 @@ describe('spawn gate: a parent SIGKILLed while spawning leaves no orphan', () =>
       runs.push(await killAndCount(parent, tag, 200 + Math.floor(Math.random() * 1300)));
     }
     assert.equal(runs.filter(({ orphans }) => orphans > 0).length, 0, orphanSummary(runs));
+  });
+
+  test('a watchdog that lags behind loses no registration: 350 children started while it is stopped, the parent SIGKILLed once it runs again: 0 orphans', { timeout: 90_000 }, async () => {
+    // The pipe is a non-blocking socket that holds only ~280 unread lines: the gated children whose
+    // line does not fit must wait for the watchdog, not run unregistered.
+    const { parent, tag } = burst(350);
+    let watchdogPid: number | undefined;
+    try {
+      await parent.firstLine;
+      await waitUntil(() => watchdogsOf(parent.child.pid ?? 0).length > 0, 'the watchdog started', 10_000);
+      watchdogPid = watchdogsOf(parent.child.pid ?? 0)[0] ?? 0;
+      process.kill(-watchdogPid, 'SIGSTOP');
+      await waitUntil(() => runningTagged(tag).length >= 350, '350 children started', 40_000);
+      continueGroup(watchdogPid);
+      await sleep(300);
+      parent.child.kill('SIGKILL');
+      await parent.exited;
+      assert.equal(await orphansOf(tag), 0, 'children left running after the parent died');
+    } finally {
+      if (watchdogPid !== undefined) continueGroup(watchdogPid);
+      await stopFixture(parent);
+      killTagged(tag);
+    }
   });
 
   test('control: without the watchdog (SUBVISOR_WATCHDOG=0) the same probe counts the orphans of a SIGKILLed burst', { timeout: 60_000 }, async () => {
