@@ -34,24 +34,24 @@ import { DEFAULT_PATH } from './diagnose.js';
  * shell tries again, after 10 ms, 50 ms, 200 ms, then every second (each wait is a `sleep`
  * process: hundreds of shells polling fast would starve the watchdog they wait for), for as long
  * as the watchdog (whose pid it is given) is alive; the count is a `local`, so a variable of the
- * same name in the command's environment is left as it was. A
- * watchdog that died makes the write fail for good (EPIPE: the shell ignores SIGPIPE for that
- * write only, so the command still gets the default): the shell goes on, and the replacement is
- * given the child by the parent, as every live registration. A gated child stopped before its
- * write (SIGSTOP, a debugger) holds the pipe open, so it also delays the watchdog's reaction to
- * our death until it continues.
+ * same name in the command's environment is left as it was. A watchdog that died makes the write
+ * fail for good (EPIPE: the shell ignores SIGPIPE for that write only, so the command still gets
+ * the default): the shell goes on, and the replacement is given the child by the parent, as every
+ * live registration. A gated child stopped before its write (SIGSTOP, a debugger) holds the pipe
+ * open, so it also delays the watchdog's reaction to our death until it continues.
  *
  * Spawn errors stay what they were. `exec` of a missing program makes the shell exit 127, which
  * would look like the command's own failure. So, first, the parent looks before it spawns (see
  * `execProblem` in ./diagnose.ts): a missing program or interpreter, or a file that is not
  * executable, is reported as the same diagnosed SpawnError, with nothing started. Second, for what
  * looking cannot foresee (a race with the filesystem, a missing dynamic loader, another uid's
- * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `exec CMD 4>&-`
- * closes fd 4 for the command while dash keeps a close-on-exec copy to restore if the exec fails, so the parent
- * reads EOF exactly when the command is running, or the exit status of the failed exec (127: no
- * such file, 126: permission denied), written by an EXIT trap that only a failed exec reaches.
- * (Only then does the child's stderr also get the shell's one-line complaint.) The start waits for
- * that verdict without blocking the event loop (see `gateVerdict`).
+ * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `exec CMD
+ * 4>&-` closes fd 4 for the command while dash keeps a close-on-exec copy to restore if the exec
+ * fails, so the parent reads EOF exactly when the command is running, or the exit status of the
+ * failed exec (127: no such file, 126: permission denied), written by an EXIT trap that only a
+ * failed exec reaches. (Only then does the child's stderr also get the shell's one-line
+ * complaint.) The start waits for that verdict without blocking the event loop (see
+ * `gateVerdict`).
  *
  * The environment stays what it was. dash rewrites PWD, PPID, OPTIND and IFS at startup and drops
  * variables whose names are not shell names (`a-b`, `x.y`, yarn's `npm_package_scripts_build:dev`).
