@@ -204,3 +204,12 @@ export async function stopFixture(fixture: Fixture): Promise<void> {
   if (fixture.child.exitCode === null && fixture.child.signalCode === null) fixture.child.kill('SIGKILL');
   await fixture.exited;
 }
+
+/** Lets a stopped process group run again, if it still exists (a watchdog exits once what it stopped is gone). */
+export function continueGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGCONT');
+  } catch {
+    // ESRCH: gone already
+  }
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killTagged, orphanSummary, orphansOf, runningTagged, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture, type KillRun } from './probes.js';
+import { continueGroup, killTagged, orphanSummary, orphansOf, runningTagged, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture, type KillRun } from './probes.js';
 
 const BURST = 'test/fixtures/hardening/burst.mjs';
 const WITHOUT_WATCHDOG = { ...process.env, SUBVISOR_WATCHDOG: '0' };
@@ -25,15 +25,6 @@ async function killAndCount(parent: Fixture, tag: string, delayMs: number): Prom
   } finally {
     await stopFixture(parent);
     killTagged(tag);
-  }
-}
-
-/** Lets a stopped watchdog run again, if it still exists (it exits once what it stopped is gone). */
-function continueGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGCONT');
-  } catch {
-    // ESRCH: gone already
   }
 }
 

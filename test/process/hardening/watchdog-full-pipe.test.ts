@@ -10,15 +10,7 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registrationPipe, watchOverChild } from '../../../src/process/stop/watchdog.js';
-import { waitUntil, watchdogsOf } from './probes.js';
-
-function continueGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGCONT');
-  } catch {
-    // ESRCH: gone already
-  }
-}
+import { continueGroup, waitUntil, watchdogsOf } from './probes.js';
 
 describe('watchdog: a full pipe', () => {
   test('registrationPipe waits while the watchdog is stopped and its pipe full, and resolves once it reads again', { timeout: 30_000 }, async () => {
