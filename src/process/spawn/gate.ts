@@ -125,9 +125,10 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, '--', ...argv], env: shellEnv };
 }
 
-/** The stdio entries that give the gate the watchdog's pipe (fd 3) and its verdict socket (fd 4), after the child's own three. */
+/** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3), its verdict socket (fd 4). */
 export type GateStdio = [Writable, 'pipe'];
 
+/** The {@link GateStdio} for the watchdog pipe `watchdogPipe` (from the watchdog's `registrationPipe`). */
 export function gateStdio(watchdogPipe: Writable): GateStdio {
   return [watchdogPipe, 'pipe'];
 }
