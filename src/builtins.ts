@@ -3,10 +3,14 @@ import type * as BufferModule from 'node:buffer';
 import type * as ChildProcess from 'node:child_process';
 import type Events from 'node:events';
 import type * as Fs from 'node:fs';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import type * as Net from 'node:net';
 import type * as Os from 'node:os';
 import type * as Path from 'node:path';
 import type * as StringDecoder from 'node:string_decoder';
 import type * as TimersPromises from 'node:timers/promises';
+import type * as Tty from 'node:tty';
 import type * as Url from 'node:url';
 import type * as Util from 'node:util';
 
@@ -19,6 +23,9 @@ import type * as Util from 'node:util';
  * `node:util` loads parseArgs and MIME), and it loads modules such as child_process, with net,
  * dgram and the streams under it, that a program importing subvisor only for its nursery never
  * needs. `require` of a builtin returns the module object as is, and only when asked.
+ * The command line goes through here too: `subvisor run` has no probe, so it has no business
+ * loading http, https and with them TLS and crypto (with fs's and util's namespaces, ~15 ms of
+ * every start).
  *
  * `process.getBuiltinModule` is Node's own way to do that; it is why package.json asks for Node
  * 20.16 or newer. Before it, the only synchronous way to a `require` is `createRequire` from
@@ -34,17 +41,21 @@ function load(id: string): unknown {
   return process.getBuiltinModule(id);
 }
 
-/** The builtins the library uses, each loaded the first time its property is read. */
+/** The builtins the library and its command line use, each loaded the first time its property is read. */
 interface Builtins {
   readonly asyncHooks: typeof AsyncHooks;
   readonly buffer: typeof BufferModule;
   readonly childProcess: typeof ChildProcess;
   readonly events: typeof Events;
   readonly fs: typeof Fs;
+  readonly http: typeof Http;
+  readonly https: typeof Https;
+  readonly net: typeof Net;
   readonly os: typeof Os;
   readonly path: typeof Path;
   readonly stringDecoder: typeof StringDecoder;
   readonly timersPromises: typeof TimersPromises;
+  readonly tty: typeof Tty;
   readonly url: typeof Url;
   readonly util: typeof Util;
 }
@@ -55,10 +66,14 @@ const IDS: Record<keyof Builtins, string> = {
   childProcess: 'node:child_process',
   events: 'node:events',
   fs: 'node:fs',
+  http: 'node:http',
+  https: 'node:https',
+  net: 'node:net',
   os: 'node:os',
   path: 'node:path',
   stringDecoder: 'node:string_decoder',
   timersPromises: 'node:timers/promises',
+  tty: 'node:tty',
   url: 'node:url',
   util: 'node:util',
 };

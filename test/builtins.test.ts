@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -74,4 +74,21 @@ test('the built module has no top-level await, so CommonJS bundlers and require(
   const result = spawnSync(process.execPath, [app], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(result.status, 0, result.stderr);
   assert.equal(Number(result.stdout), Object.keys(await import('../src/index.js')).length);
+});
+
+test('`subvisor run` loads no HTTP, TLS or crypto module: only a probe needs them', (t) => {
+  assertBuildIsFresh();
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-cli-builtins-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const record = join(dir, 'loaded.json');
+  const preload = join(dir, 'record.cjs');
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`);
+  const cli = join(process.cwd(), 'dist/cli/main.js');
+  const run = spawnSync(process.execPath, ['--require', preload, cli, 'run', '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const loaded = JSON.parse(readFileSync(record, 'utf8')) as string[];
+  const unwanted = loaded.filter((name) => /^NativeModule (https?|_http_\w+|tls|_tls_\w+|crypto|internal\/crypto\/\w+)$/.test(name));
+  assert.deepEqual(unwanted, []);
+  // Control: the record has what a run does load.
+  assert.ok(loaded.includes('NativeModule child_process'), loaded.join(', '));
 });

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { node } from '../builtins.js';
 
 export const USAGE = `subvisor: structured supervision of child processes
 
@@ -284,11 +284,11 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
   return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, follow: values.follow === true, lines };
 }
 
-type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];
 
 function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    return node.util.parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error));
   }

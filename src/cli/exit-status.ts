@@ -1,7 +1,7 @@
-import { constants } from 'node:os';
 import { TooSlowError } from '../core/errors.js';
 import { CalledProcessError, SpawnError } from '../process/errors.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
+import { node } from '../builtins.js';
 
 /** Exit statuses with a meaning shells already give them. */
 export const EXIT = {
@@ -24,7 +24,7 @@ export interface Ending {
 
 /** 128 + N for a signal N: what a shell reports for a process killed by that signal. */
 export function signalStatus(signal: NodeJS.Signals): number {
-  return 128 + constants.signals[signal];
+  return 128 + node.os.constants.signals[signal];
 }
 
 /** The status the CLI exits with when a process failed with `error`. */

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import { USAGE, UsageError } from './args.js';
@@ -7,6 +6,7 @@ import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { SpawnError } from '../process/errors.js';
+import { node } from '../builtins.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
@@ -45,7 +45,7 @@ async function main(argv: readonly string[]): Promise<Ending> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(node.fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -1,4 +1,4 @@
-import { isatty } from 'node:tty';
+import { node } from '../builtins.js';
 
 /**
  * Those of the standard streams (by fd) that are terminals, and which of them has hung up since.
@@ -14,7 +14,7 @@ export class Terminals {
   private readonly fds: readonly number[];
 
   constructor(fds: readonly number[]) {
-    this.fds = fds.filter((fd) => isatty(fd));
+    this.fds = fds.filter((fd) => node.tty.isatty(fd));
   }
 
   /** Whether any of them was a terminal when this was made. */
@@ -24,6 +24,6 @@ export class Terminals {
 
   /** The first of them that has hung up since (or been closed), if any. */
   hungUp(): number | undefined {
-    return this.fds.find((fd) => !isatty(fd));
+    return this.fds.find((fd) => !node.tty.isatty(fd));
   }
 }

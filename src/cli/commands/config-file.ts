@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { UsageError } from '../args.js';
+import { node } from '../../builtins.js';
 
 /** Looked for in this order in the current directory when no -f is given. */
 export const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -9,7 +9,7 @@ export const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
  * `given` (-f FILE), else the first of {@link DEFAULT_FILES} here, else a {@link UsageError}.
  */
 export function findConfigFile(given: string | undefined): string {
-  const file = given ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
+  const file = given ?? DEFAULT_FILES.find((candidate) => node.fs.existsSync(candidate));
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
   return file;
 }

@@ -1,4 +1,3 @@
-import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseExportArgs, type ExportArgs } from '../args.js';
 import { readConfig, type Config } from '../config/index.js';
@@ -7,6 +6,7 @@ import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
 import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
+import { node } from '../../builtins.js';
 
 /** Looked for in this order when no -f is given, as `subvisor up` does. */
 const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -19,7 +19,7 @@ const DEFAULT_UNIT_DIR = '/etc/systemd/system';
  */
 export function exportCommand(args: readonly string[]): Ending {
   const parsed = parseExportArgs(args);
-  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => existsSync(candidate));
+  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => node.fs.existsSync(candidate));
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
   // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
   // passwd file all the same (a typo is caught here, not on the target).
@@ -39,7 +39,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
     unitDir,
     nodePath: process.execPath,
     // The file that runs, not the npm bin symlink that may have led to it.
-    cliPath: realpathSync(process.argv[1] ?? ''),
+    cliPath: node.fs.realpathSync(process.argv[1] ?? ''),
     dropReadyLog: parsed.dropReadyLog,
     assignPorts,
   });
@@ -48,7 +48,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
     return;
   }
   writing(unitDir, () => {
-    mkdirSync(unitDir, { recursive: true });
+    node.fs.mkdirSync(unitDir, { recursive: true });
     for (const exported of files) write(join(unitDir, exported.name), exported);
   });
 }
@@ -59,12 +59,12 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
  * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
  */
 function write(path: string, exported: ExportedFile): void {
-  const fd = openSync(path, 'w', exported.mode);
+  const fd = node.fs.openSync(path, 'w', exported.mode);
   try {
-    fchmodSync(fd, exported.mode);
-    writeSync(fd, exported.text);
+    node.fs.fchmodSync(fd, exported.mode);
+    node.fs.writeSync(fd, exported.text);
   } finally {
-    closeSync(fd);
+    node.fs.closeSync(fd);
   }
 }
 
@@ -89,7 +89,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
     return;
   }
   writing(output, () => {
-    mkdirSync(composeDir, { recursive: true });
-    writeFileSync(output, text);
+    node.fs.mkdirSync(composeDir, { recursive: true });
+    node.fs.writeFileSync(output, text);
   });
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { readEnvFile, type EnvFileRead } from './environment/files.js';
 import { parsePasswd } from './user.js';
 import type { ProcessUser } from './spec.js';
+import { node } from '../../builtins.js';
 
 /**
  * What reading a config takes from outside the file, for {@link loadConfig}, `parseYamlConfig`
@@ -65,7 +65,7 @@ export class ConfigContext {
   users(): Users {
     if (this.passwd === undefined) {
       try {
-        this.passwd = { users: parsePasswd(readFileSync(this.passwdFile, 'utf8')) };
+        this.passwd = { users: parsePasswd(node.fs.readFileSync(this.passwdFile, 'utf8')) };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         this.passwd = { reason: code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error), cause: error };

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { ConfigOptions } from './context.js';
 import { ConfigError } from './errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
 import { parseYamlConfig } from './yaml/parse.js';
+import { node } from '../../builtins.js';
 
 /** How {@link loadConfig} reads a file, and why, in words an error message can show. */
 export interface ConfigFormat {
@@ -69,7 +69,7 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
 export function readConfig(file: string, options: ConfigOptions = {}): { config: Config; format: ConfigFormat } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = node.fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error instanceof Error ? error.message : String(error));

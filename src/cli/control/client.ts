@@ -1,9 +1,9 @@
-import { createConnection, type Socket } from 'node:net';
-import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
 import { PROTOCOL_VERSION, encode, type LogLine, type ProcessRow, type Reply, type Request } from './protocol.js';
 import { addressOf } from './socket-path.js';
+import { node } from '../../builtins.js';
 
 /** A reply line can carry a process's output line (up to 1 MiB, escaped): this bounds what the client buffers. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -52,9 +52,9 @@ export async function request(path: string, body: RequestBody, opts: { onLine?: 
 
 /** Connects to the run's socket, turning the usual failures into what the user should do. */
 async function connect(path: string): Promise<Socket> {
-  const socket = createConnection(addressOf(path));
+  const socket = node.net.createConnection(addressOf(path));
   try {
-    await once(socket, 'connect');
+    await node.events.once(socket, 'connect');
     return socket;
   } catch (error) {
     socket.destroy();

@@ -1,11 +1,10 @@
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { once } from 'node:events';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
 import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request } from './protocol.js';
 import { addressOf } from './socket-path.js';
+import { node } from '../../builtins.js';
 
 /**
  * Acts on one request: sends its reply with `send` (a `logs` request sends lines first), and
@@ -57,23 +56,23 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   prepareDirectory(dirname(absolute), opts.ownDirectory);
   await claim(address, absolute);
   const connections = new Set<Socket>();
-  const server = createServer((socket) => {
+  const server = node.net.createServer((socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     serveConnection(socket, opts.handle);
   });
   server.listen(address);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
+  await Promise.race([node.events.once(server, 'listening'), node.events.once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
   // The directory already keeps others out; the socket's own mode says so a second time.
-  chmodSync(absolute, 0o600);
-  const { ino } = lstatSync(absolute);
+  node.fs.chmodSync(absolute, 0o600);
+  const { ino } = node.fs.lstatSync(absolute);
   return { path: opts.path, close: () => closeServer(server, connections, absolute, ino) };
 }
 
 function prepareDirectory(dir: string, own: boolean): void {
   try {
-    const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (own || created !== undefined) chmodSync(dir, 0o700);
+    const created = node.fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (own || created !== undefined) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
     throw new ControlError(`cannot create the control socket's directory ${dir}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
   }
@@ -87,17 +86,17 @@ function prepareDirectory(dir: string, own: boolean): void {
 async function claim(address: string, absolute: string): Promise<void> {
   let isSocket: boolean;
   try {
-    isSocket = lstatSync(absolute).isSocket();
+    isSocket = node.fs.lstatSync(absolute).isSocket();
   } catch {
     return; // nothing there
   }
   if (!isSocket) throw new ControlError(`${absolute} exists and is not a socket: remove it, or pass another path with --socket PATH`, 'ERR_SUBVISOR_SOCKET_IN_USE');
-  const probe = createConnection(address);
+  const probe = node.net.createConnection(address);
   try {
-    await once(probe, 'connect');
+    await node.events.once(probe, 'connect');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw new ControlError(`cannot check the control socket ${absolute}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
-    unlinkSync(absolute); // stale: its run is gone
+    node.fs.unlinkSync(absolute); // stale: its run is gone
     return;
   } finally {
     probe.destroy();
@@ -172,7 +171,7 @@ async function closeServer(server: Server, connections: Set<Socket>, absolute: s
 /** Removes the socket file, unless another run has replaced it meanwhile (then it is that run's). */
 function removeIfOurs(absolute: string, ino: number): void {
   try {
-    if (lstatSync(absolute).ino === ino) unlinkSync(absolute);
+    if (node.fs.lstatSync(absolute).ino === ino) node.fs.unlinkSync(absolute);
   } catch {
     // already gone (libuv removes a pipe's file when it closes it)
   }

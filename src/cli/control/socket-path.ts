@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ControlError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { node } from '../../builtins.js';
 
 /** When a file is rotated, and how many rotated files stay. */
 export interface Rotation {
@@ -31,8 +31,8 @@ export class LogFile {
     readonly path: string,
     private readonly rotation: Rotation,
   ) {
-    this.#fd = openSync(path, 'a', FILE_MODE);
-    this.#size = fstatSync(this.#fd).size;
+    this.#fd = node.fs.openSync(path, 'a', FILE_MODE);
+    this.#size = node.fs.fstatSync(this.#fd).size;
   }
 
   /** Queues one line or several, each with its `\n`; nothing is written until {@link write}. */
@@ -73,7 +73,7 @@ export class LogFile {
   close(): void {
     this.#pending = [];
     if (this.#fd === -1) return;
-    closeSync(this.#fd);
+    node.fs.closeSync(this.#fd);
     this.#fd = -1;
   }
 
@@ -82,26 +82,26 @@ export class LogFile {
     if (bytes === 0) return;
     // The string is handed to writeSync as it is: encoding it into a Buffer first would copy a
     // flood's every byte once more, and make as much garbage.
-    const written = writeSync(this.#fd, text);
+    const written = node.fs.writeSync(this.#fd, text);
     if (written < bytes) {
       // A regular file takes a whole write unless the disk is full, which throws; this is for the
       // partial write POSIX still allows.
       const buffer = Buffer.from(text, 'utf8');
-      for (let offset = written; offset < buffer.length; ) offset += writeSync(this.#fd, buffer, offset);
+      for (let offset = written; offset < buffer.length; ) offset += node.fs.writeSync(this.#fd, buffer, offset);
     }
     this.#size += bytes;
   }
 
   /** `NAME.log.(i)` becomes `.(i+1)` from the oldest kept, `NAME.log` becomes `.1`, and a new `NAME.log` starts. */
   #rotate(): void {
-    closeSync(this.#fd);
+    node.fs.closeSync(this.#fd);
     this.#fd = -1;
-    if (this.rotation.keep === 0) rmSync(this.path, { force: true });
+    if (this.rotation.keep === 0) node.fs.rmSync(this.path, { force: true });
     else {
       for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${this.path}.${index}`, `${this.path}.${index + 1}`);
-      renameSync(this.path, `${this.path}.1`);
+      node.fs.renameSync(this.path, `${this.path}.1`);
     }
-    this.#fd = openSync(this.path, 'a', FILE_MODE);
+    this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
     this.#size = 0;
   }
 }
@@ -109,7 +109,7 @@ export class LogFile {
 /** rename(2), which replaces `to`; a missing `from` (fewer rotations so far than kept) is fine. */
 function renameIfThere(from: string, to: string): void {
   try {
-    renameSync(from, to);
+    node.fs.renameSync(from, to);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
 import type { OutputTee } from '../output.js';
 import { LogFile } from './log-file.js';
+import { node } from '../../builtins.js';
 
 /** Owner-only, like the files in it (see LogFile); applies only to directories it creates. */
 const DIR_MODE = 0o700;
@@ -54,7 +54,7 @@ export class LogFiles implements OutputTee {
     const { spec } = this;
     let path = spec.dir;
     try {
-      mkdirSync(spec.dir, { recursive: true, mode: DIR_MODE });
+      node.fs.mkdirSync(spec.dir, { recursive: true, mode: DIR_MODE });
       for (const name of this.names) {
         path = join(spec.dir, `${name}.log`);
         this.#files.set(name, new LogFile(path, spec));

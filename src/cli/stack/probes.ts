@@ -1,11 +1,8 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { runProcess } from '../../process/run.js';
 import type { Probe } from '../config/spec.js';
+import { node } from '../../builtins.js';
 
 /** A probe that is tried from outside the process: everything but a log line. */
 export type OutsideProbe = Exclude<Probe, { readonly kind: 'log' }>;
@@ -83,7 +80,7 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
 
 function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', signal }, (response) => {
+    const request = (url.startsWith('https:') ? node.https.request : node.http.request)(url, { method: 'GET', signal }, (response) => {
       response.resume(); // the body is not needed; reading it lets the socket close
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
@@ -96,7 +93,7 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
 
 function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, signal });
+    const socket = node.net.connect({ host, port, signal });
     socket.once('connect', () => {
       socket.destroy();
       resolve({ passed: true, output: `connected to ${host}:${port}` });
@@ -158,5 +155,5 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     return;
   }
-  await sleep(ms, undefined, { signal });
+  await node.timersPromises.setTimeout(ms, undefined, { signal });
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled } from '../../core/errors.js';
 import { formatCommand } from '../../process/command.js';
 import type { Process } from '../../process/process.js';
@@ -9,6 +8,7 @@ import { describeFailure, failureFields, failureKind, restartReason, shortFailur
 import { Milestones, waitForAll, type Milestone } from './milestones.js';
 import { RestartBudget } from './restart.js';
 import { ProcessState, formatDuration } from './state.js';
+import { node } from '../../builtins.js';
 
 /** How one life of a process ended. */
 export type LifeEnd =
@@ -107,7 +107,7 @@ export class Runner {
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
       try {
-        await sleep(delayMs, undefined, { signal: this.#life.signal });
+        await node.timersPromises.setTimeout(delayMs, undefined, { signal: this.#life.signal });
       } catch {
         return { kind: 'stopped' }; // stopped while waiting to restart
       }

@@ -1,6 +1,7 @@
-import { lstatSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
+import { node } from '../../builtins.js';
 
 /** A path could not be watched (the system's limit of watches, a directory we may not read). */
 export class WatchError extends Error {
@@ -52,7 +53,7 @@ export interface Watching {
 export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListener): Watching {
   const tree = new Tree(root, ignored, listener);
   try {
-    if (statSync(root).isDirectory()) tree.add(root);
+    if (node.fs.statSync(root).isDirectory()) tree.add(root);
     else tree.watchFileThroughDirectory(root);
   } catch (error) {
     tree.close();
@@ -76,7 +77,7 @@ class Tree implements Watching {
     if (this.#closed || this.#watchers.has(dir) || (dir !== this.root && this.ignored(dir, this.root))) return;
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, (_event, name) => this.#heard(dir, name));
+      watcher = node.fs.watch(dir, (_event, name) => this.#heard(dir, name));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return; // gone already: its parent says so
@@ -95,7 +96,7 @@ class Tree implements Watching {
   watchFileThroughDirectory(file: string): void {
     const dir = dirname(file);
     const name = basename(file);
-    const watcher = watch(dir, (_event, changed) => {
+    const watcher = node.fs.watch(dir, (_event, changed) => {
       if (!this.#closed && changed === name) this.listener.changed(file);
     });
     watcher.on('error', () => this.#forget(dir));
@@ -147,7 +148,7 @@ class Tree implements Watching {
  */
 function subdirectories(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true })
+    return node.fs.readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name);
   } catch {
@@ -157,7 +158,7 @@ function subdirectories(dir: string): string[] {
 
 function exists(path: string): boolean {
   try {
-    lstatSync(path);
+    node.fs.lstatSync(path);
     return true;
   } catch {
     return false;
@@ -166,7 +167,7 @@ function exists(path: string): boolean {
 
 function isDirectory(path: string): boolean {
   try {
-    return lstatSync(path).isDirectory();
+    return node.fs.lstatSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 import type { ConfigProblem } from '../errors.js';
 import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
+import { node } from '../../../builtins.js';
 
 /** A variable of an env file that cannot be used, with the line it is on; never its value. */
 export interface EnvFileProblem {
@@ -37,7 +36,7 @@ export type EnvFileRead =
 export function readEnvFile(path: string): EnvFileRead {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = node.fs.readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
@@ -46,7 +45,7 @@ export function readEnvFile(path: string): EnvFileRead {
   }
   const problems: EnvFileProblem[] = [];
   const variables: [string, string][] = [];
-  for (const [name, value] of Object.entries(parseEnv(text))) {
+  for (const [name, value] of Object.entries(node.util.parseEnv(text))) {
     // parseEnv types its values as possibly undefined (NodeJS.Dict); it never returns one.
     if (value === undefined) continue;
     const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');

@@ -1,4 +1,3 @@
-import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type ProcessSpec, type ProcessUser } from '../spec.js';
@@ -15,6 +14,7 @@ import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
 import { boolean, command, describe, duration, interpolatedText, positiveDuration, spawnable } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
+import { node } from '../../../builtins.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
 // checked, and where it goes. A new key is a new entry here; the reader does the rest (unknown
@@ -178,7 +178,7 @@ function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
 }
 
 /** Every signal this system knows, by name. */
-const SIGNALS = Object.keys(constants.signals);
+const SIGNALS = Object.keys(node.os.constants.signals);
 
 /**
  * Signals a process cannot handle: it gets no chance to shut down (SIGKILL), or it is only paused

@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { DEFAULT_WATCH_DEBOUNCE_MS } from '../spec.js';
 import type { Mutable, ProcessDraft } from './keys.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
 import { describe, duration, oneOrMany, spawnable } from './values.js';
+import { node } from '../../../builtins.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
@@ -112,7 +112,7 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
 /** Why `path` cannot be watched, or undefined when it can (it exists). */
 function missing(path: string): string | undefined {
   try {
-    statSync(path);
+    node.fs.statSync(path);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
