@@ -92,6 +92,19 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal((await runProcess([script])).returncode, 0);
   });
 
+  test('a program that ran, then was removed: looked for again, and reported before anything starts', BOUNDED, async () => {
+    const script = writeScript('removed-later', '#!/bin/sh\nexit 0\n', 0o755);
+    // Several starts in one turn of the event loop: the program is looked at once for all of them.
+    const results = await Promise.all([runProcess([script]), runProcess([script]), runProcess([script])]);
+    assert.deepEqual(results.map((result) => result.returncode), [0, 0, 0]);
+    rmSync(script);
+    const error = await spawnFailure([script]);
+    assert.equal(error.code, 'ENOENT');
+    assert.ok(error.message.includes(`no such file: ${script}`), error.message);
+    // Found by looking, not by a failed exec in a started gate (which would say "the exec failed").
+    assert.match((error.cause as Error).message, /found before spawning/);
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

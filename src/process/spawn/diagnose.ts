@@ -46,6 +46,28 @@ export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | 
   const program = programName(options);
   // As another user (uid/gid) the permission bits read differently: leave that verdict to the exec.
   const checkMode = options.uid === undefined && options.gid === undefined;
+  const key = `${String(checkMode)}\0${childCwd(options)}\0${(options.env ?? process.env).PATH ?? ''}\0${program}`;
+  if (startableNow.has(key)) return undefined;
+  const problem = lookForProblem(program, checkMode, options);
+  if (problem === undefined) rememberStartable(key);
+  return problem;
+}
+
+/**
+ * Commands found startable during this turn of the event loop. `up` starts a hundred copies of one
+ * program in one pass, and each look is a stat per PATH entry, an access check and a read of the
+ * file's first line: 0.7 ms a start, for an answer that cannot have changed in between. Forgotten
+ * at the end of the turn, so a program removed or replaced later is looked at again (and the exec
+ * has the last word anyway).
+ */
+const startableNow = new Set<string>();
+
+function rememberStartable(key: string): void {
+  if (startableNow.size === 0) setImmediate(() => startableNow.clear()).unref();
+  startableNow.add(key);
+}
+
+function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
   let found: string | undefined;
   let denied = false;
   for (const candidate of candidates(program, options)) {
