@@ -3,7 +3,8 @@ import { hasControlCharacters, neutraliseControlSequences } from '../log/sanitiz
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { BatchedWriter } from './batched-writer.js';
-import { copyPrefixed, countLines, prefixedLength } from './prefix-lines.js';
+import type { AsciiBlock } from '../process/output/ascii-block.js';
+import { copyPrefixed, copyPrefixedAscii, countLines, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
 
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
@@ -23,8 +24,8 @@ export interface StatusEvent {
 export interface Output {
   /** Returns a promise while stdout is full: the child that wrote the line waits for it. */
   line(name: string, stream: 'stdout' | 'stderr', text: string): Promise<void> | undefined;
-  /** {@link Output.line} for several complete lines at once, joined by `\n` (none after the last). */
-  lines(name: string, stream: 'stdout' | 'stderr', block: string): Promise<void> | undefined;
+  /** {@link Output.line} for several complete lines at once, joined by `\n` (none after the last), or as the ASCII bytes they were read as. */
+  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): Promise<void> | undefined;
   status(event: StatusEvent): void;
   /** Free text for people (the failure report, the summary table); in JSON mode, an object. */
   report(text: string, record: Readonly<Record<string, unknown>>): void;
@@ -46,8 +47,8 @@ export interface Output {
  */
 export interface OutputTee {
   line(name: string, stream: 'stdout' | 'stderr', text: string): void;
-  /** Several complete lines at once, joined by `\n` (see {@link Output.lines}). */
-  lines(name: string, stream: 'stdout' | 'stderr', block: string): void;
+  /** Several complete lines at once (see {@link Output.lines}). */
+  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): void;
   flush(): void;
 }
 
@@ -125,17 +126,26 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
       return out.write(`${time()}${prefixOf(name).line}${safe.includes('\x1b') ? `${safe}${RESET}` : safe}\n`);
     },
     lines(name, stream, block) {
-      if (color) return eachLine(block, (text) => this.line(name, stream, text));
+      if (color) return eachLine(textOf(block), (text) => this.line(name, stream, text));
       // One replaceAll per block instead of one write per line: a flood comes in blocks of a
       // whole read (64 KiB). `$` is doubled since a replacement string gives it a meaning.
       const prefix = `${time()}${prefixOf(name).line}`;
-      // The block is checked here, while it is one flat string, rather than with its batch; a
-      // plain one is copied as bytes, line by line behind its prefix, with no string built.
-      if (isPlainAscii(block) && isPlainAscii(prefix)) {
-        const lines = countLines(block);
-        return out.writeAsciiWith(prefixedLength(prefix, block, lines), (target, at) => copyPrefixed(target, at, prefix, block, lines));
+      // The block is checked here, while it is one flat string (or by its scan, while it is the
+      // bytes as read), rather than with its batch; a plain one is copied as bytes, line by line
+      // behind its prefix, with no string built.
+      const plainPrefix = isPlainAscii(prefix);
+      if (typeof block !== 'string') {
+        const { newlines, printable } = block.scan();
+        if (printable && plainPrefix && isPlainAscii(block.start)) {
+          return out.writeAsciiWith(prefixedAsciiLength(prefix, block, newlines.length), (target, at) => copyPrefixedAscii(target, at, prefix, block, newlines));
+        }
       }
-      return out.write(`${prefix}${block.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
+      const text = textOf(block);
+      if (plainPrefix && isPlainAscii(text)) {
+        const lines = countLines(text);
+        return out.writeAsciiWith(prefixedLength(prefix, text, lines), (target, at) => copyPrefixed(target, at, prefix, text, lines));
+      }
+      return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
     },
     status(event) {
       const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', event.text) : event.text;
@@ -157,6 +167,11 @@ function eachLine(block: string, write: (line: string) => Promise<void> | undefi
   let pending: Promise<void> | undefined;
   for (const line of block.split('\n')) pending = write(line) ?? pending;
   return pending;
+}
+
+/** A block's lines joined by `\n`, as a string. */
+function textOf(block: string | AsciiBlock): string {
+  return typeof block === 'string' ? block : block.text();
 }
 
 function noTime(): string {
@@ -188,7 +203,7 @@ function jsonOutput(out: BatchedWriter): LineSink {
       return write({ name, stream, line: text });
     },
     lines(name, stream, block) {
-      return eachLine(block, (text) => write({ name, stream, line: text }));
+      return eachLine(textOf(block), (text) => write({ name, stream, line: text }));
     },
     status(event) {
       void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });

@@ -1,3 +1,5 @@
+import type { AsciiBlock } from '../process/output/ascii-block.js';
+
 /** The bytes {@link copyPrefixed} writes: each of the `lines` lines of `block` behind `prefix`, and a newline after each. */
 export function prefixedLength(prefix: string, block: string, lines: number): number {
   return lines * prefix.length + block.length + 1;
@@ -18,8 +20,7 @@ export function copyPrefixed(target: Buffer, at: number, prefix: string, block: 
     for (let index = 0; index < prefix.length; index++) target[to++] = prefix.charCodeAt(index);
     const newline = block.indexOf('\n', start);
     const end = newline === -1 ? block.length : newline;
-    target.copyWithin(to, source + start, source + end);
-    to += end - start;
+    to = moveLeft(target, to, source + start, source + end);
     target[to++] = 0x0a;
     if (newline === -1) return;
     start = newline + 1;
@@ -31,4 +32,43 @@ export function countLines(block: string): number {
   let lines = 1;
   for (let at = block.indexOf('\n'); at !== -1; at = block.indexOf('\n', at + 1)) lines++;
   return lines;
+}
+
+/** The bytes {@link copyPrefixedAscii} writes: each line of `block` behind `prefix`, with its newline. */
+export function prefixedAsciiLength(prefix: string, block: AsciiBlock, lines: number): number {
+  return lines * prefix.length + block.start.length + block.bytes.length;
+}
+
+/**
+ * {@link copyPrefixed} for an {@link AsciiBlock} (its `start` and `prefix` printable ASCII), whose
+ * newlines were found by its scan (`newlines`): its bytes are copied as they were read, with no
+ * string in between, then each line moves to its place behind its prefix, as there.
+ */
+export function copyPrefixedAscii(target: Buffer, at: number, prefix: string, block: AsciiBlock, newlines: readonly number[]): void {
+  const source = at + newlines.length * prefix.length;
+  const { start, bytes } = block;
+  target.write(start, source, 'latin1');
+  const rest = source + start.length;
+  target.set(bytes, rest);
+  let to = at;
+  let from = source;
+  for (let line = 0; line < newlines.length; line++) {
+    for (let index = 0; index < prefix.length; index++) target[to++] = prefix.charCodeAt(index);
+    const end = rest + (newlines[line] as number) + 1; // with its newline
+    to = moveLeft(target, to, from, end);
+    from = end;
+  }
+}
+
+/** Below this many bytes a loop moves a line faster than a call to `copyWithin` (`seq`'s lines are 2 to 8). */
+const SHORT_LINE_BYTES = 24;
+
+/** Moves `target[from, end)` to `to` (never after `from`: a forward copy is safe); returns where it ends. */
+function moveLeft(target: Buffer, to: number, from: number, end: number): number {
+  if (end - from >= SHORT_LINE_BYTES) {
+    target.copyWithin(to, from, end);
+    return to + end - from;
+  }
+  while (from < end) target[to++] = target[from++] as number;
+  return to;
 }

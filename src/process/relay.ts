@@ -2,6 +2,7 @@ import { getLogger } from '../log/logger.js';
 import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
 import { isThenable } from './lifecycle-log.js';
 import { describe } from './options.js';
+import type { AsciiBlock } from './output/ascii-block.js';
 
 /** One line a supervised child wrote, as data: what `onLine` receives. */
 export interface OutputLine {
@@ -21,8 +22,11 @@ export interface OutputLine {
  */
 export const RELAY_BLOCKS: unique symbol = Symbol('subvisor.relayBlocks');
 
-/** Receives one or more complete lines of `stream`, joined by `\n` (none after the last). @internal */
-export type BlockRelay = (stream: 'stdout' | 'stderr', block: string) => unknown;
+/**
+ * Receives one or more complete lines of `stream`: joined by `\n` (none after the last), or as
+ * the ASCII bytes they were read as. @internal
+ */
+export type BlockRelay = (stream: 'stdout' | 'stderr', block: string | AsciiBlock) => unknown;
 
 /** Where relayed lines go, resolved before anything is spawned. */
 export type RelayTarget =
@@ -56,31 +60,42 @@ export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logg
   return { kind: 'logger', method: resolveLevelMethod(logger, level ?? DEFAULT_RELAY_LEVEL) };
 }
 
+/** How one stream's lines are relayed: line by line, and (a `blocks` target only) in blocks. */
+export interface StreamRelay {
+  readonly line: (line: string) => void;
+  readonly block?: (block: string | AsciiBlock) => void;
+}
+
 /**
- * The per-line function of one stream (for a `blocks` target, it takes a block as well as a line).
- * A callback that returns a promise hands it to `onPending`: the pipe waits for it (backpressure),
- * and its rejection is the callback failing. Each line is a fresh object, so a consumer may keep it.
+ * The relay of one stream. A callback that returns a promise hands it to `onPending`: the pipe
+ * waits for it (backpressure), and its rejection is the callback failing. Each line is a fresh
+ * object, so a consumer may keep it.
  */
-export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onPending: (pending: PromiseLike<unknown>) => void): (line: string) => void {
+export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onPending: (pending: PromiseLike<unknown>) => void): StreamRelay {
   if (target.kind === 'blocks') {
     const { onBlock } = target;
-    return (text) => {
-      const result = onBlock(stream, text);
+    const block = (lines: string | AsciiBlock): void => {
+      const result = onBlock(stream, lines);
       if (result !== undefined && isThenable(result)) onPending(result);
     };
+    return { line: block, block };
   }
   if (target.kind === 'events') {
     const { onLine } = target;
-    return (line) => {
-      const result = onLine({ label, stream, line, pid });
-      if (result !== undefined && isThenable(result)) onPending(result);
+    return {
+      line: (line) => {
+        const result = onLine({ label, stream, line, pid });
+        if (result !== undefined && isThenable(result)) onPending(result);
+      },
     };
   }
   const { method } = target;
   const prefix = `[${label}:${stream === 'stdout' ? 'out' : 'err'}] `;
-  return (line) => {
-    const result = method(prefix + line);
-    if (result !== undefined && isThenable(result)) onPending(result);
+  return {
+    line: (line) => {
+      const result = method(prefix + line);
+      if (result !== undefined && isThenable(result)) onPending(result);
+    },
   };
 }
 

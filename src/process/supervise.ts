@@ -10,7 +10,8 @@ import { Tail } from './output/tail.js';
 import { runChild, type ChildOutcome } from './pipeline.js';
 import type { Process } from './process.js';
 import { Readiness } from './readiness.js';
-import { holdWhilePending, relayStream } from './relay.js';
+import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
+import type { AsciiBlock } from './output/ascii-block.js';
 import type { SpawnedChild } from './spawn.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
@@ -135,7 +136,7 @@ class SupervisedChild {
     const { plan } = this;
     const streamPlan = plan[name];
     const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
-    const lines = lineHandlers(relay, plan.relay?.kind === 'blocks', this.#readiness);
+    const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name };
     return pipeReader(stream, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
   }
@@ -170,16 +171,17 @@ class SupervisedChild {
  * takes blocks gets them whole once readiness no longer looks at lines (or never did). They may
  * throw: the pipe's reader catches it (see {@link pipeReader}), once per read rather than per line.
  */
-function lineHandlers(relay: ((text: string) => void) | undefined, takesBlocks: boolean, readiness: Readiness | undefined): Pick<PipeReaderOptions, 'onLine' | 'onBlock'> {
-  if (readiness === undefined) return { onLine: relay, onBlock: takesBlocks ? relay : undefined };
+function lineHandlers(relay: StreamRelay | undefined, readiness: Readiness | undefined): Pick<PipeReaderOptions, 'onLine' | 'onBlock'> {
+  if (readiness === undefined) return { onLine: relay?.line, onBlock: relay?.block };
   const onLine = (line: string): void => {
-    relay?.(line);
+    relay?.line(line);
     readiness.offer(line);
   };
-  if (!takesBlocks || relay === undefined) return { onLine, onBlock: undefined };
-  const onBlock = (block: string): void => {
-    if (readiness.ready) relay(block);
-    else for (const line of block.split('\n')) onLine(line);
+  const relayBlock = relay?.block;
+  if (relayBlock === undefined) return { onLine, onBlock: undefined };
+  const onBlock = (block: string | AsciiBlock): void => {
+    if (readiness.ready) relayBlock(block);
+    else for (const line of (typeof block === 'string' ? block : block.text()).split('\n')) onLine(line);
   };
   return { onLine, onBlock };
 }
@@ -188,7 +190,7 @@ interface PipeReaderOptions {
   /** Receives complete lines; without it the pipe is not split at all. */
   readonly onLine: ((line: string) => void) | undefined;
   /** Receives complete lines in blocks, when it can (see `LineBlockOptions.onBlock`). */
-  readonly onBlock: ((block: string) => void) | undefined;
+  readonly onBlock: ((block: string | AsciiBlock) => void) | undefined;
   readonly maxLineBytes: number;
   /** Keeps the last bytes, for the failure report. */
   readonly tail: Tail | undefined;

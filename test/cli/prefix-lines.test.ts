@@ -3,7 +3,8 @@
 // outside the room given may be touched.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { copyPrefixed, countLines, prefixedLength } from '../../src/cli/prefix-lines.js';
+import { copyPrefixed, copyPrefixedAscii, countLines, prefixedAsciiLength, prefixedLength } from '../../src/cli/prefix-lines.js';
+import { AsciiBlock } from '../../src/process/output/ascii-block.js';
 
 /** A small deterministic generator, so a failure is reproducible from its seed. */
 function random(seed: number): () => number {
@@ -44,6 +45,30 @@ describe('copyPrefixed', () => {
       const target = Buffer.alloc(at + length + 64, 0xee);
       copyPrefixed(target, at, prefix, text, lines);
       assert.deepEqual(target.subarray(at, at + length), expected(prefix, text), `round ${round}: ${JSON.stringify(text)}`);
+      assert.ok(target.subarray(0, at).every((byte) => byte === 0xee), `round ${round}: bytes before the room were written`);
+      assert.ok(target.subarray(at + length).every((byte) => byte === 0xee), `round ${round}: bytes after the room were written`);
+    }
+  });
+
+  test('copyPrefixedAscii gives the same bytes for the block as read (a held start, then the bytes), at any offset in memory', () => {
+    const next = random(29);
+    const prefixes = ['', 'cat | ', '12:00:00.000 web  | '];
+    for (let round = 0; round < 2000; round++) {
+      const prefix = prefixes[round % prefixes.length] as string;
+      const text = block(next);
+      // The start is part of the first line, held from earlier reads; the bytes hold the rest, each line with its newline.
+      const firstEnd = text.indexOf('\n') === -1 ? text.length : text.indexOf('\n');
+      const cut = Math.floor(next() * (firstEnd + 1));
+      const offset = Math.floor(next() * 8);
+      const bytes = Buffer.alloc(offset + text.length - cut + 1).subarray(offset);
+      bytes.write(`${text.slice(cut)}\n`, 'latin1');
+      const ascii = new AsciiBlock(text.slice(0, cut), bytes);
+      const { newlines } = ascii.scan();
+      const length = prefixedAsciiLength(prefix, ascii, newlines.length);
+      const at = Math.floor(next() * 64);
+      const target = Buffer.alloc(at + length + 64, 0xee);
+      copyPrefixedAscii(target, at, prefix, ascii, newlines);
+      assert.deepEqual(target.subarray(at, at + length), expected(prefix, text), `round ${round}: ${JSON.stringify(text)} cut at ${cut}`);
       assert.ok(target.subarray(0, at).every((byte) => byte === 0xee), `round ${round}: bytes before the room were written`);
       assert.ok(target.subarray(at + length).every((byte) => byte === 0xee), `round ${round}: bytes after the room were written`);
     }

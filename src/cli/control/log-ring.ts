@@ -1,3 +1,4 @@
+import type { AsciiBlock } from '../../process/output/ascii-block.js';
 import type { LogLine } from './protocol.js';
 
 /** The lines kept per process for `subvisor logs` (ten times the default `-n`); a tenth more at most. */
@@ -55,15 +56,16 @@ export class LogRing {
   #seq = 0;
 
   push(name: string, stream: 'stdout' | 'stderr', line: string): void {
-    this.#add(name, stream, line, 1);
+    this.#add(name, stream, textBytes(line), 1);
     for (const follower of this.#followers) follower({ name, stream, line });
   }
 
   /** {@link push} for several lines at once, joined by `\n` (the relay's blocks). */
-  pushBlock(name: string, stream: 'stdout' | 'stderr', block: string): void {
-    this.#add(name, stream, block, countLines(block));
+  pushBlock(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): void {
+    if (typeof block === 'string') this.#add(name, stream, textBytes(block), countLines(block));
+    else this.#add(name, stream, asciiBytes(block), block.scan().newlines.length);
     if (this.#followers.size === 0) return;
-    for (const line of block.split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
+    for (const line of (typeof block === 'string' ? block : block.text()).split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
   }
 
   /**
@@ -95,8 +97,8 @@ export class LogRing {
     return () => this.#followers.delete(follower);
   }
 
-  #add(name: string, stream: 'stdout' | 'stderr', text: string, lines: number): void {
-    const bytes = Buffer.byteLength(text, 'utf8');
+  #add(name: string, stream: 'stdout' | 'stderr', text: RingText, lines: number): void {
+    const { bytes } = text;
     let ring = this.#rings.get(name);
     if (ring === undefined) this.#rings.set(name, (ring = { blocks: [], start: 0, lines: 0, chars: 0, buffer: Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, 4 * bytes)), end: 0 }));
     const block: Block = { seq: this.#seq++, stream, offset: 0, bytes, lines };
@@ -120,9 +122,33 @@ export class LogRing {
     }
     if (ring.end + bytes > ring.buffer.length) compact(ring, block);
     block.offset = ring.end;
-    // As many bytes as characters: ASCII, whose UTF-8 is its Latin-1, copied instead of encoded.
-    ring.end += ring.buffer.write(text, ring.end, bytes, bytes === text.length ? 'latin1' : 'utf8');
+    text.copyInto(ring.buffer, ring.end);
+    ring.end += bytes;
   }
+}
+
+/** Text on its way into a ring: its UTF-8 bytes, and how to put them at a place in a buffer. */
+interface RingText {
+  readonly bytes: number;
+  copyInto(buffer: Buffer, at: number): void;
+}
+
+function textBytes(text: string): RingText {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  // As many bytes as characters: ASCII, whose UTF-8 is its Latin-1, copied instead of encoded.
+  return { bytes, copyInto: (buffer, at) => buffer.write(text, at, bytes, bytes === text.length ? 'latin1' : 'utf8') };
+}
+
+/** An ASCII block's text (without its last newline), as the bytes it was read as: no string built. */
+function asciiBytes(block: AsciiBlock): RingText {
+  const { start, bytes } = block;
+  return {
+    bytes: start.length + bytes.length - 1,
+    copyInto: (buffer, at) => {
+      buffer.write(start, at, 'latin1');
+      bytes.copy(buffer, at + start.length, 0, bytes.length - 1);
+    },
+  };
 }
 
 /**

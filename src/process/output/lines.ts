@@ -1,4 +1,5 @@
 import { node } from '../../builtins.js';
+import { AsciiBlock } from './ascii-block.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
@@ -18,6 +19,22 @@ const MIN_MAX_LINE_BYTES = 4;
 const MAX_MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 const CARRIAGE_RETURN = 0x0d;
+const LINE_FEED = 0x0a;
+
+/**
+ * Keeps the collector running about as often as decoding did. Node reads a pipe into a fresh
+ * buffer each time (64 KiB), freed only when a collection finds it dead; collections come when
+ * young objects fill their space, and the decoded strings used to fill it. Reads left undecoded
+ * fill nothing, so dead buffers piled up (20 MiB at a time) and were faulted in anew after each
+ * collection: in a 64 MiB flood, 6 000 page faults more, 24 MiB more memory, and slower than
+ * decoding. A young array of half a read's size, dead at the next read, paces it as before, with
+ * collections that find almost nothing alive. (Kept in a property, so that the compiler cannot
+ * drop it as unused.)
+ */
+function paceCollector(bytesRead: number): void {
+  collectorPace.last = new Array<undefined>(bytesRead >> 4);
+}
+const collectorPace: { last?: unknown } = {};
 
 // Shared because encodeInto is synchronous and keeps no state between calls.
 const encoder = new TextEncoder();
@@ -42,9 +59,10 @@ export interface LineBlockOptions extends LineSplitterOptions {
    * after the last): each line of a block is exactly what `onLine` would have been given. Blocks
    * are handed over when that is as cheap as it looks (the text holds no `\r`, and no line in it
    * can be too long); the other lines still go to `onLine`, in order. A relay that prefixes every
-   * line can then do it in one `replaceAll` per read instead of one call per line.
+   * line can then do it in one `replaceAll` per read instead of one call per line. A read that is
+   * all ASCII comes as an {@link AsciiBlock}, its bytes as read, not decoded.
    */
-  onBlock?: ((block: string) => void) | undefined;
+  onBlock?: ((block: string | AsciiBlock) => void) | undefined;
 }
 
 /**
@@ -72,7 +90,7 @@ export interface LineBlockOptions extends LineSplitterOptions {
  */
 export class LineSplitter {
   readonly #onLine: (line: string) => void;
-  readonly #onBlock: ((block: string) => void) | undefined;
+  readonly #onBlock: ((block: string | AsciiBlock) => void) | undefined;
   readonly #maxLineBytes: number;
   // string_decoder rather than TextDecoder: it is what `stream.setEncoding('utf8')` uses, it
   // replaces invalid bytes exactly as whole-buffer decoding does, and on Node 20 it decodes ASCII
@@ -94,6 +112,8 @@ export class LineSplitter {
   #pieceBytes: number[] = [];
   /** Every piece of #held not measured yet is ASCII: its bytes are its units, no need to count. */
   #unmeasuredAscii = true;
+  /** Every piece of #held is ASCII with no `\r` (true while nothing is held): its units are its bytes. */
+  #heldPlainAscii = true;
   /** The decoder holds no part of a character: what it returns next is decoded from the next chunk alone. */
   #decoderClean = true;
   /** Where encodeInto writes while looking for a cut; allocated on the first over-long line. */
@@ -118,9 +138,28 @@ export class LineSplitter {
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new Error('LineSplitter.push() called after end(): the stream has already ended');
     const cleanBefore = this.#decoderClean;
+    if (cleanBefore && this.#onBlock !== undefined && this.#splitAscii(chunk, this.#onBlock)) return;
     // A chunk ending in an ASCII byte ends no character midway, so the decoder keeps nothing.
     if (chunk.length > 0) this.#decoderClean = (chunk[chunk.length - 1] as number) < 0x80;
     this.#split(this.#decoder.write(chunk), cleanBefore ? chunk : undefined);
+  }
+
+  /**
+   * Hands `chunk`'s complete lines to `onBlock` as bytes, without decoding them, when that gives
+   * exactly the lines decoding would: the chunk is ASCII (a vectorised check of its bytes) with no
+   * `\r`, what is held is too, and no line can reach the limit (ASCII has a byte per unit, so the
+   * bound is exact). The decoder holds nothing (the caller checked), and is left so. False, and
+   * nothing done, otherwise.
+   */
+  #splitAscii(chunk: Uint8Array, onBlock: (block: AsciiBlock) => void): boolean {
+    if (!this.#heldPlainAscii || this.#heldUnits + chunk.length > this.#maxLineBytes || !node.buffer.isAscii(chunk)) return false;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (bytes.indexOf(CARRIAGE_RETURN) !== -1) return false;
+    const end = bytes.lastIndexOf(LINE_FEED) + 1;
+    if (end > 0) onBlock(new AsciiBlock(this.#heldUnits === 0 ? '' : this.#takeHeld(''), bytes.subarray(0, end)));
+    if (end < bytes.length) this.#hold(bytes.toString('latin1', end), true, true);
+    paceCollector(chunk.length);
+    return true;
   }
 
   /**
@@ -183,7 +222,7 @@ export class LineSplitter {
     return last === undefined || last.charCodeAt(last.length - 1) !== CARRIAGE_RETURN;
   }
 
-  #splitInBlock(text: string, onBlock: (block: string) => void): void {
+  #splitInBlock(text: string, onBlock: (block: string | AsciiBlock) => void): void {
     const end = text.lastIndexOf('\n');
     if (end === -1) {
       if (text.length > 0) this.#hold(text);
@@ -206,10 +245,11 @@ export class LineSplitter {
   }
 
   /** Keeps the start of a line whose `\n` has not arrived, cutting pieces off it once it is too long. */
-  #hold(text: string, ascii = false): void {
+  #hold(text: string, ascii = false, plainAscii = false): void {
     this.#held.push(text);
     this.#heldUnits += text.length;
     if (!ascii) this.#unmeasuredAscii = false;
+    if (!plainAscii) this.#heldPlainAscii = false;
     // Measured pieces count exactly, the others at the 3-bytes-per-unit bound: pieces are
     // measured only once the line might be too long, and each piece at most once.
     const max = this.#maxLineBytes;
@@ -320,6 +360,7 @@ export class LineSplitter {
     this.#pieceBytes = [];
     this.#heldUnits = this.#measuredPieces = this.#measuredUnits = this.#measuredBytes = 0;
     this.#unmeasuredAscii = true;
+    this.#heldPlainAscii = true;
     return text;
   }
 

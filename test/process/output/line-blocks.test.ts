@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { AsciiBlock } from '../../../src/process/output/ascii-block.js';
 import { LineSplitter, type LineBlockOptions } from '../../../src/process/output/lines.js';
 
 function linesOf(chunks: readonly Uint8Array[], maxLineBytes: number, blocks: boolean): { lines: string[]; calls: number } {
@@ -13,9 +14,14 @@ function linesOf(chunks: readonly Uint8Array[], maxLineBytes: number, blocks: bo
     calls++;
     lines.push(line);
   };
-  const onBlock = (block: string): void => {
+  const onBlock = (block: string | AsciiBlock): void => {
     calls++;
-    lines.push(...block.split('\n'));
+    if (typeof block !== 'string') {
+      // Its bytes as read: whole ASCII lines, each with its newline, none with a CR, behind a start without one.
+      assert.equal(block.bytes.at(-1), 0x0a);
+      assert.ok(!/[\n\r]/.test(block.start) && !block.bytes.includes(0x0d) && block.bytes.every((byte) => byte < 0x80));
+    }
+    lines.push(...(typeof block === 'string' ? block : block.text()).split('\n'));
   };
   const options: LineBlockOptions = { maxLineBytes, onBlock: blocks ? onBlock : undefined };
   const splitter = new LineSplitter(onLine, options);
@@ -25,7 +31,11 @@ function linesOf(chunks: readonly Uint8Array[], maxLineBytes: number, blocks: bo
 }
 
 // Bytes that matter to the splitter: newlines, CRs, ASCII, a 2-, 3- and 4-byte character, and bytes that are not UTF-8.
-const piece = fc.constantFrom(...['\n', '\r', '\r\n', 'a', 'line', 'é', '€', '😀'].map((text) => Buffer.from(text)), Buffer.from([0xff]), Buffer.from([0xc3]));
+// ASCII alone is most of what comes: its reads take the way of bytes (AsciiBlock).
+const piece = fc.oneof(
+  fc.constantFrom(...['\n', '\r', '\r\n', 'a', 'line', 'é', '€', '😀'].map((text) => Buffer.from(text)), Buffer.from([0xff]), Buffer.from([0xc3])),
+  fc.constantFrom(...['\n', 'a', 'line', 'x\ty', '\x1b[1m', '\x7f'].map((text) => Buffer.from(text))),
+);
 const chunks = fc.array(
   fc.array(piece, { maxLength: 30 }).map((parts) => Buffer.concat(parts)),
   { maxLength: 12 },
@@ -39,6 +49,21 @@ describe('LineSplitter in blocks', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('hands an ASCII read over as the bytes it was read as, with a held start, and its text is the lines', () => {
+    const blocks: (string | AsciiBlock)[] = [];
+    const splitter = new LineSplitter(() => assert.fail('no line goes alone'), { onBlock: (block) => blocks.push(block) } as LineBlockOptions);
+    const second = Buffer.from('ne two\nthree\n');
+    splitter.push(Buffer.from('one\ntwo\nli'));
+    splitter.push(second);
+    splitter.end();
+    assert.equal(blocks.length, 2);
+    const [first, next] = blocks as [AsciiBlock, AsciiBlock];
+    assert.equal(typeof first, 'object');
+    assert.deepEqual([first.start, first.bytes.toString('latin1'), first.text()], ['', 'one\ntwo\n', 'one\ntwo']);
+    assert.deepEqual([next.start, next.text()], ['li', 'line two\nthree']);
+    assert.equal(next.bytes.buffer, second.buffer, 'the bytes are the read itself, not a copy');
   });
 
   it('hands a read of plain lines over in one call (the point of blocks)', () => {

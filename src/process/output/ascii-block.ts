@@ -1,0 +1,89 @@
+/**
+ * Complete lines of ASCII text as the bytes that were read, not decoded: what a line splitter
+ * hands a block relay (`LineBlockOptions.onBlock`) for a read that is all ASCII, holds no `\r`,
+ * and cannot hold a line over the limit. Its text is exactly the string block the same read would
+ * have given (ASCII bytes are their own characters), but a relay that only copies lines behind a
+ * prefix (subvisor's command line) never needs that string: a flood then costs no UTF-8 decoding,
+ * no string per read for the collector, and one scan of the bytes. @internal
+ */
+export class AsciiBlock {
+  /** The start of the first line, from earlier reads: ASCII, no newline; often empty. */
+  readonly start: string;
+  /** The rest of the lines, each ending in `\n` (the last one too): ASCII only, no `\r`. */
+  readonly bytes: Buffer;
+  #scan: AsciiScan | undefined;
+
+  constructor(start: string, bytes: Buffer) {
+    this.start = start;
+    this.bytes = bytes;
+  }
+
+  /** The lines joined by `\n`, none after the last: the block as a string relay would have it. */
+  text(): string {
+    return this.start + this.bytes.toString('latin1', 0, this.bytes.length - 1);
+  }
+
+  /** What one pass over {@link AsciiBlock.bytes} finds; done on the first call only. */
+  scan(): AsciiScan {
+    return (this.#scan ??= scanAscii(this.bytes));
+  }
+}
+
+export interface AsciiScan {
+  /** The index in `bytes` of each line's `\n`, in order: as many as there are lines. */
+  readonly newlines: readonly number[];
+  /**
+   * Nothing but TAB, LF and printable ASCII (0x20–0x7e) in `bytes`: no control character a
+   * terminal would act on. (The block's `start` was scanned when it was read, as a string.)
+   */
+  readonly printable: boolean;
+}
+
+/** The four bytes of a 32-bit word, each with its top bit set: where a byte's "below" flag lands. */
+const HIGH_BITS = 0x80808080 | 0;
+const LF = 0x0a;
+const TAB = 0x09;
+const DEL = 0x7f;
+
+/**
+ * Finds the newlines of ASCII `bytes` and whether any other byte is a control character (below
+ * 0x20 but TAB, or DEL). Four bytes at a time: a word is looked at byte by byte only if one of its
+ * bytes is below 0x20 or is DEL, the classic "has a byte less than n" test (with every byte below
+ * 0x80, `(word - 0x20202020) & ~word` sets the top bit of exactly the bytes below 0x20, and the
+ * same on `word ^ 0x7f7f7f7f` with 0x01 finds DEL). In a flood of 100-byte lines that is one word
+ * in 25, the one with the newline: a third of the time a regular expression over the decoded
+ * string took, and no string.
+ */
+function scanAscii(bytes: Buffer): AsciiScan {
+  // A plain array, not an Int32Array: one of those over 64 bytes lives outside the heap, and it
+  // has to be grown by hand (a read of `seq`'s lines holds 10 000).
+  const newlines: number[] = [];
+  let printable = true;
+  const end = bytes.length;
+  // Byte by byte up to a 4-byte boundary of the underlying memory, then whole words, then the rest.
+  const head = Math.min(end, (4 - (bytes.byteOffset & 3)) & 3);
+  const wordCount = (end - head) >> 2;
+  // (A view must start on a boundary even when empty.)
+  const words = wordCount === 0 ? new Int32Array(0) : new Int32Array(bytes.buffer, bytes.byteOffset + head, wordCount);
+  let word = 0;
+  for (let index = 0; index < end; ) {
+    let last = index + 1;
+    if (index >= head && word < wordCount) {
+      const value = words[word++] as number;
+      const delFlipped = value ^ 0x7f7f7f7f;
+      last = index + 4;
+      if (((((value - 0x20202020) & ~value) | ((delFlipped - 0x01010101) & ~delFlipped)) & HIGH_BITS) === 0) {
+        index = last;
+        continue;
+      }
+    }
+    // Inline, not a helper: in a flood of short lines (`seq`) nearly every word has a newline.
+    for (; index < last; index++) {
+      const byte = bytes[index] as number;
+      if (byte >= 0x20 && byte !== DEL) continue;
+      if (byte === LF) newlines.push(index);
+      else if (byte !== TAB) printable = false;
+    }
+  }
+  return { newlines, printable };
+}

@@ -1,0 +1,61 @@
+// An AsciiBlock's scan reads four bytes at a time: where each newline is and whether any byte is a
+// control character must be exactly what a byte-by-byte look says, wherever the bytes start in
+// memory (a read's Buffer can begin at any offset) and whatever they hold.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { AsciiBlock } from '../../../src/process/output/ascii-block.js';
+
+function expected(bytes: Uint8Array): { newlines: number[]; printable: boolean } {
+  const newlines: number[] = [];
+  let printable = true;
+  bytes.forEach((byte, index) => {
+    if (byte === 0x0a) newlines.push(index);
+    else if (byte !== 0x09 && (byte < 0x20 || byte === 0x7f)) printable = false;
+  });
+  return { newlines, printable };
+}
+
+// Mostly printable, with every kind of byte the scan sorts: LF, TAB, C0 controls, DEL, and the edges 0x1f/0x20/0x7e.
+const asciiByte = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+  { weight: 3, arbitrary: fc.constantFrom(0x0a, 0x09) },
+  { weight: 1, arbitrary: fc.constantFrom(0x00, 0x01, 0x08, 0x0b, 0x0d, 0x1b, 0x1f, 0x7f, 0x20, 0x7e) },
+);
+
+describe('AsciiBlock', () => {
+  it('its scan finds every newline and any control character, at any offset and length', () => {
+    fc.assert(
+      fc.property(fc.array(asciiByte, { maxLength: 200 }), fc.integer({ min: 0, max: 7 }), (values, offset) => {
+        const backing = Buffer.alloc(offset + values.length);
+        const bytes = backing.subarray(offset);
+        bytes.set(values);
+        const scan = new AsciiBlock('', bytes).scan();
+        assert.deepEqual({ newlines: [...scan.newlines], printable: scan.printable }, expected(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('sees a control character in any of the four bytes of a word, and DEL', () => {
+    for (const control of [0x00, 0x1b, 0x07, 0x7f]) {
+      for (let at = 0; at < 12; at++) {
+        const bytes = Buffer.from('abcdefghijk\n', 'latin1');
+        bytes[at] = control;
+        assert.equal(new AsciiBlock('', bytes).scan().printable, false, `0x${control.toString(16)} at ${at}`);
+      }
+    }
+    assert.equal(new AsciiBlock('', Buffer.from('a\tb c~\n')).scan().printable, true);
+  });
+
+  it('counts thousands of short lines (its table of newlines grows)', () => {
+    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => `${i}\n`).join(''));
+    const { newlines } = new AsciiBlock('', bytes).scan();
+    assert.equal(newlines.length, 5000);
+    assert.equal(newlines[4999], bytes.length - 1);
+  });
+
+  it('text() is the start and the lines joined by a newline, none after the last', () => {
+    assert.equal(new AsciiBlock('ab', Buffer.from('c\nd\n')).text(), 'abc\nd');
+  });
+});
