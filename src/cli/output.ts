@@ -24,8 +24,12 @@ export interface StatusEvent {
 export interface Output {
   /** Returns a promise while stdout is full: the child that wrote the line waits for it. */
   line(name: string, stream: 'stdout' | 'stderr', text: string): Promise<void> | undefined;
-  /** {@link Output.line} for several complete lines at once, joined by `\n` (none after the last), or as the ASCII bytes they were read as. */
-  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): Promise<void> | undefined;
+  /**
+   * {@link Output.line} for several complete lines at once, joined by `\n` (none after the last),
+   * or as the ASCII bytes they were read as. A property, not a method, so that an implementation
+   * taking strings only does not compile (methods' parameters are checked both ways).
+   */
+  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock) => Promise<void> | undefined;
   status(event: StatusEvent): void;
   /** Free text for people (the failure report, the summary table); in JSON mode, an object. */
   report(text: string, record: Readonly<Record<string, unknown>>): void;
@@ -47,8 +51,8 @@ export interface Output {
  */
 export interface OutputTee {
   line(name: string, stream: 'stdout' | 'stderr', text: string): void;
-  /** Several complete lines at once (see {@link Output.lines}). */
-  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): void;
+  /** Several complete lines at once (see {@link Output.lines}, a property for the same reason). */
+  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock) => void;
   flush(): void;
 }
 

@@ -105,6 +105,14 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.match((error.cause as Error).message, /found before spawning/);
   });
 
+  test('in one turn, a program found without PATH (the default path) is still looked for again with an empty PATH', BOUNDED, async () => {
+    const [found, missing] = await Promise.allSettled([runProcess(['sh', '-c', 'exit 0'], { env: {}, cwd: dir }), runProcess(['sh', '-c', 'exit 0'], { env: { PATH: '' }, cwd: dir })]);
+    assert.equal(found.status === 'fulfilled' && found.value.returncode, 0);
+    assert.ok(missing.status === 'rejected' && missing.reason instanceof SpawnError, inspect(missing));
+    assert.equal(missing.reason.code, 'ENOENT');
+    assert.match((missing.reason.cause as Error).message, /found before spawning/);
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

@@ -20,6 +20,9 @@ const MAX_MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 const CARRIAGE_RETURN = 0x0d;
 const LINE_FEED = 0x0a;
+/** ASCII without a CR: held text of which a byte is a unit and no line can end in CRLF. */
+// eslint-disable-next-line no-control-regex -- every ASCII byte but CR is the point
+const PLAIN_ASCII_TEXT = /^[\x00-\x0c\x0e-\x7f]*$/;
 
 /**
  * Keeps the collector running about as often as decoding did. Node reads a pipe into a fresh
@@ -245,11 +248,13 @@ export class LineSplitter {
   }
 
   /** Keeps the start of a line whose `\n` has not arrived, cutting pieces off it once it is too long. */
-  #hold(text: string, ascii = false, plainAscii = false): void {
+  #hold(text: string, ascii = false, plainAscii?: boolean): void {
     this.#held.push(text);
     this.#heldUnits += text.length;
     if (!ascii) this.#unmeasuredAscii = false;
-    if (!plainAscii) this.#heldPlainAscii = false;
+    // Looked at only where blocks are taken: a decoded read's tail that is plain lets the next
+    // read go as bytes again (else one `é` would keep a whole flood decoded, tail after tail).
+    if (this.#onBlock !== undefined && this.#heldPlainAscii && !(plainAscii ?? PLAIN_ASCII_TEXT.test(text))) this.#heldPlainAscii = false;
     // Measured pieces count exactly, the others at the 3-bytes-per-unit bound: pieces are
     // measured only once the line might be too long, and each piece at most once.
     const max = this.#maxLineBytes;

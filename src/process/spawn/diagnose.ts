@@ -46,7 +46,7 @@ export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | 
   const program = programName(options);
   // As another user (uid/gid) the permission bits read differently: leave that verdict to the exec.
   const checkMode = options.uid === undefined && options.gid === undefined;
-  const key = `${String(checkMode)}\0${childCwd(options)}\0${(options.env ?? process.env).PATH ?? ''}\0${program}`;
+  const key = `${String(checkMode)}\0${childCwd(options)}\0${searchPath(options)}\0${program}`;
   if (startableNow.has(key)) return undefined;
   const problem = lookForProblem(program, checkMode, options);
   if (problem === undefined) rememberStartable(key);
@@ -63,7 +63,9 @@ export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | 
 const startableNow = new Set<string>();
 
 function rememberStartable(key: string): void {
-  if (startableNow.size === 0) setImmediate(() => startableNow.clear()).unref();
+  // Not unref'd: an unref'd immediate does not keep the loop from waiting in its poll for I/O,
+  // and an answer kept through that wait would outlive its turn by as long as the wait.
+  if (startableNow.size === 0) setImmediate(() => startableNow.clear());
   startableNow.add(key);
 }
 
@@ -112,10 +114,15 @@ function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missi
 function candidates(program: string, options: ResolvedRunOptions): string[] {
   const cwd = childCwd(options);
   if (program.includes('/')) return [node.path.resolve(cwd, program)];
-  // The child's PATH, as execvp and dash read it; without one, Node's documented default. An empty
-  // entry means the current directory.
-  const path = (options.env ?? process.env).PATH ?? DEFAULT_PATH;
-  return path.split(':').map((dir) => node.path.resolve(cwd, dir === '' ? '.' : dir, program));
+  // An empty entry means the current directory.
+  return searchPath(options)
+    .split(':')
+    .map((dir) => node.path.resolve(cwd, dir === '' ? '.' : dir, program));
+}
+
+/** The child's PATH, as execvp and dash read it; without one, Node's documented default. */
+function searchPath(options: ResolvedRunOptions): string {
+  return (options.env ?? process.env).PATH ?? DEFAULT_PATH;
 }
 
 function childCwd(options: ResolvedRunOptions): string {

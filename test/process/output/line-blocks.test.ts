@@ -66,6 +66,18 @@ describe('LineSplitter in blocks', () => {
     assert.equal(next.bytes.buffer, second.buffer, 'the bytes are the read itself, not a copy');
   });
 
+  it('goes back to bytes after a read that had to be decoded (a non-ASCII or CRLF line cut by the read)', () => {
+    for (const first of ['héllo\nwor', 'hello\r\nwor']) {
+      const kinds: string[] = [];
+      const splitter = new LineSplitter(() => kinds.push('line'), { onBlock: (block) => kinds.push(typeof block) } as LineBlockOptions);
+      splitter.push(Buffer.from(first));
+      for (let read = 0; read < 4; read++) splitter.push(Buffer.from('ld and more\nanother line\nwor'));
+      splitter.end();
+      // The first read is decoded; every read after it, its held tail plain ASCII, comes as bytes.
+      assert.deepEqual(kinds.slice(1, 5), ['object', 'object', 'object', 'object'], `${JSON.stringify(first)}: ${kinds.join(' ')}`);
+    }
+  });
+
   it('hands a read of plain lines over in one call (the point of blocks)', () => {
     const text = Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n');
     const input = [Buffer.from(text.slice(0, 1234)), Buffer.from(`${text.slice(1234)}\n`)];
