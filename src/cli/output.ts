@@ -3,8 +3,8 @@ import { hasControlCharacters, neutraliseControlSequences } from '../log/sanitiz
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { BatchedWriter } from './batched-writer.js';
-import type { AsciiBlock } from '../process/output/ascii-block.js';
-import { copyPrefixed, copyPrefixedAscii, countLines, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
+import { blockLines, blockText, type LineBlock } from '../process/output/ascii-block.js';
+import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
 
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
@@ -29,7 +29,7 @@ export interface Output {
    * or as the ASCII bytes they were read as. A property, not a method, so that an implementation
    * taking strings only does not compile (methods' parameters are checked both ways).
    */
-  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock) => Promise<void> | undefined;
+  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: LineBlock) => Promise<void> | undefined;
   status(event: StatusEvent): void;
   /** Free text for people (the failure report, the summary table); in JSON mode, an object. */
   report(text: string, record: Readonly<Record<string, unknown>>): void;
@@ -52,7 +52,7 @@ export interface Output {
 export interface OutputTee {
   line(name: string, stream: 'stdout' | 'stderr', text: string): void;
   /** Several complete lines at once (see {@link Output.lines}, a property for the same reason). */
-  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock) => void;
+  readonly lines: (name: string, stream: 'stdout' | 'stderr', block: LineBlock) => void;
   flush(): void;
 }
 
@@ -130,7 +130,7 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
       return out.write(`${time()}${prefixOf(name).line}${safe.includes('\x1b') ? `${safe}${RESET}` : safe}\n`);
     },
     lines(name, stream, block) {
-      if (color) return eachLine(textOf(block), (text) => this.line(name, stream, text));
+      if (color) return eachLine(blockText(block), (text) => this.line(name, stream, text));
       // One replaceAll per block instead of one write per line: a flood comes in blocks of a
       // whole read (64 KiB). `$` is doubled since a replacement string gives it a meaning.
       const prefix = `${time()}${prefixOf(name).line}`;
@@ -144,9 +144,9 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
           return out.writeAsciiWith(prefixedAsciiLength(prefix, block, newlines.length), (target, at) => copyPrefixedAscii(target, at, prefix, block, newlines));
         }
       }
-      const text = textOf(block);
+      const text = blockText(block);
       if (plainPrefix && isPlainAscii(text)) {
-        const lines = countLines(text);
+        const lines = blockLines(text);
         return out.writeAsciiWith(prefixedLength(prefix, text, lines), (target, at) => copyPrefixed(target, at, prefix, text, lines));
       }
       return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
@@ -171,11 +171,6 @@ function eachLine(block: string, write: (line: string) => Promise<void> | undefi
   let pending: Promise<void> | undefined;
   for (const line of block.split('\n')) pending = write(line) ?? pending;
   return pending;
-}
-
-/** A block's lines joined by `\n`, as a string. */
-function textOf(block: string | AsciiBlock): string {
-  return typeof block === 'string' ? block : block.text();
 }
 
 function noTime(): string {
@@ -207,7 +202,7 @@ function jsonOutput(out: BatchedWriter): LineSink {
       return write({ name, stream, line: text });
     },
     lines(name, stream, block) {
-      return eachLine(textOf(block), (text) => write({ name, stream, line: text }));
+      return eachLine(blockText(block), (text) => write({ name, stream, line: text }));
     },
     status(event) {
       void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });

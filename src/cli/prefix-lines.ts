@@ -7,10 +7,11 @@ export function prefixedLength(prefix: string, block: string, lines: number): nu
 
 /**
  * Writes the `lines` lines of `block` (joined by `\n`; it and `prefix` printable ASCII, so one byte
- * per character) into `target` from `at`, each as `prefix line\n`: {@link prefixedLength} bytes. No string is built (a string per 64 KiB block, young and dead at once,
- * was a third of the collector's work in a flood): the block's bytes are copied once to the end of
- * the room they take, then each line moves from there to its place behind its prefix. A line only
- * moves toward the start, and its place ends before the next line's bytes begin.
+ * per character) into `target` from `at`, each as `prefix line\n`: {@link prefixedLength} bytes.
+ * No string is built (a string per 64 KiB block, young and dead at once, was a third of the
+ * collector's work in a flood): the block's bytes are copied once to the end of the room they take,
+ * then each line moves from there to its place behind its prefix. A line only moves toward the
+ * start, and its place ends before the next line's bytes begin.
  */
 export function copyPrefixed(target: Buffer, at: number, prefix: string, block: string, lines: number): void {
   const source = at + lines * prefix.length;
@@ -25,13 +26,6 @@ export function copyPrefixed(target: Buffer, at: number, prefix: string, block: 
     if (newline === -1) return;
     start = newline + 1;
   }
-}
-
-/** How many lines `block` holds: its newlines, plus one (the last line has none). */
-export function countLines(block: string): number {
-  let lines = 1;
-  for (let at = block.indexOf('\n'); at !== -1; at = block.indexOf('\n', at + 1)) lines++;
-  return lines;
 }
 
 /** The bytes {@link copyPrefixedAscii} writes: each line of `block` behind `prefix`, with its newline. */

@@ -2,7 +2,7 @@ import { getLogger } from '../log/logger.js';
 import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
 import { isThenable } from './lifecycle-log.js';
 import { describe } from './options.js';
-import type { AsciiBlock } from './output/ascii-block.js';
+import type { LineBlock } from './output/ascii-block.js';
 
 /** One line a supervised child wrote, as data: what `onLine` receives. */
 export interface OutputLine {
@@ -26,7 +26,7 @@ export const RELAY_BLOCKS: unique symbol = Symbol('subvisor.relayBlocks');
  * Receives one or more complete lines of `stream`: joined by `\n` (none after the last), or as
  * the ASCII bytes they were read as. @internal
  */
-export type BlockRelay = (stream: 'stdout' | 'stderr', block: string | AsciiBlock) => unknown;
+export type BlockRelay = (stream: 'stdout' | 'stderr', block: LineBlock) => unknown;
 
 /** Where relayed lines go, resolved before anything is spawned. */
 export type RelayTarget =
@@ -63,7 +63,7 @@ export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logg
 /** How one stream's lines are relayed: line by line, and (a `blocks` target only) in blocks. */
 export interface StreamRelay {
   readonly line: (line: string) => void;
-  readonly block?: (block: string | AsciiBlock) => void;
+  readonly block?: (block: LineBlock) => void;
 }
 
 /**
@@ -74,7 +74,7 @@ export interface StreamRelay {
 export function relayStream(target: RelayTarget, label: string, stream: 'stdout' | 'stderr', pid: number, onPending: (pending: PromiseLike<unknown>) => void): StreamRelay {
   if (target.kind === 'blocks') {
     const { onBlock } = target;
-    const block = (lines: string | AsciiBlock): void => {
+    const block = (lines: LineBlock): void => {
       const result = onBlock(stream, lines);
       if (result !== undefined && isThenable(result)) onPending(result);
     };

@@ -11,7 +11,7 @@ import { runChild, type ChildOutcome } from './pipeline.js';
 import type { Process } from './process.js';
 import { Readiness } from './readiness.js';
 import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
-import type { AsciiBlock } from './output/ascii-block.js';
+import { blockText, type LineBlock } from './output/ascii-block.js';
 import type { SpawnedChild } from './spawn.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
@@ -179,9 +179,9 @@ function lineHandlers(relay: StreamRelay | undefined, readiness: Readiness | und
   };
   const relayBlock = relay?.block;
   if (relayBlock === undefined) return { onLine, onBlock: undefined };
-  const onBlock = (block: string | AsciiBlock): void => {
+  const onBlock = (block: LineBlock): void => {
     if (readiness.ready) relayBlock(block);
-    else for (const line of (typeof block === 'string' ? block : block.text()).split('\n')) onLine(line);
+    else for (const line of blockText(block).split('\n')) onLine(line);
   };
   return { onLine, onBlock };
 }
@@ -190,7 +190,7 @@ interface PipeReaderOptions {
   /** Receives complete lines; without it the pipe is not split at all. */
   readonly onLine: ((line: string) => void) | undefined;
   /** Receives complete lines in blocks, when it can (see `LineBlockOptions.onBlock`). */
-  readonly onBlock: ((block: string | AsciiBlock) => void) | undefined;
+  readonly onBlock: ((block: LineBlock) => void) | undefined;
   readonly maxLineBytes: number;
   /** Keeps the last bytes, for the failure report. */
   readonly tail: Tail | undefined;

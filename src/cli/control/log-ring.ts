@@ -1,4 +1,4 @@
-import type { AsciiBlock } from '../../process/output/ascii-block.js';
+import { blockLines, blockText, type AsciiBlock, type LineBlock } from '../../process/output/ascii-block.js';
 import type { LogLine } from './protocol.js';
 
 /** The lines kept per process for `subvisor logs` (ten times the default `-n`); a tenth more at most. */
@@ -61,11 +61,10 @@ export class LogRing {
   }
 
   /** {@link push} for several lines at once, joined by `\n` (the relay's blocks). */
-  pushBlock(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): void {
-    if (typeof block === 'string') this.#add(name, stream, textBytes(block), countLines(block));
-    else this.#add(name, stream, asciiBytes(block), block.scan().newlines.length);
+  pushBlock(name: string, stream: 'stdout' | 'stderr', block: LineBlock): void {
+    this.#add(name, stream, typeof block === 'string' ? textBytes(block) : asciiBytes(block), blockLines(block));
     if (this.#followers.size === 0) return;
-    for (const line of (typeof block === 'string' ? block : block.text()).split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
+    for (const line of blockText(block).split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
   }
 
   /**
@@ -170,10 +169,4 @@ function compact(ring: ProcessRing, incoming: Block): void {
   }
   ring.buffer = target;
   ring.end = live;
-}
-
-function countLines(block: string): number {
-  let lines = 1;
-  for (let at = block.indexOf('\n'); at !== -1; at = block.indexOf('\n', at + 1)) lines++;
-  return lines;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
-import type { AsciiBlock } from '../../process/output/ascii-block.js';
+import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
 import type { OutputTee } from '../output.js';
 import { LogFile } from './log-file.js';
 import { node } from '../../builtins.js';
@@ -73,12 +73,12 @@ export class LogFiles implements OutputTee {
     this.#files.get(name)?.add(`${this.#prefix(stream)}${text}\n`);
   }
 
-  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): void {
+  lines(name: string, stream: 'stdout' | 'stderr', block: LineBlock): void {
     const file = this.#files.get(name);
     if (file === undefined) return;
     // Prefixes hold no `$` (a time and a word), so they are safe as a replacement string.
     const prefix = this.#prefix(stream);
-    const text = typeof block === 'string' ? block : block.text();
+    const text = blockText(block);
     file.add(`${prefix}${text.replaceAll('\n', `\n${prefix}`)}\n`);
   }
 

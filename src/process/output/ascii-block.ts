@@ -29,6 +29,25 @@ export class AsciiBlock {
   }
 }
 
+/**
+ * Complete lines handed over at once: a string of them joined by `\n` (none after the last), or
+ * an {@link AsciiBlock} of the bytes they were read as. @internal
+ */
+export type LineBlock = string | AsciiBlock;
+
+/** The lines of `block` joined by `\n`, none after the last. */
+export function blockText(block: LineBlock): string {
+  return typeof block === 'string' ? block : block.text();
+}
+
+/** How many lines `block` holds (a string's newlines plus one: its last line has none). */
+export function blockLines(block: LineBlock): number {
+  if (typeof block !== 'string') return block.scan().newlines.length;
+  let lines = 1;
+  for (let at = block.indexOf('\n'); at !== -1; at = block.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
 export interface AsciiScan {
   /** The index in `bytes` of each line's `\n`, in order: as many as there are lines. */
   readonly newlines: readonly number[];

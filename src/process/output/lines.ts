@@ -1,5 +1,5 @@
 import { node } from '../../builtins.js';
-import { AsciiBlock } from './ascii-block.js';
+import { AsciiBlock, type LineBlock } from './ascii-block.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
@@ -65,7 +65,7 @@ export interface LineBlockOptions extends LineSplitterOptions {
    * line can then do it in one `replaceAll` per read instead of one call per line. A read that is
    * all ASCII comes as an {@link AsciiBlock}, its bytes as read, not decoded.
    */
-  onBlock?: ((block: string | AsciiBlock) => void) | undefined;
+  onBlock?: ((block: LineBlock) => void) | undefined;
 }
 
 /**
@@ -93,7 +93,7 @@ export interface LineBlockOptions extends LineSplitterOptions {
  */
 export class LineSplitter {
   readonly #onLine: (line: string) => void;
-  readonly #onBlock: ((block: string | AsciiBlock) => void) | undefined;
+  readonly #onBlock: ((block: LineBlock) => void) | undefined;
   readonly #maxLineBytes: number;
   // string_decoder rather than TextDecoder: it is what `stream.setEncoding('utf8')` uses, it
   // replaces invalid bytes exactly as whole-buffer decoding does, and on Node 20 it decodes ASCII
@@ -225,7 +225,7 @@ export class LineSplitter {
     return last === undefined || last.charCodeAt(last.length - 1) !== CARRIAGE_RETURN;
   }
 
-  #splitInBlock(text: string, onBlock: (block: string | AsciiBlock) => void): void {
+  #splitInBlock(text: string, onBlock: (block: LineBlock) => void): void {
     const end = text.lastIndexOf('\n');
     if (end === -1) {
       if (text.length > 0) this.#hold(text);

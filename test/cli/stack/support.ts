@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { NO_RESTART, type ProcessSpec } from '../../../src/cli/config/index.js';
 import type { Output, StatusEvent } from '../../../src/cli/output.js';
-import type { AsciiBlock } from '../../../src/process/output/ascii-block.js';
+import { blockText, type LineBlock } from '../../../src/process/output/ascii-block.js';
 import { Stack, StopRequest, type RunOutcome } from '../../../src/cli/stack/stack.js';
 
 /** A process spec as the config would give it, with the defaults filled in. */
@@ -33,8 +33,8 @@ export class RecordingOutput implements Pick<Output, 'line' | 'status'> {
   }
 
   /** A block is recorded as the lines it holds, as a person reads them. */
-  lines(name: string, stream: 'stdout' | 'stderr', block: string | AsciiBlock): undefined {
-    for (const text of (typeof block === 'string' ? block : block.text()).split('\n')) this.line(name, stream, text);
+  lines(name: string, stream: 'stdout' | 'stderr', block: LineBlock): undefined {
+    for (const text of blockText(block).split('\n')) this.line(name, stream, text);
     return undefined;
   }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AsciiBlock } from '../../../src/process/output/ascii-block.js';
+import { AsciiBlock, blockLines, blockText } from '../../../src/process/output/ascii-block.js';
 
 function expected(bytes: Uint8Array): { newlines: number[]; printable: boolean } {
   const newlines: number[] = [];
@@ -57,5 +57,14 @@ describe('AsciiBlock', () => {
 
   it('text() is the start and the lines joined by a newline, none after the last', () => {
     assert.equal(new AsciiBlock('ab', Buffer.from('c\nd\n')).text(), 'abc\nd');
+  });
+
+  it('a block counts and reads the same as a string block or as bytes', () => {
+    // A string block has no newline after its last line: an empty one is one empty line.
+    assert.deepEqual(['', 'a', 'a\nb', '\n\n'].map(blockLines), [1, 1, 2, 3]);
+    const bytes = new AsciiBlock('x', Buffer.from('y\n\nz\n'));
+    assert.equal(blockLines(bytes), 3);
+    assert.equal(blockText(bytes), 'xy\n\nz');
+    assert.equal(blockLines(blockText(bytes)), 3);
   });
 });

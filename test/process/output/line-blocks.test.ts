@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { AsciiBlock } from '../../../src/process/output/ascii-block.js';
+import { blockText, type AsciiBlock, type LineBlock } from '../../../src/process/output/ascii-block.js';
 import { LineSplitter, type LineBlockOptions } from '../../../src/process/output/lines.js';
 
 function linesOf(chunks: readonly Uint8Array[], maxLineBytes: number, blocks: boolean): { lines: string[]; calls: number } {
@@ -14,14 +14,14 @@ function linesOf(chunks: readonly Uint8Array[], maxLineBytes: number, blocks: bo
     calls++;
     lines.push(line);
   };
-  const onBlock = (block: string | AsciiBlock): void => {
+  const onBlock = (block: LineBlock): void => {
     calls++;
     if (typeof block !== 'string') {
       // Its bytes as read: whole ASCII lines, each with its newline, none with a CR, behind a start without one.
       assert.equal(block.bytes.at(-1), 0x0a);
       assert.ok(!/[\n\r]/.test(block.start) && !block.bytes.includes(0x0d) && block.bytes.every((byte) => byte < 0x80));
     }
-    lines.push(...(typeof block === 'string' ? block : block.text()).split('\n'));
+    lines.push(...blockText(block).split('\n'));
   };
   const options: LineBlockOptions = { maxLineBytes, onBlock: blocks ? onBlock : undefined };
   const splitter = new LineSplitter(onLine, options);
@@ -52,7 +52,7 @@ describe('LineSplitter in blocks', () => {
   });
 
   it('hands an ASCII read over as the bytes it was read as, with a held start, and its text is the lines', () => {
-    const blocks: (string | AsciiBlock)[] = [];
+    const blocks: LineBlock[] = [];
     const splitter = new LineSplitter(() => assert.fail('no line goes alone'), { onBlock: (block) => blocks.push(block) } as LineBlockOptions);
     const second = Buffer.from('ne two\nthree\n');
     splitter.push(Buffer.from('one\ntwo\nli'));
