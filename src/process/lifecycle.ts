@@ -4,15 +4,19 @@ import { Cancelled } from '../core/errors.js';
 import { runInScope } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
+import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
-/** A consumer of one of the child's pipes: called for every chunk, then once at the end. */
+/**
+ * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
+ * bytes are valid only during the call (see ./output/pipe-reads.ts): what is kept is copied.
+ */
 export interface PipeReader {
   readonly stream: Readable;
-  readonly onData: (chunk: Buffer) => void;
+  readonly onData: ReadConsumer;
   readonly onEnd: () => void;
 }
 
@@ -148,11 +152,11 @@ function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<voi
     const finish = (): void => {
       if (ended) return;
       ended = true;
-      reader.stream.off('data', onData);
+      detach();
       reader.onEnd();
       resolve();
     };
-    reader.stream.on('data', onData);
+    const detach = consumeReads(reader.stream, onData);
     // 'end' is a clean EOF; 'close' without it means the stream was destroyed or failed. Either
     // way the reader is done and flushes what it holds.
     reader.stream.once('end', finish);

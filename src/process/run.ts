@@ -97,7 +97,8 @@ class Capture {
       this.onOverflow();
       return;
     }
-    this.chunks.push(chunk);
+    // A copy: a pipe's reads are views of one reused buffer (./output/pipe-reads.ts).
+    this.chunks.push(Buffer.from(chunk));
     this.size += chunk.length;
   };
 

@@ -1,6 +1,7 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
+import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
 import { diagnose, execProblem, spawnErrno } from './spawn/diagnose.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
@@ -38,6 +39,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   } catch (error) {
     throw diagnose(error, options);
   }
+  readPipesInPlace(child);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
   // still sees its end.

@@ -24,21 +24,6 @@ const LINE_FEED = 0x0a;
 // eslint-disable-next-line no-control-regex -- every ASCII byte but CR is the point
 const PLAIN_ASCII_TEXT = /^[\x00-\x0c\x0e-\x7f]*$/;
 
-/**
- * Keeps the collector running about as often as decoding did. Node reads a pipe into a fresh
- * buffer each time (64 KiB), freed only when a collection finds it dead; collections come when
- * young objects fill their space, and the decoded strings used to fill it. Reads left undecoded
- * fill nothing, so dead buffers piled up (20 MiB at a time) and were faulted in anew after each
- * collection: in a 64 MiB flood, 6 000 page faults more, 24 MiB more memory, and slower than
- * decoding. A young array of half a read's size, dead at the next read, paces it as before, with
- * collections that find almost nothing alive. (Kept in a property, so that the compiler cannot
- * drop it as unused.)
- */
-function paceCollector(bytesRead: number): void {
-  collectorPace.last = new Array<undefined>(bytesRead >> 4);
-}
-const collectorPace: { last?: unknown } = {};
-
 // Shared because encodeInto is synchronous and keeps no state between calls.
 const encoder = new TextEncoder();
 
@@ -161,7 +146,6 @@ export class LineSplitter {
     const end = bytes.lastIndexOf(LINE_FEED) + 1;
     if (end > 0) onBlock(new AsciiBlock(this.#heldUnits === 0 ? '' : this.#takeHeld(''), bytes.subarray(0, end)));
     if (end < bytes.length) this.#hold(bytes.toString('latin1', end), true, true);
-    paceCollector(chunk.length);
     return true;
   }
 

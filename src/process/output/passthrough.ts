@@ -34,7 +34,9 @@ export function passThrough(source: Readable, destination: PassThroughDestinatio
   return {
     write: (chunk) => {
       if (broken || stream.destroyed) return;
-      if (!stream.write(chunk)) {
+      // A copy: the read's bytes are a view of the pipe's reused buffer (./pipe-reads.ts), and a
+      // stream may hold what it was given until it is written.
+      if (!stream.write(Buffer.from(chunk))) {
         source.pause();
         stream.once('drain', resume);
       }

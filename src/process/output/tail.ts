@@ -3,30 +3,30 @@ export const TAIL_BYTES = 16 * 1024;
 
 /**
  * Keeps the last `limitBytes` bytes of a stream in O(limit) memory whatever the child writes
- * (50 MiB of stderr before a failure must not cost 50 MiB).
+ * (50 MiB of stderr before a failure must not cost 50 MiB). It copies what it keeps: a pipe's
+ * reads are views of one reused buffer (./pipe-reads.ts).
  */
 export class Tail {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
+  /** Room for twice the limit, so the kept bytes move to its front at most once per limit's worth of input. */
+  #window: Buffer | undefined;
+  /** The kept bytes are the window's first `#size`. */
+  #size = 0;
 
   constructor(private readonly limitBytes = TAIL_BYTES) {}
 
   readonly add = (chunk: Buffer): void => {
-    if (chunk.length >= this.limitBytes) {
-      // A pipe read (at most 64 KiB) is kept as it is: copying its last 16 KiB on every read was
-      // the top cost of a child flooding stderr. Only a chunk much larger than the limit is cut
-      // down, by a copy, since a subarray would pin all of it. Memory stays O(limit) either way.
-      this.chunks.length = 0;
-      const kept = chunk.length <= this.limitBytes * 4 ? chunk : Buffer.from(chunk.subarray(chunk.length - this.limitBytes));
-      this.chunks.push(kept);
-      this.size = kept.length;
+    const limit = this.limitBytes;
+    const window = (this.#window ??= Buffer.allocUnsafeSlow(2 * limit));
+    if (chunk.length >= limit) {
+      this.#size = chunk.copy(window, 0, chunk.length - limit);
       return;
     }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limitBytes) {
-      this.size -= (this.chunks.shift() as Buffer).length; // the loop condition saw a first chunk
+    if (this.#size + chunk.length > window.length) {
+      // More than the limit is kept (the chunk is under it): only the last `limit` bytes matter.
+      window.copyWithin(0, this.#size - limit, this.#size);
+      this.#size = limit;
     }
+    this.#size += chunk.copy(window, this.#size);
   };
 
   /**
@@ -34,10 +34,9 @@ export class Tail {
    * not open with a replacement character.
    */
   bytes(): Buffer {
-    let all = Buffer.concat(this.chunks, this.size);
-    if (all.length > this.limitBytes) all = all.subarray(all.length - this.limitBytes);
+    const kept = this.#window?.subarray(Math.max(0, this.#size - this.limitBytes), this.#size) ?? Buffer.alloc(0);
     let start = 0;
-    while (start < Math.min(4, all.length) && ((all[start] as number) & 0xc0) === 0x80) start++;
-    return all.subarray(start);
+    while (start < Math.min(4, kept.length) && ((kept[start] as number) & 0xc0) === 0x80) start++;
+    return Buffer.from(kept.subarray(start));
   }
 }

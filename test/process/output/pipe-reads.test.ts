@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
+import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
+import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
+
+const BOUNDED = { timeout: 20_000 };
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pipe-reads-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+checkNothingLeaksAroundEachTest();
+
+/** What `seq 1 count` prints. */
+function seqText(count: number): string {
+  return spawnSync('seq', ['1', String(count)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }).stdout;
+}
+
+/** Spawns `cmd` with its stdout piped and taken over for reading in place. */
+function spawnInPlace(cmd: readonly string[]): ChildProcess & { stdout: Readable } {
+  const child = spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  readPipesInPlace(child);
+  return child;
+}
+
+/** Reads `stream` in place to its end: the bytes (copied) and the distinct buffers they were views of. */
+async function readAll(stream: Readable): Promise<{ text: string; buffers: Set<ArrayBufferLike> }> {
+  const copies: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  const ended = once(stream, 'end');
+  consumeReads(stream, (bytes) => {
+    buffers.add(bytes.buffer);
+    copies.push(Buffer.from(bytes));
+  });
+  await ended;
+  return { text: Buffer.concat(copies).toString('latin1'), buffers };
+}
+
+describe('reading a child pipe in place', () => {
+  test('every byte arrives, in order, each read a view of the same reused buffer', BOUNDED, async () => {
+    const child = spawnInPlace(['seq', '1', '300000']); // ~2 MiB: dozens of reads
+    const exited = once(child, 'exit');
+    const { text, buffers } = await readAll(child.stdout);
+    await exited;
+    assert.equal(text, seqText(300000));
+    // A fallback to Node's own reading gives each read a fresh buffer.
+    assert.equal(buffers.size, 1);
+  });
+
+  test('the child still emits close, after the output ended', BOUNDED, async () => {
+    const child = spawnInPlace(['printf', 'a\\nb\\n']);
+    const events: string[] = [];
+    child.stdout.once('end', () => events.push('end'));
+    const closed = once(child, 'close').then(() => events.push('close'));
+    consumeReads(child.stdout, () => undefined);
+    await closed;
+    assert.deepEqual(events, ['end', 'close']);
+  });
+
+  test('nothing is read before a consumer comes, not even by Node after the exit: it gets every byte', BOUNDED, async () => {
+    const child = spawnInPlace(['sh', '-c', 'printf "first\\n"; printf "second\\n"']);
+    await once(child, 'exit');
+    // A tick after the exit, Node reads the pipes nobody reads (flushStdio): give it a few.
+    await sleep(50);
+    const { text } = await readAll(child.stdout);
+    assert.equal(text, 'first\nsecond\n');
+  });
+
+  test('pause stops the reading: a child writing more than the pipe holds waits, then every byte arrives', BOUNDED, async () => {
+    const child = spawnInPlace(['seq', '1', '1000000']); // ~6.9 MiB, far more than a pipe holds
+    const copies: Buffer[] = [];
+    const ended = once(child.stdout, 'end');
+    let received = 0;
+    let paused = false;
+    consumeReads(child.stdout, (bytes) => {
+      received += bytes.length;
+      copies.push(Buffer.from(bytes));
+      if (!paused && received > 1024 * 1024) {
+        paused = true;
+        child.stdout.pause();
+      }
+    });
+    await sleep(400);
+    const whilePaused = received;
+    assert.equal(child.exitCode, null, 'seq finished although its reader paused');
+    assert.ok(whilePaused < 2 * 1024 * 1024, `read ${whilePaused} bytes while paused`);
+    await sleep(100);
+    assert.equal(received, whilePaused, 'reads went on while paused');
+    child.stdout.resume();
+    await ended;
+    assert.equal(Buffer.concat(copies).toString('latin1'), seqText(1000000));
+  });
+});
+
+describe('what keeps the bytes of a read copies them', () => {
+  test('captureStdout of many reads is exact', BOUNDED, async () => {
+    const { stdout } = await runProcess(['seq', '1', '300000'], { captureStdout: true });
+    assert.equal(stdout?.toString('latin1'), seqText(300000));
+  });
+
+  test('a stream read for readiness and passed on to an fd gets every byte', BOUNDED, async () => {
+    // Many small writes, so that reads are small too: a file stream queues small writes while one
+    // is in flight, holding what it was given.
+    const lines = 'i=1; while [ $i -le 20000 ]; do echo $i; i=$((i + 1)); done';
+    const file = join(scratch, 'passed-on.txt');
+    const fd = openSync(file, 'w');
+    try {
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', `${lines}; seq 1 300000; echo ready; exec sleep 30`], { stdout: fd, readyWhen: /^ready$/, killGraceMs: 500 }, ctx));
+        await proc.stop();
+      });
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(readFileSync(file, 'latin1'), `${seqText(20000)}${seqText(300000)}ready\n`);
+  });
+
+  test('the stderr tail of a failure is the last bytes written', BOUNDED, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'seq 1 300000 >&2; exit 3']).then(
+      () => assert.fail('exit 3 did not fail'),
+      (caught: unknown) => caught as { stderr: Buffer },
+    );
+    const all = seqText(300000);
+    assert.equal(error.stderr.toString('latin1').slice(-16 * 1024), all.slice(-16 * 1024));
+  });
+});
