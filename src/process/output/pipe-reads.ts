@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { node } from '../../builtins.js';
 
 /**
- * Reading a child's output pipes into one buffer each, reused read after read.
+ * Reading children's output pipes into one buffer, reused read after read.
  *
  * Why. Node reads a pipe into a fresh 64 KiB buffer per read, which only a garbage collection
  * frees, and the allocator then hands the next reads pages the kernel must fault in again: a child
@@ -11,10 +11,10 @@ import { node } from '../../builtins.js';
  * writing, set the pace (`cat` of 64 MiB into a parent that only counts the bytes: 215 ms and both
  * processes mostly idle, against 45 ms read in place; `cat | cat` takes 60 ms). Node has the way
  * to read into a buffer of one's own, `net.Socket`'s `onread` option, but only for a socket it
- * creates: the child's pipes are created by `spawn()`. So right after the spawn, each output pipe's
- * handle is moved to a socket made with `onread`, before the event loop has read a byte from it.
- * (`_handle` and the `handle` option are how `child_process` itself makes those sockets; where a
- * Node lacks them, the pipe is read as before.)
+ * creates: the child's pipes are created by `spawn()`. So right after the spawn, before the event
+ * loop has read a byte, each output pipe's socket is given what that option gives: its keys
+ * (found on the socket by name) and its handle's `useUserBuffer`. Where a Node's sockets are not
+ * made that way, the pipe is read as before.
  *
  * The contract this sets: a read's bytes are valid only during the call that receives them. Whoever
  * keeps any of them (the stderr tail, a capture, a pass-through) copies them first.
@@ -26,6 +26,14 @@ export type ReadConsumer = (bytes: Buffer) => void;
 /** As much as Node reads at once from a pipe: the same reads as before, into the same-sized buffer. */
 const READ_BUFFER_BYTES = 64 * 1024;
 
+/**
+ * The one buffer every pipe is read into. One is enough: the event loop reads one pipe at a time,
+ * on this thread, and hands each read to its consumer before the next read, and a consumer keeps
+ * nothing past its call. So a hundred children cost one 64 KiB buffer, warm in the cache, not a
+ * hundred.
+ */
+let sharedBuffer: Buffer | undefined;
+
 interface InPlaceReads {
   consumer: ReadConsumer | undefined;
 }
@@ -33,48 +41,53 @@ interface InPlaceReads {
 const inPlace = new WeakMap<Readable, InPlaceReads>();
 
 /**
- * Moves `child`'s stdout and stderr pipes (those that are pipes) to sockets read in place, left
- * unread until {@link consumeReads} is called on them: paused, and marked not readable, which
- * Node's drain of an exited child's unread pipes passes over (it would read them, and the reads
- * would go nowhere). The child waits meanwhile, as on any pipe nobody reads. Call it right after `spawn()`, in the same turn of
- * the event loop, before anything listens to those streams: `child.stdout`, `child.stderr` and
- * `child.stdio` then hold the new sockets, and the old ones close once the new ones have.
+ * Turns `child`'s stdout and stderr (those that are pipes) to reading in place, left unread until
+ * {@link consumeReads} is called on them: paused, and marked not readable, which Node's drain of an
+ * exited child's unread pipes passes over (it would read them, and the reads would go nowhere). The
+ * child waits meanwhile, as on any pipe nobody reads. Call it right after `spawn()`, in the same
+ * turn of the event loop, before anything listens to those streams.
  */
 export function readPipesInPlace(child: ChildProcess): void {
-  // A spawn that failed at once (EMFILE) made no pipes, nor even the array.
-  const stdio = child.stdio as unknown as (Readable | null)[] | undefined;
-  if (child.pid === undefined || stdio === undefined) return;
-  for (const index of [1, 2]) {
-    const replacement = takeOver(stdio[index]);
-    if (replacement === undefined) continue;
-    stdio[index] = replacement;
-    if (index === 1) child.stdout = replacement;
-    else child.stderr = replacement;
-  }
+  // A spawn that failed at once (EMFILE) made no pipes.
+  if (child.pid === undefined) return;
+  for (const stream of [child.stdout, child.stderr]) if (stream !== null) readInPlace(stream);
 }
 
-/** A socket read in place with `original`'s pipe, or undefined when it cannot be made (nothing is changed then). */
-function takeOver(original: Readable | null | undefined): Readable | undefined {
-  if (!(original instanceof node.net.Socket) || original.destroyed) return undefined;
-  const owner = original as unknown as { _handle?: unknown };
-  const handle = owner._handle;
-  if (typeof handle !== 'object' || handle === null) return undefined;
+/** Node's own keys for a socket's `onread` buffer and callback (net.Socket sets both on every socket it makes). */
+interface OnreadKeys {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+}
+let onreadKeys: OnreadKeys | undefined;
+
+/**
+ * Sets `stream` up as `net.Socket`'s `onread` option would have: the keys the option sets, and its
+ * handle told to read into the buffer. False, with nothing changed, where this Node's sockets are
+ * not made that way.
+ */
+function readInPlace(stream: Readable): boolean {
+  if (!(stream instanceof node.net.Socket) || stream.destroyed) return false;
+  const handle = (stream as unknown as { _handle?: { useUserBuffer?: unknown } })._handle;
+  if (typeof handle?.useUserBuffer !== 'function') return false;
+  const keys = (onreadKeys ??= findOnreadKeys(stream));
+  if (keys === undefined) return false;
   const reads: InPlaceReads = { consumer: undefined };
-  const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-  const onread = {
-    buffer,
-    callback: (length: number): void => {
-      reads.consumer?.(buffer.subarray(0, length));
-    },
-  };
-  owner._handle = null; // the original no longer closes it: the replacement does
-  const replacement = new node.net.Socket({ handle, readable: true, onread } as ConstructorParameters<typeof node.net.Socket>[0]);
-  replacement.pause();
-  replacement.readable = false;
-  inPlace.set(replacement, reads);
-  // The child's 'close' counts the original's: it comes once the replacement is done.
-  replacement.once('close', () => original.destroy());
-  return replacement;
+  const buffer = (sharedBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
+  const fields = stream as unknown as Record<symbol, unknown>;
+  fields[keys.buffer] = buffer;
+  fields[keys.callback] = (length: number): void => reads.consumer?.(buffer.subarray(0, length));
+  (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, buffer);
+  stream.pause(); // with the keys set, this stops the handle reading (plain streams only buffer)
+  stream.readable = false;
+  inPlace.set(stream, reads);
+  return true;
+}
+
+function findOnreadKeys(socket: object): OnreadKeys | undefined {
+  const own = Object.getOwnPropertySymbols(socket);
+  const buffer = own.find((key) => key.description === 'kBuffer');
+  const callback = own.find((key) => key.description === 'kBufferCb');
+  return buffer === undefined || callback === undefined ? undefined : { buffer, callback };
 }
 
 /**

@@ -16,9 +16,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pipe-reads-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 checkNothingLeaksAroundEachTest();
 
-/** What `seq 1 count` prints. */
-function seqText(count: number): string {
-  return spawnSync('seq', ['1', String(count)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }).stdout;
+/** What `seq first last` prints (`seq 1 last` with one argument). */
+function seqText(last: number, first = 1): string {
+  return spawnSync('seq', [String(first), String(last)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }).stdout;
 }
 
 /** Spawns `cmd` with its stdout piped and taken over for reading in place. */
@@ -50,6 +50,16 @@ describe('reading a child pipe in place', () => {
     assert.equal(text, seqText(300000));
     // A fallback to Node's own reading gives each read a fresh buffer.
     assert.equal(buffers.size, 1);
+  });
+
+  test('two children read at once share the one buffer, and neither gets the other\'s bytes', BOUNDED, async () => {
+    const first = spawnInPlace(['seq', '1', '300000']);
+    const second = spawnInPlace(['seq', '500000', '800000']);
+    const [one, two] = await Promise.all([readAll(first.stdout), readAll(second.stdout)]);
+    await Promise.all([first.exitCode ?? once(first, 'exit'), second.exitCode ?? once(second, 'exit')]);
+    assert.equal(one.text, seqText(300000));
+    assert.equal(two.text, seqText(800000, 500000));
+    assert.deepEqual([...one.buffers], [...two.buffers]);
   });
 
   test('the child still emits close, after the output ended', BOUNDED, async () => {
