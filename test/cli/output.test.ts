@@ -22,13 +22,13 @@ function config(name: string, text: string): string {
   return file;
 }
 
-/** Every line `name | N` for N = 1..count, in order, whole: no line merged with another, none split. */
-function assertAllLines(output: string, name: string, count: number): void {
+/** Every line `name | N` for N = first..first+count-1, in order, whole: no line merged with another, none split. */
+function assertAllLines(output: string, name: string, count: number, first = 1): void {
   const lines = output.split('\n').filter((line) => line.startsWith(`${name} `) && line.includes(' | '));
   const numbers = lines.map((line) => line.slice(line.indexOf(' | ') + 3));
   assert.equal(numbers.length, count, `${name}: ${numbers.length} of ${count} lines`);
   numbers.forEach((value, index) => {
-    if (value !== String(index + 1)) assert.fail(`${name}: line ${index + 1} reads ${JSON.stringify(value.slice(0, 80))}`);
+    if (value !== String(first + index)) assert.fail(`${name}: line ${index + 1} reads ${JSON.stringify(value.slice(0, 80))}`);
   });
 }
 
@@ -42,11 +42,13 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+// Distinct numbers, so that a line of one ending up in another's output is seen.
 const THREE_FLOODS = `processes:
   a: { cmd: [seq, "1", "60000"] }
-  b: { cmd: [seq, "1", "60000"] }
-  c: { cmd: [seq, "1", "60000"] }
+  b: { cmd: [seq, "100001", "160000"] }
+  c: { cmd: [seq, "200001", "260000"] }
 `;
+const FLOOD_STARTS = [['a', 1], ['b', 100001], ['c', 200001]] as const;
 
 describe('batched output', () => {
   test('to a file: every line of every process, in order, whole', BOUNDED, async () => {
@@ -60,7 +62,7 @@ describe('batched output', () => {
       closeSync(fd);
     }
     const output = readFileSync(out, 'utf8');
-    for (const name of ['a', 'b', 'c']) assertAllLines(output, name, 60_000);
+    for (const [name, first] of FLOOD_STARTS) assertAllLines(output, name, 60_000, first);
   });
 
   test('to a slow pipe: the same, while the reader keeps stopping', BOUNDED, async () => {
@@ -79,7 +81,7 @@ describe('batched output', () => {
     assert.deepEqual(await ending, { code: 0, signal: null });
     await closed;
     const output = Buffer.concat(chunks).toString('utf8');
-    for (const name of ['a', 'b', 'c']) assertAllLines(output, name, 60_000);
+    for (const [name, first] of FLOOD_STARTS) assertAllLines(output, name, 60_000, first);
   });
 
   test('Ctrl-C right after a flood: what was printed before it is all written', BOUNDED, async () => {

@@ -42,10 +42,12 @@ const inPlace = new WeakMap<Readable, InPlaceReads>();
 
 /**
  * Turns `child`'s stdout and stderr (those that are pipes) to reading in place, left unread until
- * {@link consumeReads} is called on them: paused, and marked not readable, which Node's drain of an
- * exited child's unread pipes passes over (it would read them, and the reads would go nowhere). The
- * child waits meanwhile, as on any pipe nobody reads. Call it right after `spawn()`, in the same
- * turn of the event loop, before anything listens to those streams.
+ * {@link consumeReads} is called on them: paused (the child waits meanwhile, as on any pipe nobody
+ * reads). They are marked not readable for good, which Node's drain of an exited child's pipes
+ * passes over: it resumes every readable one, which would read before a consumer came (into
+ * nowhere), and after, past a pause for backpressure (a leftover of the child flooding the pipe
+ * while its output is full). Call it right after `spawn()`, in the same turn of the event loop,
+ * before anything listens to those streams.
  */
 export function readPipesInPlace(child: ChildProcess): void {
   // A spawn that failed at once (EMFILE) made no pipes.
@@ -75,7 +77,10 @@ function readInPlace(stream: Readable): boolean {
   const buffer = (sharedBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   const fields = stream as unknown as Record<symbol, unknown>;
   fields[keys.buffer] = buffer;
-  fields[keys.callback] = (length: number): void => reads.consumer?.(buffer.subarray(0, length));
+  // Returns nothing: Node takes a `false` from this callback for "stop reading".
+  fields[keys.callback] = (length: number): void => {
+    reads.consumer?.(buffer.subarray(0, length));
+  };
   (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, buffer);
   stream.pause(); // with the keys set, this stops the handle reading (plain streams only buffer)
   stream.readable = false;
@@ -83,10 +88,20 @@ function readInPlace(stream: Readable): boolean {
   return true;
 }
 
+/**
+ * The keys, each the one own symbol of its name on a socket made without `onread`, and unset
+ * (`null`) there. Anything else is a Node whose sockets work otherwise: better read as before than
+ * switch a handle to a buffer its socket does not know of.
+ */
 function findOnreadKeys(socket: object): OnreadKeys | undefined {
   const own = Object.getOwnPropertySymbols(socket);
-  const buffer = own.find((key) => key.description === 'kBuffer');
-  const callback = own.find((key) => key.description === 'kBufferCb');
+  const fields = socket as Record<symbol, unknown>;
+  const unset = (name: string): symbol | undefined => {
+    const named = own.filter((key) => key.description === name);
+    return named.length === 1 && fields[named[0] as symbol] === null ? named[0] : undefined;
+  };
+  const buffer = unset('kBuffer');
+  const callback = unset('kBufferCb');
   return buffer === undefined || callback === undefined ? undefined : { buffer, callback };
 }
 
@@ -102,7 +117,6 @@ export function consumeReads(stream: Readable, consumer: ReadConsumer): () => vo
     return () => stream.off('data', consumer);
   }
   reads.consumer = consumer;
-  stream.readable = true;
   stream.resume();
   return () => {
     reads.consumer = undefined;

@@ -147,7 +147,9 @@ const VERDICT_CAP_MS = 2000;
  * output of a child that has exited (on the tick after its 'exit') from every one of its pipes
  * that is `readable`. So until the verdict the child's own pipes are held: left unread (what the
  * command writes waits in the kernel's pipe, and a full pipe makes it wait) and marked not
- * readable, which that drain passes over. They are released before this resolves.
+ * readable, which that drain passes over. They are released before this resolves. (Pipes read in
+ * place, ../output/pipe-reads.ts, are already held that way until their consumer comes; this
+ * matters where a Node's sockets cannot be read in place.)
  */
 export async function gateVerdict(child: ChildProcess): Promise<number | undefined> {
   const control = child.stdio[VERDICT_FD];

@@ -107,6 +107,32 @@ describe('reading a child pipe in place', () => {
   });
 });
 
+describe('backpressure on a pipe read in place', () => {
+  test('holds after the exit too: a leftover flooding the pipe waits while onLine is pending', BOUNDED, async () => {
+    // The child exits at once; what it left behind floods the pipe during the drain grace. Node
+    // resumes an exited child's readable pipes, which used to restart reading past the pause.
+    let pending = false;
+    let first = true;
+    let linesWhilePending = 0;
+    await superviseRunProcess(['sh', '-c', 'yes | head -c 100000000 & sleep 0.2; exit 0'], {
+      relayStdout: true,
+      drainGraceMs: 1000,
+      killGraceMs: 200,
+      onLine: () => {
+        if (pending) linesWhilePending++;
+        if (!first) return undefined;
+        first = false;
+        pending = true;
+        return sleep(800).then(() => {
+          pending = false;
+        });
+      },
+    });
+    // The lines of the read in progress still arrive: one read of `y\n` is at most 32 768 lines.
+    assert.ok(linesWhilePending <= 32768, `${linesWhilePending} lines were relayed while onLine's promise was pending`);
+  });
+});
+
 describe('what keeps the bytes of a read copies them', () => {
   test('captureStdout of many reads is exact', BOUNDED, async () => {
     const { stdout } = await runProcess(['seq', '1', '300000'], { captureStdout: true });
