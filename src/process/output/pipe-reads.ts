@@ -64,15 +64,15 @@ let onreadKeys: OnreadKeys | undefined;
 
 /**
  * Sets `stream` up as `net.Socket`'s `onread` option would have: the keys the option sets, and its
- * handle told to read into the buffer. False, with nothing changed, where this Node's sockets are
- * not made that way.
+ * handle told to read into the buffer. Nothing changes where this Node's sockets are not made that
+ * way: the stream is then read through its 'data' events.
  */
-function readInPlace(stream: Readable): boolean {
-  if (!(stream instanceof node.net.Socket) || stream.destroyed) return false;
+function readInPlace(stream: Readable): void {
+  if (!(stream instanceof node.net.Socket) || stream.destroyed) return;
   const handle = (stream as unknown as { _handle?: { useUserBuffer?: unknown } })._handle;
-  if (typeof handle?.useUserBuffer !== 'function') return false;
+  if (typeof handle?.useUserBuffer !== 'function') return;
   const keys = (onreadKeys ??= findOnreadKeys(stream));
-  if (keys === undefined) return false;
+  if (keys === undefined) return;
   const reads: InPlaceReads = { consumer: undefined };
   const buffer = (sharedBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   const fields = stream as unknown as Record<symbol, unknown>;
@@ -85,7 +85,6 @@ function readInPlace(stream: Readable): boolean {
   stream.pause(); // with the keys set, this stops the handle reading (plain streams only buffer)
   stream.readable = false;
   inPlace.set(stream, reads);
-  return true;
 }
 
 /**

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
@@ -60,6 +60,13 @@ describe('reading a child pipe in place', () => {
     assert.equal(one.text, seqText(300000));
     assert.equal(two.text, seqText(800000, 500000));
     assert.deepEqual([...one.buffers], [...two.buffers]);
+  });
+
+  test('a stream that is not read in place gives its data events to the consumer, as Node reads it', BOUNDED, async () => {
+    const stream = Readable.from([Buffer.from('one\n'), Buffer.from('two\n')], { objectMode: false });
+    readPipesInPlace({ pid: 1, stdout: stream, stderr: null } as unknown as ChildProcess); // not a socket: left as it is
+    const { text } = await readAll(stream);
+    assert.equal(text, 'one\ntwo\n');
   });
 
   test('the child still emits close, after the output ended', BOUNDED, async () => {
