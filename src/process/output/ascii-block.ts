@@ -9,7 +9,11 @@
 export class AsciiBlock {
   /** The start of the first line, from earlier reads: ASCII, no newline; often empty. */
   readonly start: string;
-  /** The rest of the lines, each ending in `\n` (the last one too): ASCII only, no `\r`. */
+  /**
+   * The rest of the lines, each ending in `\n` (the last one too): ASCII only, no `\r`. A view of
+   * the read's buffer, which the next read of any pipe overwrites (../output/pipe-reads.ts): valid
+   * only during the call that hands the block over; whoever keeps lines copies them.
+   */
   readonly bytes: Buffer;
   #scan: AsciiScan | undefined;
 

@@ -48,7 +48,8 @@ export interface LineBlockOptions extends LineSplitterOptions {
    * are handed over when that is as cheap as it looks (the text holds no `\r`, and no line in it
    * can be too long); the other lines still go to `onLine`, in order. A relay that prefixes every
    * line can then do it in one `replaceAll` per read instead of one call per line. A read that is
-   * all ASCII comes as an {@link AsciiBlock}, its bytes as read, not decoded.
+   * all ASCII comes as an {@link AsciiBlock}, its bytes as read, not decoded: valid only during
+   * the call (see {@link AsciiBlock.bytes}).
    */
   onBlock?: ((block: LineBlock) => void) | undefined;
 }

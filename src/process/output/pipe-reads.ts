@@ -41,18 +41,23 @@ interface InPlaceReads {
 const inPlace = new WeakMap<Readable, InPlaceReads>();
 
 /**
- * Turns `child`'s stdout and stderr (those that are pipes) to reading in place, left unread until
- * {@link consumeReads} is called on them: paused (the child waits meanwhile, as on any pipe nobody
- * reads). They are marked not readable for good, which Node's drain of an exited child's pipes
- * passes over: it resumes every readable one, which would read before a consumer came (into
- * nowhere), and after, past a pause for backpressure (a leftover of the child flooding the pipe
- * while its output is full). Call it right after `spawn()`, in the same turn of the event loop,
- * before anything listens to those streams.
+ * Holds `child`'s stdout and stderr unread until {@link consumeReads} is called on them, read in
+ * place where this Node allows it: paused (the child waits meanwhile, as on any pipe nobody reads)
+ * and marked not readable for good. Node's drain of an exited child's pipes passes over a stream
+ * that is not readable; it resumes every other one, which would read before a consumer came (into
+ * nowhere: a gated child may exit before its spawn has even resolved) and after, past a pause for
+ * backpressure (a leftover of the child flooding the pipe while its output is full). Call it right
+ * after `spawn()`, in the same turn of the event loop, before anything listens to those streams.
  */
 export function readPipesInPlace(child: ChildProcess): void {
   // A spawn that failed at once (EMFILE) made no pipes.
   if (child.pid === undefined) return;
-  for (const stream of [child.stdout, child.stderr]) if (stream !== null) readInPlace(stream);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
+    readInPlace(stream);
+    stream.pause(); // read in place, this stops the handle reading; otherwise the stream only buffers up to its limit
+    stream.readable = false;
+  }
 }
 
 /** Node's own keys for a socket's `onread` buffer and callback (net.Socket sets both on every socket it makes). */
@@ -82,8 +87,6 @@ function readInPlace(stream: Readable): void {
     reads.consumer?.(buffer.subarray(0, length));
   };
   (handle.useUserBuffer as (buffer: Buffer) => void).call(handle, buffer);
-  stream.pause(); // with the keys set, this stops the handle reading (plain streams only buffer)
-  stream.readable = false;
   inPlace.set(stream, reads);
 }
 
@@ -106,13 +109,15 @@ function findOnreadKeys(socket: object): OnreadKeys | undefined {
 
 /**
  * Gives each read of `stream` to `consumer` from now on, and starts reading it: in place (a view
- * valid only during the call) when {@link readPipesInPlace} made it, else its 'data' events.
- * Returns the detach. The stream's 'end' and 'close' come as for any stream.
+ * valid only during the call) when {@link readPipesInPlace} could, else its 'data' events (which
+ * flow although it is marked not readable). Returns the detach. The stream's 'end' and 'close'
+ * come as for any stream.
  */
 export function consumeReads(stream: Readable, consumer: ReadConsumer): () => void {
   const reads = inPlace.get(stream);
   if (reads === undefined) {
     stream.on('data', consumer);
+    stream.resume(); // paused explicitly, it does not flow by itself on a 'data' listener
     return () => stream.off('data', consumer);
   }
   reads.consumer = consumer;

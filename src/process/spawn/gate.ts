@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
@@ -142,24 +142,15 @@ const VERDICT_CAP_MS = 2000;
  * its exec (a signal) reports nothing: its exit says what happened.
  *
  * The wait is asynchronous: while one gate execs, the event loop goes on relaying other children's
- * output and starting others. Whatever the command does meanwhile must still reach whoever spawned
- * it, who attaches to its pipes only once this resolves; but Node drains, and so drops, the unread
- * output of a child that has exited (on the tick after its 'exit') from every one of its pipes
- * that is `readable`. So until the verdict the child's own pipes are held: left unread (what the
- * command writes waits in the kernel's pipe, and a full pipe makes it wait) and marked not
- * readable, which that drain passes over. They are released before this resolves. (Pipes read in
- * place, ../output/pipe-reads.ts, are already held that way until their consumer comes; this
- * matters where a Node's sockets cannot be read in place.)
+ * output and starting others. Whatever the command does meanwhile still reaches whoever spawned it,
+ * who attaches to its pipes only once this resolves: the pipes are held unread until then (see
+ * `readPipesInPlace` in ../output/pipe-reads.ts; what the command writes waits in the kernel's
+ * pipe, and a full pipe makes it wait).
  */
 export async function gateVerdict(child: ChildProcess): Promise<number | undefined> {
   const control = child.stdio[VERDICT_FD];
   if (!isDuplex(control)) return undefined; // no socket: go on without the verdict, as without the gate
-  const release = holdPipes(child);
-  try {
-    return await verdict(control);
-  } finally {
-    release();
-  }
+  return verdict(control);
 }
 
 /** Reads the gate's report to its end: nothing once the command runs (EOF on exec), or its failed exec's status. */
@@ -186,15 +177,6 @@ function verdict(control: Socket): Promise<number | undefined> {
 
 function isDuplex(stream: unknown): stream is Socket {
   return stream instanceof Object && 'write' in stream && 'setEncoding' in stream;
-}
-
-/** Holds the child's output pipes back from Node's drain-on-exit; returns their release. */
-function holdPipes(child: ChildProcess): () => void {
-  const held = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null && stream.readable);
-  for (const stream of held) stream.readable = false;
-  return () => {
-    for (const stream of held) if (!stream.destroyed) stream.readable = true;
-  };
 }
 
 /** The errno that the status of a failed exec stands for (dash's mapping). */

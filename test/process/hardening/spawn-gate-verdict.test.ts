@@ -1,7 +1,8 @@
 // The gate's verdict (did the command's exec succeed?) is awaited without blocking the event loop
 // (src/process/spawn/gate.ts, `gateVerdict`), so a quick command can write everything and exit before
 // its start resolves and its readers attach. Node drains, and drops, the unread output of a child
-// that has exited: the gate holds the pipes back from that drain until the verdict is in. The first
+// that has exited: the pipes are held back from that drain until their readers attach
+// (src/process/output/pipe-reads.ts, `readPipesInPlace`, called right after every spawn). The first
 // test runs the whole path under load (many synchronous spawns keep the event loop away from the
 // verdicts while earlier commands print and exit); the second makes the exit come first for sure.
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { openNursery, runProcess } from '../../../src/index.js';
+import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { gateVerdict } from '../../../src/process/spawn/gate.js';
 
 describe('spawn gate: output written before the verdict is read', () => {
@@ -31,12 +33,13 @@ describe('spawn gate: output written before the verdict is read', () => {
   });
 });
 
-describe('spawn gate: the pipes are held until the verdict', () => {
+describe('spawn gate: the pipes are held until their readers attach', () => {
   test('a command that exits before its gate reports keeps its output for readers attached after the verdict', { timeout: 20_000 }, async () => {
     // A hand-made gate whose verdict socket (fd 4) outlives the command: a background sleep holds it (and nothing
     // else) for 300 ms after the command printed and exited, so the exit, and Node's drain of
     // unread pipes after it, come first, deterministically.
     const child = spawn('sh', ['-c', 'echo out; echo err >&2; sleep 0.3 </dev/null >/dev/null 2>&1 & exit 0'], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'] });
+    readPipesInPlace(child); // as spawnProcess does
     await once(child, 'spawn');
     const exited = once(child, 'exit');
     const verdict = await gateVerdict(child);
@@ -48,8 +51,12 @@ describe('spawn gate: the pipes are held until the verdict', () => {
   });
 });
 
+/** Everything `stream` gives from now on, read as subvisor's readers read it. */
 async function text(stream: Readable | null): Promise<string> {
+  if (stream === null) return '';
   let all = '';
-  for await (const chunk of stream ?? []) all += String(chunk);
+  const ended = once(stream, 'end');
+  consumeReads(stream, (bytes) => (all += bytes.toString('latin1')));
+  await ended;
   return all;
 }
