@@ -6,10 +6,15 @@
 // test runs the whole path under load (many synchronous spawns keep the event loop away from the
 // verdicts while earlier commands print and exit); the second makes the exit come first for sure.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { openNursery, runProcess } from '../../../src/index.js';
 import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { gateVerdict } from '../../../src/process/spawn/gate.js';
@@ -50,6 +55,65 @@ describe('spawn gate: the pipes are held until their readers attach', () => {
     assert.deepEqual({ stdout, stderr }, { stdout: 'out\n', stderr: 'err\n' });
   });
 });
+
+describe('spawn gate: a verdict given already is read at once', () => {
+  // A stand-in gate: fd 4 is the verdict socket, as in src/process/spawn/gate.ts.
+  const gate = (script: string): ChildProcess => spawn('sh', ['-c', script], { stdio: ['ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+  const control = (child: ChildProcess): Socket => child.stdio[4] as Socket;
+
+  test('a failed exec reported and ended before the question: its status, known without a turn of the event loop', { timeout: 20_000 }, async () => {
+    const child = gate('echo 127 >&4');
+    await once(child, 'spawn'); // a nextTick: the event loop has not polled the socket
+    blockUntilExited(child.pid!);
+    const verdict = gateVerdict(child);
+    assert.equal(control(child).destroyed, true, 'answered from what the socket held, not by waiting for its events');
+    assert.equal(await verdict, 127);
+    await once(child, 'exit');
+  });
+
+  test('a command that runs (the verdict socket closed, nothing reported): known at once as well', { timeout: 20_000 }, async () => {
+    const child = gate('exit 0');
+    await once(child, 'spawn');
+    blockUntilExited(child.pid!);
+    const verdict = gateVerdict(child);
+    assert.equal(control(child).destroyed, true);
+    assert.equal(await verdict, undefined);
+    await once(child, 'exit');
+  });
+
+  test('a report read in part before it ended: the part is kept, and the end is awaited', { timeout: 20_000 }, async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'subvisor-verdict-')), 'written');
+    const child = gate(`printf 12 >&4; : > "${marker}"; sleep 0.3; echo 6 >&4`);
+    await once(child, 'spawn');
+    blockUntil(() => existsSync(marker));
+    const verdict = gateVerdict(child);
+    assert.equal(control(child).destroyed, false, 'the report has not ended: its end is awaited');
+    assert.equal(await verdict, 126);
+    await once(child, 'exit');
+  });
+
+  test('a report the event loop has read already is not passed over', { timeout: 20_000 }, async () => {
+    // The report ends (fd 4 closed) while the gate lives on: Node's drain at the exit would drop it.
+    const child = gate('echo 127 >&4; exec 4>&-; sleep 0.5');
+    await setTimeout(300); // turns of the event loop: Node reads the report and its end into the stream
+    assert.ok(control(child).readableLength > 0, 'the event loop read the report');
+    assert.equal(await gateVerdict(child), 127);
+    await once(child, 'exit');
+  });
+});
+
+/** Blocks this thread, with no turn of the event loop, until `done()` holds (at most 10 s). */
+function blockUntil(done: () => boolean): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + 10_000; !done(); Atomics.wait(nap, 0, 0, 5)) {
+    if (Date.now() > deadline) throw new Error('blockUntil: gave up after 10 s');
+  }
+}
+
+/** Blocks until process `pid` has exited (a zombie nobody has reaped yet: the event loop cannot reap it meanwhile). */
+function blockUntilExited(pid: number): void {
+  blockUntil(() => /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1')));
+}
 
 /** Everything `stream` gives from now on, read as subvisor's readers read it. */
 async function text(stream: Readable | null): Promise<string> {
