@@ -171,13 +171,16 @@ const reportScratch = Buffer.alloc(64);
 
 /**
  * Reads what the verdict socket already holds, straight from its descriptor (non-blocking, as
- * libuv made it): up to the end, or up to the point where a read would wait. A socket whose
- * descriptor is not at hand, or that the event loop has read from already, reports nothing yet; one
- * that fails (the gate died: ECONNRESET) has ended with nothing reported, as in {@link verdict}.
+ * libuv made it: a gate stopped before its exec cannot block this read): up to the end, or up to
+ * the point where a read would wait (EAGAIN; EINTR is taken the same way, and the event loop's
+ * read retries). A socket whose descriptor is not at hand, or that the event loop has read from
+ * already, reports nothing yet. A gate that died shows as the end with nothing reported; a failed
+ * read is taken the same way, as in {@link verdict}.
  */
 function reportSoFar(control: Socket): ReportSoFar {
   const fd = (control as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  // Bytes the event loop has read already are in the stream, ahead of anything still in the socket.
+  // spawnProcess asks in the turn of the spawn, before the event loop has polled the socket; for
+  // any other caller, bytes the loop has read already are in the stream, ahead of the socket's.
   if (typeof fd !== 'number' || fd < 0 || control.readableLength > 0) return { report: '', ended: false };
   let report = '';
   for (;;) {
@@ -186,7 +189,7 @@ function reportSoFar(control: Socket): ReportSoFar {
       count = node.fs.readSync(fd, reportScratch);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return code === 'EAGAIN' || code === 'EWOULDBLOCK' ? { report, ended: false } : { report: '', ended: true };
+      return code === 'EAGAIN' || code === 'EINTR' ? { report, ended: false } : { report: '', ended: true };
     }
     if (count === 0) return { report, ended: true };
     report += reportScratch.toString('latin1', 0, count);
@@ -212,7 +215,7 @@ function verdict(control: Socket, start: string): Promise<number | undefined> {
     control.setEncoding('latin1');
     control.on('data', (text: string) => (report += text));
     control.once('end', done);
-    // EPIPE, ECONNRESET: the gate died before its exec; its exit tells why.
+    // A read error (a gate that died shows as a plain end): nothing reported; the exit tells what happened.
     control.once('error', () => {
       report = '';
       done();

@@ -5,16 +5,19 @@
 // (src/process/output/pipe-reads.ts, `readPipesInPlace`, called right after every spawn). The first
 // test runs the whole path under load (many synchronous spawns keep the event loop away from the
 // verdicts while earlier commands print and exit); the second makes the exit come first for sure.
+// The last block: a verdict the gate has given already is read at once, from the socket's
+// descriptor, without waiting for a turn of the event loop (`up` spawns in one pass, and waited a
+// turn for each of them).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { describe, test } from 'node:test';
-import { setTimeout } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess } from '../../../src/index.js';
 import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { gateVerdict } from '../../../src/process/spawn/gate.js';
@@ -57,48 +60,59 @@ describe('spawn gate: the pipes are held until their readers attach', () => {
 });
 
 describe('spawn gate: a verdict given already is read at once', () => {
-  // A stand-in gate: fd 4 is the verdict socket, as in src/process/spawn/gate.ts.
-  const gate = (script: string): ChildProcess => spawn('sh', ['-c', script], { stdio: ['ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+  // A stand-in gate: fd 4 is the verdict socket, as in src/process/spawn/gate.ts; its stdin, a pipe,
+  // lets a test release the gate's next step when it is ready, with no timer to race.
+  const gate = (script: string, ...args: string[]): ChildProcess => spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['pipe', 'ignore', 'ignore', 'ignore', 'pipe'] });
   const control = (child: ChildProcess): Socket => child.stdio[4] as Socket;
+  let dir = '';
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'subvisor-verdict-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('a failed exec reported and ended before the question: its status, known without a turn of the event loop', { timeout: 20_000 }, async () => {
     const child = gate('echo 127 >&4');
+    const exited = once(child, 'exit');
     await once(child, 'spawn'); // a nextTick: the event loop has not polled the socket
     blockUntilExited(child.pid!);
     const verdict = gateVerdict(child);
     assert.equal(control(child).destroyed, true, 'answered from what the socket held, not by waiting for its events');
     assert.equal(await verdict, 127);
-    await once(child, 'exit');
+    await exited;
   });
 
   test('a command that runs (the verdict socket closed, nothing reported): known at once as well', { timeout: 20_000 }, async () => {
     const child = gate('exit 0');
+    const exited = once(child, 'exit');
     await once(child, 'spawn');
     blockUntilExited(child.pid!);
     const verdict = gateVerdict(child);
     assert.equal(control(child).destroyed, true);
     assert.equal(await verdict, undefined);
-    await once(child, 'exit');
+    await exited;
   });
 
   test('a report read in part before it ended: the part is kept, and the end is awaited', { timeout: 20_000 }, async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'subvisor-verdict-')), 'written');
-    const child = gate(`printf 12 >&4; : > "${marker}"; sleep 0.3; echo 6 >&4`);
+    const marker = join(dir, 'written');
+    const child = gate('printf 12 >&4; : > "$1"; read -r _; echo 6 >&4', marker);
+    const exited = once(child, 'exit');
     await once(child, 'spawn');
     blockUntil(() => existsSync(marker));
     const verdict = gateVerdict(child);
     assert.equal(control(child).destroyed, false, 'the report has not ended: its end is awaited');
+    child.stdin?.end('\n');
     assert.equal(await verdict, 126);
-    await once(child, 'exit');
+    await exited;
   });
 
   test('a report the event loop has read already is not passed over', { timeout: 20_000 }, async () => {
     // The report ends (fd 4 closed) while the gate lives on: Node's drain at the exit would drop it.
-    const child = gate('echo 127 >&4; exec 4>&-; sleep 0.5');
-    await setTimeout(300); // turns of the event loop: Node reads the report and its end into the stream
-    assert.ok(control(child).readableLength > 0, 'the event loop read the report');
+    const child = gate('echo 127 >&4; exec 4>&-; read -r _');
+    const exited = once(child, 'exit');
+    for (const deadline = Date.now() + 10_000; control(child).readableLength === 0; await sleep(5)) {
+      assert.ok(Date.now() < deadline, 'the event loop never read the report');
+    }
     assert.equal(await gateVerdict(child), 127);
-    await once(child, 'exit');
+    child.stdin?.end('\n');
+    await exited;
   });
 });
 
