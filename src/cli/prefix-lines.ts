@@ -38,7 +38,7 @@ export function prefixedAsciiLength(prefix: string, block: AsciiBlock, lines: nu
  * newlines were found by its scan (`newlines`): its bytes are copied as they were read, with no
  * string in between, then each line moves to its place behind its prefix, as there.
  */
-export function copyPrefixedAscii(target: Buffer, at: number, prefix: string, block: AsciiBlock, newlines: readonly number[]): void {
+export function copyPrefixedAscii(target: Buffer, at: number, prefix: string, block: AsciiBlock, newlines: Int32Array): void {
   const source = at + newlines.length * prefix.length;
   const { start, bytes } = block;
   target.write(start, source, 'latin1');

@@ -53,14 +53,28 @@ export function blockLines(block: LineBlock): number {
 }
 
 export interface AsciiScan {
-  /** The index in `bytes` of each line's `\n`, in order: as many as there are lines. */
-  readonly newlines: readonly number[];
+  /**
+   * The index in `bytes` of each line's `\n`, in order: as many as there are lines. A view of a
+   * table every scan writes over, valid, like the block's bytes, only during the call that hands
+   * the block over.
+   */
+  readonly newlines: Int32Array;
   /**
    * Nothing but TAB, LF and printable ASCII (0x20–0x7e) in `bytes`: no control character a
    * terminal would act on. (The block's `start` was scanned when it was read, as a string.)
    */
   readonly printable: boolean;
 }
+
+/**
+ * Where every scan writes its newlines: one table, as every block's bytes are one read into the
+ * one reused buffer (../output/pipe-reads.ts) and are scanned during the call that hands them
+ * over. A table per scan, grown as lines came, cost `up` of 100 `seq`s a copy per growth and,
+ * past 128 KiB (16 000 lines in a read), an allocation of its own in V8's large-object space each
+ * time. Sized for the longest block yet (a block has fewer newlines than bytes); untouched pages
+ * of it cost nothing.
+ */
+let newlineTable = new Int32Array(16 * 1024);
 
 /** The four bytes of a 32-bit word, each with its top bit set: where a byte's "below" flag lands. */
 const HIGH_BITS = 0x80808080 | 0;
@@ -78,9 +92,9 @@ const DEL = 0x7f;
  * string took, and no string.
  */
 function scanAscii(bytes: Buffer): AsciiScan {
-  // A plain array, not an Int32Array: one of those over 64 bytes lives outside the heap, and it
-  // has to be grown by hand (a read of `seq`'s lines holds 10 000).
-  const newlines: number[] = [];
+  if (newlineTable.length < bytes.length) newlineTable = new Int32Array(Math.max(bytes.length, 2 * newlineTable.length));
+  const newlines = newlineTable;
+  let count = 0;
   let printable = true;
   const end = bytes.length;
   // Byte by byte up to a 4-byte boundary of the underlying memory, then whole words, then the rest.
@@ -104,9 +118,9 @@ function scanAscii(bytes: Buffer): AsciiScan {
     for (; index < last; index++) {
       const byte = bytes[index] as number;
       if (byte >= 0x20 && byte !== DEL) continue;
-      if (byte === LF) newlines.push(index);
+      if (byte === LF) newlines[count++] = index;
       else if (byte !== TAB) printable = false;
     }
   }
-  return { newlines, printable };
+  return { newlines: newlines.subarray(0, count), printable };
 }

@@ -48,11 +48,20 @@ describe('AsciiBlock', () => {
     assert.equal(new AsciiBlock('', Buffer.from('a\tb c~\n')).scan().printable, true);
   });
 
-  it('counts thousands of short lines (its table of newlines grows)', () => {
-    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => `${i}\n`).join(''));
+  it('counts tens of thousands of short lines in one block, more than its table held (the table grows)', () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `${i % 10}\n`);
+    const bytes = Buffer.from(lines.join(''));
     const { newlines } = new AsciiBlock('', bytes).scan();
-    assert.equal(newlines.length, 5000);
-    assert.equal(newlines[4999], bytes.length - 1);
+    assert.deepEqual([...newlines], lines.map((_, i) => 2 * i + 1));
+  });
+
+  it('writes every scan into one table, reused: no table of its own per block, grown as lines come', () => {
+    const first = new AsciiBlock('', Buffer.from('a\nbb\n')).scan().newlines;
+    assert.deepEqual([...first], [1, 4]);
+    const second = new AsciiBlock('', Buffer.from('ccc\n')).scan().newlines;
+    assert.deepEqual([...second], [3]);
+    assert.ok(ArrayBuffer.isView(first), 'a view of a table, not an array of its own');
+    assert.equal(second.buffer, first.buffer, 'the same table under both views');
   });
 
   it('text() is the start and the lines joined by a newline, none after the last', () => {
