@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
-import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
+import { consumeReads, READ_BUFFER_BYTES, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -50,6 +50,24 @@ describe('reading a child pipe in place', () => {
     assert.equal(text, seqText(300000));
     // A fallback to Node's own reading gives each read a fresh buffer.
     assert.equal(buffers.size, 1);
+  });
+
+  test('a read takes all the pipe holds, past Node\'s 64 KiB: 100 KiB waiting come in one read', BOUNDED, async () => {
+    // The child writes 100 KiB (the pipe, a UNIX socket, holds ~208 KiB), says so with a file,
+    // and waits on its stdin: everything is waiting in the pipe before the first read.
+    const written = join(scratch, 'written');
+    const child = spawn('sh', ['-c', 'head -c 102400 /dev/zero | tr "\\0" x; : > "$1"; read -r _', 'sh', written], { stdio: ['pipe', 'pipe', 'inherit'] });
+    readPipesInPlace(child);
+    const exited = once(child, 'exit');
+    for (const deadline = Date.now() + 10_000; !existsSync(written); await sleep(5)) assert.ok(Date.now() < deadline, 'the child never wrote');
+    const { stdout } = child;
+    const reads: number[] = [];
+    const ended = once(stdout, 'end');
+    consumeReads(stdout, (bytes) => reads.push(bytes.length));
+    child.stdin.end('\n');
+    await ended;
+    await exited;
+    assert.deepEqual(reads, [100 * 1024], 'one read of everything that was waiting');
   });
 
   test('two children read at once share the one buffer, and neither gets the other\'s bytes', BOUNDED, async () => {
@@ -135,8 +153,8 @@ describe('backpressure on a pipe read in place', () => {
         });
       },
     });
-    // The lines of the read in progress still arrive: one read of `y\n` is at most 32 768 lines.
-    assert.ok(linesWhilePending <= 32768, `${linesWhilePending} lines were relayed while onLine's promise was pending`);
+    // The lines of the read in progress still arrive: one read of `y\n` is at most half as many lines as its bytes.
+    assert.ok(linesWhilePending <= READ_BUFFER_BYTES / 2, `${linesWhilePending} lines were relayed while onLine's promise was pending`);
   });
 });
 
