@@ -2,7 +2,7 @@
 //
 //   npx tsx bench/lines.ts            (add --expose-gc to collect garbage between runs)
 //
-// 1. Throughput on ~64 MiB of 100-byte lines in 64 KiB chunks (a pipe's usual read size), against
+// 1. Throughput on ~64 MiB of 100-byte lines in 64 KiB chunks (Node's read size for a pipe), against
 //    the raw baseline a relay would otherwise hand-roll: `stream.setEncoding('utf8')` plus an
 //    indexOf('\n')/slice split with a string residual. Measured twice: on the bare splitting
 //    (the decoder setEncoding installs, StringDecoder, called directly), where any overhead of

@@ -8,7 +8,7 @@ export function prefixedLength(prefix: string, block: string, lines: number): nu
 /**
  * Writes the `lines` lines of `block` (joined by `\n`; it and `prefix` printable ASCII, so one byte
  * per character) into `target` from `at`, each as `prefix line\n`: {@link prefixedLength} bytes.
- * No string is built (a string per 64 KiB block, young and dead at once, was a third of the
+ * No string is built (a string per read's block, young and dead at once, was a third of the
  * collector's work in a flood): the block's bytes are copied once to the end of the room they take,
  * then each line moves from there to its place behind its prefix. A line only moves toward the
  * start, and its place ends before the next line's bytes begin.

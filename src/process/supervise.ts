@@ -221,7 +221,7 @@ function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: 
   if (splitter && !tail && !forward) return { stream, onData: (chunk) => split(() => splitter.push(chunk)), onEnd: () => split(() => splitter.end()) };
   return {
     stream,
-    // Reading and dropping is the point when nobody wants the bytes: an unread pipe fills (~64 KiB) and blocks the child.
+    // Reading and dropping is the point when nobody wants the bytes: an unread pipe fills (a few hundred KiB at most) and blocks the child.
     onData: (chunk) => {
       tail?.add(chunk);
       forward?.write(chunk);

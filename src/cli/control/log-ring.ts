@@ -62,7 +62,8 @@ export class LogRing {
 
   /** {@link push} for several lines at once, joined by `\n` (the relay's blocks). */
   pushBlock(name: string, stream: 'stdout' | 'stderr', block: LineBlock): void {
-    this.#add(name, stream, typeof block === 'string' ? textBytes(block) : asciiBytes(block), blockLines(block));
+    if (typeof block === 'string') this.#add(name, stream, textBytes(block), blockLines(block));
+    else this.#add(name, stream, ...keptAsciiLines(block));
     if (this.#followers.size === 0) return;
     for (const line of blockText(block).split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
   }
@@ -138,16 +139,29 @@ function textBytes(text: string): RingText {
   return { bytes, copyInto: (buffer, at) => buffer.write(text, at, bytes, bytes === text.length ? 'latin1' : 'utf8') };
 }
 
-/** An ASCII block's text (without its last newline), as the bytes it was read as: no string built. */
-function asciiBytes(block: AsciiBlock): RingText {
+/**
+ * What the ring keeps of an ASCII block: its text (without its last newline) as the bytes it was
+ * read as, no string built, and its line count; only its last {@link RING_MAX_LINES} lines when it
+ * holds more, since a block alone that long pushes every earlier line out. A flood's read holds
+ * thousands of lines: copying all of them would have the ring copy the whole flood and size its
+ * buffer for a whole read.
+ */
+function keptAsciiLines(block: AsciiBlock): [RingText, number] {
   const { start, bytes } = block;
-  return {
+  const { newlines } = block.scan();
+  const lines = newlines.length;
+  if (lines > RING_MAX_LINES) {
+    const kept = bytes.subarray((newlines[lines - RING_MAX_LINES - 1] as number) + 1);
+    return [{ bytes: kept.length - 1, copyInto: (buffer, at) => kept.copy(buffer, at, 0, kept.length - 1) }, RING_MAX_LINES];
+  }
+  const text: RingText = {
     bytes: start.length + bytes.length - 1,
     copyInto: (buffer, at) => {
       buffer.write(start, at, 'latin1');
       bytes.copy(buffer, at + start.length, 0, bytes.length - 1);
     },
   };
+  return [text, lines];
 }
 
 /**

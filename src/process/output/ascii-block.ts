@@ -16,6 +16,8 @@ export class AsciiBlock {
    */
   readonly bytes: Buffer;
   #scan: AsciiScan | undefined;
+  /** Which scan of all made {@link AsciiBlock.#scan} was: a later one of another block wrote over its newlines. */
+  #scanNumber = 0;
 
   constructor(start: string, bytes: Buffer) {
     this.start = start;
@@ -27,9 +29,13 @@ export class AsciiBlock {
     return this.start + this.bytes.toString('latin1', 0, this.bytes.length - 1);
   }
 
-  /** What one pass over {@link AsciiBlock.bytes} finds; done on the first call only. */
+  /** What one pass over {@link AsciiBlock.bytes} finds; done again only if another block was scanned since. */
   scan(): AsciiScan {
-    return (this.#scan ??= scanAscii(this.bytes));
+    if (this.#scan === undefined || this.#scanNumber !== scansMade) {
+      this.#scan = scanAscii(this.bytes);
+      this.#scanNumber = scansMade;
+    }
+    return this.#scan;
   }
 }
 
@@ -71,10 +77,12 @@ export interface AsciiScan {
  * one reused buffer (../output/pipe-reads.ts) and are scanned during the call that hands them
  * over. A table per scan, grown as lines came, cost `up` of 100 `seq`s a copy per growth and,
  * past 128 KiB (16 000 lines in a read), an allocation of its own in V8's large-object space each
- * time. Sized for the longest block yet (a block has fewer newlines than bytes); untouched pages
+ * time. Sized for the longest block yet (a block has no more newlines than bytes); untouched pages
  * of it cost nothing.
  */
 let newlineTable = new Int32Array(16 * 1024);
+/** Scans made so far: a block's cached scan is current only while no other has been made. */
+let scansMade = 0;
 
 /** The four bytes of a 32-bit word, each with its top bit set: where a byte's "below" flag lands. */
 const HIGH_BITS = 0x80808080 | 0;
@@ -92,6 +100,7 @@ const DEL = 0x7f;
  * string took, and no string.
  */
 function scanAscii(bytes: Buffer): AsciiScan {
+  scansMade++;
   if (newlineTable.length < bytes.length) newlineTable = new Int32Array(Math.max(bytes.length, 2 * newlineTable.length));
   const newlines = newlineTable;
   let count = 0;

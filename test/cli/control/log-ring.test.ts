@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LogRing, RING_MAX_CHARS, RING_MAX_LINES } from '../../../src/cli/control/log-ring.js';
+import { AsciiBlock } from '../../../src/process/output/ascii-block.js';
 
 describe('LogRing', () => {
   test('keeps the last RING_MAX_LINES lines of a process, never more than a tenth over, however many come', () => {
@@ -63,6 +64,31 @@ describe('LogRing', () => {
     const lines = Array.from({ length: RING_MAX_LINES * 2 }, (_, i) => `f${i}`);
     ring.pushBlock('a', 'stderr', lines.join('\n'));
     assert.deepEqual(heard, lines);
+  });
+
+  test('an ASCII block as read (bytes, not a string) keeps what its lines pushed one by one would keep, its first line\'s start included', () => {
+    for (const count of [1, 2, RING_MAX_LINES - 1, RING_MAX_LINES, RING_MAX_LINES + 1, RING_MAX_LINES * 3 + 5]) {
+      const lines = Array.from({ length: count }, (_, i) => (i % 9 === 0 ? '' : `b${i}`));
+      const byLine = new LogRing();
+      byLine.push('a', 'stdout', 'before');
+      for (const [index, line] of lines.entries()) byLine.push('a', 'stdout', index === 0 ? `st${line}` : line);
+      const byBlock = new LogRing();
+      byBlock.push('a', 'stdout', 'before');
+      byBlock.pushBlock('a', 'stdout', new AsciiBlock('st', Buffer.from(`${lines.join('\n')}\n`, 'latin1')));
+      assert.deepEqual(byBlock.tail(['a'], RING_MAX_LINES), byLine.tail(['a'], RING_MAX_LINES), `${count} lines`);
+    }
+  });
+
+  test('a block of many more lines than it keeps costs the ring only what it keeps', () => {
+    // 200 000 lines in one block (1.3 MiB): the ring keeps 1 000 of them, and sizes its buffer by those.
+    const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `${i % 100_000}\n`).join(''), 'latin1');
+    new AsciiBlock('', bytes).scan(); // the scan's table grown beforehand: it is shared, not the ring's
+    const ring = new LogRing();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let name = 0; name < 10; name++) ring.pushBlock(`p${name}`, 'stdout', new AsciiBlock('', bytes));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.ok(grown < 4 * 1024 * 1024, `10 processes' rings took ${grown} bytes for their last 1 000 lines each`);
+    assert.equal(ring.tail(['p9'], Infinity).at(-1)?.line, '99999');
   });
 
   test('many blocks of every size, across the buffer compacting and growing: the tail is always the last lines, whole and in order', () => {

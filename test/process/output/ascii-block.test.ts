@@ -55,6 +55,13 @@ describe('AsciiBlock', () => {
     assert.deepEqual([...newlines], lines.map((_, i) => 2 * i + 1));
   });
 
+  it('a block scanned again after another block was scanned is right: the table under its first scan was written over', () => {
+    const block = new AsciiBlock('', Buffer.from('a\nbb\n'));
+    assert.deepEqual([...block.scan().newlines], [1, 4]);
+    new AsciiBlock('', Buffer.from('\n\n\n')).scan();
+    assert.deepEqual([...block.scan().newlines], [1, 4]);
+  });
+
   it('writes every scan into one table, reused: no table of its own per block, grown as lines come', () => {
     const first = new AsciiBlock('', Buffer.from('a\nbb\n')).scan().newlines;
     assert.deepEqual([...first], [1, 4]);
