@@ -7,7 +7,7 @@ const FLUSH_AT_CHARS = 64 * 1024;
  * Text held (collected, plus what the stream has not written yet) above which the writer says it is
  * full. Children then wait: they stop being read until the stream drains. A reader slower than the
  * children (`| less`, a slow disk, a log shipper) costs at most this much memory, plus, per child,
- * the rest of the read it is in the middle of (at most 256 KiB, `READ_BUFFER_BYTES` in
+ * the rest of the read it is in the middle of (at most 64 KiB, `READ_BUFFER_BYTES` in
  * ../process/output/pipe-reads.ts, with its prefixes).
  */
 export const HIGH_WATER_BYTES = 1024 * 1024;

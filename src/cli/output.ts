@@ -132,7 +132,7 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
     lines(name, stream, block) {
       if (color) return eachLine(blockText(block), (text) => this.line(name, stream, text));
       // One replaceAll per block instead of one write per line: a flood comes in blocks of a
-      // whole read (up to 256 KiB). `$` is doubled since a replacement string gives it a meaning.
+      // whole read (up to 64 KiB). `$` is doubled since a replacement string gives it a meaning.
       const prefix = `${time()}${prefixOf(name).line}`;
       // The block is checked here, while it is one flat string (or by its scan, while it is the
       // bytes as read), rather than with its batch; a plain one is copied as bytes, line by line

@@ -104,7 +104,7 @@ export function relayStream(target: RelayTarget, label: string, stream: 'stdout'
  * has settled, so a consumer that cannot keep up (an output that is full) makes the child wait
  * instead of letting lines pile up in memory; a rejection is the consumer failing, never an
  * unhandled rejection. The lines of the read in progress are still delivered: memory stays bounded
- * by one read per pipe (at most `READ_BUFFER_BYTES`, 256 KiB: ./output/pipe-reads.ts).
+ * by one read per pipe (at most `READ_BUFFER_BYTES`, 64 KiB: ./output/pipe-reads.ts).
  */
 export function holdWhilePending(stream: { pause(): unknown; resume(): unknown }, onFailure: (error: unknown) => void): (pending: PromiseLike<unknown>) => void {
   let waiting = 0;

@@ -24,13 +24,13 @@ import { node } from '../../builtins.js';
 export type ReadConsumer = (bytes: Buffer) => void;
 
 /**
- * As much as one read takes from a pipe: four times Node's 64 KiB. A child's pipe is a UNIX socket
- * whose buffer holds about 208 KiB (Linux's default), so a child that writes fast has more than 64
- * KiB waiting at each read; taking it at once halves the turns of the event loop and the times
- * the child waits for room (`up` relaying 64 MiB of `cat`: 0.91x the time, against 64 KiB; 128 KiB
- * and 512 KiB measured slower than 256). One buffer for the whole process, so its size costs once.
+ * As much as one read takes from a pipe: Node's own 64 KiB. A child's pipe is a UNIX socket that
+ * holds more (~208 KiB), and reading 256 KiB at once made `up` relaying 64 MiB of `cat` to a file
+ * 0.91x as long; but a read's text past 128 KiB is a string V8 puts in its large-object space, one
+ * allocation of its own per read, and the library's line relay (S2) took 3.5x as long, a relay
+ * to a pipe 1.1x, and a slow reader cost the command line 18 MiB more.
  */
-export const READ_BUFFER_BYTES = 256 * 1024;
+export const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
  * The one buffer every pipe is read into. One is enough: the event loop reads one pipe at a time,
