@@ -26,9 +26,9 @@ export type ReadConsumer = (bytes: Buffer) => void;
 /**
  * As much as one read takes from a pipe: Node's own 64 KiB. A child's pipe is a UNIX socket that
  * holds more (~208 KiB), and reading 256 KiB at once made `up` relaying 64 MiB of `cat` to a file
- * 0.91x as long; but a read's text past 128 KiB is a string V8 puts in its large-object space, one
- * allocation of its own per read, and the library's line relay (S2) took 3.5x as long, a relay
- * to a pipe 1.1x, and a slow reader cost the command line 18 MiB more.
+ * 0.91x as long, but the library's line relay (S2) 3.5x (most likely as a read's text past 128
+ * KiB is a string V8 allocates in its large-object space, one allocation of its own per read), a
+ * relay to a pipe 1.1x, and a slow reader cost the command line 18 MiB more.
  */
 export const READ_BUFFER_BYTES = 64 * 1024;
 
