@@ -42,6 +42,22 @@ describe('BatchedWriter', () => {
     assert.equal(Buffer.concat(got).toString('latin1'), statusAndLines(pieces));
   });
 
+  test('a flood written while writes are in flight cycles through a few slabs, not a new one each time one fills', { timeout: 60_000 }, async () => {
+    const slabs = new Set<ArrayBufferLike>();
+    let bytes = 0;
+    const slow = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (chunk.byteLength > 64) slabs.add(chunk.buffer); // a slab's view (a status line is text)
+        bytes += chunk.byteLength;
+        setTimeout(callback, 1);
+      },
+    });
+    const pieces = lines(120_000); // ~11 MiB: eleven slabs' worth
+    await writeAll(new BatchedWriter(slow, undefined, undefined, true), pieces);
+    assert.equal(bytes, Buffer.byteLength(statusAndLines(pieces)));
+    assert.ok(slabs.size <= 4, `${slabs.size} slabs for ${bytes} bytes`);
+  });
+
   test('a stream that passes chunks on as they are (a PassThrough) gets views that are never written again', { timeout: 60_000 }, async () => {
     const pass = new PassThrough({ highWaterMark: 64 * 1024 * 1024 });
     const pieces = lines(60_000);
