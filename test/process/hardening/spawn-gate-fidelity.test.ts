@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Process, SpawnError, openNursery, runProcess, superviseRunProcess } from '../../../src/index.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -57,7 +58,10 @@ describe('spawn gate: the command sees what it would see without the gate', () =
     await openNursery(async (tn) => {
       const proc = await tn.start<Process>((ctx) => superviseRunProcess('echo "$$ $0"; exec sleep 1000', { shell: true, relayStdout: true, logger, readyWhen: /./ }, ctx));
       assert.equal(lines[0], `${proc.pid} /bin/sh`);
-      assert.match(readFileSync(`/proc/${proc.pid}/cmdline`, 'latin1'), /^sleep\0/, 'the pid is the command itself, after its exec');
+      // The line comes before the shell's `exec sleep`: wait for that exec, under the same pid.
+      const cmdline = (): string => readFileSync(`/proc/${proc.pid}/cmdline`, 'latin1');
+      for (const deadline = Date.now() + 5000; !cmdline().startsWith('sleep\0') && Date.now() < deadline; ) await sleep(10);
+      assert.match(cmdline(), /^sleep\0/, 'the pid is the command itself, after its exec');
       tn.cancel();
     });
   });
