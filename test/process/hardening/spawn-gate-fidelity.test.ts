@@ -9,8 +9,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Process, SpawnError, openNursery, runProcess, superviseRunProcess } from '../../../src/index.js';
+import { waitUntil } from '../../support/processes.js';
 
 const BOUNDED = { timeout: 20_000 };
 const PRINT_ENV = ['/bin/cat', '/proc/self/environ'];
@@ -60,7 +60,7 @@ describe('spawn gate: the command sees what it would see without the gate', () =
       assert.equal(lines[0], `${proc.pid} /bin/sh`);
       // The line comes before the shell's `exec sleep`: wait for that exec, under the same pid.
       const cmdline = (): string => readFileSync(`/proc/${proc.pid}/cmdline`, 'latin1');
-      for (const deadline = Date.now() + 5000; !cmdline().startsWith('sleep\0') && Date.now() < deadline; ) await sleep(10);
+      await waitUntil(() => cmdline().startsWith('sleep\0'), "the shell's exec of sleep");
       assert.match(cmdline(), /^sleep\0/, 'the pid is the command itself, after its exec');
       tn.cancel();
     });

@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess } from '../../../src/index.js';
 import { consumeReads, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { gateVerdict } from '../../../src/process/spawn/gate.js';
+import { waitUntil } from '../../support/processes.js';
 
 describe('spawn gate: output written before the verdict is read', () => {
   test('120 concurrent commands that print and exit at once: every byte of stdout and stderr arrives', { timeout: 90_000 }, async () => {
@@ -107,9 +107,7 @@ describe('spawn gate: a verdict given already is read at once', () => {
     // The report ends (fd 4 closed) while the gate lives on: Node's drain at the exit would drop it.
     const child = gate('echo 127 >&4; exec 4>&-; read -r _');
     const exited = once(child, 'exit');
-    for (const deadline = Date.now() + 10_000; control(child).readableLength === 0; await sleep(5)) {
-      assert.ok(Date.now() < deadline, 'the event loop never read the report');
-    }
+    await waitUntil(() => control(child).readableLength > 0, 'the event loop to read the report', 10_000);
     assert.equal(await gateVerdict(child), 127);
     child.stdin?.end('\n');
     await exited;
