@@ -8,6 +8,7 @@ export const EXIT = {
   ok: 0,
   failure: 1,
   usage: 2,
+  internal: 70, // sysexits' EX_SOFTWARE: a defect of subvisor's own (see ./uncaught.ts)
   timeout: 124, // coreutils timeout(1)
   cannotExecute: 126,
   notFound: 127,

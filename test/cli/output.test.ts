@@ -1,11 +1,13 @@
 // The command line's output is written in batches, with backpressure: nothing lost, nothing
-// merged or split, whether stdout is a file, a slow pipe, or the run ends by Ctrl-C right after a
-// flood; and a reader that stops reading makes the children wait instead of the CLI's memory grow.
+// merged or split, whether stdout is a file, a slow pipe, or the run ends (Ctrl-C, SIGTERM, an
+// error nothing caught) right after a flood; a reader that stops reading makes the children wait
+// instead of the CLI's memory grow, and a reader that goes away ends the run as SIGPIPE would.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
@@ -34,6 +36,11 @@ function assertAllLines(output: string, name: string, count: number, first = 1):
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** The bytes `pid` has written so far (all its writes, whether or not they reached a disk), from /proc. */
+function bytesWritten(pid: number): number {
+  return Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
 }
 
 /** The resident memory of `pid`, in MiB, from /proc. */
@@ -105,36 +112,135 @@ describe('batched output', () => {
 });
 
 describe('a reader that stops', () => {
-  test('the children wait and the memory stays bounded; a second Ctrl-C says what it drops', BOUNDED, async () => {
-    const pidFile = join(scratch, 'yes.pid');
-    const file = config('stopped.yaml', `processes:\n  yes: { cmd: "echo $$ > ${pidFile}; exec yes 0123456789012345678901234567890123456789" }\n`);
-    const child = spawn(process.execPath, [BIN, 'up', '-f', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
-    const pid = child.pid as number;
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.pause(); // and never read again
+  for (const format of ['plain', 'json'] as const) {
+    test(`${format}: the children wait and the memory stays bounded; a second Ctrl-C says what it drops`, BOUNDED, async () => {
+      const pidFile = join(scratch, `yes-${format}.pid`);
+      const file = config(`stopped-${format}.yaml`, `processes:\n  yes: { cmd: "echo $$ > ${pidFile}; exec yes 0123456789012345678901234567890123456789" }\n`);
+      const args = ['up', '-f', file, ...(format === 'json' ? ['--json'] : [])];
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+      const pid = child.pid as number;
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdout.pause(); // and never read again
+      const ending = exited(child);
+      let yesPid: number | undefined;
+      try {
+        await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+        yesPid = Number(readFileSync(pidFile, 'utf8'));
+        await sleep(1000);
+        const early = rssMiB(pid);
+        await sleep(2000);
+        const late = rssMiB(pid);
+        // Unbounded, this grew by hundreds of MiB in seconds (91 -> 513 MB in 8 s).
+        assert.ok(late - early < 16, `memory grew from ${early.toFixed(1)} to ${late.toFixed(1)} MiB while nobody read`);
+        assert.ok(late < 160, `${late.toFixed(1)} MiB`);
+        // Alive, and blocked on its pipe: it writes nothing more while nobody reads.
+        const writtenBefore = bytesWritten(yesPid);
+        await sleep(1000);
+        assert.equal(bytesWritten(yesPid), writtenBefore, 'the child went on writing: the CLI still read its pipe');
+        assert.ok(isRunning(yesPid), 'the child waits, it is not stopped');
+        child.kill('SIGINT');
+        await sleep(500);
+        child.kill('SIGINT');
+        const { code } = await ending;
+        assert.equal(code, 130);
+        // What it drops is at most what it may hold: 1 MiB, plus the read in hand as it is written
+        // out (a 64 KiB read of these lines is 181 KB of JSON records).
+        const dropped = Number(/second SIGINT: (\d+) bytes of output not yet written are dropped/.exec(stderr)?.[1]);
+        assert.ok(dropped > 0 && dropped <= 1024 * 1024 + 3 * 64 * 1024, `${stderr.trim()} (dropped: ${dropped})`);
+        await waitUntil(() => !isRunning(yesPid as number), 'the child to be gone', 5000);
+      } finally {
+        killQuietly(pid, yesPid);
+      }
+    });
+  }
+});
+
+describe('a reader that goes away', () => {
+  test('ends the run as SIGPIPE ends a filter: the processes are stopped, status 141', BOUNDED, async () => {
+    const pidFile = join(scratch, 'gone.pid');
+    const file = config('gone.yaml', `processes:\n  yes: { cmd: "echo $$ > ${pidFile}; exec yes" }\n`);
+    const child = spawn(process.execPath, [BIN, 'up', '-f', file], { stdio: ['ignore', 'pipe', 'ignore'], env: ENV });
     const ending = exited(child);
     let yesPid: number | undefined;
     try {
-      await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+      await once(child.stdout, 'data');
+      await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the child to start', 20_000);
       yesPid = Number(readFileSync(pidFile, 'utf8'));
-      await sleep(1000);
-      const early = rssMiB(pid);
-      await sleep(2000);
-      const late = rssMiB(pid);
-      // Unbounded, this grew by hundreds of MiB in seconds (91 -> 513 MB in 8 s).
-      assert.ok(late - early < 16, `memory grew from ${early.toFixed(1)} to ${late.toFixed(1)} MiB while nobody read`);
-      assert.ok(late < 160, `${late.toFixed(1)} MiB`);
-      assert.ok(isRunning(yesPid), 'the child waits (blocked on its pipe), it is not stopped');
-      child.kill('SIGINT');
-      await sleep(500);
-      child.kill('SIGINT');
-      const { code } = await ending;
-      assert.equal(code, 130);
-      assert.match(stderr, /second SIGINT: \d+ bytes of output not yet written are dropped/);
+      child.stdout.destroy(); // as `| head` does once it has its lines
+      assert.deepEqual(await ending, { code: 141, signal: null });
       await waitUntil(() => !isRunning(yesPid as number), 'the child to be gone', 5000);
     } finally {
-      killQuietly(pid, yesPid);
+      killQuietly(child.pid, yesPid);
     }
+  });
+});
+
+/** Loaded into the CLI: throws once SUBVISOR_TEST_TRIGGER's file exists (see the fixture). */
+const THROWER = resolve('test/cli/fixtures/throw-on-trigger.mjs');
+
+interface HeldRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly floodPid: number;
+}
+
+/**
+ * Runs the CLI on a flood of `seq 1 60000` (with the prefix `flood | `, 829 KB: less than it may
+ * hold, so the flood is never held back) while nothing reads its stdout, ends the run with `end`
+ * once the flood is printed, waits a moment (a CLI that ended at once has then lost what it held),
+ * and only then reads everything.
+ */
+async function endWhileOutputHeld(command: 'run' | 'up', tag: string, end: (cli: ChildProcess, trigger: string) => void, env: NodeJS.ProcessEnv = {}): Promise<HeldRun> {
+  const printed = join(scratch, `${tag}.printed`);
+  const pidFile = join(scratch, `${tag}.pid`);
+  const trigger = join(scratch, `${tag}.trigger`);
+  const shell = `echo $$ > ${pidFile}; seq 1 60000; touch ${printed}; exec sleep 30`;
+  const args = command === 'run' ? ['run', '--label', 'flood', '--', 'sh', '-c', shell] : ['up', '-f', config(`${tag}.yaml`, `processes:\n  flood: { cmd: "${shell}" }\n`)];
+  const cli = spawn(process.execPath, ['--import', THROWER, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, SUBVISOR_TEST_TRIGGER: trigger, ...env } });
+  let stderr = '';
+  cli.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const ending = exited(cli);
+  let floodPid: number | undefined;
+  try {
+    await waitUntil(() => existsSync(printed), 'the flood to be printed', 30_000);
+    floodPid = Number(readFileSync(pidFile, 'utf8'));
+    end(cli, trigger);
+    await Promise.race([ending, sleep(500)]);
+    const chunks: Buffer[] = [];
+    cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = once(cli.stdout, 'end');
+    const { code } = await ending;
+    await closed;
+    await waitUntil(() => !isRunning(floodPid as number), 'the flood process to be gone', 5000);
+    return { code, stdout: Buffer.concat(chunks).toString('utf8'), stderr, floodPid };
+  } finally {
+    killQuietly(cli.pid, floodPid);
+  }
+}
+
+describe('the run ends while its output is held back: every line it read is written', () => {
+  for (const command of ['run', 'up'] as const) {
+    test(`${command}: SIGTERM`, BOUNDED, async () => {
+      const run = await endWhileOutputHeld(command, `${command}-sigterm`, (cli) => cli.kill('SIGTERM'));
+      assert.equal(run.code, 143, run.stderr);
+      assertAllLines(run.stdout, 'flood', 60_000);
+    });
+
+    test(`${command}: an error nothing caught stops every process in order, then exits 70`, BOUNDED, async () => {
+      const run = await endWhileOutputHeld(command, `${command}-uncaught`, (_cli, trigger) => writeFileSync(trigger, ''));
+      assert.equal(run.code, 70, run.stderr);
+      assert.match(run.stderr, /^subvisor: internal error, stopping every process: Error: injected failure\n {4}at /m);
+      assertAllLines(run.stdout, 'flood', 60_000);
+      assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\)$/m);
+    });
+  }
+
+  test('up: so does a rejection nobody handled', BOUNDED, async () => {
+    const run = await endWhileOutputHeld('up', 'up-rejection', (_cli, trigger) => writeFileSync(trigger, ''), { SUBVISOR_TEST_HOW: 'reject' });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /internal error, stopping every process: Error: injected rejection/);
+    assertAllLines(run.stdout, 'flood', 60_000);
   });
 });

@@ -9,6 +9,7 @@ import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
+import { stopOnUncaughtError } from '../uncaught.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -37,23 +38,34 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
-  let outcome: RunOutcome;
+  const releaseUncaught = stopOnUncaughtError(
+    (reason) => {
+      if (!stop.signal.aborted) stop.abort(reason);
+    },
+    () => output.abandon('second internal error'),
+  );
   try {
-    // One process, main, through the same engine as `up`: its exit ends the run with its status.
-    outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
-      output,
-      signal: stop.signal,
-      defaultGraceMs: grace,
-    });
+    let outcome: RunOutcome;
+    try {
+      // One process, main, through the same engine as `up`: its exit ends the run with its status.
+      outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
+        output,
+        signal: stop.signal,
+        defaultGraceMs: grace,
+      });
+    } finally {
+      clearTimeout(timer);
+      release();
+      releaseOutput();
+    }
+    // The child's stderr was relayed as it came; here only the one line that says how it ended.
+    reportFailure(output, outcome, { withStderrTail: false });
+    return endingOf(outcome);
   } finally {
-    clearTimeout(timer);
-    release();
-    releaseOutput();
+    // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
+    await output.close();
+    releaseUncaught();
   }
-  // The child's stderr was relayed as it came; here only the one line that says how it ended.
-  reportFailure(output, outcome, { withStderrTail: false });
-  await output.close();
-  return endingOf(outcome);
 }
 
 function compileReady(pattern: string): RegExp {

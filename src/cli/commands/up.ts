@@ -14,6 +14,7 @@ import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { watchStack } from '../watch/watch.js';
 import { findConfigFile } from './config-file.js';
+import { stopOnUncaughtError } from '../uncaught.js';
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
@@ -63,6 +64,12 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const releaseOutput = stopWhenOutputCloses((reason) => {
     if (!stop.signal.aborted) stop.abort(reason);
   });
+  const releaseUncaught = stopOnUncaughtError(
+    (reason) => {
+      if (!stop.signal.aborted) stop.abort(reason);
+    },
+    () => output.abandon('second internal error'),
+  );
   try {
     const outcome = await stack.run().finally(() => {
       watching.close();
@@ -70,11 +77,13 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
-    await output.close();
     return endingOf(outcome);
   } finally {
+    // Also when the run failed of a defect of ours: what the processes wrote goes out before the error.
+    await output.close();
     release();
     releaseOutput();
+    releaseUncaught();
     logFiles?.close();
   }
 }
