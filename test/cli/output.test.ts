@@ -237,6 +237,13 @@ describe('the run ends while its output is held back: every line it read is writ
     });
   }
 
+  test('up: a second such error while it stops ends it at once, saying what it drops', BOUNDED, async () => {
+    const run = await endWhileOutputHeld('up', 'up-twice', (_cli, trigger) => writeFileSync(trigger, ''), { SUBVISOR_TEST_HOW: 'twice' });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: another internal error while stopping: Error: injected failure again$/m);
+    assert.match(run.stderr, /^subvisor: second internal error: \d+ bytes of output not yet written are dropped$/m);
+  });
+
   test('up: so does a rejection nobody handled', BOUNDED, async () => {
     const run = await endWhileOutputHeld('up', 'up-rejection', (_cli, trigger) => writeFileSync(trigger, ''), { SUBVISOR_TEST_HOW: 'reject' });
     assert.equal(run.code, 70, run.stderr);
