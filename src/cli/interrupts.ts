@@ -114,6 +114,13 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): (
   };
 }
 
+/** Aborts `stop` with the reason it is called with, unless it was aborted already (the first reason to stop the run is the one it reports). */
+export function abortOnce(stop: AbortController): (reason: Error) => void {
+  return (reason) => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+}
+
 /**
  * How the CLI ends after `outcome`: with the run's status (130 after Ctrl-C, 141 after a closed
  * pipe, as documented and as programs that run the CLI read it), except after the terminal went

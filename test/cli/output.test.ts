@@ -183,22 +183,46 @@ interface HeldRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  readonly floodPid: number;
+  /** From the CLI's start to its exit. */
+  readonly ms: number;
+}
+
+interface HeldRunOptions {
+  readonly command: 'run' | 'up';
+  /** Names the scratch files. */
+  readonly tag: string;
+  /** Ends the run, once the flood is printed; `trigger` is the file that makes the CLI throw. */
+  readonly end: (cli: ChildProcess, trigger: string, stderrSoFar: () => string) => void | Promise<void>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The flood process ignores SIGTERM, so that its stop lasts its grace. */
+  readonly deaf?: boolean;
+  /** The flood process exits 0 once printed, instead of sleeping until stopped. */
+  readonly exits?: boolean;
+  /** Its grace (`--grace`, `grace:`). Default 5 s. */
+  readonly grace?: string;
+  /** How long nothing reads after `end`, unless the CLI exits first. Default 500 ms. */
+  readonly readerAwayMs?: number;
 }
 
 /**
  * Runs the CLI on a flood of `seq 1 60000` (with the prefix `flood | `, 829 KB: less than it may
  * hold, so the flood is never held back) while nothing reads its stdout, ends the run with `end`
  * once the flood is printed, waits a moment (a CLI that ended at once has then lost what it held),
- * and only then reads everything.
+ * and only then reads everything. The flood process is gone when this returns.
  */
-async function endWhileOutputHeld(command: 'run' | 'up', tag: string, end: (cli: ChildProcess, trigger: string) => void, env: NodeJS.ProcessEnv = {}): Promise<HeldRun> {
+async function endWhileOutputHeld(options: HeldRunOptions): Promise<HeldRun> {
+  const { command, tag } = options;
   const printed = join(scratch, `${tag}.printed`);
   const pidFile = join(scratch, `${tag}.pid`);
   const trigger = join(scratch, `${tag}.trigger`);
-  const shell = `echo $$ > ${pidFile}; seq 1 60000; touch ${printed}; exec sleep 30`;
-  const args = command === 'run' ? ['run', '--label', 'flood', '--', 'sh', '-c', shell] : ['up', '-f', config(`${tag}.yaml`, `processes:\n  flood: { cmd: "${shell}" }\n`)];
-  const cli = spawn(process.execPath, ['--import', THROWER, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, SUBVISOR_TEST_TRIGGER: trigger, ...env } });
+  const shell = `${options.deaf === true ? "trap '' TERM; " : ''}echo $$ > ${pidFile}; seq 1 60000; touch ${printed}${options.exits === true ? '' : '; exec sleep 30'}`;
+  const grace = options.grace ?? '5s';
+  const args =
+    command === 'run'
+      ? ['run', '--label', 'flood', '--grace', grace, '--', 'sh', '-c', shell]
+      : ['up', '-f', config(`${tag}.yaml`, `processes:\n  flood: { cmd: "${shell}", grace: ${grace} }\n`)];
+  const started = performance.now();
+  const cli = spawn(process.execPath, ['--import', THROWER, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, SUBVISOR_TEST_TRIGGER: trigger, ...options.env } });
   let stderr = '';
   cli.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const ending = exited(cli);
@@ -206,48 +230,83 @@ async function endWhileOutputHeld(command: 'run' | 'up', tag: string, end: (cli:
   try {
     await waitUntil(() => existsSync(printed), 'the flood to be printed', 30_000);
     floodPid = Number(readFileSync(pidFile, 'utf8'));
-    end(cli, trigger);
-    await Promise.race([ending, sleep(500)]);
+    await options.end(cli, trigger, () => stderr);
+    await Promise.race([ending, sleep(options.readerAwayMs ?? 500)]);
     const chunks: Buffer[] = [];
     cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     const closed = once(cli.stdout, 'end');
     const { code } = await ending;
+    const ms = performance.now() - started;
     await closed;
     await waitUntil(() => !isRunning(floodPid as number), 'the flood process to be gone', 5000);
-    return { code, stdout: Buffer.concat(chunks).toString('utf8'), stderr, floodPid };
+    return { code, stdout: Buffer.concat(chunks).toString('utf8'), stderr, ms };
   } finally {
     killQuietly(cli.pid, floodPid);
   }
 }
 
+const pull = (_cli: ChildProcess, trigger: string): void => writeFileSync(trigger, '');
+
 describe('the run ends while its output is held back: every line it read is written', () => {
   for (const command of ['run', 'up'] as const) {
     test(`${command}: SIGTERM`, BOUNDED, async () => {
-      const run = await endWhileOutputHeld(command, `${command}-sigterm`, (cli) => cli.kill('SIGTERM'));
+      const run = await endWhileOutputHeld({ command, tag: `${command}-sigterm`, end: (cli) => void cli.kill('SIGTERM') });
       assert.equal(run.code, 143, run.stderr);
       assertAllLines(run.stdout, 'flood', 60_000);
     });
 
     test(`${command}: an error nothing caught stops every process in order, then exits 70`, BOUNDED, async () => {
-      const run = await endWhileOutputHeld(command, `${command}-uncaught`, (_cli, trigger) => writeFileSync(trigger, ''));
+      const run = await endWhileOutputHeld({ command, tag: `${command}-uncaught`, end: pull });
       assert.equal(run.code, 70, run.stderr);
       assert.match(run.stderr, /^subvisor: internal error, stopping every process: Error: injected failure\n {4}at /m);
       assertAllLines(run.stdout, 'flood', 60_000);
       assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\)$/m);
     });
+
+    test(`${command}: such an error after the process exited 0, while stdout drains, still exits 70`, BOUNDED, async () => {
+      const run = await endWhileOutputHeld({ command, tag: `${command}-drain`, end: pull, exits: true });
+      assert.equal(run.code, 70, run.stderr);
+      assert.match(run.stderr, /internal error, stopping every process: Error: injected failure/);
+      assertAllLines(run.stdout, 'flood', 60_000);
+    });
+
+    test(`${command}: a second such error during the stop ends it at once, saying what it drops`, BOUNDED, async () => {
+      // The process outlasts its stop (SIGTERM ignored, a 30 s grace): the second error comes during it.
+      const run = await endWhileOutputHeld({ command, tag: `${command}-twice`, end: pull, env: { SUBVISOR_TEST_HOW: 'twice' }, deaf: true, grace: '30s' });
+      assert.equal(run.code, 70, run.stderr);
+      assert.match(run.stderr, /^subvisor: another internal error while stopping: Error: injected failure again$/m);
+      assert.match(run.stderr, /^subvisor: second internal error: \d+ bytes of output not yet written are dropped$/m);
+      assert.ok(run.ms < 20_000, `${run.ms} ms: it waited for the grace`);
+    });
   }
 
-  test('up: a second such error while it stops ends it at once, saying what it drops', BOUNDED, async () => {
-    const run = await endWhileOutputHeld('up', 'up-twice', (_cli, trigger) => writeFileSync(trigger, ''), { SUBVISOR_TEST_HOW: 'twice' });
-    assert.equal(run.code, 70, run.stderr);
-    assert.match(run.stderr, /^subvisor: another internal error while stopping: Error: injected failure again$/m);
-    assert.match(run.stderr, /^subvisor: second internal error: \d+ bytes of output not yet written are dropped$/m);
-  });
-
   test('up: so does a rejection nobody handled', BOUNDED, async () => {
-    const run = await endWhileOutputHeld('up', 'up-rejection', (_cli, trigger) => writeFileSync(trigger, ''), { SUBVISOR_TEST_HOW: 'reject' });
+    const run = await endWhileOutputHeld({ command: 'up', tag: 'up-rejection', end: pull, env: { SUBVISOR_TEST_HOW: 'reject' } });
     assert.equal(run.code, 70, run.stderr);
     assert.match(run.stderr, /internal error, stopping every process: Error: injected rejection/);
     assertAllLines(run.stdout, 'flood', 60_000);
+  });
+
+  test('up: a Ctrl-C during the stop after such an error ends it at once', BOUNDED, async () => {
+    const run = await endWhileOutputHeld({
+      command: 'up',
+      tag: 'up-ctrl-c',
+      deaf: true,
+      grace: '30s',
+      end: async (cli, trigger, stderrSoFar) => {
+        writeFileSync(trigger, '');
+        await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
+        cli.kill('SIGINT');
+      },
+    });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
+    assert.ok(run.ms < 20_000, `${run.ms} ms: it waited for the grace`);
+  });
+
+  test('run: a stop that cannot finish (nothing reads stdout) is cut short after the grace and 5 s', BOUNDED, async () => {
+    const run = await endWhileOutputHeld({ command: 'run', tag: 'run-stuck', end: pull, deaf: true, grace: '1s', readerAwayMs: 30_000 });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: the stop after an internal error took over 6000 ms: \d+ bytes of output not yet written are dropped$/m);
   });
 });

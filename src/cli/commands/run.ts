@@ -4,12 +4,12 @@ import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { Interrupted, abortOnce, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
-import { stopOnUncaughtError } from '../uncaught.js';
+import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -31,19 +31,13 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     },
   );
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
-  const releaseOutput = stopWhenOutputCloses((reason) => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  });
+  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
-  const releaseUncaught = stopOnUncaughtError(
-    (reason) => {
-      if (!stop.signal.aborted) stop.abort(reason);
-    },
-    () => output.abandon('second internal error'),
-  );
+  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: grace });
+  let ending: Ending;
   try {
     let outcome: RunOutcome;
     try {
@@ -60,12 +54,16 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     }
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
-    return endingOf(outcome);
+    ending = endingOf(outcome);
   } finally {
     // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
-    await output.close();
-    releaseUncaught();
+    try {
+      await output.close();
+    } finally {
+      uncaught.release();
+    }
   }
+  return withUncaught(ending, uncaught);
 }
 
 function compileReady(pattern: string): RegExp {

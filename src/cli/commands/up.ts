@@ -6,15 +6,15 @@ import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
-import { Interrupted, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { Interrupted, abortOnce, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
+import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { findConfigFile } from './config-file.js';
-import { stopOnUncaughtError } from '../uncaught.js';
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
@@ -61,15 +61,11 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
       output.abandon(`second ${signal}`);
     },
   );
-  const releaseOutput = stopWhenOutputCloses((reason) => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  });
-  const releaseUncaught = stopOnUncaughtError(
-    (reason) => {
-      if (!stop.signal.aborted) stop.abort(reason);
-    },
-    () => output.abandon('second internal error'),
-  );
+  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
+  // Processes are stopped in reverse dependency order, so the graces may add up.
+  const stopGraceMs = plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0);
+  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
+  let ending: Ending;
   try {
     const outcome = await stack.run().finally(() => {
       watching.close();
@@ -77,15 +73,19 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
-    return endingOf(outcome);
+    ending = endingOf(outcome);
   } finally {
     // Also when the run failed of a defect of ours: what the processes wrote goes out before the error.
-    await output.close();
-    release();
-    releaseOutput();
-    releaseUncaught();
-    logFiles?.close();
+    try {
+      await output.close();
+    } finally {
+      release();
+      releaseOutput();
+      uncaught.release();
+      logFiles?.close();
+    }
   }
+  return withUncaught(ending, uncaught);
 }
 
 function graceOf(given: string | undefined): number {
