@@ -187,12 +187,21 @@ interface HeldRun {
   readonly ms: number;
 }
 
+/** The CLI whose stdout nobody reads yet. */
+interface HeldCli {
+  readonly cli: ChildProcess;
+  /** The file that makes the CLI throw once it exists. */
+  readonly trigger: string;
+  readonly stderrSoFar: () => string;
+  readonly floodPid: number;
+}
+
 interface HeldRunOptions {
   readonly command: 'run' | 'up';
   /** Names the scratch files. */
   readonly tag: string;
-  /** Ends the run, once the flood is printed; `trigger` is the file that makes the CLI throw. */
-  readonly end: (cli: ChildProcess, trigger: string, stderrSoFar: () => string) => void | Promise<void>;
+  /** Ends the run, once the flood is printed. */
+  readonly end: (held: HeldCli) => void | Promise<void>;
   readonly env?: NodeJS.ProcessEnv;
   /** The flood process ignores SIGTERM, so that its stop lasts its grace. */
   readonly deaf?: boolean;
@@ -230,7 +239,7 @@ async function endWhileOutputHeld(options: HeldRunOptions): Promise<HeldRun> {
   try {
     await waitUntil(() => existsSync(printed), 'the flood to be printed', 30_000);
     floodPid = Number(readFileSync(pidFile, 'utf8'));
-    await options.end(cli, trigger, () => stderr);
+    await options.end({ cli, trigger, stderrSoFar: () => stderr, floodPid });
     await Promise.race([ending, sleep(options.readerAwayMs ?? 500)]);
     const chunks: Buffer[] = [];
     cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -245,12 +254,12 @@ async function endWhileOutputHeld(options: HeldRunOptions): Promise<HeldRun> {
   }
 }
 
-const pull = (_cli: ChildProcess, trigger: string): void => writeFileSync(trigger, '');
+const pull = ({ trigger }: HeldCli): void => writeFileSync(trigger, '');
 
 describe('the run ends while its output is held back: every line it read is written', () => {
   for (const command of ['run', 'up'] as const) {
     test(`${command}: SIGTERM`, BOUNDED, async () => {
-      const run = await endWhileOutputHeld({ command, tag: `${command}-sigterm`, end: (cli) => void cli.kill('SIGTERM') });
+      const run = await endWhileOutputHeld({ command, tag: `${command}-sigterm`, end: ({ cli }) => void cli.kill('SIGTERM') });
       assert.equal(run.code, 143, run.stderr);
       assertAllLines(run.stdout, 'flood', 60_000);
     });
@@ -264,7 +273,14 @@ describe('the run ends while its output is held back: every line it read is writ
     });
 
     test(`${command}: such an error after the process exited 0, while stdout drains, still exits 70`, BOUNDED, async () => {
-      const run = await endWhileOutputHeld({ command, tag: `${command}-drain`, end: pull, exits: true });
+      const afterTheEnd = async (held: HeldCli): Promise<void> => {
+        await waitUntil(() => !isRunning(held.floodPid), 'the process to exit', 10_000);
+        // `up` says its summary on stderr once the run has ended; `run` says nothing: a moment then.
+        if (command === 'up') await waitUntil(() => held.stderrSoFar().includes('restarts'), 'the summary', 10_000);
+        else await sleep(300);
+        pull(held);
+      };
+      const run = await endWhileOutputHeld({ command, tag: `${command}-drain`, end: afterTheEnd, exits: true });
       assert.equal(run.code, 70, run.stderr);
       assert.match(run.stderr, /internal error, stopping every process: Error: injected failure/);
       assertAllLines(run.stdout, 'flood', 60_000);
@@ -293,7 +309,7 @@ describe('the run ends while its output is held back: every line it read is writ
       tag: 'up-ctrl-c',
       deaf: true,
       grace: '30s',
-      end: async (cli, trigger, stderrSoFar) => {
+      end: async ({ cli, trigger, stderrSoFar }) => {
         writeFileSync(trigger, '');
         await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
         cli.kill('SIGINT');
