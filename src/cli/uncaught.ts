@@ -10,10 +10,7 @@ export interface UncaughtErrorOptions {
   readonly stop: (reason: StopRequest) => void;
   /** The process is about to exit at once: hands over what it can and says on stderr what it drops. */
   readonly abandon: (why: string) => void;
-  /**
-   * The longest the orderly stop may take (the processes' graces, in the order they are stopped)
-   * before it is cut short; not at all when not finite.
-   */
+  /** The longest the processes' stop may take (their graces, in the order they are stopped), before it is cut short. */
   readonly stopGraceMs: number;
 }
 
@@ -21,6 +18,12 @@ export interface UncaughtErrorOptions {
 export interface UncaughtErrors {
   /** Whether an error nothing caught happened: the run then exits with {@link EXIT.internal}, whatever else it ended with. */
   readonly seen: boolean;
+  /**
+   * Takes the run's own failure (`error`, which it rejected with) as a consequence of the error
+   * already seen: says it too and returns true. Returns false when none was seen: `error` is then
+   * not this module's to handle.
+   */
+  absorb(error: unknown): boolean;
   release(): void;
 }
 
@@ -56,17 +59,23 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     seen = true;
     writeText(process.stderr, `subvisor: internal error, stopping every process: ${errorText(error)}\n`);
     options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : String(error)}`, EXIT.internal));
-    const limitMs = options.stopGraceMs + DRAIN_ALLOWANCE_MS;
-    // (A delay past 2^31 - 1 ms would fire at once.)
-    if (limitMs <= 2 ** 31 - 1) deadline = setTimeout(() => endAtOnce(`the stop after an internal error took over ${limitMs} ms`), limitMs).unref();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // (A delay past 2^31 - 1 ms would fire at once.) Not unref'd: a run the defect left hanging
+    // with nothing else to wait for would otherwise end as Node ends it (13, an unsettled await).
+    const limitMs = Math.min(options.stopGraceMs + DRAIN_ALLOWANCE_MS, 2 ** 31 - 1);
+    deadline = setTimeout(() => endAtOnce(`the stop after an internal error took over ${limitMs} ms`), limitMs);
+    // Before the run's own listeners (./interrupts.ts), which would end it with a signal's status.
+    process.prependOnceListener('SIGINT', onSignal);
+    process.prependOnceListener('SIGTERM', onSignal);
   };
   const onSignal = (signal: NodeJS.Signals): void => endAtOnce(`${signal} after an internal error`);
   const endAtOnce = (why: string): void => {
-    options.abandon(why);
     release();
     killAllOwned();
+    try {
+      options.abandon(why);
+    } catch {
+      // Output broken by the defect: what it held is lost either way, and the children are gone.
+    }
     // Exiting once the terminal has hung up aborts on Node 20 (see dieOf).
     if (terminals.hungUp() !== undefined) dieOf('SIGHUP');
     process.exit(EXIT.internal);
@@ -83,13 +92,22 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     get seen() {
       return seen;
     },
+    absorb: (error) => {
+      if (!seen) return false;
+      writeText(process.stderr, `subvisor: the run then failed: ${errorText(error)}\n`);
+      return true;
+    },
     release,
   };
 }
 
-/** `ending`, or {@link EXIT.internal} once an error nothing caught was seen (a hung-up terminal's SIGHUP still wins: see dieOf). */
-export function withUncaught(ending: Ending, uncaught: UncaughtErrors): Ending {
-  return uncaught.seen && ending.signal === undefined ? { exitCode: EXIT.internal } : ending;
+/**
+ * `ending`, or {@link EXIT.internal} once an error nothing caught was seen (a hung-up terminal's
+ * SIGHUP still wins: see dieOf); undefined `ending`: the run failed of it (see `absorb`).
+ */
+export function withUncaught(ending: Ending | undefined, uncaught: UncaughtErrors): Ending {
+  if (ending !== undefined && (!uncaught.seen || ending.signal !== undefined)) return ending;
+  return { exitCode: EXIT.internal };
 }
 
 function errorText(error: unknown): string {

@@ -277,7 +277,7 @@ describe('the run ends while its output is held back: every line it read is writ
         await waitUntil(() => !isRunning(held.floodPid), 'the process to exit', 10_000);
         // `up` says its summary on stderr once the run has ended; `run` says nothing: a moment then.
         if (command === 'up') await waitUntil(() => held.stderrSoFar().includes('restarts'), 'the summary', 10_000);
-        else await sleep(300);
+        else await sleep(1000);
         pull(held);
       };
       const run = await endWhileOutputHeld({ command, tag: `${command}-drain`, end: afterTheEnd, exits: true });
@@ -318,6 +318,24 @@ describe('the run ends while its output is held back: every line it read is writ
     assert.equal(run.code, 70, run.stderr);
     assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
     assert.ok(run.ms < 20_000, `${run.ms} ms: it waited for the grace`);
+  });
+
+  test('up: so does a Ctrl-C that comes after such an error during a stop a Ctrl-C began', BOUNDED, async () => {
+    const run = await endWhileOutputHeld({
+      command: 'up',
+      tag: 'up-ctrl-c-first',
+      deaf: true,
+      grace: '30s',
+      end: async ({ cli, trigger, stderrSoFar }) => {
+        cli.kill('SIGINT');
+        await sleep(200);
+        writeFileSync(trigger, '');
+        await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
+        cli.kill('SIGINT');
+      },
+    });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
   });
 
   test('run: a stop that cannot finish (nothing reads stdout) is cut short after the grace and 5 s', BOUNDED, async () => {

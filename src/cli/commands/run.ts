@@ -37,7 +37,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       ? undefined
       : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: grace });
-  let ending: Ending;
+  let ending: Ending | undefined;
   try {
     let outcome: RunOutcome;
     try {
@@ -55,6 +55,8 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
     ending = endingOf(outcome);
+  } catch (error) {
+    if (!uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
     try {

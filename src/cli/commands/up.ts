@@ -65,7 +65,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   // Processes are stopped in reverse dependency order, so the graces may add up.
   const stopGraceMs = plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
-  let ending: Ending;
+  let ending: Ending | undefined;
   try {
     const outcome = await stack.run().finally(() => {
       watching.close();
@@ -74,6 +74,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
     ending = endingOf(outcome);
+  } catch (error) {
+    if (!uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the processes wrote goes out before the error.
     try {
