@@ -303,40 +303,29 @@ describe('the run ends while its output is held back: every line it read is writ
     assertAllLines(run.stdout, 'flood', 60_000);
   });
 
-  test('up: a Ctrl-C during the stop after such an error ends it at once', BOUNDED, async () => {
-    const run = await endWhileOutputHeld({
-      command: 'up',
-      tag: 'up-ctrl-c',
-      deaf: true,
-      grace: '30s',
-      end: async ({ cli, trigger, stderrSoFar }) => {
-        writeFileSync(trigger, '');
-        await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
-        cli.kill('SIGINT');
-      },
+  for (const ctrlCFirst of [false, true]) {
+    const title = ctrlCFirst ? 'a Ctrl-C that began the stop, then such an error, then a Ctrl-C' : 'such an error, then a Ctrl-C during the stop';
+    test(`up: ${title}: it ends at once, with 70`, BOUNDED, async () => {
+      const run = await endWhileOutputHeld({
+        command: 'up',
+        tag: `up-ctrl-c-${ctrlCFirst ? 'first' : 'after'}`,
+        deaf: true,
+        grace: '30s',
+        end: async ({ cli, trigger, stderrSoFar }) => {
+          if (ctrlCFirst) {
+            cli.kill('SIGINT');
+            await sleep(200);
+          }
+          writeFileSync(trigger, '');
+          await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
+          cli.kill('SIGINT');
+        },
+      });
+      assert.equal(run.code, 70, run.stderr);
+      assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
+      assert.ok(run.ms < 20_000, `${run.ms} ms: it waited for the grace`);
     });
-    assert.equal(run.code, 70, run.stderr);
-    assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
-    assert.ok(run.ms < 20_000, `${run.ms} ms: it waited for the grace`);
-  });
-
-  test('up: so does a Ctrl-C that comes after such an error during a stop a Ctrl-C began', BOUNDED, async () => {
-    const run = await endWhileOutputHeld({
-      command: 'up',
-      tag: 'up-ctrl-c-first',
-      deaf: true,
-      grace: '30s',
-      end: async ({ cli, trigger, stderrSoFar }) => {
-        cli.kill('SIGINT');
-        await sleep(200);
-        writeFileSync(trigger, '');
-        await waitUntil(() => stderrSoFar().includes('internal error, stopping every process'), 'the CLI to say its error', 10_000);
-        cli.kill('SIGINT');
-      },
-    });
-    assert.equal(run.code, 70, run.stderr);
-    assert.match(run.stderr, /^subvisor: SIGINT after an internal error: \d+ bytes of output not yet written are dropped$/m);
-  });
+  }
 
   test('run: a stop that cannot finish (nothing reads stdout) is cut short after the grace and 5 s', BOUNDED, async () => {
     const run = await endWhileOutputHeld({ command: 'run', tag: 'run-stuck', end: pull, deaf: true, grace: '1s', readerAwayMs: 30_000 });
