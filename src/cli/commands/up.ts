@@ -12,7 +12,7 @@ import { createOutput, type Output } from '../output.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
-import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
+import { stopOnUncaughtError, withUncaught, type UncaughtErrors } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { findConfigFile } from './config-file.js';
 
@@ -52,19 +52,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     logFiles?.close();
     throw error;
   }
-  const release = handleInterrupts(
-    // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
-    // saying `stopping (SIGINT)` when its turn comes.
-    (signal) => stop.abort(new Interrupted(signal)),
-    (signal) => {
-      output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` });
-      output.abandon(`second ${signal}`);
-    },
-  );
-  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
   // Processes are stopped in reverse dependency order, so the graces may add up.
-  const stopGraceMs = plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0);
-  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
+  const listeners = listenForEnds(stop, output, plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0));
   let ending: Ending | undefined;
   try {
     const outcome = await stack.run().finally(() => {
@@ -75,19 +64,42 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     reportSummary(output, outcome);
     ending = endingOf(outcome);
   } catch (error) {
-    if (!uncaught.absorb(error)) throw error;
+    if (!listeners.uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the processes wrote goes out before the error.
     try {
       await output.close();
     } finally {
-      release();
-      releaseOutput();
-      uncaught.release();
+      listeners.release();
       logFiles?.close();
     }
   }
-  return withUncaught(ending, uncaught);
+  return withUncaught(ending, listeners.uncaught);
+}
+
+/**
+ * What ends a run from outside while it goes on, each through `stop`: a Ctrl-C or SIGTERM (a second
+ * one kills at once), a closed stdout, an error of ours nothing caught (see ../uncaught.ts; it
+ * may wait `stopGraceMs` and a little more for the processes to stop).
+ */
+function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void } {
+  const releaseInterrupts = handleInterrupts(
+    // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
+    // saying `stopping (SIGINT)` when its turn comes.
+    (signal) => stop.abort(new Interrupted(signal)),
+    (signal) => {
+      output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` });
+      output.abandon(`second ${signal}`);
+    },
+  );
+  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
+  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
+  const release = (): void => {
+    releaseInterrupts();
+    releaseOutput();
+    uncaught.release();
+  };
+  return { uncaught, release };
 }
 
 function graceOf(given: string | undefined): number {
