@@ -57,7 +57,7 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
       return;
     }
     seen = true;
-    writeText(process.stderr, `subvisor: internal error, stopping every process: ${errorText(error)}\n`);
+    writeText(process.stderr, `subvisor: internal error, stopping every process: ${errorText(error)}\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n`);
     options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : String(error)}`, EXIT.internal));
     // (A delay past 2^31 - 1 ms would fire at once.) Not unref'd: a run the defect left hanging
     // with nothing else to wait for would otherwise end as Node ends it (13, an unsettled await).

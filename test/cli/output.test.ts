@@ -268,6 +268,7 @@ describe('the run ends while its output is held back: every line it read is writ
       const run = await endWhileOutputHeld({ command, tag: `${command}-uncaught`, end: pull });
       assert.equal(run.code, 70, run.stderr);
       assert.match(run.stderr, /^subvisor: internal error, stopping every process: Error: injected failure\n {4}at /m);
+      assert.match(run.stderr, /^subvisor: this is a bug in subvisor; please report it, with the stack above$/m);
       assertAllLines(run.stdout, 'flood', 60_000);
       assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\)$/m);
     });
