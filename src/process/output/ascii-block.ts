@@ -84,52 +84,79 @@ let newlineTable = new Int32Array(16 * 1024);
 /** Scans made so far: a block's cached scan is current only while no other has been made. */
 let scansMade = 0;
 
-/** The four bytes of a 32-bit word, each with its top bit set: where a byte's "below" flag lands. */
+/** The four bytes of a 32-bit word, each with its top bit set: where each byte's flag lands. */
 const HIGH_BITS = 0x80808080 | 0;
 const LF = 0x0a;
 const TAB = 0x09;
 const DEL = 0x7f;
 
+/** Whether the last scan saw no control character but TAB and LF: its second result, without an object per scan. */
+let lastScanPrintable = true;
+
+/** The byte at the lowest address of a word is its lowest byte: where a newline's flag says its place. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * Finds the newlines of ASCII `bytes` and whether any other byte is a control character (below
- * 0x20 but TAB, or DEL). Four bytes at a time: a word is looked at byte by byte only if one of its
- * bytes is below 0x20 or is DEL, the classic "has a byte less than n" test (with every byte below
- * 0x80, `(word - 0x20202020) & ~word` sets the top bit of exactly the bytes below 0x20, and the
- * same on `word ^ 0x7f7f7f7f` with 0x01 finds DEL). In a flood of 100-byte lines that is one word
- * in 25, the one with the newline: a third of the time a regular expression over the decoded
- * string took, and no string.
+ * 0x20 but TAB, or DEL). The loop is its own function ({@link scanWords}), called once per block:
+ * as one function with its setup, V8 compiled the loop on the fly (on-stack replacement) before
+ * the code after it had ever run, and that compiled code fell back to the interpreter at the end
+ * of each scan for a while: the scan of a 64 MiB flood took half again as long.
  */
 function scanAscii(bytes: Buffer): AsciiScan {
   scansMade++;
   if (newlineTable.length < bytes.length) newlineTable = new Int32Array(Math.max(bytes.length, 2 * newlineTable.length));
-  const newlines = newlineTable;
-  let count = 0;
-  let printable = true;
-  const end = bytes.length;
   // Byte by byte up to a 4-byte boundary of the underlying memory, then whole words, then the rest.
-  const head = Math.min(end, (4 - (bytes.byteOffset & 3)) & 3);
-  const wordCount = (end - head) >> 2;
+  const head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
+  const wordCount = (bytes.length - head) >> 2;
   // (A view must start on a boundary even when empty.)
   const words = wordCount === 0 ? new Int32Array(0) : new Int32Array(bytes.buffer, bytes.byteOffset + head, wordCount);
-  let word = 0;
-  for (let index = 0; index < end; ) {
-    let last = index + 1;
-    if (index >= head && word < wordCount) {
-      const value = words[word++] as number;
-      const delFlipped = value ^ 0x7f7f7f7f;
-      last = index + 4;
-      if (((((value - 0x20202020) & ~value) | ((delFlipped - 0x01010101) & ~delFlipped)) & HIGH_BITS) === 0) {
-        index = last;
-        continue;
-      }
-    }
-    // Inline, not a helper: in a flood of short lines (`seq`) nearly every word has a newline.
-    for (; index < last; index++) {
-      const byte = bytes[index] as number;
-      if (byte >= 0x20 && byte !== DEL) continue;
-      if (byte === LF) newlines[count++] = index;
-      else if (byte !== TAB) printable = false;
+  lastScanPrintable = true;
+  let count = scanBytes(bytes, 0, head, newlineTable, 0);
+  count = scanWords(bytes, words, head, newlineTable, count);
+  count = scanBytes(bytes, head + 4 * wordCount, bytes.length, newlineTable, count);
+  return { newlines: newlineTable.subarray(0, count), printable: lastScanPrintable };
+}
+
+/**
+ * The scan's loop over `words` (the bytes from `head` on, four at a time): writes the index of each
+ * newline into `newlines` from `count` on and returns the new count.
+ *
+ * Each word is tested whole, with arithmetic that is exact because every byte is ASCII (below
+ * 0x80): adding 0x60 to a byte sets its top bit exactly when it is 0x20 or more, adding 0x01
+ * exactly when it is DEL, and neither carries into the next byte. A word with neither kind is
+ * skipped: in a flood of 100-byte lines, 24 words in 25. A word whose only control bytes are
+ * newlines (found by the same exact test on the word XOR 0x0a0a0a0a) has their places read from
+ * its flags; only a word with a TAB or another control byte is looked at byte by byte.
+ */
+function scanWords(bytes: Buffer, words: Int32Array, head: number, newlines: Int32Array, count: number): number {
+  for (let word = 0; word < words.length; word++) {
+    const value = words[word] as number;
+    const printableFlags = (value + 0x60606060) | 0;
+    const delFlags = (value + 0x01010101) | 0;
+    if (((~printableFlags | delFlags) & HIGH_BITS) === 0) continue;
+    const base = head + 4 * word;
+    let newlineFlags = ~(((value ^ 0x0a0a0a0a) + 0x7f7f7f7f) | 0) & HIGH_BITS;
+    if (LITTLE_ENDIAN && (~printableFlags & HIGH_BITS) === newlineFlags && (delFlags & HIGH_BITS) === 0) {
+      do {
+        const lowest = newlineFlags & -newlineFlags; // the flag of the byte at base + k is bit 8k + 7
+        newlines[count++] = base + ((31 - Math.clz32(lowest)) >> 3);
+        newlineFlags ^= lowest;
+      } while (newlineFlags !== 0);
+    } else {
+      count = scanBytes(bytes, base, base + 4, newlines, count);
     }
   }
-  return { newlines: newlines.subarray(0, count), printable };
+  return count;
+}
+
+/** {@link scanWords} byte by byte, for `bytes[from, to)`; clears {@link lastScanPrintable} on a control character. */
+function scanBytes(bytes: Buffer, from: number, to: number, newlines: Int32Array, count: number): number {
+  for (let index = from; index < to; index++) {
+    const byte = bytes[index] as number;
+    if (byte >= 0x20 && byte !== DEL) continue;
+    if (byte === LF) newlines[count++] = index;
+    else if (byte !== TAB) lastScanPrintable = false;
+  }
+  return count;
 }

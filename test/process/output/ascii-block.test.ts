@@ -37,6 +37,19 @@ describe('AsciiBlock', () => {
     );
   });
 
+  it('reads newlines from a word whole only when they are its only control bytes: every word of LF, TAB, VT, DEL, space, `a`, at every alignment', () => {
+    const kinds = [0x0a, 0x09, 0x0b, 0x7f, 0x20, 0x61];
+    for (let offset = 0; offset < 4; offset++) {
+      for (let pattern = 0; pattern < kinds.length ** 4; pattern++) {
+        const backing = Buffer.alloc(offset + 12, 'x');
+        const bytes = backing.subarray(offset);
+        for (let place = 0, rest = pattern; place < 4; place++, rest = Math.floor(rest / kinds.length)) bytes[4 + place] = kinds[rest % kinds.length] as number;
+        const scan = new AsciiBlock('', bytes).scan();
+        assert.deepEqual({ newlines: [...scan.newlines], printable: scan.printable }, expected(bytes), `${[...bytes.subarray(4, 8)].join(',')} at offset ${offset}`);
+      }
+    }
+  });
+
   it('sees a control character in any of the four bytes of a word, and DEL', () => {
     for (const control of [0x00, 0x1b, 0x07, 0x7f]) {
       for (let at = 0; at < 12; at++) {
