@@ -16,9 +16,10 @@ export function prefixedLength(prefix: string, block: string, lines: number): nu
 export function copyPrefixed(target: Buffer, at: number, prefix: string, block: string, lines: number): void {
   const source = at + lines * prefix.length;
   target.write(block, source, 'latin1');
+  const prefixBytes = Buffer.from(prefix, 'latin1');
   let to = at;
   for (let start = 0; ; ) {
-    for (let index = 0; index < prefix.length; index++) target[to++] = prefix.charCodeAt(index);
+    to = putPrefix(target, to, prefixBytes);
     const newline = block.indexOf('\n', start);
     const end = newline === -1 ? block.length : newline;
     to = moveLeft(target, to, source + start, source + end);
@@ -44,14 +45,25 @@ export function copyPrefixedAscii(target: Buffer, at: number, prefix: string, bl
   target.write(start, source, 'latin1');
   const rest = source + start.length;
   target.set(bytes, rest);
+  const prefixBytes = Buffer.from(prefix, 'latin1');
   let to = at;
   let from = source;
   for (let line = 0; line < newlines.length; line++) {
-    for (let index = 0; index < prefix.length; index++) target[to++] = prefix.charCodeAt(index);
+    to = putPrefix(target, to, prefixBytes);
     const end = rest + (newlines[line] as number) + 1; // with its newline
     to = moveLeft(target, to, from, end);
     from = end;
   }
+}
+
+/**
+ * Writes `prefix` at `to`; returns where it ends. From bytes, not the string: with `charCodeAt`
+ * per byte, the copy of `up`'s 100 `seq`s (2 000 000 lines of 2 to 6 bytes) took 71 ms of its
+ * profile, against 59.
+ */
+function putPrefix(target: Buffer, to: number, prefix: Uint8Array): number {
+  for (let index = 0; index < prefix.length; index++) target[to + index] = prefix[index] as number;
+  return to + prefix.length;
 }
 
 /** Below this many bytes a loop moves a line faster than a call to `copyWithin` (`seq`'s lines are 2 to 8). */
@@ -59,10 +71,8 @@ const SHORT_LINE_BYTES = 24;
 
 /** Moves `target[from, end)` to `to` (never after `from`: a forward copy is safe); returns where it ends. */
 function moveLeft(target: Buffer, to: number, from: number, end: number): number {
-  if (end - from >= SHORT_LINE_BYTES) {
-    target.copyWithin(to, from, end);
-    return to + end - from;
-  }
-  while (from < end) target[to++] = target[from++] as number;
-  return to;
+  const length = end - from;
+  if (length >= SHORT_LINE_BYTES) target.copyWithin(to, from, end);
+  else for (let index = 0; index < length; index++) target[to + index] = target[from + index] as number;
+  return to + length;
 }
