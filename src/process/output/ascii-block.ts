@@ -122,12 +122,14 @@ function scanAscii(bytes: Buffer): AsciiScan {
  * The scan's loop over `words` (the bytes from `head` on, four at a time): writes the index of each
  * newline into `newlines` from `count` on and returns the new count.
  *
- * Each word is tested whole, with arithmetic that is exact because every byte is ASCII (below
- * 0x80): adding 0x60 to a byte sets its top bit exactly when it is 0x20 or more, adding 0x01
- * exactly when it is DEL, and neither carries into the next byte. A word with neither kind is
- * skipped: in a flood of 100-byte lines, 24 words in 25. A word whose only control bytes are
- * newlines (found by the same exact test on the word XOR 0x0a0a0a0a) has their places read from
- * its flags; only a word with a TAB or another control byte is looked at byte by byte.
+ * Each word is tested whole, with arithmetic that is exact for bytes below 0x80 (an AsciiBlock's):
+ * adding 0x60 to such a byte sets its top bit exactly when it is 0x20 or more, adding 0x01 exactly
+ * when it is DEL, and neither carries into the next byte. A word with neither kind is skipped: in
+ * a flood of 100-byte lines, 24 words in 25 (a byte of 0x80 or more always shows as one or the
+ * other, so such a word is never skipped). A word of ASCII whose only control bytes are newlines
+ * (found by the same exact test on the word XOR 0x0a0a0a0a) has their places read from its flags;
+ * any other word, with a TAB, another control byte or a byte of 0x80 or more, is looked at byte by
+ * byte, so the scan is right whatever the bytes.
  */
 function scanWords(bytes: Buffer, words: Int32Array, head: number, newlines: Int32Array, count: number): number {
   for (let word = 0; word < words.length; word++) {
@@ -136,8 +138,10 @@ function scanWords(bytes: Buffer, words: Int32Array, head: number, newlines: Int
     const delFlags = (value + 0x01010101) | 0;
     if (((~printableFlags | delFlags) & HIGH_BITS) === 0) continue;
     const base = head + 4 * word;
-    let newlineFlags = ~(((value ^ 0x0a0a0a0a) + 0x7f7f7f7f) | 0) & HIGH_BITS;
-    if (LITTLE_ENDIAN && (~printableFlags & HIGH_BITS) === newlineFlags && (delFlags & HIGH_BITS) === 0) {
+    // Its flags say each byte's kind only for ASCII without DEL, in little-endian order.
+    const flagsExact = LITTLE_ENDIAN && ((value | delFlags) & HIGH_BITS) === 0;
+    let newlineFlags = flagsExact ? ~(((value ^ 0x0a0a0a0a) + 0x7f7f7f7f) | 0) & HIGH_BITS : 0;
+    if (flagsExact && (~printableFlags & HIGH_BITS) === newlineFlags) {
       do {
         const lowest = newlineFlags & -newlineFlags; // the flag of the byte at base + k is bit 8k + 7
         newlines[count++] = base + ((31 - Math.clz32(lowest)) >> 3);

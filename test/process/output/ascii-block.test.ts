@@ -50,6 +50,18 @@ describe('AsciiBlock', () => {
     }
   });
 
+  it('its scan is right for any bytes, not only ASCII: a byte of 0x80 or more is neither a newline nor a control character', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(asciiByte, fc.integer({ min: 0x80, max: 0xff })), { maxLength: 64 }), fc.integer({ min: 0, max: 7 }), (values, offset) => {
+        const bytes = Buffer.alloc(offset + values.length).subarray(offset);
+        bytes.set(values);
+        const scan = new AsciiBlock('', bytes).scan();
+        assert.deepEqual({ newlines: [...scan.newlines], printable: scan.printable }, expected(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('sees a control character in any of the four bytes of a word, and DEL', () => {
     for (const control of [0x00, 0x1b, 0x07, 0x7f]) {
       for (let at = 0; at < 12; at++) {
