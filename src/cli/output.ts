@@ -208,10 +208,14 @@ function jsonOutput(out: BatchedWriter): LineSink {
       void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });
     },
     report(_text, record) {
-      void write(record);
+      // Every record has a name (SPEC §5); the run's own (its summary, a second signal) is subvisor's.
+      void write({ name: RUN_NAME, ...record });
     },
   };
 }
+
+/** The `name` of the records about the run as a whole rather than one process, in `--json`. */
+const RUN_NAME = 'subvisor';
 
 // SGR only: everything else was already neutralised into visible text.
 // eslint-disable-next-line no-control-regex -- matching ESC is the point

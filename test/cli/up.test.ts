@@ -135,7 +135,8 @@ describe('subvisor up', () => {
     const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(records.some((record) => record.name === 'one' && record.stream === 'stdout' && record.line === 'hello'));
     assert.ok(records.some((record) => record.name === 'one' && record.stream === 'stderr' && record.line === 'oops'));
-    assert.ok(records.some((record) => record.event === 'summary'));
+    assert.ok(records.some((record) => record.event === 'summary' && record.name === 'subvisor' && record.stream === 'report'));
+    for (const record of records) assert.ok(typeof record.name === 'string' && typeof record.stream === 'string' && typeof record.line === 'string', JSON.stringify(record));
     assert.equal(run.stderr, '', 'in JSON mode everything goes to stdout');
   });
 
