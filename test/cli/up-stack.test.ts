@@ -269,6 +269,15 @@ processes:
     assert.match(run.stdout, /^show \| greet=hi literal= pid-is-number=yes$/m);
   });
 
+  test('any other ${...} reaches the shell whole: its own parameter expansions work', BOUNDED, async () => {
+    const { file } = config(() => `processes:
+  shell: { cmd: 'x=abc.txt; echo "\${#x} \${x%.txt} \${UNSET-default} \${x:+set} \${PORT:-none}"' }
+`);
+    const run = await runCli(['up', '-f', file], { env: { PORT: '8080' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^shell \| 7 abc default set 8080$/m);
+  });
+
   test('an unset ${VAR:?message} is a config error with its place, before anything starts, showing no value', BOUNDED, async () => {
     const marker = join(scratch, 'never-started');
     const { file } = config(() => `processes:

@@ -5,9 +5,9 @@
 export type Lookup = (name: string) => string | undefined;
 
 /**
- * A value that cannot be interpolated: a malformed `${`, or a `${NAME:?message}` whose variable is
- * unset or empty. The message never holds the value of anything, only names and the config's own
- * text, since the values come from the environment and may be secrets.
+ * A value that cannot be interpolated: a `${NAME:?message}` whose variable is unset or empty. The
+ * message never holds the value of anything, only names and the config's own text, since the
+ * values come from the environment and may be secrets.
  */
 export class InterpolationError extends Error {
   override name = 'InterpolationError';
@@ -15,9 +15,6 @@ export class InterpolationError extends Error {
 
 /** A variable name as the shell takes one in `${NAME}`. */
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
-
-const FORMS = 'only `${NAME}`, `${NAME:-default}` and `${NAME:?message}` are expanded';
-const LITERAL = 'write `$${` for a literal `${`';
 
 /**
  * `text` with its braced variables expanded from `lookup`, as SPEC §9 has it, and nothing else:
@@ -30,16 +27,16 @@ const LITERAL = 'write `$${` for a literal `${`';
  *   unset or empty. The message is shown as written, never expanded.
  * - `$${` is a literal `${`.
  *
- * Every other `$` is left as it is, so a command's `echo $$` and `$PORT` still reach the shell.
- * Any other `${` (`${}`, `${1}`, `${NAME%.txt}`, `${NAME-x}`, an unclosed `${NAME`) is an
- * {@link InterpolationError} rather than a guess: it is shell syntax the user may have meant for
- * the shell, and `$${` says so.
+ * Every other `$` is left as it is, so a command's `echo $$` and `$PORT` still reach the shell, and
+ * so is any other `${...}`, whole, up to the `}` that closes it (`${f%.txt}`, `${#name}`, `${1}`,
+ * `${PORT-3000}`, `${PORT:+x}`): shell syntax, for the shell, with nothing inside it expanded. A
+ * `${` that nothing closes is left as it is too.
  *
  * @example
  * ```ts
  * const env = (name: string) => ({ PORT: '8080' })[name];
  * interpolate('node server.js --port ${PORT:-3000} # pid $$', env); // 'node server.js --port 8080 # pid $$'
- * interpolate('echo $${HOME}', env); // 'echo ${HOME}'
+ * interpolate('echo $${HOME} ${f%.txt}', env); // 'echo ${HOME} ${f%.txt}'
  * interpolate('${DATA_DIR:?set DATA_DIR}', env); // throws InterpolationError: DATA_DIR is not set (or is empty): set DATA_DIR
  * ```
  */
@@ -58,8 +55,8 @@ class Parser {
 
   /**
    * Text up to the end (`nested` false) or up to the `}` that closes the `${` it is in (left for
-   * the caller). With `evaluate` false it is only checked: a default that is not used neither
-   * looks anything up nor fails for a `:?` inside it.
+   * the caller). With `evaluate` false it is only read: a default that is not used neither looks
+   * anything up nor fails for a `:?` inside it.
    */
   word(evaluate: boolean, nested: boolean): string {
     const { text } = this;
@@ -80,33 +77,41 @@ class Parser {
     return out;
   }
 
-  /** One `${...}`, from its `$` to its `}`. */
+  /**
+   * The `${` at the parser's place: one of the three forms, expanded, or anything else, as it is
+   * written. It is read once without looking anything up, so that a form that turns out not to
+   * be one (it is never closed) has not failed for a `:?` inside it first.
+   */
   private expansion(evaluate: boolean): string {
     const start = this.at;
+    if (this.form(false) === undefined) {
+      this.at = start;
+      return this.asWritten();
+    }
+    if (!evaluate) return '';
+    this.at = start;
+    return this.form(true) ?? ''; // the same text read again: a form
+  }
+
+  /** One `${NAME}`, `${NAME:-default}` or `${NAME:?message}`, from its `$` to its `}`; undefined when the text there is none of them. */
+  private form(evaluate: boolean): string | undefined {
     this.at += 2;
     NAME.lastIndex = this.at;
     const name = NAME.exec(this.text)?.[0];
-    if (name === undefined) {
-      if (!this.text.includes('}', this.at)) throw this.unclosed(start);
-      const what = this.text[this.at] === '}' ? 'is empty' : 'does not start with a variable name (a letter or _, then letters, digits or _)';
-      throw new InterpolationError(`the \`\${\` at character ${start + 1} ${what}; ${FORMS}; ${LITERAL}`);
-    }
+    if (name === undefined) return undefined;
     this.at += name.length;
-    const operator = this.text.slice(this.at, this.at + 2);
     if (this.text[this.at] === '}') {
       this.at++;
       return evaluate ? (this.lookup(name) ?? '') : '';
     }
-    if (operator !== ':-' && operator !== ':?') {
-      if (this.at >= this.text.length) throw this.unclosed(start);
-      throw new InterpolationError(`\`\${${name}\` at character ${start + 1} is followed by \`${this.text[this.at] ?? ''}\`; ${FORMS}; ${LITERAL}`);
-    }
+    const operator = this.text.slice(this.at, this.at + 2);
+    if (operator !== ':-' && operator !== ':?') return undefined;
     this.at += 2;
     const value = evaluate ? this.lookup(name) : undefined;
     const unset = value === undefined || value === '';
     const wordStart = this.at;
     const word = this.word(evaluate && unset && operator === ':-', true);
-    if (this.text[this.at] !== '}') throw this.unclosed(start);
+    if (this.text[this.at] !== '}') return undefined;
     const written = this.text.slice(wordStart, this.at);
     this.at++;
     if (!evaluate) return '';
@@ -115,7 +120,19 @@ class Parser {
     throw new InterpolationError(`${name} is not set (or is empty)${written === '' ? '; set it in the environment, in .env or in an envFile' : `: ${written}`}`);
   }
 
-  private unclosed(start: number): InterpolationError {
-    return new InterpolationError(`the \`\${\` at character ${start + 1} is not closed; add the \`}\`, or ${LITERAL}`);
+  /** A `${` that is not one of the forms: up to the `}` that closes it (braces counted), or only its `$` when nothing does. */
+  private asWritten(): string {
+    const start = this.at;
+    let depth = 0;
+    for (let at = start + 1; at < this.text.length; at++) {
+      const char = this.text[at];
+      if (char === '{') depth++;
+      else if (char === '}' && --depth === 0) {
+        this.at = at + 1;
+        return this.text.slice(start, this.at);
+      }
+    }
+    this.at = start + 1;
+    return '$';
   }
 }
