@@ -68,7 +68,7 @@ describe('replicas: N in subvisor.yaml', () => {
       assert.ok(index >= 0, `no line matches ${String(pattern)} in\n${run.stdout}`);
       return index;
     };
-    const started = at(/^test +\* started/);
+    const started = at(/^test +\* starting \(pid/);
     for (const index of [1, 2, 3]) assert.ok(at(new RegExp(`^web\\.${index} +\\* ready after`)) < started, `test starts after web.${index} is ready`);
     assert.ok(at(/^web\.1 +\* ready after/) < at(/^web\.3 +\* ready after/), 'the copies were ready at different times (control)');
     assert.match(run.stdout, /^test +\* waiting for web\.1 to be ready, web\.2 to be ready, web\.3 to be ready$/m);

@@ -101,7 +101,7 @@ describe('subvisor run', () => {
 
   test('SIGTERM exits 143', { timeout: 30_000 }, async () => {
     const cli = startCli(['run', '--', 'sleep', '30']);
-    await cli.waitForOutput('started (pid');
+    await cli.waitForOutput('starting (pid');
     cli.kill('SIGTERM');
     assert.equal((await cli.done).code, 143);
   });

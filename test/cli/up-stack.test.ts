@@ -55,8 +55,8 @@ describe('conditions and tasks', () => {
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 0, run.stderr);
     const at = (pattern: RegExp): number => lineIndex(run.stdout, pattern);
-    assert.ok(at(/^watcher +\* started/) < at(/^db +\* ready after/), 'started: before db is ready');
-    const webStarted = at(/^web +\* started/);
+    assert.ok(at(/^watcher +\* starting \(pid/) < at(/^db +\* ready after/), 'started: before db is ready');
+    const webStarted = at(/^web +\* starting \(pid/);
     assert.ok(at(/^db +\* ready after/) < webStarted, 'ready');
     assert.ok(at(/^migrate +\* exited with status 0/) < webStarted, 'succeeded');
     assert.ok(at(/^seed +\* exited with status 5/) < webStarted, 'completed, whatever the status');
@@ -159,7 +159,7 @@ describe('probes at runtime', () => {
     const run = await runCli(['up', '-f', file], { env: { PORT: String(port) } });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^client +\| got 200$/m);
-    assert.ok(lineIndex(run.stdout, /^web +\* ready after \d+ ms$/) < lineIndex(run.stdout, /^client +\* started/));
+    assert.ok(lineIndex(run.stdout, /^web +\* ready after \d+ ms$/) < lineIndex(run.stdout, /^client +\* starting \(pid/));
   });
 
   test('exec: the probe runs in the process directory; the dependent waits for it', BOUNDED, async () => {
@@ -173,7 +173,7 @@ describe('probes at runtime', () => {
     );
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.ok(lineIndex(run.stdout, /^db +\* ready after/) < lineIndex(run.stdout, /^web +\* started/));
+    assert.ok(lineIndex(run.stdout, /^db +\* ready after/) < lineIndex(run.stdout, /^web +\* starting \(pid/));
   });
 
   test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
@@ -265,7 +265,7 @@ processes:
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^show \| A=dotenv B=shared C=own D=parent-value in env E=from env$/m);
     // `$${` reaches the shell as `${` (the shell then expands it, to nothing); `$$` stays the shell's.
-    assert.match(run.stdout, /^show \* started \(pid \d+\): .*literal=\$\{NOT_EXPANDED\} pid-is-number=\$\(test "\$\$"/m);
+    assert.match(run.stdout, /^show \* starting \(pid \d+\): .*literal=\$\{NOT_EXPANDED\} pid-is-number=\$\(test "\$\$"/m);
     assert.match(run.stdout, /^show \| greet=hi literal= pid-is-number=yes$/m);
   });
 
@@ -300,7 +300,7 @@ describe('--timestamps', () => {
     const time = String.raw`\d\d:\d\d:\d\d\.\d\d\d`;
     for (const [out, name, line] of [[up.stdout, 'one', 'hello'], [run.stdout, 'two', 'hi']] as const) {
       assert.match(out, new RegExp(`^${time} ${name} \\| ${line}$`, 'm'));
-      assert.match(out, new RegExp(`^${time} ${name} \\* started \\(pid`, 'm'));
+      assert.match(out, new RegExp(`^${time} ${name} \\* starting \\(pid`, 'm'));
       assert.ok(out.trim().split('\n').every((one) => new RegExp(`^${time} `).test(one)), out);
     }
     const plain = await runCli(['up', '-f', file]);

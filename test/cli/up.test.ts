@@ -34,8 +34,8 @@ describe('subvisor up', () => {
       assert.ok(index >= 0, `no line matches ${String(pattern)}`);
       return index;
     };
-    assert.ok(at(/^db +\* ready after/) < at(/^web +\* started/), 'web starts after db is ready');
-    assert.ok(at(/^web +\* ready after/) < at(/^smoke +\* started/), 'smoke starts after web is ready');
+    assert.ok(at(/^db +\* ready after/) < at(/^web +\* starting \(pid/), 'web starts after db is ready');
+    assert.ok(at(/^web +\* ready after/) < at(/^smoke +\* starting \(pid/), 'smoke starts after web is ready');
     assert.ok(at(/^smoke +\* exited with status 0/) < at(/^db +\| db: SIGTERM received/), 'db is stopped after the main process exits');
     assert.match(run.stdout, /^web +\| web: SIGTERM received/m);
     assert.match(run.stderr, /^name +pid +result +duration +restarts$/m);
@@ -179,7 +179,7 @@ describe('subvisor up', () => {
     const cli = startCli(['up', '-f', file, '--grace', '2s']);
     await cli.waitForOutput(/web +\| pid \d+/);
     const out = cli.stdoutSoFar();
-    const pids = [Number(/db +\* started \(pid (\d+)\)/.exec(out)?.[1]), Number(/grandchild (\d+)/.exec(out)?.[1]), Number(/web +\| pid (\d+)/.exec(out)?.[1])];
+    const pids = [Number(/db +\* starting \(pid (\d+)\)/.exec(out)?.[1]), Number(/grandchild (\d+)/.exec(out)?.[1]), Number(/web +\| pid (\d+)/.exec(out)?.[1])];
     try {
       assert.ok(pids.every((pid) => pid > 0 && isRunning(pid)));
       cli.kill('SIGINT');

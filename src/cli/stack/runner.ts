@@ -140,7 +140,7 @@ export class Runner {
     this.state.spawned(proc.pid, this.spec.ready !== undefined);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
-    this.#say('starting', `started (pid ${proc.pid}): ${formatCommand(this.spec.cmd)}`, { pid: proc.pid });
+    this.#say('starting', `starting (pid ${proc.pid}): ${formatCommand(this.spec.cmd)}`, { pid: proc.pid });
   }
 
   #ready(afterMs: number): void {

@@ -252,7 +252,7 @@ export class Stack {
       // the change marks it again, see #startByChange).
       this.#startedByChange.delete(runner);
       runner.revive();
-      // Said here: the runner's own `started (pid N)` line cannot tell a start by hand from a first one.
+      // Said here: the runner's own `starting (pid N)` line cannot tell a start by hand from a first one.
       this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
     }
     for (const runner of runners) this.#launch(runner);

@@ -131,8 +131,8 @@ describe('restart', () => {
       const at = (pattern: RegExp): number => lineIndex(out, pattern);
       assert.ok(at(/^web +\* stopped$/) < at(/^api +\* stopping \(subvisor restart\)$/), 'web stopped before api');
       assert.ok(at(/^api +\* stopped$/) < at(/^db +\* stopping \(subvisor restart\)$/), 'api stopped before db');
-      assert.ok(at(/^db +\* ready after/) < at(/^api +\* started/), 'api started once db was ready');
-      assert.ok(at(/^api +\* ready after/) < at(/^web +\* started/), 'web started once api was ready');
+      assert.ok(at(/^db +\* ready after/) < at(/^api +\* starting \(pid/), 'api started once db was ready');
+      assert.ok(at(/^api +\* ready after/) < at(/^web +\* starting \(pid/), 'web started once api was ready');
     } finally {
       await interrupt(run, ...before.map((row) => row.pid), ...after.map((row) => row.pid));
     }
@@ -215,7 +215,7 @@ describe('stop and start', () => {
       assert.ok(existsSync(socketOf(dir)), 'the run is still up: worker may be started again');
       const started = await client(dir, ['start', 'worker']);
       assert.equal(started.code, 0, started.stderr);
-      assert.match(run.stdoutSoFar(), /^worker \* starting \(subvisor start\)\nworker \* started \(pid \d+\)/m);
+      assert.match(run.stdoutSoFar(), /^worker \* starting \(subvisor start\)\nworker \* starting \(pid \d+\)/m);
       second = await rowOf(dir, 'worker');
       assert.equal(second.state, 'ready');
       assert.notEqual(second.pid, first.pid);
@@ -272,7 +272,7 @@ describe('stop and start', () => {
         ['ready', 'stopped', 'ready'],
       );
       assert.notEqual(after[2]?.pid, before[2]?.pid, 'web.2 restarted after db');
-      assert.doesNotMatch(run.stdoutSoFar(), /^web\.1 +\* starting/m);
+      assert.doesNotMatch(run.stdoutSoFar(), /^web\.1 +\* starting \(subvisor restart\)/m);
       const named = await client(dir, ['restart', 'web.1']);
       assert.equal(named.code, 0, named.stderr);
       const again = await rowOf(dir, 'web.1');

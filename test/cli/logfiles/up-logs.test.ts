@@ -56,7 +56,7 @@ processes:
     }
     assert.ok(Date.parse(lines[2]?.time ?? '') >= Date.parse(lines[0]?.time ?? ''), 'times do not go back');
     assert.equal(readFileSync(join(dir, 'out/logs/quiet.log'), 'utf8'), '', 'a process that said nothing has an empty file');
-    assert.match(run.stdout, /talker \* started/, 'the state lines are on stdout (control)');
+    assert.match(run.stdout, /talker \* starting \(pid/, 'the state lines are on stdout (control)');
     assert.equal(statSync(join(dir, 'out/logs/talker.log')).mode & 0o777, 0o600, 'only the owner reads the output');
   });
 
@@ -127,7 +127,7 @@ processes:
     try {
       await cli.waitForOutput(/talker +\| done\n[^]*grumbler +\| done\n|grumbler +\| done\n[^]*talker +\| done\n/, 20_000);
       cli.kill('SIGKILL');
-      pids = [...cli.stdoutSoFar().matchAll(/\* started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+      pids = [...cli.stdoutSoFar().matchAll(/\* starting \(pid (\d+)\)/g)].map((match) => Number(match[1]));
       assert.equal((await cli.done).signal, 'SIGKILL');
       const expected = [...Array.from({ length: 3000 }, (_, i) => String(i + 1)), 'done'];
       assert.deepEqual(logLines(join(dir, 'logs', 'talker.log')).map((line) => `${line.stream} ${line.text}`), expected.map((text) => `out ${text}`));
@@ -152,7 +152,7 @@ processes:
     try {
       await cli.waitForOutput('outflood | line 20000\n', 30_000);
       await cli.waitForOutput('errflood | line 20000\n', 30_000);
-      pids = [...cli.stdoutSoFar().matchAll(/\* started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+      pids = [...cli.stdoutSoFar().matchAll(/\* starting \(pid (\d+)\)/g)].map((match) => Number(match[1]));
       cli.kill('SIGKILL');
       const run = await cli.done;
       assert.equal(run.signal, 'SIGKILL');

@@ -34,9 +34,9 @@ function all(text: string, pattern: RegExp): RegExpExecArray[] {
   return [...text.matchAll(pattern)];
 }
 
-/** The pids of `name`'s starts, from its `started (pid N)` state lines, in order. */
+/** The pids of `name`'s starts, from its `starting (pid N)` state lines, in order. */
 function pids(cli: RunningCli, name: string): number[] {
-  return all(cli.stdoutSoFar(), new RegExp(`^${name} +\\* started \\(pid (\\d+)\\)`, 'gm')).map((match) => Number(match[1]));
+  return all(cli.stdoutSoFar(), new RegExp(`^${name} +\\* starting \\(pid (\\d+)\\)`, 'gm')).map((match) => Number(match[1]));
 }
 
 /** Waits until `name` has started `count` times; returns the pid of that start. */
@@ -66,7 +66,7 @@ async function withUp(dir: string, body: (cli: RunningCli) => Promise<void>): Pr
   try {
     await body(cli);
   } finally {
-    killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /started \(pid (\d+)\)/g).map((match) => Number(match[1])));
+    killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /starting \(pid (\d+)\)/g).map((match) => Number(match[1])));
     await Promise.race([cli.done, sleep(5000)]);
   }
 }
@@ -175,8 +175,8 @@ describe('a change restarts the process', () => {
       const at = (pattern: RegExp): number => lines.findIndex((line, i) => i > lines.findIndex((l) => /restarting: schema\.sql changed/.test(l)) && pattern.test(line));
       assert.ok(at(/^worker +\* stopped/) < at(/^web +\* stopping/), 'worker stopped before web is asked to');
       assert.ok(at(/^web +\* stopped/) < at(/^db +\* stopping/), 'web stopped before db is asked to');
-      assert.ok(at(/^db +\* ready/) < at(/^web +\* started/), 'web starts again once db is ready again');
-      assert.ok(at(/^web +\* started/) < at(/^worker +\* started/));
+      assert.ok(at(/^db +\* ready/) < at(/^web +\* starting \(pid/), 'web starts again once db is ready again');
+      assert.ok(at(/^web +\* starting \(pid/) < at(/^worker +\* starting \(pid/));
       await interrupt(cli);
     });
   });
