@@ -53,7 +53,8 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const target: StopTarget = { proc, newSession: opts.newSession };
   const received = { bytes: 0 };
   const drained = Promise.all(readers.map((reader) => readToEnd(reader, received)));
-  const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, opts.policy.stopSignal, opts.log);
+  const abandonWaitMs = Number.isFinite(opts.policy.killGraceMs) ? opts.policy.killGraceMs : ABANDON_WAIT_MS;
+  const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, opts.policy.stopSignal, opts.log, abandonWaitMs);
   const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
   let stopReason: unknown;
@@ -108,14 +109,18 @@ async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<u
 /**
  * trio's `deliver_cancel`, shielded: the user's first stop step runs in a scope of its own (not the
  * cancelled one), so it may run a shutdown command; once the group is gone that scope is cancelled
- * (whatever it still does is abandoned) and awaited, so nothing it started outlives the child. If
- * it fails, the stop signal goes out at once: a broken shutdown hook must not cost the whole grace.
+ * (whatever it still does is abandoned) and awaited for at most `killGraceMs` (or
+ * {@link ABANDON_WAIT_MS} when that is infinite), so that a shutdown command it started is stopped
+ * before the child's scope ends, and a hook that ignores the cancellation (a bare timer, a promise
+ * that never settles) cannot hold that scope open. If it fails, the stop signal goes out at once:
+ * a broken shutdown hook must not cost the whole grace.
  */
 function shieldedDelivery(
   target: StopTarget,
   deliverCancel: (proc: Process) => void | Promise<void>,
   stopSignal: NodeJS.Signals,
   log: LifecycleLog,
+  abandonWaitMs: number,
 ): { deliver: () => void; abandon: () => Promise<void> } {
   const shield = new AbortController();
   let delivering: Promise<void> | undefined;
@@ -137,10 +142,13 @@ function shieldedDelivery(
     },
     abandon: async () => {
       shield.abort(new Cancelled('the group is gone: deliverCancel is abandoned'));
-      await delivering;
+      if (delivering !== undefined) await settlesWithin(delivering, abandonWaitMs);
     },
   };
 }
+
+/** How long an abandoned `deliverCancel` is waited for when `killGraceMs` is infinite: the default grace. */
+const ABANDON_WAIT_MS = 5000;
 
 function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<void> {
   return new Promise((resolve) => {

@@ -151,6 +151,28 @@ describe('stop policy', () => {
     assert.equal(isRunning(helper), false, 'what deliverCancel started does not outlive the stop');
   });
 
+  // The hook's own timer is the test's to clear afterwards: the leak check would count it.
+  let hookTimer: NodeJS.Timeout | undefined;
+  for (const [what, hook] of [
+    ['a timer that ignores the cancellation', () => new Promise<void>((resolve) => (hookTimer = setTimeout(resolve, 8000)))],
+    ['a promise that never settles', () => new Promise<void>(() => undefined)],
+  ] as const) {
+    test(`a deliverCancel that ignores its cancellation (${what}) is abandoned: the scope ends within the grace after the group is gone`, BOUNDED, async () => {
+      let child: number | undefined;
+      const started = performance.now();
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], { readyWhen: /ready/, killGraceMs: 300, deliverCancel: hook }, ctx));
+        child = proc.pid;
+        tn.cancel();
+      });
+      const elapsed = performance.now() - started;
+      // SIGKILL at 300 ms, then at most the grace again for the hook: not its 8 s, not forever.
+      clearTimeout(hookTimer);
+      assert.ok(elapsed >= 300 && elapsed < 3000, `the scope ended after ${Math.round(elapsed)} ms`);
+      assert.ok(child !== undefined && !isRunning(child));
+    });
+  }
+
   test('a deliverCancel that throws falls back to the stop signal at once, with a warning', BOUNDED, async () => {
     const warnings: string[] = [];
     const started = performance.now();
