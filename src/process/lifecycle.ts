@@ -12,12 +12,13 @@ import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
- * bytes are valid only during the call (see ./output/pipe-reads.ts): what is kept is copied.
+ * bytes are valid only during the call (see ./output/pipe-reads.ts): what is kept is copied. The
+ * pipe counts as read to its end once what `onEnd` returns has settled (bytes passed on, flushed).
  */
 export interface PipeReader {
   readonly stream: Readable;
   readonly onData: ReadConsumer;
-  readonly onEnd: () => void;
+  readonly onEnd: () => void | Promise<void>;
 }
 
 export interface LifecycleOptions {
@@ -161,8 +162,7 @@ function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<voi
       if (ended) return;
       ended = true;
       detach();
-      reader.onEnd();
-      resolve();
+      void Promise.resolve(reader.onEnd()).then(() => resolve());
     };
     const detach = consumeReads(reader.stream, onData);
     // 'end' is a clean EOF; 'close' without it means the stream was destroyed or failed. Either

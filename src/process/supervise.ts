@@ -137,7 +137,7 @@ class SupervisedChild {
     const streamPlan = plan[name];
     const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
     const lines = lineHandlers(relay, this.#readiness);
-    const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name };
+    const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
     return pipeReader(stream, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
   }
 
@@ -195,7 +195,7 @@ interface PipeReaderOptions {
   /** Keeps the last bytes, for the failure report. */
   readonly tail: Tail | undefined;
   /** Where the bytes go on after they were read. */
-  readonly passOn: { readonly destination: PassThroughDestination; readonly name: 'stdout' | 'stderr' } | undefined;
+  readonly passOn: { readonly destination: PassThroughDestination; readonly name: 'stdout' | 'stderr'; readonly flushWaitMs: number } | undefined;
 }
 
 /**
@@ -206,7 +206,7 @@ interface PipeReaderOptions {
  */
 function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: PipeReaderOptions, failWith: (reason: unknown) => void): PipeReader {
   const splitter = opts.onLine === undefined ? undefined : new LineSplitter(opts.onLine, { maxLineBytes: opts.maxLineBytes, onBlock: opts.onBlock } as LineBlockOptions);
-  const forward = opts.passOn === undefined ? undefined : passThrough(stream, opts.passOn.destination, opts.passOn.name);
+  const forward = opts.passOn === undefined ? undefined : passThrough(stream, opts.passOn.destination, opts.passOn.name, opts.passOn.flushWaitMs);
   const { tail } = opts;
   let failed = false;
   const split = (feed: () => void): void => {
@@ -229,7 +229,7 @@ function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: 
     },
     onEnd: () => {
       if (splitter) split(() => splitter.end());
-      forward?.end();
+      return forward?.end();
     },
   };
 }

@@ -60,6 +60,25 @@ describe('streams that are read and passed on', () => {
     assert.equal(error.stderr?.toString(), 'first words\nlast words\n');
   });
 
+  test('an fd has every byte when the call settles, so the caller may close it at once', BOUNDED, async () => {
+    // 64 KiB then a last line, on stderr (read for the tail, passed on to the fd), 40 times: a
+    // write still under way when the call settled would miss bytes here, or fail on the closed fd.
+    const file = join(scratch, 'settled.txt');
+    for (let round = 0; round < 40; round++) {
+      const fd = openSync(file, 'w');
+      try {
+        await superviseRunProcess(['sh', '-c', 'head -c 65536 /dev/zero | tr "\\0" x >&2; echo " end" >&2'], { stderr: fd });
+      } finally {
+        closeSync(fd);
+      }
+      const text = readFileSync(file, 'latin1');
+      assert.equal(text.length, 65536 + 5, `round ${round}: ${text.length} bytes`);
+      assert.ok(text.endsWith('x end\n'));
+    }
+    // Let a write that outlived the call meet the closed fd now, inside the test.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
   test("stderr: 'ignore' with check: false is not read at all", BOUNDED, async () => {
     const completed = await superviseRunProcess(['sh', '-c', 'echo x >&2'], { stderr: 'ignore', check: false });
     assert.equal(completed.stderr, null);

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { node } from '../../builtins.js';
+import { settlesWithin } from '../../core/timer.js';
 
 /** Where bytes read from a child's pipe are passed on: the parent's own stream, or an fd. */
 export type PassThroughDestination = 'inherit' | number;
@@ -7,7 +8,8 @@ export type PassThroughDestination = 'inherit' | number;
 /** Passes a pipe's bytes on to a destination, with its backpressure; `end()` releases it. */
 export interface PassThrough {
   readonly write: (chunk: Buffer) => void;
-  readonly end: () => void;
+  /** Resolves once the destination has taken every byte (or failed), or `flushWaitMs` has passed. */
+  readonly end: () => Promise<void>;
 }
 
 /**
@@ -17,12 +19,17 @@ export interface PassThrough {
  * the order with the parent's own writes holds) or another fd.
  *
  * A slow destination pauses the source, so the child waits instead of the parent's memory growing.
- * A destination that fails (a closed pipe) is given up, and the source is then only drained: a
- * broken log target must not block or kill the child.
+ * A destination that fails (a closed pipe, an fd the caller closed) is given up, and the source is
+ * then only drained: a broken log target must not block or kill the child, and the error of an
+ * fd's stream is listened to for as long as it lives, so it never becomes an uncaught one. At the
+ * end the call waits until the destination has taken every byte, so what the child wrote is there
+ * when the call settles (and before the caller may close its fd); it waits `flushWaitMs` at most,
+ * so a destination that takes nothing cannot hold the call.
  */
-export function passThrough(source: Readable, destination: PassThroughDestination, which: 'stdout' | 'stderr'): PassThrough {
-  const { stream, close } = open(destination, which);
+export function passThrough(source: Readable, destination: PassThroughDestination, which: 'stdout' | 'stderr', flushWaitMs: number): PassThrough {
+  const { stream, own } = open(destination, which);
   let broken = false;
+  let lastWrite: Promise<void> = Promise.resolve();
   const resume = (): void => {
     source.resume();
   };
@@ -36,28 +43,33 @@ export function passThrough(source: Readable, destination: PassThroughDestinatio
       if (broken || stream.destroyed) return;
       // A copy: the read's bytes are a view of the pipe's reused buffer (./pipe-reads.ts), and a
       // stream may hold what it was given until it is written.
-      if (!stream.write(Buffer.from(chunk))) {
+      let written = noop;
+      lastWrite = new Promise((resolve) => (written = resolve));
+      // The callback comes once the bytes are written, or with the error that gives the destination up.
+      if (!stream.write(Buffer.from(chunk), () => written())) {
         source.pause();
         stream.once('drain', resume);
       }
     },
-    end: () => {
+    end: async () => {
       stream.off('drain', resume);
-      stream.off('error', onError);
-      close();
+      const flushed = own ? new Promise<void>((resolve) => stream.end(() => resolve())) : lastWrite;
+      await settlesWithin(flushed, flushWaitMs);
+      // The parent's own stdout and stderr keep only their own listeners; a stream of ours keeps
+      // this one, as an error may still come from a write that outlived the wait.
+      if (!own) stream.off('error', onError);
     },
   };
 }
 
-function open(destination: PassThroughDestination, which: 'stdout' | 'stderr'): { stream: Writable; close: () => void } {
+function open(destination: PassThroughDestination, which: 'stdout' | 'stderr'): { stream: Writable; own: boolean } {
   const fd = destination === 'inherit' ? (which === 'stdout' ? 1 : 2) : destination;
-  if (fd === 1) return { stream: process.stdout, close: noop };
-  if (fd === 2) return { stream: process.stderr, close: noop };
+  if (fd === 1) return { stream: process.stdout, own: false };
+  if (fd === 2) return { stream: process.stderr, own: false };
   // The fd stays the caller's: it is written to, never closed.
-  const stream = node.fs.createWriteStream('', { fd, autoClose: false });
-  return { stream, close: () => stream.end() };
+  return { stream: node.fs.createWriteStream('', { fd, autoClose: false }), own: true };
 }
 
 function noop(): void {
-  // the parent's own streams are never ours to close
+  // replaced by the write's resolver at once
 }
