@@ -11,8 +11,9 @@ import { resolveRelayTarget, type OutputLine, type RelayTarget } from './relay.j
 /**
  * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here
  * is forwarded as is (`cwd`, `env`, `shell`, `argv0`, `uid`, `gid`, `signal`, `killGraceMs`,
- * `drainGraceMs`, `newSession`, `stopSignal`, `deliverCancel`). stdin is always /dev/null.
- * Unknown keys are a `TypeError`.
+ * `drainGraceMs`, `newSession`, `stopSignal`, `deliverCancel`). The managed keys win on conflict
+ * (SPEC §3): stdin is always /dev/null whatever `stdin` says, and a relayed stream is read line by
+ * line whatever `stdout`/`stderr` say. Unknown keys are a `TypeError`.
  *
  * `Level` is the `relayLevel` given, so that `logger` is checked for that method.
  */
@@ -48,7 +49,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * Where stdout goes when it is not relayed: `'ignore'` (/dev/null), `'inherit'`, or an fd.
    * Default `'ignore'`, so a child cannot draw on the parent's terminal. With `readyWhen`, stdout
    * is read (to find the ready line) and its bytes passed on. `'pipe'` is refused: nothing would
-   * read it. Giving it with `relayStdout` is refused: the two say different things.
+   * read it. With `relayStdout`, the relay wins and this is not used.
    */
   stdout?: OutputOption | undefined;
   /**
@@ -72,13 +73,18 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * pid in a log line, or a status display. Default: none.
    */
   onSpawn?: ((proc: Process) => void) | undefined;
+  /**
+   * Accepted for runProcess's sake and overridden: a supervised child's stdin is always /dev/null,
+   * so it cannot steal the terminal's input (use runProcess to feed a short command).
+   */
+  stdin?: RunProcessOptions['stdin'];
 }
 
-/** The runProcess options a supervised child does not take: stdin is /dev/null, and nothing is captured. */
-const NOT_FORWARDED = new Set(['stdin', 'captureStdout', 'captureStderr', 'maxCaptureBytes']);
+/** The runProcess options a supervised child does not take: nothing is captured. */
+const NOT_FORWARDED = new Set(['captureStdout', 'captureStderr', 'maxCaptureBytes']);
 
 const SUPERVISE_KEYS: Readonly<Record<keyof SuperviseOptions<string>, true>> = {
-  ...(Object.fromEntries(Object.keys(RUN_PROCESS_KEYS).filter((key) => !NOT_FORWARDED.has(key)).map((key) => [key, true])) as Record<keyof Omit<RunProcessOptions, 'stdin' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'>, true>),
+  ...(Object.fromEntries(Object.keys(RUN_PROCESS_KEYS).filter((key) => !NOT_FORWARDED.has(key)).map((key) => [key, true])) as Record<keyof Omit<RunProcessOptions, 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'>, true>),
   label: true,
   relayStdout: true,
   relayStderr: true,
@@ -123,11 +129,6 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   refuseUnknownKeys(WHERE, opts, SUPERVISE_KEYS);
   const relayStdout = validateBoolean(WHERE, 'relayStdout', opts.relayStdout, false);
   const relayStderr = validateBoolean(WHERE, 'relayStderr', opts.relayStderr, false);
-  for (const [relayed, name] of [[relayStdout, 'stdout'], [relayStderr, 'stderr']] as const) {
-    if (relayed && opts[name] !== undefined) {
-      throw new TypeError(`${WHERE}: can't specify both relay${name === 'stdout' ? 'Stdout' : 'Stderr'}: true and ${name}: ${describe(opts[name])}; a relayed stream is read line by line, so leave ${name} out`);
-    }
-  }
   const check = validateBoolean(WHERE, 'check', opts.check, true);
   const readyWhen = compileReadyWhen(WHERE, opts.readyWhen);
   if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw new TypeError(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
@@ -171,7 +172,6 @@ function refuseFootguns(opts: SuperviseOptions<string>): void {
       throw new TypeError(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
     }
   }
-  if (loose.stdin !== undefined) throw new TypeError(`${WHERE}: stdin is not an option: a supervised child's stdin is always /dev/null, so it cannot steal the terminal's input; use runProcess to feed a short command`);
   for (const key of ['captureStdout', 'captureStderr'] as const) {
     if (loose[key] !== undefined) {
       const relayKey = key === 'captureStdout' ? 'relayStdout' : 'relayStderr';

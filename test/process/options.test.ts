@@ -108,13 +108,22 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
-  test("conflicting options are refused, as trio's \"can't specify both\"", BOUNDED, async () => {
+  test("runProcess's conflicting options are refused, as trio's \"can't specify both\"", BOUNDED, async () => {
     const file = marker();
     await assert.rejects(runProcess(['touch', file], { captureStdout: true, stdout: 'ignore' }), /can't specify both captureStdout: true and stdout: "ignore"/);
     await assert.rejects(runProcess(['touch', file], { captureStderr: true, stderr: 1 }), /can't specify both captureStderr: true and stderr: 1/);
-    await assert.rejects(superviseRunProcess(['touch', file], { relayStdout: true, stdout: 'inherit' }), /can't specify both relayStdout: true and stdout: "inherit"/);
-    await assert.rejects(superviseRunProcess(['touch', file], { relayStderr: true, stderr: 'ignore' }), /can't specify both relayStderr: true and stderr/);
     assert.equal(existsSync(file), false);
+  });
+
+  test("superviseRunProcess's managed keys win on conflict (SPEC §3): the relay over stdout/stderr, /dev/null over stdin", BOUNDED, async () => {
+    const lines: string[] = [];
+    const onLine = ({ line }: { line: string }): void => void lines.push(line);
+    const script = 'readlink /proc/self/fd/0; echo out; echo err >&2';
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, relayStderr: true, stdout: 'inherit', stderr: 'ignore', stdin: 'inherit', onLine });
+    assert.deepEqual(lines.sort(), ['/dev/null', 'err', 'out']);
+    lines.length = 0;
+    await superviseRunProcess(['sh', '-c', script], { relayStdout: true, stdin: undefined, onLine });
+    assert.deepEqual(lines, ['/dev/null', 'out']);
   });
 
   test('an async readyWhen is refused; a predicate that returns a promise fails at the first line and stops the child', BOUNDED, async () => {
