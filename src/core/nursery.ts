@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup } from './errors.js';
-import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
@@ -75,7 +75,7 @@ export interface Nursery {
  */
 export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: NurseryOptions = {}): Promise<R> {
   if (typeof body !== 'function') throw new TypeError(`openNursery(body): body must be a function, got ${typeof body}`);
-  const outer = validateSignal(opts.signal, 'openNursery');
+  const outer = validateScopeOptions(opts, 'openNursery');
   const nursery = new TaskNursery([currentSignal(), outer]);
   let result: R | undefined;
   try {

@@ -117,6 +117,20 @@ export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
   return false;
 }
 
+/**
+ * The `signal` of a scope's options (`openNursery`, `failAfter`, `moveOnAfter`), checked: the
+ * options are an object or absent, `signal` is their only key, and it is an AbortSignal or absent.
+ * A misspelt key (`sgnal`) would otherwise leave the scope uncancellable without a word.
+ */
+export function validateScopeOptions(opts: unknown, where: string): AbortSignal | undefined {
+  if (opts === undefined) return undefined;
+  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  for (const key of Object.keys(opts)) {
+    if (key !== 'signal') throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}; did you mean "signal"? (the only option)`);
+  }
+  return validateSignal((opts as { signal?: unknown }).signal, where);
+}
+
 /** Checks a user-supplied `signal` option, so a wrong type fails loudly instead of never aborting. */
 export function validateSignal(signal: unknown, where: string): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;

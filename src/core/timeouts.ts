@@ -1,5 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { currentSignal, isCancellationOf, linkSignals, runInScope, validateSignal } from './scope.js';
+import { currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
@@ -52,7 +52,7 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   if (typeof fn !== 'function') throw new TypeError(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
   const deadline = new AbortController();
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
-  const link = linkSignals(deadline.signal, currentSignal(), validateSignal(opts.signal, where));
+  const link = linkSignals(deadline.signal, currentSignal(), validateScopeOptions(opts, where));
   const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source
   const stopTimer = startTimer(ms, () => deadline.abort(reason));
   try {

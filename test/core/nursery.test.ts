@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cancelled, ErrorGroup, collapseErrorGroup, failAfter, openNursery, type TaskContext } from '../../src/index.js';
+import { Cancelled, ErrorGroup, collapseErrorGroup, failAfter, moveOnAfter, openNursery, type TaskContext } from '../../src/index.js';
 
 /** Sleeps until the scope is cancelled; rethrows the cancellation as a cooperative task would. */
 async function sleepForever(signal: AbortSignal): Promise<never> {
@@ -583,6 +583,16 @@ describe('bad input', () => {
   test('is refused with a TypeError that names the argument', async () => {
     await assert.rejects(openNursery(42 as unknown as () => Promise<void>), /body must be a function/);
     await assert.rejects(openNursery(async () => undefined, { signal: 'nope' as unknown as AbortSignal }), /signal option must be an AbortSignal/);
+    // A misspelt key would leave the scope uncancellable without a word (SPEC §8: unknown keys are a TypeError).
+    let ran = false;
+    const body = async (): Promise<void> => void (ran = true);
+    await assert.rejects(openNursery(body, { sgnal: AbortSignal.abort() } as never), /openNursery: unknown option "sgnal"; did you mean "signal"\?/);
+    await assert.rejects(failAfter(10, async () => undefined, { sgnal: 1 } as never), /failAfter: unknown option "sgnal"/);
+    await assert.rejects(moveOnAfter(10, async () => undefined, { timeout: 1 } as never), /moveOnAfter: unknown option "timeout"/);
+    await assert.rejects(openNursery(body, 'x' as never), /openNursery: options must be an object/);
+    assert.equal(ran, false, 'nothing ran');
+    await openNursery(body, {}); // control
+    assert.equal(ran, true);
     await openNursery(async (tn) => {
       assert.throws(() => tn.startSoon('x' as unknown as () => Promise<void>), /task must be a function/);
       await assert.rejects(tn.start(null as unknown as () => Promise<void>), /task must be a function/);
