@@ -68,6 +68,17 @@ test('any other ${...} is left whole for the shell, with nothing inside it expan
   assert.equal(refused('${UNSET:-${DATA_DIR:?nested}'), 'DATA_DIR is not set (or is empty): nested');
 });
 
+test('each ${ is read once: unclosed forms nested in each other take linear time, and nesting past 100 is refused, not a stack overflow', () => {
+  const started = performance.now();
+  // Read again from each enclosing `${` that is never closed, these took 2^n: 26 levels, 8 s.
+  assert.equal(interpolate(`echo ${'${U:-'.repeat(60)}`, lookup), `echo ${'${U:-'.repeat(60)}`);
+  assert.equal(interpolate('${X:-${f%'.repeat(30), lookup), '${X:-${f%'.repeat(30));
+  assert.equal(interpolate(`${'${A:-'.repeat(100)}x${'}'.repeat(100)}`, lookup), 'x');
+  assert.ok(performance.now() - started < 1000, `${Math.round(performance.now() - started)} ms`);
+  assert.match(refused(`${'${A:-'.repeat(101)}x${'}'.repeat(101)}`), /^the `\$\{` at character 501 holds forms nested more than 100 deep$/);
+  assert.match(refused(`echo ${'${U:-'.repeat(20_000)}`), /nested more than 100 deep/);
+});
+
 test('a value is inserted as it is: it is never interpolated again', () => {
   const nested = (name: string): string | undefined => ({ A: '${B}', B: 'b' })[name];
   assert.equal(interpolate('${A}', nested), '${B}');
