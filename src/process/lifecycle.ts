@@ -54,7 +54,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const target: StopTarget = { proc, newSession: opts.newSession };
   const received = { bytes: 0 };
   const drained = Promise.all(readers.map((reader) => readToEnd(reader, received)));
-  const abandonWaitMs = Number.isFinite(opts.policy.killGraceMs) ? opts.policy.killGraceMs : ABANDON_WAIT_MS;
+  const abandonWaitMs = Number.isFinite(opts.policy.killGraceMs) ? Math.max(opts.policy.killGraceMs, ABANDON_WAIT_MS) : ABANDON_WAIT_MS;
   const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, opts.policy.stopSignal, opts.log, abandonWaitMs);
   const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
@@ -110,8 +110,8 @@ async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<u
 /**
  * trio's `deliver_cancel`, shielded: the user's first stop step runs in a scope of its own (not the
  * cancelled one), so it may run a shutdown command; once the group is gone that scope is cancelled
- * (whatever it still does is abandoned) and awaited for at most `killGraceMs` (or
- * {@link ABANDON_WAIT_MS} when that is infinite), so that a shutdown command it started is stopped
+ * (whatever it still does is abandoned) and awaited for at most the longer of `killGraceMs` and
+ * {@link ABANDON_WAIT_MS}, so that a shutdown command it started is stopped (it gets its own grace)
  * before the child's scope ends, and a hook that ignores the cancellation (a bare timer, a promise
  * that never settles) cannot hold that scope open. If it fails, the stop signal goes out at once:
  * a broken shutdown hook must not cost the whole grace.
@@ -148,7 +148,7 @@ function shieldedDelivery(
   };
 }
 
-/** How long an abandoned `deliverCancel` is waited for when `killGraceMs` is infinite: the default grace. */
+/** How long an abandoned `deliverCancel` is waited for at least (and when `killGraceMs` is infinite): the default grace, which a shutdown command it ran may need. */
 const ABANDON_WAIT_MS = 5000;
 
 function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<void> {

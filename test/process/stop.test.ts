@@ -154,7 +154,7 @@ describe('stop policy', () => {
   // The hook's own timer is the test's to clear afterwards: the leak check would count it.
   let hookTimer: NodeJS.Timeout | undefined;
   for (const [what, hook] of [
-    ['a timer that ignores the cancellation', () => new Promise<void>((resolve) => (hookTimer = setTimeout(resolve, 8000)))],
+    ['a timer that ignores the cancellation', () => new Promise<void>((resolve) => (hookTimer = setTimeout(resolve, 15_000)))],
     ['a promise that never settles', () => new Promise<void>(() => undefined)],
   ] as const) {
     test(`a deliverCancel that ignores its cancellation (${what}) is abandoned: the scope ends within the grace after the group is gone`, BOUNDED, async () => {
@@ -166,10 +166,35 @@ describe('stop policy', () => {
         tn.cancel();
       });
       const elapsed = performance.now() - started;
-      // SIGKILL at 300 ms, then at most the grace again for the hook: not its 8 s, not forever.
+      // SIGKILL at 300 ms, then at most 5 s (the longer of the grace and 5 s) for the hook: not its 15 s, not forever.
       clearTimeout(hookTimer);
-      assert.ok(elapsed >= 300 && elapsed < 3000, `the scope ended after ${Math.round(elapsed)} ms`);
+      assert.ok(elapsed >= 300 && elapsed < 8000, `the scope ended after ${Math.round(elapsed)} ms`);
       assert.ok(child !== undefined && !isRunning(child));
+    });
+  }
+
+  for (const [what, parentGraceMs, helperScript] of [
+    ["the parent's grace 0", 0, 'exec sleep 30'],
+    ["a shutdown command slower to stop than the parent's grace", 300, 'trap "" TERM; while :; do sleep 0.05; done'],
+  ] as const) {
+    test(`what an abandoned deliverCancel started is stopped before the scope ends (${what})`, BOUNDED, async () => {
+      let helper: number | undefined;
+      await openNursery(async (tn) => {
+        await tn.start<Process>((ctx) =>
+          superviseRunProcess(
+            ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'],
+            {
+              readyWhen: /ready/,
+              killGraceMs: parentGraceMs,
+              deliverCancel: () => superviseRunProcess(['sh', '-c', helperScript], { killGraceMs: 1000, onSpawn: (spawned) => void (helper = spawned.pid) }).then(() => undefined),
+            },
+            ctx,
+          ),
+        );
+        tn.cancel();
+      });
+      assert.ok(helper !== undefined, 'control: deliverCancel did start its process');
+      assert.equal(isRunning(helper), false, 'what deliverCancel started does not outlive the scope');
     });
   }
 
