@@ -255,7 +255,7 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
   return cmd as string[];
 }
 
-function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
+export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
   if (stdin === undefined || stdin === 'ignore') return { stdin: 'ignore', input: undefined };
   if (stdin === 'pipe') {
     // trio refuses PIPE outside nursery.start() too: nobody would write to it, and taking the word
@@ -269,7 +269,7 @@ function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOption
   throw new TypeError(`${where}: stdin must be 'ignore', 'inherit', an fd, a string or bytes, got ${describe(stdin)}`);
 }
 
-function validateOutput(where: string, name: string, value: unknown): OutputOption | 'pipe' {
+export function validateOutput(where: string, name: string, value: unknown): OutputOption | 'pipe' {
   if (value === 'ignore' || value === 'inherit' || value === 'pipe') return value;
   if (typeof value === 'number') return validateFd(where, name, value);
   throw new TypeError(`${where}: ${name} must be 'ignore', 'inherit' or an fd, got ${describe(value)}`);

@@ -1,7 +1,7 @@
 import type { LevelMethodLogger } from '../log/structural.js';
 import { formatCommand } from './command.js';
 import { lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
-import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validateMs, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
+import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, resolveStdin, validateBoolean, validateMs, validateOutput, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
 import { resolveMaxLineBytes } from './output/lines.js';
 import type { PassThroughDestination } from './output/passthrough.js';
 import type { Process } from './process.js';
@@ -127,6 +127,7 @@ const WHERE = 'superviseRunProcess';
 export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>): Supervision {
   refuseFootguns(opts);
   refuseUnknownKeys(WHERE, opts, SUPERVISE_KEYS);
+  validateManagedKeys(opts);
   const relayStdout = validateBoolean(WHERE, 'relayStdout', opts.relayStdout, false);
   const relayStderr = validateBoolean(WHERE, 'relayStderr', opts.relayStderr, false);
   const check = validateBoolean(WHERE, 'check', opts.check, true);
@@ -161,6 +162,16 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
 function streamPlan(relayed: boolean, needed: boolean, destination: OutputOption | undefined): StreamPlan {
   const passOn = !relayed && needed && destination !== undefined && destination !== 'ignore' ? destination : undefined;
   return { relayed, passOn };
+}
+
+/**
+ * The managed keys win on conflict, but what they are given must still mean something: a value no
+ * stream could take (`stdin: {}`, `stderr: -7`) is a mistake to point at, whether or not the
+ * managed value then overrides it (`stdin: 'pipe'` only says what /dev/null replaces, so it passes).
+ */
+function validateManagedKeys(opts: SuperviseOptions<string>): void {
+  if (opts.stdin !== undefined && opts.stdin !== 'pipe') resolveStdin(WHERE, opts.stdin);
+  for (const name of ['stdout', 'stderr'] as const) if (opts[name] !== undefined) validateOutput(WHERE, name, opts[name]);
 }
 
 function refuseFootguns(opts: SuperviseOptions<string>): void {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CalledProcessError, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
+import { CalledProcessError, openNursery, runProcess, superviseRunProcess, type Process, type SuperviseOptions } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -124,6 +124,17 @@ describe('refused before spawning', () => {
     lines.length = 0;
     await superviseRunProcess(['sh', '-c', script], { relayStdout: true, stdin: undefined, onLine });
     assert.deepEqual(lines, ['/dev/null', 'out']);
+    // What they are given must still mean something, overridden or not, read or not: refused before spawning.
+    const file = marker();
+    const cases: [SuperviseOptions, RegExp][] = [
+      [{ stdin: {} as never }, /superviseRunProcess: stdin must be 'ignore', 'inherit', an fd/],
+      [{ stdin: -3 }, /superviseRunProcess: stdin fd must be a non-negative integer/],
+      [{ relayStdout: true, stdout: -7 }, /superviseRunProcess: stdout fd must be a non-negative integer/],
+      [{ relayStderr: true, stderr: 'bogus' as never }, /superviseRunProcess: stderr must be 'ignore', 'inherit' or an fd/],
+      [{ stdout: 'inherit', readyWhen: /x/, stderr: -7 }, /superviseRunProcess: stderr fd must be/],
+    ];
+    for (const [opts, message] of cases) await assert.rejects(superviseRunProcess(['touch', file], opts), (error: Error) => error instanceof TypeError && message.test(error.message));
+    assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
   test('an async readyWhen is refused; a predicate that returns a promise fails at the first line and stops the child', BOUNDED, async () => {
