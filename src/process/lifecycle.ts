@@ -162,7 +162,11 @@ function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<voi
       if (ended) return;
       ended = true;
       detach();
-      void Promise.resolve(reader.onEnd()).then(() => resolve());
+      // Settled either way: a reader that failed to flush is done all the same.
+      void Promise.resolve(reader.onEnd()).then(
+        () => resolve(),
+        () => resolve(),
+      );
     };
     const detach = consumeReads(reader.stream, onData);
     // 'end' is a clean EOF; 'close' without it means the stream was destroyed or failed. Either
