@@ -5,9 +5,10 @@
 export type Lookup = (name: string) => string | undefined;
 
 /**
- * A value that cannot be interpolated: a `${NAME:?message}` whose variable is unset or empty. The
- * message never holds the value of anything, only names and the config's own text, since the
- * values come from the environment and may be secrets.
+ * A value that cannot be interpolated: a `${NAME:?message}` whose variable is unset or empty, or
+ * forms nested more than {@link MAX_DEPTH} deep. The message never holds the value of anything,
+ * only names and the config's own text, since the values come from the environment and may be
+ * secrets.
  */
 export class InterpolationError extends Error {
   override name = 'InterpolationError';
@@ -134,7 +135,7 @@ class Parser {
     const value = evaluate ? this.lookup(name) : undefined;
     const unset = value === undefined || value === '';
     const wordStart = this.at;
-    if (++this.depth > MAX_DEPTH) throw new InterpolationError(`the \`\${\` at character ${wordStart - name.length - 3} holds forms nested more than ${MAX_DEPTH} deep`);
+    if (++this.depth > MAX_DEPTH) throw new InterpolationError(`the \`\${\` at character ${wordStart - name.length - 3} holds forms nested more than ${MAX_DEPTH} deep; write \`$\${\` for those the shell should read`);
     let word: string;
     try {
       word = this.word(evaluate && unset && operator === ':-', true);
