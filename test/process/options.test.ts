@@ -2,7 +2,7 @@
 // refused, before anything is spawned, with a message that says what to use.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -77,6 +77,29 @@ describe('streams that are read and passed on', () => {
     }
     // Let a write that outlived the call meet the closed fd now, inside the test.
     await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
+  test('an fd that stops taking bytes holds the call for drainGraceMs at most', BOUNDED, async () => {
+    // The fd is a FIFO nobody reads: it takes 64 KiB, then the write of the rest waits for ever.
+    // The child's 100 KiB all leave it (its own pipe holds the rest), so it exits at once; only
+    // the flush to the fd is left, and it must be given up after the grace.
+    const fifo = join(scratch, 'never-read.fifo');
+    const made = spawnSync('mkfifo', [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeEnd = openSync(fifo, constants.O_WRONLY);
+    try {
+      const began = performance.now();
+      await superviseRunProcess(['sh', '-c', 'head -c 102400 /dev/zero >&2'], { stderr: writeEnd, drainGraceMs: 300 });
+      const tookMs = performance.now() - began;
+      // The child's exit, the drain's graces and the flush's one, on a busy machine: far below the test's bound.
+      assert.ok(tookMs < 8_000, `settled after ${Math.round(tookMs)} ms`);
+    } finally {
+      // Closing the reader fails the write still waiting (EPIPE), which the stream's listener takes.
+      closeSync(readEnd);
+      await sleep(100);
+      closeSync(writeEnd);
+    }
   });
 
   test("stderr: 'ignore' with check: false is not read at all", BOUNDED, async () => {
