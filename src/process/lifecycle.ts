@@ -8,6 +8,7 @@ import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
+import { runCountingChildren } from './stop/shutdown-children.js';
 import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
@@ -109,12 +110,13 @@ async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<u
 
 /**
  * trio's `deliver_cancel`, shielded: the user's first stop step runs in a scope of its own (not the
- * cancelled one), so it may run a shutdown command; once the group is gone that scope is cancelled
- * (whatever it still does is abandoned) and awaited for at most the longer of `killGraceMs` and
- * {@link ABANDON_WAIT_MS}, so that a shutdown command it started is stopped (it gets its own grace)
- * before the child's scope ends, and a hook that ignores the cancellation (a bare timer, a promise
- * that never settles) cannot hold that scope open. If it fails, the stop signal goes out at once:
- * a broken shutdown hook must not cost the whole grace.
+ * cancelled one), so it may run a shutdown command. Once the group is gone that scope is cancelled
+ * and the hook is abandoned, not waited for: one that ignores the cancellation (a bare timer, a
+ * request that never answers) cannot hold the stop. Only the children it started (see
+ * ./stop/shutdown-children.ts) are waited for, each stopped by that cancellation with its own
+ * grace, so none outlives the child's scope; for at most the longer of `killGraceMs` and
+ * {@link ABANDON_WAIT_MS}. If the hook fails, the stop signal goes out at once: a broken shutdown
+ * hook must not cost the whole grace.
  */
 function shieldedDelivery(
   target: StopTarget,
@@ -124,7 +126,7 @@ function shieldedDelivery(
   abandonWaitMs: number,
 ): { deliver: () => void; abandon: () => Promise<void> } {
   const shield = new AbortController();
-  let delivering: Promise<void> | undefined;
+  const shutdownChildren = new Set<Promise<unknown>>();
   const fallBack = (error: unknown): void => {
     if (shield.signal.aborted) return;
     log.deliverCancelFailed(target.proc, error);
@@ -133,22 +135,25 @@ function shieldedDelivery(
   };
   return {
     deliver: () => {
-      delivering = runInScope(shield.signal, async () => {
-        try {
-          await deliverCancel(target.proc);
-        } catch (error) {
-          fallBack(error);
-        }
-      });
+      void runInScope(shield.signal, () =>
+        runCountingChildren(shutdownChildren, async () => {
+          try {
+            await deliverCancel(target.proc);
+          } catch (error) {
+            fallBack(error);
+          }
+        }),
+      );
     },
     abandon: async () => {
+      // The hook is left to itself; the children it started are stopped by this cancellation.
       shield.abort(new Cancelled('the group is gone: deliverCancel is abandoned'));
-      if (delivering !== undefined) await settlesWithin(delivering, abandonWaitMs);
+      if (shutdownChildren.size > 0) await settlesWithin(Promise.allSettled(shutdownChildren), abandonWaitMs);
     },
   };
 }
 
-/** How long an abandoned `deliverCancel` is waited for at least (and when `killGraceMs` is infinite): the default grace, which a shutdown command it ran may need. */
+/** How long the shutdown commands of an abandoned `deliverCancel` are waited for at least (and when `killGraceMs` is infinite): the default grace, which each of them may need. */
 const ABANDON_WAIT_MS = 5000;
 
 function readToEnd(reader: PipeReader, received: { bytes: number }): Promise<void> {

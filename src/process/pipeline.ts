@@ -4,6 +4,7 @@ import { runToEnd, type Ending, type PipeReader } from './lifecycle.js';
 import type { ResolvedRunOptions } from './options.js';
 import { processInternals, type Process } from './process.js';
 import { spawnProcess, type SpawnedChild } from './spawn.js';
+import { countChild } from './stop/shutdown-children.js';
 
 /** One child to run, as runProcess and superviseRunProcess describe it. */
 export interface ChildRun {
@@ -43,7 +44,14 @@ class StopRequested extends Error {
  * came while the pipes were still draining; a stop asked for with `Process.stop()` resolves with
  * `stopped`; only an exit the child chose is left for the caller to judge.
  */
-export async function runChild(run: ChildRun): Promise<ChildOutcome> {
+export function runChild(run: ChildRun): Promise<ChildOutcome> {
+  const life = runToOutcome(run);
+  // A shutdown command that a deliverCancel hook runs is waited for when the hook is abandoned.
+  countChild(life);
+  return life;
+}
+
+async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
   // Cancelled before anything started: start nothing (a process spawned only to be killed is a
   // process that might briefly do something).
   const cancelled = run.scopes.find((scope) => scope?.aborted);
