@@ -12,6 +12,14 @@ const CONTROL_ALL = /[\x00-\x1f\x7f-\x9f]/g;
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\e' };
 
 /**
+ * What a shell would take the first word for if it were left bare: a reserved word (POSIX's, and
+ * those of bash, ksh and zsh) or an assignment (`A=1 true` runs `true` with A set, not a program
+ * named `A=1`). As the command's first word either is written in quotes.
+ */
+const RESERVED = new Set(['case', 'coproc', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'function', 'if', 'in', 'select', 'then', 'time', 'until', 'while']);
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/**
  * The command as a person would paste it into a POSIX shell: argv words quoted only where needed
  * (`'it'\''s'`), so `command` in an error says exactly what ran, word boundaries included, where
  * {@link formatCommand}'s plain join cannot tell `['a b']` from `['a', 'b']`.
@@ -23,16 +31,21 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\
  */
 export function quoteCommand(cmd: readonly string[] | string): string {
   if (typeof cmd === 'string') return CONTROL.test(cmd) ? cmd.replace(CONTROL_ALL, escapeControl) : cmd;
-  return cmd.map(quoteWord).join(' ');
+  return cmd.map((word, index) => quoteWord(word, index === 0)).join(' ');
 }
 
-function quoteWord(word: string): string {
+function quoteWord(word: string, first: boolean): string {
   if (word === '') return "''";
-  if (SAFE_WORD.test(word)) return word;
+  if (SAFE_WORD.test(word) && !(first && (RESERVED.has(word) || ASSIGNMENT.test(word)))) return word;
   if (!CONTROL.test(word)) return `'${word.replaceAll("'", "'\\''")}'`;
   return `$'${word.replace(/[\\']/g, '\\$&').replace(CONTROL_ALL, escapeControl)}'`;
 }
 
+/** A control character as the bytes the child was given: U+0080 to U+009F are two bytes in UTF-8 (`\xc2\x85`), and `\x85` alone would be another byte. */
 function escapeControl(char: string): string {
-  return NAMED_ESCAPES[char] ?? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  const named = NAMED_ESCAPES[char];
+  if (named !== undefined) return named;
+  let escaped = '';
+  for (const byte of Buffer.from(char, 'utf8')) escaped += `\\x${byte.toString(16).padStart(2, '0')}`;
+  return escaped;
 }

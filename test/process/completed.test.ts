@@ -1,7 +1,10 @@
 // SPEC §8: how a child ended, as data (CompletedProcess, CalledProcessError's new fields), the
 // command as a shell reads it, and a stable `code` on every error class.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import {
   CalledProcessError,
   Cancelled,
@@ -97,6 +100,35 @@ describe('command: the argv as a POSIX shell reads it', () => {
     const direct = await runProcess(argv, { captureStdout: true });
     const viaShell = await runProcess(quoteCommand(argv), { shell: true, captureStdout: true });
     assert.equal(viaShell.stdout?.toString(), direct.stdout?.toString());
+  });
+
+  test('a first word a shell would take for a reserved word or an assignment is quoted, and runs as the same argv', BOUNDED, async () => {
+    assert.equal(quoteCommand(['done', 'done']), "'done' done");
+    assert.equal(quoteCommand(['A=1', 'B=2']), "'A=1' B=2");
+    // Programs with those names, on the PATH: bare, `done` is a syntax error and `A=1 x` runs x.
+    const bin = mkdtempSync(join(tmpdir(), 'subvisor-words-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    for (const name of ['done', 'A=1', 'time']) {
+      writeFileSync(join(bin, name), `#!/bin/sh\nprintf '%s:' "$(basename "$0")" "$@"\n`);
+      chmodSync(join(bin, name), 0o755);
+    }
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
+    for (const argv of [['done', 'x'], ['A=1', 'true'], ['time', 'y']]) {
+      const direct = await runProcess(argv, { env, captureStdout: true });
+      for (const shell of ['/bin/sh', '/bin/bash']) {
+        const viaShell = await runProcess(quoteCommand(argv), { shell, env, captureStdout: true, check: false });
+        assert.equal(viaShell.stdout?.toString(), direct.stdout?.toString(), `${quoteCommand(argv)} under ${shell}`);
+      }
+    }
+  });
+
+  test('a C1 control character is written as the UTF-8 bytes the child was given', BOUNDED, async () => {
+    const argv = ['printf', '%s', 'a\u0085b\u009b'];
+    assert.equal(quoteCommand(argv), "printf %s $'a\\xc2\\x85b\\xc2\\x9b'");
+    const direct = await runProcess(argv, { captureStdout: true });
+    // dash reads no $'...'; bash does, as POSIX.1-2024 asks.
+    const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
+    assert.deepEqual(viaShell.stdout, direct.stdout);
   });
 
   test('the command of a child with control characters in its argv has none in it', BOUNDED, async () => {
