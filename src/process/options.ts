@@ -188,7 +188,9 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
   for (const key of Object.keys(opts)) {
     if (Object.hasOwn(known, key)) continue;
     const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
-    throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${nearest === undefined ? '' : `; did you mean ${JSON.stringify(nearest)}?`}`);
+    // Nothing close: then every option is named, so the one meant is among them all the same.
+    const hint = nearest === undefined ? `; the options are ${Object.keys(known).join(', ')}` : `; did you mean ${JSON.stringify(nearest)}?`;
+    throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
   }
 }
 

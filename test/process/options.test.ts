@@ -125,7 +125,9 @@ describe('refused before spawning', () => {
       [() => runProcess(['touch', file], { killGraceMS: 10 } as never), /unknown option "killGraceMS"; did you mean "killGraceMs"\?/],
       [() => runProcess(['touch', file], { killSignal: 'SIGINT' } as never), /did you mean "stopSignal"/],
       [() => superviseRunProcess(['touch', file], { relayStdot: true } as never), /superviseRunProcess: unknown option "relayStdot"; did you mean "relayStdout"\?/],
-      [() => superviseRunProcess(['touch', file], { zzzzzz: 1 } as never), /unknown option "zzzzzz"$/],
+      // Nothing close: every option is named, the one meant among them.
+      [() => superviseRunProcess(['touch', file], { zzzzzz: 1 } as never), /unknown option "zzzzzz"; the options are .*\bkillGraceMs\b.*\brelayStdout\b/],
+      [() => runProcess(['touch', file], { encoding: 'utf8' } as never), /runProcess: unknown option "encoding"; the options are .*\bcaptureStdout\b/],
     ];
     for (const [call, message] of cases) await assert.rejects(call(), (error: Error) => error instanceof TypeError && message.test(error.message));
     assert.equal(existsSync(file), false, 'nothing was spawned');
