@@ -54,8 +54,8 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
   stdout?: OutputOption | undefined;
   /**
    * Where stderr goes when it is not relayed: `'ignore'`, `'inherit'`, or an fd. Default
-   * `'ignore'`. When the stderr tail is needed (`check`, `readyWhen`), stderr is read, its tail
-   * kept, and its bytes passed on.
+   * `'ignore'`. stderr is read all the same, its last 16 KiB kept (`CompletedProcess.stderr`, a
+   * failure's note) and its bytes passed on.
    */
   stderr?: OutputOption | undefined;
   /**
@@ -136,11 +136,12 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   if (opts.label !== undefined && typeof opts.label !== 'string') throw new TypeError(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
   const relay = relayStdout || relayStderr ? resolveRelayTarget(WHERE, opts) : undefined;
   const stdout = streamPlan(relayStdout, readyWhen !== undefined, opts.stdout);
-  const stderr = streamPlan(relayStderr, readyWhen !== undefined || check, opts.stderr);
+  // stderr is always read: its tail is part of how the child ended (CompletedProcess.stderr, with
+  // `check: false` too, SPEC §8), and what makes a failure legible.
+  const stderr = streamPlan(relayStderr, true, opts.stderr);
   const options = resolveCommonOptions(WHERE, cmd, { ...opts, stdin: 'ignore', check }, {
-    // The stderr tail is what makes a failure legible, so it is read whenever a failure can be reported.
     stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (opts.stdout ?? 'ignore'),
-    stderr: relayStderr || readyWhen !== undefined || check ? 'pipe' : (opts.stderr ?? 'ignore'),
+    stderr: 'pipe',
   });
   const label = opts.label ?? formatCommand(options.cmd);
   return {

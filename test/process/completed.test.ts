@@ -55,9 +55,11 @@ describe('CompletedProcess', () => {
     assert.equal(completed?.returncode, 0);
   });
 
-  test('the stderr tail is null when stderr was not read', BOUNDED, async () => {
+  test('the stderr tail is kept with check: false too, and empty when the child wrote nothing there', BOUNDED, async () => {
     const completed = await superviseRunProcess(['sh', '-c', 'echo x >&2'], { check: false });
-    assert.equal(completed.stderr, null);
+    assert.equal(completed.stderr?.toString(), 'x\n');
+    const quiet = await superviseRunProcess(['true'], { check: false });
+    assert.equal(quiet.stderr?.length, 0);
   });
 
   test('runProcess resolves with one too, with pid, duration and command', BOUNDED, async () => {

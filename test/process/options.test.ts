@@ -102,9 +102,19 @@ describe('streams that are read and passed on', () => {
     }
   });
 
-  test("stderr: 'ignore' with check: false is not read at all", BOUNDED, async () => {
-    const completed = await superviseRunProcess(['sh', '-c', 'echo x >&2'], { stderr: 'ignore', check: false });
-    assert.equal(completed.stderr, null);
+  test('the stderr tail is kept with check: false too, wherever stderr goes', BOUNDED, async () => {
+    const file = join(scratch, 'unchecked-stderr.txt');
+    const fd = openSync(file, 'w');
+    try {
+      for (const stderr of ['ignore', fd, undefined] as const) {
+        const completed = await superviseRunProcess(['sh', '-c', 'echo last words >&2; exit 3'], { stderr, check: false });
+        assert.equal(completed.returncode, 3);
+        assert.equal(completed.stderr?.toString(), 'last words\n', `stderr: ${String(stderr)}`);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'last words\n', 'and the fd got the bytes');
   });
 });
 
