@@ -173,7 +173,7 @@ export class Runner {
     }
     this.state.restarts++;
     const reason = end.kind === 'failed' ? restartReason(end.error) : 'exited with status 0';
-    this.state.state = `restarting in ${formatDuration(decision.delayMs)}`;
+    this.state.restartingIn(decision.delayMs);
     this.#say('restarting', `restarting in ${formatDuration(decision.delayMs)} (${reason}; restart ${decision.number} of ${decision.max})`, {
       restart: decision.number,
       max: decision.max,

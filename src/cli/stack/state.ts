@@ -39,6 +39,8 @@ export class ProcessState {
   #endedAt: number | undefined;
   #result: string | undefined;
   #notStartedBecause: string | undefined;
+  /** When the restart being waited for is due, and the state that says so (`ps` counts down to it while that is the state). */
+  #restart: { readonly dueAt: number; readonly state: string } | undefined;
 
   constructor(readonly name: string) {}
 
@@ -53,6 +55,12 @@ export class ProcessState {
   down(state: string): void {
     this.#upSince = undefined;
     this.state = state;
+  }
+
+  /** The restart policy starts the next attempt in `delayMs`: until then, `ps` counts down to it. */
+  restartingIn(delayMs: number): void {
+    this.down(`restarting in ${formatDuration(delayMs)}`);
+    this.#restart = { dueAt: performance.now() + delayMs, state: this.state };
   }
 
   /** How long the current attempt has been up. */
@@ -81,8 +89,12 @@ export class ProcessState {
   }
 
   snapshot(): ProcessSnapshot {
-    const uptimeMs = this.#upSince === undefined ? undefined : Math.round(performance.now() - this.#upSince);
-    return { name: this.name, state: this.state, pid: uptimeMs === undefined ? undefined : this.pid, uptimeMs, restarts: this.restarts };
+    const now = performance.now();
+    const uptimeMs = this.#upSince === undefined ? undefined : Math.round(now - this.#upSince);
+    // Asked during the wait, `restarting in D` says what is left of it, not the whole backoff.
+    const restart = this.#restart?.state === this.state ? this.#restart : undefined;
+    const state = restart === undefined ? this.state : `restarting in ${formatDuration(Math.max(0, restart.dueAt - now))}`;
+    return { name: this.name, state, pid: uptimeMs === undefined ? undefined : this.pid, uptimeMs, restarts: this.restarts };
   }
 
   result(): ProcessResult {

@@ -98,12 +98,12 @@ export async function rowOf(dir: string, name: string): Promise<Row> {
 }
 
 /** Polls `ps` until `name` is in `state`. */
-export async function waitForState(dir: string, name: string, state: string, timeoutMs = 10_000): Promise<Row> {
+export async function waitForState(dir: string, name: string, state: string | RegExp, timeoutMs = 10_000): Promise<Row> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await rowOf(dir, name);
-    if (row.state === state) return row;
-    if (Date.now() > deadline) throw new Error(`${name} is '${row.state}', not '${state}', after ${timeoutMs} ms`);
+    if (typeof state === 'string' ? row.state === state : state.test(row.state)) return row;
+    if (Date.now() > deadline) throw new Error(`${name} is '${row.state}', not '${String(state)}', after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
