@@ -44,7 +44,8 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
       } else if (target === undefined) {
         const others = names.filter((name) => name !== spec.name);
-        problems.push({ spec, dependency, message: `unknown process '${dependency}' (known: ${others.join(', ') || 'none'})${didYouMean(dependency, others)}` });
+        const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${others.join(', ')}`;
+        problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMean(dependency, others)}` });
       }
     }
   }

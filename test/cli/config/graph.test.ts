@@ -34,6 +34,8 @@ test('startOrder keeps file order among processes free to start (it is stable)',
 
 test('startOrder refuses an unknown dependency, a duplicate name and a cycle', () => {
   assert.match(configError(() => startOrder([spec('web', ['dbb']), spec('db')])).message, /^<processes>: processes\.web\.dependsOn: unknown process 'dbb' \(known: db\); did you mean 'db'\?$/);
+  // The only process depends on one that is not there: nothing to list, so say what to do.
+  assert.match(configError(() => startOrder([spec('web', ['db'])])).message, /unknown process 'db' \(no other process is defined; add 'db' under processes or remove it from dependsOn\)$/);
   assert.match(configError(() => startOrder([spec('web'), spec('web')])).message, /process 'web' is defined twice/);
   assert.equal(
     configError(() => startOrder([spec('db', ['web']), spec('web', ['db']), spec('x')])).message,
