@@ -65,6 +65,27 @@ describe('conditions and tasks', () => {
     assert.match(run.stderr, /^migrate +\d+ +exited 0 /m);
   });
 
+  test('a process whose condition is met by the exit that ends the run is not started, not started and killed', BOUNDED, async () => {
+    // `main` completing meets `cleanup`'s condition and ends the run in the same moment: cleanup
+    // must not be spawned only to be stopped half done (it was, in 4 runs of 5).
+    const { file, dir } = config(
+      (dir) => `processes:
+  e2e: { cmd: "echo testing; sleep 0.2", main: true }
+  cleanup: { cmd: "echo cleaning > ${dir}/ran; sleep 2", dependsOn: { e2e: completed } }
+  early: { cmd: "echo early > ${dir}/early; sleep 2", dependsOn: { quick: started } }
+  quick: { cmd: "exit 0", task: true }
+`,
+    );
+    for (let round = 0; round < 3; round++) {
+      const run = await runCli(['up', '-f', file]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, /^cleanup +\* starting/m, run.stdout);
+      assert.equal(existsSync(join(dir, 'ran')), false, 'cleanup never ran');
+      assert.match(run.stderr, /^cleanup +- +not started /m);
+      assert.ok(existsSync(join(dir, 'early')), 'a condition met while the run goes on still starts the dependent');
+    }
+  });
+
   test('a task that fails ends the run with its status; its dependent is reported not started, with the stderr tail', BOUNDED, async () => {
     const { file, dir } = config(
       (dir) => `processes:

@@ -99,6 +99,7 @@ export class Runner {
   async #live(): Promise<LifeEnd> {
     const unmet = await this.#waitForConditions();
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
+    if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
       const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs) }, this.#life.signal);
       this.#proc = undefined;
@@ -129,6 +130,17 @@ export class Runner {
     } catch {
       return undefined; // waitForAll rejects only when the life's signal aborts: a stop
     }
+  }
+
+  /**
+   * Whether the run still goes on once the conditions are met. The exit that met one (a `main`
+   * that completed, a task that failed) may be the one that ends the run, and the stack learns it
+   * only after the milestone was met, later in the same turn: starting at once would spawn a
+   * process only to stop it a moment later, half done. So the start waits for the next turn.
+   */
+  async #runGoesOn(): Promise<boolean> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return !this.context.ending() && !this.#stopping && !this.#life.signal.aborted;
   }
 
   #milestoneOf(dependency: Dependency): Milestone {
