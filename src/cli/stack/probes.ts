@@ -79,20 +79,20 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
 }
 
 function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const request = (url.startsWith('https:') ? node.https.request : node.http.request)(url, { method: 'GET', signal }, (response) => {
       response.resume(); // the body is not needed; reading it lets the socket close
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
       resolve({ passed, output: `HTTP ${code}` });
     });
-    request.on('error', (error) => resolve({ passed: false, output: error.message }));
+    request.on('error', (error) => (signal.aborted ? reject(cutShort(signal)) : resolve({ passed: false, output: error.message })));
     request.end();
   });
 }
 
 function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeResult> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const socket = node.net.connect({ host, port, signal });
     socket.once('connect', () => {
       socket.destroy();
@@ -100,9 +100,19 @@ function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeR
     });
     socket.once('error', (error) => {
       socket.destroy();
-      resolve({ passed: false, output: error.message });
+      if (signal.aborted) reject(cutShort(signal));
+      else resolve({ passed: false, output: error.message });
     });
   });
+}
+
+/**
+ * A try cut at the timeout (or cancelled) is not a try that failed: its "The operation was
+ * aborted" says nothing. The abort's reason goes up instead, as an exec probe's does, and
+ * {@link tryProbe} tells the timeout from a cancellation.
+ */
+function cutShort(signal: AbortSignal): unknown {
+  return signal.reason;
 }
 
 /**

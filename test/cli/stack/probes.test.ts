@@ -73,6 +73,33 @@ describe('one try', () => {
     assert.match(tcp.output, /ECONNREFUSED/);
   });
 
+  test('http: a server that accepts but never answers is cut at the timeout, and the result says so', BOUNDED, async () => {
+    const silent = createTcpServer(() => {
+      // accepts the connection, never answers
+    });
+    const port = await listening(silent);
+    try {
+      const http = await tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/`, status: undefined, ...TIMING, timeoutMs: 300 }, {});
+      assert.deepEqual(http, { passed: false, output: "no answer within 300 ms (the probe's timeout)" });
+    } finally {
+      silent.close();
+    }
+  });
+
+  test('a try cancelled from outside rejects with the cancellation, not a failed try', BOUNDED, async () => {
+    const silent = createTcpServer(() => {
+      // accepts the connection, never answers
+    });
+    const port = await listening(silent);
+    try {
+      const cancel = new AbortController();
+      setTimeout(() => cancel.abort(new Cancelled('the run ends')), 100);
+      await assert.rejects(tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/`, status: undefined, ...TIMING }, {}, cancel.signal), Cancelled);
+    } finally {
+      silent.close();
+    }
+  });
+
   test('tcp: a listener passes', BOUNDED, async () => {
     const server = createTcpServer((socket) => socket.end());
     const port = await listening(server);
