@@ -46,6 +46,21 @@ describe('subvisor run', () => {
     assert.match(run.stderr, /not ready within 200 ms/);
   });
 
+  test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {
+    const clean = await runCli(['run', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'echo hi']);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /^d \* exited with status 0 before it was ready$/m);
+    assert.equal(clean.stderr, '', 'no failure report for a child that exited 0');
+    const failed = await runCli(['run', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failed.code, 3, failed.stderr);
+  });
+
+  test('--ready-timeout without --ready is refused (status 2), not ignored', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--ready-timeout', '1s', '--', 'true']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: --ready-timeout has no effect without --ready/);
+  });
+
   test('--timeout stops the child and exits 124', { timeout: 30_000 }, async () => {
     const started = performance.now();
     const run = await runCli(['run', '--timeout', '300ms', '--', 'sleep', '30']);

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { ExitedBeforeReadyError } from '../../process/errors.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
@@ -19,6 +20,8 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
   const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);
   const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
+  // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
+  if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
   const timeoutMs = parsed.timeout === undefined ? undefined : durationOption('--timeout', parsed.timeout);
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
@@ -52,6 +55,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       release();
       releaseOutput();
     }
+    outcome = exitStatusDecides(outcome);
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
     ending = endingOf(outcome);
@@ -66,6 +70,18 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     }
   }
   return withUncaught(ending, uncaught);
+}
+
+/**
+ * `run` exits with the child's status (SPEC §5), `--ready` only says when it was ready: a child
+ * that exited 0 before its line came did its job as far as the status goes. (Its state line still
+ * says `exited with status 0 before it was ready`.) In `up` the same exit fails the process, since
+ * its dependents waited for that readiness.
+ */
+function exitStatusDecides(outcome: RunOutcome): RunOutcome {
+  const error = outcome.failure?.error;
+  if (!(error instanceof ExitedBeforeReadyError) || error.returncode !== 0) return outcome;
+  return { ...outcome, exitCode: EXIT.ok, failure: undefined };
 }
 
 function compileReady(pattern: string): RegExp {
