@@ -287,9 +287,21 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
 type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];
 
 function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    return node.util.parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    // `subvisor run --help` is where people look first: every command takes it.
+    parsed = node.util.parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error));
+  }
+  if (parsed.values.help === true) throw new HelpRequested();
+  return parsed;
+}
+
+/** `--help` (or `-h`) among a command's options: the usage goes to stdout, and the status is 0. */
+export class HelpRequested extends Error {
+  constructor() {
+    super('help requested');
+    this.name = 'HelpRequested';
   }
 }

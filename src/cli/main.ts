@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
-import { USAGE, UsageError } from './args.js';
+import { HelpRequested, USAGE, UsageError } from './args.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
@@ -65,7 +65,10 @@ const terminals = new Terminals([0, 1, 2]);
 try {
   end(await main(process.argv.slice(2)));
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof HelpRequested) {
+    process.stdout.write(`${USAGE}\n`);
+    end({ exitCode: EXIT.ok });
+  } else if (error instanceof UsageError) {
     process.stderr.write(`subvisor: ${error.message}\n(see subvisor --help)\n`);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ConfigError) {

@@ -146,6 +146,17 @@ describe('subvisor run', () => {
     assert.match(pipeline.stdout, /status=141/);
   });
 
+  test('--help after any command prints the usage with status 0; after the command it is the command\'s', { timeout: 30_000 }, async () => {
+    for (const args of [['--help'], ['run', '--help'], ['up', '-h'], ['ps', '--help'], ['logs', '--help'], ['export', 'systemd', '--help'], ['probe', '--help'], ['stop', '--help']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stdout, /^subvisor: structured supervision of child processes\n\nusage:/, args.join(' '));
+    }
+    const passedOn = await runCli(['run', '--label', 'c', '--', 'sh', '-c', 'echo "$1"', 'sh', '--help']);
+    assert.equal(passedOn.code, 0, passedOn.stderr);
+    assert.match(passedOn.stdout, /^c \| --help$/m);
+  });
+
   test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {
     for (const args of [['run'], ['run', '--grace', 'soon', '--', 'true'], ['frobnicate'], ['run', '--ready', '(', '--', 'true']]) {
       const run = await runCli(args);
