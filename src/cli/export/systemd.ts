@@ -114,7 +114,7 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
     ...restart.service,
     'KillMode=control-group',
     `KillSignal=${spec.stopSignal ?? 'SIGTERM'}`,
-    `TimeoutStopSec=${goDuration(spec.grace ?? DEFAULT_KILL_GRACE_MS)}`,
+    `TimeoutStopSec=${nonZeroSpan(spec.grace ?? DEFAULT_KILL_GRACE_MS)}`,
   ];
   otherNotes(spec, prefix, notes);
   return section(notes, [
@@ -142,6 +142,15 @@ function dependencyLines(spec: ProcessSpec, prefix: string): string[] {
     const unit = `${prefix}-${dependency.name}.service`;
     return [`${dependency.condition === 'completed' ? 'Wants' : 'Requires'}=${unit}`, `After=${unit}`];
   });
+}
+
+/**
+ * A time span for a systemd setting where 0 means "no limit at all": `TimeoutStopSec=0` never
+ * sends SIGKILL. subvisor's 0 means the opposite (`grace: 0`: SIGKILL at once), so it is written
+ * as the shortest span systemd takes.
+ */
+function nonZeroSpan(ms: number): string {
+  return goDuration(Math.max(ms, 1));
 }
 
 /**

@@ -83,6 +83,7 @@ processes:
     task: true
   script:
     cmd: [./bin/run.sh, ";", "a b", "100%"]
+    grace: 0
 `,
   );
   mkdirSync(join(dir, 'bin'), { recursive: true });
@@ -151,6 +152,11 @@ describe('export systemd: what each key becomes', () => {
     const service = section(unit('web'), 'Service');
     for (const line of ['Type=exec', 'Restart=on-failure', 'RestartSec=200ms', 'KillMode=control-group', 'KillSignal=SIGINT', 'TimeoutStopSec=1m30s']) assert.ok(service.includes(line), `${line} in\n${service.join('\n')}`);
     assert.deepEqual(section(unit('web'), 'Unit').filter((line) => line.startsWith('StartLimit')), ['StartLimitIntervalSec=1m800ms', 'StartLimitBurst=5']);
+  });
+
+  test('grace 0 is the shortest span, not systemd\'s TimeoutStopSec=0 (which never sends SIGKILL)', BOUNDED, () => {
+    const script = unit('script');
+    assert.ok(section(script, 'Service').includes('TimeoutStopSec=1ms'), script);
   });
 
   test('a tcp probe is an ExecStartPost= of `subvisor probe` by absolute paths, which passes against the listener', BOUNDED, () => {
