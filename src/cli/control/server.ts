@@ -102,7 +102,7 @@ async function claim(address: string, absolute: string): Promise<void> {
     probe.destroy();
   }
   throw new ControlError(
-    `another run is already up with this config: it listens on ${absolute}. Use \`subvisor ps\` to see it, or stop it (Ctrl-C in its terminal) first`,
+    `another run is already up on this control socket: it listens on ${absolute} (every config in one directory has the same one by default). Use \`subvisor ps\` to see it, stop it (Ctrl-C in its terminal) first, or give this run its own socket with --socket PATH`,
     'ERR_SUBVISOR_RUN_ALREADY_UP',
   );
 }
