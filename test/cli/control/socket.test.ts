@@ -152,7 +152,7 @@ describe('one run per config', () => {
       const second = await runCli(['up', 'a=2'], { cwd: dir });
       assert.equal(second.code, 1);
       assert.deepEqual(readdirSync(join(dir, 'logs')), ['a.log'], 'the refused run made no log file');
-      assert.match(second.stderr, new RegExp(`^subvisor: another run is already up on this control socket: it listens on ${socketOf(dir).replaceAll('.', '\\.')}\\.`));
+      assert.match(second.stderr, new RegExp(`^subvisor: another run is already up on this control socket: it listens on ${socketOf(dir).replaceAll('.', '\\.')} .*--socket PATH$`, 'm'));
       assert.equal(second.stdout, '', 'nothing started');
       assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');
       assert.equal((await ps(dir)).length, 1, 'the first run is untouched');
