@@ -17,6 +17,14 @@ export interface LifecycleLog {
   exited(proc: Process, durationMs: number): void;
 }
 
+/**
+ * A {@link LifecycleLog} given in place of the logger's records: how the command line receives
+ * them as data (the SIGKILL escalation as a state line of its own, in its own format and in
+ * `--json`), instead of as a formatted string on the library's logger. A symbol, so it is no
+ * option a user can name. @internal
+ */
+export const LIFECYCLE_LOG: unique symbol = Symbol('subvisor.lifecycleLog');
+
 type Emit = (message: () => string) => void;
 
 /**

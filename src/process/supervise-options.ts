@@ -1,6 +1,6 @@
 import type { LevelMethodLogger } from '../log/structural.js';
 import { formatCommand } from './command.js';
-import { lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
+import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
 import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, resolveStdin, validateBoolean, validateMs, validateOutput, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
 import { resolveMaxLineBytes } from './output/lines.js';
 import type { PassThroughDestination } from './output/passthrough.js';
@@ -156,7 +156,7 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
     readyTimeoutMs: validateMs(WHERE, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity),
     maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes),
     onSpawn: opts.onSpawn,
-    log: lifecycleLog(label, opts.logger),
+    log: (opts as { [LIFECYCLE_LOG]?: LifecycleLog })[LIFECYCLE_LOG] ?? lifecycleLog(label, opts.logger),
   };
 }
 

@@ -258,6 +258,11 @@ describe('stopping', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(readFileSync(join(dir, 'pg'), 'utf8'), 'got INT\n');
     assert.ok(performance.now() - started < 15_000, 'the stubborn process was killed after its own 300 ms, not the 30 s --grace');
+    // The SIGKILL is a state line of the run's own, between stopping and stopped; not a library warning.
+    const at = (pattern: RegExp): number => lineIndex(run.stdout, pattern);
+    assert.ok(at(/^stubborn +\* stopping/) < at(/^stubborn +\* still running 300 ms after its stop signal: SIGKILL to its process group$/));
+    assert.ok(at(/^stubborn +\* still running/) < at(/^stubborn +\* stopped$/));
+    assert.doesNotMatch(run.stdout + run.stderr, /killGraceMs|warning/);
     const pid = Number(/stubborn +\| pid (\d+)/.exec(run.stdout)?.[1]);
     try {
       assert.equal(isRunning(pid), false);

@@ -3,6 +3,7 @@ import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
 import type { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
+import { LIFECYCLE_LOG, type LifecycleLog } from '../../process/lifecycle-log.js';
 import type { Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
@@ -28,6 +29,8 @@ export interface AttemptHooks {
   readonly onSpawn: (proc: Process) => void;
   /** Its `ready` probe passed, `afterMs` after the attempt began. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
+  /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
+  readonly onKill: (graceMs: number) => void;
 }
 
 /** How an attempt ended. */
@@ -134,7 +137,7 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   return { kind: 'exited', completed };
 }
 
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay } {
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
   const { spec } = plan;
   const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
   const where = probeEnvironment(plan);
@@ -155,7 +158,28 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
     stopSignal: spec.stopSignal,
     onSpawn: hooks.onSpawn,
+    [LIFECYCLE_LOG]: killReport(hooks.onKill),
   };
+}
+
+/**
+ * The library's lifecycle records, as the runner wants them: its own state lines say when a
+ * process starts, is ready, stops and exits; the one moment only the library sees is the SIGKILL
+ * after the grace, which becomes a state line too (not a warning in the library's format).
+ */
+function killReport(onKill: (graceMs: number) => void): LifecycleLog {
+  return {
+    spawned: noop,
+    ready: noop,
+    stopping: noop,
+    escalating: (_proc, killGraceMs) => onKill(killGraceMs),
+    deliverCancelFailed: noop, // the command line gives no deliverCancel
+    exited: noop,
+  };
+}
+
+function noop(): void {
+  // told by the runner's own state lines
 }
 
 /** The ready probe when it is tried from outside (http, tcp, exec); a log pattern is the library's `readyWhen`. */

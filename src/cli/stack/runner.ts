@@ -101,7 +101,7 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
-      const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs) }, this.#life.signal);
+      const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs), onKill: (graceMs) => this.#killed(graceMs) }, this.#life.signal);
       this.#proc = undefined;
       // Once a stop was asked for, the exit is ours whatever its status: never a crash, never restarted.
       if (this.#stopping || end.kind === 'stopped') return { kind: 'stopped' };
@@ -153,6 +153,10 @@ export class Runner {
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
     this.#say('starting', `starting (pid ${proc.pid}): ${formatCommand(this.spec.cmd)}`, { pid: proc.pid });
+  }
+
+  #killed(graceMs: number): void {
+    this.#say('killed', `still running ${formatDuration(graceMs)} after its stop signal: SIGKILL to its process group`, { graceMs });
   }
 
   #ready(afterMs: number): void {
