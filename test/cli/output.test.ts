@@ -270,7 +270,7 @@ describe('the run ends while its output is held back: every line it read is writ
       assert.match(run.stderr, /^subvisor: internal error, stopping every process: Error: injected failure\n {4}at /m);
       assert.match(run.stderr, /^subvisor: this is a bug in subvisor; please report it, with the stack above$/m);
       assertAllLines(run.stdout, 'flood', 60_000);
-      assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\)$/m);
+      assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\): SIGTERM to its process group$/m);
     });
 
     test(`${command}: such an error after the process exited 0, while stdout drains, still exits 70`, BOUNDED, async () => {

@@ -236,7 +236,7 @@ describe('stopping', () => {
       const dbTerm = events.get('db-term') ?? 0n;
       assert.ok(webExit > 0n && dbTerm > 0n && webExit < dbTerm, `web-exit ${webExit}, db-term ${dbTerm}`);
       assert.ok(lineIndex(run.stdout, /^web +\* stopped$/) < lineIndex(run.stdout, /^db +\* stopping/));
-      if (how === 'SIGINT') assert.match(run.stdout, /^web +\* stopping \(SIGINT\)$/m);
+      if (how === 'SIGINT') assert.match(run.stdout, /^web +\* stopping \(SIGINT\): SIGTERM to its process group$/m);
     });
   }
 
@@ -257,6 +257,7 @@ describe('stopping', () => {
     const run = await runCli(['up', '-f', file, '--grace', '30s']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(readFileSync(join(dir, 'pg'), 'utf8'), 'got INT\n');
+    assert.match(run.stdout, /^pg +\* stopping.*: SIGINT to its process group$/m, 'the line names the signal pg gets');
     assert.ok(performance.now() - started < 15_000, 'the stubborn process was killed after its own 300 ms, not the 30 s --grace');
     // The SIGKILL is a state line of the run's own, between stopping and stopped; not a library warning.
     const at = (pattern: RegExp): number => lineIndex(run.stdout, pattern);

@@ -76,7 +76,9 @@ export class Runner {
       const proc = this.#proc;
       if (proc !== undefined && proc.returncode === null) {
         this.state.state = 'stopping';
-        this.#say('stopping', why === undefined ? 'stopping' : `stopping (${why})`);
+        // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
+        const signal = this.spec.stopSignal ?? 'SIGTERM';
+        this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal });
         await proc.stop();
       }
       // Whatever else the life is doing (waiting for a condition, a backoff, a spawn under way) stops too.

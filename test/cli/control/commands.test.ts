@@ -108,7 +108,7 @@ describe('restart', () => {
       assert.equal(isRunning(before.pid ?? -1), false, 'the old process is gone');
       assert.equal(isRunning(grandchild), false, 'and everything in its group');
       assert.equal(after.restarts, 0, 'a manual restart is not a restart of the policy');
-      assert.match(run.stdoutSoFar(), /^stubborn \* stopping \(subvisor restart\)$/m);
+      assert.match(run.stdoutSoFar(), /^stubborn \* stopping \(subvisor restart\): SIGTERM to its process group$/m);
     } finally {
       await interrupt(run, before?.pid, grandchild, after?.pid);
     }
@@ -141,8 +141,8 @@ describe('restart', () => {
       assert.equal(pidOf(after, 'other'), pidOf(before, 'other'), 'what does not depend on db is left alone');
       const out = run.stdoutSoFar().slice(mark);
       const at = (pattern: RegExp): number => lineIndex(out, pattern);
-      assert.ok(at(/^web +\* stopped$/) < at(/^api +\* stopping \(subvisor restart\)$/), 'web stopped before api');
-      assert.ok(at(/^api +\* stopped$/) < at(/^db +\* stopping \(subvisor restart\)$/), 'api stopped before db');
+      assert.ok(at(/^web +\* stopped$/) < at(/^api +\* stopping \(subvisor restart\): SIGTERM to its process group$/), 'web stopped before api');
+      assert.ok(at(/^api +\* stopped$/) < at(/^db +\* stopping \(subvisor restart\): SIGTERM to its process group$/), 'api stopped before db');
       assert.ok(at(/^db +\* ready after/) < at(/^api +\* starting \(pid/), 'api started once db was ready');
       assert.ok(at(/^api +\* ready after/) < at(/^web +\* starting \(pid/), 'web started once api was ready');
     } finally {
@@ -220,7 +220,7 @@ describe('stop and start', () => {
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.equal((await rowOf(dir, 'worker')).state, 'stopped');
       assert.equal(isRunning(first.pid ?? -1), false);
-      assert.match(run.stdoutSoFar(), /^worker \* stopping \(subvisor stop\)$/m);
+      assert.match(run.stdoutSoFar(), /^worker \* stopping \(subvisor stop\): SIGTERM to its process group$/m);
       writeFileSync(join(dir, 'finish'), '');
       await waitForState(dir, 'job', 'exited 0');
       await sleep(300);
@@ -335,7 +335,7 @@ describe('stop and start', () => {
       assert.equal(stopped.code, 0, stopped.stderr);
       const ended = await run.done;
       assert.equal(ended.code, 0, ended.stderr);
-      assert.ok(lineIndex(ended.stdout, /^app \* stopping \(subvisor stop\)$/) < lineIndex(ended.stdout, /^db +\* stopping$/));
+      assert.ok(lineIndex(ended.stdout, /^app \* stopping \(subvisor stop\): SIGTERM to its process group$/) < lineIndex(ended.stdout, /^db +\* stopping: SIGTERM to its process group$/));
     } finally {
       await interrupt(run);
     }

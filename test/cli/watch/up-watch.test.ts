@@ -87,7 +87,7 @@ describe('a change restarts the process', () => {
       const second = await nthPid(cli, 'web', 2);
       assert.notEqual(second, first);
       assert.equal(isRunning(first), false, 'the old process is gone');
-      assert.match(cli.stdoutSoFar(), /^web +\* stopping \(restarting\)$/m);
+      assert.match(cli.stdoutSoFar(), /^web +\* stopping \(restarting\): SIGTERM to its process group$/m);
       await interrupt(cli);
     });
   });
@@ -193,7 +193,7 @@ describe('a change restarts the process', () => {
     await withUp(dir, async (cli) => {
       await nthPid(cli, 'web', 1);
       write(dir, 'src/a.ts');
-      await cli.waitForOutput(/^web +\* stopping \(restarting\)$/m);
+      await cli.waitForOutput(/^web +\* stopping \(restarting\): SIGTERM to its process group$/m);
       // The stop takes 0.8 s: three changes, each a burst of its own, while it goes on.
       for (let i = 0; i < 3; i++) {
         write(dir, 'src/b.ts', `${i}`);
