@@ -55,6 +55,12 @@ describe('subvisor run', () => {
     assert.equal(failed.code, 3, failed.stderr);
   });
 
+  test('the starting line shows the argv as a shell would need it: word boundaries and control characters visible', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'q', '--', 'sh', '-c', 'echo a; exit 0', 'x\ty']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^q \* starting \(pid \d+\): sh -c 'echo a; exit 0' \$'x\\ty'$/m);
+  });
+
   test('--ready-timeout without --ready is refused (status 2), not ignored', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--ready-timeout', '1s', '--', 'true']);
     assert.equal(run.code, 2, run.stderr);

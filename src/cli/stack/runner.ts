@@ -1,5 +1,5 @@
 import { Cancelled } from '../../core/errors.js';
-import { formatCommand } from '../../process/command.js';
+import { quoteCommand } from '../../process/command.js';
 import type { Process } from '../../process/process.js';
 import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
@@ -154,7 +154,8 @@ export class Runner {
     this.state.spawned(proc.pid, this.spec.ready !== undefined);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
-    this.#say('starting', `starting (pid ${proc.pid}): ${formatCommand(this.spec.cmd)}`, { pid: proc.pid });
+    // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
+    this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
   }
 
   #killed(graceMs: number): void {
