@@ -12,7 +12,7 @@ export type Stream = 'stdout' | 'stderr' | 'status';
 /** A state change worth a line: waiting, starting, ready, exited, restarting, not started, stopping. */
 export interface StatusEvent {
   readonly name: string;
-  readonly event: 'waiting' | 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed';
+  readonly event: 'waiting' | 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated';
   readonly text: string;
   readonly fields?: Readonly<Record<string, unknown>>;
 }

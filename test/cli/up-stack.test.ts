@@ -63,6 +63,16 @@ describe('conditions and tasks', () => {
     assert.match(run.stdout, /^seed +\* exited with status 5; the run goes on: what depends on seed waits only for it to complete$/m);
     assert.ok(at(/^web +\| web done/) > at(/^migrate +\* exited/), 'the run went on after the task succeeded');
     assert.match(run.stderr, /^migrate +\d+ +exited 0 /m);
+    // In --json, the task's failure is one `failed` record; the note that it ends nothing is `tolerated`.
+    const json = await runCli(['up', '--json', '-f', file]);
+    assert.equal(json.code, 0, json.stderr);
+    const seedEvents = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string; event?: string })
+      .filter((record) => record.name === 'seed' && (record.event === 'failed' || record.event === 'tolerated'))
+      .map((record) => record.event);
+    assert.deepEqual(seedEvents, ['failed', 'tolerated']);
   });
 
   test('a process whose condition is met by the exit that ends the run is not started, not started and killed', BOUNDED, async () => {

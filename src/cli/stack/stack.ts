@@ -394,7 +394,8 @@ export class Stack {
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
       else if (this.#toleratedFailure(runner)) {
-        this.#opts.output.status({ name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: what depends on ${name} waits only for it to complete` });
+        // Its own `failed` line came already: this one says why that failure ends nothing.
+        this.#opts.output.status({ name, event: 'tolerated', text: `${describeFailure(end.error)}; the run goes on: what depends on ${name} waits only for it to complete` });
       } else this.#finish({ kind: 'failure', name, error: end.error });
     }
     if (runner.spec.main) this.#finish({ kind: 'main', name, end });
