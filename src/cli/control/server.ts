@@ -74,7 +74,11 @@ function prepareDirectory(dir: string, own: boolean): void {
     const created = node.fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (own || created !== undefined) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
-    throw new ControlError(`cannot create the control socket's directory ${dir}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
+    throw new ControlError(
+      `cannot create the control socket's directory ${dir}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH, or fix the directory`,
+      'ERR_SUBVISOR_SOCKET_DIRECTORY',
+      { cause: error },
+    );
   }
 }
 

@@ -176,6 +176,15 @@ describe('one run per config', () => {
     assert.equal(existsSync(socket), false);
   });
 
+  test('a socket directory that cannot be made is refused before anything starts, pointing at --socket', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started; exec sleep 30" }\n`);
+    writeFileSync(join(dir, 'a-file'), '');
+    const run = await runCli(['up', '--socket', join(dir, 'a-file', 'run.sock')], { cwd: dir });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^subvisor: cannot create the control socket's directory .*a-file: .*Give the run a socket where it may write, with --socket PATH, or fix the directory$/m);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
   test('a config deeper than a socket address holds: the run and its clients reach the socket by a relative path', BOUNDED, async () => {
     const deep = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n', `deep-${'d'.repeat(120)}`);
     assert.ok(Buffer.byteLength(socketOf(deep)) > 107);
