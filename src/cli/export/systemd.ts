@@ -1,7 +1,7 @@
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { printable } from '../config/spawnable.js';
-import type { Config, ProcessSpec, RestartPolicy } from '../config/spec.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, type Config, type ProcessSpec, type RestartPolicy } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
@@ -190,6 +190,13 @@ function readinessLines(spec: ProcessSpec, options: SystemdExportOptions, notes:
   const probe: OutsideProbe = ready;
   const deadlineMs = spec.readyTimeoutMs ?? DEFAULT_READY_DEADLINE_MS;
   notes.push(`ready: ${describeProbe(probe)} -> ExecStartPost= runs \`subvisor probe\` until it passes (systemd has no such readiness of its own).`);
+  const untranslated = [
+    ...(probe.timeoutMs === DEFAULT_PROBE_TIMEOUT_MS ? [] : [`timeout ${goDuration(probe.timeoutMs)}`]),
+    ...(probe.startPeriodMs === 0 ? [] : [`startPeriod ${goDuration(probe.startPeriodMs)}`]),
+  ];
+  if (untranslated.length > 0) {
+    notes.push(`ready: the probe's ${untranslated.join(' and ')} ${untranslated.length > 1 ? 'are' : 'is'} not translated: \`subvisor probe\` tries at once, each try cut at ${goDuration(DEFAULT_PROBE_TIMEOUT_MS)} or the deadline.`);
+  }
   const argv = [options.nodePath, options.cliPath, 'probe', ...probeArguments(probe, deadlineMs)];
   return [`ExecStartPost=${commandLine(argv)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
 }

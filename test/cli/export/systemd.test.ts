@@ -73,7 +73,7 @@ processes:
     envFile: web.env
     env: { D: 'say "hi" to $USER at 50%', B: from-env }
     dependsOn: { setup: succeeded, report: completed }
-    ready: { tcp: "127.0.0.1:${port}", interval: 100ms }
+    ready: { tcp: "127.0.0.1:${port}", interval: 100ms, timeout: 1s, startPeriod: 50ms }
     readyTimeout: 20s
     restart: { policy: on-failure, max: 4, backoff: 200ms }
     stopSignal: SIGINT
@@ -162,6 +162,8 @@ describe('export systemd: what each key becomes', () => {
   test('a tcp probe is an ExecStartPost= of `subvisor probe` by absolute paths, which passes against the listener', BOUNDED, () => {
     const web = unit('web');
     assert.match(web, /^# ready: tcp 127\.0\.0\.1:\d+ -> ExecStartPost= runs `subvisor probe`/m);
+    assert.match(web, /^# ready: the probe's timeout 1s and startPeriod 50ms are not translated: `subvisor probe` tries at once, each try cut at 5s or the deadline\.$/m);
+    assert.doesNotMatch(unit('setup'), /not translated: `subvisor probe`/, 'nothing to say without them');
     const post = section(web, 'Service').find((line) => line.startsWith('ExecStartPost='));
     assert.ok(post !== undefined);
     const argv = post.slice('ExecStartPost='.length).split(' ');
