@@ -292,7 +292,9 @@ function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPo
     // `subvisor run --help` is where people look first: every command takes it.
     parsed = node.util.parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error));
+    // Node's explanation can run over lines ("ambiguous", then how to give a value that starts
+    // with a dash): one line still, all of it.
+    throw new UsageError(error instanceof Error ? error.message.split('\n').join(' ') : String(error));
   }
   if (parsed.values.help === true) throw new HelpRequested();
   return parsed;

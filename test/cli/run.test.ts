@@ -169,5 +169,9 @@ describe('subvisor run', () => {
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^subvisor: /);
     }
+    // Node's whole explanation, on one line: how to give a value that starts with a dash.
+    const dashed = await runCli(['logs', '-n', '-5']);
+    assert.equal(dashed.code, 2, dashed.stderr);
+    assert.match(dashed.stderr, /^subvisor: Option '-n' argument is ambiguous\. .*'--lines=-XYZ'.*\n\(see subvisor --help\)\n$/);
   });
 });
