@@ -230,8 +230,7 @@ export class Runner {
           this.state.ended('stopped', 'stopped');
           this.#say('stopped', 'stopped');
         }
-        // Stopped by hand, it may be started by hand again: what waits for it goes on waiting.
-        if (!this.#byHand) this.milestones.giveUp(() => `${name} was stopped`);
+        this.milestones.giveUp(() => `${name} was stopped`);
         break;
     }
     return end;

@@ -295,32 +295,6 @@ describe('stop and start', () => {
     }
   });
 
-  test('what waits for a process stopped by hand before it was ready goes on waiting, and starts once it is started again and ready', BOUNDED, async () => {
-    const dir = configDir(
-      (dir) => `processes:
-  db: { cmd: "while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo up; exec sleep 30", ready: "up" }
-  web: { cmd: "echo web; exec sleep 30", dependsOn: [db] }
-`,
-    );
-    const run = await up(dir);
-    const pids: (number | null)[] = [];
-    try {
-      await waitForState(dir, 'db', 'starting');
-      assert.equal((await client(dir, ['stop', 'db'])).code, 0);
-      assert.equal((await rowOf(dir, 'db')).state, 'stopped');
-      await sleep(200);
-      assert.equal((await rowOf(dir, 'web')).state, 'not started: waiting for db', 'a stop by hand does not make the condition impossible');
-      writeFileSync(join(dir, 'go'), '');
-      const started = await client(dir, ['start', 'db']);
-      assert.equal(started.code, 0, started.stderr);
-      pids.push((await rowOf(dir, 'db')).pid);
-      const web = await waitForState(dir, 'web', 'running');
-      pids.push(web.pid);
-    } finally {
-      await interrupt(run, ...pids);
-    }
-  });
-
   test('stop of the main process replies, then ends the run with status 0', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:
