@@ -205,6 +205,7 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
 /** `export systemd|compose`: `--prefix` belongs to systemd, `--image` to compose; each is refused by the other. */
 export function parseExportArgs(args: readonly string[]): ExportArgs {
   const [format, ...rest] = args;
+  if (format === '--help' || format === '-h') throw new HelpRequested();
   if (format !== 'systemd' && format !== 'compose') {
     throw new UsageError(format === undefined ? 'export needs a format: subvisor export systemd|compose' : `unknown export format '${format}'; use systemd or compose`);
   }

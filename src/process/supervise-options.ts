@@ -156,8 +156,14 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
     readyTimeoutMs: validateMs(WHERE, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity),
     maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes),
     onSpawn: opts.onSpawn,
-    log: (opts as { [LIFECYCLE_LOG]?: LifecycleLog })[LIFECYCLE_LOG] ?? lifecycleLog(label, opts.logger),
+    log: givenLifecycleLog(opts) ?? lifecycleLog(label, opts.logger),
   };
+}
+
+/** The command line's own {@link LifecycleLog}, when it gave one (see {@link LIFECYCLE_LOG}). */
+function givenLifecycleLog(opts: object): LifecycleLog | undefined {
+  const given: unknown = (opts as { [LIFECYCLE_LOG]?: unknown })[LIFECYCLE_LOG];
+  return typeof given === 'object' && given !== null ? (given as LifecycleLog) : undefined;
 }
 
 function streamPlan(relayed: boolean, needed: boolean, destination: OutputOption | undefined): StreamPlan {

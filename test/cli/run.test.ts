@@ -153,7 +153,7 @@ describe('subvisor run', () => {
   });
 
   test('--help after any command prints the usage with status 0; after the command it is the command\'s', { timeout: 30_000 }, async () => {
-    for (const args of [['--help'], ['run', '--help'], ['up', '-h'], ['ps', '--help'], ['logs', '--help'], ['export', 'systemd', '--help'], ['probe', '--help'], ['stop', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['up', '-h'], ['ps', '--help'], ['logs', '--help'], ['export', 'systemd', '--help'], ['export', '--help'], ['probe', '--help'], ['stop', '--help']]) {
       const run = await runCli(args);
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stdout, /^subvisor: structured supervision of child processes\n\nusage:/, args.join(' '));
