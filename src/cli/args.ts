@@ -54,7 +54,7 @@ usage:
       Try one probe until it passes (exit 0) or --timeout passes (exit 1; default 30s),
       pausing --interval between tries (default 250ms).
 
-  subvisor --help | --version
+  subvisor --help | --version      (--help, -h: also after any command)
 
 Durations: 500ms, 2s, 1.5m, 1h, or a number of milliseconds.
 First Ctrl-C stops gracefully (exit 130); a second one kills at once.`;

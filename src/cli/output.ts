@@ -9,7 +9,10 @@ import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } 
 /** Which of a process's streams a line came from, or `status` for subvisor's own state lines. */
 export type Stream = 'stdout' | 'stderr' | 'status';
 
-/** A state change worth a line: waiting, starting, ready, exited, restarting, not started, stopping. */
+/**
+ * A state change worth a line: waiting, starting, ready, exited, failed, restarting, not started,
+ * stopping, killed (SIGKILL after the grace), stopped, and a task's failure tolerated.
+ */
 export interface StatusEvent {
   readonly name: string;
   readonly event: 'waiting' | 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated';

@@ -86,7 +86,7 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
       resolve({ passed, output: `HTTP ${code}` });
     });
-    request.on('error', (error) => (signal.aborted ? reject(cutShort(signal)) : resolve({ passed: false, output: error.message })));
+    request.on('error', failedTry(signal, resolve, reject));
     request.end();
   });
 }
@@ -94,25 +94,28 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
 function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const socket = node.net.connect({ host, port, signal });
+    const fail = failedTry(signal, resolve, reject);
     socket.once('connect', () => {
       socket.destroy();
       resolve({ passed: true, output: `connected to ${host}:${port}` });
     });
     socket.once('error', (error) => {
       socket.destroy();
-      if (signal.aborted) reject(cutShort(signal));
-      else resolve({ passed: false, output: error.message });
+      fail(error);
     });
   });
 }
 
 /**
- * A try cut at the timeout (or cancelled) is not a try that failed: its "The operation was
- * aborted" says nothing. The abort's reason goes up instead, as an exec probe's does, and
- * {@link tryProbe} tells the timeout from a cancellation.
+ * The 'error' of an http or tcp try. A try cut at its timeout (or cancelled) is not a try that
+ * failed, and its "The operation was aborted" says nothing: the abort's reason goes up instead, as
+ * an exec probe's does, and {@link tryProbe} tells the timeout from a cancellation.
  */
-function cutShort(signal: AbortSignal): unknown {
-  return signal.reason;
+function failedTry(signal: AbortSignal, resolve: (result: ProbeResult) => void, reject: (reason: unknown) => void): (error: Error) => void {
+  return (error) => {
+    if (signal.aborted) reject(signal.reason);
+    else resolve({ passed: false, output: error.message });
+  };
 }
 
 /**
