@@ -3,7 +3,7 @@ import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
 import type { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
-import { LIFECYCLE_LOG, type LifecycleLog } from '../../process/lifecycle-log.js';
+import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import type { Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
@@ -158,28 +158,18 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
     stopSignal: spec.stopSignal,
     onSpawn: hooks.onSpawn,
-    [LIFECYCLE_LOG]: killReport(hooks.onKill),
+    [LIFECYCLE_LOG]: killReport(spec.name, hooks.onKill),
   };
 }
 
 /**
- * The library's lifecycle records, as the runner wants them: its own state lines say when a
- * process starts, is ready, stops and exits; the one moment only the library sees is the SIGKILL
- * after the grace, which becomes a state line too (not a warning in the library's format).
+ * The library's lifecycle records, with the one the run shows: the SIGKILL after the grace is a
+ * state line of the run's own (in its format, and in `--json`), not a library warning. The others
+ * stay the library's `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's
+ * state lines say the same for a reader.
  */
-function killReport(onKill: (graceMs: number) => void): LifecycleLog {
-  return {
-    spawned: noop,
-    ready: noop,
-    stopping: noop,
-    escalating: (_proc, killGraceMs) => onKill(killGraceMs),
-    deliverCancelFailed: noop, // the command line gives no deliverCancel
-    exited: noop,
-  };
-}
-
-function noop(): void {
-  // told by the runner's own state lines
+function killReport(name: string, onKill: (graceMs: number) => void): LifecycleLog {
+  return { ...lifecycleLog(name, undefined), escalating: (_proc, killGraceMs) => onKill(killGraceMs) };
 }
 
 /** The ready probe when it is tried from outside (http, tcp, exec); a log pattern is the library's `readyWhen`. */
