@@ -264,9 +264,11 @@ describe('stopping', () => {
 `,
     );
     const started = performance.now();
-    const run = await runCli(['up', '-f', file, '--grace', '30s']);
+    const run = await runCli(['up', '-f', file, '--grace', '30s'], { env: { SUBVISOR_LOG_LEVEL: 'runtime' } });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(readFileSync(join(dir, 'pg'), 'utf8'), 'got INT\n');
+    // The library's own lifecycle records are still there when asked for; only the SIGKILL became the run's line.
+    assert.match(run.stderr, / runtime +\[subvisor\] stubborn: spawned \(pid \d+\)/);
     assert.match(run.stdout, /^pg +\* stopping.*: SIGINT to its process group$/m, 'the line names the signal pg gets');
     assert.ok(performance.now() - started < 15_000, 'the stubborn process was killed after its own 300 ms, not the 30 s --grace');
     // The SIGKILL is a state line of the run's own, between stopping and stopped; not a library warning.
