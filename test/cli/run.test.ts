@@ -49,8 +49,13 @@ describe('subvisor run', () => {
   test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {
     const clean = await runCli(['run', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'echo hi']);
     assert.equal(clean.code, 0, clean.stderr);
-    assert.match(clean.stdout, /^d \* exited with status 0 before it was ready$/m);
+    assert.match(clean.stdout, /^d \* exited with status 0 after \d+ ms, before it was ready$/m);
     assert.equal(clean.stderr, '', 'no failure report for a child that exited 0');
+    // An exit, not a failure, in the records too (a `failed` event would be shown in red).
+    const json = await runCli(['run', '--json', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'echo hi']);
+    assert.equal(json.code, 0, json.stderr);
+    const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string });
+    assert.deepEqual(events.map((record) => record.event).filter(Boolean), ['starting', 'exited']);
     const failed = await runCli(['run', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'exit 3']);
     assert.equal(failed.code, 3, failed.stderr);
   });

@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { ExitedBeforeReadyError } from '../../process/errors.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
@@ -45,7 +44,9 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     let outcome: RunOutcome;
     try {
       // One process, main, through the same engine as `up`: its exit ends the run with its status.
-      outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
+      // `--ready` only says when it is ready (SPEC §5: `run` exits with the child's status), so an
+      // exit with status 0 before the line is an exit, not a failure.
+      outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
         output,
         signal: stop.signal,
         defaultGraceMs: grace,
@@ -55,7 +56,6 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       release();
       releaseOutput();
     }
-    outcome = exitStatusDecides(outcome);
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
     ending = endingOf(outcome);
@@ -70,18 +70,6 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     }
   }
   return withUncaught(ending, uncaught);
-}
-
-/**
- * `run` exits with the child's status (SPEC §5), `--ready` only says when it was ready: a child
- * that exited 0 before its line came did its job as far as the status goes. (Its state line still
- * says `exited with status 0 before it was ready`.) In `up` the same exit fails the process, since
- * its dependents waited for that readiness.
- */
-function exitStatusDecides(outcome: RunOutcome): RunOutcome {
-  const error = outcome.failure?.error;
-  if (!(error instanceof ExitedBeforeReadyError) || error.returncode !== 0) return outcome;
-  return { ...outcome, exitCode: EXIT.ok, failure: undefined };
 }
 
 function compileReady(pattern: string): RegExp {

@@ -237,6 +237,12 @@ export interface ProcessSpec {
   readonly ready?: Probe | undefined;
   /** How long to wait for `ready` (key `readyTimeout`, a duration). Default: the runner's. */
   readonly readyTimeoutMs?: number | undefined;
+  /**
+   * An exit with status 0 before `ready` is an exit, not a failure (`subvisor run --ready`, where
+   * the pattern only says when the child is ready and the child's status decides). Not a config
+   * key: in `up`, dependents wait for that readiness, so such an exit fails. Default false.
+   */
+  readonly readyOptional?: boolean | undefined;
   /** A probe that stops the process (as a failure) after `failures` failed tries in a row (key `liveness`). */
   readonly liveness?: LivenessProbe | undefined;
   /**

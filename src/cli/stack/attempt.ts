@@ -1,7 +1,7 @@
 import { collapseErrorGroup } from '../../core/errors.js';
 import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
-import type { CompletedProcess } from '../../process/completed.js';
+import { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import type { Process } from '../../process/process.js';
@@ -35,8 +35,8 @@ export interface AttemptHooks {
 
 /** How an attempt ended. */
 export type AttemptEnd =
-  /** It exited 0 on its own. */
-  | { readonly kind: 'exited'; readonly completed: CompletedProcess }
+  /** It exited 0 on its own (`beforeReady`: before its `readyOptional` probe passed). */
+  | { readonly kind: 'exited'; readonly completed: CompletedProcess; readonly beforeReady?: true }
   /** It failed: exited non-zero, could not start, was not ready in time, failed its liveness probe. */
   | { readonly kind: 'failed'; readonly error: unknown }
   /** It was stopped, or its start cancelled, because the runner asked. */
@@ -66,7 +66,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
     // with "returned without calling started()", which is our stop, not a failure.
     if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
     if (signal.aborted && isCancellationOf(error, signal)) return { kind: 'stopped' };
-    return { kind: 'failed', error };
+    return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error };
   }
   return judge(plan, verdicts);
 }
@@ -131,10 +131,18 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   if (!verdicts.ready) {
     // Exited (with 0: any other status was a CalledProcessError) before its outside probe passed:
     // as with a log pattern, a process that quits before it is ready failed.
+    if (spec.readyOptional === true) return { kind: 'exited', completed, beforeReady: true };
     const failure = { cmd: spec.cmd, returncode: completed.returncode, signal: completed.signal, stderr: tail, pid: completed.pid, durationMs: completed.durationMs };
     return { kind: 'failed', error: withStderrNote(new ExitedBeforeReadyError(failure, 'its ready probe')) };
   }
   return { kind: 'exited', completed };
+}
+
+/** A log pattern's exit with status 0 before its line, as an exit, when the spec's readiness is optional. */
+function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEnd | undefined {
+  if (spec.readyOptional !== true || !(error instanceof ExitedBeforeReadyError) || error.returncode !== 0) return undefined;
+  const completed = new CompletedProcess({ args: error.cmd, returncode: 0, signal: null, stdout: null, stderr: error.stderr, pid: error.pid, durationMs: error.durationMs, stopped: false });
+  return { kind: 'exited', completed, beforeReady: true };
 }
 
 function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {

@@ -178,7 +178,8 @@ export class Runner {
       this.milestones.succeeded.meet();
       this.milestones.completed.meet();
       this.state.down('exited 0');
-      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}`, { returncode: 0 });
+      const beforeReady = end.beforeReady === true ? ', before it was ready' : '';
+      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}${beforeReady}`, { returncode: 0 });
     } else {
       // SPEC §10's `not started: REASON` for a spawn that failed (the command is missing, say).
       this.state.down(this.state.pid === undefined ? `not started: ${describeFailure(end.error)}` : stateAfter(end.error));
