@@ -18,8 +18,8 @@ export type LifeEnd =
   | { readonly kind: 'exited' }
   /** Its last attempt failed, and no restart followed. */
   | { readonly kind: 'failed'; readonly error: unknown }
-  /** It was stopped: the run ended, or someone stopped it. */
-  | { readonly kind: 'stopped' };
+  /** It was stopped: the run ended, or someone stopped it (`inBackoff`: while it waited to restart, with nothing to signal). */
+  | { readonly kind: 'stopped'; readonly inBackoff?: true };
 
 /** What a runner shares with the rest of the stack. */
 export interface RunnerContext {
@@ -112,7 +112,7 @@ export class Runner {
       try {
         await node.timersPromises.setTimeout(delayMs, undefined, { signal: this.#life.signal });
       } catch {
-        return { kind: 'stopped' }; // stopped while waiting to restart
+        return { kind: 'stopped', inBackoff: true };
       }
     }
   }
@@ -229,7 +229,8 @@ export class Runner {
         if (this.state.pid === undefined && !this.#byHand) this.state.notStarted('the run ended first', false);
         else {
           this.state.ended('stopped', 'stopped');
-          this.#say('stopped', 'stopped');
+          // No `stopping` line came before it: there was no process to signal.
+          this.#say('stopped', end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped');
         }
         this.milestones.giveUp(() => `${name} was stopped`);
         break;

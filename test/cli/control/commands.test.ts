@@ -60,6 +60,11 @@ describe('ps', () => {
       // Stopped by hand while it waited to start: `stopped`, not `not started: the run ended first`.
       assert.equal((await client(dir, ['stop', 'web'])).code, 0);
       assert.equal((await rowOf(dir, 'web')).state, 'stopped');
+      // Stopped while it waited out its backoff: nothing to signal, and the line says so.
+      assert.equal((await client(dir, ['stop', 'flaky'])).code, 0);
+      assert.equal((await rowOf(dir, 'flaky')).state, 'stopped');
+      await run.waitForOutput(/^flaky +\* stopped while waiting to restart$/m);
+      assert.doesNotMatch(run.stdoutSoFar(), /^flaky +\* stopping/m);
 
       assert.equal(statSync(join(dir, '.subvisor')).mode & 0o777, 0o700);
       assert.equal(statSync(socketOf(dir)).mode & 0o777, 0o600);
