@@ -4,7 +4,7 @@
 // S5); bundled it is within about 1.1x. src/ stays one concern per file.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
@@ -22,3 +22,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   banner: { js: "import { createRequire as subvisorCreateRequire } from 'node:module'; const require = subvisorCreateRequire(import.meta.url);" },
 });
+// The CLI ships yaml's code inside its bundle, so it ships yaml's license beside it (ISC asks that
+// the notice go with every copy).
+const yamlLicense = readFileSync('node_modules/yaml/LICENSE', 'utf8');
+writeFileSync('dist/cli/THIRD-PARTY-NOTICES.txt', `The subvisor command line bundles yaml (https://eemeli.org/yaml/), under this license:\n\n${yamlLicense}`);

@@ -1,0 +1,68 @@
+// What `npm pack` ships, as an installed user gets it: the built library and CLI, their licenses,
+// no runtime dependency, and an entry that `import` and (where Node can) `require` both reach.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** The files `npm pack` would put in the tarball (without running prepack: the suite built dist already). */
+function packedFiles(): string[] {
+  const json = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const [pack] = JSON.parse(json) as [{ files: { path: string }[] }];
+  return pack.files.map((file) => file.path);
+}
+
+test('the tarball holds the built library, the CLI, README and licenses; nothing of the repo besides', { timeout: 60_000 }, () => {
+  const files = packedFiles();
+  for (const wanted of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/cli/THIRD-PARTY-NOTICES.txt']) {
+    assert.ok(files.includes(wanted), `${wanted} is shipped`);
+  }
+  const outside = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file));
+  assert.deepEqual(outside, []);
+  // The CLI is not importable, so its declarations would be dead weight.
+  assert.deepEqual(
+    files.filter((file) => file.startsWith('dist/cli/') && file.endsWith('.d.ts')),
+    [],
+  );
+  assert.match(readFileSync(join(ROOT, 'dist/cli/THIRD-PARTY-NOTICES.txt'), 'utf8'), /yaml[\s\S]*Permission to use, copy, modify/);
+});
+
+test('no runtime dependency: package.json declares none, and nothing built imports a package', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(manifest.dependencies, undefined);
+  const built = readdirSync(join(ROOT, 'dist'), { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.js'));
+  assert.ok(built.includes('index.js') && built.includes(join('cli', 'main.js')));
+  const packages = built.flatMap((file) => {
+    const text = readFileSync(join(ROOT, 'dist', file), 'utf8');
+    const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g)].map((match) => match[1]!);
+    return specifiers.filter((spec) => !spec.startsWith('.') && !isBuiltin(spec)).map((spec) => `${file}: ${spec}`);
+  });
+  assert.deepEqual(packages, []);
+});
+
+test('the package entry is reached by import, and by require where Node loads ES modules with it', { timeout: 30_000 }, () => {
+  const app = mkdtempSync(join(tmpdir(), 'subvisor-package-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(ROOT, join(app, 'node_modules', 'subvisor'), 'dir');
+    writeFileSync(join(app, 'esm.mjs'), "import { superviseRunProcess, openNursery } from 'subvisor'; console.log(typeof superviseRunProcess, typeof openNursery);\n");
+    writeFileSync(join(app, 'cjs.cjs'), "const subvisor = require('subvisor'); console.log(typeof subvisor.superviseRunProcess, typeof subvisor.openNursery);\n");
+    const esm = spawnSync(process.execPath, ['esm.mjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(esm.stdout, 'function function\n', esm.stderr);
+    const cjs = spawnSync(process.execPath, ['cjs.cjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+    // Node >= 20.19 requires ES modules; older ones refuse with ERR_REQUIRE_ESM, never with a
+    // missing export condition.
+    if (process.features.require_module) assert.equal(cjs.stdout, 'function function\n', cjs.stderr);
+    else assert.match(cjs.stderr, /ERR_REQUIRE_ESM/);
+    assert.doesNotMatch(cjs.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
