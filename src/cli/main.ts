@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
-import { HelpRequested, USAGE, UsageError } from './args.js';
+import { HelpRequested, UsageError } from './args.js';
+import { USAGE, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
@@ -62,11 +63,12 @@ function end(ending: Ending): void {
 
 // Node takes note of the stdio terminals when it starts, to restore them at exit: so do we.
 const terminals = new Terminals([0, 1, 2]);
+const args = process.argv.slice(2);
 try {
-  end(await main(process.argv.slice(2)));
+  end(await main(args));
 } catch (error) {
   if (error instanceof HelpRequested) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usageOf(args[0])}\n`);
     end({ exitCode: EXIT.ok });
   } else if (error instanceof UsageError) {
     process.stderr.write(`subvisor: ${error.message}\n(see subvisor --help)\n`);

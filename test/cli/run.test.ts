@@ -158,10 +158,25 @@ describe('subvisor run', () => {
   });
 
   test('--help after any command prints the usage with status 0; after the command it is the command\'s', { timeout: 30_000 }, async () => {
-    for (const args of [['--help'], ['run', '--help'], ['up', '-h'], ['ps', '--help'], ['logs', '--help'], ['export', 'systemd', '--help'], ['export', '--help'], ['probe', '--help'], ['stop', '--help']]) {
+    // Each command's help documents that command: the synopses its section has, and no other.
+    const synopses = (text: string): string[] => [...text.matchAll(/^ {2}subvisor (\S+(?: (?:systemd|compose))?)/gm)].map((match) => match[1] ?? '');
+    const cases: [string[], string[]][] = [
+      [['--help'], ['run', 'up', 'ps', 'restart|stop|start', 'logs', 'export systemd', 'export compose', 'probe', '--help']],
+      [['run', '--help'], ['run', '--help:']],
+      [['up', '-h'], ['up', '--help:']],
+      [['ps', '--help'], ['ps', '--help:']],
+      [['logs', '--help'], ['logs', '--help:']],
+      [['export', 'systemd', '--help'], ['export systemd', 'export compose', '--help:']],
+      [['export', '--help'], ['export systemd', 'export compose', '--help:']],
+      [['probe', '--help'], ['probe', '--help:']],
+      [['stop', '--help'], ['restart|stop|start', '--help:']],
+    ];
+    for (const [args, documented] of cases) {
       const run = await runCli(args);
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stdout, /^subvisor: structured supervision of child processes\n\nusage:/, args.join(' '));
+      assert.deepEqual(synopses(run.stdout), documented, args.join(' '));
+      assert.match(run.stdout, /^Durations: /m, args.join(' '));
     }
     const passedOn = await runCli(['run', '--label', 'c', '--', 'sh', '-c', 'echo "$1"', 'sh', '--help']);
     assert.equal(passedOn.code, 0, passedOn.stderr);

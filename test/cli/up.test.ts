@@ -161,10 +161,13 @@ describe('subvisor up', () => {
     }
   });
 
-  test('no config file: a clear error', { timeout: 30_000 }, async () => {
-    const run = await runCli(['up'], { cwd: scratch });
-    assert.equal(run.code, 2);
-    assert.match(run.stderr, /no config file here.*-f FILE/);
+  test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {
+    // `logs -f` is --follow, so the flag named is --file, which up, ps, logs and export all take.
+    for (const args of [['up'], ['logs', '-f'], ['ps'], ['export', 'compose']]) {
+      const run = await runCli(args, { cwd: scratch });
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, /no config file here \(looked for subvisor\.yaml, subvisor\.yml, Procfile\); pass one with --file FILE/, args.join(' '));
+    }
   });
 
   test('SIGINT stops every process and exits 130; nothing outlives the CLI', { timeout: 30_000 }, async () => {

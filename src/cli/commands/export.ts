@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, parseExportArgs, type ExportArgs } from '../args.js';
+import { parseExportArgs, type ExportArgs } from '../args.js';
+import { findConfigFile } from './config-file.js';
 import { readConfig, type Config } from '../config/index.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
@@ -8,8 +9,6 @@ import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 import { node } from '../../builtins.js';
 
-/** Looked for in this order when no -f is given, as `subvisor up` does. */
-const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
 
@@ -19,8 +18,7 @@ const DEFAULT_UNIT_DIR = '/etc/systemd/system';
  */
 export function exportCommand(args: readonly string[]): Ending {
   const parsed = parseExportArgs(args);
-  const file = parsed.file ?? DEFAULT_FILES.find((candidate) => node.fs.existsSync(candidate));
-  if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with -f FILE`);
+  const file = findConfigFile(parsed.file);
   // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
   // passwd file all the same (a typo is caught here, not on the target).
   const { config, format } = readConfig(file, { uid: 0 });
