@@ -40,10 +40,10 @@ export class TooSlowError extends Error {
   override name = 'TooSlowError';
   /** Stable, for `switch (error.code)`; subclasses (a readiness timeout) have their own. */
   readonly code: string = 'ERR_SUBVISOR_TOO_SLOW';
-  /** The deadline that passed, in milliseconds. */
-  readonly timeoutMs: number;
+  /** The deadline that passed, in milliseconds (always set by subvisor; undefined only when made without one, as trio's `TooSlowError()`). */
+  readonly timeoutMs: number | undefined;
 
-  constructor(timeoutMs: number, message = `timed out after ${timeoutMs} ms; raise the deadline or make the work faster`) {
+  constructor(timeoutMs?: number, message = `timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`}; raise the deadline or make the work faster`) {
     super(message);
     this.timeoutMs = timeoutMs;
   }

@@ -29,6 +29,13 @@ describe('failAfter', () => {
     assert.equal(workSawCancel, true);
   });
 
+  test('a TooSlowError made by hand, as trio\'s TooSlowError(), needs no deadline', () => {
+    const error = new TooSlowError();
+    assert.equal(error.code, 'ERR_SUBVISOR_TOO_SLOW');
+    assert.equal(error.timeoutMs, undefined);
+    assert.equal(error.message, 'timed out; raise the deadline or make the work faster');
+  });
+
   test('work that finishes despite the deadline keeps its result (trio: nothing was cancelled)', async () => {
     const value = await failAfter(1, async () => {
       await sleep(15); // ignores the signal
