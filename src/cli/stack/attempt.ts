@@ -27,7 +27,7 @@ export interface AttemptPlan {
 export interface AttemptHooks {
   /** The child has spawned (before it is ready). */
   readonly onSpawn: (proc: Process) => void;
-  /** Its `ready` probe passed, `afterMs` after the attempt began. Not called without a probe. */
+  /** Its `ready` probe passed, `afterMs` after it spawned. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
   /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
   readonly onKill: (graceMs: number) => void;
@@ -73,10 +73,15 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
 
 async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptHooks, verdicts: Verdicts): Promise<void> {
   const { spec } = plan;
-  const beganAt = performance.now();
+  // Readiness is timed from the spawn, as the exit's duration is: not from before it.
+  let spawnedAt = performance.now();
+  const onSpawn = (spawned: Process): void => {
+    spawnedAt = performance.now();
+    hooks.onSpawn(spawned);
+  };
   const proc = await tn.start<Process>(async (ctx) => {
     try {
-      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, hooks), ctx);
+      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }), ctx);
     } finally {
       // The child is gone: nothing is left to probe, so the probes still running are cancelled.
       tn.cancel();
@@ -85,7 +90,7 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   const probe = outsideProbe(spec);
   if (probe !== undefined && !(await waitForProbe(probe, plan, proc, verdicts))) return;
   verdicts.ready = true;
-  if (spec.ready !== undefined) hooks.onReady(performance.now() - beganAt);
+  if (spec.ready !== undefined) hooks.onReady(performance.now() - spawnedAt);
   const liveness = spec.liveness;
   if (liveness !== undefined && liveness.kind !== 'log') {
     tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), proc, verdicts, signal));
