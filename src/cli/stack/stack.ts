@@ -296,36 +296,40 @@ export class Stack {
    * that fixes it. A task that has ended runs again on its own while its dependents keep running,
    * and they restart only if it succeeds: a broken build leaves the last good server up. A copy
    * stopped by `subvisor stop` stays stopped. Either way, a life begun by a change may fail
-   * without ending the run (see {@link #startedByChange}).
+   * without ending the run (see {@link #startedByChange}). Resolves with the processes (by their
+   * names in the config) that were started again.
    */
-  async restartForChange(name: string): Promise<void> {
+  async restartForChange(name: string): Promise<string[]> {
     const copies = this.#inStartOrder(this.processesNamed([name]));
+    let started: readonly Runner[];
     if (copies.every((runner) => runner.spec.task && !this.#alive.has(runner))) {
-      if (await this.#rerun(copies)) await this.#restartChain(copies, false);
-    } else await this.#restartChain(copies, true);
+      const rerun = await this.#rerun(copies);
+      started = rerun.succeeded ? [...rerun.ran, ...(await this.#restartChain(copies, false))] : rerun.ran;
+    } else started = await this.#restartChain(copies, true);
+    return [...new Set(started.map(({ spec }) => spec.replica?.of ?? spec.name))];
   }
 
   /**
-   * Runs the tasks that have ended (and were not stopped by hand) again; resolves whether at least
-   * one ran and every one that ran succeeded. Which ones is decided in the queued operation: a
+   * Runs the tasks that have ended (and were not stopped by hand) again; resolves with those that
+   * ran, and whether at least one ran and every one that ran succeeded. Which ones is decided in the queued operation: a
    * `start` or `restart` by hand queued ahead may have begun a life already, and a second one at
    * once would be two processes under one name.
    */
-  async #rerun(tasks: readonly Runner[]): Promise<boolean> {
-    const rerun = await this.#oneAtATime(() => {
+  async #rerun(tasks: readonly Runner[]): Promise<{ ran: readonly Runner[]; succeeded: boolean }> {
+    const ran = await this.#oneAtATime(() => {
       const ended = tasks.filter((task) => !this.#alive.has(task) && !this.#keptStopped.has(task));
       return Promise.resolve(ended.length > 0 && this.#startByChange(ended) ? ended : []);
     });
-    const states = await Promise.all(rerun.map((task) => task.milestones.succeeded.settled()));
-    return rerun.length > 0 && states.every((state) => state.kind === 'met');
+    const states = await Promise.all(ran.map((task) => task.milestones.succeeded.settled()));
+    return { ran, succeeded: ran.length > 0 && states.every((state) => state.kind === 'met') };
   }
 
   /**
    * Stops `roots` (those not stopped by hand) with what depends on them, in reverse dependency
    * order, and starts them again in order; `withRoots` false leaves the roots themselves alone (a
-   * task that just ran again).
+   * task that just ran again). Resolves with those started again.
    */
-  async #restartChain(roots: readonly Runner[], withRoots: boolean): Promise<void> {
+  async #restartChain(roots: readonly Runner[], withRoots: boolean): Promise<readonly Runner[]> {
     const started = await this.#oneAtATime(async () => {
       const live = roots.filter((runner) => !this.#keptStopped.has(runner));
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
@@ -339,6 +343,7 @@ export class Stack {
     // process, not a spawn under way. Not until they are ready, which a broken one may never be.
     const first = started.filter((runner) => !started.some((other) => runner.spec.dependsOn.some(({ name }) => name === other.spec.name)));
     await Promise.all(first.map((runner) => runner.milestones.started.settled()));
+    return started;
   }
 
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */

@@ -9,22 +9,27 @@ import { WatchError, watchTree, type Watching } from './tree.js';
 export interface Restartable {
   /** The end of the run is decided: a change then restarts nothing. */
   readonly ending: boolean;
-  /** Restarts `name` (every copy of it, with their dependents) as a change to its watched paths asks. */
-  restartForChange(name: string): Promise<void>;
+  /**
+   * Restarts `name` (every copy of it, with their dependents) as a change to its watched paths
+   * asks; resolves with the processes (by their names in the config) that were started again.
+   */
+  restartForChange(name: string): Promise<readonly string[]>;
 }
 
 /**
  * Watch mode (SPEC §10): watches the paths of every process that has `watch`, and restarts it
  * through `stack` after each burst of changes, with a state line that says why
- * (`web * restarting: src/app.ts changed`). Restarts go one at a time, in the order their bursts
- * ended: two chains restarting at once could stop a process the other is starting.
+ * (`web * restarting: src/app.ts changed`). Restarts go one at a time (two chains restarting at
+ * once could stop a process the other is starting), those waiting in start order, and a process
+ * that a chain restarted after its own last change is not restarted again for it: `build` and
+ * `web` (which depends on it) watching the same file restart `web` once a save, not twice.
  *
  * Everything is watched before this returns, so a path that cannot be watched is a
  * {@link ConfigError} (at the process's `watch`) before anything starts. `close()` ends every
  * watch and timer: nothing is left to keep the CLI alive after the run.
  */
 export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], output: Pick<Output, 'status'>): Watching {
-  const lane = new RestartLane(output);
+  const lane = new RestartLane(output, (process) => watched.indexOf(process));
   const watched: WatchedProcess[] = [];
   try {
     for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output));
@@ -59,13 +64,13 @@ class WatchedProcess {
   /** The paths changed since the last restart began, the latest last (shown relative to the cwd). */
   readonly #changed = new Set<string>();
   #quietTimer: NodeJS.Timeout | undefined;
-  /** A restart is in the lane, not begun yet: the changes until it begins go with it. */
-  #queued = false;
+  /** When the latest change was heard (`performance.now()`). */
+  #lastHeardAt = -Infinity;
   readonly #cwd: string;
 
   constructor(
     /** The process's name in the config: `web` for the copies `web.1` ... `web.N`. */
-    private readonly name: string,
+    readonly name: string,
     spec: ProcessSpec,
     private readonly watch: WatchSpec,
     private readonly stack: Restartable,
@@ -97,6 +102,7 @@ class WatchedProcess {
     const shown = relative(this.#cwd, path) || '.';
     this.#changed.delete(shown); // the latest change is named in the state line
     this.#changed.add(shown);
+    this.#lastHeardAt = performance.now();
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => this.#quiet(), this.watch.debounceMs);
   }
@@ -107,17 +113,20 @@ class WatchedProcess {
    */
   #quiet(): void {
     this.#quietTimer = undefined;
-    if (this.#queued) return;
-    this.#queued = true;
-    this.lane.add(() => this.#restart());
+    this.lane.add(this);
   }
 
-  async #restart(): Promise<void> {
-    this.#queued = false;
+  /**
+   * Its turn in the lane: restarts it for the changes heard so far, unless a chain restarted it
+   * after the last of them (`restartedAt`, when that restart began). Resolves with the processes
+   * started again.
+   */
+  async restart(restartedAt: number | undefined): Promise<readonly string[]> {
     const changed = [...this.#changed];
     this.#changed.clear();
     const latest = changed.at(-1);
-    if (latest === undefined || this.stack.ending) return;
+    if (latest === undefined || this.stack.ending) return [];
+    if (restartedAt !== undefined && restartedAt > this.#lastHeardAt) return [];
     const more = changed.length - 1;
     this.output.status({
       name: this.name,
@@ -125,7 +134,7 @@ class WatchedProcess {
       text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed`,
       fields: { reason: 'change', path: latest, more },
     });
-    await this.stack.restartForChange(this.name);
+    return this.stack.restartForChange(this.name);
   }
 
   #say(error: WatchError): void {
@@ -133,16 +142,51 @@ class WatchedProcess {
   }
 }
 
-/** Runs restarts one after another; one that fails is said, and the next still runs. */
+/**
+ * Runs restarts one after another, the waiting ones in start order (`rank`), so that a process
+ * restarted by a chain is not restarted a second time after it; one that fails is said, and the
+ * next still runs.
+ */
 class RestartLane {
-  #tail: Promise<void> = Promise.resolve();
+  readonly #waiting: WatchedProcess[] = [];
+  #running = false;
+  /** When the latest restart that started each process again began, by its name in the config. */
+  readonly #restartedAt = new Map<string, number>();
 
-  constructor(private readonly output: Pick<Output, 'status'>) {}
+  constructor(
+    private readonly output: Pick<Output, 'status'>,
+    private readonly rank: (process: WatchedProcess) => number,
+  ) {}
 
-  add(restart: () => Promise<void>): void {
-    this.#tail = this.#tail.then(restart).catch((error: unknown) => {
-      this.output.status({ name: 'subvisor', event: 'failed', text: `a restart after a change failed: ${error instanceof Error ? error.message : String(error)}` });
-    });
+  /** Queues a restart of `process`, unless one is waiting already (it takes the new changes along). */
+  add(process: WatchedProcess): void {
+    if (!this.#waiting.includes(process)) this.#waiting.push(process);
+    void this.#run();
+  }
+
+  async #run(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    // One turn first: bursts that ended together (one save seen by several processes' watches)
+    // are then all waiting, and go in start order.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let next = this.#takeFirst(); next !== undefined; next = this.#takeFirst()) {
+      const beganAt = performance.now();
+      try {
+        for (const name of await next.restart(this.#restartedAt.get(next.name))) this.#restartedAt.set(name, beganAt);
+      } catch (error) {
+        this.output.status({ name: 'subvisor', event: 'failed', text: `a restart after a change failed: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+    this.#running = false;
+  }
+
+  /** The waiting restart earliest in start order, taken out of the queue. */
+  #takeFirst(): WatchedProcess | undefined {
+    if (this.#waiting.length === 0) return undefined;
+    const first = this.#waiting.reduce((best, process) => (this.rank(process) < this.rank(best) ? process : best));
+    this.#waiting.splice(this.#waiting.indexOf(first), 1);
+    return first;
   }
 }
 

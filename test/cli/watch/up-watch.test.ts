@@ -261,6 +261,33 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a task and its dependent watching the same file: one save runs the task once and restarts the dependent once', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    dependsOn: { build: succeeded }
+    watch: { paths: [src], debounce: 100ms }
+  build:
+    cmd: "echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+`,
+      { 'src/a.ts': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'web', 2);
+      // Long enough for a second restart, had one been queued (a debounce, a build, a start).
+      await sleep(1000);
+      assert.equal(pids(cli, 'build').length, 2, cli.stdoutSoFar());
+      assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
+      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
   test('a run whose processes have all ended keeps watching; the next change runs the task again', BOUNDED, async () => {
     const dir = project(
       `processes:
