@@ -1,7 +1,7 @@
 import { node } from '../builtins.js';
 import { validateSignal } from '../core/scope.js';
 import type { Process } from './process.js';
-import { suggest } from './suggest.js';
+import { normalise, suggest } from './suggest.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
@@ -189,14 +189,17 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
     if (Object.hasOwn(known, key)) continue;
     const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
     // Nothing close: then every option is named, so the one meant is among them all the same.
-    const hint = nearest === undefined ? `; the options are ${Object.keys(known).join(', ')}` : `; did you mean ${JSON.stringify(nearest)}?`;
+    const hint = DEADLINE_WORDS.has(normalise(key))
+      ? '; for a deadline, wrap the call: failAfter(ms, (signal) => ...) (TooSlowError), or pass signal: AbortSignal.timeout(ms)'
+      : nearest === undefined
+        ? `; the options are ${Object.keys(known).join(', ')}`
+        : `; did you mean ${JSON.stringify(nearest)}?`;
     throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
   }
 }
 
 /** What execa, Node's child_process and Python call our options (normalised: lower case, no `_`/`-`). */
 const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
-  timeout: 'killGraceMs',
   killsignal: 'stopSignal',
   forcekillaftertimeout: 'killGraceMs',
   forcekillafterdelay: 'killGraceMs',
@@ -206,6 +209,12 @@ const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
   startnewsession: 'newSession',
   cancelsignal: 'signal',
 };
+
+/**
+ * Another library's run deadline (execa's and Node's `timeout`, Python's too): no option of ours
+ * is that, and `killGraceMs` (the grace after a stop) would sound like it while limiting nothing.
+ */
+const DEADLINE_WORDS: ReadonlySet<string> = new Set(['timeout']);
 
 function validateStopSignal(where: string, value: unknown): NodeJS.Signals {
   if (value === undefined) return 'SIGTERM';
@@ -249,6 +258,7 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
   }
   if (!Array.isArray(cmd)) throw new TypeError(`${where}: cmd must be an argv array of strings (or a string with shell: true), got ${describe(cmd)}`);
   if (cmd.length === 0) throw new TypeError(`${where}: cmd is an empty array; give at least the program to run`);
+  if (cmd[0] === '') throw new TypeError(`${where}: cmd[0], the program to run, is an empty string; give its name or path`);
   cmd.forEach((arg: unknown, index) => {
     if (typeof arg !== 'string') throw new TypeError(`${where}: cmd[${index}] must be a string, got ${describe(arg)}`);
     if (arg.includes('\0')) throw new TypeError(`${where}: cmd[${index}] contains a NUL byte, which no program can receive`);

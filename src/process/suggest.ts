@@ -37,7 +37,8 @@ export function didYouMean(word: string, candidates: readonly string[], aliases?
   return guess === undefined ? '' : `; did you mean '${guess}'?`;
 }
 
-function normalise(word: string): string {
+/** A word as {@link suggest} compares it: lower case, no `_`, `-` or spaces. */
+export function normalise(word: string): string {
   return word.toLowerCase().replace(/[-_\s]/g, '');
 }
 

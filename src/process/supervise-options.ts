@@ -185,8 +185,9 @@ function refuseFootguns(opts: SuperviseOptions<string>): void {
   if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${WHERE}: options must be an object, got ${describe(opts)}`);
   const loose = opts as Record<string, unknown>;
   for (const name of ['stdout', 'stderr'] as const) {
-    if (loose[name] === 'pipe') {
-      const relayKey = name === 'stdout' ? 'relayStdout' : 'relayStderr';
+    const relayKey = name === 'stdout' ? 'relayStdout' : 'relayStderr';
+    // With its relay on, the pipe is read line by line: what 'pipe' asks is what happens.
+    if (loose[name] === 'pipe' && loose[relayKey] !== true) {
       throw new TypeError(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
     }
   }

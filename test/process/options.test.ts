@@ -131,7 +131,7 @@ describe('refused before spawning', () => {
   test('unknown option keys are a TypeError naming the key and the nearest option', BOUNDED, async () => {
     const file = marker();
     const cases: [() => Promise<unknown>, RegExp][] = [
-      [() => runProcess(['touch', file], { timeout: 10 } as never), /runProcess: unknown option "timeout"; did you mean "killGraceMs"\?/],
+      [() => runProcess(['touch', file], { timeout: 10 } as never), /runProcess: unknown option "timeout"; for a deadline, wrap the call: failAfter\(ms, .*signal: AbortSignal\.timeout\(ms\)$/],
       [() => runProcess(['touch', file], { killGraceMS: 10 } as never), /unknown option "killGraceMS"; did you mean "killGraceMs"\?/],
       [() => runProcess(['touch', file], { killSignal: 'SIGINT' } as never), /did you mean "stopSignal"/],
       [() => superviseRunProcess(['touch', file], { relayStdot: true } as never), /superviseRunProcess: unknown option "relayStdot"; did you mean "relayStdout"\?/],

@@ -16,6 +16,7 @@ import {
   failAfter,
   openNursery,
   runProcess,
+  superviseRunProcess,
 } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 
@@ -147,8 +148,10 @@ describe('runProcess: the command', () => {
     });
   });
 
-  test('an empty argv array is a TypeError', BOUNDED, async () => {
+  test('an empty argv array, or an empty program name, is a TypeError', BOUNDED, async () => {
     await assert.rejects(runProcess([]), { name: 'TypeError', message: /empty array/ });
+    await assert.rejects(runProcess(['', 'x']), { name: 'TypeError', message: /cmd\[0\], the program to run, is an empty string/ });
+    await assert.rejects(superviseRunProcess(['']), { name: 'TypeError', message: /cmd\[0\], the program to run, is an empty string/ });
   });
 
   test('a non-string argument is a TypeError naming its index', BOUNDED, async () => {

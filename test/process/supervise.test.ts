@@ -197,6 +197,19 @@ describe('4. footguns refused early', () => {
     assert.equal(existsSync(file), false, 'nothing may be spawned');
   });
 
+  test("stdout: 'pipe' beside relayStdout: true is what the relay does: accepted, and every line relayed", async () => {
+    const lines: string[] = [];
+    const done = await superviseRunProcess(['sh', '-c', 'echo one; echo two >&2'], {
+      stdout: 'pipe' as 'ignore',
+      stderr: 'pipe' as 'ignore',
+      relayStdout: true,
+      relayStderr: true,
+      onLine: ({ stream, line }) => void lines.push(`${stream}: ${line}`),
+    });
+    assert.equal(done.returncode, 0);
+    assert.deepEqual(lines.sort(), ['stderr: two', 'stdout: one']);
+  });
+
   test('captureStdout / captureStderr are refused, naming relayStdout / relayStderr', async () => {
     const file = marker();
     await assert.rejects(superviseRunProcess(['touch', file], { captureStdout: true } as never), /captureStdout is not supported.*relayStdout: true/);
