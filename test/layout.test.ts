@@ -89,6 +89,7 @@ test('the public API is exactly the pinned list of names', () => {
     'LEVELS',
     'LineSplitter',
     'MissingLevelMethodError',
+    'NotStartedError',
     'OutputLimitError',
     'Process',
     'ReadyTimeoutError',

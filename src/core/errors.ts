@@ -34,6 +34,37 @@ export class ErrorGroup extends AggregateError {
 }
 
 /**
+ * What `nursery.start()` rejects with when its task returned without calling `started()` (trio's
+ * "child exited without calling task_status.started()"). `returned` is what it resolved with: for
+ * `superviseRunProcess`, the `CompletedProcess` of a child that exited or was stopped (by
+ * `Process.stop()`) before it was ready.
+ */
+export class NotStartedError extends Error {
+  override readonly name = 'NotStartedError';
+  /** Stable, for `switch (error.code)`. */
+  readonly code: string = 'ERR_SUBVISOR_NOT_STARTED';
+  /** The task's name: `start()`'s `name`, else the function's own, else `task`. */
+  readonly task: string;
+  /** What the task resolved with. */
+  readonly returned: unknown;
+
+  constructor(task: string, returned: unknown) {
+    const what = returned === undefined ? '' : ` (with ${describeReturned(returned)})`;
+    super(`${task} returned${what} without calling started(); call ctx.started(value) once it is up, or use startSoon()`);
+    this.task = task;
+    this.returned = returned;
+  }
+}
+
+/** `a CompletedProcess`, `an object`, `null`: what kind of value a task returned, never its contents. */
+function describeReturned(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const kind = (value.constructor as { name?: unknown } | undefined)?.name;
+  return typeof kind === 'string' && kind !== '' && kind !== 'Object' ? `a ${kind}` : 'an object';
+}
+
+/**
  * Raised by {@link failAfter} when its deadline passes before the work finishes.
  */
 export class TooSlowError extends Error {

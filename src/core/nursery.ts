@@ -1,4 +1,4 @@
-import { Cancelled, ErrorGroup } from './errors.js';
+import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
@@ -190,11 +190,11 @@ class TaskNursery implements Nursery {
       };
       queueMicrotask(() => {
         invoke(signal, task, ctx).then(
-          () => {
+          (returned) => {
             link?.dispose();
             if (!startedYet) {
               startedYet = true; // a late started() from a leaked callback must throw, not resolve
-              reject(new Error(`${label} returned without calling started(); call ctx.started(value) once it is up, or use startSoon()`));
+              reject(new NotStartedError(label, returned));
             }
             this.settle();
           },

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cancelled, ErrorGroup, collapseErrorGroup, failAfter, moveOnAfter, openNursery, type TaskContext } from '../../src/index.js';
+import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, type TaskContext } from '../../src/index.js';
 
 /** Sleeps until the scope is cancelled; rethrows the cancellation as a cooperative task would. */
 async function sleepForever(signal: AbortSignal): Promise<never> {
@@ -304,8 +304,18 @@ describe('start()', () => {
         tn.start(async function quitter() {
           await sleep(1);
         }),
-        /quitter returned without calling started\(\)/,
+        (error: unknown) => error instanceof NotStartedError && error.code === 'ERR_SUBVISOR_NOT_STARTED' && error.task === 'quitter' && /^quitter returned without calling started\(\)/.test(error.message),
       );
+      // What it returned is kept, and its kind named (never its contents).
+      class Report {
+        readonly secret = 'not shown';
+      }
+      const report = new Report();
+      const error = await tn.start(() => Promise.resolve(report), 'reporter').catch((caught: unknown) => caught);
+      assert.ok(error instanceof NotStartedError);
+      assert.equal(error.returned, report);
+      assert.match(error.message, /^reporter returned \(with a Report\) without calling started\(\)/);
+      assert.doesNotMatch(error.message, /not shown/);
     });
   });
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Cancelled, CompletedProcess, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
+import { Cancelled, CompletedProcess, NotStartedError, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { isRunning } from '../support/processes.js';
 
@@ -18,6 +18,20 @@ checkNothingLeaksAroundEachTest();
 const WITH_GRANDCHILD = 'sleep 30 & echo "$!"; echo ready; wait';
 
 describe('Process.stop()', () => {
+  test('a stop before the child is ready: start() rejects with NotStartedError holding the stopped CompletedProcess', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn
+        .start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { readyWhen: /never/, killGraceMs: 500, onSpawn: (proc) => void proc.stop() }, ctx), 'db')
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof NotStartedError, String(error));
+      assert.equal(error.code, 'ERR_SUBVISOR_NOT_STARTED');
+      assert.match(error.message, /^db returned \(with a CompletedProcess\) without calling started\(\)/);
+      assert.ok(error.returned instanceof CompletedProcess);
+      assert.equal(error.returned.stopped, true);
+      assert.equal(isRunning(error.returned.pid), false);
+    });
+  });
+
   test('stops the child and its group; the owning call resolves stopped, and its sibling keeps running', BOUNDED, async () => {
     let completed: CompletedProcess | undefined;
     let grandchild: number | undefined;

@@ -63,7 +63,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
     await collapseErrorGroup(() => openNursery((tn) => superviseAndWatch(tn, plan, hooks, verdicts), { signal }));
   } catch (error) {
     // A stop before readiness ends the supervising call without started(): start() then rejects
-    // with "returned without calling started()", which is our stop, not a failure.
+    // with a NotStartedError, which is our stop, not a failure.
     if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
     if (signal.aborted && isCancellationOf(error, signal)) return { kind: 'stopped' };
     return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error };
