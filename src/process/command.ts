@@ -3,6 +3,17 @@ export function formatCommand(cmd: readonly string[] | string): string {
   return typeof cmd === 'string' ? cmd : cmd.join(' ');
 }
 
+/**
+ * How an error message names a command: {@link formatCommand}'s plain join, with control
+ * characters written as escapes (as {@link quoteCommand} writes them). Messages reach terminals
+ * (an uncaught error's stack), and a hostile argument must not drive the terminal of whoever reads
+ * them.
+ */
+export function describeCommand(cmd: readonly string[] | string): string {
+  const joined = formatCommand(cmd);
+  return CONTROL.test(joined) ? joined.replace(CONTROL_ALL, escapeControl) : joined;
+}
+
 /** Words a POSIX shell reads as themselves, so they need no quotes. */
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point

@@ -1,5 +1,6 @@
 import { TooSlowError } from '../core/errors.js';
-import { formatCommand, quoteCommand } from './command.js';
+import { describeCommand, quoteCommand } from './command.js';
+import { neutraliseControlSequences } from '../log/sanitize.js';
 
 /** Fields of a {@link CalledProcessError}. */
 export interface CalledProcessErrorInit {
@@ -67,7 +68,7 @@ export class ExitedBeforeReadyError extends CalledProcessError {
   readonly readyWhen: string;
 
   constructor(init: CalledProcessErrorInit, readyWhen: string) {
-    super(init, `${formatCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check the readiness pattern and the child's stderr below`);
+    super(init, `${describeCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check the readiness pattern and the child's stderr below`);
     this.readyWhen = readyWhen;
   }
 }
@@ -116,7 +117,7 @@ export class SpawnError extends Error {
   readonly cwd: string | undefined;
 
   constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cause?: unknown } = {}) {
-    super(`cannot start ${formatCommand(cmd)}: ${reason}`, { cause: options.cause });
+    super(`cannot start ${describeCommand(cmd)}: ${reason}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
     this.command = quoteCommand(cmd);
     this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';
@@ -134,7 +135,7 @@ export class OutputLimitError extends Error {
 
   constructor(cmd: readonly string[] | string, stream: 'stdout' | 'stderr', limitBytes: number) {
     super(
-      `${formatCommand(cmd)} wrote more than ${limitBytes} bytes to ${stream}, the capture limit; ` +
+      `${describeCommand(cmd)} wrote more than ${limitBytes} bytes to ${stream}, the capture limit; ` +
         `raise maxCaptureBytes, or relay the output line by line with superviseRunProcess instead of capturing it`,
     );
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
@@ -145,8 +146,11 @@ export class OutputLimitError extends Error {
 
 /** Formats the `|_.stderr:` note of the seed: the tail, indented, so it stands out in a log. */
 export function stderrNote(stderr: Buffer): string {
-  const text = stderr.toString('utf8').replace(/\n$/, '');
-  return `|_.stderr:\n${text.replace(/^/gm, '    ')}`;
+  // The note goes into `stack`, which an uncaught error prints to the terminal: the child's own
+  // control sequences are shown, not obeyed (colour kept, and reset after).
+  const text = neutraliseControlSequences(stderr.toString('utf8').replace(/\n$/, ''));
+  const reset = text.includes('\x1b') ? '\x1b[0m' : '';
+  return `|_.stderr:\n${text.replace(/^/gm, '    ')}${reset}`;
 }
 
 /** Attaches the `|_.stderr:` note when there is a tail to show; returns the error for `throw`. */
@@ -161,7 +165,7 @@ function addNote(error: Error & { readonly notes: string[] }, note: string): voi
 }
 
 function describeExit(init: CalledProcessErrorInit): string {
-  return `${formatCommand(init.cmd)} ${exitPhrase(init)}; pass check: false to handle the status yourself`;
+  return `${describeCommand(init.cmd)} ${exitPhrase(init)}; pass check: false to handle the status yourself`;
 }
 
 function exitPhrase(init: CalledProcessErrorInit): string {

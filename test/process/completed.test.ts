@@ -138,6 +138,19 @@ describe('command: the argv as a POSIX shell reads it', () => {
     // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
     assert.doesNotMatch(completed.command, /[\x00-\x1f\x7f]/);
   });
+
+  test('an error\'s message and stack show a hostile argv and stderr, and obey neither: colour kept, and reset', BOUNDED, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'printf "\\033[2Jwiped \\033[31mred\\n" >&2; exit 1', 'x\x1b[2Jy']).catch((caught: unknown) => caught);
+    assert.ok(error instanceof CalledProcessError);
+    assert.match(error.message, /x\\e\[2Jy exited with status 1/);
+    // Only the kept colour (SGR) and the reset after the note are raw escapes in the stack.
+    // eslint-disable-next-line no-control-regex -- finding raw escapes is the point
+    const raw = [...(error.stack ?? '').matchAll(/\x1b\[[0-9;]*[A-Za-z]/g)].map((match) => match[0]);
+    assert.deepEqual(raw, ['\x1b[31m', '\x1b[0m']);
+    assert.match(error.stack ?? '', /\\x1b\[2Jwiped/);
+    // The field keeps the bytes as the child wrote them.
+    assert.equal(error.stderr?.toString(), '\x1b[2Jwiped \x1b[31mred\n');
+  });
 });
 
 describe('every error class has a stable code', () => {
