@@ -1,4 +1,5 @@
 import { node } from '../builtins.js';
+import { suggest } from '../process/suggest.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -229,6 +230,7 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
 type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];
 
 function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
+  refuseUnknownOptions(args, options);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     // `subvisor run --help` is where people look first: every command takes it.
@@ -247,5 +249,22 @@ export class HelpRequested extends Error {
   constructor() {
     super('help requested');
     this.name = 'HelpRequested';
+  }
+}
+
+/**
+ * An unknown option, with the known one most likely meant (`--lable`: did you mean --label?):
+ * found among parseArgs' own tokens (read without strictness), before the strict parse that would
+ * only say it is unknown.
+ */
+function refuseUnknownOptions(args: readonly string[], options: OptionsConfig): void {
+  const known = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+  const { tokens } = node.util.parseArgs({ args: [...args], options: known, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || Object.hasOwn(known, token.name)) continue;
+    const longNames = Object.keys(known);
+    const meant = suggest(token.name, longNames);
+    const hint = meant === undefined ? `; the options are ${longNames.map((name) => `--${name}`).join(', ')}` : `; did you mean --${meant}?`;
+    throw new UsageError(`unknown option '${token.rawName}'${hint}`);
   }
 }

@@ -2,7 +2,7 @@
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import { HelpRequested, UsageError } from './args.js';
-import { USAGE, usageOf } from './usage.js';
+import { USAGE, helpFor, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
@@ -71,7 +71,7 @@ try {
     process.stdout.write(`${usageOf(args[0])}\n`);
     end({ exitCode: EXIT.ok });
   } else if (error instanceof UsageError) {
-    process.stderr.write(`subvisor: ${error.message}\n(see subvisor --help)\n`);
+    process.stderr.write(`subvisor: ${error.message}\n(see ${helpFor(args[0])})\n`);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ConfigError) {
     process.stderr.write(`subvisor: ${error.message}\n`);

@@ -76,7 +76,12 @@ ${FOOTER}`;
  * or the whole {@link USAGE} for a word that names no command.
  */
 export function usageOf(command: string | undefined): string {
-  const section = command === undefined ? undefined : SECTION_OF[command];
+  const section = command === undefined || !Object.hasOwn(SECTION_OF, command) ? undefined : SECTION_OF[command];
   if (section === undefined) return USAGE;
   return `${HEADER}\n${SECTIONS[section]}\n\n  subvisor --help: every command\n\n${FOOTER}`;
+}
+
+/** Where a usage mistake points: `subvisor run --help` for a command's, `subvisor --help` otherwise. */
+export function helpFor(command: string | undefined): string {
+  return command !== undefined && Object.hasOwn(SECTION_OF, command) ? `subvisor ${command} --help` : 'subvisor --help';
 }

@@ -80,7 +80,7 @@ describe('Procfile formation and PORT', () => {
       const run = await runCli(['up', ...words], { cwd: dir, env: ENV });
       assert.equal(run.code, 2, words.join(' '));
       assert.match(run.stderr, expected);
-      assert.match(run.stderr, /\(see subvisor --help\)/);
+      assert.match(run.stderr, /\(see subvisor up --help\)/);
     }
     const unknown = await runCli(['up', 'wbe=2'], { cwd: dir, env: ENV });
     assert.equal(unknown.code, 2);

@@ -192,6 +192,14 @@ describe('subvisor run', () => {
     // Node's whole explanation, on one line: how to give a value that starts with a dash.
     const dashed = await runCli(['logs', '-n', '-5']);
     assert.equal(dashed.code, 2, dashed.stderr);
-    assert.match(dashed.stderr, /^subvisor: Option '-n' argument is ambiguous\. .*'--lines=-XYZ'.*\n\(see subvisor --help\)\n$/);
+    assert.match(dashed.stderr, /^subvisor: Option '-n' argument is ambiguous\. .*'--lines=-XYZ'.*\n\(see subvisor logs --help\)\n$/);
+    // A misspelt option: the one most likely meant, and the command's own help.
+    const misspelt = await runCli(['run', '--lable', 'x', '--', 'true']);
+    assert.equal(misspelt.code, 2, misspelt.stderr);
+    assert.equal(misspelt.stderr, "subvisor: unknown option '--lable'; did you mean --label?\n(see subvisor run --help)\n");
+    const far = await runCli(['ps', '--zzzzzz']);
+    assert.equal(far.stderr, "subvisor: unknown option '--zzzzzz'; the options are --file, --socket, --json, --help\n(see subvisor ps --help)\n");
+    const unknownCommand = await runCli(['frobnicate']);
+    assert.match(unknownCommand.stderr, /\n\(see subvisor --help\)\n$/);
   });
 });
