@@ -82,6 +82,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     timestamps: { type: 'boolean' },
   });
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
+  if (command[0] === '') throw new UsageError("run's command has an empty program name: give the program (a name on PATH, or a path) first");
   return {
     command,
     label: values.label as string | undefined,

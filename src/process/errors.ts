@@ -81,6 +81,8 @@ export class ExitedBeforeReadyError extends CalledProcessError {
  */
 export class ReadyTimeoutError extends TooSlowError {
   override readonly code = 'ERR_SUBVISOR_READY_TIMEOUT';
+  /** The readiness deadline that passed, in milliseconds. */
+  declare readonly timeoutMs: number;
   readonly cmd: string[] | string;
   readonly command: string;
   readonly pid: number;

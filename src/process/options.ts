@@ -214,7 +214,7 @@ const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
  * Another library's run deadline (execa's and Node's `timeout`, Python's too): no option of ours
  * is that, and `killGraceMs` (the grace after a stop) would sound like it while limiting nothing.
  */
-const DEADLINE_WORDS: ReadonlySet<string> = new Set(['timeout']);
+const DEADLINE_WORDS: ReadonlySet<string> = new Set(['timeout', 'timeoutms', 'deadline', 'deadlinems']);
 
 function validateStopSignal(where: string, value: unknown): NodeJS.Signals {
   if (value === undefined) return 'SIGTERM';

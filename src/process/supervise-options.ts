@@ -48,16 +48,16 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
   /**
    * Where stdout goes when it is not relayed: `'ignore'` (/dev/null), `'inherit'`, or an fd.
    * Default `'ignore'`, so a child cannot draw on the parent's terminal. With `readyWhen`, stdout
-   * is read (to find the ready line) and its bytes passed on. `'pipe'` is refused: nothing would
-   * read it. With `relayStdout`, the relay wins and this is not used.
+   * is read (to find the ready line) and its bytes passed on. `'pipe'` only with `relayStdout`
+   * (which reads it; without, nothing would: refused). With `relayStdout`, the relay wins.
    */
-  stdout?: OutputOption | undefined;
+  stdout?: OutputOption | 'pipe' | undefined;
   /**
    * Where stderr goes when it is not relayed: `'ignore'`, `'inherit'`, or an fd. Default
    * `'ignore'`. stderr is read all the same, its last 16 KiB kept (`CompletedProcess.stderr`, a
-   * failure's note) and its bytes passed on.
+   * failure's note) and its bytes passed on. `'pipe'` only with `relayStderr`, as for `stdout`.
    */
-  stderr?: OutputOption | undefined;
+  stderr?: OutputOption | 'pipe' | undefined;
   /**
    * Delay `started(proc)` until a line of stdout or stderr (relayed or not) passes: a RegExp, or a
    * synchronous predicate (an async one is refused). A child that exits first fails `start()`
@@ -135,12 +135,14 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw new TypeError(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
   if (opts.label !== undefined && typeof opts.label !== 'string') throw new TypeError(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
   const relay = relayStdout || relayStderr ? resolveRelayTarget(WHERE, opts) : undefined;
-  const stdout = streamPlan(relayStdout, readyWhen !== undefined, opts.stdout);
+  // 'pipe' got past refuseFootguns only beside its relay, which reads that pipe: nothing to pass on.
+  const given = { stdout: opts.stdout === 'pipe' ? undefined : opts.stdout, stderr: opts.stderr === 'pipe' ? undefined : opts.stderr };
+  const stdout = streamPlan(relayStdout, readyWhen !== undefined, given.stdout);
   // stderr is always read: its tail is part of how the child ended (CompletedProcess.stderr, with
   // `check: false` too, SPEC §8), and what makes a failure legible.
-  const stderr = streamPlan(relayStderr, true, opts.stderr);
-  const options = resolveCommonOptions(WHERE, cmd, { ...opts, stdin: 'ignore', check }, {
-    stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (opts.stdout ?? 'ignore'),
+  const stderr = streamPlan(relayStderr, true, given.stderr);
+  const options = resolveCommonOptions(WHERE, cmd, { ...opts, ...given, stdin: 'ignore', check }, {
+    stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (given.stdout ?? 'ignore'),
     stderr: 'pipe',
   });
   const label = opts.label ?? formatCommand(options.cmd);

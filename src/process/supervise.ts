@@ -1,6 +1,7 @@
 import type { TaskContext } from '../core/nursery.js';
 import { currentSignal } from '../core/scope.js';
 import { CompletedProcess } from './completed.js';
+import { describeCommand } from './command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
 import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
@@ -146,7 +147,8 @@ class SupervisedChild {
     if (error !== READY_TIMEOUT) return error;
     const { plan } = this;
     const stderr = this.#tail?.bytes() ?? null;
-    const message = `${plan.label} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
+    // The label defaults to the argv joined: written with its control characters escaped.
+    const message = `${describeCommand(plan.label)} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
     return withStderrNote(new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message));
   }
 

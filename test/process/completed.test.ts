@@ -150,6 +150,11 @@ describe('command: the argv as a POSIX shell reads it', () => {
     assert.match(error.stack ?? '', /\\x1b\[2Jwiped/);
     // The field keeps the bytes as the child wrote them.
     assert.equal(error.stderr?.toString(), '\x1b[2Jwiped \x1b[31mred\n');
+    // A readiness timeout names the command the same way.
+    const late = await openNursery((tn) => tn.start((ctx) => superviseRunProcess(['sh', '-c', 'exec sleep 5', 'x\x1b[2Jy'], { readyWhen: /never/, readyTimeoutMs: 100, killGraceMs: 500 }, ctx))).catch((caught: unknown) => caught);
+    const timeout = late instanceof ErrorGroup ? late.errors[0] : late;
+    assert.ok(timeout instanceof ReadyTimeoutError, String(timeout));
+    assert.match(timeout.message, /^sh -c exec sleep 5 x\\e\[2Jy was not ready within 100 ms/);
   });
 });
 

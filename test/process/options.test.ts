@@ -132,6 +132,7 @@ describe('refused before spawning', () => {
     const file = marker();
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => runProcess(['touch', file], { timeout: 10 } as never), /runProcess: unknown option "timeout"; for a deadline, wrap the call: failAfter\(ms, .*signal: AbortSignal\.timeout\(ms\)$/],
+      [() => superviseRunProcess(['touch', file], { timeout_ms: 10 } as never), /superviseRunProcess: unknown option "timeout_ms"; for a deadline, wrap the call: failAfter/],
       [() => runProcess(['touch', file], { killGraceMS: 10 } as never), /unknown option "killGraceMS"; did you mean "killGraceMs"\?/],
       [() => runProcess(['touch', file], { killSignal: 'SIGINT' } as never), /did you mean "stopSignal"/],
       [() => superviseRunProcess(['touch', file], { relayStdot: true } as never), /superviseRunProcess: unknown option "relayStdot"; did you mean "relayStdout"\?/],

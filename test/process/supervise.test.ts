@@ -200,8 +200,8 @@ describe('4. footguns refused early', () => {
   test("stdout: 'pipe' beside relayStdout: true is what the relay does: accepted, and every line relayed", async () => {
     const lines: string[] = [];
     const done = await superviseRunProcess(['sh', '-c', 'echo one; echo two >&2'], {
-      stdout: 'pipe' as 'ignore',
-      stderr: 'pipe' as 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
       relayStdout: true,
       relayStderr: true,
       onLine: ({ stream, line }) => void lines.push(`${stream}: ${line}`),

@@ -297,14 +297,17 @@ export class Stack {
    * and they restart only if it succeeds: a broken build leaves the last good server up. A copy
    * stopped by `subvisor stop` stays stopped. Either way, a life begun by a change may fail
    * without ending the run (see {@link #startedByChange}). Resolves with the processes (by their
-   * names in the config) that were started again.
+   * names in the config) that this change has dealt with: those started again, and after a task's
+   * failed run, what depends on it (left as it was).
    */
   async restartForChange(name: string): Promise<string[]> {
     const copies = this.#inStartOrder(this.processesNamed([name]));
     let started: readonly Runner[];
     if (copies.every((runner) => runner.spec.task && !this.#alive.has(runner))) {
       const rerun = await this.#rerun(copies);
-      started = rerun.succeeded ? [...rerun.ran, ...(await this.#restartChain(copies, false))] : rerun.ran;
+      // After a failed run its dependents keep their last good lives: a change of their own, in
+      // the same burst, must not stop them for a start their condition now refuses.
+      started = rerun.succeeded ? [...rerun.ran, ...(await this.#restartChain(copies, false))] : [...rerun.ran, ...this.#chainOf(copies)];
     } else started = await this.#restartChain(copies, true);
     return [...new Set(started.map(({ spec }) => spec.replica?.of ?? spec.name))];
   }

@@ -20,9 +20,11 @@ export interface Restartable {
  * Watch mode (SPEC §10): watches the paths of every process that has `watch`, and restarts it
  * through `stack` after each burst of changes, with a state line that says why
  * (`web * restarting: src/app.ts changed`). Restarts go one at a time (two chains restarting at
- * once could stop a process the other is starting), those waiting in start order, and a process
- * that a chain restarted after its own last change is not restarted again for it: `build` and
- * `web` (which depends on it) watching the same file restart `web` once a save, not twice.
+ * once could stop a process the other is starting), bursts that ended together in start order, and
+ * a process that a chain restarted after its own last change is not restarted again for it:
+ * `build` and `web` (which depends on it) watching the same file with the same debounce restart
+ * `web` once a save, not twice. (With different debounces, `web`'s burst may end and its restart
+ * run before `build`'s burst ends: then it restarts twice, and no change is lost.)
  *
  * Everything is watched before this returns, so a path that cannot be watched is a
  * {@link ConfigError} (at the process's `watch`) before anything starts. `close()` ends every
@@ -145,10 +147,11 @@ class WatchedProcess {
 /**
  * Runs restarts one after another, the waiting ones in start order (`rank`), so that a process
  * restarted by a chain is not restarted a second time after it; one that fails is said, and the
- * next still runs.
+ * next still runs. A restart passed over once goes before any that came later, so a process whose
+ * restarts retrigger themselves (a task writing into its own watched tree) cannot starve the rest.
  */
 class RestartLane {
-  readonly #waiting: WatchedProcess[] = [];
+  readonly #waiting: { readonly process: WatchedProcess; passedOver: boolean }[] = [];
   #running = false;
   /** When the latest restart that started each process again began, by its name in the config. */
   readonly #restartedAt = new Map<string, number>();
@@ -160,7 +163,7 @@ class RestartLane {
 
   /** Queues a restart of `process`, unless one is waiting already (it takes the new changes along). */
   add(process: WatchedProcess): void {
-    if (!this.#waiting.includes(process)) this.#waiting.push(process);
+    if (!this.#waiting.some((waiting) => waiting.process === process)) this.#waiting.push({ process, passedOver: false });
     void this.#run();
   }
 
@@ -181,12 +184,13 @@ class RestartLane {
     this.#running = false;
   }
 
-  /** The waiting restart earliest in start order, taken out of the queue. */
+  /** The first waiting restart passed over before, else the one earliest in start order: taken out of the queue. */
   #takeFirst(): WatchedProcess | undefined {
     if (this.#waiting.length === 0) return undefined;
-    const first = this.#waiting.reduce((best, process) => (this.rank(process) < this.rank(best) ? process : best));
+    const first = this.#waiting.find((waiting) => waiting.passedOver) ?? this.#waiting.reduce((best, waiting) => (this.rank(waiting.process) < this.rank(best.process) ? waiting : best));
     this.#waiting.splice(this.#waiting.indexOf(first), 1);
-    return first;
+    for (const waiting of this.#waiting) waiting.passedOver = true;
+    return first.process;
   }
 }
 

@@ -288,6 +288,35 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('...and a save that breaks the task leaves the dependent running, though its own watch saw the save', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    dependsOn: { build: succeeded }
+    watch: { paths: [src], debounce: 100ms }
+  build:
+    cmd: "grep -q good src/a.ts && echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+`,
+      { 'src/a.ts': 'good 1' },
+    );
+    await withUp(dir, async (cli) => {
+      const first = await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'broken');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
+      await sleep(1000);
+      assert.equal(pids(cli, 'web').length, 1, cli.stdoutSoFar());
+      assert.equal(isRunning(first), true, 'the last good web still runs');
+      write(dir, 'src/a.ts', 'good 2');
+      await nthPid(cli, 'web', 2);
+      await sleep(1000);
+      assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
   test('a run whose processes have all ended keeps watching; the next change runs the task again', BOUNDED, async () => {
     const dir = project(
       `processes:
