@@ -317,6 +317,32 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a task whose runs retrigger themselves cannot starve the restart of another process', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  loop:
+    cmd: "if [ -f src/loop/go ]; then date > src/loop/out; fi; sleep 0.3; echo looped"
+    task: true
+    watch: { paths: [src/loop], debounce: 50ms }
+  other:
+    cmd: "echo other pid $$; exec sleep 30"
+    watch: { paths: [src/other], debounce: 50ms }
+`,
+      { 'src/loop/.keep': '', 'src/other/x': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'other', 1);
+      await cli.waitForOutput(/^loop +\| looped$/m);
+      // From now on each run of loop (ended, so run again as a task: the lane waits for it) changes
+      // its own watched tree while it runs: whenever the lane picks, loop is waiting again.
+      write(dir, 'src/loop/go');
+      await nthPid(cli, 'loop', 4);
+      write(dir, 'src/other/x', 'changed');
+      await nthPid(cli, 'other', 2);
+      await interrupt(cli);
+    });
+  });
+
   test('a run whose processes have all ended keeps watching; the next change runs the task again', BOUNDED, async () => {
     const dir = project(
       `processes:
