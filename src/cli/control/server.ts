@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { claimPath } from './claim-lock.js';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
 import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request } from './protocol.js';
@@ -46,15 +47,23 @@ export interface ServeOptions {
  * 0600. Node cannot read a peer's credentials, so these modes are the whole access check: a client
  * of another user is refused by the kernel at connect (EACCES).
  *
- * Refuses (a {@link ControlError}) when another live run already listens there; a socket file left
- * by a run that was killed (connecting to it is refused) is replaced. Call it before anything
- * starts, so a second `up` starts nothing.
+ * Refuses (a {@link ControlError}) when another live run already listens there, or holds the
+ * path's claim (./claim-lock.ts); a socket file left by a run that was killed (connecting to it is
+ * refused) is replaced, by the one run that holds the claim. Call it before anything starts, so a
+ * second `up` starts nothing.
  */
 export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const absolute = resolve(opts.path);
   const address = addressOf(absolute);
   prepareDirectory(dirname(absolute), opts.ownDirectory);
-  await claim(address, absolute);
+  const claimed = await claimPath(absolute);
+  if (claimed === 'taken') throw alreadyUp(absolute);
+  try {
+    await claim(address, absolute);
+  } catch (error) {
+    claimed?.close();
+    throw error;
+  }
   const connections = new Set<Socket>();
   const server = node.net.createServer((socket) => {
     connections.add(socket);
@@ -62,11 +71,22 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
     serveConnection(socket, opts.handle);
   });
   server.listen(address);
-  await Promise.race([node.events.once(server, 'listening'), node.events.once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
+  try {
+    await Promise.race([node.events.once(server, 'listening'), node.events.once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
+  } catch (error) {
+    claimed?.close();
+    throw error;
+  }
   // The directory already keeps others out; the socket's own mode says so a second time.
   node.fs.chmodSync(absolute, 0o600);
   const { ino } = node.fs.lstatSync(absolute);
-  return { path: opts.path, close: () => closeServer(server, connections, absolute, ino) };
+  return {
+    path: opts.path,
+    close: async () => {
+      await closeServer(server, connections, absolute, ino);
+      claimed?.close(); // last: until the file is gone, no other run may claim it
+    },
+  };
 }
 
 function prepareDirectory(dir: string, own: boolean): void {
@@ -105,7 +125,11 @@ async function claim(address: string, absolute: string): Promise<void> {
   } finally {
     probe.destroy();
   }
-  throw new ControlError(
+  throw alreadyUp(absolute);
+}
+
+function alreadyUp(absolute: string): ControlError {
+  return new ControlError(
     `another run is already up on this control socket: it listens on ${absolute} (every config in one directory has the same one by default). Use \`subvisor ps\` to see it, stop it (Ctrl-C in its terminal) first, or give this run its own socket with --socket PATH`,
     'ERR_SUBVISOR_RUN_ALREADY_UP',
   );

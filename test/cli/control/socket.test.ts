@@ -2,7 +2,7 @@
 // a stale socket of a killed run, a second `up`, a path too long for a socket address.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
@@ -141,6 +141,28 @@ describe('one run per config', () => {
       const ended = await interrupt(second);
       assert.equal(ended.code, 130, ended.stderr);
     }
+  });
+
+  test('the claim on the socket is held by the run, not by its file: with the file removed, a second up is still refused', BOUNDED, async () => {
+    // What makes two ups racing for a stale socket safe: only the run holding the claim (a Linux
+    // abstract socket, freed by the kernel when its holder dies) touches the file. Shown here
+    // deterministically: the file goes, the claim stays.
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
+    const first = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'running');
+      unlinkSync(socketOf(dir));
+      const second = await runCli(['up'], { cwd: dir });
+      assert.equal(second.code, 1, second.stdout);
+      assert.match(second.stderr, /another run is already up on this control socket/);
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n', 'nothing started twice');
+    } finally {
+      await interrupt(first);
+    }
+    // Its holder gone, the claim is free again.
+    const third = await up(dir);
+    await waitForState(dir, 'a', 'running');
+    await interrupt(third);
   });
 
   test('a second up on the same config is refused before anything starts (or any log file is made)', BOUNDED, async () => {
