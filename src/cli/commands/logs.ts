@@ -1,13 +1,15 @@
 import { parseLogsArgs } from '../args.js';
 import { request } from '../control/client.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
+import { TerminalClosed, stopWhenOutputCloses, type Interrupted } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { runSocket } from './run-socket.js';
 
 /**
  * `subvisor logs [-f] [-n N] [NAME...]`: the last N output lines of the named processes (all
  * when none is named) from the run's memory, in the order they came, shown as `up` shows them;
- * with -f, then each new line until Ctrl-C (status 130) or the end of the run (status 0).
+ * with -f, then each new line until Ctrl-C (status 130), the end of the run (status 0) or the
+ * end of whoever reads it (status 141, as SIGPIPE ends a filter).
  */
 export async function logsCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseLogsArgs(args);
@@ -16,6 +18,13 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   const interrupted = new AbortController();
   const onInterrupt = (): void => interrupted.abort();
   if (parsed.follow) process.once('SIGINT', onInterrupt);
+  // A reader that went away (`logs -f | grep -m1 ready`) ends it as SIGPIPE ends a filter (141);
+  // a terminal that went away, as SIGHUP would.
+  let closedBy: Interrupted | undefined;
+  const releaseOutput = stopWhenOutputCloses((reason) => {
+    closedBy ??= reason;
+    interrupted.abort(reason);
+  });
   try {
     // Names are padded to the widest, as `up` pads them (every name, in the run's order: a name
     // given may stand for several, `web` for web.1 and web.2).
@@ -27,7 +36,9 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     }
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    releaseOutput();
   }
+  if (closedBy !== undefined) return { exitCode: signalStatus(closedBy.signal), ...(closedBy instanceof TerminalClosed ? { signal: 'SIGHUP' as const } : {}) };
   return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
 }
 

@@ -1,12 +1,13 @@
 // The control commands of SPEC §10 against a real run: `ps`, `restart`, `stop`, `start`, `logs`,
 // each the built CLI talking to a `subvisor up` of real processes over its socket.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, waitUntil } from '../../support/processes.js';
-import { startCli } from '../cli.js';
+import { BIN, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, lineIndex, ps, rowOf, socketOf, up, waitForState } from './support.js';
 
 /** `restarting in 19.7 s`, as `ps` shows a restart that waits out its backoff. */
@@ -372,6 +373,20 @@ describe('logs', () => {
       await interrupt(run);
     }
     assert.equal(readFileSync(join(dir, 'subvisor.yaml'), 'utf8').includes('b3'), true);
+  });
+
+  test('logs -f ends as a filter does when its reader goes away: | head -1 ends it with 141, at once', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  t: { cmd: "while :; do echo tick; sleep 0.1; done" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 't', 'running');
+      const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" logs -f | head -n 1; echo "status=\${PIPESTATUS[0]}"`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(piped.error, undefined, 'logs -f must end by itself once head has its line, not at the timeout');
+      assert.match(piped.stdout, /^t \| tick\nstatus=141\n$/);
+      assert.equal((await rowOf(dir, 't')).state, 'running', 'the run goes on');
+    } finally {
+      await interrupt(run);
+    }
   });
 
   test('logs -f ends with status 0 when the run ends', BOUNDED, async () => {
