@@ -33,6 +33,22 @@ export class TerminalClosed extends Interrupted {
   }
 }
 
+/**
+ * `stdout` or `stderr` cannot take what is written to it (a full disk: ENOSPC; a file-size limit:
+ * EFBIG): the run's output would be lost from here on, so the run stops, and exits 1, as `cat`
+ * and `sed` do on a write error.
+ */
+export class OutputFailed extends Error {
+  override readonly name = 'OutputFailed';
+  constructor(
+    readonly stream: string,
+    readonly code: string | undefined,
+    cause: Error,
+  ) {
+    super(`cannot write to ${stream}: ${cause.message}`, { cause });
+  }
+}
+
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly DeadlySignal[];
 
 /**
@@ -82,9 +98,9 @@ const HANGUP_POLL_MS = 1000;
  *   may not have (a disowned job, one in a session of its own), and a run that is never told would
  *   go on for good with nobody to see it.
  */
-export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): () => void {
+export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFailed) => void): () => void {
   let closed = false;
-  const close = (reason: Interrupted): void => {
+  const close = (reason: Interrupted | OutputFailed): void => {
     if (closed) return;
     closed = true;
     onClosed(reason);
@@ -97,6 +113,12 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): (
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EPIPE') close(new ReaderGone(name));
       else if (error.code === 'EIO') close(new TerminalClosed(name));
+      else {
+        const failed = new OutputFailed(name, error.code, error);
+        // Said where it can still be read: on the other stream (stdout's failure on stderr).
+        if (name === 'stdout' && !closed) process.stderr.write(`subvisor: ${failed.message}; stopping the run (status 1)\n`);
+        close(failed);
+      }
     };
     stream.on('error', onError);
     return () => stream.off('error', onError);
@@ -110,7 +132,9 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted) => void): (
     : undefined;
   return () => {
     clearInterval(poll);
-    for (const off of listeners) off();
+    // Once the output has failed, the writes still queued fail the same way: they stay ours (said
+    // once already), not an uncaught error of a stream nobody listens to any more.
+    if (!closed) for (const off of listeners) off();
   };
 }
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { BIN, runCli, startCli } from './cli.js';
@@ -155,6 +158,22 @@ describe('subvisor run', () => {
     const pipeline = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- yes | head -n 2 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(pipeline.error, undefined, 'the pipeline must end by itself, not at the timeout');
     assert.match(pipeline.stdout, /status=141/);
+  });
+
+  test('an output that cannot be written (a full disk: /dev/full) stops the run with status 1, said on stderr', { timeout: 30_000 }, async () => {
+    for (const command of ['run -- seq 1 50000', 'up -f subvisor.yaml']) {
+      const dir = mkdtempSync(join(tmpdir(), 'subvisor-full-'));
+      try {
+        writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  p: { cmd: "seq 1 50000; exec sleep 30" }\n');
+        const full = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${command} > /dev/full`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+        assert.equal(full.error, undefined, `${command}: it must end by itself`);
+        assert.equal(full.status, 1, `${command}: ${full.stderr}`);
+        assert.match(full.stderr, /^subvisor: cannot write to stdout: ENOSPC: no space left on device, write; stopping the run \(status 1\)$/m, command);
+        assert.doesNotMatch(full.stderr, /internal error/, command);
+      } finally {
+        rmSync(join(dir), { recursive: true, force: true });
+      }
+    }
   });
 
   test('--help after any command prints the usage with status 0; after the command it is the command\'s', { timeout: 30_000 }, async () => {

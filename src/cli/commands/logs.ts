@@ -1,7 +1,7 @@
 import { parseLogsArgs } from '../args.js';
 import { request } from '../control/client.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
-import { TerminalClosed, stopWhenOutputCloses, type Interrupted } from '../interrupts.js';
+import { Interrupted, TerminalClosed, stopWhenOutputCloses, type OutputFailed } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { runSocket } from './run-socket.js';
 
@@ -20,7 +20,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   if (parsed.follow) process.once('SIGINT', onInterrupt);
   // A reader that went away (`logs -f | grep -m1 ready`) ends it as SIGPIPE ends a filter (141);
   // a terminal that went away, as SIGHUP would.
-  let closedBy: Interrupted | undefined;
+  let closedBy: Interrupted | OutputFailed | undefined;
   const releaseOutput = stopWhenOutputCloses((reason) => {
     closedBy ??= reason;
     interrupted.abort(reason);
@@ -38,7 +38,8 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     process.removeListener('SIGINT', onInterrupt);
     releaseOutput();
   }
-  if (closedBy !== undefined) return { exitCode: signalStatus(closedBy.signal), ...(closedBy instanceof TerminalClosed ? { signal: 'SIGHUP' as const } : {}) };
+  if (closedBy instanceof Interrupted) return { exitCode: signalStatus(closedBy.signal), ...(closedBy instanceof TerminalClosed ? { signal: 'SIGHUP' as const } : {}) };
+  if (closedBy !== undefined) return { exitCode: EXIT.failure };
   return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
 }
 

@@ -30,7 +30,9 @@ export function guardBrokenPipe(stream: Writable): void {
  * Writes `text` to `stream` unless it can no longer take it. Records are dropped silently once
  * the stream is destroyed or ended (after an EPIPE it is both), rather than throwing at the caller.
  * Returns whether the text was handed to the stream (then `written`, if given, is called once the
- * stream is done with it, with or without an error).
+ * stream is done with it, with or without an error). A stream that throws instead of emitting (a
+ * file's, written synchronously: ENOSPC on a full disk) is destroyed with that error, so that it
+ * reaches the stream's 'error' listeners as a pipe's would.
  *
  * @internal
  */
@@ -41,7 +43,7 @@ export function writeText(stream: Writable, text: string | Uint8Array, written?:
     return true;
   } catch (error) {
     // Some streams (a socket whose fd is gone) throw instead of emitting; same reasoning as above.
-    if (!isBrokenPipe(error)) throw error;
+    if (!isBrokenPipe(error)) stream.destroy(error instanceof Error ? error : new Error(String(error)));
     return false;
   }
 }
