@@ -65,6 +65,10 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
 class Tree implements Watching {
   readonly #watchers = new Map<string, FSWatcher>();
   #closed = false;
+  /** The inode of the root directory watched: one of the same name made anew is another directory, its watch not ours. */
+  #rootIno: number | undefined;
+  /** While a root directory is gone: the watch of its parent that waits for it to come back. */
+  #rootAwaited: FSWatcher | undefined;
 
   constructor(
     private readonly root: string,
@@ -89,6 +93,7 @@ class Tree implements Watching {
     // Errors come when the watched directory goes away on some systems: the parent reports that.
     watcher.on('error', () => this.#forget(dir));
     this.#watchers.set(dir, watcher);
+    if (dir === this.root) this.#rootIno = inodeOf(dir);
     for (const entry of subdirectories(dir)) this.add(join(dir, entry));
   }
 
@@ -107,14 +112,20 @@ class Tree implements Watching {
     this.#closed = true;
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
+    this.#rootAwaited?.close();
   }
 
   #heard(dir: string, name: string | Buffer | null): void {
     if (this.#closed) return;
-    if (!exists(dir)) {
-      // The directory itself went away; its parent's watch tells of it (or, for the root, we do).
+    const rootReplaced = dir === this.root && inodeOf(dir) !== this.#rootIno;
+    if (!exists(dir) || rootReplaced) {
+      // The directory itself went away; its parent's watch tells of it (or, for the root, we do,
+      // and wait for it to come back: a build's `rm -rf dist && mkdir dist`).
       this.#forget(dir);
-      if (dir === this.root) this.listener.changed(dir);
+      if (dir === this.root) {
+        this.listener.changed(dir);
+        this.#awaitRoot();
+      }
       return;
     }
     const path = name === null ? dir : join(dir, name.toString());
@@ -128,6 +139,35 @@ class Tree implements Watching {
       }
     }
     this.listener.changed(path);
+  }
+
+  /** Watches the root's parent until the root is a directory again, then watches the root anew. */
+  #awaitRoot(): void {
+    if (this.#closed || this.#rootAwaited !== undefined) return;
+    const name = basename(this.root);
+    try {
+      this.#rootAwaited = node.fs.watch(dirname(this.root), (_event, changed) => {
+        if (changed?.toString() === name) this.#rootBack();
+      });
+    } catch (error) {
+      this.listener.failed(new WatchError(this.root, error));
+      return;
+    }
+    this.#rootAwaited.on('error', () => this.#rootBack());
+    this.#rootBack(); // it may be back already
+  }
+
+  #rootBack(): void {
+    if (this.#closed || !isDirectory(this.root)) return;
+    this.#rootAwaited?.close();
+    this.#rootAwaited = undefined;
+    try {
+      this.add(this.root);
+    } catch (error) {
+      this.listener.failed(error instanceof WatchError ? error : new WatchError(this.root, error));
+      return;
+    }
+    this.listener.changed(this.root);
   }
 
   /** Stops watching `dir` and everything under it. */
@@ -162,6 +202,14 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return node.fs.lstatSync(path).ino;
+  } catch {
+    return undefined;
   }
 }
 

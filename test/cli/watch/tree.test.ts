@@ -49,6 +49,28 @@ test('a directory created after the start is watched too, however deep', BOUNDED
   }
 });
 
+test('a root directory removed and made again (rm -rf dist; mkdir dist) is watched again, at once or later', BOUNDED, async () => {
+  for (const pauseMs of [0, 300]) {
+    const root = join(fresh(), 'dist');
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    const { changes, watch } = watching(root);
+    try {
+      rmSync(root, { recursive: true });
+      await sleep(pauseMs);
+      mkdirSync(join(root, 'sub'), { recursive: true });
+      await waitUntil(() => changes.filter((path) => path === root).length >= 1, 'the root going');
+      await sleep(100); // its watch made anew
+      writeFileSync(join(root, 'new.js'), 'x');
+      await waitUntil(() => changes.includes(join(root, 'new.js')), `a file in the new root (pause ${pauseMs} ms)`);
+      writeFileSync(join(root, 'sub', 'deep.js'), 'x');
+      await waitUntil(() => changes.includes(join(root, 'sub', 'deep.js')), `a file in a directory of the new root (pause ${pauseMs} ms)`);
+    } finally {
+      watch.close();
+    }
+  }
+  assert.equal(await openWatches(), 0, 'nothing left open');
+});
+
 test('a file is watched through its directory: a save by rename is seen, its neighbours are not', BOUNDED, async () => {
   const root = fresh();
   const file = join(root, 'package.json');
