@@ -26,7 +26,8 @@ export type EnvFileRead =
 /**
  * Reads the env file at `path` as Node's `util.parseEnv` does (`NAME=value` lines, `#` comments,
  * `export ` prefixes, single, double and backtick quotes, `\n` in double quotes), so a file works
- * the same here as under `node --env-file`. Values are taken literally: `${...}` in an env file is
+ * the same here as under `node --env-file` (but for a leading byte-order mark, which is dropped
+ * rather than read into the first name). Values are taken literally: `${...}` in an env file is
  * not expanded (parseEnv does not), so a file never depends on the order files are read in.
  *
  * A variable no spawn could carry (a NUL byte in its value, an unusable name) is left out and
@@ -43,6 +44,9 @@ export function readEnvFile(path: string): EnvFileRead {
     const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     return { kind: 'unreadable', reason, cause: error };
   }
+  // A byte-order mark (Windows editors write one) is not part of the first name, as parseEnv would
+  // take it: `\uFEFFNAME` is a variable nobody could ask for by name.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   const problems: EnvFileProblem[] = [];
   const variables: [string, string][] = [];
   for (const [name, value] of Object.entries(node.util.parseEnv(text))) {

@@ -22,6 +22,13 @@ test('an env file is read as node --env-file reads it: comments, export, quotes,
   assert.deepEqual(read.problems, []);
 });
 
+test('a leading byte-order mark (a Windows editor\'s) is not part of the first name', () => {
+  const read = readEnvFile(envFile('bom.env', '\uFEFFBOMKEY=bomval\nNEXT=2\n'));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { BOMKEY: 'bomval', NEXT: '2' });
+  assert.deepEqual(read.problems, []);
+});
+
 test('values are taken literally: ${...} in an env file is not expanded', () => {
   const read = readEnvFile(envFile('literal.env', 'A=1\nB=${A}-$A\n'));
   assert.equal(read.kind, 'read');
