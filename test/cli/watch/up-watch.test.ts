@@ -261,20 +261,24 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
-  test('a task and its dependent watching the same file: one save runs the task once and restarts the dependent once', BOUNDED, async () => {
-    const dir = project(
+  /** A build task and a web process that depends on it, both watching src/ with the same debounce. */
+  const buildAndWeb = (buildCmd: string, source: string): string =>
+    project(
       `processes:
   web:
     cmd: "echo web pid $$; exec sleep 30"
     dependsOn: { build: succeeded }
     watch: { paths: [src], debounce: 100ms }
   build:
-    cmd: "echo built"
+    cmd: "${buildCmd}"
     task: true
     watch: { paths: [src], debounce: 100ms }
 `,
-      { 'src/a.ts': 'v1' },
+      { 'src/a.ts': source },
     );
+
+  test('a task and its dependent watching the same file: one save runs the task once and restarts the dependent once', BOUNDED, async () => {
+    const dir = buildAndWeb('echo built', 'v1');
     await withUp(dir, async (cli) => {
       await nthPid(cli, 'web', 1);
       write(dir, 'src/a.ts', 'v2');
@@ -289,19 +293,7 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
   });
 
   test('...and a save that breaks the task leaves the dependent running, though its own watch saw the save', BOUNDED, async () => {
-    const dir = project(
-      `processes:
-  web:
-    cmd: "echo web pid $$; exec sleep 30"
-    dependsOn: { build: succeeded }
-    watch: { paths: [src], debounce: 100ms }
-  build:
-    cmd: "grep -q good src/a.ts && echo built"
-    task: true
-    watch: { paths: [src], debounce: 100ms }
-`,
-      { 'src/a.ts': 'good 1' },
-    );
+    const dir = buildAndWeb('grep -q good src/a.ts && echo built', 'good 1');
     await withUp(dir, async (cli) => {
       const first = await nthPid(cli, 'web', 1);
       write(dir, 'src/a.ts', 'broken');
