@@ -1,5 +1,6 @@
 import type { RunOutcome } from './stack/stack.js';
 import { exitAtOnce, type DeadlySignal, type Ending } from './exit-status.js';
+import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
 
 /**
@@ -115,8 +116,9 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFail
       else if (error.code === 'EIO') close(new TerminalClosed(name));
       else {
         const failed = new OutputFailed(name, error.code, error);
-        // Said where it can still be read: on the other stream (stdout's failure on stderr).
-        if (name === 'stdout' && !closed) process.stderr.write(`subvisor: ${failed.message}; stopping the run (status 1)\n`);
+        // Said where it can still be read: on the other stream (stdout's failure on stderr). Worded
+        // for every command that writes output: `up` and `run` stop their processes, `logs` its follow.
+        if (name === 'stdout' && !closed) writeText(process.stderr, `subvisor: ${failed.message}; stopping with status 1\n`);
         close(failed);
       }
     };
