@@ -3,7 +3,7 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { diagnose, execProblem, spawnErrno } from './spawn/diagnose.js';
+import { closedStdioFd, diagnose, execProblem, spawnErrno } from './spawn/diagnose.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 
@@ -26,6 +26,8 @@ export type SpawnOptions = ResolvedRunOptions;
  * group lives (`ownUntilExit`).
  */
 export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild> {
+  const badFd = closedStdioFd(options);
+  if (badFd !== undefined) throw badFd;
   // The watchdog first (started if need be): a gated child registers itself on its pipe.
   const watchdogPipe = watchdogEnabled() ? await registrationPipe() : undefined;
   const gate = watchdogPipe === undefined ? undefined : gateCommand(options, [...registrationAround(options), String(watchdogPipe.pid)]);

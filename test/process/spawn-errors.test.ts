@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -134,6 +134,27 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(error.code, 'ENOENT');
     assert.ok(error.message.includes('the shell /nonexistent/shell was not found'), error.message);
     assert.equal(error.cmd, 'echo hi');
+  });
+
+  test('an fd for stdout or stdin that is not open: EBADF, naming the stream and the fd, nothing started', BOUNDED, async () => {
+    // fd 1000 is far above what a test process holds open; an fd just closed is the same case.
+    const closed = openSync(join(dir, 'closed-fd'), 'w');
+    closeSync(closed);
+    for (const [name, opts] of [['stdout', { stdout: closed }], ['stdin', { stdin: 1000 }]] as const) {
+      const marker = join(dir, `marker-bad-${name}`);
+      const error = await spawnFailure(['touch', marker], opts);
+      assert.equal(error.code, 'EBADF');
+      assert.ok(error.message.includes(`${name} is fd ${opts[name]}, which is not open`), error.message);
+      assert.equal(existsSync(marker), false, 'the command was spawned with a closed fd');
+    }
+    // Control: an open fd is passed on.
+    const open = openSync(join(dir, 'open-fd'), 'w');
+    try {
+      await runProcess(['echo', 'through the fd'], { stdout: open });
+    } finally {
+      closeSync(open);
+    }
+    assert.equal(readFileSync(join(dir, 'open-fd'), 'utf8'), 'through the fd\n');
   });
 
   test('too many open files: EMFILE, "too many open files" (a child under ulimit -n 40)', BOUNDED, async () => {

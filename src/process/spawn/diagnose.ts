@@ -10,7 +10,7 @@ import type { ResolvedRunOptions } from '../options.js';
 export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnError {
   if (error instanceof SpawnError) return error;
   const code = errorCode(error);
-  const cwd = options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : options.cwd;
+  const cwd = givenCwd(options);
   const base = { code, cwd, cause: error };
   if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
     const problem = cwdProblem(cwd);
@@ -32,6 +32,30 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, 'the arguments and environment are too large (E2BIG); pass data through stdin or a file instead', base);
     default:
       return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
+  }
+}
+
+/**
+ * A {@link SpawnError} when an fd given for stdin, stdout or stderr is not open in this process,
+ * else undefined. The child would otherwise start with a broken stream and fail on its first
+ * write ("write error: Invalid argument"), far from the cause.
+ */
+export function closedStdioFd(options: ResolvedRunOptions): SpawnError | undefined {
+  for (const name of ['stdin', 'stdout', 'stderr'] as const) {
+    const fd = options[name];
+    if (typeof fd !== 'number' || isOpen(fd)) continue;
+    const reason = `${name} is fd ${fd}, which is not open in this process; pass an open fd (from fs.openSync), 'inherit' or 'ignore'`;
+    return new SpawnError(options.cmd, reason, { code: 'EBADF', cwd: givenCwd(options) });
+  }
+  return undefined;
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    node.fs.fstatSync(fd);
+    return true;
+  } catch (error) {
+    return errorCode(error) !== 'EBADF';
   }
 }
 
@@ -126,7 +150,12 @@ function searchPath(options: ResolvedRunOptions): string {
 }
 
 function childCwd(options: ResolvedRunOptions): string {
-  return options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : (options.cwd ?? process.cwd());
+  return givenCwd(options) ?? process.cwd();
+}
+
+/** The cwd option as a path, or undefined when none was given. */
+function givenCwd(options: ResolvedRunOptions): string | undefined {
+  return options.cwd instanceof URL ? node.url.fileURLToPath(options.cwd) : options.cwd;
 }
 
 /** Where a command is looked for when the child's environment has no PATH (Node's documented default). */
