@@ -1,5 +1,6 @@
 import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
+import { invalidArgument, invalidState } from './caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
@@ -74,7 +75,7 @@ export interface Nursery {
  * ```
  */
 export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: NurseryOptions = {}): Promise<R> {
-  if (typeof body !== 'function') throw new TypeError(`openNursery(body): body must be a function, got ${typeof body}`);
+  if (typeof body !== 'function') throw invalidArgument(`openNursery(body): body must be a function, got ${typeof body}`);
   const outer = validateScopeOptions(opts, 'openNursery');
   const nursery = new TaskNursery([currentSignal(), outer]);
   let result: R | undefined;
@@ -182,7 +183,7 @@ class TaskNursery implements Nursery {
       const ctx: TaskContext<T> = {
         signal,
         started: (...args: StartedArgs<T>) => {
-          if (startedYet) throw new Error(`started() was called twice by ${label}; call it once, when the task is up`);
+          if (startedYet) throw invalidState(`started() was called twice by ${label}; call it once, when the task is up`);
           startedYet = true;
           link?.detachCaller();
           resolve(args[0] as T); // StartedArgs allows omitting it only when T admits undefined
@@ -255,9 +256,9 @@ class TaskNursery implements Nursery {
   };
 
   private admit(task: unknown, method: string, name: string | undefined): void {
-    if (typeof task !== 'function') throw new TypeError(`nursery.${method}(task): task must be a function, got ${typeof task}`);
+    if (typeof task !== 'function') throw invalidArgument(`nursery.${method}(task): task must be a function, got ${typeof task}`);
     if (this.closed) {
-      throw new Error(`nursery.${method}(${name ?? ''}): the nursery is closed to new tasks; start it from inside the nursery's body or one of its tasks`);
+      throw invalidState(`nursery.${method}(${name ?? ''}): the nursery is closed to new tasks; start it from inside the nursery's body or one of its tasks`);
     }
   }
 }

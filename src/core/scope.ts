@@ -1,5 +1,6 @@
 import { node } from '../builtins.js';
 import { Cancelled } from './errors.js';
+import { invalidArgument } from './caller-errors.js';
 
 /**
  * The cancellation signal of the scope the current code runs in, carried implicitly so that a
@@ -124,9 +125,9 @@ export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
  */
 export function validateScopeOptions(opts: unknown, where: string): AbortSignal | undefined {
   if (opts === undefined) return undefined;
-  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  if (typeof opts !== 'object' || opts === null) throw invalidArgument(`${where}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
   for (const key of Object.keys(opts)) {
-    if (key !== 'signal') throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}; did you mean "signal"? (the only option)`);
+    if (key !== 'signal') throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}; did you mean "signal"? (the only option)`);
   }
   return validateSignal((opts as { signal?: unknown }).signal, where);
 }
@@ -135,5 +136,5 @@ export function validateScopeOptions(opts: unknown, where: string): AbortSignal 
 export function validateSignal(signal: unknown, where: string): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   const got = signal === null ? 'null' : typeof signal;
-  throw new TypeError(`${where}: the signal option must be an AbortSignal, got ${got}`);
+  throw invalidArgument(`${where}: the signal option must be an AbortSignal, got ${got}`);
 }

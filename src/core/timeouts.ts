@@ -1,6 +1,7 @@
 import { Cancelled, TooSlowError } from './errors.js';
 import { currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
+import { invalidArgument, outOfRange } from './caller-errors.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {
@@ -47,9 +48,9 @@ type Outcome<R> = { timedOut: true } | { timedOut: false; value: R };
 
 async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions, where: string): Promise<Outcome<R>> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new RangeError(`${where}(ms): ms must be a number >= 0 (or Infinity), got ${String(ms)}`);
+    throw outOfRange(`${where}(ms): ms must be a number >= 0 (or Infinity), got ${String(ms)}`);
   }
-  if (typeof fn !== 'function') throw new TypeError(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
+  if (typeof fn !== 'function') throw invalidArgument(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
   const deadline = new AbortController();
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
   const link = linkSignals(deadline.signal, currentSignal(), validateScopeOptions(opts, where));

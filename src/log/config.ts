@@ -1,6 +1,7 @@
 import { LEVELS, UnknownLevelError, describeLevels, levelLabel, resolveLevel, type LevelName } from './levels.js';
 import type { LogFields, LogSink } from './record.js';
 import { createConsoleSink } from './sinks/console.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /** The environment variable that sets the initial threshold: a level name (any case) or number. */
 export const LOG_LEVEL_ENV = 'SUBVISOR_LOG_LEVEL';
@@ -65,7 +66,7 @@ export function configureLogging(opts: LoggingOptions = {}): LoggingConfig {
   const previous = currentConfig();
   const level = opts.level === undefined ? previous.level : resolveLevel(opts.level);
   if (opts.sink !== undefined && typeof opts.sink !== 'function') {
-    throw new TypeError(`configureLogging({ sink }): sink must be a function (record) => void, got ${typeof opts.sink}; wrap an object's method, e.g. (record) => out.write(record)`);
+    throw invalidArgument(`configureLogging({ sink }): sink must be a function (record) => void, got ${typeof opts.sink}; wrap an object's method, e.g. (record) => out.write(record)`);
   }
   threshold = level;
   configuredSink = opts.sink ?? previous.sink;

@@ -1,6 +1,7 @@
 import { emitRecord, isLevelEnabled } from './config.js';
 import { LEVEL_NAMES, LEVELS, resolveLevel, type LevelName } from './levels.js';
 import type { LogFields } from './record.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /** Logs `message`, with optional structured `fields`, at one level. */
 export type LogMethod = (message: string, fields?: LogFields) => void;
@@ -35,7 +36,7 @@ const loggers = new Map<string, Logger>();
  * ```
  */
 export function getLogger(name = 'subvisor'): Logger {
-  if (typeof name !== 'string') throw new TypeError(`getLogger(name): name must be a string, got ${typeof name}`);
+  if (typeof name !== 'string') throw invalidArgument(`getLogger(name): name must be a string, got ${typeof name}`);
   let logger = loggers.get(name);
   if (logger === undefined) {
     logger = createLogger(name);

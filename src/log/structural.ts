@@ -1,4 +1,5 @@
 import { LEVEL_NAMES, type LevelName } from './levels.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /**
  * Anything that can log at a level by having a method named after it, like Python's
@@ -49,9 +50,9 @@ export function resolveLevelMethod(logger: object, level: string): (line: string
   const given: unknown = logger;
   const name: unknown = level;
   if ((typeof given !== 'object' && typeof given !== 'function') || given === null) {
-    throw new TypeError(`a logger must be an object with a method per level (e.g. { io(line) {} }), got ${given === null ? 'null' : typeof given}`);
+    throw invalidArgument(`a logger must be an object with a method per level (e.g. { io(line) {} }), got ${given === null ? 'null' : typeof given}`);
   }
-  if (typeof name !== 'string') throw new TypeError(`a log level must be a method name (a string, e.g. 'io'), got ${typeof name}`);
+  if (typeof name !== 'string') throw invalidArgument(`a log level must be a method name (a string, e.g. 'io'), got ${typeof name}`);
   const method = ownLevelMethod(logger, level);
   if (method === undefined) throw new MissingLevelMethodError(level, availableLevelMethods(logger));
   // call(), not Reflect.apply(): this runs once per relayed line, and apply's argument array is

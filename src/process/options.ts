@@ -2,6 +2,7 @@ import { node } from '../builtins.js';
 import { validateSignal } from '../core/scope.js';
 import type { Process } from './process.js';
 import { normalise, suggest } from './suggest.js';
+import { invalidArgument, outOfRange } from '../core/caller-errors.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
@@ -141,21 +142,21 @@ export function resolveCommonOptions(
   streams: { stdout: OutputOption | 'pipe'; stderr: OutputOption | 'pipe' },
 ): ResolvedRunOptions {
   const given: unknown = opts; // JavaScript callers and parsed config can pass anything
-  if (typeof given !== 'object' || given === null) throw new TypeError(`${where}: options must be an object, got ${describe(given)}`);
+  if (typeof given !== 'object' || given === null) throw invalidArgument(`${where}: options must be an object, got ${describe(given)}`);
   if (opts.deliverCancel !== undefined && typeof opts.deliverCancel !== 'function') {
-    throw new TypeError(`${where}: deliverCancel must be a function of the Process, got ${describe(opts.deliverCancel)}`);
+    throw invalidArgument(`${where}: deliverCancel must be a function of the Process, got ${describe(opts.deliverCancel)}`);
   }
   const shell = opts.shell ?? false;
-  if (typeof shell !== 'boolean' && typeof shell !== 'string') throw new TypeError(`${where}: shell must be a boolean or a shell path, got ${describe(shell)}`);
+  if (typeof shell !== 'boolean' && typeof shell !== 'string') throw invalidArgument(`${where}: shell must be a boolean or a shell path, got ${describe(shell)}`);
   const command = validateCommand(where, cmd, shell !== false);
   const { stdin, input } = resolveStdin(where, opts.stdin);
-  if (opts.cwd !== undefined && typeof opts.cwd !== 'string' && !(opts.cwd instanceof URL)) throw new TypeError(`${where}: cwd must be a string or URL, got ${describe(opts.cwd)}`);
+  if (opts.cwd !== undefined && typeof opts.cwd !== 'string' && !(opts.cwd instanceof URL)) throw invalidArgument(`${where}: cwd must be a string or URL, got ${describe(opts.cwd)}`);
   const env: unknown = opts.env;
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`${where}: env must be an object of strings, got ${describe(opts.env)}`);
-  if (opts.argv0 !== undefined && typeof opts.argv0 !== 'string') throw new TypeError(`${where}: argv0 must be a string, got ${describe(opts.argv0)}`);
+  if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalidArgument(`${where}: env must be an object of strings, got ${describe(opts.env)}`);
+  if (opts.argv0 !== undefined && typeof opts.argv0 !== 'string') throw invalidArgument(`${where}: argv0 must be a string, got ${describe(opts.argv0)}`);
   for (const key of ['uid', 'gid'] as const) {
     const id = opts[key];
-    if (id !== undefined && !(Number.isInteger(id) && id >= 0)) throw new TypeError(`${where}: ${key} must be a non-negative integer, got ${describe(id)}`);
+    if (id !== undefined && !(Number.isInteger(id) && id >= 0)) throw invalidArgument(`${where}: ${key} must be a non-negative integer, got ${describe(id)}`);
   }
   return {
     cmd: command,
@@ -194,7 +195,7 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
       : nearest === undefined
         ? `; the options are ${Object.keys(known).join(', ')}`
         : `; did you mean ${JSON.stringify(nearest)}?`;
-    throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
+    throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
   }
 }
 
@@ -219,14 +220,14 @@ const DEADLINE_WORDS: ReadonlySet<string> = new Set(['timeout', 'timeoutms', 'de
 function validateStopSignal(where: string, value: unknown): NodeJS.Signals {
   if (value === undefined) return 'SIGTERM';
   if (typeof value !== 'string' || !Object.hasOwn(node.os.constants.signals, value) || value === 'SIGKILL' || value === 'SIGSTOP') {
-    throw new TypeError(`${where}: stopSignal must be a signal name a process can handle, such as 'SIGTERM', 'SIGINT' or 'SIGQUIT', got ${describe(value)}`);
+    throw invalidArgument(`${where}: stopSignal must be a signal name a process can handle, such as 'SIGTERM', 'SIGINT' or 'SIGQUIT', got ${describe(value)}`);
   }
   return value as NodeJS.Signals;
 }
 
 export function validateBoolean(where: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw invalidArgument(`${where}: ${name} must be true or false, got ${describe(value)}`);
   return value;
 }
 
@@ -236,34 +237,34 @@ export function validateBoolean(where: string, name: string, value: unknown, fal
  */
 export function validateMs(where: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new RangeError(`${where}: ${name} must be a number of milliseconds >= 0, got ${describe(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw outOfRange(`${where}: ${name} must be a number of milliseconds >= 0, got ${describe(value)}`);
   return value;
 }
 
 export function validatePositiveInteger(where: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a positive integer, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw outOfRange(`${where}: ${name} must be a positive integer, got ${describe(value)}`);
   return value;
 }
 
 function validateCommand(where: string, cmd: unknown, shell: boolean): readonly string[] | string {
   if (typeof cmd === 'string') {
     if (!shell) {
-      throw new TypeError(
+      throw invalidArgument(
         `${where}: a command string needs shell: true (it is run by /bin/sh -c); to run a program without a shell, pass an argv array like ['ls', '-l']`,
       );
     }
-    if (cmd.trim() === '') throw new TypeError(`${where}: the command string is empty`);
+    if (cmd.trim() === '') throw invalidArgument(`${where}: the command string is empty`);
     return cmd;
   }
-  if (!Array.isArray(cmd)) throw new TypeError(`${where}: cmd must be an argv array of strings (or a string with shell: true), got ${describe(cmd)}`);
-  if (cmd.length === 0) throw new TypeError(`${where}: cmd is an empty array; give at least the program to run`);
-  if (cmd[0] === '') throw new TypeError(`${where}: cmd[0], the program to run, is an empty string; give its name or path`);
+  if (!Array.isArray(cmd)) throw invalidArgument(`${where}: cmd must be an argv array of strings (or a string with shell: true), got ${describe(cmd)}`);
+  if (cmd.length === 0) throw invalidArgument(`${where}: cmd is an empty array; give at least the program to run`);
+  if (cmd[0] === '') throw invalidArgument(`${where}: cmd[0], the program to run, is an empty string; give its name or path`);
   cmd.forEach((arg: unknown, index) => {
-    if (typeof arg !== 'string') throw new TypeError(`${where}: cmd[${index}] must be a string, got ${describe(arg)}`);
-    if (arg.includes('\0')) throw new TypeError(`${where}: cmd[${index}] contains a NUL byte, which no program can receive`);
+    if (typeof arg !== 'string') throw invalidArgument(`${where}: cmd[${index}] must be a string, got ${describe(arg)}`);
+    if (arg.includes('\0')) throw invalidArgument(`${where}: cmd[${index}] contains a NUL byte, which no program can receive`);
   });
-  if (shell) throw new TypeError(`${where}: with shell: true, pass the command as one string (an argv array would be joined without quoting)`);
+  if (shell) throw invalidArgument(`${where}: with shell: true, pass the command as one string (an argv array would be joined without quoting)`);
   return cmd as string[];
 }
 
@@ -272,23 +273,23 @@ export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRu
   if (stdin === 'pipe') {
     // trio refuses PIPE outside nursery.start() too: nobody would write to it, and taking the word
     // as the four bytes "pipe" (what a string otherwise means) is surely not what was meant.
-    throw new TypeError(`${where}: stdin: 'pipe' is not supported (nothing would write to it); use 'ignore', 'inherit', an fd, or the bytes to send (a string or Uint8Array)`);
+    throw invalidArgument(`${where}: stdin: 'pipe' is not supported (nothing would write to it); use 'ignore', 'inherit', an fd, or the bytes to send (a string or Uint8Array)`);
   }
   if (stdin === 'inherit') return { stdin: 'inherit', input: undefined };
   if (typeof stdin === 'number') return { stdin: validateFd(where, 'stdin', stdin), input: undefined };
   if (typeof stdin === 'string') return { stdin: 'pipe', input: Buffer.from(stdin) };
   if (stdin instanceof Uint8Array) return { stdin: 'pipe', input: Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength) };
-  throw new TypeError(`${where}: stdin must be 'ignore', 'inherit', an fd, a string or bytes, got ${describe(stdin)}`);
+  throw invalidArgument(`${where}: stdin must be 'ignore', 'inherit', an fd, a string or bytes, got ${describe(stdin)}`);
 }
 
 export function validateOutput(where: string, name: string, value: unknown): OutputOption | 'pipe' {
   if (value === 'ignore' || value === 'inherit' || value === 'pipe') return value;
   if (typeof value === 'number') return validateFd(where, name, value);
-  throw new TypeError(`${where}: ${name} must be 'ignore', 'inherit' or an fd, got ${describe(value)}`);
+  throw invalidArgument(`${where}: ${name} must be 'ignore', 'inherit' or an fd, got ${describe(value)}`);
 }
 
 function validateFd(where: string, name: string, fd: number): number {
-  if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`${where}: ${name} fd must be a non-negative integer, got ${fd}`);
+  if (!Number.isInteger(fd) || fd < 0) throw invalidArgument(`${where}: ${name} fd must be a non-negative integer, got ${fd}`);
   return fd;
 }
 

@@ -1,6 +1,7 @@
 import { startTimer } from '../core/timer.js';
 import { describe } from './options.js';
 import { isThenable } from './lifecycle-log.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /** A line test for readiness: a pattern, or a synchronous predicate over the decoded line. */
 export type ReadyWhen = RegExp | ((line: string) => boolean);
@@ -27,11 +28,11 @@ export function compileReadyWhen(where: string, readyWhen: unknown): ((line: str
       return Boolean(verdict);
     };
   }
-  throw new TypeError(`${where}: readyWhen must be a RegExp or a function of the line, got ${describe(readyWhen)}`);
+  throw invalidArgument(`${where}: readyWhen must be a RegExp or a function of the line, got ${describe(readyWhen)}`);
 }
 
 function asyncPredicate(where: string): TypeError {
-  return new TypeError(`${where}: readyWhen must answer synchronously (true or false) for each line, but it returned a promise; test the line itself, and wait for anything slower (an HTTP check) after start() has resolved`);
+  return invalidArgument(`${where}: readyWhen must answer synchronously (true or false) for each line, but it returned a promise; test the line itself, and wait for anything slower (an HTTP check) after start() has resolved`);
 }
 
 export interface ReadinessOptions {

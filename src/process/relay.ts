@@ -3,6 +3,7 @@ import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
 import { isThenable } from './lifecycle-log.js';
 import { describe } from './options.js';
 import type { LineBlock } from './output/ascii-block.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /** One line a supervised child wrote, as data: what `onLine` receives. */
 export interface OutputLine {
@@ -50,7 +51,7 @@ export function resolveRelayTarget(where: string, opts: { onLine?: unknown; logg
   const onBlock = opts[RELAY_BLOCKS];
   if (typeof onBlock === 'function') return { kind: 'blocks', onBlock: onBlock as BlockRelay };
   if (opts.onLine !== undefined) {
-    if (typeof opts.onLine !== 'function') throw new TypeError(`${where}: onLine must be a function of the line event, got ${describe(opts.onLine)}`);
+    if (typeof opts.onLine !== 'function') throw invalidArgument(`${where}: onLine must be a function of the line event, got ${describe(opts.onLine)}`);
     return { kind: 'events', onLine: opts.onLine as (event: OutputLine) => unknown };
   }
   const logger = opts.logger ?? getLogger();

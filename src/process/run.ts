@@ -7,6 +7,7 @@ import type { PipeReader } from './lifecycle.js';
 import { DEFAULT_MAX_CAPTURE_BYTES, RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { TAIL_BYTES } from './output/tail.js';
 import { runChild } from './pipeline.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /**
  * Runs a command to completion, trio's `run_process`: spawns it, feeds it `stdin`, collects what
@@ -28,7 +29,7 @@ import { runChild } from './pipeline.js';
 export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions = {}): Promise<CompletedProcess> {
   const where = 'runProcess';
   // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
-  if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${where}: options must be an object, got ${describe(opts)}`);
+  if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${where}: options must be an object, got ${describe(opts)}`);
   refuseUnknownKeys(where, opts, RUN_PROCESS_KEYS);
   const captureStdout = validateBoolean(where, 'captureStdout', opts.captureStdout, false);
   const captureStderr = validateBoolean(where, 'captureStderr', opts.captureStderr, false);
@@ -74,8 +75,8 @@ function refuseOutputConflicts(where: string, opts: RunProcessOptions, captured:
     // 'pipe' is how a capture is spelled internally; from a caller it would be a pipe that is read
     // and whose bytes are then dropped (and could cross maxCaptureBytes without being a capture).
     const capture = name === 'stdout' ? 'captureStdout' : 'captureStderr';
-    if (given === 'pipe') throw new TypeError(`${where}: ${name}: 'pipe' is not an output option; pass ${capture}: true to collect it`);
-    if (captured[name] && given !== undefined) throw new TypeError(`${where}: can't specify both ${capture}: true and ${name}: ${describe(given)}; a captured stream goes to CompletedProcess.${name}, so leave ${name} out`);
+    if (given === 'pipe') throw invalidArgument(`${where}: ${name}: 'pipe' is not an output option; pass ${capture}: true to collect it`);
+    if (captured[name] && given !== undefined) throw invalidArgument(`${where}: can't specify both ${capture}: true and ${name}: ${describe(given)}; a captured stream goes to CompletedProcess.${name}, so leave ${name} out`);
   }
 }
 

@@ -7,6 +7,7 @@ import type { PassThroughDestination } from './output/passthrough.js';
 import type { Process } from './process.js';
 import { compileReadyWhen, type ReadyWhen } from './readiness.js';
 import { resolveRelayTarget, type OutputLine, type RelayTarget } from './relay.js';
+import { invalidArgument } from '../core/caller-errors.js';
 
 /**
  * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here
@@ -132,8 +133,8 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   const relayStderr = validateBoolean(WHERE, 'relayStderr', opts.relayStderr, false);
   const check = validateBoolean(WHERE, 'check', opts.check, true);
   const readyWhen = compileReadyWhen(WHERE, opts.readyWhen);
-  if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw new TypeError(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
-  if (opts.label !== undefined && typeof opts.label !== 'string') throw new TypeError(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
+  if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw invalidArgument(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
+  if (opts.label !== undefined && typeof opts.label !== 'string') throw invalidArgument(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
   const relay = relayStdout || relayStderr ? resolveRelayTarget(WHERE, opts) : undefined;
   // 'pipe' got past refuseFootguns only beside its relay, which reads that pipe: nothing to pass on.
   const given = { stdout: opts.stdout === 'pipe' ? undefined : opts.stdout, stderr: opts.stderr === 'pipe' ? undefined : opts.stderr };
@@ -184,19 +185,19 @@ function validateManagedKeys(opts: SuperviseOptions<string>): void {
 }
 
 function refuseFootguns(opts: SuperviseOptions<string>): void {
-  if (typeof opts !== 'object' || (opts as unknown) === null) throw new TypeError(`${WHERE}: options must be an object, got ${describe(opts)}`);
+  if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${WHERE}: options must be an object, got ${describe(opts)}`);
   const loose = opts as Record<string, unknown>;
   for (const name of ['stdout', 'stderr'] as const) {
     const relayKey = name === 'stdout' ? 'relayStdout' : 'relayStderr';
     // With its relay on, the pipe is read line by line: what 'pipe' asks is what happens.
     if (loose[name] === 'pipe' && loose[relayKey] !== true) {
-      throw new TypeError(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
+      throw invalidArgument(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
     }
   }
   for (const key of ['captureStdout', 'captureStderr'] as const) {
     if (loose[key] !== undefined) {
       const relayKey = key === 'captureStdout' ? 'relayStdout' : 'relayStderr';
-      throw new TypeError(
+      throw invalidArgument(
         `${WHERE}: ${key} is not supported (a supervised child may run for days, so its output is not held in memory); use ${relayKey}: true to receive it line by line, or runProcess(cmd, { ${key}: true }) for a short command`,
       );
     }

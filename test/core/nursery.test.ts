@@ -333,6 +333,7 @@ describe('start()', () => {
     });
     assert.ok(secondCall instanceof Error);
     assert.match(secondCall.message, /called twice/);
+    assert.equal((secondCall as NodeJS.ErrnoException).code, 'ERR_INVALID_STATE');
   });
 
   test('startSoon tasks get a started() that does nothing', async () => {
@@ -387,8 +388,8 @@ describe('start()', () => {
       saved = { start: (task) => tn.start(task), startSoon: (task) => tn.startSoon(task) };
     });
     assert.ok(saved);
-    await assert.rejects(saved.start(async () => undefined), /closed to new tasks/);
-    assert.throws(() => saved?.startSoon(async () => undefined), /closed to new tasks/);
+    await assert.rejects(saved.start(async () => undefined), { message: /closed to new tasks/, code: 'ERR_INVALID_STATE' });
+    assert.throws(() => saved?.startSoon(async () => undefined), { message: /closed to new tasks/, code: 'ERR_INVALID_STATE' });
   });
 });
 

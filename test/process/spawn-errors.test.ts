@@ -210,6 +210,8 @@ describe('runProcess: invalid options are refused before anything is spawned', (
       await assert.rejects(runProcess(['touch', marker], opts), (reason: unknown) => {
         assert.ok(reason instanceof error, `expected a ${error.name}, got ${inspect(reason)}`);
         assert.match(reason.message, new RegExp(`\\b${option}\\b`));
+        // Node's own codes for a caller's mistake, as its APIs throw them.
+        assert.equal((reason as NodeJS.ErrnoException).code, error === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_VALUE');
         return true;
       });
       assert.equal(existsSync(marker), false, 'the command was spawned despite the invalid option');
@@ -220,6 +222,7 @@ describe('runProcess: invalid options are refused before anything is spawned', (
     const marker = join(dir, 'marker-null-options');
     await assert.rejects(runProcess(['touch', marker], null as unknown as RunProcessOptions), {
       name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
       message: /options must be an object/,
     });
     assert.equal(existsSync(marker), false);

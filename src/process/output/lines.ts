@@ -1,5 +1,6 @@
 import { node } from '../../builtins.js';
 import { AsciiBlock, type LineBlock } from './ascii-block.js';
+import { invalidArgument, invalidState, outOfRange } from '../../core/caller-errors.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
@@ -115,7 +116,7 @@ export class LineSplitter {
    */
   constructor(onLine: (line: string) => void, opts?: LineSplitterOptions) {
     if (typeof onLine !== 'function') {
-      throw new TypeError(`LineSplitter(onLine): onLine must be a function, got ${typeof onLine}`);
+      throw invalidArgument(`LineSplitter(onLine): onLine must be a function, got ${typeof onLine}`);
     }
     this.#onLine = onLine;
     const internal: LineBlockOptions | undefined = opts;
@@ -125,7 +126,7 @@ export class LineSplitter {
 
   /** Feeds the next bytes read from the stream; emits every line they complete. */
   push(chunk: Uint8Array): void {
-    if (this.#ended) throw new Error('LineSplitter.push() called after end(): the stream has already ended');
+    if (this.#ended) throw invalidState('LineSplitter.push() called after end(): the stream has already ended');
     const cleanBefore = this.#decoderClean;
     if (cleanBefore && this.#onBlock !== undefined && this.#splitAscii(chunk, this.#onBlock)) return;
     // A chunk ending in an ASCII byte ends no character midway, so the decoder keeps nothing.
@@ -385,7 +386,7 @@ export function resolveMaxLineBytes(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_LINE_BYTES;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MAX_LINE_BYTES || value > MAX_MAX_LINE_BYTES) {
     const got = typeof value === 'number' ? String(value) : typeof value;
-    throw new RangeError(
+    throw outOfRange(
       `LineSplitter: maxLineBytes must be an integer from ${MIN_MAX_LINE_BYTES} (the longest UTF-8 character) ` +
         `to ${MAX_MAX_LINE_BYTES} (256 MiB), got ${got}; leave it out for the default of 1 MiB`,
     );
