@@ -32,16 +32,18 @@ function importsLeaving(dir: string, allowed: string[], files: string[] = []): s
 
 /** Every file reaches Node's builtins through src/builtins.ts, which imports nothing of ours. */
 const BUILTINS = 'src/builtins.ts';
+/** The caller's-mistake errors every layer throws (src/caller-errors.ts), which import nothing. */
+const CALLER_ERRORS = 'src/caller-errors.ts';
 
 test('core/ imports nothing of ours outside itself (cli → process → core, never back)', () => {
-  assert.deepEqual(importsLeaving('src/core', ['src/core'], [BUILTINS]), []);
+  assert.deepEqual(importsLeaving('src/core', ['src/core'], [BUILTINS, CALLER_ERRORS]), []);
   // Control: the probe does flag an import that leaves the folder.
   assert.deepEqual(importsLeaving('src/process', ['src/process']).length > 0, true);
 });
 
 test('log/ imports only itself; process/ imports core/ and log/, never cli/', () => {
-  assert.deepEqual(importsLeaving('src/log', ['src/log'], [BUILTINS]), []);
-  assert.deepEqual(importsLeaving('src/process', ['src/process', 'src/core', 'src/log'], [BUILTINS]), []);
+  assert.deepEqual(importsLeaving('src/log', ['src/log'], [BUILTINS, CALLER_ERRORS]), []);
+  assert.deepEqual(importsLeaving('src/process', ['src/process', 'src/core', 'src/log'], [BUILTINS, CALLER_ERRORS]), []);
 });
 
 /**
@@ -55,6 +57,10 @@ function builtinValueImports(text: string): string[] {
     .filter((match) => match[2] === undefined && isBuiltin(match[3]!))
     .map((match) => match[3]!);
 }
+
+test('caller-errors.ts imports nothing at all', () => {
+  assert.deepEqual(importsOf(CALLER_ERRORS), []);
+});
 
 test('builtins.ts imports nothing of ours, and the library imports no Node builtin but through it', () => {
   assert.deepEqual(importsOf(BUILTINS).filter((spec) => spec.startsWith('.')), []);

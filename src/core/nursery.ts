@@ -1,6 +1,6 @@
 import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
-import { invalidArgument, invalidState } from './caller-errors.js';
+import { invalidArgument, invalidState } from '../caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {

@@ -1,6 +1,6 @@
 import { node } from '../builtins.js';
 import { Cancelled } from './errors.js';
-import { invalidArgument } from './caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /**
  * The cancellation signal of the scope the current code runs in, carried implicitly so that a

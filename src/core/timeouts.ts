@@ -1,7 +1,7 @@
 import { Cancelled, TooSlowError } from './errors.js';
 import { currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
-import { invalidArgument, outOfRange } from './caller-errors.js';
+import { invalidArgument, outOfRange } from '../caller-errors.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {

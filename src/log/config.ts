@@ -1,7 +1,7 @@
 import { LEVELS, UnknownLevelError, describeLevels, levelLabel, resolveLevel, type LevelName } from './levels.js';
 import type { LogFields, LogSink } from './record.js';
 import { createConsoleSink } from './sinks/console.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /** The environment variable that sets the initial threshold: a level name (any case) or number. */
 export const LOG_LEVEL_ENV = 'SUBVISOR_LOG_LEVEL';

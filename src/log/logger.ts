@@ -1,7 +1,7 @@
 import { emitRecord, isLevelEnabled } from './config.js';
 import { LEVEL_NAMES, LEVELS, resolveLevel, type LevelName } from './levels.js';
 import type { LogFields } from './record.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /** Logs `message`, with optional structured `fields`, at one level. */
 export type LogMethod = (message: string, fields?: LogFields) => void;

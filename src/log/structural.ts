@@ -1,5 +1,5 @@
 import { LEVEL_NAMES, type LevelName } from './levels.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /**
  * Anything that can log at a level by having a method named after it, like Python's

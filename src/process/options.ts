@@ -2,7 +2,7 @@ import { node } from '../builtins.js';
 import { validateSignal } from '../core/scope.js';
 import type { Process } from './process.js';
 import { normalise, suggest } from './suggest.js';
-import { invalidArgument, outOfRange } from '../core/caller-errors.js';
+import { invalidArgument, outOfRange } from '../caller-errors.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an

@@ -1,7 +1,7 @@
 import { startTimer } from '../core/timer.js';
 import { describe } from './options.js';
 import { isThenable } from './lifecycle-log.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /** A line test for readiness: a pattern, or a synchronous predicate over the decoded line. */
 export type ReadyWhen = RegExp | ((line: string) => boolean);

@@ -3,7 +3,7 @@ import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
 import { isThenable } from './lifecycle-log.js';
 import { describe } from './options.js';
 import type { LineBlock } from './output/ascii-block.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /** One line a supervised child wrote, as data: what `onLine` receives. */
 export interface OutputLine {

@@ -7,7 +7,7 @@ import type { PipeReader } from './lifecycle.js';
 import { DEFAULT_MAX_CAPTURE_BYTES, RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
 import { TAIL_BYTES } from './output/tail.js';
 import { runChild } from './pipeline.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /**
  * Runs a command to completion, trio's `run_process`: spawns it, feeds it `stdin`, collects what

@@ -7,7 +7,7 @@ import type { PassThroughDestination } from './output/passthrough.js';
 import type { Process } from './process.js';
 import { compileReadyWhen, type ReadyWhen } from './readiness.js';
 import { resolveRelayTarget, type OutputLine, type RelayTarget } from './relay.js';
-import { invalidArgument } from '../core/caller-errors.js';
+import { invalidArgument } from '../caller-errors.js';
 
 /**
  * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here

@@ -1,6 +1,6 @@
 import { node } from '../../builtins.js';
 import { AsciiBlock, type LineBlock } from './ascii-block.js';
-import { invalidArgument, invalidState, outOfRange } from '../../core/caller-errors.js';
+import { invalidArgument, invalidState, outOfRange } from '../../caller-errors.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
