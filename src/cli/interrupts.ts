@@ -1,5 +1,5 @@
 import type { RunOutcome } from './stack/stack.js';
-import { exitAtOnce, type DeadlySignal, type Ending } from './exit-status.js';
+import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from './exit-status.js';
 import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
 
@@ -138,6 +138,31 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFail
     // once already), not an uncaught error of a stream nobody listens to any more.
     if (!closed) for (const off of listeners) off();
   };
+}
+
+/** How a command ends once its output closed for `reason`: as SIGPIPE or SIGHUP would end it, or with status 1 after a failed write. */
+export function endingOfClosedOutput(reason: Interrupted | OutputFailed): Ending {
+  if (reason instanceof TerminalClosed) return { exitCode: signalStatus('SIGHUP'), signal: 'SIGHUP' };
+  if (reason instanceof Interrupted) return { exitCode: signalStatus(reason.signal) };
+  return { exitCode: EXIT.failure };
+}
+
+/**
+ * Runs a command that writes its answer and ends (`ps`, `export`, `--help`, ...) so that an output
+ * that cannot take the answer ends it as it ends `cat`: 141 when the reader went away, status 1
+ * and a line on stderr on a full disk; never an uncaught stream error with its stack.
+ */
+export async function answering(command: () => Ending | Promise<Ending>): Promise<Ending> {
+  let closedBy: Interrupted | OutputFailed | undefined;
+  const release = stopWhenOutputCloses((reason) => (closedBy ??= reason));
+  try {
+    const ending = await command();
+    // A failed write is told by an 'error' event after it, and a pipe's write completes later.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    return closedBy === undefined ? ending : endingOfClosedOutput(closedBy);
+  } finally {
+    release();
+  }
 }
 
 /** Aborts `stop` with the reason it is called with, unless it was aborted already (the first reason to stop the run is the one it reports). */

@@ -6,6 +6,7 @@ import { USAGE, helpFor, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
+import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
 import { node } from '../builtins.js';
 
@@ -19,27 +20,31 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'up':
       return (await import('./commands/up.js')).upCommand(rest);
     case 'export':
-      return (await import('./commands/export.js')).exportCommand(rest);
+      return answering(async () => (await import('./commands/export.js')).exportCommand(rest));
     case 'probe':
-      return (await import('./commands/probe.js')).probeCommand(rest);
+      return answering(async () => (await import('./commands/probe.js')).probeCommand(rest));
     case 'ps':
-      return (await import('./commands/ps.js')).psCommand(rest);
+      return answering(async () => (await import('./commands/ps.js')).psCommand(rest));
     case 'stop':
     case 'start':
     case 'restart':
-      return (await import('./commands/act.js')).actCommand(command, rest);
+      return answering(async () => (await import('./commands/act.js')).actCommand(command, rest));
     case 'logs':
       return (await import('./commands/logs.js')).logsCommand(rest);
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return { exitCode: command === undefined ? EXIT.usage : EXIT.ok };
+      return answering(() => {
+        process.stdout.write(`${USAGE}\n`);
+        return { exitCode: command === undefined ? EXIT.usage : EXIT.ok };
+      });
     case '-v':
     case '--version':
-      process.stdout.write(`${version()}\n`);
-      return { exitCode: EXIT.ok };
+      return answering(() => {
+        process.stdout.write(`${version()}\n`);
+        return { exitCode: EXIT.ok };
+      });
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -68,8 +73,12 @@ try {
   end(await main(args));
 } catch (error) {
   if (error instanceof HelpRequested) {
-    process.stdout.write(`${usageOf(args[0])}\n`);
-    end({ exitCode: EXIT.ok });
+    end(
+      await answering(() => {
+        process.stdout.write(`${usageOf(args[0])}\n`);
+        return { exitCode: EXIT.ok };
+      }),
+    );
   } else if (error instanceof UsageError) {
     process.stderr.write(`subvisor: ${error.message}\n(see ${helpFor(args[0])})\n`);
     end({ exitCode: EXIT.usage });

@@ -1,7 +1,7 @@
 import { parseLogsArgs } from '../args.js';
 import { request } from '../control/client.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
-import { Interrupted, TerminalClosed, stopWhenOutputCloses, type OutputFailed } from '../interrupts.js';
+import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type OutputFailed } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { runSocket } from './run-socket.js';
 
@@ -38,8 +38,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     process.removeListener('SIGINT', onInterrupt);
     releaseOutput();
   }
-  if (closedBy instanceof Interrupted) return { exitCode: signalStatus(closedBy.signal), ...(closedBy instanceof TerminalClosed ? { signal: 'SIGHUP' as const } : {}) };
-  if (closedBy !== undefined) return { exitCode: EXIT.failure };
+  if (closedBy !== undefined) return endingOfClosedOutput(closedBy);
   return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
 }
 

@@ -1,7 +1,8 @@
 // The control commands of SPEC §10 against a real run: `ps`, `restart`, `stop`, `start`, `logs`,
 // each the built CLI talking to a `subvisor up` of real processes over its socket.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -82,6 +83,32 @@ describe('ps', () => {
     const result = await client(dir, ['ps']);
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`\n`);
+  });
+
+  test('an answer its output cannot take ends the command as it ends cat: status 1 on a full disk, 141 when the reader has gone', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'a', 'running');
+      for (const command of ['ps', 'ps --json', 'export systemd', 'export compose', '--help', 'ps --help', '--version']) {
+        const full = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${command} > /dev/full`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+        assert.equal(full.status, 1, `${command}: ${full.stderr}`);
+        assert.match(full.stderr, /^subvisor: cannot write to stdout: ENOSPC: no space left on device, write; stopping with status 1$/m, command);
+        assert.doesNotMatch(full.stderr, /Unhandled|internal error|\n {4}at /, command);
+      }
+      for (const command of [['ps', '--json'], ['export', 'compose'], ['--version']]) {
+        // The reader end is closed before the command has started: its first write meets EPIPE.
+        const gone = spawn(process.execPath, [BIN, ...command], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        gone.stdout.destroy();
+        let stderr = '';
+        gone.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const [code, signal] = (await once(gone, 'close')) as [number | null, NodeJS.Signals | null];
+        assert.deepEqual({ code, signal }, { code: 141, signal: null }, `${command.join(' ')}: ${stderr}`);
+        assert.doesNotMatch(stderr, /Unhandled|internal error|\n {4}at /, command.join(' '));
+      }
+    } finally {
+      await interrupt(run);
+    }
   });
 });
 
