@@ -85,12 +85,13 @@ describe('ps', () => {
     assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`\n`);
   });
 
-  test('an answer its output cannot take ends the command as it ends cat: status 1 on a full disk, 141 when the reader has gone', BOUNDED, async () => {
-    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+  test('an answer its output cannot take ends the command (logs -f too) as it ends cat: status 1 on a full disk, 141 when the reader has gone', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "seq 1 3; exec sleep 30" }\n');
     const run = await up(dir);
     try {
       await waitForState(dir, 'a', 'running');
-      for (const command of ['ps', 'ps --json', 'export systemd', 'export compose', '--help', 'ps --help', '--version']) {
+      await run.waitForOutput('a | 3\n');
+      for (const command of ['ps', 'ps --json', 'logs -n 5', 'logs -f', 'export systemd', 'export compose', '--help', 'ps --help', '--version']) {
         const full = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${command} > /dev/full`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
         assert.equal(full.status, 1, `${command}: ${full.stderr}`);
         assert.match(full.stderr, /^subvisor: cannot write to stdout: ENOSPC: no space left on device, write; stopping with status 1$/m, command);
