@@ -155,6 +155,16 @@ describe('subvisor run', () => {
     }
   });
 
+  test('a child that opens /dev/stdout by name meets a socket (ENXIO); bash -o pipefail and | cat give it a pipe and keep its status, as the README says', { timeout: 30_000 }, async () => {
+    const byName = '{ echo out > /dev/stdout; echo err > /dev/stderr; exit 3; }';
+    const socket = await runCli(['run', '--label', 's', '--', 'sh', '-c', byName]);
+    assert.match(socket.stdout, /^s \| .*cannot create \/dev\/stdout: No such device or address$/m);
+    assert.doesNotMatch(socket.stdout, /^s \| out$/m);
+    const piped = await runCli(['run', '--label', 'p', '--', 'bash', '-o', 'pipefail', '-c', `${byName} 2>&1 | cat`]);
+    assert.equal(piped.code, 3, piped.stderr);
+    assert.match(piped.stdout, /^p \| out\np \| err$/m);
+  });
+
   test('a reader that goes away ends the run like SIGPIPE: the child is stopped, status 141', { timeout: 30_000 }, async () => {
     const pipeline = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- yes | head -n 2 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(pipeline.error, undefined, 'the pipeline must end by itself, not at the timeout');
