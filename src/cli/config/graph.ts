@@ -142,15 +142,29 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
       })),
     );
   }
-  const selected = new Set<string>();
+  const selected = withDependencies(config.processes, names);
+  return startOrder(config.processes.filter((spec) => selected.has(spec.name)));
+}
+
+/**
+ * `names` with every process they depend on, directly or not. A name missing from `processes` is
+ * kept and not followed (startOrder reports it).
+ *
+ * @example
+ * ```ts
+ * withDependencies(config.processes, ['web']); // Set { 'web', 'db' }
+ * ```
+ */
+export function withDependencies(processes: readonly ProcessSpec[], names: readonly string[]): Set<string> {
+  const byName = new Map(processes.map((spec) => [spec.name, spec]));
+  const reached = new Set<string>();
   const pending = [...names];
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    if (selected.has(name)) continue;
-    selected.add(name);
-    // A dependency missing from the config is left for startOrder to report.
+    if (reached.has(name)) continue;
+    reached.add(name);
     pending.push(...dependencyNames(byName.get(name)));
   }
-  return startOrder(config.processes.filter((spec) => selected.has(spec.name)));
+  return reached;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { withDependencies } from '../config/graph.js';
 import type { ProcessSpec, WatchSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
@@ -22,9 +23,9 @@ export interface Restartable {
  * (`web * restarting: src/app.ts changed`). Restarts go one at a time (two chains restarting at
  * once could stop a process the other is starting), bursts that ended together in start order, and
  * a process that a chain restarted after its own last change is not restarted again for it:
- * `build` and `web` (which depends on it) watching the same file with the same debounce restart
- * `web` once a save, not twice. (With different debounces, `web`'s burst may end and its restart
- * run before `build`'s burst ends: then it restarts twice, and no change is lost.)
+ * `build` and `web` (which depends on it) watching the same file restart `web` once a save, not
+ * twice. A burst that ends while a process it depends on is still collecting one (a longer
+ * debounce) waits for that burst: the chain that restarts `build` then restarts `web` too.
  *
  * Everything is watched before this returns, so a path that cannot be watched is a
  * {@link ConfigError} (at the process's `watch`) before anything starts. `close()` ends every
@@ -38,6 +39,10 @@ export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], ou
   } catch (error) {
     for (const process of watched) process.close();
     throw error;
+  }
+  for (const process of watched) {
+    const upstream = upstreamOf(process.name, specs);
+    process.upstream = watched.filter((other) => upstream.has(other.name));
   }
   return {
     close: () => {
@@ -60,6 +65,17 @@ function watchedProcesses(specs: readonly ProcessSpec[]): Map<string, ProcessSpe
   return byName;
 }
 
+/**
+ * The processes (by their names in the config: `web` for its copies) that `name` depends on,
+ * directly or not: a restart of any of them restarts `name` too, as part of its chain.
+ */
+function upstreamOf(name: string, specs: readonly ProcessSpec[]): Set<string> {
+  const configName = (spec: ProcessSpec): string => spec.replica?.of ?? spec.name;
+  const copies = specs.filter((spec) => configName(spec) === name).map((spec) => spec.name);
+  const reached = withDependencies(specs, copies);
+  return new Set(specs.filter((spec) => reached.has(spec.name) && configName(spec) !== name).map(configName));
+}
+
 /** One process's watches (all its copies') and the burst of changes they are collecting. */
 class WatchedProcess {
   readonly #watches: Watching[] = [];
@@ -69,6 +85,10 @@ class WatchedProcess {
   /** When the latest change was heard (`performance.now()`). */
   #lastHeardAt = -Infinity;
   readonly #cwd: string;
+  /** The watched processes it depends on, directly or not (set once all are watched). */
+  upstream: readonly WatchedProcess[] = [];
+  /** Dependents whose bursts ended during this one's: they go to the lane once this one's has. */
+  readonly #waitingForMe = new Set<WatchedProcess>();
 
   constructor(
     /** The process's name in the config: `web` for the copies `web.1` ... `web.N`. */
@@ -93,6 +113,7 @@ class WatchedProcess {
 
   close(): void {
     clearTimeout(this.#quietTimer);
+    this.#quietTimer = undefined;
     for (const watching of this.#watches) watching.close();
   }
 
@@ -115,7 +136,17 @@ class WatchedProcess {
    */
   #quiet(): void {
     this.#quietTimer = undefined;
+    // A burst of a process it depends on, still being collected, will restart it with its chain.
+    const collecting = this.upstream.find((other) => other.#quietTimer !== undefined);
+    if (collecting !== undefined) {
+      collecting.#waitingForMe.add(this);
+      return;
+    }
     this.lane.add(this);
+    const waiting = [...this.#waitingForMe];
+    this.#waitingForMe.clear();
+    // One that heard more since waits for its own quiet again.
+    for (const dependent of waiting) if (dependent.#quietTimer === undefined) dependent.#quiet();
   }
 
   /**

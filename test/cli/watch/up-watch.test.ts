@@ -261,18 +261,18 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
-  /** A build task and a web process that depends on it, both watching src/ with the same debounce. */
-  const buildAndWeb = (buildCmd: string, source: string): string =>
+  /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
+  const buildAndWeb = (buildCmd: string, source: string, debounces = { web: '100ms', build: '100ms' }): string =>
     project(
       `processes:
   web:
     cmd: "echo web pid $$; exec sleep 30"
     dependsOn: { build: succeeded }
-    watch: { paths: [src], debounce: 100ms }
+    watch: { paths: [src], debounce: ${debounces.web} }
   build:
     cmd: "${buildCmd}"
     task: true
-    watch: { paths: [src], debounce: 100ms }
+    watch: { paths: [src], debounce: ${debounces.build} }
 `,
       { 'src/a.ts': source },
     );
@@ -288,6 +288,23 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       assert.equal(pids(cli, 'build').length, 2, cli.stdoutSoFar());
       assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
       assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
+  test('...also when the dependent\'s debounce is the shorter: its burst waits for the task\'s, and it restarts once', BOUNDED, async () => {
+    const dir = buildAndWeb('echo built', 'v1', { web: '30ms', build: '600ms' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'web', 2);
+      await sleep(1000);
+      assert.equal(pids(cli, 'build').length, 2, cli.stdoutSoFar());
+      assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
+      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, cli.stdoutSoFar());
+      // The one restart came with the task's run, after it: the web that runs saw the new build.
+      const output = cli.stdoutSoFar();
+      assert.ok(output.lastIndexOf('build | built') < output.lastIndexOf('web pid'), output);
       await interrupt(cli);
     });
   });
