@@ -22,13 +22,13 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'export':
       return answering(async () => (await import('./commands/export.js')).exportCommand(rest));
     case 'probe':
-      return answering(async () => (await import('./commands/probe.js')).probeCommand(rest));
+      return (await import('./commands/probe.js')).probeCommand(rest);
     case 'ps':
       return answering(async () => (await import('./commands/ps.js')).psCommand(rest));
     case 'stop':
     case 'start':
     case 'restart':
-      return answering(async () => (await import('./commands/act.js')).actCommand(command, rest));
+      return (await import('./commands/act.js')).actCommand(command, rest);
     case 'logs':
       return (await import('./commands/logs.js')).logsCommand(rest);
     case undefined:
