@@ -53,6 +53,14 @@ export class OutputFailed extends Error {
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly DeadlySignal[];
 
 /**
+ * How soon after the first signal a second one is still the same request told twice. GNU
+ * `timeout` sends its SIGTERM to the command and then to its whole process group, and wrappers
+ * pass on the Ctrl-C the terminal already sent: a few milliseconds apart, or coalesced by the
+ * kernel, depending on timing. No person presses Ctrl-C twice that fast on purpose.
+ */
+const ECHO_MS = 100;
+
+/**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
  * every process group gets SIGTERM and then SIGKILL after its grace. A second SIGINT or SIGTERM
  * does not wait: every group still alive gets SIGKILL and the CLI ends at once with the first
@@ -61,19 +69,22 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
  *
  * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
  * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
- * that shell then exits (seen under tmux: the job gets one or two, depending on timing).
+ * that shell then exits (seen under tmux: the job gets one or two, depending on timing). Nor
+ * does a signal within {@link ECHO_MS} of the first: that is the first one told twice.
  */
 export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
   let first: DeadlySignal | undefined;
+  let firstAt = 0;
   const terminals = new Terminals([0, 1, 2]);
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined) {
       first = signal;
+      firstAt = performance.now();
       onInterrupt(signal);
       return;
     }
-    if (signal === 'SIGHUP') return;
+    if (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS) return;
     onForce(signal);
     release();
     exitAtOnce(first, terminals.hungUp() !== undefined);

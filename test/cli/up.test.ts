@@ -241,6 +241,28 @@ describe('subvisor up', () => {
     }
   });
 
+  test('a SIGTERM told twice at once (as GNU timeout sends it, to the command and its group) still stops gracefully', { timeout: 30_000 }, async () => {
+    const marker = join(scratch, 'echoed.stopped');
+    const slow = `trap 'sleep 0.5; echo > ${marker}; exit 0' TERM; echo pid $$; while :; do sleep 0.05; done`;
+    const file = config(`processes:\n  slow: { cmd: "${slow}" }\n`);
+    const cli = startCli(['up', '-f', file, '--grace', '10s']);
+    await cli.waitForOutput(/slow +\| pid \d+/);
+    const pid = Number(/slow +\| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGTERM');
+      // Apart enough that the kernel cannot merge them into one, as it may when they are not.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      cli.kill('SIGTERM');
+      const run = await cli.done;
+      assert.equal(run.code, 143);
+      assert.doesNotMatch(run.stderr, /second SIGTERM/);
+      assert.ok(existsSync(marker), 'the process finished its own SIGTERM handling');
+      assert.equal(isRunning(pid), false);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
   test('Ctrl-C while a process waits for readiness is an interruption (130), not a readiness failure', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   slow:
