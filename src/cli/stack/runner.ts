@@ -211,7 +211,7 @@ export class Runner {
         if (end.reason === undefined && this.#byHand) return this.#settle({ kind: 'stopped' });
         this.state.notStarted(end.reason ?? 'the run ended first', end.reason !== undefined);
         if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`);
-        this.milestones.giveUp(() => `${name} was not started`);
+        this.milestones.giveUp(() => (end.reason === undefined ? `${name} was not started` : `${name} was not started (${end.reason})`));
         break;
       case 'exited':
         this.state.ended('exited 0');

@@ -329,6 +329,37 @@ describe('stop and start', () => {
     }
   });
 
+  test('a dependency stopped by hand before it was ready keeps its dependents from starting, and says why; stopped once ready, it does not', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:
+  db: { cmd: "while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "echo web; exec sleep 30", ready: "web", dependsOn: [db] }
+`);
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      pids.push((await waitForState(dir, 'db', 'starting')).pid);
+      assert.equal((await client(dir, ['stop', 'db'])).code, 0);
+      await waitForState(dir, 'web', 'not started: db was stopped');
+      const refused = await client(dir, ['start', 'web']);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.equal(refused.stderr, 'subvisor: web did not become ready: web was not started (db was stopped)\n');
+
+      writeFileSync(join(dir, 'go'), '');
+      for (const name of ['db', 'web']) assert.equal((await client(dir, ['start', name])).code, 0);
+      pids.push(...(await Promise.all(['db', 'web'].map((name) => rowOf(dir, name)))).map((row) => row.pid));
+      // Its conditions were met while db was up; stopping db was asked for, and asking for web too is
+      // asking for web without db (README: "A dependent of a stopped process keeps running").
+      assert.equal((await client(dir, ['stop', 'db'])).code, 0);
+      const restarted = await client(dir, ['restart', 'web']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      const web = await rowOf(dir, 'web');
+      pids.push(web.pid);
+      assert.deepEqual([(await rowOf(dir, 'db')).state, web.state], ['stopped', 'ready']);
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('stop of the main process replies, then ends the run with status 0', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:
