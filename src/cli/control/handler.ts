@@ -18,8 +18,9 @@ export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
     request = { ...request, names: stack.processesNamed(request.names) };
     switch (request.command) {
       case 'stop':
-        if (request.names.some((name) => stack.isMain(name))) {
-          // SPEC §10: stopping `main` replies, then ends the run; the run's end closes this socket.
+        if (stack.ending || request.names.some((name) => stack.isMain(name))) {
+          // SPEC §10: stopping `main` replies, then ends the run; the run's end closes this socket,
+          // maybe before the stop is done. A run already ending is stopping everything anyway.
           ok();
           await stack.stop(request.names);
           return;

@@ -380,6 +380,25 @@ describe('stop and start', () => {
     }
   });
 
+  test('stop asked while the run ends (its processes already stopping) replies, with status 0', BOUNDED, async () => {
+    const dir = configDir(() => `processes:
+  slow: { cmd: "trap 'sleep 2; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", grace: 5s }
+`);
+    const run = await up(dir);
+    let pid: number | null = null;
+    try {
+      pid = (await waitForState(dir, 'slow', 'ready')).pid;
+      run.kill('SIGINT');
+      await run.waitForOutput(/^slow \* stopping \(SIGINT\)/m);
+      const stopped = await client(dir, ['stop', 'slow']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.equal(stopped.stderr, '');
+    } finally {
+      const ended = await interrupt(run, pid);
+      assert.equal(ended.code, 130);
+    }
+  });
+
   test('an unknown name is an error reply: the client exits 1 and the run goes on', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
