@@ -62,6 +62,14 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
   return readConfig(file, options).config;
 }
 
+/** The error for a config file that `error` kept from being read (or found: see ../commands/run-socket.ts). */
+export function unreadableConfig(file: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
+  const message = `cannot read the config file: ${reason}; pass the right one with -f FILE (subvisor.yaml or a Procfile)`;
+  return new ConfigError([{ file, message, cause: error }]);
+}
+
 /**
  * {@link loadConfig}, and the {@link ConfigFormat} it read the file in: `subvisor up` gives a
  * Procfile's processes `PORT`, as foreman does, and a subvisor.yaml's not.
@@ -71,10 +79,7 @@ export function readConfig(file: string, options: ConfigOptions = {}): { config:
   try {
     text = node.fs.readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error instanceof Error ? error.message : String(error));
-    const message = `cannot read the config file: ${reason}; pass the right one with -f FILE (subvisor.yaml or a Procfile)`;
-    throw new ConfigError([{ file, message, cause: error }]);
+    throw unreadableConfig(file, error);
   }
   const format = configFormat(file, text);
   try {

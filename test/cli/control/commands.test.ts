@@ -85,6 +85,15 @@ describe('ps', () => {
     assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`\n`);
   });
 
+  test('a config file given that is not there is said to be missing (status 2), not taken for a run that is not listening', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    for (const args of [['ps', '-f', 'typo/subvisor.yaml'], ['stop', 'a', '--file', 'typo/subvisor.yaml'], ['logs', '--file', 'typo/subvisor.yaml']]) {
+      const result = await client(dir, args);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stderr, 'subvisor: typo/subvisor.yaml: cannot read the config file: no such file; pass the right one with -f FILE (subvisor.yaml or a Procfile)\n');
+    }
+  });
+
   test('an answer its output cannot take ends the command (logs -f too) as it ends cat: status 1 on a full disk, 141 when the reader has gone', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "seq 1 3; exec sleep 30" }\n');
     const run = await up(dir);
