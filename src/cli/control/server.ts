@@ -94,11 +94,20 @@ function prepareDirectory(dir: string, own: boolean): void {
     const created = node.fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (own || created !== undefined) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
-    throw new ControlError(
-      `cannot create the control socket's directory ${dir}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH, or fix the directory`,
-      'ERR_SUBVISOR_SOCKET_DIRECTORY',
-      { cause: error },
-    );
+    const owner = ownerOf(dir);
+    const message =
+      owner !== undefined && owner !== process.getuid?.()
+        ? `the control socket's directory ${dir} belongs to another user (uid ${owner}), and so does any run up there: give this run its own socket with --socket PATH`
+        : `cannot create the control socket's directory ${dir}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
+    throw new ControlError(message, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
+  }
+}
+
+function ownerOf(dir: string): number | undefined {
+  try {
+    return node.fs.statSync(dir).uid;
+  } catch {
+    return undefined;
   }
 }
 
