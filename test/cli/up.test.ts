@@ -221,47 +221,34 @@ describe('subvisor up', () => {
     }
   });
 
-  test('a second SIGHUP does not hurry the stop: the terminal going away is often told twice', { timeout: 30_000 }, async () => {
-    const marker = join(scratch, 'slow.stopped');
-    const slow = `trap 'sleep 0.5; echo > ${marker}; exit 0' TERM; echo pid $$; while :; do sleep 0.05; done`;
-    const file = config(`processes:\n  slow: { cmd: "${slow}" }\n`);
-    const cli = startCli(['up', '-f', file, '--grace', '10s']);
-    await cli.waitForOutput(/slow +\| pid \d+/);
-    const pid = Number(/slow +\| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
-    try {
-      cli.kill('SIGHUP');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      cli.kill('SIGHUP');
-      const run = await cli.done;
-      assert.equal(run.code, 129);
-      assert.ok(existsSync(marker), 'the process finished its own SIGTERM handling');
-      assert.equal(isRunning(pid), false);
-    } finally {
-      killQuietly(pid);
-    }
-  });
-
-  test('a SIGTERM told twice at once (as GNU timeout sends it, to the command and its group) still stops gracefully', { timeout: 30_000 }, async () => {
-    const marker = join(scratch, 'echoed.stopped');
-    const slow = `trap 'sleep 0.5; echo > ${marker}; exit 0' TERM; echo pid $$; while :; do sleep 0.05; done`;
-    const file = config(`processes:\n  slow: { cmd: "${slow}" }\n`);
-    const cli = startCli(['up', '-f', file, '--grace', '10s']);
-    await cli.waitForOutput(/slow +\| pid \d+/);
-    const pid = Number(/slow +\| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
-    try {
-      cli.kill('SIGTERM');
-      // Apart enough that the kernel cannot merge them into one, as it may when they are not.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      cli.kill('SIGTERM');
-      const run = await cli.done;
-      assert.equal(run.code, 143);
-      assert.doesNotMatch(run.stderr, /second SIGTERM/);
-      assert.ok(existsSync(marker), 'the process finished its own SIGTERM handling');
-      assert.equal(isRunning(pid), false);
-    } finally {
-      killQuietly(pid);
-    }
-  });
+  // Neither is someone insisting: a terminal going away is often told twice (the shell passes its
+  // SIGHUP on, the kernel sends another); GNU timeout sends its SIGTERM to the command and then to
+  // its group, ms apart (apart enough here that the kernel cannot merge them, as it may).
+  for (const { signal, apartMs, code, told } of [
+    { signal: 'SIGHUP', apartMs: 300, code: 129, told: 'sent by a terminal going away' },
+    { signal: 'SIGTERM', apartMs: 20, code: 143, told: 'sent at once (as by GNU timeout)' },
+  ] as const) {
+    test(`a second ${signal} ${told} does not hurry the stop`, { timeout: 30_000 }, async () => {
+      const marker = join(scratch, `${signal}.stopped`);
+      const slow = `trap 'sleep 0.5; echo > ${marker}; exit 0' TERM; echo pid $$; while :; do sleep 0.05; done`;
+      const file = config(`processes:\n  slow: { cmd: "${slow}" }\n`);
+      const cli = startCli(['up', '-f', file, '--grace', '10s']);
+      await cli.waitForOutput(/slow +\| pid \d+/);
+      const pid = Number(/slow +\| pid (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+      try {
+        cli.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, apartMs));
+        cli.kill(signal);
+        const run = await cli.done;
+        assert.equal(run.code, code);
+        assert.doesNotMatch(run.stderr, /second SIG/);
+        assert.ok(existsSync(marker), 'the process finished its own SIGTERM handling');
+        assert.equal(isRunning(pid), false);
+      } finally {
+        killQuietly(pid);
+      }
+    });
+  }
 
   test('Ctrl-C while a process waits for readiness is an interruption (130), not a readiness failure', { timeout: 30_000 }, async () => {
     const file = config(`processes:
