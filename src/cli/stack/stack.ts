@@ -414,10 +414,11 @@ export class Stack {
 
   /**
    * A failed task whose every dependent waits only for it to complete (to have run, whatever its
-   * status) does not end the run: they said its status does not matter to them (SPEC §9).
+   * status) does not end the run: they said its status does not matter to them (SPEC §9). One that
+   * could not even start did not complete: nothing would run, and the run would end with 0.
    */
   #toleratedFailure(runner: Runner): boolean {
-    if (!runner.spec.task) return false;
+    if (!runner.spec.task || runner.milestones.completed.state.kind !== 'met') return false;
     const dependents = this.#dependents.get(runner.spec.name) ?? [];
     const conditions = dependents.flatMap((dependent) => dependent.spec.dependsOn.filter((dependency) => dependency.name === runner.spec.name));
     return conditions.length > 0 && conditions.every((dependency) => dependency.condition === 'completed');

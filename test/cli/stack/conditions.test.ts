@@ -97,6 +97,16 @@ describe('conditions', () => {
     assert.equal(resultOf(outcome, 'api').notStartedBecause, 'seed failed (status 4)');
   });
 
+  test('completed: a task that cannot even start did not complete: it fails the run (127), its dependent never runs', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('seed', ['no-such-program-subvisor-test'], { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'seed', condition: 'completed' }] }),
+    ]);
+    assert.equal(outcome.exitCode, 127, output.dump());
+    assert.equal(output.indexOf('seed', 'tolerated'), -1, 'no state line says the run goes on');
+    assert.equal(resultOf(outcome, 'web').notStartedBecause, 'seed failed (could not start)');
+  });
+
   test('a task with a restart policy is retried on failure, never after success', BOUNDED, async () => {
     const { outcome, output } = await runToEnd([
       // Fails on its first run only: the marker is in the shell's own environment, so each attempt writes its own file.
