@@ -93,7 +93,8 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   if (spec.ready !== undefined) hooks.onReady(performance.now() - spawnedAt);
   const liveness = spec.liveness;
   if (liveness !== undefined && liveness.kind !== 'log') {
-    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), proc, verdicts, signal));
+    // Its start period runs from the spawn, as a ready probe's does: the wait for readiness counts.
+    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), performance.now() - spawnedAt, proc, verdicts, signal));
   }
 }
 
@@ -112,8 +113,8 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, proc: Proces
 }
 
 /** Watches a ready process; after `failures` failed tries in a row, stops it: a liveness failure. */
-async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, proc: Process, verdicts: Verdicts, signal: AbortSignal): Promise<void> {
-  const result = await untilDead(probe, where, signal);
+async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, proc: Process, verdicts: Verdicts, signal: AbortSignal): Promise<void> {
+  const result = await untilDead(probe, where, upMs, signal);
   verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
   await proc.stop();
 }

@@ -149,11 +149,12 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
 }
 
 /**
- * Watches a live process: tries `probe` every `intervalMs` after `startPeriodMs`, and resolves with
- * the last failure once `failures` tries in a row have failed. Runs until then, or until cancelled.
+ * Watches a live process, up for `upMs` already: tries `probe` every `intervalMs` once
+ * `startPeriodMs` after its start has passed, and resolves with the last failure once `failures`
+ * tries in a row have failed. Runs until then, or until cancelled.
  */
-export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
-  await pause(probe.startPeriodMs, signal);
+export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, upMs: number, signal: AbortSignal): Promise<ProbeResult> {
+  await pause(probe.startPeriodMs - upMs, signal);
   let failedInARow = 0;
   for (;;) {
     await pause(probe.intervalMs, signal);

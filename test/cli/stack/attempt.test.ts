@@ -140,6 +140,19 @@ describe('liveness', () => {
       await running.stop();
     }
   });
+
+  test("liveness's startPeriod runs from the start, not from ready: the wait for readiness counts in it", BOUNDED, async () => {
+    const dir = freshDir();
+    // Ready 2.5 s after its start; the start period ends 3 s after it. Counted from ready, the
+    // first try would come 5.5 s after the start; from the start, 0.5 s after ready.
+    const liveness = { kind: 'exec' as const, cmd: `echo probed >> ${dir}/probes; exit 1`, ...TIMING, startPeriodMs: 3000, failures: 1 };
+    const started = performance.now();
+    const { outcome, output } = await runToEnd([spec('db', 'sleep 2.5; echo up; exec sleep 30', { liveness, ready: { kind: 'log', pattern: /up/, ...TIMING } })]);
+    const failedAfterMs = performance.now() - started;
+    assert.ok(outcome.failure?.error instanceof LivenessError, output.dump());
+    assert.equal(readFileSync(join(dir, 'probes'), 'utf8'), 'probed\n');
+    assert.ok(failedAfterMs >= 3000 && failedAfterMs < 4500, `the liveness failure came ${Math.round(failedAfterMs)} ms after the start`);
+  });
 });
 
 describe('environment', () => {

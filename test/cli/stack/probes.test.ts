@@ -146,7 +146,7 @@ describe('waiting on a probe', () => {
     writeFileSync(flag, '');
     const controller = new AbortController();
     let resolved = false;
-    const watching = untilDead({ kind: 'exec', cmd: ['test', '-e', flag], ...TIMING, failures: 3 }, {}, controller.signal).then((result) => {
+    const watching = untilDead({ kind: 'exec', cmd: ['test', '-e', flag], ...TIMING, failures: 3 }, {}, 0, controller.signal).then((result) => {
       resolved = true;
       return result;
     });
