@@ -19,18 +19,20 @@ async function untilState(read: () => string | undefined, wanted: RegExp): Promi
 
 describe('ps states', () => {
   test('a process killed by SIGKILL is `exited 137`; one whose command is missing is `not started: ...`', BOUNDED, async () => {
-    // Tasks that a dependent waits for only to complete: their failures do not end the run.
+    // A task that a dependent waits for only to complete: its failure does not end the run.
     const run = startStack([
       spec('killed', 'kill -9 $$', { task: true }),
-      spec('missing', ['/nonexistent/program'], { task: true }),
-      spec('stays', 'exec sleep 30', { dependsOn: [{ name: 'killed', condition: 'completed' }, { name: 'missing', condition: 'completed' }] }),
+      spec('stays', 'exec sleep 30', { dependsOn: [{ name: 'killed', condition: 'completed' }] }),
     ]);
     try {
       const stateOf = (name: string): string | undefined => run.stack.ps().find((row) => row.name === name)?.state;
       assert.equal(await untilState(() => stateOf('killed'), /^exited/), 'exited 137');
-      assert.match(await untilState(() => stateOf('missing'), /^not started/), /^not started: .+/);
     } finally {
       await run.stop();
     }
+    // One that could not start ends the run (it did not complete): its state says why, after it.
+    const missing = startStack([spec('missing', ['/nonexistent/program'], { task: true })]);
+    assert.equal((await missing.done).exitCode, 127);
+    assert.match(missing.stack.ps().find((row) => row.name === 'missing')?.state ?? '', /^not started: .+/);
   });
 });
