@@ -21,10 +21,18 @@ export interface RunningCli {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** How {@link startCli} runs it: where, with what added to the environment, as which user (and group). */
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly uid?: number;
+}
+
 /** Starts `subvisor ARGS` in `cwd` without a terminal (CI has none) and collects what it prints. */
-export function startCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
+    ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,6 +71,6 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: No
 }
 
 /** Runs `subvisor ARGS` to the end. */
-export function runCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
   return startCli(args, opts).done;
 }

@@ -62,7 +62,7 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
   return readConfig(file, options).config;
 }
 
-/** The error for a config file that `error` kept from being read (or found: see ../commands/run-socket.ts). */
+/** The error for a config file that `error` kept from being read (or found: see ../commands/config-file.ts). */
 export function unreadableConfig(file: string, error: unknown): ConfigError {
   const code = (error as NodeJS.ErrnoException).code;
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);

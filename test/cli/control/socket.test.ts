@@ -1,12 +1,11 @@
 // The control socket itself (SPEC §10): its protocol's refusals, its owner-only access, its load,
 // a stale socket of a killed run, a second `up`, a path too long for a socket address.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
-import { BIN, runCli, startCli, type CliRun } from '../cli.js';
+import { runCli, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
 
 describe('protocol', () => {
@@ -67,7 +66,7 @@ describe('access', () => {
     try {
       await waitForState(dir, 'a', 'running');
       // Everything on the way is searchable by nobody (scratch is 0755); only the run's own modes refuse it.
-      const asNobody = await asUser(65534, [BIN, 'ps', '--socket', socketOf(dir)], '/');
+      const asNobody = await runCli(['ps', '--socket', socketOf(dir)], { cwd: '/', uid: 65534 });
       assert.equal(asNobody.stderr, 'subvisor: permission denied: the run belongs to another user\n');
       assert.equal(asNobody.code, 1);
       const asOwner = await runCli(['ps', '--socket', socketOf(dir)], { cwd: '/' });
@@ -85,7 +84,7 @@ describe('access of up', () => {
     const run = await up(dir);
     try {
       await waitForState(dir, 'a', 'running');
-      const asNobody = await asUser(65534, [BIN, 'up'], dir);
+      const asNobody = await runCli(['up'], { cwd: dir, uid: 65534 });
       assert.equal(asNobody.code, 1, asNobody.stderr);
       assert.equal(asNobody.stderr, `subvisor: the control socket's directory ${join(dir, '.subvisor')} belongs to another user (uid 0), and so does any run up there: give this run its own socket with --socket PATH\n`);
       assert.equal(readFileSync(join(dir, 'started'), 'utf8'), 'started 0\n', 'the second up started nothing');
@@ -238,16 +237,4 @@ async function waitUntilAsync(condition: () => Promise<boolean>, what: string, t
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** The CLI run to its end as user (and group) `uid`, in `cwd`. */
-function asUser(uid: number, args: readonly string[], cwd: string): Promise<CliRun> {
-  return new Promise<CliRun>((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
 }
