@@ -1,8 +1,9 @@
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
-import { runProcess } from '../../process/run.js';
+import { superviseRunProcess } from '../../process/supervise.js';
 import type { Probe } from '../config/spec.js';
 import { node } from '../../builtins.js';
+import { ProbeTranscript } from './probe-transcript.js';
 
 /** A probe that is tried from outside the process: everything but a log line. */
 export type OutsideProbe = Exclude<Probe, { readonly kind: 'log' }>;
@@ -18,35 +19,42 @@ export interface ProbeEnvironment {
 /** The outcome of one try. */
 export interface ProbeResult {
   readonly passed: boolean;
-  /** What the try said: an exec probe's output (its last 2 KiB), an HTTP status, a connect error. */
+  /**
+   * What the try said: an exec probe's output (its last 2 KiB, the lines in the order they came),
+   * an HTTP status, a connect error; for a try cut short, what it had printed and why it was cut.
+   */
   readonly output: string;
 }
-
-/** How much of an exec probe's output is kept for a report. */
-const OUTPUT_BYTES = 2048;
 
 /**
  * Tries `probe` once, cut at its `timeoutMs`. An `exec` probe is a supervised child of the current
  * scope: cancelled with it, stopped at the timeout (SIGTERM, SIGKILL after a short grace), never
- * orphaned.
+ * orphaned. Its lines go to `heard` as they come (default: a transcript of this try alone), so a
+ * caller that cancels the try can still tell what it had printed.
  */
-export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, cancel?: AbortSignal): Promise<ProbeResult> {
+export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, cancel?: AbortSignal, heard = new ProbeTranscript()): Promise<ProbeResult> {
   const result = await moveOnAfter(probe.timeoutMs, async (deadline) => {
     const stop = linkSignals(deadline, cancel);
     try {
-      return await tryOnce(probe, where, stop.signal ?? deadline);
+      return await tryOnce(probe, where, stop.signal ?? deadline, heard);
     } finally {
       stop.dispose();
     }
   });
   cancel?.throwIfAborted();
-  return result ?? { passed: false, output: `no answer within ${probe.timeoutMs} ms (the probe's timeout)` };
+  return result ?? cutTry(heard, `no answer within ${probe.timeoutMs} ms (the probe's timeout)`);
 }
 
-function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
+/** A try that did not finish: what it had printed, then why it was cut; or only why. */
+function cutTry(heard: ProbeTranscript, why: string): ProbeResult {
+  const printed = heard.text();
+  return { passed: false, output: printed === '' ? why : `${printed}\n(${why})` };
+}
+
+function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'exec':
-      return tryExec(probe.cmd, where, signal);
+      return tryExec(probe.cmd, where, signal, heard);
     case 'http':
       return tryHttp(probe.url, probe.status, signal);
     case 'tcp':
@@ -54,9 +62,13 @@ function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSign
   }
 }
 
-async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment, signal: AbortSignal): Promise<ProbeResult> {
+/**
+ * Runs an exec probe to its exit. Its lines are relayed, not captured, so they reach `heard` in the
+ * order they came from both pipes, however much it prints, and stay there if the try is cut.
+ */
+async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
   try {
-    const completed = await runProcess(cmd, {
+    const completed = await superviseRunProcess(cmd, {
       shell: typeof cmd === 'string',
       cwd: where.cwd,
       env: where.env,
@@ -64,14 +76,13 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       gid: where.gid,
       signal,
       check: false,
-      captureStdout: true,
-      captureStderr: true,
-      maxCaptureBytes: 1024 * 1024,
+      relayStdout: true,
+      relayStderr: true,
+      onLine: (event) => heard.add(event.line),
       killGraceMs: 500,
     });
-    const output = Buffer.concat([completed.stdout ?? Buffer.alloc(0), completed.stderr ?? Buffer.alloc(0)]);
-    const tail = output.subarray(-OUTPUT_BYTES).toString('utf8').trimEnd();
-    return { passed: completed.returncode === 0, output: tail === '' ? `exit status ${completed.returncode}` : tail };
+    const printed = heard.text();
+    return { passed: completed.returncode === 0, output: printed === '' ? `exit status ${completed.returncode}` : printed };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
     return { passed: false, output: error instanceof Error ? error.message : String(error) };
@@ -121,12 +132,18 @@ function failedTry(signal: AbortSignal, resolve: (result: ProbeResult) => void, 
 /**
  * Tries `probe` until it passes: after its `startPeriodMs`, then every `intervalMs`. Resolves with
  * the passing result; rejects only when the scope is cancelled (a readiness deadline around it,
- * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout.
+ * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout,
+ * and last the try the cancellation cut, if it had printed anything.
  */
 export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, onResult: (result: ProbeResult) => void): Promise<ProbeResult> {
   await pause(probe.startPeriodMs, signal);
   for (;;) {
-    const result = await tryProbe(probe, where, signal);
+    const heard = new ProbeTranscript();
+    const result = await tryProbe(probe, where, signal, heard).catch((error: unknown) => {
+      // A try cut by the end of the wait (its deadline, say) may have printed why it hangs.
+      if (heard.text() !== '') onResult(cutTry(heard, 'still running when the wait ended'));
+      throw error;
+    });
     onResult(result);
     if (result.passed) return result;
     await pause(probe.intervalMs, signal);

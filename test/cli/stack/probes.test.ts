@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled } from '../../../src/core/errors.js';
-import { tryProbe, untilDead, untilPasses, type OutsideProbe } from '../../../src/cli/stack/probes.js';
+import { tryProbe, untilDead, untilPasses, type OutsideProbe, type ProbeResult } from '../../../src/cli/stack/probes.js';
 import { isRunning, waitUntil } from '../../support/processes.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -43,6 +43,24 @@ describe('one try', () => {
     assert.ok(performance.now() - started < 5000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.equal(isRunning(pid), false);
+  });
+
+  test('exec: a try cut at its timeout still says what it had printed, then why it was cut', BOUNDED, async () => {
+    const result = await tryProbe({ kind: 'exec', cmd: 'echo "waiting for the lock"; exec sleep 30', ...TIMING, timeoutMs: 300 }, {});
+    assert.deepEqual(result, { passed: false, output: "waiting for the lock\n(no answer within 300 ms (the probe's timeout))" });
+  });
+
+  test('exec: stdout and stderr lines are reported in the order they were written', BOUNDED, async () => {
+    const cmd = 'for i in 1 2 3; do echo "out $i"; sleep 0.05; echo "err $i" >&2; sleep 0.05; done; exit 1';
+    const result = await tryProbe({ kind: 'exec', cmd, ...TIMING }, {});
+    assert.deepEqual(result, { passed: false, output: 'out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3' });
+  });
+
+  test('exec: a probe may print any amount; its last 2 KiB are kept', BOUNDED, async () => {
+    const result = await tryProbe({ kind: 'exec', cmd: 'yes "a line of the probe" | head -n 100000; echo "the last line"', ...TIMING, timeoutMs: 10_000 }, {});
+    assert.equal(result.passed, true);
+    assert.ok(result.output.endsWith('a line of the probe\nthe last line'), result.output.slice(-100));
+    assert.ok(Buffer.byteLength(result.output) <= 2048, `${Buffer.byteLength(result.output)} bytes kept`);
   });
 
   test('http: the status decides (any 2xx by default, or the one asked for)', BOUNDED, async () => {
@@ -122,6 +140,14 @@ describe('waiting on a probe', () => {
     assert.ok(tries.length >= 3, `it kept trying (${tries.length} tries)`);
     assert.deepEqual(tries.slice(-1), [true]);
     assert.ok(tries.slice(0, -1).every((passed) => !passed));
+  });
+
+  test('a try the wait cuts short is reported last, with what it had printed', BOUNDED, async () => {
+    const tried: ProbeResult[] = [];
+    const probe: OutsideProbe = { kind: 'exec', cmd: 'echo "replaying the WAL"; exec sleep 30', ...TIMING, timeoutMs: 20_000 };
+    const wait = untilPasses(probe, {}, AbortSignal.timeout(500), (result) => tried.push(result));
+    await assert.rejects(wait);
+    assert.deepEqual(tried, [{ passed: false, output: 'replaying the WAL\n(still running when the wait ended)' }]);
   });
 
   test('untilPasses waits for the start period before the first try', BOUNDED, async () => {
