@@ -126,8 +126,23 @@ describe('restart policies', () => {
     assert.equal(run.code, 2);
     const delays = [...run.stdout.matchAll(/^flaky +\* restarting in (\d+) ms \(exited with status 2; restart \d of 4\)$/gm)].map((match) => Number(match[1]));
     assert.deepEqual(delays, [20, 40, 50, 50]);
-    assert.match(run.stdout, /^flaky +\* giving up: no restarts left \(4 of 4 used\)$/m);
+    assert.match(run.stdout, /^flaky +\* exited with status 2; giving up: no restarts left \(4 of 4 used\)$/m);
     assert.match(run.stderr, /^flaky +\d+ +exited with status 2 +\S+ \S+ +4$/m);
+  });
+
+  test('--json: one exited or failed event per exit; the last one says the budget is spent', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  flaky:\n    cmd: "exit 2"\n    restart: { policy: on-failure, max: 1, backoff: 10ms }\n`);
+    const run = await runCli(['up', '--json', '-f', file]);
+    assert.equal(run.code, 2, run.stderr);
+    const records = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const exits = records.filter((record) => record.name === 'flaky' && (record.event === 'exited' || record.event === 'failed'));
+    assert.deepEqual(
+      exits.map(({ event, returncode, givingUp, max }) => ({ event, returncode, givingUp, max })),
+      [
+        { event: 'failed', returncode: 2, givingUp: undefined, max: undefined },
+        { event: 'failed', returncode: 2, givingUp: true, max: 1 },
+      ],
+    );
   });
 
   test('always: exits 0 are restarted too; once the budget is spent its last exit (0) ends it well', BOUNDED, async () => {

@@ -3,7 +3,7 @@ import { restartDelayMs, type RestartPolicy } from '../config/spec.js';
 /** What to do after an attempt ended on its own (a stop the run asked for never comes here). */
 export type RestartDecision =
   | { readonly restart: true; readonly delayMs: number; /** 1-based, within the current budget. */ readonly number: number; readonly max: number }
-  | { readonly restart: false; /** Why not, when the policy would have: `no restarts left (3 of 3 used)`. */ readonly budgetSpent: string | undefined };
+  | { readonly restart: false; /** When the policy would have restarted it: the `max` restarts in a row it used up. */ readonly budgetSpent: number | undefined };
 
 /**
  * A process's restart policy applied to its attempts (SPEC §9):
@@ -28,7 +28,7 @@ export class RestartBudget {
     if (upMs > this.policy.resetAfterMs) this.#inARow = 0;
     if (!this.#wants(failed)) return { restart: false, budgetSpent: undefined };
     const { max } = this.policy;
-    if (this.#inARow >= max) return { restart: false, budgetSpent: `no restarts left (${max} of ${max} used)` };
+    if (this.#inARow >= max) return { restart: false, budgetSpent: max };
     const delayMs = restartDelayMs(this.policy, this.#inARow);
     this.#inARow++;
     return { restart: true, delayMs, number: this.#inARow, max };

@@ -173,24 +173,9 @@ export class Runner {
    * returns the wait before it, or undefined when this attempt was the last.
    */
   #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): number | undefined {
-    const upMs = this.state.upMs();
-    if (end.kind === 'exited') {
-      this.milestones.succeeded.meet();
-      this.milestones.completed.meet();
-      this.state.down('exited 0');
-      const beforeReady = end.beforeReady === true ? ', before it was ready' : '';
-      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}${beforeReady}`, { returncode: 0 });
-    } else {
-      // SPEC §10's `not started: REASON` for a spawn that failed (the command is missing, say).
-      this.state.down(this.state.pid === undefined ? `not started: ${describeFailure(end.error)}` : stateAfter(end.error));
-      this.#say('failed', describeFailure(end.error), failureFields(end.error));
-    }
-    if (this.context.ending()) return undefined;
-    const decision = this.#budget.next(end.kind === 'failed', upMs);
-    if (!decision.restart) {
-      if (decision.budgetSpent !== undefined) this.#say(end.kind === 'failed' ? 'failed' : 'exited', `giving up: ${decision.budgetSpent}`);
-      return undefined;
-    }
+    const decision = this.context.ending() ? undefined : this.#budget.next(end.kind === 'failed', this.state.upMs());
+    this.#sayEnd(end, decision?.restart === false ? decision.budgetSpent : undefined);
+    if (decision?.restart !== true) return undefined;
     this.state.restarts++;
     const reason = end.kind === 'failed' ? restartReason(end.error) : 'exited with status 0';
     this.state.restartingIn(decision.delayMs);
@@ -201,6 +186,26 @@ export class Runner {
       reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
     });
     return decision.delayMs;
+  }
+
+  /**
+   * The attempt's end as state and milestones, and its one state line. A spent restart budget is
+   * said in that same line (and event), so every exit is one `exited` or `failed` event.
+   */
+  #sayEnd(end: Exclude<AttemptEnd, { kind: 'stopped' }>, budgetSpent: number | undefined): void {
+    const givingUp = budgetSpent === undefined ? '' : `; giving up: no restarts left (${budgetSpent} of ${budgetSpent} used)`;
+    const givingUpFields = budgetSpent === undefined ? {} : { givingUp: true, max: budgetSpent };
+    if (end.kind === 'exited') {
+      this.milestones.succeeded.meet();
+      this.milestones.completed.meet();
+      this.state.down('exited 0');
+      const beforeReady = end.beforeReady === true ? ', before it was ready' : '';
+      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}${beforeReady}${givingUp}`, { returncode: 0, ...givingUpFields });
+    } else {
+      // SPEC §10's `not started: REASON` for a spawn that failed (the command is missing, say).
+      this.state.down(this.state.pid === undefined ? `not started: ${describeFailure(end.error)}` : stateAfter(end.error));
+      this.#say('failed', `${describeFailure(end.error)}${givingUp}`, { ...failureFields(end.error), ...givingUpFields });
+    }
   }
 
   /** The life is over: the summary's result, the stopped line, and every milestone still ahead given up. */

@@ -20,7 +20,7 @@ describe('the restart budget', () => {
     const budget = new RestartBudget(policy({ max: 5, backoffMs: 100, maxBackoffMs: 500 }), false);
     const delays = [1, 2, 3, 4, 5].map(() => budget.next(true, 10)).map((decision) => (decision.restart ? decision.delayMs : undefined));
     assert.deepEqual(delays, [100, 200, 400, 500, 500]);
-    assert.deepEqual(budget.next(true, 10), { restart: false, budgetSpent: 'no restarts left (5 of 5 used)' });
+    assert.deepEqual(budget.next(true, 10), { restart: false, budgetSpent: 5 });
   });
 
   test('an attempt that stayed up longer than resetAfter starts the count again', () => {
@@ -57,7 +57,11 @@ describe('restart policies with real processes', () => {
     assert.match(restarts[0]?.text ?? '', /^restarting in 50 ms \(exited with status 2; restart 1 of 2\)$/);
     assert.equal(output.of('flaky', 'stderr').length, 3, 'the first run and two restarts');
     assert.equal(resultOf(outcome, 'flaky').restarts, 2);
-    assert.ok(output.indexOf('flaky', 'failed', /giving up: no restarts left \(2 of 2 used\)/) >= 0, output.dump());
+    // One failed event per exit, the last one saying the budget is spent.
+    const failed = output.of('flaky', 'failed');
+    assert.deepEqual(failed.map((record) => record.fields?.returncode), [2, 2, 2], output.dump());
+    assert.equal(failed[2]?.text, 'exited with status 2; giving up: no restarts left (2 of 2 used)');
+    assert.deepEqual(failed.map((record) => record.fields?.givingUp), [undefined, undefined, true]);
   });
 
   test('maxBackoff caps the doubling', BOUNDED, async () => {
