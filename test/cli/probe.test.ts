@@ -112,6 +112,12 @@ describe('subvisor probe --exec', () => {
     assert.match(failing.stderr, /last try: not yet/);
   });
 
+  test('a try the deadline cuts says what it had printed, each line indented under the message', BOUNDED, async () => {
+    const run = await runCli(['probe', '--exec', 'echo "waiting for the socket"; exec sleep 20', '--timeout', '400ms']);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'subvisor probe: did not pass within 400 ms; last try:\n    waiting for the socket\n    (still running when the wait ended)\n');
+  });
+
   test('a try that hangs is cut at the overall deadline', BOUNDED, async () => {
     const started = performance.now();
     const run = await runCli(['probe', '--exec', 'sleep 20', '--timeout', '400ms']);

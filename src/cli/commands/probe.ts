@@ -27,7 +27,9 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const wait = await untilPassesWithin(probe, {}, deadlineMs);
   if (wait.passed) return { exitCode: EXIT.ok };
   const last = wait.last?.output ?? 'no try finished';
-  process.stderr.write(`subvisor probe: did not pass within ${deadlineMs} ms; last try: ${last}\n`);
+  // An exec probe's output may be several lines: they go under the message, indented.
+  const said = last.includes('\n') ? `\n${last.replace(/^/gm, '    ')}` : ` ${last}`;
+  process.stderr.write(`subvisor probe: did not pass within ${deadlineMs} ms; last try:${said}\n`);
   return { exitCode: EXIT.failure };
 }
 
