@@ -20,6 +20,8 @@ export interface PipeReader {
   readonly stream: Readable;
   readonly onData: ReadConsumer;
   readonly onEnd: () => void | Promise<void>;
+  /** The child's group is gone: stop holding the pipe for a slow consumer (see ./output/pipe-hold.ts). */
+  readonly release?: () => void;
 }
 
 export interface LifecycleOptions {
@@ -75,7 +77,13 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   try {
     await processInternals.exited(proc);
     const stoppedByUs = stopping !== undefined;
-    await drainAfterExit(readers, drained, received, opts, () => stop());
+    // Once nothing of the group is left, nothing is left to slow down: the pipes are read to their
+    // end whatever their consumers' pace, or a consumer behind (one awaiting this very stop, even)
+    // would hold them short of EOF until the drain gave up on them and on their last lines.
+    const release = (): void => readers.forEach((reader) => reader.release?.());
+    if (!targetAlive(target)) release();
+    else void stopping?.then(release, release); // a stop that failed is rethrown below, once
+    await drainAfterExit(readers, drained, received, opts, () => stop().then(release));
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     if (stopping === undefined && targetAlive(target)) await stop();
     await stopping;

@@ -3,6 +3,7 @@ import { hasLevelMethod, resolveLevelMethod } from '../log/structural.js';
 import { isThenable } from './lifecycle-log.js';
 import { describe } from './options.js';
 import type { LineBlock } from './output/ascii-block.js';
+import type { PipeHold } from './output/pipe-hold.js';
 import { invalidArgument } from '../caller-errors.js';
 
 /** One line a supervised child wrote, as data: what `onLine` receives. */
@@ -105,15 +106,16 @@ export function relayStream(target: RelayTarget, label: string, stream: 'stdout'
  * has settled, so a consumer that cannot keep up (an output that is full) makes the child wait
  * instead of letting lines pile up in memory; a rejection is the consumer failing, never an
  * unhandled rejection. The lines of the read in progress are still delivered: memory stays bounded
- * by one read per pipe (at most `READ_BUFFER_BYTES`, 64 KiB: ./output/pipe-reads.ts).
+ * by one read per pipe (at most `READ_BUFFER_BYTES`, 64 KiB: ./output/pipe-reads.ts). Once the
+ * child's group is gone the hold is released (see {@link PipeHold}): the pipe is read to its end.
  */
-export function holdWhilePending(stream: { pause(): unknown; resume(): unknown }, onFailure: (error: unknown) => void): (pending: PromiseLike<unknown>) => void {
+export function holdWhilePending(hold: PipeHold, onFailure: (error: unknown) => void): (pending: PromiseLike<unknown>) => void {
   let waiting = 0;
   const settle = (): void => {
-    if (--waiting === 0) stream.resume();
+    if (--waiting === 0) hold.resume();
   };
   return (pending) => {
-    if (waiting++ === 0) stream.pause();
+    if (waiting++ === 0) hold.pause();
     pending.then(settle, (error: unknown) => {
       settle();
       onFailure(error);

@@ -7,6 +7,7 @@ import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
 import { LineSplitter, type LineBlockOptions } from './output/lines.js';
 import { passThrough, type PassThroughDestination } from './output/passthrough.js';
+import { PipeHold } from './output/pipe-hold.js';
 import { Tail } from './output/tail.js';
 import { runChild, type ChildOutcome } from './pipeline.js';
 import type { Process } from './process.js';
@@ -136,10 +137,11 @@ class SupervisedChild {
   #reader(stream: NonNullable<SpawnedChild['child']['stdout']>, name: 'stdout' | 'stderr', failWith: (reason: unknown) => void, tail: Tail | undefined): PipeReader {
     const { plan } = this;
     const streamPlan = plan[name];
-    const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(stream, failWith)) : undefined;
+    const hold = new PipeHold(stream);
+    const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(hold, failWith)) : undefined;
     const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
-    return pipeReader(stream, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
+    return pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
   }
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */
@@ -206,9 +208,10 @@ interface PipeReaderOptions {
  * `failWith`) and no line after it is delivered: the rest of that read is dropped with the
  * exception, and the pipe is then only drained.
  */
-function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: PipeReaderOptions, failWith: (reason: unknown) => void): PipeReader {
+function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, hold: PipeHold, opts: PipeReaderOptions, failWith: (reason: unknown) => void): PipeReader {
   const splitter = opts.onLine === undefined ? undefined : new LineSplitter(opts.onLine, { maxLineBytes: opts.maxLineBytes, onBlock: opts.onBlock } as LineBlockOptions);
-  const forward = opts.passOn === undefined ? undefined : passThrough(stream, opts.passOn.destination, opts.passOn.name, opts.passOn.flushWaitMs);
+  const forward = opts.passOn === undefined ? undefined : passThrough(hold, opts.passOn.destination, opts.passOn.name, opts.passOn.flushWaitMs);
+  const release = (): void => hold.release();
   const { tail } = opts;
   let failed = false;
   const split = (feed: () => void): void => {
@@ -220,9 +223,10 @@ function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, opts: 
       failWith(error);
     }
   };
-  if (splitter && !tail && !forward) return { stream, onData: (chunk) => split(() => splitter.push(chunk)), onEnd: () => split(() => splitter.end()) };
+  if (splitter && !tail && !forward) return { stream, release, onData: (chunk) => split(() => splitter.push(chunk)), onEnd: () => split(() => splitter.end()) };
   return {
     stream,
+    release,
     // Reading and dropping is the point when nobody wants the bytes: an unread pipe fills (a few hundred KiB at most) and blocks the child.
     onData: (chunk) => {
       tail?.add(chunk);

@@ -124,6 +124,43 @@ describe('onLine: the relayed lines as events', () => {
     assert.ok(lines.every((line, index) => line === String(index + 1)));
   });
 
+  test('an async onLine still behind when the child exits gets every line all the same', BOUNDED, async () => {
+    const lines: string[] = [];
+    // drainGraceMs 0: the drain after the exit must not take a pipe held for its consumer for a quiet one.
+    const completed = await superviseRunProcess(['seq', '1', '200000'], {
+      relayStdout: true,
+      drainGraceMs: 0,
+      onLine: async ({ line }) => {
+        lines.push(line);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      },
+    });
+    assert.equal(completed.returncode, 0);
+    assert.equal(lines.length, 200000);
+    assert.ok(lines.every((line, index) => line === String(index + 1)));
+  });
+
+  for (const drainGraceMs of [Infinity, 2000]) {
+    test(`an onLine that awaits proc.stop() gets it, and the lines the child writes as it stops (drainGraceMs ${drainGraceMs})`, BOUNDED, async () => {
+      const lines: string[] = [];
+      let proc: Process | undefined;
+      const completed = await superviseRunProcess(['sh', '-c', 'trap "echo bye; exit 0" TERM; i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.01; done'], {
+        relayStdout: true,
+        drainGraceMs,
+        onSpawn: (spawned) => (proc = spawned),
+        onLine: async ({ line }) => {
+          lines.push(line);
+          if (line === 'line 3') await proc?.stop();
+        },
+      });
+      assert.equal(completed.stopped, true);
+      // A line or two more may have been written before the stop signal came: never one after bye.
+      assert.deepEqual(lines.slice(0, 3), ['line 1', 'line 2', 'line 3']);
+      assert.equal(lines.at(-1), 'bye');
+      assert.ok(lines.slice(0, -1).every((line, index) => line === `line ${index + 1}`), lines.join(', '));
+    });
+  }
+
   test('readiness sees the lines whether or not onLine gets them', BOUNDED, async () => {
     const seen: string[] = [];
     await openNursery(async (tn) => {

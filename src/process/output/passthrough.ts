@@ -1,6 +1,7 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import { settlesWithin } from '../../core/timer.js';
+import type { PipeHold } from './pipe-hold.js';
 
 /** Where bytes read from a child's pipe are passed on: the parent's own stream, or an fd. */
 export type PassThroughDestination = 'inherit' | number;
@@ -18,7 +19,8 @@ export interface PassThrough {
  * parent's stdout/stderr (`'inherit'`, or fd 1 and 2, through `process.stdout`/`process.stderr`, so
  * the order with the parent's own writes holds) or another fd.
  *
- * A slow destination pauses the source, so the child waits instead of the parent's memory growing.
+ * A slow destination pauses the source (through `hold`: not once the child's group is gone), so the
+ * child waits instead of the parent's memory growing.
  * A destination that fails (a closed pipe, an fd the caller closed) is given up, and the source is
  * then only drained: a broken log target must not block or kill the child, and the error of an
  * fd's stream is listened to for as long as it lives, so it never becomes an uncaught one. At the
@@ -26,12 +28,12 @@ export interface PassThrough {
  * when the call settles (and before the caller may close its fd); it waits `flushWaitMs` at most,
  * so a destination that takes nothing cannot hold the call.
  */
-export function passThrough(source: Readable, destination: PassThroughDestination, which: 'stdout' | 'stderr', flushWaitMs: number): PassThrough {
+export function passThrough(hold: PipeHold, destination: PassThroughDestination, which: 'stdout' | 'stderr', flushWaitMs: number): PassThrough {
   const { stream, own } = open(destination, which);
   let broken = false;
   let lastWrite: Promise<void> = Promise.resolve();
   const resume = (): void => {
-    source.resume();
+    hold.resume();
   };
   const onError = (): void => {
     broken = true;
@@ -47,7 +49,7 @@ export function passThrough(source: Readable, destination: PassThroughDestinatio
       lastWrite = new Promise((resolve) => (written = resolve));
       // The callback comes once the bytes are written, or with the error that gives the destination up.
       if (!stream.write(Buffer.from(chunk), () => written())) {
-        source.pause();
+        hold.pause();
         stream.once('drain', resume);
       }
     },
