@@ -61,7 +61,9 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
     services[serviceName(spec)] = service(spec, config, options, byName, own);
     notes.set(serviceName(spec), own);
   }
-  const doc = new Document({ services });
+  // Written for YAML 1.1 readers, as Compose's (go-yaml) resolves plain scalars: a value such as
+  // `no`, `1_000`, `0x1F`, `1:30` or `2024-01-01` is then quoted, so it stays the string it was.
+  const doc = new Document({ services }, { version: '1.1' });
   doc.commentBefore = header(config, options.image);
   for (const [name, own] of notes) {
     const node = doc.getIn(['services', name], true);
@@ -69,11 +71,8 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
     // A command reads best on one line, as it would be typed.
     for (const path of [['command'], ['healthcheck', 'test']]) {
       const sequence = doc.getIn(['services', name, ...path], true);
-      if (sequence instanceof YAMLSeq) sequence.flow = true;
+      if (sequence instanceof YAMLSeq) quoteForFlow(sequence);
     }
-    const restart = doc.getIn(['services', name, 'restart'], true);
-    // `no` unquoted is a boolean to YAML 1.1 readers, and Compose wants the string.
-    if (restart instanceof Scalar) restart.type = Scalar.QUOTE_DOUBLE;
   }
   return doc.toString({ lineWidth: 0 });
 }
@@ -130,6 +129,18 @@ function service(spec: ProcessSpec, config: Config, options: ComposeExportOption
   if (spec.liveness !== undefined) notes.push('liveness: not translated: Compose does not restart an unhealthy container.');
   if (spec.watch !== undefined) notes.push('watch: not carried: Compose restarts nothing when files change; for development, `docker compose watch` does, from a develop.watch section (none is written).');
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
+}
+
+/**
+ * A sequence on one line, `[ a, b ]`. An item with a `?` is quoted: go-yaml ends a plain item of a
+ * flow sequence at it (`postgres://db/app?sslmode=disable` breaks the file), where YAML itself
+ * does not, so the library writing the file would leave it plain.
+ */
+function quoteForFlow(sequence: YAMLSeq): void {
+  sequence.flow = true;
+  for (const item of sequence.items) {
+    if (item instanceof Scalar && typeof item.value === 'string' && item.value.includes('?')) item.type = Scalar.QUOTE_DOUBLE;
+  }
 }
 
 /** `$` doubled: Compose would otherwise substitute `$NAME` from the host's environment. */

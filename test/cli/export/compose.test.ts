@@ -101,6 +101,30 @@ function everythingProject(): string {
   return join(dir, 'subvisor.yaml');
 }
 
+describe('export compose: values as Compose reads them', () => {
+  test("a value a YAML 1.1 reader (Compose's go-yaml) would take for a number, a boolean or a date stays a string; a ? item is quoted", BOUNDED, async () => {
+    const dir = join(scratch, 'yaml-1.1');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'subvisor.yaml'),
+      `processes:
+  web:
+    cmd: node server.js --db "postgres://db/app?sslmode=disable"
+    env: { A: "1_000", B: "0b101", C: "2024-01-01", D: "0x_1F", E: "yes", F: "1:30", G: "off" }
+    ready: { exec: [curl, "http://127.0.0.1:8080/health?full=1"] }
+`,
+    );
+    const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(composeSchemaErrors(run.stdout), []);
+    const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
+    assert.deepEqual(web.environment, { A: '1_000', B: '0b101', C: '2024-01-01', D: '0x_1F', E: 'yes', F: '1:30', G: 'off' });
+    // go-yaml ends a plain item of a [ flow, sequence ] at a '?': such an item must be quoted.
+    assert.match(run.stdout, /^ {4}command: \[ \/bin\/sh, -c, "node server\.js --db \\"postgres:\/\/db\/app\?sslmode=disable\\"" \]$/m);
+    assert.match(run.stdout, /^ {6}test: \[ CMD, curl, "http:\/\/127\.0\.0\.1:8080\/health\?full=1" \]$/m);
+  });
+});
+
 describe('export compose: what each key becomes', () => {
   let text = '';
   let services: Record<string, Record<string, unknown>> = {};
