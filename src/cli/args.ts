@@ -1,5 +1,6 @@
 import { node } from '../builtins.js';
 import { suggest } from '../process/suggest.js';
+import { tooManyReplicas } from './config/replicas.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -139,6 +140,8 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     if (!/^\d+$/.test(count) || Number(count) < 1) {
       throw new UsageError(`'${word}': the count must be a whole number of at least 1 (e.g. ${name}=2); to leave ${name} out, do not name it`);
     }
+    const refused = tooManyReplicas(Number(count), count);
+    if (refused !== undefined) throw new UsageError(`'${word}': ${refused}`);
     if (formation.has(name)) throw new UsageError(`'${word}': ${name} is given a count twice; keep one`);
     formation.set(name, Number(count));
   }

@@ -75,6 +75,7 @@ describe('Procfile formation and PORT', () => {
       [['web=two'], /'web=two': the count must be a whole number/],
       [['=2'], /'=2': a formation word is NAME=N/],
       [['web=2', 'web=3'], /'web=3': web is given a count twice; keep one/],
+      [['web=99999999999999999999'], /^subvisor: 'web=99999999999999999999': at most 1000 copies of a process, not 99999999999999999999; each copy is a process of its own$/m],
     ];
     for (const [words, expected] of usage) {
       const run = await runCli(['up', ...words], { cwd: dir, env: ENV });

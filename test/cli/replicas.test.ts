@@ -112,6 +112,8 @@ describe('replicas: N in subvisor.yaml', () => {
       ['replicas: 0', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found number 0; e\.g\. `replicas: 2` runs NAME\.1 and NAME\.2$/m],
       ['replicas: 1.5', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found number 1\.5/m],
       ['replicas: two', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found a string/m],
+      // A count the machine could not hold ran it out of memory before anything started.
+      ['replicas: 100000000', /:3:15: processes\.web\.replicas: at most 1000 copies of a process, not 100000000; each copy is a process of its own$/m],
       ['replicas: 2\n    main: true', /:3:15: processes\.web\.replicas: a main process cannot have replicas: the run ends when the main process exits/m],
     ];
     for (const [line, expected] of cases) {

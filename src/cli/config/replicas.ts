@@ -11,6 +11,18 @@ import type { Dependency, ProcessSpec } from './spec.js';
 export const MAIN_REPLICAS =
   'a main process cannot have replicas: the run ends when the main process exits, and no one copy can decide that; run the copies as a process of their own and make main a process that depends on them';
 
+/**
+ * The most copies of one process, from `replicas:` or `NAME=N`: each is a process of its own (and
+ * a pipe pair, a state, a line in the summary), and a count past this is a typo far more often
+ * than a plan; one the machine cannot hold would run it out of memory before anything started.
+ */
+export const MAX_REPLICAS = 1000;
+
+/** Why a count (`written` as the user wrote it) is refused, or undefined for one within {@link MAX_REPLICAS}. */
+export function tooManyReplicas(count: number, written = String(count)): string | undefined {
+  return count > MAX_REPLICAS ? `at most ${MAX_REPLICAS} copies of a process, not ${written}; each copy is a process of its own` : undefined;
+}
+
 /** The name of copy `index` (1-based) of `name`: `web.1`, as foreman names them. */
 export function replicaName(name: string, index: number): string {
   return `${name}.${index}`;

@@ -1,4 +1,4 @@
-import { MAIN_REPLICAS, replicaName } from '../replicas.js';
+import { MAIN_REPLICAS, replicaName, tooManyReplicas } from '../replicas.js';
 import type { ProcessDraft } from './keys.js';
 import type { At, Reader } from './reader.js';
 import { positiveInteger } from './values.js';
@@ -8,9 +8,13 @@ import { positiveInteger } from './values.js';
 
 export { MAIN_REPLICAS };
 
-/** `replicas`: a whole number of at least 1. */
+/** `replicas`: a whole number from 1 to MAX_REPLICAS (config/replicas.ts). */
 export function replicaCount(at: At, reader: Reader): number | undefined {
-  return positiveInteger('copies', 'e.g. `replicas: 2` runs NAME.1 and NAME.2')(at, reader);
+  const count = positiveInteger('copies', 'e.g. `replicas: 2` runs NAME.1 and NAME.2')(at, reader);
+  const refused = count === undefined ? undefined : tooManyReplicas(count);
+  if (refused === undefined) return count;
+  reader.reportAt(at, refused);
+  return undefined;
 }
 
 /** Every copy's name (`web.1`, `web.2`) must be free: a process of that name would take its place in output, dependencies and logs. */
