@@ -3,7 +3,7 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { closedStdioFd, diagnose, execProblem, spawnErrno } from './spawn/diagnose.js';
+import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 
@@ -55,9 +55,10 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
     // Listening for the exit from here on: a gated command may exit before its verdict arrives.
     proc = new Process(child, options.cmd);
     const failedExec = gate === undefined ? undefined : await gateVerdict(child);
+    forgetStartable();
     if (failedExec !== undefined) {
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
-      throw spawnErrno(execStatusCode(failedExec), options, `the exec failed with status ${failedExec}`);
+      throw spawnErrno(execStatusCode(failedExec, execModeChecked(options)), options, `the exec failed with status ${failedExec}`);
     }
   } catch (error) {
     unwatch();

@@ -72,6 +72,17 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal((await runProcess([script])).returncode, 0);
   });
 
+  test('a binary for another architecture: ENOEXEC, "exec format error", not a permission problem', BOUNDED, async () => {
+    const binary = join(dir, 'foreign-binary');
+    const elf = readFileSync('/bin/true');
+    elf.writeUInt16LE(2, 18); // e_machine: SPARC, which no machine running these tests is
+    writeFileSync(binary, elf);
+    chmodSync(binary, 0o755);
+    const error = await spawnFailure([binary], { stderr: 'ignore' });
+    assert.equal(error.code, 'ENOEXEC');
+    assert.ok(error.message.startsWith(`cannot start ${binary}: exec format error: ${binary} is not a program this machine can run`), error.message);
+  });
+
   test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {
     const directory = join(dir, 'a-directory');
     mkdirSync(directory);

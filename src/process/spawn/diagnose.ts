@@ -21,6 +21,8 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, missingProgram(options), base);
     case 'EACCES':
       return new SpawnError(options.cmd, `permission denied: ${programName(options)} is not executable by this user (is it a directory, or missing chmod +x?)`, base);
+    case 'ENOEXEC':
+      return new SpawnError(options.cmd, `exec format error: ${programName(options)} is not a program this machine can run (built for another architecture, or damaged?)`, base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -68,13 +70,20 @@ function isOpen(fd: number): boolean {
  */
 export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
   const program = programName(options);
-  // As another user (uid/gid) the permission bits read differently: leave that verdict to the exec.
-  const checkMode = options.uid === undefined && options.gid === undefined;
+  const checkMode = execModeChecked(options);
   const key = `${String(checkMode)}\0${childCwd(options)}\0${searchPath(options)}\0${program}`;
   if (startableNow.has(key)) return undefined;
   const problem = lookForProblem(program, checkMode, options);
   if (problem === undefined) rememberStartable(key);
   return problem;
+}
+
+/**
+ * Whether {@link execProblem} checks the program's permission bits: not for a child run as another
+ * user (uid/gid), for whom they read differently; that verdict is left to the exec.
+ */
+export function execModeChecked(options: ResolvedRunOptions): boolean {
+  return options.uid === undefined && options.gid === undefined;
 }
 
 /**
@@ -85,6 +94,16 @@ export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | 
  * has the last word anyway).
  */
 const startableNow = new Set<string>();
+
+/**
+ * Forgets every command found startable. An answer remembered during the check phase (a test
+ * runner's next test, a callback of setImmediate) is cleared only in the next turn's check phase,
+ * after that turn's I/O: so whenever a spawn's verdict arrives, news from outside, what was looked
+ * at before it is looked at again.
+ */
+export function forgetStartable(): void {
+  startableNow.clear();
+}
 
 function rememberStartable(key: string): void {
   // Not unref'd: an unref'd immediate does not keep the loop from waiting in its poll for I/O,

@@ -227,10 +227,14 @@ function isDuplex(stream: unknown): stream is Socket {
   return stream instanceof Object && 'write' in stream && 'setEncoding' in stream;
 }
 
-/** The errno that the status of a failed exec stands for (dash's mapping). */
-export function execStatusCode(status: number): string | undefined {
+/**
+ * The errno that the status of a failed exec stands for (dash's mapping). 126 is any file dash
+ * found but could not run: one that `execProblem` already found executable (`modeChecked`, as the
+ * same user) was refused for its content, most likely a binary for another architecture.
+ */
+export function execStatusCode(status: number, modeChecked: boolean): string | undefined {
   if (status === 127) return 'ENOENT';
-  if (status === 126) return 'EACCES';
+  if (status === 126) return modeChecked ? 'ENOEXEC' : 'EACCES';
   return undefined;
 }
 
