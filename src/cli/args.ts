@@ -60,16 +60,15 @@ const RUN_VALUE_OPTIONS = new Set(['--label', '--ready', '--ready-timeout', '--t
  * works as well as `subvisor run -- ls -l`: everything from the command on belongs to it.
  */
 export function parseRunArgs(args: readonly string[]): RunArgs {
-  let split = args.indexOf('--');
-  if (split === -1) {
-    split = args.length;
-    for (let index = 0; index < args.length; index++) {
-      const arg = args[index] as string; // index < length
-      if (RUN_VALUE_OPTIONS.has(arg)) index++;
-      else if (!arg.startsWith('-')) {
-        split = index;
-        break;
-      }
+  // The options end at `--` or at the first word that is not one, whichever comes first: a `--`
+  // after that word is the command's own (`subvisor run npm test -- --watch`).
+  let split = args.length;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string; // index < length
+    if (RUN_VALUE_OPTIONS.has(arg)) index++;
+    else if (arg === '--' || !arg.startsWith('-')) {
+      split = index;
+      break;
     }
   }
   const command = args.slice(args[split] === '--' ? split + 1 : split);
@@ -84,9 +83,12 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   });
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
   if (command[0] === '') throw new UsageError("run's command has an empty program name: give the program (a name on PATH, or a path) first");
+  const label = values.label as string | undefined;
+  // Every line of output starts with the label: an empty one reads as nothing, a newline splits each line in two.
+  if (label !== undefined && (label === '' || /\p{Cc}/u.test(label))) throw new UsageError('--label needs a name without control characters (a newline, a tab), like --label web');
   return {
     command,
-    label: values.label as string | undefined,
+    label,
     ready: values.ready as string | undefined,
     readyTimeout: values['ready-timeout'] as string | undefined,
     timeout: values.timeout as string | undefined,

@@ -164,7 +164,9 @@ function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writa
       // The report goes to stderr, after what stdout showed before it: a reader of both in one
       // terminal sees the lines first, then why the run failed.
       out.flush();
-      writeText(stderr, text.endsWith('\n') ? text : `${text}\n`);
+      // It repeats what children wrote (a stderr tail, a probe's output): shown as text, as their lines are.
+      const safe = hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
+      writeText(stderr, safe.endsWith('\n') ? safe : `${safe}\n`);
     },
   };
 }

@@ -213,6 +213,22 @@ describe('subvisor run', () => {
     assert.match(passedOn.stdout, /^c \| --help$/m);
   });
 
+  test("without a leading --, the command starts at its first word, and a -- after it is the command's own", { timeout: 30_000 }, async () => {
+    for (const args of [['run', 'echo', 'a', '--', 'b'], ['run', '--json', 'echo', 'a', '--', 'b'], ['run', '--', 'echo', 'a', '--', 'b']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stdout, /a -- b/, args.join(' '));
+    }
+  });
+
+  test('--label must be a name: not empty, no control characters (a newline would split every line)', { timeout: 30_000 }, async () => {
+    for (const label of ['', 'a\nb', 'tab\there']) {
+      const run = await runCli(['run', '--label', label, '--', 'echo', 'hi']);
+      assert.equal(run.code, 2, JSON.stringify(label));
+      assert.match(run.stderr, /^subvisor: --label needs a name without control characters/);
+    }
+  });
+
   test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {
     for (const args of [['run'], ['run', '--grace', 'soon', '--', 'true'], ['frobnicate'], ['run', '--ready', '(', '--', 'true'], ['run', '--', '', 'x']]) {
       const run = await runCli(args);

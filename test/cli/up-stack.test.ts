@@ -222,6 +222,14 @@ describe('probes at runtime', () => {
     assert.ok(lineIndex(run.stdout, /^db +\* ready after/) < lineIndex(run.stdout, /^web +\* starting \(pid/));
   });
 
+  test("the report shows a child's control sequences as text, as its relayed lines do", BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  a:\n    cmd: [sh, -c, 'printf "bad\\033[2J\\033]0;pwned\\007 end\\n" >&2; exit 3']\n    main: true\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /\|_\.stderr of a \(last 1 line\):\n {4}bad\\x1b\[2J\\x1b\]0;pwned\\x07 end\n/);
+    assert.ok(!run.stderr.includes('\x1b') && !run.stderr.includes('\x07'), JSON.stringify(run.stderr));
+  });
+
   test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
     const { file } = config(
       () => `processes:
