@@ -176,6 +176,31 @@ export async function answering(command: () => Ending | Promise<Ending>): Promis
   }
 }
 
+/**
+ * {@link stopWhenOutputCloses} for a run: the first reason stops it (through `stop`), and is kept
+ * for {@link endingAfterFlush}, since the output may also close after the run, while its last
+ * lines are written.
+ */
+export function stopRunWhenOutputCloses(stop: AbortController): { release: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
+  let closedBy: Interrupted | OutputFailed | undefined;
+  const release = stopWhenOutputCloses((reason) => {
+    closedBy ??= reason;
+    abortOnce(stop)(reason);
+  });
+  return { release, closedBy: () => closedBy };
+}
+
+/**
+ * The ending of a run once its last lines were written out: an output that closed while they were
+ * (the reader went away, the disk filled) dropped some of them, so a run that would have ended
+ * well ends as it would have had that come sooner (141, or 1). A run that failed, or that
+ * something (a signal, an output closed earlier) stopped, keeps its status: the first reason is
+ * the one it reports.
+ */
+export function endingAfterFlush(ending: Ending, closedBy: Interrupted | OutputFailed | undefined): Ending {
+  return closedBy === undefined || ending.exitCode !== EXIT.ok ? ending : endingOfClosedOutput(closedBy);
+}
+
 /** Aborts `stop` with the reason it is called with, unless it was aborted already (the first reason to stop the run is the one it reports). */
 export function abortOnce(stop: AbortController): (reason: Error) => void {
   return (reason) => {

@@ -171,6 +171,27 @@ describe('subvisor run', () => {
     assert.match(pipeline.stdout, /status=141/);
   });
 
+  test('a reader that goes away after the child exited, while its last lines are written out, still ends the run with 141', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-late-reader-'));
+    try {
+      writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  p: { cmd: "seq 1 60000" }\n');
+      // 60 000 lines fit in the output's buffer: the child has exited long before the reader reads one line and leaves.
+      for (const command of ['run -- seq 1 60000', 'up']) {
+        const pipeline = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${command} 2>/dev/null | (sleep 1; head -n 1 >/dev/null); echo "status=\${PIPESTATUS[0]}"`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+        assert.equal(pipeline.error, undefined, `${command}: it must end by itself`);
+        assert.match(pipeline.stdout, /status=141/, command);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a stderr that cannot take the report (2>/dev/full) leaves the child's status, not a defect of subvisor's (70)", { timeout: 30_000 }, async () => {
+    const full = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- sh -c 'exit 3' >/dev/null 2>/dev/full`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(full.error, undefined);
+    assert.equal(full.status, 3);
+  });
+
   test('an output that cannot be written (a full disk: /dev/full) stops the run with status 1, said on stderr', { timeout: 30_000 }, async () => {
     for (const command of ['run -- seq 1 50000', 'up -f subvisor.yaml']) {
       const dir = mkdtempSync(join(tmpdir(), 'subvisor-full-'));

@@ -4,7 +4,7 @@ import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
@@ -32,14 +32,14 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       output.abandon(`second ${signal}`);
     },
   );
+  const outputWatch = stopRunWhenOutputCloses(stop);
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
-  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: grace });
-  let ending: Ending | undefined;
+  let finished: RunOutcome | undefined;
   try {
     let outcome: RunOutcome;
     try {
@@ -53,23 +53,25 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       });
     } finally {
       clearTimeout(timer);
-      release();
-      releaseOutput();
     }
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
-    ending = endingOf(outcome);
+    finished = outcome;
   } catch (error) {
     if (!uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
+    // Signals and a closed output are still listened to meanwhile: a second Ctrl-C says what it
+    // drops, and an output that fails now is one that dropped lines (see endingAfterFlush).
     try {
       await output.close();
     } finally {
+      release();
+      outputWatch.release();
       uncaught.release();
     }
   }
-  return withUncaught(ending, uncaught);
+  return withUncaught(finished && endingAfterFlush(endingOf(finished), outputWatch.closedBy()), uncaught);
 }
 
 function compileReady(pattern: string): RegExp {

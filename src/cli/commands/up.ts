@@ -6,7 +6,8 @@ import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingOf, handleInterrupts, stopWhenOutputCloses } from '../interrupts.js';
+import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, type OutputFailed } from '../interrupts.js';
+import type { RunOutcome } from '../stack/stack.js';
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
 import { warnWhenPid1 } from '../pid1.js';
@@ -54,7 +55,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   }
   // Processes are stopped in reverse dependency order, so the graces may add up.
   const listeners = listenForEnds(stop, output, plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0));
-  let ending: Ending | undefined;
+  let finished: RunOutcome | undefined;
   try {
     const outcome = await stack.run().finally(() => {
       watching.close();
@@ -62,7 +63,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     });
     reportFailure(output, outcome, { withStderrTail: true });
     reportSummary(output, outcome);
-    ending = endingOf(outcome);
+    finished = outcome;
   } catch (error) {
     if (!listeners.uncaught.absorb(error)) throw error;
   } finally {
@@ -74,7 +75,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
       logFiles?.close();
     }
   }
-  return withUncaught(ending, listeners.uncaught);
+  return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
 }
 
 /**
@@ -82,7 +83,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
  * one kills at once), a closed stdout, an error of ours nothing caught (see ../uncaught.ts; it
  * may wait `stopGraceMs` and a little more for the processes to stop).
  */
-function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void } {
+function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
   const releaseInterrupts = handleInterrupts(
     // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
     // saying `stopping (SIGINT)` when its turn comes.
@@ -92,14 +93,14 @@ function listenForEnds(stop: AbortController, output: Output, stopGraceMs: numbe
       output.abandon(`second ${signal}`);
     },
   );
-  const releaseOutput = stopWhenOutputCloses(abortOnce(stop));
+  const outputWatch = stopRunWhenOutputCloses(stop);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
   const release = (): void => {
     releaseInterrupts();
-    releaseOutput();
+    outputWatch.release();
     uncaught.release();
   };
-  return { uncaught, release };
+  return { uncaught, release, closedBy: outputWatch.closedBy };
 }
 
 function graceOf(given: string | undefined): number {
