@@ -186,6 +186,20 @@ describe('subvisor run', () => {
     }
   });
 
+  test('a file-size limit (EFBIG) crossed in the middle of a write stops the run at once, said on stderr', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-efbig-'));
+    try {
+      // The write that crosses the limit is short; the error came only with the next one, and a
+      // child that went quiet meanwhile (here for 30 s) kept the run going with its output cut.
+      const limited = spawnSync('bash', ['-c', `ulimit -f 1; "${process.execPath}" "${BIN}" run -- sh -c 'seq 1 200; exec sleep 30' > out`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(limited.error, undefined, 'it must end by itself, long before the child would');
+      assert.equal(limited.status, 1, limited.stderr);
+      assert.match(limited.stderr, /^subvisor: cannot write to stdout: EFBIG/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a stderr that cannot take the report (2>/dev/full) leaves the child's status, not a defect of subvisor's (70)", { timeout: 30_000 }, async () => {
     const full = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- sh -c 'exit 3' >/dev/null 2>/dev/full`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(full.error, undefined);

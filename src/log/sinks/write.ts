@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { node } from '../../builtins.js';
 
 /** Streams already given the broken-pipe guard: one listener per stream, however many sinks. */
 const guarded = new WeakSet<Writable>();
@@ -39,7 +40,12 @@ export function guardBrokenPipe(stream: Writable): void {
 export function writeText(stream: Writable, text: string | Uint8Array, written?: () => void): boolean {
   if (stream.destroyed || stream.writableEnded) return false;
   try {
-    stream.write(text, written);
+    const fd = syncFileFd(stream);
+    if (fd === undefined) stream.write(text, written);
+    else {
+      writeAllSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
+      if (written) process.nextTick(written);
+    }
     return true;
   } catch (error) {
     // Some streams (a socket whose fd is gone) throw instead of emitting; same reasoning as above.
@@ -52,4 +58,20 @@ function isBrokenPipe(error: unknown): boolean {
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
   // EIO is also what a failing disk under a log file says; that line is lost either way.
   return code === 'EPIPE' || code === 'EIO' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
+
+/**
+ * The fd of a stream as Node makes `process.stdout` for a file (a SyncWriteStream): it writes with
+ * one `fs.writeSync` and takes a short write for a whole one. At a file-size limit (EFBIG) or on a
+ * full disk (ENOSPC) the write that crosses it is short, the file ends mid-line, and the error
+ * comes only with the next write, whenever that is. Such a stream is written here instead.
+ */
+function syncFileFd(stream: Writable): number | undefined {
+  const { fd } = stream as { fd?: unknown };
+  return typeof fd === 'number' && stream.constructor.name === 'SyncWriteStream' ? fd : undefined;
+}
+
+/** Writes every byte, or throws the error that stopped it (EFBIG, ENOSPC) at once. */
+function writeAllSync(fd: number, bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length; ) offset += node.fs.writeSync(fd, bytes, offset);
 }
