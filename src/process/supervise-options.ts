@@ -157,7 +157,7 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
     readyWhen,
     readyWhenText: String(opts.readyWhen),
     readyTimeoutMs: validateMs(WHERE, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity),
-    maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes),
+    maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes, WHERE),
     onSpawn: opts.onSpawn,
     log: givenLifecycleLog(opts) ?? lifecycleLog(label, opts.logger),
   };

@@ -144,6 +144,16 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
+  test('a bad maxLineBytes names the function called and the value given', BOUNDED, async () => {
+    for (const [given, shown] of [['1000', '"1000"'], [3, '3'], [1.5, '1.5']] as const) {
+      await assert.rejects(superviseRunProcess(['true'], { maxLineBytes: given as number }), (error: Error) => {
+        assert.ok(error instanceof RangeError);
+        assert.match(error.message, new RegExp(`^superviseRunProcess: maxLineBytes must be an integer from 4 .*, got ${shown.replace('.', '\\.')};`));
+        return true;
+      });
+    }
+  });
+
   test("runProcess's conflicting options are refused, as trio's \"can't specify both\"", BOUNDED, async () => {
     const file = marker();
     await assert.rejects(runProcess(['touch', file], { captureStdout: true, stdout: 'ignore' }), /can't specify both captureStdout: true and stdout: "ignore"/);

@@ -1,6 +1,7 @@
 import { node } from '../../builtins.js';
 import { AsciiBlock, type LineBlock } from './ascii-block.js';
 import { invalidArgument, invalidState, outOfRange } from '../../caller-errors.js';
+import { describe } from '../options.js';
 
 /**
  * The default {@link LineSplitterOptions.maxLineBytes}: 1 MiB. Far above any line a person
@@ -381,14 +382,16 @@ export class LineSplitter {
   }
 }
 
-/** Checks a `maxLineBytes` option; exported so supervisors refuse a bad one before spawning. */
-export function resolveMaxLineBytes(value: unknown): number {
+/**
+ * Checks a `maxLineBytes` option; exported so supervisors refuse a bad one before spawning.
+ * `where` names the function the caller called in the message. Default `'LineSplitter'`.
+ */
+export function resolveMaxLineBytes(value: unknown, where = 'LineSplitter'): number {
   if (value === undefined) return DEFAULT_MAX_LINE_BYTES;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MAX_LINE_BYTES || value > MAX_MAX_LINE_BYTES) {
-    const got = typeof value === 'number' ? String(value) : typeof value;
     throw outOfRange(
-      `LineSplitter: maxLineBytes must be an integer from ${MIN_MAX_LINE_BYTES} (the longest UTF-8 character) ` +
-        `to ${MAX_MAX_LINE_BYTES} (256 MiB), got ${got}; leave it out for the default of 1 MiB`,
+      `${where}: maxLineBytes must be an integer from ${MIN_MAX_LINE_BYTES} (the longest UTF-8 character) ` +
+        `to ${MAX_MAX_LINE_BYTES} (256 MiB), got ${describe(value)}; leave it out for the default of 1 MiB`,
     );
   }
   return value;
