@@ -44,6 +44,21 @@ function bytesWritten(pid: number): number {
 }
 
 /** The resident memory of `pid`, in MiB, from /proc. */
+/** The CLI run with `args`, its stdout never read: its reader stopped for good. */
+function withStoppedReader(args: readonly string[]): { child: ChildProcess; ending: ReturnType<typeof exited>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.pause();
+  return { child, ending: exited(child), stderr: () => stderr };
+}
+
+/** The pid a flooding child wrote to `pidFile` as it started. */
+async function floodPid(pidFile: string): Promise<number> {
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+  return Number(readFileSync(pidFile, 'utf8'));
+}
+
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
@@ -117,16 +132,11 @@ describe('a reader that stops', () => {
       const pidFile = join(scratch, `yes-${format}.pid`);
       const file = config(`stopped-${format}.yaml`, `processes:\n  yes: { cmd: "echo $$ > ${pidFile}; exec yes 0123456789012345678901234567890123456789" }\n`);
       const args = ['up', '-f', file, ...(format === 'json' ? ['--json'] : [])];
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+      const { child, ending, stderr } = withStoppedReader(args);
       const pid = child.pid as number;
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.stdout.pause(); // and never read again
-      const ending = exited(child);
       let yesPid: number | undefined;
       try {
-        await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
-        yesPid = Number(readFileSync(pidFile, 'utf8'));
+        yesPid = await floodPid(pidFile);
         await sleep(1000);
         const early = rssMiB(pid);
         await sleep(2000);
@@ -148,8 +158,8 @@ describe('a reader that stops', () => {
         // out (a 64 KiB read of these lines is 181 KB of JSON records), plus what the child's pipe
         // still held when the first Ctrl-C stopped it (the kernel's buffer, about 300 KB here),
         // read to its end once the child is gone so that a reader that comes back loses nothing.
-        const dropped = Number(/second SIGINT: (\d+) bytes of output not yet written are dropped/.exec(stderr)?.[1]);
-        assert.ok(dropped > 0 && dropped <= 1024 * 1024 + 3 * 64 * 1024 + 512 * 1024, `${stderr.trim()} (dropped: ${dropped})`);
+        const dropped = Number(/second SIGINT: (\d+) bytes of output not yet written are dropped/.exec(stderr())?.[1]);
+        assert.ok(dropped > 0 && dropped <= 1024 * 1024 + 3 * 64 * 1024 + 512 * 1024, `${stderr().trim()} (dropped: ${dropped})`);
         await waitUntil(() => !isRunning(yesPid as number), 'the child to be gone', 5000);
       } finally {
         killQuietly(pid, yesPid);
@@ -161,22 +171,17 @@ describe('a reader that stops', () => {
 describe('a reader that stops, after the run is over', () => {
   test('run: a second Ctrl-C while the last lines wait for the reader still says what it drops', BOUNDED, async () => {
     const pidFile = join(scratch, 'yes-run.pid');
-    const child = spawn(process.execPath, [BIN, 'run', '--', 'sh', '-c', `echo $$ > ${pidFile}; exec yes 0123456789`], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.pause(); // and never read again
-    const ending = exited(child);
+    const { child, ending, stderr } = withStoppedReader(['run', '--', 'sh', '-c', `echo $$ > ${pidFile}; exec yes 0123456789`]);
     let yesPid: number | undefined;
     try {
-      await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
-      yesPid = Number(readFileSync(pidFile, 'utf8'));
+      yesPid = await floodPid(pidFile);
       child.kill('SIGINT');
       // The child is gone and the run over well before this: only its last lines are left, waiting.
       await waitUntil(() => !isRunning(yesPid as number), 'the child to be stopped', 5000);
       await sleep(1000);
       child.kill('SIGINT');
       assert.equal((await ending).code, 130);
-      assert.match(stderr, /second SIGINT: \d+ bytes of output not yet written are dropped/);
+      assert.match(stderr(), /second SIGINT: \d+ bytes of output not yet written are dropped/);
     } finally {
       killQuietly(child.pid, yesPid);
     }
