@@ -70,30 +70,49 @@ const ECHO_MS = 100;
  * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
  * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
  * that shell then exits (seen under tmux: the job gets one or two, depending on timing). Nor
- * does a signal within {@link ECHO_MS} of the first: that is the first one told twice.
+ * does a signal within {@link ECHO_MS} of the first: that is the first one told twice. Once the
+ * run is over (`runOver()`), any signal but those ends the CLI at once, with the first signal's
+ * status (its own, when it is the first).
  */
-export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (signal: NodeJS.Signals) => void): () => void {
+export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void): InterruptHandling {
   let first: DeadlySignal | undefined;
   let firstAt = 0;
+  let over = false;
   const terminals = new Terminals([0, 1, 2]);
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
-    if (first === undefined) {
+    if (first === undefined && !over) {
       first = signal;
       firstAt = performance.now();
       onInterrupt(signal);
       return;
     }
-    if (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS) return;
-    onForce(signal);
+    if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS)) return;
+    onForce(first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
     release();
-    exitAtOnce(first, terminals.hungUp() !== undefined);
+    exitAtOnce(first ?? signal, terminals.hungUp() !== undefined);
   };
   const release = (): void => {
     for (const signal of HANDLED) process.off(signal, handler);
   };
   for (const signal of HANDLED) process.on(signal, handler);
-  return release;
+  // Nothing is left to stop gracefully, only the last output to write: a signal now, the first
+  // included, is someone who will not wait for a reader that does not read (`timeout`, `docker stop`).
+  return { release, runOver: () => (over = true) };
+}
+
+/** A signal that does not wait: what it is, and what to say (`second SIGINT`), before the CLI exits at once. */
+export interface Forced {
+  readonly signal: NodeJS.Signals;
+  readonly why: string;
+  /** Processes may still be running, and are SIGKILLed; false once the run was over. */
+  readonly processesLeft: boolean;
+}
+
+/** The signal handlers of a run: released at its very end; told when the run is over and only its output is left to write. */
+export interface InterruptHandling {
+  readonly release: () => void;
+  readonly runOver: () => void;
 }
 
 /** How often a terminal that takes no writes is asked whether it is still there. */

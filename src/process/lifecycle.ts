@@ -22,6 +22,8 @@ export interface PipeReader {
   readonly onEnd: () => void | Promise<void>;
   /** The child's group is gone: stop holding the pipe for a slow consumer (see ./output/pipe-hold.ts). */
   readonly release?: () => void;
+  /** Resolves once every promise the pipe's consumer returned has settled: the call ends only then. */
+  readonly settled?: (() => Promise<void>) | undefined;
 }
 
 export interface LifecycleOptions {

@@ -1,4 +1,5 @@
 import { linkSignals } from '../core/scope.js';
+import { settlesWithin } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { runToEnd, type Ending, type PipeReader } from './lifecycle.js';
 import type { ResolvedRunOptions } from './options.js';
@@ -76,8 +77,9 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     });
     run.log.spawned(proc);
     let ending: Ending;
+    let readers: readonly PipeReader[] = [];
     try {
-      const readers = attachReaders(run, spawned, failWith, () => stop.signal?.aborted === true);
+      readers = attachReaders(run, spawned, failWith, () => stop.signal?.aborted === true);
       ending = await runToEnd(spawned, readers, {
         stop: stop.signal,
         policy: { killGraceMs: run.options.killGraceMs, stopSignal: run.options.stopSignal, deliverCancel: run.options.deliverCancel },
@@ -88,6 +90,9 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     } finally {
       markGone();
     }
+    // `Process.stop()` is answered above: a consumer may be awaiting it. The call itself ends once
+    // every line has been taken (a consumer's failure fails it), or once it is cancelled.
+    await settlesWithin(Promise.all(readers.map((reader) => reader.settled?.() ?? Promise.resolve())), Infinity, stops.signal);
     const { returncode, signal, stoppedByUs, stopReason } = ending;
     const durationMs = (await exitedAt) - spawnedAt;
     run.log.exited(proc, durationMs);

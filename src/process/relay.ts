@@ -109,16 +109,36 @@ export function relayStream(target: RelayTarget, label: string, stream: 'stdout'
  * by one read per pipe (at most `READ_BUFFER_BYTES`, 64 KiB: ./output/pipe-reads.ts). Once the
  * child's group is gone the hold is released (see {@link PipeHold}): the pipe is read to its end.
  */
-export function holdWhilePending(hold: PipeHold, onFailure: (error: unknown) => void): (pending: PromiseLike<unknown>) => void {
+export function holdWhilePending(hold: PipeHold, onFailure: (error: unknown) => void): ConsumerHold {
   let waiting = 0;
+  let allSettled: { promise: Promise<void>; resolve: () => void } | undefined;
   const settle = (): void => {
-    if (--waiting === 0) hold.resume();
+    if (--waiting > 0) return;
+    hold.resume();
+    allSettled?.resolve();
+    allSettled = undefined;
   };
-  return (pending) => {
-    if (waiting++ === 0) hold.pause();
-    pending.then(settle, (error: unknown) => {
-      settle();
-      onFailure(error);
-    });
+  return {
+    onPending: (pending) => {
+      if (waiting++ === 0) hold.pause();
+      pending.then(settle, (error: unknown) => {
+        settle();
+        onFailure(error);
+      });
+    },
+    settled: () => (waiting === 0 ? Promise.resolve() : (allSettled ??= settledLater()).promise),
   };
+}
+
+/** The promises a pipe's consumer returned: handed in as they come, waited for at the end. */
+export interface ConsumerHold {
+  readonly onPending: (pending: PromiseLike<unknown>) => void;
+  /** Resolves once every promise handed in so far has settled (a rejection has reached `onFailure`). */
+  readonly settled: () => Promise<void>;
+}
+
+function settledLater(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
 }

@@ -138,10 +138,11 @@ class SupervisedChild {
     const { plan } = this;
     const streamPlan = plan[name];
     const hold = new PipeHold(stream);
-    const relay = streamPlan.relayed && plan.relay ? relayStream(plan.relay, plan.label, name, this.#pid, holdWhilePending(hold, failWith)) : undefined;
+    const consumer = streamPlan.relayed && plan.relay ? holdWhilePending(hold, failWith) : undefined;
+    const relay = consumer && plan.relay && relayStream(plan.relay, plan.label, name, this.#pid, consumer.onPending);
     const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
-    return pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
+    return { ...pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith), settled: consumer?.settled };
   }
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */
@@ -223,12 +224,23 @@ function pipeReader(stream: NonNullable<SpawnedChild['child']['stdout']>, hold: 
       failWith(error);
     }
   };
-  if (splitter && !tail && !forward) return { stream, release, onData: (chunk) => split(() => splitter.push(chunk)), onEnd: () => split(() => splitter.end()) };
+  if (splitter && !tail && !forward) {
+    return {
+      stream,
+      release,
+      onData: (chunk) => {
+        hold.read(chunk.length);
+        split(() => splitter.push(chunk));
+      },
+      onEnd: () => split(() => splitter.end()),
+    };
+  }
   return {
     stream,
     release,
     // Reading and dropping is the point when nobody wants the bytes: an unread pipe fills (a few hundred KiB at most) and blocks the child.
     onData: (chunk) => {
+      hold.read(chunk.length);
       tail?.add(chunk);
       forward?.write(chunk);
       if (splitter) split(() => splitter.push(chunk));

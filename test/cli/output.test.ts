@@ -53,6 +53,16 @@ function withStoppedReader(args: readonly string[]): { child: ChildProcess; endi
   return { child, ending: exited(child), stderr: () => stderr };
 }
 
+/** What `promise` settles with, or undefined if it takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The pid a flooding child wrote to `pidFile` as it started. */
 async function floodPid(pidFile: string): Promise<number> {
   await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
@@ -186,6 +196,29 @@ describe('a reader that stops, after the run is over', () => {
       killQuietly(child.pid, yesPid);
     }
   });
+});
+
+describe('one signal while only the last output is left to write', () => {
+  for (const command of ['run', 'up'] as const) {
+    test(`${command}: ends the CLI at once with its status, saying what it drops (timeout and docker stop send one)`, BOUNDED, async () => {
+      const pidFile = join(scratch, `over-${command}.pid`);
+      const script = `echo $$ > ${pidFile}; head -c 900000 /dev/zero | tr '\\0' x | fold -w 100`;
+      const file = config(`over-${command}.yaml`, `processes:\n  p:\n    cmd: |\n      ${script}\n`);
+      const { child, ending, stderr } = withStoppedReader(command === 'run' ? ['run', '--', 'sh', '-c', script] : ['up', '-f', file]);
+      let pid: number | undefined;
+      try {
+        pid = await floodPid(pidFile);
+        await waitUntil(() => !isRunning(pid as number), 'the child to end by itself', 10_000);
+        await sleep(500); // the run is over: 900 KB wait for a reader that does not read
+        child.kill('SIGTERM');
+        // Taken for nothing, it left the CLI waiting for the reader for good.
+        assert.equal((await within(ending, 10_000))?.code, 143, stderr());
+        assert.match(stderr(), /^subvisor: SIGTERM after the run was over: \d+ bytes of output not yet written are dropped$/m);
+      } finally {
+        killQuietly(child.pid, pid);
+      }
+    });
+  }
 });
 
 describe('a reader that goes away', () => {

@@ -140,6 +140,38 @@ describe('onLine: the relayed lines as events', () => {
     assert.ok(lines.every((line, index) => line === String(index + 1)));
   });
 
+  test('a rejection of an async onLine after the child exited still fails the call: it ends once every line was taken', BOUNDED, async () => {
+    let settled = 0;
+    const onLine = async ({ line }: OutputLine): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, line === '2000' ? 150 : 20));
+      settled++;
+      if (line === '2000') throw new Error('the sink failed on line 2000');
+    };
+    await assert.rejects(superviseRunProcess(['seq', '1', '3000'], { relayStdout: true, onLine }), /the sink failed on line 2000/);
+    assert.equal(settled, 3000, 'the call waited for every line it had handed out');
+  });
+
+  test('a writer that outlived the group is held again after what a pipe holds: a slow onLine does not make it pile up', BOUNDED, async () => {
+    let pending = 0;
+    let mostPending = 0;
+    // The leader exits at once; its leftover (in a session of its own: not stopped with the group)
+    // writes 20 MB of 100-byte lines into the pipe, into an onLine that takes 200 ms per read.
+    const flood = `setsid sh -c "head -c 20000000 /dev/zero | tr '\\0' x | fold -w 99" & exit 0`;
+    await superviseRunProcess(flood, {
+      shell: true,
+      relayStdout: true,
+      drainGraceMs: 1000,
+      onLine: async () => {
+        mostPending = Math.max(mostPending, ++pending);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        pending--;
+      },
+    });
+    // A pipe's worth after the group was gone (1 MiB, ~10 500 lines) and the read in hand; read on
+    // regardless, as long as the drain lasts, it was twice that here.
+    assert.ok(mostPending < 12_000, `${mostPending} lines were waiting for onLine at once`);
+  });
+
   for (const drainGraceMs of [Infinity, 2000]) {
     test(`an onLine that awaits proc.stop() gets it, and the lines the child writes as it stops (drainGraceMs ${drainGraceMs})`, BOUNDED, async () => {
       const lines: string[] = [];

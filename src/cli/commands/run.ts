@@ -25,11 +25,11 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   const stop = new AbortController();
-  const release = handleInterrupts(
+  const interrupts = handleInterrupts(
     (signal) => stop.abort(new Interrupted(signal)),
-    (signal) => {
-      output.status({ name, event: 'killed', text: `second ${signal}: killing at once` });
-      output.abandon(`second ${signal}`);
+    ({ why, processesLeft }) => {
+      if (processesLeft) output.status({ name, event: 'killed', text: `${why}: killing at once` });
+      output.abandon(why);
     },
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
@@ -63,10 +63,11 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
     // Signals and a closed output are still listened to meanwhile: a second Ctrl-C says what it
     // drops, and an output that fails now is one that dropped lines (see endingAfterFlush).
+    interrupts.runOver();
     try {
       await output.close();
     } finally {
-      release();
+      interrupts.release();
       outputWatch.release();
       uncaught.release();
     }

@@ -68,6 +68,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     if (!listeners.uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the processes wrote goes out before the error.
+    listeners.runOver();
     try {
       await output.close();
     } finally {
@@ -83,24 +84,24 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
  * one kills at once), a closed stdout, an error of ours nothing caught (see ../uncaught.ts; it
  * may wait `stopGraceMs` and a little more for the processes to stop).
  */
-function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
-  const releaseInterrupts = handleInterrupts(
+function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; runOver: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
+  const interrupts = handleInterrupts(
     // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
     // saying `stopping (SIGINT)` when its turn comes.
     (signal) => stop.abort(new Interrupted(signal)),
-    (signal) => {
-      output.report(`subvisor: second ${signal}: killing every process at once`, { stream: 'report', event: 'killed', line: `second ${signal}` });
-      output.abandon(`second ${signal}`);
+    ({ why, processesLeft }) => {
+      if (processesLeft) output.report(`subvisor: ${why}: killing every process at once`, { stream: 'report', event: 'killed', line: why });
+      output.abandon(why);
     },
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
   const release = (): void => {
-    releaseInterrupts();
+    interrupts.release();
     outputWatch.release();
     uncaught.release();
   };
-  return { uncaught, release, closedBy: outputWatch.closedBy };
+  return { uncaught, release, runOver: interrupts.runOver, closedBy: outputWatch.closedBy };
 }
 
 function graceOf(given: string | undefined): number {
