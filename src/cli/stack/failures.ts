@@ -19,7 +19,7 @@ export class LivenessError extends Error {
     /** The stderr tail of the process, up to its stop. */
     readonly stderr: Buffer | null,
   ) {
-    super(`${processName} failed its liveness probe ${failures} time${failures === 1 ? '' : 's'} in a row and was stopped (last: ${firstLine(probeOutput)})`);
+    super(`${processName} failed its liveness probe ${failures} time${failures === 1 ? '' : 's'} in a row and was stopped (last: ${lastLine(probeOutput)})`);
     if (stderr && stderr.length > 0) this.notes.push(stderrNote(stderr));
   }
 }
@@ -51,7 +51,7 @@ export function describeFailure(error: unknown): string {
   if (error instanceof CalledProcessError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
-  if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${firstLine(error.probeOutput)})`;
+  if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastLine(error.probeOutput)})`;
   if (error instanceof Error) return error.message;
   return String(error);
 }
@@ -82,7 +82,7 @@ export function shortFailure(error: unknown): string {
 
 /** The reason in a `restarting in D (reason)` line: it starts with `liveness` for a liveness failure. */
 export function restartReason(error: unknown): string {
-  if (error instanceof LivenessError) return `liveness: ${firstLine(error.probeOutput)}`;
+  if (error instanceof LivenessError) return `liveness: ${lastLine(error.probeOutput)}`;
   return describeFailure(error);
 }
 
@@ -117,7 +117,8 @@ export function probeOutputOf(error: unknown): { readonly probe: 'ready' | 'live
   return undefined;
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
+function lastLine(text: string): string {
+  // A probe's last word is the one that counts: the error after its progress, the reason a try was cut.
+  const line = text.trimEnd().split('\n').at(-1) ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }

@@ -48,7 +48,8 @@ import { DEFAULT_PATH } from './diagnose.js';
  * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `exec CMD
  * 4>&-` closes fd 4 for the command while dash keeps a close-on-exec copy to restore if the exec
  * fails, so the parent reads EOF exactly when the command is running, or the exit status of the
- * failed exec (127: no such file, 126: permission denied), written by an EXIT trap that only a
+ * failed exec (127: no such file, 126: found but not runnable: permission denied, or a binary for
+ * another machine), written by an EXIT trap that only a
  * failed exec reaches. (Only then does the child's stderr also get the shell's one-line
  * complaint.) The start waits for that verdict without blocking the event loop (see
  * `gateVerdict`).
@@ -138,7 +139,7 @@ const VERDICT_CAP_MS = 2000;
 
 /**
  * Waits for the gated child's verdict: undefined once its command runs, or the exit status of its
- * failed exec (127: not found, 126: permission denied, 2: another error). A gate that died before
+ * failed exec (127: not found, 126: found but not runnable, 2: another error). A gate that died before
  * its exec (a signal) reports nothing: its exit says what happened.
  *
  * A verdict already given is read at once, without waiting for a turn of the event loop: after a

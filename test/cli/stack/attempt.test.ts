@@ -138,6 +138,15 @@ describe('liveness', () => {
     assert.ok(performance.now() - started < 10_000);
   });
 
+  test("a liveness probe cut at its timeout is said by its reason, not by the progress it printed first", BOUNDED, async () => {
+    const liveness = { kind: 'exec' as const, cmd: 'echo "checking the database"; exec sleep 30', ...TIMING, timeoutMs: 200, failures: 1 };
+    const { outcome, output } = await runToEnd([spec('web', 'exec sleep 30', { liveness })]);
+    const { error } = outcome.failure ?? {};
+    assert.ok(error instanceof LivenessError, output.dump());
+    assert.equal(error.probeOutput, "checking the database\n(no answer within 200 ms (the probe's timeout))");
+    assert.match(error.message, /\(last: \(no answer within 200 ms \(the probe's timeout\)\)\)$/);
+  });
+
   test('liveness begins only once the process is ready', BOUNDED, async () => {
     const dir = freshDir();
     const liveness = { kind: 'exec' as const, cmd: `echo probed >> ${dir}/probes`, ...TIMING, failures: 3 };
