@@ -82,10 +82,10 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // Once nothing of the group is left, nothing is left to slow down: the pipes are read to their
     // end whatever their consumers' pace, or a consumer behind (one awaiting this very stop, even)
     // would hold them short of EOF until the drain gave up on them and on their last lines.
-    const release = (): void => readers.forEach((reader) => reader.release?.());
-    if (!targetAlive(target)) release();
-    else void stopping?.then(release, release); // a stop that failed is rethrown below, once
-    await drainAfterExit(readers, drained, received, opts, () => stop().then(release));
+    const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
+    if (!targetAlive(target)) releasePipes();
+    else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
+    await drainAfterExit(readers, drained, received, opts, () => stop().then(releasePipes));
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     if (stopping === undefined && targetAlive(target)) await stop();
     await stopping;

@@ -1,5 +1,5 @@
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, Scalar, YAMLMap, YAMLSeq, visit } from 'yaml';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { printable } from '../config/spawnable.js';
 import type { Condition, Config, ProcessSpec } from '../config/spec.js';
@@ -64,6 +64,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
   // Written for YAML 1.1 readers, as Compose's (go-yaml) resolves plain scalars: a value such as
   // `no`, `1_000`, `0x1F`, `1:30` or `2024-01-01` is then quoted, so it stays the string it was.
   const doc = new Document({ services }, { version: '1.1' });
+  quoteGoYamlNumbers(doc);
   doc.commentBefore = header(config, options.image);
   for (const [name, own] of notes) {
     const node = doc.getIn(['services', name], true);
@@ -129,6 +130,18 @@ function service(spec: ProcessSpec, config: Config, options: ComposeExportOption
   if (spec.liveness !== undefined) notes.push('liveness: not translated: Compose does not restart an unhealthy container.');
   if (spec.watch !== undefined) notes.push('watch: not carried: Compose restarts nothing when files change; for development, `docker compose watch` does, from a develop.watch section (none is written).');
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
+}
+
+/**
+ * go-yaml also reads `0o17` as a number (YAML 1.2's octal, which the 1.1 schema above does not
+ * know): such a string is quoted too.
+ */
+function quoteGoYamlNumbers(doc: Document): void {
+  visit(doc, {
+    Scalar: (_key, node) => {
+      if (typeof node.value === 'string' && /^[-+]?0o[0-7_]+$/.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
 }
 
 /**

@@ -110,7 +110,7 @@ describe('export compose: values as Compose reads them', () => {
       `processes:
   web:
     cmd: node server.js --db "postgres://db/app?sslmode=disable"
-    env: { A: "1_000", B: "0b101", C: "2024-01-01", D: "0x_1F", E: "yes", F: "1:30", G: "off" }
+    env: { A: "1_000", B: "0b101", C: "2024-01-01", D: "0x_1F", E: "yes", F: "1:30", G: "off", H: "0o17" }
     ready: { exec: [curl, "http://127.0.0.1:8080/health?full=1"] }
 `,
     );
@@ -118,7 +118,8 @@ describe('export compose: values as Compose reads them', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
-    assert.deepEqual(web.environment, { A: '1_000', B: '0b101', C: '2024-01-01', D: '0x_1F', E: 'yes', F: '1:30', G: 'off' });
+    assert.deepEqual(web.environment, { A: '1_000', B: '0b101', C: '2024-01-01', D: '0x_1F', E: 'yes', F: '1:30', G: 'off', H: '0o17' });
+    assert.match(run.stdout, /^ {6}H: "0o17"$/m, 'go-yaml reads a plain 0o17 as 15');
     // go-yaml ends a plain item of a [ flow, sequence ] at a '?': such an item must be quoted.
     assert.match(run.stdout, /^ {4}command: \[ \/bin\/sh, -c, "node server\.js --db \\"postgres:\/\/db\/app\?sslmode=disable\\"" \]$/m);
     assert.match(run.stdout, /^ {6}test: \[ CMD, curl, "http:\/\/127\.0\.0\.1:8080\/health\?full=1" \]$/m);
