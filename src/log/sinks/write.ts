@@ -42,10 +42,7 @@ export function writeText(stream: Writable, text: string | Uint8Array, written?:
   try {
     const fd = syncFileFd(stream);
     if (fd === undefined) stream.write(text, written);
-    else {
-      writeAllSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
-      if (written) process.nextTick(written);
-    }
+    else writeFileSync(stream, fd, typeof text === 'string' ? Buffer.from(text) : text, written);
     return true;
   } catch (error) {
     // Some streams (a socket whose fd is gone) throw instead of emitting; same reasoning as above.
@@ -71,7 +68,17 @@ function syncFileFd(stream: Writable): number | undefined {
   return typeof fd === 'number' && stream.constructor.name === 'SyncWriteStream' ? fd : undefined;
 }
 
-/** Writes every byte, or throws the error that stopped it (EFBIG, ENOSPC) at once. */
-function writeAllSync(fd: number, bytes: Uint8Array): void {
-  for (let offset = 0; offset < bytes.length; ) offset += node.fs.writeSync(fd, bytes, offset);
+/**
+ * Writes every byte to a file's stream; one that cannot (EFBIG, ENOSPC) fails the stream as its own
+ * write would: destroyed with the error, and `written` told once its listeners have heard it.
+ */
+function writeFileSync(stream: Writable, fd: number, bytes: Uint8Array, written: (() => void) | undefined): void {
+  try {
+    for (let offset = 0; offset < bytes.length; ) offset += node.fs.writeSync(fd, bytes, offset);
+  } catch (error) {
+    if (written) stream.once('close', written);
+    stream.destroy(error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
+  if (written) process.nextTick(written);
 }
