@@ -79,9 +79,9 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   try {
     await processInternals.exited(proc);
     const stoppedByUs = stopping !== undefined;
-    // Once nothing of the group is left, nothing is left to slow down: the pipes are read to their
-    // end whatever their consumers' pace, or a consumer behind (one awaiting this very stop, even)
-    // would hold them short of EOF until the drain gave up on them and on their last lines.
+    // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
+    // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
+    // hold them short of EOF until the drain gave up on them and on their last lines.
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!targetAlive(target)) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once

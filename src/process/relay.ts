@@ -107,7 +107,7 @@ export function relayStream(target: RelayTarget, label: string, stream: 'stdout'
  * instead of letting lines pile up in memory; a rejection is the consumer failing, never an
  * unhandled rejection. The lines of the read in progress are still delivered: memory stays bounded
  * by one read per pipe (at most `READ_BUFFER_BYTES`, 64 KiB: ./output/pipe-reads.ts). Once the
- * child's group is gone the hold is released (see {@link PipeHold}): the pipe is read to its end.
+ * child's group is gone the hold is released (see {@link PipeHold}) for what the pipe still holds.
  */
 export function holdWhilePending(hold: PipeHold, onFailure: (error: unknown) => void): ConsumerHold {
   let waiting = 0;
