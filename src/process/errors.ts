@@ -146,6 +146,42 @@ export class OutputLimitError extends Error {
   }
 }
 
+/**
+ * A child could not be stopped: the system refused the signal (EPERM), because the child, or a
+ * process it started, now runs as a user this process may not signal (a setuid program that took
+ * its owner's uid for good, `setpriv`, `su`, a root parent without CAP_KILL). Nothing can end it
+ * from here, so it is left running, and the supervising call (and `Process.stop()`) rejects with
+ * this at once instead of waiting for an exit that will not come. Its pipes are no longer read.
+ */
+export class StopDeniedError extends Error {
+  override name = 'StopDeniedError';
+  readonly code = 'ERR_SUBVISOR_STOP_DENIED';
+  readonly cmd: string[] | string;
+  /** The argv quoted as a POSIX shell reads it, control characters made visible. */
+  readonly command: string;
+  /** The child's pid; when it leads a process group of its own (`newSession`, the default), that group's id. */
+  readonly pid: number;
+  /** Whether the group (`kill -- -pid`) was signalled, or the child alone (`newSession: false`). */
+  readonly group: boolean;
+  /** The signal that was refused. */
+  readonly signal: NodeJS.Signals;
+
+  constructor(init: { cmd: readonly string[] | string; pid: number; group: boolean; signal: NodeJS.Signals }) {
+    const uid = process.getuid?.();
+    const who = init.group ? `its process group (${init.pid})` : `it (pid ${init.pid})`;
+    super(
+      `cannot stop ${describeCommand(init.cmd)}: ${init.signal} to ${who} was refused (EPERM), because it, or a process it started, now runs as a user ` +
+        `this process${uid === undefined ? '' : ` (uid ${uid})`} may not signal; it is left running. ` +
+        `Stop it as its user or as root (\`kill ${init.group ? `-- -${init.pid}` : init.pid}\`), and run the parent as a user allowed to signal the children it starts`,
+    );
+    this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
+    this.command = quoteCommand(init.cmd);
+    this.pid = init.pid;
+    this.group = init.group;
+    this.signal = init.signal;
+  }
+}
+
 /** Formats the `|_.stderr:` note of the seed: the tail, indented, so it stands out in a log. */
 export function stderrNote(stderr: Buffer): string {
   // The note goes into `stack`, which an uncaught error prints to the terminal: the child's own

@@ -14,6 +14,8 @@ export interface LifecycleLog {
   /** The grace passed with members of the group alive: SIGKILL goes out now. */
   escalating(proc: Process, killGraceMs: number): void;
   deliverCancelFailed(proc: Process, error: unknown): void;
+  /** The system refused the stop (the child now runs as another user): it is left running. */
+  stopDenied(proc: Process, error: Error): void;
   exited(proc: Process, durationMs: number): void;
 }
 
@@ -43,6 +45,7 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
     escalating: (proc, killGraceMs) =>
       warning(() => `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`),
     deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
+    stopDenied: (proc, error) => warning(() => `${label}: ${error.message}`),
     exited: (proc, durationMs) => runtime(() => `${label}: ${describeExit(proc)} after ${Math.round(durationMs)} ms (pid ${proc.pid})`),
   };
 }

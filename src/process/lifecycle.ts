@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { node } from '../builtins.js';
 import { Cancelled } from '../core/errors.js';
+import { StopDeniedError } from './errors.js';
 import { runInScope } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
@@ -9,7 +10,7 @@ import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { signalTarget, stopTarget, targetAlive, type StopPolicy, type StopTarget } from './stop/terminate.js';
+import { signalTarget, stopTarget, targetAlive, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
@@ -64,12 +65,15 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
   let stopReason: unknown;
+  const denial = whenDenied(proc, readers, opts.log);
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
       opts.log.stopping(proc, reason);
+      stopping = stopTarget(target, policy);
+      stopping.catch(denial.check);
     }
-    return (stopping ??= stopTarget(target, policy));
+    return stopping;
   };
   const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopSignal: policy.stopSignal, stopForParent: stop });
   const onStop = (): void => void stop(opts.stop?.reason);
@@ -77,7 +81,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   else opts.stop?.addEventListener('abort', onStop, { once: true });
   let ending: Ending;
   try {
-    await processInternals.exited(proc);
+    await Promise.race([processInternals.exited(proc), denial.denied]);
     const stoppedByUs = stopping !== undefined;
     // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
@@ -87,7 +91,8 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
     await drainAfterExit(readers, drained, received, opts, () => stop().then(releasePipes));
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
-    if (stopping === undefined && targetAlive(target)) await stop();
+    // So must those the system refuses us: a stop is what says they are there.
+    if (stopping === undefined && (targetAlive(target) || targetRefuses(target))) await stop();
     await stopping;
     ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs, stopReason: stoppedByUs ? stopReason : undefined };
   } finally {
@@ -99,6 +104,26 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   // (least of all a CalledProcessError for the exit we caused) runs between the stop and its death.
   if (isParentShutdown(ending.stopReason)) await unlessParentDies();
   return ending;
+}
+
+/**
+ * A stop the system refused (the child now runs as another user): its exit will never come, so the
+ * wait for it ends with the refusal; the child is let go (its pipes closed, its handle no longer
+ * holding the event loop open) so that the parent can still finish.
+ */
+function whenDenied(proc: Process, readers: readonly PipeReader[], log: LifecycleLog): { readonly denied: Promise<never>; readonly check: (error: unknown) => void } {
+  let reject: (error: StopDeniedError) => void = noop;
+  const denied = new Promise<never>((_, rejectWith) => (reject = rejectWith));
+  return {
+    denied,
+    check: (error) => {
+      if (!(error instanceof StopDeniedError)) return; // rethrown where the stop is awaited
+      log.stopDenied(proc, error);
+      for (const reader of readers) reader.stream.destroy();
+      processInternals.abandon(proc);
+      reject(error);
+    },
+  };
 }
 
 /**
@@ -218,3 +243,6 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
   }
 }
 
+function noop(): void {
+  // replaced when the promise is built
+}

@@ -1,5 +1,6 @@
 import { linkSignals } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
+import { StopDeniedError } from './errors.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { runToEnd, type Ending, type PipeReader } from './lifecycle.js';
 import type { ResolvedRunOptions } from './options.js';
@@ -70,7 +71,12 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     const { proc } = spawned;
     const exitedAt = processInternals.exited(proc).then(() => performance.now());
     let markGone = noop;
-    const gone = new Promise<void>((resolve) => (markGone = resolve));
+    let failGone: (error: unknown) => void = noop;
+    const gone = new Promise<void>((resolve, reject) => {
+      markGone = resolve;
+      failGone = reject;
+    });
+    gone.catch(noop); // a refused stop is the call's failure; it reaches `Process.stop()` only if someone asked
     processInternals.onStop(proc, () => {
       if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
       return gone;
@@ -87,6 +93,10 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
         newSession: run.options.newSession,
         log: run.log,
       });
+    } catch (error) {
+      // The system refused to stop it: `Process.stop()` did not do what it promised either.
+      if (error instanceof StopDeniedError) failGone(error);
+      throw error;
     } finally {
       markGone();
     }

@@ -7,6 +7,8 @@ export interface ProcessInternals {
   /** The exit, not a cancellation point: the supervisor must see it even while its scope is cancelled. */
   readonly exited: (proc: Process) => Promise<number>;
   readonly onStop: (proc: Process, stop: () => Promise<void>) => void;
+  /** Lets go of a child that cannot be stopped: its stdin closed, its handle no longer holding the event loop open. */
+  readonly abandon: (proc: Process) => void;
 }
 
 /** @internal Set by the class's static block, before any Process exists. */
@@ -49,6 +51,10 @@ export class Process {
       exited: (proc) => proc.#exited,
       onStop: (proc, stop) => {
         proc.#stop = stop;
+      },
+      abandon: (proc) => {
+        proc.#child.stdin?.destroy();
+        proc.#child.unref();
       },
     };
   }

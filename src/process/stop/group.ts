@@ -33,6 +33,20 @@ export function groupExists(pgid: number): boolean {
 }
 
 /**
+ * Whether the group has members and the system refuses this process every one of them (EPERM):
+ * they now run as another user, so nothing can stop them from here. Such a group counts as gone
+ * for the waits above (see {@link groupExists}); this is how a stop tells it from an empty one.
+ */
+export function groupRefusesSignals(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+/**
  * One pass over /proc: the live (non-zombie) members of each of `pgids`, by group; a group with
  * none is absent. Undefined when /proc cannot be read, or a process could not be looked at (EMFILE
  * and the like): it may be a live member, and saying "alive" costs a grace period at worst, while

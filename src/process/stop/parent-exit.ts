@@ -94,7 +94,8 @@ function onSignal(signal: NodeJS.Signals): void {
   const survived = new Promise<void>((resolve) => (resolveSurvived = resolve));
   shutdown = { reason: new ParentSignalled(`stopped because the parent process received ${signal}`), survived, resolveSurvived };
   const { reason } = shutdown;
-  void Promise.all([...owned].map(({ child }) => child.stopForParent(reason))).finally(() => dieOf(signal));
+  // allSettled: a child the system refuses to stop is left running, and the parent dies all the same.
+  void Promise.allSettled([...owned].map(({ child }) => child.stopForParent(reason))).then(() => dieOf(signal));
 }
 
 function onExit(): void {

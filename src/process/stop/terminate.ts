@@ -1,6 +1,7 @@
 import { settlesWithin } from '../../core/timer.js';
-import { groupHasLiveMembers } from './group.js';
+import { groupHasLiveMembers, groupRefusesSignals } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
+import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
 
 /** How a child is addressed when stopping it: its whole process group, or (newSession: false) itself. */
@@ -21,23 +22,18 @@ export interface StopPolicy {
   readonly onEscalate?: (() => void) | undefined;
 }
 
+/** What became of a signal: delivered, nobody there to receive it, or refused by the system (EPERM). */
+export type SignalOutcome = 'sent' | 'gone' | 'denied';
+
 /**
  * Sends `signal` to the child's process group (a new-session child leads its own group, whose id
- * is its pid), or to the child alone. Returns false when nothing was there to receive it.
+ * is its pid), or to the child alone. 'denied' when no one there may be signalled by this process:
+ * they now run as another user (see {@link StopDeniedError}).
  */
-export function signalTarget(target: StopTarget, signal: NodeJS.Signals): boolean {
-  if (!target.newSession) {
-    if (target.proc.returncode !== null) return false;
-    target.proc.sendSignal(signal);
-    return true;
-  }
-  try {
-    process.kill(-target.proc.pid, signal);
-    return true;
-  } catch (error) {
-    if (isNoSuchProcess(error)) return false;
-    throw error;
-  }
+export function signalTarget(target: StopTarget, signal: NodeJS.Signals): SignalOutcome {
+  // A reaped child's pid may be reused: without a group to address, only a child not yet reaped is signalled.
+  if (!target.newSession && target.proc.returncode !== null) return 'gone';
+  return sendSignal(target.newSession ? -target.proc.pid : target.proc.pid, signal);
 }
 
 /** Whether anything is left to stop: the child, or (new session) a live member of its group. */
@@ -66,11 +62,11 @@ const SIGKILL_SETTLE_MS = 1000;
  * once the group is gone.
  */
 export async function stopTarget(target: StopTarget, policy: StopPolicy): Promise<void> {
-  if (!targetAlive(target)) return;
+  if (!targetAlive(target)) return throwIfRefused(target, policy.stopSignal);
   const begunAt = performance.now();
   const thrown: unknown[] = [];
   if (policy.deliverCancel === undefined) {
-    signalTarget(target, policy.stopSignal);
+    if (signalTarget(target, policy.stopSignal) === 'denied') throw stopDenied(target, policy.stopSignal);
     signalTarget(target, 'SIGCONT');
   } else {
     callCatching(policy.deliverCancel, thrown);
@@ -79,14 +75,59 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   try {
     if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now()))) {
       callCatching(policy.onEscalate, thrown);
-      signalTarget(target, 'SIGKILL');
-      await processInternals.exited(target.proc);
+      if (signalTarget(target, 'SIGKILL') === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
       await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
+      throwIfRefused(target, 'SIGKILL');
     }
   } finally {
     gone.cancel();
   }
+  throwIfRefused(target, policy.stopSignal);
   if (thrown.length > 0) throw thrown[0];
+}
+
+/**
+ * Whether something of the child is left that may not be signalled: members of its group (the
+ * group's waits count them as gone, there being nothing to do about them), or, without a group of
+ * its own, the child itself. Such a leftover breaks the promise that nothing outlives the scope.
+ */
+export function targetRefuses(target: StopTarget): boolean {
+  if (target.newSession) return groupRefusesSignals(target.proc.pid);
+  return target.proc.returncode === null && sendSignal(target.proc.pid, 0) === 'denied';
+}
+
+function throwIfRefused(target: StopTarget, signal: NodeJS.Signals): void {
+  if (targetRefuses(target)) throw stopDenied(target, signal);
+}
+
+/**
+ * Waits for the leader to die of the SIGKILL just sent to its group. False when it is still there
+ * after the settle time and the system refuses to signal it: the group's kill reached other members
+ * only, and the leader (now another user's) will not exit for us. A leader that may be signalled
+ * is waited for however long the kernel takes (uninterruptible sleep).
+ */
+async function diesOfKill(proc: Process): Promise<boolean> {
+  const exited = processInternals.exited(proc);
+  if (await settlesWithin(exited, SIGKILL_SETTLE_MS)) return true;
+  if (proc.returncode === null && sendSignal(proc.pid, 0) === 'denied') return false;
+  await exited;
+  return true;
+}
+
+function stopDenied(target: StopTarget, signal: NodeJS.Signals): StopDeniedError {
+  return new StopDeniedError({ cmd: target.proc.args, pid: target.proc.pid, signal, group: target.newSession });
+}
+
+function sendSignal(pid: number, signal: NodeJS.Signals | 0): SignalOutcome {
+  try {
+    process.kill(pid, signal);
+    return 'sent';
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (code === 'ESRCH') return 'gone';
+    if (code === 'EPERM') return 'denied';
+    throw error;
+  }
 }
 
 /** Resolves once the leader has exited and (new session) its group has no live member. */
@@ -117,10 +158,6 @@ function callCatching(callback: (() => void) | undefined, thrown: unknown[]): vo
   } catch (error) {
     thrown.push(error);
   }
-}
-
-function isNoSuchProcess(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ESRCH';
 }
 
 function noop(): void {

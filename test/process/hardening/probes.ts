@@ -158,14 +158,17 @@ export interface Fixture {
   readonly child: ChildProcess;
   /** Everything it printed on stdout so far. */
   stdout(): string;
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
   /** Resolves with its first stdout line. */
   readonly firstLine: Promise<string>;
   /** Resolves with how it ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string; loader?: boolean } = {}): Fixture {
-  const argv = opts.loader === false ? [process.execPath, script, ...args] : [process.execPath, '--import', 'tsx', script, ...args];
+export function startFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; shellPrefix?: string; loader?: boolean; execVia?: readonly string[] } = {}): Fixture {
+  // `execVia`: a command that execs the rest of its argv (`setpriv …`), so node keeps its pid.
+  const argv = [...(opts.execVia ?? []), ...(opts.loader === false ? [process.execPath, script, ...args] : [process.execPath, '--import', 'tsx', script, ...args])];
   // A prefix such as `ulimit -n 64;` runs in a shell that then execs node (same pid).
   const child = opts.shellPrefix
     ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env })
@@ -186,7 +189,7 @@ export function startFixture(script: string, args: string[] = [], opts: { env?: 
   });
   firstLine.catch(() => undefined); // observed by whoever awaits it
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, firstLine, exited };
+  return { child, stdout: () => out, stderr: () => err, firstLine, exited };
 }
 
 /**

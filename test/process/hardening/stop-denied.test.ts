@@ -1,0 +1,135 @@
+// A child the system refuses to stop (EPERM: it now runs as a user the parent may not signal) is
+// reported, never a crash: the supervising call rejects at once with a StopDeniedError naming it,
+// the parent can still finish, and the child is left running (there is no other choice). Staged as
+// root: the parent runs without CAP_KILL (test/fixtures/hardening/stop-denied.ts), its child
+// switches to uid 65534, which is what a non-root parent meets when its child runs a setuid
+// program. Before, the refusal was an unhandled rejection that killed the parent.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { killQuietly } from '../../support/processes.js';
+import { groupMembers, isRunning, startFixture, stopFixture, type Fixture } from './probes.js';
+
+const FIXTURE = 'test/fixtures/hardening/stop-denied.ts';
+const BOUNDED = { timeout: 30_000 };
+const WITHOUT_KILL = ['setpriv', '--bounding-set', '-kill', '--inh-caps', '-kill'];
+const ROOT = process.getuid?.() === 0;
+
+interface Denied {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly pid: number;
+  readonly signal: string;
+}
+
+interface Run {
+  readonly fixture: Fixture;
+  /** The process that cannot be stopped (the fixture's child). */
+  readonly pid: number;
+}
+
+async function startParent(mode: string): Promise<Run> {
+  const fixture = startFixture(FIXTURE, [mode], { execVia: WITHOUT_KILL, env: { ...process.env, SUBVISOR_WATCHDOG: '0' } });
+  const { pid } = JSON.parse(await fixture.firstLine) as { pid: number };
+  return { fixture, pid };
+}
+
+/** What the fixture said its supervising call (and Process.stop()) ended with. */
+async function outcomeOf(run: Run): Promise<{ call: Denied[] | string; stop?: Denied[] | string; ms: number }> {
+  assert.deepEqual(await run.fixture.exited, { code: 0, signal: null }, 'the parent finished on its own: nothing held its event loop, nothing crashed');
+  const last = run.fixture.stdout().trim().split('\n').at(-1) ?? '';
+  return (JSON.parse(last) as { outcome: { call: Denied[] | string; stop?: Denied[] | string; ms: number } }).outcome;
+}
+
+function assertDenied(errors: Denied[] | string | undefined, pid: number, signal: string): void {
+  assert.ok(Array.isArray(errors) && errors.length === 1, `one error, got ${JSON.stringify(errors)}`);
+  const [error] = errors as [Denied];
+  assert.equal(error.name, 'StopDeniedError');
+  assert.equal(error.code, 'ERR_SUBVISOR_STOP_DENIED');
+  assert.equal(error.pid, pid);
+  assert.equal(error.signal, signal);
+  assert.match(error.message, new RegExp(`${signal} to .* was refused \\(EPERM\\).* it is left running\\. Stop it as its user or as root`));
+}
+
+/**
+ * As anyone but root, setpriv may not drop CAP_KILL, so none of this can be staged: what is checked
+ * then is that it cannot (CI runs as root, and runs all of it).
+ */
+function unlessStageable(): boolean {
+  if (ROOT) return false;
+  const staged = spawnSync(WITHOUT_KILL[0] as string, [...WITHOUT_KILL.slice(1), 'true']);
+  assert.notEqual(staged.status, 0, 'setpriv dropped CAP_KILL without root: stage the tests below as this user too');
+  return true;
+}
+
+/** Whether what could not be stopped still runs: the child, or (leftover) the process its group still holds. */
+function leftRunning(pid: number, mode: string): boolean {
+  return mode === 'leftover' ? groupMembers(pid).includes('sleep') : isRunning(pid);
+}
+
+/** Root may signal them all, CAP_KILL or not: the test's own cleanup. */
+function killForeign(pid: number, mode: string): void {
+  if (mode !== 'own-group') {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  killQuietly(pid);
+}
+
+describe('a child the system refuses to stop', () => {
+  const cases: [mode: string, what: string, signal: string, group: boolean][] = [
+    ['cancel', 'cancelling its scope', 'SIGTERM', true],
+    ['own-group', 'cancelling it without a session of its own (newSession: false)', 'SIGTERM', false],
+    ['sibling', 'its group holding a process we may signal: the stop goes as far as SIGKILL', 'SIGKILL', true],
+    ['leftover', 'its leader exits on SIGTERM, leaving a member of its group we may not signal', 'SIGTERM', true],
+  ];
+  for (const [mode, what, signal, group] of cases) {
+    test(`${what}: the call rejects with StopDeniedError, the parent finishes, the child is left running`, BOUNDED, async () => {
+      if (unlessStageable()) return;
+      const run = await startParent(mode);
+      try {
+        const outcome = await outcomeOf(run);
+        assertDenied(outcome.call, run.pid, signal);
+        assert.match((outcome.call as Denied[])[0]?.message ?? '', group ? new RegExp(`\`kill -- -${run.pid}\``) : new RegExp(`\`kill ${run.pid}\``));
+        // At once, not after an endless wait for an exit: the grace (300 ms) and SIGKILL's settle time at most.
+        assert.ok(outcome.ms < 5000, `rejected after ${outcome.ms} ms`);
+        assert.ok(leftRunning(run.pid, mode), 'what it could not stop still runs: the error is true');
+        assert.match(run.fixture.stderr(), /warning .*cannot stop/, 'the library warned on its logger too');
+      } finally {
+        await stopFixture(run.fixture);
+        killForeign(run.pid, mode);
+      }
+    });
+  }
+
+  test('Process.stop() rejects with it too', BOUNDED, async () => {
+    if (unlessStageable()) return;
+    const run = await startParent('stop');
+    try {
+      const outcome = await outcomeOf(run);
+      assertDenied(outcome.stop, run.pid, 'SIGTERM');
+      assertDenied(outcome.call, run.pid, 'SIGTERM');
+    } finally {
+      await stopFixture(run.fixture);
+      killForeign(run.pid, 'stop');
+    }
+  });
+
+  test('SIGTERM to the parent: it still dies of SIGTERM, not of an unhandled rejection', BOUNDED, async () => {
+    if (unlessStageable()) return;
+    const run = await startParent('signal');
+    try {
+      run.fixture.child.kill('SIGTERM');
+      assert.deepEqual(await run.fixture.exited, { code: null, signal: 'SIGTERM' });
+      assert.doesNotMatch(run.fixture.stderr(), /Unhandled|at process\.kill|^Error/m);
+      assert.ok(isRunning(run.pid), 'the child it could not stop still runs');
+    } finally {
+      await stopFixture(run.fixture);
+      killForeign(run.pid, 'signal');
+    }
+  });
+});
