@@ -26,11 +26,14 @@ export interface CliOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly uid?: number;
+  /** A command that execs the rest of its argv (`setpriv …`): the CLI runs under it, with the same pid. */
+  readonly execVia?: readonly string[];
 }
 
 /** Starts `subvisor ARGS` in `cwd` without a terminal (CI has none) and collects what it prints. */
 export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const argv = [...(opts.execVia ?? []), process.execPath, BIN, ...args];
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: opts.cwd,
     ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...opts.env },

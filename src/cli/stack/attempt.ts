@@ -177,13 +177,18 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
 }
 
 /**
- * The library's lifecycle records, with the one the run shows: the SIGKILL after the grace is a
- * state line of the run's own (in its format, and in `--json`), not a library warning. The others
- * stay the library's `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's
- * state lines say the same for a reader.
+ * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace is a
+ * state line of the run's own (in its format, and in `--json`), not a library warning, and a
+ * refused stop is the attempt's failure, said by its `failed` line. The others stay the library's
+ * `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the
+ * same for a reader.
  */
 function killReport(name: string, onKill: (graceMs: number) => void): LifecycleLog {
-  return { ...lifecycleLog(name, undefined), escalating: (_proc, killGraceMs) => onKill(killGraceMs) };
+  return { ...lifecycleLog(name, undefined), escalating: (_proc, killGraceMs) => onKill(killGraceMs), stopDenied: noop };
+}
+
+function noop(): void {
+  // said elsewhere: see the caller
 }
 
 /** The ready probe when it is tried from outside (http, tcp, exec); a log pattern is the library's `readyWhen`. */

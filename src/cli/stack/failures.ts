@@ -1,5 +1,5 @@
 import { signalStatus } from '../exit-status.js';
-import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, stderrNote } from '../../process/errors.js';
+import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 
 /**
  * A process that was ready but then failed its liveness probe `failures` times in a row, and was
@@ -52,18 +52,20 @@ export function describeFailure(error: unknown): string {
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
   if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastLine(error.probeOutput)})`;
+  if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
   if (error instanceof Error) return error.message;
   return String(error);
 }
 
 /** What kind of failure it was, for `--json` and for the restart line's reason. */
-export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'error';
+export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'error';
 
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
   if (error instanceof CalledProcessError) return 'exit';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'spawn';
+  if (error instanceof StopDeniedError) return 'stop';
   return 'error';
 }
 
@@ -77,6 +79,7 @@ export function shortFailure(error: unknown): string {
   if (error instanceof ReadyTimeoutError) return 'not ready in time';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'could not start';
+  if (error instanceof StopDeniedError) return 'could not be stopped';
   return 'error';
 }
 
@@ -92,6 +95,7 @@ export function restartReason(error: unknown): string {
  */
 export function stateAfter(error: unknown): string {
   if (error instanceof CalledProcessError) return `exited ${error.signal === null ? error.returncode : signalStatus(error.signal)}`;
+  if (error instanceof StopDeniedError) return `left running (${leftRunning(error)}): it could not be stopped`;
   return describeFailure(error);
 }
 
@@ -101,6 +105,7 @@ export function failureFields(error: unknown): Record<string, unknown> {
   if (error instanceof SpawnError) return { code: error.code };
   if (error instanceof LivenessError) return { reason: 'liveness', probeOutput: error.probeOutput };
   if (error instanceof ProbeTimeoutError) return { reason: 'ready', probeOutput: error.probeOutput };
+  if (error instanceof StopDeniedError) return { reason: 'stop', code: error.code, pid: error.pid, group: error.group, signal: error.signal };
   return {};
 }
 
@@ -115,6 +120,10 @@ export function probeOutputOf(error: unknown): { readonly probe: 'ready' | 'live
   if (error instanceof ProbeTimeoutError) return { probe: 'ready', output: error.probeOutput };
   if (error instanceof LivenessError) return { probe: 'liveness', output: error.probeOutput };
   return undefined;
+}
+
+function leftRunning(error: StopDeniedError): string {
+  return error.group ? `process group ${error.pid}` : `pid ${error.pid}`;
 }
 
 function lastLine(text: string): string {

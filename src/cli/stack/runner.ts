@@ -1,5 +1,6 @@
 import { Cancelled } from '../../core/errors.js';
 import { quoteCommand } from '../../process/command.js';
+import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
 import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
@@ -79,7 +80,8 @@ export class Runner {
         // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
         const signal = this.spec.stopSignal ?? 'SIGTERM';
         this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal });
-        await proc.stop();
+        // A stop the system refuses ends the attempt with that refusal: the life's end says it.
+        await proc.stop().catch(noop);
       }
       // Whatever else the life is doing (waiting for a condition, a backoff, a spawn under way) stops too.
       this.#life.abort(new Cancelled(`${this.spec.name} is stopping`));
@@ -105,6 +107,11 @@ export class Runner {
     for (;;) {
       const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs), onKill: (graceMs) => this.#killed(graceMs) }, this.#life.signal);
       this.#proc = undefined;
+      // A child that could not be stopped is left running: told, never restarted, never "stopped".
+      if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
+        this.#sayEnd(end, undefined);
+        return { kind: 'failed', error: end.error };
+      }
       // Once a stop was asked for, the exit is ours whatever its status: never a crash, never restarted.
       if (this.#stopping || end.kind === 'stopped') return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
@@ -252,4 +259,8 @@ const CONDITION_WORDS: Readonly<Record<Condition, string>> = { started: 'to star
 
 function describeCondition(dependency: Dependency): string {
   return `${dependency.name} ${CONDITION_WORDS[dependency.condition]}`;
+}
+
+function noop(): void {
+  // see the caller
 }
