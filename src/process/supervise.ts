@@ -75,14 +75,14 @@ export async function superviseRunProcess<Level extends string = 'io'>(
   return child.judge(outcome);
 }
 
-/** What a not-ready-in-time child is stopped with; replaced by the full error once its tail is complete. */
-const READY_TIMEOUT = Symbol('ready timeout');
 
 /** The state of one supervised child between spawn and judgement: its readiness, its stderr tail. */
 class SupervisedChild {
   #readiness: Readiness | undefined;
   #tail: Tail | undefined;
   #pid = 0;
+  /** What a not-ready-in-time child is stopped with (and logged as); replaced by one with the stderr tail once that is complete. */
+  #notReadyInTime: ReadyTimeoutError | undefined;
 
   constructor(
     private readonly plan: Supervision,
@@ -123,7 +123,7 @@ class SupervisedChild {
           plan.log.ready(proc, performance.now() - startedAt);
           handUp();
         },
-        onTimeout: () => failWith(READY_TIMEOUT),
+        onTimeout: () => failWith((this.#notReadyInTime = this.#readyTimeout(null))),
         stopping,
       });
       this.#readiness.arm();
@@ -147,12 +147,15 @@ class SupervisedChild {
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */
   explain(error: unknown): unknown {
-    if (error !== READY_TIMEOUT) return error;
+    if (error === undefined || error !== this.#notReadyInTime) return error;
+    return withStderrNote(this.#readyTimeout(this.#tail?.bytes() ?? null));
+  }
+
+  #readyTimeout(stderr: Buffer | null): ReadyTimeoutError {
     const { plan } = this;
-    const stderr = this.#tail?.bytes() ?? null;
     // The label defaults to the argv joined: written with its control characters escaped.
     const message = `${describeCommand(plan.label)} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
-    return withStderrNote(new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message));
+    return new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message);
   }
 
   /** The child ended without being cancelled: judge its exit, now that its stderr tail is complete. */

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Cancelled, CompletedProcess, NotStartedError, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
+import { Cancelled, CompletedProcess, NotStartedError, ReadyTimeoutError, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { isRunning } from '../support/processes.js';
 
@@ -304,6 +304,16 @@ describe('the lifecycle in the log', () => {
     assert.ok(Number(/after (\d+) ms/.exec(records[1] ?? '')?.[1]) >= 90, 'the time it took to be ready');
     assert.match(records[2] ?? '', /^api: stopping/);
     assert.match(records[3] ?? '', /^api: died of SIGTERM after \d+ ms/);
+  });
+
+  test('a readiness timeout is logged as the stop\'s reason in words, not as an internal token', BOUNDED, async () => {
+    const records: string[] = [];
+    await assert.rejects(
+      superviseRunProcess(['sleep', '30'], { label: 'api', readyWhen: /never/, readyTimeoutMs: 100, logger: { runtime: (line: string) => void records.push(line) } }),
+      (error: unknown) => error instanceof ReadyTimeoutError && error.timeoutMs === 100,
+    );
+    const stopping = records.find((line) => line.startsWith('api: stopping'));
+    assert.match(stopping ?? '', /^api: stopping \(pid \d+\): ReadyTimeoutError: api was not ready within 100 ms \(no output line matched \/never\/\); it was stopped$/, records.join('\n'));
   });
 
   test('without such a method the records go to the package logger at runtime', BOUNDED, async () => {
