@@ -44,10 +44,13 @@ describe('subvisor run', () => {
     assert.ok(lines.findIndex((line) => line.includes('ready after')) > lines.findIndex((line) => line.includes('up on 80')));
   });
 
-  test('--ready-timeout fails with 124 when no line matches in time', { timeout: 30_000 }, async () => {
-    const run = await runCli(['run', '--ready', 'never', '--ready-timeout', '200ms', '--grace', '500ms', '--', 'sleep', '30']);
+  test('--ready-timeout fails with 124 when no line matches in time; a stopping line says why before the child\'s last words', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'd', '--ready', 'never', '--ready-timeout', '200ms', '--grace', '500ms', '--', 'sh', '-c', 'trap "echo bye; exit 1" TERM; sleep 30 & wait']);
     assert.equal(run.code, 124);
     assert.match(run.stderr, /not ready within 200 ms/);
+    const lines = run.stdout.split('\n');
+    const stopping = lines.indexOf('d * stopping (not ready within 200 ms): SIGTERM to its process group');
+    assert.ok(stopping >= 0 && stopping < lines.indexOf('d | bye') && lines.indexOf('d | bye') < lines.indexOf('d * was not ready within 200 ms'), run.stdout);
   });
 
   test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {

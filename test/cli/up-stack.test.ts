@@ -179,6 +179,7 @@ describe('restart policies', () => {
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^worker +\* failed its liveness probe 2 times in a row \(last: no heartbeat\)$/m);
+    assert.ok(lineIndex(run.stdout, /^worker +\* stopping \(failed its liveness probe 2 times in a row\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^worker +\* failed its liveness/));
     assert.match(run.stdout, /^worker +\* restarting in 20 ms \(liveness: no heartbeat; restart 1 of 3\)$/m);
     assert.match(run.stdout, /^worker +\| healthy$/m);
     assert.match(run.stderr, /^worker +\d+ +exited 0 +\S+ \S+ +1$/m);
@@ -242,6 +243,7 @@ describe('probes at runtime', () => {
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 124, run.stderr);
     assert.match(run.stderr, /^subvisor: db failed: was not ready within 500 ms \(its ready probe never passed\) \(exit status 124\)$/m);
+    assert.ok(lineIndex(run.stdout, /^db +\* stopping \(not ready within 500 ms\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^db +\* was not ready within 500 ms/));
     assert.match(run.stderr, /\|_\.stderr of db \(last 1 line\):\n {4}could not bind: address in use\n/);
     // The last try may be one the timeout cut short: then a line says so after what it printed.
     assert.match(run.stderr, /\|_\.last output of its ready probe \(last [23] lines\):\n {4}connection refused\n {4}is the server running\?\n( {4}\(still running when the wait ended\)\n)?(?! )/);

@@ -2,7 +2,7 @@ import { collapseErrorGroup } from '../../core/errors.js';
 import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
 import { CompletedProcess } from '../../process/completed.js';
-import { ExitedBeforeReadyError, withStderrNote } from '../../process/errors.js';
+import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import type { Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
@@ -31,6 +31,8 @@ export interface AttemptHooks {
   readonly onReady: (afterMs: number) => void;
   /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
   readonly onKill: (graceMs: number) => void;
+  /** The attempt stops the child itself, for `why` (`not ready within 500 ms`): its stop signal goes out now. */
+  readonly onStopping: (why: string) => void;
 }
 
 /** How an attempt ended. */
@@ -88,13 +90,13 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
     }
   });
   const probe = outsideProbe(spec);
-  if (probe !== undefined && !(await waitForProbe(probe, plan, proc, verdicts))) return;
+  if (probe !== undefined && !(await waitForProbe(probe, plan, hooks, proc, verdicts))) return;
   verdicts.ready = true;
   if (spec.ready !== undefined) hooks.onReady(performance.now() - spawnedAt);
   const liveness = spec.liveness;
   if (liveness !== undefined && liveness.kind !== 'log') {
     // Its start period runs from the spawn, as a ready probe's does: the wait for readiness counts.
-    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), performance.now() - spawnedAt, proc, verdicts, signal));
+    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), performance.now() - spawnedAt, { proc, hooks, verdicts }, signal));
   }
 }
 
@@ -103,20 +105,22 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
  * stopped and the attempt fails with what the probe said last (false). A child that exits first
  * cancels the wait, and the probe process with it (see superviseAndWatch).
  */
-async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, proc: Process, verdicts: Verdicts): Promise<boolean> {
+async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: AttemptHooks, proc: Process, verdicts: Verdicts): Promise<boolean> {
   const timeoutMs = plan.spec.readyTimeoutMs ?? Infinity;
   const wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs);
   if (wait.passed) return true;
   verdicts.stoppedFor = { kind: 'ready-timeout', last: wait.last, timeoutMs };
+  hooks.onStopping(notReadyWithin(timeoutMs));
   await proc.stop();
   return false;
 }
 
 /** Watches a ready process; after `failures` failed tries in a row, stops it: a liveness failure. */
-async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, proc: Process, verdicts: Verdicts, signal: AbortSignal): Promise<void> {
+async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, watched: { proc: Process; hooks: AttemptHooks; verdicts: Verdicts }, signal: AbortSignal): Promise<void> {
   const result = await untilDead(probe, where, upMs, signal);
-  verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
-  await proc.stop();
+  watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
+  watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`);
+  await watched.proc.stop();
 }
 
 /** How the attempt ended, once the child is gone and nothing of the attempt runs any more. */
@@ -172,19 +176,32 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
     stopSignal: spec.stopSignal,
     onSpawn: hooks.onSpawn,
-    [LIFECYCLE_LOG]: killReport(spec.name, hooks.onKill),
+    [LIFECYCLE_LOG]: runReport(spec.name, hooks),
   };
 }
 
 /**
- * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace is a
- * state line of the run's own (in its format, and in `--json`), not a library warning, and a
- * refused stop is the attempt's failure, said by its `failed` line. The others stay the library's
- * `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the
- * same for a reader.
+ * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace, and
+ * the stop of a process whose log pattern did not match in time (the library begins that one), are
+ * state lines of the run's own (in its format, and in `--json`), not library records; a refused
+ * stop is the attempt's failure, said by its `failed` line. The others stay the library's `runtime`
+ * records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the same.
  */
-function killReport(name: string, onKill: (graceMs: number) => void): LifecycleLog {
-  return { ...lifecycleLog(name, undefined), escalating: (_proc, killGraceMs) => onKill(killGraceMs), stopDenied: noop };
+function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
+  const library = lifecycleLog(name, undefined);
+  return {
+    ...library,
+    stopping: (proc, reason) => {
+      if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs));
+      library.stopping(proc, reason);
+    },
+    escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),
+    stopDenied: noop,
+  };
+}
+
+function notReadyWithin(timeoutMs: number): string {
+  return `not ready within ${timeoutMs} ms`;
 }
 
 function noop(): void {

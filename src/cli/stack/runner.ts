@@ -76,10 +76,7 @@ export class Runner {
       this.#byHand = byHand;
       const proc = this.#proc;
       if (proc !== undefined && proc.returncode === null) {
-        this.state.state = 'stopping';
-        // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
-        const signal = this.spec.stopSignal ?? 'SIGTERM';
-        this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal });
+        this.#sayStopping(why);
         // A stop the system refuses ends the attempt with that refusal: the life's end says it.
         await proc.stop().catch(noop);
       }
@@ -105,7 +102,8 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
-      const end = await runAttempt({ ...this.context, spec: this.spec }, { onSpawn: (proc) => this.#spawned(proc), onReady: (afterMs) => this.#ready(afterMs), onKill: (graceMs) => this.#killed(graceMs) }, this.#life.signal);
+      const hooks = { onSpawn: (proc: Process) => this.#spawned(proc), onReady: (afterMs: number) => this.#ready(afterMs), onKill: (graceMs: number) => this.#killed(graceMs), onStopping: (why: string) => this.#sayStopping(why) };
+      const end = await runAttempt({ ...this.context, spec: this.spec }, hooks, this.#life.signal);
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
       if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
@@ -163,6 +161,14 @@ export class Runner {
     if (this.spec.ready === undefined) this.milestones.ready.meet();
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
     this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
+  }
+
+  /** The state, and the line, of a stop that begins now; `why` is shown in parentheses. */
+  #sayStopping(why: string | undefined): void {
+    this.state.state = 'stopping';
+    // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
+    const signal = this.spec.stopSignal ?? 'SIGTERM';
+    this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal });
   }
 
   #killed(graceMs: number): void {
