@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
 
+/** How the messages name the machine these tests run on (Node's `process.arch`, as an ELF header says it). */
+const OUR_MACHINE = ({ x64: 'x86-64', arm64: 'AArch64' } as Record<string, string>)[process.arch] ?? process.arch;
+
 // Every test here spawns (or refuses to spawn) real children; none may take long.
 const BOUNDED = { timeout: 20_000 };
 /** "At once": a spawn failure is known within a few ms; this leaves room for a loaded machine. */
@@ -80,7 +83,20 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     chmodSync(binary, 0o755);
     const error = await spawnFailure([binary], { stderr: 'ignore' });
     assert.equal(error.code, 'ENOEXEC');
-    assert.ok(error.message.startsWith(`cannot start ${binary}: exec format error: ${binary} is not a program this machine can run`), error.message);
+    // Both machines named: the one it is for, read from its header, and ours, read from node's.
+    assert.equal(error.message, `cannot start ${binary}: exec format error: ${binary} is built for SPARC, and this machine runs ${OUR_MACHINE}`);
+  });
+
+  test('a damaged binary for this very machine: ENOEXEC, and the message says it is not the architecture', BOUNDED, async () => {
+    const binary = join(dir, 'truncated-binary');
+    writeFileSync(binary, readFileSync('/bin/true').subarray(0, 120)); // its header, and nothing it describes
+    chmodSync(binary, 0o755);
+    const error = await spawnFailure([binary], { stderr: 'ignore' });
+    assert.equal(error.code, 'ENOEXEC');
+    assert.equal(
+      error.message,
+      `cannot start ${binary}: exec format error: ${binary} is a ${OUR_MACHINE} program, as this machine runs, that the system would not run: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`,
+    );
   });
 
   test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {

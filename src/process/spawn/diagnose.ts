@@ -1,5 +1,7 @@
 import { node } from '../../builtins.js';
 import { SpawnError } from '../errors.js';
+import { machineName, machineOf, ownMachine } from './elf.js';
+import { readHead } from './file-head.js';
 import type { ResolvedRunOptions } from '../options.js';
 
 /**
@@ -22,7 +24,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'EACCES':
       return new SpawnError(options.cmd, `permission denied: ${programName(options)} is not executable by this user (is it a directory, or missing chmod +x?)`, base);
     case 'ENOEXEC':
-      return new SpawnError(options.cmd, `exec format error: ${programName(options)} is not a program this machine can run (built for another architecture, or damaged?)`, base);
+      return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -229,19 +231,24 @@ function resolveProgram(program: string, options: ResolvedRunOptions): string | 
 }
 
 function interpreterLine(path: string): string | undefined {
-  try {
-    const fd = node.fs.openSync(path, 'r');
-    try {
-      const head = Buffer.alloc(256);
-      const length = node.fs.readSync(fd, head, 0, head.length, 0);
-      const text = head.subarray(0, length).toString('utf8');
-      return text.startsWith('#!') ? text.split('\n', 1)[0] : undefined;
-    } finally {
-      node.fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const text = readHead(path, 256)?.toString('utf8');
+  return text?.startsWith('#!') === true ? text.split('\n', 1)[0] : undefined;
+}
+
+/**
+ * Why a program that looked runnable was refused for its content (ENOEXEC). Its ELF header says
+ * which: a binary for another machine is named with both machines; one for this machine was
+ * damaged (a truncated download, say) or refused by a security policy, whose denial the exit status
+ * of the spawn gate cannot tell from a bad format.
+ */
+function unrunnableProgram(options: ResolvedRunOptions): string {
+  const program = programName(options);
+  const path = resolveProgram(program, options);
+  const machine = path === undefined ? undefined : machineOf(path);
+  const ours = ownMachine();
+  if (machine === undefined || ours === undefined) return `exec format error: ${program} is not a program this machine can run (built for another architecture, or damaged?)`;
+  if (machine !== ours) return `exec format error: ${program} is built for ${machineName(machine)}, and this machine runs ${machineName(ours)}`;
+  return `exec format error: ${program} is a ${machineName(ours)} program, as this machine runs, that the system would not run: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`;
 }
 
 function errorCode(error: unknown): string | undefined {
