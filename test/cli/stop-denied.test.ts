@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isRunning, killQuietly } from '../support/processes.js';
-import { startCli } from './cli.js';
+import { runCli, startCli } from './cli.js';
 
 const WITHOUT_KILL = ['setpriv', '--bounding-set', '-kill', '--inh-caps', '-kill'];
 const FOREIGN = "setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo up; exec sleep 30'";
@@ -43,6 +43,34 @@ function killGroup(pgid: number | undefined): void {
 }
 
 describe('a process the system refuses to stop', () => {
+  test('subvisor restart and stop: status 1 naming what was left running; restart starts no second copy', BOUNDED, async () => {
+    if (unlessStageable()) return;
+    const dir = mkdtempSync(join(scratch, 'control-'));
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  stuck:\n    cmd: ${JSON.stringify(FOREIGN)}\n  other:\n    cmd: sleep 30\n`);
+    const cli = startCli(['up'], { execVia: WITHOUT_KILL, cwd: dir });
+    let pgid: number | undefined;
+    try {
+      await cli.waitForOutput(/^stuck +\| up$/m);
+      pgid = pidOf(cli.stdoutSoFar(), 'stuck');
+      const restart = await runCli(['restart', 'stuck'], { cwd: dir });
+      assert.equal(restart.code, 1, restart.stdout + restart.stderr);
+      assert.equal(restart.stderr, `subvisor: stuck could not be stopped: SIGTERM was refused (EPERM), as it or a process it started runs as another user now; left running: process group ${pgid}; nothing was started again\n`);
+      assert.equal(cli.stdoutSoFar().match(/^stuck +\* starting/gm)?.length, 1, `one copy only:\n${cli.stdoutSoFar()}`);
+      const stop = await runCli(['stop', 'stuck'], { cwd: dir });
+      assert.equal(stop.code, 1, stop.stdout + stop.stderr);
+      assert.match(stop.stderr, new RegExp(`^subvisor: stuck could not be stopped: .*left running: process group ${pgid}\n$`));
+      const ps = await runCli(['ps', '--json'], { cwd: dir });
+      const rows = JSON.parse(ps.stdout) as { name: string; state: string }[];
+      assert.equal(rows.find(({ name }) => name === 'stuck')?.state, `left running (process group ${pgid}): it could not be stopped`);
+      assert.equal(rows.find(({ name }) => name === 'other')?.state, 'running', 'the rest of the run goes on');
+      cli.kill('SIGINT');
+      assert.equal((await cli.done).code, 130);
+    } finally {
+      cli.kill('SIGKILL');
+      killGroup(pgid);
+    }
+  });
+
   test('run, then Ctrl-C: a `failed` line says it was left running, not `stopped`; status 130; no stack trace', BOUNDED, async () => {
     if (unlessStageable()) return;
     const cli = startCli(['run', '--', 'sh', '-c', FOREIGN], { execVia: WITHOUT_KILL, cwd: scratch });

@@ -48,6 +48,7 @@ export class Runner {
   #byHand = false;
   #proc: Process | undefined;
   #ended: Promise<LifeEnd> | undefined;
+  #refusedStop: StopDeniedError | undefined;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -86,8 +87,14 @@ export class Runner {
     await this.#ended;
   }
 
+  /** Set when this life ended because its stop was refused (the child runs as another user now): it is left running. */
+  get refusedStop(): StopDeniedError | undefined {
+    return this.#refusedStop;
+  }
+
   /** Makes a runner whose life ended ready for a new one: started again by hand, with a fresh budget. */
   revive(): void {
+    this.#refusedStop = undefined;
     this.#life = new AbortController();
     this.#stopping = false;
     this.#byHand = false;
@@ -107,6 +114,7 @@ export class Runner {
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
       if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
+        this.#refusedStop = end.error;
         this.#sayEnd(end, undefined);
         return { kind: 'failed', error: end.error };
       }

@@ -155,6 +155,7 @@ export class Stack {
       await this.#stopInOrder(runners, 'subvisor stop');
       // Their lives are over: written off here, so a late end of one is not taken for a new one.
       for (const runner of byHand) this.#alive.delete(runner);
+      throwIfRefused(runners);
     });
   }
 
@@ -191,6 +192,8 @@ export class Stack {
       for (const runner of chain) this.#stoppedByHand.add(runner);
       await this.#stopInOrder(chain, 'subvisor restart');
       for (const runner of chain) this.#alive.delete(runner);
+      // One left running must not get a second copy beside it: nothing starts again.
+      throwIfRefused(chain, true);
       this.#startAgain(chain, 'subvisor restart');
     });
     await Promise.all(chain.map((runner) => this.#untilReady(runner)));
@@ -485,6 +488,24 @@ export class NotReady extends Error {
   ) {
     super(`${processName} did not become ready: ${reason}`);
   }
+}
+
+/** `stop` or `restart` could not stop a process: the system refused the signal, and it is left running. */
+export class NotStopped extends Error {
+  override readonly name = 'NotStopped';
+  readonly code = 'ERR_SUBVISOR_STOP_DENIED';
+  constructor(
+    readonly processName: string,
+    reason: string,
+    restarting: boolean,
+  ) {
+    super(`${processName} ${reason}${restarting ? '; nothing was started again' : ''}`);
+  }
+}
+
+function throwIfRefused(runners: readonly Runner[], restarting = false): void {
+  const refused = runners.find((runner) => runner.refusedStop !== undefined);
+  if (refused?.refusedStop !== undefined) throw new NotStopped(refused.spec.name, describeFailure(refused.refusedStop), restarting);
 }
 
 /** Resolves once `runner`'s ready milestone is met in its current life; rejects with {@link NotReady} once it cannot be. */
