@@ -100,6 +100,7 @@ test('the public API is exactly the pinned list of names', () => {
     'Process',
     'ReadyTimeoutError',
     'SpawnError',
+    'StopDeniedError',
     'TooSlowError',
     'UnknownLevelError',
     'collapseErrorGroup',

@@ -10,7 +10,7 @@ import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { signalTarget, stopTarget, targetAlive, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
+import { signalTarget, stopDenied, stopTarget, targetAlive, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
@@ -59,13 +59,13 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const { proc } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
   const received = { bytes: 0 };
+  let stopReason: unknown;
+  const denial = whenDenied(proc, readers, opts.log, () => stopReason);
   const drained = Promise.all(readers.map((reader) => readToEnd(reader, received)));
   const abandonWaitMs = Number.isFinite(opts.policy.killGraceMs) ? Math.max(opts.policy.killGraceMs, ABANDON_WAIT_MS) : ABANDON_WAIT_MS;
-  const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, opts.policy.stopSignal, opts.log, abandonWaitMs);
+  const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, { stopSignal: opts.policy.stopSignal, log: opts.log, abandonWaitMs, denied: (error) => denial.check(error) });
   const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
-  let stopReason: unknown;
-  const denial = whenDenied(proc, readers, opts.log);
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
@@ -81,7 +81,11 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   else opts.stop?.addEventListener('abort', onStop, { once: true });
   let ending: Ending;
   try {
-    await Promise.race([processInternals.exited(proc), denial.denied]);
+    await Promise.race([processInternals.exited(proc), denial.denied]).catch(async (error: unknown) => {
+      // Refused while the parent is dying of a signal: as for any stop made for it, nothing settles before its death.
+      if (isParentShutdown(stopReason)) await unlessParentDies();
+      throw error;
+    });
     const stoppedByUs = stopping !== undefined;
     // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
@@ -111,13 +115,18 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
  * wait for it ends with the refusal; the child is let go (its pipes closed, its handle no longer
  * holding the event loop open) so that the parent can still finish.
  */
-function whenDenied(proc: Process, readers: readonly PipeReader[], log: LifecycleLog): { readonly denied: Promise<never>; readonly check: (error: unknown) => void } {
+function whenDenied(proc: Process, readers: readonly PipeReader[], log: LifecycleLog, why: () => unknown): { readonly denied: Promise<never>; readonly check: (error: unknown) => void } {
   let reject: (error: StopDeniedError) => void = noop;
   const denied = new Promise<never>((_, rejectWith) => (reject = rejectWith));
+  let told = false;
   return {
     denied,
     check: (error) => {
       if (!(error instanceof StopDeniedError)) return; // rethrown where the stop is awaited
+      if (told) return; // a hook's fallback and the SIGKILL after the grace may both meet it
+      told = true;
+      // Why it was being stopped (a readiness timeout, a cancellation) is not lost behind the refusal.
+      error.cause ??= why();
       log.stopDenied(proc, error);
       for (const reader of readers) reader.stream.destroy();
       processInternals.abandon(proc);
@@ -156,17 +165,17 @@ async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<u
 function shieldedDelivery(
   target: StopTarget,
   deliverCancel: (proc: Process) => void | Promise<void>,
-  stopSignal: NodeJS.Signals,
-  log: LifecycleLog,
-  abandonWaitMs: number,
+  how: { readonly stopSignal: NodeJS.Signals; readonly log: LifecycleLog; readonly abandonWaitMs: number; readonly denied: (error: StopDeniedError) => void },
 ): { deliver: () => void; abandon: () => Promise<void> } {
+  const { stopSignal, log, abandonWaitMs } = how;
   const shield = new AbortController();
   const shutdownChildren = new Set<Promise<unknown>>();
   const fallBack = (error: unknown): void => {
     if (shield.signal.aborted) return;
     log.deliverCancelFailed(target.proc, error);
-    signalTarget(target, stopSignal);
-    signalTarget(target, 'SIGCONT');
+    // Refused: said now, not a whole grace later (or never, with an infinite one) at the SIGKILL.
+    if (signalTarget(target, stopSignal) === 'denied') how.denied(stopDenied(target, stopSignal));
+    else signalTarget(target, 'SIGCONT');
   };
   return {
     deliver: () => {

@@ -104,10 +104,15 @@ export class Process {
     return this.#returncode;
   }
 
-  /** Sends `sig` to the child. Does nothing once it has exited (its pid may belong to someone else by then). */
+  /**
+   * Sends `sig` to the child. Does nothing once it has exited (its pid may belong to someone else by
+   * then). Throws the system's error (`code: 'EPERM'`) when the child may not be signalled, because
+   * it runs as another user now, as Python's `send_signal` raises it.
+   */
   sendSignal(sig: NodeJS.Signals | number): void {
     if (this.#returncode !== null) return;
-    this.#child.kill(sig);
+    // Not ChildProcess.kill, which turns that refusal into an 'error' event nobody hears.
+    process.kill(this.pid, sig);
   }
 
   /** Sends SIGTERM to the child. */

@@ -33,17 +33,23 @@ export function groupExists(pgid: number): boolean {
 }
 
 /**
- * Whether the group has members and the system refuses this process every one of them (EPERM):
- * they now run as another user, so nothing can stop them from here. Such a group counts as gone
- * for the waits above (see {@link groupExists}); this is how a stop tells it from an empty one.
+ * Whether the group has live members and the system refuses this process every one of them
+ * (EPERM): they now run as another user, so nothing can stop them from here. Such a group counts
+ * as gone for the waits above (see {@link groupExists}); this is how a stop tells it from an empty
+ * one. A zombie keeps its owner's uid, so the kill probe alone would take another user's finished
+ * process, waiting for a pid 1 that may never reap it, for one left running: on Linux a live member
+ * is confirmed through /proc.
  */
 export function groupRefusesSignals(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return false;
   } catch (error) {
-    return errnoCode(error) === 'EPERM';
+    if (errnoCode(error) !== 'EPERM') return false;
   }
+  if (process.platform !== 'linux') return true;
+  const members = liveMembersByGroup(new Set([pgid]));
+  return members === undefined || members.has(pgid);
 }
 
 /**

@@ -114,7 +114,8 @@ async function diesOfKill(proc: Process): Promise<boolean> {
   return true;
 }
 
-function stopDenied(target: StopTarget, signal: NodeJS.Signals): StopDeniedError {
+/** The refusal of `signal` to `target`, as the stop reports it. */
+export function stopDenied(target: StopTarget, signal: NodeJS.Signals): StopDeniedError {
   return new StopDeniedError({ cmd: target.proc.args, pid: target.proc.pid, signal, group: target.newSession });
 }
 
