@@ -252,8 +252,9 @@ export class Stack {
       this.#stoppedByHand.delete(runner);
       this.#keptStopped.delete(runner);
       // A change's leniency belongs to the life it began: this one is begun for another reason (or
-      // the change marks it again, see #startByChange).
-      this.#startedByChange.delete(runner);
+      // the change marks it again, see #startByChange). A watched task's re-run is forgiven whoever asks.
+      if (runner.spec.task && runner.spec.watch !== undefined) this.#forgiven.add(runner);
+      else this.#forgiven.delete(runner);
       runner.revive();
       // Said here: the runner's own `starting (pid N)` line cannot tell a start by hand from a first one.
       this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
@@ -279,12 +280,13 @@ export class Stack {
   // The watching itself is in ../watch/; what a change does to the run is decided here.
 
   /**
-   * Lives a change began that may still fail without ending the run: a task's whole re-run, a
-   * process's life until it is ready (for one without a `ready` condition, its whole life, since
-   * nothing tells a broken start from a later crash). A life started for any other reason, or one
-   * that became ready, fails the run as any life does.
+   * Lives that may still fail without ending the run: those a change began (a task's whole re-run,
+   * a process's life until it is ready; for one without a `ready` condition, its whole life, since
+   * nothing tells a broken start from a later crash), and every re-run of a watched task, by hand
+   * too (SPEC §10: a failed re-run of a watched task never ends the run). A life started for any
+   * other reason, or one that became ready, fails the run as any life does.
    */
-  readonly #startedByChange = new Set<Runner>();
+  readonly #forgiven = new Set<Runner>();
 
   /** Whether the end of the run is decided: a change then restarts nothing. */
   get ending(): boolean {
@@ -299,7 +301,7 @@ export class Stack {
    * that fixes it. A task that has ended runs again on its own while its dependents keep running,
    * and they restart only if it succeeds: a broken build leaves the last good server up. A copy
    * stopped by `subvisor stop` stays stopped. Either way, a life begun by a change may fail
-   * without ending the run (see {@link #startedByChange}). Resolves with the processes (by their
+   * without ending the run (see {@link #forgiven}). Resolves with the processes (by their
    * names in the config) that this change has dealt with: those started again, and after a task's
    * failed run, what depends on it (left as it was).
    */
@@ -362,17 +364,17 @@ export class Stack {
 
   /** Marks the life `runner` just began as begun by a change, until it is ready if it has a `ready` condition. */
   #markStartedByChange(runner: Runner): void {
-    this.#startedByChange.add(runner);
+    this.#forgiven.add(runner);
     if (runner.spec.task || runner.spec.ready === undefined) return;
     const life = this.#alive.get(runner);
     void runner.milestones.ready.settled().then((state) => {
-      if (state.kind === 'met' && this.#alive.get(runner) === life) this.#startedByChange.delete(runner);
+      if (state.kind === 'met' && this.#alive.get(runner) === life) this.#forgiven.delete(runner);
     });
   }
 
   /** A life a change began failed: says so, and the run goes on (true). */
   #failedAfterChange(runner: Runner, end: LifeEnd): boolean {
-    if (end.kind !== 'failed' || !this.#startedByChange.has(runner) || this.ending) return false;
+    if (end.kind !== 'failed' || !this.#forgiven.has(runner) || this.ending) return false;
     this.#opts.output.status({ name: runner.spec.name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: the next change starts it again` });
     return true;
   }
@@ -478,15 +480,16 @@ export class RunEnding extends Error {
   }
 }
 
-/** `start` or `restart` started a process that did not become ready: `reason` says why. */
+/** `start` or `restart` started a process that did not become ready (a task: did not succeed): `reason` says why. */
 export class NotReady extends Error {
   override readonly name = 'NotReady';
   readonly code = 'ERR_SUBVISOR_NOT_READY';
   constructor(
     readonly processName: string,
     reason: string,
+    task = false,
   ) {
-    super(`${processName} did not become ready: ${reason}`);
+    super(`${processName} ${task ? 'did not succeed' : 'did not become ready'}: ${reason}`);
   }
 }
 
@@ -508,10 +511,15 @@ function throwIfRefused(runners: readonly Runner[], restarting = false): void {
   if (refused?.refusedStop !== undefined) throw new NotStopped(refused.spec.name, describeFailure(refused.refusedStop), restarting);
 }
 
-/** Resolves once `runner`'s ready milestone is met in its current life; rejects with {@link NotReady} once it cannot be. */
+/**
+ * Resolves once `runner` is ready in its current life; rejects with {@link NotReady} once it cannot
+ * be. A task is ready once it has succeeded: `subvisor start migrate` says whether it worked, not
+ * merely that it began.
+ */
 async function untilReady(runner: Runner): Promise<void> {
-  const state = await runner.milestones.ready.settled();
-  if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason);
+  const { task } = runner.spec;
+  const state = await (task ? runner.milestones.succeeded : runner.milestones.ready).settled();
+  if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */

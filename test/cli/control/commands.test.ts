@@ -280,6 +280,31 @@ describe('stop and start', () => {
     }
   });
 
+  test('start of a task returns once it has run: 1 naming the failure when it did not succeed', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  worker: { cmd: "exec sleep 30" }
+  migrate: { cmd: "sleep 0.5; exit $(cat ${dir}/code)", task: true, restart: no }
+`,
+    );
+    writeFileSync(join(dir, 'code'), '0');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'migrate', 'exited 0');
+      writeFileSync(join(dir, 'code'), '5');
+      const begun = performance.now();
+      const failed = await client(dir, ['start', 'migrate']);
+      assert.ok(performance.now() - begun >= 450, 'the client waited for the task to run, not only to begin');
+      assert.equal(failed.code, 1, failed.stdout);
+      assert.equal(failed.stderr, 'subvisor: migrate did not succeed: migrate failed (status 5)\n');
+      // Not a watched task: its failure ends the run, as any failure of a life begun by hand does.
+      const ended = await run.done;
+      assert.equal(ended.code, 5, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('a replicated process is named by its own name too: restart web restarts web.1 and web.2, logs web shows both', BOUNDED, async () => {
     const dir = configDir(() => `processes:
   web: { cmd: "echo copy $SUBVISOR_REPLICA; exec sleep 30", ready: "copy", replicas: 2 }

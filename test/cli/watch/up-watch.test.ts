@@ -261,6 +261,31 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('re-run by hand (start, restart) and failing, it ends nothing either: the client says so, the next change recovers', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on/m);
+      const started = await runCli(['start', 'build'], { cwd: dir });
+      assert.equal(started.code, 1, started.stdout);
+      assert.equal(started.stderr, 'subvisor: build did not succeed: build failed (status 1)\n');
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      assert.match(restarted.stderr, /^subvisor: (build did not succeed|web did not become ready): .*build failed \(status 1\)/);
+      assert.equal(all(cli.stdoutSoFar(), /^build +\* exited with status 1; the run goes on/gm).length, 3, cli.stdoutSoFar());
+      write(dir, 'src/code', '0');
+      await nthPid(cli, 'web', 2); // the fix brings the server back: the run never ended
+      await interrupt(cli);
+    });
+  });
+
   /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
   const buildAndWeb = (buildCmd: string, source: string, debounces: { readonly web: string; readonly build: string } = { web: '100ms', build: '100ms' }): string =>
     project(
