@@ -80,8 +80,10 @@ export class ProcessState {
     this.ended(unmetCondition ? `not started: ${reason}` : 'not started', `not started: ${reason}`);
   }
 
-  /** A new life begins (started again by hand): the result of the last one is forgotten. */
+  /** A new life begins (started again by hand): the result and the pid of the last one are forgotten. */
   revive(): void {
+    // Whether this life spawned is told by its pid (see Runner): the last life's must not answer for it.
+    this.pid = undefined;
     this.#result = undefined;
     this.#endedAt = undefined;
     this.#notStartedBecause = undefined;

@@ -305,6 +305,27 @@ describe('stop and start', () => {
     }
   });
 
+  test('a restart whose dependent is then not started: the summary gives it no pid, not the one of its last life', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  db: { cmd: "exit $(cat ${dir}/code)", task: true }
+  web: { cmd: "exec sleep 30", dependsOn: { db: succeeded } }
+`,
+    );
+    writeFileSync(join(dir, 'code'), '0');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'web', 'running');
+      writeFileSync(join(dir, 'code'), '3');
+      assert.equal((await client(dir, ['restart', 'db'])).code, 1);
+      const ended = await run.done;
+      assert.equal(ended.code, 3, ended.stdout + ended.stderr);
+      assert.match(ended.stderr, /^web +- +not started: db failed \(status 3\) /m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('a replicated process is named by its own name too: restart web restarts web.1 and web.2, logs web shows both', BOUNDED, async () => {
     const dir = configDir(() => `processes:
   web: { cmd: "echo copy $SUBVISOR_REPLICA; exec sleep 30", ready: "copy", replicas: 2 }
