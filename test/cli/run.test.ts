@@ -51,6 +51,21 @@ describe('subvisor run', () => {
     const lines = run.stdout.split('\n');
     const stopping = lines.indexOf('d * stopping (not ready within 200 ms): SIGTERM to its process group');
     assert.ok(stopping >= 0 && stopping < lines.indexOf('d | bye') && lines.indexOf('d | bye') < lines.indexOf('d * was not ready within 200 ms'), run.stdout);
+    const json = await runCli(['run', '--json', '--label', 'd', '--ready', 'never', '--ready-timeout', '200ms', '--', 'sleep', '30']);
+    const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      events.filter((record) => record.event === 'stopping').map(({ signal, reason }) => ({ signal, reason })),
+      [{ signal: 'SIGTERM', reason: 'ready' }],
+    );
+  });
+
+  test('a Ctrl-C during the stop of a readiness timeout is the same stop: one stopping line, not two', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--label', 'd', '--ready', 'never', '--ready-timeout', '300ms', '--grace', '1500ms', '--', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+    await cli.waitForOutput(/^d \* stopping \(not ready within 300 ms\)/m);
+    cli.kill('SIGINT');
+    const run = await cli.done;
+    assert.equal(run.stdout.match(/^d \* stopping/gm)?.length, 1, run.stdout);
+    assert.match(run.stdout, /^d \* still running 1\.5 s after its stop signal: SIGKILL to its process group$/m);
   });
 
   test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {

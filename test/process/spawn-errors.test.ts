@@ -95,7 +95,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(error.code, 'ENOEXEC');
     assert.equal(
       error.message,
-      `cannot start ${binary}: exec format error: ${binary} is a ${OUR_MACHINE} program, as this machine runs, that the system would not run: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`,
+      `cannot start ${binary}: exec format error: ${binary} is built for ${OUR_MACHINE}, as this machine runs, yet the system would not run it: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`,
     );
   });
 

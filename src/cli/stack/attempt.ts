@@ -31,8 +31,8 @@ export interface AttemptHooks {
   readonly onReady: (afterMs: number) => void;
   /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
   readonly onKill: (graceMs: number) => void;
-  /** The attempt stops the child itself, for `why` (`not ready within 500 ms`): its stop signal goes out now. */
-  readonly onStopping: (why: string) => void;
+  /** The attempt stops the child itself, for `why` (`not ready within 500 ms`; `reason` for `--json`): its stop signal goes out now. */
+  readonly onStopping: (why: string, reason: 'ready' | 'liveness') => void;
 }
 
 /** How an attempt ended. */
@@ -110,7 +110,7 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
   const wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs);
   if (wait.passed) return true;
   verdicts.stoppedFor = { kind: 'ready-timeout', last: wait.last, timeoutMs };
-  hooks.onStopping(notReadyWithin(timeoutMs));
+  hooks.onStopping(notReadyWithin(timeoutMs), 'ready');
   await proc.stop();
   return false;
 }
@@ -119,7 +119,7 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
 async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, watched: { proc: Process; hooks: AttemptHooks; verdicts: Verdicts }, signal: AbortSignal): Promise<void> {
   const result = await untilDead(probe, where, upMs, signal);
   watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
-  watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`);
+  watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`, 'liveness');
   await watched.proc.stop();
 }
 
@@ -192,7 +192,7 @@ function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
   return {
     ...library,
     stopping: (proc, reason) => {
-      if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs));
+      if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs), 'ready');
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),

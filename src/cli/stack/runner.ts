@@ -49,6 +49,8 @@ export class Runner {
   #proc: Process | undefined;
   #ended: Promise<LifeEnd> | undefined;
   #refusedStop: StopDeniedError | undefined;
+  /** Whether the stop of the current attempt was said: two stops that meet (a timeout, then Ctrl-C) are one `stopping` line. */
+  #stopSaid = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -109,7 +111,7 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
-      const hooks = { onSpawn: (proc: Process) => this.#spawned(proc), onReady: (afterMs: number) => this.#ready(afterMs), onKill: (graceMs: number) => this.#killed(graceMs), onStopping: (why: string) => this.#sayStopping(why) };
+      const hooks = { onSpawn: (proc: Process) => this.#spawned(proc), onReady: (afterMs: number) => this.#ready(afterMs), onKill: (graceMs: number) => this.#killed(graceMs), onStopping: (why: string, reason: 'ready' | 'liveness') => this.#sayStopping(why, { reason }) };
       const end = await runAttempt({ ...this.context, spec: this.spec }, hooks, this.#life.signal);
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
@@ -164,6 +166,7 @@ export class Runner {
 
   #spawned(proc: Process): void {
     this.#proc = proc;
+    this.#stopSaid = false;
     this.state.spawned(proc.pid, this.spec.ready !== undefined);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
@@ -172,11 +175,13 @@ export class Runner {
   }
 
   /** The state, and the line, of a stop that begins now; `why` is shown in parentheses. */
-  #sayStopping(why: string | undefined): void {
+  #sayStopping(why: string | undefined, fields: Record<string, unknown> = {}): void {
+    if (this.#stopSaid) return;
+    this.#stopSaid = true;
     this.state.state = 'stopping';
     // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
     const signal = this.spec.stopSignal ?? 'SIGTERM';
-    this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal });
+    this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal, ...fields });
   }
 
   #killed(graceMs: number): void {

@@ -379,6 +379,18 @@ export class Stack {
     return true;
   }
 
+  /**
+   * A life that could not start because a forgiven one failed (a watched task's broken re-run, its
+   * dependents restarted with it by `subvisor restart`) waits for the next change as that one does:
+   * says so, and the run goes on (true), even for `main`.
+   */
+  #blockedByForgiven(runner: Runner, end: LifeEnd): boolean {
+    if (end.kind !== 'not-started' || end.reason === undefined || this.ending) return false;
+    if (!runner.spec.dependsOn.some(({ name }) => this.#forgiven.has(this.#runner(name)))) return false;
+    this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again` });
+    return true;
+  }
+
   /** A watched process keeps the run going when every process has ended: the next change starts one again. */
   get #watching(): boolean {
     return [...this.#runners.values()].some((runner) => runner.spec.watch !== undefined);
@@ -403,7 +415,7 @@ export class Stack {
   /** A life ended: does the run end with it? */
   #ended(runner: Runner, end: LifeEnd): void {
     const { name } = runner.spec;
-    if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end)) return;
+    if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
       else if (this.#toleratedFailure(runner)) {

@@ -248,7 +248,7 @@ function unrunnableProgram(options: ResolvedRunOptions): string {
   const ours = ownMachine();
   if (machine === undefined || ours === undefined) return `exec format error: ${program} is not a program this machine can run (built for another architecture, or damaged?)`;
   if (machine !== ours) return `exec format error: ${program} is built for ${machineName(machine)}, and this machine runs ${machineName(ours)}`;
-  return `exec format error: ${program} is a ${machineName(ours)} program, as this machine runs, that the system would not run: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`;
+  return `exec format error: ${program} is built for ${machineName(ours)}, as this machine runs, yet the system would not run it: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`;
 }
 
 function errorCode(error: unknown): string | undefined {

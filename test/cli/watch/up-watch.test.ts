@@ -286,6 +286,29 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('restarted by hand and failing, with main among its dependents: main waits for the next change, the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  e2e: { cmd: "echo e2e ran; while [ ! -f done ]; do sleep 0.05; done", dependsOn: { build: succeeded }, main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^e2e +\| e2e ran$/m);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on/m);
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      await cli.waitForOutput(/^e2e +\* not started: build failed \(status 1\); the run goes on: the next change starts it again$/m);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/(?:^e2e +\| e2e ran\n[^]*){2}/m);
+      write(dir, 'done');
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.equal(run?.code, 0, `main ended the run when it was done, not before:\n${cli.stdoutSoFar()}`);
+    });
+  });
+
   /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
   const buildAndWeb = (buildCmd: string, source: string, debounces: { readonly web: string; readonly build: string } = { web: '100ms', build: '100ms' }): string =>
     project(
