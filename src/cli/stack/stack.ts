@@ -386,7 +386,11 @@ export class Stack {
    */
   #blockedByForgiven(runner: Runner, end: LifeEnd): boolean {
     if (end.kind !== 'not-started' || end.reason === undefined || this.ending) return false;
-    if (!runner.spec.dependsOn.some(({ name }) => this.#forgiven.has(this.#runner(name)))) return false;
+    const blocked = runner.spec.dependsOn.some(({ name, condition }) => {
+      const dependency = this.#runner(name);
+      return this.#forgiven.has(dependency) && dependency.milestones.of(condition).state.kind === 'unmet';
+    });
+    if (!blocked) return false;
     this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again` });
     return true;
   }
