@@ -118,6 +118,7 @@ function readStat(pid: number): string {
   }
 }
 
-function errnoCode(error: unknown): unknown {
+/** The `code` of a system error (`'ESRCH'`, `'EPERM'`, ...), if it has one. */
+export function errnoCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }

@@ -1,5 +1,5 @@
 import { settlesWithin } from '../../core/timer.js';
-import { groupHasLiveMembers, groupRefusesSignals } from './group.js';
+import { errnoCode, groupHasLiveMembers, groupRefusesSignals } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
@@ -124,7 +124,7 @@ function sendSignal(pid: number, signal: NodeJS.Signals | 0): SignalOutcome {
     process.kill(pid, signal);
     return 'sent';
   } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    const code = errnoCode(error);
     if (code === 'ESRCH') return 'gone';
     if (code === 'EPERM') return 'denied';
     throw error;
