@@ -309,6 +309,31 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('...but a main kept from starting by a dependency stopped by hand still ends the run, its build having succeeded', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  db: { cmd: "exec sleep 30", ready: { exec: "false", interval: 50ms } }
+  build: { cmd: "echo building", task: true, watch: { paths: [src], debounce: 50ms } }
+  e2e: { cmd: "echo e2e ran", dependsOn: { build: succeeded, db: ready }, main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\* exited with status 0/m);
+      // Build is forgiven from now on, and succeeds; the client waits for e2e, which waits for db.
+      const restarting = runCli(['restart', 'build'], { cwd: dir });
+      await cli.waitForOutput(/(?:^build +\* exited with status 0.*\n[^]*){2}/m);
+      // db never became ready: stopped now, it never will, and e2e cannot start. Not build's doing.
+      await control(dir, ['stop', 'db']);
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.ok(run !== undefined, `the run went on without its main:\n${cli.stdoutSoFar()}`);
+      assert.notEqual(run.code, 0);
+      assert.equal((await restarting).code, 1);
+      assert.match(run.stdout, /^e2e +\* not started: db was stopped$/m);
+      assert.doesNotMatch(run.stdout, /^e2e .*the run goes on/m);
+    });
+  });
+
   /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
   const buildAndWeb = (buildCmd: string, source: string, debounces: { readonly web: string; readonly build: string } = { web: '100ms', build: '100ms' }): string =>
     project(

@@ -17,6 +17,8 @@ const ROOT = process.getuid?.() === 0;
 
 interface Denied {
   readonly name: string;
+  /** The name of the error it was being stopped for. */
+  readonly cause: string | undefined;
   readonly code: string;
   readonly message: string;
   readonly pid: number;
@@ -36,10 +38,10 @@ async function startParent(mode: string): Promise<Run> {
 }
 
 /** What the fixture said its supervising call (and Process.stop()) ended with. */
-async function outcomeOf(run: Run): Promise<{ call: Denied[] | string; stop?: Denied[] | string; ms: number }> {
+async function outcomeOf(run: Run): Promise<{ call: Denied[] | string; stop?: Denied[] | string; terminate?: string; ms: number }> {
   assert.deepEqual(await run.fixture.exited, { code: 0, signal: null }, 'the parent finished on its own: nothing held its event loop, nothing crashed');
   const last = run.fixture.stdout().trim().split('\n').at(-1) ?? '';
-  return (JSON.parse(last) as { outcome: { call: Denied[] | string; stop?: Denied[] | string; ms: number } }).outcome;
+  return (JSON.parse(last) as { outcome: { call: Denied[] | string; stop?: Denied[] | string; terminate?: string; ms: number } }).outcome;
 }
 
 function assertDenied(errors: Denied[] | string | undefined, pid: number, signal: string): void {
@@ -100,6 +102,7 @@ describe('a child the system refuses to stop', () => {
         assert.ok(outcome.ms < 5000, `rejected after ${outcome.ms} ms`);
         assert.ok(leftRunning(run.pid, mode), 'what it could not stop still runs: the error is true');
         assert.match(run.fixture.stderr(), /warning .*cannot stop/, 'the library warned on its logger too');
+        if (mode === 'cancel') assert.equal((outcome.call as Denied[])[0]?.cause, 'Cancelled', 'why it was being stopped is kept as the cause');
       } finally {
         await stopFixture(run.fixture);
         killForeign(run.pid, mode);
@@ -107,11 +110,12 @@ describe('a child the system refuses to stop', () => {
     });
   }
 
-  test('Process.stop() rejects with it too', BOUNDED, async () => {
+  test('Process.terminate() throws EPERM; Process.stop() rejects with StopDeniedError', BOUNDED, async () => {
     if (unlessStageable()) return;
     const run = await startParent('stop');
     try {
       const outcome = await outcomeOf(run);
+      assert.equal(outcome.terminate, 'EPERM', 'Process.terminate() throws the refusal, as Python\'s send_signal raises it');
       assertDenied(outcome.stop, run.pid, 'SIGTERM');
       assertDenied(outcome.call, run.pid, 'SIGTERM');
     } finally {
