@@ -133,7 +133,9 @@ export class Process {
    * `CompletedProcess` whose `stopped` is true: a stop you asked for is neither a failure nor a
    * cancellation, and the child's siblings keep running.
    *
-   * Calling it again, or after the child ended, resolves when the first stop is done.
+   * Calling it again, or after the child ended, resolves when the first stop is done. Rejects
+   * with a `StopDeniedError` (and so does the call) when the system refuses the signal: the child
+   * runs as another user now, and is left running.
    */
   stop(): Promise<void> {
     if (this.#stop) return this.#stop();

@@ -180,6 +180,10 @@ describe('restart policies', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^worker +\* failed its liveness probe 2 times in a row \(last: no heartbeat\)$/m);
     assert.ok(lineIndex(run.stdout, /^worker +\* stopping \(failed its liveness probe 2 times in a row\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^worker +\* failed its liveness/));
+    const dead = config(() => `processes:\n  worker:\n    cmd: "exec sleep 30"\n    liveness: { exec: "exit 1", interval: 50ms, failures: 1 }\n`);
+    const json = await runCli(['up', '-f', dead.file, '--json']);
+    const stopping = json.stdout.split('\n').filter((line) => line.includes('"event":"stopping"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(stopping.map(({ reason, signal }) => ({ reason, signal })), [{ reason: 'liveness', signal: 'SIGTERM' }], json.stdout);
     assert.match(run.stdout, /^worker +\* restarting in 20 ms \(liveness: no heartbeat; restart 1 of 3\)$/m);
     assert.match(run.stdout, /^worker +\| healthy$/m);
     assert.match(run.stderr, /^worker +\d+ +exited 0 +\S+ \S+ +1$/m);
