@@ -280,6 +280,33 @@ describe('stopping', () => {
     });
   }
 
+  for (const probe of ['ready', 'liveness'] as const) {
+    test(`its ${probe} probe is not tried again once its stop begins, through the stop's grace`, BOUNDED, async () => {
+      // The exec probe counts its tries; the process ignores SIGTERM, so its stop takes the whole grace.
+      const { file, dir } = config(
+        (dir) => `processes:
+  slow:
+    cmd: "trap '' TERM; echo up; while :; do sleep 0.05; done"
+    ${probe}: { exec: "echo try >> ${dir}/tries; ${probe === 'ready' ? 'exit 1' : 'exit 0'}", interval: 30ms }
+    grace: 1500ms
+`,
+      );
+      const tries = (): number => (existsSync(join(dir, 'tries')) ? readFileSync(join(dir, 'tries'), 'utf8').split('\n').length - 1 : 0);
+      const cli = startCli(['up', '-f', file]);
+      await cli.waitForOutput('slow | up');
+      while (tries() < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+      cli.kill('SIGINT');
+      await cli.waitForOutput(/slow +\* stopping \(SIGINT\)/);
+      const atStop = tries();
+      const run = await cli.done;
+      assert.equal(run.code, 130, run.stderr);
+      assert.match(run.stdout, /^slow +\* still running 1\.5 s after its stop signal: SIGKILL to its process group$/m);
+      // A try under way when the stop began may still land; none starts after it.
+      assert.ok(tries() - atStop <= 1, `${tries() - atStop} tries during the stop's 1.5 s grace`);
+      assert.doesNotMatch(run.stdout, /liveness|not ready/);
+    });
+  }
+
   test('each process its own stopSignal and grace', BOUNDED, async () => {
     const { file, dir } = config(
       (dir) => `processes:

@@ -1,6 +1,7 @@
 import { collapseErrorGroup } from '../../core/errors.js';
 import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
+import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
@@ -58,11 +59,14 @@ interface Verdicts {
  * line), relays its lines to the output, waits for its outside `ready` probe if it has one, then
  * watches its liveness. Resolves with how it ended; never rejects for the process's own failure.
  * `signal` cancels it: before the spawn nothing is spawned, after it the child is stopped.
+ * `stopAsked` says the runner is stopping the child itself: the probes end there, since what they
+ * would find out about a child on its way out changes nothing (and an exec probe is one more
+ * process to start in the stop's grace).
  */
-export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal: AbortSignal): Promise<AttemptEnd> {
+export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal: AbortSignal, stopAsked: AbortSignal): Promise<AttemptEnd> {
   const verdicts: Verdicts = { ready: false };
   try {
-    await collapseErrorGroup(() => openNursery((tn) => superviseAndWatch(tn, plan, hooks, verdicts), { signal }));
+    await collapseErrorGroup(() => openNursery((tn) => superviseAndWatch(tn, plan, hooks, verdicts, stopAsked), { signal }));
   } catch (error) {
     // A stop before readiness ends the supervising call without started(): start() then rejects
     // with a NotStartedError, which is our stop, not a failure.
@@ -73,7 +77,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
   return judge(plan, verdicts);
 }
 
-async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptHooks, verdicts: Verdicts): Promise<void> {
+async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptHooks, verdicts: Verdicts, stopAsked: AbortSignal): Promise<void> {
   const { spec } = plan;
   // Readiness is timed from the spawn, as the exit's duration is: not from before it.
   let spawnedAt = performance.now();
@@ -90,13 +94,27 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
     }
   });
   const probe = outsideProbe(spec);
-  if (probe !== undefined && !(await waitForProbe(probe, plan, hooks, proc, verdicts))) return;
+  if (probe !== undefined && (await untilStopAsked(stopAsked, () => waitForProbe(probe, plan, hooks, proc, verdicts))) !== true) return;
   verdicts.ready = true;
   if (spec.ready !== undefined) hooks.onReady(performance.now() - spawnedAt);
   const liveness = spec.liveness;
   if (liveness !== undefined && liveness.kind !== 'log') {
     // Its start period runs from the spawn, as a ready probe's does: the wait for readiness counts.
-    tn.startSoon(({ signal }) => watchLiveness(liveness, probeEnvironment(plan), performance.now() - spawnedAt, { proc, hooks, verdicts }, signal));
+    const upMs = performance.now() - spawnedAt;
+    tn.startSoon(() => untilStopAsked(stopAsked, (signal) => watchLiveness(liveness, probeEnvironment(plan), upMs, { proc, hooks, verdicts }, signal)));
+  }
+}
+
+/**
+ * Runs `fn` in a scope of its own (its signal: the enclosing scope's, or the stop) until it
+ * settles, or cuts it and resolves undefined once a stop is asked for.
+ */
+async function untilStopAsked<R>(stopAsked: AbortSignal, fn: (signal: AbortSignal) => Promise<R>): Promise<R | undefined> {
+  try {
+    return await moveOnAfter(Infinity, fn, { signal: stopAsked });
+  } catch (error) {
+    if (isCancellationOf(error, stopAsked)) return undefined;
+    throw error;
   }
 }
 

@@ -44,6 +44,8 @@ export class Runner {
   readonly milestones = new Milestones();
   readonly #budget: RestartBudget;
   #life = new AbortController();
+  /** Aborted as the stop begins, before the child's grace: its probes end there. */
+  #stopAsked = new AbortController();
   #stopping = false;
   #byHand = false;
   #proc: Process | undefined;
@@ -76,6 +78,7 @@ export class Runner {
   async shutdown(why?: string, byHand = false): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
+      this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
       if (proc !== undefined && proc.returncode === null) {
@@ -98,6 +101,7 @@ export class Runner {
   revive(): void {
     this.#refusedStop = undefined;
     this.#life = new AbortController();
+    this.#stopAsked = new AbortController();
     this.#stopping = false;
     this.#byHand = false;
     this.#proc = undefined;
@@ -112,7 +116,7 @@ export class Runner {
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
       const hooks = { onSpawn: (proc: Process) => this.#spawned(proc), onReady: (afterMs: number) => this.#ready(afterMs), onKill: (graceMs: number) => this.#killed(graceMs), onStopping: (why: string, reason: 'ready' | 'liveness') => this.#sayStopping(why, { reason }) };
-      const end = await runAttempt({ ...this.context, spec: this.spec }, hooks, this.#life.signal);
+      const end = await runAttempt({ ...this.context, spec: this.spec }, hooks, this.#life.signal, this.#stopAsked.signal);
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
       if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
