@@ -80,10 +80,12 @@ export class ProcessState {
     this.ended(unmetCondition ? `not started: ${reason}` : 'not started', `not started: ${reason}`);
   }
 
-  /** A new life begins (started again by hand): the result and the pid of the last one are forgotten. */
+  /** A new life begins (started again by hand): the result, the pid and the start of the last one are forgotten. */
   revive(): void {
     // Whether this life spawned is told by its pid (see Runner): the last life's must not answer for it.
     this.pid = undefined;
+    // The summary's duration is this life's, as its pid and result are: none if it never spawns.
+    this.#firstStartedAt = undefined;
     this.#result = undefined;
     this.#endedAt = undefined;
     this.#notStartedBecause = undefined;
