@@ -247,7 +247,24 @@ function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPo
     throw new UsageError(error instanceof Error ? error.message.split('\n').join(' ') : String(error));
   }
   if (parsed.values.help === true) throw new HelpRequested();
+  refuseEmptyValues(parsed.values, options);
   return parsed;
+}
+
+/** Options whose empty value means something: `--ready ''` is a pattern every line matches. */
+const EMPTY_MEANS_SOMETHING = new Set(['ready']);
+
+/**
+ * An option given an empty value (`-o ''`, `--exec ''`, often an unset shell variable): it names no
+ * file, command or duration, and read as one (`resolve('')` is the current directory) it would do
+ * something nobody asked for.
+ */
+function refuseEmptyValues(values: Record<string, unknown>, options: OptionsConfig): void {
+  const empty = Object.entries(values).find(([name, value]) => typeof value === 'string' && value.trim() === '' && !EMPTY_MEANS_SOMETHING.has(name));
+  if (empty === undefined) return;
+  const [name] = empty;
+  const short = options?.[name]?.short;
+  throw new UsageError(`--${name}${short === undefined ? '' : ` (-${short})`} needs a value, not an empty string (is a shell variable unset?)`);
 }
 
 /** `--help` (or `-h`) among a command's options: the usage goes to stdout, and the status is 0. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -278,7 +278,32 @@ describe('subvisor run', () => {
     for (const label of ['', 'a\nb', 'tab\there']) {
       const run = await runCli(['run', '--label', label, '--', 'echo', 'hi']);
       assert.equal(run.code, 2, JSON.stringify(label));
-      assert.match(run.stderr, /^subvisor: --label needs a name without control characters/);
+      assert.match(run.stderr, label === '' ? /^subvisor: --label needs a value, not an empty string/ : /^subvisor: --label needs a name without control characters/);
+    }
+  });
+
+  test("an option given an empty value (an unset shell variable) is bad usage, not the current directory or a command that never passes", { timeout: 60_000 }, async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'subvisor-empty-'));
+    try {
+      writeFileSync(join(scratch, 'Procfile'), 'web: echo web\n');
+      for (const [args, option] of [
+        [['export', 'systemd', '-o', ''], '--output \\(-o\\)'],
+        [['export', 'compose', '--image', ' '], '--image'],
+        [['probe', '--exec', ''], '--exec'],
+        [['probe', '--tcp', '127.0.0.1:1', '--timeout', ''], '--timeout'],
+        [['up', '--socket', ''], '--socket'],
+        [['logs', '-n', ''], '--lines \\(-n\\)'],
+      ] as const) {
+        const run = await runCli(args, { cwd: scratch });
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, new RegExp(`^subvisor: ${option} needs a value, not an empty string`), args.join(' '));
+      }
+      // Nothing was written where '' would have led: the current directory.
+      assert.deepEqual(readdirSync(scratch), ['Procfile']);
+      // An empty --ready is a pattern that every line matches: still allowed.
+      assert.equal((await runCli(['run', '--ready', '', '--', 'echo', 'hi'])).code, 0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
