@@ -104,13 +104,13 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
     ...(spec.task ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
     `ExecStart=${commandLine(spec.cmd, cwd)}`,
     ...readinessLines(spec, options, notes),
-    `WorkingDirectory=${systemdLiteral(cwd)}`,
+    `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
     ...(spec.user === undefined ? [] : [`User=${systemdLiteral(spec.user.name)}`]),
     ...Object.entries(spec.env ?? {}).map(([name, value]) => `Environment=${systemdAssignment(name, value)}`),
     // The files as subvisor read them, `-` so a target without them still starts: the generated
     // file below holds their variables already, and, read last, wins over them.
-    ...(spec.envFiles ?? []).map((path) => `EnvironmentFile=-${systemdLiteral(path)}`),
-    `EnvironmentFile=${systemdLiteral(`${options.unitDir}/${envFileName(prefix, spec)}`)}`,
+    ...(spec.envFiles ?? []).map((path) => `EnvironmentFile=-${unitPath(spec, 'envFile', path)}`),
+    `EnvironmentFile=${unitPath(spec, '-o', `${options.unitDir}/${envFileName(prefix, spec)}`)}`,
     ...restart.service,
     'KillMode=control-group',
     `KillSignal=${spec.stopSignal ?? 'SIGTERM'}`,
@@ -122,6 +122,21 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
     ['Service', service],
     ['Install', [`WantedBy=${prefix}.target`]],
   ]);
+}
+
+/**
+ * A path as a unit's `WorkingDirectory=` or `EnvironmentFile=` takes it (`%` doubled). systemd
+ * reads a setting up to the line's end and trims the blanks around it, and has no escape for
+ * either in a path: a path with a control character (a line break) or a blank at an end would be
+ * read as another, or as two lines, so it is refused.
+ */
+function unitPath(spec: ProcessSpec, key: 'cwd' | 'envFile' | '-o', path: string): string {
+  if (/\p{Cc}/u.test(path) || path.trim() !== path) {
+    const what = key === '-o' ? `-o puts ${spec.name}'s env file at ${JSON.stringify(path)}, which` : `process ${spec.name}: its ${key} ${JSON.stringify(path)}`;
+    const why = /\p{Cc}/u.test(path) ? 'holds a control character' : 'starts or ends with a blank';
+    throw new ExportError('ERR_EXPORT_PATH', `${what} ${why}, which a systemd unit cannot carry; rename the directory or file`);
+  }
+  return systemdLiteral(path);
 }
 
 /**

@@ -9,6 +9,11 @@ test('stopSignal: a signal name, with or without SIG, in any case; absent means 
   assert.equal(firstProcess(web()).stopSignal, undefined);
 });
 
+test('stopSignal: a signal\'s second name is read as its first (SIGIOT is SIGABRT, poll is SIGIO): the name systemd knows', () => {
+  assert.equal(firstProcess(web('    stopSignal: SIGIOT\n')).stopSignal, 'SIGABRT');
+  assert.equal(firstProcess(web('    stopSignal: poll\n')).stopSignal, 'SIGIO');
+});
+
 test('stopSignal: SIGKILL and SIGSTOP are refused: the process could not shut down', () => {
   assert.match(problemAt(web('    stopSignal: SIGKILL\n'), 'SIGKILL'), /processes\.web\.stopSignal: SIGKILL cannot be caught, so the process gets no chance to shut down .*; use the signal the program shuts down on \(SIGTERM, the default, or SIGINT, SIGQUIT\.\.\.\)$/);
   assert.match(problemAt(web('    stopSignal: STOP\n'), 'STOP'), /processes\.web\.stopSignal: SIGSTOP only pauses the process/);

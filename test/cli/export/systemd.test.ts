@@ -3,7 +3,7 @@
 // readiness, quoting) checked on a config that has them all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -192,4 +192,35 @@ describe('export systemd: what each key becomes', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--prefix "a b" cannot start a unit name/);
   });
+});
+
+describe('export systemd: what a unit cannot carry', () => {
+  /** Exports `yaml` (a config in a fresh directory, with `dirs` made in it) to DIR/units. */
+  async function exportOf(yaml: string, dirs: readonly string[] = []): Promise<{ code: number | null; stderr: string; units: string }> {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    for (const dir of dirs) mkdirSync(join(project, dir));
+    writeFileSync(join(project, 'subvisor.yaml'), yaml);
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units]);
+    return { code: run.code, stderr: run.stderr, units };
+  }
+
+  test("a signal's second name (SIGIOT) is written as its first, which KillSignal= knows: verify stays silent", BOUNDED, async () => {
+    const run = await exportOf('processes:\n  a:\n    cmd: [/bin/true]\n    stopSignal: SIGIOT\n');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-a.service')) ?? ''), 'utf8'), /^KillSignal=SIGABRT$/m);
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
+  for (const [cwd, why] of [
+    ['trail ', 'starts or ends with a blank'],
+    ['a\nb', 'holds a control character'],
+  ] as const) {
+    test(`a cwd that ${why} is refused, naming the process: systemd would read another directory`, BOUNDED, async () => {
+      const run = await exportOf(`processes:\n  a:\n    cmd: [/bin/true]\n    cwd: ${JSON.stringify(cwd)}\n`, [cwd]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^subvisor: cannot export: process a: its cwd ".*" ${why}, which a systemd unit cannot carry; rename the directory or file$`, 'm'));
+      assert.equal(existsSync(run.units), false, 'nothing is written');
+    });
+  }
 });

@@ -181,6 +181,12 @@ function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
 const SIGNALS = Object.keys(node.os.constants.signals);
 
 /**
+ * Second names of a signal, read as its first: systemd's `KillSignal=` knows only the first (it
+ * ignores `SIGIOT` and stops with SIGTERM), and one name for one signal reads the same everywhere.
+ */
+const ALIASES: Readonly<Record<string, string>> = { SIGIOT: 'SIGABRT', SIGPOLL: 'SIGIO' };
+
+/**
  * Signals a process cannot handle: it gets no chance to shut down (SIGKILL), or it is only paused
  * (SIGSTOP), and the stop waits out the whole grace for nothing.
  */
@@ -201,7 +207,8 @@ function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
     return undefined;
   }
   const upper = written.trim().toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const name = ALIASES[given] ?? given;
   if (!SIGNALS.includes(name)) {
     reader.reportAt(at, `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${didYouMean(written, SIGNALS)}`);
     return undefined;
