@@ -51,7 +51,7 @@ const SECTIONS = {
 
   probe: `  subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]
       Try one probe until it passes (exit 0) or --timeout passes (exit 1; default 30s),
-      pausing --interval between tries (default 250ms).`,
+      pausing --interval between tries (default 250ms; as long as --timeout or longer: one try).`,
 } as const;
 
 type Section = keyof typeof SECTIONS;

@@ -1,7 +1,7 @@
 // `subvisor probe` (SPEC §11): one probe, tried until it passes (exit 0) or its --timeout passes
 // (exit 1), against a real HTTP server, a TCP listener and commands.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,6 +96,22 @@ describe('subvisor probe --tcp', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /ECONNREFUSED/);
     assert.ok(performance.now() - started < 5000, 'the deadline is the overall one');
+  });
+});
+
+describe('subvisor probe, one try', () => {
+  test('an --interval as long as --timeout leaves room for one try, which answers at once: a failed one does not wait out the deadline', BOUNDED, async () => {
+    const tries = join(scratch, 'one-try');
+    const started = performance.now();
+    const failed = await runCli(['probe', '--exec', `echo try >> ${tries}; echo refused >&2; exit 1`, '--interval', '20s', '--timeout', '20s']);
+    const tookMs = performance.now() - started;
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.stderr, 'subvisor probe: did not pass in its one try (--interval is no shorter than --timeout); last try: refused\n');
+    assert.equal(readFileSync(tries, 'utf8'), 'try\n');
+    assert.ok(tookMs < 15_000, `answered after ${Math.round(tookMs)} ms, not at the 20 s deadline`);
+    // The one try has the whole deadline, not the 5 s a try of many is cut at.
+    const slow = await runCli(['probe', '--exec', 'sleep 5.5', '--interval', '8s', '--timeout', '8s']);
+    assert.equal(slow.code, 0, slow.stderr);
   });
 });
 

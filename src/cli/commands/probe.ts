@@ -2,7 +2,7 @@ import { UsageError, parseProbeArgs, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, parseDuration } from '../config/index.js';
 import { HOST_PORT } from '../config/yaml/probes.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { untilPassesWithin, type OutsideProbe } from '../stack/probes.js';
+import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 
 /**
  * The overall deadline of `subvisor probe` when `--timeout` is not given (SPEC §11): long enough
@@ -13,7 +13,8 @@ export const DEFAULT_PROBE_DEADLINE_MS = 30_000;
 /**
  * `subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]`:
  * tries one probe, with the code `subvisor up` uses for `ready`, until it passes (exit 0) or the
- * deadline passes (exit 1, with what the last try said). What `subvisor export systemd` runs as an
+ * deadline passes (exit 1, with what the last try said); an `--interval` as long as the deadline
+ * or longer leaves room for one try, which answers at once. What `subvisor export systemd` runs as an
  * `ExecStartPost=`, and a Compose healthcheck's test. An exec probe runs under `sh -c` in the
  * caller's cwd and environment (under systemd: the unit's).
  */
@@ -21,16 +22,26 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseProbeArgs(args);
   const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
   const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
+  // No second try could start before the deadline: the one try has all of it, and its answer is
+  // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
+  // wait out the deadline).
+  const oneTry = intervalMs >= deadlineMs;
   // One try never outlasts the deadline: a hung request is cut with it, not 5 s after.
-  const timing = { intervalMs, timeoutMs: Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.max(deadlineMs, 1)), startPeriodMs: 0 };
+  const timing = { intervalMs, timeoutMs: Math.max(oneTry ? deadlineMs : Math.min(DEFAULT_PROBE_TIMEOUT_MS, deadlineMs), 1), startPeriodMs: 0 };
   const probe = probeOf(parsed, timing);
-  const wait = await untilPassesWithin(probe, {}, deadlineMs);
+  const wait = oneTry ? await onlyTry(probe) : await untilPassesWithin(probe, {}, deadlineMs);
   if (wait.passed) return { exitCode: EXIT.ok };
   const last = wait.last?.output ?? 'no try finished';
   // An exec probe's output may be several lines: they go under the message, indented.
   const said = last.includes('\n') ? `\n${last.replace(/^/gm, '    ')}` : ` ${last}`;
-  process.stderr.write(`subvisor probe: did not pass within ${deadlineMs} ms; last try:${said}\n`);
+  const within = oneTry ? 'in its one try (--interval is no shorter than --timeout)' : `within ${deadlineMs} ms`;
+  process.stderr.write(`subvisor probe: did not pass ${within}; last try:${said}\n`);
   return { exitCode: EXIT.failure };
+}
+
+async function onlyTry(probe: OutsideProbe): Promise<ProbeWait> {
+  const result = await tryProbe(probe, {});
+  return result.passed ? { passed: true, result } : { passed: false, last: result };
 }
 
 function probeOf(parsed: ProbeArgs, timing: Pick<OutsideProbe, 'intervalMs' | 'timeoutMs' | 'startPeriodMs'>): OutsideProbe {

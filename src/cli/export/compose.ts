@@ -8,7 +8,7 @@ import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
-import { describeProbe, probeArguments } from './probe-command.js';
+import { describeProbe, oneTryArguments } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
 
 /** What {@link exportCompose} needs besides the config (and, for `PORT`, {@link ExportPlanOptions}). */
@@ -64,7 +64,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
   // Written for YAML 1.1 readers, as Compose's (go-yaml) resolves plain scalars: a value such as
   // `no`, `1_000`, `0x1F`, `1:30` or `2024-01-01` is then quoted, so it stays the string it was.
   const doc = new Document({ services }, { version: '1.1' });
-  quoteGoYamlNumbers(doc);
+  quoteForGoYaml(doc);
   doc.commentBefore = header(config, options.image);
   for (const [name, own] of notes) {
     const node = doc.getIn(['services', name], true);
@@ -75,7 +75,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
       if (sequence instanceof YAMLSeq) quoteForFlow(sequence);
     }
   }
-  return doc.toString({ lineWidth: 0 });
+  return escapeForGoYaml(doc.toString({ lineWidth: 0 }));
 }
 
 function header(config: Config, image: string): string {
@@ -133,15 +133,43 @@ function service(spec: ProcessSpec, config: Config, options: ComposeExportOption
 }
 
 /**
- * go-yaml also reads `0o17` as a number (YAML 1.2's octal, which the 1.1 schema above does not
- * know): such a string is quoted too.
+ * Double quotes for the strings go-yaml would not read back as written, which the 1.1 schema above
+ * leaves plain: those it reads as numbers (see {@link goYamlReadsAsNumber}), and those holding a
+ * character it refuses raw or reads as a line break (see {@link escapeForGoYaml}).
  */
-function quoteGoYamlNumbers(doc: Document): void {
+function quoteForGoYaml(doc: Document): void {
   visit(doc, {
     Scalar: (_key, node) => {
-      if (typeof node.value === 'string' && /^[-+]?0o[0-7_]+$/.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && (goYamlReadsAsNumber(node.value) || GO_YAML_UNSAFE.test(node.value))) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
+}
+
+/**
+ * Whether go-yaml (v3, Compose's reader) takes the plain scalar `text` for a number: it drops every
+ * `_`, then tries Go's `strconv.ParseInt` with base prefixes (`0x`, `0X`, `0b`, `0O`, a leading
+ * `0` for octal, any case, after a sign), then its own float pattern.
+ */
+function goYamlReadsAsNumber(text: string): boolean {
+  if (!/^[-+0-9.]/.test(text)) return false;
+  const plain = text.replaceAll('_', '');
+  return /^[-+]?(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]*|[1-9][0-9]*)$/.test(plain) || /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(plain);
+}
+
+/**
+ * What go-yaml refuses raw (DEL, the C1 controls, U+FFFE, U+FFFF) or reads as a line break (U+0085,
+ * U+2028, U+2029, which would end a comment or fold a value into a space). The `yaml` library
+ * writes them as they are, even inside double quotes.
+ */
+const GO_YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
+
+/**
+ * `text` with every {@link GO_YAML_UNSAFE} character as a `\uXXXX` escape: a string holding one is
+ * double-quoted (see {@link quoteForGoYaml}), where that escape is the character; in a comment it
+ * is only text.
+ */
+function escapeForGoYaml(text: string): string {
+  return text.replace(new RegExp(GO_YAML_UNSAFE.source, 'g'), (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -212,7 +240,7 @@ function healthcheck(spec: ProcessSpec, notes: string[]): Record<string, unknown
       ? typeof probe.cmd === 'string'
         ? ['CMD-SHELL', probe.cmd]
         : ['CMD', ...probe.cmd]
-      : ['CMD', 'subvisor', 'probe', ...probeArguments(probe, probe.timeoutMs)];
+      : ['CMD', 'subvisor', 'probe', ...oneTryArguments(probe)];
   const deadlineMs = spec.readyTimeoutMs ?? DEFAULT_READY_DEADLINE_MS;
   return {
     test: test.map(literal),

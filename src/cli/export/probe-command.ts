@@ -11,6 +11,14 @@ export function probeArguments(probe: OutsideProbe, deadlineMs: number): string[
   return [...checkArguments(probe), '--interval', goDuration(probe.intervalMs), '--timeout', goDuration(deadlineMs)];
 }
 
+/**
+ * The arguments of `subvisor probe` that try `probe` once, cut at its `timeout`: an interval as
+ * long as the deadline leaves room for no second try (a Compose healthcheck's test: Docker retries).
+ */
+export function oneTryArguments(probe: OutsideProbe): string[] {
+  return [...checkArguments(probe), '--interval', goDuration(probe.timeoutMs), '--timeout', goDuration(probe.timeoutMs)];
+}
+
 function checkArguments(probe: OutsideProbe): string[] {
   switch (probe.kind) {
     case 'http':

@@ -126,6 +126,29 @@ describe('export compose: values as Compose reads them', () => {
   });
 });
 
+describe('export compose: values go-yaml would not read back as written', () => {
+  test('every string Go reads as a number (any case of 0x/0b/0o, a sign then _, a leading 0) is double-quoted; so is one with a character go-yaml refuses or takes for a line break, which is escaped', BOUNDED, async () => {
+    const numbers = ['0X1F', '0B11', '0O17', '-_1', '+_1', '-0X1', '08', '0777', '1_0.5', '+.5e3'];
+    const unsafe = ['a\u2028b', 'p\u2029q', 'c\u0085d', 'e\u007ff', 'g\u0090h'];
+    const values = [...numbers, ...unsafe];
+    const dir = join(scratch, 'go-yaml');
+    mkdirSync(dir, { recursive: true });
+    const env = Object.fromEntries(values.map((value, index) => [`V${index}`, value]));
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  web:\n    cmd: ${JSON.stringify(['echo', ...values])}\n    env: ${JSON.stringify(env)}\n`);
+    const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(composeSchemaErrors(run.stdout), []);
+    const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
+    assert.deepEqual(web.environment, env);
+    assert.deepEqual(web.command, ['echo', ...values]);
+    for (const [index, value] of values.entries()) {
+      const written = JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      assert.ok(run.stdout.includes(`      V${index}: ${written}\n`), `V${index} (${JSON.stringify(value)}) double-quoted and escaped as ${written} in:\n${run.stdout}`);
+    }
+    assert.doesNotMatch(run.stdout, /[\u007f-\u009f\u2028\u2029]/, 'none of them raw anywhere');
+  });
+});
+
 describe('export compose: what each key becomes', () => {
   let text = '';
   let services: Record<string, Record<string, unknown>> = {};
@@ -172,15 +195,15 @@ describe('export compose: what each key becomes', () => {
     assert.match(text, /# depends_on: report completed -> service_completed_successfully/);
   });
 
-  test('healthchecks from ready probes: http and tcp through subvisor probe, exec as Docker runs it', () => {
+  test('healthchecks from ready probes: http and tcp through subvisor probe, one try per check (its interval as long as its timeout), exec as Docker runs it', () => {
     assert.deepEqual(service('web').healthcheck, {
-      test: ['CMD', 'subvisor', 'probe', '--http', 'http://127.0.0.1:8080/health', '--status', '204', '--interval', '2s', '--timeout', '3s'],
+      test: ['CMD', 'subvisor', 'probe', '--http', 'http://127.0.0.1:8080/health', '--status', '204', '--interval', '3s', '--timeout', '3s'],
       interval: '2s',
       timeout: '4s',
       retries: 30,
       start_period: '1s',
     });
-    assert.deepEqual((service('cache').healthcheck as Record<string, unknown>).test, ['CMD', 'subvisor', 'probe', '--tcp', '127.0.0.1:6379', '--interval', '250ms', '--timeout', '5s']);
+    assert.deepEqual((service('cache').healthcheck as Record<string, unknown>).test, ['CMD', 'subvisor', 'probe', '--tcp', '127.0.0.1:6379', '--interval', '5s', '--timeout', '5s']);
     assert.deepEqual((service('logger').healthcheck as Record<string, unknown>).test, ['CMD-SHELL', 'test -e /tmp/ready']);
     assert.deepEqual((service('sidecar').healthcheck as Record<string, unknown>).test, ['CMD', 'test', '-e', '/tmp/sidecar']);
     assert.equal(service('setup').healthcheck, undefined);
