@@ -22,11 +22,8 @@ export interface GraphProblem {
  * named in dependency order at the edge that closes it: `db -> web -> db`, read "db depends on
  * web, which depends on db").
  *
- * `succeeded` and `completed` are refused on a process that is not a `task`: a long-running
- * process exits only when something is wrong or the run is ending, so a dependent waiting for it
- * to exit would wait for the whole run and never start (and a `main` one ends the run as it
- * exits). Saying `task: true` is what makes "this one is expected to exit" explicit, and it is
- * what the runner, the reports and `subvisor export` (a oneshot unit) go by.
+ * `succeeded` and `completed` may name any process (one that exits on its own meets them), but not
+ * the `main` one: its exit ends the run, so what waits for it would never start.
  */
 export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[] {
   const problems: GraphProblem[] = [];
@@ -38,7 +35,7 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
   }
   const names = [...byName.keys()];
   for (const spec of processes) {
-    for (const { name: dependency } of spec.dependsOn) {
+    for (const { name: dependency, condition } of spec.dependsOn) {
       const target = byName.get(dependency);
       if (dependency === spec.name) {
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
@@ -46,6 +43,9 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
         const others = names.filter((name) => name !== spec.name);
         const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${others.join(', ')}`;
         problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMean(dependency, others)}` });
+      } else if (target.main && (condition === 'succeeded' || condition === 'completed')) {
+        const verb = condition === 'succeeded' ? 'succeed' : 'complete';
+        problems.push({ spec, dependency, about: 'condition', message: `'${spec.name}' waits for ${dependency} to ${verb}, but ${dependency} is the main process: its exit ends the run, so '${spec.name}' would never start; wait for it to be started or ready, or make another process main` });
       }
     }
   }

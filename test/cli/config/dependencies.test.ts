@@ -56,6 +56,18 @@ test('succeeded and completed may name any process (SPEC §9 allows it): one tha
   }
 });
 
+test('but not the main process: its exit ends the run, so what waits for it to exit would never start (refused at the condition)', () => {
+  for (const [condition, verb] of [['succeeded', 'succeed'], ['completed', 'complete']] as const) {
+    const text = ['processes:', '  m: { cmd: "sleep 1", main: true }', `  o: { cmd: x, dependsOn: { m: ${condition} } }`, ''].join('\n');
+    assert.match(problemAt(text, condition), new RegExp(`processes\\.o\\.dependsOn\\.m: 'o' waits for m to ${verb}, but m is the main process: its exit ends the run, so 'o' would never start; wait for it to be started or ready, or make another process main$`));
+  }
+  // started and ready of the main process are met while it runs.
+  for (const condition of ['started', 'ready']) {
+    const text = ['processes:', '  m: { cmd: "sleep 1", main: true }', `  o: { cmd: x, dependsOn: { m: ${condition} } }`, ''].join('\n');
+    assert.deepEqual(parseYamlConfig(text, FILE, { env: {} }).processes[1]?.dependsOn, [{ name: 'm', condition }]);
+  }
+});
+
 test('the graph checks work on the mapping form: unknown names at the name, cycles, self', () => {
   const message = problemAt(stack('{ dbb: ready }'), 'dbb');
   assert.match(message, /processes\.web\.dependsOn\.dbb: unknown process 'dbb' \(known: db, migrate\); did you mean 'db'\?$/);
