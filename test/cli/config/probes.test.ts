@@ -11,6 +11,16 @@ test('ready: a string and { log } are the same log probe', () => {
   assert.equal(firstProcess(web()).ready, undefined, 'no ready: ready on start');
 });
 
+test('ready: a log pattern is interpolated as every probe is; a $ not followed by { is its own end of line', () => {
+  assert.deepEqual(firstProcess(web('    ready: "listening on ${PORT:-8080}$"\n'), env).ready, logProbe(/listening on 9090$/));
+  assert.deepEqual(firstProcess(web('    ready: { log: "on ${PORT:-8080} $${x}" }\n'), { env: {} }).ready, logProbe(/on 8080 ${x}/));
+  assert.match(problemAt(web('    ready: "${EMPTY}"\n'), '"${EMPTY}"', { env: {} }), /processes\.web\.ready: is empty once its variables are expanded, which every line matches/);
+  // A pattern a variable broke is refused without showing the value (it may be a secret).
+  const broken = problemAt(web('    ready: "token ${TOKEN}("\n'), '"token', env);
+  assert.match(broken, /processes\.web\.ready: is not a valid regular expression \(Unterminated group\)/);
+  assert.doesNotMatch(broken, /hunter2/);
+});
+
 test('ready: http, with its status and timing, the URL interpolated', () => {
   const text = web('    ready: { http: "http://127.0.0.1:${PORT:-8080}/health", status: 204, interval: 200ms, timeout: 2s, startPeriod: 1s }\n');
   assert.deepEqual(firstProcess(text, env).ready, { kind: 'http', url: 'http://127.0.0.1:9090/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });

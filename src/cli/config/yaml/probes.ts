@@ -10,7 +10,7 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
-import { command, describe, duration, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
+import { command, describe, duration, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
@@ -136,18 +136,25 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
   if (status !== undefined && first !== 'http') reader.report(status.keyNode, status.path, `applies only to an \`http\` probe; remove it (a ${first} probe has no status)`, owner.process);
 }
 
-/** A regular expression for an output line, not empty. */
+/**
+ * A regular expression for an output line, not empty, interpolated as every probe is (`listening on
+ * ${PORT:-8080}`; a `$` not followed by `{` is the regex's own end of line).
+ */
 function logPattern(at: At, reader: Reader, expected: string): RegExp | undefined {
-  const pattern = text(expected)(at, reader);
+  const written = text(expected)(at, reader);
+  if (written === undefined) return undefined;
+  const pattern = interpolated(at, written, reader);
   if (pattern === undefined) return undefined;
   if (pattern === '') {
-    reader.reportAt(at, 'is empty, which every line matches; remove `ready` to count the process ready as soon as it starts');
+    reader.reportAt(at, `is empty${written === '' ? '' : ' once its variables are expanded'}, which every line matches; remove \`ready\` to count the process ready as soon as it starts`);
     return undefined;
   }
   try {
     return new RegExp(pattern);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // V8 names the pattern in its message: once a variable is in it, only the reason is shown (it may hold a secret).
+    const reason = pattern === written ? message : message.slice(message.lastIndexOf(': ') + 2);
     reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
     return undefined;
   }
