@@ -76,19 +76,21 @@ describe('conditions and tasks', () => {
   });
 
   test('a process whose condition is met by the exit that ends the run is not started, not started and killed', BOUNDED, async () => {
-    // `main` completing meets `cleanup`'s condition and ends the run in the same moment: cleanup
-    // must not be spawned only to be stopped half done (it was, in 4 runs of 5).
+    // The build failing meets `cleanup`'s condition and ends the run in the same moment (web waits
+    // for it to succeed, so its failure is the run's): cleanup must not be spawned only to be
+    // stopped half done (it was, in 4 runs of 5). (On the main process, `completed` is refused.)
     const { file, dir } = config(
       (dir) => `processes:
-  e2e: { cmd: "echo testing; sleep 0.2", main: true }
-  cleanup: { cmd: "echo cleaning > ${dir}/ran; sleep 2", dependsOn: { e2e: completed } }
+  build: { cmd: "echo building; sleep 0.2; exit 3", task: true }
+  web: { cmd: "exec sleep 30", dependsOn: { build: succeeded } }
+  cleanup: { cmd: "echo cleaning > ${dir}/ran; sleep 2", dependsOn: { build: completed } }
   early: { cmd: "echo early > ${dir}/early; sleep 2", dependsOn: { quick: started } }
   quick: { cmd: "exit 0", task: true }
 `,
     );
     for (let round = 0; round < 3; round++) {
       const run = await runCli(['up', '-f', file]);
-      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.code, 3, run.stderr);
       assert.doesNotMatch(run.stdout, /^cleanup +\* starting/m, run.stdout);
       assert.equal(existsSync(join(dir, 'ran')), false, 'cleanup never ran');
       assert.match(run.stderr, /^cleanup +- +not started /m);
@@ -279,6 +281,24 @@ describe('stopping', () => {
       if (how === 'SIGINT') assert.match(run.stdout, /^web +\* stopping \(SIGINT\): SIGTERM to its process group$/m);
     });
   }
+
+  test('a child whose spawn is announced after the stop began gets its stopping line too: no stopped without stopping', BOUNDED, async () => {
+    // A crash loop spawns every few ms, so a Ctrl-C often lands while a spawn is under way (about
+    // one run in two without the fix): ten runs.
+    const { file } = config(() => `processes:\n  a:\n    cmd: "exit 1"\n    restart: { policy: always, backoff: 1ms, maxBackoff: 1ms, max: 100000 }\n  b:\n    cmd: "exec sleep 30"\n`);
+    for (let run = 0; run < 10; run++) {
+      const cli = startCli(['up', '-f', file]);
+      await cli.waitForOutput(new RegExp(`restart ${3 + run} of`));
+      cli.kill('SIGINT');
+      const ended = await cli.done;
+      assert.equal(ended.code, 130, ended.stderr);
+      // Since a's last start: a stopped line (not one in a backoff) needs a stopping line before it.
+      const lines = ended.stdout.split('\n').filter((line) => /^a +\* /.test(line));
+      const lastStart = lines.findLastIndex((line) => /^a +\* starting/.test(line));
+      const since = lines.slice(lastStart);
+      if (since.some((line) => /^a +\* stopped$/.test(line))) assert.ok(since.some((line) => /^a +\* stopping \(SIGINT\): SIGTERM to its process group$/.test(line)), since.join('\n'));
+    }
+  });
 
   for (const probe of ['ready', 'liveness'] as const) {
     test(`its ${probe} probe is not tried again once its stop begins, through the stop's grace`, BOUNDED, async () => {

@@ -47,6 +47,8 @@ export class Runner {
   /** Aborted as the stop begins, before the child's grace: its probes end there. */
   #stopAsked = new AbortController();
   #stopping = false;
+  /** Why the stop was asked, for a child whose spawn is announced only after it (see #spawned). */
+  #stopWhy: string | undefined;
   #byHand = false;
   #proc: Process | undefined;
   #ended: Promise<LifeEnd> | undefined;
@@ -78,6 +80,7 @@ export class Runner {
   async shutdown(why?: string, byHand = false): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
+      this.#stopWhy = why;
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
@@ -176,6 +179,9 @@ export class Runner {
     if (this.spec.ready === undefined) this.milestones.ready.meet();
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
     this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
+    // A spawn under way when the stop was asked is announced after it, and the cancelled attempt
+    // stops the child: its stop is said here, as the stop of a child already up is.
+    if (this.#stopping) this.#sayStopping(this.#stopWhy);
   }
 
   /** The state, and the line, of a stop that begins now; `why` is shown in parentheses. */
