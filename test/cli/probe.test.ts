@@ -146,7 +146,7 @@ describe('subvisor probe --exec', () => {
 
 describe('subvisor probe: usage', () => {
   test('exactly one check, a valid one, and valid durations; exit 2 otherwise', BOUNDED, async () => {
-    for (const args of [[], ['--http', 'http://x', '--tcp', 'x:1'], ['--tcp', 'nohost'], ['--tcp', 'h:70000'], ['--http', 'ftp://x/'], ['--exec', 'true', '--status', '200'], ['--http', 'http://x/', '--status', 'ok'], ['--exec', 'true', '--timeout', 'soon']]) {
+    for (const args of [[], ['--http', 'http://x', '--tcp', 'x:1'], ['--tcp', 'nohost'], ['--tcp', 'h:70000'], ['--http', 'ftp://x/'], ['--exec', 'true', '--status', '200'], ['--http', 'http://x/', '--status', 'ok'], ['--exec', 'true', '--timeout', 'soon'], ['--exec', 'true', '--timeout', '0']]) {
       const run = await runCli(['probe', ...args]);
       assert.equal(run.code, 2, `probe ${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^subvisor: /);

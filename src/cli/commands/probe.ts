@@ -21,13 +21,14 @@ export const DEFAULT_PROBE_DEADLINE_MS = 30_000;
 export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseProbeArgs(args);
   const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
+  if (deadlineMs === 0) throw new UsageError('--timeout must be longer than 0: it is the time the probe has to pass (default 30s)');
   const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
   // No second try could start before the deadline: the one try has all of it, and its answer is
   // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
   // wait out the deadline).
   const oneTry = intervalMs >= deadlineMs;
   // One try never outlasts the deadline: a hung request is cut with it, not 5 s after.
-  const timing = { intervalMs, timeoutMs: Math.max(oneTry ? deadlineMs : Math.min(DEFAULT_PROBE_TIMEOUT_MS, deadlineMs), 1), startPeriodMs: 0 };
+  const timing = { intervalMs, timeoutMs: oneTry ? deadlineMs : Math.min(DEFAULT_PROBE_TIMEOUT_MS, deadlineMs), startPeriodMs: 0 };
   const probe = probeOf(parsed, timing);
   const wait = oneTry ? await onlyTry(probe) : await untilPassesWithin(probe, {}, deadlineMs);
   if (wait.passed) return { exitCode: EXIT.ok };
