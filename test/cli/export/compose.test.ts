@@ -92,10 +92,10 @@ function everythingProject(): string {
   sidecar:
     cmd: [sleep, infinity]
     ready: { exec: [test, -e, /tmp/sidecar] }
+    main: true
   report:
     cmd: [true]
     task: true
-    main: true
 `,
   );
   return join(dir, 'subvisor.yaml');
@@ -170,7 +170,7 @@ describe('export compose: what each key becomes', () => {
       assert.equal(each.image, 'example/app:1');
     }
     assert.doesNotMatch(text, /SUBVISOR_TEST_PARENT/);
-    assert.match(text, /^# main: report ends the run under subvisor; here: docker compose up --abort-on-container-exit --exit-code-from report$/m);
+    assert.match(text, /^# main: sidecar ends the run under subvisor; here: docker compose up --abort-on-container-exit --exit-code-from sidecar$/m);
   });
 
   test('command, working_dir, environment (merged, $ doubled for Compose), env_file from the file, user', () => {
