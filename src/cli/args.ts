@@ -264,7 +264,7 @@ function refuseEmptyValues(values: Record<string, unknown>, options: OptionsConf
   if (empty === undefined) return;
   const [name] = empty;
   const short = options?.[name]?.short;
-  throw new UsageError(`--${name}${short === undefined ? '' : ` (-${short})`} needs a value, not an empty string (is a shell variable unset?)`);
+  throw new UsageError(`--${name}${short === undefined ? '' : ` (-${short})`} needs a value, not an empty or blank string (is a shell variable unset?)`);
 }
 
 /** `--help` (or `-h`) among a command's options: the usage goes to stdout, and the status is 0. */

@@ -278,7 +278,7 @@ describe('subvisor run', () => {
     for (const label of ['', 'a\nb', 'tab\there']) {
       const run = await runCli(['run', '--label', label, '--', 'echo', 'hi']);
       assert.equal(run.code, 2, JSON.stringify(label));
-      assert.match(run.stderr, label === '' ? /^subvisor: --label needs a value, not an empty string/ : /^subvisor: --label needs a name without control characters/);
+      assert.match(run.stderr, label === '' ? /^subvisor: --label needs a value, not an empty or blank string/ : /^subvisor: --label needs a name without control characters/);
     }
   });
 
@@ -296,7 +296,7 @@ describe('subvisor run', () => {
       ] as const) {
         const run = await runCli(args, { cwd: scratch });
         assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
-        assert.match(run.stderr, new RegExp(`^subvisor: ${option} needs a value, not an empty string`), args.join(' '));
+        assert.match(run.stderr, new RegExp(`^subvisor: ${option} needs a value, not an empty or blank string`), args.join(' '));
       }
       // Nothing was written where '' would have led: the current directory.
       assert.deepEqual(readdirSync(scratch), ['Procfile']);

@@ -300,6 +300,19 @@ describe('stopping', () => {
     }
   });
 
+  test('a child whose leader has exited while its group lives on gets its stopping line before the SIGKILL line', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  a: { cmd: "sh -c 'trap \\"\\" TERM; echo held; exec sleep 10' & exit 1", grace: 300ms }\n  b: { cmd: "exec sleep 30" }\n`);
+    const cli = startCli(['up', '-f', file]);
+    await cli.waitForOutput('a | held');
+    await cli.waitForOutput(/b +\* starting/);
+    cli.kill('SIGINT');
+    const ended = await cli.done;
+    assert.equal(ended.code, 130, ended.stderr);
+    const at = (pattern: RegExp): number => lineIndex(ended.stdout, pattern);
+    assert.ok(at(/^a +\* stopping \(SIGINT\): SIGTERM to its process group$/) < at(/^a +\* still running 300 ms after its stop signal: SIGKILL to its process group$/), ended.stdout);
+    assert.ok(at(/^a +\* still running/) < at(/^a +\* stopped$/));
+  });
+
   for (const probe of ['ready', 'liveness'] as const) {
     test(`its ${probe} probe is not tried again once its stop begins, through the stop's grace`, BOUNDED, async () => {
       // The exec probe counts its tries; the process ignores SIGTERM, so its stop takes the whole grace.

@@ -54,6 +54,8 @@ export const UNIT_PREFIX = /^[A-Za-z0-9_.:-]+$/;
  */
 export function exportSystemd(config: Config, options: SystemdExportOptions): ExportedFile[] {
   if (!UNIT_PREFIX.test(options.prefix)) throw new ExportError('ERR_EXPORT_PREFIX', `--prefix ${JSON.stringify(options.prefix)} cannot start a unit name; use letters, digits, _, ., : and -`);
+  const unitDirProblem = unitPathProblem(options.unitDir);
+  if (unitDirProblem !== undefined) throw new ExportError('ERR_EXPORT_PATH', `-o ${JSON.stringify(options.unitDir)} ${unitDirProblem}, which a systemd unit cannot carry in EnvironmentFile=; pick another -o`);
   checkLogReadiness(config, options.dropReadyLog);
   const processes = exportedProcesses(config, options);
   const source = basename(config.file);
@@ -110,7 +112,8 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
     // The files as subvisor read them, `-` so a target without them still starts: the generated
     // file below holds their variables already, and, read last, wins over them.
     ...(spec.envFiles ?? []).map((path) => `EnvironmentFile=-${unitPath(spec, 'envFile', path)}`),
-    `EnvironmentFile=${unitPath(spec, '-o', `${options.unitDir}/${envFileName(prefix, spec)}`)}`,
+    // The directory was checked once (exportSystemd), and a file name is made of safe characters.
+    `EnvironmentFile=${systemdLiteral(`${options.unitDir}/${envFileName(prefix, spec)}`)}`,
     ...restart.service,
     'KillMode=control-group',
     `KillSignal=${spec.stopSignal ?? 'SIGTERM'}`,
@@ -130,13 +133,16 @@ function serviceUnit(spec: ProcessSpec, config: Config, options: SystemdExportOp
  * either in a path: a path with a control character (a line break) or a blank at an end would be
  * read as another, or as two lines, so it is refused.
  */
-function unitPath(spec: ProcessSpec, key: 'cwd' | 'envFile' | '-o', path: string): string {
-  if (/\p{Cc}/u.test(path) || path.trim() !== path) {
-    const what = key === '-o' ? `-o puts ${spec.name}'s env file at ${JSON.stringify(path)}, which` : `process ${spec.name}: its ${key} ${JSON.stringify(path)}`;
-    const why = /\p{Cc}/u.test(path) ? 'holds a control character' : 'starts or ends with a blank';
-    throw new ExportError('ERR_EXPORT_PATH', `${what} ${why}, which a systemd unit cannot carry; rename the directory or file`);
-  }
+function unitPath(spec: ProcessSpec, key: 'cwd' | 'envFile', path: string): string {
+  const problem = unitPathProblem(path);
+  if (problem !== undefined) throw new ExportError('ERR_EXPORT_PATH', `process ${spec.name}: its ${key} ${JSON.stringify(path)} ${problem}, which a systemd unit cannot carry; rename the directory or file`);
   return systemdLiteral(path);
+}
+
+/** Why systemd would read `path` as another (see {@link unitPath}), or undefined. */
+function unitPathProblem(path: string): string | undefined {
+  if (/\p{Cc}/u.test(path)) return 'holds a control character';
+  return path.trim() === path ? undefined : 'starts or ends with a blank';
 }
 
 /**

@@ -34,6 +34,12 @@ export interface AttemptHooks {
   readonly onKill: (graceMs: number) => void;
   /** The attempt stops the child itself, for `why` (`not ready within 500 ms`; `reason` for `--json`): its stop signal goes out now. */
   readonly onStopping: (why: string, reason: 'ready' | 'liveness') => void;
+  /**
+   * The library begins to stop the child, for whatever reason: its group gets the stop signal
+   * now. Every stop passes here, also one the runner asked for when it saw no child to stop (its
+   * spawn not yet announced, or its leader gone while the group lives on).
+   */
+  readonly onStopBegun: () => void;
 }
 
 /** How an attempt ended. */
@@ -211,6 +217,7 @@ function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
     ...library,
     stopping: (proc, reason) => {
       if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs), 'ready');
+      else hooks.onStopBegun();
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),

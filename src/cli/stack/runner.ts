@@ -4,7 +4,7 @@ import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
 import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
-import { runAttempt, type AttemptEnd } from './attempt.js';
+import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
 import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
 import { Milestones, waitForAll, type Milestone } from './milestones.js';
 import { RestartBudget } from './restart.js';
@@ -47,7 +47,7 @@ export class Runner {
   /** Aborted as the stop begins, before the child's grace: its probes end there. */
   #stopAsked = new AbortController();
   #stopping = false;
-  /** Why the stop was asked, for a child whose spawn is announced only after it (see #spawned). */
+  /** Why the stop was asked, for a stop the library begins after it (onStopBegun: a spawn announced late, a leader already gone). */
   #stopWhy: string | undefined;
   #byHand = false;
   #proc: Process | undefined;
@@ -118,8 +118,7 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
-      const hooks = { onSpawn: (proc: Process) => this.#spawned(proc), onReady: (afterMs: number) => this.#ready(afterMs), onKill: (graceMs: number) => this.#killed(graceMs), onStopping: (why: string, reason: 'ready' | 'liveness') => this.#sayStopping(why, { reason }) };
-      const end = await runAttempt({ ...this.context, spec: this.spec }, hooks, this.#life.signal, this.#stopAsked.signal);
+      const end = await runAttempt({ ...this.context, spec: this.spec }, this.#attemptHooks(), this.#life.signal, this.#stopAsked.signal);
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
       if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
@@ -167,6 +166,16 @@ export class Runner {
     return !this.context.ending() && !this.#stopping && !this.#life.signal.aborted;
   }
 
+  #attemptHooks(): AttemptHooks {
+    return {
+      onSpawn: (proc) => this.#spawned(proc),
+      onReady: (afterMs) => this.#ready(afterMs),
+      onKill: (graceMs) => this.#killed(graceMs),
+      onStopping: (why, reason) => this.#sayStopping(why, { reason }),
+      onStopBegun: () => this.#sayStopping(this.#stopping ? this.#stopWhy : undefined),
+    };
+  }
+
   #milestoneOf(dependency: Dependency): Milestone {
     return this.context.milestonesOf(dependency.name).of(dependency.condition);
   }
@@ -179,9 +188,6 @@ export class Runner {
     if (this.spec.ready === undefined) this.milestones.ready.meet();
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
     this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
-    // A spawn under way when the stop was asked is announced after it, and the cancelled attempt
-    // stops the child: its stop is said here, as the stop of a child already up is.
-    if (this.#stopping) this.#sayStopping(this.#stopWhy);
   }
 
   /** The state, and the line, of a stop that begins now; `why` is shown in parentheses. */

@@ -223,4 +223,13 @@ describe('export systemd: what a unit cannot carry', () => {
       assert.equal(existsSync(run.units), false, 'nothing is written');
     });
   }
+
+  test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', join(project, 'units ')]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: cannot export: -o ".*\/units " starts or ends with a blank, which a systemd unit cannot carry in EnvironmentFile=; pick another -o$/m);
+    assert.deepEqual(readdirSync(project), ['subvisor.yaml'], 'nothing is written');
+  });
 });
