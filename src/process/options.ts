@@ -199,11 +199,28 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
   }
 }
 
-/** What execa, Node's child_process and Python call our options (normalised: lower case, no `_`/`-`). */
+/**
+ * What execa, Node's child_process, Python, docker and systemd call our options, and the short
+ * words a user reaches for first (normalised: lower case, no `_`/`-`): too far from our names for
+ * the edit distance to find, yet plainly meaning one of them.
+ */
 const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
   killsignal: 'stopSignal',
   forcekillaftertimeout: 'killGraceMs',
   forcekillafterdelay: 'killGraceMs',
+  grace: 'killGraceMs',
+  gracems: 'killGraceMs',
+  graceperiod: 'killGraceMs',
+  graceperiodms: 'killGraceMs',
+  stoptimeout: 'killGraceMs',
+  timeoutstopsec: 'killGraceMs',
+  killtimeout: 'killGraceMs',
+  workingdirectory: 'cwd',
+  workdir: 'cwd',
+  dir: 'cwd',
+  user: 'uid',
+  group: 'gid',
+  maxbuffer: 'maxCaptureBytes',
   input: 'stdin',
   reject: 'check',
   detached: 'newSession',

@@ -8,6 +8,7 @@ import type { Process } from './process.js';
 import { compileReadyWhen, type ReadyWhen } from './readiness.js';
 import { resolveRelayTarget, type OutputLine, type RelayTarget } from './relay.js';
 import { invalidArgument } from '../caller-errors.js';
+import { normalise } from './suggest.js';
 
 /**
  * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here
@@ -194,12 +195,24 @@ function refuseFootguns(opts: SuperviseOptions<string>): void {
       throw invalidArgument(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
     }
   }
-  for (const key of ['captureStdout', 'captureStderr'] as const) {
-    if (loose[key] !== undefined) {
-      const relayKey = key === 'captureStdout' ? 'relayStdout' : 'relayStderr';
-      throw invalidArgument(
-        `${WHERE}: ${key} is not supported (a supervised child may run for days, so its output is not held in memory); use ${relayKey}: true to receive it line by line, or runProcess(cmd, { ${key}: true }) for a short command`,
-      );
-    }
+  refuseCapture(loose);
+}
+
+/** runProcess's capture options, which a supervised child does not take, by the name each was given under. */
+const CAPTURE_KEYS: ReadonlyMap<string, { readonly key: string; readonly instead: string }> = new Map([
+  ['capturestdout', { key: 'captureStdout', instead: 'relayStdout: true to receive it line by line' }],
+  ['capturestderr', { key: 'captureStderr', instead: 'relayStderr: true to receive it line by line (its last 16 KiB are kept all the same, as CompletedProcess.stderr)' }],
+  ['maxcapturebytes', { key: 'maxCaptureBytes', instead: 'maxLineBytes to bound each relayed line' }],
+  ['maxbuffer', { key: 'maxCaptureBytes', instead: 'maxLineBytes to bound each relayed line' }],
+]);
+
+/** Matched up to case, `_` and `-`, so `capture_stdout` is told the same as `captureStdout`. */
+function refuseCapture(loose: Record<string, unknown>): void {
+  for (const given of Object.keys(loose)) {
+    const capture = CAPTURE_KEYS.get(normalise(given));
+    if (capture === undefined || loose[given] === undefined) continue;
+    throw invalidArgument(
+      `${WHERE}: ${given} is not supported (a supervised child may run for days, so its output is not held in memory); use ${capture.instead}, or runProcess(cmd, { ${capture.key}: ... }) for a short command`,
+    );
   }
 }

@@ -139,6 +139,18 @@ describe('refused before spawning', () => {
       // Nothing close: every option is named, the one meant among them.
       [() => superviseRunProcess(['touch', file], { zzzzzz: 1 } as never), /unknown option "zzzzzz"; the options are .*\bkillGraceMs\b.*\brelayStdout\b/],
       [() => runProcess(['touch', file], { encoding: 'utf8' } as never), /runProcess: unknown option "encoding"; the options are .*\bcaptureStdout\b/],
+      // Too far for the edit distance, yet plainly one of ours: the word a user reaches for first.
+      [() => superviseRunProcess(['touch', file], { grace: 100 } as never), /unknown option "grace"; did you mean "killGraceMs"\?/],
+      [() => runProcess(['touch', file], { stop_timeout: 100 } as never), /unknown option "stop_timeout"; did you mean "killGraceMs"\?/],
+      [() => runProcess(['touch', file], { workingDirectory: '/' } as never), /did you mean "cwd"\?/],
+      [() => runProcess(['touch', file], { user: 0 } as never), /did you mean "uid"\?/],
+      [() => runProcess(['touch', file], { maxBuffer: 10 } as never), /did you mean "maxCaptureBytes"\?/],
+      // A capture option spelled another way is told what a supervised child does instead.
+      [() => superviseRunProcess(['touch', file], { capture_stdout: true } as never), /superviseRunProcess: capture_stdout is not supported .*relayStdout: true/],
+      [() => superviseRunProcess(['touch', file], { maxCaptureBytes: 10 } as never), /superviseRunProcess: maxCaptureBytes is not supported .*maxLineBytes/],
+      [() => superviseRunProcess(['touch', file], { maxBuffer: 10 } as never), /superviseRunProcess: maxBuffer is not supported .*maxLineBytes/],
+      // A key named like an Object.prototype member is unknown like any other.
+      [() => superviseRunProcess(['touch', file], { constructor: 1 } as never), /unknown option "constructor"/],
     ];
     for (const [call, message] of cases) await assert.rejects(call(), (error: Error) => error instanceof TypeError && message.test(error.message));
     assert.equal(existsSync(file), false, 'nothing was spawned');
