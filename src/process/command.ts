@@ -10,8 +10,12 @@ export function formatCommand(cmd: readonly string[] | string): string {
  * them.
  */
 export function describeCommand(cmd: readonly string[] | string): string {
-  const joined = formatCommand(cmd);
-  return CONTROL.test(joined) ? joined.replace(CONTROL_ALL, escapeControl) : joined;
+  return escapeControlCharacters(formatCommand(cmd));
+}
+
+/** Text for a message with its control characters written as escapes (`\e`, `\n`, `\x07`), never raw. */
+export function escapeControlCharacters(text: string): string {
+  return CONTROL.test(text) ? text.replace(CONTROL_ALL, escapeControl) : text;
 }
 
 /** Words a POSIX shell reads as themselves, so they need no quotes. */
@@ -41,7 +45,7 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  * the same escapes for its control characters.
  */
 export function quoteCommand(cmd: readonly string[] | string): string {
-  if (typeof cmd === 'string') return CONTROL.test(cmd) ? cmd.replace(CONTROL_ALL, escapeControl) : cmd;
+  if (typeof cmd === 'string') return escapeControlCharacters(cmd);
   return cmd.map((word, index) => quoteWord(word, index === 0)).join(' ');
 }
 

@@ -1,5 +1,5 @@
 import { TooSlowError } from '../core/errors.js';
-import { describeCommand, quoteCommand } from './command.js';
+import { describeCommand, escapeControlCharacters, quoteCommand } from './command.js';
 import { neutraliseControlSequences } from '../log/sanitize.js';
 
 /** Fields of a {@link CalledProcessError}. */
@@ -119,7 +119,8 @@ export class SpawnError extends Error {
   readonly cwd: string | undefined;
 
   constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cause?: unknown } = {}) {
-    super(`cannot start ${describeCommand(cmd)}: ${reason}`, { cause: options.cause });
+    // The reason may name the program, its cwd or its #! line: the caller's words, shown escaped as the command is.
+    super(`cannot start ${describeCommand(cmd)}: ${escapeControlCharacters(reason)}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
     this.command = quoteCommand(cmd);
     this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';

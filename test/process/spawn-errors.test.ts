@@ -149,6 +149,18 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.doesNotMatch(error.message, /not found on PATH/);
   });
 
+  test('control characters in the program or cwd a reason names are escaped in the message, as in the command', BOUNDED, async () => {
+    const program = join(dir, 'gone\x1b[31m\nprog');
+    const missingProgram = await spawnFailure([program]);
+    assert.ok(missingProgram.message.includes(`no such file: ${join(dir, 'gone\\e[31m\\nprog')}`), missingProgram.message);
+    const cwd = join(dir, 'no\x07such\x9bcwd');
+    const missingCwd = await spawnFailure(['true'], { cwd });
+    assert.equal(missingCwd.cwd, cwd, 'the field keeps the path as given');
+    assert.ok(missingCwd.message.includes(`the cwd ${join(dir, 'no\\x07such\\xc2\\x9bcwd')} does not exist`), missingCwd.message);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    for (const error of [missingProgram, missingCwd]) assert.doesNotMatch(error.message, /[\x00-\x1f\x7f-\x9f]/);
+  });
+
   test('a cwd that is a file: ENOTDIR, "is not a directory"', BOUNDED, async () => {
     const cwd = writeScript('a-file', 'just a file\n', 0o644);
     const error = await spawnFailure(['true'], { cwd });
