@@ -34,7 +34,11 @@ export function statusOfFailure(error: unknown): number {
     if (error.signal !== null) return signalStatus(error.signal);
     return error.returncode > 0 ? Math.min(error.returncode, 255) : EXIT.failure;
   }
-  if (error instanceof SpawnError) return error.code === 'ENOENT' ? EXIT.notFound : error.code === 'EACCES' ? EXIT.cannotExecute : EXIT.failure;
+  if (error instanceof SpawnError) {
+    // 127 and 126 say the command itself was missing or not runnable (as a shell says it); a cwd that could not be used says neither.
+    if (error.cwdUnusable) return EXIT.failure;
+    return error.code === 'ENOENT' ? EXIT.notFound : error.code === 'EACCES' ? EXIT.cannotExecute : EXIT.failure;
+  }
   if (error instanceof TooSlowError) return EXIT.timeout;
   return EXIT.failure;
 }

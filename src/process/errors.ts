@@ -117,14 +117,17 @@ export class SpawnError extends Error {
   /** The errno code (`ENOENT`, `EACCES`, `ENOTDIR`, `EMFILE`, ...) when there is one, else `'ERR_SUBVISOR_SPAWN'`. */
   readonly code: string;
   readonly cwd: string | undefined;
+  /** The cwd, not the program, is what could not be used (missing, not a directory, not enterable): `code` alone cannot tell a missing cwd from a missing program. */
+  readonly cwdUnusable: boolean;
 
-  constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cause?: unknown } = {}) {
+  constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cwdUnusable?: boolean | undefined; cause?: unknown } = {}) {
     // The reason may name the program, its cwd or its #! line: the caller's words, shown escaped as the command is.
     super(`cannot start ${describeCommand(cmd)}: ${escapeControlCharacters(reason)}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
     this.command = quoteCommand(cmd);
     this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';
     this.cwd = options.cwd;
+    this.cwdUnusable = options.cwdUnusable ?? false;
   }
 }
 

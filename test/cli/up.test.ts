@@ -43,6 +43,16 @@ describe('subvisor up', () => {
     assert.match(run.stderr, /^db +\d+ +stopped /m);
   });
 
+  test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stdout + run.stderr, /cannot start echo hi: the cwd \S*nodir does not exist/);
+    // Control: a program that is missing is still 127.
+    const missing = await runCli(['up', '-f', config('processes:\n  a:\n    cmd: [no-such-program-here]\n')]);
+    assert.equal(missing.code, 127, missing.stdout + missing.stderr);
+  });
+
   test('fail fast: an unexpected failure stops everything; the run exits with its status and shows its stderr tail', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   steady:

@@ -145,8 +145,11 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     const error = await spawnFailure(['true'], { cwd });
     assert.equal(error.code, 'ENOENT');
     assert.equal(error.cwd, cwd);
+    assert.equal(error.cwdUnusable, true, 'the cwd, not the program, is what failed');
     assert.ok(error.message.includes(`the cwd ${cwd} does not exist`), error.message);
     assert.doesNotMatch(error.message, /not found on PATH/);
+    // Control: a missing program with a good cwd is the program's failure.
+    assert.equal((await spawnFailure(['subvisor-no-such-command'], { cwd: dir })).cwdUnusable, false);
   });
 
   test('control characters in the program or cwd a reason names are escaped in the message, as in the command', BOUNDED, async () => {

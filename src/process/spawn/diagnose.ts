@@ -16,7 +16,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
   const base = { code, cwd, cause: error };
   if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
     const problem = cwdProblem(cwd);
-    if (problem) return new SpawnError(options.cmd, problem, base);
+    if (problem) return new SpawnError(options.cmd, problem, { ...base, cwdUnusable: true });
   }
   switch (code) {
     case 'ENOENT':
