@@ -2,14 +2,18 @@ import { parseLogsArgs } from '../args.js';
 import { request } from '../control/client.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
 import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type OutputFailed } from '../interrupts.js';
+import { MAX_FOLLOW_UNSENT_BYTES } from '../control/handler.js';
 import { createOutput } from '../output.js';
+import { writeText } from '../../log/sinks/write.js';
 import { runSocket } from './run-socket.js';
 
 /**
  * `subvisor logs [-f] [-n N] [NAME...]`: the last N output lines of the named processes (all
  * when none is named) from the run's memory, in the order they came, shown as `up` shows them;
  * with -f, then each new line until Ctrl-C (status 130), the end of the run (status 0) or the
- * end of whoever reads it (status 141, as SIGPIPE ends a filter).
+ * end of whoever reads it (status 141, as SIGPIPE ends a filter). Its reading follows its output:
+ * when that is full, the run holds the lines (up to a bound), and lines past the bound are left
+ * out, said on stderr where they would have been, and make the status 1 at the run's end.
  */
 export async function logsCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseLogsArgs(args);
@@ -25,12 +29,18 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     closedBy ??= reason;
     interrupted.abort(reason);
   });
+  let skipped = 0;
   try {
     // Names are padded to the widest, as `up` pads them (every name, in the run's order: a name
     // given may stand for several, `web` for web.1 and web.2).
     const output = createOutput({ names: await allNames(socket, interrupted.signal), json: false });
+    const onSkipped = (lines: number): void => {
+      skipped += lines;
+      output.flush(); // said after the lines before the gap, as far as the output has taken them
+      writeText(process.stderr, `subvisor: logs: ${lines} lines left out here: this reader fell more than ${MAX_FOLLOW_UNSENT_BYTES / 1024 / 1024} MiB behind the run\n`);
+    };
     try {
-      await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLine: (line) => void output.line(line.name, line.stream, line.line), signal: interrupted.signal });
+      await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLines: ({ name, stream, lines }) => output.lines(name, stream, lines.join('\n')), onSkipped, signal: interrupted.signal });
     } finally {
       await output.close();
     }
@@ -39,7 +49,8 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     releaseOutput();
   }
   if (closedBy !== undefined) return endingOfClosedOutput(closedBy);
-  return { exitCode: interrupted.signal.aborted ? signalStatus('SIGINT') : EXIT.ok };
+  if (interrupted.signal.aborted) return { exitCode: signalStatus('SIGINT') };
+  return { exitCode: skipped > 0 ? EXIT.failure : EXIT.ok };
 }
 
 async function allNames(socket: string, signal: AbortSignal): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
-import { PROTOCOL_VERSION, encode, type LogLine, type ProcessRow, type Reply, type Request } from './protocol.js';
+import { PROTOCOL_VERSION, encode, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 
@@ -15,19 +15,30 @@ export interface Answer {
   readonly processes?: readonly ProcessRow[];
 }
 
+/** What a request's caller hears besides its reply: a `logs` request's lines, and where lines were left out. */
+export interface RequestOptions {
+  /** The output lines of a `logs` request, a block at a time; a promise (a full output) stops reading the run until it settles. */
+  readonly onLines?: (lines: LogLines) => Promise<void> | undefined;
+  /** Lines a `logs -f` left out here, having fallen too far behind the run. */
+  readonly onSkipped?: (lines: number) => void;
+  /** Ends the wait, and closes the connection: `logs -f` ends that way, on Ctrl-C. */
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Sends one request to the run listening at `path` and resolves with its reply; `onLine` hears the
- * output lines a `logs` request is sent first. An error reply, no run listening, or a run of
- * another user reject with a {@link ControlError} saying so. `signal` ends the wait (the
- * connection is closed): `logs -f` ends that way, on Ctrl-C.
+ * Sends one request to the run listening at `path` and resolves with its reply (undefined when
+ * `signal` ended the wait). An error reply, no run listening, a run of another user, or a run that
+ * ends before it answers (a `logs -f` is answered at the run's end) reject with a
+ * {@link ControlError} saying so.
  */
-export async function request(path: string, body: RequestBody, opts: { onLine?: (line: LogLine) => void; signal?: AbortSignal } = {}): Promise<Answer | undefined> {
+export async function request(path: string, body: RequestBody, opts: RequestOptions = {}): Promise<Answer | undefined> {
   const socket = await connect(path);
   const id = 1;
   try {
     return await new Promise<Answer | undefined>((resolve, reject) => {
       if (opts.signal?.aborted === true) return resolve(undefined);
       opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+      const heldBack = holdBack(socket);
       readLines(socket, MAX_REPLY_BYTES, (text) => {
         let reply: Reply;
         try {
@@ -36,18 +47,33 @@ export async function request(path: string, body: RequestBody, opts: { onLine?: 
           reject(new ControlError(`the run sent a reply that is not JSON: is ${path} a subvisor run?`, 'ERR_SUBVISOR_BAD_REPLY', { cause: error }));
           return;
         }
-        if ('kind' in reply) opts.onLine?.(reply);
-        else if (reply.ok) resolve(reply);
-        else reject(new ControlError(reply.error.message, reply.error.code));
+        if (!('kind' in reply)) {
+          if (reply.ok) resolve(reply);
+          else reject(new ControlError(reply.error.message, reply.error.code));
+        } else if (reply.kind === 'lines') {
+          if (reply.lines.length > 0) heldBack(opts.onLines?.(reply));
+        } else opts.onSkipped?.(reply.lines);
       }, () => reject(new ControlError(`a reply of the run was longer than ${MAX_REPLY_BYTES} bytes`, 'ERR_SUBVISOR_REPLY_TOO_LARGE')));
-      // The run ended (its end closes every connection): `logs -f` is then done, anything else lost its answer.
-      socket.on('close', () => (body.command === 'logs' ? resolve(undefined) : reject(new ControlError(`the run ended before it answered (${path})`, 'ERR_SUBVISOR_RUN_ENDED'))));
+      socket.on('close', () => reject(new ControlError(`the run ended before it answered (${path})`, 'ERR_SUBVISOR_RUN_ENDED')));
       socket.on('error', (error) => reject(new ControlError(`lost the connection to the run: ${error.message}`, 'ERR_SUBVISOR_CONNECTION_LOST', { cause: error })));
       socket.write(encode({ v: PROTOCOL_VERSION, id, ...body }));
     });
   } finally {
     socket.destroy();
   }
+}
+
+/** Stops reading `socket` while any promise it is given is pending (an output that is full), so the run holds what is not yet read, not this process. */
+function holdBack(socket: Socket): (wait: Promise<void> | undefined) => void {
+  let pending = 0;
+  return (wait) => {
+    if (wait === undefined) return;
+    if (pending++ === 0) socket.pause();
+    const settle = (): void => {
+      if (--pending === 0) socket.resume();
+    };
+    wait.then(settle, settle);
+  };
 }
 
 /** Connects to the run's socket, turning the usual failures into what the user should do. */

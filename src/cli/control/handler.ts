@@ -1,7 +1,7 @@
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
-import { BadRequest, PROTOCOL_VERSION, type ProcessRow, type Reply, type Request } from './protocol.js';
-import type { RequestHandler } from './server.js';
+import { BadRequest, PROTOCOL_VERSION, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
+import type { ReplyChannel, RequestHandler } from './server.js';
 
 /**
  * What the run does for each request of its control socket: `ps` reads the stack, `stop`,
@@ -10,8 +10,8 @@ import type { RequestHandler } from './server.js';
  * name does nothing at all.
  */
 export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
-  return async (request, send, closed) => {
-    const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => send({ v: PROTOCOL_VERSION, id: request.id, ok: true, ...fields });
+  return async (request, channel, ended) => {
+    const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true, ...fields });
     if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow) });
     checkNames(stack, request);
     // A replicated process's name stands for its copies: `restart web` restarts web.1 ... web.N.
@@ -34,27 +34,68 @@ export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
         await stack.restart(request.names);
         return ok();
       case 'logs':
-        return logs(ring, request, send, closed, ok);
+        return logs(ring, request, channel, ended, ok);
     }
   };
 }
 
-function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, send: (reply: Reply) => void, closed: AbortSignal, ok: () => void): Promise<void> {
+/**
+ * A follower more than this far behind (`logs -f` piped into a stalled pager) is sent no new lines
+ * until it catches up, only how many it missed: the run never waits for a log reader, and what it
+ * holds for one stays bounded.
+ */
+export const MAX_FOLLOW_UNSENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The last lines (bounded by the ring), then with `follow` each new line until the client goes or
+ * the run ends; a follow's reply comes at the run's end, so the client can tell that end from a
+ * lost connection, and follows a `skipped` count if lines were left out since the last one sent.
+ */
+function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, channel: ReplyChannel, ended: AbortSignal, ok: () => void): Promise<void> {
   const { id, names } = request;
   const wanted = (name: string): boolean => names.length === 0 || names.includes(name);
-  for (const line of ring.tail(names, request.lines)) send({ v: PROTOCOL_VERSION, id, kind: 'line', ...line });
+  for (const lines of consecutiveRuns(ring.tail(names, request.lines))) channel.send({ v: PROTOCOL_VERSION, id, kind: 'lines', ...lines });
   if (!request.follow) {
     ok();
     return Promise.resolve();
   }
-  // Followed until the client goes away (Ctrl-C) or the run ends (which closes the connection).
   return new Promise((resolve) => {
-    if (closed.aborted) return resolve();
-    const stop = ring.follow((line) => {
-      if (wanted(line.name)) send({ v: PROTOCOL_VERSION, id, kind: 'line', ...line });
+    let skipped = 0;
+    const saySkipped = (): void => {
+      if (skipped > 0) channel.send({ v: PROTOCOL_VERSION, id, kind: 'skipped', lines: skipped });
+      skipped = 0;
+    };
+    const finish = (): void => {
+      stop();
+      saySkipped();
+      ok();
+      resolve();
+    };
+    const stop = ring.follow((lines) => {
+      if (!wanted(lines.name)) return;
+      if (channel.unsentBytes > MAX_FOLLOW_UNSENT_BYTES) {
+        // Said once the client has taken what it was sent, or before the next lines it gets.
+        if (skipped === 0) void channel.drained().then(saySkipped);
+        skipped += lines.lines.length;
+        return;
+      }
+      saySkipped();
+      channel.send({ v: PROTOCOL_VERSION, id, kind: 'lines', ...lines });
     });
-    closed.addEventListener('abort', () => (stop(), resolve()), { once: true });
+    if (ended.aborted) finish();
+    else ended.addEventListener('abort', finish, { once: true });
   });
+}
+
+/** Lines in the order given, grouped where one process's stream goes on. */
+function consecutiveRuns(lines: readonly LogLine[]): LogLines[] {
+  const runs: { name: string; stream: 'stdout' | 'stderr'; lines: string[] }[] = [];
+  for (const { name, stream, line } of lines) {
+    const last = runs.at(-1);
+    if (last?.name === name && last.stream === stream) last.lines.push(line);
+    else runs.push({ name, stream, lines: [line] });
+  }
+  return runs;
 }
 
 function checkNames(stack: Stack, request: Extract<Request, { names: readonly string[] }>): void {

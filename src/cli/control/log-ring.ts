@@ -1,5 +1,5 @@
 import { blockLines, blockText, type AsciiBlock, type LineBlock } from '../../process/output/ascii-block.js';
-import type { LogLine } from './protocol.js';
+import type { LogLine, LogLines } from './protocol.js';
 
 /** The lines kept per process for `subvisor logs` (ten times the default `-n`); a tenth more at most. */
 export const RING_MAX_LINES = 1000;
@@ -52,12 +52,12 @@ const MIN_BUFFER_BYTES = 64 * 1024;
  */
 export class LogRing {
   readonly #rings = new Map<string, ProcessRing>();
-  readonly #followers = new Set<(line: LogLine) => void>();
+  readonly #followers = new Set<(lines: LogLines) => void>();
   #seq = 0;
 
   push(name: string, stream: 'stdout' | 'stderr', line: string): void {
     this.#add(name, stream, textBytes(line), 1);
-    for (const follower of this.#followers) follower({ name, stream, line });
+    for (const follower of this.#followers) follower({ name, stream, lines: [line] });
   }
 
   /** {@link push} for several lines at once, joined by `\n` (the relay's blocks). */
@@ -65,7 +65,8 @@ export class LogRing {
     if (typeof block === 'string') this.#add(name, stream, textBytes(block), blockLines(block));
     else this.#add(name, stream, ...keptAsciiLines(block));
     if (this.#followers.size === 0) return;
-    for (const line of blockText(block).split('\n')) for (const follower of this.#followers) follower({ name, stream, line });
+    const lines = blockText(block).split('\n');
+    for (const follower of this.#followers) follower({ name, stream, lines });
   }
 
   /**
@@ -91,8 +92,8 @@ export class LogRing {
     return picked.sort((a, b) => a.seq - b.seq || a.index - b.index).map(({ line }) => line);
   }
 
-  /** Calls `follower` with every line from now on; returns how to stop. */
-  follow(follower: (line: LogLine) => void): () => void {
+  /** Calls `follower` with every line from now on, a block of them at a time as they came; returns how to stop. */
+  follow(follower: (lines: LogLines) => void): () => void {
     this.#followers.add(follower);
     return () => this.#followers.delete(follower);
   }

@@ -1,7 +1,8 @@
 /**
  * The control socket's protocol (SPEC §10): one JSON object per line each way. A request names
  * the protocol version, an id the replies carry back, and a command; `logs` gets zero or more
- * `line` messages before its reply (with `follow`, until the connection closes).
+ * `lines` messages before its reply (with `follow`, its reply comes at the run's end; a `skipped`
+ * message stands where lines were left out because the client fell behind).
  *
  * ```
  * → {"v":1,"id":1,"command":"restart","names":["web"]}
@@ -33,17 +34,29 @@ export interface ProcessRow {
   readonly restarts: number;
 }
 
-/** One output line of a process, in a `logs` reply. */
+/** One output line of a process. */
 export interface LogLine {
   readonly name: string;
   readonly stream: 'stdout' | 'stderr';
   readonly line: string;
 }
 
+/**
+ * Output lines of one process's stream, in order, as a `logs` reply carries them: a flood's read
+ * is one message, not thousands, so a follower takes it at a fraction of the cost and bytes.
+ */
+export interface LogLines {
+  readonly name: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly lines: readonly string[];
+}
+
 export type Reply =
   | { readonly v: 1; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[] }
   | { readonly v: 1; readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
-  | ({ readonly v: 1; readonly id: number; readonly kind: 'line' } & LogLine);
+  | ({ readonly v: 1; readonly id: number; readonly kind: 'lines' } & LogLines)
+  /** A follower fell too far behind: this many lines came here and were not sent to it. */
+  | { readonly v: 1; readonly id: number; readonly kind: 'skipped'; readonly lines: number };
 
 /** A request the run cannot act on: it gets an error reply with this `code`, and the run goes on. */
 export class BadRequest extends Error {

@@ -8,17 +8,22 @@ import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 
 /**
- * Acts on one request: sends its reply with `send` (a `logs` request sends lines first), and
- * resolves once it is done with it. May throw: the error becomes the error reply. `closed` aborts
- * when the client goes away (a `logs -f` follows until then).
+ * Acts on one request: sends its reply on `channel` (a `logs` request sends lines first), and
+ * resolves once it is done with it. May throw: the error becomes the error reply. `ended` aborts
+ * when the client goes away or the run's end closes the socket (a `logs -f` follows until then):
+ * on the run's end, what the handler sends at once still reaches the client.
  */
-export type RequestHandler = (request: Request, send: (reply: Reply) => void, closed: AbortSignal) => Promise<void>;
+export type RequestHandler = (request: Request, channel: ReplyChannel, ended: AbortSignal) => Promise<void>;
 
-/**
- * A client reading slower than a followed process writes (`logs -f` piped into a stalled pager)
- * is cut off past this much unsent output, so the run's memory stays bounded.
- */
-const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+/** Where a request's replies go: one connection, written without waiting. */
+export interface ReplyChannel {
+  /** Writes one message to the client; nothing once it has gone. */
+  send(reply: Reply): void;
+  /** Bytes written and not yet taken by the client: how far behind it is (a `logs -f` piped into a stalled pager). */
+  readonly unsentBytes: number;
+  /** Resolves once the client has taken everything written (or has gone). */
+  drained(): Promise<void>;
+}
 
 /** How long {@link ControlServer.close} lets clients take their last replies before cutting them off. */
 const CLOSE_GRACE_MS = 500;
@@ -64,11 +69,16 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
     claimed?.close();
     throw error;
   }
-  const connections = new Set<Socket>();
+  // Each connection's `ended`, aborted by the run's end too (see RequestHandler).
+  const connections = new Map<Socket, AbortController>();
   const server = node.net.createServer((socket) => {
-    connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, opts.handle);
+    const ended = new AbortController();
+    connections.set(socket, ended);
+    socket.on('close', () => {
+      connections.delete(socket);
+      ended.abort();
+    });
+    serveConnection(socket, opts.handle, ended.signal);
   });
   server.listen(address);
   try {
@@ -151,15 +161,23 @@ function listenError(error: unknown, absolute: string): ControlError {
 }
 
 /** Reads a connection's requests, one per line, each answered on its own: a bad one never ends the connection (an oversized one does). */
-function serveConnection(socket: Socket, handle: RequestHandler): void {
-  const closed = new AbortController();
-  socket.on('close', () => closed.abort());
+function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal): void {
   // The client went away (EPIPE, ECONNRESET): nothing to tell it, and nothing for the run to do.
   socket.on('error', () => socket.destroy());
-  const send = (reply: Reply): void => {
-    if (socket.destroyed || socket.writableEnded) return;
-    socket.write(encode(reply));
-    if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
+  const channel: ReplyChannel = {
+    send: (reply) => {
+      if (!socket.destroyed && !socket.writableEnded) socket.write(encode(reply));
+    },
+    get unsentBytes() {
+      return socket.writableLength;
+    },
+    drained: () => (socket.writableLength === 0 || socket.destroyed ? Promise.resolve() : new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done).off('close', done);
+        resolve();
+      };
+      socket.on('drain', done).on('close', done);
+    })),
   };
   const tooLong = (): void => {
     // Closed outright once the refusal is out: ending only our side would leave the connection
@@ -167,21 +185,21 @@ function serveConnection(socket: Socket, handle: RequestHandler): void {
     const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
     socket.write(encode(refusal), () => socket.destroy());
   };
-  readLines(socket, MAX_REQUEST_BYTES, (line) => void answer(line, handle, send, closed.signal), tooLong);
+  readLines(socket, MAX_REQUEST_BYTES, (line) => void answer(line, handle, channel, ended), tooLong);
 }
 
-async function answer(line: string, handle: RequestHandler, send: (reply: Reply) => void, closed: AbortSignal): Promise<void> {
+async function answer(line: string, handle: RequestHandler, channel: ReplyChannel, ended: AbortSignal): Promise<void> {
   let request: Request;
   try {
     request = parseRequest(line);
   } catch (error) {
-    send(errorReply(null, error));
+    channel.send(errorReply(null, error));
     return;
   }
   try {
-    await handle(request, send, closed);
+    await handle(request, channel, ended);
   } catch (error) {
-    send(errorReply(request.id, error));
+    channel.send(errorReply(request.id, error));
   }
 }
 
@@ -192,13 +210,16 @@ function errorReply(id: number | null, error: unknown): Reply {
   return { v: PROTOCOL_VERSION, id: error instanceof BadRequest && error.id !== null ? error.id : id, ok: false, error: { code, message } };
 }
 
-async function closeServer(server: Server, connections: Set<Socket>, absolute: string, ino: number): Promise<void> {
+async function closeServer(server: Server, connections: Map<Socket, AbortController>, absolute: string, ino: number): Promise<void> {
   const closing = new Promise<void>((done) => server.close(() => done()));
-  // Replies already written go out (`stop` of main replied just before the run ended); then every
-  // connection still open (a `logs -f`) is ended.
-  for (const socket of connections) socket.end();
+  // Replies already written go out (`stop` of main replied just before the run ended); a request
+  // still served (a `logs -f`) says its last at once; then every connection is ended.
+  for (const [socket, ended] of connections) {
+    ended.abort();
+    socket.end();
+  }
   const cutOff = setTimeout(() => {
-    for (const socket of connections) socket.destroy();
+    for (const socket of connections.keys()) socket.destroy();
   }, CLOSE_GRACE_MS);
   await closing;
   clearTimeout(cutOff);

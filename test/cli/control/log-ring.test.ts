@@ -40,7 +40,7 @@ describe('LogRing', () => {
     assert.deepEqual(ring.tail(['nobody'], 5), []);
     assert.deepEqual(ring.tail([], 0), []);
     const heard: string[] = [];
-    const stop = ring.follow((line) => heard.push(line.line));
+    const stop = ring.follow((block) => heard.push(...block.lines));
     ring.push('a', 'stdout', 'a3');
     stop();
     ring.push('a', 'stdout', 'a4');
@@ -60,7 +60,7 @@ describe('LogRing', () => {
     }
     const ring = new LogRing();
     const heard: string[] = [];
-    ring.follow((line) => heard.push(line.line));
+    ring.follow((block) => heard.push(...block.lines));
     const lines = Array.from({ length: RING_MAX_LINES * 2 }, (_, i) => `f${i}`);
     ring.pushBlock('a', 'stderr', lines.join('\n'));
     assert.deepEqual(heard, lines);
