@@ -293,6 +293,14 @@ export class Stack {
     return this.#end !== undefined;
   }
 
+  /** Every copy of `name` (a process's name in the config) was stopped by `subvisor stop` and not started since. */
+  keptStopped(name: string): boolean {
+    return this.processesNamed([name]).every((copy) => {
+      const runner = this.#runners.get(copy);
+      return runner !== undefined && this.#keptStopped.has(runner);
+    });
+  }
+
   /**
    * What a change under the watched paths of `name` (a process's name in the config: `web` for all
    * of `web.1` ... `web.N`) does. The process restarts with its dependents, as {@link restart} does,

@@ -15,6 +15,8 @@ export interface Restartable {
    * asks; resolves with the processes (by their names in the config) that were started again.
    */
   restartForChange(name: string): Promise<readonly string[]>;
+  /** Every copy of `name` was stopped by `subvisor stop`, and stays stopped whatever changes. */
+  keptStopped(name: string): boolean;
 }
 
 /**
@@ -160,6 +162,8 @@ class WatchedProcess {
     const latest = changed.at(-1);
     if (latest === undefined || this.stack.ending) return [];
     if (restartedAt !== undefined && restartedAt > this.#lastHeardAt) return [];
+    // Nothing would restart: a `restarting` line would announce what never comes.
+    if (this.stack.keptStopped(this.name)) return [];
     const more = changed.length - 1;
     this.output.status({
       name: this.name,

@@ -499,6 +499,25 @@ describe('replicas and processes stopped by hand', () => {
     });
   });
 
+  test('a process stopped by hand is not announced as restarting when its files change; once started, a change restarts it again', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      await control(dir, ['stop', 'web']);
+      await cli.waitForOutput(/^web +\* stopped/m);
+      write(dir, 'src/app.ts', 'v2');
+      await sleep(800); // the debounce (150 ms) is long past
+      assert.doesNotMatch(cli.stdoutSoFar(), /restarting/, 'a restart announced that never comes');
+      assert.equal(pids(cli, 'web').length, 1);
+      await control(dir, ['start', 'web']);
+      await nthPid(cli, 'web', 2);
+      write(dir, 'src/app.ts', 'v3');
+      await cli.waitForOutput(/^web +\* restarting: src\/app\.ts changed$/m);
+      await nthPid(cli, 'web', 3);
+      await interrupt(cli);
+    });
+  });
+
   test('a change to a watched task that a start by hand queued ahead already runs starts no second life', BOUNDED, async () => {
     const dir = project(
       `processes:
