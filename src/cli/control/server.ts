@@ -108,9 +108,26 @@ function prepareDirectory(dir: string, own: boolean): void {
     const message =
       owner !== undefined && owner !== process.getuid?.()
         ? `the control socket's directory ${dir} belongs to another user (uid ${owner}), and so does any run up there: give this run its own socket with --socket PATH`
-        : `cannot create the control socket's directory ${dir}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
+        : `cannot create the control socket's directory ${dir}: ${creationFailure(dir, error)}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
     throw new ControlError(message, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
   }
+}
+
+/**
+ * Why `dir` could not be made. A recursive mkdir reports a read-only file system as ENOENT ("no
+ * such file or directory", of a directory that is there): when its parent exists, a plain mkdir
+ * of it says the real cause.
+ */
+function creationFailure(dir: string, error: unknown): string {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && node.fs.existsSync(dirname(dir))) {
+    try {
+      node.fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (plain) {
+      if ((plain as NodeJS.ErrnoException).code === 'EROFS') return `it is on a read-only file system (${(plain as Error).message})`;
+      if ((plain as NodeJS.ErrnoException).code !== 'ENOENT') return (plain as Error).message;
+    }
+  }
+  return (error as Error).message;
 }
 
 function ownerOf(dir: string): number | undefined {

@@ -1,6 +1,7 @@
 // The control socket itself (SPEC §10): its protocol's refusals, its owner-only access, its load,
 // a stale socket of a killed run, a second `up`, a path too long for a socket address.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -214,6 +215,23 @@ describe('one run per config', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /^subvisor: cannot create the control socket's directory .*a-file: .*Give the run a socket where it may write, with --socket PATH, or fix the directory$/m);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a config on a read-only file system: the refusal says so, not "no such file or directory" (a recursive mkdir\'s word for it)', BOUNDED, async () => {
+    // A file system of its own, read-only once the config is on it (the tests run as root, as CI does).
+    const dir = configDir(() => '');
+    const mounted = (args: string[]): void => assert.equal(spawnSync(args[0] as string, args.slice(1), { stdio: 'inherit' }).status, 0, args.join(' '));
+    mounted(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    try {
+      writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  a: { cmd: "exec sleep 30" }\n`);
+      mounted(['mount', '-o', 'remount,ro', dir]);
+      const run = await runCli(['up'], { cwd: dir });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^subvisor: cannot create the control socket's directory .*\.subvisor: it is on a read-only file system \(EROFS.*\)\. Give the run a socket where it may write, with --socket PATH/m);
+      assert.doesNotMatch(run.stderr, /ENOENT/);
+    } finally {
+      mounted(['umount', dir]);
+    }
   });
 
   test('a config deeper than a socket address holds: the run and its clients reach the socket by a relative path', BOUNDED, async () => {
