@@ -52,15 +52,23 @@ export async function request(path: string, body: RequestBody, opts: RequestOpti
           else reject(new ControlError(reply.error.message, reply.error.code));
         } else if (reply.kind === 'lines') {
           if (reply.lines.length > 0) heldBack(opts.onLines?.(reply));
-        } else opts.onSkipped?.(reply.lines);
+        } else if (reply.kind === 'skipped') opts.onSkipped?.(reply.lines);
       }, () => reject(new ControlError(`a reply of the run was longer than ${MAX_REPLY_BYTES} bytes`, 'ERR_SUBVISOR_REPLY_TOO_LARGE')));
-      socket.on('close', () => reject(new ControlError(`the run ended before it answered (${path})`, 'ERR_SUBVISOR_RUN_ENDED')));
+      socket.on('close', () => reject(new ControlError(endedEarly(body, path), 'ERR_SUBVISOR_RUN_ENDED')));
       socket.on('error', (error) => reject(new ControlError(`lost the connection to the run: ${error.message}`, 'ERR_SUBVISOR_CONNECTION_LOST', { cause: error })));
       socket.write(encode({ v: PROTOCOL_VERSION, id, ...body }));
     });
   } finally {
     socket.destroy();
   }
+}
+
+/** What a connection closed before the reply means: for a follow, lines may be missing at its end. */
+function endedEarly(body: RequestBody, path: string): string {
+  if (body.command === 'logs' && body.follow) {
+    return `the connection to the run (${path}) closed before its last lines and its answer came: the run was killed, or it ended while this reader was too far behind to take what it held`;
+  }
+  return `the run ended before it answered (${path})`;
 }
 
 /** Stops reading `socket` while any promise it is given is pending (an output that is full), so the run holds what is not yet read, not this process. */

@@ -1,6 +1,6 @@
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
-import { BadRequest, PROTOCOL_VERSION, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
+import { BadRequest, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
 import type { ReplyChannel, RequestHandler } from './server.js';
 
 /**
@@ -11,7 +11,7 @@ import type { ReplyChannel, RequestHandler } from './server.js';
  */
 export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
   return async (request, channel, ended) => {
-    const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true, ...fields });
+    const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: request.v, id: request.id, ok: true, ...fields });
     if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow) });
     checkNames(stack, request);
     // A replicated process's name stands for its copies: `restart web` restarts web.1 ... web.N.
@@ -54,7 +54,8 @@ export const MAX_FOLLOW_UNSENT_BYTES = 16 * 1024 * 1024;
 function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, channel: ReplyChannel, ended: AbortSignal, ok: () => void): Promise<void> {
   const { id, names } = request;
   const wanted = (name: string): boolean => names.length === 0 || names.includes(name);
-  for (const lines of consecutiveRuns(ring.tail(names, request.lines))) channel.send({ v: PROTOCOL_VERSION, id, kind: 'lines', ...lines });
+  const send = linesSender(request, channel);
+  for (const lines of consecutiveRuns(ring.tail(names, request.lines))) send(lines);
   if (!request.follow) {
     ok();
     return Promise.resolve();
@@ -62,7 +63,8 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
   return new Promise((resolve) => {
     let skipped = 0;
     const saySkipped = (): void => {
-      if (skipped > 0) channel.send({ v: PROTOCOL_VERSION, id, kind: 'skipped', lines: skipped });
+      // Version 1 had no word for it: its clients are left to the gap.
+      if (skipped > 0 && request.v > 1) channel.send({ v: request.v, id, kind: 'skipped', lines: skipped });
       skipped = 0;
     };
     const finish = (): void => {
@@ -80,11 +82,44 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
         return;
       }
       saySkipped();
-      channel.send({ v: PROTOCOL_VERSION, id, kind: 'lines', ...lines });
+      send(lines);
     });
     if (ended.aborted) finish();
     else ended.addEventListener('abort', finish, { once: true });
   });
+}
+
+/**
+ * The most line text in one `lines` message. A client refuses a reply over 16 MiB, and JSON may
+ * write a character in six bytes (`\u0001`): a process's whole tail (4 MiB) goes in several.
+ */
+const MAX_MESSAGE_TEXT = 1024 * 1024;
+
+/** How `request`'s client is sent lines: in messages of at most {@link MAX_MESSAGE_TEXT} (a longer line alone), or one per line for version 1. */
+function linesSender(request: Extract<Request, { command: 'logs' }>, channel: ReplyChannel): (lines: LogLines) => void {
+  const { id, v } = request;
+  if (v === 1) return ({ name, stream, lines }) => lines.forEach((line) => channel.send({ v, id, kind: 'line', name, stream, line }));
+  return ({ name, stream, lines }) => {
+    for (const piece of inPieces(lines, MAX_MESSAGE_TEXT)) channel.send({ v, id, kind: 'lines', name, stream, lines: piece });
+  };
+}
+
+/** `lines` in order, in pieces of at most `maxText` characters of text (a longer line is a piece alone). */
+export function inPieces(lines: readonly string[], maxText: number): (readonly string[])[] {
+  const pieces: (readonly string[])[] = [];
+  let from = 0;
+  let text = 0;
+  for (let index = 0; index < lines.length; index++) {
+    const length = (lines[index] as string).length;
+    if (index > from && text + length > maxText) {
+      pieces.push(lines.slice(from, index));
+      from = index;
+      text = 0;
+    }
+    text += length;
+  }
+  if (from < lines.length) pieces.push(from === 0 ? lines : lines.slice(from));
+  return pieces;
 }
 
 /** Lines in the order given, grouped where one process's stream goes on. */

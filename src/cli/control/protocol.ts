@@ -9,7 +9,16 @@
  * ← {"v":1,"id":1,"ok":true}
  * ```
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * The versions a run answers. Version 1 (before `logs` replies came in blocks) is still served, its
+ * `logs` lines one `line` message each, so a client of an older install keeps working with a newer
+ * run; a newer client meets an older run's refusal, which names the version that run speaks.
+ */
+export const SUPPORTED_VERSIONS: readonly Version[] = [1, 2];
+
+export type Version = 1 | 2;
 
 /**
  * A request line longer than this is refused and its connection closed, without reading the rest
@@ -21,9 +30,9 @@ export const COMMANDS = ['ps', 'stop', 'start', 'restart', 'logs'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type Request =
-  | { readonly v: 1; readonly id: number; readonly command: 'ps' }
-  | { readonly v: 1; readonly id: number; readonly command: 'stop' | 'start' | 'restart'; readonly names: readonly string[] }
-  | { readonly v: 1; readonly id: number; readonly command: 'logs'; readonly names: readonly string[]; readonly lines: number; readonly follow: boolean };
+  | { readonly v: Version; readonly id: number; readonly command: 'ps' }
+  | { readonly v: Version; readonly id: number; readonly command: 'stop' | 'start' | 'restart'; readonly names: readonly string[] }
+  | { readonly v: Version; readonly id: number; readonly command: 'logs'; readonly names: readonly string[]; readonly lines: number; readonly follow: boolean };
 
 /** One process in a `ps` reply: what `ps --json` prints. `null` where there is nothing (no pid yet, not up). */
 export interface ProcessRow {
@@ -52,11 +61,13 @@ export interface LogLines {
 }
 
 export type Reply =
-  | { readonly v: 1; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[] }
-  | { readonly v: 1; readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
-  | ({ readonly v: 1; readonly id: number; readonly kind: 'lines' } & LogLines)
+  | { readonly v: Version; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[] }
+  | { readonly v: Version; readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
+  | ({ readonly v: Version; readonly id: number; readonly kind: 'lines' } & LogLines)
+  /** Version 1's `logs` lines, one message each. */
+  | ({ readonly v: Version; readonly id: number; readonly kind: 'line' } & LogLine)
   /** A follower fell too far behind: this many lines came here and were not sent to it. */
-  | { readonly v: 1; readonly id: number; readonly kind: 'skipped'; readonly lines: number };
+  | { readonly v: Version; readonly id: number; readonly kind: 'skipped'; readonly lines: number };
 
 /** A request the run cannot act on: it gets an error reply with this `code`, and the run goes on. */
 export class BadRequest extends Error {
@@ -66,6 +77,8 @@ export class BadRequest extends Error {
     readonly code: string = 'ERR_SUBVISOR_BAD_REQUEST',
     /** The request's id, when it could be read, so the reply can carry it. */
     readonly id: number | null = null,
+    /** The request's version, when it is one the run speaks, so the reply is in it. */
+    readonly v: Version | null = null,
   ) {
     super(message);
   }
@@ -84,23 +97,27 @@ export function parseRequest(text: string): Request {
   }
   if (!isRecord(value)) throw new BadRequest('malformed request: not a JSON object on one line');
   const id = Number.isSafeInteger(value.id) ? (value.id as number) : null;
-  const bad = (message: string, code?: string): BadRequest => new BadRequest(message, code, id);
-  if (value.v !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(value.v)}: this run speaks version ${PROTOCOL_VERSION}`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+  const spoken = (SUPPORTED_VERSIONS as readonly unknown[]).includes(value.v) ? (value.v as Version) : null;
+  const bad = (message: string, code?: string): BadRequest => new BadRequest(message, code, id, spoken);
+  if (spoken === null) {
+    throw bad(`unsupported protocol version ${JSON.stringify(value.v)}: this run speaks version ${SUPPORTED_VERSIONS.join(' or ')} (is subvisor the same install for the run and this command?)`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+  }
+  const v = spoken;
   if (id === null) throw bad('malformed request: `id` must be an integer');
   const { command } = value;
   if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
     throw bad(`unknown command ${JSON.stringify(command)}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
   }
-  if (command === 'ps') return { v: 1, id, command };
+  if (command === 'ps') return { v, id, command };
   const names = value.names ?? [];
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) throw bad('malformed request: `names` must be an array of strings');
   if (command === 'logs') {
     const lines = value.lines ?? 100;
     if (typeof lines !== 'number' || !Number.isSafeInteger(lines) || lines < 0) throw bad('malformed request: `lines` must be a whole number, 0 or more');
-    return { v: 1, id, command, names: names, lines, follow: value.follow === true };
+    return { v, id, command, names: names, lines, follow: value.follow === true };
   }
   if (names.length === 0) throw bad(`${command} needs at least one process name`);
-  return { v: 1, id, command: command as 'stop' | 'start' | 'restart', names: names };
+  return { v, id, command: command as 'stop' | 'start' | 'restart', names: names };
 }
 
 /** One message as it goes on the wire. */

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { claimPath } from './claim-lock.js';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
-import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request } from './protocol.js';
+import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request, type Version } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 
@@ -25,8 +25,13 @@ export interface ReplyChannel {
   drained(): Promise<void>;
 }
 
-/** How long {@link ControlServer.close} lets clients take their last replies before cutting them off. */
-const CLOSE_GRACE_MS = 500;
+/**
+ * At the run's end, a client still has what it was sent to take (a `logs -f` behind by up to
+ * 16 MiB of lines): it is cut off once it takes nothing for this long...
+ */
+const CLOSE_STALL_MS = 2000;
+/** ...or once this long has passed, so a slow reader holds the run's end up only so far. */
+const CLOSE_MAX_MS = 10_000;
 
 export interface ControlServer {
   /** Where it listens, as given. */
@@ -216,15 +221,16 @@ async function answer(line: string, handle: RequestHandler, channel: ReplyChanne
   try {
     await handle(request, channel, ended);
   } catch (error) {
-    channel.send(errorReply(request.id, error));
+    channel.send(errorReply(request.id, error, request.v));
   }
 }
 
 /** The error reply for `error`: its message, and its `code` when it has a stable one. */
-function errorReply(id: number | null, error: unknown): Reply {
+function errorReply(id: number | null, error: unknown, v: Version = PROTOCOL_VERSION): Reply {
   const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'ERR_SUBVISOR_CONTROL';
   const message = error instanceof Error ? error.message : String(error);
-  return { v: PROTOCOL_VERSION, id: error instanceof BadRequest && error.id !== null ? error.id : id, ok: false, error: { code, message } };
+  const bad = error instanceof BadRequest ? error : undefined;
+  return { v: bad?.v ?? v, id: bad?.id ?? id, ok: false, error: { code, message } };
 }
 
 async function closeServer(server: Server, connections: Map<Socket, AbortController>, absolute: string, ino: number): Promise<void> {
@@ -235,12 +241,24 @@ async function closeServer(server: Server, connections: Map<Socket, AbortControl
     ended.abort();
     socket.end();
   }
-  const cutOff = setTimeout(() => {
-    for (const socket of connections.keys()) socket.destroy();
-  }, CLOSE_GRACE_MS);
+  const cutOff = cutOffWhenStalled(connections.keys());
   await closing;
-  clearTimeout(cutOff);
+  clearInterval(cutOff);
   removeIfOurs(absolute, ino);
+}
+
+/** Destroys each of `sockets` once its client takes nothing for {@link CLOSE_STALL_MS}, and every one after {@link CLOSE_MAX_MS}. */
+function cutOffWhenStalled(sockets: Iterable<Socket>): NodeJS.Timeout {
+  const unsent = new Map([...sockets].map((socket) => [socket, socket.writableLength]));
+  const giveUpAt = Date.now() + CLOSE_MAX_MS;
+  return setInterval(() => {
+    for (const [socket, before] of unsent) {
+      const now = socket.writableLength;
+      if (socket.destroyed) unsent.delete(socket);
+      else if (now === 0 || now >= before || Date.now() >= giveUpAt) socket.destroy();
+      else unsent.set(socket, now);
+    }
+  }, CLOSE_STALL_MS);
 }
 
 /** Removes the socket file, unless another run has replaced it meanwhile (then it is that run's). */

@@ -40,13 +40,18 @@ async function waitFor(condition: () => Promise<boolean> | boolean, what: string
  * `logs -f -n 1` in `dir`, its stdout read by the test (and pausable), its stderr collected.
  * `ended(text)` looks only at the last bytes read, so that polling it costs the reader nothing.
  */
-function follower(dir: string): { stdout: () => string; ended: (text: string) => boolean; received: () => number; stderr: () => string; pause: () => void; resume: () => void; peakRssKiB: () => number; done: Promise<number | null> } {
+function follower(dir: string, opts: { throttleMs?: number } = {}): { stdout: () => string; ended: (text: string) => boolean; received: () => number; stderr: () => string; pause: () => void; resume: () => void; peakRssKiB: () => number; done: Promise<number | null> } {
   const child = spawn(process.execPath, [BIN, 'logs', '-f', '-n', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let received = 0;
   let last = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => {
+    // A slow reader: a pause after each chunk.
+    if (opts.throttleMs !== undefined) {
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), opts.throttleMs);
+    }
     out.push(chunk);
     received += chunk.length;
     last = (last + chunk.subarray(-256).toString('latin1')).slice(-256);
@@ -129,6 +134,30 @@ describe('logs with a lot to show', () => {
     }
     assert.equal(await follow.done, 0, follow.stderr());
     assert.equal(follow.stderr(), '');
+  });
+
+  test('logs -f behind a slow reader still gets every line the run held for it when the run ends, and ends with 0', FLOOD_BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  flood:
+    cmd: "echo waiting; while [ ! -f ${dir}/go ]; do sleep 0.05; done; seq 1 300000; echo END"
+    main: true
+`,
+    );
+    const run = await quietUp(dir);
+    const follow = follower(dir, { throttleMs: 40 });
+    try {
+      await waitFor(() => follow.ended('flood | waiting\n'), 'the follower to connect');
+      writeFileSync(join(dir, 'go'), '');
+      const ended = await run.done; // the main process's exit ends the run, the follower far behind
+      assert.equal(ended.code, 0, ended.stderr);
+    } finally {
+      await interrupt(run);
+    }
+    assert.equal(await follow.done, 0, follow.stderr());
+    const lines = follow.stdout().split('\n');
+    assert.equal(lines.at(-2), 'flood | END');
+    assert.deepEqual(lines.slice(1, -2), Array.from({ length: 300_000 }, (_, index) => `flood | ${index + 1}`));
   });
 
   test('logs -f behind a reader that stops: its memory stays bounded, the lines it missed are counted where they were, and it ends with 1', FLOOD_BOUNDED, async () => {

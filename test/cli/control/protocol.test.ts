@@ -1,6 +1,7 @@
 // The control protocol's request reader: only well-formed requests pass, each refusal with a code.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inPieces } from '../../../src/cli/control/handler.js';
 import { BadRequest, parseRequest } from '../../../src/cli/control/protocol.js';
 
 function refusal(text: string): { code: string; id: number | null } {
@@ -30,4 +31,14 @@ test('parseRequest refuses what is not a request, keeping the id when there is o
   assert.deepEqual(refusal('{"v":1,"id":8,"command":"stop","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 8 });
   assert.deepEqual(refusal('{"v":1,"id":9,"command":"logs","lines":-1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 9 });
   assert.deepEqual(refusal('{"v":1,"id":10,"command":"logs","lines":1.5}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 10 });
+});
+
+test('a logs reply goes in pieces of at most the given text, in order, a longer line alone, nothing lost or repeated', () => {
+  assert.deepEqual(inPieces(['aaaa', 'bb', 'cc', 'dddddddd', 'e', ''], 5), [['aaaa'], ['bb', 'cc'], ['dddddddd'], ['e', '']]);
+  assert.deepEqual(inPieces([], 5), []);
+  // A process's whole tail (4 MiB in 400 KB lines) in 1 MiB pieces: each under a client's 16 MiB limit even at six JSON bytes a character.
+  const tail = Array.from({ length: 10 }, (_, index) => String(index).repeat(400_000));
+  const pieces = inPieces(tail, 1024 * 1024);
+  assert.deepEqual(pieces.flat(), tail);
+  assert.ok(pieces.length > 1 && pieces.every((piece) => piece.join('').length <= 1024 * 1024), pieces.map((piece) => piece.length).join(' '));
 });

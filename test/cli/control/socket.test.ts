@@ -17,13 +17,13 @@ describe('protocol', () => {
       const before = await waitForState(dir, 'a', 'running');
       const connection = await rawConnection(socketOf(dir));
       connection.send('this is not json\n');
-      assert.deepEqual(await connection.next(), { v: 1, id: null, ok: false, error: { code: 'ERR_SUBVISOR_BAD_REQUEST', message: 'malformed request: not a JSON object on one line' } });
+      assert.deepEqual(await connection.next(), { v: 2, id: null, ok: false, error: { code: 'ERR_SUBVISOR_BAD_REQUEST', message: 'malformed request: not a JSON object on one line' } });
       connection.send('{"v":1,"id":7,"command":"dance"}\n');
       assert.deepEqual(await connection.next(), { v: 1, id: 7, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', message: 'unknown command "dance": the run knows ps, stop, start, restart, logs' } });
       connection.send('{"v":1,"id":8,"command":"stop","names":["nope"]}\n');
       assert.deepEqual(await connection.next(), { v: 1, id: 8, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_PROCESS', message: "no process named 'nope' in this run (it has a)" } });
-      connection.send('{"v":2,"id":9,"command":"ps"}\n');
-      assert.equal(((await connection.next()).error as { code: string }).code, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+      connection.send('{"v":3,"id":9,"command":"ps"}\n');
+      assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', message: 'unsupported protocol version 3: this run speaks version 1 or 2 (is subvisor the same install for the run and this command?)' });
       connection.send('{"v":1,"id":10,"command":"stop","names":[1]}\n');
       assert.equal(((await connection.next()).error as { code: string }).code, 'ERR_SUBVISOR_BAD_REQUEST');
       connection.send('{"v":1,"id":11,"command":"ps"}\n');
@@ -32,6 +32,27 @@ describe('protocol', () => {
       connection.destroy();
       const after = await rowOf(dir, 'a');
       assert.deepEqual([after.state, after.pid], ['running', before.pid]);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('logs speaks both versions: blocks of lines to version 2, one line a message to version 1 (an older client); each reply in its request\'s version', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "printf \'one\\\\ntwo\\\\n\\\\nfour\\\\n\'; exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      await waitUntilAsync(async () => (await client(dir, ['logs', '-n', '1'])).stdout === 'a | four\n', 'the lines to be written');
+      const connection = await rawConnection(socketOf(dir));
+      connection.send('{"v":2,"id":1,"command":"logs"}\n');
+      assert.deepEqual(await connection.next(), { v: 2, id: 1, kind: 'lines', name: 'a', stream: 'stdout', lines: ['one', 'two', '', 'four'] });
+      assert.deepEqual(await connection.next(), { v: 2, id: 1, ok: true });
+      connection.send('{"v":1,"id":2,"command":"logs","lines":2}\n');
+      assert.deepEqual(await connection.next(), { v: 1, id: 2, kind: 'line', name: 'a', stream: 'stdout', line: '' });
+      assert.deepEqual(await connection.next(), { v: 1, id: 2, kind: 'line', name: 'a', stream: 'stdout', line: 'four' });
+      assert.deepEqual(await connection.next(), { v: 1, id: 2, ok: true });
+      connection.send('{"v":1,"id":3,"command":"stop","names":["nope"]}\n');
+      assert.equal((await connection.next()).v, 1, 'an error reply in the version asked');
+      connection.destroy();
     } finally {
       await interrupt(run);
     }
@@ -47,7 +68,7 @@ describe('protocol', () => {
       // 16 MiB offered with no newline: refused after the first MiB, the rest never read.
       for (let i = 0; i < 256; i++) connection.send(chunk);
       const reply = await connection.next();
-      assert.deepEqual(reply, { v: 1, id: null, ok: false, error: { code: 'ERR_SUBVISOR_REQUEST_TOO_LARGE', message: 'request refused: longer than 1048576 bytes' } });
+      assert.deepEqual(reply, { v: 2, id: null, ok: false, error: { code: 'ERR_SUBVISOR_REQUEST_TOO_LARGE', message: 'request refused: longer than 1048576 bytes' } });
       await connection.closed;
       const exactly = await rawConnection(socketOf(dir));
       exactly.send(`{"v":1,"id":1,"command":"ps","pad":"${'y'.repeat(1024 * 1024 - 60)}"}\n`);
