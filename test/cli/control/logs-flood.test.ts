@@ -160,6 +160,22 @@ describe('logs with a lot to show', () => {
     assert.deepEqual(lines.slice(1, -2), Array.from({ length: 300_000 }, (_, index) => `flood | ${index + 1}`));
   });
 
+  test('logs -f of a run that is killed (SIGKILL) says its last lines may be missing, and ends with 1', FLOOD_BOUNDED, async () => {
+    const dir = floodConfig(10);
+    const run = await quietUp(dir);
+    const follow = follower(dir);
+    try {
+      await waitFor(() => follow.ended('flood | waiting\n'), 'the follower to connect');
+      run.kill('SIGKILL');
+      assert.equal(await follow.done, 1, follow.stderr());
+      assert.match(follow.stderr(), /^subvisor: the connection to the run \(.*control\.sock\) closed before its last lines and its answer came: the run was killed, or it ended while this reader was too far behind/m);
+    } finally {
+      await run.done;
+      // The run's watchdog stops its children once the run is gone; a leftover would fail the next tests' cleanup.
+      await waitFor(async () => (await client(dir, ['ps'])).code !== 0, 'the killed run to stop answering', 10_000);
+    }
+  });
+
   test('logs -f behind a reader that stops: its memory stays bounded, the lines it missed are counted where they were, and it ends with 1', FLOOD_BOUNDED, async () => {
     const count = 2_000_000; // 182 MB of lines
     const dir = floodConfig(count);
@@ -182,6 +198,8 @@ describe('logs with a lot to show', () => {
         if (!quiet) await sleep(500);
         return quiet;
       }, 'the follower to catch up');
+      // The gap is told once the follower has caught up, without waiting for a line after it.
+      await waitFor(() => /lines left out here/.test(follow.stderr()), 'the notice of the lines left out', 5000);
       writeFileSync(join(dir, 'fin'), '');
       await waitFor(() => follow.ended('flood | FIN\n'), 'a line after the flood');
     } finally {
