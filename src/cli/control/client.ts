@@ -8,6 +8,13 @@ import { node } from '../../builtins.js';
 /** A reply line can carry a process's output line (up to 1 MiB, escaped): this bounds what the client buffers. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * How long a query (`ps`, `logs` without -f) may go unanswered. A run answers one in milliseconds,
+ * even under a flood; silence this long means it is suspended (Ctrl-Z, SIGSTOP) or stuck, and a
+ * script polling `subvisor ps` must not hang on it. Actions wait as long as what they ask takes.
+ */
+export const QUERY_ANSWER_MS = 5000;
+
 type RequestBody = Request extends infer R ? (R extends unknown ? Omit<R, 'v' | 'id'> : never) : never;
 
 /** What a request came back with. */
@@ -38,6 +45,7 @@ export async function request(path: string, body: RequestBody, opts: RequestOpti
     return await new Promise<Answer | undefined>((resolve, reject) => {
       if (opts.signal?.aborted === true) return resolve(undefined);
       opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+      if (isQuery(body)) awaitFirstWord(socket, () => reject(new ControlError(`the run on ${path} has not answered in ${QUERY_ANSWER_MS / 1000} s: it is suspended (Ctrl-Z, SIGSTOP: resume it with \`kill -CONT\`) or stuck`, 'ERR_SUBVISOR_NO_ANSWER')));
       const heldBack = holdBack(socket);
       readLines(socket, MAX_REPLY_BYTES, (text) => {
         let reply: Reply;
@@ -61,6 +69,18 @@ export async function request(path: string, body: RequestBody, opts: RequestOpti
   } finally {
     socket.destroy();
   }
+}
+
+function isQuery(body: RequestBody): boolean {
+  return body.command === 'ps' || (body.command === 'logs' && !body.follow);
+}
+
+/** Calls `onSilence` unless the run says something within {@link QUERY_ANSWER_MS}. */
+function awaitFirstWord(socket: Socket, onSilence: () => void): void {
+  const timer = setTimeout(onSilence, QUERY_ANSWER_MS);
+  const heard = (): void => clearTimeout(timer);
+  socket.once('data', heard);
+  socket.once('close', heard);
 }
 
 /** What a connection closed before the reply means: for a follow, lines may be missing at its end. */

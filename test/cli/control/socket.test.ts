@@ -174,6 +174,29 @@ describe('one run per config', () => {
     }
   });
 
+  test('a suspended run (SIGSTOP): ps, logs and logs -f say within 5 s that it does not answer, status 1; resumed, it answers', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "echo hi; exec sleep 30" }\n');
+    const run = await up(dir);
+    const { pid } = await waitForState(dir, 'a', 'running');
+    process.kill(run.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const queries = await Promise.all([client(dir, ['ps']), client(dir, ['logs', '-n', '5']), client(dir, ['logs', '-f'])]);
+      assert.ok(Date.now() - started < 20_000);
+      for (const query of queries) {
+        assert.equal(query.code, 1, query.stderr);
+        assert.match(query.stderr, /the run on .*control\.sock has not answered in 5 s: it is suspended \(Ctrl-Z, SIGSTOP: resume it with `kill -CONT`\) or stuck/);
+      }
+    } finally {
+      process.kill(run.pid, 'SIGCONT');
+    }
+    const logs = await client(dir, ['logs']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /a \| hi/);
+    const ended = await interrupt(run, pid);
+    assert.equal(ended.code, 130, ended.stderr);
+  });
+
   test('the claim on the socket is held by the run, not by its file: with the file removed, a second up is still refused', BOUNDED, async () => {
     // What makes two ups racing for a stale socket safe: only the run holding the claim (a Linux
     // abstract socket, freed by the kernel when its holder dies) touches the file. Shown here
