@@ -278,9 +278,17 @@ describe('stopping', () => {
       const dbTerm = events.get('db-term') ?? 0n;
       assert.ok(webExit > 0n && dbTerm > 0n && webExit < dbTerm, `web-exit ${webExit}, db-term ${dbTerm}`);
       assert.ok(lineIndex(run.stdout, /^web +\* stopped$/) < lineIndex(run.stdout, /^db +\* stopping/));
-      if (how === 'SIGINT') assert.match(run.stdout, /^web +\* stopping \(SIGINT\): SIGTERM to its process group$/m);
+      const why = how === 'SIGINT' ? 'SIGINT' : 'smoke exited';
+      assert.match(run.stdout, new RegExp(`^web +\\* stopping \\(${why}\\): SIGTERM to its process group$`, 'm'), 'why the run stops, then what the process gets');
     });
   }
+
+  test('a failure that ends the run is named in the others\' stopping lines', BOUNDED, async () => {
+    const { file } = config(() => 'processes:\n  db: { cmd: "exec sleep 30" }\n  worker: { cmd: "sleep 0.3; exit 3" }\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stdout, /^db +\* stopping \(worker failed\): SIGTERM to its process group$/m);
+  });
 
   test('a child whose spawn is announced after the stop began gets its stopping line too: no stopped without stopping', BOUNDED, async () => {
     // A crash loop spawns every few ms, so a Ctrl-C often lands while a spawn is under way (about

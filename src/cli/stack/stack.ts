@@ -113,7 +113,7 @@ export class Stack {
       this.#tn = tn;
       for (const runner of this.#runners.values()) this.#launch(runner);
       await this.#untilEnd();
-      const why = this.#end?.kind === 'stopped' ? stopWords(this.#end.reason) : undefined;
+      const why = this.#end === undefined ? undefined : endWords(this.#end);
       await stopInOrder([...this.#runners.values()], (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));
     });
     return this.#outcome();
@@ -552,7 +552,23 @@ function mainNotStarted(end: End): { name: string; error: unknown } | undefined 
   return { name: end.name, error: new Error(`not started: ${end.end.reason ?? 'the run ended first'}`) };
 }
 
-/** What the `stopping (...)` lines say stopped the run: `SIGINT`, `stdout was closed`, `--timeout of 2 s passed`. */
+/** What the `stopping (...)` lines say ended the run: `SIGINT`, `test exited`, `db failed`, `--timeout of 2 s passed`. */
+function endWords(end: End): string | undefined {
+  switch (end.kind) {
+    case 'stopped':
+      return stopWords(end.reason);
+    case 'failure':
+      return `${end.name} failed`;
+    case 'main':
+      return `${end.name} ${mainEndWords[end.end.kind]}`;
+    case 'all-ended':
+      return undefined;
+  }
+}
+
+const mainEndWords: Record<LifeEnd['kind'], string> = { exited: 'exited', failed: 'failed', stopped: 'was stopped', 'not-started': 'was not started' };
+
+/** What stopped the run from outside: `SIGINT`, `stdout was closed`, `--timeout of 2 s passed`. */
 function stopWords(reason: unknown): string | undefined {
   if (reason instanceof Interrupted) return reason.message === `interrupted by ${reason.signal}` ? reason.signal : reason.message;
   if (reason instanceof Error) return reason.message;

@@ -430,7 +430,7 @@ describe('stop and start', () => {
       assert.equal(stopped.code, 0, stopped.stderr);
       const ended = await run.done;
       assert.equal(ended.code, 0, ended.stderr);
-      assert.ok(lineIndex(ended.stdout, /^app \* stopping \(subvisor stop\): SIGTERM to its process group$/) < lineIndex(ended.stdout, /^db +\* stopping: SIGTERM to its process group$/));
+      assert.ok(lineIndex(ended.stdout, /^app \* stopping \(subvisor stop\): SIGTERM to its process group$/) < lineIndex(ended.stdout, /^db +\* stopping \(app was stopped\): SIGTERM to its process group$/));
     } finally {
       await interrupt(run);
     }
