@@ -66,9 +66,13 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const delivery = opts.policy.deliverCancel && shieldedDelivery(target, opts.policy.deliverCancel, { stopSignal: opts.policy.stopSignal, log: opts.log, abandonWaitMs, denied: (error) => denial.check(error) });
   const policy: StopPolicy = { ...opts.policy, deliverCancel: delivery?.deliver, onEscalate: () => opts.log.escalating(proc, opts.policy.killGraceMs) };
   let stopping: Promise<void> | undefined;
+  // Whether the stop began while the child still ran: one that comes after its exit (a cancellation
+  // during the drain, a `Process.stop()` right after `wait()`) caused nothing, and its exit is its own.
+  const began = { whileRunning: false };
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
+      began.whileRunning = proc.returncode === null;
       opts.log.stopping(proc, reason);
       stopping = stopTarget(target, policy);
       stopping.catch(denial.check);
@@ -86,7 +90,6 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
       if (isParentShutdown(stopReason)) await unlessParentDies();
       throw error;
     });
-    const stoppedByUs = stopping !== undefined;
     // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
     // hold them short of EOF until the drain gave up on them and on their last lines.
@@ -98,7 +101,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // So must those the system refuses us: a stop is what says they are there.
     if (stopping === undefined && (targetAlive(target) || targetRefuses(target))) await stop();
     await stopping;
-    ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs, stopReason: stoppedByUs ? stopReason : undefined };
+    ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs: began.whileRunning, stopReason: began.whileRunning ? stopReason : undefined };
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
     release();

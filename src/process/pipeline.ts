@@ -31,6 +31,12 @@ export interface ChildOutcome {
   readonly durationMs: number;
   /** `Process.stop()` ended it: its status is what the stop caused, never a failure. */
   readonly stopped: boolean;
+  /**
+   * A cancellation that came once the child had exited on its own, while its pipes drained. The
+   * exit was not its doing: a failure of the child's own came first, and is what the call reports;
+   * otherwise the call rejects with `reason`.
+   */
+  readonly cancelledAfterExit?: { readonly reason: unknown };
 }
 
 /** The reason a child stopped through `Process.stop()` carries: asked for, so not a failure. */
@@ -42,9 +48,10 @@ class StopRequested extends Error {
  * The one pipeline of a child's life, shared by runProcess and superviseRunProcess: refuse to
  * start when already cancelled, spawn, attach the readers, run to the end of everything the child
  * owns, and say how it ended. Here, and only here, is "an exit we caused is never a failure"
- * decided: a cancellation (or a reason of the caller's own) rejects with that reason, even when it
- * came while the pipes were still draining; a stop asked for with `Process.stop()` resolves with
- * `stopped`; only an exit the child chose is left for the caller to judge.
+ * decided: a cancellation (or a reason of the caller's own) that began the child's stop rejects
+ * with that reason; a stop asked for with `Process.stop()` resolves with `stopped`; an exit the
+ * child chose before any stop began is left for the caller to judge, even when a cancellation came
+ * while its pipes were still draining (see {@link ChildOutcome.cancelledAfterExit}).
  */
 export function runChild(run: ChildRun): Promise<ChildOutcome> {
   const life = runToOutcome(run);
@@ -106,7 +113,10 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     const { returncode, signal, stoppedByUs, stopReason } = ending;
     const durationMs = (await exitedAt) - spawnedAt;
     run.log.exited(proc, durationMs);
-    if (stops.signal?.aborted) throw stops.signal.reason;
+    if (stops.signal?.aborted) {
+      if (stoppedByUs || own.signal.aborted) throw stops.signal.reason;
+      return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: stops.signal.reason } };
+    }
     if (stoppedByUs && !(stopReason instanceof StopRequested)) throw stopReason;
     return { proc, returncode, signal, durationMs, stopped: stoppedByUs };
   } finally {

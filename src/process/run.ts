@@ -61,6 +61,7 @@ export async function runProcess(cmd: readonly string[] | string, opts: RunProce
   if (options.check && returncode !== 0 && !stopped) {
     throw withStderrNote(new CalledProcessError({ cmd: options.cmd, returncode, signal, stdout, stderr, pid: proc.pid, durationMs }), stderr?.subarray(-TAIL_BYTES) ?? null);
   }
+  if (outcome.cancelledAfterExit) throw outcome.cancelledAfterExit.reason;
   return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped });
 }
 

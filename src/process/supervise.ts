@@ -158,7 +158,7 @@ class SupervisedChild {
     return new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message);
   }
 
-  /** The child ended without being cancelled: judge its exit, now that its stderr tail is complete. */
+  /** The child's exit was its own (or a `Process.stop()` ended it): judge it, now that its stderr tail is complete. */
   judge(outcome: ChildOutcome): CompletedProcess {
     const { plan } = this;
     const stderr = this.#tail?.bytes() ?? null;
@@ -166,6 +166,7 @@ class SupervisedChild {
     const failure = { cmd: plan.options.cmd, returncode, signal, stderr, pid: proc.pid, durationMs };
     if (!stopped && this.#readiness && !this.#readiness.ready) throw withStderrNote(new ExitedBeforeReadyError(failure, plan.readyWhenText));
     if (!stopped && plan.check && returncode !== 0) throw withStderrNote(new CalledProcessError(failure));
+    if (outcome.cancelledAfterExit) throw outcome.cancelledAfterExit.reason;
     return new CompletedProcess({ args: proc.args, returncode, signal, stdout: null, stderr, pid: proc.pid, durationMs, stopped });
   }
 

@@ -290,6 +290,15 @@ describe('stopping', () => {
     assert.match(run.stdout, /^db +\* stopping \(worker failed\): SIGTERM to its process group$/m);
   });
 
+  test('a process that failed on its own while a leftover held its pipes is not called stopped when the run then stops it', BOUNDED, async () => {
+    const { file } = config(() => 'processes:\n  b: { cmd: "echo b-broke >&2; (exec sleep 30) & exit 4" }\n  a: { cmd: "sleep 0.6; echo a-broke >&2; exit 3" }\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stdout, /^b +\* exited with status 4$/m);
+    assert.doesNotMatch(run.stdout, /^b +\* stopped$/m);
+    assert.match(run.stderr, /^b +\d+ +exited with status 4 /m, 'the summary row');
+  });
+
   test('a child whose spawn is announced after the stop began gets its stopping line too: no stopped without stopping', BOUNDED, async () => {
     // A crash loop spawns every few ms, so a Ctrl-C often lands while a spawn is under way (about
     // one run in two without the fix): ten runs.
@@ -308,7 +317,7 @@ describe('stopping', () => {
     }
   });
 
-  test('a child whose leader has exited while its group lives on gets its stopping line before the SIGKILL line', BOUNDED, async () => {
+  test('a child whose leader has exited while its group lives on gets its stopping line before the SIGKILL line, and its end is its own exit', BOUNDED, async () => {
     const { file } = config(() => `processes:\n  a: { cmd: "sh -c 'trap \\"\\" TERM; echo held; exec sleep 10' & exit 1", grace: 300ms }\n  b: { cmd: "exec sleep 30" }\n`);
     const cli = startCli(['up', '-f', file]);
     await cli.waitForOutput('a | held');
@@ -318,7 +327,9 @@ describe('stopping', () => {
     assert.equal(ended.code, 130, ended.stderr);
     const at = (pattern: RegExp): number => lineIndex(ended.stdout, pattern);
     assert.ok(at(/^a +\* stopping \(SIGINT\): SIGTERM to its process group$/) < at(/^a +\* still running 300 ms after its stop signal: SIGKILL to its process group$/), ended.stdout);
-    assert.ok(at(/^a +\* still running/) < at(/^a +\* stopped$/));
+    // The leader exited 1 before the stop began: that is its end, said once its group is gone, not `stopped`.
+    assert.ok(at(/^a +\* still running/) < at(/^a +\* exited with status 1$/), ended.stdout);
+    assert.doesNotMatch(ended.stdout, /^a +\* stopped$/m);
   });
 
   for (const probe of ['ready', 'liveness'] as const) {

@@ -50,6 +50,8 @@ export class Runner {
   /** Why the stop was asked, for a stop the library begins after it (onStopBegun: a spawn announced late, a leader already gone). */
   #stopWhy: string | undefined;
   #byHand = false;
+  /** The child had exited on its own when the stop came (its group lived on, holding its pipes): its end is its own. */
+  #exitedBeforeStop = false;
   #proc: Process | undefined;
   #ended: Promise<LifeEnd> | undefined;
   #refusedStop: StopDeniedError | undefined;
@@ -84,6 +86,7 @@ export class Runner {
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
+      this.#exitedBeforeStop = proc !== undefined && proc.returncode !== null;
       if (proc !== undefined && proc.returncode === null) {
         this.#sayStopping(why);
         // A stop the system refuses ends the attempt with that refusal: the life's end says it.
@@ -107,6 +110,7 @@ export class Runner {
     this.#stopAsked = new AbortController();
     this.#stopping = false;
     this.#byHand = false;
+    this.#exitedBeforeStop = false;
     this.#proc = undefined;
     this.#budget.reset();
     this.milestones.reset();
@@ -126,8 +130,10 @@ export class Runner {
         this.#sayEnd(end, undefined);
         return { kind: 'failed', error: end.error };
       }
-      // Once a stop was asked for, the exit is ours whatever its status: never a crash, never restarted.
-      if (this.#stopping || end.kind === 'stopped') return { kind: 'stopped' };
+      // Once a stop was asked for, the exit is ours whatever its status: never a crash, never
+      // restarted. Unless the child had already exited on its own: that end is its own (a failure
+      // is one), but no restart follows a stop.
+      if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
       try {
@@ -215,7 +221,7 @@ export class Runner {
    * returns the wait before it, or undefined when this attempt was the last.
    */
   #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): number | undefined {
-    const decision = this.context.ending() ? undefined : this.#budget.next(end.kind === 'failed', this.state.upMs());
+    const decision = this.context.ending() || this.#stopping ? undefined : this.#budget.next(end.kind === 'failed', this.state.upMs());
     this.#sayEnd(end, decision?.restart === false ? decision.budgetSpent : undefined);
     if (decision?.restart !== true) return undefined;
     this.state.restarts++;
