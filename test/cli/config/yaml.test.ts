@@ -382,6 +382,12 @@ test('merge keys are refused with a pointer to aliases, not silently ignored', (
   assert.match(onlyProblem(text, 3, 5), /processes\.web\.<<: unknown key; YAML merge keys are not supported \(aliases are: `env: \*common`\)/);
 });
 
+test('an alias that names no anchor before it is said so, where it is, not taken for a missing value', () => {
+  assert.match(onlyProblem('processes:\n  web: { cmd: x, env: { X: *nope } }\n', 2, 28), /: YAML alias \*nope names no anchor defined before it: define &nope above it, or fix the name$/);
+  // An anchor further down does not count: YAML reads an alias only from what came before it.
+  assert.match(onlyProblem('processes:\n  a: { cmd: *later }\n  b: { cmd: &later y }\n', 2, 13), /YAML alias \*later names no anchor/);
+});
+
 test('the directory of a relative cwd is the config file\'s, not the current one', () => {
   assert.equal(dirname(FILE), 'conf'); // control: the probe's file does live in a subdirectory
   assert.equal(parseYamlConfig(web('    cwd: sub\n'), FILE).processes[0]?.cwd, resolve('conf/sub'));

@@ -44,6 +44,8 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
     }
     throw new ConfigError(reader.problems);
   }
+  reader.reportUnresolvedAliases();
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   const config: ConfigDraft = { processes: [] };
   const root = document.contents;
   if (isEmpty(root)) reader.report(null, '', `the file has no processes; ${EXAMPLE}`);

@@ -128,8 +128,24 @@ export class Reader {
     if (node === undefined) return null;
     if (!isAlias(node)) return node;
     this.aliasTargets ??= resolveAliases(this.document);
-    // The document parsed without errors, so every alias names an anchor defined before it.
+    // Every alias names an anchor defined before it: reportUnresolvedAliases saw to that.
     return this.aliasTargets.get(node) ?? null;
+  }
+
+  /**
+   * Reports each alias that names no anchor defined before it (a typo, or the anchor further
+   * down). The YAML parser lets them pass, and read as nothing they would be reported as values
+   * missing, which sends the user to the wrong fix.
+   */
+  reportUnresolvedAliases(): void {
+    this.aliasTargets ??= resolveAliases(this.document);
+    const targets = this.aliasTargets;
+    visit(this.document, {
+      // A parsed document holds parsed nodes.
+      Alias: (_key, alias) => {
+        if (!targets.has(alias)) this.report(alias as Alias.Parsed, '', `YAML alias *${printable(alias.source)} names no anchor defined before it: define &${printable(alias.source)} above it, or fix the name`);
+      },
+    });
   }
 
   report(node: Node, path: string, message: string, process?: string, cause?: unknown): void {
