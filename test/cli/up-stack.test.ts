@@ -299,6 +299,13 @@ describe('stopping', () => {
     assert.match(run.stderr, /^b +\d+ +exited with status 4 /m, 'the summary row');
   });
 
+  test('a task that exited leaving a process in its group: the stop of what it left says why', BOUNDED, async () => {
+    const { file } = config(() => 'processes:\n  init: { cmd: "(exec sleep 30) & echo done", task: true }\n  web: { cmd: "echo web started", dependsOn: { init: succeeded } }\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(lineIndex(run.stdout, /^init \* stopping \(it exited, leaving processes in its group\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^web +\* starting/), run.stdout);
+  });
+
   test('a child whose spawn is announced after the stop began gets its stopping line too: no stopped without stopping', BOUNDED, async () => {
     // A crash loop spawns every few ms, so a Ctrl-C often lands while a spawn is under way (about
     // one run in two without the fix): ten runs.

@@ -37,9 +37,10 @@ export interface AttemptHooks {
   /**
    * The library begins to stop the child, for whatever reason: its group gets the stop signal
    * now. Every stop passes here, also one the runner asked for when it saw no child to stop (its
-   * spawn not yet announced, or its leader gone while the group lives on).
+   * spawn not yet announced, or its leader gone while the group lives on), and one the library
+   * makes by itself for what a child that exited left running in its group.
    */
-  readonly onStopBegun: () => void;
+  readonly onStopBegun: (proc: Process) => void;
 }
 
 /** How an attempt ended. */
@@ -217,7 +218,7 @@ function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
     ...library,
     stopping: (proc, reason) => {
       if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs), 'ready');
-      else hooks.onStopBegun();
+      else hooks.onStopBegun(proc);
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),

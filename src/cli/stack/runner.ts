@@ -178,7 +178,9 @@ export class Runner {
       onReady: (afterMs) => this.#ready(afterMs),
       onKill: (graceMs) => this.#killed(graceMs),
       onStopping: (why, reason) => this.#sayStopping(why, { reason }),
-      onStopBegun: () => this.#sayStopping(this.#stopping ? this.#stopWhy : undefined),
+      // Not asked for: the library stops what an exited child left in its group (holding its
+      // output past the drain grace, or not), and the line says why it signals a process that exited.
+      onStopBegun: (proc) => this.#sayStopping(this.#stopping ? this.#stopWhy : proc.returncode === null ? undefined : 'it exited, leaving processes in its group'),
     };
   }
 
