@@ -52,6 +52,17 @@ test('the formation selects its names (with what they depend on) and sets their 
   assert.deepEqual(summary(planProcesses(config, { names: ['other'], formation: new Map([['db', 2]]) })), ['db.1()', 'db.2()', 'other()']);
 });
 
+test('a formation whose copy would take the name of another process is refused, as replicas: N is, whether that process runs or not', () => {
+  const config = yaml('processes:\n  a:\n    cmd: a\n  a.1:\n    cmd: imposter\n');
+  for (const names of [[], ['a.1']]) {
+    assert.throws(
+      () => planProcesses(config, { names, formation: new Map([['a', 2]]) }),
+      (error: unknown) => error instanceof ConfigError && error.line === 4 && /the name 'a\.1' is taken by a copy of 'a' \(a=2\); rename this process$/.test(error.message),
+    );
+  }
+  assert.deepEqual(summary(planProcesses(config, { names: [] })), ['a()', 'a.1()'], 'without copies, both names are free');
+});
+
 test('PORT only when asked, from the base the environment gives', () => {
   const config = parseProcfile('web: a\nworker: b\n', 'Procfile', { env: {} });
   const ports = (request: Parameters<typeof planProcesses>[1]): (string | undefined)[] => planProcesses(config, request).map((spec) => spec.env?.PORT);

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { selectProcesses, startOrder } from './graph.js';
-import { MAIN_REPLICAS, expandReplicas, type ExtraEnvironment } from './replicas.js';
+import { MAIN_REPLICAS, expandReplicas, namesTakenByCopies, type ExtraEnvironment } from './replicas.js';
 import type { Config, ProcessSpec } from './spec.js';
 
 /** What `subvisor up` was asked to run, besides the config. */
@@ -41,12 +41,13 @@ export const PORT_STEP = 100;
 export function planProcesses(config: Config, request: PlanRequest): ProcessSpec[] {
   const formation = request.formation ?? new Map<string, number>();
   const counted = formation.size === 0 ? config : { ...config, processes: config.processes.map((spec) => withCount(spec, formation.get(spec.name))) };
+  // As `replicas:` is (see replicaNamesFree): a copy's name must not be another process's, run or not.
+  const clashes = formation.size === 0 ? [] : namesTakenByCopies(counted.processes);
+  if (clashes.length > 0) throw new ConfigError(clashes.map(({ taken, copyOf }) => atSource(config, taken, `the name '${taken.name}' is taken by a copy of '${copyOf.name}' (${copyOf.name}=${copyOf.replicas ?? 1}); rename this process`)));
   const selected = selectProcesses(counted, [...request.names, ...formation.keys()]);
   const mains = selected.filter((spec) => spec.main && (spec.replicas ?? 1) > 1);
   if (mains.length > 0) throw new ConfigError(mains.map((spec) => atSource(config, spec, `${spec.name}=${spec.replicas ?? 1}: ${MAIN_REPLICAS}`)));
   const ports = request.assignPorts === true ? foremanPorts(config, request.env ?? process.env) : undefined;
-  // Copies are named after their process, so a copy can take the name of another process (a
-  // formation on a subvisor.yaml that has a `web.1`): startOrder reports it as a name used twice.
   return startOrder(expandReplicas(selected, ports));
 }
 

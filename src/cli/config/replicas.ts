@@ -28,6 +28,24 @@ export function replicaName(name: string, index: number): string {
   return `${name}.${index}`;
 }
 
+/**
+ * Each process whose name a copy of another would take (`web.1` beside a `web` of 2 copies), with
+ * the process the copy is of: that process would take the copy's place in output, dependencies
+ * and logs.
+ */
+export function namesTakenByCopies(specs: readonly ProcessSpec[]): { readonly taken: ProcessSpec; readonly copyOf: ProcessSpec }[] {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  return specs.flatMap((copyOf) => {
+    const count = copyOf.replicas ?? 1;
+    const clashes: { taken: ProcessSpec; copyOf: ProcessSpec }[] = [];
+    for (let index = 1; index <= count && count > 1; index++) {
+      const taken = byName.get(replicaName(copyOf.name, index));
+      if (taken !== undefined) clashes.push({ taken, copyOf });
+    }
+    return clashes;
+  });
+}
+
 /** The extra environment of one process of the plan: `PORT` for a Procfile's (see planProcesses); undefined for none. */
 export type ExtraEnvironment = (spec: ProcessSpec, copy: number) => Readonly<Record<string, string>> | undefined;
 

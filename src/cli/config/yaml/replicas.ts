@@ -1,4 +1,4 @@
-import { MAIN_REPLICAS, replicaName, tooManyReplicas } from '../replicas.js';
+import { MAIN_REPLICAS, namesTakenByCopies, tooManyReplicas } from '../replicas.js';
 import type { ProcessDraft } from './keys.js';
 import type { At, Reader } from './reader.js';
 import { positiveInteger } from './values.js';
@@ -17,17 +17,11 @@ export function replicaCount(at: At, reader: Reader): number | undefined {
   return undefined;
 }
 
-/** Every copy's name (`web.1`, `web.2`) must be free: a process of that name would take its place in output, dependencies and logs. */
+/** Every copy's name (`web.1`, `web.2`) must be free: see {@link namesTakenByCopies}. */
 export function replicaNamesFree(drafts: readonly ProcessDraft[], reader: Reader): void {
-  const names = new Set(drafts.map((draft) => draft.spec.name));
-  for (const draft of drafts) {
-    const count = draft.spec.replicas ?? 1;
-    if (count < 2) continue;
-    for (let index = 1; index <= count; index++) {
-      const name = replicaName(draft.spec.name, index);
-      if (!names.has(name)) continue;
-      const at = drafts.find((other) => other.spec.name === name)?.at ?? draft.at;
-      reader.report(at.keyNode ?? at.node, at.path, `the name '${name}' is taken by a copy of '${draft.spec.name}' (replicas: ${count}); rename this process`, name);
-    }
+  for (const { taken, copyOf } of namesTakenByCopies(drafts.map((draft) => draft.spec))) {
+    const at = drafts.find((draft) => draft.spec === taken)?.at;
+    if (at === undefined) continue;
+    reader.report(at.keyNode ?? at.node, at.path, `the name '${taken.name}' is taken by a copy of '${copyOf.name}' (replicas: ${copyOf.replicas ?? 1}); rename this process`, taken.name);
   }
 }
