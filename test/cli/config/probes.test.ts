@@ -81,9 +81,9 @@ test('a probe checks exactly one thing: none or two kinds are refused', () => {
 });
 
 test('http: not a URL, or not http(s), is refused at the value without showing it', () => {
-  for (const bad of ['"not a url ${TOKEN}"', '"127.0.0.1:8080/health"']) {
+  for (const [bad, from] of [['"not a url ${TOKEN}"', ' once \\$\\{TOKEN\\} is expanded'], ['"127.0.0.1:8080/health"', ''], ['"${NOT_SET}"', ' once \\$\\{NOT_SET\\} is expanded \\(NOT_SET is not set\\)']] as const) {
     const message = problemAt(web(`    ready: { http: ${bad} }\n`), bad, env);
-    assert.match(message, /processes\.web\.ready\.http: is not a valid URL; write a whole one, like `http:\/\/127\.0\.0\.1:8080\/health`$/);
+    assert.match(message, new RegExp(`processes\\.web\\.ready\\.http: is not a valid URL${from}; write a whole one, like \`http://127\\.0\\.0\\.1:8080/health\`$`));
     assert.doesNotMatch(message, /hunter2|127\.0\.0\.1:8080\/health"/);
   }
   assert.match(problemAt(web('    ready: { http: "ftp://${TOKEN}@host/" }\n'), '"ftp', env), /ready\.http: must be an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use `tcp: "HOST:PORT"`/);
@@ -97,11 +97,15 @@ test('status: a whole number from 100 to 599, and only with http', () => {
 });
 
 test('tcp: anything but HOST:PORT with a port from 1 to 65535 is refused, without showing the value', () => {
-  for (const bad of ['"5432"', '5432', '"host:"', '"::1:5432"', '"host:port"', '"${TOKEN}"']) {
+  for (const bad of ['"5432"', '5432', '"host:"', '"::1:5432"', '"host:port"']) {
     const message = problemAt(web(`    ready: { tcp: ${bad} }\n`), bad, env);
     assert.match(message, /ready\.tcp: expected HOST:PORT, like `127\.0\.0\.1:5432`, `localhost:6379` or `\[::1\]:5432`$/, bad);
-    assert.doesNotMatch(message, /hunter2/);
   }
+  // A value from variables names them (and those not set), never showing what they hold.
+  const fromToken = problemAt(web('    ready: { tcp: "${TOKEN}" }\n'), '"${TOKEN}"', env);
+  assert.match(fromToken, /ready\.tcp: expected HOST:PORT once \$\{TOKEN\} is expanded, like `127\.0\.0\.1:5432`/);
+  assert.doesNotMatch(fromToken, /hunter2/);
+  assert.match(problemAt(web('    ready: { tcp: "127.0.0.1:${PG_PORT}" }\n'), '"127', env), /ready\.tcp: expected HOST:PORT once \$\{PG_PORT\} is expanded \(PG_PORT is not set\), like/);
   for (const bad of ['"h:0"', '"h:65536"']) assert.match(problemAt(web(`    ready: { tcp: ${bad} }\n`), bad), /ready\.tcp: has a port out of range; a TCP port is a number from 1 to 65535/);
 });
 

@@ -49,6 +49,23 @@ export function interpolate(text: string, lookup: Lookup): string {
   return parser.word(true, false);
 }
 
+/**
+ * The variables {@link interpolate} reads in `text`, each once, in order: what a problem with the
+ * expanded value names, since it may not show the value.
+ */
+export function variablesRead(text: string, lookup: Lookup): string[] {
+  const names = new Set<string>();
+  try {
+    interpolate(text, (name) => {
+      names.add(name);
+      return lookup(name);
+    });
+  } catch (error) {
+    if (!(error instanceof InterpolationError)) throw error;
+  }
+  return [...names];
+}
+
 class Parser {
   private at = 0;
   /**

@@ -10,7 +10,7 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
-import { command, describe, duration, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
+import { command, describe, duration, expansionNote, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
@@ -172,7 +172,7 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
     parsed = new URL(url);
   } catch {
     // Not kept as the cause: Node's URL error carries the input.
-    reader.reportAt(at, 'is not a valid URL; write a whole one, like `http://127.0.0.1:8080/health`');
+    reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
@@ -201,11 +201,11 @@ function tcpCheck(at: At, reader: Reader): Check | undefined {
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
   if (host === undefined) {
-    reader.reportAt(at, 'expected HOST:PORT, like `127.0.0.1:5432`, `localhost:6379` or `[::1]:5432`');
+    reader.reportAt(at, `expected HOST:PORT${expansionNote(at)}, like \`127.0.0.1:5432\`, \`localhost:6379\` or \`[::1]:5432\``);
     return undefined;
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    reader.reportAt(at, 'has a port out of range; a TCP port is a number from 1 to 65535');
+    reader.reportAt(at, `has a port out of range${expansionNote(at)}; a TCP port is a number from 1 to 65535`);
     return undefined;
   }
   return { kind: 'tcp', host, port };

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
-import { InterpolationError, interpolate } from '../environment/interpolate.js';
+import { InterpolationError, interpolate, variablesRead } from '../environment/interpolate.js';
 import { unspawnableValue } from '../spawnable.js';
 import type { At, Node, ReadValue, Reader } from './reader.js';
 
@@ -63,6 +63,20 @@ export function interpolated(at: At, value: string, reader: Reader): string | un
     reader.reportAt(at, error.message, error);
     return undefined;
   }
+}
+
+/**
+ * Where a bad value came from, without showing it: ` once ${HOST}, ${PORT} are expanded (PORT is
+ * not set)` for a value at `at` that reads variables, else the empty string.
+ */
+export function expansionNote(at: At): string {
+  const written = isScalar(at.node) ? scalarText(at.node) : undefined;
+  const lookup = at.variables ?? (() => undefined);
+  const names = written === undefined ? [] : variablesRead(written, lookup);
+  if (names.length === 0) return '';
+  const unset = names.filter((name) => lookup(name) === undefined);
+  const unsetNote = unset.length === 0 ? '' : ` (${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set)`;
+  return ` once ${names.map((name) => `\${${name}}`).join(', ')} ${names.length === 1 ? 'is' : 'are'} expanded${unsetNote}`;
 }
 
 /** A scalar taken as text and interpolated; `expected` names what was wanted when it is not one. */
