@@ -254,6 +254,14 @@ describe('probes at runtime', () => {
     // The last try may be one the timeout cut short: then a line says so after what it printed.
     assert.match(run.stderr, /\|_\.last output of its ready probe \(last [23] lines\):\n {4}connection refused\n {4}is the server running\?\n( {4}\(still running when the wait ended\)\n)?(?! )/);
   });
+
+  test('a probe that ignores SIGTERM when its wait ends: its SIGKILL is said in the probe\'s report, not as a library warning', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  db:\n    cmd: "exec sleep 30"\n    ready: { exec: "trap '' TERM; echo checking; sleep 30", timeout: 10s }\n    readyTimeout: 500ms\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 124, run.stderr);
+    assert.doesNotMatch(run.stderr, /killGraceMs|\[subvisor\]/);
+    assert.match(run.stderr, /\|_\.last output of its ready probe \(last 3 lines\):\n {4}checking\n {4}\(the probe was still running 500 ms after its stop signal: SIGKILL to its process group\)\n/);
+  });
 });
 
 describe('stopping', () => {

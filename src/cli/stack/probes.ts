@@ -1,6 +1,8 @@
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
+import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { superviseRunProcess } from '../../process/supervise.js';
+import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
 import { node } from '../../builtins.js';
 import { ProbeTranscript } from './probe-transcript.js';
@@ -68,7 +70,7 @@ function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSign
  */
 async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
   try {
-    const completed = await superviseRunProcess(cmd, {
+    const options: SuperviseOptions & { [LIFECYCLE_LOG]: LifecycleLog } = {
       shell: typeof cmd === 'string',
       cwd: where.cwd,
       env: where.env,
@@ -79,14 +81,31 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       relayStdout: true,
       relayStderr: true,
       onLine: (event) => heard.add(event.line),
-      killGraceMs: 500,
-    });
+      killGraceMs: PROBE_KILL_GRACE_MS,
+      [LIFECYCLE_LOG]: probeLog(heard),
+    };
+    const completed = await superviseRunProcess(cmd, options);
     const printed = heard.text();
     return { passed: completed.returncode === 0, output: printed === '' ? `exit status ${completed.returncode}` : printed };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
     return { passed: false, output: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** How long a probe cut at its timeout (or by the end of the wait) has after SIGTERM before SIGKILL. */
+const PROBE_KILL_GRACE_MS = 500;
+
+/**
+ * The library's lifecycle records for a probe's process, but its SIGKILL is said in the probe's
+ * transcript (shown in the report of a readiness timeout) rather than as a library warning on the
+ * run's stderr, which would name neither the process nor an option the config has.
+ */
+function probeLog(heard: ProbeTranscript): LifecycleLog {
+  return {
+    ...lifecycleLog('probe', undefined),
+    escalating: () => heard.add(`(the probe was still running ${PROBE_KILL_GRACE_MS} ms after its stop signal: SIGKILL to its process group)`),
+  };
 }
 
 function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
