@@ -69,6 +69,15 @@ async function floodPid(pidFile: string): Promise<number> {
   return Number(readFileSync(pidFile, 'utf8'));
 }
 
+/** Whether `pid`, a `yes` (which never sleeps otherwise), is asleep: blocked writing to its full pipe or socket. */
+function blockedWriting(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) S /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
@@ -185,6 +194,10 @@ describe('a reader that stops, after the run is over', () => {
     let yesPid: number | undefined;
     try {
       yesPid = await floodPid(pidFile);
+      // Control: the flood is held up by the stopped reader (the run holds all it may), so there
+      // are last lines left to wait; a Ctrl-C before that (a loaded machine) could end a run that
+      // had written everything, and there would be nothing to drop.
+      await waitUntil(() => blockedWriting(yesPid as number), 'the flood to be held up by the stopped reader', 10_000);
       child.kill('SIGINT');
       // The child is gone and the run over well before this: only its last lines are left, waiting.
       await waitUntil(() => !isRunning(yesPid as number), 'the child to be stopped', 5000);
