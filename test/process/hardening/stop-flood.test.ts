@@ -13,7 +13,7 @@ const KILL_GRACE_MS = 2000;
 const SCRIPT = `(trap '' TERM; echo up; exec sleep 1000) & wait`;
 
 describe('stop flood', () => {
-  test(`${GROUPS} groups whose members ignore SIGTERM, stopped at once with a ${KILL_GRACE_MS} ms grace: all gone within the grace + 1 s`, { timeout: 110_000 }, async () => {
+  test(`${GROUPS} groups whose members ignore SIGTERM, stopped at once with a ${KILL_GRACE_MS} ms grace: all gone within the grace + 2 s`, { timeout: 110_000 }, async () => {
     const tag = randomUUID();
     const env = { ...process.env, SUBVISOR_TEST_TAG: tag };
     try {
@@ -32,7 +32,9 @@ describe('stop flood', () => {
       const settledMs = performance.now() - cancelledAt;
       assert.deepEqual(runningTagged(tag), [], 'nothing of any group is left');
       assert.ok(settledMs >= KILL_GRACE_MS - 50, `every group got its grace (all stopped after ${settledMs.toFixed(0)} ms)`);
-      assert.ok(settledMs <= KILL_GRACE_MS + 1000, `all ${GROUPS} groups were gone ${settledMs.toFixed(0)} ms after the cancel`);
+      // 2.3-2.8 s measured; the bound leaves room for a loaded machine (3.1 s seen once) and still
+      // catches what it guards against: 7.9-15 s when each stop scanned /proc by itself.
+      assert.ok(settledMs <= KILL_GRACE_MS + 2000, `all ${GROUPS} groups were gone ${settledMs.toFixed(0)} ms after the cancel`);
     } finally {
       killTagged(tag);
     }
