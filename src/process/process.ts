@@ -133,7 +133,9 @@ export class Process {
    * `CompletedProcess` whose `stopped` is true: a stop you asked for is neither a failure nor a
    * cancellation, and the child's siblings keep running.
    *
-   * Calling it again, or after the child ended, resolves when the first stop is done. Rejects
+   * Calling it again, or after the child ended, resolves when the first stop is done. A stop that
+   * comes after the child had exited on its own ended nothing: the call then judges that exit
+   * (`stopped` false, and a `CalledProcessError` for a non-zero status). Rejects
    * with a `StopDeniedError` (and so does the call) when the system refuses the signal: the child
    * runs as another user now, and is left running.
    */

@@ -34,6 +34,8 @@ import { resolveSupervision, type SuperviseOptions, type Supervision } from './s
  * - Cancelling the scope stops the child's group (`stopSignal` or `deliverCancel`, SIGKILL after
  *   `killGraceMs`) and rejects with the cancellation reason; an exit we caused is never reported as
  *   a failure. `Process.stop()` stops it the same way, and this call then resolves (`stopped: true`).
+ *   An exit the child made before any stop began is its own: a cancellation or `stop()` that came
+ *   after it (while its pipes drained, say) does not hide a non-zero status.
  *
  * @param cmd - An argv array, or a string with `shell: true`.
  * @param opts - See {@link SuperviseOptions}. Default `{}`.
