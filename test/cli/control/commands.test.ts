@@ -436,6 +436,30 @@ describe('stop and start', () => {
     }
   });
 
+  test('a main process kept from starting by a stop of what it waits for ends the run (status 1), and the others\' stopping lines name it', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "exec sleep 30", ready: "never printed" }
+  other: { cmd: "exec sleep 30" }
+  smoke: { cmd: "echo smoke ran", dependsOn: [db], main: true }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'db', 'starting');
+      await waitForState(dir, 'other', 'running');
+      assert.equal((await client(dir, ['stop', 'db'])).code, 0);
+      const ended = await run.done;
+      assert.equal(ended.code, 1, ended.stderr);
+      assert.match(ended.stdout, /^smoke \* not started: db was stopped$/m);
+      assert.match(ended.stdout, /^other \* stopping \(smoke was not started\): SIGTERM to its process group$/m);
+      assert.doesNotMatch(ended.stdout, /smoke ran/);
+      assert.match(ended.stderr, /^subvisor: smoke failed: not started: db was stopped/m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('stop asked while the run ends (its processes already stopping) replies, with status 0', BOUNDED, async () => {
     const dir = configDir(() => `processes:
   slow: { cmd: "trap 'sleep 2; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", grace: 5s }
