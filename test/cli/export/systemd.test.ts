@@ -212,6 +212,23 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test('started on a task or on a probed service: the unit says that After= waits for more than the start; on a plain service, nothing to say', BOUNDED, async () => {
+    const run = await exportOf(`processes:
+  init: { cmd: [/bin/true], task: true }
+  db: { cmd: [/bin/sleep, "30"], ready: { tcp: "127.0.0.1:5432" } }
+  cache: { cmd: [/bin/sleep, "30"] }
+  web: { cmd: [/bin/sleep, "30"], dependsOn: { init: started, db: started, cache: started } }
+`);
+    assert.equal(run.code, 0, run.stderr);
+    const web = readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-web.service')) ?? ''), 'utf8');
+    const notes = web.split('\n').filter((line) => line.startsWith('# dependsOn:'));
+    assert.deepEqual(notes, [
+      '# dependsOn: init started -> After= waits for init to exit, and Requires= for it to succeed: systemd starts nothing after a oneshot before it has run.',
+      "# dependsOn: db started -> After= waits for db's ExecStartPost= probe to pass: systemd orders units after the whole start-up.",
+    ]);
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   for (const [cwd, why] of [
     ['trail ', 'starts or ends with a blank'],
     ['a\nb', 'holds a control character'],
