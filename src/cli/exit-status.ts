@@ -37,7 +37,8 @@ export function statusOfFailure(error: unknown): number {
   if (error instanceof SpawnError) {
     // 127 and 126 say the command itself was missing or not runnable (as a shell says it); a cwd that could not be used says neither.
     if (error.cwdUnusable) return EXIT.failure;
-    return error.code === 'ENOENT' ? EXIT.notFound : error.code === 'EACCES' ? EXIT.cannotExecute : EXIT.failure;
+    if (error.code === 'ENOENT') return EXIT.notFound;
+    return error.code === 'EACCES' || error.code === 'ENOEXEC' ? EXIT.cannotExecute : EXIT.failure;
   }
   if (error instanceof TooSlowError) return EXIT.timeout;
   return EXIT.failure;

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { BIN, runCli, startCli } from './cli.js';
+
+/** `/bin/true` marked as built for SPARC, which no machine running these tests is: the system refuses it with ENOEXEC. */
+function foreignBinary(): Buffer {
+  const elf = readFileSync('/bin/true');
+  elf.writeUInt16LE(2, 18);
+  return elf;
+}
 
 describe('subvisor run', () => {
   test('relays both streams, prefixed, and exits with the child status', { timeout: 30_000 }, async () => {
@@ -34,6 +41,24 @@ describe('subvisor run', () => {
     assert.match(run.stderr, /no-such-program-here was not found on PATH/);
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
   });
+
+  for (const [what, make, code] of [
+    ['is not executable (EACCES)', (path: string) => writeFileSync(path, '#!/bin/sh\nexit 0\n', { mode: 0o644 }), 'EACCES'],
+    ['is a binary for another machine (ENOEXEC)', (path: string) => writeFileSync(path, foreignBinary(), { mode: 0o755 }), 'exec format error'],
+  ] as const) {
+    test(`a command that ${what} exits 126, as a shell says "cannot execute"`, { timeout: 30_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-126-'));
+      try {
+        const program = join(dir, 'program');
+        make(program);
+        const run = await runCli(['run', '--', program]);
+        assert.equal(run.code, 126, run.stdout + run.stderr);
+        assert.match(run.stderr, code === 'EACCES' ? /is not executable/ : /exec format error: .* is built for SPARC/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   test('--ready logs "ready after N ms" at the first matching line', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'd', '--ready', 'up on \\d+', '--', 'sh', '-c', 'echo booting; sleep 0.1; echo up on 80']);

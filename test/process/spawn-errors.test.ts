@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
+import { CalledProcessError, SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
 
 /** How the messages name the machine these tests run on (Node's `process.arch`, as an ELF header says it). */
 const OUR_MACHINE = ({ x64: 'x86-64', arm64: 'AArch64' } as Record<string, string>)[process.arch] ?? process.arch;
@@ -85,6 +85,28 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(error.code, 'ENOEXEC');
     // Both machines named: the one it is for, read from its header, and ours, read from node's.
     assert.equal(error.message, `cannot start ${binary}: exec format error: ${binary} is built for SPARC, and this machine runs ${OUR_MACHINE}`);
+  });
+
+  test('a binary for another machine: the gate\'s one-line complaint is all that reaches the child\'s stderr; around the gate (argv0), /bin/sh is handed the file and it is a CalledProcessError (README)', BOUNDED, async () => {
+    const binary = join(dir, 'foreign-binary-2');
+    const elf = readFileSync('/bin/true');
+    elf.writeUInt16LE(2, 18);
+    writeFileSync(binary, elf);
+    chmodSync(binary, 0o755);
+    const stderrFile = join(dir, 'gate-stderr');
+    const fd = openSync(stderrFile, 'w');
+    try {
+      assert.equal((await spawnFailure([binary], { stderr: fd })).code, 'ENOEXEC');
+    } finally {
+      closeSync(fd);
+    }
+    assert.match(readFileSync(stderrFile, 'utf8'), /^subvisor-gate: \d+: exec: .*foreign-binary-2: Exec format error\n$/);
+    const around = await runProcess([binary], { argv0: 'foreign', stderr: 'ignore' }).then(
+      () => assert.fail('it should fail'),
+      (reason: unknown) => reason,
+    );
+    assert.ok(around instanceof CalledProcessError, inspect(around));
+    assert.notEqual(around.returncode, 0, 'what /bin/sh made of an ELF file: 2 (a syntax error) with dash');
   });
 
   test('a damaged binary for this very machine: ENOEXEC, and the message says it is not the architecture', BOUNDED, async () => {
