@@ -8,7 +8,7 @@ import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
-import { describeProbe, oneTryArguments } from './probe-command.js';
+import { describeProbe, exportedReadyDeadlineMs, oneTryArguments } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
 
 /** What {@link exportCompose} needs besides the config (and, for `PORT`, {@link ExportPlanOptions}). */
@@ -29,8 +29,6 @@ export interface ComposeExportOptions extends ExportPlanOptions {
 export const DEFAULT_IMAGE = 'node:22-bookworm-slim';
 /** Where the project (the config's directory) is inside the image. */
 export const APP_DIR = '/app';
-/** How long `ready` may take when the process has no `readyTimeout`: as in the systemd export. */
-const DEFAULT_READY_DEADLINE_MS = 90_000;
 /** Docker's healthcheck timeout is this much longer than the probe's, so the probe, which says why, gives up first. */
 const HEALTHCHECK_SLACK_MS = 1_000;
 
@@ -241,7 +239,7 @@ function healthcheck(spec: ProcessSpec, notes: string[]): Record<string, unknown
         ? ['CMD-SHELL', probe.cmd]
         : ['CMD', ...probe.cmd]
       : ['CMD', 'subvisor', 'probe', ...oneTryArguments(probe)];
-  const deadlineMs = spec.readyTimeoutMs ?? DEFAULT_READY_DEADLINE_MS;
+  const deadlineMs = exportedReadyDeadlineMs(spec);
   return {
     test: test.map(literal),
     interval: goDuration(probe.intervalMs),

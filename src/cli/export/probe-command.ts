@@ -1,6 +1,16 @@
+import type { ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from './durations.js';
 import { shellWord } from './quote.js';
+
+/**
+ * How long a process's ready probe may take to pass once exported: its `readyTimeout`, else 90 s,
+ * systemd's own default `TimeoutStartSec=` (`subvisor up` would wait for ever, which a service
+ * manager should not), so the units and the containers behave as their users expect.
+ */
+export function exportedReadyDeadlineMs(spec: ProcessSpec): number {
+  return spec.readyTimeoutMs ?? 90_000;
+}
 
 /**
  * The arguments of `subvisor probe` that try `probe` as `subvisor up` would: its check, its

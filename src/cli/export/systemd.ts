@@ -7,7 +7,7 @@ import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
-import { describeProbe, probeArguments } from './probe-command.js';
+import { describeProbe, exportedReadyDeadlineMs, probeArguments } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
 import { envFileLine, systemdAssignment, systemdLiteral, systemdWord } from './quote.js';
 
@@ -32,11 +32,6 @@ export interface ExportedFile {
   readonly mode: number;
 }
 
-/**
- * How long a probe may take to pass when the process has no `readyTimeout` (`subvisor up` then
- * waits for ever): systemd's own default `TimeoutStartSec=`, so the unit behaves as systemd users expect.
- */
-const DEFAULT_READY_DEADLINE_MS = 90_000;
 /** Slack between the probe's deadline and `TimeoutStartSec=`, so the probe, which says why, is the one that gives up. */
 const START_TIMEOUT_SLACK_MS = 10_000;
 
@@ -226,7 +221,7 @@ function readinessLines(spec: ProcessSpec, options: SystemdExportOptions, notes:
     return [];
   }
   const probe: OutsideProbe = ready;
-  const deadlineMs = spec.readyTimeoutMs ?? DEFAULT_READY_DEADLINE_MS;
+  const deadlineMs = exportedReadyDeadlineMs(spec);
   notes.push(`ready: ${describeProbe(probe)} -> ExecStartPost= runs \`subvisor probe\` until it passes (systemd has no such readiness of its own).`);
   const untranslated = [
     ...(probe.timeoutMs === DEFAULT_PROBE_TIMEOUT_MS ? [] : [`timeout ${goDuration(probe.timeoutMs)}`]),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { NO_RESTART, type RestartPolicy } from '../../../src/cli/config/index.js';
+import { NO_RESTART, logProbe, type RestartPolicy } from '../../../src/cli/config/index.js';
 import { RestartBudget } from '../../../src/cli/stack/restart.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { resultOf, runToEnd, scratchDir, spec } from './support.js';
@@ -62,6 +62,13 @@ describe('restart policies with real processes', () => {
     assert.deepEqual(failed.map((record) => record.fields?.returncode), [2, 2, 2], output.dump());
     assert.equal(failed[2]?.text, 'exited with status 2; giving up: no restarts left (2 of 2 used)');
     assert.deepEqual(failed.map((record) => record.fields?.givingUp), [undefined, undefined, true]);
+  });
+
+  test('on-failure: a readiness failure (not ready within readyTimeout) is restarted as a failure is', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([spec('db', 'exec sleep 30', { ready: logProbe(/never printed/), readyTimeoutMs: 200, restart: policy({ max: 1, backoffMs: 10 }) })]);
+    assert.equal(outcome.exitCode, 124, output.dump());
+    assert.match(output.of('db', 'restarting')[0]?.text ?? '', /^restarting in 10 ms \(was not ready within 200 ms; restart 1 of 1\)$/);
+    assert.equal(resultOf(outcome, 'db').restarts, 1);
   });
 
   test('maxBackoff caps the doubling', BOUNDED, async () => {

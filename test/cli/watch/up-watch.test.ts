@@ -248,6 +248,7 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
 
       write(dir, 'src/app.txt', 'broken');
       await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
+      assert.match(cli.stdoutSoFar(), /^build +\* exited with status 1\n(?:.*\n)*build +\* exited with status 1; the run goes on/m, 'its exit, then what follows (README)');
       await sleep(500);
       assert.equal(await ask(), `${second} v2`, 'the last good server still serves');
       assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, 'web was not stopped for the broken build');
