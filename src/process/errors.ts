@@ -68,9 +68,15 @@ export class ExitedBeforeReadyError extends CalledProcessError {
   readonly readyWhen: string;
 
   constructor(init: CalledProcessErrorInit, readyWhen: string) {
-    super(init, `${describeCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check the readiness pattern and the child's stderr below`);
+    super(init, `${describeCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check ${whatToCheck(init.stderr)}`);
     this.readyWhen = readyWhen;
   }
+}
+
+/** The stderr tail is the note below the message; a stderr read and empty leaves only the pattern; one not read (ignored, inherited) is the child's to look at. */
+function whatToCheck(stderr: Buffer | null | undefined): string {
+  if (stderr === null || stderr === undefined) return "the readiness pattern and the child's stderr";
+  return stderr.length > 0 ? "the readiness pattern and the child's stderr below" : 'the readiness pattern (the child wrote nothing on stderr)';
 }
 
 /**

@@ -195,6 +195,22 @@ describe('every error class has a stable code', () => {
       const error = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo "bad config" >&2; exit 2'], { readyWhen: /ready/ }, ctx)).catch((caught: unknown) => caught);
       assert.ok(error instanceof ExitedBeforeReadyError);
       assert.deepEqual(error.notes, ['|_.stderr:\n    bad config']);
+      assert.match(error.message, /; check the readiness pattern and the child's stderr below$/);
     });
+  });
+
+  test('an ExitedBeforeReadyError of a child that wrote nothing on stderr does not point at a stderr below', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const error = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo booting; exit 2'], { readyWhen: /ready/ }, ctx)).catch((caught: unknown) => caught);
+      assert.ok(error instanceof ExitedBeforeReadyError);
+      assert.deepEqual(error.notes, []);
+      assert.match(error.message, /; check the readiness pattern \(the child wrote nothing on stderr\)$/);
+      // `stderr: 'ignore'` still reads it for the tail: the same words.
+      const ignored = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo booting; exit 2'], { readyWhen: /ready/, stderr: 'ignore' }, ctx)).catch((caught: unknown) => caught);
+      assert.ok(ignored instanceof ExitedBeforeReadyError);
+      assert.match(ignored.message, /; check the readiness pattern \(the child wrote nothing on stderr\)$/);
+    });
+    // Made by hand without a stderr: nothing is known of it, and nothing is below.
+    assert.match(new ExitedBeforeReadyError({ cmd: ['x'], returncode: 1, signal: null }, '/r/').message, /; check the readiness pattern and the child's stderr$/);
   });
 });
