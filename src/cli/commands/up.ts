@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
 import { parseDuration, planProcesses, readConfig } from '../config/index.js';
@@ -45,8 +46,9 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
-    control = await serveControl({ path: parsed.socket ?? defaultSocketPath(file), ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring) });
-    watching = watchStack(stack, plans, output);
+    const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
+    control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring) });
+    watching = watchStack(stack, plans, output, [socketPath, ...(config.logs === undefined ? [] : [config.logs.dir])]);
     logFiles?.open();
   } catch (error) {
     await control?.close();

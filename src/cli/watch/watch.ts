@@ -31,13 +31,14 @@ export interface Restartable {
  *
  * Everything is watched before this returns, so a path that cannot be watched is a
  * {@link ConfigError} (at the process's `watch`) before anything starts. `close()` ends every
- * watch and timer: nothing is left to keep the CLI alive after the run.
+ * watch and timer: nothing is left to keep the CLI alive after the run. `ownPaths` (absolute: the
+ * log directory, the control socket) are never watched (see {@link ignoreRule}).
  */
-export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], output: Pick<Output, 'status'>): Watching {
+export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], output: Pick<Output, 'status'>, ownPaths: readonly string[] = []): Watching {
   const lane = new RestartLane(output, (process) => watched.indexOf(process));
   const watched: WatchedProcess[] = [];
   try {
-    for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output));
+    for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output, ownPaths));
   } catch (error) {
     for (const process of watched) process.close();
     throw error;
@@ -100,9 +101,10 @@ class WatchedProcess {
     private readonly stack: Restartable,
     private readonly lane: RestartLane,
     private readonly output: Pick<Output, 'status'>,
+    ownPaths: readonly string[],
   ) {
     this.#cwd = spec.cwd ?? process.cwd();
-    const ignored = ignoreRule(watch.ignore, this.#cwd);
+    const ignored = ignoreRule(watch.ignore, this.#cwd, ownPaths);
     for (const path of watch.paths) {
       try {
         this.#watches.push(watchTree(path, ignored, { changed: (changed) => this.#heard(changed), failed: (error) => this.#say(error) }));

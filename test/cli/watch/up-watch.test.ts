@@ -154,6 +154,37 @@ describe('a change restarts the process', () => {
     });
   });
 
+  for (const [where, logs, socketArgs] of [
+    ['the default .subvisor/', 'logs: {}', []],
+    ['a logs dir and a --socket of its own, in the watched tree', 'logs: { dir: lg }', ['--socket', 'run/ctl.sock']],
+  ] as const) {
+    test(`the run's own files (${where}) restart nothing: a process that writes while watching the project's root does not restart for ever`, BOUNDED, async () => {
+      const dir = project(
+        `${logs}
+processes:
+  w:
+    cmd: "echo w pid $$; while :; do echo tick; sleep 0.05; done"
+    watch: { paths: ["."], debounce: 50ms }
+`,
+        { 'src/app.ts': '' },
+      );
+      const cli = startCli(['up', ...socketArgs], { cwd: dir });
+      try {
+        await nthPid(cli, 'w', 1);
+        await cli.waitForOutput(/(?:^w +\| tick\n[^]*){10}/m);
+        await sleep(600);
+        assert.doesNotMatch(cli.stdoutSoFar(), /restarting/, 'its log lines are not changes');
+        // Control: the watch is live.
+        write(dir, 'src/app.ts');
+        await cli.waitForOutput(/^w +\* restarting: src\/app\.ts changed$/m);
+        await interrupt(cli);
+      } finally {
+        killQuietly(cli.pid, ...pids(cli, 'w'));
+        await Promise.race([cli.done, sleep(5000)]);
+      }
+    });
+  }
+
   test('its dependents stop first and start again after it', BOUNDED, async () => {
     const trap = (name: string): string => `"trap 'echo ${name} got TERM; exit 0' TERM; echo ${name} pid $$; while :; do sleep 0.05; done"`;
     const dir = project(
