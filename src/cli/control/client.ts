@@ -121,7 +121,8 @@ function connectError(error: unknown, path: string): ControlError {
   switch (code) {
     case 'ENOENT':
     case 'ECONNREFUSED':
-      return new ControlError(`no run is listening on ${path}: start one with \`subvisor up\``, 'ERR_SUBVISOR_NO_RUN', { cause: error });
+      // A run can listen elsewhere: the likeliest miss is a run started with --socket, asked without it.
+      return new ControlError(`no run is listening on ${path}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH`, 'ERR_SUBVISOR_NO_RUN', { cause: error });
     case 'EACCES':
     case 'EPERM':
       // The socket's directory and the socket are owner-only (see serveControl).

@@ -138,10 +138,20 @@ function checkNames(stack: Stack, request: Extract<Request, { names: readonly st
   if (unknown.length === 0) return;
   const known = stack.ps().map((row) => row.name);
   throw new BadRequest(
-    `no process named ${unknown.map((name) => `'${name}'`).join(', ')} in this run (it has ${known.join(', ')})`,
+    `no process named ${shownNames(unknown)} in this run (it has ${known.join(', ')})`,
     'ERR_SUBVISOR_UNKNOWN_PROCESS',
     request.id,
   );
+}
+
+/** The longest name, and the most names, a reply repeats: a request may carry up to 1 MiB of them. */
+const SHOWN_NAME_CHARS = 80;
+const SHOWN_NAMES = 5;
+
+/** `'a', 'b'`: each name quoted, a long one cut (`'xxx…'`), and past five, how many more. */
+function shownNames(names: readonly string[]): string {
+  const shown = names.slice(0, SHOWN_NAMES).map((name) => `'${name.length > SHOWN_NAME_CHARS ? `${name.slice(0, SHOWN_NAME_CHARS)}…` : name}'`);
+  return names.length > SHOWN_NAMES ? `${shown.join(', ')} and ${names.length - SHOWN_NAMES} more` : shown.join(', ');
 }
 
 function toRow(snapshot: ReturnType<Stack['ps']>[number]): ProcessRow {

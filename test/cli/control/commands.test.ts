@@ -82,7 +82,7 @@ describe('ps', () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const result = await client(dir, ['ps']);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`\n`);
+    assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH\n`);
   });
 
   test('a config file given that is not there is said to be missing (status 2), not taken for a run that is not listening', BOUNDED, async () => {

@@ -22,6 +22,9 @@ describe('protocol', () => {
       assert.deepEqual(await connection.next(), { v: 1, id: 7, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', message: 'unknown command "dance": the run knows ps, stop, start, restart, logs' } });
       connection.send('{"v":1,"id":8,"command":"stop","names":["nope"]}\n');
       assert.deepEqual(await connection.next(), { v: 1, id: 8, ok: false, error: { code: 'ERR_SUBVISOR_UNKNOWN_PROCESS', message: "no process named 'nope' in this run (it has a)" } });
+      // Names of any length, any number: the reply repeats 80 characters of each, and five of them.
+      connection.send(`${JSON.stringify({ v: 1, id: 12, command: 'stop', names: ['x'.repeat(500_000), 'b', 'c', 'd', 'e', 'f', 'g'] })}\n`);
+      assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_UNKNOWN_PROCESS', message: `no process named '${'x'.repeat(80)}…', 'b', 'c', 'd', 'e' and 2 more in this run (it has a)` });
       connection.send('{"v":3,"id":9,"command":"ps"}\n');
       assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', message: 'unsupported protocol version 3: this run speaks version 1 or 2 (is subvisor the same install for the run and this command?)' });
       connection.send('{"v":1,"id":10,"command":"stop","names":[1]}\n');
