@@ -229,18 +229,19 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
   );
   const given = values.lines as string | undefined;
   const lines = given === undefined ? 100 : Number(given);
-  if (given !== undefined && (!/^\d+$/.test(given) || !Number.isSafeInteger(lines))) throw new UsageError(`-n: expected a whole number of lines, got '${given}'`);
+  if (given !== undefined && (!/^\d+$/.test(given) || !Number.isSafeInteger(lines))) throw new UsageError(`-n: expected a whole number of lines, 0 or more, got '${given}'`);
   return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, follow: values.follow === true, lines };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];
 
-function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
-  refuseUnknownOptions(args, options);
+function parseOrExplain(given: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
+  refuseUnknownOptions(given, options);
+  const args = negativeValuesJoined(given, options);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     // `subvisor run --help` is where people look first: every command takes it.
-    parsed = node.util.parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    parsed = node.util.parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (error) {
     // Node's explanation can run over lines ("ambiguous", then how to give a value that starts
     // with a dash): one line still, all of it.
@@ -249,6 +250,33 @@ function parseOrExplain(args: readonly string[], options: OptionsConfig, allowPo
   if (parsed.values.help === true) throw new HelpRequested();
   refuseEmptyValues(parsed.values, options);
   return parsed;
+}
+
+/**
+ * `-n -1`, `--timeout -5s`: parseArgs takes a value that starts with a dash for a forgotten one and
+ * says how to force it (`--lines=-1`), which the option's own check then refuses anyway. No option
+ * is named like a negative number, so such a word right after an option that takes a value is
+ * passed on as its value, and the option says what it expects. Nothing after `--` is touched.
+ */
+function negativeValuesJoined(args: readonly string[], options: OptionsConfig): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [name, option] of Object.entries(options ?? {})) {
+    if (option.type !== 'string') continue;
+    takesValue.set(`--${name}`, name);
+    if (option.short !== undefined) takesValue.set(`-${option.short}`, name);
+  }
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index] ?? '';
+    if (word === '--') return [...joined, ...args.slice(index)];
+    const name = takesValue.get(word);
+    const next = args[index + 1];
+    if (name !== undefined && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`--${name}=${next}`);
+      index++;
+    } else joined.push(word);
+  }
+  return joined;
 }
 
 /** Options whose empty value means something: `--ready ''` is a pattern every line matches. */

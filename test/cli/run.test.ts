@@ -339,9 +339,19 @@ describe('subvisor run', () => {
       assert.match(run.stderr, /^subvisor: /);
     }
     // Node's whole explanation, on one line: how to give a value that starts with a dash.
-    const dashed = await runCli(['logs', '-n', '-5']);
+    const dashed = await runCli(['run', '--label', '--json', '--', 'true']);
     assert.equal(dashed.code, 2, dashed.stderr);
-    assert.match(dashed.stderr, /^subvisor: Option '-n' argument is ambiguous\. .*'--lines=-XYZ'.*\n\(see subvisor logs --help\)\n$/);
+    assert.match(dashed.stderr, /^subvisor: Option '--label' argument is ambiguous\. .*'--label=-XYZ'.*\n\(see subvisor run --help\)\n$/);
+    // A negative number is no option: the option's own check says what it expects, not Node's
+    // advice to write --lines=-5, which that check would refuse in turn.
+    const negative = await runCli(['logs', '-n', '-5']);
+    assert.equal(negative.stderr, "subvisor: -n: expected a whole number of lines, 0 or more, got '-5'\n(see subvisor logs --help)\n");
+    const negativeDuration = await runCli(['run', '--timeout', '-5s', '--', 'true']);
+    assert.equal(negativeDuration.code, 2, negativeDuration.stderr);
+    assert.match(negativeDuration.stderr, /^subvisor: --timeout: invalid duration '-5s'/);
+    // After `--`, a negative number is the command's.
+    const commands = await runCli(['run', '--', 'sh', '-c', 'echo "$1"', 'sh', '-5']);
+    assert.match(commands.stdout, /^sh \| -5$/m);
     // A misspelt option: the one most likely meant, and the command's own help.
     const misspelt = await runCli(['run', '--lable', 'x', '--', 'true']);
     assert.equal(misspelt.code, 2, misspelt.stderr);
