@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { hasControlCharacters, neutraliseControlSequences } from '../log/sanitize.js';
+import { hasControlCharacters, neutraliseControlSequences, stripSgr } from '../log/sanitize.js';
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { BatchedWriter } from './batched-writer.js';
@@ -222,13 +222,6 @@ function jsonOutput(out: BatchedWriter): LineSink {
 /** The `name` of the records about the run as a whole rather than one process, in `--json`. */
 const RUN_NAME = 'subvisor';
 
-// SGR only: everything else was already neutralised into visible text.
-// eslint-disable-next-line no-control-regex -- matching ESC is the point
-const SGR = /\x1b\[[0-9;:]*m/g;
-
-function stripSgr(text: string): string {
-  return text.includes('\x1b') ? text.replace(SGR, '') : text;
-}
 
 /**
  * A batch of plain (no colour) lines, each `prefix text\n`, as it may be shown. The usual batch is

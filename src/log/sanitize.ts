@@ -68,6 +68,18 @@ export function neutraliseControlSequences(text: string): string {
   return out + text.slice(copiedUpTo);
 }
 
+// SGR only: run on neutralised text, where every other sequence is visible text already.
+// eslint-disable-next-line no-control-regex -- matching ESC is the point
+const SGR = /\x1b\[[0-9;:]*m/g;
+
+/**
+ * `text` (already through {@link neutraliseControlSequences}) without the colour it kept: for an
+ * output that shows no colour (colour off, a file, a pipe), where SGR would only be noise. @internal
+ */
+export function stripSgr(text: string): string {
+  return text.includes('\x1b') ? text.replace(SGR, '') : text;
+}
+
 // What isNeutralised() accepts, as a character class: C0 but TAB and LF, DEL, C1.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ANY_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;

@@ -445,7 +445,7 @@ describe('8. readiness', () => {
 });
 
 describe('9. relayed text cannot clobber the terminal', () => {
-  test('the console sink neutralises control sequences and keeps colours', { timeout: 20_000 }, async () => {
+  test('the console sink neutralises control sequences and keeps colours when it colours', { timeout: 20_000 }, async () => {
     const chunks: string[] = [];
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -453,7 +453,7 @@ describe('9. relayed text cannot clobber the terminal', () => {
         done();
       },
     });
-    const previous = configureLogging({ sink: createConsoleSink({ stream, color: false }) });
+    const previous = configureLogging({ sink: createConsoleSink({ stream, color: true }) });
     try {
       await superviseRunProcess(['printf', '\\033[2J\\033]0;pwned\\007\\033[31mred\\033[0m\\n'], { relayStdout: true, label: 'esc' });
     } finally {

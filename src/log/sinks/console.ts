@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { LogFields, LogRecord, LogSink } from '../record.js';
-import { neutraliseControlSequences } from '../sanitize.js';
+import { neutraliseControlSequences, stripSgr } from '../sanitize.js';
 import { levelStyle, paint, RESET, shouldColor } from './color.js';
 import { guardBrokenPipe, writeText } from './write.js';
 
@@ -33,9 +33,9 @@ export interface ConsoleSinkOptions {
  * Local wall-clock time to the millisecond, the level padded to one column, the logger's name,
  * the message, then the fields as `key=value` (strings quoted when they have spaces or quotes,
  * other values shown with `util.inspect`). With colour on, the time is dim and the level coloured.
- * Unless `raw`, control sequences are neutralised in everything but the sink's own colour, and a
- * line that keeps SGR colour of its own ends with a reset so its colour cannot bleed into the
- * next line. A broken pipe never throws (see the stream guard): a closed stderr must not crash
+ * Unless `raw`, control sequences are neutralised in everything but the sink's own colour; with
+ * colour on, a line that keeps SGR colour of its own ends with a reset so its colour cannot bleed
+ * into the next line, and with colour off (a file, a pipe) that colour is taken out too. A broken pipe never throws (see the stream guard): a closed stderr must not crash
  * the parent that is stopping its children.
  *
  * @param opts - See {@link ConsoleSinkOptions}. Default: `{}` (stderr, auto colour, neutralised).
@@ -69,7 +69,9 @@ export function formatConsoleLine(record: LogRecord, format: ConsoleFormat): str
   let body = `[${record.logger}] ${record.message}${formatFields(record.fields)}`;
   if (!format.raw) {
     body = neutraliseControlSequences(body);
-    if (body.includes('\x1b')) body += RESET;
+    // Colour off means none at all, the child's included; kept, it is reset at the line's end.
+    if (!format.color) body = stripSgr(body);
+    else if (body.includes('\x1b')) body += RESET;
   }
   if (!format.color) return `${time} ${level} ${body}`;
   return `${paint('2', time)} ${paint(levelStyle(record.level), level)} ${body}`;

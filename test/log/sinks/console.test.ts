@@ -46,9 +46,15 @@ test('control sequences in the message and fields are neutralised unless raw', (
   assert.ok(write([hostile], { color: false, raw: true }).includes('x\x1b[2J\x1b]0;owned\x07y'));
 });
 
-test('a message that keeps its own SGR colour is followed by a reset, so colour cannot bleed', () => {
-  assert.equal(write([record({ message: '\x1b[8mhidden' })], { color: false }), '12:00:01.234 io        [subvisor] \x1b[8mhidden\x1b[0m\n');
-  assert.ok(!write([record({ message: 'plain' })], { color: false }).includes('\x1b[0m')); // control
+test('with colour, a message that keeps its own SGR colour is followed by a reset, so colour cannot bleed', () => {
+  assert.ok(write([record({ message: '\x1b[8mhidden' })], { color: true }).endsWith(' [subvisor] \x1b[8mhidden\x1b[0m\n'));
+  assert.ok(!write([record({ message: 'plain' })], { color: true }).endsWith('\x1b[0m\n')); // control
+});
+
+test('without colour (a file, a pipe, NO_COLOR), the colour a message kept is taken out too, as the CLI does', () => {
+  assert.equal(write([record({ message: '\x1b[1;31mred\x1b[0m and \x1b[38:2::255:0:0mtrue\x1b[m' })], { color: false }), '12:00:01.234 io        [subvisor] red and true\n');
+  // Control: raw writes it through.
+  assert.ok(write([record({ message: '\x1b[1;31mred' })], { color: false, raw: true }).includes('\x1b[1;31mred'));
 });
 
 test('colour is on by default for a TTY and off otherwise, when the environment says nothing', () => {
