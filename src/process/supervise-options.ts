@@ -1,4 +1,13 @@
 import type { LevelMethodLogger } from '../log/structural.js';
+
+/**
+ * A `log` method of any shape: the last fallback of the relay (`console.log(line)`), yet the
+ * package's own `Logger.log(level, message)` and winston's take other arguments, and a logger
+ * must not be refused for a method it is not asked to use in that way.
+ */
+interface AnyLog {
+  readonly log?: (...args: never[]) => unknown;
+}
 import { formatCommand } from './command.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
 import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, resolveStdin, validateBoolean, validateMs, validateOutput, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
@@ -46,7 +55,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * Anything with a method named like `relayLevel` (a pino logger, `console`, a test's capture).
    * Lifecycle records go to its `runtime` and `warning` methods when it has them. Default: `getLogger()`.
    */
-  logger?: LevelMethodLogger<NoInfer<Level> | 'info' | 'log' | 'runtime' | 'warning'> | undefined;
+  logger?: (LevelMethodLogger<NoInfer<Level> | 'info' | 'runtime' | 'warning'> & AnyLog) | undefined;
   /**
    * Where stdout goes when it is not relayed: `'ignore'` (/dev/null), `'inherit'`, or an fd.
    * Default `'ignore'`, so a child cannot draw on the parent's terminal. With `readyWhen`, stdout

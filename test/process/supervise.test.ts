@@ -12,8 +12,11 @@ import {
   TooSlowError,
   collapseErrorGroup,
   openNursery,
+  getLogger,
   superviseRunProcess,
+  type LogRecord,
   type Process,
+  type SuperviseOptions,
 } from '../../src/index.js';
 import { configureLogging } from '../../src/log/config.js';
 import { createConsoleSink } from '../../src/log/sinks/console.js';
@@ -267,6 +270,27 @@ describe('5. live per-line relay', () => {
     const logger = { notice(line: string) { seen.push(line); } };
     await superviseRunProcess(['echo', 'custom'], { relayStdout: true, relayLevel: 'notice', logger, label: 'c' });
     assert.deepEqual(seen, ['[c:out] custom']);
+  });
+
+  test("the package's own logger, the default, may be given explicitly: its log(level, message) does not keep it out (types included)", { timeout: 20_000 }, async () => {
+    const records: LogRecord[] = [];
+    const previous = configureLogging({ sink: (record) => records.push(record), level: 'debug' });
+    try {
+      await superviseRunProcess(['echo', 'explicit'], { relayStdout: true, logger: getLogger('mine'), label: 'e' });
+      await superviseRunProcess(['echo', 'warned'], { relayStdout: true, logger: getLogger(), relayLevel: 'warning', label: 'w' });
+      // `console`, whose `log` and `info` take anything, fits too.
+      const withConsole: SuperviseOptions = { logger: console };
+      assert.equal(withConsole.logger, console);
+    } finally {
+      configureLogging(previous);
+    }
+    assert.deepEqual(
+      records.filter((record) => record.message.includes(':out]')).map((record) => [record.logger, record.levelName, record.message]),
+      [
+        ['mine', 'io', '[e:out] explicit'],
+        ['subvisor', 'warning', '[w:out] warned'],
+      ],
+    );
   });
 });
 
