@@ -74,8 +74,8 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
   const stop = linkSignals(stops.signal, requested.signal);
   try {
     const spawned = await spawnProcess(run.options);
-    const spawnedAt = performance.now();
     const { proc } = spawned;
+    const spawnedAt = processInternals.spawnedAt(proc);
     const exitedAt = processInternals.exited(proc).then(() => performance.now());
     let markGone = noop;
     let failGone: (error: unknown) => void = noop;

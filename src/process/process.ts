@@ -9,6 +9,12 @@ export interface ProcessInternals {
   readonly onStop: (proc: Process, stop: () => Promise<void>) => void;
   /** Lets go of a child that cannot be stopped: its stdin closed, its handle no longer holding the event loop open. */
   readonly abandon: (proc: Process) => void;
+  /**
+   * When `spawn()` returned (`performance.now()`): what "from its spawn" counts from (`durationMs`,
+   * `ready after N ms`). Not when the start resolved: that waits for the gate's verdict, which a
+   * busy event loop reads late, while the command already runs.
+   */
+  readonly spawnedAt: (proc: Process) => number;
 }
 
 /** @internal Set by the class's static block, before any Process exists. */
@@ -30,13 +36,15 @@ export class Process {
   readonly #child: ChildProcess;
   readonly #exited: Promise<number>;
   #stop: (() => Promise<void>) | undefined;
+  readonly #spawnedAt: number;
 
   /** @internal Built by subvisor when a child has spawned; not constructed by users. */
-  constructor(child: ChildProcess, args: readonly string[] | string) {
+  constructor(child: ChildProcess, args: readonly string[] | string, spawnedAt = performance.now()) {
     if (child.pid === undefined) throw new Error('Process: the child has no pid (it did not spawn)');
     this.pid = child.pid;
     this.args = typeof args === 'string' ? args : [...args];
     this.#child = child;
+    this.#spawnedAt = spawnedAt;
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#signal = signal;
@@ -56,6 +64,7 @@ export class Process {
         proc.#child.stdin?.destroy();
         proc.#child.unref();
       },
+      spawnedAt: (proc) => proc.#spawnedAt,
     };
   }
 

@@ -41,6 +41,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   } catch (error) {
     throw diagnose(error, options);
   }
+  const spawnedAt = performance.now();
   readPipesInPlace(child);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
@@ -53,7 +54,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild>
   try {
     await spawned;
     // Listening for the exit from here on: a gated command may exit before its verdict arrives.
-    proc = new Process(child, options.cmd);
+    proc = new Process(child, options.cmd, spawnedAt);
     const failedExec = gate === undefined ? undefined : await gateVerdict(child);
     forgetStartable();
     if (failedExec !== undefined) {

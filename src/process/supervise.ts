@@ -10,7 +10,7 @@ import { passThrough, type PassThroughDestination } from './output/passthrough.j
 import { PipeHold } from './output/pipe-hold.js';
 import { Tail } from './output/tail.js';
 import { runChild, type ChildOutcome } from './pipeline.js';
-import type { Process } from './process.js';
+import { processInternals, type Process } from './process.js';
 import { Readiness } from './readiness.js';
 import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
 import { blockText, type LineBlock } from './output/ascii-block.js';
@@ -117,12 +117,11 @@ class SupervisedChild {
     }
     if (child.stderr) this.#tail = new Tail();
     if (plan.readyWhen) {
-      const startedAt = performance.now();
       this.#readiness = new Readiness({
         predicate: plan.readyWhen,
         timeoutMs: plan.readyTimeoutMs,
         onReady: () => {
-          plan.log.ready(proc, performance.now() - startedAt);
+          plan.log.ready(proc, performance.now() - processInternals.spawnedAt(proc));
           handUp();
         },
         onTimeout: () => failWith((this.#notReadyInTime = this.#readyTimeout(null))),

@@ -1,6 +1,7 @@
 // SPEC §8: how a child ended, as data (CompletedProcess, CalledProcessError's new fields), the
 // command as a shell reads it, and a stable `code` on every error class.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,28 @@ describe('CompletedProcess', () => {
     assert.equal(error.command, "sh -c 'sleep 0.1; exit 4'");
     const viaRun = await runProcess(['false']).catch((caught: unknown) => caught);
     assert.ok(viaRun instanceof CalledProcessError && viaRun.pid > 0 && viaRun.command === 'false');
+  });
+
+  test('durationMs and "ready after" count from the spawn, not from when a busy event loop learnt the command runs', BOUNDED, async () => {
+    const records: string[] = [];
+    const logger = { runtime: (line: string) => void records.push(line) };
+    // Right after the spawn, the event loop is held 400 ms: the command runs on, ready at 100 ms and
+    // gone at 200 ms, before the loop can read that its start succeeded.
+    const holdAfterSpawn = (): void =>
+      queueMicrotask(() => {
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+      });
+    subscribe('child_process', holdAfterSpawn);
+    let completed: CompletedProcess;
+    try {
+      completed = await superviseRunProcess(['sh', '-c', 'sleep 0.1; echo ready; sleep 0.1'], { readyWhen: /ready/, logger, label: 'busy' });
+    } finally {
+      unsubscribe('child_process', holdAfterSpawn);
+    }
+    assert.ok(completed.durationMs >= 350, `durationMs ${completed.durationMs}: from the spawn, which the held loop did not delay`);
+    const readyAfter = Number(/ready after (\d+) ms/.exec(records.join('\n'))?.[1]);
+    assert.ok(readyAfter >= 350, `ready after ${readyAfter} ms\n${records.join('\n')}`);
   });
 });
 

@@ -5,7 +5,7 @@ import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
-import type { Process } from '../../process/process.js';
+import { processInternals, type Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
@@ -86,10 +86,11 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
 
 async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptHooks, verdicts: Verdicts, stopAsked: AbortSignal): Promise<void> {
   const { spec } = plan;
-  // Readiness is timed from the spawn, as the exit's duration is: not from before it.
+  // Readiness is timed from the spawn, as the exit's duration is: not from before it, nor from
+  // when the start was known (see processInternals.spawnedAt).
   let spawnedAt = performance.now();
   const onSpawn = (spawned: Process): void => {
-    spawnedAt = performance.now();
+    spawnedAt = processInternals.spawnedAt(spawned);
     hooks.onSpawn(spawned);
   };
   const proc = await tn.start<Process>(async (ctx) => {
