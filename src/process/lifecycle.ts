@@ -25,6 +25,8 @@ export interface PipeReader {
   readonly release?: () => void;
   /** Resolves once every promise the pipe's consumer returned has settled: the call ends only then. */
   readonly settled?: (() => Promise<void>) | undefined;
+  /** No promise the pipe's consumer returned is pending (none is: true). */
+  readonly idle?: (() => boolean) | undefined;
 }
 
 export interface LifecycleOptions {

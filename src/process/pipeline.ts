@@ -20,6 +20,11 @@ export interface ChildRun {
    * threw); the run then rejects with that reason once the child is gone.
    */
   readonly attach: (spawned: SpawnedChild, failWith: (reason: unknown) => void, stopping: () => boolean) => readonly PipeReader[];
+  /**
+   * Settles when the call that owns the child has (its promise, rejections caught): what
+   * `Process.stop()` waits for after the group is gone, so the call has resolved when it returns.
+   */
+  readonly callSettled?: Promise<void> | undefined;
 }
 
 /** How a child that ran ended, when nobody cancelled it. */
@@ -77,16 +82,16 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     const { proc } = spawned;
     const spawnedAt = processInternals.spawnedAt(proc);
     const exitedAt = processInternals.exited(proc).then(() => performance.now());
-    let markGone = noop;
+    let markGone: (callFollows: boolean) => void = noop;
     let failGone: (error: unknown) => void = noop;
-    const gone = new Promise<void>((resolve, reject) => {
+    const gone = new Promise<boolean>((resolve, reject) => {
       markGone = resolve;
       failGone = reject;
     });
     gone.catch(noop); // a refused stop is the call's failure; it reaches `Process.stop()` only if someone asked
     processInternals.onStop(proc, () => {
       if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
-      return gone;
+      return gone.then((callFollows) => (callFollows ? run.callSettled : undefined));
     });
     run.log.spawned(proc);
     let ending: Ending;
@@ -105,10 +110,13 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
       if (error instanceof StopDeniedError) failGone(error);
       throw error;
     } finally {
-      markGone();
+      // The group is gone and its pipes drained. With every line taken, the call ends within this
+      // turn, and `Process.stop()` answers once it has. With a consumer's promise still pending,
+      // it answers now: that consumer may be awaiting it, and the call waits for the consumer.
+      markGone(readers.every((reader) => reader.idle?.() ?? true));
     }
-    // `Process.stop()` is answered above: a consumer may be awaiting it. The call itself ends once
-    // every line has been taken (a consumer's failure fails it), or once it is cancelled.
+    // The call itself ends once every line has been taken (a consumer's failure fails it), or
+    // once it is cancelled.
     await settlesWithin(Promise.all(readers.map((reader) => reader.settled?.() ?? Promise.resolve())), Infinity, stops.signal);
     const { returncode, signal, stoppedByUs, stopReason } = ending;
     const durationMs = (await exitedAt) - spawnedAt;

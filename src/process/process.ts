@@ -137,10 +137,12 @@ export class Process {
   /**
    * Stops this child as cancellation would, without cancelling anything else: its process group
    * gets the stop signal (`stopSignal`, default SIGTERM, or `deliverCancel`), then SIGKILL once
-   * `killGraceMs` has passed with anything left. Resolves once the group is gone and its output
-   * drained. The `superviseRunProcess` call that owns the child then resolves with a
-   * `CompletedProcess` whose `stopped` is true: a stop you asked for is neither a failure nor a
-   * cancellation, and the child's siblings keep running.
+   * `killGraceMs` has passed with anything left. The `superviseRunProcess` call that owns the child
+   * resolves with a `CompletedProcess` whose `stopped` is true (a stop you asked for is neither a
+   * failure nor a cancellation, and the child's siblings keep running), and this resolves once the
+   * group is gone, its output drained, and that call has resolved. While a callback's promise
+   * (`onLine`, an async logger) is still pending, the call waits for it, and this answers as soon
+   * as the group is gone instead: the callback may be awaiting it.
    *
    * Calling it again, or after the child ended, resolves when the first stop is done. A stop that
    * comes after the child had exited on its own ended nothing: the call then judges that exit

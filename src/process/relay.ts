@@ -127,6 +127,7 @@ export function holdWhilePending(hold: PipeHold, onFailure: (error: unknown) => 
       });
     },
     settled: () => (waiting === 0 ? Promise.resolve() : (allSettled ??= settledLater()).promise),
+    idle: () => waiting === 0,
   };
 }
 
@@ -135,6 +136,8 @@ export interface ConsumerHold {
   readonly onPending: (pending: PromiseLike<unknown>) => void;
   /** Resolves once every promise handed in so far has settled (a rejection has reached `onFailure`). */
   readonly settled: () => Promise<void>;
+  /** No promise handed in is still pending. */
+  readonly idle: () => boolean;
 }
 
 function settledLater(): { promise: Promise<void>; resolve: () => void } {

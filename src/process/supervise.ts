@@ -52,11 +52,19 @@ import { resolveSupervision, type SuperviseOptions, type Supervision } from './s
  * })
  * ```
  */
-export async function superviseRunProcess<Level extends string = 'io'>(
+export function superviseRunProcess<Level extends string = 'io'>(
   cmd: readonly string[] | string,
   opts: SuperviseOptions<Level> = {},
   ctx?: TaskContext<Process> | TaskContext,
 ): Promise<CompletedProcess> {
+  let callSettled = (): void => undefined;
+  const call = supervise(cmd, opts, ctx, new Promise<void>((resolve) => (callSettled = resolve)));
+  // Before the caller's own reaction: `Process.stop()` answers after the caller has the result.
+  call.then(callSettled, callSettled);
+  return call;
+}
+
+async function supervise<Level extends string>(cmd: readonly string[] | string, opts: SuperviseOptions<Level>, ctx: TaskContext<Process> | TaskContext | undefined, callSettled: Promise<void>): Promise<CompletedProcess> {
   const plan = resolveSupervision(cmd, opts);
   // Under startSoon (a TaskContext without a value) started() ignores its argument: handing it
   // the process is harmless, and accepting that context lets startSoon run a supervised child.
@@ -68,6 +76,7 @@ export async function superviseRunProcess<Level extends string = 'io'>(
       scopes: [currentSignal(), ctx?.signal, plan.options.signal],
       log: plan.log,
       attach: (spawned, failWith, stopping) => child.attach(spawned, failWith, stopping),
+      callSettled,
     });
   } catch (error) {
     throw child.explain(error);
@@ -143,7 +152,7 @@ class SupervisedChild {
     const relay = consumer && plan.relay && relayStream(plan.relay, plan.label, name, this.#pid, consumer.onPending);
     const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
-    return { ...pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith), settled: consumer?.settled };
+    return { ...pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith), settled: consumer?.settled, idle: consumer?.idle };
   }
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */

@@ -48,13 +48,14 @@ describe('Process.stop()', () => {
       await proc.stop();
       assert.equal(isRunning(proc.pid), false, 'stop() resolves once the child is gone');
       assert.equal(isRunning(grandchild), false, '...and its whole group');
+      // ...and once its call has resolved: the task that awaited it has the result already.
+      assert.ok(completed instanceof CompletedProcess, 'the owning call resolved before stop() returned');
+      assert.equal(completed.stopped, true);
+      assert.equal(completed.signal, 'SIGTERM');
+      assert.equal(completed.returncode, -15);
       assert.ok(isRunning(sibling.pid), 'the sibling keeps running: nothing was cancelled');
       await sibling.stop();
     }); // resolves: a stop asked for is not a failure
-    assert.ok(completed instanceof CompletedProcess);
-    assert.equal(completed.stopped, true);
-    assert.equal(completed.signal, 'SIGTERM');
-    assert.equal(completed.returncode, -15);
   });
 
   test('a child that ignores the stop signal is SIGKILLed after killGraceMs, with a warning naming the label and the grace', BOUNDED, async () => {
