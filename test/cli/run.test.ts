@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { writeForeignBinary } from '../support/binaries.js';
 import { BIN, runCli, startCli } from './cli.js';
-
-/** `/bin/true` marked as built for SPARC, which no machine running these tests is: the system refuses it with ENOEXEC. */
-function foreignBinary(): Buffer {
-  const elf = readFileSync('/bin/true');
-  elf.writeUInt16LE(2, 18);
-  return elf;
-}
 
 describe('subvisor run', () => {
   test('relays both streams, prefixed, and exits with the child status', { timeout: 30_000 }, async () => {
@@ -44,7 +38,7 @@ describe('subvisor run', () => {
 
   for (const [what, make, code] of [
     ['is not executable (EACCES)', (path: string) => writeFileSync(path, '#!/bin/sh\nexit 0\n', { mode: 0o644 }), 'EACCES'],
-    ['is a binary for another machine (ENOEXEC)', (path: string) => writeFileSync(path, foreignBinary(), { mode: 0o755 }), 'exec format error'],
+    ['is a binary for another machine (ENOEXEC)', writeForeignBinary, 'exec format error'],
   ] as const) {
     test(`a command that ${what} exits 126, as a shell says "cannot execute"`, { timeout: 30_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-126-'));
@@ -59,6 +53,24 @@ describe('subvisor run', () => {
       }
     });
   }
+
+  test('"ready after N ms" and the exit\'s duration count from the spawn, even when the CLI learnt late that the command runs', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-held-'));
+    try {
+      // Preloaded into the CLI: right after each spawn its event loop is held 400 ms, while the
+      // command runs on (ready at 100 ms, gone at 200 ms).
+      const hold = join(dir, 'hold-after-spawn.mjs');
+      writeFileSync(hold, "import { subscribe } from 'node:diagnostics_channel';\nsubscribe('child_process', () => queueMicrotask(() => { const until = performance.now() + 400; while (performance.now() < until); }));\n");
+      const run = await runCli(['run', '--label', 'h', '--ready', 'ready', '--', 'sh', '-c', 'sleep 0.1; echo ready; sleep 0.1'], { env: { NODE_OPTIONS: `--import ${hold}` } });
+      assert.equal(run.code, 0, run.stderr);
+      const readyAfter = Number(/^h \* ready after (\d+) ms$/m.exec(run.stdout)?.[1]);
+      assert.ok(readyAfter >= 350, `ready after ${readyAfter} ms\n${run.stdout}`);
+      const exitedAfter = Number(/^h \* exited with status 0 after (\d+) ms$/m.exec(run.stdout)?.[1]);
+      assert.ok(exitedAfter >= 350, `exited after ${exitedAfter} ms\n${run.stdout}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('--ready logs "ready after N ms" at the first matching line', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'd', '--ready', 'up on \\d+', '--', 'sh', '-c', 'echo booting; sleep 0.1; echo up on 80']);

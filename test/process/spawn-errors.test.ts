@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { CalledProcessError, SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
+import { writeForeignBinary } from '../support/binaries.js';
 
 /** How the messages name the machine these tests run on (Node's `process.arch`, as an ELF header says it). */
 const OUR_MACHINE = ({ x64: 'x86-64', arm64: 'AArch64' } as Record<string, string>)[process.arch] ?? process.arch;
@@ -76,11 +77,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
   });
 
   test('a binary for another architecture: ENOEXEC, "exec format error", not a permission problem', BOUNDED, async () => {
-    const binary = join(dir, 'foreign-binary');
-    const elf = readFileSync('/bin/true');
-    elf.writeUInt16LE(2, 18); // e_machine: SPARC, which no machine running these tests is
-    writeFileSync(binary, elf);
-    chmodSync(binary, 0o755);
+    const binary = writeForeignBinary(join(dir, 'foreign-binary'));
     const error = await spawnFailure([binary], { stderr: 'ignore' });
     assert.equal(error.code, 'ENOEXEC');
     // Both machines named: the one it is for, read from its header, and ours, read from node's.
@@ -88,11 +85,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
   });
 
   test('a binary for another machine: the gate\'s one-line complaint is all that reaches the child\'s stderr; around the gate (argv0), /bin/sh is handed the file and it is a CalledProcessError (README)', BOUNDED, async () => {
-    const binary = join(dir, 'foreign-binary-2');
-    const elf = readFileSync('/bin/true');
-    elf.writeUInt16LE(2, 18);
-    writeFileSync(binary, elf);
-    chmodSync(binary, 0o755);
+    const binary = writeForeignBinary(join(dir, 'foreign-binary-2'));
     const stderrFile = join(dir, 'gate-stderr');
     const fd = openSync(stderrFile, 'w');
     try {
