@@ -10,7 +10,7 @@ import { test } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** The files `npm pack` would put in the tarball (without running prepack: the suite built dist already). */
+/** The files `npm pack` would put in the tarball (without running prepare: the suite built dist already). */
 function packedFiles(): string[] {
   const json = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   const [pack] = JSON.parse(json) as [{ files: { path: string }[] }];
