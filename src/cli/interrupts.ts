@@ -73,32 +73,55 @@ const ECHO_MS = 100;
  * does a signal within {@link ECHO_MS} of the first: that is the first one told twice. Once the
  * run is over (`runOver()`), any signal but those ends the CLI at once, with the first signal's
  * status (its own, when it is the first).
+ *
+ * A first signal that comes when every process has already exited (`left.processesEnded()`),
+ * while the run still waits for the reader to take their last lines, ends the run as any first
+ * signal does; but if, once the run is over, stdout has still not taken everything, the CLI ends at
+ * once then, dropping the rest: that signal too is someone who will not wait (`timeout` and
+ * `docker stop` send one), and no second one may ever come.
  */
-export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void): InterruptHandling {
+export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void, left: WhatIsLeft): InterruptHandling {
   let first: DeadlySignal | undefined;
   let firstAt = 0;
   let over = false;
+  let onlyOutputLeft = false;
   const terminals = new Terminals([0, 1, 2]);
+  const force = (signal: DeadlySignal, forced: Forced): void => {
+    onForce(forced);
+    release();
+    exitAtOnce(signal, terminals.hungUp() !== undefined);
+  };
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined && !over) {
       first = signal;
       firstAt = performance.now();
+      onlyOutputLeft = left.processesEnded();
       onInterrupt(signal);
       return;
     }
     if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS)) return;
-    onForce(first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
-    release();
-    exitAtOnce(first ?? signal, terminals.hungUp() !== undefined);
+    force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
   };
   const release = (): void => {
     for (const signal of HANDLED) process.off(signal, handler);
   };
   for (const signal of HANDLED) process.on(signal, handler);
+  const runOver = (): void => {
+    over = true;
+    if (first !== undefined && onlyOutputLeft && left.unwrittenBytes() > 0) force(first, { signal: first, why: `${first} after every process had ended`, processesLeft: false });
+  };
   // Nothing is left to stop gracefully, only the last output to write: a signal now, the first
   // included, is someone who will not wait for a reader that does not read (`timeout`, `docker stop`).
-  return { release, runOver: () => (over = true) };
+  return { release, runOver };
+}
+
+/** What the signal handlers ask of the run and its output (see {@link handleInterrupts}). */
+export interface WhatIsLeft {
+  /** Every process has exited: what the run still waits for is its output to be taken. */
+  readonly processesEnded: () => boolean;
+  /** Hands everything collected to stdout; returns how many bytes stdout has not taken yet. */
+  readonly unwrittenBytes: () => number;
 }
 
 /** A signal that does not wait: what it is, and what to say (`second SIGINT`), before the CLI exits at once. */
@@ -109,7 +132,10 @@ export interface Forced {
   readonly processesLeft: boolean;
 }
 
-/** The signal handlers of a run: released at its very end; told when the run is over and only its output is left to write. */
+/**
+ * The signal handlers of a run: released at its very end; told when the run is over and only its
+ * output is left to write (which may end the CLI there and then: see {@link handleInterrupts}).
+ */
 export interface InterruptHandling {
   readonly release: () => void;
   readonly runOver: () => void;

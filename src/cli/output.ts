@@ -40,6 +40,8 @@ export interface Output {
   close(): Promise<void>;
   /** Hands everything collected to stdout now, without waiting. */
   flush(): void;
+  /** Hands everything collected to stdout now; returns how many bytes of it stdout has not taken yet. */
+  unwrittenBytes(): number;
   /**
    * The process is about to end at once (a second Ctrl-C): hands what is collected to stdout, and
    * says on stderr how much of it stdout had not taken yet, since that much is lost.
@@ -89,6 +91,10 @@ export function createOutput(opts: OutputOptions): Output {
   // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback.
   const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), opts.stdout === undefined);
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
+  const unwrittenBytes = (): number => {
+    out.flush();
+    return out.heldBytes;
+  };
   return {
     ...sink,
     ...(tee && {
@@ -97,9 +103,9 @@ export function createOutput(opts: OutputOptions): Output {
     }),
     close: () => out.close(),
     flush: () => out.flush(),
+    unwrittenBytes,
     abandon: (why) => {
-      out.flush();
-      const dropped = out.heldBytes;
+      const dropped = unwrittenBytes();
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
     },
   };

@@ -3,7 +3,7 @@
 // error nothing caught) right after a flood; a reader that stops reading makes the children wait
 // instead of the CLI's memory grow, and a reader that goes away ends the run as SIGPIPE would.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,6 @@ function bytesWritten(pid: number): number {
   return Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
 }
 
-/** The resident memory of `pid`, in MiB, from /proc. */
 /** The CLI run with `args`, its stdout never read: its reader stopped for good. */
 function withStoppedReader(args: readonly string[]): { child: ChildProcess; ending: ReturnType<typeof exited>; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
@@ -227,6 +226,41 @@ describe('one signal while only the last output is left to write', () => {
         // Taken for nothing, it left the CLI waiting for the reader for good.
         assert.equal((await within(ending, 10_000))?.code, 143, stderr());
         assert.match(stderr(), /^subvisor: SIGTERM after the run was over: \d+ bytes of output not yet written are dropped$/m);
+      } finally {
+        killQuietly(child.pid, pid);
+      }
+    });
+  }
+});
+
+describe('one signal once every process has exited, while its last lines still wait for the reader', () => {
+  for (const command of ['run', 'up'] as const) {
+    test(`${command}: ends the CLI at once with the signal's status, saying what it drops, though the run had not seen the exit yet`, BOUNDED, async () => {
+      // About 1.2 MB printed: more than the run may hold for a fifo nobody reads (64 KiB in the
+      // fifo, 1 MiB in the CLI), so the last lines wait for a reader and the run, not over, goes
+      // on; less than the process can write before it must wait too, so it ends by itself.
+      const pidFile = join(scratch, `exited-${command}.pid`);
+      const script = `echo $$ > ${pidFile}; head -c 1150000 /dev/zero | tr '\\0' x | fold -w 100`;
+      const file = config(`exited-${command}.yaml`, `processes:\n  p:\n    cmd: |\n      ${script}\n`);
+      const fifo = join(scratch, `exited-${command}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      // Opened for reading too, so the CLI's writes never fail for want of a reader: none reads.
+      const stdout = openSync(fifo, 'r+');
+      const child = spawn(process.execPath, [BIN, ...(command === 'run' ? ['run', '--', 'sh', '-c', script] : ['up', '-f', file])], { stdio: ['ignore', stdout, 'pipe'], env: ENV });
+      closeSync(stdout);
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const ending = exited(child);
+      let pid: number | undefined;
+      try {
+        pid = await floodPid(pidFile);
+        await waitUntil(() => !isRunning(pid as number), 'the process to end by itself', 10_000);
+        await sleep(500);
+        child.kill('SIGTERM');
+        // Taken as a first, graceful signal with nothing left to stop, it left the CLI waiting for
+        // the reader for good.
+        assert.equal((await within(ending, 10_000))?.code, 143, stderr);
+        assert.match(stderr, /^subvisor: SIGTERM after every process had ended: \d+ bytes of output not yet written are dropped$/m);
       } finally {
         killQuietly(child.pid, pid);
       }

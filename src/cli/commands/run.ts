@@ -7,7 +7,7 @@ import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
-import { StopRequest, runStack, type RunOutcome } from '../stack/stack.js';
+import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
 
@@ -25,12 +25,21 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   const stop = new AbortController();
+  // One process, main, through the same engine as `up`: its exit ends the run with its status.
+  // `--ready` only says when it is ready (SPEC §5: `run` exits with the child's status), so an
+  // exit with status 0 before the line is an exit, not a failure.
+  const stack = new Stack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
+    output,
+    signal: stop.signal,
+    defaultGraceMs: grace,
+  });
   const interrupts = handleInterrupts(
     (signal) => stop.abort(new Interrupted(signal)),
     ({ why, processesLeft }) => {
       if (processesLeft) output.status({ name, event: 'killed', text: `${why}: killing at once` });
       output.abandon(why);
     },
+    { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() },
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
@@ -43,14 +52,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   try {
     let outcome: RunOutcome;
     try {
-      // One process, main, through the same engine as `up`: its exit ends the run with its status.
-      // `--ready` only says when it is ready (SPEC §5: `run` exits with the child's status), so an
-      // exit with status 0 before the line is an exit, not a failure.
-      outcome = await runStack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
-        output,
-        signal: stop.signal,
-        defaultGraceMs: grace,
-      });
+      outcome = await stack.run();
     } finally {
       clearTimeout(timer);
     }

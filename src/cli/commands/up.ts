@@ -56,7 +56,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     throw error;
   }
   // Processes are stopped in reverse dependency order, so the graces may add up.
-  const listeners = listenForEnds(stop, output, plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0));
+  const listeners = listenForEnds(stack, stop, output, plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0));
   let finished: RunOutcome | undefined;
   try {
     const outcome = await stack.run().finally(() => {
@@ -86,7 +86,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
  * one kills at once), a closed stdout, an error of ours nothing caught (see ../uncaught.ts; it
  * may wait `stopGraceMs` and a little more for the processes to stop).
  */
-function listenForEnds(stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; runOver: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
+function listenForEnds(stack: Stack, stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; runOver: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
   const interrupts = handleInterrupts(
     // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
     // saying `stopping (SIGINT)` when its turn comes.
@@ -95,6 +95,7 @@ function listenForEnds(stop: AbortController, output: Output, stopGraceMs: numbe
       if (processesLeft) output.report(`subvisor: ${why}: killing every process at once`, { stream: 'report', event: 'killed', line: why });
       output.abandon(why);
     },
+    { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() },
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });

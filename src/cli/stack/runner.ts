@@ -98,6 +98,11 @@ export class Runner {
     await this.#ended;
   }
 
+  /** Its child is running: spawned and not exited (what it started may live on in its group). */
+  get childRunning(): boolean {
+    return this.#proc !== undefined && this.#proc.returncode === null;
+  }
+
   /** Set when this life ended because its stop was refused (the child runs as another user now): it is left running. */
   get refusedStop(): StopDeniedError | undefined {
     return this.#refusedStop;

@@ -52,16 +52,6 @@ type End =
   | { readonly kind: 'stopped'; readonly reason: unknown };
 
 /**
- * Runs `specs` (in start order) as one stack, as SPEC §9 says: each process starts once its
- * conditions are met, runs under its restart policy, and the run ends at the first failure that is
- * not retried, when the `main` process ends, when every process has ended (without a main), or when
- * `signal` aborts. Then everything stops in reverse dependency order.
- */
-export function runStack(specs: readonly ProcessSpec[], opts: StackOptions): Promise<RunOutcome> {
-  return new Stack(specs, opts).run();
-}
-
-/**
  * The coordinator: owns one {@link Runner} per process, decides when the run ends and with which
  * status, and stops it in order. Stopping one process, starting it again, and restarting it with
  * its dependents are its operations too (for `subvisor stop/start/restart`).
@@ -106,6 +96,13 @@ export class Stack {
     for (const spec of specs) for (const { name } of spec.dependsOn) this.#dependents.get(name)?.push(this.#runner(spec.name));
   }
 
+  /**
+   * Runs the processes (given in start order) as one stack, as SPEC §9 says: each process starts
+   * once its conditions are met, runs under its restart policy, and the run ends at the first
+   * failure that is not retried, when the `main` process ends, when every process has ended
+   * (without a main), or when the `signal` option aborts. Then everything stops in reverse
+   * dependency order.
+   */
   async run(): Promise<RunOutcome> {
     // The nursery is not given the stop signal: that would cancel every process at once. The
     // signal ends the wait below instead, and the stop after it goes in order.
@@ -117,6 +114,15 @@ export class Stack {
       await stopInOrder([...this.#runners.values()], (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));
     });
     return this.#outcome();
+  }
+
+  /**
+   * Some process's child is running. When none is (before the first start, in a backoff, or once
+   * every one has exited), all a run that goes on waits for may be its output.
+   */
+  get childrenRunning(): boolean {
+    for (const runner of this.#runners.values()) if (runner.childRunning) return true;
+    return false;
   }
 
   /** Every process as `subvisor ps` shows it. */
