@@ -139,6 +139,19 @@ describe('subvisor run', () => {
     assert.match(run.stdout, /--timeout of 300 ms passed/);
   });
 
+  test('a line longer than 1 MiB is printed in pieces of 1 MiB, each a line (a record in --json) of its own', { timeout: 30_000 }, async () => {
+    const MiB = 1024 * 1024;
+    const script = `process.stdout.write('a'.repeat(${MiB}) + 'b'.repeat(${MiB}) + 'c'.repeat(1000) + '\\nafter\\n')`;
+    const plain = await runCli(['run', '--label', 'long', '--', process.execPath, '-e', script]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const pieces = plain.stdout.split('\n').filter((line) => line.startsWith('long | ')).map((line) => line.slice('long | '.length));
+    assert.deepEqual(pieces.map((piece) => [piece[0], piece.length]), [['a', MiB], ['b', MiB], ['c', 1000], ['a', 5]]);
+    assert.equal(pieces[3], 'after');
+    const json = await runCli(['run', '--json', '--label', 'long', '--', process.execPath, '-e', script]);
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { stream: string; line: string }).filter((record) => record.stream === 'stdout');
+    assert.deepEqual(lines.map((record) => record.line.length), [MiB, MiB, 1000, 5]);
+  });
+
   test('--json prints one object per line with name, stream and line', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--json', '--label', 'j', '--', 'sh', '-c', 'echo to-out; echo to-err >&2']);
     assert.equal(run.code, 0);
