@@ -32,6 +32,12 @@ test('the tarball holds the built library, the CLI, README and licenses; nothing
   assert.match(readFileSync(join(ROOT, 'dist/cli/THIRD-PARTY-NOTICES.txt'), 'utf8'), /yaml[\s\S]*Permission to use, copy, modify/);
 });
 
+test('npm ci (and an install from git) builds dist: the prepare script is the build', () => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(scripts.prepare, 'node scripts/build.mjs');
+  assert.equal(scripts.build, scripts.prepare);
+});
+
 test('no runtime dependency: package.json declares none, and nothing built imports a package', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(manifest.dependencies, undefined);

@@ -124,6 +124,11 @@ export interface WhatIsLeft {
   readonly unwrittenBytes: () => number;
 }
 
+/** What is left of a run of `stack` writing to `output`: its children, and what stdout has not taken. */
+export function whatIsLeft(stack: { readonly childrenRunning: boolean }, output: { unwrittenBytes(): number }): WhatIsLeft {
+  return { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() };
+}
+
 /** A signal that does not wait: what it is, and what to say (`second SIGINT`), before the CLI exits at once. */
 export interface Forced {
   readonly signal: NodeJS.Signals;

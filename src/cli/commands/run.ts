@@ -4,7 +4,7 @@ import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses } from '../interrupts.js';
+import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure } from '../report.js';
 import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
@@ -39,7 +39,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
       if (processesLeft) output.status({ name, event: 'killed', text: `${why}: killing at once` });
       output.abandon(why);
     },
-    { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() },
+    whatIsLeft(stack, output),
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.

@@ -7,7 +7,7 @@ import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, type OutputFailed } from '../interrupts.js';
+import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft, type OutputFailed } from '../interrupts.js';
 import type { RunOutcome } from '../stack/stack.js';
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
@@ -95,7 +95,7 @@ function listenForEnds(stack: Stack, stop: AbortController, output: Output, stop
       if (processesLeft) output.report(`subvisor: ${why}: killing every process at once`, { stream: 'report', event: 'killed', line: why });
       output.abandon(why);
     },
-    { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() },
+    whatIsLeft(stack, output),
   );
   const outputWatch = stopRunWhenOutputCloses(stop);
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
