@@ -307,6 +307,15 @@ describe('stopping', () => {
     assert.match(run.stderr, /^b +\d+ +exited with status 4 /m, 'the summary row');
   });
 
+  test('a process that exited 0 on its own while a leftover held its pipes is not called stopped when the run then stops it', BOUNDED, async () => {
+    const { file } = config(() => 'processes:\n  b: { cmd: "echo b-done; (exec sleep 30) & exit 0" }\n  a: { cmd: "sleep 0.6; echo a-broke >&2; exit 3" }\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stdout, /^b +\* exited with status 0 after .+$/m);
+    assert.doesNotMatch(run.stdout, /^b +\* stopped$/m);
+    assert.match(run.stderr, /^b +\d+ +exited 0 /m, 'the summary row');
+  });
+
   test('a task that exited leaving a process in its group: the stop of what it left says why', BOUNDED, async () => {
     const { file } = config(() => 'processes:\n  init: { cmd: "(exec sleep 30) & echo done", task: true }\n  web: { cmd: "echo web started", dependsOn: { init: succeeded } }\n');
     const run = await runCli(['up', '-f', file]);

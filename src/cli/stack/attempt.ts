@@ -49,14 +49,21 @@ export type AttemptEnd =
   | { readonly kind: 'exited'; readonly completed: CompletedProcess; readonly beforeReady?: true }
   /** It failed: exited non-zero, could not start, was not ready in time, failed its liveness probe. */
   | { readonly kind: 'failed'; readonly error: unknown }
-  /** It was stopped, or its start cancelled, because the runner asked. */
-  | { readonly kind: 'stopped' };
+  /**
+   * It was stopped, or its start cancelled, because the runner asked. `exitedFirst`: how its exit
+   * with status 0 ends the attempt, when the child had exited when the call was cancelled (a
+   * leftover held its pipes, or its last lines waited for the reader); the runner knows whether
+   * that exit came before the stop, and so is the attempt's end.
+   */
+  | { readonly kind: 'stopped'; readonly exitedFirst?: Exclude<AttemptEnd, { kind: 'stopped' }> };
 
 /** What the attempt decided on its own while the child ran, and how the child ended. */
 interface Verdicts {
   completed?: CompletedProcess;
   /** Set when the ready probe passed (or at once, for a log pattern or no probe). */
   ready: boolean;
+  /** The child's exit, once the library saw it (before its pipes drained). */
+  exit?: { readonly proc: Process; readonly durationMs: number };
   /** Why we stopped the child ourselves, when we did. */
   stoppedFor?: { readonly kind: 'liveness'; readonly result: ProbeResult; readonly failures: number } | { readonly kind: 'ready-timeout'; readonly last: ProbeResult | undefined; readonly timeoutMs: number };
 }
@@ -78,7 +85,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
     // A stop before readiness ends the supervising call without started(): start() then rejects
     // with a NotStartedError, which is our stop, not a failure.
     if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
-    if (signal.aborted && isCancellationOf(error, signal)) return { kind: 'stopped' };
+    if (signal.aborted && isCancellationOf(error, signal)) return stoppedAfter(plan, verdicts);
     return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error };
   }
   return judge(plan, verdicts);
@@ -95,7 +102,10 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   };
   const proc = await tn.start<Process>(async (ctx) => {
     try {
-      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }), ctx);
+      const onExit = (exited: Process, durationMs: number): void => {
+      verdicts.exit = { proc: exited, durationMs };
+    };
+    verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }, onExit), ctx);
     } finally {
       // The child is gone: nothing is left to probe, so the probes still running are cancelled.
       tn.cancel();
@@ -149,6 +159,20 @@ async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEn
   await watched.proc.stop();
 }
 
+/**
+ * A cancelled call, with the end the child's exit would give when it had exited with status 0 (the
+ * library reports any other status it chose before a stop as its failure, not as the cancellation).
+ */
+function stoppedAfter(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
+  const { exit } = verdicts;
+  if (exit === undefined || exit.proc.returncode !== 0) return { kind: 'stopped' };
+  const { proc, durationMs } = exit;
+  // Its stderr tail stays with the call that was cancelled: an exit with status 0 is not explained by it.
+  const completed = new CompletedProcess({ args: proc.args, returncode: 0, signal: null, stdout: null, stderr: null, pid: proc.pid, durationMs, stopped: false });
+  const end = judge(plan, { ...verdicts, completed });
+  return end.kind === 'stopped' ? end : { kind: 'stopped', exitedFirst: end };
+}
+
 /** How the attempt ended, once the child is gone and nothing of the attempt runs any more. */
 function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   const { completed, stoppedFor } = verdicts;
@@ -181,7 +205,7 @@ function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEn
   return { kind: 'exited', completed, beforeReady: true };
 }
 
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, onExit: LifecycleLog['exited']): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
   const { spec } = plan;
   const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
   const where = probeEnvironment(plan);
@@ -202,7 +226,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
     stopSignal: spec.stopSignal,
     onSpawn: hooks.onSpawn,
-    [LIFECYCLE_LOG]: runReport(spec.name, hooks),
+    [LIFECYCLE_LOG]: runReport(spec.name, hooks, onExit),
   };
 }
 
@@ -213,7 +237,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks): SuperviseOpti
  * stop is the attempt's failure, said by its `failed` line. The others stay the library's `runtime`
  * records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the same.
  */
-function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
+function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exited']): LifecycleLog {
   const library = lifecycleLog(name, undefined);
   return {
     ...library,
@@ -223,6 +247,10 @@ function runReport(name: string, hooks: AttemptHooks): LifecycleLog {
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),
+    exited: (proc, durationMs) => {
+      onExit(proc, durationMs);
+      library.exited(proc, durationMs);
+    },
     stopDenied: noop,
   };
 }

@@ -127,7 +127,7 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
-      const end = await runAttempt({ ...this.context, spec: this.spec }, this.#attemptHooks(), this.#life.signal, this.#stopAsked.signal);
+      const end = this.#ownEnd(await runAttempt({ ...this.context, spec: this.spec }, this.#attemptHooks(), this.#life.signal, this.#stopAsked.signal));
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
       if (end.kind === 'failed' && end.error instanceof StopDeniedError) {
@@ -147,6 +147,11 @@ export class Runner {
         return { kind: 'stopped', inBackoff: true };
       }
     }
+  }
+
+  /** A cancelled attempt whose child had exited on its own before the stop: that exit is its end. */
+  #ownEnd(end: AttemptEnd): AttemptEnd {
+    return end.kind === 'stopped' && this.#exitedBeforeStop && end.exitedFirst !== undefined ? end.exitedFirst : end;
   }
 
   /**
