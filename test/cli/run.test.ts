@@ -81,6 +81,24 @@ describe('subvisor run', () => {
     assert.ok(lines.findIndex((line) => line.includes('ready after')) > lines.findIndex((line) => line.includes('up on 80')));
   });
 
+  test('--ready (and up\'s log probe): the ready line comes right after the matching line, before the lines read with it', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-ready-order-'));
+    try {
+      // One write, so one read: the lines after the match come in the same block as it.
+      const emit = join(dir, 'emit.sh');
+      writeFileSync(emit, "printf 'a\\nb\\nc\\nd\\n'; sleep 0.2\n");
+      writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  d: { cmd: "sh ${emit}", ready: { log: "^b$" } }\n`);
+      for (const args of [['run', '--label', 'd', '--ready', '^b$', '--', 'sh', emit], ['up', '-f', join(dir, 'subvisor.yaml')]]) {
+        const run = await runCli(args);
+        assert.equal(run.code, 0, run.stderr);
+        const lines = run.stdout.split('\n').filter((line) => /^d [|*] (?!starting|exited)/.test(line));
+        assert.deepEqual(lines.map((line) => line.replace(/ready after \d+ ms/, 'ready')), ['d | a', 'd | b', 'd * ready', 'd | c', 'd | d'], run.stdout);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--ready-timeout fails with 124 when no line matches in time; a stopping line says why before the child\'s last words', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'd', '--ready', 'never', '--ready-timeout', '200ms', '--grace', '500ms', '--', 'sh', '-c', 'trap "echo bye; exit 1" TERM; sleep 30 & wait']);
     assert.equal(run.code, 124);

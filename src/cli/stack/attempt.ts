@@ -114,7 +114,8 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   const probe = outsideProbe(spec);
   if (probe !== undefined && (await untilStopAsked(stopAsked, () => waitForProbe(probe, plan, hooks, proc, verdicts))) !== true) return;
   verdicts.ready = true;
-  if (spec.ready !== undefined) hooks.onReady(performance.now() - spawnedAt);
+  // A log pattern's ready line is said at its match (see runReport), before the lines read with it.
+  if (probe !== undefined) hooks.onReady(performance.now() - spawnedAt);
   const liveness = spec.liveness;
   if (liveness !== undefined && liveness.kind !== 'log') {
     // Its start period runs from the spawn, as a ready probe's does: the wait for readiness counts.
@@ -231,9 +232,10 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, onExit: Lifecy
 }
 
 /**
- * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace, and
- * the stop of a process whose log pattern did not match in time (the library begins that one), are
- * state lines of the run's own (in its format, and in `--json`), not library records; a refused
+ * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace, the
+ * stop of a process whose log pattern did not match in time (the library begins that one), and the
+ * match of that pattern (said at once, so it comes between the matching line and the ones read
+ * with it), are state lines of the run's own (in its format, and in `--json`), not library records; a refused
  * stop is the attempt's failure, said by its `failed` line. The others stay the library's `runtime`
  * records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the same.
  */
@@ -247,6 +249,10 @@ function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exit
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),
+    ready: (proc, afterMs) => {
+      hooks.onReady(afterMs);
+      library.ready(proc, afterMs);
+    },
     exited: (proc, durationMs) => {
       onExit(proc, durationMs);
       library.exited(proc, durationMs);
