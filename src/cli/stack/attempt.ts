@@ -103,9 +103,9 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   const proc = await tn.start<Process>(async (ctx) => {
     try {
       const onExit = (exited: Process, durationMs: number): void => {
-      verdicts.exit = { proc: exited, durationMs };
-    };
-    verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }, onExit), ctx);
+        verdicts.exit = { proc: exited, durationMs };
+      };
+      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }, onExit), ctx);
     } finally {
       // The child is gone: nothing is left to probe, so the probes still running are cancelled.
       tn.cancel();
@@ -235,9 +235,10 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, onExit: Lifecy
  * The library's lifecycle records, with the ones the run shows: the SIGKILL after the grace, the
  * stop of a process whose log pattern did not match in time (the library begins that one), and the
  * match of that pattern (said at once, so it comes between the matching line and the ones read
- * with it), are state lines of the run's own (in its format, and in `--json`), not library records; a refused
- * stop is the attempt's failure, said by its `failed` line. The others stay the library's `runtime`
- * records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines say the same.
+ * with it), are state lines of the run's own (in its format, and in `--json`), not library
+ * records; a refused stop is the attempt's failure, said by its `failed` line. The others stay the
+ * library's `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines
+ * say the same; the exit is also noted, for a call cancelled after it (see stoppedAfter).
  */
 function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exited']): LifecycleLog {
   const library = lifecycleLog(name, undefined);
