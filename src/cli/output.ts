@@ -188,6 +188,19 @@ function noTime(): string {
   return '';
 }
 
+let isoMs = -1;
+let isoText = '';
+
+/** The time as `toISOString()` gives it, formatted once per millisecond (as {@link clockTime}). */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 let clockMs = -1;
 let clockText = '';
 
@@ -207,13 +220,20 @@ function clockTime(): string {
 }
 
 function jsonOutput(out: BatchedWriter): LineSink {
-  const write = (record: Record<string, unknown>): Promise<void> | undefined => out.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  const write = (record: Record<string, unknown>): Promise<void> | undefined => out.write(`${JSON.stringify({ time: isoTime(), ...record })}\n`);
   return {
     line(name, stream, text) {
       return write({ name, stream, line: text });
     },
     lines(name, stream, block) {
-      return eachLine(blockText(block), (text) => write({ name, stream, line: text }));
+      // The record of `line` above, its fields in the same order, built once per block up to the
+      // line: a record per line through JSON.stringify of an object (and a Date) took 9 in 10 of a
+      // flood's time. The lines of one read share its time.
+      const head = `{"time":"${isoTime()}","name":${JSON.stringify(name)},"stream":"${stream}","line":`;
+      const text = blockText(block);
+      // Printable ASCII without a quote or a backslash is its own JSON string between quotes.
+      if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', `"}\n${head}"`)}"}\n`);
+      return out.write(`${head}${text.split('\n').map((line) => JSON.stringify(line)).join(`}\n${head}`)}}\n`);
     },
     status(event) {
       void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });
@@ -224,6 +244,9 @@ function jsonOutput(out: BatchedWriter): LineSink {
     },
   };
 }
+
+/** Lines (LF between them) that JSON.stringify would only put between quotes. */
+const JSON_VERBATIM = /^[\n\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** The `name` of the records about the run as a whole rather than one process, in `--json`. */
 const RUN_NAME = 'subvisor';

@@ -180,6 +180,25 @@ describe('subvisor run', () => {
     assert.ok(records.some((record) => record.stream === 'status' && record.event === 'exited'));
   });
 
+  test('--json: each line is the record JSON.stringify makes of it, its fields in order, whatever characters it has', { timeout: 30_000 }, async () => {
+    // A read of plain lines, then reads each of one line that needs escaping (each kind alone,
+    // then all together), written 100 ms apart so that each comes in a read of its own.
+    const plain = ['one', '', 'two words', "it's {a} [b] ~`!"];
+    const special = ['tab\there', 'say "hi"', 'back\\slash', 'caf\u00e9 \u{1f600}', 'bell\u0007', 'del\u007f', 'all "\\\t\u00e9'];
+    const writes = [plain.join('\n'), ...special].map((text) => `${text}\n`);
+    const script = `const writes = ${JSON.stringify(writes)}; const next = () => { process.stdout.write(writes.shift()); if (writes.length > 0) setTimeout(next, 100); }; next();`;
+    const run = await runCli(['run', '--json', '--label', 'j "x"', '--', process.execPath, '-e', script]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').filter((line) => line.includes('"stream":"stdout"'));
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(records.map((record) => record.line), [...plain, ...special]);
+    records.forEach((record, index) => {
+      assert.deepEqual(Object.keys(record), ['time', 'name', 'stream', 'line']);
+      assert.equal(record.name, 'j "x"');
+      assert.equal(lines[index], JSON.stringify(record), 'as JSON.stringify writes it');
+    });
+  });
+
   test('relayed control sequences are neutralised, colours dropped without a terminal', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'e', '--', 'printf', '\\033[2Jcleared \\033[31mred\\033[0m\\n']);
     assert.equal(run.code, 0);
