@@ -147,6 +147,11 @@ export class BatchedWriter {
     return this.#heldHere() + this.stream.writableLength;
   }
 
+  /** Whether the writer is full: a write now returns a promise. */
+  get full(): boolean {
+    return this.#full();
+  }
+
   #heldHere(): number {
     return this.#pendingChars + this.#batchEnd - this.#batchStart;
   }

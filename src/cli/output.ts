@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { hasControlCharacters, neutraliseControlSequences, stripSgr } from '../log/sanitize.js';
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
+import { LineBacklogs } from './backlog.js';
 import { BatchedWriter } from './batched-writer.js';
 import { blockLines, blockText, type LineBlock } from '../process/output/ascii-block.js';
 import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
@@ -91,17 +92,26 @@ export function createOutput(opts: OutputOptions): Output {
   // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback.
   const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), opts.stdout === undefined);
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
+  const backlogs = new LineBacklogs(() => out.full);
+  // Plain lines read as ASCII bytes are copied behind their prefix as they are, a few times their
+  // size at most; everything else is formatted as text, and waits as text (see LineBacklogs).
+  const copiedAsRead = (block: LineBlock): boolean => !opts.json && !color && typeof block !== 'string';
+  const line: Output['line'] = (name, stream, text) => backlogs.lines(name, text, (slice) => sink.line(name, stream, slice));
+  const lines: Output['lines'] = (name, stream, block) =>
+    copiedAsRead(block) && !backlogs.waiting(name) ? sink.lines(name, stream, block) : backlogs.lines(name, blockText(block), (slice) => sink.lines(name, stream, slice));
   const unwrittenBytes = (): number => {
     out.flush();
-    return out.heldBytes;
+    return out.heldBytes + backlogs.waitingChars;
   };
   return {
-    ...sink,
-    ...(tee && {
-      line: (name, stream, text) => (tee.line(name, stream, text), sink.line(name, stream, text)),
-      lines: (name, stream, block) => (tee.lines(name, stream, block), sink.lines(name, stream, block)),
-    }),
-    close: () => out.close(),
+    report: sink.report,
+    status: (event) => backlogs.status(event.name, () => sink.status(event)),
+    line: tee ? (name, stream, text) => (tee.line(name, stream, text), line(name, stream, text)) : line,
+    lines: tee ? (name, stream, block) => (tee.lines(name, stream, block), lines(name, stream, block)) : lines,
+    close: async () => {
+      await backlogs.settled();
+      await out.close();
+    },
     flush: () => out.flush(),
     unwrittenBytes,
     abandon: (why) => {

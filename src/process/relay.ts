@@ -140,7 +140,8 @@ export interface ConsumerHold {
   readonly idle: () => boolean;
 }
 
-function settledLater(): { promise: Promise<void>; resolve: () => void } {
+/** A promise and the function that resolves it. */
+export function settledLater(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;
   const promise = new Promise<void>((settle) => (resolve = settle));
   return { promise, resolve };
