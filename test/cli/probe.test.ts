@@ -141,6 +141,8 @@ describe('subvisor probe --exec', () => {
     const run = await runCli(['probe', '--exec', 'sleep 20', '--timeout', '400ms']);
     assert.equal(run.code, 1);
     assert.ok(performance.now() - started < 5000, `ended after ${performance.now() - started} ms`);
+    // Silent, and the only try: that it hung is what there is to say.
+    assert.equal(run.stderr, 'subvisor probe: did not pass within 400 ms; last try: still running when the wait ended\n');
   });
 });
 

@@ -152,15 +152,17 @@ function failedTry(signal: AbortSignal, resolve: (result: ProbeResult) => void, 
  * Tries `probe` until it passes: after its `startPeriodMs`, then every `intervalMs`. Resolves with
  * the passing result; rejects only when the scope is cancelled (a readiness deadline around it,
  * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout,
- * and last the try the cancellation cut, if it had printed anything.
+ * and last the try the cancellation cut, if it had printed anything or was the first.
  */
 export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, onResult: (result: ProbeResult) => void): Promise<ProbeResult> {
   await pause(probe.startPeriodMs, signal);
-  for (;;) {
+  for (let first = true; ; first = false) {
     const heard = new ProbeTranscript();
     const result = await tryProbe(probe, where, signal, heard).catch((error: unknown) => {
-      // A try cut by the end of the wait (its deadline, say) may have printed why it hangs.
-      if (heard.text() !== '') onResult(cutTry(heard, 'still running when the wait ended'));
+      // A try cut by the end of the wait (its deadline, say) may have printed why it hangs; a
+      // silent one says no more than the try before it did, but when it was the only one, that
+      // it hung is the answer (not "no try finished").
+      if (heard.text() !== '' || first) onResult(cutTry(heard, 'still running when the wait ended'));
       throw error;
     });
     onResult(result);
