@@ -92,12 +92,19 @@ class Parser {
   word(evaluate: boolean, nested: boolean): string {
     const { text } = this;
     let out = '';
+    // The `}` of a literal `${` (`$${V}` in a default) is the literal's, not the end of the form.
+    let literalsOpen = 0;
     while (this.at < text.length) {
       if (text.startsWith('$${', this.at)) {
         out += '${';
         this.at += 3;
+        literalsOpen++;
       } else if (text.startsWith('${', this.at)) {
         out += this.expansion(evaluate);
+      } else if (nested && text[this.at] === '}' && literalsOpen > 0) {
+        out += '}';
+        this.at++;
+        literalsOpen--;
       } else if (nested && text[this.at] === '}') {
         return out;
       } else {

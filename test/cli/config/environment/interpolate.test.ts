@@ -56,6 +56,14 @@ test('$${ is a literal ${, and every other $ is left for the shell', () => {
   assert.equal(interpolate('{PORT} $ {PORT}', lookup), '{PORT} $ {PORT}');
 });
 
+test('a literal ${ in a default keeps its } (the form ends at its own), whether the default is used or not', () => {
+  assert.equal(interpolate('${PORT:-$${V}}', lookup), '8080');
+  assert.equal(interpolate('${PORT:-x$${V}y} and', lookup), '8080 and');
+  assert.equal(interpolate('${UNSET:-$${V}}', lookup), '${V}');
+  assert.equal(interpolate('${UNSET:-x$${V}y}', lookup), 'x${V}y');
+  assert.equal(interpolate('${EMPTY:-a$${V:-${PORT}}b}', lookup), 'a${V:-8080}b');
+});
+
 test('any other ${...} is left whole for the shell, with nothing inside it expanded; so is a ${ that nothing closes', () => {
   const untouched = ['${f%.txt}', '${#PORT}', '${1}', '${}', '${PORT-3000}', '${PORT:+x}', '${PORT:=x}', '${PORT?msg}', '${PORT BAR}', '${f%${PORT}}', '${f%{x}}y', 'echo ${PORT', 'echo ${', '${UNSET:-x'];
   for (const text of untouched) assert.equal(interpolate(text, lookup), text, text);
