@@ -140,7 +140,28 @@ test('10 000 aliases are read in linear time (it was 112 s), each resolved to it
 test('a YAML syntax error is reported at its line and column, and only syntax errors are', () => {
   assert.doesNotThrow(() => parseYamlConfig(web(), FILE)); // control
   const message = onlyProblem('processes:\n  web:\n    cmd: a\n    cmd: b\n  db: {}\n', 4, 5);
-  assert.match(message, /YAML syntax: Map keys must be unique$/);
+  assert.match(message, /YAML syntax: the key is given twice/);
+});
+
+test('a key given twice is named by its path, with the line it was first given at', () => {
+  const message = onlyProblem('processes:\n  web:\n    cmd: a\n    env: { A: 1 }\n    cmd: b\n', 5, 5);
+  assert.match(message, /: processes\.web\.cmd: YAML syntax: the key is given twice \(first at line 3\); a mapping's keys must be unique/);
+  const both = configError(() => parseYamlConfig('processes:\n  web: { cmd: a, env: { A: 1, A: 2 } }\n  db: { cmd: b }\n  web: { cmd: c }\n', FILE));
+  assert.deepEqual(
+    both.problems.map((problem) => [problem.line, problem.column, problem.path]),
+    [
+      [2, 31, 'processes.web.env.A'],
+      [4, 3, 'processes.web'],
+    ],
+  );
+  assert.match(both.message, /processes\.web: YAML syntax: the key is given twice \(first at line 2\)/);
+});
+
+test('a quote never closed is reported where it opens, not at the end of the file it ran into', () => {
+  assert.doesNotThrow(() => parseYamlConfig('processes:\n  web:\n    cmd: "echo hi"\n  db:\n    cmd: echo db\n', FILE)); // control
+  assert.match(onlyProblem('processes:\n  web:\n    cmd: "echo hi\n  db:\n    cmd: echo db\n', 3, 10), /YAML syntax: the " that opens here is never closed, so the rest of the file is read as its text/);
+  // In a flow list the parser also misses the `]` at the same spot: that is the quote's doing, said once.
+  assert.match(onlyProblem("processes:\n  web:\n    cmd: [sh, -c, 'echo x]\n    env: { B: 1 }\n", 3, 19), /YAML syntax: the ' that opens here is never closed/);
 });
 
 test('a regex with a backslash in double quotes gets a hint about YAML escapes', () => {

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import type { Config } from '../spec.js';
 import { EXAMPLE, TOP_KEYS, type ConfigDraft } from './keys.js';
 import { Reader, isEmpty, isMapping } from './reader.js';
+import { syntaxProblems } from './syntax.js';
 import { describe } from './values.js';
 
 /**
@@ -34,14 +35,7 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
   const reader = new Reader(file, dirname(resolve(file)), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
-    for (const error of document.errors) {
-      const [start] = error.linePos ?? [];
-      // The first line is the reason; the rest is a drawing of the spot, which line:column already gives.
-      const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-      // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
-      const hint = error.code === 'BAD_DQ_ESCAPE' ? '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')' : '';
-      reader.problems.push({ file, line: start?.line, column: start?.col, message: `YAML syntax: ${reason}${hint}`, cause: error });
-    }
+    reader.problems.push(...syntaxProblems(document, file, lineCounter));
     throw new ConfigError(reader.problems);
   }
   reader.reportUnresolvedAliases();

@@ -95,7 +95,7 @@ export class Reader {
     for (const pair of inReadingOrder(map, table.first)) {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
-      const path = join(owner.path, name);
+      const path = joinPath(owner.path, name);
       const entry = Object.hasOwn(table.keys, name) ? table.keys[name] : undefined;
       if (entry === undefined) {
         this.unknownKey(pair.key, path, name, table, owner.process);
@@ -119,7 +119,7 @@ export class Reader {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
       const value = this.deref(pair.value);
-      each(name, { node: value ?? pair.key, keyNode: pair.key, path: join(owner.path, name), process: owner.process, variables: owner.variables }, value);
+      each(name, { node: value ?? pair.key, keyNode: pair.key, path: joinPath(owner.path, name), process: owner.process, variables: owner.variables }, value);
     }
   }
 
@@ -193,7 +193,7 @@ export function isEmpty(node: Node): node is null | (ParsedNode & { value: null 
 }
 
 /** `owner.key`, with a key no path can show plainly (empty, control characters) made visible. */
-function join(owner: string, key: string): string {
+export function joinPath(owner: string, key: string): string {
   const shown = key === '' ? '""' : printable(key);
   return owner === '' ? shown : `${owner}.${shown}`;
 }

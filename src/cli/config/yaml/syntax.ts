@@ -1,0 +1,99 @@
+import { isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
+import type { ConfigProblem } from '../errors.js';
+import { joinPath } from './reader.js';
+import { scalarText } from './values.js';
+
+/**
+ * The YAML syntax errors of `document`, each at the place to fix and in words that say how. The
+ * parser's own words point where it noticed: for a quote never closed that is the end of the
+ * file, and for a key given twice it names neither the key nor where it was first.
+ */
+export function syntaxProblems(document: Document.Parsed, file: string, lineCounter: LineCounter): ConfigProblem[] {
+  const runaways = new Map<number, Found>();
+  for (const error of document.errors) {
+    const runaway = isMissingQuote(error) ? unclosedQuote(document, error.pos[0]) : undefined;
+    if (runaway !== undefined) runaways.set(error.pos[0], runaway);
+  }
+  const problems: ConfigProblem[] = [];
+  for (const error of document.errors) {
+    const offset = error.pos[0];
+    const runaway = runaways.get(offset);
+    // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
+    if (runaway !== undefined && !isMissingQuote(error)) continue;
+    const found = runaway ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
+    const { line, col } = lineCounter.linePos(found?.offset ?? offset);
+    problems.push({ file, line, column: col, path: found?.path, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
+  }
+  return problems;
+}
+
+function isMissingQuote(error: YAMLError): boolean {
+  return error.code === 'MISSING_CHAR' && error.message.startsWith('Missing closing') && error.message.includes('quote');
+}
+
+interface Found {
+  /** Where the problem is to be fixed. */
+  readonly offset: number;
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** The parser's message without the drawing of the spot (line:column gives it), with a hint where one helps. */
+function parserReason(error: YAMLError): string {
+  const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
+  const hint = error.code === 'BAD_DQ_ESCAPE' ? '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')' : '';
+  return `${reason}${hint}`;
+}
+
+/** The quoted scalar that runs on to `end`, where the parser missed its closing quote. */
+function unclosedQuote(document: Document.Parsed, end: number): Found | undefined {
+  const runaways: { start: number; type: Scalar['type'] }[] = [];
+  visit(document, {
+    Scalar: (_key, scalar) => {
+      const [start, valueEnd] = scalar.range ?? [end, end];
+      const quoted = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE';
+      if (quoted && start < end && valueEnd >= end) runaways.push({ start, type: scalar.type });
+    },
+  });
+  const runaway = runaways.at(-1);
+  if (runaway === undefined) return undefined;
+  const quote = runaway.type === 'QUOTE_DOUBLE' ? '"' : "'";
+  return { offset: runaway.start, message: `the ${quote} that opens here is never closed, so the rest of the file is read as its text; close it with ${quote} where the text ends` };
+}
+
+/** The key given twice whose second place is `offset`: its path, and where it was first. */
+function duplicateKey(document: Document.Parsed, offset: number, lineCounter: LineCounter): Found | undefined {
+  const place = pairWithKeyAt(document.contents, '', offset);
+  if (place === undefined) return undefined;
+  const name = keyName(place.pair);
+  const first = place.map.items.find((pair) => pair !== place.pair && keyName(pair) === name);
+  const firstAt = first === undefined ? '' : ` (first at line ${lineCounter.linePos(first.key.range[0]).line})`;
+  return { offset, path: place.path, message: `the key is given twice${firstAt}; a mapping's keys must be unique: remove or rename one` };
+}
+
+type ParsedPair = Pair<ParsedNode, ParsedNode | null>;
+
+/** The mapping pair whose key starts at `offset`, with its key path; searched from `node` at `path`. */
+function pairWithKeyAt(node: ParsedNode | null, path: string, offset: number): { map: YAMLMap.Parsed; pair: ParsedPair; path: string } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const name = keyName(pair);
+      const here = name === undefined ? path : joinPath(path, name);
+      if (pair.key.range[0] === offset) return { map: node, pair, path: here };
+      const found = pairWithKeyAt(pair.value, here, offset);
+      if (found !== undefined) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [index, item] of node.items.entries()) {
+      const found = pairWithKeyAt(item, `${path}[${index}]`, offset);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** A key's text when it is a scalar (as `readMapping` reads it); undefined otherwise. */
+function keyName(pair: ParsedPair): string | undefined {
+  return isScalar(pair.key) ? scalarText(pair.key) : undefined;
+}
