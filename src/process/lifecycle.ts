@@ -8,6 +8,7 @@ import type { LifecycleLog } from './lifecycle-log.js';
 import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
+import { exitedUnreaped } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { signalTarget, stopDenied, stopTarget, targetAlive, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
@@ -70,11 +71,12 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   let stopping: Promise<void> | undefined;
   // Whether the stop began while the child still ran: one that comes after its exit (a cancellation
   // during the drain, a `Process.stop()` right after `wait()`) caused nothing, and its exit is its own.
+  // So is an exit the event loop was too busy to see yet: the child is a zombie by then.
   const began = { whileRunning: false };
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
-      began.whileRunning = proc.returncode === null;
+      began.whileRunning = proc.returncode === null && !exitedUnreaped(proc.pid);
       opts.log.stopping(proc, reason);
       stopping = stopTarget(target, policy);
       stopping.catch(denial.check);

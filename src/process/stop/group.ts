@@ -88,6 +88,15 @@ export function isLiveMember(pid: number, pgid: number): boolean {
   return state !== undefined && state !== 'gone' && state.pgrp === pgid && state.live;
 }
 
+/**
+ * Whether `pid`, a child of ours whose exit the event loop has not seen yet, has in fact exited:
+ * until the loop reaps it, a child that ended is a zombie. False where /proc cannot tell.
+ */
+export function exitedUnreaped(pid: number): boolean {
+  const state = processState(pid);
+  return state === 'gone' || (state !== undefined && !state.live);
+}
+
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 

@@ -3,6 +3,7 @@
 // not cause the exit, so the failure is reported, with its stderr, and `stopped` is not claimed.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CalledProcessError, Cancelled, openNursery, runProcess, superviseRunProcess, type CompletedProcess, type Process } from '../../../src/index.js';
 import { killTagged, runningTagged, waitUntil } from './probes.js';
@@ -10,6 +11,16 @@ import { killTagged, runningTagged, waitUntil } from './probes.js';
 const BOUNDED = { timeout: 20_000 };
 /** Far beyond the test's bound: only the cancellation can end the drain in time. */
 const DRAIN_GRACE_MS = 60_000;
+
+/**
+ * Holds the event loop (as a busy parent does) until `pid` has exited: a zombie, its exit not yet
+ * seen by Node, which reaps it only once the loop runs again.
+ */
+function blockUntilExited(pid: number): void {
+  const deadline = Date.now() + 5000;
+  const state = (): string | undefined => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
+  while (state() !== 'Z') if (Date.now() > deadline) throw new Error(`pid ${pid} did not exit within 5 s`);
+}
 
 /** The errors an `openNursery` rejection holds, by class name, and the CalledProcessError among them. */
 function errorsOf(error: unknown): { names: string[]; failure: CalledProcessError | undefined } {
@@ -96,6 +107,30 @@ describe('an exit of its own before the stop', () => {
     });
     assert.equal(completed?.returncode, 0);
     assert.equal(completed.stopped, false, 'the stop came after the exit: it ended nothing');
+  });
+
+  test('a stop while the event loop has not yet seen the exit (the parent was busy): the exit is still the child\'s own', BOUNDED, async () => {
+    const error = await superviseRunProcess(['sh', '-c', 'echo "database corrupted" >&2; exit 3'], {
+      onSpawn: (proc) => {
+        blockUntilExited(proc.pid);
+        void proc.stop();
+      },
+    }).then(
+      (completed) => completed,
+      (rejection: unknown) => rejection,
+    );
+    assert.ok(error instanceof CalledProcessError, `a CalledProcessError, not ${String(error)}`);
+    assert.equal(error.returncode, 3);
+    assert.equal(error.stderr?.toString(), 'database corrupted\n');
+
+    const rejected = await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo "migration failed" >&2; exit 4'], {}, ctx));
+      blockUntilExited(proc.pid);
+      throw new Error('unrelated');
+    }).then(() => undefined, (rejection: unknown) => rejection);
+    const { names, failure } = errorsOf(rejected);
+    assert.deepEqual([...names].sort(), ['CalledProcessError', 'Error']);
+    assert.equal(failure?.returncode, 4);
   });
 
   test('runProcess: a signal that aborts while a leftover holds the pipes of a failed child rejects with its failure', BOUNDED, async () => {
