@@ -195,6 +195,18 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
+  test('a logger that is not an object is a TypeError naming the option, before spawning, relayed or not', BOUNDED, async () => {
+    const file = marker();
+    for (const logger of [null, 5, 'pino']) {
+      for (const relayStdout of [false, true]) {
+        await assert.rejects(superviseRunProcess(['touch', file], { logger: logger as never, relayStdout }), (error: Error) => error instanceof TypeError && /^superviseRunProcess: logger must be an object with a method per level/.test(error.message), `logger ${String(logger)}, relayStdout ${relayStdout}`);
+      }
+    }
+    assert.equal(existsSync(file), false, 'nothing was spawned');
+    await superviseRunProcess(['touch', file], { logger: console }); // control
+    assert.equal(existsSync(file), true);
+  });
+
   test('an async readyWhen is refused; a predicate that returns a promise fails at the first line and stops the child', BOUNDED, async () => {
     const file = marker();
      
