@@ -27,7 +27,7 @@ export async function claimPath(absolute: string): Promise<Server | 'taken' | un
   const server = node.net.createServer((socket) => socket.destroy());
   server.listen(name);
   try {
-    await Promise.race([node.events.once(server, 'listening'), node.events.once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+    await node.events.once(server, 'listening'); // rejects with the server's 'error'
   } catch (error) {
     server.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return 'taken';

@@ -87,10 +87,10 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   });
   server.listen(address);
   try {
-    await Promise.race([node.events.once(server, 'listening'), node.events.once(server, 'error').then(([error]) => Promise.reject(listenError(error, absolute)))]);
+    await node.events.once(server, 'listening'); // rejects with the server's 'error'
   } catch (error) {
     claimed?.close();
-    throw error;
+    throw listenError(error, absolute);
   }
   // The directory already keeps others out; the socket's own mode says so a second time.
   node.fs.chmodSync(absolute, 0o600);
@@ -178,8 +178,8 @@ function alreadyUp(absolute: string): ControlError {
 
 function listenError(error: unknown, absolute: string): ControlError {
   const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'EADDRINUSE' ? 'another run took it meanwhile' : (error as Error).message;
-  return new ControlError(`cannot listen on the control socket ${absolute}: ${why}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
+  if (code === 'EADDRINUSE') return new ControlError(`cannot listen on the control socket ${absolute}: another run took it meanwhile`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
+  return new ControlError(`cannot listen on the control socket ${absolute}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH`, 'ERR_SUBVISOR_SOCKET_LISTEN', { cause: error });
 }
 
 /** Reads a connection's requests, one per line, each answered on its own: a bad one never ends the connection (an oversized one does). */

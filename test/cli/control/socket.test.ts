@@ -264,6 +264,15 @@ describe('one run per config', () => {
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
+  test('a socket where nobody may listen (in /proc) is refused with a message, not a crash, before anything starts', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started; exec sleep 30" }\n`);
+    const run = await runCli(['up', '--socket', '/proc/subvisor-test.sock'], { cwd: dir });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^subvisor: cannot listen on the control socket \/proc\/subvisor-test\.sock: listen EACCES: .*\. Give the run a socket where it may write, with --socket PATH$/m);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
   test('a config on a read-only file system: the refusal says so, not "no such file or directory" (a recursive mkdir\'s word for it)', BOUNDED, async () => {
     // A file system of its own, read-only once the config is on it (the tests run as root, as CI does).
     const dir = configDir(() => '');
