@@ -13,6 +13,12 @@ import { node } from '../builtins.js';
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
   const [command, ...rest] = argv;
+  // Only `run` goes on without it: its child starts where it is, as a shell's would.
+  const lost = command !== undefined && FINDS_FILES.has(command) ? currentDirectoryLost() : undefined;
+  if (lost !== undefined) {
+    process.stderr.write(`subvisor: ${lost}: cd to a directory that exists, and run this again\n`);
+    return { exitCode: EXIT.failure };
+  }
   switch (command) {
     // Loaded on demand (the build splits them into chunks): `run` must not pay for the YAML parser.
     case 'run':
@@ -47,6 +53,20 @@ async function main(argv: readonly string[]): Promise<Ending> {
       });
     default:
       throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+/** The commands that find their config, socket or output files from the current directory. */
+const FINDS_FILES = new Set(['up', 'export', 'probe', 'ps', 'stop', 'start', 'restart', 'logs']);
+
+/** Why the current directory cannot be told, when it cannot (a shell may still be sitting in it). */
+function currentDirectoryLost(): string | undefined {
+  try {
+    process.cwd();
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'the current directory no longer exists (it was removed)' : `cannot tell the current directory (${String(code)})`;
   }
 }
 

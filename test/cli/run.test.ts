@@ -394,6 +394,18 @@ describe('subvisor run', () => {
     }
   });
 
+  test('in a current directory that was removed, `run` runs its command there, as a shell would; `up` and the clients say what happened', { timeout: 30_000 }, async () => {
+    const inRemoved = (): { execVia: string[] } => ({ execVia: ['sh', '-c', 'cd "$0" && rmdir "$0" && exec "$@"', mkdtempSync(join(tmpdir(), 'subvisor-removed-'))] });
+    const run = await runCli(['run', '--', 'sh', '-c', 'echo ran'], inRemoved());
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^sh +\| ran$/m);
+    for (const args of [['up'], ['up', '-f', '/nonexistent/subvisor.yaml'], ['ps']]) {
+      const refused = await runCli(args, inRemoved());
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(refused.stderr, 'subvisor: the current directory no longer exists (it was removed): cd to a directory that exists, and run this again\n', args.join(' '));
+    }
+  });
+
   test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {
     for (const args of [['run'], ['run', '--grace', 'soon', '--', 'true'], ['frobnicate'], ['run', '--ready', '(', '--', 'true'], ['run', '--', '', 'x']]) {
       const run = await runCli(args);

@@ -167,6 +167,21 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal((await spawnFailure(['subvisor-no-such-command'], { cwd: dir })).cwdUnusable, false);
   });
 
+  test('a current directory that was removed: the child starts in it, as a shell would start it, and a missing program is still ENOENT', BOUNDED, async () => {
+    const home = process.cwd();
+    const removed = mkdtempSync(join(dir, 'removed-'));
+    process.chdir(removed);
+    try {
+      rmSync(removed, { recursive: true });
+      assert.throws(() => process.cwd(), /ENOENT/, 'the parent itself cannot tell where it is');
+      const completed = await runProcess(['sh', '-c', 'echo ran'], { captureStdout: true });
+      assert.equal(completed.stdout?.toString(), 'ran\n');
+      assert.equal((await spawnFailure(['subvisor-no-such-command'])).code, 'ENOENT');
+    } finally {
+      process.chdir(home);
+    }
+  });
+
   test('control characters in the program or cwd a reason names are escaped in the message, as in the command', BOUNDED, async () => {
     const program = join(dir, 'gone\x1b[31m\nprog');
     const missingProgram = await spawnFailure([program]);

@@ -73,9 +73,13 @@ function isOpen(fd: number): boolean {
 export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
   const program = programName(options);
   const checkMode = execModeChecked(options);
-  const key = `${String(checkMode)}\0${childCwd(options)}\0${searchPath(options)}\0${program}`;
+  const cwd = childCwd(options);
+  // The parent's own directory was removed: the child still starts in it, and only a relative
+  // path would be found differently; the exec says whether the command runs there.
+  if (cwd === undefined) return undefined;
+  const key = `${String(checkMode)}\0${cwd}\0${searchPath(options)}\0${program}`;
   if (startableNow.has(key)) return undefined;
-  const problem = lookForProblem(program, checkMode, options);
+  const problem = lookForProblem(program, checkMode, options, cwd);
   if (problem === undefined) rememberStartable(key);
   return problem;
 }
@@ -114,10 +118,10 @@ function rememberStartable(key: string): void {
   startableNow.add(key);
 }
 
-function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
+function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): 'ENOENT' | 'EACCES' | undefined {
   let found: string | undefined;
   let denied = false;
-  for (const candidate of candidates(program, options)) {
+  for (const candidate of candidates(program, options, cwd)) {
     const kind = executable(candidate, checkMode);
     if (kind === 'yes') {
       found = candidate;
@@ -129,7 +133,7 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
   const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
   if (interpreter === undefined || interpreter === '') return undefined;
-  return executable(node.path.resolve(childCwd(options), interpreter), false) === 'missing' ? 'ENOENT' : undefined;
+  return executable(node.path.resolve(cwd, interpreter), false) === 'missing' ? 'ENOENT' : undefined;
 }
 
 /** Node's own error for a failed spawn, for an errno found by other means: the cause a SpawnError keeps. */
@@ -156,8 +160,7 @@ function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missi
 }
 
 /** Where the program would be looked for, in order: itself when it names a path, else each PATH entry. */
-function candidates(program: string, options: ResolvedRunOptions): string[] {
-  const cwd = childCwd(options);
+function candidates(program: string, options: ResolvedRunOptions, cwd: string): string[] {
   if (program.includes('/')) return [node.path.resolve(cwd, program)];
   // An empty entry means the current directory.
   return searchPath(options)
@@ -170,8 +173,16 @@ function searchPath(options: ResolvedRunOptions): string {
   return (options.env ?? process.env).PATH ?? DEFAULT_PATH;
 }
 
-function childCwd(options: ResolvedRunOptions): string {
-  return givenCwd(options) ?? process.cwd();
+/** Where the child starts; undefined when that is the parent's own directory and it was removed. */
+function childCwd(options: ResolvedRunOptions): string | undefined {
+  const given = givenCwd(options);
+  if (given !== undefined) return given;
+  try {
+    return process.cwd();
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** The cwd option as a path, or undefined when none was given. */
@@ -221,7 +232,9 @@ function programName(options: ResolvedRunOptions): string {
 }
 
 function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {
-  return candidates(program, options).find((candidate) => {
+  const cwd = childCwd(options);
+  if (cwd === undefined) return undefined;
+  return candidates(program, options, cwd).find((candidate) => {
     try {
       return node.fs.statSync(candidate).isFile();
     } catch {
