@@ -136,6 +136,25 @@ describe('subvisor up', () => {
     assert.match(run.stdout, /found it/);
   });
 
+  test("the summary's duration is the one its exit line gives, counted by the same clock from the same spawn", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  quick: { cmd: "true" }
+  short: { cmd: "sleep 0.3" }
+  failing: { cmd: "sleep 0.7; exit 3" }
+`);
+    const run = await runCli(['up', '-f', file, '--json']);
+    assert.equal(run.code, 3, run.stderr);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; event?: string; line: string; processes?: { name: string; durationMs: number }[] });
+    const summary = records.find((record) => record.event === 'summary')?.processes ?? [];
+    for (const name of ['quick', 'short']) {
+      const exitLine = records.find((record) => record.name === name && record.event === 'exited')?.line;
+      assert.equal(exitLine, `exited with status 0 after ${summary.find((row) => row.name === name)?.durationMs} ms`, JSON.stringify(summary));
+    }
+    // A failure's line gives no duration; its failure report does (the CalledProcessError's, the same clock's).
+    const failed = summary.find((row) => row.name === 'failing')?.durationMs ?? 0;
+    assert.ok(failed >= 700 && failed < 3000, `failing: ${failed} ms`);
+  });
+
   test('--json: every line and state change as an object with name, stream and line', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   one: { cmd: "echo hello; echo oops >&2" }

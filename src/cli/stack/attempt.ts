@@ -26,8 +26,10 @@ export interface AttemptPlan {
 
 /** What the runner hears while an attempt runs. */
 export interface AttemptHooks {
-  /** The child has spawned (before it is ready). */
-  readonly onSpawn: (proc: Process) => void;
+  /** The child has spawned (before it is ready), at `spawnedAt` (`performance.now()`). */
+  readonly onSpawn: (proc: Process, spawnedAt: number) => void;
+  /** The child exited, at `exitedAt` (its pipes may still be draining): the moment its duration ends. */
+  readonly onExit: (exitedAt: number) => void;
   /** Its `ready` probe passed, `afterMs` after it spawned. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
   /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
@@ -98,14 +100,15 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   let spawnedAt = performance.now();
   const onSpawn = (spawned: Process): void => {
     spawnedAt = processInternals.spawnedAt(spawned);
-    hooks.onSpawn(spawned);
+    hooks.onSpawn(spawned, spawnedAt);
   };
   const proc = await tn.start<Process>(async (ctx) => {
     try {
       const onExit = (exited: Process, durationMs: number): void => {
         verdicts.exit = { proc: exited, durationMs };
+        hooks.onExit(processInternals.spawnedAt(exited) + durationMs);
       };
-      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, { ...hooks, onSpawn }, onExit), ctx);
+      verdicts.completed = await superviseRunProcess(spec.cmd, superviseOptions(plan, hooks, { onSpawn, onExit }), ctx);
     } finally {
       // The child is gone: nothing is left to probe, so the probes still running are cancelled.
       tn.cancel();
@@ -206,7 +209,8 @@ function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEn
   return { kind: 'exited', completed, beforeReady: true };
 }
 
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, onExit: LifecycleLog['exited']): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
+/** The library's options for the attempt; `calls` are its own onSpawn and exit record, which tell the hooks. */
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
   const { spec } = plan;
   const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
   const where = probeEnvironment(plan);
@@ -226,8 +230,8 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, onExit: Lifecy
     readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
     stopSignal: spec.stopSignal,
-    onSpawn: hooks.onSpawn,
-    [LIFECYCLE_LOG]: runReport(spec.name, hooks, onExit),
+    onSpawn: calls.onSpawn,
+    [LIFECYCLE_LOG]: runReport(spec.name, hooks, calls.onExit),
   };
 }
 

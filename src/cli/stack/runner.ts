@@ -184,7 +184,8 @@ export class Runner {
 
   #attemptHooks(): AttemptHooks {
     return {
-      onSpawn: (proc) => this.#spawned(proc),
+      onSpawn: (proc, spawnedAt) => this.#spawned(proc, spawnedAt),
+      onExit: (exitedAt) => this.state.exited(exitedAt),
       onReady: (afterMs) => this.#ready(afterMs),
       onKill: (graceMs) => this.#killed(graceMs),
       onStopping: (why, reason) => this.#sayStopping(why, { reason }),
@@ -198,10 +199,10 @@ export class Runner {
     return this.context.milestonesOf(dependency.name).of(dependency.condition);
   }
 
-  #spawned(proc: Process): void {
+  #spawned(proc: Process, spawnedAt: number): void {
     this.#proc = proc;
     this.#stopSaid = false;
-    this.state.spawned(proc.pid, this.spec.ready !== undefined);
+    this.state.spawned(proc.pid, this.spec.ready !== undefined, spawnedAt);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.

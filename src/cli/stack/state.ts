@@ -35,7 +35,9 @@ export class ProcessState {
   pid: number | undefined;
   restarts = 0;
   #upSince: number | undefined;
+  /** When its first attempt spawned, and its last one exited: the life's duration in the summary, in the library's clock. */
   #firstStartedAt: number | undefined;
+  #lastExitedAt: number | undefined;
   #endedAt: number | undefined;
   #result: string | undefined;
   #notStartedBecause: string | undefined;
@@ -44,11 +46,20 @@ export class ProcessState {
 
   constructor(readonly name: string) {}
 
-  spawned(pid: number, hasReadyProbe: boolean): void {
+  /**
+   * An attempt spawned at `spawnedAt` (`performance.now()`), as the library times it: its state
+   * line's `after 1.0 s` counts from there, and so do `ps`'s uptime and the summary's duration.
+   */
+  spawned(pid: number, hasReadyProbe: boolean, spawnedAt: number): void {
     this.pid = pid;
-    this.#upSince = performance.now();
-    this.#firstStartedAt ??= this.#upSince;
+    this.#upSince = spawnedAt;
+    this.#firstStartedAt ??= spawnedAt;
     this.state = hasReadyProbe ? 'starting' : 'running';
+  }
+
+  /** The current attempt's child exited at `exitedAt` (what it left may still be draining or stopping). */
+  exited(exitedAt: number): void {
+    this.#lastExitedAt = exitedAt;
   }
 
   /** The current attempt is not up any more (it exited, or was stopped). */
@@ -71,7 +82,8 @@ export class ProcessState {
   /** The life is over: `result` is what the summary says (`exited 0`, `stopped`, `exited with status 3`). */
   ended(result: string, state = this.state): void {
     this.#result = result;
-    this.#endedAt = performance.now();
+    // Its last exit, when it had one: the drain and the report after it are not the process's time.
+    this.#endedAt = this.#lastExitedAt ?? performance.now();
     this.down(state);
   }
 
@@ -86,6 +98,7 @@ export class ProcessState {
     this.pid = undefined;
     // The summary's duration is this life's, as its pid and result are: none if it never spawns.
     this.#firstStartedAt = undefined;
+    this.#lastExitedAt = undefined;
     this.#result = undefined;
     this.#endedAt = undefined;
     this.#notStartedBecause = undefined;
