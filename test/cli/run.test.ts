@@ -254,6 +254,26 @@ describe('subvisor run', () => {
       const run = await cli.done;
       assert.equal(run.code, 130);
       assert.ok(performance.now() - started < 5000, 'the second SIGINT does not wait for the grace');
+      assert.match(run.stderr, /^subvisor: second SIGINT: killing stubborn at once$/m, 'said as the run\'s own word, as `up` says it');
+      await waitUntil(() => !isRunning(pid), 'the child to be killed', 2000);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
+  test('--json: the second SIGINT is the run\'s own record, under `subvisor`, as in `up`', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--json', '--label', 'stubborn', '--grace', '20s', '--', 'sh', '-c', 'trap "" TERM; echo pid $$; while :; do sleep 0.05; done']);
+    await cli.waitForOutput(/"line":"pid \d+"/);
+    const pid = Number(/"line":"pid (\d+)"/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGINT');
+      await cli.waitForOutput(/"event":"stopping"/);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // one within 100 ms of the first is ignored (README)
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130);
+      const killed = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.event === 'killed');
+      assert.deepEqual(killed.map(({ name, stream, line }) => ({ name, stream, line })), [{ name: 'subvisor', stream: 'report', line: 'second SIGINT' }]);
       await waitUntil(() => !isRunning(pid), 'the child to be killed', 2000);
     } finally {
       killQuietly(pid);

@@ -36,7 +36,8 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const interrupts = handleInterrupts(
     (signal) => stop.abort(new Interrupted(signal)),
     ({ why, processesLeft }) => {
-      if (processesLeft) output.status({ name, event: 'killed', text: `${why}: killing at once` });
+      // The run's own word, as `up` says it: under `subvisor`, not as a state line of the process.
+      if (processesLeft) output.report(`subvisor: ${why}: killing ${name} at once`, { stream: 'report', event: 'killed', line: why });
       output.abandon(why);
     },
     whatIsLeft(stack, output),
