@@ -136,16 +136,19 @@ describe('subvisor up', () => {
     assert.match(run.stdout, /found it/);
   });
 
-  test("the summary's duration is the one its exit line gives, counted by the same clock from the same spawn", { timeout: 30_000 }, async () => {
+  test("the summary: its duration is the one the exit line gives (same clock, same spawn), and every row has every field (null when never spawned)", { timeout: 30_000 }, async () => {
     const file = config(`processes:
   quick: { cmd: "true" }
   short: { cmd: "sleep 0.3" }
   failing: { cmd: "sleep 0.7; exit 3" }
+  later: { cmd: "true", dependsOn: { failing: succeeded } }
 `);
     const run = await runCli(['up', '-f', file, '--json']);
     assert.equal(run.code, 3, run.stderr);
-    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; event?: string; line: string; processes?: { name: string; durationMs: number }[] });
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; event?: string; line: string; processes?: { name: string; durationMs: number | null }[] });
     const summary = records.find((record) => record.event === 'summary')?.processes ?? [];
+    // Every row has every field, null where the process never spawned.
+    assert.deepEqual(summary.find((row) => row.name === 'later'), { name: 'later', pid: null, result: 'not started: failing failed (status 3)', durationMs: null, restarts: 0, notStartedBecause: 'failing failed (status 3)' });
     for (const name of ['quick', 'short']) {
       const exitLine = records.find((record) => record.name === name && record.event === 'exited')?.line;
       assert.equal(exitLine, `exited with status 0 after ${summary.find((row) => row.name === name)?.durationMs} ms`, JSON.stringify(summary));
