@@ -10,7 +10,25 @@ export function formatCommand(cmd: readonly string[] | string): string {
  * them.
  */
 export function describeCommand(cmd: readonly string[] | string): string {
-  return escapeControlCharacters(formatCommand(cmd));
+  return shortened(escapeControlCharacters(formatCommand(cmd)));
+}
+
+/**
+ * The most of a command a message shows. A command may be megabytes (a script passed with `-c`, a
+ * generated argument list): in full, it would bury what the message says to do. The error's `cmd`
+ * keeps all of it.
+ */
+export const MESSAGE_COMMAND_CHARS = 1000;
+
+function shortened(text: string): string {
+  if (text.length <= MESSAGE_COMMAND_CHARS) return text;
+  // Never half of a surrogate pair: the message must stay valid text.
+  const cut = isHighSurrogate(text.charCodeAt(MESSAGE_COMMAND_CHARS - 1)) ? MESSAGE_COMMAND_CHARS - 1 : MESSAGE_COMMAND_CHARS;
+  return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Text for a message with its control characters written as escapes (`\e`, `\n`, `\x07`), never raw. */

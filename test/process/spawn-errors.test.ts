@@ -229,6 +229,21 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(readFileSync(join(dir, 'open-fd'), 'utf8'), 'through the fd\n');
   });
 
+  test('too large for exec (E2BIG): one argument or variable over Linux\'s 128 KiB is named, and the message shows only the start of a huge command', BOUNDED, async () => {
+    const oneArgument = await spawnFailure(['echo', 'short', 'x'.repeat(200 * 1024)]);
+    assert.equal(oneArgument.code, 'E2BIG');
+    assert.match(oneArgument.message, /: argument 3 is 200 KiB, more than the 128 KiB Linux takes in one argument \(E2BIG\); pass data through stdin or a file instead$/);
+    assert.match(oneArgument.message, /^cannot start echo short x{900,}… \(\d+ more characters\): /);
+    assert.ok(oneArgument.message.length < 1200, `${oneArgument.message.length} characters`);
+    assert.equal((oneArgument.cmd as string[])[2]?.length, 200 * 1024, 'the error keeps the whole command');
+    const variable = await spawnFailure(['true'], { env: { ...process.env, HUGE: 'x'.repeat(130 * 1024) } });
+    assert.match(variable.message, /: the environment variable HUGE is 130 KiB, more than the 128 KiB Linux takes in one variable \(E2BIG\)/);
+    const together = await spawnFailure(['true', ...Array.from({ length: 40 }, () => 'x'.repeat(100 * 1024))]);
+    assert.match(together.message, /: the arguments and environment are too large together \(E2BIG\)/);
+    // Control: one argument just under the limit starts.
+    await runProcess(['true', 'x'.repeat(127 * 1024)]);
+  });
+
   test('too many open files: EMFILE, "too many open files" (a child under ulimit -n 40)', BOUNDED, async () => {
     const fixture = join(REPO_ROOT, 'test', 'fixtures', 'emfile-spawn.ts');
     // $0 is this node; run from the repo root so that `--import tsx` resolves.

@@ -33,10 +33,31 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'EPERM':
       return new SpawnError(options.cmd, 'operation not permitted (EPERM); uid/gid need privileges this process does not have', base);
     case 'E2BIG':
-      return new SpawnError(options.cmd, 'the arguments and environment are too large (E2BIG); pass data through stdin or a file instead', base);
+      return new SpawnError(options.cmd, `${tooBig(options)} (E2BIG); pass data through stdin or a file instead`, base);
     default:
       return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
   }
+}
+
+/**
+ * Linux's limit on one argument or one environment entry (MAX_ARG_STRLEN: 32 pages, with its
+ * NUL), apart from the limit on them all together.
+ */
+const MAX_ARG_BYTES = 32 * 4096;
+
+/** What exec found too large: one argument or variable over {@link MAX_ARG_BYTES}, else all of them together. */
+function tooBig(options: ResolvedRunOptions): string {
+  const args = typeof options.cmd === 'string' ? [options.cmd] : options.cmd;
+  const argument = args.findIndex((arg) => Buffer.byteLength(arg) + 1 > MAX_ARG_BYTES);
+  const one = `more than the ${MAX_ARG_BYTES / 1024} KiB Linux takes in one`;
+  if (argument !== -1) return `argument ${argument + 1} is ${kib(args[argument] as string)} KiB, ${one} argument`;
+  const variable = Object.entries(options.env ?? process.env).find(([name, value]) => value !== undefined && Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ARG_BYTES);
+  if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1] ?? '')} KiB, ${one} variable`;
+  return 'the arguments and environment are too large together';
+}
+
+function kib(text: string): number {
+  return Math.ceil(Buffer.byteLength(text) / 1024);
 }
 
 /**
