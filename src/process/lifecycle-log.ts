@@ -33,7 +33,8 @@ type Emit = (message: () => string) => void;
  * Lifecycle records for the child called `label`: spawn, ready, stop and exit at `runtime` (15,
  * below the default threshold: there when asked for), and the SIGKILL escalation at `warning`,
  * naming the grace, as trio warns when a child ignored its termination request. Each goes to
- * `logger[level]` when the logger has that method, else to the package logger.
+ * `logger[level]` when the logger has that method (a warning to its `warn` when it has no
+ * `warning`, as pino, winston and `console` have it), else to the package logger.
  */
 export function lifecycleLog(label: string, logger: object | undefined): LifecycleLog {
   const runtime = emitter(logger, 'runtime');
@@ -41,9 +42,15 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
   return {
     spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${quoteCommand(proc.args)}`),
     ready: (proc, afterMs) => runtime(() => `${label}: ready after ${Math.round(afterMs)} ms (pid ${proc.pid})`),
-    stopping: (proc, reason) => runtime(() => `${label}: stopping (pid ${proc.pid}): ${describeReason(reason)}`),
+    // A child that exited is stopped for what it left running in its group: nobody asked for that stop.
+    stopping: (proc, reason) =>
+      runtime(() => (proc.returncode === null ? `${label}: stopping (pid ${proc.pid}): ${describeReason(reason)}` : `${label}: ${describeExit(proc)}, leaving processes in its group: stopping them (group ${proc.pid})`)),
     escalating: (proc, killGraceMs) =>
-      warning(() => `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`),
+      warning(() =>
+        proc.returncode === null
+          ? `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`
+          : `${label}: what it left in its process group is still running ${killGraceMs} ms (killGraceMs) after the stop signal; sending SIGKILL to the group (${proc.pid})`,
+      ),
     deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
     stopDenied: (proc, error) => warning(() => `${label}: ${error.message}`),
     exited: (proc, durationMs) => runtime(() => `${label}: ${describeExit(proc)} after ${Math.round(durationMs)} ms (pid ${proc.pid})`),
@@ -51,7 +58,7 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
 }
 
 function emitter(logger: object | undefined, level: 'runtime' | 'warning'): Emit {
-  const method: unknown = logger === undefined ? undefined : Reflect.get(logger, level);
+  const method: unknown = logger === undefined ? undefined : Reflect.get(logger, level) ?? (level === 'warning' ? Reflect.get(logger, 'warn') : undefined);
   if (typeof method === 'function') {
     return (message) => {
       // A failing logger must not break the supervision it reports on: the record is dropped.

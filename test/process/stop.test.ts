@@ -76,6 +76,27 @@ describe('Process.stop()', () => {
     assert.match(warnings[0] ?? '', /^stubborn: .*300 ms \(killGraceMs\).*SIGKILL/);
   });
 
+  test('a logger with `warn` and no `warning` (pino, console) gets the escalation there', BOUNDED, async () => {
+    const warned: string[] = [];
+    const records: string[] = [];
+    const logger = { warn: (line: string) => void warned.push(line), runtime: (line: string) => void records.push(line) };
+    await superviseRunProcess(['sh', '-c', 'trap "" TERM; sleep 30 & wait'], { label: 'stubborn', killGraceMs: 200, logger, onSpawn: (proc) => setTimeout(() => void proc.stop(), 100) });
+    assert.equal(warned.length, 1, warned.join('\n'));
+    assert.match(warned[0] ?? '', /^stubborn: still running 200 ms \(killGraceMs\) after it was asked to stop; sending SIGKILL/);
+    assert.ok(records.some((record) => record.startsWith('stubborn: stopping (pid ')), records.join('\n'));
+  });
+
+  test('a child that exited, leaving a process in its group: the records say so, not that someone asked for a stop', BOUNDED, async () => {
+    const records: string[] = [];
+    const logger = { runtime: (line: string) => void records.push(line), warning: (line: string) => void records.push(line) };
+    // The leftover ignores SIGTERM and holds no pipe: it is stopped after the exit, and SIGKILLed after the grace.
+    await superviseRunProcess(['sh', '-c', '(trap "" TERM; exec sleep 30) >/dev/null 2>&1 & exit 0'], { label: 'parent', killGraceMs: 200, logger });
+    const said = records.join('\n');
+    assert.match(said, /^parent: exited with status 0, leaving processes in its group: stopping them \(group \d+\)$/m);
+    assert.match(said, /^parent: what it left in its process group is still running 200 ms \(killGraceMs\) after the stop signal; sending SIGKILL to the group \(\d+\)$/m);
+    assert.doesNotMatch(said, /asked to stop/);
+  });
+
   test('stop() again, or after the child ended, resolves when the first stop is done', BOUNDED, async () => {
     await openNursery(async (tn) => {
       const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
