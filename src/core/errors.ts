@@ -50,10 +50,17 @@ export class NotStartedError extends Error {
 
   constructor(task: string, returned: unknown) {
     const what = returned === undefined ? '' : ` (with ${describeReturned(returned)})`;
-    super(`${task} returned${what} without calling started(); call ctx.started(value) once it is up, or use startSoon()`);
+    // A stop before it was up is no mistake in the task: the advice to call started() would mislead.
+    const advice = saysStopped(returned) ? 'it was stopped before it was up' : 'call ctx.started(value) once it is up, or use startSoon()';
+    super(`${task} returned${what} without calling started(); ${advice}`);
     this.task = task;
     this.returned = returned;
   }
+}
+
+/** Whether a task's result says it was stopped (`stopped: true`, as a stopped CompletedProcess does). */
+function saysStopped(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { stopped?: unknown }).stopped === true;
 }
 
 /** `a CompletedProcess`, `an object`, `null`: what kind of value a task returned, never its contents. */

@@ -25,7 +25,7 @@ describe('Process.stop()', () => {
         .catch((caught: unknown) => caught);
       assert.ok(error instanceof NotStartedError, String(error));
       assert.equal(error.code, 'ERR_SUBVISOR_NOT_STARTED');
-      assert.match(error.message, /^db returned \(with a CompletedProcess\) without calling started\(\)/);
+      assert.equal(error.message, 'db returned (with a CompletedProcess) without calling started(); it was stopped before it was up');
       assert.ok(error.returned instanceof CompletedProcess);
       assert.equal(error.returned.stopped, true);
       assert.equal(isRunning(error.returned.pid), false);
