@@ -1,6 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { node } from '../builtins.js';
+import { outOfRange } from '../caller-errors.js';
 import { currentSignal, validateSignal } from '../core/scope.js';
+
+/** SIGRTMAX on Linux: the highest number kill(2) takes. */
+const MAX_SIGNAL_NUMBER = 64;
 
 /** subvisor's own access to a Process: the exit without the scope, and who performs `stop()`. */
 export interface ProcessInternals {
@@ -116,9 +120,14 @@ export class Process {
   /**
    * Sends `sig` to the child. Does nothing once it has exited (its pid may belong to someone else by
    * then). Throws the system's error (`code: 'EPERM'`) when the child may not be signalled, because
-   * it runs as another user now, as Python's `send_signal` raises it.
+   * it runs as another user now, as Python's `send_signal` raises it; a `RangeError` for a number
+   * that is no signal, and Node's `TypeError` for a name it does not know.
    */
   sendSignal(sig: NodeJS.Signals | number): void {
+    // kill(2) would say only EINVAL; a name Node does not know is its own TypeError already.
+    if (typeof sig === 'number' && !(Number.isInteger(sig) && sig >= 0 && sig <= MAX_SIGNAL_NUMBER)) {
+      throw outOfRange(`Process.sendSignal: ${sig} is not a signal number (0 to ${MAX_SIGNAL_NUMBER}); pass a name such as 'SIGTERM'`);
+    }
     if (this.#returncode !== null) return;
     // Not ChildProcess.kill, which turns that refusal into an 'error' event nobody hears.
     process.kill(this.pid, sig);

@@ -285,6 +285,21 @@ describe('stop policy', () => {
   });
 });
 
+describe('Process.sendSignal()', () => {
+  test('a number that is no signal is a RangeError saying what to pass, not kill\'s bare EINVAL; a real number is sent', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500, check: false }, ctx));
+      for (const sig of [999, -1, 1.5]) {
+        assert.throws(() => proc.sendSignal(sig), (error: Error) => error instanceof RangeError && error.message === `Process.sendSignal: ${sig} is not a signal number (0 to 64); pass a name such as 'SIGTERM'`);
+      }
+      assert.equal(proc.returncode, null);
+      proc.sendSignal(15); // control: SIGTERM by number
+      await proc.wait();
+      assert.equal(proc.returncode, -15);
+    });
+  });
+});
+
 describe('Process.wait() is a cancellation point', () => {
   test('moveOnAfter(50, () => proc.wait()) moves on, and leaves the child alone', BOUNDED, async () => {
     await openNursery(async (tn) => {
