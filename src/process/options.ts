@@ -153,6 +153,7 @@ export function resolveCommonOptions(
   if (opts.cwd !== undefined && typeof opts.cwd !== 'string' && !(opts.cwd instanceof URL)) throw invalidArgument(`${where}: cwd must be a string or URL, got ${describe(opts.cwd)}`);
   const env: unknown = opts.env;
   if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalidArgument(`${where}: env must be an object of strings, got ${describe(opts.env)}`);
+  if (env !== undefined) refuseNulInEnv(where, env as Record<string, unknown>);
   if (opts.argv0 !== undefined && typeof opts.argv0 !== 'string') throw invalidArgument(`${where}: argv0 must be a string, got ${describe(opts.argv0)}`);
   for (const key of ['uid', 'gid'] as const) {
     const id = opts[key];
@@ -283,6 +284,15 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
   });
   if (shell) throw invalidArgument(`${where}: with shell: true, pass the command as one string (an argv array would be joined without quoting)`);
   return cmd as string[];
+}
+
+/** A NUL in a variable's name or value, refused as one in `cmd` is: before spawning, not as the spawn's failure. */
+function refuseNulInEnv(where: string, env: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (name.includes('\0') || (typeof value === 'string' && value.includes('\0'))) {
+      throw invalidArgument(`${where}: env ${JSON.stringify(name)} contains a NUL byte, which no program can receive`);
+    }
+  }
 }
 
 export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {

@@ -161,6 +161,12 @@ describe('runProcess: the command', () => {
   test('an argument with a NUL byte is a TypeError naming its index', BOUNDED, async () => {
     await assert.rejects(runProcess(['echo', 'a\0b']), { name: 'TypeError', message: /cmd\[1\] contains a NUL byte/ });
   });
+
+  test('a NUL byte in an env name or value is a TypeError naming the variable, as in cmd (not the spawn\'s failure)', BOUNDED, async () => {
+    await assert.rejects(runProcess(['true'], { env: { PATH: process.env.PATH, TOKEN: 'a\0b' } }), { name: 'TypeError', message: 'runProcess: env "TOKEN" contains a NUL byte, which no program can receive' });
+    await assert.rejects(runProcess(['true'], { env: { 'A\0B': 'x' } }), { name: 'TypeError', message: /env "A\\u0000B" contains a NUL byte/ });
+    await runProcess(['true'], { env: { PATH: process.env.PATH, SKIPPED: undefined } }); // control
+  });
 });
 
 describe('runProcess: stdin', () => {
