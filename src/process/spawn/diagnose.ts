@@ -22,7 +22,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'ENOENT':
       return new SpawnError(options.cmd, missingProgram(options), base);
     case 'EACCES':
-      return new SpawnError(options.cmd, `permission denied: ${programName(options)} is not executable by this user (is it a directory, or missing chmod +x?)`, base);
+      return new SpawnError(options.cmd, deniedProgram(options), base);
     case 'ENOEXEC':
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'EMFILE':
@@ -250,6 +250,24 @@ function missingProgram(options: ResolvedRunOptions): string {
 function programName(options: ResolvedRunOptions): string {
   if (options.shell !== false) return typeof options.shell === 'string' ? options.shell : '/bin/sh';
   return typeof options.cmd === 'string' ? options.cmd : (options.cmd[0] as string); // validated non-empty
+}
+
+/** Why exec said EACCES: the program is a directory, or a file this user may not execute. */
+function deniedProgram(options: ResolvedRunOptions): string {
+  const program = programName(options);
+  const cwd = childCwd(options);
+  const directory = cwd === undefined ? undefined : candidates(program, options, cwd).find(isDirectory);
+  // A path is named as given; a name, by where PATH found the directory.
+  if (directory !== undefined) return `permission denied: ${program.includes('/') ? program : directory} is a directory, not a program`;
+  return `permission denied: ${program} is not executable by this user (missing chmod +x, or on a file system mounted noexec?)`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return node.fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {
