@@ -231,13 +231,16 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
   test('too large for exec (E2BIG): one argument or variable over Linux\'s 128 KiB is named, and the message shows only the start of a huge command', BOUNDED, async () => {
     const oneArgument = await spawnFailure(['echo', 'short', 'x'.repeat(200 * 1024)]);
     assert.equal(oneArgument.code, 'E2BIG');
-    assert.match(oneArgument.message, /: argument 3 is 200 KiB, more than the 128 KiB Linux takes in one argument \(E2BIG\); pass data through stdin or a file instead$/);
+    assert.match(oneArgument.message, /: argv\[2\] is 200 KiB, more than the 128 KiB Linux takes in one argument \(E2BIG\); pass data through stdin or a file instead$/);
+    const shellCommand = await spawnFailure(`echo ${'x'.repeat(200 * 1024)}`, { shell: true });
+    assert.match(shellCommand.message, /: argv\[2\] \(the command string\) is 201 KiB, more than the 128 KiB Linux takes in one argument/);
     assert.match(oneArgument.message, /^cannot start echo short x{900,}… \(\d+ more characters\): /);
     assert.ok(oneArgument.message.length < 1200, `${oneArgument.message.length} characters`);
     assert.equal((oneArgument.cmd as string[])[2]?.length, 200 * 1024, 'the error keeps the whole command');
     const variable = await spawnFailure(['true'], { env: { ...process.env, HUGE: 'x'.repeat(130 * 1024) } });
     assert.match(variable.message, /: the environment variable HUGE is 130 KiB, more than the 128 KiB Linux takes in one variable \(E2BIG\)/);
-    const together = await spawnFailure(['true', ...Array.from({ length: 40 }, () => 'x'.repeat(100 * 1024))]);
+    // 10 MiB: over what Linux takes together whatever the stack limit (at most 6 MiB, 3/4 of its 8 MiB cap).
+    const together = await spawnFailure(['true', ...Array.from({ length: 100 }, () => 'x'.repeat(100 * 1024))]);
     assert.match(together.message, /: the arguments and environment are too large together \(E2BIG\)/);
     // Control: one argument just under the limit starts.
     await runProcess(['true', 'x'.repeat(127 * 1024)]);

@@ -1,6 +1,7 @@
 import { node } from '../../builtins.js';
 import { SpawnError } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
+import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import type { ResolvedRunOptions } from '../options.js';
 
@@ -47,12 +48,14 @@ const MAX_ARG_BYTES = 32 * 4096;
 
 /** What exec found too large: one argument or variable over {@link MAX_ARG_BYTES}, else all of them together. */
 function tooBig(options: ResolvedRunOptions): string {
-  const args = typeof options.cmd === 'string' ? [options.cmd] : options.cmd;
-  const argument = args.findIndex((arg) => Buffer.byteLength(arg) + 1 > MAX_ARG_BYTES);
+  const oversized = (text: string): boolean => Buffer.byteLength(text) + 1 > MAX_ARG_BYTES;
   const one = `more than the ${MAX_ARG_BYTES / 1024} KiB Linux takes in one`;
-  if (argument !== -1) return `argument ${argument + 1} is ${kib(args[argument] as string)} KiB, ${one} argument`;
-  const variable = Object.entries(options.env ?? process.env).find(([name, value]) => value !== undefined && Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ARG_BYTES);
-  if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1] ?? '')} KiB, ${one} variable`;
+  const argv = commandArgv(options);
+  const argument = argv.findIndex(oversized);
+  // Counted as exec sees them: with `shell: true`, the command is the shell's third argument.
+  if (argument !== -1) return `argv[${argument}]${options.shell === false ? '' : ' (the command string)'} is ${kib(argv[argument] ?? '')} KiB, ${one} argument`;
+  const variable = childEnv(options).find(([name, value]) => oversized(`${name}=${value}`));
+  if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1])} KiB, ${one} variable`;
   return 'the arguments and environment are too large together';
 }
 
@@ -229,7 +232,7 @@ function cwdProblem(cwd: string): string | undefined {
 
 function missingProgram(options: ResolvedRunOptions): string {
   if (options.shell !== false) {
-    const shell = typeof options.shell === 'string' ? options.shell : '/bin/sh';
+    const shell = typeof options.shell === 'string' ? options.shell : DEFAULT_SHELL;
     return `the shell ${shell} was not found`;
   }
   const program = programName(options);
@@ -248,7 +251,7 @@ function missingProgram(options: ResolvedRunOptions): string {
 
 /** The program exec is asked to run: the command's first word, or the shell for `shell` commands. */
 function programName(options: ResolvedRunOptions): string {
-  if (options.shell !== false) return typeof options.shell === 'string' ? options.shell : '/bin/sh';
+  if (options.shell !== false) return typeof options.shell === 'string' ? options.shell : DEFAULT_SHELL;
   return typeof options.cmd === 'string' ? options.cmd : (options.cmd[0] as string); // validated non-empty
 }
 

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
+import { childEnv, commandArgv } from './exec-args.js';
 
 /**
  * The spawn gate: a child does not run its command until the watchdog knows it.
@@ -245,25 +246,6 @@ function throughEnv(argv: readonly string[], env: readonly (readonly [string, st
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
   return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, '--', ENV, '-i', '--', ...assignments, ...argv], env: {} };
-}
-
-/** The argv Node itself would exec for `options`: the command, or the shell running it. */
-function commandArgv(options: ResolvedRunOptions): string[] {
-  const { cmd, shell } = options;
-  if (shell !== false) return [typeof shell === 'string' ? shell : SHELL, '-c', typeof cmd === 'string' ? cmd : cmd.join(' ')];
-  return typeof cmd === 'string' ? [cmd] : [...cmd];
-}
-
-/** The child's environment as Node would pass it: the given one or ours, undefined values left out, others as strings. */
-function childEnv(options: ResolvedRunOptions): [string, string][] {
-  const env = options.env ?? process.env;
-  const entries: [string, string][] = [];
-  for (const name of Object.keys(env)) {
-    // Typed as strings, but JavaScript callers pass numbers and booleans too, which Node stringifies.
-    const value = env[name] as string | number | boolean | undefined;
-    if (value !== undefined) entries.push([name, String(value)]);
-  }
-  return entries;
 }
 
 const found = new Map<string, boolean>();

@@ -93,8 +93,9 @@ export function isLiveMember(pid: number, pgid: number): boolean {
  * until the loop reaps it, a child that ended is a zombie. False where /proc cannot tell.
  */
 export function exitedUnreaped(pid: number): boolean {
+  // A child not yet reaped cannot be gone: no entry means no /proc to ask (not Linux), not an exit.
   const state = processState(pid);
-  return state === 'gone' || (state !== undefined && !state.live);
+  return state !== undefined && state !== 'gone' && !state.live;
 }
 
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
