@@ -75,7 +75,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * with {@link ExitedBeforeReadyError}. Default: ready once spawned.
    */
   readyWhen?: ReadyWhen | undefined;
-  /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time; only with `readyWhen` (a TypeError without). Default: no limit. */
+  /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time. Default: no limit. */
   readyTimeoutMs?: number | undefined;
   /** Longest relayed line, in UTF-8 bytes; longer ones are relayed in pieces. Default 1 MiB. */
   maxLineBytes?: number | undefined;
@@ -143,10 +143,6 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   const relayStderr = validateBoolean(WHERE, 'relayStderr', opts.relayStderr, false);
   const check = validateBoolean(WHERE, 'check', opts.check, true);
   const readyWhen = compileReadyWhen(WHERE, opts.readyWhen);
-  // A bound on a wait that never happens is a mistake worth saying: the caller believes the start is bounded.
-  if (opts.readyTimeoutMs !== undefined && readyWhen === undefined) {
-    throw invalidArgument(`${WHERE}: readyTimeoutMs bounds the wait for readyWhen, and there is none: give readyWhen too, or leave readyTimeoutMs out`);
-  }
   if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw invalidArgument(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
   if (opts.label !== undefined && typeof opts.label !== 'string') throw invalidArgument(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
   const logger: unknown = opts.logger; // plain JavaScript may pass anything

@@ -195,14 +195,6 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
-  test('readyTimeoutMs without readyWhen is a TypeError (it would bound nothing), before spawning', BOUNDED, async () => {
-    const file = marker();
-    await assert.rejects(superviseRunProcess(['touch', file], { readyTimeoutMs: 1000 }), (error: Error) => error instanceof TypeError && error.message === 'superviseRunProcess: readyTimeoutMs bounds the wait for readyWhen, and there is none: give readyWhen too, or leave readyTimeoutMs out');
-    assert.equal(existsSync(file), false, 'nothing was spawned');
-    await superviseRunProcess(['sh', '-c', `touch ${file}; echo up`], { readyTimeoutMs: 5000, readyWhen: /up/ }); // control
-    assert.equal(existsSync(file), true);
-  });
-
   test('a logger that is not an object is a TypeError naming the option, before spawning, relayed or not', BOUNDED, async () => {
     const file = marker();
     for (const logger of [null, 5, 'pino']) {
