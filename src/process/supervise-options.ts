@@ -75,7 +75,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * with {@link ExitedBeforeReadyError}. Default: ready once spawned.
    */
   readyWhen?: ReadyWhen | undefined;
-  /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time. Default: no limit. */
+  /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time: a bound on the wait for `readyWhen`, so without one it has nothing to bound. Default: no limit. */
   readyTimeoutMs?: number | undefined;
   /** Longest relayed line, in UTF-8 bytes; longer ones are relayed in pieces. Default 1 MiB. */
   maxLineBytes?: number | undefined;
