@@ -13,7 +13,7 @@ import { node } from '../builtins.js';
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
   const [command, ...rest] = argv;
-  // Only `run` goes on without it: its child starts where it is, as a shell's would.
+  // `run` and `probe` go on without it: a child starts where it is, as a shell's would.
   const lost = command !== undefined && FINDS_FILES.has(command) ? currentDirectoryLost() : undefined;
   if (lost !== undefined) {
     process.stderr.write(`subvisor: ${lost}: cd to a directory that exists, and run this again\n`);
@@ -56,8 +56,8 @@ async function main(argv: readonly string[]): Promise<Ending> {
   }
 }
 
-/** The commands that find their config, socket or output files from the current directory. */
-const FINDS_FILES = new Set(['up', 'export', 'probe', 'ps', 'stop', 'start', 'restart', 'logs']);
+/** The commands that find their config, socket or output files from the current directory (`run` and `probe` read none). */
+const FINDS_FILES = new Set(['up', 'export', 'ps', 'stop', 'start', 'restart', 'logs']);
 
 /** Why the current directory cannot be told, when it cannot (a shell may still be sitting in it). */
 function currentDirectoryLost(): string | undefined {

@@ -414,11 +414,13 @@ describe('subvisor run', () => {
     }
   });
 
-  test('in a current directory that was removed, `run` runs its command there, as a shell would; `up` and the clients say what happened', { timeout: 30_000 }, async () => {
+  test('in a current directory that was removed, `run` and `probe` run their command there, as a shell would; `up` and the clients say what happened', { timeout: 30_000 }, async () => {
     const inRemoved = (): { execVia: string[] } => ({ execVia: ['sh', '-c', 'cd "$0" && rmdir "$0" && exec "$@"', mkdtempSync(join(tmpdir(), 'subvisor-removed-'))] });
     const run = await runCli(['run', '--', 'sh', '-c', 'echo ran'], inRemoved());
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^sh +\| ran$/m);
+    const probe = await runCli(['probe', '--exec', 'true', '--timeout', '5s'], inRemoved());
+    assert.equal(probe.code, 0, probe.stderr);
     for (const args of [['up'], ['up', '-f', '/nonexistent/subvisor.yaml'], ['ps']]) {
       const refused = await runCli(args, inRemoved());
       assert.equal(refused.code, 1, refused.stderr);
