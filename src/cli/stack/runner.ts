@@ -2,6 +2,7 @@ import { Cancelled } from '../../core/errors.js';
 import { quoteCommand } from '../../process/command.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
+import { exitedUnreaped } from '../../process/stop/group.js';
 import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
@@ -86,8 +87,9 @@ export class Runner {
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
-      this.#exitedBeforeStop = proc !== undefined && proc.returncode !== null;
-      if (proc !== undefined && proc.returncode === null) {
+      // An exit the event loop has not seen yet (the child a zombie) came before this stop all the same.
+      this.#exitedBeforeStop = proc !== undefined && (proc.returncode !== null || exitedUnreaped(proc.pid));
+      if (proc !== undefined && !this.#exitedBeforeStop) {
         this.#sayStopping(why);
         // A stop the system refuses ends the attempt with that refusal: the life's end says it.
         await proc.stop().catch(noop);

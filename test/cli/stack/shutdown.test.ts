@@ -1,14 +1,18 @@
 // Stopping in order (SPEC §9): the order on its own, then real processes whose trap handlers
 // write down, with a timestamp, when they got their signal and when they were done.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logProbe } from '../../../src/cli/config/index.js';
 import { stopInOrder } from '../../../src/cli/stack/shutdown.js';
+import { Stack, StopRequest } from '../../../src/cli/stack/stack.js';
+import type { StatusEvent } from '../../../src/cli/output.js';
+import { blockText, type LineBlock } from '../../../src/process/output/ascii-block.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { waitUntil } from '../../support/processes.js';
-import { resultOf, scratchDir, spec, startStack } from './support.js';
+import { RecordingOutput, resultOf, scratchDir, spec, startStack } from './support.js';
 import { stamps } from '../../support/stamps.js';
 
 checkNothingLeaksAroundEachTest();
@@ -158,3 +162,38 @@ describe('stopping and starting by hand (the operations `subvisor stop/start/res
     }
   });
 });
+
+describe('a stop that comes after an exit the event loop has not seen yet', () => {
+  test('the exit is the process\'s own: its failure is its result, not "stopped"', BOUNDED, async () => {
+    const controller = new AbortController();
+    let pid: number | undefined;
+    // The run is ended while the line is delivered, once the child is a zombie: its exit happened, unread.
+    class StoppingAtBye extends RecordingOutput {
+      override status(event: StatusEvent): void {
+        if (event.name === 'job' && event.event === 'starting') pid = event.fields?.pid as number;
+        super.status(event);
+      }
+      override lines(name: string, stream: 'stdout' | 'stderr', block: LineBlock): undefined {
+        super.lines(name, stream, block);
+        if (name === 'job' && blockText(block).includes('bye') && pid !== undefined) {
+          blockUntilZombie(pid);
+          controller.abort(new StopRequest('the test is over', 0));
+        }
+        return undefined;
+      }
+    }
+    const output = new StoppingAtBye();
+    const stack = new Stack([spec('job', 'echo bye; exit 3'), spec('other', 'exec sleep 30')], { output, signal: controller.signal, defaultGraceMs: 2000 });
+    const outcome = await stack.run();
+    assert.equal(resultOf(outcome, 'job').result, 'exited with status 3', output.dump());
+    assert.equal(resultOf(outcome, 'other').result, 'stopped');
+  });
+});
+
+/** Holds the event loop until `pid` has exited and is a zombie, not yet reaped by Node. */
+function blockUntilZombie(pid: number): void {
+  const deadline = Date.now() + 5000;
+  while (readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] !== 'Z') {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not exit within 5 s`);
+  }
+}
