@@ -1,5 +1,6 @@
 import { node } from '../builtins.js';
 import { getLogger } from '../log/logger.js';
+import { hasLevelMethod } from '../log/structural.js';
 import { quoteCommand } from './command.js';
 import type { Process } from './process.js';
 
@@ -42,9 +43,13 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
   return {
     spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${quoteCommand(proc.args)}`),
     ready: (proc, afterMs) => runtime(() => `${label}: ready after ${Math.round(afterMs)} ms (pid ${proc.pid})`),
-    // A child that exited is stopped for what it left running in its group: nobody asked for that stop.
+    // A stop after the exit is for whatever is left in the group (leftovers, or nothing): not the child's.
     stopping: (proc, reason) =>
-      runtime(() => (proc.returncode === null ? `${label}: stopping (pid ${proc.pid}): ${describeReason(reason)}` : `${label}: ${describeExit(proc)}, leaving processes in its group: stopping them (group ${proc.pid})`)),
+      runtime(() =>
+        proc.returncode === null
+          ? `${label}: stopping (pid ${proc.pid}): ${describeReason(reason)}`
+          : `${label}: ${describeExit(proc)}; stopping what is left in its process group (${proc.pid}): ${reason === undefined ? 'nothing it started may outlive it' : describeReason(reason)}`,
+      ),
     escalating: (proc, killGraceMs) =>
       warning(() =>
         proc.returncode === null
@@ -58,7 +63,8 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
 }
 
 function emitter(logger: object | undefined, level: 'runtime' | 'warning'): Emit {
-  const method: unknown = logger === undefined ? undefined : Reflect.get(logger, level) ?? (level === 'warning' ? Reflect.get(logger, 'warn') : undefined);
+  const name = logger === undefined ? undefined : [level, ...(level === 'warning' ? ['warn'] : [])].find((each) => hasLevelMethod(logger, each));
+  const method: unknown = logger === undefined || name === undefined ? undefined : Reflect.get(logger, name);
   if (typeof method === 'function') {
     return (message) => {
       // A failing logger must not break the supervision it reports on: the record is dropped.

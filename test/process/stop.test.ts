@@ -80,7 +80,10 @@ describe('Process.stop()', () => {
     const warned: string[] = [];
     const records: string[] = [];
     const logger = { warn: (line: string) => void warned.push(line), runtime: (line: string) => void records.push(line) };
-    await superviseRunProcess(['sh', '-c', 'trap "" TERM; sleep 30 & wait'], { label: 'stubborn', killGraceMs: 200, logger, onSpawn: (proc) => setTimeout(() => void proc.stop(), 100) });
+    // Stopped once it says its trap is set: before that, SIGTERM would end it within the grace.
+    let proc: Process | undefined;
+    const onLine = ({ line }: { line: string }): void => void (line === 'ready' && proc?.stop());
+    await superviseRunProcess(['sh', '-c', 'trap "" TERM; echo ready; sleep 30 & wait'], { label: 'stubborn', killGraceMs: 200, logger, relayStdout: true, onLine, onSpawn: (spawned) => (proc = spawned) });
     assert.equal(warned.length, 1, warned.join('\n'));
     assert.match(warned[0] ?? '', /^stubborn: still running 200 ms \(killGraceMs\) after it was asked to stop; sending SIGKILL/);
     assert.ok(records.some((record) => record.startsWith('stubborn: stopping (pid ')), records.join('\n'));
@@ -90,11 +93,20 @@ describe('Process.stop()', () => {
     const records: string[] = [];
     const logger = { runtime: (line: string) => void records.push(line), warning: (line: string) => void records.push(line) };
     // The leftover ignores SIGTERM and holds no pipe: it is stopped after the exit, and SIGKILLed after the grace.
-    await superviseRunProcess(['sh', '-c', '(trap "" TERM; exec sleep 30) >/dev/null 2>&1 & exit 0'], { label: 'parent', killGraceMs: 200, logger });
+    // The trap is the shell's, set before the leftover starts, which inherits it: no stop can come first.
+    await superviseRunProcess(['sh', '-c', 'trap "" TERM; (exec sleep 30) >/dev/null 2>&1 & exit 0'], { label: 'parent', killGraceMs: 200, logger });
     const said = records.join('\n');
-    assert.match(said, /^parent: exited with status 0, leaving processes in its group: stopping them \(group \d+\)$/m);
+    assert.match(said, /^parent: exited with status 0; stopping what is left in its process group \(\d+\): nothing it started may outlive it$/m);
     assert.match(said, /^parent: what it left in its process group is still running 200 ms \(killGraceMs\) after the stop signal; sending SIGKILL to the group \(\d+\)$/m);
     assert.doesNotMatch(said, /asked to stop/);
+    // A cancellation while the leftover holds the pipes: its reason is said.
+    records.length = 0;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', '(exec sleep 30) & exit 0'], { label: 'drained', drainGraceMs: 60_000, killGraceMs: 200, logger }, ctx));
+      await proc.wait();
+      tn.cancel(new Cancelled('user pressed stop'));
+    });
+    assert.match(records.join('\n'), /^drained: exited with status 0; stopping what is left in its process group \(\d+\): Cancelled: user pressed stop$/m);
   });
 
   test('stop() again, or after the child ended, resolves when the first stop is done', BOUNDED, async () => {
