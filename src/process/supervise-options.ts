@@ -1,4 +1,4 @@
-import type { LevelMethodLogger } from '../log/structural.js';
+import { loggerProblem, type LevelMethodLogger } from '../log/structural.js';
 
 /**
  * A `log` method of any shape: the last fallback of the relay (`console.log(line)`), yet the
@@ -145,10 +145,8 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>)
   const readyWhen = compileReadyWhen(WHERE, opts.readyWhen);
   if (opts.onSpawn !== undefined && typeof opts.onSpawn !== 'function') throw invalidArgument(`${WHERE}: onSpawn must be a function, got ${describe(opts.onSpawn)}`);
   if (opts.label !== undefined && typeof opts.label !== 'string') throw invalidArgument(`${WHERE}: label must be a string, got ${describe(opts.label)}`);
-  const logger: unknown = opts.logger; // plain JavaScript may pass anything
-  if (logger !== undefined && (logger === null || (typeof logger !== 'object' && typeof logger !== 'function'))) {
-    throw invalidArgument(`${WHERE}: logger must be an object with a method per level (a pino logger, console, { io(line) {} }), got ${describe(logger)}; leave it out for subvisor's own`);
-  }
+  const loggerIsWrong = opts.logger === undefined ? undefined : loggerProblem(opts.logger);
+  if (loggerIsWrong !== undefined) throw invalidArgument(`${WHERE}: logger ${loggerIsWrong}; leave it out for subvisor's own`);
   const relay = relayStdout || relayStderr ? resolveRelayTarget(WHERE, opts) : undefined;
   // 'pipe' got past refuseFootguns only beside its relay, which reads that pipe: nothing to pass on.
   const given = { stdout: opts.stdout === 'pipe' ? undefined : opts.stdout, stderr: opts.stderr === 'pipe' ? undefined : opts.stderr };
