@@ -61,7 +61,7 @@ export function reportSummary(output: Output, outcome: RunOutcome): void {
     event: 'summary',
     line: `exit status ${outcome.exitCode}`,
     exitCode: outcome.exitCode,
-    // Every row has every field: null where a process never spawned (JSON would drop an undefined).
+    // pid and durationMs in every row, null where a process never spawned (JSON would drop an undefined).
     processes: outcome.results.map((result) => ({ ...result, pid: result.pid ?? null, durationMs: result.durationMs === undefined ? null : Math.round(result.durationMs) })),
   });
 }

@@ -54,6 +54,8 @@ export class ProcessState {
     this.pid = pid;
     this.#upSince = spawnedAt;
     this.#firstStartedAt ??= spawnedAt;
+    // The last exit is this attempt's once it comes: one that never comes (a stop refused) must not borrow the one before.
+    this.#lastExitedAt = undefined;
     this.state = hasReadyProbe ? 'starting' : 'running';
   }
 
