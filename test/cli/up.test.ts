@@ -136,7 +136,7 @@ describe('subvisor up', () => {
     assert.match(run.stdout, /found it/);
   });
 
-  test("the summary: its duration is the one the exit line gives (same clock, same spawn), and every row has every field (null when never spawned)", { timeout: 30_000 }, async () => {
+  test("the summary: its duration is the one the exit line gives (same clock, same spawn), and pid and durationMs are null for a process that never spawned", { timeout: 30_000 }, async () => {
     const file = config(`processes:
   quick: { cmd: "true" }
   short: { cmd: "sleep 0.1" }
