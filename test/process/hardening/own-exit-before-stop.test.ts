@@ -3,9 +3,11 @@
 // not cause the exit, so the failure is reported, with its stderr, and `stopped` is not claimed.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CalledProcessError, Cancelled, openNursery, runProcess, superviseRunProcess, type CompletedProcess, type Process } from '../../../src/index.js';
+import { exitedUnreaped } from '../../../src/process/stop/group.js';
 import { killTagged, runningTagged, waitUntil } from './probes.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -131,6 +133,22 @@ describe('an exit of its own before the stop', () => {
     const { names, failure } = errorsOf(rejected);
     assert.deepEqual([...names].sort(), ['CalledProcessError', 'Error']);
     assert.equal(failure?.returncode, 4);
+  });
+
+  test('exitedUnreaped: yes for a child that exited unseen (a zombie); no for a live one, and no where /proc has no entry, for an exit is never guessed', BOUNDED, async () => {
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const ended = spawn('sh', ['-c', 'exit 0'], { stdio: 'ignore' });
+    try {
+      assert.equal(exitedUnreaped(live.pid ?? -1), false, 'running');
+      blockUntilExited(ended.pid ?? -1);
+      assert.equal(exitedUnreaped(ended.pid ?? -1), true, 'a zombie');
+      let nobody = 4_000_000;
+      while (existsSync(`/proc/${nobody}`)) nobody -= 1;
+      assert.equal(exitedUnreaped(nobody), false, 'no entry: nothing to tell (as where there is no /proc)');
+    } finally {
+      live.kill('SIGKILL');
+      for (const child of [live, ended]) if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   test('runProcess: a signal that aborts while a leftover holds the pipes of a failed child rejects with its failure', BOUNDED, async () => {
