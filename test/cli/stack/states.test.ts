@@ -3,6 +3,7 @@
 // `not started: REASON`.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ProcessState } from '../../../src/cli/stack/state.js';
 import { spec, startStack } from './support.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -34,5 +35,25 @@ describe('ps states', () => {
     const missing = startStack([spec('missing', ['/nonexistent/program'], { task: true })]);
     assert.equal((await missing.done).exitCode, 127);
     assert.match(missing.stack.ps().find((row) => row.name === 'missing')?.state ?? '', /^not started: .+/);
+  });
+});
+
+describe('the summary duration of a life (ProcessState)', () => {
+  test('from the first spawn to the last exit; an attempt whose exit never came does not borrow the one before', () => {
+    const start = performance.now();
+    const restarted = new ProcessState('web');
+    restarted.spawned(101, false, start - 3000);
+    restarted.exited(start - 2000);
+    restarted.spawned(102, false, start - 1000);
+    restarted.exited(start - 500);
+    restarted.ended('exited 0');
+    assert.ok(Math.abs((restarted.result().durationMs ?? 0) - 2500) < 1e-6, `first spawn to last exit: ${restarted.result().durationMs} ms`);
+
+    const refused = new ProcessState('web');
+    refused.spawned(101, false, start - 3000);
+    refused.exited(start - 2000);
+    refused.spawned(102, false, start - 1000); // its exit never comes: the stop was refused
+    refused.ended('failed');
+    assert.ok((refused.result().durationMs ?? 0) >= 3000, `the life ran on past the first exit: ${refused.result().durationMs} ms`);
   });
 });
