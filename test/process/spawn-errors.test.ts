@@ -114,6 +114,61 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     );
   });
 
+  test('an executable file behind a directory its user may not enter: EACCES naming that directory, not "chmod +x"', BOUNDED, async () => {
+    const open = mkdtempSync(join(tmpdir(), 'subvisor-closed-dir-'));
+    try {
+      chmodSync(open, 0o755);
+      const closed = join(open, 'closed');
+      mkdirSync(closed);
+      const script = join(closed, 'run-me');
+      writeFileSync(script, '#!/bin/sh\nexit 0\n');
+      chmodSync(script, 0o755);
+      const asRoot = process.getuid?.() === 0;
+      // Root enters any directory: the child is run as nobody. Anyone else is kept out of its own.
+      chmodSync(closed, asRoot ? 0o700 : 0o600);
+      const opts: RunProcessOptions = asRoot ? { uid: 65534, gid: 65534 } : {};
+      const who = asRoot ? 'uid 65534' : 'this user';
+      const mode = asRoot ? '700' : '600';
+      const owner = String(process.getuid?.());
+      for (const cmd of [[script], ['run-me']]) {
+        // By path, and by name on a PATH that holds the closed directory.
+        const error = await spawnFailure(cmd, cmd[0] === script ? opts : { ...opts, env: { PATH: `${closed}:/usr/bin:/bin` } });
+        assert.equal(error.code, 'EACCES');
+        const expected = `permission denied: ${who} may not enter ${closed} (mode ${mode}, owned by uid ${owner}), so cannot run ${script}; grant it search (x) permission on that directory, or put the program where it can reach it`;
+        if (asRoot || cmd[0] === script) assert.equal(error.message, `cannot start ${cmd.join(' ')}: ${expected}`);
+        else assert.match(error.message, /permission denied/); // unprivileged, the file behind it cannot be seen
+      }
+      // Control: the directory opened, the same command runs as the same user.
+      chmodSync(closed, 0o755);
+      assert.equal((await runProcess([script], opts)).returncode, 0);
+    } finally {
+      chmodSync(open, 0o700);
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  test('a name on PATH that is there but not executable, with a closed PATH entry before it: not blamed on that entry', BOUNDED, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'subvisor-closed-path-'));
+    try {
+      chmodSync(root, 0o755);
+      const closed = join(root, 'closed');
+      const open = join(root, 'open');
+      mkdirSync(closed);
+      mkdirSync(open, { mode: 0o755 });
+      writeFileSync(join(open, 'not-executable-on-path'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+      const asRoot = process.getuid?.() === 0;
+      chmodSync(closed, asRoot ? 0o700 : 0o000);
+      const opts: RunProcessOptions = { ...(asRoot ? { uid: 65534, gid: 65534 } : {}), env: { PATH: `${closed}:${open}` } };
+      const error = await spawnFailure(['not-executable-on-path'], opts);
+      assert.equal(error.code, 'EACCES');
+      const who = asRoot ? 'uid 65534' : 'this user';
+      assert.equal(error.message, `cannot start not-executable-on-path: permission denied: not-executable-on-path is not executable by ${who} (missing chmod +x, or on a file system mounted noexec?)`);
+    } finally {
+      chmodSync(join(root, 'closed'), 0o700);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {
     const directory = join(dir, 'a-directory');
     mkdirSync(directory);

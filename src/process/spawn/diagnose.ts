@@ -3,6 +3,7 @@ import { SpawnError } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
+import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 
 /**
@@ -262,7 +263,40 @@ function deniedProgram(options: ResolvedRunOptions): string {
   const directory = cwd === undefined ? undefined : candidates(program, options, cwd).find(isDirectory);
   // A path is named as given; a name, by where PATH found the directory.
   if (directory !== undefined) return `permission denied: ${program.includes('/') ? program : directory} is a directory, not a program`;
-  return `permission denied: ${program} is not executable by this user (missing chmod +x, or on a file system mounted noexec?)`;
+  const identity = childIdentity(options);
+  const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
+  // A name looked up on PATH is blamed on a closed directory only where the file is seen to be:
+  // a PATH entry the user may not enter makes execvp say EACCES whether or not the program is there.
+  const behind = cwd === undefined ? [] : candidates(program, options, cwd).filter((path) => program.includes('/') || isFile(path));
+  const closed = firstClosed(behind, identity);
+  if (closed !== undefined) {
+    const { directory: through, program: path } = closed;
+    return `permission denied: ${who} may not enter ${through.path} (mode ${through.mode}, owned by uid ${through.ownerUid}), so cannot run ${path}; grant it search (x) permission on that directory, or put the program where it can reach it`;
+  }
+  return `permission denied: ${program} is not executable by ${who} (missing chmod +x, or on a file system mounted noexec?)`;
+}
+
+/** The first candidate behind a directory the child's user may not enter, and that directory. */
+function firstClosed(paths: readonly string[], identity: Identity): { program: string; directory: ClosedDirectory } | undefined {
+  for (const program of paths) {
+    const directory = closedDirectoryOnTheWay(program, identity);
+    if (directory !== undefined) return { program, directory };
+  }
+  return undefined;
+}
+
+/** Who the exec runs as: the uid/gid given (a uid alone keeps this process's gid), else this process's user. */
+function childIdentity(options: ResolvedRunOptions): Identity {
+  if (options.uid === undefined && options.gid === undefined) return { kind: 'own' };
+  return { kind: 'other', uid: options.uid ?? process.getuid?.() ?? 0, gid: options.gid ?? process.getgid?.() ?? 0 };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return node.fs.statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {
@@ -276,13 +310,7 @@ function isDirectory(path: string): boolean {
 function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {
   const cwd = childCwd(options);
   if (cwd === undefined) return undefined;
-  return candidates(program, options, cwd).find((candidate) => {
-    try {
-      return node.fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return candidates(program, options, cwd).find(isFile);
 }
 
 function interpreterLine(path: string): string | undefined {

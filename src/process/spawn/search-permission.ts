@@ -1,0 +1,63 @@
+import type { Stats } from 'node:fs';
+import { node } from '../../builtins.js';
+
+/**
+ * Who a child runs as, for a permission check: `own` is this process's user (the kernel answers
+ * for it, `access(2)`); `uid`/`gid` those the child switches to (uid alone keeps this process's
+ * gid, as libuv does, and libuv drops the supplementary groups).
+ */
+export type Identity = { readonly kind: 'own' } | { readonly kind: 'other'; readonly uid: number; readonly gid: number };
+
+/** A directory on a program's path that its user may not pass through, and how it is set. */
+export interface ClosedDirectory {
+  readonly path: string;
+  /** Its permission bits, as `ls -l` counts them (`700`). */
+  readonly mode: string;
+  readonly ownerUid: number;
+}
+
+/**
+ * The first directory on the way to `path` (from `/` down, `path` itself excluded) that
+ * `identity` may not search, or undefined when each one lets it through. An exec behind such a
+ * directory fails with EACCES although the file's own bits allow it; "chmod +x" is then the wrong
+ * advice. For another user the bits are read by owner, group and other (ACLs are not consulted).
+ */
+export function closedDirectoryOnTheWay(path: string, identity: Identity): ClosedDirectory | undefined {
+  for (const directory of ancestors(path)) {
+    const stat = statOrUndefined(directory);
+    if (stat === undefined) return undefined; // missing: that is ENOENT's story, not this one
+    if (!maySearch(directory, stat, identity)) return { path: directory, mode: (stat.mode & 0o777).toString(8), ownerUid: stat.uid };
+  }
+  return undefined;
+}
+
+/** `/a/b/c` → `/`, `/a`, `/a/b`. */
+function ancestors(path: string): string[] {
+  const found: string[] = [];
+  for (let directory = node.path.dirname(path); ; directory = node.path.dirname(directory)) {
+    found.unshift(directory);
+    if (directory === node.path.dirname(directory)) return found;
+  }
+}
+
+function maySearch(directory: string, stat: Stats, identity: Identity): boolean {
+  if (identity.kind === 'own') {
+    try {
+      node.fs.accessSync(directory, node.fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  if (identity.uid === 0) return true; // root searches any directory
+  const shift = stat.uid === identity.uid ? 6 : stat.gid === identity.gid ? 3 : 0;
+  return ((stat.mode >> shift) & 1) === 1;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return node.fs.statSync(path);
+  } catch {
+    return undefined;
+  }
+}
