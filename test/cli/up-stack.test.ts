@@ -169,6 +169,37 @@ describe('restart policies', () => {
     assert.equal(run.stdout.match(/restarting in 10 ms \(exited with status 1; restart 1 of 1\)/g)?.length, 3, 'the count starts again after each long run');
   });
 
+  test('resetAfter counts healthy time: a process never ready, or failing its liveness from the start, runs out of restarts however long each try takes', BOUNDED, async () => {
+    // Each try outlasts resetAfter; none is ever healthy, so none may start the count again.
+    const neverReady = config(
+      () => `processes:
+  server:
+    cmd: "exec sleep 30"
+    ready: { exec: "exit 1", interval: 50ms }
+    readyTimeout: 500ms
+    restart: { policy: on-failure, max: 1, backoff: 10ms, resetAfter: 200ms }
+`,
+    );
+    const neverAlive = config(
+      () => `processes:
+  server:
+    cmd: "exec sleep 30"
+    liveness: { exec: "exit 1", interval: 100ms, failures: 5 }
+    restart: { policy: on-failure, max: 1, backoff: 10ms, resetAfter: 400ms }
+`,
+    );
+    for (const { file } of [neverReady, neverAlive]) {
+      const cli = startCli(['up', '-f', file]);
+      // A budget that never runs out would restart it for good: end that run, and fail below.
+      const guard = setTimeout(() => cli.kill('SIGINT'), 15_000);
+      const run = await cli.done.finally(() => clearTimeout(guard));
+      assert.equal(run.stdout.match(/restart \d+ of 1\)$/gm)?.length, 1, run.stdout);
+      assert.match(run.stdout, /giving up: no restarts left \(1 of 1 used\)$/m);
+      assert.notEqual(run.code, 0);
+      assert.notEqual(run.code, 130, 'it ended by itself, not by the guard');
+    }
+  });
+
   test('a liveness failure stops the process and restarts it; the restart line says liveness', BOUNDED, async () => {
     const { file } = config(
       (dir) => `processes:

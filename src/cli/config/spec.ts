@@ -96,7 +96,7 @@ export interface Dependency {
  * we did not send, or a liveness failure restarts it), `always` (any exit restarts it; for a
  * `task`, which is never restarted after success, it means `on-failure`). At most `max` restarts
  * in a row; the delay doubles from `backoffMs` up to `maxBackoffMs` ({@link restartDelayMs}); a
- * process that stayed up longer than `resetAfterMs` starts counting again.
+ * process healthy for longer than `resetAfterMs` (ready, and passing its liveness) starts counting again.
  *
  * Every field is always filled in, also for `no` (with the defaults, which `no` ignores), so a
  * reader of the plan never has to guess a default again.
@@ -109,7 +109,7 @@ export interface RestartPolicy {
   readonly backoffMs: number;
   /** The longest wait the doubling reaches (key `maxBackoff`), at least `backoffMs`. Default {@link DEFAULT_RESTART_MAX_BACKOFF_MS}. */
   readonly maxBackoffMs: number;
-  /** Up this long, the count of restarts starts again (key `resetAfter`). Default {@link DEFAULT_RESTART_RESET_AFTER_MS}. */
+  /** Healthy this long (ready, and passing its liveness), the count of restarts starts again (key `resetAfter`). Default {@link DEFAULT_RESTART_RESET_AFTER_MS}. */
   readonly resetAfterMs: number;
 }
 
@@ -123,7 +123,7 @@ export const DEFAULT_RESTART_BACKOFF_MS = 500;
 /** The ceiling of the doubling when `maxBackoff` is not given (500 ms doubled six times passes it). */
 export const DEFAULT_RESTART_MAX_BACKOFF_MS = 30_000;
 /**
- * How long a process must stay up for its restarts to be forgotten, when `resetAfter` is not
+ * How long a process must stay healthy for its restarts to be forgotten, when `resetAfter` is not
  * given: a minute, twice the default ceiling of the backoff, so a process that crashes after every
  * longest wait still runs out of restarts.
  */

@@ -32,6 +32,11 @@ export interface AttemptHooks {
   readonly onExit: (exitedAt: number) => void;
   /** Its `ready` probe passed, `afterMs` after it spawned. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
+  /**
+   * Its liveness probe gave up on it (it is stopped next): the failing streak began at `since`
+   * (`performance.now()`), so it was healthy until then, not until its stop.
+   */
+  readonly onUnhealthy: (since: number) => void;
   /** It was still running `graceMs` after its stop signal: SIGKILL goes to its process group now. */
   readonly onKill: (graceMs: number) => void;
   /** The attempt stops the child itself, for `why` (`not ready within 500 ms`; `reason` for `--json`): its stop signal goes out now. */
@@ -157,8 +162,9 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
 
 /** Watches a ready process; after `failures` failed tries in a row, stops it: a liveness failure. */
 async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, watched: { proc: Process; hooks: AttemptHooks; verdicts: Verdicts }, signal: AbortSignal): Promise<void> {
-  const result = await untilDead(probe, where, upMs, signal);
+  const { last: result, failingSince } = await untilDead(probe, where, upMs, signal);
   watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
+  watched.hooks.onUnhealthy(failingSince);
   watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`, 'liveness');
   await watched.proc.stop();
 }

@@ -186,19 +186,29 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
   return result === undefined ? { passed: false, last } : { passed: true, result };
 }
 
+/** How a liveness probe gave up on a process: its last failure, and when the failing streak began. */
+export interface DeathVerdict {
+  readonly last: ProbeResult;
+  /** `performance.now()` when the first try of the `failures` in a row began: healthy until then. */
+  readonly failingSince: number;
+}
+
 /**
  * Watches a live process, up for `upMs` already: tries `probe` every `intervalMs` once
- * `startPeriodMs` after its start has passed, and resolves with the last failure once `failures`
- * tries in a row have failed. Runs until then, or until cancelled.
+ * `startPeriodMs` after its start has passed, and resolves once `failures` tries in a row have
+ * failed. Runs until then, or until cancelled.
  */
-export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, upMs: number, signal: AbortSignal): Promise<ProbeResult> {
+export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, upMs: number, signal: AbortSignal): Promise<DeathVerdict> {
   await pause(probe.startPeriodMs - upMs, signal);
   let failedInARow = 0;
+  let failingSince = 0;
   for (;;) {
     await pause(probe.intervalMs, signal);
+    const triedAt = performance.now();
     const result = await tryProbe(probe, where, signal);
     failedInARow = result.passed ? 0 : failedInARow + 1;
-    if (failedInARow >= probe.failures) return result;
+    if (failedInARow === 1) failingSince = triedAt;
+    if (failedInARow >= probe.failures) return { last: result, failingSince };
   }
 }
 

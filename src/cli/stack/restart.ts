@@ -10,8 +10,9 @@ export type RestartDecision =
  * - `no`: never; `on-failure`: after a failure; `always`: after any exit, except that a `task`
  *   is never restarted after it succeeded (its work is done), so for a task it means on-failure;
  * - at most `max` restarts in a row, the wait doubling from `backoffMs` up to `maxBackoffMs`;
- * - an attempt that stayed up longer than `resetAfterMs` starts the count again: a server that
- *   crashes once a week should not run out of restarts after three weeks.
+ * - an attempt that was healthy longer than `resetAfterMs` starts the count again: a server that
+ *   crashes once a week should not run out of restarts after three weeks, and one that never gets
+ *   ready must run out however long each try takes.
  *
  * Pure bookkeeping, no timers, so every rule is testable without waiting.
  */
@@ -23,9 +24,9 @@ export class RestartBudget {
     private readonly task: boolean,
   ) {}
 
-  /** After an attempt that was up `upMs` and ended on its own, `failed` or not. */
-  next(failed: boolean, upMs: number): RestartDecision {
-    if (upMs > this.policy.resetAfterMs) this.#inARow = 0;
+  /** After an attempt that was healthy for `healthyMs` and ended on its own, `failed` or not. */
+  next(failed: boolean, healthyMs: number): RestartDecision {
+    if (healthyMs > this.policy.resetAfterMs) this.#inARow = 0;
     if (!this.#wants(failed)) return { restart: false, budgetSpent: undefined };
     const { max } = this.policy;
     if (this.#inARow >= max) return { restart: false, budgetSpent: max };

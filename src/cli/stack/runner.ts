@@ -189,6 +189,7 @@ export class Runner {
       onSpawn: (proc, spawnedAt) => this.#spawned(proc, spawnedAt),
       onExit: (exitedAt) => this.state.exited(exitedAt),
       onReady: (afterMs) => this.#ready(afterMs),
+      onUnhealthy: (since) => this.state.unhealthy(since),
       onKill: (graceMs) => this.#killed(graceMs),
       onStopping: (why, reason) => this.#sayStopping(why, { reason }),
       // Not asked for: the library stops what an exited child left in its group (holding its
@@ -226,7 +227,7 @@ export class Runner {
   }
 
   #ready(afterMs: number): void {
-    this.state.state = 'ready';
+    this.state.ready();
     this.milestones.ready.meet();
     this.#say('ready', `ready after ${Math.round(afterMs)} ms`, { afterMs: Math.round(afterMs) });
   }
@@ -236,7 +237,7 @@ export class Runner {
    * returns the wait before it, or undefined when this attempt was the last.
    */
   #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): number | undefined {
-    const decision = this.context.ending() || this.#stopping ? undefined : this.#budget.next(end.kind === 'failed', this.state.upMs());
+    const decision = this.context.ending() || this.#stopping ? undefined : this.#budget.next(end.kind === 'failed', this.state.healthyMs());
     this.#sayEnd(end, decision?.restart === false ? decision.budgetSpent : undefined);
     if (decision?.restart !== true) return undefined;
     this.state.restarts++;

@@ -35,6 +35,13 @@ export class ProcessState {
   pid: number | undefined;
   restarts = 0;
   #upSince: number | undefined;
+  /**
+   * The current attempt's healthy time, for the restart budget's `resetAfter`: from its readiness
+   * (its spawn, without a ready condition) to its exit, or to the start of the liveness failures
+   * that stopped it. A process that never got ready was never healthy.
+   */
+  #healthySince: number | undefined;
+  #healthyUntil: number | undefined;
   /** When its first attempt spawned, and its last one exited: the life's duration in the summary, in the library's clock. */
   #firstStartedAt: number | undefined;
   #lastExitedAt: number | undefined;
@@ -56,7 +63,20 @@ export class ProcessState {
     this.#firstStartedAt ??= spawnedAt;
     // The last exit is this attempt's once it comes: one that never comes (a stop refused) must not borrow the one before.
     this.#lastExitedAt = undefined;
+    this.#healthySince = hasReadyProbe ? undefined : spawnedAt;
+    this.#healthyUntil = undefined;
     this.state = hasReadyProbe ? 'starting' : 'running';
+  }
+
+  /** The current attempt's ready condition passed, now. */
+  ready(): void {
+    this.state = 'ready';
+    this.#healthySince = performance.now();
+  }
+
+  /** The current attempt's liveness probe began failing at `since` and went on until it was stopped. */
+  unhealthy(since: number): void {
+    this.#healthyUntil = since;
   }
 
   /** The current attempt's child exited at `exitedAt` (what it left may still be draining or stopping). */
@@ -76,9 +96,10 @@ export class ProcessState {
     this.#restart = { dueAt: performance.now() + delayMs, state: this.state };
   }
 
-  /** How long the current attempt has been up. */
-  upMs(): number {
-    return this.#upSince === undefined ? 0 : performance.now() - this.#upSince;
+  /** How long the current (or last) attempt was healthy: see {@link ProcessState.#healthySince}. */
+  healthyMs(): number {
+    if (this.#healthySince === undefined) return 0;
+    return Math.max(0, (this.#healthyUntil ?? this.#lastExitedAt ?? performance.now()) - this.#healthySince);
   }
 
   /** The life is over: `result` is what the summary says (`exited 0`, `stopped`, `exited with status 3`). */

@@ -178,9 +178,12 @@ describe('waiting on a probe', () => {
     });
     await sleep(200);
     assert.equal(resolved, false, 'alive: it keeps watching');
+    const removedAt = performance.now();
     rmSync(flag);
-    const result = await watching;
-    assert.equal(result.passed, false);
+    const verdict = await watching;
+    assert.equal(verdict.last.passed, false);
+    // The streak's first failure is when it stopped being healthy (resetAfter counts healthy time): after the removal, before the verdict.
+    assert.ok(verdict.failingSince >= removedAt && verdict.failingSince < performance.now(), `failingSince ${verdict.failingSince}, removed at ${removedAt}`);
   });
 });
 

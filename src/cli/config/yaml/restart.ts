@@ -60,7 +60,7 @@ export const RESTART_KEYS: KeyTable<RestartDraft> = {
     max: key(positiveInteger('restarts', 'use `policy: no` for none'), (draft, max) => (draft.max = max), { alsoKnownAs: ['maxrestarts', 'retries', 'limit', 'attempts'] }),
     backoff: key(duration, (draft, ms) => (draft.backoffMs = ms), { alsoKnownAs: ['delay', 'wait'] }),
     maxBackoff: key(duration, (draft, ms) => (draft.maxBackoffMs = ms), { alsoKnownAs: ['maxdelay', 'maxwait'] }),
-    resetAfter: key(positiveDuration('how long a process must stay up for its restarts to be forgotten'), (draft, ms) => (draft.resetAfterMs = ms), {
+    resetAfter: key(positiveDuration('how long a process must stay healthy for its restarts to be forgotten'), (draft, ms) => (draft.resetAfterMs = ms), {
       alsoKnownAs: ['window', 'resetwindow', 'reset'],
     }),
   },
