@@ -111,7 +111,9 @@ function probeLog(heard: ProbeTranscript): LifecycleLog {
 function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const request = (url.startsWith('https:') ? node.https.request : node.http.request)(url, { method: 'GET', signal }, (response) => {
-      response.resume(); // the body is not needed; reading it lets the socket close
+      // The status line is the answer. The body is not needed, and may never end (a stream, server-
+      // sent events): waiting for it would leave this try's connection open, one more every try.
+      response.destroy();
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
       resolve({ passed, output: `HTTP ${code}` });

@@ -2,8 +2,8 @@
 // listener on loopback.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -75,6 +75,31 @@ describe('one try', () => {
       assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/down` }, {}), { passed: false, output: 'HTTP 503' });
       assert.equal((await tryProbe({ ...base, url: `http://127.0.0.1:${port}/teapot`, status: 418 }, {})).passed, true);
     } finally {
+      server.close();
+    }
+  });
+
+  test('http: a body that never ends (a stream, server-sent events) leaves no connection open after the try', BOUNDED, async () => {
+    const streams = new Set<ServerResponse>();
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: hello\n\n');
+      streams.add(response);
+    });
+    let open = 0;
+    server.on('connection', (socket: Socket) => {
+      open++;
+      socket.on('close', () => open--);
+    });
+    const port = await listening(server);
+    try {
+      const probe = { kind: 'http' as const, url: `http://127.0.0.1:${port}/events`, status: undefined, ...TIMING };
+      for (let tries = 0; tries < 5; tries++) assert.deepEqual(await tryProbe(probe, {}), { passed: true, output: 'HTTP 200' });
+      // Each try has its answer at the status line: the connection it opened is closed by then, or at once after.
+      await waitUntil(() => open === 0, 'every connection of the tries to close', 2000).catch(() => undefined);
+      assert.equal(open, 0, 'connections still open after 5 tries');
+    } finally {
+      for (const response of streams) response.destroy();
       server.close();
     }
   });
