@@ -290,6 +290,17 @@ describe('subvisor run', () => {
     assert.match(piped.stdout, /^p \| out\np \| err$/m);
   });
 
+  test('a Node child that ends with process.exit() after a burst keeps every line when it ends by itself, or writes to a pipe, as the README says', { timeout: 30_000 }, async () => {
+    const burst = 'for (let i = 0; i < 3000; i++) console.log("test " + i + " ok"); console.log("SUMMARY: 3000 passed");';
+    const byItself = await runCli(['run', '--label', 't', '--', process.execPath, '-e', `${burst} process.exitCode = 0`]);
+    const piped = await runCli(['run', '--label', 't', '--', 'bash', '-o', 'pipefail', '-c', `"${process.execPath}" -e '${burst} process.exit(0)' | cat`]);
+    for (const run of [byItself, piped]) {
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.match(/^t \| test \d+ ok$/gm)?.length, 3000);
+      assert.match(run.stdout, /^t \| SUMMARY: 3000 passed$/m);
+    }
+  });
+
   test('a reader that goes away ends the run like SIGPIPE: the child is stopped, status 141', { timeout: 30_000 }, async () => {
     const pipeline = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run -- yes | head -n 2 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(pipeline.error, undefined, 'the pipeline must end by itself, not at the timeout');
