@@ -82,11 +82,9 @@ function upstreamOf(name: string, specs: readonly ProcessSpec[]): Set<string> {
 /** One process's watches (all its copies') and the burst of changes they are collecting. */
 class WatchedProcess {
   readonly #watches: Watching[] = [];
-  /** The paths changed since the last restart began, the latest last (shown relative to the cwd). */
-  readonly #changed = new Set<string>();
+  /** The paths changed since the last restart began (shown relative to the cwd), the latest last, with when each was heard (`performance.now()`). */
+  readonly #changed = new Map<string, number>();
   #quietTimer: NodeJS.Timeout | undefined;
-  /** When the latest change was heard (`performance.now()`). */
-  #lastHeardAt = -Infinity;
   readonly #cwd: string;
   /** The watched processes it depends on, directly or not (set once all are watched). */
   upstream: readonly WatchedProcess[] = [];
@@ -128,8 +126,7 @@ class WatchedProcess {
   #heard(path: string): void {
     const shown = relative(this.#cwd, path) || '.';
     this.#changed.delete(shown); // the latest change is named in the state line
-    this.#changed.add(shown);
-    this.#lastHeardAt = performance.now();
+    this.#changed.set(shown, performance.now());
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => this.#quiet(), this.watch.debounceMs);
   }
@@ -154,16 +151,15 @@ class WatchedProcess {
   }
 
   /**
-   * Its turn in the lane: restarts it for the changes heard so far, unless a chain restarted it
-   * after the last of them (`restartedAt`, when that restart began). Resolves with the processes
-   * started again.
+   * Its turn in the lane: restarts it for the changes heard so far, but those heard before a chain
+   * restarted it (`restartedAt`, when that restart began) are dealt with already; with nothing
+   * else, nothing restarts. Resolves with the processes started again.
    */
   async restart(restartedAt: number | undefined): Promise<readonly string[]> {
-    const changed = [...this.#changed];
+    const changed = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt).map(([path]) => path);
     this.#changed.clear();
     const latest = changed.at(-1);
     if (latest === undefined || this.stack.ending) return [];
-    if (restartedAt !== undefined && restartedAt > this.#lastHeardAt) return [];
     // Nothing would restart: a `restarting` line would announce what never comes.
     if (this.stack.keptStopped(this.name)) return [];
     const more = changed.length - 1;
@@ -221,10 +217,16 @@ class RestartLane {
     this.#running = false;
   }
 
-  /** The first waiting restart passed over before, else the one earliest in start order: taken out of the queue. */
+  /**
+   * The next restart, taken out of the queue: of those with nothing they depend on waiting too (its
+   * chain restarts them, after the task has run again), the first passed over before, else the one
+   * earliest in start order. A dependent that went first would restart on the old build, and again
+   * with the chain.
+   */
   #takeFirst(): WatchedProcess | undefined {
-    if (this.#waiting.length === 0) return undefined;
-    const first = this.#waiting.find((waiting) => waiting.passedOver) ?? this.#waiting.reduce((best, waiting) => (this.rank(waiting.process) < this.rank(best.process) ? waiting : best));
+    const free = this.#waiting.filter(({ process }) => !process.upstream.some((other) => this.#waiting.some((waiting) => waiting.process === other)));
+    if (free.length === 0) return undefined; // only when nothing waits: what depends on what has no cycle
+    const first = free.find((waiting) => waiting.passedOver) ?? free.reduce((best, waiting) => (this.rank(waiting.process) < this.rank(best.process) ? waiting : best));
     this.#waiting.splice(this.#waiting.indexOf(first), 1);
     for (const waiting of this.#waiting) waiting.passedOver = true;
     return first.process;

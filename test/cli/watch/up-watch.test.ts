@@ -406,6 +406,52 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   }
 
+  test('a save while the task runs again for the last one: the task runs once more, then the dependent restarts once, never on the old build', BOUNDED, async () => {
+    const dir = buildAndWeb('sleep 1; echo built', 'v1');
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'build', 2);
+      write(dir, 'src/a.ts', 'v3'); // while that build runs: the dependent's burst ends with the task's
+      await nthPid(cli, 'web', 3);
+      // Long enough for one more restart, had one been queued (a debounce, a build, a start).
+      await sleep(1500);
+      const output = cli.stdoutSoFar();
+      const starts = all(output, /^(build|web) +\* starting \(pid/gm).map((match) => match[1]);
+      assert.deepEqual(starts, ['build', 'web', 'build', 'web', 'build', 'web'], output);
+      assert.equal(all(output, /^web +\* restarting:/gm).length, 0, `web restarted only by its task's chain\n${output}`);
+      await interrupt(cli);
+    });
+  });
+
+  test("a dependent's own change during its task's chain restarts it once more, for that change alone: the save the chain dealt with is not named again", BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    dependsOn: { build: succeeded }
+    watch: { paths: [src, views], debounce: 100ms }
+  build:
+    cmd: "sleep 1; echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+`,
+      { 'src/a.ts': 'v1', 'views/page.html': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'build', 2);
+      write(dir, 'views/page.html', 'v2'); // web's alone, while the chain's build runs
+      await nthPid(cli, 'web', 3);
+      await sleep(1000);
+      const output = cli.stdoutSoFar();
+      assert.deepEqual(all(output, /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['views/page.html changed'], output);
+      assert.equal(pids(cli, 'web').length, 3, output);
+      await interrupt(cli);
+    });
+  });
+
   test('...and a save that breaks the task leaves the dependent running, though its own watch saw the save', BOUNDED, async () => {
     const dir = buildAndWeb('grep -q good src/a.ts && echo built', 'good 1');
     await withUp(dir, async (cli) => {
