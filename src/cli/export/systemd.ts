@@ -62,7 +62,20 @@ export function exportSystemd(config: Config, options: SystemdExportOptions): Ex
     files.push({ name: envFileName(options.prefix, spec), text: envFile(spec, environment, source), mode: 0o600 });
   }
   files.push({ name: `${options.prefix}.target`, text: targetUnit(config, processes, options.prefix), mode: 0o644 });
+  checkUnitNameLengths(files, options.prefix);
   return files;
+}
+
+/** The longest unit name systemd takes (UNIT_NAME_MAX, 256 with its NUL); a file name is at most 255 bytes too. */
+const UNIT_NAME_MAX_BYTES = 255;
+
+/** Refuses, before anything is written, a unit (or env file) name longer than systemd or a file system takes. */
+function checkUnitNameLengths(files: readonly ExportedFile[], prefix: string): void {
+  const longest = files.reduce((best, file) => (Buffer.byteLength(file.name) > Buffer.byteLength(best.name) ? file : best));
+  const bytes = Buffer.byteLength(longest.name);
+  if (bytes <= UNIT_NAME_MAX_BYTES) return;
+  const over = bytes - UNIT_NAME_MAX_BYTES;
+  throw new ExportError('ERR_EXPORT_PREFIX', `the unit name ${longest.name.slice(0, 60)}… would be ${bytes} bytes, more than the ${UNIT_NAME_MAX_BYTES} systemd takes; shorten --prefix (${Buffer.byteLength(prefix)} bytes) or the process's name by ${over} byte${over === 1 ? '' : 's'}`);
 }
 
 function envFileName(prefix: string, spec: ProcessSpec): string {

@@ -192,6 +192,19 @@ describe('export systemd: what each key becomes', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--prefix "a b" cannot start a unit name/);
   });
+
+  test('a --prefix that makes a unit name longer than systemd takes (255 bytes) is refused before -o is made', BOUNDED, async () => {
+    const units = join(scratch, 'long-prefix-units');
+    // shop-report.service is the longest name: with this prefix, 256 bytes.
+    const prefix = 'p'.repeat(256 - '-report.service'.length);
+    const long = await runCli(['export', 'systemd', '-f', file, '--prefix', prefix, '-o', units]);
+    assert.equal(long.code, 2, long.stderr);
+    assert.match(long.stderr, /the unit name p+… would be 256 bytes, more than the 255 systemd takes; shorten --prefix \(241 bytes\) or the process's name by 1 byte$/m);
+    assert.equal(existsSync(units), false, 'nothing written, no directory made');
+    const fits = await runCli(['export', 'systemd', '-f', file, '--prefix', prefix.slice(1), '-o', units]);
+    assert.equal(fits.code, 0, fits.stderr);
+    assert.ok(existsSync(join(units, `${prefix.slice(1)}-report.service`)));
+  });
 });
 
 describe('export systemd: what a unit cannot carry', () => {
