@@ -202,7 +202,9 @@ export class Stack {
       throwIfRefused(chain, true);
       this.#startAgain(chain, 'subvisor restart');
     });
-    await Promise.all(chain.map((runner) => this.#untilReady(runner)));
+    // A dependent stopped by `subvisor stop` meanwhile stays stopped, as it would have had the
+    // stop come first: the restart does not wait for it, nor fail for it.
+    await Promise.all(chain.map((runner) => this.#untilReady(runner, !named.includes(runner))));
   }
 
   /**
@@ -234,16 +236,18 @@ export class Stack {
   /**
    * Resolves once `runner` is ready; rejects with {@link NotReady} once it cannot be. A life given
    * up because a later stop or restart by hand stopped it is not the end of the wait when that
-   * operation started it again: two restarts at once both return once the last one is ready.
+   * operation started it again: two restarts at once both return once the last one is ready. With
+   * `unlessStopped`, one that `subvisor stop` stopped meanwhile ends the wait as well as ready would.
    */
-  async #untilReady(runner: Runner): Promise<void> {
+  async #untilReady(runner: Runner, unlessStopped = false): Promise<void> {
     for (;;) {
       try {
         return await untilReady(runner);
       } catch (error) {
-        if (this.#operationsPending === 0) throw error;
-        await this.#operations;
-        if (!this.#alive.has(runner)) throw error;
+        const later = this.#operationsPending > 0;
+        if (later) await this.#operations;
+        if (unlessStopped && this.#keptStopped.has(runner)) return;
+        if (!later || !this.#alive.has(runner)) throw error;
       }
     }
   }

@@ -385,6 +385,29 @@ describe('stop and start', () => {
     }
   });
 
+  test('a dependent stopped by hand while a restart of what it depends on waits for readiness stays stopped, and the restart succeeds as if the stop came first', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:
+  db: { cmd: "if [ -f ${dir}/started ]; then while [ ! -f ${dir}/go ]; do sleep 0.05; done; fi; touch ${dir}/started; echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "echo web; exec sleep 30", ready: "web", dependsOn: [db] }
+`);
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      pids.push(...(await Promise.all(['db', 'web'].map((name) => waitForState(dir, name, 'ready')))).map((row) => row.pid));
+      const restarting = client(dir, ['restart', 'db']);
+      await waitForState(dir, 'web', 'not started: waiting for db');
+      pids.push((await rowOf(dir, 'db')).pid);
+      const stopped = await client(dir, ['stop', 'web']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      writeFileSync(join(dir, 'go'), '');
+      const restarted = await restarting;
+      assert.equal(restarted.code, 0, restarted.stdout + restarted.stderr);
+      assert.deepEqual((await ps(dir)).map((row) => row.state), ['ready', 'stopped']);
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('a dependency stopped by hand before it was ready keeps its dependents from starting, and says why; stopped once ready, it does not', BOUNDED, async () => {
     const dir = configDir((dir) => `processes:
   db: { cmd: "while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo up; exec sleep 30", ready: "up" }
