@@ -27,11 +27,15 @@ export interface ReplyChannel {
 
 /**
  * At the run's end, a client still has what it was sent to take (a `logs -f` behind by up to
- * 16 MiB of lines): it is cut off once it takes nothing for this long...
+ * 16 MiB of lines): it is cut off once it takes nothing for this long. Not much shorter: `logs -f`
+ * takes nothing while it writes out the last message it read (up to 1 MiB of lines, more once
+ * prefixed), so a reader of its output slower than a few hundred KB/s pauses it for seconds...
  */
-const CLOSE_STALL_MS = 2000;
+const CLOSE_STALL_MS = 5000;
 /** ...or once this long has passed, so a slow reader holds the run's end up only so far. */
 const CLOSE_MAX_MS = 10_000;
+/** The most of a reply written at once: how finely a reader's progress is seen at the run's end. */
+const WRITE_PIECE_BYTES = 64 * 1024;
 
 export interface ControlServer {
   /** Where it listens, as given. */
@@ -188,7 +192,11 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   socket.on('error', () => socket.destroy());
   const channel: ReplyChannel = {
     send: (reply) => {
-      if (!socket.destroyed && !socket.writableEnded) socket.write(encode(reply));
+      if (socket.destroyed || socket.writableEnded) return;
+      const bytes = Buffer.from(encode(reply));
+      // In pieces: a write counts as taken only once all of it is, and at the run's end a reader
+      // that takes a 1 MiB message slower than CLOSE_STALL_MS would look stalled (see cutOffWhenStalled).
+      for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) socket.write(bytes.subarray(at, at + WRITE_PIECE_BYTES));
     },
     get unsentBytes() {
       return socket.writableLength;
