@@ -154,4 +154,10 @@ describe('subvisor probe: usage', () => {
       assert.match(run.stderr, /^subvisor: /);
     }
   });
+
+  test("--http with a ':' and no port (an unset $PORT in the shell) is refused, not probed on port 80", BOUNDED, async () => {
+    const run = await runCli(['probe', '--http', 'http://127.0.0.1:/health', '--timeout', '1s']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: --http: the URL has a ':' with no port after it \(an unset variable\?\); write the port/);
+  });
 });

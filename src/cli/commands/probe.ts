@@ -1,6 +1,6 @@
 import { UsageError, parseProbeArgs, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, parseDuration } from '../config/index.js';
-import { HOST_PORT } from '../config/yaml/probes.js';
+import { HOST_PORT, httpUrlProblem } from '../config/yaml/probes.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 
@@ -53,8 +53,9 @@ function probeOf(parsed: ProbeArgs, timing: Pick<OutsideProbe, 'intervalMs' | 't
 }
 
 function httpUrl(url: string): string {
-  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
-  if (protocol === 'http:' || protocol === 'https:') return url;
+  const problem = httpUrlProblem(url);
+  if (problem === undefined) return url;
+  if (problem.kind === 'no-port') throw new UsageError("--http: the URL has a ':' with no port after it (an unset variable?); write the port, like http://127.0.0.1:8080/health");
   throw new UsageError('--http needs an http:// or https:// URL, like http://127.0.0.1:8080/health');
 }
 

@@ -89,6 +89,15 @@ test('http: not a URL, or not http(s), is refused at the value without showing i
   assert.match(problemAt(web('    ready: { http: "ftp://${TOKEN}@host/" }\n'), '"ftp', env), /ready\.http: must be an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use `tcp: "HOST:PORT"`/);
 });
 
+test('http: a \':\' with no port after it (an unset ${PORT}) is refused, saying which variable is not set; it would read as port 80', () => {
+  for (const bad of ['"http://127.0.0.1:${NOT_SET}/health"', '"http://127.0.0.1:${NOT_SET}"', '"https://[::1]:${NOT_SET}?q=1"']) {
+    const message = problemAt(web(`    ready: { http: ${bad} }\n`), bad, env);
+    assert.match(message, /processes\.web\.ready\.http: has a ':' with no port after it once \$\{NOT_SET\} is expanded \(NOT_SET is not set\); write the port/, bad);
+  }
+  // Control: with the port, or without the ':' (the scheme's own), it is a probe.
+  for (const good of ['http://127.0.0.1:8080/', 'http://127.0.0.1/', 'http://[::1]/x:y', 'http://h/?a=b:']) assert.equal(firstProcess(web(`    ready: { http: "${good}" }\n`)).ready?.kind, 'http', good);
+});
+
 test('status: a whole number from 100 to 599, and only with http', () => {
   for (const bad of ['99', '600', '"200"', '2.5']) {
     assert.match(problemAt(web(`    ready: { http: "http://h/", status: ${bad} }\n`), bad), /ready\.status: expected an HTTP status from 100 to 599, found .*; leave it out to accept any 2xx/, bad);

@@ -160,6 +160,21 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
   }
 }
 
+/** A URL whose authority ends in a `:` with no port after it. */
+const EMPTY_PORT = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(?=[/?#]|$)/i;
+
+/**
+ * What keeps `url` from being an http probe's (also asked by `subvisor probe --http`): not a URL,
+ * another scheme, or a `:` with no port after it (`http://127.0.0.1:${PORT}/` with PORT unset,
+ * which would read as port 80, which nobody meant); undefined when it is one.
+ */
+export function httpUrlProblem(url: string): { readonly kind: 'invalid' } | { readonly kind: 'scheme'; readonly protocol: string } | { readonly kind: 'no-port' } | undefined {
+  if (!URL.canParse(url)) return { kind: 'invalid' };
+  const { protocol } = new URL(url);
+  if (protocol !== 'http:' && protocol !== 'https:') return { kind: 'scheme', protocol };
+  return EMPTY_PORT.test(url) ? { kind: 'no-port' } : undefined;
+}
+
 /**
  * `http`: an http:// or https:// URL, interpolated. What is wrong with it is said without showing
  * it, since a variable may have put a secret in it (a token in the query).
@@ -167,19 +182,12 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
 function httpCheck(at: At, reader: Reader): Check | undefined {
   const url = interpolatedText('a URL like http://127.0.0.1:8080/health')(at, reader);
   if (url === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not kept as the cause: Node's URL error carries the input.
-    reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
-    return undefined;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    reader.reportAt(at, `must be an http:// or https:// URL, not ${parsed.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
-    return undefined;
-  }
-  return { kind: 'http', url };
+  const problem = httpUrlProblem(url);
+  // Node's URL error is not kept as the cause: it carries the input.
+  if (problem?.kind === 'invalid') reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
+  else if (problem?.kind === 'scheme') reader.reportAt(at, `must be an http:// or https:// URL, not ${problem.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
+  else if (problem?.kind === 'no-port') reader.reportAt(at, `has a ':' with no port after it${expansionNote(at)}; write the port, like \`http://127.0.0.1:8080/health\`, or leave out the ':' for the scheme's own`);
+  return problem === undefined ? { kind: 'http', url } : undefined;
 }
 
 /** `status`: the one HTTP status that passes (without it, any 2xx passes). */
