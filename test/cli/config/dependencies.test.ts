@@ -45,7 +45,7 @@ test('an unknown condition is refused at the condition, with "did you mean" (com
     assert.ok(message.includes(`processes.web.dependsOn.db: unknown condition '${wrong}'; use started, ready (the default of a list), succeeded (exited 0) or completed (exited); did you mean '${right}'?`), message);
   }
   assert.match(problemAt(stack('{ db: }'), 'db: }', undefined, '  web:'), /processes\.web\.dependsOn\.db: has no condition; write `db: ready` \(or started, succeeded, completed\)/);
-  assert.match(problemAt(stack('{ db: { condition: ready } }'), '{ condition'), /dependsOn\.db: unknown condition a mapping/);
+  assert.match(problemAt(stack('{ db: { condition: ready } }'), '{ condition'), /dependsOn\.db: expected one condition, found a mapping; use started, ready/);
   assert.match(problemAt(stack('[{ db: ready }]'), '{ db'), /dependsOn\[0\]: expected a process name, found a mapping; for conditions make `dependsOn` a mapping: `dependsOn: \{ db: ready, migrate: succeeded \}`/);
 });
 

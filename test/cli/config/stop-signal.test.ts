@@ -21,6 +21,9 @@ test('stopSignal: SIGKILL and SIGSTOP are refused: the process could not shut do
 
 test('stopSignal: unknown names get "did you mean"; numbers are refused', () => {
   assert.match(problemAt(web('    stopSignal: SIGTREM\n'), 'SIGTREM'), /stopSignal: unknown signal 'SIGTREM'; use a signal name like SIGTERM, SIGINT or SIGQUIT; did you mean 'SIGTERM'\?$/);
+  assert.match(problemAt(web('    stopSignal: trem\n'), 'trem'), /unknown signal 'trem'; .*; did you mean 'SIGTERM'\?$/);
+  // Every name shares SIG: a made-up one is not close to anything for it.
+  assert.match(problemAt(web('    stopSignal: SIGFOO\n'), 'SIGFOO'), /unknown signal 'SIGFOO'; use a signal name like SIGTERM, SIGINT or SIGQUIT$/);
   assert.match(problemAt(web('    stopSignal: 15\n'), '15'), /stopSignal: expected a signal name like SIGINT, found number 15; signal numbers differ between systems, names do not/);
   assert.match(problemAt(web('    stopSignal: [SIGINT]\n'), '[SIGINT]'), /stopSignal: expected a signal name like SIGINT, found a list/);
 });

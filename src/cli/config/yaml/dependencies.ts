@@ -67,9 +67,9 @@ function readCondition(at: At, reader: Reader): Condition | undefined {
   const written = isScalar(at.node) ? scalarText(at.node) : undefined;
   const known = CONDITIONS.find((condition) => condition === written);
   if (known !== undefined) return known;
-  const shown = written === undefined ? describe(at.node) : `'${written}'`;
-  const hint = written === undefined ? '' : didYouMean(written, CONDITIONS, COMPOSE_WORDS);
-  reader.reportAt(at, `unknown condition ${shown}; use started, ready (the default of a list), succeeded (exited 0) or completed (exited)${hint}`);
+  const use = 'use started, ready (the default of a list), succeeded (exited 0) or completed (exited)';
+  if (written === undefined) reader.reportAt(at, `expected one condition, found ${describe(at.node)}; ${use}, alone (\`db: ready\`, where compose writes \`db: { condition: service_healthy }\`)`);
+  else reader.reportAt(at, `unknown condition '${written}'; ${use}${didYouMean(written, CONDITIONS, COMPOSE_WORDS)}`);
   return undefined;
 }
 

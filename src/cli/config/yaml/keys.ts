@@ -4,7 +4,7 @@ import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type Pr
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
-import { didYouMean } from '../../../process/suggest.js';
+import { suggest } from '../../../process/suggest.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
 import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
 import { logFiles } from './logs.js';
@@ -210,7 +210,10 @@ function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
   const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   const name = ALIASES[given] ?? given;
   if (!SIGNALS.includes(name)) {
-    reader.reportAt(at, `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${didYouMean(written, SIGNALS)}`);
+    // Compared without the `SIG` every name shares, which would let `SIGFOO` pass for `SIGIOT`.
+    const bare = (signal: string): string => signal.slice('SIG'.length);
+    const guess = suggest(bare(given), SIGNALS.map(bare));
+    reader.reportAt(at, `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${guess === undefined ? '' : `; did you mean 'SIG${guess}'?`}`);
     return undefined;
   }
   const uncatchable = UNCATCHABLE[name];
