@@ -48,6 +48,20 @@ describe('replicas: N in subvisor.yaml', () => {
     for (const name of ['web.1', 'web.2', 'web.3', 'single', 'one']) assert.match(run.stderr, new RegExp(`^${name.replace('.', '\\.')} +\\d+ +exited 0 `, 'm'), `${name} in the summary`);
   });
 
+  test("a SUBVISOR_REPLICA in subvisor's own environment (itself run as a copy) reaches no process but as each copy's own", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  web:
+    cmd: echo replica $SUBVISOR_REPLICA
+    replicas: 2
+  single:
+    cmd: printenv SUBVISOR_REPLICA || echo unset
+`);
+    const run = await runCli(['up', '-f', file], { env: { ...ENV, SUBVISOR_REPLICA: '7' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(linesOf(run.stdout, 'single'), ['unset']);
+    for (const index of [1, 2]) assert.deepEqual(linesOf(run.stdout, `web.${index}`), [`replica ${index}`]);
+  });
+
   test('what depends on a process with replicas waits until every copy is ready', { timeout: 30_000 }, async () => {
     // Copy N is ready after N * 300 ms: the last one decides.
     const file = config(`processes:

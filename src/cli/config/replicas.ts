@@ -47,6 +47,9 @@ export function namesTakenByCopies(specs: readonly ProcessSpec[]): { readonly ta
 }
 
 /** The extra environment of one process of the plan: `PORT` for a Procfile's (see planProcesses); undefined for none. */
+/** The variable that tells a copy of `replicas: N` which one it is (1-based); only copies have it. */
+export const REPLICA_VARIABLE = 'SUBVISOR_REPLICA';
+
 export type ExtraEnvironment = (spec: ProcessSpec, copy: number) => Readonly<Record<string, string>> | undefined;
 
 /**
@@ -77,7 +80,7 @@ export function expandReplicas(specs: readonly ProcessSpec[], extra?: ExtraEnvir
       const name = replicaName(spec.name, index);
       names.push(name);
       const copy: ProcessSpec = { ...spec, name, replicas: undefined, replica: { of: spec.name, index } };
-      expanded.push(withEnv(copy, { ...extra?.(spec, index), SUBVISOR_REPLICA: String(index) }));
+      expanded.push(withEnv(copy, { ...extra?.(spec, index), [REPLICA_VARIABLE]: String(index) }));
     }
     copiesOf.set(spec.name, names);
   }

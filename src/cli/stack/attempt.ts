@@ -10,6 +10,7 @@ import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
+import { REPLICA_VARIABLE } from '../config/replicas.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
 import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
@@ -299,5 +300,9 @@ function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
  */
 export function childEnvironment(spec: ProcessSpec, parentEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const user = spec.user === undefined ? {} : { USER: spec.user.name, LOGNAME: spec.user.name, ...(spec.user.home === undefined ? {} : { HOME: spec.user.home }) };
-  return { ...spec.envFromFiles, ...parentEnv, ...user, ...spec.env };
+  const inherited: NodeJS.ProcessEnv = { ...spec.envFromFiles, ...parentEnv, ...user };
+  // SPEC §10: set only for replicas, so a program can tell it is one; a copy gets its own in
+  // `env`. One inherited (subvisor itself run as a copy, by an outer subvisor) would say otherwise.
+  const kept = spec.replica === undefined ? Object.fromEntries(Object.entries(inherited).filter(([name]) => name !== REPLICA_VARIABLE)) : inherited;
+  return { ...kept, ...spec.env };
 }
