@@ -211,7 +211,15 @@ export interface ControlArgs extends RunLocator {
 export function parseControlArgs(command: 'ps' | 'stop' | 'start' | 'restart', args: readonly string[]): ControlArgs {
   const { values, positionals } = parseOrExplain(args, { file: { type: 'string', short: 'f' }, socket: { type: 'string' }, ...(command === 'ps' ? { json: { type: 'boolean' } } : {}) }, command !== 'ps');
   if (command !== 'ps' && positionals.length === 0) throw new UsageError(`${command} needs the name of a process: subvisor ${command} NAME...`);
-  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, json: values.json === true };
+  return { ...runLocator(values, '-f'), names: positionals, json: values.json === true };
+}
+
+/** Which run: by its config or by its socket, one of them (the socket would win, and the config would be silently ignored). */
+function runLocator(values: Record<string, unknown>, fileFlag: '-f' | '--file'): RunLocator {
+  const file = values.file as string | undefined;
+  const socket = values.socket as string | undefined;
+  if (file !== undefined && socket !== undefined) throw new UsageError(`give ${fileFlag} FILE (the run beside that config) or --socket PATH (the run listening there), not both`);
+  return { file, socket };
 }
 
 export interface LogsArgs extends RunLocator {
@@ -230,7 +238,7 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
   const given = values.lines as string | undefined;
   const lines = given === undefined ? 100 : Number(given);
   if (given !== undefined && (!/^\d+$/.test(given) || !Number.isSafeInteger(lines))) throw new UsageError(`-n: expected a whole number of lines, 0 or more, got '${given}'`);
-  return { file: values.file as string | undefined, socket: values.socket as string | undefined, names: positionals, follow: values.follow === true, lines };
+  return { ...runLocator(values, '--file'), names: positionals, follow: values.follow === true, lines };
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];

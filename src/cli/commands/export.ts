@@ -79,6 +79,10 @@ function writing(target: string, write: () => void): void {
 /** To `-o FILE` (its directory created when missing), or to stdout. */
 function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
   const output = parsed.output === undefined ? undefined : resolve(parsed.output);
+  // `-o out/` means a directory, which resolve() would make a file named `out`.
+  if (output !== undefined && (/\/$/.test(parsed.output ?? '') || isDirectory(output))) {
+    throw new ExportError('ERR_EXPORT_WRITE', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
+  }
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
   const composeDir = output === undefined ? dirname(resolve(config.file)) : dirname(output);
   const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
@@ -90,4 +94,12 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
     node.fs.mkdirSync(composeDir, { recursive: true });
     node.fs.writeFileSync(output, text);
   });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return node.fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

