@@ -224,6 +224,19 @@ describe('restart policies', () => {
 });
 
 describe('probes at runtime', () => {
+  test('a log ready pattern matches the line as shown: a child that colours its ready line is ready for a pattern written from what was seen', BOUNDED, async () => {
+    const { file } = config(
+      () => `processes:
+  db: { cmd: "printf '\\\\033[32mstarted\\\\033[0m\\\\n'; exec sleep 30", ready: "^started$", readyTimeout: 5s }
+  web: { cmd: "echo web up", dependsOn: [db], main: true }
+`,
+    );
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^db +\* ready after \d+ ms$/m);
+    assert.match(run.stdout, /^web +\| web up$/m);
+  });
+
   test('http: a dependent starts once a real HTTP server child answers 200', BOUNDED, async () => {
     const port = await freePort();
     const server = `setTimeout(() => require('http').createServer((q, r) => { r.statusCode = q.url === '/health' ? 200 : 404; r.end(); }).listen(process.env.PORT, '127.0.0.1'), 400)`;

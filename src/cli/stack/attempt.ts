@@ -11,6 +11,7 @@ import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
+import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
 import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
@@ -232,7 +233,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     relayStderr: true,
     // Lines in blocks (one call per read, not per line): the command line's relay is its hot path.
     [RELAY_BLOCKS]: (stream, block) => plan.output.lines(spec.name, stream, block),
-    readyWhen: logPattern,
+    readyWhen: logPattern && asShown(logPattern),
     // An outside probe's wait is bounded in waitForProbe; the library bounds only a log pattern's.
     readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,
     killGraceMs: spec.grace ?? plan.defaultGraceMs,
@@ -240,6 +241,17 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     onSpawn: calls.onSpawn,
     [LIFECYCLE_LOG]: runReport(spec.name, hooks, calls.onExit),
   };
+}
+
+/**
+ * A log probe's pattern, tried on the line as the output shows it too: a child that colours its
+ * ready line (`\x1b[32mstarted\x1b[0m`) is shown `started`, and a pattern written from what was
+ * seen (`^started$`) must match it.
+ */
+function asShown(pattern: RegExp): (line: string) => boolean {
+  const matches = (line: string): boolean => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
+  // The library names the pattern in its messages (`no output line matched /^started$/`) by String().
+  return Object.assign(matches, { toString: () => String(pattern) });
 }
 
 /**
