@@ -82,6 +82,7 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       relayStderr: true,
       onLine: (event) => heard.add(event.line),
       killGraceMs: PROBE_KILL_GRACE_MS,
+      drainGraceMs: PROBE_DRAIN_GRACE_MS,
       [LIFECYCLE_LOG]: probeLog(heard),
     };
     const completed = await superviseRunProcess(cmd, options);
@@ -95,6 +96,12 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
 
 /** How long a probe cut at its timeout (or by the end of the wait) has after SIGTERM before SIGKILL. */
 const PROBE_KILL_GRACE_MS = 500;
+/**
+ * How long a probe that exited is still read while something it left in the background holds its
+ * output (`exec: "start-helper & exit 0"`): its exit status is the verdict, and waiting the
+ * library's 2 s for that output would hold every readiness it decides by as long.
+ */
+const PROBE_DRAIN_GRACE_MS = 100;
 
 /**
  * The library's lifecycle records for a probe's process, but its SIGKILL is said in the probe's

@@ -50,6 +50,18 @@ describe('one try', () => {
     assert.deepEqual(result, { passed: false, output: "waiting for the lock\n(no answer within 300 ms (the probe's timeout))" });
   });
 
+  test('exec: one that exits leaving a process in the background (holding its output) is judged by its exit at once, and the process is stopped', BOUNDED, async () => {
+    const pidFile = join(scratch, 'background.pid');
+    const started = performance.now();
+    const result = await tryProbe({ kind: 'exec', cmd: `sleep 30 & echo $! > ${pidFile}; echo helper started; exit 0`, ...TIMING, timeoutMs: 10_000 }, {});
+    const tookMs = performance.now() - started;
+    assert.deepEqual(result, { passed: true, output: 'helper started' });
+    // The library's own drain grace is 2 s: a probe does not wait that long for output it does not need.
+    assert.ok(tookMs < 1500, `the try took ${Math.round(tookMs)} ms`);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitUntil(() => !isRunning(pid), 'the background process to be stopped', 3000);
+  });
+
   test('exec: stdout and stderr lines are reported in the order they were written', BOUNDED, async () => {
     const cmd = 'for i in 1 2 3; do echo "out $i"; sleep 0.05; echo "err $i" >&2; sleep 0.05; done; exit 1';
     const result = await tryProbe({ kind: 'exec', cmd, ...TIMING }, {});
