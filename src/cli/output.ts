@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { hasControlCharacters, neutraliseControlSequences, stripSgr } from '../log/sanitize.js';
+import { escapeJsonControls } from '../log/sinks/ndjson.js';
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { LineBacklogs } from './backlog.js';
@@ -225,7 +226,7 @@ const clockTime = oncePerMillisecond((date) => {
 });
 
 function jsonOutput(out: BatchedWriter): LineSink {
-  const write = (record: Record<string, unknown>): Promise<void> | undefined => out.write(`${JSON.stringify({ time: isoTime(), ...record })}\n`);
+  const write = (record: Record<string, unknown>): Promise<void> | undefined => out.write(`${escapeJsonControls(JSON.stringify({ time: isoTime(), ...record }))}\n`);
   return {
     line(name, stream, text) {
       return write({ name, stream, line: text });
@@ -238,7 +239,7 @@ function jsonOutput(out: BatchedWriter): LineSink {
       const text = blockText(block);
       // Printable ASCII without a quote or a backslash is its own JSON string between quotes.
       if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', `"}\n${head}"`)}"}\n`);
-      return out.write(`${head}${text.split('\n').map((line) => JSON.stringify(line)).join(`}\n${head}`)}}\n`);
+      return out.write(`${head}${escapeJsonControls(text.split('\n').map((line) => JSON.stringify(line)).join(`}\n${head}`))}}\n`);
     },
     status(event) {
       void write({ name: event.name, stream: 'status', line: event.text, event: event.event, ...event.fields });

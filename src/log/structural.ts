@@ -1,4 +1,4 @@
-import { LEVEL_NAMES, type LevelName } from './levels.js';
+import { LEVELS, LEVEL_NAMES, type LevelName } from './levels.js';
 import { invalidArgument } from '../caller-errors.js';
 
 /**
@@ -108,10 +108,23 @@ export class MissingLevelMethodError extends TypeError {
     const found = availableLevels.length === 0 ? 'none' : availableLevels.join(', ');
     super(
       `the logger has no ${JSON.stringify(level)} method (its level methods: ${found}); ` +
-        `log at one of those levels instead, or pass a logger that has a ${JSON.stringify(level)} method ` +
-        `(for pino: customLevels: { ${JSON.stringify(level)}: 21 })`,
+        `log at one of those levels instead, or pass a logger with a method named ${JSON.stringify(level)}` +
+        pinoHint(level),
     );
     this.level = level;
     this.availableLevels = availableLevels;
   }
+}
+
+/** pino's own level names: a pino logger always has these, so a hint to add one would be wrong. */
+const PINO_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/**
+ * How to give a pino logger `level`: `io`, the default relay level, as the README sets it up (21);
+ * any other at a number pino does not use yet (one already taken is refused); nothing for a level
+ * pino has anyway.
+ */
+function pinoHint(level: string): string {
+  if (PINO_LEVELS.has(level)) return '';
+  return level === 'io' ? ` (for pino: customLevels: { "io": ${LEVELS.io} })` : ` (for pino: customLevels: { ${JSON.stringify(level)}: N }, N a level number it does not use yet)`;
 }

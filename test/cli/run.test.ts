@@ -180,11 +180,11 @@ describe('subvisor run', () => {
     assert.ok(records.some((record) => record.stream === 'status' && record.event === 'exited'));
   });
 
-  test('--json: each line is the record JSON.stringify makes of it, its fields in order, whatever characters it has', { timeout: 30_000 }, async () => {
+  test('--json: each line is the record JSON.stringify makes of it (DEL and C1 escaped), its fields in order, whatever characters it has', { timeout: 30_000 }, async () => {
     // A read of plain lines, then reads each of one line that needs escaping (each kind alone,
     // then all together), written 100 ms apart so that each comes in a read of its own.
     const plain = ['one', '', 'two words', "it's {a} [b] ~`!"];
-    const special = ['tab\there', 'say "hi"', 'back\\slash', 'caf\u00e9 \u{1f600}', 'bell\u0007', 'del\u007f', 'all "\\\t\u00e9'];
+    const special = ['tab\there', 'say "hi"', 'back\\slash', 'caf\u00e9 \u{1f600}', 'bell\u0007', 'del\u007f', 'c1 csi\u009b2J', 'all "\\\t\u00e9'];
     const writes = [plain.join('\n'), ...special].map((text) => `${text}\n`);
     const script = `const writes = ${JSON.stringify(writes)}; const next = () => { process.stdout.write(writes.shift()); if (writes.length > 0) setTimeout(next, 100); }; next();`;
     const run = await runCli(['run', '--json', '--label', 'j "x"', '--', process.execPath, '-e', script]);
@@ -195,8 +195,11 @@ describe('subvisor run', () => {
     records.forEach((record, index) => {
       assert.deepEqual(Object.keys(record), ['time', 'name', 'stream', 'line']);
       assert.equal(record.name, 'j "x"');
-      assert.equal(lines[index], JSON.stringify(record), 'as JSON.stringify writes it');
+      // As JSON.stringify writes it, but DEL and C1 (U+009B starts a terminal command) escaped, as the library's NDJSON sink writes them.
+      const escaped = JSON.stringify(record).replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      assert.equal(lines[index], escaped);
     });
+    assert.doesNotMatch(run.stdout, /[\u007f-\u009f]/, 'no raw DEL or C1 control reaches the output');
   });
 
   test('relayed control sequences are neutralised, colours dropped without a terminal', { timeout: 30_000 }, async () => {

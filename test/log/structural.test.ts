@@ -38,6 +38,13 @@ test('a missing level method is a TypeError naming the level and the methods the
   assert.deepEqual(lines, ['control: an existing method resolves']);
 });
 
+test('the error says how to add the level to pino: io at 21 as the README does, another at a free number, none for a level pino has', () => {
+  const messageFor = (level: string): string => new MissingLevelMethodError(level, ['info']).message;
+  assert.ok(messageFor('io').endsWith('or pass a logger with a method named "io" (for pino: customLevels: { "io": 21 })'), messageFor('io'));
+  assert.ok(messageFor('verbose').endsWith('(for pino: customLevels: { "verbose": N }, N a level number it does not use yet)'), messageFor('verbose'));
+  assert.ok(messageFor('debug').endsWith('or pass a logger with a method named "debug"'), messageFor('debug'));
+});
+
 test('for a pino logger without the level, the error lists its levels, custom ones included', () => {
   const logger = pino({ customLevels: { relay: 25 } }, new CaptureStream());
   assert.throws(() => resolveLevelMethod(logger, 'io'), /its level methods: debug, info, error, trace, warn, fatal, relay\)/);

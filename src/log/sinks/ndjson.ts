@@ -53,6 +53,15 @@ export function formatNdjsonLine(record: LogRecord): string {
     // A cycle (or a throwing toJSON) in some field: keep the record, with fields as text.
     json = JSON.stringify(toObject(record, (value) => node.util.inspect(value, { breakLength: Infinity, depth: 4 })));
   }
+  return escapeJsonControls(json);
+}
+
+/**
+ * `json` with DEL and the C1 controls (U+007F-U+009F) written as `\u` escapes: JSON.stringify
+ * leaves them raw, and U+009B starts a terminal command as ESC [ does, so a record shown on a
+ * terminal could drive it. Also used by the command line's `--json`. @internal
+ */
+export function escapeJsonControls(json: string): string {
   return json.replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
