@@ -158,6 +158,12 @@ describe('subvisor up', () => {
     // A failure's line gives no duration; its failure report does (the CalledProcessError's, the same clock's).
     const failed = summary.find((row) => row.name === 'failing')?.durationMs ?? 0;
     assert.ok(failed >= 700 && failed < 3000, `failing: ${failed} ms`);
+    // The exit records carry it as a number too, the same as the summary's; and signal, both of them.
+    const event = (name: string, kind: string): Record<string, unknown> | undefined => records.find((record) => record.name === name && record.event === kind);
+    assert.deepEqual(pick(event('quick', 'exited'), ['returncode', 'signal', 'durationMs']), { returncode: 0, signal: null, durationMs: summary.find((row) => row.name === 'quick')?.durationMs });
+    assert.deepEqual(pick(event('failing', 'failed'), ['returncode', 'signal', 'durationMs']), { returncode: 3, signal: null, durationMs: failed });
+    // A process a failure kept from starting says why in a field, as the summary's row does.
+    assert.equal(event('later', 'not-started')?.because, 'failing failed (status 3)');
   });
 
   test('--json: every line and state change as an object with name, stream and line', { timeout: 30_000 }, async () => {
@@ -315,3 +321,8 @@ describe('subvisor up', () => {
     assert.ok(!plain.stdout.includes('\x1b'));
   });
 });
+
+/** The `keys` of `record`, in that order. */
+function pick(record: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, record?.[key]]));
+}

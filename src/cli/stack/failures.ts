@@ -101,7 +101,8 @@ export function stateAfter(error: unknown): string {
 
 /** Structured fields of a failure for `--json` state lines. */
 export function failureFields(error: unknown): Record<string, unknown> {
-  if (error instanceof CalledProcessError) return { returncode: error.returncode, signal: error.signal };
+  // The same duration as the exit line's "after 8 ms" (a failure's own line does not say it).
+  if (error instanceof CalledProcessError) return { returncode: error.returncode, signal: error.signal, durationMs: Math.round(error.durationMs) };
   if (error instanceof SpawnError) return { code: error.code };
   if (error instanceof LivenessError) return { reason: 'liveness', probeOutput: error.probeOutput };
   if (error instanceof ProbeTimeoutError) return { reason: 'ready', probeOutput: error.probeOutput };

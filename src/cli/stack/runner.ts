@@ -264,7 +264,7 @@ export class Runner {
       this.milestones.completed.meet();
       this.state.down('exited 0');
       const beforeReady = end.beforeReady === true ? ', before it was ready' : '';
-      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}${beforeReady}${givingUp}`, { returncode: 0, ...givingUpFields });
+      this.#say('exited', `exited with status 0 after ${formatDuration(end.completed.durationMs)}${beforeReady}${givingUp}`, { returncode: 0, signal: null, durationMs: Math.round(end.completed.durationMs), ...givingUpFields });
     } else {
       // SPEC §10's `not started: REASON` for a spawn that failed (the command is missing, say).
       this.state.down(this.state.pid === undefined ? `not started: ${describeFailure(end.error)}` : stateAfter(end.error));
@@ -279,7 +279,7 @@ export class Runner {
       case 'not-started':
         if (end.reason === undefined && this.#byHand) return this.#settle({ kind: 'stopped' });
         this.state.notStarted(end.reason ?? 'the run ended first', end.reason !== undefined);
-        if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`);
+        if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`, { because: end.reason });
         this.milestones.giveUp(() => (end.reason === undefined ? `${name} was not started` : `${name} was not started (${end.reason})`));
         break;
       case 'exited':

@@ -409,7 +409,7 @@ export class Stack {
       return this.#forgiven.has(dependency) && dependency.milestones.of(condition).state.kind === 'unmet';
     });
     if (!blocked) return false;
-    this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again` });
+    this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again`, fields: { because: end.reason } });
     return true;
   }
 
