@@ -8,6 +8,7 @@ import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 import { node } from '../../builtins.js';
+import { statOf } from '../../process/stat.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -80,7 +81,7 @@ function writing(target: string, write: () => void): void {
 function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
   const output = parsed.output === undefined ? undefined : resolve(parsed.output);
   // `-o out/` means a directory, which resolve() would make a file named `out`.
-  if (output !== undefined && (/\/$/.test(parsed.output ?? '') || isDirectory(output))) {
+  if (output !== undefined && (/\/$/.test(parsed.output ?? '') || statOf(output)?.isDirectory() === true)) {
     throw new ExportError('ERR_EXPORT_WRITE', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
   }
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
@@ -94,12 +95,4 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
     node.fs.mkdirSync(composeDir, { recursive: true });
     node.fs.writeFileSync(output, text);
   });
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return node.fs.statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
 import { node } from '../../builtins.js';
+import { statOf } from '../stat.js';
 import { SpawnError } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
@@ -292,19 +293,11 @@ function childIdentity(options: ResolvedRunOptions): Identity {
 }
 
 function isFile(path: string): boolean {
-  try {
-    return node.fs.statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return statOf(path)?.isFile() === true;
 }
 
 function isDirectory(path: string): boolean {
-  try {
-    return node.fs.statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return statOf(path)?.isDirectory() === true;
 }
 
 function resolveProgram(program: string, options: ResolvedRunOptions): string | undefined {

@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
 import { node } from '../../builtins.js';
+import { statOf } from '../stat.js';
 
 /**
  * Who a child runs as, for a permission check: `own` is this process's user (the kernel answers
@@ -24,7 +25,7 @@ export interface ClosedDirectory {
  */
 export function closedDirectoryOnTheWay(path: string, identity: Identity): ClosedDirectory | undefined {
   for (const directory of ancestors(path)) {
-    const stat = statOrUndefined(directory);
+    const stat = statOf(directory);
     if (stat === undefined) return undefined; // missing: that is ENOENT's story, not this one
     if (!maySearch(directory, stat, identity)) return { path: directory, mode: (stat.mode & 0o777).toString(8), ownerUid: stat.uid };
   }
@@ -52,12 +53,4 @@ function maySearch(directory: string, stat: Stats, identity: Identity): boolean 
   if (identity.uid === 0) return true; // root searches any directory
   const shift = stat.uid === identity.uid ? 6 : stat.gid === identity.gid ? 3 : 0;
   return ((stat.mode >> shift) & 1) === 1;
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return node.fs.statSync(path);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,15 @@
+import type { Stats } from 'node:fs';
+import { node } from '../builtins.js';
+
+/**
+ * What is at `path`, symlinks followed, or undefined when nothing can be seen there (it is missing,
+ * or a directory on the way may not be entered): for the questions that only want a yes where
+ * there is something to see (`statOf(path)?.isDirectory() === true`).
+ */
+export function statOf(path: string): Stats | undefined {
+  try {
+    return node.fs.statSync(path);
+  } catch {
+    return undefined;
+  }
+}
