@@ -188,7 +188,16 @@ describe('restart policies', () => {
     restart: { policy: on-failure, max: 1, backoff: 10ms, resetAfter: 400ms }
 `,
     );
-    for (const { file } of [neverReady, neverAlive]) {
+    // Its liveness never passes, but the first try comes only after a start period longer than resetAfter.
+    const neverAliveLate = config(
+      () => `processes:
+  server:
+    cmd: "exec sleep 30"
+    liveness: { exec: "exit 1", startPeriod: 500ms, interval: 100ms, failures: 2 }
+    restart: { policy: on-failure, max: 1, backoff: 10ms, resetAfter: 400ms }
+`,
+    );
+    for (const { file } of [neverReady, neverAlive, neverAliveLate]) {
       const cli = startCli(['up', '-f', file]);
       // A budget that never runs out would restart it for good: end that run, and fail below.
       const guard = setTimeout(() => cli.kill('SIGINT'), 15_000);

@@ -195,10 +195,14 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
   return result === undefined ? { passed: false, last } : { passed: true, result };
 }
 
-/** How a liveness probe gave up on a process: its last failure, and when the failing streak began. */
+/** How a liveness probe gave up on a process: its last failure, and since when it was not healthy. */
 export interface DeathVerdict {
   readonly last: ProbeResult;
-  /** `performance.now()` when the first try of the `failures` in a row began: healthy until then. */
+  /**
+   * `performance.now()` when the first try of the `failures` in a row began, healthy until then;
+   * `-Infinity` when no try ever passed: then it was never seen healthy (however long the start
+   * period and the interval kept the first try from being made).
+   */
   readonly failingSince: number;
 }
 
@@ -210,13 +214,15 @@ export interface DeathVerdict {
 export async function untilDead(probe: OutsideProbe & { readonly failures: number }, where: ProbeEnvironment, upMs: number, signal: AbortSignal): Promise<DeathVerdict> {
   await pause(probe.startPeriodMs - upMs, signal);
   let failedInARow = 0;
-  let failingSince = 0;
+  let failingSince = -Infinity;
+  let everPassed = false;
   for (;;) {
     await pause(probe.intervalMs, signal);
     const triedAt = performance.now();
     const result = await tryProbe(probe, where, signal);
+    everPassed ||= result.passed;
     failedInARow = result.passed ? 0 : failedInARow + 1;
-    if (failedInARow === 1) failingSince = triedAt;
+    if (failedInARow === 1 && everPassed) failingSince = triedAt;
     if (failedInARow >= probe.failures) return { last: result, failingSince };
   }
 }

@@ -38,7 +38,7 @@ export class ProcessState {
   /**
    * The current attempt's healthy time, for the restart budget's `resetAfter`: from its readiness
    * (its spawn, without a ready condition) to its exit, or to the start of the liveness failures
-   * that stopped it. A process that never got ready was never healthy.
+   * that stopped it. A process that never got ready, or whose liveness never passed, was never healthy.
    */
   #healthySince: number | undefined;
   #healthyUntil: number | undefined;

@@ -213,16 +213,18 @@ describe('waiting on a probe', () => {
       resolved = true;
       return result;
     });
-    await sleep(200);
+    await sleep(500);
     assert.equal(resolved, false, 'alive: it keeps watching');
     const removedAt = performance.now();
     rmSync(flag);
     const verdict = await watching;
     assert.equal(verdict.last.passed, false);
     // The streak's first failure is when it stopped being healthy (resetAfter counts healthy time):
-    // the try under way at the removal (begun at most one try before it) or a later one; not the
-    // watch's first try, 200 ms before.
-    assert.ok(verdict.failingSince > removedAt - 100 && verdict.failingSince < performance.now(), `failingSince ${verdict.failingSince}, removed at ${removedAt}`);
+    // the try under way at the removal or a later one; not the watch's first try, ~500 ms before.
+    assert.ok(verdict.failingSince > removedAt - 400 && verdict.failingSince < performance.now(), `failingSince ${verdict.failingSince}, removed at ${removedAt}`);
+    // One whose tries never passed was never seen healthy at all.
+    const never = await untilDead({ kind: 'exec', cmd: ['false'], ...TIMING, failures: 2 }, {}, 0, controller.signal);
+    assert.equal(never.failingSince, -Infinity);
   });
 });
 
