@@ -202,9 +202,11 @@ export class Stack {
       throwIfRefused(chain, true);
       this.#startAgain(chain, 'subvisor restart');
     });
-    // A dependent stopped by `subvisor stop` meanwhile stays stopped, as it would have had the
-    // stop come first: the restart does not wait for it, nor fail for it.
-    await Promise.all(chain.map((runner) => this.#untilReady(runner, !named.includes(runner))));
+    // A dependent that a `subvisor stop` meanwhile left out of the chain (stopped itself, or
+    // depending on the restarted ones only through one stopped) would not be in it had the stop
+    // come first: the restart does not wait for it, nor fail for it.
+    const leftOut = (runner: Runner): boolean => !named.includes(runner) && !this.#chainOf(named).includes(runner);
+    await Promise.all(chain.map((runner) => this.#untilReady(runner, () => leftOut(runner))));
   }
 
   /**
@@ -236,17 +238,17 @@ export class Stack {
   /**
    * Resolves once `runner` is ready; rejects with {@link NotReady} once it cannot be. A life given
    * up because a later stop or restart by hand stopped it is not the end of the wait when that
-   * operation started it again: two restarts at once both return once the last one is ready. With
-   * `unlessStopped`, one that `subvisor stop` stopped meanwhile ends the wait as well as ready would.
+   * operation started it again: two restarts at once both return once the last one is ready. Nor
+   * when, once those operations are done, `noLongerAsked()`: then the wait ends as if ready.
    */
-  async #untilReady(runner: Runner, unlessStopped = false): Promise<void> {
+  async #untilReady(runner: Runner, noLongerAsked: () => boolean = () => false): Promise<void> {
     for (;;) {
       try {
         return await untilReady(runner);
       } catch (error) {
         const later = this.#operationsPending > 0;
         if (later) await this.#operations;
-        if (unlessStopped && this.#keptStopped.has(runner)) return;
+        if (noLongerAsked()) return;
         if (!later || !this.#alive.has(runner)) throw error;
       }
     }

@@ -385,15 +385,16 @@ describe('stop and start', () => {
     }
   });
 
-  test('a dependent stopped by hand while a restart of what it depends on waits for readiness stays stopped, and the restart succeeds as if the stop came first', BOUNDED, async () => {
+  test('a dependent stopped by hand while a restart of what it depends on waits for readiness stays stopped, and the restart succeeds as if the stop came first, also for what depends on it', BOUNDED, async () => {
     const dir = configDir((dir) => `processes:
   db: { cmd: "if [ -f ${dir}/started ]; then while [ ! -f ${dir}/go ]; do sleep 0.05; done; fi; touch ${dir}/started; echo up; exec sleep 30", ready: "up" }
   web: { cmd: "echo web; exec sleep 30", ready: "web", dependsOn: [db] }
+  worker: { cmd: "echo worker; exec sleep 30", ready: "worker", dependsOn: [web] }
 `);
     const run = await up(dir);
     const pids: (number | null)[] = [];
     try {
-      pids.push(...(await Promise.all(['db', 'web'].map((name) => waitForState(dir, name, 'ready')))).map((row) => row.pid));
+      pids.push(...(await Promise.all(['db', 'web', 'worker'].map((name) => waitForState(dir, name, 'ready')))).map((row) => row.pid));
       const restarting = client(dir, ['restart', 'db']);
       await waitForState(dir, 'web', 'not started: waiting for db');
       pids.push((await rowOf(dir, 'db')).pid);
@@ -402,7 +403,8 @@ describe('stop and start', () => {
       writeFileSync(join(dir, 'go'), '');
       const restarted = await restarting;
       assert.equal(restarted.code, 0, restarted.stdout + restarted.stderr);
-      assert.deepEqual((await ps(dir)).map((row) => row.state), ['ready', 'stopped']);
+      // worker depends on db only through web: the restart no longer asks for it either.
+      assert.deepEqual((await ps(dir)).map((row) => row.state), ['ready', 'stopped', 'not started: web was stopped']);
     } finally {
       await interrupt(run, ...pids);
     }
