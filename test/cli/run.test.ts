@@ -293,7 +293,7 @@ describe('subvisor run', () => {
     assert.match(piped.stdout, /^p \| out\np \| err$/m);
   });
 
-  test('a Node child that ends with process.exit() after a burst keeps every line when it ends by itself, or writes to a pipe, as the README says', { timeout: 30_000 }, async () => {
+  test('a Node child that ends with process.exit() after a burst keeps every line when it ends by itself, or (a burst the pipe holds) writes to a pipe, as the README says', { timeout: 30_000 }, async () => {
     const burst = 'for (let i = 0; i < 3000; i++) console.log("test " + i + " ok"); console.log("SUMMARY: 3000 passed");';
     const byItself = await runCli(['run', '--label', 't', '--', process.execPath, '-e', `${burst} process.exitCode = 0`]);
     const piped = await runCli(['run', '--label', 't', '--', 'bash', '-o', 'pipefail', '-c', `"${process.execPath}" -e '${burst} process.exit(0)' | cat`]);

@@ -142,7 +142,8 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
       chmodSync(closed, 0o755);
       assert.equal((await runProcess([script], opts)).returncode, 0);
     } finally {
-      chmodSync(open, 0o700);
+      // The closed directory opened first: unprivileged, rm could not enter it, and would hide the failure.
+      chmodSync(join(open, 'closed'), 0o700);
       rmSync(open, { recursive: true, force: true });
     }
   });

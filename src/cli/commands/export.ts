@@ -82,7 +82,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
   const output = parsed.output === undefined ? undefined : resolve(parsed.output);
   // `-o out/` means a directory, which resolve() would make a file named `out`.
   if (output !== undefined && (/\/$/.test(parsed.output ?? '') || statOf(output)?.isDirectory() === true)) {
-    throw new ExportError('ERR_EXPORT_WRITE', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
+    throw new ExportError('ERR_EXPORT_PATH', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
   }
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
   const composeDir = output === undefined ? dirname(resolve(config.file)) : dirname(output);

@@ -46,10 +46,10 @@ export function namesTakenByCopies(specs: readonly ProcessSpec[]): { readonly ta
   });
 }
 
-/** The extra environment of one process of the plan: `PORT` for a Procfile's (see planProcesses); undefined for none. */
 /** The variable that tells a copy of `replicas: N` which one it is (1-based); only copies have it. */
 export const REPLICA_VARIABLE = 'SUBVISOR_REPLICA';
 
+/** The extra environment of one process of the plan: `PORT` for a Procfile's (see planProcesses); undefined for none. */
 export type ExtraEnvironment = (spec: ProcessSpec, copy: number) => Readonly<Record<string, string>> | undefined;
 
 /**

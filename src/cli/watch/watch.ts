@@ -180,8 +180,10 @@ class WatchedProcess {
 /**
  * Runs restarts one after another, the waiting ones in start order (`rank`), so that a process
  * restarted by a chain is not restarted a second time after it; one that fails is said, and the
- * next still runs. A restart passed over once goes before any that came later, so a process whose
- * restarts retrigger themselves (a task writing into its own watched tree) cannot starve the rest.
+ * next still runs. Of those with nothing they depend on waiting too, a restart passed over once
+ * goes before any that came later, so a process whose restarts retrigger themselves (a task
+ * writing into its own watched tree) cannot starve the rest; one whose upstream waits is dealt
+ * with by that upstream's chain.
  */
 class RestartLane {
   readonly #waiting: { readonly process: WatchedProcess; passedOver: boolean }[] = [];

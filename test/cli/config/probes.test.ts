@@ -90,7 +90,8 @@ test('http: not a URL, or not http(s), is refused at the value without showing i
 });
 
 test('http: a \':\' with no port after it (an unset ${PORT}) is refused, saying which variable is not set; it would read as port 80', () => {
-  for (const bad of ['"http://127.0.0.1:${NOT_SET}/health"', '"http://127.0.0.1:${NOT_SET}"', '"https://[::1]:${NOT_SET}?q=1"']) {
+  // The last two as the URL parser reads them: blanks around it dropped, a tab in it too.
+  for (const bad of ['"http://127.0.0.1:${NOT_SET}/health"', '"http://127.0.0.1:${NOT_SET}"', '"https://[::1]:${NOT_SET}?q=1"', '" http://127.0.0.1:${NOT_SET}/ "', '"http://127.0.0.1:${NOT_SET}\\t/x"']) {
     const message = problemAt(web(`    ready: { http: ${bad} }\n`), bad, env);
     assert.match(message, /processes\.web\.ready\.http: has a ':' with no port after it once \$\{NOT_SET\} is expanded \(NOT_SET is not set\); write the port/, bad);
   }

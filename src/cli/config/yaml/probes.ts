@@ -172,7 +172,8 @@ export function httpUrlProblem(url: string): { readonly kind: 'invalid' } | { re
   if (!URL.canParse(url)) return { kind: 'invalid' };
   const { protocol } = new URL(url);
   if (protocol !== 'http:' && protocol !== 'https:') return { kind: 'scheme', protocol };
-  return EMPTY_PORT.test(url) ? { kind: 'no-port' } : undefined;
+  // Read as the URL parser reads it: without the blanks and controls around it, tabs and newlines dropped.
+  return EMPTY_PORT.test(url.trim().replace(/[\t\n\r]/g, '')) ? { kind: 'no-port' } : undefined;
 }
 
 /**
