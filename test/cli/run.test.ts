@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -301,6 +301,23 @@ describe('subvisor run', () => {
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stdout.match(/^t \| test \d+ ok$/gm)?.length, 3000);
       assert.match(run.stdout, /^t \| SUMMARY: 3000 passed$/m);
+    }
+  });
+
+  test('a program name whose only PATH entry to hold it is a directory this user may not enter: that directory is named, not "chmod +x"', { timeout: 30_000 }, async () => {
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-path-entry-'));
+    try {
+      writeFileSync(join(closed, 'hidden-prog'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      // Root enters any directory: the command line itself runs as nobody. Anyone else is kept out of its own.
+      const asRoot = process.getuid?.() === 0;
+      chmodSync(closed, asRoot ? 0o700 : 0o000);
+      const run = await runCli(['run', '--', 'hidden-prog'], { cwd: '/', env: { PATH: `${closed}:/usr/bin:/bin` }, ...(asRoot ? { uid: 65534 } : {}) });
+      assert.equal(run.code, 126, run.stderr);
+      const mode = asRoot ? '700' : '0';
+      assert.ok(run.stdout.includes(`cannot start hidden-prog: permission denied: this user may not enter ${closed} (mode ${mode}, owned by uid ${String(process.getuid?.())}), a directory on PATH where hidden-prog may be; grant it search (x) permission there, or give the program's full path`), run.stdout + run.stderr);
+    } finally {
+      chmodSync(closed, 0o700);
+      rmSync(closed, { recursive: true, force: true });
     }
   });
 

@@ -272,9 +272,19 @@ function deniedProgram(options: ResolvedRunOptions): string {
   const closed = firstClosed(behind, identity);
   if (closed !== undefined) {
     const { directory: through, program: path } = closed;
-    return `permission denied: ${who} may not enter ${through.path} (mode ${through.mode}, owned by uid ${through.ownerUid}), so cannot run ${path}; grant it search (x) permission on that directory, or put the program where it can reach it`;
+    return `permission denied: ${who} may not enter ${through.path} (${described(through)}), so cannot run ${path}; grant it search (x) permission on that directory, or put the program where it can reach it`;
+  }
+  // No file to blame in sight: a PATH entry it may not enter is the likely cause, and what is in
+  // it cannot be seen from here (this user may not look either).
+  const hidden = cwd === undefined || program.includes('/') || resolveProgram(program, options) !== undefined ? undefined : firstClosed(candidates(program, options, cwd), identity);
+  if (hidden !== undefined) {
+    return `permission denied: ${who} may not enter ${hidden.directory.path} (${described(hidden.directory)}), a directory on PATH where ${program} may be; grant it search (x) permission there, or give the program's full path`;
   }
   return `permission denied: ${program} is not executable by ${who} (missing chmod +x, or on a file system mounted noexec?)`;
+}
+
+function described(directory: ClosedDirectory): string {
+  return `mode ${directory.mode}, owned by uid ${directory.ownerUid}`;
 }
 
 /** The first candidate behind a directory the child's user may not enter, and that directory. */
