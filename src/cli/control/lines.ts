@@ -4,9 +4,10 @@ import type { Socket } from 'node:net';
  * Reads `socket` as lines of UTF-8 and hands each to `onLine` (without its `\n`). A line that grows
  * past `maxBytes` before its newline comes is not buffered further: `onTooLong` is called once,
  * and nothing more is read from the socket. So a peer that never sends a newline costs at most
- * `maxBytes` (plus one chunk) of memory.
+ * `maxBytes` (plus one chunk) of memory. With `onEnd`, the peer's end of what it sends is told
+ * there, after a last line it sent without a newline (`printf '{...}' | nc -NU`) is handed over.
  */
-export function readLines(socket: Socket, maxBytes: number, onLine: (line: string) => void, onTooLong: () => void): void {
+export function readLines(socket: Socket, maxBytes: number, onLine: (line: string) => void, onTooLong: () => void, onEnd?: () => void): void {
   let held: Buffer[] = [];
   let heldBytes = 0;
   let refused = false;
@@ -35,5 +36,12 @@ export function readLines(socket: Socket, maxBytes: number, onLine: (line: strin
       held.push(rest);
       heldBytes += rest.length;
     }
+  });
+  if (onEnd === undefined) return;
+  socket.on('end', () => {
+    if (!refused && heldBytes > 0) onLine(Buffer.concat(held).toString('utf8'));
+    held = [];
+    heldBytes = 0;
+    onEnd();
   });
 }

@@ -80,7 +80,8 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   }
   // Each connection's `ended`, aborted by the run's end too (see RequestHandler).
   const connections = new Map<Socket, AbortController>();
-  const server = node.net.createServer((socket) => {
+  // Half-open: a client that ends what it sends (`nc -N`) still gets the replies still to come.
+  const server = node.net.createServer({ allowHalfOpen: true }, (socket) => {
     const ended = new AbortController();
     connections.set(socket, ended);
     socket.on('close', () => {
@@ -215,7 +216,23 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
     const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
     socket.write(encode(refusal), () => socket.destroy());
   };
-  readLines(socket, MAX_REQUEST_BYTES, (line) => void answer(line, handle, channel, ended), tooLong);
+  // Once the client has sent all it will and every request is answered, our side ends too.
+  let answering = 0;
+  let clientDone = false;
+  const endWhenAnswered = (): void => {
+    if (clientDone && answering === 0 && !socket.writableEnded) socket.end();
+  };
+  const onLine = (line: string): void => {
+    answering++;
+    void answer(line, handle, channel, ended).finally(() => {
+      answering--;
+      endWhenAnswered();
+    });
+  };
+  readLines(socket, MAX_REQUEST_BYTES, onLine, tooLong, () => {
+    clientDone = true;
+    endWhenAnswered();
+  });
 }
 
 async function answer(line: string, handle: RequestHandler, channel: ReplyChannel, ended: AbortSignal): Promise<void> {

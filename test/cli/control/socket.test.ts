@@ -40,6 +40,29 @@ describe('protocol', () => {
     }
   });
 
+  test('a client that ends what it sends (a half-close, as nc -N does) still gets its replies, a last request without a newline included; then the connection ends', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "echo up; exec sleep 30", ready: up }\n');
+    const run = await up(dir);
+    try {
+      const before = await waitForState(dir, 'a', 'ready');
+      // A restart's reply comes once the process is ready again: well after the client's end.
+      const restarting = await rawConnection(socketOf(dir));
+      restarting.send('{"v":2,"id":1,"command":"restart","names":["a"]}\n');
+      restarting.end();
+      assert.deepEqual(await restarting.next(), { v: 2, id: 1, ok: true });
+      await restarting.closed;
+      assert.notEqual((await rowOf(dir, 'a')).pid, before.pid, 'restarted');
+      const unterminated = await rawConnection(socketOf(dir));
+      unterminated.send('{"v":2,"id":2,"command":"ps"}');
+      unterminated.end();
+      const reply = await unterminated.next();
+      assert.deepEqual([reply.id, reply.ok, (reply.processes as { name: string }[]).map((row) => row.name)], [2, true, ['a']]);
+      await unterminated.closed;
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('logs speaks both versions: blocks of lines to version 2, one line a message to version 1 (an older client); each reply in its request\'s version', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "printf \'one\\\\ntwo\\\\n\\\\nfour\\\\n\'; exec sleep 30" }\n');
     const run = await up(dir);

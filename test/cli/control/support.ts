@@ -112,7 +112,7 @@ export async function waitForState(dir: string, name: string, state: string | Re
  * A raw connection to the run's socket: `send` writes bytes, `next` resolves with the next reply
  * object, `closed` once the run closed the connection.
  */
-export async function rawConnection(path: string): Promise<{ send: (text: string | Buffer) => void; next: () => Promise<Record<string, unknown>>; closed: Promise<void>; destroy: () => void }> {
+export async function rawConnection(path: string): Promise<{ send: (text: string | Buffer) => void; next: () => Promise<Record<string, unknown>>; closed: Promise<void>; destroy: () => void; end: () => void }> {
   const socket = createConnection(path);
   await once(socket, 'connect');
   let buffered = '';
@@ -142,6 +142,8 @@ export async function rawConnection(path: string): Promise<{ send: (text: string
     },
     closed,
     destroy: () => socket.destroy(),
+    /** Ends what this side sends (a half-close, as `nc -N` does at its input's end), still reading. */
+    end: () => void socket.end(),
   };
 }
 
