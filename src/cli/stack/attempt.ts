@@ -249,9 +249,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
  * seen (`^started$`) must match it.
  */
 function asShown(pattern: RegExp): (line: string) => boolean {
-  const matches = (line: string): boolean => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
-  // The library names the pattern in its messages (`no output line matched /^started$/`) by String().
-  return Object.assign(matches, { toString: () => String(pattern) });
+  return (line) => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
 }
 
 /**
