@@ -196,7 +196,7 @@ export class Stack {
       // Decided now, not when asked: a stop or start queued ahead may have changed what is kept stopped.
       chain = this.#chainOf(named);
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      await this.#stopInOrder(chain, 'subvisor restart');
+      await this.#stopToRestart(chain, 'subvisor restart');
       for (const runner of chain) this.#alive.delete(runner);
       // One left running must not get a second copy beside it: nothing starts again.
       throwIfRefused(chain, true);
@@ -274,8 +274,20 @@ export class Stack {
     for (const runner of runners) this.#launch(runner);
   }
 
-  #stopInOrder(runners: readonly Runner[], why: string): Promise<void> {
-    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true));
+  #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void): Promise<void> {
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true).then(() => afterEach?.(runner)));
+  }
+
+  /**
+   * Stops `chain` in reverse dependency order, to start it again: each member, once stopped, is
+   * shown waiting for the members it depends on (`ps`), as it will be once started again, not
+   * `stopped`, which SPEC §10 keeps for `subvisor stop`.
+   */
+  #stopToRestart(chain: readonly Runner[], why: string): Promise<void> {
+    return this.#stopInOrder(chain, why, (runner) => {
+      const awaited = runner.spec.dependsOn.filter(({ name }) => chain.some((member) => member.spec.name === name)).map(({ name }) => name);
+      if (awaited.length > 0 && runner.state.state === 'stopped') runner.state.state = `not started: waiting for ${awaited.join(', ')}`;
+    });
   }
 
   /** The runners named (each once), in start order. */
@@ -363,7 +375,7 @@ export class Stack {
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
       if (chain.length === 0 || this.ending) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      await this.#stopInOrder(chain, 'restarting');
+      await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
       return this.#startByChange(chain) ? chain : [];
     });

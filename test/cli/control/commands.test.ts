@@ -193,6 +193,29 @@ describe('restart', () => {
     }
   });
 
+  test('while a restart stops what it restarts, a dependent already stopped shows it waits for the restarted one, not `stopped`', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "trap 'sleep 1.5; exit 0' TERM; echo up; while :; do sleep 0.05; done", ready: "up" }
+  web: { cmd: "echo up; exec sleep 30", ready: "up", dependsOn: [db] }
+`,
+    );
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      await waitForState(dir, 'web', 'ready');
+      pids.push(...(await ps(dir)).map((row) => row.pid));
+      const restarted = client(dir, ['restart', 'db']);
+      await waitForState(dir, 'db', 'stopping');
+      assert.equal((await rowOf(dir, 'web')).state, 'not started: waiting for db', 'SPEC §10 keeps `stopped` for `subvisor stop`');
+      assert.equal((await restarted).code, 0);
+      assert.deepEqual((await ps(dir)).map((row) => row.state), ['ready', 'ready']);
+      pids.push(...(await ps(dir)).map((row) => row.pid));
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('restarts of one process asked at the same time leave one process, not one per request', BOUNDED, async () => {
     const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep 31.123", ready: "up" }\n`);
     const run = await up(dir);
