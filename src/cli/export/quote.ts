@@ -12,16 +12,14 @@ export function systemdLiteral(text: string): string {
 /**
  * One word of an `ExecStart=`-like command line: `$` doubled (systemd would substitute `$NAME`
  * from the unit's environment, where subvisor leaves the word to the program or its shell), `%`
- * doubled, and double quotes with C escapes around anything that is not a plain word. A program
- * (`first`) that starts with one of systemd's prefix characters (`-@:+!`) is quoted, so it is never
- * read as one.
+ * doubled, and double quotes with C escapes around anything that is not a plain word. Quotes do
+ * not keep a program's leading `-@:+!` from being read as prefixes: see `commandLine` in systemd.ts.
  */
-export function systemdWord(word: string, first = false): string {
+export function systemdWord(word: string): string {
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
   if (word === ';') return '\\;';
   const escaped = systemdLiteral(word).replaceAll('$', '$$$$');
-  if (PLAIN_WORD.test(escaped) && !(first && /^[-@:+!]/.test(escaped))) return escaped;
-  return `"${cEscape(escaped)}"`;
+  return PLAIN_WORD.test(escaped) ? escaped : `"${cEscape(escaped)}"`;
 }
 
 /** `NAME=value` as one quoted item of `Environment=` (specifiers expanded, C escapes, no `$` substitution). */

@@ -114,7 +114,7 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
   const cwd = spec.cwd ?? dirname(resolve(config.file));
   const service = [
     ...(spec.task ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
-    `ExecStart=${commandLine(spec.cmd, cwd)}`,
+    `ExecStart=${commandLine(spec.name, spec.cmd, cwd)}`,
     ...readinessLines(spec, options, notes),
     `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
     ...(spec.user === undefined ? [] : [`User=${systemdLiteral(spec.user.name)}`]),
@@ -158,14 +158,23 @@ function unitPathProblem(path: string): string | undefined {
 /**
  * A string runs under `/bin/sh -c`, as `subvisor up` runs it; an array is argv. systemd takes a
  * program by absolute path or by bare name only, so a relative one (`./scripts/db.sh`, which `up`
- * finds from the process's cwd) is made absolute against `cwd`.
+ * finds from the process's cwd) is made absolute against `cwd`. A bare name that starts with one
+ * of systemd's prefix characters is refused: systemd strips them even from a quoted word, and the
+ * unit would run another program, or this one another way (`+` as root, `-` with failures ignored).
  */
-function commandLine(cmd: ProcessSpec['cmd'], cwd?: string): string {
+function commandLine(owner: string, cmd: ProcessSpec['cmd'], cwd?: string): string {
   const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : [...cmd];
   const [program] = argv;
   if (cwd !== undefined && program !== undefined && program.includes('/') && !isAbsolute(program)) argv[0] = resolve(cwd, program);
-  return argv.map((word, index) => systemdWord(word, index === 0)).join(' ');
+  const prefix = EXEC_PREFIX.exec(argv[0] ?? '')?.[0];
+  if (prefix !== undefined) {
+    throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(argv[0])} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
+  }
+  return argv.map(systemdWord).join(' ');
 }
+
+/** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5)). */
+const EXEC_PREFIX = /^[-@:+!]/;
 
 /** `dependsOn`: `Requires=` (`Wants=` for `completed`, which a failure also meets) and `After=`. */
 function dependencyLines(spec: ProcessSpec, prefix: string): string[] {
@@ -244,7 +253,7 @@ function readinessLines(spec: ProcessSpec, options: SystemdExportOptions, notes:
     notes.push(`ready: the probe's ${untranslated.join(' and ')} ${untranslated.length > 1 ? 'are' : 'is'} not translated: \`subvisor probe\` tries at once, each try cut at ${goDuration(DEFAULT_PROBE_TIMEOUT_MS)} or the deadline.`);
   }
   const argv = [options.nodePath, options.cliPath, 'probe', ...probeArguments(probe, deadlineMs)];
-  return [`ExecStartPost=${commandLine(argv)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
+  return [`ExecStartPost=${commandLine(spec.name, argv)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
 }
 
 /** What has no systemd equivalent, said in the unit rather than silently lost. */

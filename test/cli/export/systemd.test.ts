@@ -254,6 +254,21 @@ describe('export systemd: what a unit cannot carry', () => {
     });
   }
 
+  for (const program of ['+mytool', '-mytool', '@mytool', ':mytool', '!mytool']) {
+    test(`a program named ${program} is refused: systemd reads its first character as a prefix of ExecStart=, even quoted`, BOUNDED, async () => {
+      const run = await exportOf(`processes:\n  a:\n    cmd: ["${program}", "--flag"]\n`);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^subvisor: cannot export: process a: its program "\\${program}" starts with "\\${program[0]}", which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path$`, 'm'));
+      assert.equal(existsSync(run.units), false, 'nothing is written');
+    });
+  }
+
+  test('a program by path may start with a prefix character: made absolute, it starts with /', BOUNDED, async () => {
+    const run = await exportOf('processes:\n  a:\n    cmd: ["./+mytool", "--flag"]\n');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-a.service')) ?? ''), 'utf8'), /^ExecStart=\/\S*\/\+mytool --flag$/m);
+  });
+
   test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n');
