@@ -170,6 +170,12 @@ test('a regex with a backslash in double quotes gets a hint about YAML escapes',
   assert.match(message, /YAML syntax: Invalid escape sequence \\d; in double quotes write a backslash as \\\\/);
 });
 
+test('a second document is refused where it starts, in words about the config, not the parser\'s API', () => {
+  const message = onlyProblem('---\nprocesses:\n  a: { cmd: "echo a" }\n---\nprocesses:\n  b: { cmd: "echo b" }\n', 4, 1);
+  assert.match(message, /YAML syntax: a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first$/);
+  assert.doesNotMatch(message, /parseAllDocuments/);
+});
+
 test('a top level that is not a mapping is refused at 1:1', () => {
   assert.match(onlyProblem('- web\n- db\n', 1, 1), /expected a mapping at the top level, found a list; start with `processes:`/);
 });

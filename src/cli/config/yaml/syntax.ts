@@ -40,6 +40,8 @@ interface Found {
 
 /** The parser's message without the drawing of the spot (line:column gives it), with a hint where one helps. */
 function parserReason(error: YAMLError): string {
+  // The parser's own advice names a function of its API, of no use to someone writing a config.
+  if (error.code === 'MULTIPLE_DOCS') return 'a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first';
   const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
   // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
   const hint = error.code === 'BAD_DQ_ESCAPE' ? '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')' : '';
