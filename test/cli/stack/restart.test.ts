@@ -85,6 +85,16 @@ describe('restart policies with real processes', () => {
     assert.match(output.of('beat', 'restarting')[0]?.text ?? '', /\(exited with status 0; restart 1 of 2\)/);
   });
 
+  test('always on a main process: its exits 0 restart it until the budget is spent; the last one ends the run with 0, stopping the rest', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('server', 'exec sleep 30'),
+      spec('client', 'echo ran', { main: true, restart: policy({ policy: 'always', max: 2, backoffMs: 10 }) }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(output.of('client', 'stdout').length, 3, 'the first run and two restarts');
+    assert.equal(resultOf(outcome, 'server').result, 'stopped', 'the main\'s last exit ended the run');
+  });
+
   test('always: once the budget is spent a last exit that failed fails the run', BOUNDED, async () => {
     const { outcome } = await runToEnd([spec('beat', 'exit 6', { restart: policy({ policy: 'always', max: 1, backoffMs: 10 }) })]);
     assert.equal(outcome.exitCode, 6);
