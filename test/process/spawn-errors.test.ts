@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -255,6 +255,34 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(error.code, 'ENOTDIR');
     assert.ok(error.message.includes(`the cwd ${cwd} is not a directory`), error.message);
   });
+
+  test('a program behind a symlink loop, or with a name too long: ELOOP and ENAMETOOLONG, as exec says, not EACCES and "chmod +x"', BOUNDED, async () => {
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
+    const looped = await spawnFailure([join(dir, 'loop-a')]);
+    assert.equal(looped.code, 'ELOOP');
+    assert.equal(looped.cwdUnusable, false);
+    assert.match(looped.message, /loop-a: too many levels of symbolic links \(ELOOP\): a link on the way points back at itself; fix or remove it$/);
+    const long = await spawnFailure([join(dir, 'n'.repeat(300))]);
+    assert.equal(long.code, 'ENAMETOOLONG');
+    assert.match(long.message, /n{20}: the path is too long \(ENAMETOOLONG\)/);
+    assert.doesNotMatch(`${looped.message}\n${long.message}`, /chmod|permission/);
+  });
+
+  for (const [kind, code, make] of [
+    ['a symlink loop', 'ELOOP', (): string => (symlinkSync(join(dir, 'cwd-loop-b'), join(dir, 'cwd-loop-a')), symlinkSync(join(dir, 'cwd-loop-a'), join(dir, 'cwd-loop-b')), join(dir, 'cwd-loop-a'))],
+    ['a name too long', 'ENAMETOOLONG', (): string => join(dir, 'd'.repeat(300))],
+  ] as const) {
+    test(`a cwd that is ${kind}: ${code}, and the message names the cwd, for a program on PATH and by path alike`, BOUNDED, async () => {
+      const cwd = make();
+      for (const cmd of [['true'], ['./run.sh']]) {
+        const error = await spawnFailure(cmd, { cwd });
+        assert.equal(error.code, code, error.message);
+        assert.equal(error.cwdUnusable, true, 'the cwd, not the program, is what failed');
+        assert.ok(error.message.includes(`the cwd ${cwd} cannot be reached: `), error.message);
+      }
+    });
+  }
 
   test('a missing shell: ENOENT, naming the shell', BOUNDED, async () => {
     const error = await spawnFailure('echo hi', { shell: '/nonexistent/shell' });

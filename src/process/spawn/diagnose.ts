@@ -17,7 +17,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
   const code = errorCode(error);
   const cwd = givenCwd(options);
   const base = { code, cwd, cause: error };
-  if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
+  if (cwd !== undefined && code !== undefined && CWD_ERRNOS.has(code)) {
     const problem = cwdProblem(cwd);
     if (problem) return new SpawnError(options.cmd, problem, { ...base, cwdUnusable: true });
   }
@@ -26,6 +26,9 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, missingProgram(options), base);
     case 'EACCES':
       return new SpawnError(options.cmd, deniedProgram(options), base);
+    case 'ELOOP':
+    case 'ENAMETOOLONG':
+      return new SpawnError(options.cmd, `${programName(options)}: ${unresolvable(code)}`, base);
     case 'ENOEXEC':
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'EMFILE':
@@ -40,6 +43,16 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     default:
       return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
   }
+}
+
+/** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */
+const CWD_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
+
+/** A path the system would not follow to its end, in words: what `code` means, and what to do. */
+function unresolvable(code: 'ELOOP' | 'ENAMETOOLONG'): string {
+  return code === 'ELOOP'
+    ? 'too many levels of symbolic links (ELOOP): a link on the way points back at itself; fix or remove it'
+    : 'the path is too long (ENAMETOOLONG): a name on the way is over 255 bytes, or the whole over 4095; shorten it';
 }
 
 /**
@@ -92,11 +105,12 @@ function isOpen(fd: number): boolean {
 /**
  * The errno an exec of the command would fail with, found by looking, without starting anything:
  * `ENOENT` (no such program on the path, or its `#!` interpreter is missing), `EACCES` (not an
- * executable file), or undefined when it looks startable. The spawn gate asks first (see
+ * executable file), another errno where a path could not be followed (`ELOOP`, `ENAMETOOLONG`),
+ * or undefined when it looks startable. The spawn gate asks first (see
  * ./gate.ts), so that the common failures are reported as they always were: before anything ran,
  * and without a shell's complaint on the child's stderr. The exec itself still has the last word.
  */
-export function execProblem(options: ResolvedRunOptions): 'ENOENT' | 'EACCES' | undefined {
+export function execProblem(options: ResolvedRunOptions): string | undefined {
   const program = programName(options);
   const checkMode = execModeChecked(options);
   const cwd = childCwd(options);
@@ -144,7 +158,7 @@ function rememberStartable(key: string): void {
   startableNow.add(key);
 }
 
-function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): 'ENOENT' | 'EACCES' | undefined {
+function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): string | undefined {
   let found: string | undefined;
   let denied = false;
   for (const candidate of candidates(program, options, cwd)) {
@@ -154,6 +168,7 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
       break;
     }
     if (kind === 'denied') denied = true; // execvp and dash go on looking, and report EACCES if nothing else runs
+    else if (kind !== 'missing') return kind; // as execvp does: a path that cannot be followed ends the search with its errno
   }
   if (found === undefined) return denied ? 'EACCES' : 'ENOENT';
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
@@ -174,14 +189,16 @@ export function spawnErrno(code: string | undefined, options: ResolvedRunOptions
   });
 }
 
-function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' {
+/** Whether exec could run `path`: `yes`, `denied` (EACCES), `missing`, or the errno of a path that cannot be followed. */
+function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' | 'ELOOP' | 'ENAMETOOLONG' {
   try {
     if (!node.fs.statSync(path).isFile()) return 'denied'; // a directory: exec says EACCES
     if (checkMode) node.fs.accessSync(path, node.fs.constants.X_OK);
     return 'yes';
   } catch (error) {
     const code = errorCode(error);
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'denied';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    return code === 'ELOOP' || code === 'ENAMETOOLONG' ? code : 'denied';
   }
 }
 
@@ -228,6 +245,7 @@ function cwdProblem(cwd: string): string | undefined {
     const code = errorCode(error);
     if (code === 'ENOENT') return `the cwd ${cwd} does not exist`;
     if (code === 'EACCES') return `the cwd ${cwd} cannot be entered (permission denied)`;
+    if (code === 'ELOOP' || code === 'ENAMETOOLONG') return `the cwd ${cwd} cannot be reached: ${unresolvable(code)}`;
     return `the cwd ${cwd} is unusable (${code ?? 'unknown error'})`;
   }
 }
