@@ -60,7 +60,9 @@ export function superviseRunProcess<Level extends string = 'io'>(
   let callSettled = (): void => undefined;
   const call = supervise(cmd, opts, ctx, new Promise<void>((resolve) => (callSettled = resolve)));
   // Before the caller's own reaction: `Process.stop()` answers after the caller has the result.
-  call.then(callSettled, callSettled);
+  // Settled with nothing: `stop()` resolves with void, never with the call's result or error.
+  const settle = (): void => callSettled();
+  call.then(settle, settle);
   return call;
 }
 

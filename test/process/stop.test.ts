@@ -118,6 +118,19 @@ describe('Process.stop()', () => {
     });
   });
 
+  test('stop() resolves with nothing (SPEC: Promise<void>), never with the call\'s CompletedProcess or its error', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const running = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      assert.equal(await running.stop(), undefined);
+      // A child that failed on its own before the stop: the call's CalledProcessError is the task's to handle.
+      const failed = await tn.start<Process>(async (ctx) => {
+        await superviseRunProcess(['sh', '-c', 'exit 3'], {}, ctx).catch(() => undefined);
+      });
+      await failed.wait();
+      assert.equal(await failed.stop(), undefined);
+    });
+  });
+
   test('a stop asked for is not a CalledProcessError, even when the child exits 1 on it', BOUNDED, async () => {
     let completed: CompletedProcess | undefined;
     await openNursery(async (tn) => {
