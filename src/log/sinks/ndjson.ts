@@ -22,7 +22,8 @@ export interface NdjsonSinkOptions {
  *   `"fields.<key>"` instead, so a record's core is always trustworthy.
  * - Values JSON cannot hold are still written: a bigint as its decimal string, an `Error` as
  *   `{ name, message, stack, … }` (with its `cause`); if a field cannot be serialised at all
- *   (a cycle), every field is written as its `util.inspect` text rather than losing the record.
+ *   (a cycle), that field is written as its `util.inspect` text rather than losing the record; the
+ *   others are written as ever.
  * - The message is never altered; JSON escapes C0 controls, and this sink also escapes DEL and
  *   C1 controls (U+007F–U+009F, e.g. the 8-bit CSI) as `\u00XX`, which JSON allows, so a line
  *   shown on a terminal cannot drive it, and parses back to exactly the same text.
@@ -50,8 +51,8 @@ export function formatNdjsonLine(record: LogRecord): string {
   try {
     json = JSON.stringify(toObject(record, (value) => value), jsonReplacer);
   } catch {
-    // A cycle (or a throwing toJSON) in some field: keep the record, with fields as text.
-    json = JSON.stringify(toObject(record, (value) => node.util.inspect(value, { breakLength: Infinity, depth: 4 })));
+    // A cycle (or a throwing toJSON) in some field: keep the record, with that field as text.
+    json = JSON.stringify(toObject(record, (value) => (serialisable(value) ? value : node.util.inspect(value, { breakLength: Infinity, depth: 4 }))), jsonReplacer);
   }
   return escapeJsonControls(json);
 }
@@ -77,6 +78,15 @@ function toObject(record: LogRecord, convert: (value: unknown) => unknown): Reco
     object[CORE_KEYS.has(key) ? `fields.${key}` : key] = convert(value);
   }
   return object;
+}
+
+function serialisable(value: unknown): boolean {
+  try {
+    JSON.stringify(value, jsonReplacer);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

@@ -45,11 +45,11 @@ test('control characters never appear raw in a line, and the message parses back
   assert.ok(JSON.stringify(message).includes('\u009b'));
 });
 
-test('bigints, errors and cycles in fields still produce a parseable record', () => {
+test('bigints, errors and cycles in fields still produce a parseable record; a cycle makes only its own field text', () => {
   const cycle: Record<string, unknown> = { name: 'loop' };
   cycle.self = cycle;
   const failure = new Error('boom', { cause: new Error('root') });
-  const [withValues, withCycle] = write([{ fields: { bytes: 2n ** 70n, failure } }, { fields: { cycle, pid: 7 } }]).parsed;
+  const [withValues, withCycle] = write([{ fields: { bytes: 2n ** 70n, failure } }, { fields: { cycle, pid: 7, name: 'x', bytes: 2n, failure } }]).parsed;
   assert.ok(withValues && withCycle);
   assert.equal(withValues.bytes, '1180591620717411303424');
   const shown = withValues.failure as { name: string; message: string; stack: string; cause: { message: string } };
@@ -59,5 +59,9 @@ test('bigints, errors and cycles in fields still produce a parseable record', ()
   assert.equal(shown.cause.message, 'root');
   assert.equal(withCycle.message, 'hello');
   assert.match(String(withCycle.cycle), /<ref \*1>.*\[Circular \*1\]/);
-  assert.equal(withCycle.pid, '7'); // the fallback writes every field as text
+  // Only the field that cannot be serialised is text; the others are written as they always are.
+  assert.equal(withCycle.pid, 7);
+  assert.equal(withCycle.name, 'x');
+  assert.equal(withCycle.bytes, '2');
+  assert.equal((withCycle.failure as { message: string }).message, 'boom');
 });
