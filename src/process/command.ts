@@ -38,10 +38,15 @@ export function escapeControlCharacters(text: string): string {
 
 /** Words a POSIX shell reads as themselves, so they need no quotes. */
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/**
+ * What is never shown raw: the C0 and C1 controls, DEL, and the invisible characters that reorder
+ * or break the text around them (the bidi marks, embeddings, overrides and isolates; the line and
+ * paragraph separators), with which an argument could show a reader another command than the one
+ * that ran ("Trojan source").
+ */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_ALL = /[\x00-\x1f\x7f-\x9f]/g;
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\e' };
 
 /**

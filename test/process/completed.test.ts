@@ -156,6 +156,17 @@ describe('command: the argv as a POSIX shell reads it', () => {
     assert.deepEqual(viaShell.stdout, direct.stdout);
   });
 
+  test('characters that reorder or break the text (bidi overrides, isolates, U+2028) are escaped as their UTF-8 bytes too', BOUNDED, async () => {
+    const argv = ['printf', '%s', 'a\u202eb\u2066c\u2028d\u200fe'];
+    assert.equal(quoteCommand(argv), "printf %s $'a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\xa8d\\xe2\\x80\\x8fe'");
+    const direct = await runProcess(argv, { captureStdout: true });
+    const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
+    assert.deepEqual(viaShell.stdout, direct.stdout);
+    const missing = await runProcess(['subvisor-no-such\u202e'], {}).catch((error: unknown) => error);
+    assert.ok(missing instanceof Error);
+    assert.doesNotMatch(missing.message, /\u202e/, 'a message names the command with the same escapes');
+  });
+
   test('the command of a child with control characters in its argv has none in it', BOUNDED, async () => {
     const completed = await superviseRunProcess(['printf', '\x1b]0;title\x07'], { check: false });
     // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
