@@ -61,6 +61,7 @@ export class BatchedWriter {
   #scheduled = false;
   #drained: Promise<void> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
+  #writesTaken = 0;
 
   /**
    * @param cleanBatch - Given the text of a batch, returns what to write (text, or its bytes when
@@ -147,6 +148,17 @@ export class BatchedWriter {
     return this.#heldHere() + this.stream.writableLength;
   }
 
+  /**
+   * A number that changes whenever the stream's reader takes output: each finished write, and what
+   * the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s it
+   * finishes only after seconds of steady progress, which the queue of a pipe's or a terminal's
+   * handle shows as it shrinks (Node exposes it on no public property).
+   */
+  get takenMark(): number {
+    const queued = (this.stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
+    return this.#writesTaken * 2 ** 32 - (typeof queued === 'number' ? queued : 0);
+  }
+
   /** Whether the writer is full: a write now returns a promise. */
   get full(): boolean {
     return this.#full();
@@ -193,6 +205,7 @@ export class BatchedWriter {
     // called with an error too (a reader that went away), which ends the wait just the same.
     this.#lastWrite = new Promise((resolve) => {
       const done = (): void => {
+        this.#writesTaken++;
         written?.();
         resolve();
       };

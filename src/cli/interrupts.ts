@@ -1,3 +1,4 @@
+import type { Output } from './output.js';
 import type { RunOutcome } from './stack/stack.js';
 import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from './exit-status.js';
 import { writeText } from '../log/sinks/write.js';
@@ -61,6 +62,14 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
 const ECHO_MS = 100;
 
 /**
+ * How long, after a first SIGTERM, stdout may take nothing of what is left once every process has
+ * stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker stop`, `kill`)
+ * that sends no second one: a reader that stopped would hold the CLI for good. One that takes
+ * anything in that time, however slowly, gets all of it.
+ */
+export const STALLED_READER_MS = 2000;
+
+/**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
  * every process group gets SIGTERM and then SIGKILL after its grace. A second SIGINT or SIGTERM
  * does not wait: every group still alive gets SIGKILL and the CLI ends at once with the first
@@ -78,7 +87,10 @@ const ECHO_MS = 100;
  * while the run still waits for the reader to take their last lines, ends the run as any first
  * signal does; but if, once the run is over, stdout has still not taken everything, the CLI ends at
  * once then, dropping the rest: that signal too is someone who will not wait (`timeout` and
- * `docker stop` send one), and no second one may ever come.
+ * `docker stop` send one), and no second one may ever come. After a first SIGTERM that came while
+ * processes ran, what is left once they have stopped is dropped only when stdout takes nothing of
+ * it for {@link STALLED_READER_MS}: a Ctrl-C may be someone paging through `| less`, who is given
+ * everything as they page on, and can press it again.
  */
 export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void, left: WhatIsLeft): InterruptHandling {
   let first: DeadlySignal | undefined;
@@ -103,17 +115,35 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
     if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS)) return;
     force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
   };
+  let stallWatch: NodeJS.Timeout | undefined;
   const release = (): void => {
+    clearInterval(stallWatch);
     for (const signal of HANDLED) process.off(signal, handler);
   };
   for (const signal of HANDLED) process.on(signal, handler);
   const runOver = (): void => {
     over = true;
-    if (first !== undefined && onlyOutputLeft && left.unwrittenBytes() > 0) force(first, { signal: first, why: `${first} after every process had ended`, processesLeft: false });
+    if (first === undefined || left.unwrittenBytes() === 0) return;
+    if (onlyOutputLeft) force(first, { signal: first, why: `${first} after every process had ended`, processesLeft: false });
+    else if (first === 'SIGTERM') stallWatch = dropWhenStalled(left, () => force('SIGTERM', { signal: 'SIGTERM', why: `SIGTERM, then stdout took nothing for ${STALLED_READER_MS / 1000} s`, processesLeft: false }));
   };
   // Nothing is left to stop gracefully, only the last output to write: a signal now, the first
   // included, is someone who will not wait for a reader that does not read (`timeout`, `docker stop`).
   return { release, runOver };
+}
+
+/** Calls `drop` once `left` has shown no progress for {@link STALLED_READER_MS}; the interval it polls on, to clear. */
+function dropWhenStalled(left: WhatIsLeft, drop: () => void): NodeJS.Timeout {
+  let taken = left.takenMark();
+  let progressAt = performance.now();
+  const poll = setInterval(() => {
+    // Nothing held now is no stall either: a child's pipe may still hold lines to come.
+    if (left.unwrittenBytes() === 0 || left.takenMark() !== taken) [taken, progressAt] = [left.takenMark(), performance.now()];
+    else if (performance.now() - progressAt >= STALLED_READER_MS) drop();
+  }, STALLED_READER_MS / 8);
+  // The output's own wait keeps the CLI alive while there is anything to write; this must not.
+  poll.unref();
+  return poll;
 }
 
 /** What the signal handlers ask of the run and its output (see {@link handleInterrupts}). */
@@ -122,11 +152,13 @@ export interface WhatIsLeft {
   readonly processesEnded: () => boolean;
   /** Hands everything collected to stdout; returns how many bytes stdout has not taken yet. */
   readonly unwrittenBytes: () => number;
+  /** Changes whenever stdout's reader takes output (what is held may not shrink: the children's pipes refill it). */
+  readonly takenMark: () => number;
 }
 
 /** What is left of a run of `stack` writing to `output`: its children, and what stdout has not taken. */
-export function whatIsLeft(stack: { readonly childrenRunning: boolean }, output: { unwrittenBytes(): number }): WhatIsLeft {
-  return { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes() };
+export function whatIsLeft(stack: { readonly childrenRunning: boolean }, output: Pick<Output, 'unwrittenBytes' | 'takenMark'>): WhatIsLeft {
+  return { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes(), takenMark: () => output.takenMark() };
 }
 
 /** A signal that does not wait: what it is, and what to say (`second SIGINT`), before the CLI exits at once. */

@@ -44,6 +44,8 @@ export interface Output {
   flush(): void;
   /** Hands everything collected to stdout now; returns how many bytes of it stdout has not taken yet. */
   unwrittenBytes(): number;
+  /** A number that changes whenever stdout's reader takes output (see BatchedWriter.takenMark). */
+  takenMark(): number;
   /**
    * The process is about to end at once (a second Ctrl-C): hands what is collected to stdout, and
    * says on stderr how much of it stdout had not taken yet, since that much is lost.
@@ -115,6 +117,7 @@ export function createOutput(opts: OutputOptions): Output {
     },
     flush: () => out.flush(),
     unwrittenBytes,
+    takenMark: () => out.takenMark,
     abandon: (why) => {
       const dropped = unwrittenBytes();
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);

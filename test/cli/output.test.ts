@@ -322,6 +322,62 @@ describe('one signal once every process has exited, while its last lines still w
   }
 });
 
+describe('one SIGTERM while processes run, behind a reader that stopped', () => {
+  for (const command of ['run', 'up'] as const) {
+    test(`${command}: the processes stop, and what is left is dropped once stdout has taken nothing for 2 s: the CLI ends with 143 (timeout sends no second signal)`, BOUNDED, async () => {
+      const pidFile = join(scratch, `sigterm-stalled-${command}.pid`);
+      const script = `echo $$ > ${pidFile}; exec yes 0123456789`;
+      const file = config(`sigterm-stalled-${command}.yaml`, `processes:\n  p:\n    cmd: ${JSON.stringify(script)}\n`);
+      const { child, ending, stderr } = withStoppedReader(command === 'run' ? ['run', '--', 'sh', '-c', script] : ['up', '-f', file]);
+      let pid: number | undefined;
+      try {
+        pid = await floodPid(pidFile);
+        await waitUntil(() => blockedWriting(pid as number), 'the flood to be held up by the stopped reader', 10_000);
+        child.kill('SIGTERM');
+        // Before: the flood was stopped, and the CLI waited for the reader for good.
+        assert.equal((await within(ending, 15_000))?.code, 143, stderr());
+        assert.match(stderr(), /^subvisor: SIGTERM, then stdout took nothing for 2 s: \d+ bytes of output not yet written are dropped$/m);
+        assert.equal(isRunning(pid), false);
+      } finally {
+        killQuietly(child.pid, pid);
+      }
+    });
+  }
+
+  test('a reader that goes on taking, slowly, gets every line after the SIGTERM', BOUNDED, async () => {
+    const child = spawn(process.execPath, [BIN, 'run', '--', 'seq', '1', '300000'], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    const ending = exited(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding('utf8');
+    try {
+      await once(child.stdout, 'readable');
+      child.kill('SIGTERM');
+      // What is there every 400 ms (at most 64 KiB, the pipe's and the stream's buffer): the 1 MiB or so
+      // the CLI holds takes several times the stall limit, and the reader never stops that long.
+      for (;;) {
+        const chunk = child.stdout.read() as string | null;
+        if (chunk !== null) stdout += chunk;
+        else if (child.stdout.readableEnded || child.exitCode !== null) break;
+        await sleep(400);
+      }
+      child.stdout.on('data', (chunk: string) => (stdout += chunk));
+      if (!child.stdout.readableEnded) await once(child.stdout, 'end');
+      const ended = await ending;
+      assert.equal(ended.code, 143);
+      const lines = stdout.split('\n').filter((line) => line.includes(' | '));
+      assert.ok(lines.length > 1000, `only ${lines.length} lines`);
+      // seq is stopped mid-flood: its last piece may be the start of a line, relayed as it is.
+      const gap = lines.findIndex((line, index) => line !== `seq | ${index + 1}` && !(index === lines.length - 1 && `seq | ${index + 1}`.startsWith(line)));
+      assert.equal(gap, -1, `line ${gap + 1} is ${JSON.stringify(lines[gap])}; stderr: ${stderr}`);
+      assert.doesNotMatch(stderr, /dropped/);
+    } finally {
+      killQuietly(child.pid);
+    }
+  });
+});
+
 describe('a reader that goes away', () => {
   test('ends the run as SIGPIPE ends a filter: the processes are stopped, status 141', BOUNDED, async () => {
     const pidFile = join(scratch, 'gone.pid');
