@@ -22,8 +22,10 @@ const FILE_MODE = 0o600;
  * so that a flood costs one system call per 64 KiB rather than one per line.
  */
 export class LogFile {
-  #fd: number;
-  #size: number;
+  #fd = -1;
+  #size = 0;
+  /** The file the fd is open on, to tell when `path` names another (see {@link LogFile.#reopenIfMoved}). */
+  #opened: { readonly dev: number; readonly ino: number } | undefined;
   #pending: string[] = [];
 
   /** Opens (creating) `path`; throws the fs error when it cannot. */
@@ -31,8 +33,7 @@ export class LogFile {
     readonly path: string,
     private readonly rotation: Rotation,
   ) {
-    this.#fd = node.fs.openSync(path, 'a', FILE_MODE);
-    this.#size = node.fs.fstatSync(this.#fd).size;
+    this.#open();
   }
 
   /** Queues one line or several, each with its `\n`; nothing is written until {@link write}. */
@@ -47,6 +48,7 @@ export class LogFile {
     this.#pending = [];
     const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
     const bytes = Buffer.byteLength(text);
+    this.#reopenIfMoved();
     if (this.#size + bytes <= this.rotation.maxSizeBytes) {
       this.#append(text, bytes);
       return;
@@ -77,6 +79,27 @@ export class LogFile {
     this.#fd = -1;
   }
 
+  #open(): void {
+    this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+    const { dev, ino, size } = node.fs.fstatSync(this.#fd);
+    this.#opened = { dev, ino };
+    this.#size = size;
+  }
+
+  /**
+   * Starts `NAME.log` again when the file the fd writes to is no longer there under that name:
+   * someone removed it, or moved it aside (`mv web.log web.log.old`, logrotate's way). Lines
+   * written on would go to a file nobody can find, and the next rotation would fail to rename it.
+   * One stat per write: a flood's writes are 64 KiB apart.
+   */
+  #reopenIfMoved(): void {
+    const now = node.fs.statSync(this.path, { throwIfNoEntry: false });
+    if (now !== undefined && now.dev === this.#opened?.dev && now.ino === this.#opened.ino) return;
+    node.fs.closeSync(this.#fd);
+    this.#fd = -1;
+    this.#open();
+  }
+
   /** Writes `text`, `bytes` long in UTF-8. */
   #append(text: string, bytes: number): void {
     if (bytes === 0) return;
@@ -92,21 +115,35 @@ export class LogFile {
     this.#size += bytes;
   }
 
-  /** `NAME.log.(i)` becomes `.(i+1)` from the oldest kept, `NAME.log` becomes `.1`, and a new `NAME.log` starts. */
+  /**
+   * `NAME.log.(i)` becomes `.(i+1)` from the oldest kept, `NAME.log` becomes `.1`, and a new
+   * `NAME.log` starts. Rotated files past `keep` (left by an earlier run that kept more) go.
+   */
   #rotate(): void {
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
+    for (let index = this.rotation.keep + 1; removeIfThere(`${this.path}.${index}`); index++);
     if (this.rotation.keep === 0) node.fs.rmSync(this.path, { force: true });
     else {
       for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${this.path}.${index}`, `${this.path}.${index + 1}`);
-      node.fs.renameSync(this.path, `${this.path}.1`);
+      renameIfThere(this.path, `${this.path}.1`);
     }
-    this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
-    this.#size = 0;
+    this.#open();
   }
 }
 
-/** rename(2), which replaces `to`; a missing `from` (fewer rotations so far than kept) is fine. */
+/** Removes `path`; false when there was nothing there. */
+function removeIfThere(path: string): boolean {
+  try {
+    node.fs.unlinkSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return false;
+  }
+}
+
+/** rename(2), which replaces `to`; a missing `from` (fewer rotations so far than kept, a file removed) is fine. */
 function renameIfThere(from: string, to: string): void {
   try {
     node.fs.renameSync(from, to);

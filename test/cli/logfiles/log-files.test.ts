@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -85,6 +85,62 @@ test('a file that cannot be written is given up with one warning; the other file
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0] ?? '', /^cannot write .*full\.log \(ENOSPC: no space left on device, write\); full's lines go on to the output, not to its log file$/);
   assert.deepEqual(texts(join(dir, 'fine.log')), ['kept 0', 'kept 1', 'kept 2']);
+});
+
+test('a file removed during the run is started again at the next line, and rotates as ever: the lines are not lost, nor the file given up', () => {
+  const dir = logDir();
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 60, keep: 2 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'one');
+    files.flush();
+    rmSync(path);
+    files.line('web', 'stdout', 'two');
+    files.flush();
+    assert.deepEqual(texts(path), ['two']);
+    rmSync(path);
+    for (const line of ['three', 'four', 'five']) files.line('web', 'stdout', line); // past maxSize: a rotation of a file that is gone
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(warnings, []);
+  const all = [`${path}.2`, `${path}.1`, path].flatMap((file) => (existsSync(file) ? texts(file) : []));
+  assert.deepEqual(all, ['three', 'four', 'five']);
+});
+
+test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
+  const dir = logDir();
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'before');
+    files.flush();
+    renameSync(path, `${path}.old`);
+    files.line('web', 'stdout', 'after');
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(`${path}.old`), ['before']);
+  assert.deepEqual(texts(path), ['after']);
+});
+
+test('rotated files past keep (an earlier run kept more) are removed at the next rotation', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
+  const path = join(dir, 'web.log');
+  for (const index of [1, 2, 3]) writeFileSync(`${path}.${index}`, `old ${index}\n`);
+  writeFileSync(path, 'x'.repeat(2000));
+  const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']);
+  files.open();
+  files.line('web', 'stdout', 'new');
+  files.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['web.log', 'web.log.1']);
+  assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(2000));
 });
 
 function opened(files: LogFiles): LogFiles {
