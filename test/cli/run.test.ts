@@ -143,6 +143,25 @@ describe('subvisor run', () => {
     assert.match(run.stdout, /^q \* starting \(pid \d+\): sh -c 'echo a; exit 0' \$'x\\ty'$/m);
   });
 
+  test('a program whose file name holds control sequences: the default label shows them escaped, also on a colour terminal', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-label-'));
+    try {
+      const program = join(dir, 'ev\x1b]0;pwn\x07il');
+      writeFileSync(program, '#!/bin/sh\necho ran\n');
+      chmodSync(program, 0o755);
+      for (const env of [{ FORCE_COLOR: '1' }, { NO_COLOR: '1' }]) {
+        const run = await runCli(['run', '--', program], { env });
+        assert.equal(run.code, 0, run.stderr);
+        // eslint-disable-next-line no-control-regex -- raw control characters are what must not be there
+        assert.doesNotMatch(run.stdout, /\x1b\]|\x07/, 'no raw OSC, no raw BEL');
+        // eslint-disable-next-line no-control-regex -- the colour's own escape starts the prefix
+        assert.match(run.stdout, /^(?:\x1b\[36m)?ev\\e\]0;pwn\\x07il \|.* ran$/m);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--ready-timeout without --ready is refused (status 2), not ignored', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--ready-timeout', '1s', '--', 'true']);
     assert.equal(run.code, 2, run.stderr);

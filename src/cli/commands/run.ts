@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { escapeControlCharacters } from '../../process/command.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseRunArgs } from '../args.js';
 import { parseDuration } from '../config/duration.js';
@@ -15,7 +16,9 @@ import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
 export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
   warnWhenPid1();
-  const name = parsed.label ?? basename(parsed.command[0] ?? 'cmd');
+  // The program's name, escaped as `--label` must be (no control characters): a file named so as
+  // to retitle the terminal would otherwise do it in every prefix, on a colour terminal.
+  const name = parsed.label ?? (escapeControlCharacters(basename(parsed.command[0] ?? '')) || 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
   const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);
   const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
