@@ -67,6 +67,11 @@ export interface OutputTee {
 
 export interface OutputOptions {
   readonly names: readonly string[];
+  /**
+   * The order colours are handed out in; names not in it come after it, in `names`' order.
+   * Default: `names`.
+   */
+  readonly colourOrder?: readonly string[] | undefined;
   /** Also gets every line of a child (not the state lines); see {@link OutputTee}. */
   readonly tee?: OutputTee | undefined;
   readonly json: boolean;
@@ -94,7 +99,7 @@ export function createOutput(opts: OutputOptions): Output {
   const { tee } = opts;
   // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback.
   const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), opts.stdout === undefined);
-  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
+  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, opts.colourOrder ?? opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   const backlogs = new LineBacklogs(() => out.full);
   // Plain lines read as ASCII bytes are copied behind their prefix as they are, a few times their
   // size at most; everything else is formatted as text, and waits as text (see LineBacklogs).
@@ -127,14 +132,15 @@ export function createOutput(opts: OutputOptions): Output {
 
 type LineSink = Pick<Output, 'line' | 'lines' | 'status' | 'report'>;
 
-function humanOutput(names: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean, time: () => string): LineSink {
+function humanOutput(names: readonly string[], colourOrder: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean, time: () => string): LineSink {
+  const order = [...colourOrder, ...names.filter((name) => !colourOrder.includes(name))];
   const width = Math.max(0, ...names.map((name) => name.length));
   const prefixes = new Map<string, { line: string; status: string }>();
   const prefixOf = (name: string): { line: string; status: string } => {
     let prefix = prefixes.get(name);
     if (prefix === undefined) {
       const padded = name.padEnd(width);
-      const index = names.indexOf(name);
+      const index = order.indexOf(name);
       const style = PALETTE[(index === -1 ? prefixes.size : index) % PALETTE.length] ?? '36';
       prefix = color
         ? { line: `${paint(style, `${padded} |`)} `, status: `${paint(style, `${padded} *`)} ` }

@@ -320,6 +320,21 @@ describe('subvisor up', () => {
     const plain = await runCli(['up', '-f', file], { env: { FORCE_COLOR: undefined, NO_COLOR: '1' } });
     assert.ok(!plain.stdout.includes('\x1b'));
   });
+
+  test('colour: a process keeps its colour whichever processes are selected, and in whatever order they are named', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  alpha: { cmd: "echo a" }
+  beta: { cmd: "echo b" }
+  gamma: { cmd: "echo c" }
+`);
+    const ESC = '\x1b';
+    const colourOf = (stdout: string, name: string): string | undefined => new RegExp(`${ESC}\\[(\\d+)m${name} *\\|`).exec(stdout)?.[1];
+    const all = await runCli(['up', '-f', file], { env: { FORCE_COLOR: '1' } });
+    assert.deepEqual(['alpha', 'beta', 'gamma'].map((name) => colourOf(all.stdout, name)), ['36', '33', '32'], all.stdout);
+    const some = await runCli(['up', '-f', file, 'gamma', 'beta'], { env: { FORCE_COLOR: '1' } });
+    assert.equal(some.code, 0, some.stderr);
+    assert.deepEqual(['beta', 'gamma'].map((name) => colourOf(some.stdout, name)), ['33', '32'], some.stdout);
+  });
 });
 
 /** The `keys` of `record`, in that order. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { UsageError, parseUpArgs } from '../args.js';
-import { parseDuration, planProcesses, readConfig } from '../config/index.js';
+import { everyProcessName, parseDuration, planProcesses, readConfig } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
@@ -36,7 +36,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
-  const output = createOutput({ names, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
+  const output = createOutput({ names, colourOrder: everyProcessName(config), json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing();
   const stop = new AbortController();

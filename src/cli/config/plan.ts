@@ -51,6 +51,14 @@ export function planProcesses(config: Config, request: PlanRequest): ProcessSpec
   return startOrder(expandReplicas(selected, ports));
 }
 
+/**
+ * Every name a run of the whole config has (copies by `replicas`), in its start order: the order
+ * colours are handed out in, so that a process keeps its colour whichever are selected.
+ */
+export function everyProcessName(config: Config): string[] {
+  return startOrder(expandReplicas(config.processes)).map((spec) => spec.name);
+}
+
 function withCount(spec: ProcessSpec, count: number | undefined): ProcessSpec {
   return count === undefined ? spec : { ...spec, replicas: count };
 }
