@@ -8,6 +8,7 @@ import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 import { node } from '../../builtins.js';
+import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
@@ -47,7 +48,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
     return;
   }
   writing(unitDir, () => {
-    node.fs.mkdirSync(unitDir, { recursive: true });
+    makeDirectories(unitDir);
     for (const exported of files) write(join(unitDir, exported.name), exported);
   });
 }
@@ -92,7 +93,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
     return;
   }
   writing(output, () => {
-    node.fs.mkdirSync(composeDir, { recursive: true });
+    makeDirectories(composeDir);
     node.fs.writeFileSync(output, text);
   });
 }

@@ -6,6 +6,7 @@ import { readLines } from './lines.js';
 import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request, type Version } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
+import { makeDirectories } from '../directories.js';
 
 /**
  * Acts on one request: sends its reply on `channel` (a `logs` request sends lines first), and
@@ -111,33 +112,22 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
 
 function prepareDirectory(dir: string, own: boolean): void {
   try {
-    const created = node.fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const created = makeDirectories(dir, 0o700);
     if (own || created !== undefined) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
     const owner = ownerOf(dir);
     const message =
       owner !== undefined && owner !== process.getuid?.()
         ? `the control socket's directory ${dir} belongs to another user (uid ${owner}), and so does any run up there: give this run its own socket with --socket PATH`
-        : `cannot create the control socket's directory ${dir}: ${creationFailure(dir, error)}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
+        : `cannot create the control socket's directory ${dir}: ${creationFailure(error)}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
     throw new ControlError(message, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
   }
 }
 
-/**
- * Why `dir` could not be made. A recursive mkdir reports a read-only file system as ENOENT ("no
- * such file or directory", of a directory that is there): when its parent exists, a plain mkdir
- * of it says the real cause.
- */
-function creationFailure(dir: string, error: unknown): string {
-  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && node.fs.existsSync(dirname(dir))) {
-    try {
-      node.fs.mkdirSync(dir, { mode: 0o700 });
-    } catch (plain) {
-      if ((plain as NodeJS.ErrnoException).code === 'EROFS') return `it is on a read-only file system (${(plain as Error).message})`;
-      if ((plain as NodeJS.ErrnoException).code !== 'ENOENT') return (plain as Error).message;
-    }
-  }
-  return (error as Error).message;
+/** Why the directory could not be made, in words (see {@link makeDirectories}, which says EROFS as mkdir does). */
+function creationFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (error as NodeJS.ErrnoException).code === 'EROFS' ? `it is on a read-only file system (${message})` : message;
 }
 
 function ownerOf(dir: string): number | undefined {

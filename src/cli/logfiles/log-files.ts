@@ -4,7 +4,7 @@ import type { LogFilesSpec } from '../config/spec.js';
 import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
 import type { OutputTee } from '../output.js';
 import { LogFile } from './log-file.js';
-import { node } from '../../builtins.js';
+import { makeDirectories } from '../directories.js';
 
 /** Owner-only, like the files in it (see LogFile); applies only to directories it creates. */
 const DIR_MODE = 0o700;
@@ -55,7 +55,7 @@ export class LogFiles implements OutputTee {
     const { spec } = this;
     let path = spec.dir;
     try {
-      node.fs.mkdirSync(spec.dir, { recursive: true, mode: DIR_MODE });
+      makeDirectories(spec.dir, DIR_MODE);
       for (const name of this.names) {
         path = join(spec.dir, `${name}.log`);
         this.#files.set(name, new LogFile(path, spec));
