@@ -32,8 +32,8 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   let skipped = 0;
   try {
     // Names are padded to the widest, as `up` pads them (every name, in the run's order: a name
-    // given may stand for several, `web` for web.1 and web.2).
-    const output = createOutput({ names: await allNames(socket, interrupted.signal), json: false });
+    // given may stand for several, `web` for web.1 and web.2), and coloured as `up` colours them.
+    const output = createOutput({ ...(await namesOfRun(socket, interrupted.signal)), json: false });
     const onSkipped = (lines: number): void => {
       skipped += lines;
       output.flush(); // said after the lines before the gap, as far as the output has taken them
@@ -53,6 +53,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   return { exitCode: skipped > 0 ? EXIT.failure : EXIT.ok };
 }
 
-async function allNames(socket: string, signal: AbortSignal): Promise<string[]> {
-  return ((await request(socket, { command: 'ps' }, { signal }))?.processes ?? []).map((row) => row.name);
+async function namesOfRun(socket: string, signal: AbortSignal): Promise<{ names: string[]; colourOrder: readonly string[] | undefined }> {
+  const answer = await request(socket, { command: 'ps' }, { signal });
+  return { names: (answer?.processes ?? []).map((row) => row.name), colourOrder: answer?.colourOrder };
 }

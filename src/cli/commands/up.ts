@@ -36,7 +36,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
-  const output = createOutput({ names, colourOrder: everyProcessName(config), json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
+  const colourOrder = everyProcessName(config);
+  const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing();
   const stop = new AbortController();
@@ -47,7 +48,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
     const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
-    control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring) });
+    control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring, colourOrder) });
     watching = watchStack(stack, plans, output, [socketPath, ...(config.logs === undefined ? [] : [config.logs.dir])]);
     logFiles?.open();
   } catch (error) {

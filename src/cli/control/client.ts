@@ -20,6 +20,7 @@ type RequestBody = Request extends infer R ? (R extends unknown ? Omit<R, 'v' | 
 /** What a request came back with. */
 export interface Answer {
   readonly processes?: readonly ProcessRow[];
+  readonly colourOrder?: readonly string[];
 }
 
 /** What a request's caller hears besides its reply: a `logs` request's lines, and where lines were left out. */

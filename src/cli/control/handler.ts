@@ -9,10 +9,10 @@ import type { ReplyChannel, RequestHandler } from './server.js';
  * of output lines. Every name is checked before anything is done, so a request with one unknown
  * name does nothing at all.
  */
-export function controlHandler(stack: Stack, ring: LogRing): RequestHandler {
+export function controlHandler(stack: Stack, ring: LogRing, colourOrder: readonly string[]): RequestHandler {
   return async (request, channel, ended) => {
     const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: request.v, id: request.id, ok: true, ...fields });
-    if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow) });
+    if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow), colourOrder });
     checkNames(stack, request);
     // A replicated process's name stands for its copies: `restart web` restarts web.1 ... web.N.
     request = { ...request, names: stack.processesNamed(request.names) };

@@ -61,7 +61,8 @@ export interface LogLines {
 }
 
 export type Reply =
-  | { readonly v: Version; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[] }
+  /** `ps`'s also carries `colourOrder`: the order the run hands out colours in, for `logs` to show each process as `up` does. */
+  | { readonly v: Version; readonly id: number | null; readonly ok: true; readonly processes?: readonly ProcessRow[]; readonly colourOrder?: readonly string[] }
   | { readonly v: Version; readonly id: number | null; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
   | ({ readonly v: Version; readonly id: number; readonly kind: 'lines' } & LogLines)
   /** Version 1's `logs` lines, one message each. */

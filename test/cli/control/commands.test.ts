@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, waitUntil } from '../../support/processes.js';
-import { BIN, startCli } from '../cli.js';
+import { BIN, runCli, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, lineIndex, ps, rowOf, socketOf, up, waitForState } from './support.js';
 
 /** `restarting in 19.7 s`, as `ps` shows a restart that waits out its backoff. */
@@ -545,6 +545,29 @@ describe('stop and start', () => {
 });
 
 describe('logs', () => {
+  test('logs colours each process as up does, when up ran only some of them', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  alpha: { cmd: "echo a; exec sleep 30" }
+  beta: { cmd: "echo b; exec sleep 30" }
+  gamma: { cmd: "echo c; exec sleep 30" }
+`,
+    );
+    const run = await up(dir, ['gamma', 'beta']);
+    const pids: (number | null)[] = [];
+    try {
+      await waitForState(dir, 'beta', 'running');
+      pids.push(...(await ps(dir)).map((row) => row.pid));
+      const logs = await runCli(['logs'], { cwd: dir, env: { FORCE_COLOR: '1' } });
+      assert.equal(logs.code, 0, logs.stderr);
+      const colourOf = (name: string): string | undefined => new RegExp(`\x1b\\[(\\d+)m${name} *\\|`).exec(logs.stdout)?.[1];
+      // As `up` of all three colours them (alpha 36, beta 33, gamma 32), whatever runs.
+      assert.deepEqual([colourOf('beta'), colourOf('gamma')], ['33', '32'], JSON.stringify(logs.stdout));
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('logs -n N: the last N output lines of each process, merged in arrival order, without state lines; -f then follows until Ctrl-C (130)', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
