@@ -149,14 +149,15 @@ export class BatchedWriter {
   }
 
   /**
-   * A number that changes whenever the stream's reader takes output: each finished write, and what
-   * the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s it
-   * finishes only after seconds of steady progress, which the queue of a pipe's or a terminal's
-   * handle shows as it shrinks (Node exposes it on no public property).
+   * An opaque mark that changes whenever the stream's reader takes output: each finished write, and
+   * what the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s
+   * it finishes only after seconds of steady progress, which the queue of a pipe's or a socket's
+   * handle shows as it shrinks (Node exposes it on no public property). A pipe takes a page (4 KiB)
+   * at a time: a reader that has freed less than a page shows no progress yet.
    */
-  get takenMark(): number {
+  get takenMark(): string {
     const queued = (this.stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
-    return this.#writesTaken * 2 ** 32 - (typeof queued === 'number' ? queued : 0);
+    return `${this.#writesTaken}:${typeof queued === 'number' ? queued : 0}`;
   }
 
   /** Whether the writer is full: a write now returns a promise. */

@@ -64,10 +64,10 @@ const ECHO_MS = 100;
 /**
  * How long, after a first SIGTERM, stdout may take nothing of what is left once every process has
  * stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker stop`, `kill`)
- * that sends no second one: a reader that stopped would hold the CLI for good. One that takes
- * anything in that time, however slowly, gets all of it.
+ * that sends no second one: a reader that stopped would hold the CLI for good. One that takes a
+ * pipe's page (4 KiB) in that time, some 800 bytes a second, gets all of it.
  */
-export const STALLED_READER_MS = 2000;
+export const STALLED_READER_MS = 5000;
 
 /**
  * The first SIGINT (Ctrl-C), SIGTERM or SIGHUP cancels gracefully: `onInterrupt` aborts the run,
@@ -153,7 +153,7 @@ export interface WhatIsLeft {
   /** Hands everything collected to stdout; returns how many bytes stdout has not taken yet. */
   readonly unwrittenBytes: () => number;
   /** Changes whenever stdout's reader takes output (what is held may not shrink: the children's pipes refill it). */
-  readonly takenMark: () => number;
+  readonly takenMark: () => string;
 }
 
 /** What is left of a run of `stack` writing to `output`: its children, and what stdout has not taken. */

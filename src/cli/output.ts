@@ -44,8 +44,8 @@ export interface Output {
   flush(): void;
   /** Hands everything collected to stdout now; returns how many bytes of it stdout has not taken yet. */
   unwrittenBytes(): number;
-  /** A number that changes whenever stdout's reader takes output (see BatchedWriter.takenMark). */
-  takenMark(): number;
+  /** An opaque mark that changes whenever stdout's reader takes output (see BatchedWriter.takenMark). */
+  takenMark(): string;
   /**
    * The process is about to end at once (a second Ctrl-C): hands what is collected to stdout, and
    * says on stderr how much of it stdout had not taken yet, since that much is lost.

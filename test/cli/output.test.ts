@@ -324,7 +324,7 @@ describe('one signal once every process has exited, while its last lines still w
 
 describe('one SIGTERM while processes run, behind a reader that stopped', () => {
   for (const command of ['run', 'up'] as const) {
-    test(`${command}: the processes stop, and what is left is dropped once stdout has taken nothing for 2 s: the CLI ends with 143 (timeout sends no second signal)`, BOUNDED, async () => {
+    test(`${command}: the processes stop, and what is left is dropped once stdout has taken nothing for 5 s: the CLI ends with 143 (timeout sends no second signal)`, BOUNDED, async () => {
       const pidFile = join(scratch, `sigterm-stalled-${command}.pid`);
       const script = `echo $$ > ${pidFile}; exec yes 0123456789`;
       const file = config(`sigterm-stalled-${command}.yaml`, `processes:\n  p:\n    cmd: ${JSON.stringify(script)}\n`);
@@ -336,7 +336,7 @@ describe('one SIGTERM while processes run, behind a reader that stopped', () => 
         child.kill('SIGTERM');
         // Before: the flood was stopped, and the CLI waited for the reader for good.
         assert.equal((await within(ending, 15_000))?.code, 143, stderr());
-        assert.match(stderr(), /^subvisor: SIGTERM, then stdout took nothing for 2 s: \d+ bytes of output not yet written are dropped$/m);
+        assert.match(stderr(), /^subvisor: SIGTERM, then stdout took nothing for 5 s: \d+ bytes of output not yet written are dropped$/m);
         assert.equal(isRunning(pid), false);
       } finally {
         killQuietly(child.pid, pid);
@@ -354,13 +354,13 @@ describe('one SIGTERM while processes run, behind a reader that stopped', () => 
     try {
       await once(child.stdout, 'readable');
       child.kill('SIGTERM');
-      // What is there every 400 ms (at most 64 KiB, the pipe's and the stream's buffer): the 1 MiB or so
-      // the CLI holds takes several times the stall limit, and the reader never stops that long.
+      // What is there every 800 ms (at most 64 KiB, the socket's and the stream's buffer): the 1 MiB or so
+      // the CLI holds in one write takes longer than the stall limit, and the reader never stops that long.
       for (;;) {
         const chunk = child.stdout.read() as string | null;
         if (chunk !== null) stdout += chunk;
         else if (child.stdout.readableEnded || child.exitCode !== null) break;
-        await sleep(400);
+        await sleep(800);
       }
       child.stdout.on('data', (chunk: string) => (stdout += chunk));
       if (!child.stdout.readableEnded) await once(child.stdout, 'end');
