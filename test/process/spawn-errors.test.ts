@@ -269,6 +269,17 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.doesNotMatch(`${looped.message}\n${long.message}`, /chmod|permission/);
   });
 
+  test('a PATH entry behind a symlink loop is passed over, as the shell does; alone, it is ELOOP naming that entry', BOUNDED, async () => {
+    const loop = join(dir, 'path-loop');
+    symlinkSync(join(dir, 'path-loop-b'), loop);
+    symlinkSync(loop, join(dir, 'path-loop-b'));
+    const completed = await runProcess(['true'], { env: { PATH: `${loop}:/usr/bin:/bin` } });
+    assert.equal(completed.returncode, 0);
+    const error = await spawnFailure(['true'], { env: { PATH: loop } });
+    assert.equal(error.code, 'ELOOP');
+    assert.ok(error.message.includes(`${join(loop, 'true')}: too many levels of symbolic links (ELOOP)`), error.message);
+  });
+
   for (const [kind, code, make] of [
     ['a symlink loop', 'ELOOP', (): string => (symlinkSync(join(dir, 'cwd-loop-b'), join(dir, 'cwd-loop-a')), symlinkSync(join(dir, 'cwd-loop-a'), join(dir, 'cwd-loop-b')), join(dir, 'cwd-loop-a'))],
     ['a name too long', 'ENAMETOOLONG', (): string => join(dir, 'd'.repeat(300))],

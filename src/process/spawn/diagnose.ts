@@ -28,7 +28,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, deniedProgram(options), base);
     case 'ELOOP':
     case 'ENAMETOOLONG':
-      return new SpawnError(options.cmd, `${programName(options)}: ${unresolvable(code)}`, base);
+      return new SpawnError(options.cmd, `${unfollowedPath(options, code)}: ${unresolvable(code)}`, base);
     case 'ENOEXEC':
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'EMFILE':
@@ -47,6 +47,14 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
 
 /** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */
 const CWD_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
+
+/** The path that gave `code`: the program as given, or, for a name looked up on PATH, the entry's. */
+function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLONG'): string {
+  const program = programName(options);
+  const cwd = childCwd(options);
+  if (program.includes('/') || cwd === undefined) return program;
+  return candidates(program, options, cwd).find((path) => executable(path, false) === code) ?? program;
+}
 
 /** A path the system would not follow to its end, in words: what `code` means, and what to do. */
 function unresolvable(code: 'ELOOP' | 'ENAMETOOLONG'): string {
@@ -161,16 +169,19 @@ function rememberStartable(key: string): void {
 function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): string | undefined {
   let found: string | undefined;
   let denied = false;
+  let unfollowed: string | undefined;
   for (const candidate of candidates(program, options, cwd)) {
     const kind = executable(candidate, checkMode);
     if (kind === 'yes') {
       found = candidate;
       break;
     }
-    if (kind === 'denied') denied = true; // execvp and dash go on looking, and report EACCES if nothing else runs
-    else if (kind !== 'missing') return kind; // as execvp does: a path that cannot be followed ends the search with its errno
+    // dash (the gate's exec) goes on looking past a PATH entry it cannot use, and reports EACCES,
+    // else the last other errno, if nothing else runs.
+    if (kind === 'denied') denied = true;
+    else if (kind !== 'missing') unfollowed = kind;
   }
-  if (found === undefined) return denied ? 'EACCES' : 'ENOENT';
+  if (found === undefined) return denied ? 'EACCES' : (unfollowed ?? 'ENOENT');
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
   const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
   if (interpreter === undefined || interpreter === '') return undefined;
