@@ -46,7 +46,7 @@ describe('a process the system refuses to stop', () => {
   test('subvisor restart and stop: status 1 naming what was left running; restart starts no second copy', BOUNDED, async () => {
     if (unlessStageable()) return;
     const dir = mkdtempSync(join(scratch, 'control-'));
-    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  stuck:\n    cmd: ${JSON.stringify(FOREIGN)}\n  other:\n    cmd: sleep 30\n`);
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  stuck:\n    cmd: ${JSON.stringify(FOREIGN)}\n  other:\n    cmd: sleep 30\n  user:\n    cmd: sleep 30\n    dependsOn: { stuck: started }\n`);
     const cli = startCli(['up'], { execVia: WITHOUT_KILL, cwd: dir });
     let pgid: number | undefined;
     try {
@@ -56,6 +56,8 @@ describe('a process the system refuses to stop', () => {
       assert.equal(restart.code, 1, restart.stdout + restart.stderr);
       assert.equal(restart.stderr, `subvisor: stuck could not be stopped: SIGTERM was refused (EPERM), as it or a process it started runs as another user now; left running: process group ${pgid}; nothing was started again\n`);
       assert.equal(cli.stdoutSoFar().match(/^stuck +\* starting/gm)?.length, 1, `one copy only:\n${cli.stdoutSoFar()}`);
+      const afterRestart = JSON.parse((await runCli(['ps', '--json'], { cwd: dir })).stdout) as { name: string; state: string }[];
+      assert.equal(afterRestart.find(({ name }) => name === 'user')?.state, 'stopped', 'the dependent the restart stopped is not started again: not shown waiting');
       const stop = await runCli(['stop', 'stuck'], { cwd: dir });
       assert.equal(stop.code, 1, stop.stdout + stop.stderr);
       assert.match(stop.stderr, new RegExp(`^subvisor: stuck could not be stopped: .*left running: process group ${pgid}\n$`));

@@ -164,7 +164,7 @@ export class Runner {
     const awaited = this.spec.dependsOn.map((dependency) => ({ dependency, milestone: this.#milestoneOf(dependency) }));
     try {
       const unmet = await waitForAll(awaited, this.#life.signal, (pending) => {
-        this.state.state = `not started: waiting for ${pending.map((dependency) => dependency.name).join(', ')}`;
+        this.state.waitingFor(pending.map((dependency) => dependency.name));
         this.#say('waiting', `waiting for ${pending.map(describeCondition).join(', ')}`);
       });
       return unmet ?? null;

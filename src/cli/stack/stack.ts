@@ -196,11 +196,16 @@ export class Stack {
       // Decided now, not when asked: a stop or start queued ahead may have changed what is kept stopped.
       chain = this.#chainOf(named);
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      await this.#stopToRestart(chain, 'subvisor restart');
+      const startsNot = await this.#stopToRestart(chain, 'subvisor restart');
       for (const runner of chain) this.#alive.delete(runner);
-      // One left running must not get a second copy beside it: nothing starts again.
-      throwIfRefused(chain, true);
-      this.#startAgain(chain, 'subvisor restart');
+      try {
+        // One left running must not get a second copy beside it: nothing starts again.
+        throwIfRefused(chain, true);
+        this.#startAgain(chain, 'subvisor restart');
+      } catch (error) {
+        startsNot();
+        throw error;
+      }
     });
     // A dependent that a `subvisor stop` meanwhile left out of the chain (stopped itself, or
     // depending on the restarted ones only through one stopped) would not be in it had the stop
@@ -281,13 +286,20 @@ export class Stack {
   /**
    * Stops `chain` in reverse dependency order, to start it again: each member, once stopped, is
    * shown waiting for the members it depends on (`ps`), as it will be once started again, not
-   * `stopped`, which SPEC §10 keeps for `subvisor stop`.
+   * `stopped`, which SPEC §10 keeps for `subvisor stop`. Resolves with what to call when, after
+   * all, nothing starts again (a stop refused, the run ending): they are `stopped` then.
    */
-  #stopToRestart(chain: readonly Runner[], why: string): Promise<void> {
-    return this.#stopInOrder(chain, why, (runner) => {
+  async #stopToRestart(chain: readonly Runner[], why: string): Promise<() => void> {
+    const held: Runner[] = [];
+    await this.#stopInOrder(chain, why, (runner) => {
       const awaited = runner.spec.dependsOn.filter(({ name }) => chain.some((member) => member.spec.name === name)).map(({ name }) => name);
-      if (awaited.length > 0 && runner.state.state === 'stopped') runner.state.state = `not started: waiting for ${awaited.join(', ')}`;
+      if (awaited.length === 0 || runner.state.state !== 'stopped') return;
+      runner.state.waitingFor(awaited);
+      held.push(runner);
     });
+    return () => {
+      for (const runner of held) runner.state.down('stopped');
+    };
   }
 
   /** The runners named (each once), in start order. */
@@ -375,9 +387,11 @@ export class Stack {
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
       if (chain.length === 0 || this.ending) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      await this.#stopToRestart(chain, 'restarting');
+      const startsNot = await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
-      return this.#startByChange(chain) ? chain : [];
+      if (this.#startByChange(chain)) return chain;
+      startsNot();
+      return [];
     });
     // Until the first of them have spawned (or could not): a change queued meanwhile then stops a
     // process, not a spawn under way. Not until they are ready, which a broken one may never be.

@@ -68,6 +68,11 @@ export class ProcessState {
     this.state = hasReadyProbe ? 'starting' : 'running';
   }
 
+  /** Not started until `names` meet its conditions: `not started: waiting for db, cache`. */
+  waitingFor(names: readonly string[]): void {
+    this.state = `not started: waiting for ${names.join(', ')}`;
+  }
+
   /** The current attempt's ready condition passed, now. */
   ready(): void {
     this.state = 'ready';
