@@ -45,7 +45,7 @@ const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * that ran ("Trojan source").
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\e' };
 

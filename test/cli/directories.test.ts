@@ -9,7 +9,7 @@ import { makeDirectories } from '../../src/cli/directories.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-directories-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-const BOUNDED = { timeout: 10_000 };
+const BOUNDED = { timeout: 30_000 };
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 test('makes every missing directory with the mode, returns the first it made, and nothing when all were there', BOUNDED, () => {
@@ -30,7 +30,7 @@ test('a file in the way fails as mkdir does: EEXIST for the path itself, ENOTDIR
  * Runs `code` (an ES module body that may import from src/) in a child bounded by `ms`: a mkdir that
  * loops for ever is synchronous, and would hold this process past any test timeout.
  */
-function inChild(code: string, ms = 5000): { status: number | null; output: string } {
+function inChild(code: string, ms = 20_000): { status: number | null; output: string } {
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: ms, cwd: ROOT });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }

@@ -157,8 +157,8 @@ describe('command: the argv as a POSIX shell reads it', () => {
   });
 
   test('characters that reorder or break the text (bidi overrides, isolates, U+2028) are escaped as their UTF-8 bytes too', BOUNDED, async () => {
-    const argv = ['printf', '%s', 'a\u202eb\u2066c\u2028d\u200fe'];
-    assert.equal(quoteCommand(argv), "printf %s $'a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\xa8d\\xe2\\x80\\x8fe'");
+    const argv = ['printf', '%s', 'a\u202eb\u2066c\u2028d\u200fe\u061cf'];
+    assert.equal(quoteCommand(argv), "printf %s $'a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\xa8d\\xe2\\x80\\x8fe\\xd8\\x9cf'");
     const direct = await runProcess(argv, { captureStdout: true });
     const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
     assert.deepEqual(viaShell.stdout, direct.stdout);

@@ -13,7 +13,7 @@ export function systemdLiteral(text: string): string {
  * One word of an `ExecStart=`-like command line: `$` doubled (systemd would substitute `$NAME`
  * from the unit's environment, where subvisor leaves the word to the program or its shell), `%`
  * doubled, and double quotes with C escapes around anything that is not a plain word. Quotes do
- * not keep a program's leading `-@:+!` from being read as prefixes: see `commandLine` in systemd.ts.
+ * not keep a program's leading `-@:+!|` from being read as prefixes: see `commandLine` in systemd.ts.
  */
 export function systemdWord(word: string): string {
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.

@@ -173,8 +173,8 @@ function commandLine(owner: string, cmd: ProcessSpec['cmd'], cwd?: string): stri
   return argv.map(systemdWord).join(' ');
 }
 
-/** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5)). */
-const EXEC_PREFIX = /^[-@:+!]/;
+/** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */
+const EXEC_PREFIX = /^[-@:+!|]/;
 
 /** `dependsOn`: `Requires=` (`Wants=` for `completed`, which a failure also meets) and `After=`. */
 function dependencyLines(spec: ProcessSpec, prefix: string): string[] {

@@ -254,7 +254,7 @@ describe('export systemd: what a unit cannot carry', () => {
     });
   }
 
-  for (const program of ['+mytool', '-mytool', '@mytool', ':mytool', '!mytool']) {
+  for (const program of ['+mytool', '-mytool', '@mytool', ':mytool', '!mytool', '|mytool']) {
     test(`a program named ${program} is refused: systemd reads its first character as a prefix of ExecStart=, even quoted`, BOUNDED, async () => {
       const run = await exportOf(`processes:\n  a:\n    cmd: ["${program}", "--flag"]\n`);
       assert.equal(run.code, 2, run.stderr);
