@@ -44,12 +44,13 @@ END { for (t in live) print t, live[t] }
   tick() {
     if read -r up _ 2>/dev/null </proc/uptime; then now=$(( \${up%.*} * 100 + 1\${up#*.} - 100 )); else now=$((now + 5)); fi
   }
-  now=0; tick; start=$now; pending=
+  now=0; pending=
   while read -r target grace signal; do
     kill -s "$signal" -- "$target" 2>/dev/null
     kill -s CONT -- "$target" 2>/dev/null
     [ "$grace" = inf ] || pending="$pending $target:$(( (grace + 9) / 10 ))"
   done
+  tick; start=$now
   while [ -n "$pending" ]; do
     sleep 0.05 2>/dev/null || sleep 1
     tick; left=

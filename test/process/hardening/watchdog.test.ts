@@ -74,6 +74,18 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
     });
   });
 
+  test('the grace counts from the parent\'s death, not from the watchdog\'s start: a parent that lived longer than the grace still gives it in full', BOUNDED, async () => {
+    await withParent([{ script: IGNORES_TERM, killGraceMs: 2000 }], async (parent, pids) => {
+      const [child] = pids as [number];
+      await sleep(2500); // the watchdog started with the child, more than the grace ago
+      await sigkill(parent);
+      await sleep(1000);
+      // Before: SIGKILLed some 50 ms after its SIGTERM, the grace already spent waiting for the parent's death.
+      assert.ok(isRunning(child), 'still in its grace 1 s after the parent died');
+      await waitUntil(() => !isRunning(child), 'the child to be SIGKILLed once its 2 s grace has passed', 4000);
+    });
+  });
+
   test('a stopped child hears its stop signal: the watchdog sends SIGCONT after it', BOUNDED, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-watchdog-'));
     const marker = join(dir, 'handled');
