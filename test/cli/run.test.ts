@@ -121,6 +121,9 @@ describe('subvisor run', () => {
     const run = await cli.done;
     assert.equal(run.stdout.match(/^d \* stopping/gm)?.length, 1, run.stdout);
     assert.match(run.stdout, /^d \* still running 1\.5 s after its stop signal: SIGKILL to its process group$/m);
+    // The failure came first: the Ctrl-C joined its stop, and does not erase it (before: 130).
+    assert.equal(run.code, 124, run.stderr);
+    assert.equal(run.stderr, 'subvisor: d failed: was not ready within 300 ms (exit status 124)\n');
   });
 
   test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {

@@ -409,6 +409,24 @@ describe('stopping', () => {
     assert.doesNotMatch(ended.stdout, /^a +\* stopped$/m);
   });
 
+  for (const [kind, stopping, failure, status] of [
+    ['readiness timeout', 'not ready within 300 ms', 'was not ready within 300 ms (its ready probe never passed)', 124],
+    ['liveness failure', 'failed its liveness probe 1 time in a row', 'failed its liveness probe 1 time in a row (last: exit status 1)', 1],
+  ] as const) {
+    test(`a Ctrl-C while a ${kind} stops the process joins that stop, and the failure stands: status ${status}, with its report`, BOUNDED, async () => {
+      const probes = kind === 'readiness timeout' ? 'ready: { exec: "false", interval: 50ms }, readyTimeout: 300ms' : 'liveness: { exec: "false", interval: 100ms, failures: 1 }';
+      const { file } = config(() => `processes:\n  web: { cmd: "trap '' TERM; while :; do sleep 0.1; done", ${probes}, grace: 1500ms }\n`);
+      const cli = startCli(['up', '-f', file]);
+      await cli.waitForOutput(new RegExp(`^web +\\* stopping \\(${stopping}\\)`, 'm'));
+      cli.kill('SIGINT');
+      const ended = await cli.done;
+      assert.equal(ended.stdout.match(/^web +\* stopping/gm)?.length, 1, ended.stdout);
+      // Before: 130, and no report, as if the Ctrl-C had come first.
+      assert.equal(ended.code, status, ended.stderr);
+      assert.ok(ended.stderr.includes(`subvisor: web failed: ${failure} (exit status ${status})`), ended.stderr);
+    });
+  }
+
   for (const probe of ['ready', 'liveness'] as const) {
     test(`its ${probe} probe is not tried again once its stop begins, through the stop's grace`, BOUNDED, async () => {
       // The exec probe counts its tries; the process ignores SIGTERM, so its stop takes the whole grace.

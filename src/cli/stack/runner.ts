@@ -58,6 +58,8 @@ export class Runner {
   #refusedStop: StopDeniedError | undefined;
   /** Whether the stop of the current attempt was said: two stops that meet (a timeout, then Ctrl-C) are one `stopping` line. */
   #stopSaid = false;
+  /** When the current attempt began stopping its child for a failure of its own (not ready in time, liveness), if it did. */
+  #failureStopAt: number | undefined;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -105,6 +107,15 @@ export class Runner {
     return this.#proc !== undefined && this.#proc.returncode === null;
   }
 
+  /**
+   * When the attempt that ended this life began stopping its child for a failure of its own (not
+   * ready in time, liveness), if it did: a stop asked for after that joined it, and the failure
+   * stands (the run fails with it, though a Ctrl-C came during its stop).
+   */
+  get failureStopAt(): number | undefined {
+    return this.#failureStopAt;
+  }
+
   /** Set when this life ended because its stop was refused (the child runs as another user now): it is left running. */
   get refusedStop(): StopDeniedError | undefined {
     return this.#refusedStop;
@@ -118,6 +129,7 @@ export class Runner {
     this.#stopping = false;
     this.#byHand = false;
     this.#exitedBeforeStop = false;
+    this.#failureStopAt = undefined;
     this.#proc = undefined;
     this.#budget.reset();
     this.milestones.reset();
@@ -140,7 +152,9 @@ export class Runner {
       // Once a stop was asked for, the exit is ours whatever its status: never a crash, never
       // restarted. Unless the child had already exited on its own: that end is its own (a failure
       // is one), but no restart follows a stop.
-      if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop)) return { kind: 'stopped' };
+      // Nor when the attempt had already begun stopping the child for a failure of its own.
+      const failedFirst = end.kind === 'failed' && this.#failureStopAt !== undefined;
+      if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
       try {
@@ -191,7 +205,10 @@ export class Runner {
       onReady: (afterMs) => this.#ready(afterMs),
       onUnhealthy: (since) => this.state.unhealthy(since),
       onKill: (graceMs) => this.#killed(graceMs),
-      onStopping: (why, reason) => this.#sayStopping(why, { reason }),
+      onStopping: (why, reason) => {
+        if (!this.#stopping) this.#failureStopAt ??= performance.now();
+        this.#sayStopping(why, { reason });
+      },
       // Not asked for: the library stops what an exited child left in its group (holding its
       // output past the drain grace, or not), and the line says why it signals a process that exited.
       onStopBegun: (proc) => this.#sayStopping(this.#stopping ? this.#stopWhy : proc.returncode === null ? undefined : 'it exited, leaving processes in its group'),
@@ -205,6 +222,7 @@ export class Runner {
   #spawned(proc: Process, spawnedAt: number): void {
     this.#proc = proc;
     this.#stopSaid = false;
+    this.#failureStopAt = undefined;
     this.state.spawned(proc.pid, this.spec.ready !== undefined, spawnedAt);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();

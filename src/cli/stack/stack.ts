@@ -78,7 +78,9 @@ export class Stack {
   #operations: Promise<void> = Promise.resolve();
   #operationsPending = 0;
   /** A failure on its own after the end was decided (while the others stopped). */
-  #lateFailure: { readonly name: string; readonly error: unknown } | undefined;
+  #lateFailure: { readonly name: string; readonly error: unknown; readonly stopBegunAt: number | undefined } | undefined;
+  /** When the run's end was decided. */
+  #endedAt = 0;
 
   constructor(specs: readonly ProcessSpec[], opts: StackOptions) {
     this.#opts = opts;
@@ -467,7 +469,7 @@ export class Stack {
     const { name } = runner.spec;
     if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
     if (end.kind === 'failed') {
-      if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error };
+      if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error, stopBegunAt: runner.failureStopAt };
       else if (this.#toleratedFailure(runner)) {
         // Its own `failed` line came already: this one says why that failure ends nothing.
         this.#opts.output.status({ name, event: 'tolerated', text: `${describeFailure(end.error)}; the run goes on: what depends on ${name} waits only for it to complete` });
@@ -510,6 +512,7 @@ export class Stack {
   #finish(end: End): void {
     if (this.#end !== undefined) return;
     this.#end = end;
+    this.#endedAt = performance.now();
     this.#onEnd?.();
   }
 
@@ -524,6 +527,12 @@ export class Stack {
     const end = this.#end ?? { kind: 'all-ended' };
     if (end.kind === 'stopped') {
       const { reason } = end;
+      // A process that was being stopped for its own failure (not ready in time) when the run was
+      // stopped: the failure came first, and is the run's, as one before the stop would be.
+      const first = this.#lateFailure;
+      if (first?.stopBegunAt !== undefined && first.stopBegunAt <= this.#endedAt) {
+        return { exitCode: statusOfFailure(first.error), results, failure: { name: first.name, error: first.error }, stoppedBy: reason };
+      }
       const exitCode = reason instanceof Interrupted ? signalStatus(reason.signal) : reason instanceof StopRequest ? reason.exitCode : EXIT.failure;
       return { exitCode, results, failure: undefined, stoppedBy: reason };
     }
