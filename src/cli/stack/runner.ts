@@ -141,6 +141,8 @@ export class Runner {
     if (unmet !== null) return { kind: 'not-started', reason: unmet };
     if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
+      // Each attempt's own: a failure an earlier one stopped its child for is not this one's.
+      this.#failureStopAt = undefined;
       const end = this.#ownEnd(await runAttempt({ ...this.context, spec: this.spec }, this.#attemptHooks(), this.#life.signal, this.#stopAsked.signal));
       this.#proc = undefined;
       // A child that could not be stopped is left running: told, never restarted, never "stopped".
@@ -153,7 +155,7 @@ export class Runner {
       // restarted. Unless the child had already exited on its own: that end is its own (a failure
       // is one), but no restart follows a stop.
       // Nor when the attempt had already begun stopping the child for a failure of its own.
-      const failedFirst = end.kind === 'failed' && this.#failureStopAt !== undefined;
+      const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined; // set by onStopping, during the attempt
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
@@ -222,7 +224,6 @@ export class Runner {
   #spawned(proc: Process, spawnedAt: number): void {
     this.#proc = proc;
     this.#stopSaid = false;
-    this.#failureStopAt = undefined;
     this.state.spawned(proc.pid, this.spec.ready !== undefined, spawnedAt);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) this.milestones.ready.meet();
