@@ -427,6 +427,18 @@ describe('stopping', () => {
     });
   }
 
+  test('a failure its restart policy would retry is no failure of the run: a Ctrl-C during its stop ends the run with 130; a main that ends meanwhile, with 0', BOUNDED, async () => {
+    const web = `web: { cmd: "trap '' TERM; while :; do sleep 0.1; done", ready: { exec: "false", interval: 50ms }, readyTimeout: 300ms, grace: 1500ms, restart: { policy: on-failure, max: 5 } }`;
+    const interrupted = startCli(['up', '-f', config(() => `processes:\n  ${web}\n`).file]);
+    await interrupted.waitForOutput(/^web +\* stopping \(not ready within 300 ms\)/m);
+    interrupted.kill('SIGINT');
+    const byCtrlC = await interrupted.done;
+    assert.equal(byCtrlC.code, 130, byCtrlC.stderr);
+    assert.doesNotMatch(byCtrlC.stderr, /web failed/);
+    const withMain = await runCli(['up', '-f', config(() => `processes:\n  ${web}\n  job: { cmd: "sleep 0.8", main: true }\n`).file]);
+    assert.equal(withMain.code, 0, withMain.stderr);
+  });
+
   for (const probe of ['ready', 'liveness'] as const) {
     test(`its ${probe} probe is not tried again once its stop begins, through the stop's grace`, BOUNDED, async () => {
       // The exec probe counts its tries; the process ignores SIGTERM, so its stop takes the whole grace.

@@ -35,6 +35,12 @@ export class RestartBudget {
     return { restart: true, delayMs, number: this.#inARow, max };
   }
 
+  /** Whether {@link next} would restart after such an attempt, without using the budget. */
+  wouldRestart(failed: boolean, healthyMs: number): boolean {
+    const inARow = healthyMs > this.policy.resetAfterMs ? 0 : this.#inARow;
+    return this.#wants(failed) && inARow < this.policy.max;
+  }
+
   /** A start by hand: the count starts again (manual restarts never use the budget). */
   reset(): void {
     this.#inARow = 0;

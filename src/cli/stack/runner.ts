@@ -109,8 +109,9 @@ export class Runner {
 
   /**
    * When the attempt that ended this life began stopping its child for a failure of its own (not
-   * ready in time, liveness), if it did: a stop asked for after that joined it, and the failure
-   * stands (the run fails with it, though a Ctrl-C came during its stop).
+   * ready in time, liveness), if it did: a stop the run asked for after that joined it, and the
+   * failure stands when no restart would have followed it (the run fails with it, though a Ctrl-C
+   * came during its stop).
    */
   get failureStopAt(): number | undefined {
     return this.#failureStopAt;
@@ -154,8 +155,9 @@ export class Runner {
       // Once a stop was asked for, the exit is ours whatever its status: never a crash, never
       // restarted. Unless the child had already exited on its own: that end is its own (a failure
       // is one), but no restart follows a stop.
-      // Nor when the attempt had already begun stopping the child for a failure of its own.
-      const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined; // set by onStopping, during the attempt
+      // Nor when the attempt had already begun stopping the child for a failure of its own that
+      // ends its life (no restart would follow), unless the stop is one by hand (SPEC §10: `stopped`).
+      const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs());
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };

@@ -78,7 +78,9 @@ export class Stack {
   #operations: Promise<void> = Promise.resolve();
   #operationsPending = 0;
   /** A failure on its own after the end was decided (while the others stopped). */
-  #lateFailure: { readonly name: string; readonly error: unknown; readonly stopBegunAt: number | undefined } | undefined;
+  #lateFailure: { readonly name: string; readonly error: unknown } | undefined;
+  /** Of the late failures, the one whose own stop began first, before the run's end was decided (see #outcome). */
+  #failedBeforeEnd: { readonly name: string; readonly error: unknown; readonly stopBegunAt: number } | undefined;
   /** When the run's end was decided. */
   #endedAt = 0;
 
@@ -469,7 +471,7 @@ export class Stack {
     const { name } = runner.spec;
     if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
     if (end.kind === 'failed') {
-      if (this.#end !== undefined) this.#lateFailure ??= { name, error: end.error, stopBegunAt: runner.failureStopAt };
+      if (this.#end !== undefined) this.#late(runner, end.error);
       else if (this.#toleratedFailure(runner)) {
         // Its own `failed` line came already: this one says why that failure ends nothing.
         this.#opts.output.status({ name, event: 'tolerated', text: `${describeFailure(end.error)}; the run goes on: what depends on ${name} waits only for it to complete` });
@@ -509,6 +511,16 @@ export class Stack {
     });
   }
 
+  /** A failure after the end was decided: it still counts, unless it is one that never ends a run. */
+  #late(runner: Runner, error: unknown): void {
+    if (this.#forgiven.has(runner) || this.#toleratedFailure(runner)) return;
+    const { name } = runner.spec;
+    this.#lateFailure ??= { name, error };
+    const stopBegunAt = runner.failureStopAt;
+    if (stopBegunAt === undefined || stopBegunAt > this.#endedAt) return;
+    if (this.#failedBeforeEnd === undefined || stopBegunAt < this.#failedBeforeEnd.stopBegunAt) this.#failedBeforeEnd = { name, error, stopBegunAt };
+  }
+
   #finish(end: End): void {
     if (this.#end !== undefined) return;
     this.#end = end;
@@ -529,10 +541,8 @@ export class Stack {
       const { reason } = end;
       // A process that was being stopped for its own failure (not ready in time) when the run was
       // stopped: the failure came first, and is the run's, as one before the stop would be.
-      const first = this.#lateFailure;
-      if (first?.stopBegunAt !== undefined && first.stopBegunAt <= this.#endedAt) {
-        return { exitCode: statusOfFailure(first.error), results, failure: { name: first.name, error: first.error }, stoppedBy: reason };
-      }
+      const first = this.#failedBeforeEnd;
+      if (first !== undefined) return { exitCode: statusOfFailure(first.error), results, failure: { name: first.name, error: first.error }, stoppedBy: reason };
       const exitCode = reason instanceof Interrupted ? signalStatus(reason.signal) : reason instanceof StopRequest ? reason.exitCode : EXIT.failure;
       return { exitCode, results, failure: undefined, stoppedBy: reason };
     }

@@ -53,7 +53,7 @@ function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLO
   const program = programName(options);
   const cwd = childCwd(options);
   if (program.includes('/') || cwd === undefined) return program;
-  return candidates(program, options, cwd).find((path) => executable(path, false) === code) ?? program;
+  return candidates(program, options, cwd).findLast((path) => executable(path, false) === code) ?? program;
 }
 
 /** A path the system would not follow to its end, in words: what `code` means, and what to do. */
@@ -168,20 +168,18 @@ function rememberStartable(key: string): void {
 
 function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): string | undefined {
   let found: string | undefined;
-  let denied = false;
-  let unfollowed: string | undefined;
+  let reported: string | undefined;
   for (const candidate of candidates(program, options, cwd)) {
     const kind = executable(candidate, checkMode);
     if (kind === 'yes') {
       found = candidate;
       break;
     }
-    // dash (the gate's exec) goes on looking past a PATH entry it cannot use, and reports EACCES,
-    // else the last other errno, if nothing else runs.
-    if (kind === 'denied') denied = true;
-    else if (kind !== 'missing') unfollowed = kind;
+    // dash (the gate's exec) goes on looking past a PATH entry it cannot use and, if nothing
+    // else runs, reports the last errno other than ENOENT.
+    if (kind !== 'missing') reported = kind === 'denied' ? 'EACCES' : kind;
   }
-  if (found === undefined) return denied ? 'EACCES' : (unfollowed ?? 'ENOENT');
+  if (found === undefined) return reported ?? 'ENOENT';
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
   const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
   if (interpreter === undefined || interpreter === '') return undefined;
