@@ -73,6 +73,37 @@ describe('a process the system refuses to stop', () => {
     }
   });
 
+  test('a change to a watched path of such a process starts no second copy beside the one left running', BOUNDED, async () => {
+    if (unlessStageable()) return;
+    const dir = mkdtempSync(join(scratch, 'watch-'));
+    writeFileSync(join(dir, 'src.txt'), 'one');
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  stuck:\n    cmd: ${JSON.stringify(FOREIGN)}\n    watch: { paths: [src.txt], debounce: 50ms }\n  other:\n    cmd: sleep 30\n`);
+    const cli = startCli(['up'], { execVia: WITHOUT_KILL, cwd: dir });
+    let pgid: number | undefined;
+    try {
+      await cli.waitForOutput(/^stuck +\| up$/m);
+      pgid = pidOf(cli.stdoutSoFar(), 'stuck');
+      writeFileSync(join(dir, 'src.txt'), 'two');
+      await cli.waitForOutput(/^stuck +\* could not be stopped/m);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(cli.stdoutSoFar().match(/^stuck +\* starting \(pid/gm)?.length, 1, `one copy only:\n${cli.stdoutSoFar()}`);
+      const groupLives = (group: number): boolean => {
+        try {
+          process.kill(-group, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      assert.ok(groupLives(pgid), `the one left running still runs:\n${cli.stdoutSoFar()}`);
+      cli.kill('SIGINT');
+      await cli.done;
+    } finally {
+      cli.kill('SIGKILL');
+      killGroup(pgid);
+    }
+  });
+
   test('run, then Ctrl-C: a `failed` line says it was left running, not `stopped`; status 130; no stack trace', BOUNDED, async () => {
     if (unlessStageable()) return;
     const cli = startCli(['run', '--', 'sh', '-c', FOREIGN], { execVia: WITHOUT_KILL, cwd: scratch });

@@ -393,7 +393,8 @@ export class Stack {
       for (const runner of chain) this.#stoppedByHand.add(runner);
       const startsNot = await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
-      if (this.#startByChange(chain)) return chain;
+      // One left running must not get a second copy beside it (as for `restart`): nothing starts again.
+      if (!chain.some((runner) => runner.refusedStop !== undefined) && this.#startByChange(chain)) return chain;
       startsNot();
       return [];
     });
