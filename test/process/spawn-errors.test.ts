@@ -278,6 +278,12 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     const error = await spawnFailure(['true'], { env: { PATH: loop } });
     assert.equal(error.code, 'ELOOP');
     assert.ok(error.message.includes(`${join(loop, 'true')}: too many levels of symbolic links (ELOOP)`), error.message);
+    // With an entry whose `true` may not be run, the last entry's errno is the one said, as dash says it.
+    const closed = join(dir, 'path-closed');
+    mkdirSync(closed);
+    writeScript(join('path-closed', 'true'), '#!/bin/sh\n', 0o644);
+    assert.equal((await spawnFailure(['true'], { env: { PATH: `${closed}:${loop}` } })).code, 'ELOOP');
+    assert.equal((await spawnFailure(['true'], { env: { PATH: `${loop}:${closed}` } })).code, 'EACCES');
   });
 
   for (const [kind, code, make] of [

@@ -393,8 +393,9 @@ export class Stack {
       for (const runner of chain) this.#stoppedByHand.add(runner);
       const startsNot = await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
-      // One left running must not get a second copy beside it (as for `restart`): nothing starts again.
-      if (!chain.some((runner) => runner.refusedStop !== undefined) && this.#startByChange(chain)) return chain;
+      // One left running must not get a second copy beside it (as for `restart`): nothing starts
+      // again; its `failed` line said it was left running.
+      if (firstRefused(chain) === undefined && this.#startByChange(chain)) return chain;
       startsNot();
       return [];
     });
@@ -589,8 +590,13 @@ export class NotStopped extends Error {
 }
 
 function throwIfRefused(runners: readonly Runner[], restarting = false): void {
-  const refused = runners.find((runner) => runner.refusedStop !== undefined);
+  const refused = firstRefused(runners);
   if (refused?.refusedStop !== undefined) throw new NotStopped(refused.spec.name, describeFailure(refused.refusedStop), restarting);
+}
+
+/** The first of `runners` whose stop the system refused: left running, it must get no second copy beside it. */
+function firstRefused(runners: readonly Runner[]): Runner | undefined {
+  return runners.find((runner) => runner.refusedStop !== undefined);
 }
 
 /**

@@ -118,7 +118,7 @@ function isOpen(fd: number): boolean {
  * ./gate.ts), so that the common failures are reported as they always were: before anything ran,
  * and without a shell's complaint on the child's stderr. The exec itself still has the last word.
  */
-export function execProblem(options: ResolvedRunOptions): string | undefined {
+export function execProblem(options: ResolvedRunOptions): ExecErrno | undefined {
   const program = programName(options);
   const checkMode = execModeChecked(options);
   const cwd = childCwd(options);
@@ -166,9 +166,12 @@ function rememberStartable(key: string): void {
   startableNow.add(key);
 }
 
-function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): string | undefined {
+/** The errnos {@link execProblem} finds by looking. */
+export type ExecErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENAMETOOLONG';
+
+function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): ExecErrno | undefined {
   let found: string | undefined;
-  let reported: string | undefined;
+  let reported: ExecErrno | undefined;
   for (const candidate of candidates(program, options, cwd)) {
     const kind = executable(candidate, checkMode);
     if (kind === 'yes') {

@@ -216,6 +216,26 @@ describe('restart', () => {
     }
   });
 
+  test('a subvisor stop while a process is stopped for not being ready leaves it `stopped`, and the run goes on', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  web: { cmd: "trap '' TERM; while :; do sleep 0.05; done", ready: { exec: "false", interval: 50ms }, readyTimeout: 300ms, grace: 1500ms }
+  other: { cmd: "exec sleep 30" }
+`,
+    );
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      pids.push(...(await ps(dir)).map((row) => row.pid));
+      await waitForState(dir, 'web', 'stopping');
+      const stopped = await client(dir, ['stop', 'web']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.deepEqual((await ps(dir)).map((row) => row.state), ['stopped', 'running'], 'SPEC §10: stopped by subvisor stop; the run goes on');
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
   test('restarts of one process asked at the same time leave one process, not one per request', BOUNDED, async () => {
     const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep 31.123", ready: "up" }\n`);
     const run = await up(dir);

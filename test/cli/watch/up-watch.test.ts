@@ -652,6 +652,27 @@ describe('what a change started fails the run once it is a normal life', () => {
     });
   });
 
+  test('a Ctrl-C while a change-started life is stopped for not being ready ends the run with 130: that failure was never the run\'s', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "trap '' TERM; while :; do sleep 0.05; done"
+    ready: { exec: "test -f src/ok", interval: 50ms }
+    readyTimeout: 400ms
+    grace: 1500ms
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/ok': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      rmSync(join(dir, 'src/ok'));
+      await cli.waitForOutput(/^web +\* stopping \(not ready within 400 ms\)/m);
+      const run = await interrupt(cli); // 130, not the readiness failure's 124
+      assert.doesNotMatch(run.stderr, /web failed/);
+    });
+  });
+
   test('a life started by subvisor restart after a change-started one fails the run as any life does', BOUNDED, async () => {
     const dir = project(
       `processes:
