@@ -147,24 +147,24 @@ describe('command: the argv as a POSIX shell reads it', () => {
     }
   });
 
-  test('a C1 control character is written as the UTF-8 bytes the child was given', BOUNDED, async () => {
-    const argv = ['printf', '%s', 'a\u0085b\u009b'];
-    assert.equal(quoteCommand(argv), "printf %s $'a\\xc2\\x85b\\xc2\\x9b'");
-    const direct = await runProcess(argv, { captureStdout: true });
-    // dash reads no $'...'; bash does, as POSIX.1-2024 asks.
-    const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
-    assert.deepEqual(viaShell.stdout, direct.stdout);
-  });
+  for (const [what, text, quoted] of [
+    ['a C1 control character', 'a\u0085b\u009b', "a\\xc2\\x85b\\xc2\\x9b"],
+    ['characters that reorder or break the text (bidi overrides, isolates, marks, U+2028)', 'a\u202eb\u2066c\u2028d\u200fe\u061cf', "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\xa8d\\xe2\\x80\\x8fe\\xd8\\x9cf"],
+  ] as const) {
+    test(`${what}: written as the UTF-8 bytes the child was given`, BOUNDED, async () => {
+      const argv = ['printf', '%s', text];
+      assert.equal(quoteCommand(argv), `printf %s $'${quoted}'`);
+      const direct = await runProcess(argv, { captureStdout: true });
+      // dash reads no $'...'; bash does, as POSIX.1-2024 asks.
+      const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
+      assert.deepEqual(viaShell.stdout, direct.stdout);
+    });
+  }
 
-  test('characters that reorder or break the text (bidi overrides, isolates, U+2028) are escaped as their UTF-8 bytes too', BOUNDED, async () => {
-    const argv = ['printf', '%s', 'a\u202eb\u2066c\u2028d\u200fe\u061cf'];
-    assert.equal(quoteCommand(argv), "printf %s $'a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\xa8d\\xe2\\x80\\x8fe\\xd8\\x9cf'");
-    const direct = await runProcess(argv, { captureStdout: true });
-    const viaShell = await runProcess(quoteCommand(argv), { shell: '/bin/bash', captureStdout: true });
-    assert.deepEqual(viaShell.stdout, direct.stdout);
+  test('a message names a command with the same escapes', BOUNDED, async () => {
     const missing = await runProcess(['subvisor-no-such\u202e'], {}).catch((error: unknown) => error);
     assert.ok(missing instanceof Error);
-    assert.doesNotMatch(missing.message, /\u202e/, 'a message names the command with the same escapes');
+    assert.doesNotMatch(missing.message, /\u202e/);
   });
 
   test('the command of a child with control characters in its argv has none in it', BOUNDED, async () => {
