@@ -1,4 +1,6 @@
+import { dirname } from 'node:path';
 import { node } from '../../builtins.js';
+import { makeDirectories } from '../directories.js';
 
 /** When a file is rotated, and how many rotated files stay. */
 export interface Rotation {
@@ -13,6 +15,9 @@ export interface Rotation {
  * at start-up, a customer's address in an error), and the control socket beside it is 0600 too.
  */
 const FILE_MODE = 0o600;
+
+/** Owner-only, like the files in it; applies only to directories subvisor creates. */
+export const DIR_MODE = 0o700;
 
 /**
  * One process's log file, `NAME.log`, opened for appending (a run adds to the last one's lines,
@@ -79,8 +84,14 @@ export class LogFile {
     this.#fd = -1;
   }
 
+  /** Opens `path`, making its directory again when it is gone (someone removed it during the run). */
   #open(): void {
-    this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+    try {
+      this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
+      this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+    }
     const { dev, ino, size } = node.fs.fstatSync(this.#fd);
     this.#opened = { dev, ino };
     this.#size = size;

@@ -3,11 +3,8 @@ import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
 import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
 import type { OutputTee } from '../output.js';
-import { LogFile } from './log-file.js';
+import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
-
-/** Owner-only, like the files in it (see LogFile); applies only to directories it creates. */
-const DIR_MODE = 0o700;
 
 /** The word for a stream in a log line: as short as the time before it allows to read. */
 const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -109,6 +109,27 @@ test('a file removed during the run is started again at the next line, and rotat
   assert.deepEqual(warnings, []);
   const all = [`${path}.2`, `${path}.1`, path].flatMap((file) => (existsSync(file) ? texts(file) : []));
   assert.deepEqual(all, ['three', 'four', 'five']);
+});
+
+test('the log directory removed during the run is made again at the next line (owner-only, as at the start); no file is given up', () => {
+  const dir = logDir();
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web', 'db'], (message) => warnings.push(message));
+  files.open();
+  try {
+    files.line('web', 'stdout', 'one');
+    files.flush();
+    rmSync(dir, { recursive: true });
+    files.line('web', 'stdout', 'two');
+    files.line('db', 'stderr', 'three');
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(texts(join(dir, 'web.log')), ['two']);
+  assert.deepEqual(texts(join(dir, 'db.log')), ['three']);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
 });
 
 test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
