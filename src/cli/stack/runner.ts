@@ -166,6 +166,9 @@ export class Runner {
       } catch {
         return { kind: 'stopped', inBackoff: true };
       }
+      // The run may have begun to end during the wait: its stop reaches this runner only once its
+      // dependents are down, and their grace can outlast the backoff.
+      if (this.context.ending() || this.#stopping) return { kind: 'stopped', inBackoff: true };
     }
   }
 

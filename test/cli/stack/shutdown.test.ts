@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logProbe } from '../../../src/cli/config/index.js';
+import { NO_RESTART, logProbe } from '../../../src/cli/config/index.js';
 import { stopInOrder } from '../../../src/cli/stack/shutdown.js';
 import { Stack, StopRequest } from '../../../src/cli/stack/stack.js';
 import type { StatusEvent } from '../../../src/cli/output.js';
@@ -87,6 +87,32 @@ describe('stopping a stack in reverse dependency order', () => {
       assert.ok(webExit < dbTerm, `web exited ${Number(dbTerm - webExit) / 1e6} ms after db got SIGTERM`);
       const { output } = running;
       assert.ok(output.indexOf('web', 'stopped') < output.indexOf('db', 'stopping'), output.dump());
+    });
+  }
+
+  for (const how of ['the main process exits', 'the run is stopped from outside (Ctrl-C)'] as const) {
+    test(`when ${how}, a dependency waiting out its restart backoff while its dependent stops is not started again`, BOUNDED, async () => {
+      const file = join(scratch, `starts-${files++}`);
+      const specs = [
+        // Fails at once, then waits 300 ms to restart: the backoff ends while web is in its 1 s cleanup.
+        spec('db', `echo "db-start 0" >> ${file}; exit 1`, { restart: { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 300, maxBackoffMs: 300 } }),
+        spec('web', recordingStops('web', file, { cleanupS: 1 }), { dependsOn: [{ name: 'db', condition: 'started' }] }),
+        spec('smoke', 'sleep 0.1', { main: how === 'the main process exits' }),
+      ];
+      const running = startStack(specs);
+      let outcome;
+      try {
+        await waitUntil(() => running.output.indexOf('db', 'restarting') >= 0 && running.output.indexOf('smoke', 'exited') >= 0, 'db to fail and smoke to end', 10_000);
+      } finally {
+        outcome = how === 'the main process exits' ? await running.done : await running.stop(130);
+        await running.stop();
+      }
+      const { output } = running;
+      assert.equal(running.output.of('db', 'starting').length, 1, output.dump());
+      assert.equal(readFileSync(file, 'utf8').match(/^db-start/gm)?.length, 1, 'db was spawned once');
+      assert.ok(output.indexOf('db', 'stopped', /^stopped while waiting to restart$/) >= 0, output.dump());
+      assert.ok(output.indexOf('web', 'stopped') >= 0, output.dump());
+      assert.equal(outcome.exitCode, how === 'the main process exits' ? 0 : 130, output.dump());
     });
   }
 
