@@ -152,7 +152,8 @@ export const NO_RESTART: RestartPolicy = {
  * ```
  */
 export function restartDelayMs(restart: RestartPolicy, attempt: number): number {
-  if (restart.policy === 'no') return 0;
+  // No backoff stays none, however many restarts: 0 * 2 ** 1024 is NaN.
+  if (restart.policy === 'no' || restart.backoffMs === 0) return 0;
   return Math.min(restart.backoffMs * 2 ** attempt, restart.maxBackoffMs, MAX_DURATION_MS);
 }
 

@@ -64,4 +64,7 @@ test('restart backoff doubles per restart up to maxBackoff, and never past what 
   assert.equal(restartDelayMs(unbounded, 39), MAX_DURATION_MS);
   assert.equal(restartDelayMs({ ...restart, policy: 'always' }, 1), 2000);
   assert.equal(restartDelayMs(NO_RESTART, 3), 0);
+  // Past 1023 restarts the factor is Infinity: `backoff: 0` stays 0 (0 * Infinity would be NaN), any other the ceiling.
+  assert.equal(restartDelayMs({ ...restart, backoffMs: 0 }, 1024), 0);
+  assert.equal(restartDelayMs(restart, 1024), 5000);
 });
