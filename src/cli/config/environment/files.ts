@@ -63,15 +63,17 @@ export function readEnvFile(path: string): EnvFileRead {
 function unusableName(name: string): string | undefined {
   const unspawnable = unspawnableEnvName(name);
   if (unspawnable !== undefined) return unspawnable;
+  // Node reads `export ` with exactly one space; `export  NAME` or `export<TAB>NAME` leaves a name with a blank in it.
+  if (/^(?:\s|export\s)/.test(name)) return 'is not a usable variable name: write `export NAME=value` with one space after `export`, or `NAME=value`';
   if (/\s/.test(name)) return 'is not a usable variable name: it holds a space or a line break (a line without `=` before it?); write `NAME=value` lines';
   return undefined;
 }
 
-/** The line a variable's name starts on: the first line that begins with it (after `export `). */
+/** The line a variable's name starts on: the first line that begins with it (after `export `, which Node takes with one space). */
 function lineOf(text: string, name: string): number {
   const first = name.split('\n')[0] ?? name;
   const lines = text.split('\n');
-  const index = lines.findIndex((line) => line.trimStart().replace(/^export\s+/, '').startsWith(first));
+  const index = lines.findIndex((line) => line.trimStart().replace(/^export /, '').startsWith(first));
   return index === -1 ? 1 : index + 1;
 }
 

@@ -58,6 +58,21 @@ test('a variable no spawn can carry is left out and named with its line, never i
   assert.ok(!JSON.stringify(read.problems).includes('hunter2'));
 });
 
+test('`export` with more than one space (or a tab) before the name is named at its own line, with what to write', () => {
+  const path = envFile('export.env', ['A=1', '', '# c', 'export  FOO=1', 'export\tBAR=2', 'export OK=3', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { A: '1', OK: '3' });
+  const hint = 'is not a usable variable name: write `export NAME=value` with one space after `export`, or `NAME=value`';
+  assert.deepEqual(
+    read.problems.map((problem) => [problem.line, problem.name, problem.message]),
+    [
+      [4, ' FOO', hint],
+      [5, 'export\\tBAR', hint],
+    ],
+  );
+});
+
 test('merging: later files win, and a file listed twice counts at its last place', () => {
   const a = { path: '/a.env', variables: { X: 'a', A: 'a' } };
   const b = { path: '/b.env', variables: { X: 'b', B: 'b' } };
