@@ -241,7 +241,8 @@ export interface ProcessSpec {
   /**
    * An exit with status 0 before `ready` is an exit, not a failure (`subvisor run --ready`, where
    * the pattern only says when the child is ready and the child's status decides). Not a config
-   * key: in `up`, dependents wait for that readiness, so such an exit fails. Default false.
+   * key: in `up`, dependents wait for that readiness, so such an exit fails, except a task's,
+   * whose exit 0 is its success whatever its probe said. Default false.
    */
   readonly readyOptional?: boolean | undefined;
   /** A probe that stops the process (as a failure) after `failures` failed tries in a row (key `liveness`). */

@@ -203,16 +203,25 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   if (!verdicts.ready) {
     // Exited (with 0: any other status was a CalledProcessError) before its outside probe passed:
     // as with a log pattern, a process that quits before it is ready failed.
-    if (spec.readyOptional === true) return { kind: 'exited', completed, beforeReady: true };
+    if (exitBeforeReadyIsAnExit(spec)) return { kind: 'exited', completed, beforeReady: true };
     const failure = { cmd: spec.cmd, returncode: completed.returncode, signal: completed.signal, stderr: tail, pid: completed.pid, durationMs: completed.durationMs };
     return { kind: 'failed', error: withStderrNote(new ExitedBeforeReadyError(failure, 'its ready probe')) };
   }
   return { kind: 'exited', completed };
 }
 
-/** A log pattern's exit with status 0 before its line, as an exit, when the spec's readiness is optional. */
+/**
+ * Whether an exit with status 0 before the ready probe passed is an exit rather than a failure:
+ * when readiness is optional, and for a task, whose exit 0 is its success (SPEC §9) whatever its
+ * probe said; its `ready` dependents are then not started (it exited before it was ready).
+ */
+function exitBeforeReadyIsAnExit(spec: ProcessSpec): boolean {
+  return spec.readyOptional === true || spec.task;
+}
+
+/** A log pattern's exit with status 0 before its line, as an exit, when that is no failure (see exitBeforeReadyIsAnExit). */
 function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEnd | undefined {
-  if (spec.readyOptional !== true || !(error instanceof ExitedBeforeReadyError) || error.returncode !== 0) return undefined;
+  if (!exitBeforeReadyIsAnExit(spec) || !(error instanceof ExitedBeforeReadyError) || error.returncode !== 0) return undefined;
   const completed = new CompletedProcess({ args: error.cmd, returncode: 0, signal: null, stdout: null, stderr: error.stderr, pid: error.pid, durationMs: error.durationMs, stopped: false });
   return { kind: 'exited', completed, beforeReady: true };
 }

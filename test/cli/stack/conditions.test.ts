@@ -1,5 +1,7 @@
 // Dependency conditions and tasks (SPEC §9), with real processes and specs built in code.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { logProbe } from '../../../src/cli/config/index.js';
 import { CalledProcessError } from '../../../src/process/errors.js';
@@ -105,6 +107,33 @@ describe('conditions', () => {
     assert.equal(outcome.exitCode, 127, output.dump());
     assert.equal(output.indexOf('seed', 'tolerated'), -1, 'no state line says the run goes on');
     assert.equal(resultOf(outcome, 'web').notStartedBecause, 'seed failed (could not start)');
+  });
+
+  test('a task with a ready probe that exits 0 before the probe passes succeeded: it is not retried, and `succeeded` dependents start', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('migrate', 'echo migrating; echo ran >> "$DIR/migrate-runs"', {
+        task: true,
+        ready: logProbe(/never printed/),
+        restart: { policy: 'on-failure', max: 2, backoffMs: 20, maxBackoffMs: 1000, resetAfterMs: 60_000 },
+        env: { DIR: scratch },
+      }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'migrate', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(readFileSync(join(scratch, 'migrate-runs'), 'utf8'), 'ran\n', 'the task ran once');
+    assert.equal(resultOf(outcome, 'migrate').result, 'exited 0');
+    assert.ok(output.indexOf('migrate', 'exited', /^exited with status 0 after .*, before it was ready$/) >= 0, output.dump());
+    assert.ok(output.indexOf('web', 'stdout', /web ran/) >= 0, output.dump());
+  });
+
+  test('a task that exits 0 before its ready probe passed leaves its `ready` dependents not started, with the reason', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('seed', 'echo seeded', { task: true, ready: logProbe(/never printed/) }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'seed', condition: 'ready' }], main: true }),
+    ]);
+    assert.equal(output.indexOf('web', 'stdout'), -1, output.dump());
+    assert.equal(resultOf(outcome, 'web').notStartedBecause, 'seed exited before it was ready');
+    assert.notEqual(outcome.exitCode, 0, output.dump());
   });
 
   test('a task with a restart policy is retried on failure, never after success', BOUNDED, async () => {
