@@ -78,7 +78,7 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
   const requested = new AbortController();
   const stop = linkSignals(stops.signal, requested.signal);
   try {
-    const spawned = await spawnProcess(run.options);
+    const spawned = await spawnProcess(run.options, stops.signal);
     const { proc } = spawned;
     const spawnedAt = processInternals.spawnedAt(proc);
     const exitedAt = processInternals.exited(proc).then(() => performance.now());

@@ -21,15 +21,21 @@ export type SpawnOptions = ResolvedRunOptions;
  * the command and the cause when it cannot start. Node reports most spawn failures as a later
  * 'error' event (and a few as a synchronous throw); both become this one rejection, diagnosed.
  *
+ * With `cancelled` aborted by the time it would spawn, it spawns nothing and rejects with the
+ * signal's reason.
+ *
  * The child is registered with the parent's watchdog before its command may run (see
  * ./spawn/gate.ts); its supervisor then holds the registration of its group for as long as the
  * group lives (`ownUntilExit`).
  */
-export async function spawnProcess(options: SpawnOptions): Promise<SpawnedChild> {
+export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSignal): Promise<SpawnedChild> {
   const badFd = closedStdioFd(options);
   if (badFd !== undefined) throw badFd;
   // The watchdog first (started if need be): a gated child registers itself on its pipe.
   const watchdogPipe = watchdogEnabled() ? await registrationPipe() : undefined;
+  // A cancel that came while the watchdog was awaited: spawning now would run a command whose
+  // caller is told it was cancelled (and would believe it never ran).
+  if (cancelled?.aborted === true) throw cancelled.reason;
   const gate = watchdogPipe === undefined ? undefined : gateCommand(options, [...registrationAround(options), String(watchdogPipe.pid)]);
   if (gate !== undefined) {
     const code = execProblem(options);

@@ -4,6 +4,9 @@
 // survivor is found wherever it ended up).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess, superviseRunProcess } from '../../../src/index.js';
@@ -81,4 +84,50 @@ describe('cancel racing spawn never leaves a process running and never hangs', (
       }
     });
   }
+});
+
+describe('a scope cancelled before the spawn spawns nothing: the command never runs', () => {
+  // The cancel comes in the same tick as the call, while the spawn still waits for the watchdog:
+  // a check made only at the call's start would miss it, and the command would run (and might
+  // deploy, migrate, send) while the caller is told it was cancelled.
+  const RUNS = 20;
+
+  test(`runProcess whose signal aborts in the same tick, ${RUNS} times`, { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-cancel-race-'));
+    try {
+      const marker = join(dir, 'ran');
+      for (let round = 0; round < RUNS; round++) {
+        const controller = new AbortController();
+        const running = runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker], { signal: controller.signal });
+        controller.abort(new Error(`stop ${round}`));
+        await assert.rejects(running, /stop \d+/);
+      }
+      await sleep(200); // a command that did start gets to write
+      assert.equal(existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').length - 1 : 0, 0, 'commands ran though cancelled');
+      // Control: not cancelled, the same command does write.
+      await runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker]);
+      assert.equal(readFileSync(marker, 'utf8'), 'ran\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`a runProcess task of a nursery cancelled a microtask later, ${RUNS} times`, { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-cancel-race-'));
+    try {
+      const marker = join(dir, 'ran');
+      for (let round = 0; round < RUNS; round++) {
+        await openNursery(async (tn) => {
+          tn.startSoon(() => runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker]));
+          // The task has begun (its spawn waits for the watchdog) when the cancel comes.
+          await Promise.resolve();
+          tn.cancel();
+        });
+      }
+      await sleep(200);
+      assert.equal(existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').length - 1 : 0, 0, 'commands ran though cancelled');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
