@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
-import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, stillListenedTo, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
@@ -86,7 +86,7 @@ export async function openNursery<R>(body: (tn: Nursery) => Promise<R>, opts: Nu
     nursery.fail(error);
   }
   await nursery.drained();
-  nursery.unlink();
+  nursery.release();
   return nursery.outcome(result as R);
 }
 
@@ -126,8 +126,10 @@ class TaskNursery implements Nursery {
   /** Shared by every startSoon task: nobody waits for their started(). */
   private readonly soonContext: TaskContext;
 
-  /** Detaches the nursery's signal from the enclosing ones, once it has settled. */
-  readonly unlink: () => void;
+  /** Detaches the nursery's signal from the enclosing ones (see {@link release}). */
+  private readonly unlink: () => void;
+  /** The links of start() tasks that ended while work in their scope ran on (see {@link release}). */
+  private readonly heldLinks: StartLink[] = [];
 
   constructor(enclosing: (AbortSignal | undefined)[]) {
     const link = linkSignals(this.own.signal, ...enclosing);
@@ -192,7 +194,7 @@ class TaskNursery implements Nursery {
       queueMicrotask(() => {
         invoke(signal, task, ctx).then(
           (returned) => {
-            link?.dispose();
+            this.taskEnded(link);
             if (!startedYet) {
               startedYet = true; // a late started() from a leaked callback must throw, not resolve
               reject(new NotStartedError(label, returned));
@@ -200,7 +202,7 @@ class TaskNursery implements Nursery {
             this.settle();
           },
           (error: unknown) => {
-            link?.dispose();
+            this.taskEnded(link);
             if (startedYet) this.fail(error);
             else {
               startedYet = true;
@@ -211,6 +213,24 @@ class TaskNursery implements Nursery {
         );
       });
     });
+  }
+
+  /**
+   * Once the nursery has settled: unlinks the scopes nothing runs in any more. A scope where work
+   * a callback started still runs stays linked, so that cancelling an enclosing scope still
+   * reaches that work (it may outlive the nursery, not its scopes' cancellation).
+   */
+  release(): void {
+    for (const link of this.heldLinks) if (!stillListenedTo(link.signal)) link.dispose();
+    if (!stillListenedTo(this.signal)) this.unlink();
+  }
+
+  /** A start() task has settled: its caller no longer cancels it, and its nursery does only while work runs in its scope. */
+  private taskEnded(link: StartLink | undefined): void {
+    if (link === undefined) return;
+    link.detachCaller();
+    if (stillListenedTo(link.signal)) this.heldLinks.push(link);
+    else link.dispose();
   }
 
   cancel(reason?: unknown): void {
@@ -292,6 +312,7 @@ class StartLink {
     private readonly nursery: AbortSignal,
     private readonly caller: AbortSignal,
   ) {
+    allowManyListeners(this.signal);
     if (nursery.aborted) this.fromNursery();
     else if (caller.aborted) this.fromCaller();
     nursery.addEventListener('abort', this.fromNursery);

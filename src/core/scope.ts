@@ -95,6 +95,16 @@ export function abortWithoutNesting(controller: AbortController, reason: unknown
   }
 }
 
+/**
+ * Whether something still listens for `signal`'s abort: work left running in a scope whose task or
+ * nursery has settled (a process a callback started and nobody awaits). Such a scope stays linked
+ * to the one around it, so that work is still cancelled with it; a scope nothing listens to is
+ * unlinked, so that a long-lived scope does not collect the links of every one that settled in it.
+ */
+export function stillListenedTo(signal: AbortSignal): boolean {
+  return node.events.getEventListeners(signal, 'abort').length > 0;
+}
+
 /** Lets a signal we own take any number of listeners: one per task or child is expected. */
 export function allowManyListeners(signal: AbortSignal): void {
   node.events.setMaxListeners(0, signal);

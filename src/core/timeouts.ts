@@ -1,5 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
+import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
 import { invalidArgument, outOfRange } from '../caller-errors.js';
 
@@ -52,6 +52,8 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   }
   if (typeof fn !== 'function') throw invalidArgument(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
   const deadline = new AbortController();
+  // With no scope around it, the deadline's own signal is the scope everything inside listens to.
+  allowManyListeners(deadline.signal);
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
   const link = linkSignals(deadline.signal, currentSignal(), validateScopeOptions(opts, where));
   const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source

@@ -212,3 +212,27 @@ describe('bad input', () => {
     await assert.rejects(failAfter(1, 'x' as unknown as () => Promise<void>), /fn must be a function/);
   });
 });
+
+test('no leak warning from our own signals: a deadline around many scopes, a start() task from a nested scope starting many', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
+  try {
+    // A deadline with no enclosing scope: its own signal is the scope, and 20 nurseries listen to it.
+    await failAfter(5000, () => Promise.all(Array.from({ length: 20 }, () => openNursery(() => sleep(5)))));
+    await moveOnAfter(5000, () => Promise.all(Array.from({ length: 20 }, () => openNursery(() => sleep(5)))));
+    // start() from another scope: the task's own signal, with 20 nurseries in it before started().
+    await openNursery(async (outer) => {
+      await openNursery(async () => {
+        await outer.start(async (ctx) => {
+          await Promise.all(Array.from({ length: 20 }, () => openNursery(() => sleep(5))));
+          ctx.started();
+        });
+      });
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});

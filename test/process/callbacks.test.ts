@@ -3,6 +3,7 @@
 // the scope they run in.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled, openNursery, superviseRunProcess, type Process } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { isRunning, waitUntil } from '../support/processes.js';
@@ -75,4 +76,33 @@ describe('work a callback starts', () => {
     assert.ok(outcome instanceof Cancelled, `cancelled with the scope, got ${String(outcome)}`);
     assert.equal(isRunning(innerPid as number), false);
   });
+
+  for (const where of ['a task that tn.start() began from a nested scope, once it has ended', 'a nursery that has closed']) {
+    test(`work a callback started in ${where} is still cancelled with the enclosing nursery`, BOUNDED, async () => {
+      let inner: Promise<unknown> | undefined;
+      let innerPid: number | undefined;
+      const supervise = (): Promise<unknown> =>
+        superviseRunProcess(['sh', '-c', 'echo go'], {
+          relayStdout: true,
+          onLine: () => {
+            inner = superviseRunProcess(['sleep', '30'], { killGraceMs: 300, onSpawn: (proc) => void (innerPid = proc.pid) }).catch((error: unknown) => error);
+          },
+        });
+      await openNursery(async (outer) => {
+        await openNursery(async (nested) => {
+          // The task ends (its child said `go` and exited) while what its callback started runs on.
+          if (where.startsWith('a task')) await outer.start(async (ctx) => ctx.started(await supervise()));
+          else nested.startSoon(supervise);
+        });
+        await waitUntil(() => innerPid !== undefined, 'the callback to start its process');
+        assert.ok(isRunning(innerPid as number), 'control: it runs while the scope does');
+        outer.cancel();
+      });
+      const timer = new AbortController();
+      const outcome = await Promise.race([inner, sleep(3000, 'still running 3 s after the cancel', { signal: timer.signal })]);
+      timer.abort();
+      if (innerPid !== undefined && isRunning(innerPid)) process.kill(innerPid, 'SIGKILL');
+      assert.ok(outcome instanceof Cancelled, `cancelled with the enclosing scope, got ${String(outcome)}`);
+    });
+  }
 });
