@@ -15,6 +15,7 @@ import { Readiness } from './readiness.js';
 import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
 import { blockText, type LineBlock } from './output/ascii-block.js';
 import type { SpawnedChild } from './spawn.js';
+import { closedStdioFd } from './spawn/diagnose.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
 /**
@@ -68,6 +69,9 @@ export function superviseRunProcess<Level extends string = 'io'>(
 
 async function supervise<Level extends string>(cmd: readonly string[] | string, opts: SuperviseOptions<Level>, ctx: TaskContext<Process> | TaskContext | undefined, callSettled: Promise<void>): Promise<CompletedProcess> {
   const plan = resolveSupervision(cmd, opts);
+  // An fd a read stream is passed on to is not the child's, so spawning would not check it.
+  const badFd = closedStdioFd(plan.options, { stdout: plan.stdout.passOn, stderr: plan.stderr.passOn });
+  if (badFd !== undefined) throw badFd;
   // Under startSoon (a TaskContext without a value) started() ignores its argument: handing it
   // the process is harmless, and accepting that context lets startSoon run a supervised child.
   const child = new SupervisedChild(plan, ctx?.started as ((proc: Process) => void) | undefined);

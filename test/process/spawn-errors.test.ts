@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { CalledProcessError, SpawnError, runProcess, type RunProcessOptions } from '../../src/index.js';
+import { CalledProcessError, SpawnError, runProcess, superviseRunProcess, type RunProcessOptions } from '../../src/index.js';
 import { writeForeignBinary } from '../support/binaries.js';
 
 /** How the messages name the machine these tests run on (Node's `process.arch`, as an ELF header says it). */
@@ -327,6 +327,25 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
       closeSync(open);
     }
     assert.equal(readFileSync(join(dir, 'open-fd'), 'utf8'), 'through the fd\n');
+  });
+
+  test('superviseRunProcess: an fd that is not open for a stream it reads and passes on (stderr, stdout with readyWhen) is EBADF too, nothing started', BOUNDED, async () => {
+    const closed = openSync(join(dir, 'closed-fd-supervised'), 'w');
+    closeSync(closed);
+    for (const [name, opts] of [
+      ['stderr', { stderr: closed }],
+      ['stdout', { stdout: closed, readyWhen: /never/ }],
+    ] as const) {
+      const marker = join(dir, `marker-supervised-${name}`);
+      const error = await superviseRunProcess(['touch', marker], opts).then(
+        (result) => assert.fail(`the command should not start, yet it ran: ${inspect(result)}`),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof SpawnError, String(error));
+      assert.equal(error.code, 'EBADF');
+      assert.ok(error.message.includes(`${name} is fd ${closed}, which is not open`), error.message);
+      assert.equal(existsSync(marker), false, 'the command was spawned, its output bound for a closed fd');
+    }
   });
 
   test('too large for exec (E2BIG): one argument or variable over Linux\'s 128 KiB is named, and the message shows only the start of a huge command', BOUNDED, async () => {

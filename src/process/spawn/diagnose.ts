@@ -91,15 +91,21 @@ function kib(text: string): number {
  * else undefined. The child would otherwise start with a broken stream and fail on its first
  * write ("write error: Invalid argument"), far from the cause.
  */
-export function closedStdioFd(options: ResolvedRunOptions): SpawnError | undefined {
+export function closedStdioFd(options: ResolvedRunOptions, passedOn: PassedOnFds = {}): SpawnError | undefined {
   for (const name of ['stdin', 'stdout', 'stderr'] as const) {
-    const fd = options[name];
+    const fd = name === 'stdin' || typeof options[name] === 'number' ? options[name] : passedOn[name];
     if (typeof fd !== 'number' || isOpen(fd)) continue;
     const reason = `${name} is fd ${fd}, which is not open in this process; pass an open fd (from fs.openSync), 'inherit' or 'ignore'`;
     return new SpawnError(options.cmd, reason, { code: 'EBADF', cwd: givenCwd(options) });
   }
   return undefined;
 }
+
+/**
+ * Where superviseRunProcess passes on a stream it reads itself (stderr, for its tail; stdout, for
+ * `readyWhen`): the child is given a pipe, and an fd given for the stream is written to after.
+ */
+export type PassedOnFds = Readonly<Partial<Record<'stdout' | 'stderr', unknown>>>;
 
 function isOpen(fd: number): boolean {
   try {
