@@ -171,14 +171,16 @@ function escapeForGoYaml(text: string): string {
 }
 
 /**
- * A sequence on one line, `[ a, b ]`. An item with a `?` is quoted: go-yaml ends a plain item of a
- * flow sequence at it (`postgres://db/app?sslmode=disable` breaks the file), where YAML itself
- * does not, so the library writing the file would leave it plain.
+ * A sequence on one line, `[ a, b ]`. Some items are quoted where YAML itself leaves them plain, so
+ * the library writing the file would too, but go-yaml (Compose's reader, and libyaml's rules) does
+ * not read them back: one with a `?`, at which go-yaml ends a plain item of a flow sequence
+ * (`postgres://db/app?sslmode=disable`), and one that starts with `:`, which it takes for a key
+ * (`:8080`, `::1`).
  */
 function quoteForFlow(sequence: YAMLSeq): void {
   sequence.flow = true;
   for (const item of sequence.items) {
-    if (item instanceof Scalar && typeof item.value === 'string' && item.value.includes('?')) item.type = Scalar.QUOTE_DOUBLE;
+    if (item instanceof Scalar && typeof item.value === 'string' && (item.value.includes('?') || item.value.startsWith(':'))) item.type = Scalar.QUOTE_DOUBLE;
   }
 }
 

@@ -136,6 +136,24 @@ describe('export compose: values as Compose reads them', () => {
     assert.match(run.stdout, /^ {4}command: \[ \/bin\/sh, -c, "node server\.js --db \\"postgres:\/\/db\/app\?sslmode=disable\\"" \]$/m);
     assert.match(run.stdout, /^ {6}test: \[ CMD, curl, "http:\/\/127\.0\.0\.1:8080\/health\?full=1" \]$/m);
   });
+
+  test('an item of a [ flow, sequence ] that starts with `:` (a listen address, an IPv6 host) is quoted: go-yaml reads a plain one as a key', BOUNDED, async () => {
+    const dir = join(scratch, 'colon');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'subvisor.yaml'),
+      `processes:
+  web:
+    cmd: [./server, -addr, ":8080", -peer, "::1", -db, "a:b"]
+    ready: { exec: [./check, ":8080"] }
+`,
+    );
+    const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(composeSchemaErrors(run.stdout), []);
+    assert.match(run.stdout, /^ {4}command: \[ \.\/server, -addr, ":8080", -peer, "::1", -db, a:b \]$/m);
+    assert.match(run.stdout, /^ {6}test: \[ CMD, \.\/check, ":8080" \]$/m);
+  });
 });
 
 describe('export compose: values go-yaml would not read back as written', () => {
