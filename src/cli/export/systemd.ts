@@ -152,6 +152,8 @@ function unitPath(spec: ProcessSpec, key: 'cwd' | 'envFile', path: string): stri
 /** Why systemd would read `path` as another (see {@link unitPath}), or undefined. */
 function unitPathProblem(path: string): string | undefined {
   if (/\p{Cc}/u.test(path)) return 'holds a control character';
+  // systemd joins the next line to one that ends with a backslash (the next key would be lost).
+  if (path.endsWith('\\')) return 'ends with a backslash';
   return path.trim() === path ? undefined : 'starts or ends with a blank';
 }
 
