@@ -148,11 +148,24 @@ describe('subvisor probe --exec', () => {
 
 describe('subvisor probe: usage', () => {
   test('exactly one check, a valid one, and valid durations; exit 2 otherwise', BOUNDED, async () => {
-    for (const args of [[], ['--http', 'http://x', '--tcp', 'x:1'], ['--tcp', 'nohost'], ['--tcp', 'h:70000'], ['--http', 'ftp://x/'], ['--exec', 'true', '--status', '200'], ['--http', 'http://x/', '--status', 'ok'], ['--exec', 'true', '--timeout', 'soon'], ['--exec', 'true', '--timeout', '0']]) {
+    for (const args of [[], ['--http', 'http://x', '--tcp', 'x:1'], ['--tcp', 'nohost'], ['--tcp', 'h:70000'], ['--http', 'ftp://x/'], ['--exec', 'true', '--status', '200'], ['--http', 'http://x/', '--status', 'ok'], ['--exec', 'true', '--timeout', 'soon'], ['--exec', 'true', '--timeout', '0'], ['--exec', 'true', '--interval', '0']]) {
       const run = await runCli(['probe', ...args]);
       assert.equal(run.code, 2, `probe ${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^subvisor: /);
     }
+  });
+
+  test('--interval 0 is refused, as in the config: tries back to back would be a busy loop', BOUNDED, async () => {
+    const run = await runCli(['probe', '--exec', 'exit 1', '--interval', '0', '--timeout', '1s']);
+    assert.equal(run.stderr, "subvisor: --interval must be longer than 0: it is the pause between tries (default 250ms)\n(see subvisor probe --help)\n");
+  });
+
+  test('--http with a URL that does not parse says so, not that the scheme is wrong', BOUNDED, async () => {
+    const bad = await runCli(['probe', '--http', 'http://127.0.0.1:99999/', '--timeout', '1s']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /^subvisor: --http: not a valid URL \(a port over 65535, a blank in the host\?\); write a whole one, like http:\/\/127\.0\.0\.1:8080\/health$/m);
+    const scheme = await runCli(['probe', '--http', 'ftp://127.0.0.1/', '--timeout', '1s']);
+    assert.match(scheme.stderr, /^subvisor: --http needs an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use --tcp HOST:PORT$/m);
   });
 
   test("--http with a ':' and no port (an unset $PORT in the shell) is refused, not probed on port 80", BOUNDED, async () => {

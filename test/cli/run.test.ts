@@ -495,6 +495,10 @@ describe('subvisor run', () => {
     // advice to write --lines=-5, which that check would refuse in turn.
     const negative = await runCli(['logs', '-n', '-5']);
     assert.equal(negative.stderr, "subvisor: -n: expected a whole number of lines, 0 or more, got '-5'\n(see subvisor logs --help)\n");
+    // --timeout 0 would stop the child as it starts (timeout(1) reads 0 as no timeout at all): refused.
+    const zero = await runCli(['run', '--timeout', '0', '--', 'true']);
+    assert.equal(zero.code, 2, zero.stderr);
+    assert.match(zero.stderr, /^subvisor: --timeout must be longer than 0: it is how long the command may run \(leave it out for no limit\)$/m);
     const negativeDuration = await runCli(['run', '--timeout', '-5s', '--', 'true']);
     assert.equal(negativeDuration.code, 2, negativeDuration.stderr);
     assert.match(negativeDuration.stderr, /^subvisor: --timeout: invalid duration '-5s'/);

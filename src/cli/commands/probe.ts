@@ -23,6 +23,8 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
   if (deadlineMs === 0) throw new UsageError('--timeout must be longer than 0: it is the time the probe has to pass (default 30s)');
   const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
+  // As `interval` in the config: tries back to back would be a busy loop.
+  if (intervalMs === 0) throw new UsageError(`--interval must be longer than 0: it is the pause between tries (default ${DEFAULT_READY_INTERVAL_MS}ms)`);
   // No second try could start before the deadline: the one try has all of it, and its answer is
   // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
   // wait out the deadline).
@@ -56,7 +58,8 @@ function httpUrl(url: string): string {
   const problem = httpUrlProblem(url);
   if (problem === undefined) return url;
   if (problem.kind === 'no-port') throw new UsageError("--http: the URL has a ':' with no port after it (an unset variable?); write the port, like http://127.0.0.1:8080/health");
-  throw new UsageError('--http needs an http:// or https:// URL, like http://127.0.0.1:8080/health');
+  if (problem.kind === 'invalid') throw new UsageError('--http: not a valid URL (a port over 65535, a blank in the host?); write a whole one, like http://127.0.0.1:8080/health');
+  throw new UsageError(`--http needs an http:// or https:// URL, not ${problem.protocol}; for a plain port use --tcp HOST:PORT`);
 }
 
 function httpStatus(status: string | undefined): number | undefined {

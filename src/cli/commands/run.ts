@@ -25,6 +25,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
   const timeoutMs = parsed.timeout === undefined ? undefined : durationOption('--timeout', parsed.timeout);
+  if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0: it is how long the command may run (leave it out for no limit)');
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   const stop = new AbortController();
