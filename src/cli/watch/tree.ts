@@ -67,8 +67,11 @@ class Tree implements Watching {
   #closed = false;
   /** The inode of the root directory watched: one of the same name made anew is another directory, its watch not ours. */
   #rootIno: number | undefined;
-  /** While a root directory is gone: the watch of its parent that waits for it to come back. */
-  #rootAwaited: FSWatcher | undefined;
+  /**
+   * While a directory we need is gone (the root, or a file root's directory): the watch of its
+   * nearest ancestor that is there, `at`, which waits for it to come back.
+   */
+  #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
 
   constructor(
     private readonly root: string,
@@ -97,14 +100,20 @@ class Tree implements Watching {
     for (const entry of subdirectories(dir)) this.add(join(dir, entry));
   }
 
-  /** Watches the directory of `file` for changes to `file` alone. */
+  /**
+   * Watches the directory of `file` for changes to `file` alone. When the directory goes (a
+   * build's `rm -rf dist`, a `mv config config.old`), it waits for it to come back.
+   */
   watchFileThroughDirectory(file: string): void {
     const dir = dirname(file);
     const name = basename(file);
+    const ino = inodeOf(dir);
     const watcher = node.fs.watch(dir, (_event, changed) => {
-      if (!this.#closed && changed === name) this.listener.changed(file);
+      if (this.#closed) return;
+      if (inodeOf(dir) !== ino) this.#fileDirectoryGone(file);
+      else if (changed === name) this.listener.changed(file);
     });
-    watcher.on('error', () => this.#forget(dir));
+    watcher.on('error', () => this.#fileDirectoryGone(file));
     this.#watchers.set(dir, watcher);
   }
 
@@ -112,7 +121,8 @@ class Tree implements Watching {
     this.#closed = true;
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
-    this.#rootAwaited?.close();
+    this.#awaiting?.watcher.close();
+    this.#awaiting = undefined;
   }
 
   #heard(dir: string, name: string | Buffer | null): void {
@@ -124,7 +134,7 @@ class Tree implements Watching {
       this.#forget(dir);
       if (dir === this.root) {
         this.listener.changed(dir);
-        this.#awaitRoot();
+        this.#awaitDirectory(this.root, () => this.#rootBack());
       }
       return;
     }
@@ -141,26 +151,43 @@ class Tree implements Watching {
     this.listener.changed(path);
   }
 
-  /** Watches the root's parent until the root is a directory again, then watches the root anew. */
-  #awaitRoot(): void {
-    if (this.#closed || this.#rootAwaited !== undefined) return;
-    const name = basename(this.root);
-    try {
-      this.#rootAwaited = node.fs.watch(dirname(this.root), (_event, changed) => {
-        if (changed?.toString() === name) this.#rootBack();
-      });
-    } catch (error) {
-      this.listener.failed(new WatchError(this.root, error));
+  /**
+   * Calls `back` once `dir` is a directory again. Until then it watches the nearest ancestor that
+   * is there, and steps down as each level comes back (`rm -rf lib` took `lib/deep` and `lib`; a
+   * `mkdir lib`, later `mkdir lib/deep`, brings it back), or up when that ancestor goes too.
+   */
+  #awaitDirectory(dir: string, back: () => void): void {
+    if (this.#closed) return;
+    if (isDirectory(dir)) {
+      this.#stopAwaiting();
+      back();
       return;
     }
-    this.#rootAwaited.on('error', () => this.#rootBack());
-    this.#rootBack(); // it may be back already
+    const at = nearestDirectory(dir);
+    if (this.#awaiting?.at === at) return;
+    this.#stopAwaiting();
+    let watcher: FSWatcher;
+    try {
+      watcher = node.fs.watch(at, () => this.#awaitDirectory(dir, back));
+    } catch (error) {
+      this.listener.failed(new WatchError(dir, error));
+      return;
+    }
+    watcher.on('error', () => {
+      this.#stopAwaiting();
+      this.#awaitDirectory(dir, back);
+    });
+    this.#awaiting = { at, watcher };
+    // A level may have come back between the look and the watch.
+    this.#awaitDirectory(dir, back);
+  }
+
+  #stopAwaiting(): void {
+    this.#awaiting?.watcher.close();
+    this.#awaiting = undefined;
   }
 
   #rootBack(): void {
-    if (this.#closed || !isDirectory(this.root)) return;
-    this.#rootAwaited?.close();
-    this.#rootAwaited = undefined;
     try {
       this.add(this.root);
     } catch (error) {
@@ -168,6 +195,22 @@ class Tree implements Watching {
       return;
     }
     this.listener.changed(this.root);
+  }
+
+  /** A file root's directory went: the file went with it; once the directory is back, so is the watch. */
+  #fileDirectoryGone(file: string): void {
+    const dir = dirname(file);
+    this.#forget(dir);
+    this.listener.changed(file);
+    this.#awaitDirectory(dir, () => {
+      try {
+        this.watchFileThroughDirectory(file);
+      } catch (error) {
+        this.listener.failed(new WatchError(file, error));
+        return;
+      }
+      if (exists(file)) this.listener.changed(file);
+    });
   }
 
   /** Stops watching `dir` and everything under it. */
@@ -194,6 +237,13 @@ function subdirectories(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The nearest of `path`'s ancestors that is a directory (`/` at worst). */
+function nearestDirectory(path: string): string {
+  let at = dirname(path);
+  while (!isDirectory(at) && dirname(at) !== at) at = dirname(at);
+  return at;
 }
 
 function exists(path: string): boolean {

@@ -71,6 +71,55 @@ test('a root directory removed and made again (rm -rf dist; mkdir dist) is watch
   assert.equal(await openWatches(), 0, 'nothing left open');
 });
 
+test('a root directory whose parent is removed too (rm -rf lib, root lib/deep) is watched again once made again, level by level', BOUNDED, async () => {
+  for (const pauseMs of [0, 300]) {
+    const base = fresh();
+    const lib = join(base, 'lib');
+    const root = join(lib, 'deep');
+    mkdirSync(root, { recursive: true });
+    const { changes, watch } = watching(root);
+    try {
+      rmSync(lib, { recursive: true });
+      await waitUntil(() => changes.includes(root), 'the root going');
+      await sleep(pauseMs);
+      mkdirSync(lib);
+      await sleep(pauseMs);
+      mkdirSync(root);
+      await sleep(100); // its watch made anew
+      writeFileSync(join(root, 'g.js'), 'x');
+      await waitUntil(() => changes.includes(join(root, 'g.js')), `a file in the new root (pause ${pauseMs} ms)`);
+    } finally {
+      watch.close();
+    }
+  }
+  assert.equal(await openWatches(), 0, 'nothing left open');
+});
+
+test('a file whose directory is removed and made again (rm -rf config; mkdir config) is watched again', BOUNDED, async () => {
+  for (const pauseMs of [0, 300]) {
+    const dir = join(fresh(), 'config');
+    mkdirSync(dir);
+    const file = join(dir, 'app.json');
+    writeFileSync(file, '1');
+    const { changes, watch } = watching(file);
+    try {
+      rmSync(dir, { recursive: true });
+      await waitUntil(() => changes.length > 0, 'the file going');
+      await sleep(pauseMs);
+      mkdirSync(dir);
+      writeFileSync(file, '3');
+      await sleep(100);
+      const heard = changes.length;
+      writeFileSync(file, '4');
+      await waitUntil(() => changes.length > heard, `a write to the file in the new directory (pause ${pauseMs} ms)`);
+      assert.ok(changes.every((path) => path === file), changes.join(', '));
+    } finally {
+      watch.close();
+    }
+  }
+  assert.equal(await openWatches(), 0, 'nothing left open');
+});
+
 test('a file is watched through its directory: a save by rename is seen, its neighbours are not', BOUNDED, async () => {
   const root = fresh();
   const file = join(root, 'package.json');
