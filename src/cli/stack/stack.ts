@@ -437,14 +437,22 @@ export class Stack {
    * says so, and the run goes on (true), even for `main`.
    */
   #blockedByForgiven(runner: Runner, end: LifeEnd): boolean {
-    if (end.kind !== 'not-started' || end.reason === undefined || this.ending) return false;
-    const blocked = runner.spec.dependsOn.some(({ name, condition }) => {
-      const dependency = this.#runner(name);
-      return this.#forgiven.has(dependency) && dependency.milestones.of(condition).state.kind === 'unmet';
-    });
-    if (!blocked) return false;
+    if (end.kind !== 'not-started' || end.reason === undefined || this.ending || !this.#waitsOnForgiven(runner)) return false;
     this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again`, fields: { because: end.reason } });
     return true;
+  }
+
+  /**
+   * Whether a condition of `runner` can no longer be met because of a forgiven failure: its
+   * dependency's own, or (transitively) that dependency's being kept from starting by one
+   * (`build` failed, so `web` did not start, so `e2e` cannot). Read from the milestones, not from
+   * the order in which the lives ended, which may be either.
+   */
+  #waitsOnForgiven(runner: Runner): boolean {
+    return runner.spec.dependsOn.some(({ name, condition }) => {
+      const dependency = this.#runner(name);
+      return dependency.milestones.of(condition).state.kind === 'unmet' && (this.#forgiven.has(dependency) || this.#waitsOnForgiven(dependency));
+    });
   }
 
   /** A watched process keeps the run going when every process has ended: the next change starts one again. */

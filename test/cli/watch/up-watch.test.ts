@@ -341,6 +341,30 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('restarted by hand and failing, with main two levels down (build <- web <- e2e): both wait for the next change, the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+  e2e: { cmd: "echo e2e ran; while [ ! -f done ]; do sleep 0.05; done", dependsOn: [web], main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^e2e +\| e2e ran$/m);
+      write(dir, 'src/code', '1');
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      await cli.waitForOutput(/^e2e +\* not started: web was not started \(build failed \(status 1\)\); the run goes on: the next change starts it again$/m);
+      assert.equal((await runCli(['ps'], { cwd: dir })).code, 0, `the run is still up:\n${cli.stdoutSoFar()}`);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/(?:^e2e +\| e2e ran\n[^]*){2}/m);
+      write(dir, 'done');
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.equal(run?.code, 0, `main ended the run when it was done, not before:\n${cli.stdoutSoFar()}`);
+    });
+  });
+
   test('...but a main kept from starting by a dependency stopped by hand still ends the run, its build having succeeded', BOUNDED, async () => {
     const dir = project(
       `processes:
