@@ -69,6 +69,11 @@ export class Runner {
     this.#budget = new RestartBudget(spec.restart, spec.task);
   }
 
+  /** The current (or last) life's end, once it has ended; undefined before the first life. */
+  get lifeEnded(): Promise<LifeEnd> | undefined {
+    return this.#ended;
+  }
+
   /** Runs one life to its end. Never rejects for the process's own failure: that is a {@link LifeEnd}. */
   live(): Promise<LifeEnd> {
     this.#ended = this.#live().then((end) => this.#settle(end));

@@ -346,7 +346,7 @@ export class Stack {
    * of `web.1` ... `web.N`) does. The process restarts with its dependents, as {@link restart} does,
    * its copies together (one chain, each dependent once), and this resolves once they are started
    * again, not once they are ready: a change that broke the process must not hold up the change
-   * that fixes it. A task that has ended runs again on its own while its dependents keep running,
+   * that fixes it. A task that has ended (or once its run under way has) runs again on its own while its dependents keep running,
    * and they restart only if it succeeds: a broken build leaves the last good server up. A copy
    * stopped by `subvisor stop` stays stopped. Either way, a life begun by a change may fail
    * without ending the run (see {@link #forgiven}). Resolves with the processes (by their
@@ -356,7 +356,10 @@ export class Stack {
   async restartForChange(name: string): Promise<string[]> {
     const copies = this.#inStartOrder(this.processesNamed([name]));
     let started: readonly Runner[];
-    if (copies.every((runner) => runner.spec.task && !this.#alive.has(runner))) {
+    // A run under way (begun by `subvisor start` or `restart`) ends first, as a run a change began
+    // does before the next change is taken: stopping it would stop its dependents with it.
+    if (copies.every((runner) => runner.spec.task && (!this.#alive.has(runner) || runner.childRunning))) {
+      await Promise.all(copies.filter((runner) => this.#alive.has(runner)).map((runner) => runner.lifeEnded ?? Promise.resolve()));
       const rerun = await this.#rerun(copies);
       // After a failed run its dependents keep their last good lives: a change of their own, in
       // the same burst, must not stop them for a start their condition now refuses.

@@ -318,6 +318,29 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo build start; sleep 0.8; grep -q ok flag && echo build done", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+`,
+      { 'src/code': '0', flag: 'ok' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      write(dir, 'flag', 'bad');
+      const started = runCli(['start', 'build'], { cwd: dir });
+      await cli.waitForOutput(/(?:^build +\| build start\n[^]*){2}/m);
+      write(dir, 'src/code', '1'); // while the build started by hand runs
+      assert.equal((await started).code, 1, 'the build by hand failed, and said so');
+      await cli.waitForOutput(/(?:^build +\| build start\n[^]*){3}/m);
+      await cli.waitForOutput(/(?:^build +\* exited with status 1; the run goes on[^\n]*\n[^]*){2}/m);
+      assert.doesNotMatch(cli.stdoutSoFar(), /^web +\* stopping/m, 'the last good server kept serving');
+      assert.equal(pids(cli, 'web').length, 1, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
   test('restarted by hand and failing, with main among its dependents: main waits for the next change, the run goes on', BOUNDED, async () => {
     const dir = project(
       `processes:
