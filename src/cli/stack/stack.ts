@@ -162,6 +162,12 @@ export class Stack {
         this.#stoppedByHand.add(runner);
         this.#keptStopped.add(runner);
       }
+      // One whose life had ended is stopped as well: `stopped` in `ps`, and kept so (a change, a
+      // restart of what it depends on, do not start it again), as the stop said.
+      for (const runner of runners.filter((runner) => !runner.spec.main && !this.#alive.has(runner) && !this.#keptStopped.has(runner))) {
+        this.#keptStopped.add(runner);
+        runner.state.down('stopped');
+      }
       await this.#stopInOrder(runners, 'subvisor stop');
       // Their lives are over: written off here, so a late end of one is not taken for a new one.
       for (const runner of byHand) this.#alive.delete(runner);

@@ -643,6 +643,29 @@ describe('replicas and processes stopped by hand', () => {
     });
   });
 
+  test('a watched task stopped by hand after its run had ended is `stopped`, and stays stopped through a change; start runs it again', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo build pid $$", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      await control(dir, ['stop', 'build']);
+      const ps = await runCli(['ps', '--json'], { cwd: dir });
+      assert.equal((JSON.parse(ps.stdout) as { name: string; state: string }[]).find(({ name }) => name === 'build')?.state, 'stopped', ps.stdout);
+      write(dir, 'src/a.ts', 'v2');
+      await sleep(600); // the debounce (50 ms) is long past
+      assert.equal(pids(cli, 'build').length, 1, `build ran again:\n${cli.stdoutSoFar()}`);
+      assert.equal(pids(cli, 'web').length, 1, `web was restarted:\n${cli.stdoutSoFar()}`);
+      await control(dir, ['start', 'build']);
+      await nthPid(cli, 'build', 2);
+      await interrupt(cli);
+    });
+  });
+
   test('a change to a watched task that a start by hand queued ahead already runs starts no second life', BOUNDED, async () => {
     const dir = project(
       `processes:
