@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
-import { abortWithoutNesting, allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, stillListenedTo, validateScopeOptions } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, asScopeLink, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
@@ -221,15 +221,15 @@ class TaskNursery implements Nursery {
    * reaches that work (it may outlive the nursery, not its scopes' cancellation).
    */
   release(): void {
-    for (const link of this.heldLinks) if (!stillListenedTo(link.signal)) link.dispose();
-    if (!stillListenedTo(this.signal)) this.unlink();
+    for (const link of this.heldLinks) if (!scopesRunIn(link.signal)) link.dispose();
+    if (!scopesRunIn(this.signal)) this.unlink();
   }
 
   /** A start() task has settled: its caller no longer cancels it, and its nursery does only while work runs in its scope. */
   private taskEnded(link: StartLink | undefined): void {
     if (link === undefined) return;
     link.detachCaller();
-    if (stillListenedTo(link.signal)) this.heldLinks.push(link);
+    if (scopesRunIn(link.signal)) this.heldLinks.push(link);
     else link.dispose();
   }
 
@@ -304,8 +304,8 @@ function invoke<T>(signal: AbortSignal, task: Task<T>, ctx: TaskContext<T>): Pro
 class StartLink {
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  private readonly fromNursery = (): void => abortWithoutNesting(this.controller, this.nursery.reason);
-  private readonly fromCaller = (): void => abortWithoutNesting(this.controller, this.caller.reason);
+  private readonly fromNursery = asScopeLink((): void => abortWithoutNesting(this.controller, this.nursery.reason));
+  private readonly fromCaller = asScopeLink((): void => abortWithoutNesting(this.controller, this.caller.reason));
   private callerAttached = true;
 
   constructor(

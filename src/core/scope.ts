@@ -54,6 +54,7 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSign
   const dispose = (): void => {
     for (const source of sources) source.removeEventListener('abort', follow);
   };
+  scopeLinks.add(follow);
   for (const source of sources) source.addEventListener('abort', follow);
   return { signal: controller.signal, dispose };
 }
@@ -95,14 +96,25 @@ export function abortWithoutNesting(controller: AbortController, reason: unknown
   }
 }
 
+/** The listeners that link one scope to another (see {@link linkSignals}, and a start() task's link). */
+const scopeLinks = new WeakSet<object>();
+
+/** Marks `listener` as one that links a scope to the one it listens to (see {@link scopesRunIn}). */
+export function asScopeLink<L extends (event: Event) => void>(listener: L): L {
+  scopeLinks.add(listener);
+  return listener;
+}
+
 /**
- * Whether something still listens for `signal`'s abort: work left running in a scope whose task or
- * nursery has settled (a process a callback started and nobody awaits). Such a scope stays linked
- * to the one around it, so that work is still cancelled with it; a scope nothing listens to is
- * unlinked, so that a long-lived scope does not collect the links of every one that settled in it.
+ * Whether scopes still run inside `signal`'s scope: subvisor's own work left running there after
+ * the task or nursery it belonged to settled (a process a callback started and nobody awaits).
+ * Such a scope stays linked to the one around it, so that work is still cancelled with it; one
+ * with none is unlinked, so that a long-lived scope does not collect the links of every scope that
+ * settled in it. A listener of the caller's own (left on `tn.signal`, say) keeps nothing linked,
+ * nor does anything on a signal that has aborted already (it cannot abort again).
  */
-export function stillListenedTo(signal: AbortSignal): boolean {
-  return node.events.getEventListeners(signal, 'abort').length > 0;
+export function scopesRunIn(signal: AbortSignal): boolean {
+  return !signal.aborted && node.events.getEventListeners(signal, 'abort').some((listener) => scopeLinks.has(listener));
 }
 
 /** Lets a signal we own take any number of listeners: one per task or child is expected. */

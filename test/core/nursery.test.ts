@@ -542,6 +542,21 @@ describe('nothing leaks', () => {
       assert.equal(getEventListeners(outer.signal, 'abort').length, 0, 'a settled nursery is unlinked');
     });
   });
+
+  test("a listener of the caller's own left on a settled nursery's or task's signal keeps nothing linked: a loop leaves nothing on the scope around it", async () => {
+    await openNursery(async (outer) => {
+      for (let round = 0; round < 20; round++) {
+        await openNursery(async (inner) => {
+          inner.signal.addEventListener('abort', () => undefined); // never removed
+          await outer.start(async ({ started, signal }) => {
+            signal.addEventListener('abort', () => undefined);
+            started();
+          });
+        });
+      }
+      assert.equal(getEventListeners(outer.signal, 'abort').length, 0, 'links left on the outer signal');
+    });
+  });
 });
 
 describe('deep nesting', () => {
