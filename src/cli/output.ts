@@ -181,7 +181,9 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
       return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
     },
     status(event) {
-      const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', event.text) : event.text;
+      // A state line may repeat what a child or a file name said (a probe's output, a changed
+      // path): shown as text, as their own lines are. Plain, its batch is cleaned (cleanPlainBatch).
+      const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', shownAsText(event.text)) : event.text;
       const line = `${time()}${prefixOf(event.name).status}${text}\n`;
       // Plain, it joins the children's lines in the same batch instead of ending theirs.
       void (!color && isPlainAscii(line) ? out.writeAscii([line]) : out.write(line));
@@ -191,10 +193,15 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
       // terminal sees the lines first, then why the run failed.
       out.flush();
       // It repeats what children wrote (a stderr tail, a probe's output): shown as text, as their lines are.
-      const safe = hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
+      const safe = shownAsText(text);
       writeText(stderr, safe.endsWith('\n') ? safe : `${safe}\n`);
     },
   };
+}
+
+/** Text of ours that repeats what others wrote: every control sequence in it shown as text, colours too. */
+function shownAsText(text: string): string {
+  return hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
 }
 
 /** Gives each line of `block` to `write`; returns the last write's promise (they drain in order). */

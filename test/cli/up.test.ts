@@ -321,6 +321,21 @@ describe('subvisor up', () => {
     assert.ok(!plain.stdout.includes('\x1b'));
   });
 
+  test('colour: a state line that repeats what a child said (a liveness probe\'s output) shows its control sequences as text, as the child\'s own lines do', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  web:
+    cmd: "echo up; exec sleep 30"
+    ready: up
+    liveness: { exec: "printf 'probe \\\\033]0;PWNED\\\\007 \\\\033[2J\\\\n'; exit 1", interval: 100ms, failures: 1 }
+    main: true
+`);
+    const run = await runCli(['up', '-f', file], { env: { FORCE_COLOR: '1' } });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /failed its liveness probe 1 time in a row \(last: probe \\x1b\]0;PWNED\\x07 \\x1b\[2J\)/, run.stdout);
+    // eslint-disable-next-line no-control-regex -- raw control characters are what must not be there
+    assert.doesNotMatch(run.stdout, /\x1b\]|\x07|\x1b\[2J/, 'no raw OSC, BEL or screen clear');
+  });
+
   test('colour: a process keeps its colour whichever processes are selected, and in whatever order they are named', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   alpha: { cmd: "echo a" }
