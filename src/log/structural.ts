@@ -1,4 +1,4 @@
-import { LEVELS, LEVEL_NAMES, type LevelName } from './levels.js';
+import { LEVEL_NAMES, type LevelName } from './levels.js';
 import { invalidArgument } from '../caller-errors.js';
 
 /**
@@ -116,15 +116,19 @@ export class MissingLevelMethodError extends TypeError {
   }
 }
 
+/** pino's number for `info`, its default level. */
+const PINO_INFO = 30;
+
 /** pino's own level names: a pino logger always has these, so a hint to add one would be wrong. */
 const PINO_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 
 /**
- * How to give a pino logger `level`: `io`, the default relay level, as the README sets it up (21);
- * any other at a number pino does not use yet (one already taken is refused); nothing for a level
- * pino has anyway.
+ * How to give a pino logger `level`: `io`, the default relay level, just above pino's `info`, as
+ * it is just above ours (at our own number, 21, it would sit below pino's default level, and every
+ * line would be dropped); any other at a number pino does not use yet (one already taken is
+ * refused); nothing for a level pino has anyway.
  */
 function pinoHint(level: string): string {
   if (PINO_LEVELS.has(level)) return '';
-  return level === 'io' ? ` (for pino: customLevels: { "io": ${LEVELS.io} })` : ` (for pino: customLevels: { ${JSON.stringify(level)}: N }, N a level number it does not use yet)`;
+  return level === 'io' ? ` (for pino: customLevels: { "io": ${PINO_INFO + 1} }, just above its info)` : ` (for pino: customLevels: { ${JSON.stringify(level)}: N }, N a level number it does not use yet)`;
 }

@@ -20,6 +20,12 @@ test('a real pino logger with a custom io level works: the line becomes a pino r
   assert.deepEqual(records().map(({ level, msg }) => [level, msg]), [[21, '[web:out] listening on 8080'], [30, 'control']]);
 });
 
+test('the hint for io works as given: a pino logger at its default level with customLevels { io: 31 } keeps the relayed lines', () => {
+  const stream = new CaptureStream();
+  resolveLevelMethod(pino({ customLevels: { io: 31 } }, stream), 'io')('[web:out] listening on 8080');
+  assert.deepEqual(stream.chunks.map((chunk) => (JSON.parse(chunk) as { msg: string }).msg), ['[web:out] listening on 8080']);
+});
+
 test('a missing level method is a TypeError naming the level and the methods there are', () => {
   const lines: string[] = [];
   const capture = { info: (line: string) => lines.push(line) };
@@ -38,9 +44,9 @@ test('a missing level method is a TypeError naming the level and the methods the
   assert.deepEqual(lines, ['control: an existing method resolves']);
 });
 
-test('the error says how to add the level to pino: io at 21 as the README does, another at a free number, none for a level pino has', () => {
+test('the error says how to add the level to pino: io just above its info (31), another at a free number, none for a level pino has', () => {
   const messageFor = (level: string): string => new MissingLevelMethodError(level, ['info']).message;
-  assert.ok(messageFor('io').endsWith('or pass a logger with a method named "io" (for pino: customLevels: { "io": 21 })'), messageFor('io'));
+  assert.ok(messageFor('io').endsWith('or pass a logger with a method named "io" (for pino: customLevels: { "io": 31 }, just above its info)'), messageFor('io'));
   assert.ok(messageFor('verbose').endsWith('(for pino: customLevels: { "verbose": N }, N a level number it does not use yet)'), messageFor('verbose'));
   assert.ok(messageFor('debug').endsWith('or pass a logger with a method named "debug"'), messageFor('debug'));
 });
