@@ -110,7 +110,7 @@ class Tree implements Watching {
     const ino = inodeOf(dir);
     const watcher = node.fs.watch(dir, (_event, changed) => {
       if (this.#closed) return;
-      if (inodeOf(dir) !== ino) this.#fileDirectoryGone(file);
+      if (inodeOf(dir) !== ino || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
       else if (changed === name) this.listener.changed(file);
     });
     watcher.on('error', () => this.#fileDirectoryGone(file));
@@ -138,6 +138,9 @@ class Tree implements Watching {
       }
       return;
     }
+    // Removed and made again at once (`rm -rf dist && mkdir dist`), a directory may have its old
+    // inode back, and its watch is dead: it is watched anew (a file of its name in it is heard below too).
+    if (toldItsOwnRemoval(dir, name)) this.#watchAgain(dir);
     const path = name === null ? dir : join(dir, name.toString());
     if (path !== dir && this.ignored(path, this.root)) return;
     if (this.#watchers.has(path) && !exists(path)) this.#forget(path);
@@ -185,6 +188,15 @@ class Tree implements Watching {
   #stopAwaiting(): void {
     this.#awaiting?.watcher.close();
     this.#awaiting = undefined;
+  }
+
+  #watchAgain(dir: string): void {
+    this.#forget(dir);
+    try {
+      this.add(dir);
+    } catch (error) {
+      this.listener.failed(error instanceof WatchError ? error : new WatchError(dir, error));
+    }
   }
 
   #rootBack(): void {
@@ -237,6 +249,15 @@ function subdirectories(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Whether an event of the watch of `dir` is the one inotify gives when `dir` itself is removed:
+ * named like `dir`. (So is one for a file of that name in it; watching anew costs nothing then.)
+ * An inode cannot tell: a directory made again at once may get the old one back.
+ */
+function toldItsOwnRemoval(dir: string, name: string | Buffer | null): boolean {
+  return name !== null && name.toString() === basename(dir);
 }
 
 /** The nearest of `path`'s ancestors that is a directory (`/` at worst). */

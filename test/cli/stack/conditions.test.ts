@@ -77,6 +77,21 @@ describe('conditions', () => {
     assert.equal(resultOf(outcome, 'other').result, 'stopped', 'fail fast stopped the rest');
   });
 
+  test('succeeded: a failed task\'s dependents three and four levels down are not started with their reason too, though fail fast stops them first', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('a', 'exit 1', { task: true }),
+      spec('b', 'exec sleep 30', { dependsOn: [{ name: 'a', condition: 'succeeded' }] }),
+      spec('c', 'exec sleep 30', { dependsOn: [{ name: 'b', condition: 'started' }] }),
+      spec('d', 'exec sleep 30', { dependsOn: [{ name: 'c', condition: 'started' }] }),
+      spec('e', 'echo e ran', { dependsOn: [{ name: 'd', condition: 'started' }] }),
+    ]);
+    assert.equal(outcome.exitCode, 1, output.dump());
+    assert.equal(resultOf(outcome, 'c').notStartedBecause, 'b was not started (a failed (status 1))');
+    assert.equal(resultOf(outcome, 'd').notStartedBecause, 'c was not started (b was not started (a failed (status 1)))');
+    assert.equal(resultOf(outcome, 'e').notStartedBecause, 'd was not started (c was not started (b was not started (a failed (status 1))))');
+    assert.ok(output.indexOf('e', 'not-started', /^not started: d was not started/) >= 0, output.dump());
+  });
+
   test('completed: a task that fails does not end the run when every dependent waits only for it to complete', BOUNDED, async () => {
     const { outcome, output } = await runToEnd([
       spec('seed', 'echo seeding failed >&2; exit 4', { task: true }),

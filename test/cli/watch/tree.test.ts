@@ -120,6 +120,27 @@ test('a file whose directory is removed and made again (rm -rf config; mkdir con
   assert.equal(await openWatches(), 0, 'nothing left open');
 });
 
+test('removed and made again in one go (the new directory may get the old inode back): a root directory and a file\'s directory are watched again', BOUNDED, async () => {
+  for (const kind of ['directory', 'file'] as const) {
+    const dir = join(fresh(), 'config');
+    mkdirSync(dir);
+    const file = join(dir, 'app.json');
+    writeFileSync(file, '1');
+    const { changes, watch } = watching(kind === 'directory' ? dir : file);
+    try {
+      rmSync(dir, { recursive: true });
+      mkdirSync(dir);
+      await sleep(150); // the removal heard, the watch made anew
+      const heard = changes.length;
+      writeFileSync(file, '2');
+      await waitUntil(() => changes.length > heard, `a write in the directory made anew (${kind} root)`);
+    } finally {
+      watch.close();
+    }
+  }
+  assert.equal(await openWatches(), 0, 'nothing left open');
+});
+
 test('a file is watched through its directory: a save by rename is seen, its neighbours are not', BOUNDED, async () => {
   const root = fresh();
   const file = join(root, 'package.json');
