@@ -195,7 +195,12 @@ export class Runner {
       });
       return unmet ?? null;
     } catch {
-      return undefined; // waitForAll rejects only when the life's signal aborts: a stop
+      // waitForAll rejects only when the life's signal aborts: a stop. Fail fast stops the deepest
+      // dependents first, while a dependency's giving up may still be on its way down the chain (a
+      // microtask per level): the reason it can never start is what it reports, when there is one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const unmet = awaited.map(({ milestone }) => milestone.state).find((state) => state.kind === 'unmet');
+      return unmet?.kind === 'unmet' ? unmet.reason : undefined;
     }
   }
 
