@@ -1,5 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, validateScopeOptions } from './scope.js';
+import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
 import { invalidArgument, outOfRange } from '../caller-errors.js';
 
@@ -66,6 +66,8 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
     throw error;
   } finally {
     stopTimer();
-    link.dispose();
+    // Work of ours still running in the scope (started from a callback, not awaited) stays linked
+    // to the scopes around it, as a nursery's does.
+    if (!scopesRunIn(signal)) link.dispose();
   }
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cancelled, openNursery, superviseRunProcess, type Process } from '../../src/index.js';
+import { Cancelled, moveOnAfter, openNursery, superviseRunProcess, type Process } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { isRunning, waitUntil } from '../support/processes.js';
 
@@ -77,7 +77,7 @@ describe('work a callback starts', () => {
     assert.equal(isRunning(innerPid as number), false);
   });
 
-  for (const where of ['a task that tn.start() began from a nested scope, once it has ended', 'a nursery that has closed']) {
+  for (const where of ['a task that tn.start() began from a nested scope, once it has ended', 'a nursery that has closed', 'a moveOnAfter scope that has ended']) {
     test(`work a callback started in ${where} is still cancelled with the enclosing nursery`, BOUNDED, async () => {
       let inner: Promise<unknown> | undefined;
       let innerPid: number | undefined;
@@ -92,6 +92,7 @@ describe('work a callback starts', () => {
         await openNursery(async (nested) => {
           // The task ends (its child said `go` and exited) while what its callback started runs on.
           if (where.startsWith('a task')) await outer.start(async (ctx) => ctx.started(await supervise()));
+          else if (where.startsWith('a moveOnAfter')) await moveOnAfter(10_000, supervise);
           else nested.startSoon(supervise);
         });
         await waitUntil(() => innerPid !== undefined, 'the callback to start its process');

@@ -164,7 +164,8 @@ export class Stack {
       }
       // One whose life had ended is stopped as well: `stopped` in `ps`, and kept so (a change, a
       // restart of what it depends on, do not start it again), as the stop said.
-      for (const runner of runners.filter((runner) => !runner.spec.main && !this.#alive.has(runner) && !this.#keptStopped.has(runner))) {
+      // Not one left running after a refused stop: it is not stopped, whatever this one says.
+      for (const runner of runners.filter((runner) => !runner.spec.main && !this.#alive.has(runner) && !this.#keptStopped.has(runner) && runner.refusedStop === undefined)) {
         this.#keptStopped.add(runner);
         runner.state.down('stopped');
       }
@@ -273,9 +274,11 @@ export class Stack {
    * Begins a new life for each of `runners` (in start order), every one revived before any
    * starts: a dependent must see its dependency's new milestones, not the ones given up.
    */
-  #startAgain(runners: readonly Runner[], why: string): void {
+  #startAgain(runners: readonly Runner[], why: string, byHand = true): void {
     this.#mustBeRunning();
     for (const runner of runners) {
+      if (byHand) this.#begunByHand.add(runner);
+      else this.#begunByHand.delete(runner);
       this.#stoppedByHand.delete(runner);
       this.#keptStopped.delete(runner);
       // A change's leniency belongs to the life it began: this one is begun for another reason (or
@@ -334,6 +337,9 @@ export class Stack {
    */
   readonly #forgiven = new Set<Runner>();
 
+  /** Lives begun by `subvisor start` or `restart`: a change lets such a task's run end (see {@link restartForChange}). */
+  readonly #begunByHand = new Set<Runner>();
+
   /** Whether the end of the run is decided: a change then restarts nothing. */
   get ending(): boolean {
     return this.#end !== undefined;
@@ -364,7 +370,7 @@ export class Stack {
     let started: readonly Runner[];
     // A run under way (begun by `subvisor start` or `restart`) ends first, as a run a change began
     // does before the next change is taken: stopping it would stop its dependents with it.
-    if (copies.every((runner) => runner.spec.task && (!this.#alive.has(runner) || runner.childRunning))) {
+    if (copies.every((runner) => runner.spec.task && (!this.#alive.has(runner) || (runner.childRunning && this.#begunByHand.has(runner))))) {
       await Promise.all(copies.filter((runner) => this.#alive.has(runner)).map((runner) => runner.lifeEnded ?? Promise.resolve()));
       const rerun = await this.#rerun(copies);
       // After a failed run its dependents keep their last good lives: a change of their own, in
@@ -418,7 +424,7 @@ export class Stack {
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
   #startByChange(runners: readonly Runner[]): boolean {
     if (this.ending) return false;
-    this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change');
+    this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change', false);
     for (const runner of runners) this.#markStartedByChange(runner);
     return true;
   }

@@ -318,6 +318,24 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a fix saved while the first run of a watched task is under way cuts that run short: the build runs again, and the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "c=$(cat src/code); echo build start; sleep 1; exit $c", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '1' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\| build start$/m);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/^web +\| web up$/m);
+      assert.match(cli.stdoutSoFar(), /^build +\* stopping \(restarting\)/m, cli.stdoutSoFar());
+      const run = await interrupt(cli);
+      assert.equal(run.code, 130, run.stderr);
+    });
+  });
+
   test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
     const dir = project(
       `processes:
