@@ -290,6 +290,13 @@ describe('probes at runtime', () => {
     assert.ok(!run.stderr.includes('\x1b') && !run.stderr.includes('\x07'), JSON.stringify(run.stderr));
   });
 
+  test("the report drops a line's one trailing \\r, as the relay does (a CRLF line is not shown ending in \\x0d)", BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  a:\n    cmd: [sh, -c, 'printf "fatal: config missing\\r\\nnext\\r\\n" >&2; exit 3']\n    main: true\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /\|_\.stderr of a \(last 2 lines\):\n {4}fatal: config missing\n {4}next\n/);
+  });
+
   test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
     const { file } = config(
       () => `processes:

@@ -21,8 +21,9 @@ const YAML_NAME = /\.ya?ml$/i;
  * The top-level `processes:` key of a subvisor YAML config, as it starts a line: alone (with at
  * most a comment), or opening a flow mapping or an anchor. A Procfile line names a process and
  * then its command, so it never looks like this (`processes:` without a command is no Procfile line).
+ * A byte order mark may come first (an editor on Windows saves one), as the YAML parser allows.
  */
-const PROCESSES_KEY = /^processes[ \t]*:[ \t]*(?:[#{&].*)?\r?$/m;
+const PROCESSES_KEY = /^\uFEFF?processes[ \t]*:[ \t]*(?:[#{&].*)?\r?$/m;
 
 /**
  * Which syntax `loadConfig` reads `file` in, given its `text`. A name ending in `.yaml` or `.yml`

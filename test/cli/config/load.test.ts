@@ -44,6 +44,7 @@ test('the rule, case by case: the name when it ends in .yaml or .yml, else a top
     ['a', 'processes: # all of them\n', 'yaml'],
     ['a', 'processes: { web: { cmd: x } }\n', 'yaml'],
     ['a', 'processes: &all\n', 'yaml'],
+    ['a', '\uFEFFprocesses:\n', 'yaml'], // a byte order mark before it (an editor on Windows)
     ['a', 'processes: ./run-all.sh\n', 'procfile'], // a process named processes
     ['a', '  processes:\n', 'procfile'], // not at the top level
     ['a', 'procesess:\n', 'procfile'],
