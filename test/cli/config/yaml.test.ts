@@ -164,6 +164,24 @@ test('a quote never closed is reported where it opens, not at the end of the fil
   assert.match(onlyProblem("processes:\n  web:\n    cmd: [sh, -c, 'echo x]\n    env: { B: 1 }\n", 3, 19), /YAML syntax: the ' that opens here is never closed/);
 });
 
+test('a YAML syntax error names the process it is in (SPEC §5: file, line and name), and the key where that is known', () => {
+  const cases: [string, string, number, number, string][] = [
+    ['an unclosed flow list', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: [node, server.js\n    ready: x\n', 6, 5, 'processes.web'],
+    ['a tab as indentation', 'processes:\n  db:\n    cmd: echo db\n  web:\n\tcmd: echo web\n', 5, 1, 'processes.web'],
+    ['a key indented too far', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: echo web\n     ready: x\n', 5, 10, 'processes.web'],
+    ['a quote never closed, at its key', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: "echo unclosed\n    ready: x\n', 5, 10, 'processes.web.cmd'],
+  ];
+  for (const [what, text, line, column, path] of cases) {
+    const error = configError(() => parseYamlConfig(text, FILE));
+    const first = error.problems[0];
+    assert.deepEqual([first?.line, first?.column, first?.path, first?.process], [line, column, path, 'web'], `${what}: ${error.message}`);
+    assert.ok(error.message.startsWith(`${FILE}:${line}:${column}: ${path}: YAML syntax: `), `${what}: ${error.message}`);
+    assert.equal(error.process, 'web', what);
+  }
+  const topLevel = configError(() => parseYamlConfig('processes:\n  web: { cmd: a }\nlogs: { dir: [x\n', FILE));
+  assert.deepEqual([topLevel.path, topLevel.process], ['logs', undefined], topLevel.message);
+});
+
 test('a regex with a backslash in double quotes gets a hint about YAML escapes', () => {
   assert.doesNotThrow(() => parseYamlConfig(web('    ready: "listening on \\\\d+"\n'), FILE)); // control: doubled
   const message = onlyProblem(web('    ready: "listening on \\d+"\n'), 4, 26);

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, visit, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 import { joinPath } from './reader.js';
 import { scalarText } from './values.js';
@@ -21,8 +21,12 @@ export function syntaxProblems(document: Document.Parsed, file: string, lineCoun
     // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
     if (runaway !== undefined && !isMissingQuote(error)) continue;
     const found = runaway ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
-    const { line, col } = lineCounter.linePos(found?.offset ?? offset);
-    problems.push({ file, line, column: col, path: found?.path, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
+    const at = found?.offset ?? offset;
+    const { line, col } = lineCounter.linePos(at);
+    // Where the parser was at the error, as far as it got: the process and key to look at.
+    // A second document is no place in the first.
+    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : whereAt(document, at, runaway !== undefined);
+    problems.push({ file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
   }
   return problems;
 }
@@ -93,6 +97,42 @@ function pairWithKeyAt(node: ParsedNode | null, path: string, offset: number): {
     }
   }
   return undefined;
+}
+
+/**
+ * Where `offset` lies under `node`: the keys (and item indexes) of the values whose text runs
+ * over it, down to the innermost. In a mapping it is in the last key begun before it, even past
+ * that key's value as the parser read it (a line indented with a tab under `web:` is `web`'s).
+ */
+function placeAt(node: ParsedNode | null, offset: number): (string | number)[] {
+  if (isMap(node)) {
+    const pair = node.items.findLast((item) => item.key.range[0] <= offset);
+    if (pair === undefined) return [];
+    const name = keyName(pair);
+    const inner = placeAt(pair.value, offset);
+    return name === undefined ? inner : [name, ...inner];
+  }
+  if (isSeq(node)) {
+    for (const [index, item] of node.items.entries()) {
+      if (isNode(item) && item.range[0] <= offset && offset <= item.range[2]) return [index, ...placeAt(item, offset)];
+    }
+  }
+  return [];
+}
+
+/**
+ * The key path and process of the place the parser had reached at `offset` (`processes.web`,
+ * `web`). Past a syntax error the document's shape is guesswork (text read as nested keys), so
+ * the path stops at the process, or the top-level key; unless `exact`, for a place the parser
+ * read before the error (where a runaway quote opens: `processes.web.cmd`).
+ */
+function whereAt(document: Document.Parsed, offset: number, exact: boolean): { path?: string; process?: string } {
+  const whole = placeAt(document.contents, offset);
+  const place = exact ? whole : whole.slice(0, whole[0] === 'processes' ? 2 : 1);
+  if (place.length === 0) return {};
+  const path = place.reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
+  const [top, process] = place;
+  return top === 'processes' && typeof process === 'string' ? { path, process } : { path };
 }
 
 /** A key's text when it is a scalar (as `readMapping` reads it); undefined otherwise. */
