@@ -5,14 +5,15 @@ import { invalidArgument, outOfRange } from '../caller-errors.js';
 
 /** Options of {@link failAfter} and {@link moveOnAfter}. */
 export interface DeadlineOptions {
-  /** An outer signal that also cancels the work; combined with the implicit scope. Default: none. */
+  /** An outer signal that also cancels the work (the call then rejects with its reason); combined with the implicit scope. Default: none. */
   signal?: AbortSignal | undefined;
 }
 
 /**
  * Runs `fn` in a scope that is cancelled after `ms` milliseconds; rejects with
  * {@link TooSlowError} if the deadline cut it short. Everything `fn` starts (nurseries, processes)
- * is cancelled with it. `ms` may be `Infinity` for no deadline.
+ * is cancelled with it. `ms` may be `Infinity` for no deadline. Cancelled from outside (an
+ * enclosing scope, `opts.signal`) it rejects with that cancellation's reason, as a nursery does.
  *
  * Any finite `ms` is honoured as given, including one above `setTimeout`'s limit of 2³¹−1 ms
  * (about 24.8 days), which Node would otherwise cut to 1 ms: a deadline of 30 days passes after 30
@@ -61,9 +62,11 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   try {
     return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };
   } catch (error) {
-    // Only our own deadline is absorbed here; an enclosing scope's cancellation travels on to it.
-    if (signal.reason === reason && isCancellationOf(error, signal)) return { timedOut: true };
-    throw error;
+    // Only our own deadline is absorbed here; an enclosing scope's cancellation travels on to it,
+    // as its own reason (as a nursery's does): `opts.signal`'s reason reaches the caller who gave it.
+    if (!isCancellationOf(error, signal)) throw error;
+    if (signal.reason === reason) return { timedOut: true };
+    throw signal.reason;
   } finally {
     stopTimer();
     // Work of ours still running in the scope (started from a callback, not awaited) stays linked

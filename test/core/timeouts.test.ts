@@ -191,12 +191,18 @@ describe('nesting', () => {
     assert.match(taskReason.message, /deadline of 10 ms/);
   });
 
-  test('an explicit signal cancels the work too, with its own reason', async () => {
-    const reason = new Error('stop');
-    await assert.rejects(
-      failAfter(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: AbortSignal.abort(reason) }),
-      (error) => error instanceof Error && error.name === 'AbortError' && error.cause === reason,
-    );
+  test('an explicit signal cancels the work too, and the call rejects with its reason, as openNursery does', async () => {
+    for (const deadline of [failAfter, moveOnAfter]) {
+      const reason = new Error('stop');
+      await assert.rejects(deadline(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: AbortSignal.abort(reason) }), (error) => error === reason);
+      const later = new AbortController();
+      setTimeout(() => later.abort(reason), 20);
+      await assert.rejects(deadline(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: later.signal }), (error) => error === reason, deadline.name);
+      // A signal aborted without a reason: the DOMException Node gives it.
+      const bare = new AbortController();
+      setTimeout(() => bare.abort(), 20);
+      await assert.rejects(deadline(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: bare.signal }), (error) => error === bare.signal.reason, deadline.name);
+    }
   });
 });
 
