@@ -171,7 +171,12 @@ export class Stack {
       }
       await this.#stopInOrder(runners, 'subvisor stop');
       // Their lives are over: written off here, so a late end of one is not taken for a new one.
-      for (const runner of byHand) this.#alive.delete(runner);
+      // One whose child had exited on its own just before (what it left in its group was still
+      // draining) said that exit as it was; from now on it is `stopped` all the same.
+      for (const runner of byHand) {
+        this.#alive.delete(runner);
+        if (runner.refusedStop === undefined) runner.state.down('stopped');
+      }
       throwIfRefused(runners);
     });
   }

@@ -323,6 +323,29 @@ describe('stop and start', () => {
     }
   });
 
+  test('stop of a process whose child has just died while what it left in its group still runs: its death is said, and it is `stopped` from then on', BOUNDED, async () => {
+    const dir = configDir(() => `processes:\n  c: { cmd: "echo up; sleep 30", ready: "up" }\n  keep: { cmd: "exec sleep 30" }\n`);
+    const run = await up(dir);
+    let pid: number | undefined;
+    try {
+      pid = (await waitForState(dir, 'c', 'ready')).pid ?? undefined;
+      assert.ok(pid !== undefined);
+      // The shell dies; its sleep lives on in the group, holding the output pipe, for the drain's grace.
+      process.kill(pid, 'SIGTERM');
+      await waitUntil(() => !isRunning(pid ?? -1), 'the shell gone');
+      const stopped = await client(dir, ['stop', 'c']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(run.stdoutSoFar(), /^c +\* died of SIGTERM$/m, 'its own end is said as it was');
+      assert.equal((await rowOf(dir, 'c')).state, 'stopped');
+      await sleep(300);
+      assert.equal((await rowOf(dir, 'c')).state, 'stopped', 'and stays so');
+      assert.equal((await rowOf(dir, 'keep')).state, 'running', 'not a failure: the run goes on');
+    } finally {
+      const ended = await interrupt(run, pid);
+      assert.equal(ended.code, 130);
+    }
+  });
+
   test('start of a task returns once it has run: 1 naming the failure when it did not succeed', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
