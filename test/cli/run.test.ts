@@ -135,7 +135,7 @@ describe('subvisor run', () => {
     const json = await runCli(['run', '--json', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'echo hi']);
     assert.equal(json.code, 0, json.stderr);
     const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string });
-    assert.deepEqual(events.map((record) => record.event).filter(Boolean), ['starting', 'exited']);
+    assert.deepEqual(events.map((record) => record.event).filter(Boolean), ['starting', 'exited', 'summary']);
     const failed = await runCli(['run', '--label', 'd', '--ready', 'never', '--', 'sh', '-c', 'exit 3']);
     assert.equal(failed.code, 3, failed.stderr);
   });
@@ -200,6 +200,13 @@ describe('subvisor run', () => {
     assert.ok(records.some((record) => record.name === 'j' && record.stream === 'stderr' && record.line === 'to-err'));
     assert.ok(records.every((record) => typeof record.time === 'string'));
     assert.ok(records.some((record) => record.stream === 'status' && record.event === 'exited'));
+    // The run's end as `up --json` gives it: its exit status in the stream, last.
+    assert.deepEqual(records.at(-1), { time: records.at(-1)?.time, name: 'subvisor', stream: 'report', event: 'summary', line: 'exit status 0', exitCode: 0, processes: [{ name: 'j', pid: (records[0] as { pid?: number }).pid, result: 'exited 0', durationMs: (records.at(-1) as { processes: { durationMs: number }[] }).processes[0]?.durationMs, restarts: 0 }] });
+    const failed = await runCli(['run', '--json', '--label', 'f', '--', 'sh', '-c', 'echo why >&2; exit 7']);
+    assert.equal(failed.code, 7);
+    assert.equal(failed.stderr, '', 'in --json everything is a record on stdout');
+    const ends = failed.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).slice(-2);
+    assert.deepEqual(ends.map(({ name, event, exitCode }) => ({ name, event, exitCode })), [{ name: 'f', event: 'failure', exitCode: 7 }, { name: 'subvisor', event: 'summary', exitCode: 7 }]);
   });
 
   test('--json: each line is the record JSON.stringify makes of it (DEL and C1 escaped), its fields in order, whatever characters it has', { timeout: 30_000 }, async () => {

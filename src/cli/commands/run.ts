@@ -7,7 +7,7 @@ import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft } from '../interrupts.js';
 import { createOutput } from '../output.js';
-import { reportFailure } from '../report.js';
+import { reportFailure, reportSummary } from '../report.js';
 import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
@@ -63,6 +63,9 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     }
     // The child's stderr was relayed as it came; here only the one line that says how it ended.
     reportFailure(output, outcome, { withStderrTail: false });
+    // A table of one row says nothing a person has not just read; a machine reading `--json` is
+    // given the run's end as `up` gives it, its exit status in the stream.
+    if (parsed.json) reportSummary(output, outcome);
     finished = outcome;
   } catch (error) {
     if (!uncaught.absorb(error)) throw error;
