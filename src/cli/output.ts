@@ -200,7 +200,7 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
 }
 
 /** Text of ours that repeats what others wrote: every control sequence in it shown as text, colours too. */
-function shownAsText(text: string): string {
+export function shownAsText(text: string): string {
   return hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
 }
 

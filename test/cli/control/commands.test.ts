@@ -78,6 +78,31 @@ describe('ps', () => {
     assert.equal(existsSync(socketOf(dir)), false, 'the socket is removed when the run ends');
   });
 
+  test('a state that repeats a child\'s words (a liveness probe\'s last output) is shown as text: no control sequence reaches the terminal', BOUNDED, async () => {
+    // A task whose only dependent waits for it to complete: its liveness failure ends nothing, and stays its state.
+    const dir = configDir(
+      () => `processes:
+  t:
+    cmd: "exec sleep 30"
+    task: true
+    liveness: { exec: "printf 'bad \\\\033]0;PWNED\\\\007 \\\\302\\\\233 2J'; exit 1", interval: 100ms, failures: 1 }
+  x: { cmd: "exec sleep 30", dependsOn: { t: completed } }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'x', 'running');
+      const human = await client(dir, ['ps']);
+      assert.match(human.stdout, /^t +failed its liveness probe 1 time in a row \(last: bad \\x1b\]0;PWNED\\x07 \\x9b 2J\) +- +- +0$/m, human.stdout);
+      const json = await client(dir, ['ps', '--json']);
+      assert.ok(!Array.from(json.stdout.trimEnd(), (char) => char.charCodeAt(0)).some((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f)), 'no raw control character in the JSON');
+      const rows = JSON.parse(json.stdout) as { name: string; state: string }[];
+      assert.equal(rows.find(({ name }) => name === 't')?.state, 'failed its liveness probe 1 time in a row (last: bad \u001b]0;PWNED\u0007 \u009b 2J)', 'the data itself is kept');
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('no run listening: ps says so and exits 1', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const result = await client(dir, ['ps']);
