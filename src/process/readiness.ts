@@ -64,8 +64,15 @@ export class Readiness {
   arm(): void {
     // startTimer, not setTimeout: a limit past 2^31-1 ms would fire after 1 ms; Infinity arms none.
     this.#cancelTimer = startTimer(this.opts.timeoutMs, () => {
-      // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
-      if (!this.opts.stopping()) this.opts.onTimeout();
+      // The verdict waits for the reads of this turn of the event loop. A parent stopped (Ctrl-Z)
+      // and continued has its poll cut short (EINTR), and the next turn runs the timers first: a
+      // ready line that came while it was stopped, waiting in the pipe, would lose to a deadline
+      // it beat.
+      const verdict = setImmediate(() => {
+        // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
+        if (!this.#ready && !this.opts.stopping()) this.opts.onTimeout();
+      });
+      this.#cancelTimer = () => clearImmediate(verdict);
     });
   }
 

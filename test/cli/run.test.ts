@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { writeForeignBinary } from '../support/binaries.js';
 import { BIN, runCli, startCli } from './cli.js';
@@ -112,6 +113,27 @@ describe('subvisor run', () => {
       events.filter((record) => record.event === 'stopping').map(({ signal, reason }) => ({ signal, reason })),
       [{ signal: 'SIGTERM', reason: 'ready' }],
     );
+  });
+
+  test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-tstp-'));
+    const go = join(dir, 'go');
+    const cli = startCli(['run', '--label', 'd', '--ready', 'ready', '--ready-timeout', '1s', '--', 'sh', '-c', `while [ ! -f ${go} ]; do sleep 0.02; done; echo ready; exec sleep 30`]);
+    try {
+      await cli.waitForOutput(/^d \* starting \(pid \d+\)/m);
+      process.kill(cli.pid, 'SIGSTOP');
+      writeFileSync(go, '');
+      await sleep(1500); // the child says ready at once, into the pipe; the deadline passes meanwhile
+      process.kill(cli.pid, 'SIGCONT');
+      await cli.waitForOutput(/^d \* (ready after|stopping)/m);
+      assert.match(cli.stdoutSoFar(), /^d \* ready after \d+ ms$/m);
+      assert.doesNotMatch(cli.stdoutSoFar(), /not ready within/);
+    } finally {
+      process.kill(cli.pid, 'SIGCONT');
+      cli.kill('SIGINT');
+    }
+    assert.equal((await cli.done).code, 130);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a Ctrl-C during the stop of a readiness timeout is the same stop: one stopping line, not two', { timeout: 30_000 }, async () => {
