@@ -26,9 +26,11 @@ import { normalise } from './suggest.js';
  * (SPEC §3): stdin is always /dev/null whatever `stdin` says, and a relayed stream is read line by
  * line whatever `stdout`/`stderr` say. Unknown keys are a `TypeError`.
  *
- * `Level` is the `relayLevel` given, so that `logger` is checked for that method.
+ * `Level` is the `relayLevel` given, so that `logger` is checked for that method (inferred from
+ * a call's options). Written without it (`const opts: SuperviseOptions = …`), or with a level only
+ * known at run time (a `string`), any level is accepted and the logger is checked when it is used.
  */
-export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunProcessOptions, 'stdin' | 'stdout' | 'stderr' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'> {
+export interface SuperviseOptions<Level extends string = string> extends Omit<RunProcessOptions, 'stdin' | 'stdout' | 'stderr' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'> {
   /** Raise {@link CalledProcessError} when the child exits non-zero on its own. Default true. */
   check?: boolean | undefined;
   /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s and in the log. Default: the command joined by spaces. */
@@ -55,7 +57,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
    * Anything with a method named like `relayLevel` (a pino logger, `console`, a test's capture).
    * Lifecycle records go to its `runtime` and `warning` methods when it has them. Default: `getLogger()`.
    */
-  logger?: (LevelMethodLogger<NoInfer<Level> | 'info' | 'runtime' | 'warning'> & AnyLog) | undefined;
+  logger?: (string extends Level ? object : LevelMethodLogger<NoInfer<Level> | 'info' | 'runtime' | 'warning'> & AnyLog) | undefined;
   /**
    * Where stdout goes when it is not relayed: `'ignore'` (/dev/null), `'inherit'`, or an fd.
    * Default `'ignore'`, so a child cannot draw on the parent's terminal. With `readyWhen`, stdout
@@ -94,7 +96,7 @@ export interface SuperviseOptions<Level extends string = 'io'> extends Omit<RunP
 /** The runProcess options a supervised child does not take: nothing is captured. */
 const NOT_FORWARDED = new Set(['captureStdout', 'captureStderr', 'maxCaptureBytes']);
 
-const SUPERVISE_KEYS: Readonly<Record<keyof SuperviseOptions<string>, true>> = {
+const SUPERVISE_KEYS: Readonly<Record<keyof SuperviseOptions, true>> = {
   ...(Object.fromEntries(Object.keys(RUN_PROCESS_KEYS).filter((key) => !NOT_FORWARDED.has(key)).map((key) => [key, true])) as Record<keyof Omit<RunProcessOptions, 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'>, true>),
   label: true,
   relayStdout: true,
@@ -135,7 +137,7 @@ export interface Supervision {
 const WHERE = 'superviseRunProcess';
 
 /** Checks the options of superviseRunProcess; throws a TypeError/RangeError naming what to use instead. */
-export function resolveSupervision(cmd: unknown, opts: SuperviseOptions<string>): Supervision {
+export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Supervision {
   refuseFootguns(opts);
   refuseUnknownKeys(WHERE, opts, SUPERVISE_KEYS);
   validateManagedKeys(opts);
@@ -191,12 +193,12 @@ function streamPlan(relayed: boolean, needed: boolean, destination: OutputOption
  * stream could take (`stdin: {}`, `stderr: -7`) is a mistake to point at, whether or not the
  * managed value then overrides it (`stdin: 'pipe'` only says what /dev/null replaces, so it passes).
  */
-function validateManagedKeys(opts: SuperviseOptions<string>): void {
+function validateManagedKeys(opts: SuperviseOptions): void {
   if (opts.stdin !== undefined && opts.stdin !== 'pipe') resolveStdin(WHERE, opts.stdin);
   for (const name of ['stdout', 'stderr'] as const) if (opts[name] !== undefined) validateOutput(WHERE, name, opts[name]);
 }
 
-function refuseFootguns(opts: SuperviseOptions<string>): void {
+function refuseFootguns(opts: SuperviseOptions): void {
   if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${WHERE}: options must be an object, got ${describe(opts)}`);
   const loose = opts as Record<string, unknown>;
   for (const name of ['stdout', 'stderr'] as const) {
