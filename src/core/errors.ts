@@ -115,9 +115,23 @@ function collapse(error: unknown): unknown {
 }
 
 function summarize(errors: readonly unknown[]): string {
-  return errors
-    .map((error) => (error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error)))
-    .join('; ');
+  return errors.map(summary).join('; ');
+}
+
+/**
+ * One error in a few words. Anything may be thrown, and the group must still be made: a value
+ * without a string form (`Object.create(null)`), an Error whose `message` is no string or whose
+ * getter throws, would otherwise replace every error of the group with a TypeError of ours.
+ */
+function summary(error: unknown): string {
+  try {
+    if (!(error instanceof Error)) return String(error);
+    // Typed strings, yet a thrower may have set `message = 42`: read as the values they are.
+    const { name, message }: { name: unknown; message: unknown } = error;
+    return `${String(name)}: ${firstLine(String(message))}`;
+  } catch {
+    return `(an ${error instanceof Error ? 'Error' : typeof error} without a string form)`;
+  }
 }
 
 function firstLine(text: string): string {

@@ -150,6 +150,29 @@ describe('errors', () => {
     assert.match(error.message, /TypeError: just one/);
   });
 
+  test('anything thrown is kept, even a value without a string form: the group is made, not a TypeError of ours', async () => {
+    const numberMessage = Object.assign(new Error('x'), { message: 42 });
+    const throwingMessage = new Error('y');
+    Object.defineProperty(throwingMessage, 'message', {
+      get() {
+        throw new Error('no message for you');
+      },
+    });
+    const throwingToString = { toString: (): string => { throw new Error('nope'); } };
+    const odd: unknown[] = [Object.create(null), numberMessage, throwingMessage, throwingToString, Symbol('s'), undefined];
+    const error = await openNursery(async (tn) => {
+      for (const value of odd) {
+        tn.startSoon(async () => {
+          throw value;
+        });
+      }
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup, String(error));
+    assert.deepEqual(error.errors, odd);
+    assert.equal(error.message, 'errors in nursery (6 sub-errors): (an object without a string form); Error: 42; (an Error without a string form); (an object without a string form); Symbol(s); undefined');
+    assert.equal(await collapseErrorGroup(() => openNursery(async () => Promise.reject(Object.create(null) as Error))).catch((caught: unknown) => typeof caught), 'object');
+  });
+
   test('every non-cancellation error is kept, in the order it happened', async () => {
     const first = new Error('first');
     const second = new Error('second, raised while being cancelled');
