@@ -278,10 +278,12 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
   if (!Array.isArray(cmd)) throw invalidArgument(`${where}: cmd must be an argv array of strings (or a string with shell: true), got ${describe(cmd)}`);
   if (cmd.length === 0) throw invalidArgument(`${where}: cmd is an empty array; give at least the program to run`);
   if (cmd[0] === '') throw invalidArgument(`${where}: cmd[0], the program to run, is an empty string; give its name or path`);
-  cmd.forEach((arg: unknown, index) => {
-    if (typeof arg !== 'string') throw invalidArgument(`${where}: cmd[${index}] must be a string, got ${describe(arg)}`);
+  // By index, not forEach, which skips the holes of a sparse array (`['echo', , 'x']` ran `echo undefined x`).
+  for (let index = 0; index < cmd.length; index++) {
+    const arg: unknown = cmd[index];
+    if (typeof arg !== 'string') throw invalidArgument(`${where}: cmd[${index}] must be a string, got ${index in cmd ? describe(arg) : 'a hole in the array'}`);
     if (arg.includes('\0')) throw invalidArgument(`${where}: cmd[${index}] contains a NUL byte, which no program can receive`);
-  });
+  }
   if (shell) throw invalidArgument(`${where}: with shell: true, pass the command as one string (an argv array would be joined without quoting)`);
   return cmd as string[];
 }

@@ -158,6 +158,14 @@ describe('runProcess: the command', () => {
     await assert.rejects(runProcess(['echo', 42 as unknown as string]), { name: 'TypeError', message: /cmd\[1\] must be a string/ });
   });
 
+  test('a hole in the argv array is a TypeError naming its index, before anything runs (it ran `echo undefined x`)', BOUNDED, async () => {
+    // eslint-disable-next-line no-sparse-arrays -- the hole is what is tested
+    const sparse = ['echo', , 'x'] as string[];
+    await assert.rejects(runProcess(sparse, { captureStdout: true }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: 'runProcess: cmd[1] must be a string, got a hole in the array' });
+    // eslint-disable-next-line no-sparse-arrays -- the hole is what is tested
+    await assert.rejects(superviseRunProcess([, 'x'] as string[]), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /cmd\[0\] must be a string, got a hole in the array/ });
+  });
+
   test('an argument with a NUL byte is a TypeError naming its index', BOUNDED, async () => {
     await assert.rejects(runProcess(['echo', 'a\0b']), { name: 'TypeError', message: /cmd\[1\] contains a NUL byte/ });
   });
