@@ -71,9 +71,15 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
   const cancelled = run.scopes.find((scope) => scope?.aborted);
   if (cancelled) throw cancelled.reason;
   const own = new AbortController();
+  // The caller's reason as given: abort() turns an `undefined` one (a callback that threw
+  // undefined) into an AbortError, and the call must fail with what was thrown.
+  let ownReason: { readonly reason: unknown } | undefined;
   const failWith = (reason: unknown): void => {
-    if (!own.signal.aborted) own.abort(reason);
+    if (own.signal.aborted) return;
+    ownReason = { reason };
+    own.abort(reason);
   };
+  const asGiven = (reason: unknown): unknown => (ownReason !== undefined && reason === own.signal.reason ? ownReason.reason : reason);
   const stops = linkSignals(own.signal, ...run.scopes);
   const requested = new AbortController();
   const stop = linkSignals(stops.signal, requested.signal);
@@ -122,10 +128,10 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     const durationMs = (await exitedAt) - spawnedAt;
     run.log.exited(proc, durationMs);
     if (stops.signal?.aborted) {
-      if (stoppedByUs || own.signal.aborted) throw stops.signal.reason;
-      return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: stops.signal.reason } };
+      if (stoppedByUs || own.signal.aborted) throw asGiven(stops.signal.reason);
+      return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: asGiven(stops.signal.reason) } };
     }
-    if (stoppedByUs && !(stopReason instanceof StopRequested)) throw stopReason;
+    if (stoppedByUs && !(stopReason instanceof StopRequested)) throw asGiven(stopReason);
     return { proc, returncode, signal, durationMs, stopped: stoppedByUs };
   } finally {
     stop.dispose();

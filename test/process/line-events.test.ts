@@ -76,6 +76,34 @@ describe('onLine: the relayed lines as events', () => {
     assert.ok(pid !== undefined && !isRunning(pid), 'the child was stopped, not left running');
   });
 
+  test('whatever a callback throws is what the call rejects with: undefined too, not an AbortError', BOUNDED, async () => {
+    for (const thrown of [undefined, null, 0, 'text']) {
+      const fromOnLine = await superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], {
+        relayStdout: true,
+        killGraceMs: 500,
+        onLine: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
+          throw thrown;
+        },
+      }).then(
+        () => 'resolved',
+        (caught: unknown) => ({ caught }),
+      );
+      assert.deepEqual(fromOnLine, { caught: thrown }, `onLine threw ${String(thrown)}`);
+      const fromReadyWhen = await superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], {
+        killGraceMs: 500,
+        readyWhen: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
+          throw thrown;
+        },
+      }).then(
+        () => 'resolved',
+        (caught: unknown) => ({ caught }),
+      );
+      assert.deepEqual(fromReadyWhen, { caught: thrown }, `readyWhen threw ${String(thrown)}`);
+    }
+  });
+
   test('after onLine throws, no line is delivered: neither the rest of that read nor any later one', BOUNDED, async () => {
     // The child ignores SIGTERM, so it goes on writing (a later read, then a last line without a
     // newline, which only the end of the stream delivers) until SIGKILL.
