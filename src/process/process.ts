@@ -121,12 +121,17 @@ export class Process {
    * Sends `sig` to the child. Does nothing once it has exited (its pid may belong to someone else by
    * then). Throws the system's error (`code: 'EPERM'`) when the child may not be signalled, because
    * it runs as another user now, as Python's `send_signal` raises it; a `RangeError` for a number
-   * that is no signal, and Node's `TypeError` for a name it does not know.
+   * that is no signal, and a `TypeError` (`code: 'ERR_UNKNOWN_SIGNAL'`, as Node's) for a name that
+   * is none, also once the child has exited.
    */
   sendSignal(sig: NodeJS.Signals | number): void {
     // kill(2) would say only EINVAL; a name Node does not know is its own TypeError already.
     if (typeof sig === 'number' && !(Number.isInteger(sig) && sig >= 0 && sig <= MAX_SIGNAL_NUMBER)) {
       throw outOfRange(`Process.sendSignal: ${sig} is not a signal number (0 to ${MAX_SIGNAL_NUMBER}); pass a name such as 'SIGTERM'`);
+    }
+    // Checked here, not by process.kill, so that a mistake is one whether or not the child still runs.
+    if (typeof sig !== 'number' && !(typeof sig === 'string' && Object.hasOwn(node.os.constants.signals, sig))) {
+      throw Object.assign(new TypeError(`Process.sendSignal: unknown signal ${describeSignal(sig)}; pass a name such as 'SIGTERM' (upper case) or a number`), { code: 'ERR_UNKNOWN_SIGNAL' as const });
     }
     if (this.#returncode !== null) return;
     // Not ChildProcess.kill, which turns that refusal into an 'error' event nobody hears.
@@ -174,4 +179,8 @@ export function signalNumber(signal: NodeJS.Signals | null): number {
 
 function noop(): void {
   // the exit status is not what stop() resolves with
+}
+
+function describeSignal(sig: unknown): string {
+  return typeof sig === 'string' ? JSON.stringify(sig) : String(sig);
 }

@@ -323,6 +323,23 @@ describe('Process.sendSignal()', () => {
       assert.equal(proc.returncode, -15);
     });
   });
+
+  test('a name that is no signal is a TypeError (ERR_UNKNOWN_SIGNAL) whether the child still runs or has exited', BOUNDED, async () => {
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500, check: false }, ctx));
+      const refused = (): void => {
+        for (const sig of ['SIGFOO', 'sigterm', '15', '', undefined, {}]) {
+          assert.throws(() => proc.sendSignal(sig as NodeJS.Signals), { name: 'TypeError', code: 'ERR_UNKNOWN_SIGNAL', message: /^Process\.sendSignal: unknown signal .*; pass a name such as 'SIGTERM'/ }, JSON.stringify(sig));
+        }
+      };
+      refused();
+      assert.equal(proc.returncode, null, 'nothing was sent');
+      proc.sendSignal('SIGTERM');
+      await proc.wait();
+      refused();
+      proc.sendSignal('SIGTERM'); // control: a real one after the exit is no error
+    });
+  });
 });
 
 describe('Process.wait() is a cancellation point', () => {
