@@ -56,7 +56,8 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
           ? `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`
           : `${label}: what it left in its process group is still running ${killGraceMs} ms (killGraceMs) after the stop signal; sending SIGKILL to the group (${proc.pid})`,
       ),
-    deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
+    // What it threw, whatever it is: `undefined` is no stop reason here.
+    deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${error === undefined ? 'it threw undefined' : describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
     stopDenied: (proc, error) => warning(() => `${label}: ${error.message}`),
     exited: (proc, durationMs) => runtime(() => `${label}: ${describeExit(proc)} after ${Math.round(durationMs)} ms (pid ${proc.pid})`),
   };

@@ -307,6 +307,22 @@ describe('stop policy', () => {
     assert.ok(performance.now() - started < 4000, 'not the whole grace: SIGTERM went out when deliverCancel failed');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /^svc: deliverCancel failed .*no shutdown endpoint/);
+    // One that throws undefined is said to have, not taken for a stop's own reason.
+    await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', 'echo ready; exec sleep 30'], {
+          label: 'svc',
+          readyWhen: /ready/,
+          logger: { warning: (line: string) => void warnings.push(line) },
+          deliverCancel: () => {
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
+            throw undefined;
+          },
+        }, ctx),
+      );
+      tn.cancel();
+    });
+    assert.match(warnings[1] ?? '', /^svc: deliverCancel failed \(it threw undefined\); sending the stop signal instead/);
   });
 });
 
