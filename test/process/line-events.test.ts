@@ -78,29 +78,17 @@ describe('onLine: the relayed lines as events', () => {
 
   test('whatever a callback throws is what the call rejects with: undefined too, not an AbortError', BOUNDED, async () => {
     for (const thrown of [undefined, null, 0, 'text']) {
-      const fromOnLine = await superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], {
-        relayStdout: true,
-        killGraceMs: 500,
-        onLine: () => {
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
-          throw thrown;
-        },
-      }).then(
-        () => 'resolved',
-        (caught: unknown) => ({ caught }),
-      );
-      assert.deepEqual(fromOnLine, { caught: thrown }, `onLine threw ${String(thrown)}`);
-      const fromReadyWhen = await superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], {
-        killGraceMs: 500,
-        readyWhen: () => {
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
-          throw thrown;
-        },
-      }).then(
-        () => 'resolved',
-        (caught: unknown) => ({ caught }),
-      );
-      assert.deepEqual(fromReadyWhen, { caught: thrown }, `readyWhen threw ${String(thrown)}`);
+      const throwIt = (): never => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error is what is tested
+        throw thrown;
+      };
+      const outcomeOf = (callback: { onLine: () => never } | { readyWhen: () => never }): Promise<unknown> =>
+        superviseRunProcess(['sh', '-c', 'echo first; exec sleep 30'], { relayStdout: true, killGraceMs: 500, ...callback }).then(
+          () => 'resolved',
+          (caught: unknown) => ({ caught }),
+        );
+      assert.deepEqual(await outcomeOf({ onLine: throwIt }), { caught: thrown }, `onLine threw ${String(thrown)}`);
+      assert.deepEqual(await outcomeOf({ readyWhen: throwIt }), { caught: thrown }, `readyWhen threw ${String(thrown)}`);
     }
   });
 
