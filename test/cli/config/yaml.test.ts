@@ -166,7 +166,10 @@ test('a quote never closed is reported where it opens, not at the end of the fil
 
 test('a YAML syntax error names the process it is in (SPEC §5: file, line and name), and the key where that is known', () => {
   const cases: [string, string, number, number, string][] = [
-    ['an unclosed flow list', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: [node, server.js\n    ready: x\n', 6, 5, 'processes.web'],
+    ['an unclosed flow list, at its [', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: [node, server.js\n    ready: x\n', 5, 10, 'processes.web.cmd'],
+    // The parser notices at the next key, here the next process's: not the one to fix.
+    ['an unclosed flow list as the last key of a process', 'processes:\n  web:\n    cmd: [node, [a, b], server.js\n  db:\n    cmd: echo db\n', 3, 10, 'processes.web.cmd'],
+    ['an unclosed flow mapping as the last key of the last process', 'processes:\n  db:\n    cmd: echo db\n  web:\n    env: { A: "1"\nlogs: { dir: x }\n', 5, 10, 'processes.web.env'],
     ['a tab as indentation', 'processes:\n  db:\n    cmd: echo db\n  web:\n\tcmd: echo web\n', 5, 1, 'processes.web'],
     ['a key indented too far', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: echo web\n     ready: x\n', 5, 10, 'processes.web'],
     ['a quote never closed, at its key', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: "echo unclosed\n    ready: x\n', 5, 10, 'processes.web.cmd'],
@@ -180,6 +183,7 @@ test('a YAML syntax error names the process it is in (SPEC §5: file, line and n
   }
   const topLevel = configError(() => parseYamlConfig('processes:\n  web: { cmd: a }\nlogs: { dir: [x\n', FILE));
   assert.deepEqual([topLevel.path, topLevel.process], ['logs', undefined], topLevel.message);
+  assert.match(configError(() => parseYamlConfig('processes:\n  web:\n    cmd: [node, server.js\n  db:\n    cmd: echo db\n', FILE)).message, /:3:10: processes\.web\.cmd: YAML syntax: the \[ that opens here is never closed \(or a line of it is not indented past its key\); close it with \] where the list ends$/);
 });
 
 test('a regex with a backslash in double quotes gets a hint about YAML escapes', () => {

@@ -35,7 +35,7 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
   const reader = new Reader(file, dirname(resolve(file)), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
-    reader.problems.push(...syntaxProblems(document, file, lineCounter));
+    reader.problems.push(...syntaxProblems(document, text, file, lineCounter));
     throw new ConfigError(reader.problems);
   }
   reader.reportUnresolvedAliases();

@@ -8,7 +8,7 @@ import { scalarText } from './values.js';
  * parser's own words point where it noticed: for a quote never closed that is the end of the
  * file, and for a key given twice it names neither the key nor where it was first.
  */
-export function syntaxProblems(document: Document.Parsed, file: string, lineCounter: LineCounter): ConfigProblem[] {
+export function syntaxProblems(document: Document.Parsed, source: string, file: string, lineCounter: LineCounter): ConfigProblem[] {
   const runaways = new Map<number, Found>();
   for (const error of document.errors) {
     const runaway = isMissingQuote(error) ? unclosedQuote(document, error.pos[0]) : undefined;
@@ -20,12 +20,12 @@ export function syntaxProblems(document: Document.Parsed, file: string, lineCoun
     const runaway = runaways.get(offset);
     // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
     if (runaway !== undefined && !isMissingQuote(error)) continue;
-    const found = runaway ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
+    const found = runaway ?? unclosedFlow(document, source, error) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
     const at = found?.offset ?? offset;
     const { line, col } = lineCounter.linePos(at);
     // Where the parser was at the error, as far as it got: the process and key to look at.
     // A second document is no place in the first.
-    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : whereAt(document, at, runaway !== undefined);
+    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : whereAt(document, at, found !== undefined);
     problems.push({ file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
   }
   return problems;
@@ -66,6 +66,32 @@ function unclosedQuote(document: Document.Parsed, end: number): Found | undefine
   if (runaway === undefined) return undefined;
   const quote = runaway.type === 'QUOTE_DOUBLE' ? '"' : "'";
   return { offset: runaway.start, message: `the ${quote} that opens here is never closed, so the rest of the file is read as its text; close it with ${quote} where the text ends` };
+}
+
+/** The parser's words for a `[` or `{` it found no end for, said where the next key began. */
+const FLOW_NOT_CLOSED = /^Flow (sequence|map) in block collection must be sufficiently indented and end with a [\]}]/;
+
+/**
+ * The flow list or mapping that runs on to `error`, where the parser missed its end: said where it
+ * opens, as a runaway quote is. Where the parser noticed is the next key, often of the next
+ * process, which is not the one to fix.
+ */
+function unclosedFlow(document: Document.Parsed, source: string, error: YAMLError): Found | undefined {
+  const match = error.code === 'BAD_INDENT' ? FLOW_NOT_CLOSED.exec(error.message) : null;
+  if (match === null) return undefined;
+  const [open, close, what] = match[1] === 'sequence' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
+  const end = error.pos[0];
+  let start: number | undefined;
+  // The last one to open before the error, of those that do not end with their closing bracket
+  // (`[a, [b, c]`: the outer one).
+  const nearest = (_key: unknown, node: { flow?: boolean; range?: [number, number, number] | null }): void => {
+    const [opens, ends] = node.range ?? [];
+    if (node.flow !== true || opens === undefined || ends === undefined || opens >= end || source[opens] !== open || source[ends - 1] === close) return;
+    if (start === undefined || opens > start) start = opens;
+  };
+  visit(document, { Map: nearest, Seq: nearest });
+  if (start === undefined) return undefined;
+  return { offset: start, message: `the ${open} that opens here is never closed (or a line of it is not indented past its key); close it with ${close} where the ${what} ends` };
 }
 
 /** The key given twice whose second place is `offset`: its path, and where it was first. */
