@@ -130,7 +130,8 @@ function summary(error: unknown): string {
     const { name, message }: { name: unknown; message: unknown } = error;
     return `${String(name)}: ${firstLine(String(message))}`;
   } catch {
-    return `(an ${error instanceof Error ? 'Error' : typeof error} without a string form)`;
+    // typeof, not instanceof: a revoked Proxy throws on that too.
+    return `(an ${typeof error} without a string form)`;
   }
 }
 

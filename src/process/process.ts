@@ -125,7 +125,7 @@ export class Process {
    * is none, also once the child has exited.
    */
   sendSignal(sig: NodeJS.Signals | number): void {
-    // kill(2) would say only EINVAL; a name Node does not know is its own TypeError already.
+    // kill(2) would say only EINVAL.
     if (typeof sig === 'number' && !(Number.isInteger(sig) && sig >= 0 && sig <= MAX_SIGNAL_NUMBER)) {
       throw outOfRange(`Process.sendSignal: ${sig} is not a signal number (0 to ${MAX_SIGNAL_NUMBER}); pass a name such as 'SIGTERM'`);
     }
