@@ -12,7 +12,7 @@ import type { StatusEvent } from '../../../src/cli/output.js';
 import { blockText, type LineBlock } from '../../../src/process/output/ascii-block.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { waitUntil } from '../../support/processes.js';
-import { RecordingOutput, resultOf, scratchDir, spec, startStack } from './support.js';
+import { RecordingOutput, resultOf, runToEnd, scratchDir, spec, startStack } from './support.js';
 import { stamps } from '../../support/stamps.js';
 
 checkNothingLeaksAroundEachTest();
@@ -115,6 +115,20 @@ describe('stopping a stack in reverse dependency order', () => {
       assert.equal(outcome.exitCode, how === 'the main process exits' ? 0 : 130, output.dump());
     });
   }
+
+  test('after main\'s exit 0, a process that fails on its own while the rest stop sets the status; its answer to the stop signal would not', BOUNDED, async () => {
+    // `slow` depends on `crashes` and takes 2 s to stop: `crashes` gets no stop signal in those
+    // seconds, and exits 3 on its own meanwhile (1 s after its start, main ended at 0.3 s). `quits` answers its stop signal with status 5.
+    const { outcome, output } = await runToEnd([
+      spec('crashes', 'sleep 1; exit 3'),
+      spec('slow', "trap 'sleep 2; exit 0' TERM; sleep 30 & wait", { dependsOn: [{ name: 'crashes', condition: 'started' }] }),
+      spec('quits', "trap 'exit 5' TERM; sleep 30 & wait"),
+      spec('main', 'sleep 0.3', { main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 3, output.dump());
+    assert.equal(outcome.failure?.name, 'crashes', output.dump());
+    assert.equal(resultOf(outcome, 'quits').result, 'stopped', output.dump());
+  });
 
   test('each process gets its own stopSignal', BOUNDED, async () => {
     const file = join(scratch, `stops-${files++}`);

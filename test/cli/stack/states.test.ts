@@ -38,6 +38,22 @@ describe('ps states', () => {
   });
 });
 
+describe('a string cmd runs under sh', () => {
+  test('sh cannot find its command: the task exits 127 (it did start), so a dependent waiting for it to complete runs', BOUNDED, async () => {
+    const run = startStack([
+      spec('t', 'no-such-command-anywhere', { task: true }),
+      spec('x', 'exec sleep 30', { dependsOn: [{ name: 't', condition: 'completed' }] }),
+    ]);
+    try {
+      const stateOf = (name: string): string | undefined => run.stack.ps().find((row) => row.name === name)?.state;
+      assert.equal(await untilState(() => stateOf('t'), /^(exited|not started: )/), 'exited 127');
+      assert.equal(await untilState(() => stateOf('x'), /^running$/), 'running');
+    } finally {
+      assert.equal((await run.stop(130)).exitCode, 130, 'the run went on until stopped');
+    }
+  });
+});
+
 describe('the summary duration of a life (ProcessState)', () => {
   test('from the first spawn to the last exit; an attempt whose exit never came does not borrow the one before', () => {
     const start = performance.now();
