@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -118,16 +118,22 @@ describe('subvisor run', () => {
   test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-tstp-'));
     const go = join(dir, 'go');
-    const cli = startCli(['run', '--label', 'd', '--ready', 'ready', '--ready-timeout', '1s', '--', 'sh', '-c', `while [ ! -f ${go} ]; do sleep 0.02; done; echo ready; exec sleep 30`]);
+    const after = join(dir, 'after');
+    const script = `while [ ! -f ${go} ]; do sleep 0.02; done; echo ready; echo more; touch ${after}; exec sleep 30`;
+    const cli = startCli(['run', '--label', 'd', '--ready', 'ready', '--ready-timeout', '1s', '--', 'sh', '-c', script]);
     try {
       await cli.waitForOutput(/^d \* starting \(pid \d+\)/m);
       process.kill(cli.pid, 'SIGSTOP');
       writeFileSync(go, '');
-      await sleep(1500); // the child says ready at once, into the pipe; the deadline passes meanwhile
+      // The child runs on while subvisor is stopped (README: Ctrl-Z suspends subvisor alone), its
+      // lines waiting in the pipe; the deadline passes meanwhile.
+      await waitUntil(() => existsSync(after), 'the child to run on while subvisor is stopped');
+      await sleep(1500);
       process.kill(cli.pid, 'SIGCONT');
-      await cli.waitForOutput(/^d \* (ready after|stopping)/m);
-      assert.match(cli.stdoutSoFar(), /^d \* ready after \d+ ms$/m);
+      await cli.waitForOutput(/^d \| more$/m);
+      assert.match(cli.stdoutSoFar(), /^d \* ready after \d+ ms\n/m);
       assert.doesNotMatch(cli.stdoutSoFar(), /not ready within/);
+      assert.match(cli.stdoutSoFar(), /^d \| ready\n(d \* ready after \d+ ms\n)?d \| more$/m, 'nothing written meanwhile is lost');
     } finally {
       process.kill(cli.pid, 'SIGCONT');
       cli.kill('SIGINT');
