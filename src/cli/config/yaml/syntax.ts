@@ -1,4 +1,4 @@
-import { isMap, isNode, isScalar, isSeq, visit, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, visit, type Document, type Node, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 import { joinPath } from './reader.js';
 import { scalarText } from './values.js';
@@ -54,18 +54,25 @@ function parserReason(error: YAMLError): string {
 
 /** The quoted scalar that runs on to `end`, where the parser missed its closing quote. */
 function unclosedQuote(document: Document.Parsed, end: number): Found | undefined {
-  const runaways: { start: number; type: Scalar['type'] }[] = [];
-  visit(document, {
-    Scalar: (_key, scalar) => {
-      const [start, valueEnd] = scalar.range ?? [end, end];
-      const quoted = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE';
-      if (quoted && start < end && valueEnd >= end) runaways.push({ start, type: scalar.type });
-    },
-  });
-  const runaway = runaways.at(-1);
-  if (runaway === undefined) return undefined;
+  const isQuoted = (node: Node): node is Scalar => isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+  const runaway = lastOpenedBefore(document, end, (node) => isQuoted(node) && (node.range?.[1] ?? end) >= end);
+  if (runaway === undefined || !isQuoted(runaway)) return undefined;
   const quote = runaway.type === 'QUOTE_DOUBLE' ? '"' : "'";
-  return { offset: runaway.start, message: `the ${quote} that opens here is never closed, so the rest of the file is read as its text; close it with ${quote} where the text ends` };
+  return { offset: runaway.range?.[0] ?? end, message: `the ${quote} that opens here is never closed, so the rest of the file is read as its text; close it with ${quote} where the text ends` };
+}
+
+/**
+ * Of the scalars and collections that open before `end` and `runsOn` says run on to it, the one
+ * that opens last: the innermost, what a parser's missing closing quote or bracket is about.
+ */
+function lastOpenedBefore(document: Document.Parsed, end: number, runsOn: (node: Node) => boolean): Node | undefined {
+  let last: Node | undefined;
+  const consider = (_key: unknown, node: Node): void => {
+    const opens = node.range?.[0];
+    if (opens !== undefined && opens < end && runsOn(node) && (last?.range?.[0] ?? -1) < opens) last = node;
+  };
+  visit(document, { Scalar: consider, Map: consider, Seq: consider });
+  return last;
 }
 
 /** The parser's words for a `[` or `{` it found no end for, said where the next key began. */
@@ -80,16 +87,12 @@ function unclosedFlow(document: Document.Parsed, source: string, error: YAMLErro
   const match = error.code === 'BAD_INDENT' ? FLOW_NOT_CLOSED.exec(error.message) : null;
   if (match === null) return undefined;
   const [open, close, what] = match[1] === 'sequence' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
-  const end = error.pos[0];
-  let start: number | undefined;
-  // The last one to open before the error, of those that do not end with their closing bracket
-  // (`[a, [b, c]`: the outer one).
-  const nearest = (_key: unknown, node: { flow?: boolean; range?: [number, number, number] | null }): void => {
+  // Not one that ends with its closing bracket (`[a, [b, c]`: the outer one).
+  const runaway = lastOpenedBefore(document, error.pos[0], (node) => {
     const [opens, ends] = node.range ?? [];
-    if (node.flow !== true || opens === undefined || ends === undefined || opens >= end || source[opens] !== open || source[ends - 1] === close) return;
-    if (start === undefined || opens > start) start = opens;
-  };
-  visit(document, { Map: nearest, Seq: nearest });
+    return (isMap(node) || isSeq(node)) && node.flow === true && opens !== undefined && ends !== undefined && source[opens] === open && source[ends - 1] !== close;
+  });
+  const start = runaway?.range?.[0];
   if (start === undefined) return undefined;
   return { offset: start, message: `the ${open} that opens here is never closed (or a line of it is not indented past its key); close it with ${close} where the ${what} ends` };
 }
