@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { getEventListeners } from 'node:events';
+import { EventEmitter, getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, type TaskContext } from '../../src/index.js';
@@ -421,6 +421,42 @@ describe('start()', () => {
 });
 
 describe('cancellation reaches nested work', () => {
+  test('work a task starts from its own timer, microtask or emit is cancelled with it; from a timer made outside it, not (README)', async () => {
+    // Each outcome: the task's Cancelled when the scope reached the work, `undefined` when the work's own 300 ms ran out.
+    const outcomes = new Map<string, Promise<unknown>>();
+    const startWork = (name: string): void => {
+      outcomes.set(name, moveOnAfter(300, (signal) => sleep(60_000, undefined, { signal })).catch((error: unknown) => error));
+    };
+    const outside = new EventEmitter();
+    outside.on('go', () => startWork('emit'));
+    let fromOutsideTimer = false;
+    const outsideTimer = setInterval(() => {
+      if (!fromOutsideTimer) return;
+      fromOutsideTimer = false;
+      startWork('outsideTimer');
+    }, 5);
+    try {
+      await openNursery(async (tn) => {
+        tn.startSoon(async () => {
+          setTimeout(() => startWork('timeout'), 0);
+          queueMicrotask(() => startWork('microtask'));
+          outside.emit('go');
+          fromOutsideTimer = true;
+          await sleep(60_000, undefined, { signal: tn.signal }).catch(() => undefined);
+        });
+        await sleep(50);
+        tn.cancel();
+      });
+      const settled = new Map<string, unknown>();
+      for (const [name, outcome] of outcomes) settled.set(name, await outcome);
+      assert.deepEqual([...settled.keys()].sort(), ['emit', 'microtask', 'outsideTimer', 'timeout']);
+      for (const name of ['emit', 'microtask', 'timeout']) assert.ok(settled.get(name) instanceof Cancelled, `${name}: ${String(settled.get(name))}`);
+      assert.equal(settled.get('outsideTimer'), undefined, 'a timer made outside the task runs in the outside context');
+    } finally {
+      clearInterval(outsideTimer);
+    }
+  });
+
   test('a nested nursery is cancelled with its parent without passing signals', async () => {
     let innerCancelled = false;
     await openNursery(async (tn) => {
