@@ -7,6 +7,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { freePort } from '../support/network.js';
 import { runCli, startCli } from './cli.js';
 
 const BOUNDED = { timeout: 30_000 };
@@ -20,14 +21,6 @@ async function listening(server: Server | ReturnType<typeof createTcpServer>, po
 
 async function closed(server: Server | ReturnType<typeof createTcpServer>): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listening(server);
-  await closed(server);
-  return port;
 }
 
 describe('subvisor probe --http', () => {

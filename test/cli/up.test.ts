@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../support/network.js';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { runCli, startCli } from './cli.js';
 
@@ -305,6 +307,37 @@ describe('subvisor up', () => {
     assert.equal(run.code, 130, run.stderr);
     assert.doesNotMatch(run.stderr, /failed/);
   });
+
+  for (const kind of ['exec', 'tcp'] as const) {
+    test(`${kind === 'exec' ? 'an' : 'a'} ${kind} ready probe is tried again when subvisor is continued after a Ctrl-Z past its readyTimeout: the process came up meanwhile`, { timeout: 30_000 }, async () => {
+      const dir = mkdtempSync(join(scratch, 'tstp-'));
+      const go = join(dir, 'go');
+      const port = await freePort();
+      const server = join(dir, 'server.js');
+      writeFileSync(server, `require('net').createServer().listen(${port}, '127.0.0.1');`);
+      const probe = kind === 'exec' ? `{ exec: "test -f ${join(dir, 'up')}", interval: 50ms }` : `{ tcp: "127.0.0.1:${port}", interval: 50ms }`;
+      const file = config(`processes:
+  app:
+    cmd: "while [ ! -f ${go} ]; do sleep 0.02; done; touch ${join(dir, 'up')}; echo up; exec node ${server}"
+    ready: ${probe}
+    readyTimeout: 1s
+`);
+      const cli = startCli(['up', '-f', file]);
+      try {
+        await cli.waitForOutput(/^app +\* starting \(pid \d+\)/m);
+        process.kill(cli.pid, 'SIGSTOP');
+        writeFileSync(go, '');
+        await sleep(1500);
+        process.kill(cli.pid, 'SIGCONT');
+        await cli.waitForOutput(/^app +\* ready after \d+ ms/m);
+        assert.doesNotMatch(cli.stdoutSoFar(), /not ready within/);
+      } finally {
+        cli.kill('SIGCONT');
+        cli.kill('SIGINT');
+      }
+      assert.equal((await cli.done).code, 130);
+    });
+  }
 
   test('colour: a stable colour per process when forced, none with NO_COLOR', { timeout: 30_000 }, async () => {
     const file = config(`processes:
