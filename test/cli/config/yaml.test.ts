@@ -173,6 +173,9 @@ test('a YAML syntax error names the process it is in (SPEC §5: file, line and n
     ['a tab as indentation', 'processes:\n  db:\n    cmd: echo db\n  web:\n\tcmd: echo web\n', 5, 1, 'processes.web'],
     ['a key indented too far', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: echo web\n     ready: x\n', 5, 10, 'processes.web'],
     ['a quote never closed, at its key', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: "echo unclosed\n    ready: x\n', 5, 10, 'processes.web.cmd'],
+    // The parser reads a key lined up with neither as a process of its own: a process's key is its process's.
+    ['a key of the process a space short', 'processes:\n  db:\n    cmd: echo db\n  web:\n    cmd: echo web\n   env: { X: "1" }\n', 6, 4, 'processes.web'],
+    ['a process name a space too deep', 'processes:\n  db:\n    cmd: echo db\n   web:\n    cmd: echo web\n', 4, 4, 'processes.web'],
   ];
   for (const [what, text, line, column, path] of cases) {
     const error = configError(() => parseYamlConfig(text, FILE));
@@ -184,6 +187,7 @@ test('a YAML syntax error names the process it is in (SPEC §5: file, line and n
   const topLevel = configError(() => parseYamlConfig('processes:\n  web: { cmd: a }\nlogs: { dir: [x\n', FILE));
   assert.deepEqual([topLevel.path, topLevel.process], ['logs', undefined], topLevel.message);
   assert.match(configError(() => parseYamlConfig('processes:\n  web:\n    cmd: [node, server.js\n  db:\n    cmd: echo db\n', FILE)).message, /:3:10: processes\.web\.cmd: YAML syntax: the \[ that opens here is never closed \(or a line of it is not indented past its key\); close it with \] where the list ends$/);
+  assert.match(configError(() => parseYamlConfig('processes:\n  db:\n    cmd: echo db\n   web:\n    cmd: echo web\n', FILE)).message, /:4:4: processes\.web: YAML syntax: `web` at column 4 lines up with no key before it \(the mapping it is read into has its keys at column 3\); indent it as the keys it belongs with$/);
 });
 
 test('a regex with a backslash in double quotes gets a hint about YAML escapes', () => {

@@ -1,5 +1,6 @@
 import { isMap, isNode, isScalar, isSeq, visit, type Document, type Node, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
+import { PROCESS_KEYS } from './keys.js';
 import { joinPath } from './reader.js';
 import { scalarText } from './values.js';
 
@@ -20,12 +21,12 @@ export function syntaxProblems(document: Document.Parsed, source: string, file: 
     const runaway = runaways.get(offset);
     // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
     if (runaway !== undefined && !isMissingQuote(error)) continue;
-    const found = runaway ?? unclosedFlow(document, source, error) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
+    const found = runaway ?? unclosedFlow(document, source, error) ?? misalignedKey(document, source, error, lineCounter) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
     const at = found?.offset ?? offset;
     const { line, col } = lineCounter.linePos(at);
     // Where the parser was at the error, as far as it got: the process and key to look at.
     // A second document is no place in the first.
-    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : whereAt(document, at, found !== undefined);
+    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : (found?.place ?? whereAt(document, at, found !== undefined));
     problems.push({ file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
   }
   return problems;
@@ -39,6 +40,8 @@ interface Found {
   /** Where the problem is to be fixed. */
   readonly offset: number;
   readonly path?: string;
+  /** The process and key the problem belongs to, when that is not where it is fixed. */
+  readonly place?: { readonly path?: string; readonly process?: string };
   readonly message: string;
 }
 
@@ -95,6 +98,30 @@ function unclosedFlow(document: Document.Parsed, source: string, error: YAMLErro
   const start = runaway?.range?.[0];
   if (start === undefined) return undefined;
   return { offset: start, message: `the ${open} that opens here is never closed (or a line of it is not indented past its key); close it with ${close} where the ${what} ends` };
+}
+
+/** The parser's words for a key indented other than the keys before it in its mapping. */
+const NOT_LINED_UP = /^All mapping items must start at the same column/;
+
+/**
+ * The key at `error` that is not lined up with the keys of the mapping the parser put it in: named,
+ * with both columns. A process's own key (`env` a space short) belongs to the process before it,
+ * though the parser read it as a process; any other (a process's name a space too deep) is where
+ * it was read, not in the process before it.
+ */
+function misalignedKey(document: Document.Parsed, source: string, error: YAMLError, lineCounter: LineCounter): Found | undefined {
+  if (error.code !== 'BAD_INDENT' || !NOT_LINED_UP.test(error.message)) return undefined;
+  const keyAt = source.slice(error.pos[0]).search(/\S/) + error.pos[0];
+  const found = pairWithKeyAt(document.contents, '', keyAt);
+  const name = found && keyName(found.pair);
+  const first = found?.map.items[0];
+  if (name === undefined || first === undefined) return undefined;
+  const column = lineCounter.linePos(keyAt).col;
+  const firstColumn = lineCounter.linePos(first.key.range[0]).col;
+  const misreadAsProcess = found?.path === joinPath('processes', name) && Object.hasOwn(PROCESS_KEYS.keys, name);
+  const place = whereAt(document, misreadAsProcess ? keyAt - 1 : keyAt, false);
+  const message = `\`${name}\` at column ${column} lines up with no key before it (the mapping it is read into has its keys at column ${firstColumn}); indent it as the keys it belongs with`;
+  return { offset: keyAt, place, message };
 }
 
 /** The key given twice whose second place is `offset`: its path, and where it was first. */
