@@ -69,11 +69,16 @@ function unusableName(name: string): string | undefined {
   return undefined;
 }
 
-/** The line a variable's name starts on: the first line that begins with it (after `export `, which Node takes with one space). */
+/**
+ * The line a variable's name starts on: the first line that begins with the whole of it (after
+ * `export `, which Node takes with one space), then `=` or the line's end (a name Node ran on into
+ * the next line), so `FOO_BAR=1` is not where `FOO` is.
+ */
 function lineOf(text: string, name: string): number {
   const first = name.split('\n')[0] ?? name;
+  const namedHere = (line: string): boolean => line.startsWith(first) && /^\s*(?:=|$)/.test(line.slice(first.length));
   const lines = text.split('\n');
-  const index = lines.findIndex((line) => line.trimStart().replace(/^export /, '').startsWith(first));
+  const index = lines.findIndex((line) => namedHere(line.trimStart()) || namedHere(line.trimStart().replace(/^export /, '')));
   return index === -1 ? 1 : index + 1;
 }
 

@@ -58,6 +58,16 @@ test('a variable no spawn can carry is left out and named with its line, never i
   assert.ok(!JSON.stringify(read.problems).includes('hunter2'));
 });
 
+test('a bad name is placed at the line that holds the whole of it, not at an earlier line that begins the same way', () => {
+  const path = envFile('prefix.env', ['FOO_BAR=1', 'FOO', 'BAZ=2', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(
+    read.problems.map((problem) => [problem.line, problem.name]),
+    [[2, 'FOO\\nBAZ']],
+  );
+});
+
 test('`export` with more than one space (or a tab) before the name is named at its own line, with what to write', () => {
   const path = envFile('export.env', ['A=1', '', '# c', 'export  FOO=1', 'export\tBAR=2', 'export OK=3', ''].join('\n'));
   const read = readEnvFile(path);
