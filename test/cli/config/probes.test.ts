@@ -21,6 +21,16 @@ test('ready: a log pattern is interpolated as every probe is; a $ not followed b
   assert.doesNotMatch(broken, /hunter2/);
 });
 
+test('ready: a variable\'s value in a log pattern is matched as text; a default written in the config is pattern', () => {
+  const host = firstProcess(web('    ready: "listening on ${HOST}:${PORT}$"\n'), { env: { HOST: '127.0.0.1', PORT: '9090' } }).ready;
+  assert.ok(host?.kind === 'log');
+  assert.ok(host.pattern.test('listening on 127.0.0.1:9090'));
+  assert.ok(!host.pattern.test('listening on 127x0y0z1:9090'), 'a dot in the value is a dot');
+  const syntax = firstProcess(web('    ready: "mode ${MODE}"\n'), { env: { MODE: 'a(b|c)*[d' } }).ready;
+  assert.ok(syntax?.kind === 'log' && syntax.pattern.test('mode a(b|c)*[d'), 'a value that is no valid pattern as such is matched as it is');
+  assert.deepEqual(firstProcess(web('    ready: "port ${UNSET:-\\\\d+}"\n'), { env: {} }).ready, logProbe(/port \d+/));
+});
+
 test('ready: http, with its status and timing, the URL interpolated', () => {
   const text = web('    ready: { http: "http://127.0.0.1:${PORT:-8080}/health", status: 204, interval: 200ms, timeout: 2s, startPeriod: 1s }\n');
   assert.deepEqual(firstProcess(text, env).ready, { kind: 'http', url: 'http://127.0.0.1:9090/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });

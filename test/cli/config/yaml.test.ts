@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, NO_RESTART, logProbe, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
-import { configError, lines } from './support.js';
+import { configError, lines, problemAt } from './support.js';
 
 const FILE = 'conf/subvisor.yaml';
 const CONF_DIR = resolve('conf');
@@ -88,6 +88,11 @@ test('optional keys get their documented defaults and values', () => {
   // Without a cwd the process runs next to its config, wherever subvisor was started.
   assert.equal(parseYamlConfig(web(), FILE).processes[0]?.cwd, CONF_DIR);
   assert.equal(parseYamlConfig(web(), '/abs/subvisor.yaml').processes[0]?.cwd, '/abs');
+});
+
+test('a cwd that is empty is refused; when a variable emptied it, the variable is named', () => {
+  assert.match(problemAt(web('    cwd: ""\n'), '""'), /processes\.web\.cwd: is empty; give a directory/);
+  assert.match(problemAt(web('    cwd: "${UNSET_DIR}"\n'), '"${UNSET_DIR}"', { env: {} }), /processes\.web\.cwd: is empty once \$\{UNSET_DIR\} is expanded \(UNSET_DIR is not set\); give a directory/);
 });
 
 test('env numbers and booleans are taken as written, so PORT: 8080 works and 3.10 keeps its zero', () => {

@@ -12,7 +12,7 @@ import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
-import { boolean, command, describe, duration, interpolatedText, positiveDuration, spawnable } from './values.js';
+import { boolean, command, describe, duration, expansionNote, interpolatedText, positiveDuration, spawnable } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
 import { node } from '../../../builtins.js';
 
@@ -154,7 +154,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
 function directory(at: At, reader: Reader): string | undefined {
   const dir = interpolatedText()(at, reader);
   if (dir === undefined) return undefined;
-  if (dir === '') reader.reportAt(at, 'is empty; give a directory (relative ones are resolved against the config file) or remove the key');
+  if (dir === '') reader.reportAt(at, `is empty${expansionNote(at)}; give a directory (relative ones are resolved against the config file) or remove the key`);
   else if (spawnable(at, dir, reader) !== undefined) return resolve(reader.baseDir, dir);
   return undefined;
 }

@@ -138,12 +138,13 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
 
 /**
  * A regular expression for an output line, not empty, interpolated as every probe is (`listening on
- * ${PORT:-8080}`; a `$` not followed by `{` is the regex's own end of line).
+ * ${PORT:-8080}`; a `$` not followed by `{` is the regex's own end of line). A variable's value is
+ * matched as text: `${HOST}` set to `127.0.0.1` matches its dots, not any character.
  */
 function logPattern(at: At, reader: Reader, expected: string): RegExp | undefined {
   const written = text(expected)(at, reader);
   if (written === undefined) return undefined;
-  const pattern = interpolated(at, written, reader);
+  const pattern = interpolated(at, written, reader, escapeRegExp);
   if (pattern === undefined) return undefined;
   if (pattern === '') {
     reader.reportAt(at, `is empty${written === '' ? '' : ' once its variables are expanded'}, which every line matches; remove \`ready\` to count the process ready as soon as it starts`);
@@ -158,6 +159,11 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
     reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
     return undefined;
   }
+}
+
+/** `text` as a pattern that matches it and only it. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A URL whose authority ends in a `:` with no port after it. */

@@ -52,12 +52,17 @@ export function spawnable(at: At, value: string, reader: Reader): string | undef
 }
 
 /**
- * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}); a
- * malformed `${` or an unset `${VAR:?message}` is reported at the value, never showing a value.
+ * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}), each
+ * variable's value passed through `quote` (default: as it is); a malformed `${` or an unset
+ * `${VAR:?message}` is reported at the value, never showing a value.
  */
-export function interpolated(at: At, value: string, reader: Reader): string | undefined {
+export function interpolated(at: At, value: string, reader: Reader, quote: (value: string) => string = (same) => same): string | undefined {
+  const lookup = at.variables ?? (() => undefined);
   try {
-    return interpolate(value, at.variables ?? (() => undefined));
+    return interpolate(value, (name) => {
+      const found = lookup(name);
+      return found === undefined ? undefined : quote(found);
+    });
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
     reader.reportAt(at, error.message, error);
