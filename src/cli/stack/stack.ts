@@ -503,8 +503,8 @@ export class Stack {
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#late(runner, end.error);
       else if (this.#toleratedFailure(runner)) {
-        // Its own `failed` line came already: this one says why that failure ends nothing.
-        this.#opts.output.status({ name, event: 'tolerated', text: `${describeFailure(end.error)}; the run goes on: what depends on ${name} waits only for it to complete` });
+        // Its own `failed` line came already, saying how it failed: this one says why that ends nothing.
+        this.#opts.output.status({ name, event: 'tolerated', text: `its failure ends nothing: what depends on ${name} waits only for it to complete; the run goes on` });
       } else this.#finish({ kind: 'failure', name, error: end.error });
     }
     if (runner.spec.main) this.#finish({ kind: 'main', name, end });
