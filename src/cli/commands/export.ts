@@ -10,6 +10,7 @@ import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
+import { warnAboutConfig } from '../config-warnings.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -24,6 +25,7 @@ export function exportCommand(args: readonly string[]): Ending {
   // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
   // passwd file all the same (a typo is caught here, not on the target).
   const { config, format } = readConfig(file, { uid: 0 });
+  warnAboutConfig(config);
   // What `up` would run: a Procfile's processes get foreman's PORT, as under `up`, unless --no-port.
   const assignPorts = format.kind === 'procfile' && parsed.port;
   if (parsed.format === 'systemd') exportUnits(config, parsed, assignPorts);

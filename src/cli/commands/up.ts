@@ -17,6 +17,7 @@ import { Stack, type StackOptions } from '../stack/stack.js';
 import { stopOnUncaughtError, withUncaught, type UncaughtErrors } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { findConfigFile } from './config-file.js';
+import { warnAboutConfig } from '../config-warnings.js';
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
@@ -31,6 +32,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const grace = graceOf(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
+  warnAboutConfig(config);
   // A Procfile's processes get PORT as foreman gives it; a subvisor.yaml says its own env.
   const assignPorts = format.kind === 'procfile' && parsed.port;
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });

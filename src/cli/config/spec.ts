@@ -1,4 +1,5 @@
 import { MAX_DURATION_MS } from './duration.js';
+import type { ConfigProblem } from './errors.js';
 
 /** Where a process is defined, so later errors (a cycle found by `startOrder`) can point at it. */
 export interface SourceLocation {
@@ -315,6 +316,11 @@ export interface Config {
   readonly processes: readonly ProcessSpec[];
   /** Present only when the config has a `logs` key: without it nothing is written to disk. */
   readonly logs?: LogFilesSpec | undefined;
+  /**
+   * What the file allows but likely did not mean (a `${VAR}` read as empty because VAR is unset),
+   * each at its place, for stderr; present only when there is one.
+   */
+  readonly warnings?: readonly ConfigProblem[] | undefined;
 }
 
 /**

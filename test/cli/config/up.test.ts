@@ -57,3 +57,25 @@ describe('-f FILE is read by its content when its name is not *.yaml or *.yml', 
     assert.match(run.stdout, /^hello +\| hello from yaml$/m);
   });
 });
+
+describe('an unset ${VAR} is read as empty, with a warning at its place (compose warns too)', () => {
+  test('up warns on stderr before anything starts, names the variable and where it is read, and runs', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  a:\n    cmd: [echo, "dir=${SUBVISOR_TEST_UNSET}", "${SUBVISOR_TEST_UNSET:-x}", "${SUBVISOR_TEST_SET}"]\n    env: { DIR: "${SUBVISOR_TEST_UNSET:-}" }\n');
+    const run = await runCli(['up', '-f', file], { env: { SUBVISOR_TEST_SET: 'y' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^a +\| dir= x y$/m);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('subvisor: warning:'));
+    assert.deepEqual(warnings, [
+      `subvisor: warning: ${file}:3:17: processes.a.cmd[1]: \${SUBVISOR_TEST_UNSET} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${SUBVISOR_TEST_UNSET:-} for empty on purpose`,
+    ]);
+    assert.ok(run.stderr.indexOf('subvisor: warning:') < run.stderr.indexOf('name '), 'said before the run, not after');
+  });
+
+  test('export warns the same on stderr, and its output on stdout is untouched', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  a:\n    cmd: "echo ${SUBVISOR_TEST_UNSET}"\n');
+    const run = await runCli(['export', 'compose', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^subvisor: warning: \S+:3:10: processes\.a\.cmd: \$\{SUBVISOR_TEST_UNSET\} is not set/m);
+    assert.doesNotMatch(run.stdout, /warning/);
+  });
+});

@@ -21,7 +21,8 @@ const MAX_DEPTH = 100;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /**
- * `text` with its braced variables expanded from `lookup`, as SPEC §9 has it, and nothing else:
+ * `text` with its braced variables expanded from `lookup`, as SPEC §9 has it, and nothing else
+ * (`onUnset` hears of each `${NAME}` read as empty because NAME is not set):
  *
  * - `${NAME}`: the value, or the empty string when it is not set (POSIX; write `${NAME:?}` to
  *   require it).
@@ -44,8 +45,8 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
  * interpolate('${DATA_DIR:?set DATA_DIR}', env); // throws InterpolationError: DATA_DIR is not set (or is empty): set DATA_DIR
  * ```
  */
-export function interpolate(text: string, lookup: Lookup): string {
-  const parser = new Parser(text, lookup);
+export function interpolate(text: string, lookup: Lookup, onUnset?: (name: string) => void): string {
+  const parser = new Parser(text, lookup, onUnset);
   return parser.word(true, false);
 }
 
@@ -82,6 +83,8 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly lookup: Lookup,
+    /** Told of each `${NAME}` (the form without a default) expanded with NAME unset. */
+    private readonly onUnset?: (name: string) => void,
   ) {}
 
   /**
@@ -151,7 +154,10 @@ class Parser {
     this.at += name.length;
     if (this.text[this.at] === '}') {
       this.at++;
-      return evaluate ? (this.lookup(name) ?? '') : '';
+      if (!evaluate) return '';
+      const value = this.lookup(name);
+      if (value === undefined) this.onUnset?.(name);
+      return value ?? '';
     }
     const operator = this.text.slice(this.at, this.at + 2);
     if (operator !== ':-' && operator !== ':?') return undefined;

@@ -48,5 +48,5 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   const processes = config.processes.map((draft) => draft.spec);
   // `logs` only when given, so a config without it is just its processes.
-  return { file, processes, ...(config.logs ? { logs: config.logs } : {}) };
+  return { file, processes, ...(config.logs ? { logs: config.logs } : {}), ...(reader.warnings.length > 0 ? { warnings: reader.warnings } : {}) };
 }

@@ -76,6 +76,8 @@ export function key<T, V>(read: ReadValue<V>, set: (target: T, value: V, at: At)
  */
 export class Reader {
   readonly problems: ConfigProblem[] = [];
+  /** What is allowed but likely a mistake: said on stderr, and the config is used. */
+  readonly warnings: ConfigProblem[] = [];
   /** Every alias of the document and the node it names, made on the first alias met. */
   private aliasTargets: Map<Alias, ParsedNode> | undefined;
 
@@ -155,6 +157,11 @@ export class Reader {
   /** Reports a problem with the value at `at`. */
   reportAt(at: At, message: string, cause?: unknown): void {
     this.report(at.node, at.path, message, at.process, cause);
+  }
+
+  /** Warns about the value at `at`: allowed, but likely not what was meant. */
+  warnAt(at: At, message: string): void {
+    this.warnings.push({ file: this.file, ...this.position(at.node), path: at.path, process: at.process, message });
   }
 
   position(node: Node): { line?: number; column?: number } {

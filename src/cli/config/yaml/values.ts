@@ -54,20 +54,36 @@ export function spawnable(at: At, value: string, reader: Reader): string | undef
 /**
  * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}), each
  * variable's value passed through `quote` (default: as it is); a malformed `${` or an unset
- * `${VAR:?message}` is reported at the value, never showing a value.
+ * `${VAR:?message}` is reported at the value, never showing a value, and a `${VAR}` read as empty
+ * because VAR is unset is warned of there.
  */
 export function interpolated(at: At, value: string, reader: Reader, quote: (value: string) => string = (same) => same): string | undefined {
   const lookup = at.variables ?? (() => undefined);
+  const unset = new Set<string>();
   try {
-    return interpolate(value, (name) => {
-      const found = lookup(name);
-      return found === undefined ? undefined : quote(found);
-    });
+    const expanded = interpolate(
+      value,
+      (name) => {
+        const found = lookup(name);
+        return found === undefined ? undefined : quote(found);
+      },
+      (name) => unset.add(name),
+    );
+    for (const name of unset) reader.warnAt(at, unsetWarning(name));
+    return expanded;
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
     reader.reportAt(at, error.message, error);
     return undefined;
   }
+}
+
+/**
+ * Why an unset `${NAME}` is worth a word (compose says one too): it is read as empty, which is
+ * seldom meant, and most often because the variable was set where interpolation does not look.
+ */
+function unsetWarning(name: string): string {
+  return `\${${name}} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${${name}:-} for empty on purpose`;
 }
 
 /**

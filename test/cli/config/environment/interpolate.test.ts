@@ -111,3 +111,10 @@ test('writing every ${ as $${ makes any text come back literally', () => {
     { numRuns: 1000 },
   );
 });
+
+test('onUnset hears of each ${NAME} read as empty because NAME is unset, and of no other form', () => {
+  const heard: string[] = [];
+  const text = '${UNSET} ${EMPTY} ${PORT} ${UNSET:-d} ${UNSET2:-${INNER}} ${PORT:-${NOT_USED}} $${LITERAL} ${f%.txt}';
+  assert.equal(interpolate(text, lookup, (name) => heard.push(name)), '  8080 d  8080 ${LITERAL} ${f%.txt}');
+  assert.deepEqual(heard, ['UNSET', 'INNER']);
+});

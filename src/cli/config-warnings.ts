@@ -1,0 +1,12 @@
+import { formatProblem, type Config } from './config/index.js';
+
+/**
+ * Says on stderr, before anything starts, what the config allows but likely did not mean (an unset
+ * `${VAR}` read as empty), each at its place: `subvisor: warning: FILE:LINE:COL: PATH: ...`. The
+ * config is used all the same.
+ */
+export function warnAboutConfig(config: Config): void {
+  const warnings = config.warnings ?? [];
+  if (warnings.length === 0) return;
+  process.stderr.write(warnings.map((warning) => `subvisor: warning: ${formatProblem(warning)}\n`).join(''));
+}
