@@ -35,7 +35,9 @@ export interface LinkedSignal {
  * long as they live (nodejs/node#55351), so a long-lived nursery running many short `failAfter`
  * scopes grew without bound. Plain listeners, removed by `dispose()` when the scope settles, leave
  * nothing behind. The linked signal is ours, so it may have any number of listeners (a nursery
- * with 200 running children has 200) without Node's leak warning.
+ * with 200 running children has 200) without Node's leak warning. A source may be the caller's
+ * (one `signal` given to 50 `runProcess` calls): its links share one listener (see
+ * {@link followAbort}), so it never passes Node's warning threshold on our account.
  */
 export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSignal {
   const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
@@ -52,11 +54,45 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): LinkedSign
     abortWithoutNesting(controller, (event.target as AbortSignal).reason);
   };
   const dispose = (): void => {
-    for (const source of sources) source.removeEventListener('abort', follow);
+    for (const source of sources) unfollowAbort(source, follow);
   };
-  scopeLinks.add(follow);
-  for (const source of sources) source.addEventListener('abort', follow);
+  for (const source of sources) followAbort(source, follow);
   return { signal: controller.signal, dispose };
+}
+
+/** The links that follow one source signal, behind the one listener they share on it. */
+interface Followers {
+  readonly links: Set<(event: Event) => void>;
+  readonly dispatch: (event: Event) => void;
+}
+
+const followersOf = new WeakMap<AbortSignal, Followers>();
+
+/**
+ * Calls `link` when `source` aborts, through one listener per source whatever the number of links:
+ * a caller's signal given to many calls takes no more than one of ours (Node warns past 10). The
+ * listener is there exactly while links are (a scope link: see {@link scopesRunIn}).
+ */
+function followAbort(source: AbortSignal, link: (event: Event) => void): void {
+  let followers = followersOf.get(source);
+  if (followers === undefined) {
+    const links = new Set<(event: Event) => void>();
+    // A link unfollows as it runs (its dispose): deleting the entry being visited is safe in a Set.
+    const dispatch = asScopeLink((event: Event): void => {
+      for (const each of links) each(event);
+    });
+    followers = { links, dispatch };
+    followersOf.set(source, followers);
+    source.addEventListener('abort', dispatch);
+  }
+  followers.links.add(link);
+}
+
+function unfollowAbort(source: AbortSignal, link: (event: Event) => void): void {
+  const followers = followersOf.get(source);
+  if (followers === undefined || !followers.links.delete(link) || followers.links.size > 0) return;
+  source.removeEventListener('abort', followers.dispatch);
+  followersOf.delete(source);
 }
 
 /** Aborts waiting to be made by {@link abortWithoutNesting}, oldest first. */

@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -465,6 +466,29 @@ describe('runProcess: cancellation', () => {
       assert.ok(elapsed < 1000, `took ${Math.round(elapsed)} ms; the kill grace is 5000`);
       assert.equal(isRunning(pid), false, 'the child still runs');
     });
+  });
+
+  test('one signal given to 30 calls at once warns of no listener leak, cancels them all, and is left with no listener of ours', BOUNDED, async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const runs = Array.from({ length: 30 }, () => runProcess(['sleep', '30'], { signal: controller.signal }).then(() => 'resolved', (error: unknown) => error));
+      await sleep(300);
+      const reason = new Error('stop them all');
+      controller.abort(reason);
+      const outcomes = await Promise.all(runs);
+      assert.ok(outcomes.every((outcome) => outcome === reason), 'every call rejects with the reason');
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no listener of ours is left behind');
+      const finished = new AbortController();
+      await Promise.all(Array.from({ length: 30 }, () => runProcess(['true'], { signal: finished.signal })));
+      assert.equal(getEventListeners(finished.signal, 'abort').length, 0, 'calls that end unlink themselves');
+      await sleep(10); // warnings are emitted on the next tick
+      assert.deepEqual(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning').map(String), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   test('an already aborted signal rejects with its reason and spawns nothing', BOUNDED, async () => {
