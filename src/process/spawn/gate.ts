@@ -35,7 +35,9 @@ import { childEnv, commandArgv } from './exec-args.js';
  * shell tries again, after 10 ms, 50 ms, 200 ms, then every second (each wait is a `sleep`
  * process: hundreds of shells polling fast would starve the watchdog they wait for), for as long
  * as the watchdog (whose pid it is given) is alive; the count is a `local`, so a variable of the
- * same name in the command's environment is left as it was. A watchdog that died makes the write
+ * same name in the command's environment is left as it was. `sleep` is looked for on the
+ * command's PATH, then on Node's default one: a PATH without it (only node's own directory) would
+ * make the wait a busy loop. A watchdog that died makes the write
  * fail for good (EPIPE: the shell ignores SIGPIPE for that write only, so the command still gets
  * the default): the shell goes on, and the replacement is given the child by the parent, as every
  * live registration. A gated child stopped before its write (SIGSTOP, a debugger) holds the pipe
@@ -70,11 +72,12 @@ import { childEnv, commandArgv } from './exec-args.js';
  * `newSession: false` and `Process.pid` work as without the gate.
  */
 const SCRIPT = `register() {
-  local tries=0
+  local tries=0 pause
   until printf '%s%s%s\\n' "$1" "$$" "$2" >&3 2>/dev/null; do
     kill -0 "$3" 2>/dev/null || return
     tries=$((tries + 1))
-    case $tries in 1) sleep 0.01 ;; 2) sleep 0.05 ;; 3) sleep 0.2 ;; *) sleep 1 ;; esac
+    case $tries in 1) pause=0.01 ;; 2) pause=0.05 ;; 3) pause=0.2 ;; *) pause=1 ;; esac
+    PATH="\${PATH:+$PATH:}${DEFAULT_PATH}" sleep "$pause"
   done
 }
 trap '' PIPE

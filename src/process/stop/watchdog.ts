@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { node } from '../../builtins.js';
 import type { Writable } from 'node:stream';
+import { getLogger } from '../../log/logger.js';
+import { DEFAULT_PATH } from '../spawn/diagnose.js';
 
 /**
  * The one thing a parent cannot do for its children is outlive a SIGKILL: it runs no code at all
@@ -247,6 +249,7 @@ function start(): Watchdog | undefined {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
       cwd: '/',
+      env: watchdogEnv(),
       windowsHide: true,
     });
   } catch {
@@ -265,6 +268,17 @@ function start(): Watchdog | undefined {
   child.unref();
   (stdin as Writable & { unref?: () => void }).unref?.();
   return watchdog;
+}
+
+/**
+ * The watchdog's environment: the parent's, with Node's default directories after its PATH, where
+ * `awk` and `sleep` are. A parent whose PATH holds only node's own directory (nvm, a systemd unit's
+ * `Environment=PATH=`, a slim image) would start a watchdog that dies at once, and nothing would
+ * be left to stop the children at the parent's SIGKILL.
+ */
+function watchdogEnv(): NodeJS.ProcessEnv {
+  const path = process.env.PATH;
+  return { ...process.env, PATH: path === undefined || path === '' ? DEFAULT_PATH : `${path}:${DEFAULT_PATH}` };
 }
 
 /** The watchdog is gone (or never started): drop it, and replace it at once while children are registered. */
@@ -288,7 +302,20 @@ function forget(child: ChildProcess, exited: boolean): void {
   wroteOut(); // nobody waits on a forgotten watchdog's pipe
   if (!exited || registrations.size === 0) return;
   quickDeaths = performance.now() - current.startedAt < MIN_LIFETIME_MS ? quickDeaths + 1 : 0;
-  if (quickDeaths < QUICK_DEATHS) start(); // else the next registration tries again
+  if (quickDeaths < QUICK_DEATHS) start();
+  else warnDying(); // the next registration tries again
+}
+
+let warnedDying = false;
+
+/** Says once that the watchdog keeps dying at start: the promise it keeps no longer holds. */
+function warnDying(): void {
+  if (warnedDying) return;
+  warnedDying = true;
+  getLogger().warning(
+    `the watchdog (/bin/sh running awk) died within ${MIN_LIFETIME_MS} ms of its start ${QUICK_DEATHS} times in a row: ` +
+      'children will not be stopped if this process is killed with SIGKILL; check that /bin/sh, awk and sleep can run',
+  );
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -4,8 +4,9 @@
 // signal. Each test runs a real parent through the built package (test/fixtures/hardening/watched.mjs)
 // and SIGKILLs it; the control beside them shows the probe sees survivors when nothing stops them.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -106,6 +107,35 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a parent whose PATH holds only node (nvm, a systemd unit) still has a watchdog: no child survives its SIGKILL', BOUNDED, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-node-only-'));
+    try {
+      symlinkSync(process.execPath, join(dir, 'node'));
+      const env = { ...process.env, PATH: dir, SUBVISOR_TEST_CHILD_PATH: process.env.PATH ?? '/usr/bin:/bin' };
+      await withParent([{ script: OBEYS_TERM, killGraceMs: 300 }, { script: IGNORES_TERM, killGraceMs: 300 }], async (parent, pids) => {
+        // Before: its shell found no awk on that PATH, so each watchdog died at its start.
+        await sleep(1500);
+        assert.equal(watchdogsOf(parent.child.pid ?? 0).length, 1, 'one watchdog runs, and stays');
+        await sigkill(parent);
+        await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every child to die (still running: ${pids.filter(isRunning).join(' ')})`, 3000);
+      }, env);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a watchdog that cannot run (no working awk) is said once on stderr, not given up on in silence', BOUNDED, () => {
+    // A mount namespace of its own (unprivileged, through a user namespace) where awk is /bin/false.
+    const script = 'mount --bind /bin/false "$(readlink -f "$(command -v awk)")" && exec "$0" "$@"';
+    const program = "import { runProcess } from './dist/index.js'; await runProcess(['sleep', '2.5']); console.log('done');";
+    const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', program], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, 'done\n');
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('the watchdog'));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0] ?? '', /warning +\[subvisor\] the watchdog \(\/bin\/sh running awk\) died within 1000 ms of its start 3 times in a row: children will not be stopped if this process is killed with SIGKILL/);
   });
 
   test('control: with the watchdog off (SUBVISOR_WATCHDOG=0), the children of a SIGKILLed parent survive, and the probe sees them', BOUNDED, async () => {
