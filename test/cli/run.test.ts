@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -113,6 +114,23 @@ describe('subvisor run', () => {
       events.filter((record) => record.event === 'stopping').map(({ signal, reason }) => ({ signal, reason })),
       [{ signal: 'SIGTERM', reason: 'ready' }],
     );
+  });
+
+  test('SIGUSR1 (a log rotator\'s "reopen your logs") opens no inspector port and changes nothing: the run goes on', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--label', 'd', '--', 'sleep', '30']);
+    await cli.waitForOutput(/^d \* starting/m);
+    cli.kill('SIGUSR1');
+    await sleep(500);
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = connect(9229, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
+      socket.unref();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    });
+    cli.kill('SIGINT');
+    const run = await cli.done;
+    assert.doesNotMatch(run.stderr, /Debugger listening/);
+    assert.equal(connected, false, 'something listens on the inspector port');
+    assert.equal(run.code, 130, 'the run went on until Ctrl-C');
   });
 
   test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
