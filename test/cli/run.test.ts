@@ -133,6 +133,22 @@ describe('subvisor run', () => {
     assert.equal(run.code, 130, 'the run went on until Ctrl-C');
   });
 
+  test('SIGQUIT ends subvisor at once, with no summary, and the watchdog stops its process (README: as after a SIGKILL)', { timeout: 30_000 }, async () => {
+    const cli = startCli(['run', '--label', 'd', '--', 'sh', '-c', 'echo "pid $$"; exec sleep 30']);
+    await cli.waitForOutput(/^d \| pid \d+$/m);
+    const pid = Number(/^d \| pid (\d+)$/m.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      assert.ok(isRunning(pid), 'control: the process runs before the signal');
+      cli.kill('SIGQUIT');
+      const run = await cli.done;
+      assert.equal(run.signal, 'SIGQUIT');
+      assert.doesNotMatch(run.stderr, /^name +pid/m, 'no summary');
+      await waitUntil(() => !isRunning(pid), 'the watchdog to stop the process', 5000);
+    } finally {
+      killQuietly(pid);
+    }
+  });
+
   test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-tstp-'));
     const go = join(dir, 'go');
