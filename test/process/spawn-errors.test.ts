@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,6 +101,22 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     );
     assert.ok(around instanceof CalledProcessError, inspect(around));
     assert.notEqual(around.returncode, 0, 'what /bin/sh made of an ELF file: 2 (a syntax error) with dash');
+  });
+
+  test('where /bin/sh is bash (Fedora, Arch), a failed exec is still a SpawnError, and a command that runs holds no copy of the gate\'s verdict socket', BOUNDED, () => {
+    const binary = writeForeignBinary(join(dir, 'foreign-binary-bash'));
+    // A mount namespace of its own (unprivileged, through a user namespace) where /bin/sh is bash.
+    const script = 'mount --bind /bin/bash /bin/sh && exec "$0" "$@"';
+    const program = `import { runProcess } from './dist/index.js';
+      const failed = await runProcess([${JSON.stringify(binary)}], { stderr: 'ignore' }).then(() => 'ran', (error) => error.code + ': ' + error.message);
+      const fds = await runProcess(['ls', '/proc/self/fd'], { captureStdout: true });
+      console.log(JSON.stringify({ failed, fds: fds.stdout.toString().split('\\n').filter(Boolean) }));`;
+    const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', program], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const { failed, fds } = JSON.parse(run.stdout) as { failed: string; fds: string[] };
+    assert.equal(failed, `ENOEXEC: cannot start ${binary}: exec format error: ${binary} is built for SPARC, and this machine runs ${OUR_MACHINE}`);
+    // 0-2 and ls's own reading of the directory; not 4, which would hold the start up to its cap.
+    assert.ok(!fds.includes('4'), `fds of the command: ${fds.join(' ')}`);
   });
 
   test('a damaged binary for this very machine: ENOEXEC, and the message says it is not the architecture', BOUNDED, async () => {

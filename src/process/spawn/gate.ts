@@ -48,9 +48,11 @@ import { childEnv, commandArgv } from './exec-args.js';
  * `execProblem` in ./diagnose.ts): a missing program or interpreter, or a file that is not
  * executable, is reported as the same diagnosed SpawnError, with nothing started. Second, for what
  * looking cannot foresee (a race with the filesystem, a missing dynamic loader, another uid's
- * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `exec CMD
- * 4>&-` closes fd 4 for the command while dash keeps a close-on-exec copy to restore if the exec
- * fails, so the parent reads EOF exactly when the command is running, or the exit status of the
+ * permissions), the gate reports the exec's failure on a socket to the parent (fd 4): `{ exec
+ * CMD; } 4>&-` closes fd 4 for the command while the shell keeps a close-on-exec copy to restore if
+ * the exec fails (dash restores it on its way out; bash, where /bin/sh is bash, would exit with it
+ * closed, so there `execfail` lets the exec return and the group end, which restores it), so the
+ * parent reads EOF exactly when the command is running, or the exit status of the
  * failed exec (127: no such file, 126: found but not runnable: permission denied, or a binary for
  * another machine), written by an EXIT trap that only a
  * failed exec reaches. (Only then does the child's stderr also get the shell's one-line
@@ -91,7 +93,8 @@ while [ "$1" != -- ]; do
 done
 shift
 trap 'echo "$?" >&4' EXIT
-exec "$@" 4>&-`;
+[ -z "\${BASH_VERSION-}" ] || shopt -s execfail
+{ exec "$@"; } 4>&-`;
 
 const SHELL = '/bin/sh';
 const ENV = '/usr/bin/env';
