@@ -451,3 +451,15 @@ test('the directory of a relative cwd is the config file\'s, not the current one
   assert.equal(parseYamlConfig(web('    cwd: sub\n'), FILE).processes[0]?.cwd, resolve('conf/sub'));
   assert.equal(parseYamlConfig(web('    cwd: /tmp\n'), FILE).processes[0]?.cwd, '/tmp');
 });
+
+test('warnings: an unset ${VAR} read as empty is one, at its place; ${SUBVISOR_REPLICA} says to leave it to the shell', () => {
+  const config = parseYamlConfig('processes:\n  web:\n    cmd: "echo ${NOPE} ${NOPE:-x} ${SUBVISOR_REPLICA}"\n    replicas: 2\n    env: { A: "${SET}" }\n', FILE, { env: { SET: '1' } });
+  assert.deepEqual(
+    config.warnings?.map((warning) => [warning.line, warning.column, warning.path, warning.message.split(';')[0]]),
+    [
+      [3, 10, 'processes.web.cmd', '${NOPE} is not set, so it is read as empty'],
+      [3, 10, 'processes.web.cmd', '${SUBVISOR_REPLICA} is read as empty: it is expanded when the config is read, before the copies exist'],
+    ],
+  );
+  assert.equal(parseYamlConfig('processes:\n  web:\n    cmd: "echo ${SET} ${NOPE:-}"\n', FILE, { env: { SET: '1' } }).warnings, undefined, 'none: nothing unset was read as empty');
+});

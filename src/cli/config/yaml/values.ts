@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
 import { InterpolationError, interpolate, variablesRead } from '../environment/interpolate.js';
 import { unspawnableValue } from '../spawnable.js';
+import { REPLICA_VARIABLE } from '../replicas.js';
 import type { At, Node, ReadValue, Reader } from './reader.js';
 
 // The value readers the key tables are made of: each reads one kind of value and reports, at the
@@ -83,6 +84,8 @@ export function interpolated(at: At, value: string, reader: Reader, quote: (valu
  * seldom meant, and most often because the variable was set where interpolation does not look.
  */
 function unsetWarning(name: string): string {
+  // Set in each copy's environment, after the config was read: the shell is the one to read it.
+  if (name === REPLICA_VARIABLE) return `\${${name}} is read as empty: it is expanded when the config is read, before the copies exist; write $${name} for the shell to read in each copy`;
   return `\${${name}} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${${name}:-} for empty on purpose`;
 }
 
