@@ -39,6 +39,12 @@ export class Process {
   #signal: NodeJS.Signals | null = null;
   readonly #child: ChildProcess;
   readonly #exited: Promise<number>;
+  /**
+   * The cancellable waits for the exit. Not reactions on {@link Process.#exited}: a promise cannot
+   * drop one, so each wait cancelled before the exit (a `moveOnAfter(1000, () => proc.wait())`
+   * loop) would keep its scope until the child exited, days later.
+   */
+  readonly #exitWaiters = new Set<(returncode: number) => void>();
   #stop: (() => Promise<void>) | undefined;
   readonly #spawnedAt: number;
 
@@ -54,6 +60,8 @@ export class Process {
         this.#signal = signal;
         this.#returncode = code ?? -signalNumber(signal);
         resolve(this.#returncode);
+        for (const waiter of this.#exitWaiters) waiter(this.#returncode);
+        this.#exitWaiters.clear();
       });
     });
   }
@@ -101,14 +109,16 @@ export class Process {
         settle();
         reject((event.target as AbortSignal).reason as Error);
       };
-      const settle = (): void => {
-        for (const stop of stops) stop.removeEventListener('abort', onAbort);
-      };
-      for (const stop of stops) stop.addEventListener('abort', onAbort, { once: true });
-      void this.#exited.then((returncode) => {
+      const onExit = (returncode: number): void => {
         settle();
         resolve(returncode);
-      });
+      };
+      const settle = (): void => {
+        for (const stop of stops) stop.removeEventListener('abort', onAbort);
+        this.#exitWaiters.delete(onExit);
+      };
+      for (const stop of stops) stop.addEventListener('abort', onAbort, { once: true });
+      this.#exitWaiters.add(onExit);
     });
   }
 

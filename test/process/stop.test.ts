@@ -5,6 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Cancelled, CompletedProcess, NotStartedError, ReadyTimeoutError, configureLogging, moveOnAfter, openNursery, runProcess, superviseRunProcess, type Process } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
 import { isRunning } from '../support/processes.js';
@@ -383,6 +386,35 @@ describe('Process.wait() is a cancellation point', () => {
     });
   });
 });
+
+describe('Process.wait(): a cancelled wait keeps nothing', () => {
+  test('100 waits cancelled while the child runs on leave no signal of theirs reachable (a "wait up to 1 s" loop ran for days)', BOUNDED, async () => {
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+      const signals: WeakRef<AbortSignal>[] = [];
+      for (let i = 0; i < 100; i++) signals.push(await waitCancelled(proc));
+      for (let i = 0; i < 3; i++) {
+        await sleep(10); // a WeakRef's target lives to the end of the job that made it
+        collect();
+      }
+      const kept = signals.filter((ref) => ref.deref() !== undefined).length;
+      assert.ok(kept <= 1, `${kept} of 100 cancelled waits are still reachable`);
+      assert.equal(isRunning(proc.pid), true, 'control: the child ran on through every wait');
+      await proc.stop();
+    });
+  });
+});
+
+/** Waits for `proc` with a signal of its own and cancels that wait; a weak reference to the signal. */
+async function waitCancelled(proc: Process): Promise<WeakRef<AbortSignal>> {
+  const controller = new AbortController();
+  const waited = proc.wait(controller.signal).catch(() => undefined);
+  controller.abort();
+  await waited;
+  return new WeakRef(controller.signal);
+}
 
 describe('the lifecycle in the log', () => {
   test('spawn, ready (with its time), stop and exit at runtime, to the logger that has the method', BOUNDED, async () => {
