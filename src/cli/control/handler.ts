@@ -62,6 +62,10 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
   }
   return new Promise((resolve) => {
     let skipped = 0;
+    // One wait for the client to catch up at a time: a follower that hovers at the limit, never
+    // quite taking everything, would otherwise add one every time it crosses it, for as long as
+    // it follows (a pair of socket listeners each, and Node's leak warning on the run's stderr).
+    let waitingForDrain = false;
     const saySkipped = (): void => {
       // Version 1 had no word for it: its clients are left to the gap.
       if (skipped > 0 && request.v > 1) channel.send({ v: request.v, id, kind: 'skipped', lines: skipped });
@@ -77,7 +81,13 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
       if (!wanted(lines.name)) return;
       if (channel.unsentBytes > MAX_FOLLOW_UNSENT_BYTES) {
         // Said once the client has taken what it was sent, or before the next lines it gets.
-        if (skipped === 0) void channel.drained().then(saySkipped);
+        if (!waitingForDrain) {
+          waitingForDrain = true;
+          void channel.drained().then(() => {
+            waitingForDrain = false;
+            saySkipped();
+          });
+        }
         skipped += lines.lines.length;
         return;
       }

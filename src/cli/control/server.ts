@@ -210,20 +210,56 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   let answering = 0;
   let clientDone = false;
   const endWhenAnswered = (): void => {
-    if (clientDone && answering === 0 && !socket.writableEnded) socket.end();
+    if (clientDone && answering === 0 && waiting.length === 0 && !socket.writableEnded) socket.end();
   };
-  const onLine = (line: string): void => {
+  const startAnswer = (line: string): void => {
     answering++;
     void answer(line, handle, channel, ended).finally(() => {
       answering--;
       endWhenAnswered();
     });
   };
-  readLines(socket, MAX_REQUEST_BYTES, onLine, tooLong, () => {
-    clientDone = true;
-    endWhenAnswered();
-  });
+  // Requests read and not yet begun: each is begun only while the client is less than
+  // MAX_UNSENT_REPLY_BYTES behind on the replies, and reading stops meanwhile. A client that sends
+  // requests and reads no reply (600 `logs` in one write is 44 KB; their replies were 1.8 GB)
+  // costs the run at most that, not memory without bound and seconds of its event loop.
+  const waiting: string[] = [];
+  let pausedForReplies = false;
+  const answerWhileTaken = (): void => {
+    while (waiting.length > 0) {
+      if (socket.writableLength > MAX_UNSENT_REPLY_BYTES && !socket.destroyed) {
+        if (!pausedForReplies) {
+          pausedForReplies = true;
+          socket.pause();
+          socket.once('drain', () => {
+            pausedForReplies = false;
+            socket.resume();
+            answerWhileTaken();
+            endWhenAnswered();
+          });
+        }
+        return;
+      }
+      startAnswer(waiting.shift() as string);
+    }
+  };
+  readLines(
+    socket,
+    MAX_REQUEST_BYTES,
+    (line) => {
+      waiting.push(line);
+      answerWhileTaken();
+    },
+    tooLong,
+    () => {
+      clientDone = true;
+      endWhenAnswered();
+    },
+  );
 }
+
+/** How far behind on its replies a client may be before its next request waits (see serveConnection). */
+const MAX_UNSENT_REPLY_BYTES = 1024 * 1024;
 
 async function answer(line: string, handle: RequestHandler, channel: ReplyChannel, ended: AbortSignal): Promise<void> {
   let request: Request;

@@ -1,0 +1,38 @@
+// The control handler's `logs -f` against a client it can only see through its reply channel: a
+// follower hovering at the limit, never quite catching up, is waited for once at a time.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MAX_FOLLOW_UNSENT_BYTES, controlHandler } from '../../../src/cli/control/handler.js';
+import { LogRing } from '../../../src/cli/control/log-ring.js';
+import { PROTOCOL_VERSION, type Reply } from '../../../src/cli/control/protocol.js';
+import type { ReplyChannel } from '../../../src/cli/control/server.js';
+import type { Stack } from '../../../src/cli/stack/stack.js';
+
+test('a follower that crosses the limit again and again without ever taking everything gets one wait for it at a time, and its skipped count', async () => {
+  const ring = new LogRing();
+  // `logs` with no names asks the stack nothing but the names it stands for.
+  const stack = { processesNamed: (names: readonly string[]) => names } as unknown as Stack;
+  const sent: Reply[] = [];
+  const drains: (() => void)[] = [];
+  let unsentBytes = 0;
+  const channel: ReplyChannel = {
+    send: (reply) => void sent.push(reply),
+    get unsentBytes() {
+      return unsentBytes;
+    },
+    drained: () => new Promise<void>((resolve) => drains.push(resolve)),
+  };
+  const ended = new AbortController();
+  const following = controlHandler(stack, ring, [])({ v: PROTOCOL_VERSION, id: 7, command: 'logs', names: [], lines: 0, follow: true }, channel, ended.signal);
+  for (let crossing = 0; crossing < 50; crossing++) {
+    unsentBytes = MAX_FOLLOW_UNSENT_BYTES + 1; // behind: these lines are left out
+    ring.push('web', 'stdout', `left out ${crossing}`);
+    unsentBytes = MAX_FOLLOW_UNSENT_BYTES - 1; // caught up a little, never wholly: no drain
+    ring.push('web', 'stdout', `sent ${crossing}`);
+  }
+  assert.equal(drains.length, 1, 'one wait for the client to take everything, not one per crossing');
+  assert.equal(sent.filter((reply) => 'kind' in reply && reply.kind === 'skipped').length, 50, 'each gap is said before the next lines');
+  drains[0]?.();
+  ended.abort();
+  await following;
+});
