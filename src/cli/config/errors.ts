@@ -84,7 +84,7 @@ export function formatProblem(problem: ConfigProblem): string {
  * the order their first problem was found; in a file, problems without a place (whole-file ones)
  * first, then by line and column; stable.
  */
-function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const files = [...new Set(problems.map((problem) => problem.file))];
   return [...problems].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }

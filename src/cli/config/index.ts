@@ -5,7 +5,7 @@ export { parseDuration, InvalidDurationError, MAX_DURATION_MS } from './duration
 export type { ConfigOptions } from './context.js';
 export { InterpolationError, interpolate } from './environment/interpolate.js';
 export type { Lookup } from './environment/interpolate.js';
-export { ConfigError, formatProblem } from './errors.js';
+export { ConfigError, formatProblem, sortProblems } from './errors.js';
 export type { ConfigProblem } from './errors.js';
 export { selectProcesses, startOrder } from './graph.js';
 export { configFormat, loadConfig, readConfig } from './load.js';

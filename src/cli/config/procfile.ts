@@ -30,7 +30,8 @@ const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
 export function parseProcfile(text: string, file: string, options: ConfigOptions = {}): Config {
   const cwd = dirname(resolve(file));
   const problems: ConfigProblem[] = [];
-  const dotEnv = dotEnvFile(file, cwd, { problems, context: new ConfigContext(options) });
+  const warnings: ConfigProblem[] = [];
+  const dotEnv = dotEnvFile(file, cwd, { problems, warnings, context: new ConfigContext(options) });
   const fromFiles = mergeEnvFiles(dotEnv === undefined ? [] : [dotEnv]);
   const processes: ProcessSpec[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -67,5 +68,5 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
     problems.push({ file, message: 'no processes; add lines like `web: node server.js`' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { file, processes };
+  return { file, processes, ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -79,3 +79,12 @@ describe('an unset ${VAR} is read as empty, with a warning at its place (compose
     assert.doesNotMatch(run.stdout, /warning/);
   });
 });
+
+test('a Procfile\'s .env value cut at a # is warned of on stderr by up, and the run goes on with the value Node reads', { timeout: 30_000 }, async () => {
+  const { file } = config(() => 'show: echo "pass=$PASS"\n', 'Procfile');
+  writeFileSync(join(file, '..', '.env'), 'PASS=abc#123\n');
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^show +\| pass=abc$/m);
+  assert.match(run.stderr, /^subvisor: warning: \S+\.env:1:1: PASS: its value ends before its `#`/m);
+});

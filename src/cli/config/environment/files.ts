@@ -1,4 +1,5 @@
 import type { ConfigProblem } from '../errors.js';
+import { escapeRegExp } from '../regexp.js';
 import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
 import { node } from '../../../builtins.js';
 
@@ -19,6 +20,8 @@ export type EnvFileRead =
       readonly variables: Readonly<Record<string, string>>;
       /** The variables left out, and why. */
       readonly problems: readonly EnvFileProblem[];
+      /** What was read, but likely not as meant: a value cut at a `#` (see {@link cutAtHash}). */
+      readonly warnings: readonly EnvFileProblem[];
     }
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly reason: string; readonly cause: unknown };
@@ -48,6 +51,7 @@ export function readEnvFile(path: string): EnvFileRead {
   // take it: `\uFEFFNAME` is a variable nobody could ask for by name.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   const problems: EnvFileProblem[] = [];
+  const warnings: EnvFileProblem[] = [];
   const variables: [string, string][] = [];
   for (const [name, value] of Object.entries(node.util.parseEnv(text))) {
     // parseEnv types its values as possibly undefined (NodeJS.Dict); it never returns one.
@@ -55,10 +59,34 @@ export function readEnvFile(path: string): EnvFileRead {
     const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');
     if (reason === undefined) variables.push([name, value]);
     else problems.push({ line: lineOf(text, name), name: printable(name), message: reason });
+    const cut = reason === undefined ? cutAtHash(text, name) : undefined;
+    if (cut !== undefined) warnings.push({ line: cut, name: printable(name), message: cutAtHashWarning(printable(name)) });
   }
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
-  return { kind: 'read', variables: Object.fromEntries(variables), problems };
+  return { kind: 'read', variables: Object.fromEntries(variables), problems, warnings: warnings.sort((a, b) => a.line - b.line) };
 }
+
+function cutAtHashWarning(name: string): string {
+  return `its value ends before its \`#\`: Node and dotenv read a comment from there (compose would not); quote the value to keep it (${name}="..."), or put a blank before a comment`;
+}
+
+/**
+ * The line of `name`'s last assignment (the one parseEnv keeps) when its value is unquoted and
+ * holds a `#` with no blank before it (`PASS=abc#123`, `COLOR=#fff`): parseEnv ends the value
+ * there, silently, where compose keeps it whole; a secret would lose its end. Undefined otherwise.
+ */
+function cutAtHash(text: string, name: string): number | undefined {
+  if (name.includes('\n')) return undefined;
+  const assignment = new RegExp(`^\\s*(?:export )?${escapeRegExp(name)}\\s*=[ \\t]*(.*)$`);
+  const lines = text.split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const value = assignment.exec(lines[index] ?? '')?.[1];
+    if (value === undefined) continue;
+    return !/^['"`]/.test(value) && /(?:^|\S)#/.test(value) ? index + 1 : undefined;
+  }
+  return undefined;
+}
+
 
 function unusableName(name: string): string | undefined {
   const unspawnable = unspawnableEnvName(name);

@@ -68,7 +68,10 @@ function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
     if (read.kind === 'missing') reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)`);
     else if (read.kind === 'unreadable') reader.reportAt(item.at, `cannot read the env file ${path}: ${read.reason}`, read.cause);
     else {
-      if (first) reader.problems.push(...envFileProblems(read.problems, shownPath(reader, item.value)));
+      if (first) {
+        reader.problems.push(...envFileProblems(read.problems, shownPath(reader, item.value)));
+        reader.warnings.push(...envFileProblems(read.warnings, shownPath(reader, item.value)));
+      }
       files.push({ path, variables: read.variables });
     }
   }
@@ -87,9 +90,10 @@ export function sharedEnvFiles(config: ConfigDraft, reader: Reader): LoadedEnvFi
 
 /**
  * `.env` in `baseDir`, the directory of the config `file`, when there is one; what is wrong in it
- * goes to `reader` (a YAML config's or a Procfile's, which have the same `problems` and `context`).
+ * goes to `reader` (a YAML config's or a Procfile's, which have the same `problems`, `warnings` and
+ * `context`).
  */
-export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'context'>): LoadedEnvFile | undefined {
+export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'warnings' | 'context'>): LoadedEnvFile | undefined {
   const path = join(baseDir, '.env');
   const shown = join(dirname(file), '.env');
   const { read, first } = reader.context.envFile(path);
@@ -98,7 +102,10 @@ export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, '
     if (first) reader.problems.push({ file: shown, message: `cannot read it: ${read.reason}; fix it, or write \`envFile: false\` at the top of the config to load no .env`, cause: read.cause });
     return undefined;
   }
-  if (first) reader.problems.push(...envFileProblems(read.problems, shown));
+  if (first) {
+    reader.problems.push(...envFileProblems(read.problems, shown));
+    reader.warnings.push(...envFileProblems(read.warnings, shown));
+  }
   return { path, variables: read.variables };
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
 import { command, describe, duration, expansionNote, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
+import { escapeRegExp } from '../regexp.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
@@ -159,11 +160,6 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
     reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
     return undefined;
   }
-}
-
-/** `text` as a pattern that matches it and only it. */
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A URL whose authority ends in a `:` with no port after it. */

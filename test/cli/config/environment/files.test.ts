@@ -90,3 +90,20 @@ test('merging: later files win, and a file listed twice counts at its last place
   assert.deepEqual(mergeEnvFiles([a, b, a]), { envFromFiles: { X: 'a', B: 'b', A: 'a' }, envFiles: ['/b.env', '/a.env'] });
   assert.equal(mergeEnvFiles([]), undefined);
 });
+
+test('a value cut at a # written right after it is read as Node reads it, with a warning at its line; a quoted one, or a comment after a blank, is not', () => {
+  const path = envFile('hash.env', ['PASS=abc#123', 'COLOR=#fff', 'PORT=8080 # the port', 'QUOTED="a#b"', "SINGLE='#x'", 'PASS2=x', 'PASS2=y#z', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { PASS: 'abc', COLOR: '', PORT: '8080', QUOTED: 'a#b', SINGLE: '#x', PASS2: 'y' });
+  assert.deepEqual(
+    read.warnings.map((warning) => [warning.line, warning.name]),
+    [
+      [1, 'PASS'],
+      [2, 'COLOR'],
+      [7, 'PASS2'],
+    ],
+  );
+  assert.match(read.warnings[0]?.message ?? '', /^its value ends before its `#`: Node and dotenv read a comment from there \(compose would not\); quote the value to keep it \(PASS="\.\.\."\)/);
+  assert.ok(!JSON.stringify(read.warnings).includes('123'), 'no value is shown');
+});

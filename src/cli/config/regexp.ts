@@ -1,0 +1,4 @@
+/** A pattern that matches `text` and only it. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
