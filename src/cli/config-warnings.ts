@@ -1,4 +1,5 @@
 import { formatProblem, sortProblems, type Config } from './config/index.js';
+import { shownAsText } from '../log/sanitize.js';
 
 /**
  * Says on stderr, before anything starts, what the config allows but likely did not mean (an unset
@@ -8,5 +9,5 @@ import { formatProblem, sortProblems, type Config } from './config/index.js';
 export function warnAboutConfig(config: Config): void {
   const warnings = config.warnings ?? [];
   if (warnings.length === 0) return;
-  process.stderr.write(sortProblems(warnings).map((warning) => `subvisor: warning: ${formatProblem(warning)}\n`).join(''));
+  process.stderr.write(sortProblems(warnings).map((warning) => `subvisor: warning: ${shownAsText(formatProblem(warning))}\n`).join(''));
 }

@@ -9,6 +9,7 @@ import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
 import { node } from '../builtins.js';
+import { shownAsText } from '../log/sanitize.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
@@ -86,6 +87,14 @@ function end(ending: Ending): void {
   process.exitCode = ending.exitCode;
 }
 
+/**
+ * Says `message` on stderr after `subvisor: `, its control characters shown as text: it may hold a
+ * path or a name with an escape sequence in it, which must not drive the terminal.
+ */
+function say(message: string): void {
+  process.stderr.write(`subvisor: ${message.split('\n').map(shownAsText).join('\n')}\n`);
+}
+
 // Node takes note of the stdio terminals when it starts, to restore them at exit: so do we.
 const terminals = new Terminals([0, 1, 2]);
 // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, where any local user could run code as
@@ -108,19 +117,19 @@ try {
       }),
     );
   } else if (error instanceof UsageError) {
-    process.stderr.write(`subvisor: ${error.message}\n(see ${helpFor(args[0])})\n`);
+    say(`${error.message}\n(see ${helpFor(args[0])})`);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ConfigError) {
-    process.stderr.write(`subvisor: ${error.message}\n`);
+    say(error.message);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ExportError) {
-    process.stderr.write(`subvisor: cannot export: ${error.message}\n`);
+    say(`cannot export: ${error.message}`);
     end({ exitCode: EXIT.usage });
   } else if (error instanceof ControlError) {
-    process.stderr.write(`subvisor: ${error.message}\n`);
+    say(error.message);
     end({ exitCode: EXIT.failure });
   } else if (error instanceof SpawnError) {
-    process.stderr.write(`subvisor: ${error.message}\n`);
+    say(error.message);
     end({ exitCode: error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute });
   } else {
     throw error;

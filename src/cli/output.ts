@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { hasControlCharacters, neutraliseControlSequences, stripSgr } from '../log/sanitize.js';
+import { hasControlCharacters, neutraliseControlSequences, shownAsText, stripSgr } from '../log/sanitize.js';
 import { escapeJsonControls } from '../log/sinks/ndjson.js';
 import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
@@ -197,11 +197,6 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
       writeText(stderr, safe.endsWith('\n') ? safe : `${safe}\n`);
     },
   };
-}
-
-/** Text of ours that repeats what others wrote: every control sequence in it shown as text, colours too. */
-export function shownAsText(text: string): string {
-  return hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
 }
 
 /** Gives each line of `block` to `write`; returns the last write's promise (they drain in order). */

@@ -121,3 +121,8 @@ function isSgrParameter(code: number): boolean {
 function visible(code: number): string {
   return `\\x${code.toString(16).padStart(2, '0')}`;
 }
+
+/** Text of ours that repeats what others wrote: every control sequence in it shown as text, colours too. */
+export function shownAsText(text: string): string {
+  return hasControlCharacters(text) ? stripSgr(neutraliseControlSequences(text)) : text;
+}

@@ -3,7 +3,7 @@ import { parseControlArgs } from '../args.js';
 import { request } from '../control/client.js';
 import type { ProcessRow } from '../control/protocol.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { shownAsText } from '../output.js';
+import { shownAsText } from '../../log/sanitize.js';
 import { formatDuration } from '../stack/state.js';
 import { runSocket } from './run-socket.js';
 
