@@ -308,6 +308,19 @@ describe('subvisor up', () => {
     assert.doesNotMatch(run.stderr, /failed/);
   });
 
+  test('control for the Ctrl-Z case: a probe try slow to die at the deadline (deaf to SIGTERM) is no suspension, and earns no extra try', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  a:
+    cmd: "sleep 30"
+    ready: { exec: "trap '' TERM; sleep 3", interval: 100ms }
+    readyTimeout: 1s
+`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 124, run.stdout + run.stderr);
+    assert.match(run.stdout, /^a +\* was not ready within 1000 ms/m);
+    assert.doesNotMatch(run.stdout, /ready after/);
+  });
+
   for (const kind of ['exec', 'tcp'] as const) {
     test(`${kind === 'exec' ? 'an' : 'a'} ${kind} ready probe is tried again when subvisor is continued after a Ctrl-Z past its readyTimeout: the process came up meanwhile`, { timeout: 30_000 }, async () => {
       const dir = mkdtempSync(join(scratch, 'tstp-'));

@@ -192,9 +192,19 @@ export type ProbeWait = { readonly passed: true; readonly result: ProbeResult } 
 export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnvironment, deadlineMs: number, signal?: AbortSignal): Promise<ProbeWait> {
   let last: ProbeResult | undefined;
   const began = performance.now();
-  const result = await moveOnAfter(deadlineMs, (deadline) => untilPasses(probe, where, deadline, (tried) => (last = tried)), { signal });
+  // When the deadline fired, not when the wait ended: cutting a try that is slow to die (an exec
+  // probe deaf to SIGTERM) takes its grace, which is no suspension.
+  let firedAt = Infinity;
+  const result = await moveOnAfter(
+    deadlineMs,
+    (deadline) => {
+      deadline.addEventListener('abort', () => (firedAt = performance.now()), { once: true });
+      return untilPasses(probe, where, deadline, (tried) => (last = tried));
+    },
+    { signal },
+  );
   if (result !== undefined) return { passed: true, result };
-  if (!missedItsTries(probe, performance.now() - began - deadlineMs)) return { passed: false, last };
+  if (!missedItsTries(probe, firedAt - began - deadlineMs)) return { passed: false, last };
   // Subvisor was stopped (Ctrl-Z) or starved past the deadline, and the probe was not tried while
   // the process it checks ran on: what that time did is judged by one more try, not by the clock.
   const final = await tryProbe(probe, where, signal);
