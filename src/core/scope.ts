@@ -66,33 +66,39 @@ interface Followers {
   readonly dispatch: (event: Event) => void;
 }
 
-const followersOf = new WeakMap<AbortSignal, Followers>();
+/** What follows a signal: scopes linked to it (see {@link scopesRunIn}), or other waits on it. */
+type FollowerKind = 'scope' | 'wait';
+
+const followersOf: Record<FollowerKind, WeakMap<AbortSignal, Followers>> = { scope: new WeakMap(), wait: new WeakMap() };
 
 /**
- * Calls `link` when `source` aborts, through one listener per source whatever the number of links:
- * a caller's signal given to many calls takes no more than one of ours (Node warns past 10). The
- * listener is there exactly while links are (a scope link: see {@link scopesRunIn}).
+ * Calls `link` when `source` aborts, through one listener per source and kind whatever the number
+ * of links: a caller's signal given to many calls takes no more than one of ours each (Node warns
+ * past 10). The listener is there exactly while links are; for `scope` links it is a scope link
+ * (see {@link scopesRunIn}), for `wait`s (`Process.wait`) not.
  */
-function followAbort(source: AbortSignal, link: (event: Event) => void): void {
-  let followers = followersOf.get(source);
+export function followAbort(source: AbortSignal, link: (event: Event) => void, kind: FollowerKind = 'scope'): void {
+  let followers = followersOf[kind].get(source);
   if (followers === undefined) {
     const links = new Set<(event: Event) => void>();
     // A link unfollows as it runs (its dispose): deleting the entry being visited is safe in a Set.
-    const dispatch = asScopeLink((event: Event): void => {
+    const dispatchAll = (event: Event): void => {
       for (const each of links) each(event);
-    });
+    };
+    const dispatch = kind === 'scope' ? asScopeLink(dispatchAll) : dispatchAll;
     followers = { links, dispatch };
-    followersOf.set(source, followers);
+    followersOf[kind].set(source, followers);
     source.addEventListener('abort', dispatch);
   }
   followers.links.add(link);
 }
 
-function unfollowAbort(source: AbortSignal, link: (event: Event) => void): void {
-  const followers = followersOf.get(source);
+/** Undoes {@link followAbort}; the shared listener goes with the last link. */
+export function unfollowAbort(source: AbortSignal, link: (event: Event) => void, kind: FollowerKind = 'scope'): void {
+  const followers = followersOf[kind].get(source);
   if (followers === undefined || !followers.links.delete(link) || followers.links.size > 0) return;
   source.removeEventListener('abort', followers.dispatch);
-  followersOf.delete(source);
+  followersOf[kind].delete(source);
 }
 
 /** Aborts waiting to be made by {@link abortWithoutNesting}, oldest first. */

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { node } from '../builtins.js';
 import { outOfRange } from '../caller-errors.js';
-import { currentSignal, validateSignal } from '../core/scope.js';
+import { currentSignal, followAbort, unfollowAbort, validateSignal } from '../core/scope.js';
 
 /** SIGRTMAX on Linux: the highest number kill(2) takes. */
 const MAX_SIGNAL_NUMBER = 64;
@@ -114,10 +114,11 @@ export class Process {
         resolve(returncode);
       };
       const settle = (): void => {
-        for (const stop of stops) stop.removeEventListener('abort', onAbort);
+        for (const stop of stops) unfollowAbort(stop, onAbort, 'wait');
         this.#exitWaiters.delete(onExit);
       };
-      for (const stop of stops) stop.addEventListener('abort', onAbort, { once: true });
+      // One listener on a signal however many waits it bounds (Node warns past 10).
+      for (const stop of stops) followAbort(stop, onAbort, 'wait');
       this.#exitWaiters.add(onExit);
     });
   }

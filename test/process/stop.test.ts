@@ -1,6 +1,7 @@
 // SPEC §8: one child stopped on its own (Process.stop), the stop policy (stopSignal, trio's
 // deliverCancel), Process.wait() as a cancellation point, and the lifecycle in the log.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -404,6 +405,30 @@ describe('Process.wait(): a cancelled wait keeps nothing', () => {
       assert.equal(isRunning(proc.pid), true, 'control: the child ran on through every wait');
       await proc.stop();
     });
+  });
+});
+
+describe('Process.wait(signal): one signal for many waits', () => {
+  test('30 waits bounded by one signal warn of no listener leak, all reject with its reason, and leave no listener', BOUNDED, async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await openNursery(async (tn) => {
+        const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
+        const controller = new AbortController();
+        const waits = Array.from({ length: 30 }, () => proc.wait(controller.signal).then(() => 'exited', (error: unknown) => error));
+        const reason = new Error('enough waiting');
+        controller.abort(reason);
+        assert.ok((await Promise.all(waits)).every((outcome) => outcome === reason));
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+        await proc.stop();
+      });
+      await sleep(10); // warnings are emitted on the next tick
+      assert.deepEqual(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning').map(String), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
