@@ -105,18 +105,21 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
 
   test('where /bin/sh is bash (Fedora, Arch), a failed exec is still a SpawnError, and a command that runs holds no copy of the gate\'s verdict socket', BOUNDED, () => {
     const binary = writeForeignBinary(join(dir, 'foreign-binary-bash'));
-    // A mount namespace of its own (unprivileged, through a user namespace) where /bin/sh is bash.
-    const script = 'mount --bind /bin/bash /bin/sh && exec "$0" "$@"';
-    const program = `import { runProcess } from './dist/index.js';
+    const { failed, fds } = underBashAsSh(`
       const failed = await runProcess([${JSON.stringify(binary)}], { stderr: 'ignore' }).then(() => 'ran', (error) => error.code + ': ' + error.message);
       const fds = await runProcess(['ls', '/proc/self/fd'], { captureStdout: true });
-      console.log(JSON.stringify({ failed, fds: fds.stdout.toString().split('\\n').filter(Boolean) }));`;
-    const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', program], { encoding: 'utf8', timeout: 15_000 });
-    assert.equal(run.status, 0, run.stderr);
-    const { failed, fds } = JSON.parse(run.stdout) as { failed: string; fds: string[] };
+      console.log(JSON.stringify({ failed, fds: fds.stdout.toString().split('\\n').filter(Boolean) }));`) as { failed: string; fds: string[] };
     assert.equal(failed, `ENOEXEC: cannot start ${binary}: exec format error: ${binary} is built for SPARC, and this machine runs ${OUR_MACHINE}`);
     // 0-2 and ls's own reading of the directory; not 4, which would hold the start up to its cap.
     assert.ok(!fds.includes('4'), `fds of the command: ${fds.join(' ')}`);
+  });
+
+  test('where /bin/sh is bash, an environment with a name bash keeps for itself (PPID readonly, SHELLOPTS its options) reaches the command as given, and the gate is not traced', BOUNDED, () => {
+    const { stdout, stderr } = underBashAsSh(`
+      const run = await runProcess(['env'], { env: { PATH: '/usr/bin:/bin', PPID: '1', SHELLOPTS: 'xtrace', A: '1' }, captureStdout: true, captureStderr: true });
+      console.log(JSON.stringify({ stdout: run.stdout.toString(), stderr: run.stderr.toString() }));`) as { stdout: string; stderr: string };
+    assert.deepEqual(stdout.split('\n').filter(Boolean).sort(), ['A=1', 'PATH=/usr/bin:/bin', 'PPID=1', 'SHELLOPTS=xtrace']);
+    assert.equal(stderr, '', 'nothing of the gate on the command\'s stderr');
   });
 
   test('a damaged binary for this very machine: ENOEXEC, and the message says it is not the architecture', BOUNDED, async () => {
@@ -454,3 +457,16 @@ describe('runProcess: invalid options are refused before anything is spawned', (
     assert.equal(existsSync(marker), false);
   });
 });
+
+/**
+ * Runs `program` (ESM, `runProcess` imported from the built package) in a mount namespace of its
+ * own where /bin/sh is bash, as on Fedora or Arch (unprivileged, through a user namespace); the
+ * JSON it printed.
+ */
+function underBashAsSh(program: string): unknown {
+  const script = 'mount --bind /bin/bash /bin/sh && exec "$0" "$@"';
+  const source = `import { runProcess } from './dist/index.js';\n${program}`;
+  const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}

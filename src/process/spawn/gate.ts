@@ -93,7 +93,7 @@ while [ "$1" != -- ]; do
 done
 shift
 trap 'echo "$?" >&4' EXIT
-[ -z "\${BASH_VERSION-}" ] || shopt -s execfail
+[ -z "\${BASH_VERSION-}" ] || shopt -s execfail 2>/dev/null
 { exec "$@"; } 4>&-`;
 
 const SHELL = '/bin/sh';
@@ -103,6 +103,34 @@ const VERDICT_FD = 4;
 /** What dash rewrites at startup; the gate sets each back to the caller's value, or unsets it. */
 const REWRITTEN = new Set(['PWD', 'PPID', 'OPTIND', 'IFS']);
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Where /bin/sh is bash (Fedora, Arch): names it keeps readonly (setting one back ends the shell
+ * before the command runs) or reads as its own options (`SHELLOPTS=xtrace` would trace the gate
+ * onto the command's stderr). An environment with one goes through `env -i`, untouched.
+ */
+const BASH_OWN = new Set(['PPID', 'UID', 'EUID', 'SHELLOPTS', 'BASHOPTS', 'BASH_VERSINFO']);
+
+let bashAsSh: boolean | undefined;
+
+/** Whether /bin/sh is bash (a link to it, or the same file), looked at once. */
+function shellIsBash(): boolean {
+  bashAsSh ??= node.path.basename(realPath(SHELL) ?? '').startsWith('bash') || ['/bin/bash', '/usr/bin/bash'].some((bash) => sameFile(SHELL, bash));
+  return bashAsSh;
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return node.fs.realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  const first = node.fs.statSync(a, { throwIfNoEntry: false });
+  const second = node.fs.statSync(b, { throwIfNoEntry: false });
+  return first !== undefined && second !== undefined && first.dev === second.dev && first.ino === second.ino;
+}
 
 /** What to spawn instead of the command: the gate's shell, its arguments (the command last), its environment. */
 export interface GatedSpawn {
@@ -124,7 +152,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   const setBack: string[] = [];
   for (const [name, value] of env) {
     // dash refuses to start at all with a non-numeric OPTIND in its environment.
-    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value))) return throughEnv(argv, env, registration);
+    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value)) || (BASH_OWN.has(name) && shellIsBash())) return throughEnv(argv, env, registration);
     if (REWRITTEN.has(name)) setBack.push(`${name}=${value}`);
     else shellEnv[name] = value;
   }
