@@ -181,13 +181,43 @@ function listenError(error: unknown, absolute: string): ControlError {
 function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal): void {
   // The client went away (EPIPE, ECONNRESET): nothing to tell it, and nothing for the run to do.
   socket.on('error', () => socket.destroy());
-  const channel: ReplyChannel = {
+  const channel = replyChannel(socket, () => queue.pump());
+  let refused = false;
+  const tooLong = (): void => {
+    refused = true;
+    // Closed outright once the refusal is out: ending only our side would leave the connection
+    // open as long as the client goes on writing the rest.
+    const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
+    socket.write(encode(refusal), () => socket.destroy());
+  };
+  // Once the client has sent all it will and every request is answered, our side ends too.
+  let answering = 0;
+  let clientDone = false;
+  const endWhenAnswered = (): void => {
+    if (clientDone && answering === 0 && queue.empty && !socket.writableEnded) socket.end();
+  };
+  const queue = new RequestQueue(socket, ended, () => refused, (line) => {
+    answering++;
+    void answer(line, handle, channel, ended).finally(() => {
+      answering--;
+      endWhenAnswered();
+    });
+  });
+  readLines(socket, MAX_REQUEST_BYTES, (line) => queue.add(line), tooLong, () => {
+    clientDone = true;
+    endWhenAnswered();
+  });
+}
+
+/** The connection's {@link ReplyChannel}; `wrote` hears each piece of a reply the client took. */
+function replyChannel(socket: Socket, wrote: () => void): ReplyChannel {
+  return {
     send: (reply) => {
       if (socket.destroyed || socket.writableEnded) return;
       const bytes = Buffer.from(encode(reply));
       // In pieces: a write counts as taken only once all of it is, and at the run's end a reader
       // that takes a 1 MiB message slower than CLOSE_STALL_MS would look stalled (see cutOffWhenStalled).
-      for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) socket.write(bytes.subarray(at, at + WRITE_PIECE_BYTES));
+      for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) socket.write(bytes.subarray(at, at + WRITE_PIECE_BYTES), wrote);
     },
     get unsentBytes() {
       return socket.writableLength;
@@ -200,66 +230,62 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
       socket.on('drain', done).on('close', done);
     })),
   };
-  const tooLong = (): void => {
-    // Closed outright once the refusal is out: ending only our side would leave the connection
-    // open as long as the client goes on writing the rest.
-    const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
-    socket.write(encode(refusal), () => socket.destroy());
-  };
-  // Once the client has sent all it will and every request is answered, our side ends too.
-  let answering = 0;
-  let clientDone = false;
-  const endWhenAnswered = (): void => {
-    if (clientDone && answering === 0 && waiting.length === 0 && !socket.writableEnded) socket.end();
-  };
-  const startAnswer = (line: string): void => {
-    answering++;
-    void answer(line, handle, channel, ended).finally(() => {
-      answering--;
-      endWhenAnswered();
-    });
-  };
-  // Requests read and not yet begun: each is begun only while the client is less than
-  // MAX_UNSENT_REPLY_BYTES behind on the replies, and reading stops meanwhile. A client that sends
-  // requests and reads no reply (600 `logs` in one write is 44 KB; their replies were 1.8 GB)
-  // costs the run at most that, not memory without bound and seconds of its event loop.
-  const waiting: string[] = [];
-  let pausedForReplies = false;
-  const answerWhileTaken = (): void => {
-    while (waiting.length > 0) {
-      if (socket.writableLength > MAX_UNSENT_REPLY_BYTES && !socket.destroyed) {
-        if (!pausedForReplies) {
-          pausedForReplies = true;
-          socket.pause();
-          socket.once('drain', () => {
-            pausedForReplies = false;
-            socket.resume();
-            answerWhileTaken();
-            endWhenAnswered();
-          });
-        }
-        return;
-      }
-      startAnswer(waiting.shift() as string);
-    }
-  };
-  readLines(
-    socket,
-    MAX_REQUEST_BYTES,
-    (line) => {
-      waiting.push(line);
-      answerWhileTaken();
-    },
-    tooLong,
-    () => {
-      clientDone = true;
-      endWhenAnswered();
-    },
-  );
 }
 
-/** How far behind on its replies a client may be before its next request waits (see serveConnection). */
+/**
+ * A connection's requests read and not yet begun. Each is begun only while the client is at most
+ * {@link MAX_UNSENT_REPLY_BYTES} behind on the replies (checked again as it takes each piece), or
+ * once the connection is ending (the run's end answers what is there at once). A client that
+ * sends requests and reads no reply (600 `logs` in one write is 44 KB; their replies were 1.8 GB)
+ * so costs the run that much and one reply, not memory without bound and seconds of its event
+ * loop. Reading goes on meanwhile, so a client that writes all its requests before it reads is
+ * not deadlocked, until {@link MAX_WAITING_REQUEST_BYTES} of them wait.
+ */
+class RequestQueue {
+  readonly #waiting: string[] = [];
+  #waitingBytes = 0;
+  #readingPaused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ended: AbortSignal,
+    private readonly refused: () => boolean,
+    private readonly begin: (line: string) => void,
+  ) {
+    ended.addEventListener('abort', () => this.pump(), { once: true });
+  }
+
+  get empty(): boolean {
+    return this.#waiting.length === 0;
+  }
+
+  add(line: string): void {
+    this.#waiting.push(line);
+    this.#waitingBytes += line.length;
+    this.pump();
+  }
+
+  /** Begins what may be begun now, and pauses or resumes reading for what waits. */
+  pump(): void {
+    const { socket } = this;
+    while (this.#waiting.length > 0 && (socket.writableLength <= MAX_UNSENT_REPLY_BYTES || socket.destroyed || this.ended.aborted)) {
+      const line = this.#waiting.shift() as string;
+      this.#waitingBytes -= line.length;
+      this.begin(line);
+    }
+    const tooMany = this.#waitingBytes > MAX_WAITING_REQUEST_BYTES;
+    if (tooMany !== this.#readingPaused && !this.refused() && !socket.destroyed) {
+      this.#readingPaused = tooMany;
+      if (tooMany) socket.pause();
+      else socket.resume();
+    }
+  }
+}
+
+/** How far behind on its replies a client may be before its next request waits (see {@link RequestQueue}). */
 const MAX_UNSENT_REPLY_BYTES = 1024 * 1024;
+/** How much of a client's requests may wait before the run stops reading them. */
+const MAX_WAITING_REQUEST_BYTES = MAX_REQUEST_BYTES;
 
 async function answer(line: string, handle: RequestHandler, channel: ReplyChannel, ended: AbortSignal): Promise<void> {
   let request: Request;

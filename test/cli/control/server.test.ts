@@ -89,3 +89,37 @@ test('a client that sends 300 requests at once and reads no reply gets them answ
     await control.close();
   }
 });
+
+test('at the run\'s end, requests still waiting for a client that read nothing are answered too: it gets every reply', { timeout: 30_000 }, async () => {
+  const text = 'y'.repeat(2_000_000);
+  let begun = 0;
+  const control = await serveControl({
+    path: join(scratch, 'ending.sock'),
+    ownDirectory: true,
+    handle: (request, channel) => {
+      begun++;
+      channel.send({ v: PROTOCOL_VERSION, id: request.id, kind: 'lines', name: 'big', stream: 'stdout', lines: [text] });
+      channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true });
+      return Promise.resolve();
+    },
+  });
+  const client = connect(join(scratch, 'ending.sock'));
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  client.pause();
+  client.end(Array.from({ length: 5 }, (_, id) => encode({ v: PROTOCOL_VERSION, id, command: 'ps' })).join(''));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(begun < 5, `control: ${begun} of 5 begun before the end, the others wait for the client`);
+  const closing = control.close(); // the run's end, the client still reading nothing
+  const done = '"ok":true';
+  let carry = '';
+  let answered = 0;
+  client.setEncoding('utf8').on('data', (chunk: string) => {
+    const text = carry + chunk;
+    answered += text.split(done).length - 1;
+    carry = text.slice(-(done.length - 1));
+  });
+  client.resume();
+  await new Promise<void>((resolve) => client.on('close', () => resolve()));
+  await closing;
+  assert.equal(answered, 5, 'every request answered');
+});
