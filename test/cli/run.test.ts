@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -121,20 +120,16 @@ describe('subvisor run', () => {
     await cli.waitForOutput(/^d \* starting/m);
     cli.kill('SIGUSR1');
     await sleep(500);
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = connect(9229, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
-      socket.unref();
-      setTimeout(() => socket.destroy(), 2000).unref();
-    });
     cli.kill('SIGINT');
     const run = await cli.done;
+    // What Node says as it opens the inspector (checked rather than the port: another program may listen there).
     assert.doesNotMatch(run.stderr, /Debugger listening/);
-    assert.equal(connected, false, 'something listens on the inspector port');
     assert.equal(run.code, 130, 'the run went on until Ctrl-C');
   });
 
   test('SIGQUIT ends subvisor at once, with no summary, and the watchdog stops its process (README: as after a SIGKILL)', { timeout: 30_000 }, async () => {
-    const cli = startCli(['run', '--label', 'd', '--', 'sh', '-c', 'echo "pid $$"; exec sleep 30']);
+    // No core file left in the working directory where core dumps are on (SIGQUIT's default makes one).
+    const cli = startCli(['run', '--label', 'd', '--', 'sh', '-c', 'echo "pid $$"; exec sleep 30'], { execVia: ['sh', '-c', 'ulimit -c 0; exec "$0" "$@"'] });
     await cli.waitForOutput(/^d \| pid \d+$/m);
     const pid = Number(/^d \| pid (\d+)$/m.exec(cli.stdoutSoFar())?.[1]);
     try {
