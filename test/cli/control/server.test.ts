@@ -2,7 +2,7 @@
 // what it still holds for a slow reader reaches it, as long as the reader keeps taking.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -50,13 +50,13 @@ test('at the run\'s end, a reader taking one big message slower than the stall l
   assert.equal(received, expected, 'every byte of both messages');
 });
 
-test('a client that sends 300 requests at once and reads no reply gets them answered only as it takes the replies, and then every one', { timeout: 30_000 }, async () => {
-  // 3 MB per reply, as a `logs` of a few chatty processes: all at once, 900 MB held for a client
-  // that reads nothing (it was 1.9 GB for 600, and seconds of the event loop).
-  const text = 'x'.repeat(3_000_000);
+/** A server whose every request is answered with `replyBytes` of lines, then ok; `begun()` counts the requests begun. */
+async function bigReplyServer(name: string, replyBytes: number): Promise<{ path: string; control: Awaited<ReturnType<typeof serveControl>>; begun: () => number }> {
+  const text = 'x'.repeat(replyBytes);
   let begun = 0;
+  const path = join(scratch, name);
   const control = await serveControl({
-    path: join(scratch, 'pipelined.sock'),
+    path,
     ownDirectory: true,
     handle: (request, channel) => {
       begun++;
@@ -65,51 +65,23 @@ test('a client that sends 300 requests at once and reads no reply gets them answ
       return Promise.resolve();
     },
   });
-  try {
-    const client = connect(join(scratch, 'pipelined.sock'));
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    client.pause();
-    client.end(Array.from({ length: 300 }, (_, id) => encode({ v: PROTOCOL_VERSION, id, command: 'ps' })).join(''));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.ok(begun <= 2, `${begun} of 300 requests answered for a client that took no reply`);
-    // Counted as they pass, with a carry for one cut in two: holding 900 MB of replies would be the test's own leak.
-    const done = '"ok":true';
-    let carry = '';
-    let answered = 0;
-    client.setEncoding('utf8').on('data', (chunk: string) => {
-      const text = carry + chunk;
-      answered += text.split(done).length - 1;
-      carry = text.slice(-(done.length - 1));
-    });
-    client.resume();
-    await new Promise<void>((resolve) => client.on('close', () => resolve()));
-    assert.equal(answered, 300, 'every request answered once the client reads');
-    assert.equal(begun, 300);
-  } finally {
-    await control.close();
-  }
-});
+  return { path, control, begun: () => begun };
+}
 
-test('at the run\'s end, requests still waiting for a client that read nothing are answered too: it gets every reply', { timeout: 30_000 }, async () => {
-  const text = 'y'.repeat(2_000_000);
-  let begun = 0;
-  const control = await serveControl({
-    path: join(scratch, 'ending.sock'),
-    ownDirectory: true,
-    handle: (request, channel) => {
-      begun++;
-      channel.send({ v: PROTOCOL_VERSION, id: request.id, kind: 'lines', name: 'big', stream: 'stdout', lines: [text] });
-      channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true });
-      return Promise.resolve();
-    },
-  });
-  const client = connect(join(scratch, 'ending.sock'));
+/** A client that sends `count` requests at once and ends what it sends, reading nothing yet. */
+async function pipelinedClient(path: string, count: number): Promise<Socket> {
+  const client = connect(path);
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   client.pause();
-  client.end(Array.from({ length: 5 }, (_, id) => encode({ v: PROTOCOL_VERSION, id, command: 'ps' })).join(''));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.ok(begun < 5, `control: ${begun} of 5 begun before the end, the others wait for the client`);
-  const closing = control.close(); // the run's end, the client still reading nothing
+  client.end(Array.from({ length: count }, (_, id) => encode({ v: PROTOCOL_VERSION, id, command: 'ps' })).join(''));
+  return client;
+}
+
+/**
+ * Reads `client` to its end; how many replies said ok. Counted as they pass, with a carry for one
+ * cut in two: holding hundreds of MB of replies would be the test's own leak.
+ */
+async function okRepliesOf(client: Socket): Promise<number> {
   const done = '"ok":true';
   let carry = '';
   let answered = 0;
@@ -120,6 +92,30 @@ test('at the run\'s end, requests still waiting for a client that read nothing a
   });
   client.resume();
   await new Promise<void>((resolve) => client.on('close', () => resolve()));
+  return answered;
+}
+
+test('a client that sends 300 requests at once and reads no reply gets them answered only as it takes the replies, and then every one', { timeout: 30_000 }, async () => {
+  // 3 MB per reply, as a `logs` of a few chatty processes: all at once, 900 MB held for a client
+  // that reads nothing (it was 1.9 GB for 600, and seconds of the event loop).
+  const { path, control, begun } = await bigReplyServer('pipelined.sock', 3_000_000);
+  try {
+    const client = await pipelinedClient(path, 300);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(begun() <= 2, `${begun()} of 300 requests answered for a client that took no reply`);
+    assert.equal(await okRepliesOf(client), 300, 'every request answered once the client reads');
+    assert.equal(begun(), 300);
+  } finally {
+    await control.close();
+  }
+});
+
+test('at the run\'s end, requests still waiting for a client that read nothing are answered too: it gets every reply', { timeout: 30_000 }, async () => {
+  const { path, control, begun } = await bigReplyServer('ending.sock', 2_000_000);
+  const client = await pipelinedClient(path, 5);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(begun() < 5, `control: ${begun()} of 5 begun before the end, the others wait for the client`);
+  const closing = control.close(); // the run's end, the client still reading nothing
+  assert.equal(await okRepliesOf(client), 5, 'every request answered');
   await closing;
-  assert.equal(answered, 5, 'every request answered');
 });
