@@ -3,7 +3,7 @@ import { shownAsText } from '../log/sanitize.js';
 
 /**
  * Says on stderr, before anything starts, what the config allows but likely did not mean (an unset
- * `${VAR}` read as empty), each at its place: `subvisor: warning: FILE:LINE:COL: PATH: ...`. The
+ * `${VAR}` read as empty, an env file's value cut at a `#`), each at its place: `subvisor: warning: FILE:LINE:COL: PATH: ...`. The
  * config is used all the same.
  */
 export function warnAboutConfig(config: Config): void {

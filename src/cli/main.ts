@@ -95,16 +95,16 @@ function say(message: string): void {
   process.stderr.write(`subvisor: ${message.split('\n').map(shownAsText).join('\n')}\n`);
 }
 
+function ignoreSignal(): void {
+  // on purpose: see where it is installed
+}
+
 // Node takes note of the stdio terminals when it starts, to restore them at exit: so do we.
 const terminals = new Terminals([0, 1, 2]);
 // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, where any local user could run code as
 // this run's user; a log rotator's `kill -USR1` (a common way to say "reopen your logs") must not.
 // The log files follow a rotation by themselves (see LogFile), so the signal has nothing to do.
 process.on('SIGUSR1', ignoreSignal);
-
-function ignoreSignal(): void {
-  // on purpose: see above
-}
 const args = process.argv.slice(2);
 try {
   end(await main(args));

@@ -317,8 +317,8 @@ export interface Config {
   /** Present only when the config has a `logs` key: without it nothing is written to disk. */
   readonly logs?: LogFilesSpec | undefined;
   /**
-   * What the file allows but likely did not mean (a `${VAR}` read as empty because VAR is unset),
-   * each at its place, for stderr; present only when there is one.
+   * What the file allows but likely did not mean (a `${VAR}` read as empty because VAR is unset,
+   * an env file's value cut at a `#`), each at its place, for stderr; present only when there is one.
    */
   readonly warnings?: readonly ConfigProblem[] | undefined;
 }

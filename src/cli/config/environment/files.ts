@@ -87,7 +87,6 @@ function cutAtHash(text: string, name: string): number | undefined {
   return undefined;
 }
 
-
 function unusableName(name: string): string | undefined {
   const unspawnable = unspawnableEnvName(name);
   if (unspawnable !== undefined) return unspawnable;
