@@ -119,3 +119,21 @@ test('at the run\'s end, requests still waiting for a client that read nothing a
   assert.equal(await okRepliesOf(client), 5, 'every request answered');
   await closing;
 });
+
+test('a client that writes 3 MiB of requests before it reads: the run stops reading past 1 MiB of waiting ones, and once it reads, every one is answered (no deadlock)', { timeout: 60_000 }, async () => {
+  const { path, control, begun } = await bigReplyServer('many.sock', 10);
+  try {
+    const request = encode({ v: PROTOCOL_VERSION, id: 1, command: 'ps' });
+    const count = Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(request));
+    const client = connect(path);
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    client.pause();
+    client.end(request.repeat(count));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(begun() < count, `${begun()} of ${count} begun for a client that reads nothing`);
+    assert.ok(client.writableLength > 0, 'the run stopped reading: part of what the client wrote is still with it');
+    assert.equal(await okRepliesOf(client), count, 'every request answered once the client reads');
+  } finally {
+    await control.close();
+  }
+});
