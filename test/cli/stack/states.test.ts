@@ -8,10 +8,18 @@ import { spec, startStack } from './support.js';
 
 const BOUNDED = { timeout: 20_000 };
 
-async function untilState(read: () => string | undefined, wanted: RegExp): Promise<string> {
+type Run = ReturnType<typeof startStack>;
+
+/** The state `ps` shows for `name` in `run`. */
+function stateOf(run: Run, name: string): string | undefined {
+  return run.stack.ps().find((row) => row.name === name)?.state;
+}
+
+/** Waits (up to 10 s) until `name`'s state matches `wanted`; that state. */
+async function untilState(run: Run, name: string, wanted: RegExp): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const state = read();
+    const state = stateOf(run, name);
     if (state !== undefined && wanted.test(state)) return state;
     if (Date.now() > deadline) throw new Error(`state is ${state}, waited for ${String(wanted)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -26,15 +34,14 @@ describe('ps states', () => {
       spec('stays', 'exec sleep 30', { dependsOn: [{ name: 'killed', condition: 'completed' }] }),
     ]);
     try {
-      const stateOf = (name: string): string | undefined => run.stack.ps().find((row) => row.name === name)?.state;
-      assert.equal(await untilState(() => stateOf('killed'), /^exited/), 'exited 137');
+      assert.equal(await untilState(run, 'killed', /^exited/), 'exited 137');
     } finally {
       await run.stop();
     }
     // One that could not start ends the run (it did not complete): its state says why, after it.
     const missing = startStack([spec('missing', ['/nonexistent/program'], { task: true })]);
     assert.equal((await missing.done).exitCode, 127);
-    assert.match(missing.stack.ps().find((row) => row.name === 'missing')?.state ?? '', /^not started: .+/);
+    assert.match(stateOf(missing, 'missing') ?? '', /^not started: .+/);
   });
 });
 
@@ -45,9 +52,8 @@ describe('a string cmd runs under sh', () => {
       spec('x', 'exec sleep 30', { dependsOn: [{ name: 't', condition: 'completed' }] }),
     ]);
     try {
-      const stateOf = (name: string): string | undefined => run.stack.ps().find((row) => row.name === name)?.state;
-      assert.equal(await untilState(() => stateOf('t'), /^(exited|not started: )/), 'exited 127');
-      assert.equal(await untilState(() => stateOf('x'), /^running$/), 'running');
+      assert.equal(await untilState(run, 't', /^(exited|not started: )/), 'exited 127');
+      assert.equal(await untilState(run, 'x', /^running$/), 'running');
     } finally {
       assert.equal((await run.stop(130)).exitCode, 130, 'the run went on until stopped');
     }
