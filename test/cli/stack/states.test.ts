@@ -26,13 +26,17 @@ async function untilState(run: Run, name: string, wanted: RegExp): Promise<strin
   }
 }
 
+/**
+ * A task `name` running `cmd`, and `waiter`, which waits for it only to complete: the task's
+ * failure does not end the run.
+ */
+function taskAndWaiter(name: string, cmd: string): Run {
+  return startStack([spec(name, cmd, { task: true }), spec('waiter', 'exec sleep 30', { dependsOn: [{ name, condition: 'completed' }] })]);
+}
+
 describe('ps states', () => {
   test('a process killed by SIGKILL is `exited 137`; one whose command is missing is `not started: ...`', BOUNDED, async () => {
-    // A task that a dependent waits for only to complete: its failure does not end the run.
-    const run = startStack([
-      spec('killed', 'kill -9 $$', { task: true }),
-      spec('stays', 'exec sleep 30', { dependsOn: [{ name: 'killed', condition: 'completed' }] }),
-    ]);
+    const run = taskAndWaiter('killed', 'kill -9 $$');
     try {
       assert.equal(await untilState(run, 'killed', /^exited/), 'exited 137');
     } finally {
@@ -47,13 +51,10 @@ describe('ps states', () => {
 
 describe('a string cmd runs under sh', () => {
   test('sh cannot find its command: the task exits 127 (it did start), so a dependent waiting for it to complete runs', BOUNDED, async () => {
-    const run = startStack([
-      spec('t', 'no-such-command-anywhere', { task: true }),
-      spec('x', 'exec sleep 30', { dependsOn: [{ name: 't', condition: 'completed' }] }),
-    ]);
+    const run = taskAndWaiter('t', 'no-such-command-anywhere');
     try {
       assert.equal(await untilState(run, 't', /^(exited|not started: )/), 'exited 127');
-      assert.equal(await untilState(run, 'x', /^running$/), 'running');
+      assert.equal(await untilState(run, 'waiter', /^running$/), 'running');
     } finally {
       assert.equal((await run.stop(130)).exitCode, 130, 'the run went on until stopped');
     }
