@@ -1,12 +1,13 @@
 // `subvisor probe` (SPEC §11): one probe, tried until it passes (exit 0) or its --timeout passes
 // (exit 1), against a real HTTP server, a TCP listener and commands.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../support/network.js';
 import { runCli, startCli } from './cli.js';
 
@@ -136,6 +137,20 @@ describe('subvisor probe --exec', () => {
     assert.ok(performance.now() - started < 5000, `ended after ${performance.now() - started} ms`);
     // Silent, and the only try: that it hung is what there is to say.
     assert.equal(run.stderr, 'subvisor probe: did not pass within 400 ms; last try: still running when the wait ended\n');
+  });
+});
+
+describe('subvisor probe after a Ctrl-Z', () => {
+  test('stopped past its --timeout while what it checks came up: one more try when continued, and it passes', BOUNDED, async () => {
+    const up = join(scratch, 'came-up');
+    const probe = startCli(['probe', '--exec', `test -f ${up}`, '--interval', '50ms', '--timeout', '1s']);
+    await sleep(300); // a few failed tries first
+    process.kill(probe.pid, 'SIGSTOP');
+    writeFileSync(up, '');
+    await sleep(1500);
+    probe.kill('SIGCONT');
+    const run = await probe.done;
+    assert.equal(run.code, 0, run.stderr);
   });
 });
 

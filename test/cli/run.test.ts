@@ -127,22 +127,24 @@ describe('subvisor run', () => {
     assert.equal(run.code, 130, 'the run went on until Ctrl-C');
   });
 
-  test('SIGQUIT ends subvisor at once, with no summary, and the watchdog stops its process (README: as after a SIGKILL)', { timeout: 30_000 }, async () => {
-    // No core file left in the working directory where core dumps are on (SIGQUIT's default makes one).
-    const cli = startCli(['run', '--label', 'd', '--', 'sh', '-c', 'echo "pid $$"; exec sleep 30'], { execVia: ['sh', '-c', 'ulimit -c 0; exec "$0" "$@"'] });
-    await cli.waitForOutput(/^d \| pid \d+$/m);
-    const pid = Number(/^d \| pid (\d+)$/m.exec(cli.stdoutSoFar())?.[1]);
-    try {
-      assert.ok(isRunning(pid), 'control: the process runs before the signal');
-      cli.kill('SIGQUIT');
-      const run = await cli.done;
-      assert.equal(run.signal, 'SIGQUIT');
-      assert.doesNotMatch(run.stderr, /^name +pid/m, 'no summary');
-      await waitUntil(() => !isRunning(pid), 'the watchdog to stop the process', 5000);
-    } finally {
-      killQuietly(pid);
-    }
-  });
+  for (const signal of ['SIGQUIT', 'SIGUSR2', 'SIGALRM'] as const) {
+    test(`${signal} ends subvisor at once, with no summary, and the watchdog stops its process (README: as after a SIGKILL)`, { timeout: 30_000 }, async () => {
+      // No core file left in the working directory where core dumps are on (SIGQUIT's default makes one).
+      const cli = startCli(['run', '--label', 'd', '--', 'sh', '-c', 'echo "pid $$"; exec sleep 30'], { execVia: ['sh', '-c', 'ulimit -c 0; exec "$0" "$@"'] });
+      await cli.waitForOutput(/^d \| pid \d+$/m);
+      const pid = Number(/^d \| pid (\d+)$/m.exec(cli.stdoutSoFar())?.[1]);
+      try {
+        assert.ok(isRunning(pid), 'control: the process runs before the signal');
+        cli.kill(signal);
+        const run = await cli.done;
+        assert.equal(run.signal, signal);
+        assert.doesNotMatch(run.stderr, /^name +pid/m, 'no summary');
+        await waitUntil(() => !isRunning(pid), 'the watchdog to stop the process', 5000);
+      } finally {
+        killQuietly(pid);
+      }
+    });
+  }
 
   test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-tstp-'));

@@ -120,6 +120,11 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
       console.log(JSON.stringify({ stdout: run.stdout.toString(), stderr: run.stderr.toString() }));`) as { stdout: string; stderr: string };
     assert.deepEqual(stdout.split('\n').filter(Boolean).sort(), ['A=1', 'PATH=/usr/bin:/bin', 'PPID=1', 'SHELLOPTS=xtrace']);
     assert.equal(stderr, '', 'nothing of the gate on the command\'s stderr');
+    // What the README says bash does add: SHLVL, to an environment that had none.
+    const plain = underBashAsSh(`
+      const run = await runProcess(['env'], { env: { PATH: '/usr/bin:/bin', A: '1' }, captureStdout: true });
+      console.log(JSON.stringify(run.stdout.toString()));`) as string;
+    assert.deepEqual(plain.split('\n').filter(Boolean).sort(), ['A=1', 'PATH=/usr/bin:/bin', 'SHLVL=0']);
   });
 
   test('a damaged binary for this very machine: ENOEXEC, and the message says it is not the architecture', BOUNDED, async () => {
