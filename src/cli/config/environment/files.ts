@@ -35,7 +35,8 @@ export type EnvFileRead =
  *
  * A variable no spawn could carry (a NUL byte in its value, an unusable name) is left out and
  * listed in `problems`, by name and line; so is a name with a space or a line break in it, which
- * is what parseEnv makes of a line without `=` followed by one with it.
+ * is what parseEnv makes of a line without `=` followed by one with it. A value parseEnv cut at a
+ * `#` with no blank before it is kept as read, and listed in `warnings`.
  */
 export function readEnvFile(path: string): EnvFileRead {
   let text: string;
