@@ -17,7 +17,7 @@ const SECTIONS = {
       reverse dependency order at the end or on Ctrl-C. NAMEs select processes (and what
       they depend on); NAME=N also runs N copies of it, NAME.1 ... NAME.N (foreman's
       formation: \`up web=2 worker=1\`).
-        -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile)
+        -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile; - for stdin)
         --grace D          stop-signal-to-SIGKILL grace of processes without their own (default 5s)
         --json             NDJSON on stdout
         --timestamps       start each line with the time (HH:MM:SS.mmm)

@@ -1,6 +1,7 @@
 import { UsageError } from '../args.js';
 import { unreadableConfig } from '../config/load.js';
 import { node } from '../../builtins.js';
+import { STDIN_CONFIG } from '../config/location.js';
 
 /** Looked for in this order in the current directory when no -f is given. */
 export const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
@@ -12,6 +13,7 @@ export const DEFAULT_FILES = ['subvisor.yaml', 'subvisor.yml', 'Procfile'];
  * otherwise only read "no run is listening".
  */
 export function findConfigFile(given: string | undefined): string {
+  if (given === STDIN_CONFIG) return given;
   if (given !== undefined) {
     try {
       node.fs.statSync(given);

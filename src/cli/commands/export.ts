@@ -11,6 +11,7 @@ import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
+import { configDirectory } from '../config/location.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -88,7 +89,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
     throw new ExportError('ERR_EXPORT_PATH', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
   }
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
-  const composeDir = output === undefined ? dirname(resolve(config.file)) : dirname(output);
+  const composeDir = output === undefined ? configDirectory(config.file) : dirname(output);
   const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
   if (output === undefined) {
     process.stdout.write(text);

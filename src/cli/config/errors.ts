@@ -1,3 +1,5 @@
+import { shownConfigFile } from './location.js';
+
 /** One thing wrong with a config file, located as precisely as the file allows. */
 export interface ConfigProblem {
   /** The config file as the user named it (so the message shows the path they typed). */
@@ -73,7 +75,7 @@ export class ConfigError extends Error {
 
 /** `file:line:column: path: message`, leaving out the parts that are unknown. */
 export function formatProblem(problem: ConfigProblem): string {
-  let where = problem.file;
+  let where = shownConfigFile(problem.file);
   if (problem.line !== undefined) where += `:${problem.line}`;
   if (problem.line !== undefined && problem.column !== undefined) where += `:${problem.column}`;
   return problem.path === undefined || problem.path === '' ? `${where}: ${problem.message}` : `${where}: ${problem.path}: ${problem.message}`;

@@ -3,7 +3,7 @@ import { ConfigError } from './errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
 import { parseYamlConfig } from './yaml/parse.js';
-import { node } from '../../builtins.js';
+import { readConfigText, shownConfigFile } from './location.js';
 
 /** How {@link loadConfig} reads a file, and why, in words an error message can show. */
 export interface ConfigFormat {
@@ -78,7 +78,7 @@ export function unreadableConfig(file: string, error: unknown): ConfigError {
 export function readConfig(file: string, options: ConfigOptions = {}): { config: Config; format: ConfigFormat } {
   let text: string;
   try {
-    text = node.fs.readFileSync(file, 'utf8');
+    text = readConfigText(file);
   } catch (error) {
     throw unreadableConfig(file, error);
   }
@@ -89,6 +89,6 @@ export function readConfig(file: string, options: ConfigOptions = {}): { config:
     if (!(error instanceof ConfigError) || format.decidedBy === 'name') throw error;
     const readAs = format.kind === 'procfile' ? 'a Procfile (`name: command` lines)' : 'subvisor YAML';
     const other = format.kind === 'procfile' ? 'a subvisor YAML config starts with `processes:`, or is named *.yaml' : 'a Procfile has no `processes:` line';
-    throw new ConfigError(error.problems, { note: `${file}: read as ${readAs} because ${format.because}; ${other}` });
+    throw new ConfigError(error.problems, { note: `${shownConfigFile(file)}: read as ${readAs} because ${format.because}; ${other}` });
   }
 }

@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import { ConfigContext, type ConfigOptions } from './context.js';
 import { mergeEnvFiles } from './environment/files.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
@@ -6,6 +5,7 @@ import { graphProblems, placeAtSource } from './graph.js';
 import { unspawnableValue } from './spawnable.js';
 import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
 import { dotEnvFile } from './yaml/environment.js';
+import { configDirectory } from './location.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
@@ -28,7 +28,7 @@ const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
  * ```
  */
 export function parseProcfile(text: string, file: string, options: ConfigOptions = {}): Config {
-  const cwd = dirname(resolve(file));
+  const cwd = configDirectory(file);
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const dotEnv = dotEnvFile(file, cwd, { problems, warnings, context: new ConfigContext(options) });

@@ -1,5 +1,6 @@
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ControlError } from './errors.js';
+import { configDirectory } from '../config/location.js';
 
 /**
  * The longest path a Unix socket address holds on Linux: `sun_path` is 108 bytes, one of them the
@@ -9,7 +10,7 @@ export const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
 
 /** Where a run listens by default: `.subvisor/control.sock` beside its config file. */
 export function defaultSocketPath(configFile: string): string {
-  return join(dirname(resolve(configFile)), '.subvisor', 'control.sock');
+  return join(configDirectory(configFile), '.subvisor', 'control.sock');
 }
 
 /**

@@ -1,4 +1,5 @@
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
+import { configDirectory } from '../config/location.js';
 
 /**
  * The unit name prefix when `--prefix` is not given: the name of the config's directory
@@ -12,7 +13,7 @@ import { basename, dirname, resolve } from 'node:path';
  * ```
  */
 export function defaultPrefix(configFile: string): string {
-  const name = basename(dirname(resolve(configFile)))
+  const name = basename(configDirectory(configFile))
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
     .replace(/^[-.]+|-+$/g, '');
   return name === '' ? 'subvisor' : name;

@@ -1,10 +1,11 @@
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
 import { unspawnableEnvName } from '../spawnable.js';
 import type { ConfigDraft } from './keys.js';
 import { isEmpty, isMapping, type At, type Reader } from './reader.js';
 import { describe, interpolated, oneOrMany, scalarText, spawnable } from './values.js';
+import { besideConfig } from '../location.js';
 
 // The environment of a process (SPEC §9), lowest first: `.env` beside the config, the top-level
 // `envFile`s, the process's own `envFile`s, the parent's environment (added by the runner), the
@@ -95,7 +96,7 @@ export function sharedEnvFiles(config: ConfigDraft, reader: Reader): LoadedEnvFi
  */
 export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'warnings' | 'context'>): LoadedEnvFile | undefined {
   const path = join(baseDir, '.env');
-  const shown = join(dirname(file), '.env');
+  const shown = besideConfig(file, '.env');
   const { read, first } = reader.context.envFile(path);
   if (read.kind === 'missing') return undefined;
   if (read.kind === 'unreadable') {
@@ -111,5 +112,5 @@ export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, '
 
 /** An env file's path as messages show it: beside the config file, as the user named that. */
 function shownPath(reader: Reader, written: string): string {
-  return written.startsWith('/') ? written : join(dirname(reader.file), written);
+  return written.startsWith('/') ? written : besideConfig(reader.file, written);
 }

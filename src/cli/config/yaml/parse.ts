@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigContext, type ConfigOptions } from '../context.js';
 import { ConfigError } from '../errors.js';
@@ -7,6 +6,7 @@ import { EXAMPLE, TOP_KEYS, type ConfigDraft } from './keys.js';
 import { Reader, isEmpty, isMapping } from './reader.js';
 import { syntaxProblems } from './syntax.js';
 import { describe } from './values.js';
+import { configDirectory } from '../location.js';
 
 /**
  * Parses and validates a `subvisor.yaml` (SPEC.md §5 and §9). `file` names the file in messages
@@ -32,7 +32,7 @@ import { describe } from './values.js';
 export function parseYamlConfig(text: string, file: string, options: ConfigOptions = {}): Config {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });
-  const reader = new Reader(file, dirname(resolve(file)), new ConfigContext(options), lineCounter, document);
+  const reader = new Reader(file, configDirectory(file), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
     reader.problems.push(...syntaxProblems(document, text, file, lineCounter));

@@ -1,0 +1,46 @@
+import { dirname, join, resolve } from 'node:path';
+import { node } from '../../builtins.js';
+
+/** `-f -`: the config is read from standard input. */
+export const STDIN_CONFIG = '-';
+
+/**
+ * Whether the config `file` is a stream rather than a file in a project directory: standard input
+ * (`-f -`, `-f /dev/stdin`), a pipe (`-f <(generate-config)`, whose path is `/dev/fd/63`), or any
+ * other path under /dev or /proc. Such a config has no directory of its own.
+ */
+function isStream(file: string): boolean {
+  if (file === STDIN_CONFIG) return true;
+  const absolute = resolve(file);
+  if (absolute.startsWith('/dev/') || absolute.startsWith('/proc/')) return true;
+  const found = node.fs.statSync(absolute, { throwIfNoEntry: false });
+  return found !== undefined && !found.isFile();
+}
+
+/**
+ * The directory a config belongs to: relative paths in it are resolved against it, `.env` and
+ * `.subvisor/` (the control socket, the logs) are beside it, and exports name the project after
+ * it. The config file's own directory; for a config read from a stream (see {@link isStream}), the
+ * current directory, as `docker compose -f -` does, not `/dev` or `/dev/fd`.
+ */
+export function configDirectory(file: string): string {
+  return isStream(file) ? process.cwd() : dirname(resolve(file));
+}
+
+/** The config's text: standard input's for {@link STDIN_CONFIG}, else the file's. Throws fs errors. */
+export function readConfigText(file: string): string {
+  return node.fs.readFileSync(file === STDIN_CONFIG ? 0 : file, 'utf8');
+}
+
+/** The config file as messages name it: `<stdin>` for {@link STDIN_CONFIG}, else as the user wrote it. */
+export function shownConfigFile(file: string): string {
+  return file === STDIN_CONFIG ? '<stdin>' : file;
+}
+
+/**
+ * The path of `name` beside the config `file`, as messages show it: from where the user named the
+ * config (`config/.env` for `-f config/subvisor.yaml`), or from the current directory for a stream.
+ */
+export function besideConfig(file: string, name: string): string {
+  return isStream(file) ? name : join(dirname(file), name);
+}

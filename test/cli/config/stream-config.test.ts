@@ -1,0 +1,56 @@
+// A config that is not a file in a project directory: `-f -` (standard input) and `-f <(...)`
+// (a pipe at /dev/fd/N). Its relative paths, its .env and its .subvisor/ are the current
+// directory's, as with `docker compose -f -`, not /dev's or /dev/fd's.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli } from '../cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-stream-config-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let projects = 0;
+
+/** A project directory with a `.env`, a `sub/` directory, and `config.txt` holding `text`. */
+function project(text: string): string {
+  const dir = join(scratch, `p${projects++}`);
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, '.env'), 'GREETING=hello\n');
+  writeFileSync(join(dir, 'config.txt'), text);
+  return dir;
+}
+
+const SHOW_WHERE = 'processes:\n  show: { cmd: \'echo "$GREETING from $(pwd)"\', cwd: sub }\n';
+
+describe('a config read from a stream belongs to the current directory', () => {
+  test('up -f - reads standard input; cwd and .env are from the current directory', { timeout: 30_000 }, async () => {
+    const dir = project(SHOW_WHERE);
+    const run = await runCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^show +\\| hello from ${join(dir, 'sub')}$`, 'm'));
+  });
+
+  test('up -f <(...) reads the pipe; cwd and .env are from the current directory', { timeout: 30_000 }, async () => {
+    const dir = project(SHOW_WHERE);
+    const run = await runCli(['up'], { cwd: dir, execVia: ['bash', '-c', 'exec "$@" -f <(cat config.txt)', 'bash'] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^show +\\| hello from ${join(dir, 'sub')}$`, 'm'));
+  });
+
+  test('a mistake in a config on standard input is placed in <stdin>', { timeout: 30_000 }, async () => {
+    const dir = project('processes:\n  show: { cmd: "true", colour: red }\n');
+    const run = await runCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: <stdin>:2:\d+: processes\.show\.colour: .*\n<stdin>: read as subvisor YAML/m);
+  });
+
+  test('export systemd -f - names units after the current directory and runs them there', { timeout: 30_000 }, async () => {
+    const dir = project('processes:\n  show: { cmd: [echo, hi] }\n');
+    const out = join(dir, 'units');
+    const run = await runCli(['export', 'systemd', '-f', '-', '-o', out], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
+    assert.equal(run.code, 0, run.stderr);
+    const name = `${dir.split('/').at(-1) ?? ''}-show.service`;
+    assert.ok(existsSync(join(out, name)), `${name} in ${out}; stderr: ${run.stderr}`);
+  });
+});
