@@ -32,6 +32,12 @@ test('the tarball holds the built library, the CLI, README and licenses; nothing
   assert.match(readFileSync(join(ROOT, 'dist/cli/THIRD-PARTY-NOTICES.txt'), 'utf8'), /yaml[\s\S]*Permission to use, copy, modify/);
 });
 
+test('the bin path is as npm writes it, so `npm publish` has nothing to auto-correct (and warn about)', () => {
+  const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  // npm strips a leading `./` from bin targets at publish, warning that the "script name was invalid and removed".
+  assert.deepEqual(bin, { subvisor: 'dist/cli/main.js' });
+});
+
 test('npm ci (and an install from git) builds dist: the prepare script is the build', () => {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   assert.equal(scripts.prepare, 'node scripts/build.mjs');

@@ -7,12 +7,14 @@ export interface CalledProcessErrorInit {
   readonly cmd: readonly string[] | string;
   readonly returncode: number;
   readonly signal: NodeJS.Signals | null;
-  readonly stdout?: Buffer | null;
-  readonly stderr?: Buffer | null;
+  /** Default null (not captured). */
+  readonly stdout?: Buffer | null | undefined;
+  /** Default null (not read). */
+  readonly stderr?: Buffer | null | undefined;
   /** The child's pid. Default 0 (unknown). */
-  readonly pid?: number;
+  readonly pid?: number | undefined;
   /** From spawn to exit, in milliseconds. Default 0 (unknown). */
-  readonly durationMs?: number;
+  readonly durationMs?: number | undefined;
 }
 
 /**

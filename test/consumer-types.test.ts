@@ -1,0 +1,115 @@
+// The published declarations, as a strict TypeScript user compiles against them: every public
+// name of the SPEC used as the SPEC shows it, under each module resolution a Node project uses,
+// with `exactOptionalPropertyTypes` and without `skipLibCheck`. The project's own typecheck cannot
+// see this: it compiles src/ with its own settings, not dist/*.d.ts with a user's.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+const CONSUMER = `
+import {
+  openNursery, ErrorGroup, collapseErrorGroup, Cancelled, failAfter, moveOnAfter, TooSlowError,
+  runProcess, Process, CalledProcessError, CompletedProcess, superviseRunProcess, getLogger, SpawnError,
+  ExitedBeforeReadyError, ReadyTimeoutError, OutputLimitError, NotStartedError, StopDeniedError,
+  configureLogging, createConsoleSink, createNdjsonSink, LineSplitter,
+} from 'subvisor';
+import type {
+  Nursery, Task, TaskContext, SuperviseOptions, RunProcessOptions, OutputLine, ReadyWhen, Logger,
+  CalledProcessErrorInit, LevelMethodLogger, LogRecord,
+} from 'subvisor';
+
+const log: Logger = getLogger('app');
+const lines: string[] = [];
+const capture = { io: (line: string): void => { lines.push(line); } };
+const maybe = (n: number): number | undefined => (n > 0 ? n : undefined);
+
+const serve: Task<Process> = (ctx: TaskContext<Process>) =>
+  superviseRunProcess(['sleep', '1'], { relayStdout: true, logger: capture }, ctx);
+const ready: ReadyWhen = (line) => line.includes('ready');
+const options: SuperviseOptions = {
+  check: true, label: 'web', relayStdout: true, relayStderr: true, relayLevel: 'io', logger: log,
+  readyWhen: /listening/, readyTimeoutMs: maybe(1000), killGraceMs: maybe(500), cwd: undefined,
+  stopSignal: 'SIGINT', stderr: 'inherit', stdout: 'ignore', env: { ...process.env, PORT: '8080' },
+  onLine: (event: OutputLine) => { lines.push(event.label + event.stream + event.line + String(event.pid)); },
+  deliverCancel: async (proc: Process) => { proc.terminate(); },
+};
+const run: RunProcessOptions = { captureStdout: true, stdin: 'text', check: false, cwd: new URL('file:///tmp/') };
+const relay: LevelMethodLogger<'relay'> = { relay: (message) => { lines.push(message); } };
+
+export async function main(): Promise<void> {
+  const done: CompletedProcess = await runProcess(['echo', 'hi'], run);
+  console.log(done.returncode, done.pid, done.durationMs, done.command, done.stopped, done.stdout?.toString());
+  await superviseRunProcess(['true'], { relayStdout: true, logger: relay, relayLevel: 'relay', readyWhen: ready });
+  await superviseRunProcess(['true'], { relayStdout: true, logger: console });
+  await openNursery(async (tn: Nursery) => {
+    tn.startSoon(async ({ signal }) => { signal.throwIfAborted(); }, 'noop');
+    const proc: Process = await tn.start(serve);
+    const other = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '1'], options, ctx));
+    const status: number | null = proc.returncode;
+    const signal: NodeJS.Signals | null = proc.signal;
+    console.log(status, signal, proc.pid, proc.args, proc.poll());
+    proc.sendSignal('SIGTERM');
+    await other.stop();
+    const code: number = await proc.wait();
+    console.log(code);
+    tn.cancel(new Cancelled());
+  }, { signal: AbortSignal.timeout(10_000) });
+  try {
+    await collapseErrorGroup(() => failAfter(100, (signal) => runProcess(['false'], { signal })));
+  } catch (error) {
+    if (error instanceof ExitedBeforeReadyError) console.log(error.readyWhen, error.code);
+    else if (error instanceof CalledProcessError) {
+      const stderr: Buffer | null = error.stderr;
+      const notes: string[] = error.notes;
+      console.log(error.returncode, error.signal, error.cmd, error.stdout, stderr, notes, error.pid, error.durationMs, error.command, error.code);
+    } else if (error instanceof ErrorGroup) console.log(error.errors.length, error.code);
+    else if (error instanceof SpawnError) console.log(error.code, error.cwd);
+    else if (error instanceof ReadyTimeoutError) console.log(error.timeoutMs, error.stderr, error.code);
+    else if (error instanceof TooSlowError) console.log(error.code);
+    else if (error instanceof OutputLimitError) console.log(error.stream, error.code);
+    else if (error instanceof NotStartedError || error instanceof StopDeniedError) console.log(error.code);
+  }
+  const later: string | undefined = await moveOnAfter(100, async () => 'x');
+  // Fields a caller may not know, as optional values: accepted as \`undefined\`, like every options type.
+  const init: CalledProcessErrorInit = { cmd: ['x'], returncode: 1, signal: null, pid: maybe(0), durationMs: maybe(0), stdout: undefined, stderr: undefined };
+  const made = new CalledProcessError(init);
+  made.addNote('made by hand');
+  const records: LogRecord[] = [];
+  const previous = configureLogging({ level: 'debug', sink: (record) => { records.push(record); } });
+  configureLogging({ sink: createConsoleSink({ color: undefined }) });
+  configureLogging({ sink: createNdjsonSink({ stream: process.stdout }) });
+  configureLogging(previous);
+  new LineSplitter((line) => { lines.push(line); }, { maxLineBytes: maybe(1024) }).end();
+  console.log(later, made.code);
+}
+`;
+
+test('a strict TypeScript user compiles against the built declarations, under node16, nodenext and bundler resolution', { timeout: 120_000 }, () => {
+  const app = mkdtempSync(join(tmpdir(), 'subvisor-consumer-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(ROOT, join(app, 'node_modules', 'subvisor'), 'dir');
+    writeFileSync(join(app, 'package.json'), '{ "type": "module", "private": true }\n');
+    writeFileSync(join(app, 'consumer.ts'), CONSUMER);
+    const failures: string[] = [];
+    for (const [module, moduleResolution] of [['node16', 'node16'], ['nodenext', 'nodenext'], ['esnext', 'bundler']] as const) {
+      const compilerOptions = {
+        target: 'ES2022', lib: ['ES2022'], module, moduleResolution, strict: true, exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true,
+        typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'],
+      };
+      const config = join(app, `tsconfig.${moduleResolution}.json`);
+      writeFileSync(config, JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+      if (tsc.status !== 0) failures.push(`${moduleResolution}:\n${tsc.stdout}${tsc.stderr}`);
+    }
+    assert.deepEqual(failures, []);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
