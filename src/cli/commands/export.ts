@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { parseExportArgs, type ExportArgs } from '../args.js';
 import { findConfigFile } from './config-file.js';
 import { readConfig, type Config } from '../config/index.js';
@@ -12,6 +12,7 @@ import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
 import { configDirectory } from '../config/location.js';
+import { shownAsText } from '../../log/sanitize.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -37,15 +38,17 @@ export function exportCommand(args: readonly string[]): Ending {
 /** To `-o DIR` (created when missing), or, without it, to stdout, each file under a `# ==> NAME <==` line. */
 function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
   const unitDir = parsed.output === undefined ? DEFAULT_UNIT_DIR : resolve(parsed.output);
+  // The file that runs, not the npm bin symlink that may have led to it.
+  const cliPath = node.fs.realpathSync(process.argv[1] ?? '');
   const files = exportSystemd(config, {
     prefix: parsed.prefix ?? defaultPrefix(config.file),
     unitDir,
     nodePath: process.execPath,
-    // The file that runs, not the npm bin symlink that may have led to it.
-    cliPath: node.fs.realpathSync(process.argv[1] ?? ''),
+    cliPath,
     dropReadyLog: parsed.dropReadyLog,
     assignPorts,
   });
+  warnOfPassingCli(cliPath, files);
   if (parsed.output === undefined) {
     process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
     return;
@@ -54,6 +57,18 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
     makeDirectories(unitDir);
     for (const exported of files) write(join(unitDir, exported.name), exported);
   });
+}
+
+/**
+ * `npx subvisor export systemd` runs subvisor from npm's cache (`~/.npm/_npx/HASH/...`), which
+ * `npm cache clean` or a newer npx empties, and which the units' users may not be able to read:
+ * probes written with that path would fail later, far from here.
+ */
+function warnOfPassingCli(cliPath: string, files: readonly ExportedFile[]): void {
+  if (!cliPath.split(sep).includes('_npx') || !files.some((exported) => exported.text.includes(cliPath))) return;
+  process.stderr.write(
+    `subvisor: warning: the units' ready probes run subvisor from npm's npx cache (${shownAsText(cliPath)}), which npm may empty and other users may not read; install subvisor (npm install -g subvisor, or in the project) and export from there\n`,
+  );
 }
 
 /**

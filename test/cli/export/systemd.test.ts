@@ -3,7 +3,7 @@
 // readiness, quoting) checked on a config that has them all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -278,5 +278,28 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^subvisor: cannot export: -o ".*\/units " starts or ends with a blank, which a systemd unit cannot carry in EnvironmentFile=; pick another -o$/m);
     assert.deepEqual(readdirSync(project), ['subvisor.yaml'], 'nothing is written');
+  });
+});
+
+describe('export systemd run through npx', () => {
+  test('warns that the units\' probes would run subvisor from npm\'s npx cache; without a probe, says nothing', BOUNDED, () => {
+    // A copy, not a symlink: the CLI names the file that runs, which a symlink would lead back here.
+    const installed = join(scratch, 'npm-cache', '_npx', '0123abcd', 'node_modules', 'subvisor');
+    mkdirSync(installed, { recursive: true });
+    cpSync(resolve('dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(resolve('package.json'), join(installed, 'package.json'));
+    symlinkSync(resolve('node_modules'), join(installed, 'node_modules'), 'dir');
+    const dir = join(scratch, 'npx-project');
+    mkdirSync(dir, { recursive: true });
+    const exportOf = (ready: string): { status: number | null; stderr: string } => {
+      writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  web:\n    cmd: [node, server.js]\n${ready}`);
+      return spawnSync(process.execPath, [join(installed, 'dist/cli/main.js'), 'export', 'systemd', '-f', join(dir, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000 });
+    };
+    const probed = exportOf('    ready: { http: "http://127.0.0.1:8080/health" }\n');
+    assert.equal(probed.status, 0, probed.stderr);
+    assert.match(probed.stderr, /^subvisor: warning: the units' ready probes run subvisor from npm's npx cache \(.*\/_npx\/0123abcd\/node_modules\/subvisor\/dist\/cli\/main\.js\).*install subvisor/m);
+    const unprobed = exportOf('');
+    assert.equal(unprobed.status, 0, unprobed.stderr);
+    assert.equal(unprobed.stderr, '');
   });
 });
