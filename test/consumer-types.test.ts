@@ -39,6 +39,9 @@ const options: SuperviseOptions = {
   deliverCancel: async (proc: Process) => { proc.terminate(); },
 };
 const run: RunProcessOptions = { captureStdout: true, stdin: 'text', check: false, cwd: new URL('file:///tmp/') };
+const kept: SuperviseOptions<'io'> = { relayStdout: true, logger: capture };
+// @ts-expect-error: options kept as SuperviseOptions<'io'> have their logger checked for \`io\`
+const mistyped: SuperviseOptions<'io'> = { relayStdout: true, logger: { ino: (line: string): void => { lines.push(line); } } };
 const relay: LevelMethodLogger<'relay'> = { relay: (message) => { lines.push(message); } };
 
 export async function main(): Promise<void> {
@@ -46,6 +49,8 @@ export async function main(): Promise<void> {
   console.log(done.returncode, done.pid, done.durationMs, done.command, done.stopped, done.stdout?.toString());
   await superviseRunProcess(['true'], { relayStdout: true, logger: relay, relayLevel: 'relay', readyWhen: ready });
   await superviseRunProcess(['true'], { relayStdout: true, logger: console });
+  await superviseRunProcess(['true'], kept);
+  console.log(mistyped.label);
   await openNursery(async (tn: Nursery) => {
     tn.startSoon(async ({ signal }) => { signal.throwIfAborted(); }, 'noop');
     const proc: Process = await tn.start(serve);
