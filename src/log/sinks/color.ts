@@ -2,24 +2,33 @@ import type { Writable } from 'node:stream';
 import { LEVEL_NAMES, LEVELS, type LevelName } from '../levels.js';
 
 /**
- * Whether to colour output written to `stream`, following Node's own rules (`tty.getColorDepth`)
- * so subvisor agrees with the rest of the process:
- * 1. `FORCE_COLOR` set: colour unless it is `0` or `false` (it beats `NO_COLOR`, as in Node and
- *    chalk, so a CI config can force colour whatever a user's shell exports);
- * 2. `NO_COLOR` set and non-empty: no colour (https://no-color.org);
- * 3. `TERM=dumb`: no colour;
- * 4. otherwise colour exactly when `stream` is a TTY.
+ * What the environment says of colour, following Node's own rules (`tty.getColorDepth`) so
+ * subvisor agrees with the rest of the process: `true` when `FORCE_COLOR` is set and not `0` or
+ * `false` (it beats `NO_COLOR`, as in Node and chalk, so a CI config can force colour whatever a
+ * user's shell exports); `false` for `FORCE_COLOR=0`, a non-empty `NO_COLOR`
+ * (https://no-color.org) or `TERM=dumb`; `undefined` when it says nothing.
+ *
+ * @param env - The environment to read. Default: `process.env`.
+ * @internal
+ */
+export function colourFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return undefined;
+}
+
+/**
+ * Whether to colour output written to `stream`: as {@link colourFromEnvironment} says, else
+ * exactly when `stream` is a TTY.
  *
  * @param stream - Where the output goes.
  * @param env - The environment to read. Default: `process.env`.
  * @internal
  */
 export function shouldColor(stream: Writable, env: NodeJS.ProcessEnv = process.env): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.TERM === 'dumb') return false;
-  return 'isTTY' in stream && stream.isTTY === true;
+  return colourFromEnvironment(env) ?? ('isTTY' in stream && stream.isTTY === true);
 }
 
 // The SGR parameters of each level: quiet for the chatty levels, loud for trouble. `io` is cyan so

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { LogFields, LogRecord, LogSink } from '../record.js';
 import { neutraliseControlSequences, stripSgr } from '../sanitize.js';
-import { levelStyle, paint, RESET, shouldColor } from './color.js';
+import { colourFromEnvironment, levelStyle, paint, RESET, shouldColor } from './color.js';
 import { guardBrokenPipe, writeText } from './write.js';
 
 /** Options of {@link createConsoleSink}. */
@@ -11,7 +11,8 @@ export interface ConsoleSinkOptions {
   stream?: Writable | undefined;
   /**
    * Whether to colour the time and level. Default: auto: `FORCE_COLOR` / `NO_COLOR` / `TERM=dumb`
-   * from the environment, else whether `stream` is a TTY.
+   * from the environment, else whether `stream` is a TTY. `false` (or `NO_COLOR`, `TERM=dumb`) also
+   * takes out the colours (SGR) that relayed lines carry, which are otherwise kept (SPEC §3.9).
    */
   color?: boolean | undefined;
   /**
@@ -33,9 +34,10 @@ export interface ConsoleSinkOptions {
  * Local wall-clock time to the millisecond, the level padded to one column, the logger's name,
  * the message, then the fields as `key=value` (strings quoted when they have spaces or quotes,
  * other values shown with `util.inspect`). With colour on, the time is dim and the level coloured.
- * Unless `raw`, control sequences are neutralised in everything but the sink's own colour; with
- * colour on, a line that keeps SGR colour of its own ends with a reset so its colour cannot bleed
- * into the next line, and with colour off (a file, a pipe) that colour is taken out too. A broken pipe never throws (see the stream guard): a closed stderr must not crash
+ * Unless `raw`, control sequences are neutralised in everything but the sink's own colour and the
+ * plain colours (SGR) of the message, which are kept, to a file or a pipe too, and followed by a
+ * reset so they cannot bleed into the next line. Colour turned off (`color: false`, `NO_COLOR`,
+ * `TERM=dumb`) takes those colours out as well. A broken pipe never throws (see the stream guard): a closed stderr must not crash
  * the parent that is stopping its children.
  *
  * @param opts - See {@link ConsoleSinkOptions}. Default: `{}` (stderr, auto colour, neutralised).
@@ -46,7 +48,11 @@ export interface ConsoleSinkOptions {
  */
 export function createConsoleSink(opts: ConsoleSinkOptions = {}): LogSink {
   const stream = opts.stream ?? process.stderr;
-  const format: ConsoleFormat = { color: opts.color ?? shouldColor(stream), raw: opts.raw ?? false };
+  const format: ConsoleFormat = {
+    color: opts.color ?? shouldColor(stream),
+    keepSgr: opts.color ?? colourFromEnvironment() ?? true,
+    raw: opts.raw ?? false,
+  };
   guardBrokenPipe(stream);
   return (record) => {
     writeText(stream, `${formatConsoleLine(record, format)}\n`);
@@ -55,7 +61,10 @@ export function createConsoleSink(opts: ConsoleSinkOptions = {}): LogSink {
 
 /** How {@link formatConsoleLine} renders: both resolved, no defaults left. */
 export interface ConsoleFormat {
+  /** The sink's own colour: the time and the level. */
   readonly color: boolean;
+  /** Whether the colours (SGR) a message carries are kept, where other control sequences are neutralised. */
+  readonly keepSgr: boolean;
   readonly raw: boolean;
 }
 
@@ -69,8 +78,8 @@ export function formatConsoleLine(record: LogRecord, format: ConsoleFormat): str
   let body = `[${record.logger}] ${record.message}${formatFields(record.fields)}`;
   if (!format.raw) {
     body = neutraliseControlSequences(body);
-    // Colour off means none at all, the child's included; kept, it is reset at the line's end.
-    if (!format.color) body = stripSgr(body);
+    // Colour turned off means none at all, the child's included; kept, it is reset at the line's end.
+    if (!format.keepSgr) body = stripSgr(body);
     else if (body.includes('\x1b')) body += RESET;
   }
   if (!format.color) return `${time} ${level} ${body}`;

@@ -51,23 +51,46 @@ test('with colour, a message that keeps its own SGR colour is followed by a rese
   assert.ok(!write([record({ message: 'plain' })], { color: true }).endsWith('\x1b[0m\n')); // control
 });
 
-test('without colour (a file, a pipe, NO_COLOR), the colour a message kept is taken out too, as the CLI does', () => {
+test('with color: false, the colour a message kept is taken out too', () => {
   assert.equal(write([record({ message: '\x1b[1;31mred\x1b[0m and \x1b[38:2::255:0:0mtrue\x1b[m' })], { color: false }), '12:00:01.234 io        [subvisor] red and true\n');
   // Control: raw writes it through.
   assert.ok(write([record({ message: '\x1b[1;31mred' })], { color: false, raw: true }).includes('\x1b[1;31mred'));
 });
 
-test('colour is on by default for a TTY and off otherwise, when the environment says nothing', () => {
+/** Runs `fn` with the colour variables of the environment as `env` says, then puts them back. */
+function withColourEnvironment(env: { FORCE_COLOR?: string; NO_COLOR?: string; TERM?: string }, fn: () => void): void {
   const saved = { FORCE_COLOR: process.env.FORCE_COLOR, NO_COLOR: process.env.NO_COLOR, TERM: process.env.TERM };
-  for (const key of Object.keys(saved)) Reflect.deleteProperty(process.env, key);
-  try {
-    assert.ok(write([record()], { isTTY: true }).includes('\x1b[36m'));
-    assert.ok(!write([record()], { isTTY: false }).includes('\x1b[')); // control
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
+  const set = (values: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(values)) {
       if (value === undefined) Reflect.deleteProperty(process.env, key);
       else process.env[key] = value;
     }
+  };
+  set({ FORCE_COLOR: undefined, NO_COLOR: undefined, TERM: undefined, ...env });
+  try {
+    fn();
+  } finally {
+    set(saved);
+  }
+}
+
+test('colour is on by default for a TTY and off otherwise, when the environment says nothing', () => {
+  withColourEnvironment({}, () => {
+    assert.ok(write([record()], { isTTY: true }).includes('\x1b[36m'));
+    assert.ok(!write([record()], { isTTY: false }).includes('\x1b[')); // control
+  });
+});
+
+test('to a pipe or a file, a line keeps its own colours (SPEC §3.9), reset at its end; NO_COLOR, TERM=dumb and color: false take them out', () => {
+  const hostile = record({ message: '[web:out] \x1b[31mred\x1b[0m\x1b[2J' });
+  withColourEnvironment({}, () => {
+    assert.equal(write([hostile]), '12:00:01.234 io        [subvisor] [web:out] \x1b[31mred\x1b[0m\\x1b[2J\x1b[0m\n');
+    assert.equal(write([hostile], { color: false }), '12:00:01.234 io        [subvisor] [web:out] red\\x1b[2J\n');
+  });
+  for (const env of [{ NO_COLOR: '1' }, { TERM: 'dumb' }, { FORCE_COLOR: '0' }]) {
+    withColourEnvironment(env, () => {
+      assert.equal(write([hostile]), '12:00:01.234 io        [subvisor] [web:out] red\\x1b[2J\n', JSON.stringify(env));
+    });
   }
 });
 
