@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli } from '../cli.js';
+import { runCli, startCli } from '../cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-stream-config-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -43,6 +43,20 @@ describe('a config read from a stream belongs to the current directory', () => {
     const run = await runCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^subvisor: <stdin>:2:\d+: processes\.show\.colour: .*\n<stdin>: read as subvisor YAML/m);
+  });
+
+  test('ps in the directory of a run of up -f - finds it, with no config file there', { timeout: 30_000 }, async () => {
+    const dir = project('processes:\n  idle: { cmd: "echo up; exec sleep 30" }\n');
+    const run = startCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
+    try {
+      await run.waitForOutput(/^idle +\| up$/m);
+      const ps = await runCli(['ps', '--json'], { cwd: dir });
+      assert.equal(ps.code, 0, ps.stderr);
+      assert.deepEqual((JSON.parse(ps.stdout) as { name: string; state: string }[]).map(({ name, state }) => ({ name, state })), [{ name: 'idle', state: 'running' }]);
+    } finally {
+      run.kill('SIGINT');
+      assert.equal((await run.done).code, 130);
+    }
   });
 
   test('export systemd -f - names units after the current directory and runs them there', { timeout: 30_000 }, async () => {
