@@ -60,6 +60,8 @@ export class Runner {
   #stopSaid = false;
   /** When the current attempt began stopping its child for a failure of its own (not ready in time, liveness), if it did. */
   #failureStopAt: number | undefined;
+  /** It waits out the backoff before a restart its policy makes: no child is up, and the life goes on. */
+  #inBackoff = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -105,6 +107,11 @@ export class Runner {
       this.#life.abort(new Cancelled(`${this.spec.name} is stopping`));
     }
     await this.#ended;
+  }
+
+  /** Whether it waits out the backoff before a restart its policy makes (`restarting in D`). */
+  get inBackoff(): boolean {
+    return this.#inBackoff;
   }
 
   /** Its child is running: spawned and not exited (what it started may live on in its group). */
@@ -166,10 +173,13 @@ export class Runner {
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
+      this.#inBackoff = true;
       try {
         await node.timersPromises.setTimeout(delayMs, undefined, { signal: this.#life.signal });
       } catch {
         return { kind: 'stopped', inBackoff: true };
+      } finally {
+        this.#inBackoff = false;
       }
       // The run may have begun to end during the wait: its stop reaches this runner only once its
       // dependents are down, and their grace can outlast the backoff.

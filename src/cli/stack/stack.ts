@@ -359,6 +359,27 @@ export class Stack {
   }
 
   /**
+   * A burst of changes under the watched paths of `name` has ended. A watched task's re-run that
+   * waits out its restart backoff holds the restart lane (its dependents restart only once it has
+   * succeeded), so the change would wait for the whole backoff, and then run the task once more
+   * after the policy's own try: that life ends now (`stopped while waiting to restart`), and the
+   * restart the change queued runs the task again at once, with a fresh budget, as a change does
+   * to any other process in its backoff.
+   */
+  changeHeard(name: string): void {
+    if (this.ending) return;
+    const copies = this.#inStartOrder(this.processesNamed([name]));
+    const waiting = (): Runner[] => copies.filter((runner) => runner.spec.task && this.#forgiven.has(runner) && this.#alive.has(runner) && runner.inBackoff);
+    if (waiting().length === 0) return;
+    void this.#oneAtATime(async () => {
+      const now = this.ending ? [] : waiting();
+      // Its end is the change's doing, not a failure (as for a chain a change restarts).
+      for (const runner of now) this.#stoppedByHand.add(runner);
+      await Promise.all(now.map((runner) => runner.shutdown('restarting', true)));
+    });
+  }
+
+  /**
    * What a change under the watched paths of `name` (a process's name in the config: `web` for all
    * of `web.1` ... `web.N`) does. The process restarts with its dependents, as {@link restart} does,
    * its copies together (one chain, each dependent once), and this resolves once they are started

@@ -72,6 +72,8 @@ class Tree implements Watching {
    * nearest ancestor that is there, `at`, which waits for it to come back.
    */
   #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
+  /** For a file root that is a symbolic link: the watch of its target's directory (see #followLink). */
+  #linkTarget: { readonly target: string; readonly watcher: FSWatcher } | undefined;
 
   constructor(
     private readonly root: string,
@@ -111,10 +113,47 @@ class Tree implements Watching {
     const watcher = node.fs.watch(dir, (_event, changed) => {
       if (this.#closed) return;
       if (inodeOf(dir) !== ino || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
-      else if (changed === name) this.listener.changed(file);
+      else if (changed === name) {
+        this.#followLink(file); // made, removed or pointed elsewhere
+        this.listener.changed(file);
+      }
     });
     watcher.on('error', () => this.#fileDirectoryGone(file));
     this.#watchers.set(dir, watcher);
+    this.#followLink(file);
+  }
+
+  /**
+   * A file root that is a symbolic link (`.env` -> `../shared/.env`) is changed where its target
+   * is: a write through the link, or an editor's save of the target, is heard only in the
+   * target's directory. That directory is watched too, for the target's name, and changes there
+   * are told as changes of `file`; whenever the link changes, the target is looked up again.
+   */
+  #followLink(file: string): void {
+    let target: string | undefined;
+    try {
+      if (node.fs.lstatSync(file).isSymbolicLink()) target = node.fs.realpathSync(file);
+    } catch {
+      target = undefined; // gone, or a link to nothing (yet): the link's own directory tells when that changes
+    }
+    if (target === this.#linkTarget?.target) return;
+    this.#linkTarget?.watcher.close();
+    this.#linkTarget = undefined;
+    if (target === undefined || this.#closed) return;
+    const name = basename(target);
+    try {
+      const watcher = node.fs.watch(dirname(target), (_event, changed) => {
+        if (!this.#closed && changed === name) this.listener.changed(file);
+      });
+      // Its directory went away: looked up again at the next change of the link (or never needed).
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.#linkTarget?.watcher === watcher) this.#linkTarget = undefined;
+      });
+      this.#linkTarget = { target, watcher };
+    } catch (error) {
+      this.listener.failed(new WatchError(target, error));
+    }
   }
 
   close(): void {
@@ -123,6 +162,8 @@ class Tree implements Watching {
     this.#watchers.clear();
     this.#awaiting?.watcher.close();
     this.#awaiting = undefined;
+    this.#linkTarget?.watcher.close();
+    this.#linkTarget = undefined;
   }
 
   #heard(dir: string, name: string | Buffer | null): void {

@@ -17,6 +17,8 @@ export interface Restartable {
   restartForChange(name: string): Promise<readonly string[]>;
   /** Every copy of `name` was stopped by `subvisor stop`, and stays stopped whatever changes. */
   keptStopped(name: string): boolean;
+  /** A burst of changes for `name` ended (before its restart waits its turn): a re-run of it waiting out a backoff need not. */
+  changeHeard(name: string): void;
 }
 
 /**
@@ -143,6 +145,7 @@ class WatchedProcess {
       collecting.#waitingForMe.add(this);
       return;
     }
+    this.stack.changeHeard(this.name);
     this.lane.add(this);
     const waiting = [...this.#waitingForMe];
     this.#waitingForMe.clear();

@@ -1,7 +1,7 @@
 // watchTree: one watch per directory, new directories picked up, a file watched through its
 // directory, nothing left open after close(). Real files in a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -156,6 +156,31 @@ test('a file is watched through its directory: a save by rename is seen, its nei
     writeFileSync(file, '{"b":2}'); // the watch survived the rename
     await waitUntil(() => changes.length > 1, 'a write after the rename');
     assert.ok(changes.every((path) => path === file), changes.join(', '));
+  } finally {
+    watch.close();
+  }
+});
+
+test('a file that is a symbolic link is watched through its target too: a write through the link, or to the target, is heard', BOUNDED, async () => {
+  const root = fresh();
+  const shared = fresh();
+  const target = join(shared, '.env');
+  writeFileSync(target, 'A=1');
+  const link = join(root, '.env');
+  symlinkSync(target, link);
+  const { changes, watch } = watching(link);
+  try {
+    writeFileSync(link, 'A=2'); // an editor saving the file it was given writes the target
+    await waitUntil(() => changes.length > 0, 'a write through the link');
+    writeFileSync(join(shared, 'other'), 'x');
+    writeFileSync(join(shared, '.env.tmp'), 'A=3');
+    renameSync(join(shared, '.env.tmp'), target); // a save by rename, in the target's directory
+    await waitUntil(() => changes.length > 1, 'a save of the target by rename');
+    const heard = changes.length;
+    await sleep(100);
+    writeFileSync(target, 'A=4'); // the target's watch survived the rename
+    await waitUntil(() => changes.length > heard, 'a write after the rename');
+    assert.ok(changes.every((path) => path === link), changes.join(', '));
   } finally {
     watch.close();
   }

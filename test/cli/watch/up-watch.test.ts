@@ -336,6 +336,32 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a fix saved while a re-run of a watched task waits out its restart backoff runs it at once, and restarts its dependent once', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build:
+    cmd: "echo building; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: 50ms }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      write(dir, 'src/code', '0'); // the fix, while the broken re-run waits 20 s to try again
+      await nthPid(cli, 'web', 2);
+      await sleep(1000);
+      const output = cli.stdoutSoFar();
+      assert.equal(all(output, /^build +\| building$/gm).length, 3, `the fix ran the build once, at once\n${output}`);
+      assert.equal(pids(cli, 'web').length, 2, `web restarted once for the fix\n${output}`);
+      await interrupt(cli);
+    });
+  });
+
   test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
     const dir = project(
       `processes:
