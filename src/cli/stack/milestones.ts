@@ -7,8 +7,8 @@ const PENDING: MilestoneState = { kind: 'pending' };
 const MET: MilestoneState = { kind: 'met' };
 
 /**
- * One thing a dependent can wait for (a process started, became ready, succeeded, completed). It is
- * met once and stays met for the process's life; or it is given up with a reason a person reads
+ * One thing a dependent can wait for (a process started, became ready, succeeded, completed). Once
+ * met it stays met while the process is up (see {@link Milestones.down}); or it is given up with a reason a person reads
  * after "not started: " (`migrate failed (status 3)`). Whoever waits is told of every change, and
  * looks again: a plain promise could only say "met" or "failed", not "pending again" after a
  * manual restart.
@@ -78,6 +78,17 @@ export class Milestones {
 
   reset(): void {
     for (const condition of CONDITIONS) this.of(condition).reset();
+  }
+
+  /**
+   * The process is down until its restart policy's next attempt: being started and ready are ahead
+   * of it again, so a dependent that starts meanwhile (restarted by hand or by a change) waits for
+   * it to be up, as SPEC §5's `dependsOn` says, not for a crashed attempt's milestones. Dependents
+   * already running are left alone; what it did (succeeded, completed) is not undone.
+   */
+  down(): void {
+    this.started.reset();
+    this.ready.reset();
   }
 }
 

@@ -173,6 +173,7 @@ export class Runner {
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const delayMs = this.#afterAttempt(end);
       if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
+      this.milestones.down();
       this.#inBackoff = true;
       try {
         await node.timersPromises.setTimeout(delayMs, undefined, { signal: this.#life.signal });

@@ -1,0 +1,34 @@
+// A dependent started while what it depends on is down between two attempts of its restart policy
+// waits for it to be up again (SPEC §5: dependsOn starts after those are ready), whoever starts it.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BOUNDED, client, configDir, interrupt, up, waitForState } from './support.js';
+
+describe('a dependency in its restart backoff', () => {
+  test('subvisor restart web waits for db to be ready again, then starts web', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db:
+    cmd: "echo ready; sleep 2; exit 1"
+    ready: ready
+    restart: { policy: on-failure, max: 5, backoff: 2s }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: [db] }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^web +\| web up$/m);
+      await waitForState(dir, 'db', /^restarting in /);
+      const restarted = await client(dir, ['restart', 'web']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      await run.waitForOutput(/^web +\| web up$[\s\S]*^web +\| web up$/m);
+      const lines = run.stdoutSoFar().split('\n');
+      const secondReady = lines.findIndex((line, i) => /^db +\* ready after/.test(line) && lines.slice(0, i).some((earlier) => /^db +\* ready after/.test(earlier)));
+      const secondStart = lines.findIndex((line, i) => /^web +\| web up$/.test(line) && lines.slice(0, i).some((earlier) => /^web +\| web up$/.test(earlier)));
+      assert.ok(secondReady !== -1 && secondReady < secondStart, `web started again only once db was ready again:\n${lines.join('\n')}`);
+      assert.match(lines.slice(0, secondStart).join('\n'), /^web +\* waiting for db to be ready$/m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+});
