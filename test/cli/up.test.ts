@@ -83,6 +83,19 @@ describe('subvisor up', () => {
     assert.match(run.stdout, /^b +\| b done$/m);
   });
 
+  test('a main process that exits 0 before it is ready fails the run with 1, where run --ready exits 0', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  a: { cmd: "exit 0", ready: "never printed", main: true }
+`);
+    const up = await runCli(['up', '-f', file]);
+    assert.equal(up.code, 1, up.stderr);
+    assert.match(up.stdout, /^a \* exited with status 0 before it was ready$/m);
+    // Control: run, a stack of one main process whose readiness is optional, reports the exit as it is.
+    const run = await runCli(['run', '--ready', 'never printed', '--', 'sh', '-c', 'exit 0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /exited with status 0 after .*, before it was ready$/m);
+  });
+
   test('restart on-failure retries with backoff up to its bound, then fails', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   flaky:
