@@ -76,7 +76,7 @@ function warnOfPassingCli(cliPath: string, files: readonly ExportedFile[]): void
  * applies only to a file it creates, and an env file left 0644 by an earlier hand or tool would
  * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
  */
-function write(path: string, exported: ExportedFile): void {
+function write(path: string, exported: Pick<ExportedFile, 'text' | 'mode'>): void {
   const fd = node.fs.openSync(path, 'w', exported.mode);
   try {
     node.fs.fchmodSync(fd, exported.mode);
@@ -105,13 +105,13 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
   }
   // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
   const composeDir = output === undefined ? configDirectory(config.file) : dirname(output);
-  const text = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
+  const exported = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
   if (output === undefined) {
-    process.stdout.write(text);
+    process.stdout.write(exported.text);
     return;
   }
   writing(output, () => {
     makeDirectories(composeDir);
-    node.fs.writeFileSync(output, text);
+    write(output, exported);
   });
 }

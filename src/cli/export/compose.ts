@@ -35,6 +35,12 @@ const HEALTHCHECK_SLACK_MS = 1_000;
 
 type Service = Record<string, unknown>;
 
+/** The Compose file's text, and its mode: 0o600 when a service's environment is in it, else 0o644. */
+export interface ComposeFile {
+  readonly text: string;
+  readonly mode: number;
+}
+
 /**
  * The Compose file of `subvisor export compose` (SPEC §11): one service per process `subvisor up`
  * would run (see {@link exportedProcesses}), in the config's order, each with `init: true` (a real
@@ -48,7 +54,7 @@ type Service = Record<string, unknown>;
  * environment, so no copy could have its own `SUBVISOR_REPLICA` (or a Procfile copy its own
  * `PORT`), and a dependent could not wait for each copy by name as under `up`.
  */
-export function exportCompose(config: Config, options: ComposeExportOptions): string {
+export function exportCompose(config: Config, options: ComposeExportOptions): ComposeFile {
   checkLogReadiness(config, options.dropReadyLog);
   const processes = exportedProcesses(config, options);
   checkServiceNames(processes);
@@ -74,7 +80,9 @@ export function exportCompose(config: Config, options: ComposeExportOptions): st
       if (sequence instanceof YAMLSeq) quoteForFlow(sequence);
     }
   }
-  return escapeForGoYaml(doc.toString({ lineWidth: 0 }));
+  const text = escapeForGoYaml(doc.toString({ lineWidth: 0 }));
+  // The environment is written inline, `.env`'s secrets too, as the systemd export's env files hold it.
+  return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0) ? 0o600 : 0o644 };
 }
 
 function header(config: Config, image: string): string {

