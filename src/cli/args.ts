@@ -1,10 +1,20 @@
 import { node } from '../builtins.js';
 import { suggest } from '../process/suggest.js';
+import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** The duration `text` given to `flag` (`--grace 5s`), in ms; one it cannot read is a {@link UsageError} naming the flag. */
+export function durationOption(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export interface RunArgs {

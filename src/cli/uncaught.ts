@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/timer.js';
 import { writeText } from '../log/sinks/write.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
@@ -61,7 +62,7 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : String(error)}`, EXIT.internal));
     // (A delay past 2^31 - 1 ms would fire at once.) Not unref'd: a run the defect left hanging
     // with nothing else to wait for would otherwise end as Node ends it (13, an unsettled await).
-    const limitMs = Math.min(options.stopGraceMs + DRAIN_ALLOWANCE_MS, 2 ** 31 - 1);
+    const limitMs = Math.min(options.stopGraceMs + DRAIN_ALLOWANCE_MS, MAX_TIMER_MS);
     deadline = setTimeout(() => endAtOnce(`the stop after an internal error took over ${limitMs} ms`), limitMs);
     // Before the run's own listeners (./interrupts.ts), which would end it with a signal's status.
     process.prependOnceListener('SIGINT', onSignal);

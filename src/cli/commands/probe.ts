@@ -1,5 +1,5 @@
-import { UsageError, parseProbeArgs, type ProbeArgs } from '../args.js';
-import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, parseDuration } from '../config/index.js';
+import { UsageError, durationOption, parseProbeArgs, type ProbeArgs } from '../args.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { HOST_PORT, httpUrlProblem } from '../config/yaml/probes.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
@@ -77,12 +77,4 @@ function hostPort(target: string): { host: string; port: number } {
     throw new UsageError('--tcp needs HOST:PORT with a port from 1 to 65535, like 127.0.0.1:5432 or [::1]:5432');
   }
   return { host, port };
-}
-
-function durationOption(option: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`${option}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }

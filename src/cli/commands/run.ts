@@ -1,16 +1,16 @@
 import { basename } from 'node:path';
 import { escapeControlCharacters } from '../../process/command.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
-import { UsageError, parseRunArgs } from '../args.js';
-import { parseDuration } from '../config/duration.js';
+import { UsageError, durationOption, parseRunArgs } from '../args.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft } from '../interrupts.js';
+import { endingAfterFlush, endingOf } from '../interrupts.js';
 import { createOutput } from '../output.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
-import { stopOnUncaughtError, withUncaught } from '../uncaught.js';
+import { withUncaught } from '../uncaught.js';
+import { listenForEnds } from '../run-ends.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -37,22 +37,12 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     signal: stop.signal,
     defaultGraceMs: grace,
   });
-  const interrupts = handleInterrupts(
-    (signal) => stop.abort(new Interrupted(signal)),
-    ({ why, processesLeft }) => {
-      // The run's own word, as `up` says it: under `subvisor`, not as a state line of the process.
-      if (processesLeft) output.report(`subvisor: ${why}: killing ${name} at once`, { stream: 'report', event: 'killed', line: why });
-      output.abandon(why);
-    },
-    whatIsLeft(stack, output),
-  );
-  const outputWatch = stopRunWhenOutputCloses(stop);
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: name, stopGraceMs: grace });
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
-  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: grace });
   let finished: RunOutcome | undefined;
   try {
     let outcome: RunOutcome;
@@ -68,21 +58,19 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     if (parsed.json) reportSummary(output, outcome);
     finished = outcome;
   } catch (error) {
-    if (!uncaught.absorb(error)) throw error;
+    if (!listeners.uncaught.absorb(error)) throw error;
   } finally {
     // Also when the run failed of a defect of ours: what the child wrote goes out before the error.
     // Signals and a closed output are still listened to meanwhile: a second Ctrl-C says what it
     // drops, and an output that fails now is one that dropped lines (see endingAfterFlush).
-    interrupts.runOver();
+    listeners.runOver();
     try {
       await output.close();
     } finally {
-      interrupts.release();
-      outputWatch.release();
-      uncaught.release();
+      listeners.release();
     }
   }
-  return withUncaught(finished && endingAfterFlush(endingOf(finished), outputWatch.closedBy()), uncaught);
+  return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
 }
 
 function compileReady(pattern: string): RegExp {
@@ -90,13 +78,5 @@ function compileReady(pattern: string): RegExp {
     return new RegExp(pattern);
   } catch (error) {
     throw new UsageError(`--ready: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-function durationOption(flag: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,20 +1,21 @@
 import { resolve } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
-import { UsageError, parseUpArgs } from '../args.js';
-import { everyProcessName, parseDuration, planProcesses, readConfig } from '../config/index.js';
+import { durationOption, parseUpArgs } from '../args.js';
+import { everyProcessName, planProcesses, readConfig } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
-import { Interrupted, abortOnce, endingAfterFlush, endingOf, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft, type OutputFailed } from '../interrupts.js';
+import { endingAfterFlush, endingOf } from '../interrupts.js';
+import { listenForEnds } from '../run-ends.js';
 import type { RunOutcome } from '../stack/stack.js';
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
-import { stopOnUncaughtError, withUncaught, type UncaughtErrors } from '../uncaught.js';
+import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { findConfigFile } from './config-file.js';
 import { warnAboutConfig } from '../config-warnings.js';
@@ -59,7 +60,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     throw error;
   }
   // Processes are stopped in reverse dependency order, so the graces may add up.
-  const listeners = listenForEnds(stack, stop, output, plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0));
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0) });
   let finished: RunOutcome | undefined;
   try {
     const outcome = await stack.run().finally(() => {
@@ -84,39 +85,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
 }
 
-/**
- * What ends a run from outside while it goes on, each through `stop`: a Ctrl-C or SIGTERM (a second
- * one kills at once), a closed stdout, an error of ours nothing caught (see ../uncaught.ts; it
- * may wait `stopGraceMs` and a little more for the processes to stop).
- */
-function listenForEnds(stack: Stack, stop: AbortController, output: Output, stopGraceMs: number): { uncaught: UncaughtErrors; release: () => void; runOver: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
-  const interrupts = handleInterrupts(
-    // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
-    // saying `stopping (SIGINT)` when its turn comes.
-    (signal) => stop.abort(new Interrupted(signal)),
-    ({ why, processesLeft }) => {
-      if (processesLeft) output.report(`subvisor: ${why}: killing every process at once`, { stream: 'report', event: 'killed', line: why });
-      output.abandon(why);
-    },
-    whatIsLeft(stack, output),
-  );
-  const outputWatch = stopRunWhenOutputCloses(stop);
-  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs });
-  const release = (): void => {
-    interrupts.release();
-    outputWatch.release();
-    uncaught.release();
-  };
-  return { uncaught, release, runOver: interrupts.runOver, closedBy: outputWatch.closedBy };
-}
-
 function graceOf(given: string | undefined): number {
-  if (given === undefined) return DEFAULT_KILL_GRACE_MS;
-  try {
-    return parseDuration(given);
-  } catch (error) {
-    throw new UsageError(`--grace: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  return given === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', given);
 }
 
 /** The stack's output, with every line of a process also kept in `ring`. */

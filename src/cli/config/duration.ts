@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '../../core/timer.js';
+
 /** Milliseconds per unit. Days and longer are left out on purpose: see {@link MAX_DURATION_MS}. */
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
@@ -9,7 +11,7 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
  * process's grace or readiness timer, which are single timers): a config says what it means.
  * Durations the runner derives from a config one (restart backoff doubling) are capped at it.
  */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_DURATION_MS = MAX_TIMER_MS;
 
 const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
 const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;

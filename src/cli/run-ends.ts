@@ -1,0 +1,40 @@
+import { Interrupted, abortOnce, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft, type OutputFailed } from './interrupts.js';
+import type { Output } from './output.js';
+import { stopOnUncaughtError, type UncaughtErrors } from './uncaught.js';
+
+/** The listeners of {@link listenForEnds}, for the run's end. */
+export interface RunEnds {
+  readonly uncaught: UncaughtErrors;
+  /** The run is over: only its last output is left to write (see handleInterrupts). */
+  readonly runOver: () => void;
+  /** What closed the output while the run went on, if anything did: the status then says so. */
+  readonly closedBy: () => Interrupted | OutputFailed | undefined;
+  readonly release: () => void;
+}
+
+/**
+ * What ends a `run` or an `up` from outside while it goes on, each through `stop`: a Ctrl-C or
+ * SIGTERM (a second one kills `killedWhat` at once), a closed stdout, an error of ours nothing
+ * caught (see ./uncaught.ts; it may wait `stopGraceMs` and a little more for the processes to stop).
+ */
+export function listenForEnds(stack: { readonly childrenRunning: boolean }, stop: AbortController, output: Output, options: { readonly killedWhat: string; readonly stopGraceMs: number }): RunEnds {
+  const interrupts = handleInterrupts(
+    // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
+    // saying `stopping (SIGINT)` when its turn comes.
+    (signal) => stop.abort(new Interrupted(signal)),
+    ({ why, processesLeft }) => {
+      // The run's own word: under `subvisor`, not as a state line of a process.
+      if (processesLeft) output.report(`subvisor: ${why}: killing ${options.killedWhat} at once`, { stream: 'report', event: 'killed', line: why });
+      output.abandon(why);
+    },
+    whatIsLeft(stack, output),
+  );
+  const outputWatch = stopRunWhenOutputCloses(stop);
+  const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: options.stopGraceMs });
+  const release = (): void => {
+    interrupts.release();
+    outputWatch.release();
+    uncaught.release();
+  };
+  return { uncaught, release, runOver: interrupts.runOver, closedBy: outputWatch.closedBy };
+}
