@@ -4,7 +4,7 @@ import { ControlError } from './control/errors.js';
 import { HelpRequested, UsageError } from './args.js';
 import { USAGE, helpFor, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
-import { EXIT, dieOf, type Ending } from './exit-status.js';
+import { EXIT, dieOf, statusOfFailure, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
@@ -130,7 +130,7 @@ try {
     end({ exitCode: EXIT.failure });
   } else if (error instanceof SpawnError) {
     say(error.message);
-    end({ exitCode: error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute });
+    end({ exitCode: statusOfFailure(error) });
   } else {
     throw error;
   }
