@@ -106,9 +106,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function scanAscii(bytes: Buffer): AsciiScan {
   scansMade++;
   if (newlineTable.length < bytes.length) newlineTable = new Int32Array(Math.max(bytes.length, 2 * newlineTable.length));
-  // Byte by byte up to a 4-byte boundary of the underlying memory, then whole words, then the rest.
+  // Byte by byte up to a 4-byte boundary of the underlying memory, then whole words, two at a time
+  // (see scanWords: an even count), then the rest.
   const head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
-  const wordCount = (bytes.length - head) >> 2;
+  const wordCount = ((bytes.length - head) >> 3) << 1;
   // (A view must start on a boundary even when empty.)
   const words = wordCount === 0 ? new Int32Array(0) : new Int32Array(bytes.buffer, bytes.byteOffset + head, wordCount);
   lastScanPrintable = true;
@@ -119,39 +120,56 @@ function scanAscii(bytes: Buffer): AsciiScan {
 }
 
 /**
- * The scan's loop over `words` (the bytes from `head` on, four at a time): writes the index of each
- * newline into `newlines` from `count` on and returns the new count.
+ * The scan's loop over `words` (the bytes from `head` on, four at a time; an even number of
+ * words): writes the index of each newline into `newlines` from `count` on and returns the new
+ * count.
  *
  * Each word is tested whole, with arithmetic that is exact for bytes below 0x80 (an AsciiBlock's):
  * adding 0x60 to such a byte sets its top bit exactly when it is 0x20 or more, adding 0x01 exactly
  * when it is DEL, and neither carries into the next byte. A word with neither kind is skipped: in
  * a flood of 100-byte lines, 24 words in 25 (a byte of 0x80 or more always shows as one or the
- * other, so such a word is never skipped). A word of ASCII whose only control bytes are newlines
- * (found by the same exact test on the word XOR 0x0a0a0a0a) has their places read from its flags;
- * any other word, with a TAB, another control byte or a byte of 0x80 or more, is looked at byte by
- * byte, so the scan is right whatever the bytes.
+ * other, so such a word is never skipped). Two words are tested at once, their flags joined, and
+ * a pair with nothing in it skipped with one branch: one word at a time, the scans of `up`'s 64 MiB
+ * flood of `cat` took 36 ms in all, against 25 ms this way. A pair with something in it is looked
+ * at a word at a time ({@link scanWord}).
  */
 function scanWords(bytes: Buffer, words: Int32Array, head: number, newlines: Int32Array, count: number): number {
-  for (let word = 0; word < words.length; word++) {
-    const value = words[word] as number;
-    const printableFlags = (value + 0x60606060) | 0;
-    const delFlags = (value + 0x01010101) | 0;
-    if (((~printableFlags | delFlags) & HIGH_BITS) === 0) continue;
-    const base = head + 4 * word;
-    // Its flags say each byte's kind only for ASCII without DEL, in little-endian order.
-    const flagsExact = LITTLE_ENDIAN && ((value | delFlags) & HIGH_BITS) === 0;
-    let newlineFlags = flagsExact ? ~(((value ^ 0x0a0a0a0a) + 0x7f7f7f7f) | 0) & HIGH_BITS : 0;
-    if (flagsExact && (~printableFlags & HIGH_BITS) === newlineFlags) {
-      do {
-        const lowest = newlineFlags & -newlineFlags; // the flag of the byte at base + k is bit 8k + 7
-        newlines[count++] = base + ((31 - Math.clz32(lowest)) >> 3);
-        newlineFlags ^= lowest;
-      } while (newlineFlags !== 0);
-    } else {
-      count = scanBytes(bytes, base, base + 4, newlines, count);
-    }
+  // Nothing after the loop: code V8 compiles while the loop runs (on-stack replacement) would
+  // fall back to the interpreter at the first code after it that had never run.
+  for (let word = 0; word < words.length; word += 2) {
+    const first = words[word] as number;
+    const second = words[word + 1] as number;
+    const flags = ~((first + 0x60606060) | 0) | ((first + 0x01010101) | 0) | ~((second + 0x60606060) | 0) | ((second + 0x01010101) | 0);
+    if ((flags & HIGH_BITS) === 0) continue;
+    count = scanWord(bytes, first, head + 4 * word, newlines, count);
+    count = scanWord(bytes, second, head + 4 * word + 4, newlines, count);
   }
   return count;
+}
+
+/**
+ * One word of {@link scanWords}, `value`, the bytes at `base`: nothing when it holds neither kind;
+ * a word of ASCII whose only control bytes are newlines (found by the same exact test on the word
+ * XOR 0x0a0a0a0a) has their places read from its flags; any other word, with a TAB, another
+ * control byte or a byte of 0x80 or more, is looked at byte by byte, so the scan is right
+ * whatever the bytes.
+ */
+function scanWord(bytes: Buffer, value: number, base: number, newlines: Int32Array, count: number): number {
+  const printableFlags = (value + 0x60606060) | 0;
+  const delFlags = (value + 0x01010101) | 0;
+  if (((~printableFlags | delFlags) & HIGH_BITS) === 0) return count;
+  // Its flags say each byte's kind only for ASCII without DEL, in little-endian order.
+  const flagsExact = LITTLE_ENDIAN && ((value | delFlags) & HIGH_BITS) === 0;
+  let newlineFlags = flagsExact ? ~(((value ^ 0x0a0a0a0a) + 0x7f7f7f7f) | 0) & HIGH_BITS : 0;
+  if (flagsExact && (~printableFlags & HIGH_BITS) === newlineFlags) {
+    do {
+      const lowest = newlineFlags & -newlineFlags; // the flag of the byte at base + k is bit 8k + 7
+      newlines[count++] = base + ((31 - Math.clz32(lowest)) >> 3);
+      newlineFlags ^= lowest;
+    } while (newlineFlags !== 0);
+    return count;
+  }
+  return scanBytes(bytes, base, base + 4, newlines, count);
 }
 
 /** {@link scanWords} byte by byte, for `bytes[from, to)`; clears {@link lastScanPrintable} on a control character. */
