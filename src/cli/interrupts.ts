@@ -11,11 +11,14 @@ import { Terminals } from './terminal.js';
  */
 export class Interrupted extends Error {
   override readonly name: string = 'Interrupted';
+  /** What stopped the run, as its summary says it: the signal (`SIGINT`), or what stands for it (`stdout was closed`). */
+  readonly what: string;
   constructor(
     readonly signal: NodeJS.Signals,
-    message = `interrupted by ${signal}`,
+    standsFor?: string,
   ) {
-    super(message);
+    super(standsFor ?? `interrupted by ${signal}`);
+    this.what = standsFor ?? signal;
   }
 }
 

@@ -683,7 +683,7 @@ const mainEndWords: Record<LifeEnd['kind'], string> = { exited: 'exited', failed
 
 /** What stopped the run from outside: `SIGINT`, `stdout was closed`, `--timeout of 2 s passed`. */
 function stopWords(reason: unknown): string | undefined {
-  if (reason instanceof Interrupted) return reason.message === `interrupted by ${reason.signal}` ? reason.signal : reason.message;
+  if (reason instanceof Interrupted) return reason.what;
   if (reason instanceof Error) return reason.message;
   return undefined;
 }
