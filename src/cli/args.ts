@@ -6,6 +6,7 @@ import { tooManyReplicas } from './config/replicas.js';
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly code: string = 'ERR_SUBVISOR_USAGE';
 }
 
 /** The duration `text` given to `flag` (`--grace 5s`), in ms; one it cannot read is a {@link UsageError} naming the flag. */

@@ -43,6 +43,7 @@ export interface ConfigProblem {
  */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly code: string = 'ERR_SUBVISOR_CONFIG';
   readonly file: string;
   readonly line?: number;
   readonly column?: number;

@@ -7,6 +7,7 @@ export function configError(parse: () => unknown): ConfigError {
     parse();
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.equal(error.code, 'ERR_SUBVISOR_CONFIG');
     return error;
   }
   assert.fail('expected a ConfigError, but the config was accepted');
