@@ -205,7 +205,9 @@ function refuseFootguns(opts: SuperviseOptions): void {
     const relayKey = name === 'stdout' ? 'relayStdout' : 'relayStderr';
     // With its relay on, the pipe is read line by line: what 'pipe' asks is what happens.
     if (loose[name] === 'pipe' && loose[relayKey] !== true) {
-      throw invalidArgument(`${WHERE}: ${name}: 'pipe' would leave a pipe nobody reads, and the child would block once it fills; use ${relayKey}: true to read it line by line`);
+      // stderr is read all the same (its tail is kept), so for it 'pipe' is a wish for lines nothing hands out.
+      const why = name === 'stdout' ? 'would leave a pipe nobody reads, and the child would block once it fills' : 'asks for its lines, and without its relay nothing hands them out (its last 16 KiB are kept all the same)';
+      throw invalidArgument(`${WHERE}: ${name}: 'pipe' ${why}; use ${relayKey}: true to read it line by line`);
     }
   }
   refuseCapture(loose);

@@ -22,6 +22,8 @@ describe('subvisor run', () => {
     const run = await runCli(['run', 'echo', 'plain']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^echo \| plain$/m);
+    const shell = await runCli(['run', '/bin/sh', '-c', 'echo from the shell']);
+    assert.match(shell.stdout, /^sh \| from the shell$/m);
   });
 
   test('a child killed by signal N exits 128+N', { timeout: 30_000 }, async () => {

@@ -200,6 +200,12 @@ describe('4. footguns refused early', () => {
     assert.equal(existsSync(file), false, 'nothing may be spawned');
   });
 
+  test("stderr: 'pipe' without relayStderr is refused before spawning, saying its tail is kept all the same", async () => {
+    const file = marker();
+    await assert.rejects(superviseRunProcess(['touch', file], { stderr: 'pipe' as 'ignore' }), /stderr: 'pipe' asks for its lines.*last 16 KiB are kept all the same.*relayStderr: true/);
+    assert.equal(existsSync(file), false, 'nothing may be spawned');
+  });
+
   test("stdout: 'pipe' beside relayStdout: true is what the relay does: accepted, and every line relayed", async () => {
     const lines: string[] = [];
     const done = await superviseRunProcess(['sh', '-c', 'echo one; echo two >&2'], {
