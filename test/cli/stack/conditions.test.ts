@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { logProbe } from '../../../src/cli/config/index.js';
+import { MainNotStarted } from '../../../src/cli/stack/stack.js';
 import { CalledProcessError } from '../../../src/process/errors.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { resultOf, runToEnd, scratchDir, spec } from './support.js';
@@ -148,7 +149,17 @@ describe('conditions', () => {
     ]);
     assert.equal(output.indexOf('web', 'stdout'), -1, output.dump());
     assert.equal(resultOf(outcome, 'web').notStartedBecause, 'seed exited before it was ready');
-    assert.notEqual(outcome.exitCode, 0, output.dump());
+    assert.equal(outcome.exitCode, 1, output.dump());
+    // The run's failure is its main process's: never started, said with a class, a code and the reason.
+    const error = outcome.failure?.error;
+    assert.ok(error instanceof MainNotStarted, output.dump());
+    assert.deepEqual({ name: outcome.failure?.name, code: error.code, processName: error.processName, reason: error.reason, message: error.message }, {
+      name: 'web',
+      code: 'ERR_SUBVISOR_MAIN_NOT_STARTED',
+      processName: 'web',
+      reason: 'seed exited before it was ready',
+      message: 'not started: seed exited before it was ready',
+    });
   });
 
   test('a task with a restart policy is retried on failure, never after success', BOUNDED, async () => {
