@@ -603,6 +603,19 @@ export class Stack {
   }
 }
 
+/** The run's failure when its `main` process never started: a condition it waited for could not be met. */
+export class MainNotStarted extends Error {
+  override readonly name = 'MainNotStarted';
+  readonly code = 'ERR_SUBVISOR_MAIN_NOT_STARTED';
+  constructor(
+    readonly processName: string,
+    /** Why, as `not started: ` lines say it: `migrate failed (status 3)`. */
+    readonly reason: string,
+  ) {
+    super(`not started: ${reason}`);
+  }
+}
+
 /** A control command that would start something came while the run is ending (or before it began). */
 export class RunEnding extends Error {
   override readonly name = 'RunEnding';
@@ -662,7 +675,7 @@ async function untilReady(runner: Runner): Promise<void> {
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */
 function mainNotStarted(end: End): { name: string; error: unknown } | undefined {
   if (end.kind !== 'main' || end.end.kind !== 'not-started') return undefined;
-  return { name: end.name, error: new Error(`not started: ${end.end.reason ?? 'the run ended first'}`) };
+  return { name: end.name, error: new MainNotStarted(end.name, end.end.reason ?? 'the run ended first') };
 }
 
 /** What the `stopping (...)` lines say ended the run: `SIGINT`, `test exited`, `db failed`, `--timeout of 2 s passed`. */
