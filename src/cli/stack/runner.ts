@@ -7,7 +7,7 @@ import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
 import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
-import { Milestones, waitForAll, type Milestone } from './milestones.js';
+import { Milestone, Milestones, waitForAll } from './milestones.js';
 import { RestartBudget } from './restart.js';
 import { ProcessState, formatDuration } from './state.js';
 import { node } from '../../builtins.js';
@@ -43,6 +43,8 @@ export interface RunnerContext {
 export class Runner {
   readonly state: ProcessState;
   readonly milestones = new Milestones();
+  /** Met once the current life waits for a condition of its `dependsOn`: no spawn of it is under way then. */
+  readonly waitingForConditions = new Milestone();
   readonly #budget: RestartBudget;
   #life = new AbortController();
   /** Aborted as the stop begins, before the child's grace: its probes end there. */
@@ -146,6 +148,7 @@ export class Runner {
     this.#proc = undefined;
     this.#budget.reset();
     this.milestones.reset();
+    this.waitingForConditions.reset();
     this.state.revive();
   }
 
@@ -201,6 +204,7 @@ export class Runner {
     const awaited = this.spec.dependsOn.map((dependency) => ({ dependency, milestone: this.#milestoneOf(dependency) }));
     try {
       const unmet = await waitForAll(awaited, this.#life.signal, (pending) => {
+        this.waitingForConditions.meet();
         this.state.waitingFor(pending.map((dependency) => dependency.name));
         this.#say('waiting', `waiting for ${pending.map(describeCondition).join(', ')}`);
       });

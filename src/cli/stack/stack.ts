@@ -441,9 +441,11 @@ export class Stack {
       return [];
     });
     // Until the first of them have spawned (or could not): a change queued meanwhile then stops a
-    // process, not a spawn under way. Not until they are ready, which a broken one may never be.
+    // process, not a spawn under way. Not until they are ready, which a broken one may never be;
+    // nor while one waits for a process outside the chain (down in its restart backoff, say), whose
+    // own change, queued behind this one, may be what brings it up.
     const first = started.filter((runner) => !started.some((other) => runner.spec.dependsOn.some(({ name }) => name === other.spec.name)));
-    await Promise.all(first.map((runner) => runner.milestones.started.settled()));
+    await Promise.all(first.map((runner) => untilSpawnedOrWaiting(runner)));
     return started;
   }
 
@@ -654,6 +656,21 @@ export class NotStopped extends Error {
 function throwIfRefused(runners: readonly Runner[], restarting = false): void {
   const refused = firstRefused(runners);
   if (refused?.refusedStop !== undefined) throw new NotStopped(refused.spec.name, describeFailure(refused.refusedStop), restarting);
+}
+
+/** Resolves once `runner` has spawned (or could not), or waits for a condition of its `dependsOn`: no spawn of it is under way. */
+function untilSpawnedOrWaiting(runner: Runner): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (runner.milestones.started.state.kind === 'pending' && runner.waitingForConditions.state.kind === 'pending') return;
+      stopStarted();
+      stopWaiting();
+      resolve();
+    };
+    const stopStarted = runner.milestones.started.onChange(check);
+    const stopWaiting = runner.waitingForConditions.onChange(check);
+    check();
+  });
 }
 
 /** The first of `runners` whose stop the system refused: left running, it must get no second copy beside it. */

@@ -336,6 +336,28 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a change to a dependent while its dependency waits out a restart backoff does not hold up the change that fixes the dependency', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  x:
+    cmd: "echo x up; sleep 0.3; exit $(cat x/code)"
+    restart: { policy: on-failure, max: 5, backoff: 20s }
+    watch: [x]
+  d: { cmd: "echo d up; exec sleep 30", dependsOn: { x: started }, watch: [d] }
+`,
+      { 'x/code': '1', 'd/f': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^x +\* restarting in 20\.0 s/m);
+      write(dir, 'd/f'); // d restarts, and waits for x, down in its backoff
+      await cli.waitForOutput(/^d +\* waiting for x to start$[\s\S]*^d +\* waiting for x to start$/m);
+      write(dir, 'x/code', '0'); // the fix: x restarts at once, not 20 s later
+      await cli.waitForOutput(/^x +\| x up$[\s\S]*^x +\| x up$/m, 8000);
+      await nthPid(cli, 'd', 2);
+      await interrupt(cli);
+    });
+  });
+
   test('a fix saved while a re-run of a watched task waits out its restart backoff runs it at once, and restarts its dependent once', BOUNDED, async () => {
     const dir = project(
       `processes:
