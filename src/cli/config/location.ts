@@ -4,15 +4,19 @@ import { node } from '../../builtins.js';
 /** `-f -`: the config is read from standard input. */
 export const STDIN_CONFIG = '-';
 
+/** A file descriptor's own path: standard input's, or `<(...)`'s (`/dev/fd/63`), whatever it leads to. */
+const DESCRIPTOR_PATH = /^\/dev\/(?:stdin|fd\/\d+)$|^\/proc\/(?:self|thread-self|\d+)\/fd\/\d+$/;
+
 /**
  * Whether the config `file` is a stream rather than a file in a project directory: standard input
- * (`-f -`, `-f /dev/stdin`), a pipe (`-f <(generate-config)`, whose path is `/dev/fd/63`), or any
- * other path under /dev or /proc. Such a config has no directory of its own.
+ * (`-f -`, `-f /dev/stdin`, even when it is a file redirected in), a descriptor (`-f <(generate)`,
+ * whose path is `/dev/fd/63`), or anything else that is not a regular file (a fifo). Such a config
+ * has no directory of its own. A regular file under /dev/shm or /proc/N/root is an ordinary one.
  */
 function isStream(file: string): boolean {
   if (file === STDIN_CONFIG) return true;
   const absolute = resolve(file);
-  if (absolute.startsWith('/dev/') || absolute.startsWith('/proc/')) return true;
+  if (DESCRIPTOR_PATH.test(absolute)) return true;
   const found = node.fs.statSync(absolute, { throwIfNoEntry: false });
   return found !== undefined && !found.isFile();
 }

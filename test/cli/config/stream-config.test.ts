@@ -38,6 +38,18 @@ describe('a config read from a stream belongs to the current directory', () => {
     assert.match(run.stdout, new RegExp(`^show +\\| hello from ${join(dir, 'sub')}$`, 'm'));
   });
 
+  test('control: a regular file under /dev (/dev/shm) is an ordinary config, whose directory is its own', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join('/dev/shm', 'subvisor-config-'));
+    try {
+      writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  show: { cmd: pwd }\n');
+      const run = await runCli(['up', '-f', join(dir, 'subvisor.yaml')], { cwd: scratch });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^show +\\| ${dir}$`, 'm'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a mistake in a config on standard input is placed in <stdin>', { timeout: 30_000 }, async () => {
     const dir = project('processes:\n  show: { cmd: "true", colour: red }\n');
     const run = await runCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
