@@ -75,11 +75,12 @@ function warnOfPassingCli(cliPath: string, files: readonly ExportedFile[]): void
  * `exported` at `path` with its mode, whether the file is new or not: `writeFileSync`'s `mode`
  * applies only to a file it creates, and an env file left 0644 by an earlier hand or tool would
  * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
+ * Without a mode, a new file is 0644 less the umask, and an existing one keeps its own.
  */
-function write(path: string, exported: Pick<ExportedFile, 'text' | 'mode'>): void {
-  const fd = node.fs.openSync(path, 'w', exported.mode);
+function write(path: string, exported: { readonly text: string; readonly mode: number | undefined }): void {
+  const fd = node.fs.openSync(path, 'w', exported.mode ?? 0o644);
   try {
-    node.fs.fchmodSync(fd, exported.mode);
+    if (exported.mode !== undefined) node.fs.fchmodSync(fd, exported.mode);
     node.fs.writeSync(fd, exported.text);
   } finally {
     node.fs.closeSync(fd);

@@ -35,10 +35,15 @@ const HEALTHCHECK_SLACK_MS = 1_000;
 
 type Service = Record<string, unknown>;
 
-/** The Compose file's text, and its mode: 0o600 when a service's environment is in it, else 0o644. */
+/** The Compose file's text, and the mode it must have, if any. */
 export interface ComposeFile {
   readonly text: string;
-  readonly mode: number;
+  /**
+   * 0o600 when a service's `environment` is in it (`.env`'s secrets, inline), over an existing
+   * file's mode too; otherwise undefined: a new file gets what the umask leaves of 0o644, and an
+   * existing one keeps its own (never widened).
+   */
+  readonly mode: number | undefined;
 }
 
 /**
@@ -82,7 +87,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
   }
   const text = escapeForGoYaml(doc.toString({ lineWidth: 0 }));
   // The environment is written inline, `.env`'s secrets too, as the systemd export's env files hold it.
-  return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0) ? 0o600 : 0o644 };
+  return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0) ? 0o600 : undefined };
 }
 
 function header(config: Config, image: string): string {

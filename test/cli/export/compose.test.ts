@@ -252,7 +252,7 @@ describe('export compose: what each key becomes', () => {
 });
 
 describe('export compose: the file\'s mode', () => {
-  test('-o FILE holding an environment (.env\'s secrets too) is 0600, also over an older 0644 file; one with none is 0644', BOUNDED, async () => {
+  test('-o FILE holding an environment (.env\'s secrets too) is 0600, also over an older 0644 file; one with none keeps the mode it had, and a new one gets the umask\'s', BOUNDED, async () => {
     const dir = join(scratch, 'modes');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '.env'), 'SECRET=hunter2\n');
@@ -268,6 +268,10 @@ describe('export compose: the file\'s mode', () => {
     const plain = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', out]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.doesNotMatch(readFileSync(out, 'utf8'), /environment/);
-    assert.equal(statSync(out).mode & 0o777, 0o644);
+    assert.equal(statSync(out).mode & 0o777, 0o600, 'an existing file is never widened');
+    const fresh = join(dir, 'fresh.yaml');
+    const umasked = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', fresh], { execVia: ['sh', '-c', 'umask 027; exec "$@"', 'sh'] });
+    assert.equal(umasked.code, 0, umasked.stderr);
+    assert.equal(statSync(fresh).mode & 0o777, 0o640);
   });
 });
