@@ -26,7 +26,9 @@ describe('a dependency in its restart backoff', () => {
       const secondReady = lines.findIndex((line, i) => /^db +\* ready after/.test(line) && lines.slice(0, i).some((earlier) => /^db +\* ready after/.test(earlier)));
       const secondStart = lines.findIndex((line, i) => /^web +\| web up$/.test(line) && lines.slice(0, i).some((earlier) => /^web +\| web up$/.test(earlier)));
       assert.ok(secondReady !== -1 && secondReady < secondStart, `web started again only once db was ready again:\n${lines.join('\n')}`);
-      assert.match(lines.slice(0, secondStart).join('\n'), /^web +\* waiting for db to be ready$/m);
+      const restartBegan = lines.findIndex((line) => /^web +\* starting \(subvisor restart\)$/.test(line));
+      assert.ok(restartBegan !== -1, lines.join('\n'));
+      assert.match(lines.slice(restartBegan, secondStart).join('\n'), /^web +\* waiting for db to be ready$/m);
     } finally {
       await interrupt(run);
     }
