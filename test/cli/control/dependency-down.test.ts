@@ -2,7 +2,7 @@
 // waits for it to be up again (SPEC §5: dependsOn starts after those are ready), whoever starts it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BOUNDED, client, configDir, interrupt, up, waitForState } from './support.js';
+import { BOUNDED, client, configDir, interrupt, rowOf, up, waitForState } from './support.js';
 
 describe('a dependency in its restart backoff', () => {
   test('subvisor restart web waits for db to be ready again, then starts web', BOUNDED, async () => {
@@ -21,6 +21,8 @@ describe('a dependency in its restart backoff', () => {
       await waitForState(dir, 'db', /^restarting in /);
       const restarted = await client(dir, ['restart', 'web']);
       assert.equal(restarted.code, 0, restarted.stderr);
+      // The client returned once the chain was up: db ready again (for 2 s), not in its backoff.
+      assert.equal((await rowOf(dir, 'db')).state, 'ready');
       await run.waitForOutput(/^web +\| web up$[\s\S]*^web +\| web up$/m);
       const lines = run.stdoutSoFar().split('\n');
       const secondReady = lines.findIndex((line, i) => /^db +\* ready after/.test(line) && lines.slice(0, i).some((earlier) => /^db +\* ready after/.test(earlier)));
