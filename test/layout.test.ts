@@ -34,16 +34,18 @@ function importsLeaving(dir: string, allowed: string[], files: string[] = []): s
 const BUILTINS = 'src/builtins.ts';
 /** The caller's-mistake errors every layer throws (src/caller-errors.ts), which import nothing. */
 const CALLER_ERRORS = 'src/caller-errors.ts';
+/** The one reading of a thrown value's `code` (src/errno.ts), which imports nothing. */
+const ERRNO = 'src/errno.ts';
 
 test('core/ imports nothing of ours outside itself (cli → process → core, never back)', () => {
-  assert.deepEqual(importsLeaving('src/core', ['src/core'], [BUILTINS, CALLER_ERRORS]), []);
+  assert.deepEqual(importsLeaving('src/core', ['src/core'], [BUILTINS, CALLER_ERRORS, ERRNO]), []);
   // Control: the probe does flag an import that leaves the folder.
   assert.deepEqual(importsLeaving('src/process', ['src/process']).length > 0, true);
 });
 
 test('log/ imports only itself; process/ imports core/ and log/, never cli/', () => {
-  assert.deepEqual(importsLeaving('src/log', ['src/log'], [BUILTINS, CALLER_ERRORS]), []);
-  assert.deepEqual(importsLeaving('src/process', ['src/process', 'src/core', 'src/log'], [BUILTINS, CALLER_ERRORS]), []);
+  assert.deepEqual(importsLeaving('src/log', ['src/log'], [BUILTINS, CALLER_ERRORS, ERRNO]), []);
+  assert.deepEqual(importsLeaving('src/process', ['src/process', 'src/core', 'src/log'], [BUILTINS, CALLER_ERRORS, ERRNO]), []);
 });
 
 /**
@@ -58,8 +60,9 @@ function builtinValueImports(text: string): string[] {
     .map((match) => match[3]!);
 }
 
-test('caller-errors.ts imports nothing at all', () => {
+test('caller-errors.ts and errno.ts import nothing at all', () => {
   assert.deepEqual(importsOf(CALLER_ERRORS), []);
+  assert.deepEqual(importsOf(ERRNO), []);
 });
 
 test('builtins.ts imports nothing of ours, and the library imports no Node builtin but through it', () => {

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { node } from '../builtins.js';
+import { errnoCode } from '../errno.js';
 
 /**
  * `mkdir -p`: creates `path` and every directory missing on the way, each with `mode` (less the
@@ -27,7 +28,7 @@ export function makeDirectories(path: string, mode = 0o777): string | undefined 
       node.fs.mkdirSync(dir, { mode });
     } catch (error) {
       // Made meanwhile by someone else: as good.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || node.fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw error;
+      if (errnoCode(error) !== 'EEXIST' || node.fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw error;
     }
   }
   return missing[0];

@@ -3,6 +3,7 @@ import type { RunOutcome } from './stack/stack.js';
 import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from './exit-status.js';
 import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
+import { errnoCode } from '../errno.js';
 
 /**
  * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
@@ -207,11 +208,12 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFail
     { name: 'stderr', stream: process.stderr, fd: 2 },
   ];
   const listeners = streams.map(({ name, stream }) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (error.code === 'EPIPE') close(new ReaderGone(name));
-      else if (error.code === 'EIO') close(new TerminalClosed(name));
+    const onError = (error: Error): void => {
+      const code = errnoCode(error);
+      if (code === 'EPIPE') close(new ReaderGone(name));
+      else if (code === 'EIO') close(new TerminalClosed(name));
       else {
-        const failed = new OutputFailed(name, error.code, error);
+        const failed = new OutputFailed(name, code, error);
         // Said where it can still be read: on the other stream (stdout's failure on stderr). Worded
         // for every command that writes output: `up` and `run` stop their processes, `logs` its follow.
         if (name === 'stdout' && !closed) writeText(process.stderr, `subvisor: ${failed.message}; stopping with status 1\n`);

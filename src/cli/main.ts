@@ -10,6 +10,7 @@ import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
 import { node } from '../builtins.js';
 import { shownAsText } from '../log/sanitize.js';
+import { errnoCode } from '../errno.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
@@ -66,7 +67,7 @@ function currentDirectoryLost(): string | undefined {
     process.cwd();
     return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     return code === 'ENOENT' ? 'the current directory no longer exists (it was removed)' : `cannot tell the current directory (${String(code)})`;
   }
 }

@@ -13,6 +13,7 @@ import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
 import { configDirectory } from '../config/location.js';
 import { shownAsText } from '../../log/sanitize.js';
+import { errnoCode } from '../../errno.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -92,7 +93,8 @@ function writing(target: string, write: () => void): void {
   try {
     write();
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way of a directory' : error instanceof Error ? error.message : String(error);
+    const code = errnoCode(error);
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way of a directory' : error instanceof Error ? error.message : String(error);
     throw new ExportError('ERR_EXPORT_WRITE', `cannot write ${target}: ${reason}; pick another -o`, { cause: error });
   }
 }

@@ -2,6 +2,7 @@ import { readEnvFile, type EnvFileRead } from './environment/files.js';
 import { parsePasswd } from './user.js';
 import type { ProcessUser } from './spec.js';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /**
  * What reading a config takes from outside the file, for {@link loadConfig}, `parseYamlConfig`
@@ -67,7 +68,7 @@ export class ConfigContext {
       try {
         this.passwd = { users: parsePasswd(node.fs.readFileSync(this.passwdFile, 'utf8')) };
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoCode(error);
         this.passwd = { reason: code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error), cause: error };
       }
     }

@@ -4,6 +4,7 @@ import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
 import { parseYamlConfig } from './yaml/parse.js';
 import { readConfigText, shownConfigFile } from './location.js';
+import { errnoCode } from '../../errno.js';
 
 /** How {@link loadConfig} reads a file, and why, in words an error message can show. */
 export interface ConfigFormat {
@@ -65,7 +66,7 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
 
 /** The error for a config file that `error` kept from being read (or found: see ../commands/config-file.ts). */
 export function unreadableConfig(file: string, error: unknown): ConfigError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
   const message = `cannot read the config file: ${reason}; pass the right one with -f FILE (subvisor.yaml or a Procfile)`;
   return new ConfigError([{ file, message, cause: error }]);

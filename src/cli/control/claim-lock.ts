@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /** What an abstract socket's name holds, its leading NUL included (sun_path). */
 const MAX_ABSTRACT_NAME_BYTES = 107;
@@ -30,7 +31,7 @@ export async function claimPath(absolute: string): Promise<Server | 'taken' | un
     await node.events.once(server, 'listening'); // rejects with the server's 'error'
   } catch (error) {
     server.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return 'taken';
+    if (errnoCode(error) === 'EADDRINUSE') return 'taken';
     return undefined; // no abstract sockets here after all: the file decides
   }
   server.unref();

@@ -4,6 +4,7 @@ import { readLines } from './lines.js';
 import { PROTOCOL_VERSION, encode, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /** A reply line can carry a process's output line (up to 1 MiB, escaped): this bounds what the client buffers. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -118,7 +119,7 @@ async function connect(path: string): Promise<Socket> {
 }
 
 function connectError(error: unknown, path: string): ControlError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   switch (code) {
     case 'ENOENT':
     case 'ECONNREFUSED':

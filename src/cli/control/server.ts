@@ -7,6 +7,7 @@ import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, 
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
+import { errnoCode } from '../../errno.js';
 
 /**
  * Acts on one request: sends its reply on `channel` (a `logs` request sends lines first), and
@@ -127,7 +128,7 @@ function prepareDirectory(dir: string, own: boolean): void {
 /** Why the directory could not be made, in words (see {@link makeDirectories}, which says EROFS as mkdir does). */
 function creationFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return (error as NodeJS.ErrnoException).code === 'EROFS' ? `it is on a read-only file system (${message})` : message;
+  return errnoCode(error) === 'EROFS' ? `it is on a read-only file system (${message})` : message;
 }
 
 function ownerOf(dir: string): number | undefined {
@@ -155,7 +156,7 @@ async function claim(address: string, absolute: string): Promise<void> {
   try {
     await node.events.once(probe, 'connect');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw new ControlError(`cannot check the control socket ${absolute}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
+    if (errnoCode(error) !== 'ECONNREFUSED') throw new ControlError(`cannot check the control socket ${absolute}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
     node.fs.unlinkSync(absolute); // stale: its run is gone
     return;
   } finally {
@@ -172,7 +173,7 @@ function alreadyUp(absolute: string): ControlError {
 }
 
 function listenError(error: unknown, absolute: string): ControlError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code === 'EADDRINUSE') return new ControlError(`cannot listen on the control socket ${absolute}: another run took it meanwhile`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
   return new ControlError(`cannot listen on the control socket ${absolute}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH`, 'ERR_SUBVISOR_SOCKET_LISTEN', { cause: error });
 }
@@ -304,7 +305,7 @@ async function answer(line: string, handle: RequestHandler, channel: ReplyChanne
 
 /** The error reply for `error`: its message, and its `code` when it has a stable one. */
 function errorReply(id: number | null, error: unknown, v: Version = PROTOCOL_VERSION): Reply {
-  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'ERR_SUBVISOR_CONTROL';
+  const code = errnoCode(error) ?? 'ERR_SUBVISOR_CONTROL';
   const message = error instanceof Error ? error.message : String(error);
   const bad = error instanceof BadRequest ? error : undefined;
   return { v: bad?.v ?? v, id: bad?.id ?? id, ok: false, error: { code, message } };

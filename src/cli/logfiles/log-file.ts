@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
+import { errnoCode } from '../../errno.js';
 
 /** When a file is rotated, and how many rotated files stay. */
 export interface Rotation {
@@ -89,7 +90,7 @@ export class LogFile {
     try {
       this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
+      if (errnoCode(error) !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
       this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
     }
     const { dev, ino, size } = node.fs.fstatSync(this.#fd);
@@ -149,7 +150,7 @@ function removeIfThere(path: string): boolean {
     node.fs.unlinkSync(path);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
     return false;
   }
 }
@@ -159,6 +160,6 @@ function renameIfThere(from: string, to: string): void {
   try {
     node.fs.renameSync(from, to);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
   }
 }

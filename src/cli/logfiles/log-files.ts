@@ -5,6 +5,7 @@ import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
 import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
+import { errnoCode } from '../../errno.js';
 
 /** The word for a stream in a log line: as short as the time before it allows to read. */
 const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
@@ -59,7 +60,7 @@ export class LogFiles implements OutputTee {
       }
     } catch (error) {
       this.close();
-      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      const reason = errnoCode(error) ?? (error instanceof Error ? error.message : String(error));
       const where = spec.source ?? { file: spec.dir };
       const message = `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
       throw new ConfigError([{ ...where, path: 'logs', message, cause: error }]);

@@ -2,6 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /** A path could not be watched (the system's limit of watches, a directory we may not read). */
 export class WatchError extends Error {
@@ -17,7 +18,7 @@ export class WatchError extends Error {
 }
 
 function whatToDo(cause: unknown): string {
-  const code = (cause as NodeJS.ErrnoException).code;
+  const code = errnoCode(cause);
   if (code === 'ENOSPC') {
     return 'the system limit of watched directories is reached; raise it (sysctl fs.inotify.max_user_watches=524288) or watch less (more `ignore`, narrower `paths`)';
   }
@@ -88,7 +89,7 @@ class Tree implements Watching {
     try {
       watcher = node.fs.watch(dir, (_event, name) => this.#heard(dir, name));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       if (code === 'ENOENT') return; // gone already: its parent says so
       // A directory we may not read (a database's data directory, owned by its user) holds no
       // change we could see anyway: it is left out rather than failing the whole watch.

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /** Streams already given the broken-pipe guard: one listener per stream, however many sinks. */
 const guarded = new WeakSet<Writable>();
@@ -52,7 +53,7 @@ export function writeText(stream: Writable, text: string | Uint8Array, written?:
 }
 
 function isBrokenPipe(error: unknown): boolean {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const code = errnoCode(error);
   // EIO is also what a failing disk under a log file says; that line is lost either way.
   return code === 'EPIPE' || code === 'EIO' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
 }

@@ -6,6 +6,7 @@ import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
+import { errnoCode } from '../../errno.js';
 
 /**
  * Why a command could not start, as a {@link SpawnError} that names the command and the cause and
@@ -14,7 +15,7 @@ import type { ResolvedRunOptions } from '../options.js';
  */
 export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnError {
   if (error instanceof SpawnError) return error;
-  const code = errorCode(error);
+  const code = errnoCode(error);
   const cwd = givenCwd(options);
   const base = { code, cwd, cause: error };
   if (cwd !== undefined && code !== undefined && CWD_ERRNOS.has(code)) {
@@ -112,7 +113,7 @@ function isOpen(fd: number): boolean {
     node.fs.fstatSync(fd);
     return true;
   } catch (error) {
-    return errorCode(error) !== 'EBADF';
+    return errnoCode(error) !== 'EBADF';
   }
 }
 
@@ -214,7 +215,7 @@ function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missi
     if (checkMode) node.fs.accessSync(path, node.fs.constants.X_OK);
     return 'yes';
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
     return code === 'ELOOP' || code === 'ENAMETOOLONG' ? code : 'denied';
   }
@@ -241,7 +242,7 @@ function childCwd(options: ResolvedRunOptions): string | undefined {
   try {
     return process.cwd();
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
+    if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -260,7 +261,7 @@ function cwdProblem(cwd: string): string | undefined {
     node.fs.accessSync(cwd, node.fs.constants.X_OK);
     return undefined;
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT') return `the cwd ${cwd} does not exist`;
     if (code === 'EACCES') return `the cwd ${cwd} cannot be entered (permission denied)`;
     if (code === 'ELOOP' || code === 'ENAMETOOLONG') return `the cwd ${cwd} cannot be reached: ${unresolvable(code)}`;
@@ -371,9 +372,4 @@ function unrunnableProgram(options: ResolvedRunOptions): string {
   if (machine === undefined || ours === undefined) return `exec format error: ${program} is not a program this machine can run (built for another architecture, or damaged?)`;
   if (machine !== ours) return `exec format error: ${program} is built for ${machineName(machine)}, and this machine runs ${machineName(ours)}`;
   return `exec format error: ${program} is built for ${machineName(ours)}, as this machine runs, yet the system would not run it: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`;
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return undefined;
 }

@@ -5,6 +5,7 @@ import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
+import { errnoCode } from '../../errno.js';
 
 /**
  * The spawn gate: a child does not run its command until the watchdog knows it.
@@ -224,7 +225,7 @@ function reportSoFar(control: Socket): ReportSoFar {
     try {
       count = node.fs.readSync(fd, reportScratch);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       return code === 'EAGAIN' || code === 'EINTR' ? { report, ended: false } : { report: '', ended: true };
     }
     if (count === 0) return { report, ended: true };

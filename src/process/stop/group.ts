@@ -1,4 +1,5 @@
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 
 /**
  * Whether process group `pgid` still has a member that is not a zombie.
@@ -126,9 +127,4 @@ function readStat(pid: number): string {
   } finally {
     node.fs.closeSync(fd);
   }
-}
-
-/** The `code` of a system error (`'ESRCH'`, `'EPERM'`, ...), if it has one. */
-export function errnoCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }

@@ -1,5 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
-import { errnoCode, groupHasLiveMembers, groupRefusesSignals } from './group.js';
+import { errnoCode } from '../../errno.js';
+import { groupHasLiveMembers, groupRefusesSignals } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';

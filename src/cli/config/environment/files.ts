@@ -2,6 +2,7 @@ import type { ConfigProblem } from '../errors.js';
 import { escapeRegExp } from '../regexp.js';
 import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
 import { node } from '../../../builtins.js';
+import { errnoCode } from '../../../errno.js';
 
 /** A variable of an env file that cannot be used, with the line it is on; never its value. */
 export interface EnvFileProblem {
@@ -43,7 +44,7 @@ export function readEnvFile(path: string): EnvFileRead {
   try {
     text = node.fs.readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ENOENT') return { kind: 'missing' };
     const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     return { kind: 'unreadable', reason, cause: error };

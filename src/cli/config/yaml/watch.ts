@@ -5,6 +5,7 @@ import type { Mutable, ProcessDraft } from './keys.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
 import { describe, duration, oneOrMany, spawnable } from './values.js';
 import { node } from '../../../builtins.js';
+import { errnoCode } from '../../../errno.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
@@ -115,7 +116,7 @@ function missing(path: string): string | undefined {
     node.fs.statSync(path);
     return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or directory';
     return error instanceof Error ? error.message : String(error);
   }
