@@ -1,6 +1,6 @@
 import { UsageError, durationOption, parseProbeArgs, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
-import { HOST_PORT, httpUrlProblem } from '../config/yaml/probes.js';
+import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 
@@ -65,16 +65,13 @@ function httpUrl(url: string): string {
 function httpStatus(status: string | undefined): number | undefined {
   if (status === undefined) return undefined;
   const code = Number(status);
-  if (/^\d{3}$/.test(status) && code >= 100 && code <= 599) return code;
+  if (/^\d{3}$/.test(status) && isHttpStatus(code)) return code;
   throw new UsageError(`--status needs an HTTP status from 100 to 599, not '${status}' (leave it out to accept any 2xx)`);
 }
 
 function hostPort(target: string): { host: string; port: number } {
-  const match = HOST_PORT.exec(target.trim());
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError('--tcp needs HOST:PORT with a port from 1 to 65535, like 127.0.0.1:5432 or [::1]:5432');
-  }
-  return { host, port };
+  const parsed = parseHostPort(target);
+  // One wording for both problems: the usage line shows the shape and the range together.
+  if ('problem' in parsed) throw new UsageError('--tcp needs HOST:PORT with a port from 1 to 65535, like 127.0.0.1:5432 or [::1]:5432');
+  return parsed;
 }

@@ -12,6 +12,7 @@ import {
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
 import { command, describe, duration, expansionNote, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
+import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
@@ -162,22 +163,6 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
   }
 }
 
-/** A URL whose authority ends in a `:` with no port after it. */
-const EMPTY_PORT = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(?=[/?#]|$)/i;
-
-/**
- * What keeps `url` from being an http probe's (also asked by `subvisor probe --http`): not a URL,
- * another scheme, or a `:` with no port after it (`http://127.0.0.1:${PORT}/` with PORT unset,
- * which would read as port 80, which nobody meant); undefined when it is one.
- */
-export function httpUrlProblem(url: string): { readonly kind: 'invalid' } | { readonly kind: 'scheme'; readonly protocol: string } | { readonly kind: 'no-port' } | undefined {
-  if (!URL.canParse(url)) return { kind: 'invalid' };
-  const { protocol } = new URL(url);
-  if (protocol !== 'http:' && protocol !== 'https:') return { kind: 'scheme', protocol };
-  // Read as the URL parser reads it: without the blanks and controls around it, tabs and newlines dropped.
-  return EMPTY_PORT.test(url.trim().replace(/[\t\n\r]/g, '')) ? { kind: 'no-port' } : undefined;
-}
-
 /**
  * `http`: an http:// or https:// URL, interpolated. What is wrong with it is said without showing
  * it, since a variable may have put a secret in it (a token in the query).
@@ -196,28 +181,18 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
 /** `status`: the one HTTP status that passes (without it, any 2xx passes). */
 function httpStatus(at: At, reader: Reader): number | undefined {
   const value = isScalar(at.node) ? at.node.value : undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599) return value;
+  if (typeof value === 'number' && isHttpStatus(value)) return value;
   reader.reportAt(at, `expected an HTTP status from 100 to 599, found ${describe(at.node)}; leave it out to accept any 2xx`);
   return undefined;
 }
-
-/** `HOST:PORT`, or `[IPV6]:PORT` (also read by `subvisor probe --tcp`). */
-export const HOST_PORT = /^(?:\[([^\]]+)\]|([^\s:[\]]+)):(\d+)$/;
 
 /** `tcp`: `HOST:PORT`, interpolated; checked without showing it. */
 function tcpCheck(at: At, reader: Reader): Check | undefined {
   const target = interpolatedText('"HOST:PORT", like "127.0.0.1:5432"')(at, reader);
   if (target === undefined) return undefined;
-  const match = HOST_PORT.exec(target.trim());
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (host === undefined) {
-    reader.reportAt(at, `expected HOST:PORT${expansionNote(at)}, like \`127.0.0.1:5432\`, \`localhost:6379\` or \`[::1]:5432\``);
-    return undefined;
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    reader.reportAt(at, `has a port out of range${expansionNote(at)}; a TCP port is a number from 1 to 65535`);
-    return undefined;
-  }
-  return { kind: 'tcp', host, port };
+  const parsed = parseHostPort(target);
+  if (!('problem' in parsed)) return { kind: 'tcp', ...parsed };
+  if (parsed.problem === 'not-host-port') reader.reportAt(at, `expected HOST:PORT${expansionNote(at)}, like \`127.0.0.1:5432\`, \`localhost:6379\` or \`[::1]:5432\``);
+  else reader.reportAt(at, `has a port out of range${expansionNote(at)}; a TCP port is a number from 1 to 65535`);
+  return undefined;
 }
