@@ -1,3 +1,8 @@
+import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
+import { DEFAULT_PROBE_DEADLINE_MS } from './commands/probe-deadline.js';
+import { DEFAULT_READY_INTERVAL_MS } from './config/spec.js';
+import { goDuration } from './export/durations.js';
+
 /** The help of each command, in the order `subvisor --help` lists them. */
 const SECTIONS = {
   run: `  subvisor run [options] -- CMD [ARGS...]
@@ -7,7 +12,7 @@ const SECTIONS = {
         --ready REGEX      log "ready after N ms" at the first line that matches
         --ready-timeout D  fail if not ready within D (exit 124)
         --timeout D        stop it after D and exit 124
-        --grace D          SIGTERM-to-SIGKILL grace when stopping (default 5s)
+        --grace D          SIGTERM-to-SIGKILL grace when stopping (default ${goDuration(DEFAULT_KILL_GRACE_MS)})
         --json             NDJSON on stdout: {time, name, stream, line, ...}
         --timestamps       start each line with the time (HH:MM:SS.mmm)`,
 
@@ -18,7 +23,7 @@ const SECTIONS = {
       they depend on); NAME=N also runs N copies of it, NAME.1 ... NAME.N (foreman's
       formation: \`up web=2 worker=1\`).
         -f, --file FILE    config file (default: subvisor.yaml, subvisor.yml, then Procfile; - for stdin)
-        --grace D          stop-signal-to-SIGKILL grace of processes without their own (default 5s)
+        --grace D          stop-signal-to-SIGKILL grace of processes without their own (default ${goDuration(DEFAULT_KILL_GRACE_MS)})
         --json             NDJSON on stdout
         --timestamps       start each line with the time (HH:MM:SS.mmm)
         --no-port          do not give a Procfile's processes PORT (5000, +100 per entry, +1 per copy)
@@ -50,8 +55,8 @@ const SECTIONS = {
         --no-port          do not give a Procfile's processes PORT (as for \`up\`)`,
 
   probe: `  subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]
-      Try one probe until it passes (exit 0) or --timeout passes (exit 1; default 30s),
-      pausing --interval between tries (default 250ms; as long as --timeout or longer: one try).`,
+      Try one probe until it passes (exit 0) or --timeout passes (exit 1; default ${goDuration(DEFAULT_PROBE_DEADLINE_MS)}),
+      pausing --interval between tries (default ${goDuration(DEFAULT_READY_INTERVAL_MS)}; as long as --timeout or longer: one try).`,
 } as const;
 
 type Section = keyof typeof SECTIONS;

@@ -2,13 +2,9 @@ import { UsageError, durationOption, parseProbeArgs, type ProbeArgs } from '../a
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
 import { EXIT, type Ending } from '../exit-status.js';
+import { goDuration } from '../export/durations.js';
+import { DEFAULT_PROBE_DEADLINE_MS } from './probe-deadline.js';
 import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
-
-/**
- * The overall deadline of `subvisor probe` when `--timeout` is not given (SPEC §11): long enough
- * for a server's usual start, short enough that a unit or a script waiting on it fails visibly.
- */
-export const DEFAULT_PROBE_DEADLINE_MS = 30_000;
 
 /**
  * `subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]`:
@@ -21,10 +17,10 @@ export const DEFAULT_PROBE_DEADLINE_MS = 30_000;
 export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseProbeArgs(args);
   const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
-  if (deadlineMs === 0) throw new UsageError('--timeout must be longer than 0: it is the time the probe has to pass (default 30s)');
+  if (deadlineMs === 0) throw new UsageError(`--timeout must be longer than 0: it is the time the probe has to pass (default ${goDuration(DEFAULT_PROBE_DEADLINE_MS)})`);
   const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
   // As `interval` in the config: tries back to back would be a busy loop.
-  if (intervalMs === 0) throw new UsageError(`--interval must be longer than 0: it is the pause between tries (default ${DEFAULT_READY_INTERVAL_MS}ms)`);
+  if (intervalMs === 0) throw new UsageError(`--interval must be longer than 0: it is the pause between tries (default ${goDuration(DEFAULT_READY_INTERVAL_MS)})`);
   // No second try could start before the deadline: the one try has all of it, and its answer is
   // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
   // wait out the deadline).
