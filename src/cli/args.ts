@@ -1,4 +1,5 @@
 import { node } from '../builtins.js';
+import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
@@ -16,6 +17,11 @@ export function durationOption(flag: string, text: string): number {
   } catch (error) {
     throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The run's stop grace: `--grace` (`given`) read as {@link durationOption}, else the runner's default (`DEFAULT_KILL_GRACE_MS`). */
+export function graceOption(given: string | undefined): number {
+  return given === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', given);
 }
 
 export interface RunArgs {

@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import { escapeControlCharacters } from '../../process/command.js';
-import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
-import { UsageError, durationOption, parseRunArgs } from '../args.js';
+import { UsageError, durationOption, graceOption, parseRunArgs } from '../args.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
@@ -20,7 +19,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   // to retitle the terminal would otherwise do it in every prefix, on a colour terminal.
   const name = parsed.label ?? (escapeControlCharacters(basename(parsed.command[0] ?? '')) || 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
-  const grace = parsed.grace === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', parsed.grace);
+  const grace = graceOption(parsed.grace);
   const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');

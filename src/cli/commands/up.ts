@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
-import { durationOption, parseUpArgs } from '../args.js';
-import { everyProcessName, planProcesses, readConfig } from '../config/index.js';
+import { graceOption, parseUpArgs } from '../args.js';
+import { everyProcessName, planProcesses, readConfig, stopGraceMs } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
@@ -30,7 +29,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
   warnWhenPid1();
   const file = findConfigFile(parsed.file);
-  const grace = graceOf(parsed.grace);
+  const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
   warnAboutConfig(config);
@@ -60,7 +59,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     throw error;
   }
   // Processes are stopped in reverse dependency order, so the graces may add up.
-  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + (plan.grace ?? grace), 0) });
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + stopGraceMs(plan, grace), 0) });
   let finished: RunOutcome | undefined;
   try {
     const outcome = await stack.run().finally(() => {
@@ -83,10 +82,6 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     }
   }
   return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
-}
-
-function graceOf(given: string | undefined): number {
-  return given === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', given);
 }
 
 /** The stack's output, with every line of a process also kept in `ring`. */

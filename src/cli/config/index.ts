@@ -32,6 +32,7 @@ export {
   PROCESS_NAME,
   logProbe,
   restartDelayMs,
+  stopGraceMs,
 } from './spec.js';
 export type { Condition, Config, Dependency, LivenessProbe, LogFilesSpec, Probe, ProbeTiming, ProcessSpec, ProcessUser, RestartPolicy, SourceLocation } from './spec.js';
 export { findUser, parsePasswd } from './user.js';

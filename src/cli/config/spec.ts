@@ -1,3 +1,4 @@
+import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { MAX_DURATION_MS } from './duration.js';
 import type { ConfigProblem } from './errors.js';
 
@@ -280,6 +281,16 @@ export interface ProcessSpec {
   readonly replicas?: number | undefined;
   /** Set on the copies `planProcesses` makes: which process it is a copy of, and which copy (1-based). */
   readonly replica?: { readonly of: string; readonly index: number } | undefined;
+}
+
+/**
+ * The milliseconds between `spec`'s stop signal and SIGKILL: its own `grace`, else the run's.
+ *
+ * @param runGraceMs - The run's grace for processes without their own (`up --grace`); default
+ * {@link DEFAULT_KILL_GRACE_MS}, the runner's, for what is judged without a run (an export).
+ */
+export function stopGraceMs(spec: Pick<ProcessSpec, 'grace'>, runGraceMs: number = DEFAULT_KILL_GRACE_MS): number {
+  return spec.grace ?? runGraceMs;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import { Document, Scalar, YAMLMap, YAMLSeq, visit } from 'yaml';
-import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { printable } from '../config/spawnable.js';
-import type { Condition, Config, ProcessSpec } from '../config/spec.js';
+import { stopGraceMs, type Condition, type Config, type ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
@@ -137,7 +136,7 @@ function service(spec: ProcessSpec, config: Config, options: ComposeExportOption
     ['healthcheck', healthcheck(spec, notes)],
     ['restart', restart(spec, notes)],
     ['stop_signal', spec.stopSignal ?? 'SIGTERM'],
-    ['stop_grace_period', goDuration(spec.grace ?? DEFAULT_KILL_GRACE_MS)],
+    ['stop_grace_period', goDuration(stopGraceMs(spec))],
   ];
   if (spec.liveness !== undefined) notes.push('liveness: not translated: Compose does not restart an unhealthy container.');
   if (spec.watch !== undefined) notes.push('watch: not carried: Compose restarts nothing when files change; for development, `docker compose watch` does, from a develop.watch section (none is written).');

@@ -1,7 +1,6 @@
 import { basename, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { printable } from '../config/spawnable.js';
-import { DEFAULT_PROBE_TIMEOUT_MS, type Config, type ProcessSpec, type RestartPolicy } from '../config/spec.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, stopGraceMs, type Config, type ProcessSpec, type RestartPolicy } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from './durations.js';
 import { exportedEnvironment } from './environment.js';
@@ -128,7 +127,7 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
     ...restart.service,
     'KillMode=control-group',
     `KillSignal=${spec.stopSignal ?? 'SIGTERM'}`,
-    `TimeoutStopSec=${nonZeroSpan(spec.grace ?? DEFAULT_KILL_GRACE_MS)}`,
+    `TimeoutStopSec=${nonZeroSpan(stopGraceMs(spec))}`,
   ];
   otherNotes(spec, prefix, notes);
   return section(notes, [

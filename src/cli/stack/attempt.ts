@@ -9,7 +9,7 @@ import { processInternals, type Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
-import type { LivenessProbe, ProcessSpec } from '../config/spec.js';
+import { stopGraceMs, type LivenessProbe, type ProcessSpec } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
@@ -245,7 +245,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     readyWhen: logPattern && asShown(logPattern),
     // An outside probe's wait is bounded in waitForProbe; the library bounds only a log pattern's.
     readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,
-    killGraceMs: spec.grace ?? plan.defaultGraceMs,
+    killGraceMs: stopGraceMs(spec, plan.defaultGraceMs),
     stopSignal: spec.stopSignal,
     onSpawn: calls.onSpawn,
     [LIFECYCLE_LOG]: runReport(spec.name, hooks, calls.onExit),
