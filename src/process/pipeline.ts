@@ -2,7 +2,7 @@ import { linkSignals } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
 import { StopDeniedError } from './errors.js';
 import type { LifecycleLog } from './lifecycle-log.js';
-import { runToEnd, type Ending, type PipeReader } from './lifecycle.js';
+import { runToEnd, type Ending, type LifecycleOptions, type PipeReader } from './lifecycle.js';
 import type { ResolvedRunOptions } from './options.js';
 import { processInternals, type Process } from './process.js';
 import { spawnProcess, type SpawnedChild } from './spawn.js';
@@ -66,10 +66,64 @@ export function runChild(run: ChildRun): Promise<ChildOutcome> {
 }
 
 async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
-  // Cancelled before anything started: start nothing (a process spawned only to be killed is a
-  // process that might briefly do something).
-  const cancelled = run.scopes.find((scope) => scope?.aborted);
+  refuseWhenCancelled(run.scopes);
+  const own = callerReasons();
+  const stops = linkSignals(own.signal, ...run.scopes);
+  const requested = new AbortController();
+  const stop = linkSignals(stops.signal, requested.signal);
+  try {
+    const spawned = await spawnProcess(run.options, stops.signal);
+    const { proc } = spawned;
+    const spawnedAt = processInternals.spawnedAt(proc);
+    const exitedAt = processInternals.exited(proc).then(() => performance.now());
+    const gone = answerStopRequests(proc, requested, run.callSettled);
+    run.log.spawned(proc);
+    let ending: Ending;
+    let readers: readonly PipeReader[] = [];
+    try {
+      readers = attachReaders(run, spawned, own.failWith, () => stop.signal?.aborted === true);
+      ending = await runToEnd(spawned, readers, lifecycleOptions(run, stop.signal));
+    } catch (error) {
+      // The system refused to stop it: `Process.stop()` did not do what it promised either.
+      if (error instanceof StopDeniedError) gone.refused(error);
+      throw error;
+    } finally {
+      // The group is gone and its pipes drained. With every line taken, the call ends within this
+      // turn, and `Process.stop()` answers once it has. With a consumer's promise still pending,
+      // it answers now: that consumer may be awaiting it, and the call waits for the consumer.
+      gone.reached(readers.every((reader) => reader.idle?.() ?? true));
+    }
+    // The call itself ends once every line has been taken (a consumer's failure fails it), or
+    // once it is cancelled.
+    await settlesWithin(Promise.all(readers.map((reader) => reader.settled?.() ?? Promise.resolve())), Infinity, stops.signal);
+    const durationMs = (await exitedAt) - spawnedAt;
+    run.log.exited(proc, durationMs);
+    return outcomeOf(proc, durationMs, ending, stops.signal, own);
+  } finally {
+    stop.dispose();
+    stops.dispose();
+  }
+}
+
+/**
+ * Cancelled before anything started: start nothing (a process spawned only to be killed is a
+ * process that might briefly do something).
+ */
+function refuseWhenCancelled(scopes: readonly (AbortSignal | undefined)[]): void {
+  const cancelled = scopes.find((scope) => scope?.aborted);
   if (cancelled) throw cancelled.reason;
+}
+
+/** The caller's own reasons to stop the child (`failWith` of {@link ChildRun.attach}). */
+interface CallerReasons {
+  /** Aborted by the first `failWith`. */
+  readonly signal: AbortSignal;
+  readonly failWith: (reason: unknown) => void;
+  /** `reason`, or the caller's own as it was given when `reason` is the one `signal` carries. */
+  readonly asGiven: (reason: unknown) => unknown;
+}
+
+function callerReasons(): CallerReasons {
   const own = new AbortController();
   // The caller's reason as given: abort() turns an `undefined` one (a callback that threw
   // undefined) into an AbortError, and the call must fail with what was thrown.
@@ -80,63 +134,50 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     own.abort(reason);
   };
   const asGiven = (reason: unknown): unknown => (ownReason !== undefined && reason === own.signal.reason ? ownReason.reason : reason);
-  const stops = linkSignals(own.signal, ...run.scopes);
-  const requested = new AbortController();
-  const stop = linkSignals(stops.signal, requested.signal);
-  try {
-    const spawned = await spawnProcess(run.options, stops.signal);
-    const { proc } = spawned;
-    const spawnedAt = processInternals.spawnedAt(proc);
-    const exitedAt = processInternals.exited(proc).then(() => performance.now());
-    let markGone: (callFollows: boolean) => void = noop;
-    let failGone: (error: unknown) => void = noop;
-    const gone = new Promise<boolean>((resolve, reject) => {
-      markGone = resolve;
-      failGone = reject;
-    });
-    gone.catch(noop); // a refused stop is the call's failure; it reaches `Process.stop()` only if someone asked
-    processInternals.onStop(proc, () => {
-      if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
-      return gone.then((callFollows) => (callFollows ? run.callSettled : undefined));
-    });
-    run.log.spawned(proc);
-    let ending: Ending;
-    let readers: readonly PipeReader[] = [];
-    try {
-      readers = attachReaders(run, spawned, failWith, () => stop.signal?.aborted === true);
-      ending = await runToEnd(spawned, readers, {
-        stop: stop.signal,
-        policy: { killGraceMs: run.options.killGraceMs, stopSignal: run.options.stopSignal, deliverCancel: run.options.deliverCancel },
-        drainGraceMs: run.options.drainGraceMs,
-        newSession: run.options.newSession,
-        log: run.log,
-      });
-    } catch (error) {
-      // The system refused to stop it: `Process.stop()` did not do what it promised either.
-      if (error instanceof StopDeniedError) failGone(error);
-      throw error;
-    } finally {
-      // The group is gone and its pipes drained. With every line taken, the call ends within this
-      // turn, and `Process.stop()` answers once it has. With a consumer's promise still pending,
-      // it answers now: that consumer may be awaiting it, and the call waits for the consumer.
-      markGone(readers.every((reader) => reader.idle?.() ?? true));
-    }
-    // The call itself ends once every line has been taken (a consumer's failure fails it), or
-    // once it is cancelled.
-    await settlesWithin(Promise.all(readers.map((reader) => reader.settled?.() ?? Promise.resolve())), Infinity, stops.signal);
-    const { returncode, signal, stoppedByUs, stopReason } = ending;
-    const durationMs = (await exitedAt) - spawnedAt;
-    run.log.exited(proc, durationMs);
-    if (stops.signal?.aborted) {
-      if (stoppedByUs || own.signal.aborted) throw asGiven(stops.signal.reason);
-      return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: asGiven(stops.signal.reason) } };
-    }
-    if (stoppedByUs && !(stopReason instanceof StopRequested)) throw asGiven(stopReason);
-    return { proc, returncode, signal, durationMs, stopped: stoppedByUs };
-  } finally {
-    stop.dispose();
-    stops.dispose();
+  return { signal: own.signal, failWith, asGiven };
+}
+
+/** How the pipeline tells a waiting `Process.stop()` that the child's group is gone. */
+interface GoneLatch {
+  /** The group is gone; `callFollows`: the call ends within this turn, and the stop waits for it. */
+  readonly reached: (callFollows: boolean) => void;
+  /** The system refused the stop. */
+  readonly refused: (error: unknown) => void;
+}
+
+/** Makes `Process.stop()` of `proc` abort `requested`, and answer once the returned latch says so. */
+function answerStopRequests(proc: Process, requested: AbortController, callSettled: Promise<void> | undefined): GoneLatch {
+  let reached: (callFollows: boolean) => void = noop;
+  let refused: (error: unknown) => void = noop;
+  const gone = new Promise<boolean>((resolve, reject) => {
+    reached = resolve;
+    refused = reject;
+  });
+  gone.catch(noop); // a refused stop is the call's failure; it reaches `Process.stop()` only if someone asked
+  processInternals.onStop(proc, () => {
+    if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
+    return gone.then((callFollows) => (callFollows ? callSettled : undefined));
+  });
+  return { reached, refused };
+}
+
+function lifecycleOptions(run: ChildRun, stop: AbortSignal | undefined): LifecycleOptions {
+  const { killGraceMs, stopSignal, deliverCancel, drainGraceMs, newSession } = run.options;
+  return { stop, policy: { killGraceMs, stopSignal, deliverCancel }, drainGraceMs, newSession, log: run.log };
+}
+
+/**
+ * How the child's end reads to the call, where "an exit we caused is never a failure" is decided
+ * (see {@link runChild}): throws the reason of a stop the caller or a cancellation began.
+ */
+function outcomeOf(proc: Process, durationMs: number, ending: Ending, cancellation: AbortSignal | undefined, own: CallerReasons): ChildOutcome {
+  const { returncode, signal, stoppedByUs, stopReason } = ending;
+  if (cancellation?.aborted) {
+    if (stoppedByUs || own.signal.aborted) throw own.asGiven(cancellation.reason);
+    return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: own.asGiven(cancellation.reason) } };
   }
+  if (stoppedByUs && !(stopReason instanceof StopRequested)) throw own.asGiven(stopReason);
+  return { proc, returncode, signal, durationMs, stopped: stoppedByUs };
 }
 
 function attachReaders(run: ChildRun, spawned: SpawnedChild, failWith: (reason: unknown) => void, stopping: () => boolean): readonly PipeReader[] {
