@@ -133,22 +133,7 @@ export function createOutput(opts: OutputOptions): Output {
 type LineSink = Pick<Output, 'line' | 'lines' | 'status' | 'report'>;
 
 function humanOutput(names: readonly string[], colourOrder: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean, time: () => string): LineSink {
-  const order = [...colourOrder, ...names.filter((name) => !colourOrder.includes(name))];
-  const width = Math.max(0, ...names.map((name) => name.length));
-  const prefixes = new Map<string, { line: string; status: string }>();
-  const prefixOf = (name: string): { line: string; status: string } => {
-    let prefix = prefixes.get(name);
-    if (prefix === undefined) {
-      const padded = name.padEnd(width);
-      const index = order.indexOf(name);
-      const style = PALETTE[(index === -1 ? prefixes.size : index) % PALETTE.length] ?? '36';
-      prefix = color
-        ? { line: `${paint(style, `${padded} |`)} `, status: `${paint(style, `${padded} *`)} ` }
-        : { line: `${padded} | `, status: `${padded} * ` };
-      prefixes.set(name, prefix);
-    }
-    return prefix;
-  };
+  const prefixOf = prefixTable(names, colourOrder, color);
   return {
     line(name, _stream, text) {
       // Without colour, the batch is cleaned as a whole (cleanPlainBatch).
@@ -160,25 +145,7 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
     },
     lines(name, stream, block) {
       if (color) return eachLine(blockText(block), (text) => this.line(name, stream, text));
-      // One replaceAll per block instead of one write per line: a flood comes in blocks of a
-      // whole read (up to 64 KiB). `$` is doubled since a replacement string gives it a meaning.
-      const prefix = `${time()}${prefixOf(name).line}`;
-      // The block is checked here, while it is one flat string (or by its scan, while it is the
-      // bytes as read), rather than with its batch; a plain one is copied as bytes, line by line
-      // behind its prefix, with no string built.
-      const plainPrefix = isPlainAscii(prefix);
-      if (typeof block !== 'string') {
-        const { newlines, printable } = block.scan();
-        if (printable && plainPrefix && isPlainAscii(block.start)) {
-          return out.writeAsciiWith(prefixedAsciiLength(prefix, block, newlines.length), (target, at) => copyPrefixedAscii(target, at, prefix, block, newlines));
-        }
-      }
-      const text = blockText(block);
-      if (plainPrefix && isPlainAscii(text)) {
-        const lines = blockLines(text);
-        return out.writeAsciiWith(prefixedLength(prefix, text, lines), (target, at) => copyPrefixed(target, at, prefix, text, lines));
-      }
-      return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
+      return writePlainBlock(out, `${time()}${prefixOf(name).line}`, block);
     },
     status(event) {
       // A state line may repeat what a child or a file name said (a probe's output, a changed
@@ -197,6 +164,59 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
       writeText(stderr, safe.endsWith('\n') ? safe : `${safe}\n`);
     },
   };
+}
+
+/** What starts a process's lines (`line`) and its state lines (`status`): its name, padded, in its colour. */
+interface Prefixes {
+  readonly line: string;
+  readonly status: string;
+}
+
+/**
+ * The prefixes of each process, made at its first line and kept: names padded to the longest of
+ * `names`, coloured (when `color`) in the order of `colourOrder`, then of `names`; a name in
+ * neither takes the next colour in the order names were first seen.
+ */
+function prefixTable(names: readonly string[], colourOrder: readonly string[], color: boolean): (name: string) => Prefixes {
+  const order = [...colourOrder, ...names.filter((name) => !colourOrder.includes(name))];
+  const width = Math.max(0, ...names.map((name) => name.length));
+  const prefixes = new Map<string, Prefixes>();
+  return (name) => {
+    let prefix = prefixes.get(name);
+    if (prefix === undefined) {
+      const padded = name.padEnd(width);
+      const index = order.indexOf(name);
+      const style = PALETTE[(index === -1 ? prefixes.size : index) % PALETTE.length] ?? '36';
+      prefix = color
+        ? { line: `${paint(style, `${padded} |`)} `, status: `${paint(style, `${padded} *`)} ` }
+        : { line: `${padded} | `, status: `${padded} * ` };
+      prefixes.set(name, prefix);
+    }
+    return prefix;
+  };
+}
+
+/**
+ * A block of plain (no colour) lines, each behind `prefix`. The block is checked here, while it is
+ * one flat string (or by its scan, while it is the bytes as read), rather than with its batch; a
+ * plain one is copied as bytes, line by line behind its prefix, with no string built.
+ */
+function writePlainBlock(out: BatchedWriter, prefix: string, block: LineBlock): Promise<void> | undefined {
+  const plainPrefix = isPlainAscii(prefix);
+  if (typeof block !== 'string') {
+    const { newlines, printable } = block.scan();
+    if (printable && plainPrefix && isPlainAscii(block.start)) {
+      return out.writeAsciiWith(prefixedAsciiLength(prefix, block, newlines.length), (target, at) => copyPrefixedAscii(target, at, prefix, block, newlines));
+    }
+  }
+  const text = blockText(block);
+  if (plainPrefix && isPlainAscii(text)) {
+    const lines = blockLines(text);
+    return out.writeAsciiWith(prefixedLength(prefix, text, lines), (target, at) => copyPrefixed(target, at, prefix, text, lines));
+  }
+  // One replaceAll per block instead of one write per line: a flood comes in blocks of a whole
+  // read (up to 64 KiB). `$` is doubled since a replacement string gives it a meaning.
+  return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
 }
 
 /** Gives each line of `block` to `write`; returns the last write's promise (they drain in order). */
