@@ -70,7 +70,19 @@ export interface ProbeArgs {
   readonly timeout: string | undefined;
 }
 
-const RUN_VALUE_OPTIONS = new Set(['--label', '--ready', '--ready-timeout', '--timeout', '--grace']);
+/** `run`'s options, as parseArgs reads them. */
+const RUN_OPTIONS = {
+  label: { type: 'string' },
+  ready: { type: 'string' },
+  'ready-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  grace: { type: 'string' },
+  json: { type: 'boolean' },
+  timestamps: { type: 'boolean' },
+} satisfies OptionsConfig;
+
+/** The words of `run`'s options whose value is the next word: that word is not the command (`--grace 5s`). */
+const RUN_VALUE_OPTIONS = valueOptionWords(RUN_OPTIONS);
 
 /**
  * `run`'s options end at `--` or at the first word that is not an option, so `subvisor run ls -l`
@@ -89,15 +101,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     }
   }
   const command = args.slice(args[split] === '--' ? split + 1 : split);
-  const { values } = parseOrExplain(args.slice(0, split), {
-    label: { type: 'string' },
-    ready: { type: 'string' },
-    'ready-timeout': { type: 'string' },
-    timeout: { type: 'string' },
-    grace: { type: 'string' },
-    json: { type: 'boolean' },
-    timestamps: { type: 'boolean' },
-  });
+  const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
   if (command[0] === '') throw new UsageError("run's command has an empty program name: give the program (a name on PATH, or a path) first");
   const label = values.label as string | undefined;
@@ -259,6 +263,15 @@ export function parseLogsArgs(args: readonly string[]): LogsArgs {
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof node.util.parseArgs>[0]>['options'];
+
+/** The words (`--name`, and `-x` for a short one) of the options in `options` that take a value. */
+function valueOptionWords(options: NonNullable<OptionsConfig>): ReadonlySet<string> {
+  return new Set(
+    Object.entries(options)
+      .filter(([, option]) => option.type === 'string')
+      .flatMap(([name, option]) => (option.short === undefined ? [`--${name}`] : [`--${name}`, `-${option.short}`])),
+  );
+}
 
 function parseOrExplain(given: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
   refuseUnknownOptions(given, options);
