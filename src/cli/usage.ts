@@ -38,8 +38,8 @@ const SECTIONS = {
       a stopped or ended process again. Never counted against a restart policy.`,
 
   logs: `  subvisor logs [-f] [-n N] [--file FILE | --socket PATH] [NAME...]
-      The last N (default 100) output lines of each process (all when none is named), in the
-      order they came; -f, --follow: then new ones until Ctrl-C.`,
+      The last N (-n, --lines; default 100) output lines of each process (all when none is
+      named), in the order they came; -f, --follow: then new ones until Ctrl-C.`,
 
   export: `  subvisor export systemd [-f FILE] [-o DIR] [--prefix NAME] [--ready-log=drop] [--no-port]
       One NAME-PROCESS.service (and its NAME-PROCESS.env) per process as \`up\` runs it
@@ -50,6 +50,7 @@ const SECTIONS = {
   subvisor export compose [-f FILE] [-o FILE] [--image IMAGE] [--ready-log=drop] [--no-port]
       A Compose file with one service per process as \`up\` runs it (replicas: web-1, web-2)
       (default image node:22-bookworm-slim, the project at /app), to FILE or stdout.
+        -o, --output OUT   DIR for systemd, FILE for compose (created when missing)
         --ready-log=drop   leave out log-line readiness (ready: "regex"), which cannot be
                            checked from outside, instead of refusing it
         --no-port          do not give a Procfile's processes PORT (as for \`up\`)`,
@@ -72,7 +73,7 @@ First Ctrl-C stops gracefully (exit 130); a second one kills at once.`;
 export const USAGE = `${HEADER}
 ${Object.values(SECTIONS).join('\n\n')}
 
-  subvisor --help | --version      (--help, -h: also after any command)
+  subvisor --help | --version      (-h, -v; --help and -h also after any command)
 
 ${FOOTER}`;
 
