@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -581,5 +581,14 @@ describe('subvisor run', () => {
     assert.equal(far.stderr, "subvisor: unknown option '--zzzzzz'; the options are --file, --socket, --json, --help\n(see subvisor ps --help)\n");
     const unknownCommand = await runCli(['frobnicate']);
     assert.match(unknownCommand.stderr, /\n\(see subvisor --help\)\n$/);
+  });
+
+  test('--version and -v print the package version; --help and -h the usage', { timeout: 30_000 }, async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const run = await runCli([flag]);
+      assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: `${version}\n` }, flag);
+    }
+    for (const flag of ['--help', '-h']) assert.match((await runCli([flag])).stdout, /^subvisor: structured supervision of child processes\n/, flag);
   });
 });

@@ -651,6 +651,7 @@ describe('logs', () => {
       assert.equal(three.stdout, 'a | a148\na | a149\na | a150\n');
       const merged = await client(dir, ['logs', '-n', '2']);
       assert.equal(merged.stdout, 'a | a149\na | a150\nb | b1\nb | b2\n');
+      assert.equal((await client(dir, ['logs', '--lines', '2'])).stdout, merged.stdout, '--lines is -n');
       const all = await client(dir, ['logs']);
       const lines = all.stdout.trimEnd().split('\n');
       assert.equal(lines.length, 102, 'the default is the last 100 of each');

@@ -201,6 +201,11 @@ describe('export compose: what each key becomes', () => {
     }
     assert.doesNotMatch(text, /SUBVISOR_TEST_PARENT/);
     assert.match(text, /^# main: sidecar ends the run under subvisor; here: docker compose up --abort-on-container-exit --exit-code-from sidecar$/m);
+    // --output is -o.
+    const long = `${out}.long`;
+    const again = await runCli(['export', 'compose', '-f', file, '--output', long, '--image', 'example/app:1'], { env: { SUBVISOR_TEST_PARENT: 'must not leak' } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(long, 'utf8'), text);
   });
 
   test('command, working_dir, environment (merged, $ doubled for Compose), env_file from the file, user', () => {

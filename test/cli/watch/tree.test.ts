@@ -206,6 +206,26 @@ test('left-out directories are never entered, and what is under them is not hear
   }
 });
 
+test('a symbolic link to a directory inside a watched directory is not entered (a link to a parent would loop)', BOUNDED, async () => {
+  const root = fresh();
+  const elsewhere = fresh();
+  mkdirSync(join(root, 'src'));
+  symlinkSync(elsewhere, join(root, 'linked'));
+  symlinkSync(root, join(root, 'src', 'loop'));
+  const before = await openWatches();
+  const { changes, watch } = watching(root);
+  try {
+    assert.equal((await openWatches()) - before, 2, 'the root and src only');
+    writeFileSync(join(elsewhere, 'far.txt'), '');
+    writeFileSync(join(root, 'src', 'app.ts'), '');
+    await waitUntil(() => changes.includes(join(root, 'src', 'app.ts')), 'the change in src');
+    await sleep(100);
+    assert.deepEqual(changes, [join(root, 'src', 'app.ts')]);
+  } finally {
+    watch.close();
+  }
+});
+
 test('close() ends every watch: nothing is left to keep the process alive, and nothing more is heard', BOUNDED, async () => {
   const root = fresh();
   mkdirSync(join(root, 'a', 'b'), { recursive: true });
