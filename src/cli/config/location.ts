@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { node } from '../../builtins.js';
+import { statOf } from '../../process/stat.js';
 
 /** `-f -`: the config is read from standard input. */
 export const STDIN_CONFIG = '-';
@@ -17,7 +18,7 @@ function isStream(file: string): boolean {
   if (file === STDIN_CONFIG) return true;
   const absolute = resolve(file);
   if (DESCRIPTOR_PATH.test(absolute)) return true;
-  const found = node.fs.statSync(absolute, { throwIfNoEntry: false });
+  const found = statOf(absolute);
   return found !== undefined && !found.isFile();
 }
 
