@@ -26,3 +26,13 @@ export function findConfigFile(given: string | undefined): string {
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with --file FILE`);
   return file;
 }
+
+/**
+ * `-f -` on a terminal waits for the config to be typed: says so, and how to end it, rather than
+ * leave a command that seems to hang (as `cat` would, but `up` is not expected to read).
+ */
+export function announceTerminalConfig(file: string): void {
+  if (file === STDIN_CONFIG && node.tty.isatty(0)) {
+    process.stderr.write('subvisor: reading the config from the terminal (-f -): end it with Ctrl-D, or pass a file with -f FILE\n');
+  }
+}

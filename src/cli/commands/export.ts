@@ -1,6 +1,6 @@
 import { dirname, join, resolve, sep } from 'node:path';
 import { parseExportArgs, type ExportArgs } from '../args.js';
-import { findConfigFile } from './config-file.js';
+import { announceTerminalConfig, findConfigFile } from './config-file.js';
 import { readConfig, type Config } from '../config/index.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
@@ -25,6 +25,7 @@ const DEFAULT_UNIT_DIR = '/etc/systemd/system';
 export function exportCommand(args: readonly string[]): Ending {
   const parsed = parseExportArgs(args);
   const file = findConfigFile(parsed.file);
+  announceTerminalConfig(file);
   // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
   // passwd file all the same (a typo is caught here, not on the target).
   const { config, format } = readConfig(file, { uid: 0 });

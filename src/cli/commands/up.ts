@@ -16,7 +16,7 @@ import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
-import { findConfigFile } from './config-file.js';
+import { announceTerminalConfig, findConfigFile } from './config-file.js';
 import { warnAboutConfig } from '../config-warnings.js';
 
 /**
@@ -29,6 +29,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
   warnWhenPid1();
   const file = findConfigFile(parsed.file);
+  announceTerminalConfig(file);
   const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);

@@ -2,11 +2,14 @@
 // (a pipe at /dev/fd/N). Its relative paths, its .env and its .subvisor/ are the current
 // directory's, as with `docker compose -f -`, not /dev's or /dev/fd's.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli, startCli } from '../cli.js';
+import { BIN, runCli, startCli } from '../cli.js';
+import { waitUntil } from '../../support/processes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-stream-config-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -29,6 +32,26 @@ describe('a config read from a stream belongs to the current directory', () => {
     const run = await runCli(['up', '-f', '-'], { cwd: dir, execVia: ['sh', '-c', 'exec "$@" < config.txt', 'sh'] });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`^show +\\| hello from ${join(dir, 'sub')}$`, 'm'));
+    assert.doesNotMatch(run.stderr, /from the terminal/, 'standard input is no terminal here: nothing to say');
+  });
+
+  test('up -f - on a terminal says it reads the config from there, and how to end it; it runs once Ctrl-D ends it', { timeout: 30_000 }, async () => {
+    const dir = project('');
+    // script(1) gives the CLI a pseudo-terminal, and passes what is written here on as typing.
+    const terminal = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" up -f -`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+    let seen = '';
+    terminal.stdout.setEncoding('utf8').on('data', (chunk: string) => (seen += chunk));
+    const closed = once(terminal, 'close');
+    try {
+      terminal.stdin.write(SHOW_WHERE);
+      await waitUntil(() => seen.includes('subvisor: reading the config from the terminal (-f -): end it with Ctrl-D'), 'the hint');
+      terminal.stdin.write('\x04');
+      const [code] = (await closed) as [number | null];
+      assert.equal(code, 0, seen);
+      assert.match(seen, new RegExp(`show +(?:\\x1b\\[[0-9;]*m)?\\|(?:\\x1b\\[[0-9;]*m)? hello from ${join(dir, 'sub')}\\r?$`, 'm'));
+    } finally {
+      terminal.kill('SIGKILL');
+    }
   });
 
   test('up -f <(...) reads the pipe; cwd and .env are from the current directory', { timeout: 30_000 }, async () => {
