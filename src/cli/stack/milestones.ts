@@ -122,6 +122,20 @@ export async function waitForAll(awaited: readonly Awaited[], signal: AbortSigna
   }
 }
 
+/** Resolves once any of `milestones` is met or given up (at once when one is already). */
+export function anySettled(milestones: readonly Milestone[]): Promise<void> {
+  return new Promise((resolve) => {
+    const stops: (() => void)[] = [];
+    const check = (): void => {
+      if (milestones.every((milestone) => milestone.state.kind === 'pending')) return;
+      for (const stop of stops) stop();
+      resolve();
+    };
+    for (const milestone of milestones) stops.push(milestone.onChange(check));
+    check();
+  });
+}
+
 /** Resolves at the next change of any of `pending`, or when `signal` aborts (the caller looks again). */
 function nextChange(pending: readonly Awaited[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

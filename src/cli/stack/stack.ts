@@ -4,7 +4,7 @@ import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
 import { describeFailure } from './failures.js';
-import type { Milestones } from './milestones.js';
+import { anySettled, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
 import type { ProcessResult, ProcessSnapshot } from './state.js';
@@ -660,17 +660,7 @@ function throwIfRefused(runners: readonly Runner[], restarting = false): void {
 
 /** Resolves once `runner` has spawned (or could not), or waits for a condition of its `dependsOn`: no spawn of it is under way. */
 function untilSpawnedOrWaiting(runner: Runner): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (runner.milestones.started.state.kind === 'pending' && runner.waitingForConditions.state.kind === 'pending') return;
-      stopStarted();
-      stopWaiting();
-      resolve();
-    };
-    const stopStarted = runner.milestones.started.onChange(check);
-    const stopWaiting = runner.waitingForConditions.onChange(check);
-    check();
-  });
+  return anySettled([runner.milestones.started, runner.waitingForConditions]);
 }
 
 /** The first of `runners` whose stop the system refused: left running, it must get no second copy beside it. */
