@@ -1,6 +1,8 @@
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
+import { LinkChain } from './link-chain.js';
+import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -73,8 +75,8 @@ class Tree implements Watching {
    * nearest ancestor that is there, `at`, which waits for it to come back.
    */
   #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
-  /** For a file root that is a symbolic link: the watch of its target's directory (see #followLink). */
-  #linkTarget: { readonly target: string; readonly watcher: FSWatcher } | undefined;
+  /** For a file root that is a symbolic link: where its chain of links leads (see LinkChain). */
+  #links: LinkChain | undefined;
 
   constructor(
     private readonly root: string,
@@ -115,7 +117,7 @@ class Tree implements Watching {
       if (this.#closed) return;
       if (inodeOf(dir) !== ino || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
       else if (changed === name) {
-        this.#followLink(file); // made, removed or pointed elsewhere
+        this.#followLink(file);
         this.listener.changed(file);
       }
     });
@@ -124,36 +126,11 @@ class Tree implements Watching {
     this.#followLink(file);
   }
 
-  /**
-   * A file root that is a symbolic link (`.env` -> `../shared/.env`) is changed where its target
-   * is: a write through the link, or an editor's save of the target, is heard only in the
-   * target's directory. That directory is watched too, for the target's name, and changes there
-   * are told as changes of `file`; whenever the link changes, the target is looked up again.
-   */
+  /** Follows `file`'s links anew, if it is one now (made, removed or pointed elsewhere). */
   #followLink(file: string): void {
-    let target: string | undefined;
-    try {
-      if (node.fs.lstatSync(file).isSymbolicLink()) target = node.fs.realpathSync(file);
-    } catch {
-      target = undefined; // gone, or a link to nothing (yet): the link's own directory tells when that changes
-    }
-    if (target === this.#linkTarget?.target) return;
-    this.#linkTarget?.watcher.close();
-    this.#linkTarget = undefined;
-    if (target === undefined || this.#closed) return;
-    const name = basename(target);
-    try {
-      const watcher = node.fs.watch(dirname(target), (_event, changed) => {
-        if (!this.#closed && changed === name) this.listener.changed(file);
-      });
-      // Its directory went away: looked up again at the next change of the link (or never needed).
-      watcher.on('error', () => {
-        watcher.close();
-        if (this.#linkTarget?.watcher === watcher) this.#linkTarget = undefined;
-      });
-      this.#linkTarget = { target, watcher };
-    } catch (error) {
-      this.listener.failed(new WatchError(target, error));
+    if (this.#links !== undefined) this.#links.follow();
+    else if (!this.#closed && isSymbolicLink(file)) {
+      this.#links = new LinkChain(file, () => this.listener.changed(file), (path, error) => this.listener.failed(new WatchError(path, error)));
     }
   }
 
@@ -163,8 +140,8 @@ class Tree implements Watching {
     this.#watchers.clear();
     this.#awaiting?.watcher.close();
     this.#awaiting = undefined;
-    this.#linkTarget?.watcher.close();
-    this.#linkTarget = undefined;
+    this.#links?.close();
+    this.#links = undefined;
   }
 
   #heard(dir: string, name: string | Buffer | null): void {
@@ -300,36 +277,4 @@ function subdirectories(dir: string): string[] {
  */
 function toldItsOwnRemoval(dir: string, name: string | Buffer | null): boolean {
   return name !== null && name.toString() === basename(dir);
-}
-
-/** The nearest of `path`'s ancestors that is a directory (`/` at worst). */
-function nearestDirectory(path: string): string {
-  let at = dirname(path);
-  while (!isDirectory(at) && dirname(at) !== at) at = dirname(at);
-  return at;
-}
-
-function exists(path: string): boolean {
-  try {
-    node.fs.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function inodeOf(path: string): number | undefined {
-  try {
-    return node.fs.lstatSync(path).ino;
-  } catch {
-    return undefined;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return node.fs.lstatSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

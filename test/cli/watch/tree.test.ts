@@ -186,6 +186,74 @@ test('a file that is a symbolic link is watched through its target too: a write 
   }
 });
 
+test('a link whose target goes away is heard once a target is back: pointed at a file made later, or its directory removed and made again', BOUNDED, async () => {
+  for (const how of ['repointed', 'directory made again'] as const) {
+    const root = fresh();
+    const shared = join(fresh(), 'shared');
+    mkdirSync(shared);
+    writeFileSync(join(shared, '.env'), 'A=1');
+    const link = join(root, '.env');
+    symlinkSync(join(shared, '.env'), link);
+    const { changes, watch } = watching(link);
+    try {
+      let target = join(shared, '.env');
+      if (how === 'repointed') {
+        target = join(shared, '.env.next');
+        symlinkSync(target, join(root, '.env.tmp'));
+        renameSync(join(root, '.env.tmp'), link); // a link to nothing, yet
+      } else {
+        rmSync(shared, { recursive: true });
+      }
+      await waitUntil(() => changes.length > 0, `the link's target gone (${how})`);
+      await sleep(100);
+      if (how !== 'repointed') mkdirSync(shared);
+      await sleep(100); // the directory's watch is set before the file is made in it
+      let heard = changes.length;
+      writeFileSync(target, 'A=2');
+      await waitUntil(() => changes.length > heard, `the target made again (${how})`);
+      await sleep(100);
+      heard = changes.length;
+      writeFileSync(target, 'A=3');
+      await waitUntil(() => changes.length > heard, `a write to the target once it is there (${how})`);
+      assert.ok(changes.every((path) => path === link), changes.join(', '));
+    } finally {
+      watch.close();
+    }
+  }
+});
+
+test('a chain of links is heard at each link: one in the middle pointed elsewhere, then its new target written', BOUNDED, async () => {
+  const root = fresh();
+  const middle = fresh();
+  const first = fresh();
+  const second = fresh();
+  writeFileSync(join(first, '.env'), 'A=1');
+  writeFileSync(join(second, '.env'), 'A=2');
+  symlinkSync(join(first, '.env'), join(middle, '.env'));
+  const link = join(root, '.env');
+  symlinkSync(join(middle, '.env'), link);
+  const { changes, watch } = watching(link);
+  try {
+    writeFileSync(join(first, '.env'), 'A=3'); // the end of the chain
+    await waitUntil(() => changes.length > 0, 'a write at the end of the chain');
+    let heard = changes.length;
+    symlinkSync(join(second, '.env'), join(middle, '.env.new'));
+    renameSync(join(middle, '.env.new'), join(middle, '.env')); // the middle link pointed elsewhere
+    await waitUntil(() => changes.length > heard, 'the middle link pointed elsewhere');
+    await sleep(100);
+    heard = changes.length;
+    writeFileSync(join(second, '.env'), 'A=4');
+    await waitUntil(() => changes.length > heard, 'a write to the new end of the chain');
+    heard = changes.length;
+    writeFileSync(join(first, '.env'), 'A=5'); // no longer in the chain
+    await sleep(200);
+    assert.equal(changes.length, heard, 'the old end is no longer heard');
+    assert.ok(changes.every((path) => path === link), changes.join(', '));
+  } finally {
+    watch.close();
+  }
+});
+
 test('left-out directories are never entered, and what is under them is not heard', BOUNDED, async () => {
   const root = fresh();
   mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });

@@ -1,0 +1,58 @@
+import { dirname } from 'node:path';
+import { node } from '../../builtins.js';
+
+// The small questions the watches ask of the file system, each answered without throwing: a path
+// may go at any moment, and one that is gone has no answer but "no".
+
+/** Whether anything is at `path`, a link to nothing included. */
+export function exists(path: string): boolean {
+  try {
+    node.fs.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function inodeOf(path: string): number | undefined {
+  try {
+    return node.fs.lstatSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `path` is a directory itself, not a link to one. */
+export function isDirectory(path: string): boolean {
+  try {
+    return node.fs.lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function isSymbolicLink(path: string): boolean {
+  try {
+    return node.fs.lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nearest of `path`'s ancestors that is a directory (`/` at worst), through links: one on the
+ * way (`shared -> /srv/shared`) is where what comes back under it will be heard.
+ */
+export function nearestDirectory(path: string): string {
+  let at = dirname(path);
+  while (!isDirectoryThroughLinks(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+function isDirectoryThroughLinks(path: string): boolean {
+  try {
+    return node.fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
