@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ const TIMING = { intervalMs: 20, timeoutMs: 2000, startPeriodMs: 0 };
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-probes-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function listening(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+async function listening(server: Server | ReturnType<typeof createTcpServer> | ReturnType<typeof createHttpsServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -86,6 +87,22 @@ describe('one try', () => {
       assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health` }, {}), { passed: true, output: 'HTTP 200' });
       assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/down` }, {}), { passed: false, output: 'HTTP 503' });
       assert.equal((await tryProbe({ ...base, url: `http://127.0.0.1:${port}/teapot`, status: 418 }, {})).passed, true);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do', BOUNDED, async () => {
+    const tls = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
+    const server = createHttpsServer({ key: readFileSync(join(tls, 'self-signed-key.pem')), cert: readFileSync(join(tls, 'self-signed-cert.pem')) }, (request, response) => {
+      response.statusCode = request.url === '/health' ? 200 : 503;
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const base = { kind: 'http' as const, status: undefined, ...TIMING };
+      assert.deepEqual(await tryProbe({ ...base, url: `https://127.0.0.1:${port}/health` }, {}), { passed: true, output: 'HTTP 200' });
+      assert.deepEqual(await tryProbe({ ...base, url: `https://localhost:${port}/down` }, {}), { passed: false, output: 'HTTP 503' });
     } finally {
       server.close();
     }
