@@ -11,6 +11,12 @@ import { configDirectory } from './location.js';
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
 
 /**
+ * What to do about a `.env` beside a Procfile that cannot be read, besides fixing it: a Procfile
+ * always reads it, as foreman does, and has no line that could say otherwise.
+ */
+const DOT_ENV_WAY_OUT = 'move it away: a Procfile reads the .env beside it, as foreman does, and cannot turn that off';
+
+/**
  * Parses a foreman `Procfile`: one `name: command` per line, each command a shell string (run by
  * `sh -c`) in the Procfile's directory. Blank lines and `#` comments are skipped; leading
  * whitespace and Windows line ends are tolerated. A Procfile has no dependencies, readiness,
@@ -31,7 +37,7 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
   const cwd = configDirectory(file);
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
-  const dotEnv = dotEnvFile(file, cwd, { problems, warnings, context: new ConfigContext(options) });
+  const dotEnv = dotEnvFile(file, cwd, { problems, warnings, context: new ConfigContext(options) }, DOT_ENV_WAY_OUT);
   const fromFiles = mergeEnvFiles(dotEnv === undefined ? [] : [dotEnv]);
   const processes: ProcessSpec[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {

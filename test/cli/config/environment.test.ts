@@ -203,6 +203,15 @@ test('a .env that cannot be read is refused, with the way to turn it off', () =>
   assert.doesNotThrow(() => loadConfig(join(dir, 'subvisor.yaml'), noEnv));
 });
 
+test('a .env beside a Procfile that cannot be read is refused with a way out a Procfile has', () => {
+  const dir = directory({ Procfile: 'web: node server.js\n' });
+  assert.doesNotThrow(() => loadConfig(join(dir, 'Procfile'), noEnv)); // control: no .env is fine
+  mkdirSync(join(dir, '.env'));
+  const error = configError(() => loadConfig(join(dir, 'Procfile'), noEnv));
+  // A Procfile has no top level to write `envFile: false` at: the only way out is the file itself.
+  assert.equal(lines(error)[0], `${join(dir, '.env')}: cannot read it: it is a directory; fix it, or move it away: a Procfile reads the .env beside it, as foreman does, and cannot turn that off`);
+});
+
 test('a Procfile reads the .env beside it too, and leaves its commands to the shell', () => {
   const dir = directory({ '.env': 'PORT=5000\n', Procfile: 'web: node server.js --port ${PORT:-3000} $PORT\n' });
   const [web] = loadConfig(join(dir, 'Procfile'), { env: { PORT: '1' } }).processes;

@@ -85,22 +85,23 @@ function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
  */
 export function sharedEnvFiles(config: ConfigDraft, reader: Reader): LoadedEnvFile[] {
   if (config.envFile === false) return [];
-  const dotEnv = dotEnvFile(reader.file, reader.baseDir, reader);
+  const dotEnv = dotEnvFile(reader.file, reader.baseDir, reader, 'write `envFile: false` at the top of the config to load no .env');
   return [...(dotEnv === undefined ? [] : [dotEnv]), ...(config.envFile ?? [])];
 }
 
 /**
  * `.env` in `baseDir`, the directory of the config `file`, when there is one; what is wrong in it
  * goes to `reader` (a YAML config's or a Procfile's, which have the same `problems`, `warnings` and
- * `context`).
+ * `context`). `withoutIt` completes "fix it, or ..." for one that cannot be read: how the caller's
+ * kind of config runs without it (YAML has `envFile: false`; a Procfile has no such line).
  */
-export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'warnings' | 'context'>): LoadedEnvFile | undefined {
+export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, 'problems' | 'warnings' | 'context'>, withoutIt: string): LoadedEnvFile | undefined {
   const path = join(baseDir, '.env');
   const shown = besideConfig(file, '.env');
   const { read, first } = reader.context.envFile(path);
   if (read.kind === 'missing') return undefined;
   if (read.kind === 'unreadable') {
-    if (first) reader.problems.push({ file: shown, message: `cannot read it: ${read.reason}; fix it, or write \`envFile: false\` at the top of the config to load no .env`, cause: read.cause });
+    if (first) reader.problems.push({ file: shown, message: `cannot read it: ${read.reason}; fix it, or ${withoutIt}`, cause: read.cause });
     return undefined;
   }
   if (first) {
