@@ -46,7 +46,7 @@ export function configFormat(file: string, text: string): ConfigFormat {
 
 /**
  * Reads and validates the config of `subvisor up`: subvisor YAML or a foreman Procfile, as
- * {@link configFormat} decides. When the content decided, an error says which reading was tried
+ * {@link configFormat} decides. When the content decided, an error in the file itself says which reading was tried
  * and why, so a YAML config with a misspelt `processes:` is not left looking like a bad Procfile.
  * A file that cannot be read is a {@link ConfigError} too, with the fs error as its cause.
  *
@@ -87,9 +87,18 @@ export function readConfig(file: string, options: ConfigOptions = {}): { config:
   try {
     return { config: format.kind === 'procfile' ? parseProcfile(text, file, options) : parseYamlConfig(text, file, options), format };
   } catch (error) {
-    if (!(error instanceof ConfigError) || format.decidedBy === 'name') throw error;
+    if (!(error instanceof ConfigError) || format.decidedBy === 'name' || !inFile(error, file)) throw error;
     const readAs = format.kind === 'procfile' ? 'a Procfile (`name: command` lines)' : 'subvisor YAML';
     const other = format.kind === 'procfile' ? 'a subvisor YAML config starts with `processes:`, or is named *.yaml' : 'a Procfile has no `processes:` line';
     throw new ConfigError(error.problems, { note: `${shownConfigFile(file)}: read as ${readAs} because ${format.because}; ${other}` });
   }
+}
+
+/**
+ * Whether some problem of `error` is in the config `file` itself. How the file was read explains
+ * only those: a `.env` or an env file beside it would be read the same either way, and a note on
+ * the reading would send the user looking for a mistake the config does not have.
+ */
+function inFile(error: ConfigError, file: string): boolean {
+  return error.problems.some((problem) => problem.file === file);
 }

@@ -69,6 +69,21 @@ test('an error in a file read by its content says how it was read and why', () =
   assert.equal(configError(() => loadConfig(named)).note, undefined);
 });
 
+test('how a file was read is said only when the problem is in that file, not in the .env beside it', () => {
+  const project = join(dir, 'dotenv-problem');
+  mkdirSync(project);
+  const procfile = join(project, 'Procfile');
+  // Control: a bad line of the Procfile itself gets the note.
+  writeFileSync(procfile, 'web node server.js\n');
+  assert.match(configError(() => loadConfig(procfile)).note ?? '', /read as a Procfile/);
+  // A .env that cannot be read would be read the same whatever the file was taken for.
+  writeFileSync(procfile, 'web: node server.js\n');
+  mkdirSync(join(project, '.env'));
+  const error = configError(() => loadConfig(procfile));
+  assert.match(error.message, /\.env: cannot read it: it is a directory/);
+  assert.equal(error.note, undefined);
+});
+
 test('a missing config file is a ConfigError that keeps the fs error as its cause', () => {
   const file = join(dir, 'nope.yaml');
   const error = configError(() => loadConfig(file));
