@@ -160,6 +160,8 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     }
     const [, name = '', count = ''] = match;
     if (name === '') throw new UsageError(`'${word}': a formation word is NAME=N, the process's name first (e.g. web=2)`);
+    const words = foremanFormationWords(word);
+    if (words !== undefined) throw new UsageError(`'${word}': one NAME=N per word (foreman's -m joins them with commas): subvisor up ${words.join(' ')}`);
     if (!/^\d+$/.test(count) || Number(count) < 1) {
       throw new UsageError(`'${word}': the count must be a whole number of at least 1 (e.g. ${name}=2); to leave ${name} out, do not name it`);
     }
@@ -169,6 +171,16 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     formation.set(name, Number(count));
   }
   return { names, formation };
+}
+
+/**
+ * The words of foreman's `-m web=2,worker=1` (`['web=2', 'worker=1']`), or undefined for a word
+ * that is not one: here each count is a word of its own, so such a word is refused as what it is,
+ * with the words to write, rather than as a count that is not a number.
+ */
+function foremanFormationWords(word: string): string[] | undefined {
+  const parts = word.split(',').filter((part) => part !== '');
+  return parts.length > 1 && parts.every((part) => /^[^=]+=\d+$/.test(part)) ? parts : undefined;
 }
 
 /** `export systemd|compose`: `--prefix` belongs to systemd, `--image` to compose; each is refused by the other. */

@@ -68,6 +68,14 @@ describe('Procfile formation and PORT', () => {
     assert.deepEqual(printed(unset.stdout), ['worker: worker - -']);
   });
 
+  test("foreman's comma-joined formation (web=2,worker=1) is refused with the words to write instead", { timeout: 30_000 }, async () => {
+    const dir = project({ Procfile: PROCFILE });
+    const joined = await runCli(['up', 'web=2,worker=1'], { cwd: dir, env: ENV });
+    assert.equal(joined.code, 2);
+    assert.match(joined.stderr, /^subvisor: 'web=2,worker=1': one NAME=N per word \(foreman's -m joins them with commas\): subvisor up web=2 worker=1$/m);
+    assert.doesNotMatch(joined.stdout, /starting/, 'nothing started');
+  });
+
   test('malformed formation words are usage errors; an unknown name or a PORT past 65535 is a config error', { timeout: 60_000 }, async () => {
     const dir = project({ Procfile: PROCFILE });
     const usage: [string[], RegExp][] = [
