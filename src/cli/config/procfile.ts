@@ -10,6 +10,9 @@ import { configDirectory } from './location.js';
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
 
+/** `web : cmd`: a name, then blanks before its colon (foreman skips such a line without a word). */
+const BLANK_BEFORE_COLON = /^([A-Za-z0-9_-]+)[ \t]+:/;
+
 /**
  * What to do about a `.env` beside a Procfile that cannot be read, besides fixing it: a Procfile
  * always reads it, as foreman does, and has no line that could say otherwise.
@@ -47,7 +50,7 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
     const column = raw.length - raw.trimStart().length + 1;
     const match = PROCFILE_LINE.exec(content);
     if (match === null) {
-      problems.push({ file, line, column, message: 'expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)' });
+      problems.push(unmatchedLine(content, { file, line, column }));
       return;
     }
     // Both groups are in the pattern, so they are present whenever it matched.
@@ -75,4 +78,15 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { file, processes, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * The problem of a line that is not `name: command`, at `at` (where its content starts): a blank
+ * before the colon is named as such, since the line otherwise looks right to its writer.
+ */
+function unmatchedLine(content: string, at: { readonly file: string; readonly line: number; readonly column: number }): ConfigProblem {
+  const blank = BLANK_BEFORE_COLON.exec(content);
+  if (blank === null) return { ...at, message: 'expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)' };
+  const name = blank[1] ?? ''; // in the pattern, so present whenever it matched
+  return { ...at, column: at.column + name.length, process: name, message: `no blank may come between the name and the colon: write '${name}:'` };
 }

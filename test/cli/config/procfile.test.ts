@@ -34,6 +34,19 @@ test('a bad line is reported with its line number and column', () => {
   assert.deepEqual([error.line, error.column], [3, 3]);
 });
 
+test('a blank between the name and the colon is named as the problem, at the blank', () => {
+  assert.doesNotThrow(() => parseProcfile('web: node server.js\n', 'Procfile')); // control
+  const error = configError(() => parseProcfile('web : node server.js\n  worker\t:node w.js\n', 'Procfile'));
+  assert.deepEqual(lines(error), [
+    "Procfile:1:4: no blank may come between the name and the colon: write 'web:'",
+    "Procfile:2:9: no blank may come between the name and the colon: write 'worker:'",
+  ]);
+  assert.deepEqual(
+    error.problems.map((problem) => problem.process),
+    ['web', 'worker'],
+  );
+});
+
 test('every bad line is reported at once: bad names, missing commands, duplicates', () => {
   const text = ['web: node a.js', 'my web: x', '_hidden: x', 'worker:', 'web: node b.js', ''].join('\n');
   const error = configError(() => parseProcfile(text, 'Procfile'));
