@@ -22,10 +22,10 @@ const DOT_ENV_WAY_OUT = 'move it away: a Procfile reads the .env beside it, as f
 /**
  * Parses a foreman `Procfile`: one `name: command` per line, each command a shell string (run by
  * `sh -c`) in the Procfile's directory. Blank lines and `#` comments are skipped; leading
- * whitespace and Windows line ends are tolerated. A Procfile has no dependencies, readiness,
- * restarts, tasks or main process: all start at once, and the run ends when every process has
- * exited (a failure stops the others, as in any config). Every bad line is reported, with its
- * line number, in one {@link ConfigError}.
+ * whitespace, Windows line ends and a byte order mark are tolerated. A Procfile has no
+ * dependencies, readiness, restarts, tasks or main process: all start at once, and the run ends
+ * when every process has exited (a failure stops the others, as in any config). Every bad line is
+ * reported, with its line number, in one {@link ConfigError}.
  *
  * As foreman does, a `.env` beside the Procfile is read into each process's `envFromFiles` (a
  * missing one is fine). Commands are not interpolated: a Procfile line is shell text, and the
@@ -43,7 +43,9 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
   const dotEnv = dotEnvFile(file, cwd, { problems, warnings, context: new ConfigContext(options) }, DOT_ENV_WAY_OUT);
   const fromFiles = mergeEnvFiles(dotEnv === undefined ? [] : [dotEnv]);
   const processes: ProcessSpec[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  // A byte order mark (an editor on Windows saves one) is no character of the first line: columns
+  // count what the editor shows.
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
     const content = raw.trim();
     if (content === '' || content.startsWith('#')) return;

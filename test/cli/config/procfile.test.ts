@@ -27,6 +27,16 @@ test('Windows line ends and trailing spaces do not end up in commands', () => {
   );
 });
 
+test('a leading byte order mark (an editor on Windows) is no part of the first line: names and columns are as shown', () => {
+  assert.deepEqual(
+    parseProcfile('\uFEFFweb: node server.js\n', 'Procfile').processes.map((spec) => [spec.name, spec.source]),
+    [['web', { file: 'Procfile', line: 1, column: 1 }]],
+  );
+  assert.deepEqual(lines(configError(() => parseProcfile('\uFEFFweb:\n', 'Procfile'))), ["Procfile:1:5: 'web' has no command; write it after the colon"]);
+  // Control: the same line without the mark.
+  assert.deepEqual(lines(configError(() => parseProcfile('web:\n', 'Procfile'))), ["Procfile:1:5: 'web' has no command; write it after the colon"]);
+});
+
 test('a bad line is reported with its line number and column', () => {
   assert.doesNotThrow(() => parseProcfile('web: node server.js\n', 'Procfile')); // control
   const error = configError(() => parseProcfile('web: node server.js\n\n  this is not a process\n', 'Procfile'));
