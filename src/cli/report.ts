@@ -1,3 +1,4 @@
+import { shortened } from '../process/command.js';
 import { describeFailure, probeOutputOf, stderrOf } from './stack/failures.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
@@ -44,13 +45,20 @@ function indentedBlock(title: string, text: string): string[] {
   return [`|_.${title} (last ${shown.length} line${shown.length === 1 ? '' : 's'}):`, ...shown.map((line) => `    ${line}`)];
 }
 
+/**
+ * The most of a result the closing table shows. One can be long (a failure that names a long
+ * command): in full it would widen every row, and push the duration and restarts out of sight.
+ * The failure's own line above the table, and `--json`, say all of it.
+ */
+const SUMMARY_RESULT_CHARS = 80;
+
 /** The closing table: one row per process with its pid, result, duration and restarts. */
 export function reportSummary(output: Output, outcome: RunOutcome): void {
   const header = ['name', 'pid', 'result', 'duration', 'restarts'];
   const rows = outcome.results.map((result) => [
     result.name,
     result.pid === undefined ? '-' : String(result.pid),
-    result.result,
+    shortened(result.result, SUMMARY_RESULT_CHARS),
     result.durationMs === undefined ? '-' : formatDuration(result.durationMs),
     String(result.restarts),
   ]);

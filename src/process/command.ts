@@ -20,10 +20,11 @@ export function describeCommand(cmd: readonly string[] | string): string {
  */
 export const MESSAGE_COMMAND_CHARS = 1000;
 
-function shortened(text: string): string {
-  if (text.length <= MESSAGE_COMMAND_CHARS) return text;
+/** `text` cut to its first `chars` characters, saying how many more there were; as it is when shorter. */
+export function shortened(text: string, chars = MESSAGE_COMMAND_CHARS): string {
+  if (text.length <= chars) return text;
   // Never half of a surrogate pair: the message must stay valid text.
-  const cut = isHighSurrogate(text.charCodeAt(MESSAGE_COMMAND_CHARS - 1)) ? MESSAGE_COMMAND_CHARS - 1 : MESSAGE_COMMAND_CHARS;
+  const cut = isHighSurrogate(text.charCodeAt(chars - 1)) ? chars - 1 : chars;
   return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
 }
 

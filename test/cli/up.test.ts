@@ -55,6 +55,17 @@ describe('subvisor up', () => {
     assert.equal(missing.code, 127, missing.stdout + missing.stderr);
   });
 
+  test('a long result (a failure naming a long command) is cut in the closing table, and said in full in its own line', { timeout: 30_000 }, async () => {
+    const file = config(`processes:\n  big:\n    cmd: "echo ${'x'.repeat(140_000)}"\n  small:\n    cmd: "sleep 0.2"\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 1, run.stderr.slice(0, 2000));
+    assert.match(run.stderr, /^subvisor: big failed: cannot start echo x+… \(\d+ more characters\): argv\[2\] .* \(E2BIG\)/m);
+    const table = run.stderr.slice(run.stderr.search(/^name +pid +result/m)).split('\n').filter((line) => line !== '');
+    assert.deepEqual(table.map((line) => line.split(/ +/)[0]), ['name', 'big', 'small']);
+    for (const line of table) assert.ok(line.length < 160, `a row of ${line.length} characters: ${line.slice(0, 200)}`);
+    assert.match(table[1] ?? '', /^big +- +cannot start echo x+… \(\d+ more characters\) +- +0$/);
+  });
+
   test('fail fast: an unexpected failure stops everything; the run exits with its status and shows its stderr tail', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   steady:
