@@ -268,8 +268,10 @@ function jsonOutput(out: BatchedWriter): LineSink {
       // flood's time. The lines of one read share its time.
       const head = `{"time":"${isoTime()}","name":${JSON.stringify(name)},"stream":"${stream}","line":`;
       const text = blockText(block);
-      // Printable ASCII without a quote or a backslash is its own JSON string between quotes.
-      if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', `"}\n${head}"`)}"}\n`);
+      // Printable ASCII without a quote or a backslash is its own JSON string between quotes. The
+      // name in `head` may hold a `$` (`run --label`, a program's file name): doubled, as `$&` in
+      // a replacement string would put the newline it replaces inside a record.
+      if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', `"}\n${head.replaceAll('$', '$$$$')}"`)}"}\n`);
       return out.write(`${head}${escapeJsonControls(text.split('\n').map((line) => JSON.stringify(line)).join(`}\n${head}`))}}\n`);
     },
     status(event) {

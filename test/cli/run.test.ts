@@ -292,6 +292,16 @@ describe('subvisor run', () => {
     assert.doesNotMatch(run.stdout, /[\u007f-\u009f]/, 'no raw DEL or C1 control reaches the output');
   });
 
+  test('--json: a label with `$&`, `$\'` or `$$` in it is written as given in every record of a read of several lines', { timeout: 30_000 }, async () => {
+    // Such a label reaches the text that separates the records of one read; as a replacement
+    // pattern, `$&` would put the newline it replaces inside a record, and `$'` the rest of the read.
+    const label = "a$&b$'c$$d$`e";
+    const run = await runCli(['run', '--json', '--label', label, '--', 'printf', 'one\\ntwo\\nthree\\n']);
+    assert.equal(run.code, 0, run.stderr);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(records.filter((record) => record.stream === 'stdout').map(({ name, line }) => ({ name, line })), ['one', 'two', 'three'].map((line) => ({ name: label, line })));
+  });
+
   test('relayed control sequences are neutralised, colours dropped without a terminal', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'e', '--', 'printf', '\\033[2Jcleared \\033[31mred\\033[0m\\n']);
     assert.equal(run.code, 0);
