@@ -124,6 +124,17 @@ describe('subvisor probe --exec', () => {
     assert.match(failing.stderr, /last try:( |\n {4})not yet\n/);
   });
 
+  test('a try that printed more than is kept of it: what is shown starts on a whole character, with no U+FFFD the command never wrote', BOUNDED, async () => {
+    // 1500 two-byte characters and an `x`: 3001 bytes, so the last 2048 start in a character's middle.
+    const script = join(scratch, 'accents.js');
+    writeFileSync(script, "process.stdout.write('\\u00e9'.repeat(1500) + 'x\\n'); process.exitCode = 3;\n");
+    const run = await runCli(['probe', '--exec', `'${process.execPath}' '${script}'`, '--timeout', '300ms', '--interval', '100ms']);
+    assert.equal(run.code, 1, run.stderr);
+    const shown = /last try: (\S+)\n/.exec(run.stderr)?.[1] ?? assert.fail(run.stderr);
+    assert.ok(!shown.includes('\ufffd'), `no replacement character: ${JSON.stringify(shown.slice(0, 10))}`);
+    assert.equal(shown, `${'\u00e9'.repeat(1023)}x`);
+  });
+
   test('a try the deadline cuts says what it had printed, each line indented under the message', BOUNDED, async () => {
     const run = await runCli(['probe', '--exec', 'echo "waiting for the socket"; exec sleep 20', '--timeout', '400ms']);
     assert.equal(run.code, 1);

@@ -1,3 +1,5 @@
+import { fromWholeCharacter } from '../../process/output/tail.js';
+
 /**
  * What one try of an exec probe has printed so far, stdout and stderr in the order their lines
  * arrived (as Docker keeps a healthcheck's output), bounded to its last `limitBytes`. It lives
@@ -22,6 +24,6 @@ export class ProbeTranscript {
   /** The last `limitBytes` of the lines, trailing blank space trimmed; '' when nothing was printed. */
   text(): string {
     const all = Buffer.from(this.#lines.join('\n'));
-    return all.subarray(-this.limitBytes).toString('utf8').trimEnd();
+    return fromWholeCharacter(all.subarray(-this.limitBytes)).toString('utf8').trimEnd();
   }
 }

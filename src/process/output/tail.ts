@@ -35,8 +35,17 @@ export class Tail {
    */
   bytes(): Buffer {
     const kept = this.#window?.subarray(Math.max(0, this.#size - this.limitBytes), this.#size) ?? Buffer.alloc(0);
-    let start = 0;
-    while (start < Math.min(4, kept.length) && ((kept[start] as number) & 0xc0) === 0x80) start++;
-    return Buffer.from(kept.subarray(start));
+    return Buffer.from(fromWholeCharacter(kept));
   }
+}
+
+/**
+ * `bytes`, the end of some UTF-8 text cut at a byte count, without the continuation bytes (up to
+ * four) of a character whose start was cut off: decoded, they would open the text with a U+FFFD
+ * the writer never wrote. A view, not a copy.
+ */
+export function fromWholeCharacter(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < Math.min(4, bytes.length) && ((bytes[start] as number) & 0xc0) === 0x80) start++;
+  return bytes.subarray(start);
 }
