@@ -23,9 +23,17 @@ export const MESSAGE_COMMAND_CHARS = 1000;
 /** `text` cut to its first `chars` characters, saying how many more there were; as it is when shorter. */
 export function shortened(text: string, chars = MESSAGE_COMMAND_CHARS): string {
   if (text.length <= chars) return text;
-  // Never half of a surrogate pair: the message must stay valid text.
-  const cut = isHighSurrogate(text.charCodeAt(chars - 1)) ? chars - 1 : chars;
-  return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
+  const head = wholeCharactersUpTo(text, chars);
+  return `${head}… (${text.length - head.length} more characters)`;
+}
+
+/**
+ * The first `units` UTF-16 units of `text`, one fewer when the cut would fall between the halves of
+ * a surrogate pair (an emoji): a lone half is no character, and shows as U+FFFD on a terminal and
+ * as `\ud83d` in JSON, where a strict UTF-8 reader refuses it.
+ */
+export function wholeCharactersUpTo(text: string, units: number): string {
+  return text.slice(0, isHighSurrogate(text.charCodeAt(units - 1)) ? units - 1 : units);
 }
 
 function isHighSurrogate(code: number): boolean {

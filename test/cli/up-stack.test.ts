@@ -231,6 +231,16 @@ describe('restart policies', () => {
     assert.match(run.stdout, /^worker +\| healthy$/m);
     assert.match(run.stderr, /^worker +\d+ +exited 0 +\S+ \S+ +1$/m);
   });
+
+  test("a liveness failure's last line, cut at 200 characters, never ends in half an emoji", BOUNDED, async () => {
+    // 199 characters, then an emoji (two UTF-16 units) across the cut: the cut comes before it.
+    const { file } = config(() => `processes:\n  worker:\n    cmd: "exec sleep 30"\n    liveness: { exec: "printf '%0199d\u{1f600}tail\\\\n' 0; exit 1", interval: 50ms, failures: 1 }\n`);
+    const json = await runCli(['up', '-f', file, '--json']);
+    const failed = json.stdout.split('\n').filter((line) => line.includes('"event":"failed"')).map((line) => JSON.parse(line) as { line: string });
+    assert.deepEqual(failed.map(({ line }) => line), [`failed its liveness probe 1 time in a row (last: ${'0'.repeat(199)}...)`], json.stdout);
+    const human = await runCli(['up', '-f', file]);
+    assert.match(human.stdout, new RegExp(`^worker \\* failed its liveness probe 1 time in a row \\(last: 0{199}\\.\\.\\.\\)$`, 'm'), human.stdout);
+  });
 });
 
 describe('probes at runtime', () => {

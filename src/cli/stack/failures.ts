@@ -1,4 +1,5 @@
 import { signalStatus } from '../exit-status.js';
+import { wholeCharactersUpTo } from '../../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 
 /**
@@ -130,5 +131,5 @@ function leftRunning(error: StopDeniedError): string {
 function lastLine(text: string): string {
   // A probe's last word is the one that counts: the error after its progress, the reason a try was cut.
   const line = text.trimEnd().split('\n').at(-1) ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+  return line.length > 200 ? `${wholeCharactersUpTo(line, 200)}...` : line;
 }
