@@ -150,7 +150,10 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
     status(event) {
       // A state line may repeat what a child or a file name said (a probe's output, a changed
       // path): shown as text, as their own lines are. Plain, its batch is cleaned (cleanPlainBatch).
-      const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', shownAsText(event.text)) : event.text;
+      // A newline in it too (a file may be named `a<LF>b`), in the form the others take: it would
+      // end the state line early and print the rest as a line of no process.
+      const oneLine = event.text.includes('\n') ? event.text.replaceAll('\n', '\\x0a') : event.text;
+      const text = color ? paint(event.event === 'failed' || event.event === 'killed' || event.event === 'not-started' ? '31' : '2', shownAsText(oneLine)) : oneLine;
       const line = `${time()}${prefixOf(event.name).status}${text}\n`;
       // Plain, it joins the children's lines in the same batch instead of ending theirs.
       void (!color && isPlainAscii(line) ? out.writeAscii([line]) : out.write(line));

@@ -92,6 +92,20 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test('a changed file whose name holds a newline: its state line stays one line, the newline shown as text', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a\nb.ts', 'v2');
+      await cli.waitForOutput(/changed$/m);
+      const run = await interrupt(cli);
+      // Every line is a process's, behind its name: none is the tail end of a state line.
+      const unattributed = run.stdout.split('\n').filter((line) => line !== '' && !/^web +[*|] /.test(line));
+      assert.deepEqual(unattributed, [], run.stdout);
+      assert.match(run.stdout, /^web +\* restarting: src\/a\\x0ab\.ts changed$/m);
+    });
+  });
+
   test('with --json, the restart is a record that names the changed file', BOUNDED, async () => {
     const dir = project(server, { 'src/app.ts': 'v1' });
     const cli = startCli(['up', '--json'], { cwd: dir });
