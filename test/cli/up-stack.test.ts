@@ -308,6 +308,14 @@ describe('probes at runtime', () => {
     assert.match(run.stderr, /\|_\.stderr of a \(last 2 lines\):\n {4}fatal: config missing\n {4}next\n/);
   });
 
+  test("the report drops the \\r that ends a last line without a newline, as the relay does (a progress line's, at exit)", BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  a:\n    cmd: [sh, -c, 'printf "fetching 10%%\\rfetching 100%%\\r\\nfailed\\r" >&2; exit 3']\n    main: true\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stdout, /^a \| failed$/m, 'the relay drops it');
+    assert.match(run.stderr, /\|_\.stderr of a \(last 2 lines\):\n {4}fetching 10%\\x0dfetching 100%\n {4}failed\n/);
+  });
+
   test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
     const { file } = config(
       () => `processes:
