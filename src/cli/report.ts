@@ -3,6 +3,7 @@ import { describeFailure, probeOutputOf, stderrOf } from './stack/failures.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
+import { withoutLastLineEnd } from '../process/output/lines.js';
 
 /** How many lines of a failed process's stderr tail the report repeats. */
 const REPORT_TAIL_LINES = 20;
@@ -38,9 +39,8 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
 
 /** `|_.TITLE (last N lines):` and the last {@link REPORT_TAIL_LINES} lines of `text`, indented; nothing for empty text. */
 function indentedBlock(title: string, text: string): string[] {
-  // Lines as the relay splits them: one trailing `\r` of each dropped (a CRLF line is one line),
-  // the last one's too when no newline follows it (a progress line the process ended on).
-  const all = text.replace(/\r?\n?$/, '').split(/\r?\n/);
+  // Lines as the relay splits them: one trailing `\r` of each dropped (a CRLF line is one line).
+  const all = withoutLastLineEnd(text).split(/\r?\n/);
   if (text.trim() === '') return [];
   const shown = all.slice(-REPORT_TAIL_LINES);
   return [`|_.${title} (last ${shown.length} line${shown.length === 1 ? '' : 's'}):`, ...shown.map((line) => `    ${line}`)];

@@ -1,6 +1,7 @@
 import { TooSlowError } from '../core/errors.js';
 import { describeCommand, escapeControlCharacters, quoteCommand } from './command.js';
 import { neutraliseControlSequences } from '../log/sanitize.js';
+import { withoutLastLineEnd } from './output/lines.js';
 
 /** Fields of a {@link CalledProcessError}. */
 export interface CalledProcessErrorInit {
@@ -198,7 +199,7 @@ export class StopDeniedError extends Error {
 export function stderrNote(stderr: Buffer): string {
   // The note goes into `stack`, which an uncaught error prints to the terminal: the child's own
   // control sequences are shown, not obeyed (colour kept, and reset after).
-  const text = neutraliseControlSequences(stderr.toString('utf8').replace(/\n$/, ''));
+  const text = neutraliseControlSequences(withoutLastLineEnd(stderr.toString('utf8')));
   const reset = text.includes('\x1b') ? '\x1b[0m' : '';
   return `|_.stderr:\n${text.replace(/^/gm, '    ')}${reset}`;
 }

@@ -367,6 +367,15 @@ describe('runProcess: check', () => {
     assert.doesNotMatch(inspect(uncaptured), /\|_\.stderr:/);
   });
 
+  test('a |_.stderr: note of CRLF lines shows its last line as the others, without a \\x0d', BOUNDED, async () => {
+    const captured = await runProcess(['sh', '-c', 'printf "disk\\r\\non fire\\r\\n" >&2; exit 1'], { captureStderr: true }).then(
+      () => assert.fail('should reject'),
+      (error: unknown) => error,
+    );
+    assert.ok(captured instanceof CalledProcessError);
+    assert.deepEqual(captured.notes, ['|_.stderr:\n    disk\n    on fire']);
+  });
+
   test('check: false resolves with the non-zero returncode', BOUNDED, async () => {
     const result = await runProcess(['sh', '-c', 'exit 7'], { check: false });
     assert.equal(result.returncode, 7);

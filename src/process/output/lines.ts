@@ -383,6 +383,16 @@ export class LineSplitter {
 }
 
 /**
+ * `text` (a tail of output, already decoded) without what ends its last line, as
+ * {@link LineSplitter} ends it: its `\n`, and one `\r` before it, or at the very end when no
+ * `\n` follows (a progress line the process ended on). Whoever splits or shows such a tail
+ * shows its last line as the relay did.
+ */
+export function withoutLastLineEnd(text: string): string {
+  return text.replace(/\r?\n?$/, '');
+}
+
+/**
  * Checks a `maxLineBytes` option; exported so supervisors refuse a bad one before spawning.
  * `where` names the function the caller called in the message. Default `'LineSplitter'`.
  */
