@@ -117,7 +117,7 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
     `ExecStart=${commandLine(spec.name, spec.cmd, cwd)}`,
     ...readinessLines(spec, options, notes),
     `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
-    ...(spec.user === undefined ? [] : [`User=${systemdLiteral(spec.user.name)}`]),
+    ...userLines(spec, notes),
     ...Object.entries(spec.env ?? {}).map(([name, value]) => `Environment=${systemdAssignment(name, value)}`),
     // The files as subvisor read them, `-` so a target without them still starts: the generated
     // file below holds their variables already, and, read last, wins over them.
@@ -259,6 +259,21 @@ function readinessLines(spec: ProcessSpec, options: SystemdExportOptions, notes:
 }
 
 /** What has no systemd equivalent, said in the unit rather than silently lost. */
+/**
+ * `User=`, by name: the target's passwd gives its uid, as ours did here. But `nobody` is written
+ * as its number, the same user on every Linux (the kernel's overflow uid): by name, systemd-analyze
+ * verify warns of it ("Special user nobody configured, this is not safe!"), and the unit says why.
+ */
+function userLines(spec: ProcessSpec, notes: string[]): string[] {
+  const { user } = spec;
+  if (user === undefined) return [];
+  if (user.name !== 'nobody' || user.uid !== NOBODY_UID) return [`User=${systemdLiteral(user.name)}`];
+  notes.push(`user: nobody is written as its uid, ${NOBODY_UID}: systemd warns of the name, since what one service running as nobody writes, every other one can change (DynamicUser=yes gives a service a user of its own).`);
+  return [`User=${NOBODY_UID}`];
+}
+
+const NOBODY_UID = 65_534;
+
 function otherNotes(spec: ProcessSpec, prefix: string, notes: string[]): void {
   if (spec.liveness !== undefined) notes.push('liveness: not translated: systemd restarts a service when it exits; a hung one needs WatchdogSec= and sd_notify.');
   if (spec.watch !== undefined) notes.push('watch: not carried: systemd does not restart a unit when its files change (a .path unit with PathChanged= can; none is written).');

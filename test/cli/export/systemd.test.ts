@@ -225,6 +225,16 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test('user: nobody is written as its uid, which verify takes silently, with a note saying why; another user by name', BOUNDED, async () => {
+    const run = await exportOf('processes:\n  a:\n    cmd: [/bin/true]\n    user: nobody\n  b:\n    cmd: [/bin/true]\n    user: root\n');
+    assert.equal(run.code, 0, run.stderr);
+    const unit = (name: string): string => readFileSync(join(run.units, readdirSync(run.units).find((file) => file.endsWith(`-${name}.service`)) ?? ''), 'utf8');
+    assert.match(unit('a'), /^User=65534$/m);
+    assert.match(unit('a'), /^# user: nobody is written as its uid, 65534: systemd warns of the name/m);
+    assert.match(unit('b'), /^User=root$/m);
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   test('started on a task or on a probed service: the unit says that After= waits for more than the start; on a plain service, nothing to say', BOUNDED, async () => {
     const run = await exportOf(`processes:
   init: { cmd: [/bin/true], task: true }
