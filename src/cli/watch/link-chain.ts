@@ -1,31 +1,34 @@
 import type { FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { node } from '../../builtins.js';
-import { isDirectory, nearestDirectory } from './lookups.js';
+import { toldItsOwnRemoval } from './lookups.js';
 
 /**
- * Where a change to a link chain can be heard: a directory, and the name in it that matters, or
- * every name when the chain runs into a directory that is not there (yet): then `dir` is its
- * nearest ancestor that is, and whatever happens there may bring it back.
+ * Where a change to a link chain can be heard: a directory, and the name in it that matters. The
+ * end of the chain (the file read through the links), or a link on the way to it, a file's or a
+ * directory's, or the first name on the way that is not there (yet).
  */
 interface ListeningPoint {
   readonly dir: string;
-  readonly name: string | undefined;
+  readonly name: string;
+  readonly end: boolean;
 }
 
 /** The kernel's own limit of links followed in one lookup (Linux's MAXSYMLINKS): past it, a loop. */
 const MOST_LINKS = 40;
 
 /**
- * Follows the symbolic links from `file` (`.env` -> `../shared/.env` -> `/etc/app/env`) to the
- * first path that is not a link, or not there, and listens where each of them lives. A write to
- * the end of the chain, a save of it by rename, a link in the middle pointed elsewhere, a target
- * gone and made again, even with its directory: each is told as a change of `file`, and the
- * chain is followed anew. `file` itself lives in a directory its owner watches: that owner calls
- * {@link LinkChain.follow} when `file` changes.
+ * Follows `file`, a symbolic link (`.env` -> `../shared/.env` -> `/srv/app/current/.env`, with
+ * `current` -> `releases/v2`), name by name as the kernel does, and listens where each link on the
+ * way lives, and where its end does. A write to the end, a save of it by rename, a link on the way
+ * pointed elsewhere, the end or a directory on the way gone and made again: each is told as a
+ * change of `file`, and the chain is followed anew. `file` itself lives in a directory its owner
+ * watches: that owner calls {@link LinkChain.follow} when `file` changes.
  */
 export class LinkChain {
-  readonly #watchers = new Map<string, FSWatcher>();
+  /** The watch of each point listened at, by its key; undefined for one that could not be watched (said once). */
+  readonly #watchers = new Map<string, FSWatcher | undefined>();
+  #endExists = false;
   #closed = false;
 
   constructor(
@@ -39,7 +42,9 @@ export class LinkChain {
   /** Follows the chain again, listening where it now leads; true when that changed where we listen. */
   follow(): boolean {
     if (this.#closed) return false;
-    const points = new Map(listeningPoints(this.file).map((point) => [keyOf(point), point]));
+    const chain = followChain(this.file);
+    this.#endExists = chain.endExists;
+    const points = new Map(chain.points.map((point) => [keyOf(point), point]));
     const same = points.size === this.#watchers.size && [...points.keys()].every((key) => this.#watchers.has(key));
     if (same) return false;
     this.#closeWatchers();
@@ -55,83 +60,108 @@ export class LinkChain {
   #listen(key: string, point: ListeningPoint): void {
     let watcher: FSWatcher;
     try {
-      watcher = node.fs.watch(point.dir, (_event, name) => this.#heard(point, name));
+      watcher = node.fs.watch(point.dir, (_event, name) => this.#heard(key, point, name));
     } catch (error) {
+      // Kept as tried: said once, not again at every change of the rest of the chain.
+      this.#watchers.set(key, undefined);
       this.failed(point.dir, error);
       return;
     }
-    // Its directory went away: the chain is followed anew at the next change heard, or now.
-    watcher.on('error', () => {
-      watcher.close();
-      if (this.#watchers.get(key) === watcher) this.#watchers.delete(key);
-      if (this.follow()) this.changed();
-    });
+    watcher.on('error', () => this.#watchGone(key, watcher));
     this.#watchers.set(key, watcher);
   }
 
-  #heard(point: ListeningPoint, name: string | Buffer | null): void {
+  #heard(key: string, point: ListeningPoint, name: string | Buffer | null): void {
     if (this.#closed) return;
-    if (point.name === undefined) {
-      // A directory on the way may be back: the chain's end is told only once it is there.
-      if (this.follow() && endExists(this.file)) this.changed();
-    } else if (name !== null && name.toString() === point.name) {
-      this.follow(); // made, removed, or pointed elsewhere
-      this.changed();
+    const named = name?.toString();
+    // Its directory removed: the watch is dead (inotify says so with an event of the directory's
+    // name, not an 'error'), even if a directory of that name is made again at once.
+    if (toldItsOwnRemoval(point.dir, name)) {
+      this.#watchGone(key, this.#watchers.get(key));
+      return;
     }
+    if (named !== point.name) return;
+    const existed = this.#endExists;
+    const moved = this.follow();
+    // A write to the end is a change; on the way, only what made the end come or go, or moved it.
+    if (point.end || (moved && (existed || this.#endExists))) this.changed();
+  }
+
+  /** A watch that ended (its directory went): the chain is followed anew, told as a change if the end moved or went. */
+  #watchGone(key: string, watcher: FSWatcher | undefined): void {
+    watcher?.close();
+    if (this.#watchers.get(key) === watcher) this.#watchers.delete(key);
+    const existed = this.#endExists;
+    if (this.follow() && (existed || this.#endExists)) this.changed();
   }
 
   #closeWatchers(): void {
-    for (const watcher of this.#watchers.values()) watcher.close();
+    for (const watcher of this.#watchers.values()) watcher?.close();
     this.#watchers.clear();
   }
 }
 
-/** Where the chain from `file` can change, past `file` itself; none when `file` is not a link. */
-function listeningPoints(file: string): ListeningPoint[] {
+/**
+ * Resolves `file` (absolute) name by name, as the kernel does: a link's target is read relative to
+ * the real directory it is in, so `..` after a linked directory leads where the kernel goes. Each
+ * link met on the way is a point to listen at (but `file` itself, which its owner watches), and so
+ * is the end, or the first name that is not there; past {@link MOST_LINKS} links it is a loop,
+ * with no end.
+ */
+function followChain(file: string): { readonly points: ListeningPoint[]; readonly endExists: boolean } {
   const points: ListeningPoint[] = [];
-  let at = file;
-  for (let hop = 0; hop < MOST_LINKS; hop++) {
-    const target = linkTarget(at);
-    if (target === undefined) break;
-    // Relative to the link's real directory, as the kernel reads it (`..` past a linked directory).
-    at = resolve(realDirectory(dirname(at)), target);
-    const dir = realDirectory(dirname(at));
-    if (!isDirectory(dir)) {
-      points.push({ dir: nearestDirectory(dir), name: undefined });
-      break;
+  const pending = namesOf(file);
+  let at: string = sep;
+  let links = 0;
+  while (pending.length > 0) {
+    const name = pending.shift() as string;
+    if (name === '.') continue;
+    if (name === '..') {
+      at = dirname(at);
+      continue;
     }
-    points.push({ dir, name: basename(at) });
+    const path = join(at, name);
+    const isLast = pending.length === 0;
+    const found = lookUp(path);
+    if (found.kind === 'link') {
+      if (path !== file) points.push({ dir: at, name, end: false });
+      if (++links > MOST_LINKS) return { points, endExists: false };
+      pending.unshift(...namesOf(found.target));
+      if (isAbsolute(found.target)) at = sep;
+      continue;
+    }
+    if (found.kind === 'missing' || (found.kind === 'other' && !isLast)) {
+      points.push({ dir: at, name, end: isLast });
+      return { points, endExists: false };
+    }
+    if (isLast) {
+      points.push({ dir: at, name, end: true });
+      return { points, endExists: true };
+    }
+    at = path;
   }
-  return points;
+  return { points, endExists: false };
+}
+
+function namesOf(path: string): string[] {
+  return path.split(sep).filter((name) => name !== '');
+}
+
+/**
+ * What is at `path`, not following a link: a link with its target, a directory, something else,
+ * or nothing we can go through (not there, not a directory, not ours to read: a name to listen
+ * for, since it may come, or change, later).
+ */
+function lookUp(path: string): { readonly kind: 'link'; readonly target: string } | { readonly kind: 'directory' | 'other' | 'missing' } {
+  try {
+    const stats = node.fs.lstatSync(path);
+    if (stats.isSymbolicLink()) return { kind: 'link', target: node.fs.readlinkSync(path) };
+    return { kind: stats.isDirectory() ? 'directory' : 'other' };
+  } catch {
+    return { kind: 'missing' };
+  }
 }
 
 function keyOf(point: ListeningPoint): string {
-  return `${point.dir}\0${point.name ?? ''}`;
-}
-
-/** What the link at `path` holds; undefined when it is not a link, or not there. */
-function linkTarget(path: string): string | undefined {
-  try {
-    return node.fs.readlinkSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function realDirectory(dir: string): string {
-  try {
-    return node.fs.realpathSync(dir);
-  } catch {
-    return dir;
-  }
-}
-
-/** Whether `file`, followed to its end, is there. */
-function endExists(file: string): boolean {
-  try {
-    node.fs.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
+  return `${point.dir}\0${point.name}\0${point.end ? 'end' : 'way'}`;
 }

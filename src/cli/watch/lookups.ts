@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { node } from '../../builtins.js';
 
 // The small questions the watches ask of the file system, each answered without throwing: a path
@@ -39,20 +39,18 @@ export function isSymbolicLink(path: string): boolean {
   }
 }
 
-/**
- * The nearest of `path`'s ancestors that is a directory (`/` at worst), through links: one on the
- * way (`shared -> /srv/shared`) is where what comes back under it will be heard.
- */
+/** The nearest of `path`'s ancestors that is a directory (`/` at worst). */
 export function nearestDirectory(path: string): string {
   let at = dirname(path);
-  while (!isDirectoryThroughLinks(at) && dirname(at) !== at) at = dirname(at);
+  while (!isDirectory(at) && dirname(at) !== at) at = dirname(at);
   return at;
 }
 
-function isDirectoryThroughLinks(path: string): boolean {
-  try {
-    return node.fs.statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+/**
+ * Whether an event of the watch of `dir` is the one inotify gives when `dir` itself is removed:
+ * named like `dir`. (So is one for a file of that name in it; watching anew costs nothing then.)
+ * An inode cannot tell: a directory made again at once may get the old one back.
+ */
+export function toldItsOwnRemoval(dir: string, name: string | Buffer | null): boolean {
+  return name !== null && name.toString() === basename(dir);
 }

@@ -2,7 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
-import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory } from './lookups.js';
+import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory, toldItsOwnRemoval } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -268,13 +268,4 @@ function subdirectories(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/**
- * Whether an event of the watch of `dir` is the one inotify gives when `dir` itself is removed:
- * named like `dir`. (So is one for a file of that name in it; watching anew costs nothing then.)
- * An inode cannot tell: a directory made again at once may get the old one back.
- */
-function toldItsOwnRemoval(dir: string, name: string | Buffer | null): boolean {
-  return name !== null && name.toString() === basename(dir);
 }

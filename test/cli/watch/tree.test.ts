@@ -1,7 +1,7 @@
 // watchTree: one watch per directory, new directories picked up, a file watched through its
 // directory, nothing left open after close(). Real files in a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { type FSWatcher, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -251,6 +251,130 @@ test('a chain of links is heard at each link: one in the middle pointed elsewher
     assert.ok(changes.every((path) => path === link), changes.join(', '));
   } finally {
     watch.close();
+  }
+});
+
+test('a link to a file in a directory removed and made again at once (rm -rf shared; mkdir shared): later writes are heard too', BOUNDED, async () => {
+  const root = fresh();
+  const shared = join(fresh(), 'shared');
+  mkdirSync(shared);
+  writeFileSync(join(shared, '.env'), 'A=1');
+  const link = join(root, '.env');
+  symlinkSync(join(shared, '.env'), link);
+  const { changes, watch } = watching(link);
+  try {
+    rmSync(shared, { recursive: true });
+    mkdirSync(shared);
+    writeFileSync(join(shared, '.env'), 'A=2');
+    await waitUntil(() => changes.length > 0, 'the target made again');
+    await sleep(300);
+    const heard = changes.length;
+    writeFileSync(join(shared, '.env'), 'A=3');
+    await waitUntil(() => changes.length > heard, 'a later write to the new target');
+    assert.ok(changes.every((path) => path === link), changes.join(', '));
+  } finally {
+    watch.close();
+  }
+});
+
+test('a link to a file whose directory goes after it, then comes back with it, one step at a time', BOUNDED, async () => {
+  const root = fresh();
+  const shared = join(fresh(), 'shared');
+  mkdirSync(shared);
+  writeFileSync(join(shared, '.env'), 'A=1');
+  const link = join(root, '.env');
+  symlinkSync(join(shared, '.env'), link);
+  const { changes, watch } = watching(link);
+  try {
+    rmSync(join(shared, '.env'));
+    await waitUntil(() => changes.length > 0, 'the target removed');
+    await sleep(200);
+    rmSync(shared, { recursive: true });
+    await sleep(200);
+    mkdirSync(shared);
+    await sleep(200);
+    const heard = changes.length;
+    writeFileSync(join(shared, '.env'), 'A=2');
+    await waitUntil(() => changes.length > heard, 'the target made again');
+  } finally {
+    watch.close();
+  }
+});
+
+test('a directory link on the way (current -> v1) pointed elsewhere is heard, then the new target written, not the old one', BOUNDED, async () => {
+  const base = fresh();
+  const root = fresh();
+  for (const release of ['v1', 'v2']) {
+    mkdirSync(join(base, release));
+    writeFileSync(join(base, release, '.env'), 'A=1');
+  }
+  symlinkSync(join(base, 'v1'), join(base, 'current'));
+  const link = join(root, '.env');
+  symlinkSync(join(base, 'current', '.env'), link);
+  const { changes, watch } = watching(link);
+  try {
+    symlinkSync(join(base, 'v2'), join(base, 'current.new'));
+    renameSync(join(base, 'current.new'), join(base, 'current')); // ln -sfn v2 current, at once
+    await waitUntil(() => changes.length > 0, 'the directory link pointed elsewhere');
+    await sleep(200);
+    let heard = changes.length;
+    writeFileSync(join(base, 'v2', '.env'), 'A=2');
+    await waitUntil(() => changes.length > heard, 'a write to the new target');
+    heard = changes.length;
+    writeFileSync(join(base, 'v1', '.env'), 'A=3');
+    await sleep(200);
+    assert.equal(changes.length, heard, 'the old release is no longer heard');
+  } finally {
+    watch.close();
+  }
+});
+
+test('a relative link through a linked directory (shared/../x, shared -> elsewhere/s) is read where the kernel reads it', BOUNDED, async () => {
+  const base = fresh();
+  const elsewhere = fresh();
+  mkdirSync(join(elsewhere, 's'));
+  writeFileSync(join(elsewhere, 'x'), 'A=1');
+  symlinkSync(join(elsewhere, 's'), join(base, 'shared'));
+  const link = join(base, '.env');
+  symlinkSync('shared/../x', link);
+  const { changes, watch } = watching(link);
+  try {
+    writeFileSync(join(elsewhere, 'x'), 'A=2');
+    await waitUntil(() => changes.length > 0, 'a write to the end the kernel reads');
+  } finally {
+    watch.close();
+  }
+});
+
+test('a link whose target\'s directory cannot be watched is said once, not at every change', BOUNDED, async () => {
+  const root = fresh();
+  const locked = fresh();
+  const end = fresh();
+  writeFileSync(join(end, 'target'), 'A=1');
+  symlinkSync(join(end, 'target'), join(locked, 'middle'));
+  const link = join(root, '.env');
+  symlinkSync(join(locked, 'middle'), link);
+  const failures: WatchError[] = [];
+  // A directory fs.watch refuses: inotify's limit reached, or one not ours to read.
+  const unwatchable = (path: string): void => {
+    if (path === locked) throw Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${path}'`), { code: 'ENOSPC' });
+  };
+  const original = fs.watch;
+  fs.watch = ((path: string, ...rest: unknown[]) => (unwatchable(path), (original as (...args: unknown[]) => FSWatcher)(path, ...rest))) as typeof fs.watch;
+  let watch: Watching | undefined;
+  try {
+    const changes: string[] = [];
+    watch = watchTree(link, ignoreRule([], link), { changed: (path) => changes.push(path), failed: (error) => failures.push(error) });
+    assert.equal(failures.length, 1);
+    for (let i = 0; i < 4; i++) {
+      const heard = changes.length;
+      writeFileSync(join(end, 'target'), `A=${i}`);
+      await waitUntil(() => changes.length > heard, `write ${i}`);
+    }
+    assert.equal(failures.length, 1, failures.map((error) => error.message).join('\n'));
+  } finally {
+    fs.watch = original;
+    watch?.close();
   }
 });
 
