@@ -119,12 +119,14 @@ function probeLog(heard: ProbeTranscript): LifecycleLog {
  * One GET of `url`. An `https:` one does not check the server's certificate, as Kubernetes' HTTPS
  * probes do not: the question is whether the process answers, and the process on the other end
  * is the one we started, often with a certificate of its own making (a dev server's, mkcert's)
- * that nothing here trusts. Nothing secret is sent.
+ * that nothing here trusts. Unless the URL holds a user and password: those go only to a server
+ * whose certificate is trusted.
  */
 function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const secure = url.startsWith('https:');
-    const request = (secure ? node.https.request : node.http.request)(url, { method: 'GET', signal, ...(secure ? { rejectUnauthorized: false } : {}) }, (response) => {
+    const anyCertificate = secure && !holdsCredentials(url);
+    const request = (secure ? node.https.request : node.http.request)(url, { method: 'GET', signal, ...(anyCertificate ? { rejectUnauthorized: false } : {}) }, (response) => {
       // The status line is the answer. The body is not needed, and may never end (a stream, server-
       // sent events): waiting for it would leave this try's connection open, one more every try.
       response.destroy();
@@ -135,6 +137,11 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
     request.on('error', failedTry(signal, resolve, reject));
     request.end();
   });
+}
+
+function holdsCredentials(url: string): boolean {
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '';
 }
 
 function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeResult> {

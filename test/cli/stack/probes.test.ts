@@ -92,7 +92,7 @@ describe('one try', () => {
     }
   });
 
-  test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do', BOUNDED, async () => {
+  test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do, but not with a password', BOUNDED, async () => {
     const tls = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
     const server = createHttpsServer({ key: readFileSync(join(tls, 'self-signed-key.pem')), cert: readFileSync(join(tls, 'self-signed-cert.pem')) }, (request, response) => {
       response.statusCode = request.url === '/health' ? 200 : 503;
@@ -103,6 +103,8 @@ describe('one try', () => {
       const base = { kind: 'http' as const, status: undefined, ...TIMING };
       assert.deepEqual(await tryProbe({ ...base, url: `https://127.0.0.1:${port}/health` }, {}), { passed: true, output: 'HTTP 200' });
       assert.deepEqual(await tryProbe({ ...base, url: `https://localhost:${port}/down` }, {}), { passed: false, output: 'HTTP 503' });
+      // A user and password go only to a server whose certificate is trusted.
+      assert.deepEqual(await tryProbe({ ...base, url: `https://admin:secret@127.0.0.1:${port}/health` }, {}), { passed: false, output: 'self-signed certificate' });
     } finally {
       server.close();
     }
