@@ -218,8 +218,17 @@ function writePlainBlock(out: BatchedWriter, prefix: string, block: LineBlock): 
     return out.writeAsciiWith(prefixedLength(prefix, text, lines), (target, at) => copyPrefixed(target, at, prefix, text, lines));
   }
   // One replaceAll per block instead of one write per line: a flood comes in blocks of a whole
-  // read (up to 64 KiB). `$` is doubled since a replacement string gives it a meaning.
-  return out.write(`${prefix}${text.replaceAll('\n', `\n${prefix.replaceAll('$', '$$$$')}`)}\n`);
+  // read (up to 64 KiB).
+  return out.write(`${prefix}${text.replaceAll('\n', literally(`\n${prefix}`))}\n`);
+}
+
+/**
+ * `text` as a replacement string that means itself: a name in it (`run --label`, a program's file
+ * name) may hold a `$`, and `$&` would put the newline it replaces back inside a line or a record.
+ * Once per block, where a replacer function would be a call per line.
+ */
+function literally(text: string): string {
+  return text.replaceAll('$', '$$$$');
 }
 
 /** Gives each line of `block` to `write`; returns the last write's promise (they drain in order). */
@@ -271,10 +280,8 @@ function jsonOutput(out: BatchedWriter): LineSink {
       // flood's time. The lines of one read share its time.
       const head = `{"time":"${isoTime()}","name":${JSON.stringify(name)},"stream":"${stream}","line":`;
       const text = blockText(block);
-      // Printable ASCII without a quote or a backslash is its own JSON string between quotes. The
-      // name in `head` may hold a `$` (`run --label`, a program's file name): doubled, as `$&` in
-      // a replacement string would put the newline it replaces inside a record.
-      if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', `"}\n${head.replaceAll('$', '$$$$')}"`)}"}\n`);
+      // Printable ASCII without a quote or a backslash is its own JSON string between quotes.
+      if (JSON_VERBATIM.test(text)) return out.write(`${head}"${text.replaceAll('\n', literally(`"}\n${head}"`))}"}\n`);
       return out.write(`${head}${escapeJsonControls(text.split('\n').map((line) => JSON.stringify(line)).join(`}\n${head}`))}}\n`);
     },
     status(event) {

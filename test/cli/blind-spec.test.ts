@@ -1,4 +1,4 @@
-// Blind acceptance tests of SPEC §10 and §11, written from SPEC alone and kept where they pin a
+// Blind acceptance tests of SPEC §10, written from SPEC alone and kept where they pin a
 // promise no other test pins: the built CLI driven with real processes.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -71,13 +71,13 @@ describe('blind §10: stop, start, restart', () => {
   db: { cmd: "echo start-db >> ${d}/bl-order; echo db-up; exec sleep 30", ready: "db-up" }
   migrate: { cmd: "echo run-migrate >> ${d}/bl-order", task: true, dependsOn: [db] }
   web: { cmd: "echo start-web >> ${d}/bl-order; sleep 0.2; echo web-up; exec sleep 30", ready: "web-up", dependsOn: { db: ready, migrate: succeeded } }
-  edge: { cmd: "echo start-edge >> ${d}/bl-order; exec sleep 30", dependsOn: [web] }
+  edge: { cmd: "echo start-edge >> ${d}/bl-order; echo edge-up; exec sleep 30", ready: "edge-up", dependsOn: [web] }
   other: { cmd: "exec sleep 30" }
 `);
     const run = await up(dir);
     const pids: (number | null)[] = [];
     try {
-      await waitForState(dir, 'edge', 'running');
+      await waitForState(dir, 'edge', 'ready');
       const before = await ps(dir);
       pids.push(...before.map((r) => r.pid));
       writeFileSync(join(dir, 'bl-order'), '');

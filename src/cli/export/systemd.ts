@@ -258,7 +258,9 @@ function readinessLines(spec: ProcessSpec, options: SystemdExportOptions, notes:
   return [`ExecStartPost=${commandLine(spec.name, argv)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
 }
 
-/** What has no systemd equivalent, said in the unit rather than silently lost. */
+/** The kernel's overflow uid: `nobody` on every Linux. */
+const NOBODY_UID = 65_534;
+
 /**
  * `User=`, by name: the target's passwd gives its uid, as ours did here. But `nobody` is written
  * as its number, the same user on every Linux (the kernel's overflow uid): by name, systemd-analyze
@@ -272,8 +274,7 @@ function userLines(spec: ProcessSpec, notes: string[]): string[] {
   return [`User=${NOBODY_UID}`];
 }
 
-const NOBODY_UID = 65_534;
-
+/** What has no systemd equivalent, said in the unit rather than silently lost. */
 function otherNotes(spec: ProcessSpec, prefix: string, notes: string[]): void {
   if (spec.liveness !== undefined) notes.push('liveness: not translated: systemd restarts a service when it exits; a hung one needs WatchdogSec= and sd_notify.');
   if (spec.watch !== undefined) notes.push('watch: not carried: systemd does not restart a unit when its files change (a .path unit with PathChanged= can; none is written).');
