@@ -7,6 +7,21 @@ import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 
+/**
+ * Why the log files could not be opened at the start, and what to do. Running out of file
+ * descriptors is not the directory's fault: each file stays open for the whole run, so a config of
+ * many processes under a low `ulimit -n` fails here, and being told to pick another `dir` would
+ * send the user the wrong way.
+ */
+function openFailure(path: string, error: unknown): string {
+  const code = errnoCode(error);
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return `cannot open the log files: ${path}: too many open files (${code}): the run keeps one open per process; raise the limit (ulimit -n), or run fewer processes`;
+  }
+  const reason = code ?? (error instanceof Error ? error.message : String(error));
+  return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
+}
+
 /** The word for a stream in a log line: as short as the time before it allows to read. */
 const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
 
@@ -60,10 +75,8 @@ export class LogFiles implements OutputTee {
       }
     } catch (error) {
       this.close();
-      const reason = errnoCode(error) ?? (error instanceof Error ? error.message : String(error));
       const where = spec.source ?? { file: spec.dir };
-      const message = `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
-      throw new ConfigError([{ ...where, path: 'logs', message, cause: error }]);
+      throw new ConfigError([{ ...where, path: 'logs', message: openFailure(path, error), cause: error }]);
     }
   }
 

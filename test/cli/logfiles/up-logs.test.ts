@@ -182,4 +182,15 @@ processes:
     assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:1: logs: cannot write the log files: .*blocker\/logs: (ENOTDIR|EEXIST); give `logs` a `dir` you can write, or remove `logs`$/m);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
+
+  test('log files past the limit of open files (ulimit -n) are refused before anything starts, saying to raise the limit, not to change the directory', { timeout: 30_000 }, async () => {
+    // 80 log files, each open for the whole run, under a limit of 48 descriptors (node itself takes about 25).
+    const processes = Array.from({ length: 80 }, (_, i) => `  p${i}: { cmd: "touch started" }`).join('\n');
+    const dir = project(`logs: { dir: logs }\nprocesses:\n${processes}\n`);
+    const run = await runCli(['up'], { cwd: dir, execVia: ['sh', '-c', 'ulimit -n 48; exec "$@"', 'sh'] });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: subvisor\.yaml:1:1: logs: cannot open the log files: .*\/logs\/p\d+\.log: too many open files \(EMFILE\): the run keeps one open per process; raise the limit \(ulimit -n\), or run fewer processes$/m);
+    assert.doesNotMatch(run.stderr, /give `logs` a `dir`/);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
 });
