@@ -318,11 +318,23 @@ async function closeServer(server: Server, connections: Map<Socket, AbortControl
   for (const [socket, ended] of connections) {
     ended.abort();
     socket.end();
+    closeOnceHandedOver(socket);
   }
   const cutOff = cutOffWhenStalled(connections.keys());
   await closing;
   clearInterval(cutOff);
   removeIfOurs(absolute, ino);
+}
+
+/**
+ * Closes `socket` once everything written to it is with the kernel. Its client then reads the
+ * rest (and the end) from the socket's queue by itself, whether or not we still hold our end, so
+ * waiting for it to close its own would only let a client that does not (a `logs -f` suspended
+ * by Ctrl-Z, an `nc -U` left open) hold the run's end up until the stall cut-off, for nothing.
+ */
+function closeOnceHandedOver(socket: Socket): void {
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
 }
 
 /** Destroys each of `sockets` once its client takes nothing for {@link CLOSE_STALL_MS}, and every one after {@link CLOSE_MAX_MS}. */

@@ -702,4 +702,27 @@ describe('logs', () => {
       await interrupt(run);
     }
   });
+
+  test('a logs -f suspended (Ctrl-Z) when the run ends, owed nothing the kernel does not hold, does not hold the end up; resumed, it gets its last lines and ends with 0', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "echo hi; exec sleep 30", ready: "hi" }\n');
+    const run = await up(dir);
+    const follow = startCli(['logs', '-f'], { cwd: dir });
+    try {
+      await waitForState(dir, 'a', 'ready');
+      await follow.waitForOutput('a | hi\n');
+      process.kill(follow.pid, 'SIGSTOP');
+      const ending = Date.now();
+      const ended = await interrupt(run);
+      const tookMs = Date.now() - ending;
+      assert.equal(ended.code, 130, ended.stderr);
+      // The cut-off for a follower that takes nothing is 5 s: this one had nothing left to take.
+      assert.ok(tookMs < 3000, `the run took ${tookMs} ms to end beside a suspended follower`);
+    } finally {
+      process.kill(follow.pid, 'SIGCONT');
+      await interrupt(run);
+    }
+    const followed = await follow.done;
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, 'a | hi\n');
+  });
 });
