@@ -4,6 +4,7 @@ import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
 import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
+import { fdShortage } from './spawn/fd-headroom.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 
@@ -95,11 +96,20 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
     windowsHide: true,
   };
   if (gate !== undefined) {
-    return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: [options.stdin, options.stdout, options.stderr, ...gate.stdio], env: gate.env });
+    const gated: StdioOptions = [...stdio, ...gate.stdio];
+    checkFds(gated, options);
+    return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: gated, env: gate.env });
   }
+  checkFds(stdio, options);
   const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
   const args = typeof cmd === 'string' ? [] : cmd.slice(1);
   return node.childProcess.spawn(file, args, { ...common, stdio, shell: options.shell, env: options.env, argv0: options.argv0 });
+}
+
+/** Throws EMFILE (as a spawn would) when too few fds are free to spawn with `stdio` without leaking (see ./spawn/fd-headroom.ts). */
+function checkFds(stdio: readonly unknown[], options: SpawnOptions): void {
+  const code = fdShortage(stdio);
+  if (code !== undefined) throw spawnErrno(code, options, 'too few free file descriptors for its pipes, found before spawning');
 }
 
 /**

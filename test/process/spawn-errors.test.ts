@@ -408,6 +408,23 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     // Control: with the fds freed, the same call starts the child.
     assert.equal(report.withFreeFds.outcome, 'resolved', inspect(report));
   });
+
+  test('a spawn that fails for want of fds leaks none: at every count of free fds, the parent holds as many after as before', BOUNDED, async () => {
+    // Node's spawn, short of fds only after it made the child's pipes, lost their parents' ends.
+    const fixture = join(REPO_ROOT, 'test', 'fixtures', 'emfile-leak.ts');
+    for (const watchdog of ['1', '0']) {
+      const { stdout } = await runProcess(['sh', '-c', 'ulimit -n 64; exec "$0" --import tsx "$1"', process.execPath, fixture], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, SUBVISOR_WATCHDOG: watchdog },
+        captureStdout: true,
+      });
+      const { attempts } = JSON.parse(stdout?.toString() ?? '') as { attempts: { free: number; outcome: string; leaked: number }[] };
+      assert.deepEqual(attempts.filter((attempt) => attempt.leaked !== 0), [], `SUBVISOR_WATCHDOG=${watchdog}: ${inspect(attempts)}`);
+      // Control: the limit was really reached, and a few fds more were enough to start.
+      assert.equal(attempts[0]?.outcome, 'EMFILE', inspect(attempts));
+      assert.equal(attempts.at(-1)?.outcome, 'resolved', inspect(attempts));
+    }
+  });
 });
 
 describe('runProcess: invalid options are refused before anything is spawned', () => {
