@@ -412,14 +412,15 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
   test('a spawn that fails for want of fds leaks none: at every count of free fds, the parent holds as many after as before', BOUNDED, async () => {
     // Node's spawn, short of fds only after it made the child's pipes, lost their parents' ends.
     const fixture = join(REPO_ROOT, 'test', 'fixtures', 'emfile-leak.ts');
-    for (const watchdog of ['1', '0']) {
-      const { stdout } = await runProcess(['sh', '-c', 'ulimit -n 64; exec "$0" --import tsx "$1"', process.execPath, fixture], {
+    // Cold: no watchdog yet, so each start short of fds tries to start it first (its stdin is a pipe too).
+    for (const [watchdog, cold] of [['1', ''], ['0', ''], ['1', 'cold']] as const) {
+      const { stdout } = await runProcess(['sh', '-c', 'ulimit -n 64; exec "$0" --import tsx "$1" "$2"', process.execPath, fixture, cold], {
         cwd: REPO_ROOT,
         env: { ...process.env, SUBVISOR_WATCHDOG: watchdog },
         captureStdout: true,
       });
       const { attempts } = JSON.parse(stdout?.toString() ?? '') as { attempts: { free: number; outcome: string; leaked: number }[] };
-      assert.deepEqual(attempts.filter((attempt) => attempt.leaked !== 0), [], `SUBVISOR_WATCHDOG=${watchdog}: ${inspect(attempts)}`);
+      assert.deepEqual(attempts.filter((attempt) => attempt.leaked !== 0), [], `SUBVISOR_WATCHDOG=${watchdog} ${cold}: ${inspect(attempts)}`);
       // Control: the limit was really reached, and a few fds more were enough to start.
       assert.equal(attempts[0]?.outcome, 'EMFILE', inspect(attempts));
       assert.equal(attempts.at(-1)?.outcome, 'resolved', inspect(attempts));

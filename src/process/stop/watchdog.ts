@@ -3,6 +3,7 @@ import { node } from '../../builtins.js';
 import type { Writable } from 'node:stream';
 import { getLogger } from '../../log/logger.js';
 import { DEFAULT_PATH } from '../spawn/diagnose.js';
+import { fdShortage } from '../spawn/fd-headroom.js';
 
 /**
  * The one thing a parent cannot do for its children is outlive a SIGKILL: it runs no code at all
@@ -240,13 +241,18 @@ function wroteOut(): void {
   for (const resolve of waiting) resolve();
 }
 
+/** The watchdog's stdio: the pipe only the parent writes to, nothing else. */
+const WATCHDOG_STDIO = ['pipe', 'ignore', 'ignore'] as const;
+
 function start(): Watchdog | undefined {
   const lines = [...registrations.values()].map(({ line }) => line.slice(0, -1));
+  // Short of fds, a spawn may lose its pipe for good (see ../spawn/fd-headroom.ts): not tried then.
+  if (fdShortage(WATCHDOG_STDIO) !== undefined) return undefined; // go on without, retry next time
   let child: ChildProcess;
   try {
     // cwd '/': a long-lived helper must not pin whatever directory the parent happened to be in.
     child = node.childProcess.spawn('/bin/sh', ['-c', SCRIPT, 'subvisor-watchdog', ...lines], {
-      stdio: ['pipe', 'ignore', 'ignore'],
+      stdio: [...WATCHDOG_STDIO],
       detached: true,
       cwd: '/',
       env: watchdogEnv(),
