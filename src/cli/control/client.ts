@@ -64,8 +64,9 @@ export async function request(path: string, body: RequestBody, opts: RequestOpti
           if (reply.lines.length > 0) heldBack(opts.onLines?.(reply));
         } else if (reply.kind === 'skipped') opts.onSkipped?.(reply.lines);
       }, () => reject(new ControlError(`a reply of the run was longer than ${MAX_REPLY_BYTES} bytes`, 'ERR_SUBVISOR_REPLY_TOO_LARGE')));
-      socket.on('close', () => reject(new ControlError(endedEarly(body, path), 'ERR_SUBVISOR_RUN_ENDED')));
-      socket.on('error', (error) => reject(new ControlError(`lost the connection to the run: ${error.message}`, 'ERR_SUBVISOR_CONNECTION_LOST', { cause: error })));
+      const lost = whenLost(socket, path, reject);
+      socket.on('close', () => lost(new ControlError(endedEarly(body, path), 'ERR_SUBVISOR_RUN_ENDED')));
+      socket.on('error', (error) => lost(new ControlError(`lost the connection to the run: ${error.message}`, 'ERR_SUBVISOR_CONNECTION_LOST', { cause: error })));
       socket.write(encode({ v: PROTOCOL_VERSION, id, ...body }));
     });
   } finally {
@@ -83,6 +84,43 @@ function awaitFirstWord(socket: Socket, onSilence: () => void): void {
   const heard = (): void => clearTimeout(timer);
   socket.once('data', heard);
   socket.once('close', heard);
+}
+
+/**
+ * How the loss of the connection is told: as `lost` says (the run ended, it was killed), unless
+ * the run said nothing on it at all and still listens. A live run closes a connection unread only
+ * when it cannot take it: out of file descriptors, where libuv accepts each new connection and
+ * closes it at once (its way of not spinning on EMFILE). Saying the run ended, or "write EPIPE",
+ * would send the user looking for a run that is there.
+ */
+function whenLost(socket: Socket, path: string, reject: (error: ControlError) => void): (lost: ControlError) => void {
+  let heard = false;
+  socket.once('data', () => (heard = true));
+  let told = false;
+  return (lost) => {
+    if (told) return;
+    told = true;
+    if (heard) return reject(lost);
+    void stillListening(path).then((listening) => reject(listening ? droppedUnread(path, lost) : lost));
+  };
+}
+
+function droppedUnread(path: string, cause: ControlError): ControlError {
+  return new ControlError(
+    `the run on ${path} closed this connection without a word, though it still listens: it has most likely run out of file descriptors (its \`ulimit -n\`, or too many clients connected: each \`logs -f\` holds one); try again, or raise its limit`,
+    'ERR_SUBVISOR_CONNECTION_DROPPED',
+    { cause },
+  );
+}
+
+/** Whether a run accepts connections at `path`. */
+async function stillListening(path: string): Promise<boolean> {
+  try {
+    (await connect(path)).destroy();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What a connection closed before the reply means: for a follow, lines may be missing at its end. */

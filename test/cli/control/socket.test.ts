@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
@@ -175,6 +176,28 @@ describe('load', () => {
       assert.ok(lines.every((line, index) => line === `${name} | ${name} ${index + 1}`), `${name}'s lines in order`);
     }
     assert.equal(existsSync(socketOf(dir)), false);
+  });
+});
+
+describe('a run out of file descriptors', () => {
+  test('a client whose connection the run drops, out of fds (ulimit -n), is told so and what to do, not that the run ended; the run goes on', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir, [], socketOf(dir), { execVia: ['sh', '-c', 'ulimit -n 64; exec "$@"', 'sh'] });
+    // 80 idle connections take every fd the run has left; past that, it drops each new one unread.
+    const held = Array.from({ length: 80 }, () => createConnection(socketOf(dir)).on('error', () => undefined));
+    try {
+      await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve).once('close', resolve))));
+      const dropped = await client(dir, ['ps']);
+      assert.equal(dropped.code, 1, dropped.stdout);
+      assert.match(dropped.stderr, /^subvisor: the run on .*control\.sock closed this connection without a word, though it still listens: it has most likely run out of file descriptors \(/m);
+      assert.doesNotMatch(dropped.stderr, /the run ended|lost the connection/);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    // Control: with the fds back, the same command is answered.
+    const { pid } = await waitForState(dir, 'a', 'running');
+    const ended = await interrupt(run, pid);
+    assert.equal(ended.code, 130, ended.stderr);
   });
 });
 

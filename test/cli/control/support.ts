@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
-import { runCli, startCli, type CliRun, type RunningCli } from '../cli.js';
+import { runCli, startCli, type CliOptions, type CliRun, type RunningCli } from '../cli.js';
 
 // Searchable by others (mkdtemp makes it 0700): the other-user test must meet the socket's own modes, not this.
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-control-'));
@@ -32,10 +32,10 @@ export function socketOf(dir: string): string {
 
 /**
  * `subvisor up ARGS` in `dir`, once it answers on its socket (`socket`, default the one beside the
- * config): a socket file alone may be a stale one of a killed run.
+ * config): a socket file alone may be a stale one of a killed run. `opts` as {@link startCli}'s.
  */
-export async function up(dir: string, args: readonly string[] = [], socket = socketOf(dir)): Promise<RunningCli> {
-  const run = startCli(['up', ...args], { cwd: dir });
+export async function up(dir: string, args: readonly string[] = [], socket = socketOf(dir), opts: Omit<CliOptions, 'cwd'> = {}): Promise<RunningCli> {
+  const run = startCli(['up', ...args], { ...opts, cwd: dir });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (await answers(socket)) return run;
