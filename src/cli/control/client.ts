@@ -43,6 +43,7 @@ export interface RequestOptions {
 export async function request(path: string, body: RequestBody, opts: RequestOptions = {}): Promise<Answer | undefined> {
   const socket = await connect(path);
   const id = 1;
+  let over = false; // the request has settled: the close that follows is ours
   try {
     return await new Promise<Answer | undefined>((resolve, reject) => {
       if (opts.signal?.aborted === true) return resolve(undefined);
@@ -64,12 +65,13 @@ export async function request(path: string, body: RequestBody, opts: RequestOpti
           if (reply.lines.length > 0) heldBack(opts.onLines?.(reply));
         } else if (reply.kind === 'skipped') opts.onSkipped?.(reply.lines);
       }, () => reject(new ControlError(`a reply of the run was longer than ${MAX_REPLY_BYTES} bytes`, 'ERR_SUBVISOR_REPLY_TOO_LARGE')));
-      const lost = whenLost(socket, path, reject);
+      const lost = whenLost(socket, path, reject, () => over);
       socket.on('close', () => lost(new ControlError(endedEarly(body, path), 'ERR_SUBVISOR_RUN_ENDED')));
       socket.on('error', (error) => lost(new ControlError(`lost the connection to the run: ${error.message}`, 'ERR_SUBVISOR_CONNECTION_LOST', { cause: error })));
       socket.write(encode({ v: PROTOCOL_VERSION, id, ...body }));
     });
   } finally {
+    over = true;
     socket.destroy();
   }
 }
@@ -93,12 +95,12 @@ function awaitFirstWord(socket: Socket, onSilence: () => void): void {
  * closes it at once (its way of not spinning on EMFILE). Saying the run ended, or "write EPIPE",
  * would send the user looking for a run that is there.
  */
-function whenLost(socket: Socket, path: string, reject: (error: ControlError) => void): (lost: ControlError) => void {
+function whenLost(socket: Socket, path: string, reject: (error: ControlError) => void, over: () => boolean): (lost: ControlError) => void {
   let heard = false;
   socket.once('data', () => (heard = true));
   let told = false;
   return (lost) => {
-    if (told) return;
+    if (told || over()) return;
     told = true;
     if (heard) return reject(lost);
     void stillListening(path).then((listening) => reject(listening ? droppedUnread(path, lost) : lost));
