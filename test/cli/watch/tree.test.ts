@@ -28,6 +28,16 @@ function watching(root: string, ignore: string[] = []): { changes: string[]; wat
   return { changes, watch };
 }
 
+/** Watches a link `.env`, in a fresh directory, to `shared/.env` (made, `A=1`) in another. */
+function watchingSharedLink(): { link: string; shared: string; changes: string[]; watch: Watching } {
+  const shared = join(fresh(), 'shared');
+  mkdirSync(shared);
+  writeFileSync(join(shared, '.env'), 'A=1');
+  const link = join(fresh(), '.env');
+  symlinkSync(join(shared, '.env'), link);
+  return { link, shared, ...watching(link) };
+}
+
 /** The fs watch handles alive in this process, once those closed before have left the list (libuv closes a handle on the next turn of its loop). */
 async function openWatches(): Promise<number> {
   await sleep(20);
@@ -188,19 +198,13 @@ test('a file that is a symbolic link is watched through its target too: a write 
 
 test('a link whose target goes away is heard once a target is back: pointed at a file made later, or its directory removed and made again', BOUNDED, async () => {
   for (const how of ['repointed', 'directory made again'] as const) {
-    const root = fresh();
-    const shared = join(fresh(), 'shared');
-    mkdirSync(shared);
-    writeFileSync(join(shared, '.env'), 'A=1');
-    const link = join(root, '.env');
-    symlinkSync(join(shared, '.env'), link);
-    const { changes, watch } = watching(link);
+    const { link, shared, changes, watch } = watchingSharedLink();
     try {
       let target = join(shared, '.env');
       if (how === 'repointed') {
         target = join(shared, '.env.next');
-        symlinkSync(target, join(root, '.env.tmp'));
-        renameSync(join(root, '.env.tmp'), link); // a link to nothing, yet
+        symlinkSync(target, `${link}.tmp`);
+        renameSync(`${link}.tmp`, link); // a link to nothing, yet
       } else {
         rmSync(shared, { recursive: true });
       }
@@ -255,13 +259,7 @@ test('a chain of links is heard at each link: one in the middle pointed elsewher
 });
 
 test('a link to a file in a directory removed and made again at once (rm -rf shared; mkdir shared): later writes are heard too', BOUNDED, async () => {
-  const root = fresh();
-  const shared = join(fresh(), 'shared');
-  mkdirSync(shared);
-  writeFileSync(join(shared, '.env'), 'A=1');
-  const link = join(root, '.env');
-  symlinkSync(join(shared, '.env'), link);
-  const { changes, watch } = watching(link);
+  const { link, shared, changes, watch } = watchingSharedLink();
   try {
     rmSync(shared, { recursive: true });
     mkdirSync(shared);
@@ -278,13 +276,7 @@ test('a link to a file in a directory removed and made again at once (rm -rf sha
 });
 
 test('a link to a file whose directory goes after it, then comes back with it, one step at a time', BOUNDED, async () => {
-  const root = fresh();
-  const shared = join(fresh(), 'shared');
-  mkdirSync(shared);
-  writeFileSync(join(shared, '.env'), 'A=1');
-  const link = join(root, '.env');
-  symlinkSync(join(shared, '.env'), link);
-  const { changes, watch } = watching(link);
+  const { shared, changes, watch } = watchingSharedLink();
   try {
     rmSync(join(shared, '.env'));
     await waitUntil(() => changes.length > 0, 'the target removed');
