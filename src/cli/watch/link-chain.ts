@@ -28,7 +28,8 @@ const MOST_LINKS = 40;
 export class LinkChain {
   /** The watch of each point listened at, by its key; undefined for one that could not be watched (said once). */
   readonly #watchers = new Map<string, FSWatcher | undefined>();
-  #endExists = false;
+  /** What the end was when last looked at, after the watches were set (see {@link endIdentity}). */
+  #end = MISSING;
   #closed = false;
 
   constructor(
@@ -39,17 +40,20 @@ export class LinkChain {
     this.follow();
   }
 
-  /** Follows the chain again, listening where it now leads; true when that changed where we listen. */
+  /** Follows the chain again, listening where it now leads; true when the end is not what it was. */
   follow(): boolean {
     if (this.#closed) return false;
-    const chain = followChain(this.file);
-    this.#endExists = chain.endExists;
-    const points = new Map(chain.points.map((point) => [keyOf(point), point]));
+    const points = new Map(followChain(this.file).map((point) => [keyOf(point), point]));
     const same = points.size === this.#watchers.size && [...points.keys()].every((key) => this.#watchers.has(key));
-    if (same) return false;
-    this.#closeWatchers();
-    for (const [key, point] of points) this.#listen(key, point);
-    return true;
+    if (!same) {
+      this.#closeWatchers();
+      for (const [key, point] of points) this.#listen(key, point);
+    }
+    // Looked at once the watches are set: an end made between the look and the watch (a `cp -r`
+    // makes the directory, then the file in it at once) is not heard by a watch set after it.
+    const before = this.#end;
+    this.#end = endIdentity(this.file);
+    return this.#end !== before;
   }
 
   close(): void {
@@ -73,26 +77,24 @@ export class LinkChain {
 
   #heard(key: string, point: ListeningPoint, name: string | Buffer | null): void {
     if (this.#closed) return;
-    const named = name?.toString();
     // Its directory removed: the watch is dead (inotify says so with an event of the directory's
-    // name, not an 'error'), even if a directory of that name is made again at once.
+    // name, not an 'error'), even if a directory of that name is made again at once. (So does a
+    // touch or a chmod of the directory: watched anew, and told only if the end changed.)
     if (toldItsOwnRemoval(point.dir, name)) {
       this.#watchGone(key, this.#watchers.get(key));
       return;
     }
-    if (named !== point.name) return;
-    const existed = this.#endExists;
-    const moved = this.follow();
-    // A write to the end is a change; on the way, only what made the end come or go, or moved it.
-    if (point.end || (moved && (existed || this.#endExists))) this.changed();
+    if (name?.toString() !== point.name) return;
+    const endChanged = this.follow();
+    // A write to the end is a change; on the way, only what made the end another, or come, or go.
+    if (point.end || endChanged) this.changed();
   }
 
-  /** A watch that ended (its directory went): the chain is followed anew, told as a change if the end moved or went. */
+  /** A watch that ended (its directory went, or may have): the chain is followed anew, told if its end is not what it was. */
   #watchGone(key: string, watcher: FSWatcher | undefined): void {
     watcher?.close();
     if (this.#watchers.get(key) === watcher) this.#watchers.delete(key);
-    const existed = this.#endExists;
-    if (this.follow() && (existed || this.#endExists)) this.changed();
+    if (this.follow()) this.changed();
   }
 
   #closeWatchers(): void {
@@ -108,7 +110,7 @@ export class LinkChain {
  * is the end, or the first name that is not there; past {@link MOST_LINKS} links it is a loop,
  * with no end.
  */
-function followChain(file: string): { readonly points: ListeningPoint[]; readonly endExists: boolean } {
+function followChain(file: string): ListeningPoint[] {
   const points: ListeningPoint[] = [];
   const pending = namesOf(file);
   let at: string = sep;
@@ -125,22 +127,22 @@ function followChain(file: string): { readonly points: ListeningPoint[]; readonl
     const found = lookUp(path);
     if (found.kind === 'link') {
       if (path !== file) points.push({ dir: at, name, end: false });
-      if (++links > MOST_LINKS) return { points, endExists: false };
+      if (++links > MOST_LINKS) return points;
       pending.unshift(...namesOf(found.target));
       if (isAbsolute(found.target)) at = sep;
       continue;
     }
     if (found.kind === 'missing' || (found.kind === 'other' && !isLast)) {
       points.push({ dir: at, name, end: isLast });
-      return { points, endExists: false };
+      return points;
     }
     if (isLast) {
       points.push({ dir: at, name, end: true });
-      return { points, endExists: true };
+      return points;
     }
     at = path;
   }
-  return { points, endExists: false };
+  return points;
 }
 
 function namesOf(path: string): string[] {
@@ -159,6 +161,22 @@ function lookUp(path: string): { readonly kind: 'link'; readonly target: string 
     return { kind: stats.isDirectory() ? 'directory' : 'other' };
   } catch {
     return { kind: 'missing' };
+  }
+}
+
+const MISSING = 'missing';
+
+/**
+ * The end of `file`'s chain as far as a change goes: which file it is and when its content or
+ * metadata last changed, or {@link MISSING}. Equal before and after an event on the way (a touch
+ * of a directory on it, a link pointed at the same file again): no change to tell.
+ */
+function endIdentity(file: string): string {
+  try {
+    const { dev, ino, mtimeMs, ctimeMs } = node.fs.statSync(file);
+    return `${dev}:${ino}:${mtimeMs}:${ctimeMs}`;
+  } catch {
+    return MISSING;
   }
 }
 

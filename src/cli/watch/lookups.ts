@@ -39,11 +39,23 @@ export function isSymbolicLink(path: string): boolean {
   }
 }
 
-/** The nearest of `path`'s ancestors that is a directory (`/` at worst). */
+/**
+ * The nearest of `path`'s ancestors that is a directory (`/` at worst), through links: one on the
+ * way (`proj -> /srv/real`) is where what comes back under it is heard; its parent would hear
+ * nothing of it.
+ */
 export function nearestDirectory(path: string): string {
   let at = dirname(path);
-  while (!isDirectory(at) && dirname(at) !== at) at = dirname(at);
+  while (!isDirectoryThroughLinks(at) && dirname(at) !== at) at = dirname(at);
   return at;
+}
+
+function isDirectoryThroughLinks(path: string): boolean {
+  try {
+    return node.fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // watchTree: one watch per directory, new directories picked up, a file watched through its
 // directory, nothing left open after close(). Real files in a temporary directory.
 import assert from 'node:assert/strict';
-import fs, { type FSWatcher, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { type FSWatcher, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -367,6 +367,61 @@ test('a link whose target\'s directory cannot be watched is said once, not at ev
   } finally {
     fs.watch = original;
     watch?.close();
+  }
+});
+
+test('a directory on the way to a link\'s end touched or chmodded is no change; the end written is one', BOUNDED, async () => {
+  const { shared, changes, watch } = watchingSharedLink();
+  try {
+    utimesSync(shared, new Date(), new Date());
+    chmodSync(shared, 0o750);
+    await sleep(300);
+    assert.deepEqual(changes, [], 'a directory\'s own times and mode are not the file');
+    writeFileSync(join(shared, '.env'), 'A=2');
+    await waitUntil(() => changes.length > 0, 'a write to the end');
+  } finally {
+    watch.close();
+  }
+});
+
+test('a link\'s end that comes back between the look and the new watch (cp -r made the directory, then the file) is told', BOUNDED, async () => {
+  const { shared, changes, watch } = watchingSharedLink();
+  const original = fs.watch;
+  try {
+    rmSync(shared, { recursive: true });
+    await waitUntil(() => changes.length > 0, 'the directory gone');
+    const heard = changes.length;
+    // The file is made just before the directory's new watch begins: that watch cannot hear it.
+    fs.watch = ((path: string, ...rest: unknown[]) => {
+      if (path === shared) writeFileSync(join(shared, '.env'), 'A=2');
+      return (original as (...args: unknown[]) => FSWatcher)(path, ...rest);
+    }) as typeof fs.watch;
+    mkdirSync(shared);
+    await waitUntil(() => changes.length > heard, 'the end back');
+  } finally {
+    fs.watch = original;
+    watch.close();
+  }
+});
+
+test('a root directory under a linked directory (proj -> real), removed and made again, is watched again', BOUNDED, async () => {
+  const base = fresh();
+  mkdirSync(join(base, 'real', 'dist'), { recursive: true });
+  symlinkSync(join(base, 'real'), join(base, 'proj'));
+  const root = join(base, 'proj', 'dist');
+  const { changes, watch } = watching(root);
+  try {
+    rmSync(join(base, 'real', 'dist'), { recursive: true });
+    await waitUntil(() => changes.length > 0, 'the root gone');
+    await sleep(100);
+    mkdirSync(join(base, 'real', 'dist'));
+    await waitUntil(() => changes.length > 1, 'the root back');
+    await sleep(100);
+    const heard = changes.length;
+    writeFileSync(join(root, 'out.js'), 'x');
+    await waitUntil(() => changes.length > heard, 'a write in the root made again');
+  } finally {
+    watch.close();
   }
 });
 
