@@ -15,8 +15,11 @@ import { errnoCode } from '../../errno.js';
  */
 function openFailure(path: string, error: unknown): string {
   const code = errnoCode(error);
-  if (code === 'EMFILE' || code === 'ENFILE') {
-    return `cannot open the log files: ${path}: too many open files (${code}): the run keeps one open per process; raise the limit (ulimit -n), or run fewer processes`;
+  if (code === 'EMFILE') {
+    return `cannot open the log files: ${path}: too many open files (EMFILE): the run keeps one open per process; raise the limit (ulimit -n), or run fewer processes`;
+  }
+  if (code === 'ENFILE') {
+    return `cannot open the log files: ${path}: the system's table of open files is full (ENFILE); close files elsewhere on this machine, or raise fs.file-max`;
   }
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;

@@ -134,9 +134,15 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
       resolve({ passed, output: `HTTP ${code}` });
     });
-    request.on('error', failedTry(signal, resolve, reject));
+    const failed = failedTry(signal, resolve, reject);
+    // A certificate refused only because of the credentials would otherwise look like a server's fault.
+    request.on('error', secure && !anyCertificate ? (error) => failed(checkedForCredentials(error)) : failed);
     request.end();
   });
+}
+
+function checkedForCredentials(error: Error): Error {
+  return new Error(`${error.message} (the certificate is checked since the URL holds a user and password)`, { cause: error });
 }
 
 function holdsCredentials(url: string): boolean {
