@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { killQuietly } from '../../support/processes.js';
 import { runCli, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
@@ -198,6 +199,24 @@ describe('a run out of file descriptors', () => {
     const { pid } = await waitForState(dir, 'a', 'running');
     const ended = await interrupt(run, pid);
     assert.equal(ended.code, 130, ended.stderr);
+  });
+  test('...and a client whose run really ended before it answered (killed) is told that, not that fds ran out', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  slow: { cmd: "sleep 20; echo up; exec sleep 30", ready: up }\n');
+    const run = await up(dir);
+    const pids: (number | null)[] = [(await waitForState(dir, 'slow', 'starting')).pid];
+    try {
+      const asked = client(dir, ['restart', 'slow']); // answered once slow is ready again: 20 s
+      for (let row = await rowOf(dir, 'slow'); row.pid === pids[0] || row.state !== 'starting'; row = await rowOf(dir, 'slow')) await sleep(50);
+      pids.push((await rowOf(dir, 'slow')).pid);
+      run.kill('SIGKILL');
+      const ended = await asked;
+      assert.equal(ended.code, 1, ended.stdout);
+      assert.match(ended.stderr, /the run ended before it answered/);
+      assert.doesNotMatch(ended.stderr, /file descriptors/);
+    } finally {
+      run.kill('SIGKILL');
+      killQuietly(...pids.filter((pid) => pid !== null));
+    }
   });
 });
 
