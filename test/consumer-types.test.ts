@@ -38,6 +38,9 @@ const options: SuperviseOptions = {
   onLine: (event: OutputLine) => { lines.push(event.label + event.stream + event.line + String(event.pid)); },
   deliverCancel: async (proc: Process) => { proc.terminate(); },
 };
+// SPEC's \`(event) => void\`: a callback that returns something (an arrow's push) or a promise is one.
+const returning: SuperviseOptions = { relayStdout: true, onLine: (event) => lines.push(event.line) };
+const waiting: SuperviseOptions = { relayStdout: true, onLine: async (event) => { await Promise.resolve(lines.push(event.line)); } };
 const run: RunProcessOptions = { captureStdout: true, stdin: 'text', check: false, cwd: new URL('file:///tmp/') };
 const kept: SuperviseOptions<'io'> = { relayStdout: true, logger: capture };
 // @ts-expect-error: options kept as SuperviseOptions<'io'> have their logger checked for \`io\`
@@ -50,6 +53,8 @@ export async function main(): Promise<void> {
   await superviseRunProcess(['true'], { relayStdout: true, logger: relay, relayLevel: 'relay', readyWhen: ready });
   await superviseRunProcess(['true'], { relayStdout: true, logger: console });
   await superviseRunProcess(['true'], kept);
+  await superviseRunProcess(['true'], returning);
+  await superviseRunProcess(['true'], waiting);
   console.log(mistyped.label);
   await openNursery(async (tn: Nursery) => {
     tn.startSoon(async ({ signal }) => { signal.throwIfAborted(); }, 'noop');

@@ -45,8 +45,11 @@ export interface SuperviseOptions<Level extends string = string> extends Omit<Ru
    * a slow one makes the child wait, and so does one that returns a promise: the pipe is not read
    * until it settles (backpressure, e.g. from a full output stream). One that throws (or whose
    * promise rejects) stops the child and fails the call. Default: none, the lines go to the logger.
+   * Typed as SPEC writes it, `=> void`, which an arrow that returns something
+   * (`(event) => lines.push(event)`) is (`void | Promise<void>` refused it), or as one that returns
+   * a promise, which lint rules against promises given where `void` is expected accept.
    */
-  onLine?: ((event: OutputLine) => void | Promise<void>) | undefined;
+  onLine?: ((event: OutputLine) => void) | ((event: OutputLine) => Promise<void>) | undefined;
   /**
    * The logger method relayed lines go to. Default `'io'` (21): just above `info`, so it shows at
    * the usual verbosity yet stays filterable on its own; a logger without `io` then gets `info`
