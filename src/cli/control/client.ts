@@ -115,13 +115,33 @@ function droppedUnread(path: string, cause: ControlError): ControlError {
   );
 }
 
-/** Whether a run accepts connections at `path`. */
+/** How long {@link stillListening} waits to hear that a connection it made was reset. */
+const RESET_WAIT_MS = 250;
+
+/**
+ * Whether a run accepts connections at `path`. Connecting is not enough: a run that was just
+ * killed may have closed the connection that asked (its fds close one by one) and not yet its
+ * listening socket, so a connection made then succeeds, and is reset once the listener closes.
+ * A live run out of fds closes it cleanly (libuv accepts and closes at once), and one with fds
+ * keeps it open; only a reset says the run is gone.
+ */
 async function stillListening(path: string): Promise<boolean> {
+  let socket: Socket;
   try {
-    (await connect(path)).destroy();
-    return true;
+    socket = await connect(path);
   } catch {
     return false;
+  }
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), RESET_WAIT_MS);
+      socket.once('error', () => resolve(false));
+      socket.once('close', (hadError) => resolve(!hadError));
+      socket.once('close', () => clearTimeout(timer));
+      socket.resume();
+    });
+  } finally {
+    socket.destroy();
   }
 }
 
