@@ -18,8 +18,8 @@ interface ListeningPoint {
 const MOST_LINKS = 40;
 
 /**
- * Follows `file`, a symbolic link (`.env` -> `../shared/.env` -> `/srv/app/current/.env`, with
- * `current` -> `releases/v2`), name by name as the kernel does, and listens where each link on the
+ * Follows `file`, a symbolic link or a file reached through one (`.env` -> `../shared/.env` ->
+ * `/srv/app/current/.env`, with `current` -> `releases/v2`), name by name as the kernel does, and listens where each link on the
  * way lives, and where its end does. A write to the end, a save of it by rename, a link on the way
  * pointed elsewhere, the end or a directory on the way gone and made again: each is told as a
  * change of `file`, and the chain is followed anew. `file` itself lives in a directory its owner

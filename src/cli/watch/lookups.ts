@@ -31,6 +31,15 @@ export function isDirectory(path: string): boolean {
   }
 }
 
+/** Whether a directory on the way to `path` is a link, or reached through one. */
+export function reachedThroughLinks(path: string): boolean {
+  try {
+    return node.fs.realpathSync(dirname(path)) !== dirname(path);
+  } catch {
+    return false;
+  }
+}
+
 export function isSymbolicLink(path: string): boolean {
   try {
     return node.fs.lstatSync(path).isSymbolicLink();

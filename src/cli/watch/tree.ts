@@ -2,7 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
-import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory, toldItsOwnRemoval } from './lookups.js';
+import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -126,10 +126,14 @@ class Tree implements Watching {
     this.#followLink(file);
   }
 
-  /** Follows `file`'s links anew, if it is one now (made, removed or pointed elsewhere). */
+  /**
+   * Follows `file`'s links anew (made, removed or pointed elsewhere), if it is one now or is reached
+   * through one (`current/config`, `current` -> `v1`): this directory's watch is of the one the
+   * path named when it was set, and a release switch (`ln -sfn v2 current`) is not heard in it.
+   */
   #followLink(file: string): void {
     if (this.#links !== undefined) this.#links.follow();
-    else if (!this.#closed && isSymbolicLink(file)) {
+    else if (!this.#closed && (isSymbolicLink(file) || reachedThroughLinks(file))) {
       this.#links = new LinkChain(file, () => this.listener.changed(file), (path, error) => this.listener.failed(new WatchError(path, error)));
     }
   }

@@ -425,6 +425,29 @@ test('a root directory under a linked directory (proj -> real), removed and made
   }
 });
 
+test('a plain file under a directory link (current/config, current -> v1): the link pointed elsewhere is heard, then the new file written', BOUNDED, async () => {
+  const base = fresh();
+  for (const release of ['v1', 'v2']) {
+    mkdirSync(join(base, release));
+    writeFileSync(join(base, release, 'config'), 'A=1');
+  }
+  symlinkSync(join(base, 'v1'), join(base, 'current'));
+  const file = join(base, 'current', 'config');
+  const { changes, watch } = watching(file);
+  try {
+    symlinkSync(join(base, 'v2'), join(base, 'current.new'));
+    renameSync(join(base, 'current.new'), join(base, 'current')); // ln -sfn v2 current, at once
+    await waitUntil(() => changes.length > 0, 'the directory link pointed elsewhere');
+    await sleep(200);
+    const heard = changes.length;
+    writeFileSync(join(base, 'v2', 'config'), 'A=2');
+    await waitUntil(() => changes.length > heard, 'a write to the file the path now names');
+    assert.ok(changes.every((path) => path === file), changes.join(', '));
+  } finally {
+    watch.close();
+  }
+});
+
 test('left-out directories are never entered, and what is under them is not heard', BOUNDED, async () => {
   const root = fresh();
   mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
