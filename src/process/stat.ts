@@ -13,3 +13,12 @@ export function statOf(path: string): Stats | undefined {
     return undefined;
   }
 }
+
+/** What is at `path` itself, a symlink not followed, or undefined when nothing can be seen there (see {@link statOf}). */
+export function lstatOf(path: string): Stats | undefined {
+  try {
+    return node.fs.lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,7 @@
 import type { FSWatcher } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { node } from '../../builtins.js';
+import { lstatOf, statOf } from '../../process/stat.js';
 import { toldItsOwnRemoval } from './lookups.js';
 
 /**
@@ -19,8 +20,8 @@ const MOST_LINKS = 40;
 
 /**
  * Follows `file`, a symbolic link or a file reached through one (`.env` -> `../shared/.env` ->
- * `/srv/app/current/.env`, with `current` -> `releases/v2`), name by name as the kernel does, and listens where each link on the
- * way lives, and where its end does. A write to the end, a save of it by rename, a link on the way
+ * `/srv/app/current/.env`, with `current` -> `releases/v2`), name by name as the kernel does, and
+ * listens where each link on the way lives, and where its end does. A write to the end, a save of it by rename, a link on the way
  * pointed elsewhere, the end or a directory on the way gone and made again: each is told as a
  * change of `file`, and the chain is followed anew. `file` itself lives in a directory its owner
  * watches: that owner calls {@link LinkChain.follow} when `file` changes.
@@ -155,12 +156,13 @@ function namesOf(path: string): string[] {
  * for, since it may come, or change, later).
  */
 function lookUp(path: string): { readonly kind: 'link'; readonly target: string } | { readonly kind: 'directory' | 'other' | 'missing' } {
+  const stats = lstatOf(path);
+  if (stats === undefined) return { kind: 'missing' };
+  if (!stats.isSymbolicLink()) return { kind: stats.isDirectory() ? 'directory' : 'other' };
   try {
-    const stats = node.fs.lstatSync(path);
-    if (stats.isSymbolicLink()) return { kind: 'link', target: node.fs.readlinkSync(path) };
-    return { kind: stats.isDirectory() ? 'directory' : 'other' };
+    return { kind: 'link', target: node.fs.readlinkSync(path) };
   } catch {
-    return { kind: 'missing' };
+    return { kind: 'missing' }; // gone between the look and the read
   }
 }
 
@@ -172,12 +174,8 @@ const MISSING = 'missing';
  * of a directory on it, a link pointed at the same file again): no change to tell.
  */
 function endIdentity(file: string): string {
-  try {
-    const { dev, ino, mtimeMs, ctimeMs } = node.fs.statSync(file);
-    return `${dev}:${ino}:${mtimeMs}:${ctimeMs}`;
-  } catch {
-    return MISSING;
-  }
+  const stats = statOf(file);
+  return stats === undefined ? MISSING : `${stats.dev}:${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
 function keyOf(point: ListeningPoint): string {

@@ -1,34 +1,22 @@
 import { basename, dirname } from 'node:path';
 import { node } from '../../builtins.js';
+import { lstatOf, statOf } from '../../process/stat.js';
 
 // The small questions the watches ask of the file system, each answered without throwing: a path
 // may go at any moment, and one that is gone has no answer but "no".
 
 /** Whether anything is at `path`, a link to nothing included. */
 export function exists(path: string): boolean {
-  try {
-    node.fs.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return lstatOf(path) !== undefined;
 }
 
 export function inodeOf(path: string): number | undefined {
-  try {
-    return node.fs.lstatSync(path).ino;
-  } catch {
-    return undefined;
-  }
+  return lstatOf(path)?.ino;
 }
 
 /** Whether `path` is a directory itself, not a link to one. */
 export function isDirectory(path: string): boolean {
-  try {
-    return node.fs.lstatSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return lstatOf(path)?.isDirectory() === true;
 }
 
 /** Whether a directory on the way to `path` is a link, or reached through one. */
@@ -41,11 +29,7 @@ export function reachedThroughLinks(path: string): boolean {
 }
 
 export function isSymbolicLink(path: string): boolean {
-  try {
-    return node.fs.lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
+  return lstatOf(path)?.isSymbolicLink() === true;
 }
 
 /**
@@ -55,16 +39,8 @@ export function isSymbolicLink(path: string): boolean {
  */
 export function nearestDirectory(path: string): string {
   let at = dirname(path);
-  while (!isDirectoryThroughLinks(at) && dirname(at) !== at) at = dirname(at);
+  while (statOf(at)?.isDirectory() !== true && dirname(at) !== at) at = dirname(at);
   return at;
-}
-
-function isDirectoryThroughLinks(path: string): boolean {
-  try {
-    return node.fs.statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**

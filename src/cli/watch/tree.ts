@@ -75,7 +75,7 @@ class Tree implements Watching {
    * nearest ancestor that is there, `at`, which waits for it to come back.
    */
   #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
-  /** For a file root that is a symbolic link: where its chain of links leads (see LinkChain). */
+  /** For a file root that is a symbolic link, or reached through one: where its links lead (see LinkChain). */
   #links: LinkChain | undefined;
 
   constructor(
