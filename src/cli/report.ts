@@ -3,6 +3,7 @@ import { describeFailure, probeOutputOf, stderrOf } from './stack/failures.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
+import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
 
 /** How many lines of a failed process's stderr tail the report repeats. */
@@ -63,9 +64,7 @@ export function reportSummary(output: Output, outcome: RunOutcome): void {
     result.durationMs === undefined ? '-' : formatDuration(result.durationMs),
     String(result.restarts),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const format = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const text = [format(header), ...rows.map(format)].join('\n');
+  const text = formatTable([header, ...rows]).trimEnd();
   output.report(text, {
     stream: 'report',
     event: 'summary',

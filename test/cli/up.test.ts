@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../support/network.js';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { runCli, startCli } from './cli.js';
+import { displayWidth } from '../../src/cli/text-width.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -64,6 +65,17 @@ describe('subvisor up', () => {
     assert.deepEqual(table.map((line) => line.split(/ +/)[0]), ['name', 'big', 'small']);
     for (const line of table) assert.ok(line.length < 160, `a row of ${line.length} characters: ${line.slice(0, 200)}`);
     assert.match(table[1] ?? '', /^big +- +cannot start echo x+… \(\d+ more characters\) +- +0$/);
+  });
+
+  test('the closing table lines its columns up by what a terminal draws: a CJK result takes two columns a character', { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  wide:\n    cmd: [./日本語のコマンド]\n  narrow:\n    cmd: "sleep 0.2"\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 127, run.stderr);
+    const table = run.stderr.slice(run.stderr.search(/^name +pid +result/m)).trimEnd().split('\n');
+    assert.equal(table.length, 3, run.stderr);
+    // The duration column starts in the same terminal column on every row.
+    const durationColumn = (line: string): number => displayWidth(line.slice(0, line.search(/(?<= {2})(duration|-|\d+ ms) +\S+$/)));
+    assert.deepEqual(table.map(durationColumn), Array(3).fill(durationColumn(table[0] ?? '')), table.join('\n'));
   });
 
   test('fail fast: an unexpected failure stops everything; the run exits with its status and shows its stderr tail', { timeout: 30_000 }, async () => {

@@ -6,6 +6,7 @@ import { EXIT, type Ending } from '../exit-status.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { formatDuration } from '../stack/state.js';
 import { runSocket } from './run-socket.js';
+import { formatTable } from '../table.js';
 
 /** `subvisor ps [--json]`: the run's processes, as a table or (`--json`) an array of `{ name, state, pid, uptimeMs, restarts }`. */
 export async function psCommand(args: readonly string[]): Promise<Ending> {
@@ -21,6 +22,5 @@ export async function psCommand(args: readonly string[]): Promise<Ending> {
 /** Columns padded to their widest cell; `-` where there is no pid or uptime. */
 function table(rows: readonly ProcessRow[]): string {
   const cells = [['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS'], ...rows.map((row) => [shownAsText(row.name), shownAsText(row.state), row.pid === null ? '-' : String(row.pid), row.uptimeMs === null ? '-' : formatDuration(row.uptimeMs), String(row.restarts)])];
-  const widths = cells[0]?.map((_, column) => Math.max(...cells.map((line) => line[column]?.length ?? 0))) ?? [];
-  return cells.map((line) => `${line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}\n`).join('');
+  return formatTable(cells);
 }
