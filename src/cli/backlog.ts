@@ -80,6 +80,26 @@ export class LineBacklogs {
     return this.#waitingChars;
   }
 
+  /**
+   * Writes everything waiting now, whether or not the output is full, and forgets it: the process
+   * is about to end, and what it could not hand on is then all in the output, to be counted.
+   */
+  writeAllNow(): void {
+    for (const { items, resolve } of this.#byName.values()) {
+      for (const item of items) {
+        if (typeof item === 'function') item();
+        else if (item.at <= item.text.length) void item.write(item.text.slice(item.at));
+      }
+      // Emptied: a drain the backlog was waiting for finds nothing left to write.
+      items.length = 0;
+      resolve();
+    }
+    this.#byName.clear();
+    this.#waitingChars = 0;
+    this.#allDone?.resolve();
+    this.#allDone = undefined;
+  }
+
   /** Resolves once nothing waits. */
   settled(): Promise<void> {
     if (this.#byName.size === 0) return Promise.resolve();
@@ -109,7 +129,7 @@ export class LineBacklogs {
         return;
       }
     }
-    this.#byName.delete(name);
+    if (this.#byName.get(name) === backlog) this.#byName.delete(name);
     backlog.resolve();
     if (this.#byName.size === 0 && this.#allDone !== undefined) {
       this.#allDone.resolve();

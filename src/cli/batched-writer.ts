@@ -149,6 +149,24 @@ export class BatchedWriter {
   }
 
   /**
+   * Bytes handed to the stream that it has not written yet, exactly (call after {@link flush}):
+   * what ending the process now would lose. {@link heldBytes} counts a string written to a pipe
+   * or a terminal in characters, and the write under way whole, though the system has taken part
+   * of it; this is asked once, at the end, so it may walk the stream's queue.
+   */
+  get unsentBytes(): number {
+    const { stream } = this;
+    // Node documents neither: the writes waiting behind the one under way, and what the system
+    // has not taken of that one yet (see takenMark).
+    const { _handle: handle, writableBuffer: waiting } = stream as { _handle?: { writeQueueSize?: unknown }; writableBuffer?: readonly { chunk: string | Uint8Array }[] };
+    // Without a handle (a file, written synchronously) nothing is queued.
+    if (typeof handle?.writeQueueSize !== 'number' || waiting === undefined) return stream.writableLength;
+    let queued = 0;
+    for (const { chunk } of waiting) queued += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    return queued + handle.writeQueueSize;
+  }
+
+  /**
    * An opaque mark that changes whenever the stream's reader takes output: each finished write, and
    * what the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s
    * it finishes only after seconds of steady progress, which the queue of a pipe's or a socket's

@@ -124,7 +124,9 @@ export function createOutput(opts: OutputOptions): Output {
     unwrittenBytes,
     takenMark: () => out.takenMark,
     abandon: (why) => {
-      const dropped = unwrittenBytes();
+      backlogs.writeAllNow();
+      out.flush();
+      const dropped = out.unsentBytes;
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
     },
   };

@@ -91,6 +91,31 @@ describe('LineBacklogs', () => {
     assert.ok(output.written.filter((entry) => entry.startsWith('a:')).length > 3, 'the read went out in several slices');
   });
 
+  test('writeAllNow: everything waiting goes out at once, full or not, in order, and nothing waits after', async () => {
+    const output = fakeOutput();
+    const backlogs = new LineBacklogs(output.full);
+    output.fill();
+    const pending = backlogs.lines('a', numbered(1, 5000), output.write('a'));
+    void backlogs.lines('a', numbered(5001, 3), output.write('a'));
+    backlogs.status('a', () => output.written.push('a:exited'));
+    void backlogs.lines('b', numbered(1, 2000), output.write('b'));
+    const settled = backlogs.settled();
+    assert.ok(backlogs.waiting('a') && backlogs.waitingChars > 0);
+    backlogs.writeAllNow();
+    // Still full: all of it was written anyway, each process's lines in order, its state line last.
+    assert.deepEqual(linesOf(output.written, 'a'), [...numbered(1, 5003).split('\n'), 'exited']);
+    assert.deepEqual(linesOf(output.written, 'b'), numbered(1, 2000).split('\n'));
+    assert.equal(backlogs.waiting('a'), false);
+    assert.equal(backlogs.waitingChars, 0);
+    await pending;
+    await settled;
+    // A drain after it writes nothing twice.
+    const count = output.written.length;
+    output.drain();
+    await turn();
+    assert.equal(output.written.length, count);
+  });
+
   test('a state line goes out at once when nothing of its process waits', () => {
     const output = fakeOutput();
     const backlogs = new LineBacklogs(output.full);

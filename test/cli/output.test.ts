@@ -322,6 +322,41 @@ describe('one signal once every process has exited, while its last lines still w
   }
 });
 
+describe('what a signal drops is counted in bytes, as written', () => {
+  test('run: the bytes said dropped are the bytes the reader never got, for lines of CJK text and emoji', BOUNDED, async () => {
+    const pidFile = join(scratch, 'wide-over.pid');
+    const line = '日本語のテキスト ünïcödé 🚀 Ελληνικά';
+    const count = 20_000; // 1.1 MB as UTF-8, half that in characters: under what the run may hold
+    const script = `echo $$ > ${pidFile}; yes '${line}' | head -n ${count}`;
+    const { child, ending, stderr } = withStoppedReader(['run', '--', 'sh', '-c', script]);
+    let pid: number | undefined;
+    try {
+      pid = await floodPid(pidFile);
+      await waitUntil(() => !isRunning(pid as number), 'the child to end by itself', 10_000);
+      await sleep(500); // the run is over: its lines wait for a reader that does not read
+      // Taken from here on, though still paused: Node resumes a child's stdout as it exits, and
+      // what it reads then would go to no listener.
+      const chunks: Buffer[] = [];
+      child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.kill('SIGTERM');
+      assert.equal((await within(ending, 10_000))?.code, 143, stderr());
+      const dropped = Number(/^subvisor: SIGTERM after the run was over: (\d+) bytes of output not yet written are dropped$/m.exec(stderr())?.[1]);
+      child.stdout!.resume();
+      await once(child.stdout!, 'end');
+      const got = Buffer.concat(chunks);
+      // All the run had to write: its starting line (the reader got it), every line, its exit line.
+      const starting = got.subarray(0, got.indexOf('\n') + 1);
+      const lines = Buffer.byteLength(`sh | ${line}\n`) * count;
+      const exitLine = dropped - (starting.length + lines - got.length);
+      assert.ok(got.length < starting.length + lines, `the reader got everything (${got.length} bytes): nothing was dropped`);
+      // What is left is the exit line, `sh * exited with status 0 after 12 ms` (37 to 40 bytes).
+      assert.ok(exitLine >= 37 && exitLine <= 40, `said ${dropped} bytes dropped; the reader got ${got.length} of ${starting.length + lines} bytes and the exit line`);
+    } finally {
+      killQuietly(child.pid, pid);
+    }
+  });
+});
+
 describe('one SIGTERM while processes run, behind a reader that stopped', () => {
   for (const command of ['run', 'up'] as const) {
     test(`${command}: the processes stop, and what is left is dropped once stdout has taken nothing for 5 s: the CLI ends with 143 (timeout sends no second signal)`, BOUNDED, async () => {
