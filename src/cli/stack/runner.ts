@@ -18,8 +18,11 @@ export type LifeEnd =
   | { readonly kind: 'not-started'; readonly reason: string | undefined }
   /** Its last attempt exited 0 on its own, and no restart followed. */
   | { readonly kind: 'exited' }
-  /** Its last attempt failed, and no restart followed. */
-  | { readonly kind: 'failed'; readonly error: unknown }
+  /**
+   * Its last attempt failed, and no restart followed. `retriable`: its restart policy would have
+   * retried it, and only the run's end (which had begun) kept it from doing so.
+   */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly retriable?: true }
   /** It was stopped: the run ended, or someone stopped it (`inBackoff`: while it waited to restart, with nothing to signal). */
   | { readonly kind: 'stopped'; readonly inBackoff?: true };
 
@@ -174,8 +177,9 @@ export class Runner {
       // ends its life (no restart would follow), unless the stop is one by hand (SPEC §10: `stopped`).
       const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs());
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
-      const delayMs = this.#afterAttempt(end);
-      if (delayMs === undefined) return end.kind === 'failed' ? { kind: 'failed', error: end.error } : { kind: 'exited' };
+      const next = this.#afterAttempt(end);
+      if (next.restartInMs === undefined) return end.kind === 'exited' ? { kind: 'exited' } : { kind: 'failed', error: end.error, ...(next.retriable ? { retriable: true } : {}) };
+      const delayMs = next.restartInMs;
       this.milestones.down();
       this.#inBackoff = true;
       try {
@@ -283,12 +287,25 @@ export class Runner {
 
   /**
    * Says how the attempt ended, and decides with the restart policy whether another follows:
-   * returns the wait before it, or undefined when this attempt was the last.
+   * `restartInMs` is the wait before it, undefined when this attempt was the last; `retriable`,
+   * that only the run's end kept a failure from being retried.
    */
-  #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): number | undefined {
-    const decision = this.context.ending() || this.#stopping ? undefined : this.#budget.next(end.kind === 'failed', this.state.healthyMs());
-    this.#sayEnd(end, decision?.restart === false ? decision.budgetSpent : undefined);
-    if (decision?.restart !== true) return undefined;
+  #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): { readonly restartInMs?: number; readonly retriable?: boolean } {
+    if (this.context.ending() || this.#stopping) {
+      // No restart once the run ends, whatever the policy says. A crash the policy would have
+      // retried is then no failure of the run's, as it would not have been a moment earlier (a
+      // main's exit 0 still ends the run with 0): its line says why nothing follows it.
+      const retriable = this.context.ending() && end.kind === 'failed' && this.#budget.wouldRestart(true, this.state.healthyMs());
+      this.#sayEnd(end, retriable ? { text: '; not restarted: the run is ending', fields: { notRestarted: 'ending' } } : undefined);
+      return { retriable };
+    }
+    const decision = this.#budget.next(end.kind === 'failed', this.state.healthyMs());
+    if (!decision.restart) {
+      const spent = decision.budgetSpent;
+      this.#sayEnd(end, spent === undefined ? undefined : { text: `; giving up: no restarts left (${spent} of ${spent} used)`, fields: { givingUp: true, max: spent } });
+      return {};
+    }
+    this.#sayEnd(end, undefined);
     this.state.restarts++;
     const reason = end.kind === 'failed' ? restartReason(end.error) : 'exited with status 0';
     this.state.restartingIn(decision.delayMs);
@@ -298,16 +315,17 @@ export class Runner {
       backoffMs: decision.delayMs,
       reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
     });
-    return decision.delayMs;
+    return { restartInMs: decision.delayMs };
   }
 
   /**
-   * The attempt's end as state and milestones, and its one state line. A spent restart budget is
-   * said in that same line (and event), so every exit is one `exited` or `failed` event.
+   * The attempt's end as state and milestones, and its one state line. Why no restart follows (a
+   * spent budget, the run's end) is `noRestart`, said in that same line (and event), so every exit
+   * is one `exited` or `failed` event.
    */
-  #sayEnd(end: Exclude<AttemptEnd, { kind: 'stopped' }>, budgetSpent: number | undefined): void {
-    const givingUp = budgetSpent === undefined ? '' : `; giving up: no restarts left (${budgetSpent} of ${budgetSpent} used)`;
-    const givingUpFields = budgetSpent === undefined ? {} : { givingUp: true, max: budgetSpent };
+  #sayEnd(end: Exclude<AttemptEnd, { kind: 'stopped' }>, noRestart: { readonly text: string; readonly fields: Record<string, unknown> } | undefined): void {
+    const givingUp = noRestart?.text ?? '';
+    const givingUpFields = noRestart?.fields ?? {};
     if (end.kind === 'exited') {
       this.milestones.succeeded.meet();
       this.milestones.completed.meet();

@@ -524,7 +524,7 @@ export class Stack {
     const { name } = runner.spec;
     if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
     if (end.kind === 'failed') {
-      if (this.#end !== undefined) this.#late(runner, end.error);
+      if (this.#end !== undefined) this.#late(runner, end);
       else if (this.#toleratedFailure(runner)) {
         // Its own `failed` line came already, saying how it failed: this one says why that ends nothing.
         this.#opts.output.status({ name, event: 'tolerated', text: `its failure ends nothing: what depends on ${name} waits only for it to complete; the run goes on` });
@@ -564,9 +564,12 @@ export class Stack {
     });
   }
 
-  /** A failure after the end was decided: it still counts, unless it is one that never ends a run. */
-  #late(runner: Runner, error: unknown): void {
-    if (this.#forgiven.has(runner) || this.#toleratedFailure(runner)) return;
+  /**
+   * A failure after the end was decided: it still counts, unless it is one that never ends a run
+   * (one its restart policy would have retried had the run gone on, forgiven, tolerated).
+   */
+  #late(runner: Runner, { error, retriable }: Extract<LifeEnd, { kind: 'failed' }>): void {
+    if (retriable === true || this.#forgiven.has(runner) || this.#toleratedFailure(runner)) return;
     const { name } = runner.spec;
     this.#lateFailure ??= { name, error };
     const stopBegunAt = runner.failureStopAt;

@@ -130,6 +130,21 @@ describe('stopping a stack in reverse dependency order', () => {
     assert.equal(resultOf(outcome, 'quits').result, 'stopped', output.dump());
   });
 
+  test('after main\'s exit 0, a crash while the rest stop that its restart policy would have retried does not fail the run; its line says why it was not restarted', BOUNDED, async () => {
+    // As in the test above, but `crashes` has restarts left: a moment earlier its crash would
+    // have been restarted, not the run's failure (the control is the test above, without a policy).
+    const { outcome, output } = await runToEnd([
+      spec('crashes', 'sleep 1; exit 3', { restart: { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 10 } }),
+      spec('slow', "trap 'sleep 2; exit 0' TERM; sleep 30 & wait", { dependsOn: [{ name: 'crashes', condition: 'started' }] }),
+      spec('main', 'sleep 0.3', { main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(outcome.failure, undefined, output.dump());
+    assert.deepEqual(output.of('crashes', 'failed').map((record) => record.text), ['exited with status 3; not restarted: the run is ending'], output.dump());
+    assert.equal(output.of('crashes', 'restarting').length, 0, output.dump());
+    assert.equal(resultOf(outcome, 'crashes').result, 'exited with status 3', output.dump());
+  });
+
   test('each process gets its own stopSignal', BOUNDED, async () => {
     const file = join(scratch, `stops-${files++}`);
     const cmd = `trap 'echo "got-INT 0" >> ${file}; exit 0' INT; trap 'echo "got-TERM 0" >> ${file}; exit 0' TERM; echo up; while :; do sleep 0.05; done`;
