@@ -39,6 +39,16 @@ test('restart: bad values are refused at their place', () => {
   assert.match(problemAt(web('    restart: { policy: always, maxRestarts: 2 }\n'), 'maxRestarts'), /restart\.maxRestarts: unknown key; did you mean 'max'\?/);
 });
 
+test('restart: other tools\' policy words are answered with what means the same here, never the opposite', () => {
+  const policy = (value: string): string => problemAt(web(`    restart: ${value}\n`), value);
+  // process-compose's exit_on_failure restarts nothing and ends the run: subvisor's `no`, not `on-failure`.
+  assert.match(policy('exit_on_failure'), /unknown restart policy 'exit_on_failure'; use `no`, `on-failure` or `always`; did you mean 'no'\?$/);
+  assert.match(policy('false'), /unknown restart policy 'false'; use `no`, `on-failure` or `always`; did you mean 'no'\?$/);
+  // docker's on-failure:N keeps its bound.
+  assert.match(policy('on-failure:3'), /unknown restart policy 'on-failure:3'; use `no`, `on-failure` or `always`; did you mean `\{ policy: on-failure, max: 3 \}`\?$/);
+  assert.match(policy('on_failure'), /did you mean 'on-failure'\?$/, 'control: a spelling of on-failure still leads to it');
+});
+
 test('a task with restart: always is retried on failure only, so its policy reads on-failure', () => {
   const task = firstProcess(web('    task: true\n    restart: { policy: always, max: 2 }\n'));
   assert.deepEqual(task.restart, { ...NO_RESTART, policy: 'on-failure', max: 2 });

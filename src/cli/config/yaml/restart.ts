@@ -1,6 +1,6 @@
 import { isScalar } from 'yaml';
 import { NO_RESTART, type RestartPolicy } from '../spec.js';
-import { didYouMean } from '../../../process/suggest.js';
+import { didYouMean, suggest } from '../../../process/suggest.js';
 import { isMapping, key, type At, type KeyTable, type ReadValue, type Reader } from './reader.js';
 import { describe, duration, positiveDuration, positiveInteger, scalarText } from './values.js';
 
@@ -46,9 +46,20 @@ const policyName: ReadValue<PolicyName> = (at, reader) => {
   const known = POLICIES.find((policy) => policy === name);
   if (known !== undefined) return known;
   const shown = name === undefined ? describe(at.node) : `'${name}'`;
-  reader.reportAt(at, `unknown restart policy ${shown}; use ${USE}${name === undefined ? '' : didYouMean(name, POLICIES, { unlessstopped: 'always', onfailure: 'on-failure', never: 'no' })}`);
+  reader.reportAt(at, `unknown restart policy ${shown}; use ${USE}${name === undefined ? '' : guess(name)}`);
   return undefined;
 };
+
+/**
+ * What another tool's word for a policy means here. process-compose's `exit_on_failure` restarts
+ * nothing and ends the run, which is `no` (the nearest spelling, `on-failure`, would restart it);
+ * docker's `on-failure:3` carries a bound that `on-failure` alone would drop.
+ */
+function guess(name: string): string {
+  const bounded = /^(on[-_]?failure|always):(\d+)$/i.exec(name.trim());
+  if (bounded !== null) return `; did you mean \`{ policy: ${suggest(bounded[1] ?? '', POLICIES) ?? 'on-failure'}, max: ${bounded[2] ?? ''} }\`?`;
+  return didYouMean(name, POLICIES, { unlessstopped: 'always', onfailure: 'on-failure', never: 'no', exitonfailure: 'no', false: 'no' });
+}
 
 /** The bounds of a policy, which `no` has no use for. */
 const BOUNDS = ['max', 'backoff', 'maxBackoff', 'resetAfter'];
