@@ -80,7 +80,7 @@ function cutAtHashWarning(name: string): string {
 function cutAtHash(text: string, name: string): number | undefined {
   if (name.includes('\n')) return undefined;
   const assignment = new RegExp(`^\\s*(?:export )?${escapeRegExp(name)}\\s*=[ \\t]*(.*)$`);
-  const lines = text.split('\n');
+  const lines = linesOf(text);
   for (let index = lines.length - 1; index >= 0; index--) {
     const value = assignment.exec(lines[index] ?? '')?.[1];
     if (value === undefined) continue;
@@ -106,9 +106,17 @@ function unusableName(name: string): string | undefined {
 function lineOf(text: string, name: string): number {
   const first = name.split('\n')[0] ?? name;
   const namedHere = (line: string): boolean => line.startsWith(first) && /^\s*(?:=|$)/.test(line.slice(first.length));
-  const lines = text.split('\n');
+  const lines = linesOf(text);
   const index = lines.findIndex((line) => namedHere(line.trimStart()) || namedHere(line.trimStart().replace(/^export /, '')));
   return index === -1 ? 1 : index + 1;
+}
+
+/**
+ * `text`'s lines as parseEnv ends them: at `\n` or `\r\n`. A `\r` left on a line (a file saved on
+ * Windows) is not matched by `.`, so a pattern that reads a line to its end would miss every one.
+ */
+function linesOf(text: string): string[] {
+  return text.split(/\r?\n/);
 }
 
 /** An env file that was read: its absolute path and its usable variables. */

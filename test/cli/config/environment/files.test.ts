@@ -107,3 +107,16 @@ test('a value cut at a # written right after it is read as Node reads it, with a
   assert.match(read.warnings[0]?.message ?? '', /^its value ends before its `#`: Node and dotenv read a comment from there \(compose would not\); quote the value to keep it \(PASS="\.\.\."\)/);
   assert.ok(!JSON.stringify(read.warnings).includes('123'), 'no value is shown');
 });
+
+test('a value cut at a # is warned of in a file with Windows line ends too, at its line', () => {
+  const read = readEnvFile(envFile('hash-crlf.env', ['A=1', 'PASS=abc#123', 'PORT=8080 # the port', 'COLOR=#fff', ''].join('\r\n')));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { A: '1', PASS: 'abc', PORT: '8080', COLOR: '' });
+  assert.deepEqual(
+    read.warnings.map((warning) => [warning.line, warning.name]),
+    [
+      [2, 'PASS'],
+      [4, 'COLOR'],
+    ],
+  );
+});
