@@ -109,6 +109,14 @@ test('http: a \':\' with no port after it (an unset ${PORT}) is refused, saying 
   for (const good of ['http://127.0.0.1:8080/', 'http://127.0.0.1/', 'http://[::1]/x:y', 'http://h/?a=b:']) assert.equal(firstProcess(web(`    ready: { http: "${good}" }\n`)).ready?.kind, 'http', good);
 });
 
+test('http and tcp: a form compose expands and subvisor leaves as written (${PORT-8080}) is named in the refusal, with what subvisor expands', () => {
+  const http = problemAt(web('    ready: { http: "http://${HOST:-127.0.0.1}:${PORT-8080}/health" }\n'), '"http', { env: {} });
+  assert.match(http, /ready\.http: is not a valid URL once \$\{HOST\} is expanded \(HOST is not set\), with \$\{PORT-…\} left as written \(only \$\{NAME\}, \$\{NAME:-default\} and \$\{NAME:\?message\} are expanded\); write a whole one/);
+  const tcp = problemAt(web('    ready: { tcp: "127.0.0.1:${PG_PORT-5432}" }\n'), '"127', { env: {} });
+  assert.match(tcp, /ready\.tcp: expected HOST:PORT with \$\{PG_PORT-…\} left as written \(only .* are expanded\), like `127/);
+  assert.doesNotMatch(tcp, /5432"/, 'the default written is not shown');
+});
+
 test('status: a whole number from 100 to 599, and only with http', () => {
   for (const bad of ['99', '600', '"200"', '2.5']) {
     assert.match(problemAt(web(`    ready: { http: "http://h/", status: ${bad} }\n`), bad), /ready\.status: expected an HTTP status from 100 to 599, found .*; leave it out to accept any 2xx/, bad);

@@ -80,6 +80,19 @@ describe('an unset ${VAR} is read as empty, with a warning at its place (compose
   });
 });
 
+test('a form compose expands and subvisor does not (${PORT-3000}) in an env value is warned of, and reaches the process as written; a command\'s is left to the shell that may read it, without a word', { timeout: 30_000 }, async () => {
+  const { file } = config(() => 'processes:\n  a:\n    cmd: [sh, -c, \'echo "$TOKEN"; echo ${SUBVISOR_TEST_UNSET-4000}\']\n    env: { TOKEN: "${SUBVISOR_TEST_UNSET-hunter2}" }\n');
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^a +\| \$\{SUBVISOR_TEST_UNSET-hunter2\}$/m);
+  assert.match(run.stdout, /^a +\| 4000$/m, 'the shell reads its own form');
+  const warnings = run.stderr.split('\n').filter((line) => line.startsWith('subvisor: warning:'));
+  assert.deepEqual(warnings, [
+    `subvisor: warning: ${file}:4:19: processes.a.env.TOKEN: \${SUBVISOR_TEST_UNSET-…} is passed on as written: subvisor expands only \${NAME}, \${NAME:-default} and \${NAME:?message}; write \${SUBVISOR_TEST_UNSET:-…} (its default is taken for an empty SUBVISOR_TEST_UNSET too), or $\${SUBVISOR_TEST_UNSET-…} to mean it as written`,
+  ]);
+  assert.doesNotMatch(run.stderr, /hunter2/, 'the default is not shown');
+});
+
 test('a Procfile\'s .env value cut at a # is warned of on stderr by up, and the run goes on with the value Node reads', { timeout: 30_000 }, async () => {
   const { file } = config(() => 'show: echo "pass=$PASS"\n', 'Procfile');
   writeFileSync(join(file, '..', '.env'), 'PASS=abc#123\n');

@@ -452,6 +452,21 @@ test('the directory of a relative cwd is the config file\'s, not the current one
   assert.equal(parseYamlConfig(web('    cwd: /tmp\n'), FILE).processes[0]?.cwd, '/tmp');
 });
 
+test('warnings: a form compose expands and subvisor leaves as written is one in a setting (cwd, env), and none in a command or after $${', () => {
+  const config = parseYamlConfig('processes:\n  web:\n    cmd: [sh, -c, "echo ${A-1} ${B:+x}"]\n    cwd: "${DIR?set DIR}"\n    env: { A: "${A:+x}", B: "$${B-1}", C: "${UNSET:-${C+x}}", D: "${SET:-${D-x}}" }\n', FILE, { env: { SET: '1' } });
+  assert.deepEqual(
+    config.warnings?.map((warning) => [warning.line, warning.column, warning.path, warning.message.split(':')[0]]),
+    [
+      [4, 10, 'processes.web.cwd', '${DIR?…} is passed on as written'],
+      [5, 15, 'processes.web.env.A', '${A'],
+      [5, 43, 'processes.web.env.C', '${C+…} is passed on as written'],
+    ],
+  );
+  const [cwd, plus] = config.warnings ?? [];
+  assert.match(cwd?.message ?? '', /; write \$\{DIR:\?…\} \(an empty DIR is refused too\), or \$\$\{DIR\?…\} to mean it as written$/);
+  assert.match(plus?.message ?? '', /, and has no \$\{NAME:\+word\}; set the value itself, or \$\$\{A:\+…\} to mean it as written$/);
+});
+
 test('warnings: an unset ${VAR} read as empty is one, at its place; ${SUBVISOR_REPLICA} says to leave it to the shell', () => {
   const config = parseYamlConfig('processes:\n  web:\n    cmd: "echo ${NOPE} ${NOPE:-x} ${SUBVISOR_REPLICA}"\n    replicas: 2\n    env: { A: "${SET}" }\n', FILE, { env: { SET: '1' } });
   assert.deepEqual(

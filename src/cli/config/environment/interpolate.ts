@@ -21,6 +21,15 @@ const MAX_DEPTH = 100;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /**
+ * The forms compose expands and subvisor leaves as written, from after their `${`: `${NAME-word}`,
+ * `${NAME?word}`, `${NAME+word}`, `${NAME:+word}`.
+ */
+const COMPOSE_ONLY = /([A-Za-z_][A-Za-z0-9_]*)(:\+|[-?+])/y;
+
+/** A `${NAME<operator>...}` left as written (see {@link COMPOSE_ONLY}): the name and the operator. */
+export type LeftAsWritten = (name: string, operator: string) => void;
+
+/**
  * `text` with its braced variables expanded from `lookup`, as SPEC §9 has it, and nothing else
  * (`onUnset` hears of each `${NAME}` read as empty because NAME is not set):
  *
@@ -35,7 +44,8 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
  * Every other `$` is left as it is, so a command's `echo $$` and `$PORT` still reach the shell, and
  * so is any other `${...}`, whole, up to the `}` that closes it (`${f%.txt}`, `${#name}`, `${1}`,
  * `${PORT-3000}`, `${PORT:+x}`): shell syntax, for the shell, with nothing inside it expanded. A
- * `${` that nothing closes is left as it is too.
+ * `${` that nothing closes is left as it is too. `onLeft` hears of each such form that compose
+ * would have expanded (`${PORT-3000}`), where it is read (not in a default that is not used).
  *
  * @example
  * ```ts
@@ -45,26 +55,33 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
  * interpolate('${DATA_DIR:?set DATA_DIR}', env); // throws InterpolationError: DATA_DIR is not set (or is empty): set DATA_DIR
  * ```
  */
-export function interpolate(text: string, lookup: Lookup, onUnset?: (name: string) => void): string {
-  const parser = new Parser(text, lookup, onUnset);
+export function interpolate(text: string, lookup: Lookup, onUnset?: (name: string) => void, onLeft?: LeftAsWritten): string {
+  const parser = new Parser(text, lookup, onUnset, onLeft);
   return parser.word(true, false);
 }
 
 /**
- * The variables {@link interpolate} reads in `text`, each once, in order: what a problem with the
- * expanded value names, since it may not show the value.
+ * The variables {@link interpolate} reads in `text`, each once, in order, and the compose forms it
+ * leaves as written there (`${PORT-…}`): what a problem with the expanded value names, since it
+ * may not show the value.
  */
-export function variablesRead(text: string, lookup: Lookup): string[] {
+export function variablesRead(text: string, lookup: Lookup): { names: string[]; left: string[] } {
   const names = new Set<string>();
+  const left = new Set<string>();
   try {
-    interpolate(text, (name) => {
-      names.add(name);
-      return lookup(name);
-    });
+    interpolate(
+      text,
+      (name) => {
+        names.add(name);
+        return lookup(name);
+      },
+      undefined,
+      (name, operator) => left.add(`\${${name}${operator}…}`),
+    );
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
   }
-  return [...names];
+  return { names: [...names], left: [...left] };
 }
 
 class Parser {
@@ -85,6 +102,8 @@ class Parser {
     private readonly lookup: Lookup,
     /** Told of each `${NAME}` (the form without a default) expanded with NAME unset. */
     private readonly onUnset?: (name: string) => void,
+    /** Told of each form compose would expand that is left as written (see {@link COMPOSE_ONLY}). */
+    private readonly onLeft?: LeftAsWritten,
   ) {}
 
   /**
@@ -126,7 +145,7 @@ class Parser {
   private expansion(evaluate: boolean): string {
     const start = this.at;
     const end = this.formEnd(start);
-    if (end === -1) return this.asWritten();
+    if (end === -1) return this.asWritten(evaluate);
     if (!evaluate) {
       this.at = end;
       return '';
@@ -181,10 +200,16 @@ class Parser {
     throw new InterpolationError(`${name} is not set (or is empty)${written === '' ? '; set it in the environment, in .env or in an envFile' : `: ${written}`}`);
   }
 
-  /** A `${` that is not one of the forms: up to the `}` that closes it (braces counted), or only its `$` when nothing does. */
-  private asWritten(): string {
+  /**
+   * A `${` that is not one of the forms: up to the `}` that closes it (braces counted), or only its
+   * `$` when nothing does. With `evaluate`, a compose form among them is told to `onLeft`.
+   */
+  private asWritten(evaluate: boolean): string {
     const start = this.at;
     const closer = this.closerOf(start + 1);
+    COMPOSE_ONLY.lastIndex = start + 2;
+    const composeOnly = evaluate && closer !== -1 ? COMPOSE_ONLY.exec(this.text) : null;
+    if (composeOnly !== null) this.onLeft?.(composeOnly[1] ?? '', composeOnly[2] ?? '');
     this.at = closer === -1 ? start + 1 : closer + 1;
     return this.text.slice(start, this.at);
   }

@@ -24,7 +24,7 @@ export function environment(at: At, reader: Reader): Record<string, string> | un
     else if (isEmpty(node)) reader.report(variable.keyNode, variable.path, 'has no value; write `""` for an empty string', at.process);
     else {
       const written = isScalar(node) ? scalarText(node) : undefined;
-      const value = written === undefined ? undefined : interpolated(variable, written, reader);
+      const value = written === undefined ? undefined : interpolated(variable, written, reader, { warnLeft: true });
       if (written === undefined) reader.reportAt(variable, `expected a string, found ${describe(node)}`);
       else if (value !== undefined && spawnable(variable, value, reader) !== undefined) env.push([name, value]);
     }

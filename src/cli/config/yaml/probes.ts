@@ -146,7 +146,7 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
 function logPattern(at: At, reader: Reader, expected: string): RegExp | undefined {
   const written = text(expected)(at, reader);
   if (written === undefined) return undefined;
-  const pattern = interpolated(at, written, reader, escapeRegExp);
+  const pattern = interpolated(at, written, reader, { quote: escapeRegExp });
   if (pattern === undefined) return undefined;
   if (pattern === '') {
     reader.reportAt(at, `is empty${written === '' ? '' : ' once its variables are expanded'}, which every line matches; remove \`ready\` to count the process ready as soon as it starts`);

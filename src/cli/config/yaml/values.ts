@@ -52,15 +52,29 @@ export function spawnable(at: At, value: string, reader: Reader): string | undef
   return reason === undefined ? value : undefined;
 }
 
+/** How {@link interpolated} treats a value. */
+export interface Interpolation {
+  /** What each variable's value is passed through (default: as it is). */
+  readonly quote?: (value: string) => string;
+  /**
+   * Warn of a form compose expands and subvisor leaves as written (`${PORT-3000}`): for a value
+   * that is a setting (an env value, a directory, a probe's address), where it is almost surely
+   * meant as compose means it. Not for a command or its arguments, which a shell may read
+   * (`[sh, -c, 'echo ${PORT-3000}']`), nor for a pattern.
+   */
+  readonly warnLeft?: boolean;
+}
+
 /**
- * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}), each
- * variable's value passed through `quote` (default: as it is); a malformed `${` or an unset
- * `${VAR:?message}` is reported at the value, never showing a value, and a `${VAR}` read as empty
- * because VAR is unset is warned of there.
+ * `value` with its `${VAR}`s expanded from the variables at `at` (see {@link interpolate}); a
+ * malformed `${` or an unset `${VAR:?message}` is reported at the value, never showing a value,
+ * and warned of there: a `${VAR}` read as empty because VAR is unset, and, with `warnLeft`, a form
+ * compose expands and subvisor leaves as written (`${PORT-3000}`).
  */
-export function interpolated(at: At, value: string, reader: Reader, quote: (value: string) => string = (same) => same): string | undefined {
+export function interpolated(at: At, value: string, reader: Reader, { quote = (same) => same, warnLeft = false }: Interpolation = {}): string | undefined {
   const lookup = at.variables ?? (() => undefined);
   const unset = new Set<string>();
+  const left = new Set<string>();
   try {
     const expanded = interpolate(
       value,
@@ -69,8 +83,10 @@ export function interpolated(at: At, value: string, reader: Reader, quote: (valu
         return found === undefined ? undefined : quote(found);
       },
       (name) => unset.add(name),
+      warnLeft ? (name, operator) => left.add(leftWarning(name, operator)) : undefined,
     );
     for (const name of unset) reader.warnAt(at, unsetWarning(name));
+    for (const warning of left) reader.warnAt(at, warning);
     return expanded;
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
@@ -90,24 +106,44 @@ function unsetWarning(name: string): string {
 }
 
 /**
+ * Why a `${NAME-word}` (or `?`, `+`, `:+`) in a setting is worth a word: compose expands it, so it
+ * was most likely meant so, and it reaches the process as written. The word is not shown: it may
+ * be a secret's default.
+ */
+function leftWarning(name: string, operator: string): string {
+  const form = `\${${name}${operator}…}`;
+  const literal = `or $${form} to mean it as written`;
+  const head = `${form} is passed on as written: subvisor expands only \${NAME}, \${NAME:-default} and \${NAME:?message}`;
+  if (operator === '-') return `${head}; write \${${name}:-…} (its default is taken for an empty ${name} too), ${literal}`;
+  if (operator === '?') return `${head}; write \${${name}:?…} (an empty ${name} is refused too), ${literal}`;
+  return `${head}, and has no \${NAME${operator}word}; set the value itself, ${literal}`;
+}
+
+/**
  * Where a bad value came from, without showing it: ` once ${HOST}, ${PORT} are expanded (PORT is
- * not set)` for a value at `at` that reads variables, else the empty string.
+ * not set)` for a value at `at` that reads variables, ` with ${PORT-…} left as written (...)` for
+ * one that holds a form compose would have expanded, else the empty string.
  */
 export function expansionNote(at: At): string {
   const written = isScalar(at.node) ? scalarText(at.node) : undefined;
   const lookup = at.variables ?? (() => undefined);
-  const names = written === undefined ? [] : variablesRead(written, lookup);
-  if (names.length === 0) return '';
+  const { names, left } = written === undefined ? { names: [], left: [] } : variablesRead(written, lookup);
   const unset = names.filter((name) => lookup(name) === undefined);
   const unsetNote = unset.length === 0 ? '' : ` (${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set)`;
-  return ` once ${names.map((name) => `\${${name}}`).join(', ')} ${names.length === 1 ? 'is' : 'are'} expanded${unsetNote}`;
+  const expanded = names.length === 0 ? '' : ` once ${names.map((name) => `\${${name}}`).join(', ')} ${names.length === 1 ? 'is' : 'are'} expanded${unsetNote}`;
+  const leftNote = left.length === 0 ? '' : ` with ${left.join(', ')} left as written (only \${NAME}, \${NAME:-default} and \${NAME:?message} are expanded)`;
+  return `${expanded}${names.length > 0 && left.length > 0 ? ',' : ''}${leftNote}`;
 }
 
-/** A scalar taken as text and interpolated; `expected` names what was wanted when it is not one. */
+/**
+ * A setting (a directory, a probe's address) taken as text and interpolated, warned of for a form
+ * left as written (see {@link Interpolation.warnLeft}); `expected` names what was wanted when it is
+ * not text.
+ */
 export function interpolatedText(expected = 'a string'): ReadValue<string> {
   return (at, reader) => {
     const value = text(expected)(at, reader);
-    return value === undefined ? undefined : interpolated(at, value, reader);
+    return value === undefined ? undefined : interpolated(at, value, reader, { warnLeft: true });
   };
 }
 
