@@ -33,10 +33,16 @@ export class LinkChain {
   #end = MISSING;
   #closed = false;
 
+  /**
+   * @param ownerWatches - Whether `file` itself is heard by its owner (a file root, through its
+   *   directory), which then calls {@link follow}; when not (a directory root, which its owner
+   *   watches from inside), `file` is a point to listen at too when it is a link.
+   */
   constructor(
     private readonly file: string,
     private readonly changed: () => void,
     private readonly failed: (path: string, error: unknown) => void,
+    private readonly ownerWatches = true,
   ) {
     this.follow();
   }
@@ -44,7 +50,7 @@ export class LinkChain {
   /** Follows the chain again, listening where it now leads; true when the end is not what it was. */
   follow(): boolean {
     if (this.#closed) return false;
-    const points = new Map(followChain(this.file).map((point) => [keyOf(point), point]));
+    const points = new Map(followChain(this.file, this.ownerWatches).map((point) => [keyOf(point), point]));
     const same = points.size === this.#watchers.size && [...points.keys()].every((key) => this.#watchers.has(key));
     if (!same) {
       this.#closeWatchers();
@@ -107,11 +113,11 @@ export class LinkChain {
 /**
  * Resolves `file` (absolute) name by name, as the kernel does: a link's target is read relative to
  * the real directory it is in, so `..` after a linked directory leads where the kernel goes. Each
- * link met on the way is a point to listen at (but `file` itself, which its owner watches), and so
+ * link met on the way is a point to listen at (but `file` itself when its owner watches it), and so
  * is the end, or the first name that is not there; past {@link MOST_LINKS} links it is a loop,
  * with no end.
  */
-function followChain(file: string): ListeningPoint[] {
+function followChain(file: string, ownerWatches: boolean): ListeningPoint[] {
   const points: ListeningPoint[] = [];
   const pending = namesOf(file);
   let at: string = sep;
@@ -127,7 +133,7 @@ function followChain(file: string): ListeningPoint[] {
     const isLast = pending.length === 0;
     const found = lookUp(path);
     if (found.kind === 'link') {
-      if (path !== file) points.push({ dir: at, name, end: false });
+      if (path !== file || !ownerWatches) points.push({ dir: at, name, end: false });
       if (++links > MOST_LINKS) return points;
       pending.unshift(...namesOf(found.target));
       if (isAbsolute(found.target)) at = sep;

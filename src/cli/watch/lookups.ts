@@ -10,13 +10,23 @@ export function exists(path: string): boolean {
   return lstatOf(path) !== undefined;
 }
 
+/**
+ * The inode of what `path` names, through links: the directory a watch of `path` set now would
+ * watch (a root `current` -> `v1`, or a file's directory), which is another once the link is
+ * pointed elsewhere.
+ */
 export function inodeOf(path: string): number | undefined {
-  return lstatOf(path)?.ino;
+  return statOf(path)?.ino;
 }
 
-/** Whether `path` is a directory itself, not a link to one. */
+/** Whether `path` is a directory itself, not a link to one (a link in a watched tree is not entered). */
 export function isDirectory(path: string): boolean {
   return lstatOf(path)?.isDirectory() === true;
+}
+
+/** Whether `path` names a directory, itself or through links: one a watch can be set on. */
+export function namesDirectory(path: string): boolean {
+  return statOf(path)?.isDirectory() === true;
 }
 
 /** Whether a directory on the way to `path` is a link, or reached through one. */

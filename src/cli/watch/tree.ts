@@ -2,7 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
-import { exists, inodeOf, isDirectory, isSymbolicLink, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
+import { exists, inodeOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -56,8 +56,10 @@ export interface Watching {
 export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListener): Watching {
   const tree = new Tree(root, ignored, listener);
   try {
-    if (node.fs.statSync(root).isDirectory()) tree.add(root);
-    else tree.watchFileThroughDirectory(root);
+    if (node.fs.statSync(root).isDirectory()) {
+      tree.add(root);
+      tree.followRootLinks();
+    } else tree.watchFileThroughDirectory(root);
   } catch (error) {
     tree.close();
     throw error instanceof WatchError ? error : new WatchError(root, error);
@@ -75,7 +77,7 @@ class Tree implements Watching {
    * nearest ancestor that is there, `at`, which waits for it to come back.
    */
   #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
-  /** For a file root that is a symbolic link, or reached through one: where its links lead (see LinkChain). */
+  /** For a root that is a symbolic link, or reached through one: where its links lead (see LinkChain). */
   #links: LinkChain | undefined;
 
   constructor(
@@ -103,6 +105,24 @@ class Tree implements Watching {
     this.#watchers.set(dir, watcher);
     if (dir === this.root) this.#rootIno = inodeOf(dir);
     for (const entry of subdirectories(dir)) this.add(join(dir, entry));
+  }
+
+  /**
+   * Listens to the links on the way to the root directory (`current/src`, or `current` itself,
+   * with `current` -> `releases/v1`): its watches are of the directories the path named when they
+   * were set, and a release switch (`ln -sfn v2 current`) is heard in none of them. Once the path
+   * names another directory, that one is watched instead, and the switch told as a change.
+   */
+  followRootLinks(): void {
+    if (!isSymbolicLink(this.root) && !reachedThroughLinks(this.root)) return;
+    const relinked = (): void => {
+      if (this.#closed || inodeOf(this.root) === this.#rootIno) return; // the same directory: its own watches tell the rest
+      // As when the root is removed: forgotten, told, and watched again once it is a directory.
+      this.#forget(this.root);
+      this.listener.changed(this.root);
+      this.#awaitDirectory(this.root, () => this.#rootBack());
+    };
+    this.#links = new LinkChain(this.root, relinked, (path, error) => this.listener.failed(new WatchError(path, error)), false);
   }
 
   /**
@@ -184,7 +204,7 @@ class Tree implements Watching {
    */
   #awaitDirectory(dir: string, back: () => void): void {
     if (this.#closed) return;
-    if (isDirectory(dir)) {
+    if (namesDirectory(dir)) {
       this.#stopAwaiting();
       back();
       return;

@@ -448,6 +448,51 @@ test('a plain file under a directory link (current/config, current -> v1): the l
   }
 });
 
+for (const [what, rootOf] of [
+  ['a root directory that is a link (current -> v1)', (base: string) => join(base, 'current')],
+  ['a root directory under a directory link (current/src, current -> v1)', (base: string) => join(base, 'current', 'src')],
+] as const) {
+  test(`${what}: the link pointed elsewhere is heard, then writes in the new directory, not in the old`, BOUNDED, async () => {
+    const base = fresh();
+    for (const release of ['v1', 'v2', 'v3']) mkdirSync(join(base, release, 'src'), { recursive: true });
+    symlinkSync(join(base, 'v1'), join(base, 'current'));
+    const root = rootOf(base);
+    const inRelease = (release: string, name: string): string => join(base, release, root.endsWith('src') ? 'src' : '', name);
+    const { changes, watch } = watching(root);
+    try {
+      /** Points `current` at `release` at once, as `ln -sfn` does it, and waits to hear it. */
+      const switchTo = async (release: string): Promise<void> => {
+        const heard = changes.length;
+        symlinkSync(join(base, release), join(base, 'current.new'));
+        renameSync(join(base, 'current.new'), join(base, 'current'));
+        await waitUntil(() => changes.length > heard, `the link pointed at ${release}`);
+        await sleep(200);
+      };
+      await switchTo('v2');
+      let heard = changes.length;
+      writeFileSync(inRelease('v2', 'app.js'), 'x');
+      await waitUntil(() => changes.length > heard, 'a write in the directory the path now names');
+      assert.ok(changes.slice(heard).includes(join(root, 'app.js')), changes.join(', '));
+      // The old release is no longer what the path names: a write there is nothing.
+      await sleep(200);
+      heard = changes.length;
+      writeFileSync(inRelease('v1', 'old.js'), 'x');
+      await sleep(500);
+      assert.deepEqual(changes.slice(heard), [], 'a write in the release the path left');
+      // And again: each switch is followed, a directory made under the new one watched too.
+      await switchTo('v3');
+      mkdirSync(inRelease('v3', 'lib'));
+      await waitUntil(() => changes.includes(join(root, 'lib')), 'a directory made in the third release');
+      heard = changes.length;
+      writeFileSync(join(inRelease('v3', 'lib'), 'deep.js'), 'x');
+      await waitUntil(() => changes.slice(heard).includes(join(root, 'lib', 'deep.js')), 'a write one level down in it');
+    } finally {
+      watch.close();
+    }
+    assert.equal(await openWatches(), 0);
+  });
+}
+
 test('left-out directories are never entered, and what is under them is not heard', BOUNDED, async () => {
   const root = fresh();
   mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
