@@ -22,11 +22,6 @@ export function systemdWord(word: string): string {
   return PLAIN_WORD.test(escaped) ? escaped : `"${cEscape(escaped)}"`;
 }
 
-/** `NAME=value` as one quoted item of `Environment=` (specifiers expanded, C escapes, no `$` substitution). */
-export function systemdAssignment(name: string, value: string): string {
-  return `"${cEscape(systemdLiteral(`${name}=${value}`))}"`;
-}
-
 function cEscape(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what needs escaping
   return text.replace(/[\\"\u0000-\u001f\u007f]/g, (char) => {

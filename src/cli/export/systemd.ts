@@ -8,7 +8,7 @@ import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
 import { describeProbe, exportedReadyDeadlineMs, probeArguments } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
-import { envFileLine, systemdAssignment, systemdLiteral, systemdWord } from './quote.js';
+import { envFileLine, systemdLiteral, systemdWord } from './quote.js';
 import { configDirectory, shownConfigFile } from '../config/location.js';
 
 /** What {@link exportSystemd} needs besides the config (and, for `PORT`, {@link ExportPlanOptions}). */
@@ -118,7 +118,9 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
     ...readinessLines(spec, options, notes),
     `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
     ...userLines(spec, notes),
-    ...Object.entries(spec.env ?? {}).map(([name, value]) => `Environment=${systemdAssignment(name, value)}`),
+    // No `Environment=` for `env`: its values are interpolated, so they may hold `.env`'s secrets
+    // (`postgres://app:${DB_PASSWORD}@db`), and a unit is 0644 and its `Environment=` shown to every
+    // user by `systemctl show`. The generated env file (0600) below holds them.
     // The files as subvisor read them, `-` so a target without them still starts: the generated
     // file below holds their variables already, and, read last, wins over them.
     ...(spec.envFiles ?? []).map((path) => `EnvironmentFile=-${unitPath(spec, 'envFile', path)}`),

@@ -112,7 +112,6 @@ describe("export: a Procfile's PORT as `up` gives it", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(assignments(readFileSync(join(out, 'procfile-web.env'), 'utf8')), ["PORT='5000'"]);
     assert.deepEqual(assignments(readFileSync(join(out, 'procfile-worker.env'), 'utf8')), ["PORT='5100'"]);
-    assert.match(readFileSync(join(out, 'procfile-worker.service'), 'utf8'), /^Environment="PORT=5100"$/m);
     const based = await runCli(['export', 'systemd', '-f', procfile], { env: { PORT: '7000' } });
     assert.match(based.stdout, /^PORT='7100'$/m);
     const none = await runCli(['export', 'systemd', '-f', procfile, '--no-port'], { env: { PORT: undefined } });

@@ -119,7 +119,7 @@ describe('export systemd: what each key becomes', () => {
     const project = resolve(file, '..');
     const files = service.filter((line) => line.startsWith('EnvironmentFile='));
     assert.deepEqual(files, [`EnvironmentFile=-${project}/.env`, `EnvironmentFile=-${project}/top.env`, `EnvironmentFile=-${project}/web.env`, `EnvironmentFile=${dir}/My-App-web.env`]);
-    assert.ok(service.includes('Environment="D=say \\"hi\\" to $USER at 50%%"'), service.join('\n'));
+    assert.deepEqual(service.filter((line) => line.startsWith('Environment=')), [], 'env is in the generated file only');
     const generated = readFileSync(join(dir, 'My-App-web.env'), 'utf8');
     const lines = generated.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     assert.deepEqual(lines, ["A='from-dotenv'", "B='from-env'", "C='from-web-file'", 'Q="it\'s"', `D='say "hi" to $USER at 50%'`]);
@@ -233,6 +233,21 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.match(unit('a'), /^# user: nobody is written as its uid, 65534: systemd warns of the name/m);
     assert.match(unit('b'), /^User=root$/m);
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
+  test("env's values are only in the env file (0600), not in the unit (0644, and shown to every user by systemctl show): a value may hold a secret from .env", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    writeFileSync(join(project, '.env'), 'DB_PASSWORD=s3cret-from-dotenv\n');
+    writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n    env: { DATABASE_URL: "postgres://app:${DB_PASSWORD}@db/app" }\n');
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units]);
+    assert.equal(run.code, 0, run.stderr);
+    const prefix = readdirSync(units).find((name) => name.endsWith('-a.service'))?.slice(0, -'-a.service'.length) ?? '';
+    const unit = readFileSync(join(units, `${prefix}-a.service`), 'utf8');
+    assert.doesNotMatch(unit, /s3cret/, unit);
+    assert.doesNotMatch(unit, /^Environment=/m);
+    assert.match(readFileSync(join(units, `${prefix}-a.env`), 'utf8'), /^DATABASE_URL='postgres:\/\/app:s3cret-from-dotenv@db\/app'$/m);
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
   test('started on a task or on a probed service: the unit says that After= waits for more than the start; on a plain service, nothing to say', BOUNDED, async () => {
