@@ -18,7 +18,19 @@ export function systemdLiteral(text: string): string {
 export function systemdWord(word: string): string {
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
   if (word === ';') return '\\;';
-  const escaped = systemdLiteral(word).replaceAll('$', '$$$$');
+  return quotedWord(systemdLiteral(word).replaceAll('$', '$$$$'));
+}
+
+/**
+ * The program of an `ExecStart=`-like command line, when it holds a `$`: systemd substitutes
+ * variables in the arguments (argv[0] too) but runs the program's path as written, so there a `$`
+ * stays single. `commandLine` in systemd.ts then gives argv[0] apart, with `@`.
+ */
+export function systemdProgramPath(path: string): string {
+  return quotedWord(systemdLiteral(path));
+}
+
+function quotedWord(escaped: string): string {
   return PLAIN_WORD.test(escaped) ? escaped : `"${cEscape(escaped)}"`;
 }
 

@@ -8,7 +8,7 @@ import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
 import { describeProbe, exportedReadyDeadlineMs, probeArguments } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
-import { envFileLine, systemdLiteral, systemdWord } from './quote.js';
+import { envFileLine, systemdLiteral, systemdProgramPath, systemdWord } from './quote.js';
 import { configDirectory, shownConfigFile } from '../config/location.js';
 
 /** What {@link exportSystemd} needs besides the config (and, for `PORT`, {@link ExportPlanOptions}). */
@@ -174,7 +174,11 @@ function commandLine(owner: string, cmd: ProcessSpec['cmd'], cwd?: string): stri
   if (prefix !== undefined) {
     throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(argv[0])} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
   }
-  return argv.map(systemdWord).join(' ');
+  const [path = '', ...args] = argv;
+  // systemd runs the path as written and substitutes `$` only in argv, so a path with a `$` is
+  // written twice: `@PATH ARGV0`, the path as it is, argv[0] with its `$` doubled like every argument.
+  const head = path.includes('$') ? [`@${systemdProgramPath(path)}`, systemdWord(path)] : [systemdWord(path)];
+  return [...head, ...args.map(systemdWord)].join(' ');
 }
 
 /** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */

@@ -296,6 +296,16 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.match(readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-a.service')) ?? ''), 'utf8'), /^ExecStart=\/\S*\/\+mytool --flag$/m);
   });
 
+  test('a program whose path holds a $ is run from that path: systemd substitutes variables in the arguments, never in the program', BOUNDED, async () => {
+    const run = await exportOf('processes:\n  a:\n    cmd: ["./pay$day/run.sh", "$HOME"]\n', ['pay$day']);
+    writeFileSync(join(run.units, '..', 'pay$day', 'run.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    assert.equal(run.code, 0, run.stderr);
+    const unit = readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-a.service')) ?? ''), 'utf8');
+    // The program as written, then argv[0] with its $ doubled (as every argument's), so it too reads pay$day.
+    assert.match(unit, /^ExecStart=@"\/\S*\/pay\$day\/run\.sh" "\/\S*\/pay\$\$day\/run\.sh" "\$\$HOME"$/m);
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n');
