@@ -193,15 +193,20 @@ function dependencyLines(spec: ProcessSpec, prefix: string): string[] {
 }
 
 /**
- * `started` waits for less under subvisor than `After=` does under systemd, which orders a unit
- * after another's whole start-up: a oneshot's run to its end, a service's `ExecStartPost=` probe.
+ * `started` (and `ready` on a task) waits for less under subvisor than `After=` does under systemd,
+ * which orders a unit after another's whole start-up: a oneshot's run to its end, a service's
+ * `ExecStartPost=` probe.
  * Said in the unit, as the compose export says what it cannot carry, rather than changed in silence.
  */
 function startedNotes(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>): string[] {
   return spec.dependsOn.flatMap(({ name, condition }) => {
     const dependency = byName.get(name);
-    if (condition !== 'started' || dependency === undefined) return [];
-    if (dependency.task) return [`dependsOn: ${name} started -> After= waits for ${name} to exit, and Requires= for it to succeed: systemd starts nothing after a oneshot before it has run.`];
+    if (dependency === undefined) return [];
+    // A task's `ready` is met once it started (or its probe passed), well before its exit.
+    if (dependency.task && (condition === 'started' || condition === 'ready')) {
+      return [`dependsOn: ${name} ${condition} -> After= waits for ${name} to exit, and Requires= for it to succeed: systemd starts nothing after a oneshot before it has run.`];
+    }
+    if (condition !== 'started') return [];
     if (dependency.ready !== undefined && dependency.ready.kind !== 'log') return [`dependsOn: ${name} started -> After= waits for ${name}'s ExecStartPost= probe to pass: systemd orders units after the whole start-up.`];
     return [];
   });

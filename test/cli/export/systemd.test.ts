@@ -267,6 +267,21 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test('ready on a task (a dependsOn list) is met when it starts under up; the unit says that After= waits for its exit', BOUNDED, async () => {
+    const run = await exportOf(`processes:
+  build: { cmd: [/bin/true], task: true }
+  check: { cmd: [/bin/true], task: true, ready: { exec: [/bin/true] } }
+  web: { cmd: [/bin/sleep, "30"], dependsOn: [build, check] }
+`);
+    assert.equal(run.code, 0, run.stderr);
+    const web = readFileSync(join(run.units, readdirSync(run.units).find((name) => name.endsWith('-web.service')) ?? ''), 'utf8');
+    assert.deepEqual(
+      web.split('\n').filter((line) => line.startsWith('# dependsOn:')),
+      ['build', 'check'].map((name) => `# dependsOn: ${name} ready -> After= waits for ${name} to exit, and Requires= for it to succeed: systemd starts nothing after a oneshot before it has run.`),
+    );
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   for (const [cwd, why] of [
     ['trail ', 'starts or ends with a blank'],
     ['a\nb', 'holds a control character'],
