@@ -11,7 +11,6 @@ import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
-import { configDirectory } from '../config/location.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { errnoCode } from '../../errno.js';
 
@@ -107,15 +106,13 @@ function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: bool
   if (output !== undefined && (/\/$/.test(parsed.output ?? '') || statOf(output)?.isDirectory() === true)) {
     throw new ExportError('ERR_EXPORT_PATH', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
   }
-  // env_file paths are read from the Compose file's directory; printed, it belongs beside the config.
-  const composeDir = output === undefined ? configDirectory(config.file) : dirname(output);
-  const exported = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, composeDir, dropReadyLog: parsed.dropReadyLog, assignPorts });
+  const exported = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, dropReadyLog: parsed.dropReadyLog, assignPorts });
   if (output === undefined) {
     process.stdout.write(exported.text);
     return;
   }
   writing(output, () => {
-    makeDirectories(composeDir);
+    makeDirectories(dirname(output));
     write(output, exported);
   });
 }

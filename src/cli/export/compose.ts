@@ -15,8 +15,6 @@ import { configDirectory, shownConfigFile } from '../config/location.js';
 export interface ComposeExportOptions extends ExportPlanOptions {
   /** The image of every service (`--image`). Default {@link DEFAULT_IMAGE}. */
   readonly image: string;
-  /** The directory `env_file` paths are written relative to: the Compose file's (Compose reads them from there). */
-  readonly composeDir: string;
   /** `--ready-log=drop`: write a comment for log-line readiness instead of refusing it. */
   readonly dropReadyLog: boolean;
 }
@@ -124,13 +122,14 @@ function service(spec: ProcessSpec, config: Config, options: ComposeExportOption
     notes.push(`replicas: copy ${index} of ${of} (${spec.name} under subvisor, SUBVISOR_REPLICA=${index}): a service per copy, as deploy.replicas would give every copy one environment.`);
   }
   const environment = exportedEnvironment(spec);
+  const envFiles = envFilesNote(spec, config);
+  if (envFiles !== undefined) notes.push(envFiles);
   const entries: [string, unknown][] = [
     ['image', options.image],
     ['init', true],
     ['command', (typeof spec.cmd === 'string' ? ['/bin/sh', '-c', spec.cmd] : [...spec.cmd]).map(literal)],
     ['working_dir', literal(workingDir(spec, config, notes))],
     ['environment', environment.length === 0 ? undefined : Object.fromEntries(environment.map(([name, value]) => [name, literal(value)]))],
-    ['env_file', spec.envFiles?.length ? spec.envFiles.map((path) => literal(relative(options.composeDir, path))) : undefined],
     ['user', spec.user === undefined ? undefined : literal(spec.user.name)],
     ['depends_on', dependsOn(spec, byName, notes)],
     ['healthcheck', healthcheck(spec, notes)],
@@ -200,6 +199,19 @@ function quoteForFlow(sequence: YAMLSeq): void {
 /** `$` doubled: Compose would otherwise substitute `$NAME` from the host's environment. */
 function literal(text: string): string {
   return text.replaceAll('$', '$$$$');
+}
+
+/**
+ * The env files are in `environment` already, merged as `up` merges them, and not listed as
+ * `env_file`: Compose would read them again by its own rules (it refuses an open quote that node's
+ * reader keeps, and expands `$NAME` in them), and `docker compose up` fails for one that is not
+ * beside the Compose file, wherever that is deployed. The comment says where the values came from.
+ */
+function envFilesNote(spec: ProcessSpec, config: Config): string | undefined {
+  if (!spec.envFiles?.length) return undefined;
+  const names = spec.envFiles.map((path) => relative(configDirectory(config.file), path));
+  const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `environment: ${listed} merged as subvisor reads them; no env_file, which Compose would read by its own rules, and need beside this file.`;
 }
 
 /** The process's cwd inside the image: the config's directory is {@link APP_DIR}. */

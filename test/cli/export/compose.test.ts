@@ -137,6 +137,23 @@ describe('export compose: values as Compose reads them', () => {
     assert.match(run.stdout, /^ {6}test: \[ CMD, curl, "http:\/\/127\.0\.0\.1:8080\/health\?full=1" \]$/m);
   });
 
+  test('the env files are merged into environment and not listed as env_file: Compose would read them again by its own rules (an open quote it refuses) and need them beside the file', BOUNDED, async () => {
+    const dir = join(scratch, 'env-files');
+    mkdirSync(dir, { recursive: true });
+    // Read as `up` reads it (node's rules), PASS is `"abc`; Compose's reader stops at the open quote:
+    // "unterminated quoted value", and `docker compose up` starts nothing.
+    writeFileSync(join(dir, '.env'), 'PASS="abc\nOTHER=1\n');
+    writeFileSync(join(dir, 'web.env'), 'WEB=1\n');
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  web:\n    cmd: [node, web.js]\n    envFile: web.env\n');
+    const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(composeSchemaErrors(run.stdout), []);
+    const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
+    assert.deepEqual(web.environment, { PASS: '"abc', OTHER: '1', WEB: '1' });
+    assert.equal(web.env_file, undefined);
+    assert.match(run.stdout, /^ {4}# environment: \.env and web\.env merged as subvisor reads them; no env_file, which Compose would read by its own rules, and need beside this file\.$/m);
+  });
+
   test('an item of a [ flow, sequence ] that starts with `:` (a listen address, an IPv6 host) is quoted: go-yaml reads a plain one as a key', BOUNDED, async () => {
     const dir = join(scratch, 'colon');
     mkdirSync(dir, { recursive: true });
@@ -208,14 +225,14 @@ describe('export compose: what each key becomes', () => {
     assert.equal(readFileSync(long, 'utf8'), text);
   });
 
-  test('command, working_dir, environment (merged, $ doubled for Compose), env_file from the file, user', () => {
+  test('command, working_dir, environment (merged, $ doubled for Compose; no env_file), user', () => {
     const web = service('web');
     assert.deepEqual(service('setup').command, ['/bin/sh', '-c', 'echo "setting up $$HOME"']);
     assert.deepEqual(web.command, ['node', 'web.js']);
     assert.equal(web.working_dir, '/app');
     assert.equal(service('logger').working_dir, '/app/worker');
     assert.deepEqual(web.environment, { A: 'from-dotenv', B: 'from-web-file', PRICE: '$$5', C: 'from-env' });
-    assert.deepEqual(web.env_file, ['../../project/.env', '../../project/web.env']);
+    assert.equal(web.env_file, undefined, 'the env files are in environment');
     assert.equal(web.user, 'root');
   });
 
