@@ -7,6 +7,8 @@ import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
 import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
+import { exportedProcesses } from '../export/plan.js';
+import { programsSystemdMisses } from '../export/programs.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
@@ -50,6 +52,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
     assignPorts,
   });
   warnOfPassingCli(cliPath, files);
+  for (const line of programsSystemdMisses(exportedProcesses(config, { assignPorts }), process.env)) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
   if (parsed.output === undefined) {
     process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
     return;

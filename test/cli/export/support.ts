@@ -11,10 +11,16 @@ import { BIN } from '../cli.js';
 export const GOLDEN_DIR = resolve('test/cli/export/golden');
 
 /**
- * The environment the examples are exported with: DATA_DIR fixed (postgres needs it), PORT unset
- * (so `${PORT:-8080}` takes its default), whatever the machine has.
+ * The PATH systemd gives a unit: exported under it, a program named without a path is found where
+ * systemd finds it, so the export does not warn of one (an nvm `node`) whatever the machine's PATH.
  */
-export const EXAMPLE_ENV: NodeJS.ProcessEnv = { DATA_DIR: '/var/lib/subvisor-example', PORT: undefined };
+export const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The environment the examples are exported with: DATA_DIR fixed (postgres needs it), PORT unset
+ * (so `${PORT:-8080}` takes its default), PATH systemd's, whatever the machine has.
+ */
+export const EXAMPLE_ENV: NodeJS.ProcessEnv = { DATA_DIR: '/var/lib/subvisor-example', PORT: undefined, PATH: SYSTEMD_PATH };
 
 /**
  * `text` with what differs between machines named instead: the config's directory (absolute in

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../cli.js';
-import { EXAMPLE_ENV, assertGolden, normalise, verifyUnits } from './support.js';
+import { EXAMPLE_ENV, SYSTEMD_PATH, assertGolden, normalise, verifyUnits } from './support.js';
 
 const BOUNDED = { timeout: 60_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-export-systemd-'));
@@ -331,6 +331,29 @@ describe('export systemd: what a unit cannot carry', () => {
   });
 });
 
+describe('export systemd: programs named without a path', () => {
+  test("warns of a program up finds on its PATH where systemd, which looks in its own fixed path, finds none or another; says nothing of one it finds the same", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    const bin = join(project, 'bin');
+    mkdirSync(bin);
+    for (const program of ['subvisor-export-tool', 'true']) writeFileSync(join(bin, program), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(
+      join(project, 'subvisor.yaml'),
+      'processes:\n  argv: { cmd: [subvisor-export-tool, --flag] }\n  shell: { cmd: "exec subvisor-export-tool --flag" }\n  other: { cmd: [true] }\n  same: { cmd: [sh, -c, "exit 0"] }\n',
+    );
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stderr.split('\n').filter((line) => line !== ''), [
+      `subvisor: warning: process argv: up runs subvisor-export-tool from ${bin}/subvisor-export-tool, found on its PATH; systemd looks for a program named without a path only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin, and finds none there; give its full path in cmd`,
+      `subvisor: warning: process shell: up runs subvisor-export-tool from ${bin}/subvisor-export-tool, found on its PATH; the unit's shell looks only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin (the unit's PATH), and finds none there; give its full path in cmd, or set PATH in env`,
+      `subvisor: warning: process other: up runs true from ${bin}/true, found on its PATH; systemd looks for a program named without a path only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin, and finds another there (/usr/bin/true); give its full path in cmd`,
+    ]);
+    // What the warning is about: verify cannot find the program either.
+    assert.match(verifyUnits(units).output, /Command subvisor-export-tool is not executable/);
+  });
+});
+
 describe('export systemd run through npx', () => {
   test('warns that the units\' probes would run subvisor from npm\'s npx cache; without a probe, says nothing', BOUNDED, () => {
     // A copy, not a symlink: the CLI names the file that runs, which a symlink would lead back here.
@@ -343,7 +366,8 @@ describe('export systemd run through npx', () => {
     mkdirSync(dir, { recursive: true });
     const exportOf = (ready: string): { status: number | null; stderr: string } => {
       writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  web:\n    cmd: [node, server.js]\n${ready}`);
-      return spawnSync(process.execPath, [join(installed, 'dist/cli/main.js'), 'export', 'systemd', '-f', join(dir, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000 });
+      const env = { ...process.env, PATH: SYSTEMD_PATH };
+      return spawnSync(process.execPath, [join(installed, 'dist/cli/main.js'), 'export', 'systemd', '-f', join(dir, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000, env });
     };
     const probed = exportOf('    ready: { http: "http://127.0.0.1:8080/health" }\n');
     assert.equal(probed.status, 0, probed.stderr);
