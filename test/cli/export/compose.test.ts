@@ -218,6 +218,7 @@ describe('export compose: what each key becomes', () => {
     }
     assert.doesNotMatch(text, /SUBVISOR_TEST_PARENT/);
     assert.match(text, /^# main: sidecar ends the run under subvisor; here: docker compose up --abort-on-container-exit --exit-code-from sidecar$/m);
+    assert.match(text, /^# fail-fast: not translated: under subvisor a process that fails \(no restart left\) stops the stack; here the other containers keep running \(--abort-on-container-exit stops them at any exit, a task's success too\)\.$/m);
     // --output is -o.
     const long = `${out}.long`;
     const again = await runCli(['export', 'compose', '-f', file, '--output', long, '--image', 'example/app:1'], { env: { SUBVISOR_TEST_PARENT: 'must not leak' } });

@@ -114,6 +114,13 @@ describe('export systemd: what each key becomes', () => {
     assert.match(readFileSync(join(dir, 'My-App.target'), 'utf8'), /^Wants=My-App-setup\.service My-App-web\.service My-App-report\.service My-App-script\.service$/m);
   });
 
+  test("the target says that a failure does not stop the others, as it ends the run under up (fail-fast is not translated)", BOUNDED, () => {
+    assert.match(
+      readFileSync(join(dir, 'My-App.target'), 'utf8'),
+      /^# fail-fast: not translated: under subvisor a process that fails \(no restart left\) stops the stack; here the other units keep running \(systemd stops a unit's dependents only when it is stopped by hand\)\.$/m,
+    );
+  });
+
   test('the environment: env files, then env, merged in a generated file read last (0600); nothing of the parent', BOUNDED, () => {
     const service = section(unit('web'), 'Service');
     const project = resolve(file, '..');
