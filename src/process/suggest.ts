@@ -23,7 +23,8 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   let bestDistance = allowed + 1;
   for (const [spelling, candidate] of spellings) {
     const distance = editDistance(wanted, spelling);
-    if (distance < bestDistance) {
+    // One edit from every one-letter name, a one-letter word shares nothing with the guess (`c`, `a`).
+    if (distance < bestDistance && distance < Math.min(wanted.length, spelling.length)) {
       best = candidate;
       bestDistance = distance;
     }

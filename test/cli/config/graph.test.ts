@@ -34,6 +34,9 @@ test('startOrder keeps file order among processes free to start (it is stable)',
 
 test('startOrder refuses an unknown dependency, a duplicate name and a cycle', () => {
   assert.match(configError(() => startOrder([spec('web', ['dbb']), spec('db')])).message, /^<processes>: processes\.web\.dependsOn: unknown process 'dbb' \(known: db\); did you mean 'db'\?$/);
+  // A one-letter name is one edit from every other one-letter name: nothing in common, no guess.
+  assert.match(configError(() => startOrder([spec('b', ['c']), spec('a')])).message, /unknown process 'c' \(known: a\)$/);
+  assert.match(configError(() => startOrder([spec('web', ['dv']), spec('db')])).message, /unknown process 'dv' \(known: db\); did you mean 'db'\?$/);
   // The only process depends on one that is not there: nothing to list, so say what to do.
   assert.match(configError(() => startOrder([spec('web', ['db'])])).message, /unknown process 'db' \(no other process is defined; add 'db' under processes or remove it from dependsOn\)$/);
   assert.match(configError(() => startOrder([spec('web'), spec('web')])).message, /process 'web' is defined twice/);
