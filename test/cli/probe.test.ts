@@ -93,6 +93,36 @@ describe('subvisor probe --tcp', () => {
   });
 });
 
+describe('subvisor probe where localhost is ::1 and 127.0.0.1 (/etc/hosts as Debian writes it)', () => {
+  // A mount namespace of its own (unprivileged, through a user namespace) with that /etc/hosts: the
+  // host running the tests may name localhost 127.0.0.1 only.
+  const hosts = join(scratch, 'hosts');
+  writeFileSync(hosts, '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
+  const execVia = ['unshare', '-rm', 'sh', '-c', `mount --bind '${hosts}' /etc/hosts && exec "$0" "$@"`];
+
+  test('a server on one of the two addresses is found whichever comes first; nobody on either says both refusals', BOUNDED, async () => {
+    const v4 = createServer((_request, response) => response.end('ok'));
+    const port = await listening(v4);
+    const v6 = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const v6Port = (v6.address() as AddressInfo).port;
+    try {
+      assert.equal((await runCli(['probe', '--http', `http://localhost:${port}/`, '--timeout', '5s'], { execVia })).code, 0);
+      assert.equal((await runCli(['probe', '--tcp', `localhost:${v6Port}`, '--timeout', '5s'], { execVia })).code, 0);
+    } finally {
+      await closed(v4);
+      await closed(v6);
+    }
+    // Before, the error of two refused addresses (an AggregateError) has no message: "last try: " and nothing.
+    const http = await runCli(['probe', '--http', `http://localhost:${port}/`, '--timeout', '300ms', '--interval', '50ms'], { execVia });
+    assert.equal(http.code, 1, http.stderr);
+    assert.match(http.stderr, new RegExp(`last try: connect ECONNREFUSED (::1:${port}; connect ECONNREFUSED 127\\.0\\.0\\.1|127\\.0\\.0\\.1:${port}; connect ECONNREFUSED ::1):${port}\n$`));
+    const tcp = await runCli(['probe', '--tcp', `localhost:${port}`, '--timeout', '300ms', '--interval', '50ms'], { execVia });
+    assert.equal(tcp.code, 1, tcp.stderr);
+    assert.match(tcp.stderr, new RegExp(`last try: connect ECONNREFUSED .*127\\.0\\.0\\.1:${port}`));
+  });
+});
+
 describe('subvisor probe, one try', () => {
   test('an --interval as long as --timeout leaves room for one try, which answers at once: a failed one does not wait out the deadline', BOUNDED, async () => {
     const tries = join(scratch, 'one-try');

@@ -173,8 +173,21 @@ function tryTcp(host: string, port: number, signal: AbortSignal): Promise<ProbeR
 function failedTry(signal: AbortSignal, resolve: (result: ProbeResult) => void, reject: (reason: unknown) => void): (error: Error) => void {
   return (error) => {
     if (signal.aborted) reject(signal.reason);
-    else resolve({ passed: false, output: error.message });
+    else resolve({ passed: false, output: connectionFailure(error) });
   };
+}
+
+/**
+ * What a failed http or tcp try says. A name with several addresses (localhost is ::1 and
+ * 127.0.0.1 where /etc/hosts names both, as Debian's does) is tried at each, and when every one
+ * fails Node's error is an AggregateError with no message of its own: the failures it holds are
+ * the answer, each said once.
+ */
+function connectionFailure(error: Error): string {
+  const each = error instanceof AggregateError ? (error.errors as unknown[]).filter((inner) => inner instanceof Error).map((inner) => inner.message) : [];
+  const said = each.length > 0 ? [...new Set(each)].join('; ') : error.message;
+  // OpenSSL's messages end in a newline, which would be one more (empty) line of the probe's output.
+  return said.trim() === '' ? error.name : said.trim();
 }
 
 /**
