@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
@@ -135,10 +136,19 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       resolve({ passed, output: `HTTP ${code}` });
     });
     const failed = failedTry(signal, resolve, reject);
-    // A certificate refused only because of the credentials would otherwise look like a server's fault.
-    request.on('error', secure && !anyCertificate ? (error) => failed(checkedForCredentials(error)) : failed);
+    let socket: Socket | undefined;
+    request.once('socket', (opened) => (socket = opened));
+    // A certificate refused only because of the credentials would otherwise look like a server's
+    // fault. Only a certificate: a refused connection or an unknown host is not one's doing.
+    request.on('error', (error) => failed(secure && !anyCertificate && refusedCertificate(socket) ? checkedForCredentials(error) : error));
     request.end();
   });
+}
+
+/** Whether the TLS handshake on `socket` refused the server's certificate (its verification, or its name). */
+function refusedCertificate(socket: Socket | undefined): boolean {
+  // Set by the handshake alone (null until then): no list of OpenSSL's codes to keep.
+  return socket !== undefined && 'authorizationError' in socket && socket.authorizationError != null;
 }
 
 function checkedForCredentials(error: Error): Error {

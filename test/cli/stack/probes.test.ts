@@ -108,6 +108,9 @@ describe('one try', () => {
     } finally {
       server.close();
     }
+    // A refused connection is no certificate's fault: it is not blamed on one.
+    const refused = await tryProbe({ kind: 'http', url: `https://admin:secret@127.0.0.1:${port}/health`, status: undefined, ...TIMING }, {});
+    assert.deepEqual(refused, { passed: false, output: `connect ECONNREFUSED 127.0.0.1:${port}` });
   });
 
   test('http: a body that never ends (a stream, server-sent events) leaves no connection open after the try', BOUNDED, async () => {
