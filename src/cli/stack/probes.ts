@@ -208,15 +208,21 @@ function connectionFailure(error: Error): string {
  */
 export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, onResult: (result: ProbeResult) => void): Promise<ProbeResult> {
   await pause(probe.startPeriodMs, signal);
+  let lastTookMs = 0;
   for (let first = true; ; first = false) {
     const heard = new ProbeTranscript();
+    const began = performance.now();
     const result = await tryProbe(probe, where, signal, heard).catch((error: unknown) => {
-      // A try cut by the end of the wait (its deadline, say) may have printed why it hangs; a
-      // silent one says no more than the try before it did, but when it was the only one, that
-      // it hung is the answer (not "no try finished").
-      if (heard.text() !== '' || first) onResult(cutTry(heard, 'still running when the wait ended'));
+      // A try cut by the end of the wait (its deadline, say) may have printed why it hangs. A
+      // silent one cut as it began says no more than the try before it did; but when it was the
+      // only one, or it had hung longer than a pause and than the try before took, that it hung
+      // is the answer: the refusal before it is not what a server that now accepts and never
+      // answers does.
+      const hungMs = performance.now() - began;
+      if (heard.text() !== '' || first || hungMs > Math.max(probe.intervalMs, lastTookMs)) onResult(cutTry(heard, 'still running when the wait ended'));
       throw error;
     });
+    lastTookMs = performance.now() - began;
     onResult(result);
     if (result.passed) return result;
     await pause(probe.intervalMs, signal);

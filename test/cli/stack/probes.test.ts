@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled } from '../../../src/core/errors.js';
-import { tryProbe, untilDead, untilPasses, type OutsideProbe, type ProbeResult } from '../../../src/cli/stack/probes.js';
+import { tryProbe, untilDead, untilPasses, untilPassesWithin, type OutsideProbe, type ProbeResult } from '../../../src/cli/stack/probes.js';
+import { freePort } from '../../support/network.js';
 import { isRunning, waitUntil } from '../../support/processes.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -207,6 +208,25 @@ describe('waiting on a probe', () => {
     const wait = untilPasses(probe, {}, AbortSignal.timeout(500), (result) => tried.push(result));
     await assert.rejects(wait);
     assert.deepEqual(tried, [{ passed: false, output: 'replaying the WAL\n(still running when the wait ended)' }]);
+  });
+
+  test('a silent try the deadline cuts after it hung longer than the tries before took is the answer: a server that now accepts and never answers is not reported as refusing', BOUNDED, async () => {
+    const port = await freePort();
+    const silent = createTcpServer(() => {
+      // accepts the connection, never answers
+    });
+    const probe: OutsideProbe = { kind: 'http', url: `http://127.0.0.1:${port}/`, status: undefined, ...TIMING, intervalMs: 100, timeoutMs: 5000 };
+    // The first try, at once, is refused; the listener is up well before the second.
+    const wait = untilPassesWithin(probe, {}, 1000);
+    await sleep(30);
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      const ended = await wait;
+      // Before: the refusal of the first try, though the server had been listening for 900 ms.
+      assert.deepEqual(ended, { passed: false, last: { passed: false, output: 'still running when the wait ended' } });
+    } finally {
+      silent.close();
+    }
   });
 
   test('untilPasses waits for the start period before the first try', BOUNDED, async () => {
