@@ -42,6 +42,19 @@ describe('subvisor probe --http', () => {
     }
   });
 
+  test("an https:// URL to a server that speaks plain HTTP fails in one line: OpenSSL's message ends in a newline, which is not shown as one more line", BOUNDED, async () => {
+    const server = createServer((_request, response) => response.end('ok'));
+    const port = await listening(server);
+    try {
+      const run = await runCli(['probe', '--http', `https://127.0.0.1:${port}/`, '--timeout', '300ms', '--interval', '50ms']);
+      assert.equal(run.code, 1, run.stderr);
+      // Before: "last try:", the message indented on a line of its own, then a line of blanks.
+      assert.match(run.stderr, /^subvisor probe: did not pass within 300 ms; last try: write EPROTO [^\n]*wrong version number[^\n]*\n$/);
+    } finally {
+      await closed(server);
+    }
+  });
+
   test('--interval is the pause between tries: the try after a failed one comes an interval later', BOUNDED, async () => {
     const tries: number[] = [];
     const server = createServer((_request, response) => {
