@@ -150,6 +150,15 @@ test('timing: interval and timeout must be longer than 0; startPeriod may be 0',
   assert.match(problemAt(web('    ready: { tcp: "h:1", startPeriod: soon }\n'), 'soon'), /ready\.startPeriod: invalid duration 'soon'/);
 });
 
+test('a readyTimeout within the ready probe\'s startPeriod is refused: no try could be made before it', () => {
+  // Before: accepted, and the process always failed at its readyTimeout with "no try finished before the timeout".
+  const text = web('    ready: { tcp: "h:1", startPeriod: 2s }\n    readyTimeout: 1s\n');
+  assert.match(problemAt(text, '1s\n'), /processes\.web\.readyTimeout: is 1000 ms, and `ready` is not tried in its first 2000 ms \(its startPeriod\): it could never pass; make readyTimeout longer than startPeriod, or startPeriod shorter/);
+  assert.doesNotThrow(() => firstProcess(web('    ready: { tcp: "h:1", startPeriod: 2s }\n    readyTimeout: 3s\n')));
+  // A log probe is not tried, it watches: its startPeriod changes nothing.
+  assert.doesNotThrow(() => firstProcess(web('    ready: { log: up, startPeriod: 2s }\n    readyTimeout: 1s\n')));
+});
+
 test('a log probe takes interval, timeout and startPeriod as every probe does (SPEC §9), and is still a log probe', () => {
   for (const key of ['interval: 1s', 'timeout: 1s', 'startPeriod: 1s']) {
     const spec = firstProcess(web(`    ready: { log: up, ${key} }\n`));

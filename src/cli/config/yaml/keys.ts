@@ -144,6 +144,11 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     if (readyTimeout !== undefined && !seen.has('ready')) {
       reader.report(readyTimeout.keyNode, readyTimeout.path, 'has no effect without `ready`; add a `ready` probe or remove `readyTimeout`', owner.process);
     }
+    const { ready, readyTimeoutMs } = draft.spec;
+    // No try is made in the start period: a timeout within it fails the process, always.
+    if (readyTimeout !== undefined && readyTimeoutMs !== undefined && ready !== undefined && ready.kind !== 'log' && ready.startPeriodMs >= readyTimeoutMs) {
+      reader.reportAt(readyTimeout, `is ${readyTimeoutMs} ms, and \`ready\` is not tried in its first ${ready.startPeriodMs} ms (its startPeriod): it could never pass; make readyTimeout longer than startPeriod, or startPeriod shorter`);
+    }
     // A task is never restarted after it succeeded, so `always` is `on-failure` for it (SPEC §9):
     // said once, here, so the runner never has to know.
     if (draft.spec.task && draft.spec.restart.policy === 'always') draft.spec.restart = { ...draft.spec.restart, policy: 'on-failure' };
