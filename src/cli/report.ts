@@ -1,5 +1,6 @@
 import { shortened } from '../process/command.js';
-import { describeFailure, probeOutputOf, stderrOf } from './stack/failures.js';
+import { describeFailure, probeFields, probeOutputOf, stderrOf } from './stack/failures.js';
+import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
@@ -22,7 +23,7 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
   const tail = stderrOf(failure.error)?.toString('utf8') ?? '';
   if (opts.withStderrTail) lines.push(...indentedBlock(`stderr of ${failure.name}`, tail));
   const probe = probeOutputOf(failure.error);
-  if (probe !== undefined) lines.push(...indentedBlock(`last output of its ${probe.probe} probe`, probe.output));
+  if (probe !== undefined) lines.push(...indentedBlock(`last output of its ${probe.probe} probe`, describeTry(probe)));
   const notStarted = outcome.results.filter((result) => result.notStartedBecause !== undefined);
   const width = Math.max(0, ...notStarted.map((result) => result.name.length));
   for (const result of notStarted) lines.push(`${result.name.padEnd(width)}  not started: ${result.notStartedBecause ?? ''}`);
@@ -33,7 +34,7 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
     line: how,
     exitCode: outcome.exitCode,
     stderrTail: tail,
-    ...(probe === undefined ? {} : { probeOutput: probe.output }),
+    ...(probe === undefined ? {} : probeFields(probe.output, probe.exit)),
     notStarted: notStarted.map((result) => ({ name: result.name, reason: result.notStartedBecause })),
   });
 }

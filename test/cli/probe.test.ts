@@ -143,7 +143,7 @@ describe('subvisor probe, one try', () => {
     const failed = await runCli(['probe', '--exec', `echo try >> ${tries}; echo refused >&2; exit 1`, '--interval', '20s', '--timeout', '20s']);
     const tookMs = performance.now() - started;
     assert.equal(failed.code, 1, failed.stderr);
-    assert.equal(failed.stderr, 'subvisor probe: did not pass in its one try (--interval is no shorter than --timeout); last try: refused\n');
+    assert.equal(failed.stderr, 'subvisor probe: did not pass in its one try (--interval is no shorter than --timeout); last try:\n    refused\n    (exit status 1)\n');
     assert.equal(readFileSync(tries, 'utf8'), 'try\n');
     assert.ok(tookMs < 15_000, `answered after ${Math.round(tookMs)} ms, not at the 20 s deadline`);
     // The one try has the whole deadline, not the 5 s a try of many is cut at.
@@ -162,9 +162,19 @@ describe('subvisor probe --exec', () => {
     assert.equal((await runCli(['probe', '--exec', 'cat ' + marker])).code, 0);
     const failing = await runCli(['probe', '--exec', 'echo not yet >&2; exit 3', '--timeout', '200ms', '--interval', '50ms']);
     assert.equal(failing.code, 1);
-    // On a loaded machine the deadline may cut the last try after its line, before its exit: then
-    // that line comes indented under the message, with why it was cut.
-    assert.match(failing.stderr, /last try:( |\n {4})not yet\n/);
+    // Its line comes indented under the message, then how the try ended: its exit status, or, on a
+    // loaded machine where the deadline cut it after its line, why it was cut.
+    assert.match(failing.stderr, /last try:\n {4}not yet\n {4}\((exit status 3|still running when the wait ended)\)\n/);
+  });
+
+  test('a failed try says how it exited: its status (before: only what it printed), or the signal that killed it', BOUNDED, async () => {
+    const said = await runCli(['probe', '--exec', 'echo "no response"; exit 2', '--timeout', '10s', '--interval', '10s']);
+    assert.equal(said.code, 1);
+    assert.equal(said.stderr, 'subvisor probe: did not pass in its one try (--interval is no shorter than --timeout); last try:\n    no response\n    (exit status 2)\n');
+    const silent = await runCli(['probe', '--exec', 'exit 4', '--timeout', '10s', '--interval', '10s']);
+    assert.match(silent.stderr, /; last try: exit status 4\n$/);
+    const killed = await runCli(['probe', '--exec', 'kill -KILL $$', '--timeout', '10s', '--interval', '10s']);
+    assert.match(killed.stderr, /; last try: died of SIGKILL\n$/);
   });
 
   test('a try that printed more than is kept of it: what is shown starts on a whole character, with no U+FFFD the command never wrote', BOUNDED, async () => {
@@ -174,7 +184,7 @@ describe('subvisor probe --exec', () => {
     // One try with the whole deadline: a node slow to start on a busy machine is not cut.
     const run = await runCli(['probe', '--exec', `'${process.execPath}' '${script}'`, '--timeout', '20s', '--interval', '20s']);
     assert.equal(run.code, 1, run.stderr);
-    const shown = /last try: (\S+)\n/.exec(run.stderr)?.[1] ?? assert.fail(run.stderr);
+    const shown = /last try:\n {4}(\S+)\n {4}\(exit status 3\)\n/.exec(run.stderr)?.[1] ?? assert.fail(run.stderr);
     assert.ok(!shown.includes('\ufffd'), `no replacement character: ${JSON.stringify(shown.slice(0, 10))}`);
     assert.equal(shown, `${'\u00e9'.repeat(1023)}x`);
   });

@@ -221,15 +221,39 @@ describe('restart policies', () => {
     );
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^worker +\* failed its liveness probe 2 times in a row \(last: no heartbeat\)$/m);
+    assert.match(run.stdout, /^worker +\* failed its liveness probe 2 times in a row \(last: no heartbeat \(exit status 1\)\)$/m);
     assert.ok(lineIndex(run.stdout, /^worker +\* stopping \(failed its liveness probe 2 times in a row\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^worker +\* failed its liveness/));
     const dead = config(() => `processes:\n  worker:\n    cmd: "exec sleep 30"\n    liveness: { exec: "exit 1", interval: 50ms, failures: 1 }\n`);
     const json = await runCli(['up', '-f', dead.file, '--json']);
     const stopping = json.stdout.split('\n').filter((line) => line.includes('"event":"stopping"')).map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.deepEqual(stopping.map(({ reason, signal }) => ({ reason, signal })), [{ reason: 'liveness', signal: 'SIGTERM' }], json.stdout);
-    assert.match(run.stdout, /^worker +\* restarting in 20 ms \(liveness: no heartbeat; restart 1 of 3\)$/m);
+    assert.match(run.stdout, /^worker +\* restarting in 20 ms \(liveness: no heartbeat \(exit status 1\); restart 1 of 3\)$/m);
     assert.match(run.stdout, /^worker +\| healthy$/m);
     assert.match(run.stderr, /^worker +\d+ +exited 0 +\S+ \S+ +1$/m);
+  });
+
+  test("a probe's failure says how its last try exited (its status, or the signal that killed it): in the state line, the report and --json", BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  db:\n    cmd: "exec sleep 30"\n    liveness: { exec: "echo 'rejecting connections'; exit 3", interval: 50ms, failures: 1 }\n`);
+    const human = await runCli(['up', '-f', file]);
+    assert.equal(human.code, 1, human.stderr);
+    // Before: `(last: rejecting connections)`, and the report's block the same: the status was lost.
+    assert.match(human.stdout, /^db +\* failed its liveness probe 1 time in a row \(last: rejecting connections \(exit status 3\)\)$/m, human.stdout);
+    assert.match(human.stderr, /\|_\.last output of its liveness probe \(last 2 lines\):\n {4}rejecting connections\n {4}\(exit status 3\)\n/, human.stderr);
+    const json = await runCli(['up', '-f', file, '--json']);
+    const records = json.stdout.split('\n').filter((line) => line.includes('"probeOutput"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map(({ event, probeOutput, probeExit }) => ({ event, probeOutput, probeExit })),
+      ['failed', 'failure'].map((event) => ({ event, probeOutput: 'rejecting connections', probeExit: { returncode: 3, signal: null } })),
+      json.stdout,
+    );
+    // A silent ready probe killed by a signal: the signal is all there is to say, and it is said.
+    const killed = config(() => `processes:\n  db:\n    cmd: "exec sleep 30"\n    ready: { exec: "kill -KILL $$", interval: 50ms }\n    readyTimeout: 1s\n`);
+    const timedOut = await runCli(['up', '-f', killed.file, '--json']);
+    assert.equal(timedOut.code, 124, timedOut.stderr);
+    const failure = timedOut.stdout.split('\n').find((line) => line.includes('"event":"failure"')) ?? assert.fail(timedOut.stdout);
+    assert.deepEqual((JSON.parse(failure) as Record<string, unknown>).probeExit, { returncode: -9, signal: 'SIGKILL' }, failure);
+    const told = await runCli(['up', '-f', killed.file]);
+    assert.match(told.stderr, /\|_\.last output of its ready probe \(last 1 line\):\n {4}died of SIGKILL\n/, told.stderr);
   });
 
   test("a liveness failure's last line, cut at 200 characters, never ends in half an emoji", BOUNDED, async () => {
@@ -237,9 +261,9 @@ describe('restart policies', () => {
     const { file } = config(() => `processes:\n  worker:\n    cmd: "exec sleep 30"\n    liveness: { exec: "printf '%0199d\u{1f600}tail\\\\n' 0; exit 1", interval: 50ms, failures: 1 }\n`);
     const json = await runCli(['up', '-f', file, '--json']);
     const failed = json.stdout.split('\n').filter((line) => line.includes('"event":"failed"')).map((line) => JSON.parse(line) as { line: string });
-    assert.deepEqual(failed.map(({ line }) => line), [`failed its liveness probe 1 time in a row (last: ${'0'.repeat(199)}...)`], json.stdout);
+    assert.deepEqual(failed.map(({ line }) => line), [`failed its liveness probe 1 time in a row (last: ${'0'.repeat(199)}... (exit status 1))`], json.stdout);
     const human = await runCli(['up', '-f', file]);
-    assert.match(human.stdout, new RegExp(`^worker \\* failed its liveness probe 1 time in a row \\(last: 0{199}\\.\\.\\.\\)$`, 'm'), human.stdout);
+    assert.match(human.stdout, new RegExp(`^worker \\* failed its liveness probe 1 time in a row \\(last: 0{199}\\.\\.\\. \\(exit status 1\\)\\)$`, 'm'), human.stdout);
   });
 });
 
@@ -330,8 +354,8 @@ describe('probes at runtime', () => {
     assert.match(run.stderr, /^subvisor: db failed: was not ready within 500 ms \(its ready probe never passed\) \(exit status 124\)$/m);
     assert.ok(lineIndex(run.stdout, /^db +\* stopping \(not ready within 500 ms\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^db +\* was not ready within 500 ms/));
     assert.match(run.stderr, /\|_\.stderr of db \(last 1 line\):\n {4}could not bind: address in use\n/);
-    // The last try may be one the timeout cut short: then a line says so after what it printed.
-    assert.match(run.stderr, /\|_\.last output of its ready probe \(last [23] lines\):\n {4}connection refused\n {4}is the server running\?\n( {4}\(still running when the wait ended\)\n)?(?! )/);
+    // The last line says how the last try ended: its exit status, or, for one the timeout cut short, that.
+    assert.match(run.stderr, /\|_\.last output of its ready probe \(last 3 lines\):\n {4}connection refused\n {4}is the server running\?\n {4}\((exit status 2|still running when the wait ended)\)\n(?! )/);
   });
 
   test('a probe that ignores SIGTERM when its wait ends: its SIGKILL is said in the probe\'s report, not as a library warning', BOUNDED, async () => {

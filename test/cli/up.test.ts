@@ -413,7 +413,7 @@ describe('subvisor up', () => {
 `);
     const run = await runCli(['up', '-f', file], { env: { FORCE_COLOR: '1' } });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, /failed its liveness probe 1 time in a row \(last: probe \\x1b\]0;PWNED\\x07 \\x1b\[2J\)/, run.stdout);
+    assert.match(run.stdout, /failed its liveness probe 1 time in a row \(last: probe \\x1b\]0;PWNED\\x07 \\x1b\[2J \(exit status 1\)\)/, run.stdout);
     // eslint-disable-next-line no-control-regex -- raw control characters are what must not be there
     assert.doesNotMatch(run.stdout, /\x1b\]|\x07|\x1b\[2J/, 'no raw OSC, BEL or screen clear');
   });

@@ -4,7 +4,7 @@ import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-tar
 import { EXIT, type Ending } from '../exit-status.js';
 import { goDuration } from '../export/durations.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './probe-deadline.js';
-import { tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
+import { describeTry, tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 
 /**
  * `subvisor probe (--http URL [--status N] | --tcp HOST:PORT | --exec CMD) [--interval D] [--timeout D]`:
@@ -30,7 +30,7 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const probe = probeOf(parsed, timing);
   const wait = oneTry ? await onlyTry(probe) : await untilPassesWithin(probe, {}, deadlineMs);
   if (wait.passed) return { exitCode: EXIT.ok };
-  const last = wait.last?.output ?? 'no try finished';
+  const last = wait.last === undefined ? 'no try finished' : describeTry(wait.last);
   // An exec probe's output may be several lines: they go under the message, indented.
   const said = last.includes('\n') ? `\n${last.replace(/^/gm, '    ')}` : ` ${last}`;
   const within = oneTry ? 'in its one try (--interval is no shorter than --timeout)' : `within ${deadlineMs} ms`;

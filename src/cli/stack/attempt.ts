@@ -192,11 +192,11 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
   const { spec } = plan;
   const tail = completed.stderr;
   if (completed.stopped && stoppedFor?.kind === 'liveness') {
-    return { kind: 'failed', error: new LivenessError(spec.name, stoppedFor.failures, stoppedFor.result.output, tail) };
+    return { kind: 'failed', error: new LivenessError(spec.name, stoppedFor.failures, stoppedFor.result.output, tail, stoppedFor.result.exit) };
   }
   if (completed.stopped && stoppedFor?.kind === 'ready-timeout') {
     const probeOutput = stoppedFor.last?.output ?? 'no try finished before the timeout';
-    const error = new ProbeTimeoutError({ cmd: spec.cmd, pid: completed.pid, timeoutMs: stoppedFor.timeoutMs, stderr: tail }, spec.name, probeOutput);
+    const error = new ProbeTimeoutError({ cmd: spec.cmd, pid: completed.pid, timeoutMs: stoppedFor.timeoutMs, stderr: tail }, spec.name, probeOutput, stoppedFor.last?.exit);
     return { kind: 'failed', error: withStderrNote(error) };
   }
   if (completed.stopped) return { kind: 'stopped' };

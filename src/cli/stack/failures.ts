@@ -1,6 +1,7 @@
 import { signalStatus } from '../exit-status.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
+import { describeProbeExit, type ProbeExit } from './probes.js';
 
 /**
  * A process that was ready but then failed its liveness probe `failures` times in a row, and was
@@ -19,8 +20,10 @@ export class LivenessError extends Error {
     readonly probeOutput: string,
     /** The stderr tail of the process, up to its stop. */
     readonly stderr: Buffer | null,
+    /** How the last try exited, when it was an exec probe's that ran to its exit. */
+    readonly probeExit?: ProbeExit,
   ) {
-    super(`${processName} failed its liveness probe ${failures} time${failures === 1 ? '' : 's'} in a row and was stopped (last: ${lastLine(probeOutput)})`);
+    super(`${processName} failed its liveness probe ${failures} time${failures === 1 ? '' : 's'} in a row and was stopped (last: ${lastTry(probeOutput, probeExit)})`);
     if (stderr && stderr.length > 0) this.notes.push(stderrNote(stderr));
   }
 }
@@ -37,6 +40,8 @@ export class ProbeTimeoutError extends ReadyTimeoutError {
     readonly processName: string,
     /** What the last try said, or why there was none. */
     readonly probeOutput: string,
+    /** How the last try exited, when it was an exec probe's that ran to its exit. */
+    readonly probeExit?: ProbeExit,
   ) {
     super(init, `${processName} was not ready within ${init.timeoutMs} ms (its ready probe never passed); it was stopped`);
     this.name = 'ProbeTimeoutError';
@@ -52,7 +57,7 @@ export function describeFailure(error: unknown): string {
   if (error instanceof CalledProcessError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
-  if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastLine(error.probeOutput)})`;
+  if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastTry(error.probeOutput, error.probeExit)})`;
   if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
   if (error instanceof Error) return error.message;
   return String(error);
@@ -86,7 +91,7 @@ export function shortFailure(error: unknown): string {
 
 /** The reason in a `restarting in D (reason)` line: it starts with `liveness` for a liveness failure. */
 export function restartReason(error: unknown): string {
-  if (error instanceof LivenessError) return `liveness: ${lastLine(error.probeOutput)}`;
+  if (error instanceof LivenessError) return `liveness: ${lastTry(error.probeOutput, error.probeExit)}`;
   return describeFailure(error);
 }
 
@@ -105,8 +110,8 @@ export function failureFields(error: unknown): Record<string, unknown> {
   // The same duration as the exit line's "after 8 ms" (a failure's own line does not say it).
   if (error instanceof CalledProcessError) return { returncode: error.returncode, signal: error.signal, durationMs: Math.round(error.durationMs) };
   if (error instanceof SpawnError) return { code: error.code };
-  if (error instanceof LivenessError) return { reason: 'liveness', probeOutput: error.probeOutput };
-  if (error instanceof ProbeTimeoutError) return { reason: 'ready', probeOutput: error.probeOutput };
+  if (error instanceof LivenessError) return { reason: 'liveness', ...probeFields(error.probeOutput, error.probeExit) };
+  if (error instanceof ProbeTimeoutError) return { reason: 'ready', ...probeFields(error.probeOutput, error.probeExit) };
   if (error instanceof StopDeniedError) return { reason: 'stop', code: error.code, pid: error.pid, group: error.group, signal: error.signal };
   return {};
 }
@@ -117,15 +122,29 @@ export function stderrOf(error: unknown): Buffer | null {
   return null;
 }
 
-/** What a probe said last, for a failure that has one (a liveness failure, a probe's readiness timeout). */
-export function probeOutputOf(error: unknown): { readonly probe: 'ready' | 'liveness'; readonly output: string } | undefined {
-  if (error instanceof ProbeTimeoutError) return { probe: 'ready', output: error.probeOutput };
-  if (error instanceof LivenessError) return { probe: 'liveness', output: error.probeOutput };
+/** What a probe's last try said and how it exited, for a failure that has one (a liveness failure, a probe's readiness timeout). */
+export function probeOutputOf(error: unknown): { readonly probe: 'ready' | 'liveness'; readonly output: string; readonly exit: ProbeExit | undefined } | undefined {
+  if (error instanceof ProbeTimeoutError) return { probe: 'ready', output: error.probeOutput, exit: error.probeExit };
+  if (error instanceof LivenessError) return { probe: 'liveness', output: error.probeOutput, exit: error.probeExit };
   return undefined;
+}
+
+/**
+ * A probe's last try for `--json`: `probeOutput`, and `probeExit` (`{ returncode, signal }`) when
+ * it was an exec probe's that ran to its exit.
+ */
+export function probeFields(output: string, exit: ProbeExit | undefined): Record<string, unknown> {
+  return { probeOutput: output, ...(exit === undefined ? {} : { probeExit: { returncode: exit.returncode, signal: exit.signal } }) };
 }
 
 function leftRunning(error: StopDeniedError): string {
   return error.group ? `process group ${error.pid}` : `pid ${error.pid}`;
+}
+
+/** A probe's last try in one line: its last line, and how it exited (`no heartbeat (exit status 1)`). */
+function lastTry(output: string, exit: ProbeExit | undefined): string {
+  if (exit === undefined) return lastLine(output);
+  return output.trim() === '' ? describeProbeExit(exit) : `${lastLine(output)} (${describeProbeExit(exit)})`;
 }
 
 function lastLine(text: string): string {

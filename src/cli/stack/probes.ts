@@ -19,14 +19,49 @@ export interface ProbeEnvironment {
   readonly gid?: number | undefined;
 }
 
+/** How an exec probe's try ended when it ran to its exit: its status, or the signal that killed it. */
+export interface ProbeExit {
+  /** The exit status; `-N` when signal N killed it (as a CompletedProcess has it). */
+  readonly returncode: number;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** The outcome of one try. */
 export interface ProbeResult {
   readonly passed: boolean;
   /**
-   * What the try said: an exec probe's output (its last 2 KiB, the lines in the order they came),
-   * an HTTP status, a connect error; for a try cut short, what it had printed and why it was cut.
+   * What the try said: an exec probe's output (its last 2 KiB, the lines in the order they came;
+   * '' when it printed nothing), an HTTP status, a connect error; for a try cut short, what it had
+   * printed and why it was cut.
    */
   readonly output: string;
+  /**
+   * How an exec probe exited, when the try ran to its exit (not one cut short, nor one that could
+   * not start): `pg_isready` says "no response" with status 2 and "rejecting connections" with 1,
+   * and a probe killed by a signal may have printed nothing at all.
+   */
+  readonly exit?: ProbeExit;
+}
+
+/**
+ * How an exec probe's exit reads: `exit status 2`, `died of SIGKILL` (as a process's own exit
+ * reads in a state line). The one place it is put in words.
+ */
+export function describeProbeExit(exit: ProbeExit): string {
+  return exit.signal === null ? `exit status ${exit.returncode}` : `died of ${exit.signal}`;
+}
+
+/**
+ * A try's account, for a report: what it printed, then how it exited on a line of its own, in
+ * parentheses (where a try cut short says why it was cut); only how it exited when it printed
+ * nothing.
+ */
+export function describeTry(result: Pick<ProbeResult, 'output' | 'exit'>): string {
+  return result.exit === undefined ? result.output : thenHowItEnded(result.output, describeProbeExit(result.exit));
+}
+
+function thenHowItEnded(printed: string, how: string): string {
+  return printed === '' ? how : `${printed}\n(${how})`;
 }
 
 /**
@@ -50,8 +85,7 @@ export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, can
 
 /** A try that did not finish: what it had printed, then why it was cut; or only why. */
 function cutTry(heard: ProbeTranscript, why: string): ProbeResult {
-  const printed = heard.text();
-  return { passed: false, output: printed === '' ? why : `${printed}\n(${why})` };
+  return { passed: false, output: thenHowItEnded(heard.text(), why) };
 }
 
 function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
@@ -86,9 +120,8 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       drainGraceMs: PROBE_DRAIN_GRACE_MS,
       [LIFECYCLE_LOG]: probeLog(heard),
     };
-    const completed = await superviseRunProcess(cmd, options);
-    const printed = heard.text();
-    return { passed: completed.returncode === 0, output: printed === '' ? `exit status ${completed.returncode}` : printed };
+    const { returncode, signal: killedBy } = await superviseRunProcess(cmd, options);
+    return { passed: returncode === 0, output: heard.text(), exit: { returncode, signal: killedBy } };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
     return { passed: false, output: error instanceof Error ? error.message : String(error) };

@@ -93,11 +93,11 @@ describe('ps', () => {
     try {
       await waitForState(dir, 'x', 'running');
       const human = await client(dir, ['ps']);
-      assert.match(human.stdout, /^t +failed its liveness probe 1 time in a row \(last: bad \\x1b\]0;PWNED\\x07 \\x9b 2J\) +- +- +0$/m, human.stdout);
+      assert.match(human.stdout, /^t +failed its liveness probe 1 time in a row \(last: bad \\x1b\]0;PWNED\\x07 \\x9b 2J \(exit status 1\)\) +- +- +0$/m, human.stdout);
       const json = await client(dir, ['ps', '--json']);
       assert.ok(!Array.from(json.stdout.trimEnd(), (char) => char.charCodeAt(0)).some((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f)), 'no raw control character in the JSON');
       const rows = JSON.parse(json.stdout) as { name: string; state: string }[];
-      assert.equal(rows.find(({ name }) => name === 't')?.state, 'failed its liveness probe 1 time in a row (last: bad \u001b]0;PWNED\u0007 \u009b 2J)', 'the data itself is kept');
+      assert.equal(rows.find(({ name }) => name === 't')?.state, 'failed its liveness probe 1 time in a row (last: bad \u001b]0;PWNED\u0007 \u009b 2J (exit status 1))', 'the data itself is kept');
     } finally {
       await interrupt(run);
     }

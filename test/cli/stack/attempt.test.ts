@@ -119,7 +119,7 @@ describe('liveness', () => {
     const { outcome, output } = await runToEnd([spec('worker', cmd, { liveness, restart: onFailure() })]);
     assert.equal(outcome.exitCode, 0, output.dump());
     const [restart] = output.of('worker', 'restarting');
-    assert.match(restart?.text ?? '', /^restarting in 20 ms \(liveness: no heartbeat; restart 1 of 3\)$/);
+    assert.match(restart?.text ?? '', /^restarting in 20 ms \(liveness: no heartbeat \(exit status 1\); restart 1 of 3\)$/);
     assert.equal(restart?.fields?.reason, 'liveness');
     assert.equal(resultOf(outcome, 'worker').restarts, 1);
     assert.ok(output.indexOf('worker', 'stdout', /healthy/) > 0);
@@ -134,6 +134,7 @@ describe('liveness', () => {
     assert.ok(error instanceof LivenessError, String(error));
     assert.equal(error.failures, 3);
     assert.equal(error.probeOutput, 'HTTP 503');
+    assert.deepEqual(error.probeExit, { returncode: 1, signal: null }, 'how the last try exited, as data');
     assert.match(error.stderr?.toString() ?? '', /serving/);
     assert.ok(performance.now() - started < 10_000);
   });

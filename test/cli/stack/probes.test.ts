@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cancelled } from '../../../src/core/errors.js';
-import { tryProbe, untilDead, untilPasses, untilPassesWithin, type OutsideProbe, type ProbeResult } from '../../../src/cli/stack/probes.js';
+import { describeTry, tryProbe, untilDead, untilPasses, untilPassesWithin, type OutsideProbe, type ProbeResult } from '../../../src/cli/stack/probes.js';
 import { freePort } from '../../support/network.js';
 import { isRunning, waitUntil } from '../../support/processes.js';
 
@@ -25,10 +25,18 @@ async function listening(server: Server | ReturnType<typeof createTcpServer> | R
 }
 
 describe('one try', () => {
-  test('exec: exit 0 passes, anything else fails with the output kept', BOUNDED, async () => {
-    assert.deepEqual(await tryProbe({ kind: 'exec', cmd: ['true'], ...TIMING }, {}), { passed: true, output: 'exit status 0' });
+  test('exec: exit 0 passes, anything else fails with the output and the exit status kept', BOUNDED, async () => {
+    assert.deepEqual(await tryProbe({ kind: 'exec', cmd: ['true'], ...TIMING }, {}), { passed: true, output: '', exit: { returncode: 0, signal: null } });
     const failed = await tryProbe({ kind: 'exec', cmd: 'echo "no server on the socket" >&2; exit 2', ...TIMING }, {});
-    assert.deepEqual(failed, { passed: false, output: 'no server on the socket' });
+    // Before: { passed: false, output: 'no server on the socket' }, and its status 2 lost.
+    assert.deepEqual(failed, { passed: false, output: 'no server on the socket', exit: { returncode: 2, signal: null } });
+    assert.equal(describeTry(failed), 'no server on the socket\n(exit status 2)');
+  });
+
+  test('exec: a probe killed by a signal says which, as data and in words, though it printed nothing', BOUNDED, async () => {
+    const killed = await tryProbe({ kind: 'exec', cmd: 'kill -KILL $$', ...TIMING }, {});
+    assert.deepEqual(killed, { passed: false, output: '', exit: { returncode: -9, signal: 'SIGKILL' } });
+    assert.equal(describeTry(killed), 'died of SIGKILL');
   });
 
   test('exec: runs with the cwd and env it is given', BOUNDED, async () => {
@@ -57,7 +65,7 @@ describe('one try', () => {
     const started = performance.now();
     const result = await tryProbe({ kind: 'exec', cmd: `sleep 30 & echo $! > ${pidFile}; echo helper started; exit 0`, ...TIMING, timeoutMs: 10_000 }, {});
     const tookMs = performance.now() - started;
-    assert.deepEqual(result, { passed: true, output: 'helper started' });
+    assert.deepEqual(result, { passed: true, output: 'helper started', exit: { returncode: 0, signal: null } });
     // The library's own drain grace is 2 s: a probe does not wait that long for output it does not need.
     assert.ok(tookMs < 1500, `the try took ${Math.round(tookMs)} ms`);
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -67,7 +75,7 @@ describe('one try', () => {
   test('exec: stdout and stderr lines are reported in the order they were written', BOUNDED, async () => {
     const cmd = 'for i in 1 2 3; do echo "out $i"; sleep 0.05; echo "err $i" >&2; sleep 0.05; done; exit 1';
     const result = await tryProbe({ kind: 'exec', cmd, ...TIMING }, {});
-    assert.deepEqual(result, { passed: false, output: 'out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3' });
+    assert.deepEqual(result, { passed: false, output: 'out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3', exit: { returncode: 1, signal: null } });
   });
 
   test('exec: a probe may print any amount; its last 2 KiB are kept', BOUNDED, async () => {
