@@ -99,11 +99,71 @@ export function exitedUnreaped(pid: number): boolean {
   return state !== undefined && state !== 'gone' && !state.live;
 }
 
+/**
+ * The live processes that descend from live members of group `pgid` but are in another group:
+ * they left it (setsid, setpgid; every PostgreSQL backend leads a session of its own), so a signal
+ * to the group misses them, and once their parent dies nothing ties them to it any more. Asked
+ * while the members live, at the SIGKILL (see ./terminate.ts). One pass over /proc, shared by every
+ * group asked in the same turn of the event loop (a flood of stops escalates together); [] where
+ * /proc cannot be read.
+ */
+export function escapedDescendants(pgid: number): number[] {
+  const table = processTable();
+  const escaped: number[] = [];
+  const queue = [...table.values()].filter((entry) => entry.pgrp === pgid).map((entry) => entry.pid);
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of table.childrenOf.get(next) ?? []) {
+      if (child.pgrp === pgid) continue; // a member: the group's signal reaches it, and it is searched from itself
+      escaped.push(child.pid);
+      queue.push(child.pid);
+    }
+  }
+  return escaped;
+}
+
+interface TableEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgrp: number;
+}
+
+type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<number, TableEntry[]> };
+
+let sharedTable: ProcessTable | undefined;
+
+/** The live processes, read once per turn of the event loop. */
+function processTable(): ProcessTable {
+  if (sharedTable !== undefined) return sharedTable;
+  const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
+  let entries: string[] = [];
+  try {
+    entries = node.fs.readdirSync('/proc');
+  } catch {
+    // no /proc: nothing is known of anyone's parent
+  }
+  for (const entry of entries) {
+    const first = entry.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const pid = Number(entry);
+    const state = processState(pid);
+    // One that cannot be read is passed over: the group's own SIGKILL does not depend on this.
+    if (state === undefined || state === 'gone' || !state.live) continue;
+    const row = { pid, ppid: state.ppid, pgrp: state.pgrp };
+    table.set(pid, row);
+    const siblings = table.childrenOf.get(row.ppid);
+    if (siblings === undefined) table.childrenOf.set(row.ppid, [row]);
+    else siblings.push(row);
+  }
+  sharedTable = table;
+  setImmediate(() => (sharedTable = undefined)).unref();
+  return table;
+}
+
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 
-/** A process's group and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read. */
-function processState(pid: number): { readonly pgrp: number; readonly live: boolean } | 'gone' | undefined {
+/** A process's parent, group and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read. */
+function processState(pid: number): { readonly ppid: number; readonly pgrp: number; readonly live: boolean } | 'gone' | undefined {
   let stat: string;
   try {
     stat = readStat(pid);
@@ -114,7 +174,7 @@ function processState(pid: number): { readonly pgrp: number; readonly live: bool
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
   const state = fields[0];
-  return { pgrp: Number(fields[2]), live: state !== 'Z' && state !== 'X' };
+  return { ppid: Number(fields[1]), pgrp: Number(fields[2]), live: state !== 'Z' && state !== 'X' };
 }
 
 /** open, one read into a reused buffer, close: half the system calls and none of the allocations of readFileSync. */

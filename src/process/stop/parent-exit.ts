@@ -1,5 +1,5 @@
 import { Cancelled } from '../../core/errors.js';
-import { signalTarget, targetAlive, type StopTarget } from './terminate.js';
+import { killTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 
 /**
@@ -120,7 +120,7 @@ export function killAllOwned(): void {
 function killAll(): void {
   for (const registration of owned) {
     const { target } = registration.child;
-    if (targetAlive(target)) signalTarget(target, 'SIGKILL');
+    if (targetAlive(target)) killTarget(target);
     registration.unwatch();
   }
   flushReleases(); // no later loop turn may come to do it

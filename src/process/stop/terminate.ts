@@ -1,6 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { groupHasLiveMembers, groupRefusesSignals } from './group.js';
+import { escapedDescendants, groupHasLiveMembers, groupRefusesSignals } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
@@ -35,6 +35,24 @@ export function signalTarget(target: StopTarget, signal: NodeJS.Signals): Signal
   // A reaped child's pid may be reused: without a group to address, only a child not yet reaped is signalled.
   if (!target.newSession && target.proc.returncode !== null) return 'gone';
   return sendSignal(target.newSession ? -target.proc.pid : target.proc.pid, signal);
+}
+
+/**
+ * SIGKILL, the end of every stop's grace: to the child's group, and to what its live members
+ * started that has left the group (setsid, setpgid), looked up while they still live: a
+ * PostgreSQL backend leads a session of its own, and one busy in a query does not notice its
+ * postmaster's death, so the group's SIGKILL alone leaves it running, holding the cluster's shared
+ * memory (the next postgres refuses to start) and the child's output. A stop signal before it goes
+ * to the group only, so a postmaster still relays its own shutdown. The one place that decides
+ * what a kill reaches. What the outcome says is the group's; one that left it and may not be
+ * signalled is left as it is.
+ */
+export function killTarget(target: StopTarget): SignalOutcome {
+  const escaped = target.newSession ? escapedDescendants(target.proc.pid) : [];
+  // The group first: a postmaster that saw its backends die before it would report each as a crash.
+  const outcome = signalTarget(target, 'SIGKILL');
+  for (const pid of escaped) sendSignal(pid, 'SIGKILL');
+  return outcome;
 }
 
 /** Whether anything is left to stop: the child, or (new session) a live member of its group. */
@@ -76,7 +94,7 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   try {
     if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now()))) {
       callCatching(policy.onEscalate, thrown);
-      if (signalTarget(target, 'SIGKILL') === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
+      if (killTarget(target) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
       await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
       throwIfRefused(target, 'SIGKILL');
     }

@@ -53,6 +53,39 @@ describe('group escalation', () => {
     }
   });
 
+  test('what a member still alive at the grace started in a session of its own (setsid, as a PostgreSQL backend) is SIGKILLed with the group, not left running', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let escaped = 0;
+    try {
+      // The leader ignores SIGTERM and waits, as a postmaster in a smart shutdown waits for its
+      // sessions; the child it started leads a session of its own (not the group's signals' to
+      // hear), says its pid and lets go of the pipe, as a backend busy in a query would run on.
+      const script = `trap "" TERM; setsid sh -c 'echo $$; exec sleep 1000 >/dev/null 2>&1' & wait`;
+      let cancelledAt = 0;
+      await openNursery(async (tn) => {
+        const leader = await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', script], {
+            relayStdout: true,
+            logger: { io: (line: string) => void (escaped = Number(line.slice(line.indexOf('] ') + 2))) },
+            readyWhen: /^\d+$/,
+            killGraceMs: KILL_GRACE_MS,
+            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+          }, ctx),
+        );
+        await waitUntil(() => processState(escaped) !== undefined && groupMembers(leader.pid).length === 1, 'the session leader to run apart from the group', 2000);
+        cancelledAt = performance.now();
+        tn.cancel();
+      });
+      const settledMs = performance.now() - cancelledAt;
+      assert.ok(settledMs >= KILL_GRACE_MS - 50, `the leader got its grace (settled after ${settledMs.toFixed(0)} ms)`);
+      // Before: the group's SIGKILL missed it, and it ran on after the scope had settled.
+      await waitUntil(() => !isRunning(escaped), 'the process in its own session to be killed with the group', 1000);
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('a stopped child hears the stop signal: SIGCONT follows it, so its handler runs instead of the SIGKILL at the grace', { timeout: 20_000 }, async () => {
     const tag = randomUUID();
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-stopped-'));
