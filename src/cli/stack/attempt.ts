@@ -30,7 +30,12 @@ export interface AttemptPlan {
 export interface AttemptHooks {
   /** The child has spawned (before it is ready), at `spawnedAt` (`performance.now()`). */
   readonly onSpawn: (proc: Process, spawnedAt: number) => void;
-  /** The child exited, at `exitedAt` (its pipes may still be draining): the moment its duration ends. */
+  /**
+   * The child has exited, heard at once: what it left may still hold its pipes, and its end is
+   * judged only once they are drained (up to the drain grace).
+   */
+  readonly onExitSeen: () => void;
+  /** The child exited at `exitedAt`, the moment its duration ends; told once its pipes are drained. */
   readonly onExit: (exitedAt: number) => void;
   /** Its `ready` probe passed, `afterMs` after it spawned. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
@@ -108,6 +113,7 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
   const onSpawn = (spawned: Process): void => {
     spawnedAt = processInternals.spawnedAt(spawned);
     hooks.onSpawn(spawned, spawnedAt);
+    void processInternals.exited(spawned).then(hooks.onExitSeen);
   };
   const proc = await tn.start<Process>(async (ctx) => {
     try {

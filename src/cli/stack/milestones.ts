@@ -81,6 +81,17 @@ export class Milestones {
   }
 
   /**
+   * The child has exited: its output may still be draining, and its end is judged only after that
+   * (up to the drain grace, while something it left holds its pipes). A process that has exited is
+   * not ready, however ready it was a moment ago, so a dependent not started yet waits for the
+   * verdict (a restart's next ready, or the reason it never will start) instead of starting
+   * against a process that is gone. `started` stays met: it did start.
+   */
+  exited(): void {
+    this.ready.reset();
+  }
+
+  /**
    * The process is down until its restart policy's next attempt: being started and ready are ahead
    * of it again, so a dependent that starts meanwhile (restarted by hand or by a change) waits for
    * it to be up, as SPEC §5's `dependsOn` says, not for a crashed attempt's milestones. Dependents

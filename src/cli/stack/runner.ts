@@ -67,6 +67,8 @@ export class Runner {
   #failureStopAt: number | undefined;
   /** It waits out the backoff before a restart its policy makes: no child is up, and the life goes on. */
   #inBackoff = false;
+  /** This life has been ready (in some attempt): its `ready` dependents were told it was. */
+  #wasReady = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -149,6 +151,7 @@ export class Runner {
     this.#exitedBeforeStop = false;
     this.#failureStopAt = undefined;
     this.#proc = undefined;
+    this.#wasReady = false;
     this.#budget.reset();
     this.milestones.reset();
     this.waitingForConditions.reset();
@@ -156,9 +159,14 @@ export class Runner {
   }
 
   async #live(): Promise<LifeEnd> {
-    const unmet = await this.#waitForConditions();
-    if (unmet !== null) return { kind: 'not-started', reason: unmet };
-    if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
+    for (;;) {
+      const unmet = await this.#waitForConditions();
+      if (unmet !== null) return { kind: 'not-started', reason: unmet };
+      if (this.spec.dependsOn.length === 0) break;
+      if (!(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
+      // A dependency may have gone down in that turn (its child exited): then it is waited for again.
+      if (this.#conditionsMet()) break;
+    }
     for (;;) {
       // Each attempt's own: a failure an earlier one stopped its child for is not this one's.
       this.#failureStopAt = undefined;
@@ -234,9 +242,19 @@ export class Runner {
     return !this.context.ending() && !this.#stopping && !this.#life.signal.aborted;
   }
 
+  #conditionsMet(): boolean {
+    return this.spec.dependsOn.every((dependency) => this.#milestoneOf(dependency).state.kind === 'met');
+  }
+
   #attemptHooks(): AttemptHooks {
     return {
       onSpawn: (proc, spawnedAt) => this.#spawned(proc, spawnedAt),
+      onExitSeen: () => {
+        // A task's exit is its job done: what it reached stands (its `succeeded` follows). An exit
+        // a stop asked for takes nothing back either: a dependent of a process stopped by hand may
+        // still be started, without it (README: "A dependent of a stopped process keeps running").
+        if (!this.spec.task && !this.#stopping) this.milestones.exited();
+      },
       onExit: (exitedAt) => this.state.exited(exitedAt),
       onReady: (afterMs) => this.#ready(afterMs),
       onUnhealthy: (since) => this.state.unhealthy(since),
@@ -260,7 +278,10 @@ export class Runner {
     this.#stopSaid = false;
     this.state.spawned(proc.pid, this.spec.ready !== undefined, spawnedAt);
     this.milestones.started.meet();
-    if (this.spec.ready === undefined) this.milestones.ready.meet();
+    if (this.spec.ready === undefined) {
+      this.#wasReady = true;
+      this.milestones.ready.meet();
+    }
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
     this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
   }
@@ -280,6 +301,7 @@ export class Runner {
   }
 
   #ready(afterMs: number): void {
+    this.#wasReady = true;
     this.state.ready();
     this.milestones.ready.meet();
     this.#say('ready', `ready after ${Math.round(afterMs)} ms`, { afterMs: Math.round(afterMs) });
@@ -351,7 +373,8 @@ export class Runner {
         break;
       case 'exited':
         this.state.ended('exited 0');
-        this.milestones.giveUp((condition) => `${name} exited before it was ${condition}`);
+        // `ready` is pending again after any exit (see Milestones.exited): one that was reached is not "before".
+        this.milestones.giveUp((condition) => (condition === 'ready' && this.#wasReady ? `${name} exited` : `${name} exited before it was ${condition}`));
         break;
       case 'failed': {
         // It did run to an exit (unless it never spawned): a dependent waiting for `completed` may go.

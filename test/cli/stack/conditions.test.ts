@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { logProbe } from '../../../src/cli/config/index.js';
+import { NO_RESTART, logProbe } from '../../../src/cli/config/index.js';
 import { MainNotStarted } from '../../../src/cli/stack/stack.js';
 import { CalledProcessError } from '../../../src/process/errors.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
@@ -46,6 +46,46 @@ describe('conditions', () => {
     assert.equal(outcome.exitCode, 0, output.dump());
     const ready = output.indexOf('db', 'ready');
     assert.ok(ready >= 0 && ready < output.indexOf('web', 'starting'), output.dump());
+  });
+
+  test('ready: a dependency whose child has exited is not ready, though its end is still being drained: a dependent whose other condition is met meanwhile is not started', BOUNDED, async () => {
+    // db exits 1 at 0.3 s; what it left holds its output, so its failure is judged only after the
+    // drain grace (2 s). migrate succeeds at 0.8 s, in between.
+    const { outcome, output } = await runToEnd([
+      spec('db', 'sleep 5 & echo up; sleep 0.3; exit 1', { ready: logProbe(/^up$/) }),
+      spec('migrate', 'sleep 0.8', { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'db', condition: 'ready' }, { name: 'migrate', condition: 'succeeded' }] }),
+    ]);
+    assert.equal(outcome.failure?.name, 'db', output.dump());
+    // Before: web started at 0.8 s against a db gone half a second before, and was stopped when its failure was judged.
+    assert.equal(output.indexOf('web', 'starting'), -1, output.dump());
+    assert.equal(resultOf(outcome, 'web').notStartedBecause, 'db failed (status 1)');
+  });
+
+  test('ready: a dependency that exited and is restarted is waited for again: the dependent starts at its next ready, not while it is down', BOUNDED, async () => {
+    const marker = join(scratch, 'db-restarted');
+    // The first db exits 1 at 0.3 s (what it left holds its output until 2 s); the second stays up.
+    const cmd = `if [ -e ${marker} ]; then echo up; exec sleep 30; fi; touch ${marker}; sleep 5 & echo up; sleep 0.3; exit 1`;
+    const { outcome, output } = await runToEnd([
+      spec('db', cmd, { ready: logProbe(/^up$/), restart: { ...NO_RESTART, policy: 'on-failure', backoffMs: 20 } }),
+      spec('migrate', 'sleep 0.8', { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'db', condition: 'ready' }, { name: 'migrate', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    const [, secondReady = -1] = output.records.flatMap((record, index) => (record.name === 'db' && record.kind === 'ready' ? [index] : []));
+    assert.ok(secondReady >= 0 && secondReady < output.indexOf('web', 'starting'), output.dump());
+  });
+
+  test('ready: a service (no task) that exits 0 once ready, before its dependent\'s other condition is met, leaves that dependent not started: it is gone', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('cache', 'echo warmed; sleep 0.2', {}),
+      spec('migrate', 'sleep 0.6', { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'cache', condition: 'ready' }, { name: 'migrate', condition: 'succeeded' }] }),
+      spec('keep', 'sleep 1.5', { main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(output.indexOf('web', 'starting'), -1, output.dump());
+    assert.equal(resultOf(outcome, 'web').notStartedBecause, 'cache exited');
   });
 
   test('succeeded: a dependent starts after the task exited 0; the task succeeding does not end the run', BOUNDED, async () => {

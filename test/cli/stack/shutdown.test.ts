@@ -94,10 +94,11 @@ describe('stopping a stack in reverse dependency order', () => {
     test(`when ${how}, a dependency waiting out its restart backoff while its dependent stops is not started again`, BOUNDED, async () => {
       const file = join(scratch, `starts-${files++}`);
       const specs = [
-        // Fails at once, then waits 300 ms to restart: the backoff ends while web is in its 1 s cleanup.
-        spec('db', `echo "db-start 0" >> ${file}; exit 1`, { restart: { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 300, maxBackoffMs: 300 } }),
+        // Fails after 0.1 s (web has started by then: a dependency that is down, in its backoff,
+        // starts no dependent), then waits 300 ms to restart: the backoff ends while web is in its 1 s cleanup.
+        spec('db', `echo "db-start 0" >> ${file}; sleep 0.1; exit 1`, { restart: { ...NO_RESTART, policy: 'on-failure', max: 3, backoffMs: 300, maxBackoffMs: 300 } }),
         spec('web', recordingStops('web', file, { cleanupS: 1 }), { dependsOn: [{ name: 'db', condition: 'started' }] }),
-        spec('smoke', 'sleep 0.1', { main: how === 'the main process exits' }),
+        spec('smoke', 'sleep 0.3', { main: how === 'the main process exits' }),
       ];
       const running = startStack(specs);
       let outcome;
