@@ -118,13 +118,31 @@ export class LogFile {
     // The string is handed to writeSync as it is: encoding it into a Buffer first would copy a
     // flood's every byte once more, and make as much garbage.
     const written = node.fs.writeSync(this.#fd, text);
-    if (written < bytes) {
-      // A regular file takes a whole write unless the disk is full, which throws; this is for the
-      // partial write POSIX still allows.
-      const buffer = Buffer.from(text, 'utf8');
-      for (let offset = written; offset < buffer.length; ) offset += node.fs.writeSync(this.#fd, buffer, offset);
-    }
+    if (written < bytes) this.#appendRest(Buffer.from(text, 'utf8'), written);
     this.#size += bytes;
+  }
+
+  /**
+   * Writes what a short write left. A regular file takes less than a whole write when it is about
+   * to fail: the disk filled up (ENOSPC) or the file reached `ulimit -f` (EFBIG) in the middle of
+   * the text. The write that follows throws; the file is then cut back to the end of its last
+   * whole line before the error goes on, so that it stays made of lines: a line cut off there
+   * would have the next run's first line (appended to the same file) run on at its end.
+   */
+  #appendRest(buffer: Buffer, written: number): void {
+    let offset = written;
+    try {
+      while (offset < buffer.length) offset += node.fs.writeSync(this.#fd, buffer, offset);
+    } catch (error) {
+      const cut = offset - (buffer.lastIndexOf(0x0a, offset - 1) + 1);
+      try {
+        // From the file's size, not #size: the file may have been truncated under it (copytruncate).
+        if (cut > 0) node.fs.ftruncateSync(this.#fd, node.fs.fstatSync(this.#fd).size - cut);
+      } catch {
+        // The write's error is the one to tell; a file that cannot even be cut back is given up all the same.
+      }
+      throw error;
+    }
   }
 
   /**

@@ -174,6 +174,28 @@ processes:
     }
   });
 
+  test('a file that hits the size limit (ulimit -f) mid-line is cut back to its last whole line, so the next run appends on a line of its own', { timeout: 30_000 }, async () => {
+    // Every log line is 100 bytes (29 of time and stream, 71 of text): a limit of 16 blocks (8 or 16 KiB,
+    // as the shell counts them) falls inside a line, so the write that reaches it is a short one.
+    const dir = project(`logs: { dir: logs }
+processes:
+  counter:
+    cmd: "i=0; while [ $i -lt 300 ]; do i=$((i+1)); printf 'line %05d %060d\\n' $i 0; done"
+`);
+    const limited = await runCli(['up'], { cwd: dir, execVia: ['sh', '-c', 'ulimit -f 16; exec "$@"', 'sh'] });
+    assert.equal(limited.code, 0, limited.stderr);
+    assert.match(limited.stderr, /cannot write .*counter\.log \(EFBIG: file too large, write\); counter's lines go on to the output/);
+    assert.match(limited.stdout, /counter +\| line 00300 0+\n/, 'the lines still reached the output');
+    const path = join(dir, 'logs', 'counter.log');
+    assert.ok(readFileSync(path, 'utf8').endsWith('\n'), 'the file ends with a whole line');
+    const kept = logLines(path).length;
+    assert.ok(kept > 0 && kept < 300, `${kept} lines kept`);
+    assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
+    const texts = logLines(path).map((line) => line.text);
+    assert.deepEqual(texts.slice(kept, kept + 1), [`line 00001 ${'0'.repeat(60)}`], "the second run's first line is whole");
+    assert.equal(texts.length, kept + 300);
+  });
+
   test('a log directory that cannot be made is a config error at the logs key, before anything starts', { timeout: 30_000 }, async () => {
     const dir = project('processes:\n  once:\n    cmd: "touch started"\nlogs:\n  dir: blocker/logs\n');
     writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
