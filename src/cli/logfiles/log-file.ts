@@ -102,11 +102,16 @@ export class LogFile {
    * Starts `NAME.log` again when the file the fd writes to is no longer there under that name:
    * someone removed it, or moved it aside (`mv web.log web.log.old`, logrotate's way). Lines
    * written on would go to a file nobody can find, and the next rotation would fail to rename it.
-   * One stat per write: a flood's writes are 64 KiB apart.
+   * The same file takes its size from the stat: one emptied under the run (logrotate's
+   * `copytruncate`, `> web.log`) would otherwise be rotated at the size it had before, long
+   * before it holds `maxSize` again. One stat per write: a flood's writes are 64 KiB apart.
    */
   #reopenIfMoved(): void {
     const now = node.fs.statSync(this.path, { throwIfNoEntry: false });
-    if (now !== undefined && now.dev === this.#opened?.dev && now.ino === this.#opened.ino) return;
+    if (now !== undefined && now.dev === this.#opened?.dev && now.ino === this.#opened.ino) {
+      this.#size = now.size;
+      return;
+    }
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
     this.#open();

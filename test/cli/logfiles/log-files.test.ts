@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -148,6 +148,24 @@ test('a file moved aside (logrotate\'s way) is left with what it had; the next l
   }
   assert.deepEqual(texts(`${path}.old`), ['before']);
   assert.deepEqual(texts(path), ['after']);
+});
+
+test('a file emptied under the run (copytruncate) is rotated when it holds maxSize again, not at the size it had', () => {
+  const dir = logDir();
+  const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']);
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'x'.repeat(900));
+    files.flush();
+    truncateSync(path, 0);
+    for (const line of ['one', 'two', 'three']) files.line('web', 'stdout', line);
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(readdirSync(dir), ['web.log']);
+  assert.deepEqual(texts(path), ['one', 'two', 'three']);
 });
 
 test('rotated files past keep (an earlier run kept more) are removed at the next rotation', () => {
