@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { node } from '../../builtins.js';
 import { lstatOf, statOf } from '../../process/stat.js';
 
@@ -35,6 +35,22 @@ export function reachedThroughLinks(path: string): boolean {
     return node.fs.realpathSync(dirname(path)) !== dirname(path);
   } catch {
     return false;
+  }
+}
+
+/**
+ * `path` with the links on its way resolved, as far as it exists (what is not there yet, a log
+ * directory the run makes later, is joined on as written): the path by the real directories.
+ */
+export function realPathOf(path: string): string {
+  let rest = '';
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(node.fs.realpathSync(at), rest);
+    } catch {
+      if (dirname(at) === at) return path;
+      rest = join(basename(at), rest);
+    }
   }
 }
 

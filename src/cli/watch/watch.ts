@@ -5,6 +5,7 @@ import type { ProcessSpec, WatchSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
 import { WatchError, watchTree, type Watching } from './tree.js';
+import { realPathOf } from './lookups.js';
 
 /** What watching needs of the running stack (the `Stack` coordinator). */
 export interface Restartable {
@@ -39,8 +40,12 @@ export interface Restartable {
 export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], output: Pick<Output, 'status'>, ownPaths: readonly string[] = []): Watching {
   const lane = new RestartLane(output, (process) => watched.indexOf(process));
   const watched: WatchedProcess[] = [];
+  // Each also by its real directories: a log directory named by a link (`logs -> var/logs`) is
+  // heard by the watch of the tree that holds its target as var/logs/web.log, which the name in
+  // the config does not cover, and every line written to it would be a change.
+  const own = ownPaths.flatMap((path) => [...new Set([path, realPathOf(path)])]);
   try {
-    for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output, ownPaths));
+    for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output, own));
   } catch (error) {
     for (const process of watched) process.close();
     throw error;

@@ -1,7 +1,7 @@
 // Watch mode of `subvisor up` (SPEC §10): the built CLI, YAML files, real processes, real files
 // changed in a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -168,9 +168,11 @@ describe('a change restarts the process', () => {
     });
   });
 
-  for (const [where, logs, socketArgs] of [
-    ['the default .subvisor/', 'logs: {}', []],
-    ['a logs dir and a --socket of its own, in the watched tree', 'logs: { dir: lg }', ['--socket', 'run/ctl.sock']],
+  for (const [where, logs, socketArgs, link] of [
+    ['the default .subvisor/', 'logs: {}', [], undefined],
+    ['a logs dir and a --socket of its own, in the watched tree', 'logs: { dir: lg }', ['--socket', 'run/ctl.sock'], undefined],
+    // The watch comes to the files by the real directory, var/lg, not by the link the config names.
+    ['a logs dir named by a link to a directory in the watched tree', 'logs: { dir: lg }', [], { path: 'lg', target: 'var/lg' }],
   ] as const) {
     test(`the run's own files (${where}) restart nothing: a process that writes while watching the project's root does not restart for ever`, BOUNDED, async () => {
       const dir = project(
@@ -182,6 +184,10 @@ processes:
 `,
         { 'src/app.ts': '' },
       );
+      if (link !== undefined) {
+        mkdirSync(join(dir, link.target), { recursive: true });
+        symlinkSync(link.target, join(dir, link.path));
+      }
       const cli = startCli(['up', ...socketArgs], { cwd: dir });
       try {
         await nthPid(cli, 'w', 1);
