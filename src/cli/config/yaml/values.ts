@@ -63,6 +63,13 @@ export interface Interpolation {
    * (`[sh, -c, 'echo ${PORT-3000}']`), nor for a pattern.
    */
   readonly warnLeft?: boolean;
+  /**
+   * The value is a command or one of its arguments, which a shell may read when the process
+   * starts (`sh -c` runs a string `cmd`, and may be a list's program): a `$NAME` left in it is
+   * expanded then, in the copy's own environment. No other value is read again: an env value, a
+   * directory, a probe's address or a pattern is what interpolation made of it, in every copy.
+   */
+  readonly readByShell?: boolean;
 }
 
 /**
@@ -71,7 +78,7 @@ export interface Interpolation {
  * and warned of there: a `${VAR}` read as empty because VAR is unset, and, with `warnLeft`, a form
  * compose expands and subvisor leaves as written (`${PORT-3000}`).
  */
-export function interpolated(at: At, value: string, reader: Reader, { quote = (same) => same, warnLeft = false }: Interpolation = {}): string | undefined {
+export function interpolated(at: At, value: string, reader: Reader, { quote = (same) => same, warnLeft = false, readByShell = false }: Interpolation = {}): string | undefined {
   const lookup = at.variables ?? (() => undefined);
   const unset = new Set<string>();
   const left = new Set<string>();
@@ -85,7 +92,7 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
       (name) => unset.add(name),
       warnLeft ? (name, operator) => left.add(leftWarning(name, operator)) : undefined,
     );
-    for (const name of unset) reader.warnAt(at, unsetWarning(name));
+    for (const name of unset) reader.warnAt(at, unsetWarning(name, readByShell));
     for (const warning of left) reader.warnAt(at, warning);
     return expanded;
   } catch (error) {
@@ -99,9 +106,13 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
  * Why an unset `${NAME}` is worth a word (compose says one too): it is read as empty, which is
  * seldom meant, and most often because the variable was set where interpolation does not look.
  */
-function unsetWarning(name: string): string {
-  // Set in each copy's environment, after the config was read: the shell is the one to read it.
-  if (name === REPLICA_VARIABLE) return `\${${name}} is read as empty: it is expanded when the config is read, before the copies exist; write $${name} for the shell to read in each copy`;
+function unsetWarning(name: string, readByShell: boolean): string {
+  // Set in each copy's environment, after the config was read: only a shell started in the copy
+  // can read it, so outside a command, `$NAME` would be no better than `${NAME}`.
+  if (name === REPLICA_VARIABLE && readByShell) return `\${${name}} is read as empty: it is expanded when the config is read, before the copies exist; write $${name} for the shell to read in each copy`;
+  if (name === REPLICA_VARIABLE) {
+    return `\${${name}} is read as empty: it is expanded when the config is read, before the copies exist, and no shell reads this value later, so every copy gets the same; work out what differs by copy in a command, which a shell runs in each copy (\`cmd: PORT=$((8000 + ${name})) node server.js\`, or an \`exec\` probe), or read ${name} in the program`;
+  }
   return `\${${name}} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${${name}:-} for empty on purpose`;
 }
 
@@ -161,7 +172,7 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       reader.reportAt(at, 'is empty; give the command to run');
       return undefined;
     }
-    const shell = interpolated(at, written, reader);
+    const shell = interpolated(at, written, reader, { readByShell: true });
     if (shell === undefined) return undefined;
     if (shell.trim() !== '') return spawnable(at, shell, reader);
     reader.reportAt(at, 'is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
@@ -183,7 +194,7 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       reader.reportAt(itemAt, 'the program name is empty');
       return;
     }
-    const arg = interpolated(itemAt, written, reader);
+    const arg = interpolated(itemAt, written, reader, { readByShell: true });
     if (arg === undefined) return;
     if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
     else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
