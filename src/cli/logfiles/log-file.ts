@@ -33,6 +33,12 @@ export class LogFile {
   /** The file the fd is open on, to tell when `path` names another (see {@link LogFile.#reopenIfMoved}). */
   #opened: { readonly dev: number; readonly ino: number } | undefined;
   #pending: string[] = [];
+  /**
+   * Whether the file is a regular one, which rotation is for. `NAME.log` made a link to `/dev/null`
+   * (pm2's way of having no file for a process) has no size to keep in bounds, and rotating it
+   * would move the link aside and start a real file in its place.
+   */
+  #rotates = true;
 
   /** Opens (creating) `path`; throws the fs error when it cannot. */
   constructor(
@@ -55,7 +61,7 @@ export class LogFile {
     const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
     const bytes = Buffer.byteLength(text);
     this.#reopenIfMoved();
-    if (this.#size + bytes <= this.rotation.maxSizeBytes) {
+    if (!this.#rotates || this.#size + bytes <= this.rotation.maxSizeBytes) {
       this.#append(text, bytes);
       return;
     }
@@ -93,9 +99,10 @@ export class LogFile {
       if (errnoCode(error) !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
       this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
     }
-    const { dev, ino, size } = node.fs.fstatSync(this.#fd);
-    this.#opened = { dev, ino };
-    this.#size = size;
+    const opened = node.fs.fstatSync(this.#fd);
+    this.#opened = { dev: opened.dev, ino: opened.ino };
+    this.#size = opened.size;
+    this.#rotates = opened.isFile();
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -166,6 +166,25 @@ test('a file emptied under the run (copytruncate) is rotated when it holds maxSi
   }
   assert.deepEqual(readdirSync(dir), ['web.log']);
   assert.deepEqual(texts(path), ['one', 'two', 'three']);
+});
+
+test('a file made a link to /dev/null (no log file for this process) is written through and never rotated: the link stays', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, [])).close(); // makes the directory
+  const path = join(dir, 'quiet.log');
+  symlinkSync('/dev/null', path);
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, ['quiet']);
+  files.open();
+  try {
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 20; j++) files.line('quiet', 'stdout', `line ${i} ${j}`);
+      files.flush();
+    }
+  } finally {
+    files.close();
+  }
+  assert.equal(lstatSync(path).isSymbolicLink(), true);
+  assert.deepEqual(readdirSync(dir), ['quiet.log']);
 });
 
 test('rotated files past keep (an earlier run kept more) are removed at the next rotation', () => {
