@@ -1,5 +1,3 @@
-import { MAX_ARG_BYTES, kib, overArgLimit } from '../../process/spawn/arg-limit.js';
-
 /**
  * What a spawn can carry: the checks that keep a config from failing at spawn time, after the
  * processes before it in the start order are already running. Node refuses these values only
@@ -25,16 +23,6 @@ export function unspawnableEnvName(key: string): string | undefined {
   if (key.includes('=')) return 'is not a usable variable name: it contains =, which separates a name from its value';
   if (key.includes('\0')) return 'is not a usable variable name: it contains a NUL byte';
   return undefined;
-}
-
-/**
- * Why the variable `name` with `value` cannot be passed to a process, or undefined when it can:
- * Linux takes no environment entry (`NAME=value`) over {@link MAX_ARG_BYTES} (E2BIG at the spawn,
- * once whatever starts before it is running). Said without the value, which may be a secret.
- */
-export function oversizedVariable(name: string, value: string): string | undefined {
-  if (!overArgLimit(`${name}=${value}`)) return undefined;
-  return `its value is ${kib(value)} KiB, more than the ${MAX_ARG_BYTES / 1024} KiB Linux passes in one environment variable (exec would fail with E2BIG); put it in a file and pass the file's path instead`;
 }
 
 /**

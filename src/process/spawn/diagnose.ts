@@ -4,7 +4,6 @@ import { SpawnError } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
-import { MAX_ARG_BYTES, kib, overArgLimit } from './arg-limit.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
@@ -65,16 +64,27 @@ function unresolvable(code: 'ELOOP' | 'ENAMETOOLONG'): string {
     : 'the path is too long (ENAMETOOLONG): a name on the way is over 255 bytes, or the whole over 4095; shorten it';
 }
 
+/**
+ * Linux's limit on one argument or one environment entry (MAX_ARG_STRLEN: 32 pages, with its
+ * NUL), apart from the limit on them all together.
+ */
+const MAX_ARG_BYTES = 32 * 4096;
+
 /** What exec found too large: one argument or variable over {@link MAX_ARG_BYTES}, else all of them together. */
 function tooBig(options: ResolvedRunOptions): string {
+  const oversized = (text: string): boolean => Buffer.byteLength(text) + 1 > MAX_ARG_BYTES;
   const one = `more than the ${MAX_ARG_BYTES / 1024} KiB Linux takes in one`;
   const argv = commandArgv(options);
-  const argument = argv.findIndex((arg) => overArgLimit(arg));
+  const argument = argv.findIndex(oversized);
   // Counted as exec sees them: with `shell: true`, the command is the shell's third argument.
   if (argument !== -1) return `argv[${argument}]${options.shell === false ? '' : ' (the command string)'} is ${kib(argv[argument] ?? '')} KiB, ${one} argument`;
-  const variable = childEnv(options).find(([name, value]) => overArgLimit(`${name}=${value}`));
+  const variable = childEnv(options).find(([name, value]) => oversized(`${name}=${value}`));
   if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1])} KiB, ${one} variable`;
   return 'the arguments and environment are too large together';
+}
+
+function kib(text: string): number {
+  return Math.ceil(Buffer.byteLength(text) / 1024);
 }
 
 /**

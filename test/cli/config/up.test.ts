@@ -41,30 +41,6 @@ describe('a value no spawn can carry is refused before anything starts', () => {
   }
 });
 
-describe('a variable over the 128 KiB Linux passes in one is refused before anything starts, at its place, without its value', { skip: process.platform !== 'linux' && 'Linux has the limit on one variable' }, () => {
-  // `first` starts before `second`: with the variable reaching the spawn, `first` ran and was
-  // stopped again when `second` failed with E2BIG.
-  const big = `hunter2${'x'.repeat(140 * 1024)}`;
-  test('in an env value', { timeout: 30_000 }, async () => {
-    const { file, marker } = config((marker) => `processes:\n  first: { cmd: "touch '${marker}'; sleep 5" }\n  second: { cmd: "true", env: { BIG: "${big}" } }\n`);
-    const run = await runCli(['up', '-f', file]);
-    assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /subvisor\.yaml:3:38: processes\.second\.env\.BIG: its value is 141 KiB, more than the 128 KiB Linux passes in one environment variable \(exec would fail with E2BIG\); put it in a file/);
-    assert.doesNotMatch(run.stderr, /hunter2/, 'the value is not shown');
-    assert.equal(existsSync(marker), false, 'nothing may start');
-  });
-
-  test('in a process\'s env file', { timeout: 30_000 }, async () => {
-    const { file, marker } = config((marker) => `processes:\n  first: { cmd: "touch '${marker}'; sleep 5" }\n  second: { cmd: "true", envFile: big.env }\n`);
-    writeFileSync(join(file, '..', 'big.env'), `SMALL=1\nBIG=${big}\n`);
-    const run = await runCli(['up', '-f', file]);
-    assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /big\.env:2:1: BIG: its value is 141 KiB, more than the 128 KiB Linux passes in one environment variable/);
-    assert.doesNotMatch(run.stderr, /hunter2/, 'the value is not shown');
-    assert.equal(existsSync(marker), false, 'nothing may start');
-  });
-});
-
 describe('-f FILE is read by its content when its name is not *.yaml or *.yml', () => {
   test('up -f dev.Procfile runs the Procfile (node-foreman names its fixtures so)', { timeout: 30_000 }, async () => {
     const { file } = config(() => '# comment line\nhello: echo hello from the procfile\nbye: echo bye\n', 'procfile-comment.Procfile');

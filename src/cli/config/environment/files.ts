@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors.js';
 import { escapeRegExp } from '../regexp.js';
-import { oversizedVariable, printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
+import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
 import { node } from '../../../builtins.js';
 import { errnoCode } from '../../../errno.js';
 
@@ -34,8 +34,7 @@ export type EnvFileRead =
  * rather than read into the first name). Values are taken literally: `${...}` in an env file is
  * not expanded (parseEnv does not), so a file never depends on the order files are read in.
  *
- * A variable no spawn could carry (a NUL byte in its value, an unusable name, a value over the
- * 128 KiB Linux passes in one variable) is left out and
+ * A variable no spawn could carry (a NUL byte in its value, an unusable name) is left out and
  * listed in `problems`, by name and line; so is a name with a space or a line break in it, which
  * is what parseEnv makes of a line without `=` followed by one with it. A value parseEnv cut at a
  * `#` with no blank before it is kept as read, and listed in `warnings`.
@@ -59,7 +58,7 @@ export function readEnvFile(path: string): EnvFileRead {
   for (const [name, value] of Object.entries(node.util.parseEnv(text))) {
     // parseEnv types its values as possibly undefined (NodeJS.Dict); it never returns one.
     if (value === undefined) continue;
-    const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it') ?? oversizedVariable(name, value);
+    const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');
     if (reason === undefined) variables.push([name, value]);
     else problems.push({ line: lineOf(text, name), name: printable(name), message: reason });
     const cut = reason === undefined ? cutAtHash(text, name) : undefined;

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
-import { oversizedVariable, unspawnableEnvName } from '../spawnable.js';
+import { unspawnableEnvName } from '../spawnable.js';
 import type { ConfigDraft } from './keys.js';
 import { isEmpty, isMapping, type At, type Reader } from './reader.js';
 import { describe, interpolated, oneOrMany, scalarText, spawnable } from './values.js';
@@ -26,11 +26,7 @@ export function environment(at: At, reader: Reader): Record<string, string> | un
       const written = isScalar(node) ? scalarText(node) : undefined;
       const value = written === undefined ? undefined : interpolated(variable, written, reader, { warnLeft: true });
       if (written === undefined) reader.reportAt(variable, `expected a string, found ${describe(node)}`);
-      else if (value !== undefined && spawnable(variable, value, reader) !== undefined) {
-        const oversized = oversizedVariable(name, value);
-        if (oversized === undefined) env.push([name, value]);
-        else reader.reportAt(variable, oversized);
-      }
+      else if (value !== undefined && spawnable(variable, value, reader) !== undefined) env.push([name, value]);
     }
   });
   // fromEntries defines own properties: a variable named __proto__ stays a variable.
