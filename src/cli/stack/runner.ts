@@ -69,6 +69,8 @@ export class Runner {
   #inBackoff = false;
   /** This life has been ready (in some attempt): its `ready` dependents were told it was. */
   #wasReady = false;
+  /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
+  #goneUnready = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -253,7 +255,10 @@ export class Runner {
         // A task's exit is its job done: what it reached stands (its `succeeded` follows). An exit
         // a stop asked for takes nothing back either: a dependent of a process stopped by hand may
         // still be started, without it (README: "A dependent of a stopped process keeps running").
-        if (!this.spec.task && !this.#stopping) this.milestones.exited();
+        if (!this.spec.task && !this.#stopping) {
+          this.#goneUnready = true;
+          this.milestones.exited();
+        }
       },
       onExit: (exitedAt) => this.state.exited(exitedAt),
       onReady: (afterMs) => this.#ready(afterMs),
@@ -276,6 +281,7 @@ export class Runner {
   #spawned(proc: Process, spawnedAt: number): void {
     this.#proc = proc;
     this.#stopSaid = false;
+    this.#goneUnready = false;
     this.state.spawned(proc.pid, this.spec.ready !== undefined, spawnedAt);
     this.milestones.started.meet();
     if (this.spec.ready === undefined) {
@@ -301,6 +307,7 @@ export class Runner {
   }
 
   #ready(afterMs: number): void {
+    if (this.#goneUnready) return;
     this.#wasReady = true;
     this.state.ready();
     this.milestones.ready.meet();

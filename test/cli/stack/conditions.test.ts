@@ -7,6 +7,7 @@ import { NO_RESTART, logProbe } from '../../../src/cli/config/index.js';
 import { MainNotStarted } from '../../../src/cli/stack/stack.js';
 import { CalledProcessError } from '../../../src/process/errors.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
+import { freePort } from '../../support/network.js';
 import { resultOf, runToEnd, scratchDir, spec } from './support.js';
 
 checkNothingLeaksAroundEachTest();
@@ -60,6 +61,20 @@ describe('conditions', () => {
     // Before: web started at 0.8 s against a db gone half a second before, and was stopped when its failure was judged.
     assert.equal(output.indexOf('web', 'starting'), -1, output.dump());
     assert.equal(resultOf(outcome, 'web').notStartedBecause, 'db failed (status 1)');
+  });
+
+  test('ready: a tcp probe that passes after the child exited (what it left listens) makes nothing ready: the dependent is not started', BOUNDED, async () => {
+    const port = await freePort();
+    // db exits 1 at once; what it left starts listening 0.3 s later and holds db's output.
+    const listen = `require('net').createServer().listen(${port}, '127.0.0.1')`;
+    const { outcome, output } = await runToEnd([
+      spec('db', `(sleep 0.3; exec node -e "${listen}") & exit 1`, { ready: { kind: 'tcp', host: '127.0.0.1', port, intervalMs: 50, timeoutMs: 1000, startPeriodMs: 0 } }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'db', condition: 'ready' }] }),
+    ]);
+    assert.equal(outcome.failure?.name, 'db', output.dump());
+    // Before: db was said ready 0.4 s after it exited, and web started, to be stopped when db's failure was judged.
+    assert.equal(output.indexOf('db', 'ready'), -1, output.dump());
+    assert.equal(output.indexOf('web', 'starting'), -1, output.dump());
   });
 
   test('ready: a dependency that exited and is restarted is waited for again: the dependent starts at its next ready, not while it is down', BOUNDED, async () => {
