@@ -81,23 +81,16 @@ export class LineBacklogs {
   }
 
   /**
-   * Writes everything waiting now, whether or not the output is full, and forgets it: the process
-   * is about to end, and what it could not hand on is then all in the output, to be counted.
+   * Bytes of the lines waiting, as UTF-8, as they were read: what ending the process now loses of
+   * them, at least (their prefixes, or their JSON records, are not made yet, and are not made just
+   * to be counted: a second Ctrl-C must not wait on formatting, nor its memory grow by it).
    */
-  writeAllNow(): void {
-    for (const { items, resolve } of this.#byName.values()) {
-      for (const item of items) {
-        if (typeof item === 'function') item();
-        else if (item.at <= item.text.length) void item.write(item.text.slice(item.at));
-      }
-      // Emptied: a drain the backlog was waiting for finds nothing left to write.
-      items.length = 0;
-      resolve();
+  waitingBytes(): number {
+    let bytes = 0;
+    for (const { items } of this.#byName.values()) {
+      for (const item of items) if (typeof item !== 'function' && item.at < item.text.length) bytes += Buffer.byteLength(item.at === 0 ? item.text : item.text.slice(item.at));
     }
-    this.#byName.clear();
-    this.#waitingChars = 0;
-    this.#allDone?.resolve();
-    this.#allDone = undefined;
+    return bytes;
   }
 
   /** Resolves once nothing waits. */
@@ -129,7 +122,7 @@ export class LineBacklogs {
         return;
       }
     }
-    if (this.#byName.get(name) === backlog) this.#byName.delete(name);
+    this.#byName.delete(name);
     backlog.resolve();
     if (this.#byName.size === 0 && this.#allDone !== undefined) {
       this.#allDone.resolve();

@@ -124,9 +124,8 @@ export function createOutput(opts: OutputOptions): Output {
     unwrittenBytes,
     takenMark: () => out.takenMark,
     abandon: (why) => {
-      backlogs.writeAllNow();
       out.flush();
-      const dropped = out.unsentBytes;
+      const dropped = out.unsentBytes + backlogs.waitingBytes();
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
     },
   };

@@ -91,29 +91,21 @@ describe('LineBacklogs', () => {
     assert.ok(output.written.filter((entry) => entry.startsWith('a:')).length > 3, 'the read went out in several slices');
   });
 
-  test('writeAllNow: everything waiting goes out at once, full or not, in order, and nothing waits after', async () => {
+  test('waitingBytes: the UTF-8 bytes of the lines waiting, from where each was cut', async () => {
     const output = fakeOutput();
     const backlogs = new LineBacklogs(output.full);
+    assert.equal(backlogs.waitingBytes(), 0);
     output.fill();
-    const pending = backlogs.lines('a', numbered(1, 5000), output.write('a'));
-    void backlogs.lines('a', numbered(5001, 3), output.write('a'));
+    const wide = Array.from({ length: 3000 }, (_, index) => `日本語 ${index} 🚀`).join('\n');
+    const pending = backlogs.lines('a', wide, output.write('a'));
     backlogs.status('a', () => output.written.push('a:exited'));
-    void backlogs.lines('b', numbered(1, 2000), output.write('b'));
-    const settled = backlogs.settled();
-    assert.ok(backlogs.waiting('a') && backlogs.waitingChars > 0);
-    backlogs.writeAllNow();
-    // Still full: all of it was written anyway, each process's lines in order, its state line last.
-    assert.deepEqual(linesOf(output.written, 'a'), [...numbered(1, 5003).split('\n'), 'exited']);
-    assert.deepEqual(linesOf(output.written, 'b'), numbered(1, 2000).split('\n'));
-    assert.equal(backlogs.waiting('a'), false);
-    assert.equal(backlogs.waitingChars, 0);
-    await pending;
-    await settled;
-    // A drain after it writes nothing twice.
-    const count = output.written.length;
+    void backlogs.lines('b', 'één', output.write('b'));
+    const sent = (output.written[0] as string).slice(2);
+    // a's first slice went out (and its newline); the rest of a waits, b's line went out whole.
+    assert.equal(backlogs.waitingBytes(), Buffer.byteLength(wide.slice(sent.length + 1)));
     output.drain();
-    await turn();
-    assert.equal(output.written.length, count);
+    await pending;
+    assert.equal(backlogs.waitingBytes(), 0);
   });
 
   test('a state line goes out at once when nothing of its process waits', () => {
