@@ -43,10 +43,18 @@ export function programsSystemdMisses(processes: readonly ProcessSpec[], parentE
   return lines;
 }
 
-/** The program a shell command starts with, when it is a plain word (`exec node server.js` gives `node`). */
+/**
+ * The program a shell command starts with, when it is a plain word (`exec node server.js` gives
+ * `node`), and not one the shell runs itself: `echo starting; exec node server.js` runs sh's own
+ * echo whatever the PATH holds, so the PATH says nothing of it.
+ */
 function firstWord(command: string): string | undefined {
-  return /^\s*(?:exec\s+)?([A-Za-z0-9_.+-]+)(?:\s|$)/.exec(command)?.[1];
+  const word = /^\s*(?:exec\s+)?([A-Za-z0-9_.+-]+)(?:\s|$)/.exec(command)?.[1];
+  return word === undefined || SHELL_BUILTINS.has(word) ? undefined : word;
 }
+
+/** What POSIX sh (dash, bash) runs itself, never looked up on the PATH. */
+const SHELL_BUILTINS = new Set(['echo', 'printf', 'test', 'true', 'false', 'cd', 'pwd', 'kill', 'read', 'set', 'export', 'unset', 'exit', 'trap', 'wait', 'umask', 'ulimit', 'shift', 'eval', 'command', 'type', 'alias', 'getopts', 'readonly', 'return', 'times', 'hash', 'jobs', 'fg', 'bg']);
 
 /** The first `dir/program` that is an executable file, as execvp and systemd look (an empty entry is the cwd, which neither export can name: skipped). */
 function lookUp(program: string, dirs: readonly string[]): string | undefined {
