@@ -11,12 +11,14 @@ export function exists(path: string): boolean {
 }
 
 /**
- * The inode of what `path` names, through links: the directory a watch of `path` set now would
- * watch (a root `current` -> `v1`, or a file's directory), which is another once the link is
- * pointed elsewhere.
+ * Which file `path` names, through links (device and inode): the directory a watch of `path` set
+ * now would watch (a root `current` -> `v1`, or a file's directory), which is another once the
+ * link is pointed elsewhere, on the same file system or not (every file system's root has inode
+ * 1 or 2, every btrfs subvolume's 256).
  */
-export function inodeOf(path: string): number | undefined {
-  return statOf(path)?.ino;
+export function identityOf(path: string): string | undefined {
+  const stats = statOf(path);
+  return stats === undefined ? undefined : `${stats.dev}:${stats.ino}`;
 }
 
 /** Whether `path` is a directory itself, not a link to one (a link in a watched tree is not entered). */

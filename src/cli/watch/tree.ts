@@ -2,7 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
-import { exists, inodeOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
+import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -70,8 +70,8 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
 class Tree implements Watching {
   readonly #watchers = new Map<string, FSWatcher>();
   #closed = false;
-  /** The inode of the root directory watched: one of the same name made anew is another directory, its watch not ours. */
-  #rootIno: number | undefined;
+  /** Which directory the root watched is (see identityOf): one of the same name made anew, or a link's new target, is another, its watch not ours. */
+  #rootIdentity: string | undefined;
   /**
    * While a directory we need is gone (the root, or a file root's directory): the watch of its
    * nearest ancestor that is there, `at`, which waits for it to come back.
@@ -103,7 +103,7 @@ class Tree implements Watching {
     // Errors come when the watched directory goes away on some systems: the parent reports that.
     watcher.on('error', () => this.#forget(dir));
     this.#watchers.set(dir, watcher);
-    if (dir === this.root) this.#rootIno = inodeOf(dir);
+    if (dir === this.root) this.#rootIdentity = identityOf(dir);
     for (const entry of subdirectories(dir)) this.add(join(dir, entry));
   }
 
@@ -116,13 +116,19 @@ class Tree implements Watching {
   followRootLinks(): void {
     if (!isSymbolicLink(this.root) && !reachedThroughLinks(this.root)) return;
     const relinked = (): void => {
-      if (this.#closed || inodeOf(this.root) === this.#rootIno) return; // the same directory: its own watches tell the rest
+      if (this.#closed || identityOf(this.root) === this.#rootIdentity) return; // the same directory: its own watches tell the rest
       // As when the root is removed: forgotten, told, and watched again once it is a directory.
       this.#forget(this.root);
       this.listener.changed(this.root);
       this.#awaitDirectory(this.root, () => this.#rootBack());
     };
-    this.#links = new LinkChain(this.root, relinked, (path, error) => this.listener.failed(new WatchError(path, error)), false);
+    // A directory on the way we may not read (a 0711 /srv/www) cannot be listened in: the tree itself
+    // is watched all the same, as Tree.add leaves out a directory it may not read, without a word.
+    const failed = (path: string, error: unknown): void => {
+      const code = errnoCode(error);
+      if (code !== 'EACCES' && code !== 'EPERM') this.listener.failed(new WatchError(path, error));
+    };
+    this.#links = new LinkChain(this.root, relinked, failed, false);
   }
 
   /**
@@ -132,10 +138,10 @@ class Tree implements Watching {
   watchFileThroughDirectory(file: string): void {
     const dir = dirname(file);
     const name = basename(file);
-    const ino = inodeOf(dir);
+    const identity = identityOf(dir);
     const watcher = node.fs.watch(dir, (_event, changed) => {
       if (this.#closed) return;
-      if (inodeOf(dir) !== ino || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
+      if (identityOf(dir) !== identity || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
       else if (changed === name) {
         this.#followLink(file);
         this.listener.changed(file);
@@ -170,7 +176,7 @@ class Tree implements Watching {
 
   #heard(dir: string, name: string | Buffer | null): void {
     if (this.#closed) return;
-    const rootReplaced = dir === this.root && inodeOf(dir) !== this.#rootIno;
+    const rootReplaced = dir === this.root && identityOf(dir) !== this.#rootIdentity;
     if (!exists(dir) || rootReplaced) {
       // The directory itself went away; its parent's watch tells of it (or, for the root, we do,
       // and wait for it to come back: a build's `rm -rf dist && mkdir dist`).

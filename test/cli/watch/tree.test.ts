@@ -493,6 +493,27 @@ for (const [what, rootOf] of [
   });
 }
 
+test('a root directory link switched to another file system whose directory has the same inode number (/dev/pts -> /dev/shm, both 1) is followed', BOUNDED, async () => {
+  // Every tmpfs, devpts or proc root is inode 1: only the device tells them apart.
+  assert.equal(fs.statSync('/dev/pts').ino, fs.statSync('/dev/shm').ino, 'the machine this test is meant for');
+  const base = fresh();
+  symlinkSync('/dev/pts', join(base, 'current'));
+  const root = join(base, 'current');
+  const { changes, watch } = watching(root);
+  const written = join('/dev/shm', `subvisor-tree-${process.pid}`);
+  try {
+    symlinkSync('/dev/shm', join(base, 'current.new'));
+    renameSync(join(base, 'current.new'), root);
+    await waitUntil(() => changes.includes(root), 'the link pointed at /dev/shm');
+    await sleep(200);
+    writeFileSync(written, 'x');
+    await waitUntil(() => changes.includes(join(root, `subvisor-tree-${process.pid}`)), 'a write in /dev/shm, through the link');
+  } finally {
+    watch.close();
+    rmSync(written, { force: true });
+  }
+});
+
 test('left-out directories are never entered, and what is under them is not heard', BOUNDED, async () => {
   const root = fresh();
   mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
