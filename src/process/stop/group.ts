@@ -137,7 +137,8 @@ function processTable(): ProcessTable {
   const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
   let entries: string[] = [];
   try {
-    entries = node.fs.readdirSync('/proc');
+    // A /proc of another pid namespace (unshare --pid without --mount-proc) numbers other processes.
+    if (node.fs.readlinkSync('/proc/self') === String(process.pid)) entries = node.fs.readdirSync('/proc');
   } catch {
     // no /proc: nothing is known of anyone's parent
   }
@@ -155,7 +156,9 @@ function processTable(): ProcessTable {
     else siblings.push(row);
   }
   sharedTable = table;
-  setImmediate(() => (sharedTable = undefined)).unref();
+  // Not unref'd: the loop must reach its check phase before an I/O callback may read the table
+  // again, however long the poll phase would otherwise wait.
+  setImmediate(() => (sharedTable = undefined));
   return table;
 }
 
