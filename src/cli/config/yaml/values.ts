@@ -60,7 +60,7 @@ export interface Interpolation {
    * Warn of a form compose expands and subvisor leaves as written (`${PORT-3000}`): for a value
    * that is a setting (an env value, a directory, a probe's address), where it is almost surely
    * meant as compose means it. Not for a command or its arguments, which a shell may read
-   * (`[sh, -c, 'echo ${PORT-3000}']`), nor for a pattern.
+   * (`[sh, -c, 'echo ${PORT-3000}']`), nor for a pattern. Default false.
    */
   readonly warnLeft?: boolean;
   /**
@@ -68,6 +68,7 @@ export interface Interpolation {
    * starts (`sh -c` runs a string `cmd`, and may be a list's program): a `$NAME` left in it is
    * expanded then, in the copy's own environment. No other value is read again: an env value, a
    * directory, a probe's address or a pattern is what interpolation made of it, in every copy.
+   * Default false.
    */
   readonly readByShell?: boolean;
 }
