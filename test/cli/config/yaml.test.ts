@@ -454,14 +454,15 @@ test('the directory of a relative cwd is the config file\'s, not the current one
 
 test('warnings: ${SUBVISOR_REPLICA} outside a command (an env value, a probe address, a ready pattern) does not send to $SUBVISOR_REPLICA, which nothing would read there', () => {
   const config = parseYamlConfig(
-    'processes:\n  web:\n    cmd: [node, -e, "${SUBVISOR_REPLICA}"]\n    replicas: 2\n    env: { PORT: "800${SUBVISOR_REPLICA}" }\n    ready: { http: "http://127.0.0.1:800${SUBVISOR_REPLICA}/" }\n  api:\n    cmd: "true"\n    replicas: 2\n    ready: "copy ${SUBVISOR_REPLICA} up"\n',
+    'processes:\n  web:\n    cmd: [/bin/sh, -c, "echo ${SUBVISOR_REPLICA}"]\n    replicas: 2\n    env: { PORT: "800${SUBVISOR_REPLICA}" }\n    ready: { http: "http://127.0.0.1:800${SUBVISOR_REPLICA}/" }\n  api:\n    cmd: [node, -e, "${SUBVISOR_REPLICA}"]\n    replicas: 2\n    ready: "copy ${SUBVISOR_REPLICA} up"\n',
     FILE,
     { env: {} },
   );
   const messages = new Map(config.warnings?.map((warning) => [warning.path, warning.message]));
-  // A list's item may be an `sh -c` script: the shell's $SUBVISOR_REPLICA is the way there.
+  // A shell's list item is its script: the shell's $SUBVISOR_REPLICA is the way there. Another
+  // program's (node -e) is read by no shell: $SUBVISOR_REPLICA would reach it as written.
   assert.match(messages.get('processes.web.cmd[2]') ?? '', /; write \$SUBVISOR_REPLICA for the shell to read in each copy$/);
-  for (const path of ['processes.web.env.PORT', 'processes.web.ready.http', 'processes.api.ready']) {
+  for (const path of ['processes.web.env.PORT', 'processes.web.ready.http', 'processes.api.ready', 'processes.api.cmd[2]']) {
     const message = messages.get(path) ?? '';
     assert.match(message, /before the copies exist, and no shell reads this value later, so every copy gets the same; work out what differs by copy in a command, which a shell runs in each copy \(`cmd: PORT=\$\(\(8000 \+ SUBVISOR_REPLICA\)\) node server\.js`, or an `exec` probe\), or read SUBVISOR_REPLICA in the program$/, path);
   }

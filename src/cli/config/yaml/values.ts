@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
 import { InterpolationError, interpolate, variablesRead } from '../environment/interpolate.js';
@@ -103,6 +104,11 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
   }
 }
 
+/** Whether `program` (a list `cmd`'s first item) is a POSIX shell, which reads its script's `$NAME` in the process. */
+function isShell(program: string | undefined): boolean {
+  return program !== undefined && /^(?:ba|da|k|z|a|mk)?sh$/.test(basename(program));
+}
+
 /**
  * Why an unset `${NAME}` is worth a word (compose says one too): it is read as empty, which is
  * seldom meant, and most often because the variable was set where interpolation does not look.
@@ -195,7 +201,8 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       reader.reportAt(itemAt, 'the program name is empty');
       return;
     }
-    const arg = interpolated(itemAt, written, reader, { readByShell: true });
+    // Read again by a shell only when the program is one (`[sh, -c, script]`); `[node, -e, code]` is not.
+    const arg = interpolated(itemAt, written, reader, { readByShell: i > 0 && isShell(argv[0]) });
     if (arg === undefined) return;
     if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
     else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
