@@ -44,12 +44,13 @@ export function programsSystemdMisses(processes: readonly ProcessSpec[], parentE
 }
 
 /**
- * The program a shell command starts with, when it is a plain word (`exec node server.js` gives
- * `node`), and not one the shell runs itself: `echo starting; exec node server.js` runs sh's own
- * echo whatever the PATH holds, so the PATH says nothing of it.
+ * The program a shell command starts with, when it is a plain word (`exec node server.js` and
+ * `PORT=3000 node server.js` give `node`), and not one the shell runs itself: `echo starting;
+ * exec node server.js` runs sh's own echo whatever the PATH holds, so the PATH says nothing of it.
  */
 function firstWord(command: string): string | undefined {
-  const word = /^\s*(?:exec\s+)?([A-Za-z0-9_.+-]+)(?:\s|$)/.exec(command)?.[1];
+  // Assignments before it (`PORT=3000 node server.js`) set its environment: the program follows them.
+  const word = /^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[^\s'"`$\\]*\s+)*(?:exec\s+)?([A-Za-z0-9_.+-]+)(?:\s|$)/.exec(command)?.[1];
   return word === undefined || SHELL_BUILTINS.has(word) ? undefined : word;
 }
 

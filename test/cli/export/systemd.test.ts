@@ -346,7 +346,7 @@ describe('export systemd: programs named without a path', () => {
     for (const program of ['subvisor-export-tool', 'true']) writeFileSync(join(bin, program), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     writeFileSync(
       join(project, 'subvisor.yaml'),
-      'processes:\n  argv: { cmd: [subvisor-export-tool, --flag] }\n  shell: { cmd: "exec subvisor-export-tool --flag" }\n  other: { cmd: [true] }\n  same: { cmd: [sh, -c, "exit 0"] }\n  builtin: { cmd: "true; echo up" }\n',
+      'processes:\n  argv: { cmd: [subvisor-export-tool, --flag] }\n  shell: { cmd: "exec subvisor-export-tool --flag" }\n  other: { cmd: [true] }\n  same: { cmd: [sh, -c, "exit 0"] }\n  builtin: { cmd: "true; echo up" }\n  assigned: { cmd: "PORT=3000 A=1 subvisor-export-tool" }\n',
     );
     const units = join(project, 'units');
     const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
@@ -355,6 +355,7 @@ describe('export systemd: programs named without a path', () => {
       `subvisor: warning: process argv: up runs subvisor-export-tool from ${bin}/subvisor-export-tool, found on its PATH; systemd looks for a program named without a path only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin, and finds none there; give its full path in cmd`,
       `subvisor: warning: process shell: up runs subvisor-export-tool from ${bin}/subvisor-export-tool, found on its PATH; the unit's shell looks only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin (the unit's PATH), and finds none there; give its full path in cmd, or set PATH in env`,
       `subvisor: warning: process other: up runs true from ${bin}/true, found on its PATH; systemd looks for a program named without a path only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin, and finds another there (/usr/bin/true); give its full path in cmd`,
+      `subvisor: warning: process assigned: up runs subvisor-export-tool from ${bin}/subvisor-export-tool, found on its PATH; the unit's shell looks only in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin (the unit's PATH), and finds none there; give its full path in cmd, or set PATH in env`,
     ]);
     // `builtin` is not said: sh runs its own `true`, whatever true the PATH holds.
     // What the warning is about: verify cannot find the program either.
