@@ -1,8 +1,8 @@
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import type { ProcessSpec } from '../config/spec.js';
 import { childEnvironment } from '../stack/attempt.js';
 import { statOf } from '../../process/stat.js';
-import { DEFAULT_PATH } from '../../process/spawn/diagnose.js';
+import { DEFAULT_PATH, findOnPath } from '../../process/spawn/diagnose.js';
 import { exportedEnvironment } from './environment.js';
 
 /**
@@ -57,15 +57,9 @@ function firstWord(command: string): string | undefined {
 /** What POSIX sh (dash, bash) runs itself, never looked up on the PATH. */
 const SHELL_BUILTINS = new Set(['echo', 'printf', 'test', 'true', 'false', 'cd', 'pwd', 'kill', 'read', 'set', 'export', 'unset', 'exit', 'trap', 'wait', 'umask', 'ulimit', 'shift', 'eval', 'command', 'type', 'alias', 'getopts', 'readonly', 'return', 'times', 'hash', 'jobs', 'fg', 'bg']);
 
-/** The first `dir/program` that is an executable file, as execvp and systemd look (an empty entry is the cwd, which neither export can name: skipped). */
+/** The first `dir/program` exec could run, as execvp and systemd look; an entry that is not absolute (the cwd, which neither export can name) is skipped. */
 function lookUp(program: string, dirs: readonly string[]): string | undefined {
-  for (const dir of dirs) {
-    if (!dir.startsWith('/')) continue;
-    const path = join(dir, program);
-    const stats = statOf(path);
-    if (stats?.isFile() === true && (stats.mode & 0o111) !== 0) return path;
-  }
-  return undefined;
+  return findOnPath(program, dirs.filter((dir) => dir.startsWith('/')));
 }
 
 /** Whether two paths lead to one file (`/bin/sh` and `/usr/bin/sh` where `/bin` is a link). */

@@ -208,6 +208,19 @@ export function spawnErrno(code: string | undefined, options: ResolvedRunOptions
   });
 }
 
+/**
+ * Where a search of `dirs` (PATH entries, in order) finds `program` as exec would run it: the first
+ * `dir/program` exec could run, or undefined. The same test as a failed spawn's diagnosis; `subvisor
+ * export` asks it of systemd's fixed path and of `up`'s.
+ */
+export function findOnPath(program: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    const path = node.path.join(dir, program);
+    if (executable(path, true) === 'yes') return path;
+  }
+  return undefined;
+}
+
 /** Whether exec could run `path`: `yes`, `denied` (EACCES), `missing`, or the errno of a path that cannot be followed. */
 function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' | 'ELOOP' | 'ENAMETOOLONG' {
   try {
