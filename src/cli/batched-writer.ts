@@ -156,26 +156,34 @@ export class BatchedWriter {
    */
   get unsentBytes(): number {
     const { stream } = this;
-    // Node documents neither: the writes waiting behind the one under way, and what the system
-    // has not taken of that one yet (see takenMark).
-    const { _handle: handle, writableBuffer: waiting } = stream as { _handle?: { writeQueueSize?: unknown }; writableBuffer?: readonly { chunk: string | Uint8Array }[] };
+    // Node documents it not: the writes waiting behind the one under way.
+    const waiting = (stream as { writableBuffer?: readonly { chunk: string | Uint8Array }[] }).writableBuffer;
+    const inFlight = this.#handleQueueBytes();
     // Without a handle (a file, written synchronously) nothing is queued.
-    if (typeof handle?.writeQueueSize !== 'number' || waiting === undefined) return stream.writableLength;
+    if (inFlight === undefined || waiting === undefined) return stream.writableLength;
     let queued = 0;
     for (const { chunk } of waiting) queued += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    return queued + handle.writeQueueSize;
+    return queued + inFlight;
+  }
+
+  /**
+   * What the system has not taken yet of the write under way, from the queue of the stream's pipe
+   * or socket handle (Node exposes it on no public property); undefined for a stream without one.
+   */
+  #handleQueueBytes(): number | undefined {
+    const queued = (this.stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
+    return typeof queued === 'number' ? queued : undefined;
   }
 
   /**
    * An opaque mark that changes whenever the stream's reader takes output: each finished write, and
    * what the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s
    * it finishes only after seconds of steady progress, which the queue of a pipe's or a socket's
-   * handle shows as it shrinks (Node exposes it on no public property). A pipe takes a page (4 KiB)
-   * at a time: a reader that has freed less than a page shows no progress yet.
+   * handle shows as it shrinks. A pipe takes a page (4 KiB) at a time: a reader that has freed
+   * less than a page shows no progress yet.
    */
   get takenMark(): string {
-    const queued = (this.stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
-    return `${this.#writesTaken}:${typeof queued === 'number' ? queued : 0}`;
+    return `${this.#writesTaken}:${this.#handleQueueBytes() ?? 0}`;
   }
 
   /** Whether the writer is full: a write now returns a promise. */
