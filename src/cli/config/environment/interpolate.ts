@@ -29,9 +29,17 @@ const COMPOSE_ONLY = /([A-Za-z_][A-Za-z0-9_]*)(:\+|[-?+])/y;
 /** A `${NAME<operator>...}` left as written (see {@link COMPOSE_ONLY}): the name and the operator. */
 export type LeftAsWritten = (name: string, operator: string) => void;
 
+/** Who hears what {@link interpolate} read as empty or left as written; each is optional. */
+export interface InterpolationListeners {
+  /** Told of each `${NAME}` (the form without a default) expanded with NAME unset. */
+  readonly onUnset?: (name: string) => void;
+  /** Told of each form compose would expand that is left as written (see {@link COMPOSE_ONLY}). */
+  readonly onLeft?: LeftAsWritten;
+}
+
 /**
  * `text` with its braced variables expanded from `lookup`, as SPEC §9 has it, and nothing else
- * (`onUnset` hears of each `${NAME}` read as empty because NAME is not set):
+ * (`listeners.onUnset` hears of each `${NAME}` read as empty because NAME is not set):
  *
  * - `${NAME}`: the value, or the empty string when it is not set (POSIX; write `${NAME:?}` to
  *   require it).
@@ -44,8 +52,9 @@ export type LeftAsWritten = (name: string, operator: string) => void;
  * Every other `$` is left as it is, so a command's `echo $$` and `$PORT` still reach the shell, and
  * so is any other `${...}`, whole, up to the `}` that closes it (`${f%.txt}`, `${#name}`, `${1}`,
  * `${PORT-3000}`, `${PORT:+x}`): shell syntax, for the shell, with nothing inside it expanded. A
- * `${` that nothing closes is left as it is too. `onLeft` hears of each such form that compose
- * would have expanded (`${PORT-3000}`), where it is read (not in a default that is not used).
+ * `${` that nothing closes is left as it is too. `listeners.onLeft` hears of each such form that
+ * compose would have expanded (`${PORT-3000}`), where it is read (not in a default that is not
+ * used).
  *
  * @example
  * ```ts
@@ -55,8 +64,8 @@ export type LeftAsWritten = (name: string, operator: string) => void;
  * interpolate('${DATA_DIR:?set DATA_DIR}', env); // throws InterpolationError: DATA_DIR is not set (or is empty): set DATA_DIR
  * ```
  */
-export function interpolate(text: string, lookup: Lookup, onUnset?: (name: string) => void, onLeft?: LeftAsWritten): string {
-  const parser = new Parser(text, lookup, onUnset, onLeft);
+export function interpolate(text: string, lookup: Lookup, listeners: InterpolationListeners = {}): string {
+  const parser = new Parser(text, lookup, listeners);
   return parser.word(true, false);
 }
 
@@ -75,8 +84,7 @@ export function variablesRead(text: string, lookup: Lookup): { names: string[]; 
         names.add(name);
         return lookup(name);
       },
-      undefined,
-      (name, operator) => left.add(`\${${name}${operator}…}`),
+      { onLeft: (name, operator) => left.add(`\${${name}${operator}…}`) },
     );
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
@@ -100,10 +108,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly lookup: Lookup,
-    /** Told of each `${NAME}` (the form without a default) expanded with NAME unset. */
-    private readonly onUnset?: (name: string) => void,
-    /** Told of each form compose would expand that is left as written (see {@link COMPOSE_ONLY}). */
-    private readonly onLeft?: LeftAsWritten,
+    private readonly listeners: InterpolationListeners,
   ) {}
 
   /**
@@ -175,7 +180,7 @@ class Parser {
       this.at++;
       if (!evaluate) return '';
       const value = this.lookup(name);
-      if (value === undefined) this.onUnset?.(name);
+      if (value === undefined) this.listeners.onUnset?.(name);
       return value ?? '';
     }
     const operator = this.text.slice(this.at, this.at + 2);
@@ -209,7 +214,7 @@ class Parser {
     const closer = this.closerOf(start + 1);
     COMPOSE_ONLY.lastIndex = start + 2;
     const composeOnly = evaluate && closer !== -1 ? COMPOSE_ONLY.exec(this.text) : null;
-    if (composeOnly !== null) this.onLeft?.(composeOnly[1] ?? '', composeOnly[2] ?? '');
+    if (composeOnly !== null) this.listeners.onLeft?.(composeOnly[1] ?? '', composeOnly[2] ?? '');
     this.at = closer === -1 ? start + 1 : closer + 1;
     return this.text.slice(start, this.at);
   }

@@ -91,8 +91,10 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
         const found = lookup(name);
         return found === undefined ? undefined : quote(found);
       },
-      (name) => unset.add(name),
-      warnLeft ? (name, operator) => left.add(leftWarning(name, operator)) : undefined,
+      {
+        onUnset: (name) => unset.add(name),
+        onLeft: warnLeft ? (name, operator) => left.add(leftWarning(name, operator)) : undefined,
+      },
     );
     for (const name of unset) reader.warnAt(at, unsetWarning(name, readByShell));
     for (const warning of left) reader.warnAt(at, warning);

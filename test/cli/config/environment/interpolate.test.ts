@@ -115,14 +115,14 @@ test('writing every ${ as $${ makes any text come back literally', () => {
 test('onUnset hears of each ${NAME} read as empty because NAME is unset, and of no other form', () => {
   const heard: string[] = [];
   const text = '${UNSET} ${EMPTY} ${PORT} ${UNSET:-d} ${UNSET2:-${INNER}} ${PORT:-${NOT_USED}} $${LITERAL} ${f%.txt}';
-  assert.equal(interpolate(text, lookup, (name) => heard.push(name)), '  8080 d  8080 ${LITERAL} ${f%.txt}');
+  assert.equal(interpolate(text, lookup, { onUnset: (name) => heard.push(name) }), '  8080 d  8080 ${LITERAL} ${f%.txt}');
   assert.deepEqual(heard, ['UNSET', 'INNER']);
 });
 
 test('onLeft hears of each form compose expands and subvisor leaves as written, where it is read, and of no other', () => {
   const heard: string[] = [];
   const text = '${PORT-3000} ${P?msg} ${P+x} ${P:+x} ${UNSET:-${D-1}} ${PORT:-${NOT_USED-1}} $${LITERAL-1} ${f%.txt} ${PORT:=x} ${#P} ${UNCLOSED-1';
-  const expanded = interpolate(text, lookup, undefined, (name, operator) => heard.push(`${name}${operator}`));
+  const expanded = interpolate(text, lookup, { onLeft: (name, operator) => heard.push(`${name}${operator}`) });
   assert.equal(expanded, '${PORT-3000} ${P?msg} ${P+x} ${P:+x} ${D-1} 8080 ${LITERAL-1} ${f%.txt} ${PORT:=x} ${#P} ${UNCLOSED-1', 'still left as written');
   assert.deepEqual(heard, ['PORT-', 'P?', 'P+', 'P:+', 'D-']);
 });
