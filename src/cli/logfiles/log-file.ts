@@ -11,6 +11,13 @@ export interface Rotation {
   readonly keep: number;
 }
 
+/** A write of a log file that failed: the fs error, and the lines it dropped. */
+export interface WriteFailure {
+  readonly error: unknown;
+  /** Of the lines the write was given, those that are not in the file. */
+  readonly linesLost: number;
+}
+
 /**
  * Owner-only: a process's output can hold what its user would not show others (a token printed
  * at start-up, a customer's address in an error), and the control socket beside it is 0600 too.
@@ -53,12 +60,33 @@ export class LogFile {
     this.#pending.push(line);
   }
 
-  /** Writes the queued lines, rotating on the way when they would pass the size. Throws the fs error. */
-  write(): void {
-    if (this.#pending.length === 0) return;
+  /** Whether lines are queued, waiting for {@link write}. */
+  get pending(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /**
+   * Writes the queued lines, rotating on the way when they would pass the size. A write that
+   * fails (a full disk) drops them and says so, with how many of them did not reach the file;
+   * the next one tries again, so the file is written once it can be.
+   */
+  write(): WriteFailure | undefined {
+    if (this.#pending.length === 0) return undefined;
     const lines = this.#pending;
     this.#pending = [];
     const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
+    const kept = { bytes: 0 };
+    try {
+      this.#writeText(text, kept);
+      return undefined;
+    } catch (error) {
+      const written = kept.bytes + this.#keptOfFailedWrite();
+      return { error, linesLost: countNewlines(Buffer.from(text, 'utf8').subarray(written)) };
+    }
+  }
+
+  /** Writes `text`, adding to `kept.bytes` what each whole write put in the file. Throws the fs error. */
+  #writeText(text: string, kept: { bytes: number }): void {
     const bytes = Buffer.byteLength(text);
     this.#reopenIfMoved();
     if (!this.#rotates || this.#size + bytes <= this.rotation.maxSizeBytes) {
@@ -73,6 +101,7 @@ export class LogFile {
       const lineBytes = Buffer.byteLength(line);
       if (this.#size + chunkBytes > 0 && this.#size + chunkBytes + lineBytes > this.rotation.maxSizeBytes) {
         this.#append(chunk, chunkBytes);
+        kept.bytes += chunkBytes;
         this.#rotate();
         chunk = '';
         chunkBytes = 0;
@@ -81,6 +110,19 @@ export class LogFile {
       chunkBytes += lineBytes;
     }
     this.#append(chunk, chunkBytes);
+  }
+
+  /**
+   * The whole lines a failed write left in the file (see {@link LogFile.#appendRest}): what the
+   * file holds past the size counted before it.
+   */
+  #keptOfFailedWrite(): number {
+    if (this.#fd === -1) return 0;
+    try {
+      return Math.max(0, node.fs.fstatSync(this.#fd).size - this.#size);
+    } catch {
+      return 0;
+    }
   }
 
   /** Closes the file; lines still queued are dropped (write first). */
@@ -119,7 +161,8 @@ export class LogFile {
       this.#size = now.size;
       return;
     }
-    node.fs.closeSync(this.#fd);
+    // A rotation whose new file could not be opened (a full disk) left no fd.
+    if (this.#fd !== -1) node.fs.closeSync(this.#fd);
     this.#fd = -1;
     this.#open();
   }
@@ -172,6 +215,13 @@ export class LogFile {
     }
     this.#open();
   }
+}
+
+/** How many `\n` `bytes` holds. */
+function countNewlines(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) count++;
+  return count;
 }
 
 /** Removes `path`; false when there was nothing there. */

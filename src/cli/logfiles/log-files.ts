@@ -40,11 +40,15 @@ const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
  * file, just before the output's batch goes to stdout, so a line that reached stdout is in its
  * file, and a flood costs one system call per file per batch.
  *
- * A file that cannot be written (a full disk) is given up with one warning on stderr; its lines
- * still reach stdout and the run goes on: the log files are a copy, not worth a stack.
+ * A file that cannot be written (a full disk) is warned of once on stderr, and tried again at each
+ * batch: its lines still reach stdout and the run goes on (the log files are a copy, not worth a
+ * stack), and once a write goes through again, a second warning says how many lines the file
+ * misses. The file itself holds only the process's lines, never a mark of the gap.
  */
 export class LogFiles implements OutputTee {
   readonly #files = new Map<string, LogFile>();
+  /** The lines lost so far by each file whose writes are failing. */
+  readonly #failing = new Map<string, number>();
   readonly #warn: (message: string) => void;
   /** `TIME out ` and `TIME err ` of the current batch; undefined once a flush ended it (see #prefix). */
   #prefixes: { readonly stdout: string; readonly stderr: string } | undefined;
@@ -53,7 +57,8 @@ export class LogFiles implements OutputTee {
    * Opens nothing yet (see {@link open}): a run refused before it starts (another run holds the
    * socket) must not have created a directory or a file.
    *
-   * @param warn - Told when a file is given up during the run. Default: a line on stderr.
+   * @param warn - Told when a file's writes start failing during the run, and when they go through
+   *   again. Default: a line on stderr.
    */
   constructor(
     private readonly spec: LogFilesSpec,
@@ -101,30 +106,36 @@ export class LogFiles implements OutputTee {
     // The next line reads the clock again (see #prefix).
     this.#prefixes = undefined;
     for (const [name, file] of this.#files) {
-      try {
-        file.write();
-      } catch (error) {
-        this.#giveUp(name, file, error);
-      }
+      if (file.pending) this.#write(name, file);
     }
   }
 
-  /** Writes what is queued and closes every file. */
+  /** Writes what is queued and closes every file; says what each file still failing misses. */
   close(): void {
     this.flush();
-    for (const file of this.#files.values()) file.close();
+    for (const [name, file] of this.#files) {
+      file.close();
+      const lost = this.#failing.get(name);
+      if (lost !== undefined) this.#warn(`${file.path} could not be written to the end; ${lost} of ${name}'s lines are missing from it`);
+    }
     this.#files.clear();
+    this.#failing.clear();
   }
 
-  #giveUp(name: string, file: LogFile, error: unknown): void {
-    this.#files.delete(name);
-    try {
-      file.close();
-    } catch {
-      // Closing a file that failed can fail too (EIO); it is given up either way.
+  /** Writes `file`'s queued lines, and warns when its writes start failing or go through again. */
+  #write(name: string, file: LogFile): void {
+    const failure = file.write();
+    const lostBefore = this.#failing.get(name);
+    if (failure === undefined) {
+      if (lostBefore === undefined) return;
+      this.#failing.delete(name);
+      this.#warn(`${file.path} is written again; ${lostBefore} of ${name}'s lines are missing from it`);
+      return;
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    this.#warn(`cannot write ${file.path} (${reason}); ${name}'s lines go on to the output, not to its log file`);
+    this.#failing.set(name, (lostBefore ?? 0) + failure.linesLost);
+    if (lostBefore !== undefined) return;
+    const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    this.#warn(`cannot write ${file.path} (${reason}); ${name}'s lines go on to the output, and to the file again once it can be written`);
   }
 
   /**

@@ -66,24 +66,39 @@ test('nothing is written before flush, everything after it', () => {
   }
 });
 
-test('a file that cannot be written is given up with one warning; the other files go on', () => {
+test('a file that cannot be written is warned of once and tried again at each batch; once it can be, it is written again and the lines it misses are counted; the other files go on', () => {
   const dir = logDir();
   opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
-  symlinkSync('/dev/full', join(dir, 'full.log')); // every write fails with ENOSPC
+  const full = join(dir, 'full.log');
+  symlinkSync('/dev/full', full); // every write fails with ENOSPC
   const warnings: string[] = [];
   const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['full', 'fine'], (message) => warnings.push(message));
   files.open();
   try {
     for (let i = 0; i < 3; i++) {
       files.line('full', 'stdout', `lost ${i}`);
+      files.lines('full', 'stderr', `lost ${i}a\nlost ${i}b`);
       files.line('fine', 'stdout', `kept ${i}`);
       files.flush();
     }
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /^cannot write .*full\.log \(ENOSPC: no space left on device, write\); full's lines go on to the output, and to the file again once it can be written$/);
+    rmSync(full); // the disk has room again
+    files.line('full', 'stdout', 'back');
+    files.flush();
+    assert.deepEqual(texts(full), ['back']);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[1] ?? '', /^.*full\.log is written again; 9 of full's lines are missing from it$/);
+    rmSync(full);
+    symlinkSync('/dev/full', full);
+    files.line('full', 'stdout', 'lost again');
+    files.flush();
   } finally {
     files.close();
   }
-  assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0] ?? '', /^cannot write .*full\.log \(ENOSPC: no space left on device, write\); full's lines go on to the output, not to its log file$/);
+  assert.equal(warnings.length, 4, warnings.join('\n'));
+  assert.match(warnings[2] ?? '', /^cannot write .*full\.log \(ENOSPC/);
+  assert.match(warnings[3] ?? '', /^.*full\.log could not be written to the end; 1 of full's lines are missing from it$/);
   assert.deepEqual(texts(join(dir, 'fine.log')), ['kept 0', 'kept 1', 'kept 2']);
 });
 

@@ -190,6 +190,8 @@ processes:
     assert.ok(readFileSync(path, 'utf8').endsWith('\n'), 'the file ends with a whole line');
     const kept = logLines(path).length;
     assert.ok(kept > 0 && kept < 300, `${kept} lines kept`);
+    const missing = /counter\.log could not be written to the end; (\d+) of counter's lines are missing from it/.exec(limited.stderr);
+    assert.equal(Number(missing?.[1]), 300 - kept, `the lines said missing, and those in the file, are all of them: ${limited.stderr}`);
     assert.equal((await runCli(['up'], { cwd: dir })).code, 0);
     const texts = logLines(path).map((line) => line.text);
     assert.deepEqual(texts.slice(kept, kept + 1), [`line 00001 ${'0'.repeat(60)}`], "the second run's first line is whole");
