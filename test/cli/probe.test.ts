@@ -189,6 +189,13 @@ describe('subvisor probe --exec', () => {
     assert.equal(shown, `${'\u00e9'.repeat(1023)}x`);
   });
 
+  test("what a try printed is shown as text, as up's report shows it: its escapes cannot clear the terminal or retitle the window", BOUNDED, async () => {
+    const run = await runCli(['probe', '--exec', String.raw`printf '\033[31mred\033[0m \033[2J\033]0;pwned\007 \302\233?25l\n'; exit 1`, '--timeout', '10s', '--interval', '10s']);
+    assert.equal(run.code, 1);
+    // Before: the bytes as the command wrote them, ESC, BEL and the 8-bit CSI included.
+    assert.equal(run.stderr, 'subvisor probe: did not pass in its one try (--interval is no shorter than --timeout); last try:\n    red \\x1b[2J\\x1b]0;pwned\\x07 \\x9b?25l\n    (exit status 1)\n');
+  });
+
   test('a try the deadline cuts says what it had printed, each line indented under the message', BOUNDED, async () => {
     const run = await runCli(['probe', '--exec', 'echo "waiting for the socket"; exec sleep 20', '--timeout', '400ms']);
     assert.equal(run.code, 1);

@@ -1,3 +1,4 @@
+import { shownAsText } from '../../log/sanitize.js';
 import { UsageError, durationOption, parseProbeArgs, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
@@ -30,7 +31,9 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const probe = probeOf(parsed, timing);
   const wait = oneTry ? await onlyTry(probe) : await untilPassesWithin(probe, {}, deadlineMs);
   if (wait.passed) return { exitCode: EXIT.ok };
-  const last = wait.last === undefined ? 'no try finished' : describeTry(wait.last);
+  // What an exec probe printed is shown as text, as up's report shows it: on a terminal its
+  // escapes would clear the screen or retitle the window.
+  const last = wait.last === undefined ? 'no try finished' : shownAsText(describeTry(wait.last));
   // An exec probe's output may be several lines: they go under the message, indented.
   const said = last.includes('\n') ? `\n${last.replace(/^/gm, '    ')}` : ` ${last}`;
   const within = oneTry ? 'in its one try (--interval is no shorter than --timeout)' : `within ${deadlineMs} ms`;
