@@ -1,13 +1,15 @@
-/** How a command is named in relay tags and labels: argv joined by spaces, or the shell string. */
-export function formatCommand(cmd: readonly string[] | string): string {
+/** A command's plain text: argv joined by spaces, or the shell string. */
+function formatCommand(cmd: readonly string[] | string): string {
   return typeof cmd === 'string' ? cmd : cmd.join(' ');
 }
 
 /**
- * How an error message names a command: {@link formatCommand}'s plain join, with control
- * characters written as escapes (as {@link quoteCommand} writes them). Messages reach terminals
- * (an uncaught error's stack), and a hostile argument must not drive the terminal of whoever reads
- * them.
+ * How a message, a relay tag and a default label name a command: {@link formatCommand}'s plain
+ * join, with control characters written as escapes (as {@link quoteCommand} writes them), cut to
+ * {@link MESSAGE_COMMAND_CHARS}. Messages and relayed lines reach terminals (an uncaught error's
+ * stack, the console sink): a hostile argument must not drive the terminal of whoever reads them,
+ * and a tag in front of every line must stay on that line (a `sh -c` script has newlines) and
+ * short (a script may be megabytes).
  */
 export function describeCommand(cmd: readonly string[] | string): string {
   return shortened(escapeControlCharacters(formatCommand(cmd)));

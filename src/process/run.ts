@@ -1,5 +1,5 @@
 import { currentSignal } from '../core/scope.js';
-import { formatCommand } from './command.js';
+import { describeCommand } from './command.js';
 import { CompletedProcess } from './completed.js';
 import { CalledProcessError, OutputLimitError, withStderrNote } from './errors.js';
 import { lifecycleLog } from './lifecycle-log.js';
@@ -43,7 +43,7 @@ export async function runProcess(cmd: readonly string[] | string, opts: RunProce
   const outcome = await runChild({
     options,
     scopes: [currentSignal(), options.signal],
-    log: lifecycleLog(formatCommand(options.cmd), undefined),
+    log: lifecycleLog(describeCommand(options.cmd), undefined),
     attach: ({ child }, failWith) => {
       const readers: PipeReader[] = [];
       for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {

@@ -8,7 +8,7 @@ import { loggerProblem, type LevelMethodLogger } from '../log/structural.js';
 interface AnyLog {
   readonly log?: (...args: never[]) => unknown;
 }
-import { formatCommand } from './command.js';
+import { describeCommand } from './command.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
 import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, resolveStdin, validateBoolean, validateMs, validateOutput, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
 import { resolveMaxLineBytes } from './output/lines.js';
@@ -33,7 +33,7 @@ import { normalise } from './suggest.js';
 export interface SuperviseOptions<Level extends string = string> extends Omit<RunProcessOptions, 'stdin' | 'stdout' | 'stderr' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'> {
   /** Raise {@link CalledProcessError} when the child exits non-zero on its own. Default true. */
   check?: boolean | undefined;
-  /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s and in the log. Default: the command joined by spaces. */
+  /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s and in the log. Default: the command joined by spaces, its control characters written as escapes (`\n`, `\e`) and cut after 1000 characters, so the tag in front of each line stays on it. */
   label?: string | undefined;
   /** Relay each stdout line, as it arrives, to `onLine` (else `logger[relayLevel]`). Default false. */
   relayStdout?: boolean | undefined;
@@ -163,7 +163,7 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Superv
     stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (given.stdout ?? 'ignore'),
     stderr: 'pipe',
   });
-  const label = opts.label ?? formatCommand(options.cmd);
+  const label = opts.label ?? describeCommand(options.cmd);
   return {
     options,
     label,

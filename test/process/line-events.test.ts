@@ -55,6 +55,22 @@ describe('onLine: the relayed lines as events', () => {
     assert.deepEqual(labels, ['echo a b']);
   });
 
+  test('a default label stays on one line: a multi-line script or an escape in the argv is shown as escapes, a huge script cut', BOUNDED, async () => {
+    const logger = captureLogger();
+    const labels: string[] = [];
+    await superviseRunProcess(['sh', '-c', 'echo one\necho two'], { relayStdout: true, logger });
+    await superviseRunProcess(['printf', '\x1b[31mred\x1b]0;title\x07\n'], { relayStdout: true, logger, onLine: ({ label }) => void labels.push(label) });
+    // Before: `[sh -c echo one<LF>echo two:out] one`, each record on two lines of a terminal, and
+    // the argv's colour and OSC in every tag, raw.
+    assert.deepEqual(logger.lines.slice(0, 2), ['[sh -c echo one\\necho two:out] one', '[sh -c echo one\\necho two:out] two']);
+    assert.deepEqual(labels, ['printf \\e[31mred\\e]0;title\\x07\\n']);
+    const tags: string[] = [];
+    await superviseRunProcess(['sh', '-c', `echo x #${'y'.repeat(100_000)}`], { relayStdout: true, onLine: ({ label }) => void tags.push(label) });
+    // Before: the whole 100 000-character script before every line.
+    assert.ok((tags[0] ?? '').length < 1100, `label of ${tags[0]?.length} characters`);
+    assert.match(tags[0] ?? '', /^sh -c echo x #y+… \(\d+ more characters\)$/);
+  });
+
   test('the logger relay is the same lines in the seed format, and stays the default', BOUNDED, async () => {
     const logger = captureLogger();
     await superviseRunProcess(['sh', '-c', 'echo out; echo err >&2'], { relayStdout: true, relayStderr: true, label: 'x', logger });
