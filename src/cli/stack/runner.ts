@@ -161,14 +161,12 @@ export class Runner {
   }
 
   async #live(): Promise<LifeEnd> {
-    for (;;) {
-      const unmet = await this.#waitForConditions();
-      if (unmet !== null) return { kind: 'not-started', reason: unmet };
-      if (this.spec.dependsOn.length === 0) break;
-      if (!(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
-      // A dependency may have gone down in that turn (its child exited): then it is waited for again.
-      if (this.#conditionsMet()) break;
-    }
+    const unmet = await this.#waitForConditions();
+    if (unmet !== null) return { kind: 'not-started', reason: unmet };
+    // The start is decided when the last condition is met, not after the turn it waits: a
+    // dependency seen to exit in that turn (`echo db ran`, ready at its spawn) would otherwise
+    // leave its dependent started or not by a race. What that exit means is the run's to judge.
+    if (this.spec.dependsOn.length > 0 && !(await this.#runGoesOn())) return { kind: 'not-started', reason: undefined };
     for (;;) {
       // Each attempt's own: a failure an earlier one stopped its child for is not this one's.
       this.#failureStopAt = undefined;
@@ -242,10 +240,6 @@ export class Runner {
   async #runGoesOn(): Promise<boolean> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     return !this.context.ending() && !this.#stopping && !this.#life.signal.aborted;
-  }
-
-  #conditionsMet(): boolean {
-    return this.spec.dependsOn.every((dependency) => this.#milestoneOf(dependency).state.kind === 'met');
   }
 
   #attemptHooks(): AttemptHooks {
