@@ -148,6 +148,21 @@ describe('subvisor run', () => {
     });
   }
 
+  test('SIGKILL to subvisor: what its process started in a session of its own (setsid sleep &) is SIGKILLed by the watchdog at the grace\'s end', { timeout: 30_000 }, async () => {
+    const script = 'setsid sh -c \'echo "escapee $$"; exec sleep 1000\' & wait';
+    const cli = startCli(['run', '--label', 'd', '--grace', '500ms', '--', 'sh', '-c', script]);
+    await cli.waitForOutput(/^d \| escapee \d+$/m);
+    const escapee = Number(/^d \| escapee (\d+)$/m.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      cli.kill('SIGKILL');
+      assert.equal((await cli.done).signal, 'SIGKILL');
+      // Before: the sh obeyed its SIGTERM, and the sleep, in a session of its own, ran on for good.
+      await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed`, 3000);
+    } finally {
+      killQuietly(escapee);
+    }
+  });
+
   test('a ready line written while subvisor was stopped (Ctrl-Z) counts when it is continued after its --ready-timeout: it came in time', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-tstp-'));
     const go = join(dir, 'go');

@@ -17,6 +17,14 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  * Each group keeps its own grace: one child with a long grace must not keep a sibling that ignores
  * SIGTERM alive for as long. A group whose grace is infinite gets its signal and nothing more.
  *
+ * What a group's members started in a group of their own (setsid: a daemon, a PostgreSQL backend)
+ * gets that SIGKILL too, as at the end of a stop's grace (see ./terminate.ts), but is looked up in
+ * /proc at our death, before any signal: once its parent obeys the stop signal it is init's child,
+ * tied to nothing. Like a stop, it gets no stop signal of its own. Each is known by its pid and its
+ * start time, and killed only while both still match, so a pid reused during the grace is left
+ * alone. Only with a /proc of our own pid namespace (/proc/self is the shell itself: another
+ * namespace's /proc numbers other processes); without one, the groups alone, as before.
+ *
  * It is `sh` and `awk`, not `node`: a few milliseconds to start once, a couple of megabytes to
  * keep, and awk reads the registrations in buffered chunks (a shell's `read` costs a system call
  * per byte). It runs in its own session and ignores the terminal's signals, so a Ctrl-C or a kill
@@ -34,6 +42,8 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  */
 const SCRIPT = `
 trap '' INT TERM HUP QUIT PIPE
+procs=
+read -r self _ </proc/self/stat 2>/dev/null && [ "$self" = $$ ] && procs=/proc
 awk '
 function take(line, f) {
   n = split(line, f, " ")
@@ -47,19 +57,63 @@ END { for (t in live) print t, live[t] }
   tick() {
     if read -r up _ 2>/dev/null </proc/uptime; then now=$(( \${up%.*} * 100 + 1\${up#*.} - 100 )); else now=$((now + 5)); fi
   }
-  now=0; pending=
+  same() {
+    read -r s 2>/dev/null </proc/$1/stat || return 1
+    want=$2
+    set -- \${s##*) }
+    case $1 in Z|X) return 1;; esac
+    [ "\${20}" = "$want" ]
+  }
+  escapees() {
+    awk -v groups="$*" 'BEGIN {
+      n = split(groups, g, " ")
+      for (i = 1; i <= n; i++) { split(g[i], f, ":"); grace[f[1]] = f[2] }
+      for (i = 1; i < ARGC; i++) {
+        s = ""
+        while ((getline line < ARGV[i]) > 0) s = s line " "
+        close(ARGV[i])
+        pid = ARGV[i]; gsub(/[^0-9]/, "", pid)
+        if (!sub(/.*[)] /, "", s)) continue
+        split(s, f, " ")
+        if (f[1] == "Z" || f[1] == "X") continue
+        start[pid] = f[20]; kids[f[2]] = kids[f[2]] " " pid
+        if (f[3] in grace) { queue[++last] = pid; from[pid] = f[3] }
+      }
+      for (q = 1; q <= last; q++) {
+        m = split(kids[queue[q]], k, " ")
+        for (j = 1; j <= m; j++) {
+          c = k[j]
+          if (c in from) continue
+          from[c] = from[queue[q]]; queue[++last] = c
+          if (grace[from[c]] != "inf") print c "." start[c] ":" grace[from[c]]
+        }
+      }
+      exit
+    }' /proc/[0-9]*/stat
+  }
+  now=0; pending=; signals=; groups=
   while read -r target grace signal; do
-    kill -s "$signal" -- "$target" 2>/dev/null
-    kill -s CONT -- "$target" 2>/dev/null
-    [ "$grace" = inf ] || pending="$pending $target:$(( (grace + 9) / 10 ))"
+    signals="$signals $target:$signal"
+    [ "$grace" = inf ] || grace=$(( (grace + 9) / 10 ))
+    [ "$grace" = inf ] || pending="$pending $target:$grace"
+    case $target in -*) groups="$groups \${target#-}:$grace";; esac
+  done
+  [ -n "$groups" ] && [ -n "$procs" ] && pending="$pending $(escapees $groups)"
+  for entry in $signals; do
+    kill -s "\${entry#*:}" -- "\${entry%:*}" 2>/dev/null
+    kill -s CONT -- "\${entry%:*}" 2>/dev/null
   done
   tick; start=$now
   while [ -n "$pending" ]; do
     sleep 0.05 2>/dev/null || sleep 1
     tick; left=
     for entry in $pending; do
-      kill -s 0 -- "\${entry%:*}" 2>/dev/null || continue
-      if [ $((now - start)) -ge "\${entry#*:}" ]; then kill -s KILL -- "\${entry%:*}" 2>/dev/null; else left="$left $entry"; fi
+      target=\${entry%:*}
+      case $target in
+        *.*) same "\${target%.*}" "\${target#*.}" || continue; target=\${target%.*} ;;
+        *) kill -s 0 -- "$target" 2>/dev/null || continue ;;
+      esac
+      if [ $((now - start)) -ge "\${entry#*:}" ]; then kill -s KILL -- "$target" 2>/dev/null; else left="$left $entry"; fi
     done
     pending=$left
   done

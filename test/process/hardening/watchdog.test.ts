@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -85,6 +85,29 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
       assert.ok(isRunning(child), 'still in its grace 1 s after the parent died');
       await waitUntil(() => !isRunning(child), 'the child to be SIGKILLed once its 2 s grace has passed', 4000);
     });
+  });
+
+  test('what a child started in a session of its own (setsid) is SIGKILLed at its group\'s grace, though the group obeyed the SIGTERM and was gone long before', BOUNDED, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-watchdog-escape-'));
+    const pidFile = join(dir, 'escapee');
+    try {
+      // The escapee writes its pid once it leads a session of its own (setsid has run), then becomes a sleep.
+      const script = `setsid sh -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec sleep 1000' </dev/null >/dev/null 2>&1 & echo up; exec sleep 1000`;
+      await withParent([{ script, killGraceMs: 1500 }], async (parent, [pid]) => {
+        await waitUntil(() => existsSync(pidFile), 'the escapee to run in a session of its own', 3000);
+        const escapee = Number(readFileSync(pidFile, 'utf8'));
+        assert.ok(isRunning(escapee) && !groupMembers(pid ?? 0).includes('sh'), 'control: the escapee runs, outside the group');
+        await sigkill(parent);
+        const killedAt = performance.now();
+        await waitUntil(() => !isRunning(pid ?? 0), 'the group to obey its SIGTERM', 1000);
+        // No stop signal for an escapee (as in a stop: README, the one limit), the SIGKILL at the grace's end.
+        assert.ok(performance.now() - killedAt < 1000 && isRunning(escapee), 'the escapee runs on in its grace');
+        // Before: it ran on for good, reparented to init once its parent obeyed the SIGTERM.
+        await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed at the grace's end`, 4000);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a stopped child hears its stop signal: the watchdog sends SIGCONT after it', BOUNDED, async () => {
