@@ -25,6 +25,10 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  * alone. Only with a /proc of our own pid namespace (/proc/self is the shell itself: another
  * namespace's /proc numbers other processes); without one, the groups alone, as before.
  *
+ * Any POSIX sh will do, and the kill builtins differ: dash's takes a group (-PGID) only after
+ * `--`, BusyBox's (Alpine's /bin/sh) refuses `--` as a bad pid and takes the group without it, so
+ * the watchdog asks its own shell which (`$dd`) once the parent is gone.
+ *
  * It is `sh` and `awk`, not `node`: a few milliseconds to start once, a couple of megabytes to
  * keep, and awk reads the registrations in buffered chunks (a shell's `read` costs a system call
  * per byte). It runs in its own session and ignores the terminal's signals, so a Ctrl-C or a kill
@@ -43,7 +47,7 @@ import { fdShortage } from '../spawn/fd-headroom.js';
 const SCRIPT = `
 trap '' INT TERM HUP QUIT PIPE
 procs=
-read -r self _ </proc/self/stat 2>/dev/null && [ "$self" = $$ ] && procs=/proc
+read -r self _ 2>/dev/null </proc/self/stat && [ "$self" = $$ ] && procs=/proc
 awk '
 function take(line, f) {
   n = split(line, f, " ")
@@ -91,6 +95,7 @@ END { for (t in live) print t, live[t] }
       exit
     }' /proc/[0-9]*/stat
   }
+  dd=; kill -s 0 -- $$ 2>/dev/null && dd=--
   now=0; pending=; signals=; groups=
   while read -r target grace signal; do
     signals="$signals $target:$signal"
@@ -100,8 +105,8 @@ END { for (t in live) print t, live[t] }
   done
   [ -n "$groups" ] && [ -n "$procs" ] && pending="$pending $(escapees $groups)"
   for entry in $signals; do
-    kill -s "\${entry#*:}" -- "\${entry%:*}" 2>/dev/null
-    kill -s CONT -- "\${entry%:*}" 2>/dev/null
+    kill -s "\${entry#*:}" $dd "\${entry%:*}" 2>/dev/null
+    kill -s CONT $dd "\${entry%:*}" 2>/dev/null
   done
   tick; start=$now
   while [ -n "$pending" ]; do
@@ -111,9 +116,9 @@ END { for (t in live) print t, live[t] }
       target=\${entry%:*}
       case $target in
         *.*) same "\${target%.*}" "\${target#*.}" || continue; target=\${target%.*} ;;
-        *) kill -s 0 -- "$target" 2>/dev/null || continue ;;
+        *) kill -s 0 $dd "$target" 2>/dev/null || continue ;;
       esac
-      if [ $((now - start)) -ge "\${entry#*:}" ]; then kill -s KILL -- "$target" 2>/dev/null; else left="$left $entry"; fi
+      if [ $((now - start)) -ge "\${entry#*:}" ]; then kill -s KILL $dd "$target" 2>/dev/null; else left="$left $entry"; fi
     done
     pending=$left
   done

@@ -197,7 +197,7 @@ export function startFixture(script: string, args: string[] = [], opts: { env?: 
  * itself: no loader to start, so it is up in a few tens of milliseconds. Throws when dist/ is older
  * than src/, so that a test never passes or fails on a stale build.
  */
-export function startBuiltFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv } = {}): Fixture {
+export function startBuiltFixture(script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; execVia?: readonly string[] } = {}): Fixture {
   if (!isBuildFresh(process.cwd())) throw new Error('dist/index.js is missing or older than src/: run `npm run build` (npm test does)');
   return startFixture(script, args, { ...opts, loader: false });
 }

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupMembers, isRunning, killTagged, processState, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture } from './probes.js';
@@ -26,9 +26,9 @@ interface ChildSpec {
   readonly killGraceMs: number | null;
 }
 
-async function withParent(specs: ChildSpec[], body: (parent: Fixture, pids: number[]) => Promise<void>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function withParent(specs: ChildSpec[], body: (parent: Fixture, pids: number[]) => Promise<void>, env: NodeJS.ProcessEnv = process.env, execVia: readonly string[] = []): Promise<void> {
   const tag = randomUUID();
-  const parent = startBuiltFixture(FIXTURE, [tag, JSON.stringify(specs)], { env });
+  const parent = startBuiltFixture(FIXTURE, [tag, JSON.stringify(specs)], { env, execVia });
   try {
     const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
     assert.equal(pids.length, specs.length);
@@ -146,6 +146,28 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
       }, env);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('where /bin/sh and awk are BusyBox (Alpine), the watchdog stops what a SIGKILLed parent leaves: its kill takes no "--"', BOUNDED, async (t) => {
+    const busybox = '/usr/bin/busybox';
+    if (!existsSync(busybox)) return t.skip(`no ${busybox} to stage it with`);
+    // A mount namespace of its own (unprivileged, through a user namespace) where /bin/sh and awk are BusyBox.
+    const execVia = ['unshare', '-rm', 'sh', '-c', `for f in /bin/sh "$(command -v awk)"; do mount --bind ${busybox} "$(readlink -f "$f")" || exit 1; done; exec "$0" "$@"`];
+    const escapeeFile = join(mkdtempSync(join(tmpdir(), 'subvisor-watchdog-busybox-')), 'escapee');
+    const escaping = `setsid sh -c 'echo $$ > ${escapeeFile}.tmp; mv ${escapeeFile}.tmp ${escapeeFile}; exec sleep 1000' </dev/null >/dev/null 2>&1 & ${IGNORES_TERM}`;
+    try {
+      await withParent([{ script: OBEYS_TERM, killGraceMs: 300 }, { script: escaping, killGraceMs: 300 }], async (parent, pids) => {
+        const [watchdog] = watchdogsOf(parent.child.pid ?? 0);
+        assert.equal(statSync(`/proc/${watchdog ?? 0}/exe`).ino, statSync(busybox).ino, 'staged: the watchdog\'s shell is BusyBox');
+        await waitUntil(() => existsSync(escapeeFile), 'the escapee to run in a session of its own', 3000);
+        const escapee = Number(readFileSync(escapeeFile, 'utf8'));
+        await sigkill(parent);
+        // Before: BusyBox's kill took "--" for a bad pid, so no group got a signal at all.
+        await waitUntil(() => [...pids, escapee].every((pid) => !isRunning(pid)), `every child and the escapee to die (still running: ${[...pids, escapee].filter(isRunning).join(' ')})`, 3000);
+      }, process.env, execVia);
+    } finally {
+      rmSync(dirname(escapeeFile), { recursive: true, force: true });
     }
   });
 
