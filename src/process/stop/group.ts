@@ -60,6 +60,7 @@ export function groupRefusesSignals(pgid: number): boolean {
  * saying "gone" could leave a leftover running.
  */
 export function liveMembersByGroup(pgids: ReadonlySet<number>): Map<number, number[]> | undefined {
+  if (!procIsOurs()) return undefined; // no /proc of ours to look at: trust the kill probe
   let entries: string[];
   try {
     entries = node.fs.readdirSync('/proc');
@@ -137,8 +138,7 @@ function processTable(): ProcessTable {
   const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
   let entries: string[] = [];
   try {
-    // A /proc of another pid namespace (unshare --pid without --mount-proc) numbers other processes.
-    if (node.fs.readlinkSync('/proc/self') === String(process.pid)) entries = node.fs.readdirSync('/proc');
+    if (procIsOurs()) entries = node.fs.readdirSync('/proc');
   } catch {
     // no /proc: nothing is known of anyone's parent
   }
@@ -162,11 +162,30 @@ function processTable(): ProcessTable {
   return table;
 }
 
+let ownProc: boolean | undefined;
+
+/**
+ * Whether /proc numbers processes as we do. One of another pid namespace (unshare --pid without
+ * --mount-proc, a sandbox that keeps the host's) shows other processes under our children's ids:
+ * read as ours, a group with live members would look empty and its stop end before its grace, with
+ * nothing SIGKILLed. Such a /proc is as good as none. Asked once: a process never changes namespace.
+ */
+function procIsOurs(): boolean {
+  if (ownProc !== undefined) return ownProc;
+  try {
+    ownProc = node.fs.readlinkSync('/proc/self') === String(process.pid);
+  } catch {
+    ownProc = false; // no /proc at all
+  }
+  return ownProc;
+}
+
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 
-/** A process's parent, group and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read. */
+/** A process's parent, group and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read (or /proc is not ours). */
 function processState(pid: number): { readonly ppid: number; readonly pgrp: number; readonly live: boolean } | 'gone' | undefined {
+  if (!procIsOurs()) return undefined;
   let stat: string;
   try {
     stat = readStat(pid);

@@ -3,6 +3,7 @@
 // leader, already died of the SIGTERM. A stopped child is continued, so it hears the stop signal.
 // And `shell: true` commands, where dash stays the parent of what it runs, are stopped whole.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,30 @@ describe('group escalation', () => {
     } finally {
       killTagged(tag);
     }
+  });
+
+  test('in a pid namespace whose /proc is another\'s (unshare --pid without --mount-proc), a grandchild ignoring SIGTERM is still SIGKILLed at the grace', { timeout: 20_000 }, () => {
+    // The parent is pid 1 of a namespace of its own (unprivileged, through a user namespace) that
+    // still sees the host's /proc, where our children's ids are other processes. The grandchild
+    // says it ignores SIGTERM once it does, and lets go of the pipe.
+    const script = `(trap "" TERM; echo ignoring; exec sleep 1000 >/dev/null 2>&1) & exec sleep 1000`;
+    const program = `import { openNursery, superviseRunProcess } from './dist/index.js';
+      import { readlinkSync } from 'node:fs';
+      let cancelledAt = 0;
+      await openNursery(async (tn) => {
+        await tn.start((ctx) => superviseRunProcess(['sh', '-c', ${JSON.stringify(script)}], { killGraceMs: ${KILL_GRACE_MS}, readyWhen: /ignoring/ }, ctx));
+        cancelledAt = performance.now();
+        tn.cancel();
+      });
+      console.log(JSON.stringify({ self: readlinkSync('/proc/self'), pid: process.pid, stopMs: performance.now() - cancelledAt }));`;
+    const run = spawnSync('unshare', ['-rpf', process.execPath, '--input-type=module', '-e', program], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const { self, pid, stopMs } = JSON.parse(run.stdout) as { self: string; pid: number; stopMs: number };
+    assert.notEqual(self, String(pid), 'staged: /proc is not our namespace\'s');
+    // Before: the host's process under the group's id was not a member, so the group looked empty
+    // once the leader died of the SIGTERM, the stop ended at once and the grandchild was left running.
+    assert.ok(stopMs >= KILL_GRACE_MS - 50, `the group got its grace, then the SIGKILL (the stop took ${stopMs.toFixed(0)} ms)`);
+    assert.match(run.stderr, /still running \d+ ms \(killGraceMs\) after the stop signal; sending SIGKILL to the group/);
   });
 
   test('a stopped child hears the stop signal: SIGCONT follows it, so its handler runs instead of the SIGKILL at the grace', { timeout: 20_000 }, async () => {
