@@ -100,8 +100,9 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
         await sigkill(parent);
         const killedAt = performance.now();
         await waitUntil(() => !isRunning(pid ?? 0), 'the group to obey its SIGTERM', 1000);
-        // No stop signal for an escapee (as in a stop: README, the one limit), the SIGKILL at the grace's end.
-        assert.ok(performance.now() - killedAt < 1000 && isRunning(escapee), 'the escapee runs on in its grace');
+        // No stop signal for an escapee (as in a stop: README, the one limit), the SIGKILL at the grace's end
+        // (looked at only well inside the grace: a loaded machine may be slow to get here).
+        if (performance.now() - killedAt < 1000) assert.ok(isRunning(escapee), 'the escapee runs on in its grace');
         // Before: it ran on for good, reparented to init once its parent obeyed the SIGTERM.
         await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed at the grace's end`, 4000);
       });
