@@ -7,7 +7,8 @@ import { goDuration } from './export/durations.js';
 const SECTIONS = {
   run: `  subvisor run [options] -- CMD [ARGS...]
       Supervise one command: relay its stdout and stderr line by line, stop it gracefully on
-      Ctrl-C, and exit with its status (128+N when killed by signal N).
+      Ctrl-C, and exit with its status (128+N when killed by signal N). It reads subvisor's
+      stdin when that is a pipe or a file; on a terminal, /dev/null.
         --label L          prefix of its lines (default: the program's name)
         --ready REGEX      log "ready after N ms" at the first line that matches
         --ready-timeout D  fail if not ready within D (exit 124)

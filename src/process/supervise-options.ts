@@ -96,6 +96,14 @@ export interface SuperviseOptions<Level extends string = string> extends Omit<Ru
   stdin?: RunProcessOptions['stdin'];
 }
 
+/**
+ * Set to true, the child reads the parent's stdin instead of /dev/null: how the command line's
+ * `run` hands its one child the pipe or file it was given (`producer | subvisor run -- consumer`),
+ * never a terminal. A symbol, so it is no option a user can name: for them a supervised child's
+ * stdin stays /dev/null (SPEC §3). @internal
+ */
+export const INHERIT_STDIN: unique symbol = Symbol('subvisor.inheritStdin');
+
 /** The runProcess options a supervised child does not take: nothing is captured. */
 const NOT_FORWARDED = new Set(['captureStdout', 'captureStderr', 'maxCaptureBytes']);
 
@@ -159,7 +167,8 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Superv
   // stderr is always read: its tail is part of how the child ended (CompletedProcess.stderr, with
   // `check: false` too, SPEC §8), and what makes a failure legible.
   const stderr = streamPlan(relayStderr, true, given.stderr);
-  const options = resolveCommonOptions(WHERE, cmd, { ...opts, ...given, stdin: 'ignore', check }, {
+  const stdin = (opts as { [INHERIT_STDIN]?: unknown })[INHERIT_STDIN] === true ? 'inherit' : 'ignore';
+  const options = resolveCommonOptions(WHERE, cmd, { ...opts, ...given, stdin, check }, {
     stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (given.stdout ?? 'ignore'),
     stderr: 'pipe',
   });

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { node } from '../../builtins.js';
 import { escapeControlCharacters } from '../../process/command.js';
 import { UsageError, durationOption, graceOption, parseRunArgs } from '../args.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
@@ -27,11 +28,18 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0: it is how long the command may run (leave it out for no limit)');
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
+  // A pipe or a file on stdin is the command's, as a shell or timeout(1) gives it (`subvisor run
+  // -- psql -d app < schema.sql`): /dev/null in its place is an empty input the command cannot
+  // tell from a real one, and it would succeed on nothing. A terminal is not given (SPEC §3): the child runs
+  // in a session of its own, so it would read the terminal behind the job control of the shell
+  // (under `&` too, taking the input meant for the shell), and a REPL would set it raw, so that
+  // Ctrl-C no longer reached subvisor and the terminal stayed raw after a SIGKILL.
+  const inheritStdin = !node.tty.isatty(0);
   const stop = new AbortController();
   // One process, main, through the same engine as `up`: its exit ends the run with its status.
   // `--ready` only says when it is ready (SPEC §5: `run` exits with the child's status), so an
   // exit with status 0 before the line is an exit, not a failure.
-  const stack = new Stack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace }], {
+  const stack = new Stack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace, inheritStdin }], {
     output,
     signal: stop.signal,
     defaultGraceMs: grace,

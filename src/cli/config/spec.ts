@@ -247,6 +247,12 @@ export interface ProcessSpec {
    * whose exit 0 is its success whatever its probe said. Default false.
    */
   readonly readyOptional?: boolean | undefined;
+  /**
+   * The child reads subvisor's own stdin instead of /dev/null: set by `run` alone, and only when
+   * that stdin is a pipe or a file (see cli/commands/run.ts). Not a config key: `up`'s processes
+   * share one stdin, so none of them gets it. Default false.
+   */
+  readonly inheritStdin?: boolean | undefined;
   /** A probe that stops the process (as a failure) after `failures` failed tries in a row (key `liveness`). */
   readonly liveness?: LivenessProbe | undefined;
   /**

@@ -8,7 +8,7 @@ import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/li
 import { processInternals, type Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
-import type { SuperviseOptions } from '../../process/supervise-options.js';
+import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
 import { stopGraceMs, type LivenessProbe, type ProcessSpec } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
@@ -233,7 +233,7 @@ function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEn
 }
 
 /** The library's options for the attempt; `calls` are its own onSpawn and exit record, which tell the hooks. */
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog } {
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog; [INHERIT_STDIN]: boolean } {
   const { spec } = plan;
   const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
   const where = probeEnvironment(plan);
@@ -255,6 +255,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     stopSignal: spec.stopSignal,
     onSpawn: calls.onSpawn,
     [LIFECYCLE_LOG]: runReport(spec.name, hooks, calls.onExit),
+    [INHERIT_STDIN]: spec.inheritStdin === true,
   };
 }
 
