@@ -290,6 +290,7 @@ function missingProgram(options: ResolvedRunOptions): string {
   const program = programName(options);
   const path = resolveProgram(program, options);
   if (path === undefined) {
+    if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
     return program.includes('/')
       ? `no such file: ${program}`
       : `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
@@ -299,6 +300,16 @@ function missingProgram(options: ResolvedRunOptions): string {
   return interpreter !== undefined
     ? `its interpreter line "${interpreter}" names a program that does not exist (fix the #! line of ${path})`
     : `${path} exists but could not be executed (ENOENT: a missing interpreter or dynamic loader)`;
+}
+
+/**
+ * Whether the program named is a whole command written as one word (`['npm run dev']`, as
+ * concurrently takes its commands): its first word is a program exec would find. Told apart, it
+ * gets the advice that fits; "check the spelling" would send its author looking for a typo.
+ */
+function isWholeCommand(program: string, options: ResolvedRunOptions): boolean {
+  const [first] = program.trim().split(/\s+/);
+  return /\s/.test(program.trim()) && first !== undefined && resolveProgram(first, options) !== undefined;
 }
 
 /** The program exec is asked to run: the command's first word, or the shell for `shell` commands. */
