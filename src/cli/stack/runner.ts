@@ -301,10 +301,21 @@ export class Runner {
   }
 
   #ready(afterMs: number): void {
-    if (this.#goneUnready) return;
+    if (this.#goneUnready) {
+      // A log pattern matched a line the child wrote before its exit, read after it (the output
+      // was behind): it was ready then, and the line says so, as it does when read in time, so
+      // that `run --ready` does not lose it to that race. Still nothing is made ready by a child
+      // that is gone. A probe that passes now speaks of what the child left: nothing is said.
+      if (this.spec.ready?.kind === 'log') this.#sayReady(afterMs);
+      return;
+    }
     this.#wasReady = true;
     this.state.ready();
     this.milestones.ready.meet();
+    this.#sayReady(afterMs);
+  }
+
+  #sayReady(afterMs: number): void {
     this.#say('ready', `ready after ${Math.round(afterMs)} ms`, { afterMs: Math.round(afterMs) });
   }
 

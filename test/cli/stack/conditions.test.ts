@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { NO_RESTART, logProbe } from '../../../src/cli/config/index.js';
-import { MainNotStarted } from '../../../src/cli/stack/stack.js';
+import { MainNotStarted, Stack } from '../../../src/cli/stack/stack.js';
 import { CalledProcessError } from '../../../src/process/errors.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { freePort } from '../../support/network.js';
-import { resultOf, runToEnd, scratchDir, spec } from './support.js';
+import { RecordingOutput, resultOf, runToEnd, scratchDir, spec } from './support.js';
 
 checkNothingLeaksAroundEachTest();
 const BOUNDED = { timeout: 30_000 };
@@ -61,6 +61,29 @@ describe('conditions', () => {
     // Before: web started at 0.8 s against a db gone half a second before, and was stopped when its failure was judged.
     assert.equal(output.indexOf('web', 'starting'), -1, output.dump());
     assert.equal(resultOf(outcome, 'web').notStartedBecause, 'db failed (status 1)');
+  });
+
+  test('ready: a ready line written before the exit but read after it (the output was behind) is said all the same, as when it is read in time', BOUNDED, async () => {
+    // The output takes 0.5 s over the first block (`booting`): meanwhile db writes its ready line
+    // and exits, so its exit is seen before that line is read. `run --ready` is such a stack.
+    const recording = new RecordingOutput();
+    let held = false;
+    const output = {
+      lines: (...args: Parameters<RecordingOutput['lines']>): Promise<void> | undefined => {
+        recording.lines(...args);
+        if (held) return undefined;
+        held = true;
+        return new Promise((resolve) => setTimeout(resolve, 500));
+      },
+      status: (...args: Parameters<RecordingOutput['status']>): void => recording.status(...args),
+    };
+    const db = spec('db', 'echo booting; sleep 0.1; echo up; exit 0', { ready: logProbe(/^up$/), readyOptional: true, main: true });
+    const outcome = await new Stack([db], { output, signal: new AbortController().signal, defaultGraceMs: 2000 }).run();
+    assert.equal(outcome.exitCode, 0, recording.dump());
+    const ready = recording.indexOf('db', 'ready');
+    // Before: no ready line at all when the exit was seen first (about 1 run in 10 of `run --ready x -- sh -c 'echo x'`).
+    assert.ok(ready > recording.indexOf('db', 'stdout', /^up$/), recording.dump());
+    assert.ok(ready < recording.indexOf('db', 'exited'), recording.dump());
   });
 
   test('ready: a tcp probe that passes after the child exited (what it left listens) makes nothing ready: the dependent is not started', BOUNDED, async () => {
