@@ -19,6 +19,17 @@ export function durationOption(flag: string, text: string): number {
   }
 }
 
+/**
+ * A duration given to `flag` that must be longer than 0 (`--timeout`, `--interval`), in ms: 0 is a
+ * {@link UsageError} ending in `why` (what the duration is), as the config refuses its positive
+ * durations. A deadline of 0 would be met only by what has already happened, by a race.
+ */
+export function positiveDurationOption(flag: string, text: string, why: string): number {
+  const ms = durationOption(flag, text);
+  if (ms === 0) throw new UsageError(`${flag} must be longer than 0: ${why}`);
+  return ms;
+}
+
 /** The run's stop grace: `--grace` (`given`) read as {@link durationOption}, else the runner's default (`DEFAULT_KILL_GRACE_MS`). */
 export function graceOption(given: string | undefined): number {
   return given === undefined ? DEFAULT_KILL_GRACE_MS : durationOption('--grace', given);

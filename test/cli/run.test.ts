@@ -247,6 +247,17 @@ describe('subvisor run', () => {
     assert.match(run.stderr, /^subvisor: --ready-timeout has no effect without --ready/);
   });
 
+  test('--ready-timeout 0 is refused (status 2), as --timeout 0 and up\'s readyTimeout: 0 are, not taken for a deadline that only a line already read can meet', { timeout: 30_000 }, async () => {
+    for (const zero of ['0', '0s', '0.1ms']) {
+      const run = await runCli(['run', '--ready', 'x', '--ready-timeout', zero, '--', 'sh', '-c', 'sleep 0.1; echo x']);
+      assert.equal(run.code, 2, `${zero}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /^subvisor: --ready-timeout must be longer than 0/);
+    }
+    // Control: the shortest deadline there is, 1 ms, is one.
+    const short = await runCli(['run', '--ready', 'x', '--ready-timeout', '1', '--', 'sh', '-c', 'sleep 0.5; echo x']);
+    assert.equal(short.code, 124, short.stdout + short.stderr);
+  });
+
   test('--timeout stops the child and exits 124', { timeout: 30_000 }, async () => {
     const started = performance.now();
     const run = await runCli(['run', '--timeout', '300ms', '--', 'sleep', '30']);

@@ -1,5 +1,5 @@
 import { shownAsText } from '../../log/sanitize.js';
-import { UsageError, durationOption, parseProbeArgs, type ProbeArgs } from '../args.js';
+import { UsageError, parseProbeArgs, positiveDurationOption, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
 import { EXIT, type Ending } from '../exit-status.js';
@@ -17,11 +17,9 @@ import { describeTry, tryProbe, untilPassesWithin, type OutsideProbe, type Probe
  */
 export async function probeCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseProbeArgs(args);
-  const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : durationOption('--timeout', parsed.timeout);
-  if (deadlineMs === 0) throw new UsageError(`--timeout must be longer than 0: it is the time the probe has to pass (default ${goDuration(DEFAULT_PROBE_DEADLINE_MS)})`);
-  const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : durationOption('--interval', parsed.interval);
+  const deadlineMs = parsed.timeout === undefined ? DEFAULT_PROBE_DEADLINE_MS : positiveDurationOption('--timeout', parsed.timeout, `it is the time the probe has to pass (default ${goDuration(DEFAULT_PROBE_DEADLINE_MS)})`);
   // As `interval` in the config: tries back to back would be a busy loop.
-  if (intervalMs === 0) throw new UsageError(`--interval must be longer than 0: it is the pause between tries (default ${goDuration(DEFAULT_READY_INTERVAL_MS)})`);
+  const intervalMs = parsed.interval === undefined ? DEFAULT_READY_INTERVAL_MS : positiveDurationOption('--interval', parsed.interval, `it is the pause between tries (default ${goDuration(DEFAULT_READY_INTERVAL_MS)})`);
   // No second try could start before the deadline: the one try has all of it, and its answer is
   // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
   // wait out the deadline).

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { node } from '../../builtins.js';
 import { escapeControlCharacters } from '../../process/command.js';
-import { UsageError, durationOption, graceOption, parseRunArgs } from '../args.js';
+import { UsageError, graceOption, parseRunArgs, positiveDurationOption } from '../args.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
@@ -21,11 +21,10 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const name = parsed.label ?? (escapeControlCharacters(basename(parsed.command[0] ?? '')) || 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
   const grace = graceOption(parsed.grace);
-  const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : durationOption('--ready-timeout', parsed.readyTimeout);
+  const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : positiveDurationOption('--ready-timeout', parsed.readyTimeout, 'it is how long the command may take to print its ready line (leave it out for no limit)');
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
-  const timeoutMs = parsed.timeout === undefined ? undefined : durationOption('--timeout', parsed.timeout);
-  if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0: it is how long the command may run (leave it out for no limit)');
+  const timeoutMs = parsed.timeout === undefined ? undefined : positiveDurationOption('--timeout', parsed.timeout, 'it is how long the command may run (leave it out for no limit)');
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   // A pipe or a file on stdin is the command's, as a shell or timeout(1) gives it (`subvisor run
