@@ -64,11 +64,15 @@ export function loadConfig(file: string, options: ConfigOptions = {}): Config {
   return readConfig(file, options).config;
 }
 
-/** The error for a config file that `error` kept from being read (or found: see ../commands/config-file.ts). */
+/**
+ * The error for a config file that `error` kept from being read (or found: see ../commands/config-file.ts).
+ * Its advice is `--file FILE`, which every command reads as the config: `logs`'s `-f` is `--follow`,
+ * and `logs -f FILE` would follow the run and look for a process named FILE.
+ */
 export function unreadableConfig(file: string, error: unknown): ConfigError {
   const code = errnoCode(error);
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
-  const message = `cannot read the config file: ${reason}; pass the right one with -f FILE (subvisor.yaml or a Procfile)`;
+  const message = `cannot read the config file: ${reason}; pass the right one with --file FILE (subvisor.yaml or a Procfile)`;
   return new ConfigError([{ file, message, cause: error }]);
 }
 

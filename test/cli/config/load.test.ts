@@ -87,7 +87,7 @@ test('how a file was read is said only when the problem is in that file, not in 
 test('a missing config file is a ConfigError that keeps the fs error as its cause', () => {
   const file = join(dir, 'nope.yaml');
   const error = configError(() => loadConfig(file));
-  assert.equal(error.message, `${file}: cannot read the config file: no such file; pass the right one with -f FILE (subvisor.yaml or a Procfile)`);
+  assert.equal(error.message, `${file}: cannot read the config file: no such file; pass the right one with --file FILE (subvisor.yaml or a Procfile)`);
   assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
   assert.match(configError(() => loadConfig(dir)).message, /cannot read the config file: it is a directory/);
 });

@@ -115,7 +115,9 @@ describe('ps', () => {
     for (const args of [['ps', '-f', 'typo/subvisor.yaml'], ['stop', 'a', '--file', 'typo/subvisor.yaml'], ['logs', '--file', 'typo/subvisor.yaml']]) {
       const result = await client(dir, args);
       assert.equal(result.code, 2, args.join(' '));
-      assert.equal(result.stderr, 'subvisor: typo/subvisor.yaml: cannot read the config file: no such file; pass the right one with -f FILE (subvisor.yaml or a Procfile)\n');
+      // The advice is an option every one of them reads as the config: `logs -f FILE` would follow
+      // the run and look for a process named FILE.
+      assert.equal(result.stderr, 'subvisor: typo/subvisor.yaml: cannot read the config file: no such file; pass the right one with --file FILE (subvisor.yaml or a Procfile)\n');
     }
   });
 
