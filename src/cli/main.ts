@@ -40,12 +40,17 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'logs':
       return (await import('./commands/logs.js')).logsCommand(rest);
     case undefined:
+      // No command is a usage mistake (status 2), told where mistakes are: the usage is the answer
+      // only when asked for, and a script's `subvisor $cmd` with $cmd unset must not find it in
+      // the output it reads.
+      process.stderr.write(`${USAGE}\n`);
+      return { exitCode: EXIT.usage };
     case '-h':
     case '--help':
     case 'help':
       return answering(() => {
         process.stdout.write(`${USAGE}\n`);
-        return { exitCode: command === undefined ? EXIT.usage : EXIT.ok };
+        return { exitCode: EXIT.ok };
       });
     case '-v':
     case '--version':

@@ -619,6 +619,12 @@ describe('subvisor run', () => {
     assert.match(unknownCommand.stderr, /\n\(see subvisor --help\)\n$/);
   });
 
+  test('no command at all is bad usage: the usage on stderr, nothing on stdout, status 2', { timeout: 30_000 }, async () => {
+    const run = await runCli([]);
+    assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 2, stdout: '' });
+    assert.match(run.stderr, /^subvisor: structured supervision of child processes\n\nusage:/);
+  });
+
   test('--version and -v print the package version; --help and -h the usage', { timeout: 30_000 }, async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     for (const flag of ['--version', '-v']) {
