@@ -2,7 +2,7 @@
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import { HelpRequested, UsageError } from './args.js';
-import { USAGE, helpFor, usageOf } from './usage.js';
+import { USAGE, helpFor, isCommand, unknownCommand, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, statusOfFailure, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
@@ -47,11 +47,19 @@ async function main(argv: readonly string[]): Promise<Ending> {
       return { exitCode: EXIT.usage };
     case '-h':
     case '--help':
-    case 'help':
       return answering(() => {
         process.stdout.write(`${USAGE}\n`);
         return { exitCode: EXIT.ok };
       });
+    case 'help': {
+      // `subvisor help run` is `subvisor run --help`, as git's and npm's `help COMMAND` are.
+      const [about] = rest;
+      if (about !== undefined && !isCommand(about) && !HELP_WORDS.has(about)) throw unknownCommand(about);
+      return answering(() => {
+        process.stdout.write(`${usageOf(about)}\n`);
+        return { exitCode: EXIT.ok };
+      });
+    }
     case '-v':
     case '--version':
       return answering(() => {
@@ -59,9 +67,12 @@ async function main(argv: readonly string[]): Promise<Ending> {
         return { exitCode: EXIT.ok };
       });
     default:
-      throw new UsageError(`unknown command '${command}'`);
+      throw unknownCommand(command);
   }
 }
+
+/** The words after `help` that ask for the whole usage again (`help help`, `help --help`). */
+const HELP_WORDS = new Set(['help', '--help', '-h']);
 
 /** The commands that find their config, socket or output files from the current directory (`run` and `probe` read none). */
 const FINDS_FILES = new Set(['up', 'export', 'ps', 'stop', 'start', 'restart', 'logs']);

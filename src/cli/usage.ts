@@ -1,4 +1,6 @@
 import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
+import { didYouMean } from '../process/suggest.js';
+import { UsageError } from './args.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './commands/probe-deadline.js';
 import { DEFAULT_READY_INTERVAL_MS } from './config/spec.js';
 import { goDuration } from './export/durations.js';
@@ -74,7 +76,7 @@ First Ctrl-C stops gracefully (exit 130); a second one kills at once.`;
 export const USAGE = `${HEADER}
 ${Object.values(SECTIONS).join('\n\n')}
 
-  subvisor --help | --version      (-h, -v; --help and -h also after any command)
+  subvisor --help | --version      (-h, -v; --help and -h also after any command, or help COMMAND)
 
 ${FOOTER}`;
 
@@ -83,12 +85,28 @@ ${FOOTER}`;
  * or the whole {@link USAGE} for a word that names no command.
  */
 export function usageOf(command: string | undefined): string {
-  const section = command === undefined || !Object.hasOwn(SECTION_OF, command) ? undefined : SECTION_OF[command];
+  const section = command === undefined || !isCommand(command) ? undefined : SECTION_OF[command];
   if (section === undefined) return USAGE;
   return `${HEADER}\n${SECTIONS[section]}\n\n  subvisor --help: every command\n\n${FOOTER}`;
 }
 
+/**
+ * The words that ask for the help or the version where a command goes: a command nobody knows may
+ * be one of them misspelt, or written as other tools take it (`subvisor version`).
+ */
+const TOP_LEVEL_OPTIONS = ['--help', '--version'];
+
+/** A word in the command's place (or after `help`) that names no command: the one most likely meant, if any. */
+export function unknownCommand(word: string): UsageError {
+  return new UsageError(`unknown command '${word}'${didYouMean(word, [...Object.keys(SECTION_OF), 'help', ...TOP_LEVEL_OPTIONS], { status: 'ps', log: 'logs', tail: 'logs' })}`);
+}
+
 /** Where a usage mistake points: `subvisor run --help` for a command's, `subvisor --help` otherwise. */
 export function helpFor(command: string | undefined): string {
-  return command !== undefined && Object.hasOwn(SECTION_OF, command) ? `subvisor ${command} --help` : 'subvisor --help';
+  return command !== undefined && isCommand(command) ? `subvisor ${command} --help` : 'subvisor --help';
+}
+
+/** Whether `word` is one of the commands (`run`, `ps`, ...), each of which has its own help. */
+export function isCommand(word: string): boolean {
+  return Object.hasOwn(SECTION_OF, word);
 }

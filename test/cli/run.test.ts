@@ -619,6 +619,24 @@ describe('subvisor run', () => {
     assert.match(unknownCommand.stderr, /\n\(see subvisor --help\)\n$/);
   });
 
+  test("`help COMMAND` is that command's help; a word that names no command, there or in the command's place, is refused with the one most likely meant", { timeout: 30_000 }, async () => {
+    const help = await runCli(['help', 'logs']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stdout, (await runCli(['logs', '--help'])).stdout);
+    for (const [args, meant] of [
+      [['help', 'bogus'], ''],
+      [['help', 'stauts'], "; did you mean 'ps'?"],
+      [['rn', '--', 'true'], "; did you mean 'run'?"],
+      [['version'], "; did you mean '--version'?"],
+      [['--verison'], "; did you mean '--version'?"],
+      [['tail', '-f'], "; did you mean 'logs'?"],
+    ] as const) {
+      const run = await runCli(args);
+      const word = args[0] === 'help' ? args[1] : args[0];
+      assert.deepEqual(run, { code: 2, signal: null, stdout: '', stderr: `subvisor: unknown command '${word}'${meant}\n(see subvisor --help)\n` }, args.join(' '));
+    }
+  });
+
   test('no command at all is bad usage: the usage on stderr, nothing on stdout, status 2', { timeout: 30_000 }, async () => {
     const run = await runCli([]);
     assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 2, stdout: '' });
