@@ -194,21 +194,29 @@ function foremanFormationWords(word: string): string[] | undefined {
   return parts.length > 1 && parts.every((part) => /^[^=]+=\d+$/.test(part)) ? parts : undefined;
 }
 
-/** `export systemd|compose`: `--prefix` belongs to systemd, `--image` to compose; each is refused by the other. */
+/**
+ * `export systemd|compose`: `--prefix` belongs to systemd, `--image` to compose; each is refused by
+ * the other. The format is the one word that is not an option, wherever it is: options before it
+ * (`export -f dev.yaml compose`) are read as anywhere else.
+ */
 export function parseExportArgs(args: readonly string[]): ExportArgs {
-  const [format, ...rest] = args;
-  if (format === '--help' || format === '-h') throw new HelpRequested();
+  const { values, positionals } = parseOrExplain(
+    args,
+    {
+      file: { type: 'string', short: 'f' },
+      output: { type: 'string', short: 'o' },
+      'ready-log': { type: 'string' },
+      prefix: { type: 'string' },
+      image: { type: 'string' },
+      'no-port': { type: 'boolean' },
+    },
+    true,
+  );
+  const [format, ...extra] = positionals;
   if (format !== 'systemd' && format !== 'compose') {
     throw new UsageError(format === undefined ? 'export needs a format: subvisor export systemd|compose' : `unknown export format '${format}'; use systemd or compose`);
   }
-  const { values } = parseOrExplain(rest, {
-    file: { type: 'string', short: 'f' },
-    output: { type: 'string', short: 'o' },
-    'ready-log': { type: 'string' },
-    prefix: { type: 'string' },
-    image: { type: 'string' },
-    'no-port': { type: 'boolean' },
-  });
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] ?? ''}': export takes one format (${format}) and options`);
   const foreign = format === 'systemd' ? 'image' : 'prefix';
   if (values[foreign] !== undefined) throw new UsageError(`--${foreign} applies only to export ${format === 'systemd' ? 'compose' : 'systemd'}`);
   const readyLog = values['ready-log'] as string | undefined;

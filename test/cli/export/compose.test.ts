@@ -50,11 +50,20 @@ describe('export compose: the examples', () => {
       [['export', 'compose', '-f', DEMO, '--prefix', 'x'], /--prefix applies only to export systemd/],
       [['export', 'systemd', '-f', DEMO, '--image', 'x'], /--image applies only to export compose/],
       [['export', 'compose', '-f', DEMO, '--ready-log=keep'], /--ready-log takes only 'drop'/],
+      [['export', '--prefix', 'x', 'compose', '-f', DEMO], /--prefix applies only to export systemd/],
+      [['export', 'compose', 'systemd'], /unexpected argument 'systemd': export takes one format \(compose\) and options/],
     ] as const) {
       const run = await runCli(args);
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, message);
     }
+  });
+
+  test('options may come before the format, as anywhere else in an argument list', BOUNDED, async () => {
+    const after = await runCli(['export', 'compose', '-f', DEMO, '--ready-log=drop']);
+    assert.equal(after.code, 0, after.stderr);
+    const before = await runCli(['export', '-f', DEMO, '--ready-log=drop', 'compose']);
+    assert.deepEqual({ code: before.code, stderr: before.stderr, stdout: before.stdout }, { code: 0, stderr: '', stdout: after.stdout });
   });
 
   test('-o naming a directory (one that exists, or any with a trailing /) is refused, saying how to name the file; nothing is written', BOUNDED, async () => {
