@@ -30,13 +30,13 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'export':
       return answering(async () => (await import('./commands/export.js')).exportCommand(rest));
     case 'probe':
-      return (await import('./commands/probe.js')).probeCommand(rest);
+      return answering(async () => (await import('./commands/probe.js')).probeCommand(rest));
     case 'ps':
       return answering(async () => (await import('./commands/ps.js')).psCommand(rest));
     case 'stop':
     case 'start':
     case 'restart':
-      return (await import('./commands/act.js')).actCommand(command, rest);
+      return answering(async () => (await import('./commands/act.js')).actCommand(command, rest));
     case 'logs':
       return (await import('./commands/logs.js')).logsCommand(rest);
     case undefined:
@@ -126,29 +126,36 @@ const args = process.argv.slice(2);
 try {
   end(await main(args));
 } catch (error) {
+  // Under `answering` too: a reader of stderr that has gone (`subvisor ps 2>&1 | head -0`) ends
+  // the command as SIGPIPE would, not with an uncaught EPIPE.
+  end(await answering(() => reported(error)));
+}
+
+/** Says what `error`, an expected one (bad usage, a bad config, no run to ask...), was and returns the status it ends with; throws any other on. */
+function reported(error: unknown): Ending {
   if (error instanceof HelpRequested) {
-    end(
-      await answering(() => {
-        process.stdout.write(`${usageOf(args[0])}\n`);
-        return { exitCode: EXIT.ok };
-      }),
-    );
-  } else if (error instanceof UsageError) {
-    say(`${error.message}\n(see ${helpFor(args[0])})`);
-    end({ exitCode: EXIT.usage });
-  } else if (error instanceof ConfigError) {
-    say(error.message);
-    end({ exitCode: EXIT.usage });
-  } else if (error instanceof ExportError) {
-    say(`cannot export: ${error.message}`);
-    end({ exitCode: EXIT.usage });
-  } else if (error instanceof ControlError) {
-    say(error.message);
-    end({ exitCode: EXIT.failure });
-  } else if (error instanceof SpawnError) {
-    say(error.message);
-    end({ exitCode: statusOfFailure(error) });
-  } else {
-    throw error;
+    process.stdout.write(`${usageOf(args[0])}\n`);
+    return { exitCode: EXIT.ok };
   }
+  if (error instanceof UsageError) {
+    say(`${error.message}\n(see ${helpFor(args[0])})`);
+    return { exitCode: EXIT.usage };
+  }
+  if (error instanceof ConfigError) {
+    say(error.message);
+    return { exitCode: EXIT.usage };
+  }
+  if (error instanceof ExportError) {
+    say(`cannot export: ${error.message}`);
+    return { exitCode: EXIT.usage };
+  }
+  if (error instanceof ControlError) {
+    say(error.message);
+    return { exitCode: EXIT.failure };
+  }
+  if (error instanceof SpawnError) {
+    say(error.message);
+    return { exitCode: statusOfFailure(error) };
+  }
+  throw error;
 }

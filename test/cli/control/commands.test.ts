@@ -147,6 +147,19 @@ describe('ps', () => {
       await interrupt(run);
     }
   });
+
+  test('a message its stderr cannot take ends the command as SIGPIPE would (141), not with an uncaught EPIPE', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    // No run listens here: ps and stop fail, and say so on stderr, as do the usage mistakes and the probe.
+    for (const command of [['ps'], ['stop', 'a'], ['frobnicate'], ['run'], ['probe', '--tcp', '127.0.0.1:1', '--timeout', '200ms']]) {
+      const gone = spawn(process.execPath, [BIN, ...command], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      gone.stderr.destroy();
+      let stdout = '';
+      gone.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const [code, signal] = (await once(gone, 'close')) as [number | null, NodeJS.Signals | null];
+      assert.deepEqual({ code, signal, stdout }, { code: 141, signal: null, stdout: '' }, command.join(' '));
+    }
+  });
 });
 
 describe('restart', () => {
