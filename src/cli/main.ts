@@ -18,8 +18,10 @@ async function main(argv: readonly string[]): Promise<Ending> {
   // `run` and `probe` go on without it: a child starts where it is, as a shell's would.
   const lost = command !== undefined && FINDS_FILES.has(command) ? currentDirectoryLost() : undefined;
   if (lost !== undefined) {
-    process.stderr.write(`subvisor: ${lost}: cd to a directory that exists, and run this again\n`);
-    return { exitCode: EXIT.failure };
+    return answering(() => {
+      process.stderr.write(`subvisor: ${lost}: cd to a directory that exists, and run this again\n`);
+      return { exitCode: EXIT.failure };
+    });
   }
   switch (command) {
     // Loaded on demand (the build splits them into chunks): `run` must not pay for the YAML parser.
@@ -43,8 +45,10 @@ async function main(argv: readonly string[]): Promise<Ending> {
       // No command is a usage mistake (status 2), told where mistakes are: the usage is the answer
       // only when asked for, and a script's `subvisor $cmd` with $cmd unset must not find it in
       // the output it reads.
-      process.stderr.write(`${USAGE}\n`);
-      return { exitCode: EXIT.usage };
+      return answering(() => {
+        process.stderr.write(`${USAGE}\n`);
+        return { exitCode: EXIT.usage };
+      });
     case '-h':
     case '--help':
       return answering(() => {

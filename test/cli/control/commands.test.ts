@@ -151,7 +151,7 @@ describe('ps', () => {
   test('a message its stderr cannot take ends the command as SIGPIPE would (141), not with an uncaught EPIPE', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     // No run listens here: ps and stop fail, and say so on stderr, as do the usage mistakes and the probe.
-    for (const command of [['ps'], ['stop', 'a'], ['frobnicate'], ['run'], ['probe', '--tcp', '127.0.0.1:1', '--timeout', '200ms']]) {
+    for (const command of [['ps'], ['stop', 'a'], ['frobnicate'], ['run'], [], ['probe', '--tcp', '127.0.0.1:1', '--timeout', '200ms']]) {
       const gone = spawn(process.execPath, [BIN, ...command], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       gone.stderr.destroy();
       let stdout = '';
