@@ -1,5 +1,7 @@
-import { parseLogsArgs } from '../args.js';
+import { parseLogsArgs, type LogsArgs } from '../args.js';
 import { request } from '../control/client.js';
+import { ControlError } from '../control/errors.js';
+import { node } from '../../builtins.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
 import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type OutputFailed } from '../interrupts.js';
 import { MAX_FOLLOW_UNSENT_BYTES } from '../control/handler.js';
@@ -41,6 +43,8 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     };
     try {
       await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLines: ({ name, stream, lines }) => output.lines(name, stream, lines.join('\n')), onSkipped, signal: interrupted.signal });
+    } catch (error) {
+      throw fileTakenForName(error, parsed);
     } finally {
       await output.close();
     }
@@ -51,6 +55,18 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   if (closedBy !== undefined) return endingOfClosedOutput(closedBy);
   if (interrupted.signal.aborted) return { exitCode: signalStatus('SIGINT') };
   return { exitCode: skipped > 0 ? EXIT.failure : EXIT.ok };
+}
+
+/**
+ * `logs -f subvisor.yaml`, as `ps -f subvisor.yaml` is written: here -f is --follow (as tail's),
+ * so the file was taken for a process name, which the run does not have. When such a name is a
+ * file here, the error says so, and how to give the config; any other error is `error` as it was.
+ */
+function fileTakenForName(error: unknown, parsed: LogsArgs): unknown {
+  if (!(error instanceof ControlError) || error.code !== 'ERR_SUBVISOR_UNKNOWN_PROCESS' || !parsed.follow) return error;
+  const file = parsed.names.find((name) => node.fs.statSync(name, { throwIfNoEntry: false })?.isFile() === true);
+  if (file === undefined) return error;
+  return new ControlError(`${error.message}; '${file}' is a file here, and logs reads -f as --follow (as tail does): give the config as --file ${file}`, error.code, { cause: error });
 }
 
 async function namesOfRun(socket: string, signal: AbortSignal): Promise<{ names: string[]; colourOrder: readonly string[] | undefined }> {

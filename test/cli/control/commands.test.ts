@@ -628,6 +628,20 @@ describe('stop and start', () => {
 });
 
 describe('logs', () => {
+  test('logs -f FILE, written as ps -f FILE is: the error for the unknown process says that -f is --follow here, and how to give the config', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      const taken = await client(dir, ['logs', '-f', 'subvisor.yaml']);
+      assert.equal(taken.code, 1, taken.stderr);
+      assert.equal(taken.stderr, "subvisor: no process named 'subvisor.yaml' in this run (it has a); 'subvisor.yaml' is a file here, and logs reads -f as --follow (as tail does): give the config as --file subvisor.yaml\n");
+      // A name that is no file here is only unknown.
+      assert.equal((await client(dir, ['logs', '-f', 'b'])).stderr, "subvisor: no process named 'b' in this run (it has a)\n");
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('logs colours each process as up does, when up ran only some of them', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:
