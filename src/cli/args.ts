@@ -224,7 +224,8 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
   return {
     format,
     file: values.file as string | undefined,
-    output: values.output as string | undefined,
+    // `-o -` is stdout, as `-f -` is stdin (and as for tar and curl): never a file or a directory named `-`.
+    output: values.output === '-' ? undefined : (values.output as string | undefined),
     prefix: values.prefix as string | undefined,
     image: values.image as string | undefined,
     dropReadyLog: readyLog === 'drop',

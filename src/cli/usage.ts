@@ -53,7 +53,7 @@ const SECTIONS = {
   subvisor export compose [-f FILE] [-o FILE] [--image IMAGE] [--ready-log=drop] [--no-port]
       A Compose file with one service per process as \`up\` runs it (replicas: web-1, web-2)
       (default image node:22-bookworm-slim, the project at /app), to FILE or stdout.
-        -o, --output OUT   DIR for systemd, FILE for compose (created when missing)
+        -o, --output OUT   DIR for systemd, FILE for compose (created when missing; - for stdout)
         --ready-log=drop   leave out log-line readiness (ready: "regex"), which cannot be
                            checked from outside, instead of refusing it
         --no-port          do not give a Procfile's processes PORT (as for \`up\`)`,

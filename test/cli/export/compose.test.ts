@@ -66,6 +66,18 @@ describe('export compose: the examples', () => {
     assert.deepEqual({ code: before.code, stderr: before.stderr, stdout: before.stdout }, { code: 0, stderr: '', stdout: after.stdout });
   });
 
+  test('-o - is stdout, as -f - is stdin: no file or directory named - is made, for either format', BOUNDED, async () => {
+    const cwd = join(scratch, 'dash-output');
+    mkdirSync(cwd);
+    for (const format of ['compose', 'systemd']) {
+      const printed = await runCli(['export', format, '-f', DEMO, '--ready-log=drop'], { cwd });
+      assert.equal(printed.code, 0, printed.stderr);
+      const dashed = await runCli(['export', format, '-f', DEMO, '--ready-log=drop', '-o', '-'], { cwd });
+      assert.deepEqual({ code: dashed.code, stdout: dashed.stdout }, { code: 0, stdout: printed.stdout }, format);
+    }
+    assert.deepEqual(readdirSync(cwd), []);
+  });
+
   test('-o naming a directory (one that exists, or any with a trailing /) is refused, saying how to name the file; nothing is written', BOUNDED, async () => {
     const existing = join(scratch, 'an-existing-dir');
     mkdirSync(existing);
