@@ -27,6 +27,8 @@ export interface StatusEvent {
  * Lines and state changes go to stdout in batches (see {@link BatchedWriter}), in the order given.
  */
 export interface Output {
+  /** Whether the output is coloured (a terminal, and nothing in the environment against it). */
+  readonly coloured: boolean;
   /** Returns a promise while stdout is full: the child that wrote the line waits for it. */
   line(name: string, stream: 'stdout' | 'stderr', text: string): Promise<void> | undefined;
   /**
@@ -112,6 +114,7 @@ export function createOutput(opts: OutputOptions): Output {
     return out.heldBytes + backlogs.waitingChars;
   };
   return {
+    coloured: color,
     report: sink.report,
     status: (event) => backlogs.status(event.name, () => sink.status(event)),
     line: tee ? (name, stream, text) => (tee.line(name, stream, text), line(name, stream, text)) : line,
