@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -122,4 +123,28 @@ test('a strict TypeScript user compiles against the built declarations, under no
   } finally {
     rmSync(app, { recursive: true, force: true });
   }
+});
+
+// What an editor shows on hover is the TSDoc of the declaration: a field without one (`error.stderr`)
+// leaves the user to guess that it is a 16 KiB tail, or when it is null. `name` is left out: it
+// only restates the class.
+test('every public name, and every member of ours a user reaches on it, carries TSDoc', { timeout: 60_000 }, () => {
+  const entry = join(ROOT, 'dist', 'index.d.ts');
+  const program = ts.createProgram([entry], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] });
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!); // the entry is the program's root
+  assert.ok(moduleSymbol);
+  const ours = (symbol: ts.Symbol): boolean => (symbol.declarations ?? []).some((declaration) => declaration.getSourceFile().fileName.startsWith(join(ROOT, 'dist')));
+  const undocumented: string[] = [];
+  for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (symbol.getDocumentationComment(checker).length === 0) undocumented.push(exported.name);
+    const declaration = symbol.declarations?.[0];
+    if (declaration === undefined || !(ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration))) continue;
+    for (const member of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) {
+      if (member.name === 'name' || member.name.startsWith('#') || !ours(member)) continue;
+      if (member.getDocumentationComment(checker).length === 0) undocumented.push(`${exported.name}.${member.name}`);
+    }
+  }
+  assert.deepEqual(undocumented, []);
 });

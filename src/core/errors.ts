@@ -26,6 +26,7 @@ export class ErrorGroup extends AggregateError {
   override readonly name = 'ErrorGroup';
   /** Stable, for `switch (error.code)`. */
   readonly code: string = 'ERR_SUBVISOR_ERROR_GROUP';
+  /** Every error, in the order they happened; `unknown`, since a task may throw anything. */
   declare readonly errors: unknown[];
 
   constructor(errors: readonly unknown[], message = 'errors in nursery') {

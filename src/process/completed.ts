@@ -2,13 +2,21 @@ import { quoteCommand } from './command.js';
 
 /** Fields of a {@link CompletedProcess}. */
 export interface CompletedProcessInit {
+  /** See {@link CompletedProcess.args}. */
   readonly args: readonly string[] | string;
+  /** See {@link CompletedProcess.returncode}. */
   readonly returncode: number;
+  /** See {@link CompletedProcess.signal}. */
   readonly signal: NodeJS.Signals | null;
+  /** See {@link CompletedProcess.stdout}. */
   readonly stdout: Buffer | null;
+  /** See {@link CompletedProcess.stderr}. */
   readonly stderr: Buffer | null;
+  /** See {@link CompletedProcess.pid}. */
   readonly pid: number;
+  /** See {@link CompletedProcess.durationMs}. */
   readonly durationMs: number;
+  /** See {@link CompletedProcess.stopped}. */
   readonly stopped: boolean;
 }
 
@@ -18,6 +26,7 @@ export interface CompletedProcessInit {
  * it supervised is gone (as trio's `run_process` returns it at the end of `nursery.start()`).
  */
 export class CompletedProcess {
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly args: string[] | string;
   /** The exit status; `-N` when the child was killed by signal N. */
   readonly returncode: number;
@@ -30,6 +39,7 @@ export class CompletedProcess {
    * (superviseRunProcess, when stderr was read), or `null`.
    */
   readonly stderr: Buffer | null;
+  /** The child's pid (no longer its own once it is gone: the system may give it to another process). */
   readonly pid: number;
   /** From spawn to the child's exit, in milliseconds. */
   readonly durationMs: number;

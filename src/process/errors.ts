@@ -5,8 +5,11 @@ import { withoutLastLineEnd } from './output/lines.js';
 
 /** Fields of a {@link CalledProcessError}. */
 export interface CalledProcessErrorInit {
+  /** The command as it was given: an argv, or a string run by the shell. */
   readonly cmd: readonly string[] | string;
+  /** The exit status; `-N` when the child was killed by signal N. */
   readonly returncode: number;
+  /** The signal that killed the child, or `null` when it exited. */
   readonly signal: NodeJS.Signals | null;
   /** Default null (not captured). */
   readonly stdout?: Buffer | null | undefined;
@@ -31,16 +34,26 @@ export class CalledProcessError extends Error {
   override name = 'CalledProcessError';
   /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CALLED_PROCESS'` (subclasses have their own). */
   readonly code: string = 'ERR_SUBVISOR_CALLED_PROCESS';
+  /** The exit status; `-N` when the child was killed by signal N (Python's rule). */
   readonly returncode: number;
+  /** The signal that killed the child, or `null` when it exited with a status. */
   readonly signal: NodeJS.Signals | null;
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly cmd: string[] | string;
   /** The argv quoted as a POSIX shell reads it, control characters made visible. */
   readonly command: string;
+  /** The child's pid (0 when unknown: an error made by hand without one). */
   readonly pid: number;
   /** From spawn to exit, in milliseconds. */
   readonly durationMs: number;
+  /** What `runProcess` captured (`captureStdout`), else `null`; always `null` for a supervised child. */
   readonly stdout: Buffer | null;
+  /**
+   * What `runProcess` captured (`captureStderr`); for a supervised child, the last 16 KiB it wrote
+   * to stderr, complete up to its exit; `null` when stderr was not read.
+   */
   readonly stderr: Buffer | null;
+  /** Notes added by {@link CalledProcessError.addNote} (the `|_.stderr:` block of the tail), in order; each also ends `stack`. */
   readonly notes: string[] = [];
 
   constructor(init: CalledProcessErrorInit, message?: string) {
@@ -68,6 +81,7 @@ export class CalledProcessError extends Error {
 export class ExitedBeforeReadyError extends CalledProcessError {
   override name = 'ExitedBeforeReadyError';
   override readonly code = 'ERR_SUBVISOR_EXITED_BEFORE_READY';
+  /** What no line matched, as text: `String(readyWhen)` (`/listening/`, or the function's source); `subvisor up` says `its ready probe`. */
   readonly readyWhen: string;
 
   constructor(init: CalledProcessErrorInit, readyWhen: string) {
@@ -92,11 +106,15 @@ export class ReadyTimeoutError extends TooSlowError {
   override readonly code = 'ERR_SUBVISOR_READY_TIMEOUT';
   /** The readiness deadline that passed, in milliseconds. */
   declare readonly timeoutMs: number;
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly cmd: string[] | string;
+  /** The argv quoted as a POSIX shell reads it, control characters made visible. */
   readonly command: string;
+  /** The child's pid; the child was stopped when the deadline passed. */
   readonly pid: number;
   /** The last 16 KiB the child wrote to stderr before it was stopped, when stderr was read. */
   readonly stderr: Buffer | null;
+  /** Notes added by {@link ReadyTimeoutError.addNote} (the `|_.stderr:` block of the tail), in order; each also ends `stack`. */
   readonly notes: string[] = [];
 
   constructor(init: { cmd: readonly string[] | string; pid: number; timeoutMs: number; stderr: Buffer | null }, message: string) {
@@ -120,11 +138,13 @@ export class ReadyTimeoutError extends TooSlowError {
  */
 export class SpawnError extends Error {
   override name = 'SpawnError';
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly cmd: string[] | string;
   /** The argv quoted as a POSIX shell reads it. */
   readonly command: string;
   /** The errno code (`ENOENT`, `EACCES`, `ENOTDIR`, `EMFILE`, ...) when there is one, else `'ERR_SUBVISOR_SPAWN'`. */
   readonly code: string;
+  /** The `cwd` option as given (a file URL as its path), or `undefined` when none was: the parent's own. */
   readonly cwd: string | undefined;
   /** The cwd, not the program, is what could not be used (missing, not a directory, not enterable): `code` alone cannot tell a missing cwd from a missing program. */
   readonly cwdUnusable: boolean;
@@ -143,9 +163,13 @@ export class SpawnError extends Error {
 /** A capture crossed its limit: the child wrote more than the caller agreed to hold in memory. */
 export class OutputLimitError extends Error {
   override name = 'OutputLimitError';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_OUTPUT_LIMIT'`. */
   readonly code = 'ERR_SUBVISOR_OUTPUT_LIMIT';
+  /** The captured stream that crossed the limit. */
   readonly stream: 'stdout' | 'stderr';
+  /** The limit it crossed: `maxCaptureBytes` (default 64 MiB per stream). */
   readonly limitBytes: number;
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly cmd: string[] | string;
 
   constructor(cmd: readonly string[] | string, stream: 'stdout' | 'stderr', limitBytes: number) {
@@ -168,7 +192,9 @@ export class OutputLimitError extends Error {
  */
 export class StopDeniedError extends Error {
   override name = 'StopDeniedError';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_STOP_DENIED'`. */
   readonly code = 'ERR_SUBVISOR_STOP_DENIED';
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly cmd: string[] | string;
   /** The argv quoted as a POSIX shell reads it, control characters made visible. */
   readonly command: string;

@@ -33,7 +33,9 @@ export let processInternals: ProcessInternals;
  * child's whole process group, as cancelling its scope does, without failing anyone.
  */
 export class Process {
+  /** The child's pid; with `newSession` (the default) also the id of the process group it leads. */
   readonly pid: number;
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly args: string[] | string;
   #returncode: number | null = null;
   #signal: NodeJS.Signals | null = null;

@@ -10,9 +10,11 @@ import { invalidArgument } from '../caller-errors.js';
 export interface OutputLine {
   /** The child's `label` (default: its argv joined by spaces). */
   readonly label: string;
+  /** The stream the child wrote the line to. */
   readonly stream: 'stdout' | 'stderr';
   /** The line, decoded, without its `\n` (and one `\r` before it). */
   readonly line: string;
+  /** The child's pid (the `Process.pid` handed up by `started()`). */
   readonly pid: number;
 }
 
