@@ -187,17 +187,38 @@ export function resolveCommonOptions(
  * silence, and the child would run without the limit its caller believes it has.
  */
 export function refuseUnknownKeys(where: string, opts: object, known: Readonly<Record<string, true>>): void {
+  // execa's and child_process's order, (file, args): the arguments would be options "0", "1"...
+  if (Array.isArray(opts)) {
+    throw invalidArgument(`${where}: options must be an object, got an array; the program and its arguments go together, first: ${where}(['echo', 'hi'])`);
+  }
   for (const key of Object.keys(opts)) {
     if (Object.hasOwn(known, key)) continue;
     const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
     // Nothing close: then every option is named, so the one meant is among them all the same.
     const hint = DEADLINE_WORDS.has(normalise(key))
       ? '; for a deadline, wrap the call: failAfter(ms, (signal) => ...) (TooSlowError), or pass signal: AbortSignal.timeout(ms)'
-      : nearest === undefined
-        ? `; the options are ${Object.keys(known).join(', ')}`
-        : `; did you mean ${JSON.stringify(nearest)}?`;
+      : isTaskContext(opts)
+        ? taskContextHint(where)
+        : nearest === undefined
+          ? `; the options are ${Object.keys(known).join(', ')}`
+          : `; did you mean ${JSON.stringify(nearest)}?`;
     throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
   }
+}
+
+/**
+ * A task's context passed as the options (`superviseRunProcess(cmd, ctx)`, the `{}` before it
+ * forgotten). TypeScript lets it through, since its `signal` is an option too, so this message is
+ * all the user gets: "unknown option started" would not say what went wrong.
+ */
+function isTaskContext(opts: object): boolean {
+  return 'started' in opts && typeof opts.started === 'function' && 'signal' in opts && opts.signal instanceof AbortSignal;
+}
+
+function taskContextHint(where: string): string {
+  return where === 'superviseRunProcess'
+    ? '; that is a task context (ctx), which goes third: superviseRunProcess(cmd, {}, ctx)'
+    : `; that is a task context (ctx), which ${where} does not take: the task's scope cancels the call by itself (or pass { signal: ctx.signal })`;
 }
 
 /**

@@ -156,6 +156,30 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
+  // TypeScript lets both through (a task context shares `signal` with the options; JavaScript checks
+  // nothing), so this message is all a user gets; "unknown option started" or "0" said nothing of it.
+  test("a task's context given as the options, or execa's (file, args), is told where it goes", BOUNDED, async () => {
+    const file = marker();
+    await openNursery(async (tn) => {
+      await assert.rejects(
+        tn.start<Process>((ctx) => superviseRunProcess(['touch', file], ctx)),
+        (error: Error) => error instanceof TypeError && /^superviseRunProcess: unknown option "started"; that is a task context \(ctx\), which goes third: superviseRunProcess\(cmd, \{\}, ctx\)$/.test(error.message),
+      );
+      await assert.rejects(
+        tn.start(async (ctx) => {
+          await runProcess(['touch', file], ctx);
+        }),
+        (error: Error) => error instanceof TypeError && /^runProcess: unknown option "started"; that is a task context \(ctx\), which runProcess does not take: .*signal: ctx\.signal/.test(error.message),
+      );
+    });
+    for (const [call, where] of [[() => runProcess('touch', [file] as never), 'runProcess'], [() => superviseRunProcess('touch', [file] as never), 'superviseRunProcess']] as const) {
+      await assert.rejects(call(), (error: Error) => error instanceof TypeError && new RegExp(`^${where}: options must be an object, got an array; the program and its arguments go together, first: ${where}\\(\\['echo', 'hi'\\]\\)`).test(error.message));
+    }
+    assert.equal(existsSync(file), false, 'nothing was spawned');
+    // Control: an object that only looks like a context is no such thing (a key named started is unknown like any other).
+    await assert.rejects(runProcess(['touch', file], { started: true } as never), (error: Error) => /unknown option "started"; the options are/.test(error.message));
+  });
+
   test('a bad maxLineBytes names the function called and the value given', BOUNDED, async () => {
     for (const [given, shown] of [['1000', '"1000"'], [3, '3'], [1.5, '1.5']] as const) {
       await assert.rejects(superviseRunProcess(['true'], { maxLineBytes: given as number }), (error: Error) => {
