@@ -12,7 +12,8 @@ export interface DeadlineOptions {
 /**
  * Runs `fn` in a scope that is cancelled after `ms` milliseconds; rejects with
  * {@link TooSlowError} if the deadline cut it short. Everything `fn` starts (nurseries, processes)
- * is cancelled with it. `ms` may be `Infinity` for no deadline. Cancelled from outside (an
+ * is cancelled with it. `ms` may be `Infinity` for no deadline, and `0` for one already passed
+ * (`fn` runs in a cancelled scope, so a process it starts is never spawned). Cancelled from outside (an
  * enclosing scope, `opts.signal`) it rejects with that cancellation's reason, as a nursery does.
  *
  * Any finite `ms` is honoured as given, including one above `setTimeout`'s limit of 2³¹−1 ms
@@ -58,6 +59,10 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
   const link = linkSignals(deadline.signal, currentSignal(), validateScopeOptions(opts, where));
   const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source
+  // A deadline of 0 has passed before `fn` starts, as trio's fail_after(0) is cancelled on entry:
+  // nothing `fn` starts may begin. A 0 ms timer fires only after `fn` has run to its first await,
+  // by when a process it started has spawned (and is then killed a moment later).
+  if (ms === 0) deadline.abort(reason);
   const stopTimer = startTimer(ms, () => deadline.abort(reason));
   try {
     return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };

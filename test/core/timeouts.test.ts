@@ -3,7 +3,10 @@ import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTimer } from '../../src/core/timer.js';
-import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery } from '../../src/index.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery, runProcess } from '../../src/index.js';
 
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
@@ -104,6 +107,29 @@ describe('moveOnAfter', () => {
       return 'done';
     });
     assert.equal(await pending, 'done');
+  });
+});
+
+// A budget computed as `deadline - Date.now()` reaches 0 once it is spent: then the work must not
+// begin. trio's fail_after(0) is cancelled on entry; a 0 ms timer let a process spawn first (a
+// deploy step run for a millisecond and killed), in about half the calls.
+describe('a deadline of 0 has passed when the work starts', () => {
+  test('failAfter(0) and moveOnAfter(0) spawn nothing, and say the deadline passed', { timeout: 20_000 }, async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'subvisor-deadline-0-'));
+    try {
+      for (let i = 0; i < 10; i++) {
+        const file = join(scratch, `spawned-${i}`);
+        await assert.rejects(failAfter(0, () => runProcess(['touch', file])), TooSlowError);
+        assert.equal(await moveOnAfter(0, () => openNursery(async (tn) => tn.startSoon(() => runProcess(['touch', `${file}.nursery`])))), undefined);
+        assert.equal(existsSync(file) || existsSync(`${file}.nursery`), false, `call ${i} spawned its command`);
+      }
+      // Control: a deadline of 1 ms is a timer, not yet fired when the work starts.
+      assert.equal(await failAfter(1, async (signal) => signal.aborted), false);
+      // As in trio, work that never checks its signal keeps its result.
+      assert.equal(await failAfter(0, async (signal) => signal.aborted), true);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
