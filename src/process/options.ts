@@ -193,17 +193,19 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
   }
   for (const key of Object.keys(opts)) {
     if (Object.hasOwn(known, key)) continue;
-    const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
-    // Nothing close: then every option is named, so the one meant is among them all the same.
-    const hint = DEADLINE_WORDS.has(normalise(key))
-      ? '; for a deadline, wrap the call: failAfter(ms, (signal) => ...) (TooSlowError), or pass signal: AbortSignal.timeout(ms)'
-      : isTaskContext(opts)
-        ? taskContextHint(where)
-        : nearest === undefined
-          ? `; the options are ${Object.keys(known).join(', ')}`
-          : `; did you mean ${JSON.stringify(nearest)}?`;
-    throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
+    throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}${unknownKeyHint(where, key, opts, known)}`);
   }
+}
+
+/** What to write instead of an unknown key: the word it stands for elsewhere, else the nearest option, else them all. */
+function unknownKeyHint(where: string, key: string, opts: object, known: Readonly<Record<string, true>>): string {
+  const word = normalise(key);
+  if (DEADLINE_WORDS.has(word)) return '; for a deadline, wrap the call: failAfter(ms, (signal) => ...) (TooSlowError), or pass signal: AbortSignal.timeout(ms)';
+  if (word === 'stdio') return stdioHint(where);
+  if (isTaskContext(opts)) return taskContextHint(where);
+  const nearest = suggest(key, Object.keys(known), OTHER_LIBRARIES_WORDS);
+  // Nothing close: then every option is named, so the one meant is among them all the same.
+  return nearest === undefined ? `; the options are ${Object.keys(known).join(', ')}` : `; did you mean ${JSON.stringify(nearest)}?`;
 }
 
 /**
@@ -213,6 +215,16 @@ export function refuseUnknownKeys(where: string, opts: object, known: Readonly<R
  */
 function isTaskContext(opts: object): boolean {
   return 'started' in opts && typeof opts.started === 'function' && 'signal' in opts && opts.signal instanceof AbortSignal;
+}
+
+/**
+ * execa's and Node's `stdio` is three options here. The nearest name, `stdin`, is the one stream a
+ * supervised child's caller may not set (always /dev/null, a managed key that wins in silence).
+ */
+function stdioHint(where: string): string {
+  return where === 'superviseRunProcess'
+    ? "; each stream is an option of its own here: stdout and stderr ('inherit', 'ignore' or an fd), or relayStdout and relayStderr to relay their lines; stdin is always /dev/null"
+    : "; each stream is an option of its own here: stdin, stdout and stderr ('inherit', 'ignore' or an fd; stdout and stderr inherit by default)";
 }
 
 function taskContextHint(where: string): string {

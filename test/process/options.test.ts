@@ -145,6 +145,10 @@ describe('refused before spawning', () => {
       [() => runProcess(['touch', file], { workingDirectory: '/' } as never), /did you mean "cwd"\?/],
       [() => runProcess(['touch', file], { user: 0 } as never), /did you mean "uid"\?/],
       [() => runProcess(['touch', file], { maxBuffer: 10 } as never), /did you mean "maxCaptureBytes"\?/],
+      // execa's and Node's stdio is three options here; "did you mean stdin" sent a supervised child's
+      // caller to the one stream it may not set (always /dev/null, overridden in silence).
+      [() => superviseRunProcess(['touch', file], { stdio: 'inherit' } as never), /^superviseRunProcess: unknown option "stdio"; each stream is an option of its own here: stdout and stderr \('inherit', 'ignore' or an fd\), or relayStdout and relayStderr .*; stdin is always \/dev\/null$/],
+      [() => runProcess(['touch', file], { stdio: ['ignore', 'inherit', 'inherit'] } as never), /^runProcess: unknown option "stdio"; each stream is an option of its own here: stdin, stdout and stderr /],
       // A capture option spelled another way is told what a supervised child does instead.
       [() => superviseRunProcess(['touch', file], { capture_stdout: true } as never), /superviseRunProcess: capture_stdout is not supported .*relayStdout: true/],
       [() => superviseRunProcess(['touch', file], { maxCaptureBytes: 10 } as never), /superviseRunProcess: maxCaptureBytes is not supported .*maxLineBytes/],
