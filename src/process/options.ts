@@ -209,9 +209,20 @@ function unknownKeyHint(where: string, key: string, opts: object, known: Readonl
 }
 
 /**
+ * Kept out of the options by type: a task's context (`superviseRunProcess(cmd, ctx)`, the `{}`
+ * before it forgotten). The options are all optional and a context's `signal` is one of them, so
+ * TypeScript let it through; with this it is a type error, as {@link refuseUnknownKeys} makes it a
+ * `TypeError` at run time.
+ */
+export interface NotATaskContext {
+  /** Not an option: `started` is a task context's, which goes third to `superviseRunProcess`, and to `runProcess` not at all. */
+  readonly started?: never;
+}
+
+/**
  * A task's context passed as the options (`superviseRunProcess(cmd, ctx)`, the `{}` before it
- * forgotten). TypeScript lets it through, since its `signal` is an option too, so this message is
- * all the user gets: "unknown option started" would not say what went wrong.
+ * forgotten). JavaScript lets it through, as TypeScript did before {@link NotATaskContext}, so this
+ * message is all the user gets: "unknown option started" would not say what went wrong.
  */
 function isTaskContext(opts: object): boolean {
   return 'started' in opts && typeof opts.started === 'function' && 'signal' in opts && opts.signal instanceof AbortSignal;

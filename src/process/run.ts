@@ -4,7 +4,7 @@ import { CompletedProcess } from './completed.js';
 import { CalledProcessError, OutputLimitError, withStderrNote } from './errors.js';
 import { lifecycleLog } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
-import { DEFAULT_MAX_CAPTURE_BYTES, RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validatePositiveInteger, type RunProcessOptions } from './options.js';
+import { DEFAULT_MAX_CAPTURE_BYTES, RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, validateBoolean, validatePositiveInteger, type NotATaskContext, type RunProcessOptions } from './options.js';
 import { TAIL_BYTES } from './output/tail.js';
 import { runChild } from './pipeline.js';
 import { invalidArgument } from '../caller-errors.js';
@@ -26,7 +26,7 @@ import { invalidArgument } from '../caller-errors.js';
  * const { stdout } = await runProcess(['git', 'rev-parse', 'HEAD'], { captureStdout: true })
  * ```
  */
-export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions = {}): Promise<CompletedProcess> {
+export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext = {}): Promise<CompletedProcess> {
   const where = 'runProcess';
   // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
   if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${where}: options must be an object, got ${describe(opts)}`);

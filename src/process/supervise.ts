@@ -16,6 +16,7 @@ import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
 import { blockText, type LineBlock } from './output/ascii-block.js';
 import type { SpawnedChild } from './spawn.js';
 import { closedStdioFd } from './spawn/diagnose.js';
+import type { NotATaskContext } from './options.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
 /**
@@ -55,7 +56,7 @@ import { resolveSupervision, type SuperviseOptions, type Supervision } from './s
  */
 export function superviseRunProcess<Level extends string = 'io'>(
   cmd: readonly string[] | string,
-  opts: SuperviseOptions<Level> = {},
+  opts: SuperviseOptions<Level> & NotATaskContext = {},
   ctx?: TaskContext<Process> | TaskContext,
 ): Promise<CompletedProcess> {
   let callSettled = (): void => undefined;

@@ -160,18 +160,18 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false, 'nothing was spawned');
   });
 
-  // TypeScript lets both through (a task context shares `signal` with the options; JavaScript checks
-  // nothing), so this message is all a user gets; "unknown option started" or "0" said nothing of it.
+  // JavaScript lets both through (TypeScript refuses them: test/consumer-types), so this message is
+  // all a user gets; "unknown option started" or "0" said nothing of it.
   test("a task's context given as the options, or execa's (file, args), is told where it goes", BOUNDED, async () => {
     const file = marker();
     await openNursery(async (tn) => {
       await assert.rejects(
-        tn.start<Process>((ctx) => superviseRunProcess(['touch', file], ctx)),
+        tn.start<Process>((ctx) => superviseRunProcess(['touch', file], ctx as never)),
         (error: Error) => error instanceof TypeError && /^superviseRunProcess: unknown option "started"; that is a task context \(ctx\), which goes third: superviseRunProcess\(cmd, \{\}, ctx\)$/.test(error.message),
       );
       await assert.rejects(
         tn.start(async (ctx) => {
-          await runProcess(['touch', file], ctx);
+          await runProcess(['touch', file], ctx as never);
         }),
         (error: Error) => error instanceof TypeError && /^runProcess: unknown option "started"; that is a task context \(ctx\), which runProcess does not take: .*signal: ctx\.signal/.test(error.message),
       );
