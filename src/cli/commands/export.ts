@@ -85,7 +85,9 @@ function write(path: string, exported: { readonly text: string; readonly mode: n
   const fd = node.fs.openSync(path, 'w', exported.mode ?? 0o644);
   try {
     if (exported.mode !== undefined) node.fs.fchmodSync(fd, exported.mode);
-    node.fs.writeSync(fd, exported.text);
+    // writeFileSync goes on after a short write, to the error behind it (a full disk, `ulimit -f`):
+    // a single writeSync returns the part it wrote, and a cut unit file was written without a word.
+    node.fs.writeFileSync(fd, exported.text);
   } finally {
     node.fs.closeSync(fd);
   }

@@ -78,6 +78,14 @@ describe('export compose: the examples', () => {
     assert.deepEqual(readdirSync(cwd), []);
   });
 
+  test('-o a file that cannot take it all (ulimit -f, as a full disk) is an error, not a cut file and status 0', BOUNDED, async () => {
+    const output = join(scratch, 'limited.yaml');
+    // 2 blocks, as sh counts them (1 KiB): the demo's compose file is longer, so the write is a short one.
+    const run = await runCli(['export', 'compose', '-f', DEMO, '--ready-log=drop', '-o', output], { execVia: ['sh', '-c', 'ulimit -f 2; exec "$@"', 'sh'] });
+    assert.notEqual(run.code, 0, 'a cut file is not an export');
+    assert.match(run.stderr, /cannot write .*limited\.yaml: EFBIG/);
+  });
+
   test('-o naming a directory (one that exists, or any with a trailing /) is refused, saying how to name the file; nothing is written', BOUNDED, async () => {
     const existing = join(scratch, 'an-existing-dir');
     mkdirSync(existing);
