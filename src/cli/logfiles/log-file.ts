@@ -157,11 +157,12 @@ export class LogFile {
    */
   #reopenIfMoved(): void {
     const now = node.fs.statSync(this.path, { throwIfNoEntry: false });
-    if (now !== undefined && now.dev === this.#opened?.dev && now.ino === this.#opened.ino) {
+    // No fd (a rotation that failed after closing it): opened again, whatever the name holds.
+    if (this.#fd !== -1 && now !== undefined && now.dev === this.#opened?.dev && now.ino === this.#opened.ino) {
       this.#size = now.size;
       return;
     }
-    // A rotation whose new file could not be opened (a full disk) left no fd.
+    // A rotation that failed (its new file could not be opened, a rotated file moved on) left no fd.
     if (this.#fd !== -1) node.fs.closeSync(this.#fd);
     this.#fd = -1;
     this.#open();

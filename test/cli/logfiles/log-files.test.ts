@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -220,3 +220,32 @@ function opened(files: LogFiles): LogFiles {
   files.open();
   return files;
 }
+
+test('a rotation that fails (a rotated file cannot be moved on) is tried again at the next batch: once it can be done, the file is rotated and written again', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, [])).close(); // makes the directory
+  const path = join(dir, 'web.log');
+  writeFileSync(`${path}.1`, 'old 1\n');
+  // web.log.1 cannot become web.log.2: a directory with something in it is there.
+  mkdirSync(`${path}.2`);
+  writeFileSync(join(`${path}.2`, 'in-the-way'), '');
+  writeFileSync(path, 'x'.repeat(99) + '\n');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  try {
+    files.line('web', 'stdout', 'lost');
+    files.flush();
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    rmSync(`${path}.2`, { recursive: true }); // out of the way
+    files.line('web', 'stdout', 'back');
+    files.flush();
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[1] ?? '', /web\.log is written again; 1 of web's lines are missing from it$/);
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(path), ['back']);
+  assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(99) + '\n');
+  assert.equal(readFileSync(`${path}.2`, 'utf8'), 'old 1\n');
+});
