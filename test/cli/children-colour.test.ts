@@ -49,6 +49,23 @@ describe('children are told to colour when subvisor colours on a terminal', () =
     assert.match(seen, /^mine +\| force=\[0\]$/m, seen);
   });
 
+  test('up: an env file\'s FORCE_COLOR or NO_COLOR, and a process\'s own NO_COLOR, are set already: nothing is added', BOUNDED, async () => {
+    const dir = mkdtempSync(join(scratch, 'up-env-file-'));
+    const SHOW_BOTH = 'echo "force=[${FORCE_COLOR-unset}] no=[${NO_COLOR-unset}]"';
+    writeFileSync(join(dir, 'quiet.env'), 'NO_COLOR=1\n');
+    writeFileSync(join(dir, 'plain.env'), 'FORCE_COLOR=0\n');
+    writeFileSync(
+      join(dir, 'subvisor.yaml'),
+      `processes:\n  quiet: { cmd: ${JSON.stringify(SHOW_BOTH)}, envFile: quiet.env }\n  plain: { cmd: ${JSON.stringify(SHOW_BOTH)}, envFile: plain.env }\n  mine: { cmd: ${JSON.stringify(SHOW_BOTH)}, env: { NO_COLOR: "1" } }\n  told: { cmd: ${JSON.stringify(SHOW_BOTH)} }\n`,
+    );
+    const seen = await onTerminal('up', {}, dir);
+    // Before: FORCE_COLOR=2 came with the parent's environment, above the env files, and beside a NO_COLOR it overrides.
+    assert.match(seen, /^quiet +\| force=\[unset\] no=\[1\]$/m, seen);
+    assert.match(seen, /^plain +\| force=\[0\] no=\[unset\]$/m, seen);
+    assert.match(seen, /^mine +\| force=\[unset\] no=\[1\]$/m, seen);
+    assert.match(seen, /^told +\| force=\[2\] no=\[unset\]$/m, seen);
+  });
+
   test('NO_COLOR (even empty), a FORCE_COLOR already set, TERM=dumb: nothing is added', BOUNDED, async () => {
     const run = `run --label show -- sh -c '${SHOW.replaceAll("'", "'\\''")}'`;
     assert.match(await onTerminal(run, { NO_COLOR: '1' }), /^show \| force=\[unset\]$/m);

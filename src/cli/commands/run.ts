@@ -6,7 +6,7 @@ import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
 import { createOutput } from '../output.js';
-import { childrenEnvironment } from '../children-colour.js';
+import { childrenColour } from '../children-colour.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
@@ -43,7 +43,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     output,
     signal: stop.signal,
     defaultGraceMs: grace,
-    parentEnv: childrenEnvironment(output.coloured, process.stdout),
+    childrenColour: childrenColour(output.coloured, process.stdout),
   });
   const listeners = listenForEnds(stack, stop, output, { killedWhat: name, stopGraceMs: grace });
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.

@@ -11,7 +11,7 @@ import { listenForEnds } from '../run-ends.js';
 import type { RunOutcome } from '../stack/stack.js';
 import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
-import { childrenEnvironment } from '../children-colour.js';
+import { childrenColour } from '../children-colour.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
@@ -45,8 +45,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing();
   const stop = new AbortController();
-  const parentEnv = childrenEnvironment(output.coloured, process.stdout);
-  const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace, parentEnv });
+  const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace, childrenColour: childrenColour(output.coloured, process.stdout) });
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
   let watching: ReturnType<typeof watchStack>;
   try {

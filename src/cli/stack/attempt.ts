@@ -11,6 +11,7 @@ import { superviseRunProcess } from '../../process/supervise.js';
 import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
 import { stopGraceMs, type LivenessProbe, type ProcessSpec } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
+import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
@@ -24,6 +25,8 @@ export interface AttemptPlan {
   readonly defaultGraceMs: number;
   /** The parent's environment, between the env files and the process's own `env`. */
   readonly parentEnv: NodeJS.ProcessEnv;
+  /** The `FORCE_COLOR` a child is told when none of its environment's layers says anything of colour. */
+  readonly childrenColour?: string | undefined;
 }
 
 /** What the runner hears while an attempt runs. */
@@ -315,7 +318,7 @@ function outsideProbe(spec: ProcessSpec): OutsideProbe | undefined {
 /** Where the process runs, and so where its exec probes run (SPEC §9: the process's cwd, env and user). */
 function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
   const { spec } = plan;
-  return { cwd: spec.cwd, env: childEnvironment(spec, plan.parentEnv), uid: spec.user?.uid, gid: spec.user?.gid };
+  return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), uid: spec.user?.uid, gid: spec.user?.gid };
 }
 
 /**

@@ -31,6 +31,7 @@ export interface RunnerContext {
   readonly output: Pick<Output, 'lines' | 'status'>;
   readonly defaultGraceMs: number;
   readonly parentEnv: NodeJS.ProcessEnv;
+  readonly childrenColour?: string | undefined;
   /** The milestones of another process of the run (every dependency is one: the config checks). */
   readonly milestonesOf: (name: string) => Milestones;
   /** The run is ending: no attempt starts again, whatever the restart policy says. */

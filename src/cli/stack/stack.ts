@@ -42,6 +42,8 @@ export interface StackOptions {
   readonly defaultGraceMs: number;
   /** Default: `process.env` as it is when the stack is made. */
   readonly parentEnv?: NodeJS.ProcessEnv;
+  /** The `FORCE_COLOR` the children are told when their environment says nothing of colour (see children-colour.ts). Default: none. */
+  readonly childrenColour?: string | undefined;
 }
 
 /** Why the run ends. The first one found decides the status. */
@@ -92,6 +94,7 @@ export class Stack {
       // Copied once: each read of `process.env` goes through Node's C++ bindings, and spreading it
       // for each of `up`'s 100 processes cost 6 ms; a plain copy spreads for next to nothing.
       parentEnv: opts.parentEnv ?? { ...process.env },
+      childrenColour: opts.childrenColour,
       milestonesOf: (name: string): Milestones => this.#runner(name).milestones,
       ending: () => this.#end !== undefined,
     };
