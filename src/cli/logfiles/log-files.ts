@@ -6,6 +6,7 @@ import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
+import { shownAsText } from '../../log/sanitize.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -34,7 +35,10 @@ const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
  * millisecond (`2026-12-01T22:48:15.123Z out listening on 8080`): sortable, unambiguous across
  * time zones and daylight saving, and what `jq`, `sort` and log shippers read. Only the children's
  * lines are written, not subvisor's state lines: the file is the process's output, what
- * `subvisor logs` shows, so a tool reading it never has to tell the two apart.
+ * `subvisor logs` shows, so a tool reading it never has to tell the two apart. Each line is as
+ * a plain output shows it ({@link shownAsText}): a file is read with grep, `tail -f` and log
+ * shippers, where a child's colours are noise (and differ by where `up` ran, since children on a
+ * colour terminal are told to colour) and a cursor move or a title change would be obeyed.
  *
  * It is the output's {@link OutputTee}: lines are queued as they come and written, one write per
  * file, just before the output's batch goes to stdout, so a line that reached stdout is in its
@@ -89,7 +93,7 @@ export class LogFiles implements OutputTee {
   }
 
   line(name: string, stream: 'stdout' | 'stderr', text: string): void {
-    this.#files.get(name)?.add(`${this.#prefix(stream)}${text}\n`);
+    this.#files.get(name)?.add(`${this.#prefix(stream)}${shownAsText(text)}\n`);
   }
 
   lines(name: string, stream: 'stdout' | 'stderr', block: LineBlock): void {
@@ -97,7 +101,8 @@ export class LogFiles implements OutputTee {
     if (file === undefined) return;
     // Prefixes hold no `$` (a time and a word), so they are safe as a replacement string.
     const prefix = this.#prefix(stream);
-    const text = blockText(block);
+    // Neutralising keeps each LF as it is: the block is cleaned whole, its lines stay its lines.
+    const text = shownAsText(blockText(block));
     file.add(`${prefix}${text.replaceAll('\n', `\n${prefix}`)}\n`);
   }
 

@@ -21,6 +21,19 @@ function texts(path: string): string[] {
     .map((line) => line.split(' ').slice(2).join(' '));
 }
 
+test('a line goes to its file as a plain output shows it: colours dropped, other control sequences as text (a line at a time and in a block)', () => {
+  const dir = logDir();
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
+  files.open();
+  try {
+    files.line('web', 'stdout', '{ port: \x1b[33m8080\x1b[39m }');
+    files.lines('web', 'stderr', '\x1b[31mred\x1b[0m \x1b[2J\x1b]0;title\x07\nplain\rover');
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(join(dir, 'web.log')), ['{ port: 8080 }', 'red \\x1b[2J\\x1b]0;title\\x07', 'plain\\x0dover']);
+});
+
 test('a line longer than maxSize gets a file of its own; the lines around it are not lost', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 5 }, ['web']);
