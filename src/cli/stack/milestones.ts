@@ -83,9 +83,10 @@ export class Milestones {
   /**
    * The child has exited: its output may still be draining, and its end is judged only after that
    * (up to the drain grace, while something it left holds its pipes). A process that has exited is
-   * not ready, however ready it was a moment ago, so a dependent not started yet waits for the
-   * verdict (a restart's next ready, or the reason it never will start) instead of starting
-   * against a process that is gone. `started` stays met: it did start.
+   * not ready, however ready it was a moment ago, so a dependent whose last condition is met from
+   * now on waits for the verdict (a restart's next ready, or the reason it never will start)
+   * instead of starting against a process that is gone. One whose last condition was met before
+   * is started all the same (the runner decides at that moment). `started` stays met: it did start.
    */
   exited(): void {
     this.ready.reset();
