@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from './cli.js';
+import { configDir, interrupt, up, waitForState } from './control/support.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-replicas-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -86,6 +87,47 @@ describe('replicas: N in subvisor.yaml', () => {
     for (const index of [1, 2, 3]) assert.ok(at(new RegExp(`^web\\.${index} +\\* ready after`)) < started, `test starts after web.${index} is ready`);
     assert.ok(at(/^web\.1 +\* ready after/) < at(/^web\.3 +\* ready after/), 'the copies were ready at different times (control)');
     assert.match(run.stdout, /^test +\* waiting for web\.1 to be ready, web\.2 to be ready, web\.3 to be ready$/m);
+  });
+
+  test('what depends on many copies names the process and its count once, and the last few copies by name: a bounded number of short waiting lines', { timeout: 60_000 }, async () => {
+    // 200 copies ready at five different times: before, the dependent said a line at each, every
+    // line naming each copy still awaited (up to 200 names, some 3 KB a line).
+    const file = config(`processes:
+  web:
+    cmd: "sleep 0.$((SUBVISOR_REPLICA % 5 * 2)); echo up; exec sleep 30"
+    ready: "^up"
+    replicas: 200
+  test:
+    cmd: echo go
+    dependsOn: [web]
+    main: true
+`);
+    const run = await runCli(['up', '-f', file], { env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    const waiting = run.stdout.split('\n').filter((line) => /^test +\* waiting for /.test(line));
+    assert.match(waiting[0] ?? '', /^test +\* waiting for web \(200 copies\) to be ready$/);
+    assert.ok(waiting.length <= 4, `said ${waiting.length} times:\n${waiting.join('\n').slice(0, 2000)}`);
+    for (const line of waiting.slice(1)) assert.match(line, /^test +\* waiting for web\.\d+ to be ready(, web\.\d+ to be ready){0,2}$/);
+    assert.match(run.stdout, /^test +\| go$/m);
+  });
+
+  test('the ps state of what depends on many copies names the process and its count', { timeout: 60_000 }, async () => {
+    const dir = configDir(() => `processes:
+  web:
+    cmd: exec sleep 30
+    ready: never
+    replicas: 200
+  test:
+    cmd: exec sleep 30
+    dependsOn: [web]
+`);
+    const run = await up(dir, [], undefined, { env: ENV });
+    try {
+      // Before: `not started: waiting for web.1, web.2, ..., web.200`.
+      await waitForState(dir, 'test', 'not started: waiting for web (200 copies)');
+    } finally {
+      await interrupt(run);
+    }
   });
 
   test('up NAME selects every copy of it', { timeout: 30_000 }, async () => {

@@ -58,7 +58,7 @@ export type ExtraEnvironment = (spec: ProcessSpec, copy: number) => Readonly<Rec
  * else, and `replica` saying what it is a copy of; a process of one copy keeps its name and gets
  * no `SUBVISOR_REPLICA` (a variable that is there only for replicas lets a program tell). A
  * dependency on a process with copies becomes one on every copy, with the same condition: what
- * waits for `web` waits for all of it. `extra` adds variables per copy (copy 1 for a single one).
+ * waits for `web` waits for all of it (each such dependency says `copyOf`). `extra` adds variables per copy (copy 1 for a single one).
  *
  * @example
  * ```ts
@@ -85,7 +85,10 @@ export function expandReplicas(specs: readonly ProcessSpec[], extra?: ExtraEnvir
     copiesOf.set(spec.name, names);
   }
   if (copiesOf.size === 0) return expanded;
-  const onCopies = (dependency: Dependency): Dependency[] => (copiesOf.get(dependency.name) ?? [dependency.name]).map((name) => ({ name, condition: dependency.condition }));
+  const onCopies = (dependency: Dependency): Dependency[] => {
+    const copies = copiesOf.get(dependency.name);
+    return copies === undefined ? [dependency] : copies.map((name) => ({ name, condition: dependency.condition, copyOf: dependency.name }));
+  };
   return expanded.map((spec) => ({ ...spec, dependsOn: spec.dependsOn.flatMap(onCopies) }));
 }
 

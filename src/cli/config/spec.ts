@@ -90,6 +90,12 @@ export type Condition = 'started' | 'ready' | 'succeeded' | 'completed';
 export interface Dependency {
   readonly name: string;
   readonly condition: Condition;
+  /**
+   * The process written in `dependsOn`, when it has replicas and this is the dependency on one of
+   * its copies (see expandReplicas): what waits for `web` is told as waiting for `web`, not for
+   * each of its copies by name.
+   */
+  readonly copyOf?: string | undefined;
 }
 
 /**

@@ -3,13 +3,14 @@ import { quoteCommand } from '../../process/command.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
 import { exitedUnreaped } from '../../process/stop/group.js';
-import type { Condition, Dependency, ProcessSpec } from '../config/spec.js';
+import type { Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
 import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
 import { Milestone, Milestones, waitForAll } from './milestones.js';
 import { RestartBudget } from './restart.js';
 import { ProcessState, formatDuration } from './state.js';
+import { awaiting, waitingLine } from './waiting.js';
 import { node } from '../../builtins.js';
 
 /** How one life of a process ended. */
@@ -216,10 +217,15 @@ export class Runner {
   async #waitForConditions(): Promise<string | undefined | null> {
     const awaited = this.spec.dependsOn.map((dependency) => ({ dependency, milestone: this.#milestoneOf(dependency) }));
     try {
+      let said: string | undefined;
       const unmet = await waitForAll(awaited, this.#life.signal, (pending) => {
         this.waitingForConditions.meet();
-        this.state.waitingFor(pending.map((dependency) => dependency.name));
-        this.#say('waiting', `waiting for ${pending.map(describeCondition).join(', ')}`);
+        const told = awaiting(pending, this.spec.dependsOn);
+        this.state.waitingFor(told.map(({ name }) => name));
+        // Copies told as their process read the same as before: said once, not once per copy.
+        const line = waitingLine(told);
+        if (line !== said) this.#say('waiting', line);
+        said = line;
       });
       return unmet ?? null;
     } catch {
@@ -413,12 +419,6 @@ export class Runner {
   #say(event: StatusEvent['event'], text: string, fields?: Record<string, unknown>): void {
     this.context.output.status({ name: this.spec.name, event, text, ...(fields === undefined ? {} : { fields }) });
   }
-}
-
-const CONDITION_WORDS: Readonly<Record<Condition, string>> = { started: 'to start', ready: 'to be ready', succeeded: 'to succeed', completed: 'to complete' };
-
-function describeCondition(dependency: Dependency): string {
-  return `${dependency.name} ${CONDITION_WORDS[dependency.condition]}`;
 }
 
 function noop(): void {

@@ -8,6 +8,7 @@ import { anySettled, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
 import type { ProcessResult, ProcessSnapshot } from './state.js';
+import { awaiting } from './waiting.js';
 
 export type { ProcessResult, ProcessSnapshot } from './state.js';
 
@@ -312,10 +313,11 @@ export class Stack {
    */
   async #stopToRestart(chain: readonly Runner[], why: string): Promise<() => void> {
     const held: Runner[] = [];
+    const members = new Set(chain.map((member) => member.spec.name));
     await this.#stopInOrder(chain, why, (runner) => {
-      const awaited = runner.spec.dependsOn.filter(({ name }) => chain.some((member) => member.spec.name === name)).map(({ name }) => name);
-      if (awaited.length === 0 || runner.state.state !== 'stopped') return;
-      runner.state.waitingFor(awaited);
+      const inChain = runner.spec.dependsOn.filter(({ name }) => members.has(name));
+      if (inChain.length === 0 || runner.state.state !== 'stopped') return;
+      runner.state.waitingFor(awaiting(inChain, runner.spec.dependsOn).map(({ name }) => name));
       held.push(runner);
     });
     return () => {
