@@ -11,7 +11,7 @@ import type { SpawnedChild } from './spawn.js';
 import { exitedUnreaped } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { signalTarget, stopDenied, stopTarget, targetAlive, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
+import { signalTarget, stopDenied, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
@@ -98,12 +98,12 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
     // hold them short of EOF until the drain gave up on them and on their last lines.
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
-    if (!targetAlive(target)) releasePipes();
+    if (!(await targetAliveSoon(target))) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
     await drainAfterExit(readers, drained, received, opts, () => stop().then(releasePipes));
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
-    if (stopping === undefined && (targetAlive(target) || targetRefuses(target))) await stop();
+    if (stopping === undefined && ((await targetAliveSoon(target)) || targetRefuses(target))) await stop();
     await stopping;
     ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs: began.whileRunning, stopReason: began.whileRunning ? stopReason : undefined };
   } finally {

@@ -9,14 +9,49 @@ import { errnoCode } from '../../errno.js';
  * zombie forever and would look alive, turning every stop into a full grace period. On Linux the
  * members are confirmed through /proc; elsewhere the kill probe is the best there is.
  *
- * This is the one-off question; a stop that waits for its group to empty asks the shared poller
- * (./group-poller.ts), which answers it for every stopping group with one look at /proc.
+ * This is the one-off question, answered at once; {@link groupHasLiveMembersSoon} answers it for
+ * every group asked in one turn with one look at /proc, and a stop that waits for its group to
+ * empty asks the shared poller (./group-poller.ts), which does the same for every stopping group.
  */
 export function groupHasLiveMembers(pgid: number): boolean {
   if (!groupExists(pgid)) return false;
   if (process.platform !== 'linux') return true;
   const members = liveMembersByGroup(new Set([pgid]));
   return members === undefined || members.has(pgid);
+}
+
+/**
+ * {@link groupHasLiveMembers}, for a caller that can wait for the end of this turn of the event
+ * loop: every group asked in the same turn is answered by one pass over /proc. Why. Each child's
+ * end asks whether its group still has members, and when hundreds end together (a Ctrl-C whose
+ * SIGKILLs leave members a moment as zombies, a flood of children exiting) each asking its own
+ * pass read all of /proc once per group: 1000 groups spent some 3 s in /proc after their SIGKILL.
+ * A group with no member at all is answered at once, without /proc (the common end).
+ */
+export function groupHasLiveMembersSoon(pgid: number): Promise<boolean> {
+  if (!groupExists(pgid)) return Promise.resolve(false);
+  if (process.platform !== 'linux') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    if (asked.size === 0) setImmediate(answerAsked);
+    const answers = asked.get(pgid);
+    if (answers === undefined) asked.set(pgid, [resolve]);
+    else answers.push(resolve);
+  });
+}
+
+/** The groups asked of in this turn (see {@link groupHasLiveMembersSoon}), with who waits for each answer. */
+const asked = new Map<number, ((alive: boolean) => void)[]>();
+
+function answerAsked(): void {
+  const groups = new Map(asked);
+  asked.clear();
+  // Asked again now (the members may have gone meanwhile): an empty group needs no look at /proc.
+  const existing = new Set([...groups.keys()].filter(groupExists));
+  const members = existing.size === 0 ? new Map<number, number[]>() : liveMembersByGroup(existing);
+  for (const [pgid, answers] of groups) {
+    const alive = existing.has(pgid) && (members === undefined || members.has(pgid));
+    for (const answer of answers) answer(alive);
+  }
 }
 
 /** `kill(-pgid, 0)`: whether the group has any member at all, zombies included. */

@@ -1,6 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { escapedDescendants, groupHasLiveMembers, groupRefusesSignals } from './group.js';
+import { escapedDescendants, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals } from './group.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
@@ -59,6 +59,12 @@ export function killTarget(target: StopTarget): SignalOutcome {
 export function targetAlive(target: StopTarget): boolean {
   if (target.proc.returncode === null) return true;
   return target.newSession && groupHasLiveMembers(target.proc.pid);
+}
+
+/** {@link targetAlive}, with the group looked up together with every other asked in this turn (see groupHasLiveMembersSoon). */
+export async function targetAliveSoon(target: StopTarget): Promise<boolean> {
+  if (target.proc.returncode === null) return true;
+  return target.newSession && (await groupHasLiveMembersSoon(target.proc.pid));
 }
 
 /** How long the members of a SIGKILLed group are given to actually be gone. */

@@ -3,6 +3,7 @@
 // 10 ms, which saturated the event loop and let the SIGKILLs slip by seconds.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { openNursery, superviseRunProcess, type Process } from '../../../src/index.js';
 import { killTagged, runningTagged } from './probes.js';
@@ -38,5 +39,35 @@ describe('stop flood', () => {
     } finally {
       killTagged(tag);
     }
+  });
+
+  test(`${GROUPS} groups ending together, each with a member left: whether each group still has one is answered by a few passes over /proc, not one per group`, { timeout: 110_000 }, async () => {
+    const tag = randomUUID();
+    const env = { ...process.env, SUBVISOR_TEST_TAG: tag };
+    // The library reaches fs through process.getBuiltinModule: the same module object as this one.
+    const readdirSync = fs.readdirSync;
+    let procPasses = 0;
+    try {
+      await openNursery(async (tn) => {
+        const started: Promise<Process>[] = [];
+        for (let index = 0; index < GROUPS; index++) {
+          started.push(tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', SCRIPT], { env, killGraceMs: 500, readyWhen: /^up$/ }, ctx)));
+        }
+        await Promise.all(started);
+        assert.equal(runningTagged(tag).length, 2 * GROUPS, 'every leader and every member runs (control)');
+        fs.readdirSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+          if (path === '/proc') procPasses++;
+          return (readdirSync as (...args: unknown[]) => unknown)(path, ...rest);
+        }) as typeof fs.readdirSync;
+        // Each leader dies of the SIGTERM and leaves its member, which ignores it, to the SIGKILL.
+        tn.cancel();
+      });
+    } finally {
+      fs.readdirSync = readdirSync;
+      killTagged(tag);
+    }
+    assert.deepEqual(runningTagged(tag), [], 'nothing of any group is left');
+    // Before, each leader's end read all of /proc for its own group: at least one pass per group.
+    assert.ok(procPasses < GROUPS / 4, `${procPasses} passes over /proc for ${GROUPS} groups`);
   });
 });
