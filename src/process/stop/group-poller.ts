@@ -34,6 +34,9 @@ export interface GroupWait {
 
 /** Resolves `empty` once process group `pgid` has no live (non-zombie) member. */
 export function whenGroupEmpty(pgid: number): GroupWait {
+  // A group with no member at all (the usual end: the leader was its only member) is empty now,
+  // not at the next tick: a stop in a chain of dependents waited a tick for each, 10 ms a link.
+  if (!groupExists(pgid)) return { empty: Promise.resolve(), cancel: noop };
   let settle = noop;
   const empty = new Promise<void>((resolve) => (settle = resolve));
   let group = groups.get(pgid);
