@@ -32,7 +32,8 @@ const CONDITION_WORDS: Readonly<Record<Condition, string>> = { started: 'to star
  * ```
  */
 export function awaiting(pending: readonly Dependency[], all: readonly Dependency[]): Awaiting[] {
-  const copies = countByProcess(all);
+  let copies = copiesIn.get(all);
+  if (copies === undefined) copiesIn.set(all, (copies = countByProcess(all)));
   const pendingCopies = countByProcess(pending);
   const told = new Set<string>();
   const result: Awaiting[] = [];
@@ -50,6 +51,9 @@ export function awaiting(pending: readonly Dependency[], all: readonly Dependenc
 export function waitingLine(awaited: readonly Awaiting[]): string {
   return `waiting for ${awaited.map(({ name, condition }) => `${name} ${CONDITION_WORDS[condition]}`).join(', ')}`;
 }
+
+/** The copies of each process in a whole `dependsOn`, counted once: it is asked again at each change. */
+const copiesIn = new WeakMap<readonly Dependency[], Map<string, number>>();
 
 /** How many of `dependencies` are on copies of each process. */
 function countByProcess(dependencies: readonly Dependency[]): Map<string, number> {
