@@ -222,7 +222,8 @@ export class Runner {
         this.waitingForConditions.meet();
         const told = awaiting(pending, this.spec.dependsOn);
         this.state.waitingFor(told.map(({ name }) => name));
-        // Copies told as their process read the same as before: said once, not once per copy.
+        // Copies told as their process (web (200 copies)) read the same while they meet their
+        // condition one by one: the line is said when what it says changes, not at each copy.
         const line = waitingLine(told);
         if (line !== said) this.#say('waiting', line);
         said = line;
