@@ -43,12 +43,14 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
     if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
   }
   let child: ChildProcess;
+  // Read before the spawn: spawn(2) returns once the child has exec'd, and it may have run a few
+  // ms by then on a loaded machine, so a clock read after it gave `sleep 0.7` 698 ms.
+  const spawnedAt = performance.now();
   try {
     child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
   } catch (error) {
     throw diagnose(error, options);
   }
-  const spawnedAt = performance.now();
   readPipesInPlace(child);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
