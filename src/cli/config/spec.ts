@@ -167,13 +167,15 @@ export function restartDelayMs(restart: RestartPolicy, attempt: number): number 
 
 /**
  * The user a process runs as (key `user`), looked up in `/etc/passwd` when the config is read.
- * `home` is the passwd entry's home directory (undefined when the entry gives none).
+ * `home` and `shell` are the passwd entry's home directory and login shell (undefined when the
+ * entry gives none).
  */
 export interface ProcessUser {
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
   readonly home: string | undefined;
+  readonly shell: string | undefined;
 }
 
 /**

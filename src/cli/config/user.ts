@@ -4,21 +4,22 @@ import type { ProcessUser } from './spec.js';
  * The users of a passwd file (`name:password:uid:gid:gecos:home:shell`, see passwd(5)), in file
  * order. Node has no getpwnam, and asking `id` or `getent` would spawn while the config is read;
  * the file is the source both consult for local users. Comments, blank lines, NIS `+`/`-`
- * entries and lines without a numeric uid and gid are skipped. An empty home is undefined.
+ * entries and lines without a numeric uid and gid are skipped. An empty home or shell is undefined
+ * (what the process gets instead is decided where its environment is, `childEnvironment`).
  *
  * @example
  * ```ts
  * parsePasswd('postgres:x:70:70:PostgreSQL:/var/lib/postgresql:/bin/sh\n');
- * // [{ name: 'postgres', uid: 70, gid: 70, home: '/var/lib/postgresql' }]
+ * // [{ name: 'postgres', uid: 70, gid: 70, home: '/var/lib/postgresql', shell: '/bin/sh' }]
  * ```
  */
 export function parsePasswd(text: string): ProcessUser[] {
   const users: ProcessUser[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
-    const [name = '', , uid = '', gid = '', , home = ''] = line.replace(/\r$/, '').split(':');
+    const [name = '', , uid = '', gid = '', , home = '', shell = ''] = line.replace(/\r$/, '').split(':');
     if (name === '' || !/^\d+$/.test(uid) || !/^\d+$/.test(gid)) continue;
-    users.push({ name, uid: Number(uid), gid: Number(gid), home: home === '' ? undefined : home });
+    users.push({ name, uid: Number(uid), gid: Number(gid), home: home === '' ? undefined : home, shell: shell === '' ? undefined : shell });
   }
   return users;
 }

@@ -9,7 +9,7 @@ const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The environment `spec` gets from its config, merged as `subvisor up` merges it (one function:
  * `childEnvironment`): `.env`, the top-level and the process's `envFile`s, then its `env`. The
  * parent's environment is left out (it is this machine's, and the service manager gives its own)
- * and so are the USER, LOGNAME and HOME of a `user` (systemd's `User=` and the container's `user`
+ * and so are the HOME, USER, LOGNAME and SHELL of a `user` (systemd's `User=` and the container's `user`
  * set them from the target's passwd). Names in the config's order.
  *
  * A name no env file can carry (`my-var`, `a.b`) is an {@link ExportError} naming the process.

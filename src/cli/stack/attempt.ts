@@ -9,7 +9,7 @@ import { processInternals, type Process } from '../../process/process.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
-import { stopGraceMs, type LivenessProbe, type ProcessSpec } from '../config/spec.js';
+import { stopGraceMs, type LivenessProbe, type ProcessSpec, type ProcessUser } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
@@ -324,14 +324,24 @@ function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
 /**
  * The environment of a child, lowest first: the env files (`.env`, then the top-level and the
  * process's own `envFile`s), the parent's environment, then, for a process run as another `user`,
- * that user's HOME, USER and LOGNAME (a login would set them, and the parent's name the parent,
- * usually root, whose home the user cannot write), and last the process's own `env`, which wins.
+ * that user's {@link userEnvironment}, and last the process's own `env`, which wins.
  */
 export function childEnvironment(spec: ProcessSpec, parentEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const user = spec.user === undefined ? {} : { USER: spec.user.name, LOGNAME: spec.user.name, ...(spec.user.home === undefined ? {} : { HOME: spec.user.home }) };
+  const user = spec.user === undefined ? {} : userEnvironment(spec.user);
   const inherited: NodeJS.ProcessEnv = { ...spec.envFromFiles, ...parentEnv, ...user };
   // SPEC §10: set only for replicas, so a program can tell it is one; a copy gets its own in
   // `env`. One inherited (subvisor itself run as a copy, by an outer subvisor) would say otherwise.
   const kept = spec.replica === undefined ? Object.fromEntries(Object.entries(inherited).filter(([name]) => name !== REPLICA_VARIABLE)) : inherited;
   return { ...kept, ...spec.env };
+}
+
+/**
+ * HOME, USER, LOGNAME and SHELL of a process run as `user`, as systemd's `User=` sets them (and
+ * `su`): the parent's name the parent, usually root, whose home the user cannot write and whose
+ * shell may be one it cannot run. A passwd entry without a home gets `/`, as login(1) logs it in
+ * ("No directory, logging in with HOME=/"), never the parent's; one without a shell gets
+ * `/bin/sh`, which an empty field means (passwd(5)).
+ */
+function userEnvironment(user: ProcessUser): NodeJS.ProcessEnv {
+  return { HOME: user.home ?? '/', USER: user.name, LOGNAME: user.name, SHELL: user.shell ?? '/bin/sh' };
 }

@@ -16,16 +16,18 @@ const PASSWD = [
   'broken:x:abc:1:::',
   'postgres:x:999:999::/elsewhere:/bin/sh',
   'dos:x:1002:1002::/home/dos:/bin/sh\r',
+  'noshell:x:1003:1003::/home/noshell:',
   '',
 ].join('\n');
 
-test('passwd lines give name, uid, gid and home; comments, NIS entries and broken lines are skipped', () => {
+test('passwd lines give name, uid, gid, home and shell; comments, NIS entries and broken lines are skipped', () => {
   assert.deepEqual(parsePasswd(PASSWD), [
-    { name: 'root', uid: 0, gid: 0, home: '/root' },
-    { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql' },
-    { name: 'nohome', uid: 1001, gid: 1001, home: undefined },
-    { name: 'postgres', uid: 999, gid: 999, home: '/elsewhere' },
-    { name: 'dos', uid: 1002, gid: 1002, home: '/home/dos' },
+    { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' },
+    { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh' },
+    { name: 'nohome', uid: 1001, gid: 1001, home: undefined, shell: '/usr/sbin/nologin' },
+    { name: 'postgres', uid: 999, gid: 999, home: '/elsewhere', shell: '/bin/sh' },
+    { name: 'dos', uid: 1002, gid: 1002, home: '/home/dos', shell: '/bin/sh' },
+    { name: 'noshell', uid: 1003, gid: 1003, home: '/home/noshell', shell: undefined },
   ]);
 });
 
@@ -46,12 +48,12 @@ const asRoot = { env: {}, uid: 0, passwdFile };
 const asPostgres = { env: {}, uid: 70, passwdFile };
 const asSomeoneElse = { env: {}, uid: 1001, passwdFile };
 
-test('user: a name or a uid is resolved to name, uid, gid and home', () => {
-  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql' };
+test('user: a name or a uid is resolved to name, uid, gid, home and shell', () => {
+  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh' };
   assert.deepEqual(firstProcess(web('    user: postgres\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: 70\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: "70"\n'), asRoot).user, postgres);
-  assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined });
+  assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined, shell: '/usr/sbin/nologin' });
   assert.equal(firstProcess(web(), asRoot).user, undefined);
 });
 

@@ -191,16 +191,26 @@ describe('environment', () => {
     assert.equal(output.of('show', 'stdout')[0]?.text, 'file parent own');
   });
 
-  test('user: HOME, USER and LOGNAME are the user\'s unless its env sets them', () => {
-    const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
-    const parent = { HOME: '/root', USER: 'root', LOGNAME: 'root', PATH: '/bin' };
-    assert.deepEqual(childEnvironment(spec('x', 'true', { user }), parent), { HOME: '/nonexistent', USER: 'nobody', LOGNAME: 'nobody', PATH: '/bin' });
+  test('user: HOME, USER, LOGNAME and SHELL are the user\'s unless its env sets them', () => {
+    const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin' };
+    const parent = { HOME: '/root', USER: 'root', LOGNAME: 'root', SHELL: '/bin/zsh', PATH: '/bin' };
+    assert.deepEqual(childEnvironment(spec('x', 'true', { user }), parent), { HOME: '/nonexistent', USER: 'nobody', LOGNAME: 'nobody', SHELL: '/usr/sbin/nologin', PATH: '/bin' });
     assert.equal(childEnvironment(spec('x', 'true', { user, env: { HOME: '/srv' } }), parent).HOME, '/srv');
     assert.equal(childEnvironment(spec('x', 'true'), parent).USER, 'root', 'control: without a user, the parent\'s');
   });
 
+  test('user: a user whose passwd entry has no home nor shell runs with HOME=/ and SHELL=/bin/sh, never the parent\'s (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const user = { name: 'nohome', uid: 65534, gid: 65534, home: undefined, shell: undefined };
+    const { outcome, output } = await runToEnd([spec('who', 'echo "$(id -u) $HOME $SHELL"', { user, cwd: '/', main: true })], {
+      parentEnv: { ...process.env, HOME: '/root', SHELL: '/bin/zsh' },
+    });
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(output.of('who', 'stdout')[0]?.text, '65534 / /bin/sh');
+  });
+
   test('user: the process and its exec probe run as that user (needs root; as anyone else the spawn is refused)', BOUNDED, async () => {
-    const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
+    const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin' };
     const ready: Probe = { kind: 'exec', cmd: 'test "$(id -u)" = 65534', ...TIMING };
     const { outcome, output } = await runToEnd([
       spec('probed', 'exec sleep 30', { user, cwd: '/', ready, readyTimeoutMs: 5000 }),
