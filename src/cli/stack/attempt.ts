@@ -318,7 +318,20 @@ function outsideProbe(spec: ProcessSpec): OutsideProbe | undefined {
 /** Where the process runs, and so where its exec probes run (SPEC §9: the process's cwd, env and user). */
 function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
   const { spec } = plan;
-  return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), uid: spec.user?.uid, gid: spec.user?.gid };
+  const identity = spec.user === undefined || isOwnUser(spec.user) ? {} : { uid: spec.user.uid, gid: spec.user.gid };
+  return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), ...identity };
+}
+
+/**
+ * Whether `user` is the one this subvisor, not root, runs as (the only other one its config may
+ * name): the process then runs as subvisor does, unswitched. A switch would only change the group,
+ * to the passwd entry's, which only root may: under `sg`, `newgrp` or a service's own `Group=`,
+ * subvisor's gid is another, and the spawn failed with EPERM after the processes before it had
+ * started.
+ */
+function isOwnUser(user: ProcessUser): boolean {
+  const uid = process.getuid?.();
+  return uid !== 0 && uid === user.uid;
 }
 
 /**
