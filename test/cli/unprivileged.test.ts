@@ -2,7 +2,7 @@
 // (setpriv), in a directory of its own that user owns. Such a subvisor may name in `user:` only
 // itself, and a config that names anyone else is refused before anything starts.
 import assert from 'node:assert/strict';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -48,5 +48,21 @@ describe('subvisor as an ordinary user (uid 65534)', () => {
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.equal(run.stdout, '', 'nothing started');
     assert.match(run.stderr, new RegExp(`processes\\.admin\\.user: root needs subvisor to run as root \\(it runs as uid ${UID}, and only root can start a process as another user\\); run subvisor as root, or remove \`user\` to run the process as yourself`));
+  });
+
+  test('in a directory it may not enter (sudo -u keeps root\'s), it is told so, not that there is no config file here', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('staged as root only (setpriv to another uid and gid)');
+    const dir = mkdtempSync(join(scratch, 'root-only-'));
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: "true"\n');
+    chmodSync(dir, 0o700);
+    // Control: root, who may enter it, finds the config there (and no run of it).
+    const root = await runCli(['ps'], { cwd: dir });
+    assert.match(root.stderr, /^subvisor: no run is listening on /, root.stderr);
+    const run = await runCli(['ps'], { cwd: dir, execVia: asUser(UID) });
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(`^subvisor: cannot look for a config file here: this directory may not be searched by this user \\(uid ${UID}\\); run subvisor from a directory it may enter, or pass the config with --file FILE$`, 'm'),
+    );
   });
 });

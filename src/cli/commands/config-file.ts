@@ -1,6 +1,7 @@
 import { UsageError } from '../args.js';
 import { unreadableConfig } from '../config/load.js';
 import { node } from '../../builtins.js';
+import { errnoCode } from '../../errno.js';
 import { STDIN_CONFIG } from '../config/location.js';
 
 /** Looked for in this order in the current directory when no -f is given. */
@@ -22,9 +23,28 @@ export function findConfigFile(given: string | undefined): string {
     }
     return given;
   }
-  const file = DEFAULT_FILES.find((candidate) => node.fs.existsSync(candidate));
+  const file = DEFAULT_FILES.find(isHere);
   if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with --file FILE`);
   return file;
+}
+
+/**
+ * Whether `candidate` is in the current directory. One this user may not search (EACCES) cannot
+ * tell, and says so: `sudo -u app subvisor up` keeps root's current directory, often one only
+ * root may enter, where "no config file here" sent the user looking for a file that is there.
+ */
+function isHere(candidate: string): boolean {
+  try {
+    node.fs.statSync(candidate);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) !== 'EACCES') return false;
+    const uid = process.getuid?.();
+    throw new UsageError(
+      `cannot look for a config file here: this directory may not be searched by this user${uid === undefined ? '' : ` (uid ${uid})`}; run subvisor from a directory it may enter, or pass the config with --file FILE`,
+      { cause: error },
+    );
+  }
 }
 
 /**
