@@ -205,6 +205,18 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a uid and gid this user namespace does not map (unshare -r maps only root): EINVAL naming both, not a bare "spawn EINVAL"', BOUNDED, () => {
+    const { failed, ran } = inNamespaceOfRootOnly(`
+      const failed = await runProcess(['true'], { uid: 65534, gid: 65534 }).then(() => 'ran', (error) => error.code + ': ' + error.message);
+      const ran = await runProcess(['true'], { uid: 0, gid: 0 }).then(() => 'ran', (error) => error.message);
+      console.log(JSON.stringify({ failed, ran }));`) as { failed: string; ran: string };
+    assert.equal(ran, 'ran', 'control: root, which it maps, is taken');
+    assert.equal(
+      failed,
+      'EINVAL: cannot start true: uid 65534 and gid 65534 are not mapped in this user namespace (EINVAL; see /proc/self/uid_map and gid_map): a rootless container maps a range of ids, unshare -r only root; run it as an id mapped here, or outside this namespace',
+    );
+  });
+
   test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {
     const directory = join(dir, 'a-directory');
     mkdirSync(directory);
@@ -500,6 +512,14 @@ function underBashAsSh(program: string): unknown {
   const script = 'mount --bind /bin/bash /bin/sh && exec "$0" "$@"';
   const source = `import { runProcess } from './dist/index.js';\n${program}`;
   const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** Runs `program` (ESM, `runProcess` imported from the built package) in a user namespace that maps only root (unshare -r); the JSON it printed. */
+function inNamespaceOfRootOnly(program: string): unknown {
+  const source = `import { runProcess } from './dist/index.js';\n${program}`;
+  const run = spawnSync('unshare', ['-r', process.execPath, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout);
 }

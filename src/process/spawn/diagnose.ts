@@ -4,6 +4,7 @@ import { SpawnError } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
+import { unmappedIds } from './id-map.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
@@ -39,11 +40,24 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, 'the system refused a new process (EAGAIN: process limit reached); run fewer children at once', base);
     case 'EPERM':
       return new SpawnError(options.cmd, 'operation not permitted (EPERM); uid/gid need privileges this process does not have', base);
+    case 'EINVAL':
+      return new SpawnError(options.cmd, invalidIdentity(options) ?? (error instanceof Error ? error.message : String(error)), base);
     case 'E2BIG':
       return new SpawnError(options.cmd, `${tooBig(options)} (E2BIG); pass data through stdin or a file instead`, base);
     default:
       return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
   }
+}
+
+/**
+ * An EINVAL of a spawn given `uid`/`gid` that this user namespace does not map (a rootless
+ * container, `unshare -r`): the child's setuid or setgid refused an id that does not exist here.
+ * Undefined when every id given is mapped, or none was given: the EINVAL is something else.
+ */
+function invalidIdentity(options: ResolvedRunOptions): string | undefined {
+  const unmapped = unmappedIds(options.uid, options.gid);
+  if (unmapped.length === 0) return undefined;
+  return `${unmapped.join(' and ')} ${unmapped.length === 1 ? 'is' : 'are'} not mapped in this user namespace (EINVAL; see /proc/self/uid_map and gid_map): a rootless container maps a range of ids, unshare -r only root; run it as an id mapped here, or outside this namespace`;
 }
 
 /** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */

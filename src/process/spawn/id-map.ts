@@ -1,0 +1,35 @@
+import { node } from '../../builtins.js';
+
+/**
+ * Which of `uid` and `gid` this user namespace does not map (`uid 70`, `gid 70`): a process here
+ * cannot take such an id, and the spawn's setuid or setgid fails with EINVAL. A rootless
+ * container maps a range, `unshare -r` only root. Read from `/proc/self/uid_map` and `gid_map`
+ * (`inside outside count` lines, see user_namespaces(7)); an id whose map cannot be read (not
+ * Linux) is not named.
+ *
+ * @example
+ * ```ts
+ * // under unshare -r, whose maps hold only `0 0 1`:
+ * unmappedIds(70, 70); // ['uid 70', 'gid 70']
+ * ```
+ */
+export function unmappedIds(uid: number | undefined, gid: number | undefined): string[] {
+  const unmapped: string[] = [];
+  if (uid !== undefined && mapped('/proc/self/uid_map', uid) === false) unmapped.push(`uid ${uid}`);
+  if (gid !== undefined && mapped('/proc/self/gid_map', gid) === false) unmapped.push(`gid ${gid}`);
+  return unmapped;
+}
+
+/** Whether the map at `path` holds `id` (in the namespace's own numbering); undefined when it cannot be read. */
+function mapped(path: string, id: number): boolean | undefined {
+  let text: string;
+  try {
+    text = node.fs.readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return text.split('\n').some((line) => {
+    const [inside, , count] = line.trim().split(/\s+/).map(Number);
+    return inside !== undefined && count !== undefined && id >= inside && id < inside + count;
+  });
+}
