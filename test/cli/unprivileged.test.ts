@@ -1,6 +1,7 @@
 // subvisor run by an ordinary user, as it is outside CI. Staged as root: the CLI runs as uid 65534
 // (setpriv), in a directory of its own that user owns. Such a subvisor may name in `user:` only
-// itself, and a config that names anyone else is refused before anything starts.
+// itself, and a config that names anyone else is refused before anything starts. So is a `user:`
+// that a root confined to a user namespace (unshare -r) cannot take.
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,5 +65,25 @@ describe('subvisor as an ordinary user (uid 65534)', () => {
       run.stderr,
       new RegExp(`^subvisor: cannot look for a config file here: this directory may not be searched by this user \\(uid ${UID}\\); run subvisor from a directory it may enter, or pass the config with --file FILE$`, 'm'),
     );
+  });
+});
+
+describe('subvisor as root of a user namespace that maps only root (unshare -r, as a rootless sandbox may)', () => {
+  test('user: naming an id it does not map is refused with what to do, before anything starts (status 2)', BOUNDED, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-userns-'));
+    try {
+      writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  first:\n    cmd: echo started\n  other:\n    cmd: "true"\n    user: ${UID}\n`);
+      const run = await runCli(['up'], { cwd: dir, execVia: ['unshare', '-r'] });
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.equal(run.stdout, '', 'nothing started');
+      assert.match(run.stderr, new RegExp(`processes\\.other\\.user: \\S+ cannot be taken here: uid ${UID} and gid ${UID} are not mapped in this user namespace .*; map them, run subvisor outside this namespace, or remove \`user\``));
+      // Control: root, which it maps, is taken.
+      writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  first:\n    cmd: echo started\n    user: 0\n');
+      const root = await runCli(['up'], { cwd: dir, execVia: ['unshare', '-r'] });
+      assert.equal(root.code, 0, root.stdout + root.stderr);
+      assert.match(root.stdout, /^first \| started$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,9 +27,9 @@ export function exportCommand(args: readonly string[]): Ending {
   const parsed = parseExportArgs(args);
   const file = findConfigFile(parsed.file);
   announceTerminalConfig(file);
-  // uid 0: `user:` is exported, not used here, so it needs no root; the user must exist in the
-  // passwd file all the same (a typo is caught here, not on the target).
-  const { config, format } = readConfig(file, { uid: 0 });
+  // uid 0: `user:` is exported, not used here, so it needs no root, nor ids this user namespace
+  // maps; the user must exist in the passwd file all the same (a typo is caught here, not on the target).
+  const { config, format } = readConfig(file, { uid: 0, idMapFiles: null });
   warnAboutConfig(config);
   // What `up` would run: a Procfile's processes get foreman's PORT, as under `up`, unless --no-port.
   const assignPorts = format.kind === 'procfile' && parsed.port;

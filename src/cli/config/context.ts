@@ -3,6 +3,7 @@ import { parsePasswd } from './user.js';
 import type { ProcessUser } from './spec.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
+import { OWN_ID_MAPS, unmappedIds, type IdMapFiles } from '../../process/spawn/id-map.js';
 
 /**
  * What reading a config takes from outside the file, for {@link loadConfig}, `parseYamlConfig`
@@ -21,6 +22,13 @@ export interface ConfigOptions {
   readonly uid?: number | undefined;
   /** Where `user:` is looked up. Default `/etc/passwd`. */
   readonly passwdFile?: string | undefined;
+  /**
+   * Where the user namespace's id maps are read, which say whether a `user:` can be taken here
+   * at all (a rootless container maps a range of ids, `unshare -r` only root). Default this
+   * process's own (`/proc/self/uid_map` and `gid_map`); `null`: not looked at (an export runs
+   * elsewhere).
+   */
+  readonly idMapFiles?: IdMapFiles | null | undefined;
 }
 
 /** The passwd file's users, or why it could not be read. */
@@ -35,6 +43,7 @@ export class ConfigContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly uid: number;
   readonly passwdFile: string;
+  readonly idMapFiles: IdMapFiles | null;
   private readonly envFiles = new Map<string, EnvFileRead>();
   private passwd: Users | undefined;
 
@@ -43,6 +52,12 @@ export class ConfigContext {
     // process.getuid is missing only on Windows, where no process can be started as another user.
     this.uid = options.uid ?? process.getuid?.() ?? -1;
     this.passwdFile = options.passwdFile ?? '/etc/passwd';
+    this.idMapFiles = options.idMapFiles === undefined ? OWN_ID_MAPS : options.idMapFiles;
+  }
+
+  /** Which of `user`'s uid and gid the user namespace does not map (`uid 70`); none when the maps are not looked at. */
+  unmappedIds(user: ProcessUser): string[] {
+    return this.idMapFiles === null ? [] : unmappedIds(user.uid, user.gid, this.idMapFiles);
   }
 
   /** A variable of the parent's environment; only its own keys (never `constructor` and kin). */

@@ -13,12 +13,21 @@ import { node } from '../../builtins.js';
  * unmappedIds(70, 70); // ['uid 70', 'gid 70']
  * ```
  */
-export function unmappedIds(uid: number | undefined, gid: number | undefined): string[] {
+export function unmappedIds(uid: number | undefined, gid: number | undefined, maps: IdMapFiles = OWN_ID_MAPS): string[] {
   const unmapped: string[] = [];
-  if (uid !== undefined && mapped('/proc/self/uid_map', uid) === false) unmapped.push(`uid ${uid}`);
-  if (gid !== undefined && mapped('/proc/self/gid_map', gid) === false) unmapped.push(`gid ${gid}`);
+  if (uid !== undefined && mapped(maps.uid, uid) === false) unmapped.push(`uid ${uid}`);
+  if (gid !== undefined && mapped(maps.gid, gid) === false) unmapped.push(`gid ${gid}`);
   return unmapped;
 }
+
+/** Where a user namespace's id maps are read. */
+export interface IdMapFiles {
+  readonly uid: string;
+  readonly gid: string;
+}
+
+/** This process's own user namespace's. */
+export const OWN_ID_MAPS: IdMapFiles = { uid: '/proc/self/uid_map', gid: '/proc/self/gid_map' };
 
 /** Whether the map at `path` holds `id` (in the namespace's own numbering); undefined when it cannot be read. */
 function mapped(path: string, id: number): boolean | undefined {

@@ -75,6 +75,19 @@ test('user: without root, only the user subvisor runs as is accepted', () => {
   );
 });
 
+test('user: as root of a user namespace, ids it does not map are refused at the value; an export does not look', () => {
+  const idMapFiles = { uid: join(dir, 'uid_map'), gid: join(dir, 'gid_map') };
+  writeFileSync(idMapFiles.uid, '         0          0       1000\n');
+  writeFileSync(idMapFiles.gid, '         0     100000         71\n');
+  assert.match(
+    problemAt(web('    user: postgres\n'), 'postgres', { ...asRoot, idMapFiles }),
+    /processes\.web\.user: postgres cannot be taken here: gid 71 is not mapped in this user namespace \(.*\); map it, run subvisor outside this namespace, or remove `user`$/,
+  );
+  // Control: ids inside the maps are taken; and with the maps not looked at (export), any.
+  assert.equal(firstProcess(web('    user: postgres\n'), { ...asRoot, idMapFiles: { uid: idMapFiles.uid, gid: idMapFiles.uid } }).user?.uid, 70);
+  assert.equal(firstProcess(web('    user: postgres\n'), { ...asRoot, idMapFiles: null }).user?.uid, 70);
+});
+
 test('user: a passwd file that cannot be read is said, at the value', () => {
   const message = problemAt(web('    user: postgres\n'), 'postgres', { ...asRoot, passwdFile: join(dir, 'nope') });
   assert.match(message, /processes\.web\.user: cannot look the user up: cannot read .*nope \(no such file\); name a user of this system, or remove `user`$/);

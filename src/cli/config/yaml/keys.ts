@@ -233,6 +233,7 @@ function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
  * `user`: a user name or a uid, looked up in the passwd file. Starting a process as another user
  * takes root; a subvisor that is not root refuses any `user` but its own here, before anything
  * starts, rather than failing with EPERM at the spawn, after the processes before it are running.
+ * So does a root whose user namespace does not map the user's ids (EINVAL at the spawn).
  */
 function user(at: At, reader: Reader): ProcessUser | undefined {
   const raw = isScalar(at.node) ? at.node.value : undefined;
@@ -257,6 +258,14 @@ function user(at: At, reader: Reader): ProcessUser | undefined {
     reader.reportAt(
       at,
       `${found.name} needs subvisor to run as root (it runs as uid ${context.uid}, and only root can start a process as another user); run subvisor as root, or remove \`user\` to run the process as yourself`,
+    );
+    return undefined;
+  }
+  const unmapped = context.uid === 0 ? context.unmappedIds(found) : [];
+  if (unmapped.length > 0) {
+    reader.reportAt(
+      at,
+      `${found.name} cannot be taken here: ${unmapped.join(' and ')} ${unmapped.length === 1 ? 'is' : 'are'} not mapped in this user namespace (see /proc/self/uid_map and gid_map; a rootless container maps a range of ids, unshare -r only root); map ${unmapped.length === 1 ? 'it' : 'them'}, run subvisor outside this namespace, or remove \`user\``,
     );
     return undefined;
   }
