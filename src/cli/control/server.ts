@@ -72,7 +72,7 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const absolute = resolve(opts.path);
   const address = addressOf(absolute);
   prepareDirectory(dirname(absolute), opts.ownDirectory);
-  const claimed = await claimPath(absolute);
+  const claimed = await claimPath(absolute, opts.ownDirectory);
   if (claimed === 'taken') throw alreadyUp(absolute);
   try {
     await claim(address, absolute);

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -294,6 +294,29 @@ describe('one run per config', () => {
     const third = await up(dir);
     await waitForState(dir, 'a', 'running');
     await interrupt(third);
+  });
+
+  test('the claim cannot be taken first by another user: a name anyone may work out from the directory, held, keeps no run from starting', BOUNDED, async (t) => {
+    if (process.platform !== 'linux') return t.skip('abstract sockets are Linux\'s');
+    // An abstract name has no owner: any local user may bind it. The directory's dev and inode are
+    // anyone's to stat, so a name made of them alone let another user keep this run from starting.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    mkdirSync(join(dir, '.subvisor'), { mode: 0o700 });
+    const { dev, ino } = statSync(join(dir, '.subvisor'));
+    const squatter = createServer((socket) => socket.destroy());
+    squatter.listen(`\0subvisor-control:${dev}:${ino}:control.sock`);
+    await once(squatter, 'listening');
+    try {
+      const run = await up(dir);
+      await waitForState(dir, 'a', 'running');
+      // Control: the run's own claim still refuses a second up.
+      const second = await runCli(['up'], { cwd: dir });
+      assert.equal(second.code, 1, second.stdout);
+      assert.match(second.stderr, /another run is already up on this control socket/);
+      assert.equal((await interrupt(run)).code, 130);
+    } finally {
+      squatter.close();
+    }
   });
 
   test('a second up on the same config is refused before anything starts (or any log file is made)', BOUNDED, async () => {

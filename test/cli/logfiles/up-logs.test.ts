@@ -81,8 +81,9 @@ processes:
     const run = await runCli(['up'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /once +\| hello/);
-    // The control socket's directory stays (empty: the socket is removed at the end); no log in it.
-    assert.deepEqual(readdirSync(dir, { recursive: true }).sort(), ['.subvisor', 'subvisor.yaml']);
+    // The control socket's directory stays (the socket is removed at the end; the claim's token
+    // stays for the next run); no log in it.
+    assert.deepEqual(readdirSync(dir, { recursive: true }).sort(), ['.subvisor', '.subvisor/claim', 'subvisor.yaml']);
   });
 
   test('a file is rotated before it passes maxSize, and exactly `keep` rotated files stay', { timeout: 30_000 }, async () => {
