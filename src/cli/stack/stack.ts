@@ -527,7 +527,7 @@ export class Stack {
   /** A life ended: does the run end with it? */
   #ended(runner: Runner, end: LifeEnd): void {
     const { name } = runner.spec;
-    if (this.#stoppedByHand.has(runner) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
+    if ((this.#stoppedByHand.has(runner) && !mainEndedOnItsOwn(runner, end)) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#late(runner, end);
       else if (this.#toleratedFailure(runner)) {
@@ -685,6 +685,16 @@ async function untilReady(runner: Runner): Promise<void> {
   const { task } = runner.spec;
   const state = await (task ? runner.milestones.succeeded : runner.milestones.ready).settled();
   if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
+}
+
+/**
+ * A `main` whose life a stop by hand (a restart's, a change's) ended, though its child had exited on
+ * its own before that stop came (what it left in its group held its output, and the drain waited):
+ * that exit is main's end, and the run's, as it would have been had the stop come a moment later.
+ * Written off as the restart's doing, main ran a second time. A stop the system refused is no exit.
+ */
+function mainEndedOnItsOwn(runner: Runner, end: LifeEnd): boolean {
+  return runner.spec.main && (end.kind === 'exited' || end.kind === 'failed') && runner.refusedStop === undefined;
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */

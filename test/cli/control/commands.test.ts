@@ -303,6 +303,31 @@ describe('restart', () => {
     }
   });
 
+  test('a restart that reaches main after main exited on its own (what it left still holding its output) does not run main again: its exit ends the run', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; (exec sleep 3) & echo passed", dependsOn: [db], main: true }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'e2e', 'running');
+      writeFileSync(join(dir, 'go'), '');
+      // Its exit is seen now; its end is judged once its sleep lets go of the output (the 2 s drain grace).
+      await run.waitForOutput(/^e2e \| passed$/m);
+      const restarted = await client(dir, ['restart', 'db']);
+      assert.notEqual(restarted.code, 0, 'nothing was started again');
+      const ended = await run.done;
+      assert.equal(ended.code, 0, ended.stdout + ended.stderr);
+      assert.equal(ended.stdout.match(/^e2e \| passed$/gm)?.length, 1, ended.stdout);
+      assert.match(ended.stdout, /^e2e \* exited with status 0 after /m);
+      assert.match(ended.stderr, /^e2e +\d+ +exited 0 /m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('manual restarts never use the restart budget: after three, a crash is still retried', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
