@@ -191,6 +191,9 @@ export class Stack {
    * running, without a ready condition); rejects with {@link NotReady} when one cannot be.
    */
   async start(names: readonly string[]): Promise<void> {
+    // Refused at once when the run is ending: not after the operations queued ahead, a restart's
+    // stop that lasts a grace, by which time the run may have closed the socket unanswered.
+    this.#mustBeRunning();
     const runners = this.#inStartOrder(names);
     await this.#oneAtATime(() => {
       this.#startAgain(
@@ -209,6 +212,7 @@ export class Stack {
    * A dependent stopped by `subvisor stop` stays stopped; a named process starts again even so.
    */
   async restart(names: readonly string[]): Promise<void> {
+    this.#mustBeRunning(); // at once, as for start
     const named = this.#inStartOrder(names);
     let chain: Runner[] = [];
     await this.#oneAtATime(async () => {

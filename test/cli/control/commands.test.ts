@@ -635,6 +635,36 @@ describe('stop and start', () => {
     }
   });
 
+  test('start and restart asked while the run ends are refused at once, not after a restart queued before them has stopped what it stops', BOUNDED, async () => {
+    const dir = configDir(() => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "trap 'sleep 6; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", dependsOn: [db], grace: 10s }
+`);
+    const run = await up(dir);
+    let pid: number | null = null;
+    try {
+      pid = (await waitForState(dir, 'web', 'ready')).pid;
+      // Its stop lasts 6 s (web's trap): every operation asked after it waits that long to begin.
+      const restarting = client(dir, ['restart', 'web']);
+      await run.waitForOutput(/^web \* stopping \(subvisor restart\)/m);
+      run.kill('SIGINT');
+      await waitForState(dir, 'db', 'ready'); // the run still answers: it waits for web to stop
+      for (const command of ['start', 'restart']) {
+        const begun = performance.now();
+        const refused = await client(dir, [command, 'db']);
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.equal(refused.stderr, 'subvisor: the run is ending: nothing starts any more\n');
+        assert.ok(performance.now() - begun < 3000, `${command} was refused at once, not once web had stopped`);
+      }
+      assert.equal((await restarting).code, 1);
+      assert.equal((await run.done).code, 130);
+    } finally {
+      // A second Ctrl-C would kill at once: the run is given its end first.
+      await Promise.race([run.done, sleep(15_000)]);
+      await interrupt(run, pid);
+    }
+  });
+
   test('an unknown name is an error reply: the client exits 1 and the run goes on', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
