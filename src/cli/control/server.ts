@@ -312,6 +312,11 @@ function errorReply(id: number | null, error: unknown, v: Version = PROTOCOL_VER
 }
 
 async function closeServer(server: Server, connections: Map<Socket, AbortController>, absolute: string, ino: number): Promise<void> {
+  // A request the end has just settled (a `restart` or `start` under way when Ctrl-C came: the
+  // run's end refuses what it would start) replies a few promise turns after the run has ended,
+  // which is when this is called: one turn of the event loop lets that reply be written first, so
+  // its client hears `the run is ending`, not that the run ended before it answered.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const closing = new Promise<void>((done) => server.close(() => done()));
   // Replies already written go out (`stop` of main replied just before the run ended); a request
   // still served (a `logs -f`) says its last at once; then every connection is ended.

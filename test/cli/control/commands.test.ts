@@ -665,6 +665,28 @@ describe('stop and start', () => {
     }
   });
 
+  test('a restart under way when Ctrl-C comes is answered that the run is ending, not left without a reply', BOUNDED, async () => {
+    const dir = configDir(() => `processes:
+  db: { cmd: "echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "trap 'sleep 1; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", dependsOn: [db] }
+`);
+    const run = await up(dir);
+    let pid: number | null = null;
+    try {
+      pid = (await waitForState(dir, 'web', 'ready')).pid;
+      const restarting = client(dir, ['restart', 'db']);
+      await run.waitForOutput(/^web \* stopping \(subvisor restart\)/m);
+      run.kill('SIGINT');
+      const refused = await restarting;
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, 'subvisor: the run is ending: nothing starts any more\n');
+      assert.equal((await run.done).code, 130);
+    } finally {
+      await Promise.race([run.done, sleep(15_000)]);
+      await interrupt(run, pid);
+    }
+  });
+
   test('an unknown name is an error reply: the client exits 1 and the run goes on', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
