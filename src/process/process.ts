@@ -14,9 +14,10 @@ export interface ProcessInternals {
   /** Lets go of a child that cannot be stopped: its stdin closed, its handle no longer holding the event loop open. */
   readonly abandon: (proc: Process) => void;
   /**
-   * When `spawn()` returned (`performance.now()`): what "from its spawn" counts from (`durationMs`,
-   * `ready after N ms`). Not when the start resolved: that waits for the gate's verdict, which a
-   * busy event loop reads late, while the command already runs.
+   * When `spawn()` was called (`performance.now()`): what "from its spawn" counts from (`durationMs`,
+   * `ready after N ms`), so neither is ever shorter than what the command ran. Not when the start
+   * resolved: that waits for the gate's verdict, which a busy event loop reads late, while the
+   * command already runs.
    */
   readonly spawnedAt: (proc: Process) => number;
 }

@@ -42,6 +42,10 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
     const code = execProblem(options);
     if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
   }
+  // Taken before the fork: the command runs from some moment inside spawn(), and a parent
+  // descheduled once the fork returned (a loaded machine) would count short of what the command
+  // ran (`sleep 0.7` said to have run 699 ms).
+  const spawnedAt = performance.now();
   let child: ChildProcess;
   // Read before the spawn: spawn(2) returns once the child has exec'd, and it may have run a few
   // ms by then on a loaded machine, so a clock read after it gave `sleep 0.7` 698 ms.

@@ -104,6 +104,26 @@ describe('CompletedProcess', () => {
     const readyAfter = Number(/ready after (\d+) ms/.exec(records.join('\n'))?.[1]);
     assert.ok(readyAfter >= 350, `ready after ${readyAfter} ms\n${records.join('\n')}`);
   });
+
+  test('durationMs is never shorter than what the command ran, though the parent is held once the fork returned', BOUNDED, async () => {
+    // A loaded machine may deschedule the parent right after the fork, while the command runs:
+    // here spawn() itself holds it 400 ms once the child runs (a real child; only the parent waits).
+    const childProcess = process.getBuiltinModule('node:child_process');
+    const realSpawn = childProcess.spawn;
+    childProcess.spawn = ((...args: Parameters<typeof realSpawn>) => {
+      const child = realSpawn(...args);
+      const until = performance.now() + 400;
+      while (performance.now() < until);
+      return child;
+    }) as typeof realSpawn;
+    let completed: CompletedProcess;
+    try {
+      completed = await runProcess(['sh', '-c', 'sleep 0.2']);
+    } finally {
+      childProcess.spawn = realSpawn;
+    }
+    assert.ok(completed.durationMs >= 390, `durationMs ${completed.durationMs}: the command ran 200 ms within a spawn() that took 400`);
+  });
 });
 
 describe('command: the argv as a POSIX shell reads it', () => {
