@@ -277,14 +277,18 @@ describe('restart', () => {
   });
 
   test('restarts of one process asked at the same time leave one process, not one per request', BOUNDED, async () => {
-    const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep 31.123", ready: "up" }\n`);
+    // The sleep's seconds are this test process's own: the sleepers are looked for (and killed
+    // at the end) by their command line, and another copy of this file on the machine must
+    // neither count among them nor lose its process to this one's clean-up (its run then ended).
+    const seconds = `31.${process.pid}`;
+    const dir = configDir(() => `processes:\n  a: { cmd: "trap 'sleep 0.2; exit 0' TERM; echo up; exec sleep ${seconds}", ready: "up" }\n`);
     const run = await up(dir);
     const sleepers = (): number[] =>
       readdirSync('/proc')
         .filter((entry) => /^\d+$/.test(entry))
         .filter((pid) => {
           try {
-            return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x0031.123\x00' && isRunning(Number(pid));
+            return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === `sleep\x00${seconds}\x00` && isRunning(Number(pid));
           } catch {
             return false; // gone meanwhile
           }
