@@ -47,9 +47,6 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
   let child: ChildProcess;
-  // Read before the spawn: spawn(2) returns once the child has exec'd, and it may have run a few
-  // ms by then on a loaded machine, so a clock read after it gave `sleep 0.7` 698 ms.
-  const spawnedAt = performance.now();
   try {
     child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
   } catch (error) {
