@@ -20,8 +20,8 @@ const SHOW = 'echo "force=[${FORCE_COLOR-unset}]"';
 async function onTerminal(args: string, env: NodeJS.ProcessEnv, cwd = scratch): Promise<string> {
   const terminal = spawn('script', ['-qfec', `"${process.execPath}" "${BIN}" ${args}`, '/dev/null'], {
     cwd,
-    // An undefined value leaves the variable out.
-    env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, TERM: 'xterm-256color', ...env },
+    // An undefined value leaves the variable out. CI too: Node reads a terminal's depth from it (16 colours under CI=true).
+    env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, CI: undefined, TERM: 'xterm-256color', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let seen = '';
