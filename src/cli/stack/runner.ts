@@ -17,13 +17,18 @@ import { node } from '../../builtins.js';
 export type LifeEnd =
   /** A condition it waited for can no longer be met (`reason`), or the run ended first (`reason` undefined). */
   | { readonly kind: 'not-started'; readonly reason: string | undefined }
-  /** Its last attempt exited 0 on its own, and no restart followed. */
-  | { readonly kind: 'exited' }
+  /**
+   * Its last attempt exited 0 on its own, and no restart followed. `restartDue`: its restart policy
+   * would have restarted it, and only a stop by hand, which came while what it left still held its
+   * output, kept it from doing so (had the stop come a moment later, it would have ended a backoff).
+   */
+  | { readonly kind: 'exited'; readonly restartDue?: true }
   /**
    * Its last attempt failed, and no restart followed. `retriable`: its restart policy would have
-   * retried it, and only the run's end (which had begun) kept it from doing so.
+   * retried it, and only the run's end (which had begun) kept it from doing so. `restartDue`: as
+   * for `exited`.
    */
-  | { readonly kind: 'failed'; readonly error: unknown; readonly retriable?: true }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly retriable?: true; readonly restartDue?: true }
   /** It was stopped: the run ended, or someone stopped it (`inBackoff`: while it waited to restart, with nothing to signal). */
   | { readonly kind: 'stopped'; readonly inBackoff?: true };
 
@@ -188,7 +193,10 @@ export class Runner {
       const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs());
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const next = this.#afterAttempt(end);
-      if (next.restartInMs === undefined) return end.kind === 'exited' ? { kind: 'exited' } : { kind: 'failed', error: end.error, ...(next.retriable ? { retriable: true } : {}) };
+      if (next.restartInMs === undefined) {
+        const due = next.restartDue === true ? { restartDue: true as const } : {};
+        return end.kind === 'exited' ? { kind: 'exited', ...due } : { kind: 'failed', error: end.error, ...(next.retriable ? { retriable: true } : {}), ...due };
+      }
       const delayMs = next.restartInMs;
       this.milestones.down();
       this.#inBackoff = true;
@@ -330,16 +338,18 @@ export class Runner {
   /**
    * Says how the attempt ended, and decides with the restart policy whether another follows:
    * `restartInMs` is the wait before it, undefined when this attempt was the last; `retriable`,
-   * that only the run's end kept a failure from being retried.
+   * that only the run's end kept a failure from being retried; `restartDue`, that only a stop by
+   * hand kept the policy from restarting it (see {@link LifeEnd}).
    */
-  #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): { readonly restartInMs?: number; readonly retriable?: boolean } {
+  #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): { readonly restartInMs?: number; readonly retriable?: boolean; readonly restartDue?: boolean } {
     if (this.context.ending() || this.#stopping) {
       // No restart once the run ends, whatever the policy says. A crash the policy would have
       // retried is then no failure of the run's, as it would not have been a moment earlier (a
       // main's exit 0 still ends the run with 0): its line says why nothing follows it.
-      const retriable = this.context.ending() && end.kind === 'failed' && this.#budget.wouldRestart(true, this.state.healthyMs());
+      const wouldRestart = this.#budget.wouldRestart(end.kind === 'failed', this.state.healthyMs());
+      const retriable = this.context.ending() && end.kind === 'failed' && wouldRestart;
       this.#sayEnd(end, retriable ? { text: '; not restarted: the run is ending', fields: { notRestarted: 'ending' } } : undefined);
-      return { retriable };
+      return { retriable, restartDue: !this.context.ending() && wouldRestart };
     }
     const decision = this.#budget.next(end.kind === 'failed', this.state.healthyMs());
     if (!decision.restart) {

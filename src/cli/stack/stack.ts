@@ -695,10 +695,12 @@ async function untilReady(runner: Runner): Promise<void> {
  * A `main` whose life a stop by hand (a restart's, a change's) ended, though its child had exited on
  * its own before that stop came (what it left in its group held its output, and the drain waited):
  * that exit is main's end, and the run's, as it would have been had the stop come a moment later.
- * Written off as the restart's doing, main ran a second time. A stop the system refused is no exit.
+ * Written off as the restart's doing, main ran a second time. A stop the system refused is no exit;
+ * nor one its restart policy would have restarted (a moment later, the stop would have ended its
+ * backoff, and the restart would have run it again).
  */
 function mainEndedOnItsOwn(runner: Runner, end: LifeEnd): boolean {
-  return runner.spec.main && (end.kind === 'exited' || end.kind === 'failed') && runner.refusedStop === undefined;
+  return runner.spec.main && (end.kind === 'exited' || end.kind === 'failed') && end.restartDue !== true && runner.refusedStop === undefined;
 }
 
 /** A main process that never started (a condition it waited for could not be met) did not do its job. */

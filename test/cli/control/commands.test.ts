@@ -332,6 +332,28 @@ describe('restart', () => {
     }
   });
 
+  test('a restart that reaches main after main exited on its own, which its restart policy would have restarted, runs main again: the run goes on', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; rm go; (exec sleep 3) & echo failing; exit 4", main: true, restart: { policy: on-failure, backoff: 20s } }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'e2e', 'running');
+      writeFileSync(join(dir, 'go'), '');
+      // Had the restart come once its sleep let go of the output, main would wait out its
+      // backoff, and the restart would run it again at once: so it does.
+      await run.waitForOutput(/^e2e \| failing$/m);
+      const restarted = await client(dir, ['restart', 'e2e']);
+      assert.equal(restarted.code, 0, restarted.stderr + run.stdoutSoFar());
+      assert.equal((await rowOf(dir, 'e2e')).state, 'running');
+    } finally {
+      const ended = await interrupt(run);
+      assert.equal(ended.code, 130, ended.stdout + ended.stderr);
+    }
+  });
+
   test('manual restarts never use the restart budget: after three, a crash is still retried', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
