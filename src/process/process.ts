@@ -52,7 +52,7 @@ export class Process {
   readonly #spawnedAt: number;
 
   /** @internal Built by subvisor when a child has spawned; not constructed by users. */
-  constructor(child: ChildProcess, args: readonly string[] | string, spawnedAt = performance.now()) {
+  constructor(child: ChildProcess, args: readonly string[] | string, spawnedAt: number) {
     if (child.pid === undefined) throw new Error('Process: the child has no pid (it did not spawn)');
     this.pid = child.pid;
     this.args = typeof args === 'string' ? args : [...args];
