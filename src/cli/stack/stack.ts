@@ -529,9 +529,13 @@ export class Stack {
   }
 
   /** A life ended: does the run end with it? */
-  #ended(runner: Runner, end: LifeEnd): void {
+  #ended(runner: Runner, lifeEnd: LifeEnd): void {
     const { name } = runner.spec;
-    if ((this.#stoppedByHand.has(runner) && !mainEndedOnItsOwn(runner, end)) || this.#failedAfterChange(runner, end) || this.#blockedByForgiven(runner, end)) return;
+    if ((this.#stoppedByHand.has(runner) && !mainEndedOnItsOwn(runner, lifeEnd)) || this.#failedAfterChange(runner, lifeEnd) || this.#blockedByForgiven(runner, lifeEnd)) return;
+    // A stop of `main` by hand (`subvisor stop main`) that came after an exit its policy would have
+    // restarted (what it left still held its output): the stop's end, as it would have been a
+    // moment later, in the backoff. A crash the policy retries fails nothing.
+    const end: LifeEnd = runner.spec.main && (lifeEnd.kind === 'exited' || lifeEnd.kind === 'failed') && lifeEnd.restartDue === true ? { kind: 'stopped', inBackoff: true } : lifeEnd;
     if (end.kind === 'failed') {
       if (this.#end !== undefined) this.#late(runner, end);
       else if (this.#toleratedFailure(runner)) {

@@ -354,6 +354,28 @@ describe('restart', () => {
     }
   });
 
+  test('a stop of main that reaches it after a crash its restart policy would have retried ends the run with 0, as a stop in its backoff does a moment later', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; rm go; (exec sleep 3) & echo failing; exit 4", main: true, restart: { policy: on-failure, backoff: 20s } }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'e2e', 'running');
+      writeFileSync(join(dir, 'go'), '');
+      // Its crash is seen now; judged once its sleep lets go of the output, it would be retried after 20 s.
+      await run.waitForOutput(/^e2e \| failing$/m);
+      const stopped = await client(dir, ['stop', 'e2e']);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      const ended = await run.done;
+      // Before: 4, the crash's, though a crash the policy retries fails nothing, and `stop` of main ends the run with 0.
+      assert.equal(ended.code, 0, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('manual restarts never use the restart budget: after three, a crash is still retried', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
