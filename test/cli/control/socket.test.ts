@@ -309,7 +309,11 @@ describe('one run per config', () => {
     try {
       const run = await up(dir);
       await waitForState(dir, 'a', 'running');
-      // Control: the run's own claim still refuses a second up.
+      // The run holds its claim under the name with the token, which only its user can read.
+      const token = readFileSync(join(dir, '.subvisor', 'claim'), 'utf8').trim();
+      assert.match(token, /^[0-9a-f]{32}$/);
+      assert.ok(readFileSync('/proc/net/unix', 'latin1').includes(`@subvisor-control:${dev}:${ino}:${token}:control.sock`), 'the claim is bound under the token\'s name');
+      // And a second up is still refused.
       const second = await runCli(['up'], { cwd: dir });
       assert.equal(second.code, 1, second.stdout);
       assert.match(second.stderr, /another run is already up on this control socket/);
