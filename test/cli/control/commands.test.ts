@@ -8,11 +8,34 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, waitUntil } from '../../support/processes.js';
-import { BIN, runCli, startCli } from '../cli.js';
+import { BIN, runCli, startCli, type RunningCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, lineIndex, ps, rowOf, socketOf, up, waitForState } from './support.js';
 
 /** `restarting in 19.7 s`, as `ps` shows a restart that waits out its backoff. */
 const RESTARTING = /^restarting in \d+\.\d s$/;
+
+/**
+ * A run whose `main` (e2e) has just crashed (status 4) while what it left (a 3 s sleep) still holds
+ * its output: the crash is seen, and judged only once the sleep lets go; its restart policy
+ * (on-failure, a 20 s backoff) would then retry it.
+ */
+async function mainCrashedInItsDrain(): Promise<{ dir: string; run: RunningCli }> {
+  const dir = configDir(
+    () => `processes:
+  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; rm go; (exec sleep 3) & echo failing; exit 4", main: true, restart: { policy: on-failure, backoff: 20s } }
+`,
+  );
+  const run = await up(dir);
+  try {
+    await waitForState(dir, 'e2e', 'running');
+    writeFileSync(join(dir, 'go'), '');
+    await run.waitForOutput(/^e2e \| failing$/m);
+  } catch (error) {
+    await interrupt(run);
+    throw error;
+  }
+  return { dir, run };
+}
 
 function secondsLeft(state: string): number {
   assert.match(state, RESTARTING);
@@ -333,18 +356,10 @@ describe('restart', () => {
   });
 
   test('a restart that reaches main after main exited on its own, which its restart policy would have restarted, runs main again: the run goes on', BOUNDED, async () => {
-    const dir = configDir(
-      () => `processes:
-  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; rm go; (exec sleep 3) & echo failing; exit 4", main: true, restart: { policy: on-failure, backoff: 20s } }
-`,
-    );
-    const run = await up(dir);
+    const { dir, run } = await mainCrashedInItsDrain();
     try {
-      await waitForState(dir, 'e2e', 'running');
-      writeFileSync(join(dir, 'go'), '');
       // Had the restart come once its sleep let go of the output, main would wait out its
       // backoff, and the restart would run it again at once: so it does.
-      await run.waitForOutput(/^e2e \| failing$/m);
       const restarted = await client(dir, ['restart', 'e2e']);
       assert.equal(restarted.code, 0, restarted.stderr + run.stdoutSoFar());
       assert.equal((await rowOf(dir, 'e2e')).state, 'running');
@@ -355,17 +370,8 @@ describe('restart', () => {
   });
 
   test('a stop of main that reaches it after a crash its restart policy would have retried ends the run with 0, as a stop in its backoff does a moment later', BOUNDED, async () => {
-    const dir = configDir(
-      () => `processes:
-  e2e: { cmd: "while [ ! -e go ]; do sleep 0.02; done; rm go; (exec sleep 3) & echo failing; exit 4", main: true, restart: { policy: on-failure, backoff: 20s } }
-`,
-    );
-    const run = await up(dir);
+    const { dir, run } = await mainCrashedInItsDrain();
     try {
-      await waitForState(dir, 'e2e', 'running');
-      writeFileSync(join(dir, 'go'), '');
-      // Its crash is seen now; judged once its sleep lets go of the output, it would be retried after 20 s.
-      await run.waitForOutput(/^e2e \| failing$/m);
       const stopped = await client(dir, ['stop', 'e2e']);
       assert.equal(stopped.code, 0, stopped.stderr);
       const ended = await run.done;
