@@ -22,33 +22,24 @@ async function startWithEscapee(): Promise<{ cli: ReturnType<typeof startCli>; c
 }
 
 describe('hidepid=1: what a child started in a session of its own is stopped though other users\' processes may not be read', () => {
-  test('a stop\'s SIGKILL at the grace\'s end reaches it, and the run ends', BOUNDED, async (t) => {
-    if (process.getuid?.() !== 0) {
-      assert.notEqual(process.env.CI, 'true', 'CI runs as root, which this test needs');
-      return t.skip('staged as root only (a mount of /proc, then setpriv)');
-    }
-    const { cli, child, escapee } = await startWithEscapee();
-    try {
-      cli.kill('SIGTERM');
-      await cli.done;
-      await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed with the group`, 2000);
-    } finally {
-      killQuietly(child, escapee);
-    }
-  });
-
-  test('after subvisor\'s SIGKILL, the watchdog reaches it at the grace\'s end', BOUNDED, async (t) => {
-    if (process.getuid?.() !== 0) {
-      assert.notEqual(process.env.CI, 'true', 'CI runs as root, which this test needs');
-      return t.skip('staged as root only (a mount of /proc, then setpriv)');
-    }
-    const { cli, child, escapee } = await startWithEscapee();
-    try {
-      cli.kill('SIGKILL');
-      await cli.done;
-      await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed by the watchdog`, 3000);
-    } finally {
-      killQuietly(child, escapee);
-    }
-  });
+  const cases = [
+    { title: 'a stop\'s SIGKILL at the grace\'s end reaches it, and the run ends', signal: 'SIGTERM', by: 'with the group', withinMs: 2000 },
+    { title: 'after subvisor\'s SIGKILL, the watchdog reaches it at the grace\'s end', signal: 'SIGKILL', by: 'by the watchdog', withinMs: 3000 },
+  ] as const;
+  for (const { title, signal, by, withinMs } of cases) {
+    test(title, BOUNDED, async (t) => {
+      if (process.getuid?.() !== 0) {
+        assert.notEqual(process.env.CI, 'true', 'CI runs as root, which this test needs');
+        return t.skip('staged as root only (a mount of /proc, then setpriv)');
+      }
+      const { cli, child, escapee } = await startWithEscapee();
+      try {
+        cli.kill(signal);
+        await cli.done;
+        await waitUntil(() => !isRunning(escapee), `the escapee (pid ${escapee}) to be SIGKILLed ${by}`, withinMs);
+      } finally {
+        killQuietly(child, escapee);
+      }
+    });
+  }
 });
