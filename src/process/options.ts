@@ -75,9 +75,10 @@ export interface RunProcessOptions {
   /**
    * trio's `deliver_cancel`: replaces the first step of a stop (sending `stopSignal`), e.g. with a
    * shutdown command or an HTTP request. It runs outside the cancelled scope, so it may itself run
-   * a process; it is abandoned (its own scope cancelled) once the group is gone, and waited for
-   * no longer than `killGraceMs` or 5 s more, whichever is longer, so a hook that ignores the
-   * cancellation cannot hold the scope open. SIGKILL to the group still follows `killGraceMs`
+   * a process. Once the group is gone it is abandoned (its own scope cancelled) and not waited for,
+   * so a hook that ignores the cancellation cannot hold the scope open; the processes it started
+   * are stopped by that cancellation, each with its own grace, and waited for (at most
+   * `killGraceMs` or 5 s, whichever is longer). SIGKILL to the group still follows `killGraceMs`
    * after the stop began, whatever it does. If it throws, the stop signal is sent at once.
    * Default: none.
    */
