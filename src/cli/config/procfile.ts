@@ -3,12 +3,19 @@ import { mergeEnvFiles } from './environment/files.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { graphProblems, placeAtSource } from './graph.js';
 import { unspawnableValue } from './spawnable.js';
-import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type Config, type ProcessSpec } from './spec.js';
+import { NO_RESTART, PROCESS_NAME, type Config, type ProcessSpec } from './spec.js';
 import { dotEnvFile } from './yaml/environment.js';
 import { configDirectory } from './location.js';
 
 /** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
+
+/**
+ * Why a name on a {@link PROCFILE_LINE} is refused. Not the YAML config's rule, which also allows
+ * `.`: a Procfile line with a `.` in its name is no `name: command` line at all (foreman's), so
+ * naming `.` here would send the user to write one that is refused in turn.
+ */
+const PROCFILE_NAME_RULE = "a Procfile's process name must start with a letter or digit and use only letters, digits, _ and -";
 
 /** `web : cmd`: a name, then blanks before its colon (foreman skips such a line without a word). */
 const BLANK_BEFORE_COLON = /^([A-Za-z0-9_-]+)[ \t]+:/;
@@ -59,7 +66,7 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
     const name = match[1] ?? '';
     const cmd = match[2] ?? '';
     if (!PROCESS_NAME.test(name)) {
-      problems.push({ file, line, column, process: name, message: `invalid process name '${name}': ${PROCESS_NAME_RULE}` });
+      problems.push({ file, line, column, process: name, message: `invalid process name '${name}': ${PROCFILE_NAME_RULE}` });
       return;
     }
     if (cmd === '') {

@@ -62,7 +62,7 @@ test('every bad line is reported at once: bad names, missing commands, duplicate
   const error = configError(() => parseProcfile(text, 'Procfile'));
   assert.deepEqual(lines(error), [
     'Procfile:2:1: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)',
-    "Procfile:3:1: invalid process name '_hidden': a process name must start with a letter or digit and use only letters, digits, _, . and -",
+    "Procfile:3:1: invalid process name '_hidden': a Procfile's process name must start with a letter or digit and use only letters, digits, _ and -",
     "Procfile:4:8: 'worker' has no command; write it after the colon",
     "Procfile:5:1: process 'web' is already defined on line 1; names must be unique",
   ]);
