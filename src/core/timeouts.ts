@@ -46,11 +46,21 @@ export async function moveOnAfter<R>(ms: number, fn: (signal: AbortSignal) => Pr
   return outcome.timedOut ? undefined : outcome.value;
 }
 
+/**
+ * A bad `ms` as the message shows it: a string quoted and named (`'5'` printed bare would read as
+ * the number the message asks for), anything else not a number by its type.
+ */
+function shownArgument(ms: unknown): string {
+  if (typeof ms === 'number') return String(ms);
+  if (typeof ms === 'string') return `the string ${JSON.stringify(ms)}`;
+  return ms === null ? 'null' : typeof ms;
+}
+
 type Outcome<R> = { timedOut: true } | { timedOut: false; value: R };
 
 async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions, where: string): Promise<Outcome<R>> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw outOfRange(`${where}(ms): ms must be a number >= 0 (or Infinity), got ${String(ms)}`);
+    throw outOfRange(`${where}(ms): ms must be a number >= 0 (or Infinity), got ${shownArgument(ms)}`);
   }
   if (typeof fn !== 'function') throw invalidArgument(`${where}(ms, fn): fn must be a function, got ${typeof fn}`);
   const deadline = new AbortController();

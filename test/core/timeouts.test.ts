@@ -240,6 +240,14 @@ describe('bad input', () => {
     }
   });
 
+  test('a deadline given as a string is named as one, not shown as the number it reads like', async () => {
+    for (const deadline of [failAfter, moveOnAfter]) {
+      await assert.rejects(deadline('5' as unknown as number, async () => undefined), { name: 'RangeError', message: `${deadline.name}(ms): ms must be a number >= 0 (or Infinity), got the string "5"` });
+    }
+    // Control: a number out of range is shown as it is.
+    await assert.rejects(failAfter(-1, async () => undefined), { message: 'failAfter(ms): ms must be a number >= 0 (or Infinity), got -1' });
+  });
+
   test('a non-function is a TypeError', async () => {
     await assert.rejects(failAfter(1, 'x' as unknown as () => Promise<void>), /fn must be a function/);
   });
