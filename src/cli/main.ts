@@ -151,7 +151,10 @@ function reported(error: unknown): Ending {
   }
   if (error instanceof ExportError) {
     say(`cannot export: ${error.message}`);
-    return { exitCode: EXIT.usage };
+    // A refusal is about the config or the arguments, as a bad config is (2); an output that could
+    // not be written (a full disk, no permission, a file in the way) failed as `cat` or `mkdir -p`
+    // fail on it, and as the same export to a full stdout does (1).
+    return { exitCode: error.code === 'ERR_EXPORT_WRITE' ? EXIT.failure : EXIT.usage };
   }
   if (error instanceof ControlError) {
     say(error.message);

@@ -78,12 +78,16 @@ describe('export compose: the examples', () => {
     assert.deepEqual(readdirSync(cwd), []);
   });
 
-  test('-o a file that cannot take it all (ulimit -f, as a full disk) is an error, not a cut file and status 0', BOUNDED, async () => {
+  test('-o a file that cannot take it all (ulimit -f, as a full disk) is an error with status 1, as the same export to a full stdout, not a cut file and status 0', BOUNDED, async () => {
     const output = join(scratch, 'limited.yaml');
     // 2 blocks, as sh counts them (1 KiB): the demo's compose file is longer, so the write is a short one.
     const run = await runCli(['export', 'compose', '-f', DEMO, '--ready-log=drop', '-o', output], { execVia: ['sh', '-c', 'ulimit -f 2; exec "$@"', 'sh'] });
-    assert.notEqual(run.code, 0, 'a cut file is not an export');
     assert.match(run.stderr, /cannot write .*limited\.yaml: EFBIG/);
+    // A write that failed is not bad usage (2): it ends as a full stdout does, and as cat does.
+    assert.equal(run.code, 1, 'a cut file is not an export, nor a usage error');
+    const toStdout = await runCli(['export', 'compose', '-f', DEMO, '--ready-log=drop'], { execVia: ['sh', '-c', 'exec "$@" > /dev/full', 'sh'] });
+    assert.match(toStdout.stderr, /ENOSPC/);
+    assert.equal(toStdout.code, 1, 'the control: a full stdout');
   });
 
   test('-o naming a directory (one that exists, or any with a trailing /) is refused, saying how to name the file; nothing is written', BOUNDED, async () => {
