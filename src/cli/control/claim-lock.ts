@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import { ControlError } from './errors.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -22,7 +23,8 @@ const MAX_ABSTRACT_NAME_BYTES = 107;
  *
  * Resolves with the claim, or with `'taken'` when another live run holds it; undefined where
  * abstract sockets do not exist (macOS: the file alone decides, as before), or for a socket name
- * too long to hold.
+ * too long to hold. Throws a {@link ControlError} for a claim file in `.subvisor/` that is broken
+ * (see {@link claimToken}).
  */
 export async function claimPath(absolute: string, privateDirectory: boolean): Promise<Server | 'taken' | undefined> {
   if (process.platform !== 'linux') return undefined;
@@ -53,8 +55,14 @@ const TOKEN = /^[0-9a-f]{32}$/;
 /**
  * The token of `directory`'s claim, made by the first run there: written whole to a file of its
  * own, then linked into place, so two `up`s starting at once read the same one (the slower link
- * fails, EEXIST) and never a half-written one. Undefined when it can be neither read nor made (a
- * read-only directory): the claim is then named by the directory alone, as before.
+ * fails, EEXIST) and never a half-written one. Undefined when there is none and none can be made
+ * (a read-only directory): the claim is then named by the directory alone, as before.
+ *
+ * A file there that holds no token (cut by hand) or cannot be read is refused, a
+ * {@link ControlError} saying to remove it. Why not pass it over: the name without a token is
+ * anyone's to take first, so every run here would lose that protection without a word, for good
+ * (the link never replaces a file). Nor replace it: two `up`s starting at once could each put
+ * their own token in its place, and both would run (see {@link claimPath}).
  */
 function claimToken(directory: string): string | undefined {
   const file = node.path.join(directory, TOKEN_FILE);
@@ -72,13 +80,25 @@ function claimToken(directory: string): string | undefined {
   return readToken(file);
 }
 
+/** The token `file` holds; undefined when there is no file. */
 function readToken(file: string): string | undefined {
+  let text: string;
   try {
-    const text = node.fs.readFileSync(file, 'utf8').trim();
-    return TOKEN.test(text) ? text : undefined;
-  } catch {
-    return undefined;
+    text = node.fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw brokenClaim(file, `cannot be read: ${error instanceof Error ? error.message : String(error)}`, error);
   }
+  if (!TOKEN.test(text)) throw brokenClaim(file, 'does not hold a claim token (32 hex digits, written by subvisor)');
+  return text;
+}
+
+function brokenClaim(file: string, why: string, cause?: unknown): ControlError {
+  return new ControlError(
+    `${file} ${why}: it is the claim of this directory's runs, which keeps another user from taking their control socket first. With no run up here, remove it and start again (a new one is made)`,
+    'ERR_SUBVISOR_CLAIM_FILE',
+    { cause },
+  );
 }
 
 /** `bytes` random bytes in hex, from the kernel (Linux, where claims exist; node:crypto costs a start more). */

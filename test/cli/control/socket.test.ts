@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -321,6 +321,33 @@ describe('one run per config', () => {
     } finally {
       squatter.close();
     }
+  });
+
+  test('a claim file that holds no token, or cannot be read, is refused before anything starts, saying to remove it; not passed over for a name anyone may take first', BOUNDED, async (t) => {
+    if (process.platform !== 'linux') return t.skip('claims are Linux\'s');
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/starts" }\n`);
+    const claimFile = join(dir, '.subvisor', 'claim');
+    mkdirSync(join(dir, '.subvisor'), { mode: 0o700 });
+    // Cut by hand, and one that cannot be read (a directory: unreadable as a file for root too).
+    for (const [breakIt, why] of [
+      [() => writeFileSync(claimFile, 'not a token\n', { mode: 0o600 }), /does not hold a claim token/],
+      [() => mkdirSync(claimFile), /cannot be read: EISDIR/],
+    ] as const) {
+      breakIt();
+      const refused = await runCli(['up'], { cwd: dir });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /^subvisor: /m);
+      assert.match(refused.stderr, why);
+      assert.ok(refused.stderr.includes(`${claimFile} `), refused.stderr);
+      assert.match(refused.stderr, /remove it .*and start again/);
+      assert.equal(existsSync(join(dir, 'starts')), false, 'nothing started');
+      rmSync(claimFile, { recursive: true });
+    }
+    // The control: with the file removed as told, the run starts, and makes a token again.
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');
+    assert.match(readFileSync(claimFile, 'utf8'), /^[0-9a-f]{32}$/);
   });
 
   test('a second up on the same config is refused before anything starts (or any log file is made)', BOUNDED, async () => {
