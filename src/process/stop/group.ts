@@ -136,31 +136,47 @@ export function exitedUnreaped(pid: number): boolean {
 }
 
 /**
+ * A process that left a child's group, known by its pid and its start time (in clock ticks since
+ * boot, as /proc gives it), so that a pid reused once it has gone is never taken for it.
+ */
+export interface Escapee {
+  readonly pid: number;
+  readonly startTime: string;
+}
+
+/**
  * The live processes that descend from live members of group `pgid` but are in another group:
  * they left it (setsid, setpgid; every PostgreSQL backend leads a session of its own), so a signal
  * to the group misses them, and once their parent dies nothing ties them to it any more. Asked
- * while the members live, at the SIGKILL (see ./terminate.ts). One pass over /proc, shared by every
- * group asked in the same turn of the event loop (a flood of stops escalates together); [] where
- * /proc cannot be read.
+ * while the members live: as a stop begins, and at its SIGKILL (see ./terminate.ts). One pass over
+ * /proc, shared by every group asked in the same turn of the event loop (a flood of stops begins
+ * and escalates together); [] where /proc cannot be read.
  */
-export function escapedDescendants(pgid: number): number[] {
+export function escapedDescendants(pgid: number): Escapee[] {
   const table = processTable();
-  const escaped: number[] = [];
+  const escaped: Escapee[] = [];
   const queue = [...table.values()].filter((entry) => entry.pgrp === pgid).map((entry) => entry.pid);
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of table.childrenOf.get(next) ?? []) {
       if (child.pgrp === pgid) continue; // a member: the group's signal reaches it, and it is searched from itself
-      escaped.push(child.pid);
+      escaped.push({ pid: child.pid, startTime: child.startTime });
       queue.push(child.pid);
     }
   }
   return escaped;
 }
 
+/** Whether `escapee` still runs: its pid is live and started when it did (not a pid reused since). */
+export function escapeeRunning(escapee: Escapee): boolean {
+  const state = processState(escapee.pid);
+  return state !== undefined && state !== 'gone' && state.live && state.startTime === escapee.startTime;
+}
+
 interface TableEntry {
   readonly pid: number;
   readonly ppid: number;
   readonly pgrp: number;
+  readonly startTime: string;
 }
 
 type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<number, TableEntry[]> };
@@ -184,7 +200,7 @@ function processTable(): ProcessTable {
     const state = processState(pid);
     // One that cannot be read is passed over: the group's own SIGKILL does not depend on this.
     if (state === undefined || state === 'gone' || !state.live) continue;
-    const row = { pid, ppid: state.ppid, pgrp: state.pgrp };
+    const row = { pid, ppid: state.ppid, pgrp: state.pgrp, startTime: state.startTime };
     table.set(pid, row);
     const siblings = table.childrenOf.get(row.ppid);
     if (siblings === undefined) table.childrenOf.set(row.ppid, [row]);
@@ -218,8 +234,8 @@ function procIsOurs(): boolean {
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 
-/** A process's parent, group and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read (or /proc is not ours). */
-function processState(pid: number): { readonly ppid: number; readonly pgrp: number; readonly live: boolean } | 'gone' | undefined {
+/** A process's parent, group, start time and whether it is live, 'gone' when it exited while we looked, undefined when it could not be read (or /proc is not ours). */
+function processState(pid: number): { readonly ppid: number; readonly pgrp: number; readonly startTime: string; readonly live: boolean } | 'gone' | undefined {
   if (!procIsOurs()) return undefined;
   let stat: string;
   try {
@@ -229,9 +245,10 @@ function processState(pid: number): { readonly ppid: number; readonly pgrp: numb
     return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : undefined;
   }
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+  // The start time is the 22nd field, the 20th after comm.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20);
   const state = fields[0];
-  return { ppid: Number(fields[1]), pgrp: Number(fields[2]), live: state !== 'Z' && state !== 'X' };
+  return { ppid: Number(fields[1]), pgrp: Number(fields[2]), startTime: fields[19] ?? '', live: state !== 'Z' && state !== 'X' };
 }
 
 /** open, one read into a reused buffer, close: half the system calls and none of the allocations of readFileSync. */
@@ -239,7 +256,7 @@ function readStat(pid: number): string {
   statBuffer ??= Buffer.alloc(1024);
   const fd = node.fs.openSync(`/proc/${pid}/stat`, 'r');
   try {
-    // The fields read (state, ppid, pgrp) come right after comm, well within the first read.
+    // The fields read (state, ppid, pgrp, the start time) come soon after comm, well within the first read.
     return statBuffer.toString('latin1', 0, node.fs.readSync(fd, statBuffer, 0, statBuffer.length, 0));
   } finally {
     node.fs.closeSync(fd);

@@ -1,6 +1,7 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { escapedDescendants, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals } from './group.js';
+import { escapeeRunning, escapedDescendants, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
+import { signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
@@ -44,14 +45,15 @@ export function signalTarget(target: StopTarget, signal: NodeJS.Signals): Signal
  * postmaster's death, so the group's SIGKILL alone leaves it running, holding the cluster's shared
  * memory (the next postgres refuses to start) and the child's output. A stop signal before it goes
  * to the group only, so a postmaster still relays its own shutdown. The one place that decides
- * what a kill reaches. What the outcome says is the group's; one that left it and may not be
- * signalled is left as it is.
+ * what a kill reaches. `recorded`: those the stop found as it began, whose parent may have died
+ * since. What the outcome says is the group's; one that left it and may not be signalled is left
+ * as it is.
  */
-export function killTarget(target: StopTarget): SignalOutcome {
+export function killTarget(target: StopTarget, recorded: readonly Escapee[] = []): SignalOutcome {
   const escaped = target.newSession ? escapedDescendants(target.proc.pid) : [];
   // The group first: a postmaster that saw its backends die before it would report each as a crash.
   const outcome = signalTarget(target, 'SIGKILL');
-  for (const pid of escaped) sendSignal(pid, 'SIGKILL');
+  for (const escapee of [...escaped, ...recorded]) signalEscapee(escapee, 'SIGKILL');
   return outcome;
 }
 
@@ -83,12 +85,19 @@ const SIGKILL_SETTLE_MS = 1000;
  * waited for too (bounded: a process stuck in the kernel, in uninterruptible sleep, dies only when
  * the kernel lets it).
  *
+ * What the group's live members started that has left it (setsid, setpgid) is looked up as the
+ * stop begins, and stopped with the group: SIGKILLed with it at the grace, or, when the group is
+ * gone in time, given the stop signal then and SIGKILL at the grace (see {@link stopEscapees}).
+ *
  * An exception thrown by `deliverCancel` or `onEscalate` does not stop the stop: it is rethrown
  * once the group is gone.
  */
 export async function stopTarget(target: StopTarget, policy: StopPolicy): Promise<void> {
   if (!targetAlive(target)) return throwIfRefused(target, policy.stopSignal);
   const begunAt = performance.now();
+  // Now, while the members that started them live: a shell that dies of its SIGTERM leaves its
+  // `setsid worker &` to init, and nothing in /proc ties the worker to the child any more.
+  const escaped = target.newSession ? escapedDescendants(target.proc.pid) : [];
   const thrown: unknown[] = [];
   if (policy.deliverCancel === undefined) {
     if (signalTarget(target, policy.stopSignal) === 'denied') throw stopDenied(target, policy.stopSignal);
@@ -100,15 +109,43 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   try {
     if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now()))) {
       callCatching(policy.onEscalate, thrown);
-      if (killTarget(target) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
+      if (killTarget(target, escaped) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
       await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
       throwIfRefused(target, 'SIGKILL');
+    } else {
+      await stopEscapees(escaped, policy, begunAt);
     }
   } finally {
     gone.cancel();
   }
   throwIfRefused(target, policy.stopSignal);
   if (thrown.length > 0) throw thrown[0];
+}
+
+/**
+ * What left the group and still runs once the group is gone in time: the stop signal (and
+ * SIGCONT), then SIGKILL to those left when the stop's grace ends, as the group's own members
+ * would have had; resolves once they are gone (after a SIGKILL, within its settle time). Not
+ * before the group is gone: the stop signal goes to the group alone, so a postmaster still stops
+ * its backends (each in a session of its own) itself, and waits for them. Without this, the
+ * promise that nothing outlives the scope held for them only when the stop escalated, or when the
+ * watchdog stopped them (subvisor SIGKILLed), which signals them whether or not the group obeyed.
+ */
+async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number): Promise<void> {
+  const left = recorded.filter(escapeeRunning);
+  if (left.length === 0) return;
+  for (const escapee of left) {
+    signalEscapee(escapee, policy.stopSignal);
+    signalEscapee(escapee, 'SIGCONT');
+  }
+  const gone = untilEscapeesGone(left);
+  try {
+    if (await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) return;
+    for (const escapee of left) signalEscapee(escapee, 'SIGKILL');
+    await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
+  } finally {
+    gone.cancel();
+  }
 }
 
 /**

@@ -87,6 +87,74 @@ describe('group escalation', () => {
     }
   });
 
+  // What left the group from a member alive when the stop began is stopped with the group: once
+  // the group is gone, it gets the stop signal, and SIGKILL at the grace. Before, only a stop that
+  // escalated reached it; one that ended in time (the shell died of its SIGTERM) left it running.
+  for (const [shape, ignoresTerm] of [
+    ['obeys the stop signal: it gets it once the group is gone, and the stop ends long before the grace', false],
+    ['ignores the stop signal: it is SIGKILLed at the grace', true],
+  ] as const) {
+    test(`what a member started in a session of its own, whose parent then died of the stop signal in time, ${shape}`, { timeout: 20_000 }, async () => {
+      const tag = randomUUID();
+      const graceMs = ignoresTerm ? KILL_GRACE_MS : 5000;
+      let escaped = 0;
+      try {
+        // The leader dies of SIGTERM at once; what it started leads a session of its own, says
+        // its pid and lets go of the pipe (as `setsid worker &` in a start script).
+        const trap = ignoresTerm ? 'trap \\"\\" TERM; ' : '';
+        const script = `setsid sh -c "${trap}echo \\$\\$; exec sleep 1000 >/dev/null 2>&1" & wait`;
+        let cancelledAt = 0;
+        await openNursery(async (tn) => {
+          const leader = await tn.start<Process>((ctx) =>
+            superviseRunProcess(['sh', '-c', script], {
+              relayStdout: true,
+              logger: { io: (line: string) => void (escaped = Number(line.slice(line.indexOf('] ') + 2))) },
+              readyWhen: /^\d+$/,
+              killGraceMs: graceMs,
+              env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+            }, ctx),
+          );
+          await waitUntil(() => groupMembers(leader.pid).length === 1 && processState(escaped) === 'S', 'the session leader to run apart from the group, in its sleep', 2000);
+          cancelledAt = performance.now();
+          tn.cancel();
+        });
+        const settledMs = performance.now() - cancelledAt;
+        assert.equal(isRunning(escaped), false, 'what left the group was stopped before the scope settled');
+        if (ignoresTerm) assert.ok(settledMs >= graceMs - 50, `it got its grace (settled after ${settledMs.toFixed(0)} ms)`);
+        else assert.ok(settledMs < graceMs / 2, `it obeyed the stop signal, long before the grace (settled after ${settledMs.toFixed(0)} ms)`);
+        assert.deepEqual(runningTagged(tag), []);
+      } finally {
+        killTagged(tag);
+      }
+    });
+  }
+
+  test('what a member started and left behind before the stop (setsid -f, a daemon\'s double fork) is tied to nothing and left running, as the README says', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let daemon = 0;
+    try {
+      // setsid -f forks and its parent exits at once: the daemon's parent is no member any more.
+      const script = `setsid -f sh -c 'echo $$; exec sleep 1000 >/dev/null 2>&1'; exec sleep 1000`;
+      await openNursery(async (tn) => {
+        await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', script], {
+            relayStdout: true,
+            logger: { io: (line: string) => void (daemon = Number(line.slice(line.indexOf('] ') + 2))) },
+            readyWhen: /^\d+$/,
+            killGraceMs: KILL_GRACE_MS,
+            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+          }, ctx),
+        );
+        await waitUntil(() => processState(daemon) === 'S', 'the daemon to run, in its sleep', 2000);
+        tn.cancel();
+      });
+      await sleep(200);
+      assert.equal(isRunning(daemon), true, 'the daemon runs on');
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('in a pid namespace whose /proc is another\'s (unshare --pid without --mount-proc), a grandchild ignoring SIGTERM is still SIGKILLed at the grace', { timeout: 20_000 }, () => {
     // The parent is pid 1 of a namespace of its own (unprivileged, through a user namespace) that
     // still sees the host's /proc, where our children's ids are other processes. The grandchild

@@ -1,0 +1,36 @@
+import { errnoCode } from '../../errno.js';
+import { escapeeRunning, type Escapee } from './group.js';
+
+/**
+ * How often a stop looks whether the processes that left the group have gone. Their exits make no
+ * event here (they are not our children), and there are few of them: one stat read each a tick.
+ */
+const POLL_MS = 10;
+
+/**
+ * Sends `signal` to `escapee` if it still runs as itself (see {@link escapeeRunning}): a pid reused
+ * since it went is someone else's. One that is gone, or may not be signalled (it now runs as
+ * another user), is left as it is: the group's own stop does not depend on it.
+ */
+export function signalEscapee(escapee: Escapee, signal: NodeJS.Signals): void {
+  if (!escapeeRunning(escapee)) return;
+  try {
+    process.kill(escapee.pid, signal);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
+  }
+}
+
+/** Resolves once none of `escapees` runs any more; `cancel` stops looking (the promise then never settles). */
+export function untilEscapeesGone(escapees: readonly Escapee[]): { readonly promise: Promise<void>; readonly cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    const look = (): void => {
+      if (escapees.some(escapeeRunning)) timer = setTimeout(look, POLL_MS);
+      else resolve();
+    };
+    look();
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
