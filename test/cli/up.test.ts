@@ -388,6 +388,34 @@ describe('subvisor up', () => {
     });
   }
 
+  test('Ctrl-Z during the stop, past the grace: a process that obeyed its SIGTERM meanwhile is `stopped`, with no SIGKILL claimed', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(scratch, 'tstp-grace-'));
+    const gone = join(dir, 'gone');
+    const file = config(`processes:
+  web:
+    cmd: "trap 'sleep 0.3; touch ${gone}; exit 0' TERM; echo up; while :; do sleep 0.05; done"
+    ready: "up"
+    grace: 1s
+`);
+    const cli = startCli(['up', '-f', file]);
+    try {
+      await cli.waitForOutput(/^web +\* ready/m);
+      cli.kill('SIGINT');
+      await cli.waitForOutput(/^web +\* stopping \(SIGINT\)/m);
+      process.kill(cli.pid, 'SIGSTOP');
+      // web ends 0.3 s into its 1 s grace; subvisor sees it only when continued, well past the grace.
+      await waitUntil(() => existsSync(gone), 'web to obey its SIGTERM', 5000);
+      await sleep(1500);
+      process.kill(cli.pid, 'SIGCONT');
+    } finally {
+      cli.kill('SIGCONT');
+    }
+    const ended = await cli.done;
+    assert.equal(ended.code, 130, cli.stdoutSoFar());
+    assert.doesNotMatch(cli.stdoutSoFar(), /still running|SIGKILL/);
+    assert.match(cli.stdoutSoFar(), /^web +\* stopped$/m);
+  });
+
   test('colour: a stable colour per process when forced, none with NO_COLOR', { timeout: 30_000 }, async () => {
     const file = config(`processes:
   first: { cmd: "echo one" }

@@ -1,6 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { escapeeRunning, escapedDescendants, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
+import { escapeeRunning, escapedDescendants, exitedUnreaped, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
 import { signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { StopDeniedError } from '../errors.js';
@@ -107,7 +107,7 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   }
   const gone = untilGone(target);
   try {
-    if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now()))) {
+    if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) && !(await goneUnseen(target, gone.promise))) {
       callCatching(policy.onEscalate, thrown);
       if (killTarget(target, escaped) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
       await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
@@ -146,6 +146,22 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
   } finally {
     gone.cancel();
   }
+}
+
+/**
+ * Whether a group that outlasted its grace by the clock had in fact obeyed its stop signal, its end
+ * not yet seen: then nothing is left to SIGKILL, and an escalation would be reported (`still
+ * running 5.0 s after its stop signal`) of a process that was not. That is what a parent that did
+ * not run for a while sees (suspended by Ctrl-Z during the stop, SIGSTOPped, starved): the grace's
+ * timer and the leader's exit are both due in the same turn of the event loop, and libuv runs
+ * timers before it polls for the SIGCHLD that tells the exit. So the leader is asked through /proc
+ * (a zombie until reaped) and the group for live members, and the end is waited for (bounded: one
+ * that does not come is escalated as before). Where /proc cannot tell, it is not gone.
+ */
+async function goneUnseen(target: StopTarget, gone: Promise<unknown>): Promise<boolean> {
+  const leaderGone = target.proc.returncode !== null || exitedUnreaped(target.proc.pid);
+  if (!leaderGone || (target.newSession && groupHasLiveMembers(target.proc.pid))) return false;
+  return settlesWithin(gone, SIGKILL_SETTLE_MS);
 }
 
 /**

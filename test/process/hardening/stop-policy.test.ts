@@ -11,7 +11,7 @@ import { resolveCommonOptions } from '../../../src/process/options.js';
 import { spawnProcess } from '../../../src/process/spawn.js';
 import { stopTarget, type StopPolicy, type StopTarget } from '../../../src/process/stop/terminate.js';
 import { isRunning, killQuietly } from '../../support/processes.js';
-import { groupMembers, waitUntil } from './probes.js';
+import { groupMembers, processState, waitUntil } from './probes.js';
 
 const BOUNDED = { timeout: 20_000 };
 
@@ -122,6 +122,45 @@ describe('stopTarget: the stop policy', () => {
       );
       assert.equal(target.proc.signal, 'SIGKILL');
       assert.equal(isRunning(target.proc.pid), false);
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+
+  test('a grace that passed while the parent did not run (Ctrl-Z, a starved loop), with the group gone meanwhile: no SIGKILL is claimed', BOUNDED, async () => {
+    const { target, log } = await startChild('late-grace', (log) => handler(log, 'TERM'));
+    const graceMs = 200;
+    try {
+      let escalated = false;
+      const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM', onEscalate: () => (escalated = true) });
+      // The SIGTERM went out before the first await. The loop is now held well past the grace, as
+      // a suspended parent's is, while the group obeys it: the leader a zombie not yet reaped.
+      const heldFrom = performance.now();
+      while (performance.now() - heldFrom < 3 * graceMs || processState(target.proc.pid) !== 'Z' || groupMembers(target.proc.pid).length > 0) {
+        if (performance.now() - heldFrom > 5000) throw new Error('the group did not obey its SIGTERM within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      await stopping;
+      assert.deepEqual(handled(log), ['TERM']);
+      assert.equal(target.proc.signal, null, 'it exited by itself, of its SIGTERM');
+      assert.equal(escalated, false, 'nothing was left to SIGKILL when the loop ran again');
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
+
+  test('control: a grace that passed while the parent did not run, with the group still alive, is escalated at once', BOUNDED, async () => {
+    const { target } = await startChild('late-grace-alive', () => `trap '' TERM`);
+    const graceMs = 200;
+    try {
+      const escalations: boolean[] = [];
+      const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM', onEscalate: () => escalations.push(isRunning(target.proc.pid)) });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * graceMs);
+      const resumed = performance.now();
+      await stopping;
+      assert.deepEqual(escalations, [true]);
+      assert.equal(target.proc.signal, 'SIGKILL');
+      assert.ok(performance.now() - resumed < 1500, 'escalated as soon as the loop ran again');
     } finally {
       killQuietly(-target.proc.pid);
     }
