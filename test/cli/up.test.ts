@@ -388,6 +388,51 @@ describe('subvisor up', () => {
     });
   }
 
+  for (const { hangs, what } of [
+    { hangs: false, what: 'a liveness try that answered in time, seen only after a Ctrl-Z past its timeout, is not counted: the process runs on' },
+    { hangs: true, what: 'control: a liveness try that hangs past its timeout after that Ctrl-Z still fails the process, one try later' },
+  ]) {
+    test(what, { timeout: 30_000 }, async () => {
+      const dir = mkdtempSync(join(scratch, 'tstp-live-'));
+      const trying = join(dir, 'trying');
+      const hang = join(dir, 'hang');
+      const file = config(`processes:
+  web:
+    cmd: "echo up; exec sleep 1000"
+    liveness: { exec: "touch ${trying}; sleep 0.4; rm -f ${trying}; while [ -f ${hang} ]; do sleep 0.05; done", interval: 100ms, timeout: 1s, failures: 1 }
+`);
+      const cli = startCli(['up', '-f', file]);
+      try {
+        await cli.waitForOutput(/^web +\| up$/m);
+        await waitUntil(() => existsSync(trying), 'a liveness try to begin', 5000);
+        process.kill(cli.pid, 'SIGSTOP');
+        if (hangs) writeFileSync(hang, '');
+        // The try answers 0.4 s in (or, with `hang`, goes on), while subvisor, suspended, sees
+        // nothing until well past its 1 s timeout.
+        await waitUntil(() => !existsSync(trying), 'the try to answer', 5000);
+        await sleep(1200);
+        process.kill(cli.pid, 'SIGCONT');
+        if (hangs) {
+          await cli.waitForOutput(/^web +\* failed its liveness probe 1 time in a row \(last: no answer within 1000 ms/m);
+        } else {
+          // Two more tries, each seen through, pass (unless the process was stopped instead: said below).
+          const stopped = (): boolean => /liveness/.test(cli.stdoutSoFar());
+          for (let tries = 0; tries < 2 && !stopped(); tries += 1) {
+            await waitUntil(() => existsSync(trying) || stopped(), 'the next try to begin', 5000);
+            await waitUntil(() => !existsSync(trying), 'the next try to answer', 5000);
+          }
+          await sleep(200);
+          assert.doesNotMatch(cli.stdoutSoFar(), /liveness|stopping/);
+        }
+      } finally {
+        cli.kill('SIGCONT');
+        cli.kill('SIGINT');
+        rmSync(hang, { force: true });
+      }
+      assert.equal((await cli.done).code, hangs ? 1 : 130, cli.stdoutSoFar());
+    });
+  }
+
   test('Ctrl-Z during the stop, past the grace: a process that obeyed its SIGTERM meanwhile is `stopped`, with no SIGKILL claimed', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(scratch, 'tstp-grace-'));
     const gone = join(dir, 'gone');

@@ -41,6 +41,13 @@ export interface ProbeResult {
    * and a probe killed by a signal may have printed nothing at all.
    */
   readonly exit?: ProbeExit;
+  /**
+   * The try was cut at a timeout that fired long after it was due: subvisor did not run meanwhile
+   * (suspended by Ctrl-Z, SIGSTOPped, starved), and libuv runs an overdue timer before it polls for
+   * the answer that may have come in time (an exec probe's exit, a reply). Such a cut says
+   * something of subvisor, not of the process.
+   */
+  readonly cutLate?: true;
 }
 
 /**
@@ -71,7 +78,10 @@ function thenHowItEnded(printed: string, how: string): string {
  * caller that cancels the try can still tell what it had printed.
  */
 export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, cancel?: AbortSignal, heard = new ProbeTranscript()): Promise<ProbeResult> {
+  const began = performance.now();
+  let firedAt = Infinity;
   const result = await moveOnAfter(probe.timeoutMs, async (deadline) => {
+    deadline.addEventListener('abort', () => (firedAt = performance.now()), { once: true });
     const stop = linkSignals(deadline, cancel);
     try {
       return await tryOnce(probe, where, stop.signal ?? deadline, heard);
@@ -80,7 +90,9 @@ export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, can
     }
   });
   cancel?.throwIfAborted();
-  return result ?? cutTry(heard, `no answer within ${probe.timeoutMs} ms (the probe's timeout)`);
+  if (result !== undefined) return result;
+  const cut = cutTry(heard, `no answer within ${probe.timeoutMs} ms (the probe's timeout)`);
+  return firedAt - began - probe.timeoutMs > MIN_LATENESS_MS ? { ...cut, cutLate: true } : cut;
 }
 
 /** A try that did not finish: what it had printed, then why it was cut; or only why. */
@@ -329,6 +341,9 @@ export async function untilDead(probe: OutsideProbe & { readonly failures: numbe
     await pause(probe.intervalMs, signal);
     const triedAt = performance.now();
     const result = await tryProbe(probe, where, signal);
+    // Not a failure of the process's (see cutLate): the next try, an interval on, judges it, as a
+    // ready probe whose deadline passed while subvisor was suspended gets one more try.
+    if (result.cutLate === true) continue;
     everPassed ||= result.passed;
     failedInARow = result.passed ? 0 : failedInARow + 1;
     if (failedInARow === 1 && everPassed) failingSince = triedAt;
