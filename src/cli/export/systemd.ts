@@ -237,9 +237,17 @@ function restartLines(spec: ProcessSpec, notes: string[]): { unit: string[]; ser
   const windowMs = restart.resetAfterMs + restart.max * restart.backoffMs;
   return {
     unit: [`StartLimitIntervalSec=${goDuration(windowMs)}`, `StartLimitBurst=${restart.max + 1}`],
-    service: [`Restart=${policy}`, `RestartSec=${goDuration(restart.backoffMs)}`],
+    service: [`Restart=${policy}`, `RestartSec=${goDuration(restart.backoffMs)}`, ...(policy === 'on-failure' && !spec.task ? [`RestartForceExitStatus=${CLEAN_DAEMON_SIGNALS}`] : [])],
   };
 }
+
+/**
+ * The deaths systemd counts as a service's clean exit (for a oneshot, only exit 0 is): its
+ * `Restart=on-failure` restarts none of them. Under subvisor a death by a signal it did not send
+ * is a failure, and on-failure restarts it (a server killed by SIGPIPE on a closed socket, by a
+ * `kill` from outside); `RestartForceExitStatus=` restarts them too, never after a stop asked for.
+ */
+const CLEAN_DAEMON_SIGNALS = 'SIGHUP SIGINT SIGTERM SIGPIPE';
 
 /**
  * `ready`: an http, tcp or exec probe becomes an `ExecStartPost=` that runs `subvisor probe` until

@@ -161,6 +161,12 @@ describe('export systemd: what each key becomes', () => {
     assert.deepEqual(section(unit('web'), 'Unit').filter((line) => line.startsWith('StartLimit')), ['StartLimitIntervalSec=1m800ms', 'StartLimitBurst=5']);
   });
 
+  test("on-failure restarts a service killed by SIGHUP, SIGINT, SIGTERM or SIGPIPE, as up does: systemd counts those deaths as a service's clean exit; a oneshot needs nothing", BOUNDED, () => {
+    assert.ok(section(unit('web'), 'Service').includes('RestartForceExitStatus=SIGHUP SIGINT SIGTERM SIGPIPE'), unit('web'));
+    // For a oneshot only exit 0 is clean, and a unit without a policy must not be restarted by it.
+    for (const name of ['setup', 'script']) assert.ok(!unit(name).includes('RestartForceExitStatus='), unit(name));
+  });
+
   test('grace 0 is the shortest span, not systemd\'s TimeoutStopSec=0 (which never sends SIGKILL)', BOUNDED, () => {
     const script = unit('script');
     assert.ok(section(script, 'Service').includes('TimeoutStopSec=1ms'), script);
