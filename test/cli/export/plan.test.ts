@@ -87,7 +87,7 @@ describe('export: replicas, watch and logs as `up` runs them', () => {
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const services = (parse(run.stdout) as { services: Record<string, Record<string, unknown>> }).services;
     assert.deepEqual(Object.keys(services), ['db', 'web-1', 'web-2', 'smoke']);
-    assert.deepEqual(services['web-2']?.environment, { GREETING: 'hi', SUBVISOR_REPLICA: '2' });
+    assert.deepEqual(services['web-2']?.environment, { GREETING: 'hi', SUBVISOR_REPLICA: '2', TINI_KILL_PROCESS_GROUP: '1' });
     assert.deepEqual(Object.keys(services.smoke?.depends_on as object), ['web-1', 'web-2']);
     assert.match(run.stdout, /^# logs: not carried: Docker keeps each container's output/m);
     assert.match(run.stdout, /^ {4}# watch: not carried: .*`docker compose watch`/m);
@@ -124,8 +124,8 @@ describe("export: a Procfile's PORT as `up` gives it", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const services = (parse(run.stdout) as { services: Record<string, Record<string, unknown>> }).services;
-    assert.deepEqual(services.web?.environment, { PORT: '5000' });
-    assert.deepEqual(services.worker?.environment, { PORT: '5100' });
+    assert.deepEqual(services.web?.environment, { PORT: '5000', TINI_KILL_PROCESS_GROUP: '1' });
+    assert.deepEqual(services.worker?.environment, { PORT: '5100', TINI_KILL_PROCESS_GROUP: '1' });
     const none = await runCli(['export', 'compose', '-f', procfile, '--no-port'], { env: { PORT: undefined } });
     assert.equal(none.code, 0, none.stderr);
     assert.doesNotMatch(none.stdout, /PORT/);
