@@ -234,11 +234,33 @@ function restartLines(spec: ProcessSpec, notes: string[]): { unit: string[]; ser
   if (policy === 'no') return { unit: [], service: ['Restart=no'] };
   if (policy !== restart.policy) notes.push('restart: always is on-failure for a task, which is never restarted after success.');
   if (restart.maxBackoffMs > restart.backoffMs) notes.push(`restart: systemd waits RestartSec= every time; subvisor's doubling up to maxBackoff ${goDuration(restart.maxBackoffMs)} is not translated.`);
-  const windowMs = restart.resetAfterMs + restart.max * restart.backoffMs;
   return {
-    unit: [`StartLimitIntervalSec=${goDuration(windowMs)}`, `StartLimitBurst=${restart.max + 1}`],
+    unit: startLimitLines(restart, notes),
     service: [`Restart=${policy}`, `RestartSec=${goDuration(restart.backoffMs)}`, ...(policy === 'on-failure' && !spec.task ? [`RestartForceExitStatus=${CLEAN_DAEMON_SIGNALS}`] : [])],
   };
+}
+
+/** The most starts `StartLimitBurst=` takes (an unsigned int). */
+const START_LIMIT_BURST_MAX = 2 ** 32 - 1;
+/**
+ * The longest span written as a number: systemd reads microseconds in 64 bits (5.8e5 years), and
+ * past 2^53 ms (2.9e5 years) our arithmetic is no longer exact; `infinity` says the same.
+ */
+const SYSTEMD_SPAN_MAX_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The restart budget as a start limit: `max` restarts are `max + 1` starts, within a window of
+ * `resetAfter` plus the waits between them. systemd ignores a number it cannot hold (a line it
+ * ignores leaves its default, 5 starts in 10 s, far fewer than asked), so a window past its
+ * longest span is `infinity`, and a budget past the most starts it counts is no start limit.
+ */
+function startLimitLines(restart: RestartPolicy, notes: string[]): string[] {
+  if (restart.max + 1 > START_LIMIT_BURST_MAX) {
+    notes.push(`restart: max ${restart.max} is more starts than systemd counts (${START_LIMIT_BURST_MAX}), so the unit has no start limit.`);
+    return ['StartLimitIntervalSec=0'];
+  }
+  const windowMs = restart.resetAfterMs + restart.max * restart.backoffMs;
+  return [`StartLimitIntervalSec=${windowMs > SYSTEMD_SPAN_MAX_MS ? 'infinity' : goDuration(windowMs)}`, `StartLimitBurst=${restart.max + 1}`];
 }
 
 /**

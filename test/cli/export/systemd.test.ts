@@ -238,6 +238,22 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test('a restart budget past the numbers systemd holds is no start limit, or an infinite window, not a line it ignores (then 5 starts in 10 s)', BOUNDED, async () => {
+    const run = await exportOf(`processes:
+  burst: { cmd: [/bin/true], restart: { policy: always, max: 4294967295 } }
+  window: { cmd: [/bin/true], restart: { policy: always, max: 1000000000, backoff: 24h, maxBackoff: 24h } }
+  most: { cmd: [/bin/true], restart: { policy: always, max: 4294967294 } }
+`);
+    assert.equal(run.code, 0, run.stderr);
+    const unit = (name: string): string => readFileSync(join(run.units, readdirSync(run.units).find((file) => file.endsWith(`-${name}.service`)) ?? ''), 'utf8');
+    const limits = (name: string): string[] => section(unit(name), 'Unit').filter((line) => line.startsWith('StartLimit'));
+    assert.deepEqual(limits('burst'), ['StartLimitIntervalSec=0']);
+    assert.match(unit('burst'), /^# restart: max 4294967295 is more starts than systemd counts \(4294967295\), so the unit has no start limit\.$/m);
+    assert.deepEqual(limits('window'), ['StartLimitIntervalSec=infinity', 'StartLimitBurst=1000000001']);
+    assert.deepEqual(limits('most'), ['StartLimitIntervalSec=596523h15m7s', 'StartLimitBurst=4294967295']);
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   test('user: nobody is written as its uid, which verify takes silently, with a note saying why; another user by name', BOUNDED, async () => {
     const run = await exportOf('processes:\n  a:\n    cmd: [/bin/true]\n    user: nobody\n  b:\n    cmd: [/bin/true]\n    user: root\n');
     assert.equal(run.code, 0, run.stderr);
