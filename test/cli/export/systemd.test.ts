@@ -311,6 +311,25 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test("a process without task: true that a dependent waits on to succeed or complete is a oneshot, so After= waits for its exit as up does; a Type=exec's dependents would start beside it", BOUNDED, async () => {
+    const run = await exportOf(`processes:
+  build: { cmd: [/bin/true] }
+  cache: { cmd: [/bin/true], restart: always }
+  plain: { cmd: [/bin/sleep, "30"] }
+  web: { cmd: [/bin/sleep, "30"], dependsOn: { build: succeeded, cache: completed, plain: started } }
+`);
+    assert.equal(run.code, 0, run.stderr);
+    const unit = (name: string): string => readFileSync(join(run.units, readdirSync(run.units).find((file) => file.endsWith(`-${name}.service`)) ?? ''), 'utf8');
+    assert.deepEqual(section(unit('build'), 'Service').slice(0, 2), ['Type=oneshot', 'RemainAfterExit=yes']);
+    assert.match(unit('build'), /^# Type=oneshot, as for a task: web \(succeeded\) waits for build's exit, and systemd orders a unit after a oneshot's whole run but after a service's start only\.$/m);
+    // systemd refuses Restart=always on a oneshot.
+    const cache = section(unit('cache'), 'Service');
+    assert.deepEqual([cache[0], cache.find((line) => line.startsWith('Restart='))], ['Type=oneshot', 'Restart=on-failure']);
+    assert.match(unit('cache'), /^# restart: always is on-failure for a oneshot \(systemd refuses always there\): after an exit 0, which subvisor restarts, it stays exited\.$/m);
+    assert.equal(section(unit('plain'), 'Service')[0], 'Type=exec', 'started waits for the start alone');
+    assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
+  });
+
   for (const [cwd, why] of [
     ['trail ', 'starts or ends with a blank'],
     ['a\nb', 'holds a control character'],
