@@ -9,6 +9,9 @@ import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, type ExportedFile } from '../export/systemd.js';
 import { exportedProcesses } from '../export/plan.js';
 import { programsSystemdMisses } from '../export/programs.js';
+import { unitUserBarriers } from '../export/user-access.js';
+import { configDirectory } from '../config/location.js';
+import type { ProcessSpec } from '../config/spec.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { statOf } from '../../process/stat.js';
@@ -43,16 +46,15 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
   const unitDir = parsed.output === undefined ? DEFAULT_UNIT_DIR : resolve(parsed.output);
   // The file that runs, not the npm bin symlink that may have led to it.
   const cliPath = node.fs.realpathSync(process.argv[1] ?? '');
-  const files = exportSystemd(config, {
-    prefix: parsed.prefix ?? defaultPrefix(config.file),
-    unitDir,
-    nodePath: process.execPath,
-    cliPath,
-    dropReadyLog: parsed.dropReadyLog,
-    assignPorts,
-  });
+  const prefix = parsed.prefix ?? defaultPrefix(config.file);
+  const nodePath = process.execPath;
+  const files = exportSystemd(config, { prefix, unitDir, nodePath, cliPath, dropReadyLog: parsed.dropReadyLog, assignPorts });
   warnOfPassingCli(cliPath, files);
-  for (const line of programsSystemdMisses(exportedProcesses(config, { assignPorts }), process.env)) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
+  const processes = exportedProcesses(config, { assignPorts });
+  const probed = (spec: ProcessSpec): boolean => files.some((exported) => exported.name === `${prefix}-${spec.name}.service` && /^ExecStartPost=/m.test(exported.text));
+  const cwdOf = (spec: ProcessSpec): string => spec.cwd ?? configDirectory(config.file);
+  const warnings = [...programsSystemdMisses(processes, process.env), ...unitUserBarriers(processes, { cwdOf, probed, nodePath, cliPath })];
+  for (const line of warnings) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
   if (parsed.output === undefined) {
     process.stdout.write(files.map((exported) => `# ==> ${exported.name} <==\n${exported.text}`).join('\n'));
     return;

@@ -3,7 +3,7 @@
 // readiness, quoting) checked on a config that has them all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -401,6 +401,42 @@ describe('export systemd: programs named without a path', () => {
     // `builtin` is not said: sh runs its own `true`, whatever true the PATH holds.
     // What the warning is about: verify cannot find the program either.
     assert.match(verifyUnits(units).output, /Command subvisor-export-tool is not executable/);
+  });
+});
+
+describe("export systemd: what a unit's User= cannot reach", () => {
+  test('warns of a cwd, or the node and CLI of a ready probe, that the user cannot reach: systemd enters and runs them as the user, up enters the cwd first and probes itself', BOUNDED, () => {
+    // Any user but the one running the tests (who owns the scratch directory, so may enter it).
+    const user = process.getuid?.() === 65_534 ? 'daemon' : 'nobody';
+    // The first directory on the way that the user may not enter: the scratch directory (mkdtemp's 0700), as /root.
+    chmodSync(scratch, 0o700);
+    const home = mkdtempSync(join(scratch, 'private-'));
+    // subvisor installed in the private directory, as under /root: a copy, so the CLI's path is there.
+    const installed = join(home, 'subvisor');
+    mkdirSync(installed);
+    cpSync(resolve('dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(resolve('package.json'), join(installed, 'package.json'));
+    symlinkSync(resolve('node_modules'), join(installed, 'node_modules'), 'dir');
+    const project = join(home, 'shop');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'subvisor.yaml'),
+      `processes:
+  db: { cmd: [/bin/sleep, "30"], user: ${user}, ready: { tcp: "127.0.0.1:5432" } }
+  away: { cmd: [/bin/sleep, "30"], user: ${user}, cwd: /, ready: { tcp: "127.0.0.1:5433" } }
+  reachable: { cmd: [/bin/sleep, "30"], user: ${user}, cwd: / }
+  own: { cmd: [/bin/sleep, "30"], ready: { tcp: "127.0.0.1:5434" } }
+`,
+    );
+    const cli = join(installed, 'dist', 'cli', 'main.js');
+    const run = spawnSync(process.execPath, [cli, 'export', 'systemd', '-f', join(project, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: SYSTEMD_PATH } });
+    assert.equal(run.status, 0, run.stderr);
+    const barrier = `${scratch} is drwx------, uid ${statSync(scratch).uid}'s`;
+    assert.deepEqual(run.stderr.split('\n').filter((line) => line !== ''), [
+      `subvisor: warning: process db: systemd enters its cwd ${project} as ${user} (User=), who may not: ${barrier}; up enters it before it switches user. Move the project, or give db a cwd ${user} can enter`,
+      `subvisor: warning: process db: its ready probe (ExecStartPost=) runs ${realpathSync(cli)} as ${user} (User=), who may not read it: ${barrier}; install node and subvisor where ${user} can reach them (npm install -g subvisor) and export from there`,
+      `subvisor: warning: process away: its ready probe (ExecStartPost=) runs ${realpathSync(cli)} as ${user} (User=), who may not read it: ${barrier}; install node and subvisor where ${user} can reach them (npm install -g subvisor) and export from there`,
+    ]);
   });
 });
 

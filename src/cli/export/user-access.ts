@@ -1,0 +1,126 @@
+import type { Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ProcessSpec, ProcessUser } from '../config/spec.js';
+import { node } from '../../builtins.js';
+import { statOf } from '../../process/stat.js';
+
+/** What a user must be allowed to do with a path: enter a directory, run a program, read a file. */
+export type Access = 'enter' | 'run' | 'read';
+
+/** The permission bit each access needs (of the owner's, group's or others' three). */
+const BIT: Readonly<Record<Access, number>> = { enter: 1, run: 1, read: 4 };
+
+/**
+ * Why `user` could not `access` `path`, judged by the mode bits of the path and of every directory
+ * on its way (and on the way of what a symlink leads to), as the kernel judges a process of that
+ * user: `"/root is drwx------, root's"`. Undefined when nothing stands in the way, for root, and
+ * for a path that cannot be seen here (the target may have it; `up` says so when it runs).
+ *
+ * `subvisor up` enters a process's cwd before it switches to its `user`, and runs its probes
+ * itself; systemd switches first (`User=`), and runs `ExecStartPost=` as that user too, so a
+ * project under a private home starts under `up` and fails under systemd (200/CHDIR, 203/EXEC).
+ * ACLs are not read: a directory one grants the user is said wrongly to be in the way.
+ *
+ * @param groupFile - Where the user's supplementary groups are read. Default `/etc/group`.
+ */
+export function barrierFor(user: ProcessUser, path: string, access: Access, groupFile = '/etc/group'): string | undefined {
+  if (user.uid === 0) return undefined;
+  const groups = groupsOf(user, groupFile);
+  const ways = [path, realpathOf(path)].filter((way, index, all): way is string => way !== undefined && all.indexOf(way) === index);
+  for (const way of ways) {
+    for (const dir of ancestors(way)) {
+      const stats = statOf(dir);
+      if (stats === undefined) return undefined;
+      if (!allows(stats, user, groups, BIT.enter)) return described(dir, stats);
+    }
+    const stats = statOf(way);
+    if (stats === undefined) return undefined;
+    if (!allows(stats, user, groups, BIT[access])) return described(way, stats);
+  }
+  return undefined;
+}
+
+/** The directories above `path`, from `/` down. */
+function ancestors(path: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dirname(dir) === dir) return dirs;
+  }
+}
+
+/** The owner's bits for the owner, else the group's for a member, else the others': the first class that matches decides. */
+function allows(stats: Stats, user: ProcessUser, groups: ReadonlySet<number>, bit: number): boolean {
+  const shift = stats.uid === user.uid ? 6 : groups.has(stats.gid) ? 3 : 0;
+  return ((stats.mode >> shift) & bit) !== 0;
+}
+
+/** `user`'s primary group and the groups that list it as a member (group(5)), as initgroups gives them under systemd. */
+function groupsOf(user: ProcessUser, groupFile: string): Set<number> {
+  const groups = new Set([user.gid]);
+  let text = '';
+  try {
+    text = node.fs.readFileSync(groupFile, 'utf8');
+  } catch {
+    return groups;
+  }
+  for (const line of text.split('\n')) {
+    const [, , gid = '', members = ''] = line.split(':');
+    if (/^\d+$/.test(gid) && members.trim().split(',').includes(user.name)) groups.add(Number(gid));
+  }
+  return groups;
+}
+
+function realpathOf(path: string): string | undefined {
+  try {
+    return node.fs.realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/root is drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */
+function described(path: string, stats: Stats): string {
+  const rwx = (bits: number): string => `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
+  const kind = stats.isDirectory() ? 'd' : '-';
+  return `${path} is ${kind}${rwx(stats.mode >> 6)}${rwx(stats.mode >> 3)}${rwx(stats.mode)}, uid ${stats.uid}'s`;
+}
+
+/** What {@link unitUserBarriers} needs to know of the export besides the processes. */
+export interface UnitPaths {
+  /** The directory a process's unit enters (`WorkingDirectory=`). */
+  readonly cwdOf: (spec: ProcessSpec) => string;
+  /** Whether its unit has an `ExecStartPost=` probe, which runs node and the CLI as its `User=`. */
+  readonly probed: (spec: ProcessSpec) => boolean;
+  readonly nodePath: string;
+  readonly cliPath: string;
+}
+
+/**
+ * What a person should hear, process by process (a copy of `replicas` once), of a path its unit's
+ * `User=` could not use though `up` runs it (see {@link barrierFor}): the cwd, and the node and CLI
+ * of its ready probe. Each such unit would fail on the target, far from here.
+ */
+export function unitUserBarriers(processes: readonly ProcessSpec[], paths: UnitPaths): string[] {
+  const said = new Set<string>();
+  const lines: string[] = [];
+  for (const spec of processes) {
+    const { user } = spec;
+    const owner = spec.replica?.of ?? spec.name;
+    if (user === undefined || said.has(owner)) continue;
+    said.add(owner);
+    const cwd = paths.cwdOf(spec);
+    const atCwd = barrierFor(user, cwd, 'enter');
+    if (atCwd !== undefined) {
+      lines.push(`process ${owner}: systemd enters its cwd ${cwd} as ${user.name} (User=), who may not: ${atCwd}; up enters it before it switches user. Move the project, or give ${owner} a cwd ${user.name} can enter`);
+    }
+    if (!paths.probed(spec)) continue;
+    for (const [path, access] of [[paths.nodePath, 'run'], [paths.cliPath, 'read']] as const) {
+      const barrier = barrierFor(user, path, access);
+      if (barrier === undefined) continue;
+      lines.push(`process ${owner}: its ready probe (ExecStartPost=) runs ${path} as ${user.name} (User=), who may not ${access} it: ${barrier}; install node and subvisor where ${user.name} can reach them (npm install -g subvisor) and export from there`);
+      break;
+    }
+  }
+  return lines;
+}
