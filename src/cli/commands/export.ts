@@ -6,11 +6,10 @@ import { EXIT, type Ending } from '../exit-status.js';
 import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
 import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
-import { exportSystemd, type ExportedFile } from '../export/systemd.js';
+import { exportSystemd, unitWorkingDirectory, type ExportedFile } from '../export/systemd.js';
 import { exportedProcesses } from '../export/plan.js';
 import { programsSystemdMisses } from '../export/programs.js';
 import { unitUserBarriers } from '../export/user-access.js';
-import { configDirectory } from '../config/location.js';
 import type { ProcessSpec } from '../config/spec.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
@@ -52,7 +51,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
   warnOfPassingCli(cliPath, files);
   const processes = exportedProcesses(config, { assignPorts });
   const probed = (spec: ProcessSpec): boolean => files.some((exported) => exported.name === `${prefix}-${spec.name}.service` && /^ExecStartPost=/m.test(exported.text));
-  const cwdOf = (spec: ProcessSpec): string => spec.cwd ?? configDirectory(config.file);
+  const cwdOf = (spec: ProcessSpec): string => unitWorkingDirectory(spec, config);
   const warnings = [...programsSystemdMisses(processes, process.env), ...unitUserBarriers(processes, { cwdOf, probed, nodePath, cliPath })];
   for (const line of warnings) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
   if (parsed.output === undefined) {

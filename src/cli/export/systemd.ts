@@ -118,7 +118,7 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
   notes.push(...startedNotes(spec, byName, awaited));
   const restart = restartLines(spec, oneshot, notes);
   unit.push(...restart.unit);
-  const cwd = spec.cwd ?? configDirectory(config.file);
+  const cwd = unitWorkingDirectory(spec, config);
   const service = [
     ...(oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
     `ExecStart=${commandLine(spec.name, spec.cmd, cwd)}`,
@@ -144,6 +144,11 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
     ['Service', service],
     ['Install', [`WantedBy=${prefix}.target`]],
   ]);
+}
+
+/** The directory a process's unit runs in (`WorkingDirectory=`): its cwd, else the config's directory, as under `up`. */
+export function unitWorkingDirectory(spec: ProcessSpec, config: Config): string {
+  return spec.cwd ?? configDirectory(config.file);
 }
 
 /**
