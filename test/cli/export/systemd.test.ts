@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../cli.js';
 import { EXAMPLE_ENV, SYSTEMD_PATH, assertGolden, normalise, verifyUnits } from './support.js';
@@ -15,7 +15,19 @@ const BOUNDED = { timeout: 60_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-export-systemd-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const DEMO = resolve('examples/demo/subvisor.yaml');
-const POSTGRES = resolve('examples/postgres/subvisor.yaml');
+const POSTGRES = reachableCopy('examples/postgres');
+
+/**
+ * The example's config in a copy every user may reach: its processes run as `postgres`, and the
+ * export warns of a cwd that user cannot enter, which the repository's own place (a clone under
+ * a 0700 home) may be.
+ */
+function reachableCopy(example: string): string {
+  const dir = join(scratch, basename(example));
+  chmodSync(scratch, 0o755);
+  cpSync(resolve(example), dir, { recursive: true });
+  return join(dir, 'subvisor.yaml');
+}
 
 describe('export systemd: the examples', () => {
   for (const [name, file, extra] of [
