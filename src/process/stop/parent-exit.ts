@@ -1,5 +1,5 @@
 import { Cancelled } from '../../core/errors.js';
-import { killTarget, targetAlive, type StopTarget } from './terminate.js';
+import { killRecordedEscapees, killTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 
 /**
@@ -116,11 +116,13 @@ export function killAllOwned(): void {
   uninstall();
 }
 
-/** SIGKILL to everything still owned; they cannot survive it, so the watchdog may forget them. */
+/** SIGKILL to everything still owned, and to what their stops found had left their groups; they cannot survive it, so the watchdog may forget them. */
 function killAll(): void {
   for (const registration of owned) {
     const { target } = registration.child;
+    // A group gone in time may have left, to its stop's grace, what it had started apart from it.
     if (targetAlive(target)) killTarget(target);
+    else killRecordedEscapees(target);
     registration.unwatch();
   }
   flushReleases(); // no later loop turn may come to do it

@@ -45,16 +45,30 @@ export function signalTarget(target: StopTarget, signal: NodeJS.Signals): Signal
  * postmaster's death, so the group's SIGKILL alone leaves it running, holding the cluster's shared
  * memory (the next postgres refuses to start) and the child's output. A stop signal before it goes
  * to the group only, so a postmaster still relays its own shutdown. The one place that decides
- * what a kill reaches. `recorded`: those the stop found as it began, whose parent may have died
- * since. What the outcome says is the group's; one that left it and may not be signalled is left
- * as it is.
+ * what a kill reaches, with {@link killRecordedEscapees} for a group already gone. Those a stop in
+ * progress found as it began, whose parent may have died since, are SIGKILLed too. What the outcome
+ * says is the group's; one that left it and may not be signalled is left as it is.
  */
-export function killTarget(target: StopTarget, recorded: readonly Escapee[] = []): SignalOutcome {
+export function killTarget(target: StopTarget): SignalOutcome {
   const escaped = target.newSession ? escapedDescendants(target.proc.pid) : [];
   // The group first: a postmaster that saw its backends die before it would report each as a crash.
   const outcome = signalTarget(target, 'SIGKILL');
-  for (const escapee of [...escaped, ...recorded]) signalEscapee(escapee, 'SIGKILL');
+  for (const escapee of escaped) signalEscapee(escapee, 'SIGKILL');
+  killRecordedEscapees(target);
   return outcome;
+}
+
+/**
+ * What a stop in progress found, as it began, had left the child's group (see {@link stopTarget}),
+ * until the stop ends. A kill from outside the stop reaches them through it: the parent's exit or
+ * its second Ctrl-C SIGKILLs what is still owned, and a group gone in time has nothing left to
+ * find them by (the shell that started them died of its stop signal), while they wait out the grace.
+ */
+const recordedEscapees = new WeakMap<Process, readonly Escapee[]>();
+
+/** SIGKILL to what the stop of `target` in progress found had left its group and still runs (each checked to be itself). */
+export function killRecordedEscapees(target: StopTarget): void {
+  for (const escapee of recordedEscapees.get(target.proc) ?? []) signalEscapee(escapee, 'SIGKILL');
 }
 
 /** Whether anything is left to stop: the child, or (new session) a live member of its group. */
@@ -105,11 +119,12 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   } else {
     callCatching(policy.deliverCancel, thrown);
   }
+  if (escaped.length > 0) recordedEscapees.set(target.proc, escaped);
   const gone = untilGone(target);
   try {
     if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) && !(await goneUnseen(target, gone.promise))) {
       callCatching(policy.onEscalate, thrown);
-      if (killTarget(target, escaped) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
+      if (killTarget(target) === 'denied' || !(await diesOfKill(target.proc))) throw stopDenied(target, 'SIGKILL');
       await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
       throwIfRefused(target, 'SIGKILL');
     } else {
@@ -117,6 +132,7 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
     }
   } finally {
     gone.cancel();
+    recordedEscapees.delete(target.proc);
   }
   throwIfRefused(target, policy.stopSignal);
   if (thrown.length > 0) throw thrown[0];

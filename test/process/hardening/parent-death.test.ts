@@ -59,6 +59,29 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
+  test('the same signal twice also SIGKILLs what the stop found had left the group, still in its grace once the group is gone', BOUNDED, async () => {
+    // The shell dies of the first SIGTERM; its `setsid` worker, ignoring it, is then waited for
+    // until the minute-long grace. Before, the second SIGTERM SIGKILLed only groups still alive,
+    // and the parent died leaving the worker running, tied to nothing (the watchdog too let it go).
+    const parent = startFixture('test/fixtures/hardening/escapee-parent.ts', ['60000']);
+    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+    const [leader = 0, escapee = 0] = pids;
+    try {
+      assert.ok(isRunning(escapee), 'the worker runs before the stop (control)');
+      parent.child.kill('SIGTERM');
+      await waitUntil(() => !isRunning(leader), 'the shell to die of its SIGTERM', 2000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(isRunning(escapee), true, 'the worker ignores SIGTERM, in its grace (control)');
+      assert.equal(parent.child.exitCode === null && parent.child.signalCode === null, true, 'the parent waits for it (control)');
+      parent.child.kill('SIGTERM');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGTERM' });
+      await assertAllGone([escapee], 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   test('a second SIGHUP does not skip the grace: a closing terminal often sends two', BOUNDED, async () => {
     const { parent, pids } = await startParent('wait', 1500);
     try {
