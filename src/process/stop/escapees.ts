@@ -22,13 +22,20 @@ export function signalEscapee(escapee: Escapee, signal: NodeJS.Signals): void {
   }
 }
 
-/** Resolves once none of `escapees` runs any more; `cancel` stops looking (the promise then never settles). */
-export function untilEscapeesGone(escapees: readonly Escapee[]): { readonly promise: Promise<void>; readonly cancel: () => void } {
+/**
+ * Resolves once none of `escapees` runs any more; `cancel` stops looking (the promise then never
+ * settles). `onLook` is called at each look after the first, while some still run.
+ */
+export function untilEscapeesGone(escapees: readonly Escapee[], onLook?: () => void): { readonly promise: Promise<void>; readonly cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<void>((resolve) => {
     const look = (): void => {
-      if (escapees.some(escapeeRunning)) timer = setTimeout(look, POLL_MS);
+      if (escapees.some(escapeeRunning)) timer = setTimeout(lookAgain, POLL_MS);
       else resolve();
+    };
+    const lookAgain = (): void => {
+      onLook?.();
+      look();
     };
     look();
   });

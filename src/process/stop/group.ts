@@ -137,10 +137,12 @@ export function exitedUnreaped(pid: number): boolean {
 
 /**
  * A process that left a child's group, known by its pid and its start time (in clock ticks since
- * boot, as /proc gives it), so that a pid reused once it has gone is never taken for it.
+ * boot, as /proc gives it), so that a pid reused once it has gone is never taken for it; with its
+ * parent when it was found (a member of the group, or another that left it).
  */
 export interface Escapee {
   readonly pid: number;
+  readonly ppid: number;
   readonly startTime: string;
 }
 
@@ -150,7 +152,7 @@ export interface Escapee {
  * to the group misses them, and once their parent dies nothing ties them to it any more. Asked
  * while the members live: as a stop begins, and at its SIGKILL (see ./terminate.ts). One pass over
  * /proc, shared by every group asked in the same turn of the event loop (a flood of stops begins
- * and escalates together); [] where /proc cannot be read.
+ * and escalates together); [] where /proc cannot be read. Parents come before their children.
  */
 export function escapedDescendants(pgid: number): Escapee[] {
   const table = processTable();
@@ -159,7 +161,7 @@ export function escapedDescendants(pgid: number): Escapee[] {
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of table.childrenOf.get(next) ?? []) {
       if (child.pgrp === pgid) continue; // a member: the group's signal reaches it, and it is searched from itself
-      escaped.push({ pid: child.pid, startTime: child.startTime });
+      escaped.push({ pid: child.pid, ppid: child.ppid, startTime: child.startTime });
       queue.push(child.pid);
     }
   }

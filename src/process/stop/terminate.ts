@@ -143,18 +143,31 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
  * SIGCONT), then SIGKILL to those left when the stop's grace ends, as the group's own members
  * would have had; resolves once they are gone (after a SIGKILL, within its settle time). Not
  * before the group is gone: the stop signal goes to the group alone, so a postmaster still stops
- * its backends (each in a session of its own) itself, and waits for them. Without this, the
+ * its backends (each in a session of its own) itself, and waits for them. Nor to one whose parent,
+ * itself left the group, still runs, for the same reason: a postmaster or a supervisor started by
+ * a `setsid server &` whose shell died of its SIGTERM stops its own children, in its own order,
+ * and each gets the stop signal from here only once its parent is gone. Without this, the
  * promise that nothing outlives the scope held for them only when the stop escalated, or when the
  * watchdog stopped them (subvisor SIGKILLed), which signals them whether or not the group obeyed.
  */
 async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number): Promise<void> {
   const left = recorded.filter(escapeeRunning);
   if (left.length === 0) return;
-  for (const escapee of left) {
-    signalEscapee(escapee, policy.stopSignal);
-    signalEscapee(escapee, 'SIGCONT');
-  }
-  const gone = untilEscapeesGone(left);
+  const byPid = new Map(left.map((escapee) => [escapee.pid, escapee]));
+  const told = new Set<Escapee>();
+  const tellOrphans = (): void => {
+    // Parents come first (see escapedDescendants): one told now still runs, and keeps its children.
+    for (const escapee of left) {
+      if (told.has(escapee)) continue;
+      const parent = byPid.get(escapee.ppid);
+      if (parent !== undefined && escapeeRunning(parent)) continue;
+      told.add(escapee);
+      signalEscapee(escapee, policy.stopSignal);
+      signalEscapee(escapee, 'SIGCONT');
+    }
+  };
+  tellOrphans();
+  const gone = untilEscapeesGone(left, tellOrphans);
   try {
     if (await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) return;
     for (const escapee of left) signalEscapee(escapee, 'SIGKILL');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -128,6 +128,37 @@ describe('group escalation', () => {
       }
     });
   }
+
+  test('what left the group and started children of its own (a postmaster, a supervisor, run by `setsid ... &`) stops them itself: once the group is gone, the stop signal goes to it, and to its children only once it is gone', { timeout: 20_000 }, async () => {
+    // The postmaster stand-in relays its shutdown to its child after a pause, as a postmaster waits
+    // for its backends and a supervisor stops its children in order. Before, the stop signal went
+    // to every process that had left the group at once, so the child had it from us first.
+    const tag = randomUUID();
+    const dir = mkdtempSync(join(tmpdir(), 'rev1-order-'));
+    const told = join(dir, 'told');
+    try {
+      const backend = `trap 'echo backend-stopped >> ${told}; exit 0' TERM; echo \\$\\$; while :; do sleep 0.05; done`;
+      const postmaster = `sh -c \\"${backend}\\" & b=\\$!; trap 'sleep 0.3; echo postmaster-relays >> ${told}; kill \\$b; wait \\$b; exit 0' TERM; wait`;
+      const script = `setsid sh -c "${postmaster}" & wait`;
+      await openNursery(async (tn) => {
+        await tn.start<Process>((ctx) =>
+          superviseRunProcess(['sh', '-c', script], {
+            relayStdout: true,
+            readyWhen: /^\d+$/,
+            killGraceMs: 5000,
+            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+          }, ctx),
+        );
+        await sleep(100); // the postmaster's trap is set once it waits
+        tn.cancel();
+      });
+      assert.equal(readFileSync(told, 'utf8'), 'postmaster-relays\nbackend-stopped\n', 'the backend was stopped by its postmaster, once');
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('what a member started and left behind before the stop (setsid -f, a daemon\'s double fork) is tied to nothing and left running, as the README says', { timeout: 20_000 }, async () => {
     const tag = randomUUID();
