@@ -3,6 +3,7 @@ import { errnoCode } from '../../errno.js';
 import { escapeeRunning, escapedDescendants, exitedUnreaped, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
 import { signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
+import { watchOverEscapee } from './watchdog.js';
 import { StopDeniedError } from '../errors.js';
 import { processInternals, type Process } from '../process.js';
 
@@ -166,6 +167,8 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
       signalEscapee(escapee, 'SIGCONT');
     }
   };
+  // Should subvisor be SIGKILLed meanwhile, its watchdog cannot find them through the group.
+  const unwatch = left.map((escapee) => watchOverEscapee(escapee, policy.killGraceMs));
   tellOrphans();
   const gone = untilEscapeesGone(left, tellOrphans);
   try {
@@ -174,6 +177,7 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
     await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
   } finally {
     gone.cancel();
+    for (const release of unwatch) release();
   }
 }
 

@@ -22,7 +22,10 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  * /proc at our death, before any signal: once its parent obeys the stop signal it is init's child,
  * tied to nothing. Like a stop, it gets no stop signal of its own. Each is known by its pid and its
  * start time, and killed only while both still match, so a pid reused during the grace is left
- * alone. Only with a /proc of our own pid namespace (/proc/self is the shell itself: another
+ * alone. Those a stop found as it began are registered as `+ PID.START GRACE 0` while it waits
+ * out their grace, their group gone (see {@link watchOverEscapee}): nothing ties them to it any
+ * more, so they would not be found. They get the SIGKILL at their grace, each only while still
+ * itself. Only with a /proc of our own pid namespace (/proc/self is the shell itself: another
  * namespace's /proc numbers other processes); without one, the groups alone, as before.
  *
  * Any POSIX sh will do, and the kill builtins differ: dash's takes a group (-PGID) only after
@@ -105,8 +108,10 @@ END { for (t in live) print t, live[t] }
   done
   [ -n "$groups" ] && [ -n "$procs" ] && pending="$pending $(escapees $groups)"
   for entry in $signals; do
-    kill -s "\${entry#*:}" $dd "\${entry%:*}" 2>/dev/null
-    kill -s CONT $dd "\${entry%:*}" 2>/dev/null
+    target=\${entry%:*}
+    case $target in *.*) same "\${target%.*}" "\${target#*.}" || continue; target=\${target%.*} ;; esac
+    kill -s "\${entry#*:}" $dd "$target" 2>/dev/null
+    kill -s CONT $dd "$target" 2>/dev/null
   done
   tick; start=$now
   while [ -n "$pending" ]; do
@@ -158,7 +163,8 @@ const QUICK_DEATHS = 3;
 
 let disabled: boolean | undefined;
 let watchdog: Watchdog | undefined;
-const registrations = new Map<number, Registration>();
+/** By target: a pid, a group (-PGID), or a process that left its group (PID.START). */
+const registrations = new Map<number | string, Registration>();
 /** Releases not yet written: they go out with the next registration, or at the end of this loop turn. */
 let pendingReleases = '';
 let flushScheduled = false;
@@ -175,8 +181,24 @@ let quickDeaths = 0;
 export function watchOverChild(child: WatchedChild, written = false): () => void {
   if (!watchdogEnabled()) return noop;
   const [before, after] = registrationAround(child);
-  const target = child.newSession ? -child.pid : child.pid;
-  const line = `${before}${child.pid}${after}\n`;
+  return register(child.newSession ? -child.pid : child.pid, `${before}${child.pid}${after}\n`, written);
+}
+
+/**
+ * Registers a process that left a child's group, found by a stop that now waits out its grace (see
+ * ./terminate.ts), to be SIGKILLed if the parent dies first, when `killGraceMs` has passed since
+ * that death, only while its pid still runs with the same start time. No stop signal (0): as for
+ * those the watchdog finds itself, its parent, if it has one left, stops it. Returns the function
+ * that releases it (idempotent).
+ */
+export function watchOverEscapee(escapee: { readonly pid: number; readonly startTime: string }, killGraceMs: number): () => void {
+  if (!watchdogEnabled()) return noop;
+  const grace = Number.isFinite(killGraceMs) ? Math.ceil(killGraceMs) : 'inf';
+  const target = `${escapee.pid}.${escapee.startTime}`;
+  return register(target, `+ ${target} ${grace} 0\n`, false);
+}
+
+function register(target: number | string, line: string, written: boolean): () => void {
   let registration = registrations.get(target);
   const changed = registration?.line !== line;
   registration ??= { line, holders: 0 };
@@ -233,7 +255,7 @@ export function watchdogEnabled(): boolean {
   return !disabled;
 }
 
-function release(target: number, registration: Registration): void {
+function release(target: number | string, registration: Registration): void {
   registration.holders -= 1;
   if (registration.holders > 0 || registrations.get(target) !== registration) return;
   registrations.delete(target);
