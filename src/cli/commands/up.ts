@@ -43,7 +43,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const colourOrder = everyProcessName(config);
   const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
-  const ring = new LogRing();
+  const ring = new LogRing(names.length);
   const stop = new AbortController();
   const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace, childrenColour: childrenColour(output.coloured, process.stdout) });
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;

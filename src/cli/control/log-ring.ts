@@ -5,6 +5,15 @@ import type { LogLine, LogLines } from './protocol.js';
 export const RING_MAX_LINES = 1000;
 /** The most text kept per process, in UTF-8 bytes (a process may write lines up to 1 MiB): the oldest lines go first. The buffer that holds it grows to twice this at most, unless one block alone needs more. */
 export const RING_MAX_CHARS = 4 * 1024 * 1024;
+/**
+ * The most text kept across the run's processes: each keeps an equal share of it, when that is
+ * less than {@link RING_MAX_CHARS} (past 16 processes). Without it a run's memory grew with its
+ * process count, up to 4 MiB of text each (in buffers of up to twice that): 100 copies of a server
+ * that logs 2 KB lines held 280 MiB for `logs`, a tail nobody may ever ask for. A share,
+ * fixed for the run, rather than one pool the chattiest process may fill: a process's quiet
+ * neighbours keep their last lines too, and each one's limit is known when it starts.
+ */
+export const RING_MAX_TOTAL_CHARS = 64 * 1024 * 1024;
 
 /**
  * Lines as they came: one line, or a block of them joined by `\n` (the relay's blocks), split only
@@ -45,15 +54,22 @@ const MIN_BUFFER_BYTES = 64 * 1024;
 /**
  * The last lines of each process's output, kept in memory for `subvisor logs` (not subvisor's own
  * state lines): the last {@link RING_MAX_LINES} lines, within {@link RING_MAX_CHARS} bytes of text per
- * process, so a process that floods its output costs a bounded amount (the newest line is always
- * kept). Lines are kept as they came, a block of them as one run of bytes, and split only when someone
- * reads them: a flood of hundreds of thousands of lines is not cut into lines for a ring that
+ * process and {@link RING_MAX_TOTAL_CHARS} across the run, so a process that floods its output,
+ * or a run of a thousand, costs a bounded amount (the newest line of each is always kept). Lines
+ * are kept as they came, a block of them as one run of bytes, and split only when someone reads them: a flood of hundreds of thousands of lines is not cut into lines for a ring that
  * keeps a thousand. Followers (`logs -f`) hear each new line as it arrives.
  */
 export class LogRing {
   readonly #rings = new Map<string, ProcessRing>();
   readonly #followers = new Set<(lines: LogLines) => void>();
   #seq = 0;
+  /** What each process keeps: its share of the run's, at most RING_MAX_CHARS. */
+  readonly #maxChars: number;
+
+  /** For a run of `processes` processes (their share of {@link RING_MAX_TOTAL_CHARS} is what each keeps). */
+  constructor(processes = 1) {
+    this.#maxChars = Math.min(RING_MAX_CHARS, Math.floor(RING_MAX_TOTAL_CHARS / Math.max(1, processes)));
+  }
 
   push(name: string, stream: 'stdout' | 'stderr', line: string): void {
     this.#add(name, stream, textBytes(line), 1);
@@ -101,7 +117,10 @@ export class LogRing {
   #add(name: string, stream: 'stdout' | 'stderr', text: RingText, lines: number): void {
     const { bytes } = text;
     let ring = this.#rings.get(name);
-    if (ring === undefined) this.#rings.set(name, (ring = { blocks: [], start: 0, lines: 0, chars: 0, buffer: Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, 4 * bytes)), end: 0 }));
+    if (ring === undefined) {
+      const size = Math.max(bytes, Math.min(Math.max(MIN_BUFFER_BYTES, 4 * bytes), 2 * this.#maxChars));
+      this.#rings.set(name, (ring = { blocks: [], start: 0, lines: 0, chars: 0, buffer: Buffer.allocUnsafe(size), end: 0 }));
+    }
     const block: Block = { seq: this.#seq++, stream, offset: 0, bytes, lines };
     ring.blocks.push(block);
     ring.lines += lines;
@@ -110,7 +129,7 @@ export class LogRing {
     // much text; the newest always stays.
     while (ring.blocks.length - ring.start > 1) {
       const oldest = ring.blocks[ring.start] as Block; // start < length - 1
-      if (ring.lines - oldest.lines < RING_MAX_LINES && ring.chars <= RING_MAX_CHARS) break;
+      if (ring.lines - oldest.lines < RING_MAX_LINES && ring.chars <= this.#maxChars) break;
       ring.blocks[ring.start] = undefined;
       ring.start++;
       ring.lines -= oldest.lines;
@@ -121,7 +140,7 @@ export class LogRing {
       ring.blocks = ring.blocks.slice(ring.start);
       ring.start = 0;
     }
-    if (ring.end + bytes > ring.buffer.length) compact(ring, block);
+    if (ring.end + bytes > ring.buffer.length) compact(ring, block, this.#maxChars);
     block.offset = ring.end;
     text.copyInto(ring.buffer, ring.end);
     ring.end += bytes;
@@ -167,15 +186,15 @@ function keptAsciiLines(block: AsciiBlock): [RingText, number] {
 
 /**
  * Moves the bytes of the blocks kept before `incoming` to the start of the buffer, in a larger
- * one when they and `incoming` would not fit in half of it (at most twice RING_MAX_CHARS, unless
- * one block needs more).
+ * one when they and `incoming` would not fit in half of it (at most twice `maxChars`, what the
+ * ring keeps, unless one block needs more).
  */
-function compact(ring: ProcessRing, incoming: Block): void {
+function compact(ring: ProcessRing, incoming: Block, maxChars: number): void {
   const first = ring.blocks[ring.start] as Block; // the newest at least is kept
   const from = first === incoming ? ring.end : first.offset;
   const live = ring.end - from;
   const needed = live + incoming.bytes;
-  const size = Math.max(needed, Math.min(4 * needed, 2 * RING_MAX_CHARS), ring.buffer.length);
+  const size = Math.max(needed, Math.min(4 * needed, 2 * maxChars), ring.buffer.length);
   const target = size > ring.buffer.length ? Buffer.allocUnsafe(size) : ring.buffer;
   ring.buffer.copy(target, 0, from, ring.end); // memmove: the regions may overlap
   for (let i = ring.start; i < ring.blocks.length; i++) {

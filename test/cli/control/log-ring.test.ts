@@ -1,7 +1,7 @@
 // The in-memory ring `subvisor logs` reads: bounded whatever a process writes, merged in arrival order.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LogRing, RING_MAX_CHARS, RING_MAX_LINES } from '../../../src/cli/control/log-ring.js';
+import { LogRing, RING_MAX_CHARS, RING_MAX_LINES, RING_MAX_TOTAL_CHARS } from '../../../src/cli/control/log-ring.js';
 import { AsciiBlock } from '../../../src/process/output/ascii-block.js';
 
 describe('LogRing', () => {
@@ -27,6 +27,31 @@ describe('LogRing', () => {
     const huge = 'y'.repeat(RING_MAX_CHARS + 1);
     ring.push('a', 'stdout', huge);
     assert.deepEqual(ring.tail(['a'], Infinity).map((line) => line.line.length), [huge.length]);
+  });
+
+  test('a run of many processes keeps at most RING_MAX_TOTAL_CHARS of text across them (an equal share each), and always the newest line of each', () => {
+    const processes = 1024;
+    const share = RING_MAX_TOTAL_CHARS / processes; // 64 KiB: each process is sent twice that
+    const line = 'x'.repeat(1023);
+    const ring = new LogRing(processes);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let name = 0; name < processes; name++) {
+      for (let i = 0; i < (2 * share) / 1024; i++) ring.push(`p${name}`, 'stdout', line);
+      ring.push(`p${name}`, 'stdout', `last of p${name}`);
+    }
+    const grown = process.memoryUsage().arrayBuffers - before;
+    const kept = ring.tail([], Infinity);
+    const keptBytes = kept.reduce((sum, { line: text }) => sum + text.length, 0);
+    assert.ok(keptBytes <= RING_MAX_TOTAL_CHARS, `${keptBytes} bytes of text kept`);
+    // Its share, not nothing: the last line and the 64 of 1023 bytes before it fit in 64 KiB.
+    assert.equal(ring.tail(['p7'], Infinity).length, 65);
+    // The buffers hold at most twice what they keep.
+    assert.ok(grown <= 2 * RING_MAX_TOTAL_CHARS + 8 * 1024 * 1024, `the rings took ${grown} bytes`);
+    assert.equal(ring.tail(['p7'], 1)[0]?.line, 'last of p7');
+    // A process alone in its run keeps its whole 4 MiB.
+    const alone = new LogRing(1);
+    alone.pushBlock('a', 'stdout', Array.from({ length: 900 }, () => line).join('\n'));
+    assert.equal(alone.tail(['a'], Infinity).length, 900);
   });
 
   test('tail merges the last N of each process in arrival order; followers hear new lines until they stop', () => {
