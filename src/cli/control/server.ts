@@ -7,6 +7,7 @@ import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, 
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
+import { formatDuration } from '../stack/state.js';
 import { errnoCode } from '../../errno.js';
 
 /**
@@ -38,6 +39,16 @@ const CLOSE_STALL_MS = 5000;
 const CLOSE_MAX_MS = 10_000;
 /** The most of a reply written at once: how finely a reader's progress is seen at the run's end. */
 const WRITE_PIECE_BYTES = 64 * 1024;
+/**
+ * How long a connection may go without a request once it is made: then it is told so and closed.
+ * A client that connects and never writes (a script stuck before its request, `nc -U` forgotten
+ * in a terminal) otherwise held the connection, and one of the run's file descriptors, for the
+ * run's whole life, and a run of days collects them until a restart's spawn fails with EMFILE.
+ * Only the first request is waited for this way: a client that has spoken may keep its connection
+ * between requests as long as it likes. A minute, as PostgreSQL gives a client to authenticate:
+ * subvisor's own clients write at once, and a person typing a request into `nc -U` has time.
+ */
+export const FIRST_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ControlServer {
   /** Where it listens, as given. */
@@ -56,6 +67,8 @@ export interface ServeOptions {
    */
   readonly ownDirectory: boolean;
   readonly handle: RequestHandler;
+  /** How long a connection may wait to send its first request. Default {@link FIRST_REQUEST_TIMEOUT_MS}. */
+  readonly firstRequestTimeoutMs?: number;
 }
 
 /**
@@ -90,7 +103,7 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
       connections.delete(socket);
       ended.abort();
     });
-    serveConnection(socket, opts.handle, ended.signal);
+    serveConnection(socket, opts.handle, ended.signal, opts.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS);
   });
   server.listen(address);
   try {
@@ -178,19 +191,27 @@ function listenError(error: unknown, absolute: string): ControlError {
   return new ControlError(`cannot listen on the control socket ${absolute}: ${(error as Error).message}. Give the run a socket where it may write, with --socket PATH`, 'ERR_SUBVISOR_SOCKET_LISTEN', { cause: error });
 }
 
-/** Reads a connection's requests, one per line, each answered on its own: a bad one never ends the connection (an oversized one does). */
-function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal): void {
+/**
+ * Reads a connection's requests, one per line, each answered on its own: a bad one never ends the
+ * connection (an oversized one does, and so does waiting past `firstRequestTimeoutMs` for the first).
+ */
+function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal, firstRequestTimeoutMs: number): void {
   // The client went away (EPIPE, ECONNRESET): nothing to tell it, and nothing for the run to do.
   socket.on('error', () => socket.destroy());
   const channel = replyChannel(socket, () => queue.pump());
   let refused = false;
-  const tooLong = (): void => {
+  const refuse = (error: BadRequest): void => {
     refused = true;
+    clearTimeout(silent);
     // Closed outright once the refusal is out: ending only our side would leave the connection
-    // open as long as the client goes on writing the rest.
-    const refusal = errorReply(null, new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
-    socket.write(encode(refusal), () => socket.destroy());
+    // open as long as the client goes on writing (the rest of a request too long).
+    socket.write(encode(errorReply(null, error)), () => socket.destroy());
   };
+  const tooLong = (): void => refuse(new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
+  const silent = setTimeout(() => {
+    refuse(new BadRequest(`no request came within ${formatDuration(firstRequestTimeoutMs)} of connecting: the run closed this connection. Send a request once connected (one JSON object per line)`, 'ERR_SUBVISOR_REQUEST_TIMEOUT'));
+  }, firstRequestTimeoutMs);
+  socket.once('close', () => clearTimeout(silent));
   // Once the client has sent all it will and every request is answered, our side ends too.
   let answering = 0;
   let clientDone = false;
@@ -204,7 +225,12 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
       endWhenAnswered();
     });
   });
-  readLines(socket, MAX_REQUEST_BYTES, (line) => queue.add(line), tooLong, () => {
+  const request = (line: string): void => {
+    if (refused) return; // came after the run gave up waiting for it: the connection is closing
+    clearTimeout(silent);
+    queue.add(line);
+  };
+  readLines(socket, MAX_REQUEST_BYTES, request, tooLong, () => {
     clientDone = true;
     endWhenAnswered();
   });

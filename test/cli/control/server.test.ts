@@ -137,3 +137,45 @@ test('a client that writes 3 MiB of requests before it reads: the run stops read
     await control.close();
   }
 });
+
+test('a connection that sends no request within the first-request timeout is told so and closed; one that has sent a request may then stay silent', { timeout: 30_000 }, async () => {
+  const path = join(scratch, 'silent.sock');
+  const control = await serveControl({
+    path,
+    ownDirectory: true,
+    firstRequestTimeoutMs: 300,
+    handle: (request, channel) => {
+      channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true });
+      return Promise.resolve();
+    },
+  });
+  try {
+    const silent = connect(path);
+    let said = '';
+    silent.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const spoke = connect(path);
+    let answered = '';
+    spoke.on('data', (chunk: Buffer) => (answered += chunk.toString()));
+    let spokeClosed = false;
+    spoke.on('close', () => (spokeClosed = true));
+    spoke.write(encode({ v: PROTOCOL_VERSION, id: 7, command: 'ps' }));
+    // Closed by the run, which says why: nothing here ends it.
+    const closed = await new Promise<boolean>((resolve) => {
+      silent.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 5000);
+    });
+    assert.ok(closed, 'the silent connection was still open 5 s on');
+    const reply = JSON.parse(said) as { ok: boolean; error: { code: string; message: string } };
+    assert.equal(reply.ok, false);
+    assert.equal(reply.error.code, 'ERR_SUBVISOR_REQUEST_TIMEOUT');
+    assert.match(reply.error.message, /no request came within 300 ms of connecting/);
+    // The control: the client that sent its request is still connected, three timeouts on.
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    assert.equal(spokeClosed, false);
+    assert.equal((JSON.parse(answered) as { id: number }).id, 7);
+    spoke.destroy();
+    silent.destroy();
+  } finally {
+    await control.close();
+  }
+});
