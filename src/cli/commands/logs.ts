@@ -4,7 +4,6 @@ import { ControlError } from '../control/errors.js';
 import { node } from '../../builtins.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
 import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type OutputFailed } from '../interrupts.js';
-import { MAX_FOLLOW_UNSENT_BYTES } from '../control/handler.js';
 import { createOutput } from '../output.js';
 import { writeText } from '../../log/sinks/write.js';
 import { runSocket } from './run-socket.js';
@@ -39,7 +38,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     const onSkipped = (lines: number): void => {
       skipped += lines;
       output.flush(); // said after the lines before the gap, as far as the output has taken them
-      writeText(process.stderr, `subvisor: logs: ${lines} lines left out here: this reader fell more than ${MAX_FOLLOW_UNSENT_BYTES / 1024 / 1024} MiB behind the run\n`);
+      writeText(process.stderr, `subvisor: logs: ${lines} lines left out here: this reader fell too far behind the run\n`);
     };
     try {
       await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLines: ({ name, stream, lines }) => output.lines(name, stream, lines.join('\n')), onSkipped, signal: interrupted.signal });

@@ -10,6 +10,7 @@ import type { ReplyChannel, RequestHandler } from './server.js';
  * name does nothing at all.
  */
 export function controlHandler(stack: Stack, ring: LogRing, colourOrder: readonly string[]): RequestHandler {
+  const followers: Followers = { count: 0 };
   return async (request, channel, ended) => {
     const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: request.v, id: request.id, ok: true, ...fields });
     if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow), colourOrder });
@@ -34,7 +35,7 @@ export function controlHandler(stack: Stack, ring: LogRing, colourOrder: readonl
         await stack.restart(request.names);
         return ok();
       case 'logs':
-        return logs(ring, request, channel, ended, ok);
+        return logs(ring, followers, request, channel, ended, ok);
     }
   };
 }
@@ -45,13 +46,30 @@ export function controlHandler(stack: Stack, ring: LogRing, colourOrder: readonl
  * holds for one stays bounded.
  */
 export const MAX_FOLLOW_UNSENT_BYTES = 16 * 1024 * 1024;
+/**
+ * The most held for every follower together: past four, each may fall behind by an equal share of
+ * it. Without it each one cost the run its 16 MiB (22 MB of memory, measured), however many
+ * there were: five `logs -f` whose readers had stopped (a pager left paused in a terminal's
+ * tab) held 110 MB in the run, ten twice that.
+ */
+export const MAX_FOLLOWERS_UNSENT_BYTES = 64 * 1024 * 1024;
+
+/** The `logs -f` requests being followed now, across the run's connections. */
+interface Followers {
+  count: number;
+}
+
+/** How far behind one of `count` followers may fall before lines are left out for it. */
+function followLimit(count: number): number {
+  return Math.min(MAX_FOLLOW_UNSENT_BYTES, Math.floor(MAX_FOLLOWERS_UNSENT_BYTES / Math.max(1, count)));
+}
 
 /**
  * The last lines (bounded by the ring), then with `follow` each new line until the client goes or
  * the run ends; a follow's reply comes at the run's end, so the client can tell that end from a
  * lost connection, and follows a `skipped` count if lines were left out since the last one sent.
  */
-function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, channel: ReplyChannel, ended: AbortSignal, ok: () => void): Promise<void> {
+function logs(ring: LogRing, followers: Followers, request: Extract<Request, { command: 'logs' }>, channel: ReplyChannel, ended: AbortSignal, ok: () => void): Promise<void> {
   const { id, names } = request;
   const wanted = (name: string): boolean => names.length === 0 || names.includes(name);
   const send = linesSender(request, channel);
@@ -71,7 +89,9 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
       if (skipped > 0 && request.v > 1) channel.send({ v: request.v, id, kind: 'skipped', lines: skipped });
       skipped = 0;
     };
+    followers.count++;
     const finish = (): void => {
+      followers.count--;
       stop();
       saySkipped();
       ok();
@@ -79,7 +99,7 @@ function logs(ring: LogRing, request: Extract<Request, { command: 'logs' }>, cha
     };
     const stop = ring.follow((lines) => {
       if (!wanted(lines.name)) return;
-      if (channel.unsentBytes > MAX_FOLLOW_UNSENT_BYTES) {
+      if (channel.unsentBytes > followLimit(followers.count)) {
         // Said once the client has taken what it was sent, or before the next lines it gets.
         if (!waitingForDrain) {
           waitingForDrain = true;

@@ -2,7 +2,7 @@
 // follower hovering at the limit, never quite catching up, is waited for once at a time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_FOLLOW_UNSENT_BYTES, controlHandler } from '../../../src/cli/control/handler.js';
+import { MAX_FOLLOWERS_UNSENT_BYTES, MAX_FOLLOW_UNSENT_BYTES, controlHandler } from '../../../src/cli/control/handler.js';
 import { LogRing } from '../../../src/cli/control/log-ring.js';
 import { PROTOCOL_VERSION, type Reply } from '../../../src/cli/control/protocol.js';
 import type { ReplyChannel } from '../../../src/cli/control/server.js';
@@ -35,4 +35,37 @@ test('a follower that crosses the limit again and again without ever taking ever
   drains[0]?.();
   ended.abort();
   await following;
+});
+
+test('followers share what the run holds for them all: eight, each 9 MiB behind, get no new lines until most have gone; one alone that far behind gets them', async () => {
+  const ring = new LogRing();
+  const stack = { processesNamed: (names: readonly string[]) => names } as unknown as Stack;
+  const behind = 9 * 1024 * 1024; // under the 16 MiB of one, over the 8 MiB share of eight
+  assert.ok(behind < MAX_FOLLOW_UNSENT_BYTES && behind > MAX_FOLLOWERS_UNSENT_BYTES / 8);
+  const handle = controlHandler(stack, ring, []);
+  const followers = Array.from({ length: 8 }, (_, id) => {
+    const lines: string[] = [];
+    const channel: ReplyChannel = {
+      send: (reply) => {
+        if ('kind' in reply && reply.kind === 'lines') lines.push(...reply.lines);
+      },
+      unsentBytes: behind,
+      drained: () => new Promise<void>(() => undefined), // never catches up
+    };
+    const ended = new AbortController();
+    const following = handle({ v: PROTOCOL_VERSION, id, command: 'logs', names: [], lines: 0, follow: true }, channel, ended.signal);
+    return { lines, ended, following };
+  });
+  ring.push('web', 'stdout', 'while eight follow');
+  for (const follower of followers) assert.deepEqual(follower.lines, [], 'left out: eight are behind by more than their share');
+  for (const follower of followers.slice(1)) {
+    follower.ended.abort();
+    await follower.following;
+  }
+  ring.push('web', 'stdout', 'once one is left');
+  const [first] = followers;
+  assert.ok(first !== undefined);
+  assert.deepEqual(first.lines, ['once one is left'], 'the one left may fall behind by its whole 16 MiB');
+  first.ended.abort();
+  await first.following;
 });
