@@ -193,7 +193,10 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
  */
 async function goneUnseen(target: StopTarget, gone: Promise<unknown>): Promise<boolean> {
   const leaderGone = target.proc.returncode !== null || exitedUnreaped(target.proc.pid);
-  if (!leaderGone || (target.newSession && groupHasLiveMembers(target.proc.pid))) return false;
+  // Asked with every other group in this turn: a flood of stops reaches its graces together, each
+  // leader already gone (died of its SIGTERM) and a member left, and a pass over /proc per group
+  // would hold up every SIGKILL.
+  if (!leaderGone || (target.newSession && (await groupHasLiveMembersSoon(target.proc.pid)))) return false;
   return settlesWithin(gone, SIGKILL_SETTLE_MS);
 }
 
