@@ -337,13 +337,18 @@ export async function untilDead(probe: OutsideProbe & { readonly failures: numbe
   let failedInARow = 0;
   let failingSince = -Infinity;
   let everPassed = false;
+  let excused = false;
   for (;;) {
     await pause(probe.intervalMs, signal);
     const triedAt = performance.now();
     const result = await tryProbe(probe, where, signal);
     // Not a failure of the process's (see cutLate): the next try, an interval on, judges it, as a
-    // ready probe whose deadline passed while subvisor was suspended gets one more try.
-    if (result.cutLate === true) continue;
+    // ready probe whose deadline passed while subvisor was suspended gets one more try. One: a
+    // suspension spans one try, and a loop starved past every timeout (lateness alone cannot tell
+    // it from a suspension) must not keep a probe that hangs for good from ever failing.
+    const excuse = result.cutLate === true && !excused;
+    excused = result.cutLate === true;
+    if (excuse) continue;
     everPassed ||= result.passed;
     failedInARow = result.passed ? 0 : failedInARow + 1;
     if (failedInARow === 1 && everPassed) failingSince = triedAt;

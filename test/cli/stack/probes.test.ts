@@ -276,6 +276,26 @@ describe('waiting on a probe', () => {
     const never = await untilDead({ kind: 'exec', cmd: ['false'], ...TIMING, failures: 2 }, {}, 0, controller.signal);
     assert.equal(never.failingSince, -Infinity);
   });
+
+  test('untilDead under a loop starved past every timeout: a hung probe still fails the process, its late cuts excused once, not forever', BOUNDED, async () => {
+    // Every try's timeout fires some 600 ms late, the loop held by something else (a starved
+    // subvisor, a loaded machine), as it does once after a Ctrl-Z: that one cut is not counted.
+    // Before, none was, and a probe hung for good never failed its process.
+    const block = new Int32Array(new SharedArrayBuffer(4));
+    const starving = setInterval(() => Atomics.wait(block, 0, 0, 700), 5);
+    const controller = new AbortController();
+    try {
+      const verdict = await Promise.race([
+        untilDead({ kind: 'exec', cmd: 'exec sleep 30', ...TIMING, timeoutMs: 100, failures: 1 }, {}, 0, controller.signal),
+        sleep(12_000).then(() => undefined),
+      ]);
+      assert.ok(verdict !== undefined, 'the hung probe failed the process within 12 s');
+      assert.match(verdict.last.output, /no answer within 100 ms/);
+    } finally {
+      clearInterval(starving);
+      controller.abort(new Cancelled('test over'));
+    }
+  });
 });
 
 // A typed probe list keeps the union exhaustive in this file too.
