@@ -165,4 +165,26 @@ describe('stopTarget: the stop policy', () => {
       killQuietly(-target.proc.pid);
     }
   });
+
+  test('control: a grace that passed while the parent did not run, the leader a zombie of its SIGTERM but a member left, is escalated: the member is SIGKILLed', BOUNDED, async () => {
+    // The second sleep ignores SIGTERM (ignored before its fork); the leader exits of it.
+    const { target, log } = await startChild('late-grace-member', (log) => `trap '' TERM; sleep 2000 & ${handler(log, 'TERM')}`);
+    const graceMs = 200;
+    try {
+      let escalated = false;
+      const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM', onEscalate: () => (escalated = true) });
+      const heldFrom = performance.now();
+      while (performance.now() - heldFrom < 3 * graceMs || processState(target.proc.pid) !== 'Z') {
+        if (performance.now() - heldFrom > 5000) throw new Error('the leader did not obey its SIGTERM within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      assert.deepEqual(groupMembers(target.proc.pid), ['sleep'], 'the member that ignores SIGTERM runs on (control)');
+      await stopping;
+      assert.deepEqual(handled(log), ['TERM']);
+      assert.equal(escalated, true, 'the member left was escalated');
+      assert.deepEqual(groupMembers(target.proc.pid), [], 'and is gone');
+    } finally {
+      killQuietly(-target.proc.pid);
+    }
+  });
 });
