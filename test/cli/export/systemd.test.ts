@@ -23,8 +23,11 @@ const POSTGRES = reachableCopy('examples/postgres');
  * a 0700 home) may be.
  */
 function reachableCopy(example: string): string {
-  const dir = join(scratch, basename(example));
-  chmodSync(scratch, 0o755);
+  // A directory of its own: the scratch directory is closed to others by a test below.
+  const reachable = mkdtempSync(join(tmpdir(), 'subvisor-export-reachable-'));
+  after(() => rmSync(reachable, { recursive: true, force: true }));
+  chmodSync(reachable, 0o755);
+  const dir = join(reachable, basename(example));
   cpSync(resolve(example), dir, { recursive: true });
   return join(dir, 'subvisor.yaml');
 }
