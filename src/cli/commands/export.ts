@@ -50,7 +50,7 @@ function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): 
   const files = exportSystemd(config, { prefix, unitDir, nodePath, cliPath, dropReadyLog: parsed.dropReadyLog, assignPorts });
   warnOfPassingCli(cliPath, files);
   const processes = exportedProcesses(config, { assignPorts });
-  const probed = (spec: ProcessSpec): boolean => files.some((exported) => exported.name === `${prefix}-${spec.name}.service` && /^ExecStartPost=/m.test(exported.text));
+  const probed = (spec: ProcessSpec): boolean => files.some((exported) => exported.probes === spec.name);
   const cwdOf = (spec: ProcessSpec): string => unitWorkingDirectory(spec, config);
   const warnings = [...programsSystemdMisses(processes, process.env), ...unitUserBarriers(processes, { cwdOf, probed, nodePath, cliPath })];
   for (const line of warnings) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
