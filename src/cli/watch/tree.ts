@@ -24,8 +24,31 @@ function whatToDo(cause: unknown): string {
   if (code === 'ENOSPC') {
     return 'the system limit of watched directories is reached; raise it (sysctl fs.inotify.max_user_watches=524288) or watch less (more `ignore`, narrower `paths`)';
   }
-  if (code === 'EMFILE') return 'too many open files; raise the limit (ulimit -n) or watch less';
+  if (code === 'EMFILE') {
+    if (openFilesBelowLimit()) {
+      return "this user's limit of inotify instances is reached (editors, dev servers and other watching tools of the same user each hold some); raise it (sysctl fs.inotify.max_user_instances=1024) or end some of them";
+    }
+    return 'too many open files; raise the limit (ulimit -n) or watch less';
+  }
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Whether this process has open files to spare, so that an EMFILE of `fs.watch` was not about
+ * them. On Linux, `fs.watch` opens one inotify instance for the whole process (libuv's, at the
+ * first watch) and none per directory, and `inotify_init` says EMFILE for either limit: the
+ * process's open files, or the instances one user may hold at once (`fs.inotify.max_user_instances`,
+ * 128 by default, shared with every editor and dev server of that user). Telling the user to raise
+ * `ulimit -n` for the second would send them the wrong way. Unknown (no /proc) reads as no.
+ */
+function openFilesBelowLimit(): boolean {
+  try {
+    const limit = /^Max open files\s+(\d+)/m.exec(node.fs.readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    // The listing's own descriptor is among those listed: one to spare is one more than that.
+    return limit !== undefined && node.fs.readdirSync('/proc/self/fd').length < Number(limit);
+  } catch {
+    return false; // no /proc, or not even a descriptor left to read it with
+  }
 }
 
 /** What a {@link watchTree} hears about. */

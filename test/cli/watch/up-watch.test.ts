@@ -1,7 +1,9 @@
 // Watch mode of `subvisor up` (SPEC §10): the built CLI, YAML files, real processes, real files
 // changed in a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -14,6 +16,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'subvisor-watch-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let projects = 0;
 const BOUNDED = { timeout: 30_000 };
+const PYTHON = '/usr/bin/python3';
 
 /** A fresh directory holding subvisor.yaml and `files` (path → content). */
 function project(yaml: string, files: Record<string, string> = {}): string {
@@ -659,6 +662,39 @@ test('a watch path that does not exist is refused before anything starts, at its
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:18: processes\.web\.watch\[1\]: cannot watch lib: no such file or directory/m);
   assert.doesNotMatch(run.stdout, /started/);
+});
+
+test('out of inotify instances (the user\'s editors hold them all), the refusal names that limit, not ulimit -n', BOUNDED, async (t) => {
+  if (process.getuid?.() !== 0 || !existsSync(PYTHON)) return t.skip('staged as root only (setpriv to a uid of its own), with python3 to hold the instances');
+  // A uid of this test's own: the instances it takes are that user's alone, not those of the
+  // machine's other runs (inotify counts them per user).
+  const uid = 3_000_000 + (process.pid % 1_000_000);
+  const as = ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
+  const dir = project(server, { 'src/a.ts': '' });
+  chmodSync(scratch, 0o755);
+  chownSync(dir, uid, uid);
+  // Takes every instance the user may hold (inotify_init until EMFILE), says how many, and holds them.
+  const hold = 'import ctypes, sys, time\nlibc = ctypes.CDLL(None)\nn = 0\nwhile libc.inotify_init() >= 0: n += 1\nprint(n, flush=True)\ntime.sleep(20)\n';
+  const holder = spawn(as[0] as string, [...as.slice(1), PYTHON, '-c', hold], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [held] = (await once(holder.stdout, 'data')) as [Buffer];
+    assert.ok(Number(held.toString()) > 0, `the holder took ${held.toString()} instances`);
+    const run = await runCli(['up'], { cwd: dir, execVia: as });
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.doesNotMatch(run.stdout, /starting/, 'nothing started');
+    assert.match(run.stderr, /processes\.web\.watch: cannot watch \S+src: this user's limit of inotify instances is reached .*; raise it \(sysctl fs\.inotify\.max_user_instances=\d+\) or end some of them$/m);
+  } finally {
+    holder.kill('SIGKILL');
+  }
+  // Control: with the instances given back, the same user and config run.
+  await once(holder, 'exit');
+  const cli = startCli(['up'], { cwd: dir, execVia: as });
+  try {
+    await cli.waitForOutput(/^web +\* starting/m);
+    await interrupt(cli);
+  } finally {
+    killQuietly(cli.pid, ...pids(cli, 'web'));
+  }
 });
 
 /** A control command (`stop web.1`) run against the `up` in `dir`; fails the test unless it succeeds. */
