@@ -6,9 +6,20 @@ import { globMatcher } from './glob.js';
 export type IgnoreRule = (path: string, root: string) => boolean;
 
 /**
- * The rule of one process's `watch`: a path is left out when a directory on its way down from the
- * watched root is one of {@link ALWAYS_UNWATCHED} (`node_modules`, `.git`), or when one of the
- * `ignore` globs matches it. A glob without a `/` (`*.log`, `tmp`) is matched against the name
+ * The names editors give the files they keep beside the one being edited: vim's swap file
+ * (`.app.ts.swp`, then `.swo`, ... for a second session), made when the file is opened and
+ * rewritten as one types, its `4913` (made and removed to test that the directory is writable)
+ * and its backup (`app.ts~`), emacs's lock (`.#app.ts`, made at the first keystroke) and
+ * autosave (`#app.ts#`), JetBrains' safe-write copies, kate's swap. None is the source: counted as
+ * changes, opening a file in vim restarts the server, and a save is told as `src/.app.ts.swp
+ * changed`. (Tilt and `docker compose watch` leave out the same list, for the same reason.)
+ */
+const EDITOR_FILES = ['.*.sw?', '4913', '*~', '.#*', '#*#', '*___jb_tmp___', '*___jb_old___', '.*.kate-swp'].map(globMatcher);
+
+/**
+ * The rule of one process's `watch`: a path is left out when it is an editor's own file (see
+ * {@link EDITOR_FILES}), when a directory on its way down from the watched root is one of
+ * {@link ALWAYS_UNWATCHED} (`node_modules`, `.git`), or when one of the `ignore` globs matches it. A glob without a `/` (`*.log`, `tmp`) is matched against the name
  * alone, at any depth, as in a `.gitignore`; one that starts with `/` against the absolute path;
  * any other (`**\/*.test.ts`, `src/gen/**`) against the path relative to the watched root and
  * relative to the process's cwd, so both ways of writing it work.
@@ -21,10 +32,12 @@ export function ignoreRule(globs: readonly string[], cwd: string, ownPaths: read
   const tests = globs.map((glob) => ({ matches: globMatcher(glob), against: glob.includes('/') ? (glob.startsWith('/') ? 'absolute' : 'relative') : 'name' }));
   return (path, root) => {
     if (ownPaths.some((own) => path === own || path.startsWith(own.endsWith(sep) ? own : own + sep))) return true;
+    const name = basename(path);
+    if (EDITOR_FILES.some((matches) => matches(name))) return true;
     const underRoot = relative(root, path);
     if (underRoot.split(sep).some((segment) => ALWAYS_UNWATCHED.includes(segment))) return true;
     return tests.some(({ matches, against }) => {
-      if (against === 'name') return matches(basename(path));
+      if (against === 'name') return matches(name);
       if (against === 'absolute') return matches(path);
       const underCwd = relative(cwd, path);
       return matches(underRoot) || (!underCwd.startsWith('..') && !isAbsolute(underCwd) && matches(underCwd));

@@ -76,6 +76,14 @@ describe('ignoreRule', () => {
     assert.equal(ignored('/p/node_modules/pkg/index.js', '/p/node_modules/pkg'), false);
   });
 
+  test("editors' own files are left out at any depth without being asked; the files they edit, and names alike, are not", () => {
+    const ignored = ignoreRule([], cwd);
+    for (const name of ['.app.ts.swp', '.app.ts.swo', '..env.swp', '.app.ts.swx', '4913', 'app.ts~', '.#app.ts', '#app.ts#', 'app.ts___jb_tmp___', 'app.ts___jb_old___', '.app.ts.kate-swp']) {
+      assert.equal(ignored(`/p/src/deep/${name}`, root), true, name);
+    }
+    for (const name of ['app.ts', '.env', 'app.swp.ts', '49130', 'issue#4.md', 'a~b']) assert.equal(ignored(`/p/src/deep/${name}`, root), false, name);
+  });
+
   test('a glob without / is matched against the name, at any depth', () => {
     const ignored = ignoreRule(['*.log', 'tmp'], cwd);
     assert.equal(ignored('/p/src/deep/er/app.log', root), true);

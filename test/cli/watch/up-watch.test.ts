@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -167,6 +167,35 @@ describe('a change restarts the process', () => {
       // Control: the watch is live, and the ignored changes were not counted in the next burst.
       write(dir, 'src/app.ts');
       await cli.waitForOutput(/^web +\* restarting: src\/app\.ts changed$/m);
+      await interrupt(cli);
+    });
+  });
+
+  test("an editor's own files (vim's swap and backup, emacs's lock) restart nothing: opening a file restarts nothing, its save restarts once, named after it", BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1', 'src/.env': '' });
+    const src = join(dir, 'src');
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      // Opened in vim (its swap file, and the 4913 it makes and removes to test the directory),
+      // and in emacs, typed into (its lock, a link to nowhere, and its autosave).
+      writeFileSync(join(src, '.app.ts.swp'), 'swap');
+      writeFileSync(join(src, '4913'), '');
+      rmSync(join(src, '4913'));
+      writeFileSync(join(src, '..env.swp'), 'swap');
+      symlinkSync('root@host.1234:1700000000', join(src, '.#app.ts'));
+      writeFileSync(join(src, '#app.ts#'), 'v2 typed');
+      await sleep(600);
+      assert.doesNotMatch(cli.stdoutSoFar(), /restarting/, 'an open file is no change');
+      // Saved, as vim does by default: the old file renamed to its backup, the new one written,
+      // the backup removed, the swap written.
+      renameSync(join(src, 'app.ts'), join(src, 'app.ts~'));
+      writeFileSync(join(src, 'app.ts'), 'v2');
+      rmSync(join(src, 'app.ts~'));
+      writeFileSync(join(src, '.app.ts.swp'), 'swap, saved');
+      await nthPid(cli, 'web', 2);
+      await sleep(600);
+      const restarts = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]);
+      assert.deepEqual(restarts, ['src/app.ts changed'], cli.stdoutSoFar());
       await interrupt(cli);
     });
   });
