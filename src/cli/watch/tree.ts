@@ -2,6 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
+import { lostEvents, type CatchingUp } from './lost-events.js';
 import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
@@ -82,6 +83,7 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
     if (node.fs.statSync(root).isDirectory()) {
       tree.add(root);
       tree.followRootLinks();
+      lostEvents.watch(tree);
     } else tree.watchFileThroughDirectory(root);
   } catch (error) {
     tree.close();
@@ -90,8 +92,10 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
   return tree;
 }
 
-class Tree implements Watching {
+class Tree implements Watching, CatchingUp {
   readonly #watchers = new Map<string, FSWatcher>();
+  /** Which directory each watch is of (see identityOf), to tell one made anew in events that were lost. */
+  readonly #identities = new Map<string, string | undefined>();
   #closed = false;
   /** Which directory the root watched is (see identityOf): one of the same name made anew, or a link's new target, is another, its watch not ours. */
   #rootIdentity: string | undefined;
@@ -126,8 +130,44 @@ class Tree implements Watching {
     // Errors come when the watched directory goes away on some systems: the parent reports that.
     watcher.on('error', () => this.#forget(dir));
     this.#watchers.set(dir, watcher);
-    if (dir === this.root) this.#rootIdentity = identityOf(dir);
+    this.#identities.set(dir, identityOf(dir));
+    if (dir === this.root) this.#rootIdentity = this.#identities.get(dir);
     for (const entry of subdirectories(dir)) this.add(join(dir, entry));
+  }
+
+  /**
+   * After events may have been lost (see LostEvents): each directory of the tree that is not
+   * watched, or is watched as another (removed and made again), is watched now and told as a
+   * change, and so is each watched one that went. A root that went is dealt with as if told so.
+   */
+  catchUp(): void {
+    if (this.#closed || !this.#watchers.has(this.root)) return; // the root is awaited: its return is watched for
+    if (identityOf(this.root) !== this.#rootIdentity) {
+      this.#heard(this.root, null);
+      return;
+    }
+    for (const dir of [...this.#watchers.keys()]) {
+      if (this.#watchers.has(dir) && !isDirectory(dir)) {
+        this.#forget(dir);
+        this.listener.changed(dir);
+      }
+    }
+    this.#catchUpUnder(this.root);
+  }
+
+  #catchUpUnder(dir: string): void {
+    for (const entry of subdirectories(dir)) {
+      const path = join(dir, entry);
+      if (this.ignored(path, this.root)) continue;
+      if (this.#watchers.has(path) && identityOf(path) === this.#identities.get(path)) {
+        this.#catchUpUnder(path);
+        continue;
+      }
+      const watchedBefore = this.#watchers.has(path);
+      this.#watchAgain(path);
+      // One left out as it was (a directory we may not read) is no news.
+      if (watchedBefore || this.#watchers.has(path)) this.listener.changed(path);
+    }
   }
 
   /**
@@ -189,8 +229,10 @@ class Tree implements Watching {
 
   close(): void {
     this.#closed = true;
+    lostEvents.unwatch(this);
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
+    this.#identities.clear();
     this.#awaiting?.watcher.close();
     this.#awaiting = undefined;
     this.#links?.close();
@@ -199,6 +241,7 @@ class Tree implements Watching {
 
   #heard(dir: string, name: string | Buffer | null): void {
     if (this.#closed) return;
+    lostEvents.heard();
     const rootReplaced = dir === this.root && identityOf(dir) !== this.#rootIdentity;
     if (!exists(dir) || rootReplaced) {
       // The directory itself went away; its parent's watch tells of it (or, for the root, we do,
@@ -303,6 +346,7 @@ class Tree implements Watching {
       if (path === dir || path.startsWith(dir + sep)) {
         watcher.close();
         this.#watchers.delete(path);
+        this.#identities.delete(path);
       }
     }
   }

@@ -59,6 +59,34 @@ test('a directory created after the start is watched too, however deep', BOUNDED
   }
 });
 
+test('directories made or made anew in a flood that overflowed the kernel\'s queue (its events lost) are watched once it is over', BOUNDED, async (t) => {
+  const queued = Number(fs.readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
+  if (!(queued <= 65536)) return t.skip(`fs.inotify.max_queued_events is ${queued}: a flood past it takes too long`);
+  const root = fresh();
+  mkdirSync(join(root, 'flood'));
+  mkdirSync(join(root, 'again', 'sub'), { recursive: true });
+  const { changes, watch } = watching(root);
+  try {
+    // All in one turn of the loop, so nothing is read meanwhile: a file written is two events
+    // (made, written), and past the queue's limit the kernel drops the rest, these directories'
+    // making among them.
+    const last = Math.ceil(queued / 2);
+    for (let i = 0; i <= last; i++) writeFileSync(join(root, 'flood', String(i)), 'x');
+    mkdirSync(join(root, 'made', 'sub'), { recursive: true });
+    rmSync(join(root, 'again'), { recursive: true });
+    mkdirSync(join(root, 'again', 'sub'), { recursive: true });
+    await waitUntil(() => changes.includes(join(root, 'made')), 'the directory made in the flood, found once it is over');
+    // Control: the queue did overflow (the flood's last file was never told), so it was not heard.
+    assert.equal(changes.includes(join(root, 'flood', String(last))), false, 'the flood was lost in part');
+    for (const dir of ['made/sub', 'again/sub']) {
+      writeFileSync(join(root, dir, 'after.ts'), 'x');
+      await waitUntil(() => changes.includes(join(root, dir, 'after.ts')), `a file written in ${dir} after the flood`);
+    }
+  } finally {
+    watch.close();
+  }
+});
+
 test('a root directory removed and made again (rm -rf dist; mkdir dist) is watched again, at once or later', BOUNDED, async () => {
   for (const pauseMs of [0, 300]) {
     const root = join(fresh(), 'dist');
