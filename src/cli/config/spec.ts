@@ -181,7 +181,7 @@ export interface ProcessUser {
 /**
  * Watch mode (key `watch`, SPEC §10): a change under one of `paths` restarts the process as
  * `subvisor restart` does (a `task` runs again first, and its dependents restart only if it
- * succeeded). `node_modules` and `.git` are always left out ({@link ALWAYS_UNWATCHED}).
+ * succeeded). `node_modules`, `.git` and the like are always left out ({@link ALWAYS_UNWATCHED}).
  */
 export interface WatchSpec {
   /**
@@ -207,10 +207,13 @@ export interface WatchSpec {
 export const DEFAULT_WATCH_DEBOUNCE_MS = 200;
 
 /**
- * Directory names never watched, wherever they are: installed packages and git's own files
- * change by the thousand (an `npm install`, a `git gc`) and are never the source being edited.
+ * Directory names never watched, wherever they are: installed packages and version control's own
+ * files (git's, Mercurial's, Subversion's) change by the thousand (an `npm install`, a `git gc`)
+ * and are never the source being edited. Python writes its compiled modules into `__pycache__`
+ * next to the sources as it imports them: watched, a Python process restarted for what its own
+ * start wrote, again after every save.
  */
-export const ALWAYS_UNWATCHED: readonly string[] = ['node_modules', '.git'];
+export const ALWAYS_UNWATCHED: readonly string[] = ['node_modules', '.git', '.hg', '.svn', '__pycache__'];
 
 /**
  * One process as the CLI runs it, validated, interpolated and with its defaults filled in: from a

@@ -64,11 +64,12 @@ describe('ignoreRule', () => {
   const cwd = '/p';
   const root = '/p/src';
 
-  test('node_modules and .git are left out at any depth under the watched root, without being asked', () => {
+  test('node_modules, .git (and .hg, .svn, __pycache__) are left out at any depth under the watched root, without being asked', () => {
     const ignored = ignoreRule([], cwd);
     assert.equal(ignored('/p/src/node_modules/x/index.js', root), true);
     assert.equal(ignored('/p/src/lib/.git/HEAD', root), true);
     assert.equal(ignored('/p/src/node_modules', root), true);
+    for (const dir of ['.hg', '.svn', '__pycache__']) assert.equal(ignored(`/p/src/lib/${dir}/x`, root), true, dir);
     // Control: an ordinary file, and names that only look alike, count.
     assert.equal(ignored('/p/src/app.ts', root), false);
     assert.equal(ignored('/p/src/my_node_modules/app.ts', root), false);

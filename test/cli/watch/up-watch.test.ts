@@ -171,6 +171,30 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test("what Python writes as it imports (__pycache__) restarts nothing: a Python process watching its sources restarts once a save, not for its own start", BOUNDED, async () => {
+    // As Python does at a start after a save (the source newer than its compiled module); here at
+    // every start, so a watch that heard it would restart the process for ever.
+    const dir = project(
+      `processes:
+  app:
+    cmd: "mkdir -p __pycache__; cp mod.py __pycache__/mod.cpython-311.pyc; echo app pid $$; exec sleep 30"
+    watch: { paths: ["."], debounce: 100ms }
+`,
+      { 'mod.py': 'X = 1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'app', 1);
+      await sleep(600);
+      assert.doesNotMatch(cli.stdoutSoFar(), /restarting/, 'its own start is no change');
+      write(dir, 'mod.py', 'X = 2');
+      await nthPid(cli, 'app', 2);
+      await sleep(600);
+      const restarts = all(cli.stdoutSoFar(), /^app +\* restarting: (.*)$/gm).map((match) => match[1]);
+      assert.deepEqual(restarts, ['mod.py changed'], cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
   test("an editor's own files (vim's swap and backup, emacs's lock) restart nothing: opening a file restarts nothing, its save restarts once, named after it", BOUNDED, async () => {
     const dir = project(server, { 'src/app.ts': 'v1', 'src/.env': '' });
     const src = join(dir, 'src');
