@@ -1,8 +1,8 @@
 import type { FSWatcher } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { node } from '../../builtins.js';
-import { lstatOf, statOf } from '../../process/stat.js';
-import { toldItsOwnRemoval } from './lookups.js';
+import { lstatOf } from '../../process/stat.js';
+import { MISSING, toldItsOwnRemoval, versionOf } from './lookups.js';
 
 /**
  * Where a change to a link chain can be heard: a directory, and the name in it that matters. The
@@ -29,7 +29,7 @@ const MOST_LINKS = 40;
 export class LinkChain {
   /** The watch of each point listened at, by its key; undefined for one that could not be watched (said once). */
   readonly #watchers = new Map<string, FSWatcher | undefined>();
-  /** What the end was when last looked at, after the watches were set (see {@link endIdentity}). */
+  /** What the end was when last looked at, after the watches were set (see {@link versionOf}). */
   #end = MISSING;
   #closed = false;
 
@@ -59,7 +59,7 @@ export class LinkChain {
     // Looked at once the watches are set: an end made between the look and the watch (a `cp -r`
     // makes the directory, then the file in it at once) is not heard by a watch set after it.
     const before = this.#end;
-    this.#end = endIdentity(this.file);
+    this.#end = versionOf(this.file);
     return this.#end !== before;
   }
 
@@ -170,18 +170,6 @@ function lookUp(path: string): { readonly kind: 'link'; readonly target: string 
   } catch {
     return { kind: 'missing' }; // gone between the look and the read
   }
-}
-
-const MISSING = 'missing';
-
-/**
- * The end of `file`'s chain as far as a change goes: which file it is and when its content or
- * metadata last changed, or {@link MISSING}. Equal before and after an event on the way (a touch
- * of a directory on it, a link pointed at the same file again): no change to tell.
- */
-function endIdentity(file: string): string {
-  const stats = statOf(file);
-  return stats === undefined ? MISSING : `${stats.dev}:${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
 function keyOf(point: ListeningPoint): string {

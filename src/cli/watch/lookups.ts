@@ -79,3 +79,17 @@ export function nearestDirectory(path: string): string {
 export function toldItsOwnRemoval(dir: string, name: string | Buffer | null): boolean {
   return name !== null && name.toString() === basename(dir);
 }
+
+/** What {@link versionOf} says of a path with nothing at its end. */
+export const MISSING = 'missing';
+
+/**
+ * Which version of a file `path` names, through links, as far as a change goes: which file it is
+ * and when its content or metadata last changed, or {@link MISSING}. Equal before and after an
+ * event that changed nothing of it (a touch of a directory on its way, a link pointed at the same
+ * file again); another after a write, or a save by rename.
+ */
+export function versionOf(path: string): string {
+  const stats = statOf(path);
+  return stats === undefined ? MISSING : `${stats.dev}:${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}

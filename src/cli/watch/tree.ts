@@ -3,7 +3,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
 import { lostEvents, type CatchingUp } from './lost-events.js';
-import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval } from './lookups.js';
+import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval, versionOf } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -83,8 +83,8 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
     if (node.fs.statSync(root).isDirectory()) {
       tree.add(root);
       tree.followRootLinks();
-      lostEvents.watch(tree);
     } else tree.watchFileThroughDirectory(root);
+    lostEvents.watch(tree);
   } catch (error) {
     tree.close();
     throw error instanceof WatchError ? error : new WatchError(root, error);
@@ -104,6 +104,8 @@ class Tree implements Watching, CatchingUp {
    * nearest ancestor that is there, `at`, which waits for it to come back.
    */
   #awaiting: { readonly at: string; readonly watcher: FSWatcher } | undefined;
+  /** For a file root: which version of it was last told or looked at (see versionOf), to tell a change in events that were lost. */
+  #fileSeen: string | undefined;
   /** For a root that is a symbolic link, or reached through one: where its links lead (see LinkChain). */
   #links: LinkChain | undefined;
 
@@ -141,6 +143,10 @@ class Tree implements Watching, CatchingUp {
    * change, and so is each watched one that went. A root that went is dealt with as if told so.
    */
   catchUp(): void {
+    if (this.#fileSeen !== undefined) {
+      this.#catchUpFile();
+      return;
+    }
     if (this.#closed || !this.#watchers.has(this.root)) return; // the root is awaited: its return is watched for
     if (identityOf(this.root) !== this.#rootIdentity) {
       this.#heard(this.root, null);
@@ -153,6 +159,21 @@ class Tree implements Watching, CatchingUp {
       }
     }
     this.#catchUpUnder(this.root);
+  }
+
+  /** catchUp of a file root: its directory made anew, or the file changed, since last told. */
+  #catchUpFile(): void {
+    const dir = dirname(this.root);
+    if (this.#closed || !this.#watchers.has(dir)) return; // its directory is awaited
+    if (identityOf(dir) !== this.#identities.get(dir)) {
+      this.#fileDirectoryGone(this.root);
+      return;
+    }
+    const now = versionOf(this.root);
+    if (now === this.#fileSeen) return;
+    this.#fileSeen = now;
+    this.#followLink(this.root);
+    this.listener.changed(this.root);
   }
 
   #catchUpUnder(dir: string): void {
@@ -204,14 +225,18 @@ class Tree implements Watching, CatchingUp {
     const identity = identityOf(dir);
     const watcher = node.fs.watch(dir, (_event, changed) => {
       if (this.#closed) return;
+      lostEvents.heard();
       if (identityOf(dir) !== identity || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
       else if (changed === name) {
+        this.#fileSeen = versionOf(file);
         this.#followLink(file);
         this.listener.changed(file);
       }
     });
     watcher.on('error', () => this.#fileDirectoryGone(file));
     this.#watchers.set(dir, watcher);
+    this.#identities.set(dir, identity);
+    this.#fileSeen = versionOf(file);
     this.#followLink(file);
   }
 

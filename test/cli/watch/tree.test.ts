@@ -87,6 +87,27 @@ test('directories made or made anew in a flood that overflowed the kernel\'s que
   }
 });
 
+test('a watched file written in a flood of another tree\'s changes that overflowed the queue (its write lost) is told once the flood is over', BOUNDED, async (t) => {
+  const queued = Number(fs.readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
+  if (!(queued <= 65536)) return t.skip(`fs.inotify.max_queued_events is ${queued}: a flood past it takes too long`);
+  const file = join(fresh(), 'app.yml');
+  writeFileSync(file, 'v1');
+  const flood = fresh();
+  const { changes, watch } = watching(file);
+  const other = watching(flood);
+  try {
+    const last = Math.ceil(queued / 2);
+    for (let i = 0; i <= last; i++) writeFileSync(join(flood, String(i)), 'x');
+    writeFileSync(file, 'v2');
+    await waitUntil(() => changes.includes(file), 'the file written in the flood, told once it is over');
+    // Control: the queue did overflow (the flood's last file was never told).
+    assert.equal(other.changes.includes(join(flood, String(last))), false, 'the flood was lost in part');
+  } finally {
+    watch.close();
+    other.watch.close();
+  }
+});
+
 test('a root directory removed and made again (rm -rf dist; mkdir dist) is watched again, at once or later', BOUNDED, async () => {
   for (const pauseMs of [0, 300]) {
     const root = join(fresh(), 'dist');
