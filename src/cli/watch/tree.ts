@@ -108,6 +108,8 @@ class Tree implements Watching, CatchingUp {
   #fileSeen: string | undefined;
   /** For a root that is a symbolic link, or reached through one: where its links lead (see LinkChain). */
   #links: LinkChain | undefined;
+  /** Where each link to a file in the tree leads (`src/config.json` -> `../shared/config.json`), by the link's path. */
+  readonly #fileLinks = new Map<string, LinkChain>();
 
   constructor(
     private readonly root: string,
@@ -134,7 +136,26 @@ class Tree implements Watching, CatchingUp {
     this.#watchers.set(dir, watcher);
     this.#identities.set(dir, identityOf(dir));
     if (dir === this.root) this.#rootIdentity = this.#identities.get(dir);
-    for (const entry of subdirectories(dir)) this.add(join(dir, entry));
+    const { directories, links } = entriesOf(dir);
+    for (const entry of directories) this.add(join(dir, entry));
+    for (const entry of links) this.#followFileLink(join(dir, entry));
+  }
+
+  /**
+   * Listens where a link in the tree to a file leads (`src/config.json` -> `../shared/config.json`,
+   * a monorepo's shared file): a write to it, through the link or not, is heard only in its
+   * target's directory, which the tree's own watches do not cover. A link to a directory is not
+   * followed (a link to a parent would loop; see {@link entriesOf}).
+   */
+  #followFileLink(path: string): void {
+    if (this.#closed || this.#fileLinks.has(path) || this.ignored(path, this.root) || namesDirectory(path)) return;
+    this.#fileLinks.set(path, new LinkChain(path, () => this.listener.changed(path), (at, error) => this.#linkFailed(at, error)));
+  }
+
+  /** A directory on a link's way we may not read (a 0711 /srv/www) cannot be listened in: left out, as Tree.add leaves out a directory it may not read, without a word. */
+  #linkFailed(path: string, error: unknown): void {
+    const code = errnoCode(error);
+    if (code !== 'EACCES' && code !== 'EPERM') this.listener.failed(new WatchError(path, error));
   }
 
   /**
@@ -177,7 +198,7 @@ class Tree implements Watching, CatchingUp {
   }
 
   #catchUpUnder(dir: string): void {
-    for (const entry of subdirectories(dir)) {
+    for (const entry of entriesOf(dir).directories) {
       const path = join(dir, entry);
       if (this.ignored(path, this.root)) continue;
       if (this.#watchers.has(path) && identityOf(path) === this.#identities.get(path)) {
@@ -206,13 +227,7 @@ class Tree implements Watching, CatchingUp {
       this.listener.changed(this.root);
       this.#awaitDirectory(this.root, () => this.#rootBack());
     };
-    // A directory on the way we may not read (a 0711 /srv/www) cannot be listened in: the tree itself
-    // is watched all the same, as Tree.add leaves out a directory it may not read, without a word.
-    const failed = (path: string, error: unknown): void => {
-      const code = errnoCode(error);
-      if (code !== 'EACCES' && code !== 'EPERM') this.listener.failed(new WatchError(path, error));
-    };
-    this.#links = new LinkChain(this.root, relinked, failed, false);
+    this.#links = new LinkChain(this.root, relinked, (path, error) => this.#linkFailed(path, error), false);
   }
 
   /**
@@ -262,6 +277,8 @@ class Tree implements Watching, CatchingUp {
     this.#awaiting = undefined;
     this.#links?.close();
     this.#links = undefined;
+    for (const link of this.#fileLinks.values()) link.close();
+    this.#fileLinks.clear();
   }
 
   #heard(dir: string, name: string | Buffer | null): void {
@@ -283,6 +300,12 @@ class Tree implements Watching, CatchingUp {
     if (toldItsOwnRemoval(dir, name)) this.#watchAgain(dir);
     const path = name === null ? dir : join(dir, name.toString());
     if (path !== dir && this.ignored(path, this.root)) return;
+    const link = this.#fileLinks.get(path);
+    if (link !== undefined && !isSymbolicLink(path)) {
+      link.close();
+      this.#fileLinks.delete(path);
+    } else if (link !== undefined) link.follow();
+    else if (isSymbolicLink(path)) this.#followFileLink(path);
     if (this.#watchers.has(path) && !exists(path)) this.#forget(path);
     else if (!this.#watchers.has(path) && isDirectory(path)) {
       try {
@@ -367,6 +390,12 @@ class Tree implements Watching, CatchingUp {
 
   /** Stops watching `dir` and everything under it. */
   #forget(dir: string): void {
+    for (const [path, link] of this.#fileLinks) {
+      if (path.startsWith(dir + sep)) {
+        link.close();
+        this.#fileLinks.delete(path);
+      }
+    }
     for (const [path, watcher] of this.#watchers) {
       if (path === dir || path.startsWith(dir + sep)) {
         watcher.close();
@@ -378,16 +407,16 @@ class Tree implements Watching, CatchingUp {
 }
 
 /**
- * The names of the directories in `dir`, symbolic links left out: a link to a parent would be an
- * endless tree, and a link elsewhere leads out of what was asked to be watched. One that cannot
- * be read (gone meanwhile, or not ours to read) has none we could watch.
+ * The names in `dir` of its directories, and of its symbolic links (to follow, if they lead to a
+ * file). A link is never entered as a directory: a link to a parent would be an endless tree, and
+ * a link elsewhere leads out of what was asked to be watched. One that cannot be read (gone
+ * meanwhile, or not ours to read) has none.
  */
-function subdirectories(dir: string): string[] {
+function entriesOf(dir: string): { directories: string[]; links: string[] } {
   try {
-    return node.fs.readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
+    const entries = node.fs.readdirSync(dir, { withFileTypes: true });
+    return { directories: entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name), links: entries.filter((entry) => entry.isSymbolicLink()).map((entry) => entry.name) };
   } catch {
-    return [];
+    return { directories: [], links: [] };
   }
 }

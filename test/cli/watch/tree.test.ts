@@ -583,6 +583,45 @@ test('left-out directories are never entered, and what is under them is not hear
   }
 });
 
+test('a symbolic link to a file inside a watched directory is followed: its target written (through the link or not) is heard as the link, there at the start or made later, and pointed elsewhere', BOUNDED, async () => {
+  const root = fresh();
+  const shared = fresh();
+  const other = fresh();
+  for (const dir of [shared, other]) {
+    writeFileSync(join(dir, 'config.json'), '{}');
+    writeFileSync(join(dir, 'neighbour.txt'), '');
+  }
+  const link = join(root, 'config.json');
+  symlinkSync(join(shared, 'config.json'), link);
+  const { changes, watch } = watching(root);
+  try {
+    writeFileSync(join(shared, 'neighbour.txt'), 'x');
+    writeFileSync(join(shared, 'config.json'), '{"a":1}');
+    await waitUntil(() => changes.includes(link), 'its target written');
+    await sleep(100);
+    assert.deepEqual(changes.filter((path) => path !== link), [], 'the target\'s neighbour is no change');
+    changes.length = 0;
+    writeFileSync(link, '{"a":2}');
+    await waitUntil(() => changes.includes(link), 'a write through the link');
+    // Pointed elsewhere (made anew by rename, as `ln -sfn` does): heard, then the new target, not the old.
+    symlinkSync(join(other, 'config.json'), join(root, 'next'));
+    renameSync(join(root, 'next'), link);
+    await sleep(100);
+    changes.length = 0;
+    writeFileSync(join(shared, 'config.json'), '{"old":1}');
+    writeFileSync(join(other, 'config.json'), '{"b":1}');
+    await waitUntil(() => changes.includes(link), 'the new target written');
+    // A link made after the start is followed too.
+    const later = join(root, 'later.json');
+    symlinkSync(join(shared, 'neighbour.txt'), later);
+    await sleep(100);
+    writeFileSync(join(shared, 'neighbour.txt'), 'y');
+    await waitUntil(() => changes.includes(later), 'the target of a link made later');
+  } finally {
+    watch.close();
+  }
+});
+
 test('a symbolic link to a directory inside a watched directory is not entered (a link to a parent would loop)', BOUNDED, async () => {
   const root = fresh();
   const elsewhere = fresh();
