@@ -162,6 +162,8 @@ class Tree implements Watching, CatchingUp {
    * After events may have been lost (see LostEvents): each directory of the tree that is not
    * watched, or is watched as another (removed and made again), is watched now and told as a
    * change, and so is each watched one that went. A root that went is dealt with as if told so.
+   * A file root is told if it is not the version last told. (A write to a file in a directory
+   * tree is not looked for: that would take a stat of every file, after every flood.)
    */
   catchUp(): void {
     if (this.#fileSeen !== undefined) {
