@@ -37,10 +37,13 @@ describe('subvisor up with logs:', () => {
     const dir = project(`logs: { dir: out/logs }
 processes:
   talker:
-    cmd: "echo one; echo two >&2; sleep 0.05; echo three"
+    cmd: "echo one; echo two >&2; for i in $(seq 500); do grep -q ' err two$' out/logs/talker.log && break; sleep 0.01; done; echo three"
   quiet:
     cmd: "true"
 `);
+    // stdout and stderr are two pipes, read as each has something: a line on one is not known to
+    // come after a line on the other unless it was written after the other reached the file. A
+    // sleep between them was not enough on a loaded machine (the file read out three, then err two).
     const before = Date.now();
     const run = await runCli(['up'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
