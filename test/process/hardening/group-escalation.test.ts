@@ -10,10 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
+import { openNursery, runProcess, superviseRunProcess, type Nursery, type Process } from '../../../src/index.js';
 import { groupMembers, isRunning, killTagged, processState, runningTagged, waitUntil } from './probes.js';
 
 const KILL_GRACE_MS = 800;
+
+/**
+ * `sh -c script` supervised in `tn`, tagged, ready once it prints a pid (that of what it started
+ * apart, which `onPid` is told), its stop given `killGraceMs`.
+ */
+function superviseTellingPid(tn: Nursery, script: string, options: { killGraceMs: number; tag: string }, onPid: (pid: number) => void): Promise<Process> {
+  return tn.start<Process>((ctx) =>
+    superviseRunProcess(['sh', '-c', script], {
+      relayStdout: true,
+      logger: { io: (line: string) => onPid(Number(line.slice(line.indexOf('] ') + 2))) },
+      readyWhen: /^\d+$/,
+      killGraceMs: options.killGraceMs,
+      env: { ...process.env, SUBVISOR_TEST_TAG: options.tag },
+    }, ctx),
+  );
+}
 
 describe('group escalation', () => {
   test('a grandchild ignoring SIGTERM is SIGKILLed at the grace, though the leader died of SIGTERM at once', { timeout: 20_000 }, async () => {
@@ -27,15 +43,7 @@ describe('group escalation', () => {
       const script = `sh -c 'trap "" TERM; echo $$; exec sleep 1000 >/dev/null 2>&1' & wait`;
       let cancelledAt = 0;
       await openNursery(async (tn) => {
-        leader = await tn.start<Process>((ctx) =>
-          superviseRunProcess(['sh', '-c', script], {
-            relayStdout: true,
-            logger: { io: (line: string) => void (grandchild = Number(line.slice(line.indexOf('] ') + 2))) },
-            readyWhen: /^\d+$/,
-            killGraceMs: KILL_GRACE_MS,
-            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
-          }, ctx),
-        );
+        leader = await superviseTellingPid(tn, script, { killGraceMs: KILL_GRACE_MS, tag }, (pid) => (grandchild = pid));
         cancelledAt = performance.now();
         tn.cancel();
         // Well inside the grace: the leader is already dead of SIGTERM, the grandchild still runs.
@@ -64,15 +72,7 @@ describe('group escalation', () => {
       const script = `trap "" TERM; setsid sh -c 'echo $$; exec sleep 1000 >/dev/null 2>&1' & wait`;
       let cancelledAt = 0;
       await openNursery(async (tn) => {
-        const leader = await tn.start<Process>((ctx) =>
-          superviseRunProcess(['sh', '-c', script], {
-            relayStdout: true,
-            logger: { io: (line: string) => void (escaped = Number(line.slice(line.indexOf('] ') + 2))) },
-            readyWhen: /^\d+$/,
-            killGraceMs: KILL_GRACE_MS,
-            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
-          }, ctx),
-        );
+        const leader = await superviseTellingPid(tn, script, { killGraceMs: KILL_GRACE_MS, tag }, (pid) => (escaped = pid));
         await waitUntil(() => processState(escaped) !== undefined && groupMembers(leader.pid).length === 1, 'the session leader to run apart from the group', 2000);
         cancelledAt = performance.now();
         tn.cancel();
@@ -105,15 +105,7 @@ describe('group escalation', () => {
         const script = `setsid sh -c "${trap}echo \\$\\$; exec sleep 1000 >/dev/null 2>&1" & wait`;
         let cancelledAt = 0;
         await openNursery(async (tn) => {
-          const leader = await tn.start<Process>((ctx) =>
-            superviseRunProcess(['sh', '-c', script], {
-              relayStdout: true,
-              logger: { io: (line: string) => void (escaped = Number(line.slice(line.indexOf('] ') + 2))) },
-              readyWhen: /^\d+$/,
-              killGraceMs: graceMs,
-              env: { ...process.env, SUBVISOR_TEST_TAG: tag },
-            }, ctx),
-          );
+          const leader = await superviseTellingPid(tn, script, { killGraceMs: graceMs, tag }, (pid) => (escaped = pid));
           await waitUntil(() => groupMembers(leader.pid).length === 1 && processState(escaped) === 'S', 'the session leader to run apart from the group, in its sleep', 2000);
           cancelledAt = performance.now();
           tn.cancel();
@@ -167,15 +159,7 @@ describe('group escalation', () => {
       // setsid -f forks and its parent exits at once: the daemon's parent is no member any more.
       const script = `setsid -f sh -c 'echo $$; exec sleep 1000 >/dev/null 2>&1'; exec sleep 1000`;
       await openNursery(async (tn) => {
-        await tn.start<Process>((ctx) =>
-          superviseRunProcess(['sh', '-c', script], {
-            relayStdout: true,
-            logger: { io: (line: string) => void (daemon = Number(line.slice(line.indexOf('] ') + 2))) },
-            readyWhen: /^\d+$/,
-            killGraceMs: KILL_GRACE_MS,
-            env: { ...process.env, SUBVISOR_TEST_TAG: tag },
-          }, ctx),
-        );
+        await superviseTellingPid(tn, script, { killGraceMs: KILL_GRACE_MS, tag }, (pid) => (daemon = pid));
         await waitUntil(() => processState(daemon) === 'S', 'the daemon to run, in its sleep', 2000);
         tn.cancel();
       });
