@@ -265,7 +265,12 @@ class Tree implements Watching, CatchingUp {
   #followLink(file: string): void {
     if (this.#links !== undefined) this.#links.follow();
     else if (!this.#closed && (isSymbolicLink(file) || reachedThroughLinks(file))) {
-      this.#links = new LinkChain(file, () => this.listener.changed(file), (path, error) => this.listener.failed(new WatchError(path, error)));
+      // What the chain tells is a version of the file seen too: catchUp tells only one it has not.
+      const changed = (): void => {
+        this.#fileSeen = versionOf(file);
+        this.listener.changed(file);
+      };
+      this.#links = new LinkChain(file, changed, (path, error) => this.listener.failed(new WatchError(path, error)));
     }
   }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ignoreRule } from '../../../src/cli/watch/ignore.js';
+import { lostEvents } from '../../../src/cli/watch/lost-events.js';
 import { WatchError, watchTree, type Watching } from '../../../src/cli/watch/tree.js';
 import { waitUntil } from '../../support/processes.js';
 
@@ -118,6 +119,22 @@ test('a watched file written in a flood of another tree\'s changes that overflow
   } finally {
     watch.close();
     other.watch.close();
+  }
+});
+
+test('a watched link\'s target written, and told, is not told again when another tree\'s flood is caught up with', BOUNDED, async () => {
+  const { shared, changes, watch } = watchingSharedLink();
+  try {
+    writeFileSync(join(shared, '.env'), 'A=2');
+    await waitUntil(() => changes.length > 0, 'the write to the target, through the link');
+    await sleep(100);
+    const heard = changes.length;
+    // Another tree's flood, its events all heard: every tree is looked at again once it is over.
+    for (let i = 0; i < 65536; i++) lostEvents.heard();
+    await sleep(400);
+    assert.equal(changes.length, heard, 'nothing changed since the write told: no change to tell');
+  } finally {
+    watch.close();
   }
 });
 
