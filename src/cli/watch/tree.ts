@@ -3,7 +3,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
 import { lostEvents, type CatchingUp } from './lost-events.js';
-import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, toldItsOwnRemoval, versionOf } from './lookups.js';
+import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, realPathOf, toldItsOwnRemoval, versionOf } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
@@ -149,7 +149,13 @@ class Tree implements Watching, CatchingUp {
    */
   #followFileLink(path: string): void {
     if (this.#closed || this.#fileLinks.has(path) || this.ignored(path, this.root) || namesDirectory(path)) return;
-    this.#fileLinks.set(path, new LinkChain(path, () => this.listener.changed(path), (at, error) => this.#linkFailed(at, error)));
+    // Where it leads now is asked at each change, since it may be pointed elsewhere: a link to what
+    // is left out (`latest.log` -> `logs/web.log`, the run's own log file) tells nothing, or every
+    // line the process logs would restart it, and its start's lines again.
+    const changed = (): void => {
+      if (!this.ignored(realPathOf(path), this.root)) this.listener.changed(path);
+    };
+    this.#fileLinks.set(path, new LinkChain(path, changed, (at, error) => this.#linkFailed(at, error)));
   }
 
   /** A directory on a link's way we may not read (a 0711 /srv/www) cannot be listened in: left out, as Tree.add leaves out a directory it may not read, without a word. */

@@ -652,6 +652,34 @@ test('a symbolic link to a file inside a watched directory is followed: its targ
   }
 });
 
+test('a symbolic link in a watched directory to one of the run\'s own files (its log file) is not followed there: the run\'s own writes restart nothing', BOUNDED, async () => {
+  const root = fresh();
+  const logs = join(root, 'logs');
+  mkdirSync(logs);
+  writeFileSync(join(logs, 'web.log'), '');
+  symlinkSync(join('logs', 'web.log'), join(root, 'latest.log'));
+  const changes: string[] = [];
+  const watch = watchTree(root, ignoreRule([], root, [logs]), { changed: (path) => changes.push(path), failed: (error) => assert.fail(error) });
+  try {
+    await sleep(50);
+    for (let line = 0; line < 3; line++) {
+      fs.appendFileSync(join(logs, 'web.log'), `line ${line}\n`);
+      await sleep(50);
+    }
+    await sleep(100);
+    assert.deepEqual(changes.slice(), [], 'a line logged is no change: followed, every line would restart the process, and its start log another');
+    // Control: a link to a file of the project is still followed.
+    writeFileSync(join(root, 'app.json'), '{}');
+    symlinkSync('app.json', join(root, 'current.json'));
+    await waitUntil(() => changes.includes(join(root, 'current.json')), 'the link made');
+    changes.length = 0;
+    fs.appendFileSync(join(root, 'app.json'), ' ');
+    await waitUntil(() => changes.includes(join(root, 'current.json')), 'its target written, told as the link');
+  } finally {
+    watch.close();
+  }
+});
+
 test('a symbolic link to a directory inside a watched directory is not entered (a link to a parent would loop)', BOUNDED, async () => {
   const root = fresh();
   const elsewhere = fresh();
