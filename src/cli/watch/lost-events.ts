@@ -15,15 +15,19 @@ const QUIET_MS = 100;
  * overflow event). A directory made in such a flood (a `git checkout` or a build of a big tree on
  * a loaded machine, all the process's watches sharing that one queue) is then never watched, and
  * nothing under it is heard again, for the rest of the run. An overflow cannot be seen, but it
- * needs that many events unread at once, so once half as many have come in since the last look,
- * every tree is looked at again when the events stop. A process that never hears a flood never
- * pays for a look.
+ * needs that many events unread at once, so once half as many have come in one after another
+ * (none more than {@link QUIET_MS} after the one before), every tree is looked at again when the
+ * events stop. A process that never hears a flood never pays for a look: events spread out (a
+ * log file beside the sources, left out by a glob, written all day) are read as they come, and
+ * overflow nothing, however many there are in all.
  */
 export class LostEvents {
   readonly #trees = new Set<CatchingUp>();
   /** Read at the first event, not at import. */
   #floodSize: number | undefined;
+  /** Events heard in this burst: since the last look, or the last pause of QUIET_MS. */
   #heard = 0;
+  #lastHeardAt = 0;
   #quietTimer: NodeJS.Timeout | undefined;
 
   constructor(floodSize?: number) {
@@ -43,6 +47,10 @@ export class LostEvents {
   /** One event came in, from any tree. */
   heard(): void {
     this.#floodSize ??= queuedEventsLimit() / 2;
+    const now = performance.now();
+    // A pause: what came before it was read meanwhile, and is not in the queue with what follows.
+    if (now - this.#lastHeardAt > QUIET_MS && this.#quietTimer === undefined) this.#heard = 0;
+    this.#lastHeardAt = now;
     if (++this.#heard < this.#floodSize) return;
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => {
