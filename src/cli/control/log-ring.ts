@@ -187,15 +187,19 @@ function keptAsciiLines(block: AsciiBlock): [RingText, number] {
 /**
  * Moves the bytes of the blocks kept before `incoming` to the start of the buffer, in a larger
  * one when they and `incoming` would not fit in half of it (at most twice `maxChars`, what the
- * ring keeps, unless one block needs more).
+ * ring keeps, unless one block needs more; a smaller one once that block is gone).
  */
 function compact(ring: ProcessRing, incoming: Block, maxChars: number): void {
   const first = ring.blocks[ring.start] as Block; // the newest at least is kept
   const from = first === incoming ? ring.end : first.offset;
   const live = ring.end - from;
   const needed = live + incoming.bytes;
-  const size = Math.max(needed, Math.min(4 * needed, 2 * maxChars), ring.buffer.length);
-  const target = size > ring.buffer.length ? Buffer.allocUnsafe(size) : ring.buffer;
+  // A buffer grown past twice what the ring keeps, for one long block (a stack dump on one line),
+  // is let go of once that block is: kept, a run of a thousand processes, each with a share of
+  // 64 KiB, would hold 1 MiB for each that once wrote a 1 MiB line, a gigabyte in all.
+  const cap = 2 * maxChars;
+  const size = Math.max(needed, Math.min(4 * needed, cap), ring.buffer.length > cap ? 0 : ring.buffer.length);
+  const target = size !== ring.buffer.length ? Buffer.allocUnsafe(size) : ring.buffer;
   ring.buffer.copy(target, 0, from, ring.end); // memmove: the regions may overlap
   for (let i = ring.start; i < ring.blocks.length; i++) {
     const block = ring.blocks[i] as Block;

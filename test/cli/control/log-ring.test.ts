@@ -1,6 +1,8 @@
 // The in-memory ring `subvisor logs` reads: bounded whatever a process writes, merged in arrival order.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { LogRing, RING_MAX_CHARS, RING_MAX_LINES, RING_MAX_TOTAL_CHARS } from '../../../src/cli/control/log-ring.js';
 import { AsciiBlock } from '../../../src/process/output/ascii-block.js';
 
@@ -52,6 +54,26 @@ describe('LogRing', () => {
     const alone = new LogRing(1);
     alone.pushBlock('a', 'stdout', Array.from({ length: 900 }, () => line).join('\n'));
     assert.equal(alone.tail(['a'], Infinity).length, 900);
+  });
+
+  test('a buffer grown for one long line is let go of once the line is: a run of many processes stays within twice its share each', () => {
+    const processes = 1024;
+    const share = RING_MAX_TOTAL_CHARS / processes; // 64 KiB
+    const ring = new LogRing(processes);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const line = 'x'.repeat(1023);
+    const chatty = 16;
+    for (let name = 0; name < chatty; name++) {
+      ring.push(`p${name}`, 'stdout', 'y'.repeat(1024 * 1024)); // a stack dump on one line, once
+      for (let i = 0; i < (4 * share) / 1024; i++) ring.push(`p${name}`, 'stdout', line);
+    }
+    gc();
+    const held = process.memoryUsage().arrayBuffers - before;
+    assert.equal(ring.tail(['p3'], 1)[0]?.line, line);
+    assert.ok(held <= chatty * 2 * share + 4 * 1024 * 1024, `${chatty} processes, each past its long line, hold ${held} bytes of buffers`);
   });
 
   test('tail merges the last N of each process in arrival order; followers hear new lines until they stop', () => {
