@@ -181,8 +181,10 @@ class Tree implements Watching, CatchingUp {
       this.#heard(this.root, null);
       return;
     }
+    // The root is the same directory, just asked (a root that is a link, `current` -> `releases/v1`,
+    // is no directory to lstat); the others are directories themselves, never links.
     for (const dir of [...this.#watchers.keys()]) {
-      if (this.#watchers.has(dir) && !isDirectory(dir)) {
+      if (dir !== this.root && this.#watchers.has(dir) && !isDirectory(dir)) {
         this.#forget(dir);
         this.listener.changed(dir);
       }

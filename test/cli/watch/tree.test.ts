@@ -138,6 +138,25 @@ test('a watched link\'s target written, and told, is not told again when another
   }
 });
 
+test('a root directory that is a symbolic link (current -> releases/v1) is looked at again after a flood as it was: nothing told, and still watched', BOUNDED, async () => {
+  const base = fresh();
+  mkdirSync(join(base, 'releases', 'v1', 'src'), { recursive: true });
+  const root = join(base, 'current');
+  symlinkSync(join('releases', 'v1'), root);
+  const { changes, watch } = watching(root);
+  try {
+    for (let i = 0; i < 65536; i++) lostEvents.heard(); // another tree's flood, its events all heard
+    await sleep(400);
+    assert.deepEqual(changes.slice(), [], 'nothing changed: nothing to tell');
+    writeFileSync(join(root, 'app.ts'), 'x');
+    await waitUntil(() => changes.includes(join(root, 'app.ts')), 'a file written in the root after the look');
+    writeFileSync(join(root, 'src', 'deep.ts'), 'x');
+    await waitUntil(() => changes.includes(join(root, 'src', 'deep.ts')), 'a file written under it');
+  } finally {
+    watch.close();
+  }
+});
+
 test('a root directory removed and made again (rm -rf dist; mkdir dist) is watched again, at once or later', BOUNDED, async () => {
   for (const pauseMs of [0, 300]) {
     const root = join(fresh(), 'dist');
