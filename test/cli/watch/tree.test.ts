@@ -1,6 +1,7 @@
 // watchTree: one watch per directory, new directories picked up, a file watched through its
 // directory, nothing left open after close(). Real files in a temporary directory.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs, { type FSWatcher, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -730,6 +731,25 @@ test('close() ends every watch: nothing is left to keep the process alive, and n
   writeFileSync(join(root, 'a', 'x'), '');
   await sleep(100);
   assert.deepEqual(changes, []);
+});
+
+test('an EMFILE of a watch with one file descriptor still free is told as the inotify instances, and with none as ulimit -n', BOUNDED, () => {
+  // In a child with a low limit, filled up to `free` descriptors short of it (inotify_init needs one).
+  const script = `
+    import fs from 'node:fs';
+    const { WatchError } = await import(${JSON.stringify(new URL('../../../src/cli/watch/tree.ts', import.meta.url).href)});
+    const emfile = Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+    const opened = [];
+    try { for (;;) opened.push(fs.openSync('/dev/null', 'r')); } catch {}
+    for (let i = 0; i < Number(process.argv[1]); i++) fs.closeSync(opened.pop());
+    const message = new WatchError('/src', emfile).message;
+    for (const fd of opened) fs.closeSync(fd);
+    console.log(message);`;
+  const told = (free: number): string =>
+    spawnSync('sh', ['-c', 'ulimit -n 64 && exec "$0" --import tsx --input-type=module -e "$1" "$2"', process.execPath, script, String(free)], { encoding: 'utf8' }).stdout;
+  assert.match(told(1), /limit of inotify instances is reached/, 'one free: inotify_init would have had it, so the instances ran out');
+  assert.match(told(2), /limit of inotify instances is reached/);
+  assert.match(told(0), /too many open files; raise the limit \(ulimit -n\)/, 'none free: the fds ran out');
 });
 
 test('a root that does not exist is a WatchError naming it', () => {
