@@ -171,7 +171,8 @@ class Tree implements Watching, CatchingUp {
   /**
    * After events may have been lost (see LostEvents): each directory of the tree that is not
    * watched, or is watched as another (removed and made again), is watched now and told as a
-   * change, and so is each watched one that went. A root that went is dealt with as if told so.
+   * change, and so is each watched one that went; a link to a file made is followed, and one
+   * removed let go (neither told: a file made or removed in a flood is not looked for either). A root that went is dealt with as if told so.
    * A file root is told if it is not the version last told. (A write to a file in a directory
    * tree is not looked for: that would take a stat of every file, after every flood.)
    */
@@ -193,6 +194,14 @@ class Tree implements Watching, CatchingUp {
         this.listener.changed(dir);
       }
     }
+    // A link to a file removed in the flood is let go, as Tree.#heard lets one go: its target's
+    // writes are no change of the tree's. (One made in it is followed by catchUpUnder.)
+    for (const [path, link] of [...this.#fileLinks]) {
+      if (!isSymbolicLink(path)) {
+        link.close();
+        this.#fileLinks.delete(path);
+      }
+    }
     this.#catchUpUnder(this.root);
   }
 
@@ -212,7 +221,11 @@ class Tree implements Watching, CatchingUp {
   }
 
   #catchUpUnder(dir: string): void {
-    for (const entry of entriesOf(dir).directories) {
+    const { directories, links } = entriesOf(dir);
+    // A link to a file made in the flood (a checkout's `src/config.json` -> `../shared/config.json`)
+    // is followed, as Tree.add follows one: unfollowed, its target's writes went unheard for the run.
+    for (const entry of links) this.#followFileLink(join(dir, entry));
+    for (const entry of directories) {
       const path = join(dir, entry);
       if (this.ignored(path, this.root)) continue;
       if (this.#watchers.has(path) && identityOf(path) === this.#identities.get(path)) {

@@ -123,6 +123,34 @@ test('a watched file written in a flood of another tree\'s changes that overflow
   }
 });
 
+test('a link to a file made in a flood that overflowed the queue is followed once it is over, and one removed in it is let go', BOUNDED, async (t) => {
+  const queued = queueToFlood(t);
+  if (queued === undefined) return;
+  const shared = fresh();
+  writeFileSync(join(shared, 'config.json'), '{}');
+  writeFileSync(join(shared, 'old.json'), '{}');
+  const root = fresh();
+  mkdirSync(join(root, 'flood'));
+  symlinkSync(join(shared, 'old.json'), join(root, 'old.json'));
+  const { changes, watch } = watching(root);
+  try {
+    const last = Math.ceil(queued / 2);
+    for (let i = 0; i <= last; i++) writeFileSync(join(root, 'flood', String(i)), 'x');
+    symlinkSync(join(shared, 'config.json'), join(root, 'config.json'));
+    rmSync(join(root, 'old.json'));
+    await sleep(1000); // the flood read, and looked at again once over
+    // Control: the queue did overflow (the flood's last file was never told), so the link's making was not heard.
+    assert.equal(changes.includes(join(root, 'flood', String(last))), false, 'the flood was lost in part');
+    const before = changes.length;
+    writeFileSync(join(shared, 'old.json'), '{"a":1}');
+    writeFileSync(join(shared, 'config.json'), '{"a":1}');
+    await waitUntil(() => changes.slice(before).includes(join(root, 'config.json')), 'a write to the target of the link made in the flood');
+    assert.equal(changes.slice(before).includes(join(root, 'old.json')), false, 'the link removed in the flood tells nothing of its old target');
+  } finally {
+    watch.close();
+  }
+});
+
 test('a watched link\'s target written, and told, is not told again when another tree\'s flood is caught up with', BOUNDED, async () => {
   const { shared, changes, watch } = watchingSharedLink();
   try {
