@@ -63,6 +63,14 @@ export class LinkChain {
     return this.#end !== before;
   }
 
+  /**
+   * After events may have been lost (see LostEvents): the chain followed anew, and told if its end
+   * is not what it was when last looked at (a write to it in a flood that overflowed the queue).
+   */
+  catchUp(): void {
+    if (this.follow()) this.changed();
+  }
+
   close(): void {
     this.#closed = true;
     this.#closeWatchers();

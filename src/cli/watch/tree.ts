@@ -172,7 +172,8 @@ class Tree implements Watching, CatchingUp {
    * After events may have been lost (see LostEvents): each directory of the tree that is not
    * watched, or is watched as another (removed and made again), is watched now and told as a
    * change, and so is each watched one that went; a link to a file made is followed, and one
-   * removed let go (neither told: a file made or removed in a flood is not looked for either). A root that went is dealt with as if told so.
+   * removed let go (neither told: a file made or removed in a flood is not looked for either), and
+   * one whose target was written is told. A root that went is dealt with as if told so.
    * A file root is told if it is not the version last told. (A write to a file in a directory
    * tree is not looked for: that would take a stat of every file, after every flood.)
    */
@@ -196,11 +197,12 @@ class Tree implements Watching, CatchingUp {
     }
     // A link to a file removed in the flood is let go, as Tree.#heard lets one go: its target's
     // writes are no change of the tree's. (One made in it is followed by catchUpUnder.)
+    // One still there is told if its target was written meanwhile, as a file root is: one stat a link.
     for (const [path, link] of [...this.#fileLinks]) {
       if (!isSymbolicLink(path)) {
         link.close();
         this.#fileLinks.delete(path);
-      }
+      } else link.catchUp();
     }
     this.#catchUpUnder(this.root);
   }

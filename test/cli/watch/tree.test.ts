@@ -123,6 +123,33 @@ test('a watched file written in a flood of another tree\'s changes that overflow
   }
 });
 
+test('a write to the target of a link in a watched directory, lost in another tree\'s flood that overflowed the queue, is told once it is over', BOUNDED, async (t) => {
+  const queued = queueToFlood(t);
+  if (queued === undefined) return;
+  const shared = fresh();
+  writeFileSync(join(shared, 'config.json'), '{}');
+  const root = fresh();
+  symlinkSync(join(shared, 'config.json'), join(root, 'config.json'));
+  const flood = fresh();
+  const { changes, watch } = watching(root);
+  const other = watching(flood);
+  try {
+    const last = Math.ceil(queued / 2);
+    for (let i = 0; i <= last; i++) writeFileSync(join(flood, String(i)), 'x');
+    writeFileSync(join(shared, 'config.json'), '{"a":1}');
+    await waitUntil(() => changes.includes(join(root, 'config.json')), 'the write to the link\'s target in the flood, told once it is over');
+    // Control: the queue did overflow (the flood's last file was never told).
+    assert.equal(other.changes.includes(join(flood, String(last))), false, 'the flood was lost in part');
+    const told = changes.length;
+    for (let i = 0; i < 65536; i++) lostEvents.heard(); // another flood, its events all heard
+    await sleep(400);
+    assert.equal(changes.length, told, 'a write told is not told again at the next look');
+  } finally {
+    watch.close();
+    other.watch.close();
+  }
+});
+
 test('a link to a file made in a flood that overflowed the queue is followed once it is over, and one removed in it is let go', BOUNDED, async (t) => {
   const queued = queueToFlood(t);
   if (queued === undefined) return;
