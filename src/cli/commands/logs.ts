@@ -38,7 +38,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
     const onSkipped = (lines: number): void => {
       skipped += lines;
       output.flush(); // said after the lines before the gap, as far as the output has taken them
-      writeText(process.stderr, `subvisor: logs: ${lines} lines left out here: this reader fell too far behind the run\n`);
+      writeText(process.stderr, `subvisor: logs: ${lines} lines left out here: this reader fell too far behind the run; keep it reading (a pager paused, or a slow pipe, falls behind), or follow into a file\n`);
     };
     try {
       await request(socket, { command: 'logs', names: parsed.names, lines: parsed.lines, follow: parsed.follow }, { onLines: ({ name, stream, lines }) => output.lines(name, stream, lines.join('\n')), onSkipped, signal: interrupted.signal });
