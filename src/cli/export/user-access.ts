@@ -1,20 +1,17 @@
-import type { Stats } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ProcessSpec, ProcessUser } from '../config/spec.js';
 import { node } from '../../builtins.js';
 import { statOf } from '../../process/stat.js';
+import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
 
-/** What a user must be allowed to do with a path: enter a directory, run a program, read a file. */
-export type Access = 'enter' | 'run' | 'read';
-
-/** The permission bit each access needs (of the owner's, group's or others' three). */
-const BIT: Readonly<Record<Access, number>> = { enter: 1, run: 1, read: 4 };
+/** What a user must be allowed to do with a path: run a program, read a file. */
+export type Access = 'run' | 'read';
 
 /**
  * Why `user` could not `access` `path`, judged by the mode bits of the path and of every directory
  * on its way (and on the way of what a symlink leads to), as the kernel judges a process of that
- * user: `"/root is drwx------, root's"`. Undefined when nothing stands in the way, for root, and
- * for a path that cannot be seen here (the target may have it; `up` says so when it runs).
+ * user: `"/root is drwx------, uid 0's"`. Undefined when nothing stands in the way, for root, and
+ * for a path that cannot be seen here (the target may have it; `up` says so when it runs). A cwd
+ * is asked for with `'run'`: entering a directory takes the same bit as running a file.
  *
  * `subvisor up` enters a process's cwd before it switches to its `user`, and runs its probes
  * itself; systemd switches first (`User=`), and runs `ExecStartPost=` as that user too, so a
@@ -25,48 +22,30 @@ const BIT: Readonly<Record<Access, number>> = { enter: 1, run: 1, read: 4 };
  */
 export function barrierFor(user: ProcessUser, path: string, access: Access, groupFile = '/etc/group'): string | undefined {
   if (user.uid === 0) return undefined;
-  const groups = groupsOf(user, groupFile);
+  const identity: OtherIdentity = { kind: 'other', uid: user.uid, gid: user.gid, groups: groupsOf(user, groupFile) };
   const ways = [path, realpathOf(path)].filter((way, index, all): way is string => way !== undefined && all.indexOf(way) === index);
   for (const way of ways) {
-    for (const dir of ancestors(way)) {
-      const stats = statOf(dir);
-      if (stats === undefined) return undefined;
-      if (!allows(stats, user, groups, BIT.enter)) return described(dir, stats);
-    }
+    const closed = closedDirectoryOnTheWay(way, identity);
+    if (closed !== undefined) return described(closed.path, true, Number.parseInt(closed.mode, 8), closed.ownerUid);
     const stats = statOf(way);
     if (stats === undefined) return undefined;
-    if (!allows(stats, user, groups, BIT[access])) return described(way, stats);
+    if (!otherMay(stats, identity, ACCESS_BIT[access])) return described(way, stats.isDirectory(), stats.mode, stats.uid);
   }
   return undefined;
 }
 
-/** The directories above `path`, from `/` down. */
-function ancestors(path: string): string[] {
-  const dirs: string[] = [];
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    dirs.unshift(dir);
-    if (dirname(dir) === dir) return dirs;
-  }
-}
-
-/** The owner's bits for the owner, else the group's for a member, else the others': the first class that matches decides. */
-function allows(stats: Stats, user: ProcessUser, groups: ReadonlySet<number>, bit: number): boolean {
-  const shift = stats.uid === user.uid ? 6 : groups.has(stats.gid) ? 3 : 0;
-  return ((stats.mode >> shift) & bit) !== 0;
-}
-
 /** `user`'s primary group and the groups that list it as a member (group(5)), as initgroups gives them under systemd. */
-function groupsOf(user: ProcessUser, groupFile: string): Set<number> {
-  const groups = new Set([user.gid]);
+function groupsOf(user: ProcessUser, groupFile: string): number[] {
   let text = '';
   try {
     text = node.fs.readFileSync(groupFile, 'utf8');
   } catch {
-    return groups;
+    return [];
   }
+  const groups: number[] = [];
   for (const line of text.split('\n')) {
     const [, , gid = '', members = ''] = line.split(':');
-    if (/^\d+$/.test(gid) && members.trim().split(',').includes(user.name)) groups.add(Number(gid));
+    if (/^\d+$/.test(gid) && members.trim().split(',').includes(user.name)) groups.push(Number(gid));
   }
   return groups;
 }
@@ -80,10 +59,9 @@ function realpathOf(path: string): string | undefined {
 }
 
 /** `/root is drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */
-function described(path: string, stats: Stats): string {
+function described(path: string, directory: boolean, mode: number, ownerUid: number): string {
   const rwx = (bits: number): string => `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-  const kind = stats.isDirectory() ? 'd' : '-';
-  return `${path} is ${kind}${rwx(stats.mode >> 6)}${rwx(stats.mode >> 3)}${rwx(stats.mode)}, uid ${stats.uid}'s`;
+  return `${path} is ${directory ? 'd' : '-'}${rwx(mode >> 6)}${rwx(mode >> 3)}${rwx(mode)}, uid ${ownerUid}'s`;
 }
 
 /** What {@link unitUserBarriers} needs to know of the export besides the processes. */
@@ -110,7 +88,7 @@ export function unitUserBarriers(processes: readonly ProcessSpec[], paths: UnitP
     if (user === undefined || said.has(owner)) continue;
     said.add(owner);
     const cwd = paths.cwdOf(spec);
-    const atCwd = barrierFor(user, cwd, 'enter');
+    const atCwd = barrierFor(user, cwd, 'run');
     if (atCwd !== undefined) {
       lines.push(`process ${owner}: systemd enters its cwd ${cwd} as ${user.name} (User=), who may not: ${atCwd}; up enters it before it switches user. Move the project, or give ${owner} a cwd ${user.name} can enter`);
     }

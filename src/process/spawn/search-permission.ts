@@ -5,9 +5,21 @@ import { statOf } from '../stat.js';
 /**
  * Who a child runs as, for a permission check: `own` is this process's user (the kernel answers
  * for it, `access(2)`); `uid`/`gid` those the child switches to (uid alone keeps this process's
- * gid, as libuv does, and libuv drops the supplementary groups).
+ * gid, as libuv does, and libuv drops the supplementary groups: `groups` is for another runner,
+ * systemd's `User=`, which gives them).
  */
-export type Identity = { readonly kind: 'own' } | { readonly kind: 'other'; readonly uid: number; readonly gid: number };
+export type Identity = { readonly kind: 'own' } | OtherIdentity;
+
+/** Another user's: its uid, its primary gid and its supplementary groups (none unless given). */
+export interface OtherIdentity {
+  readonly kind: 'other';
+  readonly uid: number;
+  readonly gid: number;
+  readonly groups?: readonly number[];
+}
+
+/** The permission bit of each access (of the owner's, group's or others' three). */
+export const ACCESS_BIT = { search: 1, run: 1, read: 4 } as const;
 
 /** A directory on a program's path that its user may not pass through, and how it is set. */
 export interface ClosedDirectory {
@@ -50,7 +62,18 @@ function maySearch(directory: string, stat: Stats, identity: Identity): boolean 
       return false;
     }
   }
-  if (identity.uid === 0) return true; // root searches any directory
-  const shift = stat.uid === identity.uid ? 6 : stat.gid === identity.gid ? 3 : 0;
-  return ((stat.mode >> shift) & 1) === 1;
+  return otherMay(stat, identity, ACCESS_BIT.search);
+}
+
+/**
+ * Whether `identity` may do what `bit` (see {@link ACCESS_BIT}) stands for with a file of `stat`,
+ * by its mode bits: the owner's for the owner, else the group's for a member, else the others' (the
+ * first class that matches decides, as the kernel's does). Root searches and reads anything, and
+ * runs a file that any class may run. ACLs are not consulted.
+ */
+export function otherMay(stat: Stats, identity: OtherIdentity, bit: number): boolean {
+  if (identity.uid === 0) return bit !== ACCESS_BIT.run || stat.isDirectory() || (stat.mode & 0o111) !== 0;
+  const member = stat.gid === identity.gid || (identity.groups ?? []).includes(stat.gid);
+  const shift = stat.uid === identity.uid ? 6 : member ? 3 : 0;
+  return ((stat.mode >> shift) & bit) !== 0;
 }
