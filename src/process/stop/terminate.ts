@@ -121,6 +121,10 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
     callCatching(policy.deliverCancel, thrown);
   }
   if (escaped.length > 0) recordedEscapees.set(target.proc, escaped);
+  // Should subvisor be SIGKILLed before the stop ends, its watchdog cannot find them through the
+  // group: the members that started them may be gone (a shell dead of its SIGTERM), whether or not
+  // others still hold the group.
+  const unwatch = escaped.map((escapee) => watchOverEscapee(escapee, policy.killGraceMs));
   const gone = untilGone(target);
   try {
     if (!(await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) && !(await goneUnseen(target, gone.promise))) {
@@ -134,6 +138,7 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   } finally {
     gone.cancel();
     recordedEscapees.delete(target.proc);
+    for (const release of unwatch) release();
   }
   throwIfRefused(target, policy.stopSignal);
   if (thrown.length > 0) throw thrown[0];
@@ -167,8 +172,6 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
       signalEscapee(escapee, 'SIGCONT');
     }
   };
-  // Should subvisor be SIGKILLed meanwhile, its watchdog cannot find them through the group.
-  const unwatch = left.map((escapee) => watchOverEscapee(escapee, policy.killGraceMs));
   tellOrphans();
   const gone = untilEscapeesGone(left, tellOrphans);
   try {
@@ -177,7 +180,6 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
     await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
   } finally {
     gone.cancel();
-    for (const release of unwatch) release();
   }
 }
 

@@ -22,11 +22,12 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  * /proc at our death, before any signal: once its parent obeys the stop signal it is init's child,
  * tied to nothing. Like a stop, it gets no stop signal of its own. Each is known by its pid and its
  * start time, and killed only while both still match, so a pid reused during the grace is left
- * alone. Those a stop found as it began are registered as `+ PID.START GRACE 0` while it waits
- * out their grace, their group gone (see {@link watchOverEscapee}): nothing ties them to it any
- * more, so they would not be found. They get the SIGKILL at their grace, each only while still
- * itself. Only with a /proc of our own pid namespace (/proc/self is the shell itself: another
- * namespace's /proc numbers other processes); without one, the groups alone, as before.
+ * alone. Those a stop found as it began are registered as `+ PID.START GRACE 0` until it ends
+ * (see {@link watchOverEscapee}): the members that started them may have died of its stop
+ * signal, the group gone or held by others, and then nothing ties them to it, so they would not
+ * be found. They get the SIGKILL at their grace, each only while still itself. Only with a /proc
+ * of our own pid namespace (/proc/self is the shell itself: another namespace's /proc numbers
+ * other processes); without one, the groups alone, as before.
  *
  * Any POSIX sh will do, and the kill builtins differ: dash's takes a group (-PGID) only after
  * `--`, BusyBox's (Alpine's /bin/sh) refuses `--` as a bad pid and takes the group without it, so
@@ -185,8 +186,8 @@ export function watchOverChild(child: WatchedChild, written = false): () => void
 }
 
 /**
- * Registers a process that left a child's group, found by a stop that now waits out its grace (see
- * ./terminate.ts), to be SIGKILLed if the parent dies first, when `killGraceMs` has passed since
+ * Registers a process that left a child's group, found by a stop as it began, until that stop ends
+ * (see ./terminate.ts), to be SIGKILLed if the parent dies first, when `killGraceMs` has passed since
  * that death, only while its pid still runs with the same start time. No stop signal (0): as for
  * those the watchdog finds itself, its parent, if it has one left, stops it. Returns the function
  * that releases it (idempotent).
