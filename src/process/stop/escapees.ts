@@ -1,5 +1,5 @@
 import { errnoCode } from '../../errno.js';
-import { escapeeRunning, type Escapee } from './group.js';
+import { escapeeMayRun, escapeeRunning, type Escapee } from './group.js';
 
 /**
  * How often a stop looks whether the processes that left the group have gone. Their exits make no
@@ -23,14 +23,15 @@ export function signalEscapee(escapee: Escapee, signal: NodeJS.Signals): void {
 }
 
 /**
- * Resolves once none of `escapees` runs any more; `cancel` stops looking (the promise then never
- * settles). `onLook` is called at each look after the first, while some still run.
+ * Resolves once none of `escapees` runs any more (one whose stat cannot be read for now may: see
+ * {@link escapeeMayRun}); `cancel` stops looking (the promise then never settles). `onLook` is
+ * called at each look after the first, while some still run.
  */
 export function untilEscapeesGone(escapees: readonly Escapee[], onLook?: () => void): { readonly promise: Promise<void>; readonly cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<void>((resolve) => {
     const look = (): void => {
-      if (escapees.some(escapeeRunning)) timer = setTimeout(lookAgain, POLL_MS);
+      if (escapees.some(escapeeMayRun)) timer = setTimeout(lookAgain, POLL_MS);
       else resolve();
     };
     const lookAgain = (): void => {

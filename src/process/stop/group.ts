@@ -174,6 +174,16 @@ export function escapeeRunning(escapee: Escapee): boolean {
   return state !== undefined && state !== 'gone' && state.live && state.startTime === escapee.startTime;
 }
 
+/**
+ * Whether `escapee` may still run: {@link escapeeRunning}, or its stat could not be read (EMFILE and
+ * the like). What waits for it to be gone asks this: taking one unread for gone would end the wait
+ * with it running, while it is signalled only once it is known to be itself.
+ */
+export function escapeeMayRun(escapee: Escapee): boolean {
+  const state = processState(escapee.pid);
+  return state === undefined || (state !== 'gone' && state.live && state.startTime === escapee.startTime);
+}
+
 interface TableEntry {
   readonly pid: number;
   readonly ppid: number;

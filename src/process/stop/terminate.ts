@@ -1,6 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { escapeeRunning, escapedDescendants, exitedUnreaped, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
+import { escapeeMayRun, escapeeRunning, escapedDescendants, exitedUnreaped, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
 import { signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { watchOverEscapee } from './watchdog.js';
@@ -157,7 +157,9 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
  * watchdog stopped them (subvisor SIGKILLed), which signals them whether or not the group obeyed.
  */
 async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number): Promise<void> {
-  const left = recorded.filter(escapeeRunning);
+  // One whose stat cannot be read for now (EMFILE) may run: it is waited for, and signalled once
+  // it can be told to be itself, at a later look.
+  const left = recorded.filter(escapeeMayRun);
   if (left.length === 0) return;
   const byPid = new Map(left.map((escapee) => [escapee.pid, escapee]));
   const told = new Set<Escapee>();
@@ -166,17 +168,28 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
     for (const escapee of left) {
       if (told.has(escapee)) continue;
       const parent = byPid.get(escapee.ppid);
-      if (parent !== undefined && escapeeRunning(parent)) continue;
+      if ((parent !== undefined && escapeeMayRun(parent)) || !escapeeRunning(escapee)) continue;
       told.add(escapee);
       signalEscapee(escapee, policy.stopSignal);
       signalEscapee(escapee, 'SIGCONT');
     }
   };
+  const killed = new Set<Escapee>();
+  const killLeft = (): void => {
+    for (const escapee of left) {
+      if (killed.has(escapee) || !escapeeRunning(escapee)) continue;
+      killed.add(escapee);
+      signalEscapee(escapee, 'SIGKILL');
+    }
+  };
+  let onLook = tellOrphans;
   tellOrphans();
-  const gone = untilEscapeesGone(left, tellOrphans);
+  const gone = untilEscapeesGone(left, () => onLook());
   try {
     if (await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) return;
-    for (const escapee of left) signalEscapee(escapee, 'SIGKILL');
+    // Again at each look: one that could not be read at the grace is SIGKILLed once it can.
+    onLook = killLeft;
+    killLeft();
     await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
   } finally {
     gone.cancel();

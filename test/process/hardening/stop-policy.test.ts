@@ -3,10 +3,10 @@
 // follows `killGraceMs` after the stop began whatever `deliverCancel` does, with `onEscalate`
 // called once just before it. Real children, each a group whose handlers write what they got.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { resolveCommonOptions } from '../../../src/process/options.js';
 import { spawnProcess } from '../../../src/process/spawn.js';
 import { stopTarget, type StopPolicy, type StopTarget } from '../../../src/process/stop/terminate.js';
@@ -185,6 +185,37 @@ describe('stopTarget: the stop policy', () => {
       assert.deepEqual(groupMembers(target.proc.pid), [], 'and is gone');
     } finally {
       killQuietly(-target.proc.pid);
+    }
+  });
+  test('what left the group is still waited for when its /proc entry cannot be read for a moment (EMFILE): the stop does not end with it running', BOUNDED, async () => {
+    // The leader dies of its SIGTERM at once; its `setsid` worker ignores it and is waited for
+    // until the grace. Before, a look at the worker that could not open its stat (out of fds)
+    // counted it as gone: the stop ended there, the worker running on.
+    const log = join(dir, 'escapee-unreadable');
+    const script = `setsid sh -c "trap '' TERM; echo \\$\\$ > ${log}.pid; exec sleep 1000" </dev/null >/dev/null 2>&1 & wait`;
+    const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+    const { proc } = await spawnProcess(options);
+    const target: StopTarget = { proc, newSession: true };
+    let escapee = 0;
+    try {
+      await waitUntil(() => existsSync(`${log}.pid`) && processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) === 'S', 'the worker to run apart from the group, in its sleep', 5000);
+      const graceMs = 1000;
+      const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM' });
+      await waitUntil(() => proc.returncode !== null, 'the leader to die of its SIGTERM', 2000);
+      // Its stat cannot be opened for a moment, as when the parent is out of fds.
+      const unreadable = `/proc/${escapee}/stat`;
+      const realOpen = fs.openSync;
+      const denial = mock.method(fs, 'openSync', (path: fs.PathLike, ...rest: unknown[]) => {
+        if (path === unreadable) throw Object.assign(new Error(`EMFILE: too many open files, open '${unreadable}'`), { code: 'EMFILE' });
+        return (realOpen as (...args: unknown[]) => number)(path, ...rest);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      denial.mock.restore();
+      await stopping;
+      assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
+    } finally {
+      mock.restoreAll();
+      killQuietly(-proc.pid, escapee || undefined);
     }
   });
 });
