@@ -1,7 +1,7 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
 import { escapeeMayRun, escapeeRunning, escapedDescendants, exitedUnreaped, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
-import { signalEscapee, untilEscapeesGone } from './escapees.js';
+import { escapeeAwaited, signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { watchOverEscapee } from './watchdog.js';
 import { StopDeniedError } from '../errors.js';
@@ -158,8 +158,8 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
  */
 async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number): Promise<void> {
   // One whose stat cannot be read for now (EMFILE) may run: it is waited for, and signalled once
-  // it can be told to be itself, at a later look.
-  const left = recorded.filter(escapeeMayRun);
+  // it can be told to be itself, at a later look. One we may not signal is left as it is.
+  const left = recorded.filter(escapeeAwaited);
   if (left.length === 0) return;
   const byPid = new Map(left.map((escapee) => [escapee.pid, escapee]));
   const told = new Set<Escapee>();

@@ -6,9 +6,10 @@
 // program. Before, the refusal was an unhandled rejection that killed the parent.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { killQuietly } from '../../support/processes.js';
-import { groupMembers, isRunning, startFixture, stopFixture, type Fixture } from './probes.js';
+import { groupMembers, isRunning, killTagged, runningTagged, startFixture, stopFixture, type Fixture } from './probes.js';
 
 const FIXTURE = 'test/fixtures/hardening/stop-denied.ts';
 const BOUNDED = { timeout: 30_000 };
@@ -31,8 +32,8 @@ interface Run {
   readonly pid: number;
 }
 
-async function startParent(mode: string): Promise<Run> {
-  const fixture = startFixture(FIXTURE, [mode], { execVia: WITHOUT_KILL, env: { ...process.env, SUBVISOR_WATCHDOG: '0' } });
+async function startParent(mode: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const fixture = startFixture(FIXTURE, [mode], { execVia: WITHOUT_KILL, env: { ...process.env, SUBVISOR_WATCHDOG: '0', ...env } });
   const { pid } = JSON.parse(await fixture.firstLine) as { pid: number };
   return { fixture, pid };
 }
@@ -109,6 +110,23 @@ describe('a child the system refuses to stop', () => {
       }
     });
   }
+
+  test('what the child started in a session of its own and may not be signalled is left as it is: a stop with an infinite grace still ends once the group is gone', BOUNDED, async () => {
+    // Before, the stop waited for it to be gone, which it never was: the call never settled.
+    if (unlessStageable()) return;
+    const tag = randomUUID();
+    const run = await startParent('escapee', { SUBVISOR_TEST_TAG: tag });
+    try {
+      const outcome = await outcomeOf(run);
+      assert.equal(outcome.call, 'resolved');
+      assert.ok(outcome.ms < 5000, `resolved after ${outcome.ms} ms`);
+      assert.equal(isRunning(run.pid), false, 'the shell died of its SIGTERM');
+      assert.equal(runningTagged(tag).length, 1, 'what it could not stop still runs (control)');
+    } finally {
+      await stopFixture(run.fixture);
+      killTagged(tag);
+    }
+  });
 
   test('Process.terminate() throws EPERM; Process.stop() rejects with StopDeniedError', BOUNDED, async () => {
     if (unlessStageable()) return;
