@@ -86,8 +86,6 @@ export async function targetAliveSoon(target: StopTarget): Promise<boolean> {
 
 /** How long the members of a SIGKILLed group are given to actually be gone. */
 const SIGKILL_SETTLE_MS = 1000;
-/** The longest delay a Node timer takes; a longer grace is no different from Infinity (24.8 days). */
-
 /**
  * Stops the child and everything in its group: the stop signal and SIGCONT (as systemd does: a
  * process stopped by job control or a debugger would otherwise never run its handler, and die of
