@@ -82,48 +82,32 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
-  test('SIGKILL to the parent while a stop waits out the grace of what had left the group: its watchdog still stops it', BOUNDED, async () => {
-    // The shell dies of the parent's SIGTERM; its `setsid` worker, ignoring it, is waited for.
-    // Before, the watchdog knew the groups alone, and looked for what had left them through
-    // their members, all gone by then: the worker ran on.
-    const parent = startFixture('test/fixtures/hardening/escapee-parent.ts', ['1000'], { env: process.env });
-    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-    const [leader = 0, escapee = 0] = pids;
-    try {
-      parent.child.kill('SIGTERM');
-      await waitUntil(() => !isRunning(leader), 'the shell to die of its SIGTERM', 2000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(isRunning(escapee), true, 'the worker ignores SIGTERM, in its grace (control)');
-      parent.child.kill('SIGKILL');
-      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGKILL' });
-      await assertAllGone([escapee], 4000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
-  });
-
-  test('SIGKILL to the parent while a stop waits for a member, what the dead shell had left the group: its watchdog still stops it', BOUNDED, async () => {
-    // The shell dies of the parent's SIGTERM; a member ignoring it keeps the group alive, and the
-    // shell's `setsid` worker, ignoring it too, is tied to nothing any more. Before, the stop
-    // registered the worker with the watchdog only once the group was gone: the watchdog, looking
-    // for it through the group's live members, did not find it, and it ran on.
-    const parent = startFixture('test/fixtures/hardening/escapee-parent.ts', ['1000', 'held'], { env: process.env });
-    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-    const [leader = 0, escapee = 0] = pids;
-    try {
-      parent.child.kill('SIGTERM');
-      await waitUntil(() => !isRunning(leader), 'the shell to die of its SIGTERM', 2000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(isRunning(escapee), true, 'the worker ignores SIGTERM, in its grace (control)');
-      parent.child.kill('SIGKILL');
-      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGKILL' });
-      await assertAllGone([escapee], 4000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
-  });
+  // The shell dies of the parent's SIGTERM; its `setsid` worker, ignoring it, is tied to nothing
+  // any more and waited for: the group gone, or held by a member ignoring it too. Before, the
+  // watchdog knew the groups alone and looked for the worker through their live members, and the
+  // stop registered it only once the group was gone: either way the worker ran on.
+  for (const [what, args] of [
+    ['waits out the grace of what had left the group', ['1000']],
+    ['waits for a member, what the dead shell had left the group', ['1000', 'held']],
+  ] as const) {
+    test(`SIGKILL to the parent while a stop ${what}: its watchdog still stops it`, BOUNDED, async () => {
+      const parent = startFixture('test/fixtures/hardening/escapee-parent.ts', [...args], { env: process.env });
+      const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+      const [leader = 0, escapee = 0] = pids;
+      try {
+        parent.child.kill('SIGTERM');
+        await waitUntil(() => !isRunning(leader), 'the shell to die of its SIGTERM', 2000);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(isRunning(escapee), true, 'the worker ignores SIGTERM, in its grace (control)');
+        parent.child.kill('SIGKILL');
+        assert.deepEqual(await parent.exited, { code: null, signal: 'SIGKILL' });
+        await assertAllGone([escapee], 4000);
+      } finally {
+        await stopFixture(parent);
+        killQuietly(...pids);
+      }
+    });
+  }
 
   test('a second SIGHUP does not skip the grace: a closing terminal often sends two', BOUNDED, async () => {
     const { parent, pids } = await startParent('wait', 1500);
