@@ -14,6 +14,15 @@ export function statOf(path: string): Stats | undefined {
   }
 }
 
+/** The path `path` resolves to (every symlink on the way followed), or undefined when it cannot be resolved (see {@link statOf}). */
+export function canonicalPathOf(path: string): string | undefined {
+  try {
+    return node.fs.realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What is at `path` itself, a symlink not followed, or undefined when nothing can be seen there (see {@link statOf}). */
 export function lstatOf(path: string): Stats | undefined {
   try {

@@ -1,6 +1,6 @@
 import type { ProcessSpec, ProcessUser } from '../config/spec.js';
 import { node } from '../../builtins.js';
-import { statOf } from '../../process/stat.js';
+import { canonicalPathOf, statOf } from '../../process/stat.js';
 import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
 
 /** What a user must be allowed to do with a path: run a program, read a file. */
@@ -23,7 +23,7 @@ export type Access = 'run' | 'read';
 export function barrierFor(user: ProcessUser, path: string, access: Access, groupFile = '/etc/group'): string | undefined {
   if (user.uid === 0) return undefined;
   const identity: OtherIdentity = { kind: 'other', uid: user.uid, gid: user.gid, groups: groupsOf(user, groupFile) };
-  const ways = [path, realpathOf(path)].filter((way, index, all): way is string => way !== undefined && all.indexOf(way) === index);
+  const ways = [path, canonicalPathOf(path)].filter((way, index, all): way is string => way !== undefined && all.indexOf(way) === index);
   for (const way of ways) {
     const closed = closedDirectoryOnTheWay(way, identity);
     if (closed !== undefined) return described(closed.path, true, Number.parseInt(closed.mode, 8), closed.ownerUid);
@@ -48,14 +48,6 @@ function groupsOf(user: ProcessUser, groupFile: string): number[] {
     if (/^\d+$/.test(gid) && members.trim().split(',').includes(user.name)) groups.push(Number(gid));
   }
   return groups;
-}
-
-function realpathOf(path: string): string | undefined {
-  try {
-    return node.fs.realpathSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** `/root is drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */

@@ -6,6 +6,7 @@ import type { ResolvedRunOptions } from '../options.js';
 import { DEFAULT_PATH } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
 import { errnoCode } from '../../errno.js';
+import { canonicalPathOf } from '../stat.js';
 
 /**
  * The spawn gate: a child does not run its command until the watchdog knows it.
@@ -115,16 +116,8 @@ let bashAsSh: boolean | undefined;
 
 /** Whether /bin/sh is bash (a link to it, or the same file), looked at once. */
 function shellIsBash(): boolean {
-  bashAsSh ??= node.path.basename(realPath(SHELL) ?? '').startsWith('bash') || ['/bin/bash', '/usr/bin/bash'].some((bash) => sameFile(SHELL, bash));
+  bashAsSh ??= node.path.basename(canonicalPathOf(SHELL) ?? '').startsWith('bash') || ['/bin/bash', '/usr/bin/bash'].some((bash) => sameFile(SHELL, bash));
   return bashAsSh;
-}
-
-function realPath(path: string): string | undefined {
-  try {
-    return node.fs.realpathSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 function sameFile(a: string, b: string): boolean {
