@@ -28,6 +28,20 @@ function linesOf(stdout: string, name: string): string[] {
 // The env of the test runner must not leak into what the children print.
 const ENV = { SUBVISOR_REPLICA: undefined, PORT: undefined };
 
+/** A config of `replicas` copies of `web` running `cmd`, ready at `up`, and a main `test` that depends on them. */
+function mainAfterCopies(cmd: string, replicas: number): string {
+  return `processes:
+  web:
+    cmd: ${JSON.stringify(cmd)}
+    ready: "^up"
+    replicas: ${replicas}
+  test:
+    cmd: echo go
+    dependsOn: [web]
+    main: true
+`;
+}
+
 describe('replicas: N in subvisor.yaml', () => {
   test('runs web.1 ... web.N, each with SUBVISOR_REPLICA; a process without replicas has none', { timeout: 30_000 }, async () => {
     const file = config(`processes:
@@ -65,16 +79,7 @@ describe('replicas: N in subvisor.yaml', () => {
 
   test('what depends on a process with replicas waits until every copy is ready', { timeout: 30_000 }, async () => {
     // Copy N is ready after N * 300 ms: the last one decides.
-    const file = config(`processes:
-  web:
-    cmd: "sleep 0.$((SUBVISOR_REPLICA * 3)); echo up $SUBVISOR_REPLICA; exec sleep 30"
-    ready: "^up"
-    replicas: 3
-  test:
-    cmd: echo go
-    dependsOn: [web]
-    main: true
-`);
+    const file = config(mainAfterCopies('sleep 0.$((SUBVISOR_REPLICA * 3)); echo up $SUBVISOR_REPLICA; exec sleep 30', 3));
     const run = await runCli(['up', '-f', file], { env: ENV });
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.split('\n');
@@ -92,16 +97,7 @@ describe('replicas: N in subvisor.yaml', () => {
   test('what depends on many copies names the process and its count once, and the last few copies by name: a bounded number of short waiting lines', { timeout: 60_000 }, async () => {
     // 200 copies ready at five different times: before, the dependent said a line at each, every
     // line naming each copy still awaited (up to 200 names, some 3 KB a line).
-    const file = config(`processes:
-  web:
-    cmd: "sleep 0.$((SUBVISOR_REPLICA % 5 * 2)); echo up; exec sleep 30"
-    ready: "^up"
-    replicas: 200
-  test:
-    cmd: echo go
-    dependsOn: [web]
-    main: true
-`);
+    const file = config(mainAfterCopies('sleep 0.$((SUBVISOR_REPLICA % 5 * 2)); echo up; exec sleep 30', 200));
     const run = await runCli(['up', '-f', file], { env: ENV });
     assert.equal(run.code, 0, run.stderr);
     const waiting = run.stdout.split('\n').filter((line) => /^test +\* waiting for /.test(line));
