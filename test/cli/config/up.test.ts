@@ -101,3 +101,12 @@ test('a Procfile\'s .env value cut at a # is warned of on stderr by up, and the 
   assert.match(run.stdout, /^show +\| pass=abc$/m);
   assert.match(run.stderr, /^subvisor: warning: \S+\.env:1:1: PASS: its value ends before its `#`/m);
 });
+
+test('a process built of an x- anchor and a merge key (<<), as docker compose users write them, runs with what it merged', { timeout: 30_000 }, async () => {
+  const text = 'x-env: &env { GREETING: hello, WHO: nobody }\nx-defaults: &defaults\n  cmd: echo "$GREETING $WHO"\n  env: *env\nprocesses:\n  greet:\n    <<: *defaults\n    env: { <<: *env, WHO: merged }\n';
+  const { file } = config(() => text);
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  // A key written beside `<<` wins over the merged one (`env` whole: a merge is shallow, as in YAML).
+  assert.match(run.stdout, /^greet +\| hello merged$/m);
+});

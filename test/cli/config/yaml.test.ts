@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ConfigError, NO_RESTART, logProbe, parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
-import { configError, lines, problemAt } from './support.js';
+import { configError, firstProcess, lines, problemAt } from './support.js';
 
 const FILE = 'conf/subvisor.yaml';
 const CONF_DIR = resolve('conf');
@@ -435,9 +435,35 @@ test('every problem is reported at once, one per line in file order; the fields 
   assert.ok(error instanceof ConfigError && error.name === 'ConfigError');
 });
 
-test('merge keys are refused with a pointer to aliases, not silently ignored', () => {
-  const text = 'processes:\n  web:\n    <<: { cmd: x }\n    cmd: y\n';
-  assert.match(onlyProblem(text, 3, 5), /processes\.web\.<<: unknown key; YAML merge keys are not supported \(aliases are: `env: \*common`\)/);
+describe('merge keys (<<) and x- keys work as docker compose reads them', () => {
+  const shared = 'x-defaults: &defaults\n  restart: on-failure\n  grace: 2s\n  env: &env { A: "1", B: "2" }\n';
+
+  test('a merged key is taken unless the mapping writes it, and the first of a list of merges wins', () => {
+    const text = `${shared}processes:\n  web:\n    <<: *defaults\n    cmd: x\n    grace: 3s\n    env: { <<: *env, B: "3" }\n  job:\n    <<: [{ grace: 1s }, *defaults]\n    cmd: y\n`;
+    const [web, job] = parseYamlConfig(text, FILE, { env: {} }).processes;
+    assert.deepEqual([web?.restart.policy, web?.grace, web?.env], ['on-failure', 3000, { A: '1', B: '3' }]);
+    assert.deepEqual([job?.restart.policy, job?.grace, job?.env], ['on-failure', 1000, { A: '1', B: '2' }]);
+  });
+
+  test('a mistake in a merged mapping is reported where it is written, under the path of the process that merged it', () => {
+    const text = 'x-defaults: &defaults\n  gracee: 2s\nprocesses:\n  web: { <<: *defaults, cmd: x }\n';
+    assert.match(onlyProblem(text, 2, 3), /: processes\.web\.gracee: unknown key; did you mean 'grace'\?/);
+  });
+
+  test('a merge of what is no mapping is refused at it, with the forms that work', () => {
+    assert.match(onlyProblem(web('    <<: 5\n'), 4, 9), /: processes\.web\.<<: a merge key `<<` takes a mapping or a list of them \(`<<: \*defaults`, `<<: \[\*defaults, \*logging\]`\), found number 5$/);
+  });
+
+  test('a mapping that merges itself is read once, not for ever', () => {
+    assert.equal(firstProcess('processes:\n  web: &web\n    <<: *web\n    cmd: x\n').cmd, 'x');
+  });
+
+  test('an x- key is left unread at the top level only; a quoted \'<<\' is an ordinary key', () => {
+    assert.equal(firstProcess('x-anything: [1, { no: keys checked }]\nprocesses:\n  web: { cmd: x }\n').cmd, 'x');
+    assert.match(onlyProblem(web('    x-note: 1\n'), 4, 5), /: processes\.web\.x-note: unknown key/);
+    assert.match(onlyProblem(web('    "<<": { cmd: y }\n'), 4, 5), /: processes\.web\.<<: unknown key/);
+    assert.match(onlyProblem('xdefaults: 1\nprocesses:\n  web: { cmd: x }\n', 1, 1), /: xdefaults: unknown key/);
+  });
 });
 
 test('an alias that names no anchor before it is said so, where it is, not taken for a missing value', () => {

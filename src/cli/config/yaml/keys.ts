@@ -69,6 +69,7 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
   },
   // The processes' variables come from the env files it names, wherever it is written.
   first: ['envFile'],
+  extensions: true,
 };
 
 function readProcesses(at: At, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft[] {

@@ -18,10 +18,11 @@ import { configDirectory } from '../location.js';
  * ones listed) and, for a `user`, the passwd file; `options` says which environment `${VAR}`
  * reads, which uid subvisor runs as and where the passwd file is (see {@link ConfigOptions}).
  *
- * Values are read strictly, with two kindnesses: YAML anchors and aliases work (`env: *common`),
- * and where a string is expected a plain scalar is taken as written, so `PORT: 8080` and
- * `cmd: [sleep, 5]` mean "8080" and "5" (and `VERSION: 3.10` keeps its zero). Merge keys (`<<`)
- * are not supported. The keys and how each is read are in `keys.ts`.
+ * Values are read strictly, with two kindnesses: YAML anchors, aliases and merge keys work as in
+ * docker compose (`env: *common`, `<<: *defaults`, with top-level `x-` keys left unread as a place
+ * for the anchors), and where a string is expected a plain scalar is taken as written, so
+ * `PORT: 8080` and `cmd: [sleep, 5]` mean "8080" and "5" (and `VERSION: 3.10` keeps its zero). The
+ * keys and how each is read are in `keys.ts`.
  *
  * @example
  * ```ts
@@ -31,7 +32,8 @@ import { configDirectory } from '../location.js';
  */
 export function parseYamlConfig(text: string, file: string, options: ConfigOptions = {}): Config {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  // Merge keys (`<<: *defaults`) as YAML 1.1 has them, and docker compose reads them: see Reader.pairs.
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, merge: true });
   const reader = new Reader(file, configDirectory(file), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
@@ -55,6 +55,11 @@ export interface KeyTable<T> {
    * (a process's `envFile` holds variables its `cmd` may use).
    */
   readonly first?: readonly string[];
+  /**
+   * Whether keys starting with `x-` are left unread, as docker compose leaves its extension fields:
+   * the place to anchor what processes share (`x-defaults: &defaults`) and merge in (`<<: *defaults`).
+   */
+  readonly extensions?: boolean;
   /** Checks between keys, once each is read; `seen` says where each given key was. */
   readonly finish?: (target: T, seen: ReadonlyMap<string, At>, owner: At, reader: Reader) => void;
 }
@@ -94,9 +99,10 @@ export class Reader {
   /** Reads `map` into `target` key by key through `table`; reports unknown, empty and missing keys. */
   readMapping<T>(map: YAMLMap.Parsed, table: KeyTable<T>, target: T, owner: At): void {
     const seen = new Map<string, At>();
-    for (const pair of inReadingOrder(map, table.first)) {
+    for (const pair of inReadingOrder(this.pairs(map, owner), table.first)) {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
+      if (table.extensions === true && name.startsWith(EXTENSION_PREFIX)) continue;
       const path = joinPath(owner.path, name);
       const entry = Object.hasOwn(table.keys, name) ? table.keys[name] : undefined;
       if (entry === undefined) {
@@ -117,12 +123,55 @@ export class Reader {
 
   /** Each entry of a mapping whose keys are names (processes, variables), with its place. */
   entries(map: YAMLMap.Parsed, owner: At, each: (name: string, at: At, value: Node) => void): void {
-    for (const pair of map.items) {
+    for (const pair of this.pairs(map, owner)) {
       const name = this.keyText(pair, owner);
       if (name === undefined) continue;
       const value = this.deref(pair.value);
       each(name, { node: value ?? pair.key, keyNode: pair.key, path: joinPath(owner.path, name), process: owner.process, variables: owner.variables }, value);
     }
+  }
+
+  /**
+   * The pairs of `map`, with each YAML merge key (`<<: *defaults`, `<<: [*defaults, *logging]`)
+   * replaced by the pairs of the mappings it names, as docker compose, process-compose and PyYAML
+   * read them: a key written in `map` wins over a merged one, and of the merged mappings the first
+   * listed wins. A merged pair keeps its place in the file, so a problem with it is reported where
+   * it is written (the shared mapping), under the path of the mapping that merged it.
+   * `merging` holds the mappings being merged already, so a mapping that merges itself (`&a`
+   * holding `<<: *a`) is read once rather than for ever.
+   */
+  private pairs(map: YAMLMap.Parsed, owner: At, merging: ReadonlySet<YAMLMap.Parsed> = new Set([map])): Pair<ParsedNode, Node>[] {
+    if (!map.items.some((pair) => isMergeKey(pair.key))) return map.items;
+    const taken = new Set(map.items.flatMap((pair) => (isMergeKey(pair.key) ? [] : [keyOf(pair)])));
+    const pairs: Pair<ParsedNode, Node>[] = [];
+    for (const pair of map.items) {
+      if (!isMergeKey(pair.key)) {
+        pairs.push(pair);
+        continue;
+      }
+      for (const source of this.mergedMappings(pair, owner)) {
+        if (merging.has(source)) continue;
+        for (const merged of this.pairs(source, owner, new Set([...merging, source]))) {
+          const name = keyOf(merged);
+          if (taken.has(name)) continue;
+          taken.add(name);
+          pairs.push(merged);
+        }
+      }
+    }
+    return pairs;
+  }
+
+  /** The mappings a merge key's value names: one, or a list of them; reports anything else. */
+  private mergedMappings(pair: Pair<ParsedNode, Node>, owner: At): YAMLMap.Parsed[] {
+    const value = this.deref(pair.value);
+    const items = isSeq(value) ? value.items.map((item) => this.deref(item)) : [value];
+    const mappings = items.filter((item): item is YAMLMap.Parsed => isMap(item));
+    if (mappings.length < items.length) {
+      const what = isSeq(value) ? `a list holding ${describe(items.find((item) => !isMap(item)) ?? null)}` : describe(value);
+      this.report(value ?? pair.key, joinPath(owner.path, '<<'), `a merge key \`<<\` takes a mapping or a list of them (\`<<: *defaults\`, \`<<: [*defaults, *logging]\`), found ${what}`, owner.process);
+    }
+    return mappings;
   }
 
   /** Follows an alias to the node it names; anything else is returned as is. */
@@ -182,16 +231,31 @@ export class Reader {
     const listed = Object.entries(table.keys).filter(([, entry]) => entry.unlisted !== true);
     const known = listed.map(([key]) => key);
     const aliases = Object.fromEntries(listed.flatMap(([key, entry]) => (entry.alsoKnownAs ?? []).map((alias) => [alias, key])));
-    const hint = name === '<<' ? '; YAML merge keys are not supported (aliases are: `env: *common`)' : didYouMean(name, known, aliases);
-    this.report(node, path, `unknown key${hint} (known keys here: ${known.join(', ')})`, process);
+    this.report(node, path, `unknown key${didYouMean(name, known, aliases)} (known keys here: ${known.join(', ')})`, process);
   }
 }
 
-/** The pairs of `map` with the keys named in `first` moved to the front, in file order otherwise. */
-function inReadingOrder(map: YAMLMap.Parsed, first: readonly string[] = []): Pair<ParsedNode, Node>[] {
-  if (first.length === 0) return map.items;
+/** The start of docker compose's extension fields' keys: see {@link KeyTable.extensions}. */
+const EXTENSION_PREFIX = 'x-';
+
+/** `pairs` with the keys named in `first` moved to the front, in file order otherwise. */
+function inReadingOrder(pairs: Pair<ParsedNode, Node>[], first: readonly string[] = []): Pair<ParsedNode, Node>[] {
+  if (first.length === 0) return pairs;
   const isFirst = (pair: Pair<ParsedNode, Node>): boolean => isScalar(pair.key) && first.includes(String(pair.key.value));
-  return [...map.items.filter(isFirst), ...map.items.filter((pair) => !isFirst(pair))];
+  return [...pairs.filter(isFirst), ...pairs.filter((pair) => !isFirst(pair))];
+}
+
+/**
+ * Whether `key` is a YAML merge key: a plain `<<`, which the parser (with `merge: true`) reads as
+ * a symbol. A quoted `'<<'` is an ordinary key, as YAML has it.
+ */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol';
+}
+
+/** A pair's key as it compares with others: its text, or the key node itself when it is no scalar. */
+function keyOf(pair: Pair<ParsedNode, Node>): unknown {
+  return isScalar(pair.key) ? (scalarText(pair.key) ?? pair.key) : pair.key;
 }
 
 /** Whether a node holds no value: a missing value or an explicit null. */
