@@ -227,6 +227,11 @@ test('a missing processes key is refused, and a misspelt one gets a suggestion',
   ]);
 });
 
+test('a docker compose file\'s `services` is pointed to `processes`, the key it means here', () => {
+  const error = configError(() => parseYamlConfig('services:\n  web: { command: x }\n', FILE));
+  assert.match(lines(error)[0] ?? '', /^conf\/subvisor\.yaml:1:1: services: unknown key; did you mean 'processes'\? /);
+});
+
 test('processes must be a non-empty mapping', () => {
   assert.match(onlyProblem('processes: [web, db]\n', 1, 12), /processes: expected a mapping of process names to processes, found a list/);
   assert.match(onlyProblem('processes: {}\n', 1, 1), /processes: no processes listed/);

@@ -65,6 +65,8 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
       read: (at, config, reader) => (config.processes = readProcesses(at, sharedEnvFiles(config, reader), reader)),
       required: `missing \`processes\`; ${EXAMPLE}`,
       empty: NO_PROCESSES,
+      // docker compose's and process-compose's word, and others' (pm2's `apps`).
+      alsoKnownAs: ['services', 'apps', 'procs'],
     },
   },
   // The processes' variables come from the env files it names, wherever it is written.
