@@ -110,3 +110,13 @@ test('a process built of an x- anchor and a merge key (<<), as docker compose us
   // A key written beside `<<` wins over the merged one (`env` whole: a merge is shallow, as in YAML).
   assert.match(run.stdout, /^greet +\| hello merged$/m);
 });
+
+test('a .env quote never closed, which takes the next lines\' variables into its value, is warned of by up at its line, and the run goes on as Node reads the file', { timeout: 30_000 }, async () => {
+  const { file } = config(() => 'processes:\n  show: { cmd: echo "port=$PORT", main: true }\n');
+  writeFileSync(join(file, '..', '.env'), 'SECRET="abc\nPORT=8080\nNAME="x"\n');
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^show +\| port=$/m);
+  assert.match(run.stderr, /^subvisor: warning: \S+\.env:1:1: SECRET: its "-quoted value runs on to the " on line 3, so the lines that would set PORT, NAME are read into it instead: its closing " is missing/m);
+  assert.doesNotMatch(run.stderr, /abc/, 'no value is shown');
+});

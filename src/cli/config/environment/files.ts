@@ -63,6 +63,8 @@ export function readEnvFile(path: string): EnvFileRead {
     else problems.push({ line: lineOf(text, name), name: printable(name), message: reason });
     const cut = reason === undefined ? cutAtHash(text, name) : undefined;
     if (cut !== undefined) warnings.push({ line: cut, name: printable(name), message: cutAtHashWarning(printable(name)) });
+    const quoted = reason === undefined ? quotedValueSurprise(text, name, value) : undefined;
+    if (quoted !== undefined) warnings.push({ ...quoted, name: printable(name) });
   }
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
   return { kind: 'read', variables: Object.fromEntries(variables), problems, warnings: warnings.sort((a, b) => a.line - b.line) };
@@ -87,6 +89,67 @@ function cutAtHash(text: string, name: string): number | undefined {
     return !/^['"`]/.test(value) && /(?:^|\S)#/.test(value) ? index + 1 : undefined;
   }
   return undefined;
+}
+
+/** The quotes parseEnv reads a value between. */
+const QUOTES = ['"', "'", '`'];
+
+/**
+ * A line that looks like it sets a variable (its name in group 1), in a value that runs over
+ * several lines: a name in capitals, as env files write them, and something after the `=` but
+ * more `=`, so a base64 line's padding (a PEM key's `...AB==`) is not taken for one.
+ */
+const SETS_A_VARIABLE = /^[ \t]*(?:export )?([A-Z_][A-Z0-9_]*)[ \t]*=(?!=*\s*$)/;
+
+/**
+ * What parseEnv made of `name`'s last assignment when its value is quoted and Node read it other
+ * than its line shows, silently, where compose refuses the file: its line and what to say.
+ * parseEnv ends a quoted value at the next of its quotes, over as many lines as it takes (a `\"`
+ * inside ends it too: it knows no escape but `\n`), and skips whatever follows on that line. So
+ * `TOKEN="a\"b"` is `a\`, and a closing quote left out takes the lines after it into the value,
+ * with the variables they set, up to the next such quote (often another value's opening one).
+ * Said only when `value` is what that reading gives, so a Node that reads quotes otherwise is
+ * not warned about.
+ */
+function quotedValueSurprise(text: string, name: string, value: string): { line: number; message: string } | undefined {
+  if (name.includes('\n')) return undefined;
+  const assignment = new RegExp(`^[ \\t]*(?:export )?${escapeRegExp(name)}[ \\t]*=[ \\t]*`, 'gm');
+  const last = [...text.matchAll(assignment)].at(-1);
+  if (last === undefined) return undefined;
+  const open = last.index + last[0].length;
+  const quote = text[open] ?? '';
+  const close = QUOTES.includes(quote) ? text.indexOf(quote, open + 1) : -1;
+  if (close === -1) return undefined;
+  const inside = text.slice(open + 1, close);
+  // parseEnv reads `\r\n` as `\n`, and `\n` written in double quotes as a line break.
+  const read = inside.replaceAll('\r\n', '\n');
+  if ((quote === '"' ? read.replaceAll('\\n', '\n') : read) !== value) return undefined;
+  const line = lineNumberAt(text, last.index);
+  const closeLine = lineNumberAt(text, close);
+  const lineEnd = text.indexOf('\n', close);
+  // Whole lines, to the end of the closing one: `C="3"` is a line that sets C, though its value's quote closed there.
+  const spanned = linesOf(text.slice(open + 1, lineEnd === -1 ? undefined : lineEnd)).slice(1);
+  const taken = spanned.flatMap((inner) => SETS_A_VARIABLE.exec(inner)?.[1] ?? []);
+  if (taken.length > 0) {
+    return {
+      line,
+      message: `its ${quote}-quoted value runs on to the ${quote} on line ${closeLine}, so the lines that would set ${taken.map(printable).join(', ')} are read into it instead: its closing ${quote} is missing; close it where the value ends`,
+    };
+  }
+  const after = text.slice(close + 1, lineEnd === -1 ? undefined : lineEnd);
+  // `[^\n]`, not `.`, so the `\r` of a Windows line end is part of a comment, as parseEnv reads it.
+  if (/^\s*(?:#[^\n]*)?$/.test(after)) return undefined;
+  const where = closeLine === line ? '' : ` on line ${closeLine}`;
+  const other = quote === '"' ? "'" : '"';
+  return {
+    line,
+    message: `what follows the ${quote} that ends its value${where} is dropped: Node ends a quoted value at the next ${quote} (a backslash does not escape it) and reads nothing after it on the line; quote a value holding ${quote} with ${other} (${printable(name)}=${other}a${quote}b${other}), and put only a comment after the closing quote`,
+  };
+}
+
+/** The 1-based line of `offset` in `text`. */
+function lineNumberAt(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
 }
 
 function unusableName(name: string): string | undefined {

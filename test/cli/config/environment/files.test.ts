@@ -120,3 +120,37 @@ test('a value cut at a # is warned of in a file with Windows line ends too, at i
     ],
   );
 });
+
+test('a quoted value Node ends before its line does (a \\" inside, text after the closing quote) is read as Node reads it, with a warning at its line', () => {
+  const path = envFile('quote-tail.env', ['TOKEN="a\\"b"', "SINGLE='x'y", 'FINE="ok" # a comment', "ALSO='ok'", ''].join('\r\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { TOKEN: 'a\\', SINGLE: 'x', FINE: 'ok', ALSO: 'ok' });
+  assert.deepEqual(
+    read.warnings.map((warning) => [warning.line, warning.name]),
+    [
+      [1, 'TOKEN'],
+      [2, 'SINGLE'],
+    ],
+  );
+  assert.match(read.warnings[0]?.message ?? '', /^what follows the " that ends its value is dropped: Node ends a quoted value at the next " \(a backslash does not escape it\) and reads nothing after it on the line; quote a value holding " with ' \(TOKEN='a"b'\)/);
+});
+
+test('a quote never closed, which takes the lines after it into its value, is warned of at its line, naming the variables it took', () => {
+  const path = envFile('unclosed.env', ['FIRST=1', 'OPEN="abc', 'LOST=2', 'export GONE="3"', 'LAST=4', ''].join('\n'));
+  const read = readEnvFile(path);
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { FIRST: '1', OPEN: 'abc\nLOST=2\nexport GONE=', LAST: '4' });
+  assert.deepEqual(
+    read.warnings.map((warning) => [warning.line, warning.name, warning.message]),
+    [[2, 'OPEN', 'its "-quoted value runs on to the " on line 4, so the lines that would set LOST, GONE are read into it instead: its closing " is missing; close it where the value ends']],
+  );
+});
+
+test('a value quoted over several lines on purpose (a PEM key, its base64 padded with =) is read without a word', () => {
+  const pem = ['KEY="-----BEGIN PUBLIC KEY-----', 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA', 'AB==', 'QUJD=', '-----END PUBLIC KEY-----"', 'NEXT=1', ''].join('\n');
+  const read = readEnvFile(envFile('pem.env', pem));
+  assert.equal(read.kind, 'read');
+  assert.equal(read.variables['NEXT'], '1');
+  assert.deepEqual(read.warnings, []);
+});
