@@ -174,6 +174,14 @@ test('a listed env file that is missing is refused at its entry', () => {
   assert.match(problemAt({ 'subvisor.yaml': 'envFile: [.env]\nprocesses:\n  web: { cmd: x }\n' }, '.env'), /envFile\[0\]: env file not found/);
 });
 
+test('envFile: no (or off), false in YAML 1.1, is said to be read as a file name, with what to write; a quoted one or another name is not', () => {
+  const config = (value: string): string => `envFile: ${value}\nprocesses:\n  web: { cmd: x }\n`;
+  assert.match(problemAt({ 'subvisor.yaml': config('no') }, 'no'), /: envFile: env file not found: \/.*\/no; create it, or remove it from `envFile` \(relative paths are from the config file's directory\); YAML reads no as a string here, not false: write `false`$/);
+  assert.match(problemAt({ 'subvisor.yaml': config('[a.env, Off]'), 'a.env': '' }, 'Off'), /: envFile\[1\]: env file not found: .*; YAML reads Off as a string here, not false: write `false`$/);
+  assert.match(problemAt({ 'subvisor.yaml': config('"no"') }, '"no"'), /directory\)$/);
+  assert.match(problemAt({ 'subvisor.yaml': config('nope') }, 'nope'), /directory\)$/);
+});
+
 test('envFile values that mean nothing are refused: true, false on a process, an empty path, a mapping', () => {
   assert.match(problemAt({ 'subvisor.yaml': 'envFile: true\nprocesses:\n  web: { cmd: x }\n' }, 'true'), /envFile: `true` adds nothing: \.env beside the config loads by default; give a path or a list of paths .*, or `false` to turn \.env off$/);
   assert.match(problemAt({ 'subvisor.yaml': 'processes:\n  web: { cmd: x, envFile: false }\n' }, 'false'), /processes\.web\.envFile: expected a path or a list of paths .*, found boolean false; `envFile: false` \(no \.env\) belongs at the top level/);

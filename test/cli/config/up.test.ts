@@ -120,3 +120,11 @@ test('a .env quote never closed, which takes the next lines\' variables into its
   assert.match(run.stderr, /^subvisor: warning: \S+\.env:1:1: SECRET: its "-quoted value runs on to the " on line 3, so the lines that would set PORT, NAME are read into it instead: its closing " is missing/m);
   assert.doesNotMatch(run.stderr, /abc/, 'no value is shown');
 });
+
+test('envFile: no, false in YAML 1.1, is refused before anything starts with what to write instead, not only as a file to create', { timeout: 30_000 }, async () => {
+  const { file, marker } = config((marker) => `envFile: no\nprocesses:\n  first: { cmd: "touch '${marker}'" }\n`);
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /subvisor\.yaml:1:10: envFile: env file not found: \S+\/no; .*; YAML reads no as a string here, not false: write `false`$/m);
+  assert.equal(existsSync(marker), false, 'nothing may start');
+});

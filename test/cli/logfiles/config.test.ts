@@ -52,4 +52,6 @@ test('logs: bad values are config errors at their line and column', () => {
   assert.match(onlyProblem(`logs: { maxsize: 1KB }\n${PROCESSES}`, 1, 9), /logs\.maxsize: unknown key; did you mean 'maxSize'\? \(known keys here: dir, maxSize, keep\)/);
   assert.match(onlyProblem(`logs: .subvisor/logs\n${PROCESSES}`, 1, 7), /logs: expected a mapping, found a string; e\.g\. `logs: \{ dir: \.subvisor\/logs, maxSize: 10MB, keep: 3 \}`/);
   assert.match(onlyProblem(`logging: {}\n${PROCESSES}`, 1, 1), /logging: unknown key; did you mean 'logs'\?/);
+  // YAML 1.1's booleans, which this config reads as strings, are said to be so.
+  assert.match(onlyProblem(`logs: off\n${PROCESSES}`, 1, 7), /logs: expected a mapping, found a string; YAML reads off as a string here, not false: write `false`; e\.g\. /);
 });

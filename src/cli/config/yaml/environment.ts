@@ -4,7 +4,7 @@ import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
 import { unspawnableEnvName } from '../spawnable.js';
 import type { ConfigDraft } from './keys.js';
 import { isEmpty, isMapping, type At, type Reader } from './reader.js';
-import { describe, interpolated, oneOrMany, scalarText, spawnable } from './values.js';
+import { describe, interpolated, oneOrMany, scalarText, spawnable, yaml11BooleanHint } from './values.js';
 import { besideConfig } from '../location.js';
 
 // The environment of a process (SPEC §9), lowest first: `.env` beside the config, the top-level
@@ -66,7 +66,9 @@ function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
     }
     const path = resolve(reader.baseDir, item.value);
     const { read, first } = reader.context.envFile(path);
-    if (read.kind === 'missing') reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)`);
+    if (read.kind === 'missing') {
+      reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)${yaml11BooleanHint(item.at.node)}`);
+    }
     else if (read.kind === 'unreadable') reader.reportAt(item.at, `cannot read the env file ${path}: ${read.reason}`, read.cause);
     else {
       if (first) {

@@ -4,7 +4,7 @@ import { parseSize } from '../size.js';
 import { DEFAULT_LOG_DIR, DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, type LogFilesSpec } from '../spec.js';
 import type { Mutable } from './keys.js';
 import { isMapping, key, type At, type KeyTable, type Reader } from './reader.js';
-import { describe, spawnable, text } from './values.js';
+import { describe, spawnable, text, yaml11BooleanHint } from './values.js';
 
 // The top-level `logs` key (SPEC §10): `logs: { dir, maxSize, keep }`, each optional. Only a
 // config that has the key gets files: writing to the project's directory is something to ask for.
@@ -18,7 +18,7 @@ const EXAMPLE = '`logs: { dir: .subvisor/logs, maxSize: 10MB, keep: 3 }` (each k
 export function logFiles(at: At, reader: Reader): LogFilesSpec | false | undefined {
   if (isScalar(at.node) && typeof at.node.value === 'boolean') return at.node.value && defaults(at, reader);
   if (!isMapping(at.node)) {
-    reader.reportAt(at, `expected a mapping, found ${describe(at.node)}; e.g. ${EXAMPLE}`);
+    reader.reportAt(at, `expected a mapping, found ${describe(at.node)}${yaml11BooleanHint(at.node)}; e.g. ${EXAMPLE}`);
     return undefined;
   }
   const spec = defaults(at, reader);

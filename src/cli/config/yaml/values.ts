@@ -235,6 +235,21 @@ export function oneOrMany(at: At, reader: Reader, expected: string): { value: st
   return items;
 }
 
+/** The words YAML 1.1 read as booleans and YAML 1.2 (this config's) reads as strings. */
+const YAML_1_1_BOOLEANS: Readonly<Record<string, boolean>> = { yes: true, y: true, on: true, no: false, n: false, off: false };
+
+/**
+ * `; YAML reads off as a string here, not false: write \`false\``, for a value written as a plain
+ * `yes`, `no`, `on`, `off`, `y` or `n`, which YAML 1.1 (PyYAML, docker-compose v1) read as a
+ * boolean and this config reads as text: said where a boolean is meant and the text taken as
+ * something else (a file name). The empty string for any other value, a quoted one included.
+ */
+export function yaml11BooleanHint(node: Node): string {
+  const written = isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' ? node.value : undefined;
+  const meant = written === undefined ? undefined : YAML_1_1_BOOLEANS[written.toLowerCase()];
+  return meant === undefined ? '' : `; YAML reads ${written} as a string here, not ${meant}: write \`${meant}\``;
+}
+
 /** `true` or `false`; `hint` says how to write it. */
 export function boolean(hint: string): ReadValue<boolean> {
   return (at, reader) => {
