@@ -227,6 +227,12 @@ test('a missing processes key is refused, and a misspelt one gets a suggestion',
   ]);
 });
 
+test('a leading byte order mark (an editor on Windows) is no part of the first line: columns are as shown, as in a Procfile', () => {
+  assert.match(onlyProblem('\uFEFFprocesses: { web: { cmd: "x } }\n', 1, 26), /processes\.web\.cmd: YAML syntax: the " that opens here is never closed/);
+  assert.deepEqual(parseYamlConfig('\uFEFFprocesses:\n  web: { cmd: x }\n', FILE).processes[0]?.source, { file: FILE, line: 2, column: 3 });
+  assert.match(lines(configError(() => parseYamlConfig('\uFEFFprocesess: {}\n', FILE)))[0] ?? '', /^conf\/subvisor\.yaml:1:1: procesess: unknown key/);
+});
+
 test('a docker compose file\'s `services` is pointed to `processes`, the key it means here', () => {
   const error = configError(() => parseYamlConfig('services:\n  web: { command: x }\n', FILE));
   assert.match(lines(error)[0] ?? '', /^conf\/subvisor\.yaml:1:1: services: unknown key; did you mean 'processes'\? /);

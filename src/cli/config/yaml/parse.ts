@@ -33,11 +33,14 @@ import { configDirectory } from '../location.js';
 export function parseYamlConfig(text: string, file: string, options: ConfigOptions = {}): Config {
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *defaults`) as YAML 1.1 has them, and docker compose reads them: see Reader.pairs.
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, merge: true });
+  // A byte order mark (an editor on Windows saves one) is no character of the first line: columns
+  // count what the editor shows, as a Procfile's do. The parser would skip it, and count it.
+  const source = text.replace(/^\uFEFF/, '');
+  const document = parseDocument(source, { lineCounter, prettyErrors: true, merge: true });
   const reader = new Reader(file, configDirectory(file), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
-    reader.problems.push(...syntaxProblems(document, text, file, lineCounter));
+    reader.problems.push(...syntaxProblems(document, source, file, lineCounter));
     throw new ConfigError(reader.problems);
   }
   reader.reportUnresolvedAliases();
