@@ -4,11 +4,11 @@
 // see this: it compiles src/ with its own settings, not dist/*.d.ts with a user's.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { installPacked } from './support/packed.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -107,11 +107,9 @@ export async function main(): Promise<void> {
 `;
 
 test('a strict TypeScript user compiles against the built declarations, under node16, nodenext and bundler resolution', { timeout: 120_000 }, () => {
-  const app = mkdtempSync(join(tmpdir(), 'subvisor-consumer-'));
+  // The package as npm installs it, so a declaration importing a file the tarball leaves out fails here.
+  const { dir, app } = installPacked();
   try {
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(ROOT, join(app, 'node_modules', 'subvisor'), 'dir');
-    writeFileSync(join(app, 'package.json'), '{ "type": "module", "private": true }\n');
     writeFileSync(join(app, 'consumer.ts'), CONSUMER);
     const failures: string[] = [];
     for (const [module, moduleResolution] of [['node16', 'node16'], ['nodenext', 'nodenext'], ['esnext', 'bundler']] as const) {
@@ -127,7 +125,7 @@ test('a strict TypeScript user compiles against the built declarations, under no
     }
     assert.deepEqual(failures, []);
   } finally {
-    rmSync(app, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

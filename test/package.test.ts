@@ -2,11 +2,11 @@
 // no runtime dependency, and an entry that `import` and (where Node can) `require` both reach.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { installPacked, type PackedInstall } from './support/packed.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -59,22 +59,55 @@ test('no runtime dependency: package.json declares none, and nothing built impor
   assert.deepEqual(packages, []);
 });
 
-test('the package entry is reached by import, and by require where Node loads ES modules with it', { timeout: 30_000 }, () => {
-  const app = mkdtempSync(join(tmpdir(), 'subvisor-package-'));
-  try {
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(ROOT, join(app, 'node_modules', 'subvisor'), 'dir');
-    writeFileSync(join(app, 'esm.mjs'), "import { superviseRunProcess, openNursery } from 'subvisor'; console.log(typeof superviseRunProcess, typeof openNursery);\n");
-    writeFileSync(join(app, 'cjs.cjs'), "const subvisor = require('subvisor'); console.log(typeof subvisor.superviseRunProcess, typeof subvisor.openNursery);\n");
-    const esm = spawnSync(process.execPath, ['esm.mjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
-    assert.equal(esm.stdout, 'function function\n', esm.stderr);
-    const cjs = spawnSync(process.execPath, ['cjs.cjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
-    // Node >= 20.19 requires ES modules; older ones refuse with ERR_REQUIRE_ESM, never with a
-    // missing export condition.
-    if (process.features.require_module) assert.equal(cjs.stdout, 'function function\n', cjs.stderr);
-    else assert.match(cjs.stderr, /ERR_REQUIRE_ESM/);
-    assert.doesNotMatch(cjs.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
-  } finally {
-    rmSync(app, { recursive: true, force: true });
-  }
+// One install for the tests below: packing and installing costs a few seconds.
+let packed: PackedInstall | undefined;
+before(() => {
+  packed = installPacked();
+}, { timeout: 120_000 });
+after(() => {
+  if (packed !== undefined) rmSync(packed.dir, { recursive: true, force: true });
+});
+
+/** The install made by `before`. */
+function install(): PackedInstall {
+  assert.ok(packed, 'the tarball was installed');
+  return packed;
+}
+
+test('npm installs a copy of the package: the CLI, its chunks and the declarations, with nothing of the repository around it', () => {
+  const { installed } = install();
+  assert.equal(lstatSync(installed).isSymbolicLink(), false);
+  const files = readdirSync(installed, { recursive: true }).map(String);
+  assert.ok(files.some((file) => file.startsWith(join('dist', 'cli', 'chunks'))), 'the chunks the CLI loads on demand are installed');
+  assert.deepEqual(files.filter((file) => file === 'src' || file === 'node_modules' || file === 'test'), []);
+});
+
+test('the installed bin runs as a program: its #! and executable bit, `run`, and `up` with the bundled YAML parser', { timeout: 30_000 }, () => {
+  const { app } = install();
+  const bin = join(app, 'node_modules', '.bin', 'subvisor');
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  // Run as a program, not through node: the kernel reads the #! line, and needs the x bit.
+  const asked = spawnSync(bin, ['--version'], { cwd: app, encoding: 'utf8', timeout: 10_000 });
+  assert.equal(asked.stdout, `${version}\n`, asked.stderr);
+  const run = spawnSync(bin, ['run', '--label', 'hello', '--', 'sh', '-c', 'echo from run'], { cwd: app, encoding: 'utf8', timeout: 10_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^hello \| from run$/m);
+  writeFileSync(join(app, 'subvisor.yaml'), 'processes:\n  hello:\n    cmd: echo from up\n    main: true\n');
+  const up = spawnSync(bin, ['up'], { cwd: app, encoding: 'utf8', timeout: 10_000 });
+  assert.equal(up.status, 0, up.stderr);
+  assert.match(up.stdout, /^hello \| from up$/m);
+});
+
+test('the installed package is reached by import, and by require where Node loads ES modules with it', { timeout: 30_000 }, () => {
+  const { app } = install();
+  writeFileSync(join(app, 'esm.mjs'), "import { superviseRunProcess, openNursery } from 'subvisor'; console.log(typeof superviseRunProcess, typeof openNursery);\n");
+  writeFileSync(join(app, 'cjs.cjs'), "const subvisor = require('subvisor'); console.log(typeof subvisor.superviseRunProcess, typeof subvisor.openNursery);\n");
+  const esm = spawnSync(process.execPath, ['esm.mjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(esm.stdout, 'function function\n', esm.stderr);
+  const cjs = spawnSync(process.execPath, ['cjs.cjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+  // Node >= 20.19 requires ES modules; older ones refuse with ERR_REQUIRE_ESM, never with a
+  // missing export condition.
+  if (process.features.require_module) assert.equal(cjs.stdout, 'function function\n', cjs.stderr);
+  else assert.match(cjs.stderr, /ERR_REQUIRE_ESM/);
+  assert.doesNotMatch(cjs.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
 });
