@@ -1,5 +1,11 @@
 // The public API of subvisor, listed by name: nothing internal leaks through a wildcard.
 
+// The declarations name Node's types (Buffer, NodeJS.Signals, node:stream), so they ask for them
+// themselves: under TypeScript 6's default `types: []`, with skipLibCheck, every such name in
+// them read as `any` without a word. `preserve` keeps the directive in dist/index.d.ts (since
+// TypeScript 5.5, declaration emit drops one without it).
+/// <reference types="node" preserve="true" />
+
 // Structured concurrency
 export { openNursery } from './core/nursery.js';
 export type { Nursery, NurseryOptions, Task, TaskContext } from './core/nursery.js';

@@ -129,6 +129,35 @@ test('a strict TypeScript user compiles against the built declarations, under no
   }
 });
 
+// TypeScript 6 made `types: []` the default (`tsc --init` writes it, beside `skipLibCheck: true`):
+// @types/node installed, but in no program unless something asks for it. A declaration of ours
+// naming Buffer or NodeJS.Signals then names nothing, and under skipLibCheck nothing says so: the
+// field reads as `any`, and a user's mistake with it compiles.
+test('under `types: []` and skipLibCheck, the declarations still bring Node\'s types: a misused field is refused, not `any`', { timeout: 120_000 }, () => {
+  const { dir, app } = installPacked();
+  try {
+    writeFileSync(join(app, 'consumer.ts'), [
+      "import { runProcess, type Process } from 'subvisor';",
+      "const done = await runProcess(['true'], { captureStdout: true });",
+      'export const signalOf = (proc: Process): string | null => proc.signal;',
+      'export const wrong: number = done.stdout;',
+      '',
+    ].join('\n'));
+    const compilerOptions = {
+      target: 'ES2022', lib: ['ES2022'], module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, noEmit: true,
+      typeRoots: [join(ROOT, 'node_modules', '@types')], types: [],
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    // The one error is the misuse (line 4); `proc.signal` read as what it is compiles (the control).
+    const errors = tsc.stdout.split('\n').filter((line) => line.includes('error TS'));
+    assert.equal(errors.length, 1, tsc.stdout);
+    assert.match(errors[0]!, /^consumer\.ts\(4,14\): error TS2322: Type 'Buffer(<ArrayBufferLike>)? \| null' is not assignable to type 'number'/); // length checked above
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // What an editor shows on hover is the TSDoc of the declaration: a field without one (`error.stderr`)
 // leaves the user to guess that it is a 16 KiB tail, or when it is null. `name` is left out: it
 // only restates the class.
