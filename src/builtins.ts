@@ -28,15 +28,16 @@ import type * as Util from 'node:util';
  * every start).
  *
  * `process.getBuiltinModule` is Node's own way to do that; it is why package.json asks for Node
- * 20.16 or newer. Before it, the only synchronous way to a `require` is `createRequire` from
+ * 20.16 or newer, and 22.3 or newer past Node 20 (Node added it in 22.3 and backported it to
+ * 20.16: Node 21 and 22.0–22.2 lack it). Before it, the only synchronous way to a `require` is `createRequire` from
  * `node:module`, which would have to be imported at the top (and cost every program again) or
  * behind a top-level await, which makes the module async: `require()` of it and CommonJS bundlers
  * then fail, even where the await is never reached.
  */
 function load(id: string): unknown {
-  // Typed as always present by @types/node 20.19; absent on Node 20.0–20.15.
+  // Typed as always present by @types/node 20.19; absent on Node 20.0–20.15, 21 and 22.0–22.2.
   if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') {
-    throw new Error(`subvisor needs Node 20.16 or newer (for process.getBuiltinModule); this is Node ${process.version}: upgrade Node`);
+    throw new Error(`subvisor needs Node 20.16 or newer, and 22.3 or newer past Node 20 (for process.getBuiltinModule); this is Node ${process.version}: upgrade Node`);
   }
   return process.getBuiltinModule(id);
 }

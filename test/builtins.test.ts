@@ -44,14 +44,14 @@ test('importing subvisor loads no Node module beyond what importing any ES modul
   assert.ok(loaded.bySpawn.includes('NativeModule child_process'), loaded.bySpawn.join(', '));
 });
 
-test('on a Node without process.getBuiltinModule (before 20.16), importing subvisor fails at once and says what to do', () => {
+test('on a Node without process.getBuiltinModule (before 20.16; 21 and 22.0-22.2), importing subvisor fails at once and says what to do', () => {
   assertBuildIsFresh();
   const outcome = runScript(`
     delete process.getBuiltinModule;
     const outcome = await import(${JSON.stringify(pathToFileURL(DIST).href)}).then(() => 'imported', (error) => error.message);
     console.log(JSON.stringify(outcome));
   `);
-  assert.match(String(outcome), /^subvisor needs Node 20\.16 or newer .*this is Node v\d+.*: upgrade Node$/);
+  assert.match(String(outcome), /^subvisor needs Node 20\.16 or newer, and 22\.3 or newer past Node 20 .*this is Node v\d+.*: upgrade Node$/);
 });
 
 test('the built module has no top-level await, so CommonJS bundlers and require() can load it', async (t) => {
