@@ -28,6 +28,19 @@ const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
 /**
+ * `a` (append, create), without waiting: `NAME.log` may be a named pipe (`mkfifo`, read by a log
+ * shipper) or a link to a terminal, and those block. Opening a pipe nobody reads would wait for a
+ * reader, before anything starts and without a word; a write to one whose reader stopped reading
+ * would stop the event loop, and with it the whole run: no restart, no Ctrl-C, no `ps`. Without
+ * waiting, those are errors (ENXIO, EAGAIN), which a file's failures already are. A regular
+ * file's writes never wait on a reader, so it is written as before.
+ */
+function openFlags(): number {
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = node.fs.constants;
+  return O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK;
+}
+
+/**
  * One process's log file, `NAME.log`, opened for appending (a run adds to the last one's lines,
  * as a log does) and rotated by size. Lines are collected and written with one synchronous
  * `write` per {@link LogFile.write}: synchronous, so that a line is with the kernel once the
@@ -46,6 +59,14 @@ export class LogFile {
    * would move the link aside and start a real file in its place.
    */
   #rotates = true;
+  /**
+   * The end of a line a short write left half written to what cannot be cut back (a pipe whose
+   * reader fell behind), written before anything else once it can be: the reader then gets that
+   * line whole, instead of the next line run on at its end.
+   */
+  #unfinished: Buffer | undefined;
+  /** Of the text whose write just failed, the bytes in what cannot be cut back, or to be finished there. */
+  #failedWriteKeptBytes = 0;
 
   /** Opens (creating) `path`; throws the fs error when it cannot. */
   constructor(
@@ -76,6 +97,7 @@ export class LogFile {
     this.#pending = [];
     const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
     const kept = { bytes: 0 };
+    this.#failedWriteKeptBytes = 0;
     try {
       this.#writeText(text, kept);
       return undefined;
@@ -89,6 +111,7 @@ export class LogFile {
   #writeText(text: string, kept: { bytes: number }): void {
     const bytes = Buffer.byteLength(text);
     this.#reopenIfMoved();
+    this.#finishLine();
     if (!this.#rotates || this.#size + bytes <= this.rotation.maxSizeBytes) {
       this.#append(text, bytes);
       return;
@@ -117,6 +140,7 @@ export class LogFile {
    * file holds past the size counted before it.
    */
   #keptOfFailedWrite(): number {
+    if (!this.#rotates) return this.#failedWriteKeptBytes;
     if (this.#fd === -1) return 0;
     try {
       return Math.max(0, node.fs.fstatSync(this.#fd).size - this.#size);
@@ -129,6 +153,12 @@ export class LogFile {
   close(): void {
     this.#pending = [];
     if (this.#fd === -1) return;
+    try {
+      // A pipe's reader may have caught up since the last write: a torn last line is ended if it can be.
+      this.#finishLine();
+    } catch {
+      // It cannot; the line stays torn, as the file's failing writes were warned of.
+    }
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
   }
@@ -136,11 +166,13 @@ export class LogFile {
   /** Opens `path`, making its directory again when it is gone (someone removed it during the run). */
   #open(): void {
     try {
-      this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+      this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
-      this.#fd = node.fs.openSync(this.path, 'a', FILE_MODE);
+      this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     }
+    // Another file (or none) now: what was left of a line belonged to the last one.
+    this.#unfinished = undefined;
     const opened = node.fs.fstatSync(this.#fd);
     this.#opened = { dev: opened.dev, ino: opened.ino };
     this.#size = opened.size;
@@ -168,6 +200,17 @@ export class LogFile {
     this.#open();
   }
 
+  /** Writes what a short write left of a line (see {@link LogFile.#unfinished}); throws the fs error, keeping the rest. */
+  #finishLine(): void {
+    let rest = this.#unfinished;
+    if (rest === undefined) return;
+    try {
+      while (rest.length > 0) rest = rest.subarray(node.fs.writeSync(this.#fd, rest));
+    } finally {
+      this.#unfinished = rest.length > 0 ? rest : undefined;
+    }
+  }
+
   /** Writes `text`, `bytes` long in UTF-8. */
   #append(text: string, bytes: number): void {
     if (bytes === 0) return;
@@ -183,13 +226,23 @@ export class LogFile {
    * to fail: the disk filled up (ENOSPC) or the file reached `ulimit -f` (EFBIG) in the middle of
    * the text. The write that follows throws; the file is then cut back to the end of its last
    * whole line before the error goes on, so that it stays made of lines: a line cut off there
-   * would have the next run's first line (appended to the same file) run on at its end.
+   * would have the next run's first line (appended to the same file) run on at its end. A pipe
+   * takes less when its reader has fallen behind, and cannot be cut back: the rest of the line is
+   * kept to be written first next time.
    */
   #appendRest(buffer: Buffer, written: number): void {
     let offset = written;
     try {
       while (offset < buffer.length) offset += node.fs.writeSync(this.#fd, buffer, offset);
     } catch (error) {
+      if (!this.#rotates) {
+        const midLine = offset > 0 && buffer[offset - 1] !== 0x0a;
+        // Every text given ends with a `\n`, so a line begun has its end in the buffer.
+        const lineEnd = midLine ? buffer.indexOf(0x0a, offset) + 1 : offset;
+        if (midLine) this.#unfinished = buffer.subarray(offset, lineEnd);
+        this.#failedWriteKeptBytes = lineEnd;
+        throw error;
+      }
       const cut = offset - (buffer.lastIndexOf(0x0a, offset - 1) + 1);
       try {
         // From the file's size, not #size: the file may have been truncated under it (copytruncate).

@@ -6,6 +6,7 @@ import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
+import { statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
 
 /**
@@ -21,6 +22,11 @@ function openFailure(path: string, error: unknown): string {
   }
   if (code === 'ENFILE') {
     return `cannot open the log files: ${path}: the system's table of open files is full (ENFILE); close files elsewhere on this machine, or raise fs.file-max`;
+  }
+  if (code === 'ENXIO' && statOf(path)?.isFIFO() === true) {
+    // A named pipe opened without waiting (see openFlags in log-file.ts) when nothing reads it;
+    // a socket's path says ENXIO too, whatever listens on it, and takes the plain message.
+    return `cannot open the log files: ${path}: nothing reads this named pipe (ENXIO); start its reader before subvisor, or remove it to have a file`;
   }
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;

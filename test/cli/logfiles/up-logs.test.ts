@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -220,5 +221,75 @@ processes:
     assert.match(run.stderr, /^subvisor: subvisor\.yaml:1:1: logs: cannot open the log files: .*\/logs\/p\d+\.log: too many open files \(EMFILE\): the run keeps one open per process; raise the limit \(ulimit -n\), or run fewer processes$/m);
     assert.doesNotMatch(run.stderr, /give `logs` a `dir`/);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a NAME.log that is a named pipe nothing reads is refused before anything starts, saying to start its reader; up does not wait for one', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    mkdirSync(join(dir, 'logs'));
+    execFileSync('mkfifo', [join(dir, 'logs', 'once.log')]);
+    const cli = startCli(['up'], { cwd: dir });
+    const waited = setTimeout(() => cli.kill('SIGKILL'), 10_000);
+    const run = await cli.done;
+    clearTimeout(waited);
+    assert.equal(run.signal, null, 'up ended by itself, not waiting for a reader');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^subvisor: subvisor\.yaml:1:1: logs: cannot open the log files: .*\/logs\/once\.log: nothing reads this named pipe \(ENXIO\); start its reader before subvisor, or remove it to have a file$/m);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a NAME.log that is a named pipe whose reader stops reading holds nothing up: the lines it cannot take are counted missing, and once it reads again it gets whole lines', { timeout: 60_000 }, async () => {
+    // 100 000 lines are some 3.4 MB in the file's form, far more than a pipe holds (64 KiB).
+    const dir = project(`logs: { dir: logs }
+processes:
+  flood:
+    cmd: "seq 1 100000; while [ ! -e drained ]; do sleep 0.05; done; echo after; exec sleep 30"
+`);
+    mkdirSync(join(dir, 'logs'));
+    const pipe = join(dir, 'logs', 'flood.log');
+    execFileSync('mkfifo', [pipe]);
+    // The reader: opened before up, then not read until the flood is over.
+    const reader = openSync(pipe, constants.O_RDONLY | constants.O_NONBLOCK);
+    let received = '';
+    const drain = (): void => {
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        let read: number;
+        try {
+          read = readSync(reader, buffer);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+          throw error;
+        }
+        if (read === 0) return;
+        received += buffer.toString('utf8', 0, read);
+      }
+    };
+    const cli = startCli(['up'], { cwd: dir });
+    try {
+      // Written to stdout only after the pipe was tried: up went on past a full pipe.
+      await cli.waitForOutput('flood | 100000\n', 20_000);
+      assert.match(cli.stdoutSoFar(), /flood +\| 1\n/);
+      drain();
+      writeFileSync(join(dir, 'drained'), '');
+      await cli.waitForOutput('flood | after\n', 10_000);
+      await waitUntil(() => (drain(), received.endsWith(' out after\n')), 'the line after the gap to reach the reader', 10_000);
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130, run.stderr);
+      assert.match(run.stderr, /cannot write .*\/logs\/flood\.log \(EAGAIN: resource temporarily unavailable, write\); flood's lines go on to the output/);
+      const missing = /\/logs\/flood\.log is written again; (\d+) of flood's lines are missing from it/.exec(run.stderr);
+      assert.ok(missing !== null, run.stderr);
+      const lines = received.slice(0, -1).split('\n');
+      for (const line of lines) assert.match(line, LOG_LINE, 'every line the reader got is whole');
+      const texts = lines.map((line) => LOG_LINE.exec(line)?.[3]);
+      assert.equal(texts.at(-1), 'after');
+      const numbers = texts.slice(0, -1);
+      assert.ok(numbers.length > 0 && numbers.length < 100_000, `${numbers.length} lines of the flood reached the reader`);
+      assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => String(i + 1)), 'those first taken, in order, none cut');
+      assert.equal(Number(missing[1]), 100_000 - numbers.length, 'the lines said missing are those that did not reach the reader');
+    } finally {
+      cli.kill('SIGKILL');
+      closeSync(reader);
+    }
   });
 });
