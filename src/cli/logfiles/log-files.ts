@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { node } from '../../builtins.js';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
 import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
@@ -28,8 +29,28 @@ function openFailure(path: string, error: unknown): string {
     // a socket's path says ENXIO too, whatever listens on it, and takes the plain message.
     return `cannot open the log files: ${path}: nothing reads this named pipe (ENXIO); start its reader before subvisor, or remove it to have a file`;
   }
+  const dangling = code === 'EEXIST' ? danglingLink(error) : undefined;
+  if (dangling !== undefined) {
+    return `cannot write the log files: ${dangling.path} is a link to ${dangling.target}, which is not there (EEXIST); make or mount ${dangling.target}, or give \`logs\` a \`dir\` you can write`;
+  }
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
+}
+
+/**
+ * The link and its target when mkdir's EEXIST was for a link to nothing (`logs -> /mnt/data/logs`
+ * with the volume not mounted): the directory looks missing to `ls` and `cd`, so a bare EEXIST
+ * would say the opposite of what the user sees.
+ */
+function danglingLink(error: unknown): { readonly path: string; readonly target: string } | undefined {
+  const path = typeof error === 'object' && error !== null && 'path' in error && typeof error.path === 'string' ? error.path : undefined;
+  if (path === undefined || node.fs.statSync(path, { throwIfNoEntry: false }) !== undefined) return undefined;
+  try {
+    return { path, target: node.fs.readlinkSync(path) };
+  } catch {
+    // Not a link (gone meanwhile, or something else): the plain error says what there is to say.
+    return undefined;
+  }
 }
 
 /** The word for a stream in a log line: as short as the time before it allows to read. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -209,6 +209,19 @@ processes:
     const run = await runCli(['up'], { cwd: dir });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:1: logs: cannot write the log files: .*blocker\/logs: (ENOTDIR|EEXIST); give `logs` a `dir` you can write, or remove `logs`$/m);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a log directory that is a link to nothing (a volume not mounted) says so, not only EEXIST, before anything starts', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    const target = join(dir, 'not-mounted', 'logs');
+    symlinkSync(target, join(dir, 'logs'));
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(
+      run.stderr,
+      `subvisor: subvisor.yaml:1:1: logs: cannot write the log files: ${join(dir, 'logs')} is a link to ${target}, which is not there (EEXIST); make or mount ${target}, or give \`logs\` a \`dir\` you can write\n`,
+    );
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
