@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
+import { canonicalPathOf } from '../../process/stat.js';
 
 /** When a file is rotated, and how many rotated files stay. */
 export interface Rotation {
@@ -261,12 +262,18 @@ export class LogFile {
   #rotate(): void {
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
-    for (let index = this.rotation.keep + 1; removeIfThere(`${this.path}.${index}`); index++);
-    if (this.rotation.keep === 0) node.fs.rmSync(this.path, { force: true });
+    // `NAME.log` may be a link to the file (`ln -s /data/logs/web.log logs/web.log`, a chatty
+    // process's lines kept on a larger disk): that file is the one rotated, beside itself, and the
+    // link stays, as one to /dev/null does; rotating the link would move it aside, start a file
+    // here instead, and drop the link past `keep`. Gone (removed under the run): nothing to rotate.
+    const file = canonicalPathOf(this.path) ?? this.path;
+    for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
+    if (this.rotation.keep === 0) node.fs.rmSync(file, { force: true });
     else {
-      for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${this.path}.${index}`, `${this.path}.${index + 1}`);
-      renameIfThere(this.path, `${this.path}.1`);
+      for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
+      renameIfThere(file, `${file}.1`);
     }
+    // Through the link, if it is one: the file starts again where the link points.
     this.#open();
   }
 }

@@ -215,6 +215,37 @@ test('a file made a link to /dev/null (no log file for this process) is written 
   assert.deepEqual(readdirSync(dir), ['quiet.log']);
 });
 
+test('a file made a link to a file elsewhere (another disk) is rotated there, beside its target: the link stays, and the kept lines are all there', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, [])).close(); // makes the directory
+  const elsewhere = join(dir, '..', 'elsewhere');
+  mkdirSync(elsewhere);
+  const target = join(elsewhere, 'web.log');
+  symlinkSync(target, join(dir, 'web.log'));
+  for (const keep of [2, 0]) {
+    const files = new LogFiles({ dir, maxSizeBytes: 100, keep }, ['web']);
+    files.open();
+    try {
+      for (let i = 0; i < 12; i++) {
+        files.line('web', 'stdout', `line ${keep} ${i}`);
+        files.flush();
+      }
+    } finally {
+      files.close();
+    }
+    assert.equal(lstatSync(join(dir, 'web.log')).isSymbolicLink(), true, `keep: ${keep}: the link stays`);
+    assert.deepEqual(readdirSync(dir), ['web.log'], `keep: ${keep}: nothing rotated beside the link`);
+    if (keep === 2) {
+      assert.deepEqual(readdirSync(elsewhere).sort(), ['web.log', 'web.log.1', 'web.log.2']);
+      const kept = ['web.log.2', 'web.log.1', 'web.log'].flatMap((name) => texts(join(elsewhere, name)));
+      assert.deepEqual(kept, Array.from({ length: 6 }, (_, i) => `line 2 ${i + 6}`), 'the last lines, in order, none missing');
+    }
+  }
+  // keep: 2 left web.log.1 and .2 beside the target; keep: 0 then removed them, as rotated files past keep.
+  assert.deepEqual(readdirSync(elsewhere), ['web.log']);
+  assert.deepEqual(texts(target), ['line 0 10', 'line 0 11']);
+});
+
 test('rotated files past keep (an earlier run kept more) are removed at the next rotation', () => {
   const dir = logDir();
   opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
