@@ -53,7 +53,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     // a log directory that cannot be made is refused here, having started (and created) nothing.
     const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
     control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring, colourOrder) });
-    watching = watchStack(stack, plans, output, [socketPath, ...(config.logs === undefined ? [] : [config.logs.dir])]);
+    watching = watchStack(stack, plans, output, [socketPath, ...(logFiles?.paths ?? [])]);
     logFiles?.open();
   } catch (error) {
     await control?.close();

@@ -53,6 +53,11 @@ function danglingLink(error: unknown): { readonly path: string; readonly target:
   }
 }
 
+/** Where `name`'s log file is, in the log directory `dir`: `DIR/NAME.log` (rotated as `NAME.log.1` ...). */
+function logFilePath(dir: string, name: string): string {
+  return join(dir, `${name}.log`);
+}
+
 /** The word for a stream in a log line: as short as the time before it allows to read. */
 const STREAM_WORD = { stdout: 'out', stderr: 'err' } as const;
 
@@ -100,6 +105,14 @@ export class LogFiles implements OutputTee {
   }
 
   /**
+   * The run's own paths here, for a watch to leave out: the directory, and each process's file by
+   * name, which is what is left out when the directory holds what is watched (`dir: .`).
+   */
+  get paths(): readonly string[] {
+    return [this.spec.dir, ...this.names.map((name) => logFilePath(this.spec.dir, name))];
+  }
+
+  /**
    * Creates the directory and opens one file per process; throws {@link ConfigError}, at the
    * `logs` key, when the directory or a file cannot be made, before anything starts.
    */
@@ -109,7 +122,7 @@ export class LogFiles implements OutputTee {
     try {
       makeDirectories(spec.dir, DIR_MODE);
       for (const name of this.names) {
-        path = join(spec.dir, `${name}.log`);
+        path = logFilePath(spec.dir, name);
         this.#files.set(name, new LogFile(path, spec));
       }
     } catch (error) {

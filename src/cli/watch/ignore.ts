@@ -24,14 +24,17 @@ const EDITOR_FILES = ['.*.sw?', '4913', '*~', '.#*', '#*#', '*___jb_tmp___', '*_
  * any other (`**\/*.test.ts`, `src/gen/**`) against the path relative to the watched root and
  * relative to the process's cwd, so both ways of writing it work.
  *
- * `ownPaths` (absolute) are the run's own files, left out with all they hold: the log files and
- * the control socket. A process that writes lines while watching the project's root would
- * otherwise change its own log file with every line, and restart for ever.
+ * `ownPaths` (absolute) are the run's own files, left out with their numbered rotations
+ * (`web.log.1`) and all they hold: the log directory and files, and the control socket. A process
+ * that writes lines while watching the project's root would otherwise change its own log file with
+ * every line, and restart for ever. A directory among them that holds the watched root itself
+ * (`logs: { dir: . }`, watching `src`) is not left out whole, or nothing would ever be heard: its
+ * own files, named among them too, are.
  */
 export function ignoreRule(globs: readonly string[], cwd: string, ownPaths: readonly string[] = []): IgnoreRule {
   const tests = globs.map((glob) => ({ matches: globMatcher(glob), against: glob.includes('/') ? (glob.startsWith('/') ? 'absolute' : 'relative') : 'name' }));
   return (path, root) => {
-    if (ownPaths.some((own) => path === own || path.startsWith(own.endsWith(sep) ? own : own + sep))) return true;
+    if (ownPaths.some((own) => path === own || isRotationOf(path, own) || (isUnder(path, own) && root !== own && !isUnder(root, own)))) return true;
     const name = basename(path);
     if (EDITOR_FILES.some((matches) => matches(name))) return true;
     const underRoot = relative(root, path);
@@ -43,4 +46,14 @@ export function ignoreRule(globs: readonly string[], cwd: string, ownPaths: read
       return matches(underRoot) || (!underCwd.startsWith('..') && !isAbsolute(underCwd) && matches(underCwd));
     });
   };
+}
+
+/** Whether `path` is in the directory `dir`, at any depth. */
+function isUnder(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** Whether `path` is `file` rotated: `file.1`, `file.2` ... */
+function isRotationOf(path: string, file: string): boolean {
+  return path.startsWith(`${file}.`) && /^\d+$/.test(path.slice(file.length + 1));
 }

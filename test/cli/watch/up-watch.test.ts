@@ -229,6 +229,8 @@ describe('a change restarts the process', () => {
     ['a logs dir and a --socket of its own, in the watched tree', 'logs: { dir: lg }', ['--socket', 'run/ctl.sock'], undefined],
     // The watch comes to the files by the real directory, var/lg, not by the link the config names.
     ['a logs dir named by a link to a directory in the watched tree', 'logs: { dir: lg }', [], { path: 'lg', target: 'var/lg' }],
+    // The log directory holds the watched root itself: only its files are left out, rotated ones too.
+    ['log files beside the config, dir: ., rotated as the process writes', 'logs: { dir: ., maxSize: 300, keep: 2 }', [], undefined],
   ] as const) {
     test(`the run's own files (${where}) restart nothing: a process that writes while watching the project's root does not restart for ever`, BOUNDED, async () => {
       const dir = project(
