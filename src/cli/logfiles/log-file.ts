@@ -257,22 +257,28 @@ export class LogFile {
 
   /**
    * `NAME.log.(i)` becomes `.(i+1)` from the oldest kept, `NAME.log` becomes `.1`, and a new
-   * `NAME.log` starts. Rotated files past `keep` (left by an earlier run that kept more) go.
+   * `NAME.log` starts; with `keep: 0` the file is emptied in place. Rotated files past `keep`
+   * (left by an earlier run that kept more) go.
    */
   #rotate(): void {
-    node.fs.closeSync(this.#fd);
-    this.#fd = -1;
     // `NAME.log` may be a link to the file (`ln -s /data/logs/web.log logs/web.log`, a chatty
     // process's lines kept on a larger disk): that file is the one rotated, beside itself, and the
     // link stays, as one to /dev/null does; rotating the link would move it aside, start a file
     // here instead, and drop the link past `keep`. Gone (removed under the run): nothing to rotate.
     const file = canonicalPathOf(this.path) ?? this.path;
     for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
-    if (this.rotation.keep === 0) node.fs.rmSync(file, { force: true });
-    else {
-      for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
-      renameIfThere(file, `${file}.1`);
+    if (this.rotation.keep === 0) {
+      // Emptied, not removed and made again: `tail -f` (which follows the file it opened, not the
+      // name) and a shipper holding it open read on from its start, as after logrotate's
+      // copytruncate; a new file would leave them on one nobody writes. O_APPEND writes at the new end.
+      node.fs.ftruncateSync(this.#fd, 0);
+      this.#size = 0;
+      return;
     }
+    node.fs.closeSync(this.#fd);
+    this.#fd = -1;
+    for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
+    renameIfThere(file, `${file}.1`);
     // Through the link, if it is one: the file starts again where the link points.
     this.#open();
   }

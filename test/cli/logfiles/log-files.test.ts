@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -244,6 +244,31 @@ test('a file made a link to a file elsewhere (another disk) is rotated there, be
   // keep: 2 left web.log.1 and .2 beside the target; keep: 0 then removed them, as rotated files past keep.
   assert.deepEqual(readdirSync(elsewhere), ['web.log']);
   assert.deepEqual(texts(target), ['line 0 10', 'line 0 11']);
+});
+
+test('keep: 0 empties the file in place: the same file, so a reader that has it open (tail -f) reads on from its start', () => {
+  const dir = logDir();
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, ['web']);
+  files.open();
+  const path = join(dir, 'web.log');
+  const reader = openSync(path, 'r');
+  try {
+    const { ino } = statSync(path);
+    for (let i = 0; i < 7; i++) {
+      files.line('web', 'stdout', `line ${i}`);
+      files.flush();
+    }
+    assert.equal(statSync(path).ino, ino, 'the file open at the start is the one written');
+    assert.deepEqual(texts(path), ['line 6']);
+    // What tail -f does once it sees the file shrink: read it again from the start, through its fd.
+    const read = Buffer.alloc(200);
+    const bytes = readSync(reader, read, 0, read.length, 0);
+    assert.match(read.toString('utf8', 0, bytes), / out line 6\n$/);
+  } finally {
+    closeSync(reader);
+    files.close();
+  }
+  assert.deepEqual(readdirSync(dir), ['web.log']);
 });
 
 test('rotated files past keep (an earlier run kept more) are removed at the next rotation', () => {
