@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { node } from '../../builtins.js';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
@@ -7,7 +7,7 @@ import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
-import { statOf } from '../../process/stat.js';
+import { lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
 
 /**
@@ -29,26 +29,31 @@ function openFailure(path: string, error: unknown): string {
     // a socket's path says ENXIO too, whatever listens on it, and takes the plain message.
     return `cannot open the log files: ${path}: nothing reads this named pipe (ENXIO); start its reader before subvisor, or remove it to have a file`;
   }
-  const dangling = code === 'EEXIST' ? danglingLink(error) : undefined;
-  if (dangling !== undefined) {
-    return `cannot write the log files: ${dangling.path} is a link to ${dangling.target}, which is not there (EEXIST); make or mount ${dangling.target}, or give \`logs\` a \`dir\` you can write`;
-  }
+  const inTheWay = code === 'EEXIST' || code === 'ENOTDIR' ? whatIsInTheWay(error) : undefined;
+  if (inTheWay !== undefined) return `cannot write the log files: ${inTheWay.what} (${code}); ${inTheWay.fix}, or give \`logs\` a \`dir\` you can write`;
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
 }
 
 /**
- * The link and its target when mkdir's EEXIST was for a link to nothing (`logs -> /mnt/data/logs`
- * with the volume not mounted): the directory looks missing to `ls` and `cd`, so a bare EEXIST
- * would say the opposite of what the user sees.
+ * What stands where a directory of the log directory's path was to be made (mkdir's EEXIST, or
+ * ENOTDIR below it), and what to do about it: the error names the log directory, or the path
+ * where mkdir stopped, not the file in the way. A link to nothing (`logs -> /mnt/data/logs`, the
+ * volume not mounted) looks missing to `ls` and `cd`, so a bare EEXIST would say the opposite of
+ * what the user sees.
  */
-function danglingLink(error: unknown): { readonly path: string; readonly target: string } | undefined {
+function whatIsInTheWay(error: unknown): { readonly what: string; readonly fix: string } | undefined {
   const path = typeof error === 'object' && error !== null && 'path' in error && typeof error.path === 'string' ? error.path : undefined;
-  if (path === undefined || node.fs.statSync(path, { throwIfNoEntry: false }) !== undefined) return undefined;
+  if (path === undefined) return undefined;
+  let at = path;
+  while (lstatOf(at) === undefined && dirname(at) !== at) at = dirname(at);
+  const there = statOf(at);
+  if (there !== undefined) return there.isDirectory() ? undefined : { what: `${at} is ${there.isFile() ? 'a file' : 'there'}, not a directory`, fix: 'move it aside' };
   try {
-    return { path, target: node.fs.readlinkSync(path) };
+    const target = node.fs.readlinkSync(at);
+    return { what: `${at} is a link to ${target}, which is not there`, fix: `make or mount ${target}` };
   } catch {
-    // Not a link (gone meanwhile, or something else): the plain error says what there is to say.
+    // Not a link (gone meanwhile): the plain error says what there is to say.
     return undefined;
   }
 }

@@ -203,12 +203,18 @@ processes:
     assert.equal(texts.length, kept + 300);
   });
 
-  test('a log directory that cannot be made is a config error at the logs key, before anything starts', { timeout: 30_000 }, async () => {
+  test('a log directory that cannot be made (a file in its way) is a config error at the logs key naming the file, before anything starts', { timeout: 30_000 }, async () => {
     const dir = project('processes:\n  once:\n    cmd: "touch started"\nlogs:\n  dir: blocker/logs\n');
     writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
     const run = await runCli(['up'], { cwd: dir });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:1: logs: cannot write the log files: .*blocker\/logs: (ENOTDIR|EEXIST); give `logs` a `dir` you can write, or remove `logs`$/m);
+    // The file in the way is named, not only the directory below it.
+    assert.equal(run.stderr, `subvisor: subvisor.yaml:4:1: logs: cannot write the log files: ${join(dir, 'blocker')} is a file, not a directory (ENOTDIR); move it aside, or give \`logs\` a \`dir\` you can write\n`);
+    // The file itself named as the directory.
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  once:\n    cmd: "touch started"\nlogs:\n  dir: blocker\n');
+    const itself = await runCli(['up'], { cwd: dir });
+    assert.equal(itself.code, 2);
+    assert.match(itself.stderr, /logs: cannot write the log files: .*\/blocker is a file, not a directory \(EEXIST\); move it aside, or give `logs` a `dir` you can write$/m);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
