@@ -465,6 +465,14 @@ describe('merge keys (<<) and x- keys work as docker compose reads them', () => 
     assert.match(onlyProblem(web('    <<: 5\n'), 4, 9), /: processes\.web\.<<: a merge key `<<` takes a mapping or a list of them \(`<<: \*defaults`, `<<: \[\*defaults, \*logging\]`\), found number 5$/);
   });
 
+  test('merges of merges are read in time linear in the file: a mapping merged twice adds nothing the second time', () => {
+    const levels = Array.from({ length: 23 }, (_, i) => `x-a${i + 1}: &a${i + 1} { <<: [*a${i}, *a${i}] }\n`).join('');
+    const text = `x-a0: &a0 { grace: 1s }\n${levels}processes:\n  web: { <<: *a23, cmd: x }\n`;
+    const started = Date.now();
+    assert.equal(firstProcess(text).grace, 1000);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+
   test('a mapping that merges itself is read once, not for ever', () => {
     assert.equal(firstProcess('processes:\n  web: &web\n    <<: *web\n    cmd: x\n').cmd, 'x');
   });
