@@ -465,6 +465,12 @@ describe('merge keys (<<) and x- keys work as docker compose reads them', () => 
     assert.match(onlyProblem(web('    <<: 5\n'), 4, 9), /: processes\.web\.<<: a merge key `<<` takes a mapping or a list of them \(`<<: \*defaults`, `<<: \[\*defaults, \*logging\]`\), found number 5$/);
   });
 
+  test('a merge of what is no mapping is refused at the merge, not at the anchor it names', () => {
+    const text = 'x-name: &name hello\nprocesses:\n  web:\n    <<: [{ grace: 1s }, *name]\n    cmd: x\n';
+    assert.match(onlyProblem(text, 4, 25), /: processes\.web\.<<: a merge key `<<` takes a mapping or a list of them .*, found a list holding a string$/);
+    assert.match(onlyProblem('x-name: &name hello\nprocesses:\n  web: { <<: *name, cmd: x }\n', 3, 14), /found a string$/);
+  });
+
   test('merges of merges are read in time linear in the file: a mapping merged twice adds nothing the second time', () => {
     const levels = Array.from({ length: 23 }, (_, i) => `x-a${i + 1}: &a${i + 1} { <<: [*a${i}, *a${i}] }\n`).join('');
     const text = `x-a0: &a0 { grace: 1s }\n${levels}processes:\n  web: { <<: *a23, cmd: x }\n`;

@@ -166,16 +166,20 @@ export class Reader {
     return pairs;
   }
 
-  /** The mappings a merge key's value names: one, or a list of them; reports anything else. */
+  /**
+   * The mappings a merge key's value names: one, or a list of them; reports anything else where
+   * the merge names it (`*name`), not at the anchor, whose value may be right where it is used.
+   */
   private mergedMappings(pair: Pair<ParsedNode, Node>, owner: At): YAMLMap.Parsed[] {
     const value = this.deref(pair.value);
-    const items = isSeq(value) ? value.items.map((item) => this.deref(item)) : [value];
-    const mappings = items.filter((item): item is YAMLMap.Parsed => isMap(item));
-    if (mappings.length < items.length) {
-      const what = isSeq(value) ? `a list holding ${describe(items.find((item) => !isMap(item)) ?? null)}` : describe(value);
-      this.report(value ?? pair.key, joinPath(owner.path, '<<'), `a merge key \`<<\` takes a mapping or a list of them (\`<<: *defaults\`, \`<<: [*defaults, *logging]\`), found ${what}`, owner.process);
+    const written: Node[] = isSeq(value) ? value.items : [pair.value ?? null];
+    const wrong = written.find((item) => !isMap(this.deref(item)));
+    if (wrong !== undefined) {
+      const found = describe(this.deref(wrong));
+      const what = isSeq(value) ? `a list holding ${found}` : found;
+      this.report(wrong ?? pair.key, joinPath(owner.path, '<<'), `a merge key \`<<\` takes a mapping or a list of them (\`<<: *defaults\`, \`<<: [*defaults, *logging]\`), found ${what}`, owner.process);
     }
-    return mappings;
+    return written.map((item) => this.deref(item)).filter((item): item is YAMLMap.Parsed => isMap(item));
   }
 
   /** Follows an alias to the node it names; anything else is returned as is. */
