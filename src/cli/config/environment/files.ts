@@ -81,12 +81,13 @@ function cutAtHashWarning(name: string): string {
  */
 function cutAtHash(text: string, name: string): number | undefined {
   if (name.includes('\n')) return undefined;
-  const assignment = new RegExp(`^\\s*(?:export )?${escapeRegExp(name)}\\s*=[ \\t]*(.*)$`);
+  const assignment = new RegExp(`^\\s*(?:export )?${escapeRegExp(name)}\\s*=(.*)$`);
   const lines = linesOf(text);
   for (let index = lines.length - 1; index >= 0; index--) {
     const value = assignment.exec(lines[index] ?? '')?.[1];
     if (value === undefined) continue;
-    return !/^['"`]/.test(value) && /(?:^|\S)#/.test(value) ? index + 1 : undefined;
+    // The blanks after `=` kept, so `KEY= # fill in` (empty, with a comment, as compose reads it too) is no cut.
+    return !/^[ \t]*['"`]/.test(value) && /(?:^|\S)#/.test(value) ? index + 1 : undefined;
   }
   return undefined;
 }

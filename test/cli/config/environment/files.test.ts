@@ -154,3 +154,10 @@ test('a value quoted over several lines on purpose (a PEM key, its base64 padded
   assert.equal(read.variables['NEXT'], '1');
   assert.deepEqual(read.warnings, []);
 });
+
+test('an empty value followed by a blank and a comment (KEY= # fill in) is read empty without a word', () => {
+  const read = readEnvFile(envFile('empty-comment.env', ['API_KEY= # fill in', 'TOKEN=   # later', 'COLOR=#fff', ''].join('\n')));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { API_KEY: '', TOKEN: '', COLOR: '' });
+  assert.deepEqual(read.warnings.map((warning) => [warning.line, warning.name]), [[3, 'COLOR']]);
+});
