@@ -128,6 +128,12 @@ function quotedValueSurprise(text: string, name: string, value: string): { line:
   const line = lineNumberAt(text, last.index);
   const closeLine = lineNumberAt(text, close);
   const lineEnd = text.indexOf('\n', close);
+  const after = text.slice(close + 1, lineEnd === -1 ? undefined : lineEnd);
+  // Nothing but a comment after the closing quote: it closes the value where it was meant to,
+  // over several lines on purpose (`CONFIG="` ... `LEVEL=debug` ... `"`). A quote left out is
+  // closed instead by the next value's opening one, with that value after it.
+  // `[^\n]`, not `.`, so the `\r` of a Windows line end is part of a comment, as parseEnv reads it.
+  if (/^\s*(?:#[^\n]*)?$/.test(after)) return undefined;
   // Whole lines, to the end of the closing one: `C="3"` is a line that sets C, though its value's quote closed there.
   const spanned = linesOf(text.slice(open + 1, lineEnd === -1 ? undefined : lineEnd)).slice(1);
   const taken = spanned.flatMap((inner) => SETS_A_VARIABLE.exec(inner)?.[1] ?? []);
@@ -137,9 +143,6 @@ function quotedValueSurprise(text: string, name: string, value: string): { line:
       message: `its ${quote}-quoted value runs on to the ${quote} on line ${closeLine}, so the lines that would set ${taken.map(printable).join(', ')} are read into it instead: its closing ${quote} is missing; close it where the value ends`,
     };
   }
-  const after = text.slice(close + 1, lineEnd === -1 ? undefined : lineEnd);
-  // `[^\n]`, not `.`, so the `\r` of a Windows line end is part of a comment, as parseEnv reads it.
-  if (/^\s*(?:#[^\n]*)?$/.test(after)) return undefined;
   const where = closeLine === line ? '' : ` on line ${closeLine}`;
   const other = quote === '"' ? "'" : '"';
   return {

@@ -155,6 +155,13 @@ test('a value quoted over several lines on purpose (a PEM key, its base64 padded
   assert.deepEqual(read.warnings, []);
 });
 
+test('a value closed on purpose over several lines, holding NAME=value lines, is read without a word', () => {
+  const read = readEnvFile(envFile('multi.env', ['CONFIG="', 'LEVEL=debug', 'MODE=fast', '"', "PROPS='A=1", "B=2' # two", 'NEXT=1', ''].join('\n')));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { CONFIG: '\nLEVEL=debug\nMODE=fast\n', PROPS: 'A=1\nB=2', NEXT: '1' });
+  assert.deepEqual(read.warnings, []);
+});
+
 test('an empty value followed by a blank and a comment (KEY= # fill in) is read empty without a word', () => {
   const read = readEnvFile(envFile('empty-comment.env', ['API_KEY= # fill in', 'TOKEN=   # later', 'COLOR=#fff', ''].join('\n')));
   assert.equal(read.kind, 'read');
