@@ -479,6 +479,11 @@ describe('merge keys (<<) and x- keys work as docker compose reads them', () => 
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   });
 
+  test('a second merge key in one mapping is refused at it, with the list form to write instead', () => {
+    const text = 'x-a: &a { grace: 1s }\nx-b: &b { grace: 2s }\nprocesses:\n  web:\n    <<: *a\n    <<: *b\n    cmd: x\n';
+    assert.match(onlyProblem(text, 6, 5), /: processes\.web\.<<: a second merge key in one mapping, which YAML tools read differently \(PyYAML's last wins, others' first\); list them in one: `<<: \[\*first, \*second\]` \(the first listed wins\)$/);
+  });
+
   test('a mapping that merges itself is read once, not for ever', () => {
     assert.equal(firstProcess('processes:\n  web: &web\n    <<: *web\n    cmd: x\n').cmd, 'x');
   });

@@ -144,7 +144,12 @@ export class Reader {
    * read twice as often at each level: 30 lines of them took hours.
    */
   private pairs(map: YAMLMap.Parsed, owner: At, merged: Set<YAMLMap.Parsed> = new Set([map])): Pair<ParsedNode, Node>[] {
-    if (!map.items.some((pair) => isMergeKey(pair.key))) return map.items;
+    const merges = map.items.filter((pair) => isMergeKey(pair.key));
+    if (merges.length === 0) return map.items;
+    for (const extra of merges.slice(1)) {
+      const message = "a second merge key in one mapping, which YAML tools read differently (PyYAML's last wins, others' first); list them in one: `<<: [*first, *second]` (the first listed wins)";
+      this.report(extra.key, joinPath(owner.path, '<<'), message, owner.process);
+    }
     const taken = new Set(map.items.flatMap((pair) => (isMergeKey(pair.key) ? [] : [keyOf(pair)])));
     const pairs: Pair<ParsedNode, Node>[] = [];
     for (const pair of map.items) {
