@@ -177,7 +177,10 @@ test('a listed env file that is missing is refused at its entry', () => {
 test('envFile: no (or off), false in YAML 1.1, is said to be read as a file name, with what to write; a quoted one or another name is not', () => {
   const config = (value: string): string => `envFile: ${value}\nprocesses:\n  web: { cmd: x }\n`;
   assert.match(problemAt({ 'subvisor.yaml': config('no') }, 'no'), /: envFile: env file not found: \/.*\/no; create it, or remove it from `envFile` \(relative paths are from the config file's directory\); YAML reads no as a string here, not false: write `false`$/);
-  assert.match(problemAt({ 'subvisor.yaml': config('[a.env, Off]'), 'a.env': '' }, 'Off'), /: envFile\[1\]: env file not found: .*; YAML reads Off as a string here, not false: write `false`$/);
+  // Only where `false` could be written instead: not in a list, not on a process, and never `true`, which adds nothing.
+  assert.match(problemAt({ 'subvisor.yaml': config('[a.env, Off]'), 'a.env': '' }, 'Off'), /: envFile\[1\]: env file not found: .*directory\)$/);
+  assert.match(problemAt({ 'subvisor.yaml': 'processes:\n  web: { cmd: x, envFile: no }\n' }, 'no'), /: processes\.web\.envFile: env file not found: .*directory\)$/);
+  assert.match(problemAt({ 'subvisor.yaml': config('yes') }, 'yes'), /: envFile: env file not found: .*directory\)$/);
   assert.match(problemAt({ 'subvisor.yaml': config('"no"') }, '"no"'), /directory\)$/);
   assert.match(problemAt({ 'subvisor.yaml': config('nope') }, 'nope'), /directory\)$/);
 });

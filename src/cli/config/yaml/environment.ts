@@ -42,7 +42,7 @@ export function topEnvFile(at: At, reader: Reader): false | LoadedEnvFile[] | un
     reader.reportAt(at, `\`true\` adds nothing: .env beside the config loads by default; give ${PATHS}, or \`false\` to turn .env off`);
     return undefined;
   }
-  return envFiles(at, reader);
+  return envFiles(at, reader, [false]);
 }
 
 /** A process's `envFile`: a path or a list of paths, read after the top-level ones. */
@@ -54,8 +54,11 @@ export function processEnvFiles(at: At, reader: Reader): LoadedEnvFile[] | undef
   return envFiles(at, reader);
 }
 
-/** Each listed env file, read; a missing one is reported at its list entry. */
-function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
+/**
+ * Each listed env file, read; a missing one is reported at its list entry. `booleans` are those
+ * `at` itself may be instead of paths: a missing `no` is said to mean `false` only where that is.
+ */
+function envFiles(at: At, reader: Reader, booleans: readonly boolean[] = []): LoadedEnvFile[] | undefined {
   const items = oneOrMany(at, reader, PATHS);
   if (items === undefined) return undefined;
   const files: LoadedEnvFile[] = [];
@@ -67,7 +70,7 @@ function envFiles(at: At, reader: Reader): LoadedEnvFile[] | undefined {
     const path = resolve(reader.baseDir, item.value);
     const { read, first } = reader.context.envFile(path);
     if (read.kind === 'missing') {
-      reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)${yaml11BooleanHint(item.at.node)}`);
+      reader.reportAt(item.at, `env file not found: ${path}; create it, or remove it from \`envFile\` (relative paths are from the config file's directory)${yaml11BooleanHint(item.at.node, item.at.node === at.node ? booleans : [])}`);
     }
     else if (read.kind === 'unreadable') reader.reportAt(item.at, `cannot read the env file ${path}: ${read.reason}`, read.cause);
     else {

@@ -242,12 +242,13 @@ const YAML_1_1_BOOLEANS: Readonly<Record<string, boolean>> = { yes: true, y: tru
  * `; YAML reads off as a string here, not false: write \`false\``, for a value written as a plain
  * `yes`, `no`, `on`, `off`, `y` or `n`, which YAML 1.1 (PyYAML, docker-compose v1) read as a
  * boolean and this config reads as text: said where a boolean is meant and the text taken as
- * something else (a file name). The empty string for any other value, a quoted one included.
+ * something else (a file name). The empty string for any other value, a quoted one included, and
+ * for a boolean not in `accepted`: writing it would only be refused in turn.
  */
-export function yaml11BooleanHint(node: Node): string {
+export function yaml11BooleanHint(node: Node, accepted: readonly boolean[] = [true, false]): string {
   const written = isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' ? node.value : undefined;
   const meant = written === undefined ? undefined : YAML_1_1_BOOLEANS[written.toLowerCase()];
-  return meant === undefined ? '' : `; YAML reads ${written} as a string here, not ${meant}: write \`${meant}\``;
+  return meant === undefined || !accepted.includes(meant) ? '' : `; YAML reads ${written} as a string here, not ${meant}: write \`${meant}\``;
 }
 
 /** `true` or `false`; `hint` says how to write it. */
