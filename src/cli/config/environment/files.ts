@@ -97,14 +97,15 @@ const QUOTES = ['"', "'", '`'];
 
 /**
  * A line that looks like it sets a variable (its name in group 1), in a value that runs over
- * several lines: a name in capitals, as env files write them, and something after the `=` but
- * more `=`, so a base64 line's padding (a PEM key's `...AB==`) is not taken for one.
+ * several lines: a name in capitals, as env files write them, and something after the `=` other
+ * than more `=`, so a base64 line's padding (a PEM key's `...AB==`) is not taken for one.
  */
 const SETS_A_VARIABLE = /^[ \t]*(?:export )?([A-Z_][A-Z0-9_]*)[ \t]*=(?!=*\s*$)/;
 
 /**
  * What parseEnv made of `name`'s last assignment when its value is quoted and Node read it other
- * than its line shows, silently, where compose refuses the file: its line and what to say.
+ * than its line shows, silently, where compose reads the line as written (or refuses a quote left
+ * open): its line and what to say.
  * parseEnv ends a quoted value at the next of its quotes, over as many lines as it takes (a `\"`
  * inside ends it too: it knows no escape but `\n`), and skips whatever follows on that line. So
  * `TOKEN="a\"b"` is `a\`, and a closing quote left out takes the lines after it into the value,
