@@ -49,6 +49,16 @@ const WRITE_PIECE_BYTES = 64 * 1024;
  * subvisor's own clients write at once, and a person typing a request into `nc -U` has time.
  */
 export const FIRST_REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * The most connections the run keeps at once; one more is told so and closed. Each holds one of
+ * the run's file descriptors for as long as its client likes (a `logs -f`, a script that keeps its
+ * connection between requests), and the run's children need them too: a script that leaks its
+ * connections otherwise took every one, and the next spawn (a crash's restart) failed with EMFILE,
+ * until the restart budget was spent and the whole run ended. 256 is far past what people and
+ * scripts keep open (a few followers, a poller or two), and far below the limit Node raises
+ * `ulimit -n` to at its start (the hard limit: 4096 and up on common systems).
+ */
+export const MAX_CONNECTIONS = 256;
 
 export interface ControlServer {
   /** Where it listens, as given. */
@@ -97,6 +107,7 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const connections = new Map<Socket, AbortController>();
   // Half-open: a client that ends what it sends (`nc -N`) still gets the replies still to come.
   const server = node.net.createServer({ allowHalfOpen: true }, (socket) => {
+    if (connections.size >= MAX_CONNECTIONS) return refuseConnection(socket);
     const ended = new AbortController();
     connections.set(socket, ended);
     socket.on('close', () => {
@@ -235,6 +246,31 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
     endWhenAnswered();
   });
 }
+
+/**
+ * Tells a connection past {@link MAX_CONNECTIONS} why it is not served, and closes it once its
+ * client has sent its request (or nothing for {@link REFUSED_LINGER_MS}): closed before, the
+ * client's write of the request fails (EPIPE), which drops the refusal unread, and the client
+ * can only guess why the run closed the connection.
+ */
+function refuseConnection(socket: Socket): void {
+  socket.on('error', () => socket.destroy());
+  const refusal = new BadRequest(
+    `the run already has ${MAX_CONNECTIONS} control connections open, the most it keeps (each \`logs -f\` holds one, and so does a client that keeps its connection): close some, then try again`,
+    'ERR_SUBVISOR_TOO_MANY_CONNECTIONS',
+  );
+  socket.write(encode(errorReply(null, refusal)));
+  const close = (): void => {
+    clearTimeout(linger);
+    socket.end();
+    closeOnceHandedOver(socket);
+  };
+  const linger = setTimeout(close, REFUSED_LINGER_MS);
+  socket.once('data', close).once('end', close).once('close', () => clearTimeout(linger));
+}
+
+/** How long a refused connection is kept for its client's request to come (see {@link refuseConnection}): ours write it at once. */
+const REFUSED_LINGER_MS = 1000;
 
 /** The connection's {@link ReplyChannel}; `wrote` hears each piece of a reply the client took. */
 function replyChannel(socket: Socket, wrote: () => void): ReplyChannel {

@@ -8,6 +8,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
 import { runCli, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
@@ -208,6 +209,43 @@ describe('a run out of file descriptors', () => {
     assert.equal((await waitForState(dir, 'a', 'running')).pid, pid);
     const ended = await interrupt(run, pid);
     assert.equal(ended.code, 130, ended.stderr);
+  });
+  test('connections past the most the run keeps are told so and closed, so the fds its children need are left: a restart still spawns', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    // Room for the run, its child, MAX_CONNECTIONS and a spawn, but not for this many connections.
+    const attempts = 320;
+    const run = await up(dir, [], socketOf(dir), { execVia: ['sh', '-c', `ulimit -n ${attempts}; exec "$@"`, 'sh'] });
+    const { pid } = await waitForState(dir, 'a', 'running');
+    const pids = [pid];
+    const held: Awaited<ReturnType<typeof rawConnection>>[] = [];
+    try {
+      const answers: string[] = [];
+      for (let index = 0; index < attempts; index++) {
+        const connection = await rawConnection(socketOf(dir));
+        held.push(connection);
+        // A client that has spoken may keep its connection: the first-request timeout is no help here.
+        connection.send('{"v":2,"id":1,"command":"ps"}\n');
+        const reply = await Promise.race([connection.next(), connection.closed.then(() => undefined)]);
+        answers.push(reply === undefined ? 'closed without a word' : reply.ok === true ? 'ok' : (reply.error as { code: string }).code);
+      }
+      assert.equal(answers.filter((answer) => answer === 'ok').length, MAX_CONNECTIONS, [...new Set(answers)].join(', '));
+      assert.deepEqual(answers.slice(MAX_CONNECTIONS), Array(attempts - MAX_CONNECTIONS).fill('ERR_SUBVISOR_TOO_MANY_CONNECTIONS'));
+      const refused = await client(dir, ['ps']);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /^subvisor: the run already has 256 control connections open, the most it keeps \(.*\): close some, then try again$/m);
+      // The run's children still get the fds they need: a restart asked on a held connection spawns.
+      const asking = held[0] as (typeof held)[number];
+      asking.send('{"v":2,"id":2,"command":"restart","names":["a"]}\n');
+      assert.deepEqual(await asking.next(), { v: 2, id: 2, ok: true });
+    } finally {
+      for (const connection of held) connection.destroy();
+    }
+    const restarted = await waitForState(dir, 'a', 'running');
+    pids.push(restarted.pid ?? pid);
+    assert.notEqual(restarted.pid, pid);
+    const ended = await interrupt(run, ...pids);
+    assert.equal(ended.code, 130, ended.stderr);
+    assert.doesNotMatch(ended.stdout, /EMFILE/);
   });
   test('...and a client whose run really ended before it answered (killed) is told that, not that fds ran out', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  slow: { cmd: "sleep 20; echo up; exec sleep 30", ready: up }\n');
