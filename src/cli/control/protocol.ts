@@ -115,7 +115,11 @@ export function parseRequest(text: string): Request {
   if (command === 'logs') {
     const lines = value.lines ?? 100;
     if (typeof lines !== 'number' || !Number.isSafeInteger(lines) || lines < 0) throw bad('malformed request: `lines` must be a whole number, 0 or more');
-    return { v, id, command, names: names, lines, follow: value.follow === true };
+    // Refused, not read as false: a script's `"follow": 1` or `"yes"` would get the tail and an
+    // at-once reply, and take the run's silence after it for the end of the output.
+    const follow = value.follow ?? false;
+    if (typeof follow !== 'boolean') throw bad('malformed request: `follow` must be true or false');
+    return { v, id, command, names: names, lines, follow };
   }
   if (names.length === 0) throw bad(`${command} needs at least one process name`);
   return { v, id, command: command as 'stop' | 'start' | 'restart', names: names };

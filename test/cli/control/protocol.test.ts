@@ -31,6 +31,7 @@ test('parseRequest refuses what is not a request, keeping the id when there is o
   assert.deepEqual(refusal('{"v":1,"id":8,"command":"stop","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 8 });
   assert.deepEqual(refusal('{"v":1,"id":9,"command":"logs","lines":-1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 9 });
   assert.deepEqual(refusal('{"v":1,"id":10,"command":"logs","lines":1.5}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 10 });
+  assert.deepEqual(refusal('{"v":1,"id":11,"command":"logs","follow":1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 11 });
 });
 
 test('a logs reply goes in pieces of at most the given text, in order, a longer line alone, nothing lost or repeated', () => {

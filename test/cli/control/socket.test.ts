@@ -33,6 +33,9 @@ describe('protocol', () => {
       assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', message: 'unsupported protocol version 3: this run speaks version 1 or 2 (is subvisor the same install for the run and this command?)' });
       connection.send('{"v":1,"id":10,"command":"stop","names":[1]}\n');
       assert.equal(((await connection.next()).error as { code: string }).code, 'ERR_SUBVISOR_BAD_REQUEST');
+      // A follow asked in another word than true is refused, not answered as no follow at all.
+      connection.send('{"v":2,"id":13,"command":"logs","follow":"yes"}\n');
+      assert.deepEqual(await connection.next(), { v: 2, id: 13, ok: false, error: { code: 'ERR_SUBVISOR_BAD_REQUEST', message: 'malformed request: `follow` must be true or false' } });
       connection.send('{"v":1,"id":11,"command":"ps"}\n');
       const reply = await connection.next();
       assert.equal(reply.ok, true, 'the same connection still answers');
