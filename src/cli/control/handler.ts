@@ -1,6 +1,6 @@
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
-import { BadRequest, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
+import { BadRequest, shownInReply, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
 import type { ReplyChannel, RequestHandler } from './server.js';
 
 /**
@@ -174,13 +174,12 @@ function checkNames(stack: Stack, request: Extract<Request, { names: readonly st
   );
 }
 
-/** The longest name, and the most names, a reply repeats: a request may carry up to 1 MiB of them. */
-const SHOWN_NAME_CHARS = 80;
+/** The most names a reply repeats (each cut by shownInReply): a request may carry up to 1 MiB of them. */
 const SHOWN_NAMES = 5;
 
 /** `'a', 'b'`: each name quoted, a long one cut (`'xxx…'`), and past five, how many more. */
 function shownNames(names: readonly string[]): string {
-  const shown = names.slice(0, SHOWN_NAMES).map((name) => `'${name.length > SHOWN_NAME_CHARS ? `${name.slice(0, SHOWN_NAME_CHARS)}…` : name}'`);
+  const shown = names.slice(0, SHOWN_NAMES).map((name) => `'${shownInReply(name)}'`);
   return names.length > SHOWN_NAMES ? `${shown.join(', ')} and ${names.length - SHOWN_NAMES} more` : shown.join(', ');
 }
 

@@ -101,13 +101,13 @@ export function parseRequest(text: string): Request {
   const spoken = (SUPPORTED_VERSIONS as readonly unknown[]).includes(value.v) ? (value.v as Version) : null;
   const bad = (message: string, code?: string): BadRequest => new BadRequest(message, code, id, spoken);
   if (spoken === null) {
-    throw bad(`unsupported protocol version ${JSON.stringify(value.v)}: this run speaks version ${SUPPORTED_VERSIONS.join(' or ')} (is subvisor the same install for the run and this command?)`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+    throw bad(`unsupported protocol version ${shownValue(value.v)}: this run speaks version ${SUPPORTED_VERSIONS.join(' or ')} (is subvisor the same install for the run and this command?)`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
   }
   const v = spoken;
   if (id === null) throw bad('malformed request: `id` must be an integer');
   const { command } = value;
   if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
-    throw bad(`unknown command ${JSON.stringify(command)}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
+    throw bad(`unknown command ${shownValue(command)}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
   }
   if (command === 'ps') return { v, id, command };
   const names = value.names ?? [];
@@ -123,6 +123,19 @@ export function parseRequest(text: string): Request {
   }
   if (names.length === 0) throw bad(`${command} needs at least one process name`);
   return { v, id, command: command as 'stop' | 'start' | 'restart', names: names };
+}
+
+/** The most characters of one thing in a request (a name, a command) that a reply repeats: a request may carry up to 1 MiB of it. */
+const SHOWN_CHARS = 80;
+
+/** `text` as a reply repeats it: cut after {@link SHOWN_CHARS} characters (`xxx…`). */
+export function shownInReply(text: string): string {
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+}
+
+/** A request's JSON value as a reply repeats it (`undefined` when it has none). */
+function shownValue(value: unknown): string {
+  return value === undefined ? 'undefined' : shownInReply(JSON.stringify(value));
 }
 
 /** One message as it goes on the wire. */

@@ -29,6 +29,11 @@ describe('protocol', () => {
       // Names of any length, any number: the reply repeats 80 characters of each, and five of them.
       connection.send(`${JSON.stringify({ v: 1, id: 12, command: 'stop', names: ['x'.repeat(500_000), 'b', 'c', 'd', 'e', 'f', 'g'] })}\n`);
       assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_UNKNOWN_PROCESS', message: `no process named '${'x'.repeat(80)}…', 'b', 'c', 'd', 'e' and 2 more in this run (it has a)` });
+      // So are a command and a version of any length.
+      connection.send(`${JSON.stringify({ v: 1, id: 14, command: 'y'.repeat(500_000) })}\n`);
+      assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', message: `unknown command "${'y'.repeat(79)}…: the run knows ps, stop, start, restart, logs` });
+      connection.send(`${JSON.stringify({ v: ['z'.repeat(500_000)], id: 15, command: 'ps' })}\n`);
+      assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', message: `unsupported protocol version ["${'z'.repeat(78)}…: this run speaks version 1 or 2 (is subvisor the same install for the run and this command?)` });
       connection.send('{"v":3,"id":9,"command":"ps"}\n');
       assert.deepEqual((await connection.next()).error, { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', message: 'unsupported protocol version 3: this run speaks version 1 or 2 (is subvisor the same install for the run and this command?)' });
       connection.send('{"v":1,"id":10,"command":"stop","names":[1]}\n');
