@@ -29,6 +29,9 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 export const COMMANDS = ['ps', 'stop', 'start', 'restart', 'logs'] as const;
 export type Command = (typeof COMMANDS)[number];
 
+/** The commands that only read the run: their reply is all they do. */
+export const QUERIES: readonly Command[] = ['ps', 'logs'];
+
 export type Request =
   | { readonly v: Version; readonly id: number; readonly command: 'ps' }
   | { readonly v: Version; readonly id: number; readonly command: 'stop' | 'start' | 'restart'; readonly names: readonly string[] }

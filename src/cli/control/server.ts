@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { claimPath } from './claim-lock.js';
 import { ControlError } from './errors.js';
 import { readLines } from './lines.js';
-import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, encode, parseRequest, type Reply, type Request, type Version } from './protocol.js';
+import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, QUERIES, encode, parseRequest, type Reply, type Request, type Version } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
@@ -26,6 +26,8 @@ export interface ReplyChannel {
   readonly unsentBytes: number;
   /** Resolves once the client has taken everything written (or has gone). */
   drained(): Promise<void>;
+  /** The client has gone: nothing sent reaches it. */
+  readonly gone: boolean;
 }
 
 /**
@@ -285,6 +287,9 @@ function replyChannel(socket: Socket, wrote: () => void): ReplyChannel {
     get unsentBytes() {
       return socket.writableLength;
     },
+    get gone() {
+      return socket.destroyed;
+    },
     drained: () => (socket.writableLength === 0 || socket.destroyed ? Promise.resolve() : new Promise((resolve) => {
       const done = (): void => {
         socket.off('drain', done).off('close', done);
@@ -358,6 +363,11 @@ async function answer(line: string, handle: RequestHandler, channel: ReplyChanne
     channel.send(errorReply(null, error));
     return;
   }
+  // A query whose client has gone is asked of no one: its going begins every request it left
+  // waiting at once (see RequestQueue), and each `logs` reads the whole ring (2000 of them, of a
+  // full one, held the run's event loop for three minutes, output and probes and Ctrl-C with it).
+  // An action is still done, as one under way when its client goes is.
+  if (channel.gone && QUERIES.includes(request.command)) return;
   try {
     await handle(request, channel, ended);
   } catch (error) {

@@ -21,6 +21,7 @@ test('a follower that crosses the limit again and again without ever taking ever
       return unsentBytes;
     },
     drained: () => new Promise<void>((resolve) => drains.push(resolve)),
+    gone: false,
   };
   const ended = new AbortController();
   const following = controlHandler(stack, ring, [])({ v: PROTOCOL_VERSION, id: 7, command: 'logs', names: [], lines: 0, follow: true }, channel, ended.signal);
@@ -51,6 +52,7 @@ test('followers share what the run holds for them all: eight, each 9 MiB behind,
       },
       unsentBytes: behind,
       drained: () => new Promise<void>(() => undefined), // never catches up
+      gone: false,
     };
     const ended = new AbortController();
     const following = handle({ v: PROTOCOL_VERSION, id, command: 'logs', names: [], lines: 0, follow: true }, channel, ended.signal);

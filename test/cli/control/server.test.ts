@@ -110,6 +110,37 @@ test('a client that sends 300 requests at once and reads no reply gets them answ
   }
 });
 
+test('a client that goes away with requests waiting: its queries are not answered to no one (each logs reads the whole ring), its actions are still done', { timeout: 30_000 }, async () => {
+  const begun: string[] = [];
+  const path = join(scratch, 'gone.sock');
+  const text = 'x'.repeat(3_000_000);
+  const control = await serveControl({
+    path,
+    ownDirectory: true,
+    handle: (request, channel) => {
+      begun.push(request.command);
+      channel.send({ v: PROTOCOL_VERSION, id: request.id, kind: 'lines', name: 'big', stream: 'stdout', lines: [text] });
+      channel.send({ v: PROTOCOL_VERSION, id: request.id, ok: true });
+      return Promise.resolve();
+    },
+  });
+  try {
+    const client = connect(path);
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    client.pause();
+    const queries = Array.from({ length: 300 }, (_, id) => encode({ v: PROTOCOL_VERSION, id, command: 'logs', names: [], lines: 1000, follow: false }));
+    client.write([...queries, encode({ v: PROTOCOL_VERSION, id: 300, command: 'restart', names: ['web'] })].join(''));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(begun.length <= 2, `control: ${begun.length} of 301 begun for a client that reads nothing`);
+    const waitedFor = begun.length;
+    client.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(begun.slice(waitedFor), ['restart'], 'only the action is begun once the client has gone');
+  } finally {
+    await control.close();
+  }
+});
+
 test('at the run\'s end, requests still waiting for a client that read nothing are answered too: it gets every reply', { timeout: 30_000 }, async () => {
   const { path, control, begun } = await bigReplyServer('ending.sock', 2_000_000);
   const client = await pipelinedClient(path, 5);
