@@ -225,11 +225,13 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
     refuse(new BadRequest(`no request came within ${formatDuration(firstRequestTimeoutMs)} of connecting: the run closed this connection. Send a request once connected (one JSON object per line)`, 'ERR_SUBVISOR_REQUEST_TIMEOUT'));
   }, firstRequestTimeoutMs);
   socket.once('close', () => clearTimeout(silent));
-  // Once the client has sent all it will and every request is answered, our side ends too.
+  // Once the client has sent all it will, or the run ends, and every request is answered, our side ends too.
   let answering = 0;
   let clientDone = false;
   const endWhenAnswered = (): void => {
-    if (clientDone && answering === 0 && queue.empty && !socket.writableEnded) socket.end();
+    if (!(clientDone || ended.aborted) || answering > 0 || !queue.empty || socket.writableEnded || socket.destroyed) return;
+    socket.end();
+    if (ended.aborted) closeOnceHandedOver(socket);
   };
   const queue = new RequestQueue(socket, ended, () => refused, (line) => {
     answering++;
@@ -238,8 +240,14 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
       endWhenAnswered();
     });
   });
+  // At the run's end, a request still to be answered gets its reply as the client takes the
+  // replies before it, as during the run (until the stall cut-off): answered at once, the `logs`
+  // of a client that read nothing were each a copy of the whole ring in memory (20 of a full one,
+  // 1.3 GB more, with the run's end held up by the reading of them all).
+  ended.addEventListener('abort', endWhenAnswered, { once: true });
   const request = (line: string): void => {
     if (refused) return; // came after the run gave up waiting for it: the connection is closing
+    if (ended.aborted) return; // came after the run's end: there is no run left to ask
     clearTimeout(silent);
     queue.add(line);
   };
@@ -303,7 +311,7 @@ function replyChannel(socket: Socket, wrote: () => void): ReplyChannel {
 /**
  * A connection's requests read and not yet begun. Each is begun only while the client is at most
  * {@link MAX_UNSENT_REPLY_BYTES} behind on the replies (checked again as it takes each piece), or
- * once the connection is ending (the run's end answers what is there at once). A client that
+ * once it has gone (see `answer`: only actions are then done), at the run's end too. A client that
  * sends requests and reads no reply (600 `logs` in one write is 44 KB; their replies were 1.8 GB)
  * so costs the run that much and one reply, not memory without bound and seconds of its event
  * loop. Reading goes on meanwhile, so a client that writes all its requests before it reads is
@@ -316,7 +324,7 @@ class RequestQueue {
 
   constructor(
     private readonly socket: Socket,
-    private readonly ended: AbortSignal,
+    ended: AbortSignal,
     private readonly refused: () => boolean,
     private readonly begin: (line: string) => void,
   ) {
@@ -336,7 +344,7 @@ class RequestQueue {
   /** Begins what may be begun now, and pauses or resumes reading for what waits. */
   pump(): void {
     const { socket } = this;
-    while (this.#waiting.length > 0 && (socket.writableLength <= MAX_UNSENT_REPLY_BYTES || socket.destroyed || this.ended.aborted)) {
+    while (this.#waiting.length > 0 && (socket.writableLength <= MAX_UNSENT_REPLY_BYTES || socket.destroyed)) {
       const line = this.#waiting.shift() as string;
       this.#waitingBytes -= line.length;
       this.begin(line);
@@ -391,12 +399,9 @@ async function closeServer(server: Server, connections: Map<Socket, AbortControl
   await new Promise<void>((resolve) => setImmediate(resolve));
   const closing = new Promise<void>((done) => server.close(() => done()));
   // Replies already written go out (`stop` of main replied just before the run ended); a request
-  // still served (a `logs -f`) says its last at once; then every connection is ended.
-  for (const [socket, ended] of connections) {
-    ended.abort();
-    socket.end();
-    closeOnceHandedOver(socket);
-  }
+  // still served (a `logs -f`) says its last at once; each connection ends once its requests are
+  // answered (see serveConnection).
+  for (const ended of connections.values()) ended.abort();
   const cutOff = cutOffWhenStalled(connections.keys());
   await closing;
   clearInterval(cutOff);

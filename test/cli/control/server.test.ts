@@ -151,6 +151,22 @@ test('at the run\'s end, requests still waiting for a client that read nothing a
   await closing;
 });
 
+test('at the run\'s end, requests waiting for a client that reads nothing are begun only as it takes the replies, and dropped with it at the stall cut-off', { timeout: 30_000 }, async () => {
+  // 3 MB per reply, as a `logs` of a few chatty processes: begun all at once, 60 MB held for a
+  // client that reads nothing (a `logs` of a full ring is 64 MiB: 20 of them held 1.3 GB).
+  const { path, control, begun } = await bigReplyServer('ending-stalled.sock', 3_000_000);
+  const client = await pipelinedClient(path, 20);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const before = begun();
+  assert.ok(before <= 2, `control: ${before} of 20 begun before the end, the others wait for the client`);
+  const closing = control.close(); // the run's end, the client still reading nothing
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(begun(), before, 'nothing more begun at the end for a client that takes nothing');
+  await closing; // cut off once it has taken nothing for the stall limit
+  assert.equal(begun(), before, 'nor once it is cut off');
+  client.destroy();
+});
+
 test('a client that writes 3 MiB of requests before it reads: the run stops reading past 1 MiB of waiting ones, and once it reads, every one is answered (no deadlock)', { timeout: 60_000 }, async () => {
   const { path, control, begun } = await bigReplyServer('many.sock', 10);
   try {
