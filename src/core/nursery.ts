@@ -1,5 +1,5 @@
 import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
-import { abortWithoutNesting, allowManyListeners, asScopeLink, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
+import { abortWithoutNesting, allowManyListeners, asScopeLink, cancelledFromOutside, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
@@ -57,8 +57,8 @@ export interface Nursery {
  * cancellation. The first error (from the body or a task) cancels the nursery; once everything has
  * settled it rejects with an {@link ErrorGroup} of every error that is not the nursery's own
  * cancellation, in the order they happened. Cancellation of an enclosing scope or of `opts.signal`
- * makes it reject with that reason instead. If the body itself was cut short by `tn.cancel()`, it
- * resolves with `undefined`.
+ * makes it reject with that reason instead, even one that comes while it winds down after its own
+ * `tn.cancel()`. If only `tn.cancel()` cut the body short, it resolves with `undefined`.
  *
  * @param body - Starts tasks; its result becomes the nursery's.
  * @param opts - See {@link NurseryOptions}. Default: `{}`.
@@ -131,7 +131,7 @@ class TaskNursery implements Nursery {
   /** The links of start() tasks that ended while work in their scope ran on (see {@link release}). */
   private readonly heldLinks: StartLink[] = [];
 
-  constructor(enclosing: (AbortSignal | undefined)[]) {
+  constructor(private readonly enclosing: readonly (AbortSignal | undefined)[]) {
     const link = linkSignals(this.own.signal, ...enclosing);
     this.signal = link.signal ?? this.own.signal; // never undefined: own.signal is a source
     this.unlink = link.dispose;
@@ -256,9 +256,11 @@ class TaskNursery implements Nursery {
 
   outcome<R>(result: R): R {
     if (this.errors.length > 0) throw new ErrorGroup(this.errors);
-    // Cancelled from outside (an enclosing scope or opts.signal): say so with the outside's reason,
-    // so that the scope that cancelled recognises its own cancellation and absorbs it.
-    if (this.signal.aborted && this.signal.reason !== this.own.signal.reason) throw this.signal.reason;
+    // Cancelled from outside (an enclosing scope or opts.signal), before or after its own cancel():
+    // say so with the outside's reason, so that the scope that cancelled recognises its own
+    // cancellation and absorbs it.
+    const outside = cancelledFromOutside(this.signal, this.own.signal, this.enclosing);
+    if (outside !== undefined) throw outside.reason;
     return result;
   }
 

@@ -183,6 +183,20 @@ export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
 }
 
 /**
+ * The signal that cancelled a scope from outside (an enclosing scope, or a caller's `signal`), if
+ * one did before the scope settled: the scope's own when an outside source aborted it first, else
+ * the first outside source that aborted after the scope had cancelled itself (`tn.cancel()`, a
+ * deadline). The order must not matter: a Ctrl-C that lands while a nursery winds down after its
+ * own `cancel()` is still a Ctrl-C, and the code after the scope must not run on as if none came
+ * (trio's Cancelled passes through an inner scope whenever the outer one is cancelled too).
+ */
+export function cancelledFromOutside(scope: AbortSignal, own: AbortSignal, outside: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
+  if (!scope.aborted) return undefined;
+  if (scope.reason !== own.reason) return scope;
+  return outside.find((signal) => signal?.aborted === true);
+}
+
+/**
  * The `signal` of a scope's options (`openNursery`, `failAfter`, `moveOnAfter`), checked: the
  * options are an object or absent, `signal` is their only key, and it is an AbortSignal or absent.
  * A misspelt key (`sgnal`) would otherwise leave the scope uncancellable without a word.

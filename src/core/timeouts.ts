@@ -1,5 +1,5 @@
 import { Cancelled, TooSlowError } from './errors.js';
-import { allowManyListeners, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
+import { allowManyListeners, cancelledFromOutside, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { startTimer } from './timer.js';
 import { invalidArgument, outOfRange } from '../caller-errors.js';
 
@@ -67,7 +67,8 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
   // With no scope around it, the deadline's own signal is the scope everything inside listens to.
   allowManyListeners(deadline.signal);
   const reason = new Cancelled(`deadline of ${ms} ms passed`);
-  const link = linkSignals(deadline.signal, currentSignal(), validateScopeOptions(opts, where));
+  const outside = [currentSignal(), validateScopeOptions(opts, where)];
+  const link = linkSignals(deadline.signal, ...outside);
   const signal = link.signal ?? deadline.signal; // never undefined: deadline.signal is a source
   // A deadline of 0 has passed before `fn` starts, as trio's fail_after(0) is cancelled on entry:
   // nothing `fn` starts may begin. A 0 ms timer fires only after `fn` has run to its first await,
@@ -78,10 +79,12 @@ async function runWithDeadline<R>(ms: number, fn: (signal: AbortSignal) => Promi
     return { timedOut: false, value: await runInScope(signal, () => fn(signal)) };
   } catch (error) {
     // Only our own deadline is absorbed here; an enclosing scope's cancellation travels on to it,
-    // as its own reason (as a nursery's does): `opts.signal`'s reason reaches the caller who gave it.
+    // as its own reason (as a nursery's does), even one that came after the deadline had passed:
+    // `opts.signal`'s reason reaches the caller who gave it, not a TooSlowError.
     if (!isCancellationOf(error, signal)) throw error;
-    if (signal.reason === reason) return { timedOut: true };
-    throw signal.reason;
+    const cancelled = cancelledFromOutside(signal, deadline.signal, outside);
+    if (cancelled !== undefined) throw cancelled.reason;
+    return { timedOut: true };
   } finally {
     stopTimer();
     // Work of ours still running in the scope (started from a callback, not awaited) stays linked

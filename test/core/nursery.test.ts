@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { EventEmitter, getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, type TaskContext } from '../../src/index.js';
+import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, superviseRunProcess, type Process, type TaskContext } from '../../src/index.js';
 
 /** Sleeps until the scope is cancelled; rethrows the cancellation as a cooperative task would. */
 async function sleepForever(signal: AbortSignal): Promise<never> {
@@ -547,6 +547,40 @@ describe('cancellation reaches nested work', () => {
     controller.abort(reason);
     await assert.rejects(outcome, (error) => error === reason);
     assert.equal(taskSettled, true);
+  });
+
+  // A child that takes its time to go: on SIGTERM it says so, then exits 0 a moment later. The
+  // moment it says so, the nursery that cancelled it is winding down.
+  const WINDS_DOWN = ['sh', '-c', 'trap "echo winding down; sleep 0.2; exit 0" TERM; echo up; while :; do sleep 1; done'];
+  const windsDown = (ctx: TaskContext<Process>, onWindingDown: () => void): Promise<unknown> =>
+    superviseRunProcess(WINDS_DOWN, { relayStdout: true, readyWhen: /^up$/, onLine: ({ line }) => line === 'winding down' && onWindingDown() }, ctx);
+
+  test('an outer signal that aborts while the nursery winds down after its own cancel() still makes it reject with its reason', { timeout: 10_000 }, async () => {
+    const controller = new AbortController();
+    const reason = new Error('user pressed stop');
+    const outcome = openNursery(async (tn) => {
+      await tn.start<Process>((ctx) => windsDown(ctx, () => controller.abort(reason)));
+      tn.cancel();
+      return 'finished as if nobody pressed stop';
+    }, { signal: controller.signal });
+    await assert.rejects(outcome, (error) => error === reason);
+  });
+
+  test('an enclosing scope cancelled while a nested nursery winds down after its own cancel(): the nested one rejects with its reason, so the code after it does not run on', { timeout: 10_000 }, async () => {
+    let ranOn = false;
+    let innerOutcome: unknown;
+    await openNursery(async (outer) => {
+      outer.startSoon(async () => {
+        innerOutcome = await openNursery(async (inner) => {
+          await inner.start<Process>((ctx) => windsDown(ctx, () => outer.cancel()));
+          inner.cancel();
+        }).catch((error: unknown) => error);
+        if (innerOutcome instanceof Error) throw innerOutcome;
+        ranOn = true;
+      });
+    });
+    assert.ok(innerOutcome instanceof Cancelled);
+    assert.equal(ranOn, false);
   });
 
   test('an already aborted outer signal still runs the body, cancelled from the start', async () => {

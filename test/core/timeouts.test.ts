@@ -6,7 +6,7 @@ import { startTimer } from '../../src/core/timer.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery, runProcess } from '../../src/index.js';
+import { Cancelled, TooSlowError, failAfter, moveOnAfter, openNursery, runProcess, superviseRunProcess } from '../../src/index.js';
 
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
@@ -228,6 +228,19 @@ describe('nesting', () => {
       const bare = new AbortController();
       setTimeout(() => bare.abort(), 20);
       await assert.rejects(deadline(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: bare.signal }), (error) => error === bare.signal.reason, deadline.name);
+    }
+  });
+
+  test('an explicit signal that aborts after the deadline passed, while the work winds down, is what the call rejects with, not TooSlowError', { timeout: 10_000 }, async () => {
+    for (const deadline of [failAfter, moveOnAfter]) {
+      const stop = new AbortController();
+      const reason = new Error('user pressed stop');
+      // On the deadline's SIGTERM the child says so, then takes a moment to exit: the stop lands in between.
+      const windsDown = ['sh', '-c', 'trap "echo winding down; sleep 0.2; exit 0" TERM; while :; do sleep 1; done'];
+      const onLine = ({ line }: { line: string }): void => {
+        if (line === 'winding down') stop.abort(reason);
+      };
+      await assert.rejects(deadline(100, () => superviseRunProcess(windsDown, { relayStdout: true, onLine }), { signal: stop.signal }), (error) => error === reason, deadline.name);
     }
   });
 });
