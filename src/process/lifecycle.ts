@@ -8,7 +8,7 @@ import type { LifecycleLog } from './lifecycle-log.js';
 import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
-import { exitedUnreaped } from './stop/group.js';
+import { exitedUnseen } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { signalTarget, stopDenied, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
@@ -76,7 +76,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
-      began.whileRunning = proc.returncode === null && !exitedUnreaped(proc.pid);
+      began.whileRunning = proc.returncode === null && !exitedUnseen(proc.pid);
       opts.log.stopping(proc, reason);
       stopping = stopTarget(target, policy);
       stopping.catch(denial.check);

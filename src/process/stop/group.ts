@@ -126,13 +126,28 @@ export function isLiveMember(pid: number, pgid: number): boolean {
 }
 
 /**
- * Whether `pid`, a child of ours whose exit the event loop has not seen yet, has in fact exited:
- * until the loop reaps it, a child that ended is a zombie. False where /proc cannot tell.
+ * Whether `pid`, a child of ours whose exit the event loop has not told yet, has in fact exited:
+ * a zombie until the loop reaps it, and no process at all once it has, its exit callback still to
+ * run. libuv reaps every exited child in one pass, then runs their callbacks one by one, with our
+ * promise reactions in between: the first one's failure cancels the nursery while its sibling is
+ * reaped and not yet told. A zombie is told by /proc (false where /proc cannot tell); a reaped one
+ * by `kill(pid, 0)`, not by a missing /proc entry, which is also how hidepid=2 hides a live child
+ * that became another user (a pid is reused only once the pid space has wrapped round).
  */
-export function exitedUnreaped(pid: number): boolean {
-  // A child not yet reaped cannot be gone: no entry means no /proc to ask (not Linux), not an exit.
+export function exitedUnseen(pid: number): boolean {
+  if (!processExists(pid)) return true;
   const state = processState(pid);
   return state !== undefined && state !== 'gone' && !state.live;
+}
+
+/** `kill(pid, 0)`: whether any process has `pid`, a zombie or one we may not signal included. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH';
+  }
 }
 
 /**

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CalledProcessError, Cancelled, openNursery, runProcess, superviseRunProcess, type CompletedProcess, type Process } from '../../../src/index.js';
-import { exitedUnreaped } from '../../../src/process/stop/group.js';
+import { exitedUnseen } from '../../../src/process/stop/group.js';
 import { killTagged, runningTagged, waitUntil } from './probes.js';
 
 const BOUNDED = { timeout: 20_000 };
@@ -135,16 +137,41 @@ describe('an exit of its own before the stop', () => {
     assert.equal(failure?.returncode, 4);
   });
 
-  test('exitedUnreaped: yes for a child that exited unseen (a zombie); no for a live one, and no where /proc has no entry, for an exit is never guessed', BOUNDED, async () => {
+  test('two children that fail in the same turn, reaped together: both failures are reported with their stderr, neither as the other\'s cancellation', BOUNDED, async () => {
+    // libuv reaps every exited child in one pass, then runs their exit callbacks one by one, and
+    // the first one's failure cancels the nursery from within its callback: the second is reaped
+    // by then (no /proc entry at all), its exit not yet told.
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-reaped-together-'));
+    try {
+      const go = join(dir, 'go');
+      // Each says why on stderr and closes its pipes (drained long before its exit), then waits.
+      const failing = (why: string, status: number): string[] => ['sh', '-c', `echo up; echo "${why}" >&2; exec >&- 2>&-; while [ ! -e "$1" ]; do sleep 0.01; done; exit ${status}`, 'sh', go];
+      const rejected = await openNursery(async (tn) => {
+        const first = await tn.start<Process>((ctx) => superviseRunProcess(failing('disk full', 2), { readyWhen: /^up$/ }, ctx));
+        const second = await tn.start<Process>((ctx) => superviseRunProcess(failing('migration failed', 3), { readyWhen: /^up$/ }, ctx));
+        // Both exit while the event loop is held, so that it sees (and reaps) them in one turn.
+        writeFileSync(go, '');
+        blockUntilExited(first.pid);
+        blockUntilExited(second.pid);
+      }).then(() => undefined, (error: unknown) => error);
+      assert.ok(rejected instanceof AggregateError, String(rejected));
+      const reported = (rejected.errors as unknown[]).map((each) => (each instanceof CalledProcessError ? `${each.returncode} ${each.stderr?.toString().trim()}` : String(each)));
+      assert.deepEqual(reported.sort(), ['2 disk full', '3 migration failed']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('exitedUnseen: yes for a child that exited unseen (a zombie, or no process at all: reaped, its exit not yet told); no for a live one', BOUNDED, async () => {
     const live = spawn('sleep', ['30'], { stdio: 'ignore' });
     const ended = spawn('sh', ['-c', 'exit 0'], { stdio: 'ignore' });
     try {
-      assert.equal(exitedUnreaped(live.pid ?? -1), false, 'running');
+      assert.equal(exitedUnseen(live.pid ?? -1), false, 'running');
       blockUntilExited(ended.pid ?? -1);
-      assert.equal(exitedUnreaped(ended.pid ?? -1), true, 'a zombie');
+      assert.equal(exitedUnseen(ended.pid ?? -1), true, 'a zombie');
       let nobody = 4_000_000;
       while (existsSync(`/proc/${nobody}`)) nobody -= 1;
-      assert.equal(exitedUnreaped(nobody), false, 'no entry: nothing to tell (as where there is no /proc)');
+      assert.equal(exitedUnseen(nobody), true, 'no process has the pid: reaped');
     } finally {
       live.kill('SIGKILL');
       for (const child of [live, ended]) if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
