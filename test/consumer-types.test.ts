@@ -59,6 +59,9 @@ export async function main(): Promise<void> {
   console.log(mistyped.label);
   await openNursery(async (tn: Nursery) => {
     tn.startSoon(async ({ signal }) => { signal.throwIfAborted(); }, 'noop');
+    // A task written for start() runs under startSoon too (its started() does nothing there), as in trio.
+    tn.startSoon(serve, 'in the background');
+    tn.startSoon(async ({ started }: TaskContext<number>) => { started(8080); });
     const proc: Process = await tn.start(serve);
     const other = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '1'], options, ctx));
     const status: number | null = proc.returncode;

@@ -37,8 +37,12 @@ export interface NurseryOptions {
 export interface Nursery {
   /** Aborted (with a {@link Cancelled} reason unless told otherwise) when the nursery is cancelled. */
   readonly signal: AbortSignal;
-  /** Starts `task` in the nursery on the next microtask; its errors fail the nursery. */
-  startSoon(task: Task, name?: string): void;
+  /**
+   * Starts `task` in the nursery on the next microtask; its errors fail the nursery. Any task may
+   * be started so, one written for {@link start} too (a `Task<Process>`): its `ctx.started()` does
+   * nothing here, as trio's `start_soon` hands such a function TASK_STATUS_IGNORED.
+   */
+  startSoon<T = void>(task: Task<T>, name?: string): void;
   /**
    * Starts `task` and resolves with the value it passes to `ctx.started()`, while the task keeps
    * running in the nursery. If the task rejects before that, `start` rejects with that same error
@@ -122,9 +126,9 @@ class TaskNursery implements Nursery {
   private bodyDone = false;
   private closed = false;
   private onDrained: (() => void) | undefined;
-  private queued: Task[] = [];
+  private queued: IgnoredStartTask[] = [];
   /** Shared by every startSoon task: nobody waits for their started(). */
-  private readonly soonContext: TaskContext;
+  private readonly soonContext: IgnoredStartContext;
 
   /** Detaches the nursery's signal from the enclosing ones (see {@link release}). */
   private readonly unlink: () => void;
@@ -139,7 +143,7 @@ class TaskNursery implements Nursery {
     this.soonContext = Object.freeze({ signal: this.signal, started: ignoreStarted });
   }
 
-  startSoon(task: Task, name?: string): void {
+  startSoon<T = void>(task: Task<T>, name?: string): void {
     this.admit(task, 'startSoon', name);
     this.pending++;
     this.queued.push(task);
@@ -284,6 +288,11 @@ class TaskNursery implements Nursery {
     }
   }
 }
+
+/** A startSoon task's context: its `started()` takes whatever the task passes, and ignores it. */
+type IgnoredStartContext = { readonly signal: AbortSignal; readonly started: (value?: unknown) => void };
+/** A task as startSoon runs it: whatever it would pass to `started()`, nobody waits for it. */
+type IgnoredStartTask = (ctx: IgnoredStartContext) => Promise<unknown>;
 
 function ignoreStarted(): void {
   // startSoon tasks have nobody waiting for started(): trio's TASK_STATUS_IGNORED.
