@@ -184,7 +184,7 @@ class TaskNursery implements Nursery {
     const link = caller !== undefined && caller !== this.signal ? new StartLink(this.signal, caller) : undefined;
     const signal = link?.signal ?? this.signal;
     this.pending++;
-    return new Promise<T>((resolve, reject) => {
+    const starting = new Promise<T>((resolve, reject) => {
       let startedYet = false;
       const ctx: TaskContext<T> = {
         signal,
@@ -210,6 +210,11 @@ class TaskNursery implements Nursery {
             if (startedYet) this.fail(error);
             else {
               startedYet = true;
+              // Cut short by a cancellation, start() rejects with it for whoever awaits it; but the
+              // code that would have is usually what failed first (`await db` threw, so `await web`
+              // never runs), and a rejection nobody awaits would kill the process with the very
+              // cancellation a nursery exists to absorb. A task's own error stays unhandled if unawaited.
+              if (isCancellationOf(error, signal)) starting.catch(ignoreCancellation);
               reject(error);
             }
             this.settle();
@@ -217,6 +222,7 @@ class TaskNursery implements Nursery {
         );
       });
     });
+    return starting;
   }
 
   /**
@@ -287,6 +293,10 @@ class TaskNursery implements Nursery {
       throw invalidState(`nursery.${method}(${name ?? ''}): the nursery is closed to new tasks; start it from inside the nursery's body or one of its tasks`);
     }
   }
+}
+
+function ignoreCancellation(): void {
+  // a start() cut short by cancellation: rejected for whoever awaits it, and fine unawaited
 }
 
 /** A startSoon task's context: its `started()` takes whatever the task passes, and ignores it. */

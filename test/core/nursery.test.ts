@@ -346,6 +346,32 @@ describe('start()', () => {
     });
   });
 
+  test('a start() cut short by the nursery\'s cancellation is no unhandled rejection when the body failed before awaiting it', { timeout: 30_000 }, () => {
+    // The natural way to bring up two services: start both, then await each. The first fails before
+    // it is ready, so the body throws at its await and never reaches the second's, which the
+    // nursery's cancellation then rejects. (A child node, as above: node:test catches rejections.)
+    const scenario = `
+      import { openNursery, superviseRunProcess } from './src/index.ts';
+      const outcome = await openNursery(async (tn) => {
+        const db = tn.start((ctx) => superviseRunProcess(['sh', '-c', 'echo "no config" >&2; exit 1'], { readyWhen: /ready/ }, ctx));
+        const web = tn.start((ctx) => superviseRunProcess(['sh', '-c', 'sleep 5; echo ready'], { readyWhen: /ready/ }, ctx));
+        await db;
+        await web;
+      }).catch((error) => error);
+      console.log(outcome.errors.map((error) => error.name).join());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (process.env.CONTROL) void Promise.reject(new Error('control'));
+    `;
+    const run = (control: boolean) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], { env: { ...process.env, CONTROL: control ? '1' : '' }, encoding: 'utf8', timeout: 20_000 });
+    const clean = run(false);
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.equal(clean.stdout.trim(), 'ExitedBeforeReadyError', 'the failure is reported once, by the nursery');
+    const control = run(true);
+    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
+    assert.match(control.stderr, /control/);
+  });
+
   test('calling started() twice throws', async () => {
     let secondCall: unknown;
     await openNursery(async (tn) => {
