@@ -47,7 +47,7 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   const stop = new AbortController();
   const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace, childrenColour: childrenColour(output.coloured, process.stdout) });
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
-  let watching: ReturnType<typeof watchStack>;
+  let watching: ReturnType<typeof watchStack> | undefined;
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
@@ -56,6 +56,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     watching = watchStack(stack, plans, output, [socketPath, ...(logFiles?.paths ?? [])]);
     logFiles?.open();
   } catch (error) {
+    // The watches too: set before the log files are opened, they would keep the CLI alive after the refusal.
+    watching?.close();
     await control?.close();
     logFiles?.close();
     throw error;

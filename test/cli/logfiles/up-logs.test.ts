@@ -256,6 +256,20 @@ processes:
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
+  test('a log directory refused when a process watches its files ends the run all the same: up does not stay on with the watches set', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: blocker/logs }\nprocesses:\n  web:\n    cmd: "touch started"\n    watch: src\n');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
+    const cli = startCli(['up'], { cwd: dir });
+    const waited = setTimeout(() => cli.kill('SIGKILL'), 10_000);
+    const run = await cli.done;
+    clearTimeout(waited);
+    assert.equal(run.signal, null, 'up ended by itself, the watches closed');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /logs: cannot write the log files: .*\/blocker is a file, not a directory \(ENOTDIR\)/);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
   test('a NAME.log that is a named pipe whose reader stops reading holds nothing up: the lines it cannot take are counted missing, and once it reads again it gets whole lines', { timeout: 60_000 }, async () => {
     // 100 000 lines are some 3.4 MB in the file's form, far more than a pipe holds (64 KiB).
     const dir = project(`logs: { dir: logs }
