@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { node } from '../../builtins.js';
 import { lstatOf, statOf } from '../../process/stat.js';
 
@@ -54,6 +54,30 @@ export function realPathOf(path: string): string {
       rest = join(basename(at), rest);
     }
   }
+}
+
+/** Links followed in a row before giving up, as the kernel does (ELOOP) for a loop. */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Where `path` leads (see {@link realPathOf}), also when it is a link to what is not there yet:
+ * `logs/web.log -> ../data/web.log`, made before the run, has its target made only when the log
+ * files are opened, after the watches are set; realpath says ENOENT then, and the lines written
+ * there would each be a change. A relative target is taken from the link's real directory, as
+ * the kernel does (`..` from `lg -> var/lg` is `var`, not the project).
+ */
+export function destinationOf(path: string): string {
+  let at = path;
+  for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
+    let target: string;
+    try {
+      target = node.fs.readlinkSync(at);
+    } catch {
+      break; // Not a link (or nothing there): the end of the chain.
+    }
+    at = resolve(realPathOf(dirname(at)), target);
+  }
+  return realPathOf(at);
 }
 
 export function isSymbolicLink(path: string): boolean {

@@ -5,7 +5,7 @@ import type { ProcessSpec, WatchSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
 import { WatchError, watchTree, type Watching } from './tree.js';
-import { realPathOf } from './lookups.js';
+import { destinationOf } from './lookups.js';
 
 /** What watching needs of the running stack (the `Stack` coordinator). */
 export interface Restartable {
@@ -42,8 +42,9 @@ export function watchStack(stack: Restartable, specs: readonly ProcessSpec[], ou
   const watched: WatchedProcess[] = [];
   // Each also by its real directories: a log directory named by a link (`logs -> var/logs`) is
   // heard by the watch of the tree that holds its target as var/logs/web.log, which the name in
-  // the config does not cover, and every line written to it would be a change.
-  const own = ownPaths.flatMap((path) => [...new Set([path, realPathOf(path)])]);
+  // the config does not cover, and every line written to it would be a change. A NAME.log that is
+  // a link is left out where it leads, its target not made yet included.
+  const own = ownPaths.flatMap((path) => [...new Set([path, destinationOf(path)])]);
   try {
     for (const [name, spec] of watchedProcesses(specs)) if (spec.watch !== undefined) watched.push(new WatchedProcess(name, spec, spec.watch, stack, lane, output, own));
   } catch (error) {

@@ -228,7 +228,9 @@ describe('a change restarts the process', () => {
     ['the default .subvisor/', 'logs: {}', [], undefined],
     ['a logs dir and a --socket of its own, in the watched tree', 'logs: { dir: lg }', ['--socket', 'run/ctl.sock'], undefined],
     // The watch comes to the files by the real directory, var/lg, not by the link the config names.
-    ['a logs dir named by a link to a directory in the watched tree', 'logs: { dir: lg }', [], { path: 'lg', target: 'var/lg' }],
+    ['a logs dir named by a link to a directory in the watched tree', 'logs: { dir: lg }', [], { path: 'lg', target: 'var/lg', made: ['var/lg'] }],
+    // The file comes to be where the link points only once the run opens it, after the watch is set.
+    ['a NAME.log that is a link to a file not made yet, in the watched tree', 'logs: { dir: lg, maxSize: 300, keep: 2 }', [], { path: 'lg/w.log', target: '../var/w.log', made: ['lg', 'var'] }],
     // The log directory holds the watched root itself: only its files are left out, rotated ones too.
     ['log files beside the config, dir: ., rotated as the process writes', 'logs: { dir: ., maxSize: 300, keep: 2 }', [], undefined],
   ] as const) {
@@ -243,7 +245,7 @@ processes:
         { 'src/app.ts': '' },
       );
       if (link !== undefined) {
-        mkdirSync(join(dir, link.target), { recursive: true });
+        for (const made of link.made) mkdirSync(join(dir, made), { recursive: true });
         symlinkSync(link.target, join(dir, link.path));
       }
       const cli = startCli(['up', ...socketArgs], { cwd: dir });
