@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { node } from '../../builtins.js';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
@@ -7,7 +7,7 @@ import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
-import { lstatOf, statOf } from '../../process/stat.js';
+import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
 
 /**
@@ -51,7 +51,9 @@ function whatIsInTheWay(error: unknown): { readonly what: string; readonly fix: 
   if (there !== undefined) return there.isDirectory() ? undefined : { what: `${at} is ${there.isFile() ? 'a file' : 'there'}, not a directory`, fix: 'move it aside' };
   try {
     const target = node.fs.readlinkSync(at);
-    return { what: `${at} is a link to ${target}, which is not there`, fix: `make or mount ${target}` };
+    // A relative target is read from the link's (real) directory, not the cwd: told as it is, `mkdir` would make another.
+    const made = resolve(canonicalPathOf(dirname(at)) ?? dirname(at), target);
+    return { what: `${at} is a link to ${target}, which is not there`, fix: `make or mount ${made}` };
   } catch {
     // Not a link (gone meanwhile): the plain error says what there is to say.
     return undefined;

@@ -231,6 +231,19 @@ processes:
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
+  test('a log directory that is a relative link to nothing says which directory to make, from where the link is, not from the cwd', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: run/logs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    mkdirSync(join(dir, 'run'));
+    symlinkSync('../not-mounted/logs', join(dir, 'run', 'logs'));
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 2, run.stderr);
+    // `mkdir ../not-mounted/logs` in the project would make the wrong one: the link is read from run/.
+    assert.equal(
+      run.stderr,
+      `subvisor: subvisor.yaml:1:1: logs: cannot write the log files: ${join(dir, 'run', 'logs')} is a link to ../not-mounted/logs, which is not there (EEXIST); make or mount ${join(dir, 'not-mounted', 'logs')}, or give \`logs\` a \`dir\` you can write\n`,
+    );
+  });
+
   test('log files past the limit of open files (ulimit -n) are refused before anything starts, saying to raise the limit, not to change the directory', { timeout: 30_000 }, async () => {
     // 80 log files, each open for the whole run, under a limit of 48 descriptors (node itself takes about 25).
     const processes = Array.from({ length: 80 }, (_, i) => `  p${i}: { cmd: "touch started" }`).join('\n');
