@@ -28,6 +28,9 @@ const FILE_MODE = 0o600;
 /** Owner-only, like the files in it; applies only to directories subvisor creates. */
 export const DIR_MODE = 0o700;
 
+/** What rename and unlink say of a directory its user cannot write (a read-only mount, `chattr +i` for root). */
+const DIRECTORY_REFUSALS: ReadonlySet<string | undefined> = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /**
  * `a` (append, create), without waiting: `NAME.log` may be a named pipe (`mkfifo`, read by a log
  * shipper) or a link to a terminal, and those block. Opening a pipe nobody reads would wait for a
@@ -68,11 +71,22 @@ export class LogFile {
   #unfinished: Buffer | undefined;
   /** Of the text whose write just failed, the bytes in what cannot be cut back, or to be finished there. */
   #failedWriteKeptBytes = 0;
+  /**
+   * The file's directory refuses the names rotation makes (see {@link LogFile.#moveRotationsOn}):
+   * the file is written on past `maxSize` until another is opened, rather than every line lost.
+   */
+  #growing = false;
 
-  /** Opens (creating) `path`; throws the fs error when it cannot. */
+  /**
+   * Opens (creating) `path`; throws the fs error when it cannot.
+   *
+   * @param rotationRefused - Told, once per file opened, that its directory refused its rotation
+   *   (the file, by its real path, then grows past `maxSize`).
+   */
   constructor(
     readonly path: string,
     private readonly rotation: Rotation,
+    private readonly rotationRefused: (error: unknown, file: string) => void = () => {},
   ) {
     this.#open();
   }
@@ -113,7 +127,7 @@ export class LogFile {
     const bytes = Buffer.byteLength(text);
     this.#reopenIfMoved();
     this.#finishLine();
-    if (!this.#rotates || this.#size + bytes <= this.rotation.maxSizeBytes) {
+    if (!this.#passesMaxSize(bytes)) {
       this.#append(text, bytes);
       return;
     }
@@ -123,7 +137,7 @@ export class LogFile {
     for (const piece of text.slice(0, -1).split('\n')) {
       const line = `${piece}\n`;
       const lineBytes = Buffer.byteLength(line);
-      if (this.#size + chunkBytes > 0 && this.#size + chunkBytes + lineBytes > this.rotation.maxSizeBytes) {
+      if (this.#size + chunkBytes > 0 && this.#passesMaxSize(chunkBytes + lineBytes)) {
         this.#append(chunk, chunkBytes);
         kept.bytes += chunkBytes;
         this.#rotate();
@@ -134,6 +148,11 @@ export class LogFile {
       chunkBytes += lineBytes;
     }
     this.#append(chunk, chunkBytes);
+  }
+
+  /** Whether `bytes` more would take a file that is rotated (see {@link LogFile.#growing}) past `maxSize`. */
+  #passesMaxSize(bytes: number): boolean {
+    return this.#rotates && !this.#growing && this.#size + bytes > this.rotation.maxSizeBytes;
   }
 
   /**
@@ -178,6 +197,7 @@ export class LogFile {
     this.#opened = { dev: opened.dev, ino: opened.ino };
     this.#size = opened.size;
     this.#rotates = opened.isFile();
+    this.#growing = false;
   }
 
   /**
@@ -266,7 +286,7 @@ export class LogFile {
     // link stays, as one to /dev/null does; rotating the link would move it aside, start a file
     // here instead, and drop the link past `keep`. Gone (removed under the run): nothing to rotate.
     const file = canonicalPathOf(this.path) ?? this.path;
-    for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
+    if (!this.#moveRotationsOn(file)) return;
     if (this.rotation.keep === 0) {
       // Emptied, not removed and made again: `tail -f` (which follows the file it opened, not the
       // name) and a shipper holding it open read on from its start, as after logrotate's
@@ -277,10 +297,30 @@ export class LogFile {
     }
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
-    for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
-    renameIfThere(file, `${file}.1`);
     // Through the link, if it is one: the file starts again where the link points.
     this.#open();
+  }
+
+  /**
+   * Removes `file`'s rotations past `keep` and moves the others, and `file`, on by one (the fd
+   * stays on it, now `.1`, until the new one is open). False, said once, when `file`'s directory
+   * refuses: a link to a file in a directory subvisor cannot write (`/var/log/web.log`, the file
+   * its user's, the directory root's) can never be rotated, and trying again at each batch, as
+   * for a failure that passes, would lose every line from then on.
+   */
+  #moveRotationsOn(file: string): boolean {
+    try {
+      for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
+      if (this.rotation.keep === 0) return true;
+      for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
+      renameIfThere(file, `${file}.1`);
+      return true;
+    } catch (error) {
+      if (!DIRECTORY_REFUSALS.has(errnoCode(error))) throw error;
+      this.#growing = true;
+      this.rotationRefused(error, file);
+      return false;
+    }
   }
 }
 

@@ -130,7 +130,7 @@ export class LogFiles implements OutputTee {
       makeDirectories(spec.dir, DIR_MODE);
       for (const name of this.names) {
         path = logFilePath(spec.dir, name);
-        this.#files.set(name, new LogFile(path, spec));
+        this.#files.set(name, new LogFile(path, spec, (error, file) => this.#warnRotationRefused(name, file, error)));
       }
     } catch (error) {
       this.close();
@@ -172,6 +172,12 @@ export class LogFiles implements OutputTee {
     }
     this.#files.clear();
     this.#failing.clear();
+  }
+
+  /** Says that `file` (`name`'s, by its real path) cannot be rotated, so grows, and what to do. */
+  #warnRotationRefused(name: string, file: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#warn(`cannot rotate ${file} (${reason}); ${name}'s lines go on to it past maxSize: let subvisor write ${dirname(file)}, or link ${name}.log to a file in a directory it can write`);
   }
 
   /** Writes `file`'s queued lines, and warns when its writes start failing or go through again. */

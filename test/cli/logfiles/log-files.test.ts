@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -244,6 +245,42 @@ test('a file made a link to a file elsewhere (another disk) is rotated there, be
   // keep: 2 left web.log.1 and .2 beside the target; keep: 0 then removed them, as rotated files past keep.
   assert.deepEqual(readdirSync(elsewhere), ['web.log']);
   assert.deepEqual(texts(target), ['line 0 10', 'line 0 11']);
+});
+
+/** Makes `dir` refuse new names, as a directory its user cannot write does: chmod for a user, chattr +i for root (whom mode bits do not stop). */
+function refusingNames(dir: string, refuse: boolean): boolean {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, refuse ? 0o555 : 0o755);
+    return true;
+  }
+  return spawnSync('chattr', [refuse ? '+i' : '-i', dir]).status === 0;
+}
+
+test('a link to a file in a directory subvisor cannot write: the file grows past maxSize, said once, and no line is lost', (t) => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, [])).close(); // makes the directory
+  const elsewhere = join(dir, '..', 'read-only');
+  mkdirSync(elsewhere);
+  const target = join(elsewhere, 'web.log');
+  writeFileSync(target, '');
+  symlinkSync(target, join(dir, 'web.log'));
+  if (!refusingNames(elsewhere, true)) return t.skip('chattr +i is not available here');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  try {
+    for (let i = 0; i < 12; i++) {
+      files.line('web', 'stdout', `line ${i}`);
+      files.flush();
+    }
+  } finally {
+    files.close();
+    refusingNames(elsewhere, false);
+  }
+  assert.deepEqual(texts(target), Array.from({ length: 12 }, (_, i) => `line ${i}`), 'every line, none missing');
+  assert.deepEqual(readdirSync(elsewhere), ['web.log']);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0] ?? '', /^cannot rotate .*\/read-only\/web\.log \((EPERM|EACCES)\b.*\); web's lines go on to it past maxSize: let subvisor write .*\/read-only, or link web\.log to a file in a directory it can write$/);
 });
 
 test('keep: 0 empties the file in place: the same file, so a reader that has it open (tail -f) reads on from its start', () => {
