@@ -109,6 +109,25 @@ export async function collapseErrorGroup<R>(fn: () => Promise<R>): Promise<R> {
   }
 }
 
+/**
+ * Errors subvisor hands to two awaiters of one failure: a refused `Process.stop()` rejects both the
+ * stop and the call supervising the child with one StopDeniedError, so a body that awaited the
+ * stop puts it in its nursery a second time. A nursery records such an error once. Any other error
+ * that reaches it twice is two failures (a module's singleton thrown by two tasks, as `throw 42`
+ * in two tasks), and the group keeps every error that happened.
+ */
+const sharedFailures = new WeakSet<object>();
+
+/** Marks `error` as one failure that reaches its awaiters by two paths (see {@link sharedFailures}). */
+export function shareFailure(error: object): void {
+  sharedFailures.add(error);
+}
+
+/** Whether `error` is one failure reaching its nursery by two paths, and `recorded` has it already. */
+export function recordedBefore(error: unknown, recorded: readonly unknown[]): boolean {
+  return typeof error === 'object' && error !== null && sharedFailures.has(error) && recorded.includes(error);
+}
+
 function collapse(error: unknown): unknown {
   let current = error;
   while (current instanceof ErrorGroup && current.errors.length === 1) current = current.errors[0];

@@ -1,4 +1,4 @@
-import { Cancelled, ErrorGroup, NotStartedError } from './errors.js';
+import { Cancelled, ErrorGroup, NotStartedError, recordedBefore } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, asScopeLink, cancelledFromOutside, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
@@ -250,10 +250,9 @@ class TaskNursery implements Nursery {
   /** Records `error` unless it is only this nursery's cancellation; the first one cancels the rest. */
   fail(error: unknown): void {
     if (isCancellationOf(error, this.signal)) return;
-    // One failure may reach us by two paths: a refused Process.stop() rejects both the body that
-    // awaited it and the task supervising the child, with the same error. A value thrown twice
-    // (`throw 42` in two tasks) is two failures: only an object is known to be the same one.
-    if (typeof error === 'object' && error !== null && this.errors.includes(error)) return;
+    // One failure may reach us by two paths (a refused Process.stop(): from the body that awaited
+    // it and from the task supervising the child); an error merely thrown twice is two failures.
+    if (recordedBefore(error, this.errors)) return;
     this.errors.push(error);
     this.cancel(new Cancelled('nursery cancelled because a task failed', { cause: error }));
   }

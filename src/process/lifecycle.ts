@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { node } from '../builtins.js';
-import { Cancelled } from '../core/errors.js';
+import { Cancelled, shareFailure } from '../core/errors.js';
 import { StopDeniedError } from './errors.js';
 import { runInScope } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
@@ -135,6 +135,8 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
       // Why it was being stopped (a readiness timeout, a cancellation) is not lost behind the refusal.
       error.cause ??= why();
       log.stopDenied(proc, error);
+      // The call rejects with it, and so does Process.stop(): one failure, reported once.
+      shareFailure(error);
       for (const reader of readers) reader.stream.destroy();
       processInternals.abandon(proc);
       reject(error);

@@ -198,6 +198,23 @@ describe('errors', () => {
     assert.deepEqual(error.errors, [first, third, second]);
   });
 
+  test('two tasks that throw one shared error object are two failures, as two that throw 42 are', async () => {
+    // A module's singleton (`const SHUTTING_DOWN = new Error(...)`) thrown by two tasks: each failed.
+    const shared = new Error('service shutting down');
+    const error = await openNursery(async (tn) => {
+      tn.startSoon(async ({ signal }) => {
+        await sleepForever(signal).catch(() => undefined);
+        throw shared;
+      });
+      tn.startSoon(async () => {
+        await sleep(5);
+        throw shared;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof ErrorGroup);
+    assert.deepEqual(error.errors, [shared, shared]);
+  });
+
   test('a synchronous throw from a task is an error like any other', async () => {
     const failure = new Error('sync');
     const error = await openNursery(async (tn) => {
