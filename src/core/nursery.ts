@@ -186,6 +186,16 @@ class TaskNursery implements Nursery {
     this.pending++;
     const starting = new Promise<T>((resolve, reject) => {
       let startedYet = false;
+      // Cut short by a cancellation (rejected with it, or returned before started()), start()
+      // rejects for whoever awaits it; but the code that would have is usually what failed first
+      // (`await db` threw, so `await web` never runs), and a rejection nobody awaits would kill the
+      // process over the very cancellation a nursery exists to absorb. A task's own error stays
+      // unhandled if unawaited.
+      const notStarted = (error: unknown, cutShort: boolean): void => {
+        startedYet = true; // a late started() from a leaked callback must throw, not resolve
+        if (cutShort) starting.catch(ignoreCancellation);
+        reject(error);
+      };
       const ctx: TaskContext<T> = {
         signal,
         started: (...args: StartedArgs<T>) => {
@@ -199,24 +209,13 @@ class TaskNursery implements Nursery {
         invoke(signal, task, ctx).then(
           (returned) => {
             this.taskEnded(link);
-            if (!startedYet) {
-              startedYet = true; // a late started() from a leaked callback must throw, not resolve
-              reject(new NotStartedError(label, returned));
-            }
+            if (!startedYet) notStarted(new NotStartedError(label, returned), signal.aborted);
             this.settle();
           },
           (error: unknown) => {
             this.taskEnded(link);
             if (startedYet) this.fail(error);
-            else {
-              startedYet = true;
-              // Cut short by a cancellation, start() rejects with it for whoever awaits it; but the
-              // code that would have is usually what failed first (`await db` threw, so `await web`
-              // never runs), and a rejection nobody awaits would kill the process with the very
-              // cancellation a nursery exists to absorb. A task's own error stays unhandled if unawaited.
-              if (isCancellationOf(error, signal)) starting.catch(ignoreCancellation);
-              reject(error);
-            }
+            else notStarted(error, isCancellationOf(error, signal));
             this.settle();
           },
         );

@@ -389,6 +389,28 @@ describe('start()', () => {
     assert.match(control.stderr, /control/);
   });
 
+  test('a start() whose task gives up when cancelled, returning before started(), is no unhandled rejection either when nobody awaits it', { timeout: 30_000 }, () => {
+    // The cooperative way to be cancelled while coming up: stop waiting and return. Its start()
+    // rejects with NotStartedError; the body, which failed first, never awaits it.
+    const scenario = `
+      import { openNursery } from './src/index.ts';
+      const outcome = await openNursery(async (tn) => {
+        const db = tn.start(async () => { throw new Error('no config'); });
+        const web = tn.start(async ({ signal, started }) => {
+          const up = await new Promise((resolve) => signal.addEventListener('abort', () => resolve(false)));
+          if (up) started();
+        });
+        await db;
+        await web;
+      }).catch((error) => error);
+      console.log(outcome.errors.map((error) => error.message).join());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'no config', 'the failure is reported once, by the nursery');
+  });
+
   test('calling started() twice throws', async () => {
     let secondCall: unknown;
     await openNursery(async (tn) => {
