@@ -185,8 +185,9 @@ export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
 /**
  * The signal that cancelled a scope from outside (an enclosing scope, or a caller's `signal`), if
  * one did before the scope settled: the scope's own when an outside source aborted it first, else
- * the first outside source that aborted after the scope had cancelled itself (`tn.cancel()`, a
- * deadline). The order must not matter: a Ctrl-C that lands while a nursery winds down after its
+ * the first of the outside sources, in the order given (the enclosing scope before the caller's
+ * `signal`), that aborted after the scope had cancelled itself (`tn.cancel()`, a deadline). That
+ * the scope cancelled itself first must not matter: a Ctrl-C that lands while a nursery winds down after its
  * own `cancel()` is still a Ctrl-C, and the code after the scope must not run on as if none came
  * (trio's Cancelled passes through an inner scope whenever the outer one is cancelled too).
  */

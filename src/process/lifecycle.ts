@@ -71,7 +71,8 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   let stopping: Promise<void> | undefined;
   // Whether the stop began while the child still ran: one that comes after its exit (a cancellation
   // during the drain, a `Process.stop()` right after `wait()`) caused nothing, and its exit is its own.
-  // So is an exit the event loop was too busy to see yet: the child is a zombie by then.
+  // So is an exit the event loop was too busy to see yet: the child is a zombie by then, or
+  // reaped with its exit not yet told.
   const began = { whileRunning: false };
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {

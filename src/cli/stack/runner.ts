@@ -112,7 +112,7 @@ export class Runner {
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
-      // An exit the event loop has not seen yet (the child a zombie) came before this stop all the same.
+      // An exit the event loop has not seen yet (the child a zombie, or reaped with its exit not yet told) came before this stop all the same.
       this.#exitedBeforeStop = proc !== undefined && (proc.returncode !== null || exitedUnseen(proc.pid));
       if (proc !== undefined && !this.#exitedBeforeStop) {
         this.#sayStopping(why);
