@@ -254,8 +254,30 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   readLines(socket, MAX_REQUEST_BYTES, request, tooLong, () => {
     clientDone = true;
     endWhenAnswered();
+    closeWhenClientGone(socket);
   });
 }
+
+/**
+ * Once a client has ended what it sends, finds out whether it has gone altogether (a `logs -f`
+ * ended by Ctrl-C) or only ended its requests (`nc -N`), which look the same: an empty write fails
+ * (EPIPE, and the connection's 'error' handler closes it) only when it has gone. Otherwise only
+ * the next reply told, and the follow of a quiet process has none to send: each such follow held
+ * its connection, one of the {@link MAX_CONNECTIONS}, for the run's life. Asked again every
+ * {@link GONE_PROBE_MS} while our side is open, for a half-closed client that goes later.
+ */
+function closeWhenClientGone(socket: Socket): void {
+  const probe = (): void => {
+    if (socket.writableEnded || socket.destroyed) clearInterval(timer);
+    else socket.write(Buffer.alloc(0));
+  };
+  const timer = setInterval(probe, GONE_PROBE_MS);
+  socket.once('close', () => clearInterval(timer));
+  probe();
+}
+
+/** How often a half-closed client is asked whether it has gone (see {@link closeWhenClientGone}). */
+const GONE_PROBE_MS = 1000;
 
 /**
  * Tells a connection past {@link MAX_CONNECTIONS} why it is not served, and closes it once its

@@ -141,6 +141,40 @@ test('a client that goes away with requests waiting: its queries are not answere
   }
 });
 
+test('a follow whose client has gone (Ctrl-C) frees its connection though nothing is sent to it; one whose client only ended its requests (nc -N) goes on', { timeout: 30_000 }, async () => {
+  // Each follow here waits for its connection's end, as a `logs -f` of a quiet process does: its
+  // client's going was seen only at the next line sent, so each held one of the 256 connections.
+  const freed: string[] = [];
+  let begun = 0;
+  const control = await serveControl({
+    path: join(scratch, 'follow-gone.sock'),
+    ownDirectory: true,
+    handle: (request, _channel, ended) => {
+      begun++;
+      return new Promise<void>((resolve) => ended.addEventListener('abort', () => resolve(void freed.push(String(request.id))), { once: true }));
+    },
+  });
+  try {
+    const follow = async (id: number): Promise<Socket> => {
+      const client = connect(join(scratch, 'follow-gone.sock'));
+      client.on('error', () => undefined).resume();
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      client.write(encode({ v: PROTOCOL_VERSION, id, command: 'logs', names: [], lines: 0, follow: true }));
+      while (begun < id) await new Promise((resolve) => setTimeout(resolve, 10));
+      return client;
+    };
+    (await follow(1)).destroy();
+    const halfClosed = await follow(2);
+    halfClosed.end();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(freed, ['1'], 'the gone client\'s follow ends, the half-closed one\'s goes on');
+    halfClosed.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(freed, ['1', '2'], 'and ends once that client goes too');
+  } finally {
+    await control.close();
+  }
+});
 test('at the run\'s end, requests still waiting for a client that read nothing are answered too: it gets every reply', { timeout: 30_000 }, async () => {
   const { path, control, begun } = await bigReplyServer('ending.sock', 2_000_000);
   const client = await pipelinedClient(path, 5);
