@@ -109,14 +109,15 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const connections = new Map<Socket, AbortController>();
   // Half-open: a client that ends what it sends (`nc -N`) still gets the replies still to come.
   const server = node.net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (connections.size >= MAX_CONNECTIONS) return refuseConnection(socket);
+    const firstRequestTimeoutMs = opts.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
+    if (connections.size >= MAX_CONNECTIONS) return refuseConnection(socket, firstRequestTimeoutMs);
     const ended = new AbortController();
     connections.set(socket, ended);
     socket.on('close', () => {
       connections.delete(socket);
       ended.abort();
     });
-    serveConnection(socket, opts.handle, ended.signal, opts.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS);
+    serveConnection(socket, opts.handle, ended.signal, firstRequestTimeoutMs);
   });
   server.listen(address);
   try {
@@ -285,10 +286,11 @@ const GONE_PROBE_MS = 1000;
  * client's write of the request fails (EPIPE), which drops the refusal unread, and the client
  * can only guess why the run closed the connection.
  */
-function refuseConnection(socket: Socket): void {
+function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
   socket.on('error', () => socket.destroy());
+  // Who holds them is the one thing the user cannot see from here: `ss -xp` names the processes.
   const refusal = new BadRequest(
-    `the run already has ${MAX_CONNECTIONS} control connections open, the most it keeps (each \`logs -f\` holds one, and so does a client that keeps its connection): close some, then try again`,
+    `the run already has ${MAX_CONNECTIONS} control connections open, the most it keeps (each \`logs -f\` holds one, and so does a client that keeps its connection; \`ss -xp\` shows which processes hold them, and one that sends nothing is closed ${formatDuration(firstRequestTimeoutMs)} after connecting): close some, then try again`,
     'ERR_SUBVISOR_TOO_MANY_CONNECTIONS',
   );
   socket.write(encode(errorReply(null, refusal)));
