@@ -484,6 +484,10 @@ describe('merge keys (<<) and x- keys work as docker compose reads them', () => 
     assert.match(onlyProblem(text, 6, 5), /: processes\.web\.<<: a second merge key in one mapping, which YAML tools read differently \(PyYAML's last wins, others' first\); list them in one: `<<: \[\*first, \*second\]` \(the first listed wins\)$/);
   });
 
+  test('processes that only merge a mapping with no process in it are refused as no processes, as `processes: {}` is', () => {
+    assert.match(onlyProblem('x-none: &none {}\nprocesses:\n  <<: *none\n', 2, 1), /: processes: no processes listed; /);
+  });
+
   test('a mapping that merges itself is read once, not for ever', () => {
     assert.equal(firstProcess('processes:\n  web: &web\n    <<: *web\n    cmd: x\n').cmd, 'x');
   });

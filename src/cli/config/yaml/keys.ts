@@ -84,7 +84,10 @@ function readProcesses(at: At, shared: readonly LoadedEnvFile[], reader: Reader)
     return [];
   }
   const drafts: ProcessDraft[] = [];
+  const reported = reader.problems.length;
   reader.entries(at.node, at, (name, processAt, body) => drafts.push(readProcess(name, body, { ...processAt, process: name }, shared, reader)));
+  // Only merges of mappings with nothing in them (`<<: *none`, `none: {}`): no processes, as `{}` has.
+  if (drafts.length === 0 && reader.problems.length === reported) reader.report(at.keyNode, at.path, NO_PROCESSES);
   for (const entry of Object.values(PROCESS_KEYS.keys)) entry.across?.(drafts, reader);
   return drafts;
 }
