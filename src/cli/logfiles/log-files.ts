@@ -29,6 +29,12 @@ function openFailure(path: string, error: unknown): string {
     // a socket's path says ENXIO too, whatever listens on it, and takes the plain message.
     return `cannot open the log files: ${path}: nothing reads this named pipe (ENXIO); start its reader before subvisor, or remove it to have a file`;
   }
+  // A NAME.log in the way, or led elsewhere: another `dir` is not what is wanted.
+  if (code === 'EISDIR') return `cannot write the log files: ${path} is a directory, not a file (EISDIR); move it aside`;
+  const leadsNowhere = code === 'ENOENT' ? linkIntoNothing(path) : undefined;
+  if (leadsNowhere !== undefined) {
+    return `cannot write the log files: ${path} is a link to ${leadsNowhere.target}, whose directory is not there (ENOENT); make or mount ${leadsNowhere.directory}, or remove the link to have a file`;
+  }
   const inTheWay = code === 'EEXIST' || code === 'ENOTDIR' ? whatIsInTheWay(error) : undefined;
   if (inTheWay !== undefined) return `cannot write the log files: ${inTheWay.what} (${code}); ${inTheWay.fix}, or give \`logs\` a \`dir\` you can write`;
   const reason = code ?? (error instanceof Error ? error.message : String(error));
@@ -56,6 +62,23 @@ function whatIsInTheWay(error: unknown): { readonly what: string; readonly fix: 
     return { what: `${at} is a link to ${target}, which is not there`, fix: `make or mount ${made}` };
   } catch {
     // Not a link (gone meanwhile): the plain error says what there is to say.
+    return undefined;
+  }
+}
+
+/**
+ * For a `NAME.log` that is a link to a file in a directory not there (`logs/web.log ->
+ * ../data/web.log`, data not made or not mounted): what it says, and that directory, full, as
+ * the kernel reads it (from the link's real directory). Opening it says only ENOENT, of a file
+ * that `ls` shows.
+ */
+function linkIntoNothing(path: string): { readonly target: string; readonly directory: string } | undefined {
+  if (lstatOf(path)?.isSymbolicLink() !== true) return undefined;
+  try {
+    const target = node.fs.readlinkSync(path);
+    const directory = dirname(resolve(canonicalPathOf(dirname(path)) ?? dirname(path), target));
+    return statOf(directory) === undefined ? { target, directory } : undefined;
+  } catch {
     return undefined;
   }
 }

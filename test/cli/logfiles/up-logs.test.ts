@@ -244,6 +244,24 @@ processes:
     );
   });
 
+  test('a NAME.log that is a link into a directory not there, or a directory itself, is refused saying which to make or move, not to give another dir', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: logs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    mkdirSync(join(dir, 'logs'));
+    symlinkSync('../data/once.log', join(dir, 'logs', 'once.log'));
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(
+      run.stderr,
+      `subvisor: subvisor.yaml:1:1: logs: cannot write the log files: ${join(dir, 'logs', 'once.log')} is a link to ../data/once.log, whose directory is not there (ENOENT); make or mount ${join(dir, 'data')}, or remove the link to have a file\n`,
+    );
+    rmSync(join(dir, 'logs', 'once.log'));
+    mkdirSync(join(dir, 'logs', 'once.log'));
+    const directory = await runCli(['up'], { cwd: dir });
+    assert.equal(directory.code, 2, directory.stderr);
+    assert.equal(directory.stderr, `subvisor: subvisor.yaml:1:1: logs: cannot write the log files: ${join(dir, 'logs', 'once.log')} is a directory, not a file (EISDIR); move it aside\n`);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
   test('log files past the limit of open files (ulimit -n) are refused before anything starts, saying to raise the limit, not to change the directory', { timeout: 30_000 }, async () => {
     // 80 log files, each open for the whole run, under a limit of 48 descriptors (node itself takes about 25).
     const processes = Array.from({ length: 80 }, (_, i) => `  p${i}: { cmd: "touch started" }`).join('\n');
