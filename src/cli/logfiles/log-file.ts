@@ -311,16 +311,28 @@ export class LogFile {
   #moveRotationsOn(file: string): boolean {
     try {
       for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
-      if (this.rotation.keep === 0) return true;
+    } catch (error) {
+      // `keep: 0` empties the file in place, which its directory has no say in: a rotation left
+      // there (logrotate's `web.log.1`, in a /var/log it cannot write) stays, and the file is
+      // kept to maxSize all the same, not grown for ever.
+      if (this.rotation.keep !== 0 || !DIRECTORY_REFUSALS.has(errnoCode(error))) return this.#refused(error, file);
+    }
+    if (this.rotation.keep === 0) return true;
+    try {
       for (let index = this.rotation.keep - 1; index >= 1; index--) renameIfThere(`${file}.${index}`, `${file}.${index + 1}`);
       renameIfThere(file, `${file}.1`);
       return true;
     } catch (error) {
-      if (!DIRECTORY_REFUSALS.has(errnoCode(error))) throw error;
-      this.#growing = true;
-      this.rotationRefused(error, file);
-      return false;
+      return this.#refused(error, file);
     }
+  }
+
+  /** False, said once (see {@link LogFile.#moveRotationsOn}), when `error` is `file`'s directory refusing; throws it otherwise. */
+  #refused(error: unknown, file: string): false {
+    if (!DIRECTORY_REFUSALS.has(errnoCode(error))) throw error;
+    this.#growing = true;
+    this.rotationRefused(error, file);
+    return false;
   }
 }
 

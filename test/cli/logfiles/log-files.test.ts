@@ -286,6 +286,34 @@ test('a link to a file in a directory subvisor cannot write: the file grows past
   assert.match(warnings[0] ?? '', /^cannot rotate .*\/read-only\/web\.log \((EPERM|EACCES)\b.*\); web's lines go on to it past maxSize: let subvisor write .*\/read-only, or link web\.log to a file in a directory it can write$/);
 });
 
+test('keep: 0 of a link to a file in a directory subvisor cannot write, beside a rotation of its own (logrotate\'s web.log.1), still empties the file in place', (t) => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, [])).close(); // makes the directory
+  const elsewhere = join(dir, '..', 'read-only-keep0');
+  mkdirSync(elsewhere);
+  const target = join(elsewhere, 'web.log');
+  writeFileSync(target, '');
+  writeFileSync(`${target}.1`, 'yesterday\n');
+  symlinkSync(target, join(dir, 'web.log'));
+  if (!refusingNames(elsewhere, true)) return t.skip('chattr +i is not available here');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  try {
+    for (let i = 0; i < 12; i++) {
+      files.line('web', 'stdout', `line ${i}`);
+      files.flush();
+    }
+  } finally {
+    files.close();
+    refusingNames(elsewhere, false);
+  }
+  assert.ok(statSync(target).size <= 100, `emptied at maxSize, not grown: ${statSync(target).size} bytes`);
+  assert.deepEqual(texts(target).at(-1), 'line 11');
+  assert.deepEqual(readdirSync(elsewhere).sort(), ['web.log', 'web.log.1']);
+  assert.deepEqual(warnings, []);
+});
+
 test('keep: 0 empties the file in place: the same file, so a reader that has it open (tail -f) reads on from its start', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, ['web']);
