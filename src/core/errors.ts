@@ -49,11 +49,15 @@ export class NotStartedError extends Error {
   /** What the task resolved with. */
   readonly returned: unknown;
 
-  constructor(task: string, returned: unknown) {
+  /**
+   * @param cutShort - The cancellation that had aborted the task's signal when it returned: the
+   * task gave up, cooperatively, and the error is only that cancellation (its `cause`).
+   */
+  constructor(task: string, returned: unknown, cutShort?: unknown) {
     const what = returned === undefined ? '' : ` (with ${describeReturned(returned)})`;
     // A stop before it was up is no mistake in the task: the advice to call started() would mislead.
     const advice = saysStopped(returned) ? 'it was stopped before it was up' : 'call ctx.started(value) once it is up, or use startSoon()';
-    super(`${task} returned${what} without calling started(); ${advice}`);
+    super(`${task} returned${what} without calling started(); ${advice}`, cutShort === undefined ? undefined : { cause: cutShort });
     this.task = task;
     this.returned = returned;
   }

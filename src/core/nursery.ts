@@ -209,7 +209,7 @@ class TaskNursery implements Nursery {
         invoke(signal, task, ctx).then(
           (returned) => {
             this.taskEnded(link);
-            if (!startedYet) notStarted(new NotStartedError(label, returned), signal.aborted);
+            if (!startedYet) notStarted(new NotStartedError(label, returned, signal.aborted ? signal.reason : undefined), signal.aborted);
             this.settle();
           },
           (error: unknown) => {

@@ -1,5 +1,5 @@
 import { node } from '../builtins.js';
-import { Cancelled } from './errors.js';
+import { Cancelled, NotStartedError } from './errors.js';
 import { invalidArgument } from '../caller-errors.js';
 
 /**
@@ -170,11 +170,15 @@ function noop(): void {
 
 /**
  * Whether `error` is only the cancellation carried by `signal` (its reason, a {@link Cancelled},
- * or an `AbortError` a Node API threw with that reason as its `cause`), rather than a failure.
+ * an `AbortError` a Node API threw with that reason as its `cause`, or the NotStartedError of a
+ * start() whose task gave up by returning once cancelled), rather than a failure.
  */
 export function isCancellationOf(error: unknown, signal: AbortSignal): boolean {
   if (!signal.aborted) return false;
   if (error === signal.reason || error instanceof Cancelled) return true;
+  // A task that returns on abort before started() is how one is cancelled cooperatively: awaited,
+  // its start() must not put a failure of its own next to (or instead of) what cancelled it.
+  if (error instanceof NotStartedError && error.cause !== undefined) return isCancellationOf(error.cause, signal);
   if (error instanceof Error && error.name === 'AbortError') {
     const cause: unknown = error.cause;
     return cause === undefined || cause === signal.reason || cause instanceof Cancelled;

@@ -411,6 +411,44 @@ describe('start()', () => {
     assert.equal(run.stdout.trim(), 'no config', 'the failure is reported once, by the nursery');
   });
 
+  test('an awaited start() whose task gives up when cancelled is that cancellation, not a failure of its own', async () => {
+    // The cooperative way to be cancelled while coming up: stop waiting and return, as a task
+    // written like openNursery's own example does. Its start() rejects with NotStartedError, and
+    // the scope it reaches takes it for the cancellation that cut it short.
+    const givesUp = async ({ signal, started }: TaskContext): Promise<void> => {
+      const up = await new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(false)));
+      if (up) started();
+    };
+    const ctrlC = new Error('ctrl-c');
+    const outside = new AbortController();
+    setTimeout(() => outside.abort(ctrlC), 10);
+    const fromOutside = await openNursery(async (tn) => {
+      await tn.start(givesUp);
+    }, { signal: outside.signal }).catch((error: unknown) => error);
+    assert.equal(fromOutside, ctrlC, "the outside signal's reason, not a group of NotStartedError");
+
+    const failed = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        await sleep(10);
+        throw new Error('no config');
+      });
+      await tn.start(givesUp);
+    }).catch((error: unknown) => error);
+    assert.ok(failed instanceof ErrorGroup);
+    assert.deepEqual(failed.errors.map((error) => (error as Error).message), ['no config'], 'the failure is reported once, alone');
+
+    const slow = await failAfter(10, () => openNursery((tn) => tn.start(givesUp))).catch((error: unknown) => error);
+    assert.equal((slow as Error).name, 'TooSlowError');
+
+    let seen: unknown;
+    await openNursery(async (tn) => {
+      const web = tn.start(givesUp);
+      setTimeout(() => tn.cancel(), 5);
+      seen = await web.catch((error: unknown) => error);
+    });
+    assert.ok(seen instanceof NotStartedError, 'start() itself still says the task returned without started()');
+  });
+
   test('calling started() twice throws', async () => {
     let secondCall: unknown;
     await openNursery(async (tn) => {
