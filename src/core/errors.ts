@@ -127,9 +127,31 @@ export function shareFailure(error: object): void {
   sharedFailures.add(error);
 }
 
-/** Whether `error` is one failure reaching its nursery by two paths, and `recorded` has it already. */
+/**
+ * Whether `error` is one failure reaching its nursery by two paths, and `recorded` has it already.
+ * Either path may run through a nested nursery (a task of one awaited the refused stop), so a
+ * group counts as recorded when every error in it is such a failure, and so does a failure that
+ * a recorded group holds.
+ */
 export function recordedBefore(error: unknown, recorded: readonly unknown[]): boolean {
-  return typeof error === 'object' && error !== null && sharedFailures.has(error) && recorded.includes(error);
+  const failures = failuresIn(error);
+  if (failures.length === 0 || !failures.every((failure) => typeof failure === 'object' && failure !== null && sharedFailures.has(failure))) return false;
+  const seen = recorded.flatMap(failuresIn);
+  return failures.every((failure) => seen.includes(failure));
+}
+
+/** The errors `error` stands for: those of a group (and of the groups in it), else itself. */
+function failuresIn(error: unknown): unknown[] {
+  return isErrorGroup(error) ? error.errors.flatMap(failuresIn) : [error];
+}
+
+/** `instanceof ErrorGroup` that never throws: anything may be thrown, a revoked Proxy too. */
+function isErrorGroup(value: unknown): value is ErrorGroup {
+  try {
+    return value instanceof ErrorGroup;
+  } catch {
+    return false;
+  }
 }
 
 function collapse(error: unknown): unknown {

@@ -92,6 +92,8 @@ describe('a child the system refuses to stop', () => {
     ['hook-fails', 'a deliverCancel that throws, with an infinite grace: its fallback signal is refused', 'SIGTERM', true],
     // The one refusal reaches the nursery twice, from the body and from the supervising call: one error.
     ['stop-awaited', 'Process.stop() awaited bare by the nursery\'s body', 'SIGTERM', true],
+    // And once when the second path runs through a nested nursery, inside its group.
+    ['stop-nested', 'Process.stop() awaited in a nested nursery\'s task', 'SIGTERM', true],
   ];
   for (const [mode, what, signal, group] of cases) {
     test(`${what}: the call rejects with StopDeniedError, the parent finishes, the child is left running`, BOUNDED, async () => {
