@@ -46,8 +46,10 @@ export interface Nursery {
   /**
    * Starts `task` and resolves with the value it passes to `ctx.started()`, while the task keeps
    * running in the nursery. If the task rejects before that, `start` rejects with that same error
-   * and the nursery is unaffected; if it returns without calling `started`, `start` rejects too.
-   * Until it has started, the task is also cancelled with the scope that called `start`.
+   * and the nursery is unaffected; if it returns without calling `started`, `start` rejects too,
+   * with a {@link NotStartedError} (whose `cause` is the cancellation, if one had cut the task
+   * short: a scope it reaches absorbs it as that cancellation). Until it has started, the task is
+   * also cancelled with the scope that called `start`.
    */
   start<T>(task: Task<T>, name?: string): Promise<T>;
   /** Cancels every task of the nursery. Default reason: a {@link Cancelled}. */
