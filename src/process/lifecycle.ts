@@ -11,7 +11,8 @@ import type { SpawnedChild } from './spawn.js';
 import { exitedUnseen } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { signalTarget, stopDenied, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
+import { pipeEnds, pipeHolders } from './stop/pipe-holders.js';
+import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
@@ -59,8 +60,11 @@ export interface Ending {
  * worth checking, because only then is the stderr tail complete.
  */
 export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
-  const { proc } = spawned;
+  const { proc, child } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
+  // Read now, while the child holds them: once it is gone, they say who else still does. Only
+  // with a session of its own: `newSession: false` opts out of stopping anything but the child.
+  const ends = opts.newSession ? pipeEnds(proc.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])]) : [];
   const received = { bytes: 0 };
   let stopReason: unknown;
   const denial = whenDenied(proc, readers, opts.log, () => stopReason);
@@ -101,7 +105,10 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!(await targetAliveSoon(target))) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
-    await drainAfterExit(readers, drained, received, opts, () => stop().then(releasePipes));
+    await drainAfterExit(readers, drained, received, opts, {
+      stop: () => stop().then(releasePipes),
+      stopHolders: () => stopPipeHolders(pipeHolders(ends), policy),
+    });
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
     if (stopping === undefined && ((await targetAliveSoon(target)) || targetRefuses(target))) await stop();
@@ -147,13 +154,25 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
 
 /**
  * After the exit: a child may have left something behind that still holds its pipes. Keep reading
- * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes.
+ * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes: the group, then,
+ * a grace later, whoever outside it still holds a pipe.
  */
-async function drainAfterExit(readers: readonly PipeReader[], drained: Promise<unknown>, received: { bytes: number }, opts: LifecycleOptions, stop: () => Promise<void>): Promise<void> {
+async function drainAfterExit(
+  readers: readonly PipeReader[],
+  drained: Promise<unknown>,
+  received: { bytes: number },
+  opts: LifecycleOptions,
+  leftovers: { readonly stop: () => Promise<void>; readonly stopHolders: () => Promise<void> },
+): Promise<void> {
   if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
-  await stop();
+  await leftovers.stop();
   if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
-  // Whoever holds the pipe escaped the group (setsid) or cannot be killed: stop reading, but
+  // Whoever holds the pipe escaped the group (setsid) and had no member left to be found by when
+  // the group's stop began: found now by the pipe itself, and stopped with the child's stop signal
+  // and grace. They were left running before (see stopPipeHolders).
+  await leftovers.stopHolders();
+  if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
+  // Whoever holds it now cannot be killed, or is not ours to find: stop reading, but
   // only once the pipes have gone quiet. A grace measured on the clock can pass while the
   // event loop is busy elsewhere and has not polled a new pipe even once, and what the
   // group wrote before it died is in the pipe, unread: destroying now would drop it.

@@ -199,19 +199,19 @@ export function escapeeMayRun(escapee: Escapee): boolean {
   return state === undefined || (state !== 'gone' && state.live && state.startTime === escapee.startTime);
 }
 
-interface TableEntry {
+export interface TableEntry {
   readonly pid: number;
   readonly ppid: number;
   readonly pgrp: number;
   readonly startTime: string;
 }
 
-type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<number, TableEntry[]> };
+export type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<number, TableEntry[]> };
 
 let sharedTable: ProcessTable | undefined;
 
-/** The live processes, read once per turn of the event loop. */
-function processTable(): ProcessTable {
+/** The live processes, read once per turn of the event loop; none where /proc is not ours. */
+export function processTable(): ProcessTable {
   if (sharedTable !== undefined) return sharedTable;
   const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
   let entries: string[] = [];
@@ -248,7 +248,7 @@ let ownProc: boolean | undefined;
  * read as ours, a group with live members would look empty and its stop end before its grace, with
  * nothing SIGKILLed. Such a /proc is as good as none. Asked once: a process never changes namespace.
  */
-function procIsOurs(): boolean {
+export function procIsOurs(): boolean {
   if (ownProc !== undefined) return ownProc;
   try {
     ownProc = node.fs.readlinkSync('/proc/self') === String(process.pid);

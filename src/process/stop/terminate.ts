@@ -143,6 +143,24 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
 }
 
 /**
+ * Stops `holders`, processes outside the child's group that still hold its pipes after its exit,
+ * its drain grace and the stop of its group (see ./pipe-holders.ts), as {@link stopEscapees} stops
+ * what left the group: the stop signal and SIGCONT to each whose listed parent is gone, SIGKILL to
+ * those left at the grace, which runs from now. Without this, such a holder (a PostgreSQL backend
+ * busy in a query when its postmaster was SIGKILLed from outside) ran on after the scope, holding
+ * the cluster's shared memory, so every restart of postgres failed until its query ended. Watched
+ * over meanwhile, as a stop's escapees are, should subvisor be SIGKILLed before they are gone.
+ */
+export async function stopPipeHolders(holders: readonly Escapee[], policy: StopPolicy): Promise<void> {
+  const unwatch = holders.map((holder) => watchOverEscapee(holder, policy.killGraceMs));
+  try {
+    await stopEscapees(holders, policy, performance.now());
+  } finally {
+    for (const release of unwatch) release();
+  }
+}
+
+/**
  * What left the group and still runs once the group is gone in time: the stop signal (and
  * SIGCONT), then SIGKILL to those left when the stop's grace ends, as the group's own members
  * would have had; resolves once they are gone (after a SIGKILL, within its settle time). Not

@@ -170,6 +170,36 @@ describe('group escalation', () => {
     }
   });
 
+  test('what left the group and still holds the child\'s pipe once its parent was SIGKILLed from outside (a busy PostgreSQL backend) is stopped after the drain grace, not left running', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let holder = 0;
+    try {
+      // As a postmaster SIGKILLed by the OOM killer leaves a backend that is busy in a query: in a
+      // session of its own, its parent gone before any stop began, still holding the child's stdout.
+      const script = `setsid sh -c 'echo $$; exec sleep 1000' & wait`;
+      const ended = await openNursery(async () => {
+        const done = superviseRunProcess(['sh', '-c', script], {
+          relayStdout: true,
+          logger: { io: (line: string) => (holder = Number(line.slice(line.indexOf('] ') + 2))) },
+          check: false,
+          killGraceMs: KILL_GRACE_MS,
+          drainGraceMs: 300,
+          env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+        });
+        await waitUntil(() => holder > 0 && processState(holder) === 'S', 'the holder to run, in its sleep', 2000);
+        const leader = runningTagged(tag).find((pid) => pid !== holder);
+        assert.ok(leader !== undefined, 'the leader runs');
+        process.kill(leader, 'SIGKILL');
+        return done;
+      });
+      assert.equal(ended.signal, 'SIGKILL', 'the leader died of the SIGKILL from outside');
+      // Before: the drain gave up on the pipe and the call resolved with the holder still running.
+      assert.equal(isRunning(holder), false, 'the holder was stopped');
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('in a pid namespace whose /proc is another\'s (unshare --pid without --mount-proc), a grandchild ignoring SIGTERM is still SIGKILLed at the grace', { timeout: 20_000 }, () => {
     // The parent is pid 1 of a namespace of its own (unprivileged, through a user namespace) that
     // still sees the host's /proc, where our children's ids are other processes. The grandchild

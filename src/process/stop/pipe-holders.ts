@@ -1,0 +1,56 @@
+import { node } from '../../builtins.js';
+import { procIsOurs, processTable, type Escapee } from './group.js';
+
+/**
+ * The kernel's names (`socket:[1234]`, `pipe:[5678]`) of what `pid` has open at `fds`: read for a
+ * child right after its spawn, its stdout and stderr, while they are still the ends of the pipes
+ * we read. Once the child is gone, nothing else says who holds them: a process that left its
+ * group (a PostgreSQL backend leads a session of its own) and whose parent died before any stop
+ * began (a postmaster SIGKILLed from outside, by the OOM killer or a `kill -9`) is reparented to
+ * init, and /proc ties it to the child only by the pipe it still holds. An fd not open, or not a
+ * pipe or socket (/dev/null), gives nothing; so does a child already gone, or a /proc of another
+ * pid namespace (see procIsOurs), where the pid is someone else.
+ */
+export function pipeEnds(pid: number, fds: readonly number[]): string[] {
+  if (!procIsOurs()) return [];
+  const ends: string[] = [];
+  for (const fd of fds) {
+    try {
+      const end = node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (end.startsWith('socket:[') || end.startsWith('pipe:[')) ends.push(end);
+    } catch {
+      // not open (closed already, or the child is gone): nothing of it to look for later
+    }
+  }
+  return ends;
+}
+
+/**
+ * The live processes, other than this one, that hold any of `ends` (see {@link pipeEnds}) open: one
+ * pass over every fd of every process, asked only when a pipe is still held after the child's exit,
+ * its drain grace and the stop of its group. A process whose fds cannot be read (another user's,
+ * under hidepid) is passed over: it could not be signalled either.
+ */
+export function pipeHolders(ends: readonly string[]): Escapee[] {
+  if (ends.length === 0) return [];
+  const wanted = new Set(ends);
+  const holders: Escapee[] = [];
+  for (const entry of processTable().values()) {
+    if (entry.pid === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = node.fs.readdirSync(`/proc/${entry.pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to look at
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return wanted.has(node.fs.readlinkSync(`/proc/${entry.pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+    if (holds) holders.push({ pid: entry.pid, ppid: entry.ppid, startTime: entry.startTime });
+  }
+  return holders;
+}
