@@ -3,7 +3,7 @@
 // twice on one cluster: the second run must find it cleanly shut down. Skipped (with the reason
 // printed) where the PostgreSQL binaries are missing, except under CI=true, where that fails.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -226,6 +226,70 @@ test('examples/postgres: the smoke test reads the database through the web serve
     } catch {
       // no pid file: postgres is not running
     }
+    killQuietly(...processesOfRun(marker, scratch).map((line) => Number(line.split(' ')[0])));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('a postmaster SIGKILLed from outside while a backend is busy in a query: the backend is stopped with it, and the restart of postgres succeeds; nothing is left running', { timeout: 90_000 }, async (t) => {
+  const binaries = lookUpBinaries();
+  const root = process.getuid?.() === 0;
+  const postgresUser = passwdUser('postgres');
+  const missing = 'missing' in binaries ? binaries.missing : root && postgresUser === undefined ? 'running as root, and there is no postgres user to run PostgreSQL as' : undefined;
+  if (missing !== undefined || !('path' in binaries)) {
+    assert.notEqual(process.env.CI, 'true', `PostgreSQL is required under CI=true: ${missing ?? ''}`);
+    t.skip(missing);
+    return;
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pg-crash-'));
+  const dataDir = join(scratch, 'data');
+  const marker = `SUBVISOR_PG_TEST=${String(process.pid)}-crash-${String(Date.now())}`;
+  const asPostgres = root && postgresUser !== undefined ? postgresUser : undefined;
+  let cli: ReturnType<typeof startCli> | undefined;
+  try {
+    chmodSync(scratch, 0o755);
+    mkdirSync(dataDir, { mode: 0o700 });
+    if (asPostgres !== undefined) chownSync(dataDir, asPostgres.uid, asPostgres.gid);
+    const user = asPostgres === undefined ? '' : '    user: postgres\n';
+    const config = join(scratch, 'subvisor.yaml');
+    writeFileSync(
+      config,
+      'processes:\n' +
+        `  initdb:\n    cmd: [initdb, -D, "${dataDir}", --username=postgres, --auth=trust, --no-sync]\n${user}    task: true\n` +
+        `  db:\n    cmd: [postgres, -D, "${dataDir}", -k, "${dataDir}", -c, "listen_addresses="]\n${user}    dependsOn: { initdb: succeeded }\n` +
+        `    ready: { exec: [pg_isready, -q, -h, "${dataDir}"], interval: 200ms }\n    restart: { policy: on-failure, max: 2 }\n    stopSignal: SIGINT\n    grace: 3s\n`,
+    );
+    const [key = '', value = ''] = marker.split('=');
+    cli = startCli(['up', '-f', config], { env: { PATH: binaries.path, [key]: value } });
+    await cli.waitForOutput(/^db +\* ready after/m, 40_000);
+    // A query busy on the CPU: its backend does not look whether its postmaster still lives.
+    const psql = spawn('psql', ['-X', '-h', dataDir, '-U', 'postgres', '-d', 'postgres', '-c', 'select count(*) from generate_series(1, 1e6) a, generate_series(1, 1e5) b'], {
+      env: { ...process.env, PATH: binaries.path, [key]: value },
+      stdio: 'ignore',
+      ...(asPostgres === undefined ? {} : { uid: asPostgres.uid, gid: asPostgres.gid }),
+    });
+    t.after(() => killQuietly(psql.pid));
+    await sleep(1000);
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    assert.ok(processesOfRun(marker, scratch).some((line) => / postgres: .*(SELECT|active)/.test(line)), 'control: a backend is busy in the query');
+    process.kill(postmaster, 'SIGKILL');
+    // Before: the busy backend ran on, holding the cluster's shared memory, and both restarts
+    // failed with "pre-existing shared memory block ... is still in use": the run ended with 1.
+    await cli.waitForOutput(/^db +\* restarting in[^\n]*\n(?:.*\n)*db +\* ready after/m, 40_000);
+    cli.kill('SIGINT');
+    const ended = await cli.done;
+    assert.equal(ended.code, 130, `${ended.stdout}\n${ended.stderr}`);
+    assert.doesNotMatch(ended.stdout, /pre-existing shared memory block/);
+    assert.deepEqual((await leftRunning(marker, scratch)).filter((line) => !/ psql /.test(line)), [], 'nothing of the run is left running');
+  } finally {
+    if (cli !== undefined) killQuietly(cli.pid);
+    try {
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (Number.isInteger(pid) && pid > 0) killQuietly(pid);
+    } catch {
+      // no pid file: postgres is not running
+    }
+    await sleep(200);
     killQuietly(...processesOfRun(marker, scratch).map((line) => Number(line.split(' ')[0])));
     rmSync(scratch, { recursive: true, force: true });
   }
