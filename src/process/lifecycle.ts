@@ -11,7 +11,7 @@ import type { SpawnedChild } from './spawn.js';
 import { exitedUnseen } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { pipeEnds, pipeHolders } from './stop/pipe-holders.js';
+import { pipeHolders } from './stop/pipe-holders.js';
 import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
@@ -60,11 +60,11 @@ export interface Ending {
  * worth checking, because only then is the stderr tail complete.
  */
 export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeReader[], opts: LifecycleOptions): Promise<Ending> {
-  const { proc, child } = spawned;
+  const { proc } = spawned;
   const target: StopTarget = { proc, newSession: opts.newSession };
-  // Read now, while the child holds them: once it is gone, they say who else still does. Only
-  // with a session of its own: `newSession: false` opts out of stopping anything but the child.
-  const ends = opts.newSession ? pipeEnds(proc.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])]) : [];
+  // Once the child is gone, its pipes' ends say who else still holds them. Only with a session of
+  // its own: `newSession: false` opts out of stopping anything but the child.
+  const ends = opts.newSession ? spawned.pipeEnds : [];
   const received = { bytes: 0 };
   let stopReason: unknown;
   const denial = whenDenied(proc, readers, opts.log, () => stopReason);

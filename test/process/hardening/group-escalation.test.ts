@@ -200,6 +200,28 @@ describe('group escalation', () => {
     }
   });
 
+  test('what left the group and holds the child\'s pipe, started by a child that exits at once, is stopped after the drain grace, not left running', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let holder = 0;
+    try {
+      // The child is gone within a few ms, before its start has even resolved.
+      const script = `setsid sh -c 'echo $$; exec sleep 1000' & exit 0`;
+      const ended = await superviseRunProcess(['sh', '-c', script], {
+        relayStdout: true,
+        logger: { io: (line: string) => (holder = Number(line.slice(line.indexOf('] ') + 2))) },
+        killGraceMs: KILL_GRACE_MS,
+        drainGraceMs: 300,
+        env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+      });
+      assert.equal(ended.returncode, 0);
+      assert.ok(holder > 0, 'the holder said its pid');
+      // Before: its pipes' ends were read once its start had resolved, from a child already gone.
+      assert.equal(isRunning(holder), false, 'the holder was stopped');
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('in a pid namespace whose /proc is another\'s (unshare --pid without --mount-proc), a grandchild ignoring SIGTERM is still SIGKILLed at the grace', { timeout: 20_000 }, () => {
     // The parent is pid 1 of a namespace of its own (unprivileged, through a user namespace) that
     // still sees the host's /proc, where our children's ids are other processes. The grandchild
