@@ -426,6 +426,22 @@ describe('stopping', () => {
     assert.ok(lineIndex(run.stdout, /^init \* stopping \(it exited, leaving processes in its group\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^web +\* starting/), run.stdout);
   });
 
+  test('a task that exited while what left its group holds its output: the stop says so, and what holds it is stopped', BOUNDED, async () => {
+    // In a session of its own, as a PostgreSQL backend is: no member of the task's group is left.
+    const { file } = config(() => 'processes:\n  init: { cmd: "setsid sh -c \'exec sleep 30\' & echo holder $!", task: true }\n  web: { cmd: "echo web started", dependsOn: { init: succeeded } }\n');
+    const run = await runCli(['up', '-f', file]);
+    const holder = Number(/^init +\| holder (\d+)$/m.exec(run.stdout)?.[1]);
+    try {
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(holder > 0, run.stdout);
+      // Before: "leaving processes in its group", of a group with nobody in it.
+      assert.ok(lineIndex(run.stdout, /^init \* stopping \(it exited, leaving processes that hold its output\): SIGTERM to its process group$/) < lineIndex(run.stdout, /^web +\* starting/), run.stdout);
+      assert.equal(isRunning(holder), false, 'what held the output was stopped');
+    } finally {
+      killQuietly(holder);
+    }
+  });
+
   test('a child whose spawn is announced after the stop began gets its stopping line too: no stopped without stopping', BOUNDED, async () => {
     // A crash loop spawns every few ms, so a Ctrl-C often lands while a spawn is under way (about
     // one run in two without the fix): ten runs.

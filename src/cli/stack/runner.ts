@@ -2,7 +2,7 @@ import { Cancelled } from '../../core/errors.js';
 import { quoteCommand } from '../../process/command.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
-import { exitedUnseen } from '../../process/stop/group.js';
+import { exitedUnseen, groupHasLiveMembers } from '../../process/stop/group.js';
 import type { Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
@@ -280,7 +280,7 @@ export class Runner {
       },
       // Not asked for: the library stops what an exited child left in its group (holding its
       // output past the drain grace, or not), and the line says why it signals a process that exited.
-      onStopBegun: (proc) => this.#sayStopping(this.#stopping ? this.#stopWhy : proc.returncode === null ? undefined : 'it exited, leaving processes in its group'),
+      onStopBegun: (proc) => this.#sayStopping(this.#stopping ? this.#stopWhy : proc.returncode === null ? undefined : leftBehind(proc)),
     };
   }
 
@@ -434,4 +434,13 @@ export class Runner {
 
 function noop(): void {
   // see the caller
+}
+
+/**
+ * Why the library stops a child that exited by itself: what it left in its group, or, with its
+ * group empty, what left the group and still holds its output past the drain grace (a PostgreSQL
+ * backend busy in a query when its postmaster was SIGKILLed from outside), which is stopped next.
+ */
+function leftBehind(proc: Process): string {
+  return groupHasLiveMembers(proc.pid) ? 'it exited, leaving processes in its group' : 'it exited, leaving processes that hold its output';
 }
