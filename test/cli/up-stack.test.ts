@@ -428,7 +428,7 @@ describe('stopping', () => {
 
   test('a task that exited while what left its group holds its output: the stop says so, and what holds it is stopped', BOUNDED, async () => {
     // In a session of its own, as a PostgreSQL backend is: no member of the task's group is left.
-    const { file } = config(() => 'processes:\n  init: { cmd: "setsid sh -c \'exec sleep 30\' & echo holder $!", task: true }\n  web: { cmd: "echo web started", dependsOn: { init: succeeded } }\n');
+    const { file } = config(() => 'processes:\n  init: { cmd: "setsid sh -c \'exec sleep 30\' & echo holder $!; sleep 0.2", task: true }\n  web: { cmd: "echo web started", dependsOn: { init: succeeded } }\n');
     const run = await runCli(['up', '-f', file]);
     const holder = Number(/^init +\| holder (\d+)$/m.exec(run.stdout)?.[1]);
     try {
