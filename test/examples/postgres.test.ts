@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly } from '../support/processes.js';
 import { startCli, type CliRun } from '../cli/cli.js';
@@ -59,6 +59,24 @@ function lookUpBinaries(): { readonly path: string } | { readonly missing: strin
   }
   if (missing.length > 0) return { missing: `no ${missing.join(', ')} in ${where}` };
   return { path: [...new Set(found.values()), ...pathDirs].join(delimiter) };
+}
+
+/**
+ * The PostgreSQL binaries, whether we are root, and the postgres user to run them as there; or,
+ * with something missing, the test skipped (failed under CI=true, where PostgreSQL is installed).
+ */
+function postgresOrSkip(t: TestContext): { binaries: { readonly path: string }; root: boolean; postgresUser: { uid: number; gid: number } | undefined } | undefined {
+  const binaries = lookUpBinaries();
+  const root = process.getuid?.() === 0;
+  const postgresUser = passwdUser('postgres');
+  const missing = 'missing' in binaries ? binaries.missing : root && postgresUser === undefined ? 'running as root, and there is no postgres user to run PostgreSQL as' : undefined;
+  if (missing !== undefined || !('path' in binaries)) {
+    assert.notEqual(process.env.CI, 'true', `PostgreSQL is required under CI=true: ${missing ?? ''}`);
+    console.log(`skipping examples/postgres: ${missing ?? ''}`);
+    t.skip(missing);
+    return undefined;
+  }
+  return { binaries, root, postgresUser };
 }
 
 /** The uid and gid of `name` in /etc/passwd. */
@@ -153,16 +171,9 @@ function dbLines(stdout: string): string {
 }
 
 test('examples/postgres: the smoke test reads the database through the web server; postgres shuts down cleanly after web, and a second run needs no recovery; nothing is left running', { timeout: 90_000 }, async (t) => {
-  const binaries = lookUpBinaries();
-  const root = process.getuid?.() === 0;
-  const postgresUser = passwdUser('postgres');
-  const missing = 'missing' in binaries ? binaries.missing : root && postgresUser === undefined ? 'running as root, and there is no postgres user to run PostgreSQL as' : undefined;
-  if (missing !== undefined || !('path' in binaries)) {
-    assert.notEqual(process.env.CI, 'true', `PostgreSQL is required under CI=true: ${missing ?? ''}`);
-    console.log(`skipping examples/postgres: ${missing ?? ''}`);
-    t.skip(missing);
-    return;
-  }
+  const found = postgresOrSkip(t);
+  if (found === undefined) return;
+  const { binaries, root, postgresUser } = found;
 
   const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pg-'));
   const dataDir = join(scratch, 'data');
@@ -232,15 +243,9 @@ test('examples/postgres: the smoke test reads the database through the web serve
 });
 
 test('a postmaster SIGKILLed from outside while a backend is busy in a query: the backend is stopped with it, and the restart of postgres succeeds; nothing is left running', { timeout: 90_000 }, async (t) => {
-  const binaries = lookUpBinaries();
-  const root = process.getuid?.() === 0;
-  const postgresUser = passwdUser('postgres');
-  const missing = 'missing' in binaries ? binaries.missing : root && postgresUser === undefined ? 'running as root, and there is no postgres user to run PostgreSQL as' : undefined;
-  if (missing !== undefined || !('path' in binaries)) {
-    assert.notEqual(process.env.CI, 'true', `PostgreSQL is required under CI=true: ${missing ?? ''}`);
-    t.skip(missing);
-    return;
-  }
+  const found = postgresOrSkip(t);
+  if (found === undefined) return;
+  const { binaries, root, postgresUser } = found;
   const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pg-crash-'));
   const dataDir = join(scratch, 'data');
   const marker = `SUBVISOR_PG_TEST=${String(process.pid)}-crash-${String(Date.now())}`;

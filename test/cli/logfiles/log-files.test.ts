@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, op
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { LogFiles } from '../../../src/cli/logfiles/log-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-logfiles-'));
@@ -256,20 +256,27 @@ function refusingNames(dir: string, refuse: boolean): boolean {
   return spawnSync('chattr', [refuse ? '+i' : '-i', dir]).status === 0;
 }
 
-test('a link to a file in a directory subvisor cannot write: the file grows past maxSize, said once, and no line is lost', (t) => {
+/**
+ * Twelve lines written to web.log, a link to a file in a directory beside the log dir that
+ * subvisor may not write meanwhile (chattr +i as root), with `beside` put next to the file first;
+ * undefined, the test skipped, where no directory can be made so (failed under CI=true).
+ */
+function writtenThroughLinkIntoUnwritable(t: TestContext, keep: number, name: string, beside: Record<string, string> = {}): { target: string; elsewhere: string; warnings: string[] } | undefined {
   const dir = logDir();
-  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, [])).close(); // makes the directory
-  const elsewhere = join(dir, '..', 'read-only');
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep }, [])).close(); // makes the directory
+  const elsewhere = join(dir, '..', name);
   mkdirSync(elsewhere);
   const target = join(elsewhere, 'web.log');
   writeFileSync(target, '');
+  for (const [file, text] of Object.entries(beside)) writeFileSync(join(elsewhere, file), text);
   symlinkSync(target, join(dir, 'web.log'));
   if (!refusingNames(elsewhere, true)) {
     assert.notEqual(process.env.CI, 'true', 'CI runs as root on a file system with chattr +i: this test must run there');
-    return t.skip('chattr +i is not available here');
+    t.skip('chattr +i is not available here');
+    return undefined;
   }
   const warnings: string[] = [];
-  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 2 }, ['web'], (message) => warnings.push(message));
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep }, ['web'], (message) => warnings.push(message));
   files.open();
   try {
     for (let i = 0; i < 12; i++) {
@@ -280,6 +287,13 @@ test('a link to a file in a directory subvisor cannot write: the file grows past
     files.close();
     refusingNames(elsewhere, false);
   }
+  return { target, elsewhere, warnings };
+}
+
+test('a link to a file in a directory subvisor cannot write: the file grows past maxSize, said once, and no line is lost', (t) => {
+  const written = writtenThroughLinkIntoUnwritable(t, 2, 'read-only');
+  if (written === undefined) return;
+  const { target, elsewhere, warnings } = written;
   assert.deepEqual(texts(target), Array.from({ length: 12 }, (_, i) => `line ${i}`), 'every line, none missing');
   assert.deepEqual(readdirSync(elsewhere), ['web.log']);
   assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -287,27 +301,9 @@ test('a link to a file in a directory subvisor cannot write: the file grows past
 });
 
 test('keep: 0 of a link to a file in a directory subvisor cannot write, beside a rotation of its own (logrotate\'s web.log.1), still empties the file in place', (t) => {
-  const dir = logDir();
-  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, [])).close(); // makes the directory
-  const elsewhere = join(dir, '..', 'read-only-keep0');
-  mkdirSync(elsewhere);
-  const target = join(elsewhere, 'web.log');
-  writeFileSync(target, '');
-  writeFileSync(`${target}.1`, 'yesterday\n');
-  symlinkSync(target, join(dir, 'web.log'));
-  if (!refusingNames(elsewhere, true)) return t.skip('chattr +i is not available here');
-  const warnings: string[] = [];
-  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 0 }, ['web'], (message) => warnings.push(message));
-  files.open();
-  try {
-    for (let i = 0; i < 12; i++) {
-      files.line('web', 'stdout', `line ${i}`);
-      files.flush();
-    }
-  } finally {
-    files.close();
-    refusingNames(elsewhere, false);
-  }
+  const written = writtenThroughLinkIntoUnwritable(t, 0, 'read-only-keep0', { 'web.log.1': 'yesterday\n' });
+  if (written === undefined) return;
+  const { target, elsewhere, warnings } = written;
   assert.ok(statSync(target).size <= 100, `emptied at maxSize, not grown: ${statSync(target).size} bytes`);
   assert.deepEqual(texts(target).at(-1), 'line 11');
   assert.deepEqual(readdirSync(elsewhere).sort(), ['web.log', 'web.log.1']);
