@@ -64,7 +64,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const target: StopTarget = { proc, newSession: opts.newSession };
   // Once the child is gone, its pipes' ends say who else still holds them. Only with a session of
   // its own: `newSession: false` opts out of stopping anything but the child.
-  const ends = opts.newSession ? spawned.pipeEnds : [];
+  const ends = opts.newSession ? spawned.pipeEnds : undefined;
   const received = { bytes: 0 };
   let stopReason: unknown;
   const denial = whenDenied(proc, readers, opts.log, () => stopReason);

@@ -7,14 +7,14 @@ import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable,
 import { fdShortage } from './spawn/fd-headroom.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
-import { pipeEnds } from './stop/pipe-holders.js';
+import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
 export interface SpawnedChild {
   readonly proc: Process;
   readonly child: ChildProcess;
-  /** The kernel's names of the child's ends of the pipes we read, read as it spawned (see ./stop/pipe-holders.ts). */
-  readonly pipeEnds: readonly string[];
+  /** The kernel's names of the child's ends of the pipes we read, and its start time, read as it spawned (see ./stop/pipe-holders.ts). */
+  readonly pipeEnds: ChildPipes | undefined;
 }
 
 /** What spawning reads: the resolved run options (their `stopSignal` is what the watchdog sends first if the parent dies). */
@@ -58,7 +58,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
   // command that exits in a few ms would be gone by the time its start resolves.
-  const ends = child.pid === undefined ? [] : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])]);
+  const ends = child.pid === undefined ? undefined : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])]);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
   // still sees its end.

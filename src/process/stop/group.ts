@@ -258,6 +258,12 @@ export function procIsOurs(): boolean {
   return ownProc;
 }
 
+/** When `pid` started, in clock ticks since boot (the 22nd field of its stat); undefined when it cannot be read. */
+export function startTimeOf(pid: number): number | undefined {
+  const state = processState(pid);
+  return state === undefined || state === 'gone' || state.startTime === '' ? undefined : Number(state.startTime);
+}
+
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 

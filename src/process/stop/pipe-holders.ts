@@ -1,5 +1,12 @@
 import { node } from '../../builtins.js';
-import { procIsOurs, processTable, type Escapee } from './group.js';
+import { procIsOurs, processTable, startTimeOf, type Escapee } from './group.js';
+
+/** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
+export interface ChildPipes {
+  readonly ends: readonly string[];
+  /** Clock ticks since boot: what the child started (and so could have given its pipes by inheritance) started no earlier. */
+  readonly startTime: number;
+}
 
 /**
  * The kernel's names (`socket:[1234]`, `pipe:[5678]`) of what `pid` has open at `fds`: read for a
@@ -11,8 +18,10 @@ import { procIsOurs, processTable, type Escapee } from './group.js';
  * pipe or socket (/dev/null), gives nothing; so does a child already gone, or a /proc of another
  * pid namespace (see procIsOurs), where the pid is someone else.
  */
-export function pipeEnds(pid: number, fds: readonly number[]): string[] {
-  if (!procIsOurs()) return [];
+export function pipeEnds(pid: number, fds: readonly number[]): ChildPipes | undefined {
+  if (!procIsOurs() || fds.length === 0) return undefined;
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) return undefined;
   const ends: string[] = [];
   for (const fd of fds) {
     try {
@@ -22,21 +31,24 @@ export function pipeEnds(pid: number, fds: readonly number[]): string[] {
       // not open (closed already, or the child is gone): nothing of it to look for later
     }
   }
-  return ends;
+  return ends.length === 0 ? undefined : { ends, startTime };
 }
 
 /**
- * The live processes, other than this one, that hold any of `ends` (see {@link pipeEnds}) open: one
- * pass over every fd of every process, asked only when a pipe is still held after the child's exit,
- * its drain grace and the stop of its group. A process whose fds cannot be read (another user's,
- * under hidepid) is passed over: it could not be signalled either.
+ * The live processes, other than this one, that hold any of the child's pipe ends (see
+ * {@link pipeEnds}) open and started no earlier than the child: one pass over every fd of every
+ * process, asked only when a pipe is still held after the child's exit, its drain grace and the
+ * stop of its group. One that was running before the child did not inherit its pipe but was handed
+ * it (an ssh ControlMaster takes its clients' stdio, systemd-run --pipe gives it to PID 1, where
+ * the stop signal SIGINT means a reboot): not ours to stop. A process whose fds cannot be read
+ * (another user's, under hidepid) is passed over: it could not be signalled either.
  */
-export function pipeHolders(ends: readonly string[]): Escapee[] {
-  if (ends.length === 0) return [];
-  const wanted = new Set(ends);
+export function pipeHolders(pipes: ChildPipes | undefined): Escapee[] {
+  if (pipes === undefined) return [];
+  const wanted = new Set(pipes.ends);
   const holders: Escapee[] = [];
   for (const entry of processTable().values()) {
-    if (entry.pid === process.pid) continue;
+    if (entry.pid === process.pid || Number(entry.startTime) < pipes.startTime) continue;
     let fds: string[];
     try {
       fds = node.fs.readdirSync(`/proc/${entry.pid}/fd`);

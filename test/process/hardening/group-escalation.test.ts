@@ -3,7 +3,7 @@
 // leader, already died of the SIGTERM. A stopped child is continued, so it hears the stop signal.
 // And `shell: true` commands, where dash stays the parent of what it runs, are stopped whole.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,6 +225,30 @@ describe('group escalation', () => {
       assert.equal(isRunning(holder), false, 'the holder was stopped');
     } finally {
       killTagged(tag);
+    }
+  });
+
+  test('a process that was running before the child, and was handed its pipe on purpose (an ssh ControlMaster, systemd-run --pipe), is not stopped as a holder', { timeout: 20_000, skip: spawnSync('python3', ['-c', '']).status !== 0 && 'no python3' }, async () => {
+    // The keeper takes the child's stdout and stderr over a unix socket (SCM_RIGHTS) and holds them.
+    const dir = mkdtempSync(join(tmpdir(), 'revpipe-keeper-'));
+    const path = join(dir, 'sock');
+    const keeperCode = `import socket,sys,time
+s=socket.socket(socket.AF_UNIX);s.bind(sys.argv[1]);s.listen();print('up',flush=True)
+c,_=s.accept();_,fds,_,_=socket.recv_fds(c,1,2);print('held',flush=True);time.sleep(1000)`;
+    const keeper = spawn('python3', ['-c', keeperCode, path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      let said = '';
+      keeper.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      await waitUntil(() => said.includes('up'), 'the keeper to listen', 5000);
+      const handOver = `import socket,sys;c=socket.socket(socket.AF_UNIX);c.connect(sys.argv[1]);socket.send_fds(c,[b'x'],[1,2])`;
+      const ended = await superviseRunProcess(['python3', '-c', handOver, path], { relayStdout: true, killGraceMs: KILL_GRACE_MS, drainGraceMs: 300 });
+      assert.equal(ended.returncode, 0);
+      assert.ok(said.includes('held'), 'the keeper took the pipes');
+      // Before: found through /proc as a holder of the child's pipe, and SIGTERMed.
+      assert.equal(keeper.exitCode === null && keeper.signalCode === null && isRunning(keeper.pid ?? 0), true, 'the keeper still runs');
+    } finally {
+      keeper.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
