@@ -107,7 +107,11 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
     await drainAfterExit(readers, drained, received, opts, {
       stop: () => stop().then(releasePipes),
-      stopHolders: () => stopPipeHolders(pipeHolders(ends), policy),
+      stopHolders: async () => {
+        const holders = pipeHolders(ends);
+        if (holders.length > 0) await stopPipeHolders(holders, policy);
+        return holders.length > 0;
+      },
     });
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
@@ -155,23 +159,23 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
 /**
  * After the exit: a child may have left something behind that still holds its pipes. Keep reading
  * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes: the group, then,
- * a grace later, whoever outside it still holds a pipe.
+ * a grace later, whoever outside it still holds a pipe (`stopHolders` says whether there was any).
  */
 async function drainAfterExit(
   readers: readonly PipeReader[],
   drained: Promise<unknown>,
   received: { bytes: number },
   opts: LifecycleOptions,
-  leftovers: { readonly stop: () => Promise<void>; readonly stopHolders: () => Promise<void> },
+  leftovers: { readonly stop: () => Promise<void>; readonly stopHolders: () => Promise<boolean> },
 ): Promise<void> {
   if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
   await leftovers.stop();
   if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
   // Whoever holds the pipe escaped the group (setsid) and had no member left to be found by when
   // the group's stop began: found now by the pipe itself, and stopped with the child's stop signal
-  // and grace. They were left running before (see stopPipeHolders).
-  await leftovers.stopHolders();
-  if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
+  // and grace. They were left running before (see stopPipeHolders). With none found (not ours to
+  // find or stop, or no /proc to look in), there is nothing to wait another grace for.
+  if ((await leftovers.stopHolders()) && (await settlesWithin(drained, opts.drainGraceMs, undefined))) return;
   // Whoever holds it now cannot be killed, or is not ours to find: stop reading, but
   // only once the pipes have gone quiet. A grace measured on the clock can pass while the
   // event loop is busy elsewhere and has not polled a new pipe even once, and what the

@@ -252,6 +252,28 @@ c,_=s.accept();_,fds,_,_=socket.recv_fds(c,1,2);print('held',flush=True);time.sl
     }
   });
 
+  test('a leftover holding the pipe that no search for holders can reach (newSession: false) costs two drain graces, as before the search, not three', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    try {
+      const drainGraceMs = 1500;
+      const began = performance.now();
+      const ended = await superviseRunProcess(['sh', '-c', 'sleep 1000 & exit 0'], {
+        relayStdout: true,
+        newSession: false,
+        killGraceMs: KILL_GRACE_MS,
+        drainGraceMs,
+        env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+      });
+      const tookMs = performance.now() - began;
+      assert.equal(ended.returncode, 0);
+      // A grace, the stop of the child (gone), a grace, and the pipe given up once quiet. Before: a
+      // third grace after a search that found nothing (4.5 s).
+      assert.ok(tookMs < 2 * drainGraceMs + 900, `ended after ${Math.round(tookMs)} ms`);
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('in a pid namespace whose /proc is another\'s (unshare --pid without --mount-proc), a grandchild ignoring SIGTERM is still SIGKILLed at the grace', { timeout: 20_000 }, () => {
     // The parent is pid 1 of a namespace of its own (unprivileged, through a user namespace) that
     // still sees the host's /proc, where our children's ids are other processes. The grandchild
