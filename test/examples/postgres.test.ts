@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, killQuietly } from '../support/processes.js';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { startCli, type CliRun } from '../cli/cli.js';
 import { freePort } from '../support/network.js';
 
@@ -274,7 +274,9 @@ test('a postmaster SIGKILLed from outside while a backend is busy in a query: th
       ...(asPostgres === undefined ? {} : { uid: asPostgres.uid, gid: asPostgres.gid }),
     });
     t.after(() => killQuietly(psql.pid));
-    await sleep(1000);
+    // Until its backend is at it: a fixed second was at times too short for psql to connect on a
+    // loaded machine, and the control below failed.
+    await waitUntil(() => processesOfRun(marker, scratch).some((line) => / postgres: .*(SELECT|active)/.test(line)), 'a backend busy in the query', 20_000);
     const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     assert.ok(processesOfRun(marker, scratch).some((line) => / postgres: .*(SELECT|active)/.test(line)), 'control: a backend is busy in the query');
     process.kill(postmaster, 'SIGKILL');
