@@ -186,7 +186,7 @@ describe('group escalation', () => {
           drainGraceMs: 300,
           env: { ...process.env, SUBVISOR_TEST_TAG: tag },
         });
-        await waitUntil(() => holder > 0 && processState(holder) === 'S', 'the holder to run, in its sleep', 2000);
+        await waitUntil(() => holder > 0 && processState(holder) === 'S', 'the holder to run, in its sleep', 10_000);
         const leader = runningTagged(tag).find((pid) => pid !== holder);
         assert.ok(leader !== undefined, 'the leader runs');
         process.kill(leader, 'SIGKILL');
