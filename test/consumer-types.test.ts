@@ -17,7 +17,7 @@ import {
   openNursery, ErrorGroup, collapseErrorGroup, Cancelled, failAfter, moveOnAfter, TooSlowError,
   runProcess, Process, CalledProcessError, CompletedProcess, superviseRunProcess, getLogger, SpawnError,
   ExitedBeforeReadyError, ReadyTimeoutError, OutputLimitError, NotStartedError, StopDeniedError,
-  configureLogging, createConsoleSink, createNdjsonSink, LineSplitter,
+  configureLogging, createConsoleSink, createNdjsonSink, LineSplitter, UnknownLevelError, MissingLevelMethodError,
 } from 'subvisor';
 import type {
   Nursery, Task, TaskContext, SuperviseOptions, RunProcessOptions, OutputLine, ReadyWhen, Logger,
@@ -47,6 +47,28 @@ const kept: SuperviseOptions<'io'> = { relayStdout: true, logger: capture };
 // @ts-expect-error: options kept as SuperviseOptions<'io'> have their logger checked for \`io\`
 const mistyped: SuperviseOptions<'io'> = { relayStdout: true, logger: { ino: (line: string): void => { lines.push(line); } } };
 const relay: LevelMethodLogger<'relay'> = { relay: (message) => { lines.push(message); } };
+
+// Every error class's \`code\` but SpawnError's (an errno when there is one) is a literal type: a
+// switch over it narrows to the class, is checked for exhaustiveness, and a misspelt case is refused.
+type Failure = CalledProcessError | OutputLimitError | StopDeniedError | Cancelled | ErrorGroup | NotStartedError | TooSlowError | UnknownLevelError | MissingLevelMethodError;
+export function describeFailure(error: Failure): string {
+  switch (error.code) {
+    case 'ERR_SUBVISOR_CALLED_PROCESS':
+    case 'ERR_SUBVISOR_EXITED_BEFORE_READY': return String(error.returncode);
+    case 'ERR_SUBVISOR_OUTPUT_LIMIT': return error.stream;
+    case 'ERR_SUBVISOR_STOP_DENIED': return String(error.group);
+    case 'ERR_SUBVISOR_CANCELLED': return error.message;
+    case 'ERR_SUBVISOR_ERROR_GROUP': return String(error.errors.length);
+    case 'ERR_SUBVISOR_NOT_STARTED': return error.task;
+    case 'ERR_SUBVISOR_TOO_SLOW':
+    case 'ERR_SUBVISOR_READY_TIMEOUT': return String(error.timeoutMs);
+    case 'ERR_SUBVISOR_UNKNOWN_LEVEL': return String(error.level);
+    case 'ERR_SUBVISOR_MISSING_LEVEL_METHOD': return error.availableLevels.join();
+    default: { const unreachable: never = error; return unreachable; }
+  }
+}
+// @ts-expect-error: a misspelt code is no code of the class
+export const misspelt = (error: Cancelled): boolean => error.code === 'ERR_SUBVISOR_CANCELED';
 
 export async function main(): Promise<void> {
   const done: CompletedProcess = await runProcess(['echo', 'hi'], run);

@@ -7,8 +7,8 @@
  */
 export class Cancelled extends Error {
   override readonly name = 'Cancelled';
-  /** Stable, for `switch (error.code)`. */
-  readonly code: string = 'ERR_SUBVISOR_CANCELLED';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CANCELLED'`. */
+  readonly code = 'ERR_SUBVISOR_CANCELLED';
 
   constructor(message = 'cancelled by its scope', options?: ErrorOptions) {
     super(message, options);
@@ -24,8 +24,8 @@ export class Cancelled extends Error {
  */
 export class ErrorGroup extends AggregateError {
   override readonly name = 'ErrorGroup';
-  /** Stable, for `switch (error.code)`. */
-  readonly code: string = 'ERR_SUBVISOR_ERROR_GROUP';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_ERROR_GROUP'`. */
+  readonly code = 'ERR_SUBVISOR_ERROR_GROUP';
   /** Every error, in the order they happened; `unknown`, since a task may throw anything. */
   declare readonly errors: unknown[];
 
@@ -42,8 +42,8 @@ export class ErrorGroup extends AggregateError {
  */
 export class NotStartedError extends Error {
   override readonly name = 'NotStartedError';
-  /** Stable, for `switch (error.code)`. */
-  readonly code: string = 'ERR_SUBVISOR_NOT_STARTED';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_NOT_STARTED'`. */
+  readonly code = 'ERR_SUBVISOR_NOT_STARTED';
   /** The task's name: `start()`'s `name`, else the function's own, else `task`. */
   readonly task: string;
   /** What the task resolved with. */
@@ -81,8 +81,11 @@ function describeReturned(value: unknown): string {
  */
 export class TooSlowError extends Error {
   override name = 'TooSlowError';
-  /** Stable, for `switch (error.code)`; subclasses (a readiness timeout) have their own. */
-  readonly code: string = 'ERR_SUBVISOR_TOO_SLOW';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_TOO_SLOW'`; a readiness timeout (`ReadyTimeoutError`) has its own. */
+  // The subclass's literal is named here, though core knows nothing of processes, so that the type
+  // stays a union of literals (a switch over it narrows and is checked); the subclass's own
+  // `override` is checked against it, so the two cannot drift apart.
+  readonly code: 'ERR_SUBVISOR_TOO_SLOW' | 'ERR_SUBVISOR_READY_TIMEOUT' = 'ERR_SUBVISOR_TOO_SLOW';
   /** The deadline that passed, in milliseconds (always set by subvisor; undefined only when made without one, as trio's `TooSlowError()`). */
   readonly timeoutMs: number | undefined;
 

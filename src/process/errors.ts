@@ -32,8 +32,10 @@ export interface CalledProcessErrorInit {
  */
 export class CalledProcessError extends Error {
   override name = 'CalledProcessError';
-  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CALLED_PROCESS'` (subclasses have their own). */
-  readonly code: string = 'ERR_SUBVISOR_CALLED_PROCESS';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CALLED_PROCESS'`; a child that exited before it was ready (`ExitedBeforeReadyError`) has its own. */
+  // A union of literals, not `string`, so that a switch over it narrows and a misspelt case is
+  // refused; the subclass's `override` is checked against it.
+  readonly code: 'ERR_SUBVISOR_CALLED_PROCESS' | 'ERR_SUBVISOR_EXITED_BEFORE_READY' = 'ERR_SUBVISOR_CALLED_PROCESS';
   /** The exit status; `-N` when the child was killed by signal N (Python's rule). */
   readonly returncode: number;
   /** The signal that killed the child, or `null` when it exited with a status. */
