@@ -1,14 +1,15 @@
 // The published declarations, as a strict TypeScript user compiles against them: every public
-// name of the SPEC used as the SPEC shows it, under each module resolution a Node project uses,
-// with `exactOptionalPropertyTypes` and without `skipLibCheck`. The project's own typecheck cannot
-// see this: it compiles src/ with its own settings, not dist/*.d.ts with a user's.
+// name of the SPEC used as the SPEC shows it, and the README's examples, under each module setting
+// a Node project uses, with the strictest flags and without `skipLibCheck`. The project's own
+// typecheck cannot see this: it compiles src/ with its own settings, not dist/*.d.ts with a user's;
+// and readme.test.ts runs the examples through tsx, which strips their types unchecked.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import ts from 'typescript';
-import { installPacked } from './support/packed.js';
+import { installPacked, type PackedInstall } from './support/packed.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -131,27 +132,79 @@ export async function main(): Promise<void> {
 }
 `;
 
-test('a strict TypeScript user compiles against the built declarations, under node16, nodenext and bundler resolution', { timeout: 120_000 }, () => {
-  // The package as npm installs it, so a declaration importing a file the tarball leaves out fails here.
-  const { dir, app } = installPacked();
+// One install for the tests below: packing and installing costs a few seconds. The package as npm
+// installs it, so a declaration importing a file the tarball leaves out fails here.
+let packed: PackedInstall | undefined;
+before(() => {
+  packed = installPacked();
+}, { timeout: 120_000 });
+after(() => {
+  if (packed !== undefined) rmSync(packed.dir, { recursive: true, force: true });
+});
+
+/** The consumer project of the install made by `before`. */
+function app(): string {
+  assert.ok(packed, 'the tarball was installed');
+  return packed.app;
+}
+
+/** Runs the TypeScript compiler of the repository on a config in the consumer project; its diagnostics, empty when it passed. */
+function compile(config: string, compilerOptions: Record<string, unknown>, files: readonly string[]): string {
+  writeFileSync(join(app(), config), JSON.stringify({ compilerOptions: { ...compilerOptions, typeRoots: [join(ROOT, 'node_modules', '@types')] }, files }));
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: app(), encoding: 'utf8', timeout: 60_000 });
+  return tsc.status === 0 ? '' : `${tsc.stdout}${tsc.stderr}`;
+}
+
+// The strictest settings in use (those of @tsconfig/strictest, and the module syntax flags of
+// `tsc --init`), without skipLibCheck, so that our declarations are checked under them too.
+// noUnusedLocals and noUnusedParameters are left out: they judge the consumer's code, not ours.
+const STRICTEST = {
+  target: 'ES2022', lib: ['ES2022'], strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+  noPropertyAccessFromIndexSignature: true, noImplicitOverride: true, noImplicitReturns: true, noFallthroughCasesInSwitch: true,
+  verbatimModuleSyntax: true, isolatedModules: true, allowUnusedLabels: false, allowUnreachableCode: false,
+  skipLibCheck: false, noEmit: true, types: ['node'],
+};
+
+// Every ```ts block of the README, as a user pastes it: each is a whole program (readme.test.ts runs them).
+const README_EXAMPLES = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+
+// CommonJS (a .cts file) reaches the package by require, as Node >= 20.19 loads ES modules with it
+// (TypeScript allows it under nodenext), and by import() everywhere.
+const CJS_CONSUMER = `
+import subvisor = require('subvisor');
+import type { Process } from 'subvisor' with { 'resolution-mode': 'import' };
+async function viaRequire(): Promise<number | null> {
   try {
-    writeFileSync(join(app, 'consumer.ts'), CONSUMER);
-    const failures: string[] = [];
-    for (const [module, moduleResolution] of [['node16', 'node16'], ['nodenext', 'nodenext'], ['esnext', 'bundler']] as const) {
-      const compilerOptions = {
-        target: 'ES2022', lib: ['ES2022'], module, moduleResolution, strict: true, exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true,
-        typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'],
-      };
-      const config = join(app, `tsconfig.${moduleResolution}.json`);
-      writeFileSync(config, JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
-      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: app, encoding: 'utf8', timeout: 60_000 });
-      if (tsc.status !== 0) failures.push(`${moduleResolution}:\n${tsc.stdout}${tsc.stderr}`);
-    }
-    assert.deepEqual(failures, []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return (await subvisor.runProcess(['true'])).returncode;
+  } catch (error) {
+    if (error instanceof subvisor.CalledProcessError) return error.returncode;
+    throw error;
   }
+}
+async function viaImport(): Promise<Process | undefined> {
+  const { openNursery, superviseRunProcess } = await import('subvisor');
+  return openNursery(async (tn) => tn.start<Process>((ctx) => superviseRunProcess(['true'], {}, ctx)));
+}
+export = { viaRequire, viaImport };
+`;
+
+test('a strict TypeScript user compiles the API and the README\'s examples against the built declarations, under every module setting a Node project uses', { timeout: 240_000 }, () => {
+  writeFileSync(join(app(), 'consumer.ts'), CONSUMER);
+  writeFileSync(join(app(), 'consumer.cts'), CJS_CONSUMER);
+  const examples = README_EXAMPLES.map((block, index) => {
+    const file = `readme-${index + 1}.ts`;
+    writeFileSync(join(app(), file), block);
+    return file;
+  });
+  assert.ok(examples.length >= 5, `found only ${examples.length} ts blocks in the README`);
+  const failures: string[] = [];
+  for (const [module, moduleResolution] of [['node16', 'node16'], ['nodenext', 'nodenext'], ['esnext', 'bundler'], ['preserve', 'bundler']] as const) {
+    // Node 16's rules have no require() of an ES module: there a .cts file must use import().
+    const files = ['consumer.ts', ...examples, ...(module === 'nodenext' ? ['consumer.cts'] : [])];
+    const diagnostics = compile(`tsconfig.${module}.json`, { ...STRICTEST, module, moduleResolution }, files);
+    if (diagnostics !== '') failures.push(`${module}:\n${diagnostics}`);
+  }
+  assert.deepEqual(failures, []);
 });
 
 // TypeScript 6 made `types: []` the default (`tsc --init` writes it, beside `skipLibCheck: true`):
@@ -159,28 +212,20 @@ test('a strict TypeScript user compiles against the built declarations, under no
 // naming Buffer or NodeJS.Signals then names nothing, and under skipLibCheck nothing says so: the
 // field reads as `any`, and a user's mistake with it compiles.
 test('under `types: []` and skipLibCheck, the declarations still bring Node\'s types: a misused field is refused, not `any`', { timeout: 120_000 }, () => {
-  const { dir, app } = installPacked();
-  try {
-    writeFileSync(join(app, 'consumer.ts'), [
-      "import { runProcess, type Process } from 'subvisor';",
-      "const done = await runProcess(['true'], { captureStdout: true });",
-      'export const signalOf = (proc: Process): string | null => proc.signal;',
-      'export const wrong: number = done.stdout;',
-      '',
-    ].join('\n'));
-    const compilerOptions = {
-      target: 'ES2022', lib: ['ES2022'], module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, noEmit: true,
-      typeRoots: [join(ROOT, 'node_modules', '@types')], types: [],
-    };
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
-    // The one error is the misuse (line 4); `proc.signal` read as what it is compiles (the control).
-    const errors = tsc.stdout.split('\n').filter((line) => line.includes('error TS'));
-    assert.equal(errors.length, 1, tsc.stdout);
-    assert.match(errors[0]!, /^consumer\.ts\(4,14\): error TS2322: Type 'Buffer(<ArrayBufferLike>)? \| null' is not assignable to type 'number'/); // length checked above
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  writeFileSync(join(app(), 'untyped.ts'), [
+    "import { runProcess, type Process } from 'subvisor';",
+    "const done = await runProcess(['true'], { captureStdout: true });",
+    'export const signalOf = (proc: Process): string | null => proc.signal;',
+    'export const wrong: number = done.stdout;',
+    '',
+  ].join('\n'));
+  const diagnostics = compile('tsconfig.untyped.json', {
+    target: 'ES2022', lib: ['ES2022'], module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, noEmit: true, types: [],
+  }, ['untyped.ts']);
+  // The one error is the misuse (line 4); `proc.signal` read as what it is compiles (the control).
+  const errors = diagnostics.split('\n').filter((line) => line.includes('error TS'));
+  assert.equal(errors.length, 1, diagnostics);
+  assert.match(errors[0]!, /^untyped\.ts\(4,14\): error TS2322: Type 'Buffer(<ArrayBufferLike>)? \| null' is not assignable to type 'number'/); // length checked above
 });
 
 // What an editor shows on hover is the TSDoc of the declaration: a field without one (`error.stderr`)
