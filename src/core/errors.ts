@@ -10,6 +10,10 @@ export class Cancelled extends Error {
   /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_CANCELLED'`. */
   readonly code = 'ERR_SUBVISOR_CANCELLED';
 
+  /**
+   * @param message - Default `'cancelled by its scope'`.
+   * @param options - `cause`: what the cancellation stands for. Default: none.
+   */
   constructor(message = 'cancelled by its scope', options?: ErrorOptions) {
     super(message, options);
   }
@@ -29,6 +33,10 @@ export class ErrorGroup extends AggregateError {
   /** Every error, in the order they happened; `unknown`, since a task may throw anything. */
   declare readonly errors: unknown[];
 
+  /**
+   * @param errors - The errors, in the order they happened.
+   * @param message - What failed; the count of errors and a summary of each follow it. Default `'errors in nursery'`.
+   */
   constructor(errors: readonly unknown[], message = 'errors in nursery') {
     super([...errors], `${message} (${errors.length} sub-error${errors.length === 1 ? '' : 's'}): ${summarize(errors)}`);
   }
@@ -51,7 +59,8 @@ export class NotStartedError extends Error {
 
   /**
    * @param cutShort - The cancellation that had aborted the task's signal when it returned: the
-   * task gave up, cooperatively, and the error is only that cancellation (its `cause`).
+   * task gave up, cooperatively, and the error is only that cancellation (its `cause`). Default:
+   * none (the task returned of its own accord).
    */
   constructor(task: string, returned: unknown, cutShort?: unknown) {
     const what = returned === undefined ? '' : ` (with ${describeReturned(returned)})`;
@@ -89,6 +98,11 @@ export class TooSlowError extends Error {
   /** The deadline that passed, in milliseconds (always set by subvisor; undefined only when made without one, as trio's `TooSlowError()`). */
   readonly timeoutMs: number | undefined;
 
+  /**
+   * @param timeoutMs - The deadline that passed. Default: none (`timeoutMs` is then `undefined`).
+   * @param message - Default: `timed out after N ms; raise the deadline or make the work faster`
+   * (without `after N ms` when there is no `timeoutMs`).
+   */
   constructor(timeoutMs?: number, message = `timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`}; raise the deadline or make the work faster`) {
     super(message);
     this.timeoutMs = timeoutMs;

@@ -24,6 +24,8 @@ export interface DeadlineOptions {
  * ```ts
  * await failAfter(2000, (signal) => runProcess(['make'], { signal }))
  * ```
+ *
+ * @param opts - See {@link DeadlineOptions}. Default: `{}` (the implicit scope alone).
  */
 export async function failAfter<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions = {}): Promise<R> {
   const outcome = await runWithDeadline(ms, fn, opts, 'failAfter');
@@ -40,6 +42,8 @@ export async function failAfter<R>(ms: number, fn: (signal: AbortSignal) => Prom
  * ```ts
  * const line = await moveOnAfter(500, (signal) => readFirstLine(signal))  // undefined if too slow
  * ```
+ *
+ * @param opts - See {@link DeadlineOptions}. Default: `{}` (the implicit scope alone).
  */
 export async function moveOnAfter<R>(ms: number, fn: (signal: AbortSignal) => Promise<R>, opts: DeadlineOptions = {}): Promise<R | undefined> {
   const outcome = await runWithDeadline(ms, fn, opts, 'moveOnAfter');

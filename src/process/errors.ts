@@ -58,6 +58,11 @@ export class CalledProcessError extends Error {
   /** Notes added by {@link CalledProcessError.addNote} (the `|_.stderr:` block of the tail), in order; each also ends `stack`. */
   readonly notes: string[] = [];
 
+  /**
+   * @param init - What the child did; see {@link CalledProcessErrorInit}.
+   * @param message - Default: the command and how it ended, e.g. `'false' exited with status 1;
+   * pass check: false to handle the status yourself`.
+   */
   constructor(init: CalledProcessErrorInit, message?: string) {
     super(message ?? describeExit(init));
     this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
@@ -134,6 +139,18 @@ export class ReadyTimeoutError extends TooSlowError {
   }
 }
 
+/** The fields of a {@link SpawnError} beyond its command and reason. */
+export interface SpawnErrorOptions {
+  /** The errno code (`ENOENT`, `EACCES`, ...). Default `'ERR_SUBVISOR_SPAWN'`. */
+  code?: string | undefined;
+  /** The `cwd` option as given. Default: none (the parent's own). */
+  cwd?: string | undefined;
+  /** The cwd, not the program, is what could not be used. Default false. */
+  cwdUnusable?: boolean | undefined;
+  /** The error that Node, or the diagnosis, raised. Default: none. */
+  cause?: unknown;
+}
+
 /**
  * A command could not be started at all: missing, not executable, a bad interpreter line, a
  * missing cwd, too many open files... Raised at once, never as a hang or an unhandled 'error'.
@@ -151,7 +168,12 @@ export class SpawnError extends Error {
   /** The cwd, not the program, is what could not be used (missing, not a directory, not enterable): `code` alone cannot tell a missing cwd from a missing program. */
   readonly cwdUnusable: boolean;
 
-  constructor(cmd: readonly string[] | string, reason: string, options: { code?: string | undefined; cwd?: string | undefined; cwdUnusable?: boolean | undefined; cause?: unknown } = {}) {
+  /**
+   * @param cmd - The command as it was given.
+   * @param reason - Why it could not start, and what to do; the message is `cannot start CMD: REASON`.
+   * @param options - The fields below. Default `{}`.
+   */
+  constructor(cmd: readonly string[] | string, reason: string, options: SpawnErrorOptions = {}) {
     // The reason may name the program, its cwd or its #! line: the caller's words, shown escaped as the command is.
     super(`cannot start ${describeCommand(cmd)}: ${escapeControlCharacters(reason)}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];

@@ -52,8 +52,9 @@ export interface RunProcessOptions {
   /** Cancels the run (stopping the child) when it aborts; combined with the implicit scope. Default: none. */
   signal?: AbortSignal | undefined;
   /**
-   * On cancellation the child's process group gets SIGTERM, then SIGKILL after this many
-   * milliseconds (trio's default `deliver_cancel`). Default 5000.
+   * On cancellation or `Process.stop()` the child's process group gets `stopSignal` (or
+   * `deliverCancel` runs), then SIGKILL this many milliseconds after the stop began (trio's default
+   * `deliver_cancel`). Default 5000.
    */
   killGraceMs?: number | undefined;
   /**

@@ -90,8 +90,8 @@ export interface SuperviseOptions<Level extends string = string> extends Omit<Ru
    */
   onSpawn?: ((proc: Process) => void) | undefined;
   /**
-   * Accepted for runProcess's sake and overridden: a supervised child's stdin is always /dev/null,
-   * so it cannot steal the terminal's input (use runProcess to feed a short command).
+   * Default, and always: /dev/null. Accepted for runProcess's sake and overridden, so that a
+   * supervised child cannot steal the terminal's input (use runProcess to feed a short command).
    */
   stdin?: RunProcessOptions['stdin'];
 }

@@ -41,8 +41,8 @@ import { resolveSupervision, type SuperviseOptions, type Supervision } from './s
  *
  * @param cmd - An argv array, or a string with `shell: true`.
  * @param opts - See {@link SuperviseOptions}. Default `{}`.
- * @param ctx - The task context from `nursery.start()`; without it, `started` does nothing and the
- *   call simply runs the child to the end.
+ * @param ctx - The task context from `nursery.start()`. Default: none: `started` then does nothing
+ *   and the call simply runs the child to the end.
  * @returns How the child ended: `returncode`, `pid`, `durationMs`, `stopped`, and the stderr tail.
  * @example
  * ```ts

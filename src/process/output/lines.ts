@@ -113,7 +113,7 @@ export class LineSplitter {
 
   /**
    * @param onLine Called with each line (without its `\n` or CRLF), or piece of an over-long line.
-   * @param opts See {@link LineSplitterOptions}.
+   * @param opts See {@link LineSplitterOptions}. Default `{}` (pieces of {@link DEFAULT_MAX_LINE_BYTES}, 1 MiB).
    */
   constructor(onLine: (line: string) => void, opts?: LineSplitterOptions) {
     if (typeof onLine !== 'function') {
