@@ -111,3 +111,18 @@ test('the installed package is reached by import, and by require where Node load
   else assert.match(cjs.stderr, /ERR_REQUIRE_ESM/);
   assert.doesNotMatch(cjs.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
 });
+
+test('CommonJS code reaches the package by import() on every Node it supports, and require and import() hand it one module: its errors pass instanceof', { timeout: 30_000 }, () => {
+  const { app } = install();
+  // require() of an ES module is Node >= 20.19's; import() is CommonJS's way on 20.16 to 20.18.
+  writeFileSync(join(app, 'dynamic.cjs'), [
+    "const required = process.features.require_module ? require('subvisor') : undefined;",
+    "import('subvisor').then(async (imported) => {",
+    "  const error = await imported.runProcess(['false']).catch((caught) => caught);",
+    "  console.log(error instanceof imported.CalledProcessError, required === undefined || error instanceof required.CalledProcessError, error.code);",
+    '});',
+    '',
+  ].join('\n'));
+  const run = spawnSync(process.execPath, ['dynamic.cjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.stdout, 'true true ERR_SUBVISOR_CALLED_PROCESS\n', run.stderr);
+});
