@@ -15,6 +15,7 @@ export type { DeadlineOptions } from './core/timeouts.js';
 
 // Processes
 export { runProcess } from './process/run.js';
+export type { CapturedProcess } from './process/run.js';
 export { CompletedProcess } from './process/completed.js';
 export type { CompletedProcessInit } from './process/completed.js';
 export { superviseRunProcess } from './process/supervise.js';

@@ -24,9 +24,13 @@ import { invalidArgument } from '../caller-errors.js';
  * @example
  * ```ts
  * const { stdout } = await runProcess(['git', 'rev-parse', 'HEAD'], { captureStdout: true })
+ * console.log(stdout.toString().trim())  // a Buffer: captured streams are typed as there
  * ```
  */
-export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext = {}): Promise<CompletedProcess> {
+export async function runProcess<CaptureStdout extends boolean = false, CaptureStderr extends boolean = false>(
+  cmd: readonly string[] | string,
+  opts: RunProcessOptions<CaptureStdout, CaptureStderr> & NotATaskContext = {},
+): Promise<CapturedProcess<CaptureStdout, CaptureStderr>> {
   const where = 'runProcess';
   // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
   if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${where}: options must be an object, got ${describe(opts)}`);
@@ -62,8 +66,18 @@ export async function runProcess(cmd: readonly string[] | string, opts: RunProce
     throw withStderrNote(new CalledProcessError({ cmd: options.cmd, returncode, signal, stdout, stderr, pid: proc.pid, durationMs }), stderr?.subarray(-TAIL_BYTES) ?? null);
   }
   if (outcome.cancelledAfterExit) throw outcome.cancelledAfterExit.reason;
-  return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped });
+  // A stream captured has a Capture, so its bytes are a Buffer, empty when the child wrote nothing.
+  return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped }) as CapturedProcess<CaptureStdout, CaptureStderr>;
 }
+
+/**
+ * What {@link runProcess} resolves with: a {@link CompletedProcess} whose `stdout` (`stderr`) is a
+ * `Buffer`, never `null`, when `captureStdout` (`captureStderr`) was given as `true`.
+ */
+export type CapturedProcess<CaptureStdout extends boolean, CaptureStderr extends boolean> = CompletedProcess &
+  // Tuples, so that a `boolean` (a capture known only at run time) keeps `Buffer | null`.
+  ([CaptureStdout] extends [true] ? { readonly stdout: Buffer } : unknown) &
+  ([CaptureStderr] extends [true] ? { readonly stderr: Buffer } : unknown);
 
 /**
  * Refuses a capture together with a destination for the same stream, as trio does ("can't specify
