@@ -82,6 +82,9 @@ export async function main(): Promise<void> {
   const perhaps = await runProcess(['true'], { captureStdout: process.argv.length > 2 });
   // @ts-expect-error: whether stdout was captured is known only at run time
   perhaps.stdout.toString();
+  const unsure = await runProcess(['true'], { captureStdout: process.argv.length > 2 ? true : undefined });
+  // @ts-expect-error: \`true | undefined\` may be no capture
+  unsure.stdout.toString();
   console.log(both, quiet.stderr.length);
   console.log(done.returncode, done.pid, done.durationMs, done.command, done.stopped, done.stdout?.toString());
   await superviseRunProcess(['true'], { relayStdout: true, logger: relay, relayLevel: 'relay', readyWhen: ready });

@@ -14,12 +14,8 @@ export type StdinOption = 'ignore' | 'inherit' | number | string | Uint8Array;
 /** Where an output stream goes when it is neither captured nor relayed. */
 export type OutputOption = 'ignore' | 'inherit' | number;
 
-/**
- * Options of {@link runProcess}; each default is the one listed. `CaptureStdout` and
- * `CaptureStderr` are what `captureStdout` and `captureStderr` were given (inferred from a call's
- * options), so that a stream captured with `true` is typed as a `Buffer` in the result.
- */
-export interface RunProcessOptions<CaptureStdout extends boolean = boolean, CaptureStderr extends boolean = boolean> {
+/** Options of {@link runProcess}; each default is the one listed. */
+export interface RunProcessOptions {
   /**
    * The child's stdin. Default `'ignore'` (/dev/null): a child that unexpectedly reads gets EOF at
    * once instead of stealing the terminal's input or hanging. Bytes or a string are written to a
@@ -27,9 +23,9 @@ export interface RunProcessOptions<CaptureStdout extends boolean = boolean, Capt
    */
   stdin?: StdinOption | undefined;
   /** Collect stdout into `CompletedProcess.stdout` (bounded by `maxCaptureBytes`). Default false. */
-  captureStdout?: CaptureStdout | undefined;
+  captureStdout?: boolean | undefined;
   /** Collect stderr into `CompletedProcess.stderr` (bounded by `maxCaptureBytes`). Default false. */
-  captureStderr?: CaptureStderr | undefined;
+  captureStderr?: boolean | undefined;
   /** Where stdout goes when not captured. Default `'inherit'` (trio's `run_process` default). */
   stdout?: OutputOption | undefined;
   /** Where stderr goes when not captured. Default `'inherit'`. */

@@ -10,6 +10,21 @@ import { runChild } from './pipeline.js';
 import { invalidArgument } from '../caller-errors.js';
 
 /**
+ * {@link runProcess} with stdout and stderr captured (`captureStdout: true, captureStderr: true`):
+ * the result's `stdout` and `stderr` are `Buffer`s, never `null`. Otherwise as the last signature.
+ */
+export function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext & CaptureRequest<'stdout' | 'stderr'>): Promise<CapturedProcess<'stdout' | 'stderr'>>;
+/**
+ * {@link runProcess} with stdout captured (`captureStdout: true`): the result's `stdout` is a
+ * `Buffer`, never `null`. Otherwise as the last signature.
+ */
+export function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext & CaptureRequest<'stdout'>): Promise<CapturedProcess<'stdout'>>;
+/**
+ * {@link runProcess} with stderr captured (`captureStderr: true`): the result's `stderr` is a
+ * `Buffer`, never `null`. Otherwise as the last signature.
+ */
+export function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext & CaptureRequest<'stderr'>): Promise<CapturedProcess<'stderr'>>;
+/**
  * Runs a command to completion, trio's `run_process`: spawns it, feeds it `stdin`, collects what
  * it is asked to capture, waits for its exit and for its pipes to close, and (with `check`, the
  * default) rejects with a {@link CalledProcessError} when the status is not 0.
@@ -24,13 +39,11 @@ import { invalidArgument } from '../caller-errors.js';
  * @example
  * ```ts
  * const { stdout } = await runProcess(['git', 'rev-parse', 'HEAD'], { captureStdout: true })
- * console.log(stdout.toString().trim())  // a Buffer: captured streams are typed as there
+ * console.log(stdout.toString().trim())  // a Buffer: a stream captured with `true` is typed as there
  * ```
  */
-export async function runProcess<CaptureStdout extends boolean = false, CaptureStderr extends boolean = false>(
-  cmd: readonly string[] | string,
-  opts: RunProcessOptions<CaptureStdout, CaptureStderr> & NotATaskContext = {},
-): Promise<CapturedProcess<CaptureStdout, CaptureStderr>> {
+export function runProcess(cmd: readonly string[] | string, opts?: RunProcessOptions & NotATaskContext): Promise<CompletedProcess>;
+export async function runProcess(cmd: readonly string[] | string, opts: RunProcessOptions & NotATaskContext = {}): Promise<CompletedProcess> {
   const where = 'runProcess';
   // Checked before any option is read, so `null` gets this message rather than a property-access TypeError.
   if (typeof opts !== 'object' || (opts as unknown) === null) throw invalidArgument(`${where}: options must be an object, got ${describe(opts)}`);
@@ -66,18 +79,20 @@ export async function runProcess<CaptureStdout extends boolean = false, CaptureS
     throw withStderrNote(new CalledProcessError({ cmd: options.cmd, returncode, signal, stdout, stderr, pid: proc.pid, durationMs }), stderr?.subarray(-TAIL_BYTES) ?? null);
   }
   if (outcome.cancelledAfterExit) throw outcome.cancelledAfterExit.reason;
-  // A stream captured has a Capture, so its bytes are a Buffer, empty when the child wrote nothing.
-  return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped }) as CapturedProcess<CaptureStdout, CaptureStderr>;
+  // A stream captured has a Capture, so its bytes are a Buffer (empty when the child wrote
+  // nothing): what the capturing overloads promise.
+  return new CompletedProcess({ args: proc.args, returncode, signal, stdout, stderr, pid: proc.pid, durationMs, stopped });
 }
 
 /**
- * What {@link runProcess} resolves with: a {@link CompletedProcess} whose `stdout` (`stderr`) is a
- * `Buffer`, never `null`, when `captureStdout` (`captureStderr`) was given as `true`.
+ * Options that ask for the streams' capture with `true` itself. Overloads, not a type parameter
+ * inferred from `captureStdout`: inference drops the `undefined` of a `true | undefined` flag, and
+ * would type as captured a stream that may not be.
  */
-export type CapturedProcess<CaptureStdout extends boolean, CaptureStderr extends boolean> = CompletedProcess &
-  // Tuples, so that a `boolean` (a capture known only at run time) keeps `Buffer | null`.
-  ([CaptureStdout] extends [true] ? { readonly stdout: Buffer } : unknown) &
-  ([CaptureStderr] extends [true] ? { readonly stderr: Buffer } : unknown);
+type CaptureRequest<Streams extends 'stdout' | 'stderr'> = ('stdout' extends Streams ? { captureStdout: true } : unknown) & ('stderr' extends Streams ? { captureStderr: true } : unknown);
+
+/** What {@link runProcess} resolves with when `Streams` were captured: a {@link CompletedProcess} whose fields for them are `Buffer`s, never `null`. */
+export type CapturedProcess<Streams extends 'stdout' | 'stderr'> = CompletedProcess & { readonly [Stream in Streams]: Buffer };
 
 /**
  * Refuses a capture together with a destination for the same stream, as trio does ("can't specify
