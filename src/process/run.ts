@@ -29,8 +29,9 @@ export function runProcess(cmd: readonly string[] | string, opts: RunProcessOpti
  * it is asked to capture, waits for its exit and for its pipes to close, and (with `check`, the
  * default) rejects with a {@link CalledProcessError} when the status is not 0.
  *
- * Cancelling the enclosing scope (or `opts.signal`) stops the child's process group (SIGTERM,
- * then SIGKILL after `killGraceMs`) and rejects with the cancellation reason once it is gone.
+ * Cancelling the enclosing scope (or `opts.signal`) stops the child's process group (`stopSignal`,
+ * SIGTERM by default, then SIGKILL after `killGraceMs`) and rejects with the cancellation reason
+ * once it is gone.
  * A command that cannot start rejects at once with a `SpawnError` naming it and the cause.
  *
  * @param cmd - An argv array (no shell), or a string with `shell: true`.
