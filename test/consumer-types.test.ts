@@ -268,7 +268,7 @@ test('every public name, and every member of ours a user reaches on it, carries 
 // A declaration keeps no default value (`message = 'cancelled by its scope'` is emitted as
 // `message?: string`), so what a user gets when leaving a parameter or an option out is only ever
 // in its TSDoc. `never` properties are left out: they are guards (`started`), no options.
-test('every optional parameter of a public function or constructor, and every option of ours it takes, says its default', { timeout: 60_000 }, () => {
+test('every optional parameter of a public function, constructor or method, and every option of ours it takes, says its default', { timeout: 60_000 }, () => {
   const entry = join(ROOT, 'dist', 'index.d.ts');
   const program = ts.createProgram([entry], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] });
   const checker = program.getTypeChecker();
@@ -277,21 +277,30 @@ test('every optional parameter of a public function or constructor, and every op
   const ours = (symbol: ts.Symbol): boolean => (symbol.declarations ?? []).some((declaration) => declaration.getSourceFile().fileName.startsWith(join(ROOT, 'dist')));
   const saysDefault = (text: string): boolean => /\b(Default|Initially)\b/.test(text);
   const silent = new Set<string>();
-  for (const exported of checker.getExportsOfModule(moduleSymbol)) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-    const type = checker.getTypeOfSymbol(symbol);
+  const check = (where: string, type: ts.Type): void => {
     for (const signature of [...type.getCallSignatures(), ...type.getConstructSignatures()]) {
       for (const parameter of signature.getParameters()) {
         const declaration = parameter.valueDeclaration;
         if (declaration === undefined || !ts.isParameter(declaration)) continue;
         const optional = declaration.questionToken !== undefined || declaration.initializer !== undefined;
-        if (optional && !saysDefault(ts.displayPartsToString(parameter.getDocumentationComment(checker)))) silent.add(`${exported.name}(${parameter.name})`);
+        if (optional && !saysDefault(ts.displayPartsToString(parameter.getDocumentationComment(checker)))) silent.add(`${where}(${parameter.name})`);
         const parameterType = checker.getNonNullableType(checker.getTypeOfSymbol(parameter));
         for (const member of checker.getPropertiesOfType(parameterType)) {
           if (!(member.flags & ts.SymbolFlags.Optional) || !ours(member) || checker.getNonNullableType(checker.getTypeOfSymbol(member)).flags & ts.TypeFlags.Never) continue;
-          if (!saysDefault(ts.displayPartsToString(member.getDocumentationComment(checker)))) silent.add(`${exported.name}(${parameter.name}.${member.name})`);
+          if (!saysDefault(ts.displayPartsToString(member.getDocumentationComment(checker)))) silent.add(`${where}(${parameter.name}.${member.name})`);
         }
       }
+    }
+  };
+  for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    check(exported.name, checker.getTypeOfSymbol(symbol));
+    const declaration = symbol.declarations?.[0];
+    if (declaration === undefined || !(ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration))) continue;
+    for (const member of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) {
+      // Methods we implement; a property holding a function (a sink) is the user's, and what it is called with no option.
+      const method = (member.declarations ?? []).some((node) => ts.isMethodDeclaration(node) || ts.isMethodSignature(node));
+      if (method && ours(member)) check(`${exported.name}.${member.name}`, checker.getTypeOfSymbol(member));
     }
   }
   assert.deepEqual([...silent], []);

@@ -41,6 +41,8 @@ export interface Nursery {
    * Starts `task` in the nursery on the next microtask; its errors fail the nursery. Any task may
    * be started so, one written for {@link start} too (a `Task<Process>`): its `ctx.started()` does
    * nothing here, as trio's `start_soon` hands such a function TASK_STATUS_IGNORED.
+   *
+   * @param name - Names the task in the error of a nursery closed to it. Default: none.
    */
   startSoon<T = void>(task: Task<T>, name?: string): void;
   /**
@@ -50,9 +52,16 @@ export interface Nursery {
    * with a {@link NotStartedError} (whose `cause` is the cancellation, if one had cut the task
    * short: a scope it reaches absorbs it as that cancellation). Until it has started, the task is
    * also cancelled with the scope that called `start`.
+   *
+   * @param name - Names the task in a {@link NotStartedError} (its `task`) and in the error of a
+   * nursery closed to it. Default: the function's own name, else `'task'`.
    */
   start<T>(task: Task<T>, name?: string): Promise<T>;
-  /** Cancels every task of the nursery. Default reason: a {@link Cancelled}. */
+  /**
+   * Cancels every task of the nursery.
+   *
+   * @param reason - The abort reason of `tn.signal`. Default: a new {@link Cancelled} (`'nursery cancelled'`).
+   */
   cancel(reason?: unknown): void;
 }
 

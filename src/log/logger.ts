@@ -17,7 +17,11 @@ export interface Logger extends Readonly<Record<LevelName, LogMethod>> {
   readonly name: string;
   /** Whether a record at `level` would reach the sink now; lets costly messages be skipped. */
   isEnabledFor(level: LevelName | number): boolean;
-  /** Logs at a level given as a name or a number, e.g. an unnamed level 25. */
+  /**
+   * Logs at a level given as a name or a number, e.g. an unnamed level 25.
+   *
+   * @param fields - Structured data, the record's `fields`. Default: none.
+   */
   log(level: LevelName | number, message: string, fields?: LogFields): void;
 }
 
