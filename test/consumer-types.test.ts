@@ -265,43 +265,77 @@ test('every public name, and every member of ours a user reaches on it, carries 
   assert.deepEqual(undocumented, []);
 });
 
-// A declaration keeps no default value (`message = 'cancelled by its scope'` is emitted as
-// `message?: string`), so what a user gets when leaving a parameter or an option out is only ever
-// in its TSDoc. `never` properties are left out: they are guards (`started`), no options.
-test('every optional parameter of a public function, constructor or method, and every option of ours it takes, says its default', { timeout: 60_000 }, () => {
+/** An optional parameter a user may leave out, or an option of ours in a parameter's type. */
+interface OptionalInput {
+  /** `failAfter(opts)`, `runProcess(opts.killGraceMs)`, `Nursery.start(name)`. */
+  readonly where: string;
+  readonly symbol: ts.Symbol;
+  readonly kind: 'parameter' | 'option';
+}
+
+/**
+ * Every optional parameter of the public functions, constructors and methods, and every option of
+ * ours in their parameters' types, as a user with `exactOptionalPropertyTypes` sees them in dist/.
+ * `never` properties are left out: they are guards (`started`), no options.
+ */
+function optionalInputs(): { checker: ts.TypeChecker; inputs: OptionalInput[] } {
   const entry = join(ROOT, 'dist', 'index.d.ts');
-  const program = ts.createProgram([entry], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] });
+  const program = ts.createProgram([entry], { strict: true, exactOptionalPropertyTypes: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!); // the entry is the program's root
   assert.ok(moduleSymbol);
   const ours = (symbol: ts.Symbol): boolean => (symbol.declarations ?? []).some((declaration) => declaration.getSourceFile().fileName.startsWith(join(ROOT, 'dist')));
-  const saysDefault = (text: string): boolean => /\b(Default|Initially)\b/.test(text);
-  const silent = new Set<string>();
-  const check = (where: string, type: ts.Type): void => {
+  const inputs: OptionalInput[] = [];
+  const collect = (where: string, type: ts.Type): void => {
     for (const signature of [...type.getCallSignatures(), ...type.getConstructSignatures()]) {
       for (const parameter of signature.getParameters()) {
         const declaration = parameter.valueDeclaration;
         if (declaration === undefined || !ts.isParameter(declaration)) continue;
-        const optional = declaration.questionToken !== undefined || declaration.initializer !== undefined;
-        if (optional && !saysDefault(ts.displayPartsToString(parameter.getDocumentationComment(checker)))) silent.add(`${where}(${parameter.name})`);
-        const parameterType = checker.getNonNullableType(checker.getTypeOfSymbol(parameter));
-        for (const member of checker.getPropertiesOfType(parameterType)) {
+        if (declaration.questionToken !== undefined || declaration.initializer !== undefined) inputs.push({ where: `${where}(${parameter.name})`, symbol: parameter, kind: 'parameter' });
+        for (const member of checker.getPropertiesOfType(checker.getNonNullableType(checker.getTypeOfSymbol(parameter)))) {
           if (!(member.flags & ts.SymbolFlags.Optional) || !ours(member) || checker.getNonNullableType(checker.getTypeOfSymbol(member)).flags & ts.TypeFlags.Never) continue;
-          if (!saysDefault(ts.displayPartsToString(member.getDocumentationComment(checker)))) silent.add(`${where}(${parameter.name}.${member.name})`);
+          inputs.push({ where: `${where}(${parameter.name}.${member.name})`, symbol: member, kind: 'option' });
         }
       }
     }
   };
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-    check(exported.name, checker.getTypeOfSymbol(symbol));
+    collect(exported.name, checker.getTypeOfSymbol(symbol));
     const declaration = symbol.declarations?.[0];
     if (declaration === undefined || !(ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration))) continue;
     for (const member of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) {
       // Methods we implement; a property holding a function (a sink) is the user's, and what it is called with no option.
       const method = (member.declarations ?? []).some((node) => ts.isMethodDeclaration(node) || ts.isMethodSignature(node));
-      if (method && ours(member)) check(`${exported.name}.${member.name}`, checker.getTypeOfSymbol(member));
+      if (method && ours(member)) collect(`${exported.name}.${member.name}`, checker.getTypeOfSymbol(member));
     }
   }
-  assert.deepEqual([...silent], []);
+  return { checker, inputs: inputs.filter((input, index) => inputs.findIndex((other) => other.where === input.where) === index) };
+}
+
+// A declaration keeps no default value (`message = 'cancelled by its scope'` is emitted as
+// `message?: string`), so what a user gets when leaving a parameter or an option out is only ever
+// in its TSDoc.
+test('every optional parameter of a public function, constructor or method, and every option of ours it takes, says its default', { timeout: 60_000 }, () => {
+  const { checker, inputs } = optionalInputs();
+  assert.ok(inputs.some((input) => input.where === 'runProcess(opts.killGraceMs)'), 'the options are reached');
+  const silent = inputs.filter((input) => !/\b(Default|Initially)\b/.test(ts.displayPartsToString(input.symbol.getDocumentationComment(checker))));
+  assert.deepEqual(silent.map((input) => input.where), []);
+});
+
+// Under exactOptionalPropertyTypes, \`killGraceMs?: number\` refuses \`{ killGraceMs: opts.grace ?? undefined }\`,
+// the way a wrapper passes on what its own caller left out.
+test('every option of ours takes `undefined` as "not given", under exactOptionalPropertyTypes', { timeout: 60_000 }, () => {
+  const { checker, inputs } = optionalInputs();
+  const options = inputs.filter((input) => input.kind === 'option');
+  // The type as written: the type of an optional property read back has \`undefined\` (TypeScript's "missing") either way.
+  const written = (symbol: ts.Symbol): ts.Type | undefined => {
+    // An option carried over by Omit<> or Pick<> has no valueDeclaration of its own, only its origin's.
+    const declaration = symbol.declarations?.find(ts.isPropertySignature);
+    return declaration?.type === undefined ? undefined : checker.getTypeFromTypeNode(declaration.type);
+  };
+  const takesUndefined = (type: ts.Type | undefined): boolean =>
+    type !== undefined && (type.isUnion() ? type.types : [type]).some((part) => (part.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Unknown | ts.TypeFlags.Any)) !== 0);
+  assert.ok(options.length >= 40, `found only ${options.length} options`);
+  assert.deepEqual(options.filter((input) => !takesUndefined(written(input.symbol))).map((input) => input.where), []);
 });
