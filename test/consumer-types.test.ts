@@ -165,7 +165,10 @@ function app(): string {
 function compile(config: string, compilerOptions: Record<string, unknown>, files: readonly string[]): string {
   writeFileSync(join(app(), config), JSON.stringify({ compilerOptions: { ...compilerOptions, typeRoots: [join(ROOT, 'node_modules', '@types')] }, files }));
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: app(), encoding: 'utf8', timeout: 60_000 });
-  return tsc.status === 0 ? '' : `${tsc.stdout}${tsc.stderr}`;
+  if (tsc.status === 0) return '';
+  // Never empty: a tsc killed by the timeout (a loaded machine) prints nothing, and an empty string
+  // here would read as a clean compile.
+  return `tsc -p ${config}: ${tsc.error?.message ?? `status ${tsc.status}, signal ${tsc.signal}`}\n${tsc.stdout}${tsc.stderr}`;
 }
 
 // The strictest settings in use (those of @tsconfig/strictest, and the module syntax flags of
