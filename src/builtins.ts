@@ -27,9 +27,10 @@ import type * as Util from 'node:util';
  * loading http, https and with them TLS and crypto (with fs's and util's namespaces, ~15 ms of
  * every start).
  *
- * `process.getBuiltinModule` is Node's own way to do that; it is why package.json asks for Node
- * 20.16 or newer, and 22.3 or newer past Node 20 (Node added it in 22.3 and backported it to
- * 20.16: Node 21 and 22.0–22.2 lack it). Before it, the only synchronous way to a `require` is `createRequire` from
+ * `process.getBuiltinModule` is Node's own way to do that; it is why package.json's `engines` asks
+ * for Node 20.16 or newer. Node added it in 22.3 and backported it to 20.16, so Node 21 and
+ * 22.0–22.2 lack it though `>=20.16` admits them: there this throws, the first time a builtin is asked for, an
+ * error that says to upgrade. Before it, the only synchronous way to a `require` is `createRequire` from
  * `node:module`, which would have to be imported at the top (and cost every program again) or
  * behind a top-level await, which makes the module async: `require()` of it and CommonJS bundlers
  * then fail, even where the await is never reached.
