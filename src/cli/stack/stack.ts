@@ -278,9 +278,21 @@ export class Stack {
         const later = this.#operationsPending > 0;
         if (later) await this.#operations;
         if (noLongerAsked()) return;
-        if (!later || !this.#alive.has(runner)) throw error;
+        if (!later || !this.#alive.has(runner)) throw this.#endedFirst(runner) ?? error;
       }
     }
+  }
+
+  /**
+   * The run's end, when it is what kept `runner` from being ready: it stops what a `start` or
+   * `restart` began, and `web.1 was stopped` or `api was not started` would read as a failure of
+   * theirs. Undefined when the run ends with the failure of `runner` itself: that is the answer.
+   */
+  #endedFirst(runner: Runner): NotReady | undefined {
+    const end = this.#end;
+    if (end === undefined || (end.kind === 'failure' && end.name === runner.spec.name)) return undefined;
+    const why = endWords(end);
+    return new NotReady(runner.spec.name, `the run is ending${why === undefined ? '' : ` (${why})`}`, runner.spec.task);
   }
 
   /**

@@ -1,0 +1,46 @@
+// The control commands of SPEC §10 on replicated processes and their dependents, against a real
+// run: what `restart`, `start` and `stop` answer when they meet the run's end, a restart policy or
+// one another, each the built CLI talking to a `subvisor up` of real processes over its socket.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { BOUNDED, client, configDir, interrupt, up, waitForState } from './support.js';
+
+/** Two copies of web, ready once the file `ready` is there, and api, which waits for both. */
+function webAndApi(): string {
+  const dir = configDir(
+    () => `processes:
+  web: { cmd: "echo copy $SUBVISOR_REPLICA; while [ ! -e ready ]; do sleep 0.05; done; echo ready; exec sleep 30", ready: "^ready$", replicas: 2 }
+  api: { cmd: "echo up; exec sleep 30", ready: "up", dependsOn: [web] }
+`,
+  );
+  writeFileSync(join(dir, 'ready'), '');
+  return dir;
+}
+
+describe('control commands on replicas, when the run ends', () => {
+  for (const command of ['restart', 'start'] as const) {
+    test(`a ${command} whose copies are not ready yet when Ctrl-C comes is answered that the run is ending, not that a process failed to start`, BOUNDED, async () => {
+      const dir = webAndApi();
+      const run = await up(dir);
+      try {
+        await waitForState(dir, 'api', 'ready');
+        rmSync(join(dir, 'ready'));
+        if (command === 'start') assert.equal((await client(dir, ['stop', 'web'])).code, 0);
+        const asked = client(dir, [command, 'web']);
+        await waitForState(dir, 'web.1', 'starting');
+        await waitForState(dir, 'web.2', 'starting');
+        run.kill('SIGINT');
+        const answer = await asked;
+        assert.equal(answer.code, 1, answer.stdout);
+        // Before: `api did not become ready: api was not started`, or `web.1 ...: web.1 was stopped`,
+        // as if a process had failed, when the run's end stopped what the command had started.
+        assert.match(answer.stderr, /^subvisor: (web\.1|web\.2|api) did not become ready: the run is ending \(SIGINT\)\n$/);
+        assert.equal((await run.done).code, 130);
+      } finally {
+        await interrupt(run);
+      }
+    });
+  }
+});
