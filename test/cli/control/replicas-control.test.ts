@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BOUNDED, client, configDir, interrupt, up, waitForState } from './support.js';
+import { BOUNDED, client, configDir, interrupt, rowOf, up, waitForState } from './support.js';
+
+/** `restarting in 19.7 s`, as `ps` shows a restart that waits out its backoff. */
+const RESTARTING = /^restarting in \d+\.\d s$/;
 
 /** Two copies of web, ready once the file `ready` is there, and api, which waits for both. */
 function webAndApi(): string {
@@ -43,4 +46,39 @@ describe('control commands on replicas, when the run ends', () => {
       }
     });
   }
+});
+
+describe('start of a copy that waits out its restart backoff', () => {
+  test('starts it at once, with a fresh restart budget, as systemctl start does a unit in auto-restart; its dependents keep running', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  web: { cmd: "echo ready; exec sleep 30", ready: "^ready$", replicas: 2, restart: { policy: always, max: 1, backoff: 20s } }
+  api: { cmd: "echo up; exec sleep 30", ready: "up", dependsOn: [web] }
+`,
+    );
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      const api = await waitForState(dir, 'api', 'ready');
+      const first = await waitForState(dir, 'web.1', 'ready');
+      pids.push(api.pid, first.pid, (await rowOf(dir, 'web.2')).pid);
+      process.kill(first.pid ?? 0, 'SIGKILL');
+      await waitForState(dir, 'web.1', RESTARTING);
+      // Its one restart is spent on this backoff: without a fresh budget, its next crash ends the run.
+      const started = await client(dir, ['start', 'web.1']);
+      assert.equal(started.code, 0, started.stderr);
+      const again = await rowOf(dir, 'web.1');
+      assert.equal(again.state, 'ready');
+      pids.push(again.pid);
+      assert.match(run.stdoutSoFar(), /^web\.1 \* stopped while waiting to restart\n(.*\n)*web\.1 \* starting \(subvisor start\)$/m);
+      assert.equal((await rowOf(dir, 'api')).pid, api.pid, 'api, already running, is left alone');
+      process.kill(again.pid ?? 0, 'SIGKILL');
+      await waitForState(dir, 'web.1', RESTARTING);
+      assert.match(run.stdoutSoFar(), /^web\.1 \* died of SIGKILL$\n^web\.1 \* restarting in 20\.0 s \(died of SIGKILL; restart 1 of 1\)$/m);
+      const ended = await interrupt(run);
+      assert.equal(ended.code, 130, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
 });
