@@ -72,8 +72,11 @@ export class Runner {
   #stopSaid = false;
   /** When the current attempt began stopping its child for a failure of its own (not ready in time, liveness), if it did. */
   #failureStopAt: number | undefined;
-  /** It waits out the backoff before a restart its policy makes: no child is up, and the life goes on. */
-  #inBackoff = false;
+  /**
+   * Set while it waits out the backoff before a restart its policy makes (no child is up, and the
+   * life goes on); aborted to end that wait at once ({@link Runner.restartNow}).
+   */
+  #backoff: AbortController | undefined;
   /** This life has been ready (in some attempt): its `ready` dependents were told it was. */
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
@@ -127,7 +130,21 @@ export class Runner {
 
   /** Whether it waits out the backoff before a restart its policy makes (`restarting in D`). */
   get inBackoff(): boolean {
-    return this.#inBackoff;
+    return this.#backoff !== undefined;
+  }
+
+  /**
+   * Ends the wait of a restart backoff now, with a fresh budget (`subvisor start`, as `systemctl
+   * start` does a unit waiting to restart): the next attempt begins at once, in the same life. Not
+   * a new life: what waits for this process's milestones (a dependent not started yet) goes on
+   * waiting for this attempt, where ending the life would give them up. False when it is not in a backoff.
+   */
+  restartNow(): boolean {
+    const backoff = this.#backoff;
+    if (backoff === undefined) return false;
+    this.#budget.reset();
+    backoff.abort();
+    return true;
   }
 
   /** Its child is running: spawned and not exited (what it started may live on in its group). */
@@ -199,18 +216,29 @@ export class Runner {
       }
       const delayMs = next.restartInMs;
       this.milestones.down();
-      this.#inBackoff = true;
-      try {
-        await node.timersPromises.setTimeout(delayMs, undefined, { signal: this.#life.signal });
-      } catch {
-        return { kind: 'stopped', inBackoff: true };
-      } finally {
-        this.#inBackoff = false;
-      }
+      if (!(await this.#waitOutBackoff(delayMs))) return { kind: 'stopped', inBackoff: true };
       // The run may have begun to end during the wait: its stop reaches this runner only once its
       // dependents are down, and their grace can outlast the backoff.
       if (this.context.ending() || this.#stopping) return { kind: 'stopped', inBackoff: true };
     }
+  }
+
+  /** Waits `delayMs` before the next attempt, or less when {@link restartNow} cuts it short; false when the life was stopped meanwhile. */
+  async #waitOutBackoff(delayMs: number): Promise<boolean> {
+    const backoff = new AbortController();
+    this.#backoff = backoff;
+    const life = this.#life.signal;
+    const stop = (): void => backoff.abort();
+    life.addEventListener('abort', stop, { once: true });
+    try {
+      await node.timersPromises.setTimeout(delayMs, undefined, { signal: backoff.signal });
+    } catch {
+      // Cut short: by a stop (the life ends), or by restartNow (the next attempt begins now).
+    } finally {
+      life.removeEventListener('abort', stop);
+      this.#backoff = undefined;
+    }
+    return !life.aborted;
   }
 
   /** A cancelled attempt whose child had exited on its own before the stop: that exit is its end. */

@@ -187,27 +187,29 @@ export class Stack {
 
   /**
    * Starts the named processes whose life has ended (stopped, exited, failed) again, each with a
-   * fresh restart budget, and those that wait out a restart backoff at once, as `systemctl start`
-   * does a unit waiting to restart: asked to start, a process must not wait up to `maxBackoff`, nor
-   * keep the budget its crashes spent. One that is up is left as it is. Resolves once each is ready
-   * (or running, without a ready condition); rejects with {@link NotReady} when one cannot be.
+   * fresh restart budget, and ends the wait of those that wait out a restart backoff, as `systemctl
+   * start` does a unit waiting to restart: asked to start, a process must not wait up to
+   * `maxBackoff`, nor keep the budget its crashes spent (see {@link Runner.restartNow}). One that is
+   * up is left as it is. Resolves once each is ready (or running, without a ready condition);
+   * rejects with {@link NotReady} when one cannot be.
    */
   async start(names: readonly string[]): Promise<void> {
     // Refused at once when the run is ending: not after the operations queued ahead, a restart's
     // stop that lasts a grace, by which time the run may have closed the socket unanswered.
     this.#mustBeRunning();
     const runners = this.#inStartOrder(names);
-    await this.#oneAtATime(async () => {
+    await this.#oneAtATime(() => {
       // Decided now, not when asked: an operation queued ahead may have started or stopped one.
-      const waiting = runners.filter((runner) => this.#alive.has(runner) && runner.inBackoff);
-      for (const runner of waiting) this.#stoppedByHand.add(runner);
-      // Nothing to signal: each life ends at once, `stopped while waiting to restart`.
-      await Promise.all(waiting.map((runner) => runner.shutdown('subvisor start', true)));
-      for (const runner of waiting) this.#alive.delete(runner);
+      this.#mustBeRunning();
+      for (const runner of runners.filter((runner) => this.#alive.has(runner) && runner.inBackoff)) {
+        this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: 'starting (subvisor start)' });
+        runner.restartNow();
+      }
       this.#startAgain(
         runners.filter((runner) => !this.#alive.has(runner)),
         'subvisor start',
       );
+      return Promise.resolve();
     });
     await Promise.all(runners.map((runner) => this.#untilReady(runner)));
   }

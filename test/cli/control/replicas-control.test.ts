@@ -70,11 +70,41 @@ describe('start of a copy that waits out its restart backoff', () => {
       const again = await rowOf(dir, 'web.1');
       assert.equal(again.state, 'ready');
       pids.push(again.pid);
-      assert.match(run.stdoutSoFar(), /^web\.1 \* stopped while waiting to restart\n(.*\n)*web\.1 \* starting \(subvisor start\)$/m);
+      // The same life goes on (see the next test): its backoff ends, nothing is stopped.
+      assert.match(run.stdoutSoFar(), /^web\.1 \* restarting in 20\.0 s .*\nweb\.1 \* starting \(subvisor start\)\nweb\.1 \* starting \(pid \d+\)/m);
+      assert.doesNotMatch(run.stdoutSoFar(), /stopped while waiting to restart/);
       assert.equal((await rowOf(dir, 'api')).pid, api.pid, 'api, already running, is left alone');
       process.kill(again.pid ?? 0, 'SIGKILL');
       await waitForState(dir, 'web.1', RESTARTING);
       assert.match(run.stdoutSoFar(), /^web\.1 \* died of SIGKILL$\n^web\.1 \* restarting in 20\.0 s \(died of SIGKILL; restart 1 of 1\)$/m);
+      const ended = await interrupt(run);
+      assert.equal(ended.code, 130, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run, ...pids);
+    }
+  });
+
+  test('leaves a dependent that waits for it waiting: it starts once the copy is ready, as it would have after the backoff', BOUNDED, async () => {
+    // web.1's first try crashes before it is ready; api waits for both copies.
+    const dir = configDir(
+      () => `processes:
+  web: { cmd: "if [ $SUBVISOR_REPLICA = 1 ] && [ ! -e crashed ]; then touch crashed; exit 1; fi; echo ready; exec sleep 30", ready: "^ready$", replicas: 2, restart: { policy: always, max: 1, backoff: 20s } }
+  api: { cmd: "echo up; exec sleep 30", ready: "up", dependsOn: [web] }
+`,
+    );
+    const run = await up(dir);
+    const pids: (number | null)[] = [];
+    try {
+      await waitForState(dir, 'web.1', RESTARTING);
+      pids.push((await waitForState(dir, 'web.2', 'ready')).pid);
+      assert.equal((await rowOf(dir, 'api')).state, 'not started: waiting for web.1');
+      const started = await client(dir, ['start', 'web.1']);
+      assert.equal(started.code, 0, started.stderr);
+      pids.push((await rowOf(dir, 'web.1')).pid);
+      // Before: `api * not started: web.1 was stopped`, for good, when the start ended web.1's life to begin a new one.
+      const api = await waitForState(dir, 'api', 'ready');
+      pids.push(api.pid);
+      assert.doesNotMatch(run.stdoutSoFar(), /^api .*not started: /m);
       const ended = await interrupt(run);
       assert.equal(ended.code, 130, ended.stdout + ended.stderr);
     } finally {
