@@ -77,6 +77,8 @@ export class Runner {
    * life goes on); aborted to end that wait at once ({@link Runner.restartNow}).
    */
   #backoff: AbortController | undefined;
+  /** Told when the current life begins a backoff (true) or ends (false): see {@link Runner.nextBackoff}. */
+  readonly #backoffWaiters: ((inBackoff: boolean) => void)[] = [];
   /** This life has been ready (in some attempt): its `ready` dependents were told it was. */
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
@@ -131,6 +133,16 @@ export class Runner {
   /** Whether it waits out the backoff before a restart its policy makes (`restarting in D`). */
   get inBackoff(): boolean {
     return this.#backoff !== undefined;
+  }
+
+  /**
+   * Resolves true once the current life waits out a restart backoff (at once when it does now),
+   * false once it has ended without one.
+   */
+  nextBackoff(): Promise<boolean> {
+    if (this.#backoff !== undefined) return Promise.resolve(true);
+    const begun = new Promise<boolean>((resolve) => this.#backoffWaiters.push(resolve));
+    return Promise.race([begun, (this.#ended ?? Promise.resolve()).then(() => false)]);
   }
 
   /**
@@ -227,6 +239,7 @@ export class Runner {
   async #waitOutBackoff(delayMs: number): Promise<boolean> {
     const backoff = new AbortController();
     this.#backoff = backoff;
+    for (const told of this.#backoffWaiters.splice(0)) told(true);
     const life = this.#life.signal;
     const stop = (): void => backoff.abort();
     life.addEventListener('abort', stop, { once: true });
@@ -422,6 +435,7 @@ export class Runner {
   /** The life is over: the summary's result, the stopped line, and every milestone still ahead given up. */
   #settle(end: LifeEnd): LifeEnd {
     const { name } = this.spec;
+    for (const told of this.#backoffWaiters.splice(0)) told(false);
     switch (end.kind) {
       case 'not-started':
         if (end.reason === undefined && this.#byHand) return this.#settle({ kind: 'stopped' });

@@ -394,18 +394,28 @@ export class Stack {
    * succeeded), so the change would wait for the whole backoff, and then run the task once more
    * after the policy's own try: that life ends now (`stopped while waiting to restart`), and the
    * restart the change queued runs the task again at once, with a fresh budget, as a change does
-   * to any other process in its backoff.
+   * to any other process in its backoff. A re-run still trying when the change comes ends so at
+   * its next backoff, should its try fail: it would hold the change as long (every backoff of its
+   * budget, and each try between them).
    */
   changeHeard(name: string): void {
     if (this.ending) return;
     const copies = this.#inStartOrder(this.processesNamed([name]));
-    const waiting = (): Runner[] => copies.filter((runner) => runner.spec.task && this.#forgiven.has(runner) && this.#alive.has(runner) && runner.inBackoff);
-    if (waiting().length === 0) return;
+    for (const runner of copies.filter((runner) => runner.spec.task && this.#forgiven.has(runner) && this.#alive.has(runner))) {
+      const life = this.#alive.get(runner);
+      void runner.nextBackoff().then((inBackoff) => {
+        if (inBackoff) this.#endBackoffForChange(runner, life);
+      });
+    }
+  }
+
+  /** Ends the life `life` of `runner` in its backoff, for a change (see {@link changeHeard}), unless it has ended meanwhile. */
+  #endBackoffForChange(runner: Runner, life: symbol | undefined): void {
     void this.#oneAtATime(async () => {
-      const now = this.ending ? [] : waiting();
+      if (this.ending || this.#alive.get(runner) !== life || !runner.inBackoff) return;
       // Its end is the change's doing, not a failure (as for a chain a change restarts).
-      for (const runner of now) this.#stoppedByHand.add(runner);
-      await Promise.all(now.map((runner) => runner.shutdown('restarting', true)));
+      this.#stoppedByHand.add(runner);
+      await runner.shutdown('restarting', true);
     });
   }
 

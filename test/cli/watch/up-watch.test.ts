@@ -464,6 +464,34 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a change saved while a re-run of a watched task is still trying does not wait out the backoff that follows its failure', BOUNDED, async () => {
+    // Each try waits for the file `go`, so the change comes while the re-run's try is under way.
+    const dir = project(
+      `processes:
+  build:
+    cmd: "echo building; while [ ! -e go ]; do sleep 0.05; done; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/code': '0', go: '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\* exited with status 0/m);
+      rmSync(join(dir, 'go'));
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\| building$[\s\S]*^build +\| building$/m);
+      write(dir, 'src/other'); // heard while the try is under way: it is not in its backoff yet
+      await sleep(500); // its burst ends (50 ms) before the try does; later, the test proves less, never fails
+      write(dir, 'go');
+      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      // Before: the change waited out the 20 s backoff, and the policy's own try, before its run.
+      await cli.waitForOutput(/^build +\* stopped while waiting to restart$/m, 8000);
+      await cli.waitForOutput(/^build +\* restarting: src\/other changed$\n^build +\* starting \(after a change\)$/m, 8000);
+      await interrupt(cli);
+    });
+  });
+
   test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
     const dir = project(
       `processes:
