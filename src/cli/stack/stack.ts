@@ -201,9 +201,9 @@ export class Stack {
     await this.#oneAtATime(() => {
       // Decided now, not when asked: an operation queued ahead may have started or stopped one.
       this.#mustBeRunning();
-      for (const runner of runners.filter((runner) => this.#alive.has(runner) && runner.inBackoff)) {
-        this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: 'starting (subvisor start)' });
-        runner.restartNow();
+      for (const runner of runners.filter((runner) => this.#alive.has(runner))) {
+        // Said now: its next attempt (`starting (pid N)`) begins only once the ended wait has settled.
+        if (runner.restartNow()) this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: 'starting (subvisor start)' });
       }
       this.#startAgain(
         runners.filter((runner) => !this.#alive.has(runner)),
