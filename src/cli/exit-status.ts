@@ -28,6 +28,13 @@ export function signalStatus(signal: NodeJS.Signals): number {
   return 128 + node.os.constants.signals[signal];
 }
 
+/**
+ * The errnos of an exec that found the program and could not run it: 126, as timeout(1), env(1) and
+ * bash give every exec failure but ENOENT, so a script tells "cannot run" from the program's own
+ * status 1. What failed before the exec (no fds, no processes left, uid/gid refused) stays 1.
+ */
+const EXEC_REFUSALS: ReadonlySet<string> = new Set(['EACCES', 'ENOEXEC', 'E2BIG', 'ELOOP', 'ENAMETOOLONG', 'ETXTBSY', 'EISDIR', 'ENOTDIR']);
+
 /** The status the CLI exits with when a process failed with `error`. */
 export function statusOfFailure(error: unknown): number {
   if (error instanceof CalledProcessError) {
@@ -38,7 +45,7 @@ export function statusOfFailure(error: unknown): number {
     // 127 and 126 say the command itself was missing or not runnable (as a shell says it); a cwd that could not be used says neither.
     if (error.cwdUnusable) return EXIT.failure;
     if (error.code === 'ENOENT') return EXIT.notFound;
-    return error.code === 'EACCES' || error.code === 'ENOEXEC' ? EXIT.cannotExecute : EXIT.failure;
+    return EXEC_REFUSALS.has(error.code) ? EXIT.cannotExecute : EXIT.failure;
   }
   if (error instanceof TooSlowError) return EXIT.timeout;
   return EXIT.failure;
