@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { runCli } from './cli.js';
+import { BIN, runCli } from './cli.js';
 
 // `subvisor run -- CMD` in a script, in place of `timeout 5 CMD` or `sh -c CMD`: what a script sees
 // ($?, stderr) is what those give, unless the README says why not.
@@ -27,4 +27,22 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
       }
     });
   }
+
+  test('an argument that is not UTF-8 is refused before anything starts (status 2), not passed on with U+FFFD in place of its bytes', { timeout: 30_000 }, () => {
+    // Node cannot be given such bytes either: a shell makes them, as it would for timeout(1).
+    const run = (program: string): { status: number | null; stdout: Buffer; stderr: string } => {
+      const result = spawnSync('sh', ['-c', `${program} printf '%s' "$(printf 'caf\\351')"`], { env: { ...process.env, NO_COLOR: '' }, timeout: 20_000 });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
+    };
+    // The control: timeout(1) passes the byte on as it was given.
+    assert.deepEqual(run('timeout 10').stdout, Buffer.from('caf\xe9', 'latin1'));
+    const refused = run(`"${process.execPath}" "${BIN}" run --`);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /argument 2 is not UTF-8 text.* printf 'caf\\351' makes/);
+    assert.doesNotMatch(refused.stdout.toString(), /caf/, 'nothing started');
+    // A real U+FFFD is text like any other, and goes through.
+    const replacement = spawnSync(process.execPath, [BIN, 'run', '--', 'printf', '%s', 'caf\uFFFD'], { timeout: 20_000 });
+    assert.equal(replacement.status, 0, replacement.stderr.toString());
+    assert.match(replacement.stdout.toString(), /^printf \| caf\uFFFD$/m);
+  });
 });

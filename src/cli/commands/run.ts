@@ -12,10 +12,12 @@ import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
 import { withUncaught } from '../uncaught.js';
 import { listenForEnds } from '../run-ends.js';
+import { refuseChangedArguments } from '../raw-arguments.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
+  refuseChangedArguments(parsed.command);
   warnWhenPid1();
   // The program's name, escaped as `--label` must be (no control characters): a file named so as
   // to retitle the terminal would otherwise do it in every prefix, on a colour terminal.
