@@ -42,6 +42,8 @@ export interface RunArgs {
   readonly readyTimeout: string | undefined;
   readonly timeout: string | undefined;
   readonly grace: string | undefined;
+  /** `--stop-signal`, as given: read by readStopSignal. */
+  readonly stopSignal: string | undefined;
   readonly json: boolean;
   readonly timestamps: boolean;
 }
@@ -88,6 +90,7 @@ const RUN_OPTIONS = {
   'ready-timeout': { type: 'string' },
   timeout: { type: 'string' },
   grace: { type: 'string' },
+  'stop-signal': { type: 'string' },
   json: { type: 'boolean' },
   timestamps: { type: 'boolean' },
 } satisfies OptionsConfig;
@@ -125,6 +128,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     readyTimeout: values['ready-timeout'] as string | undefined,
     timeout: values.timeout as string | undefined,
     grace: values.grace as string | undefined,
+    stopSignal: values['stop-signal'] as string | undefined,
     json: values.json === true,
     timestamps: values.timestamps === true,
   };

@@ -15,7 +15,9 @@ const SECTIONS = {
         --ready REGEX      log "ready after N ms" at the first line that matches
         --ready-timeout D  fail if not ready within D (exit 124)
         --timeout D        stop it after D and exit 124
-        --grace D          SIGTERM-to-SIGKILL grace when stopping (default ${goDuration(DEFAULT_KILL_GRACE_MS)})
+        --grace D          stop-signal-to-SIGKILL grace when stopping (default ${goDuration(DEFAULT_KILL_GRACE_MS)})
+        --stop-signal SIG  what it gets when the run stops (default SIGTERM; SIGINT for a
+                           program that cleans up on Ctrl-C)
         --json             NDJSON on stdout: {time, name, stream, line, ...}
         --timestamps       start each line with the time (HH:MM:SS.mmm)`,
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BIN, runCli } from './cli.js';
+import { BIN, runCli, startCli } from './cli.js';
 
 // `subvisor run -- CMD` in a script, in place of `timeout 5 CMD` or `sh -c CMD`: what a script sees
 // ($?, stderr) is what those give, unless the README says why not.
@@ -44,5 +44,32 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     const replacement = spawnSync(process.execPath, [BIN, 'run', '--', 'printf', '%s', 'caf\uFFFD'], { timeout: 20_000 });
     assert.equal(replacement.status, 0, replacement.stderr.toString());
     assert.match(replacement.stdout.toString(), /^printf \| caf\uFFFD$/m);
+  });
+
+  test('--stop-signal INT: a Ctrl-C reaches the command as SIGINT, as under sh -c or timeout(1), so it can clean up as it does on an interrupt', { timeout: 30_000 }, async () => {
+    const child = ['sh', '-c', 'trap "echo got INT; exit 0" INT; trap "echo got TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done'];
+    const stoppedWith = async (options: readonly string[]): Promise<string> => {
+      const cli = startCli(['run', '--label', 'c', ...options, '--', ...child]);
+      await cli.waitForOutput('c | up');
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130, run.stdout + run.stderr);
+      return run.stdout;
+    };
+    // The control: by default the stop signal is SIGTERM, whatever stopped the run.
+    assert.match(await stoppedWith([]), /^c \| got TERM$/m);
+    const interrupted = await stoppedWith(['--stop-signal', 'INT']);
+    assert.match(interrupted, /^c \* stopping \(SIGINT\): SIGINT to its process group$/m);
+    assert.match(interrupted, /^c \| got INT$/m);
+    assert.doesNotMatch(interrupted, /^c \| got TERM$/m);
+  });
+
+  test('--stop-signal refuses a signal the command cannot handle, or one it does not know, before anything starts (status 2)', { timeout: 30_000 }, async () => {
+    for (const [given, says] of [['KILL', /--stop-signal: SIGKILL cannot be caught/], ['SIGTREM', /unknown signal 'SIGTREM'.*did you mean 'SIGTERM'/]] as const) {
+      const run = await runCli(['run', '--stop-signal', given, '--', 'echo', 'started']);
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, says);
+      assert.doesNotMatch(run.stdout, /started/);
+    }
   });
 });

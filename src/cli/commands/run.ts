@@ -13,6 +13,7 @@ import { warnWhenPid1 } from '../pid1.js';
 import { withUncaught } from '../uncaught.js';
 import { listenForEnds } from '../run-ends.js';
 import { refuseChangedArguments } from '../raw-arguments.js';
+import { readStopSignal } from '../config/stop-signal.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -24,6 +25,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   const name = parsed.label ?? (escapeControlCharacters(basename(parsed.command[0] ?? '')) || 'cmd');
   const ready = parsed.ready === undefined ? undefined : compileReady(parsed.ready);
   const grace = graceOption(parsed.grace);
+  const stopSignal = stopSignalOption(parsed.stopSignal);
   const readyTimeoutMs = parsed.readyTimeout === undefined ? undefined : positiveDurationOption('--ready-timeout', parsed.readyTimeout, 'it is how long the command may take to print its ready line (leave it out for no limit)');
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
@@ -41,7 +43,7 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   // One process, main, through the same engine as `up`: its exit ends the run with its status.
   // `--ready` only says when it is ready (SPEC §5: `run` exits with the child's status), so an
   // exit with status 0 before the line is an exit, not a failure.
-  const stack = new Stack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace, inheritStdin }], {
+  const stack = new Stack([{ name, cmd: parsed.command, ready: ready && logProbe(ready), readyOptional: true, readyTimeoutMs, dependsOn: [], restart: NO_RESTART, task: false, main: true, grace, stopSignal, inheritStdin }], {
     output,
     signal: stop.signal,
     defaultGraceMs: grace,
@@ -81,6 +83,18 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     }
   }
   return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
+}
+
+/**
+ * `--stop-signal`: what the command gets when the run stops (Ctrl-C, SIGTERM, `--timeout`), as
+ * `up`'s `stopSignal`. SIGINT lets a program that cleans up only on an interrupt (Python's
+ * `finally` after a KeyboardInterrupt) do so, as it would under `sh -c` or timeout(1).
+ */
+function stopSignalOption(written: string | undefined): NodeJS.Signals | undefined {
+  if (written === undefined) return undefined;
+  const read = readStopSignal(written);
+  if ('problem' in read) throw new UsageError(`--stop-signal: ${read.problem}`);
+  return read.signal;
 }
 
 function compileReady(pattern: string): RegExp {

@@ -4,7 +4,7 @@ import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type Pr
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
-import { suggest } from '../../../process/suggest.js';
+import { readStopSignal } from '../stop-signal.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
 import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
 import { logFiles } from './logs.js';
@@ -14,7 +14,6 @@ import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
 import { boolean, command, describe, duration, expansionNote, interpolatedText, positiveDuration, spawnable } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
-import { node } from '../../../builtins.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
 // checked, and where it goes. A new key is a new entry here; the reader does the rest (unknown
@@ -188,28 +187,9 @@ function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
   }
 }
 
-/** Every signal this system knows, by name. */
-const SIGNALS = Object.keys(node.os.constants.signals);
-
 /**
- * Second names of a signal, read as its first: systemd's `KillSignal=` knows only the first (it
- * ignores `SIGIOT` and stops with SIGTERM), and one name for one signal reads the same everywhere.
- */
-const ALIASES: Readonly<Record<string, string>> = { SIGIOT: 'SIGABRT', SIGPOLL: 'SIGIO' };
-
-/**
- * Signals a process cannot handle: it gets no chance to shut down (SIGKILL), or it is only paused
- * (SIGSTOP), and the stop waits out the whole grace for nothing.
- */
-const UNCATCHABLE: Readonly<Record<string, string>> = {
-  SIGKILL: 'SIGKILL cannot be caught, so the process gets no chance to shut down (a stop ends in SIGKILL after the grace anyway)',
-  SIGSTOP: 'SIGSTOP only pauses the process, so the stop would wait out the whole grace for nothing',
-};
-
-/**
- * `stopSignal`: the name of the signal that asks the process to stop, like `SIGINT`. As docker's
- * `stop_signal` and systemd's `KillSignal=` read it, the `SIG` prefix may be left out and the case
- * does not matter (`int` is SIGINT); numbers are refused, since they differ between systems.
+ * `stopSignal`: the name of the signal that asks the process to stop, like `SIGINT` (see
+ * readStopSignal: `int` is SIGINT too; numbers are refused, since they differ between systems).
  */
 function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
   const written = isScalar(at.node) && typeof at.node.value === 'string' ? at.node.value : undefined;
@@ -217,22 +197,12 @@ function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
     reader.reportAt(at, `expected a signal name like SIGINT, found ${describe(at.node)}; signal numbers differ between systems, names do not`);
     return undefined;
   }
-  const upper = written.trim().toUpperCase();
-  const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const name = ALIASES[given] ?? given;
-  if (!SIGNALS.includes(name)) {
-    // Compared without the `SIG` every name shares, which would let `SIGFOO` pass for `SIGIOT`.
-    const bare = (signal: string): string => signal.slice('SIG'.length);
-    const guess = suggest(bare(given), SIGNALS.map(bare));
-    reader.reportAt(at, `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${guess === undefined ? '' : `; did you mean 'SIG${guess}'?`}`);
+  const read = readStopSignal(written);
+  if ('problem' in read) {
+    reader.reportAt(at, read.problem);
     return undefined;
   }
-  const uncatchable = UNCATCHABLE[name];
-  if (uncatchable !== undefined) {
-    reader.reportAt(at, `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)`);
-    return undefined;
-  }
-  return name as NodeJS.Signals; // one of os.constants.signals, which is what NodeJS.Signals lists
+  return read.signal;
 }
 
 /**

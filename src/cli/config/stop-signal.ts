@@ -1,0 +1,42 @@
+import { node } from '../../builtins.js';
+import { suggest } from '../../process/suggest.js';
+import { printable } from './spawnable.js';
+
+/** Every signal this system knows, by name. */
+const SIGNALS = Object.keys(node.os.constants.signals);
+
+/**
+ * Second names of a signal, read as its first: systemd's `KillSignal=` knows only the first (it
+ * ignores `SIGIOT` and stops with SIGTERM), and one name for one signal reads the same everywhere.
+ */
+const ALIASES: Readonly<Record<string, string>> = { SIGIOT: 'SIGABRT', SIGPOLL: 'SIGIO' };
+
+/**
+ * Signals a process cannot handle: it gets no chance to shut down (SIGKILL), or it is only paused
+ * (SIGSTOP), and the stop waits out the whole grace for nothing.
+ */
+const UNCATCHABLE: Readonly<Record<string, string>> = {
+  SIGKILL: 'SIGKILL cannot be caught, so the process gets no chance to shut down (a stop ends in SIGKILL after the grace anyway)',
+  SIGSTOP: 'SIGSTOP only pauses the process, so the stop would wait out the whole grace for nothing',
+};
+
+/**
+ * The signal that asks a process to stop, read from its name (`up`'s `stopSignal`, `run
+ * --stop-signal`): as docker's `stop_signal` and systemd's `KillSignal=` read it, the `SIG` prefix
+ * may be left out and the case does not matter (`int` is SIGINT). Numbers are refused, since they
+ * differ between systems. Returns the signal, or what is wrong with `written`, said to be fixed.
+ */
+export function readStopSignal(written: string): { readonly signal: NodeJS.Signals } | { readonly problem: string } {
+  const upper = written.trim().toUpperCase();
+  const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const name = ALIASES[given] ?? given;
+  if (!SIGNALS.includes(name)) {
+    // Compared without the `SIG` every name shares, which would let `SIGFOO` pass for `SIGIOT`.
+    const bare = (signal: string): string => signal.slice('SIG'.length);
+    const guess = suggest(bare(given), SIGNALS.map(bare));
+    return { problem: `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${guess === undefined ? '' : `; did you mean 'SIG${guess}'?`}` };
+  }
+  const uncatchable = UNCATCHABLE[name];
+  if (uncatchable !== undefined) return { problem: `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)` };
+  return { signal: name as NodeJS.Signals }; // one of os.constants.signals, which is what NodeJS.Signals lists
+}
