@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -27,6 +27,22 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
       }
     });
   }
+
+  test('a script saved with Windows line ends (#!/bin/sh\\r) is not found, 127 as a shell says, and the message names the carriage return, not the #! line', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-crlf-'));
+    try {
+      const script = join(dir, 'crlf.sh');
+      writeFileSync(script, '#!/bin/sh\r\necho hi\r\n', { mode: 0o755 });
+      // The control: the same script with Unix line ends runs.
+      writeFileSync(join(dir, 'lf.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+      assert.equal((await runCli(['run', '--', join(dir, 'lf.sh')])).code, 0);
+      const run = await runCli(['run', '--', script]);
+      assert.equal(run.code, 127, run.stdout + run.stderr);
+      assert.match(run.stderr, /ends in a carriage return: \S+crlf\.sh has Windows line ends \(CRLF\); convert it: dos2unix /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('an argument that is not UTF-8 is refused before anything starts (status 2), not passed on with U+FFFD in place of its bytes', { timeout: 30_000 }, () => {
     // Node cannot be given such bytes either: a shell makes them, as it would for timeout(1).

@@ -311,9 +311,11 @@ function missingProgram(options: ResolvedRunOptions): string {
   }
   // The file is there, yet exec said ENOENT: the kernel could not find its interpreter.
   const interpreter = interpreterLine(path);
-  return interpreter !== undefined
-    ? `its interpreter line "${interpreter}" names a program that does not exist (fix the #! line of ${path})`
-    : `${path} exists but could not be executed (ENOENT: a missing interpreter or dynamic loader)`;
+  if (interpreter === undefined) return `${path} exists but could not be executed (ENOENT: a missing interpreter or dynamic loader)`;
+  // The kernel reads the #! line up to the \n, so a file saved with Windows line ends names
+  // `/bin/sh\r`: the line looks right everywhere but in the message, and the fix is elsewhere.
+  if (interpreter.endsWith('\r')) return `its interpreter line "${interpreter}" ends in a carriage return: ${path} has Windows line ends (CRLF); convert it: dos2unix ${path} (or sed -i 's/\\r$//' ${path})`;
+  return `its interpreter line "${interpreter}" names a program that does not exist (fix the #! line of ${path})`;
 }
 
 /**
