@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { BIN, runCli, startCli } from './cli.js';
 
 // `subvisor run -- CMD` in a script, in place of `timeout 5 CMD` or `sh -c CMD`: what a script sees
@@ -87,5 +88,24 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
       assert.match(run.stderr, says);
       assert.doesNotMatch(run.stdout, /started/);
     }
+  });
+
+  test('--timeout times the command, as timeout(1) does: one that exited before it keeps its own status while what it left holds its output', { timeout: 30_000 }, async () => {
+    // The command ends at once; the sleep it left, in a session of its own, holds its stdout for
+    // the drain grace and more: the --timeout passes meanwhile.
+    const run = await runCli(['run', '--label', 'c', '--timeout', '500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; exit 3']);
+    const holder = Number(/^c \| holder (\d+)$/m.exec(run.stdout)?.[1]);
+    try {
+      assert.equal(run.code, 3, run.stdout + run.stderr);
+      assert.match(run.stdout, /^c \* exited with status 3$/m);
+      assert.doesNotMatch(run.stdout + run.stderr, /--timeout/);
+      // What it left is stopped all the same, as the drain stops it without a --timeout.
+      await waitUntil(() => !isRunning(holder), `the holder ${holder} to be stopped`);
+    } finally {
+      killQuietly(holder);
+    }
+    // The control: a command still running at its --timeout is stopped, and the run exits 124.
+    const slow = await runCli(['run', '--label', 'c', '--timeout', '500ms', '--', 'sleep', '30']);
+    assert.equal(slow.code, 124, slow.stdout + slow.stderr);
   });
 });

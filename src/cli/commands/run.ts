@@ -50,11 +50,15 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
     childrenColour: childrenColour(output.coloured, process.stdout),
   });
   const listeners = listenForEnds(stack, stop, output, { killedWhat: name, stopGraceMs: grace });
-  // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does.
+  // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does. Like
+  // timeout(1), it times the command: one that has exited is not timed out (its status is the run's)
+  // though what it left still holds its output; the drain's own graces end that.
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout)), timeoutMs);
+      : setTimeout(() => {
+          if (!stack.childrenExited) stop.abort(new StopRequest(`--timeout of ${timeoutMs} ms passed`, EXIT.timeout));
+        }, timeoutMs);
   let finished: RunOutcome | undefined;
   try {
     let outcome: RunOutcome;

@@ -164,6 +164,11 @@ export class Runner {
     return this.#proc !== undefined && this.#proc.returncode === null;
   }
 
+  /** Its last attempt's child has spawned and exited, heard at once: what it left may still hold its output. */
+  get childExited(): boolean {
+    return this.state.pid !== undefined && !this.childRunning;
+  }
+
   /**
    * When the attempt that ended this life began stopping its child for a failure of its own (not
    * ready in time, liveness), if it did: a stop the run asked for after that joined it, and the

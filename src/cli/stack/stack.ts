@@ -133,6 +133,12 @@ export class Stack {
     return false;
   }
 
+  /** Every process has spawned, and its child has exited: only what they left may still run, holding their output. */
+  get childrenExited(): boolean {
+    for (const runner of this.#runners.values()) if (!runner.childExited) return false;
+    return true;
+  }
+
   /** Every process as `subvisor ps` shows it. */
   ps(): ProcessSnapshot[] {
     return [...this.#runners.values()].map((runner) => runner.state.snapshot());
