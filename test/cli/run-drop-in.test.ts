@@ -91,9 +91,10 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
   });
 
   test('--timeout times the command, as timeout(1) does: one that exited before it keeps its own status while what it left holds its output', { timeout: 30_000 }, async () => {
-    // The command ends at once; the sleep it left, in a session of its own, holds its stdout for
-    // the drain grace and more: the --timeout passes meanwhile.
-    const run = await runCli(['run', '--label', 'c', '--timeout', '500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; exit 3']);
+    // The command ends soon (late enough to be asked at its spawn which pipes are its own, as the
+    // stop of what holds them needs); the sleep it left, in a session of its own, holds its stdout
+    // for the drain grace (2 s) and more: the --timeout passes meanwhile.
+    const run = await runCli(['run', '--label', 'c', '--timeout', '1500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 3']);
     const holder = Number(/^c \| holder (\d+)$/m.exec(run.stdout)?.[1]);
     try {
       assert.equal(run.code, 3, run.stdout + run.stderr);
