@@ -44,6 +44,8 @@ export interface ReadinessOptions {
   readonly onTimeout: () => void;
   /** Whether the child is being stopped: a ready line then no longer counts. */
   readonly stopping: () => boolean;
+  /** Whether the child has exited: its exit, not the deadline, then decides (see {@link Readiness.arm}). */
+  readonly exited: () => boolean;
 }
 
 /**
@@ -70,7 +72,10 @@ export class Readiness {
       // it beat.
       const verdict = setImmediate(() => {
         // Cancelled first: the cancellation is the reason, not a timeout that came during the stop.
-        if (!this.#ready && !this.opts.stopping()) this.opts.onTimeout();
+        // Exited first: it was not too slow, it ended. What it left may hold its pipes past the
+        // deadline (a `setsid` helper), and what is still in them is read until the drain ends: a
+        // ready line there counts, and without one the exit is judged as one before readiness.
+        if (!this.#ready && !this.opts.stopping() && !this.opts.exited()) this.opts.onTimeout();
       });
       this.#cancelTimer = () => clearImmediate(verdict);
     });

@@ -142,6 +142,7 @@ class SupervisedChild {
         },
         onTimeout: () => failWith((this.#notReadyInTime = this.#readyTimeout(null))),
         stopping,
+        exited: () => proc.returncode !== null,
       });
       this.#readiness.arm();
     } else if (!stopping()) handUp();

@@ -109,4 +109,18 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     const slow = await runCli(['run', '--label', 'c', '--timeout', '500ms', '--', 'sleep', '30']);
     assert.equal(slow.code, 124, slow.stdout + slow.stderr);
   });
+
+  test('--ready-timeout: a command that exited before its deadline, while what it left holds its output past it, keeps its own status', { timeout: 30_000 }, async () => {
+    // As for --timeout above: the deadline passes while the sleep it left holds its stdout.
+    const run = await runCli(['run', '--label', 'c', '--ready', 'listening', '--ready-timeout', '1500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 0']);
+    const holder = Number(/^c \| holder (\d+)$/m.exec(run.stdout)?.[1]);
+    try {
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /^c \* exited with status 0 after \d+ ms, before it was ready$/m);
+      assert.doesNotMatch(run.stdout + run.stderr, /not ready within/);
+      await waitUntil(() => !isRunning(holder), `the holder ${holder} to be stopped`);
+    } finally {
+      killQuietly(holder);
+    }
+  });
 });

@@ -460,6 +460,28 @@ describe('8. readiness', () => {
     });
   });
 
+  test('a child that exits before it is ready, leaving a process that holds its output past readyTimeoutMs, fails start() with its exit, not a timeout', { timeout: 20_000 }, async () => {
+    const pidFile = join(scratch, 'holder.pid');
+    let holder: number | undefined;
+    try {
+      await openNursery(async (tn) => {
+        // The holder, in a session of its own, keeps the stdout open through the drain grace: the
+        // deadline passes while the output is still read, after the exit it came later than.
+        // It lives a moment, to be asked at its spawn which pipes are its own (the holder's stop needs it).
+        const cmd = ['sh', '-c', `echo "port in use" >&2; setsid sleep 30 & echo $! > ${pidFile}; sleep 0.3; exit 3`];
+        const error = await tn.start((ctx) => superviseRunProcess(cmd, { readyWhen: /listening/, readyTimeoutMs: 1000, drainGraceMs: 1500, killGraceMs: 500 }, ctx)).catch((caught: unknown) => caught);
+        holder = Number(readFileSync(pidFile, 'utf8'));
+        assert.ok(error instanceof ExitedBeforeReadyError, String(error));
+        assert.equal(error.returncode, 3);
+        assert.equal(error.stderr?.toString(), 'port in use\n');
+      });
+      // What it left is stopped all the same, as after any exit.
+      assert.equal(isRunning(holder ?? -1), false);
+    } finally {
+      killQuietly(holder);
+    }
+  });
+
   test('readyTimeoutMs fails start() with TooSlowError and stops the child', { timeout: 20_000 }, async () => {
     const pidFile = join(scratch, 'slow.pid');
     await openNursery(async (tn) => {
