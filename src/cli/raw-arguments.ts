@@ -30,12 +30,15 @@ interface ChangedArgument {
  * bad bytes, and a child can be given only text, so it would get those U+FFFDs where timeout(1) or
  * `sh -c` pass the bytes on as they are. The bytes as given are still in /proc/self/cmdline, read
  * only when a U+FFFD says there may be something to find (a real U+FFFD is left alone). Undefined
- * when none changed, or when there is no /proc to tell (then nothing can be told).
+ * when none changed, or when /proc cannot tell (none, or a process title over the argv).
  */
 function changedArgument(command: readonly string[]): ChangedArgument | undefined {
   if (!command.some((arg) => arg.includes('\uFFFD'))) return undefined;
   const given = cmdlineTail(command.length);
-  if (given === undefined) return undefined;
+  // The tail is the command only when each of its words decodes to the command's word: a process
+  // title (`node --title`, in NODE_OPTIONS too) writes over the argv /proc shows, and what is left
+  // there (the title, then NULs) would be read as a changed program name, refusing a real U+FFFD.
+  if (given === undefined || command.some((arg, at) => given[at]?.toString('utf8') !== arg)) return undefined;
   const index = command.findIndex((arg, at) => !Buffer.from(arg, 'utf8').equals(given[at] as Buffer)); // at < command.length = given.length
   return index === -1 ? undefined : { index, given: given[index] as Buffer };
 }

@@ -63,6 +63,18 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.match(replacement.stdout.toString(), /^printf \| caf\uFFFD$/m);
   });
 
+  test('a real U+FFFD goes through under a process title (node --title, as NODE_OPTIONS may set it), which writes over the argv /proc shows', { timeout: 30_000 }, () => {
+    const run = (title: readonly string[]): { status: number | null; stdout: string; stderr: string } => {
+      const result = spawnSync(process.execPath, [...title, BIN, 'run', '--', 'printf', '%s', 'caf\uFFFD'], { encoding: 'utf8', timeout: 20_000 });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    // The control: without a title, /proc holds the argv as given, and the same command runs.
+    assert.equal(run([]).status, 0);
+    const titled = run(['--title=subvisor-test']);
+    assert.equal(titled.status, 0, titled.stderr);
+    assert.match(titled.stdout, /^printf \| caf\uFFFD$/m);
+  });
+
   test('--stop-signal INT: a Ctrl-C reaches the command as SIGINT, as under sh -c or timeout(1), so it can clean up as it does on an interrupt', { timeout: 30_000 }, async () => {
     const child = ['sh', '-c', 'trap "echo got INT; exit 0" INT; trap "echo got TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done'];
     const stoppedWith = async (options: readonly string[]): Promise<string> => {
