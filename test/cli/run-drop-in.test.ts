@@ -104,8 +104,9 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
 
   test('--timeout times the command, as timeout(1) does: one that exited before it keeps its own status while what it left holds its output', { timeout: 30_000 }, async () => {
     // The command ends soon; the sleep it left, in a session of its own, holds its stdout for the
-    // drain grace (2 s) and more: the --timeout passes meanwhile.
-    const run = await runCli(['run', '--label', 'c', '--timeout', '1500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 3']);
+    // drain grace (2 s) and one more after its group's stop: the --timeout passes meanwhile, late
+    // in that window, since a command slow to start on a loaded machine must still end before it.
+    const run = await runCli(['run', '--label', 'c', '--timeout', '2500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 3']);
     const holder = Number(/^c \| holder (\d+)$/m.exec(run.stdout)?.[1]);
     try {
       assert.equal(run.code, 3, run.stdout + run.stderr);
@@ -121,7 +122,7 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
 
   test('--ready-timeout: a command that exited before its deadline, while what it left holds its output past it, keeps its own status', { timeout: 30_000 }, async () => {
     // As for --timeout above: the deadline passes while the sleep it left holds its stdout.
-    const run = await runCli(['run', '--label', 'c', '--ready', 'listening', '--ready-timeout', '1500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 0']);
+    const run = await runCli(['run', '--label', 'c', '--ready', 'listening', '--ready-timeout', '2500ms', '--', 'sh', '-c', 'setsid sleep 30 & echo "holder $!"; sleep 0.3; exit 0']);
     const holder = Number(/^c \| holder (\d+)$/m.exec(run.stdout)?.[1]);
     try {
       assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -468,7 +468,7 @@ describe('8. readiness', () => {
         // The holder, in a session of its own, keeps the stdout open through the drain grace: the
         // deadline passes while the output is still read, after the exit it came later than.
         const cmd = ['sh', '-c', `echo "port in use" >&2; setsid sleep 30 & echo $! > ${pidFile}; sleep 0.3; exit 3`];
-        const error = await tn.start((ctx) => superviseRunProcess(cmd, { readyWhen: /listening/, readyTimeoutMs: 1000, drainGraceMs: 1500, killGraceMs: 500 }, ctx)).catch((caught: unknown) => caught);
+        const error = await tn.start((ctx) => superviseRunProcess(cmd, { readyWhen: /listening/, readyTimeoutMs: 2000, drainGraceMs: 1500, killGraceMs: 500 }, ctx)).catch((caught: unknown) => caught);
         holder = Number(readFileSync(pidFile, 'utf8'));
         assert.ok(error instanceof ExitedBeforeReadyError, String(error));
         assert.equal(error.returncode, 3);
