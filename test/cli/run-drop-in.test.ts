@@ -45,6 +45,24 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     }
   });
 
+  test('the command that converts a script saved with Windows line ends can be pasted into a shell, though its path holds a space', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor run crlf '));
+    try {
+      const script = join(dir, 'crlf.sh');
+      writeFileSync(script, '#!/bin/sh\r\necho hi\r\n', { mode: 0o755 });
+      const refused = await runCli(['run', '--', script]);
+      const convert = /\(or (sed -i .*)\) \(exit status 127\)$/m.exec(refused.stderr)?.[1];
+      assert.ok(convert !== undefined, refused.stderr);
+      assert.equal(spawnSync('sh', ['-c', convert]).status, 0, convert);
+      // The control: the script converted runs.
+      const run = await runCli(['run', '--label', 'c', '--', script]);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /^c \| hi$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an argument that is not UTF-8 is refused before anything starts (status 2), not passed on with U+FFFD in place of its bytes', { timeout: 30_000 }, () => {
     // Node cannot be given such bytes either: a shell makes them, as it would for timeout(1).
     const run = (program: string): { status: number | null; stdout: Buffer; stderr: string } => {

@@ -8,6 +8,7 @@ import { unmappedIds } from './id-map.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
+import { quoteCommand } from '../command.js';
 
 /**
  * Why a command could not start, as a {@link SpawnError} that names the command and the cause and
@@ -314,7 +315,8 @@ function missingProgram(options: ResolvedRunOptions): string {
   if (interpreter === undefined) return `${path} exists but could not be executed (ENOENT: a missing interpreter or dynamic loader)`;
   // The kernel reads the #! line up to the \n, so a file saved with Windows line ends names
   // `/bin/sh\r`: the line looks right everywhere but in the message, and the fix is elsewhere.
-  if (interpreter.endsWith('\r')) return `its interpreter line "${interpreter}" ends in a carriage return: ${path} has Windows line ends (CRLF); convert it: dos2unix ${path} (or sed -i 's/\\r$//' ${path})`;
+  // The commands are quoted as a shell reads them, to be pasted: a path may hold a space.
+  if (interpreter.endsWith('\r')) return `its interpreter line "${interpreter}" ends in a carriage return: ${path} has Windows line ends (CRLF); convert it: ${quoteCommand(['dos2unix', path])} (or ${quoteCommand(['sed', '-i', 's/\\r$//', path])})`;
   return `its interpreter line "${interpreter}" names a program that does not exist (fix the #! line of ${path})`;
 }
 
