@@ -8,7 +8,7 @@ import type { LifecycleLog } from './lifecycle-log.js';
 import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
-import { exitedUnseen } from './stop/group.js';
+import { hasExited } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { pipeHolders } from './stop/pipe-holders.js';
@@ -81,7 +81,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   const stop = (reason?: unknown): Promise<void> => {
     if (stopping === undefined) {
       stopReason = reason;
-      began.whileRunning = proc.returncode === null && !exitedUnseen(proc.pid);
+      began.whileRunning = !hasExited(proc);
       opts.log.stopping(proc, reason);
       stopping = stopTarget(target, policy);
       stopping.catch(denial.check);

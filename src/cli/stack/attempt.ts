@@ -6,6 +6,7 @@ import { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { processInternals, type Process } from '../../process/process.js';
+import { hasExited } from '../../process/stop/group.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
@@ -174,6 +175,10 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
 /** Watches a ready process; after `failures` failed tries in a row, stops it: a liveness failure. */
 async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, watched: { proc: Process; hooks: AttemptHooks; verdicts: Verdicts }, signal: AbortSignal): Promise<void> {
   const { last: result, failingSince } = await untilDead(probe, where, upMs, signal);
+  // The last try may have failed of the process's death (its connection reset as it exited), told
+  // to the try before the exit is told to us: then the exit is its end, and the cancellation it
+  // brings is on its way; stopping it for its liveness would say a stop that never happened.
+  if (hasExited(watched.proc)) return;
   watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
   watched.hooks.onUnhealthy(failingSince);
   watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`, 'liveness');

@@ -2,7 +2,7 @@ import { Cancelled } from '../../core/errors.js';
 import { quoteCommand } from '../../process/command.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
-import { exitedUnseen, groupHasLiveMembers } from '../../process/stop/group.js';
+import { groupHasLiveMembers, hasExited } from '../../process/stop/group.js';
 import type { Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
@@ -118,7 +118,7 @@ export class Runner {
       this.#byHand = byHand;
       const proc = this.#proc;
       // An exit the event loop has not seen yet (the child a zombie, or reaped with its exit not yet told) came before this stop all the same.
-      this.#exitedBeforeStop = proc !== undefined && (proc.returncode !== null || exitedUnseen(proc.pid));
+      this.#exitedBeforeStop = proc !== undefined && hasExited(proc);
       if (proc !== undefined && !this.#exitedBeforeStop) {
         this.#sayStopping(why);
         // A stop the system refuses ends the attempt with that refusal: the life's end says it.

@@ -140,6 +140,14 @@ export function exitedUnseen(pid: number): boolean {
   return state !== undefined && state !== 'gone' && !state.live;
 }
 
+/**
+ * Whether `proc`, a child of ours, has exited: its exit told (its `returncode` set), or
+ * not yet told ({@link exitedUnseen}). The one question every "did it exit before this?" asks.
+ */
+export function hasExited(proc: { readonly pid: number; readonly returncode: number | null }): boolean {
+  return proc.returncode !== null || exitedUnseen(proc.pid);
+}
+
 /** `kill(pid, 0)`: whether any process has `pid`, a zombie or one we may not signal included. */
 function processExists(pid: number): boolean {
   try {

@@ -1,6 +1,6 @@
 import { settlesWithin } from '../../core/timer.js';
 import { errnoCode } from '../../errno.js';
-import { escapeeMayRun, escapeeRunning, escapedDescendants, exitedUnseen, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, type Escapee } from './group.js';
+import { escapeeMayRun, escapeeRunning, escapedDescendants, groupHasLiveMembers, groupHasLiveMembersSoon, groupRefusesSignals, hasExited, type Escapee } from './group.js';
 import { escapeeAwaited, signalEscapee, untilEscapeesGone } from './escapees.js';
 import { whenGroupEmpty } from './group-poller.js';
 import { watchOverEscapee } from './watchdog.js';
@@ -223,7 +223,7 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
  * that does not come is escalated as before). Where /proc cannot tell, it is not gone.
  */
 async function goneUnseen(target: StopTarget, gone: Promise<unknown>): Promise<boolean> {
-  const leaderGone = target.proc.returncode !== null || exitedUnseen(target.proc.pid);
+  const leaderGone = hasExited(target.proc);
   // Asked with every other group in this turn: a flood of stops reaches its graces together, each
   // leader already gone (died of its SIGTERM) and a member left, and a pass over /proc per group
   // would hold up every SIGKILL.

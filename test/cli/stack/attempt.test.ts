@@ -173,6 +173,20 @@ describe('liveness', () => {
     assert.equal(readFileSync(join(dir, 'probes'), 'utf8'), 'probed\n');
     assert.ok(failedAfterMs >= 3000 && failedAfterMs < 4500, `the liveness failure came ${Math.round(failedAfterMs)} ms after the start`);
   });
+
+  test('a process that dies during a liveness try is said to have exited, not to be stopped for its liveness: the try failed of the death', BOUNDED, async () => {
+    const port = await freePort();
+    // Ready at its first request; the second, the liveness try, kills it: the try's connection is
+    // reset by its death, a failure that arrives before the exit is told.
+    const server = `let n = 0; require('http').createServer((q, r) => { if (++n > 1) process.exit(3); r.end('ok'); }).listen(${port}, '127.0.0.1')`;
+    const url = `http://127.0.0.1:${port}/health`;
+    const ready: Probe = { kind: 'http', url, status: undefined, ...TIMING };
+    const liveness = { kind: 'http' as const, url, status: undefined, ...TIMING, failures: 1 };
+    const { outcome, output } = await runToEnd([spec('web', ['node', '-e', server], { ready, readyTimeoutMs: 10_000, liveness })]);
+    assert.equal(outcome.exitCode, 3, output.dump());
+    assert.equal(output.of('web', 'stopping').length, 0, output.dump());
+    assert.equal(outcome.failure?.error instanceof LivenessError, false, output.dump());
+  });
 });
 
 describe('environment', () => {
