@@ -1,6 +1,7 @@
 import { collapseErrorGroup } from '../../core/errors.js';
 import { isCancellationOf } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
+import { settlesWithin } from '../../core/timer.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
 import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
@@ -176,14 +177,23 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
 async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEnvironment, upMs: number, watched: { proc: Process; hooks: AttemptHooks; verdicts: Verdicts }, signal: AbortSignal): Promise<void> {
   const { last: result, failingSince } = await untilDead(probe, where, upMs, signal);
   // The last try may have failed of the process's death (its connection reset as it exited), told
-  // to the try before the exit is told to us: then the exit is its end, and the cancellation it
-  // brings is on its way; stopping it for its liveness would say a stop that never happened.
-  if (hasExited(watched.proc)) return;
+  // to the try before the exit is told to us, later still through a wrapper (`sh -c`, npm) that
+  // exits once its child has: then the exit is its end, and the cancellation it brings is on its
+  // way; stopping it for its liveness would announce a stop of a process already gone.
+  if (hasExited(watched.proc) || (await settlesWithin(processInternals.exited(watched.proc), DEATH_NEWS_MS, signal))) return;
+  signal.throwIfAborted();
   watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
   watched.hooks.onUnhealthy(failingSince);
   watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`, 'liveness');
   await watched.proc.stop();
 }
+
+/**
+ * How long a failed liveness streak waits for the process's exit before it stops the process: a
+ * wrapper's exit after its child's death takes a few ms, a loaded machine's turn of the event loop
+ * up to this (as a late timer, see probes.ts).
+ */
+const DEATH_NEWS_MS = 250;
 
 /**
  * A cancelled call, with the end the child's exit would give when it had exited with status 0 (the

@@ -175,17 +175,22 @@ describe('liveness', () => {
   });
 
   test('a process that dies during a liveness try is said to have exited, not to be stopped for its liveness: the try failed of the death', BOUNDED, async () => {
-    const port = await freePort();
     // Ready at its first request; the second, the liveness try, kills it: the try's connection is
-    // reset by its death, a failure that arrives before the exit is told.
-    const server = `let n = 0; require('http').createServer((q, r) => { if (++n > 1) process.exit(3); r.end('ok'); }).listen(${port}, '127.0.0.1')`;
-    const url = `http://127.0.0.1:${port}/health`;
-    const ready: Probe = { kind: 'http', url, status: undefined, ...TIMING };
-    const liveness = { kind: 'http' as const, url, status: undefined, ...TIMING, failures: 1 };
-    const { outcome, output } = await runToEnd([spec('web', ['node', '-e', server], { ready, readyTimeoutMs: 10_000, liveness })]);
-    assert.equal(outcome.exitCode, 3, output.dump());
-    assert.equal(output.of('web', 'stopping').length, 0, output.dump());
-    assert.equal(outcome.failure?.error instanceof LivenessError, false, output.dump());
+    // reset by its death, a failure that arrives before the exit is told; through a wrapper shell,
+    // which exits a moment after its child, later still.
+    const server = (port: number): string => `let n = 0; require('http').createServer((q, r) => { if (++n > 1) process.exit(3); r.end('ok'); }).listen(${port}, '127.0.0.1')`;
+    const direct = (port: number): string[] => ['node', '-e', server(port)];
+    const wrapped = (port: number): string[] => ['sh', '-c', 'node -e "$1"; exit $?', 'sh', server(port)];
+    for (const cmd of [direct, wrapped]) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}/health`;
+      const ready: Probe = { kind: 'http', url, status: undefined, ...TIMING };
+      const liveness = { kind: 'http' as const, url, status: undefined, ...TIMING, failures: 1 };
+      const { outcome, output } = await runToEnd([spec('web', cmd(port), { ready, readyTimeoutMs: 10_000, liveness })]);
+      assert.equal(outcome.exitCode, 3, output.dump());
+      assert.equal(output.of('web', 'stopping').length, 0, output.dump());
+      assert.equal(outcome.failure?.error instanceof LivenessError, false, output.dump());
+    }
   });
 });
 
