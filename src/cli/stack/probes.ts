@@ -281,9 +281,10 @@ export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, 
       // silent one cut as it began says no more than the try before it did; but when it was the
       // only one, or it had hung longer than a pause and than the try before took, that it hung
       // is the answer: the refusal before it is not what a server that now accepts and never
-      // answers does.
+      // answers does. Said as the try's own timeout says it: an http or tcp try is no process
+      // that runs, but a question with no answer yet.
       const hungMs = performance.now() - began;
-      if (heard.text() !== '' || first || hungMs > Math.max(probe.intervalMs, lastTookMs)) onResult(cutTry(heard, 'still running when the wait ended'));
+      if (heard.text() !== '' || first || hungMs > Math.max(probe.intervalMs, lastTookMs)) onResult(cutTry(heard, probe.kind === 'exec' ? 'still running when the wait ended' : 'no answer when the wait ended'));
       throw error;
     });
     lastTookMs = performance.now() - began;

@@ -230,8 +230,9 @@ describe('waiting on a probe', () => {
     await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
     try {
       const ended = await wait;
-      // Before: the refusal of the first try, though the server had been listening for 900 ms.
-      assert.deepEqual(ended, { passed: false, last: { passed: false, output: 'still running when the wait ended' } });
+      // Before: the refusal of the first try, though the server had been listening for 900 ms; then
+      // 'still running when the wait ended', as if a request were a process.
+      assert.deepEqual(ended, { passed: false, last: { passed: false, output: 'no answer when the wait ended' } });
     } finally {
       silent.close();
     }
