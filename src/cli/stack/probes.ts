@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
+import { wholeCharactersUpTo } from '../../process/command.js';
 import { SpawnError } from '../../process/errors.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
@@ -196,7 +197,8 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       response.destroy();
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
-      resolve({ passed, output: `HTTP ${code}` });
+      const location = response.headers.location;
+      resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code} to ${shownLocation(location)} (a redirect is not followed)` });
     });
     const failed = failedTry(signal, resolve, reject);
     let socket: Socket | undefined;
@@ -206,6 +208,16 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
     request.on('error', (error) => failed(secure && !anyCertificate && refusedCertificate(socket) ? checkedForCredentials(error) : error));
     request.end();
   });
+}
+
+/**
+ * Where a redirect that failed a try points, so that the fix (aim the probe there) is in the report:
+ * without its query and fragment (a login page's `state`, a signed token) nor a user and password,
+ * cut at 200 characters.
+ */
+function shownLocation(location: string): string {
+  const [where = ''] = location.split(/[?#]/, 1).map((path) => path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1'));
+  return where.length > 200 ? `${wholeCharactersUpTo(where, 200)}...` : where;
 }
 
 /** Whether the TLS handshake on `socket` refused the server's certificate (its verification, or its name). */

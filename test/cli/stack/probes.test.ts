@@ -101,6 +101,24 @@ describe('one try', () => {
     }
   });
 
+  test('http: a redirect is not followed, and the failure says where it points (without its query, which may hold a token)', BOUNDED, async () => {
+    const server = createServer((request, response) => {
+      const to = request.url === '/health' ? '/health/' : 'https://u:pw@sso.example/login?state=s3cret#top';
+      response.writeHead(request.url === '/health' ? 301 : 302, { location: to });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const base = { kind: 'http' as const, status: undefined, ...TIMING };
+      // Before: 'HTTP 301' alone, and the fix (aim at /health/) left to guess.
+      assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health` }, {}), { passed: false, output: 'HTTP 301 to /health/ (a redirect is not followed)' });
+      assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/admin` }, {}), { passed: false, output: 'HTTP 302 to https://sso.example/login (a redirect is not followed)' });
+      assert.deepEqual(await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health`, status: 301 }, {}), { passed: true, output: 'HTTP 301' });
+    } finally {
+      server.close();
+    }
+  });
+
   test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do, but not with a password', BOUNDED, async () => {
     const tls = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
     const server = createHttpsServer({ key: readFileSync(join(tls, 'self-signed-key.pem')), cert: readFileSync(join(tls, 'self-signed-cert.pem')) }, (request, response) => {
