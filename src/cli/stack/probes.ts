@@ -197,8 +197,9 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       response.destroy();
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
-      const location = response.headers.location;
-      resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code} to ${shownLocation(location)} (a redirect is not followed)` });
+      const { location } = response.headers;
+      const to = location === undefined ? undefined : shownLocation(location, url);
+      resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code}${to === undefined ? '' : ` to ${to}`} (a redirect is not followed)` });
     });
     const failed = failedTry(signal, resolve, reject);
     let socket: Socket | undefined;
@@ -212,11 +213,23 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
 
 /**
  * Where a redirect that failed a try points, so that the fix (aim the probe there) is in the report:
- * without its query and fragment (a login page's `state`, a signed token) nor a user and password,
- * cut at 200 characters.
+ * its path alone when it stays on the probe's server, else the URL without its query and fragment
+ * (a login page's `state`, a signed token) nor a user and password, cut at 200 characters.
+ * `location` is read as a browser reads it, against the probe's URL: `//u:pw@host/`,
+ * `https:\\u:pw@host/` and `https:/u:pw@host/` all hold a password that a pattern over the text
+ * misses; what no URL parser reads is not shown, as which part of it is a password cannot be told.
+ * Node gives a header's bytes as Latin-1: read as UTF-8, a path's `é` is shown as the bytes it was
+ * (`%C3%A9`), and the URL's own escaping leaves no control character to reach a terminal.
  */
-function shownLocation(location: string): string {
-  const [where = ''] = location.split(/[?#]/, 1).map((path) => path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1'));
+function shownLocation(location: string, probed: string): string | undefined {
+  const written = Buffer.from(location, 'latin1').toString('utf8');
+  if (!URL.canParse(written, probed)) return undefined;
+  const target = new URL(written, probed);
+  target.username = '';
+  target.password = '';
+  target.search = '';
+  target.hash = '';
+  const where = target.origin !== 'null' && target.origin === new URL(probed).origin ? target.pathname : target.href;
   return where.length > 200 ? `${wholeCharactersUpTo(where, 200)}...` : where;
 }
 

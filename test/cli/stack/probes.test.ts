@@ -119,6 +119,26 @@ describe('one try', () => {
     }
   });
 
+  test('http: a redirect target is shown without a user and password however it is written (protocol-relative, with a backslash or one slash, as a URL parser reads it)', BOUNDED, async () => {
+    // Each is a Location a browser follows to https://sso.example/login as user u, password secret.
+    const targets = ['//u:secret@sso.example/login', 'https:\\\\u:secret@sso.example/login', 'https:/u:secret@sso.example/login', 'HTTPS://u:secret@sso.example/login'];
+    let next = 0;
+    const server = createServer((_request, response) => {
+      response.writeHead(302, { location: targets[next++] });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const probe = { kind: 'http' as const, url: `http://127.0.0.1:${port}/admin`, status: undefined, ...TIMING };
+      const said: string[] = [];
+      while (said.length < targets.length) said.push((await tryProbe(probe, {})).output);
+      // Before: the first three shown as written, the password with them.
+      assert.deepEqual(said, ['HTTP 302 to http://sso.example/login (a redirect is not followed)', ...Array<string>(3).fill('HTTP 302 to https://sso.example/login (a redirect is not followed)')]);
+    } finally {
+      server.close();
+    }
+  });
+
   test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do, but not with a password', BOUNDED, async () => {
     const tls = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
     const server = createHttpsServer({ key: readFileSync(join(tls, 'self-signed-key.pem')), cert: readFileSync(join(tls, 'self-signed-cert.pem')) }, (request, response) => {
