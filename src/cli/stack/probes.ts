@@ -197,7 +197,8 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       response.destroy();
       const code = response.statusCode ?? 0;
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
-      const { location } = response.headers;
+      // A Location on a 201 (Created) names what was made, not where to go instead.
+      const { location } = code >= 300 && code < 400 ? response.headers : {};
       const to = location === undefined ? undefined : shownLocation(location, url);
       resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code}${to === undefined ? '' : ` to ${to}`} (a redirect is not followed)` });
     });

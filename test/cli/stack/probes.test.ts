@@ -139,6 +139,20 @@ describe('one try', () => {
     }
   });
 
+  test('http: an answer that is no redirect is not called one, though it names a Location (201 Created)', BOUNDED, async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(201, { location: '/items/1' });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      // Before: 'HTTP 201 to /items/1 (a redirect is not followed)'.
+      assert.deepEqual(await tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/items`, status: 200, ...TIMING }, {}), { passed: false, output: 'HTTP 201' });
+    } finally {
+      server.close();
+    }
+  });
+
   test('https: a server with a certificate nobody signed (a dev server\'s own) is asked all the same, as Kubernetes probes do, but not with a password', BOUNDED, async () => {
     const tls = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
     const server = createHttpsServer({ key: readFileSync(join(tls, 'self-signed-key.pem')), cert: readFileSync(join(tls, 'self-signed-cert.pem')) }, (request, response) => {
