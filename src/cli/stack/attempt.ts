@@ -4,7 +4,7 @@ import { openNursery, type Nursery } from '../../core/nursery.js';
 import { settlesWithin } from '../../core/timer.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
-import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote, type SpawnError } from '../../process/errors.js';
+import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { processInternals, type Process } from '../../process/process.js';
 import { hasExited } from '../../process/stop/group.js';
@@ -16,7 +16,7 @@ import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
-import { LivenessError, ProbeSpawnError, ProbeTimeoutError } from './failures.js';
+import { LivenessError, ProbeTimeoutError } from './failures.js';
 import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
 
 /** What one start of a process needs besides its spec. */
@@ -84,10 +84,7 @@ interface Verdicts {
   /** The child's exit, once the library saw it (before its pipes drained). */
   exit?: { readonly proc: Process; readonly durationMs: number };
   /** Why we stopped the child ourselves, when we did. */
-  stoppedFor?:
-    | { readonly kind: 'liveness'; readonly result: ProbeResult; readonly failures: number }
-    | { readonly kind: 'ready-timeout'; readonly last: ProbeResult | undefined; readonly timeoutMs: number }
-    | { readonly kind: 'probe-spawn'; readonly error: SpawnError };
+  stoppedFor?: { readonly kind: 'liveness'; readonly result: ProbeResult; readonly failures: number } | { readonly kind: 'ready-timeout'; readonly last: ProbeResult | undefined; readonly timeoutMs: number };
 }
 
 /**
@@ -170,11 +167,8 @@ async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: Attem
   const timeoutMs = plan.spec.readyTimeoutMs ?? Infinity;
   const wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs);
   if (wait.passed) return true;
-  const cannotStart = wait.last?.cannotStart;
-  // A probe that cannot start is a mistake in the config, not a process still warming up: without
-  // a readyTimeout the wait would never end, and nothing would say why.
-  verdicts.stoppedFor = cannotStart === undefined ? { kind: 'ready-timeout', last: wait.last, timeoutMs } : { kind: 'probe-spawn', error: cannotStart };
-  hooks.onStopping(cannotStart === undefined ? notReadyWithin(timeoutMs) : PROBE_CANNOT_START, 'ready');
+  verdicts.stoppedFor = { kind: 'ready-timeout', last: wait.last, timeoutMs };
+  hooks.onStopping(notReadyWithin(timeoutMs), 'ready');
   await proc.stop();
   return false;
 }
@@ -229,7 +223,6 @@ function judge(plan: AttemptPlan, verdicts: Verdicts): AttemptEnd {
     const error = new ProbeTimeoutError({ cmd: spec.cmd, pid: completed.pid, timeoutMs: stoppedFor.timeoutMs, stderr: tail }, spec.name, probeOutput, stoppedFor.last?.exit);
     return { kind: 'failed', error: withStderrNote(error) };
   }
-  if (completed.stopped && stoppedFor?.kind === 'probe-spawn') return { kind: 'failed', error: new ProbeSpawnError(spec.name, stoppedFor.error) };
   if (completed.stopped) return { kind: 'stopped' };
   if (!verdicts.ready) {
     // Exited (with 0: any other status was a CalledProcessError) before its outside probe passed:
@@ -323,9 +316,6 @@ function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exit
     stopDenied: noop,
   };
 }
-
-/** Why a process whose ready probe cannot start is stopped, in its `stopping` line. */
-const PROBE_CANNOT_START = 'its ready probe cannot start';
 
 function notReadyWithin(timeoutMs: number): string {
   return `not ready within ${timeoutMs} ms`;

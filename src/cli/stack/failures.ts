@@ -49,23 +49,6 @@ export class ProbeTimeoutError extends ReadyTimeoutError {
 }
 
 /**
- * A process whose exec `ready` probe cannot be started (its program missing or not executable):
- * no try could ever pass, so the process was stopped at once rather than waited on for ever (or
- * for its `readyTimeout`) with nothing said. `cause` is the probe's {@link SpawnError}.
- */
-export class ProbeSpawnError extends Error {
-  override readonly name = 'ProbeSpawnError';
-  readonly code = 'ERR_SUBVISOR_PROBE_SPAWN';
-
-  constructor(
-    readonly processName: string,
-    override readonly cause: SpawnError,
-  ) {
-    super(`${processName} was stopped: its ready probe ${cause.message}; fix the probe's command in the config`, { cause });
-  }
-}
-
-/**
  * How a failure reads after a process name: `exited with status 3`, `died of SIGKILL`, ... The one
  * place a failure is put in words, for state lines, the summary and the report.
  */
@@ -74,7 +57,6 @@ export function describeFailure(error: unknown): string {
   if (error instanceof CalledProcessError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
-  if (error instanceof ProbeSpawnError) return `its ready probe ${error.cause.message}`;
   if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastTry(error.probeOutput, error.probeExit)})`;
   if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
   if (error instanceof Error) return error.message;
@@ -85,7 +67,7 @@ export function describeFailure(error: unknown): string {
 export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'error';
 
 export function failureKind(error: unknown): FailureKind {
-  if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError || error instanceof ProbeSpawnError) return 'ready';
+  if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
   if (error instanceof CalledProcessError) return 'exit';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'spawn';
@@ -101,7 +83,6 @@ export function shortFailure(error: unknown): string {
   if (error instanceof ExitedBeforeReadyError) return `${error.signal ?? `status ${error.returncode}`} before it was ready`;
   if (error instanceof CalledProcessError) return error.signal ?? `status ${error.returncode}`;
   if (error instanceof ReadyTimeoutError) return 'not ready in time';
-  if (error instanceof ProbeSpawnError) return 'its ready probe cannot start';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'could not start';
   if (error instanceof StopDeniedError) return 'could not be stopped';
@@ -131,7 +112,6 @@ export function failureFields(error: unknown): Record<string, unknown> {
   if (error instanceof SpawnError) return { code: error.code };
   if (error instanceof LivenessError) return { reason: 'liveness', ...probeFields(error.probeOutput, error.probeExit) };
   if (error instanceof ProbeTimeoutError) return { reason: 'ready', ...probeFields(error.probeOutput, error.probeExit) };
-  if (error instanceof ProbeSpawnError) return { reason: 'ready', code: error.cause.code, ...probeFields(error.cause.message, undefined) };
   if (error instanceof StopDeniedError) return { reason: 'stop', code: error.code, pid: error.pid, group: error.group, signal: error.signal };
   return {};
 }

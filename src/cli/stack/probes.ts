@@ -3,7 +3,6 @@ import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
-import { SpawnError } from '../../process/errors.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
@@ -50,11 +49,6 @@ export interface ProbeResult {
    * something of subvisor, not of the process.
    */
   readonly cutLate?: true;
-  /**
-   * An exec probe whose command cannot be started (not found, not executable): no later try can
-   * pass until the config is fixed (see {@link cannotEverStart}).
-   */
-  readonly cannotStart?: SpawnError;
 }
 
 /**
@@ -143,21 +137,9 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
     return { passed: returncode === 0, output: heard.text(), exit: { returncode, signal: killedBy } };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
-    const output = error instanceof Error ? error.message : String(error);
-    return cannotEverStart(error) ? { passed: false, output, cannotStart: error } : { passed: false, output };
+    return { passed: false, output: error instanceof Error ? error.message : String(error) };
   }
 }
-
-/**
- * Whether a probe's spawn failure is its command's own (missing, not executable), which no retry
- * mends, unlike a fork refused for a moment (EAGAIN, EMFILE). Its cwd, the process's, was usable at
- * the process's spawn: one gone since is no typo in the probe.
- */
-function cannotEverStart(error: unknown): error is SpawnError {
-  return error instanceof SpawnError && !error.cwdUnusable && PROGRAM_PROBLEMS.has(error.code);
-}
-
-const PROGRAM_PROBLEMS: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'ENOEXEC']);
 
 /** How long a probe cut at its timeout (or by the end of the wait) has after SIGTERM before SIGKILL. */
 const PROBE_KILL_GRACE_MS = 500;
@@ -291,8 +273,7 @@ function connectionFailure(error: Error): string {
 
 /**
  * Tries `probe` until it passes: after its `startPeriodMs`, then every `intervalMs`. Resolves with
- * the passing result, or with a try whose command {@link ProbeResult.cannotStart | cannot start}
- * (no later one could pass); rejects only when the scope is cancelled (a readiness deadline around it,
+ * the passing result; rejects only when the scope is cancelled (a readiness deadline around it,
  * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout,
  * and last the try the cancellation cut, if it had printed anything or was the first.
  */
@@ -315,7 +296,7 @@ export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, 
     });
     lastTookMs = performance.now() - began;
     onResult(result);
-    if (result.passed || result.cannotStart !== undefined) return result;
+    if (result.passed) return result;
     await pause(probe.intervalMs, signal);
   }
 }
@@ -326,8 +307,7 @@ export type ProbeWait = { readonly passed: true; readonly result: ProbeResult } 
 /**
  * {@link untilPasses} bounded by `deadlineMs` (Infinity for none): the one wait for readiness that
  * `subvisor up` (a process's `readyTimeout`) and `subvisor probe` (its `--timeout`) share. A try
- * still running at the deadline is cut with it (an exec probe's process stopped). A try whose
- * command cannot start ends the wait at once, as `last`. `signal`
+ * still running at the deadline is cut with it (an exec probe's process stopped). `signal`
  * cancels the whole wait (rejects, as {@link untilPasses} does).
  */
 export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnvironment, deadlineMs: number, signal?: AbortSignal): Promise<ProbeWait> {
@@ -344,7 +324,7 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
     },
     { signal },
   );
-  if (result !== undefined) return result.passed ? { passed: true, result } : { passed: false, last: result };
+  if (result !== undefined) return { passed: true, result };
   if (!missedItsTries(probe, firedAt - began - deadlineMs)) return { passed: false, last };
   // Subvisor was stopped (Ctrl-Z) or starved past the deadline, and the probe was not tried while
   // the process it checks ran on: what that time did is judged by one more try, not by the clock.
