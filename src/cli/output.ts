@@ -12,12 +12,13 @@ import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } 
 export type Stream = 'stdout' | 'stderr' | 'status';
 
 /**
- * A state change worth a line: waiting, starting, ready, exited, failed, restarting, not started,
- * stopping, killed (SIGKILL after the grace), stopped, and a task's failure tolerated.
+ * A state change worth a line: waiting, starting, ready (and still not ready, after a long wait),
+ * exited, failed, restarting, not started, stopping, killed (SIGKILL after the grace), stopped,
+ * and a task's failure tolerated.
  */
 export interface StatusEvent {
   readonly name: string;
-  readonly event: 'waiting' | 'starting' | 'ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated';
+  readonly event: 'waiting' | 'starting' | 'ready' | 'still-not-ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated';
   readonly text: string;
   readonly fields?: Readonly<Record<string, unknown>>;
 }

@@ -1,5 +1,5 @@
 import { collapseErrorGroup } from '../../core/errors.js';
-import { isCancellationOf } from '../../core/scope.js';
+import { isCancellationOf, linkSignals } from '../../core/scope.js';
 import { openNursery, type Nursery } from '../../core/nursery.js';
 import { settlesWithin } from '../../core/timer.js';
 import { moveOnAfter } from '../../core/timeouts.js';
@@ -17,7 +17,8 @@ import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
-import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult } from './probes.js';
+import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult, type ProbeWait } from './probes.js';
+import { STILL_NOT_READY_FIRST_MS, sayWhileNotReady } from './still-not-ready.js';
 
 /** What one start of a process needs besides its spec. */
 export interface AttemptPlan {
@@ -29,6 +30,8 @@ export interface AttemptPlan {
   readonly parentEnv: NodeJS.ProcessEnv;
   /** The `FORCE_COLOR` a child is told when none of its environment's layers says anything of colour. */
   readonly childrenColour?: string | undefined;
+  /** When a process still waiting for its ready probe is first said to be (tests shorten it). Default: {@link STILL_NOT_READY_FIRST_MS}. */
+  readonly stillNotReadyFirstMs?: number | undefined;
 }
 
 /** What the runner hears while an attempt runs. */
@@ -44,6 +47,8 @@ export interface AttemptHooks {
   readonly onExit: (exitedAt: number) => void;
   /** Its `ready` probe passed, `afterMs` after it spawned. Not called without a probe. */
   readonly onReady: (afterMs: number) => void;
+  /** Its `ready` probe has not passed after `afterMs` of waiting: `last` is its last finished try (undefined before the first). */
+  readonly onStillNotReady: (afterMs: number, last: ProbeResult | undefined) => void;
   /**
    * Its liveness probe gave up on it (it is stopped next): the failing streak began at `since`
    * (`performance.now()`), so it was healthy until then, not until its stop.
@@ -133,7 +138,7 @@ async function superviseAndWatch(tn: Nursery, plan: AttemptPlan, hooks: AttemptH
     }
   });
   const probe = outsideProbe(spec);
-  if (probe !== undefined && (await untilStopAsked(stopAsked, () => waitForProbe(probe, plan, hooks, proc, verdicts))) !== true) return;
+  if (probe !== undefined && (await untilStopAsked(stopAsked, (signal) => waitForProbe(probe, plan, hooks, { proc, verdicts }, signal))) !== true) return;
   verdicts.ready = true;
   // A log pattern's ready line is said at its match (see runReport), before the lines read with it.
   if (probe !== undefined) hooks.onReady(performance.now() - spawnedAt);
@@ -161,11 +166,30 @@ async function untilStopAsked<R>(stopAsked: AbortSignal, fn: (signal: AbortSigna
 /**
  * Tries the ready probe until it passes (true), or until `readyTimeoutMs`: then the child is
  * stopped and the attempt fails with what the probe said last (false). A child that exits first
- * cancels the wait, and the probe process with it (see superviseAndWatch).
+ * cancels the wait, and the probe process with it (see superviseAndWatch); so does `signal` (a
+ * stop). Meanwhile a long wait is said, with the last try, at growing intervals.
  */
-async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: AttemptHooks, proc: Process, verdicts: Verdicts): Promise<boolean> {
+async function waitForProbe(probe: OutsideProbe, plan: AttemptPlan, hooks: AttemptHooks, watched: { proc: Process; verdicts: Verdicts }, signal: AbortSignal): Promise<boolean> {
+  const { proc, verdicts } = watched;
   const timeoutMs = plan.spec.readyTimeoutMs ?? Infinity;
-  const wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs);
+  let last: ProbeResult | undefined;
+  // Ended with the wait, or at once by a stop: a stop ends the wait only once the try under way
+  // is cut, and the child's exit only once its pipes are drained, when nothing is to be said.
+  const waitOver = new AbortController();
+  const quiet = linkSignals(waitOver.signal, signal);
+  const firstMs = plan.stillNotReadyFirstMs ?? STILL_NOT_READY_FIRST_MS;
+  const say = (afterMs: number): void => {
+    if (!hasExited(proc)) hooks.onStillNotReady(afterMs, last);
+  };
+  const saying = sayWhileNotReady(firstMs, timeoutMs, say, quiet.signal ?? waitOver.signal);
+  let wait: ProbeWait;
+  try {
+    wait = await untilPassesWithin(probe, probeEnvironment(plan), timeoutMs, undefined, (tried) => (last = tried));
+  } finally {
+    waitOver.abort();
+    quiet.dispose();
+    await saying;
+  }
   if (wait.passed) return true;
   verdicts.stoppedFor = { kind: 'ready-timeout', last: wait.last, timeoutMs };
   hooks.onStopping(notReadyWithin(timeoutMs), 'ready');

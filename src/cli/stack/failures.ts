@@ -142,7 +142,7 @@ function leftRunning(error: StopDeniedError): string {
 }
 
 /** A probe's last try in one line: its last line, and how it exited (`no heartbeat (exit status 1)`). */
-function lastTry(output: string, exit: ProbeExit | undefined): string {
+export function lastTry(output: string, exit: ProbeExit | undefined): string {
   if (exit === undefined) return lastLine(output);
   return output.trim() === '' ? describeProbeExit(exit) : `${lastLine(output)} (${describeProbeExit(exit)})`;
 }

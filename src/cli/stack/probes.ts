@@ -308,9 +308,10 @@ export type ProbeWait = { readonly passed: true; readonly result: ProbeResult } 
  * {@link untilPasses} bounded by `deadlineMs` (Infinity for none): the one wait for readiness that
  * `subvisor up` (a process's `readyTimeout`) and `subvisor probe` (its `--timeout`) share. A try
  * still running at the deadline is cut with it (an exec probe's process stopped). `signal`
- * cancels the whole wait (rejects, as {@link untilPasses} does).
+ * cancels the whole wait (rejects, as {@link untilPasses} does). `onTry` sees each try's result as
+ * it comes (default: none).
  */
-export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnvironment, deadlineMs: number, signal?: AbortSignal): Promise<ProbeWait> {
+export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnvironment, deadlineMs: number, signal?: AbortSignal, onTry: (result: ProbeResult) => void = noop): Promise<ProbeWait> {
   let last: ProbeResult | undefined;
   const began = performance.now();
   // When the deadline fired, not when the wait ended: cutting a try that is slow to die (an exec
@@ -320,7 +321,10 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
     deadlineMs,
     (deadline) => {
       deadline.addEventListener('abort', () => (firedAt = performance.now()), { once: true });
-      return untilPasses(probe, where, deadline, (tried) => (last = tried));
+      return untilPasses(probe, where, deadline, (tried) => {
+        last = tried;
+        onTry(tried);
+      });
     },
     { signal },
   );
@@ -389,4 +393,8 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
     return;
   }
   await node.timersPromises.setTimeout(ms, undefined, { signal });
+}
+
+function noop(): void {
+  // no one listens to each try
 }

@@ -9,6 +9,7 @@ import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
 import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
 import { Milestone, Milestones, waitForAll } from './milestones.js';
 import { RestartBudget } from './restart.js';
+import { stillNotReady } from './still-not-ready.js';
 import { ProcessState, formatDuration } from './state.js';
 import { awaiting, waitingLine } from './waiting.js';
 import { node } from '../../builtins.js';
@@ -38,6 +39,8 @@ export interface RunnerContext {
   readonly defaultGraceMs: number;
   readonly parentEnv: NodeJS.ProcessEnv;
   readonly childrenColour?: string | undefined;
+  /** When a process still waiting for its ready probe is first said to be. Default: 30 s (see still-not-ready.ts). */
+  readonly stillNotReadyFirstMs?: number | undefined;
   /** The milestones of another process of the run (every dependency is one: the config checks). */
   readonly milestonesOf: (name: string) => Milestones;
   /** The run is ending: no attempt starts again, whatever the restart policy says. */
@@ -318,6 +321,10 @@ export class Runner {
       },
       onExit: (exitedAt) => this.state.exited(exitedAt),
       onReady: (afterMs) => this.#ready(afterMs),
+      onStillNotReady: (afterMs, last) => {
+        const line = stillNotReady(afterMs, last);
+        this.#say('still-not-ready', line.text, line.fields);
+      },
       onUnhealthy: (since) => this.state.unhealthy(since),
       onKill: (graceMs) => this.#killed(graceMs),
       onStopping: (why, reason) => {

@@ -45,6 +45,8 @@ export interface StackOptions {
   readonly parentEnv?: NodeJS.ProcessEnv;
   /** The `FORCE_COLOR` the children are told when their environment says nothing of colour (see children-colour.ts). Default: none. */
   readonly childrenColour?: string | undefined;
+  /** When a process still waiting for its ready probe is first said to be; for tests. Default: 30 s (see still-not-ready.ts). */
+  readonly stillNotReadyFirstMs?: number | undefined;
 }
 
 /** Why the run ends. The first one found decides the status. */
@@ -96,6 +98,7 @@ export class Stack {
       // for each of `up`'s 100 processes cost 6 ms; a plain copy spreads for next to nothing.
       parentEnv: opts.parentEnv ?? { ...process.env },
       childrenColour: opts.childrenColour,
+      stillNotReadyFirstMs: opts.stillNotReadyFirstMs,
       milestonesOf: (name: string): Milestones => this.#runner(name).milestones,
       ending: () => this.#end !== undefined,
     };

@@ -69,10 +69,10 @@ export interface RunningStack {
  * Starts a stack of `specs`. Call `stop()` in a `finally`: a test that fails half-way still stops
  * every process (in order) and waits until they are gone.
  */
-export function startStack(specs: readonly ProcessSpec[], opts: { defaultGraceMs?: number; parentEnv?: NodeJS.ProcessEnv } = {}): RunningStack {
+export function startStack(specs: readonly ProcessSpec[], opts: { defaultGraceMs?: number; parentEnv?: NodeJS.ProcessEnv; stillNotReadyFirstMs?: number } = {}): RunningStack {
   const output = new RecordingOutput();
   const controller = new AbortController();
-  const stack = new Stack(specs, { output, signal: controller.signal, defaultGraceMs: opts.defaultGraceMs ?? 2000, parentEnv: opts.parentEnv });
+  const stack = new Stack(specs, { output, signal: controller.signal, defaultGraceMs: opts.defaultGraceMs ?? 2000, parentEnv: opts.parentEnv, stillNotReadyFirstMs: opts.stillNotReadyFirstMs });
   const done = stack.run();
   return {
     stack,
@@ -86,7 +86,7 @@ export function startStack(specs: readonly ProcessSpec[], opts: { defaultGraceMs
 }
 
 /** Runs a stack to its end (bounded by the test's timeout; stopped if the test fails first). */
-export async function runToEnd(specs: readonly ProcessSpec[], opts: { defaultGraceMs?: number; parentEnv?: NodeJS.ProcessEnv } = {}): Promise<{ outcome: RunOutcome; output: RecordingOutput }> {
+export async function runToEnd(specs: readonly ProcessSpec[], opts: Parameters<typeof startStack>[1] = {}): Promise<{ outcome: RunOutcome; output: RecordingOutput }> {
   const running = startStack(specs, opts);
   try {
     return { outcome: await running.done, output: running.output };
