@@ -17,7 +17,7 @@ import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
 import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
-import { untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult, type ProbeWait } from './probes.js';
+import { LOADED_LOOP_LATENESS_MS, untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult, type ProbeWait } from './probes.js';
 import { STILL_NOT_READY_FIRST_MS, sayWhileNotReady } from './still-not-ready.js';
 
 /** What one start of a process needs besides its spec. */
@@ -204,20 +204,16 @@ async function watchLiveness(probe: LivenessProbe & OutsideProbe, where: ProbeEn
   // to the try before the exit is told to us, later still through a wrapper (`sh -c`, npm) that
   // exits once its child has: then the exit is its end, and the cancellation it brings is on its
   // way; stopping it for its liveness would announce a stop of a process already gone.
-  if (hasExited(watched.proc) || (await settlesWithin(processInternals.exited(watched.proc), DEATH_NEWS_MS, signal))) return;
+  if (hasExited(watched.proc) || (await settlesWithin(processInternals.exited(watched.proc), LOADED_LOOP_LATENESS_MS, signal))) return;
+  // Once more: a loop held past that wait runs its timer before it reads the news of an exit that
+  // came meanwhile, when the wrapper is a zombie already.
+  if (hasExited(watched.proc)) return;
   signal.throwIfAborted();
   watched.verdicts.stoppedFor = { kind: 'liveness', result, failures: probe.failures };
   watched.hooks.onUnhealthy(failingSince);
   watched.hooks.onStopping(`failed its liveness probe ${probe.failures} time${probe.failures === 1 ? '' : 's'} in a row`, 'liveness');
   await watched.proc.stop();
 }
-
-/**
- * How long a failed liveness streak waits for the process's exit before it stops the process: a
- * wrapper's exit after its child's death takes a few ms, a loaded machine's turn of the event loop
- * up to this (as a late timer, see probes.ts).
- */
-const DEATH_NEWS_MS = 250;
 
 /**
  * A cancelled call, with the end the child's exit would give when it had exited with status 0 (the

@@ -93,7 +93,7 @@ export async function tryProbe(probe: OutsideProbe, where: ProbeEnvironment, can
   cancel?.throwIfAborted();
   if (result !== undefined) return result;
   const cut = cutTry(heard, `no answer within ${probe.timeoutMs} ms (the probe's timeout)`);
-  return firedAt - began - probe.timeoutMs > MIN_LATENESS_MS ? { ...cut, cutLate: true } : cut;
+  return firedAt - began - probe.timeoutMs > LOADED_LOOP_LATENESS_MS ? { ...cut, cutLate: true } : cut;
 }
 
 /** A try that did not finish: what it had printed, then why it was cut; or only why. */
@@ -341,11 +341,15 @@ export async function untilPassesWithin(probe: OutsideProbe, where: ProbeEnviron
  * it would have made: later than the probe's interval (and than a busy turn of the event loop).
  */
 function missedItsTries(probe: OutsideProbe, lateMs: number): boolean {
-  return lateMs > Math.max(probe.intervalMs, MIN_LATENESS_MS);
+  return lateMs > Math.max(probe.intervalMs, LOADED_LOOP_LATENESS_MS);
 }
 
-/** A deadline this late is a loaded machine's jitter, not a suspension. */
-const MIN_LATENESS_MS = 250;
+/**
+ * How late a loaded machine's turn of the event loop may run with nothing wrong: a timer that fires
+ * this late is jitter, not a suspension (Ctrl-Z, SIGSTOP); news (an exit, a reply) this late is
+ * on its way, not missing. The one measure of "late" for the probes and the attempt that runs them.
+ */
+export const LOADED_LOOP_LATENESS_MS = 250;
 
 /** How a liveness probe gave up on a process: its last failure, and since when it was not healthy. */
 export interface DeathVerdict {

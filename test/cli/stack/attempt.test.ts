@@ -10,7 +10,8 @@ import { childEnvironment } from '../../../src/cli/stack/attempt.js';
 import { LivenessError, ProbeTimeoutError } from '../../../src/cli/stack/failures.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
-import { resultOf, runToEnd, scratchDir, spec, startStack } from './support.js';
+import { RecordingOutput, resultOf, runToEnd, scratchDir, spec, startStack } from './support.js';
+import { Stack, StopRequest } from '../../../src/cli/stack/stack.js';
 import { freePort } from '../../support/network.js';
 
 checkNothingLeaksAroundEachTest();
@@ -204,7 +205,52 @@ describe('liveness', () => {
       assert.equal(outcome.failure?.error instanceof LivenessError, false, output.dump());
     }
   });
+
+  test('a wrapper whose exit comes in while the loop is busy past the wait for it is still seen to have exited, not stopped for its liveness', BOUNDED, async () => {
+    // The server dies at the liveness try; its wrapper says so and exits 100 ms later. Subvisor's
+    // loop is held for 600 ms as that line comes (a loaded machine's turn): the wait for the exit
+    // times out before the exit is told, though the wrapper is by then a zombie.
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/health`;
+    const server = `let n = 0; require('http').createServer((q, r) => { if (++n > 1) process.exit(3); r.end('ok'); }).listen(${port}, '127.0.0.1')`;
+    const wrapped = ['sh', '-c', 'node -e "$1"; echo wrapper-exiting; sleep 0.1; exit 3', 'sh', server];
+    const ready: Probe = { kind: 'http', url, status: undefined, ...TIMING };
+    const liveness = { kind: 'http' as const, url, status: undefined, ...TIMING, failures: 1 };
+    const output = new BusyAtLine('wrapper-exiting', 600);
+    const controller = new AbortController();
+    const stack = new Stack([spec('web', wrapped, { ready, readyTimeoutMs: 10_000, liveness })], { output, signal: controller.signal, defaultGraceMs: 2000 });
+    const done = stack.run();
+    try {
+      const outcome = await done;
+      assert.equal(outcome.exitCode, 3, output.dump());
+      assert.equal(output.of('web', 'stopping').length, 0, output.dump());
+    } finally {
+      controller.abort(new StopRequest('the test is over', 0));
+      await done;
+    }
+  });
 });
+
+/** A recording output that holds the event loop for `busyMs` when a line with `text` comes, as a loaded machine would. */
+class BusyAtLine extends RecordingOutput {
+  constructor(
+    private readonly text: string,
+    private readonly busyMs: number,
+  ) {
+    super();
+  }
+
+  override line(name: string, stream: 'stdout' | 'stderr', text: string): undefined {
+    super.line(name, stream, text);
+    if (text.includes(this.text)) {
+      const until = performance.now() + this.busyMs;
+      while (performance.now() < until) {
+        // held on purpose: nothing else of the run may happen meanwhile
+      }
+    }
+    return undefined;
+  }
+}
 
 describe('environment', () => {
   test('env files, then the parent, then the process env, lowest first', BOUNDED, async () => {
