@@ -257,16 +257,16 @@ test('§2 runProcess argv + captureStdout resolves CompletedProcess with returnc
 test('§2 a string command without shell:true is a TypeError; with shell:true it runs under a shell', async () => {
   await assert.rejects(runProcess('echo hi'), TypeError);
   const r = await runProcess('echo $((1+2))', { shell: true, captureStdout: true });
-  assert.equal(r.stdout!.toString(), '3\n');
+  assert.equal(r.stdout.toString(), '3\n');
 });
 
 test('§2 stdin forms: default /dev/null, string, Buffer; stdin "pipe" is a TypeError', async () => {
   const d = await runProcess(['cat'], { captureStdout: true });
-  assert.equal(d.stdout!.toString(), '');
+  assert.equal(d.stdout.toString(), '');
   const s = await runProcess(['cat'], { stdin: 'from string', captureStdout: true });
-  assert.equal(s.stdout!.toString(), 'from string');
+  assert.equal(s.stdout.toString(), 'from string');
   const b = await runProcess(['cat'], { stdin: Buffer.from([0x61, 0x62]), captureStdout: true });
-  assert.equal(b.stdout!.toString(), 'ab');
+  assert.equal(b.stdout.toString(), 'ab');
   await assert.rejects(runProcess(['cat'], { stdin: 'pipe' }), TypeError);
 });
 
@@ -301,9 +301,9 @@ test('§2 cwd and env are honoured', async () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'lb-cwd-')));
   try {
     const r = await runProcess(['pwd'], { cwd: dir, captureStdout: true });
-    assert.equal(r.stdout!.toString().trim(), dir);
+    assert.equal(r.stdout.toString().trim(), dir);
     const e = await runProcess(['sh', '-c', 'printf %s "$LB_X"'], { env: { ...process.env, LB_X: 'yes' }, captureStdout: true });
-    assert.equal(e.stdout!.toString(), 'yes');
+    assert.equal(e.stdout.toString(), 'yes');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -609,7 +609,7 @@ test('§3.9 default console sink neutralises screen clears / OSC titles in relay
   const dist = new URL('../dist/index.js', import.meta.url).href;
   const script = `import(${JSON.stringify(dist)}).then(async (m) => { await m.openNursery(async (tn) => { await tn.start((ctx) => m.superviseRunProcess(['printf', 'A\\033[2JB\\033]0;title\\007C\\033[31mred\\033[0m\\n'], { relayStdout: true, label: 'cs' }, ctx)) }) })`;
   const r = await runProcess([NODE, '-e', script], { captureStderr: true, captureStdout: true });
-  const err = r.stderr!.toString();
+  const err = r.stderr.toString();
   assert.match(err, /cs:out/);
   assert.ok(!err.includes('\x1b[2J'), JSON.stringify(err));
   assert.ok(!err.includes('\x1b]0;'), JSON.stringify(err));
@@ -624,7 +624,7 @@ test('§4 getLogger returns a logger with one method per level; default threshol
   const dist = new URL('../dist/index.js', import.meta.url).href;
   const script = `import(${JSON.stringify(dist)}).then((m) => { const l = m.getLogger('lbx'); l.io('IO-SHOWN'); l.runtime('RUNTIME-HIDDEN'); l.info('INFO-SHOWN') })`;
   const r = await runProcess([NODE, '-e', script], { captureStderr: true, env: { PATH: process.env.PATH ?? '' } });
-  const err = r.stderr!.toString();
+  const err = r.stderr.toString();
   assert.match(err, /IO-SHOWN/);
   assert.match(err, /INFO-SHOWN/);
   assert.doesNotMatch(err, /RUNTIME-HIDDEN/);
@@ -804,7 +804,7 @@ test('§8 deliverCancel replaces the first stop step and may run a process; SIGK
         killGraceMs: 500,
         deliverCancel: async (p: Process) => {
           const r = await runProcess(['echo', `stopping ${p.pid}`], { captureStdout: true });
-          ran = r.stdout!.toString().trim();
+          ran = r.stdout.toString().trim();
           await new Promise((res) => setTimeout(res, 5000));
         },
       }, ctx),
@@ -926,8 +926,8 @@ test('§8 command is argv quoted as a POSIX shell reads it: it round-trips throu
   const argv = ['printf', '%s|', "it's", 'a b', '$HOME', '', 'x"y', '*', 'é'];
   const r = await runProcess(argv, { captureStdout: true });
   const back = await runProcess(r.command, { shell: true, captureStdout: true });
-  assert.equal(back.stdout!.toString(), r.stdout!.toString());
-  assert.equal(r.stdout!.toString(), "it's|a b|$HOME||x\"y|*|é|");
+  assert.equal(back.stdout.toString(), r.stdout.toString());
+  assert.equal(r.stdout.toString(), "it's|a b|$HOME||x\"y|*|é|");
 });
 
 test('§3.5 only one trailing \\r is dropped; a \\r inside a line is kept; readyWhen sees the line without it', async () => {
@@ -1013,7 +1013,7 @@ test('§2 runProcess stdin as an fd, and CalledProcessError without capture has 
     const fd = openSync(f, 'r');
     try {
       const r = await runProcess(['cat'], { stdin: fd, captureStdout: true });
-      assert.equal(r.stdout!.toString(), 'filedata');
+      assert.equal(r.stdout.toString(), 'filedata');
     } finally {
       closeSync(fd);
     }

@@ -66,7 +66,7 @@ describe('CompletedProcess', () => {
   test('runProcess resolves with one too, with pid, duration and command', BOUNDED, async () => {
     const completed = await runProcess(['sh', '-c', 'echo out; sleep 0.1'], { captureStdout: true });
     assert.ok(completed instanceof CompletedProcess);
-    assert.equal(completed.stdout?.toString(), 'out\n');
+    assert.equal(completed.stdout.toString(), 'out\n');
     assert.ok(completed.pid > 0);
     assert.ok(completed.durationMs >= 90);
     assert.equal(completed.command, "sh -c 'echo out; sleep 0.1'");
@@ -144,7 +144,7 @@ describe('command: the argv as a POSIX shell reads it', () => {
     const argv = ['printf', '%s|', "it's", 'a b', '', '$HOME', 'a\\b'];
     const direct = await runProcess(argv, { captureStdout: true });
     const viaShell = await runProcess(quoteCommand(argv), { shell: true, captureStdout: true });
-    assert.equal(viaShell.stdout?.toString(), direct.stdout?.toString());
+    assert.equal(viaShell.stdout.toString(), direct.stdout.toString());
   });
 
   test('a first word a shell would take for a reserved word or an assignment is quoted, and runs as the same argv', BOUNDED, async () => {
@@ -162,7 +162,7 @@ describe('command: the argv as a POSIX shell reads it', () => {
       const direct = await runProcess(argv, { env, captureStdout: true });
       for (const shell of ['/bin/sh', '/bin/bash']) {
         const viaShell = await runProcess(quoteCommand(argv), { shell, env, captureStdout: true, check: false });
-        assert.equal(viaShell.stdout?.toString(), direct.stdout?.toString(), `${quoteCommand(argv)} under ${shell}`);
+        assert.equal(viaShell.stdout.toString(), direct.stdout.toString(), `${quoteCommand(argv)} under ${shell}`);
       }
     }
   });

@@ -125,7 +125,7 @@ describe('refused before spawning', () => {
     assert.equal(existsSync(file), false);
     // Control: any other text is still the bytes to send.
     const { stdout } = await runProcess(['cat'], { stdin: 'piped text', captureStdout: true });
-    assert.equal(stdout?.toString(), 'piped text');
+    assert.equal(stdout.toString(), 'piped text');
   });
 
   test('unknown option keys are a TypeError naming the key and the nearest option', BOUNDED, async () => {

@@ -116,10 +116,10 @@ describe('runProcess: the command', () => {
   test('an argv array runs without a shell: $HOME, ; and * reach the child literally', BOUNDED, async () => {
     const args = ['$HOME', 'a;echo injected', '*', '`id`'];
     const { stdout } = await runProcess(['printf', '%s\\n', ...args], { captureStdout: true });
-    assert.equal(stdout?.toString(), args.map((arg) => `${arg}\n`).join(''));
+    assert.equal(stdout.toString(), args.map((arg) => `${arg}\n`).join(''));
     // Control: the same words through a shell are expanded, so the probe can tell the difference.
     const viaShell = await runProcess(`printf '%s\\n' ${args.join(' ')}`, { shell: true, captureStdout: true });
-    assert.notEqual(viaShell.stdout?.toString(), stdout.toString());
+    assert.notEqual(viaShell.stdout.toString(), stdout.toString());
   });
 
   test('a command string without shell: true is a TypeError that names the shell option', BOUNDED, async () => {
@@ -136,7 +136,7 @@ describe('runProcess: the command', () => {
 
   test('a command string with shell: true runs under /bin/sh', BOUNDED, async () => {
     const { stdout } = await runProcess('echo $((40 + 2)) | tr 4 x; readlink /proc/$$/exe', { shell: true, captureStdout: true });
-    const [arithmetic, exe] = (stdout?.toString() ?? '').split('\n');
+    const [arithmetic, exe] = stdout.toString().split('\n');
     assert.equal(arithmetic, 'x2');
     assert.equal(exe, realpathSync('/bin/sh'));
   });
@@ -181,17 +181,17 @@ describe('runProcess: the command', () => {
 describe('runProcess: stdin', () => {
   test('stdin defaults to /dev/null', BOUNDED, async () => {
     const byDefault = await runProcess(['readlink', '/proc/self/fd/0'], { captureStdout: true });
-    assert.equal(byDefault.stdout?.toString(), '/dev/null\n');
+    assert.equal(byDefault.stdout.toString(), '/dev/null\n');
     // Control: given input, fd 0 is a pipe (a socketpair, in Node), so readlink does not always say /dev/null.
     const piped = await runProcess(['readlink', '/proc/self/fd/0'], { captureStdout: true, stdin: 'x' });
-    assert.match(piped.stdout?.toString() ?? '', /^(pipe|socket):\[\d+\]\n$/);
+    assert.match(piped.stdout.toString(), /^(pipe|socket):\[\d+\]\n$/);
   });
 
   test('cat with the default stdin sees EOF at once instead of hanging', BOUNDED, async () => {
     const started = performance.now();
     const { stdout, returncode } = await runProcess(['cat'], { captureStdout: true });
     assert.equal(returncode, 0);
-    assert.equal(stdout?.length, 0);
+    assert.equal(stdout.length, 0);
     assert.ok(performance.now() - started < 2000, 'cat should end at once');
   });
 
@@ -213,13 +213,13 @@ describe('runProcess: stdin', () => {
     const whole = Buffer.from('0123456789');
     const view = new Uint8Array(whole.buffer, whole.byteOffset + 3, 4);
     const { stdout } = await runProcess(['cat'], { stdin: view, captureStdout: true });
-    assert.equal(stdout?.toString(), '3456');
+    assert.equal(stdout.toString(), '3456');
   });
 
   test("stdin: 'inherit' gives the child the parent's stdin", BOUNDED, async () => {
     const ours = readlinkSync('/proc/self/fd/0');
     const inherited = await runProcess(['readlink', '/proc/self/fd/0'], { stdin: 'inherit', captureStdout: true });
-    assert.equal(inherited.stdout?.toString(), `${ours}\n`);
+    assert.equal(inherited.stdout.toString(), `${ours}\n`);
     // Control: the default is not the parent's stdin, so the probe can fail.
     assert.notEqual(ours, '/dev/null', 'the test runner gave us /dev/null: inherit cannot be told from the default');
   });
@@ -232,7 +232,7 @@ describe('runProcess: stdin', () => {
       const fd = openSync(file, 'r');
       try {
         const { stdout } = await runProcess(['cat'], { stdin: fd, captureStdout: true });
-        assert.ok(stdout?.equals(content), 'cat did not echo the file behind the fd');
+        assert.ok(stdout.equals(content), 'cat did not echo the file behind the fd');
       } finally {
         closeSync(fd);
       }
@@ -247,7 +247,7 @@ describe('runProcess: stdin', () => {
   test('a child that reads one byte of stdin and exits is not an error', BOUNDED, async () => {
     const result = await runProcess(['head', '-c', '1'], { stdin: Buffer.alloc(1 << 20, 'y'), captureStdout: true });
     assert.equal(result.returncode, 0);
-    assert.equal(result.stdout?.toString(), 'y');
+    assert.equal(result.stdout.toString(), 'y');
   });
 });
 
@@ -258,7 +258,7 @@ describe('runProcess: captures', () => {
       const content = everyByte((1 << 20) + 7);
       writeFileSync(file, content);
       const { stdout, stderr } = await runProcess(['cat', file], { captureStdout: true });
-      assert.ok(stdout?.equals(content), 'captured stdout differs from what the child wrote');
+      assert.ok(stdout.equals(content), 'captured stdout differs from what the child wrote');
       assert.equal(stderr, null);
     });
   });
@@ -269,15 +269,15 @@ describe('runProcess: captures', () => {
       const content = everyByte((1 << 20) + 7);
       writeFileSync(file, content);
       const { stdout, stderr } = await runProcess(['sh', '-c', 'cat "$1" >&2', 'sh', file], { captureStderr: true, stdout: 'ignore' });
-      assert.ok(stderr?.equals(content), 'captured stderr differs from what the child wrote');
+      assert.ok(stderr.equals(content), 'captured stderr differs from what the child wrote');
       assert.equal(stdout, null);
     });
   });
 
   test('captured stdout and stderr are kept apart', BOUNDED, async () => {
     const { stdout, stderr } = await runProcess(['sh', '-c', 'printf out; printf err >&2; printf OUT'], { captureStdout: true, captureStderr: true });
-    assert.equal(stdout?.toString(), 'outOUT');
-    assert.equal(stderr?.toString(), 'err');
+    assert.equal(stdout.toString(), 'outOUT');
+    assert.equal(stderr.toString(), 'err');
   });
 
   test('stdout and stderr are null when neither is captured', BOUNDED, async () => {
@@ -289,7 +289,7 @@ describe('runProcess: captures', () => {
   test('output of exactly maxCaptureBytes is kept; one byte more is an OutputLimitError', BOUNDED, async () => {
     const limit = 4096;
     const exact = await runProcess(['head', '-c', String(limit), '/dev/zero'], { captureStdout: true, maxCaptureBytes: limit });
-    assert.equal(exact.stdout?.length, limit);
+    assert.equal(exact.stdout.length, limit);
     await assert.rejects(runProcess(['head', '-c', String(limit + 1), '/dev/zero'], { captureStdout: true, maxCaptureBytes: limit }), OutputLimitError);
   });
 
@@ -405,36 +405,36 @@ describe('runProcess: where and as whom the child runs', () => {
   test('cwd as a string', BOUNDED, async () => {
     await withTempDir(async (dir) => {
       const { stdout } = await runProcess(['pwd', '-P'], { cwd: dir, captureStdout: true });
-      assert.equal(stdout?.toString(), `${realpathSync(dir)}\n`);
+      assert.equal(stdout.toString(), `${realpathSync(dir)}\n`);
     });
   });
 
   test('cwd as a file: URL', BOUNDED, async () => {
     await withTempDir(async (dir) => {
       const { stdout } = await runProcess(['pwd', '-P'], { cwd: pathToFileURL(dir), captureStdout: true });
-      assert.equal(stdout?.toString(), `${realpathSync(dir)}\n`);
+      assert.equal(stdout.toString(), `${realpathSync(dir)}\n`);
     });
   });
 
   test('env: the child sees only the environment given', BOUNDED, async () => {
     const { stdout } = await runProcess(['env'], { env: { ONLY_THIS: 'yes', AND: 'a b=c' }, captureStdout: true });
-    const lines = (stdout?.toString() ?? '').split('\n').filter(Boolean).sort();
+    const lines = stdout.toString().split('\n').filter(Boolean).sort();
     assert.deepEqual(lines, ['AND=a b=c', 'ONLY_THIS=yes']);
   });
 
   test('argv0 is what the child sees as its argv[0]', BOUNDED, async () => {
     const cmd = [process.execPath, '-e', 'console.log(process.argv0)'];
     const renamed = await runProcess(cmd, { argv0: 'custom-name', captureStdout: true });
-    assert.equal(renamed.stdout?.toString(), 'custom-name\n');
+    assert.equal(renamed.stdout.toString(), 'custom-name\n');
     // Control: without argv0 the child sees the command itself.
     const plain = await runProcess(cmd, { captureStdout: true });
-    assert.equal(plain.stdout?.toString(), `${process.execPath}\n`);
+    assert.equal(plain.stdout.toString(), `${process.execPath}\n`);
   });
 
   test('uid: the child runs as that user (or, unprivileged, a SpawnError EPERM)', BOUNDED, async () => {
     if (process.getuid?.() === 0) {
       const { stdout } = await runProcess(['id', '-u'], { uid: 65534, captureStdout: true });
-      assert.equal(stdout?.toString(), '65534\n');
+      assert.equal(stdout.toString(), '65534\n');
     } else {
       await assert.rejects(runProcess(['id', '-u'], { uid: 65534, captureStdout: true }), (error: unknown) => {
         assert.ok(error instanceof SpawnError, `expected SpawnError, got ${String(error)}`);
@@ -447,7 +447,7 @@ describe('runProcess: where and as whom the child runs', () => {
   test('gid: the child runs with that group (or, unprivileged, a SpawnError EPERM)', BOUNDED, async () => {
     if (process.getuid?.() === 0) {
       const { stdout } = await runProcess(['id', '-g'], { gid: 65534, captureStdout: true });
-      assert.equal(stdout?.toString(), '65534\n');
+      assert.equal(stdout.toString(), '65534\n');
     } else {
       await assert.rejects(runProcess(['id', '-g'], { gid: 65534, captureStdout: true }), (error: unknown) => {
         assert.ok(error instanceof SpawnError, `expected SpawnError, got ${String(error)}`);

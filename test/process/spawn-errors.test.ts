@@ -277,7 +277,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
       rmSync(removed, { recursive: true });
       assert.throws(() => process.cwd(), /ENOENT/, 'the parent itself cannot tell where it is');
       const completed = await runProcess(['sh', '-c', 'echo ran'], { captureStdout: true });
-      assert.equal(completed.stdout?.toString(), 'ran\n');
+      assert.equal(completed.stdout.toString(), 'ran\n');
       assert.equal((await spawnFailure(['subvisor-no-such-command'])).code, 'ENOENT');
     } finally {
       process.chdir(home);
@@ -423,7 +423,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
       cwd: REPO_ROOT,
       captureStdout: true,
     });
-    const report = JSON.parse(stdout?.toString() ?? '') as {
+    const report = JSON.parse(stdout.toString()) as {
       exhausted: { outcome: string; name?: string; code?: string; message?: string };
       withFreeFds: { outcome: string };
     };
@@ -444,7 +444,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
         env: { ...process.env, SUBVISOR_WATCHDOG: watchdog },
         captureStdout: true,
       });
-      const { attempts } = JSON.parse(stdout?.toString() ?? '') as { attempts: { free: number; outcome: string; leaked: number }[] };
+      const { attempts } = JSON.parse(stdout.toString()) as { attempts: { free: number; outcome: string; leaked: number }[] };
       assert.deepEqual(attempts.filter((attempt) => attempt.leaked !== 0), [], `SUBVISOR_WATCHDOG=${watchdog} ${cold}: ${inspect(attempts)}`);
       // Control: the limit was really reached, and a few fds more were enough to start.
       assert.equal(attempts[0]?.outcome, 'EMFILE', inspect(attempts));

@@ -52,7 +52,7 @@ const jobs: [weight: number, name: string, job: Job][] = [
     count(soak, 'success');
     const { returncode, stdout } = await runProcess(['sh', '-c', 'echo ok'], { env: soak.env, captureStdout: true });
     assert.equal(returncode, 0, at);
-    assert.equal(stdout?.toString(), 'ok\n', at);
+    assert.equal(stdout.toString(), 'ok\n', at);
   }],
   [15, 'failure', async (soak, at) => {
     count(soak, 'failure');

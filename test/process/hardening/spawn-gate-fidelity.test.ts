@@ -27,7 +27,7 @@ after(() => {
 async function environmentSeen(cmd: string[], env: NodeJS.ProcessEnv, gated: boolean): Promise<string[]> {
   // argv0 equal to the program changes nothing the command sees, and bypasses the gate.
   const { stdout } = await runProcess(cmd, { env, captureStdout: true, ...(gated ? {} : { argv0: cmd[0] }) });
-  return (stdout?.toString('latin1') ?? '').split('\0').filter(Boolean).sort();
+  return stdout.toString('latin1').split('\0').filter(Boolean).sort();
 }
 
 const environments: Record<string, NodeJS.ProcessEnv> = {

@@ -29,7 +29,7 @@ describe('spawn gate: output written before the verdict is read', () => {
       for (let index = 0; index < 120; index++) {
         nursery.startSoon(async () => {
           const { stdout, stderr } = await runProcess(['sh', '-c', `echo out ${index}; echo err ${index} >&2`], { captureStdout: true, captureStderr: true });
-          results[index] = { stdout: stdout?.toString() ?? '', stderr: stderr?.toString() ?? '' };
+          results[index] = { stdout: stdout.toString(), stderr: stderr.toString() };
         });
       }
     });
