@@ -1,3 +1,4 @@
+import { EnvFileText, linesOf } from './env-file-text.js';
 import type { ConfigProblem } from '../errors.js';
 import { escapeRegExp } from '../regexp.js';
 import { printable, unspawnableEnvName, unspawnableValue } from '../spawnable.js';
@@ -55,15 +56,16 @@ export function readEnvFile(path: string): EnvFileRead {
   const problems: EnvFileProblem[] = [];
   const warnings: EnvFileProblem[] = [];
   const variables: [string, string][] = [];
+  const file = new EnvFileText(text);
   for (const [name, value] of Object.entries(node.util.parseEnv(text))) {
     // parseEnv types its values as possibly undefined (NodeJS.Dict); it never returns one.
     if (value === undefined) continue;
     const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');
     if (reason === undefined) variables.push([name, value]);
-    else problems.push({ line: lineOf(text, name), name: printable(name), message: reason });
-    const cut = reason === undefined ? cutAtHash(text, name) : undefined;
+    else problems.push({ line: lineOf(file, name), name: printable(name), message: reason });
+    const cut = reason === undefined ? cutAtHash(file, name) : undefined;
     if (cut !== undefined) warnings.push({ line: cut, name: printable(name), message: cutAtHashWarning(printable(name)) });
-    const quoted = reason === undefined ? quotedValueSurprise(text, name, value) : undefined;
+    const quoted = reason === undefined ? quotedValueSurprise(file, name, value) : undefined;
     if (quoted !== undefined) warnings.push({ ...quoted, name: printable(name) });
   }
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
@@ -79,12 +81,13 @@ function cutAtHashWarning(name: string): string {
  * holds a `#` with no blank before it (`PASS=abc#123`, `COLOR=#fff`): parseEnv ends the value
  * there, silently, where compose keeps it whole; a secret would lose its end. Undefined otherwise.
  */
-function cutAtHash(text: string, name: string): number | undefined {
+function cutAtHash(file: EnvFileText, name: string): number | undefined {
   if (name.includes('\n')) return undefined;
   const assignment = new RegExp(`^\\s*(?:export )?${escapeRegExp(name)}\\s*=(.*)$`);
-  const lines = linesOf(text);
-  for (let index = lines.length - 1; index >= 0; index--) {
-    const value = assignment.exec(lines[index] ?? '')?.[1];
+  const starts = file.candidateStarts(name);
+  for (let candidate = starts.length - 1; candidate >= 0; candidate--) {
+    const index = file.lineNumberAt(starts[candidate] ?? 0) - 1;
+    const value = assignment.exec(file.lines[index] ?? '')?.[1];
     if (value === undefined) continue;
     // The blanks after `=` kept, so `KEY= # fill in` (empty, with a comment, as compose reads it too) is no cut.
     return !/^[ \t]*['"`]/.test(value) && /(?:^|\S)#/.test(value) ? index + 1 : undefined;
@@ -113,11 +116,11 @@ const SETS_A_VARIABLE = /^[ \t]*(?:export )?([A-Z_][A-Z0-9_]*)[ \t]*=(?!=*\s*$)/
  * Said only when `value` is what that reading gives, so a Node that reads quotes otherwise is
  * not warned about.
  */
-function quotedValueSurprise(text: string, name: string, value: string): { line: number; message: string } | undefined {
+function quotedValueSurprise(file: EnvFileText, name: string, value: string): { line: number; message: string } | undefined {
   if (name.includes('\n')) return undefined;
-  const assignment = new RegExp(`^[ \\t]*(?:export )?${escapeRegExp(name)}[ \\t]*=[ \\t]*`, 'gm');
-  const last = [...text.matchAll(assignment)].at(-1);
+  const last = lastAssignment(file, name);
   if (last === undefined) return undefined;
+  const text = file.text;
   const open = last.index + last[0].length;
   const quote = text[open] ?? '';
   const close = QUOTES.includes(quote) ? text.indexOf(quote, open + 1) : -1;
@@ -126,8 +129,8 @@ function quotedValueSurprise(text: string, name: string, value: string): { line:
   // parseEnv reads `\r\n` as `\n`, and `\n` written in double quotes as a line break.
   const read = inside.replaceAll('\r\n', '\n');
   if ((quote === '"' ? read.replaceAll('\\n', '\n') : read) !== value) return undefined;
-  const line = lineNumberAt(text, last.index);
-  const closeLine = lineNumberAt(text, close);
+  const line = file.lineNumberAt(last.index);
+  const closeLine = file.lineNumberAt(close);
   const lineEnd = text.indexOf('\n', close);
   const after = text.slice(close + 1, lineEnd === -1 ? undefined : lineEnd);
   // Nothing but a comment after the closing quote: it closes the value where it was meant to,
@@ -152,9 +155,17 @@ function quotedValueSurprise(text: string, name: string, value: string): { line:
   };
 }
 
-/** The 1-based line of `offset` in `text`. */
-function lineNumberAt(text: string, offset: number): number {
-  return text.slice(0, offset).split('\n').length;
+/** The last match in the text of `name =` at a line's start (blanks around `=` and `export ` allowed), with its offset. */
+function lastAssignment(file: EnvFileText, name: string): RegExpExecArray | undefined {
+  // Sticky, so each candidate is tried where it starts and nowhere after it.
+  const assignment = new RegExp(`^[ \\t]*(?:export )?${escapeRegExp(name)}[ \\t]*=[ \\t]*`, 'my');
+  const starts = file.candidateStarts(name);
+  for (let candidate = starts.length - 1; candidate >= 0; candidate--) {
+    assignment.lastIndex = starts[candidate] ?? 0;
+    const match = assignment.exec(file.text);
+    if (match !== null) return match;
+  }
+  return undefined;
 }
 
 function unusableName(name: string): string | undefined {
@@ -171,20 +182,17 @@ function unusableName(name: string): string | undefined {
  * `export `, which Node takes with one space), then `=` or the line's end (a name Node ran on into
  * the next line), so `FOO_BAR=1` is not where `FOO` is.
  */
-function lineOf(text: string, name: string): number {
+function lineOf(file: EnvFileText, name: string): number {
   const first = name.split('\n')[0] ?? name;
   const namedHere = (line: string): boolean => line.startsWith(first) && /^\s*(?:=|$)/.test(line.slice(first.length));
-  const lines = linesOf(text);
-  const index = lines.findIndex((line) => namedHere(line.trimStart()) || namedHere(line.trimStart().replace(/^export /, '')));
-  return index === -1 ? 1 : index + 1;
-}
-
-/**
- * `text`'s lines as parseEnv ends them: at `\n` or `\r\n`. A `\r` left on a line (a file saved on
- * Windows) is not matched by `.`, so a pattern that reads a line to its end would miss every one.
- */
-function linesOf(text: string): string[] {
-  return text.split(/\r?\n/);
+  const found = file
+    .candidateStarts(name)
+    .map((start) => file.lineNumberAt(start))
+    .find((line) => {
+      const text = file.lines[line - 1] ?? '';
+      return namedHere(text.trimStart()) || namedHere(text.trimStart().replace(/^export /, ''));
+    });
+  return found ?? 1;
 }
 
 /** An env file that was read: its absolute path and its usable variables. */

@@ -168,3 +168,27 @@ test('an empty value followed by a blank and a comment (KEY= # fill in) is read 
   assert.deepEqual(read.variables, { API_KEY: '', TOKEN: '', COLOR: '' });
   assert.deepEqual(read.warnings.map((warning) => [warning.line, warning.name]), [[3, 'COLOR']]);
 });
+
+test('a big env file gets each warning and problem at its own line, the last assignment of a name given twice', () => {
+  const lines: string[] = [];
+  const warned: [number, string][] = [];
+  const refused: [number, string][] = [];
+  for (let i = 0; i < 1000; i++) {
+    lines.push(`DUP${i}=a#early`, `PASS${i}=abc#${i}`, `export TOKEN${i}="a\\"b"`, `OK${i}="fine" # comment`, `NUL${i}="x\0y"`, `DUP${i}=b#late`);
+    const base = lines.length - 6;
+    warned.push([base + 2, `PASS${i}`], [base + 3, `TOKEN${i}`], [base + 6, `DUP${i}`]);
+    refused.push([base + 5, `NUL${i}`]);
+  }
+  const read = readEnvFile(envFile('big.env', lines.join('\r\n')));
+  assert.equal(read.kind, 'read');
+  assert.equal(Object.keys(read.variables).length, 4000);
+  assert.deepEqual(
+    read.warnings.map((warning) => [warning.line, warning.name]),
+    warned.sort((a, b) => a[0] - b[0]),
+  );
+  // Problems come in parseEnv's order (by name); their lines are what is checked.
+  assert.deepEqual(
+    read.problems.map((problem) => [problem.line, problem.name]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    refused,
+  );
+});
