@@ -434,6 +434,39 @@ describe('subvisor up', () => {
     });
   }
 
+  test('two Ctrl-Zs back to back, each past a liveness try\'s timeout, count neither try: the process runs on', { timeout: 30_000 }, async () => {
+    // The control is the `hangs` case above: a late cut with no suspension behind it counts.
+    const dir = mkdtempSync(join(scratch, 'tstp-twice-'));
+    const trying = join(dir, 'trying');
+    const file = config(`processes:
+  web:
+    cmd: "echo up; exec sleep 1000"
+    liveness: { exec: "touch ${trying}; sleep 0.4; rm -f ${trying}", interval: 100ms, timeout: 1s, failures: 1 }
+`);
+    const cli = startCli(['up', '-f', file]);
+    try {
+      await cli.waitForOutput(/^web +\| up$/m);
+      for (let suspension = 0; suspension < 2; suspension += 1) {
+        // Each try answers 0.4 s in, while subvisor, suspended, sees nothing until past its 1 s timeout.
+        await waitUntil(() => existsSync(trying), 'a liveness try to begin', 5000);
+        process.kill(cli.pid, 'SIGSTOP');
+        await waitUntil(() => !existsSync(trying), 'the try to answer', 5000);
+        await sleep(1200);
+        process.kill(cli.pid, 'SIGCONT');
+      }
+      // The next try, seen through, passes (unless the process was stopped instead: said below).
+      const stopped = (): boolean => /liveness/.test(cli.stdoutSoFar());
+      await waitUntil(() => existsSync(trying) || stopped(), 'the next try to begin', 5000);
+      await waitUntil(() => !existsSync(trying) || stopped(), 'the next try to answer', 5000);
+      await sleep(200);
+      assert.doesNotMatch(cli.stdoutSoFar(), /liveness|stopping/);
+    } finally {
+      cli.kill('SIGCONT');
+      cli.kill('SIGINT');
+    }
+    assert.equal((await cli.done).code, 130, cli.stdoutSoFar());
+  });
+
   test('Ctrl-Z during the stop, past the grace: a process that obeyed its SIGTERM meanwhile is `stopped`, with no SIGKILL claimed', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(scratch, 'tstp-grace-'));
     const gone = join(dir, 'gone');

@@ -8,6 +8,7 @@ import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
 import { node } from '../../builtins.js';
 import { ProbeTranscript } from './probe-transcript.js';
+import { watchSuspensions } from './suspensions.js';
 
 /** A probe that is tried from outside the process: everything but a log line. */
 export type OutsideProbe = Exclude<Probe, { readonly kind: 'log' }>;
@@ -373,21 +374,28 @@ export async function untilDead(probe: OutsideProbe & { readonly failures: numbe
   let failingSince = -Infinity;
   let everPassed = false;
   let excused = false;
-  for (;;) {
-    await pause(probe.intervalMs, signal);
-    const triedAt = performance.now();
-    const result = await tryProbe(probe, where, signal);
-    // Not a failure of the process's (see cutLate): the next try, an interval on, judges it, as a
-    // ready probe whose deadline passed while subvisor was suspended gets one more try. One: a
-    // suspension spans one try, and a loop starved past every timeout (lateness alone cannot tell
-    // it from a suspension) must not keep a probe that hangs for good from ever failing.
-    const excuse = result.cutLate === true && !excused;
-    excused = result.cutLate === true;
-    if (excuse) continue;
-    everPassed ||= result.passed;
-    failedInARow = result.passed ? 0 : failedInARow + 1;
-    if (failedInARow === 1 && everPassed) failingSince = triedAt;
-    if (failedInARow >= probe.failures) return { last: result, failingSince };
+  const suspensions = watchSuspensions();
+  try {
+    for (;;) {
+      await pause(probe.intervalMs, signal);
+      const triedAt = performance.now();
+      const mark = suspensions.mark();
+      const result = await tryProbe(probe, where, signal);
+      // Not a failure of the process's (see cutLate): the next try, an interval on, judges it, as a
+      // ready probe whose deadline passed while subvisor was suspended gets one more try. Every
+      // try a suspension cut (its SIGCONT says so) is excused, however many in a row; a late cut
+      // with none behind it only once, so that a loop starved past every timeout (whose lateness
+      // alone looks like a suspension) cannot keep a probe that hangs for good from ever failing.
+      const excuse = result.cutLate === true && (!excused || (await suspensions.suspendedSince(mark)));
+      excused = result.cutLate === true;
+      if (excuse) continue;
+      everPassed ||= result.passed;
+      failedInARow = result.passed ? 0 : failedInARow + 1;
+      if (failedInARow === 1 && everPassed) failingSince = triedAt;
+      if (failedInARow >= probe.failures) return { last: result, failingSince };
+    }
+  } finally {
+    suspensions.dispose();
   }
 }
 
