@@ -14,6 +14,14 @@ export interface LifecycleLog {
   stopping(proc: Process, reason: unknown): void;
   /** The grace passed with members of the group alive: SIGKILL goes out now. */
   escalating(proc: Process, killGraceMs: number): void;
+  /**
+   * What left the exited child's group and still holds its output after the drain graces (see
+   * ../stop/pipe-holders.ts) is found: `pids` get the stop signal now (those whose parent is among
+   * them, once it is gone).
+   */
+  stoppingHolders(proc: Process, pids: readonly number[]): void;
+  /** Those of them still running `killGraceMs` after their stop began: SIGKILL goes to them now. */
+  killingHolders(proc: Process, pids: readonly number[], killGraceMs: number): void;
   deliverCancelFailed(proc: Process, error: unknown): void;
   /** The system refused the stop (the child now runs as another user): it is left running. */
   stopDenied(proc: Process, error: Error): void;
@@ -56,6 +64,8 @@ export function lifecycleLog(label: string, logger: object | undefined): Lifecyc
           ? `${label}: still running ${killGraceMs} ms (killGraceMs) after it was asked to stop; sending SIGKILL to its process group (pid ${proc.pid})`
           : `${label}: what it left in its process group is still running ${killGraceMs} ms (killGraceMs) after the stop signal; sending SIGKILL to the group (${proc.pid})`,
       ),
+    stoppingHolders: (proc, pids) => runtime(() => `${label}: ${describeExit(proc)}; stopping ${holdersOfOutput(pids)}`),
+    killingHolders: (_proc, pids, killGraceMs) => warning(() => `${label}: sending SIGKILL to ${holdersOfOutput(pids)}: still running ${killGraceMs} ms (killGraceMs) after the stop signal`),
     // What it threw, whatever it is: `undefined` is no stop reason here.
     deliverCancelFailed: (proc, error) => warning(() => `${label}: deliverCancel failed (${error === undefined ? 'it threw undefined' : describeReason(error)}); sending the stop signal instead (pid ${proc.pid})`),
     stopDenied: (proc, error) => warning(() => `${label}: ${error.message}`),
@@ -82,6 +92,15 @@ function emitter(logger: object | undefined, level: 'runtime' | 'warning'): Emit
   return (message) => {
     if (fallback.isEnabledFor(level)) fallback[level](message());
   };
+}
+
+/**
+ * `2 processes that still hold its output (pids 41, 42)`: the one place the holders of an exited
+ * child's pipes are put in words, for the library's records and the command line's state lines.
+ */
+export function holdersOfOutput(pids: readonly number[]): string {
+  const one = pids.length === 1;
+  return `${pids.length} process${one ? '' : 'es'} that still hold${one ? 's' : ''} its output (pid${one ? '' : 's'} ${pids.join(', ')})`;
 }
 
 function describeExit(proc: Process): string {

@@ -8,7 +8,7 @@ import type { LifecycleLog } from './lifecycle-log.js';
 import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
 import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
-import { hasExited } from './stop/group.js';
+import { hasExited, type Escapee } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { pipeHolders } from './stop/pipe-holders.js';
@@ -108,9 +108,12 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     await drainAfterExit(readers, drained, received, opts, {
       stop: () => stop().then(releasePipes),
       stopHolders: async () => {
-        const holders = pipeHolders(ends);
-        if (holders.length > 0) await stopPipeHolders(holders, policy);
-        return holders.length > 0;
+        const holders = await pipeHolders(ends);
+        if (holders.length === 0) return false;
+        opts.log.stoppingHolders(proc, holders.map((holder) => holder.pid));
+        const onKill = (left: readonly Escapee[]): void => opts.log.killingHolders(proc, left.map((holder) => holder.pid), opts.policy.killGraceMs);
+        await stopPipeHolders(target, holders, policy, onKill);
+        return true;
       },
     });
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
@@ -160,6 +163,9 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
  * After the exit: a child may have left something behind that still holds its pipes. Keep reading
  * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes: the group, then,
  * a grace later, whoever outside it still holds a pipe (`stopHolders` says whether there was any).
+ * A cancellation (`opts.stop`) cuts either grace short, so the holders get their stop as soon as
+ * the group's is over, as the group got its own at once; a grace after that, which only lets the
+ * pipes drain, is waited out when no holder was found.
  */
 async function drainAfterExit(
   readers: readonly PipeReader[],
@@ -170,12 +176,18 @@ async function drainAfterExit(
 ): Promise<void> {
   if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
   await leftovers.stop();
-  if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
+  const graceEnd = performance.now() + opts.drainGraceMs;
+  if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
   // Whoever holds the pipe escaped the group (setsid) and had no member left to be found by when
   // the group's stop began: found now by the pipe itself, and stopped with the child's stop signal
   // and grace. They were left running before (see stopPipeHolders). With none found (not ours to
-  // find or stop, or no /proc to look in), there is nothing to wait another grace for.
-  if ((await leftovers.stopHolders()) && (await settlesWithin(drained, opts.drainGraceMs, undefined))) return;
+  // find or stop, or no /proc to look in), there is nothing to wait another grace for; only what is
+  // left of this one, when a cancellation cut it (a consumer behind may still be reading).
+  if (await leftovers.stopHolders()) {
+    if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
+  } else if (await settlesWithin(drained, graceEnd - performance.now(), undefined)) {
+    return;
+  }
   // Whoever holds it now cannot be killed, or is not ours to find: stop reading, but
   // only once the pipes have gone quiet. A grace measured on the clock can pass while the
   // event loop is busy elsewhere and has not polled a new pipe even once, and what the

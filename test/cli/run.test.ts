@@ -390,6 +390,49 @@ describe('subvisor run', () => {
     }
   });
 
+  test('what still holds the output of a child that exited is stopped with a state line naming it, and SIGKILLed with one at the grace', { timeout: 30_000 }, async () => {
+    // In a session of its own, its parent gone (as a PostgreSQL backend whose postmaster was
+    // killed): found only by the pipe it holds, after the drain graces.
+    const script = `setsid sh -c 'trap "" TERM; echo holder $$; exec sleep 1000' & sleep 0.1; exit 0`;
+    const cli = startCli(['run', '--label', 'leaky', '--grace', '1s', '--', 'sh', '-c', script]);
+    await cli.waitForOutput(/leaky \| holder \d+/);
+    const holder = Number(/leaky \| holder (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      const run = await cli.done;
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^leaky \\* stopping 1 process that still holds its output \\(pid ${holder}\\): SIGTERM$`, 'm'));
+      assert.match(run.stdout, new RegExp(`^leaky \\* still running 1\\.0 s after its stop signal: SIGKILL to 1 process that still holds its output \\(pid ${holder}\\)$`, 'm'));
+      await waitUntil(() => !isRunning(holder), 'the holder to be gone', 2000);
+    } finally {
+      killQuietly(holder);
+    }
+  });
+
+  test('a second SIGINT during the stop of what still holds the output of a child that exited kills it at once, not at its grace', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-holder-'));
+    const told = join(dir, 'told');
+    // The holder notes its stop signal and runs on; it still holds the pipe, and so do its sleeps.
+    const script = `setsid sh -c 'trap "touch ${told}" TERM; echo holder $$; while :; do sleep 0.05; done' & sleep 0.1; exit 0`;
+    const cli = startCli(['run', '--label', 'leaky', '--grace', '60s', '--', 'sh', '-c', script]);
+    await cli.waitForOutput(/leaky \| holder \d+/);
+    const holder = Number(/leaky \| holder (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    try {
+      await waitUntil(() => existsSync(told), 'the holder\'s stop to begin', 10_000);
+      assert.ok(isRunning(holder), 'control: it runs on after its stop signal, and its grace is 60 s');
+      cli.kill('SIGINT');
+      await sleep(200); // past the moment a second signal is taken for the first one told twice
+      cli.kill('SIGINT');
+      const run = await cli.done;
+      assert.equal(run.code, 130);
+      assert.match(run.stderr, /^subvisor: second SIGINT: killing leaky at once$/m);
+      // Before: the CLI ended, and the holder ran on until the watchdog's SIGKILL at the 60 s grace.
+      await waitUntil(() => !isRunning(holder), 'the holder to be killed', 5000);
+    } finally {
+      killQuietly(holder);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--json: the second SIGINT is the run\'s own record, under `subvisor`, as in `up`', { timeout: 30_000 }, async () => {
     const cli = startCli(['run', '--json', '--label', 'stubborn', '--grace', '20s', '--', 'sh', '-c', 'trap "" TERM; echo pid $$; while :; do sleep 0.05; done']);
     await cli.waitForOutput(/"line":"pid \d+"/);

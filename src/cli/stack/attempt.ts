@@ -65,6 +65,10 @@ export interface AttemptHooks {
    * makes by itself for what a child that exited left running in its group.
    */
   readonly onStopBegun: (proc: Process) => void;
+  /** What left the exited child's group and still holds its output past the drain graces gets its stop signal now: `pids`. */
+  readonly onHoldersStopping: (pids: readonly number[]) => void;
+  /** Those of them still running `graceMs` after their stop signal: SIGKILL goes to them now. */
+  readonly onHoldersKilled: (pids: readonly number[], graceMs: number) => void;
 }
 
 /** How an attempt ended. */
@@ -325,6 +329,11 @@ function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exit
       library.stopping(proc, reason);
     },
     escalating: (_proc, killGraceMs) => hooks.onKill(killGraceMs),
+    stoppingHolders: (proc, pids) => {
+      hooks.onHoldersStopping(pids);
+      library.stoppingHolders(proc, pids);
+    },
+    killingHolders: (_proc, pids, killGraceMs) => hooks.onHoldersKilled(pids, killGraceMs),
     ready: (proc, afterMs) => {
       hooks.onReady(afterMs);
       library.ready(proc, afterMs);

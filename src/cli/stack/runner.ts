@@ -1,5 +1,6 @@
 import { Cancelled } from '../../core/errors.js';
 import { quoteCommand } from '../../process/command.js';
+import { holdersOfOutput } from '../../process/lifecycle-log.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
 import { groupHasLiveMembers, hasExited } from '../../process/stop/group.js';
@@ -334,6 +335,8 @@ export class Runner {
       // Not asked for: the library stops what an exited child left in its group (holding its
       // output past the drain grace, or not), and the line says why it signals a process that exited.
       onStopBegun: (proc) => this.#sayStopping(this.#stopping ? this.#stopWhy : proc.returncode === null ? undefined : leftBehind(proc)),
+      onHoldersStopping: (pids) => this.#say('stopping', `stopping ${holdersOfOutput(pids)}: ${this.#stopSignal}`, { signal: this.#stopSignal, pids: [...pids] }),
+      onHoldersKilled: (pids, graceMs) => this.#say('killed', `still running ${formatDuration(graceMs)} after its stop signal: SIGKILL to ${holdersOfOutput(pids)}`, { graceMs, pids: [...pids] }),
     };
   }
 
@@ -361,8 +364,12 @@ export class Runner {
     this.#stopSaid = true;
     this.state.state = 'stopping';
     // Why the run stops (Ctrl-C is SIGINT) and what the process gets (its own stop signal) differ.
-    const signal = this.spec.stopSignal ?? 'SIGTERM';
+    const signal = this.#stopSignal;
     this.#say('stopping', `stopping${why === undefined ? '' : ` (${why})`}: ${signal} to its process group`, { signal, ...fields });
+  }
+
+  get #stopSignal(): NodeJS.Signals {
+    return this.spec.stopSignal ?? 'SIGTERM';
   }
 
   #killed(graceMs: number): void {

@@ -146,16 +146,21 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
  * Stops `holders`, processes outside the child's group that still hold its pipes after its exit,
  * its drain grace and the stop of its group (see ./pipe-holders.ts), as {@link stopEscapees} stops
  * what left the group: the stop signal and SIGCONT to each whose listed parent is gone, SIGKILL to
- * those left at the grace, which runs from now. Without this, such a holder (a PostgreSQL backend
- * busy in a query when its postmaster was SIGKILLed from outside) ran on after the scope, holding
- * the cluster's shared memory, so every restart of postgres failed until its query ended. Watched
- * over meanwhile, as a stop's escapees are, should subvisor be SIGKILLed before they are gone.
+ * those left at the grace, which runs from now (`onKill` is told which, first). Without this, such a
+ * holder (a PostgreSQL backend busy in a query when its postmaster was SIGKILLed from outside) ran
+ * on after the scope, holding the cluster's shared memory, so every restart of postgres failed
+ * until its query ended. Watched over meanwhile, as a stop's escapees are, should subvisor be
+ * SIGKILLed before they are gone; and registered with the child's stop as those are, so a kill
+ * from outside the stop (the parent's exit, its second Ctrl-C) SIGKILLs them at once, as it does
+ * the group, instead of leaving them to the watchdog's grace.
  */
-export async function stopPipeHolders(holders: readonly Escapee[], policy: StopPolicy): Promise<void> {
+export async function stopPipeHolders(target: StopTarget, holders: readonly Escapee[], policy: StopPolicy, onKill?: (left: readonly Escapee[]) => void): Promise<void> {
   const unwatch = holders.map((holder) => watchOverEscapee(holder, policy.killGraceMs));
+  recordedEscapees.set(target.proc, holders);
   try {
-    await stopEscapees(holders, policy, performance.now());
+    await stopEscapees(holders, policy, performance.now(), onKill);
   } finally {
+    recordedEscapees.delete(target.proc);
     for (const release of unwatch) release();
   }
 }
@@ -172,7 +177,7 @@ export async function stopPipeHolders(holders: readonly Escapee[], policy: StopP
  * promise that nothing outlives the scope held for them only when the stop escalated, or when the
  * watchdog stopped them (subvisor SIGKILLed), which signals them whether or not the group obeyed.
  */
-async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number): Promise<void> {
+async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, begunAt: number, onKill?: (left: readonly Escapee[]) => void): Promise<void> {
   // One whose stat cannot be read for now (EMFILE) may run: it is waited for, and signalled once
   // it can be told to be itself, at a later look. One we may not signal is left as it is.
   const left = recorded.filter(escapeeAwaited);
@@ -205,6 +210,7 @@ async function stopEscapees(recorded: readonly Escapee[], policy: StopPolicy, be
     if (await settlesWithin(gone.promise, begunAt + policy.killGraceMs - performance.now())) return;
     // Again at each look: one that could not be read at the grace is SIGKILLed once it can.
     onLook = killLeft;
+    onKill?.(left.filter(escapeeRunning));
     killLeft();
     await settlesWithin(gone.promise, SIGKILL_SETTLE_MS);
   } finally {

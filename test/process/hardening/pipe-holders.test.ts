@@ -1,0 +1,107 @@
+// What left an exited child's group and still holds its pipes is found through /proc and stopped
+// (see src/process/stop/pipe-holders.ts): a cancellation reaches it as it reaches the group, a
+// kill from outside the stop reaches it at once, and its stop is told as the group's is.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openNursery, superviseRunProcess, type Process } from '../../../src/index.js';
+import { killAllOwned } from '../../../src/process/stop/parent-exit.js';
+import { isRunning, killTagged, processState, waitUntil } from './probes.js';
+
+/** A leader that starts a holder of its stdout in a session of its own (as a PostgreSQL backend leads one), which says its pid, and exits. */
+function leavingAHolder(holder: string): string[] {
+  return ['sh', '-c', `setsid sh -c '${holder}' & sleep 0.1; exit 0`];
+}
+
+/** The pid a relayed `holder PID` line gave, once its sleep runs. */
+async function holderPid(said: () => number): Promise<number> {
+  await waitUntil(() => said() > 0 && processState(said()) === 'S', 'the holder to run, in its sleep', 10_000);
+  return said();
+}
+
+test('a cancellation after the child exited stops what holds its pipe at once, not after another drain grace', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  let holder = 0;
+  try {
+    // A drain grace longer than the test: before, the one after the group's stop was waited out
+    // whatever the cancellation, and only then was the holder found and stopped.
+    const finished = openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(leavingAHolder('echo holder $$; exec sleep 1000'), {
+          relayStdout: true,
+          logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
+          drainGraceMs: 60_000,
+          killGraceMs: 60_000,
+          env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+        }, ctx),
+      );
+      await holderPid(() => holder);
+      await proc.wait();
+      tn.cancel();
+    });
+    const ended = await Promise.race([finished.then(() => 'finished'), sleep(12_000).then(() => 'still waiting')]);
+    assert.equal(ended, 'finished', 'the scope ended within 12 s of a 60 s drain grace');
+    assert.equal(isRunning(holder), false, 'the holder was stopped');
+  } finally {
+    killTagged(tag);
+  }
+});
+
+test('a kill from outside the holders\' stop (the parent\'s exit, a second Ctrl-C) SIGKILLs them at once, not at their grace', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  const dir = mkdtempSync(join(tmpdir(), 'pipe-holders-'));
+  const told = join(dir, 'told');
+  let holder = 0;
+  try {
+    // The holder notes its stop signal and runs on; it still holds the pipe, and so do its sleeps.
+    const done = superviseRunProcess(leavingAHolder(`trap "touch ${told}" TERM; echo holder $$; while :; do sleep 0.05; done`), {
+      relayStdout: true,
+      logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
+      drainGraceMs: 300,
+      killGraceMs: 60_000,
+      env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+    });
+    await waitUntil(() => holder > 0, 'the holder to say its pid', 10_000);
+    await waitUntil(() => existsSync(told), 'the holders\' stop to begin', 10_000);
+    assert.equal(isRunning(holder), true, 'control: the holder runs on after its stop signal, and its grace is 60 s');
+    // What the CLI's second Ctrl-C and the parent's exit do: SIGKILL to everything owned.
+    killAllOwned();
+    await waitUntil(() => !isRunning(holder), 'the holder to be killed', 5000);
+    assert.equal((await done).returncode, 0);
+  } finally {
+    killTagged(tag);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the holders\' stop, and its SIGKILL at the grace, are told to the logger with their pids', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  let holder = 0;
+  const runtime: string[] = [];
+  const warnings: string[] = [];
+  try {
+    const ended = await superviseRunProcess(leavingAHolder('trap "" TERM; echo holder $$; exec sleep 1000'), {
+      label: 'leaky',
+      relayStdout: true,
+      logger: {
+        io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)),
+        runtime: (line: string) => runtime.push(line),
+        warning: (line: string) => warnings.push(line),
+      },
+      drainGraceMs: 300,
+      killGraceMs: 500,
+      env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+    });
+    assert.equal(ended.returncode, 0);
+    assert.ok(holder > 0, 'the holder said its pid');
+    assert.ok(runtime.includes(`leaky: exited with status 0; stopping 1 process that still holds its output (pid ${holder})`), runtime.join('\n'));
+    assert.deepEqual(warnings, [`leaky: sending SIGKILL to 1 process that still holds its output (pid ${holder}): still running 500 ms (killGraceMs) after the stop signal`]);
+    assert.equal(isRunning(holder), false, 'the holder was killed');
+  } finally {
+    killTagged(tag);
+  }
+});
