@@ -17,21 +17,69 @@ export interface ChildPipes {
  * init, and /proc ties it to the child only by the pipe it still holds. An fd not open, or not a
  * pipe or socket (/dev/null), gives nothing; so does a child already gone, or a /proc of another
  * pid namespace (see procIsOurs), where the pid is someone else.
+ *
+ * A gated child (see ../spawn/gate.ts) may be caught writing its registration, `printf ... >&3
+ * 2>/dev/null`: for that builtin dash points fd 1 at the watchdog's pipe (fd 3) and fd 2 at
+ * /dev/null, its own stdout and stderr kept meanwhile at fds 10 and up. Read then, fd 1 named the
+ * watchdog's pipe and fd 2 nothing, and what held the real output was never found (left running
+ * on a loaded machine, where the spawn's return and this read are far enough apart). So the
+ * gate's own pipes (fds 3 and 4) are never taken for an end, and when a wanted fd gives none, the
+ * copies dash keeps are read instead.
  */
 export function pipeEnds(pid: number, fds: readonly number[]): ChildPipes | undefined {
   if (!procIsOurs() || fds.length === 0) return undefined;
   const startTime = startTimeOf(pid);
   if (startTime === undefined) return undefined;
-  const ends: string[] = [];
-  for (const fd of fds) {
-    try {
-      const end = node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (end.startsWith('socket:[') || end.startsWith('pipe:[')) ends.push(end);
-    } catch {
-      // not open (closed already, or the child is gone): nothing of it to look for later
-    }
+  const gates = new Set(GATE_FDS.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined));
+  const ends = fds.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined && !gates.has(end));
+  if (ends.length < fds.length) ends.push(...savedByTheShell(pid, gates));
+  return ends.length === 0 ? undefined : { ends: [...new Set(ends)], startTime };
+}
+
+/** The gate's fds: the watchdog's pipe and its verdict socket. */
+const GATE_FDS = [3, 4];
+/** Where dash keeps an fd it redirects for one command (its `savefd`: F_DUPFD from 10). */
+const FIRST_SAVED_FD = 10;
+
+/** The pipe or socket `pid` has open at `fd`; undefined when not open (closed, or the child gone) or something else. */
+function pipeAt(pid: number, fd: number | string): string | undefined {
+  try {
+    const end = node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    return end.startsWith('socket:[') || end.startsWith('pipe:[') ? end : undefined;
+  } catch {
+    return undefined;
   }
-  return ends.length === 0 ? undefined : { ends, startTime };
+}
+
+/**
+ * The pipes and sockets a shell keeps at fds 10 and up while it redirects, but the gate's own.
+ * Only close-on-exec ones: dash makes its copies so, and an fd inherited across the exec (one the
+ * parent's own parent leaked, a make jobserver's pipe) cannot be, so every child shares it and it
+ * must never be taken for this child's output.
+ */
+function savedByTheShell(pid: number, gates: ReadonlySet<string>): string[] {
+  let fds: string[];
+  try {
+    fds = node.fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds
+    .filter((fd) => Number(fd) >= FIRST_SAVED_FD && closeOnExec(pid, fd))
+    .map((fd) => pipeAt(pid, fd))
+    .filter((end): end is string => end !== undefined && !gates.has(end));
+}
+
+/** O_CLOEXEC in the octal `flags:` of /proc/PID/fdinfo/FD. */
+const O_CLOEXEC = 0o2000000;
+
+function closeOnExec(pid: number, fd: string): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(node.fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & O_CLOEXEC) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,23 +3,31 @@
 // kill from outside the stop reaches it at once, and its stop is told as the group's is.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, superviseRunProcess, type Process } from '../../../src/index.js';
 import { killAllOwned } from '../../../src/process/stop/parent-exit.js';
 import { isRunning, killTagged, processState, waitUntil } from './probes.js';
 
-/** A leader that starts a holder of its stdout in a session of its own (as a PostgreSQL backend leads one), which says its pid, and exits. */
-function leavingAHolder(holder: string): string[] {
-  return ['sh', '-c', `setsid sh -c '${holder}' & sleep 0.1; exit 0`];
+const scratch = mkdtempSync(join(tmpdir(), 'pipe-holders-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A leader that starts a holder of its stdout in a session of its own (as a PostgreSQL backend
+ * leads one), which says its pid, and exits once `gate` exists: after the spawn has read its pipes'
+ * ends, however slow a loaded machine is to get there (a leader gone first leaves none to look for).
+ */
+function leavingAHolder(holder: string, gate: string): string[] {
+  return ['sh', '-c', `setsid sh -c '${holder}' & while [ ! -e ${gate} ]; do sleep 0.02; done; exit 0`];
 }
 
-/** The pid a relayed `holder PID` line gave, once its sleep runs. */
-async function holderPid(said: () => number): Promise<number> {
+/** The pid a relayed `holder PID` line gave, once its sleep runs; then lets the leader exit. */
+async function holderPid(said: () => number, gate: string): Promise<number> {
   await waitUntil(() => said() > 0 && processState(said()) === 'S', 'the holder to run, in its sleep', 10_000);
+  writeFileSync(gate, '');
   return said();
 }
 
@@ -31,7 +39,7 @@ test('a cancellation after the child exited stops what holds its pipe at once, n
     // whatever the cancellation, and only then was the holder found and stopped.
     const finished = openNursery(async (tn) => {
       const proc = await tn.start<Process>((ctx) =>
-        superviseRunProcess(leavingAHolder('echo holder $$; exec sleep 1000'), {
+        superviseRunProcess(leavingAHolder('echo holder $$; exec sleep 1000', join(scratch, 'gate-cancel')), {
           relayStdout: true,
           logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
           drainGraceMs: 60_000,
@@ -39,7 +47,7 @@ test('a cancellation after the child exited stops what holds its pipe at once, n
           env: { ...process.env, SUBVISOR_TEST_TAG: tag },
         }, ctx),
       );
-      await holderPid(() => holder);
+      await holderPid(() => holder, join(scratch, 'gate-cancel'));
       await proc.wait();
       tn.cancel();
     });
@@ -53,12 +61,11 @@ test('a cancellation after the child exited stops what holds its pipe at once, n
 
 test('a kill from outside the holders\' stop (the parent\'s exit, a second Ctrl-C) SIGKILLs them at once, not at their grace', { timeout: 20_000 }, async () => {
   const tag = randomUUID();
-  const dir = mkdtempSync(join(tmpdir(), 'pipe-holders-'));
-  const told = join(dir, 'told');
+  const told = join(scratch, 'told');
   let holder = 0;
   try {
     // The holder notes its stop signal and runs on; it still holds the pipe, and so do its sleeps.
-    const done = superviseRunProcess(leavingAHolder(`trap "touch ${told}" TERM; echo holder $$; while :; do sleep 0.05; done`), {
+    const done = superviseRunProcess(leavingAHolder(`trap "touch ${told}" TERM; echo holder $$; while :; do sleep 0.05; done`, join(scratch, 'gate-kill')), {
       relayStdout: true,
       logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
       drainGraceMs: 300,
@@ -66,6 +73,7 @@ test('a kill from outside the holders\' stop (the parent\'s exit, a second Ctrl-
       env: { ...process.env, SUBVISOR_TEST_TAG: tag },
     });
     await waitUntil(() => holder > 0, 'the holder to say its pid', 10_000);
+    writeFileSync(join(scratch, 'gate-kill'), '');
     await waitUntil(() => existsSync(told), 'the holders\' stop to begin', 10_000);
     assert.equal(isRunning(holder), true, 'control: the holder runs on after its stop signal, and its grace is 60 s');
     // What the CLI's second Ctrl-C and the parent's exit do: SIGKILL to everything owned.
@@ -74,7 +82,6 @@ test('a kill from outside the holders\' stop (the parent\'s exit, a second Ctrl-
     assert.equal((await done).returncode, 0);
   } finally {
     killTagged(tag);
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -84,7 +91,7 @@ test('the holders\' stop, and its SIGKILL at the grace, are told to the logger w
   const runtime: string[] = [];
   const warnings: string[] = [];
   try {
-    const ended = await superviseRunProcess(leavingAHolder('trap "" TERM; echo holder $$; exec sleep 1000'), {
+    const done = superviseRunProcess(leavingAHolder('trap "" TERM; echo holder $$; exec sleep 1000', join(scratch, 'gate-told')), {
       label: 'leaky',
       relayStdout: true,
       logger: {
@@ -96,8 +103,8 @@ test('the holders\' stop, and its SIGKILL at the grace, are told to the logger w
       killGraceMs: 500,
       env: { ...process.env, SUBVISOR_TEST_TAG: tag },
     });
-    assert.equal(ended.returncode, 0);
-    assert.ok(holder > 0, 'the holder said its pid');
+    await holderPid(() => holder, join(scratch, 'gate-told'));
+    assert.equal((await done).returncode, 0);
     assert.ok(runtime.includes(`leaky: exited with status 0; stopping 1 process that still holds its output (pid ${holder})`), runtime.join('\n'));
     assert.deepEqual(warnings, [`leaky: sending SIGKILL to 1 process that still holds its output (pid ${holder}): still running 500 ms (killGraceMs) after the stop signal`]);
     assert.equal(isRunning(holder), false, 'the holder was killed');

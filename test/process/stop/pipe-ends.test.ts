@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pipeEnds } from '../../../src/process/stop/pipe-holders.js';
+
+test('a gated child caught writing its registration (fd 1 at the watchdog\'s pipe, fd 2 at /dev/null) still gives its own stdout and stderr as its pipes\' ends', { timeout: 10_000 }, async () => {
+  // The gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts), held in
+  // place: fd 3 is a pipe nobody reads, and the write is more than it takes. Meanwhile dash keeps
+  // fds 1 and 2 at 10 and up (close-on-exec), fd 1 points at fd 3 and fd 2 at /dev/null.
+  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  try {
+    await once(child.stdio[1] as Readable, 'data');
+    const pid = child.pid ?? 0;
+    const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
+    for (let tries = 0; tries < 200 && at(1) !== at(3); tries += 1) await sleep(10);
+    assert.equal(at(1), at(3), 'control: fd 1 is the gate\'s pipe now');
+    // Before: [fd 3's name], and what held the real stdout and stderr was never looked for.
+    assert.deepEqual(new Set(pipeEnds(pid, [1, 2])?.ends), new Set([at(10), at(11)]));
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('an ungated child gives the ends at its fds 1 and 2, and nothing for an fd that is no pipe', { timeout: 10_000 }, async () => {
+  const child = spawn('sh', ['-c', 'echo up; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await once(child.stdout, 'data');
+    const pid = child.pid ?? 0;
+    assert.deepEqual(pipeEnds(pid, [1, 2])?.ends, [readlinkSync(`/proc/${pid}/fd/1`)]);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
