@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { node } from '../builtins.js';
 import { Cancelled, shareFailure } from '../core/errors.js';
 import { StopDeniedError } from './errors.js';
-import { runInScope } from '../core/scope.js';
+import { linkSignals, runInScope } from '../core/scope.js';
 import { settlesWithin } from '../core/timer.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { consumeReads, type ReadConsumer } from './output/pipe-reads.js';
@@ -88,13 +88,25 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     }
     return stopping;
   };
-  const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopSignal: policy.stopSignal, stopForParent: stop });
+  // The parent's own fatal signal (see ownUntilExit) cuts the drain graces as a cancellation does,
+  // and the parent dies only once what still held the child's pipes is stopped: before, it died at
+  // the end of the group's stop, and a holder not yet found (a drain grace later) ran on for good.
+  const parentSignalled = new AbortController();
+  let leftoversSettled = noop;
+  const leftoversDone = new Promise<void>((resolve) => (leftoversSettled = resolve));
+  const stopForParent = (reason: Cancelled): Promise<void> => {
+    parentSignalled.abort(reason);
+    return stop(reason).then(() => leftoversDone);
+  };
+  const cut = linkSignals(opts.stop, parentSignalled.signal);
+  const release = ownUntilExit({ target, killGraceMs: policy.killGraceMs, stopSignal: policy.stopSignal, stopForParent });
   const onStop = (): void => void stop(opts.stop?.reason);
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });
   let ending: Ending;
   try {
     await Promise.race([processInternals.exited(proc), denial.denied]).catch(async (error: unknown) => {
+      leftoversSettled(); // none will be stopped
       // Refused while the parent is dying of a signal: as for any stop made for it, nothing settles before its death.
       if (isParentShutdown(stopReason)) await unlessParentDies();
       throw error;
@@ -105,7 +117,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!(await targetAliveSoon(target))) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
-    await drainAfterExit(readers, drained, received, opts, {
+    await drainAfterExit(readers, drained, received, { ...opts, stop: cut.signal }, {
       stop: () => stop().then(releasePipes),
       stopHolders: async () => {
         const holders = await pipeHolders(ends);
@@ -115,13 +127,15 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
         await stopPipeHolders(target, holders, policy, onKill);
         return true;
       },
-    });
+    }).finally(leftoversSettled);
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
     if (stopping === undefined && ((await targetAliveSoon(target)) || targetRefuses(target))) await stop();
     await stopping;
     ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs: began.whileRunning, stopReason: began.whileRunning ? stopReason : undefined };
   } finally {
+    leftoversSettled();
+    cut.dispose();
     opts.stop?.removeEventListener('abort', onStop);
     release();
     await delivery?.abandon();
@@ -163,9 +177,10 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
  * After the exit: a child may have left something behind that still holds its pipes. Keep reading
  * for a grace (nothing it wrote is lost), then stop the leftovers so EOF comes: the group, then,
  * a grace later, whoever outside it still holds a pipe (`stopHolders` says whether there was any).
- * A cancellation (`opts.stop`) cuts either grace short, so the holders get their stop as soon as
- * the group's is over, as the group got its own at once; a grace after that, which only lets the
- * pipes drain, is waited out when no holder was found.
+ * A cancellation or the parent's fatal signal (`opts.stop`) cuts either grace short, so the
+ * holders get their stop as soon as the group's is over, as the group got its own at once; what
+ * is left of the grace after that, which only lets the pipes drain, is waited out when no holder
+ * was found.
  */
 async function drainAfterExit(
   readers: readonly PipeReader[],

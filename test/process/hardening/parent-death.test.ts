@@ -43,6 +43,23 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
+  test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/holder-parent.ts', [], { env: WITHOUT_WATCHDOG });
+    let holder = 0;
+    try {
+      holder = (JSON.parse(await parent.firstLine) as { holder: number }).holder;
+      assert.ok(isRunning(holder), 'the holder runs, the drain grace (a minute) not yet over');
+      parent.child.kill('SIGINT');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGINT' });
+      // Before: the parent died as soon as the (empty) group was stopped; the holder, to be
+      // looked for a drain grace later, ran on for good.
+      assert.equal(isRunning(holder), false, 'the holder was stopped before the parent died');
+    } finally {
+      await stopFixture(parent);
+      killQuietly(holder);
+    }
+  });
+
   test('the same signal twice skips the grace: the parent dies at once, its children with it', BOUNDED, async () => {
     const { parent, pids } = await startParent('wait', 60_000);
     try {
