@@ -11,7 +11,7 @@ import type { SpawnedChild } from './spawn.js';
 import { hasExited, type Escapee } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { pipeHolders } from './stop/pipe-holders.js';
+import { pipeHolders, type ChildPipes } from './stop/pipe-holders.js';
 import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
@@ -119,14 +119,9 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
     await drainAfterExit(readers, drained, received, { ...opts, stop: cut.signal }, {
       stop: () => stop().then(releasePipes),
-      stopHolders: async () => {
-        const holders = await pipeHolders(ends);
-        if (holders.length === 0) return false;
-        opts.log.stoppingHolders(proc, holders.map((holder) => holder.pid));
-        const onKill = (left: readonly Escapee[]): void => opts.log.killingHolders(proc, left.map((holder) => holder.pid), opts.policy.killGraceMs);
-        await stopPipeHolders(target, holders, policy, onKill);
-        return true;
-      },
+      // The parent dies once this is over, not after the drain that follows: what is left of the
+      // grace when none was found (newSession: false, another user's) would only hold its death.
+      stopHolders: () => stopHolders(target, ends, policy, opts.log).finally(leftoversSettled),
     }).finally(leftoversSettled);
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
@@ -171,6 +166,17 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
       reject(error);
     },
   };
+}
+
+/** Stops whoever outside the exited child's group still holds its pipes (see ./stop/pipe-holders.ts), telling `log`; whether there was any. */
+async function stopHolders(target: StopTarget, ends: ChildPipes | undefined, policy: StopPolicy, log: LifecycleLog): Promise<boolean> {
+  const { proc } = target;
+  const holders = await pipeHolders(ends);
+  if (holders.length === 0) return false;
+  log.stoppingHolders(proc, holders.map((holder) => holder.pid));
+  const onKill = (left: readonly Escapee[]): void => log.killingHolders(proc, left.map((holder) => holder.pid), policy.killGraceMs);
+  await stopPipeHolders(target, holders, policy, onKill);
+  return true;
 }
 
 /**

@@ -5,6 +5,7 @@
 // proving that layer alone; SIGKILL is the watchdog's, shown beside its control.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { killQuietly } from '../../support/processes.js';
 import { isRunning, startFixture, stopFixture, waitUntil, type Fixture } from './probes.js';
 
@@ -54,6 +55,22 @@ describe('parent death: no supervised child outlives its parent', () => {
       // Before: the parent died as soon as the (empty) group was stopped; the holder, to be
       // looked for a drain grace later, ran on for good.
       assert.equal(isRunning(holder), false, 'the holder was stopped before the parent died');
+    } finally {
+      await stopFixture(parent);
+      killQuietly(holder);
+    }
+  });
+
+  test('SIGINT to the parent after its child exited, with newSession: false: a holder of the child\'s output, never looked for, does not hold the parent\'s death for the drain grace', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/holder-parent.ts', ['newSession-off'], { env: WITHOUT_WATCHDOG });
+    let holder = 0;
+    try {
+      holder = (JSON.parse(await parent.firstLine) as { holder: number }).holder;
+      assert.ok(isRunning(holder), 'control: the holder runs, and holds the pipe for the whole drain grace (a minute)');
+      parent.child.kill('SIGINT');
+      // Before: the parent waited out what was left of the drain grace after the (empty) search.
+      const ended = await Promise.race([parent.exited, sleep(15_000, 'still alive', { ref: false })]);
+      assert.deepEqual(ended, { code: null, signal: 'SIGINT' }, 'the parent died of SIGINT within 15 s of a 60 s drain grace');
     } finally {
       await stopFixture(parent);
       killQuietly(holder);
