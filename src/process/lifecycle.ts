@@ -199,6 +199,10 @@ async function drainAfterExit(
   await leftovers.stop();
   const graceEnd = performance.now() + opts.drainGraceMs;
   if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
+  // Cut short, the group's stop just over: with nobody else holding the pipes their ends come in the
+  // next turns of the loop, so the search (every fd of every later process, for each child of a
+  // shutdown) is made only if they do not.
+  if (opts.stop?.aborted === true && (await drainsOnceQuiet(drained, () => received.bytes))) return;
   // Whoever holds the pipe escaped the group (setsid) and had no member left to be found by when
   // the group's stop began: found now by the pipe itself, and stopped with the child's stop signal
   // and grace. They were left running before (see stopPipeHolders). With none found (not ours to
@@ -316,6 +320,12 @@ async function untilQuiet(drained: Promise<unknown>, bytesRead: () => number, ca
     quietTurns = now === seen ? quietTurns + 1 : 0;
     seen = now;
   }
+}
+
+/** Whether `drained` has settled once the pipes have gone quiet (see {@link untilQuiet}). */
+async function drainsOnceQuiet(drained: Promise<unknown>, bytesRead: () => number): Promise<boolean> {
+  await untilQuiet(drained, bytesRead, MIN_QUIET_CAP_MS);
+  return settlesWithin(drained, 0);
 }
 
 function noop(): void {
