@@ -55,19 +55,29 @@ function pipeAt(pid: number, fd: number | string): string | undefined {
  * The pipes and sockets a shell keeps at fds 10 and up while it redirects, but the gate's own.
  * Only close-on-exec ones: dash makes its copies so, and an fd inherited across the exec (one the
  * parent's own parent leaked, a make jobserver's pipe) cannot be, so every child shares it and it
- * must never be taken for this child's output.
+ * must never be taken for this child's output. Nor is a copy of what the parent holds itself: dash
+ * saves every fd it redirects, so with one stream not piped (`stderr: 'inherit'`, `stdout` at an
+ * fd) its copy is the parent's own stderr or the caller's fd, shared with every child handed it
+ * since, who would all be stopped as holders. The child's own ends are never the parent's: Node
+ * makes its pipes socket pairs, and the parent holds the other end of each.
  */
 function savedByTheShell(pid: number, gates: ReadonlySet<string>): string[] {
-  let fds: string[];
-  try {
-    fds = node.fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return [];
-  }
-  return fds
+  const copies = fdsOf(pid)
     .filter((fd) => Number(fd) >= FIRST_SAVED_FD && closeOnExec(pid, fd))
     .map((fd) => pipeAt(pid, fd))
     .filter((end): end is string => end !== undefined && !gates.has(end));
+  if (copies.length === 0) return copies;
+  const parents = new Set(fdsOf(process.pid).map((fd) => pipeAt(process.pid, fd)));
+  return copies.filter((end) => !parents.has(end));
+}
+
+/** The fds `pid` has open; none when they cannot be read (gone). */
+function fdsOf(pid: number): string[] {
+  try {
+    return node.fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
 }
 
 /** O_CLOEXEC in the octal `flags:` of /proc/PID/fdinfo/FD. */

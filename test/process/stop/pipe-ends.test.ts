@@ -35,3 +35,24 @@ test('an ungated child gives the ends at its fds 1 and 2, and nothing for an fd 
     child.kill('SIGKILL');
   }
 });
+
+test('a gated child caught writing its registration never gives, for its one piped stream, a copy of what it inherited from the parent (its stderr, shared with every child that inherits it)', { timeout: 10_000 }, async () => {
+  // The parent's stderr stands for a pipe the parent holds and hands on (stderr: 'inherit' under
+  // CI, or under systemd): here its end of another child's stdout.
+  const other = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', other.stdout, 'pipe', 'pipe'] });
+  try {
+    await once(child.stdio[1] as Readable, 'data');
+    const pid = child.pid ?? 0;
+    const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
+    for (let tries = 0; tries < 200 && at(1) !== at(3); tries += 1) await sleep(10);
+    assert.equal(at(1), at(3), 'control: fd 1 is the gate\'s pipe now');
+    assert.equal(at(11), readlinkSync(`/proc/self/fd/${(other.stdout as unknown as { _handle: { fd: number } })._handle.fd}`), 'control: dash keeps the inherited stderr at fd 11');
+    // Before: its stdout's copy and the inherited stderr's; a search by the latter finds whoever
+    // else was handed the parent's stderr since, and stops them.
+    assert.deepEqual(pipeEnds(pid, [1])?.ends, [at(10)]);
+  } finally {
+    child.kill('SIGKILL');
+    other.kill('SIGKILL');
+  }
+});
