@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -438,27 +438,34 @@ describe('subvisor up', () => {
     // The control is the `hangs` case above: a late cut with no suspension behind it counts.
     const dir = mkdtempSync(join(scratch, 'tstp-twice-'));
     const trying = join(dir, 'trying');
+    const answer = join(dir, 'answer');
+    const answered = join(dir, 'answered');
+    // A try answers only once told to, and the test tells it only while subvisor is suspended: so
+    // each suspended try is one subvisor sees answered only after its timeout, however late the
+    // test is to suspend it (a try that answered before the SIGSTOP would prove nothing).
     const file = config(`processes:
   web:
     cmd: "echo up; exec sleep 1000"
-    liveness: { exec: "touch ${trying}; sleep 0.4; rm -f ${trying}", interval: 100ms, timeout: 1s, failures: 1 }
+    liveness: { exec: "touch ${trying}; while [ ! -f ${answer} ]; do sleep 0.02; done; rm -f ${trying}; echo >> ${answered}", interval: 100ms, timeout: 2s, failures: 1 }
 `);
     const cli = startCli(['up', '-f', file]);
+    const answers = (): number => (existsSync(answered) ? readFileSync(answered, 'utf8').length : 0);
     try {
       await cli.waitForOutput(/^web +\| up$/m);
       for (let suspension = 0; suspension < 2; suspension += 1) {
-        // Each try answers 0.4 s in, while subvisor, suspended, sees nothing until past its 1 s timeout.
         await waitUntil(() => existsSync(trying), 'a liveness try to begin', 5000);
         process.kill(cli.pid, 'SIGSTOP');
+        writeFileSync(answer, '');
         await waitUntil(() => !existsSync(trying), 'the try to answer', 5000);
-        await sleep(1200);
+        rmSync(answer);
+        // Past the try's 2 s timeout, and well past it counted from the answer: a late cut.
+        await sleep(2800);
         process.kill(cli.pid, 'SIGCONT');
       }
-      // The next try, seen through, passes (unless the process was stopped instead: said below).
+      // Two more tries seen through: neither suspended try was a verdict (it comes before the next try).
+      writeFileSync(answer, '');
       const stopped = (): boolean => /liveness/.test(cli.stdoutSoFar());
-      await waitUntil(() => existsSync(trying) || stopped(), 'the next try to begin', 5000);
-      await waitUntil(() => !existsSync(trying) || stopped(), 'the next try to answer', 5000);
-      await sleep(200);
+      await waitUntil(() => answers() >= 4 || stopped(), 'two more tries to answer', 10_000);
       assert.doesNotMatch(cli.stdoutSoFar(), /liveness|stopping/);
     } finally {
       cli.kill('SIGCONT');
