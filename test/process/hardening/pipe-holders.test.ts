@@ -51,7 +51,7 @@ test('a cancellation after the child exited stops what holds its pipe at once, n
       await proc.wait();
       tn.cancel();
     });
-    const ended = await Promise.race([finished.then(() => 'finished'), sleep(12_000).then(() => 'still waiting')]);
+    const ended = await Promise.race([finished.then(() => 'finished'), sleep(12_000, undefined, { ref: false }).then(() => 'still waiting')]);
     assert.equal(ended, 'finished', 'the scope ended within 12 s of a 60 s drain grace');
     assert.equal(isRunning(holder), false, 'the holder was stopped');
   } finally {
