@@ -11,7 +11,7 @@ import type { SpawnedChild } from './spawn.js';
 import { hasExited, type Escapee } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
-import { pipeHolders, type ChildPipes } from './stop/pipe-holders.js';
+import { awaitingHolderSearch, pipeHolders, type ChildPipes } from './stop/pipe-holders.js';
 import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
@@ -117,12 +117,16 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!(await targetAliveSoon(target))) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
+    const searched = awaitingHolderSearch(ends);
     await drainAfterExit(readers, drained, received, { ...opts, stop: cut.signal }, {
       stop: () => stop().then(releasePipes),
       // The parent dies once this is over, not after the drain that follows: what is left of the
       // grace when none was found (newSession: false, another user's) would only hold its death.
-      stopHolders: () => stopHolders(target, ends, policy, opts.log).finally(leftoversSettled),
-    }).finally(leftoversSettled);
+      stopHolders: () => stopHolders(target, ends, policy, opts.log, searched).finally(leftoversSettled),
+    }).finally(() => {
+      searched();
+      leftoversSettled();
+    });
     // Leftovers that do not hold a pipe (daemonised helpers) still must not outlive the scope.
     // So must those the system refuses us: a stop is what says they are there.
     if (stopping === undefined && ((await targetAliveSoon(target)) || targetRefuses(target))) await stop();
@@ -169,9 +173,10 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
 }
 
 /** Stops whoever outside the exited child's group still holds its pipes (see ./stop/pipe-holders.ts), telling `log`; whether there was any. */
-async function stopHolders(target: StopTarget, ends: ChildPipes | undefined, policy: StopPolicy, log: LifecycleLog): Promise<boolean> {
+async function stopHolders(target: StopTarget, ends: ChildPipes | undefined, policy: StopPolicy, log: LifecycleLog, searched: () => void): Promise<boolean> {
   const { proc } = target;
   const holders = await pipeHolders(ends);
+  searched(); // from here they are recorded with the child's stop (see stopPipeHolders)
   if (holders.length === 0) return false;
   log.stoppingHolders(proc, holders.map((holder) => holder.pid));
   const onKill = (left: readonly Escapee[]): void => log.killingHolders(proc, left.map((holder) => holder.pid), policy.killGraceMs);

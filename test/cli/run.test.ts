@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -433,6 +434,34 @@ describe('subvisor run', () => {
       killQuietly(holder);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a second SIGINT while the holders of an exited child\'s output are still being looked for kills them too', { timeout: 60_000 }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-holder-'));
+    const go = join(dir, 'go');
+    const script = `setsid sh -c 'trap "" TERM; echo holder $$; exec sleep 1000' & while [ ! -e ${go} ]; do sleep 0.05; done; echo bye; exit 0`;
+    const cli = startCli(['run', '--label', 'leaky', '--grace', '60s', '--', 'sh', '-c', script]);
+    await cli.waitForOutput(/leaky \| holder \d+/);
+    const holder = Number(/leaky \| holder (\d+)/.exec(cli.stdoutSoFar())?.[1]);
+    // Started after the child, processes with many fds open make the search for its holders take a
+    // while (it reads each fd of each): the second SIGINT lands before it has found the holder.
+    const hog = "const fs = require('node:fs'); for (let i = 0; i < 15000; i++) fs.openSync('/dev/null', 'r'); console.log('open'); setInterval(() => {}, 60000);";
+    const hogs = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', hog], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    t.after(() => {
+      for (const each of hogs) each.kill('SIGKILL');
+      killQuietly(holder);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await Promise.all(hogs.map((each) => once(each.stdout, 'data')));
+    writeFileSync(go, '');
+    await cli.waitForOutput(/leaky \| bye/);
+    cli.kill('SIGINT');
+    await sleep(150); // past the 100 ms within which a signal is the first one told twice
+    cli.kill('SIGINT');
+    const run = await cli.done;
+    assert.equal(run.code, 130, run.stderr);
+    // Before: found only once its search was over, which no later turn of the loop came to finish.
+    await waitUntil(() => !isRunning(holder), 'the holder to be killed', 5000);
   });
 
   test('--json: the second SIGINT is the run\'s own record, under `subvisor`, as in `up`', { timeout: 30_000 }, async () => {

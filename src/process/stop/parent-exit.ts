@@ -1,4 +1,5 @@
 import { Cancelled } from '../../core/errors.js';
+import { killUnsearchedHolders } from './pipe-holders.js';
 import { killRecordedEscapees, killTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 
@@ -125,6 +126,8 @@ function killAll(): void {
     else killRecordedEscapees(target);
     registration.unwatch();
   }
+  // Those of an exited child not found yet: its search, which yields, would never be finished.
+  killUnsearchedHolders();
   flushReleases(); // no later loop turn may come to do it
 }
 

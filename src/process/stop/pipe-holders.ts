@@ -1,4 +1,5 @@
 import { node } from '../../builtins.js';
+import { signalEscapee } from './escapees.js';
 import { procIsOurs, processTable, startTimeOf, type Escapee } from './group.js';
 
 /** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
@@ -107,14 +108,13 @@ function closeOnExec(pid: number, fd: string): boolean {
  */
 export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escapee[]> {
   if (pipes === undefined) return [];
-  const wanted = new Set(pipes.ends);
+  const wanted = endsOf([pipes]);
   const holders: Escapee[] = [];
   // Taken whole before the first pause: the table is shared only within one turn of the loop.
   const table = [...processTable().values()];
   let sliceBegan = performance.now();
   for (const entry of table) {
-    if (entry.pid === process.pid || Number(entry.startTime) < pipes.startTime) continue;
-    if (holdsAny(entry.pid, wanted)) holders.push({ pid: entry.pid, ppid: entry.ppid, startTime: entry.startTime });
+    if (holds(entry, wanted)) holders.push({ pid: entry.pid, ppid: entry.ppid, startTime: entry.startTime });
     if (performance.now() - sliceBegan < SCAN_SLICE_MS) continue;
     await node.timersPromises.setImmediate();
     sliceBegan = performance.now();
@@ -122,11 +122,56 @@ export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escape
   return holders;
 }
 
+/**
+ * The pipes of children gone with their pipes still held, whose holders are not found yet: from
+ * the exit until the search has found them (they are then recorded with the child's stop) or the
+ * pipes end. The search takes a while on a busy host (it yields), and a parent that dies meanwhile
+ * (a second Ctrl-C, its exit) must not leave them running: see {@link killUnsearchedHolders}.
+ */
+const unsearched = new Set<ChildPipes>();
+
+/** Counts `pipes` among those whose holders are not found yet, until the returned function is called. */
+export function awaitingHolderSearch(pipes: ChildPipes | undefined): () => void {
+  if (pipes === undefined) return () => undefined;
+  unsearched.add(pipes);
+  return () => unsearched.delete(pipes);
+}
+
+/**
+ * For a parent about to die: SIGKILL, now, to whatever holds the pipes of a child whose holders
+ * are not found yet (see {@link awaitingHolderSearch}), in one synchronous pass for all of them:
+ * no later turn of the loop comes to finish a search.
+ */
+export function killUnsearchedHolders(): void {
+  if (unsearched.size === 0) return;
+  const wanted = endsOf(unsearched);
+  for (const entry of processTable().values()) {
+    if (holds(entry, wanted)) signalEscapee({ pid: entry.pid, ppid: entry.ppid, startTime: entry.startTime }, 'SIGKILL');
+  }
+}
+
+/** Each pipe end wanted, with when its child started: only a process started no earlier can hold it by inheritance. */
+function endsOf(children: Iterable<ChildPipes>): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (const { ends, startTime } of children) for (const end of ends) wanted.set(end, startTime);
+  return wanted;
+}
+
+/** Whether `entry`, another process than this one, holds one of `wanted` that it may have inherited. */
+function holds(entry: { readonly pid: number; readonly startTime: string }, wanted: ReadonlyMap<string, number>): boolean {
+  if (entry.pid === process.pid) return false;
+  const startTime = Number(entry.startTime);
+  return holdsAny(entry.pid, (end) => {
+    const childStart = wanted.get(end);
+    return childStart !== undefined && startTime >= childStart;
+  });
+}
+
 /** How long the search for holders reads /proc before it lets the event loop run. */
 const SCAN_SLICE_MS = 5;
 
-/** Whether `pid` has any of `wanted` open; false when its fds cannot be read (gone, or not ours to look at). */
-function holdsAny(pid: number, wanted: ReadonlySet<string>): boolean {
+/** Whether `pid` has open any end `wanted` says yes to; false when its fds cannot be read (gone, or not ours to look at). */
+function holdsAny(pid: number, wanted: (end: string) => boolean): boolean {
   let fds: string[];
   try {
     fds = node.fs.readdirSync(`/proc/${pid}/fd`);
@@ -135,7 +180,7 @@ function holdsAny(pid: number, wanted: ReadonlySet<string>): boolean {
   }
   return fds.some((fd) => {
     try {
-      return wanted.has(node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      return wanted(node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
       return false; // closed meanwhile
     }
