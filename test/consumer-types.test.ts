@@ -5,11 +5,11 @@
 // and readme.test.ts runs the examples through tsx, which strips their types unchecked.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import ts from 'typescript';
-import { installPacked, type PackedInstall } from './support/packed.js';
+import { packedForThisFile } from './support/packed.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -145,20 +145,12 @@ export async function main(): Promise<void> {
 }
 `;
 
-// One install for the tests below: packing and installing costs a few seconds. The package as npm
-// installs it, so a declaration importing a file the tarball leaves out fails here.
-let packed: PackedInstall | undefined;
-before(() => {
-  packed = installPacked();
-}, { timeout: 120_000 });
-after(() => {
-  if (packed !== undefined) rmSync(packed.dir, { recursive: true, force: true });
-});
+// The package as npm installs it, so a declaration importing a file the tarball leaves out fails here.
+const packed = packedForThisFile();
 
-/** The consumer project of the install made by `before`. */
+/** The consumer project of this file's install. */
 function app(): string {
-  assert.ok(packed, 'the tarball was installed');
-  return packed.app;
+  return packed().app;
 }
 
 /** Runs the TypeScript compiler of the repository on a config in the consumer project; its diagnostics, empty when it passed. */

@@ -2,11 +2,11 @@
 // no runtime dependency, and an entry that `import` and (where Node can) `require` both reach.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { installPacked, type PackedInstall } from './support/packed.js';
+import { test } from 'node:test';
+import { packedForThisFile } from './support/packed.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -59,20 +59,8 @@ test('no runtime dependency: package.json declares none, and nothing built impor
   assert.deepEqual(packages, []);
 });
 
-// One install for the tests below: packing and installing costs a few seconds.
-let packed: PackedInstall | undefined;
-before(() => {
-  packed = installPacked();
-}, { timeout: 120_000 });
-after(() => {
-  if (packed !== undefined) rmSync(packed.dir, { recursive: true, force: true });
-});
-
-/** The install made by `before`. */
-function install(): PackedInstall {
-  assert.ok(packed, 'the tarball was installed');
-  return packed;
-}
+/** The install made for this file's tests. */
+const install = packedForThisFile();
 
 test('npm installs a copy of the package: the CLI, its chunks and the declarations, with nothing of the repository around it', () => {
   const { installed } = install();

@@ -3,9 +3,11 @@
 // through a link, the repository's src/ and node_modules/ answer for whatever the tarball lacks
 // (a declaration importing a file left out, a chunk the CLI loads on demand, a dependency).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -31,4 +33,22 @@ export function installPacked(): PackedInstall {
   // --offline: the package depends on nothing, so nothing is fetched; an install that needed to would fail here.
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, filename)], { cwd: app, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return { dir, app, installed: join(app, 'node_modules', 'subvisor') };
+}
+
+/**
+ * One install for the tests of the calling file (packing and installing costs a few seconds), made
+ * before them and removed after: call at the file's top level, and the returned function gives it.
+ */
+export function packedForThisFile(): () => PackedInstall {
+  let packed: PackedInstall | undefined;
+  before(() => {
+    packed = installPacked();
+  }, { timeout: 120_000 });
+  after(() => {
+    if (packed !== undefined) rmSync(packed.dir, { recursive: true, force: true });
+  });
+  return () => {
+    assert.ok(packed, 'the tarball was installed');
+    return packed;
+  };
 }

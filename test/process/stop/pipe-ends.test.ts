@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -7,17 +7,29 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeEnds } from '../../../src/process/stop/pipe-holders.js';
 
-test('a gated child caught writing its registration (fd 1 at the watchdog\'s pipe, fd 2 at /dev/null) still gives its own stdout and stderr as its pipes\' ends', { timeout: 10_000 }, async () => {
-  // The gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts), held in
-  // place: fd 3 is a pipe nobody reads, and the write is more than it takes. Meanwhile dash keeps
-  // fds 1 and 2 at 10 and up (close-on-exec), fd 1 points at fd 3 and fd 2 at /dev/null.
-  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+/**
+ * A dash held in the gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts):
+ * fd 3 is a pipe nobody reads, and the write is more than it takes. Meanwhile dash keeps fds 1 and 2
+ * at 10 and up (close-on-exec), fd 1 points at fd 3 and fd 2 at /dev/null. `stderr` is its fd 2.
+ */
+async function caughtInTheGatesWrite(stderr: 'pipe' | Readable): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string }> {
+  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'] });
+  const pid = child.pid ?? 0;
+  const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
   try {
     await once(child.stdio[1] as Readable, 'data');
-    const pid = child.pid ?? 0;
-    const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
     for (let tries = 0; tries < 200 && at(1) !== at(3); tries += 1) await sleep(10);
     assert.equal(at(1), at(3), 'control: fd 1 is the gate\'s pipe now');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, pid, at };
+}
+
+test('a gated child caught writing its registration (fd 1 at the watchdog\'s pipe, fd 2 at /dev/null) still gives its own stdout and stderr as its pipes\' ends', { timeout: 10_000 }, async () => {
+  const { child, pid, at } = await caughtInTheGatesWrite('pipe');
+  try {
     // Before: [fd 3's name], and what held the real stdout and stderr was never looked for.
     assert.deepEqual(new Set(pipeEnds(pid, [1, 2])?.ends), new Set([at(10), at(11)]));
   } finally {
@@ -40,13 +52,8 @@ test('a gated child caught writing its registration never gives, for its one pip
   // The parent's stderr stands for a pipe the parent holds and hands on (stderr: 'inherit' under
   // CI, or under systemd): here its end of another child's stdout.
   const other = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', other.stdout, 'pipe', 'pipe'] });
+  const { child, pid, at } = await caughtInTheGatesWrite(other.stdout);
   try {
-    await once(child.stdio[1] as Readable, 'data');
-    const pid = child.pid ?? 0;
-    const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
-    for (let tries = 0; tries < 200 && at(1) !== at(3); tries += 1) await sleep(10);
-    assert.equal(at(1), at(3), 'control: fd 1 is the gate\'s pipe now');
     assert.equal(at(11), readlinkSync(`/proc/self/fd/${(other.stdout as unknown as { _handle: { fd: number } })._handle.fd}`), 'control: dash keeps the inherited stderr at fd 11');
     // Before: its stdout's copy and the inherited stderr's; a search by the latter finds whoever
     // else was handed the parent's stderr since, and stops them.
