@@ -104,13 +104,17 @@ export function parseRequest(text: string): Request {
   const spoken = (SUPPORTED_VERSIONS as readonly unknown[]).includes(value.v) ? (value.v as Version) : null;
   const bad = (message: string, code?: string): BadRequest => new BadRequest(message, code, id, spoken);
   if (spoken === null) {
-    throw bad(`unsupported protocol version ${shownValue(value.v)}: this run speaks version ${SUPPORTED_VERSIONS.join(' or ')} (is subvisor the same install for the run and this command?)`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+    const spokenHere = `this run speaks version ${SUPPORTED_VERSIONS.join(' or ')}`;
+    // A request without `v` is a script's omission, not another install's: say which key to add.
+    if (value.v === undefined) throw bad(`malformed request: \`v\`, the protocol version, is missing; send "v":${PROTOCOL_VERSION} (${spokenHere})`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
+    throw bad(`unsupported protocol version ${shownValue(value.v)}: ${spokenHere} (is subvisor the same install for the run and this command?)`, 'ERR_SUBVISOR_PROTOCOL_VERSION');
   }
   const v = spoken;
   if (id === null) throw bad('malformed request: `id` must be an integer');
   const { command } = value;
   if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
-    throw bad(`unknown command ${shownValue(command)}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
+    const problem = command === undefined ? 'malformed request: `command` is missing' : `unknown command ${shownValue(command)}`;
+    throw bad(`${problem}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
   }
   if (command === 'ps') return { v, id, command };
   const names = value.names ?? [];
@@ -138,6 +142,7 @@ export function shownInReply(text: string): string {
 
 /** A request's JSON value as a reply repeats it (`undefined` when it has none). */
 function shownValue(value: unknown): string {
+  // `undefined` has no JSON text: both callers say "missing" for it before asking.
   return value === undefined ? 'undefined' : shownInReply(JSON.stringify(value));
 }
 

@@ -34,6 +34,23 @@ test('parseRequest refuses what is not a request, keeping the id when there is o
   assert.deepEqual(refusal('{"v":1,"id":11,"command":"logs","follow":1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 11 });
 });
 
+test('a request without its version or its command is told which key is missing, never "undefined"', () => {
+  const message = (text: string): string => {
+    try {
+      parseRequest(text);
+    } catch (error) {
+      assert.ok(error instanceof BadRequest);
+      return error.message;
+    }
+    assert.fail(`accepted: ${text}`);
+  };
+  assert.equal(message('{"id":5,"command":"ps"}'), 'malformed request: `v`, the protocol version, is missing; send "v":2 (this run speaks version 1 or 2)');
+  assert.equal(message('{"v":2,"id":6}'), 'malformed request: `command` is missing: the run knows ps, stop, start, restart, logs');
+  // The control: a version or command that is there but unknown is named as given.
+  assert.match(message('{"v":9,"id":5,"command":"ps"}'), /^unsupported protocol version 9: /);
+  assert.match(message('{"v":2,"id":6,"command":"kill"}'), /^unknown command "kill": /);
+});
+
 test('a logs reply goes in pieces of at most the given text, in order, a longer line alone, nothing lost or repeated', () => {
   assert.deepEqual(inPieces(['aaaa', 'bb', 'cc', 'dddddddd', 'e', ''], 5), [['aaaa'], ['bb', 'cc'], ['dddddddd'], ['e', '']]);
   assert.deepEqual(inPieces([], 5), []);
