@@ -1,5 +1,5 @@
 import { shortened } from '../process/command.js';
-import { describeFailure, probeFields, probeOutputOf, stderrOf } from './stack/failures.js';
+import { describeFailure, failureIdentity, probeFields, probeOutputOf, stderrOf } from './stack/failures.js';
 import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
@@ -32,6 +32,7 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
     event: 'failure',
     name: failure.name,
     line: how,
+    ...failureIdentity(failure.error),
     exitCode: outcome.exitCode,
     stderrTail: tail,
     ...(probe === undefined ? {} : probeFields(probe.output, probe.exit)),

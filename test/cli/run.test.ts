@@ -297,6 +297,21 @@ describe('subvisor run', () => {
     assert.deepEqual(ends.map(({ name, event, exitCode }) => ({ name, event, exitCode })), [{ name: 'f', event: 'failure', exitCode: 7 }, { name: 'subvisor', event: 'summary', exitCode: 7 }]);
   });
 
+  test("--json: a failure's failed and failure records carry its reason and stable code, as the library's error has them", { timeout: 30_000 }, async () => {
+    const identity = async (args: string[]): Promise<Record<string, unknown>[]> => {
+      const run = await runCli(['run', '--json', ...args]);
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      return records.filter((record) => record.event === 'failed' || record.event === 'failure').map(({ event, reason, code, timeoutMs }) => ({ event, reason, code, timeoutMs }));
+    };
+    assert.deepEqual(await identity(['--', 'sh', '-c', 'exit 7']), ['failed', 'failure'].map((event) => ({ event, reason: 'exit', code: 'ERR_SUBVISOR_CALLED_PROCESS', timeoutMs: undefined })));
+    // A readiness timeout said nothing of itself in --json but its line: no reason, no code, no deadline.
+    assert.deepEqual(await identity(['--ready', 'never', '--ready-timeout', '200ms', '--grace', '100ms', '--', 'sleep', '10']), [
+      { event: 'failed', reason: 'ready', code: 'ERR_SUBVISOR_READY_TIMEOUT', timeoutMs: 200 },
+      { event: 'failure', reason: 'ready', code: 'ERR_SUBVISOR_READY_TIMEOUT', timeoutMs: undefined },
+    ]);
+    assert.deepEqual(await identity(['--', '/nonexistent/program']), ['failed', 'failure'].map((event) => ({ event, reason: 'spawn', code: 'ENOENT', timeoutMs: undefined })));
+  });
+
   test('--json: each line is the record JSON.stringify makes of it (DEL and C1 escaped), its fields in order, whatever characters it has', { timeout: 30_000 }, async () => {
     // A read of plain lines, then reads each of one line that needs escaping (each kind alone,
     // then all together), written 100 ms apart so that each comes in a read of its own.

@@ -1,4 +1,5 @@
 import { signalStatus } from '../exit-status.js';
+import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
@@ -105,15 +106,26 @@ export function stateAfter(error: unknown): string {
   return describeFailure(error);
 }
 
-/** Structured fields of a failure for `--json` state lines. */
+/** Structured fields of a failure for `--json` state lines: {@link failureIdentity}'s, then what this kind of failure knows. */
 export function failureFields(error: unknown): Record<string, unknown> {
+  const identity = failureIdentity(error);
   // The same duration as the exit line's "after 8 ms" (a failure's own line does not say it).
-  if (error instanceof CalledProcessError) return { returncode: error.returncode, signal: error.signal, durationMs: Math.round(error.durationMs) };
-  if (error instanceof SpawnError) return { code: error.code };
-  if (error instanceof LivenessError) return { reason: 'liveness', ...probeFields(error.probeOutput, error.probeExit) };
-  if (error instanceof ProbeTimeoutError) return { reason: 'ready', ...probeFields(error.probeOutput, error.probeExit) };
-  if (error instanceof StopDeniedError) return { reason: 'stop', code: error.code, pid: error.pid, group: error.group, signal: error.signal };
-  return {};
+  if (error instanceof CalledProcessError) return { ...identity, returncode: error.returncode, signal: error.signal, durationMs: Math.round(error.durationMs) };
+  if (error instanceof LivenessError) return { ...identity, ...probeFields(error.probeOutput, error.probeExit) };
+  if (error instanceof ProbeTimeoutError) return { ...identity, timeoutMs: error.timeoutMs, ...probeFields(error.probeOutput, error.probeExit) };
+  if (error instanceof ReadyTimeoutError) return { ...identity, timeoutMs: error.timeoutMs };
+  if (error instanceof StopDeniedError) return { ...identity, pid: error.pid, group: error.group, signal: error.signal };
+  return identity;
+}
+
+/**
+ * What every `--json` failure record says of its failure, so a script can switch on it: `reason`
+ * ({@link failureKind}, as a `restarting` record says it) and `code`, the error's stable code
+ * (`ERR_SUBVISOR_READY_TIMEOUT`, or the errno of a spawn that failed: `ENOENT`), as the library throws it.
+ */
+export function failureIdentity(error: unknown): { readonly reason: FailureKind; readonly code?: string } {
+  const code = errnoCode(error);
+  return code === undefined ? { reason: failureKind(error) } : { reason: failureKind(error), code };
 }
 
 /** The stderr tail a failure carries, if any. */
