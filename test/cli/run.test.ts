@@ -680,6 +680,8 @@ describe('subvisor run', () => {
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^subvisor: /);
     }
+    const badPattern = await runCli(['run', '--ready', '(', '--', 'true']);
+    assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Invalid regular expression: /(/: Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
     // Node's whole explanation, on one line: how to give a value that starts with a dash.
     const dashed = await runCli(['run', '--label', '--json', '--', 'true']);
     assert.equal(dashed.code, 2, dashed.stderr);

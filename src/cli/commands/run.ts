@@ -105,6 +105,7 @@ function compileReady(pattern: string): RegExp {
   try {
     return new RegExp(pattern);
   } catch (error) {
-    throw new UsageError(`--ready: ${error instanceof Error ? error.message : String(error)}`);
+    // Worded as the config's `ready:` says it: V8's own message names neither the option nor what to do.
+    throw new UsageError(`--ready: not a valid regular expression (${error instanceof Error ? error.message : String(error)}); fix the pattern (a JavaScript RegExp, without flags)`);
   }
 }
