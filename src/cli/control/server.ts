@@ -6,7 +6,7 @@ import { readLines } from './lines.js';
 import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, QUERIES, encode, parseRequest, type Reply, type Request, type Version } from './protocol.js';
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
-import { makeDirectories } from '../directories.js';
+import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { formatDuration } from '../stack/state.js';
 import { errnoCode } from '../../errno.js';
 
@@ -147,15 +147,20 @@ function prepareDirectory(dir: string, own: boolean): void {
     const message =
       owner !== undefined && owner !== process.getuid?.()
         ? `the control socket's directory ${dir} belongs to another user (uid ${owner}), and so does any run up there: give this run its own socket with --socket PATH`
-        : `cannot create the control socket's directory ${dir}: ${creationFailure(error)}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
+        : `cannot create the control socket's directory ${dir}: ${creationFailure(error)}`;
     throw new ControlError(message, 'ERR_SUBVISOR_SOCKET_DIRECTORY', { cause: error });
   }
 }
 
-/** Why the directory could not be made, in words (see {@link makeDirectories}, which says EROFS as mkdir does). */
+/** Why the directory could not be made, in words (see {@link makeDirectories}, which says EROFS as mkdir does), and what to do. */
 function creationFailure(error: unknown): string {
+  const code = errnoCode(error);
+  const inTheWay = code === 'EEXIST' || code === 'ENOTDIR' ? whatIsInTheWay(error) : undefined;
+  // mkdir's own word for a file in the way, EEXIST, says the opposite of what is wrong.
+  if (inTheWay !== undefined) return `${inTheWay.what} (${code}); ${inTheWay.fix}, or give the run a socket elsewhere with --socket PATH`;
   const message = error instanceof Error ? error.message : String(error);
-  return errnoCode(error) === 'EROFS' ? `it is on a read-only file system (${message})` : message;
+  const reason = code === 'EROFS' ? `it is on a read-only file system (${message})` : message;
+  return `${reason}. Give the run a socket where it may write, with --socket PATH, or fix the directory`;
 }
 
 function ownerOf(dir: string): number | undefined {

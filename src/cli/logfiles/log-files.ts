@@ -5,7 +5,7 @@ import type { LogFilesSpec } from '../config/spec.js';
 import { blockText, type LineBlock } from '../../process/output/ascii-block.js';
 import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
-import { makeDirectories } from '../directories.js';
+import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
@@ -39,31 +39,6 @@ function openFailure(path: string, error: unknown): string {
   if (inTheWay !== undefined) return `cannot write the log files: ${inTheWay.what} (${code}); ${inTheWay.fix}, or give \`logs\` a \`dir\` you can write`;
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return `cannot write the log files: ${path}: ${reason}; give \`logs\` a \`dir\` you can write, or remove \`logs\``;
-}
-
-/**
- * What stands where a directory of the log directory's path was to be made (mkdir's EEXIST, or
- * ENOTDIR below it), and what to do about it: the error names the log directory, or the path
- * where mkdir stopped, not the file in the way. A link to nothing (`logs -> /mnt/data/logs`, the
- * volume not mounted) looks missing to `ls` and `cd`, so a bare EEXIST would say the opposite of
- * what the user sees.
- */
-function whatIsInTheWay(error: unknown): { readonly what: string; readonly fix: string } | undefined {
-  const path = typeof error === 'object' && error !== null && 'path' in error && typeof error.path === 'string' ? error.path : undefined;
-  if (path === undefined) return undefined;
-  let at = path;
-  while (lstatOf(at) === undefined && dirname(at) !== at) at = dirname(at);
-  const there = statOf(at);
-  if (there !== undefined) return there.isDirectory() ? undefined : { what: `${at} is ${there.isFile() ? 'a file' : 'there'}, not a directory`, fix: 'move it aside' };
-  try {
-    const target = node.fs.readlinkSync(at);
-    // A relative target is read from the link's (real) directory, not the cwd: told as it is, `mkdir` would make another.
-    const made = resolve(canonicalPathOf(dirname(at)) ?? dirname(at), target);
-    return { what: `${at} is a link to ${target}, which is not there`, fix: `make or mount ${made}` };
-  } catch {
-    // Not a link (gone meanwhile): the plain error says what there is to say.
-    return undefined;
-  }
 }
 
 /**

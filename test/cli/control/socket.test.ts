@@ -442,7 +442,8 @@ describe('one run per config', () => {
     writeFileSync(join(dir, 'a-file'), '');
     const run = await runCli(['up', '--socket', join(dir, 'a-file', 'run.sock')], { cwd: dir });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^subvisor: cannot create the control socket's directory .*a-file: .*Give the run a socket where it may write, with --socket PATH, or fix the directory$/m);
+    // What is wrong, not mkdir's word for it ("EEXIST: file already exists"), which says the opposite.
+    assert.equal(run.stderr, `subvisor: cannot create the control socket's directory ${join(dir, 'a-file')}: ${join(dir, 'a-file')} is a file, not a directory (EEXIST); move it aside, or give the run a socket elsewhere with --socket PATH\n`);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
