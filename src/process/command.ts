@@ -16,6 +16,16 @@ export function describeCommand(cmd: readonly string[] | string): string {
 }
 
 /**
+ * How an error message names a command: {@link quoteCommand}'s form, so that where the command ends
+ * and the message goes on is plain (`sh -c 'echo x >&2; exit 3' exited with status 3`, where a
+ * plain join would read `sh -c echo x >&2; exit 3 exited with status 3`), cut to
+ * {@link MESSAGE_COMMAND_CHARS}. A shell string is shown as it is, its control characters escaped.
+ */
+export function commandInMessage(cmd: readonly string[] | string): string {
+  return shortened(quoteCommand(cmd));
+}
+
+/**
  * The most of a command a message shows. A command may be megabytes (a script passed with `-c`, a
  * generated argument list): in full, it would bury what the message says to do. The error's `cmd`
  * keeps all of it.

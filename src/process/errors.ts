@@ -1,5 +1,5 @@
 import { TooSlowError } from '../core/errors.js';
-import { describeCommand, escapeControlCharacters, quoteCommand } from './command.js';
+import { commandInMessage, escapeControlCharacters, quoteCommand } from './command.js';
 import { neutraliseControlSequences } from '../log/sanitize.js';
 import { withoutLastLineEnd } from './output/lines.js';
 
@@ -60,7 +60,7 @@ export class CalledProcessError extends Error {
 
   /**
    * @param init - What the child did; see {@link CalledProcessErrorInit}.
-   * @param message - Default: the command and how it ended, e.g. `'false' exited with status 1;
+   * @param message - Default: the command, quoted as a shell reads it, and how it ended, e.g. `sh -c 'exit 3' exited with status 3;
    * pass check: false to handle the status yourself`.
    */
   constructor(init: CalledProcessErrorInit, message?: string) {
@@ -92,7 +92,7 @@ export class ExitedBeforeReadyError extends CalledProcessError {
   readonly readyWhen: string;
 
   constructor(init: CalledProcessErrorInit, readyWhen: string) {
-    super(init, `${describeCommand(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check ${whatToCheck(init.stderr)}`);
+    super(init, `${commandInMessage(init.cmd)} ${exitPhrase(init)} before it was ready (no output line matched ${readyWhen}); check ${whatToCheck(init.stderr)}`);
     this.readyWhen = readyWhen;
   }
 }
@@ -175,7 +175,7 @@ export class SpawnError extends Error {
    */
   constructor(cmd: readonly string[] | string, reason: string, options: SpawnErrorOptions = {}) {
     // The reason may name the program, its cwd or its #! line: the caller's words, shown escaped as the command is.
-    super(`cannot start ${describeCommand(cmd)}: ${escapeControlCharacters(reason)}`, { cause: options.cause });
+    super(`cannot start ${commandInMessage(cmd)}: ${escapeControlCharacters(reason)}`, { cause: options.cause });
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
     this.command = quoteCommand(cmd);
     this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';
@@ -198,7 +198,7 @@ export class OutputLimitError extends Error {
 
   constructor(cmd: readonly string[] | string, stream: 'stdout' | 'stderr', limitBytes: number) {
     super(
-      `${describeCommand(cmd)} wrote more than ${limitBytes} bytes to ${stream}, the capture limit; ` +
+      `${commandInMessage(cmd)} wrote more than ${limitBytes} bytes to ${stream}, the capture limit; ` +
         `raise maxCaptureBytes, or relay the output line by line with superviseRunProcess instead of capturing it`,
     );
     this.cmd = typeof cmd === 'string' ? cmd : [...cmd];
@@ -233,7 +233,7 @@ export class StopDeniedError extends Error {
     const uid = process.getuid?.();
     const who = init.group ? `its process group (${init.pid})` : `it (pid ${init.pid})`;
     super(
-      `cannot stop ${describeCommand(init.cmd)}: ${init.signal} to ${who} was refused (EPERM), because it, or a process it started, now runs as a user ` +
+      `cannot stop ${commandInMessage(init.cmd)}: ${init.signal} to ${who} was refused (EPERM), because it, or a process it started, now runs as a user ` +
         `this process${uid === undefined ? '' : ` (uid ${uid})`} may not signal; it is left running. ` +
         `Stop it as its user or as root (\`kill ${init.group ? `-- -${init.pid}` : init.pid}\`), and run the parent as a user allowed to signal the children it starts`,
     );
@@ -266,7 +266,7 @@ function addNote(error: Error & { readonly notes: string[] }, note: string): voi
 }
 
 function describeExit(init: CalledProcessErrorInit): string {
-  return `${describeCommand(init.cmd)} ${exitPhrase(init)}; pass check: false to handle the status yourself`;
+  return `${commandInMessage(init.cmd)} ${exitPhrase(init)}; pass check: false to handle the status yourself`;
 }
 
 function exitPhrase(init: CalledProcessErrorInit): string {

@@ -8,7 +8,7 @@ import { loggerProblem, type LevelMethodLogger } from '../log/structural.js';
 interface AnyLog {
   readonly log?: (...args: never[]) => unknown;
 }
-import { describeCommand } from './command.js';
+import { commandInMessage, describeCommand, escapeControlCharacters } from './command.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from './lifecycle-log.js';
 import { RUN_PROCESS_KEYS, describe, refuseUnknownKeys, resolveCommonOptions, resolveStdin, validateBoolean, validateMs, validateOutput, type OutputOption, type ResolvedRunOptions, type RunProcessOptions } from './options.js';
 import { resolveMaxLineBytes } from './output/lines.js';
@@ -132,6 +132,8 @@ export interface StreamPlan {
 export interface Supervision {
   readonly options: ResolvedRunOptions;
   readonly label: string;
+  /** How an error names the child: the `label` given (its control characters escaped), else the command as {@link commandInMessage} quotes it. */
+  readonly nameInMessages: string;
   readonly check: boolean;
   readonly stdout: StreamPlan;
   readonly stderr: StreamPlan;
@@ -176,6 +178,7 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Superv
   return {
     options,
     label,
+    nameInMessages: opts.label === undefined ? commandInMessage(options.cmd) : escapeControlCharacters(opts.label),
     check,
     stdout,
     stderr,

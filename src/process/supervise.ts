@@ -1,7 +1,6 @@
 import type { TaskContext } from '../core/nursery.js';
 import { currentSignal } from '../core/scope.js';
 import { CompletedProcess } from './completed.js';
-import { escapeControlCharacters } from './command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
 import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
@@ -171,8 +170,7 @@ class SupervisedChild {
 
   #readyTimeout(stderr: Buffer | null): ReadyTimeoutError {
     const { plan } = this;
-    // A default label is described already (escaped and cut); one given may hold control characters.
-    const message = `${escapeControlCharacters(plan.label)} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
+    const message = `${plan.nameInMessages} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
     return new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message);
   }
 

@@ -196,7 +196,7 @@ describe('command: the argv as a POSIX shell reads it', () => {
   test('an error\'s message and stack show a hostile argv and stderr, and obey neither: colour kept, and reset', BOUNDED, async () => {
     const error = await superviseRunProcess(['sh', '-c', 'printf "\\033[2Jwiped \\033[31mred\\n" >&2; exit 1', 'x\x1b[2Jy']).catch((caught: unknown) => caught);
     assert.ok(error instanceof CalledProcessError);
-    assert.match(error.message, /x\\e\[2Jy exited with status 1/);
+    assert.match(error.message, / \$'x\\e\[2Jy' exited with status 1/);
     // Only the kept colour (SGR) and the reset after the note are raw escapes in the stack.
     // eslint-disable-next-line no-control-regex -- finding raw escapes is the point
     const raw = [...(error.stack ?? '').matchAll(/\x1b\[[0-9;]*[A-Za-z]/g)].map((match) => match[0]);
@@ -208,7 +208,7 @@ describe('command: the argv as a POSIX shell reads it', () => {
     const late = await openNursery((tn) => tn.start((ctx) => superviseRunProcess(['sh', '-c', 'exec sleep 5', 'x\x1b[2Jy'], { readyWhen: /never/, readyTimeoutMs: 100, killGraceMs: 500 }, ctx))).catch((caught: unknown) => caught);
     const timeout = late instanceof ErrorGroup ? late.errors[0] : late;
     assert.ok(timeout instanceof ReadyTimeoutError, String(timeout));
-    assert.match(timeout.message, /^sh -c exec sleep 5 x\\e\[2Jy was not ready within 100 ms/);
+    assert.match(timeout.message, /^sh -c 'exec sleep 5' \$'x\\e\[2Jy' was not ready within 100 ms/);
   });
 });
 

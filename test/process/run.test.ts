@@ -346,6 +346,15 @@ describe('runProcess: check', () => {
     });
   });
 
+  test('the message quotes the command as a shell reads it, so where the command ends and the message goes on is plain', BOUNDED, async () => {
+    await assert.rejects(runProcess(['sh', '-c', 'echo oops >&2; exit 3']), (error: unknown) => {
+      assert.ok(error instanceof CalledProcessError, `expected CalledProcessError, got ${String(error)}`);
+      // A plain join read `sh -c echo oops >&2; exit 3 exited with status 3`.
+      assert.equal(error.message, "sh -c 'echo oops >&2; exit 3' exited with status 3; pass check: false to handle the status yourself");
+      return true;
+    });
+  });
+
   test('captured stderr becomes a |_.stderr: note, in notes, in .stack and in util.inspect', BOUNDED, async () => {
     const cmd = ['sh', '-c', 'echo "disk on fire" >&2; exit 1'];
     const captured = await runProcess(cmd, { captureStderr: true }).then(

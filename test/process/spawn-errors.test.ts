@@ -63,7 +63,8 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
   test('a whole command in one argv word (concurrently\'s habit): ENOENT, and the message says to split it or use a shell, not to check the spelling', BOUNDED, async () => {
     const error = await spawnFailure(['sh -c "exit 0"']);
     assert.equal(error.code, 'ENOENT');
-    assert.match(error.message, /^cannot start sh -c "exit 0": sh -c "exit 0" is one word holding a whole command: give each word as an argument of its own, or have a shell read it \(sh -c '...', or shell: true\)$/);
+    // Quoted as the one word it is: a plain join would hide the very mistake.
+    assert.match(error.message, /^cannot start 'sh -c "exit 0"': sh -c "exit 0" is one word holding a whole command: give each word as an argument of its own, or have a shell read it \(sh -c '...', or shell: true\)$/);
     assert.doesNotMatch(error.message, /check the spelling/);
     // Control: a name with a space whose first word is no program either is just not found.
     const missing = await spawnFailure(['subvisor-no-such-command --flag']);

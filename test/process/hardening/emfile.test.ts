@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { killTagged, runningTagged, startFixture, stopFixture, waitUntil } from './probes.js';
 
 const FIXTURE = 'test/fixtures/hardening/emfile.ts';
-const EMFILE_MESSAGE = /^SpawnError EMFILE: cannot start sh -c sleep [\d.]+ & wait: too many open files \(EMFILE\); raise the limit \(ulimit -n\)/;
+const EMFILE_MESSAGE = /^SpawnError EMFILE: cannot start sh -c 'sleep [\d.]+ & wait': too many open files \(EMFILE\); raise the limit \(ulimit -n\)/;
 
 interface Outcome {
   each: Record<string, number>;
