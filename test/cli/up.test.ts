@@ -46,6 +46,15 @@ describe('subvisor up', () => {
     assert.match(run.stderr, /^db +\d+ +stopped /m);
   });
 
+  test("--json: a main process that could never start ends the run with a failure record that says so: reason not-started and its code", { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  seed: { cmd: echo seeded, task: true, ready: never }\n  web: { cmd: echo web, main: true, dependsOn: { seed: ready } }\n');
+    const run = await runCli(['up', '--json', '-f', file]);
+    assert.equal(run.code, 1, run.stderr);
+    const failure = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((record) => record.event === 'failure');
+    // Before, `reason` was the catch-all `error`, though the record's own line says what it was.
+    assert.deepEqual({ name: failure?.name, reason: failure?.reason, code: failure?.code, line: failure?.line }, { name: 'web', reason: 'not-started', code: 'ERR_SUBVISOR_MAIN_NOT_STARTED', line: 'not started: seed exited before it was ready' });
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

@@ -29,6 +29,19 @@ export class LivenessError extends Error {
   }
 }
 
+/** The run's failure when its `main` process never started: a condition it waited for could not be met. */
+export class MainNotStarted extends Error {
+  override readonly name = 'MainNotStarted';
+  readonly code = 'ERR_SUBVISOR_MAIN_NOT_STARTED';
+  constructor(
+    readonly processName: string,
+    /** Why, as `not started: ` lines say it: `migrate failed (status 3)`. */
+    readonly reason: string,
+  ) {
+    super(`not started: ${reason}`);
+  }
+}
+
 /**
  * A process whose `ready` probe (an http, tcp or exec one) did not pass within `readyTimeout`: it
  * was stopped. A {@link ReadyTimeoutError}, so it ends the run with 124 as a log pattern's
@@ -65,7 +78,7 @@ export function describeFailure(error: unknown): string {
 }
 
 /** What kind of failure it was, for `--json` and for the restart line's reason. */
-export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'error';
+export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'not-started' | 'error';
 
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
@@ -73,6 +86,7 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'spawn';
   if (error instanceof StopDeniedError) return 'stop';
+  if (error instanceof MainNotStarted) return 'not-started';
   return 'error';
 }
 

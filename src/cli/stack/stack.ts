@@ -3,7 +3,7 @@ import type { ProcessSpec } from '../config/spec.js';
 import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
-import { describeFailure } from './failures.js';
+import { MainNotStarted, describeFailure } from './failures.js';
 import { anySettled, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
@@ -658,19 +658,6 @@ export class Stack {
     // A failure on its own while the others were being stopped after a clean end still counts.
     const failure = end.kind === 'failure' ? { name: end.name, error: end.error } : (this.#lateFailure ?? mainNotStarted(end));
     return { exitCode: failure === undefined ? 0 : statusOfFailure(failure.error), results, failure, stoppedBy: undefined };
-  }
-}
-
-/** The run's failure when its `main` process never started: a condition it waited for could not be met. */
-export class MainNotStarted extends Error {
-  override readonly name = 'MainNotStarted';
-  readonly code = 'ERR_SUBVISOR_MAIN_NOT_STARTED';
-  constructor(
-    readonly processName: string,
-    /** Why, as `not started: ` lines say it: `migrate failed (status 3)`. */
-    readonly reason: string,
-  ) {
-    super(`not started: ${reason}`);
   }
 }
 
