@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 
@@ -54,4 +54,25 @@ blocks.forEach((block, index) => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/**
+ * Where the codes a user can meet are made: the library's error classes, the control protocol's
+ * error replies, and the failures of `--json` records.
+ */
+const CODE_SOURCES = ['src/core', 'src/process', 'src/log', 'src/cli/control/protocol.ts', 'src/cli/control/handler.ts', 'src/cli/stack/stack.ts', 'src/cli/stack/failures.ts'];
+
+test('every stable error code a user can meet is listed in the README, for a switch over them', () => {
+  const files = CODE_SOURCES.flatMap((source) =>
+    source.endsWith('.ts')
+      ? [source]
+      : readdirSync(source, { recursive: true })
+          .map(String)
+          .filter((file) => file.endsWith('.ts'))
+          .map((file) => join(source, file)),
+  );
+  const codes = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/'(ERR_SUBVISOR_[A-Z_]*[A-Z])'/g)].map((match) => match[1] as string)));
+  // Control: the sources do hold the codes, the library's and the protocol's.
+  assert.ok(codes.has('ERR_SUBVISOR_CALLED_PROCESS') && codes.has('ERR_SUBVISOR_UNKNOWN_PROCESS'), [...codes].join(' '));
+  assert.deepEqual([...codes].filter((code) => !readme.includes(`\`${code}\``)), []);
 });
