@@ -248,6 +248,16 @@ describe('subvisor probe: usage', () => {
     assert.match(scheme.stderr, /^subvisor: --http needs an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use --tcp HOST:PORT$/m);
   });
 
+  test('--http without its http:// says that is what is missing: not a bad port or host, nor a scheme named after the host', BOUNDED, async () => {
+    // Before: `127.0.0.1:8080/health` was "not a valid URL (a port over 65535, a blank in the
+    // host?)", and `localhost:8080` "needs an http:// or https:// URL, not localhost:".
+    for (const url of ['127.0.0.1:8080/health', 'localhost:8080', 'example.com']) {
+      const run = await runCli(['probe', '--http', url, '--timeout', '1s']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, 'subvisor: --http needs a whole URL, with http:// or https:// in front, like http://127.0.0.1:8080/health; for a plain port use --tcp HOST:PORT\n(see subvisor probe --help)\n', url);
+    }
+  });
+
   test("--http with a ':' and no port (an unset $PORT in the shell) is refused, not probed on port 80", BOUNDED, async () => {
     const run = await runCli(['probe', '--http', 'http://127.0.0.1:/health', '--timeout', '1s']);
     assert.equal(run.code, 2, run.stderr);

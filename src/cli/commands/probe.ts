@@ -55,6 +55,7 @@ function httpUrl(url: string): string {
   const problem = httpUrlProblem(url);
   if (problem === undefined) return url;
   if (problem.kind === 'no-port') throw new UsageError("--http: the URL has a ':' with no port after it (an unset variable?); write the port, like http://127.0.0.1:8080/health");
+  if (problem.kind === 'no-scheme') throw new UsageError('--http needs a whole URL, with http:// or https:// in front, like http://127.0.0.1:8080/health; for a plain port use --tcp HOST:PORT');
   if (problem.kind === 'invalid') throw new UsageError('--http: not a valid URL (a port over 65535, a blank in the host?); write a whole one, like http://127.0.0.1:8080/health');
   throw new UsageError(`--http needs an http:// or https:// URL, not ${problem.protocol}; for a plain port use --tcp HOST:PORT`);
 }

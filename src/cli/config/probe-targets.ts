@@ -5,17 +5,23 @@
 /** A URL whose authority ends in a `:` with no port after it. */
 const EMPTY_PORT = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(?=[/?#]|$)/i;
 
+/** A scheme and its `//` in front, as a whole URL starts (blanks before it are the URL parser's to drop). */
+const SCHEME = /^\s*[a-z][a-z\d+.-]*:\/\//i;
+
 /**
- * What keeps `url` from being an http probe's: not a URL, another scheme, or a `:` with no port
+ * What keeps `url` from being an http probe's: no scheme at all (`localhost:8080`, which the URL
+ * parser reads as the scheme `localhost:`), not a URL, another scheme, or a `:` with no port
  * after it (`http://127.0.0.1:${PORT}/` with PORT unset, which would read as port 80, which nobody
  * meant).
  *
  * @returns The problem, or `undefined` when `url` is an http:// or https:// URL with its port.
  */
-export function httpUrlProblem(url: string): { readonly kind: 'invalid' } | { readonly kind: 'scheme'; readonly protocol: string } | { readonly kind: 'no-port' } | undefined {
-  if (!URL.canParse(url)) return { kind: 'invalid' };
-  const { protocol } = new URL(url);
-  if (protocol !== 'http:' && protocol !== 'https:') return { kind: 'scheme', protocol };
+export function httpUrlProblem(url: string): { readonly kind: 'no-scheme' } | { readonly kind: 'invalid' } | { readonly kind: 'scheme'; readonly protocol: string } | { readonly kind: 'no-port' } | undefined {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+  const http = protocol === 'http:' || protocol === 'https:';
+  if (!http && !SCHEME.test(url)) return { kind: 'no-scheme' };
+  if (protocol === undefined) return { kind: 'invalid' };
+  if (!http) return { kind: 'scheme', protocol };
   // Read as the URL parser reads it: without the blanks and controls around it, tabs and newlines dropped.
   return EMPTY_PORT.test(url.trim().replace(/[\t\n\r]/g, '')) ? { kind: 'no-port' } : undefined;
 }

@@ -97,6 +97,8 @@ test('http: not a URL, or not http(s), is refused at the value without showing i
     assert.doesNotMatch(message, /hunter2|127\.0\.0\.1:8080\/health"/);
   }
   assert.match(problemAt(web('    ready: { http: "ftp://${TOKEN}@host/" }\n'), '"ftp', env), /ready\.http: must be an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use `tcp: "HOST:PORT"`/);
+  // A host and port without http:// in front is no scheme named after the host ("not localhost:").
+  assert.match(problemAt(web('    ready: { http: "localhost:8080" }\n'), '"localhost', env), /ready\.http: is not a valid URL; write a whole one, like `http:\/\/127\.0\.0\.1:8080\/health`$/);
 });
 
 test('http: a \':\' with no port after it (an unset ${PORT}) is refused, saying which variable is not set; it would read as port 80', () => {
