@@ -57,22 +57,40 @@ blocks.forEach((block, index) => {
 });
 
 /**
- * Where the codes a user can meet are made: the library's error classes, the control protocol's
- * error replies, and the failures of `--json` records.
+ * The codes of the CLI's own errors, which it says by their message alone (`subvisor: no run is
+ * up ...`): no user meets them as a code. Every other code in src/ is one a user can meet (a
+ * library error's, a control reply's, a `--json` failure's) and must be in the README; a code
+ * added anywhere is listed there or here, by a choice, not missed because its file was not looked in.
  */
-const CODE_SOURCES = ['src/core', 'src/process', 'src/log', 'src/cli/control/protocol.ts', 'src/cli/control/handler.ts', 'src/cli/stack/stack.ts', 'src/cli/stack/failures.ts'];
+const SAID_BY_MESSAGE_ONLY = new Set([
+  'ERR_SUBVISOR_BAD_REPLY',
+  'ERR_SUBVISOR_CLAIM_FILE',
+  'ERR_SUBVISOR_CONFIG',
+  'ERR_SUBVISOR_CONNECT',
+  'ERR_SUBVISOR_CONNECTION_DROPPED',
+  'ERR_SUBVISOR_CONNECTION_LOST',
+  'ERR_SUBVISOR_INVALID_SIZE',
+  'ERR_SUBVISOR_NO_ANSWER',
+  'ERR_SUBVISOR_NO_RUN',
+  'ERR_SUBVISOR_PERMISSION_DENIED',
+  'ERR_SUBVISOR_REPLY_TOO_LARGE',
+  'ERR_SUBVISOR_RUN_ALREADY_UP',
+  'ERR_SUBVISOR_RUN_ENDED',
+  'ERR_SUBVISOR_SOCKET_DIRECTORY',
+  'ERR_SUBVISOR_SOCKET_IN_USE',
+  'ERR_SUBVISOR_SOCKET_LISTEN',
+  'ERR_SUBVISOR_SOCKET_PATH_TOO_LONG',
+  'ERR_SUBVISOR_USAGE',
+]);
 
 test('every stable error code a user can meet is listed in the README, for a switch over them', () => {
-  const files = CODE_SOURCES.flatMap((source) =>
-    source.endsWith('.ts')
-      ? [source]
-      : readdirSync(source, { recursive: true })
-          .map(String)
-          .filter((file) => file.endsWith('.ts'))
-          .map((file) => join(source, file)),
-  );
-  const codes = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/'(ERR_SUBVISOR_[A-Z_]*[A-Z])'/g)].map((match) => match[1] as string)));
-  // Control: the sources do hold the codes, the library's and the protocol's.
-  assert.ok(codes.has('ERR_SUBVISOR_CALLED_PROCESS') && codes.has('ERR_SUBVISOR_UNKNOWN_PROCESS'), [...codes].join(' '));
-  assert.deepEqual([...codes].filter((code) => !readme.includes(`\`${code}\``)), []);
+  const files = readdirSync('src', { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join('src', file));
+  const codes = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(ERR_SUBVISOR_[A-Z_]*[A-Z])\b/g)].map((match) => match[1] as string)));
+  // Control: the sources do hold the codes, the library's, the protocol's and the CLI's own.
+  assert.ok(codes.has('ERR_SUBVISOR_CALLED_PROCESS') && codes.has('ERR_SUBVISOR_UNKNOWN_PROCESS') && codes.has('ERR_SUBVISOR_NO_RUN'), [...codes].join(' '));
+  assert.deepEqual([...SAID_BY_MESSAGE_ONLY].filter((code) => !codes.has(code)), [], 'a code said by its message only that is gone from src/');
+  assert.deepEqual([...codes].filter((code) => !SAID_BY_MESSAGE_ONLY.has(code) && !readme.includes(`\`${code}\``)), []);
 });

@@ -3,6 +3,7 @@ import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
+import { WatchError } from '../watch/tree.js';
 
 /**
  * A process that was ready but then failed its liveness probe `failures` times in a row, and was
@@ -78,7 +79,7 @@ export function describeFailure(error: unknown): string {
 }
 
 /** What kind of failure it was, for `--json` and for the restart line's reason. */
-export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'not-started' | 'error';
+export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'not-started' | 'watch' | 'error';
 
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
@@ -87,6 +88,7 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof SpawnError) return 'spawn';
   if (error instanceof StopDeniedError) return 'stop';
   if (error instanceof MainNotStarted) return 'not-started';
+  if (error instanceof WatchError) return 'watch';
   return 'error';
 }
 

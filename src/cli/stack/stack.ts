@@ -3,7 +3,7 @@ import type { ProcessSpec } from '../config/spec.js';
 import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
-import { MainNotStarted, describeFailure } from './failures.js';
+import { MainNotStarted, describeFailure, failureFields } from './failures.js';
 import { anySettled, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
@@ -519,7 +519,7 @@ export class Stack {
   /** A life a change began failed: says so, and the run goes on (true). */
   #failedAfterChange(runner: Runner, end: LifeEnd): boolean {
     if (end.kind !== 'failed' || !this.#forgiven.has(runner) || this.ending) return false;
-    this.#opts.output.status({ name: runner.spec.name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: the next change starts it again` });
+    this.#opts.output.status({ name: runner.spec.name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: the next change starts it again`, fields: failureFields(end.error) });
     return true;
   }
 

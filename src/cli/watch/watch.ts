@@ -6,6 +6,7 @@ import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
 import { WatchError, watchTree, type Watching } from './tree.js';
 import { destinationOf } from './lookups.js';
+import { failureIdentity } from '../stack/failures.js';
 
 /** What watching needs of the running stack (the `Stack` coordinator). */
 export interface Restartable {
@@ -182,7 +183,7 @@ class WatchedProcess {
   }
 
   #say(error: WatchError): void {
-    this.output.status({ name: this.name, event: 'failed', text: `${error.message}; changes under it go unnoticed` });
+    this.output.status({ name: this.name, event: 'failed', text: `${error.message}; changes under it go unnoticed`, fields: failureIdentity(error) });
   }
 }
 
@@ -222,7 +223,7 @@ class RestartLane {
       try {
         for (const name of await next.restart(this.#restartedAt.get(next.name))) this.#restartedAt.set(name, beganAt);
       } catch (error) {
-        this.output.status({ name: 'subvisor', event: 'failed', text: `a restart after a change failed: ${error instanceof Error ? error.message : String(error)}` });
+        this.output.status({ name: 'subvisor', event: 'failed', text: `a restart after a change failed: ${error instanceof Error ? error.message : String(error)}`, fields: failureIdentity(error) });
       }
     }
     this.#running = false;

@@ -373,6 +373,38 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test("--json: a watched task's failed re-run says its reason and code in both its failed records, the exit's and the run-goes-on one", BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '0' },
+    );
+    const cli = startCli(['up', '--json'], { cwd: dir });
+    try {
+      await cli.waitForOutput(/"name":"web",[^\n]*"event":"starting"/);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/"line":"exited with status 1; the run goes on[^\n]*\n/);
+      const sofar = cli.stdoutSoFar();
+      // Whole lines only: a record after these may be half written.
+      const failed = sofar
+        .slice(0, sofar.lastIndexOf('\n'))
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((record) => record.name === 'build' && record.event === 'failed');
+      // Before, the run-goes-on record had no fields at all: a script switching on `reason` missed it.
+      assert.deepEqual(
+        failed.map(({ reason, code, returncode }) => ({ reason, code, returncode })),
+        [1, 2].map(() => ({ reason: 'exit', code: 'ERR_SUBVISOR_CALLED_PROCESS', returncode: 1 })),
+      );
+      await interrupt(cli);
+    } finally {
+      killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /"event":"starting","pid":(\d+)/g).map((match) => Number(match[1])));
+      await Promise.race([cli.done, sleep(5000)]);
+    }
+  });
+
   test('re-run by hand (start, restart) and failing, it ends nothing either: the client says so, the next change recovers', BOUNDED, async () => {
     const dir = project(
       `processes:

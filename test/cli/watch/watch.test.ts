@@ -1,0 +1,55 @@
+// watchStack: what a watch that fails while the run goes on tells the run's output. Real
+// directories; fs.watch refuses one of them, as inotify's limit of watches would.
+import assert from 'node:assert/strict';
+import fs, { type FSWatcher, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { StatusEvent } from '../../../src/cli/output.js';
+import { watchStack, type Restartable } from '../../../src/cli/watch/watch.js';
+import { waitUntil } from '../../support/processes.js';
+import { spec } from '../stack/support.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-watch-stack-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const idle: Restartable = { ending: false, restartForChange: () => Promise.resolve([]), keptStopped: () => false, changeHeard: () => undefined };
+
+test("a directory that cannot be watched at run time is a failed record with the watch's reason and code, as every failed record has them", { timeout: 10_000 }, async () => {
+  const root = join(scratch, 'src');
+  mkdirSync(root);
+  const refused = join(root, 'new');
+  const original = fs.watch;
+  fs.watch = ((path: string, ...rest: unknown[]) => {
+    if (path === refused) throw Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${path}'`), { code: 'ENOSPC' });
+    return (original as (...args: unknown[]) => FSWatcher)(path, ...rest);
+  }) as typeof fs.watch;
+  const events: StatusEvent[] = [];
+  const watching = watchStack(idle, [spec('build', 'true', { watch: { paths: [root], ignore: [], debounceMs: 60_000 } })], { status: (event) => void events.push(event) });
+  try {
+    mkdirSync(refused);
+    await waitUntil(() => events.some((event) => event.event === 'failed'), 'the refused watch to be said');
+    const failed = events.find((event) => event.event === 'failed');
+    assert.match(failed?.text ?? '', /^cannot watch .*new: the system limit of watched directories is reached; .*; changes under it go unnoticed$/);
+    assert.deepEqual(failed?.fields, { reason: 'watch', code: 'ERR_SUBVISOR_WATCH' });
+  } finally {
+    fs.watch = original;
+    watching.close();
+  }
+});
+
+test('a restart after a change that fails is a failed record with a reason too, and the code of its error', { timeout: 10_000 }, async () => {
+  const root = join(scratch, 'app');
+  mkdirSync(root);
+  const failing: Restartable = { ...idle, restartForChange: () => Promise.reject(Object.assign(new Error('no room'), { code: 'ENOSPC' })) };
+  const events: StatusEvent[] = [];
+  const watching = watchStack(failing, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 20 } })], { status: (event) => void events.push(event) });
+  try {
+    writeFileSync(join(root, 'app.js'), '1');
+    await waitUntil(() => events.some((event) => event.event === 'failed'), 'the failed restart to be said');
+    const failed = events.find((event) => event.event === 'failed');
+    assert.deepEqual({ name: failed?.name, text: failed?.text, fields: failed?.fields }, { name: 'subvisor', text: 'a restart after a change failed: no room', fields: { reason: 'error', code: 'ENOSPC' } });
+  } finally {
+    watching.close();
+  }
+});
