@@ -128,8 +128,8 @@ export function runningTagged(tag: string): number[] {
   return found;
 }
 
-/** The children in the orphan tests obey SIGTERM: once their parent is dead, what still runs after this is an orphan. */
-const ORPHANS_STOPPED_WITHIN_MS = 3000;
+/** The children in the orphan tests obey SIGTERM: once their parent is dead, what still runs after this is an orphan (generous: on a loaded machine the watchdog, a shell, may wait seconds for a core; only a failing run waits it out). */
+const ORPHANS_STOPPED_WITHIN_MS = 8000;
 
 /**
  * How many tagged processes still run once a dead parent's watchdog has had time to stop them;
