@@ -150,19 +150,33 @@ export function killUnsearchedHolders(): void {
   }
 }
 
-/** Each pipe end wanted, with when its child started: only a process started no earlier can hold it by inheritance. */
-function endsOf(children: Iterable<ChildPipes>): Map<string, number> {
-  const wanted = new Map<string, number>();
-  for (const { ends, startTime } of children) for (const end of ends) wanted.set(end, startTime);
-  return wanted;
+/** The pipe ends wanted, each with when its child started, and the earliest of those starts. */
+interface WantedEnds {
+  readonly ends: ReadonlyMap<string, number>;
+  readonly since: number;
 }
 
-/** Whether `entry`, another process than this one, holds one of `wanted` that it may have inherited. */
-function holds(entry: { readonly pid: number; readonly startTime: string }, wanted: ReadonlyMap<string, number>): boolean {
-  if (entry.pid === process.pid) return false;
+/** Each pipe end wanted, with when its child started: only a process started no earlier can hold it by inheritance. */
+function endsOf(children: Iterable<ChildPipes>): WantedEnds {
+  const ends = new Map<string, number>();
+  let since = Number.POSITIVE_INFINITY;
+  for (const { ends: childEnds, startTime } of children) {
+    since = Math.min(since, startTime);
+    for (const end of childEnds) ends.set(end, startTime);
+  }
+  return { ends, since };
+}
+
+/**
+ * Whether `entry`, another process than this one, holds one of `wanted` that it may have inherited.
+ * One started before every child wanted is passed over unread: the fds are the cost of the search,
+ * and most of a busy host's processes (its databases, its desktop) are older than the child.
+ */
+function holds(entry: { readonly pid: number; readonly startTime: string }, wanted: WantedEnds): boolean {
   const startTime = Number(entry.startTime);
+  if (entry.pid === process.pid || startTime < wanted.since) return false;
   return holdsAny(entry.pid, (end) => {
-    const childStart = wanted.get(end);
+    const childStart = wanted.ends.get(end);
     return childStart !== undefined && startTime >= childStart;
   });
 }

@@ -3,6 +3,7 @@
 // kill from outside the stop reaches it at once, and its stop is told as the group's is.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs, { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +137,37 @@ test('a cancellation of children that left nothing behind reads no other process
     assert.deepEqual([...searched], []);
   } finally {
     spy.mock.restore();
+    killTagged(tag);
+  }
+});
+
+test('the search for holders reads no fd of a process that started before the child: it cannot have inherited the pipes', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  const older = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  let holder = 0;
+  const searched = new Set<string>();
+  const readdir = fs.readdirSync;
+  const spy = mock.method(fs, 'readdirSync', (...args: Parameters<typeof readdir>) => {
+    if (typeof args[0] === 'string' && /^\/proc\/\d+\/fd$/.test(args[0])) searched.add(args[0]);
+    return readdir(...args);
+  });
+  try {
+    await waitUntil(() => processState(older.pid ?? 0) === 'S', 'the older process to run', 10_000);
+    const done = superviseRunProcess(leavingAHolder('echo holder $$; exec sleep 1000', join(scratch, 'gate-older')), {
+      relayStdout: true,
+      logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
+      drainGraceMs: 300,
+      killGraceMs: 500,
+      env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+    });
+    await holderPid(() => holder, join(scratch, 'gate-older'));
+    assert.equal((await done).returncode, 0);
+    assert.ok(searched.has(`/proc/${holder}/fd`), 'control: the search ran, and read the holder\'s fds');
+    // Before: every process on the host was read, fd by fd, and only then passed over for its age.
+    assert.equal(searched.has(`/proc/${older.pid}/fd`), false);
+  } finally {
+    spy.mock.restore();
+    older.kill('SIGKILL');
     killTagged(tag);
   }
 });
