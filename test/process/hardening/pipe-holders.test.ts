@@ -153,6 +153,8 @@ test('the search for holders reads no fd of a process that started before the ch
   });
   try {
     await waitUntil(() => processState(older.pid ?? 0) === 'S', 'the older process to run', 10_000);
+    // Start times are in clock ticks: one in the same tick as the child's cannot be told older.
+    await waitUntil(() => uptimeTicks() > startTicks(older.pid ?? 0) + 1, 'a clock tick past the older process\'s start', 10_000);
     const done = superviseRunProcess(leavingAHolder('echo holder $$; exec sleep 1000', join(scratch, 'gate-older')), {
       relayStdout: true,
       logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
@@ -171,3 +173,14 @@ test('the search for holders reads no fd of a process that started before the ch
     killTagged(tag);
   }
 });
+
+/** The time since boot in clock ticks (USER_HZ, 100 on Linux), as /proc/PID/stat gives start times. */
+function uptimeTicks(): number {
+  return Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
+}
+
+/** When `pid` started, in clock ticks since boot. */
+function startTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
