@@ -122,7 +122,8 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
       stop: () => stop().then(releasePipes),
       // The parent dies once this is over, not after the drain that follows: what is left of the
       // grace when none was found (newSession: false, another user's) would only hold its death.
-      stopHolders: () => stopHolders(target, ends, policy, opts.log, searched).finally(leftoversSettled),
+      stopHolders: holderStopper(target, ends, policy, opts.log),
+      holdersStopped: leftoversSettled,
     }).finally(() => {
       searched();
       leftoversSettled();
@@ -172,16 +173,43 @@ function whenDenied(proc: Process, readers: readonly PipeReader[], log: Lifecycl
   };
 }
 
-/** Stops whoever outside the exited child's group still holds its pipes (see ./stop/pipe-holders.ts), telling `log`; whether there was any. */
-async function stopHolders(target: StopTarget, ends: ChildPipes | undefined, policy: StopPolicy, log: LifecycleLog, searched: () => void): Promise<boolean> {
+/**
+ * Stops whoever outside the exited child's group still holds its pipes (see ./stop/pipe-holders.ts),
+ * telling `log`; says whether there was any. Each call searches again, and passes over those an
+ * earlier one stopped: one that outlived its SIGKILL (stuck in the kernel) is not given a second grace.
+ */
+function holderStopper(target: StopTarget, ends: ChildPipes | undefined, policy: StopPolicy, log: LifecycleLog): () => Promise<boolean> {
   const { proc } = target;
-  const holders = await pipeHolders(ends);
-  searched(); // from here they are recorded with the child's stop (see stopPipeHolders)
-  if (holders.length === 0) return false;
-  log.stoppingHolders(proc, holders.map((holder) => holder.pid));
+  const stopped = new Set<string>();
   const onKill = (left: readonly Escapee[]): void => log.killingHolders(proc, left.map((holder) => holder.pid), policy.killGraceMs);
-  await stopPipeHolders(target, holders, policy, onKill);
-  return true;
+  return async () => {
+    const searched = awaitingHolderSearch(ends);
+    const holders = (await pipeHolders(ends)).filter((holder) => !stopped.has(`${holder.pid} ${holder.startTime}`));
+    searched(); // from here they are recorded with the child's stop (see stopPipeHolders)
+    if (holders.length === 0) return false;
+    for (const holder of holders) stopped.add(`${holder.pid} ${holder.startTime}`);
+    log.stoppingHolders(proc, holders.map((holder) => holder.pid));
+    await stopPipeHolders(target, holders, policy, onKill);
+    return true;
+  };
+}
+
+/** How many times the holders of an exited child's pipes are searched for, while each search finds some and the pipes do not end. */
+const HOLDER_SEARCHES = 3;
+
+/**
+ * Stops the holders of the exited child's pipes (`stopHolders` says whether it found any), and
+ * searches again while it finds some and the pipes do not end: a holder stopped may leave what it
+ * started after the search had listed the processes, which holds the pipes on. The search yields
+ * as it goes and on a busy host takes a while, long enough for a shell's next command to begin.
+ */
+async function stopHoldersUntilEnded(drained: Promise<unknown>, bytesRead: () => number, stopHolders: () => Promise<boolean>): Promise<boolean> {
+  let found = false;
+  for (let search = 0; search < HOLDER_SEARCHES && (await stopHolders()); search += 1) {
+    found = true;
+    if (await drainsOnceQuiet(drained, bytesRead)) break;
+  }
+  return found;
 }
 
 /**
@@ -198,7 +226,7 @@ async function drainAfterExit(
   drained: Promise<unknown>,
   received: { bytes: number },
   opts: LifecycleOptions,
-  leftovers: { readonly stop: () => Promise<void>; readonly stopHolders: () => Promise<boolean> },
+  leftovers: { readonly stop: () => Promise<void>; readonly stopHolders: () => Promise<boolean>; readonly holdersStopped: () => void },
 ): Promise<void> {
   if (await settlesWithin(drained, opts.drainGraceMs, opts.stop)) return;
   await leftovers.stop();
@@ -212,8 +240,11 @@ async function drainAfterExit(
   // the group's stop began: found now by the pipe itself, and stopped with the child's stop signal
   // and grace. They were left running before (see stopPipeHolders). With none found (not ours to
   // find or stop, or no /proc to look in), there is nothing to wait another grace for; only what is
-  // left of this one, when a cancellation cut it (a consumer behind may still be reading).
-  if (await leftovers.stopHolders()) {
+  // left of this one, when a cancellation cut it (a consumer behind may still be reading). The
+  // parent's fatal signal waits for no more than the holders' stop (`holdersStopped`).
+  const found = await stopHoldersUntilEnded(drained, () => received.bytes, leftovers.stopHolders);
+  leftovers.holdersStopped();
+  if (found) {
     if (await settlesWithin(drained, opts.drainGraceMs, undefined)) return;
   } else if (await settlesWithin(drained, graceEnd - performance.now(), undefined)) {
     return;

@@ -174,6 +174,71 @@ test('the search for holders reads no fd of a process that started before the ch
   }
 });
 
+test('what a holder starts after the search has listed the processes, left holding the pipes once the holder is stopped, is found by the search made again, and stopped', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  const go = join(scratch, 'go-forked');
+  let holder = 0;
+  let forked = 0;
+  // The holder's next command, a long sleep, begins while the search reads the first fd table: after
+  // it listed the processes. The search yields as it goes, and on a busy host takes a while, so a
+  // shell's next command can come in there; the read is held in place until it has.
+  const readdir = fs.readdirSync;
+  let armed = false;
+  const spy = mock.method(fs, 'readdirSync', (...args: Parameters<typeof readdir>) => {
+    if (armed && typeof args[0] === 'string' && /^\/proc\/\d+\/fd$/.test(args[0])) {
+      armed = false;
+      writeFileSync(go, '');
+      forked = waitSyncFor(() => childrenRunning(holder, 'sleep\u00001000\u0000'));
+    }
+    return readdir(...args);
+  });
+  try {
+    const done = superviseRunProcess(leavingAHolder(`echo holder $$; while [ ! -e ${go} ]; do sleep 0.01; done; sleep 1000; :`, join(scratch, 'gate-forked')), {
+      relayStdout: true,
+      logger: { io: (line: string) => (holder = Number(/holder (\d+)/.exec(line)?.[1] ?? holder)) },
+      drainGraceMs: 300,
+      killGraceMs: 500,
+      env: { ...process.env, SUBVISOR_TEST_TAG: tag },
+    });
+    await waitUntil(() => holder > 0, 'the holder to say its pid', 10_000);
+    armed = true;
+    await holderPid(() => holder, join(scratch, 'gate-forked'));
+    assert.equal((await done).returncode, 0);
+    assert.ok(forked > 0, 'control: the holder started its long sleep during the search');
+    // Before: only the holder was stopped; its sleep, not listed, held the pipes on, and ran on.
+    assert.equal(isRunning(forked), false, 'what the holder started during the search was stopped');
+  } finally {
+    spy.mock.restore();
+    killTagged(tag);
+  }
+});
+
+/** The pid of a running child of `parent` whose command line is `cmdline`, else 0. */
+function childrenRunning(parent: number, cmdline: string): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [, state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === parent && state !== 'Z' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8') === cmdline) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
+}
+
+/** Waits, blocking the event loop (the search is held where it is), until `found` gives a pid; at most 10 s. */
+function waitSyncFor(found: () => number): number {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 10_000; waited += 10) {
+    const pid = found();
+    if (pid > 0) return pid;
+    Atomics.wait(pause, 0, 0, 10);
+  }
+  return 0;
+}
+
 /** The time since boot in clock ticks (USER_HZ, 100 on Linux), as /proc/PID/stat gives start times. */
 function uptimeTicks(): number {
   return Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
