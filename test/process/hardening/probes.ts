@@ -1,6 +1,6 @@
 // Probes shared by the hardening tests: what a run leaves behind, and a parent process to kill.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { isBuildFresh } from '../../../scripts/build-freshness.js';
@@ -136,8 +136,33 @@ const ORPHANS_STOPPED_WITHIN_MS = 8000;
  * 0 as soon as none does.
  */
 export async function orphansOf(tag: string): Promise<number> {
-  await waitUntil(() => runningTagged(tag).length === 0, 'no tagged process', ORPHANS_STOPPED_WITHIN_MS).catch(() => undefined);
-  return runningTagged(tag).length;
+  const left = (): number => runningTagged(tag).length + forkedNotYetExecd(tag).length;
+  await waitUntil(() => left() === 0, 'no tagged process', ORPHANS_STOPPED_WITHIN_MS).catch(() => undefined);
+  return left();
+}
+
+/**
+ * Marks a fixture parent's environment with its tag (`{ ...env, [FORKED_TAG]: tag }`), so that a
+ * child it forked but that has not exec'd yet, whose environment is still the parent's (untagged),
+ * is counted by {@link orphansOf}. Not counted, it let the count read 0 a moment before the child
+ * exec'd its gate (tagged) and was counted on the second look: an orphan the watchdog then stopped.
+ */
+export const FORKED_TAG = 'SUBVISOR_TEST_FORKED_TAG';
+
+/** Processes forked by a parent marked with {@link FORKED_TAG} `tag` that still run Node's image (not exec'd yet). */
+function forkedNotYetExecd(tag: string): number[] {
+  const needle = `${FORKED_TAG}=${tag}\0`;
+  const node = realpathSync(process.execPath);
+  const found: number[] = [];
+  for (const { pid, state } of procEntries()) {
+    if (state === 'Z' || state === 'X' || pid === process.pid) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === node && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) found.push(pid);
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** One run of an orphan test: when the parent was SIGKILLed, and what it left running. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { continueGroup, killTagged, orphanSummary, orphansOf, runningTagged, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture, type KillRun } from './probes.js';
+import { FORKED_TAG, continueGroup, killTagged, orphanSummary, orphansOf, runningTagged, startBuiltFixture, stopFixture, waitUntil, watchdogsOf, type Fixture, type KillRun } from './probes.js';
 
 const BURST = 'test/fixtures/hardening/burst.mjs';
 const WITHOUT_WATCHDOG = { ...process.env, SUBVISOR_WATCHDOG: '0' };
@@ -30,7 +30,7 @@ async function killAndCount(parent: Fixture, tag: string, delayMs: number): Prom
 
 function burst(children: number, env: NodeJS.ProcessEnv = process.env): { parent: Fixture; tag: string } {
   const tag = randomUUID();
-  return { parent: startBuiltFixture(BURST, [tag, String(children), '200'], { env }), tag };
+  return { parent: startBuiltFixture(BURST, [tag, String(children), '200'], { env: { ...env, [FORKED_TAG]: tag } }), tag };
 }
 
 describe('spawn gate: a parent SIGKILLed while spawning leaves no orphan', () => {
