@@ -104,6 +104,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener('abort', onStop, { once: true });
   let ending: Ending;
+  let searched = noop;
   try {
     await Promise.race([processInternals.exited(proc), denial.denied]).catch(async (error: unknown) => {
       leftoversSettled(); // none will be stopped
@@ -114,10 +115,11 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
     // hold them short of EOF until the drain gave up on them and on their last lines.
+    // From the exit on: a parent dying before the drain below has begun also kills what holds the pipes.
+    searched = awaitingHolderSearch(ends);
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!(await targetAliveSoon(target))) releasePipes();
     else void stopping?.then(releasePipes, releasePipes); // a stop that failed is rethrown below, once
-    const searched = awaitingHolderSearch(ends);
     await drainAfterExit(readers, drained, received, { ...opts, stop: cut.signal }, {
       stop: () => stop().then(releasePipes),
       // The parent dies once this is over, not after the drain that follows: what is left of the
@@ -134,6 +136,7 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     await stopping;
     ending = { returncode: proc.returncode ?? 0, signal: proc.signal, stoppedByUs: began.whileRunning, stopReason: began.whileRunning ? stopReason : undefined };
   } finally {
+    searched();
     leftoversSettled();
     cut.dispose();
     opts.stop?.removeEventListener('abort', onStop);
