@@ -15,6 +15,8 @@ checkNothingLeaksAroundEachTest();
 const BOUNDED = { timeout: 30_000 };
 const TIMING = { intervalMs: 50, timeoutMs: 2000, startPeriodMs: 0 };
 const FIRST_MS = 200;
+/** The first line's wait where a test counts the lines that follow it. */
+const SPACED_FIRST_MS = 500;
 
 function stillNotReady(output: RecordingOutput, name: string): Recorded[] {
   return output.of(name, 'still-not-ready');
@@ -77,14 +79,16 @@ describe('a process waiting long for its ready probe is said to be, with its las
 
   test('the lines come at twice the wait each time', BOUNDED, async () => {
     const ready: Probe = { kind: 'exec', cmd: 'exit 1', ...TIMING };
-    const running = startStack([spec('db', 'exec sleep 30', { ready })], { stillNotReadyFirstMs: 100 });
+    // Spaced widely: a line that comes later than the wait before it skips the next (as after a
+    // Ctrl-Z), and a loaded machine's timer may be 100 ms late, never 500.
+    const running = startStack([spec('db', 'exec sleep 30', { ready })], { stillNotReadyFirstMs: SPACED_FIRST_MS });
     try {
       await waitUntil(() => stillNotReady(running.output, 'db').length >= 3, 'three lines', 20_000);
     } finally {
       await running.stop();
     }
-    assert.deepEqual(stillNotReady(running.output, 'db').slice(0, 3).map((record) => record.fields?.afterMs), [100, 200, 400]);
-    assert.match(stillNotReady(running.output, 'db')[0]?.text ?? '', /^still not ready after 100 ms; /);
+    assert.deepEqual(stillNotReady(running.output, 'db').slice(0, 3).map((record) => record.fields?.afterMs), [SPACED_FIRST_MS, 2 * SPACED_FIRST_MS, 4 * SPACED_FIRST_MS]);
+    assert.match(stillNotReady(running.output, 'db')[0]?.text ?? '', /^still not ready after 500 ms; /);
   });
 
   test('nothing more once the probe passes', BOUNDED, async () => {
@@ -144,9 +148,10 @@ describe('a process waiting long for its ready probe is said to be, with its las
 
   test('a readyTimeout ends them: none at or past it', BOUNDED, async () => {
     const ready: Probe = { kind: 'exec', cmd: 'exit 1', ...TIMING };
-    const { outcome, output } = await runToEnd([spec('db', 'exec sleep 30', { ready, readyTimeoutMs: 450 })], { stillNotReadyFirstMs: 100 });
+    // Spaced as above; the deadline falls between the third line and the fourth.
+    const { outcome, output } = await runToEnd([spec('db', 'exec sleep 30', { ready, readyTimeoutMs: 4.5 * SPACED_FIRST_MS })], { stillNotReadyFirstMs: SPACED_FIRST_MS });
     assert.equal(outcome.exitCode, 124, output.dump());
-    assert.deepEqual(stillNotReady(output, 'db').map((record) => record.fields?.afterMs), [100, 200, 400]);
+    assert.deepEqual(stillNotReady(output, 'db').map((record) => record.fields?.afterMs), [SPACED_FIRST_MS, 2 * SPACED_FIRST_MS, 4 * SPACED_FIRST_MS]);
     const short = await runToEnd([spec('db', 'exec sleep 30', { ready, readyTimeoutMs: 100 })], { stillNotReadyFirstMs: 100 });
     assert.equal(short.outcome.exitCode, 124, short.output.dump());
     assert.deepEqual(stillNotReady(short.output, 'db'), []);
