@@ -93,12 +93,12 @@ test('a probe checks exactly one thing: none or two kinds are refused', () => {
 test('http: not a URL, or not http(s), is refused at the value without showing it', () => {
   for (const [bad, from] of [['"not a url ${TOKEN}"', ' once \\$\\{TOKEN\\} is expanded'], ['"127.0.0.1:8080/health"', ''], ['"${NOT_SET}"', ' once \\$\\{NOT_SET\\} is expanded \\(NOT_SET is not set\\)']] as const) {
     const message = problemAt(web(`    ready: { http: ${bad} }\n`), bad, env);
-    assert.match(message, new RegExp(`processes\\.web\\.ready\\.http: is not a valid URL${from}; write a whole one, like \`http://127\\.0\\.0\\.1:8080/health\`$`));
+    assert.match(message, new RegExp(`processes\\.web\\.ready\\.http: needs a whole URL, with http:// or https:// in front${from}, like \`http://127\\.0\\.0\\.1:8080/health\`; for a plain port use \`tcp: "HOST:PORT"\`$`));
     assert.doesNotMatch(message, /hunter2|127\.0\.0\.1:8080\/health"/);
   }
   assert.match(problemAt(web('    ready: { http: "ftp://${TOKEN}@host/" }\n'), '"ftp', env), /ready\.http: must be an http:\/\/ or https:\/\/ URL, not ftp:; for a plain port use `tcp: "HOST:PORT"`/);
   // A host and port without http:// in front is no scheme named after the host ("not localhost:").
-  assert.match(problemAt(web('    ready: { http: "localhost:8080" }\n'), '"localhost', env), /ready\.http: is not a valid URL; write a whole one, like `http:\/\/127\.0\.0\.1:8080\/health`$/);
+  assert.match(problemAt(web('    ready: { http: "localhost:8080" }\n'), '"localhost', env), /ready\.http: needs a whole URL, with http:\/\/ or https:\/\/ in front, like `http:\/\/127\.0\.0\.1:8080\/health`; for a plain port use `tcp: "HOST:PORT"`$/);
 });
 
 test('http: a \':\' with no port after it (an unset ${PORT}) is refused, saying which variable is not set; it would read as port 80', () => {

@@ -172,7 +172,8 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
   if (url === undefined) return undefined;
   const problem = httpUrlProblem(url);
   // Node's URL error is not kept as the cause: it carries the input.
-  if (problem?.kind === 'invalid' || problem?.kind === 'no-scheme') reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
+  if (problem?.kind === 'invalid') reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
+  else if (problem?.kind === 'no-scheme') reader.reportAt(at, `needs a whole URL, with http:// or https:// in front${expansionNote(at)}, like \`http://127.0.0.1:8080/health\`; for a plain port use \`tcp: "HOST:PORT"\``);
   else if (problem?.kind === 'scheme') reader.reportAt(at, `must be an http:// or https:// URL, not ${problem.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
   else if (problem?.kind === 'no-port') reader.reportAt(at, `has a ':' with no port after it${expansionNote(at)}; write the port, like \`http://127.0.0.1:8080/health\`, or leave out the ':' for the scheme's own`);
   return problem === undefined ? { kind: 'http', url } : undefined;
