@@ -16,8 +16,7 @@ await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js'
 // Split: each command is a chunk loaded on demand, so `subvisor run` does not load the YAML parser.
 await build({
   ...common,
-  // The bin (dist/cli/main.js) is src/cli/bin.ts, which checks Node before the rest loads.
-  entryPoints: { main: 'src/cli/bin.ts' },
+  entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -36,16 +36,11 @@ import type * as Util from 'node:util';
  * then fail, even where the await is never reached.
  */
 function load(id: string): unknown {
-  const unsupported = unsupportedNode();
-  if (unsupported !== undefined) throw new Error(unsupported);
-  return process.getBuiltinModule(id);
-}
-
-/** Why this Node cannot run subvisor, with what to do; `undefined` when it can. */
-export function unsupportedNode(): string | undefined {
   // Typed as always present by @types/node 20.19; absent on Node 20.0–20.15, 21 and 22.0–22.2.
-  if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function') return undefined;
-  return `subvisor needs Node 20.16 or newer, and 22.3 or newer past Node 20 (for process.getBuiltinModule); this is Node ${process.version}: upgrade Node`;
+  if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') {
+    throw new Error(`subvisor needs Node 20.16 or newer, and 22.3 or newer past Node 20 (for process.getBuiltinModule); this is Node ${process.version}: upgrade Node`);
+  }
+  return process.getBuiltinModule(id);
 }
 
 /** The builtins the library and its command line use, each loaded the first time its property is read. */

@@ -54,14 +54,6 @@ test('on a Node without process.getBuiltinModule (before 20.16; 21 and 22.0-22.2
   assert.match(String(outcome), /^subvisor needs Node 20\.16 or newer, and 22\.3 or newer past Node 20 .*this is Node v\d+.*: upgrade Node$/);
 });
 
-test('on a Node without process.getBuiltinModule, the command line says what to do in one line, with no stack trace', () => {
-  assertBuildIsFresh();
-  const cli = join(process.cwd(), 'dist/cli/main.js');
-  const result = spawnSync(process.execPath, ['--import', 'data:text/javascript,delete process.getBuiltinModule', cli, 'run', '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
-  assert.equal(result.status, 1, result.stderr);
-  assert.match(result.stderr, /^subvisor needs Node 20\.16 or newer, and 22\.3 or newer past Node 20 .*: upgrade Node\n$/);
-});
-
 test('the built module has no top-level await, so CommonJS bundlers and require() can load it', async (t) => {
   assertBuildIsFresh();
   // A top-level await anywhere in the module, even one never reached, makes it async: esbuild then

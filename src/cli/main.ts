@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import { HelpRequested, UsageError } from './args.js';
@@ -92,9 +93,7 @@ function currentDirectoryLost(): string | undefined {
 }
 
 function version(): string {
-  // By the package's own name, which resolves from any of its files: the built CLI is split into
-  // chunks, so no one path up from here is the package's root both in src/ and in dist/.
-  const pkg = JSON.parse(node.fs.readFileSync(new URL(import.meta.resolve('subvisor/package.json')), 'utf8')) as { version: string };
+  const pkg = JSON.parse(node.fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
