@@ -115,7 +115,8 @@ export async function runToEnd(spawned: SpawnedChild, readers: readonly PipeRead
     // Once nothing of the group is left, what its pipes hold is read whatever their consumers' pace
     // (a pipe's worth: see PipeHold), or a consumer behind (one awaiting this very stop, even) would
     // hold them short of EOF until the drain gave up on them and on their last lines.
-    // From the exit on: a parent dying before the drain below has begun also kills what holds the pipes.
+    // From the exit to the drain's end, searches or not: a parent that dies meanwhile SIGKILLs
+    // whatever holds the pipes then (those found already, and what they started since).
     searched = awaitingHolderSearch(ends);
     const releasePipes = (): void => readers.forEach((reader) => reader.release?.());
     if (!(await targetAliveSoon(target))) releasePipes();
@@ -186,9 +187,7 @@ function holderStopper(target: StopTarget, ends: ChildPipes | undefined, policy:
   const stopped = new Set<string>();
   const onKill = (left: readonly Escapee[]): void => log.killingHolders(proc, left.map((holder) => holder.pid), policy.killGraceMs);
   return async () => {
-    const searched = awaitingHolderSearch(ends);
     const holders = (await pipeHolders(ends)).filter((holder) => !stopped.has(`${holder.pid} ${holder.startTime}`));
-    searched(); // from here they are recorded with the child's stop (see stopPipeHolders)
     if (holders.length === 0) return false;
     for (const holder of holders) stopped.add(`${holder.pid} ${holder.startTime}`);
     log.stoppingHolders(proc, holders.map((holder) => holder.pid));

@@ -123,14 +123,14 @@ export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escape
 }
 
 /**
- * The pipes of children gone with their pipes still held, whose holders are not found yet: from
- * the exit until the search has found them (they are then recorded with the child's stop) or the
- * pipes end. The search takes a while on a busy host (it yields), and a parent that dies meanwhile
- * (a second Ctrl-C, its exit) must not leave them running: see {@link killUnsearchedHolders}.
+ * The pipes of children that have exited and whose drain is not over: whatever holds them may not
+ * be found yet, or may have started something since its search. The search takes a while on a
+ * busy host (it yields), and a parent that dies meanwhile (a second Ctrl-C, its exit) must not
+ * leave them running: see {@link killUnsearchedHolders}.
  */
 const unsearched = new Set<ChildPipes>();
 
-/** Counts `pipes` among those whose holders are not found yet, until the returned function is called. */
+/** Counts `pipes` among those of an exited child whose drain is not over, until the returned function is called. */
 export function awaitingHolderSearch(pipes: ChildPipes | undefined): () => void {
   if (pipes === undefined) return () => undefined;
   unsearched.add(pipes);
@@ -138,8 +138,8 @@ export function awaitingHolderSearch(pipes: ChildPipes | undefined): () => void 
 }
 
 /**
- * For a parent about to die: SIGKILL, now, to whatever holds the pipes of a child whose holders
- * are not found yet (see {@link awaitingHolderSearch}), in one synchronous pass for all of them:
+ * For a parent about to die: SIGKILL, now, to whatever holds the pipes of an exited child whose
+ * drain is not over (see {@link awaitingHolderSearch}), in one synchronous pass for all of them:
  * no later turn of the loop comes to finish a search.
  */
 export function killUnsearchedHolders(): void {
