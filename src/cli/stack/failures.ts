@@ -3,7 +3,7 @@ import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
-import { WatchError } from '../watch/tree.js';
+import { WatchError } from '../watch/errors.js';
 
 /**
  * A process that was ready but then failed its liveness probe `failures` times in a row, and was

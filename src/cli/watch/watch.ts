@@ -4,7 +4,8 @@ import { withDependencies } from '../config/graph.js';
 import type { ProcessSpec, WatchSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
-import { WatchError, watchTree, type Watching } from './tree.js';
+import { WatchError } from './errors.js';
+import { watchTree, type Watching } from './tree.js';
 import { destinationOf } from './lookups.js';
 import { failureIdentity } from '../stack/failures.js';
 

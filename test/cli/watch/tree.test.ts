@@ -9,7 +9,8 @@ import { after, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ignoreRule } from '../../../src/cli/watch/ignore.js';
 import { lostEvents } from '../../../src/cli/watch/lost-events.js';
-import { WatchError, watchTree, type Watching } from '../../../src/cli/watch/tree.js';
+import { WatchError } from '../../../src/cli/watch/errors.js';
+import { watchTree, type Watching } from '../../../src/cli/watch/tree.js';
 import { waitUntil } from '../../support/processes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-tree-'));
@@ -792,7 +793,7 @@ test('an EMFILE of a watch with one file descriptor still free is told as the in
   // In a child with a low limit, filled up to `free` descriptors short of it (inotify_init needs one).
   const script = `
     import fs from 'node:fs';
-    const { WatchError } = await import(${JSON.stringify(new URL('../../../src/cli/watch/tree.ts', import.meta.url).href)});
+    const { WatchError } = await import(${JSON.stringify(new URL('../../../src/cli/watch/errors.ts', import.meta.url).href)});
     const emfile = Object.assign(new Error('too many open files'), { code: 'EMFILE' });
     const opened = [];
     try { for (;;) opened.push(fs.openSync('/dev/null', 'r')); } catch {}
