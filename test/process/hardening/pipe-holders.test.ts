@@ -114,15 +114,23 @@ test('the holders\' stop, and its SIGKILL at the grace, are told to the logger w
   }
 });
 
-test('a cancellation of children that left nothing behind reads no other process\'s fds: the search for holders is for pipes still held after the group\'s stop', { timeout: 20_000 }, async () => {
-  const tag = randomUUID();
+/**
+ * Records the reads of a process's fd table (`/proc/N/fd`), the search's unit of work (one per
+ * process on the host); `spy.mock.restore()` ends it.
+ */
+function fdTableReads(): { searched: Set<string>; spy: { mock: { restore: () => void } } } {
   const searched = new Set<string>();
   const readdir = fs.readdirSync;
-  // Counts the reads of a process's fd table, the search's unit of work (one per process on the host).
   const spy = mock.method(fs, 'readdirSync', (...args: Parameters<typeof readdir>) => {
     if (typeof args[0] === 'string' && /^\/proc\/\d+\/fd$/.test(args[0])) searched.add(args[0]);
     return readdir(...args);
   });
+  return { searched, spy };
+}
+
+test('a cancellation of children that left nothing behind reads no other process\'s fds: the search for holders is for pipes still held after the group\'s stop', { timeout: 20_000 }, async () => {
+  const tag = randomUUID();
+  const { searched, spy } = fdTableReads();
   try {
     await openNursery(async (tn) => {
       for (let i = 0; i < 3; i += 1) {
@@ -145,12 +153,7 @@ test('the search for holders reads no fd of a process that started before the ch
   const tag = randomUUID();
   const older = spawn('sleep', ['1000'], { stdio: 'ignore' });
   let holder = 0;
-  const searched = new Set<string>();
-  const readdir = fs.readdirSync;
-  const spy = mock.method(fs, 'readdirSync', (...args: Parameters<typeof readdir>) => {
-    if (typeof args[0] === 'string' && /^\/proc\/\d+\/fd$/.test(args[0])) searched.add(args[0]);
-    return readdir(...args);
-  });
+  const { searched, spy } = fdTableReads();
   try {
     await waitUntil(() => processState(older.pid ?? 0) === 'S', 'the older process to run', 10_000);
     // Start times are in clock ticks: one in the same tick as the child's cannot be told older.
