@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { isBuildFresh } from '../scripts/build-freshness.js';
@@ -91,4 +91,33 @@ test('`subvisor run` loads no HTTP, TLS or crypto module: only a probe needs the
   assert.deepEqual(unwanted, []);
   // Control: the record has what a run does load.
   assert.ok(loaded.includes('NativeModule child_process'), loaded.join(', '));
+});
+
+/** The sources (as the source maps name them) of `entry` and every built file it imports statically. */
+function bundledSources(entry: string): Set<string> {
+  const sources = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+    for (const source of map.sources) sources.add(source.replace(/^(\.\.\/)+/, ''));
+    const text = readFileSync(file, 'utf8');
+    for (const [, imported] of text.matchAll(/^import\s(?:[^;]*?\sfrom\s*)?"(\.{1,2}\/[^"]+)"/gm)) visit(join(dirname(file), imported!));
+  };
+  visit(entry);
+  return sources;
+}
+
+test('`subvisor run` loads neither the YAML parser nor the file watcher: they are up\'s alone', () => {
+  assertBuildIsFresh();
+  const cli = join(process.cwd(), 'dist/cli');
+  const runChunk = readdirSync(join(cli, 'chunks')).find((name) => /^run-\w+\.js$/.test(name));
+  assert.ok(runChunk, 'the build has a chunk of its own for run');
+  const loaded = new Set([...bundledSources(join(cli, 'main.js')), ...bundledSources(join(cli, 'chunks', runChunk))]);
+  // Control: the walk does reach run's own code and what it shares with up.
+  assert.ok(loaded.has('src/cli/commands/run.ts') && loaded.has('src/cli/stack/stack.ts'), [...loaded].join(', '));
+  // Before: the failure kinds named WatchError from watch/tree.ts, and run loaded the watcher with it.
+  const unwanted = [...loaded].filter((source) => source.includes('node_modules/yaml/') || (source.startsWith('src/cli/watch/') && source !== 'src/cli/watch/errors.ts'));
+  assert.deepEqual(unwanted, []);
 });
