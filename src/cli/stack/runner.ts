@@ -168,9 +168,9 @@ export class Runner {
     return this.#proc !== undefined && this.#proc.returncode === null;
   }
 
-  /** Its last attempt's child has spawned and exited, heard at once: what it left may still hold its output. */
+  /** Its last attempt's child has spawned and exited, told or not yet: what it left may still hold its output. */
   get childExited(): boolean {
-    return this.state.pid !== undefined && !this.childRunning;
+    return this.state.pid !== undefined && (this.#proc === undefined || hasExited(this.#proc));
   }
 
   /**
