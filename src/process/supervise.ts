@@ -15,6 +15,7 @@ import { holdWhilePending, relayStream, type StreamRelay } from './relay.js';
 import { blockText, type LineBlock } from './output/ascii-block.js';
 import type { SpawnedChild } from './spawn.js';
 import { closedStdioFd } from './spawn/diagnose.js';
+import { hasExited } from './stop/group.js';
 import type { NotATaskContext } from './options.js';
 import { resolveSupervision, type SuperviseOptions, type Supervision } from './supervise-options.js';
 
@@ -141,7 +142,7 @@ class SupervisedChild {
         },
         onTimeout: () => failWith((this.#notReadyInTime = this.#readyTimeout(null))),
         stopping,
-        exited: () => proc.returncode !== null,
+        exited: () => hasExited(proc),
       });
       this.#readiness.arm();
     } else if (!stopping()) handUp();

@@ -479,6 +479,27 @@ describe('8. readiness', () => {
     }
   });
 
+  test('a child that dies as readyTimeoutMs passes, its exit not yet told, fails start() with its exit, not a timeout', { timeout: 20_000 }, async () => {
+    // The loop is held past the deadline; then, in the turn the deadline's verdict runs, the child
+    // dies just before it, after the poll that would have reaped it: a zombie whose exit the loop
+    // has not told yet. Its exit decides, as an exit the loop had told would.
+    const dieUnseen = (proc: Process): void => {
+      setTimeout(() => {
+        setImmediate(() => {
+          process.kill(proc.pid, 'SIGKILL');
+          const deadline = Date.now() + 5000;
+          while (isRunning(proc.pid) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        });
+      }, 1);
+      setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300));
+    };
+    await openNursery(async (tn) => {
+      const error = await tn.start((ctx) => superviseRunProcess(['sleep', '30'], { readyWhen: /listening/, readyTimeoutMs: 100, killGraceMs: 500, onSpawn: dieUnseen }, ctx)).catch((caught: unknown) => caught);
+      assert.ok(error instanceof ExitedBeforeReadyError, String(error));
+      assert.equal(error.signal, 'SIGKILL');
+    });
+  });
+
   test('readyTimeoutMs fails start() with TooSlowError and stops the child', { timeout: 20_000 }, async () => {
     const pidFile = join(scratch, 'slow.pid');
     await openNursery(async (tn) => {
