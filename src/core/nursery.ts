@@ -1,4 +1,4 @@
-import { Cancelled, ErrorGroup, NotStartedError, recordedBefore } from './errors.js';
+import { Cancelled, ErrorGroup, NotStartedError, recordedBefore, shareFailure } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, asScopeLink, cancelledFromOutside, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
@@ -50,8 +50,9 @@ export interface Nursery {
    * running in the nursery. If the task rejects before that, `start` rejects with that same error
    * and the nursery is unaffected; if it returns without calling `started`, `start` rejects too,
    * with a {@link NotStartedError} (whose `cause` is the cancellation, if one had cut the task
-   * short: a scope it reaches absorbs it as that cancellation). Until it has started, the task is
-   * also cancelled with the scope that called `start`.
+   * short: a scope it reaches absorbs it as that cancellation). An error of its own that comes
+   * while the nursery is already failing also joins the nursery's group, so that nobody need await
+   * it. Until it has started, the task is also cancelled with the scope that called `start`.
    *
    * @param name - Names the task in a {@link NotStartedError} (its `task`) and in the error of a
    * nursery closed to it. Default: the function's own name, else `'task'`.
@@ -200,11 +201,12 @@ class TaskNursery implements Nursery {
       // Cut short by a cancellation (rejected with it, or returned before started()), start()
       // rejects for whoever awaits it; but the code that would have is usually what failed first
       // (`await db` threw, so `await web` never runs), and a rejection nobody awaits would kill the
-      // process over the very cancellation a nursery exists to absorb. A task's own error stays
-      // unhandled if unawaited.
-      const notStarted = (error: unknown, cutShort: boolean): void => {
+      // process over the very cancellation a nursery exists to absorb. So would a task's own error
+      // that comes while the nursery is failing, which its group reports instead (joinFailure).
+      // Any other own error stays unhandled if unawaited.
+      const notStarted = (error: unknown, needsNoAwaiter: boolean): void => {
         startedYet = true; // a late started() from a leaked callback must throw, not resolve
-        if (cutShort) starting.catch(ignoreCancellation);
+        if (needsNoAwaiter) starting.catch(ignoreUnawaited);
         reject(error);
       };
       const ctx: TaskContext<T> = {
@@ -226,7 +228,7 @@ class TaskNursery implements Nursery {
           (error: unknown) => {
             this.taskEnded(link);
             if (startedYet) this.fail(error);
-            else notStarted(error, isCancellationOf(error, signal));
+            else notStarted(error, isCancellationOf(error, signal) || this.joinFailure(error));
             this.settle();
           },
         );
@@ -265,6 +267,21 @@ class TaskNursery implements Nursery {
     if (recordedBefore(error, this.errors)) return;
     this.errors.push(error);
     this.cancel(new Cancelled('nursery cancelled because a task failed', { cause: error }));
+  }
+
+  /**
+   * A start() task's own error, from before its started(), that comes while the nursery is already
+   * failing: it joins the group, and says so (its start() then needs no awaiter). Its caller is then
+   * most likely the code that failed first (`await db` threw, so `await web` never runs), and an
+   * error nobody awaits would kill the process after the nursery had rejected, past the try/catch
+   * around it. A caller that does await it and rethrows it puts it in the group once, not twice.
+   * While the nursery runs, such an error stays its caller's alone (trio's `start`).
+   */
+  private joinFailure(error: unknown): boolean {
+    if (this.errors.length === 0) return false;
+    if (typeof error === 'object' && error !== null) shareFailure(error);
+    this.fail(error);
+    return true;
   }
 
   /** Resolves once the body has returned and no task is left. */
@@ -308,8 +325,8 @@ class TaskNursery implements Nursery {
   }
 }
 
-function ignoreCancellation(): void {
-  // a start() cut short by cancellation: rejected for whoever awaits it, and fine unawaited
+function ignoreUnawaited(): void {
+  // a start() cut short by cancellation, or whose failure the nursery reports: rejected for whoever awaits it, and fine unawaited
 }
 
 /** A startSoon task's context: its `started()` takes whatever the task passes, and ignores it. */

@@ -411,6 +411,65 @@ describe('start()', () => {
     assert.equal(run.stdout.trim(), 'no config', 'the failure is reported once, by the nursery');
   });
 
+  test('a start() whose task fails on its own while its nursery is already failing is no unhandled rejection: its error joins the group', { timeout: 30_000 }, () => {
+    // The same two starts, but the second fails on its own as the cancellation reaches it (its
+    // shutdown fails, or its child exited in that instant): not the cancellation, and the body that
+    // would have awaited it threw at the first await. Before, that error killed the process after
+    // the nursery had already rejected, through the try/catch its caller put around it.
+    const scenario = `
+      import { openNursery } from './src/index.ts';
+      const outcome = await openNursery(async (tn) => {
+        const db = tn.start(async () => { throw new Error('no config'); });
+        const web = tn.start(async ({ signal }) => {
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          throw new Error('web shutdown failed');
+        });
+        await db;
+        await web;
+      }).catch((error) => error);
+      console.log(outcome.errors.map((error) => error.message).join());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (process.env.CONTROL) void Promise.reject(new Error('control'));
+    `;
+    const run = (control: boolean) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], { env: { ...process.env, CONTROL: control ? '1' : '' }, encoding: 'utf8', timeout: 20_000 });
+    const clean = run(false);
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.equal(clean.stdout.trim(), 'no config,web shutdown failed', 'each failure in the order it happened');
+    const control = run(true);
+    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
+    assert.match(control.stderr, /control/);
+  });
+
+  test('a start() that fails on its own while its nursery is failing still rejects for a caller that awaits it, and is reported once', async () => {
+    const shutdown = new Error('web shutdown failed');
+    let seenByCaller: unknown;
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        throw shutdown;
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      seenByCaller = await web.catch((caught: unknown) => caught);
+      throw seenByCaller;
+    }).catch((caught: unknown) => caught);
+    assert.equal(seenByCaller, shutdown);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
+  });
+
+  test('a start() that fails on its own while its nursery runs is its caller\'s alone: the nursery is unaffected', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const error = await tn.start(async () => {
+        throw new Error('own');
+      }).catch((caught: unknown) => caught);
+      return (error as Error).message;
+    });
+    assert.equal(outcome, 'own');
+  });
+
   test('an awaited start() whose task gives up when cancelled is that cancellation, not a failure of its own', async () => {
     // The cooperative way to be cancelled while coming up: stop waiting and return, as a task
     // written like openNursery's own example does. Its start() rejects with NotStartedError, and
