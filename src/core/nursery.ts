@@ -8,7 +8,9 @@ export type TaskContext<T = void> = {
   readonly signal: AbortSignal;
   /**
    * Hands `value` to the caller of {@link Nursery.start} and lets it go on, while the task keeps
-   * running inside the nursery. Does nothing under {@link Nursery.startSoon}. Throws if called twice.
+   * running inside the nursery. Does nothing under {@link Nursery.startSoon}, nor once the scope
+   * that called `start` was cancelled (as trio's: `start` then rejects with that cancellation when
+   * the task ends). Throws if called twice.
    */
   readonly started: (...value: StartedArgs<T>) => void;
 };
@@ -52,7 +54,9 @@ export interface Nursery {
    * with a {@link NotStartedError} (whose `cause` is the cancellation, if one had cut the task
    * short: a scope it reaches absorbs it as that cancellation). An error of its own that comes
    * while the nursery is already failing also joins the nursery's group, so that nobody need await
-   * it. Until it has started, the task is also cancelled with the scope that called `start`.
+   * it. Until it has started, the task is also cancelled with the scope that called `start`; once
+   * that scope is, a `started()` hands nothing up, and `start` rejects with the cancellation
+   * when the task ends.
    *
    * @param name - Names the task in a {@link NotStartedError} (its `task`) and in the error of a
    * nursery closed to it. Default: the function's own name, else `'task'`.
@@ -209,11 +213,19 @@ class TaskNursery implements Nursery {
         if (needsNoAwaiter) starting.catch(ignoreUnawaited);
         reject(error);
       };
+      let handedUp = false;
       const ctx: TaskContext<T> = {
         signal,
         started: (...args: StartedArgs<T>) => {
           if (startedYet) throw invalidState(`started() was called twice by ${label}; call it once, when the task is up`);
           startedYet = true;
+          // trio's started() "quietly quits" when the caller's scope was cancelled meanwhile: the
+          // caller gets no value from work its deadline cut short, and the task, its signal
+          // aborted for good, is not moved into the nursery (which it would fail with a
+          // cancellation not the nursery's). It ends where it is; start() rejects with the
+          // cancellation once it has.
+          if (link?.callerCancelled() === true) return;
+          handedUp = true;
           link?.detachCaller();
           resolve(args[0] as T); // StartedArgs allows omitting it only when T admits undefined
         },
@@ -222,12 +234,13 @@ class TaskNursery implements Nursery {
         invoke(signal, task, ctx).then(
           (returned) => {
             this.taskEnded(link);
-            if (!startedYet) notStarted(new NotStartedError(label, returned, signal.aborted ? signal.reason : undefined), signal.aborted);
+            // A started() that came too late (see above) leaves the cancellation to report.
+            if (!handedUp) notStarted(startedYet ? signal.reason : new NotStartedError(label, returned, signal.aborted ? signal.reason : undefined), signal.aborted);
             this.settle();
           },
           (error: unknown) => {
             this.taskEnded(link);
-            if (startedYet) this.fail(error);
+            if (handedUp) this.fail(error);
             else notStarted(error, isCancellationOf(error, signal) || this.joinFailure(error));
             this.settle();
           },
@@ -368,6 +381,11 @@ class StartLink {
     else if (caller.aborted) this.fromCaller();
     nursery.addEventListener('abort', this.fromNursery);
     caller.addEventListener('abort', this.fromCaller);
+  }
+
+  /** Whether the calling scope cancelled the task (while it was still the caller's). */
+  callerCancelled(): boolean {
+    return this.callerAttached && this.caller.aborted;
   }
 
   detachCaller(): void {

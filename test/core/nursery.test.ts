@@ -411,6 +411,26 @@ describe('start()', () => {
     assert.equal(run.stdout.trim(), 'no config', 'the failure is reported once, by the nursery');
   });
 
+  test('a task that calls started() once its caller was cancelled hands nothing up: start() ends with that cancellation, as trio\'s', async () => {
+    // trio's started(): "if the old nursery is cancelled, then quietly quit now". Before, the value
+    // reached a caller whose deadline had passed, and the task, still cancelled, failed its nursery
+    // with a cancellation that was not the nursery's.
+    let startedAt: 'called' | undefined;
+    const outcome = await openNursery(async (tn) => {
+      const value = await moveOnAfter(20, () =>
+        tn.start<string>(async ({ started, signal }) => {
+          await sleep(80); // setup that does not listen for the cancellation
+          started('up');
+          startedAt = 'called';
+          await sleepForever(signal);
+        }),
+      );
+      return { value, nurseryCancelled: tn.signal.aborted };
+    });
+    assert.equal(startedAt, 'called', 'control: the task did call started()');
+    assert.deepEqual(outcome, { value: undefined, nurseryCancelled: false });
+  });
+
   test('a start() whose task fails on its own while its nursery is already failing is no unhandled rejection: its error joins the group', { timeout: 30_000 }, () => {
     // The same two starts, but the second fails on its own as the cancellation reaches it (its
     // shutdown fails, or its child exited in that instant): not the cancellation, and the body that
