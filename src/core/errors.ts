@@ -139,9 +139,13 @@ export async function collapseErrorGroup<R>(fn: () => Promise<R>): Promise<R> {
  */
 const sharedFailures = new WeakSet<object>();
 
-/** Marks `error` as one failure that reaches its awaiters by two paths (see {@link sharedFailures}). */
+/**
+ * Marks `error` as one failure that reaches its awaiters by two paths (see {@link sharedFailures});
+ * a group, with every error in it, since a group is recorded once when all it holds was.
+ */
 export function shareFailure(error: object): void {
   sharedFailures.add(error);
+  for (const failure of failuresIn(error)) if (typeof failure === 'object' && failure !== null) sharedFailures.add(failure);
 }
 
 /**

@@ -480,6 +480,23 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
+  test('a start() failing with a nested nursery\'s group while its nursery is failing is reported once when its awaiter rethrows the group', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        await openNursery(async () => {
+          throw new Error('web shutdown failed');
+        });
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      throw await web.catch((caught: unknown) => caught);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.equal(outcome.errors.length, 2, outcome.message);
+  });
+
   test('a start() that fails on its own while its nursery runs is its caller\'s alone: the nursery is unaffected', async () => {
     const outcome = await openNursery(async (tn) => {
       const error = await tn.start(async () => {
