@@ -53,10 +53,11 @@ class StopRequested extends Error {
  * The one pipeline of a child's life, shared by runProcess and superviseRunProcess: refuse to
  * start when already cancelled, spawn, attach the readers, run to the end of everything the child
  * owns, and say how it ended. Here, and only here, is "an exit we caused is never a failure"
- * decided: a cancellation (or a reason of the caller's own) that began the child's stop rejects
- * with that reason; a stop asked for with `Process.stop()` resolves with `stopped`; an exit the
- * child chose before any stop began is left for the caller to judge, even when a cancellation came
- * while its pipes were still draining (see {@link ChildOutcome.cancelledAfterExit}).
+ * decided: a cancellation that began the child's stop rejects with its reason, and a reason of the
+ * caller's own rejects with that, whenever it came (during a cancellation's stop too); a stop
+ * asked for with `Process.stop()` resolves with `stopped`; an exit the child chose before any stop
+ * began is left for the caller to judge, even when a cancellation came while its pipes were still
+ * draining (see {@link ChildOutcome.cancelledAfterExit}).
  */
 export function runChild(run: ChildRun): Promise<ChildOutcome> {
   const life = runToOutcome(run);
@@ -172,9 +173,13 @@ function lifecycleOptions(run: ChildRun, stop: AbortSignal | undefined): Lifecyc
  */
 function outcomeOf(proc: Process, durationMs: number, ending: Ending, cancellation: AbortSignal | undefined, own: CallerReasons): ChildOutcome {
   const { returncode, signal, stoppedByUs, stopReason } = ending;
+  // A reason of the caller's own (a callback that threw) that came during a cancellation's stop
+  // is a failure all the same: it is what the call rejects with, as an exception raised while
+  // trio's Cancelled propagates replaces it. Behind the cancellation nobody would hear of it.
+  if (own.signal.aborted) throw own.asGiven(own.signal.reason);
   if (cancellation?.aborted) {
-    if (stoppedByUs || own.signal.aborted) throw own.asGiven(cancellation.reason);
-    return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: own.asGiven(cancellation.reason) } };
+    if (stoppedByUs) throw cancellation.reason;
+    return { proc, returncode, signal, durationMs, stopped: false, cancelledAfterExit: { reason: cancellation.reason } };
   }
   if (stoppedByUs && !(stopReason instanceof StopRequested)) throw own.asGiven(stopReason);
   return { proc, returncode, signal, durationMs, stopped: stoppedByUs };

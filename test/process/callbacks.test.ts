@@ -47,6 +47,43 @@ describe('async callbacks', () => {
   });
 });
 
+describe('callbacks that throw during a cancellation', () => {
+  test('an onLine that throws on a line the child writes while it is being stopped fails the call: its error is not lost behind the cancellation', BOUNDED, async () => {
+    const boom = new Error('the sink failed on the goodbye line');
+    let pid: number | undefined;
+    let threw = false;
+    const outcome = await openNursery(async (tn) => {
+      const proc = await tn.start<Process>((ctx) =>
+        superviseRunProcess(['sh', '-c', "trap 'echo bye; exit 0' TERM; echo hi; while :; do sleep 0.05; done"], {
+          relayStdout: true,
+          readyWhen: /^hi$/, // the trap is set
+          killGraceMs: 5000,
+          onLine: ({ line }) => {
+            if (line !== 'bye') return;
+            threw = true;
+            throw boom;
+          },
+        }, ctx),
+      );
+      pid = proc.pid;
+      tn.cancel();
+    }).catch((caught: unknown) => caught);
+    assert.ok(threw, 'control: onLine threw on the line written during the stop');
+    assert.ok(outcome instanceof Error && 'errors' in outcome, `the nursery must fail, got ${String(outcome)}`);
+    assert.deepEqual(outcome.errors, [boom]);
+    assert.ok(pid !== undefined && !isRunning(pid));
+  });
+
+  test('control: a cancellation during which no callback throws is only that cancellation', BOUNDED, async () => {
+    const outcome = await openNursery(async (tn) => {
+      await tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', "trap 'echo bye; exit 0' TERM; echo hi; while :; do sleep 0.05; done"], { relayStdout: true, readyWhen: /^hi$/, killGraceMs: 5000, onLine: () => undefined }, ctx));
+      tn.cancel();
+      return 'cancelled';
+    });
+    assert.equal(outcome, 'cancelled');
+  });
+});
+
 describe('work a callback starts', () => {
   test('a process started inside onLine belongs to the scope the callback runs in: it is cancelled with it', BOUNDED, async () => {
     let inner: Promise<unknown> | undefined;
