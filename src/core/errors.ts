@@ -139,30 +139,29 @@ export async function collapseErrorGroup<R>(fn: () => Promise<R>): Promise<R> {
  */
 const sharedFailures = new WeakSet<object>();
 
-/**
- * Marks `error` as one failure that reaches its awaiters by two paths (see {@link sharedFailures});
- * a group, with every error in it, since a group is recorded once when all it holds was.
- */
+/** Marks `error` as one failure that reaches its awaiters by two paths (see {@link sharedFailures}). */
 export function shareFailure(error: object): void {
   sharedFailures.add(error);
-  for (const failure of failuresIn(error)) if (typeof failure === 'object' && failure !== null) sharedFailures.add(failure);
 }
 
 /**
  * Whether `error` is one failure reaching its nursery by two paths, and `recorded` has it already.
  * Either path may run through a nested nursery (a task of one awaited the refused stop), so a
  * group counts as recorded when every error in it is such a failure, and so does a failure that
- * a recorded group holds.
+ * a recorded group holds. `sharedHere`: failures that reach this nursery alone by two paths, whose
+ * mark must not outlive it (see the nursery's `joinFailure`).
  */
-export function recordedBefore(error: unknown, recorded: readonly unknown[]): boolean {
+export function recordedBefore(error: unknown, recorded: readonly unknown[], sharedHere: ReadonlySet<unknown> = NONE_SHARED_HERE): boolean {
   const failures = failuresIn(error);
-  if (failures.length === 0 || !failures.every((failure) => typeof failure === 'object' && failure !== null && sharedFailures.has(failure))) return false;
+  if (failures.length === 0 || !failures.every((failure) => typeof failure === 'object' && failure !== null && (sharedFailures.has(failure) || sharedHere.has(failure)))) return false;
   const seen = recorded.flatMap(failuresIn);
   return failures.every((failure) => seen.includes(failure));
 }
 
+const NONE_SHARED_HERE: ReadonlySet<unknown> = new Set();
+
 /** The errors `error` stands for: those of a group (and of the groups in it), else itself. */
-function failuresIn(error: unknown): unknown[] {
+export function failuresIn(error: unknown): unknown[] {
   return isErrorGroup(error) ? error.errors.flatMap(failuresIn) : [error];
 }
 

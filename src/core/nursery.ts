@@ -1,4 +1,4 @@
-import { Cancelled, ErrorGroup, NotStartedError, recordedBefore, shareFailure } from './errors.js';
+import { Cancelled, ErrorGroup, NotStartedError, failuresIn, recordedBefore } from './errors.js';
 import { abortWithoutNesting, allowManyListeners, asScopeLink, cancelledFromOutside, currentSignal, isCancellationOf, linkSignals, runInScope, scopesRunIn, validateScopeOptions } from './scope.js';
 import { invalidArgument, invalidState } from '../caller-errors.js';
 
@@ -150,6 +150,8 @@ class TaskNursery implements Nursery {
   private readonly unlink: () => void;
   /** The links of start() tasks that ended while work in their scope ran on (see {@link release}). */
   private readonly heldLinks: StartLink[] = [];
+  /** What start() tasks' own errors joined the group with (see {@link joinFailure}): an awaiter that rethrows one brings it again. */
+  private readonly joined = new Set<unknown>();
 
   constructor(private readonly enclosing: readonly (AbortSignal | undefined)[]) {
     const link = linkSignals(this.own.signal, ...enclosing);
@@ -277,7 +279,7 @@ class TaskNursery implements Nursery {
     if (isCancellationOf(error, this.signal)) return;
     // One failure may reach us by two paths (a refused Process.stop(): from the body that awaited
     // it and from the task supervising the child); an error merely thrown twice is two failures.
-    if (recordedBefore(error, this.errors)) return;
+    if (recordedBefore(error, this.errors, this.joined)) return;
     this.errors.push(error);
     this.cancel(new Cancelled('nursery cancelled because a task failed', { cause: error }));
   }
@@ -292,7 +294,9 @@ class TaskNursery implements Nursery {
    */
   private joinFailure(error: unknown): boolean {
     if (this.errors.length === 0) return false;
-    if (typeof error === 'object' && error !== null) shareFailure(error);
+    // Marked here, not for the whole process: that same object thrown elsewhere (a module's
+    // singleton) is a failure each time, in every other nursery.
+    for (const failure of failuresIn(error)) this.joined.add(failure);
     this.fail(error);
     return true;
   }

@@ -480,6 +480,32 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
+  test('an error a start() task joined its failing nursery with is one failure in that nursery only: a later nursery whose two tasks throw it has two', async () => {
+    // A module's singleton, as in 'two tasks that throw one shared error object are two failures':
+    // joining one nursery's group must not make it one failure everywhere for the rest of the process.
+    const quota = new Error('quota exceeded');
+    await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        throw quota;
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      await web.catch(() => undefined);
+    }).catch((caught: unknown) => caught);
+    const later = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        throw quota;
+      });
+      tn.startSoon(async () => {
+        throw quota;
+      });
+    }).catch((caught: unknown) => caught);
+    assert.ok(later instanceof ErrorGroup);
+    assert.deepEqual(later.errors, [quota, quota]);
+  });
+
   test('a start() failing with a nested nursery\'s group while its nursery is failing is reported once when its awaiter rethrows the group', async () => {
     const outcome = await openNursery(async (tn) => {
       const web = tn.start(async ({ signal }) => {
