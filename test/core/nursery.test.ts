@@ -431,6 +431,29 @@ describe('start()', () => {
     assert.deepEqual(outcome, { value: undefined, nurseryCancelled: false });
   });
 
+  test('a started() that comes once the nursery whose body called start() was cancelled hands nothing up either: that body\'s scope is the nursery\'s', async () => {
+    // The same task, awaited by the body itself rather than under a deadline: the caller's scope is
+    // then the nursery's, and a sibling's failure cancels it as a deadline would.
+    let startedAt: 'called' | undefined;
+    let seenByBody: unknown;
+    const outcome = await openNursery(async (tn) => {
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      seenByBody = await tn
+        .start<string>(async ({ started }) => {
+          await sleep(50); // setup that does not listen for the cancellation
+          started('up');
+          startedAt = 'called';
+        })
+        .catch((caught: unknown) => caught);
+    }).catch((caught: unknown) => caught);
+    assert.equal(startedAt, 'called', 'control: the task did call started()');
+    assert.ok(seenByBody instanceof Cancelled, `start() must end with the nursery's cancellation, got ${String(seenByBody)}`);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed']);
+  });
+
   test('a start() whose task fails on its own while its nursery is already failing is no unhandled rejection: its error joins the group', { timeout: 30_000 }, () => {
     // The same two starts, but the second fails on its own as the cancellation reaches it (its
     // shutdown fails, or its child exited in that instant): not the cancellation, and the body that
