@@ -112,10 +112,12 @@ export function parseRequest(text: string): Request {
   const v = spoken;
   if (id === null) throw bad('malformed request: `id` must be an integer');
   const { command } = value;
-  if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {
-    const problem = command === undefined ? 'malformed request: `command` is missing' : `unknown command ${shownValue(command)}`;
-    throw bad(`${problem}: the run knows ${COMMANDS.join(', ')}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
-  }
+  const known = `the run knows ${COMMANDS.join(', ')}`;
+  // A missing or non-string `command` is a malformed request (the script's bug), told apart from
+  // a well-formed name this run does not know (maybe a newer install's): a script tests the code.
+  if (command === undefined) throw bad(`malformed request: \`command\` is missing: ${known}`);
+  if (typeof command !== 'string') throw bad(`malformed request: \`command\` must be a string, not ${shownValue(command)}: ${known}`);
+  if (!(COMMANDS as readonly string[]).includes(command)) throw bad(`unknown command ${shownValue(command)}: ${known}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
   if (command === 'ps') return { v, id, command };
   const names = value.names ?? [];
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) throw bad('malformed request: `names` must be an array of strings');

@@ -27,6 +27,10 @@ test('parseRequest refuses what is not a request, keeping the id when there is o
   assert.deepEqual(refusal('{"v":1,"command":"ps"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: null });
   assert.deepEqual(refusal('{"id":5,"command":"ps"}'), { code: 'ERR_SUBVISOR_PROTOCOL_VERSION', id: 5 });
   assert.deepEqual(refusal('{"v":1,"id":6,"command":"kill"}'), { code: 'ERR_SUBVISOR_UNKNOWN_COMMAND', id: 6 });
+  // Malformed, not unknown: a request without a command (or with one that is no name) is the script's bug.
+  assert.deepEqual(refusal('{"v":1,"id":12}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 12 });
+  assert.deepEqual(refusal('{"v":1,"id":13,"command":null}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 13 });
+  assert.deepEqual(refusal('{"v":1,"id":14,"command":["ps"]}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 14 });
   assert.deepEqual(refusal('{"v":1,"id":7,"command":"stop"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 7 });
   assert.deepEqual(refusal('{"v":1,"id":8,"command":"stop","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 8 });
   assert.deepEqual(refusal('{"v":1,"id":9,"command":"logs","lines":-1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 9 });
@@ -49,6 +53,7 @@ test('a request without its version or its command is told which key is missing,
   // The control: a version or command that is there but unknown is named as given.
   assert.match(message('{"v":9,"id":5,"command":"ps"}'), /^unsupported protocol version 9: /);
   assert.match(message('{"v":2,"id":6,"command":"kill"}'), /^unknown command "kill": /);
+  assert.equal(message('{"v":2,"id":7,"command":5}'), 'malformed request: `command` must be a string, not 5: the run knows ps, stop, start, restart, logs');
 });
 
 test('a logs reply goes in pieces of at most the given text, in order, a longer line alone, nothing lost or repeated', () => {
