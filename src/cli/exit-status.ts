@@ -1,3 +1,5 @@
+import { ConfigError } from './config/errors.js';
+import { ControlError } from './control/errors.js';
 import { TooSlowError } from '../core/errors.js';
 import { CalledProcessError, SpawnError } from '../process/errors.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
@@ -49,6 +51,22 @@ export function statusOfFailure(error: unknown): number {
   }
   if (error instanceof TooSlowError) return EXIT.timeout;
   return EXIT.failure;
+}
+
+/** A refusal before anything started: a config that cannot be used, a control socket that cannot be had. */
+export type Refusal = ConfigError | ControlError;
+
+export function isRefusal(error: unknown): error is Refusal {
+  return error instanceof ConfigError || error instanceof ControlError;
+}
+
+/**
+ * The status a {@link Refusal} ends the CLI with: a config that cannot be used is a mistake in what
+ * was asked (2, as a usage mistake); a control socket that cannot be had (another run up, no run
+ * to ask, a directory of another user) fails as `mkdir` or `cat` fail on a path (1).
+ */
+export function statusOfRefusal(error: Refusal): number {
+  return error instanceof ConfigError ? EXIT.usage : EXIT.failure;
 }
 
 /**

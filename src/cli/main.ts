@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError } from './config/errors.js';
-import { ControlError } from './control/errors.js';
 import { HelpRequested, UsageError } from './args.js';
 import { USAGE, helpFor, isCommand, unknownCommand, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
-import { EXIT, dieOf, statusOfFailure, type Ending } from './exit-status.js';
+import { EXIT, dieOf, isRefusal, statusOfFailure, statusOfRefusal, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
@@ -145,10 +143,6 @@ function reported(error: unknown): Ending {
     say(`${error.message}\n(see ${helpFor(args[0])})`);
     return { exitCode: EXIT.usage };
   }
-  if (error instanceof ConfigError) {
-    say(error.message);
-    return { exitCode: EXIT.usage };
-  }
   if (error instanceof ExportError) {
     say(`cannot export: ${error.message}`);
     // A refusal is about the config or the arguments, as a bad config is (2); an output that could
@@ -156,9 +150,9 @@ function reported(error: unknown): Ending {
     // fail on it, and as the same export to a full stdout does (1).
     return { exitCode: error.code === 'ERR_EXPORT_WRITE' ? EXIT.failure : EXIT.usage };
   }
-  if (error instanceof ControlError) {
+  if (isRefusal(error)) {
     say(error.message);
-    return { exitCode: EXIT.failure };
+    return { exitCode: statusOfRefusal(error) };
   }
   if (error instanceof SpawnError) {
     say(error.message);

@@ -4,6 +4,8 @@ import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
+import { ConfigError } from './config/errors.js';
+import type { Refusal } from './exit-status.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
 
@@ -37,6 +39,24 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
     stderrTail: tail,
     ...(probe === undefined ? {} : probeFields(probe.output, probe.exit)),
     notStarted: notStarted.map((result) => ({ name: result.name, reason: result.notStartedBecause })),
+  });
+}
+
+/**
+ * A refusal before anything started (a bad config, a second `up`), as `--json` gives it: a
+ * failure record as the run's own failures are (`reason` says which kind: `config` or `control`),
+ * with each of a config's problems located (not its cause: a YAML parser's error object).
+ */
+export function reportRefusal(output: Output, error: Refusal, exitCode: number): void {
+  const located = error instanceof ConfigError ? { problems: error.problems.map(({ file, line, column, path, process, message }) => ({ file, line, column, path, process, message })) } : {};
+  output.report(error.message, {
+    stream: 'report',
+    event: 'failure',
+    line: error.message,
+    reason: error instanceof ConfigError ? 'config' : 'control',
+    code: error.code,
+    exitCode,
+    ...located,
   });
 }
 

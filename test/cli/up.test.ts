@@ -247,6 +247,30 @@ describe('subvisor up', () => {
         assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
       });
     }
+
+    test('--json: a bad config is one failure record on stdout (reason config, its code, each problem located), with status 2 and nothing on stderr', { timeout: 30_000 }, async () => {
+      const marker = join(scratch, `marker-${configs}`);
+      const file = config(`processes:\n  web:\n    cmd: "touch ${marker}"\n    dependsOn: [dbb]\n  api:\n    dependsOn: [web]\n`);
+      const run = await runCli(['up', '--json', '-f', file]);
+      assert.equal(run.code, 2, run.stdout);
+      assert.equal(run.stderr, '', 'in JSON mode everything goes to stdout');
+      assert.equal(existsSync(marker), false, 'nothing may start');
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(records.length, 1, run.stdout);
+      const [record] = records as [Record<string, unknown>];
+      assert.deepEqual({ name: record.name, stream: record.stream, event: record.event, reason: record.reason, code: record.code, exitCode: record.exitCode }, { name: 'subvisor', stream: 'report', event: 'failure', reason: 'config', code: 'ERR_SUBVISOR_CONFIG', exitCode: 2 });
+      assert.match(String(record.line), /subvisor\.yaml:4:\d+: processes\.web\.dependsOn\[0\]: unknown process 'dbb'/);
+      const problems = record.problems as Record<string, unknown>[];
+      assert.deepEqual(problems.map(({ line, path, process }) => ({ line, path, process })), [
+        { line: 4, path: 'processes.web.dependsOn[0]', process: 'web' },
+        { line: 5, path: 'processes.api', process: 'api' },
+      ]);
+      // The control: without --json, the same refusal is words on stderr, and stdout stays empty.
+      const plain = await runCli(['up', '-f', file]);
+      assert.equal(plain.code, 2);
+      assert.equal(plain.stdout, '');
+      assert.match(plain.stderr, /^subvisor: \S*subvisor\.yaml:4:\d+: processes\.web\.dependsOn\[0\]: unknown process 'dbb'/);
+    });
   });
 
   test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { graceOption, parseUpArgs } from '../args.js';
+import { graceOption, parseUpArgs, type UpArgs } from '../args.js';
 import { everyProcessName, planProcesses, readConfig, stopGraceMs } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
-import type { Ending } from '../exit-status.js';
+import { isRefusal, statusOfRefusal, type Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
 import { listenForEnds } from '../run-ends.js';
 import type { RunOutcome } from '../stack/stack.js';
@@ -13,7 +13,7 @@ import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
 import { childrenColour } from '../children-colour.js';
 import { warnWhenPid1 } from '../pid1.js';
-import { reportFailure, reportSummary } from '../report.js';
+import { reportFailure, reportRefusal, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
@@ -28,6 +28,22 @@ import { warnAboutConfig } from '../config-warnings.js';
  */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseUpArgs(args);
+  if (!parsed.json) return up(parsed);
+  try {
+    return await up(parsed);
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    // A `--json` reader reads stdout, and only records: told on stderr in words, it saw the run
+    // end with 2 and no record at all, and had to guess (SPEC §5: bad config before anything starts).
+    const output = createOutput({ names: [], json: true });
+    const exitCode = statusOfRefusal(error);
+    reportRefusal(output, error, exitCode);
+    await output.close();
+    return { exitCode };
+  }
+}
+
+async function up(parsed: UpArgs): Promise<Ending> {
   warnWhenPid1();
   const file = findConfigFile(parsed.file);
   announceTerminalConfig(file);

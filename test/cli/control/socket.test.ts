@@ -408,6 +408,14 @@ describe('one run per config', () => {
       assert.match(second.stderr, new RegExp(`^subvisor: another run is already up on this control socket: it listens on ${socketOf(dir).replaceAll('.', '\\.')} .*--socket PATH$`, 'm'));
       assert.equal(second.stdout, '', 'nothing started');
       assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');
+      // With --json, the refusal is a failure record on stdout, what its reader reads, and nothing on stderr.
+      const json = await runCli(['up', '--json'], { cwd: dir });
+      assert.equal(json.code, 1);
+      assert.equal(json.stderr, '');
+      const record = JSON.parse(json.stdout) as Record<string, unknown>;
+      assert.deepEqual({ ...record, time: typeof record.time, line: typeof record.line }, { time: 'string', name: 'subvisor', stream: 'report', event: 'failure', line: 'string', reason: 'control', code: 'ERR_SUBVISOR_RUN_ALREADY_UP', exitCode: 1 });
+      assert.match(String(record.line), /^another run is already up on this control socket/);
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8'), 'started\n');
       assert.equal((await ps(dir)).length, 1, 'the first run is untouched');
     } finally {
       await interrupt(first);
