@@ -83,6 +83,8 @@ export class Runner {
   #backoff: AbortController | undefined;
   /** Told when the current life begins a backoff (true) or ends (false): see {@link Runner.nextBackoff}. */
   readonly #backoffWaiters: ((inBackoff: boolean) => void)[] = [];
+  /** Told, in words, each time the restart policy schedules a restart: see {@link Runner.onRestartScheduled}. */
+  readonly #restartListeners = new Set<(words: string) => void>();
   /** This life has been ready (in some attempt): its `ready` dependents were told it was. */
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
@@ -147,6 +149,17 @@ export class Runner {
     if (this.#backoff !== undefined) return Promise.resolve(true);
     const begun = new Promise<boolean>((resolve) => this.#backoffWaiters.push(resolve));
     return Promise.race([begun, (this.#ended ?? Promise.resolve()).then(() => false)]);
+  }
+
+  /**
+   * Calls `listener` each time an attempt has ended and the restart policy schedules the next, with
+   * what happened in words (`exited with status 3 before it was ready; restarting in 1.0 s (restart
+   * 1 of 5)`); returns how to stop. A `start` or `restart` by hand answers with it at once, as
+   * `systemctl restart` fails the job of a unit that fails at once though `Restart=` retries it.
+   */
+  onRestartScheduled(listener: (words: string) => void): () => void {
+    this.#restartListeners.add(listener);
+    return () => this.#restartListeners.delete(listener);
   }
 
   /**
@@ -421,12 +434,16 @@ export class Runner {
     this.state.restarts++;
     const reason = end.kind === 'failed' ? restartReason(end.error) : 'exited with status 0';
     this.state.restartingIn(decision.delayMs);
-    this.#say('restarting', `restarting in ${formatDuration(decision.delayMs)} (${reason}; restart ${decision.number} of ${decision.max})`, {
+    const restarting = `restarting in ${formatDuration(decision.delayMs)}`;
+    const count = `restart ${decision.number} of ${decision.max}`;
+    this.#say('restarting', `${restarting} (${reason}; ${count})`, {
       restart: decision.number,
       max: decision.max,
       backoffMs: decision.delayMs,
       reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
     });
+    const happened = end.kind === 'failed' ? describeFailure(end.error) : `exited with status 0${end.beforeReady === true ? ' before it was ready' : ''}`;
+    for (const listener of [...this.#restartListeners]) listener(`${happened}; ${restarting} (${count})`);
     return { restartInMs: decision.delayMs };
   }
 

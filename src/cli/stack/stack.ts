@@ -4,7 +4,7 @@ import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
 import { MainNotStarted, describeFailure, failureFields } from './failures.js';
-import { anySettled, type Milestones } from './milestones.js';
+import { anySettled, type MilestoneState, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
 import type { ProcessResult, ProcessSnapshot } from './state.js';
@@ -713,13 +713,24 @@ function firstRefused(runners: readonly Runner[]): Runner | undefined {
 
 /**
  * Resolves once `runner` is ready in its current life; rejects with {@link NotReady} once it cannot
- * be. A task is ready once it has succeeded: `subvisor start migrate` says whether it worked, not
- * merely that it began.
+ * be, or once an attempt ended before it was and its restart policy scheduled another. A task is
+ * ready once it has succeeded: `subvisor start migrate` says whether it worked, not merely that it
+ * began. Not waiting through the restarts: one that fails at once under `restart: always` with a
+ * 10 s backoff held the client silent for the whole run, or up to `max` backoffs, and a script
+ * could not tell it from a slow start. Answered as `systemctl restart` answers for a unit that
+ * fails at once though `Restart=` retries it: this start failed, saying how, and the policy goes on.
  */
 async function untilReady(runner: Runner): Promise<void> {
   const { task } = runner.spec;
-  const state = await (task ? runner.milestones.succeeded : runner.milestones.ready).settled();
-  if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
+  let tell: (state: MilestoneState) => void = () => undefined;
+  const restarted = new Promise<MilestoneState>((resolve) => (tell = resolve));
+  const stopListening = runner.onRestartScheduled((words) => tell({ kind: 'unmet', reason: `${words}, as its restart policy says: \`subvisor logs ${runner.spec.name}\` shows its output` }));
+  try {
+    const state = await Promise.race([(task ? runner.milestones.succeeded : runner.milestones.ready).settled(), restarted]);
+    if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
+  } finally {
+    stopListening();
+  }
 }
 
 /**

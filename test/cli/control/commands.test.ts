@@ -37,6 +37,19 @@ async function mainCrashedInItsDrain(): Promise<{ dir: string; run: RunningCli }
   return { dir, run };
 }
 
+/** `subvisor ARGS` run in `dir` to its end, failing the test (and killing it) if it has not ended within `ms`. */
+async function answeredWithin(dir: string, args: readonly string[], ms: number): Promise<Awaited<ReturnType<typeof client>>> {
+  const asked = startCli(args, { cwd: dir });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  const answer = await Promise.race([asked.done, late]);
+  clearTimeout(timer);
+  if (answer !== undefined) return answer;
+  asked.kill('SIGKILL');
+  await asked.done;
+  assert.fail(`subvisor ${args.join(' ')} did not answer within ${ms} ms`);
+}
+
 function secondsLeft(state: string): number {
   assert.match(state, RESTARTING);
   return Number(/[\d.]+/.exec(state)?.[0]);
@@ -377,6 +390,39 @@ describe('restart', () => {
       const ended = await run.done;
       // Before: 4, the crash's, though a crash the policy retries fails nothing, and `stop` of main ends the run with 0.
       assert.equal(ended.code, 0, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('restart and start of a process that fails at once, which its restart policy retries, answer with that failure (status 1) at once, not after the backoff; the policy goes on', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  keep: { cmd: "exec sleep 30" }
+  web:
+    cmd: "if [ -e ${dir}/broken ]; then echo 'cannot bind' >&2; exit 3; fi; echo up; exec sleep 30"
+    ready: "up"
+    restart: { policy: always, max: 2, backoff: 30s }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'web', 'ready');
+      writeFileSync(join(dir, 'broken'), '');
+      for (const args of [['restart', 'web'], ['start', 'web']]) {
+        if (args[0] === 'start') assert.equal((await client(dir, ['stop', 'web'])).code, 0);
+        // Before, the client waited out the 30 s backoff and every retry after it, silent.
+        const answer = await answeredWithin(dir, args, 20_000);
+        assert.equal(answer.code, 1, answer.stderr);
+        assert.equal(
+          answer.stderr,
+          "subvisor: web did not become ready: exited with status 3 before it was ready; restarting in 30.0 s (restart 1 of 2), as its restart policy says: `subvisor logs web` shows its output\n",
+        );
+        // The run goes on, and so does the policy: web waits out its backoff, keep is untouched.
+        assert.match((await rowOf(dir, 'web')).state, RESTARTING);
+        assert.equal((await rowOf(dir, 'keep')).state, 'running');
+      }
+      assert.match(run.stdoutSoFar(), /^web +\* starting \(subvisor start\)\n(?:web .*\n)*web +\* restarting in 30\.0 s \(exited with status 3 before it was ready; restart 1 of 2\)\n$/m);
     } finally {
       await interrupt(run);
     }
