@@ -119,14 +119,14 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
     });
     serveConnection(socket, opts.handle, ended.signal, firstRequestTimeoutMs);
   });
-  server.listen(address);
+  listenOwnerOnly(server, address);
   try {
     await node.events.once(server, 'listening'); // rejects with the server's 'error'
   } catch (error) {
     claimed?.close();
     throw listenError(error, absolute);
   }
-  // The directory already keeps others out; the socket's own mode says so a second time.
+  // 0600 from its bind already (see listenOwnerOnly): said again, should a Node bind after `listen` returns.
   node.fs.chmodSync(absolute, 0o600);
   const { ino } = node.fs.lstatSync(absolute);
   return {
@@ -136,6 +136,22 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
       claimed?.close(); // last: until the file is gone, no other run may claim it
     },
   };
+}
+
+/**
+ * Listens with the socket file made 0600 by bind itself. A chmod after it leaves a moment where the
+ * file has the umask's mode (0777 under a umask of 0, and a `--socket` directory such as /tmp keeps
+ * no one out), and the kernel checks a socket's mode only at connect: a connection another user
+ * made then would be served for the run's life. Node binds a pipe within `listen`, synchronously,
+ * so the umask is ours only for that call.
+ */
+function listenOwnerOnly(server: Server, address: string): void {
+  const umask = process.umask(0o177);
+  try {
+    server.listen(address);
+  } finally {
+    process.umask(umask);
+  }
 }
 
 function prepareDirectory(dir: string, own: boolean): void {

@@ -1,11 +1,11 @@
 // The control server's end (src/cli/control/server.ts) against a real client on a real socket:
 // what it still holds for a slow reader reaches it, as long as the reader keeps taking.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, mock, test } from 'node:test';
 import { serveControl } from '../../../src/cli/control/server.js';
 import { PROTOCOL_VERSION, encode } from '../../../src/cli/control/protocol.js';
 
@@ -256,6 +256,35 @@ test('a connection that sends no request within the first-request timeout is tol
     assert.equal((JSON.parse(answered) as { id: number }).id, 7);
     spoke.destroy();
     silent.destroy();
+  } finally {
+    await control.close();
+  }
+});
+
+test('the socket is owner-only (0600) from the moment it exists, whatever the umask: not only once it is chmod-ed', { timeout: 30_000 }, async () => {
+  // The kernel checks a socket's mode at connect only: a connection another user made in the
+  // moment between listen and chmod (a --socket in /tmp, a umask of 0) would be served for good.
+  const dir = mkdtempSync(join(scratch, 'umask-'));
+  const path = join(dir, 'run.sock');
+  const chmodSync = fs.chmodSync.bind(fs);
+  const seen: number[] = [];
+  const spy = mock.method(fs, 'chmodSync', (target: fs.PathLike, mode: fs.Mode) => {
+    if (target === path) seen.push(fs.lstatSync(path).mode & 0o777);
+    chmodSync(target, mode);
+  });
+  const umask = process.umask(0);
+  let control: Awaited<ReturnType<typeof serveControl>> | undefined;
+  try {
+    control = await serveControl({ path, ownDirectory: false, handle: () => Promise.resolve() });
+  } finally {
+    process.umask(umask);
+    spy.mock.restore();
+  }
+  try {
+    // The control: the spy did see the socket before its chmod.
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.toString(8), '600');
+    assert.equal((fs.lstatSync(path).mode & 0o777).toString(8), '600');
   } finally {
     await control.close();
   }
