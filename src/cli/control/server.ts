@@ -205,12 +205,31 @@ async function claim(address: string, absolute: string): Promise<void> {
     await node.events.once(probe, 'connect');
   } catch (error) {
     if (errnoCode(error) !== 'ECONNREFUSED') throw new ControlError(`cannot check the control socket ${absolute}: ${(error as Error).message}`, 'ERR_SUBVISOR_SOCKET_IN_USE', { cause: error });
-    node.fs.unlinkSync(absolute); // stale: its run is gone
+    removeStale(absolute);
     return;
   } finally {
     probe.destroy();
   }
   throw alreadyUp(absolute);
+}
+
+/**
+ * Removes a socket file whose run is gone. One another user left in a directory shared with
+ * others (a `--socket` in /tmp, sticky) cannot be: said in words, not an EPERM and a stack trace.
+ */
+function removeStale(absolute: string): void {
+  try {
+    node.fs.unlinkSync(absolute);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return; // removed meanwhile: as good
+    const owner = ownerOf(absolute);
+    const whose = owner !== undefined && owner !== process.getuid?.() ? `it belongs to another user (uid ${owner}); ` : '';
+    throw new ControlError(
+      `a control socket left by a run that is gone is in the way at ${absolute}, and this run cannot remove it (${(error as Error).message}): ${whose}remove it as its owner, or give this run another socket with --socket PATH`,
+      'ERR_SUBVISOR_SOCKET_IN_USE',
+      { cause: error },
+    );
+  }
 }
 
 function alreadyUp(absolute: string): ControlError {

@@ -152,6 +152,29 @@ describe('access of up', () => {
       await interrupt(run);
     }
   });
+  test("a stale socket of another user's killed run in a shared directory (sticky, as /tmp) is refused in words, before anything starts: not an EPERM and a stack trace", BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/started; exec sleep 30" }\n`);
+    chmodSync(dir, 0o777);
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const socket = join(shared, 'run.sock');
+    // A run of this user (root) killed: its socket stays, open to anyone (0777), and refuses connections.
+    const killed = spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    assert.equal(killed.signal, 'SIGKILL');
+    chmodSync(socket, 0o777);
+    const asNobody = await runCli(['up', '--socket', socket], { cwd: dir, uid: 65534 });
+    assert.equal(asNobody.code, 1, asNobody.stderr);
+    assert.equal(
+      asNobody.stderr,
+      `subvisor: a control socket left by a run that is gone is in the way at ${socket}, and this run cannot remove it (EPERM: operation not permitted, unlink '${socket}'): it belongs to another user (uid 0); remove it as its owner, or give this run another socket with --socket PATH\n`,
+    );
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+    // The control: its owner's next run replaces it.
+    const owners = await up(dir, ['--socket', socket], socket);
+    const ended = await interrupt(owners);
+    assert.equal(ended.code, 130, ended.stderr);
+  });
 });
 
 describe('load', () => {
