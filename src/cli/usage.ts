@@ -34,8 +34,8 @@ const SECTIONS = {
         --no-port          do not give a Procfile's processes PORT (5000, +100 per entry, +1 per copy)
         --socket PATH      control socket (default: .subvisor/control.sock beside the config)`,
 
-  ps: `  subvisor ps [--json] [-f FILE | --socket PATH]
-      The processes of the run started with \`up\` here: name, state, pid, uptime, restarts.`,
+  ps: `  subvisor ps [--json] [-f FILE | --socket PATH] [NAME...]
+      The processes of the run started with \`up\` here (or those named): name, state, pid, uptime, restarts.`,
 
   act: `  subvisor restart|stop|start NAME... [-f FILE | --socket PATH]
       restart: stop NAME's dependents, then NAME, then start them again in order, and return once

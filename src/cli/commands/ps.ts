@@ -8,10 +8,10 @@ import { formatDuration } from '../stack/state.js';
 import { runSocket } from './run-socket.js';
 import { formatTable } from '../table.js';
 
-/** `subvisor ps [--json]`: the run's processes, as a table or (`--json`) an array of `{ name, state, pid, uptimeMs, restarts }`. */
+/** `subvisor ps [--json] [NAME...]`: the run's processes (or those named), as a table or (`--json`) an array of `{ name, state, pid, uptimeMs, restarts }`. */
 export async function psCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseControlArgs('ps', args);
-  const answer = await request(runSocket(parsed), { command: 'ps' });
+  const answer = await request(runSocket(parsed), { command: 'ps', names: parsed.names });
   const rows = answer?.processes ?? [];
   // A state may repeat a child's words (a liveness probe's last output): shown as text, never raw
   // control sequences a terminal would obey; in JSON, DEL and C1 escaped as `--json` writes them.

@@ -13,7 +13,7 @@ export function controlHandler(stack: Stack, ring: LogRing, colourOrder: readonl
   const followers: Followers = { count: 0 };
   return async (request, channel, ended) => {
     const ok = (fields: Partial<Extract<Reply, { ok: true }>> = {}): void => channel.send({ v: request.v, id: request.id, ok: true, ...fields });
-    if (request.command === 'ps') return ok({ processes: stack.ps().map(toRow), colourOrder });
+    if (request.command === 'ps') return ok({ processes: psRows(stack, request), colourOrder });
     checkNames(stack, request);
     // A replicated process's name stands for its copies: `restart web` restarts web.1 ... web.N.
     request = { ...request, names: stack.processesNamed(request.names) };
@@ -163,7 +163,17 @@ function consecutiveRuns(lines: readonly LogLine[]): LogLines[] {
   return runs;
 }
 
-function checkNames(stack: Stack, request: Extract<Request, { names: readonly string[] }>): void {
+/** `ps`'s rows: every process's, or (`subvisor ps web db`) only those named, as `docker compose ps SERVICE` shows. */
+function psRows(stack: Stack, request: Extract<Request, { command: 'ps' }>): ProcessRow[] {
+  const rows = stack.ps().map(toRow);
+  const names = request.names ?? [];
+  if (names.length === 0) return rows;
+  checkNames(stack, { ...request, names });
+  const named = new Set(stack.processesNamed(names));
+  return rows.filter((row) => named.has(row.name));
+}
+
+function checkNames(stack: Stack, request: { readonly id: number; readonly names: readonly string[] }): void {
   const unknown = request.names.filter((name) => stack.processesNamed([name]).length === 0);
   if (unknown.length === 0) return;
   const known = stack.ps().map((row) => row.name);

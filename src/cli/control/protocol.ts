@@ -33,7 +33,8 @@ export type Command = (typeof COMMANDS)[number];
 export const QUERIES: readonly Command[] = ['ps', 'logs'];
 
 export type Request =
-  | { readonly v: Version; readonly id: number; readonly command: 'ps' }
+  /** `names`: only these processes (a replicated one's name stands for its copies); every one when absent. */
+  | { readonly v: Version; readonly id: number; readonly command: 'ps'; readonly names?: readonly string[] }
   | { readonly v: Version; readonly id: number; readonly command: 'stop' | 'start' | 'restart'; readonly names: readonly string[] }
   | { readonly v: Version; readonly id: number; readonly command: 'logs'; readonly names: readonly string[]; readonly lines: number; readonly follow: boolean };
 
@@ -118,9 +119,9 @@ export function parseRequest(text: string): Request {
   if (command === undefined) throw bad(`malformed request: \`command\` is missing: ${known}`);
   if (typeof command !== 'string') throw bad(`malformed request: \`command\` must be a string, not ${shownValue(command)}: ${known}`);
   if (!(COMMANDS as readonly string[]).includes(command)) throw bad(`unknown command ${shownValue(command)}: ${known}`, 'ERR_SUBVISOR_UNKNOWN_COMMAND');
-  if (command === 'ps') return { v, id, command };
   const names = value.names ?? [];
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) throw bad('malformed request: `names` must be an array of strings');
+  if (command === 'ps') return names.length === 0 ? { v, id, command } : { v, id, command, names };
   if (command === 'logs') {
     const lines = value.lines ?? 100;
     if (typeof lines !== 'number' || !Number.isSafeInteger(lines) || lines < 0) throw bad('malformed request: `lines` must be a whole number, 0 or more');

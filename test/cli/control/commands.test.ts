@@ -139,6 +139,28 @@ describe('ps', () => {
     }
   });
 
+  test('ps NAME...: only the processes named (a replicated one by its own name, for every copy), as docker compose ps SERVICE; an unknown name is an error (1)', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  db: { cmd: "exec sleep 30" }\n  web: { cmd: "exec sleep 30", replicas: 2 }\n  worker: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'worker', 'running');
+      const json = await client(dir, ['ps', '--json', 'web', 'db']);
+      assert.equal(json.code, 0, json.stderr);
+      // In the run's order, whatever the order asked in.
+      assert.deepEqual((JSON.parse(json.stdout) as { name: string }[]).map((row) => row.name), ['db', 'web.1', 'web.2']);
+      const table = await client(dir, ['ps', 'worker']);
+      assert.equal(table.code, 0, table.stderr);
+      assert.deepEqual(table.stdout.trim().split('\n').map((line) => line.split(/ +/)[0]), ['NAME', 'worker']);
+      const unknown = await client(dir, ['ps', 'wrk']);
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker)\n");
+      // The control: without names, every process.
+      assert.equal((await ps(dir)).length, 4);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('no run listening: ps says so and exits 1', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const result = await client(dir, ['ps']);

@@ -16,6 +16,7 @@ function refusal(text: string): { code: string; id: number | null } {
 
 test('parseRequest reads the commands of SPEC §10, with their defaults', () => {
   assert.deepEqual(parseRequest('{"v":1,"id":1,"command":"ps"}'), { v: 1, id: 1, command: 'ps' });
+  assert.deepEqual(parseRequest('{"v":2,"id":5,"command":"ps","names":["web"]}'), { v: 2, id: 5, command: 'ps', names: ['web'] });
   assert.deepEqual(parseRequest('{"v":1,"id":2,"command":"restart","names":["web","db"]}'), { v: 1, id: 2, command: 'restart', names: ['web', 'db'] });
   assert.deepEqual(parseRequest('{"v":1,"id":3,"command":"logs"}'), { v: 1, id: 3, command: 'logs', names: [], lines: 100, follow: false });
   assert.deepEqual(parseRequest('{"v":1,"id":4,"command":"logs","names":["a"],"lines":5,"follow":true}'), { v: 1, id: 4, command: 'logs', names: ['a'], lines: 5, follow: true });
@@ -33,6 +34,7 @@ test('parseRequest refuses what is not a request, keeping the id when there is o
   assert.deepEqual(refusal('{"v":1,"id":14,"command":["ps"]}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 14 });
   assert.deepEqual(refusal('{"v":1,"id":7,"command":"stop"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 7 });
   assert.deepEqual(refusal('{"v":1,"id":8,"command":"stop","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 8 });
+  assert.deepEqual(refusal('{"v":2,"id":15,"command":"ps","names":"web"}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 15 });
   assert.deepEqual(refusal('{"v":1,"id":9,"command":"logs","lines":-1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 9 });
   assert.deepEqual(refusal('{"v":1,"id":10,"command":"logs","lines":1.5}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 10 });
   assert.deepEqual(refusal('{"v":1,"id":11,"command":"logs","follow":1}'), { code: 'ERR_SUBVISOR_BAD_REQUEST', id: 11 });
