@@ -722,14 +722,22 @@ function firstRefused(runners: readonly Runner[]): Runner | undefined {
  */
 async function untilReady(runner: Runner): Promise<void> {
   const { task } = runner.spec;
-  let tell: (state: MilestoneState) => void = () => undefined;
-  const restarted = new Promise<MilestoneState>((resolve) => (tell = resolve));
-  const stopListening = runner.onRestartScheduled((words) => tell({ kind: 'unmet', reason: `${words}, as its restart policy says: \`subvisor logs ${runner.spec.name}\` shows its output` }));
+  const milestone = task ? runner.milestones.succeeded : runner.milestones.ready;
+  // Both listeners go once this wait ends: a `start` asked again and again of one that never gets
+  // ready (its restarts cut short each time) would otherwise leave one of each per request.
+  const stops: (() => void)[] = [];
   try {
-    const state = await Promise.race([(task ? runner.milestones.succeeded : runner.milestones.ready).settled(), restarted]);
+    const state = await new Promise<MilestoneState>((resolve) => {
+      const check = (): void => {
+        if (milestone.state.kind !== 'pending') resolve(milestone.state);
+      };
+      const restarting = (words: string): void => resolve({ kind: 'unmet', reason: `${words}, as its restart policy says: \`subvisor logs ${runner.spec.name}\` shows its output` });
+      stops.push(milestone.onChange(check), runner.onRestartScheduled(restarting));
+      check();
+    });
     if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
   } finally {
-    stopListening();
+    for (const stop of stops) stop();
   }
 }
 
