@@ -4,7 +4,7 @@ import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
-import { ConfigError } from './config/errors.js';
+import { ConfigError, problemFields } from './config/errors.js';
 import type { Refusal } from './exit-status.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
@@ -45,10 +45,10 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
 /**
  * A refusal before anything started (a bad config, a second `up`), as `--json` gives it: a
  * failure record as the run's own failures are (`reason` says which kind: `config` or `control`),
- * with each of a config's problems located (not its cause: a YAML parser's error object).
+ * with each of a config's problems located.
  */
 export function reportRefusal(output: Output, error: Refusal, exitCode: number): void {
-  const located = error instanceof ConfigError ? { problems: error.problems.map(({ file, line, column, path, process, message }) => ({ file, line, column, path, process, message })) } : {};
+  const located = error instanceof ConfigError ? { problems: error.problems.map(problemFields) } : {};
   output.report(error.message, {
     stream: 'report',
     event: 'failure',

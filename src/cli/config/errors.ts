@@ -18,6 +18,11 @@ export interface ConfigProblem {
   readonly cause?: unknown;
 }
 
+/** A problem as a `--json` record carries it: where and what, without its cause (a parser's error object). */
+export function problemFields({ file, line, column, path, process, message }: ConfigProblem): ConfigProblem {
+  return { file, line, column, path, process, message };
+}
+
 /**
  * The config cannot be used: reported before anything starts, so a typo never leaves half of a
  * stack running. Every problem found is reported at once, one per line in file order (an env

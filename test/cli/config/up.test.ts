@@ -71,6 +71,24 @@ describe('an unset ${VAR} is read as empty, with a warning at its place (compose
     assert.ok(run.stderr.indexOf('subvisor: warning:') < run.stderr.indexOf('name '), 'said before the run, not after');
   });
 
+  test('up --json gives the warning as a record on stdout, before the first process starts, and nothing on stderr', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  a:\n    cmd: "echo dir=${SUBVISOR_TEST_UNSET}"\n');
+    const run = await runCli(['up', '--json', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '', 'in JSON mode everything goes to stdout');
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warning = records[0] ?? {};
+    assert.deepEqual({ ...warning, time: typeof warning.time }, {
+      time: 'string',
+      name: 'subvisor',
+      stream: 'report',
+      event: 'warning',
+      line: `${file}:3:10: processes.a.cmd: \${SUBVISOR_TEST_UNSET} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${SUBVISOR_TEST_UNSET:-} for empty on purpose`,
+      problem: { file, line: 3, column: 10, path: 'processes.a.cmd', process: 'a', message: String(warning.line).replace(/^.*?processes\.a\.cmd: /, '') },
+    });
+    assert.ok(records.some((record) => record.name === 'a' && record.line === 'dir='), 'the config is used all the same');
+  });
+
   test('export warns the same on stderr, and its output on stdout is untouched', { timeout: 30_000 }, async () => {
     const { file } = config(() => 'processes:\n  a:\n    cmd: "echo ${SUBVISOR_TEST_UNSET}"\n');
     const run = await runCli(['export', 'compose', '-f', file]);
