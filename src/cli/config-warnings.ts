@@ -1,6 +1,6 @@
 import { formatProblem, sortProblems, type Config } from './config/index.js';
 import { problemFields } from './config/errors.js';
-import type { Output } from './output.js';
+import { createOutput } from './output.js';
 import { shownAsText } from '../log/sanitize.js';
 
 /**
@@ -15,12 +15,21 @@ export function warnAboutConfig(config: Config): void {
 }
 
 /**
- * The same warnings for `up --json`, whose reader reads only stdout's records: one record each,
- * `"event":"warning"`, its words in `line` and where it is in `problem`.
+ * The config's warnings as `up` says them, at once, before anything else can be said (a refusal
+ * of the run, its first process): words on stderr, or with `json` one record each on stdout,
+ * `"event":"warning"`, its words in `line` and where it is in `problem`, since a `--json` reader
+ * reads only stdout's records. Their output is written out before this resolves: said on the run's
+ * own output, they were dropped when the run was refused before it existed (`up --json NAME` of a
+ * name the config has not), and came after the refusal of a second `up`, whose output was never closed.
  */
-export function reportConfigWarnings(output: Pick<Output, 'report'>, config: Config): void {
-  for (const warning of sortProblems(config.warnings ?? [])) {
+export async function sayConfigWarnings(config: Config, json: boolean): Promise<void> {
+  if (!json) return warnAboutConfig(config);
+  const warnings = sortProblems(config.warnings ?? []);
+  if (warnings.length === 0) return;
+  const output = createOutput({ names: [], json: true });
+  for (const warning of warnings) {
     const text = formatProblem(warning);
     output.report(text, { stream: 'report', event: 'warning', line: text, problem: problemFields(warning) });
   }
+  await output.close();
 }

@@ -18,7 +18,7 @@ import { Stack, type StackOptions } from '../stack/stack.js';
 import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { announceTerminalConfig, findConfigFile } from './config-file.js';
-import { reportConfigWarnings, warnAboutConfig } from '../config-warnings.js';
+import { sayConfigWarnings } from '../config-warnings.js';
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
@@ -50,8 +50,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
-  // In `--json`, said as records once the output is there (below), not as words on stderr.
-  if (!parsed.json) warnAboutConfig(config);
+  await sayConfigWarnings(config, parsed.json);
   // A Procfile's processes get PORT as foreman gives it; a subvisor.yaml says its own env.
   const assignPorts = format.kind === 'procfile' && parsed.port;
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });
@@ -59,7 +58,6 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const colourOrder = everyProcessName(config);
   const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
-  if (parsed.json) reportConfigWarnings(output, config);
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing(names.length);
   const stop = new AbortController();

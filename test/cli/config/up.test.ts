@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../cli.js';
+import { interrupt, up } from '../control/support.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-config-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -87,6 +88,40 @@ describe('an unset ${VAR} is read as empty, with a warning at its place (compose
       problem: { file, line: 3, column: 10, path: 'processes.a.cmd', process: 'a', message: String(warning.line).replace(/^.*?processes\.a\.cmd: /, '') },
     });
     assert.ok(records.some((record) => record.name === 'a' && record.line === 'dir='), 'the config is used all the same');
+  });
+
+  test('up --json gives the warnings first also when it then refuses the run (a name the config does not have): not dropped', { timeout: 30_000 }, async () => {
+    const { file } = config(() => 'processes:\n  a:\n    cmd: "echo dir=${SUBVISOR_TEST_UNSET}"\n');
+    const run = await runCli(['up', '--json', '-f', file, 'nosuch']);
+    assert.equal(run.code, 2, run.stdout);
+    assert.equal(run.stderr, '', 'in JSON mode everything goes to stdout');
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map(({ event, reason }) => ({ event, reason })),
+      [{ event: 'warning', reason: undefined }, { event: 'failure', reason: 'config' }],
+    );
+    // The control: without --json, the same refusal has its warning on stderr, before it.
+    const plain = await runCli(['up', '-f', file, 'nosuch']);
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /^subvisor: warning: .*\n^subvisor: .*no process named 'nosuch'/m);
+  });
+
+  test('up --json gives the warnings before the refusal of a second up, in the order they happened', { timeout: 60_000 }, async () => {
+    const { file } = config(() => 'processes:\n  a:\n    cmd: "exec sleep 30 ${SUBVISOR_TEST_UNSET}"\n');
+    const dir = join(file, '..');
+    const first = await up(dir);
+    try {
+      const run = await runCli(['up', '--json', '-f', file]);
+      assert.equal(run.code, 1, run.stdout);
+      assert.equal(run.stderr, '');
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(
+        records.map(({ event, reason }) => ({ event, reason })),
+        [{ event: 'warning', reason: undefined }, { event: 'failure', reason: 'control' }],
+      );
+    } finally {
+      await interrupt(first);
+    }
   });
 
   test('export warns the same on stderr, and its output on stdout is untouched', { timeout: 30_000 }, async () => {
