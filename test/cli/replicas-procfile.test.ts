@@ -28,8 +28,8 @@ function printed(stdout: string): string[] {
     .sort();
 }
 
-// The test runner's own PORT or SUBVISOR_REPLICA must not leak into what the children print.
-const ENV = { SUBVISOR_REPLICA: undefined, PORT: undefined };
+// The test runner's own PORT, PS or SUBVISOR_REPLICA must not leak into what the children print.
+const ENV = { SUBVISOR_REPLICA: undefined, PORT: undefined, PS: undefined };
 
 describe('Procfile formation and PORT', () => {
   test('up web=2 worker=1 runs web.1, web.2 and worker, with PORT as foreman gives it', { timeout: 30_000 }, async () => {
@@ -66,6 +66,20 @@ describe('Procfile formation and PORT', () => {
     assert.deepEqual(printed(run.stdout), ['clock: clock - 4321', 'web.1: web 1 4321', 'web.2: web 2 4321']);
     const unset = await runCli(['up', '--no-port', 'worker'], { cwd: project({ Procfile: PROCFILE }), env: ENV });
     assert.deepEqual(printed(unset.stdout), ['worker: worker - -']);
+  });
+
+  test("each copy has foreman's PS, NAME.N (NAME.1 for a process of one copy), with or without PORT; subvisor.yaml gives none", { timeout: 30_000 }, async () => {
+    const procfile = ['web', 'worker'].map((name) => `${name}: echo $(printenv PS || echo -)\n`).join('');
+    const dir = project({ Procfile: procfile });
+    const run = await runCli(['up', 'web=2', 'worker'], { cwd: dir, env: ENV });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(printed(run.stdout), ['web.1: web.1', 'web.2: web.2', 'worker: worker.1']);
+    // PS is foreman's name of the copy, not a port: --no-port leaves it, and it wins over the parent's, as in foreman.
+    const noPort = await runCli(['up', '--no-port', 'worker'], { cwd: dir, env: { ...ENV, PS: 'parent' } });
+    assert.deepEqual(printed(noPort.stdout), ['worker: worker.1']);
+    const yaml = await runCli(['up'], { cwd: project({ 'subvisor.yaml': 'processes:\n  web:\n    cmd: echo $(printenv PS || echo -)\n    replicas: 2\n' }), env: ENV });
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.deepEqual(printed(yaml.stdout), ['web.1: -', 'web.2: -']);
   });
 
   test("foreman's comma-joined formation (web=2,worker=1) is refused with the words to write instead", { timeout: 30_000 }, async () => {

@@ -51,9 +51,9 @@ async function up(parsed: UpArgs): Promise<Ending> {
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
   await sayConfigWarnings(config, parsed.json);
-  // A Procfile's processes get PORT as foreman gives it; a subvisor.yaml says its own env.
-  const assignPorts = format.kind === 'procfile' && parsed.port;
-  const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, assignPorts });
+  // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
+  const procfile = format.kind === 'procfile';
+  const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const colourOrder = everyProcessName(config);

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { selectProcesses, startOrder } from './graph.js';
-import { MAIN_REPLICAS, expandReplicas, namesTakenByCopies, type ExtraEnvironment } from './replicas.js';
+import { MAIN_REPLICAS, expandReplicas, namesTakenByCopies, replicaName, type ExtraEnvironment } from './replicas.js';
 import type { Config, ProcessSpec } from './spec.js';
 
 /** What `subvisor up` was asked to run, besides the config. */
@@ -17,6 +17,11 @@ export interface PlanRequest {
    * unless `--no-port`. Default false.
    */
   readonly assignPorts?: boolean | undefined;
+  /**
+   * The config is a Procfile: each process gets foreman's `PS` (see {@link foremanEnvironment}),
+   * whether or not it gets `PORT`. Default false.
+   */
+  readonly procfile?: boolean | undefined;
   /** Where the base of `PORT` is read (`PORT`). Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -29,7 +34,8 @@ export const PORT_STEP = 100;
 /**
  * The processes `subvisor up` runs, in start order, with replicas expanded into plain specs
  * (`web.1`, `web.2`: see {@link expandReplicas}): the formation's counts applied, the `NAME`s and
- * the formation's names selected (with what they depend on), and `PORT` given when asked. Throws
+ * the formation's names selected (with what they depend on), and a Procfile's `PS` and `PORT`
+ * given when asked. Throws
  * {@link ConfigError} for an unknown name, a `main` process given copies, or a `PORT` out of range.
  *
  * @example
@@ -47,8 +53,7 @@ export function planProcesses(config: Config, request: PlanRequest): ProcessSpec
   const selected = selectProcesses(counted, [...request.names, ...formation.keys()]);
   const mains = selected.filter((spec) => spec.main && (spec.replicas ?? 1) > 1);
   if (mains.length > 0) throw new ConfigError(mains.map((spec) => atSource(config, spec, `${spec.name}=${spec.replicas ?? 1}: ${MAIN_REPLICAS}`)));
-  const ports = request.assignPorts === true ? foremanPorts(config, request.env ?? process.env) : undefined;
-  return startOrder(expandReplicas(selected, ports));
+  return startOrder(expandReplicas(selected, foremanEnvironment(config, request)));
 }
 
 /**
@@ -61,6 +66,18 @@ export function everyProcessName(config: Config): string[] {
 
 function withCount(spec: ProcessSpec, count: number | undefined): ProcessSpec {
   return count === undefined ? spec : { ...spec, replicas: count };
+}
+
+/**
+ * What foreman's engine adds to each copy's environment, for a Procfile: `PS`, the copy's name as
+ * foreman gives it (`web.1`, `web.2`, and `worker.1` for a process of one copy, which subvisor
+ * names `worker`: a program written for foreman reads the index from it), and `PORT` when asked.
+ * Both sit over every other variable, as foreman's do.
+ */
+function foremanEnvironment(config: Config, request: PlanRequest): ExtraEnvironment | undefined {
+  const ports = request.assignPorts === true ? foremanPorts(config, request.env ?? process.env) : undefined;
+  if (request.procfile !== true) return ports;
+  return (spec, copy) => ({ PS: replicaName(spec.name, copy), ...ports?.(spec, copy) });
 }
 
 /**
