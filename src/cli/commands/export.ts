@@ -7,7 +7,7 @@ import { DEFAULT_IMAGE, exportCompose } from '../export/compose.js';
 import { ExportError } from '../export/errors.js';
 import { defaultPrefix } from '../export/prefix.js';
 import { exportSystemd, unitWorkingDirectory, type ExportedFile } from '../export/systemd.js';
-import { exportedProcesses } from '../export/plan.js';
+import { exportedProcesses, type ExportPlanOptions } from '../export/plan.js';
 import { programsSystemdMisses } from '../export/programs.js';
 import { unitUserBarriers } from '../export/user-access.js';
 import type { ProcessSpec } from '../config/spec.js';
@@ -33,23 +33,24 @@ export function exportCommand(args: readonly string[]): Ending {
   // maps; the user must exist in the passwd file all the same (a typo is caught here, not on the target).
   const { config, format } = readConfig(file, { uid: 0, idMapFiles: null });
   warnAboutConfig(config);
-  // What `up` would run: a Procfile's processes get foreman's PORT, as under `up`, unless --no-port.
-  const assignPorts = format.kind === 'procfile' && parsed.port;
-  if (parsed.format === 'systemd') exportUnits(config, parsed, assignPorts);
-  else exportComposeFile(config, parsed, assignPorts);
+  // What `up` would run: a Procfile's processes get foreman's PS, and PORT unless --no-port, as under `up`.
+  const procfile = format.kind === 'procfile';
+  const plan: ExportPlanOptions = { procfile, assignPorts: procfile && parsed.port };
+  if (parsed.format === 'systemd') exportUnits(config, parsed, plan);
+  else exportComposeFile(config, parsed, plan);
   return { exitCode: EXIT.ok };
 }
 
 /** To `-o DIR` (created when missing), or, without it, to stdout, each file under a `# ==> NAME <==` line. */
-function exportUnits(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
+function exportUnits(config: Config, parsed: ExportArgs, plan: ExportPlanOptions): void {
   const unitDir = parsed.output === undefined ? DEFAULT_UNIT_DIR : resolve(parsed.output);
   // The file that runs, not the npm bin symlink that may have led to it.
   const cliPath = node.fs.realpathSync(process.argv[1] ?? '');
   const prefix = parsed.prefix ?? defaultPrefix(config.file);
   const nodePath = process.execPath;
-  const files = exportSystemd(config, { prefix, unitDir, nodePath, cliPath, dropReadyLog: parsed.dropReadyLog, assignPorts });
+  const files = exportSystemd(config, { prefix, unitDir, nodePath, cliPath, dropReadyLog: parsed.dropReadyLog, ...plan });
   warnOfPassingCli(cliPath, files);
-  const processes = exportedProcesses(config, { assignPorts });
+  const processes = exportedProcesses(config, plan);
   const probed = (spec: ProcessSpec): boolean => files.some((exported) => exported.probes === spec.name);
   const cwdOf = (spec: ProcessSpec): string => unitWorkingDirectory(spec, config);
   const warnings = [...programsSystemdMisses(processes, process.env), ...unitUserBarriers(processes, { cwdOf, probed, nodePath, cliPath })];
@@ -106,13 +107,13 @@ function writing(target: string, write: () => void): void {
 }
 
 /** To `-o FILE` (its directory created when missing), or to stdout. */
-function exportComposeFile(config: Config, parsed: ExportArgs, assignPorts: boolean): void {
+function exportComposeFile(config: Config, parsed: ExportArgs, plan: ExportPlanOptions): void {
   const output = parsed.output === undefined ? undefined : resolve(parsed.output);
   // `-o out/` means a directory, which resolve() would make a file named `out`.
   if (output !== undefined && (/\/$/.test(parsed.output ?? '') || statOf(output)?.isDirectory() === true)) {
     throw new ExportError('ERR_EXPORT_PATH', `-o ${parsed.output ?? ''} names a directory, and export compose writes one file; name the file, like -o ${join(parsed.output ?? '', 'compose.yaml')}`);
   }
-  const exported = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, dropReadyLog: parsed.dropReadyLog, assignPorts });
+  const exported = exportCompose(config, { image: parsed.image ?? DEFAULT_IMAGE, dropReadyLog: parsed.dropReadyLog, ...plan });
   if (output === undefined) {
     process.stdout.write(exported.text);
     return;

@@ -77,7 +77,7 @@ function withCount(spec: ProcessSpec, count: number | undefined): ProcessSpec {
 function foremanEnvironment(config: Config, request: PlanRequest): ExtraEnvironment | undefined {
   const ports = request.assignPorts === true ? foremanPorts(config, request.env ?? process.env) : undefined;
   if (request.procfile !== true) return ports;
-  return (spec, copy) => ({ PS: replicaName(spec.name, copy), ...ports?.(spec, copy) });
+  return (spec, copy) => ({ ...ports?.(spec, copy), PS: replicaName(spec.name, copy) });
 }
 
 /**

@@ -9,6 +9,8 @@ export interface ExportPlanOptions {
    * `--no-port`, as for `up`. Default false.
    */
   readonly assignPorts?: boolean | undefined;
+  /** The config is a Procfile: each process gets foreman's `PS` (`web.1`), as under `up`. Default false. */
+  readonly procfile?: boolean | undefined;
   /** Where the base of `PORT` is read. Default `process.env`, as for `up`. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -17,7 +19,7 @@ export interface ExportPlanOptions {
  * The processes an export writes: what `subvisor up` (no names, no formation) would run, from the
  * same {@link planProcesses}, so `replicas: N` gives `NAME.1` ... `NAME.N` each with its
  * `SUBVISOR_REPLICA`, a dependency on `NAME` is one on every copy, and a Procfile's processes get
- * foreman's `PORT`. In the config's order (a copy where its process is, copies by index), not in
+ * foreman's `PS` and `PORT`. In the config's order (a copy where its process is, copies by index), not in
  * start order: a file someone reads follows the config they wrote, and the targets order the
  * starts themselves from the dependencies.
  *
@@ -27,7 +29,7 @@ export interface ExportPlanOptions {
  * ```
  */
 export function exportedProcesses(config: Config, options: ExportPlanOptions = {}): ProcessSpec[] {
-  const planned = planProcesses(config, { names: [], assignPorts: options.assignPorts, env: options.env });
+  const planned = planProcesses(config, { names: [], procfile: options.procfile, assignPorts: options.assignPorts, env: options.env });
   const position = new Map(config.processes.map((spec, index) => [spec.name, index]));
   const at = (spec: ProcessSpec): number => position.get(spec.replica?.of ?? spec.name) ?? 0;
   // sort is stable, and the plan lists the copies of one process next to each other, by index.

@@ -1,6 +1,6 @@
 // Both exports write what `subvisor up` would run (SPEC §10, §11): `replicas: N` as N units or
 // services each with its SUBVISOR_REPLICA, dependencies on every copy, a Procfile's processes with
-// foreman's PORT (unless --no-port), and `watch`/`logs`, which neither target carries, named in a
+// foreman's PS and PORT (unless --no-port), and `watch`/`logs`, which neither target carries, named in a
 // comment. A re-export leaves every file with the export's mode, whatever mode it had.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -104,37 +104,38 @@ describe('export: replicas, watch and logs as `up` runs them', () => {
   });
 });
 
-describe("export: a Procfile's PORT as `up` gives it", () => {
+describe("export: a Procfile's PS and PORT as `up` gives them", () => {
 
-  test("systemd: foreman's ports, 5000 then +100 per entry, from $PORT when set; none with --no-port", BOUNDED, async () => {
+  test("systemd: foreman's PS (NAME.1) and ports, 5000 then +100 per entry, from $PORT when set; no port with --no-port", BOUNDED, async () => {
     const out = join(scratch, 'procfile-units');
     const run = await runCli(['export', 'systemd', '-f', procfile, '-o', out], { env: { PORT: undefined } });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(assignments(readFileSync(join(out, 'procfile-web.env'), 'utf8')), ["PORT='5000'"]);
-    assert.deepEqual(assignments(readFileSync(join(out, 'procfile-worker.env'), 'utf8')), ["PORT='5100'"]);
+    assert.deepEqual(assignments(readFileSync(join(out, 'procfile-web.env'), 'utf8')), ["PORT='5000'", "PS='web.1'"]);
+    assert.deepEqual(assignments(readFileSync(join(out, 'procfile-worker.env'), 'utf8')), ["PORT='5100'", "PS='worker.1'"]);
     const based = await runCli(['export', 'systemd', '-f', procfile], { env: { PORT: '7000' } });
     assert.match(based.stdout, /^PORT='7100'$/m);
     const none = await runCli(['export', 'systemd', '-f', procfile, '--no-port'], { env: { PORT: undefined } });
     assert.equal(none.code, 0, none.stderr);
     assert.doesNotMatch(none.stdout, /PORT/);
+    assert.match(none.stdout, /^PS='worker\.1'$/m, 'PS is no port: --no-port keeps it');
   });
 
-  test('compose: the same ports in each service environment; none with --no-port', BOUNDED, async () => {
+  test('compose: the same PS and ports in each service environment; none with --no-port', BOUNDED, async () => {
     const run = await runCli(['export', 'compose', '-f', procfile], { env: { PORT: undefined } });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(composeSchemaErrors(run.stdout), []);
     const services = (parse(run.stdout) as { services: Record<string, Record<string, unknown>> }).services;
-    assert.deepEqual(services.web?.environment, { PORT: '5000', TINI_KILL_PROCESS_GROUP: '1' });
-    assert.deepEqual(services.worker?.environment, { PORT: '5100', TINI_KILL_PROCESS_GROUP: '1' });
+    assert.deepEqual(services.web?.environment, { PORT: '5000', PS: 'web.1', TINI_KILL_PROCESS_GROUP: '1' });
+    assert.deepEqual(services.worker?.environment, { PORT: '5100', PS: 'worker.1', TINI_KILL_PROCESS_GROUP: '1' });
     const none = await runCli(['export', 'compose', '-f', procfile, '--no-port'], { env: { PORT: undefined } });
     assert.equal(none.code, 0, none.stderr);
     assert.doesNotMatch(none.stdout, /PORT/);
   });
 
-  test("a subvisor.yaml gets no PORT (it says its own env), and --no-port is accepted there too", BOUNDED, async () => {
+  test("a subvisor.yaml gets no PORT or PS (it says its own env), and --no-port is accepted there too", BOUNDED, async () => {
     const run = await runCli(['export', 'compose', '-f', file, '--no-port'], { env: { PORT: undefined } });
     assert.equal(run.code, 0, run.stderr);
-    assert.doesNotMatch(run.stdout, /PORT/);
+    assert.doesNotMatch(run.stdout, /PORT|\bPS\b/);
   });
 });
 
