@@ -3,6 +3,7 @@ import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
+import { foremanFormationWords, foremanOptionInstead } from './foreman-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -146,6 +147,7 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
       'no-port': { type: 'boolean' },
     },
     true,
+    foremanOptionInstead,
   );
   const { names, formation } = splitFormation(positionals);
   return {
@@ -175,7 +177,7 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     }
     const [, name = '', count = ''] = match;
     if (name === '') throw new UsageError(`'${word}': a formation word is NAME=N, the process's name first (e.g. web=2)`);
-    const words = foremanFormationWords(word);
+    const words = word.includes(',') ? foremanFormationWords(word) : undefined;
     if (words !== undefined) throw new UsageError(`'${word}': one NAME=N per word (foreman's -m joins them with commas): subvisor up ${words.join(' ')}`);
     if (!/^\d+$/.test(count) || Number(count) < 1) {
       throw new UsageError(`'${word}': the count must be a whole number of at least 1 (e.g. ${name}=2); to leave ${name} out, do not name it`);
@@ -186,16 +188,6 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     formation.set(name, Number(count));
   }
   return { names, formation };
-}
-
-/**
- * The words of foreman's `-m web=2,worker=1` (`['web=2', 'worker=1']`), or undefined for a word
- * that is not one: here each count is a word of its own, so such a word is refused as what it is,
- * with the words to write, rather than as a count that is not a number.
- */
-function foremanFormationWords(word: string): string[] | undefined {
-  const parts = word.split(',').filter((part) => part !== '');
-  return parts.length > 1 && parts.every((part) => /^[^=]+=\d+$/.test(part)) ? parts : undefined;
 }
 
 /**
@@ -309,8 +301,16 @@ function valueOptionWords(options: NonNullable<OptionsConfig>): ReadonlySet<stri
   );
 }
 
-function parseOrExplain(given: readonly string[], options: OptionsConfig, allowPositionals = false): { values: Record<string, unknown>; positionals: string[] } {
-  refuseUnknownOptions(given, options);
+/** What to write instead of another tool's option `rawName`, typed with `value`; undefined when it is none of that tool's. */
+type ForeignOptionAnswer = (rawName: string, value: string | undefined) => string | undefined;
+
+function parseOrExplain(
+  given: readonly string[],
+  options: OptionsConfig,
+  allowPositionals = false,
+  foreign?: ForeignOptionAnswer,
+): { values: Record<string, unknown>; positionals: string[] } {
+  refuseUnknownOptions(given, options, foreign);
   const args = negativeValuesJoined(given, options);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -378,15 +378,19 @@ export class HelpRequested extends Error {
 }
 
 /**
- * An unknown option, with the known one most likely meant (`--lable`: did you mean --label?):
- * found among parseArgs' own tokens (read without strictness), before the strict parse that would
- * only say it is unknown.
+ * An unknown option, with the known one most likely meant (`--lable`: did you mean --label?), or
+ * what `foreign` says to write for it (another tool's option): found among parseArgs' own tokens
+ * (read without strictness), before the strict parse that would only say it is unknown.
  */
-function refuseUnknownOptions(args: readonly string[], options: OptionsConfig): void {
+function refuseUnknownOptions(args: readonly string[], options: OptionsConfig, foreign?: ForeignOptionAnswer): void {
   const known = { ...options, help: { type: 'boolean', short: 'h' } } as const;
   const { tokens } = node.util.parseArgs({ args: [...args], options: known, allowPositionals: true, strict: false, tokens: true });
-  for (const token of tokens) {
+  for (const [i, token] of tokens.entries()) {
     if (token.kind !== 'option' || Object.hasOwn(known, token.name)) continue;
+    // Unknown, the option is read as a flag: its value is `--port=3000`'s, or the word after it.
+    const next = tokens[i + 1];
+    const instead = foreign?.(token.rawName, token.value ?? (next?.kind === 'positional' ? next.value : undefined));
+    if (instead !== undefined) throw new UsageError(instead);
     const longNames = Object.keys(known);
     const meant = suggest(token.name, longNames);
     const hint = meant === undefined ? `; the options are ${longNames.map((name) => `--${name}`).join(', ')}` : `; did you mean --${meant}?`;

@@ -1,0 +1,37 @@
+// Someone moving from foreman (or honcho) types its `start` options to `subvisor up` first. Each is
+// refused before anything starts, with what to write instead, built from what they typed.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-foreman-options-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(join(dir, 'Procfile'), 'web: echo started\nworker: echo started\n');
+
+const INSTEAD: [string[], string][] = [
+  [['-m', 'web=2,worker=1'], "foreman's -m: the formation is words after up: subvisor up web=2 worker=1"],
+  [['--formation=web=2'], "foreman's --formation: the formation is words after up: subvisor up web=2"],
+  [['-c', 'web=2,worker=1'], "honcho's -c: the formation is words after up: subvisor up web=2 worker=1"],
+  [['-c'], "foreman's -c: colour is on for a terminal; to force it, FORCE_COLOR=1 subvisor up"],
+  [['-p', '3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
+  [['--port', '3000'], "foreman's --port: the first PORT is the environment's: PORT=3000 subvisor up"],
+  [['-t', '10'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],
+  [['-d', 'app'], "foreman's -d: processes run in the Procfile's directory: subvisor up -f app/Procfile"],
+  [['-e', '.env.dev'], "foreman's -e: a Procfile reads the .env beside it, and no other; to read .env.dev, name it in a subvisor.yaml's envFile"],
+];
+
+test("foreman's start options are refused before anything starts, each with what to write instead", { timeout: 60_000 }, async () => {
+  for (const [args, instead] of INSTEAD) {
+    const run = await runCli(['up', ...args], { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.equal(run.stderr.split('\n')[0], `subvisor: ${instead}`, args.join(' '));
+    assert.doesNotMatch(run.stdout, /started/, 'nothing started');
+  }
+  // The control: an option foreman does not have is refused as any unknown option is.
+  const other = await runCli(['up', '-z'], { cwd: dir });
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /^subvisor: unknown option '-z'; the options are --file/m);
+});
