@@ -155,6 +155,18 @@ test('a Procfile\'s .env value cut at a # is warned of on stderr by up, and the 
   assert.match(run.stderr, /^subvisor: warning: \S+\.env:1:1: PASS: its value ends before its `#`/m);
 });
 
+test("a .env value holding ${NAME} (foreman's dotenv expands it, Node does not) is warned of at its line by up, and the run goes on with it as written; a single-quoted one, literal in dotenv too, is not", { timeout: 30_000 }, async () => {
+  const { file } = config(() => 'show: echo "url=$DATABASE_URL lit=$LITERAL"\n', 'Procfile');
+  writeFileSync(join(file, '..', '.env'), "DB_NAME=shop\nexport DATABASE_URL=\"postgres://localhost/${DB_NAME}\"\nLITERAL='${DB_NAME}'\n");
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^show +\| url=postgres:\/\/localhost\/\$\{DB_NAME\} lit=\$\{DB_NAME\}$/m);
+  const warnings = run.stderr.split('\n').filter((line) => line.includes('warning'));
+  assert.deepEqual(warnings, [
+    `subvisor: warning: ${join(file, '..', '.env')}:2:1: DATABASE_URL: its value holds \${DB_NAME}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded`,
+  ]);
+});
+
 test('a process built of an x- anchor and a merge key (<<), as docker compose users write them, runs with what it merged', { timeout: 30_000 }, async () => {
   const text = 'x-env: &env { GREETING: hello, WHO: nobody }\nx-defaults: &defaults\n  cmd: echo "$GREETING $WHO"\n  env: *env\nprocesses:\n  greet:\n    <<: *defaults\n    env: { <<: *env, WHO: merged }\n';
   const { file } = config(() => text);

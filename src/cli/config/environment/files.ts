@@ -22,7 +22,7 @@ export type EnvFileRead =
       readonly variables: Readonly<Record<string, string>>;
       /** The variables left out, and why. */
       readonly problems: readonly EnvFileProblem[];
-      /** What was read, but likely not as meant: a value cut at a `#` (see {@link cutAtHash}). */
+      /** What was read, but likely not as meant: a value cut at a `#` (see {@link cutAtHash}), a `${NAME}` taken literally (see {@link literalReference}). */
       readonly warnings: readonly EnvFileProblem[];
     }
   | { readonly kind: 'missing' }
@@ -38,7 +38,8 @@ export type EnvFileRead =
  * A variable no spawn could carry (a NUL byte in its value, an unusable name) is left out and
  * listed in `problems`, by name and line; so is a name with a space or a line break in it, which
  * is what parseEnv makes of a line without `=` followed by one with it. A value parseEnv cut at a
- * `#` with no blank before it is kept as read, and listed in `warnings`.
+ * `#` with no blank before it is kept as read, and listed in `warnings`, as is a value holding a
+ * `${NAME}` that other readers would expand.
  */
 export function readEnvFile(path: string): EnvFileRead {
   let text: string;
@@ -67,6 +68,8 @@ export function readEnvFile(path: string): EnvFileRead {
     if (cut !== undefined) warnings.push({ line: cut, name: printable(name), message: cutAtHashWarning(printable(name)) });
     const quoted = reason === undefined ? quotedValueSurprise(file, name, value) : undefined;
     if (quoted !== undefined) warnings.push({ ...quoted, name: printable(name) });
+    const literal = reason === undefined ? literalReference(file, name, value) : undefined;
+    if (literal !== undefined) warnings.push({ ...literal, name: printable(name) });
   }
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
   return { kind: 'read', variables: Object.fromEntries(variables), problems, warnings: warnings.sort((a, b) => a.line - b.line) };
@@ -152,6 +155,28 @@ function quotedValueSurprise(file: EnvFileText, name: string, value: string): { 
   return {
     line,
     message: `what follows the ${quote} that ends its value${where} is dropped: Node ends a quoted value at the next ${quote} (a backslash does not escape it) and reads nothing after it on the line; quote a value holding ${quote} with ${other} (${printable(name)}=${other}a${quote}b${other}), and put only a comment after the closing quote`,
+  };
+}
+
+/** `${NAME`, the braced reference dotenv and compose expand in an env file's value; group 2 is its `}` when NAME is all it holds. */
+const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(\}?)/;
+
+/**
+ * What to say of `name`'s value when it holds a `${NAME}` that the file's writer most likely meant
+ * to be expanded (foreman's dotenv and docker compose expand it; Node, and so subvisor, take it as
+ * written, so `DATABASE_URL=postgres://localhost/${DB_NAME}` reaches the process with the braces):
+ * its line and the message. Not for a single-quoted value, which dotenv and compose keep literal too.
+ * The message shows the reference's name only, never a default written inside it.
+ */
+function literalReference(file: EnvFileText, name: string, value: string): { line: number; message: string } | undefined {
+  const reference = BRACED_REFERENCE.exec(value);
+  if (reference === null || name.includes('\n')) return undefined;
+  const last = lastAssignment(file, name);
+  if (last === undefined || file.text[last.index + last[0].length] === "'") return undefined;
+  const shown = `\${${reference[1] ?? ''}${reference[2] === '}' ? '' : '…'}}`;
+  return {
+    line: file.lineNumberAt(last.index),
+    message: `its value holds ${shown}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded`,
   };
 }
 
