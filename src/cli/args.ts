@@ -259,6 +259,10 @@ export interface ControlArgs extends RunLocator {
 /** `ps [--json]`, `stop|start|restart NAME...`: which run, and the names (`ps` takes none, the others need one). */
 export function parseControlArgs(command: 'ps' | 'stop' | 'start' | 'restart', args: readonly string[]): ControlArgs {
   const { values, positionals } = parseOrExplain(args, { file: { type: 'string', short: 'f' }, socket: { type: 'string' }, ...(command === 'ps' ? { json: { type: 'boolean' } } : {}) }, true);
+  // `foreman start` (and honcho's, overmind's) runs the stack, as `up` does here: said to whoever types it.
+  if (command === 'start' && positionals.length === 0) {
+    throw new UsageError('start needs the name of a process of a running stack: subvisor start NAME...; to run the stack, as foreman start does: subvisor up');
+  }
   if (command !== 'ps' && positionals.length === 0) throw new UsageError(`${command} needs the name of a process: subvisor ${command} NAME...`);
   return { ...runLocator(values, '-f'), names: positionals, json: values.json === true };
 }

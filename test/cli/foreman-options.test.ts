@@ -35,3 +35,12 @@ test("foreman's start options are refused before anything starts, each with what
   assert.equal(other.code, 2);
   assert.match(other.stderr, /^subvisor: unknown option '-z'; the options are --file/m);
 });
+
+test("subvisor start without a name, foreman's start, says that up runs the stack; stop without one is told only what it needs", { timeout: 30_000 }, async () => {
+  const start = await runCli(['start'], { cwd: dir });
+  assert.equal(start.code, 2);
+  assert.equal(start.stderr.split('\n')[0], 'subvisor: start needs the name of a process of a running stack: subvisor start NAME...; to run the stack, as foreman start does: subvisor up');
+  const stop = await runCli(['stop'], { cwd: dir });
+  assert.equal(stop.code, 2);
+  assert.equal(stop.stderr.split('\n')[0], 'subvisor: stop needs the name of a process: subvisor stop NAME...');
+});
