@@ -47,6 +47,7 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   },
   { names: ['d', 'root'], instead: (value) => root('foreman', value) },
   { names: ['app-root'], instead: (value) => root('honcho', value) },
+  { names: ['procfile'], instead: (value) => ({ tool: 'foreman', text: `the config is given with -f: subvisor up -f ${value ?? 'Procfile'}` }) },
   {
     names: ['e', 'env'],
     instead: (value) => ({ tool: 'foreman', text: `a Procfile reads the .env beside it, and no other; to read ${value ?? 'another file'}, name it in a subvisor.yaml's envFile` }),
@@ -59,9 +60,19 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
  * Undefined for an option neither has.
  */
 export function foremanOptionInstead(rawName: string, value: string | undefined): string | undefined {
-  const name = rawName.replace(/^-+/, '');
-  const option = FOREIGN_OPTIONS.find((candidate) => candidate.names.includes(name));
-  if (option === undefined) return undefined;
-  const { tool, text } = option.instead(value);
-  return `${tool}'s ${rawName}: ${text}`;
+  const instead = insteadOf(rawName.replace(/^-+/, ''), value);
+  return instead === undefined ? undefined : `${instead.tool}'s ${rawName}: ${instead.text}`;
+}
+
+/**
+ * What to write instead of the setting `name: value` of foreman's `.foreman` (its options'
+ * long names: `port: 3000`): `the first PORT is the environment's: PORT=3000 subvisor up`.
+ * Undefined for a name foreman's start has no option for.
+ */
+export function foremanSettingInstead(name: string, value: string | undefined): string | undefined {
+  return insteadOf(name, value)?.text;
+}
+
+function insteadOf(name: string, value: string | undefined): { tool: string; text: string } | undefined {
+  return FOREIGN_OPTIONS.find((candidate) => candidate.names.includes(name))?.instead(value);
 }

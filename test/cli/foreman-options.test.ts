@@ -1,7 +1,7 @@
 // Someone moving from foreman (or honcho) types its `start` options to `subvisor up` first. Each is
 // refused before anything starts, with what to write instead, built from what they typed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -43,4 +43,28 @@ test("subvisor start without a name, foreman's start, says that up runs the stac
   const stop = await runCli(['stop'], { cwd: dir });
   assert.equal(stop.code, 2);
   assert.equal(stop.stderr.split('\n')[0], 'subvisor: stop needs the name of a process: subvisor stop NAME...');
+});
+
+test(".foreman (foreman's defaults) is not read: what it sets that the command line does not is warned of, with what to write; the run goes on", { timeout: 30_000 }, async () => {
+  const project = join(dir, 'with-dot-foreman');
+  mkdirSync(project);
+  writeFileSync(join(project, 'Procfile'), 'web: echo "web on $PORT"\n');
+  writeFileSync(join(project, 'Procfile.dev'), 'web: echo "dev web on $PORT"\n');
+  writeFileSync(join(project, '.foreman'), 'procfile: Procfile.dev\nport: 3000\nformation: web=2\n');
+  const run = await runCli(['up'], { cwd: project, env: { PORT: undefined, PS: undefined } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^web +\| web on 5000$/m, 'the Procfile, as given, not the one .foreman names');
+  assert.deepEqual(
+    run.stderr.split('\n').filter((line) => line.includes('warning')),
+    [
+      "subvisor: warning: .foreman: procfile: foreman's defaults are not read; the config is given with -f: subvisor up -f Procfile.dev",
+      "subvisor: warning: .foreman: port: foreman's defaults are not read; the first PORT is the environment's: PORT=3000 subvisor up",
+      "subvisor: warning: .foreman: formation: foreman's defaults are not read; the formation is words after up: subvisor up web=2",
+    ],
+  );
+  // The control: what the command line gives is not warned of.
+  const given = await runCli(['up', '-f', 'Procfile.dev', 'web=2'], { cwd: project, env: { PORT: '3000', PS: undefined } });
+  assert.equal(given.code, 0, given.stderr);
+  assert.match(given.stdout, /^web\.2 +\| dev web on 3001$/m);
+  assert.doesNotMatch(given.stderr, /warning/);
 });

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { graceOption, parseUpArgs, type UpArgs } from '../args.js';
+import { dotForemanWarnings } from '../foreman-defaults.js';
+import { shownAsText } from '../../log/sanitize.js';
 import { everyProcessName, planProcesses, readConfig, stopGraceMs } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
@@ -19,6 +21,12 @@ import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
 import { announceTerminalConfig, findConfigFile } from './config-file.js';
 import { sayConfigWarnings } from '../config-warnings.js';
+
+/** `.foreman`'s settings the command line does not give, on stderr: foreman would have used them. */
+function warnOfDotForeman(parsed: UpArgs): void {
+  const given = { file: parsed.file !== undefined, formation: parsed.names.length + parsed.formation.size > 0, port: !parsed.port || Boolean(process.env.PORT), grace: parsed.grace !== undefined };
+  for (const line of dotForemanWarnings(given)) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
+}
 
 /**
  * `subvisor up [-f FILE] [NAME | NAME=N ...]`: every process of the config (or the named ones,
@@ -53,6 +61,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
   await sayConfigWarnings(config, parsed.json);
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
+  if (procfile) warnOfDotForeman(parsed);
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);

@@ -1,0 +1,52 @@
+import { parse } from 'yaml';
+import { node } from '../builtins.js';
+import { foremanSettingInstead } from './foreman-options.js';
+
+/** Where foreman reads the defaults of its options: in the current directory, as it does. */
+const DOT_FOREMAN = '.foreman';
+
+/** Which of `.foreman`'s settings the command line of `up` gives itself, so that the file's would not count under foreman either. */
+export interface GivenOnCommandLine {
+  /** `-f` (which also stands for foreman's `root`, the Procfile's directory). */
+  readonly file: boolean;
+  /** `NAME` or `NAME=N` words. */
+  readonly formation: boolean;
+  /** `PORT` in the environment, or `--no-port`. */
+  readonly port: boolean;
+  /** `--grace`. */
+  readonly grace: boolean;
+}
+
+/** The `.foreman` settings each {@link GivenOnCommandLine} answers. */
+const ANSWERED_BY: Readonly<Record<string, keyof GivenOnCommandLine>> = {
+  procfile: 'file',
+  root: 'file',
+  formation: 'formation',
+  concurrency: 'formation',
+  port: 'port',
+  timeout: 'grace',
+};
+
+/**
+ * What foreman would have taken from `.foreman` here and subvisor does not (it reads no other
+ * tool's defaults): each setting the command line does not give, with what to write instead, as
+ * lines for stderr. A `.foreman` naming `procfile: Procfile.dev` or `port: 3000` would otherwise
+ * run another Procfile, or another port, than `foreman start` did, without a word. None when there
+ * is no `.foreman`, or it is not a mapping (foreman would refuse it).
+ */
+export function dotForemanWarnings(given: GivenOnCommandLine): string[] {
+  let settings: unknown;
+  try {
+    settings = parse(node.fs.readFileSync(DOT_FOREMAN, 'utf8'));
+  } catch {
+    // No file (the usual case), or one foreman could not read either: nothing of it would count.
+    return [];
+  }
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) return [];
+  return Object.entries(settings).flatMap(([name, value]) => {
+    const answer = ANSWERED_BY[name];
+    if (answer !== undefined && given[answer]) return [];
+    const instead = foremanSettingInstead(name, value === null || value === undefined ? undefined : String(value));
+    return instead === undefined ? [] : [`${DOT_FOREMAN}: ${name}: foreman's defaults are not read; ${instead}`];
+  });
+}
