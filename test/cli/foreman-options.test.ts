@@ -68,3 +68,21 @@ test(".foreman (foreman's defaults) is not read: what it sets that the command l
   assert.match(given.stdout, /^web\.2 +\| dev web on 3001$/m);
   assert.doesNotMatch(given.stderr, /warning/);
 });
+
+test('with no config file here but a Procfile.dev (a Rails app, run by foreman start -f Procfile.dev), the error names the Procfiles that are here', { timeout: 30_000 }, async () => {
+  const rails = join(dir, 'rails-app');
+  mkdirSync(rails);
+  writeFileSync(join(rails, 'Procfile.dev'), 'web: bin/rails server -p 3000\n');
+  writeFileSync(join(rails, 'Procfile.test'), 'web: bin/rails server -p 3001\n');
+  const run = await runCli(['up'], { cwd: rails });
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.stderr.split('\n')[0],
+    'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE (here: Procfile.dev, Procfile.test)',
+  );
+  // The control: with none of them, the error stays as it was.
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const none = await runCli(['up'], { cwd: empty });
+  assert.equal(none.stderr.split('\n')[0], 'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE');
+});

@@ -24,8 +24,31 @@ export function findConfigFile(given: string | undefined): string {
     return given;
   }
   const file = DEFAULT_FILES.find(isHere);
-  if (file === undefined) throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with --file FILE`);
+  if (file === undefined) {
+    const others = otherProcfilesHere();
+    throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with --file FILE${others.length === 0 ? '' : ` (here: ${others.join(', ')})`}`);
+  }
   return file;
+}
+
+/** `Procfile.dev`, `dev.Procfile`: how a Procfile other than the one foreman reads by default is named. */
+const OTHER_PROCFILE = /^Procfile\..|\.Procfile$/;
+
+/**
+ * The Procfiles in the current directory that no one looks for by default (`Procfile.dev`, which a
+ * Rails app runs with `foreman start -f Procfile.dev`), sorted; none when it cannot be listed.
+ */
+function otherProcfilesHere(): string[] {
+  try {
+    return node.fs
+      .readdirSync('.', { withFileTypes: true })
+      .filter((entry) => entry.isFile() && OTHER_PROCFILE.test(entry.name))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    // Only a hint on an error already on its way: a directory that cannot be listed gives none.
+    return [];
+  }
 }
 
 /**
