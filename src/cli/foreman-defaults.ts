@@ -17,14 +17,19 @@ export interface GivenOnCommandLine {
   readonly grace: boolean;
 }
 
-/** The `.foreman` settings each {@link GivenOnCommandLine} answers. */
-const ANSWERED_BY: Readonly<Record<string, keyof GivenOnCommandLine>> = {
+/**
+ * The `.foreman` settings that change what runs, each with the {@link GivenOnCommandLine} that
+ * answers it (`env` has none: it is always warned of). The others (`color`, `timestamp`) change
+ * only how the output looks, and are not worth a line on every run.
+ */
+const WHAT_RUNS: Readonly<Record<string, keyof GivenOnCommandLine | undefined>> = {
   procfile: 'file',
   root: 'file',
   formation: 'formation',
   concurrency: 'formation',
   port: 'port',
   timeout: 'grace',
+  env: undefined,
 };
 
 /**
@@ -44,7 +49,8 @@ export function dotForemanWarnings(given: GivenOnCommandLine): string[] {
   }
   if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) return [];
   return Object.entries(settings).flatMap(([name, value]) => {
-    const answer = ANSWERED_BY[name];
+    if (!Object.hasOwn(WHAT_RUNS, name)) return [];
+    const answer = WHAT_RUNS[name];
     if (answer !== undefined && given[answer]) return [];
     const instead = foremanSettingInstead(name, value === null || value === undefined ? undefined : String(value));
     return instead === undefined ? [] : [`${DOT_FOREMAN}: ${name}: foreman's defaults are not read; ${instead}`];

@@ -31,6 +31,10 @@ function root(tool: string, value: string | undefined): { tool: string; text: st
   return { tool, text: `processes run in the Procfile's directory: subvisor up -f ${join(value ?? 'DIR', 'Procfile')}` };
 }
 
+function timestamps(value: string | undefined): { tool: string; text: string } {
+  return { tool: 'foreman', text: value === 'false' ? 'up shows no times unless given --timestamps: subvisor up' : 'up shows the times with --timestamps: subvisor up --timestamps' };
+}
+
 const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['m', 'formation'], instead: (value) => formation('foreman', value) },
   { names: ['concurrency'], instead: (value) => formation('honcho', value) },
@@ -47,6 +51,9 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   },
   { names: ['d', 'root'], instead: (value) => root('foreman', value) },
   { names: ['app-root'], instead: (value) => root('honcho', value) },
+  // foreman shows times unless told not to; up shows none unless told to.
+  { names: ['no-timestamp'], instead: () => timestamps('false') },
+  { names: ['timestamp'], instead: (value) => timestamps(value) },
   { names: ['procfile'], instead: (value) => ({ tool: 'foreman', text: `the config is given with -f: subvisor up -f ${value ?? 'Procfile'}` }) },
   {
     names: ['e', 'env'],

@@ -20,6 +20,8 @@ const INSTEAD: [string[], string][] = [
   [['--port', '3000'], "foreman's --port: the first PORT is the environment's: PORT=3000 subvisor up"],
   [['-t', '10'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],
   [['-d', 'app'], "foreman's -d: processes run in the Procfile's directory: subvisor up -f app/Procfile"],
+  [['--no-timestamp'], "foreman's --no-timestamp: up shows no times unless given --timestamps: subvisor up"],
+  [['--timestamp'], "foreman's --timestamp: up shows the times with --timestamps: subvisor up --timestamps"],
   [['-e', '.env.dev'], "foreman's -e: a Procfile reads the .env beside it, and no other; to read .env.dev, name it in a subvisor.yaml's envFile"],
 ];
 
@@ -45,12 +47,12 @@ test("subvisor start without a name, foreman's start, says that up runs the stac
   assert.equal(stop.stderr.split('\n')[0], 'subvisor: stop needs the name of a process: subvisor stop NAME...');
 });
 
-test(".foreman (foreman's defaults) is not read: what it sets that the command line does not is warned of, with what to write; the run goes on", { timeout: 30_000 }, async () => {
+test(".foreman (foreman's defaults) is not read: what it sets of what runs that the command line does not is warned of, with what to write (not how output looks); the run goes on", { timeout: 30_000 }, async () => {
   const project = join(dir, 'with-dot-foreman');
   mkdirSync(project);
   writeFileSync(join(project, 'Procfile'), 'web: echo "web on $PORT"\n');
   writeFileSync(join(project, 'Procfile.dev'), 'web: echo "dev web on $PORT"\n');
-  writeFileSync(join(project, '.foreman'), 'procfile: Procfile.dev\nport: 3000\nformation: web=2\n');
+  writeFileSync(join(project, '.foreman'), 'procfile: Procfile.dev\nport: 3000\nformation: web=2\ntimestamp: false\n');
   const run = await runCli(['up'], { cwd: project, env: { PORT: undefined, PS: undefined } });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^web +\| web on 5000$/m, 'the Procfile, as given, not the one .foreman names');
