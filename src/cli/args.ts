@@ -391,13 +391,28 @@ function refuseUnknownOptions(args: readonly string[], options: OptionsConfig, f
   const { tokens } = node.util.parseArgs({ args: [...args], options: known, allowPositionals: true, strict: false, tokens: true });
   for (const [i, token] of tokens.entries()) {
     if (token.kind !== 'option' || Object.hasOwn(known, token.name)) continue;
-    // Unknown, the option is read as a flag: its value is `--port=3000`'s, or the word after it.
-    const next = tokens[i + 1];
-    const instead = foreign?.(token.rawName, token.value ?? (next?.kind === 'positional' ? next.value : undefined));
+    const instead = foreign?.(token.rawName, valueTypedWith(args, tokens, i));
     if (instead !== undefined) throw new UsageError(instead);
     const longNames = Object.keys(known);
     const meant = suggest(token.name, longNames);
     const hint = meant === undefined ? `; the options are ${longNames.map((name) => `--${name}`).join(', ')}` : `; did you mean --${meant}?`;
     throw new UsageError(`unknown option '${token.rawName}'${hint}`);
   }
+}
+
+type ArgsToken = ReturnType<typeof node.util.parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
+
+/**
+ * The value typed with the unknown option at `tokens[i]`, which parseArgs read as a flag:
+ * `--port=3000`'s; the rest of its word for a short one (`-p3000`, as foreman and honcho take it,
+ * which parseArgs splits into the flags -p -3 -0 -0 -0); or the word after it (`-p 3000`).
+ */
+function valueTypedWith(args: readonly string[], tokens: readonly ArgsToken[], i: number): string | undefined {
+  const token = tokens[i];
+  if (token?.kind !== 'option') return undefined;
+  if (token.value !== undefined) return token.value;
+  const word = args[token.index] ?? '';
+  if (!word.startsWith('--') && word !== token.rawName && word.startsWith(token.rawName)) return word.slice(token.rawName.length);
+  const next = tokens[i + 1];
+  return next?.kind === 'positional' ? next.value : undefined;
 }
