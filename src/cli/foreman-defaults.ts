@@ -42,6 +42,9 @@ const WHAT_RUNS: Readonly<Record<string, keyof GivenOnCommandLine | undefined>> 
 export function dotForemanWarnings(given: GivenOnCommandLine): string[] {
   let settings: unknown;
   try {
+    // Only a regular file is read: a FIFO named .foreman would block the run before anything
+    // starts (and /dev/zero behind a symlink fill memory), for a warning.
+    if (node.fs.statSync(DOT_FOREMAN, { throwIfNoEntry: false })?.isFile() !== true) return [];
     settings = parse(node.fs.readFileSync(DOT_FOREMAN, 'utf8'));
   } catch {
     // No file (the usual case), or one foreman could not read either: nothing of it would count.

@@ -1,11 +1,12 @@
 // Someone moving from foreman (or honcho) types its `start` options to `subvisor up` first. Each is
 // refused before anything starts, with what to write instead, built from what they typed.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from './cli.js';
+import { runCli, startCli } from './cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'subvisor-foreman-options-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,6 +74,22 @@ test(".foreman (foreman's defaults) is not read: what it sets of what runs that 
   assert.equal(given.code, 0, given.stderr);
   assert.match(given.stdout, /^web\.2 +\| dev web on 3001$/m);
   assert.doesNotMatch(given.stderr, /warning/);
+});
+
+test('a .foreman that is no regular file (a FIFO, which a read would wait on forever) is not read: up runs the Procfile at once', { timeout: 30_000 }, async () => {
+  const project = join(dir, 'fifo-dot-foreman');
+  mkdirSync(project);
+  writeFileSync(join(project, 'Procfile'), 'web: echo "web ran"\n');
+  execFileSync('mkfifo', [join(project, '.foreman')]);
+  const up = startCli(['up'], { cwd: project });
+  try {
+    await up.waitForOutput(/web ran/, 20_000);
+    const run = await up.done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /warning/);
+  } finally {
+    up.kill('SIGKILL');
+  }
 });
 
 test('with no config file here but a Procfile.dev (a Rails app, run by foreman start -f Procfile.dev), the error names the Procfiles that are here', { timeout: 30_000 }, async () => {
