@@ -2,7 +2,7 @@
 // refused before anything starts, with what to write instead, built from what they typed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -97,11 +97,14 @@ test('with no config file here but a Procfile.dev (a Rails app, run by foreman s
   mkdirSync(rails);
   writeFileSync(join(rails, 'Procfile.dev'), 'web: bin/rails server -p 3000\n');
   writeFileSync(join(rails, 'Procfile.test'), 'web: bin/rails server -p 3001\n');
+  // A symlink is named as the file it leads to; one leading nowhere is not.
+  symlinkSync(join(rails, 'Procfile.dev'), join(rails, 'Procfile.linked'));
+  symlinkSync(join(rails, 'missing'), join(rails, 'Procfile.dangling'));
   const run = await runCli(['up'], { cwd: rails });
   assert.equal(run.code, 2);
   assert.equal(
     run.stderr.split('\n')[0],
-    'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE (here: Procfile.dev, Procfile.test)',
+    'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE (here: Procfile.dev, Procfile.linked, Procfile.test)',
   );
   // The control: with none of them, the error stays as it was.
   const empty = join(dir, 'empty');

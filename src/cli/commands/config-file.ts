@@ -2,6 +2,7 @@ import { UsageError } from '../args.js';
 import { unreadableConfig } from '../config/load.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
+import { statOf } from '../../process/stat.js';
 import { STDIN_CONFIG } from '../config/location.js';
 
 /** Looked for in this order in the current directory when no -f is given. */
@@ -42,7 +43,8 @@ function otherProcfilesHere(): string[] {
   try {
     return node.fs
       .readdirSync('.', { withFileTypes: true })
-      .filter((entry) => entry.isFile() && OTHER_PROCFILE.test(entry.name))
+      // A symlink counts as what it leads to, as for the files looked for (a Procfile.dev linked from elsewhere).
+      .filter((entry) => OTHER_PROCFILE.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && statOf(entry.name)?.isFile() === true)))
       .map((entry) => entry.name)
       .sort();
   } catch {
