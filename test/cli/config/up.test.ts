@@ -163,7 +163,7 @@ test("a .env value holding ${NAME} (foreman's dotenv expands it, Node does not) 
   assert.match(run.stdout, /^show +\| url=postgres:\/\/localhost\/\$\{DB_NAME\} lit=\$\{DB_NAME\}$/m);
   const warnings = run.stderr.split('\n').filter((line) => line.includes('warning'));
   assert.deepEqual(warnings, [
-    `subvisor: warning: ${join(file, '..', '.env')}:2:1: DATABASE_URL: its value holds \${DB_NAME}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded`,
+    `subvisor: warning: ${join(file, '..', '.env')}:2:1: DATABASE_URL: its value holds \${DB_NAME}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded; single-quoted, it is kept as written without a word`,
   ]);
 });
 

@@ -176,7 +176,7 @@ function literalReference(file: EnvFileText, name: string, value: string): { lin
   const shown = `\${${reference[1] ?? ''}${reference[2] === '}' ? '' : '…'}}`;
   return {
     line: file.lineNumberAt(last.index),
-    message: `its value holds ${shown}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded`,
+    message: `its value holds ${shown}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded; single-quoted, it is kept as written without a word`,
   };
 }
 
