@@ -10,9 +10,11 @@ import { BIN, runCli, startCli } from './cli.js';
 // `subvisor run -- CMD` in a script, in place of `timeout 5 CMD` or `sh -c CMD`: what a script sees
 // ($?, stderr) is what those give, unless the README says why not.
 describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
-  for (const [what, make] of [
-    ['a symbolic link that points back at itself (ELOOP)', (dir: string) => (symlinkSync('loop', join(dir, 'loop')), join(dir, 'loop'))],
-    ['a path with a name over 255 bytes (ENAMETOOLONG)', (dir: string) => join(dir, 'n'.repeat(300))],
+  for (const [what, make, said] of [
+    ['a symbolic link that points back at itself (ELOOP)', (dir: string) => (symlinkSync('loop', join(dir, 'loop')), join(dir, 'loop')), /too many levels of symbolic links/],
+    ['a path with a name over 255 bytes (ENAMETOOLONG)', (dir: string) => join(dir, 'n'.repeat(300)), /the path is too long/],
+    ['a path that goes on through a file as if it were a directory (ENOTDIR)', (dir: string) => (writeFileSync(join(dir, 'file'), ''), join(dir, 'file', 'x')), /not a directory \(ENOTDIR\): \S+\/file is a file/],
+    ['a script whose #! interpreter goes on through a file (ENOTDIR)', (dir: string) => (writeFileSync(join(dir, 'file'), ''), writeFileSync(join(dir, 'script'), `#!${join(dir, 'file', 'sh')}\n`, { mode: 0o755 }), join(dir, 'script')), /interpreter line "#!\S+\/file\/sh" goes on through \S+\/file, a file/],
   ] as const) {
     test(`a program that is ${what} cannot be run: status 126, as timeout(1) and bash give it`, { timeout: 30_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-126-'));
@@ -23,6 +25,7 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
         const run = await runCli(['run', '--', program]);
         assert.equal(run.code, 126, run.stdout + run.stderr);
         assert.match(run.stderr, /cannot start/);
+        assert.match(run.stderr, said);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

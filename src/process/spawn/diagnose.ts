@@ -32,6 +32,8 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'ELOOP':
     case 'ENAMETOOLONG':
       return new SpawnError(options.cmd, `${unfollowedPath(options, code)}: ${unresolvable(code)}`, base);
+    case 'ENOTDIR':
+      return new SpawnError(options.cmd, throughAFile(options), base);
     case 'ENOEXEC':
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'EMFILE':
@@ -70,6 +72,35 @@ function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLO
   const cwd = childCwd(options);
   if (program.includes('/') || cwd === undefined) return program;
   return candidates(program, options, cwd).findLast((path) => executable(path, false) === code) ?? program;
+}
+
+/**
+ * Why exec said ENOTDIR: the program's path, or its `#!` interpreter's, goes on through a file as
+ * if it were a directory (`/etc/passwd/x`).
+ */
+function throughAFile(options: ResolvedRunOptions): string {
+  const program = programName(options);
+  const cwd = childCwd(options) ?? '/';
+  const path = node.path.resolve(cwd, program);
+  const file = fileOnTheWay(path);
+  if (file !== undefined) return `not a directory (ENOTDIR): ${file} is a file, and ${program} goes on through it as if it were a directory; fix the path`;
+  const found = resolveProgram(program, options);
+  const interpreter = found === undefined ? undefined : interpreterLine(found);
+  const through = interpreter === undefined ? undefined : fileOnTheWay(node.path.resolve(cwd, interpreter.slice(2).trim().split(/[ \t]/, 1)[0] ?? ''));
+  if (found !== undefined && interpreter !== undefined && through !== undefined) return `its interpreter line "${interpreter}" goes on through ${through}, a file, as if it were a directory (ENOTDIR; fix the #! line of ${found})`;
+  return `not a directory (ENOTDIR): a part of the path of ${program}, or of its #! interpreter, is a file; fix the path`;
+}
+
+/** The first part of `path` (absolute) that is there and is not a directory, when it is not `path` itself. */
+function fileOnTheWay(path: string): string | undefined {
+  const parts = path.split('/').filter((part) => part !== '');
+  for (let end = 1; end < parts.length; end++) {
+    const prefix = `/${parts.slice(0, end).join('/')}`;
+    const stats = statOf(prefix);
+    if (stats === undefined) return undefined;
+    if (!stats.isDirectory()) return prefix;
+  }
+  return undefined;
 }
 
 /** A path the system would not follow to its end, in words: what `code` means, and what to do. */
@@ -189,7 +220,7 @@ function rememberStartable(key: string): void {
 }
 
 /** The errnos {@link execProblem} finds by looking. */
-export type ExecErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENAMETOOLONG';
+export type ExecErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENAMETOOLONG' | 'ENOTDIR';
 
 function lookForProblem(program: string, checkMode: boolean, options: ResolvedRunOptions, cwd: string): ExecErrno | undefined {
   let found: string | undefined;
@@ -201,14 +232,20 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
       break;
     }
     // dash (the gate's exec) goes on looking past a PATH entry it cannot use and, if nothing
-    // else runs, reports the last errno other than ENOENT.
-    if (kind !== 'missing') reported = kind === 'denied' ? 'EACCES' : kind;
+    // else runs, reports the last errno other than ENOENT. A PATH entry that is a file is no
+    // place to look (ENOTDIR is skipped as ENOENT is, by execvp and dash alike); a path given
+    // through a file is refused as the exec refuses it, 126 under bash and timeout(1).
+    if (kind === 'missing' || (kind === 'ENOTDIR' && !program.includes('/'))) continue;
+    reported = kind === 'denied' ? 'EACCES' : kind;
   }
   if (found === undefined) return reported ?? 'ENOENT';
-  // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing.
+  // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing
+  // (ENOTDIR when its path goes through a file).
   const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
   if (interpreter === undefined || interpreter === '') return undefined;
-  return executable(node.path.resolve(cwd, interpreter), false) === 'missing' ? 'ENOENT' : undefined;
+  const kind = executable(node.path.resolve(cwd, interpreter), false);
+  if (kind === 'missing') return 'ENOENT';
+  return kind === 'ENOTDIR' ? kind : undefined;
 }
 
 /** Node's own error for a failed spawn, for an errno found by other means: the cause a SpawnError keeps. */
@@ -236,16 +273,16 @@ export function findOnPath(program: string, dirs: readonly string[]): string | u
   return undefined;
 }
 
-/** Whether exec could run `path`: `yes`, `denied` (EACCES), `missing`, or the errno of a path that cannot be followed. */
-function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' | 'ELOOP' | 'ENAMETOOLONG' {
+/** Whether exec could run `path`: `yes`, `denied` (EACCES), `missing`, or the errno of a path that cannot be followed (ENOTDIR: through a file). */
+function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missing' | 'ELOOP' | 'ENAMETOOLONG' | 'ENOTDIR' {
   try {
     if (!node.fs.statSync(path).isFile()) return 'denied'; // a directory: exec says EACCES
     if (checkMode) node.fs.accessSync(path, node.fs.constants.X_OK);
     return 'yes';
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-    return code === 'ELOOP' || code === 'ENAMETOOLONG' ? code : 'denied';
+    if (code === 'ENOENT') return 'missing';
+    return code === 'ELOOP' || code === 'ENAMETOOLONG' || code === 'ENOTDIR' ? code : 'denied';
   }
 }
 
