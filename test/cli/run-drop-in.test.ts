@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -31,6 +31,33 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
       }
     });
   }
+
+  test('a program still open for writing (ETXTBSY) is said to be being written, by whom, with 126 as bash and timeout(1) give it, not taken for a damaged binary', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-busy-'));
+    const program = join(dir, 'true');
+    copyFileSync('/bin/true', program);
+    // This test's own process is the writer, as a copy or a link step still under way would be.
+    const writer = openSync(program, 'a');
+    try {
+      // The control: timeout(1) is refused the same file, for that reason.
+      const control = spawnSync('timeout', ['10', program], { encoding: 'utf8' });
+      assert.equal(control.status, 126);
+      assert.match(control.stderr, /Text file busy/);
+      // Behind the spawn gate, whose shell tells only a status, and without it (Node's own errno).
+      for (const watchdog of ['1', '0']) {
+        const run = await runCli(['run', '--', program], { env: { SUBVISOR_WATCHDOG: watchdog } });
+        assert.equal(run.code, 126, run.stdout + run.stderr);
+        assert.match(run.stderr, new RegExp(`text file busy \\(ETXTBSY\\): \\S+/true is open for writing by pid ${process.pid} \\(node\\)`), `SUBVISOR_WATCHDOG=${watchdog}`);
+        assert.doesNotMatch(run.stderr, /damaged|exec format error/);
+      }
+      closeSync(writer);
+      // Once written and closed, the same file runs.
+      assert.equal((await runCli(['run', '--', program])).code, 0);
+    } finally {
+      closeQuietly(writer);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('a script saved with Windows line ends (#!/bin/sh\\r) is not found, 127 as a shell says, and the message names the carriage return, not the #! line', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-crlf-'));
@@ -154,3 +181,11 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     }
   });
 });
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already, by the test itself
+  }
+}

@@ -146,7 +146,7 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(error.code, 'ENOEXEC');
     assert.equal(
       error.message,
-      `cannot start ${binary}: exec format error: ${binary} is built for ${OUR_MACHINE}, as this machine runs, yet the system would not run it: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`,
+      `cannot start ${binary}: exec format error: ${binary} is built for ${OUR_MACHINE}, as this machine runs, yet the system would not run it: it is damaged (truncated?), a process this user cannot see has it open for writing (text file busy), or a security policy (AppArmor, SELinux) forbids it`,
     );
   });
 

@@ -5,6 +5,7 @@ import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { unmappedIds } from './id-map.js';
+import { writersOf } from './writers.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
@@ -34,8 +35,15 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, `${unfollowedPath(options, code)}: ${unresolvable(code)}`, base);
     case 'ENOTDIR':
       return new SpawnError(options.cmd, throughAFile(options), base);
-    case 'ENOEXEC':
+    case 'ENOEXEC': {
+      // The gate's status 126 for a program it had found executable reads as ENOEXEC; a writer in
+      // sight makes it ETXTBSY, which the kernel checks before it reads the file's format.
+      const busy = busyProgram(options);
+      if (busy !== undefined) return new SpawnError(options.cmd, busy, { ...base, code: 'ETXTBSY' });
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
+    }
+    case 'ETXTBSY':
+      return new SpawnError(options.cmd, busyProgram(options) ?? `text file busy (ETXTBSY): ${programName(options)} is open for writing by a process this user cannot see; wait until it is written and closed, then run it again`, base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -438,6 +446,20 @@ function interpreterLine(path: string): string | undefined {
 }
 
 /**
+ * Why exec would refuse the program as busy (ETXTBSY), naming who holds it open for writing, or
+ * undefined when no writer is seen (see ./writers.ts).
+ */
+function busyProgram(options: ResolvedRunOptions): string | undefined {
+  const path = resolveProgram(programName(options), options);
+  const writers = path === undefined ? [] : writersOf(path);
+  if (path === undefined || writers.length === 0) return undefined;
+  // This process is named as such: it may hold the program only through an fd it was started with.
+  const named = writers.slice(0, 3).map((writer) => `pid ${writer.pid} (${writer.pid === process.pid ? 'this process' : writer.name})`);
+  const who = writers.length > named.length ? `${named.join(', ')} and ${writers.length - named.length} more` : named.join(', ');
+  return `text file busy (ETXTBSY): ${path} is open for writing by ${who}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`;
+}
+
+/**
  * Why a program that looked runnable was refused for its content (ENOEXEC). Its ELF header says
  * which: a binary for another machine is named with both machines; one for this machine was
  * damaged (a truncated download, say) or refused by a security policy, whose denial the exit status
@@ -450,5 +472,5 @@ function unrunnableProgram(options: ResolvedRunOptions): string {
   const ours = ownMachine();
   if (machine === undefined || ours === undefined) return `exec format error: ${program} is not a program this machine can run (built for another architecture, or damaged?)`;
   if (machine !== ours) return `exec format error: ${program} is built for ${machineName(machine)}, and this machine runs ${machineName(ours)}`;
-  return `exec format error: ${program} is built for ${machineName(ours)}, as this machine runs, yet the system would not run it: it is damaged (truncated?), or a security policy (AppArmor, SELinux) forbids it`;
+  return `exec format error: ${program} is built for ${machineName(ours)}, as this machine runs, yet the system would not run it: it is damaged (truncated?), a process this user cannot see has it open for writing (text file busy), or a security policy (AppArmor, SELinux) forbids it`;
 }
