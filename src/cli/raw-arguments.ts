@@ -1,5 +1,6 @@
 import { node } from '../builtins.js';
 import { UsageError } from './args.js';
+import { printfFormat } from '../process/spawn/printf-format.js';
 
 /**
  * Refuses a command with an argument that is not UTF-8 (see {@link changedArgument}): run with
@@ -61,19 +62,7 @@ function cmdlineTail(count: number): Buffer[] | undefined {
   return args.length < count ? undefined : args.slice(args.length - count);
 }
 
-/**
- * The `printf` format, in single quotes, that makes `bytes`: printable ASCII as itself, every other
- * byte as an octal escape, and so are the characters a shell or printf would read in either kind of
- * quotes (`'"\\%$\``), so that it can be pasted in single or double quotes alike.
- */
+/** The `printf` format, in single quotes, that makes `bytes` (see {@link printfFormat}). */
 function asPrintfFormat(bytes: Buffer): string {
-  let format = '';
-  for (const byte of bytes) {
-    const plain = byte >= 0x20 && byte < 0x7f && !QUOTED_SPECIALS.has(String.fromCharCode(byte));
-    format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
-  }
-  return `'${format}'`;
+  return `'${printfFormat(bytes)}'`;
 }
-
-/** What a shell reads in single or double quotes, or printf in a format. */
-const QUOTED_SPECIALS = new Set(['\'', '"', '\\', '%', '$', '`']);

@@ -111,6 +111,19 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.match(replacement.stdout.toString(), /^printf \| caf\uFFFD$/m);
   });
 
+  test('an environment variable that is not UTF-8 reaches the command as its bytes, as under timeout(1), not with U+FFFD in their place', { timeout: 30_000 }, () => {
+    // Node cannot be given such bytes either: env(1) puts them in, as a login's locale would.
+    const bytesOf = (program: string): string => {
+      const command = `${program} sh -c 'printf %s "$LATIN" | od -An -tx1'`;
+      const result = spawnSync('sh', ['-c', `exec env "LATIN=$(printf 'caf\\351')" ${command}`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' }, timeout: 20_000 });
+      assert.equal(result.status, 0, result.stderr);
+      return result.stdout;
+    };
+    // The control: timeout(1) passes the byte on as it was given.
+    assert.match(bytesOf('timeout 10'), /^ 63 61 66 e9$/m);
+    assert.match(bytesOf(`"${process.execPath}" "${BIN}" run --label od --`), /^od \| {2}63 61 66 e9$/m);
+  });
+
   test('a real U+FFFD goes through under a process title (node --title, as NODE_OPTIONS may set it), which writes over the argv /proc shows', { timeout: 30_000 }, () => {
     const run = (title: readonly string[]): { status: number | null; stdout: string; stderr: string } => {
       const result = spawnSync(process.execPath, [...title, BIN, 'run', '--', 'printf', '%s', 'caf\uFFFD'], { encoding: 'utf8', timeout: 20_000 });

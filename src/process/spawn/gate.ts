@@ -7,6 +7,8 @@ import { DEFAULT_PATH } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../stat.js';
+import { givenBytes } from './given-environment.js';
+import { printfFormat } from './printf-format.js';
 
 /**
  * The spawn gate: a child does not run its command until the watchdog knows it.
@@ -66,7 +68,9 @@ import { canonicalPathOf } from '../stat.js';
  * The first four are taken out of its environment and set back (or unset) before the exec; when
  * a name dash cannot hold is present, the exec goes through `env -i NAME=VALUE... CMD`, which sets
  * the environment exactly as given (one more exec, only for such environments). Without a PATH,
- * the command is looked up on Node's default path, as Node would.
+ * the command is looked up on Node's default path, as Node would. A value this process was given
+ * that is not UTF-8 (see ./given-environment.ts) is made by the shell's `printf` from an ASCII
+ * format, so the command gets the bytes, not the U+FFFD Node decoded them to.
  *
  * Where it does not apply: `argv0` (dash's `exec` cannot set argv[0]); no `/bin/sh`; an environment
  * dash cannot hold with no `/usr/bin/env`, or a program name that `env` would take for an option
@@ -84,13 +88,18 @@ const SCRIPT = `register() {
     PATH="\${PATH:+$PATH:}${DEFAULT_PATH}" sleep "$pause"
   done
 }
+raw() {
+  set -- "\${1#%}" "$(printf ".$2.")"
+  set -- "$1" "\${2#.}"
+  export "$1=\${2%.}"
+}
 trap '' PIPE
 register "$1" "$2" "$3"
 trap - PIPE
 exec 3>&-
 shift 3
 while [ "$1" != -- ]; do
-  case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; *) export "$1" ;; esac
+  case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; %*) raw "\${1%%=*}" "\${1#*=}" ;; *) export "$1" ;; esac
   shift
 done
 shift
@@ -147,7 +156,10 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   for (const [name, value] of env) {
     // dash refuses to start at all with a non-numeric OPTIND in its environment.
     if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value)) || (BASH_OWN.has(name) && shellIsBash())) return throughEnv(argv, env, registration);
-    if (REWRITTEN.has(name)) setBack.push(`${name}=${value}`);
+    const bytes = givenBytes(name, value);
+    // Bytes that are not UTF-8 cannot be handed over as they are: the shell makes them from ASCII.
+    if (bytes !== undefined) setBack.push(`%${name}=${printfFormat(bytes)}`);
+    else if (REWRITTEN.has(name)) setBack.push(`${name}=${value}`);
     else shellEnv[name] = value;
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');

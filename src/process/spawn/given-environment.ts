@@ -1,0 +1,48 @@
+import { node } from '../../builtins.js';
+
+/**
+ * The bytes this process was given for the environment variable `name`, when they are not UTF-8
+ * and Node decoded them to `value` (U+FFFD in place of the bad bytes); else undefined.
+ *
+ * Why. Node decodes the environment as UTF-8 and can give a child only text, so a value in
+ * Latin-1 (a path under a legacy locale, `LESSCHARSET`-era settings) would reach the command with
+ * U+FFFD where timeout(1) or `sh -c` pass the bytes on. The bytes as given are still in
+ * /proc/self/environ, read (once) only when a U+FFFD says there may be something to find. A value
+ * the program set itself, or a real U+FFFD, does not decode from those bytes, and is left alone.
+ */
+export function givenBytes(name: string, value: string): Buffer | undefined {
+  if (!value.includes('\uFFFD')) return undefined;
+  const given = initialEnvironment().get(name);
+  if (given === undefined || given.toString('utf8') !== value || given.equals(Buffer.from(value, 'utf8'))) return undefined;
+  return given;
+}
+
+let initial: ReadonlyMap<string, Buffer> | undefined;
+
+/** This process's environment as the kernel was given it at exec (later changes are not in it), or empty without /proc. */
+function initialEnvironment(): ReadonlyMap<string, Buffer> {
+  initial ??= parseEnviron(readEnviron());
+  return initial;
+}
+
+function readEnviron(): Buffer {
+  try {
+    return node.fs.readFileSync('/proc/self/environ');
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** `NAME=VALUE` entries, each ended by a NUL; the first of a name repeated wins, as getenv() finds it. */
+function parseEnviron(environ: Buffer): Map<string, Buffer> {
+  const entries = new Map<string, Buffer>();
+  let start = 0;
+  for (let end = environ.indexOf(0); end !== -1; end = environ.indexOf(0, start)) {
+    const entry = environ.subarray(start, end);
+    const equals = entry.indexOf(0x3d);
+    const name = equals === -1 ? undefined : entry.subarray(0, equals).toString('utf8');
+    if (name !== undefined && !entries.has(name)) entries.set(name, entry.subarray(equals + 1));
+    start = end + 1;
+  }
+  return entries;
+}
