@@ -8,6 +8,7 @@ import { fdShortage } from './spawn/fd-headroom.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
+import { errnoCode } from '../errno.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
 export interface SpawnedChild {
@@ -49,12 +50,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   // descheduled once the fork returned (a loaded machine) would count short of what the command
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
-  let child: ChildProcess;
-  try {
-    child = start(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
-  } catch (error) {
-    throw diagnose(error, options);
-  }
+  const { child, gated } = startChild(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
   // command that exits in a few ms would be gone by the time its start resolves.
@@ -65,13 +61,13 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', ignoreStreamError);
   const spawned = node.events.once(child, 'spawn'); // rejects when it did not spawn
   // A gated child wrote its registration itself; it is recorded here, for the release.
-  const unwatch = watch(child, options, gate !== undefined);
+  const unwatch = watch(child, options, gated);
   let proc: Process;
   try {
     await spawned;
     // Listening for the exit from here on: a gated command may exit before its verdict arrives.
     proc = new Process(child, options.cmd, spawnedAt);
-    const failedExec = gate === undefined ? undefined : await gateVerdict(child);
+    const failedExec = gated ? await gateVerdict(child) : undefined;
     forgetStartable();
     if (failedExec !== undefined) {
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
@@ -89,6 +85,26 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   child.on('error', ignoreStreamError);
   if (options.input !== undefined && child.stdin) writeInput(child, options.input);
   return { proc, child, pipeEnds: ends };
+}
+
+/**
+ * Spawns the command, behind the gate when there is one; `gated` says whether it went behind it.
+ * The gate's shell and script take some 700 bytes more of exec's room than the command alone
+ * (ARG_MAX, shared with the environment): a command whose arguments fit under a shell or
+ * timeout(1) but not beside the gate runs without it, as where the gate does not apply (see
+ * ./spawn/gate.ts). Node throws E2BIG at once, before anything ran.
+ */
+function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined): { child: ChildProcess; gated: boolean } {
+  try {
+    return { child: start(options, gate), gated: gate !== undefined };
+  } catch (error) {
+    if (gate === undefined || errnoCode(error) !== 'E2BIG') throw diagnose(error, options);
+  }
+  try {
+    return { child: start(options, undefined), gated: false };
+  } catch (error) {
+    throw diagnose(error, options);
+  }
 }
 
 /** Spawns the command, behind the gate when there is one. */

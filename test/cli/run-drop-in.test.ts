@@ -59,6 +59,24 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     }
   });
 
+  test('a command whose arguments come just under the system\'s limit runs, as under timeout(1), though the spawn gate\'s script would not fit beside them', { timeout: 60_000 }, async () => {
+    const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' };
+    const fits = (total: number): boolean => spawnSync('/bin/true', argumentsOf(total), { env, stdio: 'ignore' }).error === undefined;
+    // The most that exec takes with this environment, found by halving (what ARG_MAX leaves once the environment is in).
+    let [low, high] = [0, 4 * 1024 * 1024];
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (fits(middle)) low = middle;
+      else high = middle;
+    }
+    // Room for `node main.js run --` in front, not for the gate's few hundred bytes of script.
+    const total = low - 200;
+    // The control: timeout(1) runs it.
+    assert.equal(spawnSync('timeout', ['10', '/bin/true', ...argumentsOf(total)], { env, stdio: 'ignore' }).status, 0);
+    const run = await runCli(['run', '--label', 't', '--', '/bin/true', ...argumentsOf(total)]);
+    assert.equal(run.code, 0, run.stderr.slice(-500));
+  });
+
   test('a script saved with Windows line ends (#!/bin/sh\\r) is not found, 127 as a shell says, and the message names the carriage return, not the #! line', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-crlf-'));
     try {
@@ -201,4 +219,11 @@ function closeQuietly(fd: number): void {
   } catch {
     // closed already, by the test itself
   }
+}
+
+/** Arguments of 64 KiB (under Linux's limit for one) that take `total` bytes of exec's room, each with its NUL. */
+function argumentsOf(total: number): string[] {
+  const args: string[] = [];
+  for (let left = total; left > 1; left -= 65_536) args.push('a'.repeat(Math.min(left, 65_536) - 1));
+  return args;
 }
