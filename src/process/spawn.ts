@@ -5,6 +5,7 @@ import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
 import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { fdShortage } from './spawn/fd-headroom.js';
+import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
@@ -51,6 +52,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
   const { child, gated } = startChild(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
+  if (!gated || gate?.passesBytes !== true) warnOfUnpassedBytes(options);
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
   // command that exits in a few ms would be gone by the time its start resolves.

@@ -142,6 +142,22 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.match(bytesOf(`"${process.execPath}" "${BIN}" run --label od --`), /^od \| {2}63 61 66 e9$/m);
   });
 
+  test('where its bytes cannot be passed on (no spawn gate, or a variable name no shell can hold beside it), an environment variable that is not UTF-8 is named in a warning', { timeout: 30_000 }, () => {
+    const run = (env: string): { status: number | null; stderr: string } => {
+      const command = `"${process.execPath}" "${BIN}" run -- sh -c 'printf %s "$LATIN" | od -An -tx1'`;
+      const result = spawnSync('sh', ['-c', `exec env ${env} "LATIN=$(printf 'caf\\351')" ${command}`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' }, timeout: 20_000 });
+      return { status: result.status, stderr: result.stderr };
+    };
+    // The control: behind the gate the bytes go through, and nothing is said.
+    assert.doesNotMatch(run('').stderr, /LATIN/);
+    for (const env of ['SUBVISOR_WATCHDOG=0', 'a-b=1']) {
+      const warned = run(env);
+      assert.equal(warned.status, 0, warned.stderr);
+      assert.match(warned.stderr, /the environment variable LATIN is not UTF-8 text: the command gets it with U\+FFFD in place of its bytes/, env);
+      assert.doesNotMatch(warned.stderr, /caf/, 'the value is never shown');
+    }
+  });
+
   test('a real U+FFFD goes through under a process title (node --title, as NODE_OPTIONS may set it), which writes over the argv /proc shows', { timeout: 30_000 }, () => {
     const run = (title: readonly string[]): { status: number | null; stdout: string; stderr: string } => {
       const result = spawnSync(process.execPath, [...title, BIN, 'run', '--', 'printf', '%s', 'caf\uFFFD'], { encoding: 'utf8', timeout: 20_000 });

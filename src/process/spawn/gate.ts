@@ -140,6 +140,8 @@ export interface GatedSpawn {
   readonly file: string;
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** Whether environment values that are not UTF-8 reach the command as their bytes: not through `env -i`, whose assignments are arguments, text. */
+  readonly passesBytes: boolean;
 }
 
 /**
@@ -164,7 +166,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
   if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, '--', ...argv], env: shellEnv };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, '--', ...argv], env: shellEnv, passesBytes: true };
 }
 
 /** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3), its verdict socket (fd 4). */
@@ -285,7 +287,7 @@ function throughEnv(argv: readonly string[], env: readonly (readonly [string, st
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, '--', ENV, '-i', '--', ...assignments, ...argv], env: {} };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, '--', ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
 }
 
 const found = new Map<string, boolean>();

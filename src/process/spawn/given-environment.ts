@@ -1,4 +1,7 @@
 import { node } from '../../builtins.js';
+import { getLogger } from '../../log/logger.js';
+import type { ResolvedRunOptions } from '../options.js';
+import { childEnv } from './exec-args.js';
 
 /**
  * The bytes this process was given for the environment variable `name`, when they are not UTF-8
@@ -45,4 +48,24 @@ function parseEnviron(environ: Buffer): Map<string, Buffer> {
     start = end + 1;
   }
   return entries;
+}
+
+const warnedNames = new Set<string>();
+
+/**
+ * Warns, once per name, of each variable of the child's environment given as bytes that are not
+ * UTF-8, for a spawn that cannot pass them on (no spawn gate, or one through `env -i`): the command
+ * then gets U+FFFD in their place, which it cannot tell from a value it was meant to get. The
+ * value is not shown (environments hold secrets). Cheap when there is nothing to say: a search for
+ * U+FFFD in each value.
+ */
+export function warnOfUnpassedBytes(options: ResolvedRunOptions): void {
+  for (const [name, value] of childEnv(options)) {
+    if (warnedNames.has(name) || givenBytes(name, value) === undefined) continue;
+    warnedNames.add(name);
+    getLogger().warning(
+      `the environment variable ${name} is not UTF-8 text: the command gets it with U+FFFD in place of its bytes, as Node.js can pass only text; ` +
+        'set it in UTF-8, or let a shell make its bytes (sh -c \'NAME="$(printf ...)" exec CMD\')',
+    );
+  }
 }
