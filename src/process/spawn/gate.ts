@@ -74,8 +74,9 @@ import { printfFormat } from './printf-format.js';
  *
  * Where it does not apply: `argv0` (dash's `exec` cannot set argv[0]); no `/bin/sh`; an environment
  * dash cannot hold with no `/usr/bin/env`, or a program name that `env` would take for an option
- * or an assignment (one that starts with `-` or contains `=`); the watchdog turned off
- * (`SUBVISOR_WATCHDOG=0`, Windows). Such a child is registered right after `spawn()` returns: a
+ * or an assignment (one that starts with `-` or contains `=`); arguments and environment that fit
+ * exec's limit alone but not beside the gate's script (E2BIG, see `startChild` in ../spawn.ts); the
+ * watchdog turned off (`SUBVISOR_WATCHDOG=0`, Windows). Such a child is registered right after `spawn()` returns: a
  * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
  * `newSession: false` and `Process.pid` work as without the gate.
  */
