@@ -14,6 +14,8 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     ['a symbolic link that points back at itself (ELOOP)', (dir: string) => (symlinkSync('loop', join(dir, 'loop')), join(dir, 'loop')), /too many levels of symbolic links/],
     ['a path with a name over 255 bytes (ENAMETOOLONG)', (dir: string) => join(dir, 'n'.repeat(300)), /the path is too long/],
     ['a path that goes on through a file as if it were a directory (ENOTDIR)', (dir: string) => (writeFileSync(join(dir, 'file'), ''), join(dir, 'file', 'x')), /not a directory \(ENOTDIR\): \S+\/file is a file/],
+    ['a script whose #! interpreter is not executable (EACCES)', (dir: string) => (writeFileSync(join(dir, 'data'), ''), writeFileSync(join(dir, 'script'), `#!${join(dir, 'data')}\n`, { mode: 0o755 }), join(dir, 'script')), /its interpreter line "#!\S+\/data" names \S+\/data, which is not executable/],
+    ['a script whose #! interpreter is a directory (EACCES)', (dir: string) => (writeFileSync(join(dir, 'script'), `#!${dir}\n`, { mode: 0o755 }), join(dir, 'script')), /its interpreter line "#!\S+" names \S+, which is a directory/],
     ['a script whose #! interpreter goes on through a file (ENOTDIR)', (dir: string) => (writeFileSync(join(dir, 'file'), ''), writeFileSync(join(dir, 'script'), `#!${join(dir, 'file', 'sh')}\n`, { mode: 0o755 }), join(dir, 'script')), /interpreter line "#!\S+\/file\/sh" goes on through \S+\/file, a file/],
   ] as const) {
     test(`a program that is ${what} cannot be run: status 126, as timeout(1) and bash give it`, { timeout: 30_000 }, async () => {

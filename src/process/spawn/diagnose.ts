@@ -94,7 +94,7 @@ function throughAFile(options: ResolvedRunOptions): string {
   if (file !== undefined) return `not a directory (ENOTDIR): ${file} is a file, and ${program} goes on through it as if it were a directory; fix the path`;
   const found = resolveProgram(program, options);
   const interpreter = found === undefined ? undefined : interpreterLine(found);
-  const through = interpreter === undefined ? undefined : fileOnTheWay(node.path.resolve(cwd, interpreter.slice(2).trim().split(/[ \t]/, 1)[0] ?? ''));
+  const through = interpreter === undefined ? undefined : fileOnTheWay(node.path.resolve(cwd, interpreterOf(interpreter)));
   if (found !== undefined && interpreter !== undefined && through !== undefined) return `its interpreter line "${interpreter}" goes on through ${through}, a file, as if it were a directory (ENOTDIR; fix the #! line of ${found})`;
   return `not a directory (ENOTDIR): a part of the path of ${program}, or of its #! interpreter, is a file; fix the path`;
 }
@@ -248,12 +248,19 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
   }
   if (found === undefined) return reported ?? 'ENOENT';
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing
-  // (ENOTDIR when its path goes through a file).
-  const interpreter = interpreterLine(found)?.slice(2).trim().split(/[ \t]/, 1)[0];
-  if (interpreter === undefined || interpreter === '') return undefined;
-  const kind = executable(node.path.resolve(cwd, interpreter), false);
+  // (ENOTDIR when its path goes through a file, EACCES when it is a directory or not executable).
+  const line = interpreterLine(found);
+  const interpreter = line === undefined ? '' : interpreterOf(line);
+  if (interpreter === '') return undefined;
+  const kind = executable(node.path.resolve(cwd, interpreter), checkMode);
   if (kind === 'missing') return 'ENOENT';
+  if (kind === 'denied') return 'EACCES';
   return kind === 'ENOTDIR' ? kind : undefined;
+}
+
+/** The interpreter a `#!` line names: its first word, '' when it names none. */
+function interpreterOf(line: string): string {
+  return line.slice(2).trim().split(/[ \t]/, 1)[0] ?? '';
 }
 
 /** Node's own error for a failed spawn, for an errno found by other means: the cause a SpawnError keeps. */
@@ -389,6 +396,8 @@ function deniedProgram(options: ResolvedRunOptions): string {
   // A path is named as given; a name, by where PATH found the directory.
   if (directory !== undefined) return `permission denied: ${program.includes('/') ? program : directory} is a directory, not a program`;
   const identity = childIdentity(options);
+  const interpreter = deniedInterpreter(options, identity);
+  if (interpreter !== undefined) return interpreter;
   const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
   // A name looked up on PATH is blamed on a closed directory only where the file is seen to be:
   // a PATH entry the user may not enter makes execvp say EACCES whether or not the program is there.
@@ -405,6 +414,34 @@ function deniedProgram(options: ResolvedRunOptions): string {
     return `permission denied: ${who} may not enter ${hidden.directory.path} (${described(hidden.directory)}), a directory on PATH where ${program} may be; grant it search (x) permission there, or give the program's full path`;
   }
   return `permission denied: ${program} is not executable by ${who} (missing chmod +x, or on a file system mounted noexec?)`;
+}
+
+/**
+ * Why exec refused a script that may itself be run: its `#!` line names a directory, or a file
+ * the child's user may not execute (judged for this process's own user only). Undefined otherwise.
+ */
+function deniedInterpreter(options: ResolvedRunOptions, identity: Identity): string | undefined {
+  const script = resolveProgram(programName(options), options);
+  const line = script === undefined ? undefined : interpreterLine(script);
+  const cwd = childCwd(options);
+  if (script === undefined || line === undefined || cwd === undefined || interpreterOf(line) === '') return undefined;
+  const own = identity.kind === 'own';
+  if (own && !accessible(script, node.fs.constants.X_OK)) return undefined; // the script's own EACCES comes first
+  const interpreter = node.path.resolve(cwd, interpreterOf(line));
+  if (isDirectory(interpreter)) return `its interpreter line "${line}" names ${interpreter}, which is a directory (EACCES; fix the #! line of ${script})`;
+  if (own && isFile(interpreter) && !accessible(interpreter, node.fs.constants.X_OK)) {
+    return `its interpreter line "${line}" names ${interpreter}, which is not executable (EACCES; fix the #! line of ${script}, or chmod +x ${interpreter} if it is a program)`;
+  }
+  return undefined;
+}
+
+function accessible(path: string, mode: number): boolean {
+  try {
+    node.fs.accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function described(directory: ClosedDirectory): string {
