@@ -74,11 +74,15 @@ function invalidIdentity(options: ResolvedRunOptions): string | undefined {
 /** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */
 const CWD_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
 
-/** The path that gave `code`: the program as given, or, for a name looked up on PATH, the entry's. */
+/** The path that gave `code`: the program as given, or, for a name looked up on PATH, the entry's; or the `#!` line of a script whose interpreter gave it. */
 function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLONG'): string {
   const program = programName(options);
   const cwd = childCwd(options);
-  if (program.includes('/') || cwd === undefined) return program;
+  if (cwd === undefined) return program;
+  const script = resolveProgram(program, options);
+  const line = script === undefined ? undefined : interpreterLine(script);
+  if (line !== undefined && interpreterOf(line) !== '' && executable(node.path.resolve(cwd, interpreterOf(line)), false) === code) return `its interpreter line "${line}"`;
+  if (program.includes('/')) return program;
   return candidates(program, options, cwd).findLast((path) => executable(path, false) === code) ?? program;
 }
 
@@ -89,8 +93,7 @@ function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLO
 function throughAFile(options: ResolvedRunOptions): string {
   const program = programName(options);
   const cwd = childCwd(options) ?? '/';
-  const path = node.path.resolve(cwd, program);
-  const file = fileOnTheWay(path);
+  const file = fileOnTheWay(programPath(cwd, program));
   if (file !== undefined) return `not a directory (ENOTDIR): ${file} is a file, and ${program} goes on through it as if it were a directory; fix the path`;
   const found = resolveProgram(program, options);
   const interpreter = found === undefined ? undefined : interpreterLine(found);
@@ -99,10 +102,11 @@ function throughAFile(options: ResolvedRunOptions): string {
   return `not a directory (ENOTDIR): a part of the path of ${program}, or of its #! interpreter, is a file; fix the path`;
 }
 
-/** The first part of `path` (absolute) that is there and is not a directory, when it is not `path` itself. */
+/** The first part of `path` (absolute) that is there and is not a directory, when it is not `path` itself (or `path` ends in a slash). */
 function fileOnTheWay(path: string): string | undefined {
   const parts = path.split('/').filter((part) => part !== '');
-  for (let end = 1; end < parts.length; end++) {
+  const last = path.endsWith('/') ? parts.length : parts.length - 1;
+  for (let end = 1; end <= last; end++) {
     const prefix = `/${parts.slice(0, end).join('/')}`;
     const stats = statOf(prefix);
     if (stats === undefined) return undefined;
@@ -255,7 +259,7 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
   const kind = executable(node.path.resolve(cwd, interpreter), checkMode);
   if (kind === 'missing') return 'ENOENT';
   if (kind === 'denied') return 'EACCES';
-  return kind === 'ENOTDIR' ? kind : undefined;
+  return kind === 'yes' ? undefined : kind;
 }
 
 /** The interpreter a `#!` line names: its first word, '' when it names none. */
@@ -303,11 +307,20 @@ function executable(path: string, checkMode: boolean): 'yes' | 'denied' | 'missi
 
 /** Where the program would be looked for, in order: itself when it names a path, else each PATH entry. */
 function candidates(program: string, options: ResolvedRunOptions, cwd: string): string[] {
-  if (program.includes('/')) return [node.path.resolve(cwd, program)];
+  if (program.includes('/')) return [programPath(cwd, program)];
   // An empty entry means the current directory.
   return searchPath(options)
     .split(':')
     .map((dir) => node.path.resolve(cwd, dir === '' ? '.' : dir, program));
+}
+
+/**
+ * A program's path, absolute: a slash at its end is kept, as exec reads it (`/bin/true/` asks for a
+ * directory, and is refused ENOTDIR), where path.resolve would drop it.
+ */
+function programPath(cwd: string, program: string): string {
+  const path = node.path.resolve(cwd, program);
+  return program.endsWith('/') && !path.endsWith('/') ? `${path}/` : path;
 }
 
 /** The child's PATH, as execvp and dash read it; without one, Node's documented default. */
