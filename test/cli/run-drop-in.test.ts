@@ -81,6 +81,17 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.equal(run.code, 0, run.stderr.slice(-500));
   });
 
+  test('a shell builtin given as the program (source, export) is not found, 127 as timeout(1) says, and the message says it is the shell\'s, not a misspelling', { timeout: 30_000 }, async () => {
+    // The control: timeout(1), which runs no shell either, does not find it.
+    assert.equal(spawnSync('timeout', ['10', 'source', 'x']).status, 127);
+    for (const builtin of ['source', 'export']) {
+      const run = await runCli(['run', '--', builtin, 'x']);
+      assert.equal(run.code, 127, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`${builtin} is built into the shell, not a program: have a shell run the command \\(sh -c '\\.\\.\\.', or shell: true\\)`));
+      assert.doesNotMatch(run.stderr, /check the spelling/);
+    }
+  });
+
   test('a script saved with Windows line ends (#!/bin/sh\\r) is not found, 127 as a shell says, and the message names the carriage return, not the #! line', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-crlf-'));
     try {

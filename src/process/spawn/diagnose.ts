@@ -6,6 +6,7 @@ import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { unmappedIds } from './id-map.js';
 import { writersOf } from './writers.js';
+import { SHELL_BUILTINS } from './shell-builtins.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
@@ -371,6 +372,7 @@ function missingProgram(options: ResolvedRunOptions): string {
   const path = resolveProgram(program, options);
   if (path === undefined) {
     if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
+    if (SHELL_BUILTINS.has(program)) return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
     return program.includes('/')
       ? `no such file: ${program}`
       : `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
