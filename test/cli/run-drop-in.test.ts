@@ -92,6 +92,17 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     }
   });
 
+  test('a variable assignment given as the program (A=1 CMD, as a shell takes it) is not found, 127 as timeout(1) says, and the message shows env(1) as the way', { timeout: 30_000 }, async () => {
+    // The control: timeout(1), which runs no shell either, does not find it.
+    assert.equal(spawnSync('timeout', ['10', 'DEBUG=1', 'true']).status, 127);
+    const run = await runCli(['run', '--', 'DEBUG=1', 'true']);
+    assert.equal(run.code, 127, run.stdout + run.stderr);
+    assert.match(run.stderr, /DEBUG=1 is a variable assignment, which a shell reads, not a program: put env in front \(env DEBUG=1 CMD\.\.\.\)/);
+    assert.doesNotMatch(run.stderr, /check the spelling/);
+    // What the message says to do runs.
+    assert.equal((await runCli(['run', '--', 'env', 'DEBUG=1', 'true'])).code, 0);
+  });
+
   test('a script saved with Windows line ends (#!/bin/sh\\r) is not found, 127 as a shell says, and the message names the carriage return, not the #! line', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-crlf-'));
     try {

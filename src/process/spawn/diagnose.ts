@@ -372,6 +372,7 @@ function missingProgram(options: ResolvedRunOptions): string {
   const path = resolveProgram(program, options);
   if (path === undefined) {
     if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(program)) return `${program} is a variable assignment, which a shell reads, not a program: put env in front (env ${program} CMD...), or have a shell read it (sh -c '...')`;
     if (SHELL_BUILTINS.has(program)) return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
     return program.includes('/')
       ? `no such file: ${program}`
