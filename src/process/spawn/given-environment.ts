@@ -8,7 +8,7 @@ import { childEnv } from './exec-args.js';
  * and Node decoded them to `value` (U+FFFD in place of the bad bytes); else undefined.
  *
  * Why. Node decodes the environment as UTF-8 and can give a child only text, so a value in
- * Latin-1 (a path under a legacy locale, `LESSCHARSET`-era settings) would reach the command with
+ * Latin-1 (a path made under a Latin-1 locale) would reach the command with
  * U+FFFD where timeout(1) or `sh -c` pass the bytes on. The bytes as given are still in
  * /proc/self/environ, read (once) only when a U+FFFD says there may be something to find. A value
  * the program set itself, or a real U+FFFD, does not decode from those bytes, and is left alone.
