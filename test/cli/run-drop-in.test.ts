@@ -63,6 +63,34 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     }
   });
 
+  test('a script whose #! interpreter is still open for writing (ETXTBSY) is said to be refused for its interpreter, naming the writer, with 126 as timeout(1) gives it', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-busy-interpreter-'));
+    const interpreter = join(dir, 'sh');
+    const script = join(dir, 'script');
+    copyFileSync('/bin/sh', interpreter);
+    writeFileSync(script, `#!${interpreter}\nexit 0\n`, { mode: 0o755 });
+    // This test's own process is the writer of the interpreter; the script itself is closed.
+    const writer = openSync(interpreter, 'a');
+    try {
+      // The control: timeout(1) is refused the script, for its interpreter.
+      const control = spawnSync('timeout', ['10', script], { encoding: 'utf8' });
+      assert.equal(control.status, 126);
+      assert.match(control.stderr, /Text file busy/);
+      for (const watchdog of ['1', '0']) {
+        const run = await runCli(['run', '--', script], { env: { SUBVISOR_WATCHDOG: watchdog } });
+        assert.equal(run.code, 126, run.stdout + run.stderr);
+        assert.match(run.stderr, new RegExp(`text file busy \\(ETXTBSY\\): \\S+/sh, the interpreter its line "#!\\S+/sh" names, is open for writing by pid ${process.pid} \\(node\\)`), `SUBVISOR_WATCHDOG=${watchdog}`);
+        assert.doesNotMatch(run.stderr, /cannot see|exec format error/);
+      }
+      closeSync(writer);
+      // Once its interpreter is closed, the same script runs.
+      assert.equal((await runCli(['run', '--', script])).code, 0);
+    } finally {
+      closeQuietly(writer);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a command whose arguments come just under the system\'s limit runs, as under timeout(1), though the spawn gate\'s script would not fit beside them', { timeout: 60_000 }, async () => {
     const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' };
     const fits = (total: number): boolean => spawnSync('/bin/true', argumentsOf(total), { env, stdio: 'ignore' }).error === undefined;

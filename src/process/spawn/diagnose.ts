@@ -5,7 +5,7 @@ import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { unmappedIds } from './id-map.js';
-import { writersOf } from './writers.js';
+import { writersOf, type Writer } from './writers.js';
 import { SHELL_BUILTINS } from './shell-builtins.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
@@ -44,7 +44,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     }
     case 'ETXTBSY':
-      return new SpawnError(options.cmd, busyProgram(options) ?? `text file busy (ETXTBSY): ${programName(options)} is open for writing by a process this user cannot see; wait until it is written and closed, then run it again`, base);
+      return new SpawnError(options.cmd, busyProgram(options) ?? `text file busy (ETXTBSY): ${programName(options)}, or its #! interpreter, is open for writing by a process this user cannot see; wait until it is written and closed, then run it again`, base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -500,16 +500,28 @@ function interpreterLine(path: string): string | undefined {
 
 /**
  * Why exec would refuse the program as busy (ETXTBSY), naming who holds it open for writing, or
- * undefined when no writer is seen (see ./writers.ts).
+ * undefined when no writer is seen (see ./writers.ts). A script's `#!` interpreter is looked at
+ * too: the kernel opens it for the exec as it opens the script, and refuses it the same way.
  */
 function busyProgram(options: ResolvedRunOptions): string | undefined {
   const path = resolveProgram(programName(options), options);
-  const writers = path === undefined ? [] : writersOf(path);
-  if (path === undefined || writers.length === 0) return undefined;
+  if (path === undefined) return undefined;
+  const line = interpreterLine(path);
+  const cwd = childCwd(options);
+  const interpreter = line === undefined || cwd === undefined || interpreterOf(line) === '' ? undefined : node.path.resolve(cwd, interpreterOf(line));
+  const files: [string, string][] = [[path, path], ...(interpreter === undefined ? [] : [[interpreter, `${interpreter}, the interpreter its line "${line}" names,`] as [string, string]])];
+  for (const [file, named] of files) {
+    const writers = writersOf(file);
+    if (writers.length > 0) return `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`;
+  }
+  return undefined;
+}
+
+/** Up to three writers by pid and name, and how many more. */
+function writersNamed(writers: readonly Writer[]): string {
   // This process is named as such: it may hold the program only through an fd it was started with.
   const named = writers.slice(0, 3).map((writer) => `pid ${writer.pid} (${writer.pid === process.pid ? 'this process' : writer.name})`);
-  const who = writers.length > named.length ? `${named.join(', ')} and ${writers.length - named.length} more` : named.join(', ');
-  return `text file busy (ETXTBSY): ${path} is open for writing by ${who}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`;
+  return writers.length > named.length ? `${named.join(', ')} and ${writers.length - named.length} more` : named.join(', ');
 }
 
 /**
