@@ -101,8 +101,13 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
       if (fits(middle)) low = middle;
       else high = middle;
     }
-    // Room for `node main.js run --` in front, not for the gate's few hundred bytes of script.
-    const total = low - 200;
+    // Room for the CLI's own words in front (`node main.js run --label t --`, each with its NUL and
+    // pointer, and node's path once more as the file exec'd where /bin/true was), however long the
+    // paths of node and the checkout, with a little slack; not room for the gate's script.
+    const words = [process.execPath, BIN, 'run', '--label', 't', '--'].reduce((sum, word) => sum + Buffer.byteLength(word) + 1 + 8, 0);
+    const front = words + Buffer.byteLength(process.execPath) - '/bin/true'.length + 32;
+    assert.ok(front < 600, `the CLI's words (${front} bytes) leave the gate's ~700 bytes of script no room to fail for`);
+    const total = low - front;
     // The control: timeout(1) runs it.
     assert.equal(spawnSync('timeout', ['10', '/bin/true', ...argumentsOf(total)], { env, stdio: 'ignore' }).status, 0);
     const run = await runCli(['run', '--label', 't', '--', '/bin/true', ...argumentsOf(total)]);
