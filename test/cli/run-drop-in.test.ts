@@ -114,15 +114,23 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.equal(run.code, 0, run.stderr.slice(-500));
   });
 
-  test('a shell builtin given as the program (source, export) is not found, 127 as timeout(1) says, and the message says it is the shell\'s, not a misspelling', { timeout: 30_000 }, async () => {
+  test('a shell builtin given as the program (source, export) is not found, 127 as timeout(1) says, and the message names a shell that has it, not a misspelling', { timeout: 30_000 }, async () => {
     // The control: timeout(1), which runs no shell either, does not find it.
     assert.equal(spawnSync('timeout', ['10', 'source', 'x']).status, 127);
-    for (const builtin of ['source', 'export']) {
+    for (const [builtin, said, way] of [
+      ['export', /export is built into the shell, not a program: have a shell run the command \(sh -c '\.\.\.', or shell: true\)/, ['sh', '-c', 'export A=1']],
+      // Not sh -c: dash, /bin/sh on Debian and Ubuntu, has no `source` either.
+      ['source', /source is built into bash, not a program, and not into every sh \(dash, Debian's and Ubuntu's, lacks it\): have bash run the command \(bash -c '\.\.\.'\)/, ['bash', '-c', 'source /dev/null']],
+    ] as const) {
       const run = await runCli(['run', '--', builtin, 'x']);
       assert.equal(run.code, 127, run.stdout + run.stderr);
-      assert.match(run.stderr, new RegExp(`${builtin} is built into the shell, not a program: have a shell run the command \\(sh -c '\\.\\.\\.', or shell: true\\)`));
+      assert.match(run.stderr, said);
       assert.doesNotMatch(run.stderr, /check the spelling/);
+      // What the message says to do runs.
+      assert.equal((await runCli(['run', '--', ...way])).code, 0, builtin);
     }
+    // The control for the second: dash does not know `source`.
+    assert.notEqual(spawnSync('dash', ['-c', 'source /dev/null']).status, 0);
   });
 
   test('a variable assignment given as the program (A=1 CMD, as a shell takes it) is not found, 127 as timeout(1) says, and the message shows env(1) as the way', { timeout: 30_000 }, async () => {

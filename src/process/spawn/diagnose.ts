@@ -373,7 +373,9 @@ function missingProgram(options: ResolvedRunOptions): string {
   if (path === undefined) {
     if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(program)) return `${program} is a variable assignment, which a shell reads, not a program: put env in front (env ${program} CMD...), or have a shell read it (sh -c '...')`;
-    if (SHELL_BUILTINS.has(program)) return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
+    const shell = SHELL_BUILTINS.get(program);
+    if (shell === 'sh') return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
+    if (shell === 'bash') return `${program} is built into bash, not a program, and not into every sh (dash, Debian's and Ubuntu's, lacks it): have bash run the command (bash -c '...')`;
     return program.includes('/')
       ? `no such file: ${program}`
       : `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
