@@ -81,8 +81,8 @@ function unfollowedPath(options: ResolvedRunOptions, code: 'ELOOP' | 'ENAMETOOLO
   const cwd = childCwd(options);
   if (cwd === undefined) return program;
   const script = resolveProgram(program, options);
-  const line = script === undefined ? undefined : interpreterLine(script);
-  if (line !== undefined && interpreterOf(line) !== '' && executable(node.path.resolve(cwd, interpreterOf(line)), false) === code) return `its interpreter line "${line}"`;
+  const interpreter = script === undefined ? undefined : scriptInterpreter(script, cwd);
+  if (interpreter !== undefined && executable(interpreter.path, false) === code) return `its interpreter line "${interpreter.line}"`;
   if (program.includes('/')) return program;
   return candidates(program, options, cwd).findLast((path) => executable(path, false) === code) ?? program;
 }
@@ -97,9 +97,9 @@ function throughAFile(options: ResolvedRunOptions): string {
   const file = fileOnTheWay(programPath(cwd, program));
   if (file !== undefined) return `not a directory (ENOTDIR): ${file} is a file, and ${program} goes on through it as if it were a directory; fix the path`;
   const found = resolveProgram(program, options);
-  const interpreter = found === undefined ? undefined : interpreterLine(found);
-  const through = interpreter === undefined ? undefined : fileOnTheWay(node.path.resolve(cwd, interpreterOf(interpreter)));
-  if (found !== undefined && interpreter !== undefined && through !== undefined) return `its interpreter line "${interpreter}" goes on through ${through}, a file, as if it were a directory (ENOTDIR; fix the #! line of ${found})`;
+  const interpreter = found === undefined ? undefined : scriptInterpreter(found, cwd);
+  const through = interpreter === undefined ? undefined : fileOnTheWay(interpreter.path);
+  if (interpreter !== undefined && through !== undefined) return `its interpreter line "${interpreter.line}" goes on through ${through}, a file, as if it were a directory (ENOTDIR; fix the #! line of ${found})`;
   return `not a directory (ENOTDIR): a part of the path of ${program}, or of its #! interpreter, is a file; fix the path`;
 }
 
@@ -254,18 +254,22 @@ function lookForProblem(program: string, checkMode: boolean, options: ResolvedRu
   if (found === undefined) return reported ?? 'ENOENT';
   // The kernel runs a script's `#!` interpreter in its place, and says ENOENT when that is missing
   // (ENOTDIR when its path goes through a file, EACCES when it is a directory or not executable).
-  const line = interpreterLine(found);
-  const interpreter = line === undefined ? '' : interpreterOf(line);
-  if (interpreter === '') return undefined;
-  const kind = executable(node.path.resolve(cwd, interpreter), checkMode);
+  const interpreter = scriptInterpreter(found, cwd);
+  if (interpreter === undefined) return undefined;
+  const kind = executable(interpreter.path, checkMode);
   if (kind === 'missing') return 'ENOENT';
   if (kind === 'denied') return 'EACCES';
   return kind === 'yes' ? undefined : kind;
 }
 
-/** The interpreter a `#!` line names: its first word, '' when it names none. */
-function interpreterOf(line: string): string {
-  return line.slice(2).trim().split(/[ \t]/, 1)[0] ?? '';
+/**
+ * A script's `#!` line and the interpreter it names (its first word), resolved from `cwd` as the
+ * kernel resolves it; undefined for a file with no `#!` line, or one that names nothing.
+ */
+function scriptInterpreter(script: string, cwd: string): { readonly line: string; readonly path: string } | undefined {
+  const line = interpreterLine(script);
+  const name = line?.slice(2).trim().split(/[ \t]/, 1)[0] ?? '';
+  return line === undefined || name === '' ? undefined : { line, path: node.path.resolve(cwd, name) };
 }
 
 /** Node's own error for a failed spawn, for an errno found by other means: the cause a SpawnError keeps. */
@@ -440,12 +444,12 @@ function deniedProgram(options: ResolvedRunOptions): string {
  */
 function deniedInterpreter(options: ResolvedRunOptions, identity: Identity): string | undefined {
   const script = resolveProgram(programName(options), options);
-  const line = script === undefined ? undefined : interpreterLine(script);
   const cwd = childCwd(options);
-  if (script === undefined || line === undefined || cwd === undefined || interpreterOf(line) === '') return undefined;
+  const named = script === undefined || cwd === undefined ? undefined : scriptInterpreter(script, cwd);
+  if (script === undefined || named === undefined) return undefined;
   const own = identity.kind === 'own';
   if (own && !accessible(script, node.fs.constants.X_OK)) return undefined; // the script's own EACCES comes first
-  const interpreter = node.path.resolve(cwd, interpreterOf(line));
+  const { line, path: interpreter } = named;
   if (isDirectory(interpreter)) return `its interpreter line "${line}" names ${interpreter}, which is a directory (EACCES; fix the #! line of ${script})`;
   if (own && isFile(interpreter) && !accessible(interpreter, node.fs.constants.X_OK)) {
     return `its interpreter line "${line}" names ${interpreter}, which is not executable (EACCES; fix the #! line of ${script}, or chmod +x ${interpreter} if it is a program)`;
@@ -508,10 +512,9 @@ function interpreterLine(path: string): string | undefined {
 function busyProgram(options: ResolvedRunOptions): string | undefined {
   const path = resolveProgram(programName(options), options);
   if (path === undefined) return undefined;
-  const line = interpreterLine(path);
   const cwd = childCwd(options);
-  const interpreter = line === undefined || cwd === undefined || interpreterOf(line) === '' ? undefined : node.path.resolve(cwd, interpreterOf(line));
-  const files: [string, string][] = [[path, path], ...(interpreter === undefined ? [] : [[interpreter, `${interpreter}, the interpreter its line "${line}" names,`] as [string, string]])];
+  const interpreter = cwd === undefined ? undefined : scriptInterpreter(path, cwd);
+  const files: [string, string][] = [[path, path], ...(interpreter === undefined ? [] : [[interpreter.path, `${interpreter.path}, the interpreter its line "${interpreter.line}" names,`] as [string, string]])];
   for (const [file, named] of files) {
     const writers = writersOf(file);
     if (writers.length > 0) return `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`;
