@@ -129,8 +129,13 @@ describe('group escalation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rev1-order-'));
     const told = join(dir, 'told');
     try {
+      // Each shell sets its trap before the backend prints its pid (the readiness), so no stop can
+      // come before a trap, however late a loaded machine runs the postmaster after its fork. Before,
+      // the postmaster set its trap after starting the backend, and a fixed 100 ms after the
+      // readiness was all it had: stalled that long, it died of the SIGTERM and relayed nothing.
+      // (`$!`, not a variable set after the fork: a trap run before that assignment would find it empty.)
       const backend = `trap 'echo backend-stopped >> ${told}; exit 0' TERM; echo \\$\\$; while :; do sleep 0.05; done`;
-      const postmaster = `sh -c \\"${backend}\\" & b=\\$!; trap 'sleep 0.3; echo postmaster-relays >> ${told}; kill \\$b; wait \\$b; exit 0' TERM; wait`;
+      const postmaster = `trap 'sleep 0.3; echo postmaster-relays >> ${told}; kill \\$!; wait \\$!; exit 0' TERM; sh -c \\"${backend}\\" & wait`;
       const script = `setsid sh -c "${postmaster}" & wait`;
       await openNursery(async (tn) => {
         await tn.start<Process>((ctx) =>
@@ -141,7 +146,6 @@ describe('group escalation', () => {
             env: { ...process.env, SUBVISOR_TEST_TAG: tag },
           }, ctx),
         );
-        await sleep(100); // the postmaster's trap is set once it waits
         tn.cancel();
       });
       assert.equal(readFileSync(told, 'utf8'), 'postmaster-relays\nbackend-stopped\n', 'the backend was stopped by its postmaster, once');
