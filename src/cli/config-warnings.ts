@@ -8,10 +8,10 @@ import { shownAsText } from '../log/sanitize.js';
  * `${VAR}` read as empty, an env file's value cut at a `#`), each at its place: `subvisor: warning: FILE:LINE:COL: PATH: ...`. The
  * config is used all the same.
  */
-export function warnAboutConfig(config: Config): void {
-  const warnings = config.warnings ?? [];
-  if (warnings.length === 0) return;
-  process.stderr.write(sortProblems(warnings).map((warning) => `subvisor: warning: ${shownAsText(formatProblem(warning))}\n`).join(''));
+export function warnAboutConfig(config: Config, unplaced: readonly string[] = []): void {
+  const lines = [...sortProblems(config.warnings ?? []).map(formatProblem), ...unplaced];
+  if (lines.length === 0) return;
+  process.stderr.write(lines.map((line) => `subvisor: warning: ${shownAsText(line)}\n`).join(''));
 }
 
 /**
@@ -21,15 +21,17 @@ export function warnAboutConfig(config: Config): void {
  * reads only stdout's records. Their output is written out before this resolves: said on the run's
  * own output, they were dropped when the run was refused before it existed (`up --json NAME` of a
  * name the config has not), and came after the refusal of a second `up`, whose output was never closed.
+ * `unplaced` are warnings of no place in the config (a `.foreman` beside it), said after its own.
  */
-export async function sayConfigWarnings(config: Config, json: boolean): Promise<void> {
-  if (!json) return warnAboutConfig(config);
+export async function sayConfigWarnings(config: Config, json: boolean, unplaced: readonly string[] = []): Promise<void> {
+  if (!json) return warnAboutConfig(config, unplaced);
   const warnings = sortProblems(config.warnings ?? []);
-  if (warnings.length === 0) return;
+  if (warnings.length + unplaced.length === 0) return;
   const output = createOutput({ names: [], json: true });
   for (const warning of warnings) {
     const text = formatProblem(warning);
     output.report(text, { stream: 'report', event: 'warning', line: text, problem: problemFields(warning) });
   }
+  for (const text of unplaced) output.report(text, { stream: 'report', event: 'warning', line: text });
   await output.close();
 }

@@ -74,6 +74,19 @@ test(".foreman (foreman's defaults) is not read: what it sets of what runs that 
   assert.equal(given.code, 0, given.stderr);
   assert.match(given.stdout, /^web\.2 +\| dev web on 3001$/m);
   assert.doesNotMatch(given.stderr, /warning/);
+  // A --json reader reads only stdout's records: the same warnings are records there, before the first process's line.
+  const json = await runCli(['up', '--json'], { cwd: project, env: { PORT: undefined, PS: undefined } });
+  assert.equal(json.code, 0, json.stderr);
+  assert.doesNotMatch(json.stderr, /warning/);
+  const records = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; line?: string; name?: string });
+  const warnings = records.filter((record) => record.event === 'warning').map((record) => record.line);
+  assert.deepEqual(warnings, [
+    ".foreman: procfile: foreman's defaults are not read; the config is given with -f: subvisor up -f Procfile.dev",
+    ".foreman: port: foreman's defaults are not read; the first PORT is the environment's: PORT=3000 subvisor up",
+    ".foreman: formation: foreman's defaults are not read; the formation is words after up: subvisor up web=2",
+  ]);
+  const firstWeb = records.findIndex((record) => record.name === 'web');
+  assert.ok(firstWeb > records.findLastIndex((record) => record.event === 'warning'), json.stdout);
 });
 
 test('a .foreman that is no regular file (a FIFO, which a read would wait on forever) is not read: up runs the Procfile at once', { timeout: 30_000 }, async () => {

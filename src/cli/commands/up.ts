@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { graceOption, parseUpArgs, type UpArgs } from '../args.js';
 import { dotForemanWarnings } from '../foreman-defaults.js';
-import { shownAsText } from '../../log/sanitize.js';
 import { everyProcessName, planProcesses, readConfig, stopGraceMs } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
@@ -22,10 +21,10 @@ import { watchStack } from '../watch/watch.js';
 import { announceTerminalConfig, findConfigFile } from './config-file.js';
 import { sayConfigWarnings } from '../config-warnings.js';
 
-/** `.foreman`'s settings the command line does not give, on stderr: foreman would have used them. */
-function warnOfDotForeman(parsed: UpArgs): void {
+/** `.foreman`'s settings the command line does not give: foreman would have used them. */
+function dotForemanWarningsFor(parsed: UpArgs): string[] {
   const given = { file: parsed.file !== undefined, formation: parsed.names.length + parsed.formation.size > 0, port: !parsed.port || Boolean(process.env.PORT), grace: parsed.grace !== undefined };
-  for (const line of dotForemanWarnings(given)) process.stderr.write(`subvisor: warning: ${shownAsText(line)}\n`);
+  return dotForemanWarnings(given);
 }
 
 /**
@@ -58,10 +57,9 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
   const { config, format } = readConfig(file);
-  await sayConfigWarnings(config, parsed.json);
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
-  if (procfile) warnOfDotForeman(parsed);
+  await sayConfigWarnings(config, parsed.json, procfile ? dotForemanWarningsFor(parsed) : []);
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
