@@ -62,11 +62,17 @@ export async function runProcess(cmd: readonly string[] | string, opts: RunProce
     options,
     scopes: [currentSignal(), options.signal],
     log: lifecycleLog(describeCommand(options.cmd), undefined),
-    attach: ({ child }, failWith) => {
+    attach: ({ child }, failWith, stopping) => {
       const readers: PipeReader[] = [];
       for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
         if (!stream) continue;
-        const capture = new Capture(maxCaptureBytes, () => failWith(new OutputLimitError(options.cmd, name, maxCaptureBytes)));
+        // Crossed while the child is being stopped (cancelled: runProcess hands out no Process to
+        // stop), the limit is no failure: the call rejects with the cancellation and returns no
+        // capture, and what a child writes on its way out must not turn a cancellation into an
+        // error (the pipeline lets a caller's own reason replace it). The capture stops growing all the same.
+        const capture = new Capture(maxCaptureBytes, () => {
+          if (!stopping()) failWith(new OutputLimitError(options.cmd, name, maxCaptureBytes));
+        });
         captures.set(name, capture);
         readers.push({ stream, onData: capture.add, onEnd: noop });
       }

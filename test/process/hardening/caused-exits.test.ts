@@ -66,6 +66,35 @@ describe('exits we caused are not failures', () => {
     }
   });
 
+  test('runProcess aborted while its child floods its capture on the way out: rejects with the abort reason, not OutputLimitError', BOUNDED, async () => {
+    // Output written because we stopped the child, into a capture the cancelled call will never
+    // return, is no failure of anyone's: the limit guards memory, and the capture stops growing.
+    // (A callback that throws during the stop is one: see callbacks.test.ts.)
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-caused-'));
+    const trapped = join(dir, 'trapped');
+    try {
+      const running = runProcess(['sh', '-c', 'trap "head -c 200000 /dev/zero; exit 0" TERM; touch "$0"; while :; do sleep 0.05; done', trapped], {
+        signal: controller.signal,
+        killGraceMs: 5000,
+        captureStdout: true,
+        maxCaptureBytes: 1000,
+      });
+      await waitUntil(() => existsSync(trapped), 'the trap to be set');
+      controller.abort(reason);
+      const error = await running.then(() => undefined, (caught: unknown) => caught);
+      assert.equal(error, reason, `expected the abort reason, got ${String(error)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('control: the same flood without a cancellation is an OutputLimitError', BOUNDED, async () => {
+    const error = await runProcess(['head', '-c', '200000', '/dev/zero'], { captureStdout: true, maxCaptureBytes: 1000 }).catch((caught: unknown) => caught);
+    assert.ok(error instanceof OutputLimitError, String(error));
+  });
+
   test('a readiness timeout: start() rejects with TooSlowError, not a CalledProcessError', BOUNDED, async () => {
     await openNursery(async (tn) => {
       const error = await tn
