@@ -334,6 +334,21 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal((await spawnFailure(['true'], { env: { PATH: `${loop}:${closed}` } })).code, 'EACCES');
   });
 
+  test('a PATH entry that is a file is passed over, as execvp and the shell do; a name found nowhere is ENOENT and "not found on PATH", gate or not', BOUNDED, async () => {
+    // A file put on PATH for its directory (PATH=$PATH:~/bin/tool) is a common slip. Without the
+    // gate (argv0 goes around it), libuv's own PATH search says ENOTDIR, which dash, bash and
+    // glibc's execvp all treat as "not here"; the gate's dash says 127, not found.
+    const file = join(dir, 'path-file');
+    writeFileSync(file, '');
+    for (const opts of [{}, { argv0: 'around-the-gate' }]) {
+      const completed = await runProcess(['true'], { ...opts, env: { PATH: `${file}:/usr/bin:/bin` } });
+      assert.equal(completed.returncode, 0, 'control: an entry after the file is searched');
+      const error = await spawnFailure(['subvisor-no-such-command'], { ...opts, env: { PATH: `/usr/bin:/bin:${file}` } });
+      assert.equal(error.code, 'ENOENT', `${inspect(opts)}: ${error.message}`);
+      assert.match(error.message, /subvisor-no-such-command was not found on PATH/);
+    }
+  });
+
   for (const [kind, code, make] of [
     ['a symlink loop', 'ELOOP', (): string => (symlinkSync(join(dir, 'cwd-loop-b'), join(dir, 'cwd-loop-a')), symlinkSync(join(dir, 'cwd-loop-a'), join(dir, 'cwd-loop-b')), join(dir, 'cwd-loop-a'))],
     ['a name too long', 'ENAMETOOLONG', (): string => join(dir, 'd'.repeat(300))],

@@ -35,6 +35,10 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'ENAMETOOLONG':
       return new SpawnError(options.cmd, `${unfollowedPath(options, code)}: ${unresolvable(code)}`, base);
     case 'ENOTDIR':
+      // libuv's own PATH search (no gate) says ENOTDIR when the last entry it tried is a file
+      // (PATH=$PATH:~/bin/tool); execvp, dash and bash pass such an entry over and say "not found"
+      // (127), as the gate does: the look that decides it for the gate decides it here.
+      if (!programName(options).includes('/') && execProblem(options) === 'ENOENT') return new SpawnError(options.cmd, missingProgram(options), { ...base, code: 'ENOENT' });
       return new SpawnError(options.cmd, throughAFile(options), base);
     case 'ENOEXEC': {
       // The gate's status 126 for a program it had found executable reads as ENOEXEC; a writer in
