@@ -225,9 +225,11 @@ class TaskNursery implements Nursery {
           // caller gets no value from work its deadline cut short, and the task, its signal
           // aborted for good, is not moved into the nursery (which it would fail with a
           // cancellation not the nursery's). It ends where it is; start() rejects with the
-          // cancellation once it has. Without a link the caller runs in the nursery's own scope
-          // (its body), so the nursery's cancellation is the caller's.
-          if (link === undefined ? signal.aborted : link.callerCancelled()) return;
+          // cancellation once it has. Without a link the caller runs either in the nursery's own
+          // scope (its body, a task of it), whose cancellation is then the caller's, or in no scope
+          // at all (code handed the nursery), which nothing cancels: it gets the value, and the task
+          // meets the nursery's cancellation where it runs on.
+          if (link === undefined ? caller !== undefined && signal.aborted : link.callerCancelled()) return;
           handedUp = true;
           link?.detachCaller();
           resolve(args[0] as T); // StartedArgs allows omitting it only when T admits undefined

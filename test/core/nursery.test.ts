@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { EventEmitter, getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, superviseRunProcess, type Process, type TaskContext } from '../../src/index.js';
+import { Cancelled, ErrorGroup, NotStartedError, collapseErrorGroup, failAfter, moveOnAfter, openNursery, superviseRunProcess, type Nursery, type Process, type TaskContext } from '../../src/index.js';
 
 /** Sleeps until the scope is cancelled; rethrows the cancellation as a cooperative task would. */
 async function sleepForever(signal: AbortSignal): Promise<never> {
@@ -452,6 +452,33 @@ describe('start()', () => {
     assert.ok(seenByBody instanceof Cancelled, `start() must end with the nursery's cancellation, got ${String(seenByBody)}`);
     assert.ok(outcome instanceof ErrorGroup);
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed']);
+  });
+
+  test('a start() called from outside any scope gets the value of a started() that comes after the nursery was cancelled: its caller was not, as in trio', async () => {
+    // trio's started() quits quietly only when the *caller's* scope is cancelled; the nursery's own
+    // cancellation then reaches the task where it is moved. A caller with no scope at all (code
+    // handed the nursery, running outside it) has nothing to absorb a Cancelled with.
+    let nursery: Nursery | undefined;
+    let release = (): void => undefined;
+    const running = openNursery(async (tn) => {
+      nursery = tn;
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await Promise.resolve();
+    assert.ok(nursery !== undefined, 'control: the body has run');
+    let go = (): void => undefined;
+    const setUp = new Promise<void>((resolve) => (go = resolve));
+    // Called from this test's own context: no scope of ours is current here.
+    const starting = nursery.start<string>(async ({ started }) => {
+      await setUp;
+      started('up');
+    });
+    nursery.cancel();
+    go();
+    const value = await starting.catch((caught: unknown) => caught);
+    release();
+    await running;
+    assert.equal(value, 'up');
   });
 
   test('a start() whose task fails on its own while its nursery is already failing is no unhandled rejection: its error joins the group', { timeout: 30_000 }, () => {
