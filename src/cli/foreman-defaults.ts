@@ -33,13 +33,20 @@ const WHAT_RUNS: Readonly<Record<string, keyof GivenOnCommandLine | undefined>> 
 };
 
 /**
- * What foreman would have taken from `.foreman` here and subvisor does not (it reads no other
- * tool's defaults): each setting the command line does not give, with what to write instead, as
- * lines for stderr. A `.foreman` naming `procfile: Procfile.dev` or `port: 3000` would otherwise
- * run another Procfile, or another port, than `foreman start` did, without a word. None when there
- * is no `.foreman`, or it is not a mapping (foreman would refuse it).
+ * What `up` uses anyway for a setting, written as `.foreman` writes it (`port: '3000'`, the base
+ * PORT a `.env` gives): a setting of that value runs the same under both, and is not warned of.
  */
-export function dotForemanWarnings(given: GivenOnCommandLine): string[] {
+export type InEffect = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What foreman would have taken from `.foreman` here and subvisor does not (it reads no other
+ * tool's defaults): each setting the command line does not give, and `up` does not already have
+ * ({@link InEffect}), with what to write instead, as lines for stderr. A `.foreman` naming
+ * `procfile: Procfile.dev` or `port: 3000` would otherwise run another Procfile, or another port,
+ * than `foreman start` did, without a word. None when there is no `.foreman`, or it is not a
+ * mapping (foreman would refuse it).
+ */
+export function dotForemanWarnings(given: GivenOnCommandLine, inEffect: InEffect = {}): string[] {
   let settings: unknown;
   try {
     // Only a regular file is read: a FIFO named .foreman would block the run before anything
@@ -55,7 +62,9 @@ export function dotForemanWarnings(given: GivenOnCommandLine): string[] {
     if (!Object.hasOwn(WHAT_RUNS, name)) return [];
     const answer = WHAT_RUNS[name];
     if (answer !== undefined && given[answer]) return [];
-    const instead = foremanSettingInstead(name, value === null || value === undefined ? undefined : String(value));
+    const written = value === null || value === undefined ? undefined : String(value);
+    if (written !== undefined && inEffect[name] === written) return [];
+    const instead = foremanSettingInstead(name, written);
     return instead === undefined ? [] : [`${DOT_FOREMAN}: ${name}: foreman's defaults are not read; ${instead}`];
   });
 }

@@ -89,6 +89,34 @@ test(".foreman (foreman's defaults) is not read: what it sets of what runs that 
   assert.ok(firstWeb > records.findLastIndex((record) => record.event === 'warning'), json.stdout);
 });
 
+test(".foreman's port is not warned of when up gives that PORT anyway (a .env's, or 5000): the run is the same as foreman's; one that differs is", { timeout: 30_000 }, async () => {
+  const project = join(dir, 'dot-foreman-port');
+  mkdirSync(project);
+  writeFileSync(join(project, 'Procfile'), 'web: echo "web on $PORT"\n');
+  writeFileSync(join(project, '.foreman'), 'port: 3000\n');
+  writeFileSync(join(project, '.env'), 'PORT=3000\n');
+  const env = { PORT: undefined, PS: undefined };
+  const same = await runCli(['up'], { cwd: project, env });
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /^web +\| web on 3000$/m);
+  assert.doesNotMatch(same.stderr, /warning/);
+  // The control: a .env of another PORT runs on it, where foreman's .foreman port would win: warned of.
+  writeFileSync(join(project, '.env'), 'PORT=4000\n');
+  const other = await runCli(['up'], { cwd: project, env });
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stdout, /^web +\| web on 4000$/m);
+  assert.deepEqual(
+    other.stderr.split('\n').filter((line) => line.includes('warning')),
+    ["subvisor: warning: .foreman: port: foreman's defaults are not read; the first PORT is the environment's: PORT=3000 subvisor up"],
+  );
+  // Without a .env, the default base is the one compared: .foreman's port: 5000 is no news either.
+  rmSync(join(project, '.env'));
+  writeFileSync(join(project, '.foreman'), 'port: 5000\n');
+  const fallback = await runCli(['up'], { cwd: project, env });
+  assert.equal(fallback.code, 0, fallback.stderr);
+  assert.doesNotMatch(fallback.stderr, /warning/);
+});
+
 test('a .foreman that is no regular file (a FIFO, which a read would wait on forever) is not read: up runs the Procfile at once', { timeout: 30_000 }, async () => {
   const project = join(dir, 'fifo-dot-foreman');
   mkdirSync(project);

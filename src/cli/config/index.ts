@@ -9,7 +9,7 @@ export { ConfigError, formatProblem, sortProblems } from './errors.js';
 export type { ConfigProblem } from './errors.js';
 export { selectProcesses, startOrder } from './graph.js';
 export { configFormat, loadConfig, readConfig } from './load.js';
-export { DEFAULT_BASE_PORT, PORT_STEP, everyProcessName, foremanPorts, planProcesses } from './plan.js';
+export { DEFAULT_BASE_PORT, PORT_STEP, everyProcessName, foremanPorts, planProcesses, writtenBasePort } from './plan.js';
 export type { PlanRequest } from './plan.js';
 export { MAIN_REPLICAS, expandReplicas, replicaName } from './replicas.js';
 export type { ExtraEnvironment } from './replicas.js';

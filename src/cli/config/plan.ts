@@ -90,8 +90,7 @@ function foremanEnvironment(config: Config, request: PlanRequest): ExtraEnvironm
 export function foremanPorts(config: Config, env: Readonly<Record<string, string | undefined>>): ExtraEnvironment {
   const entry = new Map(config.processes.map((spec, index) => [spec.name, index]));
   return (spec, copy) => {
-    // An empty PORT is as good as none (`PORT= subvisor up`).
-    const written = env.PORT || spec.envFromFiles?.PORT || undefined;
+    const written = writtenBasePort(spec, env);
     const base = written === undefined ? DEFAULT_BASE_PORT : Number(written);
     if (!/^\d+$/.test(written ?? '0') || base > MAX_PORT) {
       const from = !env.PORT ? 'PORT in .env' : 'PORT in the environment';
@@ -103,6 +102,17 @@ export function foremanPorts(config: Config, env: Readonly<Record<string, string
     }
     return { PORT: String(port) };
   };
+}
+
+/**
+ * The base of foreman's `PORT` as written for `spec`: `PORT` from the environment, else from
+ * `.env`; undefined when neither writes one, and the base is {@link DEFAULT_BASE_PORT}. The one
+ * place this is decided: {@link foremanPorts} counts from it, and `up` says nothing of a
+ * `.foreman` port equal to it.
+ */
+export function writtenBasePort(spec: ProcessSpec, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  // An empty PORT is as good as none (`PORT= subvisor up`).
+  return env.PORT || spec.envFromFiles?.PORT || undefined;
 }
 
 const MAX_PORT = 65_535;
