@@ -293,6 +293,9 @@ export class Stack {
       try {
         return await untilReady(runner);
       } catch (error) {
+        // This attempt failed, and the policy goes on: what was asked is answered, not waited through
+        // the backoff because another operation (a restart of some other process) was pending.
+        if (error instanceof NotReady && error.policyRetries) throw error;
         const later = this.#operationsPending > 0;
         if (later) await this.#operations;
         if (noLongerAsked()) return;
@@ -678,6 +681,8 @@ export class NotReady extends Error {
     readonly processName: string,
     reason: string,
     task = false,
+    /** An attempt ended before it was ready and the restart policy tries again: the answer, whatever a later operation does to the life. */
+    readonly policyRetries = false,
   ) {
     super(`${processName} ${task ? 'did not succeed' : 'did not become ready'}: ${reason}`);
   }
@@ -726,16 +731,20 @@ async function untilReady(runner: Runner): Promise<void> {
   // Both listeners go once this wait ends: a `start` asked again and again of one that never gets
   // ready (its restarts cut short each time) would otherwise leave one of each per request.
   const stops: (() => void)[] = [];
+  let policyRetries = false;
   try {
     const state = await new Promise<MilestoneState>((resolve) => {
       const check = (): void => {
         if (milestone.state.kind !== 'pending') resolve(milestone.state);
       };
-      const restarting = (words: string): void => resolve({ kind: 'unmet', reason: `${words}, as its restart policy says: \`subvisor logs ${runner.spec.name}\` shows its output` });
+      const restarting = (words: string): void => {
+        policyRetries = true;
+        resolve({ kind: 'unmet', reason: `${words}, as its restart policy says: \`subvisor logs ${runner.spec.name}\` shows its output` });
+      };
       stops.push(milestone.onChange(check), runner.onRestartScheduled(restarting));
       check();
     });
-    if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task);
+    if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task, policyRetries);
   } finally {
     for (const stop of stops) stop();
   }

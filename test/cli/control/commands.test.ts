@@ -38,8 +38,12 @@ async function mainCrashedInItsDrain(): Promise<{ dir: string; run: RunningCli }
 }
 
 /** `subvisor ARGS` run in `dir` to its end, failing the test (and killing it) if it has not ended within `ms`. */
-async function answeredWithin(dir: string, args: readonly string[], ms: number): Promise<Awaited<ReturnType<typeof client>>> {
-  const asked = startCli(args, { cwd: dir });
+function answeredWithin(dir: string, args: readonly string[], ms: number): Promise<Awaited<ReturnType<typeof client>>> {
+  return endedWithin(startCli(args, { cwd: dir }), args, ms);
+}
+
+/** `asked` (the CLI run with `args`) run to its end, failing the test (and killing it) if it has not ended within `ms`. */
+async function endedWithin(asked: RunningCli, args: readonly string[], ms: number): Promise<Awaited<ReturnType<typeof client>>> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   const answer = await Promise.race([asked.done, late]);
@@ -446,6 +450,45 @@ describe('restart', () => {
       }
       assert.match(run.stdoutSoFar(), /^web +\* starting \(subvisor start\)\n(?:web .*\n)*web +\* restarting in 30\.0 s \(exited with status 3 before it was ready; restart 1 of 2\)\n$/m);
     } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('a restart whose process fails at once answers at once also while another restart is still stopping: the failure is the answer, not a life given up to wait through', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  slow:
+    cmd: "trap '' TERM; echo up; while :; do sleep 1; done"
+    grace: 8s
+  web:
+    cmd: "if [ -e ${dir}/broken ]; then while [ ! -e ${dir}/go ]; do sleep 0.1; done; echo 'cannot bind' >&2; exit 3; fi; echo up; exec sleep 30"
+    ready: "up"
+    restart: { policy: always, max: 2, backoff: 30s }
+`,
+    );
+    const run = await up(dir);
+    const slowRestart = { args: ['restart', 'slow'], asked: undefined as RunningCli | undefined };
+    try {
+      await waitForState(dir, 'web', 'ready');
+      await waitForState(dir, 'slow', 'running');
+      writeFileSync(join(dir, 'broken'), '');
+      const webRestart = startCli(['restart', 'web'], { cwd: dir });
+      await run.waitForOutput(/^web +\* starting \(pid \d+\).*\n(?:.*\n)*?web +\* starting \(pid \d+\)/m, 20_000);
+      // slow ignores its stop signal: its restart stays in its stopping for the 8 s grace.
+      slowRestart.asked = startCli(slowRestart.args, { cwd: dir });
+      await run.waitForOutput(/^slow +\* stopping \(subvisor restart\)/m, 20_000);
+      writeFileSync(join(dir, 'go'), '');
+      // Before, web's wait, cut short by the failure while that restart was pending, waited again: for
+      // that restart to be done (slow's 8 s grace), then through the 30 s backoff, answered after it.
+      const first = await Promise.race([webRestart.done.then(() => 'web'), slowRestart.asked.done.then(() => 'slow')]);
+      assert.equal(first, 'web', 'restart web answered while restart slow was still stopping slow');
+      const answer = await endedWithin(webRestart, ['restart', 'web'], 20_000);
+      assert.equal(answer.code, 1, answer.stderr);
+      assert.match(answer.stderr, /^subvisor: web did not become ready: exited with status 3 before it was ready; restarting in 30\.0 s \(restart 1 of 2\)/);
+      // The control: the other restart is answered as ever, once slow is up again.
+      assert.equal((await endedWithin(slowRestart.asked, slowRestart.args, 30_000)).code, 0);
+    } finally {
+      slowRestart.asked?.kill('SIGKILL');
       await interrupt(run);
     }
   });
