@@ -15,11 +15,14 @@ const FORMATION_EXAMPLE = 'web=2 worker=1';
 /**
  * The words of foreman's `-m web=2,worker=1` (`['web=2', 'worker=1']`), or undefined for a word
  * that is not one. foreman drops blanks inside it; its `all=N` has no word here, so a value with
- * one gives no words either.
+ * one gives no words either. foreman's `web=0` leaves web out, as not naming it does here (a word
+ * `web=0` is refused): it gives no word, and a value of nothing else gives none at all.
  */
 export function foremanFormationWords(word: string): string[] | undefined {
   const parts = word.replace(/\s/g, '').split(',').filter((part) => part !== '');
-  return parts.length > 0 && parts.every((part) => /^[^=]+=\d+$/.test(part) && !part.startsWith('all=')) ? parts : undefined;
+  if (!parts.every((part) => /^[^=]+=\d+$/.test(part) && !part.startsWith('all='))) return undefined;
+  const words = parts.filter((part) => !/=0+$/.test(part));
+  return words.length > 0 ? words : undefined;
 }
 
 function formation(tool: string, value: string | undefined): { tool: string; text: string } {

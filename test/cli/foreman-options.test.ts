@@ -15,6 +15,8 @@ writeFileSync(join(dir, 'Procfile'), 'web: echo started\nworker: echo started\n'
 const INSTEAD: [string[], string][] = [
   [['-m', 'web=2,worker=1'], "foreman's -m: the formation is words after up: subvisor up web=2 worker=1"],
   [['--formation=web=2'], "foreman's --formation: the formation is words after up: subvisor up web=2"],
+  // foreman's web=0 leaves web out, which here is not naming it: a word web=0 would be refused in turn.
+  [['-m', 'web=0,worker=1'], "foreman's -m: the formation is words after up: subvisor up worker=1"],
   [['-c', 'web=2,worker=1'], "honcho's -c: the formation is words after up: subvisor up web=2 worker=1"],
   [['-c'], "foreman's -c: colour is on for a terminal; to force it, FORCE_COLOR=1 subvisor up"],
   [['-p', '3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
