@@ -1,3 +1,4 @@
+import { UsageError } from './args.js';
 import { ConfigError } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import { TooSlowError } from '../core/errors.js';
@@ -53,11 +54,11 @@ export function statusOfFailure(error: unknown): number {
   return EXIT.failure;
 }
 
-/** A refusal before anything started: a config that cannot be used, a control socket that cannot be had. */
-export type Refusal = ConfigError | ControlError;
+/** A refusal before anything started: a config that cannot be used (or none found), an option that cannot be read, a control socket that cannot be had. */
+export type Refusal = ConfigError | ControlError | UsageError;
 
 export function isRefusal(error: unknown): error is Refusal {
-  return error instanceof ConfigError || error instanceof ControlError;
+  return error instanceof ConfigError || error instanceof ControlError || error instanceof UsageError;
 }
 
 /**
@@ -66,7 +67,7 @@ export function isRefusal(error: unknown): error is Refusal {
  * to ask, a directory of another user) fails as `mkdir` or `cat` fail on a path (1).
  */
 export function statusOfRefusal(error: Refusal): number {
-  return error instanceof ConfigError ? EXIT.usage : EXIT.failure;
+  return error instanceof ControlError ? EXIT.failure : EXIT.usage;
 }
 
 /**

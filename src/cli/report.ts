@@ -5,6 +5,7 @@ import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
 import { ConfigError, problemFields } from './config/errors.js';
+import { ControlError } from './control/errors.js';
 import type { Refusal } from './exit-status.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
@@ -53,7 +54,7 @@ export function reportRefusal(output: Output, error: Refusal, exitCode: number):
     stream: 'report',
     event: 'failure',
     line: error.message,
-    reason: error instanceof ConfigError ? 'config' : 'control',
+    reason: error instanceof ConfigError ? 'config' : error instanceof ControlError ? 'control' : 'usage',
     code: error.code,
     exitCode,
     ...located,

@@ -273,6 +273,23 @@ describe('subvisor up', () => {
     });
   });
 
+  test('--json: no config file here, or an option up cannot read, is one failure record on stdout too (reason usage), status 2, nothing on stderr', { timeout: 30_000 }, async () => {
+    const procfile = join(scratch, 'usage-Procfile');
+    writeFileSync(procfile, 'web: true\n');
+    for (const args of [['up', '--json'], ['up', '--json', '-f', procfile, '--grace', 'soon']]) {
+      const run = await runCli(args, { cwd: scratch });
+      assert.equal(run.code, 2, args.join(' '));
+      assert.equal(run.stderr, '', `${args.join(' ')}: in JSON mode everything goes to stdout`);
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(records.length, 1, run.stdout);
+      const [record] = records as [Record<string, unknown>];
+      assert.deepEqual({ event: record.event, reason: record.reason, code: record.code, exitCode: record.exitCode }, { event: 'failure', reason: 'usage', code: 'ERR_SUBVISOR_USAGE', exitCode: 2 });
+    }
+    const [noFile, badGrace] = await Promise.all([runCli(['up', '--json'], { cwd: scratch }), runCli(['up', '--json', '-f', procfile, '--grace', 'soon'], { cwd: scratch })]);
+    assert.match(noFile.stdout, /no config file here/);
+    assert.match(badGrace.stdout, /--grace/);
+  });
+
   test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {
     // `logs -f` is --follow, so the flag named is --file, which up, ps, logs and export all take.
     for (const args of [['up'], ['logs', '-f'], ['ps'], ['export', 'compose']]) {
