@@ -11,6 +11,27 @@ async function sleepForever(signal: AbortSignal): Promise<never> {
   throw new Error('unreachable: sleepForever woke up without being cancelled');
 }
 
+/**
+ * Runs `scenario` (an ES module importing from ./src/index.ts) in a child node, whose default mode
+ * turns any unhandled rejection into exit 1 (node:test intercepts them itself): its stdout once it
+ * exited 0. The scenario ends with the control, a deliberate unhandled rejection when CONTROL is set,
+ * which must be seen, or the probe could not fail.
+ */
+function withoutUnhandledRejections(scenario: string): string {
+  const run = (control: boolean) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `${scenario}\nif (process.env.CONTROL) void Promise.reject(new Error('control'));`], {
+      env: { ...process.env, CONTROL: control ? '1' : '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  const clean = run(false);
+  assert.equal(clean.status, 0, clean.stderr);
+  const control = run(true);
+  assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
+  assert.match(control.stderr, /control/);
+  return clean.stdout;
+}
+
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 }
@@ -279,19 +300,8 @@ describe('errors', () => {
         throw new Error('body');
       }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (process.env.CONTROL) void Promise.reject(new Error('control'));
     `;
-    const run = (control: boolean) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], {
-        env: { ...process.env, CONTROL: control ? '1' : '' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
-    const clean = run(false);
-    assert.equal(clean.status, 0, clean.stderr);
-    const control = run(true);
-    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
-    assert.match(control.stderr, /control/);
+    withoutUnhandledRejections(scenario);
   });
 });
 
@@ -377,16 +387,8 @@ describe('start()', () => {
       }).catch((error) => error);
       console.log(outcome.errors.map((error) => error.name).join());
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (process.env.CONTROL) void Promise.reject(new Error('control'));
     `;
-    const run = (control: boolean) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], { env: { ...process.env, CONTROL: control ? '1' : '' }, encoding: 'utf8', timeout: 20_000 });
-    const clean = run(false);
-    assert.equal(clean.status, 0, clean.stderr);
-    assert.equal(clean.stdout.trim(), 'ExitedBeforeReadyError', 'the failure is reported once, by the nursery');
-    const control = run(true);
-    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
-    assert.match(control.stderr, /control/);
+    assert.equal(withoutUnhandledRejections(scenario).trim(), 'ExitedBeforeReadyError', 'the failure is reported once, by the nursery');
   });
 
   test('a start() whose task gives up when cancelled, returning before started(), is no unhandled rejection either when nobody awaits it', { timeout: 30_000 }, () => {
@@ -499,16 +501,8 @@ describe('start()', () => {
       }).catch((error) => error);
       console.log(outcome.errors.map((error) => error.message).join());
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (process.env.CONTROL) void Promise.reject(new Error('control'));
     `;
-    const run = (control: boolean) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', scenario], { env: { ...process.env, CONTROL: control ? '1' : '' }, encoding: 'utf8', timeout: 20_000 });
-    const clean = run(false);
-    assert.equal(clean.status, 0, clean.stderr);
-    assert.equal(clean.stdout.trim(), 'no config,web shutdown failed', 'each failure in the order it happened');
-    const control = run(true);
-    assert.equal(control.status, 1, 'the probe must see a deliberate unhandled rejection');
-    assert.match(control.stderr, /control/);
+    assert.equal(withoutUnhandledRejections(scenario).trim(), 'no config,web shutdown failed', 'each failure in the order it happened');
   });
 
   test('a start() that fails on its own while its nursery is failing still rejects for a caller that awaits it, and is reported once', async () => {
