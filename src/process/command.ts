@@ -76,7 +76,8 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\
  * named `A=1`). As the command's first word either is written in quotes.
  */
 const RESERVED = new Set(['case', 'coproc', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'function', 'if', 'in', 'select', 'then', 'time', 'until', 'while']);
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** A word a shell reads as a variable assignment (`NAME=...`), not a command. */
+export const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /**
  * The command as a person would paste it into a POSIX shell: argv words quoted only where needed

@@ -10,7 +10,7 @@ import { SHELL_BUILTINS } from './shell-builtins.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { errnoCode } from '../../errno.js';
-import { quoteCommand } from '../command.js';
+import { ASSIGNMENT, quoteCommand } from '../command.js';
 
 /**
  * Why a command could not start, as a {@link SpawnError} that names the command and the cause and
@@ -380,7 +380,7 @@ function missingProgram(options: ResolvedRunOptions): string {
   const path = resolveProgram(program, options);
   if (path === undefined) {
     if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(program)) return `${program} is a variable assignment, which a shell reads, not a program: put env in front (env ${program} CMD...), or have a shell read it (sh -c '...')`;
+    if (ASSIGNMENT.test(program)) return `${program} is a variable assignment, which a shell reads, not a program: put env in front (env ${program} CMD...), or have a shell read it (sh -c '...')`;
     const shell = SHELL_BUILTINS.get(program);
     if (shell === 'sh') return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
     if (shell === 'bash') return `${program} is built into bash, not a program, and not into every sh (dash, Debian's and Ubuntu's, lacks it): have bash run the command (bash -c '...')`;
