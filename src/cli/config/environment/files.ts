@@ -158,8 +158,13 @@ function quotedValueSurprise(file: EnvFileText, name: string, value: string): { 
   };
 }
 
-/** `${NAME`, the braced reference dotenv and compose expand in an env file's value; group 2 is its `}` when NAME is all it holds. */
-const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(\}?)/;
+/**
+ * `${NAME}` or `${NAME:-default}` (compose's `-`, `?`, `+`, `=`, with or without `:`), closed: the
+ * braced reference dotenv and compose expand in an env file's value; group 2 is what follows NAME.
+ * An unclosed `${abc`, or one whose NAME is no name, is more likely a piece of a password than a
+ * reference, and is not spoken of (the message would show it).
+ */
+const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+=][^}]*)?)\}/;
 
 /**
  * What to say of `name`'s value when it holds a `${NAME}` that the file's writer most likely meant
@@ -173,7 +178,7 @@ function literalReference(file: EnvFileText, name: string, value: string): { lin
   if (reference === null || name.includes('\n')) return undefined;
   const last = lastAssignment(file, name);
   if (last === undefined || file.text[last.index + last[0].length] === "'") return undefined;
-  const shown = `\${${reference[1] ?? ''}${reference[2] === '}' ? '' : '…'}}`;
+  const shown = `\${${reference[1] ?? ''}${reference[2] === '' ? '' : '…'}}`;
   return {
     line: file.lineNumberAt(last.index),
     message: `its value holds ${shown}, which is passed on as written: an env file's values are taken literally, as Node's --env-file reads them (foreman's dotenv and docker compose would expand it); write the value out in full, or set it in a subvisor.yaml's env, where \${...} is expanded; single-quoted, it is kept as written without a word`,

@@ -41,6 +41,18 @@ test('values are taken literally: ${...} in an env file is not expanded, and is 
   assert.doesNotMatch(JSON.stringify(read.warnings), /hunter2/);
 });
 
+test('a ${ that is no closed reference (a password holding `${abc`, or `a${b c}`) is not warned of: the message would show a piece of the value', () => {
+  const read = readEnvFile(envFile('not-references.env', 'PASSWORD=x${abc\nOTHER=a${b c}\nLAST=${NAME}\n'));
+  assert.equal(read.kind, 'read');
+  assert.deepEqual(read.variables, { PASSWORD: 'x${abc', OTHER: 'a${b c}', LAST: '${NAME}' });
+  assert.deepEqual(
+    read.warnings.map(({ line, name }) => `${line} ${name}`),
+    ['3 LAST'],
+    'only the closed reference, the control that the warning is still given',
+  );
+  assert.doesNotMatch(JSON.stringify(read.warnings), /abc|\$\{b/);
+});
+
 test('a missing file and a directory are told apart', () => {
   assert.deepEqual(readEnvFile(join(dir, 'nope.env')), { kind: 'missing' });
   mkdirSync(join(dir, 'a-dir.env'));
