@@ -448,6 +448,9 @@ describe('restart', () => {
         assert.match((await rowOf(dir, 'web')).state, RESTARTING);
         assert.equal((await rowOf(dir, 'keep')).state, 'running');
       }
+      // Each answer came from the run before its state line was surely written out: wait for both lines.
+      const restarting = /^web +\* restarting in 30\.0 s \(exited with status 3 before it was ready; restart 1 of 2\)$/gm;
+      await waitUntil(() => (run.stdoutSoFar().match(restarting) ?? []).length >= 2, 'both restarting lines', 10_000);
       assert.match(run.stdoutSoFar(), /^web +\* starting \(subvisor start\)\n(?:web .*\n)*web +\* restarting in 30\.0 s \(exited with status 3 before it was ready; restart 1 of 2\)\n$/m);
     } finally {
       await interrupt(run);
