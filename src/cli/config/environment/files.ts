@@ -63,7 +63,7 @@ export function readEnvFile(path: string): EnvFileRead {
     if (value === undefined) continue;
     const reason = unusableName(name) ?? (unspawnableValue(value) === undefined ? undefined : 'its value contains a NUL byte, which no environment value can hold; remove it');
     if (reason === undefined) variables.push([name, value]);
-    else problems.push({ line: lineOf(file, name), name: printable(name), message: reason });
+    else problems.push({ line: lineOf(file, name), ...shownProblem(name, reason) });
     const cut = reason === undefined ? cutAtHash(file, name) : undefined;
     if (cut !== undefined) warnings.push({ line: cut, name: printable(name), message: cutAtHashWarning(printable(name)) });
     const quoted = reason === undefined ? quotedValueSurprise(file, name, value) : undefined;
@@ -71,6 +71,8 @@ export function readEnvFile(path: string): EnvFileRead {
     const literal = reason === undefined ? literalReference(file, name, value) : undefined;
     if (literal !== undefined) warnings.push({ ...literal, name: printable(name) });
   }
+  const dropped = droppedLastLine(file, variables.map(([, value]) => value));
+  if (dropped !== undefined) warnings.push(dropped);
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
   return { kind: 'read', variables: Object.fromEntries(variables), problems, warnings: warnings.sort((a, b) => a.line - b.line) };
 }
@@ -196,6 +198,40 @@ function lastAssignment(file: EnvFileText, name: string): RegExpExecArray | unde
     if (match !== null) return match;
   }
   return undefined;
+}
+
+/** `NAME: value`, YAML's form (dotenv takes it too; Node does not): group 1 is NAME. */
+const YAML_FORM = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*:/;
+
+/**
+ * How a problem with `name` is shown. A name with a line break is what parseEnv makes of lines
+ * without `=` running into the next assignment's name: they may hold a value (`TOKEN hunter2`, a
+ * `=` forgotten), so only the name they ran into is shown, and of them only a YAML form's NAME.
+ */
+function shownProblem(name: string, reason: string): { name: string; message: string } {
+  const lines = name.split('\n');
+  if (lines.length === 1) return { name: printable(name), message: reason };
+  const yaml = YAML_FORM.exec(lines[0] ?? '')?.[1];
+  const hint = yaml === undefined ? 'write `NAME=value` lines' : `\`${yaml}: ...\` is YAML's form, which Node's --env-file does not read: write ${yaml}=value`;
+  return { name: printable(lines.at(-1)?.trim() ?? ''), message: `is not read: the line${lines.length > 2 ? 's' : ''} before it, with no \`=\`, ran into its name; ${hint}` };
+}
+
+/**
+ * The file's last line that is not blank or a comment, when it has no `=`: parseEnv drops such a
+ * line at the end of a file without a word (before an assignment, it runs into its name: see
+ * shownProblem). Not when it ends a quoted value that spans lines (`KEY="a` ... `b"`). Nothing of
+ * the line is shown but a YAML form's NAME.
+ */
+function droppedLastLine(file: EnvFileText, values: readonly string[]): EnvFileProblem | undefined {
+  let index = file.lines.length - 1;
+  while (index >= 0 && /^\s*(?:#.*)?$/.test(file.lines[index] ?? '')) index--;
+  const line = file.lines[index];
+  if (line === undefined || line.includes('=')) return undefined;
+  const text = line.trim().replace(/['"`]$/, '');
+  if (values.some((value) => value.includes(text))) return undefined;
+  const yaml = YAML_FORM.exec(line)?.[1];
+  const hint = yaml === undefined ? 'write `NAME=value`' : `\`${yaml}: ...\` is YAML's form, which Node's --env-file does not read: write ${yaml}=value`;
+  return { line: index + 1, name: yaml ?? '', message: `this line sets nothing: it has no \`=\`, and is dropped; ${hint}` };
 }
 
 function unusableName(name: string): string | undefined {

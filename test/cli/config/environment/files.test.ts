@@ -70,10 +70,28 @@ test('a variable no spawn can carry is left out and named with its line, never i
     read.problems.map((problem) => [problem.line, problem.name, problem.message]),
     [
       [2, 'TOKEN', 'its value contains a NUL byte, which no environment value can hold; remove it'],
-      [3, 'a line without equals\\nNEXT', 'is not a usable variable name: it holds a space or a line break (a line without `=` before it?); write `NAME=value` lines'],
+      [3, 'NEXT', 'is not read: the line before it, with no `=`, ran into its name; write `NAME=value` lines'],
     ],
   );
   assert.ok(!JSON.stringify(read.problems).includes('hunter2'));
+  assert.ok(!JSON.stringify(read.problems).includes('equals'), 'the line without `=` may be a value whose `=` was forgotten: not shown');
+});
+
+test('a last line with no `=`, which Node drops without a word, is warned of, never shown; YAML\'s `NAME: value` is named as such; a quoted value spanning lines is no such line', () => {
+  const yaml = readEnvFile(envFile('yaml-form.env', 'OTHER=1\nBAZ: hunter2\n# a comment\n\n'));
+  assert.equal(yaml.kind, 'read');
+  assert.deepEqual(yaml.variables, { OTHER: '1' });
+  assert.deepEqual(yaml.warnings, [
+    { line: 2, name: 'BAZ', message: "this line sets nothing: it has no `=`, and is dropped; `BAZ: ...` is YAML's form, which Node's --env-file does not read: write BAZ=value" },
+  ]);
+  const forgotten = readEnvFile(envFile('forgotten.env', 'OTHER=1\nTOKEN hunter2\n'));
+  assert.equal(forgotten.kind, 'read');
+  assert.deepEqual(forgotten.warnings, [{ line: 2, name: '', message: 'this line sets nothing: it has no `=`, and is dropped; write `NAME=value`' }]);
+  assert.ok(!JSON.stringify([yaml.warnings, forgotten.warnings]).includes('hunter2'));
+  const spanning = readEnvFile(envFile('spanning.env', 'A="x\nmulti"\nC="y\nend"\n'));
+  assert.equal(spanning.kind, 'read');
+  assert.deepEqual(spanning.variables, { A: 'x\nmulti', C: 'y\nend' });
+  assert.deepEqual(spanning.warnings, [], 'the control: a value that ends on a line with no `=` is read whole');
 });
 
 test('a bad name is placed at the line that holds the whole of it, not at an earlier line that begins the same way', () => {
@@ -82,7 +100,7 @@ test('a bad name is placed at the line that holds the whole of it, not at an ear
   assert.equal(read.kind, 'read');
   assert.deepEqual(
     read.problems.map((problem) => [problem.line, problem.name]),
-    [[2, 'FOO\\nBAZ']],
+    [[2, 'BAZ']],
   );
 });
 
