@@ -202,7 +202,7 @@ class TaskNursery implements Nursery {
     const link = caller !== undefined && caller !== this.signal ? new StartLink(this.signal, caller) : undefined;
     const signal = link?.signal ?? this.signal;
     this.pending++;
-    const starting = new AwaitedOrNot<T>((resolve, reject) => {
+    const starting = new Promise<T>((resolve, reject) => {
       let startedYet = false;
       // Cut short by a cancellation (rejected with it, or returned before started()), start()
       // rejects for whoever awaits it; but the code that would have is usually what failed first
@@ -212,7 +212,7 @@ class TaskNursery implements Nursery {
       // Any other own error stays unhandled if unawaited.
       const notStarted = (error: unknown, needsNoAwaiter: boolean): void => {
         startedYet = true; // a late started() from a leaked callback must throw, not resolve
-        if (needsNoAwaiter) starting.handleQuietly(ignoreUnawaited);
+        if (needsNoAwaiter) starting.catch(ignoreUnawaited);
         reject(error);
       };
       let handedUp = false;
@@ -246,7 +246,7 @@ class TaskNursery implements Nursery {
           (error: unknown) => {
             this.taskEnded(link);
             if (handedUp) this.fail(error);
-            else notStarted(error, isCancellationOf(error, signal) || (!starting.awaited && this.joinFailure(error)));
+            else notStarted(error, isCancellationOf(error, signal) || this.joinFailure(error));
             this.settle();
           },
         );
@@ -289,12 +289,11 @@ class TaskNursery implements Nursery {
 
   /**
    * A start() task's own error, from before its started(), that comes while the nursery is already
-   * failing and that no one awaits yet: it joins the group, and says so (its start() then needs no
-   * awaiter). Its caller is then most likely the code that failed first (`await db` threw, so `await
-   * web` never runs), and an error nobody awaits would kill the process after the nursery had
-   * rejected, past the try/catch around it. A caller that awaits it later and rethrows it puts it in
-   * the group once, not twice. One already awaited, and any while the nursery runs, stays its
-   * caller's alone (trio's `start`; SPEC: the nursery is unaffected).
+   * failing: it joins the group, and says so (its start() then needs no awaiter). Its caller is then
+   * most likely the code that failed first (`await db` threw, so `await web` never runs), and an
+   * error nobody awaits would kill the process after the nursery had rejected, past the try/catch
+   * around it. A caller that does await it and rethrows it puts it in the group once, not twice.
+   * While the nursery runs, such an error stays its caller's alone (trio's `start`).
    */
   private joinFailure(error: unknown): boolean {
     if (this.errors.length === 0) return false;
@@ -343,32 +342,6 @@ class TaskNursery implements Nursery {
     if (this.closed) {
       throw invalidState(`nursery.${method}(${name ?? ''}): the nursery is closed to new tasks; start it from inside the nursery's body or one of its tasks`);
     }
-  }
-}
-
-/**
- * start()'s promise, which knows whether anyone has awaited it (called `then`, as `await`, `catch`
- * and `finally` do): the only way to tell an error its caller will handle from one nobody will.
- * What it derives is a plain Promise.
- */
-class AwaitedOrNot<T> extends Promise<T> {
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
-
-  awaited = false;
-
-  override then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this.awaited = true;
-    return super.then(onFulfilled, onRejected);
-  }
-
-  /** Handles a rejection without counting as awaited. */
-  handleQuietly(onRejected: () => void): void {
-    void super.then(undefined, onRejected);
   }
 }
 

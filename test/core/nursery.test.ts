@@ -524,27 +524,6 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
-  test('a start() already awaited when it fails on its own while its nursery is failing is its caller\'s alone: a caller that handles it leaves the group as it was (SPEC: the nursery is unaffected)', async () => {
-    let handled: unknown;
-    const outcome = await openNursery(async (tn) => {
-      const web = tn.start(async ({ signal }) => {
-        await new Promise((resolve) => signal.addEventListener('abort', resolve));
-        throw new Error('web shutdown failed');
-      });
-      tn.startSoon(async () => {
-        throw new Error('db failed');
-      });
-      try {
-        await web;
-      } catch (error) {
-        handled = error;
-      }
-    }).catch((caught: unknown) => caught);
-    assert.equal((handled as Error).message, 'web shutdown failed', 'the caller got it');
-    assert.ok(outcome instanceof ErrorGroup);
-    assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed'], 'and the group has only what no one handled');
-  });
-
   test('an error a start() task joined its failing nursery with is one failure in that nursery only: a later nursery whose two tasks throw it has two', async () => {
     // A module's singleton, as in 'two tasks that throw one shared error object are two failures':
     // joining one nursery's group must not make it one failure everywhere for the rest of the process.
