@@ -164,9 +164,11 @@ function quotedValueSurprise(file: EnvFileText, name: string, value: string): { 
  * `${NAME}` or `${NAME:-default}` (compose's `-`, `?`, `+`, `=`, with or without `:`), closed: the
  * braced reference dotenv and compose expand in an env file's value; group 2 is what follows NAME.
  * An unclosed `${abc`, or one whose NAME is no name, is more likely a piece of a password than a
- * reference, and is not spoken of (the message would show it).
+ * reference, and is not spoken of (the message would show it). What follows the operator stops at
+ * the next `${NAME` (a nested `${A:-${B}}` is found as `${B}`): with `[^}]*`, every `${` of a long
+ * unclosed value was scanned on to its end again, and reading it took minutes.
  */
-const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+=][^}]*)?)\}/;
+const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+=](?:[^$}]|\$(?!\{[A-Za-z_]))*)?)\}/;
 
 /**
  * What to say of `name`'s value when it holds a `${NAME}` that the file's writer most likely meant

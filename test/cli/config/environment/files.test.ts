@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,17 @@ test('a ${ that is no closed reference (a password holding `${abc`, or `a${b c}`
     'only the closed reference, the control that the warning is still given',
   );
   assert.doesNotMatch(JSON.stringify(read.warnings), /abc|\$\{b/);
+});
+
+test('a long value of unclosed ${NAME:-... is read in one pass: each ${ is looked at once, not scanned from again to the end', () => {
+  // 2 MB of `${A:-`, no `}`: looking for the closing brace from every `${` anew took minutes
+  // (quadratic), and up hung on it. Read in a child, which the timeout can stop (a regular
+  // expression cannot be interrupted in this process); one pass takes milliseconds.
+  const file = envFile('long-unclosed.env', `TOKEN=${'${A:-'.repeat(400_000)}\nLAST=\${NAME:-x}\n`);
+  const reader = `import { readEnvFile } from './src/cli/config/environment/files.ts'; const read = readEnvFile(${JSON.stringify(file)}); console.log(JSON.stringify([read.variables.TOKEN.length, read.warnings.map((w) => w.line)]));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', reader], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.signal, null, 'the read finished');
+  assert.deepEqual(JSON.parse(run.stdout), [2_000_000, [2]], run.stderr);
 });
 
 test('a missing file and a directory are told apart', () => {
