@@ -524,6 +524,21 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
+  test('two starts awaited through Promise.all: the second\'s own error, coming once the first\'s has rejected the all, is in the group, not absorbed by the settled all', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const db = tn.start(async () => {
+        throw new Error('db failed');
+      });
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        throw new Error('web shutdown failed');
+      });
+      await Promise.all([db, web]);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
+  });
+
   test('an error a start() task joined its failing nursery with is one failure in that nursery only: a later nursery whose two tasks throw it has two', async () => {
     // A module's singleton, as in 'two tasks that throw one shared error object are two failures':
     // joining one nursery's group must not make it one failure everywhere for the rest of the process.
