@@ -166,9 +166,10 @@ function quotedValueSurprise(file: EnvFileText, name: string, value: string): { 
  * An unclosed `${abc`, or one whose NAME is no name, is more likely a piece of a password than a
  * reference, and is not spoken of (the message would show it). What follows the operator stops at
  * the next `${NAME` (a nested `${A:-${B}}` is found as `${B}`): with `[^}]*`, every `${` of a long
- * unclosed value was scanned on to its end again, and reading it took minutes.
+ * unclosed value was scanned on to its end again, and reading it took minutes. `$${NAME}` is
+ * compose's escape for the text `${NAME}`: no reference.
  */
-const BRACED_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+=](?:[^$}]|\$(?!\{[A-Za-z_]))*)?)\}/;
+const BRACED_REFERENCE = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+=](?:[^$}]|\$(?!\{[A-Za-z_]))*)?)\}/;
 
 /**
  * What to say of `name`'s value when it holds a `${NAME}` that the file's writer most likely meant

@@ -42,13 +42,13 @@ test('values are taken literally: ${...} in an env file is not expanded, and is 
   assert.doesNotMatch(JSON.stringify(read.warnings), /hunter2/);
 });
 
-test('a ${ that is no closed reference (a password holding `${abc`, or `a${b c}`) is not warned of: the message would show a piece of the value', () => {
-  const read = readEnvFile(envFile('not-references.env', 'PASSWORD=x${abc\nOTHER=a${b c}\nLAST=${NAME}\n'));
+test('a ${ that is no closed reference (a password holding `${abc`, `a${b c}`, compose\'s escape `$${NAME}`) is not warned of: the message would show a piece of the value', () => {
+  const read = readEnvFile(envFile('not-references.env', 'PASSWORD=x${abc\nOTHER=a${b c}\nESCAPED=$${KEPT}\nLAST=${NAME}\n'));
   assert.equal(read.kind, 'read');
-  assert.deepEqual(read.variables, { PASSWORD: 'x${abc', OTHER: 'a${b c}', LAST: '${NAME}' });
+  assert.deepEqual(read.variables, { PASSWORD: 'x${abc', OTHER: 'a${b c}', ESCAPED: '$${KEPT}', LAST: '${NAME}' });
   assert.deepEqual(
     read.warnings.map(({ line, name }) => `${line} ${name}`),
-    ['3 LAST'],
+    ['4 LAST'],
     'only the closed reference, the control that the warning is still given',
   );
   assert.doesNotMatch(JSON.stringify(read.warnings), /abc|\$\{b/);
