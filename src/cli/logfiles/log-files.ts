@@ -9,6 +9,7 @@ import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
+import { directoryOthersMayWrite } from '../others-may-write.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -17,6 +18,7 @@ import { shownAsText } from '../../log/sanitize.js';
  * send the user the wrong way.
  */
 function openFailure(path: string, error: unknown): string {
+  if (error instanceof UnsafeLogDirectory) return error.message;
   const code = errnoCode(error);
   if (code === 'EMFILE') {
     return `cannot open the log files: ${path}: too many open files (EMFILE): the run keeps one open per process; raise the limit (ulimit -n), or run fewer processes`;
@@ -57,6 +59,25 @@ function linkIntoNothing(path: string): { readonly target: string; readonly dire
     return undefined;
   }
 }
+
+/**
+ * Throws when a user other than this one may put names in the log directory (or replace it, from a
+ * directory above it): a link planted there as `NAME.log` would have this run, root too, append to
+ * and rotate the file it leads to (see {@link directoryOthersMayWrite}). The config file's owner
+ * is trusted: what it says is run as this user anyway.
+ */
+function refuseOpenDirectory(spec: LogFilesSpec): void {
+  const configOwner = spec.source === undefined ? undefined : statOf(spec.source.file)?.uid;
+  const open = directoryOthersMayWrite(spec.dir, { uids: configOwner === undefined ? [] : [configOwner] });
+  if (open === undefined) return;
+  const where = open.path === spec.dir ? `the log directory ${spec.dir}` : `the log directory ${spec.dir} is under ${open.path}, and that directory`;
+  throw new UnsafeLogDirectory(
+    `${where} is not this run's alone: ${open.why}; a link put there could lead this run's log writes and rotations to any file it may write; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`,
+  );
+}
+
+/** {@link refuseOpenDirectory}'s error, whose message is the whole story (not the plain fs error of {@link openFailure}). */
+class UnsafeLogDirectory extends Error {}
 
 /** Where `name`'s log file is, in the log directory `dir`: `DIR/NAME.log` (rotated as `NAME.log.1` ...). */
 function logFilePath(dir: string, name: string): string {
@@ -125,7 +146,10 @@ export class LogFiles implements OutputTee {
     const { spec } = this;
     let path = spec.dir;
     try {
+      // Before, so a refused run makes nothing there; after, for a directory another user made meanwhile (in /tmp).
+      refuseOpenDirectory(spec);
       makeDirectories(spec.dir, DIR_MODE);
+      refuseOpenDirectory(spec);
       for (const name of this.names) {
         path = logFilePath(spec.dir, name);
         this.#files.set(name, new LogFile(path, spec, (error, file) => this.#warnRotationRefused(name, file, error)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -285,6 +285,50 @@ processes:
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^subvisor: subvisor\.yaml:1:1: logs: cannot open the log files: .*\/logs\/once\.log: nothing reads this named pipe \(ENXIO\); start its reader before subvisor, or remove it to have a file$/m);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a log directory another user may write is refused before anything starts: nothing is written or rotated through a link put there as NAME.log; the same link in a directory of its own is followed', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: shared, maxSize: 1KB, keep: 1 }\nprocesses:\n  once:\n    cmd: "touch started; echo written"\n');
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'not the log\n');
+    symlinkSync(victim, join(shared, 'once.log'));
+    const refusal = /^subvisor: subvisor\.yaml:1:1: logs: the log directory .*\/shared is not this run's alone: every user may write it; a link put there could lead this run's log writes and rotations to any file it may write; give `logs` a `dir` that only you \(or root\) may write, or make that directory so \(chown, chmod go-w\)\n$/;
+    for (const mode of [0o777, 0o1777]) {
+      chmodSync(shared, mode);
+      const run = await runCli(['up'], { cwd: dir });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, refusal, `mode ${mode.toString(8)}`);
+    }
+    assert.equal(readFileSync(victim, 'utf8'), 'not the log\n', 'nothing written through the link');
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+    // Control: its owner's alone, the link is followed, as a link to a file on a larger disk is.
+    chmodSync(shared, 0o755);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(readFileSync(victim, 'utf8'), /^not the log\n\S+ out written\n$/);
+  });
+
+  test('a log directory owned by another user, or under one of theirs, is refused (staged as root: the directories chowned to nobody)', { timeout: 30_000 }, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('staged as root only (chown to another uid)');
+    const dir = project('logs: { dir: theirs/sub }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, 65534, 65534);
+    const under = await runCli(['up'], { cwd: dir });
+    assert.equal(under.code, 2, under.stderr);
+    assert.match(under.stderr, /logs: the log directory .*\/theirs\/sub is under .*\/theirs, and that directory is not this run's alone: another user \(uid 65534\) owns it; /);
+    assert.equal(existsSync(join(theirs, 'sub')), false, 'a refused run makes no directory');
+    writeFileSync(join(dir, 'subvisor.yaml'), 'logs: { dir: theirs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
+    const itself = await runCli(['up'], { cwd: dir });
+    assert.equal(itself.code, 2, itself.stderr);
+    assert.match(itself.stderr, /logs: the log directory .*\/theirs is not this run's alone: another user \(uid 65534\) owns it; /);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+    // The config file's owner decides what runs anyway: a log directory of theirs is theirs to trust.
+    chownSync(join(dir, 'subvisor.yaml'), 65534, 65534);
+    const trusted = await runCli(['up'], { cwd: dir });
+    assert.equal(trusted.code, 0, trusted.stderr);
   });
 
   test('a log directory refused when a process watches its files ends the run all the same: up does not stay on with the watches set', { timeout: 30_000 }, async () => {

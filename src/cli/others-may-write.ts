@@ -1,0 +1,75 @@
+import { dirname, resolve } from 'node:path';
+import type { Stats } from 'node:fs';
+import { canonicalPathOf, statOf } from '../process/stat.js';
+
+/** Who may write a directory without being a danger to this run (see {@link directoryOthersMayWrite}). */
+export interface TrustedOwners {
+  /** Users whose directories are trusted: root and this process's own are always among them. */
+  readonly uids: readonly number[];
+}
+
+/** A directory another user may put names in, and who. */
+export interface OpenDirectory {
+  readonly path: string;
+  /** Who else may write there, in words: `another user (uid 65534) owns it`, `every user may write it`. */
+  readonly why: string;
+}
+
+/**
+ * The first directory on the way to `dir` (from `/` down, `dir` included; along the path as given
+ * and along where its links lead) in which a user other than this one may put or replace a name,
+ * or undefined when there is none.
+ *
+ * What subvisor writes there (a log file, opened by name and rotated by rename, as root too) goes
+ * wherever that name leads: a user who may put a link there as `web.log` has this run append to,
+ * and rename, any file it can reach (`/etc/shadow`). logrotate refuses such directories for the
+ * same reason ("parent directory has insecure permissions"), and systemd refuses the link itself
+ * ("unsafe path transition"). Read from the mode bits:
+ * - a directory owned by a user not in `trusted` (root and this process's are always trusted: the
+ *   owner of the config file already decides what the run starts) is theirs to fill;
+ * - `dir` itself, where the names are, may be written by its owner alone (and its group when that is
+ *   root's or this process's own, a user's private group under a umask of 002); a sticky bit does not
+ *   help there, as another user may still put a name before the run does;
+ * - a directory above it may be written by others when it is sticky (`/tmp`: a name there is
+ *   replaced by its owner alone), and by its group (`/var/log` is `root:syslog 0775` on Debian; the
+ *   group is for system daemons, and refusing it would refuse every log directory under it).
+ *
+ * ACLs are not consulted.
+ */
+export function directoryOthersMayWrite(dir: string, trusted: TrustedOwners = { uids: [] }): OpenDirectory | undefined {
+  const own = process.geteuid?.();
+  // Nothing to compare with where there are no users (Windows).
+  if (own === undefined) return undefined;
+  const uids = new Set([0, own, ...trusted.uids]);
+  const groups = new Set([0, process.getegid?.()]);
+  const absolute = resolve(dir);
+  const canonical = canonicalPathOf(absolute);
+  const ways = canonical === undefined || canonical === absolute ? [absolute] : [absolute, canonical];
+  for (const way of ways) {
+    for (const directory of [...ancestors(way), way]) {
+      const stat = statOf(directory);
+      if (stat === undefined) continue; // missing or closed: nothing anyone puts there is reached through it
+      const why = otherWriter(stat, directory === way, uids, groups);
+      if (why !== undefined) return { path: directory, why };
+    }
+  }
+  return undefined;
+}
+
+/** Who other than a trusted user may write a directory of `stat`, if anyone (see {@link directoryOthersMayWrite}). */
+function otherWriter(stat: Stats, holdsTheNames: boolean, uids: ReadonlySet<number>, groups: ReadonlySet<number | undefined>): string | undefined {
+  if (!uids.has(stat.uid)) return `another user (uid ${stat.uid}) owns it`;
+  const sticky = (stat.mode & 0o1000) !== 0;
+  if ((stat.mode & 0o002) !== 0 && (holdsTheNames || !sticky)) return 'every user may write it';
+  if ((stat.mode & 0o020) !== 0 && holdsTheNames && !groups.has(stat.gid)) return `the group ${stat.gid} may write it`;
+  return undefined;
+}
+
+/** `/a/b/c` → `/`, `/a`, `/a/b`. */
+function ancestors(path: string): string[] {
+  const found: string[] = [];
+  for (let directory = dirname(path); ; directory = dirname(directory)) {
+    found.unshift(directory);
+    if (directory === dirname(directory)) return found;
+  }
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { directoryOthersMayWrite } from '../../src/cli/others-may-write.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-others-may-write-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('a directory whose group another may be in may not hold the names; above it, a group-writable or sticky directory may (/var/log root:syslog 0775, /tmp)', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('staged as root only (chown to another gid)');
+  const dir = join(scratch, 'group');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  chownSync(dir, 0, 65534);
+  chmodSync(dir, 0o775);
+  assert.deepEqual(directoryOthersMayWrite(dir), { path: dir, why: 'the group 65534 may write it' });
+  assert.equal(directoryOthersMayWrite(join(dir, 'sub')), undefined, 'a group-writable directory above');
+  chownSync(dir, 0, 0);
+  assert.equal(directoryOthersMayWrite(dir), undefined, "root's group");
+  chmodSync(dir, 0o1777);
+  assert.deepEqual(directoryOthersMayWrite(dir), { path: dir, why: 'every user may write it' }, 'sticky does not keep another from putting a name first');
+  assert.equal(directoryOthersMayWrite(join(dir, 'sub')), undefined, 'a sticky directory above: a name there is replaced by its owner alone');
+  chmodSync(dir, 0o777);
+  assert.deepEqual(directoryOthersMayWrite(join(dir, 'sub')), { path: dir, why: 'every user may write it' }, 'not sticky above: sub may be replaced');
+});
+
+test('a link on the way is followed: the directories where it leads are looked at too', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('staged as root only (chown to another uid)');
+  const theirs = join(scratch, 'theirs');
+  mkdirSync(join(theirs, 'logs'), { recursive: true });
+  chownSync(theirs, 65534, 65534);
+  const link = join(scratch, 'link');
+  rmSync(link, { force: true });
+  symlinkSync(join(theirs, 'logs'), link);
+  assert.deepEqual(directoryOthersMayWrite(link), { path: theirs, why: 'another user (uid 65534) owns it' });
+  assert.equal(directoryOthersMayWrite(link, { uids: [65534] }), undefined, 'a trusted owner');
+});
