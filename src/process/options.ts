@@ -45,7 +45,10 @@ export interface RunProcessOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** `argv[0]` seen by the child. Default: the command itself. */
   argv0?: string | undefined;
-  /** User id to run as. Default: the parent's. */
+  /**
+   * User id to run as. Default: the parent's. A child run as another user or group finds
+   * `/dev/null` on each fd above stderr that this process inherited open (not close-on-exec).
+   */
   uid?: number | undefined;
   /** Group id to run as. Default: the parent's. */
   gid?: number | undefined;

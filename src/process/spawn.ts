@@ -5,6 +5,7 @@ import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
 import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { fdShortage } from './spawn/fd-headroom.js';
+import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
@@ -112,7 +113,7 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
 /** Spawns the command, behind the gate when there is one. */
 function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined): ChildProcess {
   const { cmd } = options;
-  const stdio: StdioOptions = [options.stdin, options.stdout, options.stderr];
+  const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
   const common = {
     cwd: options.cwd,
     uid: options.uid,
@@ -122,15 +123,23 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
     detached: options.newSession,
     windowsHide: true,
   };
-  if (gate !== undefined) {
-    const gated: StdioOptions = [...stdio, ...gate.stdio];
-    checkFds(gated, options);
-    return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: gated, env: gate.env });
+  const leaked = crossesUsers(options.uid, options.gid) ? inheritableFds() : [];
+  // Opened for the spawn alone: the child has its own copy (see withLeakedFdsBlanked).
+  const nullFd = leaked.length === 0 ? undefined : node.fs.openSync('/dev/null', 'r+');
+  const blanked = (all: StdioEntry[]): StdioOptions => (nullFd === undefined ? all : withLeakedFdsBlanked(all, leaked, nullFd));
+  try {
+    if (gate !== undefined) {
+      const gated: StdioEntry[] = [...stdio, ...gate.stdio];
+      checkFds(gated, options);
+      return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: blanked(gated), env: gate.env });
+    }
+    checkFds(stdio, options);
+    const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
+    const args = typeof cmd === 'string' ? [] : cmd.slice(1);
+    return node.childProcess.spawn(file, args, { ...common, stdio: blanked(stdio), shell: options.shell, env: options.env, argv0: options.argv0 });
+  } finally {
+    if (nullFd !== undefined) node.fs.closeSync(nullFd);
   }
-  checkFds(stdio, options);
-  const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
-  const args = typeof cmd === 'string' ? [] : cmd.slice(1);
-  return node.childProcess.spawn(file, args, { ...common, stdio, shell: options.shell, env: options.env, argv0: options.argv0 });
 }
 
 /** Throws EMFILE (as a spawn would) when too few fds are free to spawn with `stdio` without leaking (see ./spawn/fd-headroom.ts). */
