@@ -2,13 +2,13 @@ import { dirname, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
 import { canonicalPathOf, statOf } from '../process/stat.js';
 
-/** Who may write a directory without being a danger to this run (see {@link directoryOthersMayWrite}). */
-export interface TrustedOwners {
-  /** Users whose directories are trusted: root and this process's own are always among them. */
-  readonly uids: readonly number[];
+/** Who, besides root and this process's user, may own the directories without being a danger (see {@link directoryOthersMayWrite}). */
+export interface Trusted {
+  /** The config file read: its owner is trusted, as what it says is run as this user anyway. */
+  readonly configFile?: string | undefined;
 }
 
-/** A directory another user may put names in, and who. */
+/** A directory another user may put names in, and why. */
 export interface OpenDirectory {
   readonly path: string;
   /** Who else may write there, in words: `another user (uid 65534) owns it`, `every user may write it`. */
@@ -25,8 +25,8 @@ export interface OpenDirectory {
  * and rename, any file it can reach (`/etc/shadow`). logrotate refuses such directories for the
  * same reason ("parent directory has insecure permissions"), and systemd refuses the link itself
  * ("unsafe path transition"). Read from the mode bits:
- * - a directory owned by a user not in `trusted` (root and this process's are always trusted: the
- *   owner of the config file already decides what the run starts) is theirs to fill;
+ * - a directory owned by a user other than root, this process's and the config file's owner (who
+ *   decides what the run starts anyway) is theirs to fill;
  * - `dir` itself, where the names are, may be written by its owner alone (and its group when that is
  *   root's or this process's own, a user's private group under a umask of 002); a sticky bit does not
  *   help there, as another user may still put a name before the run does;
@@ -36,11 +36,12 @@ export interface OpenDirectory {
  *
  * ACLs are not consulted.
  */
-export function directoryOthersMayWrite(dir: string, trusted: TrustedOwners = { uids: [] }): OpenDirectory | undefined {
+export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): OpenDirectory | undefined {
   const own = process.geteuid?.();
   // Nothing to compare with where there are no users (Windows).
   if (own === undefined) return undefined;
-  const uids = new Set([0, own, ...trusted.uids]);
+  const configOwner = trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid;
+  const uids = new Set([0, own, ...(configOwner === undefined ? [] : [configOwner])]);
   const groups = new Set([0, process.getegid?.()]);
   const absolute = resolve(dir);
   const canonical = canonicalPathOf(absolute);
@@ -72,4 +73,15 @@ function ancestors(path: string): string[] {
     found.unshift(directory);
     if (directory === dirname(directory)) return found;
   }
+}
+
+/**
+ * The refusal of `dir` (`what` names it: `the log directory`), in words, when another user may
+ * write there (see {@link directoryOthersMayWrite}); undefined when none may.
+ */
+export function refusalOfOpenDirectory(what: string, dir: string, trusted: Trusted): string | undefined {
+  const open = directoryOthersMayWrite(dir, trusted);
+  if (open === undefined) return undefined;
+  const where = open.path === dir ? `${what} ${dir}` : `${what} ${dir} is under ${open.path}, and that directory`;
+  return `${where} is open to other users: ${open.why}; a link put there could lead what subvisor writes (as root too) to any file it may write`;
 }

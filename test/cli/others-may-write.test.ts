@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -34,5 +34,8 @@ test('a link on the way is followed: the directories where it leads are looked a
   rmSync(link, { force: true });
   symlinkSync(join(theirs, 'logs'), link);
   assert.deepEqual(directoryOthersMayWrite(link), { path: theirs, why: 'another user (uid 65534) owns it' });
-  assert.equal(directoryOthersMayWrite(link, { uids: [65534] }), undefined, 'a trusted owner');
+  const config = join(scratch, 'subvisor.yaml');
+  writeFileSync(config, 'processes: {}\n');
+  chownSync(config, 65534, 65534);
+  assert.equal(directoryOthersMayWrite(link, { configFile: config }), undefined, "the config file's owner is trusted");
 });

@@ -17,6 +17,7 @@ import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { errnoCode } from '../../errno.js';
+import { refusalOfOpenDirectory } from '../others-may-write.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -60,7 +61,9 @@ function exportUnits(config: Config, parsed: ExportArgs, plan: ExportPlanOptions
     return;
   }
   writing(unitDir, () => {
+    refuseOpenDirectory(unitDir, config.file);
     makeDirectories(unitDir);
+    refuseOpenDirectory(unitDir, config.file);
     for (const exported of files) write(join(unitDir, exported.name), exported);
   });
 }
@@ -95,11 +98,23 @@ function write(path: string, exported: { readonly text: string; readonly mode: n
   }
 }
 
+/**
+ * Throws when a user other than this one may put names in `dir`: a link put there as a unit or env
+ * file's name would have the export (run as root, to write units) truncate and fill, and chmod, the
+ * file it leads to (see ../others-may-write.ts). Checked before the directory is made, so a refusal
+ * makes nothing, and after, for one another user made meanwhile (in /tmp).
+ */
+function refuseOpenDirectory(dir: string, configFile: string): void {
+  const refusal = refusalOfOpenDirectory('the output directory', dir, { configFile });
+  if (refusal !== undefined) throw new ExportError('ERR_EXPORT_UNSAFE_DIRECTORY', `${refusal}; pick an -o that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
+}
+
 /** Runs `write`, turning a file system error into one line that names `target`. */
 function writing(target: string, write: () => void): void {
   try {
     write();
   } catch (error) {
+    if (error instanceof ExportError) throw error;
     const code = errnoCode(error);
     const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way of a directory' : error instanceof Error ? error.message : String(error);
     throw new ExportError('ERR_EXPORT_WRITE', `cannot write ${target}: ${reason}; pick another -o`, { cause: error });
@@ -119,7 +134,9 @@ function exportComposeFile(config: Config, parsed: ExportArgs, plan: ExportPlanO
     return;
   }
   writing(output, () => {
+    refuseOpenDirectory(dirname(output), config.file);
     makeDirectories(dirname(output));
+    refuseOpenDirectory(dirname(output), config.file);
     write(output, exported);
   });
 }

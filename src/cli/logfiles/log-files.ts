@@ -9,7 +9,7 @@ import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
-import { directoryOthersMayWrite } from '../others-may-write.js';
+import { refusalOfOpenDirectory } from '../others-may-write.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -63,17 +63,12 @@ function linkIntoNothing(path: string): { readonly target: string; readonly dire
 /**
  * Throws when a user other than this one may put names in the log directory (or replace it, from a
  * directory above it): a link planted there as `NAME.log` would have this run, root too, append to
- * and rotate the file it leads to (see {@link directoryOthersMayWrite}). The config file's owner
- * is trusted: what it says is run as this user anyway.
+ * and rotate the file it leads to (see ../others-may-write.ts).
  */
 function refuseOpenDirectory(spec: LogFilesSpec): void {
-  const configOwner = spec.source === undefined ? undefined : statOf(spec.source.file)?.uid;
-  const open = directoryOthersMayWrite(spec.dir, { uids: configOwner === undefined ? [] : [configOwner] });
-  if (open === undefined) return;
-  const where = open.path === spec.dir ? `the log directory ${spec.dir}` : `the log directory ${spec.dir} is under ${open.path}, and that directory`;
-  throw new UnsafeLogDirectory(
-    `${where} is not this run's alone: ${open.why}; a link put there could lead this run's log writes and rotations to any file it may write; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`,
-  );
+  const refusal = refusalOfOpenDirectory('the log directory', spec.dir, { configFile: spec.source?.file });
+  if (refusal === undefined) return;
+  throw new UnsafeLogDirectory(`${refusal}; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
 }
 
 /** {@link refuseOpenDirectory}'s error, whose message is the whole story (not the plain fs error of {@link openFailure}). */

@@ -294,7 +294,7 @@ processes:
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'not the log\n');
     symlinkSync(victim, join(shared, 'once.log'));
-    const refusal = /^subvisor: subvisor\.yaml:1:1: logs: the log directory .*\/shared is not this run's alone: every user may write it; a link put there could lead this run's log writes and rotations to any file it may write; give `logs` a `dir` that only you \(or root\) may write, or make that directory so \(chown, chmod go-w\)\n$/;
+    const refusal = /^subvisor: subvisor\.yaml:1:1: logs: the log directory .*\/shared is open to other users: every user may write it; a link put there could lead what subvisor writes \(as root too\) to any file it may write; give `logs` a `dir` that only you \(or root\) may write, or make that directory so \(chown, chmod go-w\)\n$/;
     for (const mode of [0o777, 0o1777]) {
       chmodSync(shared, mode);
       const run = await runCli(['up'], { cwd: dir });
@@ -318,12 +318,12 @@ processes:
     chownSync(theirs, 65534, 65534);
     const under = await runCli(['up'], { cwd: dir });
     assert.equal(under.code, 2, under.stderr);
-    assert.match(under.stderr, /logs: the log directory .*\/theirs\/sub is under .*\/theirs, and that directory is not this run's alone: another user \(uid 65534\) owns it; /);
+    assert.match(under.stderr, /logs: the log directory .*\/theirs\/sub is under .*\/theirs, and that directory is open to other users: another user \(uid 65534\) owns it; /);
     assert.equal(existsSync(join(theirs, 'sub')), false, 'a refused run makes no directory');
     writeFileSync(join(dir, 'subvisor.yaml'), 'logs: { dir: theirs }\nprocesses:\n  once:\n    cmd: "touch started"\n');
     const itself = await runCli(['up'], { cwd: dir });
     assert.equal(itself.code, 2, itself.stderr);
-    assert.match(itself.stderr, /logs: the log directory .*\/theirs is not this run's alone: another user \(uid 65534\) owns it; /);
+    assert.match(itself.stderr, /logs: the log directory .*\/theirs is open to other users: another user \(uid 65534\) owns it; /);
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
     // The config file's owner decides what runs anyway: a log directory of theirs is theirs to trust.
     chownSync(join(dir, 'subvisor.yaml'), 65534, 65534);
