@@ -45,6 +45,12 @@ import { fdShortage } from '../spawn/fd-headroom.js';
  * there is no moment at which it runs without knowing them. The parent dying in the instant
  * between the old one's death and the new one's spawn is the only window left.
  *
+ * A line is taken only as subvisor writes it: a target that is a pid, a group or PID.START, none of
+ * them 0 or 1, and numbers for the grace (or `inf`) and the signal. A gated child run as another
+ * user holds the pipe for a moment, and the watchdog acts as us (root, under `up` with `user:`):
+ * `-1` would have it signal every process on the machine, and a grace of `x[$(cmd)]` is run as
+ * code by bash's arithmetic (where /bin/sh is bash), by dash's an error that ends the watchdog.
+ *
  * Best effort by design: if it cannot be started (no /bin/sh, EMFILE), supervision goes on without
  * it and the next registration tries again. `SUBVISOR_WATCHDOG=0` in the environment turns it off.
  */
@@ -55,8 +61,11 @@ read -r self _ 2>/dev/null </proc/self/stat && [ "$self" = $$ ] && procs=/proc
 awk '
 function take(line, f) {
   n = split(line, f, " ")
-  if (f[1] == "+" && n == 4) live[f[2]] = f[3] " " f[4]
+  if (f[1] == "+" && n == 4 && ours(f[2]) && f[3] ~ /^([0-9]+|inf)$/ && f[4] ~ /^[0-9]+$/) live[f[2]] = f[3] " " f[4]
   else if (f[1] == "-" && n == 2) delete live[f[2]]
+}
+function ours(t) {
+  return t ~ /^-?[1-9][0-9]*([.][0-9]+)?$/ && t !~ /^-?1([.]|$)/ && t !~ /^-.*[.]/
 }
 BEGIN { for (i = 1; i < ARGC; i++) { take(ARGV[i]); delete ARGV[i] } }
 { take($0) }
