@@ -6,6 +6,13 @@ import { canonicalPathOf, statOf } from '../process/stat.js';
 export interface Trusted {
   /** The config file read: its owner is trusted, as what it says is run as this user anyway. */
   readonly configFile?: string | undefined;
+  /**
+   * The caller puts its files in `dir` as new ones, never through a name already there (the export,
+   * see ./export/new-file.ts): `dir` itself is then looked at as a directory above it is, and may be
+   * sticky and world-writable (`-o /tmp/compose.yaml`) or writable by its group; it is still refused
+   * when another user owns it or may replace it.
+   */
+  readonly writesNewFiles?: boolean | undefined;
 }
 
 /** A directory another user may put names in, and why. */
@@ -50,7 +57,7 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
     for (const directory of [...ancestors(way), way]) {
       const stat = statOf(directory);
       if (stat === undefined) continue; // missing or closed: nothing anyone puts there is reached through it
-      const why = otherWriter(stat, directory === way, uids, groups);
+      const why = otherWriter(stat, directory === way && trusted.writesNewFiles !== true, uids, groups);
       if (why !== undefined) return { path: directory, why };
     }
   }

@@ -17,7 +17,8 @@ import { statOf } from '../../process/stat.js';
 import { warnAboutConfig } from '../config-warnings.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { errnoCode } from '../../errno.js';
-import { refusalOfOpenDirectory } from '../others-may-write.js';
+import { directoryOthersMayWrite, refusalOfOpenDirectory } from '../others-may-write.js';
+import { writeNewFile } from '../export/new-file.js';
 
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -63,8 +64,8 @@ function exportUnits(config: Config, parsed: ExportArgs, plan: ExportPlanOptions
   writing(unitDir, () => {
     refuseOpenDirectory(unitDir, config.file);
     makeDirectories(unitDir);
-    refuseOpenDirectory(unitDir, config.file);
-    for (const exported of files) write(join(unitDir, exported.name), exported);
+    const open = refuseOpenDirectory(unitDir, config.file);
+    for (const exported of files) write(join(unitDir, exported.name), exported, open);
   });
 }
 
@@ -85,8 +86,14 @@ function warnOfPassingCli(cliPath: string, files: readonly ExportedFile[]): void
  * applies only to a file it creates, and an env file left 0644 by an earlier hand or tool would
  * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
  * Without a mode, a new file is 0644 less the umask, and an existing one keeps its own.
+ * `inOpenDirectory`: others may put names where `path` is, so a file is made for the text and
+ * renamed over `path` (see ../export/new-file.ts), never opened through what is there.
  */
-function write(path: string, exported: { readonly text: string; readonly mode: number | undefined }): void {
+function write(path: string, exported: { readonly text: string; readonly mode: number | undefined }, inOpenDirectory: boolean): void {
+  if (inOpenDirectory) {
+    writeNewFile(path, exported.text, exported.mode);
+    return;
+  }
   const fd = node.fs.openSync(path, 'w', exported.mode ?? 0o644);
   try {
     if (exported.mode !== undefined) node.fs.fchmodSync(fd, exported.mode);
@@ -99,14 +106,16 @@ function write(path: string, exported: { readonly text: string; readonly mode: n
 }
 
 /**
- * Throws when a user other than this one may put names in `dir`: a link put there as a unit or env
- * file's name would have the export (run as root, to write units) truncate and fill, and chmod, the
- * file it leads to (see ../others-may-write.ts). Checked before the directory is made, so a refusal
- * makes nothing, and after, for one another user made meanwhile (in /tmp).
+ * Throws when a user other than this one owns `dir` or may replace it (from a directory above): the
+ * export (run as root, to write units) would put units and env files, with `.env`'s secrets, where
+ * they lead (see ../others-may-write.ts). Checked before the directory is made, so a refusal makes
+ * nothing, and after, for one another user made meanwhile (in /tmp). Returns whether others may put
+ * names in `dir` itself (sticky `/tmp`, a group's): the files are then written as new ones.
  */
-function refuseOpenDirectory(dir: string, configFile: string): void {
-  const refusal = refusalOfOpenDirectory('the output directory', dir, { configFile });
+function refuseOpenDirectory(dir: string, configFile: string): boolean {
+  const refusal = refusalOfOpenDirectory('the output directory', dir, { configFile, writesNewFiles: true });
   if (refusal !== undefined) throw new ExportError('ERR_EXPORT_UNSAFE_DIRECTORY', `${refusal}; pick an -o that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
+  return directoryOthersMayWrite(dir, { configFile }) !== undefined;
 }
 
 /** Runs `write`, turning a file system error into one line that names `target`. */
@@ -136,7 +145,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, plan: ExportPlanO
   writing(output, () => {
     refuseOpenDirectory(dirname(output), config.file);
     makeDirectories(dirname(output));
-    refuseOpenDirectory(dirname(output), config.file);
-    write(output, exported);
+    const open = refuseOpenDirectory(dirname(output), config.file);
+    write(output, exported, open);
   });
 }
