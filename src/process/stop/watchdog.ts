@@ -203,7 +203,7 @@ export function watchOverChild(child: WatchedChild, written = false): () => void
  */
 export function watchOverEscapee(escapee: { readonly pid: number; readonly startTime: string }, killGraceMs: number): () => void {
   if (!watchdogEnabled()) return noop;
-  const grace = Number.isFinite(killGraceMs) ? Math.ceil(killGraceMs) : 'inf';
+  const grace = graceField(killGraceMs);
   const target = `${escapee.pid}.${escapee.startTime}`;
   return register(target, `+ ${target} ${grace} 0\n`, false);
 }
@@ -231,8 +231,17 @@ function register(target: number | string, line: string, written: boolean): () =
  * excluded). The spawn gate writes `BEFORE$$AFTER` itself, as the very first thing the child does.
  */
 export function registrationAround(child: Omit<WatchedChild, 'pid'>): readonly [before: string, after: string] {
-  const grace = Number.isFinite(child.killGraceMs) ? Math.ceil(child.killGraceMs) : 'inf';
-  return [`+ ${child.newSession ? '-' : ''}`, ` ${grace} ${signalNumber(child.stopSignal)}`];
+  return [`+ ${child.newSession ? '-' : ''}`, ` ${graceField(child.killGraceMs)} ${signalNumber(child.stopSignal)}`];
+}
+
+/**
+ * A grace as a line carries it: whole milliseconds, in digits (what the watchdog takes, and its
+ * shell's arithmetic can hold), or `inf`, for Infinity and for one too long for that (1e21 would
+ * be written `1e+21`, and the line dropped).
+ */
+function graceField(killGraceMs: number): string {
+  const ms = Math.ceil(killGraceMs);
+  return Number.isSafeInteger(ms) ? String(ms) : 'inf';
 }
 
 /**

@@ -111,6 +111,14 @@ describe('watchdog: what a SIGKILLed parent leaves is stopped', () => {
     }
   });
 
+  test('a grace too long to write as digits (1e21 ms) is an Infinity one: the child still gets its stop signal', BOUNDED, async () => {
+    // Before: registered as `+ -PID 1e+21 15`, a line the watchdog does not take (a grace is digits), so the child ran on.
+    await withParent([{ script: OBEYS_TERM, killGraceMs: 1e21 }], async (parent, [pid]) => {
+      await sigkill(parent);
+      await waitUntil(() => !isRunning(pid ?? 0), 'the child to get its SIGTERM', 3000);
+    });
+  });
+
   test('a stopped child hears its stop signal: the watchdog sends SIGCONT after it', BOUNDED, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-watchdog-'));
     const marker = join(dir, 'handled');
