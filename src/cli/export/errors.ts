@@ -6,7 +6,7 @@
  * be written; the fs error is the cause), `ERR_EXPORT_NAME` (a copy's Compose service name is
  * already a process's), `ERR_EXPORT_PATH` (a path a systemd unit cannot carry: a line break in it,
  * or blanks at its ends; or an `-o` for one file that names a directory), `ERR_EXPORT_UNSAFE_DIRECTORY`
- * (an `-o` directory another user may write, see ../others-may-write.ts). The message names the
+ * (an `-o` directory another user owns or may replace, see ../others-may-write.ts). The message names the
  * process or the path and says what to do.
  */
 export class ExportError extends Error {
