@@ -15,7 +15,8 @@ import { pathToFileURL } from 'node:url';
 /**
  * In a new PID namespace: a sleeper no one registered, then a parent that writes `lines` to its
  * watchdog's pipe and is SIGKILLed. Says whether the sleeper outlived the watchdog's turn (a
- * zombie, killed and not yet reaped by the namespace's shell, counts as killed).
+ * zombie, killed and not yet reaped by the namespace's shell, counts as killed). `SLEEPER` in
+ * `lines` stands for the sleeper's pid, which is also its process group's.
  */
 function sleeperSurvives(lines: string, dir: string, bashAsSh = false): { survived: boolean; output: string } {
   const watchdog = pathToFileURL(resolve('src/process/stop/watchdog.ts')).href;
@@ -23,10 +24,10 @@ function sleeperSurvives(lines: string, dir: string, bashAsSh = false): { surviv
     const { registrationPipe } = await import(${JSON.stringify(watchdog)});
     const pipe = await registrationPipe();
     if (pipe === undefined) throw new Error('no watchdog');
-    pipe.stream.write(${JSON.stringify(lines)}, () => process.kill(process.pid, 'SIGKILL'));`;
+    pipe.stream.write(${JSON.stringify(lines)}.replaceAll('SLEEPER', process.env.SLEEPER), () => process.kill(process.pid, 'SIGKILL'));`;
   // /bin/sh is bash on some systems (Fedora): the namespace's own mounts stage it without touching the machine's.
   const script = `${bashAsSh ? 'mount --bind /bin/bash /bin/sh || exit 1\n' : ''}setsid sleep 30 </dev/null >/dev/null 2>&1 & sleeper=$!
-    "$1" --import tsx --input-type=module -e "$2"
+    SLEEPER=$sleeper "$1" --import tsx --input-type=module -e "$2"
     sleep 1.5
     state=$(sed 's/.*) //' "/proc/$sleeper/stat" 2>/dev/null | cut -d' ' -f1)
     case $state in ''|Z|X) echo killed ;; *) echo survived; kill -9 "$sleeper" ;; esac`;
@@ -51,9 +52,9 @@ test('the watchdog takes no line that names every process, its own group or init
     const mark = join(dir, 'ran');
     for (const bashAsSh of [false, true]) {
       // Beside a line of its own, which it still acts on: a bad line ends nothing (dash's arithmetic error ended the watchdog).
-      const lines = `+ 99999 x[$(touch\${IFS}${mark})] 15\n+ 99998 0 15;touch${mark}\n+ 99997 0 x\n`;
-      const code = sleeperSurvives(lines, dir, bashAsSh);
-      assert.ok(code.survived, code.output);
+      const bad = `+ 99999 x[$(touch\${IFS}${mark})] 15\n+ 99998 0 15;touch${mark}\n+ 99997 0 x\n`;
+      const code = sleeperSurvives(`${bad}+ -SLEEPER 0 15\n`, dir, bashAsSh);
+      assert.equal(code.survived, false, `after the bad lines, the sleeper's own line is still acted on\n${code.output}`);
       assert.equal(existsSync(mark), false, `nothing in a line is run (${bashAsSh ? 'bash' : 'dash'} as /bin/sh)`);
     }
   } finally {
