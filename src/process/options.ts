@@ -52,6 +52,13 @@ export interface RunProcessOptions {
   uid?: number | undefined;
   /** Group id to run as. Default: the parent's. */
   gid?: number | undefined;
+  /**
+   * Supplementary group ids of the child (what `id -G` lists besides its gid), as `initgroups`
+   * gives a user under systemd's `User=` or `su`: a service user in `ssl-cert` reads the keys that
+   * group may. Needs root and util-linux's `setpriv` (Node's own spawn can only clear them).
+   * Default: none when `uid` or `gid` is given (Node's spawn drops them), else the parent's.
+   */
+  groups?: readonly number[] | undefined;
   /** Cancels the run (stopping the child) when it aborts; combined with the implicit scope. Default: none. */
   signal?: AbortSignal | undefined;
   /**
@@ -104,6 +111,7 @@ export const RUN_PROCESS_KEYS: Readonly<Record<keyof RunProcessOptions, true>> =
   argv0: true,
   uid: true,
   gid: true,
+  groups: true,
   signal: true,
   killGraceMs: true,
   drainGraceMs: true,
@@ -126,6 +134,8 @@ export interface ResolvedRunOptions {
   readonly argv0: string | undefined;
   readonly uid: number | undefined;
   readonly gid: number | undefined;
+  /** Supplementary groups to give the child; undefined: as Node's spawn leaves them. */
+  readonly groups: readonly number[] | undefined;
   readonly stdin: 'ignore' | 'inherit' | number | 'pipe';
   readonly input: Buffer | undefined;
   readonly stdout: OutputOption | 'pipe';
@@ -164,6 +174,8 @@ export function resolveCommonOptions(
     const id = opts[key];
     if (id !== undefined && !(Number.isInteger(id) && id >= 0)) throw invalidArgument(`${where}: ${key} must be a non-negative integer, got ${describe(id)}`);
   }
+  const groups = validateGroups(where, opts.groups);
+  if (groups !== undefined && opts.argv0 !== undefined) throw invalidArgument(`${where}: groups cannot be combined with argv0 (the groups are set by setpriv, which cannot set argv[0]); drop one of them`);
   return {
     cmd: command,
     shell,
@@ -172,6 +184,7 @@ export function resolveCommonOptions(
     argv0: opts.argv0,
     uid: opts.uid,
     gid: opts.gid,
+    groups,
     stdin,
     input,
     stdout: validateOutput(where, 'stdout', streams.stdout),
@@ -283,6 +296,17 @@ const OTHER_LIBRARIES_WORDS: Readonly<Record<string, string>> = {
  * is that, and `killGraceMs` (the grace after a stop) would sound like it while limiting nothing.
  */
 const DEADLINE_WORDS: ReadonlySet<string> = new Set(['timeout', 'timeoutms', 'deadline', 'deadlinems']);
+
+/** Linux's NGROUPS_MAX: setgroups refuses more. */
+const MAX_GROUPS = 65536;
+
+function validateGroups(where: string, value: unknown): readonly number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((id) => Number.isInteger(id) && (id as number) >= 0)) {
+    throw invalidArgument(`${where}: groups must be an array of at most ${MAX_GROUPS} non-negative integer group ids, got ${describe(value)}`);
+  }
+  return [...(value as number[])];
+}
 
 function validateStopSignal(where: string, value: unknown): NodeJS.Signals {
   if (value === undefined) return 'SIGTERM';

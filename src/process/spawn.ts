@@ -6,7 +6,9 @@ import { Process } from './process.js';
 import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
+import { idSwitch, type IdSwitch } from './spawn/groups.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
+import { commandArgv } from './spawn/exec-args.js';
 import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
@@ -44,7 +46,9 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   // caller is told it was cancelled (and would believe it never ran).
   if (cancelled?.aborted === true) throw cancelled.reason;
   const gate = watchdogPipe === undefined ? undefined : gateCommand(options, [...registrationAround(options), String(watchdogPipe.pid)]);
-  if (gate !== undefined) {
+  const ids = idSwitch(options);
+  // Behind the gate or setpriv, a missing program is an exit status 127: looked for first.
+  if (gate !== undefined || ids !== undefined) {
     const code = execProblem(options);
     if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
   }
@@ -52,7 +56,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   // descheduled once the fork returned (a loaded machine) would count short of what the command
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
-  const { child, gated } = startChild(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) });
+  const { child, gated } = startChild(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) }, ids);
   if (!gated || gate?.passesBytes !== true) warnOfUnpassedBytes(options);
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
@@ -97,27 +101,30 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
  * timeout(1) but not beside the gate runs without it, as where the gate does not apply (see
  * ./spawn/gate.ts). Node throws E2BIG at once, before anything ran.
  */
-function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined): { child: ChildProcess; gated: boolean } {
+function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): { child: ChildProcess; gated: boolean } {
   try {
-    return { child: start(options, gate), gated: gate !== undefined };
+    return { child: start(options, gate, ids), gated: gate !== undefined };
   } catch (error) {
     if (gate === undefined || errnoCode(error) !== 'E2BIG') throw diagnose(error, options);
   }
   try {
-    return { child: start(options, undefined), gated: false };
+    return { child: start(options, undefined, ids), gated: false };
   } catch (error) {
     throw diagnose(error, options);
   }
 }
 
-/** Spawns the command, behind the gate when there is one. */
-function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined): ChildProcess {
+/**
+ * Spawns the command, behind the gate when there is one, and behind setpriv when `ids` says so
+ * (see ./spawn/groups.ts): setpriv then switches the ids, and Node must not.
+ */
+function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): ChildProcess {
   const { cmd } = options;
   const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
   const common = {
     cwd: options.cwd,
-    uid: options.uid,
-    gid: options.gid,
+    uid: ids === undefined ? options.uid : undefined,
+    gid: ids === undefined ? options.gid : undefined,
     // detached on POSIX is setsid(): a new session with no controlling terminal, the child the
     // leader of its own process group, so one signal to the group reaches all it started.
     detached: options.newSession,
@@ -131,9 +138,12 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
     if (gate !== undefined) {
       const gated: StdioEntry[] = [...stdio, ...gate.stdio];
       checkFds(gated, options);
+      if (ids !== undefined) return node.childProcess.spawn(ids.file, [...ids.args, gate.file, ...gate.args], { ...common, stdio: blanked(gated), env: gate.env });
       return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: blanked(gated), env: gate.env });
     }
     checkFds(stdio, options);
+    // argv0 with groups is refused when the options are read: setpriv cannot set argv[0].
+    if (ids !== undefined) return node.childProcess.spawn(ids.file, [...ids.args, ...commandArgv(options)], { ...common, stdio: blanked(stdio), env: options.env });
     const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
     const args = typeof cmd === 'string' ? [] : cmd.slice(1);
     return node.childProcess.spawn(file, args, { ...common, stdio: blanked(stdio), shell: options.shell, env: options.env, argv0: options.argv0 });

@@ -465,6 +465,28 @@ describe('runProcess: where and as whom the child runs', () => {
       });
     }
   });
+
+  test('groups: the child gets exactly the supplementary groups given, as systemd\'s User= gives a user its groups (or, unprivileged, a SpawnError EPERM)', BOUNDED, async (t) => {
+    const cmd = ['sh', '-c', 'sed -n "s/^Groups:[[:space:]]*//p" /proc/self/status; id -u'];
+    const options = { uid: 65534, gid: 65534, groups: [65534, 4242], captureStdout: true };
+    if (process.getuid?.() !== 0) {
+      await assert.rejects(runProcess(cmd, options), (error: unknown) => error instanceof SpawnError && error.code === 'EPERM');
+      return;
+    }
+    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
+      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
+      return t.skip('setpriv (util-linux) is not installed');
+    }
+    const { stdout } = await runProcess(cmd, options);
+    const [groups = '', uid] = String(stdout).split('\n');
+    assert.deepEqual(groups.trim().split(/\s+/).sort(), ['4242', '65534']);
+    assert.equal(uid, '65534');
+    // Control: with uid and gid alone, Node's spawn leaves the child no supplementary group.
+    const plain = await runProcess(cmd, { uid: 65534, gid: 65534, captureStdout: true });
+    assert.equal(String(plain.stdout), '\n65534\n');
+    // A missing program is still diagnosed as such, not an exit status 127 of setpriv's.
+    await assert.rejects(runProcess(['no-such-program-for-groups'], options), (error: unknown) => error instanceof SpawnError && error.code === 'ENOENT' && /not found on PATH/.test(error.message));
+  });
 });
 
 describe('runProcess: cancellation', () => {

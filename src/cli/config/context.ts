@@ -1,5 +1,5 @@
 import { readEnvFile, type EnvFileRead } from './environment/files.js';
-import { parsePasswd } from './user.js';
+import { memberGroups, parsePasswd } from './user.js';
 import type { ProcessUser } from './spec.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
@@ -22,6 +22,8 @@ export interface ConfigOptions {
   readonly uid?: number | undefined;
   /** Where `user:` is looked up. Default `/etc/passwd`. */
   readonly passwdFile?: string | undefined;
+  /** Where the supplementary groups of a `user:` are looked up. Default `/etc/group`; one that cannot be read gives none. */
+  readonly groupFile?: string | undefined;
   /**
    * Where the user namespace's id maps are read, which say whether a `user:` can be taken here
    * at all (a rootless container maps a range of ids, `unshare -r` only root). Default this
@@ -43,15 +45,18 @@ export class ConfigContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly uid: number;
   readonly passwdFile: string;
+  readonly groupFile: string;
   readonly idMapFiles: IdMapFiles | null;
   private readonly envFiles = new Map<string, EnvFileRead>();
   private passwd: Users | undefined;
+  private groupText: string | undefined;
 
   constructor(options: ConfigOptions = {}) {
     this.env = options.env ?? process.env;
     // process.getuid is missing only on Windows, where no process can be started as another user.
     this.uid = options.uid ?? process.getuid?.() ?? -1;
     this.passwdFile = options.passwdFile ?? '/etc/passwd';
+    this.groupFile = options.groupFile ?? '/etc/group';
     this.idMapFiles = options.idMapFiles === undefined ? OWN_ID_MAPS : options.idMapFiles;
   }
 
@@ -75,6 +80,18 @@ export class ConfigContext {
     const read = readEnvFile(path);
     this.envFiles.set(path, read);
     return { read, first: true };
+  }
+
+  /** The supplementary groups of `user` in {@link groupFile} (read on first use): none when it cannot be read, as initgroups has then none to give. */
+  groupsOf(user: ProcessUser): number[] {
+    if (this.groupText === undefined) {
+      try {
+        this.groupText = node.fs.readFileSync(this.groupFile, 'utf8');
+      } catch {
+        this.groupText = '';
+      }
+    }
+    return memberGroups(this.groupText, user.name, user.gid);
   }
 
   /** The users of {@link passwdFile}, read on first use. */

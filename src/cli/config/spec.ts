@@ -176,6 +176,11 @@ export interface ProcessUser {
   readonly gid: number;
   readonly home: string | undefined;
   readonly shell: string | undefined;
+  /**
+   * Its supplementary groups (the group file's groups that list it as a member, its own `gid`
+   * aside), given to the process as systemd's `User=` gives them; absent when there are none.
+   */
+  readonly groups?: readonly number[];
 }
 
 /**

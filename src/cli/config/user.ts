@@ -32,3 +32,25 @@ export function findUser(users: readonly ProcessUser[], wanted: string | number)
   if (typeof wanted === 'number' || /^\d+$/.test(wanted)) return users.find((user) => user.uid === Number(wanted));
   return users.find((user) => user.name === wanted);
 }
+
+/**
+ * The supplementary groups of user `name` in a group file's text (`name:password:gid:members`, see
+ * group(5)): the gids of the groups whose member list names it, in file order, without
+ * `primaryGid` (which is the user's own already), each once. What initgroups(3) gives a user
+ * from the local files, and so systemd's `User=`, `su` and docker.
+ *
+ * @example
+ * ```ts
+ * memberGroups('ssl-cert:x:103:postgres\npostgres:x:104:\n', 'postgres', 104); // [103]
+ * ```
+ */
+export function memberGroups(text: string, name: string, primaryGid: number): number[] {
+  const groups: number[] = [];
+  for (const line of text.split('\n')) {
+    const [, , gid = '', members = ''] = line.replace(/\r$/, '').split(':');
+    if (!/^\d+$/.test(gid)) continue;
+    const id = Number(gid);
+    if (id !== primaryGid && !groups.includes(id) && members.split(',').some((member) => member.trim() === name)) groups.push(id);
+  }
+  return groups;
+}

@@ -1,4 +1,5 @@
 import type { ProcessSpec, ProcessUser } from '../config/spec.js';
+import { memberGroups } from '../config/user.js';
 import { node } from '../../builtins.js';
 import { canonicalPathOf, statOf } from '../../process/stat.js';
 import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
@@ -34,20 +35,13 @@ export function barrierFor(user: ProcessUser, path: string, access: Access, grou
   return undefined;
 }
 
-/** `user`'s primary group and the groups that list it as a member (group(5)), as initgroups gives them under systemd. */
+/** `user`'s supplementary groups, as initgroups gives them under systemd (see {@link memberGroups}). */
 function groupsOf(user: ProcessUser, groupFile: string): number[] {
-  let text = '';
   try {
-    text = node.fs.readFileSync(groupFile, 'utf8');
+    return memberGroups(node.fs.readFileSync(groupFile, 'utf8'), user.name, user.gid);
   } catch {
     return [];
   }
-  const groups: number[] = [];
-  for (const line of text.split('\n')) {
-    const [, , gid = '', members = ''] = line.split(':');
-    if (/^\d+$/.test(gid) && members.trim().split(',').includes(user.name)) groups.push(Number(gid));
-  }
-  return groups;
 }
 
 /** `/root is drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */

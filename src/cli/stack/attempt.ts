@@ -285,6 +285,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     env: where.env,
     uid: where.uid,
     gid: where.gid,
+    groups: where.groups,
     label: spec.name,
     relayStdout: true,
     relayStderr: true,
@@ -362,7 +363,7 @@ function outsideProbe(spec: ProcessSpec): OutsideProbe | undefined {
 /** Where the process runs, and so where its exec probes run (SPEC §9: the process's cwd, env and user). */
 function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
   const { spec } = plan;
-  const identity = spec.user === undefined || isOwnUser(spec.user) ? {} : { uid: spec.user.uid, gid: spec.user.gid };
+  const identity = spec.user === undefined || isOwnUser(spec.user) ? {} : { uid: spec.user.uid, gid: spec.user.gid, groups: spec.user.groups };
   return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), ...identity };
 }
 

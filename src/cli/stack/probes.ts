@@ -19,6 +19,7 @@ export interface ProbeEnvironment {
   readonly env?: NodeJS.ProcessEnv | undefined;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
+  readonly groups?: readonly number[] | undefined;
 }
 
 /** How an exec probe's try ended when it ran to its exit: its status, or the signal that killed it. */
@@ -125,6 +126,7 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       env: where.env,
       uid: where.uid,
       gid: where.gid,
+      groups: where.groups,
       signal,
       check: false,
       relayStdout: true,

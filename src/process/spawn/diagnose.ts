@@ -483,10 +483,10 @@ function firstClosed(paths: readonly string[], identity: Identity): { program: s
   return undefined;
 }
 
-/** Who the exec runs as: the uid/gid given (a uid alone keeps this process's gid), else this process's user. */
+/** Who the exec runs as: the uid/gid given (a uid alone keeps this process's gid) with the groups given, else this process's user. */
 function childIdentity(options: ResolvedRunOptions): Identity {
   if (options.uid === undefined && options.gid === undefined) return { kind: 'own' };
-  return { kind: 'other', uid: options.uid ?? process.getuid?.() ?? 0, gid: options.gid ?? process.getgid?.() ?? 0 };
+  return { kind: 'other', uid: options.uid ?? process.getuid?.() ?? 0, gid: options.gid ?? process.getgid?.() ?? 0, groups: options.groups ?? [] };
 }
 
 function isFile(path: string): boolean {

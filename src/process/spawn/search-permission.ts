@@ -5,8 +5,8 @@ import { statOf } from '../stat.js';
 /**
  * Who a child runs as, for a permission check: `own` is this process's user (the kernel answers
  * for it, `access(2)`); `uid`/`gid` those the child switches to (uid alone keeps this process's
- * gid, as libuv does, and libuv drops the supplementary groups: `groups` is for another runner,
- * systemd's `User=`, which gives them).
+ * gid, as libuv does) with the supplementary `groups` given (none by default: libuv drops them;
+ * see ./groups.ts).
  */
 export type Identity = { readonly kind: 'own' } | OtherIdentity;
 

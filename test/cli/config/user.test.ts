@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -44,12 +44,16 @@ const dir = mkdtempSync(join(tmpdir(), 'subvisor-user-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const passwdFile = join(dir, 'passwd');
 writeFileSync(passwdFile, PASSWD);
-const asRoot = { env: {}, uid: 0, passwdFile };
-const asPostgres = { env: {}, uid: 70, passwdFile };
-const asSomeoneElse = { env: {}, uid: 1001, passwdFile };
+const groupFile = join(dir, 'group');
+writeFileSync(groupFile, 'root:x:0:\npostgres:x:71:postgres\nssl-cert:x:103:www, postgres\nnopostgres:x:104:postgresql\n');
+const asRoot = { env: {}, uid: 0, passwdFile, groupFile };
+const asPostgres = { env: {}, uid: 70, passwdFile, groupFile };
+const asSomeoneElse = { env: {}, uid: 1001, passwdFile, groupFile };
 
-test('user: a name or a uid is resolved to name, uid, gid, home and shell', () => {
-  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh' };
+test('user: a name or a uid is resolved to name, uid, gid, home, shell and the groups that list it as a member', () => {
+  // Without setpriv, which gives them, the groups are left out with a warning (CI installs it).
+  const setpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
+  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh', ...(setpriv ? { groups: [103] } : {}) };
   assert.deepEqual(firstProcess(web('    user: postgres\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: 70\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: "70"\n'), asRoot).user, postgres);

@@ -286,6 +286,22 @@ describe('environment', () => {
     assert.equal(output.of('who', 'stdout')[0]?.text, '65534 / /bin/sh');
   });
 
+  test('user: the process and its exec probe get the user\'s supplementary groups, as under systemd\'s User= (needs root and setpriv)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
+      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
+      return t.skip('setpriv (util-linux) is not installed');
+    }
+    const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin', groups: [4242] };
+    const ready: Probe = { kind: 'exec', cmd: 'id -G | grep -qw 4242', ...TIMING };
+    const { outcome, output } = await runToEnd([
+      spec('probed', 'exec sleep 30', { user, cwd: '/', ready, readyTimeoutMs: 5000 }),
+      spec('who', 'id -G', { user, cwd: '/', dependsOn: [{ name: 'probed', condition: 'ready' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.equal(output.of('who', 'stdout')[0]?.text, '65534 4242');
+  });
+
   test('user: the process and its exec probe run as that user (needs root; as anyone else the spawn is refused)', BOUNDED, async () => {
     const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin' };
     const ready: Probe = { kind: 'exec', cmd: 'test "$(id -u)" = 65534', ...TIMING };
