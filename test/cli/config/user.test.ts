@@ -61,6 +61,13 @@ test('user: a name or a uid is resolved to name, uid, gid, home, shell and the g
   assert.equal(firstProcess(web(), asRoot).user, undefined);
 });
 
+test('user: compose\'s user:group form is refused in words that give the form to write', () => {
+  assert.match(problemAt(web('    user: postgres:ssl-cert\n'), 'postgres:ssl-cert', asRoot), /processes\.web\.user: user takes a user only, not compose's user:group \('postgres:ssl-cert'\); write `user: postgres`: the process gets that user's primary group and the groups \/etc\/group lists it in$/);
+  assert.match(problemAt(web('    user: "70:71"\n'), '"70:71"', asRoot), /user takes a user only, not compose's user:group \('70:71'\); write `user: 70`/);
+  // Control: the user alone is accepted.
+  assert.equal(firstProcess(web('    user: postgres\n'), asRoot).user?.uid, 70);
+});
+
 test('user: an unknown user is refused at the value', () => {
   assert.match(problemAt(web('    user: postgress\n'), 'postgress', asRoot), new RegExp(`processes\\.web\\.user: unknown user 'postgress': it is not in ${passwdFile}; create the user, or name an existing one$`));
   assert.match(problemAt(web('    user: 4242\n'), '4242', asRoot), /processes\.web\.user: unknown user uid 4242: it is not in/);

@@ -219,6 +219,12 @@ function user(at: At, reader: Reader): ProcessUser | undefined {
     reader.reportAt(at, `expected a user name or a uid, found ${describe(at.node)}; e.g. \`user: postgres\``);
     return undefined;
   }
+  if (typeof wanted === 'string' && wanted.includes(':')) {
+    // compose's `user: NAME:GROUP` (or `UID:GID`): no user name holds a colon (passwd's separator).
+    const name = wanted.slice(0, wanted.indexOf(':'));
+    reader.reportAt(at, `user takes a user only, not compose's user:group ('${printable(wanted)}'); write \`user: ${printable(name)}\`: the process gets that user's primary group and the groups /etc/group lists it in`);
+    return undefined;
+  }
   const { context } = reader;
   const passwd = context.users();
   if (!('users' in passwd)) {
