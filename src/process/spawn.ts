@@ -3,13 +3,13 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
+import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
 import { idSwitch, type IdSwitch } from './spawn/groups.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { commandArgv } from './spawn/exec-args.js';
-import { execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
+import { CWD_CLOSED_STATUS, execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
 import { errnoCode } from '../errno.js';
@@ -78,6 +78,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
     forgetStartable();
     if (failedExec !== undefined) {
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+      if (failedExec === CWD_CLOSED_STATUS) throw closedCwd(options);
       throw spawnErrno(execStatusCode(failedExec, execModeChecked(options)), options, `the exec failed with status ${failedExec}`);
     }
   } catch (error) {

@@ -258,6 +258,31 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.match((missing.reason.cause as Error).message, /found before spawning/);
   });
 
+  test('a cwd the child\'s user may not enter (Node enters it as root, then switches): EACCES naming the cwd and its mode, nothing run, as systemd\'s User= with WorkingDirectory= refuses (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const cwd = mkdtempSync(join(tmpdir(), 'subvisor-closed-cwd-'));
+    try {
+      chmodSync(cwd, 0o700);
+      const marker = join(tmpdir(), `${cwd.split('/').pop() ?? ''}.ran`);
+      const cmd = ['sh', '-c', 'touch "$1"', 'sh', marker];
+      for (const groups of [undefined, [4242]]) {
+        // Through Node's own id switch, and through setpriv (groups), alike.
+        const error = await spawnFailure(cmd, { uid: 65534, gid: 65534, groups, cwd });
+        assert.equal(error.code, 'EACCES');
+        assert.equal(error.cwdUnusable, true);
+        assert.equal(error.message, `cannot start sh -c 'touch "$1"' sh ${marker}: permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}: ${cwd} is mode 700, owned by uid 0; grant it search (x) permission there, or give another cwd`);
+        assert.equal(existsSync(marker), false, 'the command did not run');
+      }
+      // Control: the cwd opened, the same command runs there as the same user.
+      chmodSync(cwd, 0o733);
+      assert.equal((await runProcess(cmd, { uid: 65534, gid: 65534, cwd })).returncode, 0);
+      assert.equal(existsSync(marker), true);
+      rmSync(marker);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

@@ -76,6 +76,21 @@ function invalidIdentity(options: ResolvedRunOptions): string | undefined {
   return `${unmapped.join(' and ')} ${unmapped.length === 1 ? 'is' : 'are'} not mapped in this user namespace (EINVAL; see /proc/self/uid_map and gid_map): a rootless container maps a range of ids, unshare -r only root; run it as an id mapped here, or outside this namespace`;
 }
 
+/**
+ * The cwd the child's user may not enter (the gate found it so, see `CWD_CLOSED_STATUS` in
+ * ./gate.ts), as a SpawnError that names the directory that stands in the way when its mode bits
+ * show one (ACLs may also be why).
+ */
+export function closedCwd(options: ResolvedRunOptions): SpawnError {
+  const cwd = childCwd(options) ?? '.';
+  const identity = childIdentity(options);
+  const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
+  const closed = closedDirectoryOnTheWay(`${node.path.resolve(cwd)}/.`, identity);
+  const why = closed === undefined ? '' : `: ${closed.path} is ${described(closed)}`;
+  const reason = `permission denied (EACCES): ${who} may not enter the cwd ${cwd}${why}; grant it search (x) permission there, or give another cwd`;
+  return new SpawnError(options.cmd, reason, { code: 'EACCES', cwd: givenCwd(options), cwdUnusable: true });
+}
+
 /** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */
 const CWD_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
 

@@ -60,7 +60,8 @@ import { printfFormat } from './printf-format.js';
  * failed exec (127: no such file, 126: found but not runnable: permission denied, or a binary for
  * another machine), written by an EXIT trap that only a
  * failed exec reaches. (Only then does the child's stderr also get the shell's one-line
- * complaint.) The start waits for that verdict without blocking the event loop (see
+ * complaint.) A cwd the command's user may not enter ends the gate before the exec with
+ * {@link CWD_CLOSED_STATUS}. The start waits for that verdict without blocking the event loop (see
  * `gateVerdict`).
  *
  * The environment stays what it was. dash rewrites PWD, PPID, OPTIND and IFS at startup and drops
@@ -80,6 +81,16 @@ import { printfFormat } from './printf-format.js';
  * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
  * `newSession: false` and `Process.pid` work as without the gate.
  */
+/**
+ * The gate's status for a cwd its user may not enter. Node's spawn changes directory before it
+ * switches to `uid`/`gid`, as root, so a child run as another user could start in a directory it
+ * may not search, where every relative path fails with EACCES; systemd's `User=` with
+ * `WorkingDirectory=`, runc and `su` enter it as the user and refuse. The gate, already that user,
+ * asks the kernel (`test -x .`, ACLs included) and reports this instead of running the command.
+ * For its own user the answer is always yes: its chdir took the same permission.
+ */
+export const CWD_CLOSED_STATUS = 125;
+
 const SCRIPT = `register() {
   local tries=0 pause
   until printf '%s%s%s\\n' "$1" "$$" "$2" >&3 2>/dev/null; do
@@ -105,6 +116,7 @@ while [ "$1" != -- ]; do
 done
 shift
 trap 'echo "$?" >&4' EXIT
+[ -x . ] || exit ${CWD_CLOSED_STATUS}
 [ -z "\${BASH_VERSION-}" ] || shopt -s execfail 2>/dev/null
 { exec "$@"; } 4>&-`;
 
