@@ -21,7 +21,7 @@ import { normalise } from './suggest.js';
 
 /**
  * Options of {@link superviseRunProcess}. Every {@link RunProcessOptions} option not managed here
- * is forwarded as is (`cwd`, `env`, `shell`, `argv0`, `uid`, `gid`, `signal`, `killGraceMs`,
+ * is forwarded as is (`cwd`, `env`, `shell`, `argv0`, `uid`, `gid`, `groups`, `signal`, `killGraceMs`,
  * `drainGraceMs`, `newSession`, `stopSignal`, `deliverCancel`). The managed keys win on conflict
  * (SPEC §3): stdin is always /dev/null whatever `stdin` says, and a relayed stream is read line by
  * line whatever `stdout`/`stderr` say. Unknown keys are a `TypeError`.
