@@ -218,6 +218,15 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     );
   });
 
+  test('groups in a user namespace that denies setgroups (unshare -r): EPERM saying so, before anything runs, not setpriv\'s exit 127 as the command\'s', BOUNDED, () => {
+    const { failed, ran } = inNamespaceOfRootOnly(`
+      const failed = await runProcess(['true'], { uid: 0, gid: 0, groups: [0] }).then((done) => 'ran: ' + done.returncode, (error) => error.code + ': ' + error.message);
+      const ran = await runProcess(['true'], { uid: 0, gid: 0 }).then(() => 'ran', (error) => error.message);
+      console.log(JSON.stringify({ failed, ran }));`) as { failed: string; ran: string };
+    assert.equal(ran, 'ran', 'control: without groups, the same ids are taken');
+    assert.equal(failed, 'EPERM: cannot start true: operation not permitted (EPERM): this user namespace denies setting groups (/proc/self/setgroups says deny, as unshare -r sets it); leave out groups, or run outside this namespace');
+  });
+
   test('a directory as the command: EACCES, naming the directory', BOUNDED, async () => {
     const directory = join(dir, 'a-directory');
     mkdirSync(directory);

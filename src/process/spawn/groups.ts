@@ -71,6 +71,9 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
   if (process.getuid?.() !== 0) {
     throw new SpawnError(options.cmd, `operation not permitted (EPERM): only root can set supplementary groups (this process runs as uid ${process.getuid?.() ?? '?'}); leave out groups, or run as root`, { code: 'EPERM' });
   }
+  if (setgroupsDenied()) {
+    throw new SpawnError(options.cmd, 'operation not permitted (EPERM): this user namespace denies setting groups (/proc/self/setgroups says deny, as unshare -r sets it); leave out groups, or run outside this namespace', { code: 'EPERM' });
+  }
   const unmapped = [...unmappedIds(options.uid, options.gid), ...groups.flatMap((group) => unmappedIds(undefined, group))];
   if (unmapped.length > 0) throw new SpawnError(options.cmd, `${unmapped.join(' and ')} not mapped in this user namespace (EINVAL; see /proc/self/uid_map and gid_map); run it as an id mapped here, or outside this namespace`, { code: 'EINVAL' });
   const args = [
@@ -80,4 +83,17 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
     '--',
   ];
   return { file, args };
+}
+
+/**
+ * Whether this user namespace forbids setgroups(2) (`/proc/self/setgroups` is `deny`: what an
+ * unprivileged `unshare -r` must write before it may map its gid). setpriv would fail in the child,
+ * after the spawn, and the command would seem to exit 127.
+ */
+function setgroupsDenied(): boolean {
+  try {
+    return node.fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
+  } catch {
+    return false; // not Linux, or a kernel before 3.19: nothing forbids it
+  }
 }
