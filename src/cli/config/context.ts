@@ -4,6 +4,7 @@ import type { ProcessUser } from './spec.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 import { OWN_ID_MAPS, unmappedIds, type IdMapFiles } from '../../process/spawn/id-map.js';
+import { installedSetpriv } from '../../process/spawn/groups.js';
 
 /**
  * What reading a config takes from outside the file, for {@link loadConfig}, `parseYamlConfig`
@@ -24,6 +25,8 @@ export interface ConfigOptions {
   readonly passwdFile?: string | undefined;
   /** Where the supplementary groups of a `user:` are looked up. Default `/etc/group`; one that cannot be read gives none. */
   readonly groupFile?: string | undefined;
+  /** Whether util-linux's setpriv, which gives a `user:` its supplementary groups, is installed. Default: looked for. */
+  readonly setpriv?: boolean | undefined;
   /**
    * Where the user namespace's id maps are read, which say whether a `user:` can be taken here
    * at all (a rootless container maps a range of ids, `unshare -r` only root). Default this
@@ -46,6 +49,7 @@ export class ConfigContext {
   readonly uid: number;
   readonly passwdFile: string;
   readonly groupFile: string;
+  readonly setpriv: boolean;
   readonly idMapFiles: IdMapFiles | null;
   private readonly envFiles = new Map<string, EnvFileRead>();
   private passwd: Users | undefined;
@@ -57,6 +61,7 @@ export class ConfigContext {
     this.uid = options.uid ?? process.getuid?.() ?? -1;
     this.passwdFile = options.passwdFile ?? '/etc/passwd';
     this.groupFile = options.groupFile ?? '/etc/group';
+    this.setpriv = options.setpriv ?? installedSetpriv() !== undefined;
     this.idMapFiles = options.idMapFiles === undefined ? OWN_ID_MAPS : options.idMapFiles;
   }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { findUser, parsePasswd } from '../../../src/cli/config/index.js';
+import { findUser, parseYamlConfig, parsePasswd } from '../../../src/cli/config/index.js';
 import { firstProcess, problemAt, web } from './support.js';
 
 const PASSWD = [
@@ -46,19 +46,30 @@ const passwdFile = join(dir, 'passwd');
 writeFileSync(passwdFile, PASSWD);
 const groupFile = join(dir, 'group');
 writeFileSync(groupFile, 'root:x:0:\npostgres:x:71:postgres\nssl-cert:x:103:www, postgres\nnopostgres:x:104:postgresql\n');
-const asRoot = { env: {}, uid: 0, passwdFile, groupFile };
+const asRoot = { env: {}, uid: 0, passwdFile, groupFile, setpriv: true };
 const asPostgres = { env: {}, uid: 70, passwdFile, groupFile };
 const asSomeoneElse = { env: {}, uid: 1001, passwdFile, groupFile };
 
 test('user: a name or a uid is resolved to name, uid, gid, home, shell and the groups that list it as a member', () => {
-  // Without setpriv, which gives them, the groups are left out with a warning (CI installs it).
-  const setpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
-  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh', ...(setpriv ? { groups: [103] } : {}) };
+  const postgres = { name: 'postgres', uid: 70, gid: 71, home: '/var/lib/postgresql', shell: '/bin/sh', groups: [103] };
   assert.deepEqual(firstProcess(web('    user: postgres\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: 70\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: "70"\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined, shell: '/usr/sbin/nologin' });
   assert.equal(firstProcess(web(), asRoot).user, undefined);
+});
+
+test('user: without setpriv, the groups are left out with a warning at the value; an export, which runs nothing here, is not warned', () => {
+  const config = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, setpriv: false });
+  assert.equal(config.processes[0]?.user?.groups, undefined);
+  assert.deepEqual(config.warnings?.map((warning) => warning.message), ['postgres is a member of gid 103, which the process will not be given: setting supplementary groups needs setpriv, which is not installed; install util-linux']);
+  const exported = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, setpriv: false, idMapFiles: null });
+  assert.deepEqual(exported.processes[0]?.user?.groups, [103]);
+  assert.deepEqual(exported.warnings ?? [], []);
+  // Control: with setpriv, the groups are kept, and nothing is said.
+  const kept = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, setpriv: true });
+  assert.deepEqual(kept.processes[0]?.user?.groups, [103]);
+  assert.deepEqual(kept.warnings ?? [], []);
 });
 
 test('user: compose\'s user:group form is refused in words that give the form to write', () => {

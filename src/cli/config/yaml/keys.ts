@@ -4,7 +4,6 @@ import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type Pr
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
-import { installedSetpriv } from '../../../process/spawn/groups.js';
 import { readStopSignal } from '../stop-signal.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
 import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
@@ -255,7 +254,7 @@ function user(at: At, reader: Reader): ProcessUser | undefined {
   const groups = context.groupsOf(found);
   if (groups.length === 0) return found;
   // Where the process runs here (an export's does not: idMapFiles null), the groups take setpriv.
-  if (context.uid === 0 && context.idMapFiles !== null && installedSetpriv() === undefined) {
+  if (context.uid === 0 && context.idMapFiles !== null && !context.setpriv) {
     reader.warnAt(at, `${found.name} is a member of gid ${groups.join(', ')}, which the process will not be given: setting supplementary groups needs setpriv, which is not installed; install util-linux`);
     return found;
   }
