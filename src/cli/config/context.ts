@@ -3,7 +3,7 @@ import { memberGroups, parsePasswd } from './user.js';
 import type { ProcessUser } from './spec.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
-import { OWN_ID_MAPS, unmappedIds, type IdMapFiles } from '../../process/spawn/id-map.js';
+import { OWN_ID_MAPS, setgroupsDenied, unmappedIds, type IdMapFiles } from '../../process/spawn/id-map.js';
 import { installedSetpriv } from '../../process/spawn/groups.js';
 
 /**
@@ -68,6 +68,24 @@ export class ConfigContext {
   /** Which of `user`'s uid and gid the user namespace does not map (`uid 70`); none when the maps are not looked at. */
   unmappedIds(user: ProcessUser): string[] {
     return this.idMapFiles === null ? [] : unmappedIds(user.uid, user.gid, this.idMapFiles);
+  }
+
+  /**
+   * Why the supplementary `groups` of a process run here cannot all be given it (setpriv missing,
+   * a namespace that denies setgroups, ids it does not map), and those it can. The spawn would
+   * refuse them (see process/spawn/groups.ts) after the processes before it had started, in words
+   * about a `groups` option that a config does not have; an export's (no maps) are all given.
+   */
+  givableGroups(groups: readonly number[]): { groups: readonly number[]; reason?: string } {
+    if (this.uid !== 0 || this.idMapFiles === null) return { groups };
+    if (!this.setpriv) return { groups: [], reason: 'setting supplementary groups needs setpriv, which is not installed; install util-linux' };
+    if (setgroupsDenied(this.idMapFiles)) {
+      return { groups: [], reason: `this user namespace denies setting groups (${this.idMapFiles.setgroups ?? 'setgroups'} says deny, as unshare -r sets it); run subvisor outside this namespace to give them` };
+    }
+    const maps = this.idMapFiles;
+    const unmapped = groups.filter((group) => unmappedIds(undefined, group, maps).length > 0);
+    if (unmapped.length === 0) return { groups };
+    return { groups: groups.filter((group) => !unmapped.includes(group)), reason: `gid ${unmapped.join(', ')} ${unmapped.length === 1 ? 'is' : 'are'} not mapped in this user namespace (see ${maps.gid}); map ${unmapped.length === 1 ? 'it' : 'them'}, or run subvisor outside this namespace` };
   }
 
   /** A variable of the parent's environment; only its own keys (never `constructor` and kin). */

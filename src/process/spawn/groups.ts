@@ -1,7 +1,7 @@
 import { node } from '../../builtins.js';
 import { SpawnError } from '../errors.js';
 import type { ResolvedRunOptions } from '../options.js';
-import { unmappedIds } from './id-map.js';
+import { setgroupsDenied, unmappedIds } from './id-map.js';
 
 /**
  * Supplementary groups for a child (the `groups` option).
@@ -83,17 +83,4 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
     '--',
   ];
   return { file, args };
-}
-
-/**
- * Whether this user namespace forbids setgroups(2) (`/proc/self/setgroups` is `deny`: what an
- * unprivileged `unshare -r` must write before it may map its gid). setpriv would fail in the child,
- * after the spawn, and the command would seem to exit 127.
- */
-function setgroupsDenied(): boolean {
-  try {
-    return node.fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
-  } catch {
-    return false; // not Linux, or a kernel before 3.19: nothing forbids it
-  }
 }

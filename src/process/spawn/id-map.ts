@@ -20,14 +20,30 @@ export function unmappedIds(uid: number | undefined, gid: number | undefined, ma
   return unmapped;
 }
 
-/** Where a user namespace's id maps are read. */
+/** Where a user namespace's id maps are read, and whether it lets a process set groups. */
 export interface IdMapFiles {
   readonly uid: string;
   readonly gid: string;
+  /** `allow` or `deny` (user_namespaces(7)); absent: not looked at, taken as allowed. */
+  readonly setgroups?: string | undefined;
 }
 
 /** This process's own user namespace's. */
-export const OWN_ID_MAPS: IdMapFiles = { uid: '/proc/self/uid_map', gid: '/proc/self/gid_map' };
+export const OWN_ID_MAPS: IdMapFiles = { uid: '/proc/self/uid_map', gid: '/proc/self/gid_map', setgroups: '/proc/self/setgroups' };
+
+/**
+ * Whether the user namespace forbids setgroups(2): its `setgroups` file says `deny`, as an
+ * unprivileged `unshare -r` must write before it may map its gid. One that cannot be read (not
+ * Linux, a kernel before 3.19) forbids nothing.
+ */
+export function setgroupsDenied(maps: IdMapFiles = OWN_ID_MAPS): boolean {
+  if (maps.setgroups === undefined) return false;
+  try {
+    return node.fs.readFileSync(maps.setgroups, 'utf8').trim() === 'deny';
+  } catch {
+    return false;
+  }
+}
 
 /** Whether the map at `path` holds `id` (in the namespace's own numbering); undefined when it cannot be read. */
 function mapped(path: string, id: number): boolean | undefined {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,9 @@ writeFileSync(passwdFile, PASSWD);
 const groupFile = join(dir, 'group');
 writeFileSync(groupFile, 'root:x:0:\npostgres:x:71:postgres\nssl-cert:x:103:www, postgres\nnopostgres:x:104:postgresql\n');
 const asRoot = { env: {}, uid: 0, passwdFile, groupFile, setpriv: true };
+const rootInWheel = join(dir, 'group-root-in-wheel');
+writeFileSync(rootInWheel, 'root:x:0:\nwheel:x:10:root\n');
+const BOUNDED = { timeout: 30_000 };
 const asPostgres = { env: {}, uid: 70, passwdFile, groupFile };
 const asSomeoneElse = { env: {}, uid: 1001, passwdFile, groupFile };
 
@@ -108,6 +112,42 @@ test('user: as root of a user namespace, ids it does not map are refused at the 
   // Control: ids inside the maps are taken; and with the maps not looked at (export), any.
   assert.equal(firstProcess(web('    user: postgres\n'), { ...asRoot, idMapFiles: { uid: idMapFiles.uid, gid: idMapFiles.uid } }).user?.uid, 70);
   assert.equal(firstProcess(web('    user: postgres\n'), { ...asRoot, idMapFiles: null }).user?.uid, 70);
+});
+
+test('user: as root of a user namespace, groups it cannot give (setgroups denied, as under unshare -r; gids it does not map) are left out with a warning at the value, not a failed spawn mid-run', () => {
+  const uidMap = join(dir, 'wide_uid_map');
+  const narrowGidMap = join(dir, 'narrow_gid_map');
+  const denied = join(dir, 'setgroups_deny');
+  const allowed = join(dir, 'setgroups_allow');
+  writeFileSync(uidMap, '         0          0       1000\n');
+  writeFileSync(narrowGidMap, '         0     100000        100\n');
+  writeFileSync(denied, 'deny\n');
+  writeFileSync(allowed, 'allow\n');
+  const deniedRun = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, idMapFiles: { uid: uidMap, gid: uidMap, setgroups: denied } });
+  const deniedUser = deniedRun.processes[0]?.user;
+  assert.equal(deniedUser?.uid, 70);
+  assert.equal(deniedUser.groups, undefined);
+  assert.deepEqual(deniedRun.warnings?.map((warning) => warning.message), [`postgres is a member of gid 103, which the process will not be given: this user namespace denies setting groups (${denied} says deny, as unshare -r sets it); run subvisor outside this namespace to give them`]);
+  const narrow = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, idMapFiles: { uid: uidMap, gid: narrowGidMap, setgroups: allowed } });
+  assert.equal(narrow.processes[0]?.user?.groups, undefined);
+  assert.deepEqual(narrow.warnings?.map((warning) => warning.message), [`postgres is a member of gid 103, which the process will not be given: gid 103 is not mapped in this user namespace (see ${narrowGidMap}); map it, or run subvisor outside this namespace`]);
+  // Control: a namespace that allows setgroups and maps the gid gives it, and says nothing.
+  const given = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, idMapFiles: { uid: uidMap, gid: uidMap, setgroups: allowed } });
+  assert.deepEqual(given.processes[0]?.user?.groups, [103]);
+  assert.deepEqual(given.warnings ?? [], []);
+});
+
+test('user: under a real unshare -r, a root that /etc/group lists as a member keeps running, without those groups (needs unshare)', BOUNDED, () => {
+  const source = `import { parseYamlConfig } from './src/cli/config/index.ts';
+    const config = parseYamlConfig('processes:\\n  web:\\n    cmd: id\\n    user: root\\n', 'subvisor.yaml', { env: {}, passwdFile: ${JSON.stringify(passwdFile)}, groupFile: ${JSON.stringify(rootInWheel)}, setpriv: true });
+    console.log(JSON.stringify({ groups: config.processes[0]?.user?.groups ?? null, warnings: (config.warnings ?? []).map((warning) => warning.message) }));`;
+  const run = spawnSync('unshare', ['-r', process.execPath, '--import', 'tsx', '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const { groups, warnings } = JSON.parse(run.stdout) as { groups: number[] | null; warnings: string[] };
+  assert.equal(groups, null);
+  assert.deepEqual(warnings, ['root is a member of gid 10, which the process will not be given: this user namespace denies setting groups (/proc/self/setgroups says deny, as unshare -r sets it); run subvisor outside this namespace to give them']);
+  // Control: outside the namespace (as root, with setpriv), the same config gives root its group.
+  if (process.getuid?.() === 0) assert.deepEqual(firstProcess('processes:\n  web:\n    cmd: id\n    user: root\n', { ...asRoot, groupFile: rootInWheel }).user?.groups, [10]);
 });
 
 test('user: a passwd file that cannot be read is said, at the value', () => {

@@ -251,12 +251,13 @@ function user(at: At, reader: Reader): ProcessUser | undefined {
     );
     return undefined;
   }
-  const groups = context.groupsOf(found);
-  if (groups.length === 0) return found;
-  // Where the process runs here (an export's does not: idMapFiles null), the groups take setpriv.
-  if (context.uid === 0 && context.idMapFiles !== null && !context.setpriv) {
-    reader.warnAt(at, `${found.name} is a member of gid ${groups.join(', ')}, which the process will not be given: setting supplementary groups needs setpriv, which is not installed; install util-linux`);
-    return found;
+  const member = context.groupsOf(found);
+  if (member.length === 0) return found;
+  // Groups that cannot be given here leave the process as Node's spawn alone would: without them.
+  const { groups, reason } = context.givableGroups(member);
+  if (reason !== undefined) {
+    const left = member.filter((group) => !groups.includes(group));
+    reader.warnAt(at, `${found.name} is a member of gid ${left.join(', ')}, which the process will not be given: ${reason}`);
   }
-  return { ...found, groups };
+  return groups.length === 0 ? found : { ...found, groups };
 }
