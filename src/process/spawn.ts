@@ -6,7 +6,7 @@ import { Process } from './process.js';
 import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
-import { idSwitch, type IdSwitch } from './spawn/groups.js';
+import { idSwitch, switchedSpawn, type IdSwitch } from './spawn/groups.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
@@ -139,12 +139,19 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
     if (gate !== undefined) {
       const gated: StdioEntry[] = [...stdio, ...gate.stdio];
       checkFds(gated, options);
-      if (ids !== undefined) return node.childProcess.spawn(ids.file, [...ids.args, gate.file, ...gate.args], { ...common, stdio: blanked(gated), env: gate.env });
+      if (ids !== undefined) {
+        const switched = switchedSpawn(ids, gate.file, gate.args, gate.env, cmd);
+        return node.childProcess.spawn(switched.file, switched.args, { ...common, stdio: blanked(gated), env: switched.env });
+      }
       return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: blanked(gated), env: gate.env });
     }
     checkFds(stdio, options);
     // argv0 with groups is refused when the options are read: setpriv cannot set argv[0].
-    if (ids !== undefined) return node.childProcess.spawn(ids.file, [...ids.args, ...commandArgv(options)], { ...common, stdio: blanked(stdio), env: options.env });
+    if (ids !== undefined) {
+      const [program = '', ...rest] = commandArgv(options);
+      const switched = switchedSpawn(ids, program, rest, options.env ?? process.env, cmd);
+      return node.childProcess.spawn(switched.file, switched.args, { ...common, stdio: blanked(stdio), env: switched.env });
+    }
     const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
     const args = typeof cmd === 'string' ? [] : cmd.slice(1);
     return node.childProcess.spawn(file, args, { ...common, stdio: blanked(stdio), shell: options.shell, env: options.env, argv0: options.argv0 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEventListeners } from 'node:events';
@@ -486,6 +487,42 @@ describe('runProcess: where and as whom the child runs', () => {
     assert.equal(String(plain.stdout), '\n65534\n');
     // A missing program is still diagnosed as such, not an exit status 127 of setpriv's.
     await assert.rejects(runProcess(['no-such-program-for-groups'], options), (error: unknown) => error instanceof SpawnError && error.code === 'ENOENT' && /not found on PATH/.test(error.message));
+  });
+
+  test('groups: the loader variables of the child\'s environment (LD_*, as glibc drops them for setuid programs) reach only processes of the child\'s user, never setpriv running as root (needs root and setpriv)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
+      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
+      return t.skip('setpriv (util-linux) is not installed');
+    }
+    // ld.so writes LD_DEBUG's report to LD_DEBUG_OUTPUT.PID, a file its process creates, owned by its uid.
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-loader-'));
+    try {
+      chmodSync(dir, 0o777);
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LD_DEBUG: 'files', LD_DEBUG_OUTPUT: join(dir, 'ld'), KEPT: 'yes' };
+      const program = [process.execPath, '-e', 'console.log([process.env.LD_DEBUG, process.env.LD_DEBUG_OUTPUT, process.env.KEPT, process.getuid()].join(" "))'];
+      const options = { uid: 65534, gid: 65534, groups: [4242], env, captureStdout: true };
+      const starts = {
+        gated: async () => String((await runProcess(program, options)).stdout),
+        // The gate off (SUBVISOR_WATCHDOG=0, read by the parent): setpriv execs the command itself.
+        direct: () => {
+          const source = `import { runProcess } from './src/index.ts';\nconst { stdout } = await runProcess(${JSON.stringify(program)}, ${JSON.stringify(options)});\nprocess.stdout.write(stdout);`;
+          const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { encoding: 'utf8', env: { ...process.env, SUBVISOR_WATCHDOG: '0' }, timeout: 15_000 });
+          assert.equal(run.status, 0, run.stderr);
+          return run.stdout;
+        },
+      };
+      for (const [how, start] of Object.entries(starts)) {
+        // The command still gets them, as it did without groups.
+        assert.equal(await start(), `files ${join(dir, 'ld')} yes 65534\n`, how);
+        const owners = readdirSync(dir).map((name) => statSync(join(dir, name)).uid);
+        assert.ok(owners.length > 0, `control (${how}): the command's own loader wrote its report`);
+        assert.deepEqual([...new Set(owners)], [65534], `${how}: no root process read the loader variables`);
+        for (const name of readdirSync(dir)) rmSync(join(dir, name));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

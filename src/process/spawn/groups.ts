@@ -18,7 +18,8 @@ import { setgroupsDenied, unmappedIds } from './id-map.js';
  * sets the groups, then the gid, then the uid (all three of each: real, effective, saved, as
  * libuv's setuid does) and execs what Node would have exec'd: the spawn gate's shell when there
  * is one, so the gate and its command run as the user, as before. It is one exec more, only for a
- * child given `groups`.
+ * child given `groups`. setpriv, root, never sees the child's loader variables (see
+ * {@link switchedSpawn}).
  */
 export interface IdSwitch {
   readonly file: string;
@@ -83,4 +84,39 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
     '--',
   ];
   return { file, args };
+}
+
+/**
+ * What makes a process's dynamic loader or libc load code or write files named by its environment:
+ * glibc's list of variables it drops for a setuid program (`unsecvars.h`), all `LD_*` and
+ * `MALLOC_*` among them. TMPDIR, also on that list, is left: setpriv makes no temporary file.
+ */
+const LOADER_VARIABLE = /^(?:LD_\w*|MALLOC_\w*|GCONV_PATH|GETCONF_DIR|GLIBC_TUNABLES|HOSTALIASES|LOCALDOMAIN|LOCPATH|NIS_PATH|NLSPATH|RESOLV_HOST_CONF|RES_OPTIONS|TZDIR)$/;
+
+const ENV = '/usr/bin/env';
+
+/**
+ * How to spawn setpriv so that it execs `file` with `args` and `env` as the ids switched.
+ *
+ * setpriv runs as root with the environment it is given. Given the child's, `LD_PRELOAD` from it
+ * would load into a root process, and `LD_DEBUG_OUTPUT` make one create files where it names: a
+ * caller running a job as `nobody` with the job's own environment would hand the job root. Without
+ * the switch, Node's spawn ran nothing before the exec as the user. So setpriv gets the environment
+ * without the {@link LOADER_VARIABLE}s, and `env`, run as the user, puts them back before it execs
+ * `file` (an exec more, only when there are any).
+ */
+export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string[], env: NodeJS.ProcessEnv, cmd: readonly string[] | string): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const safe: NodeJS.ProcessEnv = {};
+  const held: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (LOADER_VARIABLE.test(name)) held.push(`${name}=${value}`);
+    else safe[name] = value;
+  }
+  if (held.length === 0) return { file: ids.file, args: [...ids.args, file, ...args], env };
+  // env reads a first word with `=` as one more assignment, and one with a leading `-` as an option.
+  if (file.includes('=') || file.startsWith('-') || !executable(ENV)) {
+    throw new SpawnError(cmd, `cannot pass ${held.map((assignment) => assignment.slice(0, assignment.indexOf('='))).join(', ')} to a command given groups: setpriv, which sets them, runs as root, and ${ENV} cannot put them back for ${file}; leave them out of its environment, or leave out groups`, { code: 'EINVAL' });
+  }
+  return { file: ids.file, args: [...ids.args, ENV, ...held, file, ...args], env: safe };
 }
