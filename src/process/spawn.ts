@@ -1,4 +1,4 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
@@ -120,44 +120,46 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
  * (see ./spawn/groups.ts): setpriv then switches the ids, and Node must not.
  */
 function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): ChildProcess {
-  const { cmd } = options;
-  const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
-  const common = {
-    cwd: options.cwd,
-    uid: ids === undefined ? options.uid : undefined,
-    gid: ids === undefined ? options.gid : undefined,
-    // detached on POSIX is setsid(): a new session with no controlling terminal, the child the
-    // leader of its own process group, so one signal to the group reaches all it started.
-    detached: options.newSession,
-    windowsHide: true,
-  };
+  const exec = execOf(options, gate, ids);
+  checkFds(exec.stdio, options);
   const leaked = crossesUsers(options.uid, options.gid) ? inheritableFds() : [];
   // Opened for the spawn alone: the child has its own copy (see withLeakedFdsBlanked).
   const nullFd = leaked.length === 0 ? undefined : node.fs.openSync('/dev/null', 'r+');
-  const blanked = (all: StdioEntry[]): StdioOptions => (nullFd === undefined ? all : withLeakedFdsBlanked(all, leaked, nullFd));
   try {
-    if (gate !== undefined) {
-      const gated: StdioEntry[] = [...stdio, ...gate.stdio];
-      checkFds(gated, options);
-      if (ids !== undefined) {
-        const switched = switchedSpawn(ids, gate.file, gate.args, gate.env, cmd);
-        return node.childProcess.spawn(switched.file, switched.args, { ...common, stdio: blanked(gated), env: switched.env });
-      }
-      return node.childProcess.spawn(gate.file, gate.args, { ...common, stdio: blanked(gated), env: gate.env });
-    }
-    checkFds(stdio, options);
-    // argv0 with groups is refused when the options are read: setpriv cannot set argv[0].
-    if (ids !== undefined) {
-      const [program = '', ...rest] = commandArgv(options);
-      const switched = switchedSpawn(ids, program, rest, options.env ?? process.env, cmd);
-      return node.childProcess.spawn(switched.file, switched.args, { ...common, stdio: blanked(stdio), env: switched.env });
-    }
-    const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
-    const args = typeof cmd === 'string' ? [] : cmd.slice(1);
-    return node.childProcess.spawn(file, args, { ...common, stdio: blanked(stdio), shell: options.shell, env: options.env, argv0: options.argv0 });
+    return node.childProcess.spawn(exec.file, exec.args, {
+      cwd: options.cwd,
+      uid: ids === undefined ? options.uid : undefined,
+      gid: ids === undefined ? options.gid : undefined,
+      // detached on POSIX is setsid(): a new session with no controlling terminal, the child the
+      // leader of its own process group, so one signal to the group reaches all it started.
+      detached: options.newSession,
+      windowsHide: true,
+      stdio: nullFd === undefined ? exec.stdio : withLeakedFdsBlanked(exec.stdio, leaked, nullFd),
+      env: exec.env,
+      shell: exec.shell,
+      argv0: exec.argv0,
+    });
   } finally {
     if (nullFd !== undefined) node.fs.closeSync(nullFd);
   }
+}
+
+/** What {@link start} execs: the gate or the command, behind setpriv when `ids` is given. */
+function execOf(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): { file: string; args: readonly string[]; env: NodeJS.ProcessEnv | undefined; stdio: StdioEntry[]; shell?: SpawnOptions['shell']; argv0?: string } {
+  const { cmd } = options;
+  const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
+  if (gate !== undefined) {
+    const gated: StdioEntry[] = [...stdio, ...gate.stdio];
+    return ids === undefined ? { file: gate.file, args: gate.args, env: gate.env, stdio: gated } : { ...switchedSpawn(ids, gate.file, gate.args, gate.env, cmd), stdio: gated };
+  }
+  if (ids !== undefined) {
+    // argv0 with groups is refused when the options are read: setpriv cannot set argv[0].
+    const [program = '', ...rest] = commandArgv(options);
+    return { ...switchedSpawn(ids, program, rest, options.env ?? process.env, cmd), stdio };
+  }
+  const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
+  const args = typeof cmd === 'string' ? [] : cmd.slice(1);
+  return { file, args, env: options.env, stdio, shell: options.shell, argv0: options.argv0 };
 }
 
 /** Throws EMFILE (as a spawn would) when too few fds are free to spawn with `stdio` without leaking (see ./spawn/fd-headroom.ts). */

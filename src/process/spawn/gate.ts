@@ -87,9 +87,16 @@ import { printfFormat } from './printf-format.js';
  * may not search, where every relative path fails with EACCES; systemd's `User=` with
  * `WorkingDirectory=`, runc and `su` enter it as the user and refuse. The gate, already that user,
  * asks the kernel (`test -x .`, ACLs included) and reports this instead of running the command.
- * For its own user the answer is always yes: its chdir took the same permission.
+ * For its own user the answer is always yes (its chdir took the same permission), so it is asked
+ * only of a child given ids: the question is a syscall (`faccessat2`) that some seccomp profiles
+ * refuse, which would stop every spawn there.
  */
 export const CWD_CLOSED_STATUS = 125;
+
+/** Ends the gate's `set back` arguments; the command follows. Neither can be one: those never start with `--`. */
+const SEPARATOR = '--';
+/** {@link SEPARATOR}, for a child given ids: the gate asks first whether it may enter its cwd. */
+const SEPARATOR_CHECKING_CWD = '--cwd';
 
 const SCRIPT = `register() {
   local tries=0 pause
@@ -110,13 +117,13 @@ register "$1" "$2" "$3"
 trap - PIPE
 exec 3>&-
 shift 3
-while [ "$1" != -- ]; do
-  case $1 in -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; %*) raw "\${1%%=*}" "\${1#*=}" ;; *) export "$1" ;; esac
+while :; do
+  case $1 in ${SEPARATOR}|${SEPARATOR_CHECKING_CWD}) break ;; -*) unset "\${1#-}" ;; :*) PATH=\${1#:} ;; %*) raw "\${1%%=*}" "\${1#*=}" ;; *) export "$1" ;; esac
   shift
 done
-shift
 trap 'echo "$?" >&4' EXIT
-[ -x . ] || exit ${CWD_CLOSED_STATUS}
+[ "$1" = ${SEPARATOR} ] || [ -x . ] || exit ${CWD_CLOSED_STATUS}
+shift
 [ -z "\${BASH_VERSION-}" ] || shopt -s execfail 2>/dev/null
 { exec "$@"; } 4>&-`;
 
@@ -170,7 +177,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   const setBack: string[] = [];
   for (const [name, value] of env) {
     // dash refuses to start at all with a non-numeric OPTIND in its environment.
-    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value)) || (BASH_OWN.has(name) && shellIsBash())) return throughEnv(argv, env, registration);
+    if (!SHELL_NAME.test(name) || (name === 'OPTIND' && !/^\d+$/.test(value)) || (BASH_OWN.has(name) && shellIsBash())) return throughEnv(argv, env, registration, separatorFor(options));
     const bytes = givenBytes(name, value);
     // Bytes that are not UTF-8 cannot be handed over as they are: the shell makes them from ASCII.
     if (bytes !== undefined) setBack.push(`%${name}=${printfFormat(bytes)}`);
@@ -179,7 +186,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
   if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, '--', ...argv], env: shellEnv, passesBytes: true };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
 }
 
 /** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3), its verdict socket (fd 4). */
@@ -296,11 +303,15 @@ export function execStatusCode(status: number, modeChecked: boolean): string | u
 }
 
 /** A gate whose exec goes through `env -i`, which sets the environment exactly (order included). */
-function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string, string]): GatedSpawn | undefined {
+function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string, string], separator: string): GatedSpawn | undefined {
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, '--', ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, separator, ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
+}
+
+function separatorFor(options: ResolvedRunOptions): string {
+  return options.uid === undefined && options.gid === undefined && options.groups === undefined ? SEPARATOR : SEPARATOR_CHECKING_CWD;
 }
 
 const found = new Map<string, boolean>();
