@@ -205,3 +205,15 @@ test('readyTimeout bounds any ready probe, and still means nothing without one',
   assert.equal(firstProcess(web('    ready: { tcp: "h:1" }\n    readyTimeout: 30s\n')).readyTimeoutMs, 30_000);
   assert.match(problemAt(web('    liveness: { tcp: "h:1" }\n    readyTimeout: 30s\n'), 'readyTimeout'), /readyTimeout: has no effect without `ready`/);
 });
+
+test("exec: a list copied from compose's healthcheck test, with its CMD or CMD-SHELL first, is refused with the command to write", () => {
+  // Run as it is, CMD-SHELL would be the program: each try fails with "not found on PATH", and only at run time.
+  const cmd = problemAt(web('    ready: { exec: [CMD, pg_isready, -h, "/run/pg data"] }\n'), 'CMD');
+  assert.match(cmd, /processes\.web\.ready\.exec\[0\]: is docker compose's CMD, which names no program here; write the argv without it: `exec: \[pg_isready, -h, "\/run\/pg data"\]`$/);
+  const shell = problemAt(web('    liveness: { exec: [CMD-SHELL, "pg_isready || exit 1"] }\n'), 'CMD');
+  assert.match(shell, /processes\.web\.liveness\.exec\[0\]: is docker compose's CMD-SHELL, which names no program here; write the shell command alone \(run by sh -c\): `exec: "pg_isready \|\| exit 1"`$/);
+  const none = problemAt(web('    ready: { exec: [NONE] }\n'), 'NONE');
+  assert.match(none, /processes\.web\.ready\.exec\[0\]: is docker compose's NONE, which turns the check off; remove this probe instead$/);
+  // The control: a program of another name, and CMD past the first item, are an argv as ever.
+  assert.deepEqual(firstProcess(web('    ready: { exec: [cmd-check, CMD] }\n')).ready, { kind: 'exec', cmd: ['cmd-check', 'CMD'], intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 });
+});

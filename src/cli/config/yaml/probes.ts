@@ -1,4 +1,4 @@
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import {
   DEFAULT_LIVENESS_FAILURES,
   DEFAULT_LIVENESS_INTERVAL_MS,
@@ -10,7 +10,7 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
-import { command, describe, duration, expansionNote, interpolated, interpolatedText, positiveDuration, positiveInteger, text } from './values.js';
+import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
@@ -76,10 +76,7 @@ const COMMON_KEYS: Readonly<Record<string, KeyEntry<ProbeDraft>>> = {
   http: kindKey(httpCheck, { alsoKnownAs: ['url', 'httpget', 'get'] }),
   status: key(httpStatus, (draft, status) => (draft.status = status), { alsoKnownAs: ['statuscode', 'code', 'expectedstatus'] }),
   tcp: kindKey(tcpCheck, { alsoKnownAs: ['tcpsocket', 'port', 'socket', 'connect'] }),
-  exec: kindKey((at, reader) => {
-    const cmd = command(at, reader);
-    return cmd === undefined ? undefined : { kind: 'exec', cmd };
-  }, { alsoKnownAs: ['cmd', 'command', 'run', 'test'] }),
+  exec: kindKey(execCheck, { alsoKnownAs: ['cmd', 'command', 'run', 'test'] }),
   interval: key(positiveDuration('the pause between two tries'), (draft, ms) => (draft.intervalMs = ms), { alsoKnownAs: ['period', 'every', 'periodseconds'] }),
   timeout: key(positiveDuration('the time one try may take'), (draft, ms) => (draft.timeoutMs = ms), { alsoKnownAs: ['timeoutseconds'] }),
   startPeriod: key(duration, (draft, ms) => (draft.startPeriodMs = ms), { alsoKnownAs: ['initialdelay', 'initialdelayseconds', 'startupdelay'] }),
@@ -177,6 +174,38 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
   else if (problem?.kind === 'scheme') reader.reportAt(at, `must be an http:// or https:// URL, not ${problem.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
   else if (problem?.kind === 'no-port') reader.reportAt(at, `has a ':' with no port after it${expansionNote(at)}; write the port, like \`http://127.0.0.1:8080/health\`, or leave out the ':' for the scheme's own`);
   return problem === undefined ? { kind: 'http', url } : undefined;
+}
+
+/** `exec`: a command, as `cmd` is; exit 0 passes. */
+function execCheck(at: At, reader: Reader): Check | undefined {
+  if (composeTestForm(at, reader)) return undefined;
+  const cmd = command(at, reader);
+  return cmd === undefined ? undefined : { kind: 'exec', cmd };
+}
+
+/**
+ * Whether `at` is docker compose's healthcheck `test` list, copied as it is (`test` leads here):
+ * its first item says how compose runs the rest, and is no program. Run as one, every try would
+ * fail with "CMD-SHELL was not found on PATH", and only once the process is up; refused here with
+ * the command to write, built from the list as written (before interpolation: it is the config's text).
+ */
+function composeTestForm(at: At, reader: Reader): boolean {
+  if (!isSeq(at.node)) return false;
+  const [first, ...rest] = at.node.items.map((item) => reader.deref(item));
+  const marker = isScalar(first) ? first.value : undefined;
+  if (marker !== 'CMD' && marker !== 'CMD-SHELL' && marker !== 'NONE') return false;
+  const words = rest.map((item) => (isScalar(item) ? String(item.value) : ''));
+  const markerAt = listItem(at, 0, first ?? at.node);
+  const is = `is docker compose's ${marker}`;
+  if (marker === 'NONE') reader.reportAt(markerAt, `${is}, which turns the check off; remove this probe instead`);
+  else if (marker === 'CMD') reader.reportAt(markerAt, `${is}, which names no program here; write the argv without it: \`exec: [${words.map(flowItem).join(', ')}]\``);
+  else reader.reportAt(markerAt, `${is}, which names no program here; write the shell command alone (run by sh -c): \`exec: ${JSON.stringify(words.join(' '))}\``);
+  return true;
+}
+
+/** A list item as a YAML flow list can hold it: plain when it is a plain word, else double-quoted. */
+function flowItem(word: string): string {
+  return /^[\w./=+-]+$/.test(word) && !/^[-=]$/.test(word) ? word : JSON.stringify(word);
 }
 
 /** `status`: the one HTTP status that passes (without it, any 2xx passes). */
