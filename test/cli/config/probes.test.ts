@@ -217,3 +217,18 @@ test("exec: a list copied from compose's healthcheck test, with its CMD or CMD-S
   // The control: a program of another name, and CMD past the first item, are an argv as ever.
   assert.deepEqual(firstProcess(web('    ready: { exec: [cmd-check, CMD] }\n')).ready, { kind: 'exec', cmd: ['cmd-check', 'CMD'], intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 });
 });
+
+test("process-compose's *_seconds keys lead to the duration with its unit, since a bare number here is milliseconds", () => {
+  // `interval: 10` would be accepted as 10 ms: the guess alone led to a probe a thousand times too eager.
+  const cases: [wrong: string, right: string][] = [
+    ['period_seconds', 'interval'],
+    ['timeout_seconds', 'timeout'],
+    ['initial_delay_seconds', 'startPeriod'],
+  ];
+  for (const [wrong, right] of cases) {
+    const message = problemAt(web(`    ready: { tcp: "h:1", ${wrong}: 10 }\n`), wrong);
+    assert.ok(message.includes(`processes.web.ready.${wrong}: unknown key; did you mean \`${right}: 10s\`? (a bare number there is milliseconds)`), message);
+  }
+  // The control: a value written with a unit, or not a number, gets the plain guess.
+  assert.ok(problemAt(web('    ready: { tcp: "h:1", period_seconds: 2s }\n'), 'period_seconds').includes("did you mean 'interval'? (known keys"));
+});

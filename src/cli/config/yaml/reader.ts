@@ -3,7 +3,7 @@ import type { ConfigContext } from '../context.js';
 import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
 import { printable } from '../spawnable.js';
-import { didYouMean } from '../../../process/suggest.js';
+import { normalise, suggest } from '../../../process/suggest.js';
 import { describe, scalarText } from './values.js';
 
 export type Node = ParsedNode | null;
@@ -106,7 +106,7 @@ export class Reader {
       const path = joinPath(owner.path, name);
       const entry = Object.hasOwn(table.keys, name) ? table.keys[name] : undefined;
       if (entry === undefined) {
-        this.unknownKey(pair.key, path, name, table, owner.process);
+        this.unknownKey(pair, path, name, table, owner.process);
         continue;
       }
       const value = this.deref(pair.value);
@@ -240,12 +240,25 @@ export class Reader {
     return text;
   }
 
-  private unknownKey<T>(node: ParsedNode, path: string, name: string, table: KeyTable<T>, process: string | undefined): void {
+  private unknownKey<T>(pair: Pair<ParsedNode, Node>, path: string, name: string, table: KeyTable<T>, process: string | undefined): void {
     const listed = Object.entries(table.keys).filter(([, entry]) => entry.unlisted !== true);
     const known = listed.map(([key]) => key);
     const aliases = Object.fromEntries(listed.flatMap(([key, entry]) => (entry.alsoKnownAs ?? []).map((alias) => [alias, key])));
-    this.report(node, path, `unknown key${didYouMean(name, known, aliases)} (known keys here: ${known.join(', ')})`, process);
+    const guess = suggest(name, known, aliases);
+    const seconds = guess === undefined ? undefined : inSeconds(name, this.deref(pair.value), guess);
+    const hint = seconds ?? (guess === undefined ? '' : `; did you mean '${guess}'?`);
+    this.report(pair.key, path, `unknown key${hint} (known keys here: ${known.join(', ')})`, process);
   }
+}
+
+/**
+ * The guess for process-compose's `period_seconds: 10` and its like, with the value in seconds: the
+ * keys they lead to take a duration, where a bare number is milliseconds, so `interval: 10`,
+ * written as the plain guess reads, would try every 10 ms.
+ */
+function inSeconds(name: string, value: Node, guess: string): string | undefined {
+  if (!normalise(name).endsWith('seconds') || !isScalar(value) || typeof value.value !== 'number') return undefined;
+  return `; did you mean \`${guess}: ${value.value}s\`? (a bare number there is milliseconds)`;
 }
 
 /** The start of docker compose's extension fields' keys: see {@link KeyTable.extensions}. */
