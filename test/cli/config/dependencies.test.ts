@@ -45,7 +45,7 @@ test('an unknown condition is refused at the condition, with "did you mean" (com
     assert.ok(message.includes(`processes.web.dependsOn.db: unknown condition '${wrong}'; use started, ready (the default of a list), succeeded (exited 0) or completed (exited); did you mean '${right}'?`), message);
   }
   assert.match(problemAt(stack('{ db: }'), 'db: }', undefined, '  web:'), /processes\.web\.dependsOn\.db: has no condition; write `db: ready` \(or started, succeeded, completed\)/);
-  assert.match(problemAt(stack('{ db: { condition: ready } }'), '{ condition'), /dependsOn\.db: expected one condition, found a mapping; use started, ready/);
+  assert.match(problemAt(stack('{ db: { condition: ready } }'), '{ condition'), /dependsOn\.db: expected one condition, found compose's long form; write `db: ready`$/);
   assert.match(problemAt(stack('[{ db: ready }]'), '{ db'), /dependsOn\[0\]: expected a process name, found a mapping; for conditions make `dependsOn` a mapping: `dependsOn: \{ db: ready, migrate: succeeded \}`/);
 });
 
@@ -86,4 +86,25 @@ test('startOrder and selectProcesses follow the mapping form, and refuse what th
   assert.deepEqual(startOrder([waiting, server('db')]).map((spec) => spec.name), ['db', 'web']);
   const looping: ProcessSpec = { ...server('db'), dependsOn: [{ name: 'web', condition: 'completed' }] };
   assert.match(configError(() => startOrder([looping, waiting])).message, /dependency cycle/); // control: the graph is still checked
+});
+
+test("compose's and process-compose's long form { condition: X } is answered with the condition to write alone", () => {
+  const cases: [string, string][] = [
+    ['service_healthy', 'ready'],
+    ['service_started', 'started'],
+    ['service_completed_successfully', 'succeeded'],
+    ['process_healthy', 'ready'],
+    ['process_log_ready', 'ready'],
+    ['process_started', 'started'],
+    ['process_completed', 'completed'],
+    ['process_completed_successfully', 'succeeded'],
+  ];
+  for (const [theirs, ours] of cases) {
+    const message = problemAt(stack(`{ db: { condition: ${theirs} } }`), '{ condition');
+    assert.ok(message.endsWith(`processes.web.dependsOn.db: expected one condition, found compose's long form; write \`db: ${ours}\``), message);
+    // The short form with their word is led to the same condition.
+    assert.ok(problemAt(stack(`{ db: ${theirs} }`), theirs).endsWith(`did you mean '${ours}'?`), theirs);
+  }
+  // The control: a mapping that is not the long form keeps the general answer.
+  assert.match(problemAt(stack('{ db: { when: ready } }'), '{ when'), /dependsOn\.db: expected one condition, found a mapping; use started, ready/);
 });

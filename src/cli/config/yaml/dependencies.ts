@@ -1,20 +1,26 @@
 import { isScalar, isSeq } from 'yaml';
 import { graphProblems } from '../graph.js';
 import type { Condition, Dependency } from '../spec.js';
-import { didYouMean } from '../../../process/suggest.js';
+import { didYouMean, suggest } from '../../../process/suggest.js';
 import type { ProcessDraft } from './keys.js';
 import { isEmpty, isMapping, type At, type Reader } from './reader.js';
 import { describe, listItem, scalarText } from './values.js';
+import { printable } from '../spawnable.js';
 
 // `dependsOn` (SPEC §9): a list of names, each waited for until `ready`, or a mapping of names to
 // the condition to wait for. Whether the names exist, and the cycles, are graph.ts's to decide.
 
 const CONDITIONS: readonly Condition[] = ['started', 'ready', 'succeeded', 'completed'];
 
-/** docker compose's words for the conditions, as "did you mean" reads them (lower case, no `_`). */
+/** docker compose's and process-compose's words for the conditions, as "did you mean" reads them (lower case, no `_`). */
 const COMPOSE_WORDS: Readonly<Record<string, Condition>> = {
   servicestarted: 'started',
   servicehealthy: 'ready',
+  processstarted: 'started',
+  processhealthy: 'ready',
+  processlogready: 'ready',
+  processcompleted: 'completed',
+  processcompletedsuccessfully: 'succeeded',
   healthy: 'ready',
   servicecompletedsuccessfully: 'succeeded',
   completedsuccessfully: 'succeeded',
@@ -40,7 +46,7 @@ export function dependencies(at: At, reader: Reader): DependencyDraft[] | undefi
       const nameAt = { ...conditionAt, node: conditionAt.keyNode ?? conditionAt.node };
       if (isEmpty(node)) reader.report(conditionAt.keyNode, conditionAt.path, `has no condition; write \`${name}: ready\` (or started, succeeded, completed)`, at.process);
       else {
-        const condition = readCondition(conditionAt, reader);
+        const condition = readCondition(name, conditionAt, reader);
         if (condition !== undefined) drafts.push({ dependency: { name, condition }, at: nameAt, conditionAt });
       }
     });
@@ -63,14 +69,27 @@ export function dependencies(at: At, reader: Reader): DependencyDraft[] | undefi
   return drafts;
 }
 
-function readCondition(at: At, reader: Reader): Condition | undefined {
+function readCondition(name: string, at: At, reader: Reader): Condition | undefined {
   const written = isScalar(at.node) ? scalarText(at.node) : undefined;
   const known = CONDITIONS.find((condition) => condition === written);
   if (known !== undefined) return known;
   const use = 'use started, ready (the default of a list), succeeded (exited 0) or completed (exited)';
-  if (written === undefined) reader.reportAt(at, `expected one condition, found ${describe(at.node)}; ${use}, alone (\`db: ready\`, where compose writes \`db: { condition: service_healthy }\`)`);
+  const longForm = isMapping(at.node) ? longFormCondition(at.node.get('condition', true)) : undefined;
+  if (longForm !== undefined) reader.reportAt(at, `expected one condition, found compose's long form; write \`${printable(name)}: ${longForm}\``);
+  else if (written === undefined) reader.reportAt(at, `expected one condition, found ${describe(at.node)}; ${use}, alone (\`db: ready\`, where compose writes \`db: { condition: service_healthy }\`)`);
   else reader.reportAt(at, `unknown condition '${written}'; ${use}${didYouMean(written, CONDITIONS, COMPOSE_WORDS)}`);
   return undefined;
+}
+
+/**
+ * The condition compose's (or process-compose's) `{ condition: service_healthy }` means here, when
+ * its word has one. Its other keys (`required`, `restart`) have no place in `dependsOn`: a
+ * dependency is always required, and `subvisor restart NAME` restarts the dependents anyway.
+ */
+function longFormCondition(condition: unknown): Condition | undefined {
+  const word = isScalar(condition) && typeof condition.value === 'string' ? condition.value : undefined;
+  const meant = word === undefined ? undefined : suggest(word, CONDITIONS, COMPOSE_WORDS);
+  return CONDITIONS.find((known) => known === meant);
 }
 
 /** Puts the dependencies into the draft: one per name (a name listed twice is waited for once). */
