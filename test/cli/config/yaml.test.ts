@@ -283,8 +283,17 @@ test('cmd list items must be strings (or plain scalars), not mappings, lists or 
   assert.match(onlyProblem('processes:\n  web:\n    cmd: { a: 1 }\n', 3, 10), /processes\.web\.cmd: expected a string \(run by sh -c\) or a list \(argv\), found a mapping/);
 });
 
+test("env written as compose's list (- NAME=value) is answered with the mapping to write, by name, never a value", () => {
+  const list = onlyProblem(web('    env:\n      - PGDATA=/srv/hunter2-secret\n      - LOG_LEVEL=debug\n      - HOME\n'), 5, 7);
+  assert.match(list, /processes\.web\.env: expected a mapping of variable names to values, found compose's list form; write `env: \{ PGDATA: \.\.\., LOG_LEVEL: \.\.\. \}` \(each `NAME=value` as `NAME: value`\); a bare `- HOME` passes the variable on, as subvisor does with every variable of its environment, so leave it out$/);
+  assert.doesNotMatch(list, /hunter2|debug/);
+  assert.match(onlyProblem(web('    env: [HOME, USER]\n'), 4, 10), /found compose's list form; a bare `- HOME` passes the variable on, as subvisor does with every variable of its environment, so remove `env`$/);
+  // The control: a list of anything else gets the general answer.
+  assert.match(onlyProblem(web('    env: [{ A: 1 }]\n'), 4, 10), /processes\.web\.env: expected a mapping of variable names to values, found a list; e\.g\. `env: \{ PORT: "8080" \}`$/);
+});
+
 test('env must be a mapping of names to scalars; errors never show the value', () => {
-  assert.match(onlyProblem(web('    env: [A=1]\n'), 4, 10), /processes\.web\.env: expected a mapping of variable names to values, found a list/);
+  assert.match(onlyProblem(web('    env: [A=1]\n'), 4, 10), /processes\.web\.env: expected a mapping of variable names to values, found compose's list form; write `env: \{ A: \.\.\. \}`/);
   assert.match(onlyProblem(web('    env: { TOKEN: }\n'), 4, 12), /processes\.web\.env\.TOKEN: has no value; write `""` for an empty string/);
   const nested = onlyProblem(web('    env: { TOKEN: { value: hunter2-secret } }\n'), 4, 19);
   assert.match(nested, /processes\.web\.env\.TOKEN: expected a string, found a mapping/);

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
-import { unspawnableEnvName } from '../spawnable.js';
+import { printable, unspawnableEnvName } from '../spawnable.js';
 import type { ConfigDraft } from './keys.js';
 import { isEmpty, isMapping, type At, type Reader } from './reader.js';
 import { describe, interpolated, oneOrMany, scalarText, spawnable, yaml11BooleanHint } from './values.js';
@@ -14,7 +14,9 @@ import { besideConfig } from '../location.js';
 /** `env`: names to values, interpolated. The messages never show a value: env values are where secrets live. */
 export function environment(at: At, reader: Reader): Record<string, string> | undefined {
   if (!isMapping(at.node)) {
-    reader.reportAt(at, `expected a mapping of variable names to values, found ${describe(at.node)}; e.g. \`env: { PORT: "8080" }\``);
+    const expected = 'expected a mapping of variable names to values, found';
+    const listed = composeList(at, reader);
+    reader.reportAt(at, listed === undefined ? `${expected} ${describe(at.node)}; e.g. \`env: { PORT: "8080" }\`` : `${expected} compose's list form; ${listed}`);
     return undefined;
   }
   const env: [string, string][] = [];
@@ -31,6 +33,26 @@ export function environment(at: At, reader: Reader): Record<string, string> | un
   });
   // fromEntries defines own properties: a variable named __proto__ stays a variable.
   return Object.fromEntries(env);
+}
+
+/**
+ * What to write for docker compose's (and process-compose's) `environment` list, `- NAME=value`,
+ * when `at` is one: the mapping, by name (a value may be a secret). A bare `- NAME` is compose's
+ * way to pass a variable of its own environment on, which subvisor does with every one.
+ */
+function composeList(at: At, reader: Reader): string | undefined {
+  if (!isSeq(at.node) || at.node.items.length === 0) return undefined;
+  const entries: { name: string; assigns: boolean }[] = [];
+  for (const item of at.node.items.map((node) => reader.deref(node))) {
+    const entry = isScalar(item) && typeof item.value === 'string' ? /^([^=\s]+)(=?)/.exec(item.value) : null;
+    if (entry === null) return undefined;
+    entries.push({ name: printable(entry[1] ?? ''), assigns: entry[2] === '=' });
+  }
+  const set = entries.filter((entry) => entry.assigns).map((entry) => `${entry.name}: ...`);
+  const passed = entries.find((entry) => !entry.assigns);
+  const write = set.length === 0 ? [] : [`write \`env: { ${set.join(', ')} }\` (each \`NAME=value\` as \`NAME: value\`)`];
+  const bare = passed === undefined ? [] : [`a bare \`- ${passed.name}\` passes the variable on, as subvisor does with every variable of its environment, so ${set.length === 0 ? 'remove `env`' : 'leave it out'}`];
+  return [...write, ...bare].join('; ');
 }
 
 const PATHS = 'a path or a list of paths (relative ones are from the config file\'s directory)';
