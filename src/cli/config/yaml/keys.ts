@@ -7,6 +7,7 @@ import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
 import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
+import { FOREIGN_PROCESS_KEYS, FOREIGN_TOP_KEYS } from './foreign-keys.js';
 import { logFiles } from './logs.js';
 import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
@@ -67,6 +68,7 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
       // docker compose's and process-compose's word, and others' (pm2's `apps`).
       alsoKnownAs: ['services', 'apps', 'procs'],
     },
+    ...FOREIGN_TOP_KEYS,
   },
   // The processes' variables come from the env files it names, wherever it is written.
   first: ['envFile'],
@@ -139,6 +141,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     user: key(user, (draft, found) => (draft.spec.user = found), { alsoKnownAs: ['runas', 'username', 'uid'] }),
     replicas: key(replicaCount, (draft, count) => (draft.spec.replicas = count), { alsoKnownAs: ['scale', 'instances', 'copies', 'numprocs', 'count'], across: replicaNamesFree }),
     watch: WATCH_KEY,
+    ...FOREIGN_PROCESS_KEYS,
   },
   // The process's env files hold variables every other value may use.
   first: ['envFile'],
