@@ -232,3 +232,13 @@ test("process-compose's *_seconds keys lead to the duration with its unit, since
   // The control: a value written with a unit, or not a number, gets the plain guess.
   assert.ok(problemAt(web('    ready: { tcp: "h:1", period_seconds: 2s }\n'), 'period_seconds').includes("did you mean 'interval'? (known keys"));
 });
+
+test("compose's healthcheck retries on ready is answered with the readyTimeout they add up to", () => {
+  // `ready` is tried until it passes; without readyTimeout under up, as long as it takes. Compose's retries bounded it.
+  const counted = problemAt(web('    ready: { exec: pg_isready, interval: 5s, retries: 5 }\n'), 'retries');
+  assert.match(counted, /processes\.web\.ready\.retries: `ready` is tried until it passes, for as long as the process's `readyTimeout` allows; compose's 5 retries 5s apart are about `readyTimeout: 25s` \(beside `ready`\); remove `retries`$/);
+  const uncounted = problemAt(web('    ready: { exec: pg_isready, failure_threshold: 3 }\n'), 'failure_threshold');
+  assert.match(uncounted, /ready\.failure_threshold: `ready` is tried until it passes, for as long as the process's `readyTimeout` allows; write that time as `readyTimeout` \(beside `ready`\), e\.g\. `readyTimeout: 30s`; remove `failure_threshold`$/);
+  // The control: on liveness, retries are its failures.
+  assert.match(problemAt(web('    liveness: { exec: pg_isready, retries: 3 }\n'), 'retries'), /liveness\.retries: unknown key; did you mean 'failures'\?/);
+});

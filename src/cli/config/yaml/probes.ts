@@ -12,6 +12,7 @@ import {
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
 import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
+import { goDuration } from '../../export/durations.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
@@ -94,9 +95,34 @@ export const READY_KEYS: KeyTable<ProbeDraft> = {
       read: (at, _draft, reader) => reader.reportAt({ ...at, node: at.keyNode ?? at.node }, 'applies only to `liveness`: `ready` waits until the probe passes once (bounded by `readyTimeout`); remove it'),
       unlisted: true,
     },
+    // Answered once every key is read (see triesBound), since the answer needs the interval.
+    retries: { read: () => undefined, unlisted: true },
+    failure_threshold: { read: () => undefined, unlisted: true },
   },
-  finish: (draft, seen, owner, reader) => checkProbe(draft, seen, owner, reader),
+  finish: (draft, seen, owner, reader) => {
+    triesBound(draft, seen, reader);
+    checkProbe(draft, seen, owner, reader);
+  },
 };
+
+/**
+ * docker compose's healthcheck `retries` (process-compose's `failure_threshold`), copied onto
+ * `ready`: there, the tries end when the probe passes or `readyTimeout` runs out (under up, none by
+ * default: it waits as long as it takes), so the bound they gave is answered as that time.
+ */
+function triesBound(draft: ProbeDraft, seen: ReadonlyMap<string, At>, reader: Reader): void {
+  for (const name of ['retries', 'failure_threshold']) {
+    const at = seen.get(name);
+    if (at === undefined) continue;
+    const tries = isScalar(at.node) && typeof at.node.value === 'number' && Number.isSafeInteger(at.node.value) && at.node.value > 0 ? at.node.value : undefined;
+    const untilPassed = "`ready` is tried until it passes, for as long as the process's `readyTimeout` allows";
+    const bound =
+      tries !== undefined && seen.has('interval') && draft.intervalMs !== undefined
+        ? `compose's ${tries} retries ${goDuration(draft.intervalMs)} apart are about \`readyTimeout: ${goDuration(tries * draft.intervalMs)}\` (beside \`ready\`)`
+        : 'write that time as `readyTimeout` (beside `ready`), e.g. `readyTimeout: 30s`';
+    reader.reportAt({ ...at, node: at.keyNode ?? at.node }, `${untilPassed}; ${bound}; remove \`${name}\``);
+  }
+}
 
 /** The keys of `liveness: { ... }`. */
 export const LIVENESS_KEYS: KeyTable<ProbeDraft> = {
