@@ -258,3 +258,14 @@ test('the problems of an env file are listed together, apart from the config\'s,
     ]),
   );
 });
+
+test("envFile entries in compose's long form ({ path, required }) are answered with the path alone; the other entries are read as ever", () => {
+  const config = 'processes:\n  web:\n    cmd: x\n    envFile:\n      - path: ./web.env\n        required: false\n      - nope.env\n';
+  const error = configError(() => loadConfig(join(directory({ 'subvisor.yaml': config }), 'subvisor.yaml'), noEnv));
+  const [longForm, missing, ...rest] = lines(error);
+  assert.deepEqual(rest, []);
+  assert.match(longForm ?? '', /:5:9: processes\.web\.envFile\[0\]: is docker compose's long form; write the path alone, `- \.\/web\.env`: an env file listed here must exist \(compose's required: false has no twin; only \.env beside the config may be missing\)$/);
+  assert.match(missing ?? '', /:7:9: processes\.web\.envFile\[1\]: env file not found/, 'the control: the next entry is still read');
+  const required = 'envFile:\n  - { path: shared.env }\nprocesses:\n  web: { cmd: x }\n';
+  assert.match(lines(configError(() => loadConfig(join(directory({ 'subvisor.yaml': required, 'shared.env': 'A=1\n' }), 'subvisor.yaml'), noEnv)))[0] ?? '', /envFile\[0\]: is docker compose's long form; write the path alone, `- shared\.env`$/);
+});

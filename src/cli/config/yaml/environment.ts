@@ -81,7 +81,7 @@ export function processEnvFiles(at: At, reader: Reader): LoadedEnvFile[] | undef
  * `at` itself may be instead of paths: a missing `no` is said to mean `false` only where that is.
  */
 function envFiles(at: At, reader: Reader, booleans: readonly boolean[] = []): LoadedEnvFile[] | undefined {
-  const items = oneOrMany(at, reader, PATHS);
+  const items = oneOrMany(at, reader, PATHS, (item) => composeEnvFile(item, reader));
   if (items === undefined) return undefined;
   const files: LoadedEnvFile[] = [];
   for (const item of items) {
@@ -104,6 +104,20 @@ function envFiles(at: At, reader: Reader, booleans: readonly boolean[] = []): Lo
     }
   }
   return files;
+}
+
+/**
+ * What to write for docker compose's `env_file` entry in its long form, `{ path: web.env,
+ * required: false }`, when `item` is one: the path alone. Its `required: false` has no twin: a
+ * listed file that is missing is refused, since a typo in its name would otherwise pass in silence.
+ */
+function composeEnvFile(item: At, reader: Reader): string | undefined {
+  if (!isMapping(item.node)) return undefined;
+  const path = reader.valueOf(item.node, 'path');
+  if (!isScalar(path) || typeof path.value !== 'string') return undefined;
+  const required = reader.valueOf(item.node, 'required');
+  const optional = isScalar(required) && required.value === false ? ": an env file listed here must exist (compose's required: false has no twin; only .env beside the config may be missing)" : '';
+  return `is docker compose's long form; write the path alone, \`- ${printable(path.value)}\`${optional}`;
 }
 
 /**

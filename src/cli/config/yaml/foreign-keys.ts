@@ -32,10 +32,9 @@ function scalarWord(value: unknown): string | undefined {
   return isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number') ? printable(String(value.value)) : undefined;
 }
 
-/** The value at `key` of the mapping at `at` (aliases followed); null when there is none. */
+/** The value at `key` of the mapping at `at`; null when there is none, or `at` is no mapping. */
 function valueAt(at: At, reader: Reader, key: string): Node {
-  const pair = isMapping(at.node) ? at.node.items.find((item) => isScalar(item.key) && item.key.value === key) : undefined;
-  return reader.deref(pair?.value ?? null);
+  return isMapping(at.node) ? reader.valueOf(at.node, key) : null;
 }
 
 /** The scalar at `key` of the mapping at `at`, as {@link scalarWord} shows it. */

@@ -187,6 +187,14 @@ export class Reader {
     return written.map((item) => this.deref(item)).filter((item): item is YAMLMap.Parsed => isMap(item));
   }
 
+  /**
+   * The value of `key` in `map`, aliases followed; null when it has none. Only pairs written in
+   * `map` itself count, not merged ones: for reading another tool's value to answer with, not for keys.
+   */
+  valueOf(map: YAMLMap.Parsed, key: string): Node {
+    return this.deref(map.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.value ?? null);
+  }
+
   /** Follows an alias to the node it names; anything else is returned as is. */
   deref(node: Node | undefined): Node {
     if (node === undefined) return null;

@@ -219,9 +219,10 @@ export function listItem(at: At, index: number, node: ParsedNode): At {
 
 /**
  * A value that is one string or a list of them (`envFile`), each item with its own place; a
- * single string is at the value itself.
+ * single string is at the value itself. `answer` says what to write instead of a list item that
+ * is no string, when its shape tells more (another tool's form); undefined leaves the general answer.
  */
-export function oneOrMany(at: At, reader: Reader, expected: string): { value: string; at: At }[] | undefined {
+export function oneOrMany(at: At, reader: Reader, expected: string, answer?: (item: At) => string | undefined): { value: string; at: At }[] | undefined {
   if (!isSeq(at.node)) {
     const value = text(expected)(at, reader);
     return value === undefined ? undefined : [{ value, at }];
@@ -229,6 +230,11 @@ export function oneOrMany(at: At, reader: Reader, expected: string): { value: st
   const items: { value: string; at: At }[] = [];
   at.node.items.forEach((item, i) => {
     const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
+    const instead = isScalar(itemAt.node) ? undefined : answer?.(itemAt);
+    if (instead !== undefined) {
+      reader.reportAt(itemAt, instead);
+      return;
+    }
     const value = text(expected)(itemAt, reader);
     if (value !== undefined) items.push({ value, at: itemAt });
   });
