@@ -145,6 +145,8 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
   },
   // The process's env files hold variables every other value may use.
   first: ['envFile'],
+  // Compose allows its extension fields in a service too (x-aws-role, an anchor kept beside the keys).
+  extensions: true,
   finish: (draft, seen, owner, reader) => {
     const readyTimeout = seen.get('readyTimeout');
     const replicas = seen.get('replicas');

@@ -56,8 +56,9 @@ export interface KeyTable<T> {
    */
   readonly first?: readonly string[];
   /**
-   * Whether keys starting with `x-` are left unread, as docker compose leaves its extension fields:
-   * the place to anchor what processes share (`x-defaults: &defaults`) and merge in (`<<: *defaults`).
+   * Whether keys starting with `x-` are left unread, as docker compose leaves its extension fields
+   * (at the top and in a service): the place to anchor what processes share (`x-defaults: &defaults`)
+   * and merge in (`<<: *defaults`).
    */
   readonly extensions?: boolean;
   /** Checks between keys, once each is read; `seen` says where each given key was. */
