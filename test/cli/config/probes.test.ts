@@ -242,3 +242,13 @@ test("compose's healthcheck retries on ready is answered with the readyTimeout t
   // The control: on liveness, retries are its failures.
   assert.match(problemAt(web('    liveness: { exec: pg_isready, retries: 3 }\n'), 'retries'), /liveness\.retries: unknown key; did you mean 'failures'\?/);
 });
+
+test("process-compose's exec: { command } and http_get: { host, port, path, scheme } are answered with the value to write", () => {
+  assert.match(problemAt(web('    ready: { exec: { command: "pg_isready -q" } }\n'), '{ command'), /processes\.web\.ready\.exec: is process-compose's form; write the command itself: `exec: "pg_isready -q"`$/);
+  const http = problemAt(web('    liveness: { http: { host: 127.0.0.1, scheme: http, path: /health, port: 8080 } }\n'), '{ host');
+  assert.match(http, /processes\.web\.liveness\.http: is process-compose's form; write the URL: `http: "http:\/\/127\.0\.0\.1:8080\/health"`$/);
+  assert.match(problemAt(web('    ready: { http: { port: 3000 } }\n'), '{ port'), /write the URL: `http: "http:\/\/HOST:3000\/"`$/);
+  // The control: a mapping of nothing process-compose writes keeps the general answer.
+  assert.match(problemAt(web('    ready: { exec: { run: x } }\n'), '{ run'), /ready\.exec: expected a string \(run by sh -c\) or a list \(argv\), found a mapping$/);
+  assert.match(problemAt(web('    ready: { http: { url: x } }\n'), '{ url'), /ready\.http: expected a URL like http:\/\/127\.0\.0\.1:8080\/health, found a mapping$/);
+});

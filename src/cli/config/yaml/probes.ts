@@ -1,4 +1,4 @@
-import { isScalar, isSeq } from 'yaml';
+import { isScalar, isSeq, type YAMLMap } from 'yaml';
 import {
   DEFAULT_LIVENESS_FAILURES,
   DEFAULT_LIVENESS_INTERVAL_MS,
@@ -9,7 +9,7 @@ import {
   type Probe,
   type ProbeTiming,
 } from '../spec.js';
-import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } from './reader.js';
+import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
 import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
 import { goDuration } from '../../export/durations.js';
@@ -191,6 +191,11 @@ function logPattern(at: At, reader: Reader, expected: string): RegExp | undefine
  * it, since a variable may have put a secret in it (a token in the query).
  */
 function httpCheck(at: At, reader: Reader): Check | undefined {
+  const written = isMapping(at.node) ? processComposeUrl(at.node, reader) : undefined;
+  if (written !== undefined) {
+    reader.reportAt(at, `is process-compose's form; write the URL: \`http: ${JSON.stringify(written)}\``);
+    return undefined;
+  }
   const url = interpolatedText('a URL like http://127.0.0.1:8080/health')(at, reader);
   if (url === undefined) return undefined;
   const problem = httpUrlProblem(url);
@@ -205,6 +210,11 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
 /** `exec`: a command, as `cmd` is; exit 0 passes. */
 function execCheck(at: At, reader: Reader): Check | undefined {
   if (composeTestForm(at, reader)) return undefined;
+  const theirs = isMapping(at.node) ? scalarWord(reader.valueOf(at.node, 'command')) : undefined;
+  if (theirs !== undefined) {
+    reader.reportAt(at, `is process-compose's form; write the command itself: \`exec: ${JSON.stringify(theirs)}\``);
+    return undefined;
+  }
   const cmd = command(at, reader);
   return cmd === undefined ? undefined : { kind: 'exec', cmd };
 }
@@ -232,6 +242,21 @@ function composeTestForm(at: At, reader: Reader): boolean {
 /** A list item as a YAML flow list can hold it: plain when it is a plain word, else double-quoted. */
 function flowItem(word: string): string {
   return /^[\w./=+-]+$/.test(word) && !/^[-=]$/.test(word) ? word : JSON.stringify(word);
+}
+
+/**
+ * The URL process-compose's `http_get: { host, port, path, scheme }` asks (its scheme defaults to
+ * http, its path to /; it has no default host), or undefined for a mapping of none of those keys.
+ */
+function processComposeUrl(map: YAMLMap.Parsed, reader: Reader): string | undefined {
+  const [host, port, path, scheme] = ['host', 'port', 'path', 'scheme'].map((name) => scalarWord(reader.valueOf(map, name)));
+  if (host === undefined && port === undefined && path === undefined) return undefined;
+  return `${(scheme ?? 'http').toLowerCase()}://${host ?? 'HOST'}${port === undefined ? '' : `:${port}`}${path?.startsWith('/') === true ? path : `/${path ?? ''}`}`;
+}
+
+/** A scalar's text (a number as written), or undefined for anything else. */
+function scalarWord(node: Node): string | undefined {
+  return isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value) : undefined;
 }
 
 /** `status`: the one HTTP status that passes (without it, any 2xx passes). */
