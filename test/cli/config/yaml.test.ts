@@ -565,3 +565,17 @@ test('warnings: an unset ${VAR} read as empty is one, at its place; ${SUBVISOR_R
   );
   assert.equal(parseYamlConfig('processes:\n  web:\n    cmd: "echo ${SET} ${NOPE:-}"\n', FILE, { env: { SET: '1' } }).warnings, undefined, 'none: nothing unset was read as empty');
 });
+
+test("warnings: compose's $$NAME in a command the shell reads is one: the shell reads $$ as its pid", () => {
+  // Compose's $$ is a literal $, so `sh -c "echo $$HOME"` copied from a compose file printed the pid and HOME.
+  const config = parseYamlConfig('processes:\n  web:\n    cmd: "echo $$HOME $$$$ $${HOME} ${$}X"\n    ready: { exec: [sh, -c, "test -n $$PGDATA"] }\n', FILE, { env: {} });
+  assert.deepEqual(
+    config.warnings?.map((warning) => [warning.line, warning.column, warning.path, warning.message]),
+    [
+      [3, 10, 'processes.web.cmd', "$$HOME is the shell's pid followed by HOME: compose's $$ is a literal $, here the shell reads the command; write $HOME for the shell to expand HOME, or ${$}HOME to mean the pid"],
+      [4, 29, 'processes.web.ready.exec[2]', "$$PGDATA is the shell's pid followed by PGDATA: compose's $$ is a literal $, here the shell reads the command; write $PGDATA for the shell to expand PGDATA, or ${$}PGDATA to mean the pid"],
+    ],
+  );
+  // The control: where no shell reads it ([node, -e, ...]), $$ is passed on as written, without a word.
+  assert.equal(parseYamlConfig('processes:\n  web:\n    cmd: [node, -e, "x = \'$$HOME\'"]\n', FILE, { env: {} }).warnings, undefined);
+});

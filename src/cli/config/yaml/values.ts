@@ -98,6 +98,7 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
     );
     for (const name of unset) reader.warnAt(at, unsetWarning(name, readByShell));
     for (const warning of left) reader.warnAt(at, warning);
+    if (readByShell) for (const name of pidThenName(value)) reader.warnAt(at, pidWarning(name));
     return expanded;
   } catch (error) {
     if (!(error instanceof InterpolationError)) throw error;
@@ -123,6 +124,21 @@ function unsetWarning(name: string, readByShell: boolean): string {
     return `\${${name}} is read as empty: it is expanded when the config is read, before the copies exist, and no shell reads this value later, so every copy gets the same; work out what differs by copy in a command, which a shell runs in each copy (\`cmd: PORT=$((8000 + ${name})) node server.js\`, or an \`exec\` probe), or read ${name} in the program`;
   }
   return `\${${name}} is not set, so it is read as empty; set it in subvisor's environment, .env or an envFile (a process's own \`env\` is not read here), or write \${${name}:-} for empty on purpose`;
+}
+
+/**
+ * The names written right after a `$$` in text a shell reads (`echo $$HOME`), once each. Compose
+ * reads `$$` as a literal `$`, so its files write `$$HOME` for the container's shell to expand;
+ * here no `$` is the config's but in `${`, and the shell reads `$$` as its pid. A run of three or
+ * more (`$$$HOME`) is left alone: what it means is no clearer in compose than in a shell.
+ */
+function pidThenName(written: string): Set<string> {
+  return new Set(Array.from(written.matchAll(/(?<!\$)\$\$([A-Za-z_][A-Za-z0-9_]*)/g), (match) => match[1] ?? ''));
+}
+
+/** Why a `$$NAME` in a command is worth a word: see {@link pidThenName}. `${$}` is the shell's pid, said so that it is meant. */
+function pidWarning(name: string): string {
+  return `$$${name} is the shell's pid followed by ${name}: compose's $$ is a literal $, here the shell reads the command; write $${name} for the shell to expand ${name}, or \${$}${name} to mean the pid`;
 }
 
 /**
