@@ -38,6 +38,8 @@ test("process-compose's availability becomes restart (with its bounds, backoff i
   assert.match(answer('    availability: { restart: on_failure, max_restarts: 3, backoff_seconds: 2 }\n', 'availability'), /availability: is process-compose's; write `restart: \{ policy: on-failure, max: 3, backoff: 2s \}` instead$/);
   assert.match(answer('    availability: { restart: always, exit_on_end: true }\n', 'availability'), /write `restart: \{ policy: always \}` and `main: true` instead$/);
   assert.match(answer('    availability: { restart: "no" }\n', 'availability'), /write `restart: no` instead$/);
+  // process-compose's max_restarts: 0 is no bound, which `max: 0` is not (it is refused here).
+  assert.match(answer('    availability: { restart: always, max_restarts: 0 }\n', 'availability'), /write `restart: \{ policy: always \}` instead \(its max_restarts: 0 is no bound; here `max` bounds the restarts in a row, 3 by default, counted again once the process stays up for `resetAfter`\)$/);
   // exit_on_failure is up's fail-fast: nothing to write for it, and never on-failure (its opposite).
   const failFast = answer('    availability: { restart: exit_on_failure }\n', 'availability');
   assert.match(failFast, /write `restart` instead, e\.g\. .*\(its exit_on_failure is what up does already: an unexpected failure ends the run\)$/);

@@ -1,6 +1,7 @@
 import { isScalar, isSeq } from 'yaml';
 import { node } from '../../../builtins.js';
 import { printable } from '../spawnable.js';
+import { DEFAULT_RESTART_MAX } from '../spec.js';
 import { isMapping, type At, type KeyEntry, type Node, type Reader } from './reader.js';
 
 // Keys of docker compose's and process-compose's files that subvisor.yaml has no place for, as
@@ -68,7 +69,9 @@ const RESTARTS: Readonly<Record<string, string>> = { on_failure: 'on-failure', a
 function availability(at: At, reader: Reader): string {
   const restart = field(at, reader, 'restart');
   const policy = restart === undefined ? undefined : RESTARTS[restart];
-  const max = field(at, reader, 'max_restarts');
+  const written = field(at, reader, 'max_restarts');
+  // process-compose's 0 (its default) is no bound; `max` is one always, and `max: 0` is refused.
+  const max = written === '0' ? undefined : written;
   const backoff = field(at, reader, 'backoff_seconds');
   const write: string[] = [];
   if (policy !== undefined && policy !== 'no') write.push(`restart: { policy: ${policy}${max === undefined ? '' : `, max: ${max}`}${backoff === undefined ? '' : `, backoff: ${backoff}s`} }`);
@@ -76,7 +79,8 @@ function availability(at: At, reader: Reader): string {
   const exitOnEnd = valueAt(at, reader, 'exit_on_end');
   if (isScalar(exitOnEnd) && exitOnEnd.value === true) write.push('main: true');
   const failFast = restart === 'exit_on_failure' ? ' (its exit_on_failure is what up does already: an unexpected failure ends the run)' : '';
-  return write.length === 0 ? `is process-compose's; write \`restart\` instead, e.g. \`restart: { policy: on-failure, max: 3 }\`${failFast}` : `is process-compose's; write \`${write.join('` and `')}\` instead${failFast}`;
+  const unbounded = written === '0' && policy !== undefined && policy !== 'no' ? ` (its max_restarts: 0 is no bound; here \`max\` bounds the restarts in a row, ${DEFAULT_RESTART_MAX} by default, counted again once the process stays up for \`resetAfter\`)` : '';
+  return write.length === 0 ? `is process-compose's; write \`restart\` instead, e.g. \`restart: { policy: on-failure, max: 3 }\`${failFast}` : `is process-compose's; write \`${write.join('` and `')}\` instead${failFast}${unbounded}`;
 }
 
 /** process-compose's `shutdown`: `signal` and `timeout_seconds` are `stopSignal` and `grace`. */
