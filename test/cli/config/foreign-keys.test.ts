@@ -18,6 +18,14 @@ test("a container's settings are refused with what a process here does instead",
     const name = key.slice(0, key.indexOf(':'));
     assert.match(answer(`    ${key}\n`, name), new RegExp(`^processes\\.web\\.${name}: is docker compose's container setting, which has no meaning for a process on this machine; remove it$`));
   }
+  for (const key of ['labels: [a=b]', 'platform: linux/amd64', 'pull_policy: always']) {
+    const name = key.slice(0, key.indexOf(':'));
+    assert.match(answer(`    ${key}\n`, name), /is docker compose's container setting, which has no meaning for a process on this machine; remove it$/);
+  }
+  assert.match(answer('    init: true\n', 'init'), /^processes\.web\.init: is docker compose's; subvisor passes the stop signal to the process's whole group already, so what it started stops with it; remove `init`$/);
+  assert.match(answer('    tty: true\n', 'tty'), /^processes\.web\.tty: is docker compose's; a process here has no terminal and reads \/dev\/null \(its output is relayed line by line\); remove `tty`$/);
+  assert.match(answer('    stdin_open: true\n', 'stdin_open'), /stdin_open: is docker compose's; a process here has no terminal and reads \/dev\/null/);
+  assert.match(answer('    logging: { driver: json-file }\n', 'logging'), /logging: is docker compose's; subvisor relays each line of output, and writes it to DIR\/NAME\.log with `logs: \{ dir: DIR \}` at the top of the file; remove `logging`$/);
   // Written with no value, the same answer, not "has no value".
   assert.match(answer('    image:\n', 'image'), /is docker compose's; subvisor runs commands on this machine/);
 });

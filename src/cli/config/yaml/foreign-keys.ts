@@ -26,6 +26,7 @@ function refused<T>(instead: Instead): KeyEntry<T> {
 
 const CONTAINER_ONLY = "is docker compose's container setting, which has no meaning for a process on this machine; remove it";
 const CONTAINER_DECLARATION = "is docker compose's declaration for containers, which has no meaning for processes on this machine; remove it";
+const noTerminal = (key: string): string => `is docker compose's; a process here has no terminal and reads /dev/null (its output is relayed line by line); remove \`${key}\``;
 const NAME_THEM = 'name the processes to run instead: `subvisor up NAME...` starts them and what they depend on';
 
 /** A scalar's text as a message may show it; undefined for anything else. */
@@ -104,6 +105,13 @@ export const FOREIGN_PROCESS_KEYS: Readonly<Record<string, KeyEntry<unknown>>> =
   network_mode: refused(CONTAINER_ONLY),
   container_name: refused(CONTAINER_ONLY),
   hostname: refused(CONTAINER_ONLY),
+  labels: refused(CONTAINER_ONLY),
+  platform: refused(CONTAINER_ONLY),
+  pull_policy: refused(CONTAINER_ONLY),
+  init: refused("is docker compose's; subvisor passes the stop signal to the process's whole group already, so what it started stops with it; remove `init`"),
+  tty: refused(noTerminal('tty')),
+  stdin_open: refused(noTerminal('stdin_open')),
+  logging: refused("is docker compose's; subvisor relays each line of output, and writes it to DIR/NAME.log with `logs: { dir: DIR }` at the top of the file; remove `logging`"),
   entrypoint: refused(entrypoint),
   deploy: refused(deploy),
   profiles: refused(`is docker compose's; subvisor has no profiles: ${NAME_THEM}`),
