@@ -26,25 +26,30 @@ export function findConfigFile(given: string | undefined): string {
   }
   const file = DEFAULT_FILES.find(isHere);
   if (file === undefined) {
-    const others = otherProcfilesHere();
+    const others = otherConfigsHere();
     throw new UsageError(`no config file here (looked for ${DEFAULT_FILES.join(', ')}); pass one with --file FILE${others.length === 0 ? '' : ` (here: ${others.join(', ')})`}`);
   }
   return file;
 }
 
-/** `Procfile.dev`, `dev.Procfile`: how a Procfile other than the one foreman reads by default is named. */
-const OTHER_PROCFILE = /^Procfile\..|\.Procfile$/;
+/**
+ * `Procfile.dev`, `dev.Procfile`: how a Procfile other than the one foreman reads by default is
+ * named; and the files docker compose and process-compose read by default, which someone moving
+ * from them runs `up` beside (`up -f` on one answers each of its keys with what to write instead).
+ */
+const OTHER_CONFIG = /^Procfile\..|\.Procfile$|^(?:docker-|process-)?compose\.ya?ml$/;
 
 /**
- * The Procfiles in the current directory that no one looks for by default (`Procfile.dev`, which a
- * Rails app runs with `foreman start -f Procfile.dev`), sorted; none when it cannot be listed.
+ * The other configs in the current directory that no one looks for by default (`Procfile.dev`,
+ * which a Rails app runs with `foreman start -f Procfile.dev`; `compose.yaml`), sorted; none when
+ * it cannot be listed.
  */
-function otherProcfilesHere(): string[] {
+function otherConfigsHere(): string[] {
   try {
     return node.fs
       .readdirSync('.', { withFileTypes: true })
       // A symlink counts as what it leads to, as for the files looked for (a Procfile.dev linked from elsewhere).
-      .filter((entry) => OTHER_PROCFILE.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && statOf(entry.name)?.isFile() === true)))
+      .filter((entry) => OTHER_CONFIG.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && statOf(entry.name)?.isFile() === true)))
       .map((entry) => entry.name)
       .sort();
   } catch {
