@@ -233,9 +233,25 @@ test('a leading byte order mark (an editor on Windows) is no part of the first l
   assert.match(lines(configError(() => parseYamlConfig('\uFEFFprocesess: {}\n', FILE)))[0] ?? '', /^conf\/subvisor\.yaml:1:1: procesess: unknown key/);
 });
 
-test('a docker compose file\'s `services` is pointed to `processes`, the key it means here', () => {
-  const error = configError(() => parseYamlConfig('services:\n  web: { command: x }\n', FILE));
-  assert.match(lines(error)[0] ?? '', /^conf\/subvisor\.yaml:1:1: services: unknown key; did you mean 'processes'\? /);
+test('a docker compose file\'s `services` is pointed to `processes`, and its services are read as processes, so one run lists every key to change', () => {
+  const error = configError(() => parseYamlConfig('services:\n  web: { command: x, image: nginx }\n  db: { cmd: y, dependsOn: [nope] }\n', FILE));
+  assert.deepEqual(lines(error), [
+    `${FILE}:1:1: services: is docker compose's word; write \`processes:\` (its services are read as processes below, to list what else to change)`,
+    `${FILE}:2:3: services.web: missing \`cmd\`; add the command to run, e.g. \`cmd: node server.js\` (run by sh -c) or \`cmd: [node, server.js]\` (argv)`,
+    `${FILE}:2:10: services.web.command: unknown key; did you mean 'cmd'? (known keys here: cmd, cwd, env, envFile, ready, readyTimeout, liveness, dependsOn, task, restart, main, stopSignal, grace, user, replicas, watch)`,
+    `${FILE}:2:22: services.web.image: is docker compose's; subvisor runs commands on this machine, not images: give what the image runs as \`cmd\` (installed here), and remove \`image\``,
+    `${FILE}:3:29: services.db.dependsOn[0]: unknown process 'nope' (known: web)`,
+  ]);
+  // Never a config without processes, whatever services holds.
+  assert.deepEqual(lines(configError(() => parseYamlConfig('services: [web]\n', FILE))), [
+    `${FILE}:1:1: services: is docker compose's word; write \`processes:\``,
+    `${FILE}:1:11: services: expected a mapping of process names to processes, found a list; write \`name:\` then the process's keys indented below it`,
+  ]);
+  assert.deepEqual(lines(configError(() => parseYamlConfig('services:\n', FILE))), [`${FILE}:1:1: services: is docker compose's word; write \`processes:\`; start with \`processes:\` and one entry per process, e.g. \`processes: { web: { cmd: node server.js } }\``]);
+  // With processes: written too, services is only refused, not read again.
+  assert.deepEqual(lines(configError(() => parseYamlConfig('processes:\n  web: { cmd: x }\nservices:\n  db: { image: y }\n', FILE))), [
+    `${FILE}:3:1: services: is docker compose's word; write \`processes:\`, which this file has already: move these entries under it`,
+  ]);
 });
 
 test('processes must be a non-empty mapping', () => {

@@ -56,6 +56,8 @@ export const EXAMPLE = 'start with `processes:` and one entry per process, e.g. 
 
 const NO_PROCESSES = `no processes listed; ${EXAMPLE}`;
 
+const SERVICES = "is docker compose's word; write `processes:`";
+
 /** The top level of the file. */
 export const TOP_KEYS: KeyTable<ConfigDraft> = {
   keys: {
@@ -63,17 +65,40 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
     logs: key(logFiles, (config, logs) => (config.logs = logs), { alsoKnownAs: ['logfiles', 'logdir', 'logging', 'log'] }),
     processes: {
       read: (at, config, reader) => (config.processes = readProcesses(at, sharedEnvFiles(config, reader), reader)),
-      required: `missing \`processes\`; ${EXAMPLE}`,
       empty: NO_PROCESSES,
-      // docker compose's and process-compose's word, and others' (pm2's `apps`).
-      alsoKnownAs: ['services', 'apps', 'procs'],
+      // Others' words for it (pm2's `apps`); docker compose's `services` has its own entry.
+      alsoKnownAs: ['apps', 'procs'],
     },
+    // Answered once every key is read: see composeServices.
+    services: { read: () => undefined, empty: `${SERVICES}; ${EXAMPLE}`, unlisted: true },
     ...FOREIGN_TOP_KEYS,
   },
   // The processes' variables come from the env files it names, wherever it is written.
   first: ['envFile'],
   extensions: true,
+  finish: (config, seen, owner, reader) => {
+    if (seen.has('services')) composeServices(config, seen, reader);
+    else if (!seen.has('processes')) reader.report(owner.keyNode ?? owner.node, owner.path, `missing \`processes\`; ${EXAMPLE}`, owner.process);
+  },
 };
+
+/**
+ * docker compose's top-level `services`, in a compose file given to `up -f` or one copied whole:
+ * refused, and, where no `processes` is written, its services are read as processes, so that one
+ * run lists every other key to change rather than only this one.
+ */
+function composeServices(config: ConfigDraft, seen: ReadonlyMap<string, At>, reader: Reader): void {
+  const services = seen.get('services');
+  // Written without a value, it is answered as such already (its entry's `empty`).
+  if (services === undefined || isEmpty(services.node) || services.node === services.keyNode) return;
+  if (seen.has('processes')) {
+    reader.report(services.keyNode, services.path, `${SERVICES}, which this file has already: move these entries under it`);
+    return;
+  }
+  const readBelow = isMapping(services.node) ? ' (its services are read as processes below, to list what else to change)' : '';
+  reader.report(services.keyNode, services.path, `${SERVICES}${readBelow}`);
+  config.processes = readProcesses(services, sharedEnvFiles(config, reader), reader);
+}
 
 function readProcesses(at: At, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft[] {
   if (isMapping(at.node) && at.node.items.length === 0) {
