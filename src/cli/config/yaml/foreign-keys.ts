@@ -3,6 +3,7 @@ import { node } from '../../../builtins.js';
 import { printable } from '../spawnable.js';
 import { DEFAULT_RESTART_MAX } from '../spec.js';
 import { isMapping, type At, type KeyEntry, type Node, type Reader } from './reader.js';
+import { scalarText } from './values.js';
 
 // Keys of docker compose's and process-compose's files that subvisor.yaml has no place for, as
 // someone moving a compose file across copies them. A key spelled like one of ours is led to it
@@ -29,9 +30,10 @@ const CONTAINER_DECLARATION = "is docker compose's declaration for containers, w
 const noTerminal = (key: string): string => `is docker compose's; a process here has no terminal and reads /dev/null (its output is relayed line by line); remove \`${key}\``;
 const NAME_THEM = 'name the processes to run instead: `subvisor up NAME...` starts them and what they depend on';
 
-/** A scalar's text as a message may show it; undefined for anything else. */
-function scalarWord(value: unknown): string | undefined {
-  return isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number') ? printable(String(value.value)) : undefined;
+/** A scalar's text (a number as written) as a message may show it; undefined for anything else. */
+function scalarWord(node: Node): string | undefined {
+  const text = isScalar(node) ? scalarText(node) : undefined;
+  return text === undefined ? undefined : printable(text);
 }
 
 /** The value at `key` of the mapping at `at`; null when there is none, or `at` is no mapping. */
@@ -69,7 +71,7 @@ const RESTARTS: Readonly<Record<string, string>> = { on_failure: 'on-failure', a
 /** process-compose's `availability`: `restart` with its bounds, and `exit_on_end`, which is `main`. */
 function availability(at: At, reader: Reader): string {
   const restart = field(at, reader, 'restart');
-  const policy = restart === undefined ? undefined : RESTARTS[restart];
+  const policy = restart !== undefined && Object.hasOwn(RESTARTS, restart) ? RESTARTS[restart] : undefined;
   const written = field(at, reader, 'max_restarts');
   // process-compose's 0 (its default) is no bound; `max` is one always, and `max: 0` is refused.
   const max = written === '0' ? undefined : written;

@@ -10,7 +10,7 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
-import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, text } from './values.js';
+import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
 import { goDuration } from '../../export/durations.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
@@ -256,7 +256,7 @@ function processComposeUrl(map: YAMLMap.Parsed, reader: Reader): string | undefi
 
 /** A scalar's text (a number as written), or undefined for anything else. */
 function scalarWord(node: Node): string | undefined {
-  return isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value) : undefined;
+  return isScalar(node) ? scalarText(node) : undefined;
 }
 
 /** `status`: the one HTTP status that passes (without it, any 2xx passes). */
