@@ -595,3 +595,17 @@ test("warnings: compose's $$NAME in a command the shell reads is one: the shell 
   // The control: where no shell reads it ([node, -e, ...]), $$ is passed on as written, without a word.
   assert.equal(parseYamlConfig('processes:\n  web:\n    cmd: [node, -e, "x = \'$$HOME\'"]\n', FILE, { env: {} }).warnings, undefined);
 });
+
+test('warnings: no $$NAME word where the shell does not read $$: single-quoted, escaped, or an argument after the sh -c script', () => {
+  // In '...' and after a backslash the shell takes $ as written; `[sh, -c, script, arg]` passes arg on as $0 unread.
+  const config = parseYamlConfig(
+    'processes:\n  web:\n    cmd: "perl -e \'print $$ref\' \\\\$$HOME \\"$$USER\\""\n  job:\n    cmd: [bash, -o, pipefail, -ec, \'echo "$0"\', "$$HOME"]\n',
+    FILE,
+    { env: {} },
+  );
+  assert.deepEqual(
+    config.warnings?.map((warning) => [warning.path, warning.message.split(':')[0]]),
+    [['processes.web.cmd', "$$USER is the shell's pid followed by USER"]],
+    'only the double-quoted $$USER, which the shell reads as its pid',
+  );
+});

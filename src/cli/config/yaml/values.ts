@@ -65,8 +65,8 @@ export interface Interpolation {
    */
   readonly warnLeft?: boolean;
   /**
-   * The value is a command or one of its arguments, which a shell may read when the process
-   * starts (`sh -c` runs a string `cmd`, and may be a list's program): a `$NAME` left in it is
+   * The value is a script a shell reads when the process starts (a string `cmd`, run by `sh -c`,
+   * or the script of a list's `[sh, -c, script]`; not the words after it): a `$NAME` left in it is
    * expanded then, in the copy's own environment. No other value is read again: an env value, a
    * directory, a probe's address or a pattern is what interpolation made of it, in every copy.
    * Default false.
@@ -107,9 +107,16 @@ export function interpolated(at: At, value: string, reader: Reader, { quote = (s
   }
 }
 
-/** Whether `program` (a list `cmd`'s first item) is a POSIX shell, which reads its script's `$NAME` in the process. */
-function isShell(program: string | undefined): boolean {
-  return program !== undefined && /^(?:ba|da|k|z|a|mk)?sh$/.test(basename(program));
+/**
+ * Where a list `cmd`'s script is, when its program is a POSIX shell given `-c` (`[sh, -c, script]`,
+ * `[bash, -o, pipefail, -ec, script]`): the first word after `-c` that is no option. The shell reads
+ * that one's `$NAME` in the process; the words after it are `$0`, `$1`... as written. -1 for none.
+ */
+function shellScript(items: readonly Node[]): number {
+  const words = items.map((item) => (isScalar(item) ? scalarText(item) : undefined));
+  if (!/^(?:ba|da|k|z|a|mk)?sh$/.test(basename(words[0] ?? ''))) return -1;
+  const option = words.findIndex((word, i) => i > 0 && word !== undefined && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(word));
+  return option === -1 ? -1 : words.findIndex((word, i) => i > option && word !== undefined && !/^[-+]/.test(word));
 }
 
 /**
@@ -127,13 +134,29 @@ function unsetWarning(name: string, readByShell: boolean): string {
 }
 
 /**
- * The names written right after a `$$` in text a shell reads (`echo $$HOME`), once each. Compose
+ * The names written right after a `$$` in a script a shell reads (`echo $$HOME`), once each,
+ * outside single quotes and not after a backslash, where the shell takes `$` as written. Compose
  * reads `$$` as a literal `$`, so its files write `$$HOME` for the container's shell to expand;
  * here no `$` is the config's but in `${`, and the shell reads `$$` as its pid. A run of three or
  * more (`$$$HOME`) is left alone: what it means is no clearer in compose than in a shell.
  */
 function pidThenName(written: string): Set<string> {
-  return new Set(Array.from(written.matchAll(/(?<!\$)\$\$([A-Za-z_][A-Za-z0-9_]*)/g), (match) => match[1] ?? ''));
+  return new Set(Array.from(unquoted(written).matchAll(/(?<!\$)\$\$([A-Za-z_][A-Za-z0-9_]*)/g), (match) => match[1] ?? ''));
+}
+
+/** `script` with what a shell takes as written blanked out: single-quoted text, and a character after a backslash. */
+function unquoted(script: string): string {
+  let out = '';
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < script.length; i++) {
+    const char = script[i] ?? '';
+    const literal = quote === "'" ? char !== "'" : char === '\\';
+    if (literal && quote !== "'") i++;
+    if (char === "'" && quote !== '"') quote = quote === "'" ? undefined : "'";
+    else if (char === '"' && quote !== "'") quote = quote === '"' ? undefined : '"';
+    out += literal || char === "'" ? ' ' : char;
+  }
+  return out;
 }
 
 /** Why a `$$NAME` in a command is worth a word: see {@link pidThenName}. `${$}` is the shell's pid, said so that it is meant. */
@@ -208,6 +231,7 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
     return undefined;
   }
   const argv: string[] = [];
+  const script = shellScript(at.node.items.map((item) => reader.deref(item)));
   at.node.items.forEach((item, i) => {
     const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
     const written = isScalar(itemAt.node) ? scalarText(itemAt.node) : undefined;
@@ -219,8 +243,8 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       reader.reportAt(itemAt, 'the program name is empty');
       return;
     }
-    // Read again by a shell only when the program is one (`[sh, -c, script]`); `[node, -e, code]` is not.
-    const arg = interpolated(itemAt, written, reader, { readByShell: i > 0 && isShell(argv[0]) });
+    // Read again by a shell only when it is a shell's script (`[sh, -c, script]`); `[node, -e, code]` is not.
+    const arg = interpolated(itemAt, written, reader, { readByShell: i === script });
     if (arg === undefined) return;
     if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
     else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
