@@ -3,7 +3,7 @@ import { didYouMean } from '../process/suggest.js';
 import { UsageError } from './args.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './commands/probe-deadline.js';
 import { DEFAULT_READY_INTERVAL_MS } from './config/spec.js';
-import { goDuration } from './export/durations.js';
+import { goDuration } from './config/duration.js';
 
 /** The help of each command, in the order `subvisor --help` lists them. */
 const SECTIONS = {

@@ -3,7 +3,7 @@ import { UsageError, parseProbeArgs, positiveDurationOption, type ProbeArgs } fr
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
 import { EXIT, type Ending } from '../exit-status.js';
-import { goDuration } from '../export/durations.js';
+import { goDuration } from '../config/duration.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './probe-deadline.js';
 import { describeTry, tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 

@@ -3,7 +3,7 @@ import { Document, Scalar, YAMLMap, YAMLSeq, visit } from 'yaml';
 import { printable } from '../config/spawnable.js';
 import { stopGraceMs, type Condition, type Config, type ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
-import { goDuration } from './durations.js';
+import { goDuration } from '../config/duration.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';

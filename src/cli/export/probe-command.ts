@@ -1,6 +1,6 @@
 import type { ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
-import { goDuration } from './durations.js';
+import { goDuration } from '../config/duration.js';
 import { shellWord } from './quote.js';
 
 /**

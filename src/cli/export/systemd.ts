@@ -2,7 +2,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { printable } from '../config/spawnable.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, stopGraceMs, type Config, type ProcessSpec, type RestartPolicy } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
-import { goDuration } from './durations.js';
+import { goDuration } from '../config/duration.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';

@@ -12,7 +12,7 @@ import {
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
 import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { escapeRegExp } from '../regexp.js';
-import { goDuration } from '../../export/durations.js';
+import { goDuration } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { MAX_DURATION_MS, parseDuration } from '../../../src/cli/config/index.js';
-import { goDuration } from '../../../src/cli/export/durations.js';
+import { goDuration } from '../../../src/cli/config/duration.js';
 
 test('goDuration writes the largest unit first, one spelling per duration', () => {
   assert.equal(goDuration(0), '0s');
