@@ -239,6 +239,9 @@ test("compose's healthcheck retries on ready is answered with the readyTimeout t
   assert.match(counted, /processes\.web\.ready\.retries: `ready` is tried until it passes, for as long as the process's `readyTimeout` allows; compose's 5 retries 5s apart are about `readyTimeout: 25s` \(beside `ready`\); remove `retries`$/);
   const uncounted = problemAt(web('    ready: { exec: pg_isready, failure_threshold: 3 }\n'), 'failure_threshold');
   assert.match(uncounted, /ready\.failure_threshold: `ready` is tried until it passes, for as long as the process's `readyTimeout` allows; write that time as `readyTimeout` \(beside `ready`\), e\.g\. `readyTimeout: 30s`; remove `failure_threshold`$/);
+  // process-compose's failure_threshold is named as its own, not as compose's retries.
+  const threshold = problemAt(web('    ready: { exec: pg_isready, interval: 5s, failure_threshold: 2 }\n'), 'failure_threshold');
+  assert.match(threshold, /; process-compose's 2 tries \(failure_threshold\) 5s apart are about `readyTimeout: 10s` \(beside `ready`\); remove `failure_threshold`$/);
   // The control: on liveness, retries are its failures.
   assert.match(problemAt(web('    liveness: { exec: pg_isready, retries: 3 }\n'), 'retries'), /liveness\.retries: unknown key; did you mean 'failures'\?/);
 });

@@ -116,9 +116,10 @@ function triesBound(draft: ProbeDraft, seen: ReadonlyMap<string, At>, reader: Re
     if (at === undefined) continue;
     const tries = isScalar(at.node) && typeof at.node.value === 'number' && Number.isSafeInteger(at.node.value) && at.node.value > 0 ? at.node.value : undefined;
     const untilPassed = "`ready` is tried until it passes, for as long as the process's `readyTimeout` allows";
+    const theirs = name === 'retries' ? `compose's ${tries} retries` : `process-compose's ${tries} tries (failure_threshold)`;
     const bound =
       tries !== undefined && seen.has('interval') && draft.intervalMs !== undefined
-        ? `compose's ${tries} retries ${goDuration(draft.intervalMs)} apart are about \`readyTimeout: ${goDuration(tries * draft.intervalMs)}\` (beside \`ready\`)`
+        ? `${theirs} ${goDuration(draft.intervalMs)} apart are about \`readyTimeout: ${goDuration(tries * draft.intervalMs)}\` (beside \`ready\`)`
         : 'write that time as `readyTimeout` (beside `ready`), e.g. `readyTimeout: 30s`';
     reader.reportAt({ ...at, node: at.keyNode ?? at.node }, `${untilPassed}; ${bound}; remove \`${name}\``);
   }
