@@ -290,6 +290,29 @@ describe('subvisor up', () => {
     assert.match(badGrace.stdout, /--grace/);
   });
 
+  test('--json: a command line up cannot parse (an unknown option, a missing value) is one failure record on stdout too (reason usage), status 2, nothing on stderr', { timeout: 30_000 }, async () => {
+    const cases = [
+      { args: ['up', '--json', '--grce', '5s'], says: /unknown option '--grce'; did you mean --grace\?/ },
+      { args: ['up', '--json', '-f'], says: /'-f, --file <value>' argument missing/ },
+    ];
+    const runs = await Promise.all(cases.map(({ args }) => runCli(args, { cwd: scratch })));
+    for (const [i, run] of runs.entries()) {
+      const { args, says } = cases[i] as (typeof cases)[number];
+      assert.equal(run.code, 2, args.join(' '));
+      assert.equal(run.stderr, '', `${args.join(' ')}: in JSON mode everything goes to stdout`);
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(records.length, 1, run.stdout);
+      const [record] = records as [Record<string, unknown>];
+      assert.deepEqual({ name: record.name, event: record.event, reason: record.reason, code: record.code, exitCode: record.exitCode }, { name: 'subvisor', event: 'failure', reason: 'usage', code: 'ERR_SUBVISOR_USAGE', exitCode: 2 });
+      assert.match(String(record.line), says);
+    }
+    // The control: a --json after `--` is no option, so the mistake before it is told in words.
+    const plain = await runCli(['up', '--grce', '5s', '--', '--json'], { cwd: scratch });
+    assert.equal(plain.code, 2);
+    assert.equal(plain.stdout, '');
+    assert.match(plain.stderr, /^subvisor: unknown option '--grce'; did you mean --grace\?/);
+  });
+
   test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {
     // `logs -f` is --follow, so the flag named is --file, which up, ps, logs and export all take.
     for (const args of [['up'], ['logs', '-f'], ['ps'], ['export', 'compose']]) {

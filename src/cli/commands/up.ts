@@ -37,10 +37,11 @@ function dotForemanWarningsFor(parsed: UpArgs, config: Config): string[] {
  * `logs`) and restarts what its watched paths say.
  */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
-  const parsed = parseUpArgs(args);
-  if (!parsed.json) return up(parsed);
+  if (!jsonAsked(args)) return up(parseUpArgs(args));
   try {
-    return await up(parsed);
+    // Parsed in here: a command line that cannot be parsed (`up --json --grce 5s`) is a refusal
+    // too, and the reader that asked for records must get one, not words on stderr.
+    return await up(parseUpArgs(args));
   } catch (error) {
     if (!isRefusal(error)) throw error;
     // A `--json` reader reads stdout, and only records: told on stderr in words, it saw the run
@@ -51,6 +52,17 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
     await output.close();
     return { exitCode };
   }
+}
+
+/**
+ * Whether the command line asks for `--json`, read before it is parsed, so that a mistake in it can
+ * be told as a record too. Only an option word counts: after `--` every word is a name. Once the
+ * line parses, this agrees with its `json`: a value-taking option given `--json` (`-f --json`) is
+ * refused by the parser as ambiguous.
+ */
+function jsonAsked(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
 async function up(parsed: UpArgs): Promise<Ending> {
