@@ -12,7 +12,8 @@ import { BIN } from './cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pid1-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-const WARNING = /warning: running as PID 1: orphaned grandchildren would stay zombies .*docker run --init.*tini/;
+const WARNING_TEXT = /running as PID 1: orphaned grandchildren would stay zombies .*docker run --init.*tini/;
+const WARNING = new RegExp(`warning: ${WARNING_TEXT.source}`);
 
 interface Namespaced {
   readonly unsharePid: number;
@@ -74,5 +75,22 @@ describe('subvisor as PID 1', () => {
     const code = await new Promise((resolve) => plain.on('close', resolve));
     assert.equal(code, 0);
     assert.doesNotMatch(stderr, WARNING);
+  });
+});
+
+describe('subvisor as PID 1, with --json', () => {
+  test('up and run give the warning as one warning record on stdout, before any other, and nothing on stderr', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(scratch, 'json-'));
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  once:\n    cmd: "true"\n    main: true\n');
+    const runs = [asPid1(['up', '--json', '-f', 'subvisor.yaml'], dir), asPid1(['run', '--json', '--', 'true'], dir)];
+    for (const run of runs) {
+      const ended = await run.done;
+      const { stdout, stderr } = run.output();
+      assert.equal(ended.code, 0, `${stdout}\n${stderr}`);
+      assert.equal(stderr, '', 'in JSON mode the warning goes to stdout');
+      const [first] = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual({ name: first?.name, stream: first?.stream, event: first?.event }, { name: 'subvisor', stream: 'report', event: 'warning' });
+      assert.match(String(first?.line), WARNING_TEXT);
+    }
   });
 });

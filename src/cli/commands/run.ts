@@ -19,7 +19,7 @@ import { readStopSignal } from '../config/stop-signal.js';
 export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
   refuseChangedArguments(parsed.command);
-  warnWhenPid1();
+  await warnWhenPid1(parsed.json);
   // The program's name, escaped as `--label` must be (no control characters): a file named so as
   // to retitle the terminal would otherwise do it in every prefix, on a colour terminal.
   const name = parsed.label ?? (escapeControlCharacters(basename(parsed.command[0] ?? '')) || 'cmd');

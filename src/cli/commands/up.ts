@@ -66,7 +66,7 @@ function jsonAsked(args: readonly string[]): boolean {
 }
 
 async function up(parsed: UpArgs): Promise<Ending> {
-  warnWhenPid1();
+  await warnWhenPid1(parsed.json);
   const file = findConfigFile(parsed.file);
   announceTerminalConfig(file);
   const grace = graceOption(parsed.grace);
