@@ -3,7 +3,8 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, spawnErrno } from './spawn/diagnose.js';
+import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
+import { SpawnError } from './errors.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
 import { idSwitch, switchedSpawn, type IdSwitch } from './spawn/groups.js';
@@ -38,6 +39,15 @@ export type SpawnOptions = ResolvedRunOptions;
  * group lives (`ownUntilExit`).
  */
 export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSignal): Promise<SpawnedChild> {
+  try {
+    return await startProcess(options, cancelled);
+  } catch (error) {
+    throw error instanceof SpawnError ? await namingBusyWriters(error, options) : error;
+  }
+}
+
+/** {@link spawnProcess}, its failures diagnosed but a busy program's writers not yet looked for. */
+async function startProcess(options: SpawnOptions, cancelled: AbortSignal | undefined): Promise<SpawnedChild> {
   const badFd = closedStdioFd(options);
   if (badFd !== undefined) throw badFd;
   // The watchdog first (started if need be): a gated child registers itself on its pipe.

@@ -5,7 +5,7 @@ import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { unmappedIds } from './id-map.js';
-import { writersOf, type Writer } from './writers.js';
+import { WRITERS_LOOK_MS, writersOf, type Writer } from './writers.js';
 import { SHELL_BUILTINS } from './shell-builtins.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
 import type { ResolvedRunOptions } from '../options.js';
@@ -40,15 +40,11 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       // (127), as the gate does: the look that decides it for the gate decides it here.
       if (!programName(options).includes('/') && execProblem(options) === 'ENOENT') return new SpawnError(options.cmd, missingProgram(options), { ...base, code: 'ENOENT' });
       return new SpawnError(options.cmd, throughAFile(options), base);
-    case 'ENOEXEC': {
-      // The gate's status 126 for a program it had found executable reads as ENOEXEC; a writer in
-      // sight makes it ETXTBSY, which the kernel checks before it reads the file's format.
-      const busy = busyProgram(options);
-      if (busy !== undefined) return new SpawnError(options.cmd, busy, { ...base, code: 'ETXTBSY' });
+    case 'ENOEXEC':
+      // May yet be a busy file: see namingBusyWriters.
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
-    }
     case 'ETXTBSY':
-      return new SpawnError(options.cmd, busyProgram(options) ?? `text file busy (ETXTBSY): ${programName(options)}, or its #! interpreter, is open for writing by a process this user cannot see; wait until it is written and closed, then run it again`, base);
+      return new SpawnError(options.cmd, busyUnseen(options, true), base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -524,21 +520,35 @@ function interpreterLine(path: string): string | undefined {
 }
 
 /**
- * Why exec would refuse the program as busy (ETXTBSY), naming who holds it open for writing, or
- * undefined when no writer is seen (see ./writers.ts). A script's `#!` interpreter is looked at
- * too: the kernel opens it for the exec as it opens the script, and refuses it the same way.
+ * `error`, a diagnosed start failure, with the processes that hold the program open for writing
+ * named, when it may be a busy file (ETXTBSY) and they are seen (see ./writers.ts): the look
+ * stats every open file on the system, so it runs only for these errors, and between turns of the
+ * event loop. The gate's status 126 for a program it had found executable reads as ENOEXEC; a
+ * writer in sight makes it ETXTBSY, which the kernel checks before it reads the file's format.
+ * A script's `#!` interpreter is looked at too: the kernel opens it for the exec as it opens the
+ * script, and refuses it the same way.
  */
-function busyProgram(options: ResolvedRunOptions): string | undefined {
+export async function namingBusyWriters(error: SpawnError, options: ResolvedRunOptions): Promise<SpawnError> {
+  if (error.code !== 'ENOEXEC' && error.code !== 'ETXTBSY') return error;
   const path = resolveProgram(programName(options), options);
-  if (path === undefined) return undefined;
+  if (path === undefined) return error;
   const cwd = childCwd(options);
   const interpreter = cwd === undefined ? undefined : scriptInterpreter(path, cwd);
   const files: [string, string][] = [[path, path], ...(interpreter === undefined ? [] : [[interpreter.path, `${interpreter.path}, the interpreter its line "${interpreter.line}" names,`] as [string, string]])];
+  const seen = await writersOf(files.map(([file]) => file));
+  const base = { code: 'ETXTBSY', cwd: error.cwd, cause: error.cause };
   for (const [file, named] of files) {
-    const writers = writersOf(file);
-    if (writers.length > 0) return `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`;
+    const writers = seen.writers.get(file) ?? [];
+    if (writers.length > 0) return new SpawnError(options.cmd, `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`, base);
   }
-  return undefined;
+  if (error.code === 'ETXTBSY' && !seen.complete) return new SpawnError(options.cmd, busyUnseen(options, false), base);
+  return error;
+}
+
+/** What an ETXTBSY whose writer was not seen says: one `lookedEverywhere` could not see, or the look ran out of time. */
+function busyUnseen(options: ResolvedRunOptions, lookedEverywhere: boolean): string {
+  const who = lookedEverywhere ? 'a process this user cannot see' : `a process not found in the ${WRITERS_LOOK_MS} ms given to look through /proc`;
+  return `text file busy (ETXTBSY): ${programName(options)}, or its #! interpreter, is open for writing by ${who}; wait until it is written and closed, then run it again`;
 }
 
 /** Up to three writers by pid and name, and how many more. */

@@ -1,0 +1,68 @@
+// The look for the writers of a busy program (ETXTBSY) stats every open file on the system: it must
+// let the event loop turn while it looks, and give up after its time rather than hold a failed start.
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { writersOf } from '../../../src/process/spawn/writers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-writers-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Opens `count` more fds of this process (read-only, so none is a writer) while `body` runs. */
+async function withOpenFds<T>(count: number, body: () => Promise<T>): Promise<T> {
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) fds.push(openSync('/dev/null', 'r'));
+    return await body();
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+describe('writersOf', () => {
+  test('the event loop turns while it looks through the open files, and the writer is still found', { timeout: 30_000 }, async () => {
+    const file = join(scratch, 'busy');
+    writeFileSync(file, '');
+    const writer = openSync(file, 'a');
+    try {
+      // Thousands of fds to look at, here in this process: more than one turn's worth, wherever this runs.
+      const { seen, turns } = await withOpenFds(4000, async () => {
+        let turns = 0;
+        let looking = true;
+        const turn = (): void => {
+          if (!looking) return;
+          turns++;
+          setImmediate(turn);
+        };
+        const look = writersOf([file], 60_000);
+        setImmediate(turn);
+        const seen = await look;
+        looking = false;
+        return { seen, turns };
+      });
+      assert.ok(turns > 0, 'an immediate queued as the look began ran before it ended');
+      assert.equal(seen.complete, true);
+      assert.ok(seen.writers.get(file)?.some(({ pid }) => pid === process.pid), `this process holds ${file} open for writing: ${JSON.stringify([...seen.writers])}`);
+    } finally {
+      closeSync(writer);
+    }
+  });
+
+  test('it gives up once its time is over, and says it did not look everywhere', { timeout: 30_000 }, async () => {
+    const file = join(scratch, 'busy-late');
+    writeFileSync(file, '');
+    const writer = openSync(file, 'a');
+    try {
+      const late = await writersOf([file], 0);
+      assert.deepEqual({ complete: late.complete, writers: late.writers.get(file) }, { complete: false, writers: [] });
+      // The control: given its time (a minute, whatever else this machine runs), the same look finds the writer.
+      const inTime = await writersOf([file], 60_000);
+      assert.equal(inTime.complete, true);
+      assert.ok(inTime.writers.get(file)?.some(({ pid }) => pid === process.pid));
+    } finally {
+      closeSync(writer);
+    }
+  });
+});
