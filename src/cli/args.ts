@@ -118,7 +118,6 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   const command = args.slice(args[split] === '--' ? split + 1 : split);
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
-  if (command[0] === '') throw new UsageError("run's command has an empty program name: give the program (a name on PATH, or a path) first");
   const label = values.label as string | undefined;
   // Every line of output starts with the label: an empty one reads as nothing, a newline splits each line in two.
   if (label !== undefined && (label === '' || /\p{Cc}/u.test(label))) throw new UsageError('--label needs a name without control characters (a newline, a tab), like --label web');

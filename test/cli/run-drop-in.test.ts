@@ -36,6 +36,15 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     });
   }
 
+  test('an empty program name is not found: status 127, as bash, timeout(1) and env(1) give it', { timeout: 30_000 }, async () => {
+    // The control: coreutils' timeout(1) says 127 (and bash -c '""' and env '' too).
+    assert.equal(spawnSync('timeout', ['10', '']).status, 127);
+    const run = await runCli(['run', '--', '', 'x']);
+    assert.equal(run.code, 127, run.stdout + run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^subvisor: cannot start '' x: the program name is empty/);
+  });
+
   test('a program still open for writing (ETXTBSY) is said to be being written, by whom, with 126 as bash and timeout(1) give it, not taken for a damaged binary', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-busy-'));
     const program = join(dir, 'true');

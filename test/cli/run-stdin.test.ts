@@ -17,6 +17,15 @@ const BOUNDED = { timeout: 30_000 };
 const QUIET_ENV = { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' };
 
 describe('stdin under the command line', () => {
+  test('run: a closed stdin (<&-) is an empty input to the child, as Node made it /dev/null before subvisor ran (README)', BOUNDED, () => {
+    // The control: bash's cat fails on the closed fd, so the closing did happen.
+    assert.equal(spawnSync('sh', ['-c', 'exec bash -c cat <&-'], { encoding: 'utf8' }).status, 1);
+    const script = 'exec "$0" "$1" run --label c -- sh -c \'readlink /proc/self/fd/0; cat\' <&-';
+    const run = spawnSync('sh', ['-c', script, process.execPath, BIN], { encoding: 'utf8', env: QUIET_ENV, timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^c \| \/dev\/null$/m);
+  });
+
   test('run: a piped stdin is the child\'s, so `echo hi | subvisor run -- cat` prints hi and ends at its EOF', BOUNDED, () => {
     const run = spawnSync(process.execPath, [BIN, 'run', '--label', 'c', '--', 'cat'], { input: 'hi\nthere', encoding: 'utf8', env: QUIET_ENV, timeout: 20_000 });
     assert.equal(run.error, undefined, 'it must end at the end of its input, not at the timeout');

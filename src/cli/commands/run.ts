@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { node } from '../../builtins.js';
 import { escapeControlCharacters } from '../../process/command.js';
+import { SpawnError } from '../../process/errors.js';
 import { UsageError, graceOption, parseRunArgs, positiveDurationOption } from '../args.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
@@ -18,6 +19,9 @@ import { readStopSignal } from '../config/stop-signal.js';
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
   const parsed = parseRunArgs(args);
+  // Not found (127), as bash, timeout(1) and env(1) say of an empty program name: a script's
+  // `subvisor run -- "$CMD"` with CMD unset gets the status `timeout 5 "$CMD"` gives it.
+  if (parsed.command[0] === '') throw new SpawnError(parsed.command, 'the program name is empty (is a shell variable unset?); give the program, a name on PATH or a path, first', { code: 'ENOENT' });
   refuseChangedArguments(parsed.command);
   await warnWhenPid1(parsed.json);
   // The program's name, escaped as `--label` must be (no control characters): a file named so as
