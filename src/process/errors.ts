@@ -149,6 +149,22 @@ export interface SpawnErrorOptions {
   cwdUnusable?: boolean | undefined;
   /** The error that Node, or the diagnosis, raised. Default: none. */
   cause?: unknown;
+  /** Why only a shell could run the command (see {@link SpawnError.shellOnly}). Default: none. */
+  shellOnly?: ShellOnly | undefined;
+}
+
+/** Why a command could run only under a shell: see {@link SpawnError.shellOnly}. */
+type ShellOnly = 'builtin' | 'whole-command';
+
+/**
+ * The reason a {@link SpawnError} gives for a command only a shell could run (`shellOnly`), its
+ * `program` named, with `shellWays`: how its reader has a shell run a command. The library's
+ * reader passes `shell: true`; a reader of a config writes the command as one string.
+ */
+export function shellOnlyReason(program: string, shellOnly: ShellOnly, shellWays: string): string {
+  return shellOnly === 'builtin'
+    ? `${program} is built into the shell, not a program: have a shell run the command (${shellWays})`
+    : `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (${shellWays})`;
 }
 
 /**
@@ -167,6 +183,13 @@ export class SpawnError extends Error {
   readonly cwd: string | undefined;
   /** The cwd, not the program, is what could not be used (missing, not a directory, not enterable): `code` alone cannot tell a missing cwd from a missing program. */
   readonly cwdUnusable: boolean;
+  /**
+   * Set when the program was not found (`ENOENT`) but a shell would have run the command:
+   * `'builtin'`, its program is built into sh (`cd`, `export`); `'whole-command'`, its program is
+   * a whole command written as one word (`['npm run dev']`). A program of its own may reword the
+   * advice (the message says `shell: true`) for its own users. Undefined otherwise.
+   */
+  readonly shellOnly: ShellOnly | undefined;
 
   /**
    * @param cmd - The command as it was given.
@@ -181,6 +204,7 @@ export class SpawnError extends Error {
     this.code = options.code ?? 'ERR_SUBVISOR_SPAWN';
     this.cwd = options.cwd;
     this.cwdUnusable = options.cwdUnusable ?? false;
+    this.shellOnly = options.shellOnly;
   }
 }
 

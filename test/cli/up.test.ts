@@ -313,6 +313,17 @@ describe('subvisor up', () => {
     assert.match(plain.stderr, /^subvisor: unknown option '--grce'; did you mean --grace\?/);
   });
 
+  test('a whole command in one word of an argv cmd fails with the way subvisor.yaml has a shell run it, not the library\'s shell: true', { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  list:\n    cmd: ["ls -l"]\n    main: true\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 127, run.stdout + run.stderr);
+    assert.match(run.stdout, /list \* cannot start 'ls -l': ls -l is one word holding a whole command: give each word as an argument of its own, or have a shell read it \(sh -c '\.\.\.', or in subvisor\.yaml a cmd written as one string\)/);
+    assert.doesNotMatch(run.stdout + run.stderr, /shell: true/);
+    // The control: what the message says to write runs.
+    const asString = await runCli(['up', '-f', config('processes:\n  list:\n    cmd: "ls -l"\n    main: true\n')]);
+    assert.equal(asString.code, 0, asString.stdout + asString.stderr);
+  });
+
   test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {
     // `logs -f` is --follow, so the flag named is --file, which up, ps, logs and export all take.
     for (const args of [['up'], ['logs', '-f'], ['ps'], ['export', 'compose']]) {

@@ -66,9 +66,19 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     // Quoted as the one word it is: a plain join would hide the very mistake.
     assert.match(error.message, /^cannot start 'sh -c "exit 0"': sh -c "exit 0" is one word holding a whole command: give each word as an argument of its own, or have a shell read it \(sh -c '...', or shell: true\)$/);
     assert.doesNotMatch(error.message, /check the spelling/);
+    // As data too, for a program of its own to give its users its own way to a shell.
+    assert.equal(error.shellOnly, 'whole-command');
     // Control: a name with a space whose first word is no program either is just not found.
     const missing = await spawnFailure(['subvisor-no-such-command --flag']);
     assert.match(missing.message, /was not found on PATH \(check the spelling/);
+    assert.equal(missing.shellOnly, undefined);
+  });
+
+  test('a builtin of sh given as the program: ENOENT, and the message says to have a shell run it (shell: true), shellOnly says so as data', BOUNDED, async () => {
+    const error = await spawnFailure(['cd', '/']);
+    assert.equal(error.code, 'ENOENT');
+    assert.match(error.message, /^cannot start cd \/: cd is built into the shell, not a program: have a shell run the command \(sh -c '...', or shell: true\)$/);
+    assert.equal(error.shellOnly, 'builtin');
   });
 
   test('a missing absolute path: ENOENT, "no such file"', BOUNDED, async () => {

@@ -1,6 +1,6 @@
 import { node } from '../../builtins.js';
 import { statOf } from '../stat.js';
-import { SpawnError } from '../errors.js';
+import { SpawnError, shellOnlyReason, type SpawnErrorOptions } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
@@ -28,7 +28,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
   }
   switch (code) {
     case 'ENOENT':
-      return new SpawnError(options.cmd, missingProgram(options), base);
+      return missingProgramError(options, base);
     case 'EACCES':
       return new SpawnError(options.cmd, deniedProgram(options), base);
     case 'ELOOP':
@@ -38,7 +38,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       // libuv's own PATH search (no gate) says ENOTDIR when the last entry it tried is a file
       // (PATH=$PATH:~/bin/tool); execvp, dash and bash pass such an entry over and say "not found"
       // (127), as the gate does: the look that decides it for the gate decides it here.
-      if (!programName(options).includes('/') && execProblem(options) === 'ENOENT') return new SpawnError(options.cmd, missingProgram(options), { ...base, code: 'ENOENT' });
+      if (!programName(options).includes('/') && execProblem(options) === 'ENOENT') return missingProgramError(options, { ...base, code: 'ENOENT' });
       return new SpawnError(options.cmd, throughAFile(options), base);
     case 'ENOEXEC':
       // May yet be a busy file: see namingBusyWriters.
@@ -382,6 +382,25 @@ function cwdProblem(cwd: string): string | undefined {
   }
 }
 
+/** A program not found, as a {@link SpawnError}: one that names a command only a shell could run says so (`shellOnly`). */
+function missingProgramError(options: ResolvedRunOptions, base: SpawnErrorOptions): SpawnError {
+  const shellOnly = shellOnlyOf(options);
+  const reason = shellOnly === undefined ? missingProgram(options) : shellOnlyReason(programName(options), shellOnly, LIBRARY_SHELL_WAYS);
+  return new SpawnError(options.cmd, reason, { ...base, shellOnly });
+}
+
+/** How a caller of this library has a shell run a command. */
+const LIBRARY_SHELL_WAYS = "sh -c '...', or shell: true";
+
+/** Why only a shell could run a command whose program was not found: a whole command in one word, or a builtin of sh. */
+function shellOnlyOf(options: ResolvedRunOptions): SpawnError['shellOnly'] {
+  if (options.shell !== false) return undefined;
+  const program = programName(options);
+  if (resolveProgram(program, options) !== undefined) return undefined;
+  if (isWholeCommand(program, options)) return 'whole-command';
+  return SHELL_BUILTINS.get(program) === 'sh' ? 'builtin' : undefined;
+}
+
 function missingProgram(options: ResolvedRunOptions): string {
   if (options.shell !== false) {
     const shell = typeof options.shell === 'string' ? options.shell : DEFAULT_SHELL;
@@ -390,10 +409,9 @@ function missingProgram(options: ResolvedRunOptions): string {
   const program = programName(options);
   const path = resolveProgram(program, options);
   if (path === undefined) {
-    if (isWholeCommand(program, options)) return `${program} is one word holding a whole command: give each word as an argument of its own, or have a shell read it (sh -c '...', or shell: true)`;
     if (ASSIGNMENT.test(program)) return `${program} is a variable assignment, which a shell reads, not a program: put env in front (env ${program} CMD...), or have a shell read it (sh -c '...')`;
+    // A whole command in one word, or a builtin of sh, is shellOnlyOf's.
     const shell = SHELL_BUILTINS.get(program);
-    if (shell === 'sh') return `${program} is built into the shell, not a program: have a shell run the command (sh -c '...', or shell: true)`;
     if (shell === 'bash') return `${program} is built into bash, not a program, and not into every sh (dash, Debian's and Ubuntu's, lacks it): have bash run the command (bash -c '...')`;
     return program.includes('/')
       ? `no such file: ${program}`
