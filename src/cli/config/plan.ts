@@ -53,7 +53,17 @@ export function planProcesses(config: Config, request: PlanRequest): ProcessSpec
   const selected = selectProcesses(counted, [...request.names, ...formation.keys()]);
   const mains = selected.filter((spec) => spec.main && (spec.replicas ?? 1) > 1);
   if (mains.length > 0) throw new ConfigError(mains.map((spec) => atSource(config, spec, `${spec.name}=${spec.replicas ?? 1}: ${MAIN_REPLICAS}`)));
-  return startOrder(expandReplicas(selected, foremanEnvironment(config, request)));
+  const planned = startOrder(expandReplicas(selected, foremanEnvironment(config, request)));
+  return request.procfile === true ? planned.map(withForemanName) : planned;
+}
+
+/**
+ * A Procfile's process of one copy, given the name foreman gives it (`worker.1`, its `PS`, which
+ * it may print): said to `subvisor ps`, it is that process, not an unknown name. A copy has that
+ * name already; a Procfile's names have no `.`, so no other process can.
+ */
+function withForemanName(spec: ProcessSpec): ProcessSpec {
+  return spec.replica === undefined ? { ...spec, foremanName: replicaName(spec.name, 1) } : spec;
 }
 
 /**

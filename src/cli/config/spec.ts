@@ -303,6 +303,11 @@ export interface ProcessSpec {
   readonly replicas?: number | undefined;
   /** Set on the copies `planProcesses` makes: which process it is a copy of, and which copy (1-based). */
   readonly replica?: { readonly of: string; readonly index: number } | undefined;
+  /**
+   * foreman's name for a Procfile's process of one copy, `NAME.1` (its `PS`), set by
+   * `planProcesses`: the control commands take it as well as `NAME`.
+   */
+  readonly foremanName?: string | undefined;
 }
 
 /**

@@ -148,12 +148,15 @@ export class Stack {
   }
 
   /**
-   * The processes `names` stand for, each once, in start order: a name is a process's own, or that
-   * of a replicated process (`web` for `web.1` ... `web.N`). Unknown names stand for nothing.
+   * The processes `names` stand for, each once, in start order: a name is a process's own, that
+   * of a replicated process (`web` for `web.1` ... `web.N`), or foreman's for a Procfile's process
+   * of one copy (`worker.1` for `worker`). Unknown names stand for nothing.
    */
   processesNamed(names: readonly string[]): string[] {
     const wanted = new Set(names);
-    return [...this.#runners.values()].filter(({ spec }) => wanted.has(spec.name) || (spec.replica !== undefined && wanted.has(spec.replica.of))).map(({ spec }) => spec.name);
+    const named = ({ spec }: Runner): boolean =>
+      wanted.has(spec.name) || (spec.replica !== undefined && wanted.has(spec.replica.of)) || (spec.foremanName !== undefined && wanted.has(spec.foremanName));
+    return [...this.#runners.values()].filter(named).map(({ spec }) => spec.name);
   }
 
   /** Whether `name` is the run's `main` process (stopping it ends the run). */

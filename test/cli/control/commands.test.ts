@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,6 +160,26 @@ describe('ps', () => {
       assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker)\n");
       // The control: without names, every process.
       assert.equal((await ps(dir)).length, 4);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test("a Procfile's process of one copy is named by foreman's name for it too (worker.1, its PS), as a copy of a replicated one is", BOUNDED, async () => {
+    const dir = configDir(() => '');
+    rmSync(join(dir, 'subvisor.yaml'));
+    writeFileSync(join(dir, 'Procfile'), 'web: exec sleep 30\nworker: echo "I am $PS"; exec sleep 30\n');
+    const run = await up(dir, ['web=2', 'worker=1']);
+    try {
+      await waitForState(dir, 'worker', 'running');
+      await run.waitForOutput(/worker +\| I am worker\.1/);
+      const named = await client(dir, ['ps', '--json', 'worker.1', 'web.2']);
+      assert.equal(named.code, 0, named.stderr);
+      assert.deepEqual((JSON.parse(named.stdout) as { name: string }[]).map((row) => row.name), ['web.2', 'worker']);
+      // The control: web has copies, so web.3 is no name of it.
+      const unknown = await client(dir, ['ps', 'web.3']);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /no process named 'web\.3' in this run \(it has web\.1, web\.2, worker\)/);
     } finally {
       await interrupt(run);
     }
