@@ -50,6 +50,7 @@ export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_M
     return stats === undefined ? [] : [{ path, dev: stats.dev, ino: stats.ino }];
   });
   const found = new Map<string, Writer[]>(paths.map((path) => [path, []]));
+  if (targets.length === 0) return { writers: found, complete: true };
   const deadline = performance.now() + maxMs;
   let looked = 0;
   let complete = true;
