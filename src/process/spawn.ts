@@ -42,7 +42,7 @@ export async function spawnProcess(options: SpawnOptions, cancelled?: AbortSigna
   try {
     return await startProcess(options, cancelled);
   } catch (error) {
-    throw error instanceof SpawnError ? await namingBusyWriters(error, options) : error;
+    throw error instanceof SpawnError ? await namingBusyWriters(error, options, cancelled) : error;
   }
 }
 

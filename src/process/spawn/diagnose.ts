@@ -544,28 +544,34 @@ function interpreterLine(path: string): string | undefined {
  * event loop. The gate's status 126 for a program it had found executable reads as ENOEXEC; a
  * writer in sight makes it ETXTBSY, which the kernel checks before it reads the file's format.
  * A script's `#!` interpreter is looked at too: the kernel opens it for the exec as it opens the
- * script, and refuses it the same way.
+ * script, and refuses it the same way. A look cut short (its time over, or `cancelled`) may have
+ * missed the writer: the error then says that the file may be busy, rather than only "damaged".
  */
-export async function namingBusyWriters(error: SpawnError, options: ResolvedRunOptions): Promise<SpawnError> {
+export async function namingBusyWriters(error: SpawnError, options: ResolvedRunOptions, cancelled?: AbortSignal): Promise<SpawnError> {
   if (error.code !== 'ENOEXEC' && error.code !== 'ETXTBSY') return error;
   const path = resolveProgram(programName(options), options);
   if (path === undefined) return error;
   const cwd = childCwd(options);
   const interpreter = cwd === undefined ? undefined : scriptInterpreter(path, cwd);
   const files: [string, string][] = [[path, path], ...(interpreter === undefined ? [] : [[interpreter.path, `${interpreter.path}, the interpreter its line "${interpreter.line}" names,`] as [string, string]])];
-  const seen = await writersOf(files.map(([file]) => file));
+  const seen = await writersOf(files.map(([file]) => file), WRITERS_LOOK_MS, cancelled);
   const base = { code: 'ETXTBSY', cwd: error.cwd, cause: error.cause };
   for (const [file, named] of files) {
     const writers = seen.writers.get(file) ?? [];
     if (writers.length > 0) return new SpawnError(options.cmd, `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`, base);
   }
-  if (error.code === 'ETXTBSY' && !seen.complete) return new SpawnError(options.cmd, busyUnseen(options, false), base);
-  return error;
+  if (seen.complete) return error;
+  if (error.code === 'ETXTBSY') return new SpawnError(options.cmd, busyUnseen(options, false), base);
+  // The gate's 126 (ENOEXEC) of a file still being written, whose writer the look did not reach.
+  return new SpawnError(options.cmd, `${unrunnableProgram(options)}; or it is still open for writing (text file busy) by ${UNFINISHED_LOOK}`, { ...base, code: error.code });
 }
 
-/** What an ETXTBSY whose writer was not seen says: one `lookedEverywhere` could not see, or the look ran out of time. */
+/** Who holds a busy file open for writing when a look for its writers was cut short. */
+const UNFINISHED_LOOK = `a process not found in the time given to look through /proc (at most ${WRITERS_LOOK_MS} ms)`;
+
+/** What an ETXTBSY whose writer was not seen says: one `lookedEverywhere` could not see, or the look was cut short. */
 function busyUnseen(options: ResolvedRunOptions, lookedEverywhere: boolean): string {
-  const who = lookedEverywhere ? 'a process this user cannot see' : `a process not found in the ${WRITERS_LOOK_MS} ms given to look through /proc`;
+  const who = lookedEverywhere ? 'a process this user cannot see' : UNFINISHED_LOOK;
   return `text file busy (ETXTBSY): ${programName(options)}, or its #! interpreter, is open for writing by ${who}; wait until it is written and closed, then run it again`;
 }
 

@@ -10,7 +10,7 @@ export interface Writer {
 /** What a look for writers saw: for each file looked for, the processes seen writing it, in pid order. */
 export interface WritersSeen {
   readonly writers: ReadonlyMap<string, readonly Writer[]>;
-  /** False when the look ran out of its time before it had seen every process. */
+  /** False when the look ran out of its time, or was cancelled, before it had seen every process. */
   readonly complete: boolean;
 }
 
@@ -39,12 +39,12 @@ const ACCESS_MODE = 0o3;
  * being copied, a build still linking it), and the spawn gate's shell reports that as the same
  * status 126 as a binary it cannot run at all. The writer, seen, tells the two apart. Looking
  * costs a stat per open file on the system, so it is done only once a start has failed, a few
- * hundred files per turn of the event loop, and for at most `maxMs` (default
- * {@link WRITERS_LOOK_MS}); the newest processes first, as a copy or a build still under way is
- * most likely one of them. A process of another user cannot be seen (its fd table is closed to
+ * hundred files per turn of the event loop, for at most `maxMs` (default {@link WRITERS_LOOK_MS}),
+ * and no longer once `cancelled` aborts (whoever waits for the error no longer wants its words);
+ * the newest processes first, as a copy or a build still under way is most likely one of them. A process of another user cannot be seen (its fd table is closed to
  * us), nor a writable shared mapping whose fd was closed: such a writer goes unseen.
  */
-export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_MS): Promise<WritersSeen> {
+export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_MS, cancelled?: AbortSignal): Promise<WritersSeen> {
   const targets = paths.flatMap((path) => {
     const stats = statOf(path);
     return stats === undefined ? [] : [{ path, dev: stats.dev, ino: stats.ino }];
@@ -59,7 +59,7 @@ export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_M
     for (const fd of entries(`/proc/${pid}/fd`)) {
       // Counted per file, not per process: one process may hold tens of thousands of them.
       if (++looked % FDS_PER_TURN === 0) await nextTurn();
-      if (performance.now() >= deadline) {
+      if (performance.now() >= deadline || cancelled?.aborted === true) {
         complete = false;
         break look;
       }

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { writersOf } from '../../../src/process/spawn/writers.js';
+import { namingBusyWriters } from '../../../src/process/spawn/diagnose.js';
+import { SpawnError } from '../../../src/process/errors.js';
+import { resolveCommonOptions } from '../../../src/process/options.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-writers-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -61,6 +64,41 @@ describe('writersOf', () => {
       const inTime = await writersOf([file], 60_000);
       assert.equal(inTime.complete, true);
       assert.ok(inTime.writers.get(file)?.some(({ pid }) => pid === process.pid));
+    } finally {
+      closeSync(writer);
+    }
+  });
+
+  test('a cancel ends the look at once: whoever waits for the error no longer wants its words', { timeout: 30_000 }, async () => {
+    const file = join(scratch, 'busy-cancelled');
+    writeFileSync(file, '');
+    const writer = openSync(file, 'a');
+    try {
+      const cancelled = await writersOf([file], 60_000, AbortSignal.abort());
+      assert.deepEqual({ complete: cancelled.complete, writers: cancelled.writers.get(file) }, { complete: false, writers: [] });
+      // The control: not cancelled, the same look finds the writer.
+      assert.ok((await writersOf([file], 60_000, new AbortController().signal)).writers.get(file)?.some(({ pid }) => pid === process.pid));
+    } finally {
+      closeSync(writer);
+    }
+  });
+});
+
+describe('namingBusyWriters', () => {
+  test("the gate's 126 (ENOEXEC) of a script whose writer a cut-short look missed says it may be busy, not only that it cannot run", { timeout: 30_000 }, async () => {
+    const script = join(scratch, 'being-written');
+    writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    const writer = openSync(script, 'a');
+    try {
+      const options = resolveCommonOptions('test', [script], {}, { stdout: 'ignore', stderr: 'ignore' });
+      const gateSaid = (): SpawnError => new SpawnError([script], 'exec format error: not a program this machine can run', { code: 'ENOEXEC' });
+      const cutShort = await namingBusyWriters(gateSaid(), options, AbortSignal.abort());
+      assert.equal(cutShort.code, 'ENOEXEC');
+      assert.match(cutShort.message, /exec format error: .*; or it is still open for writing \(text file busy\) by a process not found in the time given to look through \/proc/);
+      // The control: a look that finishes names the writer, this process.
+      const named = await namingBusyWriters(gateSaid(), options, new AbortController().signal);
+      assert.equal(named.code, 'ETXTBSY');
+      assert.match(named.message, new RegExp(`open for writing by pid ${process.pid} \\(this process\\)`));
     } finally {
       closeSync(writer);
     }
