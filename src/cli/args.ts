@@ -104,17 +104,7 @@ const RUN_VALUE_OPTIONS = valueOptionWords(RUN_OPTIONS);
  * works as well as `subvisor run -- ls -l`: everything from the command on belongs to it.
  */
 export function parseRunArgs(args: readonly string[]): RunArgs {
-  // The options end at `--` or at the first word that is not one, whichever comes first: a `--`
-  // after that word is the command's own (`subvisor run npm test -- --watch`).
-  let split = args.length;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index] as string; // index < length
-    if (RUN_VALUE_OPTIONS.has(arg)) index++;
-    else if (arg === '--' || !arg.startsWith('-')) {
-      split = index;
-      break;
-    }
-  }
+  const split = runOptionsEnd(args);
   const command = args.slice(args[split] === '--' ? split + 1 : split);
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
@@ -132,6 +122,32 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     json: values.json === true,
     timestamps: values.timestamps === true,
   };
+}
+
+/**
+ * Where `run`'s options end: at `--` or at the first word that is not one, whichever comes first
+ * (`args.length` when neither comes); a `--` after that word is the command's own (`subvisor run
+ * npm test -- --watch`).
+ */
+function runOptionsEnd(args: readonly string[]): number {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string; // index < length
+    if (RUN_VALUE_OPTIONS.has(arg)) index++;
+    else if (arg === '--' || !arg.startsWith('-')) return index;
+  }
+  return args.length;
+}
+
+/**
+ * Whether the command line of `up` or `run` asks for `--json`, read before it is parsed, so that a
+ * mistake in it can be told as a record too. Only an option word counts: `up`'s end at `--`,
+ * `run`'s at its command (`run -- ls --json`, `run ls --json` are ls's). Once the line parses,
+ * this agrees with its `json`: a value-taking option given `--json` (`-f --json`) is refused by
+ * the parser as ambiguous.
+ */
+export function jsonAsked(command: 'up' | 'run', args: readonly string[]): boolean {
+  const end = command === 'run' ? runOptionsEnd(args) : args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
 export function parseUpArgs(args: readonly string[]): UpArgs {

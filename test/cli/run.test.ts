@@ -297,6 +297,30 @@ describe('subvisor run', () => {
     assert.deepEqual(ends.map(({ name, event, exitCode }) => ({ name, event, exitCode })), [{ name: 'f', event: 'failure', exitCode: 7 }, { name: 'subvisor', event: 'summary', exitCode: 7 }]);
   });
 
+  test('--json: a command line run cannot take (an unknown option, a missing value, a bad --ready) is one failure record on stdout (reason usage), status 2, nothing on stderr', { timeout: 30_000 }, async () => {
+    const cases = [
+      { args: ['run', '--json', '--grce', '5s', '--', 'true'], says: /unknown option '--grce'; did you mean --grace\?/ },
+      { args: ['run', '--json', '--label'], says: /'--label <value>' argument missing/ },
+      { args: ['run', '--json', '--ready', '(', '--', 'true'], says: /--ready: not a valid regular expression/ },
+    ];
+    const runs = await Promise.all(cases.map(({ args }) => runCli(args)));
+    for (const [i, run] of runs.entries()) {
+      const { args, says } = cases[i] as (typeof cases)[number];
+      assert.equal(run.code, 2, args.join(' '));
+      assert.equal(run.stderr, '', `${args.join(' ')}: in --json everything is a record on stdout`);
+      const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(records.length, 1, run.stdout);
+      const [record] = records as [Record<string, unknown>];
+      assert.deepEqual({ name: record.name, event: record.event, reason: record.reason, code: record.code, exitCode: record.exitCode }, { name: 'subvisor', event: 'failure', reason: 'usage', code: 'ERR_SUBVISOR_USAGE', exitCode: 2 });
+      assert.match(String(record.line), says);
+    }
+    // The control: a --json that is the command's own word is not run's, so the mistake is told in words.
+    const plain = await runCli(['run', '--grce', '5s', '--', 'echo', '--json']);
+    assert.equal(plain.code, 2);
+    assert.equal(plain.stdout, '');
+    assert.match(plain.stderr, /^subvisor: unknown option '--grce'; did you mean --grace\?/);
+  });
+
   test("--json: a failure's failed and failure records carry its reason and stable code, as the library's error has them", { timeout: 30_000 }, async () => {
     const identity = async (args: string[]): Promise<Record<string, unknown>[]> => {
       const run = await runCli(['run', '--json', ...args]);

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { node } from '../../builtins.js';
 import { escapeControlCharacters } from '../../process/command.js';
 import { SpawnError } from '../../process/errors.js';
-import { UsageError, graceOption, parseRunArgs, positiveDurationOption } from '../args.js';
+import { UsageError, graceOption, jsonAsked, parseRunArgs, positiveDurationOption, type RunArgs } from '../args.js';
+import { refusalsAsRecords } from '../json-refusals.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
@@ -18,7 +19,11 @@ import { readStopSignal } from '../config/stop-signal.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
-  const parsed = parseRunArgs(args);
+  // Parsed inside: a command line that cannot be parsed (`run --json --grce 5s -- CMD`) is a refusal too.
+  return refusalsAsRecords(jsonAsked('run', args), () => run(parseRunArgs(args)));
+}
+
+async function run(parsed: RunArgs): Promise<Ending> {
   // Not found (127), as bash, timeout(1) and env(1) say of an empty program name: a script's
   // `subvisor run -- "$CMD"` with CMD unset gets the status `timeout 5 "$CMD"` gives it.
   if (parsed.command[0] === '') throw new SpawnError(parsed.command, 'the program name is empty (is a shell variable unset?); give the program, a name on PATH or a path, first', { code: 'ENOENT' });

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
-import { graceOption, parseUpArgs, type UpArgs } from '../args.js';
+import { graceOption, jsonAsked, parseUpArgs, type UpArgs } from '../args.js';
+import { refusalsAsRecords } from '../json-refusals.js';
 import { dotForemanWarnings } from '../foreman-defaults.js';
 import { DEFAULT_BASE_PORT, everyProcessName, planProcesses, readConfig, stopGraceMs, writtenBasePort, type Config } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
-import { isRefusal, statusOfRefusal, type Ending } from '../exit-status.js';
+import type { Ending } from '../exit-status.js';
 import { endingAfterFlush, endingOf } from '../interrupts.js';
 import { listenForEnds } from '../run-ends.js';
 import type { RunOutcome } from '../stack/stack.js';
@@ -14,7 +15,7 @@ import { LogFiles } from '../logfiles/log-files.js';
 import { createOutput, type Output } from '../output.js';
 import { childrenColour } from '../children-colour.js';
 import { warnWhenPid1 } from '../pid1.js';
-import { reportFailure, reportRefusal, reportSummary } from '../report.js';
+import { reportFailure, reportSummary } from '../report.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { withUncaught } from '../uncaught.js';
 import { watchStack } from '../watch/watch.js';
@@ -37,32 +38,8 @@ function dotForemanWarningsFor(parsed: UpArgs, config: Config): string[] {
  * `logs`) and restarts what its watched paths say.
  */
 export async function upCommand(args: readonly string[]): Promise<Ending> {
-  if (!jsonAsked(args)) return up(parseUpArgs(args));
-  try {
-    // Parsed in here: a command line that cannot be parsed (`up --json --grce 5s`) is a refusal
-    // too, and the reader that asked for records must get one, not words on stderr.
-    return await up(parseUpArgs(args));
-  } catch (error) {
-    if (!isRefusal(error)) throw error;
-    // A `--json` reader reads stdout, and only records: told on stderr in words, it saw the run
-    // end with 2 and no record at all, and had to guess (SPEC §5: bad config before anything starts).
-    const output = createOutput({ names: [], json: true });
-    const exitCode = statusOfRefusal(error);
-    reportRefusal(output, error, exitCode);
-    await output.close();
-    return { exitCode };
-  }
-}
-
-/**
- * Whether the command line asks for `--json`, read before it is parsed, so that a mistake in it can
- * be told as a record too. Only an option word counts: after `--` every word is a name. Once the
- * line parses, this agrees with its `json`: a value-taking option given `--json` (`-f --json`) is
- * refused by the parser as ambiguous.
- */
-function jsonAsked(args: readonly string[]): boolean {
-  const end = args.indexOf('--');
-  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+  // Parsed inside: a command line that cannot be parsed (`up --json --grce 5s`) is a refusal too.
+  return refusalsAsRecords(jsonAsked('up', args), () => up(parseUpArgs(args)));
 }
 
 async function up(parsed: UpArgs): Promise<Ending> {
