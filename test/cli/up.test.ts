@@ -324,6 +324,14 @@ describe('subvisor up', () => {
     assert.equal(asString.code, 0, asString.stdout + asString.stderr);
   });
 
+  test("an exec probe whose argv is a whole command in one word says so in the command line's words, not the library's shell: true", { timeout: 30_000 }, async () => {
+    const file = config('processes:\n  web:\n    cmd: exec sleep 30\n    readyTimeout: 1s\n    ready: { exec: ["test -d /"], interval: 100ms }\n');
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 124, run.stdout + run.stderr);
+    assert.match(run.stdout + run.stderr, /last output of its ready probe[^\n]*\n {4}cannot start 'test -d \/': test -d \/ is one word holding a whole command: .*\(sh -c '\.\.\.', or in subvisor\.yaml a cmd written as one string\)/);
+    assert.doesNotMatch(run.stdout + run.stderr, /shell: true/);
+  });
+
   test('no config file: a clear error, naming the flag every command that reads one takes', { timeout: 30_000 }, async () => {
     // `logs -f` is --follow, so the flag named is --file, which up, ps, logs and export all take.
     for (const args of [['up'], ['logs', '-f'], ['ps'], ['export', 'compose']]) {

@@ -1,7 +1,8 @@
 import { signalStatus } from '../exit-status.js';
 import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
-import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, shellOnlyReason, stderrNote } from '../../process/errors.js';
+import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
+import { spawnErrorInOwnWords } from './spawn-words.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
 import { WatchError } from '../watch/errors.js';
 
@@ -74,18 +75,9 @@ export function describeFailure(error: unknown): string {
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
   if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastTry(error.probeOutput, error.probeExit)})`;
   if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
-  if (error instanceof SpawnError && error.shellOnly !== undefined) return shellOnlyInOwnWords(error, error.shellOnly);
+  if (error instanceof SpawnError) return spawnErrorInOwnWords(error);
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-/** How a user of the command line has a shell run a command (the library's words name its `shell: true`). */
-const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one string";
-
-/** The message of `error`, a command only a shell could run, with the command line's ways to have a shell run it. */
-function shellOnlyInOwnWords(error: SpawnError, shellOnly: NonNullable<SpawnError['shellOnly']>): string {
-  const program = typeof error.cmd === 'string' ? error.cmd : (error.cmd[0] ?? '');
-  return new SpawnError(error.cmd, shellOnlyReason(program, shellOnly, CLI_SHELL_WAYS), { code: error.code, cwd: error.cwd, shellOnly }).message;
 }
 
 /** What kind of failure it was, for `--json` and for the restart line's reason. */

@@ -4,6 +4,8 @@ import { moveOnAfter } from '../../core/timeouts.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { superviseRunProcess } from '../../process/supervise.js';
+import { SpawnError } from '../../process/errors.js';
+import { spawnErrorInOwnWords } from './spawn-words.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
 import { node } from '../../builtins.js';
@@ -140,7 +142,8 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
     return { passed: returncode === 0, output: heard.text(), exit: { returncode, signal: killedBy } };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
-    return { passed: false, output: error instanceof Error ? error.message : String(error) };
+    // A probe that could not start says why as a process's start would (`cd` as its program: have a shell run it).
+    return { passed: false, output: error instanceof SpawnError ? spawnErrorInOwnWords(error) : error instanceof Error ? error.message : String(error) };
   }
 }
 
