@@ -302,6 +302,8 @@ describe('subvisor run', () => {
       { args: ['run', '--json', '--grce', '5s', '--', 'true'], says: /unknown option '--grce'; did you mean --grace\?/ },
       { args: ['run', '--json', '--label'], says: /'--label <value>' argument missing/ },
       { args: ['run', '--json', '--ready', '(', '--', 'true'], says: /--ready: not a valid regular expression/ },
+      // A --json given where a value was due (`--label $UNSET --json`) still asks for records.
+      { args: ['run', '--label', '--json', '--', 'true'], says: /Option '--label' argument is ambiguous/ },
     ];
     const runs = await Promise.all(cases.map(({ args }) => runCli(args)));
     for (const [i, run] of runs.entries()) {
@@ -712,7 +714,8 @@ describe('subvisor run', () => {
     const badPattern = await runCli(['run', '--ready', '(', '--', 'true']);
     assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Invalid regular expression: /(/: Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
     // Node's whole explanation, on one line: how to give a value that starts with a dash.
-    const dashed = await runCli(['run', '--label', '--json', '--', 'true']);
+    // (`--label --json` would be a record: see the --json usage test.)
+    const dashed = await runCli(['run', '--label', '--timestamps', '--', 'true']);
     assert.equal(dashed.code, 2, dashed.stderr);
     assert.match(dashed.stderr, /^subvisor: Option '--label' argument is ambiguous\. .*'--label=-XYZ'.*\n\(see subvisor run --help\)\n$/);
     // A negative number is no option: the option's own check says what it expects, not Node's
