@@ -3,7 +3,7 @@ import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
-import { foremanFormationWords, foremanOptionInstead } from './foreman-options.js';
+import { concurrentlyCommandInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -106,6 +106,9 @@ const RUN_VALUE_OPTIONS = valueOptionWords(RUN_OPTIONS);
 export function parseRunArgs(args: readonly string[]): RunArgs {
   const split = runOptionsEnd(args);
   const command = args.slice(args[split] === '--' ? split + 1 : split);
+  // Another tool's option is no option of run's, so the word after it was taken for the command
+  // (`--kill-timeout 2000`): it is looked at all the same, as what was typed with that option.
+  refuseUnknownOptions(args.slice(0, split + 1), RUN_OPTIONS, foreignAnswers('run'));
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
   const label = values.label as string | undefined;
@@ -162,7 +165,7 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
       'no-port': { type: 'boolean' },
     },
     true,
-    foremanOptionInstead,
+    foreignAnswers('up'),
   );
   const { names, formation } = splitFormation(positionals);
   return {
@@ -185,6 +188,8 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
   const names: string[] = [];
   const formation = new Map<string, number>();
   for (const word of words) {
+    const command = concurrentlyCommandInstead(word);
+    if (command !== undefined) throw new UsageError(command);
     const match = FORMATION_WORD.exec(word);
     if (match === null) {
       names.push(word);
@@ -322,6 +327,11 @@ function valueOptionWords(options: NonNullable<OptionsConfig>): ReadonlySet<stri
 
 /** What to write instead of another tool's option `rawName`, typed with `value`; undefined when it is none of that tool's. */
 type ForeignOptionAnswer = (rawName: string, value: string | undefined) => string | undefined;
+
+/** The answers to other tools' options typed to `command` (see foreign-options.ts). */
+function foreignAnswers(command: ForeignCommand): ForeignOptionAnswer {
+  return (rawName, value) => foreignOptionInstead(command, rawName, value);
+}
 
 function parseOrExplain(
   given: readonly string[],

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { node } from '../builtins.js';
-import { foremanSettingInstead } from './foreman-options.js';
+import { foremanSettingInstead } from './foreign-options.js';
 
 /** Where foreman reads the defaults of its options: in the current directory, as it does. */
 const DOT_FOREMAN = '.foreman';

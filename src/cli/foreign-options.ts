@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+
+// Someone moving from foreman or honcho types their `start` options to `subvisor up` first, and
+// someone moving from concurrently its options to `up` or `run`. None is taken as it is (each has
+// a subvisor way already, and two ways to say one thing drift apart), but each is answered with
+// that way, built from what was typed, rather than with a list of options. A letter two of them
+// use (`-c`, `-p`, `-t`, `-m`) is told apart here, by the value typed with it, and nowhere else.
+
+/** The command an option was typed to: foreman's and honcho's `start` is `up`; concurrently's options go to either. */
+export type ForeignCommand = 'up' | 'run';
+
+/** What to write for another tool's option, and whose option it is. */
+interface Answer {
+  readonly tool: string;
+  readonly text: string;
+}
+
+/** An option of another tool, and what to write for it: `value` is the word typed with it or after it, if any. */
+interface ForeignOption {
+  readonly names: readonly string[];
+  readonly instead: (value: string | undefined, command: ForeignCommand) => Answer;
+}
+
+const FORMATION_EXAMPLE = 'web=2 worker=1';
+
+/**
+ * The words of foreman's `-m web=2,worker=1` (`['web=2', 'worker=1']`), or undefined for a word
+ * that is not one. foreman drops blanks inside it; its `all=N` has no word here, so a value with
+ * one gives no words either. foreman's `web=0` leaves web out, as not naming it does here (a word
+ * `web=0` is refused): it gives no word, and a value of nothing else gives none at all.
+ */
+export function foremanFormationWords(word: string): string[] | undefined {
+  const parts = word.replace(/\s/g, '').split(',').filter((part) => part !== '');
+  if (!parts.every((part) => /^[^=]+=\d+$/.test(part) && !part.startsWith('all='))) return undefined;
+  const words = parts.filter((part) => !/=0+$/.test(part));
+  return words.length > 0 ? words : undefined;
+}
+
+function formation(tool: string, value: string | undefined): Answer {
+  const words = value === undefined ? undefined : foremanFormationWords(value);
+  return { tool, text: `the formation is words after up: subvisor up ${words?.join(' ') ?? FORMATION_EXAMPLE}` };
+}
+
+function root(tool: string, value: string | undefined): Answer {
+  return { tool, text: `processes run in the Procfile's directory: subvisor up -f ${join(value ?? 'DIR', 'Procfile')}` };
+}
+
+function timestamps(value: string | undefined): Answer {
+  return { tool: 'foreman', text: value === 'false' ? 'up shows no times unless given --timestamps: subvisor up' : 'up shows the times with --timestamps: subvisor up --timestamps' };
+}
+
+function foremanPort(value: string | undefined): Answer {
+  return { tool: 'foreman', text: `the first PORT is the environment's: PORT=${value !== undefined && isWholeNumber(value) ? value : '5000'} subvisor up` };
+}
+
+function foremanTimeout(value: string | undefined): Answer {
+  return { tool: 'foreman', text: `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${value !== undefined && /^\d+(?:\.\d+)?$/.test(value) ? value : '5'}s` };
+}
+
+function isWholeNumber(value: string): boolean {
+  return /^\d+$/.test(value);
+}
+
+const CONCURRENTLY = 'concurrently';
+
+/** concurrently's answer for `command`: `run` supervises one command, so what is about several is said of `up`, with that first. */
+function concurrently(command: ForeignCommand, forUp: string, forRun?: string): Answer {
+  return { tool: CONCURRENTLY, text: command === 'up' ? forUp : (forRun ?? `run supervises one command, and up several, the processes of a subvisor.yaml: ${forUp}`) };
+}
+
+/** chalk's names, as concurrently's `-c red,bgBlue.bold` takes them: a value of them is concurrently's, not foreman's flag followed by a process name. */
+const CHALK_WORDS = /^(?:auto|#[0-9a-f]{3}(?:[0-9a-f]{3})?|(?:(?:bg)?(?:black|red|green|yellow|blue|magenta|cyan|white|gray|grey)(?:bright)?|reset|bold|dim|italic|underline|inverse|hidden|strikethrough)(?:\.[a-z]+)*)$/i;
+
+function isColourList(value: string | undefined): boolean {
+  return value !== undefined && value.split(',').every((colour) => CHALK_WORDS.test(colour.trim()));
+}
+
+function colour(command: ForeignCommand, value: string | undefined): Answer {
+  // foreman's -c forces colour; honcho's takes the formation, which has an `=`; concurrently's the prefixes' colours.
+  if (value?.includes('=') === true) return formation('honcho', value);
+  const force = `colour is on for a terminal; to force it, FORCE_COLOR=1 subvisor ${command}`;
+  if (isColourList(value)) return { tool: CONCURRENTLY, text: `${command === 'up' ? "each process's prefix has a colour of its own" : 'the label has a colour'}, chosen by ${command}; ${force}` };
+  return { tool: 'foreman', text: force };
+}
+
+function names(command: ForeignCommand, value: string | undefined): Answer {
+  const first = value?.split(',')[0]?.trim() || 'web';
+  return concurrently(
+    command,
+    `a process's name is its key under processes: in subvisor.yaml (${first}: { cmd: ... }), or in a Procfile (${first}: CMD)`,
+    `the prefix of the command's lines is its label: subvisor run --label ${first} -- CMD`,
+  );
+}
+
+function prefix(command: ForeignCommand): Answer {
+  return concurrently(
+    command,
+    'each line starts with its process\'s name, padded to the longest; --timestamps adds the time: subvisor up --timestamps',
+    'each line starts with the label; --timestamps adds the time: subvisor run --label NAME --timestamps -- CMD',
+  );
+}
+
+function timestampFormat(command: ForeignCommand): Answer {
+  return concurrently(command, 'each line starts with the time (HH:MM:SS.mmm) with --timestamps: subvisor up --timestamps', 'each line starts with the time (HH:MM:SS.mmm) with --timestamps: subvisor run --timestamps -- CMD');
+}
+
+/** concurrently's `--success`: `command-web` (or `command-0`) names the process whose exit decides. */
+function success(command: ForeignCommand, value: string | undefined): Answer {
+  const named = value === undefined ? undefined : /^command-(.+)$/.exec(value)?.[1];
+  if (named !== undefined) return concurrently(command, `the run ends with the exit of its main process, and its status: make ${named} main: true in subvisor.yaml`);
+  if (value === 'all') return concurrently(command, 'up exits 0 when every process ended well, and with the status of the first that failed: subvisor up');
+  return concurrently(command, "up exits with the status of the first process that failed, or ends with the exit of its main process (main: true in subvisor.yaml), and that one's status");
+}
+
+function restartTries(command: ForeignCommand, value: string | undefined): Answer {
+  return concurrently(command, `restarts are per process, in subvisor.yaml: restart: { policy: on-failure, max: ${value !== undefined && isWholeNumber(value) ? value : 'N'} }`);
+}
+
+function restartAfter(command: ForeignCommand, value: string | undefined): Answer {
+  const backoff = value !== undefined && isWholeNumber(value) ? `, backoff: ${value}ms` : '';
+  return concurrently(command, `restarts are per process, in subvisor.yaml, each waiting twice as long as the one before: restart: { policy: on-failure${backoff} }`);
+}
+
+function maxProcesses(command: ForeignCommand): Answer {
+  return concurrently(command, 'up starts each process once what it dependsOn is ready, and the others at once; to start b once a has ended, in subvisor.yaml: b: { dependsOn: { a: completed } }');
+}
+
+function killSignal(command: ForeignCommand, value: string | undefined): Answer {
+  const signal = value ?? 'SIGINT';
+  return concurrently(command, `the signal that stops a process is its stopSignal, in subvisor.yaml: stopSignal: ${signal}`, `the signal that stops the command is --stop-signal: subvisor run --stop-signal ${signal} -- CMD`);
+}
+
+function killTimeout(command: ForeignCommand, value: string | undefined): Answer {
+  const grace = value !== undefined && isWholeNumber(value) ? `${value}ms` : '5s';
+  return concurrently(command, `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${grace}`, `the time to stop before SIGKILL is --grace, with a unit: subvisor run --grace ${grace} -- CMD`);
+}
+
+const FOREIGN_OPTIONS: readonly ForeignOption[] = [
+  // foreman's -m is the formation (web=2,worker=1); concurrently's, how many run at once (2, 50%).
+  { names: ['m'], instead: (value, command) => (value !== undefined && /^\d+%?$/.test(value) ? maxProcesses(command) : formation('foreman', value)) },
+  { names: ['formation'], instead: (value) => formation('foreman', value) },
+  { names: ['concurrency'], instead: (value) => formation('honcho', value) },
+  { names: ['c', 'color'], instead: (value, command) => colour(command, value) },
+  { names: ['prefix-colors'], instead: (_value, command) => colour(command, 'auto') },
+  // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index).
+  { names: ['p'], instead: (value, command) => (value === undefined || isWholeNumber(value) ? foremanPort(value) : prefix(command)) },
+  { names: ['port'], instead: (value) => foremanPort(value) },
+  { names: ['prefix'], instead: (_value, command) => prefix(command) },
+  // foreman's -t is the stop timeout in seconds (10); concurrently's, the time's format (HH:mm:ss).
+  { names: ['t'], instead: (value, command) => (value === undefined || /^\d+(?:\.\d+)?$/.test(value) ? foremanTimeout(value) : timestampFormat(command)) },
+  { names: ['timeout'], instead: (value) => foremanTimeout(value) },
+  { names: ['timestamp-format'], instead: (_value, command) => timestampFormat(command) },
+  { names: ['d', 'root'], instead: (value) => root('foreman', value) },
+  { names: ['app-root'], instead: (value) => root('honcho', value) },
+  // foreman shows times unless told not to; up shows none unless told to.
+  { names: ['no-timestamp'], instead: () => timestamps('false') },
+  { names: ['timestamp'], instead: (value) => timestamps(value) },
+  { names: ['procfile'], instead: (value) => ({ tool: 'foreman', text: `the config is given with -f: subvisor up -f ${value ?? 'Procfile'}` }) },
+  {
+    names: ['e', 'env'],
+    instead: (value) => ({ tool: 'foreman', text: `a Procfile reads the .env beside it, and no other; to read ${value ?? 'another file'}, name it in a subvisor.yaml's envFile` }),
+  },
+  {
+    names: ['k', 'kill-others'],
+    instead: (_value, command) => concurrently(command, "up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"),
+  },
+  { names: ['kill-others-on-fail'], instead: (_value, command) => concurrently(command, 'up stops every process at the first failure already: subvisor up') },
+  { names: ['s', 'success'], instead: (value, command) => success(command, value) },
+  { names: ['n', 'names'], instead: (value, command) => names(command, value) },
+  {
+    names: ['r', 'raw'],
+    instead: (_value, command) =>
+      concurrently(command, "each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json", "each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD"),
+  },
+  { names: ['no-color'], instead: (_value, command) => concurrently(command, 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up', 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor run -- CMD') },
+  { names: ['restart-tries'], instead: (value, command) => restartTries(command, value) },
+  { names: ['restart-after'], instead: (value, command) => restartAfter(command, value) },
+  { names: ['max-processes'], instead: (_value, command) => maxProcesses(command) },
+  { names: ['kill-signal', 'ks'], instead: (value, command) => killSignal(command, value) },
+  { names: ['kill-timeout'], instead: (value, command) => killTimeout(command, value) },
+  {
+    names: ['i', 'handle-input'],
+    instead: (_value, command) => concurrently(command, "up's processes read nothing (/dev/null); subvisor run passes its own input on to its command when that is a pipe or a file", 'subvisor run passes its own input on to its command when that is a pipe or a file (from a terminal, it reads nothing)'),
+  },
+];
+
+/**
+ * What to write instead of another tool's option `rawName` (`-m`, `--port`, `--kill-others`)
+ * typed to `command`, given `value`, the word typed with it or after it:
+ * `foreman's -m: the formation is words after up: subvisor up web=2 worker=1`. Undefined for an
+ * option none of them has, and for foreman's and honcho's under `run` (their `start` is `up`).
+ */
+export function foreignOptionInstead(command: ForeignCommand, rawName: string, value: string | undefined): string | undefined {
+  const instead = insteadOf(rawName.replace(/^-+/, ''), value, command);
+  if (instead === undefined || (command === 'run' && instead.tool !== CONCURRENTLY)) return undefined;
+  return `${instead.tool}'s ${rawName}: ${instead.text}`;
+}
+
+/**
+ * What to write instead of the setting `name: value` of foreman's `.foreman` (its options'
+ * long names: `port: 3000`): `the first PORT is the environment's: PORT=3000 subvisor up`.
+ * Undefined for a name foreman's start has no option for.
+ */
+export function foremanSettingInstead(name: string, value: string | undefined): string | undefined {
+  const instead = insteadOf(name, value, 'up');
+  return instead?.tool === 'foreman' || instead?.tool === 'honcho' ? instead.text : undefined;
+}
+
+function insteadOf(name: string, value: string | undefined, command: ForeignCommand): Answer | undefined {
+  return FOREIGN_OPTIONS.find((candidate) => candidate.names.includes(name))?.instead(value, command);
+}
+
+/**
+ * What to write instead of `word`, typed where `up` takes process names, when it is a command as
+ * concurrently takes them (`"npm run watch"`, `npm:watch-*`): no process name has a blank, a `:`
+ * or a `*`. Undefined for a word that may be a name.
+ */
+export function concurrentlyCommandInstead(word: string): string | undefined {
+  const script = /^npm:(.+)$/.exec(word)?.[1];
+  if (script === undefined && !/\s/.test(word.trim())) return undefined;
+  const said = `'${word}' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command`;
+  // npm:watch-* is every script it matches: a process each, named as the script.
+  if (script?.includes('*') === true) {
+    const one = script.replaceAll('*', 'NAME');
+    return `${said}, one for each script: processes: { ${one}: { cmd: npm run ${one} }, ... }`;
+  }
+  const command = script === undefined ? word.trim() : `npm run ${script}`;
+  const name = (script ?? command.split(/\s+/).at(-1) ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'web';
+  return `${said}: processes: { ${name}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
+}

@@ -1,0 +1,72 @@
+// Someone moving from concurrently types its options to `subvisor up` or `subvisor run`, and its
+// quoted commands where up takes process names. Each is refused before anything starts, with
+// subvisor's way of saying the same, built from what they typed.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-concurrently-options-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(join(dir, 'Procfile'), 'web: echo started\nworker: echo started\n');
+
+const UP: [string[], string][] = [
+  [['--kill-others'], "concurrently's --kill-others: up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"],
+  [['-k'], "concurrently's -k: up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"],
+  [['--kill-others-on-fail'], "concurrently's --kill-others-on-fail: up stops every process at the first failure already: subvisor up"],
+  [['--success', 'command-web'], "concurrently's --success: the run ends with the exit of its main process, and its status: make web main: true in subvisor.yaml"],
+  [['-s', 'all'], "concurrently's -s: up exits 0 when every process ended well, and with the status of the first that failed: subvisor up"],
+  [['-n', 'api,web'], "concurrently's -n: a process's name is its key under processes: in subvisor.yaml (api: { cmd: ... }), or in a Procfile (api: CMD)"],
+  [['-c', 'red,bgBlue.bold'], "concurrently's -c: each process's prefix has a colour of its own, chosen by up; colour is on for a terminal; to force it, FORCE_COLOR=1 subvisor up"],
+  [['--raw'], "concurrently's --raw: each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json"],
+  [['--restart-tries', '2'], "concurrently's --restart-tries: restarts are per process, in subvisor.yaml: restart: { policy: on-failure, max: 2 }"],
+  [['--restart-after=1000'], "concurrently's --restart-after: restarts are per process, in subvisor.yaml, each waiting twice as long as the one before: restart: { policy: on-failure, backoff: 1000ms }"],
+  [['-m', '2'], "concurrently's -m: up starts each process once what it dependsOn is ready, and the others at once; to start b once a has ended, in subvisor.yaml: b: { dependsOn: { a: completed } }"],
+  [['-p', '{name}'], "concurrently's -p: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
+  [['-t', 'HH:mm:ss'], "concurrently's -t: each line starts with the time (HH:MM:SS.mmm) with --timestamps: subvisor up --timestamps"],
+  [['--kill-signal', 'SIGINT'], "concurrently's --kill-signal: the signal that stops a process is its stopSignal, in subvisor.yaml: stopSignal: SIGINT"],
+  [['--kill-timeout', '3000'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
+  [['--no-color'], "concurrently's --no-color: colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up"],
+  // Its commands, where up takes process names: no name has a blank or a `:`.
+  [['npm run dev', 'npm run api'], "'npm run dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
+  [['npm:dev'], "'npm:dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
+  [['npm:watch-*'], "'npm:watch-*' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command, one for each script: processes: { watch-NAME: { cmd: npm run watch-NAME }, ... }"],
+];
+
+test("concurrently's options and commands given to up are refused before anything starts, each with what to write instead", { timeout: 90_000 }, async () => {
+  for (const [args, instead] of UP) {
+    const run = await runCli(['up', ...args], { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.equal(run.stderr.split('\n')[0], `subvisor: ${instead}`, args.join(' '));
+    assert.doesNotMatch(run.stdout, /started/, 'nothing started');
+  }
+  // The control: the letters foreman's start shares are still foreman's when the value is foreman's.
+  const port = await runCli(['up', '-p', '3000'], { cwd: dir });
+  assert.equal(port.stderr.split('\n')[0], "subvisor: foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up");
+  const formation = await runCli(['up', '-m', 'web=2'], { cwd: dir });
+  assert.equal(formation.stderr.split('\n')[0], "subvisor: foreman's -m: the formation is words after up: subvisor up web=2");
+});
+
+const RUN: [string[], string][] = [
+  // The value typed after an option run does not have is read as such, not as the command.
+  [['--kill-timeout', '2000', '--', 'echo', 'started'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor run --grace 2000ms -- CMD"],
+  [['-n', 'web', 'echo', 'started'], "concurrently's -n: the prefix of the command's lines is its label: subvisor run --label web -- CMD"],
+  [['--kill-signal', 'SIGINT', '--', 'echo', 'started'], "concurrently's --kill-signal: the signal that stops the command is --stop-signal: subvisor run --stop-signal SIGINT -- CMD"],
+  [['-r', '--', 'echo', 'started'], "concurrently's -r: each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD"],
+  [['-k', '--', 'echo', 'started'], "concurrently's -k: run supervises one command, and up several, the processes of a subvisor.yaml: up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"],
+];
+
+test("concurrently's options given to run are refused before the command starts, each with what to write instead; foreman's are not answered there", { timeout: 60_000 }, async () => {
+  for (const [args, instead] of RUN) {
+    const run = await runCli(['run', ...args], { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.equal(run.stderr.split('\n')[0], `subvisor: ${instead}`, args.join(' '));
+    assert.doesNotMatch(run.stdout + run.stderr, /started/, 'nothing started');
+  }
+  // The control: foreman's start is up, so its -p means nothing to run.
+  const port = await runCli(['run', '-p', '3000', '--', 'echo', 'started'], { cwd: dir });
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /^subvisor: unknown option '-p'; the options are --label/m);
+});
