@@ -5,6 +5,8 @@ import { dotForemanWarnings } from '../foreman-defaults.js';
 import { DEFAULT_BASE_PORT, everyProcessName, planProcesses, readConfig, stopGraceMs, writtenBasePort, type Config } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
+import { ControlError } from '../control/errors.js';
+import { nestedRefusal } from '../control/nested.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
@@ -61,12 +63,12 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const ring = new LogRing(names.length);
   const stop = new AbortController();
   const stack = new Stack(plans, { output: throughRing(output, ring), signal: stop.signal, defaultGraceMs: grace, childrenColour: childrenColour(output.coloured, process.stdout) });
+  const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
   let watching: ReturnType<typeof watchStack> | undefined;
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
-    const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
     control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring, colourOrder) });
     watching = watchStack(stack, plans, output, [socketPath, ...(logFiles?.paths ?? [])]);
     logFiles?.open();
@@ -75,6 +77,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
     watching?.close();
     await control?.close();
     logFiles?.close();
+    if (error instanceof ControlError && error.code === 'ERR_SUBVISOR_RUN_ALREADY_UP') throw (await nestedRefusal(socketPath, error)) ?? error;
     throw error;
   }
   // Processes are stopped in reverse dependency order, so the graces may add up.

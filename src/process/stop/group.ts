@@ -272,6 +272,12 @@ export function startTimeOf(pid: number): number | undefined {
   return state === undefined || state === 'gone' || state.startTime === '' ? undefined : Number(state.startTime);
 }
 
+/** `pid`'s parent; undefined once it is gone, or when /proc cannot tell. */
+export function parentOf(pid: number): number | undefined {
+  const state = processState(pid);
+  return state === undefined || state === 'gone' ? undefined : state.ppid;
+}
+
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 

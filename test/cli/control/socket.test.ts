@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
-import { runCli, startCli } from '../cli.js';
+import { BIN, runCli, startCli } from '../cli.js';
 import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
 
 describe('protocol', () => {
@@ -443,6 +443,22 @@ describe('one run per config', () => {
     } finally {
       await interrupt(first);
     }
+  });
+
+  test('an up run by a process of the up beside it (same directory, so the same socket) is told that it runs inside that run, as which process, and the --socket to add; done so, it runs', BOUNDED, async () => {
+    const outer = (extra: string[]): string => `processes:\n  inner: { cmd: ${JSON.stringify([process.execPath, BIN, 'up', '-f', 'inner.yaml', ...extra])} }\n`;
+    const dir = configDir(() => outer([]));
+    writeFileSync(join(dir, 'inner.yaml'), 'processes:\n  x: { cmd: "echo nested ran" }\n');
+    const refused = await runCli(['up'], { cwd: dir });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.doesNotMatch(refused.stdout, /nested ran/);
+    const said = `subvisor: this up runs inside the run listening on ${socketOf(dir)}, as its process inner, and every config in one directory has the same control socket by default: give this one its own, in inner's command: subvisor up -f inner.yaml --socket .subvisor/inner.sock`;
+    assert.ok(refused.stdout.split('\n').includes(`inner | ${said}`), refused.stdout);
+    // The control: with the --socket it names, the inner run runs.
+    writeFileSync(join(dir, 'subvisor.yaml'), outer(['--socket', '.subvisor/inner.sock']));
+    const nested = await runCli(['up'], { cwd: dir });
+    assert.equal(nested.code, 0, nested.stdout + nested.stderr);
+    assert.match(nested.stdout, /^inner \| x \| nested ran$/m);
   });
 
   test('--socket PATH: the run listens there and a client finds it there', BOUNDED, async () => {
