@@ -3,7 +3,7 @@ import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
-import { concurrentlyCommandInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
+import { foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -188,7 +188,7 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
   const names: string[] = [];
   const formation = new Map<string, number>();
   for (const word of words) {
-    const command = concurrentlyCommandInstead(word);
+    const command = foreignWordInstead(word);
     if (command !== undefined) throw new UsageError(command);
     const match = FORMATION_WORD.exec(word);
     if (match === null) {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 
 // Someone moving from foreman or honcho types their `start` options to `subvisor up` first, and
-// someone moving from concurrently its options to `up` or `run`. None is taken as it is (each has
+// someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
 // a subvisor way already, and two ways to say one thing drift apart), but each is answered with
 // that way, built from what was typed, rather than with a list of options. A letter two of them
-// use (`-c`, `-p`, `-t`, `-m`) is told apart here, by the value typed with it, and nowhere else.
+// use (`-c`, `-p`, `-t`, `-m`, `-s`) is told apart here, by the value typed with it, and nowhere else.
 
 /** The command an option was typed to: foreman's and honcho's `start` is `up`; concurrently's options go to either. */
 export type ForeignCommand = 'up' | 'run';
@@ -143,7 +143,11 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['c', 'color'], instead: (value, command) => colour(command, value) },
   { names: ['prefix-colors'], instead: (_value, command) => colour(command, 'auto') },
   // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index).
-  { names: ['p'], instead: (value, command) => (value === undefined || isWholeNumber(value) ? foremanPort(value) : prefix(command)) },
+  // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index); npm-run-all's, the scripts to run at once (watch:*).
+  {
+    names: ['p'],
+    instead: (value, command) => (value === undefined || isWholeNumber(value) ? foremanPort(value) : isPrefixKind(value) ? prefix(command) : parallel(command, value)),
+  },
   { names: ['port'], instead: (value) => foremanPort(value) },
   { names: ['prefix'], instead: (_value, command) => prefix(command) },
   // foreman's -t is the stop timeout in seconds (10); concurrently's, the time's format (HH:mm:ss).
@@ -165,7 +169,17 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
     instead: (_value, command) => concurrently(command, "up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"),
   },
   { names: ['kill-others-on-fail'], instead: (_value, command) => concurrently(command, 'up stops every process at the first failure already: subvisor up') },
-  { names: ['s', 'success'], instead: (value, command) => success(command, value) },
+  // concurrently's -s is the success condition (first, command-web); npm-run-all's, the scripts to run one after another.
+  { names: ['s'], instead: (value, command) => (isSuccessCondition(value) ? success(command, value) : sequential(command, value)) },
+  { names: ['success'], instead: (value, command) => success(command, value) },
+  { names: ['parallel'], instead: (value, command) => parallel(command, value) },
+  { names: ['sequential', 'serial'], instead: (value, command) => sequential(command, value) },
+  {
+    names: ['race'],
+    instead: (_value, command) => ({ tool: NPM_RUN_ALL, text: `${command === 'run' ? 'run supervises one command; ' : ''}to have one process's exit stop the others, make it main: true in subvisor.yaml` }),
+  },
+  { names: ['max-parallel'], instead: (_value, command) => ({ ...maxProcesses(command), tool: NPM_RUN_ALL }) },
+  { names: ['print-label'], instead: (_value, command) => ({ ...prefix(command), tool: NPM_RUN_ALL }) },
   { names: ['n', 'names'], instead: (value, command) => names(command, value) },
   {
     names: ['r', 'raw'],
@@ -192,7 +206,8 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
  */
 export function foreignOptionInstead(command: ForeignCommand, rawName: string, value: string | undefined): string | undefined {
   const instead = insteadOf(rawName.replace(/^-+/, ''), value, command);
-  if (instead === undefined || (command === 'run' && instead.tool !== CONCURRENTLY)) return undefined;
+  // foreman's and honcho's start is up: run has no counterpart of their options.
+  if (instead === undefined || (command === 'run' && (instead.tool === 'foreman' || instead.tool === 'honcho'))) return undefined;
   return `${instead.tool}'s ${rawName}: ${instead.text}`;
 }
 
@@ -210,21 +225,57 @@ function insteadOf(name: string, value: string | undefined, command: ForeignComm
   return FOREIGN_OPTIONS.find((candidate) => candidate.names.includes(name))?.instead(value, command);
 }
 
+/** A process name for the npm script `script` (`watch:js` is `watch-js`): a name has no `:`. */
+function processNameOf(script: string): string {
+  return script.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'web';
+}
+
+/** The processes of a subvisor.yaml that run the npm scripts `pattern` names: one per script `watch:*` matches. */
+function scriptProcesses(pattern: string): string {
+  const script = pattern.replaceAll('*', 'NAME');
+  const one = `${processNameOf(script)}: { cmd: npm run ${script} }`;
+  return pattern.includes('*') ? `processes: { ${one}, ... }` : `processes: { ${one} }`;
+}
+
+const NPM_RUN_ALL = 'npm-run-all';
+
+/** npm-run-all's `--parallel` (`-p`, run-p): its scripts are processes. */
+function parallel(command: ForeignCommand, value: string | undefined): Answer {
+  return { tool: NPM_RUN_ALL, text: `${command === 'run' ? 'run supervises one command; ' : ''}up runs the processes of a subvisor.yaml at once, one per script: ${scriptProcesses(value ?? 'NAME')}` };
+}
+
+/** npm-run-all's `--sequential` (`-s`, run-s): one script once the one before has succeeded. */
+function sequential(command: ForeignCommand, value: string | undefined): Answer {
+  const first = value === undefined || value.includes('*') ? 'build' : value;
+  const before = processNameOf(first);
+  return {
+    tool: NPM_RUN_ALL,
+    text: `${command === 'run' ? 'run supervises one command; ' : ''}up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { ${before}: { cmd: npm run ${first}, task: true }, NAME: { cmd: npm run NAME, dependsOn: { ${before}: succeeded } } }`,
+  };
+}
+
+/** concurrently's `--success` takes these (or `command-NAME`, `!command-NAME`); npm-run-all's `-s`, script names. */
+function isSuccessCondition(value: string | undefined): boolean {
+  return value === undefined || /^(?:first|last|all|!?command-.+)$/.test(value);
+}
+
+/** concurrently's `--prefix` takes these (or a template with `{name}`); npm-run-all's `-p`, script names. */
+function isPrefixKind(value: string): boolean {
+  return /^(?:index|pid|time|command|name|none)$/.test(value) || value.includes('{');
+}
+
 /**
- * What to write instead of `word`, typed where `up` takes process names, when it is a command as
- * concurrently takes them (`"npm run watch"`, `npm:watch-*`): no process name has a blank, a `:`
- * or a `*`. Undefined for a word that may be a name.
+ * What to write instead of `word`, typed where `up` takes process names, when it is no name but
+ * a command as concurrently takes them (`"npm run watch"`, `npm:watch-*`), or npm scripts as
+ * npm-run-all takes them (`watch:*`, `lint:js`): no process name has a blank, a `:` or a `*`.
+ * Undefined for a word that may be a name.
  */
-export function concurrentlyCommandInstead(word: string): string | undefined {
+export function foreignWordInstead(word: string): string | undefined {
   const script = /^npm:(.+)$/.exec(word)?.[1];
-  if (script === undefined && !/\s/.test(word.trim())) return undefined;
-  const said = `'${word}' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command`;
-  // npm:watch-* is every script it matches: a process each, named as the script.
-  if (script?.includes('*') === true) {
-    const one = script.replaceAll('*', 'NAME');
-    return `${said}, one for each script: processes: { ${one}: { cmd: npm run ${one} }, ... }`;
-  }
-  const command = script === undefined ? word.trim() : `npm run ${script}`;
-  const name = (script ?? command.split(/\s+/).at(-1) ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'web';
-  return `${said}: processes: { ${name}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
+  const perCommand = `'${word}' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command`;
+  if (script !== undefined) return `${perCommand}: ${scriptProcesses(script)}${script.includes('*') ? '' : `; one command alone: subvisor run -- npm run ${script}`}`;
+  const command = word.trim();
+  if (/\s/.test(command)) return `${perCommand}: processes: { ${processNameOf(command.split(/\s+/).at(-1) ?? '')}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
+  if (/[:*]/.test(word)) return `'${word}' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: ${scriptProcesses(word)}`;
+  return undefined;
 }

@@ -1,5 +1,5 @@
-// Someone moving from concurrently types its options to `subvisor up` or `subvisor run`, and its
-// quoted commands where up takes process names. Each is refused before anything starts, with
+// Someone moving from concurrently (or npm-run-all) types its options to `subvisor up` or
+// `subvisor run`, and its quoted commands (or script names) where up takes process names. Each is refused before anything starts, with
 // subvisor's way of saying the same, built from what they typed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,10 +32,15 @@ const UP: [string[], string][] = [
   // Its commands, where up takes process names: no name has a blank or a `:`.
   [['npm run dev', 'npm run api'], "'npm run dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
   [['npm:dev'], "'npm:dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
-  [['npm:watch-*'], "'npm:watch-*' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command, one for each script: processes: { watch-NAME: { cmd: npm run watch-NAME }, ... }"],
+  [['npm:watch-*'], "'npm:watch-*' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { watch-NAME: { cmd: npm run watch-NAME }, ... }"],
+  // npm-run-all's (run-p, run-s): a letter concurrently has too is told apart by its value.
+  [['-p', 'watch:*'], "npm-run-all's -p: up runs the processes of a subvisor.yaml at once, one per script: processes: { watch-NAME: { cmd: npm run watch:NAME }, ... }"],
+  [['-s', 'build'], "npm-run-all's -s: up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { build: { cmd: npm run build, task: true }, NAME: { cmd: npm run NAME, dependsOn: { build: succeeded } } }"],
+  [['--race'], "npm-run-all's --race: to have one process's exit stop the others, make it main: true in subvisor.yaml"],
+  [['lint:js'], "'lint:js' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: processes: { lint-js: { cmd: npm run lint:js } }"],
 ];
 
-test("concurrently's options and commands given to up are refused before anything starts, each with what to write instead", { timeout: 90_000 }, async () => {
+test("concurrently's and npm-run-all's options and commands given to up are refused before anything starts, each with what to write instead", { timeout: 90_000 }, async () => {
   for (const [args, instead] of UP) {
     const run = await runCli(['up', ...args], { cwd: dir });
     assert.equal(run.code, 2, args.join(' '));
