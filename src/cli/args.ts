@@ -3,7 +3,7 @@ import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
-import { foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
+import { concurrentlyCommandsInstead, foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -111,6 +111,8 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   refuseUnknownOptions(args.slice(0, split + 1), RUN_OPTIONS, foreignAnswers('run'));
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
+  const several = concurrentlyCommandsInstead(command, (path) => node.fs.existsSync(path));
+  if (several !== undefined) throw new UsageError(several);
   const label = values.label as string | undefined;
   // Every line of output starts with the label: an empty one reads as nothing, a newline splits each line in two.
   if (label !== undefined && (label === '' || /\p{Cc}/u.test(label))) throw new UsageError('--label needs a name without control characters (a newline, a tab), like --label web');

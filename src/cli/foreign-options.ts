@@ -279,3 +279,16 @@ export function foreignWordInstead(word: string): string | undefined {
   if (/[:*]/.test(word)) return `'${word}' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: ${scriptProcesses(word)}`;
   return undefined;
 }
+
+/**
+ * What to write instead of `run`'s `command` when it is several commands, as concurrently takes
+ * them (`run "npm run api" "npm run web"`): run would start a program named `npm run api`, and
+ * fail as one it cannot find. Undefined unless there are two words or more, each with a blank,
+ * the first naming no file (`"./my tool" "an argument"` is one command).
+ */
+export function concurrentlyCommandsInstead(command: readonly string[], isFile: (path: string) => boolean): string | undefined {
+  const words = command.map((word) => word.trim());
+  if (words.length < 2 || !words.every((word) => /\s/.test(word)) || isFile(command[0] as string)) return undefined; // length >= 2
+  const processes = words.map((word) => `${processNameOf(word.split(/\s+/).at(-1) ?? '')}: { cmd: ${word} }`);
+  return `concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { ${processes.join(', ')} }`;
+}

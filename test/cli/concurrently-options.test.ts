@@ -61,6 +61,8 @@ const RUN: [string[], string][] = [
   [['--kill-signal', 'SIGINT', '--', 'echo', 'started'], "concurrently's --kill-signal: the signal that stops the command is --stop-signal: subvisor run --stop-signal SIGINT -- CMD"],
   [['-r', '--', 'echo', 'started'], "concurrently's -r: each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD"],
   [['-k', '--', 'echo', 'started'], "concurrently's -k: run supervises one command, and up several, the processes of a subvisor.yaml: up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"],
+  // Its several quoted commands: run would look for a program named `echo started`.
+  [['echo started', 'echo started again'], "concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { started: { cmd: echo started }, again: { cmd: echo started again } }"],
 ];
 
 test("concurrently's options given to run are refused before the command starts, each with what to write instead; foreman's are not answered there", { timeout: 60_000 }, async () => {
@@ -68,10 +70,15 @@ test("concurrently's options given to run are refused before the command starts,
     const run = await runCli(['run', ...args], { cwd: dir });
     assert.equal(run.code, 2, args.join(' '));
     assert.equal(run.stderr.split('\n')[0], `subvisor: ${instead}`, args.join(' '));
-    assert.doesNotMatch(run.stdout + run.stderr, /started/, 'nothing started');
+    assert.doesNotMatch(run.stdout + run.stderr, / \* (?:starting|cannot start)/, 'nothing started');
   }
   // The control: foreman's start is up, so its -p means nothing to run.
   const port = await runCli(['run', '-p', '3000', '--', 'echo', 'started'], { cwd: dir });
   assert.equal(port.code, 2);
   assert.match(port.stderr, /^subvisor: unknown option '-p'; the options are --label/m);
+  // And a program whose path has a blank, with an argument that has one, is one command, and runs.
+  writeFileSync(join(dir, 'my tool'), '#!/bin/sh\necho "ran with $1"\n', { mode: 0o755 });
+  const spaced = await runCli(['run', './my tool', 'an argument'], { cwd: dir });
+  assert.equal(spaced.code, 0, spaced.stderr);
+  assert.match(spaced.stdout, /\| ran with an argument$/m);
 });
