@@ -4,7 +4,6 @@ import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from '
 import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
 import { errnoCode } from '../errno.js';
-import { groupOf } from '../process/stop/group.js';
 
 /**
  * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
@@ -67,22 +66,6 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
 const ECHO_MS = 100;
 
 /**
- * {@link ECHO_MS} for the first signal again when the parent shares this process's group: a wrapper there (concurrently,
- * npm-run-all, npm run, a `sh -c` under them) got the terminal's Ctrl-C too, and may pass it on
- * well after it. concurrently does, through tree-kill, once `ps` has walked every descendant: a
- * run of `up` with three processes under it got it 50 to 200 ms after the terminal's, and one
- * Ctrl-C killed everything at once in 2 of 4 runs (with 100 ms). A shell with job control starts
- * a command in a group of its own, so typed at a prompt, a second Ctrl-C still counts at 100 ms.
- */
-const PASSED_ON_ECHO_MS = 1000;
-
-/** How soon a second signal is still the first one told twice: see {@link ECHO_MS} and {@link PASSED_ON_ECHO_MS}. */
-function echoMs(): number {
-  const own = groupOf(process.pid);
-  return own !== undefined && groupOf(process.ppid) === own ? PASSED_ON_ECHO_MS : ECHO_MS;
-}
-
-/**
  * How long, after a first SIGTERM, stdout may take nothing of what is left once every process has
  * stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker stop`, `kill`)
  * that sends no second one: a reader that stopped would hold the CLI for good. One that takes a
@@ -100,7 +83,7 @@ export const STALLED_READER_MS = 5000;
  * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
  * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
  * that shell then exits (seen under tmux: the job gets one or two, depending on timing). Nor
- * does a signal within {@link ECHO_MS} of the first ({@link PASSED_ON_ECHO_MS} under a wrapper): that is the first one told twice. Once the
+ * does a signal within {@link ECHO_MS} of the first: that is the first one told twice. Once the
  * run is over (`runOver()`), any signal but those ends the CLI at once, with the first signal's
  * status (its own, when it is the first).
  *
@@ -118,7 +101,6 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   let firstAt = 0;
   let over = false;
   let onlyOutputLeft = false;
-  const echoWindowMs = echoMs();
   const terminals = new Terminals([0, 1, 2]);
   const force = (signal: DeadlySignal, forced: Forced): void => {
     onForce(forced);
@@ -134,8 +116,7 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
       onInterrupt(signal);
       return;
     }
-    // A wrapper passes on the signal it got: another one (a SIGTERM after a hang-up) is no echo of it.
-    if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < (signal === first ? echoWindowMs : ECHO_MS))) return;
+    if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS)) return;
     force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
   };
   let stallWatch: NodeJS.Timeout | undefined;

@@ -28,12 +28,6 @@ export interface CliOptions {
   readonly uid?: number;
   /** A command that execs the rest of its argv (`setpriv …`): the CLI runs under it, with the same pid. */
   readonly execVia?: readonly string[];
-  /**
-   * Leader of a process group of its own (in a session of its own), as a shell with job control
-   * starts a command typed at its prompt. By default it shares the test's group, as under a wrapper
-   * (npm run, concurrently), where a repeated signal within 1 s is taken for one passed on.
-   */
-  readonly ownGroup?: boolean;
 }
 
 /** Starts `subvisor ARGS` in `cwd` without a terminal (CI has none) and collects what it prints. */
@@ -44,7 +38,6 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
     ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: opts.ownGroup === true,
   });
   let stdout = '';
   let stderr = '';

@@ -58,8 +58,7 @@ function bytesWritten(pid: number): number {
 
 /** The CLI run with `args`, its stdout never read: its reader stopped for good. */
 function withStoppedReader(args: readonly string[]): { child: ChildProcess; ending: ReturnType<typeof exited>; stderr: () => string } {
-  // In a group of its own, as at a prompt: a second Ctrl-C within 1 s of the first counts only there.
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, detached: true });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdout.pause();

@@ -370,8 +370,7 @@ describe('subvisor up', () => {
     const stubborn = (name: string): string => `trap '' TERM; sleep 60 & echo ${name}-grandchild $!; echo ${name} $$; while :; do sleep 0.05; done`;
     const file = config(`processes:\n  a: { cmd: "${stubborn('a')}" }\n  b: { cmd: "${stubborn('b')}" }\n`);
     // The watchdog off: the children must be killed by the CLI itself, not by the net behind it.
-    // At a prompt: under a wrapper, a second signal this soon would be taken for one it passed on.
-    const cli = startCli(['up', '-f', file, '--grace', '30s'], { env: { SUBVISOR_WATCHDOG: '0' }, ownGroup: true });
+    const cli = startCli(['up', '-f', file, '--grace', '30s'], { env: { SUBVISOR_WATCHDOG: '0' } });
     await cli.waitForOutput(/a +\| a \d+[\s\S]*b +\| b \d+|b +\| b \d+[\s\S]*a +\| a \d+/);
     await cli.waitForOutput(/a-grandchild \d+[\s\S]*b-grandchild \d+|b-grandchild \d+[\s\S]*a-grandchild \d+/);
     const out = cli.stdoutSoFar();

@@ -278,12 +278,6 @@ export function parentOf(pid: number): number | undefined {
   return state === undefined || state === 'gone' ? undefined : state.ppid;
 }
 
-/** `pid`'s process group; undefined once it is gone, or when /proc cannot tell. */
-export function groupOf(pid: number): number | undefined {
-  const state = processState(pid);
-  return state === undefined || state === 'gone' ? undefined : state.pgrp;
-}
-
 /** Where /proc/PID/stat is read into: it is a few hundred bytes, and a scan reads hundreds of them. */
 let statBuffer: Buffer | undefined;
 
