@@ -1,5 +1,6 @@
 import { node } from '../builtins.js';
 import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
+import { DEFAULT_PATH, findOnPath } from '../process/spawn/diagnose.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
@@ -111,7 +112,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   refuseUnknownOptions(args.slice(0, split + 1), RUN_OPTIONS, foreignAnswers('run'));
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
-  const several = concurrentlyCommandsInstead(command, (path) => node.fs.existsSync(path));
+  const several = concurrentlyCommandsInstead(command, isProgram);
   if (several !== undefined) throw new UsageError(several);
   const label = values.label as string | undefined;
   // Every line of output starts with the label: an empty one reads as nothing, a newline splits each line in two.
@@ -153,6 +154,11 @@ function runOptionsEnd(args: readonly string[]): number {
 export function jsonAsked(command: 'up' | 'run', args: readonly string[]): boolean {
   const end = command === 'run' ? runOptionsEnd(args) : args.indexOf('--');
   return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** Whether `word` names a program run could start: a file there, or one on PATH by that name (`my tool`). */
+function isProgram(word: string): boolean {
+  return node.fs.existsSync(word) || (!word.includes('/') && findOnPath(word, (process.env.PATH ?? DEFAULT_PATH).split(':')) !== undefined);
 }
 
 export function parseUpArgs(args: readonly string[]): UpArgs {

@@ -284,11 +284,11 @@ export function foreignWordInstead(word: string): string | undefined {
  * What to write instead of `run`'s `command` when it is several commands, as concurrently takes
  * them (`run "npm run api" "npm run web"`): run would start a program named `npm run api`, and
  * fail as one it cannot find. Undefined unless there are two words or more, each with a blank,
- * the first naming no file (`"./my tool" "an argument"` is one command).
+ * the first naming no program (`"./my tool" "an argument"`, or `"my tool" ...` with it on PATH, is one command).
  */
-export function concurrentlyCommandsInstead(command: readonly string[], isFile: (path: string) => boolean): string | undefined {
+export function concurrentlyCommandsInstead(command: readonly string[], isProgram: (word: string) => boolean): string | undefined {
   const words = command.map((word) => word.trim());
-  if (words.length < 2 || !words.every((word) => /\s/.test(word)) || isFile(command[0] as string)) return undefined; // length >= 2
+  if (words.length < 2 || !words.every((word) => /\s/.test(word)) || isProgram(command[0] as string)) return undefined; // length >= 2
   const processes = words.map((word) => `${processNameOf(word.split(/\s+/).at(-1) ?? '')}: { cmd: ${word} }`);
   return `concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { ${processes.join(', ')} }`;
 }

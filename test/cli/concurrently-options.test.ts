@@ -81,4 +81,8 @@ test("concurrently's options given to run are refused before the command starts,
   const spaced = await runCli(['run', './my tool', 'an argument'], { cwd: dir });
   assert.equal(spaced.code, 0, spaced.stderr);
   assert.match(spaced.stdout, /\| ran with an argument$/m);
+  // So is one found on PATH by its name with a blank, as exec finds it.
+  const onPath = await runCli(['run', 'my tool', 'an argument'], { cwd: tmpdir(), env: { PATH: `${dir}:${process.env.PATH ?? ''}` } });
+  assert.equal(onPath.code, 0, onPath.stderr);
+  assert.match(onPath.stdout, /\| ran with an argument$/m);
 });
