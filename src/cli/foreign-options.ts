@@ -142,7 +142,6 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['concurrency'], instead: (value) => formation('honcho', value) },
   { names: ['c', 'color'], instead: (value, command) => colour(command, value) },
   { names: ['prefix-colors'], instead: (_value, command) => colour(command, 'auto') },
-  // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index).
   // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index); npm-run-all's, the scripts to run at once (watch:*).
   {
     names: ['p'],
