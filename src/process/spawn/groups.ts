@@ -59,8 +59,8 @@ export function needsIdSwitch(options: ResolvedRunOptions): boolean {
 /**
  * The setpriv that switches to `options`' ids and groups, or undefined when Node's spawn does
  * what was asked. Throws a {@link SpawnError}, before anything is spawned, when it cannot be done
- * here: no setpriv, not root, or an id this user namespace does not map (setpriv would fail in
- * the child, after the spawn, as an exit of the command).
+ * here: no setpriv, not root, a capability it needs left out, or an id this user namespace does
+ * not map (setpriv would fail in the child, after the spawn, as an exit of the command).
  */
 export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
   if (!needsIdSwitch(options)) return undefined;
@@ -71,6 +71,10 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
   }
   if (process.getuid?.() !== 0) {
     throw new SpawnError(options.cmd, `operation not permitted (EPERM): only root can set supplementary groups (this process runs as uid ${process.getuid?.() ?? '?'}); leave out groups, or run as root`, { code: 'EPERM' });
+  }
+  const lacking = capabilitiesLacking(options);
+  if (lacking.length > 0) {
+    throw new SpawnError(options.cmd, `operation not permitted (EPERM): setting groups and ids needs ${lacking.join(' and ')}, which this process's capability bounding set leaves out (a container's --cap-drop, a service's CapabilityBoundingSet); give it back, or leave out groups`, { code: 'EPERM' });
   }
   if (setgroupsDenied()) {
     throw new SpawnError(options.cmd, 'operation not permitted (EPERM): this user namespace denies setting groups (/proc/self/setgroups says deny, as unshare -r sets it); leave out groups, or run outside this namespace', { code: 'EPERM' });
@@ -84,6 +88,30 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
     '--',
   ];
   return { file, args };
+}
+
+/** The capabilities setpriv uses, by their bit in /proc's capability masks (linux/capability.h). */
+const CAP_SETGID = 6n;
+const CAP_SETUID = 7n;
+
+/**
+ * The capabilities setpriv would need for `options` and not have: CAP_SETGID for the groups and a
+ * gid, CAP_SETUID for a uid. setpriv, exec'd by root, holds this process's bounding set
+ * (capabilities(7), a root's exec); one left out (`docker run --cap-drop SETGID`, a unit's
+ * `CapabilityBoundingSet=`) makes it fail in the child with status 127, which reads as the
+ * command's own exit. None is named when /proc/self/status cannot be read (not Linux).
+ */
+function capabilitiesLacking(options: ResolvedRunOptions): string[] {
+  let bounding: bigint;
+  try {
+    const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(node.fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex === undefined) return [];
+    bounding = BigInt(`0x${hex}`);
+  } catch {
+    return [];
+  }
+  const needed: [string, bigint][] = [['CAP_SETGID', CAP_SETGID], ...(options.uid === undefined ? [] : [['CAP_SETUID', CAP_SETUID] as [string, bigint]])];
+  return needed.filter(([, bit]) => ((bounding >> bit) & 1n) === 0n).map(([name]) => name);
 }
 
 /**

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * How a start of `id` as nobody with `groups` ends in a Node parent that is root but was started
+ * by setpriv with `capabilities` (setpriv's --bounding-set words): the error's class and code, or
+ * the exit status.
+ */
+function startEnding(capabilities: string): string {
+  const index = pathToFileURL(resolve('src/index.ts')).href;
+  const script = `
+    const { runProcess } = await import(${JSON.stringify(index)});
+    const ended = await runProcess(['id'], { uid: 65534, gid: 65534, groups: [4242], check: false, stdout: 'ignore', stderr: 'ignore' })
+      .then((done) => 'exit ' + done.returncode, (error) => error.constructor.name + ' ' + error.code);
+    console.log(ended);`;
+  const run = spawnSync('setpriv', [`--bounding-set=${capabilities}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout.trim();
+}
+
+test('groups: a root whose capability bounding set lacks CAP_SETGID (a container\'s --cap-drop SETGID) gets a SpawnError EPERM before anything runs, not setpriv\'s exit 127 read as the command\'s', { timeout: 60_000 }, (t) => {
+  if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+  if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
+    assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
+    return t.skip('setpriv (util-linux) is not installed');
+  }
+  // Control: with the capabilities, the same start runs the command.
+  assert.equal(startEnding('+setgid,+setuid'), 'exit 0');
+  assert.equal(startEnding('-setgid'), 'SpawnError EPERM');
+  assert.equal(startEnding('-setuid'), 'SpawnError EPERM');
+});
