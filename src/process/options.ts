@@ -302,7 +302,8 @@ const MAX_GROUPS = 65536;
 
 function validateGroups(where: string, value: unknown): readonly number[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((id) => Number.isInteger(id) && (id as number) >= 0)) {
+  // Array.from: every() passes over a sparse array's holes, which would reach setpriv as empty ids.
+  if (!Array.isArray(value) || value.length > MAX_GROUPS || !Array.from(value as unknown[]).every((id) => Number.isInteger(id) && (id as number) >= 0)) {
     throw invalidArgument(`${where}: groups must be an array of at most ${MAX_GROUPS} non-negative integer group ids, got ${describe(value)}`);
   }
   return [...(value as number[])];

@@ -184,6 +184,16 @@ describe('refused before spawning', () => {
     await assert.rejects(runProcess(['touch', file], { started: true } as never), (error: Error) => /unknown option "started"; the options are/.test(error.message));
   });
 
+  test('groups that are not group ids (a hole in a sparse array among them) are a TypeError before spawning, not a setpriv that fails as the command', BOUNDED, async () => {
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case: every() passes it over
+    const bad: unknown[] = [[-1], [1.5], ['4242'], [, 4242], 4242];
+    for (const groups of bad) {
+      const file = marker();
+      await assert.rejects(runProcess(['touch', file], { groups: groups as number[] }), (error: Error) => error instanceof TypeError && /groups must be an array of at most \d+ non-negative integer group ids/.test(error.message), JSON.stringify(groups));
+      assert.equal(existsSync(file), false);
+    }
+  });
+
   test('a bad maxLineBytes names the function called and the value given', BOUNDED, async () => {
     for (const [given, shown] of [['1000', '"1000"'], [3, '3'], [1.5, '1.5']] as const) {
       await assert.rejects(superviseRunProcess(['true'], { maxLineBytes: given as number }), (error: Error) => {
