@@ -7,6 +7,7 @@ import type { Output } from './output.js';
 import { ConfigError, problemFields } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import type { Refusal } from './exit-status.js';
+import { SpawnError } from '../process/errors.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
 
@@ -44,18 +45,19 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
 }
 
 /**
- * A refusal before anything started (a bad config, a second `up`), as `--json` gives it: a
- * failure record as the run's own failures are (`reason` says which kind: `config` or `control`),
- * with each of a config's problems located.
+ * A refusal before anything started (a bad config, a second `up`, `run`'s empty program name), as
+ * `--json` gives it: a failure record as the run's own failures are (`reason` says which kind:
+ * `config`, `control`, `usage`, or `spawn` as for a program not found), with each of a config's
+ * problems located.
  */
-export function reportRefusal(output: Output, error: Refusal, exitCode: number): void {
+export function reportRefusal(output: Output, error: Refusal | SpawnError, exitCode: number): void {
   const located = error instanceof ConfigError ? { problems: error.problems.map(problemFields) } : {};
   output.report(error.message, {
     stream: 'report',
     event: 'failure',
     line: error.message,
-    reason: error instanceof ConfigError ? 'config' : error instanceof ControlError ? 'control' : 'usage',
-    code: error.code,
+    // A command that could not start is told as the run's own spawn failures are (`failureIdentity`).
+    ...(error instanceof SpawnError ? failureIdentity(error) : { reason: error instanceof ConfigError ? 'config' : error instanceof ControlError ? 'control' : 'usage', code: error.code }),
     exitCode,
     ...located,
   });

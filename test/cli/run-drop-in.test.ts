@@ -45,6 +45,26 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.match(run.stderr, /^subvisor: cannot start '' x: the program name is empty/);
   });
 
+  test('--json: an empty program name is a failure record on stdout, as a program not found is (reason spawn, ENOENT), status 127, nothing on stderr', { timeout: 30_000 }, async () => {
+    const failureOf = (stdout: string): Record<string, unknown> | undefined =>
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((record) => record.event === 'failure');
+    // The control: a name not on PATH, which the run itself fails to start.
+    const missing = await runCli(['run', '--json', '--', 'subvisor-no-such-program', 'x']);
+    assert.equal(missing.code, 127, missing.stdout + missing.stderr);
+    assert.deepEqual([failureOf(missing.stdout)?.reason, failureOf(missing.stdout)?.code], ['spawn', 'ENOENT']);
+    const empty = await runCli(['run', '--json', '--', '', 'x']);
+    assert.equal(empty.code, 127, empty.stdout + empty.stderr);
+    assert.equal(empty.stderr, '', 'in --json everything is a record on stdout');
+    const failure = failureOf(empty.stdout);
+    assert.deepEqual([failure?.reason, failure?.code, failure?.exitCode], ['spawn', 'ENOENT', 127]);
+    assert.match(String(failure?.line), /the program name is empty/);
+  });
+
   test('a program still open for writing (ETXTBSY) is said to be being written, by whom, with 126 as bash and timeout(1) give it, not taken for a damaged binary', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-busy-'));
     const program = join(dir, 'true');
