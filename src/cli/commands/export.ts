@@ -20,6 +20,13 @@ import { errnoCode } from '../../errno.js';
 import { directoryOthersMayWrite, refusalOfOpenDirectory } from '../others-may-write.js';
 import { writeNewFile } from '../export/new-file.js';
 
+/**
+ * The mode of the directories `-o` makes: its maker's alone to write, whatever the umask (under
+ * 000, mkdir's default would make them world-writable, and the export would refuse what it had
+ * just made; see refuseOpenDirectory), and readable by all, as /etc/systemd/system is.
+ */
+const OUTPUT_DIRECTORY_MODE = 0o755;
+
 /** Where units are installed when printed to stdout: what the generated env files are named under. */
 const DEFAULT_UNIT_DIR = '/etc/systemd/system';
 
@@ -63,7 +70,7 @@ function exportUnits(config: Config, parsed: ExportArgs, plan: ExportPlanOptions
   }
   writing(unitDir, () => {
     refuseOpenDirectory(unitDir, config.file);
-    makeDirectories(unitDir);
+    makeDirectories(unitDir, OUTPUT_DIRECTORY_MODE);
     const open = refuseOpenDirectory(unitDir, config.file);
     for (const exported of files) write(join(unitDir, exported.name), exported, open);
   });
@@ -144,7 +151,7 @@ function exportComposeFile(config: Config, parsed: ExportArgs, plan: ExportPlanO
   }
   writing(output, () => {
     refuseOpenDirectory(dirname(output), config.file);
-    makeDirectories(dirname(output));
+    makeDirectories(dirname(output), OUTPUT_DIRECTORY_MODE);
     const open = refuseOpenDirectory(dirname(output), config.file);
     write(output, exported, open);
   });

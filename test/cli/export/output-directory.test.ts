@@ -3,6 +3,7 @@
 // leads to. In a sticky one (/tmp) the files are made new and renamed there; one another user owns
 // or may replace is refused (see src/cli/others-may-write.ts).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +87,20 @@ test('export systemd to an -o another user owns, or to one to be made under it, 
   assert.equal(below.code, 2, below.stderr);
   assert.match(below.stderr, /the output directory .*\/out\/units is under .*\/out, and that directory is open to other users: another user \(uid 65534\) owns it; /);
   assert.equal(existsSync(join(out, 'units')), false, 'a refused export makes no directory');
+});
+
+test('an -o directory the export makes is its own even under umask 000, so the export goes on into it (SPEC §11: -o DIR is created when missing)', BOUNDED, async () => {
+  const { config } = project('umask');
+  // A umask of 000 (some container entrypoints set it) would make every directory mkdir creates world-writable.
+  const underUmask0 = ['sh', '-c', 'umask 000 && exec "$@"', 'sh'];
+  const units = join(scratch, 'umask', 'made', 'units');
+  const unitsRun = await runCli(['export', 'systemd', '-f', config, '-o', units], { execVia: underUmask0 });
+  assert.equal(unitsRun.code, 0, unitsRun.stderr);
+  assert.ok(existsSync(join(units, 'umask.target')));
+  const composeFile = join(scratch, 'umask', 'made-too', 'compose.yaml');
+  const composeRun = await runCli(['export', 'compose', '-f', config, '-o', composeFile], { execVia: underUmask0 });
+  assert.equal(composeRun.code, 0, composeRun.stderr);
+  assert.ok(existsSync(composeFile));
+  // The control: the umask does reach what is run so.
+  assert.equal(spawnSync(underUmask0[0] ?? 'sh', [...underUmask0.slice(1), 'sh', '-c', 'umask'], { encoding: 'utf8' }).stdout.trim(), '0000');
 });
