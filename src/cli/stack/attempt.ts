@@ -363,7 +363,9 @@ function outsideProbe(spec: ProcessSpec): OutsideProbe | undefined {
 /** Where the process runs, and so where its exec probes run (SPEC §9: the process's cwd, env and user). */
 function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
   const { spec } = plan;
-  const identity = spec.user === undefined || isOwnUser(spec.user) ? {} : { uid: spec.user.uid, gid: spec.user.gid, groups: spec.user.groups };
+  const { user } = spec;
+  // initgroups(3) lists the primary group among the supplementary ones too (/proc's Groups:), as systemd's User= gives them.
+  const identity = user === undefined || isOwnUser(user) ? {} : { uid: user.uid, gid: user.gid, groups: user.groups === undefined ? undefined : [user.gid, ...user.groups] };
   return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), ...identity };
 }
 

@@ -296,10 +296,12 @@ describe('environment', () => {
     const ready: Probe = { kind: 'exec', cmd: 'id -G | grep -qw 4242', ...TIMING };
     const { outcome, output } = await runToEnd([
       spec('probed', 'exec sleep 30', { user, cwd: '/', ready, readyTimeoutMs: 5000 }),
-      spec('who', 'id -G', { user, cwd: '/', dependsOn: [{ name: 'probed', condition: 'ready' }], main: true }),
+      spec('who', "id -G; sed -n 's/^Groups:[[:space:]]*//p' /proc/self/status", { user, cwd: '/', dependsOn: [{ name: 'probed', condition: 'ready' }], main: true }),
     ]);
     assert.equal(outcome.exitCode, 0, output.dump());
     assert.equal(output.of('who', 'stdout')[0]?.text, '65534 4242');
+    // The kernel's list (sorted), as initgroups(3) makes it under systemd's User=: the primary group among them.
+    assert.equal(output.of('who', 'stdout')[1]?.text.trim(), '4242 65534');
   });
 
   test('user: the process and its exec probe run as that user (needs root; as anyone else the spawn is refused)', BOUNDED, async () => {
