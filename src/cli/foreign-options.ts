@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseDuration } from './config/duration.js';
 
 // Someone moving from foreman or honcho types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -54,7 +55,19 @@ function foremanPort(value: string | undefined): Answer {
 }
 
 function foremanTimeout(value: string | undefined): Answer {
-  return { tool: 'foreman', text: `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${value !== undefined && /^\d+(?:\.\d+)?$/.test(value) ? value : '5'}s` };
+  return { tool: 'foreman', text: `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${graceOf(value, 's') ?? '5s'}` };
+}
+
+/** `value` as --grace takes it: a bare number in `bareUnit` (foreman's seconds, concurrently's ms), one with a unit (10s) as written; undefined when it is neither. */
+function graceOf(value: string | undefined, bareUnit: 's' | 'ms'): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(value)) return `${value}${bareUnit}`;
+  try {
+    parseDuration(value);
+    return value;
+  } catch {
+    return undefined;
+  }
 }
 
 function isWholeNumber(value: string): boolean {
@@ -131,7 +144,7 @@ function killSignal(command: ForeignCommand, value: string | undefined): Answer 
 }
 
 function killTimeout(command: ForeignCommand, value: string | undefined): Answer {
-  const grace = value !== undefined && isWholeNumber(value) ? `${value}ms` : '5s';
+  const grace = graceOf(value, 'ms') ?? '5s';
   return concurrently(command, `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${grace}`, `the time to stop before SIGKILL is --grace, with a unit: subvisor run --grace ${grace} -- CMD`);
 }
 
@@ -150,7 +163,7 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['port'], instead: (value) => foremanPort(value) },
   { names: ['prefix'], instead: (_value, command) => prefix(command) },
   // foreman's -t is the stop timeout in seconds (10); concurrently's, the time's format (HH:mm:ss).
-  { names: ['t'], instead: (value, command) => (value === undefined || /^\d+(?:\.\d+)?$/.test(value) ? foremanTimeout(value) : timestampFormat(command)) },
+  { names: ['t'], instead: (value, command) => (value === undefined || graceOf(value, 's') !== undefined ? foremanTimeout(value) : timestampFormat(command)) },
   { names: ['timeout'], instead: (value) => foremanTimeout(value) },
   { names: ['timestamp-format'], instead: (_value, command) => timestampFormat(command) },
   { names: ['d', 'root'], instead: (value) => root('foreman', value) },
