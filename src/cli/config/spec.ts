@@ -1,6 +1,7 @@
 import { DEFAULT_KILL_GRACE_MS } from '../../process/options.js';
 import { MAX_DURATION_MS } from './duration.js';
 import type { ConfigProblem } from './errors.js';
+import type { InterpolatedPart } from './environment/interpolate.js';
 
 /** Where a process is defined, so later errors (a cycle found by `startOrder`) can point at it. */
 export interface SourceLocation {
@@ -231,6 +232,12 @@ export interface ProcessSpec {
   readonly name: string;
   /** A string runs under `sh -c` (shell: true); an array is argv, run without a shell. Interpolated. */
   readonly cmd: readonly string[] | string;
+  /**
+   * {@link cmd} as interpolation made it (see `interpolateParts`): one list of pieces per argv word,
+   * or one for a string. An export writes a variable's value where the target expands it itself
+   * rather than in a file every user reads. Absent when no variable was read (and for a Procfile, `run`).
+   */
+  readonly cmdParts?: readonly (readonly InterpolatedPart[])[] | undefined;
   /**
    * Working directory, absolute, interpolated. Resolved against the config file's directory, which
    * is also the value when the file gives none (as foreman and docker compose do):

@@ -1,3 +1,5 @@
+import type { InterpolatedPart } from '../config/environment/interpolate.js';
+
 // Quoting for the places an export writes a value, each with its own rules. Every value is
 // written so that the target reads back exactly the string subvisor would have used.
 
@@ -16,9 +18,20 @@ export function systemdLiteral(text: string): string {
  * not keep a program's leading `-@:+!|` from being read as prefixes: see `commandLine` in systemd.ts.
  */
 export function systemdWord(word: string): string {
+  return systemdWordOf([word], () => undefined);
+}
+
+/**
+ * {@link systemdWord} for a word interpolation made of `parts`: a variable's value is written as
+ * `reference` gives it (`${NAME}`, which systemd replaces with the value from the unit's
+ * environment, whole, as one piece of the word), or as it is when `reference` gives undefined.
+ */
+export function systemdWordOf(parts: readonly InterpolatedPart[], reference: (variable: { readonly name: string; readonly value: string }) => string | undefined): string {
+  const literal = (text: string): string => systemdLiteral(text).replaceAll('$', '$$$$');
+  const escaped = parts.map((part) => (typeof part === 'string' ? literal(part) : (reference(part) ?? literal(part.value)))).join('');
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
-  if (word === ';') return '\\;';
-  return quotedWord(systemdLiteral(word).replaceAll('$', '$$$$'));
+  if (escaped === ';') return '\\;';
+  return quotedWord(escaped);
 }
 
 /**

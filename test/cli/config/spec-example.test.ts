@@ -53,6 +53,7 @@ test('the example of SPEC §9 reads into the plan it describes', () => {
   assert.deepEqual(specs.initdb, {
     name: 'initdb',
     cmd: 'initdb -D /srv/pg',
+    cmdParts: [['initdb -D ', { name: 'DATA_DIR', value: '/srv/pg' }]],
     cwd: dir,
     envFromFiles: { DATA_DIR: '/srv/pg', PORT: '3000' },
     envFiles: shared,
@@ -66,6 +67,7 @@ test('the example of SPEC §9 reads into the plan it describes', () => {
   assert.deepEqual(specs.db, {
     name: 'db',
     cmd: ['postgres', '-D', '/srv/pg', '-k', '/srv/pg', '-c', 'listen_addresses='],
+    cmdParts: [['postgres'], ['-D'], [{ name: 'DATA_DIR', value: '/srv/pg' }], ['-k'], [{ name: 'DATA_DIR', value: '/srv/pg' }], ['-c'], ['listen_addresses=']],
     cwd: dir,
     envFromFiles: { DATA_DIR: '/srv/pg', PORT: '3000' },
     envFiles: shared,

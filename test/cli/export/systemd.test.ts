@@ -294,6 +294,33 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
+  test("a variable's value in cmd is left to systemd as ${NAME}, its value only in the env file (0600): a .env secret or one from subvisor's environment is not in the unit (0644, shown by systemctl show)", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const yaml = `processes:
+  sh: { cmd: "echo \${API_TOKEN} \${CI_SECRET} \${UNSET_ONE:-plain} $$" }
+  argv: { cmd: [/bin/echo, "token=\${API_TOKEN}", "\${CI_SECRET}"] }
+  own: { cmd: [/bin/echo, "\${API_TOKEN}"], env: { API_TOKEN: other } }
+`;
+    writeFileSync(join(project, 'subvisor.yaml'), yaml);
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units], { env: { CI_SECRET: 'p4ss-from-environment' } });
+    assert.equal(run.code, 0, run.stderr);
+    const prefix = readdirSync(units).find((name) => name.endsWith('-sh.service'))?.slice(0, -'-sh.service'.length) ?? '';
+    const unit = (name: string): string => readFileSync(join(units, `${prefix}-${name}.service`), 'utf8');
+    const env = (name: string): string => readFileSync(join(units, `${prefix}-${name}.env`), 'utf8');
+    assert.match(unit('sh'), /^ExecStart=\/bin\/sh -c "echo \$\{API_TOKEN\} \$\{CI_SECRET\} plain \$\$\$\$"$/m);
+    assert.match(unit('argv'), /^ExecStart=\/bin\/echo "token=\$\{API_TOKEN\}" "\$\{CI_SECRET\}"$/m);
+    for (const name of ['sh', 'argv']) {
+      assert.doesNotMatch(unit(name), /s3cr3t|p4ss/, unit(name));
+      assert.match(env(name), /^API_TOKEN='s3cr3t-from-dotenv'$/m);
+      assert.match(env(name), /^CI_SECRET='p4ss-from-environment'$/m);
+    }
+    // Its env gives API_TOKEN another value in the unit's environment: ${API_TOKEN} would read that one.
+    assert.match(unit('own'), /^ExecStart=\/bin\/echo s3cr3t-from-dotenv$/m);
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
+  });
+
   test('started on a task or on a probed service: the unit says that After= waits for more than the start; on a plain service, nothing to say', BOUNDED, async () => {
     const run = await exportOf(`processes:
   init: { cmd: [/bin/true], task: true }

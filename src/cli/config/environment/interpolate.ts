@@ -65,8 +65,43 @@ export interface InterpolationListeners {
  * ```
  */
 export function interpolate(text: string, lookup: Lookup, listeners: InterpolationListeners = {}): string {
+  return joinParts(interpolateParts(text, lookup, listeners));
+}
+
+/**
+ * One piece of an interpolated value: text the config wrote (a default's included), or the value
+ * a `${NAME}` (or `${NAME:-…}`, `${NAME:?…}` whose NAME is set) expanded to, with its name.
+ */
+export type InterpolatedPart = string | { readonly name: string; readonly value: string };
+
+/**
+ * What {@link interpolate} makes of `text`, as the pieces it was made of: an export can then give a
+ * variable's value to the target's own expansion (`${NAME}` in a systemd unit) instead of writing
+ * it where every user reads it. Adjacent written pieces are one string.
+ *
+ * @example
+ * ```ts
+ * interpolateParts('echo ${TOKEN} ${X:-none}', (name) => ({ TOKEN: 's3cr3t' })[name]);
+ * // ['echo ', { name: 'TOKEN', value: 's3cr3t' }, ' none']
+ * ```
+ */
+export function interpolateParts(text: string, lookup: Lookup, listeners: InterpolationListeners = {}): InterpolatedPart[] {
   const parser = new Parser(text, lookup, listeners);
   return parser.word(true, false);
+}
+
+/** The value that `parts` make up: what {@link interpolate} returns. */
+export function joinParts(parts: readonly InterpolatedPart[]): string {
+  return parts.map((part) => (typeof part === 'string' ? part : part.value)).join('');
+}
+
+/** `parts` with `more` added, written text joined to the written text before it. */
+function append(parts: InterpolatedPart[], more: string | readonly InterpolatedPart[]): void {
+  for (const part of typeof more === 'string' ? [more] : more) {
+    const last = parts.at(-1);
+    if (typeof part === 'string' && typeof last === 'string') parts[parts.length - 1] = last + part;
+    else if (part !== '') parts.push(part);
+  }
 }
 
 /**
@@ -116,26 +151,26 @@ class Parser {
    * the caller). With `evaluate` false it is only read: a default that is not used neither looks
    * anything up nor fails for a `:?` inside it.
    */
-  word(evaluate: boolean, nested: boolean): string {
+  word(evaluate: boolean, nested: boolean): InterpolatedPart[] {
     const { text } = this;
-    let out = '';
+    const out: InterpolatedPart[] = [];
     // The `}` of a literal `${` (`$${V}` in a default) is the literal's, not the end of the form.
     let literalsOpen = 0;
     while (this.at < text.length) {
       if (text.startsWith('$${', this.at)) {
-        out += '${';
+        append(out, '${');
         this.at += 3;
         literalsOpen++;
       } else if (text.startsWith('${', this.at)) {
-        out += this.expansion(evaluate);
+        append(out, this.expansion(evaluate));
       } else if (nested && text[this.at] === '}' && literalsOpen > 0) {
-        out += '}';
+        append(out, '}');
         this.at++;
         literalsOpen--;
       } else if (nested && text[this.at] === '}') {
         return out;
       } else {
-        out += text.charAt(this.at);
+        append(out, text.charAt(this.at));
         this.at++;
       }
     }
@@ -147,7 +182,7 @@ class Parser {
    * written. It is read once without looking anything up, so that a form that turns out not to
    * be one (it is never closed) has not failed for a `:?` inside it first.
    */
-  private expansion(evaluate: boolean): string {
+  private expansion(evaluate: boolean): string | InterpolatedPart[] {
     const start = this.at;
     const end = this.formEnd(start);
     if (end === -1) return this.asWritten(evaluate);
@@ -170,7 +205,7 @@ class Parser {
   }
 
   /** One `${NAME}`, `${NAME:-default}` or `${NAME:?message}`, from its `$` to its `}`; undefined when the text there is none of them. */
-  private form(evaluate: boolean): string | undefined {
+  private form(evaluate: boolean): InterpolatedPart[] | undefined {
     this.at += 2;
     NAME.lastIndex = this.at;
     const name = NAME.exec(this.text)?.[0];
@@ -178,10 +213,10 @@ class Parser {
     this.at += name.length;
     if (this.text[this.at] === '}') {
       this.at++;
-      if (!evaluate) return '';
+      if (!evaluate) return [];
       const value = this.lookup(name);
       if (value === undefined) this.listeners.onUnset?.(name);
-      return value ?? '';
+      return value === undefined ? [] : [{ name, value }];
     }
     const operator = this.text.slice(this.at, this.at + 2);
     if (operator !== ':-' && operator !== ':?') return undefined;
@@ -190,7 +225,7 @@ class Parser {
     const unset = value === undefined || value === '';
     const wordStart = this.at;
     if (++this.depth > MAX_DEPTH) throw new InterpolationError(`the \`\${\` at character ${wordStart - name.length - 3} holds forms nested more than ${MAX_DEPTH} deep; write \`$\${\` for those the shell should read`);
-    let word: string;
+    let word: InterpolatedPart[];
     try {
       word = this.word(evaluate && unset && operator === ':-', true);
     } finally {
@@ -199,8 +234,8 @@ class Parser {
     if (this.text[this.at] !== '}') return undefined;
     const written = this.text.slice(wordStart, this.at);
     this.at++;
-    if (!evaluate) return '';
-    if (!unset) return value;
+    if (!evaluate) return [];
+    if (!unset) return [{ name, value }];
     if (operator === ':-') return word;
     throw new InterpolationError(`${name} is not set (or is empty)${written === '' ? '; set it in the environment, in .env or in an envFile' : `: ${written}`}`);
   }

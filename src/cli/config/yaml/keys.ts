@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type ProcessSpec, type ProcessUser } from '../spec.js';
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
+import type { InterpolatedPart } from '../environment/interpolate.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
@@ -13,7 +14,7 @@ import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
-import { boolean, command, describe, duration, expansionNote, interpolatedText, positiveDuration, spawnable } from './values.js';
+import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedText, positiveDuration, spawnable } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
@@ -147,7 +148,7 @@ function readProcess(name: string, body: Node, at: At, shared: readonly LoadedEn
 /** The keys of one process. */
 export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
   keys: {
-    cmd: key(command, (draft, cmd) => (draft.spec.cmd = cmd), {
+    cmd: key(commandWithParts, setCommand, {
       required: 'missing `cmd`; add the command to run, e.g. `cmd: node server.js` (run by sh -c) or `cmd: [node, server.js]` (argv)',
       alsoKnownAs: ['command', 'args', 'argv', 'run', 'exec'],
     }),
@@ -189,6 +190,11 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     if (draft.spec.task && draft.spec.restart.policy === 'always') draft.spec.restart = { ...draft.spec.restart, policy: 'on-failure' };
   },
 };
+
+function setCommand(draft: ProcessDraft, { cmd, parts }: { cmd: readonly string[] | string; parts: InterpolatedPart[][] }): void {
+  draft.spec.cmd = cmd;
+  if (parts.some((word) => word.some((part) => typeof part !== 'string'))) draft.spec.cmdParts = parts;
+}
 
 /** `cwd`: a directory, interpolated; relative ones resolved against the config file's. */
 function directory(at: At, reader: Reader): string | undefined {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
-import { InterpolationError, interpolate, variablesRead } from '../environment/interpolate.js';
+import { InterpolationError, interpolateParts, joinParts, variablesRead, type InterpolatedPart } from '../environment/interpolate.js';
 import { unspawnableValue } from '../spawnable.js';
 import { REPLICA_VARIABLE } from '../replicas.js';
 import type { At, Node, ReadValue, Reader } from './reader.js';
@@ -80,12 +80,18 @@ export interface Interpolation {
  * and warned of there: a `${VAR}` read as empty because VAR is unset, and, with `warnLeft`, a form
  * compose expands and subvisor leaves as written (`${PORT-3000}`).
  */
-export function interpolated(at: At, value: string, reader: Reader, { quote = (same) => same, warnLeft = false, readByShell = false }: Interpolation = {}): string | undefined {
+export function interpolated(at: At, value: string, reader: Reader, how: Interpolation = {}): string | undefined {
+  const parts = interpolatedParts(at, value, reader, how);
+  return parts === undefined ? undefined : joinParts(parts);
+}
+
+/** {@link interpolated}, as the pieces it is made of (see {@link interpolateParts}). */
+export function interpolatedParts(at: At, value: string, reader: Reader, { quote = (same) => same, warnLeft = false, readByShell = false }: Interpolation = {}): InterpolatedPart[] | undefined {
   const lookup = at.variables ?? (() => undefined);
   const unset = new Set<string>();
   const left = new Set<string>();
   try {
-    const expanded = interpolate(
+    const expanded = interpolateParts(
       value,
       (name) => {
         const found = lookup(name);
@@ -212,7 +218,13 @@ export function interpolatedText(expected = 'a string'): ReadValue<string> {
  * argument whatever spaces the value holds); checked after that, so a variable cannot empty it
  * or smuggle in a NUL byte.
  */
-export const command: ReadValue<readonly string[] | string> = (at, reader) => {
+export const command: ReadValue<readonly string[] | string> = (at, reader) => commandWithParts(at, reader)?.cmd;
+
+/**
+ * {@link command}, and the pieces interpolation made it of: one list per argv word, or one for
+ * the string (see {@link ProcessSpec.cmdParts}).
+ */
+export const commandWithParts: ReadValue<{ cmd: readonly string[] | string; parts: InterpolatedPart[][] }> = (at, reader) => {
   if (!isSeq(at.node)) {
     const written = text('a string (run by sh -c) or a list (argv)')(at, reader);
     if (written === undefined) return undefined;
@@ -220,9 +232,10 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       reader.reportAt(at, 'is empty; give the command to run');
       return undefined;
     }
-    const shell = interpolated(at, written, reader, { readByShell: true });
-    if (shell === undefined) return undefined;
-    if (shell.trim() !== '') return spawnable(at, shell, reader);
+    const parts = interpolatedParts(at, written, reader, { readByShell: true });
+    if (parts === undefined) return undefined;
+    const shell = joinParts(parts);
+    if (shell.trim() !== '') return spawnable(at, shell, reader) === undefined ? undefined : { cmd: shell, parts: [parts] };
     reader.reportAt(at, 'is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
     return undefined;
   }
@@ -231,6 +244,7 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
     return undefined;
   }
   const argv: string[] = [];
+  const words: InterpolatedPart[][] = [];
   const script = shellScript(at.node.items.map((item) => reader.deref(item)));
   at.node.items.forEach((item, i) => {
     const itemAt = listItem(at, i, reader.deref(item) ?? at.node);
@@ -244,12 +258,16 @@ export const command: ReadValue<readonly string[] | string> = (at, reader) => {
       return;
     }
     // Read again by a shell only when it is a shell's script (`[sh, -c, script]`); `[node, -e, code]` is not.
-    const arg = interpolated(itemAt, written, reader, { readByShell: i === script });
-    if (arg === undefined) return;
+    const parts = interpolatedParts(itemAt, written, reader, { readByShell: i === script });
+    if (parts === undefined) return;
+    const arg = joinParts(parts);
     if (i === 0 && arg.trim() === '') reader.reportAt(itemAt, 'the program name is empty once its variables are expanded; set them, or give them a default: `${NAME:-default}`');
-    else if (spawnable(itemAt, arg, reader) !== undefined) argv.push(arg);
+    else if (spawnable(itemAt, arg, reader) !== undefined) {
+      argv.push(arg);
+      words.push(parts);
+    }
   });
-  return argv;
+  return { cmd: argv, parts: words };
 };
 
 /** Item `index` of the list at `at`, at its own place. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { InterpolationError, interpolate } from '../../../../src/cli/config/environment/interpolate.js';
+import { InterpolationError, interpolate, interpolateParts } from '../../../../src/cli/config/environment/interpolate.js';
 
 const SECRET = 'hunter2-secret';
 const variables: Record<string, string> = { PORT: '8080', EMPTY: '', TOKEN: SECRET, DIR: '/var/lib/my data' };
@@ -125,4 +125,14 @@ test('onLeft hears of each form compose expands and subvisor leaves as written, 
   const expanded = interpolate(text, lookup, { onLeft: (name, operator) => heard.push(`${name}${operator}`) });
   assert.equal(expanded, '${PORT-3000} ${P?msg} ${P+x} ${P:+x} ${D-1} 8080 ${LITERAL-1} ${f%.txt} ${PORT:=x} ${#P} ${UNCLOSED-1', 'still left as written');
   assert.deepEqual(heard, ['PORT-', 'P?', 'P+', 'P:+', 'D-']);
+});
+
+test('the parts name each value a variable gave, and the written text between; a used default is written text', () => {
+  assert.deepEqual(interpolateParts('a ${TOKEN}-${EMPTY:-${PORT}} ${NOPE:-x} ${NOPE} $${TOKEN} $$', lookup), [
+    'a ',
+    { name: 'TOKEN', value: SECRET },
+    '-',
+    { name: 'PORT', value: '8080' },
+    ' x  ${TOKEN} $$',
+  ]);
 });
