@@ -48,7 +48,8 @@ export const DEFAULT_LIVENESS_FAILURES = 3;
  * `{ log: pattern }`), an HTTP answer (`{ http: URL, status }`; no `status` means any 2xx), a TCP
  * connect (`{ tcp: "HOST:PORT" }`), or a command that exits 0 (`{ exec: CMD }`, run with the
  * process's cwd, env and user; a string runs under `sh -c`, a list is argv). `url`, `host` and
- * `cmd` are interpolated already.
+ * `cmd` are interpolated already; `urlParts` and `cmdParts` are them as interpolation made them, as
+ * {@link ProcessSpec.cmdParts} is, when a variable was read.
  *
  * A log probe is not polled: it watches each line as it comes, so its timing is the ready
  * defaults, unused (the config refuses `interval`, `timeout` and `startPeriod` on it; the wait for
@@ -57,9 +58,9 @@ export const DEFAULT_LIVENESS_FAILURES = 3;
 export type Probe = ProbeTiming &
   (
     | { readonly kind: 'log'; readonly pattern: RegExp }
-    | { readonly kind: 'http'; readonly url: string; readonly status: number | undefined }
+    | { readonly kind: 'http'; readonly url: string; readonly status: number | undefined; readonly urlParts?: readonly InterpolatedPart[] | undefined }
     | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-    | { readonly kind: 'exec'; readonly cmd: readonly string[] | string }
+    | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] | undefined }
   );
 
 /** A liveness probe: a probe (never a log one: a quiet process is not a dead one), and how many failures in a row stop the process. */

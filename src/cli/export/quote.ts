@@ -18,17 +18,20 @@ export function systemdLiteral(text: string): string {
  * not keep a program's leading `-@:+!|` from being read as prefixes: see `commandLine` in systemd.ts.
  */
 export function systemdWord(word: string): string {
-  return systemdWordOf([word], () => undefined);
+  return systemdWordOf([word], () => false);
 }
 
+/** A variable's value in an interpolated word, with its name. */
+export type Variable = Exclude<InterpolatedPart, string>;
+
 /**
- * {@link systemdWord} for a word interpolation made of `parts`: a variable's value is written as
- * `reference` gives it (`${NAME}`, which systemd replaces with the value from the unit's
- * environment, whole, as one piece of the word), or as it is when `reference` gives undefined.
+ * {@link systemdWord} for a word interpolation made of `parts`: a variable's value is written
+ * `${NAME}` where `leaves` says the unit's environment gives NAME that value (systemd replaces it
+ * with the value, whole, as one piece of the word), else as it is.
  */
-export function systemdWordOf(parts: readonly InterpolatedPart[], reference: (variable: { readonly name: string; readonly value: string }) => string | undefined): string {
+export function systemdWordOf(parts: readonly InterpolatedPart[], leaves: (variable: Variable) => boolean): string {
   const literal = (text: string): string => systemdLiteral(text).replaceAll('$', '$$$$');
-  const escaped = parts.map((part) => (typeof part === 'string' ? literal(part) : (reference(part) ?? literal(part.value)))).join('');
+  const escaped = parts.map((part) => (typeof part === 'string' ? literal(part) : leaves(part) ? `\${${part.name}}` : literal(part.value))).join('');
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
   if (escaped === ';') return '\\;';
   return quotedWord(escaped);
@@ -82,4 +85,14 @@ export function envFileLine(name: string, value: string): string {
 export function shellWord(word: string): string {
   if (/^[A-Za-z0-9_+=:,./@%-]+$/.test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * {@link shellWord} for a word interpolation made of `parts`: a variable `leaves` lets go is
+ * `"$NAME"`, which the shell reads from its environment, whole, as one piece of the word.
+ */
+export function shellWordOf(parts: readonly InterpolatedPart[], leaves: (variable: Variable) => boolean): string {
+  const pieces = parts.map((part) => (typeof part === 'string' ? part : leaves(part) ? { name: part.name } : part.value));
+  if (pieces.every((piece) => typeof piece === 'string')) return shellWord(pieces.join(''));
+  return pieces.map((piece) => (typeof piece !== 'string' ? `"$${piece.name}"` : piece === '' ? '' : shellWord(piece))).join('');
 }

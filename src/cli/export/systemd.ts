@@ -6,9 +6,9 @@ import { goDuration } from '../config/duration.js';
 import { exportedEnvironment } from './environment.js';
 import { ExportError } from './errors.js';
 import { exportedProcesses, type ExportPlanOptions } from './plan.js';
-import { describeProbe, exportedReadyDeadlineMs, probeArguments } from './probe-command.js';
+import { describeProbe, exportedReadyDeadlineMs, probeArgumentWords } from './probe-command.js';
 import { checkLogReadiness, droppedLogNote } from './readiness.js';
-import { envFileLine, systemdLiteral, systemdProgramPath, systemdWord, systemdWordOf } from './quote.js';
+import { envFileLine, systemdLiteral, systemdProgramPath, systemdWord, systemdWordOf, type Variable } from './quote.js';
 import { UnitVariables } from './unit-variables.js';
 import { joinParts, type InterpolatedPart } from '../config/environment/interpolate.js';
 import { configDirectory, shownConfigFile } from '../config/location.js';
@@ -127,10 +127,10 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
   const restart = restartLines(spec, oneshot, notes);
   unit.push(...restart.unit);
   const cwd = unitWorkingDirectory(spec, config);
-  const readiness = readinessLines(spec, oneshot, options, notes);
+  const readiness = readinessLines(spec, oneshot, options, notes, variables);
   const service = [
     ...(oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
-    `ExecStart=${commandLine(spec.name, spec.cmd, cwd, { parts: spec.cmdParts, variables })}`,
+    `ExecStart=${commandLine(spec.name, commandWords(spec.cmd, spec.cmdParts), variables, cwd)}`,
     ...readiness,
     `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
     ...userLines(spec, notes),
@@ -181,10 +181,20 @@ function unitPathProblem(path: string): string | undefined {
   return path.trim() === path ? undefined : 'starts or ends with a blank';
 }
 
-/** Where a command's values came from: its words as interpolation made them (see `ProcessSpec.cmdParts`), and what the unit may leave to systemd. */
-interface Interpolated {
-  readonly parts: readonly (readonly InterpolatedPart[])[] | undefined;
-  readonly variables: UnitVariables;
+/** One word of a command, as interpolation made it (see `ProcessSpec.cmdParts`). */
+type Word = readonly InterpolatedPart[];
+
+/**
+ * The argv a command runs as (a string under `/bin/sh -c`), each word as interpolation made it
+ * where `parts` has it, else as it is.
+ */
+function commandWords(cmd: ProcessSpec['cmd'], parts: readonly Word[] | undefined): Word[] {
+  const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : cmd;
+  const written = typeof cmd === 'string' ? [undefined, undefined, ...(parts ?? [])] : (parts ?? []);
+  return argv.map((word, index) => {
+    const pieces = written[index];
+    return pieces !== undefined && joinParts(pieces) === word ? pieces : [word];
+  });
 }
 
 /**
@@ -194,26 +204,19 @@ interface Interpolated {
  * of systemd's prefix characters is refused: systemd strips them even from a quoted word, and the
  * unit would run another program, or this one another way (`+` as root, `-` with failures ignored).
  */
-function commandLine(owner: string, cmd: ProcessSpec['cmd'], cwd?: string, interpolated?: Interpolated): string {
-  const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : [...cmd];
-  const parts = typeof cmd === 'string' ? [undefined, undefined, ...(interpolated?.parts ?? [])] : (interpolated?.parts ?? []);
-  const [program] = argv;
-  if (cwd !== undefined && program !== undefined && program.includes('/') && !isAbsolute(program)) argv[0] = resolve(cwd, program);
-  const prefix = EXEC_PREFIX.exec(argv[0] ?? '')?.[0];
+function commandLine(owner: string, words: readonly Word[], variables: UnitVariables, cwd?: string): string {
+  const [first = [], ...args] = words;
+  // The program is written with its value: systemd runs the path it reads, unexpanded.
+  let path = joinParts(first);
+  if (cwd !== undefined && path.includes('/') && !isAbsolute(path)) path = resolve(cwd, path);
+  const prefix = EXEC_PREFIX.exec(path)?.[0];
   if (prefix !== undefined) {
-    throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(argv[0])} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
+    throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(path)} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
   }
-  const [path = '', ...args] = argv;
   // systemd runs the path as written and substitutes `$` only in argv, so a path with a `$` is
   // written twice: `@PATH ARGV0`, the path as it is, argv[0] with its `$` doubled like every argument.
   const head = path.includes('$') ? [`@${systemdProgramPath(path)}`, systemdWord(path)] : [systemdWord(path)];
-  // The program stays as written: systemd runs the path it reads, unexpanded.
-  const word = (arg: string, index: number): string => {
-    const written = parts[index + 1];
-    if (written === undefined || interpolated === undefined || joinParts(written) !== arg) return systemdWord(arg);
-    return systemdWordOf(written, (variable) => interpolated.variables.reference(variable));
-  };
-  return [...head, ...args.map(word)].join(' ');
+  return [...head, ...args.map((word) => systemdWordOf(word, (variable) => variables.leaves(variable)))].join(' ');
 }
 
 /** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */
@@ -334,7 +337,7 @@ const CLEAN_DAEMON_SIGNALS = 'SIGHUP SIGINT SIGTERM SIGPIPE';
  * `ready`: an http, tcp or exec probe becomes an `ExecStartPost=` that runs `subvisor probe` until
  * it passes, so the unit is active (and its `After=` dependents start) only once it is ready.
  */
-function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExportOptions, notes: string[]): string[] {
+function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExportOptions, notes: string[], variables: UnitVariables): string[] {
   const ready = spec.ready;
   if (ready === undefined) return [];
   if (ready.kind === 'log') {
@@ -355,8 +358,9 @@ function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExp
   if (untranslated.length > 0) {
     notes.push(`ready: the probe's ${untranslated.join(' and ')} ${untranslated.length > 1 ? 'are' : 'is'} not translated: \`subvisor probe\` tries at once, each try cut at ${goDuration(DEFAULT_PROBE_TIMEOUT_MS)} or the deadline.`);
   }
-  const argv = [options.nodePath, options.cliPath, 'probe', ...probeArguments(probe, deadlineMs)];
-  return [`ExecStartPost=${commandLine(spec.name, argv)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
+  const leaves = (variable: Variable): boolean => variables.leaves(variable);
+  const words = [[options.nodePath], [options.cliPath], ['probe'], ...probeArgumentWords(probe, deadlineMs, leaves)];
+  return [`ExecStartPost=${commandLine(spec.name, words, variables)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
 }
 
 /** The kernel's overflow uid: `nobody` on every Linux. */

@@ -1,3 +1,5 @@
+import type { Variable } from './quote.js';
+
 /**
  * What systemd sets in every service's environment itself (the manager's `PATH` and `LANG`, and
  * `User=`'s `USER`, `LOGNAME`, `HOME`, `SHELL`): a value read from subvisor's own environment under
@@ -29,15 +31,15 @@ export class UnitVariables {
     this.#environment = new Map(environment);
   }
 
-  /** `${NAME}` for systemd to expand to `value`, or undefined when the value must be written as it is. */
-  reference({ name, value }: { readonly name: string; readonly value: string }): string | undefined {
+  /** Whether the unit's environment gives `name` this value (see above), so a command may read it there. */
+  leaves({ name, value }: Variable): boolean {
     const inFile = this.#environment.get(name) ?? this.#added.get(name);
     if (inFile === undefined && !SET_BY_SYSTEMD.has(name)) this.#added.set(name, value);
-    else if (inFile !== value) return undefined;
-    return `\${${name}}`;
+    else if (inFile !== value) return false;
+    return true;
   }
 
-  /** The variables {@link reference} added to the env file, in the order it first met them. */
+  /** The variables {@link leaves} added to the env file, in the order it first met them. */
   added(): [string, string][] {
     return [...this.#added];
   }

@@ -33,7 +33,8 @@ test('ready: a variable\'s value in a log pattern is matched as text; a default 
 
 test('ready: http, with its status and timing, the URL interpolated', () => {
   const text = web('    ready: { http: "http://127.0.0.1:${PORT:-8080}/health", status: 204, interval: 200ms, timeout: 2s, startPeriod: 1s }\n');
-  assert.deepEqual(firstProcess(text, env).ready, { kind: 'http', url: 'http://127.0.0.1:9090/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });
+  const urlParts = ['http://127.0.0.1:', { name: 'PORT', value: '9090' }, '/health'];
+  assert.deepEqual(firstProcess(text, env).ready, { kind: 'http', url: 'http://127.0.0.1:9090/health', urlParts, status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });
   assert.deepEqual(firstProcess(text, { env: {} }).ready, { kind: 'http', url: 'http://127.0.0.1:8080/health', status: 204, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 1000 });
 });
 
@@ -58,14 +59,16 @@ test('ready: tcp takes HOST:PORT, [IPv6]:PORT, and variables', () => {
 
 test('ready: exec is a shell string or an argv list, interpolated (an argument stays one argument)', () => {
   const timing = { intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 };
-  assert.deepEqual(firstProcess(web('    ready: { exec: "pg_isready -h ${DATA_DIR} && echo $$" }\n'), env).ready, { kind: 'exec', cmd: 'pg_isready -h /srv/pg data && echo $$', ...timing });
-  assert.deepEqual(firstProcess(web('    ready: { exec: [pg_isready, -h, "${DATA_DIR}"] }\n'), env).ready, { kind: 'exec', cmd: ['pg_isready', '-h', '/srv/pg data'], ...timing });
+  const dataDir = { name: 'DATA_DIR', value: '/srv/pg data' };
+  assert.deepEqual(firstProcess(web('    ready: { exec: "pg_isready -h ${DATA_DIR} && echo $$" }\n'), env).ready, { kind: 'exec', cmd: 'pg_isready -h /srv/pg data && echo $$', cmdParts: [['pg_isready -h ', dataDir, ' && echo $$']], ...timing });
+  assert.deepEqual(firstProcess(web('    ready: { exec: [pg_isready, -h, "${DATA_DIR}"] }\n'), env).ready, { kind: 'exec', cmd: ['pg_isready', '-h', '/srv/pg data'], cmdParts: [['pg_isready'], ['-h'], [dataDir]], ...timing });
 });
 
 test('liveness: the same kinds plus failures, with the liveness defaults', () => {
   assert.deepEqual(firstProcess(web('    liveness: { exec: "pg_isready -h ${DATA_DIR}", interval: 5s, failures: 5 }\n'), env).liveness, {
     kind: 'exec',
     cmd: 'pg_isready -h /srv/pg data',
+    cmdParts: [['pg_isready -h ', { name: 'DATA_DIR', value: '/srv/pg data' }]],
     intervalMs: 5000,
     timeoutMs: 5000,
     startPeriodMs: 0,

@@ -321,6 +321,32 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
+  test('a variable\'s value in a ready probe is left to where it runs: ${NAME} in an http URL or a string exec, "$NAME" for the shell of an argv exec; its comment names it', BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const yaml = `processes:
+  http: { cmd: [/bin/sleep, "30"], ready: { http: "http://127.0.0.1:8080/health?token=\${API_TOKEN}" } }
+  shell: { cmd: [/bin/sleep, "30"], ready: { exec: "test \${API_TOKEN} = x" } }
+  argv: { cmd: [/bin/sleep, "30"], ready: { exec: [/bin/test, "token \${API_TOKEN}", "=", x] } }
+`;
+    writeFileSync(join(project, 'subvisor.yaml'), yaml);
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units]);
+    assert.equal(run.code, 0, run.stderr);
+    const prefix = readdirSync(units).find((name) => name.endsWith('-http.service'))?.slice(0, -'-http.service'.length) ?? '';
+    const unit = (name: string): string => readFileSync(join(units, `${prefix}-${name}.service`), 'utf8');
+    assert.match(unit('http'), /^ExecStartPost=.* probe --http "http:\/\/127\.0\.0\.1:8080\/health\?token=\$\{API_TOKEN\}" /m);
+    assert.match(unit('http'), /^# ready: http http:\/\/127\.0\.0\.1:8080\/health\?token=\$\{API_TOKEN\} -> /m);
+    assert.match(unit('shell'), /^ExecStartPost=.* probe --exec "test \$\{API_TOKEN\} = x" /m);
+    // systemd reads $$ as $: the shell of --exec gets "$API_TOKEN", one word, from the unit's environment.
+    assert.match(unit('argv'), /^ExecStartPost=.* probe --exec "\/bin\/test 'token '\\"\$\$API_TOKEN\\" = x" /m);
+    for (const name of ['http', 'shell', 'argv']) {
+      assert.doesNotMatch(unit(name), /s3cr3t/, unit(name));
+      assert.match(readFileSync(join(units, `${prefix}-${name}.env`), 'utf8'), /^API_TOKEN='s3cr3t-from-dotenv'$/m);
+    }
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
+  });
+
   test('started on a task or on a probed service: the unit says that After= waits for more than the start; on a plain service, nothing to say', BOUNDED, async () => {
     const run = await exportOf(`processes:
   init: { cmd: [/bin/true], task: true }

@@ -90,6 +90,11 @@ export function interpolateParts(text: string, lookup: Lookup, listeners: Interp
   return parser.word(true, false);
 }
 
+/** Whether any of `words` holds a variable's value: a plan keeps the pieces only then. */
+export function readsVariable(words: readonly (readonly InterpolatedPart[])[]): boolean {
+  return words.some((word) => word.some((part) => typeof part !== 'string'));
+}
+
 /** The value that `parts` make up: what {@link interpolate} returns. */
 export function joinParts(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : part.value)).join('');

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type ProcessSpec, type ProcessUser } from '../spec.js';
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
-import type { InterpolatedPart } from '../environment/interpolate.js';
+import { readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
@@ -193,7 +193,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
 
 function setCommand(draft: ProcessDraft, { cmd, parts }: { cmd: readonly string[] | string; parts: InterpolatedPart[][] }): void {
   draft.spec.cmd = cmd;
-  if (parts.some((word) => word.some((part) => typeof part !== 'string'))) draft.spec.cmdParts = parts;
+  if (readsVariable(parts)) draft.spec.cmdParts = parts;
 }
 
 /** `cwd`: a directory, interpolated; relative ones resolved against the config file's. */

@@ -10,7 +10,8 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
-import { command, describe, duration, expansionNote, interpolated, interpolatedText, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
+import { commandWithParts, describe, duration, expansionNote, interpolated, interpolatedParts, interpolatedText, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
+import { joinParts, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { escapeRegExp } from '../regexp.js';
 import { goDuration } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
@@ -18,7 +19,11 @@ import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
 
-type Check = { readonly kind: 'log'; readonly pattern: RegExp } | { readonly kind: 'http'; readonly url: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'exec'; readonly cmd: readonly string[] | string };
+type Check =
+  | { readonly kind: 'log'; readonly pattern: RegExp }
+  | { readonly kind: 'http'; readonly url: string; readonly urlParts?: readonly InterpolatedPart[] }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] };
 
 /** A probe being read. */
 interface ProbeDraft {
@@ -197,15 +202,18 @@ function httpCheck(at: At, reader: Reader): Check | undefined {
     reader.reportAt(at, `is process-compose's form; write the URL: \`http: ${JSON.stringify(written)}\``);
     return undefined;
   }
-  const url = interpolatedText('a URL like http://127.0.0.1:8080/health')(at, reader);
-  if (url === undefined) return undefined;
+  const asWritten = text('a URL like http://127.0.0.1:8080/health')(at, reader);
+  const urlParts = asWritten === undefined ? undefined : interpolatedParts(at, asWritten, reader, { warnLeft: true });
+  if (urlParts === undefined) return undefined;
+  const url = joinParts(urlParts);
   const problem = httpUrlProblem(url);
   // Node's URL error is not kept as the cause: it carries the input.
   if (problem?.kind === 'invalid') reader.reportAt(at, `is not a valid URL${expansionNote(at)}; write a whole one, like \`http://127.0.0.1:8080/health\``);
   else if (problem?.kind === 'no-scheme') reader.reportAt(at, `needs a whole URL, with http:// or https:// in front${expansionNote(at)}, like \`http://127.0.0.1:8080/health\`; for a plain port use \`tcp: "HOST:PORT"\``);
   else if (problem?.kind === 'scheme') reader.reportAt(at, `must be an http:// or https:// URL, not ${problem.protocol}; for a plain port use \`tcp: "HOST:PORT"\`, for anything else \`exec\``);
   else if (problem?.kind === 'no-port') reader.reportAt(at, `has a ':' with no port after it${expansionNote(at)}; write the port, like \`http://127.0.0.1:8080/health\`, or leave out the ':' for the scheme's own`);
-  return problem === undefined ? { kind: 'http', url } : undefined;
+  if (problem !== undefined) return undefined;
+  return readsVariable([urlParts]) ? { kind: 'http', url, urlParts } : { kind: 'http', url };
 }
 
 /** `exec`: a command, as `cmd` is; exit 0 passes. */
@@ -216,8 +224,9 @@ function execCheck(at: At, reader: Reader): Check | undefined {
     reader.reportAt(at, `is process-compose's form; write the command itself: \`exec: ${JSON.stringify(theirs)}\``);
     return undefined;
   }
-  const cmd = command(at, reader);
-  return cmd === undefined ? undefined : { kind: 'exec', cmd };
+  const read = commandWithParts(at, reader);
+  if (read === undefined) return undefined;
+  return readsVariable(read.parts) ? { kind: 'exec', cmd: read.cmd, cmdParts: read.parts } : { kind: 'exec', cmd: read.cmd };
 }
 
 /**
