@@ -43,8 +43,9 @@ type Service = Record<string, unknown>;
 export interface ComposeFile {
   readonly text: string;
   /**
-   * 0o600 when the config gives a service an `environment` (`.env`'s secrets, inline), over an existing
-   * file's mode too; otherwise undefined: a new file gets what the umask leaves of 0o644, and an
+   * 0o600 when the config gives a service an `environment` (`.env`'s secrets, inline) or a command
+   * or healthcheck holds a variable's value (see writesVariableValue), over an existing file's mode
+   * too; otherwise undefined: a new file gets what the umask leaves of 0o644, and an
    * existing one keeps its own (never widened).
    */
   readonly mode: number | undefined;
@@ -91,7 +92,21 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
   }
   const text = escapeForGoYaml(doc.toString({ lineWidth: 0 }));
   // The environment is written inline, `.env`'s secrets too, as the systemd export's env files hold it.
-  return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0) ? 0o600 : undefined };
+  return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0 || writesVariableValue(spec)) ? 0o600 : undefined };
+}
+
+/**
+ * Whether the service of `spec` holds a variable's value in its command or healthcheck. Compose has
+ * nowhere else to put it: its own `${NAME}` is read from the deploying shell and its `.env` when the
+ * file is loaded (and `docker compose config` prints it), not from the container's environment, and
+ * `$$NAME` for the container's shell would be read by the shell's rules, not inserted as subvisor
+ * inserts it. So the file is its owner's alone, as one with an `environment` is, also when the value
+ * came from subvisor's environment, which `environment` leaves out.
+ */
+function writesVariableValue(spec: ProcessSpec): boolean {
+  const probe = healthcheckProbe(spec);
+  const probeParts = probe?.kind === 'http' ? probe.urlParts : probe?.kind === 'exec' ? probe.cmdParts : undefined;
+  return spec.cmdParts !== undefined || probeParts !== undefined;
 }
 
 function header(config: Config, processes: readonly ProcessSpec[], image: string): string {

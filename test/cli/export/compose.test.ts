@@ -357,4 +357,21 @@ describe('export compose: the file\'s mode', () => {
     assert.equal(umasked.code, 0, umasked.stderr);
     assert.equal(statSync(fresh).mode & 0o777, 0o640);
   });
+
+  test("-o FILE whose command or healthcheck holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
+    const dir = join(scratch, 'variable-modes');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, service] of [
+      ['cmd', '{ cmd: "echo ${API_TOKEN}" }'],
+      ['http', '{ cmd: [node, web.js], ready: { http: "http://127.0.0.1:8080/health?token=${API_TOKEN}" } }'],
+      ['exec', '{ cmd: [node, web.js], ready: { exec: [check, "${API_TOKEN}"] } }'],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.yaml`), `envFile: false\nprocesses:\n  web: ${service}\n`);
+      const out = join(dir, `${name}.compose.yaml`);
+      const run = await runCli(['export', 'compose', '-f', join(dir, `${name}.yaml`), '-o', out], { env: { API_TOKEN: 's3cr3t-from-environment' } });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(readFileSync(out, 'utf8'), /s3cr3t-from-environment/);
+      assert.equal(statSync(out).mode & 0o777, 0o600, name);
+    }
+  });
 });
