@@ -55,6 +55,25 @@ describe('subvisor up', () => {
     assert.deepEqual({ name: failure?.name, reason: failure?.reason, code: failure?.code, line: failure?.line }, { name: 'web', reason: 'not-started', code: 'ERR_SUBVISOR_MAIN_NOT_STARTED', line: 'not started: seed exited before it was ready' });
   });
 
+  test('--json: the starting line names a variable a command reads, ${API_TOKEN}, rather than show its value, which may be .env\'s secret; the process gets the value', { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  sh: { cmd: 'test "\${API_TOKEN}" = "$EXPECTED"', env: { EXPECTED: s3cr3t-from-dotenv }, task: true }
+  argv: { cmd: [sh, -c, 'test "$1" = "$EXPECTED"', sh, "\${API_TOKEN}"], env: { EXPECTED: s3cr3t-from-dotenv }, task: true, dependsOn: { sh: succeeded }, main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const run = await runCli(['up', '--json', '-f', file]);
+    assert.equal(run.code, 0, run.stderr);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      records.filter((record) => record.event === 'starting').map((record) => [record.name, String(record.line).replace(/pid \d+/, 'pid N')]),
+      [
+        ['sh', 'starting (pid N): test "${API_TOKEN}" = "$EXPECTED"'],
+        ['argv', `starting (pid N): sh -c 'test "$1" = "$EXPECTED"' sh '\${API_TOKEN}'`],
+      ],
+    );
+    assert.doesNotMatch(run.stdout, /s3cr3t/);
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

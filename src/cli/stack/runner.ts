@@ -1,5 +1,5 @@
 import { Cancelled } from '../../core/errors.js';
-import { quoteCommand } from '../../process/command.js';
+import { shownCommand } from './shown-command.js';
 import { holdersOfOutput } from '../../process/lifecycle-log.js';
 import { StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
@@ -368,7 +368,7 @@ export class Runner {
       this.milestones.ready.meet();
     }
     // Quoted as a shell would need it: `sh -c 'echo a; exit 2'` is three words, and says so.
-    this.#say('starting', `starting (pid ${proc.pid}): ${quoteCommand(this.spec.cmd)}`, { pid: proc.pid });
+    this.#say('starting', `starting (pid ${proc.pid}): ${shownCommand(this.spec)}`, { pid: proc.pid });
   }
 
   /** The state, and the line, of a stop that begins now; `why` is shown in parentheses. */
