@@ -88,11 +88,20 @@ export function shellWord(word: string): string {
 }
 
 /**
+ * What a POSIX shell sets itself when it starts, whatever its environment holds (dash and bash as
+ * `sh`: `PWD` becomes its cwd, `IFS` and `OPTIND` their defaults, `PPID` its parent's pid), so
+ * `"$NAME"` there would not read the value subvisor read.
+ */
+const SET_BY_SHELL: ReadonlySet<string> = new Set(['PWD', 'IFS', 'OPTIND', 'PPID', 'LINENO', 'SHLVL', 'RANDOM', 'SECONDS', '_']);
+
+/**
  * {@link shellWord} for a word interpolation made of `parts`: a variable `leaves` lets go is
- * `"$NAME"`, which the shell reads from its environment, whole, as one piece of the word.
+ * `"$NAME"`, which the shell reads from its environment, whole, as one piece of the word; one the
+ * shell sets itself keeps its value.
  */
 export function shellWordOf(parts: readonly InterpolatedPart[], leaves: (variable: Variable) => boolean): string {
-  const pieces = parts.map((part) => (typeof part === 'string' ? part : leaves(part) ? { name: part.name } : part.value));
+  const readByShell = (part: Variable): boolean => !SET_BY_SHELL.has(part.name) && leaves(part);
+  const pieces = parts.map((part) => (typeof part === 'string' ? part : readByShell(part) ? { name: part.name } : part.value));
   if (pieces.every((piece) => typeof piece === 'string')) return shellWord(pieces.join(''));
   return pieces.map((piece) => (typeof piece !== 'string' ? `"$${piece.name}"` : piece === '' ? '' : shellWord(piece))).join('');
 }

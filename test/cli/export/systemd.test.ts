@@ -321,6 +321,19 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
+  test("a variable the shell sets itself (PWD) is not left to the shell of an argv exec probe: it keeps the value subvisor read, as up runs it", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    mkdirSync(join(project, 'work'));
+    // sh sets PWD to its own cwd (WorkingDirectory=) whatever the environment says, so "$PWD" would read work/, not the value.
+    writeFileSync(join(project, 'subvisor.yaml'), 'envFile: false\nprocesses:\n  a: { cmd: [/bin/sleep, "30"], cwd: work, ready: { exec: [/bin/test, "${PWD}", "=", /x] } }\n');
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units, '--prefix', 't'], { env: { PWD: '/exported/from' } });
+    assert.equal(run.code, 0, run.stderr);
+    const unit = readFileSync(join(units, 't-a.service'), 'utf8');
+    assert.match(unit, /^ExecStartPost=.* probe --exec "\/bin\/test \/exported\/from = \/x" /m, unit);
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
+  });
+
   test('a variable\'s value in a ready probe is left to where it runs: ${NAME} in an http URL or a string exec, "$NAME" for the shell of an argv exec; its comment names it', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
