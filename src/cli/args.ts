@@ -53,7 +53,10 @@ export interface RunArgs {
 export interface UpArgs {
   readonly file: string | undefined;
   readonly socket: string | undefined;
-  /** The `NAME` words. */
+  /**
+   * The `NAME` words; also any word that is another tool's (a quoted command, npm scripts), kept
+   * whole for {@link refuseForeignWords} once the config's names are known.
+   */
   readonly names: string[];
   /** The `NAME=N` words (foreman's formation), in the order given. */
   readonly formation: ReadonlyMap<string, number>;
@@ -196,9 +199,7 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
   const names: string[] = [];
   const formation = new Map<string, number>();
   for (const word of words) {
-    const command = foreignWordInstead(word);
-    if (command !== undefined) throw new UsageError(command);
-    const match = FORMATION_WORD.exec(word);
+    const match = foreignWordInstead(word) === undefined ? FORMATION_WORD.exec(word) : null;
     if (match === null) {
       names.push(word);
       continue;
@@ -216,6 +217,19 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
     formation.set(name, Number(count));
   }
   return { names, formation };
+}
+
+/**
+ * Refuses the first of up's `words` that is no process name but another tool's (see
+ * {@link foreignWordInstead}), with what to write instead. `processNames` are the config's, or
+ * none when it could not be read: they alone tell `"web worker"` (two names quoted together)
+ * from `"npm run dev"` (a command), so this runs where up resolves its names.
+ */
+export function refuseForeignWords(words: readonly string[], processNames: ReadonlySet<string>): void {
+  for (const word of words) {
+    const instead = foreignWordInstead(word, processNames);
+    if (instead !== undefined) throw new UsageError(instead);
+  }
 }
 
 /**

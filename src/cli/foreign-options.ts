@@ -280,14 +280,18 @@ function isPrefixKind(value: string): boolean {
  * What to write instead of `word`, typed where `up` takes process names, when it is no name but
  * a command as concurrently takes them (`"npm run watch"`, `npm:watch-*`), or npm scripts as
  * npm-run-all takes them (`watch:*`, `lint:js`): no process name has a blank, a `:` or a `*`.
- * Undefined for a word that may be a name.
+ * A word whose every part is one of `processNames` (or `NAME=N` of one) is those names quoted
+ * together (`up "$SERVICES"`), not a command: it is told to give them as separate words.
+ * Undefined for a word that may be a name. `processNames` defaults to none (no config read).
  */
-export function foreignWordInstead(word: string): string | undefined {
+export function foreignWordInstead(word: string, processNames: ReadonlySet<string> = new Set()): string | undefined {
   const script = /^npm:(.+)$/.exec(word)?.[1];
   const perCommand = `'${word}' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command`;
   if (script !== undefined) return `${perCommand}: ${scriptProcesses(script)}${script.includes('*') ? '' : `; one command alone: subvisor run -- npm run ${script}`}`;
   const command = word.trim();
-  if (/\s/.test(command)) return `${perCommand}: processes: { ${processNameOf(command.split(/\s+/).at(-1) ?? '')}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
+  const parts = command.split(/\s+/);
+  if (parts.length > 1 && parts.every((part) => processNames.has(part.replace(/=\d+$/, '')))) return `'${word}' is ${parts.length} process names in one word; names are separate words: subvisor up ${parts.join(' ')}`;
+  if (/\s/.test(command)) return `${perCommand}: processes: { ${processNameOf(parts.at(-1) ?? '')}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
   if (/[:*]/.test(word)) return `'${word}' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: ${scriptProcesses(word)}`;
   return undefined;
 }

@@ -87,3 +87,26 @@ test("concurrently's options given to run are refused before the command starts,
   assert.equal(onPath.code, 0, onPath.stderr);
   assert.match(onPath.stdout, /\| ran with an argument$/m);
 });
+
+test("process names quoted together (up \"$SERVICES\") are told to be separate words, not read as a command; a word with a name the config lacks is still one", { timeout: 60_000 }, async () => {
+  const quoted = await runCli(['up', 'web worker'], { cwd: dir });
+  assert.equal(quoted.code, 2);
+  assert.equal(quoted.stderr.split('\n')[0], "subvisor: 'web worker' is 2 process names in one word; names are separate words: subvisor up web worker");
+  assert.doesNotMatch(quoted.stdout, /started/, 'nothing started');
+  const formation = await runCli(['up', 'web=2 worker'], { cwd: dir });
+  assert.equal(formation.stderr.split('\n')[0], "subvisor: 'web=2 worker' is 2 process names in one word; names are separate words: subvisor up web=2 worker");
+  const json = await runCli(['up', '--json', 'web worker'], { cwd: dir });
+  assert.equal(json.code, 2);
+  assert.equal((JSON.parse(json.stdout.trim()) as { line: string }).line, "'web worker' is 2 process names in one word; names are separate words: subvisor up web worker");
+  // The controls: a word with a part the config does not name is a command, as is any where no config is.
+  const command = await runCli(['up', 'web server'], { cwd: dir });
+  assert.match(command.stderr, /^subvisor: 'web server' is a command, as concurrently takes them;/);
+  const empty = mkdtempSync(join(tmpdir(), 'subvisor-concurrently-no-config-'));
+  try {
+    const noConfig = await runCli(['up', 'npm run dev'], { cwd: empty });
+    assert.equal(noConfig.code, 2);
+    assert.match(noConfig.stderr, /^subvisor: 'npm run dev' is a command, as concurrently takes them;/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});

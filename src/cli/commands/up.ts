@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { graceOption, jsonAsked, parseUpArgs, type UpArgs } from '../args.js';
+import { graceOption, jsonAsked, parseUpArgs, refuseForeignWords, type UpArgs } from '../args.js';
 import { refusalsAsRecords } from '../json-refusals.js';
 import { dotForemanWarnings } from '../foreman-defaults.js';
 import { DEFAULT_BASE_PORT, everyProcessName, planProcesses, readConfig, stopGraceMs, writtenBasePort, type Config } from '../config/index.js';
@@ -46,11 +46,12 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
 
 async function up(parsed: UpArgs): Promise<Ending> {
   await warnWhenPid1(parsed.json);
-  const file = findConfigFile(parsed.file);
+  const file = wordsRefusedFirst(parsed, () => findConfigFile(parsed.file));
   announceTerminalConfig(file);
   const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
-  const { config, format } = readConfig(file);
+  const { config, format } = wordsRefusedFirst(parsed, () => readConfig(file));
+  refuseForeignWords(parsed.names, new Set(config.processes.map((spec) => spec.name)));
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
   await sayConfigWarnings(config, parsed.json, procfile ? dotForemanWarningsFor(parsed, config) : []);
@@ -104,6 +105,20 @@ async function up(parsed: UpArgs): Promise<Ending> {
     }
   }
   return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
+}
+
+/**
+ * `find()`, the config; when it cannot be had, a word of `parsed` that is another tool's (`up "npm
+ * run dev"` where no config is yet, as for someone moving from concurrently) is refused first:
+ * that answer is the one they need.
+ */
+function wordsRefusedFirst<T>(parsed: UpArgs, find: () => T): T {
+  try {
+    return find();
+  } catch (error) {
+    refuseForeignWords(parsed.names, new Set());
+    throw error;
+  }
 }
 
 /** The stack's output, with every line of a process also kept in `ring`. */
