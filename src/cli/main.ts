@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { HelpRequested, UsageError } from './args.js';
+import { HelpRequested, UsageError, jsonAsked } from './args.js';
+import { CurrentDirectoryLost, currentDirectoryLost } from './current-directory.js';
+import { refusalsAsRecords } from './json-refusals.js';
 import { USAGE, helpFor, isCommand, unknownCommand, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, isRefusal, statusOfFailure, statusOfRefusal, type Ending } from './exit-status.js';
@@ -8,7 +10,6 @@ import { answering } from './interrupts.js';
 import { SpawnError } from '../process/errors.js';
 import { node } from '../builtins.js';
 import { shownAsText } from '../log/sanitize.js';
-import { errnoCode } from '../errno.js';
 
 /** The `subvisor` command: dispatches, and turns every expected error into one line and a status. */
 async function main(argv: readonly string[]): Promise<Ending> {
@@ -16,10 +17,9 @@ async function main(argv: readonly string[]): Promise<Ending> {
   // `run` and `probe` go on without it: a child starts where it is, as a shell's would.
   const lost = command !== undefined && FINDS_FILES.has(command) ? currentDirectoryLost() : undefined;
   if (lost !== undefined) {
-    return answering(() => {
-      process.stderr.write(`subvisor: ${lost}: cd to a directory that exists, and run this again\n`);
-      return { exitCode: EXIT.failure };
-    });
+    // A `up --json` reader reads records, and only records, on stdout.
+    if (command === 'up' && jsonAsked('up', rest)) return refusalsAsRecords(true, () => Promise.reject(lost));
+    throw lost;
   }
   switch (command) {
     // Loaded on demand (the build splits them into chunks): `run` must not pay for the YAML parser.
@@ -78,17 +78,6 @@ const HELP_WORDS = new Set(['help', '--help', '-h']);
 
 /** The commands that find their config, socket or output files from the current directory (`run` and `probe` read none). */
 const FINDS_FILES = new Set(['up', 'export', 'ps', 'stop', 'start', 'restart', 'logs']);
-
-/** Why the current directory cannot be told, when it cannot (a shell may still be sitting in it). */
-function currentDirectoryLost(): string | undefined {
-  try {
-    process.cwd();
-    return undefined;
-  } catch (error) {
-    const code = errnoCode(error);
-    return code === 'ENOENT' ? 'the current directory no longer exists (it was removed)' : `cannot tell the current directory (${String(code)})`;
-  }
-}
 
 function version(): string {
   const pkg = JSON.parse(node.fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -154,7 +143,7 @@ function reported(error: unknown): Ending {
     say(error.message);
     return { exitCode: statusOfRefusal(error) };
   }
-  if (error instanceof SpawnError) {
+  if (error instanceof SpawnError || error instanceof CurrentDirectoryLost) {
     say(error.message);
     return { exitCode: statusOfFailure(error) };
   }

@@ -7,6 +7,7 @@ import type { Output } from './output.js';
 import { ConfigError, problemFields } from './config/errors.js';
 import { ControlError } from './control/errors.js';
 import type { Refusal } from './exit-status.js';
+import { CurrentDirectoryLost } from './current-directory.js';
 import { SpawnError } from '../process/errors.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
@@ -45,22 +46,28 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
 }
 
 /**
- * A refusal before anything started (a bad config, a second `up`, `run`'s empty program name), as
- * `--json` gives it: a failure record as the run's own failures are (`reason` says which kind:
- * `config`, `control`, `usage`, or `spawn` as for a program not found), with each of a config's
- * problems located.
+ * A refusal before anything started (a bad config, a second `up`), as `--json` gives it: a
+ * failure record as the run's own failures are (`reason` says which kind: `config` or `control`),
+ * with each of a config's problems located. A command that cannot start before the run exists is
+ * one too: `run -- ''` with `reason` and `code` as a start failure's in the run (`spawn`,
+ * `ENOENT`), a removed current directory with `"reason":"cwd"` and its errno.
  */
-export function reportRefusal(output: Output, error: Refusal | SpawnError, exitCode: number): void {
+export function reportRefusal(output: Output, error: Refusal | SpawnError | CurrentDirectoryLost, exitCode: number): void {
   const located = error instanceof ConfigError ? { problems: error.problems.map(problemFields) } : {};
   output.report(error.message, {
     stream: 'report',
     event: 'failure',
     line: error.message,
-    // A command that could not start is told as the run's own spawn failures are (`failureIdentity`).
-    ...(error instanceof SpawnError ? failureIdentity(error) : { reason: error instanceof ConfigError ? 'config' : error instanceof ControlError ? 'control' : 'usage', code: error.code }),
+    ...(error instanceof SpawnError ? failureIdentity(error) : { reason: refusalReason(error), code: error.code }),
     exitCode,
     ...located,
   });
+}
+
+function refusalReason(error: Refusal | CurrentDirectoryLost): string {
+  if (error instanceof ConfigError) return 'config';
+  if (error instanceof ControlError) return 'control';
+  return error instanceof CurrentDirectoryLost ? 'cwd' : 'usage';
 }
 
 /** `|_.TITLE (last N lines):` and the last {@link REPORT_TAIL_LINES} lines of `text`, indented; nothing for empty text. */

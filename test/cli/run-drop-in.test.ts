@@ -43,6 +43,13 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.equal(run.code, 127, run.stdout + run.stderr);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^subvisor: cannot start '' x: the program name is empty/);
+    // Under --json, a reader of records is given one, as for any other command that cannot start.
+    const json = await runCli(['run', '--json', '--', '', 'x']);
+    assert.equal(json.code, 127, json.stdout + json.stderr);
+    assert.equal(json.stderr, '');
+    const record = JSON.parse(json.stdout) as Record<string, unknown>;
+    assert.deepEqual([record.event, record.reason, record.code, record.exitCode], ['failure', 'spawn', 'ENOENT', 127]);
+    assert.match(String(record.line), /^cannot start '' x: the program name is empty/);
   });
 
   test('--json: an empty program name is a failure record on stdout, as a program not found is (reason spawn, ENOENT), status 127, nothing on stderr', { timeout: 30_000 }, async () => {

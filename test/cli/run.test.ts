@@ -703,6 +703,13 @@ describe('subvisor run', () => {
       assert.equal(refused.code, 1, refused.stderr);
       assert.equal(refused.stderr, 'subvisor: the current directory no longer exists (it was removed): cd to a directory that exists, and run this again\n', args.join(' '));
     }
+    // `up --json` says it as a record, the only thing its reader reads.
+    const json = await runCli(['up', '--json'], inRemoved());
+    assert.equal(json.code, 1, json.stdout + json.stderr);
+    assert.equal(json.stderr, '');
+    const record = JSON.parse(json.stdout) as Record<string, unknown>;
+    assert.deepEqual([record.event, record.reason, record.code, record.exitCode], ['failure', 'cwd', 'ENOENT', 1]);
+    assert.match(String(record.line), /^the current directory no longer exists \(it was removed\): cd to a directory/);
   });
 
   test('bad usage is one line and status 2', { timeout: 30_000 }, async () => {
