@@ -44,7 +44,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
       // May yet be a busy file: see namingBusyWriters.
       return new SpawnError(options.cmd, unrunnableProgram(options), base);
     case 'ETXTBSY':
-      return new SpawnError(options.cmd, busyUnseen(options, true), base);
+      return new SpawnError(options.cmd, busyUnseen(options, 'a process this user cannot see'), base);
     case 'EMFILE':
     case 'ENFILE':
       return new SpawnError(options.cmd, `too many open files (${code}); raise the limit (ulimit -n) or run fewer children at once`, base);
@@ -560,18 +560,20 @@ export async function namingBusyWriters(error: SpawnError, options: ResolvedRunO
     const writers = seen.writers.get(file) ?? [];
     if (writers.length > 0) return new SpawnError(options.cmd, `text file busy (ETXTBSY): ${named} is open for writing by ${writersNamed(writers)}, so the system will not run it; wait until it is written and closed (a copy or a build still under way?), then run it again`, base);
   }
-  if (seen.complete) return error;
-  if (error.code === 'ETXTBSY') return new SpawnError(options.cmd, busyUnseen(options, false), base);
+  if (seen.cutShortBy === undefined) return error;
+  const who = unfinishedLook(seen.cutShortBy);
+  if (error.code === 'ETXTBSY') return new SpawnError(options.cmd, busyUnseen(options, who), base);
   // The gate's 126 (ENOEXEC) of a file still being written, whose writer the look did not reach.
-  return new SpawnError(options.cmd, `${unrunnableProgram(options)}; or it is still open for writing (text file busy) by ${UNFINISHED_LOOK}`, { ...base, code: error.code });
+  return new SpawnError(options.cmd, `${unrunnableProgram(options)}; or it is still open for writing (text file busy) by ${who}`, { ...base, code: error.code });
 }
 
-/** Who holds a busy file open for writing when a look for its writers was cut short. */
-const UNFINISHED_LOOK = `a process not found in the time given to look through /proc (at most ${WRITERS_LOOK_MS} ms)`;
+/** Who holds a busy file open for writing when a look for its writers was cut short, by its time or by the start's cancel. */
+function unfinishedLook(cutShortBy: 'time' | 'cancel'): string {
+  return cutShortBy === 'time' ? `a process not found in the time given to look through /proc (at most ${WRITERS_LOOK_MS} ms)` : 'a process the look through /proc did not reach (the start was cancelled while it looked)';
+}
 
-/** What an ETXTBSY whose writer was not seen says: one `lookedEverywhere` could not see, or the look was cut short. */
-function busyUnseen(options: ResolvedRunOptions, lookedEverywhere: boolean): string {
-  const who = lookedEverywhere ? 'a process this user cannot see' : UNFINISHED_LOOK;
+/** What an ETXTBSY whose writer was not seen says: `who`, a process this user cannot see or one a look cut short did not reach. */
+function busyUnseen(options: ResolvedRunOptions, who: string): string {
   return `text file busy (ETXTBSY): ${programName(options)}, or its #! interpreter, is open for writing by ${who}; wait until it is written and closed, then run it again`;
 }
 

@@ -10,8 +10,8 @@ export interface Writer {
 /** What a look for writers saw: for each file looked for, the processes seen writing it, in pid order. */
 export interface WritersSeen {
   readonly writers: ReadonlyMap<string, readonly Writer[]>;
-  /** False when the look ran out of its time, or was cancelled, before it had seen every process. */
-  readonly complete: boolean;
+  /** What ended the look before it had seen every process: its time (`maxMs`) or a cancel; undefined when it saw them all. */
+  readonly cutShortBy: 'time' | 'cancel' | undefined;
 }
 
 /**
@@ -50,19 +50,18 @@ export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_M
     return stats === undefined ? [] : [{ path, dev: stats.dev, ino: stats.ino }];
   });
   const found = new Map<string, Writer[]>(paths.map((path) => [path, []]));
-  if (targets.length === 0) return { writers: found, complete: true };
+  if (targets.length === 0) return { writers: found, cutShortBy: undefined };
   const deadline = performance.now() + maxMs;
   let looked = 0;
-  let complete = true;
+  let cutShortBy: WritersSeen['cutShortBy'];
   look: for (const pid of processIds()) {
     const writing = new Set<string>();
     for (const fd of entries(`/proc/${pid}/fd`)) {
       // Counted per file, not per process: one process may hold tens of thousands of them.
       if (++looked % FDS_PER_TURN === 0) await nextTurn();
-      if (performance.now() >= deadline || cancelled?.aborted === true) {
-        complete = false;
-        break look;
-      }
+      // The cancel first: a stop that came while the time ran out is what the caller is told of.
+      cutShortBy = cancelled?.aborted === true ? 'cancel' : performance.now() >= deadline ? 'time' : undefined;
+      if (cutShortBy !== undefined) break look;
       const open = statOf(`/proc/${pid}/fd/${fd}`);
       if (open === undefined) continue;
       for (const { path } of targets.filter(({ dev, ino }) => open.dev === dev && open.ino === ino)) {
@@ -72,7 +71,7 @@ export async function writersOf(paths: readonly string[], maxMs = WRITERS_LOOK_M
     for (const path of writing) found.get(path)?.push({ pid, name: processName(pid) });
   }
   for (const writers of found.values()) writers.sort((a, b) => a.pid - b.pid);
-  return { writers: found, complete };
+  return { writers: found, cutShortBy };
 }
 
 function nextTurn(): Promise<void> {
