@@ -30,9 +30,8 @@ export async function claimPath(absolute: string, privateDirectory: boolean): Pr
   if (process.platform !== 'linux') return undefined;
   // Named by the directory's identity, so every path to it (symlinks, `..`) claims the same name.
   const directory = node.path.dirname(absolute);
-  const { dev, ino } = node.fs.statSync(directory);
   const token = privateDirectory ? claimToken(directory) : undefined;
-  const name = `\0subvisor-control:${dev}:${ino}:${token === undefined ? '' : `${token}:`}${node.path.basename(absolute)}`;
+  const name = `\0${claimNameStart(absolute)}${token === undefined ? '' : `${token}:`}${node.path.basename(absolute)}`;
   if (Buffer.byteLength(name) > MAX_ABSTRACT_NAME_BYTES) return undefined;
   // Nothing is served on it: a connection (anyone may make one) is closed at once.
   const server = node.net.createServer((socket) => socket.destroy());
@@ -46,6 +45,30 @@ export async function claimPath(absolute: string, privateDirectory: boolean): Pr
   }
   server.unref();
   return server;
+}
+
+/** The start of the abstract name (after its NUL) of a claim on `absolute`: the name is this, the token and `:` if any, then the socket's file name. */
+function claimNameStart(absolute: string): string {
+  const { dev, ino } = node.fs.statSync(node.path.dirname(absolute));
+  return `subvisor-control:${dev}:${ino}:`;
+}
+
+/**
+ * Whether `name`, an abstract socket's as /proc/net/unix shows it (`@subvisor-control:...`), is
+ * the claim of a run on `absolute`, with a token or without. False when `absolute`'s directory
+ * cannot be looked at.
+ */
+export function isClaimOn(name: string, absolute: string): boolean {
+  let start: string;
+  try {
+    start = `@${claimNameStart(absolute)}`;
+  } catch {
+    return false;
+  }
+  // /proc shows the NULs after a name Node binds at full length as `@`s too: they are not part of it.
+  const rest = name.startsWith(start) ? name.slice(start.length).replace(/@+$/, '') : undefined;
+  const base = node.path.basename(absolute).replace(/@+$/, '');
+  return rest === base || (rest !== undefined && TOKEN.test(rest.slice(0, 32)) && rest.slice(32) === `:${base}`);
 }
 
 /** The file in a private directory that holds its claim's token (0600, kept from run to run). */

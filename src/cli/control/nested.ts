@@ -4,6 +4,7 @@ import { ControlError } from './errors.js';
 import type { ProcessRow } from './protocol.js';
 import { quoteCommand } from '../../process/command.js';
 import { parentOf } from '../../process/stop/group.js';
+import { ancestorHoldsSocket } from './socket-holders.js';
 
 /**
  * The refusal of an `up` whose control socket is held by the run it runs inside (a process of
@@ -12,7 +13,8 @@ import { parentOf } from '../../process/stop/group.js';
  * inner.yaml` beside the outer config is the plain way to nest one stack in another, and both
  * configs have the same default socket; told only that "another run is already up", and to stop
  * it, the user looks for a run in another terminal that is not there. The run holding the socket
- * says which of its processes it started; this walks up from here to find one of them.
+ * says which of its processes it started; this walks up from here to find one of them. It is
+ * asked only when an ancestor of this process holds the socket (see ancestorHoldsSocket).
  *
  * @param socketPath - The socket this run was refused (absolute).
  * @param refused - The refusal as it stands, kept as the cause.
@@ -33,6 +35,7 @@ export async function nestedRefusal(socketPath: string, refused: ControlError): 
 /** The process of the run at `socketPath` that this process runs under; undefined when none is, or the run cannot be asked. */
 async function enclosingProcess(socketPath: string): Promise<ProcessRow | undefined> {
   const ancestors = ancestorPids();
+  if (ancestorHoldsSocket(socketPath, ancestors) === false) return undefined;
   let rows: readonly ProcessRow[];
   try {
     rows = (await request(socketPath, { command: 'ps', names: [] }))?.processes ?? [];
