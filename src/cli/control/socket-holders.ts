@@ -5,15 +5,17 @@ import { isClaimOn } from './claim-lock.js';
 /**
  * Whether one of `ancestors` (processes above this one; this one excluded, as it is not the run)
  * holds the control socket at `absolute`: its listening socket, or the claim on its path (see
- * claimPath). Undefined when /proc cannot tell: it is not there, or an ancestor of this user does
- * not show its fds. Why look. A run this process runs inside is one of its ancestors, so a run
+ * claimPath). Undefined when /proc cannot tell: it is not there, it lists no such socket (one of
+ * another network namespace), or an ancestor of this user does not show its fds. Why look. A run this process runs inside is one of its ancestors, so a run
  * that no ancestor holds is not one to ask which of its processes this is; and asking a run that
  * cannot answer (suspended by SIGSTOP, Ctrl-Z) waits out the whole query timeout before the
  * plain refusal. Ancestors of another user are passed over: a run of theirs is not ours to ask.
  */
 export function ancestorHoldsSocket(absolute: string, ancestors: ReadonlySet<number>): boolean | undefined {
   const inodes = socketInodesOf(absolute);
-  if (inodes === undefined) return undefined;
+  // None listed: /proc/net/unix lists this network namespace's sockets only, and a run in another
+  // (this up started under `unshare -n`, `ip netns exec`) is still reached through the file.
+  if (inodes === undefined || inodes.size === 0) return undefined;
   let cannotTell = false;
   for (const pid of ancestors) {
     if (pid === process.pid) continue;

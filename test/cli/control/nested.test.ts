@@ -2,12 +2,13 @@
 // (src/cli/control/nested.ts). A run that is none of this process's ancestors is not asked: asking
 // one that cannot answer (stopped by SIGSTOP or Ctrl-Z) held the refusal for the whole query timeout.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { ControlError } from '../../../src/cli/control/errors.js';
 import { nestedRefusal } from '../../../src/cli/control/nested.js';
@@ -63,9 +64,44 @@ test("a run's claim on its socket (the abstract name, with its token) is seen as
   try {
     unlinkSync(socketOf(dir));
     assert.equal(ancestorHoldsSocket(socketOf(dir), new Set([run.pid])), true);
-    // The control: the claim of another socket in the same directory is not this one's.
-    assert.equal(ancestorHoldsSocket(join(dir, '.subvisor', 'other.sock'), new Set([run.pid])), false);
+    // The control: the claim of another socket in the same directory is not this one's (that one
+    // listened on here, by no process in the set, so /proc/net/unix lists a socket there).
+    const other = createServer();
+    other.listen(join(dir, '.subvisor', 'other.sock'));
+    await once(other, 'listening');
+    try {
+      assert.equal(ancestorHoldsSocket(join(dir, '.subvisor', 'other.sock'), new Set([run.pid])), false);
+    } finally {
+      other.close();
+    }
   } finally {
     await interrupt(run);
+  }
+});
+
+test('from another network namespace, whose /proc/net/unix lists none of its sockets, a run holding the socket is not said to hold none: the run is asked', { timeout: 30_000 }, async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('a network namespace of its own is made as root only');
+  if (spawnSync('unshare', ['--net', 'true']).status !== 0) {
+    assert.notEqual(process.env.CI, 'true', 'CI as root has unshare (util-linux): this test must run there');
+    return t.skip('unshare --net is refused here');
+  }
+  const path = join(scratch, 'other-net.sock');
+  const listener = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await once(listener.stdout, 'data');
+    const pid = listener.pid ?? 0;
+    const holders = pathToFileURL(resolve('src/cli/control/socket-holders.ts')).href;
+    const probe = `const { ancestorHoldsSocket } = await import(${JSON.stringify(holders)}); console.log(String(ancestorHoldsSocket(${JSON.stringify(path)}, new Set([${pid}]))));`;
+    const answerIn = (netns: string[]): string => {
+      const run = spawnSync(netns[0] ?? '', [...netns.slice(1), process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe], { cwd: resolve('.'), encoding: 'utf8', timeout: 20_000 });
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout.trim();
+    };
+    // The control: in this network namespace, the listener is seen holding it.
+    assert.equal(answerIn(['env']), 'true');
+    assert.equal(answerIn(['unshare', '--net']), 'undefined');
+  } finally {
+    listener.kill();
+    await once(listener, 'exit');
   }
 });
