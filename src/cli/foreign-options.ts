@@ -60,14 +60,16 @@ function foremanTimeout(value: string | undefined): Answer {
 
 /** `value` as --grace takes it: a bare number in `bareUnit` (foreman's seconds, concurrently's ms), one with a unit (10s) as written; undefined when it is neither. */
 function graceOf(value: string | undefined, bareUnit: 's' | 'ms'): string | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(value)) return `${value}${bareUnit}`;
+  const written = value?.trim();
+  if (written === undefined) return undefined;
   try {
-    parseDuration(value);
-    return value;
+    parseDuration(written);
   } catch {
     return undefined;
   }
+  // Read as --grace reads it: every unit ends in a letter, so one that ends in a digit is bare
+  // (.5 too, which --grace would take as ms).
+  return /\d$/.test(written) ? `${written}${bareUnit}` : written;
 }
 
 function isWholeNumber(value: string): boolean {

@@ -29,6 +29,7 @@ const UP: [string[], string][] = [
   [['--kill-signal', 'SIGINT'], "concurrently's --kill-signal: the signal that stops a process is its stopSignal, in subvisor.yaml: stopSignal: SIGINT"],
   [['--kill-timeout', '3000'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
   [['--kill-timeout', '3s'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3s"],
+  [['--kill-timeout', ' 3000 '], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
   [['--no-color'], "concurrently's --no-color: colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up"],
   // Its commands, where up takes process names: no name has a blank or a `:`.
   [['npm run dev', 'npm run api'], "'npm run dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],

@@ -25,6 +25,8 @@ const INSTEAD: [string[], string][] = [
   // A time written with a unit is kept as written (it was dropped for the default).
   [['-t', '10s'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],
   [['--timeout', '1m30s'], "foreman's --timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 1m30s"],
+  // A bare number is foreman's seconds however it is written (.5, as foreman's numeric takes it): --grace reads a bare one as ms.
+  [['-t', '.5'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace .5s"],
   // A short option's value may be written in its word, as foreman and honcho take it.
   [['-p3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
   [['-t10'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],
