@@ -15,7 +15,8 @@ function asksAboutCwd(options: Parameters<typeof resolveCommonOptions>[2]): bool
   // fd 3 (the watchdog's pipe) to /dev/null, fd 4 (the verdict) to stdout: both written, neither read.
   const run = spawnSync('/bin/sh', ['-xc', `exec 3>/dev/null 4>&1\n${gate.args[1] ?? ''}`, ...gate.args.slice(2)], { env: gate.env, encoding: 'utf8', timeout: 10_000 });
   assert.equal(run.status, 0, `${run.stderr}${run.stdout}`);
-  return /^\+ \[ -x \. \]$/m.test(run.stderr);
+  // dash traces `+ [ -x . ]`; bash, where /bin/sh is bash, `+ '[' -x . ']'`.
+  return /^\+ '?\['? -x \. '?\]'?$/m.test(run.stderr);
 }
 
 test('the gate asks whether its user may enter the cwd only of a child given a uid, gid or groups', { timeout: 30_000 }, () => {
