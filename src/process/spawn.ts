@@ -160,12 +160,12 @@ function execOf(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gat
   const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
   if (gate !== undefined) {
     const gated: StdioEntry[] = [...stdio, ...gate.stdio];
-    return ids === undefined ? { file: gate.file, args: gate.args, env: gate.env, stdio: gated } : { ...switchedSpawn(ids, gate.file, gate.args, gate.env, cmd), stdio: gated };
+    return ids === undefined ? { file: gate.file, args: gate.args, env: gate.env, stdio: gated } : { ...switchedSpawn(ids, gate.file, gate.args, gate.env, cmd, true), stdio: gated };
   }
   if (ids !== undefined) {
     // argv0 with groups is refused when the options are read: setpriv cannot set argv[0].
     const [program = '', ...rest] = commandArgv(options);
-    return { ...switchedSpawn(ids, program, rest, options.env ?? process.env, cmd), stdio };
+    return { ...switchedSpawn(ids, program, rest, options.env ?? process.env, cmd, false), stdio };
   }
   const file = typeof cmd === 'string' ? cmd : (cmd[0] as string); // validated non-empty
   const args = typeof cmd === 'string' ? [] : cmd.slice(1);

@@ -132,8 +132,14 @@ const ENV = '/usr/bin/env';
  * the switch, Node's spawn ran nothing before the exec as the user. So setpriv gets the environment
  * without the {@link LOADER_VARIABLE}s, and `env`, run as the user, puts them back before it execs
  * `file` (an exec more, only when there are any).
+ *
+ * setpriv also keeps root's capabilities until its own exec (PR_SET_KEEPCAPS, to set the groups
+ * after the uid), so that exec is checked as root's: a program the user may not execute (mode
+ * 0700, or in a directory closed to it) would run as the user. `file` is exec'd by setpriv itself
+ * only when `rootMayExec` (the gate's /bin/sh, which then execs the command as the user alone);
+ * any other goes through `env` too, exec'd as the user without the capabilities.
  */
-export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string[], env: NodeJS.ProcessEnv, cmd: readonly string[] | string): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string[], env: NodeJS.ProcessEnv, cmd: readonly string[] | string, rootMayExec: boolean): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const safe: NodeJS.ProcessEnv = {};
   const held: string[] = [];
   for (const [name, value] of Object.entries(env)) {
@@ -141,9 +147,12 @@ export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string
     if (LOADER_VARIABLE.test(name)) held.push(`${name}=${value}`);
     else safe[name] = value;
   }
-  if (held.length === 0) return { file: ids.file, args: [...ids.args, file, ...args], env };
+  if (held.length === 0 && rootMayExec) return { file: ids.file, args: [...ids.args, file, ...args], env };
   // env reads a first word with `=` as one more assignment, and one with a leading `-` as an option.
   if (file.includes('=') || file.startsWith('-') || !executable(ENV)) {
+    if (held.length === 0) {
+      throw new SpawnError(cmd, `cannot run ${file} with groups: setpriv, which sets them, runs as root and would exec it with root's permissions, and ${ENV} cannot exec it in its place; leave out groups, or name the program another way`, { code: 'EINVAL' });
+    }
     throw new SpawnError(cmd, `cannot pass ${held.map((assignment) => assignment.slice(0, assignment.indexOf('='))).join(', ')} to a command given groups: setpriv, which sets them, runs as root, and ${ENV} cannot put them back for ${file}; leave them out of its environment, or leave out groups`, { code: 'EINVAL' });
   }
   return { file: ids.file, args: [...ids.args, ENV, ...held, file, ...args], env: safe };
