@@ -9,6 +9,7 @@ import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../stat.js';
 import { givenBytes } from './given-environment.js';
 import { printfFormat } from './printf-format.js';
+import { ENV, installed } from './installed.js';
 
 /**
  * The spawn gate: a child does not run its command until the watchdog knows it.
@@ -128,7 +129,6 @@ shift
 { exec "$@"; } 4>&-`;
 
 const SHELL = '/bin/sh';
-const ENV = '/usr/bin/env';
 /** The fd of the socket on which the gate reports a failed exec: after stdin, stdout, stderr and the watchdog's pipe. */
 const VERDICT_FD = 4;
 /** What dash rewrites at startup; the gate sets each back to the caller's value, or unsets it. */
@@ -314,18 +314,3 @@ function separatorFor(options: ResolvedRunOptions): string {
   return options.uid === undefined && options.gid === undefined && options.groups === undefined ? SEPARATOR : SEPARATOR_CHECKING_CWD;
 }
 
-const found = new Map<string, boolean>();
-
-function installed(path: string): boolean {
-  let answer = found.get(path);
-  if (answer === undefined) {
-    try {
-      node.fs.accessSync(path, node.fs.constants.X_OK);
-      answer = true;
-    } catch {
-      answer = false;
-    }
-    found.set(path, answer);
-  }
-  return answer;
-}

@@ -2,6 +2,7 @@ import { node } from '../../builtins.js';
 import { SpawnError } from '../errors.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { setgroupsDenied, unmappedIds } from './id-map.js';
+import { ENV, installed } from './installed.js';
 
 /**
  * Supplementary groups for a child (the `groups` option).
@@ -29,21 +30,9 @@ export interface IdSwitch {
 
 const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
 
-let setprivPath: string | null | undefined;
-
-/** Where setpriv is installed, looked for once; undefined when it is not. */
+/** Where setpriv is installed (looked for once); undefined when it is not. */
 export function installedSetpriv(): string | undefined {
-  if (setprivPath === undefined) setprivPath = SETPRIV_PATHS.find((path) => executable(path)) ?? null;
-  return setprivPath ?? undefined;
-}
-
-function executable(path: string): boolean {
-  try {
-    node.fs.accessSync(path, node.fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return SETPRIV_PATHS.find(installed);
 }
 
 /**
@@ -121,7 +110,6 @@ function capabilitiesLacking(options: ResolvedRunOptions): string[] {
  */
 const LOADER_VARIABLE = /^(?:LD_\w*|MALLOC_\w*|GCONV_PATH|GETCONF_DIR|GLIBC_TUNABLES|HOSTALIASES|LOCALDOMAIN|LOCPATH|NIS_PATH|NLSPATH|RESOLV_HOST_CONF|RES_OPTIONS|TZDIR)$/;
 
-const ENV = '/usr/bin/env';
 
 /**
  * How to spawn setpriv so that it execs `file` with `args` and `env` as the ids switched.
@@ -149,7 +137,7 @@ export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string
   }
   if (held.length === 0 && rootMayExec) return { file: ids.file, args: [...ids.args, file, ...args], env };
   // env reads a first word with `=` as one more assignment, and one with a leading `-` as an option.
-  if (file.includes('=') || file.startsWith('-') || !executable(ENV)) {
+  if (file.includes('=') || file.startsWith('-') || !installed(ENV)) {
     if (held.length === 0) {
       throw new SpawnError(cmd, `cannot run ${file} with groups: setpriv, which sets them, runs as root and would exec it with root's permissions, and ${ENV} cannot exec it in its place; leave out groups, or name the program another way`, { code: 'EINVAL' });
     }
