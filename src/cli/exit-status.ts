@@ -4,6 +4,7 @@ import { ControlError } from './control/errors.js';
 import { TooSlowError } from '../core/errors.js';
 import { CalledProcessError, SpawnError } from '../process/errors.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
+import { CurrentDirectoryLost } from './current-directory.js';
 import { node } from '../builtins.js';
 
 /** Exit statuses with a meaning shells already give them. */
@@ -68,6 +69,22 @@ export function isRefusal(error: unknown): error is Refusal {
  */
 export function statusOfRefusal(error: Refusal): number {
   return error instanceof ControlError ? EXIT.failure : EXIT.usage;
+}
+
+/**
+ * How a command ends before its run exists: a {@link Refusal}, or a start that failed first (`run
+ * -- ''`, a current directory that was removed). Told in words on stderr, or with `--json` as one
+ * failure record (see json-refusals.ts), with the status {@link statusOfEarlyEnd} gives.
+ */
+export type EarlyEnd = Refusal | SpawnError | CurrentDirectoryLost;
+
+export function isEarlyEnd(error: unknown): error is EarlyEnd {
+  return isRefusal(error) || error instanceof SpawnError || error instanceof CurrentDirectoryLost;
+}
+
+/** The status an {@link EarlyEnd} ends the CLI with: a refusal's, or the one the same failure ends a run with. */
+export function statusOfEarlyEnd(error: EarlyEnd): number {
+  return isRefusal(error) ? statusOfRefusal(error) : statusOfFailure(error);
 }
 
 /**

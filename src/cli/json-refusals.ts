@@ -1,6 +1,4 @@
-import { SpawnError } from '../process/errors.js';
-import { CurrentDirectoryLost } from './current-directory.js';
-import { isRefusal, statusOfFailure, statusOfRefusal, type Ending } from './exit-status.js';
+import { isEarlyEnd, statusOfEarlyEnd, type Ending } from './exit-status.js';
 import { createOutput } from './output.js';
 import { reportRefusal } from './report.js';
 
@@ -17,11 +15,9 @@ export async function refusalsAsRecords(json: boolean, body: () => Promise<Endin
   try {
     return await body();
   } catch (error) {
-    // A command that cannot start before the run exists (`run -- ''`, a removed current directory)
-    // ends as the same failure in the run would, with its status.
-    if (!isRefusal(error) && !(error instanceof SpawnError) && !(error instanceof CurrentDirectoryLost)) throw error;
+    if (!isEarlyEnd(error)) throw error;
     const output = createOutput({ names: [], json: true });
-    const exitCode = isRefusal(error) ? statusOfRefusal(error) : statusOfFailure(error);
+    const exitCode = statusOfEarlyEnd(error);
     reportRefusal(output, error, exitCode);
     await output.close();
     return { exitCode };

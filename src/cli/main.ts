@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { HelpRequested, UsageError, jsonAsked } from './args.js';
-import { CurrentDirectoryLost, currentDirectoryLost } from './current-directory.js';
+import { currentDirectoryLost } from './current-directory.js';
 import { refusalsAsRecords } from './json-refusals.js';
 import { USAGE, helpFor, isCommand, unknownCommand, usageOf } from './usage.js';
 import { ExportError } from './export/errors.js';
-import { EXIT, dieOf, isRefusal, statusOfFailure, statusOfRefusal, type Ending } from './exit-status.js';
+import { EXIT, dieOf, isEarlyEnd, statusOfEarlyEnd, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
-import { SpawnError } from '../process/errors.js';
 import { node } from '../builtins.js';
 import { shownAsText } from '../log/sanitize.js';
 
@@ -139,13 +138,9 @@ function reported(error: unknown): Ending {
     // fail on it, and as the same export to a full stdout does (1).
     return { exitCode: error.code === 'ERR_EXPORT_WRITE' ? EXIT.failure : EXIT.usage };
   }
-  if (isRefusal(error)) {
+  if (isEarlyEnd(error)) {
     say(error.message);
-    return { exitCode: statusOfRefusal(error) };
-  }
-  if (error instanceof SpawnError || error instanceof CurrentDirectoryLost) {
-    say(error.message);
-    return { exitCode: statusOfFailure(error) };
+    return { exitCode: statusOfEarlyEnd(error) };
   }
   throw error;
 }

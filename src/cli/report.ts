@@ -6,7 +6,7 @@ import { formatDuration } from './stack/state.js';
 import type { Output } from './output.js';
 import { ConfigError, problemFields } from './config/errors.js';
 import { ControlError } from './control/errors.js';
-import type { Refusal } from './exit-status.js';
+import type { EarlyEnd, Refusal } from './exit-status.js';
 import { CurrentDirectoryLost } from './current-directory.js';
 import { SpawnError } from '../process/errors.js';
 import { formatTable } from './table.js';
@@ -52,7 +52,7 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
  * one too: `run -- ''` with `reason` and `code` as a start failure's in the run (`spawn`,
  * `ENOENT`), a removed current directory with `"reason":"cwd"` and its errno.
  */
-export function reportRefusal(output: Output, error: Refusal | SpawnError | CurrentDirectoryLost, exitCode: number): void {
+export function reportRefusal(output: Output, error: EarlyEnd, exitCode: number): void {
   const located = error instanceof ConfigError ? { problems: error.problems.map(problemFields) } : {};
   output.report(error.message, {
     stream: 'report',
