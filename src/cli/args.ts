@@ -222,7 +222,7 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
 /**
  * Refuses the first of up's `words` that is no process name but another tool's (see
  * {@link foreignWordInstead}), with what to write instead. `processNames` are the config's, or
- * none when it could not be read: they alone tell `"web worker"` (two names quoted together)
+ * none when there is no config file: they alone tell `"web worker"` (two names quoted together)
  * from `"npm run dev"` (a command), so this runs where up resolves its names.
  */
 export function refuseForeignWords(words: readonly string[], processNames: ReadonlySet<string>): void {

@@ -110,4 +110,15 @@ test("process names quoted together (up \"$SERVICES\") are told to be separate w
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
+  // A config with a mistake names no processes to tell names from a command: its problem is told, not a guess.
+  const broken = mkdtempSync(join(tmpdir(), 'subvisor-concurrently-broken-'));
+  try {
+    writeFileSync(join(broken, 'subvisor.yaml'), 'processes:\n  web: { cmd: "echo started", bogus: 1 }\n  worker: { cmd: "echo started" }\n');
+    const withMistake = await runCli(['up', 'web worker'], { cwd: broken });
+    assert.equal(withMistake.code, 2);
+    assert.match(withMistake.stderr, /^subvisor: subvisor\.yaml:2:\d+: processes\.web\.bogus: unknown key/);
+    assert.doesNotMatch(withMistake.stderr, /is a command/);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });

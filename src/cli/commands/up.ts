@@ -50,7 +50,9 @@ async function up(parsed: UpArgs): Promise<Ending> {
   announceTerminalConfig(file);
   const grace = graceOption(parsed.grace);
   // Everything about the config is checked here, before a single process starts.
-  const { config, format } = wordsRefusedFirst(parsed, () => readConfig(file));
+  // A config with a mistake is told as it is: without its names, "web worker" (two of them quoted
+  // together) would be guessed a command.
+  const { config, format } = readConfig(file);
   refuseForeignWords(parsed.names, new Set(config.processes.map((spec) => spec.name)));
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
@@ -108,7 +110,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
 }
 
 /**
- * `find()`, the config; when it cannot be had, a word of `parsed` that is another tool's (`up "npm
+ * `find()`, the config file; when there is none, a word of `parsed` that is another tool's (`up "npm
  * run dev"` where no config is yet, as for someone moving from concurrently) is refused first:
  * that answer is the one they need.
  */
