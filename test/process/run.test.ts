@@ -21,6 +21,7 @@ import {
   superviseRunProcess,
 } from '../../src/index.js';
 import { checkNothingLeaksAroundEachTest } from '../support/leaks.js';
+import { skipsWithoutRootAndSetpriv, skipsWithoutSetpriv } from '../support/setpriv.js';
 
 // Every test here spawns real children (sh, coreutils, node); none may take long.
 const BOUNDED = { timeout: 20_000 };
@@ -474,10 +475,7 @@ describe('runProcess: where and as whom the child runs', () => {
       await assert.rejects(runProcess(cmd, options), (error: unknown) => error instanceof SpawnError && error.code === 'EPERM');
       return;
     }
-    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
-      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
-      return t.skip('setpriv (util-linux) is not installed');
-    }
+    if (skipsWithoutSetpriv(t)) return;
     const { stdout } = await runProcess(cmd, options);
     const [groups = '', uid] = String(stdout).split('\n');
     assert.deepEqual(groups.trim().split(/\s+/).sort(), ['4242', '65534']);
@@ -490,11 +488,7 @@ describe('runProcess: where and as whom the child runs', () => {
   });
 
   test('groups: the loader variables of the child\'s environment (LD_*, as glibc drops them for setuid programs) reach only processes of the child\'s user, never setpriv running as root (needs root and setpriv)', BOUNDED, async (t) => {
-    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
-    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
-      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
-      return t.skip('setpriv (util-linux) is not installed');
-    }
+    if (skipsWithoutRootAndSetpriv(t)) return;
     // ld.so writes LD_DEBUG's report to LD_DEBUG_OUTPUT.PID, a file its process creates, owned by its uid.
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-loader-'));
     try {

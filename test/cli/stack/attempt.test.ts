@@ -13,6 +13,7 @@ import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
 import { RecordingOutput, resultOf, runToEnd, scratchDir, spec, startStack } from './support.js';
 import { Stack, StopRequest } from '../../../src/cli/stack/stack.js';
 import { freePort } from '../../support/network.js';
+import { skipsWithoutRootAndSetpriv } from '../../support/setpriv.js';
 
 checkNothingLeaksAroundEachTest();
 const BOUNDED = { timeout: 30_000 };
@@ -287,11 +288,7 @@ describe('environment', () => {
   });
 
   test('user: the process and its exec probe get the user\'s supplementary groups, as under systemd\'s User= (needs root and setpriv)', BOUNDED, async (t) => {
-    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
-    if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
-      assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
-      return t.skip('setpriv (util-linux) is not installed');
-    }
+    if (skipsWithoutRootAndSetpriv(t)) return;
     const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin', groups: [4242] };
     const ready: Probe = { kind: 'exec', cmd: 'id -G | grep -qw 4242', ...TIMING };
     const { outcome, output } = await runToEnd([

@@ -4,11 +4,12 @@
 // holds the start without the gate (SUBVISOR_WATCHDOG=0) to the same.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { skipsWithoutRootAndSetpriv } from '../../support/setpriv.js';
 
 /** What `program`, started as nobody with groups by a parent without the gate, printed, or how its start ended. */
 function startedAsNobody(program: string): string {
@@ -24,11 +25,7 @@ function startedAsNobody(program: string): string {
 }
 
 test('groups without the gate: a program the child\'s user may not execute (mode 0700, root\'s) does not run as that user, as it does not without groups', { timeout: 60_000 }, (t) => {
-  if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
-  if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
-    assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
-    return t.skip('setpriv (util-linux) is not installed');
-  }
+  if (skipsWithoutRootAndSetpriv(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-groups-exec-'));
   try {
     chmodSync(dir, 0o755);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { skipsWithoutRootAndSetpriv } from '../../support/setpriv.js';
 
 /**
  * How a start of `id` as nobody with `groups` ends in a Node parent that is root but was started
@@ -23,11 +23,7 @@ function startEnding(capabilities: string): string {
 }
 
 test('groups: a root whose capability bounding set lacks CAP_SETGID (a container\'s --cap-drop SETGID) gets a SpawnError EPERM before anything runs, not setpriv\'s exit 127 read as the command\'s', { timeout: 60_000 }, (t) => {
-  if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
-  if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) {
-    assert.notEqual(process.env.CI, 'true', 'setpriv (util-linux) is missing on CI');
-    return t.skip('setpriv (util-linux) is not installed');
-  }
+  if (skipsWithoutRootAndSetpriv(t)) return;
   // Control: with the capabilities, the same start runs the command.
   assert.equal(startEnding('+setgid,+setuid'), 'exit 0');
   assert.equal(startEnding('-setgid'), 'SpawnError EPERM');
