@@ -505,7 +505,9 @@ describe('subvisor run', () => {
     cli.kill('SIGINT');
     const again = setInterval(() => cli.kill('SIGINT'), 300);
     const run = await cli.done.finally(() => clearInterval(again));
-    assert.equal(run.code, 130, run.stderr);
+    // 130, or SIGINT itself for one of the repeats landing after the CLI let go of its handlers on
+    // its way out (a shell reads both as 130); never the holder's 60 s grace waited out.
+    assert.ok(run.code === 130 || (run.code === null && run.signal === 'SIGINT'), `code ${run.code}, signal ${run.signal}: ${run.stderr}`);
     // Before: found only once its search was over, which no later turn of the loop came to finish.
     await waitUntil(() => !isRunning(holder), 'the holder to be killed', 5000);
   });

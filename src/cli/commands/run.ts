@@ -23,7 +23,8 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
   return refusalsAsRecords(jsonAsked('run', args), () => run(parseRunArgs(args)));
 }
 
-async function run(parsed: RunArgs): Promise<Ending> {
+/** What `run` runs with, read from its command line: refused here, before anything starts, if it cannot be. */
+async function settingsOf(parsed: RunArgs) {
   // Not found (127), as bash, timeout(1) and env(1) say of an empty program name: a script's
   // `subvisor run -- "$CMD"` with CMD unset gets the status `timeout 5 "$CMD"` gives it.
   if (parsed.command[0] === '') throw new SpawnError(parsed.command, 'the program name is empty (is a shell variable unset?); give the program, a name on PATH or a path, first', { code: 'ENOENT' });
@@ -39,6 +40,11 @@ async function run(parsed: RunArgs): Promise<Ending> {
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
   const timeoutMs = parsed.timeout === undefined ? undefined : positiveDurationOption('--timeout', parsed.timeout, 'it is how long the command may run (leave it out for no limit)');
+  return { name, ready, grace, stopSignal, readyTimeoutMs, timeoutMs };
+}
+
+async function run(parsed: RunArgs): Promise<Ending> {
+  const { name, ready, grace, stopSignal, readyTimeoutMs, timeoutMs } = await settingsOf(parsed);
   const output = createOutput({ names: [name], json: parsed.json, timestamps: parsed.timestamps });
 
   // A pipe or a file on stdin is the command's, as a shell or timeout(1) gives it (`subvisor run

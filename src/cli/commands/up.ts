@@ -44,7 +44,8 @@ export async function upCommand(args: readonly string[]): Promise<Ending> {
   return refusalsAsRecords(jsonAsked('up', args), () => up(parseUpArgs(args)));
 }
 
-async function up(parsed: UpArgs): Promise<Ending> {
+/** The config `up` runs, checked whole before a single process starts, and what it plans from it. */
+async function plannedRun(parsed: UpArgs) {
   await warnWhenPid1(parsed.json);
   const file = wordsRefusedFirst(parsed, () => findConfigFile(parsed.file));
   announceTerminalConfig(file);
@@ -58,6 +59,11 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const procfile = format.kind === 'procfile';
   await sayConfigWarnings(config, parsed.json, procfile ? dotForemanWarningsFor(parsed, config) : []);
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
+  return { file, grace, config, plans };
+}
+
+async function up(parsed: UpArgs): Promise<Ending> {
+  const { file, grace, config, plans } = await plannedRun(parsed);
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const colourOrder = everyProcessName(config);
