@@ -149,11 +149,13 @@ export function shareFailure(error: object): void {
  * Either path may run through a nested nursery (a task of one awaited the refused stop), so a
  * group counts as recorded when every error in it is such a failure, and so does a failure that
  * a recorded group holds. `sharedHere`: failures that reach this nursery alone by two paths, whose
- * mark must not outlive it (see the nursery's `joinFailure`).
+ * mark must not outlive it (see the nursery's `joinFailure`); any value, a thrown `42` too, which
+ * has no identity to mark for the whole process but is one failure all the same when its awaiter
+ * rethrows it.
  */
 export function recordedBefore(error: unknown, recorded: readonly unknown[], sharedHere: ReadonlySet<unknown> = NONE_SHARED_HERE): boolean {
   const failures = failuresIn(error);
-  if (failures.length === 0 || !failures.every((failure) => typeof failure === 'object' && failure !== null && (sharedFailures.has(failure) || sharedHere.has(failure)))) return false;
+  if (failures.length === 0 || !failures.every((failure) => sharedHere.has(failure) || (typeof failure === 'object' && failure !== null && sharedFailures.has(failure)))) return false;
   const seen = recorded.flatMap(failuresIn);
   return failures.every((failure) => seen.includes(failure));
 }

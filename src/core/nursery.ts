@@ -150,7 +150,7 @@ class TaskNursery implements Nursery {
   private readonly unlink: () => void;
   /** The links of start() tasks that ended while work in their scope ran on (see {@link release}). */
   private readonly heldLinks: StartLink[] = [];
-  /** What start() tasks' own errors joined the group with (see {@link joinFailure}): an awaiter that rethrows one brings it again. */
+  /** What start() tasks' own errors joined the group with and no awaiter has brought again yet (see {@link joinFailure}). */
   private readonly joined = new Set<unknown>();
 
   constructor(private readonly enclosing: readonly (AbortSignal | undefined)[]) {
@@ -282,7 +282,16 @@ class TaskNursery implements Nursery {
     if (isCancellationOf(error, this.signal)) return;
     // One failure may reach us by two paths (a refused Process.stop(): from the body that awaited
     // it and from the task supervising the child); an error merely thrown twice is two failures.
-    if (recordedBefore(error, this.errors, this.joined)) return;
+    if (recordedBefore(error, this.errors, this.joined)) {
+      // Brought again once, by its awaiter: the same value thrown after that (a task's own `throw
+      // 42`, which no mark can tell from the first) is a failure of its own.
+      for (const failure of failuresIn(error)) this.joined.delete(failure);
+      return;
+    }
+    this.record(error);
+  }
+
+  private record(error: unknown): void {
     this.errors.push(error);
     this.cancel(new Cancelled('nursery cancelled because a task failed', { cause: error }));
   }
@@ -297,10 +306,13 @@ class TaskNursery implements Nursery {
    */
   private joinFailure(error: unknown): boolean {
     if (this.errors.length === 0) return false;
+    // Not through fail(): this is the error's first arrival, whatever value an earlier failure was
+    // (a sibling's `throw 42` before this start's own).
+    if (recordedBefore(error, this.errors)) return true;
+    this.record(error);
     // Marked here, not for the whole process: that same object thrown elsewhere (a module's
     // singleton) is a failure each time, in every other nursery.
     for (const failure of failuresIn(error)) this.joined.add(failure);
-    this.fail(error);
     return true;
   }
 

@@ -524,6 +524,62 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
+  test('a start() that throws 42 while its nursery is failing is reported once when its awaiter rethrows it, as an Error is', async () => {
+    // A primitive has no identity to mark: before, the rethrow was taken for a second failure.
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+        throw 42;
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      throw await web.catch((caught: unknown) => caught);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error instanceof Error ? error.message : error)), ['db failed', 42]);
+  });
+
+  test('a 42 that a failing nursery\'s start() joined with and its awaiter rethrew is one failure; a sibling\'s own throw 42 after it is another', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+        throw 42;
+      });
+      tn.startSoon(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        await sleep(20); // after the rethrow below
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+        throw 42;
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      throw await web.catch((caught: unknown) => caught);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error instanceof Error ? error.message : error)), ['db failed', 42, 42]);
+  });
+
+  test('a sibling\'s throw 42 and then a failing nursery\'s start() throwing 42 of its own are two failures', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+        throw 42;
+      });
+      tn.startSoon(async () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+        throw 42;
+      });
+      await web.catch(() => undefined);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors, [42, 42]);
+  });
+
   test('two starts awaited through Promise.all: the second\'s own error, coming once the first\'s has rejected the all, is in the group, not absorbed by the settled all', async () => {
     const outcome = await openNursery(async (tn) => {
       const db = tn.start(async () => {
