@@ -48,6 +48,12 @@ const kept: SuperviseOptions<'io'> = { relayStdout: true, logger: capture };
 // @ts-expect-error: options kept as SuperviseOptions<'io'> have their logger checked for \`io\`
 const mistyped: SuperviseOptions<'io'> = { relayStdout: true, logger: { ino: (line: string): void => { lines.push(line); } } };
 const relay: LevelMethodLogger<'relay'> = { relay: (message) => { lines.push(message); } };
+// SPEC's signatures, written down as a consumer may (a wrapper, a mock typed after them): the
+// functions as declared are each of these, resolving with a CompletedProcess.
+export const specRunProcess: (cmd: string[] | string, opts?: RunProcessOptions) => Promise<CompletedProcess> = runProcess;
+export const specSupervise: (cmd: readonly string[] | string, opts?: SuperviseOptions, ctx?: TaskContext<Process>) => Promise<CompletedProcess> = superviseRunProcess;
+type Resolved = Awaited<ReturnType<typeof runProcess>>;
+export const resolvesWith: [Resolved extends CompletedProcess ? true : false, CompletedProcess extends Resolved ? true : false] = [true, true];
 
 // Every error class's \`code\` but SpawnError's (an errno when there is one) is a literal type: a
 // switch over it narrows to the class, is checked for exhaustiveness, and a misspelt case is refused.
