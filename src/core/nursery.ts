@@ -283,9 +283,10 @@ class TaskNursery implements Nursery {
     // One failure may reach us by two paths (a refused Process.stop(): from the body that awaited
     // it and from the task supervising the child); an error merely thrown twice is two failures.
     if (recordedBefore(error, this.errors, this.joined)) {
-      // Brought again once, by its awaiter: the same value thrown after that (a task's own `throw
-      // 42`, which no mark can tell from the first) is a failure of its own.
-      for (const failure of failuresIn(error)) this.joined.delete(failure);
+      // A primitive brought again once, by its awaiter: the same value thrown after that (a task's
+      // own `throw 42`, which nothing can tell from the first) is a failure of its own. An object
+      // stays marked: a second awaiter of the same start() brings the same failure again.
+      for (const failure of failuresIn(error)) if (typeof failure !== 'object' || failure === null) this.joined.delete(failure);
       return;
     }
     this.record(error);

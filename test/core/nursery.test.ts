@@ -524,6 +524,25 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
   });
 
+  test('a start() failing on its own while its nursery fails is one failure though two awaiters of it rethrow it', async () => {
+    const shutdown = new Error('web shutdown failed');
+    const outcome = await openNursery(async (tn) => {
+      const web = tn.start(async ({ signal }) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        throw shutdown;
+      });
+      tn.startSoon(async () => {
+        throw await web.catch((caught: unknown) => caught);
+      });
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      throw await web.catch((caught: unknown) => caught);
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    assert.deepEqual(outcome.errors.map((error) => (error as Error).message), ['db failed', 'web shutdown failed']);
+  });
+
   test('a start() that throws 42 while its nursery is failing is reported once when its awaiter rethrows it, as an Error is', async () => {
     // A primitive has no identity to mark: before, the rethrow was taken for a second failure.
     const outcome = await openNursery(async (tn) => {
