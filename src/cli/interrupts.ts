@@ -4,6 +4,7 @@ import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from '
 import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
 import { errnoCode } from '../errno.js';
+import { ctrlCPassedOnBy } from './passed-on-ctrl-c.js';
 
 /**
  * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
@@ -66,6 +67,16 @@ const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Dead
 const ECHO_MS = 100;
 
 /**
+ * How long after a first Ctrl-C the copy a program above passes on (see ./passed-on-ctrl-c.ts) is
+ * still waited for: it is one copy, so a person's second press still kills at once, whether it
+ * comes before that copy (then the copy is the second) or after. Generous, since the copy comes
+ * later the busier the machine; only a Ctrl-C that came from that program alone, not from the
+ * terminal (`kill -INT` to concurrently), has no copy to come, and then a second one within this
+ * time is taken for it.
+ */
+const PASSED_ON_MS = 5000;
+
+/**
  * How long, after a first SIGTERM, stdout may take nothing of what is left once every process has
  * stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker stop`, `kill`)
  * that sends no second one: a reader that stopped would hold the CLI for good. One that takes a
@@ -83,7 +94,9 @@ export const STALLED_READER_MS = 5000;
  * A SIGHUP never hurries the stop: it is not someone insisting but the terminal going away, and
  * that is often told twice, by the shell passing its SIGHUP on to its jobs and by the kernel when
  * that shell then exits (seen under tmux: the job gets one or two, depending on timing). Nor
- * does a signal within {@link ECHO_MS} of the first: that is the first one told twice. Once the
+ * does a signal within {@link ECHO_MS} of the first: that is the first one told twice. Nor, under
+ * a program that passes each Ctrl-C on (concurrently: see ./passed-on-ctrl-c.ts), does its one
+ * copy of the first, within {@link PASSED_ON_MS}. Once the
  * run is over (`runOver()`), any signal but those ends the CLI at once, with the first signal's
  * status (its own, when it is the first).
  *
@@ -99,6 +112,7 @@ export const STALLED_READER_MS = 5000;
 export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void, left: WhatIsLeft): InterruptHandling {
   let first: DeadlySignal | undefined;
   let firstAt = 0;
+  let copiesToCome = 0;
   let over = false;
   let onlyOutputLeft = false;
   const terminals = new Terminals([0, 1, 2]);
@@ -107,16 +121,26 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
     release();
     exitAtOnce(signal, terminals.hungUp() !== undefined);
   };
+  const isCopyOfFirst = (signal: DeadlySignal): boolean => {
+    const sinceFirstMs = performance.now() - firstAt;
+    const passedOn = signal === 'SIGINT' && copiesToCome > 0;
+    if (sinceFirstMs >= ECHO_MS && !(passedOn && sinceFirstMs < PASSED_ON_MS)) return false;
+    // One within ECHO_MS may be the copy passed on too: counted, so that the next is a second press.
+    if (passedOn) copiesToCome -= 1;
+    return true;
+  };
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
     if (first === undefined && !over) {
       first = signal;
       firstAt = performance.now();
+      // Asked now, not at start: the question is who got this Ctrl-C, and the answer is read from /proc.
+      copiesToCome = signal === 'SIGINT' && ctrlCPassedOnBy() !== undefined ? 1 : 0;
       onlyOutputLeft = left.processesEnded();
       onInterrupt(signal);
       return;
     }
-    if (first !== undefined && (signal === 'SIGHUP' || performance.now() - firstAt < ECHO_MS)) return;
+    if (first !== undefined && (signal === 'SIGHUP' || isCopyOfFirst(signal))) return;
     force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
   };
   let stallWatch: NodeJS.Timeout | undefined;
