@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseDuration } from './config/duration.js';
+import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 
 // Someone moving from foreman or honcho types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -55,21 +55,45 @@ function foremanPort(value: string | undefined): Answer {
 }
 
 function foremanTimeout(value: string | undefined): Answer {
-  return { tool: 'foreman', text: `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${graceOf(value, 's') ?? '5s'}` };
+  const grace = graceOf(value, 's');
+  return { tool: 'foreman', text: `${graceTold(grace)}: subvisor up --grace ${grace ?? '5s'}` };
 }
 
-/** `value` as --grace takes it: a bare number in `bareUnit` (foreman's seconds, concurrently's ms), one with a unit (10s) as written; undefined when it is neither. */
+/**
+ * The longest --grace it suggests: a whole number of hours, within the longest a timer waits
+ * (MAX_DURATION_MS). A grace typed to mean "never SIGKILL" (concurrently's `--kill-timeout
+ * 99999999`, foreman's `-t 99999999`) is longer than --grace takes, and a suggestion --grace then
+ * refused would send the user round again.
+ */
+const LONGEST_GRACE = goDuration(Math.floor(MAX_DURATION_MS / 3_600_000) * 3_600_000);
+
+/** What is said of --grace before the suggestion: its longest too, when the value typed was longer. */
+function graceTold(grace: string | undefined): string {
+  return `the time to stop before SIGKILL is --grace, with a unit${grace === LONGEST_GRACE ? `, at most ${LONGEST_GRACE}` : ''}`;
+}
+
+/**
+ * `value` as --grace takes it: a bare number in `bareUnit` (foreman's seconds, concurrently's ms),
+ * one with a unit (10s) as written, the longest --grace takes when it is longer; undefined when it
+ * is no duration.
+ */
 function graceOf(value: string | undefined, bareUnit: 's' | 'ms'): string | undefined {
   const written = value?.trim();
-  if (written === undefined) return undefined;
-  try {
-    parseDuration(written);
-  } catch {
-    return undefined;
-  }
+  if (written === undefined || !isDurationText(written)) return undefined;
   // Read as --grace reads it: every unit ends in a letter, so one that ends in a digit is bare
   // (.5 too, which --grace would take as ms).
-  return /\d$/.test(written) ? `${written}${bareUnit}` : written;
+  const grace = /\d$/.test(written) ? `${written}${bareUnit}` : written;
+  return fitsGrace(grace) ? grace : LONGEST_GRACE;
+}
+
+/** Whether --grace takes `text`: it refuses one longer than a timer waits. */
+function fitsGrace(text: string): boolean {
+  try {
+    parseDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isWholeNumber(value: string): boolean {
@@ -146,8 +170,9 @@ function killSignal(command: ForeignCommand, value: string | undefined): Answer 
 }
 
 function killTimeout(command: ForeignCommand, value: string | undefined): Answer {
-  const grace = graceOf(value, 'ms') ?? '5s';
-  return concurrently(command, `the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace ${grace}`, `the time to stop before SIGKILL is --grace, with a unit: subvisor run --grace ${grace} -- CMD`);
+  const grace = graceOf(value, 'ms');
+  const told = graceTold(grace);
+  return concurrently(command, `${told}: subvisor up --grace ${grace ?? '5s'}`, `${told}: subvisor run --grace ${grace ?? '5s'} -- CMD`);
 }
 
 const FOREIGN_OPTIONS: readonly ForeignOption[] = [

@@ -89,6 +89,25 @@ test("concurrently's options given to run are refused before the command starts,
   assert.match(onPath.stdout, /\| ran with an argument$/m);
 });
 
+test('a kill timeout longer than --grace takes (a habit for "never SIGKILL") is answered with the longest --grace takes, which --grace then takes', { timeout: 60_000 }, async () => {
+  const typed: [string, string[]][] = [
+    ['up', ['-t', '99999999']],
+    ['up', ['--kill-timeout', '99999999999']],
+    ['run', ['--kill-timeout', '99999999999', '--', 'true']],
+  ];
+  for (const [command, args] of typed) {
+    const refused = await runCli([command, ...args], { cwd: dir });
+    assert.equal(refused.code, 2, args.join(' '));
+    assert.match(refused.stderr, /--grace, with a unit, at most 596h: subvisor (?:up|run) --grace 596h\b/, args.join(' '));
+    const grace = /--grace (\S+)/.exec(refused.stderr.split('\n')[0] ?? '')?.[1] ?? '';
+    const suggested = await runCli(command === 'up' ? ['up', '--grace', grace] : ['run', '--grace', grace, '--', 'true'], { cwd: dir });
+    assert.equal(suggested.code, 0, `the suggestion works: ${suggested.stderr}`);
+  }
+  // The control: one --grace takes is suggested as it was typed, with no word of a longest.
+  const fits = await runCli(['up', '-t', '99999'], { cwd: dir });
+  assert.equal(fits.stderr.split('\n')[0], "subvisor: foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 99999s");
+});
+
 test("process names quoted together (up \"$SERVICES\") are told to be separate words, not read as a command; a word with a name the config lacks is still one", { timeout: 60_000 }, async () => {
   const quoted = await runCli(['up', 'web worker'], { cwd: dir });
   assert.equal(quoted.code, 2);

@@ -17,6 +17,15 @@ const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
 const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/g;
 
+/**
+ * Whether `text` is written as a duration (see {@link parseDuration}), whatever its length: a
+ * duration too long for a timer is still one (a suggestion can then say the longest instead).
+ */
+export function isDurationText(text: string): boolean {
+  const trimmed = text.trim();
+  return BARE_NUMBER.test(trimmed) || WITH_UNITS.test(trimmed);
+}
+
 /** A duration that {@link parseDuration} cannot read; `input` is what it was given. */
 export class InvalidDurationError extends RangeError {
   override name = 'InvalidDurationError';
