@@ -175,6 +175,36 @@ function killTimeout(command: ForeignCommand, value: string | undefined): Answer
   return concurrently(command, `${told}: subvisor up --grace ${grace ?? '5s'}`, `${told}: subvisor run --grace ${grace ?? '5s'} -- CMD`);
 }
 
+/** concurrently's `--group` and npm-run-all's `--aggregate-output`: each process's lines together, once it has ended. */
+function grouped(command: ForeignCommand): Answer {
+  return concurrently(command, "lines are shown as they come, each with its process's name; one process's lines alone, while up runs: subvisor logs NAME", 'run supervises one command, whose lines are shown as they come: subvisor run -- CMD');
+}
+
+function passthrough(command: ForeignCommand): Answer {
+  return concurrently(
+    command,
+    'a command takes its arguments from the environment, in subvisor.yaml: cmd: npm test -- ${ARGS:-}, then: ARGS=--watch subvisor up',
+    'run passes every word after -- to the command: subvisor run -- CMD ARGS',
+  );
+}
+
+function teardown(command: ForeignCommand, value: string | undefined): Answer {
+  const cleanup = value ?? 'CLEANUP';
+  return concurrently(command, `up runs nothing once its processes have stopped; run the cleanup after it: subvisor up; ${cleanup}`, `run runs nothing once its command has stopped; run the cleanup after it: subvisor run -- CMD; ${cleanup}`);
+}
+
+function hide(command: ForeignCommand, value: string | undefined): Answer {
+  const name = value?.split(',')[0]?.trim() || 'NAME';
+  return concurrently(command, `up shows every process's lines; a process's cmd can send those not wanted elsewhere, in subvisor.yaml: ${name}: { cmd: CMD > /dev/null }`, 'run shows the lines of its command; to see none, send them elsewhere: subvisor run -- sh -c \'CMD > /dev/null\'');
+}
+
+function continueOnError(command: ForeignCommand): Answer {
+  return {
+    tool: NPM_RUN_ALL,
+    text: `${command === 'run' ? 'run supervises one command; ' : ''}up stops every process at the first failure; a task may fail without ending the run when what depends on it waits for it to have completed, in subvisor.yaml: dependsOn: { NAME: completed }`,
+  };
+}
+
 const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   // foreman's -m is the formation (web=2,worker=1); concurrently's, how many run at once (2, 50%).
   { names: ['m'], instead: (value, command) => (value !== undefined && /^\d+%?$/.test(value) ? maxProcesses(command) : formation('foreman', value)) },
@@ -188,7 +218,10 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
     instead: (value, command) => (value === undefined || isWholeNumber(value) ? foremanPort(value) : isPrefixKind(value) ? prefix(command) : parallel(command, value)),
   },
   { names: ['port'], instead: (value) => foremanPort(value) },
-  { names: ['prefix'], instead: (_value, command) => prefix(command) },
+  { names: ['prefix', 'prefix-length', 'pad-prefix'], instead: (_value, command) => prefix(command) },
+  // concurrently's -l is the prefix's length (10); npm-run-all's, --print-label: both about the prefix.
+  { names: ['l'], instead: (_value, command) => prefix(command) },
+  { names: ['print-name'], instead: (_value, command) => ({ ...prefix(command), tool: NPM_RUN_ALL }) },
   // foreman's -t is the stop timeout in seconds (10); concurrently's, the time's format (HH:mm:ss).
   { names: ['t'], instead: (value, command) => (value === undefined || graceOf(value, 's') !== undefined ? foremanTimeout(value) : timestampFormat(command)) },
   { names: ['timeout'], instead: (value) => foremanTimeout(value) },
@@ -220,6 +253,21 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['max-parallel'], instead: (_value, command) => ({ ...maxProcesses(command), tool: NPM_RUN_ALL }) },
   { names: ['print-label'], instead: (_value, command) => ({ ...prefix(command), tool: NPM_RUN_ALL }) },
   { names: ['n', 'names'], instead: (value, command) => names(command, value) },
+  { names: ['name-separator'], instead: (_value, command) => names(command, undefined) },
+  { names: ['g', 'group'], instead: (_value, command) => grouped(command) },
+  { names: ['aggregate-output'], instead: (_value, command) => ({ ...grouped(command), tool: NPM_RUN_ALL }) },
+  { names: ['hide'], instead: (value, command) => hide(command, value) },
+  {
+    names: ['timings'],
+    instead: (_value, command) => concurrently(command, "up says how long each process ran as it ends, and shows every one's duration in its summary at the end: subvisor up", 'run says how long the command ran as it ends: subvisor run -- CMD'),
+  },
+  { names: ['P', 'passthrough-arguments'], instead: (_value, command) => passthrough(command) },
+  { names: ['teardown'], instead: (value, command) => teardown(command, value) },
+  { names: ['continue-on-error'], instead: (_value, command) => continueOnError(command) },
+  {
+    names: ['silent'],
+    instead: (_value, command) => ({ tool: NPM_RUN_ALL, text: command === 'up' ? "npm's own lines are left out by npm, in the process's cmd: cmd: npm run --silent NAME" : "npm's own lines are left out by npm: subvisor run -- npm run --silent NAME" }),
+  },
   {
     names: ['r', 'raw'],
     instead: (_value, command) =>
@@ -232,7 +280,7 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['kill-signal', 'ks'], instead: (value, command) => killSignal(command, value) },
   { names: ['kill-timeout'], instead: (value, command) => killTimeout(command, value) },
   {
-    names: ['i', 'handle-input'],
+    names: ['i', 'handle-input', 'default-input-target'],
     instead: (_value, command) => concurrently(command, "up's processes read nothing (/dev/null); subvisor run passes its own input on to its command when that is a pipe or a file", 'subvisor run passes its own input on to its command when that is a pipe or a file (from a terminal, it reads nothing)'),
   },
 ];

@@ -31,6 +31,14 @@ const UP: [string[], string][] = [
   [['--kill-timeout', '3s'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3s"],
   [['--kill-timeout', ' 3000 '], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
   [['--no-color'], "concurrently's --no-color: colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up"],
+  [['--hide', 'web'], "concurrently's --hide: up shows every process's lines; a process's cmd can send those not wanted elsewhere, in subvisor.yaml: web: { cmd: CMD > /dev/null }"],
+  [['-g'], "concurrently's -g: lines are shown as they come, each with its process's name; one process's lines alone, while up runs: subvisor logs NAME"],
+  [['--timings'], "concurrently's --timings: up says how long each process ran as it ends, and shows every one's duration in its summary at the end: subvisor up"],
+  [['-P'], "concurrently's -P: a command takes its arguments from the environment, in subvisor.yaml: cmd: npm test -- ${ARGS:-}, then: ARGS=--watch subvisor up"],
+  [['--teardown', 'npm run clean'], "concurrently's --teardown: up runs nothing once its processes have stopped; run the cleanup after it: subvisor up; npm run clean"],
+  [['-l', '10'], "concurrently's -l: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
+  [['--pad-prefix'], "concurrently's --pad-prefix: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
+  [['--name-separator', '|'], "concurrently's --name-separator: a process's name is its key under processes: in subvisor.yaml (web: { cmd: ... }), or in a Procfile (web: CMD)"],
   // Its commands, where up takes process names: no name has a blank or a `:`.
   [['npm run dev', 'npm run api'], "'npm run dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
   [['npm:dev'], "'npm:dev' is a command, as concurrently takes them; up runs the processes of a subvisor.yaml (or a Procfile), one per command: processes: { dev: { cmd: npm run dev } }; one command alone: subvisor run -- npm run dev"],
@@ -39,6 +47,10 @@ const UP: [string[], string][] = [
   [['-p', 'watch:*'], "npm-run-all's -p: up runs the processes of a subvisor.yaml at once, one per script: processes: { watch-NAME: { cmd: npm run watch:NAME }, ... }"],
   [['-s', 'build'], "npm-run-all's -s: up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { build: { cmd: npm run build, task: true }, NAME: { cmd: npm run NAME, dependsOn: { build: succeeded } } }"],
   [['--race'], "npm-run-all's --race: to have one process's exit stop the others, make it main: true in subvisor.yaml"],
+  [['--continue-on-error'], "npm-run-all's --continue-on-error: up stops every process at the first failure; a task may fail without ending the run when what depends on it waits for it to have completed, in subvisor.yaml: dependsOn: { NAME: completed }"],
+  [['--aggregate-output'], "npm-run-all's --aggregate-output: lines are shown as they come, each with its process's name; one process's lines alone, while up runs: subvisor logs NAME"],
+  [['--print-name'], "npm-run-all's --print-name: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
+  [['--silent'], "npm-run-all's --silent: npm's own lines are left out by npm, in the process's cmd: cmd: npm run --silent NAME"],
   [['lint:js'], "'lint:js' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: processes: { lint-js: { cmd: npm run lint:js } }"],
 ];
 
@@ -61,6 +73,10 @@ const RUN: [string[], string][] = [
   [['--kill-timeout', '2000', '--', 'echo', 'started'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor run --grace 2000ms -- CMD"],
   [['-n', 'web', 'echo', 'started'], "concurrently's -n: the prefix of the command's lines is its label: subvisor run --label web -- CMD"],
   [['--kill-signal', 'SIGINT', '--', 'echo', 'started'], "concurrently's --kill-signal: the signal that stops the command is --stop-signal: subvisor run --stop-signal SIGINT -- CMD"],
+  [['-P', '--', 'echo', 'started'], "concurrently's -P: run passes every word after -- to the command: subvisor run -- CMD ARGS"],
+  [['--teardown', 'npm run clean', '--', 'echo', 'started'], "concurrently's --teardown: run runs nothing once its command has stopped; run the cleanup after it: subvisor run -- CMD; npm run clean"],
+  [['--timings', '--', 'echo', 'started'], "concurrently's --timings: run says how long the command ran as it ends: subvisor run -- CMD"],
+  [['--silent', '--', 'npm', 'run', 'build'], "npm-run-all's --silent: npm's own lines are left out by npm: subvisor run -- npm run --silent NAME"],
   [['-r', '--', 'echo', 'started'], "concurrently's -r: each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD"],
   [['-k', '--', 'echo', 'started'], "concurrently's -k: run supervises one command, and up several, the processes of a subvisor.yaml: up stops every process at the first failure; to have one process's exit, 0 too, stop the others, make it main: true in subvisor.yaml"],
   // Its several quoted commands: run would look for a program named `echo started`.
