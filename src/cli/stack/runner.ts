@@ -1,7 +1,7 @@
 import { Cancelled } from '../../core/errors.js';
 import { shownCommand } from './shown-command.js';
 import { holdersOfOutput } from '../../process/lifecycle-log.js';
-import { StopDeniedError } from '../../process/errors.js';
+import { SpawnError, StopDeniedError } from '../../process/errors.js';
 import type { Process } from '../../process/process.js';
 import { groupHasLiveMembers, hasExited } from '../../process/stop/group.js';
 import type { Dependency, ProcessSpec } from '../config/spec.js';
@@ -241,7 +241,10 @@ export class Runner {
       // is one), but no restart follows a stop.
       // Nor when the attempt had already begun stopping the child for a failure of its own that
       // ends its life (no restart would follow), unless the stop is one by hand (SPEC §10: `stopped`).
-      const failedFirst = end.kind === 'failed' && this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs());
+      // Nor when the program could not be started: that failure came before the stop, which had
+      // no child to stop; a stop that came while the failure's cause was still being looked for
+      // (see ../../process/spawn/writers.ts) only cut that look short.
+      const failedFirst = end.kind === 'failed' && ((this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs())) || end.error instanceof SpawnError);
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const next = this.#afterAttempt(end);
       if (next.restartInMs === undefined) {
