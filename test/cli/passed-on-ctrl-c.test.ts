@@ -91,7 +91,7 @@ test('one Ctrl-C under concurrently, which passes it on late, stops the processe
   }
 });
 
-test('under concurrently, a second Ctrl-C still kills at once', { timeout: 40_000 }, async (t) => {
+test('under concurrently, a second Ctrl-C still kills at once', { timeout: 60_000 }, async (t) => {
   if (!hasTmux()) return t.skip('no tmux');
   const run = upUnderConcurrently();
   try {
