@@ -82,11 +82,14 @@ export class LogFile {
    *
    * @param rotationRefused - Told, once per file opened, that its directory refused its rotation
    *   (the file, by its real path, then grows past `maxSize`).
+   * @param refuseOpenDirectory - Throws when another user may put names in the file's directory;
+   *   asked before each open (see {@link LogFile.#open}). Default: no directory is refused.
    */
   constructor(
     readonly path: string,
     private readonly rotation: Rotation,
     private readonly rotationRefused: (error: unknown, file: string) => void = () => {},
+    private readonly refuseOpenDirectory: () => void = () => {},
   ) {
     this.#open();
   }
@@ -183,12 +186,21 @@ export class LogFile {
     this.#fd = -1;
   }
 
-  /** Opens `path`, making its directory again when it is gone (someone removed it during the run). */
+  /**
+   * Opens `path`, making its directory again when it is gone (someone removed it during the run).
+   * The directory is looked at before each open, not only at the start: one removed during the
+   * run (`rm -rf /tmp/app`) may be made again by another user before the next line, with a link
+   * in it as `NAME.log`, which the open (as root too) would follow and the rotation would rename.
+   * A refusal is a failing write: the lines go on to the output, and the file is tried again.
+   */
   #open(): void {
+    this.refuseOpenDirectory();
     try {
       this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
+      // Made again here, under directories looked at: once more, for one another user made meanwhile.
+      this.refuseOpenDirectory();
       this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     }
     // Another file (or none) now: what was left of a line belonged to the last one.

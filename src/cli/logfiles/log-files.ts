@@ -72,7 +72,9 @@ function refuseOpenDirectory(spec: LogFilesSpec): void {
 }
 
 /** {@link refuseOpenDirectory}'s error, whose message is the whole story (not the plain fs error of {@link openFailure}). */
-class UnsafeLogDirectory extends Error {}
+class UnsafeLogDirectory extends Error {
+  readonly code = 'ERR_SUBVISOR_UNSAFE_LOG_DIRECTORY';
+}
 
 /** Where `name`'s log file is, in the log directory `dir`: `DIR/NAME.log` (rotated as `NAME.log.1` ...). */
 function logFilePath(dir: string, name: string): string {
@@ -141,13 +143,14 @@ export class LogFiles implements OutputTee {
     const { spec } = this;
     let path = spec.dir;
     try {
-      // Before, so a refused run makes nothing there; after, for a directory another user made meanwhile (in /tmp).
+      // Before, so a refused run makes nothing there; each file looks again before it opens (for
+      // a directory another user made meanwhile, in /tmp), and at each open during the run.
       refuseOpenDirectory(spec);
       makeDirectories(spec.dir, DIR_MODE);
-      refuseOpenDirectory(spec);
       for (const name of this.names) {
         path = logFilePath(spec.dir, name);
-        this.#files.set(name, new LogFile(path, spec, (error, file) => this.#warnRotationRefused(name, file, error)));
+        const rotationRefused = (error: unknown, file: string): void => this.#warnRotationRefused(name, file, error);
+        this.#files.set(name, new LogFile(path, spec, rotationRefused, () => refuseOpenDirectory(spec)));
       }
     } catch (error) {
       this.close();

@@ -161,6 +161,39 @@ test('the log directory removed during the run is made again at the next line (o
   assert.equal(statSync(dir).mode & 0o777, 0o700);
 });
 
+test('the log directory removed during the run and made again by another (open to every user, a link in it as NAME.log) is not written through; once it is safe again, the file is', () => {
+  const dir = logDir();
+  const victim = join(scratch, `victim${dirs}`);
+  writeFileSync(victim, 'not a log\n');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'one');
+    files.flush();
+    // Under a sticky /tmp, another user may make the name again once it is gone: staged as one every user may write.
+    rmSync(join(dir, '..'), { recursive: true });
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    symlinkSync(victim, path);
+    files.line('web', 'stdout', 'two');
+    files.flush();
+    assert.equal(readFileSync(victim, 'utf8'), 'not a log\n', 'nothing written through the planted link');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /^cannot write .*web\.log \(the log directory .*logs is open to other users: every user may write it; .*\); web's lines go on to the output/);
+    chmodSync(dir, 0o700);
+    rmSync(path);
+    files.line('web', 'stdout', 'three');
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(path), ['three']);
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  assert.match(warnings[1] ?? '', /web\.log is written again; 1 of web's lines are missing from it$/);
+});
+
 test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
