@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
+import { node } from '../builtins.js';
 import { canonicalPathOf, statOf } from '../process/stat.js';
 
 /** Who, besides root and this process's user, may own the directories without being a danger (see {@link directoryOthersMayWrite}). */
@@ -91,4 +92,29 @@ export function refusalOfOpenDirectory(what: string, dir: string, trusted: Trust
   if (open === undefined) return undefined;
   const where = open.path === dir ? `${what} ${dir}` : `${what} ${dir} is under ${open.path}, and that directory`;
   return `${where} is open to other users: ${open.why}; a link put there could lead what subvisor writes (as root too) to any file it may write`;
+}
+
+/** The kernel follows at most 40 links in a row (Linux's MAXSYMLINKS) before saying ELOOP. */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The directories `path` leads into when it is a link, hop by hop (`logs/web.log -> /data/web.log`:
+ * `/data`), each as the kernel reads it (a relative target from its link's real directory); none
+ * when it is not a link, or not there. A name in any of them decides, as much as `path`'s own
+ * directory, which file a write through `path` reaches.
+ */
+export function directoriesLinksLeadInto(path: string): string[] {
+  const found: string[] = [];
+  let at = resolve(path);
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    let target: string;
+    try {
+      target = node.fs.readlinkSync(at);
+    } catch {
+      return found; // not a link (EINVAL), or not there: the chain ends
+    }
+    at = resolve(canonicalPathOf(dirname(at)) ?? dirname(at), target);
+    found.push(dirname(at));
+  }
+  return found;
 }

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { node } from '../../builtins.js';
 import { ConfigError } from '../config/errors.js';
 import type { LogFilesSpec } from '../config/spec.js';
@@ -9,7 +9,7 @@ import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
-import { refusalOfOpenDirectory } from '../others-may-write.js';
+import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory } from '../others-may-write.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -63,12 +63,25 @@ function linkIntoNothing(path: string): { readonly target: string; readonly dire
 /**
  * Throws when a user other than this one may put names in the log directory (or replace it, from a
  * directory above it): a link planted there as `NAME.log` would have this run, root too, append to
- * and rotate the file it leads to (see ../others-may-write.ts).
+ * and rotate the file it leads to (see ../others-may-write.ts). With `file`, the same of each
+ * directory that file, a link, leads into (`ln -s /data/web.log logs/web.log`): a link planted
+ * there as `web.log` is followed as well.
  */
-function refuseOpenDirectory(spec: LogFilesSpec): void {
-  const refusal = refusalOfOpenDirectory('the log directory', spec.dir, { configFile: spec.source?.file });
-  if (refusal === undefined) return;
-  throw new UnsafeLogDirectory(`${refusal}; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
+function refuseOpenDirectory(spec: LogFilesSpec, file?: string): void {
+  const trusted = { configFile: spec.source?.file };
+  const refusal = refusalOfOpenDirectory('the log directory', spec.dir, trusted);
+  if (refusal !== undefined) {
+    throw new UnsafeLogDirectory(`${refusal}; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
+  }
+  if (file === undefined) return;
+  for (const directory of directoriesLinksLeadInto(file)) {
+    const open = directoryOthersMayWrite(directory, trusted);
+    if (open === undefined) continue;
+    const where = open.path === directory ? '' : `${open.path} above it: `;
+    throw new UnsafeLogDirectory(
+      `${file} is a link into ${directory}, which is open to other users (${where}${open.why}); a link put there could lead what subvisor writes (as root too) to any file it may write; link ${basename(file)} to a file in a directory only you (or root) may write, or make that directory so (chown, chmod go-w)`,
+    );
+  }
 }
 
 /** {@link refuseOpenDirectory}'s error, whose message is the whole story (not the plain fs error of {@link openFailure}). */
@@ -148,9 +161,10 @@ export class LogFiles implements OutputTee {
       refuseOpenDirectory(spec);
       makeDirectories(spec.dir, DIR_MODE);
       for (const name of this.names) {
-        path = logFilePath(spec.dir, name);
-        const rotationRefused = (error: unknown, file: string): void => this.#warnRotationRefused(name, file, error);
-        this.#files.set(name, new LogFile(path, spec, rotationRefused, () => refuseOpenDirectory(spec)));
+        const file = logFilePath(spec.dir, name);
+        path = file;
+        const rotationRefused = (error: unknown, rotated: string): void => this.#warnRotationRefused(name, rotated, error);
+        this.#files.set(name, new LogFile(file, spec, rotationRefused, () => refuseOpenDirectory(spec, file)));
       }
     } catch (error) {
       this.close();

@@ -194,6 +194,27 @@ test('the log directory removed during the run and made again by another (open t
   assert.match(warnings[1] ?? '', /web\.log is written again; 1 of web's lines are missing from it$/);
 });
 
+test('NAME.log linked into a directory others may write refuses the run at the start: a link put there in its place is not written through, nor its target rotated', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
+  const shared = join(dir, '..', 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o777);
+  const victim = join(dir, '..', 'victim');
+  writeFileSync(victim, 'not a log\n');
+  symlinkSync(join(shared, 'web.log'), join(dir, 'web.log')); // the user's link, to a larger disk
+  symlinkSync(victim, join(shared, 'web.log')); // another user's, in the shared directory
+  const files = new LogFiles({ dir, maxSizeBytes: 10, keep: 1 }, ['web']);
+  assert.throws(() => files.open(), (error: Error) => {
+    assert.match(error.message, /logs: .*\/web\.log is a link into .*\/shared, which is open to other users \(every user may write it\); .*link web\.log to a file in a directory only you \(or root\) may write/);
+    return true;
+  });
+  files.line('web', 'stdout', 'a line longer than maxSize');
+  files.close();
+  assert.equal(readFileSync(victim, 'utf8'), 'not a log\n');
+  assert.equal(existsSync(`${victim}.1`), false, 'not rotated');
+});
+
 test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
