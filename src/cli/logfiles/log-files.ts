@@ -9,7 +9,7 @@ import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
-import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory } from '../others-may-write.js';
+import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory, type Trusted } from '../others-may-write.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -70,9 +70,7 @@ function linkIntoNothing(path: string): { readonly target: string; readonly dire
 function refuseOpenDirectory(spec: LogFilesSpec, file?: string): void {
   const trusted = { configFile: spec.source?.file };
   const refusal = refusalOfOpenDirectory('the log directory', spec.dir, trusted);
-  if (refusal !== undefined) {
-    throw new UnsafeLogDirectory(`${refusal}; give \`logs\` a \`dir\` that only you (or root) may write, or make that directory so (chown, chmod go-w)`);
-  }
+  if (refusal !== undefined) throw new UnsafeLogDirectory(`${refusal}; ${unsafeDirectoryAdvice(spec.dir, trusted)}`);
   if (file === undefined) return;
   for (const directory of directoriesLinksLeadInto(file)) {
     const open = directoryOthersMayWrite(directory, trusted);
@@ -82,6 +80,18 @@ function refuseOpenDirectory(spec: LogFilesSpec, file?: string): void {
       `${file} is a link into ${directory}, which is open to other users (${where}${open.why}); a link put there could lead what subvisor writes (as root too) to any file it may write; link ${basename(file)} to a file in a directory only you (or root) may write, or make that directory so (chown, chmod go-w)`,
     );
   }
+}
+
+/**
+ * What to do about a log directory others may write. One shared by design (a sticky `/tmp`, a
+ * group's `/var/log`) is not to be made private: everyone else's programs write there too. A
+ * directory of its own in it is the way, wherever that would not be refused in its turn (asked of
+ * the same check, so the advice is never one the next run refuses).
+ */
+function unsafeDirectoryAdvice(dir: string, trusted: Trusted): string {
+  const own = join(dir, 'APP');
+  if (directoryOthersMayWrite(own, trusted) === undefined) return `give \`logs\` a directory of its own in it (\`dir: ${own}\`, which subvisor makes for you alone)`;
+  return 'give `logs` a `dir` that only you (or root) may write, or make that directory so (chown, chmod go-w)';
 }
 
 /** {@link refuseOpenDirectory}'s error, whose message is the whole story (not the plain fs error of {@link openFailure}). */

@@ -294,15 +294,27 @@ processes:
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'not the log\n');
     symlinkSync(victim, join(shared, 'once.log'));
-    const refusal = /^subvisor: subvisor\.yaml:1:1: logs: the log directory .*\/shared is open to other users: every user may write it; a link put there could lead what subvisor writes \(as root too\) to any file it may write; give `logs` a `dir` that only you \(or root\) may write, or make that directory so \(chown, chmod go-w\)\n$/;
-    for (const mode of [0o777, 0o1777]) {
+    const refusal = /^subvisor: subvisor\.yaml:1:1: logs: the log directory .*\/shared is open to other users: every user may write it; a link put there could lead what subvisor writes \(as root too\) to any file it may write; /;
+    // Sticky (a /tmp) is shared by design, not to be made private: a directory of its own in it is the way out.
+    const advice = {
+      [0o777]: /give `logs` a `dir` that only you \(or root\) may write, or make that directory so \(chown, chmod go-w\)\n$/,
+      [0o1777]: /give `logs` a directory of its own in it \(`dir: .*\/shared\/APP`, which subvisor makes for you alone\)\n$/,
+    };
+    for (const mode of [0o777, 0o1777] as const) {
       chmodSync(shared, mode);
       const run = await runCli(['up'], { cwd: dir });
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, refusal, `mode ${mode.toString(8)}`);
+      assert.match(run.stderr, advice[mode], `mode ${mode.toString(8)}`);
     }
     assert.equal(readFileSync(victim, 'utf8'), 'not the log\n', 'nothing written through the link');
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+    // The advice for the sticky one holds: a directory of its own in it is not refused.
+    writeFileSync(join(dir, 'subvisor.yaml'), 'logs: { dir: shared/APP }\nprocesses:\n  once:\n    cmd: "echo own"\n');
+    const own = await runCli(['up'], { cwd: dir });
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(readFileSync(join(shared, 'APP', 'once.log'), 'utf8'), /^\S+ out own\n$/);
+    writeFileSync(join(dir, 'subvisor.yaml'), 'logs: { dir: shared, maxSize: 1KB, keep: 1 }\nprocesses:\n  once:\n    cmd: "touch started; echo written"\n');
     // Control: its owner's alone, the link is followed, as a link to a file on a larger disk is.
     chmodSync(shared, 0o755);
     const run = await runCli(['up'], { cwd: dir });
