@@ -7,6 +7,10 @@ import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type Outp
 import { createOutput } from '../output.js';
 import { writeText } from '../../log/sinks/write.js';
 import { runSocket } from './run-socket.js';
+import { findConfigFile } from './config-file.js';
+import { loadConfig } from '../config/load.js';
+import { STDIN_CONFIG } from '../config/location.js';
+import { join } from 'node:path';
 
 /**
  * `subvisor logs [-f] [-n N] [NAME...]`: the last N output lines of the named processes (all
@@ -34,7 +38,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
   try {
     // Names are padded to the widest, as `up` pads them (every name, in the run's order: a name
     // given may stand for several, `web` for web.1 and web.2), and coloured as `up` colours them.
-    const output = createOutput({ ...(await namesOfRun(socket, interrupted.signal)), json: false });
+    const output = createOutput({ ...(await namesOfRun(socket, interrupted.signal, parsed)), json: false });
     const onSkipped = (lines: number): void => {
       skipped += lines;
       output.flush(); // said after the lines before the gap, as far as the output has taken them
@@ -68,7 +72,30 @@ function fileTakenForName(error: unknown, parsed: LogsArgs): unknown {
   return new ControlError(`${error.message}; '${file}' is a file here, and logs reads -f as --follow (as tail does): give the config as --file ${file}`, error.code, { cause: error });
 }
 
-async function namesOfRun(socket: string, signal: AbortSignal): Promise<{ names: string[]; colourOrder: readonly string[] | undefined }> {
-  const answer = await request(socket, { command: 'ps' }, { signal });
-  return { names: (answer?.processes ?? []).map((row) => row.name), colourOrder: answer?.colourOrder };
+async function namesOfRun(socket: string, signal: AbortSignal, parsed: LogsArgs): Promise<{ names: string[]; colourOrder: readonly string[] | undefined }> {
+  try {
+    const answer = await request(socket, { command: 'ps' }, { signal });
+    return { names: (answer?.processes ?? []).map((row) => row.name), colourOrder: answer?.colourOrder };
+  } catch (error) {
+    throw pointedAtLogFiles(error, parsed);
+  }
+}
+
+/**
+ * With no run up there is no memory to read the lines from, but a config with `logs` has left the
+ * lines of the runs before in its files, which is what someone asking after a run ended (or
+ * crashed) wants: the error says where they are, besides how to start a run. Any other error, or
+ * a config that cannot be read (or comes from a pipe, gone with its run), is `error` as it was.
+ */
+function pointedAtLogFiles(error: unknown, parsed: LogsArgs): unknown {
+  if (!(error instanceof ControlError) || error.code !== 'ERR_SUBVISOR_NO_RUN' || parsed.socket !== undefined) return error;
+  let dir: string | undefined;
+  try {
+    const file = findConfigFile(parsed.file);
+    dir = file === STDIN_CONFIG ? undefined : loadConfig(file).logs?.dir;
+  } catch {
+    return error;
+  }
+  if (dir === undefined) return error;
+  return new ControlError(`${error.message}; the lines of the runs before are in the log files, ${join(dir, 'NAME.log')}`, error.code, { cause: error });
 }

@@ -287,6 +287,20 @@ processes:
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
+  test('logs with no run up points at the log files the runs left, where the config writes them (and only then)', { timeout: 30_000 }, async () => {
+    const dir = project('logs: { dir: out/logs }\nprocesses:\n  once:\n    cmd: "echo hello"\n');
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const after = await runCli(['logs', 'once'], { cwd: dir });
+    assert.equal(after.code, 1, after.stderr);
+    assert.match(after.stderr, /^subvisor: no run is listening on .*control\.sock: start one with `subvisor up`.*; the lines of the runs before are in the log files, .*\/out\/logs\/NAME\.log\n$/);
+    // Control: a config without `logs` has no files to point at.
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  once:\n    cmd: "echo hello"\n');
+    const without = await runCli(['logs', 'once'], { cwd: dir });
+    assert.equal(without.code, 1, without.stderr);
+    assert.doesNotMatch(without.stderr, /log files/);
+  });
+
   test('a log directory another user may write is refused before anything starts: nothing is written or rotated through a link put there as NAME.log; the same link in a directory of its own is followed', { timeout: 30_000 }, async () => {
     const dir = project('logs: { dir: shared, maxSize: 1KB, keep: 1 }\nprocesses:\n  once:\n    cmd: "touch started; echo written"\n');
     const shared = join(dir, 'shared');
