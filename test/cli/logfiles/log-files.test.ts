@@ -215,6 +215,26 @@ test('NAME.log linked into a directory others may write refuses the run at the s
   assert.equal(existsSync(`${victim}.1`), false, 'not rotated');
 });
 
+test('NAME.log linked to an open file (/dev/stdout, /proc/self/fd/N) is written to that file, wherever its name is: such a link reaches it by no name anyone may replace', (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc/self/fd is Linux\'s');
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, [])).close(); // makes the directory
+  const shared = join(dir, '..', 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o777);
+  const out = join(shared, 'out.txt'); // as `up > /tmp/out.txt`, then NAME.log -> /dev/stdout
+  const fd = openSync(out, 'a');
+  try {
+    symlinkSync(`/dev/fd/${fd}`, join(dir, 'web.log')); // /dev/fd -> /proc/self/fd: the magic link is reached through another
+    const files = opened(new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']));
+    files.line('web', 'stdout', 'to the open file');
+    files.close();
+  } finally {
+    closeSync(fd);
+  }
+  assert.deepEqual(texts(out), ['to the open file']);
+});
+
 test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
