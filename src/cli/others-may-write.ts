@@ -107,16 +107,16 @@ export function directoriesLinksLeadInto(path: string): string[] {
   const found: string[] = [];
   let at = resolve(path);
   for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-    const directory = canonicalPathOf(dirname(at)) ?? dirname(at);
-    // A link in /proc (`/dev/stdout` -> /proc/self/fd/1) reaches the file a process has open, by
-    // no name in a directory: what its readlink says (`/tmp/out.txt`) is not looked up again.
-    if (directory === '/proc' || directory.startsWith('/proc/')) return found;
     let target: string;
     try {
       target = node.fs.readlinkSync(at);
     } catch {
       return found; // not a link (EINVAL), or not there: the chain ends
     }
+    const directory = canonicalPathOf(dirname(at)) ?? dirname(at);
+    // A link in /proc (`/dev/stdout` -> /proc/self/fd/1) reaches the file a process has open, by
+    // no name in a directory: what its readlink says (`/tmp/out.txt`) is not looked up again.
+    if (directory === '/proc' || directory.startsWith('/proc/')) return found;
     at = resolve(directory, target);
     found.push(dirname(at));
   }
