@@ -104,21 +104,35 @@ const MAX_LINK_HOPS = 40;
  * directory, which file a write through `path` reaches.
  */
 export function directoriesLinksLeadInto(path: string): string[] {
-  const found: string[] = [];
+  return followLinks(path).directories;
+}
+
+/**
+ * Whether `path` leads, through its links, to a file a process has open (`/dev/stdout`,
+ * `/dev/fd/N`, `/proc/PID/fd/N`): the kernel reaches that file by no name, so renaming the name it
+ * has elsewhere (`up > out.txt`) leaves `path` on the same file.
+ */
+export function leadsToAnOpenFile(path: string): boolean {
+  return followLinks(path).openFile;
+}
+
+/** {@link directoriesLinksLeadInto}, and whether the chain ends in a link in /proc (see {@link leadsToAnOpenFile}). */
+function followLinks(path: string): { readonly directories: string[]; readonly openFile: boolean } {
+  const directories: string[] = [];
   let at = resolve(path);
   for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
     let target: string;
     try {
       target = node.fs.readlinkSync(at);
     } catch {
-      return found; // not a link (EINVAL), or not there: the chain ends
+      return { directories, openFile: false }; // not a link (EINVAL), or not there: the chain ends
     }
     const directory = canonicalPathOf(dirname(at)) ?? dirname(at);
     // A link in /proc (`/dev/stdout` -> /proc/self/fd/1) reaches the file a process has open, by
     // no name in a directory: what its readlink says (`/tmp/out.txt`) is not looked up again.
-    if (directory === '/proc' || directory.startsWith('/proc/')) return found;
+    if (directory === '/proc' || directory.startsWith('/proc/')) return { directories, openFile: true };
     at = resolve(directory, target);
-    found.push(dirname(at));
+    directories.push(dirname(at));
   }
-  return found;
+  return { directories, openFile: false };
 }

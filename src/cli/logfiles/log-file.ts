@@ -3,6 +3,7 @@ import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../../process/stat.js';
+import { leadsToAnOpenFile } from '../others-may-write.js';
 
 /** When a file is rotated, and how many rotated files stay. */
 export interface Rotation {
@@ -60,7 +61,10 @@ export class LogFile {
   /**
    * Whether the file is a regular one, which rotation is for. `NAME.log` made a link to `/dev/null`
    * (pm2's way of having no file for a process) has no size to keep in bounds, and rotating it
-   * would move the link aside and start a real file in its place.
+   * would move the link aside and start a real file in its place. Nor is a file reached through
+   * `/dev/stdout` (`up > out.txt`, `NAME.log -> /dev/stdout`): renaming `out.txt` would leave the
+   * link on the same file, to be renamed again at every batch (`out.txt.1.1.1`), and the name is
+   * the shell's, in a directory the log directory's check never looked at.
    */
   #rotates = true;
   /**
@@ -208,7 +212,7 @@ export class LogFile {
     const opened = node.fs.fstatSync(this.#fd);
     this.#opened = { dev: opened.dev, ino: opened.ino };
     this.#size = opened.size;
-    this.#rotates = opened.isFile();
+    this.#rotates = opened.isFile() && !leadsToAnOpenFile(this.path);
     this.#growing = false;
   }
 

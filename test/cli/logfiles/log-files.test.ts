@@ -235,6 +235,28 @@ test('NAME.log linked to an open file (/dev/stdout, /proc/self/fd/N) is written 
   assert.deepEqual(texts(out), ['to the open file']);
 });
 
+test('NAME.log linked to an open regular file (/dev/stdout of `up > out.txt`) is not rotated: its name is not subvisor\'s to move, and the link reaches the same file after any rename', (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc/self/fd is Linux\'s');
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, [])).close(); // makes the directory
+  const out = join(dir, '..', 'out.txt');
+  const fd = openSync(out, 'a');
+  const lines = ['first line, past maxSize', 'second line, past maxSize', 'third line, past maxSize'];
+  try {
+    symlinkSync(`/dev/fd/${fd}`, join(dir, 'web.log'));
+    const files = opened(new LogFiles({ dir, maxSizeBytes: 10, keep: 2 }, ['web']));
+    for (const line of lines) {
+      files.line('web', 'stdout', line);
+      files.flush();
+    }
+    files.close();
+  } finally {
+    closeSync(fd);
+  }
+  assert.deepEqual(readdirSync(join(dir, '..')).sort(), ['logs', 'out.txt']);
+  assert.deepEqual(texts(out), lines);
+});
+
 test('a file moved aside (logrotate\'s way) is left with what it had; the next lines start NAME.log again', () => {
   const dir = logDir();
   const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web']);
