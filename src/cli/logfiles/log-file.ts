@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Stats } from 'node:fs';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
@@ -199,21 +200,43 @@ export class LogFile {
    */
   #open(): void {
     this.refuseOpenDirectory();
+    let fd: number;
     try {
-      this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
+      fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' || makeDirectories(dirname(this.path), DIR_MODE) === undefined) throw error;
-      // Made again here, under directories looked at: once more, for one another user made meanwhile.
-      this.refuseOpenDirectory();
-      this.#fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
+      fd = node.fs.openSync(this.path, openFlags(), FILE_MODE);
     }
+    let opened: Stats;
+    try {
+      opened = this.#lookAgainOnceOpen(fd);
+    } catch (error) {
+      node.fs.closeSync(fd);
+      throw error;
+    }
+    this.#fd = fd;
     // Another file (or none) now: what was left of a line belonged to the last one.
     this.#unfinished = undefined;
-    const opened = node.fs.fstatSync(this.#fd);
     this.#opened = { dev: opened.dev, ino: opened.ino };
     this.#size = opened.size;
     this.#rotates = opened.isFile() && !leadsToAnOpenFile(this.path);
     this.#growing = false;
+  }
+
+  /**
+   * The file `fd` is open on, once its directory is looked at again and `path` still leads to it;
+   * throws otherwise, before anything is written. The look before the open leaves a moment, one
+   * another user may have a loop waiting for, in which a directory gone (or made again by this
+   * open) is made by them instead, with their link in it: the open then followed it. Once the
+   * file is open, that directory is refused; one removed again meanwhile leaves `path` leading
+   * elsewhere, or nowhere.
+   */
+  #lookAgainOnceOpen(fd: number): Stats {
+    this.refuseOpenDirectory();
+    const opened = node.fs.fstatSync(fd);
+    const now = node.fs.statSync(this.path, { throwIfNoEntry: false });
+    if (now?.dev !== opened.dev || now.ino !== opened.ino) throw new LogFileReplaced(`${this.path} was replaced while it was opened; it is opened again at the next line`);
+    return opened;
   }
 
   /**
@@ -350,6 +373,11 @@ export class LogFile {
     this.rotationRefused(error, file);
     return false;
   }
+}
+
+/** {@link LogFile}'s refusal of a file whose name led elsewhere (or nowhere) once it was open: a failing write, said by its message. */
+class LogFileReplaced extends Error {
+  readonly code = 'ERR_SUBVISOR_LOG_FILE_REPLACED';
 }
 
 /** How many `\n` `bytes` holds. */

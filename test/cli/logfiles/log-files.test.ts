@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,41 @@ test('the log directory removed during the run and made again by another (open t
   assert.deepEqual(texts(path), ['three']);
   assert.equal(warnings.length, 2, warnings.join('\n'));
   assert.match(warnings[1] ?? '', /web\.log is written again; 1 of web's lines are missing from it$/);
+});
+
+test('the log directory made by another user between its look and the open (a link in it as NAME.log) is not written through: the file is looked at again once open', (t) => {
+  const dir = logDir();
+  const victim = join(scratch, `victim${dirs}`);
+  writeFileSync(victim, 'not a log\n');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'one');
+    files.flush();
+    rmSync(join(dir, '..'), { recursive: true });
+    // The race staged: the other user's directory and link appear once the look has found nothing, just before the open.
+    const realOpen = fs.openSync;
+    let planted = false;
+    t.mock.method(fs, 'openSync', (opened: fs.PathLike, ...rest: unknown[]) => {
+      if (opened === path && !planted) {
+        planted = true;
+        mkdirSync(dir, { recursive: true });
+        chmodSync(dir, 0o777);
+        symlinkSync(victim, path);
+      }
+      return (realOpen as (...args: unknown[]) => number)(opened, ...rest);
+    });
+    files.line('web', 'stdout', 'two');
+    files.flush();
+    assert.equal(planted, true, 'the race was staged');
+    assert.equal(readFileSync(victim, 'utf8'), 'not a log\n', 'nothing written through the planted link');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /^cannot write .*web\.log \(the log directory .*logs is open to other users: every user may write it; /);
+  } finally {
+    files.close();
+  }
 });
 
 test('NAME.log linked into a directory others may write refuses the run at the start: a link put there in its place is not written through, nor its target rotated', () => {
