@@ -33,7 +33,7 @@ export function pipeEnds(pid: number, fds: readonly number[]): ChildPipes | unde
   if (startTime === undefined) return undefined;
   const gates = new Set(GATE_FDS.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined));
   const ends = fds.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined && !gates.has(end));
-  if (ends.length < fds.length) ends.push(...savedByTheShell(pid, gates));
+  if (ends.length < fds.length) ends.push(...savedByTheShell(pid, gates, fds));
   return ends.length === 0 ? undefined : { ends: [...new Set(ends)], startTime };
 }
 
@@ -41,6 +41,8 @@ export function pipeEnds(pid: number, fds: readonly number[]): ChildPipes | unde
 const GATE_FDS = [3, 4];
 /** Where dash keeps an fd it redirects for one command (its `savefd`: F_DUPFD from 10). */
 const FIRST_SAVED_FD = 10;
+/** The fds the gate's `printf` redirects, and so the only ones dash keeps copies of while it writes. */
+const REDIRECTED_BY_THE_GATE = [1, 2];
 
 /** The pipe or socket `pid` has open at `fd`; undefined when not open (closed, or the child gone) or something else. */
 function pipeAt(pid: number, fd: number | string): string | undefined {
@@ -60,14 +62,17 @@ function pipeAt(pid: number, fd: number | string): string | undefined {
  * saves every fd it redirects, so with one stream not piped (`stderr: 'inherit'`, `stdout` at an
  * fd) its copy is the parent's own stderr or the caller's fd, shared with every child handed it
  * since, who would all be stopped as holders. The child's own ends are never the parent's: Node
- * makes its pipes socket pairs, and the parent holds the other end of each.
+ * makes its pipes socket pairs, and the parent holds the other end of each. So the parent's fds
+ * are read only when one of the fds the gate redirects is not among `wanted` (not piped): they are
+ * hundreds in a run of many children, and read at every spawn that caught the printf (a run of
+ * 100 `seq` spent some 3% of its CPU there).
  */
-function savedByTheShell(pid: number, gates: ReadonlySet<string>): string[] {
+function savedByTheShell(pid: number, gates: ReadonlySet<string>, wanted: readonly number[]): string[] {
   const copies = fdsOf(pid)
     .filter((fd) => Number(fd) >= FIRST_SAVED_FD && closeOnExec(pid, fd))
     .map((fd) => pipeAt(pid, fd))
     .filter((end): end is string => end !== undefined && !gates.has(end));
-  if (copies.length === 0) return copies;
+  if (copies.length === 0 || REDIRECTED_BY_THE_GATE.every((fd) => wanted.includes(fd))) return copies;
   const parents = new Set(fdsOf(process.pid).map((fd) => pipeAt(process.pid, fd)));
   return copies.filter((end) => !parents.has(end));
 }
