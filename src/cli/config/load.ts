@@ -15,8 +15,17 @@ export interface ConfigFormat {
   readonly because: string;
 }
 
-/** Names that are YAML whatever they hold, so a broken config is never read as a Procfile. */
-const YAML_NAME = /\.ya?ml$/i;
+/**
+ * Names that are YAML whatever they hold, so a broken config is never read as a Procfile. JSON is
+ * YAML too: a `.json` config (pm2's `ecosystem.json` among them) is read as one, never as lines.
+ */
+const YAML_NAME = /\.(?:ya?ml|json)$/i;
+
+/**
+ * JavaScript, as pm2's `ecosystem.config.js` is: subvisor runs no code to read its config, so it
+ * is refused before it is read, with the way to the JSON that `up -f` answers key by key.
+ */
+const JAVASCRIPT_NAME = /\.[cm]?js$/i;
 
 /**
  * The top-level `processes:` key of a subvisor YAML config, as it starts a line: alone (with at
@@ -39,9 +48,9 @@ const PROCESSES_KEY = /^\uFEFF?processes[ \t]*:[ \t]*(?:[#{&].*)?\r?$/m;
  * ```
  */
 export function configFormat(file: string, text: string): ConfigFormat {
-  if (YAML_NAME.test(file)) return { kind: 'yaml', decidedBy: 'name', because: 'its name ends in .yaml or .yml' };
+  if (YAML_NAME.test(file)) return { kind: 'yaml', decidedBy: 'name', because: 'its name ends in .yaml, .yml or .json' };
   if (PROCESSES_KEY.test(text)) return { kind: 'yaml', decidedBy: 'content', because: 'it has a top-level `processes:` key' };
-  return { kind: 'procfile', decidedBy: 'content', because: 'it has no top-level `processes:` key and its name does not end in .yaml or .yml' };
+  return { kind: 'procfile', decidedBy: 'content', because: 'it has no top-level `processes:` key and its name does not end in .yaml, .yml or .json' };
 }
 
 /**
@@ -81,6 +90,7 @@ export function unreadableConfig(file: string, error: unknown): ConfigError {
  * Procfile's processes `PORT`, as foreman does, and a subvisor.yaml's not.
  */
 export function readConfig(file: string, options: ConfigOptions = {}): { config: Config; format: ConfigFormat } {
+  if (JAVASCRIPT_NAME.test(file)) throw javascriptConfig(file);
   let text: string;
   try {
     text = readConfigText(file);
@@ -96,6 +106,19 @@ export function readConfig(file: string, options: ConfigOptions = {}): { config:
     const other = format.kind === 'procfile' ? 'a subvisor YAML config starts with `processes:`, or is named *.yaml' : 'a Procfile has no `processes:` line';
     throw new ConfigError(error.problems, { note: `${shownConfigFile(file)}: read as ${readAs} because ${format.because}; ${other}` });
   }
+}
+
+/** The error for a JavaScript config (pm2's ecosystem file): how to turn it into the JSON that `up -f` reads. */
+function javascriptConfig(file: string): ConfigError {
+  const shown = shownConfigFile(file);
+  const json = `${shown.replace(JAVASCRIPT_NAME, '')}.json`;
+  // import() reads CommonJS (`module.exports`, as its `default`) and ES modules alike.
+  const imported = JSON.stringify(file.startsWith('/') ? file : `./${file}`);
+  const message =
+    `is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, ` +
+    `node -e 'import(${imported}).then((m) => console.log(JSON.stringify(m.default, null, 2)))' > ${json}, ` +
+    `then \`subvisor up -f ${json}\` says what each of its apps becomes in a subvisor.yaml`;
+  return new ConfigError([{ file, message }]);
 }
 
 /**

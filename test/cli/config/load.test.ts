@@ -36,8 +36,10 @@ test('a file not named *.yaml or *.yml is read by its content: a Procfile unless
   }
 });
 
-test('the rule, case by case: the name when it ends in .yaml or .yml, else a top-level processes key', () => {
+test('the rule, case by case: the name when it ends in .yaml, .yml or .json, else a top-level processes key', () => {
   const cases: [file: string, text: string, kind: 'yaml' | 'procfile'][] = [
+    ['ecosystem.json', '{\n  "apps": []\n}\n', 'yaml'], // JSON is YAML: never lines of a Procfile
+    ['subvisor.JSON', '{ "processes": { "web": { "cmd": "x" } } }\n', 'yaml'],
     ['a.yaml', 'web: node server.js\n', 'yaml'], // the name decides: a broken config stays YAML
     ['a.YML', '', 'yaml'],
     ['a', 'processes:\n', 'yaml'],
@@ -56,7 +58,7 @@ test('the rule, case by case: the name when it ends in .yaml or .yml, else a top
 test('an error in a file read by its content says how it was read and why', () => {
   const misspelt = join(dir, 'stack.conf');
   writeFileSync(misspelt, 'procesess:\n  web:\n    cmd: node server.js\n');
-  assert.deepEqual(configError(() => loadConfig(misspelt)).message.split('\n').at(-1), `${misspelt}: read as a Procfile (\`name: command\` lines) because it has no top-level \`processes:\` key and its name does not end in .yaml or .yml; a subvisor YAML config starts with \`processes:\`, or is named *.yaml`);
+  assert.deepEqual(configError(() => loadConfig(misspelt)).message.split('\n').at(-1), `${misspelt}: read as a Procfile (\`name: command\` lines) because it has no top-level \`processes:\` key and its name does not end in .yaml, .yml or .json; a subvisor YAML config starts with \`processes:\`, or is named *.yaml`);
   const yaml = join(dir, 'Procfile');
   writeFileSync(yaml, 'processes:\n  web: { comand: x }\n');
   const error = configError(() => loadConfig(yaml));
@@ -82,6 +84,17 @@ test('how a file was read is said only when the problem is in that file, not in 
   const error = configError(() => loadConfig(procfile));
   assert.match(error.message, /\.env: cannot read it: it is a directory/);
   assert.equal(error.note, undefined);
+});
+
+test("a JavaScript config (pm2's ecosystem file) is refused unread, with the command that prints it as JSON", () => {
+  for (const name of ['ecosystem.config.js', 'ecosystem.config.cjs', 'ecosystem.mjs']) {
+    // A directory by that name: reading it would fail otherwise, so the answer proves it is not read.
+    const file = join(dir, name);
+    mkdirSync(file, { recursive: true });
+    const json = file.replace(/\.[cm]?js$/, '.json');
+    const { message } = configError(() => loadConfig(file));
+    assert.equal(message, `${file}: is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, node -e 'import(${JSON.stringify(file)}).then((m) => console.log(JSON.stringify(m.default, null, 2)))' > ${json}, then \`subvisor up -f ${json}\` says what each of its apps becomes in a subvisor.yaml`);
+  }
 });
 
 test('a missing config file is a ConfigError that keeps the fs error as its cause', () => {

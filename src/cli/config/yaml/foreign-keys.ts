@@ -1,6 +1,7 @@
 import { isScalar, isSeq } from 'yaml';
 import { node } from '../../../builtins.js';
 import { printable } from '../spawnable.js';
+import { pm2Apps } from './pm2-apps.js';
 import { DEFAULT_RESTART_MAX } from '../spec.js';
 import { isMapping, type At, type KeyEntry, type Node, type Reader } from './reader.js';
 import { scalarText } from './values.js';
@@ -132,6 +133,7 @@ export const FOREIGN_TOP_KEYS: Readonly<Record<string, KeyEntry<unknown>>> = {
   environment: refused("is process-compose's variables for every process; write them in .env beside the config (NAME=value lines, read by default), or in a file named by `envFile`"),
   log_location: refused("is process-compose's one log file; subvisor writes one per process, DIR/NAME.log, with `logs: { dir: DIR }`"),
   log_level: refused("is process-compose's own log level; subvisor.yaml has none: remove it"),
+  apps: refused(pm2Apps),
   volumes: refused(CONTAINER_DECLARATION),
   networks: refused(CONTAINER_DECLARATION),
   secrets: refused(CONTAINER_DECLARATION),

@@ -67,8 +67,8 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
     processes: {
       read: (at, config, reader) => (config.processes = readProcesses(at, sharedEnvFiles(config, reader), reader)),
       empty: NO_PROCESSES,
-      // Others' words for it (pm2's `apps`); docker compose's `services` has its own entry.
-      alsoKnownAs: ['apps', 'procs'],
+      // Others' words for it; docker compose's `services` and pm2's `apps` have their own entries.
+      alsoKnownAs: ['procs'],
     },
     // Answered once every key is read: see composeServices.
     services: { read: () => undefined, empty: `${SERVICES}; ${EXAMPLE}`, unlisted: true },
@@ -79,7 +79,8 @@ export const TOP_KEYS: KeyTable<ConfigDraft> = {
   extensions: true,
   finish: (config, seen, owner, reader) => {
     if (seen.has('services')) composeServices(config, seen, reader);
-    else if (!seen.has('processes')) reader.report(owner.keyNode ?? owner.node, owner.path, `missing \`processes\`; ${EXAMPLE}`, owner.process);
+    // pm2's `apps` is answered with the whole `processes:` its apps become.
+    else if (!seen.has('processes') && !seen.has('apps')) reader.report(owner.keyNode ?? owner.node, owner.path, `missing \`processes\`; ${EXAMPLE}`, owner.process);
   },
 };
 

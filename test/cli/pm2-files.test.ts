@@ -1,0 +1,32 @@
+// Someone moving from pm2 runs `subvisor up -f ecosystem.config.js` first: the file is not run,
+// the error says how to print it as JSON, and `up -f` on that JSON answers with the subvisor.yaml
+// its apps become.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-pm2-files-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('up -f ecosystem.config.js runs none of it, and the command it gives makes the JSON that up -f answers key by key', { timeout: 30_000 }, async () => {
+  // Were the file run, it would leave this mark behind.
+  const ran = join(dir, 'ran');
+  writeFileSync(
+    join(dir, 'ecosystem.config.js'),
+    `require('node:fs').writeFileSync(${JSON.stringify(ran)}, '');\nmodule.exports = { apps: [{ name: 'api', script: 'api.js', instances: 2, kill_timeout: 1600 }] };\n`,
+  );
+  const refused = await runCli(['up', '-f', 'ecosystem.config.js'], { cwd: dir });
+  assert.equal(refused.code, 2);
+  assert.equal(existsSync(ran), false, 'up must not run the ecosystem file');
+  const command = /print what it exports as JSON, (node -e .*) > (ecosystem\.config\.json), then `subvisor up -f ecosystem\.config\.json` says/.exec(refused.stderr);
+  assert.ok(command?.[1] !== undefined && command[2] !== undefined, refused.stderr);
+  // The user's step, as the message gives it to a shell.
+  execFileSync('sh', ['-c', `${command[1]} > ${command[2]}`], { cwd: dir, timeout: 10_000 });
+  const answered = await runCli(['up', '-f', command[2]], { cwd: dir });
+  assert.equal(answered.code, 2);
+  assert.match(answered.stderr, /^subvisor: ecosystem\.config\.json:2:3: apps: is pm2's; its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n {8}replicas: 2\n {8}restart:\n {10}policy: always\n {8}grace: 1600ms\n/);
+});
