@@ -30,3 +30,14 @@ test('up -f ecosystem.config.js runs none of it, and the command it gives makes 
   assert.equal(answered.code, 2);
   assert.match(answered.stderr, /^subvisor: ecosystem\.config\.json:2:3: apps: is pm2's; its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n {8}replicas: 2\n {8}restart:\n {10}policy: always\n {8}grace: 1600ms\n/);
 });
+
+test('with no config file here but an ecosystem file, the error names it, as it names a compose file', { timeout: 30_000 }, async () => {
+  const project = mkdtempSync(join(dir, 'project-'));
+  for (const name of ['ecosystem.config.js', 'ecosystem.config.cjs', 'ecosystem.json', 'ecosystem.js.bak']) writeFileSync(join(project, name), '');
+  const run = await runCli(['up'], { cwd: project });
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.stderr.split('\n')[0],
+    'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE (here: ecosystem.config.cjs, ecosystem.config.js, ecosystem.json)',
+  );
+});

@@ -34,10 +34,11 @@ export function findConfigFile(given: string | undefined): string {
 
 /**
  * `Procfile.dev`, `dev.Procfile`: how a Procfile other than the one foreman reads by default is
- * named; and the files docker compose and process-compose read by default, which someone moving
- * from them runs `up` beside (`up -f` on one answers each of its keys with what to write instead).
+ * named; and the files docker compose, process-compose and pm2 read by default, which someone
+ * moving from them runs `up` beside (`up -f` on one answers each of its keys with what to write
+ * instead; on pm2's JavaScript, how to print it as JSON).
  */
-const OTHER_CONFIG = /^Procfile\..|\.Procfile$|^(?:docker-|process-)?compose\.ya?ml$/;
+const OTHER_CONFIG = /^Procfile\..|\.Procfile$|^(?:docker-|process-)?compose\.ya?ml$|^ecosystem(?:\.config)?\.(?:[cm]?js|json|ya?ml)$/;
 
 /**
  * The other configs in the current directory that no one looks for by default (`Procfile.dev`,
