@@ -68,7 +68,7 @@ async function main(argv: readonly string[]): Promise<Ending> {
         return { exitCode: EXIT.ok };
       });
     default:
-      throw unknownCommand(command);
+      throw unknownCommand(command, rest);
   }
 }
 

@@ -1,6 +1,7 @@
 import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { didYouMean } from '../process/suggest.js';
 import { UsageError } from './args.js';
+import { foreignCommandInstead } from './foreign-commands.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './commands/probe-deadline.js';
 import { DEFAULT_READY_INTERVAL_MS } from './config/spec.js';
 import { goDuration } from './config/duration.js';
@@ -98,8 +99,13 @@ export function usageOf(command: string | undefined): string {
  */
 const TOP_LEVEL_OPTIONS = ['--help', '--version'];
 
-/** A word in the command's place (or after `help`) that names no command: the one most likely meant, if any. */
-export function unknownCommand(word: string): UsageError {
+/**
+ * A word in the command's place (or after `help`) that names no command, `rest` the words after
+ * it: another tool's command (pm2's `list`) answered with subvisor's way, else the one most likely meant, if any.
+ */
+export function unknownCommand(word: string, rest: readonly string[] = []): UsageError {
+  const foreign = foreignCommandInstead(word, rest);
+  if (foreign !== undefined) return new UsageError(`unknown command '${word}'; ${foreign}`);
   return new UsageError(`unknown command '${word}'${didYouMean(word, [...Object.keys(SECTION_OF), 'help', ...TOP_LEVEL_OPTIONS], { status: 'ps', log: 'logs', tail: 'logs' })}`);
 }
 

@@ -1,0 +1,30 @@
+// Someone moving from pm2 or overmind types their commands to subvisor first: each is refused
+// (status 2, nothing on stdout) with subvisor's way, built from the names typed after it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runCli } from './cli.js';
+
+test("pm2's and overmind's commands are answered with subvisor's, naming the processes typed after them", { timeout: 60_000 }, async () => {
+  const cases: [args: string[], answer: string][] = [
+    [['list'], "pm2's list: the processes of the run started with `up` here: subvisor ps"],
+    [['ls'], "pm2's ls: the processes of the run started with `up` here: subvisor ps"],
+    [['jlist'], "pm2's jlist: the processes of the run, as JSON: subvisor ps --json"],
+    [['status'], "overmind's status: the processes of the run started with `up` here: subvisor ps"],
+    [['monit'], "pm2's monit: the states of the processes: subvisor ps; their output: subvisor logs -f"],
+    [['delete', 'web'], "pm2's delete: a process is one of the config: subvisor stop web stops it (start runs it again); to delete it, remove it from the config"],
+    [['reload', 'web', 'api'], "pm2's reload: subvisor restart web api stops it (and what depends on it), then starts them again; there is no cluster to reload one copy at a time"],
+    [['scale', 'web', '4'], "pm2's scale: copies of a process are `replicas: 4` in subvisor.yaml, or `subvisor up web=4` for a Procfile"],
+    [['save'], "pm2's save: the config file is the list of processes already; to start them at boot: subvisor export systemd"],
+    [['startup'], "pm2's startup: to start the processes at boot, as systemd units: subvisor export systemd"],
+    [['kill'], "overmind's kill: the run ends with Ctrl-C where `subvisor up` runs (or SIGINT or SIGTERM to it); `subvisor stop NAME` stops one process"],
+    [['connect', 'web'], "overmind's connect: a process here has no terminal (it reads /dev/null); to follow its output: subvisor logs -f web"],
+    [['echo'], "overmind's echo: to follow every process's output: subvisor logs -f"],
+  ];
+  for (const [args, answer] of cases) {
+    const run = await runCli(args);
+    assert.deepEqual(run, { code: 2, signal: null, stdout: '', stderr: `subvisor: unknown command '${args[0]}'; ${answer}\n(see subvisor --help)\n` }, args.join(' '));
+  }
+  // Control: a word no tool has as a command is still unknown, with the one most likely meant.
+  const misspelt = await runCli(['stauts']);
+  assert.equal(misspelt.stderr, "subvisor: unknown command 'stauts'; did you mean 'ps'?\n(see subvisor --help)\n");
+});
