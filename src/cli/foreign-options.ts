@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 
-// Someone moving from foreman or honcho types their `start` options to `subvisor up` first, and
+// Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
 // a subvisor way already, and two ways to say one thing drift apart), but each is answered with
 // that way, built from what was typed, rather than with a list of options. A letter two of them
@@ -205,12 +205,60 @@ function continueOnError(command: ForeignCommand): Answer {
   };
 }
 
+const OVERMIND = 'overmind';
+
+/** The tools whose `start` is `up`: their options have no counterpart under `run`. */
+const PROCFILE_RUNNERS: ReadonlySet<string> = new Set(['foreman', 'honcho', OVERMIND]);
+
+/** overmind's lists of names (`-l web,worker`, `-c worker`): the names, or undefined for none. */
+function nameList(value: string | undefined): string[] | undefined {
+  const names = value?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  return names === undefined || names.length === 0 ? undefined : names;
+}
+
+/** overmind's list values: names joined by commas (`web,worker`), which neither foreman's flags nor concurrently's take. */
+function isNameList(value: string | undefined): boolean {
+  return value !== undefined && value.includes(',') && !value.includes('=') && !isColourList(value) && nameList(value) !== undefined;
+}
+
+function processes(value: string | undefined): Answer {
+  return { tool: OVERMIND, text: `the processes to run are words after up: subvisor up ${nameList(value)?.join(' ') ?? 'web worker'}` };
+}
+
+function canDie(value: string | undefined): Answer {
+  const name = nameList(value)?.[0] ?? 'NAME';
+  return { tool: OVERMIND, text: `a process that exits 0 ends alone already, and the others run on; one whose failure must not end the run either is a task its dependents wait for as completed, in subvisor.yaml: ${name}: { task: true }, and NAME: { dependsOn: { ${name}: completed } }` };
+}
+
+function portStep(): Answer {
+  return { tool: OVERMIND, text: "PORT steps by 100 per Procfile entry and 1 per copy, as foreman's; a process that needs another sets it in its command: web: PORT=3000 node server.js" };
+}
+
+function autoRestart(value: string | undefined): Answer {
+  return { tool: OVERMIND, text: `restarts are per process, in subvisor.yaml: ${nameList(value)?.[0] ?? 'NAME'}: { restart: { policy: always } }` };
+}
+
+function raw(command: ForeignCommand): Answer {
+  return concurrently(command, "each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json", "each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD");
+}
+
+function overmindSocket(value: string | undefined): Answer {
+  return { tool: OVERMIND, text: `the control socket is --socket: subvisor up --socket ${value ?? 'PATH'}` };
+}
+
+/** overmind's socket paths (`./.overmind.sock`, `/tmp/x.sock`): npm-run-all's `-s` takes script names, which have no `/`. */
+function isSocketPath(value: string | undefined): boolean {
+  return value !== undefined && (value.includes('/') || value.endsWith('.sock'));
+}
+
 const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   // foreman's -m is the formation (web=2,worker=1); concurrently's, how many run at once (2, 50%).
   { names: ['m'], instead: (value, command) => (value !== undefined && /^\d+%?$/.test(value) ? maxProcesses(command) : formation('foreman', value)) },
   { names: ['formation'], instead: (value) => formation('foreman', value) },
   { names: ['concurrency'], instead: (value) => formation('honcho', value) },
-  { names: ['c', 'color'], instead: (value, command) => colour(command, value) },
+  // overmind's -c is the processes that can die (web,worker); foreman's, colour; concurrently's, the prefixes' colours.
+  { names: ['c'], instead: (value, command) => (isNameList(value) ? canDie(value) : colour(command, value)) },
+  { names: ['color'], instead: (value, command) => colour(command, value) },
   { names: ['prefix-colors'], instead: (_value, command) => colour(command, 'auto') },
   // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index); npm-run-all's, the scripts to run at once (watch:*).
   {
@@ -219,8 +267,8 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   },
   { names: ['port'], instead: (value) => foremanPort(value) },
   { names: ['prefix', 'prefix-length', 'pad-prefix'], instead: (_value, command) => prefix(command) },
-  // concurrently's -l is the prefix's length (10); npm-run-all's, --print-label: both about the prefix.
-  { names: ['l'], instead: (_value, command) => prefix(command) },
+  // concurrently's -l is the prefix's length (10); npm-run-all's, --print-label (no value): both about the prefix. overmind's, the processes to run (web,worker).
+  { names: ['l'], instead: (value, command) => (value === undefined || isWholeNumber(value) ? prefix(command) : processes(value)) },
   { names: ['print-name'], instead: (_value, command) => ({ ...prefix(command), tool: NPM_RUN_ALL }) },
   // foreman's -t is the stop timeout in seconds (10); concurrently's, the time's format (HH:mm:ss).
   { names: ['t'], instead: (value, command) => (value === undefined || graceOf(value, 's') !== undefined ? foremanTimeout(value) : timestampFormat(command)) },
@@ -242,7 +290,8 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   },
   { names: ['kill-others-on-fail'], instead: (_value, command) => concurrently(command, 'up stops every process at the first failure already: subvisor up') },
   // concurrently's -s is the success condition (first, command-web); npm-run-all's, the scripts to run one after another.
-  { names: ['s'], instead: (value, command) => (isSuccessCondition(value) ? success(command, value) : sequential(command, value)) },
+  // overmind's -s is its socket (./.overmind.sock).
+  { names: ['s'], instead: (value, command) => (isSocketPath(value) ? overmindSocket(value) : isSuccessCondition(value) ? success(command, value) : sequential(command, value)) },
   { names: ['success'], instead: (value, command) => success(command, value) },
   { names: ['parallel'], instead: (value, command) => parallel(command, value) },
   { names: ['sequential', 'serial'], instead: (value, command) => sequential(command, value) },
@@ -261,24 +310,34 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
     names: ['timings'],
     instead: (_value, command) => concurrently(command, "up says how long each process ran as it ends, and shows every one's duration in its summary at the end: subvisor up", 'run says how long the command ran as it ends: subvisor run -- CMD'),
   },
-  { names: ['P', 'passthrough-arguments'], instead: (_value, command) => passthrough(command) },
+  // concurrently's -P passes the arguments on (no value); overmind's, the port step (100).
+  { names: ['P'], instead: (value, command) => (value !== undefined && isWholeNumber(value) ? portStep() : passthrough(command)) },
+  { names: ['passthrough-arguments'], instead: (_value, command) => passthrough(command) },
   { names: ['teardown'], instead: (value, command) => teardown(command, value) },
   { names: ['continue-on-error'], instead: (_value, command) => continueOnError(command) },
   {
     names: ['silent'],
     instead: (_value, command) => ({ tool: NPM_RUN_ALL, text: command === 'up' ? "npm's own lines are left out by npm, in the process's cmd: cmd: npm run --silent NAME" : "npm's own lines are left out by npm: subvisor run -- npm run --silent NAME" }),
   },
-  {
-    names: ['r', 'raw'],
-    instead: (_value, command) =>
-      concurrently(command, "each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json", "each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD"),
-  },
+  // overmind's -r is the processes to restart when they die (web,worker); concurrently's, raw output (no value).
+  { names: ['r'], instead: (value, command) => (isNameList(value) ? autoRestart(value) : raw(command)) },
+  { names: ['raw'], instead: (_value, command) => raw(command) },
   { names: ['no-color'], instead: (_value, command) => concurrently(command, 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up', 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor run -- CMD') },
   { names: ['restart-tries'], instead: (value, command) => restartTries(command, value) },
   { names: ['restart-after'], instead: (value, command) => restartAfter(command, value) },
   { names: ['max-processes'], instead: (_value, command) => maxProcesses(command) },
   { names: ['kill-signal', 'ks'], instead: (value, command) => killSignal(command, value) },
   { names: ['kill-timeout'], instead: (value, command) => killTimeout(command, value) },
+  { names: ['processes'], instead: (value) => processes(value) },
+  { names: ['x', 'ignored-processes'], instead: () => ({ tool: OVERMIND, text: 'up runs the processes named after it (and what they depend on), or every one: subvisor up NAME...' }) },
+  { names: ['can-die', 'any-can-die'], instead: (value) => canDie(value) },
+  { names: ['auto-restart'], instead: (value) => autoRestart(value) },
+  { names: ['N'], instead: () => ({ tool: OVERMIND, text: 'subvisor up --no-port' }) },
+  { names: ['port-step', 'formation-port-step'], instead: () => portStep() },
+  {
+    names: ['D', 'daemonize'],
+    instead: () => ({ tool: OVERMIND, text: 'up runs in the foreground, and ps, logs, stop and restart reach it from another terminal; to run the processes as a service: subvisor export systemd' }),
+  },
   {
     names: ['i', 'handle-input', 'default-input-target'],
     instead: (_value, command) => concurrently(command, "up's processes read nothing (/dev/null); subvisor run passes its own input on to its command when that is a pipe or a file", 'subvisor run passes its own input on to its command when that is a pipe or a file (from a terminal, it reads nothing)'),
@@ -293,8 +352,8 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
  */
 export function foreignOptionInstead(command: ForeignCommand, rawName: string, value: string | undefined): string | undefined {
   const instead = insteadOf(rawName.replace(/^-+/, ''), value, command);
-  // foreman's and honcho's start is up: run has no counterpart of their options.
-  if (instead === undefined || (command === 'run' && (instead.tool === 'foreman' || instead.tool === 'honcho'))) return undefined;
+  // foreman's, honcho's and overmind's start is up: run has no counterpart of their options.
+  if (instead === undefined || (command === 'run' && PROCFILE_RUNNERS.has(instead.tool))) return undefined;
   return `${instead.tool}'s ${rawName}: ${instead.text}`;
 }
 

@@ -1,0 +1,52 @@
+// Someone moving from overmind (or hivemind) types its `start` options to `subvisor up` first. Each
+// is refused before anything starts, with what to write instead, built from what they typed; a
+// letter overmind shares with foreman or concurrently (-c, -r, -s) is told apart by its value.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { foreignOptionInstead } from '../../src/cli/foreign-options.js';
+import { runCli } from './cli.js';
+
+const CAN_DIE = 'a process that exits 0 ends alone already, and the others run on; one whose failure must not end the run either is a task its dependents wait for as completed, in subvisor.yaml';
+
+const INSTEAD: [name: string, value: string | undefined, instead: string][] = [
+  ['-l', 'web,worker', "overmind's -l: the processes to run are words after up: subvisor up web worker"],
+  ['--processes', 'web', "overmind's --processes: the processes to run are words after up: subvisor up web"],
+  ['-x', 'worker', "overmind's -x: up runs the processes named after it (and what they depend on), or every one: subvisor up NAME..."],
+  ['-N', undefined, "overmind's -N: subvisor up --no-port"],
+  ['-P', '10', "overmind's -P: PORT steps by 100 per Procfile entry and 1 per copy, as foreman's; a process that needs another sets it in its command: web: PORT=3000 node server.js"],
+  ['-D', undefined, "overmind's -D: up runs in the foreground, and ps, logs, stop and restart reach it from another terminal; to run the processes as a service: subvisor export systemd"],
+  ['--can-die', 'worker', `overmind's --can-die: ${CAN_DIE}: worker: { task: true }, and NAME: { dependsOn: { worker: completed } }`],
+  ['-c', 'worker,assets', `overmind's -c: ${CAN_DIE}: worker: { task: true }, and NAME: { dependsOn: { worker: completed } }`],
+  ['-r', 'web,worker', "overmind's -r: restarts are per process, in subvisor.yaml: web: { restart: { policy: always } }"],
+  ['--auto-restart', 'web', "overmind's --auto-restart: restarts are per process, in subvisor.yaml: web: { restart: { policy: always } }"],
+  ['-s', './.overmind.sock', "overmind's -s: the control socket is --socket: subvisor up --socket ./.overmind.sock"],
+];
+
+test("overmind's start options are answered with subvisor's way, built from their values", () => {
+  for (const [name, value, instead] of INSTEAD) assert.equal(foreignOptionInstead('up', name, value), instead, `${name} ${value ?? ''}`);
+});
+
+test('the letters overmind shares are still the others\' with the others\' values; under run, overmind has no options', () => {
+  // Controls: a single word after -c is foreman's flag then a name; chalk names are concurrently's.
+  assert.match(foreignOptionInstead('up', '-c', 'web') ?? '', /^foreman's -c: colour is on/);
+  assert.match(foreignOptionInstead('up', '-c', 'red,bgBlue.bold') ?? '', /^concurrently's -c: /);
+  assert.match(foreignOptionInstead('up', '-r', undefined) ?? '', /^concurrently's -r: /);
+  assert.match(foreignOptionInstead('up', '-s', 'build') ?? '', /^npm-run-all's -s: /);
+  assert.match(foreignOptionInstead('up', '-s', 'first') ?? '', /^concurrently's -s: /);
+  // overmind's start is up: run has no counterpart.
+  assert.equal(foreignOptionInstead('run', '-l', 'web,worker'), undefined);
+  assert.equal(foreignOptionInstead('run', '-s', './.overmind.sock'), undefined);
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-overmind-options-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('up -l web,worker, as overmind start takes it, is refused before anything starts', { timeout: 30_000 }, async () => {
+  writeFileSync(join(dir, 'Procfile'), 'web: echo started\nworker: echo started\n');
+  const run = await runCli(['up', '-l', 'web,worker'], { cwd: dir });
+  assert.deepEqual([run.code, run.stderr.split('\n')[0]], [2, "subvisor: overmind's -l: the processes to run are words after up: subvisor up web worker"]);
+  assert.doesNotMatch(run.stdout, /started/);
+});
