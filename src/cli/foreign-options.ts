@@ -367,6 +367,15 @@ export function foremanSettingInstead(name: string, value: string | undefined): 
   return instead?.tool === 'foreman' || instead?.tool === 'honcho' ? instead.text : undefined;
 }
 
+/**
+ * What to write instead of overmind's variable for the option `name` (its long name, `N` for
+ * `--no-port`) set to `value` in `.overmind.env`: `OVERMIND_PORT=3000` is
+ * `the first PORT is the environment's: PORT=3000 subvisor up` (foreman's and overmind's mean the same).
+ */
+export function overmindSettingInstead(name: string, value: string): string | undefined {
+  return insteadOf(name, value, 'up')?.text;
+}
+
 function insteadOf(name: string, value: string | undefined, command: ForeignCommand): Answer | undefined {
   return FOREIGN_OPTIONS.find((candidate) => candidate.names.includes(name))?.instead(value, command);
 }

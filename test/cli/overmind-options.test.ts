@@ -50,3 +50,24 @@ test('up -l web,worker, as overmind start takes it, is refused before anything s
   assert.deepEqual([run.code, run.stderr.split('\n')[0]], [2, "subvisor: overmind's -l: the processes to run are words after up: subvisor up web worker"]);
   assert.doesNotMatch(run.stdout, /started/);
 });
+
+test(".overmind.env (overmind's defaults) is not read: what it sets of what runs that the command line does not is warned of, with what to write; the run goes on", { timeout: 30_000 }, async () => {
+  const project = mkdtempSync(join(dir, 'dot-overmind-env-'));
+  writeFileSync(join(project, 'Procfile'), 'web: echo started web\nworker: echo started worker\n');
+  writeFileSync(join(project, 'Procfile.dev'), 'web: echo started dev\n');
+  // OVERMIND_COLORS changes only how the output looks; OVERMIND_NO_PORT=0 is what up does anyway.
+  writeFileSync(join(project, '.overmind.env'), 'OVERMIND_PROCFILE=Procfile.dev\nOVERMIND_PORT=3000\nOVERMIND_CAN_DIE=worker\nOVERMIND_NO_PORT=0\nOVERMIND_COLORS=1,2\n');
+  const warnings = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('subvisor: warning: .overmind.env')).sort();
+  const run = await runCli(['up'], { cwd: project, env: { PORT: '' } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(warnings(run.stderr), [
+    `subvisor: warning: .overmind.env: OVERMIND_CAN_DIE: overmind's defaults are not read; ${CAN_DIE}: worker: { task: true }, and NAME: { dependsOn: { worker: completed } }`,
+    "subvisor: warning: .overmind.env: OVERMIND_PORT: overmind's defaults are not read; the first PORT is the environment's: PORT=3000 subvisor up",
+    "subvisor: warning: .overmind.env: OVERMIND_PROCFILE: overmind's defaults are not read; the config is given with -f: subvisor up -f Procfile.dev",
+  ]);
+  assert.match(run.stdout, /started web/, 'the run goes on, with the Procfile up reads');
+  // What the command line gives is not warned of: -f is the Procfile, PORT the port.
+  const given = await runCli(['up', '-f', 'Procfile.dev'], { cwd: project, env: { PORT: '3000' } });
+  assert.equal(given.code, 0, given.stderr);
+  assert.deepEqual(warnings(given.stderr).map((line) => line.split(':')[3]), [' OVERMIND_CAN_DIE']);
+});

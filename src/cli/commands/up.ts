@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { graceOption, jsonAsked, parseUpArgs, refuseForeignWords, type UpArgs } from '../args.js';
 import { refusalsAsRecords } from '../json-refusals.js';
-import { dotForemanWarnings } from '../foreman-defaults.js';
+import { procfileDefaultsWarnings } from '../foreman-defaults.js';
 import { DEFAULT_BASE_PORT, everyProcessName, planProcesses, readConfig, stopGraceMs, writtenBasePort, type Config } from '../config/index.js';
 import { controlHandler } from '../control/handler.js';
 import { LogRing } from '../control/log-ring.js';
@@ -24,13 +24,13 @@ import { watchStack } from '../watch/watch.js';
 import { announceTerminalConfig, findConfigFile } from './config-file.js';
 import { sayConfigWarnings } from '../config-warnings.js';
 
-/** `.foreman`'s settings the command line does not give, nor `up` has already: foreman would have used them. */
-function dotForemanWarningsFor(parsed: UpArgs, config: Config): string[] {
+/** `.foreman`'s and `.overmind.env`'s settings the command line does not give, nor `up` has already: foreman or overmind would have used them. */
+function procfileDefaultsWarningsFor(parsed: UpArgs, config: Config): string[] {
   const given = { file: parsed.file !== undefined, formation: parsed.names.length + parsed.formation.size > 0, port: !parsed.port || Boolean(process.env.PORT), grace: parsed.grace !== undefined };
   // The base PORT up gives (a .env's, else 5000), decided where the ports are: the same port is no news.
   const first = config.processes[0];
   const port = first === undefined ? undefined : (writtenBasePort(first, process.env) ?? String(DEFAULT_BASE_PORT));
-  return dotForemanWarnings(given, { port });
+  return procfileDefaultsWarnings(given, { port });
 }
 
 /**
@@ -57,7 +57,7 @@ async function plannedRun(parsed: UpArgs) {
   refuseForeignWords(parsed.names, new Set(config.processes.map((spec) => spec.name)));
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
-  await sayConfigWarnings(config, parsed.json, procfile ? dotForemanWarningsFor(parsed, config) : []);
+  await sayConfigWarnings(config, parsed.json, procfile ? procfileDefaultsWarningsFor(parsed, config) : []);
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
   return { file, grace, config, plans };
 }
