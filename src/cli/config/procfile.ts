@@ -20,6 +20,12 @@ const PROCFILE_NAME_RULE = "a Procfile's process name must start with a letter o
 /** `web : cmd`: a name, then blanks before its colon (foreman skips such a line without a word). */
 const BLANK_BEFORE_COLON = /^([A-Za-z0-9_-]+)[ \t]+:/;
 
+/** `web.api: cmd`: a name with a `.` (foreman and overmind skip such a line without a word, so it never runs there either). */
+const DOTTED_NAME = /^([A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+):/;
+
+/** `-f Procfile.worker`: overmind's line that reads another Procfile's lines in. */
+const OVERMIND_INCLUDE = /^-f[ \t]+(\S.*)$/;
+
 /**
  * What to do about a `.env` beside a Procfile that cannot be read, besides fixing it: a Procfile
  * always reads it, as foreman does, and has no line that could say otherwise.
@@ -94,6 +100,12 @@ export function parseProcfile(text: string, file: string, options: ConfigOptions
  * before the colon is named as such, since the line otherwise looks right to its writer.
  */
 function unmatchedLine(content: string, at: { readonly file: string; readonly line: number; readonly column: number }): ConfigProblem {
+  const dotted = DOTTED_NAME.exec(content)?.[1];
+  if (dotted !== undefined) {
+    return { ...at, process: dotted, message: `invalid process name '${dotted}': ${PROCFILE_NAME_RULE} (foreman and overmind skip such a line, so it never ran there either); write '${dotted.replaceAll('.', '-')}:'` };
+  }
+  const included = OVERMIND_INCLUDE.exec(content)?.[1];
+  if (included !== undefined) return { ...at, message: `\`-f ${included}\` is overmind's, reading another Procfile's lines in; a Procfile here reads no other: copy its lines here` };
   const blank = BLANK_BEFORE_COLON.exec(content);
   if (blank === null) return { ...at, message: 'expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)' };
   const name = blank[1] ?? ''; // in the pattern, so present whenever it matched

@@ -72,6 +72,21 @@ test('every bad line is reported at once: bad names, missing commands, duplicate
   );
 });
 
+test("a name with a dot, and overmind's -f line, are each named as the problem, with what to write", () => {
+  const error = configError(() => parseProcfile('web: node a.js\n  web.api: node api.js\n-f Procfile.workers\n', 'Procfile'));
+  assert.deepEqual(lines(error), [
+    "Procfile:2:3: invalid process name 'web.api': a Procfile's process name must start with a letter or digit and use only letters, digits, _ and - (foreman and overmind skip such a line, so it never ran there either); write 'web-api:'",
+    "Procfile:3:1: `-f Procfile.workers` is overmind's, reading another Procfile's lines in; a Procfile here reads no other: copy its lines here",
+  ]);
+  assert.deepEqual(
+    error.problems.map((problem) => problem.process),
+    ['web.api', undefined],
+  );
+  // Controls: a dot in the command is the command's; a line with no colon stays the plain problem.
+  assert.deepEqual(parseProcfile('web: node web.api.js -f x\n', 'Procfile').processes.map((spec) => spec.cmd), ['node web.api.js -f x']);
+  assert.deepEqual(lines(configError(() => parseProcfile('web.api node api.js\n', 'Procfile'))), ['Procfile:1:1: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)']);
+});
+
 test('a Procfile with no processes is refused', () => {
   const error = configError(() => parseProcfile('# nothing yet\n\n', 'Procfile'));
   assert.equal(error.message, 'Procfile: no processes; add lines like `web: node server.js`');
