@@ -49,3 +49,23 @@ export function foreignCommandInstead(word: string, rest: readonly string[]): st
   const instead = name !== undefined && Object.hasOwn(FOREIGN_COMMANDS, name) ? FOREIGN_COMMANDS[name]?.(rest) : undefined;
   return instead === undefined ? undefined : `${instead.tool}'s ${word}: ${instead.text}`;
 }
+
+/** A script or a config file as pm2's `start` takes it (`app.js`, `./bin/www`, `ecosystem.config.js`): no process name has a `/` or ends so. */
+const SCRIPT = /\/|\.(?:[cm]?[jt]s|json|ya?ml|py|rb|sh)$/;
+
+/** pm2's ecosystem file, which its `start` runs whole. */
+const ECOSYSTEM = /^(?:.*\/)?ecosystem(?:\.config)?\.(?:[cm]?js|json|ya?ml)$/;
+
+/**
+ * What to write instead of `subvisor start WORD`, when WORD is a script or an ecosystem file as
+ * pm2's `start` takes it rather than a process of a running stack: `subvisor run -- node app.js`,
+ * or `up -f ecosystem.config.js`. Undefined when no word looks like one.
+ */
+export function pm2StartInstead(names: readonly string[]): string | undefined {
+  const ecosystem = names.find((name) => ECOSYSTEM.test(name));
+  if (ecosystem !== undefined) return `pm2's start ${ecosystem}: the processes of a config file run with up: subvisor up -f ${ecosystem}`;
+  const script = names.find((name) => SCRIPT.test(name));
+  if (script === undefined) return undefined;
+  const command = /\.[cm]?js$/.test(script) ? `node ${script}` : script;
+  return `pm2's start ${script}: subvisor start NAME starts a stopped process of a running stack; to supervise one command: subvisor run -- ${command}; several: the processes of a subvisor.yaml, run by subvisor up`;
+}

@@ -1,8 +1,14 @@
 // Someone moving from pm2 or overmind types their commands to subvisor first: each is refused
 // (status 2, nothing on stdout) with subvisor's way, built from the names typed after it.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { runCli } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-pm2-commands-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("pm2's and overmind's commands are answered with subvisor's, naming the processes typed after them", { timeout: 60_000 }, async () => {
   const cases: [args: string[], answer: string][] = [
@@ -27,4 +33,23 @@ test("pm2's and overmind's commands are answered with subvisor's, naming the pro
   // Control: a word no tool has as a command is still unknown, with the one most likely meant.
   const misspelt = await runCli(['stauts']);
   assert.equal(misspelt.stderr, "subvisor: unknown command 'stauts'; did you mean 'ps'?\n(see subvisor --help)\n");
+});
+
+test("start SCRIPT, pm2's, with no run to ask, is answered with run or up rather than 'start one with up'", { timeout: 30_000 }, async () => {
+  const script = "pm2's start app.js: subvisor start NAME starts a stopped process of a running stack; to supervise one command: subvisor run -- node app.js; several: the processes of a subvisor.yaml, run by subvisor up";
+  const noConfig = mkdtempSync(join(dir, 'no-config-'));
+  const withProcfile = mkdtempSync(join(dir, 'procfile-'));
+  writeFileSync(join(withProcfile, 'Procfile'), 'web: sleep 1\n');
+  // No config here (no file to find the run by), and a config but no run (no socket).
+  for (const cwd of [noConfig, withProcfile]) {
+    const run = await runCli(['start', 'app.js'], { cwd });
+    assert.deepEqual([run.code, run.stderr], [2, `subvisor: ${script}\n(see subvisor start --help)\n`], cwd);
+  }
+  const ecosystem = await runCli(['start', 'ecosystem.config.js'], { cwd: noConfig });
+  assert.equal(ecosystem.stderr.split('\n')[0], "subvisor: pm2's start ecosystem.config.js: the processes of a config file run with up: subvisor up -f ecosystem.config.js");
+  const path = await runCli(['start', './bin/www'], { cwd: withProcfile });
+  assert.match(path.stderr, /^subvisor: pm2's start \.\/bin\/www: .*subvisor run -- \.\/bin\/www;/);
+  // Control: a process name is told what it was before.
+  const name = await runCli(['start', 'web'], { cwd: withProcfile });
+  assert.deepEqual([name.code, name.stderr.split('\n')[0]], [1, `subvisor: no run is listening on ${join(withProcfile, '.subvisor', 'control.sock')}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH`]);
 });
