@@ -56,6 +56,11 @@ const SCRIPT = /\/|\.(?:[cm]?[jt]s|json|ya?ml|py|rb|sh)$/;
 /** pm2's ecosystem file, which its `start` runs whole. */
 const ECOSYSTEM = /^(?:.*\/)?ecosystem(?:\.config)?\.(?:[cm]?js|json|ya?ml)$/;
 
+/** How `subvisor run` supervises `script` alone: under node for JavaScript, as pm2 runs it. */
+function scriptCommand(script: string): string {
+  return /\.[cm]?js$/.test(script) ? `node ${script}` : script;
+}
+
 /**
  * What to write instead of `subvisor start WORD`, when WORD is a script or an ecosystem file as
  * pm2's `start` takes it rather than a process of a running stack: `subvisor run -- node app.js`,
@@ -66,6 +71,16 @@ export function pm2StartInstead(names: readonly string[]): string | undefined {
   if (ecosystem !== undefined) return `pm2's start ${ecosystem}: the processes of a config file run with up: subvisor up -f ${ecosystem}`;
   const script = names.find((name) => SCRIPT.test(name));
   if (script === undefined) return undefined;
-  const command = /\.[cm]?js$/.test(script) ? `node ${script}` : script;
-  return `pm2's start ${script}: subvisor start NAME starts a stopped process of a running stack; to supervise one command: subvisor run -- ${command}; several: the processes of a subvisor.yaml, run by subvisor up`;
+  return `pm2's start ${script}: subvisor start NAME starts a stopped process of a running stack; to supervise one command: subvisor run -- ${scriptCommand(script)}; several: the processes of a subvisor.yaml, run by subvisor up`;
+}
+
+/**
+ * What to write instead of `subvisor up WORD`, when WORD is a script or an ecosystem file as
+ * pm2's `start` takes them, not a process name: `subvisor up -f ecosystem.config.js`, or
+ * `subvisor run -- node app.js`. Undefined for a word that may be a name.
+ */
+export function pm2UpWordInstead(word: string): string | undefined {
+  if (ECOSYSTEM.test(word)) return `'${word}' is a config file, as pm2's start takes it; up reads one with -f: subvisor up -f ${word}`;
+  if (!SCRIPT.test(word)) return undefined;
+  return `'${word}' is a script, as pm2's start takes it; up runs the processes of a config: to supervise it alone, subvisor run -- ${scriptCommand(word)}; several: the processes of a subvisor.yaml`;
 }

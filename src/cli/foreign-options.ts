@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
+import { pm2UpWordInstead } from './foreign-commands.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -424,7 +425,9 @@ function isPrefixKind(value: string): boolean {
  * a command as concurrently takes them (`"npm run watch"`, `npm:watch-*`), or npm scripts as
  * npm-run-all takes them (`watch:*`, `lint:js`): no process name has a blank, a `:` or a `*`.
  * A word whose every part is one of `processNames` (or `NAME=N` of one) is those names quoted
- * together (`up "$SERVICES"`), not a command: it is told to give them as separate words.
+ * together (`up "$SERVICES"`), not a command: it is told to give them as separate words. A script
+ * or an ecosystem file as pm2's `start` takes them (`app.js`, `ecosystem.config.js`) is told
+ * `run` or `up -f`, unless `processNames` has it.
  * Undefined for a word that may be a name. `processNames` defaults to none (no config read).
  */
 export function foreignWordInstead(word: string, processNames: ReadonlySet<string> = new Set()): string | undefined {
@@ -436,7 +439,8 @@ export function foreignWordInstead(word: string, processNames: ReadonlySet<strin
   if (parts.length > 1 && parts.every((part) => processNames.has(part.replace(/=\d+$/, '')))) return `'${word}' is ${parts.length} process names in one word; names are separate words: subvisor up ${parts.join(' ')}`;
   if (/\s/.test(command)) return `${perCommand}: processes: { ${processNameOf(parts.at(-1) ?? '')}: { cmd: ${command} } }; one command alone: subvisor run -- ${command}`;
   if (/[:*]/.test(word)) return `'${word}' names npm scripts, as npm-run-all takes them; up runs the processes of a subvisor.yaml, one per script: ${scriptProcesses(word)}`;
-  return undefined;
+  // A process may be named like a script (`server.js`): only a word the config does not name is pm2's.
+  return processNames.has(word) ? undefined : pm2UpWordInstead(word);
 }
 
 /**

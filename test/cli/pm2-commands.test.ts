@@ -53,3 +53,20 @@ test("start SCRIPT, pm2's, with no run to ask, is answered with run or up rather
   const name = await runCli(['start', 'web'], { cwd: withProcfile });
   assert.deepEqual([name.code, name.stderr.split('\n')[0]], [1, `subvisor: no run is listening on ${join(withProcfile, '.subvisor', 'control.sock')}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH`]);
 });
+
+test("up SCRIPT or up ECOSYSTEM-FILE, as pm2's start takes them, is told run or up -f; a process named like a script still runs", { timeout: 30_000 }, async () => {
+  const project = mkdtempSync(join(dir, 'up-words-'));
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  server.js: { cmd: echo started server }\n  web: { cmd: echo started web }\n');
+  const ecosystem = await runCli(['up', 'ecosystem.config.js'], { cwd: project });
+  assert.deepEqual([ecosystem.code, ecosystem.stderr.split('\n')[0]], [2, "subvisor: 'ecosystem.config.js' is a config file, as pm2's start takes it; up reads one with -f: subvisor up -f ecosystem.config.js"]);
+  const script = await runCli(['up', 'web', 'app.js'], { cwd: project });
+  assert.deepEqual(
+    [script.code, script.stderr.split('\n')[0]],
+    [2, "subvisor: 'app.js' is a script, as pm2's start takes it; up runs the processes of a config: to supervise it alone, subvisor run -- node app.js; several: the processes of a subvisor.yaml"],
+  );
+  assert.doesNotMatch(script.stdout, /started/, 'nothing started');
+  // Control: the config's own process of that shape is a name.
+  const named = await runCli(['up', 'server.js'], { cwd: project });
+  assert.equal(named.code, 0, named.stderr);
+  assert.match(named.stdout, /started server/);
+});
