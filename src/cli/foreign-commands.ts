@@ -64,12 +64,14 @@ function scriptCommand(script: string): string {
 /**
  * What to write instead of `subvisor start WORD`, when WORD is a script or an ecosystem file as
  * pm2's `start` takes it rather than a process of a running stack: `subvisor run -- node app.js`,
- * or `up -f ecosystem.config.js`. Undefined when no word looks like one.
+ * or `up -f ecosystem.config.js`. Undefined when no word looks like one, or every such word is one
+ * of `processNames` (the config's, which may name a process `server.js`).
  */
-export function pm2StartInstead(names: readonly string[]): string | undefined {
-  const ecosystem = names.find((name) => ECOSYSTEM.test(name));
+export function pm2StartInstead(names: readonly string[], processNames: ReadonlySet<string> = new Set()): string | undefined {
+  const foreign = names.filter((name) => !processNames.has(name));
+  const ecosystem = foreign.find((name) => ECOSYSTEM.test(name));
   if (ecosystem !== undefined) return `pm2's start ${ecosystem}: the processes of a config file run with up: subvisor up -f ${ecosystem}`;
-  const script = names.find((name) => SCRIPT.test(name));
+  const script = foreign.find((name) => SCRIPT.test(name));
   if (script === undefined) return undefined;
   return `pm2's start ${script}: subvisor start NAME starts a stopped process of a running stack; to supervise one command: subvisor run -- ${scriptCommand(script)}; several: the processes of a subvisor.yaml, run by subvisor up`;
 }

@@ -54,6 +54,16 @@ test("start SCRIPT, pm2's, with no run to ask, is answered with run or up rather
   assert.deepEqual([name.code, name.stderr.split('\n')[0]], [1, `subvisor: no run is listening on ${join(withProcfile, '.subvisor', 'control.sock')}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH`]);
 });
 
+test("start NAME where the config names a process like a script (server.js) and no run is up is told there is no run, not pm2's way", { timeout: 30_000 }, async () => {
+  const project = mkdtempSync(join(dir, 'start-named-'));
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  server.js: { cmd: sleep 1 }\n');
+  const named = await runCli(['start', 'server.js'], { cwd: project });
+  assert.deepEqual([named.code, named.stderr.split('\n')[0]], [1, `subvisor: no run is listening on ${join(project, '.subvisor', 'control.sock')}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH`]);
+  // Control: a script the config does not name is still pm2's.
+  const script = await runCli(['start', 'app.js'], { cwd: project });
+  assert.match(script.stderr, /^subvisor: pm2's start app\.js: /);
+});
+
 test("up SCRIPT or up ECOSYSTEM-FILE, as pm2's start takes them, is told run or up -f; a process named like a script still runs", { timeout: 30_000 }, async () => {
   const project = mkdtempSync(join(dir, 'up-words-'));
   writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  server.js: { cmd: echo started server }\n  web: { cmd: echo started web }\n');
