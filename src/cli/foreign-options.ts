@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
+import { processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
@@ -383,7 +384,7 @@ function insteadOf(name: string, value: string | undefined, command: ForeignComm
 
 /** A process name for the npm script `script` (`watch:js` is `watch-js`): a name has no `:`. */
 function processNameOf(script: string): string {
-  return script.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'web';
+  return processNameFrom(script, 'web');
 }
 
 /** The processes of a subvisor.yaml that run the npm scripts `pattern` names: one per script `watch:*` matches. */

@@ -377,3 +377,12 @@ export const PROCESS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Why a name does not fit {@link PROCESS_NAME}, said so a person can fix it. */
 export const PROCESS_NAME_RULE = 'a process name must start with a letter or digit and use only letters, digits, _, . and -';
+
+/**
+ * A {@link PROCESS_NAME} made of another tool's name for a process (npm's `watch:js`, pm2's `API
+ * Server`), for the config suggested in its place: each run of other characters is a `-`, and what
+ * comes before the first letter or digit is dropped. `fallback` when nothing is left.
+ */
+export function processNameFrom(word: string, fallback: string): string {
+  return word.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || fallback;
+}

@@ -73,3 +73,21 @@ test('apps is not taken for processes: no "did you mean", and no second problem 
   // Control: a file with neither is still told to write processes.
   assert.match(onlyProblem('envFile: []\n', 1, 1), /missing `processes`/);
 });
+
+test('every app becomes a process of a name subvisor takes, and its args array keeps its words', () => {
+  const apps = {
+    apps: [
+      { script: 'index.js', cwd: 'a' },
+      { script: 'index.js', cwd: 'b' },
+      { name: 'API Server', script: 'srv.js', args: ['--name', 'hello world', '$HOME'] },
+    ],
+  };
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  mkdirSync(join(dir, 'b'), { recursive: true });
+  const yaml = suggestedYaml(onlyProblem(JSON.stringify(apps), 1, 2));
+  const processes = parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env: {} }).processes;
+  // pm2 runs two apps of one name both: neither may vanish.
+  assert.deepEqual(processes.map((spec) => [spec.name, spec.cwd]), [['index', join(dir, 'a')], ['index-2', join(dir, 'b')], ['API-Server', dir]]);
+  // pm2 passes an args array as argv, unexpanded: the shell string quotes each word.
+  assert.equal(processes[2]?.cmd, "node srv.js --name 'hello world' '$HOME'");
+});

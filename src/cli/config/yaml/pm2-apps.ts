@@ -1,5 +1,7 @@
 import { isSeq, stringify } from 'yaml';
+import { quoteCommand } from '../../../process/command.js';
 import { printable } from '../spawnable.js';
+import { processNameFrom } from '../spec.js';
 import type { At, Reader } from './reader.js';
 
 // pm2's ecosystem file (`apps: [{ name, script, ... }]`), given to `up -f ecosystem.json` or copied
@@ -42,7 +44,8 @@ function readiness(app: App): string {
 function commandOf(app: App): string {
   const script = text(app.script) ?? 'SCRIPT';
   const interpreter = text(app.interpreter) ?? (JAVASCRIPT.test(script) ? 'node' : undefined);
-  const args = Array.isArray(app.args) ? app.args.map(String).join(' ') : text(app.args);
+  // An array is argv, passed unexpanded (pm2 runs no shell): each word quoted for `sh -c`.
+  const args = Array.isArray(app.args) ? quoteCommand(app.args.map(String)) : text(app.args);
   const interpreterArgs = text(app.node_args) ?? text(app.interpreter_args);
   return [interpreter === 'none' ? undefined : interpreter, interpreterArgs, script, args].filter((word) => word !== undefined && word !== '').join(' ');
 }
@@ -67,10 +70,19 @@ function watchOf(app: App): unknown {
   return ignore === undefined ? paths : { paths, ignore };
 }
 
-function moved(app: App, index: number): Moved {
+/**
+ * The app's process name: its `name`, else its script's (as pm2 names it), made one subvisor
+ * takes; `-2`, `-3`... after one `taken` already (pm2 runs two apps of one name both).
+ */
+function nameOf(app: App, index: number, taken: ReadonlySet<string>): string {
   const script = text(app.script);
-  // pm2 names an app after its script when it has no name.
-  const name = text(app.name) ?? script?.replace(/^.*\//, '').replace(/\.[^.]*$/, '') ?? `app${index + 1}`;
+  const base = processNameFrom(text(app.name) ?? script?.replace(/^.*\//, '').replace(/\.[^.]*$/, '') ?? '', `app${index + 1}`);
+  let name = base;
+  for (let copy = 2; taken.has(name); copy++) name = `${base}-${copy}`;
+  return name;
+}
+
+function moved(app: App, name: string): Moved {
   const process: Record<string, unknown> = { cmd: commandOf(app) };
   if (text(app.cwd) !== undefined) process.cwd = app.cwd;
   if (app.env !== null && typeof app.env === 'object') process.env = app.env;
@@ -96,7 +108,14 @@ function moved(app: App, index: number): Moved {
  */
 export function pm2Apps(at: At, reader: Reader): string {
   const apps = isSeq(at.node) ? at.node.items.map((item) => reader.deref(item)?.toJSON() as unknown) : [];
-  const all = apps.filter((app): app is App => app !== null && typeof app === 'object' && !Array.isArray(app)).map(moved);
+  const taken = new Set<string>();
+  const all = apps
+    .filter((app): app is App => app !== null && typeof app === 'object' && !Array.isArray(app))
+    .map((app, index) => {
+      const name = nameOf(app, index, taken);
+      taken.add(name);
+      return moved(app, name);
+    });
   if (all.length === 0) return "is pm2's; write `processes:` with one entry per app, e.g. `processes: { web: { cmd: node server.js } }`";
   const processes = Object.fromEntries(all.map(({ name, process }) => [name, process]));
   const yaml = stringify({ processes }, { indent: 2, lineWidth: 0 }).trimEnd().split('\n').map((line) => `    ${line}`);
