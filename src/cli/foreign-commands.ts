@@ -50,11 +50,14 @@ export function foreignCommandInstead(word: string, rest: readonly string[]): st
   return instead === undefined ? undefined : `${instead.tool}'s ${word}: ${instead.text}`;
 }
 
-/** A script or a config file as pm2's `start` takes it (`app.js`, `./bin/www`, `ecosystem.config.js`): no process name has a `/` or ends so. */
-const SCRIPT = /\/|\.(?:[cm]?[jt]s|json|ya?ml|py|rb|sh)$/;
+/** A script as pm2's `start` takes it (`app.js`, `./bin/www`): no process name has a `/` or ends so. */
+const SCRIPT = /\/|\.(?:[cm]?[jt]s|py|rb|sh)$/;
 
-/** pm2's ecosystem file, which its `start` runs whole. */
-const ECOSYSTEM = /^(?:.*\/)?ecosystem(?:\.config)?\.(?:[cm]?js|json|ya?ml)$/;
+/**
+ * A config file, which pm2's `start` runs whole (`ecosystem.config.js`, any `.json` or `.yml`) and
+ * up reads with `-f` (`dev.yaml`): never a script to give to `run`. Tried before {@link SCRIPT}.
+ */
+const ECOSYSTEM = /(?:^|\/)ecosystem(?:\.config)?\.[cm]?js$|\.config\.[cm]?js$|\.(?:json|ya?ml)$/;
 
 /** How `subvisor run` supervises `script` alone: under node for JavaScript, as pm2 runs it. */
 function scriptCommand(script: string): string {

@@ -64,6 +64,17 @@ test("start NAME where the config names a process like a script (server.js) and 
   assert.match(script.stderr, /^subvisor: pm2's start app\.js: /);
 });
 
+test('a config file given as a word (up dev.yaml, start app.json) is told up -f, never run -- as a script', { timeout: 30_000 }, async () => {
+  const project = mkdtempSync(join(dir, 'config-words-'));
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  web: { cmd: echo started web }\n');
+  for (const word of ['dev.yaml', 'config/dev.yml', 'app.json']) {
+    const up = await runCli(['up', word], { cwd: project });
+    assert.deepEqual([up.code, up.stderr.split('\n')[0]], [2, `subvisor: '${word}' is a config file, as pm2's start takes it; up reads one with -f: subvisor up -f ${word}`], word);
+    const start = await runCli(['start', word], { cwd: project });
+    assert.equal(start.stderr.split('\n')[0], `subvisor: pm2's start ${word}: the processes of a config file run with up: subvisor up -f ${word}`, word);
+  }
+});
+
 test("up SCRIPT or up ECOSYSTEM-FILE, as pm2's start takes them, is told run or up -f; a process named like a script still runs", { timeout: 30_000 }, async () => {
   const project = mkdtempSync(join(dir, 'up-words-'));
   writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  server.js: { cmd: echo started server }\n  web: { cmd: echo started web }\n');
