@@ -3,6 +3,8 @@
 // already, and two ways to say one thing drift apart), but each is answered with that way, built
 // from the names typed after it, rather than with "unknown command" alone.
 
+import { isJavaScriptName } from './config/javascript.js';
+
 /** What to write for another tool's command, and whose command it is. */
 interface Answer {
   readonly tool: string;
@@ -61,7 +63,7 @@ const ECOSYSTEM = /(?:^|\/)ecosystem(?:\.config)?\.[cm]?js$|\.config\.[cm]?js$|\
 
 /** How `subvisor run` supervises `script` alone: under node for JavaScript, as pm2 runs it. */
 function scriptCommand(script: string): string {
-  return /\.[cm]?js$/.test(script) ? `node ${script}` : script;
+  return isJavaScriptName(script) ? `node ${script}` : script;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ConfigOptions } from './context.js';
 import { ConfigError } from './errors.js';
+import { JAVASCRIPT_NAME, isJavaScriptName } from './javascript.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './spec.js';
 import { parseYamlConfig } from './yaml/parse.js';
@@ -21,11 +22,6 @@ export interface ConfigFormat {
  */
 const YAML_NAME = /\.(?:ya?ml|json)$/i;
 
-/**
- * JavaScript, as pm2's `ecosystem.config.js` is: subvisor runs no code to read its config, so it
- * is refused before it is read, with the way to the JSON that `up -f` answers key by key.
- */
-const JAVASCRIPT_NAME = /\.[cm]?js$/i;
 
 /**
  * The top-level `processes:` key of a subvisor YAML config, as it starts a line: alone (with at
@@ -90,7 +86,9 @@ export function unreadableConfig(file: string, error: unknown): ConfigError {
  * Procfile's processes `PORT`, as foreman does, and a subvisor.yaml's not.
  */
 export function readConfig(file: string, options: ConfigOptions = {}): { config: Config; format: ConfigFormat } {
-  if (JAVASCRIPT_NAME.test(file)) throw javascriptConfig(file);
+  // subvisor runs no code to read its config: refused before it is read, with the way to the JSON
+  // that `up -f` answers key by key.
+  if (isJavaScriptName(file)) throw javascriptConfig(file);
   let text: string;
   try {
     text = readConfigText(file);

@@ -1,5 +1,6 @@
 import { isSeq, stringify } from 'yaml';
 import { quoteCommand } from '../../../process/command.js';
+import { isJavaScriptName } from '../javascript.js';
 import { printable } from '../spawnable.js';
 import { processNameFrom } from '../spec.js';
 import type { At, Reader } from './reader.js';
@@ -20,7 +21,6 @@ interface Moved {
 }
 
 /** pm2's words for a file's interpreter when it names none: node for JavaScript, as pm2 does. */
-const JAVASCRIPT = /\.[cm]?js$/;
 
 /** pm2's keys with no twin here, each with what subvisor does instead. */
 const NO_TWIN: Readonly<Record<string, string>> = {
@@ -43,7 +43,7 @@ function readiness(app: App): string {
 /** The app's `cmd`: its interpreter (node for a .js script), the script, then `node_args` and `args`, as one shell string. */
 function commandOf(app: App): string {
   const script = text(app.script) ?? 'SCRIPT';
-  const interpreter = text(app.interpreter) ?? (JAVASCRIPT.test(script) ? 'node' : undefined);
+  const interpreter = text(app.interpreter) ?? (isJavaScriptName(script) ? 'node' : undefined);
   // An array is argv, passed unexpanded (pm2 runs no shell): each word quoted for `sh -c`.
   const args = Array.isArray(app.args) ? quoteCommand(app.args.map(String)) : text(app.args);
   const interpreterArgs = text(app.node_args) ?? text(app.interpreter_args);
