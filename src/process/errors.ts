@@ -190,6 +190,12 @@ export class SpawnError extends Error {
    * advice (the message says `shell: true`) for its own users. Undefined otherwise.
    */
   readonly shellOnly: ShellOnly | undefined;
+  /**
+   * Why it could not start, and what to do: the message after its command, as it was given (the
+   * message shows control characters in it escaped). A program of its own may name the command its
+   * own way and keep this reason (`subvisor up` names a value read from `.env` by its variable).
+   */
+  readonly reason: string;
 
   /**
    * @param cmd - The command as it was given.
@@ -205,6 +211,7 @@ export class SpawnError extends Error {
     this.cwd = options.cwd;
     this.cwdUnusable = options.cwdUnusable ?? false;
     this.shellOnly = options.shellOnly;
+    this.reason = reason;
   }
 }
 

@@ -43,13 +43,15 @@ type Emit = (message: () => string) => void;
  * below the default threshold: there when asked for), and the SIGKILL escalation at `warning`,
  * naming the grace, as trio warns when a child ignored its termination request. Each goes to
  * `logger[level]` when the logger has that method (a warning to its `warn` when it has no
- * `warning`, as pino, winston and `console` have it), else to the package logger.
+ * `warning`, as pino, winston and `console` have it), else to the package logger. `command` is
+ * how the spawn record names the child's command: default its argv quoted as a shell reads it (a
+ * caller that shows commands its own way, without the values it put in them, passes its own).
  */
-export function lifecycleLog(label: string, logger: object | undefined): LifecycleLog {
+export function lifecycleLog(label: string, logger: object | undefined, command?: string): LifecycleLog {
   const runtime = emitter(logger, 'runtime');
   const warning = emitter(logger, 'warning');
   return {
-    spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${quoteCommand(proc.args)}`),
+    spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${command ?? quoteCommand(proc.args)}`),
     ready: (proc, afterMs) => runtime(() => `${label}: ready after ${Math.round(afterMs)} ms (pid ${proc.pid})`),
     // A stop after the exit is for whatever is left in the group (leftovers, or nothing): not the child's.
     stopping: (proc, reason) =>

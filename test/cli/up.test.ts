@@ -74,6 +74,52 @@ describe('subvisor up', () => {
     assert.doesNotMatch(run.stdout, /s3cr3t/);
   });
 
+  test("a command that cannot start is named as the config writes it, ${API_TOKEN}, in its failure line, the report, the summary, --json and the library's runtime records: never with .env's secret", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: [./no-such-tool, --token, "\${API_TOKEN}"] }
+  whole: { cmd: ["no-such-tool --token \${API_TOKEN}"], main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const env = { SUBVISOR_LOG_LEVEL: 'runtime' };
+    // One after the other: a second run beside the first would be refused (one control socket per directory).
+    const human = await runCli(['up', '-f', file], { env });
+    const json = await runCli(['up', '--json', '-f', file], { env });
+    assert.equal(human.code, 127, human.stdout + human.stderr);
+    assert.match(human.stdout + human.stderr, /cannot start \.\/no-such-tool --token '\$\{API_TOKEN\}': /);
+    // Before, every one of these lines read `cannot start ./no-such-tool --token s3cr3t-from-dotenv: ...`.
+    assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/);
+    assert.equal(json.code, 127, json.stdout + json.stderr);
+    assert.match(json.stdout, /"line":"cannot start \.\/no-such-tool --token '\$\{API_TOKEN\}': /);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+  });
+
+  test("an exec probe that cannot start is named as the config writes it, ${API_TOKEN}, in the probe's last output of the report and --json: never with .env's secret", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: [sleep, '10'], ready: { exec: [./no-such-probe, "\${API_TOKEN}"], interval: 50ms }, readyTimeout: 500ms, main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const env = { SUBVISOR_LOG_LEVEL: 'runtime' };
+    const human = await runCli(['up', '-f', file], { env });
+    assert.equal(human.code, 124, human.stdout + human.stderr);
+    assert.match(human.stderr, /cannot start \.\/no-such-probe '\$\{API_TOKEN\}': no such file/);
+    assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/);
+    const json = await runCli(['up', '--json', '-f', file], { env });
+    assert.match(json.stdout, /"probeOutput":"cannot start \.\/no-such-probe '\$\{API_TOKEN\}': no such file/);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+  });
+
+  test("a process's spawned record at SUBVISOR_LOG_LEVEL=runtime names its command as its starting line does, ${API_TOKEN}, not with .env's secret", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: [sh, -c, 'test -n "$1"', sh, "\${API_TOKEN}"], main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const run = await runCli(['up', '-f', file], { env: { SUBVISOR_LOG_LEVEL: 'runtime' } });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    // Control: the record is there, so its absence of the value means something.
+    assert.match(run.stderr, /api: spawned \(pid \d+\): sh -c .* sh '\$\{API_TOKEN\}'/);
+    assert.doesNotMatch(run.stdout + run.stderr, /s3cr3t/);
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

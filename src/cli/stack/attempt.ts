@@ -4,7 +4,7 @@ import { openNursery, type Nursery } from '../../core/nursery.js';
 import { settlesWithin } from '../../core/timer.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
-import { ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from '../../process/errors.js';
+import { ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { processInternals, type Process } from '../../process/process.js';
 import { hasExited } from '../../process/stop/group.js';
@@ -19,6 +19,8 @@ import type { Output } from '../output.js';
 import { LivenessError, ProbeTimeoutError } from './failures.js';
 import { LOADED_LOOP_LATENESS_MS, untilDead, untilPassesWithin, type OutsideProbe, type ProbeEnvironment, type ProbeResult, type ProbeWait } from './probes.js';
 import { STILL_NOT_READY_FIRST_MS, sayWhileNotReady } from './still-not-ready.js';
+import { spawnErrorAsWritten } from './spawn-words.js';
+import { shownCommand } from './shown-command.js';
 
 /** What one start of a process needs besides its spec. */
 export interface AttemptPlan {
@@ -114,7 +116,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
     // with a NotStartedError, which is our stop, not a failure.
     if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
     if (signal.aborted && isCancellationOf(error, signal)) return stoppedAfter(plan, verdicts);
-    return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error };
+    return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error: error instanceof SpawnError ? spawnErrorAsWritten(error, plan.spec) : error };
   }
   return judge(plan, verdicts);
 }
@@ -297,7 +299,7 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     killGraceMs: stopGraceMs(spec, plan.defaultGraceMs),
     stopSignal: spec.stopSignal,
     onSpawn: calls.onSpawn,
-    [LIFECYCLE_LOG]: runReport(spec.name, hooks, calls.onExit),
+    [LIFECYCLE_LOG]: runReport(spec, hooks, calls.onExit),
     [INHERIT_STDIN]: spec.inheritStdin === true,
   };
 }
@@ -320,8 +322,9 @@ function asShown(pattern: RegExp): (line: string) => boolean {
  * library's `runtime` records (shown with `SUBVISOR_LOG_LEVEL=runtime`): the runner's state lines
  * say the same; the exit is also noted, for a call cancelled after it (see stoppedAfter).
  */
-function runReport(name: string, hooks: AttemptHooks, onExit: LifecycleLog['exited']): LifecycleLog {
-  const library = lifecycleLog(name, undefined);
+function runReport(spec: ProcessSpec, hooks: AttemptHooks, onExit: LifecycleLog['exited']): LifecycleLog {
+  // Its spawn record names the command as the starting line does: a value from `.env` by its variable.
+  const library = lifecycleLog(spec.name, undefined, shownCommand(spec));
   return {
     ...library,
     stopping: (proc, reason) => {

@@ -5,7 +5,8 @@ import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/li
 import { wholeCharactersUpTo } from '../../process/command.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { SpawnError } from '../../process/errors.js';
-import { spawnErrorInOwnWords } from './spawn-words.js';
+import { spawnErrorAsWritten, spawnErrorInOwnWords } from './spawn-words.js';
+import { shownCommand, type InterpolatedCommand } from './shown-command.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
 import { node } from '../../builtins.js';
@@ -108,7 +109,7 @@ function cutTry(heard: ProbeTranscript, why: string): ProbeResult {
 function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'exec':
-      return tryExec(probe.cmd, where, signal, heard);
+      return tryExec(probe, where, signal, heard);
     case 'http':
       return tryHttp(probe.url, probe.status, signal);
     case 'tcp':
@@ -120,7 +121,8 @@ function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSign
  * Runs an exec probe to its exit. Its lines are relayed, not captured, so they reach `heard` in the
  * order they came from both pipes, however much it prints, and stay there if the try is cut.
  */
-async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
+async function tryExec(probe: InterpolatedCommand, where: ProbeEnvironment, signal: AbortSignal, heard: ProbeTranscript): Promise<ProbeResult> {
+  const { cmd } = probe;
   try {
     const options: SuperviseOptions & { [LIFECYCLE_LOG]: LifecycleLog } = {
       shell: typeof cmd === 'string',
@@ -136,14 +138,14 @@ async function tryExec(cmd: readonly string[] | string, where: ProbeEnvironment,
       onLine: (event) => heard.add(event.line),
       killGraceMs: PROBE_KILL_GRACE_MS,
       drainGraceMs: PROBE_DRAIN_GRACE_MS,
-      [LIFECYCLE_LOG]: probeLog(heard),
+      [LIFECYCLE_LOG]: probeLog(heard, shownCommand(probe)),
     };
     const { returncode, signal: killedBy } = await superviseRunProcess(cmd, options);
     return { passed: returncode === 0, output: heard.text(), exit: { returncode, signal: killedBy } };
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
     // A probe that could not start says why as a process's start would (`cd` as its program: have a shell run it).
-    return { passed: false, output: error instanceof SpawnError ? spawnErrorInOwnWords(error) : error instanceof Error ? error.message : String(error) };
+    return { passed: false, output: error instanceof SpawnError ? spawnErrorInOwnWords(spawnErrorAsWritten(error, probe)) : error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -161,9 +163,9 @@ const PROBE_DRAIN_GRACE_MS = 100;
  * transcript (shown in the report of a readiness timeout) rather than as a library warning on the
  * run's stderr, which would name neither the process nor an option the config has.
  */
-function probeLog(heard: ProbeTranscript): LifecycleLog {
+function probeLog(heard: ProbeTranscript, command: string): LifecycleLog {
   return {
-    ...lifecycleLog('probe', undefined),
+    ...lifecycleLog('probe', undefined, command),
     escalating: () => heard.add(`(the probe was still running ${PROBE_KILL_GRACE_MS} ms after its stop signal: SIGKILL to its process group)`),
   };
 }

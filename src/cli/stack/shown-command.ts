@@ -2,6 +2,9 @@ import { quoteCommand } from '../../process/command.js';
 import type { InterpolatedPart } from '../config/environment/interpolate.js';
 import type { ProcessSpec } from '../config/spec.js';
 
+/** A command and the pieces interpolation made it of: a process's, or an `exec` probe's. */
+export type InterpolatedCommand = Pick<ProcessSpec, 'cmd' | 'cmdParts'>;
+
 /**
  * A process's command as its state line shows it: quoted as a shell would need it, with each
  * variable's value named as the config writes it (`echo ${API_TOKEN}`), not shown. The value may be
@@ -9,11 +12,21 @@ import type { ProcessSpec } from '../config/spec.js';
  * where the config's own text is no news; systemd's `systemctl status` shows `ExecStart=` with its
  * `${NAME}` unexpanded the same way, and `docker compose up` shows no command at all.
  */
-export function shownCommand(spec: Pick<ProcessSpec, 'cmd' | 'cmdParts'>): string {
+export function shownCommand(spec: InterpolatedCommand): string {
+  return quoteCommand(commandAsWritten(spec));
+}
+
+/** {@link shownCommand}'s words before they are quoted: the argv, or the shell's string, each variable named. */
+export function commandAsWritten(spec: InterpolatedCommand): readonly string[] | string {
   const { cmd, cmdParts } = spec;
-  if (cmdParts === undefined) return quoteCommand(cmd);
+  if (cmdParts === undefined) return cmd;
   const words = cmdParts.map(named);
-  return quoteCommand(typeof cmd === 'string' ? (words[0] ?? '') : words);
+  return typeof cmd === 'string' ? (words[0] ?? '') : words;
+}
+
+/** Whether the program of an argv (its first word) holds a variable's value: what names the program may name that value. */
+export function programReadsVariable(spec: InterpolatedCommand): boolean {
+  return typeof spec.cmd !== 'string' && (spec.cmdParts?.[0]?.some((part) => typeof part !== 'string') ?? false);
 }
 
 function named(parts: readonly InterpolatedPart[]): string {

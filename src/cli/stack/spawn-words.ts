@@ -1,4 +1,5 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
+import { commandAsWritten, programReadsVariable, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
 const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one string";
@@ -9,8 +10,30 @@ const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one st
  * Said of a process's start and of an `exec` probe's alike.
  */
 export function spawnErrorInOwnWords(error: SpawnError): string {
-  const { shellOnly } = error;
-  if (shellOnly === undefined) return error.message;
-  const program = typeof error.cmd === 'string' ? error.cmd : (error.cmd[0] ?? '');
-  return new SpawnError(error.cmd, shellOnlyReason(program, shellOnly, CLI_SHELL_WAYS), { code: error.code, cwd: error.cwd, shellOnly }).message;
+  return error.shellOnly === undefined ? error.message : inOwnWords(error, error.cmd, false).message;
+}
+
+/**
+ * `error`, the start of `command` that failed, naming the command as the config writes it: each
+ * variable as `${NAME}` (see ./shown-command.ts), so that a value from `.env` (a token given as an
+ * argument) is no more in the failure's lines, the report or `--json` than in the starting line.
+ * Built from the error's fields, in the command line's words; `error` itself when no variable was read.
+ */
+export function spawnErrorAsWritten(error: SpawnError, command: InterpolatedCommand): SpawnError {
+  if (command.cmdParts === undefined) return error;
+  return inOwnWords(error, commandAsWritten(command), programReadsVariable(command));
+}
+
+function inOwnWords(error: SpawnError, cmd: readonly string[] | string, programHidden: boolean): SpawnError {
+  const { code, cwd, cwdUnusable, shellOnly } = error;
+  const program = typeof cmd === 'string' ? cmd : (cmd[0] ?? '');
+  return new SpawnError(cmd, reasonInOwnWords(error, program, programHidden), { code, cwd, cwdUnusable, shellOnly, cause: error.cause });
+}
+
+function reasonInOwnWords(error: SpawnError, program: string, programHidden: boolean): string {
+  if (error.shellOnly !== undefined) return shellOnlyReason(program, error.shellOnly, CLI_SHELL_WAYS);
+  // The library's reason names the program by its path (`no such file: /opt/x`): when a variable
+  // made that path, it would show the value. What is wrong with a cwd is said of the cwd alone.
+  if (!programHidden || error.cwdUnusable) return error.reason;
+  return `its program, ${program}, could not be run (${error.code}); the details would show the value of the variable it holds, so they are not shown: check that value`;
 }
