@@ -1,7 +1,7 @@
 import type { ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from '../config/duration.js';
-import { shellWord, shellWordOf, type Variable } from './quote.js';
+import { shellWord, shellWordOf, type NameOf } from './quote.js';
 import { joinParts, readsVariable, type InterpolatedPart } from '../config/environment/interpolate.js';
 
 /**
@@ -32,26 +32,26 @@ export function oneTryArguments(probe: OutsideProbe): string[] {
 
 /**
  * {@link probeArguments}, each as a word interpolation made (see `ProcessSpec.cmdParts`), so a
- * variable `leaves` lets go is read where the probe runs: the URL and a string exec keep their
+ * variable `nameOf` names is read where the probe runs: the URL and a string exec keep their
  * pieces; an argv exec is one shell script, where such a variable is `"$NAME"`, which the shell
  * of `--exec` reads from its environment.
  */
-export function probeArgumentWords(probe: OutsideProbe, deadlineMs: number, leaves: (variable: Variable) => boolean): InterpolatedPart[][] {
+export function probeArgumentWords(probe: OutsideProbe, deadlineMs: number, nameOf: NameOf): InterpolatedPart[][] {
   const words: InterpolatedPart[][] = probeArguments(probe, deadlineMs).map((argument) => [argument]);
-  const value = checkValueWord(probe, leaves);
+  const value = checkValueWord(probe, nameOf);
   if (value !== undefined) words[1] = value;
   return words;
 }
 
 /** The value {@link checkArguments} gives (`--http URL`, `--exec CMD`) as a word, when it has the pieces that make it. */
-function checkValueWord(probe: OutsideProbe, leaves: (variable: Variable) => boolean): InterpolatedPart[] | undefined {
+function checkValueWord(probe: OutsideProbe, nameOf: NameOf): InterpolatedPart[] | undefined {
   const makes = (parts: readonly InterpolatedPart[] | undefined, value: string): parts is readonly InterpolatedPart[] => parts !== undefined && joinParts(parts) === value;
   if (probe.kind === 'http') return makes(probe.urlParts, probe.url) ? [...probe.urlParts] : undefined;
   if (probe.kind !== 'exec' || probe.cmdParts === undefined) return undefined;
   const { cmd, cmdParts } = probe;
   if (typeof cmd === 'string') return makes(cmdParts[0], cmd) ? [...cmdParts[0]] : undefined;
   if (cmdParts.length !== cmd.length || cmd.some((word, index) => !makes(cmdParts[index], word))) return undefined;
-  return [cmdParts.map((word) => shellWordOf(word, leaves)).join(' ')];
+  return [cmdParts.map((word) => shellWordOf(word, nameOf)).join(' ')];
 }
 
 function checkArguments(probe: OutsideProbe): string[] {
@@ -73,7 +73,7 @@ export function describeProbe(probe: OutsideProbe): string {
   const named = (parts: readonly InterpolatedPart[]): string => parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
   // Whole words, since a comment is not run: `pg_isready -h ${DATA_DIR}`, as the config has it.
   const argv = probe.kind === 'exec' && typeof probe.cmd !== 'string' ? probe.cmdParts?.map((word) => (readsVariable([word]) ? named(word) : shellWord(joinParts(word)))).join(' ') : undefined;
-  const value = checkValueWord(probe, () => false);
+  const value = checkValueWord(probe, () => undefined);
   const [, what = ''] = argv !== undefined ? [undefined, argv] : value !== undefined ? [undefined, named(value)] : checkArguments(probe);
   return `${probe.kind} ${what}${probe.kind === 'http' && probe.status !== undefined ? ` (status ${probe.status})` : ''}`;
 }

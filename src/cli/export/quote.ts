@@ -18,20 +18,30 @@ export function systemdLiteral(text: string): string {
  * not keep a program's leading `-@:+!|` from being read as prefixes: see `commandLine` in systemd.ts.
  */
 export function systemdWord(word: string): string {
-  return systemdWordOf([word], () => false);
+  return systemdWordOf([word], () => undefined);
 }
 
 /** A variable's value in an interpolated word, with its name. */
 export type Variable = Exclude<InterpolatedPart, string>;
 
 /**
- * {@link systemdWord} for a word interpolation made of `parts`: a variable's value is written
- * `${NAME}` where `leaves` says the unit's environment gives NAME that value (systemd replaces it
- * with the value, whole, as one piece of the word), else as it is.
+ * Where the unit's environment holds a variable's value: the name it holds it under (NAME, or
+ * another when NAME there holds another value), or undefined when the value is written as it is.
  */
-export function systemdWordOf(parts: readonly InterpolatedPart[], leaves: (variable: Variable) => boolean): string {
+export type NameOf = (variable: Variable) => string | undefined;
+
+/**
+ * {@link systemdWord} for a word interpolation made of `parts`: a variable's value is written
+ * `${NAME}` where `nameOf` says the unit's environment gives that value under NAME (systemd
+ * replaces it with the value, whole, as one piece of the word), else as it is.
+ */
+export function systemdWordOf(parts: readonly InterpolatedPart[], nameOf: NameOf): string {
   const literal = (text: string): string => systemdLiteral(text).replaceAll('$', '$$$$');
-  const escaped = parts.map((part) => (typeof part === 'string' ? literal(part) : leaves(part) ? `\${${part.name}}` : literal(part.value))).join('');
+  const variable = (part: Variable): string => {
+    const name = nameOf(part);
+    return name === undefined ? literal(part.value) : `\${${name}}`;
+  };
+  const escaped = parts.map((part) => (typeof part === 'string' ? literal(part) : variable(part))).join('');
   // A lone `;` separates two commands in ExecStart=; `\;` is the word itself.
   if (escaped === ';') return '\\;';
   return quotedWord(escaped);
@@ -95,13 +105,17 @@ export function shellWord(word: string): string {
 const SET_BY_SHELL: ReadonlySet<string> = new Set(['PWD', 'IFS', 'OPTIND', 'PPID', 'LINENO', 'SHLVL', 'RANDOM', 'SECONDS', '_']);
 
 /**
- * {@link shellWord} for a word interpolation made of `parts`: a variable `leaves` lets go is
- * `"$NAME"`, which the shell reads from its environment, whole, as one piece of the word; one the
- * shell sets itself keeps its value.
+ * {@link shellWord} for a word interpolation made of `parts`: a variable whose value `nameOf` says
+ * the environment holds under NAME is `"$NAME"`, which the shell reads from its environment, whole,
+ * as one piece of the word; one the shell sets itself keeps its value.
  */
-export function shellWordOf(parts: readonly InterpolatedPart[], leaves: (variable: Variable) => boolean): string {
-  const readByShell = (part: Variable): boolean => !SET_BY_SHELL.has(part.name) && leaves(part);
-  const pieces = parts.map((part) => (typeof part === 'string' ? part : readByShell(part) ? { name: part.name } : part.value));
+export function shellWordOf(parts: readonly InterpolatedPart[], nameOf: NameOf): string {
+  const readByShell = (part: Variable): string | undefined => (SET_BY_SHELL.has(part.name) ? undefined : nameOf(part));
+  const piece = (part: Variable): string | { name: string } => {
+    const name = readByShell(part);
+    return name === undefined ? part.value : { name };
+  };
+  const pieces = parts.map((part) => (typeof part === 'string' ? part : piece(part)));
   if (pieces.every((piece) => typeof piece === 'string')) return shellWord(pieces.join(''));
   return pieces.map((piece) => (typeof piece !== 'string' ? `"$${piece.name}"` : piece === '' ? '' : shellWord(piece))).join('');
 }

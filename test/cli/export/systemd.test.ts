@@ -294,13 +294,13 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
-  test("a variable's value in cmd is left to systemd as ${NAME}, its value only in the env file (0600): a .env secret or one from subvisor's environment is not in the unit (0644, shown by systemctl show)", BOUNDED, async () => {
+  test("a variable's value in cmd is left to systemd as ${NAME}, its value only in the env file (0600): a .env secret, one from subvisor's environment or one the process's env overrides is not in the unit (0644, shown by systemctl show)", BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
     const yaml = `processes:
   sh: { cmd: "echo \${API_TOKEN} \${CI_SECRET} \${UNSET_ONE:-plain} $$" }
   argv: { cmd: [/bin/echo, "token=\${API_TOKEN}", "\${CI_SECRET}"] }
-  own: { cmd: [/bin/echo, "\${API_TOKEN}"], env: { API_TOKEN: other } }
+  own: { cmd: [/bin/echo, "\${API_TOKEN}"], env: { API_TOKEN: other }, ready: { exec: [/bin/test, "\${API_TOKEN}", "=", x] } }
 `;
     writeFileSync(join(project, 'subvisor.yaml'), yaml);
     const units = join(project, 'units');
@@ -316,8 +316,14 @@ describe('export systemd: what a unit cannot carry', () => {
       assert.match(env(name), /^API_TOKEN='s3cr3t-from-dotenv'$/m);
       assert.match(env(name), /^CI_SECRET='p4ss-from-environment'$/m);
     }
-    // Its env gives API_TOKEN another value in the unit's environment: ${API_TOKEN} would read that one.
-    assert.match(unit('own'), /^ExecStart=\/bin\/echo s3cr3t-from-dotenv$/m);
+    // Its env gives API_TOKEN another value in the unit's environment: ${API_TOKEN} would read that
+    // one, so the value the command reads is in the env file under a name of its own (before, it
+    // was written into ExecStart= as it is, for every user to read).
+    assert.match(unit('own'), /^ExecStart=\/bin\/echo "\$\{SUBVISOR_INTERPOLATED_API_TOKEN\}"$/m);
+    assert.match(unit('own'), /^ExecStartPost=.* probe --exec "\/bin\/test \\"\$\$SUBVISOR_INTERPOLATED_API_TOKEN\\" = x" /m);
+    assert.doesNotMatch(unit('own'), /s3cr3t/, unit('own'));
+    assert.match(env('own'), /^API_TOKEN='other'$/m);
+    assert.match(env('own'), /^SUBVISOR_INTERPOLATED_API_TOKEN='s3cr3t-from-dotenv'$/m);
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
