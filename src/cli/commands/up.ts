@@ -78,7 +78,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
-    control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, handle: controlHandler(stack, ring, colourOrder) });
+    control = await serveControl({ path: socketPath, ownDirectory: parsed.socket === undefined, configFile: file, handle: controlHandler(stack, ring, colourOrder) });
     watching = watchStack(stack, plans, output, [socketPath, ...(logFiles?.paths ?? [])]);
     logFiles?.open();
   } catch (error) {

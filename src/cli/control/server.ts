@@ -7,6 +7,7 @@ import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, QUERIES, encode, parse
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 import { makeDirectories, whatIsInTheWay } from '../directories.js';
+import { refusalOfOpenDirectory } from '../others-may-write.js';
 import { formatDuration } from '../stack/state.js';
 import { errnoCode } from '../../errno.js';
 
@@ -78,6 +79,8 @@ export interface ServeOptions {
    * created (owner-only) when missing; an existing one (say `/tmp`) is left as it is.
    */
   readonly ownDirectory: boolean;
+  /** The config file the run reads: its owner is trusted with the socket's directory (see ../others-may-write.ts). Default: none. */
+  readonly configFile?: string | undefined;
   readonly handle: RequestHandler;
   /** How long a connection may wait to send its first request. Default {@link FIRST_REQUEST_TIMEOUT_MS}. */
   readonly firstRequestTimeoutMs?: number;
@@ -96,6 +99,7 @@ export interface ServeOptions {
 export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const absolute = resolve(opts.path);
   const address = addressOf(absolute);
+  refuseOpenDirectory(dirname(absolute), opts);
   prepareDirectory(dirname(absolute), opts.ownDirectory);
   const claimed = await claimPath(absolute, opts.ownDirectory);
   if (claimed === 'taken') throw alreadyUp(absolute);
@@ -154,10 +158,25 @@ function listenOwnerOnly(server: Server, address: string): void {
   }
 }
 
+/**
+ * Refuses a socket directory in which another user may put names, as a log directory is refused:
+ * what the run does there by name as root too (chmod of `.subvisor/`, its claim file, a stale
+ * socket's removal) would reach wherever a link they put there leads. A `--socket` directory
+ * holds only names the run makes new, so a sticky one shared by all (/tmp) is fine, as for an
+ * export's `-o`; `.subvisor/` holds the claim file, read and written by name.
+ */
+function refuseOpenDirectory(dir: string, opts: ServeOptions): void {
+  const refusal = refusalOfOpenDirectory("the control socket's directory", dir, { configFile: opts.configFile, writesNewFiles: !opts.ownDirectory });
+  if (refusal === undefined) return;
+  throw new ControlError(`${refusal}; give this run a socket where only you (or root) may write, with --socket PATH, or make that directory so (chown, chmod go-w)`, 'ERR_SUBVISOR_SOCKET_DIRECTORY');
+}
+
 function prepareDirectory(dir: string, own: boolean): void {
   try {
     const created = makeDirectories(dir, 0o700);
-    if (own || created !== undefined) node.fs.chmodSync(dir, 0o700);
+    // Not through a link (a config in /tmp, where anyone may put `.subvisor` first): chmod would
+    // make where it leads owner-only; a linked directory keeps its mode, as a `--socket` one does.
+    if (created !== undefined || (own && node.fs.lstatSync(dir).isDirectory())) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
     const owner = ownerOf(dir);
     const message =
@@ -215,21 +234,29 @@ async function claim(address: string, absolute: string): Promise<void> {
 
 /**
  * Removes a socket file whose run is gone. One another user left in a directory shared with
- * others (a `--socket` in /tmp, sticky) cannot be: said in words, not an EPERM and a stack trace.
+ * others (a `--socket` in /tmp, sticky) is not: said in words, not an EPERM and a stack trace.
  */
 function removeStale(absolute: string): void {
+  const owner = node.fs.lstatSync(absolute, { throwIfNoEntry: false })?.uid;
+  if (owner === undefined) return; // removed meanwhile: as good
+  // Root may remove anyone's file in a sticky directory; another user's socket is left to them,
+  // as the kernel leaves it to them for every other user.
+  if (owner !== process.geteuid?.()) throw staleInTheWay(absolute, owner, "it is not this user's to remove");
   try {
     node.fs.unlinkSync(absolute);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return; // removed meanwhile: as good
-    const owner = ownerOf(absolute);
-    const whose = owner !== undefined && owner !== process.getuid?.() ? `it belongs to another user (uid ${owner}); ` : '';
-    throw new ControlError(
-      `a control socket left by a run that is gone is in the way at ${absolute}, and this run cannot remove it (${(error as Error).message}): ${whose}remove it as its owner, or give this run another socket with --socket PATH`,
-      'ERR_SUBVISOR_SOCKET_IN_USE',
-      { cause: error },
-    );
+    if (errnoCode(error) === 'ENOENT') return;
+    throw staleInTheWay(absolute, ownerOf(absolute), (error as Error).message, error);
   }
+}
+
+function staleInTheWay(absolute: string, owner: number | undefined, why: string, cause?: unknown): ControlError {
+  const whose = owner !== undefined && owner !== process.geteuid?.() ? `it belongs to another user (uid ${owner}); ` : '';
+  return new ControlError(
+    `a control socket left by a run that is gone is in the way at ${absolute}, and this run cannot remove it (${why}): ${whose}remove it as its owner, or give this run another socket with --socket PATH`,
+    'ERR_SUBVISOR_SOCKET_IN_USE',
+    { cause },
+  );
 }
 
 function alreadyUp(absolute: string): ControlError {

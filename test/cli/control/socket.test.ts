@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { basename, join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
@@ -140,7 +140,7 @@ describe('access', () => {
 describe('access of up', () => {
   test("another user's up beside a run is refused before anything starts, saying whose the directory is", BOUNDED, async () => {
     const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started $(id -u) >> ${dir}/started; exec sleep 30" }\n`);
-    chmodSync(dir, 0o777); // anyone may write here: only .subvisor/ is the run's
+    chmodSync(dir, 0o1777); // anyone may write here (sticky, as /tmp: a directory open to others without it is refused): only .subvisor/ is the run's
     const run = await up(dir);
     try {
       await waitForState(dir, 'a', 'running');
@@ -154,7 +154,7 @@ describe('access of up', () => {
   });
   test("a stale socket of another user's killed run in a shared directory (sticky, as /tmp) is refused in words, before anything starts: not an EPERM and a stack trace", BOUNDED, async () => {
     const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/started; exec sleep 30" }\n`);
-    chmodSync(dir, 0o777);
+    chmodSync(dir, 0o1777);
     const shared = join(dir, 'shared');
     mkdirSync(shared);
     chmodSync(shared, 0o1777);
@@ -167,13 +167,93 @@ describe('access of up', () => {
     assert.equal(asNobody.code, 1, asNobody.stderr);
     assert.equal(
       asNobody.stderr,
-      `subvisor: a control socket left by a run that is gone is in the way at ${socket}, and this run cannot remove it (EPERM: operation not permitted, unlink '${socket}'): it belongs to another user (uid 0); remove it as its owner, or give this run another socket with --socket PATH\n`,
+      `subvisor: a control socket left by a run that is gone is in the way at ${socket}, and this run cannot remove it (it is not this user's to remove): it belongs to another user (uid 0); remove it as its owner, or give this run another socket with --socket PATH\n`,
     );
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
     // The control: its owner's next run replaces it.
     const owners = await up(dir, ['--socket', socket], socket);
     const ended = await interrupt(owners);
     assert.equal(ended.code, 130, ended.stderr);
+  });
+});
+
+describe("another user's names where up puts its socket", () => {
+  /** Staged as root: names another user (nobody) put there, with lchown. */
+  function asRootOnly(t: TestContext): boolean {
+    if (process.getuid?.() === 0) return true;
+    assert.notEqual(process.env.CI, 'true', 'CI runs these as root');
+    t.skip('staged as root only (names owned by another user)');
+    return false;
+  }
+
+  test("a .subvisor another user put as a link in a config's directory open to them is refused before anything starts, as a log directory there is; where it leads is not touched", BOUNDED, async (t) => {
+    if (!asRootOnly(t)) return;
+    // No sleep: the run this refuses would otherwise take its whole time.
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started" }\n`);
+    chmodSync(dir, 0o777);
+    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
+    mkdirSync(elsewhere, { mode: 0o755 });
+    symlinkSync(elsewhere, join(dir, '.subvisor'));
+    lchownSync(join(dir, '.subvisor'), 65534, 65534);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 1, run.stderr);
+    // Before, root followed the link: the directory it leads to was made 0700 and got the claim file and the socket.
+    assert.match(run.stderr, /^subvisor: the control socket's directory \S+ is under \S+, and that directory is open to other users: every user may write it/);
+    assert.equal(statSync(elsewhere).mode & 0o7777, 0o755);
+    assert.deepEqual(readdirSync(elsewhere), []);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test("a .subvisor link in a config's directory that is sticky (a config in /tmp) is not made owner-only through the link: where it leads keeps its mode", BOUNDED, async (t) => {
+    if (!asRootOnly(t)) return;
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    chmodSync(dir, 0o1777);
+    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
+    mkdirSync(elsewhere, { mode: 0o755 });
+    symlinkSync(elsewhere, join(dir, '.subvisor'));
+    lchownSync(join(dir, '.subvisor'), 65534, 65534);
+    const run = await up(dir);
+    try {
+      assert.equal(statSync(elsewhere).mode & 0o7777, 0o755, 'chmod did not follow the link');
+    } finally {
+      await interrupt(run);
+    }
+    // The control: a .subvisor of its own making is owner-only.
+    rmSync(join(dir, '.subvisor'));
+    const own = await up(dir);
+    try {
+      assert.equal(lstatSync(join(dir, '.subvisor')).mode & 0o7777, 0o700);
+    } finally {
+      await interrupt(own);
+    }
+  });
+
+  test('a --socket in a directory another user owns is refused before anything starts; in a sticky one shared by all (/tmp), a stale socket another user left is not removed by root', BOUNDED, async (t) => {
+    if (!asRootOnly(t)) return;
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/started; exec sleep 30", main: true }\n`);
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, 65534, 65534);
+    const inTheirs = await runCli(['up', '--socket', join(theirs, 'run.sock')], { cwd: dir });
+    assert.equal(inTheirs.code, 1, inTheirs.stderr);
+    assert.match(inTheirs.stderr, /^subvisor: the control socket's directory \S+theirs is open to other users: another user \(uid 65534\) owns it/);
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const socket = join(shared, 'run.sock');
+    // A run of nobody's, killed: its socket stays and refuses connections.
+    const killed = spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`], { uid: 65534, gid: 65534 });
+    assert.equal(killed.signal, 'SIGKILL');
+    const asRoot = await runCli(['up', '--socket', socket], { cwd: dir });
+    assert.equal(asRoot.code, 1, asRoot.stderr);
+    // Before, root removed it (a user cannot, in a sticky directory) and listened in its place.
+    assert.match(asRoot.stderr, /in the way at \S+run\.sock, and this run cannot remove it \(.*\): it belongs to another user \(uid 65534\); remove it as its owner/);
+    assert.equal(lstatSync(socket).isSocket(), true, 'left where it was');
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+    // The control: a socket of its own there is taken, and a stale one of its own replaced.
+    const own = join(shared, 'own.sock');
+    const run = await up(dir, ['--socket', own], own);
+    assert.equal((await interrupt(run)).code, 130);
   });
 });
 
