@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
 import { node } from '../builtins.js';
-import { canonicalPathOf, statOf } from '../process/stat.js';
+import { canonicalPathOf, lstatOf, statOf } from '../process/stat.js';
 
 /** Who, besides root and this process's user, may own the directories without being a danger (see {@link directoryOthersMayWrite}). */
 export interface Trusted {
@@ -40,7 +40,10 @@ export interface OpenDirectory {
  *   help there, as another user may still put a name before the run does;
  * - a directory above it may be written by others when it is sticky (`/tmp`: a name there is
  *   replaced by its owner alone), and by its group (`/var/log` is `root:syslog 0775` on Debian; the
- *   group is for system daemons, and refusing it would refuse every log directory under it).
+ *   group is for system daemons, and refusing it would refuse every log directory under it);
+ * - a link on the way owned by such another user is theirs to point elsewhere at any moment, after
+ *   this look (a `.subvisor` or `logs` link another user put first in a sticky `/tmp/project`):
+ *   where it leads now says nothing of where it will lead (systemd's "unsafe path transition").
  *
  * ACLs are not consulted.
  */
@@ -58,6 +61,8 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
     for (const directory of [...ancestors(way), way]) {
       const stat = statOf(directory);
       if (stat === undefined) continue; // missing or closed: nothing anyone puts there is reached through it
+      const link = lstatOf(directory);
+      if (link?.isSymbolicLink() === true && !uids.has(link.uid)) return { path: directory, why: `it is a link another user (uid ${link.uid}) owns, who may point it elsewhere at any time` };
       const why = otherWriter(stat, directory === way && trusted.writesNewFiles !== true, uids, groups);
       if (why !== undefined) return { path: directory, why };
     }

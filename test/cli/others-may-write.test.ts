@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -35,6 +35,26 @@ test('a link on the way is followed: the directories where it leads are looked a
   symlinkSync(join(theirs, 'logs'), link);
   assert.deepEqual(directoryOthersMayWrite(link), { path: theirs, why: 'another user (uid 65534) owns it' });
   const config = join(scratch, 'subvisor.yaml');
+  writeFileSync(config, 'processes: {}\n');
+  chownSync(config, 65534, 65534);
+  assert.equal(directoryOthersMayWrite(link, { configFile: config }), undefined, "the config file's owner is trusted");
+});
+
+test("a link on the way that another user owns is refused, wherever it leads now: they may point it elsewhere after the look (a .subvisor they put first in a sticky /tmp/project)", (t) => {
+  if (process.getuid?.() !== 0) return t.skip('staged as root only (lchown to another uid)');
+  const project = join(scratch, 'sticky-project');
+  mkdirSync(project);
+  chmodSync(project, 0o1777);
+  const ours = join(scratch, 'ours');
+  mkdirSync(ours);
+  const link = join(project, '.subvisor');
+  symlinkSync(ours, link);
+  // The control: a link of this user's own, leading to a directory of its own, is fine.
+  assert.equal(directoryOthersMayWrite(link), undefined);
+  lchownSync(link, 65534, 65534);
+  assert.deepEqual(directoryOthersMayWrite(link), { path: link, why: 'it is a link another user (uid 65534) owns, who may point it elsewhere at any time' });
+  assert.deepEqual(directoryOthersMayWrite(join(link, 'sub')), { path: link, why: 'it is a link another user (uid 65534) owns, who may point it elsewhere at any time' }, 'on the way to a directory under it too');
+  const config = join(project, 'subvisor.yaml');
   writeFileSync(config, 'processes: {}\n');
   chownSync(config, 65534, 65534);
   assert.equal(directoryOthersMayWrite(link, { configFile: config }), undefined, "the config file's owner is trusted");

@@ -186,6 +186,13 @@ describe("another user's names where up puts its socket", () => {
     return false;
   }
 
+  /** Process a's row in `ps` of the run on `socket`. */
+  async function psRow(dir: string, socket: string): Promise<{ state: string } | undefined> {
+    const run = await client(dir, ['ps', '--json', '--socket', socket]);
+    assert.equal(run.code, 0, run.stderr);
+    return (JSON.parse(run.stdout) as { name: string; state: string }[]).find((row) => row.name === 'a');
+  }
+
   test("a .subvisor another user put as a link in a config's directory open to them is refused before anything starts, as a log directory there is; where it leads is not touched", BOUNDED, async (t) => {
     if (!asRootOnly(t)) return;
     // No sleep: the run this refuses would otherwise take its whole time.
@@ -204,16 +211,34 @@ describe("another user's names where up puts its socket", () => {
     assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
   });
 
-  test("a .subvisor link in a config's directory that is sticky (a config in /tmp) is not made owner-only through the link: where it leads keeps its mode", BOUNDED, async (t) => {
+  test("a .subvisor link another user put in a config's directory that is sticky (a config in /tmp) is refused before anything starts: they may point it elsewhere at any moment", BOUNDED, async (t) => {
     if (!asRootOnly(t)) return;
-    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started" }\n`);
     chmodSync(dir, 0o1777);
     const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
     mkdirSync(elsewhere, { mode: 0o755 });
     symlinkSync(elsewhere, join(dir, '.subvisor'));
     lchownSync(join(dir, '.subvisor'), 65534, 65534);
+    const run = await runCli(['up'], { cwd: dir });
+    // Before, the run went on through the link (where it led was root's, at that moment): its owner
+    // could point it at a directory of theirs just after, and root wrote its claim file there by name,
+    // through a link they put in its place, into any file.
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^subvisor: the control socket's directory \S+\/\.subvisor is open to other users: it is a link another user \(uid 65534\) owns, who may point it elsewhere at any time/);
+    assert.deepEqual(readdirSync(elsewhere), []);
+    assert.equal(existsSync(join(dir, 'started')), false, 'nothing started');
+  });
+
+  test('a .subvisor link of the run\'s own user is not made owner-only through the link: where it leads keeps its mode', BOUNDED, async (t) => {
+    if (!asRootOnly(t)) return;
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
+    mkdirSync(elsewhere, { mode: 0o755 });
+    symlinkSync(elsewhere, join(dir, '.subvisor'));
     const run = await up(dir);
     try {
+      // Up to its processes: a SIGINT before the run listens for it would end it by the signal.
+      await waitForState(dir, 'a', 'running');
       assert.equal(statSync(elsewhere).mode & 0o7777, 0o755, 'chmod did not follow the link');
     } finally {
       await interrupt(run);
@@ -222,6 +247,7 @@ describe("another user's names where up puts its socket", () => {
     rmSync(join(dir, '.subvisor'));
     const own = await up(dir);
     try {
+      await waitForState(dir, 'a', 'running');
       assert.equal(lstatSync(join(dir, '.subvisor')).mode & 0o7777, 0o700);
     } finally {
       await interrupt(own);
@@ -253,6 +279,8 @@ describe("another user's names where up puts its socket", () => {
     // The control: a socket of its own there is taken, and a stale one of its own replaced.
     const own = join(shared, 'own.sock');
     const run = await up(dir, ['--socket', own], own);
+    // Up to its processes: a SIGINT before the run listens for it would end it by the signal.
+    for (let row = await psRow(dir, own); row?.state !== 'running'; row = await psRow(dir, own)) await sleep(50);
     assert.equal((await interrupt(run)).code, 130);
   });
 });
