@@ -93,6 +93,22 @@ describe('subvisor up', () => {
     assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
   });
 
+  test("a program made by a variable that cannot start is not named by value; a reason that names no such value (an argument too big) is kept, as it says what to fix", { timeout: 30_000 }, async () => {
+    const big = 'x'.repeat(200 * 1024);
+    const file = config(`processes:
+  missing: { cmd: ["\${TOOL_DIR}/no-such-tool"] }
+  big: { cmd: ["\${BIN_DIR}/echo", "${big}"] }
+`);
+    writeFileSync(join(file, '..', '.env'), 'TOOL_DIR=/opt/s3cr3t-dir\nBIN_DIR=/bin\n');
+    const run = await runCli(['up', '-f', file]);
+    const said = run.stdout + run.stderr;
+    assert.equal(run.code, 127, said.replaceAll(big, 'x...'));
+    assert.match(said, /missing +\* cannot start '\$\{TOOL_DIR\}\/no-such-tool': its program, \$\{TOOL_DIR\}\/no-such-tool, could not be run \(ENOENT\)/);
+    assert.doesNotMatch(said, /s3cr3t/);
+    // Before, this read `its program, ${BIN_DIR}/echo, could not be run (E2BIG); ... check that value`.
+    assert.match(said, /big +\* cannot start '\$\{BIN_DIR\}\/echo' x+… \(\d+ more characters\): argv\[1\] is 200 KiB, more than the 128 KiB Linux takes in one argument \(E2BIG\)/);
+  });
+
   test("an exec probe that cannot start is named as the config writes it, ${API_TOKEN}, in the probe's last output of the report and --json: never with .env's secret", { timeout: 30_000 }, async () => {
     const file = config(`processes:
   api: { cmd: [sleep, '10'], ready: { exec: [./no-such-probe, "\${API_TOKEN}"], interval: 50ms }, readyTimeout: 500ms, main: true }

@@ -24,9 +24,10 @@ export function commandAsWritten(spec: InterpolatedCommand): readonly string[] |
   return typeof cmd === 'string' ? (words[0] ?? '') : words;
 }
 
-/** Whether the program of an argv (its first word) holds a variable's value: what names the program may name that value. */
-export function programReadsVariable(spec: InterpolatedCommand): boolean {
-  return typeof spec.cmd !== 'string' && (spec.cmdParts?.[0]?.some((part) => typeof part !== 'string') ?? false);
+/** The values of the variables the program of an argv (its first word) holds: what names the program may show them. */
+export function programVariableValues(spec: InterpolatedCommand): string[] {
+  if (typeof spec.cmd === 'string') return [];
+  return (spec.cmdParts?.[0] ?? []).flatMap((part) => (typeof part === 'string' ? [] : [part.value]));
 }
 
 function named(parts: readonly InterpolatedPart[]): string {
