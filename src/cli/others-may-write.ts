@@ -59,10 +59,11 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
   const ways = canonical === undefined || canonical === absolute ? [absolute] : [absolute, canonical];
   for (const way of ways) {
     for (const directory of [...ancestors(way), way]) {
-      const stat = statOf(directory);
-      if (stat === undefined) continue; // missing or closed: nothing anyone puts there is reached through it
+      // Before its target is looked at: a link to nothing yet is theirs to make lead somewhere later.
       const link = lstatOf(directory);
       if (link?.isSymbolicLink() === true && !uids.has(link.uid)) return { path: directory, why: `it is a link another user (uid ${link.uid}) owns, who may point it elsewhere at any time` };
+      const stat = statOf(directory);
+      if (stat === undefined) continue; // missing or closed: nothing anyone puts there is reached through it
       const why = otherWriter(stat, directory === way && trusted.writesNewFiles !== true, uids, groups);
       if (why !== undefined) return { path: directory, why };
     }

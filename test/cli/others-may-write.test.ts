@@ -54,6 +54,10 @@ test("a link on the way that another user owns is refused, wherever it leads now
   lchownSync(link, 65534, 65534);
   assert.deepEqual(directoryOthersMayWrite(link), { path: link, why: 'it is a link another user (uid 65534) owns, who may point it elsewhere at any time' });
   assert.deepEqual(directoryOthersMayWrite(join(link, 'sub')), { path: link, why: 'it is a link another user (uid 65534) owns, who may point it elsewhere at any time' }, 'on the way to a directory under it too');
+  const dangling = join(project, 'logs');
+  symlinkSync(join(scratch, 'not-yet'), dangling);
+  lchownSync(dangling, 65534, 65534);
+  assert.deepEqual(directoryOthersMayWrite(dangling), { path: dangling, why: 'it is a link another user (uid 65534) owns, who may point it elsewhere at any time' }, 'a link to nothing yet: it may lead somewhere later');
   const config = join(project, 'subvisor.yaml');
   writeFileSync(config, 'processes: {}\n');
   chownSync(config, 65534, 65534);

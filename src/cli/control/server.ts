@@ -101,6 +101,10 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const address = addressOf(absolute);
   refuseOpenDirectory(dirname(absolute), opts);
   prepareDirectory(dirname(absolute), opts.ownDirectory);
+  // Again, now that it is there: a link another user put in its place between the look and the
+  // mkdir (a sticky /tmp/project) is theirs to point anywhere; a directory this run made there,
+  // theirs neither to replace nor to move.
+  refuseOpenDirectory(dirname(absolute), opts);
   const claimed = await claimPath(absolute, opts.ownDirectory);
   if (claimed === 'taken') throw alreadyUp(absolute);
   try {
@@ -174,9 +178,10 @@ function refuseOpenDirectory(dir: string, opts: ServeOptions): void {
 function prepareDirectory(dir: string, own: boolean): void {
   try {
     const created = makeDirectories(dir, 0o700);
-    // Not through a link (a config in /tmp, where anyone may put `.subvisor` first): chmod would
-    // make where it leads owner-only; a linked directory keeps its mode, as a `--socket` one does.
-    if (created !== undefined || (own && node.fs.lstatSync(dir).isDirectory())) node.fs.chmodSync(dir, 0o700);
+    // Not through a link (a config in /tmp, where anyone may put `.subvisor` first, also just before
+    // the mkdir, which then takes where it leads as made meanwhile): chmod would make where it leads
+    // owner-only; a linked directory keeps its mode, as a `--socket` one does.
+    if ((created !== undefined || own) && node.fs.lstatSync(dir).isDirectory()) node.fs.chmodSync(dir, 0o700);
   } catch (error) {
     const owner = ownerOf(dir);
     const message =
