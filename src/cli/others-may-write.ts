@@ -48,11 +48,9 @@ export interface OpenDirectory {
  * ACLs are not consulted.
  */
 export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): OpenDirectory | undefined {
-  const own = process.geteuid?.();
+  const uids = trustedUsers(trusted);
   // Nothing to compare with where there are no users (Windows).
-  if (own === undefined) return undefined;
-  const configOwner = trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid;
-  const uids = new Set([0, own, ...(configOwner === undefined ? [] : [configOwner])]);
+  if (uids === undefined) return undefined;
   const groups = new Set([0, process.getegid?.()]);
   const absolute = resolve(dir);
   const canonical = canonicalPathOf(absolute);
@@ -69,6 +67,26 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
     }
   }
   return undefined;
+}
+
+/** Root, this process's user and the config file's owner (see {@link directoryOthersMayWrite}); undefined where there are no users (Windows). */
+function trustedUsers(trusted: Trusted): ReadonlySet<number> | undefined {
+  const own = process.geteuid?.();
+  if (own === undefined) return undefined;
+  const configOwner = trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid;
+  return new Set([0, own, ...(configOwner === undefined ? [] : [configOwner])]);
+}
+
+/**
+ * Whether the name `path` itself (a link not followed) is there and a trusted user's (see
+ * {@link directoryOthersMayWrite}): in a directory above it that is sticky, no one else may then
+ * remove it, replace it or point it elsewhere. For a directory just made there, where another user
+ * may have put a name of theirs first, or taken it away.
+ */
+export function madeByTrusted(path: string, trusted: Trusted = {}): boolean {
+  const entry = lstatOf(path);
+  if (entry === undefined) return false;
+  return trustedUsers(trusted)?.has(entry.uid) ?? true;
 }
 
 /** Who other than a trusted user may write a directory of `stat`, if anyone (see {@link directoryOthersMayWrite}). */

@@ -7,7 +7,7 @@ import { BadRequest, MAX_REQUEST_BYTES, PROTOCOL_VERSION, QUERIES, encode, parse
 import { addressOf } from './socket-path.js';
 import { node } from '../../builtins.js';
 import { makeDirectories, whatIsInTheWay } from '../directories.js';
-import { refusalOfOpenDirectory } from '../others-may-write.js';
+import { madeByTrusted, refusalOfOpenDirectory } from '../others-may-write.js';
 import { formatDuration } from '../stack/state.js';
 import { errnoCode } from '../../errno.js';
 
@@ -101,10 +101,7 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   const address = addressOf(absolute);
   refuseOpenDirectory(dirname(absolute), opts);
   prepareDirectory(dirname(absolute), opts.ownDirectory);
-  // Again, now that it is there: a link another user put in its place between the look and the
-  // mkdir (a sticky /tmp/project) is theirs to point anywhere; a directory this run made there,
-  // theirs neither to replace nor to move.
-  refuseOpenDirectory(dirname(absolute), opts);
+  refuseReplacedDirectory(dirname(absolute), opts);
   const claimed = await claimPath(absolute, opts.ownDirectory);
   if (claimed === 'taken') throw alreadyUp(absolute);
   try {
@@ -173,6 +170,21 @@ function refuseOpenDirectory(dir: string, opts: ServeOptions): void {
   const refusal = refusalOfOpenDirectory("the control socket's directory", dir, { configFile: opts.configFile, writesNewFiles: !opts.ownDirectory });
   if (refusal === undefined) return;
   throw new ControlError(`${refusal}; give this run a socket where only you (or root) may write, with --socket PATH, or make that directory so (chown, chmod go-w)`, 'ERR_SUBVISOR_SOCKET_DIRECTORY');
+}
+
+/**
+ * Refuses the directory just made (or found) unless its name is there and this user's, root's or
+ * the config's owner's: another user may have put a link of theirs in its place between the look
+ * and the mkdir (a sticky /tmp/project; mkdir then takes where it leads as made meanwhile), or
+ * taken it away to put one later. Once it is a trusted one's, in a sticky directory no one else may
+ * move it, and where it leads was looked at.
+ */
+function refuseReplacedDirectory(dir: string, opts: ServeOptions): void {
+  if (madeByTrusted(dir, { configFile: opts.configFile })) return;
+  throw new ControlError(
+    `the control socket's directory ${dir} is not this user's as it was made: another user put a name there, or took it away, meanwhile; give this run a socket where only you (or root) may write, with --socket PATH`,
+    'ERR_SUBVISOR_SOCKET_DIRECTORY',
+  );
 }
 
 function prepareDirectory(dir: string, own: boolean): void {
