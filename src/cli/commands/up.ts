@@ -75,6 +75,10 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const socketPath = resolve(parsed.socket ?? defaultSocketPath(file));
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
   let watching: ReturnType<typeof watchStack> | undefined;
+  // Before the socket answers: a Ctrl-C sent once `subvisor ps` can see the run ends it as one
+  // sent later does (130), not by the signal's default. Processes are stopped in reverse
+  // dependency order, so the graces may add up.
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + stopGraceMs(plan, grace), 0) });
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
@@ -86,11 +90,10 @@ async function up(parsed: UpArgs): Promise<Ending> {
     watching?.close();
     await control?.close();
     logFiles?.close();
+    listeners.release();
     if (error instanceof ControlError && error.code === 'ERR_SUBVISOR_RUN_ALREADY_UP') throw (await nestedRefusal(socketPath, error)) ?? error;
     throw error;
   }
-  // Processes are stopped in reverse dependency order, so the graces may add up.
-  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + stopGraceMs(plan, grace), 0) });
   let finished: RunOutcome | undefined;
   try {
     const outcome = await stack.run().finally(() => {

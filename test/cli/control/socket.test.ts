@@ -527,6 +527,25 @@ describe('one run per config', () => {
     assert.match(readFileSync(claimFile, 'utf8'), /^[0-9a-f]{32}$/);
   });
 
+  test('a Ctrl-C sent the moment the socket answers ends the run with 130, as one sent later does: not by the signal itself', BOUNDED, async () => {
+    // The run listened before it took over SIGINT: a script that waits for `ps` to answer, then
+    // presses Ctrl-C, saw it die of the signal (6 of 20 tries), its status lost.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    for (let i = 0; i < 10; i++) {
+      const run = startCli(['up'], { cwd: dir });
+      const deadline = Date.now() + 10_000;
+      while (!(await connects(socketOf(dir)))) {
+        if (Date.now() > deadline) {
+          run.kill('SIGKILL');
+          assert.fail(`no run answered within 10 s:\n${(await run.done).stderr}`);
+        }
+        await sleep(1);
+      }
+      const ended = await interrupt(run);
+      assert.equal(ended.code, 130, `try ${i}:\n${ended.stdout}\n${ended.stderr}`);
+    }
+  });
+
   test('a second up on the same config is refused before anything starts (or any log file is made)', BOUNDED, async () => {
     const dir = configDir((dir) => `logs: { dir: logs }\nprocesses:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
     const first = await up(dir);
@@ -648,5 +667,17 @@ async function waitUntilAsync(condition: () => Promise<boolean>, what: string, t
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function connects(socket: string): Promise<boolean> {
+  const connection = createConnection(socket);
+  try {
+    await once(connection, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    connection.destroy();
   }
 }
