@@ -180,7 +180,10 @@ export interface ProcessUser {
   readonly shell: string | undefined;
   /**
    * Its supplementary groups (the group file's groups that list it as a member, its own `gid`
-   * aside), given to the process as systemd's `User=` gives them; absent when there are none.
+   * aside), given to the process as systemd's `User=` gives them, its `gid` among them; empty for a
+   * user in no group (the process's list is then its `gid` alone, as initgroups(3) makes it).
+   * Absent when none can be given here (no setpriv, a namespace that denies setgroups): the process
+   * then has none, as Node's spawn leaves it.
    */
   readonly groups?: readonly number[];
 }

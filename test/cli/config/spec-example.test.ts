@@ -46,8 +46,9 @@ const passwdFile = join(dir, 'passwd');
 writeFileSync(passwdFile, 'root:x:0:0:root:/root:/bin/bash\npostgres:x:70:70::/var/lib/postgresql:/bin/sh\n');
 
 test('the example of SPEC §9 reads into the plan it describes', () => {
-  const specs = Object.fromEntries(loadConfig(file, { env: {}, uid: 0, passwdFile, groupFile: join(dir, 'group') }).processes.map((spec) => [spec.name, spec]));
-  const postgres = { name: 'postgres', uid: 70, gid: 70, home: '/var/lib/postgresql', shell: '/bin/sh' };
+  const specs = Object.fromEntries(loadConfig(file, { env: {}, uid: 0, passwdFile, groupFile: join(dir, 'group'), setpriv: true }).processes.map((spec) => [spec.name, spec]));
+  // In no group (the group file is missing): its list is set all the same, to its gid alone.
+  const postgres = { name: 'postgres', uid: 70, gid: 70, home: '/var/lib/postgresql', shell: '/bin/sh', groups: [] };
   const shared = [join(dir, '.env'), join(dir, '.env.local')];
   const source = (line: number) => ({ file, line, column: 3 });
   assert.deepEqual(specs.initdb, {

@@ -59,7 +59,7 @@ test('user: a name or a uid is resolved to name, uid, gid, home, shell and the g
   assert.deepEqual(firstProcess(web('    user: postgres\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: 70\n'), asRoot).user, postgres);
   assert.deepEqual(firstProcess(web('    user: "70"\n'), asRoot).user, postgres);
-  assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined, shell: '/usr/sbin/nologin' });
+  assert.deepEqual(firstProcess(web('    user: nohome\n'), asRoot).user, { name: 'nohome', uid: 1001, gid: 1001, home: undefined, shell: '/usr/sbin/nologin', groups: [] });
   assert.equal(firstProcess(web(), asRoot).user, undefined);
 });
 
@@ -74,6 +74,15 @@ test('user: without setpriv, the groups are left out with a warning at the value
   const kept = parseYamlConfig(web('    user: postgres\n'), 'subvisor.yaml', { ...asRoot, setpriv: true });
   assert.deepEqual(kept.processes[0]?.user?.groups, [103]);
   assert.deepEqual(kept.warnings ?? [], []);
+});
+
+test('user: a user in no group still has its groups set (none beside its gid, which initgroups(3) lists alone); where none can be set, nothing is said, as it lacks nothing its gid does not give', () => {
+  const set = parseYamlConfig(web('    user: nohome\n'), 'subvisor.yaml', asRoot);
+  assert.deepEqual(set.processes[0]?.user?.groups, []);
+  assert.deepEqual(set.warnings ?? [], []);
+  const unset = parseYamlConfig(web('    user: nohome\n'), 'subvisor.yaml', { ...asRoot, setpriv: false });
+  assert.equal(unset.processes[0]?.user?.groups, undefined);
+  assert.deepEqual(unset.warnings ?? [], []);
 });
 
 test('user: compose\'s user:group form is refused in words that give the form to write', () => {

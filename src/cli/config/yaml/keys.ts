@@ -289,12 +289,11 @@ function user(at: At, reader: Reader): ProcessUser | undefined {
     return undefined;
   }
   const member = context.groupsOf(found);
-  if (member.length === 0) return found;
   // Groups that cannot be given here leave the process as Node's spawn alone would: without them.
   const { groups, reason } = context.givableGroups(member);
-  if (reason !== undefined) {
-    const left = member.filter((group) => !groups.includes(group));
-    reader.warnAt(at, `${found.name} is a member of gid ${left.join(', ')}, which the process will not be given: ${reason}`);
-  }
+  if (reason === undefined) return { ...found, groups };
+  const left = member.filter((group) => !groups.includes(group));
+  // A user in no group then lacks only its gid in the list, whose access its gid gives anyway: nothing to say.
+  if (left.length > 0) reader.warnAt(at, `${found.name} is a member of gid ${left.join(', ')}, which the process will not be given: ${reason}`);
   return groups.length === 0 ? found : { ...found, groups };
 }

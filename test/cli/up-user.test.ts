@@ -1,0 +1,39 @@
+// `up` with `user:`, end to end as root: what a process run as another user finds, compared with
+// what systemd's `User=` (initgroups(3), a WorkingDirectory= entered as the user) gives it.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runProcess } from '../../src/index.js';
+import { skipsWithoutRootAndSetpriv } from '../support/setpriv.js';
+import { runCli } from './cli.js';
+
+const BOUNDED = { timeout: 30_000 };
+const NOBODY = 65534;
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-user-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A directory holding `config` as subvisor.yaml. */
+function configDir(config: string): string {
+  const dir = mkdtempSync(join(scratch, 'config-'));
+  writeFileSync(join(dir, 'subvisor.yaml'), config);
+  return dir;
+}
+
+/** The kernel's supplementary group list of a command's own process (/proc's `Groups:`), from its output. */
+const GROUPS_LINE = "sed -n 's/^Groups:[[:space:]]*/groups:/p' /proc/self/status";
+
+describe('up with user:', () => {
+  test('user: the kernel group list holds the user\'s primary group, as initgroups(3) makes it, also for a user /etc/group lists in no group (needs root and setpriv)', BOUNDED, async (t) => {
+    if (skipsWithoutRootAndSetpriv(t)) return;
+    // Control: a child switched by Node's spawn alone has an empty list, so the probe can fail.
+    const bare = await runProcess(['sh', '-c', GROUPS_LINE], { uid: NOBODY, gid: NOBODY, cwd: '/', captureStdout: true });
+    assert.equal(bare.stdout.toString().trim(), 'groups:');
+    const dir = configDir(`processes:\n  who:\n    cmd: "${GROUPS_LINE.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"\n    user: nobody\n    cwd: /\n    task: true\n`);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const listed = /^who \| groups:(.*)$/m.exec(run.stdout)?.[1]?.trim().split(/\s+/);
+    assert.ok(listed?.includes(String(NOBODY)), run.stdout);
+  });
+});
