@@ -302,6 +302,33 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a cwd its user may enter below a directory it may not search (/root/app, /root 0700): EACCES naming that directory, nothing run, as systemd\'s WorkingDirectory= refuses (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-parent-'));
+    try {
+      const cwd = join(closed, 'app');
+      mkdirSync(cwd, { mode: 0o777 });
+      chmodSync(cwd, 0o777);
+      chmodSync(closed, 0o700);
+      const marker = join(cwd, 'ran');
+      // A relative path works from there; an absolute one into it, as node resolves its files, does not.
+      const cmd = ['sh', '-c', 'touch ./ran'];
+      for (const groups of [undefined, [4242]]) {
+        const error = await spawnFailure(cmd, { uid: 65534, gid: 65534, groups, cwd });
+        assert.equal(error.code, 'EACCES');
+        assert.equal(error.cwdUnusable, true);
+        assert.equal(error.message, `cannot start sh -c 'touch ./ran': permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}: ${closed} is mode 700, owned by uid 0; grant it search (x) permission there, or give another cwd`);
+        assert.equal(existsSync(marker), false, 'the command did not run');
+      }
+      // Control: the directory above opened to search, the same command runs there as the same user.
+      chmodSync(closed, 0o711);
+      assert.equal((await runProcess(cmd, { uid: 65534, gid: 65534, cwd })).returncode, 0);
+      assert.equal(existsSync(marker), true);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

@@ -349,7 +349,7 @@ function searchPath(options: ResolvedRunOptions): string {
 }
 
 /** Where the child starts; undefined when that is the parent's own directory and it was removed. */
-function childCwd(options: ResolvedRunOptions): string | undefined {
+export function childCwd(options: ResolvedRunOptions): string | undefined {
   const given = givenCwd(options);
   if (given !== undefined) return given;
   try {

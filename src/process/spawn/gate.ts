@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
-import { DEFAULT_PATH } from './diagnose.js';
+import { DEFAULT_PATH, childCwd } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../stat.js';
@@ -87,7 +87,8 @@ import { ENV, installed } from './installed.js';
  * switches to `uid`/`gid`, as root, so a child run as another user could start in a directory it
  * may not search, where every relative path fails with EACCES; systemd's `User=` with
  * `WorkingDirectory=`, runc and `su` enter it as the user and refuse. The gate, already that user,
- * asks the kernel (`test -x .`, ACLs included) and reports this instead of running the command.
+ * asks the kernel (`test -x` of `.` and of the whole way to it, ACLs included) and reports this
+ * instead of running the command.
  * For its own user the answer is always yes (its chdir took the same permission), so it is asked
  * only of a child given ids: the question is a syscall (`faccessat2`) that some seccomp profiles
  * refuse, which would stop every spawn there.
@@ -96,7 +97,10 @@ export const CWD_CLOSED_STATUS = 125;
 
 /** Ends the gate's `set back` arguments; the command follows. Neither can be one: those never start with `--`. */
 const SEPARATOR = '--';
-/** {@link SEPARATOR}, for a child given ids: the gate asks first whether it may enter its cwd. */
+/**
+ * {@link SEPARATOR}, for a child given ids: the gate asks first whether it may enter its cwd, given
+ * after it as an absolute path, so that every directory above it is asked too (see {@link cwdAsked}).
+ */
 const SEPARATOR_CHECKING_CWD = '--cwd';
 
 const SCRIPT = `register() {
@@ -123,7 +127,10 @@ while :; do
   shift
 done
 trap 'echo "$?" >&4' EXIT
-[ "$1" = ${SEPARATOR} ] || [ -x . ] || exit ${CWD_CLOSED_STATUS}
+if [ "$1" = ${SEPARATOR_CHECKING_CWD} ]; then
+  [ -x . ] && [ -x "$2" ] || exit ${CWD_CLOSED_STATUS}
+  shift
+fi
 shift
 [ -z "\${BASH_VERSION-}" ] || shopt -s execfail 2>/dev/null
 { exec "$@"; } 4>&-`;
@@ -186,7 +193,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
   if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, ...separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
 }
 
 /** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3), its verdict socket (fd 4). */
@@ -303,14 +310,30 @@ export function execStatusCode(status: number, modeChecked: boolean): string | u
 }
 
 /** A gate whose exec goes through `env -i`, which sets the environment exactly (order included). */
-function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string, string], separator: string): GatedSpawn | undefined {
+function throughEnv(argv: readonly string[], env: readonly (readonly [string, string])[], registration: readonly [string, string, string], separator: readonly string[]): GatedSpawn | undefined {
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, separator, ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...separator, ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
 }
 
-function separatorFor(options: ResolvedRunOptions): string {
-  return options.uid === undefined && options.gid === undefined && options.groups === undefined ? SEPARATOR : SEPARATOR_CHECKING_CWD;
+function separatorFor(options: ResolvedRunOptions): string[] {
+  return options.uid === undefined && options.gid === undefined && options.groups === undefined ? [SEPARATOR] : [SEPARATOR_CHECKING_CWD, cwdAsked(options)];
+}
+
+/**
+ * The cwd whose way the gate asks its user to search, absolute. `test -x .` alone passes a
+ * directory the user may enter below one it may not (`/root/app`, /root 0700): Node's chdir, as
+ * root, got it there, but every absolute path into it (`$PWD/x`, and so every file node resolves
+ * from it) fails with EACCES, and systemd's `WorkingDirectory=`, entered as the user, refuses it.
+ * `.` alone where the parent's own directory, from which a relative cwd is read, is gone.
+ */
+function cwdAsked(options: ResolvedRunOptions): string {
+  const cwd = childCwd(options) ?? '.';
+  try {
+    return node.path.resolve(cwd);
+  } catch {
+    return '.';
+  }
 }
 
