@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
@@ -10,7 +11,7 @@ import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } f
 import { idSwitch, switchedSpawn, type IdSwitch } from './spawn/groups.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { commandArgv } from './spawn/exec-args.js';
-import { CWD_CLOSED_STATUS, execStatusCode, gateCommand, gateStdio, gateVerdict, type GateStdio, type GatedSpawn } from './spawn/gate.js';
+import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
 import { errnoCode } from '../errno.js';
@@ -55,7 +56,7 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // A cancel that came while the watchdog was awaited: spawning now would run a command whose
   // caller is told it was cancelled (and would believe it never ran).
   if (cancelled?.aborted === true) throw cancelled.reason;
-  const gate = watchdogPipe === undefined ? undefined : gateCommand(options, [...registrationAround(options), String(watchdogPipe.pid)]);
+  const gate = gateFor(options, watchdogPipe);
   const ids = idSwitch(options);
   // Behind the gate or setpriv, a missing program is an exit status 127: looked for first.
   if (gate !== undefined || ids !== undefined) {
@@ -66,7 +67,7 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // descheduled once the fork returned (a loaded machine) would count short of what the command
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
-  const { child, gated } = startChild(options, gate === undefined || watchdogPipe === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe.stream) }, ids);
+  const { child, gated } = startChild(options, gate, ids);
   if (!gated || gate?.passesBytes !== true) warnOfUnpassedBytes(options);
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
@@ -77,8 +78,8 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // still sees its end.
   for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', ignoreStreamError);
   const spawned = node.events.once(child, 'spawn'); // rejects when it did not spawn
-  // A gated child wrote its registration itself; it is recorded here, for the release.
-  const unwatch = watch(child, options, gated);
+  // A gated child wrote its registration itself, where it had a watchdog to write it to; it is recorded here, for the release.
+  const unwatch = watch(child, options, gated && watchdogPipe !== undefined);
   let proc: Process;
   try {
     await spawned;
@@ -103,6 +104,18 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   child.on('error', ignoreStreamError);
   if (options.input !== undefined && child.stdin) writeInput(child, options.input);
   return { proc, child, pipeEnds: ends };
+}
+
+/**
+ * The gate to spawn `options`' command behind, with its stdio, or undefined where none applies (see
+ * ./spawn/gate.ts): one that registers the child with the watchdog on `watchdogPipe`; with no
+ * watchdog, one only for a child given ids, for its verdict (see `UNREGISTERED`).
+ */
+function gateFor(options: SpawnOptions, watchdogPipe: { readonly stream: Writable; readonly pid: number } | undefined): (GatedSpawn & { readonly stdio: GateStdio }) | undefined {
+  if (watchdogPipe === undefined && !givenIds(options)) return undefined;
+  const registration = watchdogPipe === undefined ? UNREGISTERED : [...registrationAround(options), String(watchdogPipe.pid)] as const;
+  const gate = gateCommand(options, registration);
+  return gate === undefined ? undefined : { ...gate, stdio: gateStdio(watchdogPipe?.stream) };
 }
 
 /**

@@ -78,7 +78,8 @@ import { ENV, installed } from './installed.js';
  * dash cannot hold with no `/usr/bin/env`, or a program name that `env` would take for an option
  * or an assignment (one that starts with `-` or contains `=`); arguments and environment that fit
  * exec's limit alone but not beside the gate's script (E2BIG, see `startChild` in ../spawn.ts); the
- * watchdog turned off (`SUBVISOR_WATCHDOG=0`, Windows). Such a child is registered right after `spawn()` returns: a
+ * watchdog turned off (`SUBVISOR_WATCHDOG=0`, Windows) or not started, for a child given no ids (one
+ * given them goes through the gate unregistered, see {@link UNREGISTERED}). Such a child is registered right after `spawn()` returns: a
  * parent SIGKILLed during that one spawn can still orphan it. `shell`, `uid`/`gid`, `cwd`,
  * `newSession: false` and `Process.pid` work as without the gate.
  */
@@ -118,7 +119,7 @@ raw() {
   export "$1=\${2%.}"
 }
 trap '' PIPE
-register "$1" "$2" "$3"
+[ "$3" = - ] || register "$1" "$2" "$3"
 trap - PIPE
 exec 3>&-
 shift 3
@@ -196,12 +197,26 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, ...separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
 }
 
-/** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3), its verdict socket (fd 4). */
-export type GateStdio = [Writable, 'pipe'];
+/** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3; /dev/null when {@link UNREGISTERED}), its verdict socket (fd 4). */
+export type GateStdio = [Writable | 'ignore', 'pipe'];
 
-/** The {@link GateStdio} for the watchdog pipe `watchdogPipe` (from the watchdog's `registrationPipe`). */
-export function gateStdio(watchdogPipe: Writable): GateStdio {
-  return [watchdogPipe, 'pipe'];
+/** The {@link GateStdio} for the watchdog pipe `watchdogPipe` (from the watchdog's `registrationPipe`), or for none. */
+export function gateStdio(watchdogPipe: Writable | undefined): GateStdio {
+  return [watchdogPipe ?? 'ignore', 'pipe'];
+}
+
+/**
+ * The registration of a gate spawned with no watchdog to register with (turned off, or it cannot
+ * start): none (the `-` in the watchdog's pid's place skips it). Such a gate is spawned only for a
+ * child given ids (see {@link givenIds}), for its verdict alone: without it, a cwd the user may not
+ * enter would be entered as root, and a program it may not run behind setpriv (groups) would be
+ * env's exit status 126, read as the command's own.
+ */
+export const UNREGISTERED = ['', '', '-'] as const;
+
+/** Whether the child is given ids (uid, gid or groups): the gate then asks whether it may enter its cwd. */
+export function givenIds(options: ResolvedRunOptions): boolean {
+  return options.uid !== undefined || options.gid !== undefined || options.groups !== undefined;
 }
 
 /** The longest a start waits for its gate's verdict; past it, it goes on without one (a gate stopped by a debugger). */
@@ -318,7 +333,7 @@ function throughEnv(argv: readonly string[], env: readonly (readonly [string, st
 }
 
 function separatorFor(options: ResolvedRunOptions): string[] {
-  return options.uid === undefined && options.gid === undefined && options.groups === undefined ? [SEPARATOR] : [SEPARATOR_CHECKING_CWD, cwdAsked(options)];
+  return givenIds(options) ? [SEPARATOR_CHECKING_CWD, cwdAsked(options)] : [SEPARATOR];
 }
 
 /**
