@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { CalledProcessError, SpawnError, runProcess, superviseRunProcess, type RunProcessOptions } from '../../src/index.js';
 import { writeForeignBinary } from '../support/binaries.js';
+import { skipsWithoutRootAndSetpriv } from '../support/setpriv.js';
 
 /** How the messages name the machine these tests run on (Node's `process.arch`, as an ELF header says it). */
 const OUR_MACHINE = ({ x64: 'x86-64', arm64: 'AArch64' } as Record<string, string>)[process.arch] ?? process.arch;
@@ -498,6 +499,17 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.match(together.message, /: the arguments and environment are too large together \(E2BIG\)/);
     // Control: one argument just under the limit starts.
     await runProcess(['true', 'x'.repeat(127 * 1024)]);
+  });
+
+  test('too large for exec (E2BIG) because of groups: the list setpriv gets in one argument is named, with what to do, not the arguments and environment (needs root and setpriv)', BOUNDED, async (t) => {
+    if (skipsWithoutRootAndSetpriv(t)) return;
+    // 65536, the kernel's NGROUPS_MAX, which the groups option takes: over 128 KiB written out.
+    const groups = Array.from({ length: 65536 }, (_, index) => 100_000 + index);
+    const error = await spawnFailure(['true'], { uid: 65534, gid: 65534, groups });
+    assert.equal(error.code, 'E2BIG');
+    assert.equal(error.message, 'cannot start true: the 65536 groups given are 449 KiB as setpriv\'s --groups argument, more than the 128 KiB Linux takes in one argument (E2BIG); give fewer groups');
+    // Control: as many as fit in one argument start.
+    await runProcess(['true'], { uid: 65534, gid: 65534, groups: groups.slice(0, 10_000) });
   });
 
   test('too many open files: EMFILE, "too many open files" (a child under ulimit -n 128)', BOUNDED, async () => {

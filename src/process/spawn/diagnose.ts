@@ -5,6 +5,7 @@ import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
 import { readHead } from './file-head.js';
 import { unmappedIds } from './id-map.js';
+import { groupsArgument, needsIdSwitch } from './groups.js';
 import { WRITERS_LOOK_MS, writersOf, type Writer } from './writers.js';
 import { SHELL_BUILTINS } from './shell-builtins.js';
 import { closedDirectoryOnTheWay, type ClosedDirectory, type Identity } from './search-permission.js';
@@ -55,7 +56,7 @@ export function diagnose(error: unknown, options: ResolvedRunOptions): SpawnErro
     case 'EINVAL':
       return new SpawnError(options.cmd, invalidIdentity(options) ?? (error instanceof Error ? error.message : String(error)), base);
     case 'E2BIG':
-      return new SpawnError(options.cmd, `${tooBig(options)} (E2BIG); pass data through stdin or a file instead`, base);
+      return new SpawnError(options.cmd, tooBig(options), base);
     default:
       return new SpawnError(options.cmd, error instanceof Error ? error.message : String(error), base);
   }
@@ -144,17 +145,24 @@ function unresolvable(code: 'ELOOP' | 'ENAMETOOLONG'): string {
  */
 const MAX_ARG_BYTES = 32 * 4096;
 
-/** What exec found too large: one argument or variable over {@link MAX_ARG_BYTES}, else all of them together. */
+/**
+ * What exec found too large, and what to do: one argument or variable over {@link MAX_ARG_BYTES}
+ * (setpriv's list of the `groups` among them), else all of them together.
+ */
 function tooBig(options: ResolvedRunOptions): string {
   const oversized = (text: string): boolean => Buffer.byteLength(text) + 1 > MAX_ARG_BYTES;
   const one = `more than the ${MAX_ARG_BYTES / 1024} KiB Linux takes in one`;
+  const instead = '(E2BIG); pass data through stdin or a file instead';
   const argv = commandArgv(options);
   const argument = argv.findIndex(oversized);
   // Counted as exec sees them: with `shell: true`, the command is the shell's third argument.
-  if (argument !== -1) return `argv[${argument}]${options.shell === false ? '' : ' (the command string)'} is ${kib(argv[argument] ?? '')} KiB, ${one} argument`;
+  if (argument !== -1) return `argv[${argument}]${options.shell === false ? '' : ' (the command string)'} is ${kib(argv[argument] ?? '')} KiB, ${one} argument ${instead}`;
   const variable = childEnv(options).find(([name, value]) => oversized(`${name}=${value}`));
-  if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1])} KiB, ${one} variable`;
-  return 'the arguments and environment are too large together';
+  if (variable !== undefined) return `the environment variable ${variable[0]} is ${kib(variable[1])} KiB, ${one} variable ${instead}`;
+  // setpriv gets the groups as one argument: the kernel's limit of 65536 groups does not fit in it.
+  const groups = needsIdSwitch(options) ? groupsArgument(options.groups ?? []) : '';
+  if (oversized(groups)) return `the ${options.groups?.length ?? 0} groups given are ${kib(groups)} KiB as setpriv's --groups argument, ${one} argument (E2BIG); give fewer groups`;
+  return `the arguments and environment are too large together ${instead}`;
 }
 
 function kib(text: string): number {

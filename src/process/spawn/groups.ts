@@ -73,10 +73,15 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
   const args = [
     ...(options.uid === undefined ? [] : [`--reuid=${options.uid}`]),
     ...(options.gid === undefined ? [] : [`--regid=${options.gid}`]),
-    groups.length === 0 ? '--clear-groups' : `--groups=${groups.join(',')}`,
+    groupsArgument(groups),
     '--',
   ];
   return { file, args };
+}
+
+/** setpriv's argument that sets the supplementary groups to `groups` (none: `--clear-groups`). */
+export function groupsArgument(groups: readonly number[]): string {
+  return groups.length === 0 ? '--clear-groups' : `--groups=${groups.join(',')}`;
 }
 
 /** The capabilities setpriv uses, by their bit in /proc's capability masks (linux/capability.h). */
