@@ -1,7 +1,7 @@
 // `up` with `user:`, end to end as root: what a process run as another user finds, compared with
 // what systemd's `User=` (initgroups(3), a WorkingDirectory= entered as the user) gives it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,6 +12,8 @@ import { runCli } from './cli.js';
 const BOUNDED = { timeout: 30_000 };
 const NOBODY = 65534;
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-up-user-'));
+// mkdtemp makes it 0700: the user under test must be able to pass through it.
+chmodSync(scratch, 0o755);
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A directory holding `config` as subvisor.yaml. */
@@ -35,5 +37,24 @@ describe('up with user:', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const listed = /^who \| groups:(.*)$/m.exec(run.stdout)?.[1]?.trim().split(/\s+/);
     assert.ok(listed?.includes(String(NOBODY)), run.stdout);
+  });
+
+  test('user: a config in a directory the user may enter below one it may not search (/root/stack, /root 0700) is refused for that process, naming the closed directory, as systemd\'s WorkingDirectory= is (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const closed = mkdtempSync(join(scratch, 'closed-'));
+    const dir = join(closed, 'stack');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  who:\n    cmd: id -u\n    user: nobody\n    task: true\n');
+    chmodSync(closed, 0o700);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.doesNotMatch(run.stdout, new RegExp(`^who \\| ${NOBODY}$`, 'm'), 'it did not run');
+    assert.match(run.stderr, new RegExp(`^subvisor: who failed: cannot start id -u: permission denied \\(EACCES\\): uid ${NOBODY} may not enter the cwd ${dir}: ${closed} is mode 700, owned by uid 0; `, 'm'));
+    // Control: the directory above opened to search, it runs there.
+    chmodSync(closed, 0o711);
+    const opened = await runCli(['up'], { cwd: dir });
+    assert.equal(opened.code, 0, opened.stdout + opened.stderr);
+    assert.match(opened.stdout, new RegExp(`^who \\| ${NOBODY}$`, 'm'));
   });
 });
