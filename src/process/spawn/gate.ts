@@ -7,6 +7,7 @@ import { DEFAULT_PATH, childCwd } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../stat.js';
+import { crossesUsers } from './inherited-fds.js';
 import { givenBytes } from './given-environment.js';
 import { printfFormat } from './printf-format.js';
 import { ENV, installed } from './installed.js';
@@ -341,9 +342,12 @@ function separatorFor(options: ResolvedRunOptions): string[] {
  * directory the user may enter below one it may not (`/root/app`, /root 0700): Node's chdir, as
  * root, got it there, but every absolute path into it (`$PWD/x`, and so every file node resolves
  * from it) fails with EACCES, and systemd's `WorkingDirectory=`, entered as the user, refuses it.
- * `.` alone where the parent's own directory, from which a relative cwd is read, is gone.
+ * `.` alone where the parent's own directory, from which a relative cwd is read, is gone, and for
+ * a child given this process's own ids: it may use any cwd this process may (this process may
+ * itself run below a directory it may not search, entered as root before it switched).
  */
 function cwdAsked(options: ResolvedRunOptions): string {
+  if (!crossesUsers(options.uid, options.gid)) return '.';
   const cwd = childCwd(options) ?? '.';
   try {
     return node.path.resolve(cwd);
