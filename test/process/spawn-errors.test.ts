@@ -330,6 +330,27 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a cwd given as a symlink into a directory its user may not search: EACCES naming that directory, not the symlink (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-target-'));
+    const open = mkdtempSync(join(tmpdir(), 'subvisor-open-link-'));
+    try {
+      const app = join(closed, 'app');
+      mkdirSync(app);
+      chmodSync(app, 0o777);
+      chmodSync(closed, 0o700);
+      chmodSync(open, 0o755);
+      const cwd = join(open, 'app');
+      symlinkSync(app, cwd);
+      const error = await spawnFailure(['true'], { uid: 65534, gid: 65534, cwd });
+      assert.equal(error.code, 'EACCES');
+      assert.equal(error.message, `cannot start true: permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}: ${closed} is mode 700, owned by uid 0; grant it search (x) permission there, or give another cwd`);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

@@ -1,5 +1,5 @@
 import { node } from '../../builtins.js';
-import { statOf } from '../stat.js';
+import { canonicalPathOf, statOf } from '../stat.js';
 import { SpawnError, shellOnlyReason, type SpawnErrorOptions } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
@@ -82,7 +82,9 @@ export function closedCwd(options: ResolvedRunOptions): SpawnError {
   const cwd = childCwd(options) ?? '.';
   const identity = childIdentity(options);
   const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
-  const closed = closedDirectoryOnTheWay(`${node.path.resolve(cwd)}/.`, identity);
+  // A symlink's way is asked, then its target's, where the directory in the way may be.
+  const target = canonicalPathOf(node.path.resolve(cwd));
+  const closed = closedDirectoryOnTheWay(`${node.path.resolve(cwd)}/.`, identity) ?? (target === undefined ? undefined : closedDirectoryOnTheWay(`${target}/.`, identity));
   const why = closed === undefined ? '' : `: ${closed.path} is ${described(closed)}`;
   const reason = `permission denied (EACCES): ${who} may not enter the cwd ${cwd}${why}; grant it search (x) permission there, or give another cwd`;
   return new SpawnError(options.cmd, reason, { code: 'EACCES', cwd: givenCwd(options), cwdUnusable: true });
