@@ -198,7 +198,7 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, ...separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
 }
 
-/** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3; /dev/null when {@link UNREGISTERED}), its verdict socket (fd 4). */
+/** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3; left closed when {@link UNREGISTERED}: Node opens nothing for an ignored fd above 2), its verdict socket (fd 4). */
 export type GateStdio = [Writable | 'ignore', 'pipe'];
 
 /** The {@link GateStdio} for the watchdog pipe `watchdogPipe` (from the watchdog's `registrationPipe`), or for none. */
