@@ -8,6 +8,17 @@ import { WatchError } from './errors.js';
 import { watchTree, type Watching } from './tree.js';
 import { destinationOf } from './lookups.js';
 import { failureIdentity } from '../stack/failures.js';
+import { formatDuration } from '../stack/state.js';
+
+/**
+ * The longest a burst is collected, however short the pauses in it (Tilt's figure, for Tilt's
+ * reason): a process that writes into its own watched tree without a pause as long as the
+ * debounce (its log, a database journal, a build's output), with a debounce reset by every write,
+ * would push the restart back for the rest of the run, and a save beside it would go unheard
+ * without a word. Past this, the restart comes, and its state line names what kept changing. A
+ * `git checkout` or a formatter run over a whole project is over well within it.
+ */
+const LONGEST_BURST_MS = 10_000;
 
 /** What watching needs of the running stack (the `Stack` coordinator). */
 export interface Restartable {
@@ -95,6 +106,10 @@ class WatchedProcess {
   /** The paths changed since the last restart began (shown relative to the cwd), the latest last, with when each was heard (`performance.now()`). */
   readonly #changed = new Map<string, number>();
   #quietTimer: NodeJS.Timeout | undefined;
+  /** When the first change of the burst being collected was heard (`performance.now()`). */
+  #burstBeganAt: number | undefined;
+  /** The burst was ended by {@link LONGEST_BURST_MS}, not by a pause: its restart's state line says so. */
+  #burstCutShort = false;
   readonly #cwd: string;
   /** The watched processes it depends on, directly or not (set once all are watched). */
   upstream: readonly WatchedProcess[] = [];
@@ -131,22 +146,28 @@ class WatchedProcess {
 
   /**
    * Trailing-edge debounce: each change pushes the restart back until the paths have been quiet
-   * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is over.
+   * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is
+   * over; but never past {@link LONGEST_BURST_MS} (or the debounce, if longer) after its first change.
    */
   #heard(path: string): void {
+    const now = performance.now();
     const shown = relative(this.#cwd, path) || '.';
     this.#changed.delete(shown); // the latest change is named in the state line
-    this.#changed.set(shown, performance.now());
+    this.#changed.set(shown, now);
+    this.#burstBeganAt ??= now;
+    const untilLongest = this.#burstBeganAt + Math.max(LONGEST_BURST_MS, this.watch.debounceMs) - now;
     clearTimeout(this.#quietTimer);
-    this.#quietTimer = setTimeout(() => this.#quiet(), this.watch.debounceMs);
+    this.#quietTimer = setTimeout(() => this.#quiet(untilLongest < this.watch.debounceMs), Math.max(0, Math.min(this.watch.debounceMs, untilLongest)));
   }
 
   /**
    * The burst is over. A restart already waiting in the lane takes these changes along; one that
    * is under way (it took the changes before these) is followed by one more: never lost, never doubled.
    */
-  #quiet(): void {
+  #quiet(cutShort = false): void {
     this.#quietTimer = undefined;
+    this.#burstBeganAt = undefined;
+    this.#burstCutShort ||= cutShort;
     // A burst of a process it depends on, still being collected, will restart it with its chain.
     const collecting = this.upstream.find((other) => other.#quietTimer !== undefined);
     if (collecting !== undefined) {
@@ -169,6 +190,8 @@ class WatchedProcess {
   async restart(restartedAt: number | undefined): Promise<readonly string[]> {
     const changed = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt).map(([path]) => path);
     this.#changed.clear();
+    const cutShort = this.#burstCutShort;
+    this.#burstCutShort = false;
     const latest = changed.at(-1);
     if (latest === undefined || this.stack.ending) return [];
     // Nothing would restart: a `restarting` line would announce what never comes.
@@ -177,10 +200,16 @@ class WatchedProcess {
     this.output.status({
       name: this.name,
       event: 'restarting',
-      text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed`,
+      text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed${cutShort ? this.#neverQuiet() : ''}`,
       fields: { reason: 'change', path: latest, more },
     });
     return this.stack.restartForChange(this.name);
+  }
+
+  /** Why a restart came before the paths were quiet, and what stops it coming again and again. */
+  #neverQuiet(): string {
+    const longest = Math.max(LONGEST_BURST_MS, this.watch.debounceMs);
+    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(longest)} (if the process writes there itself, leave that out with \`ignore\`)`;
   }
 
   #say(error: WatchError): void {

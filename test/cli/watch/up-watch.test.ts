@@ -145,6 +145,23 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test('a save beside a file the process writes without a pause (its log in its watched tree) still restarts it, within 10 s, naming that file and saying how to leave it out', BOUNDED, async () => {
+    // Every write pushed the restart back by the debounce: with one every 20 ms, never was there a
+    // 1 s pause, and the save went unheard for the rest of the run, without a word. (One process
+    // writing, not a shell loop: on a loaded machine its forks could pause for a debounce.)
+    const writer = "setInterval(() => require('fs').appendFileSync('src/app.log', 'line\\n'), 20);\n";
+    const dir = project(server.replace('exec sleep 30', 'exec node writer.cjs').replace('150ms', '1s'), { 'src/app.ts': 'v1', 'writer.cjs': writer });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await cli.waitForOutput(/^web +\* restarting: /m, 15_000);
+      const restart = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm)[0]?.[1] ?? '';
+      assert.match(restart, /^src\/app\.(log|ts) and 1 more changed, with no pause of 1\.0 s in 10\.0 s \(if the process writes there itself, leave that out with `ignore`\)$/);
+      await nthPid(cli, 'web', 2);
+      await interrupt(cli);
+    });
+  });
+
   test('changes under node_modules, .git or an ignored glob restart nothing', BOUNDED, async () => {
     const dir = project(
       `processes:
