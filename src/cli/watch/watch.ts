@@ -7,6 +7,7 @@ import { ignoreRule } from './ignore.js';
 import { WatchError } from './errors.js';
 import { watchTree, type Watching } from './tree.js';
 import { destinationOf } from './lookups.js';
+import { OwnWrites } from './own-writes.js';
 import { failureIdentity } from '../stack/failures.js';
 import { formatDuration } from '../stack/state.js';
 
@@ -111,6 +112,7 @@ class WatchedProcess {
   /** The burst was ended by {@link LONGEST_BURST_MS}, not by a pause: its restart's state line says so. */
   #burstCutShort = false;
   readonly #cwd: string;
+  readonly #ownWrites = new OwnWrites();
   /** The watched processes it depends on, directly or not (set once all are watched). */
   upstream: readonly WatchedProcess[] = [];
   /** Dependents whose bursts ended during this one's: they go to the lane once this one's has. */
@@ -188,7 +190,8 @@ class WatchedProcess {
    * else, nothing restarts. Resolves with the processes started again.
    */
   async restart(restartedAt: number | undefined): Promise<readonly string[]> {
-    const changed = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt).map(([path]) => path);
+    const heard = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt);
+    const changed = heard.map(([path]) => path);
     this.#changed.clear();
     const cutShort = this.#burstCutShort;
     this.#burstCutShort = false;
@@ -197,13 +200,21 @@ class WatchedProcess {
     // Nothing would restart: a `restarting` line would announce what never comes.
     if (this.stack.keptStopped(this.name)) return [];
     const more = changed.length - 1;
+    // In the order last heard: the first is the earliest of the last changes, near enough the
+    // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).
+    const looping = this.#ownWrites.looping(changed, heard[0]?.[1] ?? performance.now());
+    const why = cutShort ? this.#neverQuiet() : looping !== undefined ? `, each time soon after its start, ${looping} times in a row (if the process writes there itself, leave that out with \`ignore\`)` : '';
     this.output.status({
       name: this.name,
       event: 'restarting',
-      text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed${cutShort ? this.#neverQuiet() : ''}`,
+      text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed${why}`,
       fields: { reason: 'change', path: latest, more },
     });
-    return this.stack.restartForChange(this.name);
+    try {
+      return await this.stack.restartForChange(this.name);
+    } finally {
+      this.#ownWrites.restarted();
+    }
   }
 
   /** Why a restart came before the paths were quiet, and what stops it coming again and again. */

@@ -162,6 +162,37 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test('a process that writes into its watched tree as it starts restarts for ever, and its state lines say so from the third restart in a row', BOUNDED, async () => {
+    // Each start wrote the file, each write restarted it: the lines named the file, never why.
+    const dir = project(server.replace('exec sleep 30', 'date > src/build.out; exec sleep 30'), { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 4);
+      const restarts = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]);
+      assert.deepEqual(restarts.slice(0, 3), [
+        'src/build.out changed',
+        'src/build.out changed',
+        'src/build.out changed, each time soon after its start, 3 times in a row (if the process writes there itself, leave that out with `ignore`)',
+      ]);
+      await interrupt(cli);
+    });
+  });
+
+  test('saves of the same file, each after the process has been up a while, are told as saves, without a hint', BOUNDED, async () => {
+    // The control: the pattern is the same file soon after each start, not the same file alone.
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      for (let start = 1; start <= 3; start++) {
+        await nthPid(cli, 'web', start);
+        await sleep(3000);
+        write(dir, 'src/app.ts', `v${start + 1}`);
+      }
+      await nthPid(cli, 'web', 4);
+      const restarts = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]);
+      assert.deepEqual(restarts, ['src/app.ts changed', 'src/app.ts changed', 'src/app.ts changed']);
+      await interrupt(cli);
+    });
+  });
+
   test('changes under node_modules, .git or an ignored glob restart nothing', BOUNDED, async () => {
     const dir = project(
       `processes:
