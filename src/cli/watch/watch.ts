@@ -147,9 +147,19 @@ class WatchedProcess {
   }
 
   /**
+   * The longest its bursts are collected: {@link LONGEST_BURST_MS}, or twice the debounce if that is
+   * longer. Not the debounce itself: a ceiling no further than the debounce from a burst's first
+   * change would cut every burst of two changes short (a save and its formatter's rewrite), before
+   * its quiet, and tell it as a process writing there itself.
+   */
+  get #longestBurstMs(): number {
+    return Math.max(LONGEST_BURST_MS, 2 * this.watch.debounceMs);
+  }
+
+  /**
    * Trailing-edge debounce: each change pushes the restart back until the paths have been quiet
    * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is
-   * over; but never past {@link LONGEST_BURST_MS} (or the debounce, if longer) after its first change.
+   * over; but never past {@link #longestBurstMs} after its first change.
    */
   #heard(path: string): void {
     const now = performance.now();
@@ -157,7 +167,7 @@ class WatchedProcess {
     this.#changed.delete(shown); // the latest change is named in the state line
     this.#changed.set(shown, now);
     this.#burstBeganAt ??= now;
-    const untilLongest = this.#burstBeganAt + Math.max(LONGEST_BURST_MS, this.watch.debounceMs) - now;
+    const untilLongest = this.#burstBeganAt + this.#longestBurstMs - now;
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => this.#quiet(untilLongest < this.watch.debounceMs), Math.max(0, Math.min(this.watch.debounceMs, untilLongest)));
   }
@@ -219,8 +229,7 @@ class WatchedProcess {
 
   /** Why a restart came before the paths were quiet, and what stops it coming again and again. */
   #neverQuiet(): string {
-    const longest = Math.max(LONGEST_BURST_MS, this.watch.debounceMs);
-    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(longest)} (if the process writes there itself, leave that out with \`ignore\`)`;
+    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longestBurstMs)} (if the process writes there itself, leave that out with \`ignore\`)`;
   }
 
   #say(error: WatchError): void {

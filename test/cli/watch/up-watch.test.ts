@@ -162,6 +162,22 @@ describe('a change restarts the process', () => {
     });
   });
 
+  test('with a debounce of 10 s, a save and its formatter\'s rewrite right after are one burst, told as a save: the ceiling is past the debounce', BOUNDED, async () => {
+    // The ceiling was the debounce itself when that was longer than 10 s: every burst of two
+    // changes was cut at the debounce after its first, and told as a process writing there itself.
+    const dir = project(server.replace('150ms', '10s'), { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await sleep(300);
+      write(dir, 'src/app.ts', 'v2, formatted');
+      await cli.waitForOutput(/^web +\* restarting: /m, 20_000);
+      assert.deepEqual(all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['src/app.ts changed']);
+      await nthPid(cli, 'web', 2);
+      await interrupt(cli);
+    });
+  });
+
   test('a process that writes into its watched tree as it starts restarts for ever, and its state lines say so from the third restart in a row', BOUNDED, async () => {
     // Each start wrote the file, each write restarted it: the lines named the file, never why.
     const dir = project(server.replace('exec sleep 30', 'date > src/build.out; exec sleep 30'), { 'src/app.ts': 'v1' });
