@@ -153,6 +153,9 @@ describe('a change restarts the process', () => {
     const dir = project(server.replace('exec sleep 30', 'exec node writer.cjs').replace('150ms', '1s'), { 'src/app.ts': 'v1', 'writer.cjs': writer });
     await withUp(dir, async (cli) => {
       await nthPid(cli, 'web', 1);
+      // The save goes into the writer's burst: a save before its first write (a node slow to start
+      // on a loaded machine) would be a burst of its own, quiet after the debounce.
+      await waitUntil(() => existsSync(join(dir, 'src/app.log')), 'the process to write its log', 10_000);
       write(dir, 'src/app.ts', 'v2');
       await cli.waitForOutput(/^web +\* restarting: /m, 15_000);
       const restart = all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm)[0]?.[1] ?? '';
