@@ -21,6 +21,9 @@ import { formatDuration } from '../stack/state.js';
  */
 const LONGEST_BURST_MS = 10_000;
 
+/** What a restart's state line adds when the changes look like the process's own writes: the way out. */
+const LEAVE_IT_OUT = '(if the process writes there itself, leave that out with `ignore`)';
+
 /** What watching needs of the running stack (the `Stack` coordinator). */
 export interface Restartable {
   /** The end of the run is decided: a change then restarts nothing. */
@@ -213,7 +216,7 @@ class WatchedProcess {
     // In the order last heard: the first is the earliest of the last changes, near enough the
     // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).
     const looping = this.#ownWrites.looping(changed, heard[0]?.[1] ?? performance.now());
-    const why = cutShort ? this.#neverQuiet() : looping !== undefined ? `, each time soon after its start, ${looping} times in a row (if the process writes there itself, leave that out with \`ignore\`)` : '';
+    const why = cutShort ? this.#neverQuiet() : looping !== undefined ? `, each time soon after its start, ${looping} times in a row ${LEAVE_IT_OUT}` : '';
     this.output.status({
       name: this.name,
       event: 'restarting',
@@ -229,7 +232,7 @@ class WatchedProcess {
 
   /** Why a restart came before the paths were quiet, and what stops it coming again and again. */
   #neverQuiet(): string {
-    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longestBurstMs)} (if the process writes there itself, leave that out with \`ignore\`)`;
+    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longestBurstMs)} ${LEAVE_IT_OUT}`;
   }
 
   #say(error: WatchError): void {
