@@ -12,14 +12,15 @@ import { failureIdentity } from '../stack/failures.js';
 import { formatDuration } from '../stack/state.js';
 
 /**
- * The longest a burst is collected, however short the pauses in it (Tilt's figure, for Tilt's
- * reason): a process that writes into its own watched tree without a pause as long as the
- * debounce (its log, a database journal, a build's output), with a debounce reset by every write,
- * would push the restart back for the rest of the run, and a save beside it would go unheard
- * without a word. Past this, the restart comes, and its state line names what kept changing. A
- * `git checkout` or a formatter run over a whole project is over well within it.
+ * How long a burst may go on before the run says it does (Tilt's figure): a process that writes
+ * into its own watched tree without a pause as long as the debounce (its log, a database journal,
+ * a build's output) makes one endless burst, and a save beside it would go unheard without a word.
+ * The restart still waits for the pause (SPEC: one restart per burst, trailing-edge; a restart cut
+ * into the burst would come again every 10 s, the process's own writes making the next burst), but
+ * the state line names what keeps changing and the way out. A `git checkout` or a formatter run
+ * over a whole project is over well within it.
  */
-const LONGEST_BURST_MS = 10_000;
+const LONG_BURST_MS = 10_000;
 
 /** What a restart's state line adds when the changes look like the process's own writes: the way out. */
 const LEAVE_IT_OUT = '(if the process writes there itself, leave that out with `ignore`)';
@@ -112,8 +113,8 @@ class WatchedProcess {
   #quietTimer: NodeJS.Timeout | undefined;
   /** When the first change of the burst being collected was heard (`performance.now()`). */
   #burstBeganAt: number | undefined;
-  /** The burst was ended by {@link LONGEST_BURST_MS}, not by a pause: its restart's state line says so. */
-  #burstCutShort = false;
+  /** The burst being collected was said to go on (see {@link LONG_BURST_MS}): said once a burst. */
+  #burstSaid = false;
   readonly #cwd: string;
   readonly #ownWrites = new OwnWrites();
   /** The watched processes it depends on, directly or not (set once all are watched). */
@@ -150,19 +151,18 @@ class WatchedProcess {
   }
 
   /**
-   * The longest its bursts are collected: {@link LONGEST_BURST_MS}, or twice the debounce if that is
-   * longer. Not the debounce itself: a ceiling no further than the debounce from a burst's first
-   * change would cut every burst of two changes short (a save and its formatter's rewrite), before
-   * its quiet, and tell it as a process writing there itself.
+   * How long its bursts go on before it says so: {@link LONG_BURST_MS}, or twice the debounce if
+   * that is longer. Not the debounce itself: then every burst of two changes (a save and its
+   * formatter's rewrite) would be told as a process writing there itself.
    */
-  get #longestBurstMs(): number {
-    return Math.max(LONGEST_BURST_MS, 2 * this.watch.debounceMs);
+  get #longBurstMs(): number {
+    return Math.max(LONG_BURST_MS, 2 * this.watch.debounceMs);
   }
 
   /**
    * Trailing-edge debounce: each change pushes the restart back until the paths have been quiet
    * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is
-   * over; but never past {@link #longestBurstMs} after its first change.
+   * over; one that goes on past {@link #longBurstMs} is said, once.
    */
   #heard(path: string): void {
     const now = performance.now();
@@ -170,19 +170,31 @@ class WatchedProcess {
     this.#changed.delete(shown); // the latest change is named in the state line
     this.#changed.set(shown, now);
     this.#burstBeganAt ??= now;
-    const untilLongest = this.#burstBeganAt + this.#longestBurstMs - now;
+    if (!this.#burstSaid && now - this.#burstBeganAt >= this.#longBurstMs) this.#sayLongBurst(shown);
     clearTimeout(this.#quietTimer);
-    this.#quietTimer = setTimeout(() => this.#quiet(untilLongest < this.watch.debounceMs), Math.max(0, Math.min(this.watch.debounceMs, untilLongest)));
+    this.#quietTimer = setTimeout(() => this.#quiet(), this.watch.debounceMs);
+  }
+
+  /** A burst that does not end: what keeps changing, that the restart waits for a pause, and the way out. */
+  #sayLongBurst(latest: string): void {
+    this.#burstSaid = true;
+    const more = this.#changed.size - 1;
+    this.output.status({
+      name: this.name,
+      event: 'waiting',
+      text: `restart waits: ${latest}${more > 0 ? ` and ${more} more` : ''} changing, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longBurstMs)} ${LEAVE_IT_OUT}`,
+      fields: { reason: 'change', path: latest, more },
+    });
   }
 
   /**
    * The burst is over. A restart already waiting in the lane takes these changes along; one that
    * is under way (it took the changes before these) is followed by one more: never lost, never doubled.
    */
-  #quiet(cutShort = false): void {
+  #quiet(): void {
     this.#quietTimer = undefined;
     this.#burstBeganAt = undefined;
-    this.#burstCutShort ||= cutShort;
+    this.#burstSaid = false;
     // A burst of a process it depends on, still being collected, will restart it with its chain.
     const collecting = this.upstream.find((other) => other.#quietTimer !== undefined);
     if (collecting !== undefined) {
@@ -206,8 +218,6 @@ class WatchedProcess {
     const heard = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt);
     const changed = heard.map(([path]) => path);
     this.#changed.clear();
-    const cutShort = this.#burstCutShort;
-    this.#burstCutShort = false;
     const latest = changed.at(-1);
     if (latest === undefined || this.stack.ending) return [];
     // Nothing would restart: a `restarting` line would announce what never comes.
@@ -216,7 +226,7 @@ class WatchedProcess {
     // In the order last heard: the first is the earliest of the last changes, near enough the
     // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).
     const looping = this.#ownWrites.looping(changed, heard[0]?.[1] ?? performance.now());
-    const why = cutShort ? this.#neverQuiet() : looping !== undefined ? `, each time soon after its start, ${looping} times in a row ${LEAVE_IT_OUT}` : '';
+    const why = looping !== undefined ? `, each time soon after its start, ${looping} times in a row ${LEAVE_IT_OUT}` : '';
     this.output.status({
       name: this.name,
       event: 'restarting',
@@ -228,11 +238,6 @@ class WatchedProcess {
     } finally {
       this.#ownWrites.restarted();
     }
-  }
-
-  /** Why a restart came before the paths were quiet, and what stops it coming again and again. */
-  #neverQuiet(): string {
-    return `, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longestBurstMs)} ${LEAVE_IT_OUT}`;
   }
 
   #say(error: WatchError): void {
