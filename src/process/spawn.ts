@@ -13,7 +13,7 @@ import { warnOfUnpassedBytes } from './spawn/given-environment.js';
 import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
-import { pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
+import { ownEndOf, pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
 import { errnoCode } from '../errno.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
@@ -72,7 +72,8 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
   // command that exits in a few ms would be gone by the time its start resolves.
-  const ends = child.pid === undefined ? undefined : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])]);
+  const gatePipe = gated && watchdogPipe !== undefined ? ownEndOf(watchdogPipe.stream) : undefined;
+  const ends = child.pid === undefined ? undefined : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])], gatePipe);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
   // still sees its end.

@@ -23,26 +23,43 @@ export interface ChildPipes {
  * 2>/dev/null`: for that builtin dash points fd 1 at the watchdog's pipe (fd 3) and fd 2 at
  * /dev/null, its own stdout and stderr kept meanwhile at fds 10 and up. Read then, fd 1 named the
  * watchdog's pipe and fd 2 nothing, and what held the real output was never found (left running
- * on a loaded machine, where the spawn's return and this read are far enough apart). So the
- * gate's own pipes (fds 3 and 4) are never taken for an end, and when a wanted fd gives none, the
- * copies dash keeps are read instead.
+ * on a loaded machine, where the spawn's return and this read are far enough apart). So
+ * `gatePipe`, the watchdog's pipe as the parent holds it (see {@link ownEndOf}), is never taken
+ * for an end, and when a wanted fd gives none, the copies dash keeps are read instead. It is
+ * named by the parent, not read at the child's fd 3: by the time of this read the command may
+ * run, its fds 3 and 4 its own, and a command that keeps a copy of its stdout there (`exec
+ * 3>&1`) gave no end at all. The verdict socket (fd 4) needs no such care: the gate points an fd
+ * of its output at it only in the trap of a failed exec, a start that fails, whose ends are never
+ * searched.
  */
-export function pipeEnds(pid: number, fds: readonly number[]): ChildPipes | undefined {
+export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string): ChildPipes | undefined {
   if (!procIsOurs() || fds.length === 0) return undefined;
   const startTime = startTimeOf(pid);
   if (startTime === undefined) return undefined;
-  const gates = new Set(GATE_FDS.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined));
+  const gates = new Set(gatePipe === undefined ? [] : [gatePipe]);
   const ends = fds.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined && !gates.has(end));
   if (ends.length < fds.length) ends.push(...savedByTheShell(pid, gates, fds));
   return ends.length === 0 ? undefined : { ends: [...new Set(ends)], startTime };
 }
 
-/** The gate's fds: the watchdog's pipe and its verdict socket. */
-const GATE_FDS = [3, 4];
 /** Where dash keeps an fd it redirects for one command (its `savefd`: F_DUPFD from 10). */
 const FIRST_SAVED_FD = 10;
 /** The fds the gate's `printf` redirects, and so the only ones dash keeps copies of while it writes. */
 const REDIRECTED_BY_THE_GATE = [1, 2];
+
+/**
+ * The kernel's name of the parent's own end of `stream` (the watchdog's pipe, which a gated child
+ * is handed as is at its fd 3); undefined without /proc or a descriptor. Read once per stream.
+ */
+export function ownEndOf(stream: object): string | undefined {
+  if (!ownEnds.has(stream)) {
+    const fd = (stream as { _handle?: { fd?: unknown } })._handle?.fd;
+    ownEnds.set(stream, typeof fd === 'number' && fd >= 0 && procIsOurs() ? pipeAt(process.pid, fd) : undefined);
+  }
+  return ownEnds.get(stream);
+}
+
+const ownEnds = new WeakMap<object, string | undefined>();
 
 /** The pipe or socket `pid` has open at `fd`; undefined when not open (closed, or the child gone) or something else. */
 function pipeAt(pid: number, fd: number | string): string | undefined {

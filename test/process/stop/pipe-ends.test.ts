@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pipeEnds } from '../../../src/process/stop/pipe-holders.js';
+import { ownEndOf, pipeEnds } from '../../../src/process/stop/pipe-holders.js';
 
 /**
  * A dash held in the gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts):
  * fd 3 is a pipe nobody reads, and the write is more than it takes. Meanwhile dash keeps fds 1 and 2
  * at 10 and up (close-on-exec), fd 1 points at fd 3 and fd 2 at /dev/null. `stderr` is its fd 2.
+ * `gate`: fd 3's name, which stands for the watchdog's pipe as the parent names it.
  */
-async function caughtInTheGatesWrite(stderr: 'pipe' | Readable): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string }> {
+async function caughtInTheGatesWrite(stderr: 'pipe' | Readable): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string; gate: string }> {
   const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'] });
   const pid = child.pid ?? 0;
   const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
@@ -24,14 +25,14 @@ async function caughtInTheGatesWrite(stderr: 'pipe' | Readable): Promise<{ child
     child.kill('SIGKILL');
     throw error;
   }
-  return { child, pid, at };
+  return { child, pid, at, gate: at(3) };
 }
 
 test('a gated child caught writing its registration (fd 1 at the watchdog\'s pipe, fd 2 at /dev/null) still gives its own stdout and stderr as its pipes\' ends', { timeout: 10_000 }, async () => {
-  const { child, pid, at } = await caughtInTheGatesWrite('pipe');
+  const { child, pid, at, gate } = await caughtInTheGatesWrite('pipe');
   try {
     // Before: [fd 3's name], and what held the real stdout and stderr was never looked for.
-    assert.deepEqual(new Set(pipeEnds(pid, [1, 2])?.ends), new Set([at(10), at(11)]));
+    assert.deepEqual(new Set(pipeEnds(pid, [1, 2], gate)?.ends), new Set([at(10), at(11)]));
   } finally {
     child.kill('SIGKILL');
   }
@@ -52,14 +53,52 @@ test('a gated child caught writing its registration never gives, for its one pip
   // The parent's stderr stands for a pipe the parent holds and hands on (stderr: 'inherit' under
   // CI, or under systemd): here its end of another child's stdout.
   const other = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const { child, pid, at } = await caughtInTheGatesWrite(other.stdout);
+  const { child, pid, at, gate } = await caughtInTheGatesWrite(other.stdout);
   try {
     assert.equal(at(11), readlinkSync(`/proc/self/fd/${(other.stdout as unknown as { _handle: { fd: number } })._handle.fd}`), 'control: dash keeps the inherited stderr at fd 11');
     // Before: its stdout's copy and the inherited stderr's; a search by the latter finds whoever
     // else was handed the parent's stderr since, and stops them.
-    assert.deepEqual(pipeEnds(pid, [1])?.ends, [at(10)]);
+    assert.deepEqual(pipeEnds(pid, [1], gate)?.ends, [at(10)]);
   } finally {
     child.kill('SIGKILL');
     other.kill('SIGKILL');
+  }
+});
+
+/** A stand-in for the watchdog: a process whose stdin is a pipe the parent holds and hands on as is. */
+function watchdogLike(): ChildProcess & { stdin: Writable } {
+  return spawn('sleep', ['30'], { stdio: ['pipe', 'ignore', 'ignore'] });
+}
+
+test('the watchdog\'s pipe, named by the parent, is the pipe a gated child holds at its fd 3', { timeout: 10_000 }, async () => {
+  const watchdog = watchdogLike();
+  const child = spawn('sh', ['-c', 'echo up; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore', watchdog.stdin] });
+  try {
+    await once(child.stdout as Readable, 'data');
+    const name = ownEndOf(watchdog.stdin);
+    assert.match(name ?? '', /^socket:\[\d+\]$/);
+    assert.equal(readlinkSync(`/proc/${child.pid ?? 0}/fd/3`), name);
+  } finally {
+    child.kill('SIGKILL');
+    watchdog.kill('SIGKILL');
+  }
+});
+
+test('a command that keeps copies of its stdout at fds 3 and 4 (`exec 3>&1`) still gives its stdout as its pipe\'s end, gated or not', { timeout: 10_000 }, async () => {
+  const watchdog = watchdogLike();
+  // The gate's fds 3 and 4 are closed for the command, which may then take them for its own.
+  const script = 'exec 3>&1 4>&1; echo up; exec sleep 30';
+  const gated = spawn('sh', ['-c', `exec 3>&- 4>&-; ${script}`], { stdio: ['ignore', 'pipe', 'ignore', watchdog.stdin, 'pipe'] });
+  const ungated = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await Promise.all([once(gated.stdout as Readable, 'data'), once(ungated.stdout, 'data')]);
+    for (const [child, gate] of [[gated, ownEndOf(watchdog.stdin)], [ungated, undefined]] as const) {
+      const stdout = readlinkSync(`/proc/${child.pid ?? 0}/fd/1`);
+      assert.equal(readlinkSync(`/proc/${child.pid ?? 0}/fd/3`), stdout, 'control: fd 3 is a copy of its stdout');
+      // Before: fds 3 and 4 were read as the gate's, and the stdout they copy was never an end.
+      assert.deepEqual(pipeEnds(child.pid ?? 0, [1, 2], gate)?.ends, [stdout]);
+    }
+  } finally {
+    for (const child of [gated, ungated, watchdog]) child.kill('SIGKILL');
   }
 });
