@@ -266,10 +266,14 @@ export function procIsOurs(): boolean {
   return ownProc;
 }
 
-/** When `pid` started, in clock ticks since boot (the 22nd field of its stat); undefined when it cannot be read. */
-export function startTimeOf(pid: number): number | undefined {
+/**
+ * When `pid` started, in clock ticks since boot (the 22nd field of its stat); undefined when it
+ * cannot be read, and for a zombie: it has closed every fd it had (a leader whose threads live on
+ * too: /proc shows none of their fds under its pid).
+ */
+export function startTimeOfLive(pid: number): number | undefined {
   const state = processState(pid);
-  return state === undefined || state === 'gone' || state.startTime === '' ? undefined : Number(state.startTime);
+  return state === undefined || state === 'gone' || !state.live || state.startTime === '' ? undefined : Number(state.startTime);
 }
 
 /** `pid`'s parent; undefined once it is gone, or when /proc cannot tell. */

@@ -1,6 +1,6 @@
 import { node } from '../../builtins.js';
 import { signalEscapee } from './escapees.js';
-import { procIsOurs, processTable, startTimeOf, type Escapee } from './group.js';
+import { procIsOurs, processTable, startTimeOfLive, type Escapee } from './group.js';
 
 /** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
 export interface ChildPipes {
@@ -16,7 +16,7 @@ export interface ChildPipes {
  * group (a PostgreSQL backend leads a session of its own) and whose parent died before any stop
  * began (a postmaster SIGKILLed from outside, by the OOM killer or a `kill -9`) is reparented to
  * init, and /proc ties it to the child only by the pipe it still holds. An fd not open, or not a
- * pipe or socket (/dev/null), gives nothing; so does a child already gone, or a /proc of another
+ * pipe or socket (/dev/null), gives nothing; so does a child already gone (a zombie too), or a /proc of another
  * pid namespace (see procIsOurs), where the pid is someone else.
  *
  * A gated child (see ../spawn/gate.ts) may be caught writing its registration, `printf ... >&3
@@ -34,7 +34,8 @@ export interface ChildPipes {
  */
 export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string): ChildPipes | undefined {
   if (!procIsOurs() || fds.length === 0) return undefined;
-  const startTime = startTimeOf(pid);
+  // A child that exited already has no fd left to read (`true` is often gone by now).
+  const startTime = startTimeOfLive(pid);
   if (startTime === undefined) return undefined;
   const gates = new Set(gatePipe === undefined ? [] : [gatePipe]);
   const ends = fds.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined && !gates.has(end));

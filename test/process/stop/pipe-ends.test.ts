@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -101,4 +101,15 @@ test('a command that keeps copies of its stdout at fds 3 and 4 (`exec 3>&1`) sti
   } finally {
     for (const child of [gated, ungated, watchdog]) child.kill('SIGKILL');
   }
+});
+
+test('a child that has exited already (a zombie, not yet reaped) gives no ends, its fds unread', { timeout: 10_000 }, () => {
+  const child = spawn('sh', ['-c', 'exit 0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = child.pid ?? 0;
+  // Synchronous: the event loop, which reaps it, does not run meanwhile.
+  const state = (): string => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] ?? '';
+  const until = Date.now() + 5000;
+  while (state() !== 'Z' && Date.now() < until);
+  assert.equal(state(), 'Z', 'control: a zombie');
+  assert.equal(pipeEnds(pid, [1, 2]), undefined);
 });
