@@ -37,10 +37,32 @@ export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string)
   // A child that exited already has no fd left to read (`true` is often gone by now).
   const startTime = startTimeOfLive(pid);
   if (startTime === undefined) return undefined;
-  const gates = new Set(gatePipe === undefined ? [] : [gatePipe]);
-  const ends = fds.map((fd) => pipeAt(pid, fd)).filter((end): end is string => end !== undefined && !gates.has(end));
-  if (ends.length < fds.length) ends.push(...savedByTheShell(pid, gates, fds));
+  const ends = endsAtOneMoment(pid, fds, new Set(gatePipe === undefined ? [] : [gatePipe]));
   return ends.length === 0 ? undefined : { ends: [...new Set(ends)], startTime };
+}
+
+/** How many times {@link endsAtOneMoment} reads the fds, while the shell moves on as it reads them. */
+const READS = 3;
+
+/**
+ * `pid`'s ends at `fds`, and when one gives none, the copies the shell keeps (see {@link pipeEnds}).
+ * The reads follow one another while the gate runs on: fd 1 read in its `printf`, fd 2 once that
+ * was over, and the copies once it had gone on to `{ exec CMD; } 4>&-`, where dash keeps the
+ * verdict socket at fd 10, gave that socket for the child's stdout, and its stdout's holders were
+ * never looked for. So the fds are read again after the copies, which are taken only when the fds
+ * name what they named before: the shell was still (or again) where it redirects them. Otherwise
+ * all is read anew; the last time, what the fds themselves name is all there is.
+ */
+function endsAtOneMoment(pid: number, fds: readonly number[], gates: ReadonlySet<string>): string[] {
+  let direct: string[] = [];
+  for (let read = 0; read < READS; read += 1) {
+    const named = fds.map((fd) => linkAt(pid, fd));
+    direct = named.map(pipeOrSocket).filter((end): end is string => end !== undefined && !gates.has(end));
+    if (direct.length === fds.length) return direct;
+    const copies = savedByTheShell(pid, gates, fds);
+    if (fds.every((fd, index) => linkAt(pid, fd) === named[index])) return [...direct, ...copies];
+  }
+  return direct;
 }
 
 /** Where dash keeps an fd it redirects for one command (its `savefd`: F_DUPFD from 10). */
@@ -64,12 +86,20 @@ const ownEnds = new WeakMap<object, string | undefined>();
 
 /** The pipe or socket `pid` has open at `fd`; undefined when not open (closed, or the child gone) or something else. */
 function pipeAt(pid: number, fd: number | string): string | undefined {
+  return pipeOrSocket(linkAt(pid, fd));
+}
+
+/** What `pid` has open at `fd`, as /proc names it; undefined when not open (closed, or the child gone). */
+function linkAt(pid: number, fd: number | string): string | undefined {
   try {
-    const end = node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-    return end.startsWith('socket:[') || end.startsWith('pipe:[') ? end : undefined;
+    return node.fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
   } catch {
     return undefined;
   }
+}
+
+function pipeOrSocket(link: string | undefined): string | undefined {
+  return link !== undefined && (link.startsWith('socket:[') || link.startsWith('pipe:[')) ? link : undefined;
 }
 
 /**

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import fs, { readFileSync, readSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownEndOf, pipeEnds } from '../../../src/process/stop/pipe-holders.js';
 
@@ -11,10 +11,11 @@ import { ownEndOf, pipeEnds } from '../../../src/process/stop/pipe-holders.js';
  * A dash held in the gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts):
  * fd 3 is a pipe nobody reads, and the write is more than it takes. Meanwhile dash keeps fds 1 and 2
  * at 10 and up (close-on-exec), fd 1 points at fd 3 and fd 2 at /dev/null. `stderr` is its fd 2.
- * `gate`: fd 3's name, which stands for the watchdog's pipe as the parent names it.
+ * `gate`: fd 3's name, which stands for the watchdog's pipe as the parent names it. `next`: what
+ * the shell runs once the write is over.
  */
-async function caughtInTheGatesWrite(stderr: 'pipe' | Readable): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string; gate: string }> {
-  const child = spawn('sh', ['-c', 'echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null'], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'] });
+async function caughtInTheGatesWrite(stderr: 'pipe' | Readable, next = ':'): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string; gate: string }> {
+  const child = spawn('sh', ['-c', `echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null; ${next}`], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'] });
   const pid = child.pid ?? 0;
   const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
   try {
@@ -113,3 +114,54 @@ test('a child that has exited already (a zombie, not yet reaped) gives no ends, 
   assert.equal(state(), 'Z', 'control: a zombie');
   assert.equal(pipeEnds(pid, [1, 2]), undefined);
 });
+
+test('a gated child that moves on while its ends are read (its write over, the verdict socket kept at fd 10 for its exec) still gives its stdout and stderr, never that socket', { timeout: 10_000 }, async () => {
+  // `{ sleep 30; } 4>&-; :` holds the gate's `{ exec CMD; } 4>&-` still: fd 4 kept at fd 10.
+  const { child, pid, at, gate } = await caughtInTheGatesWrite('pipe', '{ sleep 30; } 4>&-; :');
+  const [stdout, stderr, verdict] = [at(10), at(11), at(4)];
+  const readlink = fs.readlinkSync;
+  const linkOr = (fd: number): string => {
+    try {
+      return readlink(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  };
+  let movedOn = false;
+  // Right after fd 1 is read (the watchdog's pipe), the write is let through and the shell goes on
+  // to its group: what a loaded machine does between two reads.
+  const spy = mock.method(fs, 'readlinkSync', (...args: Parameters<typeof readlink>) => {
+    const link = readlink(...args);
+    if (!movedOn && args[0] === `/proc/${pid}/fd/1`) {
+      movedOn = true;
+      letTheWriteThrough(child, () => linkOr(1) === stdout && linkOr(10) === verdict);
+    }
+    return link;
+  });
+  try {
+    const ends = pipeEnds(pid, [1, 2], gate)?.ends;
+    spy.mock.restore();
+    assert.equal(movedOn, true, 'control: the shell went on between the reads');
+    assert.equal(linkOr(10), verdict, 'control: the verdict socket at fd 10');
+    // Before: [its stderr, the verdict socket] (and before that, [its stderr]): its stdout's holders
+    // were never looked for.
+    assert.deepEqual(new Set(ends), new Set([stdout, stderr]));
+  } finally {
+    spy.mock.restore();
+    child.kill('SIGKILL');
+  }
+});
+
+/** Reads the child's fd 3 (nobody else does: the event loop does not run meanwhile) until `done`, for at most 5 s. */
+function letTheWriteThrough(child: ChildProcess, done: () => boolean): void {
+  const fd = (child.stdio[3] as unknown as { _handle: { fd: number } })._handle.fd;
+  const scratch = Buffer.alloc(65_536);
+  const until = Date.now() + 5000;
+  while (!done() && Date.now() < until) {
+    try {
+      readSync(fd, scratch);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
