@@ -112,7 +112,21 @@ test('a child that has exited already (a zombie, not yet reaped) gives no ends, 
   const until = Date.now() + 5000;
   while (state() !== 'Z' && Date.now() < until);
   assert.equal(state(), 'Z', 'control: a zombie');
-  assert.equal(pipeEnds(pid, [1, 2]), undefined);
+  const fdsRead: string[] = [];
+  const spies = (['readlinkSync', 'readdirSync'] as const).map((name) => {
+    const original = fs[name] as (...args: unknown[]) => unknown;
+    return mock.method(fs, name, (...args: unknown[]) => {
+      if (String(args[0]).startsWith(`/proc/${pid}/fd`)) fdsRead.push(String(args[0]));
+      return original(...args);
+    });
+  });
+  try {
+    assert.equal(pipeEnds(pid, [1, 2]), undefined);
+    // Before: its fds 1 and 2 and its fd directory were read, to no end.
+    assert.deepEqual(fdsRead, []);
+  } finally {
+    for (const spy of spies) spy.mock.restore();
+  }
 });
 
 test('a gated child that moves on while its ends are read (its write over, the verdict socket kept at fd 10 for its exec) still gives its stdout and stderr, never that socket', { timeout: 10_000 }, async () => {
