@@ -28,9 +28,10 @@ export interface ChildPipes {
  * for an end, and when a wanted fd gives none, the copies dash keeps are read instead. It is
  * named by the parent, not read at the child's fd 3: by the time of this read the command may
  * run, its fds 3 and 4 its own, and a command that keeps a copy of its stdout there (`exec
- * 3>&1`) gave no end at all. The verdict socket (fd 4) needs no such care: the gate points an fd
- * of its output at it only in the trap of a failed exec, a start that fails, whose ends are never
- * searched.
+ * 3>&1`) gave no end at all. The verdict socket (fd 4) is not named: the gate points an fd of its
+ * output at it only in the trap of a failed exec, a start that fails, whose ends are never
+ * searched, and the copy dash keeps of it for the exec (at fd 10) is never read as of the moment
+ * of the `printf` (see {@link endsAtOneMoment}).
  */
 export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string): ChildPipes | undefined {
   if (!procIsOurs() || fds.length === 0) return undefined;
