@@ -8,6 +8,11 @@ export interface Trusted {
   /** The config file read: its owner is trusted, as what it says is run as this user anyway. */
   readonly configFile?: string | undefined;
   /**
+   * The config file's owner as it was when the run read it (see {@link trustAsRead}); when given,
+   * `configFile` is not looked at again.
+   */
+  readonly configOwner?: number | undefined;
+  /**
    * The caller puts its files in `dir` as new ones, never through a name already there (the export,
    * see ./export/new-file.ts): `dir` itself is then looked at as a directory above it is, and may be
    * sticky and world-writable (`-o /tmp/compose.yaml`) or writable by its group; it is still refused
@@ -73,8 +78,19 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
 function trustedUsers(trusted: Trusted): ReadonlySet<number> | undefined {
   const own = process.geteuid?.();
   if (own === undefined) return undefined;
-  const configOwner = trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid;
+  const configOwner = trusted.configOwner ?? (trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid);
   return new Set([0, own, ...(configOwner === undefined ? [] : [configOwner])]);
+}
+
+/**
+ * `trusted` with the config file's owner read now, once, for a check asked again during the run
+ * (each log file's open): the trust is in who wrote the config the run read. A config moved aside
+ * later (`git checkout` of a branch without it, an editor's backup) has no owner to read, and one
+ * put in its place another owner, neither of which changes what the run was told to do.
+ */
+export function trustAsRead(trusted: Trusted): Trusted {
+  if (trusted.configFile === undefined) return trusted;
+  return { ...trusted, configOwner: statOf(trusted.configFile)?.uid };
 }
 
 /**

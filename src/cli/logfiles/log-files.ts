@@ -9,7 +9,7 @@ import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
-import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory, type Trusted } from '../others-may-write.js';
+import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory, trustAsRead, type Trusted } from '../others-may-write.js';
 
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
@@ -67,8 +67,7 @@ function linkIntoNothing(path: string): { readonly target: string; readonly dire
  * directory that file, a link, leads into (`ln -s /data/web.log logs/web.log`): a link planted
  * there as `web.log` is followed as well.
  */
-function refuseOpenDirectory(spec: LogFilesSpec, file?: string): void {
-  const trusted = { configFile: spec.source?.file };
+function refuseOpenDirectory(spec: LogFilesSpec, trusted: Trusted, file?: string): void {
   const refusal = refusalOfOpenDirectory('the log directory', spec.dir, trusted);
   if (refusal !== undefined) throw new UnsafeLogDirectory(`${refusal}; ${unsafeDirectoryAdvice(spec.dir, trusted)}`);
   if (file === undefined) return;
@@ -168,13 +167,15 @@ export class LogFiles implements OutputTee {
     try {
       // Before, so a refused run makes nothing there; each file looks again before it opens (for
       // a directory another user made meanwhile, in /tmp), and at each open during the run.
-      refuseOpenDirectory(spec);
+      // The config's owner as the run read it: asked at every open, its file may be gone by then.
+      const trusted = trustAsRead({ configFile: spec.source?.file });
+      refuseOpenDirectory(spec, trusted);
       makeDirectories(spec.dir, DIR_MODE);
       for (const name of this.names) {
         const file = logFilePath(spec.dir, name);
         path = file;
         const rotationRefused = (error: unknown, rotated: string): void => this.#warnRotationRefused(name, rotated, error);
-        this.#files.set(name, new LogFile(file, spec, rotationRefused, () => refuseOpenDirectory(spec, file)));
+        this.#files.set(name, new LogFile(file, spec, rotationRefused, () => refuseOpenDirectory(spec, trusted, file)));
       }
     } catch (error) {
       this.close();

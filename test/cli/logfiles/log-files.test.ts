@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -228,6 +228,35 @@ test('the log directory made by another user between its look and the open (a li
   } finally {
     files.close();
   }
+});
+
+test("the config's owner, trusted with the directories on the way to the log directory, stays trusted once the config is moved aside (git checkout, an editor's backup): the file is not refused at its next open", (t) => {
+  if (process.getuid?.() !== 0) return t.skip('staged as root only (chown to another uid)');
+  // Root runs another user's project: the project's directory is theirs, as is its config.
+  const project = join(scratch, `project${dirs++}`);
+  mkdirSync(project);
+  chownSync(project, 65534, 65534);
+  const config = join(project, 'subvisor.yaml');
+  writeFileSync(config, 'processes: {}\n');
+  chownSync(config, 65534, 65534);
+  const dir = join(project, 'logs');
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1, source: { file: config, line: 1, column: 1 } }, ['web'], (message) => warnings.push(message));
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'one');
+    files.flush();
+    renameSync(config, `${config}.orig`);
+    // Moved aside (logrotate's way): the next line opens web.log again, and looks at its directory again.
+    renameSync(path, `${path}.old`);
+    files.line('web', 'stdout', 'two');
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(texts(path), ['two']);
 });
 
 test('NAME.log linked into a directory others may write refuses the run at the start: a link put there in its place is not written through, nor its target rotated', () => {
