@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
 import { node } from '../builtins.js';
 import { canonicalPathOf, lstatOf, statOf } from '../process/stat.js';
+import { STDIN_CONFIG } from './config/location.js';
 
 /** Who, besides root and this process's user, may own the directories without being a danger (see {@link directoryOthersMayWrite}). */
 export interface Trusted {
@@ -78,7 +79,7 @@ export function directoryOthersMayWrite(dir: string, trusted: Trusted = {}): Ope
 function trustedUsers(trusted: Trusted): ReadonlySet<number> | undefined {
   const own = process.geteuid?.();
   if (own === undefined) return undefined;
-  const configOwner = trusted.configOwner ?? (trusted.configFile === undefined ? undefined : statOf(trusted.configFile)?.uid);
+  const configOwner = trusted.configOwner ?? configOwnerOf(trusted.configFile);
   return new Set([0, own, ...(configOwner === undefined ? [] : [configOwner])]);
 }
 
@@ -90,7 +91,16 @@ function trustedUsers(trusted: Trusted): ReadonlySet<number> | undefined {
  */
 export function trustAsRead(trusted: Trusted): Trusted {
   if (trusted.configFile === undefined) return trusted;
-  return { ...trusted, configOwner: statOf(trusted.configFile)?.uid };
+  return { ...trusted, configOwner: configOwnerOf(trusted.configFile) };
+}
+
+/**
+ * The owner of the config file `file`; none for one read from standard input (`-f -`): whoever fed
+ * it is unknown, and `-` is no file of it (one by that name in the current directory, put there by
+ * anyone in a shared one, is not what the run read).
+ */
+function configOwnerOf(file: string | undefined): number | undefined {
+  return file === undefined || file === STDIN_CONFIG ? undefined : statOf(file)?.uid;
 }
 
 /**

@@ -63,3 +63,25 @@ test("a link on the way that another user owns is refused, wherever it leads now
   chownSync(config, 65534, 65534);
   assert.equal(directoryOthersMayWrite(link, { configFile: config }), undefined, "the config file's owner is trusted");
 });
+
+test("a config read from standard input (-f -) has no owner to trust: a file named '-' another user put in the current directory does not make them trusted", (t) => {
+  if (process.getuid?.() !== 0) return t.skip('staged as root only (chown to another uid)');
+  const project = join(scratch, 'stdin-project');
+  mkdirSync(project);
+  chmodSync(project, 0o1777);
+  const theirs = join(project, '.subvisor');
+  mkdirSync(theirs);
+  chownSync(theirs, 65534, 65534);
+  // Their file, by the name a config from standard input is given: nothing the run read.
+  writeFileSync(join(project, '-'), '');
+  chownSync(join(project, '-'), 65534, 65534);
+  const before = process.cwd();
+  process.chdir(project);
+  try {
+    assert.deepEqual(directoryOthersMayWrite(theirs, { configFile: '-' }), { path: theirs, why: 'another user (uid 65534) owns it' });
+    // The control: a config file of theirs, read by its name, makes them trusted.
+    assert.equal(directoryOthersMayWrite(theirs, { configFile: join(project, '-') }), undefined);
+  } finally {
+    process.chdir(before);
+  }
+});
