@@ -53,13 +53,13 @@ export function foreignCommandInstead(word: string, rest: readonly string[]): st
 }
 
 /** A script as pm2's `start` takes it (`app.js`, `./bin/www`): no process name has a `/` or ends so. */
-const SCRIPT = /\/|\.(?:[cm]?[jt]s|py|rb|sh)$/;
+const SCRIPT = /\/|\.(?:[cm]?[jt]s|py|rb|sh)$/i;
 
 /**
  * A config file, which pm2's `start` runs whole (`ecosystem.config.js`, any `.json` or `.yml`) and
  * up reads with `-f` (`dev.yaml`): never a script to give to `run`. Tried before {@link SCRIPT}.
  */
-const ECOSYSTEM = /(?:^|\/)ecosystem(?:\.config)?\.[cm]?js$|\.config\.[cm]?js$|\.(?:json|ya?ml)$/;
+const ECOSYSTEM = /(?:^|\/)ecosystem(?:\.config)?\.[cm]?js$|\.config\.[cm]?js$|\.(?:json|ya?ml)$/i;
 
 /** How `subvisor run` supervises `script` alone: under node for JavaScript, as pm2 runs it. */
 function scriptCommand(script: string): string {

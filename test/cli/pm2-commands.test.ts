@@ -67,7 +67,7 @@ test("start NAME where the config names a process like a script (server.js) and 
 test('a config file given as a word (up dev.yaml, start app.json) is told up -f, never run -- as a script', { timeout: 30_000 }, async () => {
   const project = mkdtempSync(join(dir, 'config-words-'));
   writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  web: { cmd: echo started web }\n');
-  for (const word of ['dev.yaml', 'config/dev.yml', 'app.json']) {
+  for (const word of ['dev.yaml', 'config/dev.yml', 'app.json', 'DEV.YAML']) {
     const up = await runCli(['up', word], { cwd: project });
     assert.deepEqual([up.code, up.stderr.split('\n')[0]], [2, `subvisor: '${word}' is a config file, as pm2's start takes it; up reads one with -f: subvisor up -f ${word}`], word);
     const start = await runCli(['start', word], { cwd: project });
