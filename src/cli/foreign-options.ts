@@ -212,7 +212,7 @@ const OVERMIND = 'overmind';
 /** The tools whose `start` is `up`: their options have no counterpart under `run`. */
 const PROCFILE_RUNNERS: ReadonlySet<string> = new Set(['foreman', 'honcho', OVERMIND]);
 
-/** overmind's lists of names (`-l web,worker`, `-c worker`): the names, or undefined for none. */
+/** overmind's lists of names (`-l web,worker`, `-c web,worker`): the names, or undefined for none. */
 function nameList(value: string | undefined): string[] | undefined {
   const names = value?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   return names === undefined || names.length === 0 ? undefined : names;
