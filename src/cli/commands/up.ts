@@ -88,9 +88,12 @@ async function up(parsed: UpArgs): Promise<Ending> {
   } catch (error) {
     // The watches too: set before the log files are opened, they would keep the CLI alive after the refusal.
     watching?.close();
-    await control?.close();
-    logFiles?.close();
-    listeners.release();
+    try {
+      await control?.close();
+    } finally {
+      logFiles?.close();
+      listeners.release();
+    }
     if (error instanceof ControlError && error.code === 'ERR_SUBVISOR_RUN_ALREADY_UP') throw (await nestedRefusal(socketPath, error)) ?? error;
     throw error;
   }

@@ -243,8 +243,9 @@ export class Runner {
       // ends its life (no restart would follow), unless the stop is one by hand (SPEC §10: `stopped`).
       // Nor when the program could not be started: that failure came before the stop, which had
       // no child to stop; a stop that came while the failure's cause was still being looked for
-      // (see ../../process/spawn/writers.ts) only cut that look short.
-      const failedFirst = end.kind === 'failed' && ((this.failureStopAt !== undefined && !this.#byHand && !this.#budget.wouldRestart(true, this.state.healthyMs())) || end.error instanceof SpawnError);
+      // (see ../../process/spawn/writers.ts) only cut that look short. A stop by hand is still
+      // `stopped`, as `ps` says it is.
+      const failedFirst = end.kind === 'failed' && !this.#byHand && ((this.failureStopAt !== undefined && !this.#budget.wouldRestart(true, this.state.healthyMs())) || end.error instanceof SpawnError);
       if (end.kind === 'stopped' || (this.#stopping && !this.#exitedBeforeStop && !failedFirst)) return { kind: 'stopped' };
       const next = this.#afterAttempt(end);
       if (next.restartInMs === undefined) {
