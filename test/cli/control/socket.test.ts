@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
 import { BIN, runCli, startCli } from '../cli.js';
-import { BOUNDED, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
+import { BOUNDED, answers, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
 
 describe('protocol', () => {
   test('a malformed request, an unknown command, an unknown name, a bad version get error replies; the connection and the run go on', BOUNDED, async () => {
@@ -534,7 +534,7 @@ describe('one run per config', () => {
     for (let i = 0; i < 10; i++) {
       const run = startCli(['up'], { cwd: dir });
       const deadline = Date.now() + 10_000;
-      while (!(await connects(socketOf(dir)))) {
+      while (!(await answers(socketOf(dir)))) {
         if (Date.now() > deadline) {
           run.kill('SIGKILL');
           assert.fail(`no run answered within 10 s:\n${(await run.done).stderr}`);
@@ -667,17 +667,5 @@ async function waitUntilAsync(condition: () => Promise<boolean>, what: string, t
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function connects(socket: string): Promise<boolean> {
-  const connection = createConnection(socket);
-  try {
-    await once(connection, 'connect');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    connection.destroy();
   }
 }

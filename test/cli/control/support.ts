@@ -48,7 +48,8 @@ export async function up(dir: string, args: readonly string[] = [], socket = soc
   }
 }
 
-async function answers(socket: string): Promise<boolean> {
+/** Whether a run answers on `socket` now (a connection is taken). */
+export async function answers(socket: string): Promise<boolean> {
   const connection = createConnection(socket);
   try {
     await once(connection, 'connect');
