@@ -153,7 +153,7 @@ export function shareFailure(error: object): void {
  * has no identity to mark for the whole process but is one failure all the same when its awaiter
  * rethrows it.
  */
-export function recordedBefore(error: unknown, recorded: readonly unknown[], sharedHere: ReadonlySet<unknown> = NONE_SHARED_HERE): boolean {
+export function recordedBefore(error: unknown, recorded: readonly unknown[], sharedHere: Pick<ReadonlySet<unknown>, 'has'> = NONE_SHARED_HERE): boolean {
   const failures = failuresIn(error);
   if (failures.length === 0 || !failures.every((failure) => sharedHere.has(failure) || (typeof failure === 'object' && failure !== null && sharedFailures.has(failure)))) return false;
   const seen = recorded.flatMap(failuresIn);

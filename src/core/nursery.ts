@@ -150,8 +150,11 @@ class TaskNursery implements Nursery {
   private readonly unlink: () => void;
   /** The links of start() tasks that ended while work in their scope ran on (see {@link release}). */
   private readonly heldLinks: StartLink[] = [];
-  /** What start() tasks' own errors joined the group with and no awaiter has brought again yet (see {@link joinFailure}). */
-  private readonly joined = new Set<unknown>();
+  /**
+   * What start() tasks' own errors joined the group with and no awaiter has brought again yet (see
+   * {@link joinFailure}), with how many joined with it: two starts' `throw 42` are two marks.
+   */
+  private readonly joined = new Map<unknown, number>();
 
   constructor(private readonly enclosing: readonly (AbortSignal | undefined)[]) {
     const link = linkSignals(this.own.signal, ...enclosing);
@@ -286,7 +289,7 @@ class TaskNursery implements Nursery {
       // A primitive brought again once, by its awaiter: the same value thrown after that (a task's
       // own `throw 42`, which nothing can tell from the first) is a failure of its own. An object
       // stays marked: a second awaiter of the same start() brings the same failure again.
-      for (const failure of failuresIn(error)) if (typeof failure !== 'object' || failure === null) this.joined.delete(failure);
+      for (const failure of failuresIn(error)) if (typeof failure !== 'object' || failure === null) this.unmark(failure);
       return;
     }
     this.record(error);
@@ -313,8 +316,15 @@ class TaskNursery implements Nursery {
     this.record(error);
     // Marked here, not for the whole process: that same object thrown elsewhere (a module's
     // singleton) is a failure each time, in every other nursery.
-    for (const failure of failuresIn(error)) this.joined.add(failure);
+    for (const failure of failuresIn(error)) this.joined.set(failure, (this.joined.get(failure) ?? 0) + 1);
     return true;
+  }
+
+  /** Spends one of `failure`'s marks in {@link joined}. */
+  private unmark(failure: unknown): void {
+    const left = (this.joined.get(failure) ?? 0) - 1;
+    if (left > 0) this.joined.set(failure, left);
+    else this.joined.delete(failure);
   }
 
   /** Resolves once the body has returned and no task is left. */

@@ -582,6 +582,29 @@ describe('start()', () => {
     assert.deepEqual(outcome.errors.map((error) => (error instanceof Error ? error.message : error)), ['db failed', 42, 42]);
   });
 
+  test('two start()s that each throw 42 while their nursery fails, each rethrown by its awaiter, are two failures, as two Errors are', async () => {
+    const outcome = await openNursery(async (tn) => {
+      const failingOnAbort = (): Promise<unknown> =>
+        tn.start(async ({ signal }) => {
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a task may throw anything
+          throw 42;
+        });
+      const [web, api] = [failingOnAbort(), failingOnAbort()];
+      tn.startSoon(async () => {
+        throw new Error('db failed');
+      });
+      const [webError, apiError] = [await web.catch((caught: unknown) => caught), await api.catch((caught: unknown) => caught)];
+      tn.startSoon(async () => {
+        throw apiError;
+      });
+      throw webError;
+    }).catch((caught: unknown) => caught);
+    assert.ok(outcome instanceof ErrorGroup);
+    // Before: ['db failed', 42, 42, 42]: the first rethrow spent the one mark both joins had set.
+    assert.deepEqual(outcome.errors.map((error) => (error instanceof Error ? error.message : error)), ['db failed', 42, 42]);
+  });
+
   test('a sibling\'s throw 42 and then a failing nursery\'s start() throwing 42 of its own are two failures', async () => {
     const outcome = await openNursery(async (tn) => {
       const web = tn.start(async ({ signal }) => {
