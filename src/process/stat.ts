@@ -23,6 +23,19 @@ export function canonicalPathOf(path: string): string | undefined {
   }
 }
 
+/**
+ * The path `path` resolves to as the kernel resolves it (realpath(3)): a `..` after a symlink is the
+ * parent of the link's target, where {@link canonicalPathOf} reads `LINK/..` away before following
+ * anything. Undefined when it cannot be resolved.
+ */
+export function physicalPathOf(path: string): string | undefined {
+  try {
+    return node.fs.realpathSync.native(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What is at `path` itself, a symlink not followed, or undefined when nothing can be seen there (see {@link statOf}). */
 export function lstatOf(path: string): Stats | undefined {
   try {

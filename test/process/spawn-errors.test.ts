@@ -351,6 +351,32 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a cwd given as LINK/../app, the link into a directory its user may not search: its way is asked as chdir went (into the link\'s target\'s parent), not as the path reads (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-dotdot-'));
+    const open = mkdtempSync(join(tmpdir(), 'subvisor-open-dotdot-'));
+    try {
+      for (const name of ['inner', 'app']) mkdirSync(join(closed, name), { mode: 0o777 });
+      chmodSync(join(closed, 'app'), 0o777);
+      chmodSync(closed, 0o700);
+      chmodSync(open, 0o755);
+      // Read as a path, LINK/../app is OPEN/app, which is there and open to all.
+      mkdirSync(join(open, 'app'), { mode: 0o777 });
+      chmodSync(join(open, 'app'), 0o777);
+      symlinkSync(join(closed, 'inner'), join(open, 'link'));
+      // Not join(): it would read the `..` away.
+      const cwd = `${open}/link/../app`;
+      const error = await spawnFailure(['sh', '-c', 'touch ./ran'], { uid: 65534, gid: 65534, cwd });
+      // Before: it ran, in CLOSED/app (where chdir, as root, went), an absolute path into it EACCES.
+      assert.equal(error.code, 'EACCES');
+      assert.equal(error.message, `cannot start sh -c 'touch ./ran': permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}: ${closed} is mode 700, owned by uid 0; grant it search (x) permission there, or give another cwd`);
+      assert.equal(existsSync(join(closed, 'app', 'ran')), false, 'the command did not run');
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a missing cwd: the message names the cwd, not the (existing) program', BOUNDED, async () => {
     const cwd = join(dir, 'no-such-cwd');
     const error = await spawnFailure(['true'], { cwd });

@@ -1,5 +1,5 @@
 import { node } from '../../builtins.js';
-import { canonicalPathOf, statOf } from '../stat.js';
+import { physicalPathOf, statOf } from '../stat.js';
 import { SpawnError, shellOnlyReason, type SpawnErrorOptions } from '../errors.js';
 import { machineName, machineOf, ownMachine } from './elf.js';
 import { DEFAULT_SHELL, childEnv, commandArgv } from './exec-args.js';
@@ -83,8 +83,9 @@ export function closedCwd(options: ResolvedRunOptions): SpawnError {
   const identity = childIdentity(options);
   const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
   // A symlink's way is asked, then its target's, where the directory in the way may be.
-  const target = canonicalPathOf(node.path.resolve(cwd));
-  const closed = closedDirectoryOnTheWay(`${node.path.resolve(cwd)}/.`, identity) ?? (target === undefined ? undefined : closedDirectoryOnTheWay(`${target}/.`, identity));
+  const way = cwdWay(options);
+  const target = way === undefined ? undefined : physicalPathOf(way);
+  const closed = (way === undefined ? undefined : closedDirectoryOnTheWay(`${node.path.resolve(way)}/.`, identity)) ?? (target === undefined ? undefined : closedDirectoryOnTheWay(`${target}/.`, identity));
   const why = closed === undefined ? '' : `: ${closed.path} is ${described(closed)}`;
   const reason = `permission denied (EACCES): ${who} may not enter the cwd ${cwd}${why}; grant it search (x) permission there, or give another cwd`;
   return new SpawnError(options.cmd, reason, { code: 'EACCES', cwd: givenCwd(options), cwdUnusable: true });
@@ -367,6 +368,22 @@ export function childCwd(options: ResolvedRunOptions): string | undefined {
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/**
+ * The child's cwd as an absolute path whose way the kernel takes as the spawn's chdir took it: a
+ * relative one after this process's own directory, its `..` left in place (`LINK/..` is the parent
+ * of the link's target there, where `path.resolve` would read the link away). Undefined when this
+ * process's own directory, from which it would be read, is gone.
+ */
+export function cwdWay(options: ResolvedRunOptions): string | undefined {
+  const cwd = childCwd(options);
+  if (cwd === undefined || node.path.isAbsolute(cwd)) return cwd;
+  try {
+    return `${process.cwd()}/${cwd}`;
+  } catch {
+    return undefined;
   }
 }
 

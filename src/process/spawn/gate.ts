@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { node } from '../../builtins.js';
 import type { ResolvedRunOptions } from '../options.js';
-import { DEFAULT_PATH, childCwd } from './diagnose.js';
+import { DEFAULT_PATH, cwdWay } from './diagnose.js';
 import { childEnv, commandArgv } from './exec-args.js';
 import { errnoCode } from '../../errno.js';
 import { canonicalPathOf } from '../stat.js';
@@ -347,12 +347,6 @@ function separatorFor(options: ResolvedRunOptions): string[] {
  * itself run below a directory it may not search, entered as root before it switched).
  */
 function cwdAsked(options: ResolvedRunOptions): string {
-  if (!crossesUsers(options.uid, options.gid)) return '.';
-  const cwd = childCwd(options) ?? '.';
-  try {
-    return node.path.resolve(cwd);
-  } catch {
-    return '.';
-  }
+  return crossesUsers(options.uid, options.gid) ? (cwdWay(options) ?? '.') : '.';
 }
 
