@@ -4,7 +4,7 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
+import { closedCwd, closedOnTheCwdWay, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
 import { SpawnError } from './errors.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
@@ -132,6 +132,9 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
   } catch (error) {
     if (gate === undefined || errnoCode(error) !== 'E2BIG') throw diagnose(error, options);
   }
+  // Without the gate, Node enters the cwd before it switches ids, and nothing asks whether the
+  // child's user may: a child of another user is kept out of a cwd its mode bits close to it here.
+  if (crossesUsers(options.uid, options.gid) && closedOnTheCwdWay(options) !== undefined) throw closedCwd(options);
   try {
     return { child: start(options, undefined, ids), gated: false };
   } catch (error) {

@@ -330,6 +330,41 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a command too large to exec beside the gate, but not alone, is still kept out of a cwd its user may not search: EACCES, nothing run (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    // Retried without the gate (E2BIG beside its script), the child was started by Node entering
+    // the cwd as root before it switched ids: nothing asked whether its user may.
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-e2big-'));
+    try {
+      const cwd = join(closed, 'app');
+      mkdirSync(cwd);
+      chmodSync(cwd, 0o777);
+      chmodSync(closed, 0o700);
+      // In values of 100 000 bytes: one string may be at most 128 KiB, all of them together far more.
+      const envOf = (bytes: number): NodeJS.ProcessEnv => {
+        const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', LAST: 'z'.repeat(bytes % 100_000) };
+        for (let i = 0; i < Math.floor(bytes / 100_000); i++) env[`V${i}`] = 'y'.repeat(100_000);
+        return env;
+      };
+      const execs = (bytes: number): boolean => spawnSync('/bin/true', [], { env: envOf(bytes) }).error === undefined;
+      let fits = 0;
+      let tooLarge = 64 * 1024 * 1024;
+      while (tooLarge - fits > 1) {
+        const middle = Math.floor((fits + tooLarge) / 2);
+        if (execs(middle)) fits = middle;
+        else tooLarge = middle;
+      }
+      assert.ok(fits > 200_000, `the environment took ${fits} bytes`);
+      const marker = join(cwd, 'ran');
+      const error = await spawnFailure(['sh', '-c', 'touch ./ran'], { uid: 65534, gid: 65534, cwd, env: envOf(fits - 300) });
+      assert.equal(error.code, 'EACCES');
+      assert.match(error.message, new RegExp(`may not enter the cwd ${cwd}: ${closed} is mode 700`));
+      assert.equal(existsSync(marker), false, 'the command did not run');
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a cwd given as a symlink into a directory its user may not search: EACCES naming that directory, not the symlink (needs root)', BOUNDED, async (t) => {
     if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
     const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-target-'));

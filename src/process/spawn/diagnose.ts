@@ -82,13 +82,22 @@ export function closedCwd(options: ResolvedRunOptions): SpawnError {
   const cwd = childCwd(options) ?? '.';
   const identity = childIdentity(options);
   const who = identity.kind === 'own' ? 'this user' : `uid ${identity.uid}`;
-  // A symlink's way is asked, then its target's, where the directory in the way may be.
-  const way = cwdWay(options);
-  const target = way === undefined ? undefined : physicalPathOf(way);
-  const closed = (way === undefined ? undefined : closedDirectoryOnTheWay(`${node.path.resolve(way)}/.`, identity)) ?? (target === undefined ? undefined : closedDirectoryOnTheWay(`${target}/.`, identity));
+  const closed = closedOnTheCwdWay(options);
   const why = closed === undefined ? '' : `: ${closed.path} is ${described(closed)}`;
   const reason = `permission denied (EACCES): ${who} may not enter the cwd ${cwd}${why}; grant it search (x) permission there, or give another cwd`;
   return new SpawnError(options.cmd, reason, { code: 'EACCES', cwd: givenCwd(options), cwdUnusable: true });
+}
+
+/**
+ * The directory whose mode bits keep the child's user out of its cwd, or undefined when they show
+ * none (ACLs are not read). A symlink's way is asked, then its target's, where the directory in
+ * the way may be.
+ */
+export function closedOnTheCwdWay(options: ResolvedRunOptions): ClosedDirectory | undefined {
+  const identity = childIdentity(options);
+  const way = cwdWay(options);
+  const target = way === undefined ? undefined : physicalPathOf(way);
+  return (way === undefined ? undefined : closedDirectoryOnTheWay(`${node.path.resolve(way)}/.`, identity)) ?? (target === undefined ? undefined : closedDirectoryOnTheWay(`${target}/.`, identity));
 }
 
 /** The errnos a cwd that cannot be used gives a spawn (chdir's, in the child): each is checked against the cwd first. */
