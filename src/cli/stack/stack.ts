@@ -119,7 +119,9 @@ export class Stack {
     // signal ends the wait below instead, and the stop after it goes in order.
     await openNursery(async (tn) => {
       this.#tn = tn;
-      for (const runner of this.#runners.values()) this.#launch(runner);
+      // A stop that came before the run began (a Ctrl-C while `up` made its control socket) starts
+      // nothing: launched, a process would start while its dependents' stops went first.
+      if (!this.#opts.signal.aborted) for (const runner of this.#runners.values()) this.#launch(runner);
       await this.#untilEnd();
       const why = this.#end === undefined ? undefined : endWords(this.#end);
       await stopInOrder([...this.#runners.values()], (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));

@@ -1,13 +1,14 @@
 // Stopping in order (SPEC §9): the order on its own, then real processes whose trap handlers
 // write down, with a timestamp, when they got their signal and when they were done.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NO_RESTART, logProbe } from '../../../src/cli/config/index.js';
 import { stopInOrder } from '../../../src/cli/stack/shutdown.js';
 import { Stack, StopRequest } from '../../../src/cli/stack/stack.js';
+import { Interrupted } from '../../../src/cli/interrupts.js';
 import type { StatusEvent } from '../../../src/cli/output.js';
 import { blockText, type LineBlock } from '../../../src/process/output/ascii-block.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
@@ -174,6 +175,21 @@ describe('stopping a stack in reverse dependency order', () => {
     assert.ok(stopped.at - stopping.at >= 280, 'it was given its grace');
     assert.ok(performance.now() - stopStarted < 10_000, 'not the 20 s default');
     assert.equal(resultOf(outcome, 'stubborn').result, 'stopped');
+  });
+});
+
+describe('a stop that comes before the run begins', () => {
+  test('a stack whose stop signal is already aborted (a Ctrl-C while up was still making its control socket) starts nothing, each process not started', BOUNDED, async () => {
+    const file = join(scratch, `started-${files++}`);
+    const controller = new AbortController();
+    controller.abort(new Interrupted('SIGINT'));
+    const output = new RecordingOutput();
+    const stack = new Stack([spec('db', `echo db >> ${file}; exec sleep 30`), spec('web', `echo web >> ${file}; exec sleep 30`, { dependsOn: [{ name: 'db', condition: 'started' }] })], { output, signal: controller.signal, defaultGraceMs: 2000 });
+    const outcome = await stack.run();
+    assert.equal(output.records.filter((record) => record.kind === 'starting').length, 0, output.dump());
+    assert.equal(existsSync(file), false, 'no command ran');
+    assert.equal(outcome.exitCode, 130);
+    assert.deepEqual(outcome.results.map((result) => result.pid), [undefined, undefined]);
   });
 });
 
