@@ -452,14 +452,15 @@ type ArgsToken = ReturnType<typeof node.util.parseArgs>['tokens'] extends (infer
 /**
  * The value typed with the unknown option at `tokens[i]`, which parseArgs read as a flag:
  * `--port=3000`'s; the rest of its word for a short one (`-p3000`, as foreman and honcho take it,
- * which parseArgs splits into the flags -p -3 -0 -0 -0); or the word after it (`-p 3000`).
+ * which parseArgs splits into the flags -p -3 -0 -0 -0), after its `=` if it has one (`-p=3000`,
+ * as foreman's Thor, concurrently's yargs and overmind's Go flags take it); or the word after it (`-p 3000`).
  */
 function valueTypedWith(args: readonly string[], tokens: readonly ArgsToken[], i: number): string | undefined {
   const token = tokens[i];
   if (token?.kind !== 'option') return undefined;
   if (token.value !== undefined) return token.value;
   const word = args[token.index] ?? '';
-  if (!word.startsWith('--') && word !== token.rawName && word.startsWith(token.rawName)) return word.slice(token.rawName.length);
+  if (!word.startsWith('--') && word !== token.rawName && word.startsWith(token.rawName)) return word.slice(token.rawName.length).replace(/^=/, '');
   const next = tokens[i + 1];
   return next?.kind === 'positional' ? next.value : undefined;
 }

@@ -37,6 +37,7 @@ const UP: [string[], string][] = [
   [['-P'], "concurrently's -P: a command takes its arguments from the environment, in subvisor.yaml: cmd: npm test -- ${ARGS:-}, then: ARGS=--watch subvisor up"],
   [['--teardown', 'npm run clean'], "concurrently's --teardown: up runs nothing once its processes have stopped; run the cleanup after it: subvisor up; npm run clean"],
   [['-l', '10'], "concurrently's -l: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
+  [['-l=10'], "concurrently's -l: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
   [['--pad-prefix'], "concurrently's --pad-prefix: each line starts with its process's name, padded to the longest; --timestamps adds the time: subvisor up --timestamps"],
   [['--name-separator', '|'], "concurrently's --name-separator: a process's name is its key under processes: in subvisor.yaml (web: { cmd: ... }), or in a Procfile (web: CMD)"],
   // Its commands, where up takes process names: no name has a blank or a `:`.

@@ -31,6 +31,8 @@ const INSTEAD: [string[], string][] = [
   [['-p3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
   [['-t10'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],
   [['-cweb=2,worker=1'], "honcho's -c: the formation is words after up: subvisor up web=2 worker=1"],
+  // Or after an `=` (`-p=3000`), as foreman's Thor takes it (and concurrently's yargs, overmind's Go flags).
+  [['-p=3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
   [['-d', 'app'], "foreman's -d: processes run in the Procfile's directory: subvisor up -f app/Procfile"],
   [['--no-timestamp'], "foreman's --no-timestamp: up shows no times unless given --timestamps: subvisor up"],
   [['--timestamp'], "foreman's --timestamp: up shows the times with --timestamps: subvisor up --timestamps"],
