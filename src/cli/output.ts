@@ -18,7 +18,7 @@ export type Stream = 'stdout' | 'stderr' | 'status';
  */
 export interface StatusEvent {
   readonly name: string;
-  readonly event: 'waiting' | 'starting' | 'ready' | 'still-not-ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated';
+  readonly event: 'waiting' | 'starting' | 'ready' | 'still-not-ready' | 'exited' | 'failed' | 'restarting' | 'not-started' | 'stopping' | 'stopped' | 'killed' | 'tolerated' | 'restart-waits';
   readonly text: string;
   readonly fields?: Readonly<Record<string, unknown>>;
 }

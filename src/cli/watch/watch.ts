@@ -181,7 +181,7 @@ class WatchedProcess {
     const more = this.#changed.size - 1;
     this.output.status({
       name: this.name,
-      event: 'waiting',
+      event: 'restart-waits',
       text: `restart waits: ${latest}${more > 0 ? ` and ${more} more` : ''} changing, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longBurstMs)} ${LEAVE_IT_OUT}`,
       fields: { reason: 'change', path: latest, more },
     });
