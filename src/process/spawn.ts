@@ -127,13 +127,16 @@ function gateFor(options: SpawnOptions, watchdogPipe: { readonly stream: Writabl
  * ./spawn/gate.ts). Node throws E2BIG at once, before anything ran.
  */
 function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): { child: ChildProcess; gated: boolean } {
-  try {
-    return { child: start(options, gate, ids), gated: gate !== undefined };
-  } catch (error) {
-    if (gate === undefined || errnoCode(error) !== 'E2BIG') throw diagnose(error, options);
+  if (gate !== undefined) {
+    try {
+      return { child: start(options, gate, ids), gated: true };
+    } catch (error) {
+      if (errnoCode(error) !== 'E2BIG') throw diagnose(error, options);
+    }
   }
-  // Without the gate, Node enters the cwd before it switches ids, and nothing asks whether the
-  // child's user may: a child of another user is kept out of a cwd its mode bits close to it here.
+  // Without the gate (none applies, as for argv0, or E2BIG beside it), Node enters the cwd before
+  // it switches ids, and nothing asks whether the child's user may: a child of another user is
+  // kept out of a cwd its mode bits close to it here.
   if (crossesUsers(options.uid, options.gid) && closedOnTheCwdWay(options) !== undefined) throw closedCwd(options);
   try {
     return { child: start(options, undefined, ids), gated: false };

@@ -365,6 +365,24 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a child given argv0, which goes without the gate, is still kept out of a cwd its user may not search: EACCES, nothing run (needs root)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    // No gate takes argv0: Node enters the cwd as root before it switches ids.
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-argv0-'));
+    try {
+      const cwd = join(closed, 'app');
+      mkdirSync(cwd);
+      chmodSync(cwd, 0o777);
+      chmodSync(closed, 0o700);
+      const error = await spawnFailure(['sh', '-c', 'touch ./ran'], { uid: 65534, gid: 65534, cwd, argv0: 'sh' });
+      assert.equal(error.code, 'EACCES');
+      assert.match(error.message, new RegExp(`may not enter the cwd ${cwd}: ${closed} is mode 700`));
+      assert.equal(existsSync(join(cwd, 'ran')), false, 'the command did not run');
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a cwd given as a symlink into a directory its user may not search: EACCES naming that directory, not the symlink (needs root)', BOUNDED, async (t) => {
     if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
     const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-target-'));
