@@ -1,4 +1,5 @@
 import { node } from '../builtins.js';
+import { JAVASCRIPT_NAME } from './config/javascript.js';
 
 /**
  * Programs that pass every SIGINT they get on to their whole process tree, so that a Ctrl-C in
@@ -45,7 +46,7 @@ export function ctrlCPassedOnBy(pid: number = process.pid, factsOf: (pid: number
 /** The relaying program `argv` runs, if it runs one: as `concurrently ...` or as `node .../concurrently.js ...`. */
 function programName(argv: readonly string[]): string | undefined {
   for (const word of argv.slice(0, 2)) {
-    const name = node.path.basename(word).replace(/\.[cm]?js$/, '');
+    const name = node.path.basename(word).replace(JAVASCRIPT_NAME, '');
     if (PASSES_CTRL_C_ON.has(name)) return name;
   }
   return undefined;
