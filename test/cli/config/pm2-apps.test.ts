@@ -79,7 +79,7 @@ test('every app becomes a process of a name subvisor takes, and its args array k
     apps: [
       { script: 'index.js', cwd: 'a' },
       { script: 'index.js', cwd: 'b' },
-      { name: 'API Server', script: 'srv.js', args: ['--name', 'hello world', '$HOME'] },
+      { name: 'API Server', script: 'srv.js', args: ['--name', 'hello world', '$HOME', '${HOME}'], env: { GREETING: 'hi ${USER}', PORT: 3000 } },
     ],
   };
   mkdirSync(join(dir, 'a'), { recursive: true });
@@ -89,5 +89,7 @@ test('every app becomes a process of a name subvisor takes, and its args array k
   // pm2 runs two apps of one name both: neither may vanish.
   assert.deepEqual(processes.map((spec) => [spec.name, spec.cwd]), [['index', join(dir, 'a')], ['index-2', join(dir, 'b')], ['API-Server', dir]]);
   // pm2 passes an args array as argv, unexpanded: the shell string quotes each word.
-  assert.equal(processes[2]?.cmd, "node srv.js --name 'hello world' '$HOME'");
+  // Nor does it expand ${NAME} where subvisor would: written as $${ for subvisor to leave it as it is.
+  assert.equal(processes[2]?.cmd, "node srv.js --name 'hello world' '$HOME' '${HOME}'");
+  assert.deepEqual(processes[2].env, { GREETING: 'hi ${USER}', PORT: '3000' });
 });

@@ -47,7 +47,17 @@ function commandOf(app: App): string {
   // An array is argv, passed unexpanded (pm2 runs no shell): each word quoted for `sh -c`.
   const args = Array.isArray(app.args) ? quoteCommand(app.args.map(String)) : text(app.args);
   const interpreterArgs = text(app.node_args) ?? text(app.interpreter_args);
-  return [interpreter === 'none' ? undefined : interpreter, interpreterArgs, script, args].filter((word) => word !== undefined && word !== '').join(' ');
+  return literal([interpreter === 'none' ? undefined : interpreter, interpreterArgs, script, args].filter((word) => word !== undefined && word !== '').join(' '));
+}
+
+/** `value` as subvisor leaves it: pm2 expands no `${NAME}`, which subvisor would (`$${` is a literal `${`). */
+function literal(value: string): string {
+  return value.replaceAll('${', () => '$${');
+}
+
+/** The app's `env`, each value as pm2 passes it. */
+function envOf(env: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
 }
 
 function text(value: unknown): string | undefined {
@@ -85,7 +95,7 @@ function nameOf(app: App, index: number, taken: ReadonlySet<string>): string {
 function moved(app: App, name: string): Moved {
   const process: Record<string, unknown> = { cmd: commandOf(app) };
   if (text(app.cwd) !== undefined) process.cwd = app.cwd;
-  if (app.env !== null && typeof app.env === 'object') process.env = app.env;
+  if (app.env !== null && typeof app.env === 'object') process.env = envOf(app.env);
   const instances = app.instances;
   if (typeof instances === 'number' && instances > 1) process.replicas = instances;
   const watch = watchOf(app);
