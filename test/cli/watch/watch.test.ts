@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs, { type FSWatcher, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import type { StatusEvent } from '../../../src/cli/output.js';
 import { watchStack, type Restartable } from '../../../src/cli/watch/watch.js';
@@ -50,6 +50,29 @@ test('a restart after a change that fails is a failed record with a reason too, 
     const failed = events.find((event) => event.event === 'failed');
     assert.deepEqual({ name: failed?.name, text: failed?.text, fields: failed?.fields }, { name: 'subvisor', text: 'a restart after a change failed: no room', fields: { reason: 'error', code: 'ENOSPC' } });
   } finally {
+    watching.close();
+  }
+});
+
+test('a burst that does not pause in 10 s is one restart-waits record, with the path that keeps changing, and no restart while it goes on', { timeout: 30_000 }, async () => {
+  // Its own event: `waiting` says a process has not started yet, and this one runs.
+  const root = join(scratch, 'busy');
+  mkdirSync(root);
+  let restarts = 0;
+  const counting: Restartable = { ...idle, restartForChange: () => ((restarts += 1), Promise.resolve([])) };
+  const events: StatusEvent[] = [];
+  const watching = watchStack(counting, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 1000 } })], { status: (event) => void events.push(event) });
+  const writer = setInterval(() => writeFileSync(join(root, 'app.log'), String(Date.now())), 50);
+  try {
+    await waitUntil(() => events.some((event) => event.event === 'restart-waits'), 'the long burst to be said', 20_000);
+    const said = events.filter((event) => event.event === 'restart-waits');
+    assert.equal(said.length, 1);
+    assert.equal(said[0]?.name, 'web');
+    assert.deepEqual(said[0].fields, { reason: 'change', path: relative(process.cwd(), join(root, 'app.log')), more: 0 });
+    assert.match(said[0].text, /^restart waits: .*app\.log changing, with no pause of 1\.0 s in 10\.0 s \(if the process writes there itself, leave that out with `ignore`\)$/);
+    assert.equal(restarts, 0, 'no restart while the changes go on');
+  } finally {
+    clearInterval(writer);
     watching.close();
   }
 });
