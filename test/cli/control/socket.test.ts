@@ -10,7 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
-import { BIN, runCli, startCli } from '../cli.js';
+import { BIN, runCli, startCli, type CliRun } from '../cli.js';
 import { BOUNDED, answers, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
 
 describe('protocol', () => {
@@ -186,6 +186,20 @@ describe("another user's names where up puts its socket", () => {
     return false;
   }
 
+  /**
+   * A config directory of `mode` in which nobody put `.subvisor` as a link to a directory beside it;
+   * `up` run there. The process would leave `started` in the directory if it ran.
+   */
+  async function upBesidePlantedLink(mode: number): Promise<{ dir: string; elsewhere: string; run: CliRun }> {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started" }\n`);
+    chmodSync(dir, mode);
+    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
+    mkdirSync(elsewhere, { mode: 0o755 });
+    symlinkSync(elsewhere, join(dir, '.subvisor'));
+    lchownSync(join(dir, '.subvisor'), 65534, 65534);
+    return { dir, elsewhere, run: await runCli(['up'], { cwd: dir }) };
+  }
+
   /** Process a's row in `ps` of the run on `socket`. */
   async function psRow(dir: string, socket: string): Promise<{ state: string } | undefined> {
     const run = await client(dir, ['ps', '--json', '--socket', socket]);
@@ -196,13 +210,7 @@ describe("another user's names where up puts its socket", () => {
   test("a .subvisor another user put as a link in a config's directory open to them is refused before anything starts, as a log directory there is; where it leads is not touched", BOUNDED, async (t) => {
     if (!asRootOnly(t)) return;
     // No sleep: the run this refuses would otherwise take its whole time.
-    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started" }\n`);
-    chmodSync(dir, 0o777);
-    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
-    mkdirSync(elsewhere, { mode: 0o755 });
-    symlinkSync(elsewhere, join(dir, '.subvisor'));
-    lchownSync(join(dir, '.subvisor'), 65534, 65534);
-    const run = await runCli(['up'], { cwd: dir });
+    const { dir, elsewhere, run } = await upBesidePlantedLink(0o777);
     assert.equal(run.code, 1, run.stderr);
     // Before, root followed the link: the directory it leads to was made 0700 and got the claim file and the socket.
     assert.match(run.stderr, /^subvisor: the control socket's directory \S+ is under \S+, and that directory is open to other users: every user may write it/);
@@ -213,13 +221,7 @@ describe("another user's names where up puts its socket", () => {
 
   test("a .subvisor link another user put in a config's directory that is sticky (a config in /tmp) is refused before anything starts: they may point it elsewhere at any moment", BOUNDED, async (t) => {
     if (!asRootOnly(t)) return;
-    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started > ${dir}/started" }\n`);
-    chmodSync(dir, 0o1777);
-    const elsewhere = join(dir, '..', `${basename(dir)}-elsewhere`);
-    mkdirSync(elsewhere, { mode: 0o755 });
-    symlinkSync(elsewhere, join(dir, '.subvisor'));
-    lchownSync(join(dir, '.subvisor'), 65534, 65534);
-    const run = await runCli(['up'], { cwd: dir });
+    const { dir, elsewhere, run } = await upBesidePlantedLink(0o1777);
     // Before, the run went on through the link (where it led was root's, at that moment): its owner
     // could point it at a directory of theirs just after, and root wrote its claim file there by name,
     // through a link they put in its place, into any file.
