@@ -92,8 +92,8 @@ function claimToken(directory: string): string | undefined {
   const known = readToken(file);
   if (known !== undefined) return known;
   const draft = node.path.join(directory, `.${TOKEN_FILE}.${process.pid}`);
+  if (!writeDraft(draft)) return undefined;
   try {
-    node.fs.writeFileSync(draft, randomHex(16), { mode: 0o600 });
     node.fs.linkSync(draft, file);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') return undefined;
@@ -101,6 +101,23 @@ function claimToken(directory: string): string | undefined {
     node.fs.rmSync(draft, { force: true });
   }
   return readToken(file);
+}
+
+/**
+ * Writes a new token to `draft`, a file made for it (O_EXCL): a name already there is removed
+ * first, never written through. Why. A draft left by a killed run of the same pid is one; a link
+ * or a hard link put there by whoever else may write the directory (root's `up` on a config its
+ * owner keeps there) is another, and writing through it put the token in the file it leads to
+ * (truncated: `/etc/shadow`), which then became the claim. False when it cannot be made.
+ */
+function writeDraft(draft: string): boolean {
+  try {
+    node.fs.rmSync(draft, { force: true });
+    node.fs.writeFileSync(draft, randomHex(16), { mode: 0o600, flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The token `file` holds; undefined when there is no file. */
