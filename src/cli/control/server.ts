@@ -132,6 +132,8 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
     throw listenError(error, absolute);
   }
   // 0600 from its bind already (see listenOwnerOnly): said again, should a Node bind after `listen` returns.
+  // By name, yet no one else's link can be there: no untrusted user may put or replace a name in
+  // this directory (refuseOpenDirectory; in a sticky one, the socket is this user's to move).
   node.fs.chmodSync(absolute, 0o600);
   const { ino } = node.fs.lstatSync(absolute);
   return {
