@@ -7,6 +7,7 @@ import { Process } from './process.js';
 import { closedCwd, closedOnTheCwdWay, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
 import { SpawnError } from './errors.js';
 import { fdShortage } from './spawn/fd-headroom.js';
+import { userMayEnterCwd } from './spawn/cwd-access.js';
 import { crossesUsers, inheritableFds, withLeakedFdsBlanked, type StdioEntry } from './spawn/inherited-fds.js';
 import { idSwitch, switchedSpawn, type IdSwitch } from './spawn/groups.js';
 import { warnOfUnpassedBytes } from './spawn/given-environment.js';
@@ -136,8 +137,8 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
   }
   // Without the gate (none applies, as for argv0, or E2BIG beside it), Node enters the cwd before
   // it switches ids, and nothing asks whether the child's user may: a child of another user is
-  // kept out of a cwd its mode bits close to it here.
-  if (crossesUsers(options.uid, options.gid) && closedOnTheCwdWay(options) !== undefined) throw closedCwd(options);
+  // kept out of a cwd its mode bits, or the kernel asked as that user (ACLs), close to it here.
+  if (crossesUsers(options.uid, options.gid) && (closedOnTheCwdWay(options) !== undefined || userMayEnterCwd(options, ids) === false)) throw closedCwd(options);
   try {
     return { child: start(options, undefined, ids), gated: false };
   } catch (error) {

@@ -383,6 +383,35 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a child given argv0, which goes without the gate, is kept out of a cwd closed to its user by an ACL alone, its mode bits open: EACCES, nothing run (needs root, setfacl)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    if (spawnSync('setfacl', ['--version']).error !== undefined) {
+      assert.notEqual(process.env.CI, 'true', 'setfacl is required under CI=true (.ci/run installs acl)');
+      return t.skip('setfacl (acl) is not installed');
+    }
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-acl-'));
+    try {
+      const cwd = join(closed, 'app');
+      mkdirSync(cwd);
+      chmodSync(cwd, 0o777);
+      chmodSync(closed, 0o755);
+      // The mode bits let uid 65534 through; the ACL entry for it alone does not.
+      const acl = spawnSync('setfacl', ['-m', 'u:65534:---', closed], { encoding: 'utf8' });
+      if (acl.status !== 0) return t.skip(`this file system takes no ACL: ${acl.stderr}`);
+      const cmd = ['sh', '-c', 'touch ./ran'];
+      const error = await spawnFailure(cmd, { uid: 65534, gid: 65534, cwd, argv0: 'sh' });
+      assert.equal(error.code, 'EACCES');
+      assert.equal(error.message, `cannot start sh -c 'touch ./ran': permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}; grant it search (x) permission there, or give another cwd`);
+      assert.equal(existsSync(join(cwd, 'ran')), false, 'the command did not run');
+      // Control: the ACL taken off, the same command runs there as the same user.
+      assert.equal(spawnSync('setfacl', ['-b', closed]).status, 0);
+      assert.equal((await runProcess(cmd, { uid: 65534, gid: 65534, cwd, argv0: 'sh' })).returncode, 0);
+      assert.equal(existsSync(join(cwd, 'ran')), true);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a cwd given as a symlink into a directory its user may not search: EACCES naming that directory, not the symlink (needs root)', BOUNDED, async (t) => {
     if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
     const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-target-'));
