@@ -209,18 +209,30 @@ function commandWords(cmd: ProcessSpec['cmd'], parts: readonly Word[] | undefine
  */
 function commandLine(owner: string, words: readonly Word[], variables: UnitVariables, cwd?: string): string {
   const [first = [], ...args] = words;
-  // The program is written with its value: systemd runs the path it reads, unexpanded.
-  let path = joinParts(first);
-  if (cwd !== undefined && path.includes('/') && !isAbsolute(path)) path = resolve(cwd, path);
+  const relative = cwd !== undefined && joinParts(first).includes('/') && !isAbsolute(joinParts(first));
+  const path = relative ? resolve(cwd, joinParts(first)) : joinParts(first);
   const prefix = EXEC_PREFIX.exec(path)?.[0];
   if (prefix !== undefined) {
     throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(path)} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
   }
+  const nameOf = (variable: Variable): string | undefined => variables.nameOf(variable);
+  // systemd runs the program's path as it reads it, unexpanded: one that holds a variable's value
+  // (a .env secret, see ./unit-variables.ts) would be in the unit for every user to read, so a
+  // shell execs it, given it as an argument, where systemd substitutes `${NAME}`.
+  const execByShell = first.some((part) => typeof part !== 'string' && nameOf(part) !== undefined);
+  const argv = args.map((word) => systemdWordOf(word, nameOf));
+  if (execByShell) {
+    const program = relative ? [`${cwd}/`, ...first] : first;
+    return [...EXEC_ARGUMENT.map(systemdWord), systemdWordOf(program, nameOf), ...argv].join(' ');
+  }
   // systemd runs the path as written and substitutes `$` only in argv, so a path with a `$` is
   // written twice: `@PATH ARGV0`, the path as it is, argv[0] with its `$` doubled like every argument.
   const head = path.includes('$') ? [`@${systemdProgramPath(path)}`, systemdWord(path)] : [systemdWord(path)];
-  return [...head, ...args.map((word) => systemdWordOf(word, (variable) => variables.nameOf(variable)))].join(' ');
+  return [...head, ...argv].join(' ');
 }
+
+/** A shell that execs its first argument with the rest: argv[0] is the path, as systemd would give it. */
+const EXEC_ARGUMENT = ['/bin/sh', '-c', 'exec "$0" "$@"'];
 
 /** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */
 const EXEC_PREFIX = /^[-@:+!|]/;

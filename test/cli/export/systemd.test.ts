@@ -456,6 +456,27 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(run.units), { status: 0, output: '' });
   });
 
+  test("a program whose path holds a variable's value is run by a shell, given ${NAME} as an argument: the value (a .env secret) is only in the env file (0600), not in the unit (0644), where systemd would run the path as written", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    mkdirSync(join(project, 's3cr3t-dir'));
+    writeFileSync(join(project, 's3cr3t-dir', 'run.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(join(project, '.env'), `TOOL_DIR=${project}/s3cr3t-dir\nSUB=s3cr3t-dir\n`);
+    writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: ["${TOOL_DIR}/run.sh", --flag]\n  b:\n    cmd: ["./${SUB}/run.sh"]\n');
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units, '--prefix', 't']);
+    assert.equal(run.code, 0, run.stderr);
+    const unit = (name: string): string => readFileSync(join(units, `t-${name}.service`), 'utf8');
+    const env = (name: string): string => readFileSync(join(units, `t-${name}.env`), 'utf8');
+    // Before, ExecStart= held the path with its value: /.../s3cr3t-dir/run.sh.
+    assert.match(unit('a'), /^ExecStart=\/bin\/sh -c "exec \\"\$\$0\\" \\"\$\$@\\"" "\$\{TOOL_DIR\}\/run\.sh" --flag$/m);
+    // A relative one is made absolute against its cwd, as one written directly is.
+    assert.match(unit('b'), /^ExecStart=\/bin\/sh -c "exec \\"\$\$0\\" \\"\$\$@\\"" "\/\S*\/\.\/\$\{SUB\}\/run\.sh"$/m);
+    for (const name of ['a', 'b']) assert.doesNotMatch(unit(name), /s3cr3t/, unit(name));
+    assert.match(env('a'), new RegExp(`^TOOL_DIR='${project}/s3cr3t-dir'$`, 'm'));
+    assert.match(env('b'), /^SUB='s3cr3t-dir'$/m);
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
+  });
+
   test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n');
