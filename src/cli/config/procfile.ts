@@ -7,7 +7,7 @@ import { NO_RESTART, PROCESS_NAME, type Config, type ProcessSpec } from './spec.
 import { dotEnvFile } from './yaml/environment.js';
 import { configDirectory } from './location.js';
 
-/** foreman's line: a name of letters, digits, `_` and `-`, a colon, the command. */
+/** foreman's line: a name of ASCII letters, digits, `_` and `-`, a colon, the command. */
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
 
 /**
@@ -15,7 +15,7 @@ const PROCFILE_LINE = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
  * `.`: a Procfile line with a `.` in its name is no `name: command` line at all (foreman's), so
  * naming `.` here would send the user to write one that is refused in turn.
  */
-const PROCFILE_NAME_RULE = "a Procfile's process name must start with a letter or digit and use only letters, digits, _ and -";
+const PROCFILE_NAME_RULE = "a Procfile's process name must start with a letter or digit and use only ASCII letters, digits, _ and -";
 
 /** `web : cmd`: a name, then blanks before its colon (foreman skips such a line without a word). */
 const BLANK_BEFORE_COLON = /^([A-Za-z0-9_-]+)[ \t]+:/;
@@ -107,7 +107,7 @@ function unmatchedLine(content: string, at: { readonly file: string; readonly li
   const included = OVERMIND_INCLUDE.exec(content)?.[1];
   if (included !== undefined) return { ...at, message: `\`-f ${included}\` is overmind's, reading another Procfile's lines in; a Procfile here reads no other: copy its lines here` };
   const blank = BLANK_BEFORE_COLON.exec(content);
-  if (blank === null) return { ...at, message: 'expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)' };
+  if (blank === null) return { ...at, message: 'expected `name: command` (a name of ASCII letters, digits, _ and -, a colon, then the command)' };
   const name = blank[1] ?? ''; // in the pattern, so present whenever it matched
   return { ...at, column: at.column + name.length, process: name, message: `no blank may come between the name and the colon: write '${name}:'` };
 }

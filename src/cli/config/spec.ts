@@ -373,13 +373,14 @@ export interface Config {
 }
 
 /**
- * A process name: a letter or digit, then letters, digits, `_`, `.` or `-`. Names prefix output
- * lines and appear in the NDJSON `name` field, so spaces, colons and control characters are out.
+ * A process name: a letter or digit, then letters, digits, `_`, `.` or `-`, all ASCII. Names prefix
+ * output lines and appear in the NDJSON `name` field, so spaces, colons and control characters are
+ * out; they also name systemd units and Compose services, which take ASCII only, so `wéb` is out too.
  */
 export const PROCESS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Why a name does not fit {@link PROCESS_NAME}, said so a person can fix it. */
-export const PROCESS_NAME_RULE = 'a process name must start with a letter or digit and use only letters, digits, _, . and -';
+export const PROCESS_NAME_RULE = 'a process name must start with a letter or digit and use only ASCII letters, digits, _, . and -';
 
 /**
  * A {@link PROCESS_NAME} made of another tool's name for a process (npm's `watch:js`, pm2's `API

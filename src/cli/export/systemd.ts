@@ -39,7 +39,7 @@ export interface ExportedFile {
 /** Slack between the probe's deadline and `TimeoutStartSec=`, so the probe, which says why, is the one that gives up. */
 const START_TIMEOUT_SLACK_MS = 10_000;
 
-/** A unit name prefix systemd takes (unit names allow letters, digits and `:_.\-`; `@` would make a template). */
+/** A unit name prefix systemd takes (unit names allow ASCII letters, digits and `:_.\-`; `@` would make a template). */
 export const UNIT_PREFIX = /^[A-Za-z0-9_.:-]+$/;
 
 /**
@@ -52,7 +52,7 @@ export const UNIT_PREFIX = /^[A-Za-z0-9_.:-]+$/;
  * config, options and base `PORT`: nothing is sorted by anything else, timed or looked up.
  */
 export function exportSystemd(config: Config, options: SystemdExportOptions): ExportedFile[] {
-  if (!UNIT_PREFIX.test(options.prefix)) throw new ExportError('ERR_EXPORT_PREFIX', `--prefix ${JSON.stringify(options.prefix)} cannot start a unit name; use letters, digits, _, ., : and -`);
+  if (!UNIT_PREFIX.test(options.prefix)) throw new ExportError('ERR_EXPORT_PREFIX', `--prefix ${JSON.stringify(options.prefix)} cannot start a unit name; use ASCII letters, digits, _, ., : and -`);
   const unitDirProblem = unitPathProblem(options.unitDir);
   if (unitDirProblem !== undefined) throw new ExportError('ERR_EXPORT_PATH', `-o ${JSON.stringify(options.unitDir)} ${unitDirProblem}, which a systemd unit cannot carry in EnvironmentFile=; pick another -o`);
   checkLogReadiness(config, options.dropReadyLog);

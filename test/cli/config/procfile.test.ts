@@ -40,7 +40,7 @@ test('a leading byte order mark (an editor on Windows) is no part of the first l
 test('a bad line is reported with its line number and column', () => {
   assert.doesNotThrow(() => parseProcfile('web: node server.js\n', 'Procfile')); // control
   const error = configError(() => parseProcfile('web: node server.js\n\n  this is not a process\n', 'Procfile'));
-  assert.equal(error.message, 'Procfile:3:3: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)');
+  assert.equal(error.message, 'Procfile:3:3: expected `name: command` (a name of ASCII letters, digits, _ and -, a colon, then the command)');
   assert.deepEqual([error.line, error.column], [3, 3]);
 });
 
@@ -61,8 +61,8 @@ test('every bad line is reported at once: bad names, missing commands, duplicate
   const text = ['web: node a.js', 'my web: x', '_hidden: x', 'worker:', 'web: node b.js', ''].join('\n');
   const error = configError(() => parseProcfile(text, 'Procfile'));
   assert.deepEqual(lines(error), [
-    'Procfile:2:1: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)',
-    "Procfile:3:1: invalid process name '_hidden': a Procfile's process name must start with a letter or digit and use only letters, digits, _ and -",
+    'Procfile:2:1: expected `name: command` (a name of ASCII letters, digits, _ and -, a colon, then the command)',
+    "Procfile:3:1: invalid process name '_hidden': a Procfile's process name must start with a letter or digit and use only ASCII letters, digits, _ and -",
     "Procfile:4:8: 'worker' has no command; write it after the colon",
     "Procfile:5:1: process 'web' is already defined on line 1; names must be unique",
   ]);
@@ -75,7 +75,7 @@ test('every bad line is reported at once: bad names, missing commands, duplicate
 test("a name with a dot, and overmind's -f line, are each named as the problem, with what to write", () => {
   const error = configError(() => parseProcfile('web: node a.js\n  web.api: node api.js\n-f Procfile.workers\n', 'Procfile'));
   assert.deepEqual(lines(error), [
-    "Procfile:2:3: invalid process name 'web.api': a Procfile's process name must start with a letter or digit and use only letters, digits, _ and - (foreman and overmind skip such a line, so it never ran there either); write 'web-api:'",
+    "Procfile:2:3: invalid process name 'web.api': a Procfile's process name must start with a letter or digit and use only ASCII letters, digits, _ and - (foreman and overmind skip such a line, so it never ran there either); write 'web-api:'",
     "Procfile:3:1: `-f Procfile.workers` is overmind's, reading another Procfile's lines in; a Procfile here reads no other: copy its lines here",
   ]);
   assert.deepEqual(
@@ -84,7 +84,11 @@ test("a name with a dot, and overmind's -f line, are each named as the problem, 
   );
   // Controls: a dot in the command is the command's; a line with no colon stays the plain problem.
   assert.deepEqual(parseProcfile('web: node web.api.js -f x\n', 'Procfile').processes.map((spec) => spec.cmd), ['node web.api.js -f x']);
-  assert.deepEqual(lines(configError(() => parseProcfile('web.api node api.js\n', 'Procfile'))), ['Procfile:1:1: expected `name: command` (a name of letters, digits, _ and -, a colon, then the command)']);
+  assert.deepEqual(lines(configError(() => parseProcfile('web.api node api.js\n', 'Procfile'))), ['Procfile:1:1: expected `name: command` (a name of ASCII letters, digits, _ and -, a colon, then the command)']);
+});
+
+test('a name with a letter outside ASCII is told that only ASCII letters are taken (foreman skips such a line)', () => {
+  assert.deepEqual(lines(configError(() => parseProcfile('wéb: node web.js\n', 'Procfile'))), ['Procfile:1:1: expected `name: command` (a name of ASCII letters, digits, _ and -, a colon, then the command)']);
 });
 
 test('a Procfile with no processes is refused', () => {

@@ -439,6 +439,12 @@ test('process names must start with a letter or digit and use only letters, digi
   }
 });
 
+test('a name with a letter outside ASCII is told that only ASCII letters are taken, since by the rule alone it is all letters', () => {
+  for (const bad of ['wéb', 'ünï', 'дб']) {
+    assert.match(onlyProblem(`processes:\n  ${bad}:\n    cmd: x\n`, 2, 3), /: invalid process name '.*': .*use only ASCII letters, digits, _, \. and -$/, bad);
+  }
+});
+
 test('a process given as a string or nothing is refused with an example', () => {
   assert.match(onlyProblem('processes:\n  web: node server.js\n', 2, 8), /processes\.web: expected the process's keys \(at least `cmd`\), found a string; e\.g\. `web: \{ cmd: node server\.js \}`/);
   assert.match(onlyProblem('processes:\n  web:\n', 2, 3), /processes\.web: expected the process's keys \(at least `cmd`\), found nothing/);

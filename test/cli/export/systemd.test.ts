@@ -219,6 +219,9 @@ describe('export systemd: what each key becomes', () => {
     const bad = await runCli(['export', 'systemd', '-f', file, '--prefix', 'a b']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--prefix "a b" cannot start a unit name/);
+    const unicode = await runCli(['export', 'systemd', '-f', file, '--prefix', 'ünï']);
+    assert.equal(unicode.code, 2);
+    assert.match(unicode.stderr, /--prefix "ünï" cannot start a unit name; use ASCII letters, digits, _, \., : and -/, 'ü is a letter, just not one a unit name takes');
   });
 
   test('a --prefix that makes a unit name longer than systemd takes (255 bytes) is refused before -o is made', BOUNDED, async () => {
