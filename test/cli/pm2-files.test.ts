@@ -3,7 +3,7 @@
 // its apps become.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -40,4 +40,20 @@ test('with no config file here but an ecosystem file, the error names it, as it 
     run.stderr.split('\n')[0],
     'subvisor: no config file here (looked for subvisor.yaml, subvisor.yml, Procfile); pass one with --file FILE (here: ecosystem.config.cjs, ecosystem.config.js, ecosystem.json)',
   );
+});
+
+test('the command that prints an ecosystem file as JSON works for a path with quotes, blanks, $ and URL characters in it', { timeout: 30_000 }, async () => {
+  // Each breaks a naive command: ' and " its quoting, a blank and $ the shell's words, # ? % the path read as a URL.
+  const odd = `it's "odd" $HOME #1 ?x %41`;
+  mkdirSync(join(dir, odd));
+  writeFileSync(join(dir, odd, 'ecosystem.config.js'), "module.exports = { apps: [{ name: 'api', script: 'api.js' }] };\n");
+  const refused = await runCli(['up', '-f', join(odd, 'ecosystem.config.js')], { cwd: dir });
+  assert.equal(refused.code, 2);
+  const command = /print what it exports as JSON, (node -e .*), then `subvisor up -f /.exec(refused.stderr)?.[1];
+  assert.ok(command !== undefined, refused.stderr);
+  execFileSync('sh', ['-c', command], { cwd: dir, timeout: 10_000 });
+  const json = join(odd, 'ecosystem.config.json');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, json), 'utf8')), { apps: [{ name: 'api', script: 'api.js' }] });
+  const answered = await runCli(['up', '-f', json], { cwd: dir });
+  assert.match(answered.stderr, /its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n/);
 });

@@ -6,6 +6,7 @@ import type { Config } from './spec.js';
 import { parseYamlConfig } from './yaml/parse.js';
 import { readConfigText, shownConfigFile } from './location.js';
 import { errnoCode } from '../../errno.js';
+import { quoteCommand } from '../../process/command.js';
 
 /** How {@link loadConfig} reads a file, and why, in words an error message can show. */
 export interface ConfigFormat {
@@ -106,16 +107,27 @@ export function readConfig(file: string, options: ConfigOptions = {}): { config:
   }
 }
 
+/**
+ * The shell command that prints what the JavaScript config `file` exports as JSON, into `json`.
+ * The path is an argument of a fixed program, never spliced into it: a quote, a `$` or a blank in
+ * it would break the program's quoting or the shell's; and import() is given the file's URL, since
+ * a path read as a URL loses what follows a `#` or a `?`, and decodes a `%`.
+ */
+function ecosystemToJsonCommand(file: string, json: string): string {
+  // import() reads CommonJS (`module.exports`, as its `default`) and ES modules alike.
+  const program = 'import(require("node:url").pathToFileURL(process.argv[1]).href).then((m) => console.log(JSON.stringify(m.default, null, 2)))';
+  // `./`: a path that starts with `-` is node's option otherwise.
+  const argument = file.startsWith('/') ? file : `./${file}`;
+  return `${quoteCommand(['node', '-e', program, argument])} > ${quoteCommand([json])}`;
+}
+
 /** The error for a JavaScript config (pm2's ecosystem file): how to turn it into the JSON that `up -f` reads. */
 function javascriptConfig(file: string): ConfigError {
   const shown = shownConfigFile(file);
   const json = `${shown.replace(JAVASCRIPT_NAME, '')}.json`;
-  // import() reads CommonJS (`module.exports`, as its `default`) and ES modules alike.
-  const imported = JSON.stringify(file.startsWith('/') ? file : `./${file}`);
   const message =
     `is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, ` +
-    `node -e 'import(${imported}).then((m) => console.log(JSON.stringify(m.default, null, 2)))' > ${json}, ` +
-    `then \`subvisor up -f ${json}\` says what each of its apps becomes in a subvisor.yaml`;
+    `${ecosystemToJsonCommand(file, json)}, then \`subvisor up -f ${quoteCommand([json])}\` says what each of its apps becomes in a subvisor.yaml`;
   return new ConfigError([{ file, message }]);
 }
 

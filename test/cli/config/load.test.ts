@@ -93,7 +93,7 @@ test("a JavaScript config (pm2's ecosystem file) is refused unread, with the com
     mkdirSync(file, { recursive: true });
     const json = file.replace(/\.[cm]?js$/, '.json');
     const { message } = configError(() => loadConfig(file));
-    assert.equal(message, `${file}: is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, node -e 'import(${JSON.stringify(file)}).then((m) => console.log(JSON.stringify(m.default, null, 2)))' > ${json}, then \`subvisor up -f ${json}\` says what each of its apps becomes in a subvisor.yaml`);
+    assert.equal(message, `${file}: is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, node -e 'import(require("node:url").pathToFileURL(process.argv[1]).href).then((m) => console.log(JSON.stringify(m.default, null, 2)))' ${file} > ${json}, then \`subvisor up -f ${json}\` says what each of its apps becomes in a subvisor.yaml`);
   }
 });
 
