@@ -28,7 +28,7 @@ test('up -f ecosystem.config.js runs none of it, and the command it gives makes 
   execFileSync('sh', ['-c', `${command[1]} > ${command[2]}`], { cwd: dir, timeout: 10_000 });
   const answered = await runCli(['up', '-f', command[2]], { cwd: dir });
   assert.equal(answered.code, 2);
-  assert.match(answered.stderr, /^subvisor: ecosystem\.config\.json:2:3: apps: is pm2's; its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n {8}replicas: 2\n {8}restart:\n {10}policy: always\n {8}grace: 1600ms\n/);
+  assert.match(answered.stderr, /^subvisor: ecosystem\.config\.json:2:3: apps: is pm2's; its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n {8}replicas: 2\n {8}restart: \{ policy: always, max: 16, backoff: 0ms, resetAfter: 1s \}\n {8}stopSignal: SIGINT\n {8}grace: 1600ms\n/);
 });
 
 test('with no config file here but an ecosystem file, the error names it, as it names a compose file', { timeout: 30_000 }, async () => {

@@ -1,12 +1,12 @@
 // pm2's ecosystem file, given to `up -f ecosystem.json` or its `apps` copied into subvisor.yaml:
 // refused at `apps` with the subvisor.yaml its apps become, and a word on each key without a twin.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseYamlConfig } from '../../../src/cli/config/index.js';
-import { onlyProblem } from './support.js';
+import { parseYamlConfig, type ProcessSpec } from '../../../src/cli/config/index.js';
+import { configError, onlyProblem } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'subvisor-pm2-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,12 +54,12 @@ test("an ecosystem file's apps are answered with the subvisor.yaml they become, 
   assert.equal(web?.cmd, 'node server.js --port 3000', 'a .js script runs under node, its args after it');
   assert.equal(web.replicas, 2);
   assert.deepEqual(web.env, { NODE_ENV: 'development' });
-  assert.deepEqual([web.restart.policy, web.restart.max, web.restart.backoffMs], ['always', 10, 4000]);
+  assert.deepEqual([web.restart.policy, web.restart.max, web.restart.backoffMs, web.restart.maxBackoffMs], ['always', 10, 4000, 4000], "pm2's restart_delay is the same each time");
   assert.equal(web.grace, 3000);
   assert.equal(web.readyTimeoutMs, undefined, 'readyTimeout needs a ready, which wait_ready cannot give: it is said in the note');
   assert.match(answer, /\n {2}- wait_ready: subvisor reads no process\.send\('ready'\): write `ready`, .* with `readyTimeout: 8000ms`\n/);
   assert.doesNotMatch(answer, /- listen_timeout/);
-  assert.deepEqual([worker?.name, worker?.cmd, worker?.restart.policy], ['worker', 'bin/worker.sh', 'no'], 'named after its script, as pm2 does; autorestart: false is no');
+  assert.deepEqual([worker?.name, worker?.cmd, worker?.restart.policy], ['worker', 'bash bin/worker.sh', 'no'], 'named after its script, and a .sh run by bash, as pm2 does; autorestart: false is no');
   for (const key of ['exec_mode', 'env_production', 'max_memory_restart', 'wait_ready', 'out_file', 'cron_restart']) {
     assert.match(answer, new RegExp(`\\n  - ${key}: `), key);
   }
@@ -69,7 +69,7 @@ test("an ecosystem file's apps are answered with the subvisor.yaml they become, 
 test('apps is not taken for processes: no "did you mean", and no second problem for a missing processes', () => {
   const answer = onlyProblem('apps:\n  - name: web\n    script: npm\n    args: start\n', 1, 1);
   assert.doesNotMatch(answer, /did you mean/);
-  assert.match(answer, /\n {4}processes:\n {6}web:\n {8}cmd: npm start\n {8}restart:\n {10}policy: always$/);
+  assert.match(answer, /\n {4}processes:\n {6}web:\n {8}cmd: npm start\n {8}restart: \{ policy: always, max: 16, backoff: 0ms, resetAfter: 1s \}\n {8}stopSignal: SIGINT$/);
   // Control: a file with neither is still told to write processes.
   assert.match(onlyProblem('envFile: []\n', 1, 1), /missing `processes`/);
 });
@@ -92,4 +92,88 @@ test('every app becomes a process of a name subvisor takes, and its args array k
   // Nor does it expand ${NAME} where subvisor would: written as $${ for subvisor to leave it as it is.
   assert.equal(processes[2]?.cmd, "node srv.js --name 'hello world' '$HOME' '${HOME}'");
   assert.deepEqual(processes[2].env, { GREETING: 'hi ${USER}', PORT: '3000' });
+});
+
+/** The answer for an ecosystem file of `apps` beside the test's directory, where their scripts are. */
+function answerFor(apps: readonly object[]): string {
+  return configError(() => parseYamlConfig(JSON.stringify({ apps }), join(dir, 'ecosystem.json'), { env: {} })).message;
+}
+
+/** The processes of the subvisor.yaml the answer for `apps` suggests, read beside them. */
+function suggestedProcesses(apps: readonly object[]): ProcessSpec[] {
+  return [...parseYamlConfig(suggestedYaml(answerFor(apps)), join(dir, 'subvisor.yaml'), { env: {} }).processes];
+}
+
+test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a run past min_uptime not counted, stopped with SIGINT", () => {
+  const [plain, tuned, growing, zero, none] = suggestedProcesses([
+    { name: 'plain', script: 'a.js' },
+    { name: 'tuned', script: 'a.js', max_restarts: 4, min_uptime: '5s', restart_delay: 2000, stop_exit_codes: [0] },
+    { name: 'growing', script: 'a.js', exp_backoff_restart_delay: 100 },
+    { name: 'zero', script: 'a.js', max_restarts: 0 },
+    { name: 'none', script: 'a.js', autorestart: false },
+  ]);
+  // subvisor's own default is 3 restarts, forgotten after 60s up: a pm2 app that crashes now and then would end the run.
+  assert.deepEqual(plain?.restart, { policy: 'always', max: 16, backoffMs: 0, maxBackoffMs: 30_000, resetAfterMs: 1000 });
+  assert.equal(plain.stopSignal, 'SIGINT', "pm2's KILL_SIGNAL, which a graceful node app listens for");
+  assert.deepEqual(tuned?.restart, { policy: 'on-failure', max: 4, backoffMs: 2000, maxBackoffMs: 2000, resetAfterMs: 5000 }, 'stop_exit_codes: [0] is on-failure');
+  assert.deepEqual([growing?.restart.backoffMs, growing?.restart.maxBackoffMs], [100, 15_000], "pm2's exponential delay stops growing at 15s");
+  assert.equal(zero?.restart.policy, 'no', 'max_restarts: 0 is spent at the first exit');
+  assert.equal(none?.restart.policy, 'no');
+});
+
+/** Every key of a pm2 app, as pm2 7 documents them (lib/API/schema.json, aliases too). */
+const PM2_KEYS = [
+  'script', 'exec', 'name', 'name_prefix', 'filter_env', 'namespace', 'install_url', 'cwd', 'args', 'exec_interpreter', 'interpreter', 'node_args', 'interpreterArgs', 'interpreter_args',
+  'out_file', 'out', 'output', 'out_log', 'error_file', 'error', 'err', 'err_file', 'err_log', 'log_file', 'log', 'disable_logs', 'log_type', 'log_date_format', 'time', 'env', 'env_production',
+  'max_memory_restart', 'pid_file', 'pid', 'restart_delay', 'exp_backoff_restart_delay', 'source_map_support', 'disable_source_map_support', 'wait_ready', 'instances', 'kill_timeout',
+  'shutdown_with_message', 'listen_timeout', 'cron_restart', 'cron', 'merge_logs', 'combine_logs', 'vizion', 'autostart', 'autorestart', 'stop_exit_codes', 'watch_delay', 'watch', 'ignore_watch',
+  'watch_options', 'min_uptime', 'max_restarts', 'execute_command', 'exec_mode', 'force', 'append_env_to_name', 'post_update', 'trace', 'disable_trace', 'v8', 'event_loop_inspector',
+  'deep_monitoring', 'increment_var', 'instance_var', 'pmx', 'automation', 'treekill', 'port', 'username', 'uid', 'user', 'gid', 'windowsHide', 'kill_retry_time', 'write', 'io',
+];
+
+test('no key of a pm2 app is left out unsaid: each becomes a key of its process, or is named with what to do instead', () => {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  // Values where a key maps only in part: instances 'max', exec_mode cluster, stop_exit_codes other than 0, autostart and treekill off.
+  const app: Record<string, unknown> = Object.fromEntries(PM2_KEYS.map((key) => [key, 1]));
+  Object.assign(app, { script: 'srv.js', exec: 'srv.js', name: 'web', cwd: '.', env: { A: 'b' }, env_production: { A: 'c' }, instances: 'max', exec_mode: 'cluster', watch: ['src'], ignore_watch: ['x'] });
+  Object.assign(app, { interpreter: 'node', exec_interpreter: 'node', args: '--x', node_args: '--inspect', interpreterArgs: '--inspect', interpreter_args: '--inspect', uid: 'root', user: 'root' });
+  Object.assign(app, { stop_exit_codes: [0, 3], autostart: false, treekill: false, autorestart: true, wait_ready: true, min_uptime: 'soon', undocumented_key: true });
+  const answer = answerFor([app]);
+  const notes = new Set([...answer.matchAll(/\n {2}- ([^:]+): /g)].map((match) => match[1]));
+  // Written into the process; the rest must each be named.
+  const written: Record<string, RegExp> = {
+    script: /cmd: node --inspect srv\.js --x/, exec: /cmd: node/, name: /\n {6}web:/, cwd: /cwd: \./, env: /env:\n {10}A: b\n {10}PORT: "1"/, port: /PORT: "1"/,
+    interpreter: /cmd: node/, exec_interpreter: /cmd: node/, args: /--x/, node_args: /--inspect/, interpreterArgs: /--inspect/, interpreter_args: /--inspect/, uid: /user: root/, user: /user: root/,
+    watch: /watch: \{ paths: \[ src \]/, ignore_watch: /ignore: \[ x \]/, watch_delay: /debounce: 1ms/, autorestart: /policy: always/, max_restarts: /max: 1,/,
+    exp_backoff_restart_delay: /backoff: 1ms/, kill_timeout: /grace: 1ms/, listen_timeout: /- wait_ready: .* with `readyTimeout: 1ms`/,
+    // node maps no stack trace unless told to: nothing to say.
+    disable_source_map_support: /./,
+  };
+  for (const key of [...PM2_KEYS, 'undocumented_key']) {
+    const pattern = written[key];
+    if (pattern === undefined) assert.ok(notes.has(key), `${key} is neither written nor named:\n${answer}`);
+    else assert.match(answer, pattern, key);
+  }
+  assert.match(answer, /\n {2}- undocumented_key: not a key pm2 documents; left out/);
+  assert.match(answer, /\n {2}- stop_exit_codes: .*\[0,3\]/);
+});
+
+test("a script pm2 runs under node without a .js name (express's bin/www) runs under node here; a program as it is, a .sh under bash", () => {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'www'), "#!/usr/bin/env node\nrequire('../app');\n");
+  // A program has a NUL in its first bytes (ELF's header), as pm2 tells one.
+  writeFileSync(join(dir, 'bin', 'server'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]));
+  writeFileSync(join(dir, 'server'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]));
+  const cmds = suggestedProcesses([
+    { name: 'www', script: './bin/www' },
+    { name: 'program', script: 'bin/server' },
+    { name: 'here', script: 'server' },
+    { name: 'sh', script: 'run.sh', args: ['a'] },
+    { name: 'py', script: 'app.py' },
+    { name: 'npm', script: 'npm', args: 'start' },
+    { name: 'shell', script: 'npm run start -- --port 3', args: 'ignored' },
+    { name: 'none', script: './bin/www', interpreter: 'none' },
+    { name: 'missing', script: './bin/gone' },
+  ]).map((spec) => spec.cmd);
+  assert.deepEqual(cmds, ['node ./bin/www', 'bin/server', './server', 'bash run.sh a', 'python app.py', 'npm start', 'npm run start -- --port 3', './bin/www', 'node ./bin/gone']);
 });

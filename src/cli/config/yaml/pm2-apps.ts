@@ -1,8 +1,9 @@
-import { isSeq, stringify } from 'yaml';
-import { quoteCommand } from '../../../process/command.js';
-import { isJavaScriptName } from '../javascript.js';
-import { printable } from '../spawnable.js';
+import { resolve } from 'node:path';
+import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import { processNameFrom } from '../spec.js';
+import { pm2KeyNotes } from './pm2-keys.js';
+import { pm2Number, pm2Restart } from './pm2-restart.js';
+import { pm2Command } from './pm2-script.js';
 import type { At, Reader } from './reader.js';
 
 // pm2's ecosystem file (`apps: [{ name, script, ... }]`), given to `up -f ecosystem.json` or copied
@@ -20,64 +21,31 @@ interface Moved {
   readonly notes: string[];
 }
 
-/** pm2's words for a file's interpreter when it names none: node for JavaScript, as pm2 does. */
-
-/** pm2's keys with no twin here, each with what subvisor does instead. */
-const NO_TWIN: Readonly<Record<string, string>> = {
-  exec_mode: 'copies (`replicas`) are separate processes, not a cluster sharing one port: each reads SUBVISOR_REPLICA (1..N) to pick its own port',
-  max_memory_restart: 'subvisor does not watch memory; a `liveness: { exec: CMD }` probe that fails over your bound has the process restarted',
-  out_file: 'each line is relayed; `logs: { dir: DIR }` at the top of the file writes DIR/NAME.log as well (out and err in one file, each line marked)',
-  error_file: 'each line is relayed; `logs: { dir: DIR }` at the top of the file writes DIR/NAME.log as well (out and err in one file, each line marked)',
-  merge_logs: 'copies log to one place already: `logs: { dir: DIR }` writes DIR/NAME.N.log per copy',
-  log_date_format: '`subvisor up --timestamps` starts each line with the time (HH:MM:SS.mmm)',
-  cron_restart: 'subvisor restarts on a schedule of nobody: run `subvisor restart NAME` from cron',
-  min_uptime: '`restart.resetAfter` is how long a process must stay up for its restarts to count from zero again',
-};
-
-/** pm2's `wait_ready` and `listen_timeout`: `readyTimeout` bounds a `ready`, which has no default to take from pm2's. */
-function readiness(app: App): string {
-  const timeout = typeof app.listen_timeout === 'number' ? ` with \`readyTimeout: ${app.listen_timeout}ms\`` : '';
-  return `${app.wait_ready === true ? 'wait_ready' : 'listen_timeout'}: subvisor reads no process.send('ready'): write \`ready\`, a line the app logs (\`ready: "listening"\`) or a probe (\`ready: { http: URL }\`)${timeout}`;
-}
-
-/** The app's `cmd`: its interpreter (node for a .js script), the script, then `node_args` and `args`, as one shell string. */
-function commandOf(app: App): string {
-  const script = text(app.script) ?? 'SCRIPT';
-  const interpreter = text(app.interpreter) ?? (isJavaScriptName(script) ? 'node' : undefined);
-  // An array is argv, passed unexpanded (pm2 runs no shell): each word quoted for `sh -c`.
-  const args = Array.isArray(app.args) ? quoteCommand(app.args.map(String)) : text(app.args);
-  const interpreterArgs = text(app.node_args) ?? text(app.interpreter_args);
-  return literal([interpreter === 'none' ? undefined : interpreter, interpreterArgs, script, args].filter((word) => word !== undefined && word !== '').join(' '));
-}
-
 /** `value` as subvisor leaves it: pm2 expands no `${NAME}`, which subvisor would (`$${` is a literal `${`). */
 function literal(value: string): string {
   return value.replaceAll('${', () => '$${');
 }
 
-/** The app's `env`, each value as pm2 passes it. */
-function envOf(env: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
+/** The app's `env`, each value as pm2 passes it, and its `port` as PORT (pm2's shortcut for it). */
+function envOf(app: App): Record<string, unknown> | undefined {
+  const env = app.env !== null && typeof app.env === 'object' ? Object.entries(app.env) : [];
+  const port = text(app.port);
+  const all = Object.fromEntries([...env, ...(port === undefined ? [] : [['PORT', port]])].map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
+  return Object.keys(all).length === 0 ? undefined : all;
 }
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-/** pm2's restart keys: it restarts by default (`autorestart: true`), so an app that says nothing gets `always`. */
-function restartOf(app: App): unknown {
-  if (app.autorestart === false) return 'no';
-  const max = typeof app.max_restarts === 'number' && app.max_restarts > 0 ? { max: app.max_restarts } : {};
-  const delay = typeof app.restart_delay === 'number' ? { backoff: `${app.restart_delay}ms` } : {};
-  return { policy: 'always', ...max, ...delay };
-}
-
-/** pm2's `watch` (true: the app's directory) and `ignore_watch`. */
+/** pm2's `watch` (true: the app's directory), `ignore_watch` and `watch_delay`. */
 function watchOf(app: App): unknown {
   const paths = app.watch === true ? ['.'] : Array.isArray(app.watch) ? app.watch : typeof app.watch === 'string' ? [app.watch] : undefined;
   if (paths === undefined) return undefined;
-  const ignore = Array.isArray(app.ignore_watch) ? app.ignore_watch : typeof app.ignore_watch === 'string' ? [app.ignore_watch] : undefined;
-  return ignore === undefined ? paths : { paths, ignore };
+  const ignore = Array.isArray(app.ignore_watch) ? { ignore: app.ignore_watch } : typeof app.ignore_watch === 'string' ? { ignore: [app.ignore_watch] } : {};
+  const delay = pm2Number(app.watch_delay);
+  const debounce = delay === undefined ? {} : { debounce: `${delay}ms` };
+  return 'ignore' in ignore || 'debounce' in debounce ? { paths, ...ignore, ...debounce } : paths;
 }
 
 /**
@@ -85,31 +53,41 @@ function watchOf(app: App): unknown {
  * takes; `-2`, `-3`... after one `taken` already (pm2 runs two apps of one name both).
  */
 function nameOf(app: App, index: number, taken: ReadonlySet<string>): string {
-  const script = text(app.script);
+  const script = text(app.script ?? app.exec ?? app.command);
   const base = processNameFrom(text(app.name) ?? script?.replace(/^.*\//, '').replace(/\.[^.]*$/, '') ?? '', `app${index + 1}`);
   let name = base;
   for (let copy = 2; taken.has(name); copy++) name = `${base}-${copy}`;
   return name;
 }
 
-function moved(app: App, name: string): Moved {
-  const process: Record<string, unknown> = { cmd: commandOf(app) };
-  if (text(app.cwd) !== undefined) process.cwd = app.cwd;
-  if (app.env !== null && typeof app.env === 'object') process.env = envOf(app.env);
-  const instances = app.instances;
-  if (typeof instances === 'number' && instances > 1) process.replicas = instances;
+function moved(app: App, name: string, baseDir: string): Moved {
+  const cwd = text(app.cwd);
+  const process: Record<string, unknown> = { cmd: literal(pm2Command(app, resolve(baseDir, cwd ?? '.'))) };
+  if (cwd !== undefined) process.cwd = cwd;
+  const env = envOf(app);
+  if (env !== undefined) process.env = env;
+  const user = text(app.uid ?? app.user);
+  if (user !== undefined) process.user = user;
+  if (typeof app.instances === 'number' && app.instances > 1) process.replicas = app.instances;
   const watch = watchOf(app);
   if (watch !== undefined) process.watch = watch;
-  process.restart = restartOf(app);
-  if (typeof app.kill_timeout === 'number') process.grace = `${app.kill_timeout}ms`;
-  const notes = Object.keys(app).flatMap((key) => {
-    if (key.startsWith('env_')) return [`${key}: \`pm2 start --env ${key.slice(4)}\` has no twin: keep one \`env\`, and put the other set in an env file named by \`envFile\``];
-    if (key === 'instances' && (typeof instances !== 'number' || instances < 1)) return [`instances: ${printable(String(instances))} (one per CPU) has no twin: write the number, \`replicas: N\``];
-    if (key === 'wait_ready' || key === 'listen_timeout') return key === 'wait_ready' || app.wait_ready !== true ? [readiness(app)] : [];
-    const instead = NO_TWIN[key];
-    return instead === undefined ? [] : [`${key}: ${instead}`];
+  process.restart = pm2Restart(app);
+  // pm2 stops an app with SIGINT (its KILL_SIGNAL), which a graceful app listens for.
+  process.stopSignal = 'SIGINT';
+  const grace = pm2Number(app.kill_timeout);
+  if (grace !== undefined) process.grace = `${grace}ms`;
+  return { name, process, notes: pm2KeyNotes(app) };
+}
+
+/** The subvisor.yaml of `processes`, each `restart` and `watch` on one line, as the README writes them. */
+function suggestion(processes: Record<string, unknown>): string {
+  const document = new Document({ processes });
+  visit(document, {
+    Pair(_key, pair) {
+      if (isPair(pair) && isScalar(pair.key) && (pair.key.value === 'restart' || pair.key.value === 'watch') && isMap(pair.value)) pair.value.flow = true;
+    },
   });
-  return { name, process, notes };
+  return document.toString({ indent: 2, lineWidth: 0 });
 }
 
 /**
@@ -124,11 +102,11 @@ export function pm2Apps(at: At, reader: Reader): string {
     .map((app, index) => {
       const name = nameOf(app, index, taken);
       taken.add(name);
-      return moved(app, name);
+      return moved(app, name, reader.baseDir);
     });
   if (all.length === 0) return "is pm2's; write `processes:` with one entry per app, e.g. `processes: { web: { cmd: node server.js } }`";
   const processes = Object.fromEntries(all.map(({ name, process }) => [name, process]));
-  const yaml = stringify({ processes }, { indent: 2, lineWidth: 0 }).trimEnd().split('\n').map((line) => `    ${line}`);
+  const yaml = suggestion(processes).trimEnd().split('\n').map((line) => `    ${line}`);
   const notes = [...new Set(all.flatMap(({ notes }) => notes))].map((note) => `  - ${note}`);
   return [`is pm2's; its apps, in a subvisor.yaml:`, ...yaml, ...(notes.length > 0 ? ['  and of its other keys:', ...notes] : [])].join('\n');
 }
