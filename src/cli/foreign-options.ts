@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
-import { processNameFrom } from './config/spec.js';
+import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
@@ -124,6 +124,14 @@ function colour(command: ForeignCommand, value: string | undefined): Answer {
   return { tool: 'foreman', text: force };
 }
 
+/**
+ * `up -c worker`: foreman's -c is a flag, so `worker` is the process to run, kept in its answer;
+ * overmind's -c takes the processes that can die, one as well as several: both are said.
+ */
+function colourOrCanDie(name: string): Answer {
+  return { tool: 'foreman', text: `${colour('up', undefined).text} ${name}; overmind's -c ${name} (the processes that can die): ${canDie(name).text}` };
+}
+
 function names(command: ForeignCommand, value: string | undefined): Answer {
   const first = value?.split(',')[0]?.trim() || 'web';
   return concurrently(
@@ -218,6 +226,11 @@ function nameList(value: string | undefined): string[] | undefined {
   return names === undefined || names.length === 0 ? undefined : names;
 }
 
+/** One process name (`worker`), which overmind's lists take as they are and foreman's flags take as the next word. */
+function isOneName(value: string | undefined): value is string {
+  return value !== undefined && PROCESS_NAME.test(value);
+}
+
 /** overmind's list values: names joined by commas (`web,worker`), which neither foreman's flags nor concurrently's take. */
 function isNameList(value: string | undefined): boolean {
   return value !== undefined && value.includes(',') && !value.includes('=') && !isColourList(value) && nameList(value) !== undefined;
@@ -259,7 +272,7 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['formation'], instead: (value) => formation('foreman', value) },
   { names: ['concurrency'], instead: (value) => formation('honcho', value) },
   // overmind's -c is the processes that can die (web,worker); foreman's, colour; concurrently's, the prefixes' colours.
-  { names: ['c'], instead: (value, command) => (isNameList(value) ? canDie(value) : colour(command, value)) },
+  { names: ['c'], instead: (value, command) => (isNameList(value) ? canDie(value) : command === 'up' && isOneName(value) && !isColourList(value) ? colourOrCanDie(value) : colour(command, value)) },
   { names: ['color'], instead: (value, command) => colour(command, value) },
   { names: ['prefix-colors'], instead: (_value, command) => colour(command, 'auto') },
   // foreman's -p is the port (3000); concurrently's, the prefix ('{name}', index); npm-run-all's, the scripts to run at once (watch:*).
@@ -401,13 +414,22 @@ function parallel(command: ForeignCommand, value: string | undefined): Answer {
   return { tool: NPM_RUN_ALL, text: `${command === 'run' ? 'run supervises one command; ' : ''}up runs the processes of a subvisor.yaml at once, one per script: ${scriptProcesses(value ?? 'NAME')}` };
 }
 
-/** npm-run-all's `--sequential` (`-s`, run-s): one script once the one before has succeeded. */
+/**
+ * npm-run-all's `--sequential` (`-s`, run-s): one script once the one before has succeeded. Its
+ * scripts are separate words (`run-s a b`); typed joined by commas, each is a script still, never
+ * one script named `a,b`.
+ */
 function sequential(command: ForeignCommand, value: string | undefined): Answer {
-  const first = value === undefined || value.includes('*') ? 'build' : value;
-  const before = processNameOf(first);
+  const typed = value === undefined || value.includes('*') ? [] : value.split(',').map((script) => script.trim()).filter((script) => script !== '');
+  const scripts = typed.length > 1 ? typed : [typed[0] ?? 'build', 'NAME'];
+  const processes = scripts.map((script, index) => {
+    const before = scripts[index - 1];
+    const waits = before === undefined ? 'task: true' : `${index < scripts.length - 1 ? 'task: true, ' : ''}dependsOn: { ${processNameOf(before)}: succeeded }`;
+    return `${script === 'NAME' ? 'NAME' : processNameOf(script)}: { cmd: npm run ${script}, ${waits} }`;
+  });
   return {
     tool: NPM_RUN_ALL,
-    text: `${command === 'run' ? 'run supervises one command; ' : ''}up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { ${before}: { cmd: npm run ${first}, task: true }, NAME: { cmd: npm run NAME, dependsOn: { ${before}: succeeded } } }`,
+    text: `${command === 'run' ? 'run supervises one command; ' : ''}up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { ${processes.join(', ')} }`,
   };
 }
 

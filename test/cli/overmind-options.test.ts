@@ -30,8 +30,8 @@ test("overmind's start options are answered with subvisor's way, built from thei
 });
 
 test('the letters overmind shares are still the others\' with the others\' values; under run, overmind has no options', () => {
-  // Controls: a single word after -c is foreman's flag then a name; chalk names are concurrently's.
-  assert.match(foreignOptionInstead('up', '-c', 'web') ?? '', /^foreman's -c: colour is on/);
+  // Controls: chalk names after -c are concurrently's; a formation honcho's.
+  assert.match(foreignOptionInstead('up', '-c', 'web=2') ?? '', /^honcho's -c: /);
   assert.match(foreignOptionInstead('up', '-c', 'red,bgBlue.bold') ?? '', /^concurrently's -c: /);
   assert.match(foreignOptionInstead('up', '-r', undefined) ?? '', /^concurrently's -r: /);
   assert.match(foreignOptionInstead('up', '-s', 'build') ?? '', /^npm-run-all's -s: /);
@@ -70,4 +70,20 @@ test(".overmind.env (overmind's defaults) is not read: what it sets of what runs
   const given = await runCli(['up', '-f', 'Procfile.dev'], { cwd: project, env: { PORT: '3000' } });
   assert.equal(given.code, 0, given.stderr);
   assert.deepEqual(warnings(given.stderr).map((line) => line.split(':')[3]), [' OVERMIND_CAN_DIE']);
+});
+
+test("up -c NAME keeps the name in foreman's answer (its -c is a flag, the name the process to run) and gives overmind's can-die too", () => {
+  assert.equal(
+    foreignOptionInstead('up', '-c', 'worker'),
+    `foreman's -c: colour is on for a terminal; to force it, FORCE_COLOR=1 subvisor up worker; overmind's -c worker (the processes that can die): ${CAN_DIE}: worker: { task: true }, and NAME: { dependsOn: { worker: completed } }`,
+  );
+  // Control: a colour is concurrently's, and foreman's colour setting names no process.
+  assert.match(foreignOptionInstead('up', '-c', 'red') ?? '', /^concurrently's -c: /);
+});
+
+test('-s a,b, scripts joined by commas, is answered with a process per script, each started once the one before succeeded', () => {
+  assert.equal(
+    foreignOptionInstead('up', '-s', 'lint,build,start'),
+    "npm-run-all's -s: up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { lint: { cmd: npm run lint, task: true }, build: { cmd: npm run build, task: true, dependsOn: { lint: succeeded } }, start: { cmd: npm run start, dependsOn: { build: succeeded } } }",
+  );
 });
