@@ -1,7 +1,7 @@
 import { isScalar, isSeq } from 'yaml';
 import { node } from '../../../builtins.js';
 import { printable } from '../spawnable.js';
-import { pm2Apps } from './pm2-apps.js';
+import { pm2Apps } from './pm2/apps.js';
 import { DEFAULT_RESTART_MAX } from '../spec.js';
 import { isMapping, type At, type KeyEntry, type Node, type Reader } from './reader.js';
 import { scalarText } from './values.js';

@@ -1,5 +1,5 @@
-import { printable } from '../spawnable.js';
-import { pm2Duration, pm2Number, stopsOnlyAtZero } from './pm2-restart.js';
+import { printable } from '../../spawnable.js';
+import { pm2Duration, pm2Number, stopsOnlyAtZero } from './restart.js';
 
 // Every key of a pm2 app (lib/API/schema.json, pm2 7, aliases too), and what is said of it where
 // the subvisor.yaml its app becomes cannot say it: nothing where the value maps whole (pm2-apps.ts

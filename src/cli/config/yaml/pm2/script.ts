@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { quoteCommand } from '../../../process/command.js';
+import { quoteCommand } from '../../../../process/command.js';
 
 // What pm2 runs for an app (lib/Common.js, prepareAppConf and resolveInterpreter, pm2 7), as one
 // `cmd` for `sh -c`: its interpreter, the interpreter's arguments, the script, then the app's.

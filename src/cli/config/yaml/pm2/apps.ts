@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
-import { processNameFrom } from '../spec.js';
-import { pm2KeyNotes } from './pm2-keys.js';
-import { pm2Number, pm2Restart } from './pm2-restart.js';
-import { pm2Command } from './pm2-script.js';
-import type { At, Reader } from './reader.js';
+import { processNameFrom } from '../../spec.js';
+import { pm2KeyNotes } from './keys.js';
+import { pm2Number, pm2Restart } from './restart.js';
+import { pm2Command } from './script.js';
+import type { At, Reader } from '../reader.js';
 
 // pm2's ecosystem file (`apps: [{ name, script, ... }]`), given to `up -f ecosystem.json` or copied
 // into a subvisor.yaml. Its `apps` is refused, never taken (its keys are not subvisor's, and two
