@@ -253,6 +253,11 @@ function autoRestart(value: string | undefined): Answer {
   return { tool: OVERMIND, text: `restarts are per process, in subvisor.yaml: ${nameList(value)?.[0] ?? 'NAME'}: { restart: { policy: always } }` };
 }
 
+/** `up -r web`: overmind's -r takes the processes to restart, one as well as several; concurrently's is a flag, said too. */
+function autoRestartOrRaw(name: string): Answer {
+  return { tool: OVERMIND, text: `${autoRestart(name).text}; concurrently's -r (raw output) takes no name: ${raw('up').text}` };
+}
+
 function raw(command: ForeignCommand): Answer {
   return concurrently(command, "each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json", "each line starts with the label; a program reads --json, one record per line with the line as it was: subvisor run --json -- CMD");
 }
@@ -335,7 +340,7 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
     instead: (_value, command) => ({ tool: NPM_RUN_ALL, text: command === 'up' ? "npm's own lines are left out by npm, in the process's cmd: cmd: npm run --silent NAME" : "npm's own lines are left out by npm: subvisor run -- npm run --silent NAME" }),
   },
   // overmind's -r is the processes to restart when they die (web,worker); concurrently's, raw output (no value).
-  { names: ['r'], instead: (value, command) => (isNameList(value) ? autoRestart(value) : raw(command)) },
+  { names: ['r'], instead: (value, command) => (isNameList(value) ? autoRestart(value) : command === 'up' && isOneName(value) ? autoRestartOrRaw(value) : raw(command)) },
   { names: ['raw'], instead: (_value, command) => raw(command) },
   { names: ['no-color'], instead: (_value, command) => concurrently(command, 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up', 'colour is off where NO_COLOR is set: NO_COLOR=1 subvisor run -- CMD') },
   { names: ['restart-tries'], instead: (value, command) => restartTries(command, value) },

@@ -87,3 +87,10 @@ test('-s a,b, scripts joined by commas, is answered with a process per script, e
     "npm-run-all's -s: up starts a process once what it dependsOn has succeeded, in subvisor.yaml: processes: { lint: { cmd: npm run lint, task: true }, build: { cmd: npm run build, task: true, dependsOn: { lint: succeeded } }, start: { cmd: npm run start, dependsOn: { build: succeeded } } }",
   );
 });
+
+test('up -r NAME is overmind\'s auto-restart of that process, not concurrently\'s raw flag alone, which would drop the name', () => {
+  assert.equal(
+    foreignOptionInstead('up', '-r', 'web'),
+    "overmind's -r: restarts are per process, in subvisor.yaml: web: { restart: { policy: always } }; concurrently's -r (raw output) takes no name: each line starts with its process's name; a program reads --json, one record per line with the line as it was: subvisor up --json",
+  );
+});
