@@ -95,13 +95,13 @@ test('every app becomes a process of a name subvisor takes, and its args array k
 });
 
 /** The answer for an ecosystem file of `apps` beside the test's directory, where their scripts are. */
-function answerFor(apps: readonly object[]): string {
-  return configError(() => parseYamlConfig(JSON.stringify({ apps }), join(dir, 'ecosystem.json'), { env: {} })).message;
+function answerFor(apps: readonly object[], env: NodeJS.ProcessEnv = {}): string {
+  return configError(() => parseYamlConfig(JSON.stringify({ apps }), join(dir, 'ecosystem.json'), { env })).message;
 }
 
 /** The processes of the subvisor.yaml the answer for `apps` suggests, read beside them. */
-function suggestedProcesses(apps: readonly object[]): ProcessSpec[] {
-  return [...parseYamlConfig(suggestedYaml(answerFor(apps)), join(dir, 'subvisor.yaml'), { env: {} }).processes];
+function suggestedProcesses(apps: readonly object[], env: NodeJS.ProcessEnv = {}): ProcessSpec[] {
+  return [...parseYamlConfig(suggestedYaml(answerFor(apps, env)), join(dir, 'subvisor.yaml'), { env: {} }).processes];
 }
 
 test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a run past min_uptime not counted, stopped with SIGINT", () => {
@@ -176,4 +176,15 @@ test("a script pm2 runs under node without a .js name (express's bin/www) runs u
     { name: 'missing', script: './bin/gone' },
   ]).map((spec) => spec.cmd);
   assert.deepEqual(cmds, ['node ./bin/www', 'bin/server', './server', 'bash run.sh a', 'python app.py', 'npm start', 'npm run start -- --port 3', './bin/www', 'node ./bin/gone']);
+});
+
+test('a .py script runs under python3 where PATH has no python, as pm2 picks it', () => {
+  const bin = join(dir, 'python3-only');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'python3'), '#!/bin/sh\n', { mode: 0o755 });
+  const app = [{ name: 'py', script: 'app.py' }];
+  assert.equal(suggestedProcesses(app, { PATH: bin })[0]?.cmd, 'python3 app.py');
+  // Control: with a python on PATH, python it is.
+  writeFileSync(join(bin, 'python'), '#!/bin/sh\n', { mode: 0o755 });
+  assert.equal(suggestedProcesses(app, { PATH: bin })[0]?.cmd, 'python app.py');
 });

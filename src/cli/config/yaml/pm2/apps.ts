@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
+import { findOnPath } from '../../../../process/spawn/diagnose.js';
 import { processNameFrom } from '../../spec.js';
 import { pm2KeyNotes } from './keys.js';
 import { pm2Number, pm2Restart } from './restart.js';
@@ -60,9 +61,11 @@ function nameOf(app: App, index: number, taken: ReadonlySet<string>): string {
   return name;
 }
 
-function moved(app: App, name: string, baseDir: string): Moved {
+function moved(app: App, name: string, reader: Reader): Moved {
   const cwd = text(app.cwd);
-  const process: Record<string, unknown> = { cmd: literal(pm2Command(app, resolve(baseDir, cwd ?? '.'))) };
+  const path = (reader.context.parentVariable('PATH') ?? '').split(':').filter((dir) => dir !== '');
+  const onPath = (program: string): boolean => findOnPath(program, path) !== undefined;
+  const process: Record<string, unknown> = { cmd: literal(pm2Command(app, resolve(reader.baseDir, cwd ?? '.'), onPath)) };
   if (cwd !== undefined) process.cwd = cwd;
   const env = envOf(app);
   if (env !== undefined) process.env = env;
@@ -102,7 +105,7 @@ export function pm2Apps(at: At, reader: Reader): string {
     .map((app, index) => {
       const name = nameOf(app, index, taken);
       taken.add(name);
-      return moved(app, name, reader.baseDir);
+      return moved(app, name, reader);
     });
   if (all.length === 0) return "is pm2's; write `processes:` with one entry per app, e.g. `processes: { web: { cmd: node server.js } }`";
   const processes = Object.fromEntries(all.map(({ name, process }) => [name, process]));

@@ -28,12 +28,13 @@ const SNIFFED_BYTES = 512;
  * The app's `cmd`, as a shell string: pm2 runs a script whose extension names no interpreter
  * under node unless it is a program (`bin/www`, express-generator's, is JavaScript), so the
  * script's first bytes decide, as they do for pm2; a script with a blank is a shell command
- * (pm2 runs `bash -c SCRIPT`, and drops `args`). `dir` is the app's directory.
+ * (pm2 runs `bash -c SCRIPT`, and drops `args`). `dir` is the app's directory; `onPath` tells
+ * whether a program is on the PATH it runs with.
  */
-export function pm2Command(app: App, dir: string): string {
+export function pm2Command(app: App, dir: string, onPath: (program: string) => boolean): string {
   const script = text(app.script ?? app.exec ?? app.command) ?? 'SCRIPT';
   if (script.includes(' ')) return script;
-  const interpreter = text(app.interpreter ?? app.exec_interpreter) ?? interpreterOf(script, dir);
+  const interpreter = text(app.interpreter ?? app.exec_interpreter) ?? interpreterOf(script, dir, onPath);
   const runs = interpreter === undefined || interpreter === 'none';
   // A program in the app's directory is named by its path: a bare name is looked up in PATH.
   const scriptWord = runs && !script.includes('/') && isFile(resolve(dir, script)) ? `./${script}` : script;
@@ -47,8 +48,10 @@ export function pm2Command(app: App, dir: string): string {
  * PATH): run as it is, its `#!` line choosing (npm's is node's); a missing path is taken for
  * JavaScript, pm2's default.
  */
-function interpreterOf(script: string, dir: string): string | undefined {
+function interpreterOf(script: string, dir: string, onPath: (program: string) => boolean): string | undefined {
   const byExtension = BY_EXTENSION[extname(script)];
+  // pm2 takes python3 where there is no python (as on Debian and Ubuntu by default).
+  if (byExtension === 'python' && !onPath('python') && onPath('python3')) return 'python3';
   if (byExtension !== undefined) return byExtension;
   const head = firstBytes(resolve(dir, script));
   if (head === undefined) return script.includes('/') ? 'node' : undefined;
