@@ -175,6 +175,7 @@ test("a script pm2 runs under node without a .js name (express's bin/www) runs u
     { name: 'none', script: './bin/www', interpreter: 'none' },
     { name: 'missing', script: './bin/gone' },
   ]).map((spec) => spec.cmd);
+  assert.match(answerFor([{ script: 'npm run start', args: '--port 3' }]), /\n {2}- args: pm2 runs a script with a blank in it as `bash -c SCRIPT` and passes no args/);
   assert.deepEqual(cmds, ['node ./bin/www', 'bin/server', './server', 'bash run.sh a', 'python app.py', 'npm start', 'npm run start -- --port 3', './bin/www', 'node ./bin/gone']);
 });
 

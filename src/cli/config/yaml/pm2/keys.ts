@@ -35,8 +35,12 @@ function own(key: string): Said {
 
 /** The keys, each with what is said of it. */
 const PM2_KEYS: Readonly<Record<string, Said>> = {
-  ...Object.fromEntries(['name', 'script', 'exec', 'command', 'args', 'interpreter', 'exec_interpreter', 'node_args', 'interpreter_args', 'interpreterArgs', 'cwd', 'env'].map((key) => [key, MAPPED])),
+  ...Object.fromEntries(['name', 'script', 'exec', 'command', 'interpreter', 'exec_interpreter', 'node_args', 'interpreter_args', 'interpreterArgs', 'cwd', 'env'].map((key) => [key, MAPPED])),
   ...Object.fromEntries(['autorestart', 'max_restarts', 'exp_backoff_restart_delay', 'kill_timeout', 'watch', 'ignore_watch', 'watch_delay', 'port'].map((key) => [key, MAPPED])),
+  args: (app) =>
+    String(app.script ?? app.exec ?? app.command).includes(' ')
+      ? 'args: pm2 runs a script with a blank in it as `bash -c SCRIPT` and passes no args, and so does `cmd` here: write them into the script'
+      : undefined,
   restart_delay: (app) =>
     app.exp_backoff_restart_delay === undefined ? undefined : 'restart_delay: pm2 waits by exp_backoff_restart_delay when both are given, and so does `backoff` here',
   min_uptime: (app) => (pm2Duration(app.min_uptime) === undefined ? `min_uptime: ${printable(String(app.min_uptime))} is no duration pm2 takes; \`restart.resetAfter\` is how long a process must stay up for its restarts to count from zero again` : undefined),
