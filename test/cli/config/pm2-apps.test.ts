@@ -105,12 +105,14 @@ function suggestedProcesses(apps: readonly object[], env: NodeJS.ProcessEnv = {}
 }
 
 test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a run past min_uptime not counted, stopped with SIGINT", () => {
-  const [plain, tuned, growing, zero, none] = suggestedProcesses([
+  const [plain, tuned, growing, zero, none, unbounded, unboundedWritten] = suggestedProcesses([
     { name: 'plain', script: 'a.js' },
     { name: 'tuned', script: 'a.js', max_restarts: 4, min_uptime: '5s', restart_delay: 2000, stop_exit_codes: [0] },
     { name: 'growing', script: 'a.js', exp_backoff_restart_delay: 100 },
     { name: 'zero', script: 'a.js', max_restarts: 0 },
     { name: 'none', script: 'a.js', autorestart: false },
+    { name: 'unbounded', script: 'a.js', min_uptime: 0 },
+    { name: 'unboundedWritten', script: 'a.js', min_uptime: '0s' },
   ]);
   // subvisor's own default is 3 restarts, forgotten after 60s up: a pm2 app that crashes now and then would end the run.
   assert.deepEqual(plain?.restart, { policy: 'always', max: 16, backoffMs: 0, maxBackoffMs: 30_000, resetAfterMs: 1000 });
@@ -119,6 +121,8 @@ test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a
   assert.deepEqual([growing?.restart.backoffMs, growing?.restart.maxBackoffMs], [100, 15_000], "pm2's exponential delay stops growing at 15s");
   assert.equal(zero?.restart.policy, 'no', 'max_restarts: 0 is spent at the first exit');
   assert.equal(none?.restart.policy, 'no');
+  // pm2 counts no run as unstable under min_uptime: 0; resetAfter takes no 0, so the suggestion must still read.
+  assert.deepEqual([unbounded?.restart.resetAfterMs, unboundedWritten?.restart.resetAfterMs], [1, 1], 'min_uptime: 0 forgets every run');
 });
 
 /** Every key of a pm2 app, as pm2 7 documents them (lib/API/schema.json, aliases too). */

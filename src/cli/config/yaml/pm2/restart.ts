@@ -48,5 +48,14 @@ export function pm2Restart(app: App): unknown {
   const max = pm2Number(app.max_restarts) ?? PM2_MAX_RESTARTS;
   if (app.autorestart === false || max === 0) return 'no';
   const policy = app.stop_exit_codes !== undefined && stopsOnlyAtZero(app.stop_exit_codes) ? 'on-failure' : 'always';
-  return { policy, max, ...waits(app), resetAfter: pm2Duration(app.min_uptime) ?? PM2_MIN_UPTIME };
+  return { policy, max, ...waits(app), resetAfter: resetAfter(app.min_uptime) };
+}
+
+/**
+ * pm2's `min_uptime` as `resetAfter`. pm2 counts a run shorter than it, so `0` counts none and never
+ * gives up; `resetAfter` takes no 0, and its shortest (1ms) forgets every run's restarts as pm2 does.
+ */
+function resetAfter(minUptime: unknown): string {
+  const written = pm2Duration(minUptime) ?? PM2_MIN_UPTIME;
+  return /^0+[hms]*$/.test(written) ? '1ms' : written;
 }
