@@ -193,3 +193,18 @@ test('a .py script runs under python3 where PATH has no python, as pm2 picks it'
   writeFileSync(join(bin, 'python'), '#!/bin/sh\n', { mode: 0o755 });
   assert.equal(suggestedProcesses(app, { PATH: bin })[0]?.cmd, 'python app.py');
 });
+
+test("an app under python gets PYTHONUNBUFFERED=1, as pm2 sets it: python holds a pipe's lines until it exits otherwise", () => {
+  const [worker, venv, own, web, shell] = suggestedProcesses([
+    { name: 'worker', script: 'worker.py', env: { QUEUE: 'high' } },
+    { name: 'venv', script: 'tasks', interpreter: '/srv/venv/bin/python3' },
+    { name: 'own', script: 'worker.py', env: { PYTHONUNBUFFERED: '' } },
+    { name: 'web', script: 'server.js' },
+    { name: 'shell', script: 'python worker.py' },
+  ]);
+  assert.deepEqual(worker?.env, { QUEUE: 'high', PYTHONUNBUFFERED: '1' });
+  assert.deepEqual(venv?.env, { PYTHONUNBUFFERED: '1' }, 'any interpreter named python');
+  assert.deepEqual(own?.env, { PYTHONUNBUFFERED: '1' }, "pm2 sets it over the app's own");
+  // Controls: pm2 sets it for no other interpreter, nor for a shell command (bash runs it).
+  assert.deepEqual([web?.env?.PYTHONUNBUFFERED, shell?.env?.PYTHONUNBUFFERED], [undefined, undefined]);
+});

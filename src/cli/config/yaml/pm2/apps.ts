@@ -4,7 +4,7 @@ import { findOnPath } from '../../../../process/spawn/diagnose.js';
 import { processNameFrom } from '../../spec.js';
 import { pm2KeyNotes } from './keys.js';
 import { pm2Number, pm2Restart } from './restart.js';
-import { pm2Command } from './script.js';
+import { pm2Run } from './script.js';
 import type { At, Reader } from '../reader.js';
 
 // pm2's ecosystem file (`apps: [{ name, script, ... }]`), given to `up -f ecosystem.json` or copied
@@ -27,11 +27,14 @@ function literal(value: string): string {
   return value.replaceAll('${', () => '$${');
 }
 
-/** The app's `env`, each value as pm2 passes it, and its `port` as PORT (pm2's shortcut for it). */
-function envOf(app: App): Record<string, unknown> | undefined {
+/**
+ * The app's `env`, each value as pm2 passes it, then its `port` as PORT (pm2's shortcut for it)
+ * and what pm2 sets for its interpreter (`interpreterEnv`), each over the app's own, as pm2 sets them.
+ */
+function envOf(app: App, interpreterEnv: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
   const env = app.env !== null && typeof app.env === 'object' ? Object.entries(app.env) : [];
   const port = text(app.port);
-  const all = Object.fromEntries([...env, ...(port === undefined ? [] : [['PORT', port]])].map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
+  const all = Object.fromEntries([...env, ...(port === undefined ? [] : [['PORT', port]]), ...Object.entries(interpreterEnv)].map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
   return Object.keys(all).length === 0 ? undefined : all;
 }
 
@@ -65,9 +68,10 @@ function moved(app: App, name: string, reader: Reader): Moved {
   const cwd = text(app.cwd);
   const path = (reader.context.parentVariable('PATH') ?? '').split(':').filter((dir) => dir !== '');
   const onPath = (program: string): boolean => findOnPath(program, path) !== undefined;
-  const process: Record<string, unknown> = { cmd: literal(pm2Command(app, resolve(reader.baseDir, cwd ?? '.'), onPath)) };
+  const run = pm2Run(app, resolve(reader.baseDir, cwd ?? '.'), onPath);
+  const process: Record<string, unknown> = { cmd: literal(run.cmd) };
   if (cwd !== undefined) process.cwd = cwd;
-  const env = envOf(app);
+  const env = envOf(app, run.env);
   if (env !== undefined) process.env = env;
   const user = text(app.uid ?? app.user);
   if (user !== undefined) process.user = user;

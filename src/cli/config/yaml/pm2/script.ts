@@ -24,22 +24,31 @@ const BY_EXTENSION: Readonly<Record<string, string>> = {
 /** How many bytes pm2 reads of a script to tell a program from a script (its isbinaryfile). */
 const SNIFFED_BYTES = 512;
 
+/** What pm2 runs for an app: its `cmd`, and what pm2 sets in its environment for the interpreter. */
+export interface Pm2Run {
+  readonly cmd: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /**
  * The app's `cmd`, as a shell string: pm2 runs a script whose extension names no interpreter
  * under node unless it is a program (`bin/www`, express-generator's, is JavaScript), so the
  * script's first bytes decide, as they do for pm2; a script with a blank is a shell command
- * (pm2 runs `bash -c SCRIPT`, and drops `args`). `dir` is the app's directory; `onPath` tells
- * whether a program is on the PATH it runs with.
+ * (pm2 runs `bash -c SCRIPT`, and drops `args`). Under python, pm2 sets PYTHONUNBUFFERED=1 over
+ * the app's own: python holds what it prints to a pipe until its buffer fills or it exits, and a
+ * worker's lines would come late, or never for one killed. `dir` is the app's directory; `onPath`
+ * tells whether a program is on the PATH it runs with.
  */
-export function pm2Command(app: App, dir: string, onPath: (program: string) => boolean): string {
+export function pm2Run(app: App, dir: string, onPath: (program: string) => boolean): Pm2Run {
   const script = text(app.script ?? app.exec ?? app.command) ?? 'SCRIPT';
-  if (script.includes(' ')) return script;
+  if (script.includes(' ')) return { cmd: script, env: {} };
   const interpreter = text(app.interpreter ?? app.exec_interpreter) ?? interpreterOf(script, dir, onPath);
   const runs = interpreter === undefined || interpreter === 'none';
   // A program in the app's directory is named by its path: a bare name is looked up in PATH.
   const scriptWord = runs && !script.includes('/') && isFile(resolve(dir, script)) ? `./${script}` : script;
   const words = [runs ? undefined : interpreter, runs ? undefined : wordsOf(app.node_args ?? app.interpreter_args ?? app.interpreterArgs), quoteCommand([scriptWord]), wordsOf(app.args)];
-  return words.filter((word) => word !== undefined && word !== '').join(' ');
+  const cmd = words.filter((word) => word !== undefined && word !== '').join(' ');
+  return { cmd, env: !runs && interpreter.includes('python') ? { PYTHONUNBUFFERED: '1' } : {} };
 }
 
 /**
