@@ -208,3 +208,13 @@ test("an app under python gets PYTHONUNBUFFERED=1, as pm2 sets it: python holds 
   // Controls: pm2 sets it for no other interpreter, nor for a shell command (bash runs it).
   assert.deepEqual([web?.env?.PYTHONUNBUFFERED, shell?.env?.PYTHONUNBUFFERED], [undefined, undefined]);
 });
+
+test("env_production is answered with what does pick pm2's other set: a value from subvisor's environment, env's its default (an envFile never wins over env)", () => {
+  const answer = answerFor([{ name: 'web', script: 'a.js', env: { NODE_ENV: 'development', PORT: 3000 }, env_production: { PORT: 3000, NODE_ENV: 'production' } }]);
+  const [, written, started] = /\n {2}- env_production: .*write `(NODE_ENV: "[^`]*")` in `env`.*start with `NODE_ENV=(\S+) subvisor up`$/m.exec(answer) ?? [];
+  assert.ok(written !== undefined && started !== undefined, answer);
+  // The advice, followed: the value it says to write, read with and without the variable it says to start with.
+  const yaml = `processes:\n  web:\n    cmd: node a.js\n    env:\n      ${written}\n`;
+  const read = (env: NodeJS.ProcessEnv): unknown => parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env }).processes[0]?.env?.NODE_ENV;
+  assert.deepEqual([read({ NODE_ENV: started }), read({})], ['production', 'development']);
+});

@@ -1,3 +1,4 @@
+import { quoteCommand } from '../../../../process/command.js';
 import { printable } from '../../spawnable.js';
 import { pm2Duration, pm2Number, stopsOnlyAtZero } from './restart.js';
 
@@ -86,10 +87,23 @@ const PM2_KEYS: Readonly<Record<string, Said>> = {
   ),
 };
 
+/**
+ * pm2's `env_NAME`, the set `pm2 start --env NAME` puts over `env`. An `envFile` would not do: the
+ * process's `env` wins over every env file, and over subvisor's own environment, so the value
+ * that differs is written to be taken from subvisor's environment, with `env`'s as its default.
+ */
+function otherEnv(app: App, key: string): string {
+  const set = app[key] !== null && typeof app[key] === 'object' ? Object.entries(app[key]) : [];
+  const env = app.env !== null && typeof app.env === 'object' ? (app.env as Record<string, unknown>) : {};
+  const [name = 'NAME', value = 'VALUE'] = (set.find(([variable, other]) => env[variable] !== other) ?? set[0] ?? []).map((word) => printable(String(word)));
+  const own = Object.hasOwn(env, name) ? ` write \`${name}: "\${${name}:-${printable(String(env[name]))}}"\` in \`env\` (an \`envFile\` never wins over \`env\`), then` : '';
+  return `${key}: \`pm2 start --env ${key.slice(4)}\` has no twin: for each name the sets differ in,${own} start with \`${name}=${quoteCommand([value])} subvisor up\``;
+}
+
 /** What is said of each key of `app` that its process cannot say, in the order written. */
 export function pm2KeyNotes(app: App): string[] {
   return Object.keys(app).flatMap((key) => {
-    if (key.startsWith('env_')) return [`${key}: \`pm2 start --env ${key.slice(4)}\` has no twin: keep one \`env\`, and put the other set in an env file named by \`envFile\``];
+    if (key.startsWith('env_')) return [otherEnv(app, key)];
     const note = Object.hasOwn(PM2_KEYS, key) ? PM2_KEYS[key]?.(app) : `${printable(key)}: not a key pm2 documents; left out`;
     return note === undefined ? [] : [note];
   });
