@@ -2,12 +2,12 @@
 // the error says how to print it as JSON, and `up -f` on that JSON answers with the subvisor.yaml
 // its apps become.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from './cli.js';
+import { BIN, runCli } from './cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'subvisor-pm2-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,4 +56,15 @@ test('the command that prints an ecosystem file as JSON works for a path with qu
   assert.deepEqual(JSON.parse(readFileSync(join(dir, json), 'utf8')), { apps: [{ name: 'api', script: 'api.js' }] });
   const answered = await runCli(['up', '-f', json], { cwd: dir });
   assert.match(answered.stderr, /its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n {8}cmd: node api\.js\n/);
+});
+
+test('for a file whose name starts with -, the up -f it gives reads the JSON, not an option', { timeout: 30_000 }, async () => {
+  writeFileSync(join(dir, '-dash.config.js'), "module.exports = { apps: [{ name: 'api', script: 'api.js' }] };\n");
+  const refused = await runCli(['up', '--file=-dash.config.js'], { cwd: dir });
+  const [, printing, reading] = /print what it exports as JSON, (node -e .*), then `subvisor (up -f .*)` says/.exec(refused.stderr) ?? [];
+  assert.ok(printing !== undefined && reading !== undefined, refused.stderr);
+  // The user's two steps, as the message gives them to a shell.
+  execFileSync('sh', ['-c', printing], { cwd: dir, timeout: 10_000 });
+  const answered = spawnSync('sh', ['-c', `"$0" "$1" ${reading}`, process.execPath, BIN], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+  assert.match(answered.stderr, /its apps, in a subvisor\.yaml:\n {4}processes:\n {6}api:\n/);
 });

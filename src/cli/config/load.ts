@@ -127,7 +127,7 @@ function javascriptConfig(file: string): ConfigError {
   const json = `${shown.replace(JAVASCRIPT_NAME, '')}.json`;
   const message =
     `is JavaScript (pm2's ecosystem file?), which subvisor does not run to read a config; print what it exports as JSON, ` +
-    `${ecosystemToJsonCommand(file, json)}, then \`subvisor up -f ${quoteCommand([json])}\` says what each of its apps becomes in a subvisor.yaml`;
+    `${ecosystemToJsonCommand(file, json)}, then \`subvisor up -f ${quoteCommand([json.startsWith('-') ? `./${json}` : json])}\` says what each of its apps becomes in a subvisor.yaml`;
   return new ConfigError([{ file, message }]);
 }
 
