@@ -218,3 +218,9 @@ test("env_production is answered with what does pick pm2's other set: a value fr
   const read = (env: NodeJS.ProcessEnv): unknown => parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env }).processes[0]?.env?.NODE_ENV;
   assert.deepEqual([read({ NODE_ENV: started }), read({})], ['production', 'development']);
 });
+
+test("instances below 1 are said as pm2 reads them: 0 and max one per CPU, -1 the CPUs less one", () => {
+  const answer = answerFor([{ name: 'a', script: 'a.js', instances: 'max' }, { name: 'b', script: 'a.js', instances: -1 }]);
+  assert.match(answer, /instances: max \(one per CPU\) has no twin/);
+  assert.match(answer, /instances: -1 \(the CPUs less 1\) has no twin/);
+});

@@ -45,7 +45,7 @@ const PM2_KEYS: Readonly<Record<string, Said>> = {
   restart_delay: (app) =>
     app.exp_backoff_restart_delay === undefined ? undefined : 'restart_delay: pm2 waits by exp_backoff_restart_delay when both are given, and so does `backoff` here',
   min_uptime: (app) => (pm2Duration(app.min_uptime) === undefined ? `min_uptime: ${printable(String(app.min_uptime))} is no duration pm2 takes; \`restart.resetAfter\` is how long a process must stay up for its restarts to count from zero again` : undefined),
-  instances: (app) => (typeof app.instances === 'number' && app.instances >= 1 ? undefined : `instances: ${printable(String(app.instances))} (one per CPU) has no twin: write the number, \`replicas: N\``),
+  instances: (app) => (typeof app.instances === 'number' && app.instances >= 1 ? undefined : `instances: ${printable(String(app.instances))} (${perCpu(app.instances)}) has no twin: write the number, \`replicas: N\``),
   exec_mode: (app) => (String(app.exec_mode).includes('cluster') ? 'exec_mode: copies (`replicas`) are separate processes, not a cluster sharing one port: each reads SUBVISOR_REPLICA (1..N) to pick its own port' : undefined),
   instance_var: said('instance_var', "pm2's NODE_APP_INSTANCE (0..N-1) is SUBVISOR_REPLICA (1..N) here, set only for `replicas`"),
   increment_var: said('increment_var', 'copies are numbered by SUBVISOR_REPLICA (1..N); a number of your own comes from it in a shell `cmd`: `PORT=$((3000 + SUBVISOR_REPLICA)) node app.js`'),
@@ -107,4 +107,9 @@ export function pm2KeyNotes(app: App): string[] {
     const note = Object.hasOwn(PM2_KEYS, key) ? PM2_KEYS[key]?.(app) : `${printable(key)}: not a key pm2 documents; left out`;
     return note === undefined ? [] : [note];
   });
+}
+
+/** What pm2 makes of an `instances` below 1 (lib/API.js): 0 and `max` are one per CPU, -N is N fewer. */
+function perCpu(instances: unknown): string {
+  return typeof instances === 'number' && instances < 0 ? `the CPUs less ${-instances}` : 'one per CPU';
 }
