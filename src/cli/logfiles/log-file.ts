@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
@@ -349,7 +349,7 @@ export class LogFile {
    */
   #moveRotationsOn(file: string): boolean {
     try {
-      for (let index = this.rotation.keep + 1; removeIfThere(`${file}.${index}`); index++);
+      for (const past of rotationsPast(file, this.rotation.keep)) removeIfThere(past);
     } catch (error) {
       // `keep: 0` empties the file in place, which its directory has no say in: a rotation left
       // there (logrotate's `web.log.1`, in a /var/log it cannot write) stays, and the file is
@@ -385,6 +385,26 @@ function countNewlines(bytes: Buffer): number {
   let count = 0;
   for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) count++;
   return count;
+}
+
+/**
+ * `file`'s rotations numbered past `keep` (`web.log.4`, `web.log.9` with `keep: 3`), read from its
+ * directory: a gap in the numbers (`web.log.2` removed by hand, a run that kept 10 after one
+ * that kept 3) must not keep those after it for ever, as counting up to the first missing one
+ * did. Other names there (`web.log.old`, logrotate's `web.log.1.gz`) are not subvisor's, and stay.
+ */
+function rotationsPast(file: string, keep: number): string[] {
+  const directory = dirname(file);
+  const prefix = `${basename(file)}.`;
+  return node.fs
+    .readdirSync(directory)
+    .filter((name) => name.startsWith(prefix) && rotationIndex(name.slice(prefix.length)) > keep)
+    .map((name) => join(directory, name));
+}
+
+/** The number a rotation's name ends with (`3` of `web.log.3`); 0 for any other ending, `03` included (subvisor never writes one). */
+function rotationIndex(ending: string): number {
+  return /^[1-9]\d*$/.test(ending) ? Number(ending) : 0;
 }
 
 /** Removes `path`; false when there was nothing there. */

@@ -510,6 +510,21 @@ test('rotated files past keep (an earlier run kept more) are removed at the next
   assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(2000));
 });
 
+test('rotated files past keep are removed whatever gaps lie between them (web.log.2 removed by hand): none is kept for ever; names not numbered by subvisor stay', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, [])).close(); // makes the directory
+  const path = join(dir, 'web.log');
+  for (const index of [1, 3, 10]) writeFileSync(`${path}.${index}`, `old ${index}\n`);
+  for (const other of ['web.log.old', 'web.log.1.gz', 'web.log.03']) writeFileSync(join(dir, other), 'not a rotation\n');
+  writeFileSync(path, 'x'.repeat(2000));
+  const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']);
+  files.open();
+  files.line('web', 'stdout', 'new');
+  files.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['web.log', 'web.log.03', 'web.log.1', 'web.log.1.gz', 'web.log.old']);
+  assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(2000));
+});
+
 function opened(files: LogFiles): LogFiles {
   files.open();
   return files;
