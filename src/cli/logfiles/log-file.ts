@@ -324,6 +324,10 @@ export class LogFile {
     // process's lines kept on a larger disk): that file is the one rotated, beside itself, and the
     // link stays, as one to /dev/null does; rotating the link would move it aside, start a file
     // here instead, and drop the link past `keep`. Gone (removed under the run): nothing to rotate.
+    // The directories are looked at first, as before an open: one made open to other users since
+    // the file was opened (a `chmod 777`) lets them swap `NAME.log` for a link to any file between
+    // the write's look at it and this rename, which would then move that file aside, as root too.
+    this.refuseOpenDirectory();
     const file = canonicalPathOf(this.path) ?? this.path;
     if (!this.#moveRotationsOn(file)) return;
     if (this.rotation.keep === 0) {

@@ -525,6 +525,32 @@ test('rotated files past keep are removed whatever gaps lie between them (web.lo
   assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(2000));
 });
 
+test('the log directory made open to other users during the run (chmod 777) is refused before a rotation renames anything in it: NAME.log stays where it is; once it is safe again, the file rotates', () => {
+  const dir = logDir();
+  const warnings: string[] = [];
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 1 }, ['web'], (message) => warnings.push(message));
+  files.open();
+  const path = join(dir, 'web.log');
+  try {
+    files.line('web', 'stdout', 'x'.repeat(60));
+    files.flush();
+    chmodSync(dir, 0o777);
+    files.line('web', 'stdout', 'y'.repeat(60));
+    files.flush();
+    assert.deepEqual(readdirSync(dir), ['web.log'], 'nothing renamed in the open directory');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /^cannot write .*web\.log \(the log directory .*logs is open to other users: every user may write it; /);
+    chmodSync(dir, 0o700);
+    files.line('web', 'stdout', 'z'.repeat(60));
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(`${path}.1`), ['x'.repeat(60)]);
+  assert.deepEqual(texts(path), ['z'.repeat(60)]);
+  assert.match(warnings[1] ?? '', /web\.log is written again; 1 of web's lines are missing from it$/);
+});
+
 function opened(files: LogFiles): LogFiles {
   files.open();
   return files;
