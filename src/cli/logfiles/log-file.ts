@@ -3,7 +3,7 @@ import type { Stats } from 'node:fs';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
-import { canonicalPathOf } from '../../process/stat.js';
+import { canonicalPathOf, lstatOf } from '../../process/stat.js';
 import { leadsToAnOpenFile } from '../others-may-write.js';
 
 /** When a file is rotated, and how many rotated files stay. */
@@ -400,10 +400,18 @@ function countNewlines(bytes: Buffer): number {
 function rotationsPast(file: string, keep: number): string[] {
   const directory = dirname(file);
   const prefix = `${basename(file)}.`;
-  return node.fs
-    .readdirSync(directory)
-    .filter((name) => name.startsWith(prefix) && rotationIndex(name.slice(prefix.length)) > keep)
-    .map((name) => join(directory, name));
+  let names: string[];
+  try {
+    names = node.fs.readdirSync(directory);
+  } catch {
+    // Listing takes a file descriptor, and a rotation must not need one to spare (every one in
+    // use, EMFILE: the file's own is closed only once the others have moved on), nor leave to read
+    // the directory. Counted up to the first missing number then, as ever; the rest go at the next.
+    const counted: string[] = [];
+    for (let index = keep + 1; lstatOf(`${file}.${index}`) !== undefined; index++) counted.push(`${file}.${index}`);
+    return counted;
+  }
+  return names.filter((name) => name.startsWith(prefix) && rotationIndex(name.slice(prefix.length)) > keep).map((name) => join(directory, name));
 }
 
 /** The number a rotation's name ends with (`3` of `web.log.3`); 0 for any other ending, `03` included (subvisor never writes one). */

@@ -525,6 +525,40 @@ test('rotated files past keep are removed whatever gaps lie between them (web.lo
   assert.equal(readFileSync(`${path}.1`, 'utf8'), 'x'.repeat(2000));
 });
 
+test('a rotation needs no file descriptor to spare: with every one in use (EMFILE), the file is rotated and written on, without a warning', () => {
+  const dir = logDir();
+  const script = join(scratch, `no-descriptor-left${dirs}.mts`);
+  const logFiles = new URL('../../../src/cli/logfiles/log-files.ts', import.meta.url).pathname;
+  writeFileSync(
+    script,
+    `import { openSync, closeSync, readdirSync } from 'node:fs';
+import { LogFiles } from ${JSON.stringify(logFiles)};
+const warnings = [];
+const files = new LogFiles({ dir: ${JSON.stringify(dir)}, maxSizeBytes: 100, keep: 1 }, ['web'], (message) => warnings.push(message));
+files.open();
+const held = [];
+let exhausted = '';
+try { for (;;) held.push(openSync('/dev/null', 'r')); } catch (error) { exhausted = error.code; }
+files.line('web', 'stdout', 'x'.repeat(80));
+files.flush();
+files.line('web', 'stdout', 'y'.repeat(80));
+files.flush();
+files.close();
+for (const fd of held) closeSync(fd);
+console.log(JSON.stringify({ exhausted, warnings }));
+`,
+  );
+  opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 1 }, [])).close(); // makes the directory
+  writeFileSync(join(dir, 'web.log.3'), 'old 3\n'); // past keep, after a gap: listing it would take a descriptor
+  // A low limit of its own, so that exhausting it is quick and touches nothing of this process.
+  const child = spawnSync('sh', ['-c', 'ulimit -n 128 && exec "$0" --import tsx "$1"', process.execPath, script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { exhausted: 'EMFILE', warnings: [] });
+  const path = join(dir, 'web.log');
+  assert.deepEqual(texts(`${path}.1`), ['x'.repeat(80)]);
+  assert.deepEqual(texts(path), ['y'.repeat(80)]);
+});
+
 test('the log directory made open to other users during the run (chmod 777) is refused before a rotation renames anything in it: NAME.log stays where it is; once it is safe again, the file rotates', () => {
   const dir = logDir();
   const warnings: string[] = [];
