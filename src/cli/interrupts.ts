@@ -210,7 +210,9 @@ export interface InterruptHandling {
 const HANGUP_POLL_MS = 1000;
 
 /**
- * Output that can no longer be written ends the run, once (`onClosed` gets the reason):
+ * Output that can no longer be written ends the run, once (`onClosed` gets the reason), unless it
+ * is a write that failed (a full disk) and `onFailed` is given: that is then told of it, and the
+ * stream's later lines are dropped (`up`'s stderr: see ./stdout-file.ts):
  * - a reader that went away (`subvisor up | head`, EPIPE) as SIGPIPE ends a filter: the children
  *   are stopped gracefully and the status is 141 (128 + SIGPIPE). Without this, the lines would be
  *   dropped into a closed pipe for as long as the children live;
@@ -220,8 +222,9 @@ const HANGUP_POLL_MS = 1000;
  *   may not have (a disowned job, one in a session of its own), and a run that is never told would
  *   go on for good with nobody to see it.
  */
-export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFailed) => void): () => void {
+export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFailed) => void, onFailed?: (failed: OutputFailed) => void): () => void {
   let closed = false;
+  let failed = false;
   const close = (reason: Interrupted | OutputFailed): void => {
     if (closed) return;
     closed = true;
@@ -237,11 +240,16 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFail
       if (code === 'EPIPE') close(new ReaderGone(name));
       else if (code === 'EIO') close(new TerminalClosed(name));
       else {
-        const failed = new OutputFailed(name, code, error);
+        const failure = new OutputFailed(name, code, error);
+        if (onFailed !== undefined) {
+          failed = true;
+          onFailed(failure);
+          return;
+        }
         // Said where it can still be read: on the other stream (stdout's failure on stderr). Worded
         // for every command that writes output: `up` and `run` stop their processes, `logs` its follow.
-        if (name === 'stdout' && !closed) writeText(process.stderr, `subvisor: ${failed.message}; stopping with status 1\n`);
-        close(failed);
+        if (name === 'stdout' && !closed) writeText(process.stderr, `subvisor: ${failure.message}; stopping with status 1\n`);
+        close(failure);
       }
     };
     stream.on('error', onError);
@@ -258,7 +266,7 @@ export function stopWhenOutputCloses(onClosed: (reason: Interrupted | OutputFail
     clearInterval(poll);
     // Once the output has failed, the writes still queued fail the same way: they stay ours (said
     // once already), not an uncaught error of a stream nobody listens to any more.
-    if (!closed) for (const off of listeners) off();
+    if (!closed && !failed) for (const off of listeners) off();
   };
 }
 
@@ -290,15 +298,20 @@ export async function answering(command: () => Ending | Promise<Ending>): Promis
 /**
  * {@link stopWhenOutputCloses} for a run: the first reason stops it (through `stop`), and is kept
  * for {@link endingAfterFlush}, since the output may also close after the run, while its last
- * lines are written.
+ * lines are written. Without `fullFileStops` (`up`), a write that failed stops nothing, and is
+ * kept the same way, when nothing closed the output.
  */
-export function stopRunWhenOutputCloses(stop: AbortController): { release: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
+export function stopRunWhenOutputCloses(stop: AbortController, options: { readonly fullFileStops: boolean }): { release: () => void; closedBy: () => Interrupted | OutputFailed | undefined } {
   let closedBy: Interrupted | OutputFailed | undefined;
-  const release = stopWhenOutputCloses((reason) => {
-    closedBy ??= reason;
-    abortOnce(stop)(reason);
-  });
-  return { release, closedBy: () => closedBy };
+  let failedBy: OutputFailed | undefined;
+  const release = stopWhenOutputCloses(
+    (reason) => {
+      closedBy ??= reason;
+      abortOnce(stop)(reason);
+    },
+    options.fullFileStops ? undefined : (failed) => (failedBy ??= failed),
+  );
+  return { release, closedBy: () => closedBy ?? failedBy };
 }
 
 /**

@@ -5,6 +5,7 @@ import { RESET, paint, shouldColor } from '../log/sinks/color.js';
 import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { LineBacklogs } from './backlog.js';
 import { BatchedWriter } from './batched-writer.js';
+import { StdoutFile } from './stdout-file.js';
 import { blockLines, blockText, type LineBlock } from '../process/output/ascii-block.js';
 import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
 
@@ -100,8 +101,9 @@ export function createOutput(opts: OutputOptions): Output {
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.
   const { tee } = opts;
-  // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback.
-  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), opts.stdout === undefined);
+  // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback, and so is `up`'s file.
+  const releasesAtCallback = opts.stdout === undefined || opts.stdout instanceof StdoutFile;
+  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), releasesAtCallback);
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, opts.colourOrder ?? opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   const backlogs = new LineBacklogs(() => out.full);
   // Plain lines read as ASCII bytes are copied behind their prefix as they are, a few times their

@@ -14,10 +14,11 @@ export interface RunEnds {
 
 /**
  * What ends a `run` or an `up` from outside while it goes on, each through `stop`: a Ctrl-C or
- * SIGTERM (a second one kills `killedWhat` at once), a closed stdout, an error of ours nothing
+ * SIGTERM (a second one kills `killedWhat` at once), a closed stdout (or, with `fullFileStops`, one
+ * whose file had no room: see ./stdout-file.ts), an error of ours nothing
  * caught (see ./uncaught.ts; it may wait `stopGraceMs` and a little more for the processes to stop).
  */
-export function listenForEnds(stack: { readonly childrenRunning: boolean }, stop: AbortController, output: Output, options: { readonly killedWhat: string; readonly stopGraceMs: number }): RunEnds {
+export function listenForEnds(stack: { readonly childrenRunning: boolean }, stop: AbortController, output: Output, options: { readonly killedWhat: string; readonly stopGraceMs: number; readonly fullFileStops: boolean }): RunEnds {
   const interrupts = handleInterrupts(
     // The first Ctrl-C ends the run as any end does: in reverse dependency order, each process
     // saying `stopping (SIGINT)` when its turn comes.
@@ -29,7 +30,7 @@ export function listenForEnds(stack: { readonly childrenRunning: boolean }, stop
     },
     whatIsLeft(stack, output),
   );
-  const outputWatch = stopRunWhenOutputCloses(stop);
+  const outputWatch = stopRunWhenOutputCloses(stop, { fullFileStops: options.fullFileStops });
   const uncaught = stopOnUncaughtError({ stop: abortOnce(stop), abandon: (why) => output.abandon(why), stopGraceMs: options.stopGraceMs });
   const release = (): void => {
     interrupts.release();

@@ -64,7 +64,7 @@ async function run(parsed: RunArgs): Promise<Ending> {
     defaultGraceMs: grace,
     childrenColour: childrenColour(output.coloured, process.stdout),
   });
-  const listeners = listenForEnds(stack, stop, output, { killedWhat: name, stopGraceMs: grace });
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: name, stopGraceMs: grace, fullFileStops: true });
   // A --timeout stops the run like a Ctrl-C would, and exits 124 as timeout(1) does. Like
   // timeout(1), it times the command: one that has exited is not timed out (its status is the run's)
   // though what it left still holds its output; the drain's own graces end that.

@@ -10,7 +10,9 @@ import { nestedRefusal } from '../control/nested.js';
 import { serveControl } from '../control/server.js';
 import { defaultSocketPath } from '../control/socket-path.js';
 import type { Ending } from '../exit-status.js';
-import { endingAfterFlush, endingOf } from '../interrupts.js';
+import { endingAfterFlush, endingOf, OutputFailed } from '../interrupts.js';
+import { StdoutFile } from '../stdout-file.js';
+import { syncFileFd, writeText } from '../../log/sinks/write.js';
 import { listenForEnds } from '../run-ends.js';
 import type { RunOutcome } from '../stack/stack.js';
 import { LogFiles } from '../logfiles/log-files.js';
@@ -67,7 +69,9 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const colourOrder = everyProcessName(config);
-  const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles });
+  const stdoutFd = syncFileFd(process.stdout);
+  const stdoutFile = stdoutFd === undefined ? undefined : new StdoutFile(stdoutFd, (message) => writeText(process.stderr, `subvisor: ${message}\n`));
+  const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles, stdout: stdoutFile });
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing(names.length);
   const stop = new AbortController();
@@ -78,7 +82,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
   // Before the socket answers: a Ctrl-C sent once `subvisor ps` can see the run ends it as one
   // sent later does (130), not by the signal's default. Processes are stopped in reverse
   // dependency order, so the graces may add up.
-  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + stopGraceMs(plan, grace), 0) });
+  const listeners = listenForEnds(stack, stop, output, { killedWhat: 'every process', stopGraceMs: plans.reduce((sum, plan) => sum + stopGraceMs(plan, grace), 0), fullFileStops: false });
   try {
     // Before anything starts: a second `up` of the same config, a path that cannot be watched or
     // a log directory that cannot be made is refused here, having started (and created) nothing.
@@ -113,12 +117,21 @@ async function up(parsed: UpArgs): Promise<Ending> {
     listeners.runOver();
     try {
       await output.close();
+      stdoutFile?.close();
+      // Its word may find no room on stderr either, told by an 'error' event after the write: heard while the listeners are there.
+      await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
     } finally {
       listeners.release();
       logFiles?.close();
     }
   }
-  return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy()), listeners.uncaught);
+  return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy() ?? linesLostBy(stdoutFile)), listeners.uncaught);
+}
+
+/** The output failure to end the run with when `stdoutFile` dropped lines (see StdoutFile): a run that went well then ends with status 1. */
+function linesLostBy(stdoutFile: StdoutFile | undefined): OutputFailed | undefined {
+  const lost = stdoutFile?.linesLost ?? 0;
+  return lost === 0 ? undefined : new OutputFailed('stdout', undefined, new Error(`${lost} lines could not be written to stdout`));
 }
 
 /**

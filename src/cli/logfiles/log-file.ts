@@ -1,5 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
+import { countNewlines } from '../count-newlines.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
@@ -382,13 +383,6 @@ export class LogFile {
 /** {@link LogFile}'s refusal of a file whose name led elsewhere (or nowhere) once it was open: a failing write, said by its message. */
 class LogFileReplaced extends Error {
   readonly code = 'ERR_SUBVISOR_LOG_FILE_REPLACED';
-}
-
-/** How many `\n` `bytes` holds. */
-function countNewlines(bytes: Buffer): number {
-  let count = 0;
-  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) count++;
-  return count;
 }
 
 /**

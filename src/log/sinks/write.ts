@@ -63,8 +63,10 @@ function isBrokenPipe(error: unknown): boolean {
  * one `fs.writeSync` and takes a short write for a whole one. At a file-size limit (EFBIG) or on a
  * full disk (ENOSPC) the write that crosses it is short, the file ends mid-line, and the error
  * comes only with the next write, whenever that is. Such a stream is written here instead.
+ *
+ * @internal
  */
-function syncFileFd(stream: Writable): number | undefined {
+export function syncFileFd(stream: Writable): number | undefined {
   const { fd } = stream as { fd?: unknown };
   return typeof fd === 'number' && stream.constructor.name === 'SyncWriteStream' ? fd : undefined;
 }

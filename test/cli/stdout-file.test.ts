@@ -1,0 +1,67 @@
+// `up > up.log` on a disk that fills: the processes go on, the lines that find no room are dropped
+// and counted, and the file is written again once it has room (see src/cli/stdout-file.ts). The
+// full disk is a file-size limit (`ulimit -f`, EFBIG), which needs no mount, and the room comes
+// back by emptying the file in place, as logrotate's copytruncate does.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { waitUntil } from '../support/processes.js';
+import { BIN } from './cli.js';
+
+test('up with its stdout in a file that has no room (EFBIG) goes on: the processes keep running, the loss is said and counted, the file is written again once it has room, and the run ends with status 1', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  try {
+    // 10 000 lines (99 KB) overflow the 64 KiB limit, and what is left of them fits in the file
+    // emptied, whenever that happens; the rest comes only once the test says `go`.
+    const main = 'seq 1 10000; while [ ! -e go ]; do sleep 0.05; done; echo after-1; echo after-2';
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  p: { cmd: "${main}", main: true }\n`);
+    const out = join(dir, 'up.log');
+    // Appended to (>>), so that a file emptied in place is written again from its start.
+    const cli = spawn('sh', ['-c', 'ulimit -f 128 && exec "$0" "$1" up >> up.log', process.execPath, BIN], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitUntil(() => stderr.includes('cannot write'), 'the warning', 20_000);
+      assert.match(stderr, /^subvisor: cannot write stdout \(EFBIG: file too large, write\); the processes go on, and their lines are dropped until it can be written again$/m);
+      assert.equal(statSync(out).size, 128 * 512, 'the limit was reached');
+      truncateSync(out, 0); // room again
+      writeFileSync(join(dir, 'go'), '');
+      const [code] = (await once(cli, 'close')) as [number | null];
+      assert.equal(code, 1, stderr);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    const lines = readFileSync(out, 'utf8').split('\n');
+    assert.ok(lines.includes('p | after-1') && lines.includes('p | after-2'), `the process went on, and its later lines are in the file:\n${lines.join('\n')}`);
+    assert.ok(lines.every((line) => line === '' || /^p [|*] /.test(line)), `every line whole:\n${lines.join('\n')}`);
+    const written = /^subvisor: stdout is written again; (\d+) lines are missing from it$/m.exec(stderr);
+    assert.ok(written !== null, stderr);
+    assert.ok(Number(written[1]) > 0, stderr);
+    assert.equal(stderr.match(/cannot write stdout/g)?.length, 1, `said once: ${stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('up with stdout and stderr on one full disk (> /dev/full 2>&1) goes on: a warning that finds no room on stderr stops nothing either', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  try {
+    // Well after the first lines found no room, which stopped the run at once before.
+    const main = 'seq 1 5000; sleep 1; echo > survived';
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  p: { cmd: "${main}", main: true }\n`);
+    const cli = spawn('sh', ['-c', 'exec "$0" "$1" up > /dev/full 2>&1', process.execPath, BIN], { cwd: dir, stdio: 'ignore' });
+    try {
+      const [code] = (await once(cli, 'close')) as [number | null];
+      assert.ok(existsSync(join(dir, 'survived')), 'the process went on to its end');
+      assert.equal(code, 1, 'the lines it dropped make the status');
+    } finally {
+      cli.kill('SIGKILL');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
