@@ -4,7 +4,7 @@ import { DEFAULT_PATH, findOnPath } from '../process/spawn/diagnose.js';
 import { suggest } from '../process/suggest.js';
 import { parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
-import { concurrentlyCommandsInstead, foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
+import { commandAfterDashesInstead, concurrentlyCommandsInstead, foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
 export class UsageError extends Error {
@@ -58,6 +58,11 @@ export interface UpArgs {
    * whole for {@link refuseForeignWords} once the config's names are known.
    */
   readonly names: string[];
+  /**
+   * The words after `--` (in `names` too): a command, as `run -- CMD` takes it, unless the config
+   * names each of them; see {@link refuseForeignWords}.
+   */
+  readonly afterDashes: readonly string[];
   /** The `NAME=N` words (foreman's formation), in the order given. */
   readonly formation: ReadonlyMap<string, number>;
   /** Whether a Procfile's processes get PORT (false with `--no-port`). */
@@ -179,10 +184,13 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
     foreignAnswers('up'),
   );
   const { names, formation } = splitFormation(positionals);
+  // parseArgs refuses an option whose value would be `--` (`-f --`), so the first `--` is the one that ends the options.
+  const dashes = args.indexOf('--');
   return {
     file: values.file as string | undefined,
     socket: values.socket as string | undefined,
     names,
+    afterDashes: dashes === -1 ? [] : args.slice(dashes + 1),
     formation,
     port: values['no-port'] !== true,
     grace: values.grace as string | undefined,
@@ -220,12 +228,15 @@ function splitFormation(words: readonly string[]): { names: string[]; formation:
 }
 
 /**
- * Refuses the first of up's `words` that is no process name but another tool's (see
+ * Refuses a command typed after `up --` as `run` takes it (see {@link commandAfterDashesInstead}),
+ * then the first of up's words that is no process name but another tool's (see
  * {@link foreignWordInstead}), with what to write instead. `processNames` are the config's, or
  * none when there is no config file: they alone tell `"web worker"` (two names quoted together)
  * from `"npm run dev"` (a command), so this runs where up resolves its names.
  */
-export function refuseForeignWords(words: readonly string[], processNames: ReadonlySet<string>): void {
+export function refuseForeignWords({ names: words, afterDashes }: Pick<UpArgs, 'names' | 'afterDashes'>, processNames: ReadonlySet<string>): void {
+  const command = commandAfterDashesInstead(afterDashes, isProgram, processNames);
+  if (command !== undefined) throw new UsageError(command);
   for (const word of words) {
     const instead = foreignWordInstead(word, processNames);
     if (instead !== undefined) throw new UsageError(instead);

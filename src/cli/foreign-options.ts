@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { quoteCommand } from '../process/command.js';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
@@ -482,4 +483,20 @@ export function concurrentlyCommandsInstead(command: readonly string[], isProgra
   if (words.length < 2 || !words.every((word) => /\s/.test(word)) || isProgram(command[0] as string)) return undefined; // length >= 2
   const processes = words.map((word) => `${processNameOf(word.split(/\s+/).at(-1) ?? '')}: { cmd: ${word} }`);
   return `concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { ${processes.join(', ')} }`;
+}
+
+/**
+ * What to write instead of `words`, typed after `up --` as `run -- CMD ARGS` takes a command
+ * (`up -- npm run dev`): up takes process names, and would look for processes named `npm`, `run`
+ * and `dev`. Undefined when there are none, when the first is one of `processNames` (`up -- web
+ * worker`, `web=2` too: `--` only ends up's options), and when the only one names no program (a
+ * misspelt process name, `up -- wbe`, is told the names there are). `processNames` defaults to
+ * none (no config read).
+ */
+export function commandAfterDashesInstead(words: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string> = new Set()): string | undefined {
+  const [first] = words;
+  if (first === undefined || processNames.has(first.replace(/=\d+$/, '')) || (words.length === 1 && !isProgram(first))) return undefined;
+  const command = quoteCommand(words);
+  const name = processNameFrom(basename(first), 'web');
+  return `up takes process names, and after -- it was given a command, as run takes one (${command}): to supervise it alone, subvisor run -- ${command}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${command} } }`;
 }

@@ -56,7 +56,7 @@ async function plannedRun(parsed: UpArgs) {
   // A config with a mistake is told as it is: without its names, "web worker" (two of them quoted
   // together) would be guessed a command.
   const { config, format } = readConfig(file);
-  refuseForeignWords(parsed.names, new Set(config.processes.map((spec) => spec.name)));
+  refuseForeignWords(parsed, new Set(config.processes.map((spec) => spec.name)));
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
   await sayConfigWarnings(config, parsed.json, procfile ? procfileDefaultsWarningsFor(parsed, config) : []);
@@ -136,14 +136,14 @@ function linesLostBy(stdoutFile: StdoutFile | undefined): OutputFailed | undefin
 
 /**
  * `find()`, the config file; when there is none, a word of `parsed` that is another tool's (`up "npm
- * run dev"` where no config is yet, as for someone moving from concurrently) is refused first:
- * that answer is the one they need.
+ * run dev"` where no config is yet, as for someone moving from concurrently), or a command after
+ * `--` (`up -- npm run dev`, as `run` takes it), is refused first: that answer is the one they need.
  */
 function wordsRefusedFirst<T>(parsed: UpArgs, find: () => T): T {
   try {
     return find();
   } catch (error) {
-    refuseForeignWords(parsed.names, new Set());
+    refuseForeignWords(parsed, new Set());
     throw error;
   }
 }

@@ -1,0 +1,45 @@
+// Someone who has used `subvisor run` types its way of giving a command to `subvisor up` next:
+// `up -- npm run dev`. up takes process names, so each word would be looked up as one ("no process
+// named 'npm'", or, with no config here, "no config file"). Each such command line is refused
+// before anything starts, with the run command and the process to write for it.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-habits-'));
+const empty = mkdtempSync(join(tmpdir(), 'subvisor-run-habits-empty-'));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(empty, { recursive: true, force: true });
+});
+writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  web: { cmd: echo started }\n  worker: { cmd: echo started }\n');
+
+const SLEEP = "up takes process names, and after -- it was given a command, as run takes one (sleep 1): to supervise it alone, subvisor run -- sleep 1; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { sleep: { cmd: sleep 1 } }";
+
+test("a command after up -- (run's way) is told to be run -- CMD or a process of the config, with a config and without one", { timeout: 60_000 }, async () => {
+  for (const cwd of [dir, empty]) {
+    const refused = await runCli(['up', '--', 'sleep', '1'], { cwd });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(refused.stderr.split('\n')[0], `subvisor: ${SLEEP}`, cwd);
+    assert.doesNotMatch(refused.stdout, /started/, 'nothing started');
+  }
+  // Its words are shown as a shell reads them, so the suggestion can be pasted.
+  const quoted = await runCli(['up', '--', 'sh', '-c', 'echo hi'], { cwd: dir });
+  assert.match(quoted.stderr, /^subvisor: .*\(sh -c 'echo hi'\): to supervise it alone, subvisor run -- sh -c 'echo hi';/);
+  const json = await runCli(['up', '--json', '--', 'sleep', '1'], { cwd: dir });
+  assert.equal(json.code, 2);
+  assert.equal((JSON.parse(json.stdout.trim()) as { line: string }).line, SLEEP);
+});
+
+test('process names after up -- are still names, and a single word that names no program is still told the names there are', { timeout: 60_000 }, async () => {
+  const names = await runCli(['up', '--', 'web', 'worker'], { cwd: dir });
+  assert.equal(names.code, 0, names.stderr);
+  assert.match(names.stdout, /^web +\| started$/m);
+  assert.match(names.stdout, /^worker +\| started$/m);
+  const misspelt = await runCli(['up', '--', 'wbe'], { cwd: dir });
+  assert.equal(misspelt.code, 2);
+  assert.match(misspelt.stderr, /^subvisor: subvisor\.yaml: no process named 'wbe' \(known: web, worker\)/);
+});
