@@ -7,7 +7,7 @@ import { pm2UpWordInstead } from './foreign-commands.js';
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
 // a subvisor way already, and two ways to say one thing drift apart), but each is answered with
-// that way, built from what was typed, rather than with a list of options. A letter two of them
+// that way, built from what was typed, rather than with a list of options. So are `run`'s own options typed to `up`. A letter two of them
 // use (`-c`, `-p`, `-t`, `-m`, `-s`) is told apart here, by the value typed with it, and nowhere else.
 
 /** The command an option was typed to: foreman's and honcho's `start` is `up`; concurrently's options go to either. */
@@ -272,6 +272,27 @@ function isSocketPath(value: string | undefined): boolean {
   return value !== undefined && (value.includes('/') || value.endsWith('.sock'));
 }
 
+/** `run`'s own options, typed to `up` by someone who used `run` first: each is a key of a process in subvisor.yaml. */
+const RUN = 'run';
+
+function runReady(value: string | undefined): Answer {
+  // JSON's string is YAML's double-quoted one: `\d` written as `\\d`, as the config needs it.
+  return { tool: RUN, text: `up waits for each process's ready, in subvisor.yaml: ready: ${JSON.stringify(value ?? 'REGEX')}` };
+}
+
+function runReadyTimeout(value: string | undefined): Answer {
+  return { tool: RUN, text: `how long each process's ready may take is its readyTimeout, in subvisor.yaml: readyTimeout: ${value ?? '30s'}` };
+}
+
+function runStopSignal(value: string | undefined): Answer {
+  return { tool: RUN, text: `the signal that stops a process is its stopSignal, in subvisor.yaml: stopSignal: ${value ?? 'SIGINT'}` };
+}
+
+function runLabel(value: string | undefined): Answer {
+  const name = processNameFrom(value ?? '', 'web');
+  return { tool: RUN, text: `a process's name is its key under processes: in subvisor.yaml (${name}: { cmd: ... }), or in a Procfile (${name}: CMD)` };
+}
+
 const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   // foreman's -m is the formation (web=2,worker=1); concurrently's, how many run at once (2, 50%).
   { names: ['m'], instead: (value, command) => (value !== undefined && /^\d+%?$/.test(value) ? maxProcesses(command) : formation('foreman', value)) },
@@ -355,6 +376,11 @@ const FOREIGN_OPTIONS: readonly ForeignOption[] = [
   { names: ['auto-restart'], instead: (value) => autoRestart(value) },
   { names: ['N'], instead: () => ({ tool: OVERMIND, text: 'subvisor up --no-port' }) },
   { names: ['port-step', 'formation-port-step'], instead: () => portStep() },
+  // run's own: run knows them, so they reach this table only from up.
+  { names: ['ready'], instead: (value) => runReady(value) },
+  { names: ['ready-timeout'], instead: (value) => runReadyTimeout(value) },
+  { names: ['stop-signal'], instead: (value) => runStopSignal(value) },
+  { names: ['label'], instead: (value) => runLabel(value) },
   {
     names: ['D', 'daemonize'],
     instead: () => ({ tool: OVERMIND, text: 'up runs in the foreground, and ps, logs, stop and restart reach it from another terminal; to run the processes as a service: subvisor export systemd' }),

@@ -43,3 +43,22 @@ test('process names after up -- are still names, and a single word that names no
   assert.equal(misspelt.code, 2);
   assert.match(misspelt.stderr, /^subvisor: subvisor\.yaml: no process named 'wbe' \(known: web, worker\)/);
 });
+
+const RUN_OPTIONS: [string[], string][] = [
+  [['--ready', 'listening on \\d+'], 'run\'s --ready: up waits for each process\'s ready, in subvisor.yaml: ready: "listening on \\\\d+"'],
+  [['--ready-timeout', '30s'], "run's --ready-timeout: how long each process's ready may take is its readyTimeout, in subvisor.yaml: readyTimeout: 30s"],
+  [['--stop-signal', 'INT'], "run's --stop-signal: the signal that stops a process is its stopSignal, in subvisor.yaml: stopSignal: INT"],
+  [['--label', 'api'], "run's --label: a process's name is its key under processes: in subvisor.yaml (api: { cmd: ... }), or in a Procfile (api: CMD)"],
+];
+
+test("run's own options given to up are each told as the key of subvisor.yaml that says the same, before anything starts", { timeout: 60_000 }, async () => {
+  for (const [args, instead] of RUN_OPTIONS) {
+    const refused = await runCli(['up', ...args], { cwd: dir });
+    assert.equal(refused.code, 2, args.join(' '));
+    assert.equal(refused.stderr.split('\n')[0], `subvisor: ${instead}`, args.join(' '));
+    assert.doesNotMatch(refused.stdout, /started/, 'nothing started');
+  }
+  // The control: an option neither command has is still answered with up's own options.
+  const unknown = await runCli(['up', '--zzzzzz'], { cwd: dir });
+  assert.match(unknown.stderr, /^subvisor: unknown option '--zzzzzz'; the options are --file,/);
+});
