@@ -2,8 +2,9 @@ import { node } from '../builtins.js';
 import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { DEFAULT_PATH, findOnPath } from '../process/spawn/diagnose.js';
 import { suggest } from '../process/suggest.js';
-import { parseDuration } from './config/duration.js';
+import { isBareNumber, parseDuration } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
+import type { Warning } from './warnings.js';
 import { commandAfterDashesInstead, concurrentlyCommandsInstead, foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
 
 /** A mistake on the command line: reported in one line with a pointer to --help, exit status 2. */
@@ -30,6 +31,29 @@ export function positiveDurationOption(flag: string, text: string, why: string):
   const ms = durationOption(flag, text);
   if (ms === 0) throw new UsageError(`${flag} must be longer than 0: ${why}`);
   return ms;
+}
+
+/**
+ * A bare number from which a warning is no longer given: 1000 and up reads as milliseconds meant
+ * (concurrently's `--kill-timeout 3000`), where 5, 10 or 300 reads as seconds.
+ */
+const BARE_MS_MEANT = 1000;
+
+/**
+ * A warning for each of the duration `flags` (`{ '--timeout': '5' }`) given a bare number under
+ * {@link BARE_MS_MEANT}, other than 0 (0 is refused, or means at once, whatever the unit). It is
+ * read as milliseconds, as everywhere here; but `timeout 5`, `docker stop -t 10` and foreman's `-t
+ * 10` mean seconds, and a command stopped after 5 ms, or SIGKILLed 10 ms into its shutdown, tells
+ * why only afterwards. A unit says which was meant, and silences it.
+ */
+export function bareDurationWarnings(flags: Readonly<Record<string, string | undefined>>): Warning[] {
+  return Object.entries(flags).flatMap(([flag, text]) => {
+    if (text === undefined || !isBareNumber(text)) return [];
+    const ms = parseDuration(text);
+    if (ms === 0 || ms >= BARE_MS_MEANT) return [];
+    const number = text.trim();
+    return [{ text: `${flag} ${number} is ${number} ms (a bare number is milliseconds); for seconds, write ${flag} ${number}s (or ${flag} ${number}ms, which says so without this warning)` }];
+  });
 }
 
 /** The run's stop grace: `--grace` (`given`) read as {@link durationOption}, else the runner's default (`DEFAULT_KILL_GRACE_MS`). */

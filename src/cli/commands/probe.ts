@@ -1,9 +1,10 @@
 import { shownAsText } from '../../log/sanitize.js';
-import { UsageError, parseProbeArgs, positiveDurationOption, type ProbeArgs } from '../args.js';
+import { UsageError, bareDurationWarnings, parseProbeArgs, positiveDurationOption, type ProbeArgs } from '../args.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS } from '../config/index.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../config/probe-targets.js';
 import { EXIT, type Ending } from '../exit-status.js';
 import { goDuration } from '../config/duration.js';
+import { warnInWords } from '../warnings.js';
 import { DEFAULT_PROBE_DEADLINE_MS } from './probe-deadline.js';
 import { describeTry, tryProbe, untilPassesWithin, type OutsideProbe, type ProbeWait } from '../stack/probes.js';
 
@@ -24,6 +25,7 @@ export async function probeCommand(args: readonly string[]): Promise<Ending> {
   // the command's at once (a Compose healthcheck is one try per check, and a failed check must not
   // wait out the deadline).
   const oneTry = intervalMs >= deadlineMs;
+  warnInWords(bareDurationWarnings({ '--timeout': parsed.timeout, '--interval': parsed.interval }));
   // One try never outlasts the deadline: a hung request is cut with it, not 5 s after.
   const timing = { intervalMs, timeoutMs: oneTry ? deadlineMs : Math.min(DEFAULT_PROBE_TIMEOUT_MS, deadlineMs), startPeriodMs: 0 };
   const probe = probeOf(parsed, timing);

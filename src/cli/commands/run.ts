@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { node } from '../../builtins.js';
 import { escapeControlCharacters } from '../../process/command.js';
 import { SpawnError } from '../../process/errors.js';
-import { UsageError, graceOption, jsonAsked, parseRunArgs, positiveDurationOption, type RunArgs } from '../args.js';
+import { UsageError, bareDurationWarnings, graceOption, jsonAsked, parseRunArgs, positiveDurationOption, type RunArgs } from '../args.js';
 import { refusalsAsRecords } from '../json-refusals.js';
 import { NO_RESTART, logProbe } from '../config/spec.js';
 import { EXIT, type Ending } from '../exit-status.js';
@@ -12,6 +12,7 @@ import { childrenColour } from '../children-colour.js';
 import { reportFailure, reportSummary } from '../report.js';
 import { Stack, StopRequest, type RunOutcome } from '../stack/stack.js';
 import { warnWhenPid1 } from '../pid1.js';
+import { sayWarnings } from '../warnings.js';
 import { withUncaught } from '../uncaught.js';
 import { listenForEnds } from '../run-ends.js';
 import { refuseChangedArguments } from '../raw-arguments.js';
@@ -40,6 +41,7 @@ async function settingsOf(parsed: RunArgs) {
   // As `up` refuses `readyTimeout` without `ready`: a deadline for nothing is a mistake, not a no-op.
   if (readyTimeoutMs !== undefined && ready === undefined) throw new UsageError('--ready-timeout has no effect without --ready; add --ready REGEX (the line that means ready), or drop --ready-timeout');
   const timeoutMs = parsed.timeout === undefined ? undefined : positiveDurationOption('--timeout', parsed.timeout, 'it is how long the command may run (leave it out for no limit)');
+  await sayWarnings(bareDurationWarnings({ '--timeout': parsed.timeout, '--ready-timeout': parsed.readyTimeout, '--grace': parsed.grace }), parsed.json);
   return { name, ready, grace, stopSignal, readyTimeoutMs, timeoutMs };
 }
 

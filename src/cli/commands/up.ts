@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { graceOption, jsonAsked, parseUpArgs, refuseForeignWords, type UpArgs } from '../args.js';
+import { bareDurationWarnings, graceOption, jsonAsked, parseUpArgs, refuseForeignWords, type UpArgs } from '../args.js';
 import { refusalsAsRecords } from '../json-refusals.js';
 import { procfileDefaultsWarnings } from '../foreman-defaults.js';
 import { DEFAULT_BASE_PORT, everyProcessName, planProcesses, readConfig, stopGraceMs, writtenBasePort, type Config } from '../config/index.js';
@@ -59,7 +59,8 @@ async function plannedRun(parsed: UpArgs) {
   refuseForeignWords(parsed, new Set(config.processes.map((spec) => spec.name)));
   // A Procfile's processes get PS and PORT as foreman gives them; a subvisor.yaml says its own env.
   const procfile = format.kind === 'procfile';
-  await sayConfigWarnings(config, parsed.json, procfile ? procfileDefaultsWarningsFor(parsed, config) : []);
+  const bareGrace = bareDurationWarnings({ '--grace': parsed.grace }).map(({ text }) => text);
+  await sayConfigWarnings(config, parsed.json, [...(procfile ? procfileDefaultsWarningsFor(parsed, config) : []), ...bareGrace]);
   const plans = planProcesses(config, { names: parsed.names, formation: parsed.formation, procfile, assignPorts: procfile && parsed.port });
   return { file, grace, config, plans };
 }

@@ -26,6 +26,11 @@ export function isDurationText(text: string): boolean {
   return BARE_NUMBER.test(trimmed) || WITH_UNITS.test(trimmed);
 }
 
+/** Whether `text` is a bare number (`5`, `1.5`), which {@link parseDuration} reads as milliseconds. */
+export function isBareNumber(text: string): boolean {
+  return BARE_NUMBER.test(text.trim());
+}
+
 /** A duration that {@link parseDuration} cannot read; `input` is what it was given. */
 export class InvalidDurationError extends RangeError {
   override name = 'InvalidDurationError';
