@@ -121,16 +121,19 @@ export class ReadyTimeoutError extends TooSlowError {
   readonly pid: number;
   /** The last 16 KiB the child wrote to stderr before it was stopped, when stderr was read. */
   readonly stderr: Buffer | null;
+  /** What no line matched in time, as text: `String(readyWhen)` (`/listening/`, or the function's source); `subvisor up` says `its ready probe`. */
+  readonly readyWhen: string;
   /** Notes added by {@link ReadyTimeoutError.addNote} (the `|_.stderr:` block of the tail), in order; each also ends `stack`. */
   readonly notes: string[] = [];
 
-  constructor(init: { cmd: readonly string[] | string; pid: number; timeoutMs: number; stderr: Buffer | null }, message: string) {
+  constructor(init: { cmd: readonly string[] | string; pid: number; timeoutMs: number; stderr: Buffer | null; readyWhen: string }, message: string) {
     super(init.timeoutMs, message);
     this.name = 'ReadyTimeoutError';
     this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
     this.command = quoteCommand(init.cmd);
     this.pid = init.pid;
     this.stderr = init.stderr;
+    this.readyWhen = init.readyWhen;
   }
 
   /** Attaches a note (Python's `add_note()`): kept in `notes` and appended to `stack`. */

@@ -172,7 +172,7 @@ class SupervisedChild {
   #readyTimeout(stderr: Buffer | null): ReadyTimeoutError {
     const { plan } = this;
     const message = `${plan.nameInMessages} was not ready within ${plan.readyTimeoutMs} ms (no output line matched ${plan.readyWhenText}); it was stopped`;
-    return new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr }, message);
+    return new ReadyTimeoutError({ cmd: plan.options.cmd, pid: this.#pid, timeoutMs: plan.readyTimeoutMs, stderr, readyWhen: plan.readyWhenText }, message);
   }
 
   /** The child's exit was its own (or a `Process.stop()` ended it): judge it, now that its stderr tail is complete. */

@@ -103,13 +103,15 @@ describe('subvisor run', () => {
     }
   });
 
-  test('--ready-timeout fails with 124 when no line matches in time; a stopping line says why before the child\'s last words', { timeout: 30_000 }, async () => {
+  test('--ready-timeout fails with 124 when no line matches in time; a stopping line says why before the child\'s last words, and the failure names the pattern no line matched', { timeout: 30_000 }, async () => {
     const run = await runCli(['run', '--label', 'd', '--ready', 'never', '--ready-timeout', '200ms', '--grace', '500ms', '--', 'sh', '-c', 'trap "echo bye; exit 1" TERM; sleep 30 & wait']);
     assert.equal(run.code, 124);
     assert.match(run.stderr, /not ready within 200 ms/);
     const lines = run.stdout.split('\n');
     const stopping = lines.indexOf('d * stopping (not ready within 200 ms): SIGTERM to its process group');
-    assert.ok(stopping >= 0 && stopping < lines.indexOf('d | bye') && lines.indexOf('d | bye') < lines.indexOf('d * was not ready within 200 ms'), run.stdout);
+    // The pattern is named: the lines above are what it did not match (a `Listening` for a `listening`).
+    assert.ok(stopping >= 0 && stopping < lines.indexOf('d | bye') && lines.indexOf('d | bye') < lines.indexOf('d * was not ready within 200 ms (no output line matched /never/)'), run.stdout);
+    assert.equal(run.stderr, 'subvisor: d failed: was not ready within 200 ms (no output line matched /never/) (exit status 124)\n');
     const json = await runCli(['run', '--json', '--label', 'd', '--ready', 'never', '--ready-timeout', '200ms', '--', 'sleep', '30']);
     const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.deepEqual(
@@ -200,7 +202,7 @@ describe('subvisor run', () => {
     assert.match(run.stdout, /^d \* still running 1\.5 s after its stop signal: SIGKILL to its process group$/m);
     // The failure came first: the Ctrl-C joined its stop, and does not erase it (before: 130).
     assert.equal(run.code, 124, run.stderr);
-    assert.equal(run.stderr, 'subvisor: d failed: was not ready within 300 ms (exit status 124)\n');
+    assert.equal(run.stderr, 'subvisor: d failed: was not ready within 300 ms (no output line matched /never/) (exit status 124)\n');
   });
 
   test('--ready only says when it was ready: a child that exits before its line still sets the status', { timeout: 30_000 }, async () => {

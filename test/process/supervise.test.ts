@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CalledProcessError,
   ExitedBeforeReadyError,
+  ReadyTimeoutError,
   TooSlowError,
   collapseErrorGroup,
   openNursery,
@@ -505,7 +506,7 @@ describe('8. readiness', () => {
     });
   });
 
-  test('readyTimeoutMs fails start() with TooSlowError and stops the child', { timeout: 20_000 }, async () => {
+  test('readyTimeoutMs fails start() with TooSlowError (a ReadyTimeoutError naming the pattern in readyWhen) and stops the child', { timeout: 20_000 }, async () => {
     const pidFile = join(scratch, 'slow.pid');
     await openNursery(async (tn) => {
       const error = await tn.start((ctx) => superviseRunProcess(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`], { readyWhen: /never/, readyTimeoutMs: 200, killGraceMs: 500 }, ctx)).catch(
@@ -513,6 +514,8 @@ describe('8. readiness', () => {
       );
       assert.ok(error instanceof TooSlowError);
       assert.match(error.message, /not ready within 200 ms \(no output line matched \/never\/\)/);
+      assert.ok(error instanceof ReadyTimeoutError);
+      assert.equal(error.readyWhen, '/never/');
     });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.equal(isRunning(pid), false);

@@ -310,7 +310,9 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
  * seen (`^started$`) must match it.
  */
 function asShown(pattern: RegExp): (line: string) => boolean {
-  return (line) => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
+  const matches = (line: string): boolean => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
+  // The library names what no line matched by String(readyWhen): the pattern, not this function's source.
+  return Object.assign(matches, { toString: () => String(pattern) });
 }
 
 /**

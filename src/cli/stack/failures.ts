@@ -59,7 +59,7 @@ export class ProbeTimeoutError extends ReadyTimeoutError {
     /** How the last try exited, when it was an exec probe's that ran to its exit. */
     readonly probeExit?: ProbeExit,
   ) {
-    super(init, `${processName} was not ready within ${init.timeoutMs} ms (its ready probe never passed); it was stopped`);
+    super({ ...init, readyWhen: 'its ready probe' }, `${processName} was not ready within ${init.timeoutMs} ms (its ready probe never passed); it was stopped`);
     this.name = 'ProbeTimeoutError';
   }
 }
@@ -72,7 +72,8 @@ export function describeFailure(error: unknown): string {
   if (error instanceof ExitedBeforeReadyError) return error.signal !== null ? `died of ${error.signal} before it was ready` : `exited with status ${error.returncode} before it was ready`;
   if (error instanceof CalledProcessError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
-  if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms`;
+  // The pattern is the likeliest culprit (a server that says `Listening`, not `listening`): the lines above are what it was matched against.
+  if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms (no output line matched ${error.readyWhen})`;
   if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastTry(error.probeOutput, error.probeExit)})`;
   if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
   if (error instanceof SpawnError) return spawnErrorInOwnWords(error);

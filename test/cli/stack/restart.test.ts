@@ -67,7 +67,7 @@ describe('restart policies with real processes', () => {
   test('on-failure: a readiness failure (not ready within readyTimeout) is restarted as a failure is', BOUNDED, async () => {
     const { outcome, output } = await runToEnd([spec('db', 'exec sleep 30', { ready: logProbe(/never printed/), readyTimeoutMs: 200, restart: policy({ max: 1, backoffMs: 10 }) })]);
     assert.equal(outcome.exitCode, 124, output.dump());
-    assert.match(output.of('db', 'restarting')[0]?.text ?? '', /^restarting in 10 ms \(was not ready within 200 ms; restart 1 of 1\)$/);
+    assert.match(output.of('db', 'restarting')[0]?.text ?? '', /^restarting in 10 ms \(was not ready within 200 ms \(no output line matched \/never printed\/\); restart 1 of 1\)$/);
     assert.equal(resultOf(outcome, 'db').restarts, 1);
   });
 
