@@ -201,6 +201,12 @@ test('a regex with a backslash in double quotes gets a hint about YAML escapes',
   assert.match(message, /YAML syntax: Invalid escape sequence \\d; in double quotes write a backslash as \\\\/);
 });
 
+test('indentation with tabs is refused at its line with what to do: indent with spaces', () => {
+  assert.doesNotThrow(() => parseYamlConfig('processes:\n  web:\n    cmd: echo hi\n', FILE)); // control: spaces
+  const error = configError(() => parseYamlConfig('processes:\n\tweb:\n\t\tcmd: echo hi\n', FILE));
+  assert.match(error.message, /^conf\/subvisor\.yaml:2:1: .*YAML syntax: Tabs are not allowed as indentation; indent with spaces \(two per level is usual\)$/m);
+});
+
 test('a second document is refused where it starts, in words about the config, not the parser\'s API', () => {
   const message = onlyProblem('---\nprocesses:\n  a: { cmd: "echo a" }\n---\nprocesses:\n  b: { cmd: "echo b" }\n', 4, 1);
   assert.match(message, /YAML syntax: a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first$/);

@@ -50,10 +50,16 @@ function parserReason(error: YAMLError): string {
   // The parser's own advice names a function of its API, of no use to someone writing a config.
   if (error.code === 'MULTIPLE_DOCS') return 'a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first';
   const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-  // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
-  const hint = error.code === 'BAD_DQ_ESCAPE' ? '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')' : '';
-  return `${reason}${hint}`;
+  return `${reason}${PARSER_HINTS[error.code] ?? ''}`;
 }
+
+/** What to do about a parser error the parser words without saying it, by its code. */
+const PARSER_HINTS: Partial<Record<YAMLError['code'], string>> = {
+  // The usual way into this one is a regex in double quotes: YAML reads `\d` as an escape.
+  BAD_DQ_ESCAPE: '; in double quotes write a backslash as \\\\ ("\\\\d+"), or use single quotes (\'\\d+\')',
+  // An editor set to indent with tabs (a Makefile's habit) writes every line so.
+  TAB_AS_INDENT: '; indent with spaces (two per level is usual)',
+};
 
 /** The quoted scalar that runs on to `end`, where the parser missed its closing quote. */
 function unclosedQuote(document: Document.Parsed, end: number): Found | undefined {
