@@ -74,7 +74,8 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
   // command that exits in a few ms would be gone by the time its start resolves.
   const gatePipe = gated && watchdogPipe !== undefined ? ownEndOf(watchdogPipe.stream) : undefined;
-  const ends = child.pid === undefined ? undefined : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])], gatePipe);
+  const ownEnds = (): string[] => [child.stdout, child.stderr].flatMap((stream) => (stream ? (ownEndOf(stream) ?? []) : []));
+  const ends = child.pid === undefined ? undefined : pipeEnds(child.pid, [...(child.stdout ? [1] : []), ...(child.stderr ? [2] : [])], gatePipe, ownEnds);
   // Every stream gets an 'error' listener at once: a stray EPIPE or ECONNRESET must never become
   // an unhandled 'error' that kills the parent. Reading errors also end the stream, so the drain
   // still sees its end.

@@ -276,6 +276,12 @@ export function startTimeOfLive(pid: number): number | undefined {
   return state === undefined || state === 'gone' || !state.live || state.startTime === '' ? undefined : Number(state.startTime);
 }
 
+/** When `pid` started, if it has exited and is not reaped yet (a zombie); undefined otherwise. */
+export function startTimeOfZombie(pid: number): number | undefined {
+  const state = processState(pid);
+  return state === undefined || state === 'gone' || state.live || state.startTime === '' ? undefined : Number(state.startTime);
+}
+
 /** `pid`'s parent; undefined once it is gone, or when /proc cannot tell. */
 export function parentOf(pid: number): number | undefined {
   const state = processState(pid);

@@ -1,12 +1,19 @@
 import { node } from '../../builtins.js';
 import { signalEscapee } from './escapees.js';
-import { procIsOurs, processTable, startTimeOfLive, type Escapee } from './group.js';
+import { procIsOurs, processTable, startTimeOfLive, startTimeOfZombie, type Escapee } from './group.js';
+import { socketPeers } from './socket-peers.js';
 
 /** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
 export interface ChildPipes {
   readonly ends: readonly string[];
   /** Clock ticks since boot: what the child started (and so could have given its pipes by inheritance) started no earlier. */
   readonly startTime: number;
+  /**
+   * The parent's own ends of the pipes, when the child had exited before its ends could be read
+   * (`ends` is then empty): the kernel pairs each with the child's (see ./socket-peers.ts), asked
+   * only when a search comes.
+   */
+  readonly ownEnds?: readonly string[];
 }
 
 /**
@@ -16,8 +23,13 @@ export interface ChildPipes {
  * group (a PostgreSQL backend leads a session of its own) and whose parent died before any stop
  * began (a postmaster SIGKILLed from outside, by the OOM killer or a `kill -9`) is reparented to
  * init, and /proc ties it to the child only by the pipe it still holds. An fd not open, or not a
- * pipe or socket (/dev/null), gives nothing; so does a child already gone (a zombie too), or a /proc of another
- * pid namespace (see procIsOurs), where the pid is someone else.
+ * pipe or socket (/dev/null), gives nothing; so does a /proc of another pid namespace (see procIsOurs),
+ * where the pid is someone else. A child already gone (a zombie: a command that forks a daemon and
+ * exits within a millisecond, or a few on a loaded machine, where the parent is descheduled right
+ * after the spawn: 14 of 20 such starts, under four busy loops on two cores) has no fd left to read,
+ * and what it left holding its output was never looked for; so then `ownEnds`, the parent's ends of
+ * its pipes, stand for its own (see {@link ChildPipes.ownEnds}), with its start time as the zombie
+ * keeps it. Without them, such a child gives nothing.
  *
  * A gated child (see ../spawn/gate.ts) may be caught writing its registration, `printf ... >&3
  * 2>/dev/null`: for that builtin dash points fd 1 at the watchdog's pipe (fd 3) and fd 2 at
@@ -33,13 +45,20 @@ export interface ChildPipes {
  * searched, and the copy dash keeps of it for the exec (at fd 10) is never read as of the moment
  * of the `printf` (see {@link endsAtOneMoment}).
  */
-export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string): ChildPipes | undefined {
+export function pipeEnds(pid: number, fds: readonly number[], gatePipe?: string, ownEnds?: () => readonly string[]): ChildPipes | undefined {
   if (!procIsOurs() || fds.length === 0) return undefined;
   // A child that exited already has no fd left to read (`true` is often gone by now).
   const startTime = startTimeOfLive(pid);
-  if (startTime === undefined) return undefined;
+  if (startTime === undefined) return goneBeforeRead(pid, ownEnds);
   const ends = endsAtOneMoment(pid, fds, new Set(gatePipe === undefined ? [] : [gatePipe]));
   return ends.length === 0 ? undefined : { ends: [...new Set(ends)], startTime };
+}
+
+/** A child that exited before its ends were read: its pipes as the parent's ends name them, if it is still a zombie. */
+function goneBeforeRead(pid: number, ownEnds: (() => readonly string[]) | undefined): ChildPipes | undefined {
+  const startTime = ownEnds === undefined ? undefined : startTimeOfZombie(pid);
+  const own = startTime === undefined ? [] : (ownEnds?.() ?? []);
+  return startTime === undefined || own.length === 0 ? undefined : { ends: [], startTime, ownEnds: own };
 }
 
 /** How many times {@link endsAtOneMoment} reads the fds, while the shell moves on as it reads them. */
@@ -73,7 +92,8 @@ const REDIRECTED_BY_THE_GATE = [1, 2];
 
 /**
  * The kernel's name of the parent's own end of `stream` (the watchdog's pipe, which a gated child
- * is handed as is at its fd 3); undefined without /proc or a descriptor. Read once per stream.
+ * is handed as is at its fd 3; a child's stdout or stderr, whose peer is the child's end);
+ * undefined without /proc or a descriptor. Read once per stream.
  */
 export function ownEndOf(stream: object): string | undefined {
   if (!ownEnds.has(stream)) {
@@ -162,7 +182,8 @@ function closeOnExec(pid: number, fd: string): boolean {
  */
 export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escapee[]> {
   if (pipes === undefined) return [];
-  const wanted = endsOf([pipes]);
+  const wanted = endsOf([await withEnds(pipes)]);
+  if (wanted.ends.size === 0) return [];
   const holders: Escapee[] = [];
   // Taken whole before the first pause: the table is shared only within one turn of the loop.
   const table = [...processTable().values()];
@@ -175,6 +196,23 @@ export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escape
   }
   return holders;
 }
+
+/**
+ * `pipes` with the child's ends, asked of the kernel when only the parent's were known (see
+ * {@link ChildPipes.ownEnds}); kept, for a parent that dies while the drain goes on
+ * ({@link killUnsearchedHolders}, which cannot wait for the answer).
+ */
+async function withEnds(pipes: ChildPipes): Promise<ChildPipes> {
+  if (pipes.ownEnds === undefined) return pipes;
+  let ends = peersFound.get(pipes);
+  if (ends === undefined) {
+    ends = await socketPeers(pipes.ownEnds);
+    peersFound.set(pipes, ends);
+  }
+  return { ends, startTime: pipes.startTime };
+}
+
+const peersFound = new WeakMap<ChildPipes, readonly string[]>();
 
 /**
  * The pipes of children that have exited and whose drain is not over: whatever holds them may not
@@ -214,9 +252,9 @@ interface WantedEnds {
 function endsOf(children: Iterable<ChildPipes>): WantedEnds {
   const ends = new Map<string, number>();
   let since = Number.POSITIVE_INFINITY;
-  for (const { ends: childEnds, startTime } of children) {
-    since = Math.min(since, startTime);
-    for (const end of childEnds) ends.set(end, startTime);
+  for (const child of children) {
+    since = Math.min(since, child.startTime);
+    for (const end of peersFound.get(child) ?? child.ends) ends.set(end, child.startTime);
   }
   return { ends, since };
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs, { readFileSync, readSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ownEndOf, pipeEnds } from '../../../src/process/stop/pipe-holders.js';
+import { ownEndOf, pipeEnds, pipeHolders } from '../../../src/process/stop/pipe-holders.js';
 
 /**
  * A dash held in the gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts):
@@ -126,6 +126,35 @@ test('a child that has exited already (a zombie, not yet reaped) gives no ends, 
     assert.deepEqual(fdsRead, []);
   } finally {
     for (const spy of spies) spy.mock.restore();
+  }
+});
+
+test('a child gone before its ends were read (a zombie) is known by the parent\'s ends of its pipes, and what it left holding its stdout is found', { timeout: 20_000 }, async (t) => {
+  if (spawnSync('sh', ['-c', 'command -v ss || test -x /usr/sbin/ss || test -x /sbin/ss']).status !== 0) {
+    assert.notEqual(process.env.CI, 'true', 'CI must have ss (iproute2)');
+    t.skip('no ss (iproute2) here');
+    return;
+  }
+  // A launcher: it starts a daemon in a session of its own, which keeps its stdout, and exits at once.
+  const child = spawn('sh', ['-c', 'setsid sleep 30 & echo $!; exit 0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = child.pid ?? 0;
+  let daemon = 0;
+  try {
+    // Synchronous: the event loop, which reaps it, does not run meanwhile.
+    const state = (): string => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] ?? '';
+    const until = Date.now() + 5000;
+    while (state() !== 'Z' && Date.now() < until);
+    assert.equal(state(), 'Z', 'control: a zombie');
+    const own = [ownEndOf(child.stdout), ownEndOf(child.stderr)].filter((end) => end !== undefined);
+    assert.equal(pipeEnds(pid, [1, 2]), undefined, 'control: its own fds are gone');
+    const pipes = pipeEnds(pid, [1, 2], undefined, () => own);
+    daemon = Number(String(await once(child.stdout, 'data')).trim());
+    assert.ok(daemon > 0, 'control: the daemon\'s pid');
+    // Before: undefined, and nothing was searched for: the daemon ran on, holding the output.
+    assert.deepEqual(pipes?.ownEnds, own);
+    assert.deepEqual((await pipeHolders(pipes)).map((holder) => holder.pid), [daemon]);
+  } finally {
+    if (daemon > 0) process.kill(daemon, 'SIGKILL');
   }
 });
 
