@@ -102,8 +102,10 @@ export function createOutput(opts: OutputOptions): Output {
   // children's in one scan, and only a batch that has one is cleaned line by line.
   const { tee } = opts;
   // The process's own stdout (a file, pipe or terminal) is done with a chunk at its callback, and so is `up`'s file.
-  const releasesAtCallback = opts.stdout === undefined || opts.stdout instanceof StdoutFile;
-  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, tee && (() => tee.flush()), releasesAtCallback);
+  const stdoutFile = opts.stdout instanceof StdoutFile ? opts.stdout : undefined;
+  const releasesAtCallback = opts.stdout === undefined || stdoutFile !== undefined;
+  const beforeWrite = stdoutFile === undefined && tee === undefined ? undefined : (): void => (stdoutFile?.finishTornLine(), tee?.flush());
+  const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, beforeWrite, releasesAtCallback);
   const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, opts.colourOrder ?? opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   const backlogs = new LineBacklogs(() => out.full);
   // Plain lines read as ASCII bytes are copied behind their prefix as they are, a few times their

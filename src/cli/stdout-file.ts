@@ -62,6 +62,19 @@ export class StdoutFile extends Writable {
     callback();
   }
 
+  /**
+   * Writes the end of a line a short write tore, if there is room for it now; else keeps it. Called
+   * before each batch (see ./output.ts), ahead of the log files: what they say on stderr once they
+   * are written again would, in the same file (`> up.log 2>&1`), land in the middle of that line.
+   */
+  finishTornLine(): void {
+    try {
+      this.#finishLine();
+    } catch {
+      // Still no room: the batch's own write fails the same way, and is counted there.
+    }
+  }
+
   /** Says, once the run is over, what a file still failing misses (a line it left torn among them). */
   close(): void {
     if (this.#unfinished !== undefined && this.#failing !== undefined) {

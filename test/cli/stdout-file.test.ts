@@ -3,7 +3,7 @@
 // full disk is a file-size limit (`ulimit -f`, EFBIG), which needs no mount, and the room comes
 // back by emptying the file in place, as logrotate's copytruncate does.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,37 @@ test('up with stdout and stderr on one full disk (> /dev/full 2>&1) goes on: a w
     } finally {
       cli.kill('SIGKILL');
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('up > up.log 2>&1 with log files on the same full disk: once there is room again, a line torn at the limit is finished before anything else (a log file\'s "written again" on stderr) goes to the file, so every line stays whole', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  try {
+    // Lines of 104 bytes in the file: the limit tears one but for 1 chance in 104. The log file,
+    // written before each batch goes to stdout, reaches the limit too, and says so again on stderr.
+    const main = `yes ${'x'.repeat(99)} | head -n 2000; while [ ! -e go ]; do sleep 0.05; done; echo after`;
+    writeFileSync(join(dir, 'subvisor.yaml'), `logs: { dir: logs }\nprocesses:\n  p: { cmd: "${main}", main: true }\n`);
+    const out = join(dir, 'up.log');
+    const cli = spawn('sh', ['-c', 'ulimit -S -f 128 && exec "$0" "$1" up >> up.log 2>&1', process.execPath, BIN], { cwd: dir, stdio: 'ignore' });
+    try {
+      await waitUntil(() => existsSync(out) && statSync(out).size === 128 * 512, 'the limit reached', 20_000);
+      // Room again without emptying the file: the (soft) file-size limit lifted, as space freed elsewhere on the disk would give it.
+      const lifted = spawnSync('prlimit', [`--pid=${cli.pid}`, '--fsize=unlimited'], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(lifted.status, 0, lifted.stderr);
+      writeFileSync(join(dir, 'go'), '');
+      const [code] = (await once(cli, 'close')) as [number | null];
+      assert.equal(code, 1);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    const text = readFileSync(out, 'utf8');
+    assert.ok(/subvisor: \S*p\.log is written again; \d+ of p's lines are missing from it$/m.test(text), 'the log file said it on stderr, into the same file');
+    // The process's lines, subvisor's state lines, its words on stderr, and the summary table.
+    const whole = new RegExp(`^(p \\| ${'x'.repeat(99)}|p \\| after|p \\* .*|subvisor: .*|name .*|p {2,}\\d.*|)$`);
+    const broken = text.split('\n').filter((line) => !whole.test(line));
+    assert.deepEqual(broken, [], 'no line begun by one writer and ended by another');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
