@@ -136,6 +136,35 @@ describe('subvisor up', () => {
     assert.doesNotMatch(run.stdout + run.stderr, /s3cr3t/);
   });
 
+  test("a cwd that cannot be used is named as the config writes it, /nonexistent/${API_TOKEN}, in its failure line, the report, the summary and --json: never with .env's secret", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: echo hi, cwd: "/nonexistent-subvisor/\${API_TOKEN}", main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const env = { SUBVISOR_LOG_LEVEL: 'runtime' };
+    const human = await runCli(['up', '-f', file], { env });
+    assert.equal(human.code, 1, human.stdout + human.stderr);
+    // Before, these lines read `the cwd /nonexistent-subvisor/s3cr3t-from-dotenv does not exist`.
+    assert.match(human.stdout + human.stderr, /cannot start echo hi: the cwd \/nonexistent-subvisor\/\$\{API_TOKEN\} does not exist/);
+    assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/);
+    const json = await runCli(['up', '--json', '-f', file], { env });
+    assert.match(json.stdout, /"line":"cannot start echo hi: the cwd \/nonexistent-subvisor\/\$\{API_TOKEN\} does not exist"/);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+  });
+
+  test("an exec probe whose cwd (the process's, made by a variable) is gone is named as the config writes it, ${API_TOKEN}, in the probe's last output: never with .env's secret", { timeout: 30_000 }, async () => {
+    // The process starts in its cwd, then removes it: the probe's try, in the same cwd, cannot start.
+    const file = config(`processes:
+  api: { cmd: [sh, -c, 'rmdir "$PWD" && exec sleep 10'], cwd: "\${API_TOKEN}", ready: { exec: [true], interval: 50ms, startPeriod: 200ms }, readyTimeout: 1s, main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    mkdirSync(join(file, '..', 's3cr3t-from-dotenv'));
+    const json = await runCli(['up', '--json', '-f', file]);
+    assert.equal(json.code, 124, json.stdout + json.stderr);
+    assert.match(json.stdout, /"probeOutput":"cannot start true: the cwd [^"]*\/\$\{API_TOKEN\} does not exist/);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

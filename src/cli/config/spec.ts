@@ -250,6 +250,12 @@ export interface ProcessSpec {
    */
   readonly cwd?: string | undefined;
   /**
+   * {@link cwd} as interpolation made it, as {@link cmdParts} is: the config's directory first (as
+   * written text) when the config gives a relative one. What names the cwd where its value may not
+   * be shown (a failure line, a systemd unit). Absent when no variable was read.
+   */
+  readonly cwdParts?: readonly InterpolatedPart[] | undefined;
+  /**
    * The process's own `env:`, interpolated: the top of the environment, over the parent's (the
    * runner merges; the config layer never copies `process.env` into a plan). YAML numbers and
    * booleans are taken as written (`PORT: 8080` gives "8080", `VERSION: 3.10` gives "3.10").

@@ -116,7 +116,7 @@ export async function runAttempt(plan: AttemptPlan, hooks: AttemptHooks, signal:
     // with a NotStartedError, which is our stop, not a failure.
     if (verdicts.completed?.stopped === true) return judge(plan, verdicts);
     if (signal.aborted && isCancellationOf(error, signal)) return stoppedAfter(plan, verdicts);
-    return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error: error instanceof SpawnError ? spawnErrorAsWritten(error, plan.spec) : error };
+    return exitedBeforeOptionalReady(plan.spec, error) ?? { kind: 'failed', error: error instanceof SpawnError ? spawnErrorAsWritten(error, plan.spec, plan.spec.cwdParts) : error };
   }
   return judge(plan, verdicts);
 }
@@ -371,7 +371,7 @@ function probeEnvironment(plan: AttemptPlan): ProbeEnvironment {
   const { user } = spec;
   // initgroups(3) lists the primary group among the supplementary ones too (/proc's Groups:), as systemd's User= gives them.
   const identity = user === undefined || isOwnUser(user) ? {} : { uid: user.uid, gid: user.gid, groups: user.groups === undefined ? undefined : [user.gid, ...user.groups] };
-  return { cwd: spec.cwd, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), ...identity };
+  return { cwd: spec.cwd, cwdParts: spec.cwdParts, env: withChildrenColour(childEnvironment(spec, plan.parentEnv), plan.childrenColour), ...identity };
 }
 
 /**

@@ -9,6 +9,7 @@ import { spawnErrorAsWritten, spawnErrorInOwnWords } from './spawn-words.js';
 import { shownCommand, type InterpolatedCommand } from './shown-command.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
+import type { InterpolatedPart } from '../config/environment/interpolate.js';
 import { node } from '../../builtins.js';
 import { ProbeTranscript } from './probe-transcript.js';
 import { watchSuspensions } from './suspensions.js';
@@ -19,6 +20,8 @@ export type OutsideProbe = Exclude<Probe, { readonly kind: 'log' }>;
 /** Where an `exec` probe runs: as the process it checks (SPEC §9). */
 export interface ProbeEnvironment {
   readonly cwd?: string | undefined;
+  /** {@link cwd} as interpolation made it (see `ProcessSpec.cwdParts`), to name it as written when a try cannot start. */
+  readonly cwdParts?: readonly InterpolatedPart[] | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
@@ -145,7 +148,7 @@ async function tryExec(probe: InterpolatedCommand, where: ProbeEnvironment, sign
   } catch (error) {
     if (signal.aborted) throw error; // cut at the timeout, or cancelled: the caller knows which
     // A probe that could not start says why as a process's start would (`cd` as its program: have a shell run it).
-    return { passed: false, output: error instanceof SpawnError ? spawnErrorInOwnWords(spawnErrorAsWritten(error, probe)) : error instanceof Error ? error.message : String(error) };
+    return { passed: false, output: error instanceof SpawnError ? spawnErrorInOwnWords(spawnErrorAsWritten(error, probe, where.cwdParts)) : error instanceof Error ? error.message : String(error) };
   }
 }
 

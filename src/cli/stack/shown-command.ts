@@ -20,7 +20,7 @@ export function shownCommand(spec: InterpolatedCommand): string {
 export function commandAsWritten(spec: InterpolatedCommand): readonly string[] | string {
   const { cmd, cmdParts } = spec;
   if (cmdParts === undefined) return cmd;
-  const words = cmdParts.map(named);
+  const words = cmdParts.map(partsAsWritten);
   return typeof cmd === 'string' ? (words[0] ?? '') : words;
 }
 
@@ -30,6 +30,7 @@ export function programVariableValues(spec: InterpolatedCommand): string[] {
   return (spec.cmdParts?.[0] ?? []).flatMap((part) => (typeof part === 'string' ? [] : [part.value]));
 }
 
-function named(parts: readonly InterpolatedPart[]): string {
+/** One word (or a cwd) as the config writes it: each variable as `${NAME}`, the text around it as it is. */
+export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
 }

@@ -1,5 +1,6 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
-import { commandAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
+import type { InterpolatedPart } from '../config/environment/interpolate.js';
+import { commandAsWritten, partsAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
 const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one string";
@@ -17,17 +18,43 @@ export function spawnErrorInOwnWords(error: SpawnError): string {
  * `error`, the start of `command` that failed, naming the command as the config writes it: each
  * variable as `${NAME}` (see ./shown-command.ts), so that a value from `.env` (a token given as an
  * argument) is no more in the failure's lines, the report or `--json` than in the starting line.
- * Built from the error's fields, in the command line's words; `error` itself when no variable was read.
+ * So is the cwd, when `cwdParts` (see `ProcessSpec.cwdParts`) says a variable made it. Built from
+ * the error's fields, in the command line's words; `error` itself when no variable was read.
  */
-export function spawnErrorAsWritten(error: SpawnError, command: InterpolatedCommand): SpawnError {
-  if (command.cmdParts === undefined) return error;
-  return inOwnWords(error, commandAsWritten(command), programVariableValues(command));
+export function spawnErrorAsWritten(error: SpawnError, command: InterpolatedCommand, cwdParts?: readonly InterpolatedPart[]): SpawnError {
+  if (command.cmdParts === undefined && cwdParts === undefined) return error;
+  const cmd = commandAsWritten(command);
+  const reason = reasonInOwnWords(error, programOf(cmd), programVariableValues(command));
+  return rebuilt(error, cmd, cwdParts === undefined ? reason : cwdAsWritten(reason, error, cwdParts));
 }
 
 function inOwnWords(error: SpawnError, cmd: readonly string[] | string, programValues: readonly string[]): SpawnError {
+  return rebuilt(error, cmd, reasonInOwnWords(error, programOf(cmd), programValues));
+}
+
+function rebuilt(error: SpawnError, cmd: readonly string[] | string, reason: string): SpawnError {
   const { code, cwd, cwdUnusable, shellOnly } = error;
-  const program = typeof cmd === 'string' ? cmd : (cmd[0] ?? '');
-  return new SpawnError(cmd, reasonInOwnWords(error, program, programValues), { code, cwd, cwdUnusable, shellOnly, cause: error.cause });
+  return new SpawnError(cmd, reason, { code, cwd, cwdUnusable, shellOnly, cause: error.cause });
+}
+
+function programOf(cmd: readonly string[] | string): string {
+  return typeof cmd === 'string' ? cmd : (cmd[0] ?? '');
+}
+
+/**
+ * `reason` with the cwd, which a variable made, named as written (`/srv/${TOKEN}`) wherever the
+ * library showed its value: the cwd itself, or a path under it (a relative program). A value still
+ * there after that (a directory on the way that is closed to the user: part of the cwd only) is
+ * not shown at all, as a program's is not.
+ */
+function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[]): string {
+  const written = partsAsWritten(cwdParts);
+  const named = error.cwd === undefined ? reason : reason.replaceAll(error.cwd, written);
+  const values = cwdParts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value]));
+  const left = named.replaceAll(written, '');
+  if (!values.some((value) => left.includes(value))) return named;
+  const details = 'the details would show the value of the variable it holds, so they are not shown: check that value';
+  return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${details}` : `it could not be run in its cwd, ${written} (${error.code}); ${details}`;
 }
 
 function reasonInOwnWords(error: SpawnError, program: string, programValues: readonly string[]): string {

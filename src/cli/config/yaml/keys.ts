@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { NO_RESTART, PROCESS_NAME, PROCESS_NAME_RULE, type LogFilesSpec, type ProcessSpec, type ProcessUser } from '../spec.js';
 import { fileVariable, mergeEnvFiles, type LoadedEnvFile } from '../environment/files.js';
-import { readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
+import { joinParts, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
@@ -14,7 +14,7 @@ import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
-import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedText, positiveDuration, spawnable } from './values.js';
+import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedParts, positiveDuration, spawnable, text } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
@@ -153,7 +153,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
       required: 'missing `cmd`; add the command to run, e.g. `cmd: node server.js` (run by sh -c) or `cmd: [node, server.js]` (argv)',
       alsoKnownAs: ['command', 'args', 'argv', 'run', 'exec'],
     }),
-    cwd: key(directory, (draft, cwd) => (draft.spec.cwd = cwd), { alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
+    cwd: key(directory, setDirectory, { alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
     env: key(environment, (draft, env) => (draft.spec.env = env), { alsoKnownAs: ['environment'] }),
     envFile: key(processEnvFiles, (draft, files) => draft.envFiles.push(...files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
     ready: key(readiness, (draft, ready) => (draft.spec.ready = ready), { alsoKnownAs: ['readywhen', 'readiness', 'readinessprobe', 'healthcheck'] }),
@@ -198,12 +198,19 @@ function setCommand(draft: ProcessDraft, { cmd, parts }: { cmd: readonly string[
 }
 
 /** `cwd`: a directory, interpolated; relative ones resolved against the config file's. */
-function directory(at: At, reader: Reader): string | undefined {
-  const dir = interpolatedText()(at, reader);
-  if (dir === undefined) return undefined;
+function directory(at: At, reader: Reader): { cwd: string; parts: InterpolatedPart[] } | undefined {
+  const written = text()(at, reader);
+  const parts = written === undefined ? undefined : interpolatedParts(at, written, reader, { warnLeft: true });
+  if (parts === undefined) return undefined;
+  const dir = joinParts(parts);
   if (dir === '') reader.reportAt(at, `is empty${expansionNote(at)}; give a directory (relative ones are resolved against the config file) or remove the key`);
-  else if (spawnable(at, dir, reader) !== undefined) return resolve(reader.baseDir, dir);
+  else if (spawnable(at, dir, reader) !== undefined) return { cwd: resolve(reader.baseDir, dir), parts: isAbsolute(dir) ? parts : [join(reader.baseDir, '/'), ...parts] };
   return undefined;
+}
+
+function setDirectory(draft: ProcessDraft, { cwd, parts }: { cwd: string; parts: InterpolatedPart[] }): void {
+  draft.spec.cwd = cwd;
+  if (readsVariable([parts])) draft.spec.cwdParts = parts;
 }
 
 function setMain(draft: ProcessDraft, main: boolean, at: At): void {
