@@ -130,12 +130,13 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
   const restart = restartLines(spec, oneshot, notes);
   unit.push(...restart.unit);
   const cwd = unitWorkingDirectory(spec, config);
-  const readiness = readinessLines(spec, oneshot, options, notes, variables);
+  const cwdWord = cwdByShell(spec, variables, notes);
+  const readiness = readinessLines(spec, oneshot, options, notes, variables, cwdWord);
   const service = [
     ...(oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
-    `ExecStart=${commandLine(spec.name, commandWords(spec.cmd, spec.cmdParts), variables, cwd)}`,
+    `ExecStart=${commandLine(spec.name, commandWords(spec.cmd, spec.cmdParts), variables, cwd, cwdWord)}`,
     ...readiness,
-    `WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`,
+    ...(cwdWord === undefined ? [`WorkingDirectory=${unitPath(spec, 'cwd', cwd)}`] : []),
     ...userLines(spec, notes),
     // No `Environment=` for `env`: its values are interpolated, so they may hold `.env`'s secrets
     // (`postgres://app:${DB_PASSWORD}@db`), and a unit is 0644 and its `Environment=` shown to every
@@ -162,6 +163,21 @@ function serviceUnit(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>
 /** The directory a process's unit runs in (`WorkingDirectory=`): its cwd, else the config's directory, as under `up`. */
 export function unitWorkingDirectory(spec: ProcessSpec, config: Config): string {
   return spec.cwd ?? configDirectory(config.file);
+}
+
+/**
+ * The cwd as a word of a command line, `/srv/${TOKEN}`, when a variable whose value the unit leaves
+ * to its env file (see ./unit-variables.ts) made it; else undefined, and `WorkingDirectory=` holds
+ * it. systemd takes `WorkingDirectory=` as written, unexpanded, and `systemctl show` prints it to
+ * every user, so such a cwd is entered by the shell that runs each command line
+ * ({@link CD_THEN_EXEC}), given it as an argument, where systemd substitutes `${NAME}`.
+ */
+function cwdByShell(spec: ProcessSpec, variables: UnitVariables, notes: string[]): string | undefined {
+  const parts = spec.cwdParts;
+  const nameOf = (variable: Variable): string | undefined => variables.nameOf(variable);
+  if (parts === undefined || !parts.some((part) => typeof part !== 'string' && nameOf(part) !== undefined)) return undefined;
+  notes.push('cwd: holds a variable\'s value, which systemd would show to every user in WorkingDirectory=; each command line enters it with /bin/sh instead.');
+  return systemdWordOf(parts, nameOf);
 }
 
 /**
@@ -207,15 +223,17 @@ function commandWords(cmd: ProcessSpec['cmd'], parts: readonly Word[] | undefine
  * of systemd's prefix characters is refused: systemd strips them even from a quoted word, and the
  * unit would run another program, or this one another way (`+` as root, `-` with failures ignored).
  */
-function commandLine(owner: string, words: readonly Word[], variables: UnitVariables, cwd?: string): string {
+function commandLine(owner: string, words: readonly Word[], variables: UnitVariables, cwd?: string, cwdWord?: string): string {
   const [first = [], ...args] = words;
+  const nameOf = (variable: Variable): string | undefined => variables.nameOf(variable);
+  // The shell enters the cwd first (see cwdByShell), and finds a relative program from there, as up does.
+  if (cwdWord !== undefined) return [...CD_THEN_EXEC.map(systemdWord), cwdWord, ...words.map((word) => systemdWordOf(word, nameOf))].join(' ');
   const relative = cwd !== undefined && joinParts(first).includes('/') && !isAbsolute(joinParts(first));
   const path = relative ? resolve(cwd, joinParts(first)) : joinParts(first);
   const prefix = EXEC_PREFIX.exec(path)?.[0];
   if (prefix !== undefined) {
     throw new ExportError('ERR_EXPORT_PATH', `process ${owner}: its program ${JSON.stringify(path)} starts with ${JSON.stringify(prefix)}, which systemd reads as a prefix of ExecStart= even in quotes; give the program's absolute path`);
   }
-  const nameOf = (variable: Variable): string | undefined => variables.nameOf(variable);
   // systemd runs the program's path as it reads it, unexpanded: one that holds a variable's value
   // (a .env secret, see ./unit-variables.ts) would be in the unit for every user to read, so a
   // shell execs it, given it as an argument, where systemd substitutes `${NAME}`.
@@ -233,6 +251,13 @@ function commandLine(owner: string, words: readonly Word[], variables: UnitVaria
 
 /** A shell that execs its first argument with the rest: argv[0] is the path, as systemd would give it. */
 const EXEC_ARGUMENT = ['/bin/sh', '-c', 'exec "$0" "$@"'];
+
+/**
+ * A shell that enters its first argument, physically as the kernel's chdir for WorkingDirectory=
+ * does (`..` after a link), then execs the rest; a cwd it cannot enter fails the start, as it does
+ * under systemd and up.
+ */
+const CD_THEN_EXEC = ['/bin/sh', '-c', 'cd -P -- "$0" && exec "$@"'];
 
 /** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */
 const EXEC_PREFIX = /^[-@:+!|]/;
@@ -352,7 +377,7 @@ const CLEAN_DAEMON_SIGNALS = 'SIGHUP SIGINT SIGTERM SIGPIPE';
  * `ready`: an http, tcp or exec probe becomes an `ExecStartPost=` that runs `subvisor probe` until
  * it passes, so the unit is active (and its `After=` dependents start) only once it is ready.
  */
-function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExportOptions, notes: string[], variables: UnitVariables): string[] {
+function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExportOptions, notes: string[], variables: UnitVariables, cwdWord: string | undefined): string[] {
   const ready = spec.ready;
   if (ready === undefined) return [];
   if (ready.kind === 'log') {
@@ -375,7 +400,7 @@ function readinessLines(spec: ProcessSpec, oneshot: boolean, options: SystemdExp
   }
   const nameOf = (variable: Variable): string | undefined => variables.nameOf(variable);
   const words = [[options.nodePath], [options.cliPath], ['probe'], ...probeArgumentWords(probe, deadlineMs, nameOf)];
-  return [`ExecStartPost=${commandLine(spec.name, words, variables)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
+  return [`ExecStartPost=${commandLine(spec.name, words, variables, undefined, cwdWord)}`, `TimeoutStartSec=${goDuration(deadlineMs + START_TIMEOUT_SLACK_MS)}`];
 }
 
 /** The kernel's overflow uid: `nobody` on every Linux. */

@@ -480,6 +480,36 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
+  test("a cwd that holds a variable's value is entered by a shell, given ${NAME} as an argument, in ExecStart= and the ExecStartPost= probe: the value (a .env secret) is only in the env file (0600), not in the unit's WorkingDirectory= (0644), which systemd takes as written", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    mkdirSync(join(project, 's3cr3t-dir'));
+    writeFileSync(join(project, 's3cr3t-dir', 'run.sh'), '#!/bin/sh\npwd -P > "$1"\n', { mode: 0o755 });
+    writeFileSync(join(project, '.env'), 'SUB=s3cr3t-dir\n');
+    writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [./run.sh, out.txt]\n    cwd: "./${SUB}"\n    ready: { exec: [./run.sh, probed.txt] }\n');
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units, '--prefix', 't']);
+    assert.equal(run.code, 0, run.stderr);
+    const unit = readFileSync(join(units, 't-a.service'), 'utf8');
+    // Before, the unit read WorkingDirectory=/.../s3cr3t-dir and ExecStart=/.../s3cr3t-dir/run.sh.
+    assert.doesNotMatch(unit, /s3cr3t/, unit);
+    assert.doesNotMatch(unit, /^WorkingDirectory=/m, unit);
+    const lines = unit.split('\n').filter((line) => /^ExecStart(Post)?=/.test(line));
+    assert.equal(lines.length, 2, unit);
+    assert.match(readFileSync(join(units, 't-a.env'), 'utf8'), /^SUB='s3cr3t-dir'$/m);
+    assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
+    // Run each command line as systemd would: `${SUB}` from the env file, `$$` as `$`, each word unquoted.
+    const execStart = lines[0] ?? '';
+    const argv = (execStart.slice('ExecStart='.length).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []).map((word) => {
+      const expanded = word.replaceAll('${SUB}', 's3cr3t-dir').replaceAll('$$', '$');
+      return expanded.startsWith('"') ? (JSON.parse(expanded) as string) : expanded;
+    });
+    const [program = '', ...args] = argv;
+    const ran = spawnSync(program, args, { cwd: '/', encoding: 'utf8', timeout: 10_000 });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.equal(readFileSync(join(project, 's3cr3t-dir', 'out.txt'), 'utf8').trim(), realpathSync(join(project, 's3cr3t-dir')));
+    assert.match(lines[1] ?? '', /^ExecStartPost=\/bin\/sh -c "cd -P -- \\"\$\$0\\" && exec \\"\$\$@\\"" "\/\S*\/\$\{SUB\}" \S*node \S+ probe --exec /);
+  });
+
   test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/true]\n');
