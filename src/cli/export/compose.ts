@@ -43,8 +43,8 @@ type Service = Record<string, unknown>;
 export interface ComposeFile {
   readonly text: string;
   /**
-   * 0o600 when the config gives a service an `environment` (`.env`'s secrets, inline) or a command
-   * or healthcheck holds a variable's value (see writesVariableValue), over an existing file's mode
+   * 0o600 when the config gives a service an `environment` (`.env`'s secrets, inline) or its command,
+   * healthcheck or working_dir holds a variable's value (see writesVariableValue), over an existing file's mode
    * too; otherwise undefined: a new file gets what the umask leaves of 0o644, and an
    * existing one keeps its own (never widened).
    */
@@ -96,7 +96,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
 }
 
 /**
- * Whether the service of `spec` holds a variable's value in its command or healthcheck. Compose has
+ * Whether the service of `spec` holds a variable's value in its command, healthcheck or `working_dir`. Compose has
  * nowhere else to put it: its own `${NAME}` is read from the deploying shell and its `.env` when the
  * file is loaded (and `docker compose config` prints it), not from the container's environment, and
  * `$$NAME` for the container's shell would be read by the shell's rules, not inserted as subvisor
@@ -106,7 +106,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
 function writesVariableValue(spec: ProcessSpec): boolean {
   const probe = healthcheckProbe(spec);
   const probeParts = probe?.kind === 'http' ? probe.urlParts : probe?.kind === 'exec' ? probe.cmdParts : undefined;
-  return spec.cmdParts !== undefined || probeParts !== undefined;
+  return spec.cmdParts !== undefined || spec.cwdParts !== undefined || probeParts !== undefined;
 }
 
 function header(config: Config, processes: readonly ProcessSpec[], image: string): string {

@@ -358,13 +358,16 @@ describe('export compose: the file\'s mode', () => {
     assert.equal(statSync(fresh).mode & 0o777, 0o640);
   });
 
-  test("-o FILE whose command or healthcheck holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
+  test("-o FILE whose command, healthcheck or working_dir holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
     const dir = join(scratch, 'variable-modes');
     mkdirSync(dir, { recursive: true });
     for (const [name, service] of [
       ['cmd', '{ cmd: "echo ${API_TOKEN}" }'],
       ['http', '{ cmd: [node, web.js], ready: { http: "http://127.0.0.1:8080/health?token=${API_TOKEN}" } }'],
       ['exec', '{ cmd: [node, web.js], ready: { exec: [check, "${API_TOKEN}"] } }'],
+      // Compose's own ${NAME} in working_dir reads the deploying shell, not subvisor's environment: the value is written.
+      ['cwd', '{ cmd: [node, web.js], cwd: "/srv/${API_TOKEN}" }'],
+      ['cwd-inside', '{ cmd: [node, web.js], cwd: "./${API_TOKEN}" }'],
     ] as const) {
       writeFileSync(join(dir, `${name}.yaml`), `envFile: false\nprocesses:\n  web: ${service}\n`);
       const out = join(dir, `${name}.compose.yaml`);
