@@ -165,6 +165,19 @@ describe('subvisor up', () => {
     assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
   });
 
+  test("a tcp probe's output names its address as the config writes it, ${API_HOST}:${API_PORT}, in the report and --json: never with the values", { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const file = config(`processes:
+  api: { cmd: [sleep, '10'], ready: { tcp: "\${API_HOST}:\${API_PORT}", interval: 50ms }, readyTimeout: 500ms, main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), `API_HOST=127.0.0.1\nAPI_PORT=${port}\n`);
+    const json = await runCli(['up', '--json', '-f', file]);
+    assert.equal(json.code, 124, json.stdout + json.stderr);
+    // Before, it read `connect ECONNREFUSED 127.0.0.1:PORT`.
+    assert.match(json.stdout, /"probeOutput":"connect ECONNREFUSED \$\{API_HOST\}:\$\{API_PORT\}"/);
+    assert.doesNotMatch(json.stdout, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

@@ -48,7 +48,7 @@ export const DEFAULT_LIVENESS_FAILURES = 3;
  * `{ log: pattern }`), an HTTP answer (`{ http: URL, status }`; no `status` means any 2xx), a TCP
  * connect (`{ tcp: "HOST:PORT" }`), or a command that exits 0 (`{ exec: CMD }`, run with the
  * process's cwd, env and user; a string runs under `sh -c`, a list is argv). `url`, `host` and
- * `cmd` are interpolated already; `urlParts` and `cmdParts` are them as interpolation made them, as
+ * `cmd` are interpolated already; `urlParts`, `addressParts` (`HOST:PORT`) and `cmdParts` are them as interpolation made them, as
  * {@link ProcessSpec.cmdParts} is, when a variable was read.
  *
  * A log probe is not polled: it watches each line as it comes, so its timing is the ready
@@ -59,7 +59,7 @@ export type Probe = ProbeTiming &
   (
     | { readonly kind: 'log'; readonly pattern: RegExp }
     | { readonly kind: 'http'; readonly url: string; readonly status: number | undefined; readonly urlParts?: readonly InterpolatedPart[] | undefined }
-    | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+    | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly addressParts?: readonly InterpolatedPart[] | undefined }
     | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] | undefined }
   );
 

@@ -105,7 +105,7 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
  */
 function writesVariableValue(spec: ProcessSpec): boolean {
   const probe = healthcheckProbe(spec);
-  const probeParts = probe?.kind === 'http' ? probe.urlParts : probe?.kind === 'exec' ? probe.cmdParts : undefined;
+  const probeParts = probe?.kind === 'http' ? probe.urlParts : probe?.kind === 'tcp' ? probe.addressParts : probe?.kind === 'exec' ? probe.cmdParts : undefined;
   return spec.cmdParts !== undefined || spec.cwdParts !== undefined || probeParts !== undefined;
 }
 

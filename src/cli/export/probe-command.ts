@@ -47,7 +47,9 @@ export function probeArgumentWords(probe: OutsideProbe, deadlineMs: number, name
 function checkValueWord(probe: OutsideProbe, nameOf: NameOf): InterpolatedPart[] | undefined {
   const makes = (parts: readonly InterpolatedPart[] | undefined, value: string): parts is readonly InterpolatedPart[] => parts !== undefined && joinParts(parts) === value;
   if (probe.kind === 'http') return makes(probe.urlParts, probe.url) ? [...probe.urlParts] : undefined;
-  if (probe.kind !== 'exec' || probe.cmdParts === undefined) return undefined;
+  // `subvisor probe --tcp` reads HOST:PORT as the config did, so the text as written is the same address.
+  if (probe.kind === 'tcp') return probe.addressParts === undefined ? undefined : [...probe.addressParts];
+  if (probe.cmdParts === undefined) return undefined;
   const { cmd, cmdParts } = probe;
   if (typeof cmd === 'string') return makes(cmdParts[0], cmd) ? [...cmdParts[0]] : undefined;
   if (cmdParts.length !== cmd.length || cmd.some((word, index) => !makes(cmdParts[index], word))) return undefined;

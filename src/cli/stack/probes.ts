@@ -6,6 +6,7 @@ import { wholeCharactersUpTo } from '../../process/command.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { SpawnError } from '../../process/errors.js';
 import { spawnErrorAsWritten, spawnErrorInOwnWords } from './spawn-words.js';
+import { targetAsWritten } from './probe-target-words.js';
 import { shownCommand, type InterpolatedCommand } from './shown-command.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
@@ -114,9 +115,9 @@ function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSign
     case 'exec':
       return tryExec(probe, where, signal, heard);
     case 'http':
-      return tryHttp(probe.url, probe.status, signal);
+      return tryHttp(probe.url, probe.status, signal).then((result) => ({ ...result, output: targetAsWritten(result.output, probe) }));
     case 'tcp':
-      return tryTcp(probe.host, probe.port, signal);
+      return tryTcp(probe.host, probe.port, signal).then((result) => ({ ...result, output: targetAsWritten(result.output, probe) }));
   }
 }
 

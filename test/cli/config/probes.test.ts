@@ -54,7 +54,7 @@ test('ready: tcp takes HOST:PORT, [IPv6]:PORT, and variables', () => {
   const timing = { intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 };
   assert.deepEqual(firstProcess(web('    ready: { tcp: "127.0.0.1:5432" }\n')).ready, { kind: 'tcp', host: '127.0.0.1', port: 5432, ...timing });
   assert.deepEqual(firstProcess(web('    ready: { tcp: "[::1]:5432" }\n')).ready, { kind: 'tcp', host: '::1', port: 5432, ...timing });
-  assert.deepEqual(firstProcess(web('    ready: { tcp: "localhost:${PORT}" }\n'), env).ready, { kind: 'tcp', host: 'localhost', port: 9090, ...timing });
+  assert.deepEqual(firstProcess(web('    ready: { tcp: "localhost:${PORT}" }\n'), env).ready, { kind: 'tcp', host: 'localhost', port: 9090, addressParts: ['localhost:', { name: 'PORT', value: '9090' }], ...timing });
 });
 
 test('ready: exec is a shell string or an argv list, interpolated (an argument stays one argument)', () => {

@@ -358,7 +358,7 @@ describe('export compose: the file\'s mode', () => {
     assert.equal(statSync(fresh).mode & 0o777, 0o640);
   });
 
-  test("-o FILE whose command, healthcheck or working_dir holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
+  test("-o FILE whose command, healthcheck (a tcp address too) or working_dir holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
     const dir = join(scratch, 'variable-modes');
     mkdirSync(dir, { recursive: true });
     for (const [name, service] of [
@@ -368,6 +368,7 @@ describe('export compose: the file\'s mode', () => {
       // Compose's own ${NAME} in working_dir reads the deploying shell, not subvisor's environment: the value is written.
       ['cwd', '{ cmd: [node, web.js], cwd: "/srv/${API_TOKEN}" }'],
       ['cwd-inside', '{ cmd: [node, web.js], cwd: "./${API_TOKEN}" }'],
+      ['tcp', '{ cmd: [node, web.js], ready: { tcp: "${API_TOKEN}.internal:5432" } }'],
     ] as const) {
       writeFileSync(join(dir, `${name}.yaml`), `envFile: false\nprocesses:\n  web: ${service}\n`);
       const out = join(dir, `${name}.compose.yaml`);

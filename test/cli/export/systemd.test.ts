@@ -343,13 +343,14 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
-  test('a variable\'s value in a ready probe is left to where it runs: ${NAME} in an http URL or a string exec, "$NAME" for the shell of an argv exec; its comment names it', BOUNDED, async () => {
+  test('a variable\'s value in a ready probe is left to where it runs: ${NAME} in an http URL, a tcp address or a string exec, "$NAME" for the shell of an argv exec; its comment names it', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
     const yaml = `processes:
   http: { cmd: [/bin/sleep, "30"], ready: { http: "http://127.0.0.1:8080/health?token=\${API_TOKEN}" } }
   shell: { cmd: [/bin/sleep, "30"], ready: { exec: "test \${API_TOKEN} = x" } }
   argv: { cmd: [/bin/sleep, "30"], ready: { exec: [/bin/test, "token \${API_TOKEN}", "=", x] } }
+  tcp: { cmd: [/bin/sleep, "30"], ready: { tcp: "\${API_TOKEN}.internal:5432" } }
 `;
     writeFileSync(join(project, 'subvisor.yaml'), yaml);
     const units = join(project, 'units');
@@ -362,7 +363,10 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.match(unit('shell'), /^ExecStartPost=.* probe --exec "test \$\{API_TOKEN\} = x" /m);
     // systemd reads $$ as $: the shell of --exec gets "$API_TOKEN", one word, from the unit's environment.
     assert.match(unit('argv'), /^ExecStartPost=.* probe --exec "\/bin\/test 'token '\\"\$\$API_TOKEN\\" = x" /m);
-    for (const name of ['http', 'shell', 'argv']) {
+    // Before, the tcp unit's ExecStartPost= and comment held s3cr3t-from-dotenv.internal:5432.
+    assert.match(unit('tcp'), /^ExecStartPost=.* probe --tcp "\$\{API_TOKEN\}\.internal:5432" /m);
+    assert.match(unit('tcp'), /^# ready: tcp \$\{API_TOKEN\}\.internal:5432 -> /m);
+    for (const name of ['http', 'shell', 'argv', 'tcp']) {
       assert.doesNotMatch(unit(name), /s3cr3t/, unit(name));
       assert.match(readFileSync(join(units, `${prefix}-${name}.env`), 'utf8'), /^API_TOKEN='s3cr3t-from-dotenv'$/m);
     }

@@ -10,7 +10,7 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
-import { commandWithParts, describe, duration, expansionNote, interpolated, interpolatedParts, interpolatedText, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
+import { commandWithParts, describe, duration, expansionNote, interpolated, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { joinParts, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { escapeRegExp } from '../regexp.js';
 import { goDuration } from '../duration.js';
@@ -22,7 +22,7 @@ import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js
 type Check =
   | { readonly kind: 'log'; readonly pattern: RegExp }
   | { readonly kind: 'http'; readonly url: string; readonly urlParts?: readonly InterpolatedPart[] }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly addressParts?: readonly InterpolatedPart[] }
   | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] };
 
 /** A probe being read. */
@@ -279,10 +279,11 @@ function httpStatus(at: At, reader: Reader): number | undefined {
 
 /** `tcp`: `HOST:PORT`, interpolated; checked without showing it. */
 function tcpCheck(at: At, reader: Reader): Check | undefined {
-  const target = interpolatedText('"HOST:PORT", like "127.0.0.1:5432"')(at, reader);
-  if (target === undefined) return undefined;
-  const parsed = parseHostPort(target);
-  if (!('problem' in parsed)) return { kind: 'tcp', ...parsed };
+  const asWritten = text('"HOST:PORT", like "127.0.0.1:5432"')(at, reader);
+  const addressParts = asWritten === undefined ? undefined : interpolatedParts(at, asWritten, reader, { warnLeft: true });
+  if (addressParts === undefined) return undefined;
+  const parsed = parseHostPort(joinParts(addressParts));
+  if (!('problem' in parsed)) return readsVariable([addressParts]) ? { kind: 'tcp', ...parsed, addressParts } : { kind: 'tcp', ...parsed };
   if (parsed.problem === 'not-host-port') reader.reportAt(at, `expected HOST:PORT${expansionNote(at)}, like \`127.0.0.1:5432\`, \`localhost:6379\` or \`[::1]:5432\``);
   else reader.reportAt(at, `has a port out of range${expansionNote(at)}; a TCP port is a number from 1 to 65535`);
   return undefined;

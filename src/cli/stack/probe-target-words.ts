@@ -1,0 +1,53 @@
+import { joinParts, type InterpolatedPart } from '../config/environment/interpolate.js';
+import type { Probe } from '../config/spec.js';
+import { partsAsWritten } from './shown-command.js';
+
+/**
+ * What an http or tcp try said (Node's `getaddrinfo ENOTFOUND HOST`, `connect ECONNREFUSED
+ * HOST:PORT`), with the probe's target named as the config writes it when a variable made it
+ * (`${API_HOST}`): the output goes into state lines, the report and `--json`, where a value from
+ * `.env` is no more shown than in a command (see ./shown-command.ts). The whole target, then its
+ * host, which Node's messages name alone; a host that only part of a variable made is named by the
+ * target it is in.
+ */
+export function targetAsWritten(output: string, probe: Probe): string {
+  const parts = probe.kind === 'http' ? probe.urlParts : probe.kind === 'tcp' ? probe.addressParts : undefined;
+  if (parts === undefined) return output;
+  const target = joinParts(parts);
+  const written = partsAsWritten(parts);
+  const named = output.replaceAll(target, written);
+  const host = probe.kind === 'tcp' ? probe.host : hostnameOf(target);
+  const at = host === undefined || host === '' ? -1 : target.indexOf(host);
+  if (host === undefined || at < 0) return named;
+  return named.replaceAll(host, writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`);
+}
+
+/** The host a URL names, as Node's errors name it (an IPv6 address without its brackets). */
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The text from `start` to `end` of what `parts` make, as the config writes it; undefined when
+ * a bound falls inside a variable's value (the slice would show a piece of it).
+ */
+function writtenSlice(parts: readonly InterpolatedPart[], start: number, end: number): string | undefined {
+  let offset = 0;
+  let written = '';
+  for (const part of parts) {
+    const value = typeof part === 'string' ? part : part.value;
+    const from = Math.max(start, offset);
+    const to = Math.min(end, offset + value.length);
+    if (from < to) {
+      if (typeof part === 'string') written += part.slice(from - offset, to - offset);
+      else if (from === offset && to === offset + value.length) written += `\${${part.name}}`;
+      else return undefined;
+    }
+    offset += value.length;
+  }
+  return written;
+}

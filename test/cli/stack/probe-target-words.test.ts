@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { targetAsWritten } from '../../../src/cli/stack/probe-target-words.js';
+import type { Probe } from '../../../src/cli/config/spec.js';
+
+const timing = { intervalMs: 250, timeoutMs: 5000, startPeriodMs: 0 };
+
+describe('targetAsWritten: a probe target made by a variable is named as the config writes it', () => {
+  test("a host Node's error names alone (getaddrinfo ENOTFOUND HOST) is named by the variables that made it", () => {
+    const probe: Probe = { kind: 'tcp', host: 's3cr3t.internal', port: 5432, addressParts: [{ name: 'TOKEN', value: 's3cr3t' }, '.internal:5432'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND s3cr3t.internal', probe), 'getaddrinfo ENOTFOUND ${TOKEN}.internal');
+  });
+
+  test('a host that only part of a variable made is named by the whole address, not by a piece of the value', () => {
+    const probe: Probe = { kind: 'tcp', host: 's3cr3t.internal', port: 5432, addressParts: [{ name: 'ADDRESS', value: 's3cr3t.internal:5432' }], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND s3cr3t.internal', probe), 'getaddrinfo ENOTFOUND the host of ${ADDRESS}');
+  });
+
+  test("an http URL's host is named as written; a written host and a variable in the query leave the output as it is", () => {
+    const named: Probe = { kind: 'http', url: 'http://s3cr3t.internal:8080/health', status: undefined, urlParts: ['http://', { name: 'HOST', value: 's3cr3t.internal' }, ':8080/health'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo EAI_AGAIN s3cr3t.internal', named), 'getaddrinfo EAI_AGAIN ${HOST}');
+    const query: Probe = { kind: 'http', url: 'http://127.0.0.1:1/?t=s3cr3t', status: undefined, urlParts: ['http://127.0.0.1:1/?t=', { name: 'T', value: 's3cr3t' }], ...timing };
+    assert.equal(targetAsWritten('connect ECONNREFUSED 127.0.0.1:1', query), 'connect ECONNREFUSED 127.0.0.1:1');
+  });
+});
