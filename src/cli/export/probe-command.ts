@@ -2,7 +2,7 @@ import type { ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from '../config/duration.js';
 import { shellWord, shellWordOf, type NameOf } from './quote.js';
-import { joinParts, readsVariable, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { joinParts, partsAsWritten, readsVariable, type InterpolatedPart } from '../config/environment/interpolate.js';
 
 /**
  * How long a process's ready probe may take to pass once exported: its `readyTimeout`, else 90 s,
@@ -72,10 +72,9 @@ function checkArguments(probe: OutsideProbe): string[] {
  * variable's value named (`${TOKEN}`), not shown: a comment is in a file others may read.
  */
 export function describeProbe(probe: OutsideProbe): string {
-  const named = (parts: readonly InterpolatedPart[]): string => parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
   // Whole words, since a comment is not run: `pg_isready -h ${DATA_DIR}`, as the config has it.
-  const argv = probe.kind === 'exec' && typeof probe.cmd !== 'string' ? probe.cmdParts?.map((word) => (readsVariable([word]) ? named(word) : shellWord(joinParts(word)))).join(' ') : undefined;
+  const argv = probe.kind === 'exec' && typeof probe.cmd !== 'string' ? probe.cmdParts?.map((word) => (readsVariable([word]) ? partsAsWritten(word) : shellWord(joinParts(word)))).join(' ') : undefined;
   const value = checkValueWord(probe, () => undefined);
-  const [, what = ''] = argv !== undefined ? [undefined, argv] : value !== undefined ? [undefined, named(value)] : checkArguments(probe);
+  const [, what = ''] = argv !== undefined ? [undefined, argv] : value !== undefined ? [undefined, partsAsWritten(value)] : checkArguments(probe);
   return `${probe.kind} ${what}${probe.kind === 'http' && probe.status !== undefined ? ` (status ${probe.status})` : ''}`;
 }

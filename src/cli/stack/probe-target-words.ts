@@ -1,6 +1,5 @@
-import { joinParts, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { joinParts, partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
 import type { Probe } from '../config/spec.js';
-import { partsAsWritten } from './shown-command.js';
 
 /**
  * What an http or tcp try said (Node's `getaddrinfo ENOTFOUND HOST`, `connect ECONNREFUSED

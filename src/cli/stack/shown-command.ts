@@ -1,5 +1,5 @@
 import { quoteCommand } from '../../process/command.js';
-import type { InterpolatedPart } from '../config/environment/interpolate.js';
+import { partsAsWritten } from '../config/environment/interpolate.js';
 import type { ProcessSpec } from '../config/spec.js';
 
 /** A command and the pieces interpolation made it of: a process's, or an `exec` probe's. */
@@ -28,9 +28,4 @@ export function commandAsWritten(spec: InterpolatedCommand): readonly string[] |
 export function programVariableValues(spec: InterpolatedCommand): string[] {
   if (typeof spec.cmd === 'string') return [];
   return (spec.cmdParts?.[0] ?? []).flatMap((part) => (typeof part === 'string' ? [] : [part.value]));
-}
-
-/** One word (or a cwd) as the config writes it: each variable as `${NAME}`, the text around it as it is. */
-export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
-  return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
 }

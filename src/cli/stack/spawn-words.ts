@@ -1,6 +1,6 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
-import type { InterpolatedPart } from '../config/environment/interpolate.js';
-import { commandAsWritten, partsAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
+import { partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { commandAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
 const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one string";

@@ -40,6 +40,16 @@ test('watch: a path that does not exist is refused at its place, naming it', () 
   assert.match(problemAt(watching('{ paths: missing }'), 'missing'), /processes\.web\.watch\.paths: cannot watch missing/);
 });
 
+test("watch: a missing path under a cwd a variable made names the cwd as written, ${APP_DIR}, and the path as written: the value may be .env's secret", () => {
+  const options = { env: { APP_DIR: dir } };
+  for (const path of ['nope', '../nope']) {
+    const message = problemAt(web(`    watch: [${path}]\n    cwd: "\${APP_DIR}/src"\n`), path, options);
+    // Before: `cannot watch nope: ... (relative paths are from the process's cwd, /tmp/subvisor-watch-config-XXXX/src)`.
+    assert.match(message, new RegExp(`cannot watch ${path.replaceAll('.', '\\.')}: no such file or directory; create it, or fix the path \\(relative paths are from the process's cwd, \\$\\{APP_DIR\\}/src\\)`));
+    assert.ok(!message.includes(dir), message);
+  }
+});
+
 test('watch: empty lists and paths, bad debounces and unknown keys are refused at their place', () => {
   assert.match(problemAt(watching('[]'), '[]'), /processes\.web\.watch: is an empty list; give a path or a list of paths/);
   assert.match(problemAt(watching('{ paths: [] }'), '[]'), /processes\.web\.watch\.paths: is an empty list/);

@@ -100,6 +100,14 @@ export function joinParts(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : part.value)).join('');
 }
 
+/**
+ * What `parts` make as the config writes it: each variable as `${NAME}`, the text around it as it
+ * is. How a value that may be a secret from `.env` is named where it is not shown.
+ */
+export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
+  return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
+}
+
 /** `parts` with `more` added, written text joined to the written text before it. */
 function append(parts: InterpolatedPart[], more: string | readonly InterpolatedPart[]): void {
   for (const part of typeof more === 'string' ? [more] : more) {

@@ -6,6 +6,7 @@ import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } fr
 import { describe, duration, oneOrMany, spawnable } from './values.js';
 import { node } from '../../../builtins.js';
 import { errnoCode } from '../../../errno.js';
+import { partsAsWritten } from '../environment/interpolate.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
@@ -99,12 +100,15 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
     const { watch } = draft;
     if (watch === undefined) continue;
     const cwd = draft.spec.cwd ?? reader.baseDir;
+    // A cwd a variable made is named as written (`${APP_DIR}`), and so is a path from it: its value may be a secret from `.env`.
+    const { cwdParts } = draft.spec;
+    const cwdShown = cwdParts === undefined ? cwd : partsAsWritten(cwdParts);
     const paths: string[] = [];
     for (const written of watch.paths) {
       const path = resolve(cwd, written.value);
       const problem = missing(path);
       if (problem === undefined) paths.push(path);
-      else reader.reportAt(written.at, `cannot watch ${shown(path, cwd)}: ${problem}; create it, or fix the path (relative paths are from the process's cwd, ${cwd})`);
+      else reader.reportAt(written.at, `cannot watch ${cwdParts === undefined ? shown(path, cwd) : written.value}: ${problem}; create it, or fix the path (relative paths are from the process's cwd, ${cwdShown})`);
     }
     if (paths.length === watch.paths.length) draft.spec.watch = { paths, ignore: watch.ignore, debounceMs: watch.debounceMs };
   }
