@@ -1,8 +1,8 @@
 // The config as `subvisor up` sees it: the built CLI, real files, real processes.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../cli.js';
 import { interrupt, up } from '../control/support.js';
@@ -144,6 +144,26 @@ test('a form compose expands and subvisor does not (${PORT-3000}) in an env valu
     `subvisor: warning: ${file}:4:19: processes.a.env.TOKEN: \${SUBVISOR_TEST_UNSET-…} is passed on as written: subvisor expands only \${NAME}, \${NAME:-default} and \${NAME:?message}; write \${SUBVISOR_TEST_UNSET:-…} (its default is taken for an empty SUBVISOR_TEST_UNSET too), or $\${SUBVISOR_TEST_UNSET-…} to mean it as written`,
   ]);
   assert.doesNotMatch(run.stderr, /hunter2/, 'the default is not shown');
+});
+
+test("an env name that is no shell variable name (A-B, 1X) reaches a program started as argv without a word, as Node and Docker pass it; for a command sh runs, which (dash) drops it, it is warned of at its place", { timeout: 30_000 }, async () => {
+  const { file } = config(() => `envFile: false
+processes:
+  argv: { cmd: [env], env: { "A-B": c, "1X": d } }
+  shell: { cmd: 'env; echo done', env: { "A-B": c, FINE: e } }
+`);
+  const run = await runCli(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^argv +\| A-B=c$/m);
+  assert.match(run.stdout, /^argv +\| 1X=d$/m);
+  assert.match(run.stdout, /^shell +\| FINE=e$/m);
+  // The warning's claim, where /bin/sh is dash (Debian's, Ubuntu's): the variable never reaches `env`.
+  if (basename(realpathSync('/bin/sh')) === 'dash') assert.doesNotMatch(run.stdout, /^shell +\| A-B=c$/m);
+  const warnings = run.stderr.split('\n').filter((line) => line.startsWith('subvisor: warning:'));
+  // Before, there was none: the variable was lost without a word.
+  assert.deepEqual(warnings, [
+    `subvisor: warning: ${file}:4:42: processes.shell.env.A-B: is no shell variable name (letters, digits and _, not starting with a digit), and cmd is one string, run by sh -c, which (as dash, Debian's and Ubuntu's sh) drops such a variable before the command runs; write cmd as a list (argv) to pass it, or rename it`,
+  ]);
 });
 
 test('a Procfile\'s .env value cut at a # is warned of on stderr by up, and the run goes on with the value Node reads', { timeout: 30_000 }, async () => {

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { envFileProblems, type LoadedEnvFile } from '../environment/files.js';
 import { printable, unspawnableEnvName } from '../spawnable.js';
@@ -33,6 +33,30 @@ export function environment(at: At, reader: Reader): Record<string, string> | un
   });
   // fromEntries defines own properties: a variable named __proto__ stays a variable.
   return Object.fromEntries(env);
+}
+
+/** A name a POSIX shell holds as a variable (XBD 3.235: letters, digits and _, not starting with a digit). */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Warns of each name in `env` (at `envAt`) that is no shell variable name (`A-B`, `1X`,
+ * `spring.profiles.active`) when `cmd` runs sh: a string (`sh -c`), or a list whose program is sh
+ * or dash. dash (Debian's and Ubuntu's sh) drops such a variable from the environment before the
+ * command runs, so the command never gets it, without a word. A program started as argv does get
+ * it (Node, Docker and Kubernetes pass any name, and Spring reads `spring.profiles.active`), so
+ * `up` passes it on; `subvisor export` refuses it (no systemd env file can carry it).
+ */
+export function warnShellDroppedNames(envAt: At | undefined, cmd: readonly string[] | string | undefined, reader: Reader): void {
+  const shell = cmd === undefined ? undefined : typeof cmd === 'string' ? 'sh -c' : basename(cmd[0] ?? '');
+  if (envAt === undefined || shell === undefined || !/^(?:sh -c|sh|dash)$/.test(shell) || !isMapping(envAt.node)) return;
+  const how = typeof cmd === 'string' ? 'cmd is one string, run by sh -c' : `cmd runs ${shell}`;
+  const fix = typeof cmd === 'string' ? 'write cmd as a list (argv) to pass it, or rename it' : 'rename it, or start the program without sh';
+  for (const pair of envAt.node.items) {
+    const name = isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
+    if (name === undefined || name === '<<' || SHELL_NAME.test(name) || unspawnableEnvName(name) !== undefined) continue;
+    const at = { ...envAt, node: pair.key, keyNode: pair.key, path: `${envAt.path}.${name}` };
+    reader.warnAt(at, `is no shell variable name (letters, digits and _, not starting with a digit), and ${how}, which (as dash, Debian's and Ubuntu's sh) drops such a variable before the command runs; ${fix}`);
+  }
 }
 
 /**

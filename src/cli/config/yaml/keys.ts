@@ -7,7 +7,7 @@ import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
-import { environment, processEnvFiles, sharedEnvFiles, topEnvFile } from './environment.js';
+import { environment, processEnvFiles, sharedEnvFiles, topEnvFile, warnShellDroppedNames } from './environment.js';
 import { FOREIGN_PROCESS_KEYS, FOREIGN_TOP_KEYS } from './foreign-keys.js';
 import { logFiles } from './logs.js';
 import { liveness, readiness } from './probes.js';
@@ -181,6 +181,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
     if (readyTimeout !== undefined && !seen.has('ready')) {
       reader.report(readyTimeout.keyNode, readyTimeout.path, 'has no effect without `ready`; add a `ready` probe or remove `readyTimeout`', owner.process);
     }
+    warnShellDroppedNames(seen.get('env'), draft.spec.cmd, reader);
     const { ready, readyTimeoutMs } = draft.spec;
     // No try is made in the start period: a timeout within it fails the process, always.
     if (readyTimeout !== undefined && readyTimeoutMs !== undefined && ready !== undefined && ready.kind !== 'log' && ready.startPeriodMs >= readyTimeoutMs) {
