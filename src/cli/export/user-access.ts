@@ -1,5 +1,6 @@
 import type { ProcessSpec, ProcessUser } from '../config/spec.js';
 import { memberGroups } from '../config/user.js';
+import { DETAILS_HIDDEN, partsAsWritten, readsVariable, valuesIn } from '../config/environment/interpolate.js';
 import { node } from '../../builtins.js';
 import { canonicalPathOf, statOf } from '../../process/stat.js';
 import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
@@ -50,6 +51,18 @@ function described(path: string, directory: boolean, mode: number, ownerUid: num
   return `${path} is ${directory ? 'd' : '-'}${rwx(mode >> 6)}${rwx(mode >> 3)}${rwx(mode)}, uid ${ownerUid}'s`;
 }
 
+/**
+ * The cwd as the config writes it (`/srv/${TOKEN}`) and the barrier's words, for a cwd made by a
+ * variable: its value (a .env secret) is kept out of the unit (see ./systemd.ts), and so out of what
+ * is said of it; a barrier that would show it (a directory on the way named by it) is not detailed.
+ */
+function withoutValues(spec: ProcessSpec, cwd: string, barrier: string): [string, string] {
+  const parts = spec.cwdParts;
+  if (parts === undefined || !readsVariable([parts])) return [cwd, barrier];
+  const shown = valuesIn(parts).some((value) => barrier.includes(value)) ? `a directory on the way is closed to it; ${DETAILS_HIDDEN}` : barrier;
+  return [partsAsWritten(parts), shown];
+}
+
 /** What {@link unitUserBarriers} needs to know of the export besides the processes. */
 export interface UnitPaths {
   /** The directory a process's unit enters (`WorkingDirectory=`). */
@@ -76,7 +89,8 @@ export function unitUserBarriers(processes: readonly ProcessSpec[], paths: UnitP
     const cwd = paths.cwdOf(spec);
     const atCwd = barrierFor(user, cwd, 'run');
     if (atCwd !== undefined) {
-      lines.push(`process ${owner}: systemd enters its cwd ${cwd} as ${user.name} (User=), who may not: ${atCwd}; up enters it before it switches user. Move the project, or give ${owner} a cwd ${user.name} can enter`);
+      const [shownCwd, why] = withoutValues(spec, cwd, atCwd);
+      lines.push(`process ${owner}: systemd enters its cwd ${shownCwd} as ${user.name} (User=), who may not: ${why}; up enters it before it switches user. Move the project, or give ${owner} a cwd ${user.name} can enter`);
     }
     if (!paths.probed(spec)) continue;
     for (const [path, access] of [[paths.nodePath, 'run'], [paths.cliPath, 'read']] as const) {

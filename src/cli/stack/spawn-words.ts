@@ -1,5 +1,5 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
-import { partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { DETAILS_HIDDEN, partsAsWritten, valuesIn, type InterpolatedPart } from '../config/environment/interpolate.js';
 import { commandAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
@@ -50,11 +50,10 @@ function programOf(cmd: readonly string[] | string): string {
 function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[]): string {
   const written = partsAsWritten(cwdParts);
   const named = error.cwd === undefined ? reason : reason.replaceAll(error.cwd, written);
-  const values = cwdParts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value]));
+  const values = valuesIn(cwdParts);
   const left = named.replaceAll(written, '');
   if (!values.some((value) => left.includes(value))) return named;
-  const details = 'the details would show the value of the variable it holds, so they are not shown: check that value';
-  return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${details}` : `it could not be run in its cwd, ${written} (${error.code}); ${details}`;
+  return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${DETAILS_HIDDEN}` : `it could not be run in its cwd, ${written} (${error.code}); ${DETAILS_HIDDEN}`;
 }
 
 function reasonInOwnWords(error: SpawnError, program: string, programValues: readonly string[]): string {
@@ -65,5 +64,5 @@ function reasonInOwnWords(error: SpawnError, program: string, programValues: rea
   // cwd is said of the cwd alone.
   const showsValue = programValues.some((value) => value !== '' && error.reason.includes(value));
   if (!showsValue || error.cwdUnusable) return error.reason;
-  return `its program, ${program}, could not be run (${error.code}); the details would show the value of the variable it holds, so they are not shown: check that value`;
+  return `its program, ${program}, could not be run (${error.code}); ${DETAILS_HIDDEN}`;
 }

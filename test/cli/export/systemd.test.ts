@@ -585,6 +585,27 @@ describe("export systemd: what a unit's User= cannot reach", () => {
   });
 });
 
+describe("export systemd: a cwd a variable makes, closed to the unit's User=", () => {
+  test("names the cwd as written and hides a barrier that would show the variable's value", BOUNDED, () => {
+    const user = process.getuid?.() === 65_534 ? 'daemon' : 'nobody';
+    const project = mkdtempSync(join(tmpdir(), 'subvisor-export-cwd-secret-'));
+    try {
+      chmodSync(project, 0o755);
+      // The directory the value names is the one closed to the user, so the barrier would name it.
+      mkdirSync(join(project, 's3cr3tdir', 'sub'), { recursive: true });
+      chmodSync(join(project, 's3cr3tdir'), 0o700);
+      writeFileSync(join(project, '.env'), 'TOKEN=s3cr3tdir\n');
+      writeFileSync(join(project, 'subvisor.yaml'), `processes:\n  db: { cmd: [/bin/sleep, "30"], user: ${user}, cwd: "\${TOKEN}/sub" }\n`);
+      const run = spawnSync(process.execPath, [resolve('dist', 'cli', 'main.js'), 'export', 'systemd', '-f', join(project, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: SYSTEMD_PATH } });
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /s3cr3t/, 'the value stays out of the warning');
+      assert.match(run.stderr, new RegExp(`process db: systemd enters its cwd ${project}/\\$\\{TOKEN\\}/sub as ${user} \\(User=\\), who may not: a directory on the way is closed to it; the details would show`));
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('export systemd run through npx', () => {
   test('warns that the units\' probes would run subvisor from npm\'s npx cache; without a probe, says nothing', BOUNDED, () => {
     // A copy, not a symlink: the CLI names the file that runs, which a symlink would lead back here.

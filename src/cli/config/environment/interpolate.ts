@@ -108,6 +108,14 @@ export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
 }
 
+/** The non-empty values the variables of `parts` gave: what must not be shown where `parts` are named. */
+export function valuesIn(parts: readonly InterpolatedPart[]): string[] {
+  return parts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value]));
+}
+
+/** Said instead of an error's details that would show a variable's value (a .env secret). */
+export const DETAILS_HIDDEN = 'the details would show the value of the variable it holds, so they are not shown: check that value';
+
 /** `parts` with `more` added, written text joined to the written text before it. */
 function append(parts: InterpolatedPart[], more: string | readonly InterpolatedPart[]): void {
   for (const part of typeof more === 'string' ? [more] : more) {
