@@ -1,5 +1,5 @@
 import { shortened } from '../process/command.js';
-import { describeFailure, failureIdentity, probeFields, probeOutputOf, stderrOf } from './stack/failures.js';
+import { describeFailure, failureIdentity, probeFields, probeOutputOf, statusInWords, stderrOf } from './stack/failures.js';
 import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
 import { formatDuration } from './stack/state.js';
@@ -24,7 +24,8 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
   const { failure } = outcome;
   if (failure === undefined) return;
   const how = describeFailure(failure.error);
-  const lines = [`subvisor: ${failure.name} failed: ${how} (exit status ${outcome.exitCode})`];
+  const status = statusInWords(failure.error) === outcome.exitCode ? '' : ` (exit status ${outcome.exitCode})`;
+  const lines = [`subvisor: ${failure.name} failed: ${how}${status}`];
   const tail = stderrOf(failure.error)?.toString('utf8') ?? '';
   if (opts.withStderrTail) lines.push(...indentedBlock(`stderr of ${failure.name}`, tail));
   const probe = probeOutputOf(failure.error);

@@ -16,7 +16,13 @@ describe('subvisor run', () => {
     assert.equal(run.code, 3);
     assert.match(run.stdout, /^job \| out line$/m);
     assert.match(run.stdout, /^job \| err line$/m);
-    assert.match(run.stderr, /subvisor: job failed: exited with status 3/);
+    assert.match(run.stderr, /^subvisor: job failed: exited with status 3$/m, 'the status said once');
+  });
+
+  test('a failure whose words do not say the status the run ends with adds it: died of SIGKILL (exit status 137)', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--label', 'job', '--', 'sh', '-c', 'kill -KILL $$']);
+    assert.equal(run.code, 137);
+    assert.match(run.stderr, /^subvisor: job failed: died of SIGKILL \(exit status 137\)$/m);
   });
 
   test('exit status 0 for a successful child, and the label defaults to the program name', { timeout: 30_000 }, async () => {

@@ -111,7 +111,7 @@ describe('conditions and tasks', () => {
     );
     const run = await runCli(['up', '-f', file, '--grace', '2s']);
     assert.equal(run.code, 3, run.stderr);
-    assert.match(run.stderr, /^subvisor: migrate failed: exited with status 3 \(exit status 3\)$/m);
+    assert.match(run.stderr, /^subvisor: migrate failed: exited with status 3$/m);
     assert.match(run.stderr, /\|_\.stderr of migrate \(last 2 lines\):\n {4}applying 0042_users\n {4}ERROR: relation users already exists\n/);
     assert.match(run.stderr, /^web +not started: migrate failed \(status 3\)$/m);
     assert.match(run.stderr, /^web +- +not started: migrate failed \(status 3\) +- +0$/m, 'the summary row');

@@ -81,6 +81,15 @@ export function describeFailure(error: unknown): string {
   return String(error);
 }
 
+/**
+ * The exit status {@link describeFailure}'s words already state (`exited with status 3`: 3), or
+ * undefined when they state none (a death by signal, a timeout, a start that failed): a report
+ * that gives the run's status too says it only when these words have not.
+ */
+export function statusInWords(error: unknown): number | undefined {
+  return error instanceof CalledProcessError && error.signal === null ? error.returncode : undefined;
+}
+
 /** What kind of failure it was, for `--json` and for the restart line's reason. */
 export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'not-started' | 'watch' | 'error';
 
