@@ -532,6 +532,32 @@ describe('stopping', () => {
     });
   }
 
+  test('a process SIGKILLed after its grace reads so in the summary and the --json result, not as a plain stopped', BOUNDED, async () => {
+    // `polite` is the control: it goes at its stop signal, and its result stays `stopped`.
+    const { file } = config(
+      () => `processes:
+  polite: { cmd: "exec sleep 30" }
+  stubborn: { cmd: "trap '' TERM; while :; do sleep 0.05; done", grace: 300ms }
+  main: { cmd: "sleep 0.3", main: true }
+`,
+    );
+    const human = await runCli(['up', '-f', file]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stderr, /^polite +\d+ +stopped +\S+ \S+ +0$/m, human.stderr);
+    assert.match(human.stderr, /^stubborn +\d+ +stopped \(SIGKILL after its 300 ms grace\) +\S+ \S+ +0$/m, human.stderr);
+    const json = await runCli(['up', '-f', file, '--json']);
+    const summary = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event?: string; processes?: { name: string; result: string; killedAfterGraceMs?: number }[] })
+      .find(({ event }) => event === 'summary');
+    const rows = new Map(summary?.processes?.map((row) => [row.name, row]));
+    assert.equal(rows.get('stubborn')?.result, 'stopped (SIGKILL after its 300 ms grace)', json.stdout);
+    assert.equal(rows.get('stubborn')?.killedAfterGraceMs, 300);
+    assert.equal(rows.get('polite')?.result, 'stopped');
+    assert.equal(rows.get('polite')?.killedAfterGraceMs, undefined);
+  });
+
   test('each process its own stopSignal and grace', BOUNDED, async () => {
     const { file, dir } = config(
       (dir) => `processes:

@@ -390,6 +390,7 @@ export class Runner {
   }
 
   #killed(graceMs: number): void {
+    this.state.killed(graceMs);
     this.#say('killed', `still running ${formatDuration(graceMs)} after its stop signal: SIGKILL to its process group`, { graceMs });
   }
 

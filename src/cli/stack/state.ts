@@ -22,6 +22,8 @@ export interface ProcessResult {
   readonly restarts: number;
   /** Why it was never started, when a condition it waited for could no longer be met. */
   readonly notStartedBecause?: string | undefined;
+  /** Its last attempt outlived its stop signal and got SIGKILL, after this grace (ms). */
+  readonly killedAfterGraceMs?: number | undefined;
 }
 
 /**
@@ -48,6 +50,8 @@ export class ProcessState {
   #endedAt: number | undefined;
   #result: string | undefined;
   #notStartedBecause: string | undefined;
+  /** The grace after which the current attempt got SIGKILL, when it did. */
+  #killedAfterGraceMs: number | undefined;
   /** When the restart being waited for is due, and the state that says so (`ps` counts down to it while that is the state). */
   #restart: { readonly dueAt: number; readonly state: string } | undefined;
 
@@ -65,7 +69,13 @@ export class ProcessState {
     this.#lastExitedAt = undefined;
     this.#healthySince = hasReadyProbe ? undefined : spawnedAt;
     this.#healthyUntil = undefined;
+    this.#killedAfterGraceMs = undefined;
     this.state = hasReadyProbe ? 'starting' : 'running';
+  }
+
+  /** The current attempt was still running `graceMs` after its stop signal: it got SIGKILL. */
+  killed(graceMs: number): void {
+    this.#killedAfterGraceMs = graceMs;
   }
 
   /** Not started until `names` meet its conditions: `not started: waiting for db, cache`. */
@@ -130,6 +140,7 @@ export class ProcessState {
     this.#result = undefined;
     this.#endedAt = undefined;
     this.#notStartedBecause = undefined;
+    this.#killedAfterGraceMs = undefined;
     this.state = 'not started';
   }
 
@@ -145,7 +156,10 @@ export class ProcessState {
   result(): ProcessResult {
     const durationMs = this.#firstStartedAt !== undefined && this.#endedAt !== undefined ? this.#endedAt - this.#firstStartedAt : undefined;
     const result = this.#result ?? (this.pid === undefined ? 'not started' : 'stopped');
-    return { name: this.name, pid: this.pid, result, durationMs, restarts: this.restarts, notStartedBecause: this.#notStartedBecause };
+    const killed = this.#killedAfterGraceMs;
+    // `stopped` alone reads as a stop it obeyed; any other result says its own end (the failure it was stopped for).
+    const said = result === 'stopped' && killed !== undefined ? `stopped (SIGKILL after its ${formatDuration(killed)} grace)` : result;
+    return { name: this.name, pid: this.pid, result: said, durationMs, restarts: this.restarts, notStartedBecause: this.#notStartedBecause, killedAfterGraceMs: killed };
   }
 }
 
