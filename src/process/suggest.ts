@@ -4,7 +4,7 @@
  * (normalised: lower case, no `_` or `-`) to candidates, so `command` and its misspelling
  * `comand` both lead to `cmd`. In order: the same word up to case, `_` and `-` (`depends_on`),
  * one word starting with the other (`readiness`, `environment`), then a small edit distance
- * (`dbb`, `cdm`).
+ * (`dbb`, `cdm`), then an abbreviation of exactly one candidate (`wrk`).
  */
 export function suggest(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
   const wanted = normalise(word);
@@ -22,6 +22,9 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   let best: string | undefined;
   let bestDistance = allowed + 1;
   for (const [spelling, candidate] of spellings) {
+    // The distance is at least the difference in length: a word far longer than every candidate (a
+    // request may carry a 1 MiB name) is not measured against them at all.
+    if (Math.abs(spelling.length - wanted.length) >= bestDistance) continue;
     const distance = editDistance(wanted, spelling);
     // One edit from every one-letter name, a one-letter word shares nothing with the guess (`c`, `a`).
     if (distance < bestDistance && distance < Math.min(wanted.length, spelling.length)) {
@@ -29,7 +32,28 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
       bestDistance = distance;
     }
   }
-  return best;
+  return best ?? abbreviated(wanted, spellings);
+}
+
+/**
+ * The one candidate `wanted` abbreviates by dropping letters (`wrk`, `mgrt`), as names are cut
+ * short on a command line: same first letter, the rest in order. Past edit distance, since it
+ * drops more than a third; none for two letters, or when two candidates fit (a coin toss).
+ */
+function abbreviated(wanted: string, spellings: readonly (readonly [spelling: string, candidate: string])[]): string | undefined {
+  if (wanted.length < 3) return undefined;
+  const fits = new Set(spellings.filter(([spelling]) => spelling[0] === wanted[0] && inOrderWithin(wanted, spelling)).map(([, candidate]) => candidate));
+  return fits.size === 1 ? [...fits][0] : undefined;
+}
+
+/** Whether every letter of `letters` is in `word`, in the same order. */
+function inOrderWithin(letters: string, word: string): boolean {
+  let at = 0;
+  for (const letter of letters) {
+    at = word.indexOf(letter, at) + 1;
+    if (at === 0) return false;
+  }
+  return true;
 }
 
 /** `; did you mean 'x'?` or the empty string. */

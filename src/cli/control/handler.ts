@@ -1,3 +1,4 @@
+import { didYouMean } from '../../process/suggest.js';
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
 import { BadRequest, shownInReply, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
@@ -177,8 +178,11 @@ function checkNames(stack: Stack, request: { readonly id: number; readonly names
   const unknown = request.names.filter((name) => stack.processesNamed([name]).length === 0);
   if (unknown.length === 0) return;
   const known = stack.ps().map((row) => row.name);
+  // One name gets a guess; for several, a guess would not say which of them it is for.
+  const [only] = unknown;
+  const guess = only === undefined || unknown.length > 1 ? '' : didYouMean(only, stack.namesKnown());
   throw new BadRequest(
-    `no process named ${shownNames(unknown)} in this run (it has ${known.join(', ')})`,
+    `no process named ${shownNames(unknown)} in this run (it has ${known.join(', ')})${guess}`,
     'ERR_SUBVISOR_UNKNOWN_PROCESS',
     request.id,
   );

@@ -161,6 +161,12 @@ export class Stack {
     return [...this.#runners.values()].filter(named).map(({ spec }) => spec.name);
   }
 
+  /** Every name {@link Stack.processesNamed} answers to: the processes' own, those of replicated ones (`web`), foreman's (`worker.1`). */
+  namesKnown(): string[] {
+    const names = [...this.#runners.values()].flatMap(({ spec }) => [spec.name, spec.replica?.of, spec.foremanName]);
+    return [...new Set(names.filter((name): name is string => name !== undefined))];
+  }
+
   /** Whether `name` is the run's `main` process (stopping it ends the run). */
   isMain(name: string): boolean {
     return this.#runners.get(name)?.spec.main === true;

@@ -77,6 +77,9 @@ test('selectProcesses refuses unknown names, listing the known ones and a sugges
     ].join('\n'),
   );
   assert.equal(error.process, 'wbe');
+  // A name cut short, as on a command line (`up wrk`), is guessed too.
+  const workers: Config = { file: 'subvisor.yaml', processes: [spec('web'), spec('worker')] };
+  assert.match(configError(() => selectProcesses(workers, ['wrk'])).message, /^subvisor\.yaml: no process named 'wrk' \(known: web, worker\); did you mean 'worker'\?$/);
 });
 
 /** A random DAG over `size` processes: each may depend on processes with a smaller number. */

@@ -157,7 +157,12 @@ describe('ps', () => {
       assert.deepEqual(table.stdout.trim().split('\n').map((line) => line.split(/ +/)[0]), ['NAME', 'worker']);
       const unknown = await client(dir, ['ps', 'wrk']);
       assert.equal(unknown.code, 1);
-      assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker)\n");
+      assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker); did you mean 'worker'?\n");
+      const restart = await client(dir, ['restart', 'wrk']);
+      assert.equal(restart.code, 1);
+      assert.equal(restart.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker); did you mean 'worker'?\n");
+      // A replicated process is guessed by the name that stands for its every copy.
+      assert.match((await client(dir, ['stop', 'wbe'])).stderr, /; did you mean 'web'\?\n$/);
       // The control: without names, every process.
       assert.equal((await ps(dir)).length, 4);
     } finally {

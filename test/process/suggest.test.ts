@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { suggest } from '../../src/process/suggest.js';
+
+test('a name shortened by dropping letters (wrk for worker, as ps and top abbreviate) suggests the one name it abbreviates', () => {
+  assert.equal(suggest('wrk', ['web', 'worker', 'db']), 'worker');
+  assert.equal(suggest('mgrt', ['migrate', 'web']), 'migrate');
+  // The controls: letters in another order, or another first letter, abbreviate nothing.
+  assert.equal(suggest('rkw', ['web', 'worker', 'db']), undefined);
+});
+
+test('an abbreviation of two names, or of two letters, suggests nothing: a guess between them would be a coin toss', () => {
+  assert.equal(suggest('wrk', ['worker', 'workspace']), undefined);
+  assert.equal(suggest('wk', ['worker', 'web']), undefined);
+});
