@@ -46,6 +46,13 @@ describe('subvisor run', () => {
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
   });
 
+  test('a whole command given as one argument is told to be split (or read by a shell), whatever its first word is', { timeout: 30_000 }, async () => {
+    const run = await runCli(['run', '--', 'no-such-program-here --x']);
+    assert.equal(run.code, 127);
+    assert.match(run.stderr, /no-such-program-here --x is one word holding a whole command: give each word as an argument of its own/);
+    assert.doesNotMatch(run.stderr, /check the spelling/);
+  });
+
   for (const [what, make, code] of [
     ['is not executable (EACCES)', (path: string) => writeFileSync(path, '#!/bin/sh\nexit 0\n', { mode: 0o644 }), 'EACCES'],
     ['is a binary for another machine (ENOEXEC)', writeForeignBinary, 'exec format error'],

@@ -69,10 +69,15 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.doesNotMatch(error.message, /check the spelling/);
     // As data too, for a program of its own to give its users its own way to a shell.
     assert.equal(error.shellOnly, 'whole-command');
-    // Control: a name with a space whose first word is no program either is just not found.
+    // Whatever its first word: one that is no program either is still a command in one word (split, that word is said missing).
     const missing = await spawnFailure(['subvisor-no-such-command --flag']);
-    assert.match(missing.message, /was not found on PATH \(check the spelling/);
-    assert.equal(missing.shellOnly, undefined);
+    assert.match(missing.message, /^cannot start 'subvisor-no-such-command --flag': subvisor-no-such-command --flag is one word holding a whole command: give each word/);
+    assert.doesNotMatch(missing.message, /check the spelling/);
+    assert.equal(missing.shellOnly, 'whole-command');
+    // Control: a path with a blank whose first word is no program is a path: no such file.
+    const path = await spawnFailure(['/subvisor/no such/program']);
+    assert.match(path.message, /no such file: \/subvisor\/no such\/program$/);
+    assert.equal(path.shellOnly, undefined);
   });
 
   test('a builtin of sh given as the program: ENOENT, and the message says to have a shell run it (shell: true), shellOnly says so as data', BOUNDED, async () => {
