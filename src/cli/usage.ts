@@ -72,8 +72,24 @@ type Section = keyof typeof SECTIONS;
 const SECTION_OF: Readonly<Record<string, Section>> = { run: 'run', up: 'up', ps: 'ps', restart: 'act', stop: 'act', start: 'act', logs: 'logs', export: 'export', probe: 'probe' };
 
 const HEADER = 'subvisor: structured supervision of child processes\n\nusage:';
-const FOOTER = `Durations: 500ms, 2s, 1.5m, 1h, or a number of milliseconds.
-First Ctrl-C stops gracefully (exit 130); a second one kills at once.`;
+const DURATIONS = 'Durations: 500ms, 2s, 1.5m, 1h, or a number of milliseconds.';
+const CTRL_C = 'First Ctrl-C stops gracefully (exit 130); a second one kills at once.';
+const FOOTER = `${DURATIONS}\n${CTRL_C}`;
+
+/**
+ * The footer lines that apply to each section: durations to a command that takes one, Ctrl-C's
+ * two steps to one that supervises processes. `ps` takes neither; told both, its reader would look
+ * for a duration to give it, or a grace to wait out.
+ */
+const FOOTER_OF: Readonly<Record<Section, readonly string[]>> = {
+  run: [DURATIONS, CTRL_C],
+  up: [DURATIONS, CTRL_C],
+  ps: [],
+  act: [],
+  logs: [],
+  export: [],
+  probe: [DURATIONS],
+};
 
 /** `subvisor --help`: every command. */
 export const USAGE = `${HEADER}
@@ -90,7 +106,8 @@ ${FOOTER}`;
 export function usageOf(command: string | undefined): string {
   const section = command === undefined || !isCommand(command) ? undefined : SECTION_OF[command];
   if (section === undefined) return USAGE;
-  return `${HEADER}\n${SECTIONS[section]}\n\n  subvisor --help: every command\n\n${FOOTER}`;
+  const footer = FOOTER_OF[section];
+  return `${HEADER}\n${SECTIONS[section]}\n\n  subvisor --help: every command${footer.length === 0 ? '' : `\n\n${footer.join('\n')}`}`;
 }
 
 /**
