@@ -2,7 +2,7 @@ import { shortened } from '../process/command.js';
 import { describeFailure, failureIdentity, probeFields, probeOutputOf, statusInWords, stderrOf } from './stack/failures.js';
 import { describeTry } from './stack/probes.js';
 import type { RunOutcome } from './stack/stack.js';
-import { formatDuration } from './stack/state.js';
+import { formatDuration, type ProcessResult } from './stack/state.js';
 import type { Output } from './output.js';
 import { ConfigError, problemFields } from './config/errors.js';
 import { ControlError } from './control/errors.js';
@@ -87,13 +87,23 @@ function indentedBlock(title: string, text: string): string[] {
  */
 const SUMMARY_RESULT_CHARS = 80;
 
+/**
+ * A row's result as the table says it. `stopped` alone reads as a stop the process obeyed, so one
+ * that took SIGKILL says so; any other result already says its own end (the failure it was stopped
+ * for). `--json` keeps the result as it is, beside `killedAfterGraceMs`.
+ */
+function resultInWords(result: ProcessResult): string {
+  const killed = result.killedAfterGraceMs;
+  return result.result === 'stopped' && killed !== undefined ? `stopped (SIGKILL after its ${formatDuration(killed)} grace)` : result.result;
+}
+
 /** The closing table: one row per process with its pid, result, duration and restarts. */
 export function reportSummary(output: Output, outcome: RunOutcome): void {
   const header = ['name', 'pid', 'result', 'duration', 'restarts'];
   const rows = outcome.results.map((result) => [
     result.name,
     result.pid === undefined ? '-' : String(result.pid),
-    shortened(result.result, SUMMARY_RESULT_CHARS),
+    shortened(resultInWords(result), SUMMARY_RESULT_CHARS),
     result.durationMs === undefined ? '-' : formatDuration(result.durationMs),
     String(result.restarts),
   ]);

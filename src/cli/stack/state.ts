@@ -156,10 +156,7 @@ export class ProcessState {
   result(): ProcessResult {
     const durationMs = this.#firstStartedAt !== undefined && this.#endedAt !== undefined ? this.#endedAt - this.#firstStartedAt : undefined;
     const result = this.#result ?? (this.pid === undefined ? 'not started' : 'stopped');
-    const killed = this.#killedAfterGraceMs;
-    // `stopped` alone reads as a stop it obeyed; any other result says its own end (the failure it was stopped for).
-    const said = result === 'stopped' && killed !== undefined ? `stopped (SIGKILL after its ${formatDuration(killed)} grace)` : result;
-    return { name: this.name, pid: this.pid, result: said, durationMs, restarts: this.restarts, notStartedBecause: this.#notStartedBecause, killedAfterGraceMs: killed };
+    return { name: this.name, pid: this.pid, result, durationMs, restarts: this.restarts, notStartedBecause: this.#notStartedBecause, killedAfterGraceMs: this.#killedAfterGraceMs };
   }
 }
 
