@@ -183,7 +183,7 @@ class WatchedProcess {
       name: this.name,
       event: 'restart-waits',
       text: `restart waits: ${latest}${more > 0 ? ` and ${more} more` : ''} changing, with no pause of ${formatDuration(this.watch.debounceMs)} in ${formatDuration(this.#longBurstMs)} ${LEAVE_IT_OUT}`,
-      fields: { reason: 'change', path: latest, more },
+      fields: { reason: 'change', path: latest, more, debounceMs: this.watch.debounceMs, burstMs: this.#longBurstMs },
     });
   }
 
@@ -231,7 +231,7 @@ class WatchedProcess {
       name: this.name,
       event: 'restarting',
       text: `restarting: ${latest}${more > 0 ? ` and ${more} more` : ''} changed${why}`,
-      fields: { reason: 'change', path: latest, more },
+      fields: { reason: 'change', path: latest, more, ...(looping !== undefined ? { soonAfterStart: looping } : {}) },
     });
     try {
       return await this.stack.restartForChange(this.name);

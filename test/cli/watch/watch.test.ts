@@ -68,11 +68,35 @@ test('a burst that does not pause in 10 s is one restart-waits record, with the 
     const said = events.filter((event) => event.event === 'restart-waits');
     assert.equal(said.length, 1);
     assert.equal(said[0]?.name, 'web');
-    assert.deepEqual(said[0].fields, { reason: 'change', path: relative(process.cwd(), join(root, 'app.log')), more: 0 });
+    // What the line says, as fields a tool reads: the pause it waits for and how long it has waited.
+    assert.deepEqual(said[0].fields, { reason: 'change', path: relative(process.cwd(), join(root, 'app.log')), more: 0, debounceMs: 1000, burstMs: 10_000 });
     assert.match(said[0].text, /^restart waits: .*app\.log changing, with no pause of 1\.0 s in 10\.0 s \(if the process writes there itself, leave that out with `ignore`\)$/);
     assert.equal(restarts, 0, 'no restart while the changes go on');
   } finally {
     clearInterval(writer);
+    watching.close();
+  }
+});
+
+test("a restart that looks like the process's own writes carries the count in a field, as its line says it; the restarts before it carry none", { timeout: 10_000 }, async () => {
+  // The process's start writes into its watched tree: here the restart itself writes, at once.
+  const root = join(scratch, 'loop');
+  mkdirSync(root);
+  let restarts = 0;
+  const writing: Restartable = { ...idle, restartForChange: () => ((restarts += 1), restarts < 4 && writeFileSync(join(root, 'build.out'), String(restarts)), Promise.resolve([])) };
+  const events: StatusEvent[] = [];
+  const watching = watchStack(writing, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 20 } })], { status: (event) => void events.push(event) });
+  try {
+    writeFileSync(join(root, 'build.out'), '0');
+    await waitUntil(() => restarts >= 4, 'four restarts, each for the write of the one before');
+    const said = events.filter((event) => event.event === 'restarting');
+    const path = relative(process.cwd(), join(root, 'build.out'));
+    assert.deepEqual(
+      said.map((event) => event.fields),
+      [{ reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0, soonAfterStart: 3 }, { reason: 'change', path, more: 0, soonAfterStart: 4 }],
+    );
+    assert.match(said[2]?.text ?? '', /, each time soon after its start, 3 times in a row /);
+  } finally {
     watching.close();
   }
 });
