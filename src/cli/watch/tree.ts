@@ -36,10 +36,8 @@ export interface Watching {
 export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListener): Watching {
   const tree = new Tree(root, ignored, listener);
   try {
-    if (node.fs.statSync(root).isDirectory()) {
-      tree.add(root);
-      tree.followRootLinks();
-    } else tree.watchFileThroughDirectory(root);
+    if (identityOf(root) === undefined) tree.awaitRoot();
+    else tree.watchRoot();
     lostEvents.watch(tree);
   } catch (error) {
     tree.close();
@@ -72,6 +70,31 @@ class Tree implements Watching, CatchingUp {
     private readonly ignored: IgnoreRule,
     private readonly listener: TreeListener,
   ) {}
+
+  /** Watches the root as what it is: a directory with its tree, or a file through its directory. */
+  watchRoot(): void {
+    if (node.fs.statSync(this.root).isDirectory()) {
+      this.add(this.root);
+      this.followRootLinks();
+    } else this.watchFileThroughDirectory(this.root);
+  }
+
+  /**
+   * A root not there yet (a build's `dist`, made once the run has started): its nearest ancestor
+   * that is there is watched until it appears (as Compose's watcher does), then it is watched as
+   * what it turned out to be, and told as a change.
+   */
+  awaitRoot(): void {
+    this.#awaitPath(this.root, (path) => identityOf(path) !== undefined, () => {
+      try {
+        this.watchRoot();
+      } catch (error) {
+        this.listener.failed(error instanceof WatchError ? error : new WatchError(this.root, error));
+        return;
+      }
+      this.listener.changed(this.root);
+    });
+  }
 
   /** Watches `dir` and every directory under it that is not left out; throws a WatchError on the way. */
   add(dir: string): void {
@@ -309,29 +332,34 @@ class Tree implements Watching, CatchingUp {
    * `mkdir lib`, later `mkdir lib/deep`, brings it back), or up when that ancestor goes too.
    */
   #awaitDirectory(dir: string, back: () => void): void {
+    this.#awaitPath(dir, namesDirectory, back);
+  }
+
+  /** Calls `back` once `there(path)` holds, watching as {@link #awaitDirectory} does meanwhile. */
+  #awaitPath(path: string, there: (path: string) => boolean, back: () => void): void {
     if (this.#closed) return;
-    if (namesDirectory(dir)) {
+    if (there(path)) {
       this.#stopAwaiting();
       back();
       return;
     }
-    const at = nearestDirectory(dir);
+    const at = nearestDirectory(path);
     if (this.#awaiting?.at === at) return;
     this.#stopAwaiting();
     let watcher: FSWatcher;
     try {
-      watcher = node.fs.watch(at, () => this.#awaitDirectory(dir, back));
+      watcher = node.fs.watch(at, () => this.#awaitPath(path, there, back));
     } catch (error) {
-      this.listener.failed(new WatchError(dir, error));
+      this.listener.failed(new WatchError(path, error));
       return;
     }
     watcher.on('error', () => {
       this.#stopAwaiting();
-      this.#awaitDirectory(dir, back);
+      this.#awaitPath(path, there, back);
     });
     this.#awaiting = { at, watcher };
     // A level may have come back between the look and the watch.
-    this.#awaitDirectory(dir, back);
+    this.#awaitPath(path, there, back);
   }
 
   #stopAwaiting(): void {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DEFAULT_WATCH_DEBOUNCE_MS } from '../../../src/cli/config/spec.js';
 import { parseYamlConfig } from '../../../src/cli/config/index.js';
-import { firstProcess, problemAt, web } from '../config/support.js';
+import { FILE, firstProcess, problemAt, web } from '../config/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'subvisor-watch-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,10 +34,14 @@ test('watch: without a cwd, paths are relative to the config file\'s directory',
   assert.deepEqual(config.processes[0]?.watch?.paths, [join(dir, 'src')]);
 });
 
-test('watch: a path that does not exist is refused at its place, naming it', () => {
-  const message = problemAt(watching('[src, nope/deeper]'), 'nope/deeper');
-  assert.match(message, /processes\.web\.watch\[1\]: cannot watch nope\/deeper: no such file or directory; create it, or fix the path/);
-  assert.match(problemAt(watching('{ paths: missing }'), 'missing'), /processes\.web\.watch\.paths: cannot watch missing/);
+test('watch: a path that does not exist yet is kept, with a warning at its place naming it; one under a file is refused', () => {
+  const config = parseYamlConfig(watching('[src, nope/deeper]'), FILE, { env: {} });
+  assert.deepEqual(config.processes[0]?.watch?.paths, [join(dir, 'src'), join(dir, 'nope/deeper')]);
+  assert.deepEqual(
+    config.warnings?.map((warning) => [warning.path, warning.line, warning.message]),
+    [['processes.web.watch[1]', 4, `nope/deeper does not exist yet; it is watched for, and restarts the process once it appears (if the path is a typo, fix it; relative paths are from the process's cwd, ${dir})`]],
+  );
+  assert.match(problemAt(watching('{ paths: package.json/x }'), 'package.json/x'), /processes\.web\.watch\.paths: cannot watch package\.json\/x: package\.json is not a directory; fix the path/);
 });
 
 test("watch: a missing path under a cwd a variable made names the cwd as written, ${APP_DIR}, and the path as written: the value may be .env's secret", () => {

@@ -808,7 +808,32 @@ test('an EMFILE of a watch with one file descriptor still free is told as the in
   assert.match(told(0), /too many open files; raise the limit \(ulimit -n\)/, 'none free: the fds ran out');
 });
 
-test('a root that does not exist is a WatchError naming it', () => {
-  const missing = join(scratch, 'nope');
-  assert.throws(() => watching(missing), (error: unknown) => error instanceof WatchError && error.message.startsWith(`cannot watch ${missing}: `));
+test('a root that does not exist yet, its parent neither, is watched for: made, it is told, and watched as the directory it is', { timeout: 10_000 }, async () => {
+  const missing = join(fresh(), 'build', 'dist');
+  const { changes, watch } = watching(missing);
+  try {
+    mkdirSync(join(missing, '..'));
+    writeFileSync(join(missing, '..', 'other.js'), 'beside it');
+    mkdirSync(missing);
+    await waitUntil(() => changes.includes(missing), 'the root, once made');
+    writeFileSync(join(missing, 'server.js'), 'v1');
+    await waitUntil(() => changes.includes(join(missing, 'server.js')), 'a file written in it');
+    assert.ok(!changes.includes(join(missing, '..', 'other.js')), `what is beside it is not its change: ${changes.join(', ')}`);
+  } finally {
+    watch.close();
+  }
+});
+
+test('a file root that does not exist yet is watched for, and then as a file: its making is told, a write to it too', { timeout: 10_000 }, async () => {
+  const file = join(fresh(), 'server.js');
+  const { changes, watch } = watching(file);
+  try {
+    writeFileSync(file, 'v1');
+    await waitUntil(() => changes.includes(file), 'the file, once made');
+    changes.length = 0;
+    writeFileSync(file, 'v2');
+    await waitUntil(() => changes.includes(file), 'a write to it');
+  } finally {
+    watch.close();
+  }
 });

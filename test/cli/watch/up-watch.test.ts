@@ -842,15 +842,58 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
   });
 });
 
-test('a watch path that does not exist is refused before anything starts, at its place', BOUNDED, async () => {
+test('a watch path that does not exist yet (a build makes it) is said once, at its place, and watched for: it appearing restarts, and so do changes under it after', BOUNDED, async () => {
+  // It was refused, and `watch: [dist]` beside the build that makes dist could not be written.
+  // nodemon users ask for it (remy/nodemon#1297); Compose's watcher watches the nearest existing
+  // ancestor. A typo is still said, where it is, before anything starts.
   const dir = project(`processes:
   web:
     cmd: "echo web pid $$; exec sleep 30"
-    watch: [src, lib]
+    watch: { paths: [src, dist], debounce: 150ms }
 `, { 'src/a.ts': '' });
+  await withUp(dir, async (cli) => {
+    await nthPid(cli, 'web', 1);
+    write(dir, 'dist/server.js', 'v1');
+    await cli.waitForOutput(/^web +\* restarting: dist( and 1 more)? changed$/m);
+    await nthPid(cli, 'web', 2);
+    write(dir, 'dist/server.js', 'v2');
+    await cli.waitForOutput(/^web +\* restarting: dist\/server\.js changed$/m);
+    await nthPid(cli, 'web', 3);
+    const run = await interrupt(cli);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('warning'));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0] ?? '', /^subvisor: warning: subvisor\.yaml:4:27: processes\.web\.watch\.paths\[1\]: dist does not exist yet; it is watched for, and restarts the process once it appears \(if the path is a typo, fix it; relative paths are from the process's cwd, .*\)$/);
+  });
+});
+
+test('a watched file whose directory does not exist yet is watched for too: its making restarts, its directory alone does not', BOUNDED, async () => {
+  const dir = project(`processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    watch: { paths: [build/server.js], debounce: 150ms }
+`);
+  await withUp(dir, async (cli) => {
+    await nthPid(cli, 'web', 1);
+    mkdirSync(join(dir, 'build'));
+    write(dir, 'build/other.js', 'not watched');
+    await sleep(600);
+    assert.doesNotMatch(cli.stdoutSoFar(), /restarting/);
+    write(dir, 'build/server.js', 'v1');
+    await cli.waitForOutput(/^web +\* restarting: build\/server\.js changed$/m);
+    await nthPid(cli, 'web', 2);
+    await interrupt(cli);
+  });
+});
+
+test('a watch path under a file (not a directory) is refused before anything starts, at its place', BOUNDED, async () => {
+  const dir = project(`processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    watch: [src, package.json/src]
+`, { 'src/a.ts': '', 'package.json': '{}' });
   const run = await runCli(['up'], { cwd: dir });
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:18: processes\.web\.watch\[1\]: cannot watch lib: no such file or directory/m);
+  assert.match(run.stderr, /^subvisor: subvisor\.yaml:4:18: processes\.web\.watch\[1\]: cannot watch package\.json\/src: package\.json is not a directory/m);
   assert.doesNotMatch(run.stdout, /started/);
 });
 

@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { DEFAULT_WATCH_DEBOUNCE_MS } from '../spec.js';
 import type { Mutable, ProcessDraft } from './keys.js';
@@ -92,8 +92,10 @@ function ignoreGlobs(at: At, reader: Reader): string[] | undefined {
 
 /**
  * Resolves every process's watch paths against its cwd, now that it is known, into its spec. A
- * path that does not exist is a config error at its place: a typo would otherwise watch nothing,
- * silently, and the process would simply never restart.
+ * path that does not exist yet is watched for (a build's `dist`, made after the run starts; as
+ * Compose's watcher does, through its nearest existing ancestor) and said as a warning at its
+ * place: a typo would otherwise watch nothing, silently, and the process would simply never
+ * restart. One that cannot be (under a file, a directory we may not search) is a config error.
  */
 function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
   for (const draft of drafts) {
@@ -106,24 +108,38 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
     const paths: string[] = [];
     for (const written of watch.paths) {
       const path = resolve(cwd, written.value);
-      const problem = missing(path);
-      if (problem === undefined) paths.push(path);
-      else reader.reportAt(written.at, `cannot watch ${cwdParts === undefined ? shown(path, cwd) : written.value}: ${problem}; create it, or fix the path (relative paths are from the process's cwd, ${cwdShown})`);
+      const problem = unwatchable(path, cwd);
+      const named = cwdParts === undefined ? shown(path, cwd) : written.value;
+      const whereFrom = `relative paths are from the process's cwd, ${cwdShown}`;
+      if (problem === NOT_YET) reader.warnAt(written.at, `${named} does not exist yet; it is watched for, and restarts the process once it appears (if the path is a typo, fix it; ${whereFrom})`);
+      if (problem === undefined || problem === NOT_YET) paths.push(path);
+      else reader.reportAt(written.at, `cannot watch ${named}: ${problem}; fix the path (${whereFrom})`);
     }
     if (paths.length === watch.paths.length) draft.spec.watch = { paths, ignore: watch.ignore, debounceMs: watch.debounceMs };
   }
 }
 
-/** Why `path` cannot be watched, or undefined when it can (it exists). */
-function missing(path: string): string | undefined {
+/** What {@link unwatchable} says of a path that is not there yet, but may be made. */
+const NOT_YET = 'not yet';
+
+/** Why `path` cannot be watched, {@link NOT_YET} when nothing is there yet, or undefined when it can. */
+function unwatchable(path: string, cwd: string): string | undefined {
   try {
     node.fs.statSync(path);
     return undefined;
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or directory';
+    if (code === 'ENOENT') return NOT_YET;
+    if (code === 'ENOTDIR') return `${shown(fileOnTheWay(path), cwd)} is not a directory`;
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** The nearest of `path`'s ancestors that is there: a file, when stat said ENOTDIR. */
+function fileOnTheWay(path: string): string {
+  let at = dirname(path);
+  while (dirname(at) !== at && !node.fs.existsSync(at)) at = dirname(at);
+  return at;
 }
 
 /** The path as the user wrote it when it is under the cwd, else absolute. */
