@@ -3,15 +3,19 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { IgnoreRule } from './ignore.js';
 import { LinkChain } from './link-chain.js';
 import { lostEvents, type CatchingUp } from './lost-events.js';
-import { exists, identityOf, isDirectory, isSymbolicLink, namesDirectory, nearestDirectory, reachedThroughLinks, realPathOf, toldItsOwnRemoval, versionOf } from './lookups.js';
+import { exists, identityOf, isDirectory, isSymbolicLink, MISSING, namesDirectory, nearestDirectory, reachedThroughLinks, realPathOf, toldItsOwnRemoval, versionOf } from './lookups.js';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 import { WatchError } from './errors.js';
 
 /** What a {@link watchTree} hears about. */
 export interface TreeListener {
-  /** Something at `path` (absolute) was created, written, renamed or removed. */
-  readonly changed: (path: string) => void;
+  /**
+   * Something at `path` (absolute) was created, written, renamed or removed; `made`: nothing was
+   * there before this change, as far as the watch knows (a tool's temporary file, when it is gone
+   * again once the burst is over, changed nothing).
+   */
+  readonly changed: (path: string, made?: boolean) => void;
   /** A directory that appeared later could not be watched: changes under it go unnoticed. */
   readonly failed: (error: WatchError) => void;
 }
@@ -48,6 +52,8 @@ export function watchTree(root: string, ignored: IgnoreRule, listener: TreeListe
 
 class Tree implements Watching, CatchingUp {
   readonly #watchers = new Map<string, FSWatcher>();
+  /** The names in each watched directory, as last read or heard: what was there before a change (see Tree.#madeBy). */
+  readonly #names = new Map<string, Set<string>>();
   /** Which directory each watch is of (see identityOf), to tell one made anew in events that were lost. */
   readonly #identities = new Map<string, string | undefined>();
   #closed = false;
@@ -115,7 +121,8 @@ class Tree implements Watching, CatchingUp {
     this.#watchers.set(dir, watcher);
     this.#identities.set(dir, identityOf(dir));
     if (dir === this.root) this.#rootIdentity = this.#identities.get(dir);
-    const { directories, links } = entriesOf(dir);
+    const { directories, links, names } = entriesOf(dir);
+    this.#names.set(dir, new Set(names));
     for (const entry of directories) this.add(join(dir, entry));
     for (const entry of links) this.#followFileLink(join(dir, entry));
   }
@@ -198,7 +205,8 @@ class Tree implements Watching, CatchingUp {
   }
 
   #catchUpUnder(dir: string): void {
-    const { directories, links } = entriesOf(dir);
+    const { directories, links, names } = entriesOf(dir);
+    if (this.#names.has(dir)) this.#names.set(dir, new Set(names));
     // A link to a file made in the flood (a checkout's `src/config.json` -> `../shared/config.json`)
     // is followed, as Tree.add follows one: unfollowed, its target's writes went unheard for the run.
     for (const entry of links) this.#followFileLink(join(dir, entry));
@@ -247,9 +255,10 @@ class Tree implements Watching, CatchingUp {
       lostEvents.heard();
       if (identityOf(dir) !== identity || toldItsOwnRemoval(dir, changed)) this.#fileDirectoryGone(file);
       else if (changed === name) {
+        const made = this.#fileSeen === MISSING;
         this.#fileSeen = versionOf(file);
         this.#followLink(file);
-        this.listener.changed(file);
+        this.listener.changed(file, made);
       }
     });
     watcher.on('error', () => this.#fileDirectoryGone(file));
@@ -282,6 +291,7 @@ class Tree implements Watching, CatchingUp {
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
     this.#identities.clear();
+    this.#names.clear();
     this.#awaiting?.watcher.close();
     this.#awaiting = undefined;
     this.#links?.close();
@@ -309,6 +319,7 @@ class Tree implements Watching, CatchingUp {
     if (toldItsOwnRemoval(dir, name)) this.#watchAgain(dir);
     const path = name === null ? dir : join(dir, name.toString());
     if (path !== dir && this.ignored(path, this.root)) return;
+    const made = name !== null && this.#madeBy(dir, name.toString());
     const link = this.#fileLinks.get(path);
     if (link !== undefined && !isSymbolicLink(path)) {
       link.close();
@@ -323,7 +334,21 @@ class Tree implements Watching, CatchingUp {
         this.listener.failed(error instanceof WatchError ? error : new WatchError(path, error));
       }
     }
-    this.listener.changed(path);
+    this.listener.changed(path, made);
+  }
+
+  /**
+   * Whether the change just heard of `name` in `dir` made it (it was not there before), keeping
+   * the directory's names up to date. A tool that writes a file by way of a temporary one beside
+   * it (`sed -i`'s `sedXXXXXX`, renamed over the file) makes and removes it within one save.
+   */
+  #madeBy(dir: string, name: string): boolean {
+    const names = this.#names.get(dir);
+    if (names === undefined) return false;
+    const before = names.has(name);
+    if (exists(join(dir, name))) names.add(name);
+    else names.delete(name);
+    return !before;
   }
 
   /**
@@ -415,22 +440,24 @@ class Tree implements Watching, CatchingUp {
         watcher.close();
         this.#watchers.delete(path);
         this.#identities.delete(path);
+        this.#names.delete(path);
       }
     }
   }
 }
 
 /**
- * The names in `dir` of its directories, and of its symbolic links (to follow, if they lead to a
+ * The names in `dir`: all of them, of its directories, and of its symbolic links (to follow, if they lead to a
  * file). A link is never entered as a directory: a link to a parent would be an endless tree, and
  * a link elsewhere leads out of what was asked to be watched. One that cannot be read (gone
  * meanwhile, or not ours to read) has none.
  */
-function entriesOf(dir: string): { directories: string[]; links: string[] } {
+function entriesOf(dir: string): { names: string[]; directories: string[]; links: string[] } {
   try {
     const entries = node.fs.readdirSync(dir, { withFileTypes: true });
-    return { directories: entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name), links: entries.filter((entry) => entry.isSymbolicLink()).map((entry) => entry.name) };
+    const named = (keep: (entry: (typeof entries)[number]) => boolean): string[] => entries.filter(keep).map((entry) => entry.name);
+    return { names: named(() => true), directories: named((entry) => entry.isDirectory()), links: named((entry) => entry.isSymbolicLink()) };
   } catch {
-    return { directories: [], links: [] };
+    return { names: [], directories: [], links: [] };
   }
 }

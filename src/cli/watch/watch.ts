@@ -6,7 +6,7 @@ import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
 import { WatchError } from './errors.js';
 import { watchTree, type Watching } from './tree.js';
-import { destinationOf } from './lookups.js';
+import { destinationOf, exists } from './lookups.js';
 import { OwnWrites } from './own-writes.js';
 import { failureIdentity } from '../stack/failures.js';
 import { formatDuration } from '../stack/state.js';
@@ -105,11 +105,21 @@ function upstreamOf(name: string, specs: readonly ProcessSpec[]): Set<string> {
   return new Set(specs.filter((spec) => reached.has(spec.name) && configName(spec) !== name).map(configName));
 }
 
+/** A path changed since the last restart. */
+interface Change {
+  /** Absolute. */
+  readonly path: string;
+  /** When it was last heard (`performance.now()`). */
+  readonly heardAt: number;
+  /** Nothing was there before its first change since the last restart (see TreeListener.changed). */
+  readonly made: boolean;
+}
+
 /** One process's watches (all its copies') and the burst of changes they are collecting. */
 class WatchedProcess {
   readonly #watches: Watching[] = [];
-  /** The paths changed since the last restart began (shown relative to the cwd), the latest last, with when each was heard (`performance.now()`). */
-  readonly #changed = new Map<string, number>();
+  /** The paths changed since the last restart began (shown relative to the cwd), the latest last. */
+  readonly #changed = new Map<string, Change>();
   #quietTimer: NodeJS.Timeout | undefined;
   /** When the first change of the burst being collected was heard (`performance.now()`). */
   #burstBeganAt: number | undefined;
@@ -136,7 +146,7 @@ class WatchedProcess {
     const ignored = ignoreRule(watch.ignore, this.#cwd, ownPaths);
     for (const path of watch.paths) {
       try {
-        this.#watches.push(watchTree(path, ignored, { changed: (changed) => this.#heard(changed), failed: (error) => this.#say(error) }));
+        this.#watches.push(watchTree(path, ignored, { changed: (changed, made) => this.#heard(changed, made === true), failed: (error) => this.#say(error) }));
       } catch (error) {
         this.close();
         throw error instanceof WatchError ? watchProblem(name, spec, error) : error;
@@ -164,11 +174,12 @@ class WatchedProcess {
    * for `debounce`, so a burst (a save, a formatter, a checkout) is one restart, made once it is
    * over; one that goes on past {@link #longBurstMs} is said, once.
    */
-  #heard(path: string): void {
+  #heard(path: string, made: boolean): void {
     const now = performance.now();
     const shown = relative(this.#cwd, path) || '.';
+    const earlier = this.#changed.get(shown);
     this.#changed.delete(shown); // the latest change is named in the state line
-    this.#changed.set(shown, now);
+    this.#changed.set(shown, { path, heardAt: now, made: earlier?.made ?? made });
     this.#burstBeganAt ??= now;
     if (!this.#burstSaid && now - this.#burstBeganAt >= this.#longBurstMs) this.#sayLongBurst(shown);
     clearTimeout(this.#quietTimer);
@@ -201,8 +212,13 @@ class WatchedProcess {
       collecting.#waitingForMe.add(this);
       return;
     }
-    this.stack.changeHeard(this.name);
-    this.lane.add(this);
+    this.#forgetCameAndWent();
+    // Nothing is left that changed (a temporary file came and went): a restart, and the end of a
+    // backoff that changeHeard brings, would be for nothing.
+    if (this.#changed.size > 0) {
+      this.stack.changeHeard(this.name);
+      this.lane.add(this);
+    }
     const waiting = [...this.#waitingForMe];
     this.#waitingForMe.clear();
     // One that heard more since waits for its own quiet again.
@@ -215,7 +231,8 @@ class WatchedProcess {
    * else, nothing restarts. Resolves with the processes started again.
    */
   async restart(restartedAt: number | undefined): Promise<readonly string[]> {
-    const heard = [...this.#changed].filter(([, heardAt]) => restartedAt === undefined || heardAt >= restartedAt);
+    this.#forgetCameAndWent();
+    const heard = [...this.#changed].filter(([, { heardAt }]) => restartedAt === undefined || heardAt >= restartedAt);
     const changed = heard.map(([path]) => path);
     this.#changed.clear();
     const latest = changed.at(-1);
@@ -225,7 +242,7 @@ class WatchedProcess {
     const more = changed.length - 1;
     // In the order last heard: the first is the earliest of the last changes, near enough the
     // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).
-    const looping = this.#ownWrites.looping(changed, heard[0]?.[1] ?? performance.now());
+    const looping = this.#ownWrites.looping(changed, heard[0]?.[1].heardAt ?? performance.now());
     const why = looping !== undefined ? `, each time soon after its start, ${looping} times in a row ${LEAVE_IT_OUT}` : '';
     this.output.status({
       name: this.name,
@@ -238,6 +255,15 @@ class WatchedProcess {
     } finally {
       this.#ownWrites.restarted();
     }
+  }
+
+  /**
+   * Forgets the paths made since the last restart that are gone again: nothing changed there. A
+   * tool that writes through a temporary file (`sed -i`'s `sedXXXXXX`, atomic writers' `.app.ts.123`)
+   * would otherwise be counted in every save's `and N more`, or restart the process on its own.
+   */
+  #forgetCameAndWent(): void {
+    for (const [shown, change] of this.#changed) if (change.made && !exists(change.path)) this.#changed.delete(shown);
   }
 
   #say(error: WatchError): void {

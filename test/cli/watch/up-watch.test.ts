@@ -52,6 +52,13 @@ async function nthPid(cli: RunningCli, name: string, count: number): Promise<num
   return pid;
 }
 
+/** Runs `command ARGS` in `cwd` to its end; resolves with its exit status. */
+async function runProcess(command: string, args: readonly string[], cwd: string): Promise<number | null> {
+  const child = spawn(command, args, { cwd, stdio: 'ignore' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
 /** The first Ctrl-C: the run must end promptly (watches closed), with 130. */
 async function interrupt(cli: RunningCli): Promise<CliRun> {
   const before = Date.now();
@@ -167,6 +174,21 @@ describe('a change restarts the process', () => {
       assert.equal(all(cli.stdoutSoFar(), /^web +\* restart waits: /gm).length, 1, 'said once a burst');
       await nthPid(cli, 'web', 2);
       assert.equal(all(cli.stdoutSoFar(), /^web +\* restarting: /gm).length, 1);
+      await interrupt(cli);
+    });
+  });
+
+  test("sed -i's temporary file (made, written and renamed over the file within the save) is not counted: the line names the file alone; a file removed still is a change", BOUNDED, async () => {
+    // It was `src/app.ts and 1 more changed`, the one more being sed's sedXXXXXX, gone since.
+    const dir = project(server, { 'src/app.ts': 'v1', 'src/old.ts': 'old' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      const sed = await runProcess('sed', ['-i', 's/v1/v2/', 'src/app.ts'], dir);
+      assert.equal(sed, 0);
+      await nthPid(cli, 'web', 2);
+      rmSync(join(dir, 'src/old.ts'));
+      await nthPid(cli, 'web', 3);
+      assert.deepEqual(all(cli.stdoutSoFar(), /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['src/app.ts changed', 'src/old.ts changed']);
       await interrupt(cli);
     });
   });

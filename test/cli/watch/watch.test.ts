@@ -1,10 +1,11 @@
 // watchStack: what a watch that fails while the run goes on tells the run's output. Real
 // directories; fs.watch refuses one of them, as inotify's limit of watches would.
 import assert from 'node:assert/strict';
-import fs, { type FSWatcher, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { type FSWatcher, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusEvent } from '../../../src/cli/output.js';
 import { watchStack, type Restartable } from '../../../src/cli/watch/watch.js';
 import { waitUntil } from '../../support/processes.js';
@@ -96,6 +97,30 @@ test("a restart that looks like the process's own writes carries the count in a 
       [{ reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0, soonAfterStart: 3 }, { reason: 'change', path, more: 0, soonAfterStart: 4 }],
     );
     assert.match(said[2]?.text ?? '', /, each time soon after its start, 3 times in a row /);
+  } finally {
+    watching.close();
+  }
+});
+
+test('a file made and removed within a burst (a tool\'s temporary file) is no change: alone it restarts nothing; beside a save it is not counted', { timeout: 10_000 }, async () => {
+  const root = join(scratch, 'temporary');
+  mkdirSync(root);
+  writeFileSync(join(root, 'app.ts'), 'v1');
+  let restarts = 0;
+  const counting: Restartable = { ...idle, restartForChange: () => ((restarts += 1), Promise.resolve([])) };
+  const events: StatusEvent[] = [];
+  const watching = watchStack(counting, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 50 } })], { status: (event) => void events.push(event) });
+  try {
+    writeFileSync(join(root, 'sedAbc123'), 'v2');
+    unlinkSync(join(root, 'sedAbc123'));
+    await sleep(500);
+    assert.equal(restarts, 0, `nothing changed: ${JSON.stringify(events)}`);
+    // The control: the same, with a save beside it, restarts once, for the save alone.
+    writeFileSync(join(root, 'sedXyz789'), 'v2');
+    renameSync(join(root, 'sedXyz789'), join(root, 'app.ts'));
+    await waitUntil(() => restarts === 1, 'the restart for the save');
+    const said = events.filter((event) => event.event === 'restarting');
+    assert.deepEqual(said.map((event) => event.fields), [{ reason: 'change', path: relative(process.cwd(), join(root, 'app.ts')), more: 0 }]);
   } finally {
     watching.close();
   }
