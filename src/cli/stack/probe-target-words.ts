@@ -1,5 +1,6 @@
 import { joinParts, partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
 import type { Probe } from '../config/spec.js';
+import { escapeRegExp } from '../config/regexp.js';
 
 /**
  * What an http or tcp try said (Node's `getaddrinfo ENOTFOUND HOST`, `connect ECONNREFUSED
@@ -16,9 +17,30 @@ export function targetAsWritten(output: string, probe: Probe): string {
   const written = partsAsWritten(parts);
   const named = output.replaceAll(target, written);
   const host = probe.kind === 'tcp' ? probe.host : hostnameOf(target);
-  const at = host === undefined || host === '' ? -1 : target.indexOf(host);
+  const at = host === undefined || host === '' ? -1 : target.indexOf(host, probe.kind === 'http' ? hostSearchStart(target) : 0);
   if (host === undefined || at < 0) return named;
-  return named.replaceAll(host, writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`);
+  const replacement = writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`;
+  return named.replace(wholeHost(host), () => replacement);
+}
+
+/**
+ * Where a URL's host begins, at the latest: after `//` and any `user:password@`, so that a host
+ * that is also a piece of the scheme or the user (`t`, of `http`) is found where it is.
+ */
+function hostSearchStart(url: string): number {
+  const authority = url.indexOf('//') + 2;
+  const end = url.slice(authority).search(/[/?#]/);
+  const user = url.slice(authority, end < 0 ? undefined : authority + end).lastIndexOf('@');
+  return user < 0 ? authority : authority + user + 1;
+}
+
+/**
+ * `host` where the output names it as a host, not where it is a piece of a word or of another
+ * host (`e` in `timed out`, `a` in `getaddrinfo`): nothing of a name before it, nor after it but a
+ * `:PORT` or the end of a sentence.
+ */
+function wholeHost(host: string): RegExp {
+  return new RegExp(`(?<![\\w.:-])${escapeRegExp(host)}(?![\\w-]|\\.\\w)`, 'g');
 }
 
 /** The host a URL names, as Node's errors name it (an IPv6 address without its brackets). */

@@ -22,4 +22,19 @@ describe('targetAsWritten: a probe target made by a variable is named as the con
     const query: Probe = { kind: 'http', url: 'http://127.0.0.1:1/?t=s3cr3t', status: undefined, urlParts: ['http://127.0.0.1:1/?t=', { name: 'T', value: 's3cr3t' }], ...timing };
     assert.equal(targetAsWritten('connect ECONNREFUSED 127.0.0.1:1', query), 'connect ECONNREFUSED 127.0.0.1:1');
   });
+
+  test("a host that is also a piece of ordinary words (e, a) is named only where the output names the host: Node's words and other text are left whole", () => {
+    const tcp: Probe = { kind: 'tcp', host: 'e', port: 5432, addressParts: [{ name: 'H', value: 'e' }, ':5432'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND e', tcp), 'getaddrinfo ENOTFOUND ${H}');
+    assert.equal(targetAsWritten('timed out after 1000 ms', tcp), 'timed out after 1000 ms');
+    const http: Probe = { kind: 'http', url: 'http://a:8080/x', status: undefined, urlParts: ['http://', { name: 'H', value: 'a' }, ':8080/x'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND a', http), 'getaddrinfo ENOTFOUND ${H}');
+  });
+
+  test("an http URL's host is found where the URL has it, after the scheme and any user: a host that is also a letter of http is still named by its variable", () => {
+    const probe: Probe = { kind: 'http', url: 'http://t:8080/x', status: undefined, urlParts: ['http://', { name: 'H', value: 't' }, ':8080/x'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND t', probe), 'getaddrinfo ENOTFOUND ${H}');
+    const user: Probe = { kind: 'http', url: 'http://db:pw@db:8080/x', status: undefined, urlParts: ['http://db:pw@', { name: 'H', value: 'db' }, ':8080/x'], ...timing };
+    assert.equal(targetAsWritten('getaddrinfo ENOTFOUND db', user), 'getaddrinfo ENOTFOUND ${H}');
+  });
 });
