@@ -152,6 +152,19 @@ describe('subvisor up', () => {
     assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
   });
 
+  test("a program missing from a cwd a variable made is said to be missing, even when the variable's value (api) is also a piece of the program's name: the config's own words show no value", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: [./run-api.sh], cwd: "\${SERVICE}", main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'SERVICE=api\n');
+    mkdirSync(join(file, '..', 'api'));
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 127, run.stdout + run.stderr);
+    // Before, the reason was hidden as if it showed the value, and blamed the cwd: `it could not be run in its cwd, .../${SERVICE} (ENOENT); the details would show ...`.
+    assert.match(run.stdout + run.stderr, /cannot start \.\/run-api\.sh: no such file: \.\/run-api\.sh$/m);
+    assert.doesNotMatch(run.stdout + run.stderr, /details would show/);
+  });
+
   test("an exec probe whose cwd (the process's, made by a variable) is gone is named as the config writes it, ${API_TOKEN}, in the probe's last output: never with .env's secret", { timeout: 30_000 }, async () => {
     // The process starts in its cwd, then removes it: the probe's try, in the same cwd, cannot start.
     const file = config(`processes:

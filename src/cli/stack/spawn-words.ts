@@ -25,7 +25,7 @@ export function spawnErrorAsWritten(error: SpawnError, command: InterpolatedComm
   if (command.cmdParts === undefined && cwdParts === undefined) return error;
   const cmd = commandAsWritten(command);
   const reason = reasonInOwnWords(error, programOf(cmd), programVariableValues(command));
-  return rebuilt(error, cmd, cwdParts === undefined ? reason : cwdAsWritten(reason, error, cwdParts));
+  return rebuilt(error, cmd, cwdParts === undefined ? reason : cwdAsWritten(reason, error, cwdParts, cmd));
 }
 
 function inOwnWords(error: SpawnError, cmd: readonly string[] | string, programValues: readonly string[]): SpawnError {
@@ -45,14 +45,18 @@ function programOf(cmd: readonly string[] | string): string {
  * `reason` with the cwd, which a variable made, named as written (`/srv/${TOKEN}`) wherever the
  * library showed its value: the cwd itself, or a path under it (a relative program). A value still
  * there after that (a directory on the way that is closed to the user: part of the cwd only) is
- * not shown at all, as a program's is not.
+ * not shown at all, as a program's is not. The command's words as the config writes them show no
+ * value, so they are not searched: a value that is also a piece of the program's name
+ * (`SERVICE=api`, `./run-api.sh`) would have hidden why the program could not be run.
  */
-function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[]): string {
+function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[], cmd: readonly string[] | string): string {
   const written = partsAsWritten(cwdParts);
   const named = error.cwd === undefined ? reason : reason.replaceAll(error.cwd, written);
-  const values = valuesIn(cwdParts);
-  const left = named.replaceAll(written, '');
-  if (!values.some((value) => left.includes(value))) return named;
+  const configWords = new Set(typeof cmd === 'string' ? [cmd] : cmd);
+  const left = named.replaceAll(written, ' ').split(/\s+/).filter((word) => !configWords.has(word));
+  // Each blank-separated piece of a value, as the words are: a value with a blank in it is split as they are.
+  const pieces = valuesIn(cwdParts).flatMap((value) => value.split(/\s+/).filter((piece) => piece !== ''));
+  if (!pieces.some((piece) => left.some((word) => word.includes(piece)))) return named;
   return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${DETAILS_HIDDEN}` : `it could not be run in its cwd, ${written} (${error.code}); ${DETAILS_HIDDEN}`;
 }
 
