@@ -253,11 +253,12 @@ function commandLine(owner: string, words: readonly Word[], variables: UnitVaria
 const EXEC_ARGUMENT = ['/bin/sh', '-c', 'exec "$0" "$@"'];
 
 /**
- * A shell that enters its first argument, physically as the kernel's chdir for WorkingDirectory=
- * does (`..` after a link), then execs the rest; a cwd it cannot enter fails the start, as it does
- * under systemd and up.
+ * A shell that enters its first argument, then execs the rest; a cwd it cannot enter fails the
+ * start, as it does under systemd and up. `-L`: a `..` in it is taken from the path as written, as
+ * up resolves a cwd (and export its WorkingDirectory=); `-P` would take it from where a link on the
+ * way leads, another directory (`config-link/../work`).
  */
-const CD_THEN_EXEC = ['/bin/sh', '-c', 'cd -P -- "$0" && exec "$@"'];
+const CD_THEN_EXEC = ['/bin/sh', '-c', 'cd -L -- "$0" && exec "$@"'];
 
 /** The characters systemd reads as prefixes at the start of an `ExecStart=` program (systemd.service(5); `|` since systemd 258). */
 const EXEC_PREFIX = /^[-@:+!|]/;

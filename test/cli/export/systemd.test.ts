@@ -106,6 +106,17 @@ processes:
   return join(dir, 'subvisor.yaml');
 }
 
+/**
+ * The argv systemd runs for a unit's `ExecStart=`-like `line`: `${NAME}` from `values` (the env
+ * file's), `$$` as `$`, each word unquoted. Enough for the lines export writes, not a full parser.
+ */
+function asSystemdRuns(line: string, values: Record<string, string>): string[] {
+  return (line.slice(line.indexOf('=') + 1).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []).map((word) => {
+    const expanded = word.replaceAll(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? '').replaceAll('$$', '$');
+    return expanded.startsWith('"') ? (JSON.parse(expanded) as string) : expanded;
+  });
+}
+
 function section(unit: string, name: string): string[] {
   const match = new RegExp(`^\\[${name}\\]\\n((?:.+\\n)*)`, 'm').exec(unit);
   assert.ok(match, `no [${name}] in\n${unit}`);
@@ -501,17 +512,35 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.equal(lines.length, 2, unit);
     assert.match(readFileSync(join(units, 't-a.env'), 'utf8'), /^SUB='s3cr3t-dir'$/m);
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
-    // Run each command line as systemd would: `${SUB}` from the env file, `$$` as `$`, each word unquoted.
-    const execStart = lines[0] ?? '';
-    const argv = (execStart.slice('ExecStart='.length).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []).map((word) => {
-      const expanded = word.replaceAll('${SUB}', 's3cr3t-dir').replaceAll('$$', '$');
-      return expanded.startsWith('"') ? (JSON.parse(expanded) as string) : expanded;
-    });
-    const [program = '', ...args] = argv;
+    const [program = '', ...args] = asSystemdRuns(lines[0] ?? '', { SUB: 's3cr3t-dir' });
     const ran = spawnSync(program, args, { cwd: '/', encoding: 'utf8', timeout: 10_000 });
     assert.equal(ran.status, 0, ran.stderr);
     assert.equal(readFileSync(join(project, 's3cr3t-dir', 'out.txt'), 'utf8').trim(), realpathSync(join(project, 's3cr3t-dir')));
-    assert.match(lines[1] ?? '', /^ExecStartPost=\/bin\/sh -c "cd -P -- \\"\$\$0\\" && exec \\"\$\$@\\"" "\/\S*\/\$\{SUB\}" \S*node \S+ probe --exec /);
+    assert.match(lines[1] ?? '', /^ExecStartPost=\/bin\/sh -c "cd -L -- \\"\$\$0\\" && exec \\"\$\$@\\"" "\/\S*\/\$\{SUB\}" \S*node \S+ probe --exec /);
+  });
+
+  test("a cwd a variable makes, written with .. past a linked config directory, is entered where up enters it: .. is taken from the path as written, as up resolves it, not from where the link leads", BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    mkdirSync(join(project, 'elsewhere', 'config'), { recursive: true });
+    mkdirSync(join(project, 'elsewhere', 'work'));
+    mkdirSync(join(project, 'work'));
+    symlinkSync(join(project, 'elsewhere', 'config'), join(project, 'config'));
+    writeFileSync(join(project, 'config', '.env'), 'SUB=work\n');
+    writeFileSync(join(project, 'config', 'subvisor.yaml'), 'processes:\n  a:\n    cmd: [/bin/pwd, -P]\n    cwd: "../${SUB}"\n');
+    const config = join(project, 'config', 'subvisor.yaml');
+    // The control: up runs it in PROJECT/work, the config's directory as given with ../work resolved from it.
+    const upRun = await runCli(['up', '-f', config]);
+    assert.equal(upRun.code, 0, upRun.stderr);
+    assert.match(upRun.stdout, new RegExp(`^a +\\| ${realpathSync(join(project, 'work'))}$`, 'm'));
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', config, '-o', units, '--prefix', 't']);
+    assert.equal(run.code, 0, run.stderr);
+    const line = readFileSync(join(units, 't-a.service'), 'utf8').split('\n').find((text) => text.startsWith('ExecStart=')) ?? '';
+    const [program = '', ...args] = asSystemdRuns(line, { SUB: 'work' });
+    const ran = spawnSync(program, args, { cwd: '/', encoding: 'utf8', timeout: 10_000 });
+    assert.equal(ran.status, 0, ran.stderr);
+    // Before, `cd -P` took .. from where the link leads: PROJECT/elsewhere/work.
+    assert.equal(ran.stdout.trim(), realpathSync(join(project, 'work')), line);
   });
 
   test('an -o directory with a blank end is refused, saying to pick another -o', BOUNDED, async () => {
