@@ -44,14 +44,18 @@ test('watch: a path that does not exist yet is kept, with a warning at its place
   assert.match(problemAt(watching('{ paths: package.json/x }'), 'package.json/x'), /processes\.web\.watch\.paths: cannot watch package\.json\/x: package\.json is not a directory; fix the path/);
 });
 
-test("watch: a missing path under a cwd a variable made names the cwd as written, ${APP_DIR}, and the path as written: the value may be .env's secret", () => {
+test("watch: a path under a cwd a variable made is named from the cwd as written, ${APP_DIR}, never by its value (.env's secret)", () => {
   const options = { env: { APP_DIR: dir } };
   for (const path of ['nope', '../nope']) {
-    const message = problemAt(web(`    watch: [${path}]\n    cwd: "\${APP_DIR}/src"\n`), path, options);
-    // Before: `cannot watch nope: ... (relative paths are from the process's cwd, /tmp/subvisor-watch-config-XXXX/src)`.
-    assert.match(message, new RegExp(`cannot watch ${path.replaceAll('.', '\\.')}: no such file or directory; create it, or fix the path \\(relative paths are from the process's cwd, \\$\\{APP_DIR\\}/src\\)`));
-    assert.ok(!message.includes(dir), message);
+    const config = parseYamlConfig(web(`    watch: [${path}]\n    cwd: "\${APP_DIR}/src"\n`), FILE, options);
+    const [warning] = config.warnings ?? [];
+    assert.equal(warning?.message, `${path} does not exist yet; it is watched for, and restarts the process once it appears (if the path is a typo, fix it; relative paths are from the process's cwd, \${APP_DIR}/src)`);
   }
+  // A file on the way above the cwd: named from the written cwd, not as the absolute path it is.
+  writeFileSync(join(dir, 'plain-file'), '');
+  const message = problemAt(web('    watch: [../plain-file/x]\n    cwd: "${APP_DIR}/src"\n'), '../plain-file/x', options);
+  assert.match(message, /cannot watch \.\.\/plain-file\/x: \$\{APP_DIR\}\/src\/\.\.\/plain-file is not a directory; fix the path/);
+  assert.ok(!message.includes(dir), message);
 });
 
 test('watch: empty lists and paths, bad debounces and unknown keys are refused at their place', () => {

@@ -105,10 +105,11 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
     // A cwd a variable made is named as written (`${APP_DIR}`), and so is a path from it: its value may be a secret from `.env`.
     const { cwdParts } = draft.spec;
     const cwdShown = cwdParts === undefined ? cwd : partsAsWritten(cwdParts);
+    const say = (path: string): string => (cwdParts === undefined ? shown(path, cwd) : fromWrittenCwd(path, cwd, cwdShown));
     const paths: string[] = [];
     for (const written of watch.paths) {
       const path = resolve(cwd, written.value);
-      const problem = unwatchable(path, cwd);
+      const problem = unwatchable(path, say);
       const named = cwdParts === undefined ? shown(path, cwd) : written.value;
       const whereFrom = `relative paths are from the process's cwd, ${cwdShown}`;
       if (problem === NOT_YET) reader.warnAt(written.at, `${named} does not exist yet; it is watched for, and restarts the process once it appears (if the path is a typo, fix it; ${whereFrom})`);
@@ -123,16 +124,22 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
 const NOT_YET = 'not yet';
 
 /** Why `path` cannot be watched, {@link NOT_YET} when nothing is there yet, or undefined when it can. */
-function unwatchable(path: string, cwd: string): string | undefined {
+function unwatchable(path: string, say: (path: string) => string): string | undefined {
   try {
     node.fs.statSync(path);
     return undefined;
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT') return NOT_YET;
-    if (code === 'ENOTDIR') return `${shown(fileOnTheWay(path), cwd)} is not a directory`;
-    return error instanceof Error ? error.message : String(error);
+    if (code === 'ENOTDIR') return `${say(fileOnTheWay(path))} is not a directory`;
+    return error instanceof Error ? error.message.replaceAll(path, say(path)) : String(error);
   }
+}
+
+/** `path` from a cwd a variable made, named from the cwd as written (`${APP_DIR}/../x`), never by its value. */
+function fromWrittenCwd(path: string, cwd: string, cwdShown: string): string {
+  const under = relative(cwd, path);
+  return under === '' ? cwdShown : `${cwdShown}/${under}`;
 }
 
 /** The nearest of `path`'s ancestors that is there: a file, when stat said ENOTDIR. */
