@@ -22,16 +22,16 @@ export type Access = 'run' | 'read';
  *
  * @param groupFile - Where the user's supplementary groups are read. Default `/etc/group`.
  */
-export function barrierFor(user: ProcessUser, path: string, access: Access, groupFile = '/etc/group'): string | undefined {
+export function barrierFor(user: ProcessUser, path: string, access: Access, groupFile = '/etc/group'): Barrier | undefined {
   if (user.uid === 0) return undefined;
   const identity: OtherIdentity = { kind: 'other', uid: user.uid, gid: user.gid, groups: groupsOf(user, groupFile) };
   const ways = [path, canonicalPathOf(path)].filter((way, index, all): way is string => way !== undefined && all.indexOf(way) === index);
   for (const way of ways) {
     const closed = closedDirectoryOnTheWay(way, identity);
-    if (closed !== undefined) return described(closed.path, true, Number.parseInt(closed.mode, 8), closed.ownerUid);
+    if (closed !== undefined) return { path: closed.path, mode: described(true, Number.parseInt(closed.mode, 8), closed.ownerUid) };
     const stats = statOf(way);
     if (stats === undefined) return undefined;
-    if (!otherMay(stats, identity, ACCESS_BIT[access])) return described(way, stats.isDirectory(), stats.mode, stats.uid);
+    if (!otherMay(stats, identity, ACCESS_BIT[access])) return { path: way, mode: described(stats.isDirectory(), stats.mode, stats.uid) };
   }
   return undefined;
 }
@@ -45,10 +45,21 @@ function groupsOf(user: ProcessUser, groupFile: string): number[] {
   }
 }
 
-/** `/root is drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */
-function described(path: string, directory: boolean, mode: number, ownerUid: number): string {
+/** What stands in a user's way: a path, and its mode and owner in words (`drwx------, uid 0's`). */
+export interface Barrier {
+  readonly path: string;
+  readonly mode: string;
+}
+
+/** `drwx------, uid 0's`: the mode as ls shows it, so the fix is plain. */
+function described(directory: boolean, mode: number, ownerUid: number): string {
   const rwx = (bits: number): string => `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-  return `${path} is ${directory ? 'd' : '-'}${rwx(mode >> 6)}${rwx(mode >> 3)}${rwx(mode)}, uid ${ownerUid}'s`;
+  return `${directory ? 'd' : '-'}${rwx(mode >> 6)}${rwx(mode >> 3)}${rwx(mode)}, uid ${ownerUid}'s`;
+}
+
+/** `/root is drwx------, uid 0's`. */
+export function barrierInWords(barrier: Barrier): string {
+  return `${barrier.path} is ${barrier.mode}`;
 }
 
 /**
@@ -56,11 +67,14 @@ function described(path: string, directory: boolean, mode: number, ownerUid: num
  * variable: its value (a .env secret) is kept out of the unit (see ./systemd.ts), and so out of what
  * is said of it; a barrier that would show it (a directory on the way named by it) is not detailed.
  */
-function withoutValues(spec: ProcessSpec, cwd: string, barrier: string): [string, string] {
+function withoutValues(spec: ProcessSpec, cwd: string, barrier: Barrier): [string, string] {
   const parts = spec.cwdParts;
-  if (parts === undefined || !readsVariable([parts])) return [cwd, barrier];
-  const shown = valuesIn(parts).some((value) => barrier.includes(value)) ? `a directory on the way is closed to it; ${DETAILS_HIDDEN}` : barrier;
-  return [partsAsWritten(parts), shown];
+  if (parts === undefined || !readsVariable([parts])) return [cwd, barrierInWords(barrier)];
+  // Only the barrier's path can hold a value: its mode and owner are the system's words. A value
+  // that is also a piece of a written directory's name (TOKEN=a) hides more than it must: better
+  // than showing a secret that is part of one (`app-${TOKEN}`).
+  const showsValue = valuesIn(parts).some((value) => value.split('/').some((piece) => piece !== '' && barrier.path.includes(piece)));
+  return [partsAsWritten(parts), showsValue ? `a directory on the way is closed to it; ${DETAILS_HIDDEN}` : barrierInWords(barrier)];
 }
 
 /** What {@link unitUserBarriers} needs to know of the export besides the processes. */
@@ -96,7 +110,7 @@ export function unitUserBarriers(processes: readonly ProcessSpec[], paths: UnitP
     for (const [path, access] of [[paths.nodePath, 'run'], [paths.cliPath, 'read']] as const) {
       const barrier = barrierFor(user, path, access);
       if (barrier === undefined) continue;
-      lines.push(`process ${owner}: its ready probe (ExecStartPost=) runs ${path} as ${user.name} (User=), who may not ${access} it: ${barrier}; install node and subvisor where ${user.name} can reach them (npm install -g subvisor) and export from there`);
+      lines.push(`process ${owner}: its ready probe (ExecStartPost=) runs ${path} as ${user.name} (User=), who may not ${access} it: ${barrierInWords(barrier)}; install node and subvisor where ${user.name} can reach them (npm install -g subvisor) and export from there`);
       break;
     }
   }

@@ -635,6 +635,24 @@ describe("export systemd: a cwd a variable makes, closed to the unit's User=", (
   });
 });
 
+describe("export systemd: a cwd a variable makes, behind a directory closed to the unit's User=", () => {
+  test("says the closed directory when the value is not in its path, though it is in the words of its mode (TOKEN=',')", BOUNDED, () => {
+    const user = process.getuid?.() === 65_534 ? 'daemon' : 'nobody';
+    const project = mkdtempSync(join(tmpdir(), 'subvisor-export-cwd-closed-'));
+    try {
+      chmodSync(project, 0o700);
+      mkdirSync(join(project, ','));
+      writeFileSync(join(project, '.env'), 'TOKEN=,\n');
+      writeFileSync(join(project, 'subvisor.yaml'), `processes:\n  db: { cmd: [/bin/sleep, "30"], user: ${user}, cwd: "\${TOKEN}" }\n`);
+      const run = spawnSync(process.execPath, [resolve('dist', 'cli', 'main.js'), 'export', 'systemd', '-f', join(project, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: SYSTEMD_PATH } });
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(run.stderr.includes(`who may not: ${project} is drwx------, uid ${statSync(project).uid}'s;`), run.stderr);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('export systemd run through npx', () => {
   test('warns that the units\' probes would run subvisor from npm\'s npx cache; without a probe, says nothing', BOUNDED, () => {
     // A copy, not a symlink: the CLI names the file that runs, which a symlink would lead back here.
