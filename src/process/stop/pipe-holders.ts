@@ -1,7 +1,7 @@
 import { node } from '../../builtins.js';
 import { signalEscapee } from './escapees.js';
 import { procIsOurs, processTable, startTimeOfLive, startTimeOfZombie, type Escapee } from './group.js';
-import { socketPeers } from './socket-peers.js';
+import { socketPeers, socketPeersNow } from './socket-peers.js';
 
 /** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
 export interface ChildPipes {
@@ -200,7 +200,7 @@ export async function pipeHolders(pipes: ChildPipes | undefined): Promise<Escape
 /**
  * `pipes` with the child's ends, asked of the kernel when only the parent's were known (see
  * {@link ChildPipes.ownEnds}); kept, for a parent that dies while the drain goes on
- * ({@link killUnsearchedHolders}, which cannot wait for the answer).
+ * ({@link killUnsearchedHolders}, which asks at once for those not asked yet).
  */
 async function withEnds(pipes: ChildPipes): Promise<ChildPipes> {
   if (pipes.ownEnds === undefined) return pipes;
@@ -236,6 +236,10 @@ export function awaitingHolderSearch(pipes: ChildPipes | undefined): () => void 
  */
 export function killUnsearchedHolders(): void {
   if (unsearched.size === 0) return;
+  // A child gone before its ends were read, whose search has not had ss's answer: asked now.
+  const unpaired = [...unsearched].filter((pipes) => pipes.ownEnds !== undefined && !peersFound.has(pipes));
+  const peers = socketPeersNow(unpaired.map((pipes) => pipes.ownEnds ?? []));
+  unpaired.forEach((pipes, index) => peersFound.set(pipes, peers[index] ?? []));
   const wanted = endsOf(unsearched);
   for (const entry of processTable().values()) {
     if (holds(entry, wanted)) signalEscapee({ pid: entry.pid, ppid: entry.ppid, startTime: entry.startTime }, 'SIGKILL');

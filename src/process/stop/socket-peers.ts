@@ -12,9 +12,32 @@ import { node } from '../../builtins.js';
  * (the drain then gives up on the pipe, as for any holder not found).
  */
 export async function socketPeers(ends: readonly string[]): Promise<string[]> {
-  const inodes = new Set(ends.map((end) => /^socket:\[(\d+)\]$/.exec(end)?.[1]).filter((inode) => inode !== undefined));
-  if (inodes.size === 0) return [];
-  const listing = await unixSockets();
+  if (inodesOf(ends).size === 0) return [];
+  const listing = await new Promise<string>((resolve) => {
+    node.childProcess.execFile('ss', SS_ARGS, ssOptions(), (error, stdout) => resolve(error === null ? stdout : ''));
+  });
+  return peersIn(listing, ends);
+}
+
+/**
+ * {@link socketPeers} for each of `endSets`, at once, from one listing: for a parent about to die,
+ * whose search (which awaits `ss`) would never be finished, and which must still SIGKILL what holds
+ * the pipes of a child gone before its ends were read.
+ */
+export function socketPeersNow(endSets: readonly (readonly string[])[]): string[][] {
+  if (endSets.every((ends) => inodesOf(ends).size === 0)) return endSets.map(() => []);
+  const probe = node.childProcess.spawnSync('ss', SS_ARGS, { ...ssOptions(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const listing = probe.error === undefined && probe.status === 0 ? probe.stdout : '';
+  return endSets.map((ends) => peersIn(listing, ends));
+}
+
+function inodesOf(ends: readonly string[]): Set<string> {
+  return new Set(ends.map((end) => /^socket:\[(\d+)\]$/.exec(end)?.[1]).filter((inode) => inode !== undefined));
+}
+
+/** The peers `ss -xn`'s `listing` gives for `ends`. */
+function peersIn(listing: string, ends: readonly string[]): string[] {
+  const inodes = inodesOf(ends);
   const peers: string[] = [];
   for (const line of listing.split('\n')) {
     // "u_str ESTAB 0 0 * 20082878 * 20082877": an unnamed socket's address is `*`, its port the inode.
@@ -27,12 +50,10 @@ export async function socketPeers(ends: readonly string[]): Promise<string[]> {
 /** How long `ss` may take: it lists every Unix socket of the host, some thousands on a busy one. */
 const SS_TIMEOUT_MS = 5000;
 
-/** `ss -xn`'s listing, or '' when it cannot be had. Looked for where distributions put it as well, sbin included. */
-function unixSockets(): Promise<string> {
+const SS_ARGS = ['-xn'];
+
+/** How `ss` is run: looked for where distributions put it as well, sbin included. */
+function ssOptions(): { env: NodeJS.ProcessEnv; timeout: number; maxBuffer: number } {
   const path = [process.env.PATH, '/usr/sbin', '/sbin', '/usr/bin', '/bin'].filter(Boolean).join(':');
-  return new Promise((resolve) => {
-    node.childProcess.execFile('ss', ['-xn'], { env: { PATH: path, LC_ALL: 'C' }, timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
-      resolve(error === null ? stdout : '');
-    });
-  });
+  return { env: { PATH: path, LC_ALL: 'C' }, timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 };
 }

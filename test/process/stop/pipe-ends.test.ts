@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ownEndOf, pipeEnds, pipeHolders } from '../../../src/process/stop/pipe-holders.js';
+import { awaitingHolderSearch, killUnsearchedHolders, ownEndOf, pipeEnds, pipeHolders } from '../../../src/process/stop/pipe-holders.js';
 
 /**
  * A dash held in the gate's own write (`printf ... >&3 2>/dev/null`, see src/process/spawn/gate.ts):
@@ -129,31 +129,72 @@ test('a child that has exited already (a zombie, not yet reaped) gives no ends, 
   }
 });
 
-test('a child gone before its ends were read (a zombie) is known by the parent\'s ends of its pipes, and what it left holding its stdout is found', { timeout: 20_000 }, async (t) => {
-  if (spawnSync('sh', ['-c', 'command -v ss || test -x /usr/sbin/ss || test -x /sbin/ss']).status !== 0) {
-    assert.notEqual(process.env.CI, 'true', 'CI must have ss (iproute2)');
-    t.skip('no ss (iproute2) here');
-    return;
-  }
-  // A launcher: it starts a daemon in a session of its own, which keeps its stdout, and exits at once.
+/** Whether ss (iproute2), which pairs a gone child's socket ends with the parent's, is here; required under CI=true. */
+function ssHere(t: { skip: (why: string) => void }): boolean {
+  if (spawnSync('sh', ['-c', 'command -v ss || test -x /usr/sbin/ss || test -x /sbin/ss']).status === 0) return true;
+  assert.notEqual(process.env.CI, 'true', 'CI must have ss (iproute2)');
+  t.skip('no ss (iproute2) here');
+  return false;
+}
+
+/**
+ * A launcher gone before its ends could be read: it starts a daemon in a session of its own, which
+ * keeps its stdout, and exits at once; returned a zombie (waited for synchronously: the event loop,
+ * which reaps it, does not run meanwhile), with its pipes as {@link pipeEnds} names them from the
+ * parent's ends. `daemon` resolves to the daemon's pid.
+ */
+function launcherGoneAtOnce(): { pipes: ReturnType<typeof pipeEnds>; own: string[]; daemon: Promise<number> } {
   const child = spawn('sh', ['-c', 'setsid sleep 30 & echo $!; exit 0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid ?? 0;
+  const daemon = once(child.stdout, 'data').then((data) => Number(String(data).trim()));
+  const state = (): string => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] ?? '';
+  const until = Date.now() + 5000;
+  while (state() !== 'Z' && Date.now() < until);
+  assert.equal(state(), 'Z', 'control: a zombie');
+  const own = [ownEndOf(child.stdout), ownEndOf(child.stderr)].filter((end) => end !== undefined);
+  assert.equal(pipeEnds(pid, [1, 2]), undefined, 'control: its own fds are gone');
+  return { pipes: pipeEnds(pid, [1, 2], undefined, () => own), own, daemon };
+}
+
+test('a child gone before its ends were read (a zombie) is known by the parent\'s ends of its pipes, and what it left holding its stdout is found', { timeout: 20_000 }, async (t) => {
+  if (!ssHere(t)) return;
+  const launched = launcherGoneAtOnce();
   let daemon = 0;
   try {
-    // Synchronous: the event loop, which reaps it, does not run meanwhile.
-    const state = (): string => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] ?? '';
-    const until = Date.now() + 5000;
-    while (state() !== 'Z' && Date.now() < until);
-    assert.equal(state(), 'Z', 'control: a zombie');
-    const own = [ownEndOf(child.stdout), ownEndOf(child.stderr)].filter((end) => end !== undefined);
-    assert.equal(pipeEnds(pid, [1, 2]), undefined, 'control: its own fds are gone');
-    const pipes = pipeEnds(pid, [1, 2], undefined, () => own);
-    daemon = Number(String(await once(child.stdout, 'data')).trim());
+    daemon = await launched.daemon;
     assert.ok(daemon > 0, 'control: the daemon\'s pid');
     // Before: undefined, and nothing was searched for: the daemon ran on, holding the output.
-    assert.deepEqual(pipes?.ownEnds, own);
-    assert.deepEqual((await pipeHolders(pipes)).map((holder) => holder.pid), [daemon]);
+    assert.deepEqual(launched.pipes?.ownEnds, launched.own);
+    assert.deepEqual((await pipeHolders(launched.pipes)).map((holder) => holder.pid), [daemon]);
   } finally {
+    if (daemon > 0) process.kill(daemon, 'SIGKILL');
+  }
+});
+
+test('a parent about to die SIGKILLs what holds the pipes of a child gone before its ends were read, though no search had asked ss yet', { timeout: 20_000 }, async (t) => {
+  if (!ssHere(t)) return;
+  const launched = launcherGoneAtOnce();
+  let daemon = 0;
+  const searched = awaitingHolderSearch(launched.pipes);
+  try {
+    daemon = await launched.daemon;
+    assert.ok(daemon > 0, 'control: the daemon\'s pid');
+    // A process table an earlier search took in this turn of the loop (shared until its check phase) predates the daemon.
+    await new Promise(setImmediate);
+    killUnsearchedHolders();
+    // SIGKILLed, it is a zombie (or reaped) as soon as the signal is delivered; bounded, not timed.
+    const stateOf = (): string => {
+      try {
+        return readFileSync(`/proc/${daemon}/stat`, 'latin1').split(') ')[1]?.[0] ?? '';
+      } catch {
+        return 'gone';
+      }
+    };
+    for (let wait = 0; wait < 250 && !['Z', 'gone'].includes(stateOf()); wait += 1) await sleep(20);
+    // Before: its ends were paired only by an async search, never made: the daemon ran on.
+    assert.ok(['Z', 'gone'].includes(stateOf()), `the daemon was killed (state ${stateOf()})`);
+  } finally {
+    searched();
     if (daemon > 0) process.kill(daemon, 'SIGKILL');
   }
 });
