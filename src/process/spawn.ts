@@ -4,7 +4,7 @@ import { node } from '../builtins.js';
 import type { ResolvedRunOptions } from './options.js';
 import { readPipesInPlace } from './output/pipe-reads.js';
 import { Process } from './process.js';
-import { closedCwd, closedOnTheCwdWay, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
+import { closedCwd, closedStdioFd, diagnose, execModeChecked, execProblem, forgetStartable, namingBusyWriters, spawnErrno } from './spawn/diagnose.js';
 import { SpawnError } from './errors.js';
 import { fdShortage } from './spawn/fd-headroom.js';
 import { userMayEnterCwd } from './spawn/cwd-access.js';
@@ -138,8 +138,8 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
   }
   // Without the gate (none applies, as for argv0, or E2BIG beside it), Node enters the cwd before
   // it switches ids, and nothing asks whether the child's user may: a child of another user is
-  // kept out of a cwd its mode bits, or the kernel asked as that user (ACLs), close to it here.
-  if (crossesUsers(options.uid, options.gid) && (closedOnTheCwdWay(options) !== undefined || userMayEnterCwd(options, ids) === false)) throw closedCwd(options);
+  // kept out of a cwd closed to it here, as the kernel says (ACLs included), or its mode bits.
+  if (crossesUsers(options.uid, options.gid) && !userMayEnterCwd(options, ids)) throw closedCwd(options);
   try {
     return { child: start(options, undefined, ids), gated: false };
   } catch (error) {

@@ -417,6 +417,33 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     }
   });
 
+  test('a child given argv0, which goes without the gate, enters a cwd its mode bits close to its user but an ACL opens, as a gated child does (needs root, setfacl)', BOUNDED, async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
+    if (spawnSync('setfacl', ['--version']).error !== undefined) {
+      assert.notEqual(process.env.CI, 'true', 'setfacl is required under CI=true (.ci/run installs acl)');
+      return t.skip('setfacl (acl) is not installed');
+    }
+    const closed = mkdtempSync(join(tmpdir(), 'subvisor-open-acl-'));
+    try {
+      const cwd = join(closed, 'app');
+      mkdirSync(cwd);
+      chmodSync(cwd, 0o777);
+      chmodSync(closed, 0o700);
+      // The mode bits keep uid 65534 out (it is neither owner nor in the group); the ACL entry for it lets it through.
+      const acl = spawnSync('setfacl', ['-m', 'u:65534:r-x', closed], { encoding: 'utf8' });
+      if (acl.status !== 0) return t.skip(`this file system takes no ACL: ${acl.stderr}`);
+      const cmd = ['sh', '-c', 'touch ./ran'];
+      // Control: the gate asks the kernel, which lets it in.
+      assert.equal((await runProcess(cmd, { uid: 65534, gid: 65534, cwd })).returncode, 0);
+      rmSync(join(cwd, 'ran'));
+      // Before: EACCES naming the mode bits ('is mode 750'), though the kernel would have let it in.
+      assert.equal((await runProcess(cmd, { uid: 65534, gid: 65534, cwd, argv0: 'sh' })).returncode, 0);
+      assert.equal(existsSync(join(cwd, 'ran')), true);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   test('a cwd given as a symlink into a directory its user may not search: EACCES naming that directory, not the symlink (needs root)', BOUNDED, async (t) => {
     if (process.getuid?.() !== 0) return t.skip('only root can start a process as another user');
     const closed = mkdtempSync(join(tmpdir(), 'subvisor-closed-target-'));
