@@ -1,5 +1,6 @@
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
+import { DETAILS_HIDDEN, partsAsWritten, pathFromWrittenDirectory, valuesIn, type InterpolatedPart } from '../config/environment/interpolate.js';
 
 /** A path could not be watched (the system's limit of watches, a directory we may not read). */
 export class WatchError extends Error {
@@ -12,6 +13,19 @@ export class WatchError extends Error {
   ) {
     super(`cannot watch ${path}: ${whatToDo(cause)}`, { cause });
   }
+}
+
+/**
+ * What `error` says, with a cwd a variable made (`cwdParts`, which made `cwd`) named as the config
+ * writes it (`${APP_DIR}/src`): the path is under it, and its value may be a .env secret. Words
+ * that would still show a value (another path in the system's message) are not given.
+ */
+export function watchErrorAsWritten(error: WatchError, cwd: string, cwdParts: readonly InterpolatedPart[] | undefined): string {
+  if (cwdParts === undefined) return error.message;
+  const path = pathFromWrittenDirectory(error.path, cwd, cwdParts);
+  const named = error.message.replaceAll(error.path, path);
+  const left = named.replaceAll(partsAsWritten(cwdParts), '');
+  return valuesIn(cwdParts).some((value) => left.includes(value)) ? `cannot watch ${path}: ${DETAILS_HIDDEN}` : named;
 }
 
 function whatToDo(cause: unknown): string {

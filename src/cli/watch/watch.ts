@@ -4,7 +4,7 @@ import { withDependencies } from '../config/graph.js';
 import type { ProcessSpec, WatchSpec } from '../config/spec.js';
 import type { Output } from '../output.js';
 import { ignoreRule } from './ignore.js';
-import { WatchError } from './errors.js';
+import { WatchError, watchErrorAsWritten } from './errors.js';
 import { watchTree, type Watching } from './tree.js';
 import { destinationOf, exists } from './lookups.js';
 import { OwnWrites } from './own-writes.js';
@@ -126,6 +126,8 @@ class WatchedProcess {
   /** The burst being collected was said to go on (see {@link LONG_BURST_MS}): said once a burst. */
   #burstSaid = false;
   readonly #cwd: string;
+  /** The cwd's pieces when a variable made it: paths under it are named as written in what is said. */
+  readonly #cwdParts: ProcessSpec['cwdParts'];
   readonly #ownWrites = new OwnWrites();
   /** The watched processes it depends on, directly or not (set once all are watched). */
   upstream: readonly WatchedProcess[] = [];
@@ -143,6 +145,7 @@ class WatchedProcess {
     ownPaths: readonly string[],
   ) {
     this.#cwd = spec.cwd ?? process.cwd();
+    this.#cwdParts = spec.cwdParts;
     const ignored = ignoreRule(watch.ignore, this.#cwd, ownPaths);
     for (const path of watch.paths) {
       try {
@@ -267,7 +270,7 @@ class WatchedProcess {
   }
 
   #say(error: WatchError): void {
-    this.output.status({ name: this.name, event: 'failed', text: `${error.message}; changes under it go unnoticed`, fields: failureIdentity(error) });
+    this.output.status({ name: this.name, event: 'failed', text: `${watchErrorAsWritten(error, this.#cwd, this.#cwdParts)}; changes under it go unnoticed`, fields: failureIdentity(error) });
   }
 }
 
@@ -332,5 +335,6 @@ class RestartLane {
 /** A path that cannot be watched, reported as the config's problem: at the process's `watch`, before anything starts. */
 function watchProblem(name: string, spec: ProcessSpec, error: WatchError): ConfigError {
   const { source } = spec;
-  return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${name}.watch`, process: name, message: error.message, cause: error }]);
+  const message = watchErrorAsWritten(error, spec.cwd ?? process.cwd(), spec.cwdParts);
+  return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${name}.watch`, process: name, message, cause: error }]);
 }

@@ -920,6 +920,32 @@ test('a watch path under a file (not a directory) is refused before anything sta
   assert.doesNotMatch(run.stdout, /started/);
 });
 
+test("a watch path under a cwd a variable made that cannot be watched is refused naming the cwd as written, not by its value (.env's secret)", BOUNDED, async () => {
+  // A directory closed to the run's user: as root, the run is another uid's (setpriv), as the inotify test does it.
+  const uid = 3_000_000 + (process.pid % 1_000_000);
+  const asRoot = process.getuid?.() === 0;
+  const dir = project(`processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    cwd: "\${APP}/src"
+    watch: [closed]
+`, { '.env': 'APP=s3cr3tdir\n', 's3cr3tdir/src/a.ts': '' });
+  mkdirSync(join(dir, 's3cr3tdir', 'src', 'closed'), { mode: 0o000 });
+  chmodSync(join(dir, 's3cr3tdir', 'src', 'closed'), 0o000);
+  if (asRoot) {
+    chmodSync(scratch, 0o755);
+    chownSync(dir, uid, uid);
+  }
+  try {
+    const run = await runCli(['up'], { cwd: dir, ...(asRoot ? { execVia: ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'] } : {}) });
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.ok(run.stderr.includes(`processes.web.watch: cannot watch ${dir}/\${APP}/src/closed: EACCES`), run.stderr);
+    assert.doesNotMatch(run.stderr, /s3cr3t/, 'the value stays out of the refusal');
+  } finally {
+    chmodSync(join(dir, 's3cr3tdir', 'src', 'closed'), 0o755); // so that the scratch directory can be removed
+  }
+});
+
 test('out of inotify instances (the user\'s editors hold them all), the refusal names that limit, not ulimit -n', BOUNDED, async (t) => {
   if (process.getuid?.() !== 0 || !existsSync(PYTHON)) {
     assert.notEqual(process.env.CI, 'true', 'CI runs as root, and .ci/run installs python3, which this test needs');

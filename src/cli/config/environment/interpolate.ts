@@ -1,3 +1,5 @@
+import { relative } from 'node:path';
+
 /**
  * Where `${NAME}` finds its value: the variable's value, or undefined when it is not set. Built
  * by the config reader from the parent's environment over the env files (SPEC §9).
@@ -106,6 +108,15 @@ export function joinParts(parts: readonly InterpolatedPart[]): string {
  */
 export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
+}
+
+/**
+ * `path` named from a directory a variable made (`dirParts`, which made `dir`) as the config writes
+ * it: `${APP_DIR}/src/../x`, never by the value (a .env secret) in `dir`.
+ */
+export function pathFromWrittenDirectory(path: string, dir: string, dirParts: readonly InterpolatedPart[]): string {
+  const under = relative(dir, path);
+  return under === '' ? partsAsWritten(dirParts) : `${partsAsWritten(dirParts)}/${under}`;
 }
 
 /** The non-empty values the variables of `parts` gave: what must not be shown where `parts` are named. */

@@ -6,7 +6,7 @@ import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } fr
 import { describe, duration, oneOrMany, spawnable } from './values.js';
 import { node } from '../../../builtins.js';
 import { errnoCode } from '../../../errno.js';
-import { partsAsWritten } from '../environment/interpolate.js';
+import { partsAsWritten, pathFromWrittenDirectory } from '../environment/interpolate.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
@@ -105,7 +105,7 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
     // A cwd a variable made is named as written (`${APP_DIR}`), and so is a path from it: its value may be a secret from `.env`.
     const { cwdParts } = draft.spec;
     const cwdShown = cwdParts === undefined ? cwd : partsAsWritten(cwdParts);
-    const say = (path: string): string => (cwdParts === undefined ? shown(path, cwd) : fromWrittenCwd(path, cwd, cwdShown));
+    const say = (path: string): string => (cwdParts === undefined ? shown(path, cwd) : pathFromWrittenDirectory(path, cwd, cwdParts));
     const paths: string[] = [];
     for (const written of watch.paths) {
       const path = resolve(cwd, written.value);
@@ -134,12 +134,6 @@ function unwatchable(path: string, say: (path: string) => string): string | unde
     if (code === 'ENOTDIR') return `${say(fileOnTheWay(path))} is not a directory`;
     return error instanceof Error ? error.message.replaceAll(path, say(path)) : String(error);
   }
-}
-
-/** `path` from a cwd a variable made, named from the cwd as written (`${APP_DIR}/../x`), never by its value. */
-function fromWrittenCwd(path: string, cwd: string, cwdShown: string): string {
-  const under = relative(cwd, path);
-  return under === '' ? cwdShown : `${cwdShown}/${under}`;
 }
 
 /** The nearest of `path`'s ancestors that is there: a file, when stat said ENOTDIR. */
