@@ -532,13 +532,15 @@ describe('stopping', () => {
     });
   }
 
-  test('a process SIGKILLed after its grace reads so in the summary and the --json result, not as a plain stopped', BOUNDED, async () => {
-    // `polite` is the control: it goes at its stop signal, and its result stays `stopped`.
+  test("a process SIGKILLed after its grace reads so in the summary table; --json keeps its result 'stopped', beside killedAfterGraceMs", BOUNDED, async () => {
+    // `polite` is the control: it goes at its stop signal, and its result stays `stopped`. `main`
+    // waits for stubborn's trap (its ready line): a stop before it, on a loaded machine, would end
+    // stubborn at its SIGTERM.
     const { file } = config(
       () => `processes:
   polite: { cmd: "exec sleep 30" }
-  stubborn: { cmd: "trap '' TERM; while :; do sleep 0.05; done", grace: 300ms }
-  main: { cmd: "sleep 0.3", main: true }
+  stubborn: { cmd: "trap '' TERM; echo trapped; while :; do sleep 0.05; done", grace: 300ms, ready: trapped }
+  main: { cmd: "sleep 0.3", main: true, dependsOn: [stubborn] }
 `,
     );
     const human = await runCli(['up', '-f', file]);
