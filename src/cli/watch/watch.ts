@@ -152,7 +152,7 @@ class WatchedProcess {
         this.#watches.push(watchTree(path, ignored, { changed: (changed, made) => this.#heard(changed, made === true), failed: (error) => this.#say(error) }));
       } catch (error) {
         this.close();
-        throw error instanceof WatchError ? watchProblem(name, spec, error) : error;
+        throw error instanceof WatchError ? watchProblem(name, spec, watchErrorAsWritten(error, this.#cwd, this.#cwdParts), error) : error;
       }
     }
   }
@@ -332,9 +332,8 @@ class RestartLane {
   }
 }
 
-/** A path that cannot be watched, reported as the config's problem: at the process's `watch`, before anything starts. */
-function watchProblem(name: string, spec: ProcessSpec, error: WatchError): ConfigError {
+/** A path that cannot be watched, reported as the config's problem (`message`: the error in the config's words): at the process's `watch`, before anything starts. */
+function watchProblem(name: string, spec: ProcessSpec, message: string, error: WatchError): ConfigError {
   const { source } = spec;
-  const message = watchErrorAsWritten(error, spec.cwd ?? process.cwd(), spec.cwdParts);
   return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${name}.watch`, process: name, message, cause: error }]);
 }
