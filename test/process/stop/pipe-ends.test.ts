@@ -14,28 +14,37 @@ import { awaitingHolderSearch, killUnsearchedHolders, ownEndOf, pipeEnds, pipeHo
  * `gate`: fd 3's name, which stands for the watchdog's pipe as the parent names it. `next`: what
  * the shell runs once the write is over.
  */
-async function caughtInTheGatesWrite(stderr: 'pipe' | Readable, next = ':'): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string; gate: string }> {
-  const child = spawn('sh', ['-c', `echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null; ${next}`], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'] });
+async function caughtInTheGatesWrite(stderr: 'pipe' | Readable, next = ':'): Promise<{ child: ChildProcess; pid: number; at: (fd: number) => string; gate: string; stop: () => void }> {
+  // A group of its own, stopped whole: what `next` starts (a `sleep 30` the shell waits for) would
+  // outlive the shell, holding the test file's output open for its 30 s.
+  const child = spawn('sh', ['-c', `echo up; printf "%s" "$(head -c 1000000 /dev/zero | tr "\\0" x)" >&3 2>/dev/null; ${next}`], { stdio: ['ignore', 'pipe', stderr, 'pipe', 'pipe'], detached: true });
   const pid = child.pid ?? 0;
   const at = (fd: number): string => readlinkSync(`/proc/${pid}/fd/${fd}`);
+  const stop = (): void => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  };
   try {
     await once(child.stdio[1] as Readable, 'data');
     for (let tries = 0; tries < 200 && at(1) !== at(3); tries += 1) await sleep(10);
     assert.equal(at(1), at(3), 'control: fd 1 is the gate\'s pipe now');
   } catch (error) {
-    child.kill('SIGKILL');
+    stop();
     throw error;
   }
-  return { child, pid, at, gate: at(3) };
+  return { child, pid, at, gate: at(3), stop };
 }
 
 test('a gated child caught writing its registration (fd 1 at the watchdog\'s pipe, fd 2 at /dev/null) still gives its own stdout and stderr as its pipes\' ends', { timeout: 10_000 }, async () => {
-  const { child, pid, at, gate } = await caughtInTheGatesWrite('pipe');
+  const { pid, at, gate, stop } = await caughtInTheGatesWrite('pipe');
   try {
     // Before: [fd 3's name], and what held the real stdout and stderr was never looked for.
     assert.deepEqual(new Set(pipeEnds(pid, [1, 2], gate)?.ends), new Set([at(10), at(11)]));
   } finally {
-    child.kill('SIGKILL');
+    stop();
   }
 });
 
@@ -54,14 +63,14 @@ test('a gated child caught writing its registration never gives, for its one pip
   // The parent's stderr stands for a pipe the parent holds and hands on (stderr: 'inherit' under
   // CI, or under systemd): here its end of another child's stdout.
   const other = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const { child, pid, at, gate } = await caughtInTheGatesWrite(other.stdout);
+  const { pid, at, gate, stop } = await caughtInTheGatesWrite(other.stdout);
   try {
     assert.equal(at(11), readlinkSync(`/proc/self/fd/${(other.stdout as unknown as { _handle: { fd: number } })._handle.fd}`), 'control: dash keeps the inherited stderr at fd 11');
     // Before: its stdout's copy and the inherited stderr's; a search by the latter finds whoever
     // else was handed the parent's stderr since, and stops them.
     assert.deepEqual(pipeEnds(pid, [1], gate)?.ends, [at(10)]);
   } finally {
-    child.kill('SIGKILL');
+    stop();
     other.kill('SIGKILL');
   }
 });
@@ -201,7 +210,7 @@ test('a parent about to die SIGKILLs what holds the pipes of a child gone before
 
 test('a gated child that moves on while its ends are read (its write over, the verdict socket kept at fd 10 for its exec) still gives its stdout and stderr, never that socket', { timeout: 10_000 }, async () => {
   // `{ sleep 30; } 4>&-; :` holds the gate's `{ exec CMD; } 4>&-` still: fd 4 kept at fd 10.
-  const { child, pid, at, gate } = await caughtInTheGatesWrite('pipe', '{ sleep 30; } 4>&-; :');
+  const { child, pid, at, gate, stop } = await caughtInTheGatesWrite('pipe', '{ sleep 30; } 4>&-; :');
   const [stdout, stderr, verdict] = [at(10), at(11), at(4)];
   const readlink = fs.readlinkSync;
   const linkOr = (fd: number): string => {
@@ -232,7 +241,7 @@ test('a gated child that moves on while its ends are read (its write over, the v
     assert.deepEqual(new Set(ends), new Set([stdout, stderr]));
   } finally {
     spy.mock.restore();
-    child.kill('SIGKILL');
+    stop();
   }
 });
 
