@@ -191,6 +191,20 @@ describe('subvisor up', () => {
     assert.doesNotMatch(json.stdout, new RegExp(`127\\.0\\.0\\.1:${port}`));
   });
 
+  test("a log pattern made by a variable that no line matched is named as the config writes it, /token ${API_TOKEN} ok/, in the state line, the report, the summary and --json: never with .env's secret", { timeout: 30_000 }, async () => {
+    const file = config(`processes:
+  api: { cmd: "echo hello; exec sleep 10", ready: "token \${API_TOKEN} ok", readyTimeout: 300ms, main: true }
+`);
+    writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const human = await runCli(['up', '-f', file]);
+    assert.equal(human.code, 124, human.stdout + human.stderr);
+    assert.match(human.stdout, /^api \* was not ready within 300 ms \(no output line matched \/token \$\{API_TOKEN\} ok\/\)$/m);
+    assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/);
+    const json = await runCli(['up', '--json', '-f', file]);
+    assert.match(json.stdout, /no output line matched \/token \$\{API_TOKEN\} ok\//);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+  });
+
   test('a process whose cwd does not exist fails the run with 1, not 127 (the command was there; its directory was not)', { timeout: 30_000 }, async () => {
     const file = config('processes:\n  a:\n    cmd: echo hi\n    cwd: ./nodir\n');
     const run = await runCli(['up', '-f', file]);

@@ -57,7 +57,7 @@ export const DEFAULT_LIVENESS_FAILURES = 3;
  */
 export type Probe = ProbeTiming &
   (
-    | { readonly kind: 'log'; readonly pattern: RegExp }
+    | { readonly kind: 'log'; readonly pattern: RegExp; readonly patternAsWritten?: string | undefined }
     | { readonly kind: 'http'; readonly url: string; readonly status: number | undefined; readonly urlParts?: readonly InterpolatedPart[] | undefined }
     | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly addressParts?: readonly InterpolatedPart[] | undefined }
     | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] | undefined }
@@ -78,8 +78,18 @@ export type LivenessProbe = Probe & {
  * logProbe(/listening on \d+/).kind; // 'log'
  * ```
  */
-export function logProbe(pattern: RegExp): Probe {
-  return { kind: 'log', pattern, intervalMs: DEFAULT_READY_INTERVAL_MS, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS, startPeriodMs: 0 };
+export function logProbe(pattern: RegExp, patternAsWritten?: string): Probe {
+  const written = patternAsWritten === undefined ? {} : { patternAsWritten };
+  return { kind: 'log', pattern, ...written, intervalMs: DEFAULT_READY_INTERVAL_MS, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS, startPeriodMs: 0 };
+}
+
+/**
+ * A log probe's pattern as it is named (`/listening on \d+/`): as the config writes it when a
+ * variable made it (`/token ${API_TOKEN} ok/`), since a value from `.env` is no more shown, in a
+ * failure line or an exported file's comment, than in a command.
+ */
+export function logPatternInWords(probe: { readonly pattern: RegExp; readonly patternAsWritten?: string | undefined }): string {
+  return probe.patternAsWritten ?? String(probe.pattern);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Config, ProcessSpec } from '../config/spec.js';
+import { logPatternInWords, type Config, type ProcessSpec } from '../config/spec.js';
 import { ExportError } from './errors.js';
 
 /**
@@ -25,5 +25,5 @@ export function hasLogReadiness(spec: ProcessSpec): boolean {
 /** The comment line that says a log pattern was dropped. */
 export function droppedLogNote(spec: ProcessSpec): string | undefined {
   if (spec.ready?.kind !== 'log') return undefined;
-  return `ready: the log line /${spec.ready.pattern.source}/ is left out (--ready-log=drop): dependents start once ${spec.name} has started`;
+  return `ready: the log line ${logPatternInWords(spec.ready)} is left out (--ready-log=drop): dependents start once ${spec.name} has started`;
 }

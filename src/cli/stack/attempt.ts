@@ -11,7 +11,7 @@ import { hasExited } from '../../process/stop/group.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
-import { stopGraceMs, type LivenessProbe, type ProcessSpec, type ProcessUser } from '../config/spec.js';
+import { logPatternInWords, stopGraceMs, type LivenessProbe, type ProcessSpec, type ProcessUser } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { withChildrenColour } from '../children-colour.js';
 import { neutraliseControlSequences, stripSgr } from '../../log/sanitize.js';
@@ -279,7 +279,7 @@ function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEn
 /** The library's options for the attempt; `calls` are its own onSpawn and exit record, which tell the hooks. */
 function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog; [INHERIT_STDIN]: boolean } {
   const { spec } = plan;
-  const logPattern = spec.ready?.kind === 'log' ? spec.ready.pattern : undefined;
+  const log = spec.ready?.kind === 'log' ? spec.ready : undefined;
   const where = probeEnvironment(plan);
   return {
     shell: typeof spec.cmd === 'string',
@@ -293,9 +293,9 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     relayStderr: true,
     // Lines in blocks (one call per read, not per line): the command line's relay is its hot path.
     [RELAY_BLOCKS]: (stream, block) => plan.output.lines(spec.name, stream, block),
-    readyWhen: logPattern && asShown(logPattern),
+    readyWhen: log && asShown(log.pattern, logPatternInWords(log)),
     // An outside probe's wait is bounded in waitForProbe; the library bounds only a log pattern's.
-    readyTimeoutMs: logPattern === undefined ? undefined : spec.readyTimeoutMs,
+    readyTimeoutMs: log === undefined ? undefined : spec.readyTimeoutMs,
     killGraceMs: stopGraceMs(spec, plan.defaultGraceMs),
     stopSignal: spec.stopSignal,
     onSpawn: calls.onSpawn,
@@ -309,10 +309,10 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
  * ready line (`\x1b[32mstarted\x1b[0m`) is shown `started`, and a pattern written from what was
  * seen (`^started$`) must match it.
  */
-function asShown(pattern: RegExp): (line: string) => boolean {
+function asShown(pattern: RegExp, inWords: string): (line: string) => boolean {
   const matches = (line: string): boolean => pattern.test(line) || (line.includes('\x1b') && pattern.test(stripSgr(neutraliseControlSequences(line))));
   // The library names what no line matched by String(readyWhen): the pattern, not this function's source.
-  return Object.assign(matches, { toString: () => String(pattern) });
+  return Object.assign(matches, { toString: () => inWords });
 }
 
 /**

@@ -11,8 +11,8 @@ test('ready: a string and { log } are the same log probe', () => {
   assert.equal(firstProcess(web()).ready, undefined, 'no ready: ready on start');
 });
 
-test('ready: a log pattern is interpolated as every probe is; a $ not followed by { is its own end of line', () => {
-  assert.deepEqual(firstProcess(web('    ready: "listening on ${PORT:-8080}$"\n'), env).ready, logProbe(/listening on 9090$/));
+test('ready: a log pattern is interpolated as every probe is, and keeps how the config writes it (its variable named, for what is said of it); a $ not followed by { is its own end of line', () => {
+  assert.deepEqual(firstProcess(web('    ready: "listening on ${PORT:-8080}$"\n'), env).ready, logProbe(/listening on 9090$/, '/listening on ${PORT}$/'));
   assert.deepEqual(firstProcess(web('    ready: { log: "on ${PORT:-8080} $${x}" }\n'), { env: {} }).ready, logProbe(/on 8080 ${x}/));
   assert.match(problemAt(web('    ready: "${EMPTY}"\n'), '"${EMPTY}"', { env: {} }), /processes\.web\.ready: is empty once its variables are expanded, which every line matches/);
   // A pattern a variable broke is refused without showing the value (it may be a secret).

@@ -378,4 +378,21 @@ describe('export compose: the file\'s mode', () => {
       assert.equal(statSync(out).mode & 0o777, 0o600, name);
     }
   });
+
+  test("a log pattern made by a variable, left out with --ready-log=drop, is named in the comment as the config writes it, /token ${API_TOKEN} ok/: systemd's 0644 unit and the Compose file never hold the value", BOUNDED, async () => {
+    const dir = join(scratch, 'variable-log-pattern');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'subvisor.yaml');
+    writeFileSync(config, 'envFile: false\nprocesses:\n  web: { cmd: [node, web.js], ready: "token ${API_TOKEN} ok" }\n');
+    const env = { API_TOKEN: 's3cr3t-from-environment' };
+    const compose = await runCli(['export', 'compose', '-f', config, '--ready-log=drop', '-o', join(dir, 'compose.yaml')], { env });
+    assert.equal(compose.code, 0, compose.stderr);
+    const systemd = await runCli(['export', 'systemd', '-f', config, '--ready-log=drop', '--prefix', 'app', '-o', join(dir, 'units')], { env });
+    assert.equal(systemd.code, 0, systemd.stderr);
+    for (const file of [join(dir, 'compose.yaml'), join(dir, 'units', 'app-web.service')]) {
+      const text = readFileSync(file, 'utf8');
+      assert.match(text, /# ready: the log line \/token \$\{API_TOKEN\} ok\/ is left out \(--ready-log=drop\)/, file);
+      assert.doesNotMatch(text, /s3cr3t/, file);
+    }
+  });
 });

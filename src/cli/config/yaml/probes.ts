@@ -10,8 +10,8 @@ import {
   type ProbeTiming,
 } from '../spec.js';
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
-import { commandWithParts, describe, duration, expansionNote, interpolated, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
-import { joinParts, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
+import { commandWithParts, describe, duration, expansionNote, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
+import { joinParts, partsAsWritten, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { escapeRegExp } from '../regexp.js';
 import { goDuration } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
@@ -20,7 +20,7 @@ import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js
 // timing. `ready: "pattern"` is short for `ready: { log: pattern }`.
 
 type Check =
-  | { readonly kind: 'log'; readonly pattern: RegExp }
+  | { readonly kind: 'log'; readonly pattern: RegExp; readonly patternAsWritten?: string }
   | { readonly kind: 'http'; readonly url: string; readonly urlParts?: readonly InterpolatedPart[] }
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly addressParts?: readonly InterpolatedPart[] }
   | { readonly kind: 'exec'; readonly cmd: readonly string[] | string; readonly cmdParts?: readonly (readonly InterpolatedPart[])[] };
@@ -42,8 +42,8 @@ const EXAMPLE = '`{ http: "http://127.0.0.1:8080/health" }`, `{ tcp: "127.0.0.1:
 /** `ready`: a regular expression for an output line, or a probe mapping of {@link READY_KEYS}. */
 export function readiness(at: At, reader: Reader): Probe | undefined {
   if (!isMapping(at.node)) {
-    const pattern = logPattern(at, reader, `a regular expression (as a string) or a probe like ${EXAMPLE}`);
-    return pattern === undefined ? undefined : logProbe(pattern);
+    const log = logPattern(at, reader, `a regular expression (as a string) or a probe like ${EXAMPLE}`);
+    return log === undefined ? undefined : logProbe(log.pattern, log.patternAsWritten);
   }
   return readProbe(at, reader, READY_KEYS, DEFAULT_READY_INTERVAL_MS);
 }
@@ -67,7 +67,7 @@ function readProbe(at: At, reader: Reader, table: KeyTable<ProbeDraft>, defaultI
   if (first === undefined) return undefined;
   const timing: ProbeTiming = { intervalMs: draft.intervalMs ?? defaultIntervalMs, timeoutMs: draft.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, startPeriodMs: draft.startPeriodMs ?? 0 };
   const { check } = first;
-  if (check.kind === 'log') return logProbe(check.pattern);
+  if (check.kind === 'log') return logProbe(check.pattern, check.patternAsWritten);
   if (check.kind === 'http') return { ...timing, ...check, status: draft.status };
   return { ...timing, ...check };
 }
@@ -92,8 +92,8 @@ const COMMON_KEYS: Readonly<Record<string, KeyEntry<ProbeDraft>>> = {
 export const READY_KEYS: KeyTable<ProbeDraft> = {
   keys: {
     log: kindKey((at, reader) => {
-      const pattern = logPattern(at, reader, 'a regular expression (as a string)');
-      return pattern === undefined ? undefined : { kind: 'log', pattern };
+      const log = logPattern(at, reader, 'a regular expression (as a string)');
+      return log === undefined ? undefined : { kind: 'log', ...log };
     }, { alsoKnownAs: ['pattern', 'regex', 'line', 'match'] }),
     ...COMMON_KEYS,
     failures: {
@@ -172,17 +172,19 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
  * ${PORT:-8080}`; a `$` not followed by `{` is the regex's own end of line). A variable's value is
  * matched as text: `${HOST}` set to `127.0.0.1` matches its dots, not any character.
  */
-function logPattern(at: At, reader: Reader, expected: string): RegExp | undefined {
+function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp; patternAsWritten?: string } | undefined {
   const written = text(expected)(at, reader);
   if (written === undefined) return undefined;
-  const pattern = interpolated(at, written, reader, { quote: escapeRegExp });
-  if (pattern === undefined) return undefined;
+  const parts = interpolatedParts(at, written, reader, { quote: escapeRegExp });
+  if (parts === undefined) return undefined;
+  const pattern = joinParts(parts);
   if (pattern === '') {
     reader.reportAt(at, `is empty${written === '' ? '' : ' once its variables are expanded'}, which every line matches; remove \`ready\` to count the process ready as soon as it starts`);
     return undefined;
   }
   try {
-    return new RegExp(pattern);
+    // Named as written (`/token ${API_TOKEN} ok/`) where no line matched it: a value from `.env` is no more shown than in a command.
+    return readsVariable([parts]) ? { pattern: new RegExp(pattern), patternAsWritten: `/${partsAsWritten(parts)}/` } : { pattern: new RegExp(pattern) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // V8 names the pattern in its message: once a variable is in it, only the reason is shown (it may hold a secret).
