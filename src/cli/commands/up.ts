@@ -70,8 +70,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
   const names = plans.map((plan) => plan.name);
   const logFiles = config.logs === undefined ? undefined : new LogFiles(config.logs, names);
   const colourOrder = everyProcessName(config);
-  const stdoutFd = syncFileFd(process.stdout);
-  const stdoutFile = stdoutFd === undefined ? undefined : new StdoutFile(stdoutFd, (message) => writeText(process.stderr, `subvisor: ${message}\n`));
+  const stdoutFile = stdoutAsFile();
   const output = createOutput({ names, colourOrder, json: parsed.json, timestamps: parsed.timestamps, tee: logFiles, stdout: stdoutFile });
   // `subvisor logs` reads the processes' lines from here: they go to the ring on their way out.
   const ring = new LogRing(names.length);
@@ -118,15 +117,29 @@ async function up(parsed: UpArgs): Promise<Ending> {
     listeners.runOver();
     try {
       await output.close();
-      stdoutFile?.close();
-      // Its word may find no room on stderr either, told by an 'error' event after the write: heard while the listeners are there.
-      await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+      await closeStdoutFile(stdoutFile);
     } finally {
       listeners.release();
       logFiles?.close();
     }
   }
   return withUncaught(finished && endingAfterFlush(endingOf(finished), listeners.closedBy() ?? linesLostBy(stdoutFile)), listeners.uncaught);
+}
+
+/** `up`'s stdout as a {@link StdoutFile} when it is a file, saying on stderr what it drops; undefined for a pipe or a terminal. */
+function stdoutAsFile(): StdoutFile | undefined {
+  const fd = syncFileFd(process.stdout);
+  return fd === undefined ? undefined : new StdoutFile(fd, (message) => writeText(process.stderr, `subvisor: ${message}\n`));
+}
+
+/**
+ * Has `stdoutFile` say what it still misses, and waits for stderr to take that word: it may find
+ * no room there either, told by an 'error' event after the write, to be heard while the run's
+ * listeners are there.
+ */
+async function closeStdoutFile(stdoutFile: StdoutFile | undefined): Promise<void> {
+  stdoutFile?.close();
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
 }
 
 /** The output failure to end the run with when `stdoutFile` dropped lines (see StdoutFile): a run that went well then ends with status 1. */
