@@ -96,3 +96,34 @@ test('up > up.log 2>&1 with log files on the same full disk: once there is room 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('up --json with its stdout in a file that had no room ends its records with a summary whose exitCode is the status it exits with (1), not the 0 of a run whose records all went out', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  try {
+    // 1 000 records (about 80 KB) overflow the 64 KiB limit, and what is left of them fits in the
+    // file emptied; the rest, the summary among them, come once the test says `go`.
+    const main = 'seq 1 1000; while [ ! -e go ]; do sleep 0.05; done; echo after';
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  p: { cmd: "${main}", main: true }\n`);
+    const out = join(dir, 'up.log');
+    const cli = spawn('sh', ['-c', 'ulimit -f 128 && exec "$0" "$1" up --json >> up.log', process.execPath, BIN], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let code: number | null;
+    try {
+      await waitUntil(() => stderr.includes('cannot write'), 'the warning', 20_000);
+      truncateSync(out, 0); // room again
+      writeFileSync(join(dir, 'go'), '');
+      [code] = (await once(cli, 'close')) as [number | null];
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    assert.equal(code, 1, stderr);
+    const text = readFileSync(out, 'utf8');
+    const records = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = records.at(-1);
+    assert.equal(summary?.event, 'summary', 'the summary is the last record, written once the file had room');
+    assert.deepEqual({ line: summary.line, exitCode: summary.exitCode }, { line: 'exit status 1', exitCode: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

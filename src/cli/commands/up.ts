@@ -108,7 +108,7 @@ async function up(parsed: UpArgs): Promise<Ending> {
       return control.close();
     });
     reportFailure(output, outcome, { withStderrTail: true });
-    reportSummary(output, outcome);
+    reportSummary(output, withLinesLost(outcome, stdoutFile));
     finished = outcome;
   } catch (error) {
     if (!listeners.uncaught.absorb(error)) throw error;
@@ -140,6 +140,15 @@ function stdoutAsFile(): StdoutFile | undefined {
 async function closeStdoutFile(stdoutFile: StdoutFile | undefined): Promise<void> {
   stdoutFile?.close();
   await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+}
+
+/**
+ * `outcome` with the status the run ends with once `stdoutFile` has dropped lines (see
+ * linesLostBy), for the summary to say it: a `--json` reader takes its `exitCode` for the CLI's.
+ */
+function withLinesLost(outcome: RunOutcome, stdoutFile: StdoutFile | undefined): RunOutcome {
+  const lost = linesLostBy(stdoutFile);
+  return lost === undefined ? outcome : { ...outcome, exitCode: endingAfterFlush(endingOf(outcome), lost).exitCode };
 }
 
 /** The output failure to end the run with when `stdoutFile` dropped lines (see StdoutFile): a run that went well then ends with status 1. */
