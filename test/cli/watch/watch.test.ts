@@ -125,3 +125,52 @@ test('a file made and removed within a burst (a tool\'s temporary file) is no ch
     watching.close();
   }
 });
+
+/**
+ * fs.watch refusing `refused` with Node's own words for `code` (the path in them): EACCES for a
+ * watched directory of another user's that this one may not read, ENOSPC at the system's limit.
+ */
+function refusingWatch(refused: string, code: 'EACCES' | 'ENOSPC'): () => void {
+  const original = fs.watch;
+  const words = code === 'EACCES' ? 'permission denied' : 'System limit for number of file watchers reached';
+  fs.watch = ((path: string, ...rest: unknown[]) => {
+    if (path === refused) throw Object.assign(new Error(`${code}: ${words}, watch '${path}'`), { code, syscall: 'watch', path });
+    return (original as (...args: unknown[]) => FSWatcher)(path, ...rest);
+  }) as typeof fs.watch;
+  return () => (fs.watch = original);
+}
+
+test('a cwd a variable made (cwd: ${TOKEN}, a .env secret) is named as written when its watch cannot be made: before the start, and for a directory that appears later', { timeout: 10_000 }, async () => {
+  const cwd = join(scratch, 's3cr3t');
+  const root = join(cwd, 'src');
+  mkdirSync(root, { recursive: true });
+  const secretCwd = { cwd, cwdParts: [`${scratch}/`, { name: 'TOKEN', value: 's3cr3t' }] };
+  // Before the start: the watched path itself is refused, which is the config's problem.
+  let restore = refusingWatch(root, 'EACCES');
+  let refusal: unknown;
+  try {
+    watchStack(idle, [spec('web', 'true', { ...secretCwd, watch: { paths: [root], ignore: [], debounceMs: 60_000 } })], { status: () => undefined }).close();
+  } catch (error) {
+    refusal = error;
+  } finally {
+    restore();
+  }
+  assert.ok(refusal instanceof Error, 'the watch was refused');
+  assert.match(refusal.message, /processes\.web\.watch: cannot watch \S*\$\{TOKEN\}\/src: EACCES: permission denied, watch '\S*\$\{TOKEN\}\/src'$/);
+  assert.doesNotMatch(refusal.message, /s3cr3t/);
+  // At run time: a directory made under it that cannot be watched (one we may not read is left out, unsaid).
+  const later = join(root, 'new');
+  restore = refusingWatch(later, 'ENOSPC');
+  const events: StatusEvent[] = [];
+  const watching = watchStack(idle, [spec('web', 'true', { ...secretCwd, watch: { paths: [root], ignore: [], debounceMs: 60_000 } })], { status: (event) => void events.push(event) });
+  try {
+    mkdirSync(later);
+    await waitUntil(() => events.some((event) => event.event === 'failed'), 'the refused watch to be said');
+    const failed = events.find((event) => event.event === 'failed');
+    assert.match(failed?.text ?? '', /^cannot watch \S*\$\{TOKEN\}\/src\/new: the system limit of watched directories is reached; .*; changes under it go unnoticed$/);
+    assert.doesNotMatch(failed?.text ?? '', /s3cr3t/);
+  } finally {
+    restore();
+    watching.close();
+  }
+});
