@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { withDependencies } from '../config/graph.js';
 import type { ProcessSpec, WatchSpec } from '../config/spec.js';
@@ -264,9 +264,19 @@ class WatchedProcess {
    * Forgets the paths made since the last restart that are gone again: nothing changed there. A
    * tool that writes through a temporary file (`sed -i`'s `sedXXXXXX`, atomic writers' `.app.ts.123`)
    * would otherwise be counted in every save's `and N more`, or restart the process on its own.
+   * So are the paths gone under a directory that came and went: nothing was there before it (its
+   * files, listed when it was found, are not heard as made: `mv tmp src/`, then `rm -r src/tmp`).
    */
   #forgetCameAndWent(): void {
-    for (const [shown, change] of this.#changed) if (change.made && !exists(change.path)) this.#changed.delete(shown);
+    const cameAndWent = new Set<string>();
+    for (const [shown, change] of this.#changed) {
+      if (change.made && !exists(change.path)) {
+        cameAndWent.add(change.path);
+        this.#changed.delete(shown);
+      }
+    }
+    if (cameAndWent.size === 0) return;
+    for (const [shown, change] of this.#changed) if (isUnder(change.path, cameAndWent) && !exists(change.path)) this.#changed.delete(shown);
   }
 
   #say(error: WatchError): void {
@@ -336,4 +346,10 @@ class RestartLane {
 function watchProblem(name: string, spec: ProcessSpec, message: string, error: WatchError): ConfigError {
   const { source } = spec;
   return new ConfigError([{ file: source?.file ?? '<config>', line: source?.line, column: source?.column, path: `processes.${name}.watch`, process: name, message, cause: error }]);
+}
+
+/** Whether a directory above `path` is one of `dirs`. */
+function isUnder(path: string, dirs: ReadonlySet<string>): boolean {
+  for (let at = dirname(path); at !== dirname(at); at = dirname(at)) if (dirs.has(at)) return true;
+  return false;
 }

@@ -174,3 +174,33 @@ test('a cwd a variable made (cwd: ${TOKEN}, a .env secret) is named as written w
     watching.close();
   }
 });
+
+test('a directory that came and went within a burst is no change, nor its files it was found with: a file removed from it before it went is not counted', { timeout: 10_000 }, async () => {
+  const root = join(scratch, 'came-and-went');
+  const outside = join(scratch, 'came-and-went-stage');
+  mkdirSync(root);
+  mkdirSync(join(outside, 'tmp'), { recursive: true });
+  writeFileSync(join(root, 'app.ts'), 'v1');
+  writeFileSync(join(outside, 'tmp', 'x.ts'), 'made outside');
+  let restarts = 0;
+  const counting: Restartable = { ...idle, restartForChange: () => ((restarts += 1), Promise.resolve([])) };
+  const events: StatusEvent[] = [];
+  // A debounce far past the steps below, so they are one burst on a loaded machine too.
+  const watching = watchStack(counting, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 1500 } })], { status: (event) => void events.push(event) });
+  try {
+    // Moved in whole: its watch finds x.ts already there, and hears it only as it goes. The
+    // pauses let each step be heard while the directory is still there, as the bug needed.
+    renameSync(join(outside, 'tmp'), join(root, 'tmp'));
+    await sleep(200);
+    unlinkSync(join(root, 'tmp', 'x.ts'));
+    await sleep(200);
+    rmSync(join(root, 'tmp'), { recursive: true });
+    // The control: a save in the same burst restarts once, for the save alone.
+    writeFileSync(join(root, 'app.ts'), 'v2');
+    await waitUntil(() => restarts === 1, 'the restart for the save');
+    const said = events.filter((event) => event.event === 'restarting');
+    assert.deepEqual(said.map((event) => event.fields), [{ reason: 'change', path: relative(process.cwd(), join(root, 'app.ts')), more: 0 }]);
+  } finally {
+    watching.close();
+  }
+});
