@@ -37,12 +37,15 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
 
 /**
  * The one candidate `wanted` abbreviates by dropping letters (`wrk`, `mgrt`), as names are cut
- * short on a command line: same first letter, the rest in order. Past edit distance, since it
- * drops more than a third; none for two letters, or when two candidates fit (a coin toss).
+ * short on a command line: same first letter, the rest in order, and at least a third of the
+ * name's letters kept. Past edit distance, since it drops more than a third; none for two
+ * letters, or when two candidates fit (a coin toss). A long name holds most short words' letters
+ * in order: without the third, `redis` (not in the config) was taken for `reverse-proxy-dist`.
  */
 function abbreviated(wanted: string, spellings: readonly (readonly [spelling: string, candidate: string])[]): string | undefined {
   if (wanted.length < 3) return undefined;
-  const fits = new Set(spellings.filter(([spelling]) => spelling[0] === wanted[0] && inOrderWithin(wanted, spelling)).map(([, candidate]) => candidate));
+  const abbreviates = (spelling: string): boolean => spelling[0] === wanted[0] && wanted.length * 3 >= spelling.length && inOrderWithin(wanted, spelling);
+  const fits = new Set(spellings.filter(([spelling]) => abbreviates(spelling)).map(([, candidate]) => candidate));
   return fits.size === 1 ? [...fits][0] : undefined;
 }
 

@@ -13,3 +13,10 @@ test('an abbreviation of two names, or of two letters, suggests nothing: a guess
   assert.equal(suggest('wrk', ['worker', 'workspace']), undefined);
   assert.equal(suggest('wk', ['worker', 'web']), undefined);
 });
+
+test('a word that keeps less than a third of a long name abbreviates nothing: redis is not reverse-proxy-dist, web is not worker-beat', () => {
+  assert.equal(suggest('redis', ['web', 'reverse-proxy-dist']), undefined);
+  assert.equal(suggest('web', ['worker-beat', 'db']), undefined);
+  // The control: a third kept (wrk of worker-beat's ten letters is not; wrkbt is) still abbreviates.
+  assert.equal(suggest('wrkbt', ['worker-beat', 'db']), 'worker-beat');
+});
