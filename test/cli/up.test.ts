@@ -93,6 +93,31 @@ describe('subvisor up', () => {
     assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
   });
 
+  test("a readiness timeout names a log pattern made by a variable as the config writes it, /${API_TOKEN}/, in the failure line, the report, the summary, --json and the library's runtime records: never with .env's secret", { timeout: 30_000 }, async () => {
+    const env = { SUBVISOR_LOG_LEVEL: 'runtime' };
+    // One process a run: the first timeout ends the run, and another would be stopped before its own.
+    const short = config(`processes:
+  web: { cmd: "exec sleep 30", ready: "^\${API_TOKEN}$", readyTimeout: 300ms }
+`);
+    const long = config(`processes:
+  web: { cmd: "exec sleep 30", ready: { log: "token \${API_TOKEN} ok" }, readyTimeout: 300ms }
+`);
+    for (const file of [short, long]) writeFileSync(join(file, '..', '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
+    const human = await runCli(['up', '-f', short], { env });
+    const json = await runCli(['up', '--json', '-f', short], { env });
+    const mapping = await runCli(['up', '-f', long], { env });
+    assert.equal(human.code, 124, human.stdout + human.stderr);
+    // Before, these read `(no output line matched /^s3cr3t-from-dotenv$/)`.
+    assert.match(human.stderr, /^subvisor: web failed: was not ready within 300 ms \(no output line matched \/\^\$\{API_TOKEN\}\$\/\)/m);
+    assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/);
+    assert.equal(json.code, 124, json.stdout + json.stderr);
+    assert.match(json.stdout, /no output line matched \/\^\$\{API_TOKEN\}\$\//);
+    assert.doesNotMatch(json.stdout + json.stderr, /s3cr3t/);
+    assert.equal(mapping.code, 124, mapping.stdout + mapping.stderr);
+    assert.match(mapping.stderr, /^subvisor: web failed: was not ready within 300 ms \(no output line matched \/token \$\{API_TOKEN\} ok\/\)/m);
+    assert.doesNotMatch(mapping.stdout + mapping.stderr, /s3cr3t/);
+  });
+
   test("a program made by a variable that cannot start is not named by value; a reason that names no such value (an argument too big) is kept, as it says what to fix", { timeout: 30_000 }, async () => {
     const big = 'x'.repeat(200 * 1024);
     const file = config(`processes:
