@@ -1,0 +1,123 @@
+// Watch mode of `subvisor up` (SPEC §10): replicas and processes stopped by hand. The built CLI, YAML files,
+// real processes, real files changed in a temporary directory; the helpers are up-support.ts's.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../cli.js';
+import { BOUNDED, all, control, interrupt, nthPid, pids, project, server, withUp, write } from './up-support.js';
+
+describe('replicas and processes stopped by hand', () => {
+  const replicated = `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    replicas: 2
+    watch: { paths: [src], debounce: 100ms }
+  app: { cmd: "echo app pid $$; exec sleep 30", dependsOn: [web] }
+`;
+
+  test('a change restarts every copy of a replicated process as one chain: one state line, each dependent once', BOUNDED, async () => {
+    const dir = project(replicated, { 'src/app.ts': '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'app', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'app', 2);
+      await sleep(1000); // a second restart (one per copy) would have begun
+      const restarts = all(cli.stdoutSoFar(), /^(\S+) +\* restarting: (.*)$/gm).map((match) => `${match[1]}: ${match[2]}`);
+      assert.deepEqual(restarts, ['web: src/app.ts changed'], cli.stdoutSoFar());
+      assert.deepEqual([pids(cli, 'web\\.1').length, pids(cli, 'web\\.2').length, pids(cli, 'app').length], [2, 2, 2], cli.stdoutSoFar());
+      const lines = cli.stdoutSoFar().split('\n');
+      const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+      assert.ok(at(/^app +\* stopped/) < at(/^web\.1 +\* stopping/) && at(/^app +\* stopped/) < at(/^web\.2 +\* stopping/), 'app stops before either copy');
+      assert.ok(at(/^web\.1 +\* stopped/) < at(/^web\.2 +\* starting \(after a change\)/) && at(/^web\.2 +\* stopped/) < at(/^web\.1 +\* starting \(after a change\)/), 'both copies stop before either starts again');
+      await interrupt(cli);
+    });
+  });
+
+  test('a copy stopped by hand stays stopped through a change; start runs it again', BOUNDED, async () => {
+    const dir = project(replicated, { 'src/app.ts': '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'app', 1);
+      await control(dir, ['stop', 'web.1']);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'web\\.2', 2);
+      await nthPid(cli, 'app', 2);
+      await sleep(600);
+      assert.equal(pids(cli, 'web\\.1').length, 1, `web.1 was started again:\n${cli.stdoutSoFar()}`);
+      await control(dir, ['start', 'web.1']);
+      await nthPid(cli, 'web\\.1', 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('a process stopped by hand is not announced as restarting when its files change; once started, a change restarts it again', BOUNDED, async () => {
+    const dir = project(server, { 'src/app.ts': 'v1' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      await control(dir, ['stop', 'web']);
+      await cli.waitForOutput(/^web +\* stopped/m);
+      write(dir, 'src/app.ts', 'v2');
+      await sleep(800); // the debounce (150 ms) is long past
+      assert.doesNotMatch(cli.stdoutSoFar(), /restarting/, 'a restart announced that never comes');
+      assert.equal(pids(cli, 'web').length, 1);
+      await control(dir, ['start', 'web']);
+      await nthPid(cli, 'web', 2);
+      write(dir, 'src/app.ts', 'v3');
+      await cli.waitForOutput(/^web +\* restarting: src\/app\.ts changed$/m);
+      await nthPid(cli, 'web', 3);
+      await interrupt(cli);
+    });
+  });
+
+  test('a watched task stopped by hand after its run had ended is `stopped`, and stays stopped through a change; start runs it again', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo build pid $$", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      await control(dir, ['stop', 'build']);
+      const ps = await runCli(['ps', '--json'], { cwd: dir });
+      assert.equal((JSON.parse(ps.stdout) as { name: string; state: string }[]).find(({ name }) => name === 'build')?.state, 'stopped', ps.stdout);
+      write(dir, 'src/a.ts', 'v2');
+      await sleep(600); // the debounce (50 ms) is long past
+      assert.equal(pids(cli, 'build').length, 1, `build ran again:\n${cli.stdoutSoFar()}`);
+      assert.equal(pids(cli, 'web').length, 1, `web was restarted:\n${cli.stdoutSoFar()}`);
+      await control(dir, ['start', 'build']);
+      await nthPid(cli, 'build', 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('a change to a watched task that a start by hand queued ahead already runs starts no second life', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  slow: { cmd: "trap 'sleep 2.5; exit 0' TERM; echo slow pid $$; while :; do sleep 0.05; done" }
+  build:
+    cmd: "echo build pid $$; sleep 2; echo built"
+    task: true
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'slow', 1);
+      await cli.waitForOutput(/^build +\| built$/m);
+      // `stop slow` holds the queue of operations for 2.5 s; `start build` waits behind it, and the
+      // change's re-run of build (which has ended: it looks due) behind that.
+      const stopping = runCli(['stop', 'slow'], { cwd: dir });
+      await cli.waitForOutput(/^slow +\* stopping/m);
+      const starting = runCli(['start', 'build'], { cwd: dir });
+      await sleep(1000);
+      write(dir, 'src/a.ts', 'v2');
+      await cli.waitForOutput(/^build +\* restarting: src\/a\.ts changed$/m);
+      assert.equal((await stopping).code, 0);
+      assert.equal((await starting).code, 0);
+      await sleep(2500); // long enough for the task started by hand to end
+      assert.equal(pids(cli, 'build').length, 2, `two lives of build at once:\n${cli.stdoutSoFar()}`);
+      await interrupt(cli);
+    });
+  });
+});

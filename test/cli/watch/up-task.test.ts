@@ -1,0 +1,460 @@
+// Watch mode of `subvisor up` (SPEC §10): a watched task re-runs on a change, and what follows it. The built CLI, YAML files,
+// real processes, real files changed in a temporary directory; the helpers are up-support.ts's.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, killQuietly } from '../../support/processes.js';
+import { freePort } from '../../support/network.js';
+import { runCli, startCli } from '../cli.js';
+import { BOUNDED, all, control, interrupt, nthPid, pids, project, withUp, write } from './up-support.js';
+
+describe('a watched task', () => {
+  test('re-runs on a change; its dependent restarts only after a build that succeeded, and a broken one leaves the last good server serving', BOUNDED, async () => {
+    const port = await freePort();
+    const dir = project(
+      `processes:
+  build:
+    cmd: "if grep -q broken src/app.txt; then echo syntax error >&2; exit 1; fi; mkdir -p dist; cp src/app.txt dist/app.txt; echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+  web:
+    cmd: [node, server.mjs]
+    env: { PORT: "${port}" }
+    dependsOn: { build: succeeded }
+    ready: listening
+`,
+      {
+        'src/app.txt': 'v1',
+        'server.mjs': `import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+const version = readFileSync('dist/app.txt', 'utf8');
+console.log('web pid ' + process.pid);
+createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+`,
+      },
+    );
+    const ask = async (): Promise<string> => (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await withUp(dir, async (cli) => {
+      const first = await nthPid(cli, 'web', 1);
+      await cli.waitForOutput(/^web +\* ready/m);
+      assert.equal(await ask(), `${first} v1`);
+
+      write(dir, 'src/app.txt', 'v2');
+      await cli.waitForOutput(/^build +\* restarting: src\/app\.txt changed$/m);
+      const second = await nthPid(cli, 'web', 2);
+      await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){2}/m);
+      assert.equal(await ask(), `${second} v2`);
+
+      write(dir, 'src/app.txt', 'broken');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
+      assert.match(cli.stdoutSoFar(), /^build +\* exited with status 1\n(?:.*\n)*build +\* exited with status 1; the run goes on/m, 'its exit, then what follows (README)');
+      await sleep(500);
+      assert.equal(await ask(), `${second} v2`, 'the last good server still serves');
+      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, 'web was not stopped for the broken build');
+
+      write(dir, 'src/app.txt', 'v3');
+      const third = await nthPid(cli, 'web', 3);
+      await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){3}/m);
+      assert.equal(await ask(), `${third} v3`);
+      assert.equal(all(cli.stdoutSoFar(), /^build +\| built$/gm).length, 3);
+      await interrupt(cli);
+    });
+  });
+
+  test("--json: a watched task's failed re-run says its reason and code in both its failed records, the exit's and the run-goes-on one", BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '0' },
+    );
+    const cli = startCli(['up', '--json'], { cwd: dir });
+    try {
+      await cli.waitForOutput(/"name":"web",[^\n]*"event":"starting"/);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/"line":"exited with status 1; the run goes on[^\n]*\n/);
+      const sofar = cli.stdoutSoFar();
+      // Whole lines only: a record after these may be half written.
+      const failed = sofar
+        .slice(0, sofar.lastIndexOf('\n'))
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((record) => record.name === 'build' && record.event === 'failed');
+      // Before, the run-goes-on record had no fields at all: a script switching on `reason` missed it.
+      assert.deepEqual(
+        failed.map(({ reason, code, returncode }) => ({ reason, code, returncode })),
+        [1, 2].map(() => ({ reason: 'exit', code: 'ERR_SUBVISOR_CALLED_PROCESS', returncode: 1 })),
+      );
+      await interrupt(cli);
+    } finally {
+      killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /"event":"starting","pid":(\d+)/g).map((match) => Number(match[1])));
+      await Promise.race([cli.done, sleep(5000)]);
+    }
+  });
+
+  test('re-run by hand (start, restart) and failing, it ends nothing either: the client says so, the next change recovers', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on/m);
+      const started = await runCli(['start', 'build'], { cwd: dir });
+      assert.equal(started.code, 1, started.stdout);
+      assert.equal(started.stderr, 'subvisor: build did not succeed: build failed (status 1)\n');
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      assert.match(restarted.stderr, /^subvisor: (build did not succeed|web did not become ready): .*build failed \(status 1\)/);
+      assert.equal(all(cli.stdoutSoFar(), /^build +\* exited with status 1; the run goes on/gm).length, 3, cli.stdoutSoFar());
+      write(dir, 'src/code', '0');
+      await nthPid(cli, 'web', 2); // the fix brings the server back: the run never ended
+      await interrupt(cli);
+    });
+  });
+
+  test('a fix saved while the first run of a watched task is under way cuts that run short: the build runs again, and the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "c=$(cat src/code); echo build start; sleep 1; exit $c", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '1' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\| build start$/m);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/^web +\| web up$/m);
+      assert.match(cli.stdoutSoFar(), /^build +\* stopping \(restarting\)/m, cli.stdoutSoFar());
+      const run = await interrupt(cli);
+      assert.equal(run.code, 130, run.stderr);
+    });
+  });
+
+  test('a change to a dependent while its dependency waits out a restart backoff does not hold up the change that fixes the dependency', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  x:
+    cmd: "echo x up; sleep 0.3; exit $(cat x/code)"
+    restart: { policy: on-failure, max: 5, backoff: 20s }
+    watch: [x]
+  d: { cmd: "echo d up; exec sleep 30", dependsOn: { x: started }, watch: [d] }
+`,
+      { 'x/code': '1', 'd/f': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^x +\* restarting in 20\.0 s/m);
+      write(dir, 'd/f'); // d restarts, and waits for x, down in its backoff
+      await cli.waitForOutput(/^d +\* waiting for x to start$[\s\S]*^d +\* waiting for x to start$/m);
+      write(dir, 'x/code', '0'); // the fix: x restarts at once, not 20 s later
+      await cli.waitForOutput(/^x +\| x up$[\s\S]*^x +\| x up$/m, 8000);
+      await nthPid(cli, 'd', 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('a fix saved while a re-run of a watched task waits out its restart backoff runs it at once, and restarts its dependent once', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build:
+    cmd: "echo building; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: 50ms }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded } }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      write(dir, 'src/code', '0'); // the fix, while the broken re-run waits 20 s to try again
+      await nthPid(cli, 'web', 2);
+      await sleep(1000);
+      const output = cli.stdoutSoFar();
+      assert.equal(all(output, /^build +\| building$/gm).length, 3, `the fix ran the build once, at once\n${output}`);
+      assert.equal(pids(cli, 'web').length, 2, `web restarted once for the fix\n${output}`);
+      await interrupt(cli);
+    });
+  });
+
+  test('a change saved while a re-run of a watched task is still trying does not wait out the backoff that follows its failure', BOUNDED, async () => {
+    // Each try waits for the file `go`, so the change comes while the re-run's try is under way.
+    const dir = project(
+      `processes:
+  build:
+    cmd: "echo building; while [ ! -e go ]; do sleep 0.05; done; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/code': '0', go: '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\* exited with status 0/m);
+      rmSync(join(dir, 'go'));
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\| building$[\s\S]*^build +\| building$/m);
+      write(dir, 'src/other'); // heard while the try is under way: it is not in its backoff yet
+      await sleep(500); // its burst ends (50 ms) before the try does; later, the test proves less, never fails
+      write(dir, 'go');
+      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      // Before: the change waited out the 20 s backoff, and the policy's own try, before its run.
+      await cli.waitForOutput(/^build +\* stopped while waiting to restart$/m, 8000);
+      await cli.waitForOutput(/^build +\* restarting: src\/other changed$\n^build +\* starting \(after a change\)$/m, 8000);
+      await interrupt(cli);
+    });
+  });
+
+  test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo build start; sleep 0.8; grep -q ok flag && echo build done", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+`,
+      { 'src/code': '0', flag: 'ok' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* ready/m);
+      write(dir, 'flag', 'bad');
+      const started = runCli(['start', 'build'], { cwd: dir });
+      await cli.waitForOutput(/(?:^build +\| build start\n[^]*){2}/m);
+      write(dir, 'src/code', '1'); // while the build started by hand runs
+      assert.equal((await started).code, 1, 'the build by hand failed, and said so');
+      await cli.waitForOutput(/(?:^build +\| build start\n[^]*){3}/m);
+      await cli.waitForOutput(/(?:^build +\* exited with status 1; the run goes on[^\n]*\n[^]*){2}/m);
+      assert.doesNotMatch(cli.stdoutSoFar(), /^web +\* stopping/m, 'the last good server kept serving');
+      assert.equal(pids(cli, 'web').length, 1, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
+  test('restarted by hand and failing, with main among its dependents: main waits for the next change, the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  e2e: { cmd: "echo e2e ran; while [ ! -f done ]; do sleep 0.05; done", dependsOn: { build: succeeded }, main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^e2e +\| e2e ran$/m);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on/m);
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      await cli.waitForOutput(/^e2e +\* not started: build failed \(status 1\); the run goes on: the next change starts it again$/m);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/(?:^e2e +\| e2e ran\n[^]*){2}/m);
+      write(dir, 'done');
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.equal(run?.code, 0, `main ended the run when it was done, not before:\n${cli.stdoutSoFar()}`);
+    });
+  });
+
+  test('restarted by hand and failing, with main two levels down (build <- web <- e2e): both wait for the next change, the run goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build: { cmd: "echo building; exit $(cat src/code)", task: true, watch: { paths: [src], debounce: 50ms } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, ready: up }
+  e2e: { cmd: "echo e2e ran; while [ ! -f done ]; do sleep 0.05; done", dependsOn: [web], main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^e2e +\| e2e ran$/m);
+      write(dir, 'src/code', '1');
+      const restarted = await runCli(['restart', 'build'], { cwd: dir });
+      assert.equal(restarted.code, 1, restarted.stdout);
+      await cli.waitForOutput(/^e2e +\* not started: web was not started \(build failed \(status 1\)\); the run goes on: the next change starts it again$/m);
+      assert.equal((await runCli(['ps'], { cwd: dir })).code, 0, `the run is still up:\n${cli.stdoutSoFar()}`);
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/(?:^e2e +\| e2e ran\n[^]*){2}/m);
+      write(dir, 'done');
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.equal(run?.code, 0, `main ended the run when it was done, not before:\n${cli.stdoutSoFar()}`);
+    });
+  });
+
+  test('...but a main kept from starting by a dependency stopped by hand still ends the run, its build having succeeded', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  db: { cmd: "exec sleep 30", ready: { exec: "false", interval: 50ms } }
+  build: { cmd: "echo building", task: true, watch: { paths: [src], debounce: 50ms } }
+  e2e: { cmd: "echo e2e ran", dependsOn: { build: succeeded, db: ready }, main: true }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\* exited with status 0/m);
+      // Build is forgiven from now on, and succeeds; the client waits for e2e, which waits for db.
+      const restarting = runCli(['restart', 'build'], { cwd: dir });
+      await cli.waitForOutput(/(?:^build +\* exited with status 0.*\n[^]*){2}/m);
+      // db never became ready: stopped now, it never will, and e2e cannot start. Not build's doing.
+      await control(dir, ['stop', 'db']);
+      const run = await Promise.race([cli.done, sleep(10_000).then(() => undefined)]);
+      assert.ok(run !== undefined, `the run went on without its main:\n${cli.stdoutSoFar()}`);
+      assert.notEqual(run.code, 0);
+      assert.equal((await restarting).code, 1);
+      assert.match(run.stdout, /^e2e +\* not started: db was stopped$/m);
+      assert.doesNotMatch(run.stdout, /^e2e .*the run goes on/m);
+    });
+  });
+
+  /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
+  const buildAndWeb = (buildCmd: string, source: string, debounces: { readonly web: string; readonly build: string } = { web: '100ms', build: '100ms' }): string =>
+    project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    dependsOn: { build: succeeded }
+    watch: { paths: [src], debounce: ${debounces.web} }
+  build:
+    cmd: "${buildCmd}"
+    task: true
+    watch: { paths: [src], debounce: ${debounces.build} }
+`,
+      { 'src/a.ts': source },
+    );
+
+  // With the same debounce the bursts end together; with the dependent's the shorter, its burst
+  // waits for the task's. Either way the one restart comes with the task's run, after it.
+  for (const [debounces, title] of [
+    [{ web: '100ms', build: '100ms' }, 'a task and its dependent watching the same file: one save runs the task once and restarts the dependent once'],
+    [{ web: '30ms', build: '600ms' }, "...also when the dependent's debounce is the shorter: its burst waits for the task's"],
+  ] as const) {
+    test(title, BOUNDED, async () => {
+      const dir = buildAndWeb('echo built', 'v1', debounces);
+      await withUp(dir, async (cli) => {
+        await nthPid(cli, 'web', 1);
+        write(dir, 'src/a.ts', 'v2');
+        await nthPid(cli, 'web', 2);
+        // Long enough for a second restart, had one been queued (a debounce, a build, a start).
+        await sleep(1000);
+        const output = cli.stdoutSoFar();
+        assert.equal(pids(cli, 'build').length, 2, output);
+        assert.equal(pids(cli, 'web').length, 2, output);
+        assert.equal(all(output, /^web +\* stopping/gm).length, 1, output);
+        assert.ok(output.lastIndexOf('build | built') < output.lastIndexOf('web pid'), `the web that runs came after the new build\n${output}`);
+        await interrupt(cli);
+      });
+    });
+  }
+
+  test('a save while the task runs again for the last one: the task runs once more, then the dependent restarts once, never on the old build', BOUNDED, async () => {
+    const dir = buildAndWeb('sleep 1; echo built', 'v1');
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'build', 2);
+      write(dir, 'src/a.ts', 'v3'); // while that build runs: the dependent's burst ends with the task's
+      await nthPid(cli, 'web', 3);
+      // Long enough for one more restart, had one been queued (a debounce, a build, a start).
+      await sleep(1500);
+      const output = cli.stdoutSoFar();
+      const starts = all(output, /^(build|web) +\* starting \(pid/gm).map((match) => match[1]);
+      assert.deepEqual(starts, ['build', 'web', 'build', 'web', 'build', 'web'], output);
+      assert.equal(all(output, /^web +\* restarting:/gm).length, 0, `web restarted only by its task's chain\n${output}`);
+      await interrupt(cli);
+    });
+  });
+
+  test("a dependent's own change during its task's chain restarts it once more, for that change alone: the save the chain dealt with is not named again", BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; exec sleep 30"
+    dependsOn: { build: succeeded }
+    watch: { paths: [src, views], debounce: 100ms }
+  build:
+    cmd: "sleep 1; echo built"
+    task: true
+    watch: { paths: [src], debounce: 100ms }
+`,
+      { 'src/a.ts': 'v1', 'views/page.html': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'v2');
+      await nthPid(cli, 'build', 2);
+      write(dir, 'views/page.html', 'v2'); // web's alone, while the chain's build runs
+      await nthPid(cli, 'web', 3);
+      await sleep(1000);
+      const output = cli.stdoutSoFar();
+      assert.deepEqual(all(output, /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['views/page.html changed'], output);
+      assert.equal(pids(cli, 'web').length, 3, output);
+      await interrupt(cli);
+    });
+  });
+
+  test('...and a save that breaks the task leaves the dependent running, though its own watch saw the save', BOUNDED, async () => {
+    const dir = buildAndWeb('grep -q good src/a.ts && echo built', 'good 1');
+    await withUp(dir, async (cli) => {
+      const first = await nthPid(cli, 'web', 1);
+      write(dir, 'src/a.ts', 'broken');
+      await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
+      await sleep(1000);
+      assert.equal(pids(cli, 'web').length, 1, cli.stdoutSoFar());
+      assert.equal(isRunning(first), true, 'the last good web still runs');
+      write(dir, 'src/a.ts', 'good 2');
+      await nthPid(cli, 'web', 2);
+      await sleep(1000);
+      assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
+      await interrupt(cli);
+    });
+  });
+
+  test('a task whose runs retrigger themselves cannot starve the restart of another process', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  loop:
+    cmd: "if [ -f src/loop/go ]; then date > src/loop/out; fi; sleep 0.3; echo looped"
+    task: true
+    watch: { paths: [src/loop], debounce: 50ms }
+  other:
+    cmd: "echo other pid $$; exec sleep 30"
+    watch: { paths: [src/other], debounce: 50ms }
+`,
+      { 'src/loop/.keep': '', 'src/other/x': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'other', 1);
+      await cli.waitForOutput(/^loop +\| looped$/m);
+      // From now on each run of loop (ended, so run again as a task: the lane waits for it) changes
+      // its own watched tree while it runs: whenever the lane picks, loop is waiting again.
+      write(dir, 'src/loop/go');
+      await nthPid(cli, 'loop', 4);
+      write(dir, 'src/other/x', 'changed');
+      await nthPid(cli, 'other', 2);
+      await interrupt(cli);
+    });
+  });
+
+  test('a run whose processes have all ended keeps watching; the next change runs the task again', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  test:
+    cmd: "echo test pid $$; echo ran"
+    task: true
+    watch: { paths: [src], debounce: 50ms }
+`,
+      { 'src/a.ts': '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^test +\* exited with status 0/m);
+      await sleep(400);
+      assert.equal(isRunning(cli.pid), true, 'the run goes on, watching');
+      write(dir, 'src/a.ts');
+      await nthPid(cli, 'test', 2);
+      await interrupt(cli);
+    });
+  });
+});
