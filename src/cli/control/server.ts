@@ -303,9 +303,8 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   const refuse = (error: BadRequest): void => {
     refused = true;
     clearTimeout(silent);
-    // Closed outright once the refusal is out: ending only our side would leave the connection
-    // open as long as the client goes on writing (the rest of a request too long).
-    socket.write(encode(errorReply(null, error)), () => socket.destroy());
+    socket.end(encode(errorReply(null, error)));
+    closeAfterLinger(socket);
   };
   const tooLong = (): void => refuse(new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
   const silent = setTimeout(() => {
@@ -389,7 +388,20 @@ function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
   socket.once('data', close).once('end', close).once('close', () => clearTimeout(linger));
 }
 
-/** How long a refused connection is kept for its client's request to come (see {@link refuseConnection}): ours write it at once. */
+/**
+ * Closes a refused connection once its client has ended what it sends, or {@link REFUSED_LINGER_MS}
+ * on, what it sends meanwhile read and dropped (readLines keeps none of it). Closed at once, a
+ * client still writing (the rest of a request too long) had its next write fail (EPIPE), and
+ * Node's client closes its socket there, the refusal unread in its queue; ending only our side
+ * would keep the connection as long as the client goes on writing.
+ */
+function closeAfterLinger(socket: Socket): void {
+  const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+  socket.once('end', () => closeOnceHandedOver(socket)).once('close', () => clearTimeout(linger));
+  socket.resume();
+}
+
+/** How long a refused connection is kept for its client to take the refusal before writing on (see {@link refuseConnection}, {@link closeAfterLinger}): ours write at once. */
 const REFUSED_LINGER_MS = 1000;
 
 /** The connection's {@link ReplyChannel}; `wrote` hears each piece of a reply the client took. */

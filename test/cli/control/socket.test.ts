@@ -103,7 +103,7 @@ describe('protocol', () => {
       await waitForState(dir, 'a', 'running');
       const connection = await rawConnection(socketOf(dir));
       const chunk = Buffer.alloc(64 * 1024, 'x');
-      // 16 MiB offered with no newline: refused after the first MiB, the rest never read.
+      // 16 MiB offered with no newline: refused after the first MiB, the rest dropped as it comes.
       for (let i = 0; i < 256; i++) connection.send(chunk);
       const reply = await connection.next();
       assert.deepEqual(reply, { v: 2, id: null, ok: false, error: { code: 'ERR_SUBVISOR_REQUEST_TOO_LARGE', message: 'request refused: longer than 1048576 bytes' } });
@@ -113,6 +113,35 @@ describe('protocol', () => {
       assert.equal((await exactly.next()).ok, true, 'a request just under 1 MiB is read');
       exactly.destroy();
       assert.equal((await rowOf(dir, 'a')).state, 'running');
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('a client still writing its request too long when it is refused reads the refusal: its next write does not fail before it looks', BOUNDED, async () => {
+    // Closed at once, the client's next write failed (EPIPE), and Node closes a socket there, the
+    // refusal unread in its queue: the flake of the test above (`no reply within 10 s`), 1 run in
+    // 200 on a loaded machine. Here each 64 KiB is written once the run has read the one before,
+    // with no turn of this event loop between (a busy client's), so its write is the next thing.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      const socket = createConnection(socketOf(dir));
+      await once(socket, 'connect');
+      let said = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+      socket.on('error', () => {}); // the failed write: `said` tells
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      // 1 MiB and 4 chunks past it: refused at the 17th.
+      for (let i = 0; i < 20 && !socket.destroyed; i++) {
+        await new Promise((resolve) => socket.write(chunk, resolve));
+        Atomics.wait(pause, 0, 0, 50);
+      }
+      await closed;
+      assert.ok(said.endsWith('\n'), `the refusal was not read: got ${JSON.stringify(said)}`);
+      assert.equal((JSON.parse(said) as { error: { code: string } }).error.code, 'ERR_SUBVISOR_REQUEST_TOO_LARGE');
     } finally {
       await interrupt(run);
     }
