@@ -80,6 +80,20 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(path.shellOnly, undefined);
   });
 
+  test("a program name with a blank at its start or end (' ls', 'ls '): told as a command in one word (split, it runs), not to check the spelling", BOUNDED, async () => {
+    for (const program of [' ls', 'ls ', '\tls']) {
+      const error = await spawnFailure([program, '-d', '.']);
+      assert.equal(error.code, 'ENOENT');
+      assert.match(error.message, /is one word holding a whole command: give each word as an argument of its own/, program);
+      assert.doesNotMatch(error.message, /check the spelling/);
+      assert.equal(error.shellOnly, 'whole-command');
+    }
+    // Control: a path whose only blank is at its end, its file missing, is still no such file.
+    const path = await spawnFailure(['/subvisor/no-such-program ']);
+    assert.match(path.message, /no such file: \/subvisor\/no-such-program $/);
+    assert.equal(path.shellOnly, undefined);
+  });
+
   test('a builtin of sh given as the program: ENOENT, and the message says to have a shell run it (shell: true), shellOnly says so as data', BOUNDED, async () => {
     const error = await spawnFailure(['cd', '/']);
     assert.equal(error.code, 'ENOENT');

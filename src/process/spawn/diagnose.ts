@@ -465,14 +465,15 @@ function missingProgram(options: ResolvedRunOptions): string {
 
 /**
  * Whether the program named is a whole command written as one word (`['npm run dev']`, as
- * concurrently takes its commands): a name with a blank inside, whatever its first word is (`nosuch
+ * concurrently takes its commands): a name with a blank in it, whatever its first word is (`nosuch
  * --x` is a command too, whose program is missing as well: split, it says so). Told apart, it gets
  * the advice that fits; "check the spelling" would send its author looking for a typo. A path
  * whose first word is no program (`/opt/My App/run`) is a path with a blank: "no such file" fits it.
  */
 function isWholeCommand(program: string, options: ResolvedRunOptions): boolean {
   const [first] = program.trim().split(/\s+/);
-  if (!/\s/.test(program.trim()) || first === undefined) return false;
+  // A blank at either end too (`' ls'`, a quoting slip): split, or read by a shell, it runs.
+  if (!/\s/.test(program) || first === undefined || first === '') return false;
   return resolveProgram(first, options) !== undefined || !first.includes('/');
 }
 
