@@ -1,4 +1,5 @@
 import { Interrupted, abortOnce, handleInterrupts, stopRunWhenOutputCloses, whatIsLeft, type OutputFailed } from './interrupts.js';
+import { namesInWords } from './names-in-words.js';
 import type { Output } from './output.js';
 import type { ProcessSnapshot } from './stack/state.js';
 import { stopOnUncaughtError, type UncaughtErrors } from './uncaught.js';
@@ -27,9 +28,10 @@ export function listenForEnds(stack: { readonly childrenRunning: boolean; ps(): 
     (signal) => stop.abort(new Interrupted(signal)),
     ({ why, processesLeft }) => {
       // The run's own word: under `subvisor`, not as a state line of a process. No summary
-      // follows (the CLI exits now, whatever a reader holds up), so this line says what is killed.
+      // follows (the CLI exits now, whatever a reader holds up), so this line says what is killed:
+      // the first few names in words, every one in --json's `processes`.
       const killed = processesLeft ? stillUp(stack) : [];
-      const what = killed.length === 0 ? options.killedWhat : killed.join(', ');
+      const what = killed.length === 0 ? options.killedWhat : namesInWords(killed);
       if (processesLeft) output.report(`subvisor: ${why}: killing ${what} at once`, { stream: 'report', event: 'killed', line: why, processes: killed });
       output.abandon(why);
     },

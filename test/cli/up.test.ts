@@ -570,6 +570,34 @@ describe('subvisor up', () => {
     }
   });
 
+  test("a second SIGINT's line names the first five processes it kills and how many more; --json's processes has every one", { timeout: 60_000 }, async () => {
+    const copies = 8;
+    const names = Array.from({ length: copies }, (_, index) => `web.${index + 1}`);
+    // Deaf to SIGTERM, so every copy is still up when the second SIGINT comes.
+    const file = config(`processes:\n  web: { cmd: "trap '' TERM; echo up $$; while :; do sleep 0.05; done", replicas: ${copies} }\n`);
+    for (const json of [false, true]) {
+      const cli = startCli(['up', '-f', file, '--grace', '30s', ...(json ? ['--json'] : [])], { env: { SUBVISOR_WATCHDOG: '0' } });
+      const pids = (): number[] => [...cli.stdoutSoFar().matchAll(/up (\d+)/g)].map((match) => Number(match[1]));
+      try {
+        await waitUntil(() => pids().length === copies, `${copies} copies to be up`, 20_000);
+        cli.kill('SIGINT');
+        await cli.waitForOutput(/stopping/);
+        await sleep(300);
+        cli.kill('SIGINT');
+        const run = await cli.done;
+        assert.equal(run.code, 130);
+        if (json) {
+          const killed = run.stdout.split('\n').filter((line) => line.includes('"killed"')).map((line) => JSON.parse(line) as { processes?: string[] });
+          assert.deepEqual(killed.map((record) => record.processes), [names], run.stdout);
+        } else {
+          assert.match(run.stderr, /^subvisor: second SIGINT: killing web\.1, web\.2, web\.3, web\.4, web\.5 and 3 more at once$/m);
+        }
+      } finally {
+        killQuietly(...pids());
+      }
+    }
+  });
+
   // Neither is someone insisting: a terminal going away is often told twice (the shell passes its
   // SIGHUP on, the kernel sends another); GNU timeout sends its SIGTERM to the command and then to
   // its group, ms apart (apart enough here that the kernel cannot merge them, as it may).

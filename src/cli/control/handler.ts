@@ -1,4 +1,5 @@
 import { didYouMean } from '../../process/suggest.js';
+import { namesInWords } from '../names-in-words.js';
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
 import { BadRequest, shownInReply, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
@@ -188,13 +189,9 @@ function checkNames(stack: Stack, request: { readonly id: number; readonly names
   );
 }
 
-/** The most names a reply repeats (each cut by shownInReply): a request may carry up to 1 MiB of them. */
-const SHOWN_NAMES = 5;
-
-/** `'a', 'b'`: each name quoted, a long one cut (`'xxx…'`), and past five, how many more. */
+/** `'a', 'b'`: each name quoted, a long one cut (`'xxx…'`), and past a few, how many more. */
 function shownNames(names: readonly string[]): string {
-  const shown = names.slice(0, SHOWN_NAMES).map((name) => `'${shownInReply(name)}'`);
-  return names.length > SHOWN_NAMES ? `${shown.join(', ')} and ${names.length - SHOWN_NAMES} more` : shown.join(', ');
+  return namesInWords(names, (name) => `'${shownInReply(name)}'`);
 }
 
 function toRow(snapshot: ReturnType<Stack['ps']>[number]): ProcessRow {
