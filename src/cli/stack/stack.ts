@@ -411,6 +411,11 @@ export class Stack {
     });
   }
 
+  /** When each copy of `name` last spawned (`performance.now()`): those never started have none. */
+  lastSpawns(name: string): number[] {
+    return this.processesNamed([name]).flatMap((copy) => this.#runners.get(copy)?.state.lastSpawnedAt ?? []);
+  }
+
   /**
    * A burst of changes under the watched paths of `name` has ended. A watched task's re-run that
    * waits out its restart backoff holds the restart lane (its dependents restart only once it has

@@ -44,6 +44,8 @@ export class ProcessState {
    */
   #healthySince: number | undefined;
   #healthyUntil: number | undefined;
+  /** When its latest attempt spawned, even once it is down (`performance.now()`): see {@link ProcessState.lastSpawnedAt}. */
+  #lastSpawnedAt: number | undefined;
   /** When its first attempt spawned, and its last one exited: the life's duration in the summary, in the library's clock. */
   #firstStartedAt: number | undefined;
   #lastExitedAt: number | undefined;
@@ -64,6 +66,7 @@ export class ProcessState {
   spawned(pid: number, hasReadyProbe: boolean, spawnedAt: number): void {
     this.pid = pid;
     this.#upSince = spawnedAt;
+    this.#lastSpawnedAt = spawnedAt;
     this.#firstStartedAt ??= spawnedAt;
     // The last exit is this attempt's once it comes: one that never comes (a stop refused) must not borrow the one before.
     this.#lastExitedAt = undefined;
@@ -71,6 +74,11 @@ export class ProcessState {
     this.#healthyUntil = undefined;
     this.#killedAfterGraceMs = undefined;
     this.state = hasReadyProbe ? 'starting' : 'running';
+  }
+
+  /** When its latest attempt spawned (`performance.now()`), up or not since; undefined before its first. */
+  get lastSpawnedAt(): number | undefined {
+    return this.#lastSpawnedAt;
   }
 
   /** The current attempt was still running `graceMs` after its stop signal: it got SIGKILL. */

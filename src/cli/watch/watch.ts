@@ -38,6 +38,8 @@ export interface Restartable {
   keptStopped(name: string): boolean;
   /** A burst of changes for `name` ended (before its restart waits its turn): a re-run of it waiting out a backoff need not. */
   changeHeard(name: string): void;
+  /** When each copy of `name` last spawned (`performance.now()`): none before its first start. */
+  lastSpawns(name: string): readonly number[];
 }
 
 /**
@@ -245,7 +247,7 @@ class WatchedProcess {
     const more = changed.length - 1;
     // In the order last heard: the first is the earliest of the last changes, near enough the
     // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).
-    const looping = this.#ownWrites.looping(changed, heard[0]?.[1].heardAt ?? performance.now());
+    const looping = this.#ownWrites.looping(changed, heard[0]?.[1].heardAt ?? performance.now(), this.stack.lastSpawns(this.name));
     const why = looping !== undefined ? `, each time soon after its start, ${looping} times in a row ${LEAVE_IT_OUT}` : '';
     this.output.status({
       name: this.name,

@@ -14,7 +14,7 @@ import { spec } from '../stack/support.js';
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-watch-stack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const idle: Restartable = { ending: false, restartForChange: () => Promise.resolve([]), keptStopped: () => false, changeHeard: () => undefined };
+const idle: Restartable = { ending: false, restartForChange: () => Promise.resolve([]), keptStopped: () => false, changeHeard: () => undefined, lastSpawns: () => [] };
 
 test("a directory that cannot be watched at run time is a failed record with the watch's reason and code, as every failed record has them", { timeout: 10_000 }, async () => {
   const root = join(scratch, 'src');
@@ -84,7 +84,13 @@ test("a restart that looks like the process's own writes carries the count in a 
   const root = join(scratch, 'loop');
   mkdirSync(root);
   let restarts = 0;
-  const writing: Restartable = { ...idle, restartForChange: () => ((restarts += 1), restarts < 4 && writeFileSync(join(root, 'build.out'), String(restarts)), Promise.resolve([])) };
+  // Its first start (up's) is now, as its first write is: the restarts that follow are each a start too.
+  let spawnedAt = performance.now();
+  const writing: Restartable = {
+    ...idle,
+    lastSpawns: () => [spawnedAt],
+    restartForChange: () => ((restarts += 1), (spawnedAt = performance.now()), restarts < 4 && writeFileSync(join(root, 'build.out'), String(restarts)), Promise.resolve([])),
+  };
   const events: StatusEvent[] = [];
   const watching = watchStack(writing, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 20 } })], { status: (event) => void events.push(event) });
   try {
@@ -97,6 +103,32 @@ test("a restart that looks like the process's own writes carries the count in a 
       [{ reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0 }, { reason: 'change', path, more: 0, soonAfterStart: 3 }, { reason: 'change', path, more: 0, soonAfterStart: 4 }],
     );
     assert.match(said[2]?.text ?? '', /, each time soon after its start, 3 times in a row /);
+  } finally {
+    watching.close();
+  }
+});
+
+test("saves of one file, each soon after the restart before (an editor's autosave), are no own writes: the first of them came long after the process's start", { timeout: 20_000 }, async () => {
+  const root = join(scratch, 'autosave');
+  mkdirSync(root);
+  let restarts = 0;
+  // Started a minute ago, and edited since: each restart is a start again, the save before it heard after it.
+  let spawnedAt = performance.now() - 60_000;
+  const counting: Restartable = { ...idle, lastSpawns: () => [spawnedAt], restartForChange: () => ((restarts += 1), (spawnedAt = performance.now()), Promise.resolve([])) };
+  const events: StatusEvent[] = [];
+  const watching = watchStack(counting, [spec('web', 'true', { watch: { paths: [root], ignore: [], debounceMs: 20 } })], { status: (event) => void events.push(event) });
+  try {
+    for (let save = 1; save <= 5; save++) {
+      writeFileSync(join(root, 'app.ts'), String(save));
+      await waitUntil(() => restarts === save, `the restart for save ${save}`);
+      await sleep(100);
+    }
+    const said = events.filter((event) => event.event === 'restarting');
+    const path = relative(process.cwd(), join(root, 'app.ts'));
+    assert.deepEqual(
+      said.map((event) => event.fields),
+      Array.from({ length: 5 }, () => ({ reason: 'change', path, more: 0 })),
+    );
   } finally {
     watching.close();
   }
