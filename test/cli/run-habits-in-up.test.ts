@@ -25,6 +25,10 @@ test("a command after up -- (run's way) is told to be run -- CMD or a process of
     assert.equal(refused.code, 2, refused.stderr);
     assert.equal(refused.stderr.split('\n')[0], `subvisor: ${SLEEP}`, cwd);
     assert.doesNotMatch(refused.stdout, /started/, 'nothing started');
+    // A process name before -- (up web -- sleep 1) does not make its words names.
+    const afterName = await runCli(['up', 'web', '--', 'sleep', '1'], { cwd });
+    assert.equal(afterName.code, 2, afterName.stderr);
+    assert.equal(afterName.stderr.split('\n')[0], `subvisor: ${SLEEP}`, cwd);
   }
   // Its words are shown as a shell reads them, so the suggestion can be pasted.
   const quoted = await runCli(['up', '--', 'sh', '-c', 'echo hi'], { cwd: dir });
