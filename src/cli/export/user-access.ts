@@ -1,6 +1,7 @@
 import type { ProcessSpec, ProcessUser } from '../config/spec.js';
 import { memberGroups } from '../config/user.js';
-import { DETAILS_HIDDEN, partsAsWritten, readsVariable, valuesIn } from '../config/environment/interpolate.js';
+import { partsAsWritten, readsVariable } from '../config/environment/interpolate.js';
+import { DETAILS_HIDDEN, valuesShown } from '../config/environment/shown-values.js';
 import { node } from '../../builtins.js';
 import { canonicalPathOf, statOf } from '../../process/stat.js';
 import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
@@ -70,10 +71,9 @@ export function barrierInWords(barrier: Barrier): string {
 function withoutValues(spec: ProcessSpec, cwd: string, barrier: Barrier): [string, string] {
   const parts = spec.cwdParts;
   if (parts === undefined || !readsVariable([parts])) return [cwd, barrierInWords(barrier)];
-  // Only the barrier's path can hold a value: its mode and owner are the system's words. A value
-  // that is also a piece of a written directory's name (TOKEN=a) hides more than it must: better
-  // than showing a secret that is part of one (`app-${TOKEN}`).
-  const showsValue = valuesIn(parts).some((value) => value.split('/').some((piece) => piece !== '' && barrier.path.includes(piece)));
+  // Only the barrier's path can hold a value: its mode and owner are the system's words (TOKEN=','
+  // is not shown by `drwx------, uid 0's`).
+  const { showsValue } = valuesShown(barrier.path, parts);
   return [partsAsWritten(parts), showsValue ? `a directory on the way is closed to it; ${DETAILS_HIDDEN}` : barrierInWords(barrier)];
 }
 

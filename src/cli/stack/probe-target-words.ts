@@ -1,6 +1,6 @@
 import { joinParts, partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { valuesShown } from '../config/environment/shown-values.js';
 import type { Probe } from '../config/spec.js';
-import { escapeRegExp } from '../config/regexp.js';
 
 /**
  * What an http or tcp try said (Node's `getaddrinfo ENOTFOUND HOST`, `connect ECONNREFUSED
@@ -8,19 +8,19 @@ import { escapeRegExp } from '../config/regexp.js';
  * (`${API_HOST}`): the output goes into state lines, the report and `--json`, where a value from
  * `.env` is no more shown than in a command (see ./shown-command.ts). The whole target, then its
  * host, which Node's messages name alone; a host that only part of a variable made is named by the
- * target it is in.
+ * target it is in. Nothing is hidden: besides Node's words, which name only the target, an output
+ * holds what the server answered, and a short value (`H=e`) would hide it for no secret.
  */
 export function targetAsWritten(output: string, probe: Probe): string {
   const parts = probe.kind === 'http' ? probe.urlParts : probe.kind === 'tcp' ? probe.addressParts : undefined;
   if (parts === undefined) return output;
   const target = joinParts(parts);
   const written = partsAsWritten(parts);
-  const named = output.replaceAll(target, written);
   const host = probe.kind === 'tcp' ? probe.host : hostnameOf(target);
   const at = host === undefined || host === '' ? -1 : target.indexOf(host, probe.kind === 'http' ? hostSearchStart(target) : 0);
-  if (host === undefined || at < 0) return named;
-  const replacement = writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`;
-  return named.replace(wholeHost(host), () => replacement);
+  const named: [string, string][] = [[target, written]];
+  if (host !== undefined && at >= 0) named.push([host, writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`]);
+  return valuesShown(output, parts, { named }).text;
 }
 
 /**
@@ -32,15 +32,6 @@ function hostSearchStart(url: string): number {
   const end = url.slice(authority).search(/[/?#]/);
   const user = url.slice(authority, end < 0 ? undefined : authority + end).lastIndexOf('@');
   return user < 0 ? authority : authority + user + 1;
-}
-
-/**
- * `host` where the output names it as a host, not where it is a piece of a word or of another
- * host (`e` in `timed out`, `a` in `getaddrinfo`): nothing of a name before it, nor after it but a
- * `:PORT` or the end of a sentence.
- */
-function wholeHost(host: string): RegExp {
-  return new RegExp(`(?<![\\w.:-])${escapeRegExp(host)}(?![\\w-]|\\.\\w)`, 'g');
 }
 
 /** The host a URL names, as Node's errors name it (an IPv6 address without its brackets). */

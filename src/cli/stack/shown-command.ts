@@ -1,5 +1,5 @@
 import { quoteCommand } from '../../process/command.js';
-import { partsAsWritten } from '../config/environment/interpolate.js';
+import { partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
 import type { ProcessSpec } from '../config/spec.js';
 
 /** A command and the pieces interpolation made it of: a process's, or an `exec` probe's. */
@@ -24,8 +24,7 @@ export function commandAsWritten(spec: InterpolatedCommand): readonly string[] |
   return typeof cmd === 'string' ? (words[0] ?? '') : words;
 }
 
-/** The values of the variables the program of an argv (its first word) holds: what names the program may show them. */
-export function programVariableValues(spec: InterpolatedCommand): string[] {
-  if (typeof spec.cmd === 'string') return [];
-  return (spec.cmdParts?.[0] ?? []).flatMap((part) => (typeof part === 'string' ? [] : [part.value]));
+/** What interpolation made the program of an argv (its first word) of: its variables' values are what names of the program may show. */
+export function programParts(spec: InterpolatedCommand): readonly InterpolatedPart[] {
+  return typeof spec.cmd === 'string' ? [] : (spec.cmdParts?.[0] ?? []);
 }

@@ -1,6 +1,7 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
-import { DETAILS_HIDDEN, partsAsWritten, valuesIn, type InterpolatedPart } from '../config/environment/interpolate.js';
-import { commandAsWritten, programVariableValues, type InterpolatedCommand } from './shown-command.js';
+import { partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
+import { DETAILS_HIDDEN, valuesShown } from '../config/environment/shown-values.js';
+import { commandAsWritten, programParts, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
 const CLI_SHELL_WAYS = "sh -c '...', or in subvisor.yaml a cmd written as one string";
@@ -24,12 +25,12 @@ export function spawnErrorInOwnWords(error: SpawnError): string {
 export function spawnErrorAsWritten(error: SpawnError, command: InterpolatedCommand, cwdParts?: readonly InterpolatedPart[]): SpawnError {
   if (command.cmdParts === undefined && cwdParts === undefined) return error;
   const cmd = commandAsWritten(command);
-  const reason = reasonInOwnWords(error, programOf(cmd), programVariableValues(command));
+  const reason = reasonInOwnWords(error, cmd, programParts(command));
   return rebuilt(error, cmd, cwdParts === undefined ? reason : cwdAsWritten(reason, error, cwdParts, cmd));
 }
 
-function inOwnWords(error: SpawnError, cmd: readonly string[] | string, programValues: readonly string[]): SpawnError {
-  return rebuilt(error, cmd, reasonInOwnWords(error, programOf(cmd), programValues));
+function inOwnWords(error: SpawnError, cmd: readonly string[] | string, programParts: readonly InterpolatedPart[]): SpawnError {
+  return rebuilt(error, cmd, reasonInOwnWords(error, cmd, programParts));
 }
 
 function rebuilt(error: SpawnError, cmd: readonly string[] | string, reason: string): SpawnError {
@@ -41,32 +42,31 @@ function programOf(cmd: readonly string[] | string): string {
   return typeof cmd === 'string' ? cmd : (cmd[0] ?? '');
 }
 
+/** The command's words as the config writes them: they show no value, so a value that is also a piece of one is not taken as shown. */
+function configWords(cmd: readonly string[] | string): readonly string[] {
+  return typeof cmd === 'string' ? [cmd] : cmd;
+}
+
 /**
  * `reason` with the cwd, which a variable made, named as written (`/srv/${TOKEN}`) wherever the
  * library showed its value: the cwd itself, or a path under it (a relative program). A value still
  * there after that (a directory on the way that is closed to the user: part of the cwd only) is
- * not shown at all, as a program's is not. The command's words as the config writes them show no
- * value, so they are not searched: a value that is also a piece of the program's name
- * (`SERVICE=api`, `./run-api.sh`) would have hidden why the program could not be run.
+ * not shown at all, as a program's is not (see {@link valuesShown}).
  */
 function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[], cmd: readonly string[] | string): string {
   const written = partsAsWritten(cwdParts);
-  const named = error.cwd === undefined ? reason : reason.replaceAll(error.cwd, written);
-  const configWords = new Set(typeof cmd === 'string' ? [cmd] : cmd);
-  const left = named.replaceAll(written, ' ').split(/\s+/).filter((word) => !configWords.has(word));
-  // Each blank-separated piece of a value, as the words are: a value with a blank in it is split as they are.
-  const pieces = valuesIn(cwdParts).flatMap((value) => value.split(/\s+/).filter((piece) => piece !== ''));
-  if (!pieces.some((piece) => left.some((word) => word.includes(piece)))) return named;
+  const named = valuesShown(reason, cwdParts, { named: error.cwd === undefined ? [] : [[error.cwd, written]], configWords: configWords(cmd) });
+  if (!named.showsValue) return named.text;
   return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${DETAILS_HIDDEN}` : `it could not be run in its cwd, ${written} (${error.code}); ${DETAILS_HIDDEN}`;
 }
 
-function reasonInOwnWords(error: SpawnError, program: string, programValues: readonly string[]): string {
+function reasonInOwnWords(error: SpawnError, cmd: readonly string[] | string, programParts: readonly InterpolatedPart[]): string {
+  const program = programOf(cmd);
   if (error.shellOnly !== undefined) return shellOnlyReason(program, error.shellOnly, CLI_SHELL_WAYS);
   // The library's reason may name the program by its path (`no such file: /opt/x`, or where PATH
   // found it): when a variable made that path, it shows the value. One that names no such value
   // (an argument too big, too many open files) is kept: it is what to fix. What is wrong with a
   // cwd is said of the cwd alone.
-  const showsValue = programValues.some((value) => value !== '' && error.reason.includes(value));
-  if (!showsValue || error.cwdUnusable) return error.reason;
+  if (error.cwdUnusable || !valuesShown(error.reason, programParts, { configWords: configWords(cmd) }).showsValue) return error.reason;
   return `its program, ${program}, could not be run (${error.code}); ${DETAILS_HIDDEN}`;
 }

@@ -1,6 +1,7 @@
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
-import { DETAILS_HIDDEN, partsAsWritten, pathFromWrittenDirectory, valuesIn, type InterpolatedPart } from '../config/environment/interpolate.js';
+import type { InterpolatedPart } from '../config/environment/interpolate.js';
+import { DETAILS_HIDDEN, pathFromWrittenDirectory, valuesShown } from '../config/environment/shown-values.js';
 
 /** A path could not be watched (the system's limit of watches, a directory we may not read). */
 export class WatchError extends Error {
@@ -23,9 +24,8 @@ export class WatchError extends Error {
 export function watchErrorAsWritten(error: WatchError, cwd: string, cwdParts: readonly InterpolatedPart[] | undefined): string {
   if (cwdParts === undefined) return error.message;
   const path = pathFromWrittenDirectory(error.path, cwd, cwdParts);
-  const named = error.message.replaceAll(error.path, path);
-  const left = named.replaceAll(partsAsWritten(cwdParts), '');
-  return valuesIn(cwdParts).some((value) => left.includes(value)) ? `cannot watch ${path}: ${DETAILS_HIDDEN}` : named;
+  const named = valuesShown(error.message, cwdParts, { named: [[error.path, path]] });
+  return named.showsValue ? `cannot watch ${path}: ${DETAILS_HIDDEN}` : named.text;
 }
 
 function whatToDo(cause: unknown): string {

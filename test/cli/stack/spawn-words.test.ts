@@ -17,6 +17,14 @@ describe('spawnErrorAsWritten: a cwd a variable made', () => {
     }
   });
 
+  test('a value that is a path (a1b2/c3d4) is hidden where the library names a directory it leads through (/srv/a1b2, closed): that shows a piece of it', () => {
+    const cwd = '/srv/a1b2/c3d4/sub';
+    const error = new SpawnError(['run'], `permission denied (EACCES): uid 65534 may not enter the cwd ${cwd}: /srv/a1b2 is drwx------, uid 0's; grant it search (x) permission there`, { code: 'EACCES', cwd, cwdUnusable: true });
+    const { reason } = spawnErrorAsWritten(error, { cmd: ['run'] }, ['/srv/', { name: 'S', value: 'a1b2/c3d4' }, '/sub']);
+    assert.doesNotMatch(reason, /a1b2/);
+    assert.equal(reason, 'its cwd, /srv/${S}/sub, could not be used (EACCES); the details would show the value of the variable it holds, so they are not shown: check that value');
+  });
+
   test('a reason that shows only the cwd is kept, with the cwd named as written (the control: nothing is hidden that need not be)', () => {
     const error = new SpawnError(['run'], 'the cwd /srv/s3cr3t/sub does not exist', { code: 'ENOENT', cwd: '/srv/s3cr3t/sub', cwdUnusable: true });
     assert.equal(spawnErrorAsWritten(error, { cmd: ['run'] }, ['/srv/', { name: 'S', value: 's3cr3t' }, '/sub']).reason, 'the cwd /srv/${S}/sub does not exist');

@@ -1,5 +1,3 @@
-import { relative } from 'node:path';
-
 /**
  * Where `${NAME}` finds its value: the variable's value, or undefined when it is not set. Built
  * by the config reader from the parent's environment over the env files (SPEC §9).
@@ -109,23 +107,6 @@ export function joinParts(parts: readonly InterpolatedPart[]): string {
 export function partsAsWritten(parts: readonly InterpolatedPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : `\${${part.name}}`)).join('');
 }
-
-/**
- * `path` named from a directory a variable made (`dirParts`, which made `dir`) as the config writes
- * it: `${APP_DIR}/src/../x`, never by the value (a .env secret) in `dir`.
- */
-export function pathFromWrittenDirectory(path: string, dir: string, dirParts: readonly InterpolatedPart[]): string {
-  const under = relative(dir, path);
-  return under === '' ? partsAsWritten(dirParts) : `${partsAsWritten(dirParts)}/${under}`;
-}
-
-/** The non-empty values the variables of `parts` gave: what must not be shown where `parts` are named. */
-export function valuesIn(parts: readonly InterpolatedPart[]): string[] {
-  return parts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value]));
-}
-
-/** Said instead of an error's details that would show a variable's value (a .env secret). */
-export const DETAILS_HIDDEN = 'the details would show the value of the variable it holds, so they are not shown: check that value';
 
 /** `parts` with `more` added, written text joined to the written text before it. */
 function append(parts: InterpolatedPart[], more: string | readonly InterpolatedPart[]): void {

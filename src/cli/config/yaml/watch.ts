@@ -6,7 +6,8 @@ import { isMapping, key, type At, type KeyEntry, type KeyTable, type Reader } fr
 import { describe, duration, oneOrMany, spawnable } from './values.js';
 import { node } from '../../../builtins.js';
 import { errnoCode } from '../../../errno.js';
-import { partsAsWritten, pathFromWrittenDirectory } from '../environment/interpolate.js';
+import { partsAsWritten } from '../environment/interpolate.js';
+import { pathFromWrittenDirectory } from '../environment/shown-values.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
