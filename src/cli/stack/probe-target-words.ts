@@ -1,5 +1,5 @@
 import { joinParts, partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
-import { valuesShown } from '../config/environment/shown-values.js';
+import { valuesShown, type ValuesShown } from '../config/environment/shown-values.js';
 import type { Probe } from '../config/spec.js';
 
 /**
@@ -13,14 +13,44 @@ import type { Probe } from '../config/spec.js';
  */
 export function targetAsWritten(output: string, probe: Probe): string {
   const parts = probe.kind === 'http' ? probe.urlParts : probe.kind === 'tcp' ? probe.addressParts : undefined;
-  if (parts === undefined) return output;
+  return parts === undefined ? output : valuesShown(output, parts, { named: targetNames(probe, parts) }).text;
+}
+
+/**
+ * Where a redirect points (a path on the probe's server, or a URL cut of its query and user), with
+ * the probe's URL, its host or its path named as the config writes it (`/health/${TOKEN}/`), and
+ * whether a variable's value still shows (see {@link valuesShown}): then it is not to be said. A
+ * short value of the URL (`H=a`) may hide a location that does not hold it (`/health`).
+ */
+export function locationAsWritten(where: string, probe: HttpProbe): ValuesShown {
+  const parts = probe.urlParts;
+  return parts === undefined ? { text: where, showsValue: false } : valuesShown(where, parts, { named: targetNames(probe, parts) });
+}
+
+type HttpProbe = Extract<Probe, { kind: 'http' }>;
+
+/** The whole target, its host, and an http URL's path, each with how the config writes it (a host only part of a variable made: by its target). */
+function targetNames(probe: Probe, parts: readonly InterpolatedPart[]): [string, string][] {
   const target = joinParts(parts);
   const written = partsAsWritten(parts);
+  const named: [string, string][] = [[target, written]];
   const host = probe.kind === 'tcp' ? probe.host : hostnameOf(target);
   const at = host === undefined || host === '' ? -1 : target.indexOf(host, probe.kind === 'http' ? hostSearchStart(target) : 0);
-  const named: [string, string][] = [[target, written]];
   if (host !== undefined && at >= 0) named.push([host, writtenSlice(parts, at, at + host.length) ?? `the host of ${written}`]);
-  return valuesShown(output, parts, { named }).text;
+  const path = probe.kind === 'http' ? pathOf(target) : undefined;
+  const pathAt = path === undefined || path === '/' ? -1 : target.indexOf(path, hostSearchStart(target));
+  const pathWritten = path === undefined || pathAt < 0 ? undefined : writtenSlice(parts, pathAt, pathAt + path.length);
+  if (path !== undefined && pathWritten !== undefined) named.push([path, pathWritten]);
+  return named;
+}
+
+/** The path a URL names, as a redirect on its server names it. */
+function pathOf(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -6,7 +6,8 @@ import { wholeCharactersUpTo } from '../../process/command.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { SpawnError } from '../../process/errors.js';
 import { spawnErrorAsWritten, spawnErrorInOwnWords } from './spawn-words.js';
-import { targetAsWritten } from './probe-target-words.js';
+import { locationAsWritten, targetAsWritten } from './probe-target-words.js';
+import { DETAILS_HIDDEN } from '../config/environment/shown-values.js';
 import { shownCommand, type InterpolatedCommand } from './shown-command.js';
 import type { SuperviseOptions } from '../../process/supervise-options.js';
 import type { Probe } from '../config/spec.js';
@@ -115,7 +116,7 @@ function tryOnce(probe: OutsideProbe, where: ProbeEnvironment, signal: AbortSign
     case 'exec':
       return tryExec(probe, where, signal, heard);
     case 'http':
-      return tryHttp(probe.url, probe.status, signal).then((result) => ({ ...result, output: targetAsWritten(result.output, probe) }));
+      return tryHttp(probe, signal).then((result) => ({ ...result, output: targetAsWritten(result.output, probe) }));
     case 'tcp':
       return tryTcp(probe.host, probe.port, signal).then((result) => ({ ...result, output: targetAsWritten(result.output, probe) }));
   }
@@ -181,7 +182,8 @@ function probeLog(heard: ProbeTranscript, command: string): LifecycleLog {
  * that nothing here trusts. Unless the URL holds a user and password: those go only to a server
  * whose certificate is trusted.
  */
-function tryHttp(url: string, status: number | undefined, signal: AbortSignal): Promise<ProbeResult> {
+function tryHttp(probe: Extract<OutsideProbe, { kind: 'http' }>, signal: AbortSignal): Promise<ProbeResult> {
+  const { url, status } = probe;
   return new Promise((resolve, reject) => {
     const secure = url.startsWith('https:');
     const anyCertificate = secure && !holdsCredentials(url);
@@ -193,8 +195,11 @@ function tryHttp(url: string, status: number | undefined, signal: AbortSignal): 
       const passed = status === undefined ? code >= 200 && code < 300 : code === status;
       // A Location on a 201 (Created) names what was made, not where to go instead.
       const { location } = code >= 300 && code < 400 ? response.headers : {};
-      const to = location === undefined ? undefined : shownLocation(location, url);
-      resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code}${to === undefined ? '' : ` to ${to}`} (a redirect is not followed)` });
+      const where = location === undefined ? undefined : shownLocation(location, url);
+      const to = where === undefined ? undefined : locationAsWritten(where, probe);
+      const said = to === undefined ? '' : to.showsValue ? '' : ` to ${to.text}`;
+      const hidden = to?.showsValue === true ? `; ${DETAILS_HIDDEN}` : '';
+      resolve({ passed, output: passed || location === undefined ? `HTTP ${code}` : `HTTP ${code}${said} (a redirect is not followed)${hidden}` });
     });
     const failed = failedTry(signal, resolve, reject);
     let socket: Socket | undefined;

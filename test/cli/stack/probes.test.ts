@@ -119,6 +119,28 @@ describe('one try', () => {
     }
   });
 
+  test("http: where a redirect points is named as the config writes the URL (${HEALTH_TOKEN}), and not said where it would show a variable's value otherwise", BOUNDED, async () => {
+    const server = createServer((request, response) => {
+      response.writeHead(302, { location: request.url === '/health/s3cr3t' ? '/health/s3cr3t/' : '/login/s3cr3t' });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const base = { kind: 'http' as const, status: undefined, ...TIMING };
+      const token = { name: 'HEALTH_TOKEN', value: 's3cr3t' };
+      const slash = await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health/s3cr3t`, urlParts: [`http://127.0.0.1:${port}/health/`, token] }, {});
+      // Before: 'HTTP 302 to /health/s3cr3t/ (a redirect is not followed)', .env's value in the report and --json.
+      assert.deepEqual(slash, { passed: false, output: 'HTTP 302 to /health/${HEALTH_TOKEN}/ (a redirect is not followed)' });
+      const elsewhere = await tryProbe({ ...base, url: `http://127.0.0.1:${port}/s3cr3t/admin`, urlParts: [`http://127.0.0.1:${port}/`, token, '/admin'] }, {});
+      assert.deepEqual(elsewhere, { passed: false, output: 'HTTP 302 (a redirect is not followed); the details would show the value of the variable it holds, so they are not shown: check that value' });
+      // The control: a variable that made only the host leaves a redirect on the same server said as it is.
+      const host = await tryProbe({ ...base, url: `http://127.0.0.1:${port}/health/s3cr3t`, urlParts: ['http://', { name: 'HOST', value: '127.0.0.1' }, `:${port}/health/s3cr3t`] }, {});
+      assert.deepEqual(host, { passed: false, output: 'HTTP 302 to /health/s3cr3t/ (a redirect is not followed)' });
+    } finally {
+      server.close();
+    }
+  });
+
   test('http: a redirect target is shown without a user and password however it is written (protocol-relative, with a backslash or one slash, as a URL parser reads it)', BOUNDED, async () => {
     // Each is a Location a browser follows to https://sso.example/login as user u, password secret.
     const targets = ['//u:secret@sso.example/login', 'https:\\\\u:secret@sso.example/login', 'https:/u:secret@sso.example/login', 'HTTPS://u:secret@sso.example/login'];

@@ -95,8 +95,13 @@ function showsValue(text: string, parts: readonly InterpolatedPart[], configWord
   return pieces.some((piece) => left.includes(piece));
 }
 
-/** The directories `value`, a path, leads through: `/srv` and `/srv/a` of `/srv/a/b`; none of a value with no `/` in it but at its ends. */
+/**
+ * The directories `value`, a path, leads through: `/srv` and `/srv/a` of `/srv/a/b`; none of a
+ * value with no `/` in it but at its ends, nor of a URL, whose first pieces (`http:`) are in every
+ * other URL: its host is named by its own rule (cli/stack/probe-target-words.ts).
+ */
 function directoriesOnTheWay(value: string): string[] {
+  if (value.includes('://')) return [];
   const directories: string[] = [];
   for (let slash = value.indexOf('/', 1); slash > 0; slash = value.indexOf('/', slash + 1)) {
     if (value.slice(0, slash).replaceAll('/', '') !== '') directories.push(value.slice(0, slash));
