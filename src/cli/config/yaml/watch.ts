@@ -7,7 +7,7 @@ import { describe, duration, oneOrMany, spawnable } from './values.js';
 import { node } from '../../../builtins.js';
 import { errnoCode } from '../../../errno.js';
 import { partsAsWritten } from '../environment/interpolate.js';
-import { pathFromWrittenDirectory } from '../environment/shown-values.js';
+import { DETAILS_HIDDEN, pathFromWrittenDirectory, valuesShown } from '../environment/shown-values.js';
 
 // `watch` (SPEC §10): `watch: [src]`, `watch: src`, or `watch: { paths, ignore, debounce }`. The
 // paths are relative to the process's cwd, which may be written after `watch` (or not at all: the
@@ -107,10 +107,15 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
     const { cwdParts } = draft.spec;
     const cwdShown = cwdParts === undefined ? cwd : partsAsWritten(cwdParts);
     const say = (path: string): string => (cwdParts === undefined ? shown(path, cwd) : pathFromWrittenDirectory(path, cwd, cwdParts));
+    const sayError = (message: string, path: string): string => {
+      if (cwdParts === undefined) return message.replaceAll(path, say(path));
+      const named = valuesShown(message, cwdParts, { named: [[path, say(path)]] });
+      return named.showsValue ? DETAILS_HIDDEN : named.text;
+    };
     const paths: string[] = [];
     for (const written of watch.paths) {
       const path = resolve(cwd, written.value);
-      const problem = unwatchable(path, say);
+      const problem = unwatchable(path, say, sayError);
       const named = cwdParts === undefined ? shown(path, cwd) : written.value;
       const whereFrom = `relative paths are from the process's cwd, ${cwdShown}`;
       if (problem === NOT_YET) reader.warnAt(written.at, `${named} does not exist yet; it is watched for, and restarts the process once it appears (if the path is a typo, fix it; ${whereFrom})`);
@@ -124,8 +129,12 @@ function resolvePaths(drafts: readonly ProcessDraft[], reader: Reader): void {
 /** What {@link unwatchable} says of a path that is not there yet, but may be made. */
 const NOT_YET = 'not yet';
 
-/** Why `path` cannot be watched, {@link NOT_YET} when nothing is there yet, or undefined when it can. */
-function unwatchable(path: string, say: (path: string) => string): string | undefined {
+/**
+ * Why `path` cannot be watched, {@link NOT_YET} when nothing is there yet, or undefined when it can;
+ * paths named by `say`, and the system's message by `sayError` (which hides it if it would show a
+ * value).
+ */
+function unwatchable(path: string, say: (path: string) => string, sayError: (message: string, path: string) => string): string | undefined {
   try {
     node.fs.statSync(path);
     return undefined;
@@ -133,7 +142,7 @@ function unwatchable(path: string, say: (path: string) => string): string | unde
     const code = errnoCode(error);
     if (code === 'ENOENT') return NOT_YET;
     if (code === 'ENOTDIR') return `${say(fileOnTheWay(path))} is not a directory`;
-    return error instanceof Error ? error.message.replaceAll(path, say(path)) : String(error);
+    return error instanceof Error ? sayError(error.message, path) : String(error);
   }
 }
 
