@@ -33,8 +33,9 @@ export interface KnownWords {
  * says of such things, since a value may be a secret from `.env`.
  *
  * A value shows when it, or a directory it leads through (`/srv/a` of `/srv/a/b`, `a` of `a/b`),
- * is anywhere in the text but the config's own words: the written form of `parts` (`/srv/${S}`,
- * whose `/srv/` is no value though `S=srv`) and `known.configWords`, each as a whole word. The
+ * is anywhere in the text but the config's own words: the written form of `parts` wherever it is
+ * (`/srv/${S}`, whose `/srv/` is no value though `S=srv`), and `known.configWords` where one is a
+ * whole blank-separated word (`run`, not the `run` of `/srv/run`). The
  * directories, because a message names the one on the way that is closed; not every piece, which
  * would take `app` of `/home/me/app` for a secret in `${APP_DIR}/app/src`. Anywhere, because a
  * secret is no less shown inside a longer name: a short value (`TOKEN=a`) may hide more than it
