@@ -3,6 +3,8 @@
 // first call prints an ExperimentalWarning into the user's terminal. So the few forms a list of
 // ignored files needs are here, compiled to one RegExp each.
 
+import { escapeRegExp } from '../config/regexp.js';
+
 /**
  * Compiles `pattern` into a test of a `/`-separated path:
  * - `*` matches any run of characters but `/` (a leading dot too: `*.log` covers `.npm.log`);
@@ -72,8 +74,4 @@ function charClass(content: string): string {
   const negated = content.startsWith('!') || content.startsWith('^');
   const body = (negated ? content.slice(1) : content).replace(/[\\\]^[]/g, (special) => `\\${special}`);
   return negated ? `[^/${body}]` : `(?!/)[${body}]`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, (special) => `\\${special}`);
 }
