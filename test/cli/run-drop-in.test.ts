@@ -43,6 +43,11 @@ describe('subvisor run as a drop-in for timeout(1) and sh -c', () => {
     assert.equal(run.code, 127, run.stdout + run.stderr);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^subvisor: cannot start '' x: the program name is empty/);
+    // Blanks alone are no name either (`run -- "$A $B"`, both unset), as a cmd of blanks in subvisor.yaml is
+    // refused as empty: it was "' ' was not found on PATH (check the spelling ...)", the name unseen.
+    const blank = await runCli(['run', '--', ' ', 'x']);
+    assert.equal(blank.code, 127, blank.stdout + blank.stderr);
+    assert.match(blank.stderr, /^subvisor: cannot start ' ' x: the program name is empty/);
   });
 
   test('--json: an empty program name is a failure record on stdout, as a program not found is (reason spawn, ENOENT), status 127, nothing on stderr', { timeout: 30_000 }, async () => {

@@ -27,8 +27,9 @@ export async function runCommand(args: readonly string[]): Promise<Ending> {
 /** What `run` runs with, read from its command line: refused here, before anything starts, if it cannot be. */
 async function settingsOf(parsed: RunArgs) {
   // Not found (127), as bash, timeout(1) and env(1) say of an empty program name: a script's
-  // `subvisor run -- "$CMD"` with CMD unset gets the status `timeout 5 "$CMD"` gives it.
-  if (parsed.command[0] === '') throw new SpawnError(parsed.command, 'the program name is empty (is a shell variable unset?); give the program, a name on PATH or a path, first', { code: 'ENOENT' });
+  // `subvisor run -- "$CMD"` with CMD unset gets the status `timeout 5 "$CMD"` gives it. Blanks
+  // alone (`"$A $B"`, both unset) are no name either, as a subvisor.yaml's cmd of blanks is empty.
+  if (parsed.command[0]?.trim() === '') throw new SpawnError(parsed.command, 'the program name is empty (is a shell variable unset?); give the program, a name on PATH or a path, first', { code: 'ENOENT' });
   refuseChangedArguments(parsed.command);
   await warnWhenPid1(parsed.json);
   // The program's name, escaped as `--label` must be (no control characters): a file named so as
