@@ -303,8 +303,7 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   const refuse = (error: BadRequest): void => {
     refused = true;
     clearTimeout(silent);
-    socket.end(encode(errorReply(null, error)));
-    closeAfterLinger(socket);
+    endWithRefusal(socket, error);
   };
   const tooLong = (): void => refuse(new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
   const silent = setTimeout(() => {
@@ -365,12 +364,7 @@ function closeWhenClientGone(socket: Socket): void {
 /** How often a half-closed client is asked whether it has gone (see {@link closeWhenClientGone}). */
 const GONE_PROBE_MS = 1000;
 
-/**
- * Tells a connection past {@link MAX_CONNECTIONS} why it is not served, and closes it once its
- * client has sent its request (or nothing for {@link REFUSED_LINGER_MS}): closed before, the
- * client's write of the request fails (EPIPE), which drops the refusal unread, and the client
- * can only guess why the run closed the connection.
- */
+/** Tells a connection past {@link MAX_CONNECTIONS} why it is not served, and closes it (see {@link endWithRefusal}). */
 function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
   socket.on('error', () => socket.destroy());
   // Who holds them is the one thing the user cannot see from here: `ss -xp` names the processes.
@@ -378,30 +372,25 @@ function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
     `the run already has ${MAX_CONNECTIONS} control connections open, the most it keeps (each \`logs -f\` holds one, and so does a client that keeps its connection; \`ss -xp\` shows which processes hold them, and one that sends nothing is closed ${formatDuration(firstRequestTimeoutMs)} after connecting): close some, then try again`,
     'ERR_SUBVISOR_TOO_MANY_CONNECTIONS',
   );
-  socket.write(encode(errorReply(null, refusal)));
-  const close = (): void => {
-    clearTimeout(linger);
-    socket.end();
-    closeOnceHandedOver(socket);
-  };
-  const linger = setTimeout(close, REFUSED_LINGER_MS);
-  socket.once('data', close).once('end', close).once('close', () => clearTimeout(linger));
+  endWithRefusal(socket, refusal);
 }
 
 /**
- * Closes a refused connection once its client has ended what it sends, or {@link REFUSED_LINGER_MS}
- * on, what it sends meanwhile read and dropped (readLines keeps none of it). Closed at once, a
- * client still writing (the rest of a request too long) had its next write fail (EPIPE), and
- * Node's client closes its socket there, the refusal unread in its queue; ending only our side
- * would keep the connection as long as the client goes on writing.
+ * Sends `refusal` as the connection's last reply, and closes it once its client has ended what it
+ * sends, or {@link REFUSED_LINGER_MS} on, what it sends meanwhile read and dropped (readLines, if
+ * reading, keeps none of it). Closed at once (or once the client's first chunk came), a client
+ * still writing (a request over 64 KiB) had its next write fail (EPIPE), and Node's client closes
+ * its socket there, the refusal unread in its queue; ending only our side would keep the
+ * connection as long as the client goes on writing.
  */
-function closeAfterLinger(socket: Socket): void {
+function endWithRefusal(socket: Socket, refusal: BadRequest): void {
+  socket.end(encode(errorReply(null, refusal)));
   const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
   socket.once('end', () => closeOnceHandedOver(socket)).once('close', () => clearTimeout(linger));
   socket.resume();
 }
 
-/** How long a refused connection is kept for its client to take the refusal before writing on (see {@link refuseConnection}, {@link closeAfterLinger}): ours write at once. */
+/** How long a refused connection is kept for its client to take the refusal before writing on (see {@link endWithRefusal}): ours write at once. */
 const REFUSED_LINGER_MS = 1000;
 
 /** The connection's {@link ReplyChannel}; `wrote` hears each piece of a reply the client took. */

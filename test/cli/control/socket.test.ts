@@ -126,20 +126,8 @@ describe('protocol', () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
     try {
-      const socket = createConnection(socketOf(dir));
-      await once(socket, 'connect');
-      let said = '';
-      socket.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
-      socket.on('error', () => {}); // the failed write: `said` tells
-      const closed = new Promise((resolve) => socket.on('close', resolve));
-      const chunk = Buffer.alloc(64 * 1024, 'x');
-      const pause = new Int32Array(new SharedArrayBuffer(4));
       // 1 MiB and 4 chunks past it: refused at the 17th.
-      for (let i = 0; i < 20 && !socket.destroyed; i++) {
-        await new Promise((resolve) => socket.write(chunk, resolve));
-        Atomics.wait(pause, 0, 0, 50);
-      }
-      await closed;
+      const said = await writeBusily(socketOf(dir), 20);
       assert.ok(said.endsWith('\n'), `the refusal was not read: got ${JSON.stringify(said)}`);
       assert.equal((JSON.parse(said) as { error: { code: string } }).error.code, 'ERR_SUBVISOR_REQUEST_TOO_LARGE');
     } finally {
@@ -416,6 +404,26 @@ describe('a run out of file descriptors', () => {
     const ended = await interrupt(run, ...pids);
     assert.equal(ended.code, 130, ended.stderr);
     assert.doesNotMatch(ended.stdout, /EMFILE/);
+  });
+  test('a connection past the most the run keeps, still writing its request (over 64 KiB) when it is refused, reads the refusal: its next write does not fail before it looks', BOUNDED, async () => {
+    // Closed once its first 64 KiB came, the client's next write failed (EPIPE), and Node closes a
+    // socket there, the refusal unread in its queue: as for a request too long (see below).
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    const held: Awaited<ReturnType<typeof rawConnection>>[] = [];
+    try {
+      await waitForState(dir, 'a', 'running');
+      for (let index = 0; index < MAX_CONNECTIONS; index++) held.push(await rawConnection(socketOf(dir)));
+      // Each answered: every one is counted by the run before the next connects.
+      for (const connection of held) connection.send('{"v":2,"id":1,"command":"ps"}\n');
+      for (const connection of held) assert.equal((await connection.next()).ok, true);
+      const said = await writeBusily(socketOf(dir), 8);
+      assert.ok(said.endsWith('\n'), `the refusal was not read: got ${JSON.stringify(said)}`);
+      assert.equal((JSON.parse(said) as { error: { code: string } }).error.code, 'ERR_SUBVISOR_TOO_MANY_CONNECTIONS');
+    } finally {
+      for (const connection of held) connection.destroy();
+      await interrupt(run);
+    }
   });
   test('...and a client whose run really ended before it answered (killed) is told that, not that fds ran out', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  slow: { cmd: "sleep 20; echo up; exec sleep 30", ready: up }\n');
@@ -699,4 +707,27 @@ async function waitUntilAsync(condition: () => Promise<boolean>, what: string, t
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Connects to `path` and writes up to `chunks` pieces of 64 KiB (no newline) as a busy client
+ * does: each once the run has read the one before, with no turn of this event loop between, so
+ * its write is the next thing it does. Resolves, once the connection has closed, with all it read.
+ */
+async function writeBusily(path: string, chunks: number): Promise<string> {
+  const socket = createConnection(path);
+  await once(socket, 'connect');
+  let said = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+  socket.on('error', () => {}); // the failed write: `said` tells
+  const closed = new Promise((resolve) => socket.on('close', resolve));
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < chunks && !socket.destroyed; i++) {
+    await new Promise((resolve) => socket.write(chunk, resolve));
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  socket.end();
+  await closed;
+  return said;
 }
