@@ -514,15 +514,19 @@ export function concurrentlyCommandsInstead(command: readonly string[], isProgra
 /**
  * What to write instead of `words`, typed after `up --` as `run -- CMD ARGS` takes a command
  * (`up -- npm run dev`): up takes process names, and would look for processes named `npm`, `run`
- * and `dev`. Undefined when there are none, when the first is one of `processNames` (`up -- web
- * worker`, `web=2` too: `--` only ends up's options), and when the only one names no program (a
- * misspelt process name, `up -- wbe`, is told the names there are). `processNames` defaults to
- * none (no config read).
+ * and `dev`. The command is the words from the first that is none of `processNames` (`web=2`
+ * counts as `web`): after names (`up -- web npm run dev`) too, if that word names a program.
+ * Undefined when every word is a name (`up -- web worker`: `--` only ends up's options), when the
+ * only one names no program (a misspelt process name, `up -- wbe`, is told the names there are),
+ * and when, after names, the first other word names no program (`up -- web wrker api`: misspelt
+ * names too). `processNames` defaults to none (no config read).
  */
 export function commandAfterDashesInstead(words: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string> = new Set()): string | undefined {
-  const [first] = words;
-  if (first === undefined || processNames.has(first.replace(/=\d+$/, '')) || (words.length === 1 && !isProgram(first))) return undefined;
-  const command = quoteCommand(words);
+  const start = words.findIndex((word) => !processNames.has(word.replace(/=\d+$/, '')));
+  const command = start === -1 ? [] : words.slice(start);
+  const [first] = command;
+  if (first === undefined || ((start > 0 || command.length === 1) && !isProgram(first))) return undefined;
+  const shown = quoteCommand(command);
   const name = processNameFrom(basename(first), 'web');
-  return `up takes process names, and after -- it was given a command, as run takes one (${command}): to supervise it alone, subvisor run -- ${command}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${command} } }`;
+  return `up takes process names, and after -- it was given a command, as run takes one (${shown}): to supervise it alone, subvisor run -- ${shown}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${shown} } }`;
 }

@@ -30,6 +30,14 @@ test("a command after up -- (run's way) is told to be run -- CMD or a process of
     assert.equal(afterName.code, 2, afterName.stderr);
     assert.equal(afterName.stderr.split('\n')[0], `subvisor: ${SLEEP}`, cwd);
   }
+  // A process name after -- first (up -- web sleep 1): the words from the first one that is no
+  // name but a program are the command, not names each ("no process named 'sleep'").
+  for (const names of [['web'], ['web', 'worker=2']]) {
+    const afterNames = await runCli(['up', '--', ...names, 'sleep', '1'], { cwd: dir });
+    assert.equal(afterNames.code, 2, afterNames.stderr);
+    assert.equal(afterNames.stderr.split('\n')[0], `subvisor: ${SLEEP}`, names.join(' '));
+    assert.doesNotMatch(afterNames.stdout, /started/, 'nothing started');
+  }
   // Its words are shown as a shell reads them, so the suggestion can be pasted.
   const quoted = await runCli(['up', '--', 'sh', '-c', 'echo hi'], { cwd: dir });
   assert.match(quoted.stderr, /^subvisor: .*\(sh -c 'echo hi'\): to supervise it alone, subvisor run -- sh -c 'echo hi';/);
@@ -46,6 +54,10 @@ test('process names after up -- are still names, and a single word that names no
   const misspelt = await runCli(['up', '--', 'wbe'], { cwd: dir });
   assert.equal(misspelt.code, 2);
   assert.match(misspelt.stderr, /^subvisor: subvisor\.yaml: no process named 'wbe' \(known: web, worker\)/);
+  // After a name, a word that names no program is a misspelt name too, however many follow.
+  const misspeltAfterName = await runCli(['up', '--', 'web', 'wrker', 'api'], { cwd: dir });
+  assert.equal(misspeltAfterName.code, 2);
+  assert.match(misspeltAfterName.stderr, /^subvisor: subvisor\.yaml: no process named 'wrker' \(known: web, worker\)/);
 });
 
 const RUN_OPTIONS: [string[], string][] = [
