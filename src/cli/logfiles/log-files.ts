@@ -7,6 +7,7 @@ import type { OutputTee } from '../output.js';
 import { DIR_MODE, LogFile } from './log-file.js';
 import { makeDirectories, whatIsInTheWay } from '../directories.js';
 import { errnoCode } from '../../errno.js';
+import { noSpaceOn } from './no-space.js';
 import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory, trustAsRead, type Trusted } from '../others-may-write.js';
@@ -30,6 +31,11 @@ function openFailure(path: string, error: unknown): string {
     // A named pipe opened without waiting (see openFlags in log-file.ts) when nothing reads it;
     // a socket's path says ENXIO too, whatever listens on it, and takes the plain message.
     return `cannot open the log files: ${path}: nothing reads this named pipe (ENXIO); start its reader before subvisor, or remove it to have a file`;
+  }
+  // Not the directory's permissions, as the last words below would have it: what ran out, and where to look.
+  if (code === 'ENOSPC') {
+    const noSpace = noSpaceOn(path, error) ?? { what: 'no space left on device (ENOSPC)', fix: 'free space (`df -h`) or inodes (`df -i`) on its file system, or give `logs` a `dir` on another file system' };
+    return `cannot write the log files: ${path}: ${noSpace.what}; ${noSpace.fix}`;
   }
   // A NAME.log in the way, or led elsewhere: another `dir` is not what is wanted.
   if (code === 'EISDIR') return `cannot write the log files: ${path} is a directory, not a file (EISDIR); move it aside`;
@@ -237,8 +243,10 @@ export class LogFiles implements OutputTee {
     }
     this.#failing.set(name, (lostBefore ?? 0) + failure.linesLost);
     if (lostBefore !== undefined) return;
+    const noSpace = noSpaceOn(file.path, failure.error);
     const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    this.#warn(`cannot write ${file.path} (${reason}); ${name}'s lines go on to the output, and to the file again once it can be written`);
+    const why = noSpace === undefined ? ` (${reason})` : `: ${noSpace.what}; ${noSpace.fix}`;
+    this.#warn(`cannot write ${file.path}${why}; ${name}'s lines go on to the output, and to the file again once it can be written`);
   }
 
   /**

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { LogFiles } from '../../../src/cli/logfiles/log-files.js';
+import { mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-logfiles-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -115,6 +116,50 @@ test('a file that cannot be written is warned of once and tried again at each ba
   assert.match(warnings[2] ?? '', /^cannot write .*full\.log \(ENOSPC/);
   assert.match(warnings[3] ?? '', /^.*full\.log could not be written to the end; 1 of full's lines are missing from it$/);
   assert.deepEqual(texts(join(dir, 'fine.log')), ['kept 0', 'kept 1', 'kept 2']);
+});
+
+test('a file system out of inodes is said to be, not to have "no space left on device" (its space is free): at the start, and when a rotation cannot make the new file', (t) => {
+  const dir = join(scratch, `d${dirs++}`);
+  if (!mountTmpfs(t, dir, 'size=1m,nr_inodes=3')) return;
+  const noInodes = `its file system has no inodes left, so no file can be made there however much space is free (ENOSPC; \`df -i ${dir}\` shows them); remove files on it, or give \`logs\` a \`dir\` on another file system`;
+  try {
+    // Its root, a.log and b.log take every inode: c.log cannot be made.
+    assert.throws(() => opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 1 }, ['a', 'b', 'c'])), (error: Error) => {
+      assert.ok(error.message.endsWith(`cannot write the log files: ${join(dir, 'c.log')}: ${noInodes}`), error.message);
+      return true;
+    });
+    const warnings: string[] = [];
+    const files = opened(new LogFiles({ dir, maxSizeBytes: 100, keep: 1 }, ['a'], (message) => warnings.push(message)));
+    try {
+      for (let i = 0; i < 3; i++) files.line('a', 'stdout', `a line long enough to pass 100 bytes in all, ${i}`);
+      files.flush(); // a.log is moved on to a.log.1; a new a.log needs an inode
+    } finally {
+      files.close();
+    }
+    assert.equal(warnings[0], `cannot write ${join(dir, 'a.log')}: ${noInodes}; a's lines go on to the output, and to the file again once it can be written`);
+  } finally {
+    unmountTmpfs(dir);
+  }
+});
+
+test('a full file system is said to be full, with how to see it (df -h), not only "no space left on device"', (t) => {
+  const dir = join(scratch, `d${dirs++}`);
+  if (!mountTmpfs(t, dir, 'size=64k')) return;
+  try {
+    const warnings: string[] = [];
+    const files = opened(new LogFiles({ dir, maxSizeBytes: 1024 * 1024, keep: 1 }, ['a'], (message) => warnings.push(message)));
+    try {
+      assert.throws(() => writeFileSync(join(dir, 'filler'), Buffer.alloc(128 * 1024)), /ENOSPC/);
+      files.line('a', 'stdout', 'lost');
+      files.flush();
+    } finally {
+      files.close();
+    }
+    const path = join(dir, 'a.log');
+    assert.equal(warnings[0], `cannot write ${path}: its file system is full (ENOSPC; \`df -h ${path}\` shows it); free space on it, or give \`logs\` a \`dir\` on another file system; a's lines go on to the output, and to the file again once it can be written`);
+  } finally {
+    unmountTmpfs(dir);
+  }
 });
 
 test('a file removed during the run is started again at the next line, and rotates as ever: the lines are not lost, nor the file given up', () => {
