@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { countNewlines } from './count-newlines.js';
+import { whyStdoutFileFailed } from './stdout-no-room.js';
 import { node } from '../builtins.js';
 
 /**
@@ -75,14 +76,21 @@ export class StdoutFile extends Writable {
     }
   }
 
-  /** Says, once the run is over, what a file still failing misses (a line it left torn among them). */
+  /**
+   * Says, once the run is over, what a file still failing misses: a line it left torn among them,
+   * and that its start ends the file, with no newline. A reader (`tail -n 1`, a shipper, the next
+   * run's first line appended after it) would otherwise take those bytes for a whole line.
+   */
   close(): void {
-    if (this.#unfinished !== undefined && this.#failing !== undefined) {
+    const torn = this.#unfinished !== undefined && this.#failing !== undefined;
+    if (torn) {
       this.#unfinished = undefined;
       this.#lost++;
-      this.#failing++;
+      this.#failing = (this.#failing ?? 0) + 1;
     }
-    if (this.#failing !== undefined) this.warn(`stdout could not be written to the end; ${this.#failing} lines are missing from it`);
+    if (this.#failing === undefined) return;
+    const cutOff = torn ? ', and its last line is cut off where it found no room (no newline ends the file)' : '';
+    this.warn(`stdout could not be written to the end; ${this.#failing} lines are missing from it${cutOff}`);
   }
 
   /** Counts the lines of `chunk` from `offset` that did not reach the file, keeping the end of one begun there. */
@@ -98,8 +106,9 @@ export class StdoutFile extends Writable {
     const lines = countNewlines(chunk.subarray(from));
     this.#lost += lines;
     if (this.#failing === undefined) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.warn(`cannot write stdout (${reason}); the processes go on, and their lines are dropped until it can be written again`);
+      const words = whyStdoutFileFailed(this.fd, error);
+      const why = words === undefined ? ` (${error instanceof Error ? error.message : String(error)})` : `: ${words}`;
+      this.warn(`cannot write stdout${why}; the processes go on, and their lines are dropped until it can be written again`);
     }
     this.#failing = (this.#failing ?? 0) + lines;
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitUntil } from '../support/processes.js';
+import { mountTmpfs, unmountTmpfs } from '../support/tmpfs.js';
 import { BIN } from './cli.js';
 
 test('up with its stdout in a file that has no room (EFBIG) goes on: the processes keep running, the loss is said and counted, the file is written again once it has room, and the run ends with status 1', { timeout: 40_000 }, async () => {
@@ -26,7 +27,9 @@ test('up with its stdout in a file that has no room (EFBIG) goes on: the process
     cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       await waitUntil(() => stderr.includes('cannot write'), 'the warning', 20_000);
-      assert.match(stderr, /^subvisor: cannot write stdout \(EFBIG: file too large, write\); the processes go on, and their lines are dropped until it can be written again$/m);
+      // The limit, and what gives room again (the file emptied, appended to as it is), not only EFBIG's "file too large".
+      const limit = `it reached this run's file-size limit \\(EFBIG; ulimit -f: 65536 bytes\\); raise the limit \\(\`prlimit --pid ${cli.pid} --fsize=unlimited\`\\), or empty the file in place`;
+      assert.match(stderr, new RegExp(`^subvisor: cannot write stdout: ${limit}; the processes go on, and their lines are dropped until it can be written again$`, 'm'));
       assert.equal(statSync(out).size, 128 * 512, 'the limit was reached');
       truncateSync(out, 0); // room again
       writeFileSync(join(dir, 'go'), '');
@@ -123,6 +126,60 @@ test('up --json with its stdout in a file that had no room ends its records with
     const summary = records.at(-1);
     assert.equal(summary?.event, 'summary', 'the summary is the last record, written once the file had room');
     assert.deepEqual({ line: summary.line, exitCode: summary.exitCode }, { line: 'exit status 1', exitCode: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('up > up.log under `ulimit -f` says that emptying the file gives no room: the shell opened it with `>`, so it is written on at its offset, past the limit; raising the limit does', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  try {
+    const main = 'seq 1 10000; while [ ! -e go ]; do sleep 0.05; done; echo after';
+    writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  p: { cmd: "${main}", main: true }\n`);
+    const cli = spawn('sh', ['-c', 'ulimit -f 128 && exec "$0" "$1" up > up.log', process.execPath, BIN], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitUntil(() => stderr.includes('cannot write'), 'the warning', 20_000);
+      writeFileSync(join(dir, 'go'), '');
+      await once(cli, 'close');
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    const words = `cannot write stdout: it reached this run's file-size limit (EFBIG; ulimit -f: 65536 bytes); raise the limit (\`prlimit --pid ${cli.pid} --fsize=unlimited\`): emptying the file gives no room, as the shell opened it with \`>\`, not \`>>\`, and it is written on past the limit`;
+    assert.ok(stderr.includes(`subvisor: ${words}; the processes go on`), stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('up > up.log on a full file system says it is full (df -h), not only "no space left on device", and at the end that the file\'s last line is cut off, with no newline after it', { timeout: 40_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  const full = join(dir, 'full');
+  try {
+    if (!mountTmpfs(t, full, 'size=64k')) return;
+    try {
+      // Lines of 104 bytes in the file: the 64 KiB (16 pages) fill in the middle of one (65536 = 630 × 104 + 16).
+      const main = `yes ${'x'.repeat(99)} | head -n 2000`;
+      writeFileSync(join(dir, 'subvisor.yaml'), `processes:\n  p: { cmd: "${main}", main: true }\n`);
+      const out = join(full, 'up.log');
+      const cli = spawn('sh', ['-c', 'exec "$0" "$1" up >> full/up.log', process.execPath, BIN], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      let code: number | null;
+      try {
+        [code] = (await once(cli, 'close')) as [number | null];
+      } finally {
+        cli.kill('SIGKILL');
+      }
+      assert.equal(code, 1, stderr);
+      assert.ok(stderr.includes(`subvisor: cannot write stdout: its file system is full (ENOSPC; \`df -h ${out}\` shows it); free space on it; the processes go on`), stderr);
+      const text = readFileSync(out, 'utf8');
+      assert.notEqual(text.at(-1), '\n', 'the control: the file ends in the middle of a line');
+      assert.match(stderr, /^subvisor: stdout could not be written to the end; \d+ lines are missing from it, and its last line is cut off where it found no room \(no newline ends the file\)$/m);
+    } finally {
+      unmountTmpfs(full);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

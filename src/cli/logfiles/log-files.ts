@@ -12,6 +12,9 @@ import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
 import { shownAsText } from '../../log/sanitize.js';
 import { directoriesLinksLeadInto, directoryOthersMayWrite, refusalOfOpenDirectory, trustAsRead, type Trusted } from '../others-may-write.js';
 
+/** The way out of a file system that ran out, for log files: they may be written anywhere. */
+const ELSEWHERE = ', or give `logs` a `dir` on another file system';
+
 /**
  * Why the log files could not be opened at the start, and what to do. Running out of file
  * descriptors is not the directory's fault: each file stays open for the whole run, so a config of
@@ -34,8 +37,8 @@ function openFailure(path: string, error: unknown): string {
   }
   // Not the directory's permissions, as the last words below would have it: what ran out, and where to look.
   if (code === 'ENOSPC') {
-    const noSpace = noSpaceOn(path, error) ?? { what: 'no space left on device (ENOSPC)', fix: 'free space (`df -h`) or inodes (`df -i`) on its file system, or give `logs` a `dir` on another file system' };
-    return `cannot write the log files: ${path}: ${noSpace.what}; ${noSpace.fix}`;
+    const noSpace = noSpaceOn(path, error) ?? { what: 'no space left on device (ENOSPC)', fix: 'free space (`df -h`) or inodes (`df -i`) on its file system' };
+    return `cannot write the log files: ${path}: ${noSpace.what}; ${noSpace.fix}${ELSEWHERE}`;
   }
   // A NAME.log in the way, or led elsewhere: another `dir` is not what is wanted.
   if (code === 'EISDIR') return `cannot write the log files: ${path} is a directory, not a file (EISDIR); move it aside`;
@@ -245,7 +248,7 @@ export class LogFiles implements OutputTee {
     if (lostBefore !== undefined) return;
     const noSpace = noSpaceOn(file.path, failure.error);
     const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    const why = noSpace === undefined ? ` (${reason})` : `: ${noSpace.what}; ${noSpace.fix}`;
+    const why = noSpace === undefined ? ` (${reason})` : `: ${noSpace.what}; ${noSpace.fix}${ELSEWHERE}`;
     this.#warn(`cannot write ${file.path}${why}; ${name}'s lines go on to the output, and to the file again once it can be written`);
   }
 

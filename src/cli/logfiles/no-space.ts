@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 
-/** What ran out on a log file's file system, in words, and what to do about it. */
+/** What ran out on a file's file system, in words, and what to do about it there. */
 export interface NoSpace {
   readonly what: string;
+  /** What to do on that file system; a caller with somewhere else to write adds it (`logs`' `dir`). */
   readonly fix: string;
 }
 
@@ -25,12 +26,12 @@ export function noSpaceOn(path: string, error: unknown): NoSpace | undefined {
   if (stats.files > 0 && stats.ffree === 0) {
     return {
       what: `its file system has no inodes left, so no file can be made there however much space is free (ENOSPC; \`df -i ${where}\` shows them)`,
-      fix: 'remove files on it, or give `logs` a `dir` on another file system',
+      fix: 'remove files on it',
     };
   }
   // Root may write the blocks kept back for it, so only the last of them is full for root.
   const free = process.geteuid?.() === 0 ? stats.bfree : stats.bavail;
-  if (free === 0) return { what: `its file system is full (ENOSPC; \`df -h ${where}\` shows it)`, fix: 'free space on it, or give `logs` a `dir` on another file system' };
+  if (free === 0) return { what: `its file system is full (ENOSPC; \`df -h ${where}\` shows it)`, fix: 'free space on it' };
   return undefined;
 }
 
