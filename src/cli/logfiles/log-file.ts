@@ -4,7 +4,8 @@ import { countNewlines } from '../count-newlines.js';
 import { node } from '../../builtins.js';
 import { makeDirectories } from '../directories.js';
 import { errnoCode } from '../../errno.js';
-import { canonicalPathOf, lstatOf } from '../../process/stat.js';
+import { canonicalPathOf, lstatOf, statOf } from '../../process/stat.js';
+import { withRotationLock } from './rotation-lock.js';
 import { leadsToAnOpenFile } from '../others-may-write.js';
 
 /** When a file is rotated, and how many rotated files stay. */
@@ -30,6 +31,9 @@ const FILE_MODE = 0o600;
 
 /** Owner-only, like the files in it; applies only to directories subvisor creates. */
 export const DIR_MODE = 0o700;
+
+/** Opens of a file whose name led to another once it was open (see {@link LogFile.#open}) before that is a failing write. */
+const OPEN_ATTEMPTS = 3;
 
 /** What rename and unlink say of a directory its user cannot write (a read-only mount, `chattr +i` for root). */
 const DIRECTORY_REFUSALS: ReadonlySet<string | undefined> = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -82,6 +86,8 @@ export class LogFile {
    * the file is written on past `maxSize` until another is opened, rather than every line lost.
    */
   #growing = false;
+  /** Another run held the file's rotation too long (see withRotationLock): written on until the next {@link LogFile.write}. */
+  #rotationDeferred = false;
 
   /**
    * Opens (creating) `path`; throws the fs error when it cannot.
@@ -122,6 +128,7 @@ export class LogFile {
     const text = lines.length === 1 ? (lines[0] as string) : lines.join('');
     const kept = { bytes: 0 };
     this.#failedWriteKeptBytes = 0;
+    this.#rotationDeferred = false;
     try {
       this.#writeText(text, kept);
       return undefined;
@@ -161,7 +168,7 @@ export class LogFile {
 
   /** Whether `bytes` more would take a file that is rotated (see {@link LogFile.#growing}) past `maxSize`. */
   #passesMaxSize(bytes: number): boolean {
-    return this.#rotates && !this.#growing && this.#size + bytes > this.rotation.maxSizeBytes;
+    return this.#rotates && !this.#growing && !this.#rotationDeferred && this.#size + bytes > this.rotation.maxSizeBytes;
   }
 
   /**
@@ -200,6 +207,20 @@ export class LogFile {
    * A refusal is a failing write: the lines go on to the output, and the file is tried again.
    */
   #open(): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#openOnce();
+        return;
+      } catch (error) {
+        // Another run writing the same file (one `dir`, one process name) moves it aside when it
+        // rotates it, maybe between this open and its look: the name then leads to the new file.
+        if (!(error instanceof LogFileReplaced) || attempt === OPEN_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** {@link LogFile.#open}, once. */
+  #openOnce(): void {
     this.refuseOpenDirectory();
     let fd: number;
     try {
@@ -330,8 +351,8 @@ export class LogFile {
     // the write's look at it and this rename, which would then move that file aside, as root too.
     this.refuseOpenDirectory();
     const file = canonicalPathOf(this.path) ?? this.path;
-    if (!this.#moveRotationsOn(file)) return;
     if (this.rotation.keep === 0) {
+      if (!this.#moveRotationsOn(file)) return;
       // Emptied, not removed and made again: `tail -f` (which follows the file it opened, not the
       // name) and a shipper holding it open read on from its start, as after logrotate's
       // copytruncate; a new file would leave them on one nobody writes. O_APPEND writes at the new end.
@@ -339,10 +360,24 @@ export class LogFile {
       this.#size = 0;
       return;
     }
+    // Another run writing the same file (one `dir`, one process name) may rotate it at this moment.
+    const moved = withRotationLock(file, () => !this.#stillWrites(file) || this.#moveRotationsOn(file));
+    if (moved === 'busy') {
+      this.#rotationDeferred = true;
+      return;
+    }
+    if (!moved) return;
     node.fs.closeSync(this.#fd);
     this.#fd = -1;
     // Through the link, if it is one: the file starts again where the link points.
     this.#open();
+  }
+
+  /** Whether `file` is still the file the fd writes: another run may have moved it aside (see withRotationLock). */
+  #stillWrites(file: string): boolean {
+    const now = statOf(file);
+    const open = node.fs.fstatSync(this.#fd);
+    return now !== undefined && now.dev === open.dev && now.ino === open.ino;
   }
 
   /**

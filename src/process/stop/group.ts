@@ -149,7 +149,7 @@ export function hasExited(proc: { readonly pid: number; readonly returncode: num
 }
 
 /** `kill(pid, 0)`: whether any process has `pid`, a zombie or one we may not signal included. */
-function processExists(pid: number): boolean {
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -428,3 +428,30 @@ processes:
     }
   });
 });
+
+test('two runs writing one log directory, the same process name in each, lose no line when they rotate its file at once: a rotation waits for the other\'s, and moves nothing the other already moved', { timeout: 60_000 }, async () => {
+  const logs = join(scratch, `shared${configs++}`);
+  const lines = 3000;
+  // About 130 rotations of the one file between the two runs, all kept: every line of both is in a file.
+  const config = (run: string): string =>
+    `logs: { dir: ${logs}, maxSize: 2KB, keep: 400 }\nprocesses:\n  p: { cmd: "i=0; while [ $i -lt ${lines} ]; do i=$((i+1)); echo ${run}-$i; done", main: true }\n`;
+  const [a, b] = await Promise.all([runCli(['up'], { cwd: project(config('a')) }), runCli(['up'], { cwd: project(config('b')) })]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const kept = new Set(readdirSync(logs).filter((name) => name.startsWith('p.log')).flatMap((name) => logLines(join(logs, name)).map(({ text }) => text)));
+  const missing = ['a', 'b'].flatMap((run) => Array.from({ length: lines }, (_, i) => `${run}-${i + 1}`)).filter((line) => !kept.has(line));
+  assert.deepEqual(missing.length, 0, `${missing.length} lines are in no file (${missing.slice(0, 5).join(', ')} ...)\n${a.stderr}${b.stderr}`);
+  assert.deepEqual(readdirSync(logs).filter((name) => name.startsWith('.')), [], 'no lock left behind');
+});
+
+test('a rotation lock left by a run killed in the middle of a rotation (its pid gone) is taken over: the file is rotated, and the lock removed', { timeout: 30_000 }, async () => {
+  const dir = project('logs: { dir: logs, maxSize: 1KB, keep: 5 }\nprocesses:\n  p: { cmd: "seq 1 1000", main: true }\n');
+  const logs = join(dir, 'logs');
+  mkdirSync(logs, { mode: 0o700 });
+  const gone = execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(logs, '.p.log.rotating'), `${gone}\n`);
+  const run = await runCli(['up'], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(existsSync(join(logs, 'p.log.1')), 'rotated');
+  assert.ok(!existsSync(join(logs, '.p.log.rotating')), 'the lock is gone');
+});
