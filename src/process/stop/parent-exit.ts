@@ -73,7 +73,11 @@ export function isParentShutdown(reason: unknown): boolean {
 class ParentSignalled extends Cancelled {}
 
 function install(): void {
-  for (const signal of FORWARDED) process.on(signal, onSignal);
+  // First in line, so that onSignal counts every listener the signal arrived to: Node takes a
+  // process.once() listener off before calling it, so one added before ours (a graceful-shutdown
+  // handler set up at start) was already gone when ours ran after it, and the signal the
+  // application handled killed it.
+  for (const signal of FORWARDED) process.prependListener(signal, onSignal);
   process.on('exit', onExit);
 }
 
