@@ -41,7 +41,10 @@ export interface RunProcessOptions {
   shell?: boolean | string | undefined;
   /** Working directory. Default: the parent's. */
   cwd?: string | URL | undefined;
-  /** Environment. Default: the parent's `process.env`. */
+  /**
+   * The child's whole environment: it replaces the parent's, as `child_process` does (not merged
+   * into it, as execa does; `{ ...process.env, FOO: '1' }` adds one). Default: the parent's `process.env`.
+   */
   env?: NodeJS.ProcessEnv | undefined;
   /** `argv[0]` seen by the child. Default: the command itself. */
   argv0?: string | undefined;
