@@ -1,5 +1,6 @@
 import { Cancelled } from '../../core/errors.js';
 import { killUnsearchedHolders } from './pipe-holders.js';
+import { signalExitListeners } from './signal-exit.js';
 import { killRecordedEscapees, killTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 
@@ -87,7 +88,7 @@ function uninstall(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 1) return; // the application handles it: its call
+  if (process.listenerCount(signal) - 1 - signalExitListeners() > 0) return; // the application handles it: its call
   if (shutdown !== undefined) {
     // The same signal again: no more grace. Except SIGHUP: a terminal going away is often told
     // twice (the shell passes its SIGHUP on, the kernel sends another when that shell exits), and
@@ -141,6 +142,9 @@ function dieOf(signal: NodeJS.Signals): void {
   killAll(); // anything started during the grace, or still in it
   uninstall();
   process.kill(process.pid, signal);
+  // Still here, with only signal-exit listening: it raises the signal again as it is emitted, once
+  // its exit handlers have run. Listening again ourselves would make it wait for us once more.
+  if (process.listenerCount(signal) <= signalExitListeners()) return;
   // Still here: the signal is handled elsewhere now (a listener was added during the grace). Let
   // the held supervisors settle, with the cancellation as their outcome.
   shutdown = undefined;

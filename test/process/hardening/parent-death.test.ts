@@ -61,6 +61,21 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
+  test('SIGINT to a parent that also runs a child under execa (signal-exit, which defers to any other listener, as ours does): the parent still dies of it, both children with it', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/beside-execa.ts', [], { env: WITHOUT_WATCHDOG });
+    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+    try {
+      assert.ok(pids.length === 2 && pids.every(isRunning), 'both children run before the signal (the probe can see them)');
+      parent.child.kill('SIGINT');
+      const ended = await Promise.race([parent.exited, sleep(5000).then(() => 'still running 5 s after SIGINT')]);
+      assert.deepEqual(ended, { code: null, signal: 'SIGINT' });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
     const parent = startFixture('test/fixtures/hardening/holder-parent.ts', [], { env: WITHOUT_WATCHDOG });
     let holder = 0;
