@@ -139,6 +139,28 @@ test('any other ${...}, and a ${ never closed, is kept as written in cmd, argv, 
   assert.deepEqual(argv?.cmd, ['echo', '${1}', '${PORT:+x}']);
 });
 
+test('a ${VAR} in a key that is not interpolated (logs.dir, user, envFile, watch...) is refused at its place, never taken as a name', () => {
+  const expanded = 'subvisor expands variables only in cmd, cwd, env values and probes; write the value itself';
+  const cases: [yaml: string, needle: string, said: string][] = [
+    ['logs: { dir: "${LOG_DIR}/x" }\nprocesses:\n  web: { cmd: x }\n', '"${LOG_DIR}', `logs.dir: \${LOG_DIR} is not expanded in \`dir\``],
+    ['processes:\n  web: { cmd: x, user: "${APP_USER}" }\n', '"${APP_USER}', `processes.web.user: \${APP_USER} is not expanded in \`user\``],
+    ['envFile: ["${STAGE}.env"]\nprocesses:\n  web: { cmd: x }\n', '"${STAGE}', `envFile[0]: \${STAGE} is not expanded in \`envFile\``],
+    ['processes:\n  web: { cmd: x, envFile: "${STAGE}.env" }\n', '"${STAGE}', `processes.web.envFile: \${STAGE} is not expanded in \`envFile\``],
+    ['processes:\n  web: { cmd: x, watch: { paths: [src, "${SRC}"] } }\n', '"${SRC}', `processes.web.watch.paths[1]: \${SRC} is not expanded in \`paths\``],
+    ['processes:\n  web: { cmd: x, watch: { paths: [src], ignore: "${IGNORED" } }\n', '"${IGNORED', `processes.web.watch.ignore: \${IGNORED is not expanded in \`ignore\``],
+    ['processes:\n  web: { cmd: x, grace: "${GRACE}" }\n', '"${GRACE}', `processes.web.grace: \${GRACE} is not expanded in \`grace\``],
+    ['processes:\n  web: { cmd: x, ready: { http: "http://h/", interval: "${EVERY}" } }\n', '"${EVERY}', `processes.web.ready.interval: \${EVERY} is not expanded in \`interval\``],
+  ];
+  for (const [yaml, needle, said] of cases) {
+    const variables = `LOG_DIR=${SECRET}\nAPP_USER=${SECRET}\nSTAGE=${SECRET}\nSRC=${SECRET}\nGRACE=${SECRET}\nEVERY=${SECRET}\n`;
+    assert.equal(problemAt({ 'subvisor.yaml': yaml, '.env': variables }, needle).replace(/^:\d+:\d+: /, ''), `${said}: ${expanded}`);
+  }
+  // Control: the keys that are interpolated still are, and the ones that are not take text with no `${` as ever.
+  const { web } = load({ 'subvisor.yaml': 'logs: { dir: logs }\nprocesses:\n  web: { cmd: "echo ${A}", cwd: "${A}", env: { A: "${A}" }, ready: { http: "http://${A}/" }, grace: 1s }\n' }, { env: { A: 'a' } });
+  assert.equal(web?.cmd, 'echo a');
+  assert.deepEqual(web.env, { A: 'a' });
+});
+
 test('the process\'s own env is not a source for interpolation (SPEC: .env, env files, parent)', () => {
   const { web } = load({ 'subvisor.yaml': 'processes:\n  web: { cmd: "echo [${A}]", env: { A: own } }\n' });
   assert.equal(web?.cmd, 'echo []');

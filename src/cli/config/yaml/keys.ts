@@ -150,15 +150,16 @@ function readProcess(name: string, body: Node, at: At, shared: readonly LoadedEn
 export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
   keys: {
     cmd: key(commandWithParts, setCommand, {
+      interpolated: true,
       required: 'missing `cmd`; add the command to run, e.g. `cmd: node server.js` (run by sh -c) or `cmd: [node, server.js]` (argv)',
       alsoKnownAs: ['command', 'args', 'argv', 'run', 'exec'],
     }),
-    cwd: key(directory, setDirectory, { alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
-    env: key(environment, (draft, env) => (draft.spec.env = env), { alsoKnownAs: ['environment'] }),
+    cwd: key(directory, setDirectory, { interpolated: true, alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
+    env: key(environment, (draft, env) => (draft.spec.env = env), { interpolated: true, alsoKnownAs: ['environment'] }),
     envFile: key(processEnvFiles, (draft, files) => draft.envFiles.push(...files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
-    ready: key(readiness, (draft, ready) => (draft.spec.ready = ready), { alsoKnownAs: ['readywhen', 'readiness', 'readinessprobe', 'healthcheck'] }),
+    ready: key(readiness, (draft, ready) => (draft.spec.ready = ready), { interpolated: true, alsoKnownAs: ['readywhen', 'readiness', 'readinessprobe', 'healthcheck'] }),
     readyTimeout: key(positiveDuration('the time the process may take to be ready'), (draft, ms) => (draft.spec.readyTimeoutMs = ms)),
-    liveness: key(liveness, (draft, probe) => (draft.spec.liveness = probe), { alsoKnownAs: ['livenessprobe', 'alive', 'health'] }),
+    liveness: key(liveness, (draft, probe) => (draft.spec.liveness = probe), { interpolated: true, alsoKnownAs: ['livenessprobe', 'alive', 'health'] }),
     dependsOn: key(dependencies, setDependencies, { alsoKnownAs: ['needs', 'after', 'requires'], across: checkGraph }),
     task: key(boolean('write `task: true` for a process that is expected to exit (YAML reads yes and on as strings)'), setTask, { alsoKnownAs: ['oneshot', 'job', 'once'] }),
     restart: key(restartPolicy, (draft, restart) => (draft.spec.restart = restart), { alsoKnownAs: ['restartpolicy'] }),

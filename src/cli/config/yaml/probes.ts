@@ -72,9 +72,9 @@ function readProbe(at: At, reader: Reader, table: KeyTable<ProbeDraft>, defaultI
   return { ...timing, ...check };
 }
 
-/** A probe key that says which kind it is and what it checks. */
+/** A probe key that says which kind it is and what it checks: interpolated, as every probe is. */
 function kindKey(read: (at: At, reader: Reader) => Check | undefined, more: Omit<KeyEntry<ProbeDraft>, 'read'> = {}): KeyEntry<ProbeDraft> {
-  return key(read, (draft, check, at) => draft.checks.push({ check, at }), more);
+  return key(read, (draft, check, at) => draft.checks.push({ check, at }), { ...more, interpolated: true });
 }
 
 /** The keys both kinds of probe have. */

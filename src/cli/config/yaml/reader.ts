@@ -45,6 +45,13 @@ export interface KeyEntry<T> {
    * with its own message (`failures` on a `ready` probe), which a list of keys to use should not offer.
    */
   readonly unlisted?: boolean;
+  /**
+   * Whether `${VAR}` is expanded in the value (SPEC §9: `cmd`, `cwd`, `env` and probes). In any
+   * other key's text a `${` is refused, not taken as written: `logs: { dir: ${LOG_DIR} }` would
+   * otherwise make a directory named `${LOG_DIR}`, and `user: ${APP_USER}` look up that name,
+   * without a word. Default false.
+   */
+  readonly interpolated?: boolean;
 }
 
 /** The keys a mapping may hold, and the checks between them. */
@@ -114,12 +121,31 @@ export class Reader {
       const at: At = { node: value ?? pair.key, keyNode: pair.key, path, process: owner.process, variables: owner.variables };
       seen.set(name, at);
       if (isEmpty(value)) this.report(pair.key, path, entry.empty ?? 'has no value; give it one or remove the key', owner.process);
-      else entry.read(at, target, this);
+      // A refused key (`unlisted`) has its own answer, which says more than this one.
+      else if (entry.interpolated === true || entry.unlisted === true || !this.reportedExpansion(at, name)) entry.read(at, target, this);
     }
     for (const [name, entry] of Object.entries(table.keys)) {
       if (entry.required !== undefined && !seen.has(name)) this.report(owner.keyNode ?? owner.node, owner.path, entry.required, owner.process);
     }
     table.finish?.(target, seen, owner, this);
+  }
+
+  /**
+   * Reports each `${` in the text of `at`, the value of key `name` that is not interpolated (see
+   * {@link KeyEntry.interpolated}): a string, or each string of a list. A mapping's own keys are
+   * checked when it is read. Returns whether one was reported.
+   */
+  private reportedExpansion(at: At, name: string): boolean {
+    const items = isSeq(at.node) ? at.node.items.map((item, i) => ({ node: this.deref(item), path: `${at.path}[${i}]` })) : [{ node: at.node, path: at.path }];
+    let reported = false;
+    for (const item of items) {
+      const written = isScalar(item.node) && typeof item.node.value === 'string' ? EXPANSION.exec(item.node.value)?.[0] : undefined;
+      if (written === undefined) continue;
+      const message = `${printable(written)} is not expanded in \`${name}\`: subvisor expands variables only in cmd, cwd, env values and probes; write the value itself`;
+      this.report(item.node, item.path, message, at.process);
+      reported = true;
+    }
+    return reported;
   }
 
   /** Each entry of a mapping whose keys are names (processes, variables), with its place. */
@@ -269,6 +295,9 @@ function inSeconds(name: string, value: Node, guess: string): string | undefined
   if (!normalise(name).endsWith('seconds') || !isScalar(value) || typeof value.value !== 'number') return undefined;
   return `; did you mean \`${guess}: ${value.value}s\`? (a bare number there is milliseconds)`;
 }
+
+/** A `${...}` as written (or a `${` never closed), what {@link Reader.reportedExpansion} refuses. */
+const EXPANSION = /\$\{[^}\s]*\}?/;
 
 /** The start of docker compose's extension fields' keys: see {@link KeyTable.extensions}. */
 const EXTENSION_PREFIX = 'x-';
