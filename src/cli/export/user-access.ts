@@ -2,6 +2,7 @@ import type { ProcessSpec, ProcessUser } from '../config/spec.js';
 import { memberGroups } from '../config/user.js';
 import { partsAsWritten, readsVariable } from '../config/environment/interpolate.js';
 import { DETAILS_HIDDEN, valuesShown } from '../config/environment/shown-values.js';
+import { whereValuesLead } from '../config/environment/values-lead.js';
 import { node } from '../../builtins.js';
 import { canonicalPathOf, statOf } from '../../process/stat.js';
 import { ACCESS_BIT, closedDirectoryOnTheWay, otherMay, type OtherIdentity } from '../../process/spawn/search-permission.js';
@@ -73,7 +74,7 @@ function withoutValues(spec: ProcessSpec, cwd: string, barrier: Barrier): [strin
   if (parts === undefined || !readsVariable([parts])) return [cwd, barrierInWords(barrier)];
   // Only the barrier's path can hold a value: its mode and owner are the system's words (TOKEN=','
   // is not shown by `drwx------, uid 0's`).
-  const { showsValue } = valuesShown(barrier.path, parts);
+  const { showsValue } = valuesShown(barrier.path, parts, { ledTo: whereValuesLead(cwd, parts) });
   return [partsAsWritten(parts), showsValue ? `a directory on the way is closed to it; ${DETAILS_HIDDEN}` : barrierInWords(barrier)];
 }
 

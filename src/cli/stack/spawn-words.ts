@@ -1,6 +1,7 @@
 import { SpawnError, shellOnlyReason } from '../../process/errors.js';
 import { partsAsWritten, type InterpolatedPart } from '../config/environment/interpolate.js';
 import { DETAILS_HIDDEN, valuesShown } from '../config/environment/shown-values.js';
+import { whereValuesLead } from '../config/environment/values-lead.js';
 import { commandAsWritten, programParts, type InterpolatedCommand } from './shown-command.js';
 
 /** How a user of the command line has a shell run a command (the library's words name its `shell: true`, which no such user can give). */
@@ -55,7 +56,8 @@ function configWords(cmd: readonly string[] | string): readonly string[] {
  */
 function cwdAsWritten(reason: string, error: SpawnError, cwdParts: readonly InterpolatedPart[], cmd: readonly string[] | string): string {
   const written = partsAsWritten(cwdParts);
-  const named = valuesShown(reason, cwdParts, { named: error.cwd === undefined ? [] : [[error.cwd, written]], configWords: configWords(cmd) });
+  const { cwd } = error;
+  const named = valuesShown(reason, cwdParts, { named: cwd === undefined ? [] : [[cwd, written]], configWords: configWords(cmd), ledTo: cwd === undefined ? [] : whereValuesLead(cwd, cwdParts) });
   if (!named.showsValue) return named.text;
   return error.cwdUnusable ? `its cwd, ${written}, could not be used (${error.code}); ${DETAILS_HIDDEN}` : `it could not be run in its cwd, ${written} (${error.code}); ${DETAILS_HIDDEN}`;
 }

@@ -635,6 +635,30 @@ describe("export systemd: a cwd a variable makes, closed to the unit's User=", (
   });
 });
 
+describe("export systemd: a cwd a variable makes, through a link to a directory closed to the unit's User=", () => {
+  test("names no piece of the value, not even the link target's (V=ab/s3cr3t, ab/s3cr3t -> data/s3cr3t/app)", BOUNDED, () => {
+    const user = process.getuid?.() === 65_534 ? 'daemon' : 'nobody';
+    const project = mkdtempSync(join(tmpdir(), 'subvisor-export-cwd-linked-'));
+    try {
+      chmodSync(project, 0o755);
+      mkdirSync(join(project, 'srv', 'ab'), { recursive: true });
+      // The closed directory is on the link's target's way only, and is named as the value's last piece.
+      const target = join(project, 'data', 's3cr3t');
+      mkdirSync(join(target, 'app'), { recursive: true });
+      chmodSync(target, 0o700);
+      symlinkSync(join(target, 'app'), join(project, 'srv', 'ab', 's3cr3t'));
+      writeFileSync(join(project, '.env'), 'V=ab/s3cr3t\n');
+      writeFileSync(join(project, 'subvisor.yaml'), `processes:\n  db: { cmd: [/bin/sleep, "30"], user: ${user}, cwd: "srv/\${V}" }\n`);
+      const run = spawnSync(process.execPath, [resolve('dist', 'cli', 'main.js'), 'export', 'systemd', '-f', join(project, 'subvisor.yaml')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: SYSTEMD_PATH } });
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /s3cr3t/, 'a piece of the value is shown');
+      assert.match(run.stderr, new RegExp(`process db: systemd enters its cwd ${project}/srv/\\$\\{V\\} as ${user} \\(User=\\), who may not: a directory on the way is closed to it; the details would show`));
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("export systemd: a cwd a variable makes, behind a directory closed to the unit's User=", () => {
   test("says the closed directory when the value is not in its path, though it is in the words of its mode (TOKEN=',')", BOUNDED, () => {
     const user = process.getuid?.() === 65_534 ? 'daemon' : 'nobody';

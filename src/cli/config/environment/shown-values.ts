@@ -24,6 +24,13 @@ export interface KnownWords {
    * also a piece of one (`SERVICE=api` and `./run-api.sh`). Default none.
    */
   readonly configWords?: readonly string[];
+  /**
+   * The directories a path the variables made leads to through a symlink, beyond the config's own
+   * words (see `whereValuesLead`): each shows a value where the text names it, as a directory on the
+   * value's way does, since the value chose the link, and its target may be named by a piece of
+   * it (`/data/s3cr3t` of `/srv/${V}`, V=x/s3cr3t and `/srv/x/s3cr3t` a link to it). Default none.
+   */
+  readonly ledTo?: readonly string[];
 }
 
 /**
@@ -51,7 +58,7 @@ export interface KnownWords {
  */
 export function valuesShown(text: string, parts: readonly InterpolatedPart[], known: KnownWords = {}): ValuesShown {
   const named = namedAsWritten(text, known.named ?? []);
-  return { text: named, showsValue: showsValue(named, parts, known.configWords ?? []) };
+  return { text: named, showsValue: showsValue(named, parts, known.configWords ?? [], known.ledTo ?? []) };
 }
 
 /**
@@ -82,8 +89,9 @@ function wholeNames(names: readonly string[]): RegExp {
   return new RegExp(`(?<![\\w.:-])(?:${names.map(escapeRegExp).join('|')})(?![\\w-]|\\.\\w)`, 'g');
 }
 
-function showsValue(text: string, parts: readonly InterpolatedPart[], configWords: readonly string[]): boolean {
-  const pieces = parts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value, ...directoriesOnTheWay(part.value)]));
+function showsValue(text: string, parts: readonly InterpolatedPart[], configWords: readonly string[], ledTo: readonly string[]): boolean {
+  const values = parts.flatMap((part) => (typeof part === 'string' || part.value === '' ? [] : [part.value, ...directoriesOnTheWay(part.value)]));
+  const pieces = [...values, ...ledTo.filter((directory) => directory !== '')];
   if (pieces.length === 0) return false;
   // A blank where the config's words were, so that no piece is made across them. Words are
   // compared, not made a pattern: an argument may be 128 KiB, too large for a RegExp.
