@@ -141,6 +141,24 @@ describe('one try', () => {
     }
   });
 
+  test('http: a short value of the URL (H=a) hides a redirect location that holds it as a piece of a word (/health/): nothing tells its piece from the value, so it stays hidden (a longer value it does not hold leaves it said)', BOUNDED, async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(301, { location: '/health/' });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const base = { kind: 'http' as const, status: undefined, ...TIMING };
+      const probe = (value: string): Promise<unknown> =>
+        tryProbe({ ...base, url: `http://127.0.0.1:${port}/health?k=${value}`, urlParts: [`http://127.0.0.1:${port}/health?k=`, { name: 'H', value }] }, {});
+      // A server may build its Location from the query (`/health/a`): a value in it is hidden wherever it is.
+      assert.deepEqual(await probe('a'), { passed: false, output: 'HTTP 301 (a redirect is not followed); the details would show the value of the variable it holds, so they are not shown: check that value' });
+      assert.deepEqual(await probe('zq'), { passed: false, output: 'HTTP 301 to /health/ (a redirect is not followed)' });
+    } finally {
+      server.close();
+    }
+  });
+
   test('http: a redirect target is shown without a user and password however it is written (protocol-relative, with a backslash or one slash, as a URL parser reads it)', BOUNDED, async () => {
     // Each is a Location a browser follows to https://sso.example/login as user u, password secret.
     const targets = ['//u:secret@sso.example/login', 'https:\\\\u:secret@sso.example/login', 'https:/u:secret@sso.example/login', 'HTTPS://u:secret@sso.example/login'];
