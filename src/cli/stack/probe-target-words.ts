@@ -13,7 +13,33 @@ import type { Probe } from '../config/spec.js';
  */
 export function targetAsWritten(output: string, probe: Probe): string {
   const parts = probe.kind === 'http' ? probe.urlParts : probe.kind === 'tcp' ? probe.addressParts : undefined;
-  return parts === undefined ? output : valuesShown(output, parts, { named: targetNames(probe, parts) }).text;
+  return parts === undefined ? output : portAsWritten(valuesShown(output, parts, { named: targetNames(probe, parts) }).text, probe, parts);
+}
+
+/**
+ * `output` with the target's port named as the config writes it (`:${PORT}`) after any address:
+ * Node's connect errors name the address a host name resolved to (`connect ECONNREFUSED
+ * 127.0.0.1:8080` for `localhost:${PORT}`), and the URL's host and port are not one piece of an
+ * http target, so neither the target nor its host names it.
+ */
+function portAsWritten(output: string, probe: Probe, parts: readonly InterpolatedPart[]): string {
+  const target = joinParts(parts);
+  const port = probe.kind === 'tcp' ? String(probe.port) : portOf(target);
+  if (port === undefined || port === '') return output;
+  const at = probe.kind === 'tcp' ? target.lastIndexOf(`:${port}`) : target.indexOf(`:${port}`, hostSearchStart(target));
+  const written = at < 0 ? undefined : writtenSlice(parts, at + 1, at + 1 + port.length);
+  if (written === undefined || written === port) return output;
+  // After an address (`127.0.0.1`, `::1`, `[::1]`, a name), not inside a longer number.
+  return output.replace(new RegExp(`(?<=[\\w.\\]]):${port}(?!\\d)`, 'g'), () => `:${written}`);
+}
+
+/** The port a URL writes (empty for the scheme's own), as Node's messages name it. */
+function portOf(url: string): string | undefined {
+  try {
+    return new URL(url).port;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -24,7 +50,7 @@ export function targetAsWritten(output: string, probe: Probe): string {
  */
 export function locationAsWritten(where: string, probe: HttpProbe): ValuesShown {
   const parts = probe.urlParts;
-  return parts === undefined ? { text: where, showsValue: false } : valuesShown(where, parts, { named: targetNames(probe, parts) });
+  return parts === undefined ? { text: where, showsValue: false } : valuesShown(portAsWritten(where, probe, parts), parts, { named: targetNames(probe, parts) });
 }
 
 type HttpProbe = Extract<Probe, { kind: 'http' }>;

@@ -141,6 +141,42 @@ describe('one try', () => {
     }
   });
 
+  test("http and tcp: a port a variable made is named as written in Node's connect error, which names the address a host resolved to (localhost:${PORT} refused at 127.0.0.1:PORT)", BOUNDED, async () => {
+    // A port nothing listens on: one just freed.
+    const freed = createTcpServer();
+    const port = await listening(freed);
+    await new Promise((resolve) => freed.close(resolve));
+    const value = { name: 'PORT', value: String(port) };
+    const refused = new RegExp(`^connect ECONNREFUSED (?:(?:127\\.0\\.0\\.1|::1):\\$\\{PORT\\}(?:; |$))+`);
+    const results = [
+      await tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/health`, status: undefined, urlParts: ['http://127.0.0.1:', value, '/health'], ...TIMING }, {}),
+      await tryProbe({ kind: 'http', url: `http://localhost:${port}/health`, status: undefined, urlParts: ['http://localhost:', value, '/health'], ...TIMING }, {}),
+      await tryProbe({ kind: 'tcp', host: 'localhost', port, addressParts: ['localhost:', value], ...TIMING }, {}),
+    ];
+    for (const result of results) {
+      assert.equal(result.passed, false);
+      assert.match(result.output, refused);
+      assert.ok(!result.output.includes(String(port)), result.output);
+    }
+    // The control: a port the config writes is said as it is.
+    const written = await tryProbe({ kind: 'http', url: `http://localhost:${port}/health?t=x`, status: undefined, urlParts: [`http://localhost:${port}/health?t=`, { name: 'T', value: 'x' }], ...TIMING }, {});
+    assert.ok(written.output.includes(`:${port}`), written.output);
+  });
+
+  test('http: a redirect to another host on the port a variable made (localhost:${PORT} from 127.0.0.1:${PORT}) is said with the port as written, not hidden', BOUNDED, async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/login` });
+      response.end();
+    });
+    const port = await listening(server);
+    try {
+      const result = await tryProbe({ kind: 'http', url: `http://127.0.0.1:${port}/health`, status: undefined, urlParts: ['http://127.0.0.1:', { name: 'PORT', value: String(port) }, '/health'], ...TIMING }, {});
+      assert.deepEqual(result, { passed: false, output: 'HTTP 302 to http://localhost:${PORT}/login (a redirect is not followed)' });
+    } finally {
+      server.close();
+    }
+  });
+
   test('http: a short value of the URL (H=a) hides a redirect location that holds it as a piece of a word (/health/): nothing tells its piece from the value, so it stays hidden (a longer value it does not hold leaves it said)', BOUNDED, async () => {
     const server = createServer((_request, response) => {
       response.writeHead(301, { location: '/health/' });
