@@ -13,14 +13,15 @@ import type { Probe } from '../config/spec.js';
  */
 export function targetAsWritten(output: string, probe: Probe): string {
   const parts = probe.kind === 'http' ? probe.urlParts : probe.kind === 'tcp' ? probe.addressParts : undefined;
-  return parts === undefined ? output : portAsWritten(valuesShown(output, parts, { named: targetNames(probe, parts) }).text, probe, parts);
+  return parts === undefined ? output : valuesShown(portAsWritten(output, probe, parts), parts, { named: targetNames(probe, parts) }).text;
 }
 
 /**
  * `output` with the target's port named as the config writes it (`:${PORT}`) after any address:
  * Node's connect errors name the address a host name resolved to (`connect ECONNREFUSED
  * 127.0.0.1:8080` for `localhost:${PORT}`), and the URL's host and port are not one piece of an
- * http target, so neither the target nor its host names it.
+ * http target, so neither the target nor its host names it. A port inside a value (`${URL}`,
+ * `${ADDRESS}`) is named with its address, by the target (`the address of ${URL}`).
  */
 function portAsWritten(output: string, probe: Probe, parts: readonly InterpolatedPart[]): string {
   const target = joinParts(parts);
@@ -28,9 +29,11 @@ function portAsWritten(output: string, probe: Probe, parts: readonly Interpolate
   if (port === undefined || port === '') return output;
   const at = probe.kind === 'tcp' ? target.lastIndexOf(`:${port}`) : target.indexOf(`:${port}`, hostSearchStart(target));
   const written = at < 0 ? undefined : writtenSlice(parts, at + 1, at + 1 + port.length);
-  if (written === undefined || written === port) return output;
+  if (at < 0 || written === port) return output;
   // After an address (`127.0.0.1`, `::1`, `[::1]`, a name), not inside a longer number.
-  return output.replace(new RegExp(`(?<=[\\w.\\]]):${port}(?!\\d)`, 'g'), () => `:${written}`);
+  if (written !== undefined) return output.replace(new RegExp(`(?<=[\\w.\\]]):${port}(?!\\d)`, 'g'), () => `:${written}`);
+  const named = probe.kind === 'tcp' ? partsAsWritten(parts) : `the address of ${partsAsWritten(parts)}`;
+  return output.replace(new RegExp(`(?<![\\w.:\\[\\]-])[\\w.:\\[\\]-]*[\\w\\]]:${port}(?!\\d)`, 'g'), () => named);
 }
 
 /** The port a URL writes (empty for the scheme's own), as Node's messages name it. */

@@ -158,6 +158,11 @@ describe('one try', () => {
       assert.match(result.output, refused);
       assert.ok(!result.output.includes(String(port)), result.output);
     }
+    // A port inside a value that makes more (the whole URL, HOST:PORT) is named with its address, by the target.
+    const url = { name: 'URL', value: `http://127.0.0.1:${port}/health` };
+    assert.deepEqual(await tryProbe({ kind: 'http', url: url.value, status: undefined, urlParts: [url], ...TIMING }, {}), { passed: false, output: 'connect ECONNREFUSED the address of ${URL}' });
+    const address = { name: 'ADDRESS', value: `127.0.0.1:${port}` };
+    assert.deepEqual(await tryProbe({ kind: 'tcp', host: '127.0.0.1', port, addressParts: [address], ...TIMING }, {}), { passed: false, output: 'connect ECONNREFUSED ${ADDRESS}' });
     // The control: a port the config writes is said as it is.
     const written = await tryProbe({ kind: 'http', url: `http://localhost:${port}/health?t=x`, status: undefined, urlParts: [`http://localhost:${port}/health?t=`, { name: 'T', value: 'x' }], ...TIMING }, {});
     assert.ok(written.output.includes(`:${port}`), written.output);
