@@ -1,7 +1,7 @@
 import { node } from '../../builtins.js';
 import { SpawnError } from '../errors.js';
 import type { ResolvedRunOptions } from '../options.js';
-import { setgroupsDenied, unmappedIds } from './id-map.js';
+import { OWN_ID_MAPS, setgroupsDenied, unmappedIds } from './id-map.js';
 import { ENV, installed } from './installed.js';
 
 /**
@@ -68,7 +68,7 @@ export function idSwitch(options: ResolvedRunOptions): IdSwitch | undefined {
   if (setgroupsDenied()) {
     throw new SpawnError(options.cmd, 'operation not permitted (EPERM): this user namespace denies setting groups (/proc/self/setgroups says deny, as unshare -r sets it); leave out groups, or run outside this namespace', { code: 'EPERM' });
   }
-  const unmapped = [...unmappedIds(options.uid, options.gid), ...groups.flatMap((group) => unmappedIds(undefined, group))];
+  const unmapped = unmappedIds(options.uid, options.gid, OWN_ID_MAPS, groups);
   if (unmapped.length > 0) throw new SpawnError(options.cmd, `${unmapped.join(' and ')} not mapped in this user namespace (EINVAL; see /proc/self/uid_map and gid_map); run it as an id mapped here, or outside this namespace`, { code: 'EINVAL' });
   const args = [
     ...(options.uid === undefined ? [] : [`--reuid=${options.uid}`]),

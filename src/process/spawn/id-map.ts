@@ -1,11 +1,11 @@
 import { node } from '../../builtins.js';
 
 /**
- * Which of `uid` and `gid` this user namespace does not map (`uid 70`, `gid 70`): a process here
- * cannot take such an id, and the spawn's setuid or setgid fails with EINVAL. A rootless
- * container maps a range, `unshare -r` only root. Read from `/proc/self/uid_map` and `gid_map`
- * (`inside outside count` lines, see user_namespaces(7)); an id whose map cannot be read (not
- * Linux) is not named.
+ * Which of `uid`, `gid` and the supplementary `groups` (default none) this user namespace does not
+ * map (`uid 70`, `gid 70`): a process here cannot take such an id, and the spawn's setuid, setgid
+ * or setgroups fails with EINVAL. A rootless container maps a range, `unshare -r` only root. Read
+ * from `/proc/self/uid_map` and `gid_map` (`inside outside count` lines, see user_namespaces(7)),
+ * each once whatever the number of groups; an id whose map cannot be read (not Linux) is not named.
  *
  * @example
  * ```ts
@@ -13,10 +13,13 @@ import { node } from '../../builtins.js';
  * unmappedIds(70, 70); // ['uid 70', 'gid 70']
  * ```
  */
-export function unmappedIds(uid: number | undefined, gid: number | undefined, maps: IdMapFiles = OWN_ID_MAPS): string[] {
+export function unmappedIds(uid: number | undefined, gid: number | undefined, maps: IdMapFiles = OWN_ID_MAPS, groups: readonly number[] = []): string[] {
   const unmapped: string[] = [];
-  if (uid !== undefined && mapped(maps.uid, uid) === false) unmapped.push(`uid ${uid}`);
-  if (gid !== undefined && mapped(maps.gid, gid) === false) unmapped.push(`gid ${gid}`);
+  if (uid !== undefined && readIdMap(maps.uid)?.(uid) === false) unmapped.push(`uid ${uid}`);
+  const gids = gid === undefined ? groups : [gid, ...groups];
+  // Read once: up to 65536 groups (NGROUPS_MAX) each reading the file took seconds per spawn.
+  const gidMapped = gids.length > 0 ? readIdMap(maps.gid) : undefined;
+  if (gidMapped !== undefined) unmapped.push(...gids.filter((id) => !gidMapped(id)).map((id) => `gid ${id}`));
   return unmapped;
 }
 
@@ -45,16 +48,14 @@ export function setgroupsDenied(maps: IdMapFiles = OWN_ID_MAPS): boolean {
   }
 }
 
-/** Whether the map at `path` holds `id` (in the namespace's own numbering); undefined when it cannot be read. */
-function mapped(path: string, id: number): boolean | undefined {
+/** Whether the map at `path` holds an id (in the namespace's own numbering); undefined when it cannot be read. */
+function readIdMap(path: string): ((id: number) => boolean) | undefined {
   let text: string;
   try {
     text = node.fs.readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
-  return text.split('\n').some((line) => {
-    const [inside, , count] = line.trim().split(/\s+/).map(Number);
-    return inside !== undefined && count !== undefined && id >= inside && id < inside + count;
-  });
+  const ranges = text.split('\n').map((line) => line.trim().split(/\s+/).map(Number));
+  return (id) => ranges.some(([inside, , count]) => inside !== undefined && count !== undefined && id >= inside && id < inside + count);
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { resolve } from 'node:path';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { runProcess } from '../../../src/index.js';
 import { skipsWithoutRootAndSetpriv } from '../../support/setpriv.js';
 
 /**
@@ -28,4 +30,27 @@ test('groups: a root whose capability bounding set lacks CAP_SETGID (a container
   assert.equal(startEnding('+setgid,+setuid'), 'exit 0');
   assert.equal(startEnding('-setgid'), 'SpawnError EPERM');
   assert.equal(startEnding('-setuid'), 'SpawnError EPERM');
+});
+
+test('groups: a start reads the id maps as often with many groups as with one, not once per group', { timeout: 60_000 }, async (t) => {
+  if (skipsWithoutRootAndSetpriv(t)) return;
+  // Each group read /proc/self/gid_map again: 65536 groups (NGROUPS_MAX) took seconds per start.
+  const readFileSync = fs.readFileSync;
+  let mapReads = 0;
+  const spy = mock.method(fs, 'readFileSync', (...args: Parameters<typeof readFileSync>) => {
+    if (String(args[0]).endsWith('_map')) mapReads += 1;
+    return readFileSync(...args);
+  });
+  const readsWith = async (groups: number[]): Promise<number> => {
+    mapReads = 0;
+    await runProcess(['true'], { uid: 65534, gid: 65534, groups });
+    return mapReads;
+  };
+  try {
+    const withOne = await readsWith([4242]);
+    assert.ok(withOne > 0, 'control: the maps are read');
+    assert.equal(await readsWith(Array.from({ length: 1000 }, (_, index) => 100_000 + index)), withOne);
+  } finally {
+    spy.mock.restore();
+  }
 });
