@@ -205,8 +205,9 @@ describe('subvisor up', () => {
 
   test("a tcp probe's output names its address as the config writes it, ${API_HOST}:${API_PORT}, in the report and --json: never with the values", { timeout: 30_000 }, async () => {
     const port = await freePort();
+    // 3 s, not 500 ms: on a loaded machine the wait ended before one try had been answered ("no answer when the wait ended").
     const file = config(`processes:
-  api: { cmd: [sleep, '10'], ready: { tcp: "\${API_HOST}:\${API_PORT}", interval: 50ms }, readyTimeout: 500ms, main: true }
+  api: { cmd: [sleep, '10'], ready: { tcp: "\${API_HOST}:\${API_PORT}", interval: 50ms }, readyTimeout: 3s, main: true }
 `);
     writeFileSync(join(file, '..', '.env'), `API_HOST=127.0.0.1\nAPI_PORT=${port}\n`);
     const json = await runCli(['up', '--json', '-f', file]);
