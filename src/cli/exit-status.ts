@@ -1,6 +1,6 @@
 import { UsageError } from './args.js';
 import { ConfigError } from './config/errors.js';
-import { ControlError } from './control/errors.js';
+import { ControlError, UNKNOWN_PROCESS } from './control/errors.js';
 import { TooSlowError } from '../core/errors.js';
 import { CalledProcessError, SpawnError } from '../process/errors.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
@@ -64,11 +64,14 @@ export function isRefusal(error: unknown): error is Refusal {
 
 /**
  * The status a {@link Refusal} ends the CLI with: a config that cannot be used is a mistake in what
- * was asked (2, as a usage mistake); a control socket that cannot be had (another run up, no run
- * to ask, a directory of another user) fails as `mkdir` or `cat` fail on a path (1).
+ * was asked (2, as a usage mistake), and so is a name the run has no process by (`restart wrk`, as
+ * `up wrk` is: a script tells a typo from a process that failed, which is 1); a control socket that
+ * cannot be had (another run up, no run to ask, a directory of another user) fails as `mkdir` or
+ * `cat` fail on a path (1), as does a request the run could not carry out.
  */
 export function statusOfRefusal(error: Refusal): number {
-  return error instanceof ControlError ? EXIT.failure : EXIT.usage;
+  if (!(error instanceof ControlError)) return EXIT.usage;
+  return error.code === UNKNOWN_PROCESS ? EXIT.usage : EXIT.failure;
 }
 
 /**

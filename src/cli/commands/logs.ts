@@ -1,6 +1,6 @@
 import { parseLogsArgs, type LogsArgs } from '../args.js';
 import { request } from '../control/client.js';
-import { ControlError } from '../control/errors.js';
+import { ControlError, UNKNOWN_PROCESS } from '../control/errors.js';
 import { node } from '../../builtins.js';
 import { EXIT, signalStatus, type Ending } from '../exit-status.js';
 import { endingOfClosedOutput, stopWhenOutputCloses, type Interrupted, type OutputFailed } from '../interrupts.js';
@@ -66,7 +66,7 @@ export async function logsCommand(args: readonly string[]): Promise<Ending> {
  * file here, the error says so, and how to give the config; any other error is `error` as it was.
  */
 function fileTakenForName(error: unknown, parsed: LogsArgs): unknown {
-  if (!(error instanceof ControlError) || error.code !== 'ERR_SUBVISOR_UNKNOWN_PROCESS' || !parsed.follow) return error;
+  if (!(error instanceof ControlError) || error.code !== UNKNOWN_PROCESS || !parsed.follow) return error;
   const file = parsed.names.find((name) => node.fs.statSync(name, { throwIfNoEntry: false })?.isFile() === true);
   if (file === undefined) return error;
   return new ControlError(`${error.message}; '${file}' is a file here, and logs reads -f as --follow (as tail does): give the config as --file ${file}`, error.code, { cause: error });

@@ -2,6 +2,7 @@ import { didYouMean } from '../../process/suggest.js';
 import { namesInWords } from '../names-in-words.js';
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
+import { UNKNOWN_PROCESS } from './errors.js';
 import { BadRequest, shownInReply, type LogLine, type LogLines, type ProcessRow, type Reply, type Request } from './protocol.js';
 import type { ReplyChannel, RequestHandler } from './server.js';
 
@@ -184,7 +185,7 @@ function checkNames(stack: Stack, request: { readonly id: number; readonly names
   const guess = only === undefined || unknown.length > 1 ? '' : didYouMean(only, stack.namesKnown());
   throw new BadRequest(
     `no process named ${shownNames(unknown)} in this run (it has ${known.join(', ')})${guess}`,
-    'ERR_SUBVISOR_UNKNOWN_PROCESS',
+    UNKNOWN_PROCESS,
     request.id,
   );
 }

@@ -143,7 +143,7 @@ describe('ps', () => {
     }
   });
 
-  test('ps NAME...: only the processes named (a replicated one by its own name, for every copy), as docker compose ps SERVICE; an unknown name is an error (1)', BOUNDED, async () => {
+  test('ps NAME...: only the processes named (a replicated one by its own name, for every copy), as docker compose ps SERVICE; an unknown name is a usage error (2), for each command that takes names, as up\'s is', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  db: { cmd: "exec sleep 30" }\n  web: { cmd: "exec sleep 30", replicas: 2 }\n  worker: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
     try {
@@ -155,12 +155,13 @@ describe('ps', () => {
       const table = await client(dir, ['ps', 'worker']);
       assert.equal(table.code, 0, table.stderr);
       assert.deepEqual(table.stdout.trim().split('\n').map((line) => line.split(/ +/)[0]), ['NAME', 'worker']);
-      const unknown = await client(dir, ['ps', 'wrk']);
-      assert.equal(unknown.code, 1);
-      assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker); did you mean 'worker'?\n");
-      const restart = await client(dir, ['restart', 'wrk']);
-      assert.equal(restart.code, 1);
-      assert.equal(restart.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker); did you mean 'worker'?\n");
+      for (const command of ['ps', 'restart', 'stop', 'start', 'logs']) {
+        const unknown = await client(dir, [command, 'wrk']);
+        // 2, as `up wrk` and any usage mistake: a script tells a typo from a process that failed (1).
+        assert.equal(unknown.code, 2, command);
+        assert.equal(unknown.stderr, "subvisor: no process named 'wrk' in this run (it has db, web.1, web.2, worker); did you mean 'worker'?\n", command);
+      }
+      assert.equal((await client(dir, ['ps', '--json', 'wrk'])).code, 2);
       // A replicated process is guessed by the name that stands for its every copy.
       assert.match((await client(dir, ['stop', 'wbe'])).stderr, /; did you mean 'web'\?\n$/);
       // The control: without names, every process.
@@ -183,7 +184,7 @@ describe('ps', () => {
       assert.deepEqual((JSON.parse(named.stdout) as { name: string }[]).map((row) => row.name), ['web.2', 'worker']);
       // The control: web has copies, so web.3 is no name of it.
       const unknown = await client(dir, ['ps', 'web.3']);
-      assert.equal(unknown.code, 1);
+      assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /no process named 'web\.3' in this run \(it has web\.1, web\.2, worker\)/);
     } finally {
       await interrupt(run);
@@ -903,7 +904,7 @@ describe('logs', () => {
     const run = await up(dir);
     try {
       const taken = await client(dir, ['logs', '-f', 'subvisor.yaml']);
-      assert.equal(taken.code, 1, taken.stderr);
+      assert.equal(taken.code, 2, taken.stderr);
       assert.equal(taken.stderr, "subvisor: no process named 'subvisor.yaml' in this run (it has a); 'subvisor.yaml' is a file here, and logs reads -f as --follow (as tail does): give the config as --file subvisor.yaml\n");
       // A name that is no file here is only unknown.
       assert.equal((await client(dir, ['logs', '-f', 'b'])).stderr, "subvisor: no process named 'b' in this run (it has a)\n");
