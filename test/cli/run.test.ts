@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -51,6 +51,19 @@ describe('subvisor run', () => {
     assert.equal(run.code, 127);
     assert.match(run.stderr, /no-such-program-here --x is one word holding a whole command: give each word as an argument of its own/);
     assert.doesNotMatch(run.stderr, /check the spelling/);
+  });
+
+  test("a path with a blank given as one argument ('my dir/x'), its file missing, is no such file (127), not a whole command to split", { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-run-blank-path-'));
+    try {
+      mkdirSync(join(dir, 'my dir'));
+      const run = await runCli(['run', '--', 'my dir/x'], { cwd: dir });
+      assert.equal(run.code, 127);
+      assert.match(run.stderr, /no such file: my dir\/x \(exit status 127\)\n/);
+      assert.doesNotMatch(run.stderr, /whole command/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const [what, make, code] of [

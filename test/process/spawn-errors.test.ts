@@ -80,6 +80,23 @@ describe('runProcess: a command that cannot start rejects at once with a SpawnEr
     assert.equal(path.shellOnly, undefined);
   });
 
+  test("a relative path with a blank whose file is missing ('my dir/x'): no such file where its directory is there, both readings where nothing is, never only 'a whole command'", BOUNDED, async () => {
+    const cwd = join(dir, 'blank-path');
+    mkdirSync(join(cwd, 'my dir'), { recursive: true });
+    const path = await spawnFailure(['my dir/x'], { cwd });
+    assert.equal(path.code, 'ENOENT');
+    assert.match(path.message, /^cannot start 'my dir\/x': no such file: my dir\/x$/);
+    assert.equal(path.shellOnly, undefined);
+    // No such directory either: a path, or a command whose program is no program; both are said.
+    const neither = await spawnFailure(['your dir/x'], { cwd });
+    assert.match(neither.message, /^cannot start 'your dir\/x': no such file: your dir\/x, nor a directory your dir; read as a whole command in one word, its program your is not on PATH either$/);
+    assert.equal(neither.shellOnly, undefined);
+    // Control: a first word that is a program makes it a command, a / after it or not.
+    const command = await spawnFailure(['sh my dir/x'], { cwd });
+    assert.match(command.message, /is one word holding a whole command/);
+    assert.equal(command.shellOnly, 'whole-command');
+  });
+
   test("a program name with a blank at its start or end (' ls', 'ls '): told as a command in one word (split, it runs), not to check the spelling", BOUNDED, async () => {
     for (const program of [' ls', 'ls ', '\tls']) {
       const error = await spawnFailure([program, '-d', '.']);

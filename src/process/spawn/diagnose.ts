@@ -449,9 +449,8 @@ function missingProgram(options: ResolvedRunOptions): string {
     // A whole command in one word, or a builtin of sh, is shellOnlyOf's.
     const shell = SHELL_BUILTINS.get(program);
     if (shell === 'bash') return `${program} is built into bash, not a program, and not into every sh (dash, Debian's and Ubuntu's, lacks it): have bash run the command (bash -c '...')`;
-    return program.includes('/')
-      ? `no such file: ${program}`
-      : `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
+    if (!program.includes('/')) return `${program} was not found on PATH (check the spelling, install it, or give its full path)`;
+    return blankReading(program, options) === 'either' ? missingEither(program) : `no such file: ${program}`;
   }
   // The file is there, yet exec said ENOENT: the kernel could not find its interpreter.
   const interpreter = interpreterLine(path);
@@ -465,16 +464,41 @@ function missingProgram(options: ResolvedRunOptions): string {
 
 /**
  * Whether the program named is a whole command written as one word (`['npm run dev']`, as
- * concurrently takes its commands): a name with a blank in it, whatever its first word is (`nosuch
- * --x` is a command too, whose program is missing as well: split, it says so). Told apart, it gets
- * the advice that fits; "check the spelling" would send its author looking for a typo. A path
- * whose first word is no program (`/opt/My App/run`) is a path with a blank: "no such file" fits it.
+ * concurrently takes its commands). Told apart, it gets the advice that fits; "check the spelling"
+ * would send its author looking for a typo. See {@link blankReading}.
  */
 function isWholeCommand(program: string, options: ResolvedRunOptions): boolean {
+  return blankReading(program, options) === 'command';
+}
+
+/**
+ * How a program name with a blank in it reads, when it was not found: a whole command in one word
+ * (`'npm run dev'`; `'nosuch --x'` too, whose program is missing as well: split, it says so), a
+ * path with a blank (`'/opt/My App/run'`, `'my dir/x'` where `my dir` is a directory), or either
+ * (`'my dir/x'` where nothing is: split, `my` is missing just the same). A `/` marks a path, unless
+ * the first word is a program (`'node dist/x.js'`); a blank before it, only a directory there
+ * holding that blank tells a path from a command. Undefined for a name without a blank.
+ */
+function blankReading(program: string, options: ResolvedRunOptions): 'command' | 'path' | 'either' | undefined {
   const [first] = program.trim().split(/\s+/);
   // A blank at either end too (`' ls'`, a quoting slip): split, or read by a shell, it runs.
-  if (!/\s/.test(program) || first === undefined || first === '') return false;
-  return resolveProgram(first, options) !== undefined || !first.includes('/');
+  if (!/\s/.test(program) || first === undefined || first === '') return undefined;
+  if (resolveProgram(first, options) !== undefined) return 'command';
+  if (first.includes('/')) return 'path';
+  if (!program.includes('/')) return 'command';
+  const cwd = childCwd(options);
+  return cwd !== undefined && isDirectory(node.path.resolve(cwd, leadingDirectory(program))) ? 'path' : 'either';
+}
+
+/** Why `program`, which reads as a path with a blank or as a whole command, is missing either way (see {@link blankReading}): the reason fits both readings. */
+function missingEither(program: string): string {
+  const [first] = program.trim().split(/\s+/);
+  return `no such file: ${program}, nor a directory ${leadingDirectory(program)}; read as a whole command in one word, its program ${first ?? ''} is not on PATH either`;
+}
+
+/** The path's first directory, as written: in `my dir/x`, `my dir`. */
+function leadingDirectory(program: string): string {
+  return program.slice(0, program.indexOf('/'));
 }
 
 /** The program exec is asked to run: the command's first word, or the shell for `shell` commands. */
