@@ -3,6 +3,7 @@ import { quoteCommand } from '../process/command.js';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
+import { suggest } from '../process/suggest.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -511,21 +512,41 @@ export function concurrentlyCommandsInstead(command: readonly string[], isProgra
   return `concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { ${processes.join(', ')} }`;
 }
 
+/** Whether `word` is one of `processNames`, or a count of one (`web=2`). */
+function isProcessName(word: string, processNames: ReadonlySet<string>): boolean {
+  return processNames.has(word.replace(/=\d+$/, ''));
+}
+
+/**
+ * Whether `command`, up's words from the first that is no process name, reads as a command rather
+ * than misspelt names. Its first word is a program: it does. Else a lone word is a misspelt name
+ * (`up -- wbe`), and so is a first word close to a name (`wrker`, as did-you-mean finds it) or one
+ * followed only by names (`up -- wbr worker`). Any other first word with more after it is the
+ * program of a command, installed here or not (`up -- web npm run dev` where npm is not: split,
+ * `run -- npm run dev` then says it is missing), as names cannot tell.
+ */
+function readsAsCommand(command: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string>): boolean {
+  const [first, ...rest] = command;
+  if (first === undefined) return false;
+  if (isProgram(first)) return true;
+  if (rest.length === 0 || suggest(first, [...processNames]) !== undefined) return false;
+  return !rest.every((word) => isProcessName(word, processNames));
+}
+
 /**
  * What to write instead of `words`, typed after `up --` as `run -- CMD ARGS` takes a command
  * (`up -- npm run dev`): up takes process names, and would look for processes named `npm`, `run`
  * and `dev`. The command is the words from the first that is none of `processNames` (`web=2`
- * counts as `web`): after names (`up -- web npm run dev`) too, if that word names a program.
- * Undefined when every word is a name (`up -- web worker`: `--` only ends up's options), when the
- * only one names no program (a misspelt process name, `up -- wbe`, is told the names there are),
- * and when, after names, the first other word names no program (`up -- web wrker api`: misspelt
- * names too). `processNames` defaults to none (no config read).
+ * counts as `web`), when they read as one (see {@link readsAsCommand}). Undefined when every word
+ * is a name (`up -- web worker`: `--` only ends up's options), and when the others read as
+ * misspelt names (`up -- wbe`, `up -- web wrker api`: told the names there are). `processNames`
+ * defaults to none (no config read).
  */
 export function commandAfterDashesInstead(words: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string> = new Set()): string | undefined {
-  const start = words.findIndex((word) => !processNames.has(word.replace(/=\d+$/, '')));
+  const start = words.findIndex((word) => !isProcessName(word, processNames));
   const command = start === -1 ? [] : words.slice(start);
   const [first] = command;
-  if (first === undefined || ((start > 0 || command.length === 1) && !isProgram(first))) return undefined;
+  if (first === undefined || !readsAsCommand(command, isProgram, processNames)) return undefined;
   const shown = quoteCommand(command);
   const name = processNameFrom(basename(first), 'web');
   return `up takes process names, and after -- it was given a command, as run takes one (${shown}): to supervise it alone, subvisor run -- ${shown}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${shown} } }`;

@@ -38,6 +38,14 @@ test("a command after up -- (run's way) is told to be run -- CMD or a process of
     assert.equal(afterNames.stderr.split('\n')[0], `subvisor: ${SLEEP}`, names.join(' '));
     assert.doesNotMatch(afterNames.stdout, /started/, 'nothing started');
   }
+  // Whether or not its program is installed here: a word far from every name, with words after it
+  // that are not all names, is a command's program (split, run -- says if it is missing).
+  const missing = 'subvisor-no-such-tool';
+  for (const words of [['web', missing, 'run', 'dev'], [missing, 'run', 'dev']]) {
+    const uninstalled = await runCli(['up', '--', ...words], { cwd: dir });
+    assert.equal(uninstalled.code, 2, uninstalled.stderr);
+    assert.match(uninstalled.stderr, new RegExp(`^subvisor: up takes process names, and after -- it was given a command, as run takes one \\(${missing} run dev\\): to supervise it alone, subvisor run -- ${missing} run dev;`), words.join(' '));
+  }
   // Its words are shown as a shell reads them, so the suggestion can be pasted.
   const quoted = await runCli(['up', '--', 'sh', '-c', 'echo hi'], { cwd: dir });
   assert.match(quoted.stderr, /^subvisor: .*\(sh -c 'echo hi'\): to supervise it alone, subvisor run -- sh -c 'echo hi';/);
@@ -58,6 +66,12 @@ test('process names after up -- are still names, and a single word that names no
   const misspeltAfterName = await runCli(['up', '--', 'web', 'wrker', 'api'], { cwd: dir });
   assert.equal(misspeltAfterName.code, 2);
   assert.match(misspeltAfterName.stderr, /^subvisor: subvisor\.yaml: no process named 'wrker' \(known: web, worker\)/);
+  // Misspelt names with no name before them, and a word followed only by names, are names too.
+  for (const words of [['wbe', 'wrker'], ['web', 'wbr', 'worker'], ['xyzzy', 'web']]) {
+    const misspeltNames = await runCli(['up', '--', ...words], { cwd: dir });
+    assert.equal(misspeltNames.code, 2, words.join(' '));
+    assert.match(misspeltNames.stderr, /^subvisor: subvisor\.yaml: no process named '(wbe|wbr|xyzzy)' \(known: web, worker\)/, words.join(' '));
+  }
 });
 
 const RUN_OPTIONS: [string[], string][] = [
