@@ -112,10 +112,16 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   }
   // Each connection's `ended`, aborted by the run's end too (see RequestHandler).
   const connections = new Map<Socket, AbortController>();
+  // Those past MAX_CONNECTIONS, lingering with their refusal (see endWithRefusal): the run's end closes them.
+  const refused = new Set<Socket>();
   // Half-open: a client that ends what it sends (`nc -N`) still gets the replies still to come.
   const server = node.net.createServer({ allowHalfOpen: true }, (socket) => {
     const firstRequestTimeoutMs = opts.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
-    if (connections.size >= MAX_CONNECTIONS) return refuseConnection(socket, firstRequestTimeoutMs);
+    if (connections.size >= MAX_CONNECTIONS) {
+      refused.add(socket);
+      socket.once('close', () => refused.delete(socket));
+      return refuseConnection(socket, firstRequestTimeoutMs);
+    }
     const ended = new AbortController();
     connections.set(socket, ended);
     socket.on('close', () => {
@@ -139,7 +145,7 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   return {
     path: opts.path,
     close: async () => {
-      await closeServer(server, connections, absolute, ino);
+      await closeServer(server, connections, refused, absolute, ino);
       claimed?.close(); // last: until the file is gone, no other run may claim it
     },
   };
@@ -377,21 +383,33 @@ function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
 
 /**
  * Sends `refusal` as the connection's last reply, and closes it once its client has ended what it
- * sends, or {@link REFUSED_LINGER_MS} on, what it sends meanwhile read and dropped (readLines, if
- * reading, keeps none of it). Closed at once (or once the client's first chunk came), a client
- * still writing (a request over 64 KiB) had its next write fail (EPIPE), and Node's client closes
- * its socket there, the refusal unread in its queue; ending only our side would keep the
- * connection as long as the client goes on writing.
+ * sends, or has sent nothing for {@link REFUSED_LINGER_MS}, or at most {@link REFUSED_LINGER_MAX_MS}
+ * on: what it sends meanwhile is read and dropped (readLines, if reading, keeps none of it). This is
+ * nginx's lingering close (lingering_timeout between reads, lingering_time in all). Closed at once
+ * (or once the client's first chunk came), a client still writing (a request over 64 KiB) had its
+ * next write fail (EPIPE), and Node's client closes its socket there, the refusal unread in its
+ * queue; so did one still writing 1 s on, had the linger been 1 s in all. Ending only our side,
+ * with no bound, would keep the connection as long as the client goes on writing.
  */
 function endWithRefusal(socket: Socket, refusal: BadRequest): void {
   socket.end(encode(errorReply(null, refusal)));
-  const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
-  socket.once('end', () => closeOnceHandedOver(socket)).once('close', () => clearTimeout(linger));
+  const quiet = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+  const most = setTimeout(() => socket.destroy(), REFUSED_LINGER_MAX_MS);
+  const heard = (): void => void quiet.refresh();
+  socket.on('data', heard);
+  socket.once('end', () => closeOnceHandedOver(socket)).once('close', () => {
+    clearTimeout(quiet);
+    clearTimeout(most);
+    socket.off('data', heard);
+  });
   socket.resume();
 }
 
-/** How long a refused connection is kept for its client to take the refusal before writing on (see {@link endWithRefusal}): ours write at once. */
+/** How long a refused connection is kept once its client sends nothing more, for it to take the refusal (see {@link endWithRefusal}): ours write at once. */
 const REFUSED_LINGER_MS = 1000;
+
+/** The longest a refused connection is kept while its client goes on writing (nginx's lingering_time, 30 s too): past it, a client that never stops cannot hold a descriptor. */
+const REFUSED_LINGER_MAX_MS = 30_000;
 
 /** The connection's {@link ReplyChannel}; `wrote` hears each piece of a reply the client took. */
 function replyChannel(socket: Socket, wrote: () => void): ReplyChannel {
@@ -502,7 +520,7 @@ function errorReply(id: number | null, error: unknown, v: Version = PROTOCOL_VER
   return { v: bad?.v ?? v, id: bad?.id ?? id, ok: false, error: { code, message } };
 }
 
-async function closeServer(server: Server, connections: Map<Socket, AbortController>, absolute: string, ino: number): Promise<void> {
+async function closeServer(server: Server, connections: Map<Socket, AbortController>, refused: ReadonlySet<Socket>, absolute: string, ino: number): Promise<void> {
   // A request the end has just settled (a `restart` or `start` under way when Ctrl-C came: the
   // run's end refuses what it would start) replies a few promise turns after the run has ended,
   // which is when this is called: one turn of the event loop lets that reply be written first, so
@@ -513,6 +531,8 @@ async function closeServer(server: Server, connections: Map<Socket, AbortControl
   // still served (a `logs -f`) says its last at once; each connection ends once its requests are
   // answered (see serveConnection).
   for (const ended of connections.values()) ended.abort();
+  // A refused client still writing would hold the end up for as long as it lingers: its refusal is with it once handed over.
+  for (const socket of refused) closeOnceHandedOver(socket);
   const cutOff = cutOffWhenStalled(connections.keys());
   await closing;
   clearInterval(cutOff);

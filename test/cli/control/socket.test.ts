@@ -134,6 +134,20 @@ describe('protocol', () => {
       await interrupt(run);
     }
   });
+
+  test('a client still writing 2 s after its refusal, with no pause of 1 s, reads it once done: the run lingers while it writes (nginx lingering_time), not 1 s in all', BOUNDED, async () => {
+    // Closed 1 s after the refusal whatever came meanwhile, the client's next write failed (EPIPE).
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    try {
+      // Refused at the 17th chunk; 40 more at 50 ms or more apart: over 2 s of writing after it.
+      const said = await writeBusily(socketOf(dir), 57);
+      assert.ok(said.endsWith('\n'), `the refusal was not read: got ${JSON.stringify(said)}`);
+      assert.equal((JSON.parse(said) as { error: { code: string } }).error.code, 'ERR_SUBVISOR_REQUEST_TOO_LARGE');
+    } finally {
+      await interrupt(run);
+    }
+  });
 });
 
 describe('access', () => {
@@ -423,6 +437,40 @@ describe('a run out of file descriptors', () => {
     } finally {
       for (const connection of held) connection.destroy();
       await interrupt(run);
+    }
+  });
+  test('a refused connection still writing does not hold up the run\'s end: it lingers for its client, not for the run', BOUNDED, async () => {
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    const held: Awaited<ReturnType<typeof rawConnection>>[] = [];
+    const writer = { socket: undefined as Socket | undefined, timer: undefined as NodeJS.Timeout | undefined, writesLeft: 200 };
+    let ended = false;
+    try {
+      await waitForState(dir, 'a', 'running');
+      for (let index = 0; index < MAX_CONNECTIONS; index++) held.push(await rawConnection(socketOf(dir)));
+      for (const connection of held) connection.send('{"v":2,"id":1,"command":"ps"}\n');
+      for (const connection of held) assert.equal((await connection.next()).ok, true);
+      // Half-open, as a client that keeps writing after the run's end of the connection (Node's would end its side there).
+      const socket = createConnection({ path: socketOf(dir), allowHalfOpen: true });
+      writer.socket = socket;
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      const refusal = once(socket, 'data');
+      // A request that never ends, 1 KiB every 100 ms: 20 s of it, had the run waited for it.
+      writer.timer = setInterval(() => {
+        if (writer.writesLeft-- > 0 && !socket.destroyed) socket.write(Buffer.alloc(1024, 'x'));
+      }, 100);
+      assert.match(String((await refusal)[0]), /ERR_SUBVISOR_TOO_MANY_CONNECTIONS/);
+      for (const connection of held) connection.destroy();
+      while (writer.writesLeft > 195) await sleep(50); // writing well past its refusal
+      await interrupt(run);
+      ended = true;
+      assert.ok(writer.writesLeft > 0, 'the run ended only once the client stopped writing');
+    } finally {
+      clearInterval(writer.timer);
+      writer.socket?.destroy();
+      for (const connection of held) connection.destroy();
+      if (!ended) await interrupt(run);
     }
   });
   test('...and a client whose run really ended before it answered (killed) is told that, not that fds ran out', BOUNDED, async () => {
