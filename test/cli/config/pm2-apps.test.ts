@@ -125,6 +125,13 @@ test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a
   assert.deepEqual([unbounded?.restart.resetAfterMs, unboundedWritten?.restart.resetAfterMs], [1, 1], 'min_uptime: 0 forgets every run');
 });
 
+test("exp_backoff_restart_delay: subvisor's waits double where pm2's grow 1.5 times, and the answer says so with the first waits of each", () => {
+  const answer = answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: 100 }]);
+  assert.match(answer, /\n {2}- exp_backoff_restart_delay: subvisor's restart waits double \(100ms, 200ms, 400ms, 800ms \.\.\. up to `maxBackoff`\) and grow by no other factor, where pm2's grow 1\.5 times \(100ms, 150ms, 225ms, 337ms \.\.\. up to 15s\)/);
+  // The control: waits that do not grow (0, or from 15s on, pm2's longest) are the same under both: nothing to say.
+  for (const ms of [0, 15_000]) assert.doesNotMatch(answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: ms }]), /- exp_backoff_restart_delay:/, String(ms));
+});
+
 /** Every key of a pm2 app, as pm2 7 documents them (lib/API/schema.json, aliases too). */
 const PM2_KEYS = [
   'script', 'exec', 'name', 'name_prefix', 'filter_env', 'namespace', 'install_url', 'cwd', 'args', 'exec_interpreter', 'interpreter', 'node_args', 'interpreterArgs', 'interpreter_args',

@@ -1,6 +1,6 @@
 import { quoteCommand } from '../../../../process/command.js';
 import { printable } from '../../spawnable.js';
-import { pm2Duration, pm2Number, stopsOnlyAtZero } from './restart.js';
+import { PM2_MAX_BACKOFF_MS, pm2Duration, pm2Number, stopsOnlyAtZero } from './restart.js';
 
 // Every key of a pm2 app (lib/API/schema.json, pm2 7, aliases too), and what is said of it where
 // the subvisor.yaml its app becomes cannot say it: nothing where the value maps whole (pm2-apps.ts
@@ -26,6 +26,24 @@ function readiness(app: App): string {
   return `${app.wait_ready === true ? 'wait_ready' : 'listen_timeout'}: subvisor reads no process.send('ready'): write \`ready\`, a line the app logs (\`ready: "listening"\`) or a probe (\`ready: { http: URL }\`)${timeout}`;
 }
 
+/**
+ * pm2's `exp_backoff_restart_delay`, written as `backoff` up to `maxBackoff`: subvisor's waits double
+ * and take no other factor (SPEC's restart keys), where pm2's grow 1.5 times (lib/God.js,
+ * `prev_restart_delay * 1.5`, floored, at most 15s). Said with the first waits of each, where they differ.
+ */
+function backoffGrowth(app: App): string | undefined {
+  const first = pm2Number(app.exp_backoff_restart_delay);
+  if (first === undefined || first === 0 || first >= PM2_MAX_BACKOFF_MS) return undefined;
+  const pm2 = [first];
+  const ours = [first];
+  for (let step = 1; step < 4; step++) {
+    pm2.push(Math.floor(Math.min(PM2_MAX_BACKOFF_MS, (pm2[step - 1] ?? first) * 1.5)));
+    ours.push(Math.min(PM2_MAX_BACKOFF_MS, first * 2 ** step));
+  }
+  const waits = (list: number[]): string => `${list.map((ms) => `${ms}ms`).join(', ')} ...`;
+  return `exp_backoff_restart_delay: subvisor's restart waits double (${waits(ours)} up to \`maxBackoff\`) and grow by no other factor, where pm2's grow 1.5 times (${waits(pm2)} up to 15s): a lower \`maxBackoff\` keeps them shorter`;
+}
+
 function said(key: string, text: string): Said {
   return () => `${key}: ${text}`;
 }
@@ -37,11 +55,12 @@ function own(key: string): Said {
 /** The keys, each with what is said of it. */
 const PM2_KEYS: Readonly<Record<string, Said>> = {
   ...Object.fromEntries(['name', 'script', 'exec', 'command', 'interpreter', 'exec_interpreter', 'node_args', 'interpreter_args', 'interpreterArgs', 'cwd', 'env'].map((key) => [key, MAPPED])),
-  ...Object.fromEntries(['autorestart', 'max_restarts', 'exp_backoff_restart_delay', 'kill_timeout', 'watch', 'ignore_watch', 'watch_delay', 'port'].map((key) => [key, MAPPED])),
+  ...Object.fromEntries(['autorestart', 'max_restarts', 'kill_timeout', 'watch', 'ignore_watch', 'watch_delay', 'port'].map((key) => [key, MAPPED])),
   args: (app) =>
     String(app.script ?? app.exec ?? app.command).includes(' ')
       ? 'args: pm2 runs a script with a blank in it as `bash -c SCRIPT` and passes no args, and so does `cmd` here: write them into the script'
       : undefined,
+  exp_backoff_restart_delay: backoffGrowth,
   restart_delay: (app) =>
     app.exp_backoff_restart_delay === undefined ? undefined : 'restart_delay: pm2 waits by exp_backoff_restart_delay when both are given, and so does `backoff` here',
   min_uptime: (app) => (pm2Duration(app.min_uptime) === undefined ? `min_uptime: ${printable(String(app.min_uptime))} is no duration pm2 takes; \`restart.resetAfter\` is how long a process must stay up for its restarts to count from zero again` : undefined),

@@ -9,7 +9,7 @@ type App = Readonly<Record<string, unknown>>;
 const PM2_MAX_RESTARTS = 16;
 const PM2_MIN_UPTIME = '1s';
 /** pm2's longest wait of `exp_backoff_restart_delay`, which grows 1.5 times a restart up to it. */
-const PM2_MAX_BACKOFF_MS = 15_000;
+export const PM2_MAX_BACKOFF_MS = 15_000;
 
 /**
  * A pm2 time as a subvisor duration: a number (or digits) is milliseconds, and pm2's `min_uptime`
