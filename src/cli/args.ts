@@ -398,6 +398,7 @@ function parseOrExplain(
 ): { values: Record<string, unknown>; positionals: string[] } {
   refuseUnknownOptions(given, options, foreign);
   const args = negativeValuesJoined(given, options);
+  refuseMissingValues(args, options);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     // `subvisor run --help` is where people look first: every command takes it.
@@ -437,6 +438,25 @@ function negativeValuesJoined(args: readonly string[], options: OptionsConfig): 
     } else joined.push(word);
   }
   return joined;
+}
+
+/**
+ * An option that takes a value given none: the line ends after it, or an option or `--` comes next
+ * (`run --grace -- sleep 9`, a value forgotten). parseArgs calls the second "ambiguous" and says how
+ * to give a value that starts with a dash (`--grace=-XYZ`), which no one here meant; this says the
+ * value is missing, and what came in its place.
+ */
+function refuseMissingValues(args: readonly string[], options: OptionsConfig): void {
+  const end = args.indexOf('--');
+  for (const [index, word] of (end === -1 ? args : args.slice(0, end)).entries()) {
+    const option = Object.entries(options ?? {}).find(([name, { short }]) => word === `--${name}` || (short !== undefined && word === `-${short}`));
+    if (option?.[1].type !== 'string') continue;
+    const next = args[index + 1];
+    // A lone `-` is a value (`-f -`: the config on stdin), as parseArgs takes it.
+    if (next !== undefined && (next === '-' || !next.startsWith('-'))) continue;
+    const instead = next === undefined ? 'the line ended there' : next === '--' ? '`--` came next' : `${next} came next; a value that starts with a dash is written ${word}${word.startsWith('--') ? '=' : ''}${next}`;
+    throw new UsageError(`${word} needs a value right after it, and got none (${instead}): ${word} VALUE`);
+  }
 }
 
 /** Options whose empty value means something: `--ready ''` is a pattern every line matches. */

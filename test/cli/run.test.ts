@@ -328,10 +328,10 @@ describe('subvisor run', () => {
   test('--json: a command line run cannot take (an unknown option, a missing value, a bad --ready) is one failure record on stdout (reason usage), status 2, nothing on stderr', { timeout: 30_000 }, async () => {
     const cases = [
       { args: ['run', '--json', '--grce', '5s', '--', 'true'], says: /unknown option '--grce'; did you mean --grace\?/ },
-      { args: ['run', '--json', '--label'], says: /'--label <value>' argument missing/ },
+      { args: ['run', '--json', '--label'], says: /^--label needs a value right after it, and got none \(the line ended there\): --label VALUE$/ },
       { args: ['run', '--json', '--ready', '(', '--', 'true'], says: /--ready: not a valid regular expression/ },
       // A --json given where a value was due (`--label $UNSET --json`) still asks for records.
-      { args: ['run', '--label', '--json', '--', 'true'], says: /Option '--label' argument is ambiguous/ },
+      { args: ['run', '--label', '--json', '--', 'true'], says: /^--label needs a value right after it, and got none \(--json came next; a value that starts with a dash is written --label=--json\)/ },
     ];
     const runs = await Promise.all(cases.map(({ args }) => runCli(args)));
     for (const [i, run] of runs.entries()) {
@@ -746,11 +746,16 @@ describe('subvisor run', () => {
     }
     const badPattern = await runCli(['run', '--ready', '(', '--', 'true']);
     assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Invalid regular expression: /(/: Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
-    // Node's whole explanation, on one line: how to give a value that starts with a dash.
+    // A value forgotten (`--label $UNSET --timestamps`) is said to be missing, with how to give one
+    // that starts with a dash; Node's "ambiguous" and its '--label=-XYZ' said neither plainly.
     // (`--label --json` would be a record: see the --json usage test.)
     const dashed = await runCli(['run', '--label', '--timestamps', '--', 'true']);
     assert.equal(dashed.code, 2, dashed.stderr);
-    assert.match(dashed.stderr, /^subvisor: Option '--label' argument is ambiguous\. .*'--label=-XYZ'.*\n\(see subvisor run --help\)\n$/);
+    assert.equal(dashed.stderr, 'subvisor: --label needs a value right after it, and got none (--timestamps came next; a value that starts with a dash is written --label=--timestamps): --label VALUE\n(see subvisor run --help)\n');
+    const forgotten = await runCli(['run', '--grace', '--', 'true']);
+    assert.equal(forgotten.stderr, 'subvisor: --grace needs a value right after it, and got none (`--` came next): --grace VALUE\n(see subvisor run --help)\n');
+    // The control: a lone - is a value (-f -, the config on stdin), not a missing one.
+    assert.doesNotMatch((await runCli(['up', '-f', '-', '--json'])).stdout, /needs a value/);
     // A negative number is no option: the option's own check says what it expects, not Node's
     // advice to write --lines=-5, which that check would refuse in turn.
     const negative = await runCli(['logs', '-n', '-5']);
