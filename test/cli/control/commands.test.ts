@@ -881,13 +881,13 @@ describe('stop and start', () => {
     }
   });
 
-  test('an unknown name is an error reply: the client exits 1 and the run goes on', BOUNDED, async () => {
+  test('an unknown name is an error reply: the client exits 2 (a usage mistake, as up NAME) and the run goes on', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
     const run = await up(dir);
     try {
       const before = await waitForState(dir, 'a', 'running');
       const result = await client(dir, ['stop', 'a', 'nope']);
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 2);
       assert.equal(result.stderr, "subvisor: no process named 'nope' in this run (it has a)\n");
       const after = await rowOf(dir, 'a');
       assert.deepEqual([after.state, after.pid], ['running', before.pid], 'a was not stopped: the request did nothing');
