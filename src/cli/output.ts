@@ -6,6 +6,7 @@ import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { LineBacklogs } from './backlog.js';
 import { BatchedWriter } from './batched-writer.js';
 import { StdoutFile } from './stdout-file.js';
+import { StderrAfterStdout, sameDestination } from './stderr-after-stdout.js';
 import { blockLines, blockText, type LineBlock } from '../process/output/ascii-block.js';
 import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
 
@@ -84,6 +85,11 @@ export interface OutputOptions {
   readonly stdout?: Writable;
   readonly stderr?: Writable;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Whether the report on stderr waits for what stdout still holds (see {@link StderrAfterStdout}).
+   * Default: when they are the process's own and end in one file, pipe or terminal.
+   */
+  readonly reportAfterStdout?: boolean;
 }
 
 /**
@@ -106,18 +112,24 @@ export function createOutput(opts: OutputOptions): Output {
   const releasesAtCallback = opts.stdout === undefined || stdoutFile !== undefined;
   const beforeWrite = stdoutFile === undefined && tee === undefined ? undefined : (): void => (stdoutFile?.finishTornLine(), tee?.flush());
   const out = new BatchedWriter(stdout, opts.json || color ? undefined : cleanPlainBatch, beforeWrite, releasesAtCallback);
-  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, opts.colourOrder ?? opts.names, out, stderr, color, opts.timestamps === true ? clockTime : noTime);
   const backlogs = new LineBacklogs(() => out.full);
+  const unwrittenBytes = (): number => {
+    out.flush();
+    return out.heldBytes + backlogs.waitingChars;
+  };
+  const stdoutWritten = async (): Promise<void> => {
+    await backlogs.settled();
+    await out.close();
+  };
+  const reportAfterStdout = opts.reportAfterStdout ?? (opts.stdout === undefined && opts.stderr === undefined && sameDestination(1, 2));
+  const reports = new StderrAfterStdout(stderr, () => (reportAfterStdout ? unwrittenBytes() > 0 : (out.flush(), false)), stdoutWritten);
+  const sink = opts.json ? jsonOutput(out) : humanOutput(opts.names, opts.colourOrder ?? opts.names, out, reports, color, opts.timestamps === true ? clockTime : noTime);
   // Plain lines read as ASCII bytes are copied behind their prefix as they are, a few times their
   // size at most; everything else is formatted as text, and waits as text (see LineBacklogs).
   const copiedAsRead = (block: LineBlock): boolean => !opts.json && !color && typeof block !== 'string';
   const line: Output['line'] = (name, stream, text) => backlogs.lines(name, text, (slice) => sink.line(name, stream, slice));
   const lines: Output['lines'] = (name, stream, block) =>
     copiedAsRead(block) && !backlogs.waiting(name) ? sink.lines(name, stream, block) : backlogs.lines(name, blockText(block), (slice) => sink.lines(name, stream, slice));
-  const unwrittenBytes = (): number => {
-    out.flush();
-    return out.heldBytes + backlogs.waitingChars;
-  };
   return {
     coloured: color,
     report: sink.report,
@@ -125,8 +137,8 @@ export function createOutput(opts: OutputOptions): Output {
     line: tee ? (name, stream, text) => (tee.line(name, stream, text), line(name, stream, text)) : line,
     lines: tee ? (name, stream, block) => (tee.lines(name, stream, block), lines(name, stream, block)) : lines,
     close: async () => {
-      await backlogs.settled();
-      await out.close();
+      await stdoutWritten();
+      reports.writeHeld();
     },
     flush: () => out.flush(),
     unwrittenBytes,
@@ -134,6 +146,7 @@ export function createOutput(opts: OutputOptions): Output {
     abandon: (why) => {
       out.flush();
       const dropped = out.unsentBytes + backlogs.waitingBytes();
+      reports.writeHeld();
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
     },
   };
@@ -141,7 +154,7 @@ export function createOutput(opts: OutputOptions): Output {
 
 type LineSink = Pick<Output, 'line' | 'lines' | 'status' | 'report'>;
 
-function humanOutput(names: readonly string[], colourOrder: readonly string[], out: BatchedWriter, stderr: Writable, color: boolean, time: () => string): LineSink {
+function humanOutput(names: readonly string[], colourOrder: readonly string[], out: BatchedWriter, reports: StderrAfterStdout, color: boolean, time: () => string): LineSink {
   const prefixOf = prefixTable(names, colourOrder, color);
   return {
     line(name, _stream, text) {
@@ -168,12 +181,9 @@ function humanOutput(names: readonly string[], colourOrder: readonly string[], o
       void (!color && isPlainAscii(line) ? out.writeAscii([line]) : out.write(line));
     },
     report(text) {
-      // The report goes to stderr, after what stdout showed before it: a reader of both in one
-      // terminal sees the lines first, then why the run failed.
-      out.flush();
       // It repeats what children wrote (a stderr tail, a probe's output): shown as text, as their lines are.
       const safe = shownAsText(text);
-      writeText(stderr, safe.endsWith('\n') ? safe : `${safe}\n`);
+      reports.write(safe.endsWith('\n') ? safe : `${safe}\n`);
     },
   };
 }
