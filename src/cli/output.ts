@@ -6,6 +6,7 @@ import { guardBrokenPipe, writeText } from '../log/sinks/write.js';
 import { LineBacklogs } from './backlog.js';
 import { BatchedWriter } from './batched-writer.js';
 import { StdoutFile } from './stdout-file.js';
+import { queueTerminalWrites } from './terminal-writes.js';
 import { StderrAfterStdout, sameDestination } from './stderr-after-stdout.js';
 import { blockLines, blockText, type LineBlock } from '../process/output/ascii-block.js';
 import { copyPrefixed, copyPrefixedAscii, prefixedAsciiLength, prefixedLength } from './prefix-lines.js';
@@ -103,6 +104,7 @@ export function createOutput(opts: OutputOptions): Output {
   const stderr = opts.stderr ?? process.stderr;
   guardBrokenPipe(stdout);
   guardBrokenPipe(stderr);
+  if (opts.stdout === undefined) queueTerminalWrites(stdout, 1);
   const color = !opts.json && shouldColor(stdout, opts.env);
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.

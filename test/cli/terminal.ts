@@ -25,6 +25,10 @@ export interface TerminalJob {
   waitForFile(file: string, timeoutMs?: number): Promise<void>;
   /** The pid a child wrote to `file` in `dir`. */
   pidIn(file: string): number;
+  /** Types `keys` on the terminal, as tmux's send-keys names them (`C-s`, `C-c`). */
+  sendKeys(...keys: string[]): void;
+  /** What the terminal shows, its scrollback included, as text. */
+  screen(): string;
   /** Ends the terminal: the tmux server goes, and with it the pane's pseudo-terminal (its master is closed). */
   closeTerminal(): void;
   /** How the CLI ended, as the process waiting for it saw it. */
@@ -76,6 +80,8 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
     },
     waitForFile,
     pidIn,
+    sendKeys: (...keys) => void tmux('send-keys', ...keys),
+    screen: () => String(tmux('capture-pane', '-p', '-J', '-S', '-').stdout),
     closeTerminal: () => void tmux('kill-server'),
     ended: async (timeoutMs = 15_000) => {
       await waitForFile('cli.json', timeoutMs);

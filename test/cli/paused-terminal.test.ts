@@ -1,0 +1,54 @@
+// A terminal whose output is paused (Ctrl-S, XOFF: to read what scrolls by, or pressed by an
+// editor's habit) holds back what `subvisor up` writes, as a paused `| less` does, on a real
+// pseudo-terminal (./terminal.ts). It must not stop the run itself: Node writes to a terminal with
+// blocking writes, so the first line written then stopped the whole event loop until Ctrl-Q, and
+// with it every control request, signal, probe and restart.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { runCli } from './cli.js';
+import { waitUntil } from '../support/processes.js';
+import { startOnTerminal } from './terminal.js';
+
+const CONFIG = `processes:
+  chatty:
+    cmd: "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done"
+`;
+
+/** The numbers of the `tick N` lines the terminal shows, in order. */
+function ticks(screen: string): number[] {
+  return [...screen.matchAll(/chatty \| tick (\d+) *$/gm)].map((match) => Number(match[1]));
+}
+
+test('a paused terminal (Ctrl-S) holds the output back, not the run: `ps` is answered meanwhile, and after Ctrl-Q every line is shown', { timeout: 60_000 }, async () => {
+  const job = startOnTerminal(['up'], { hangup: 'shell', stderrToFile: true, files: { 'subvisor.yaml': CONFIG } });
+  const pids: number[] = [];
+  try {
+    pids.push(await job.cliPid());
+    await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
+    job.sendKeys('C-s');
+    // Long enough for subvisor to be in the middle of a write (a tick every 50 ms).
+    await sleep(1000);
+    const shownWhenPaused = ticks(job.screen());
+
+    const ps = await runCli(['ps', '--json'], { cwd: job.dir });
+    assert.equal(ps.code, 0, `ps was not answered while the terminal was paused:\n${ps.stderr}`);
+    const [chatty] = JSON.parse(ps.stdout) as { name: string; state: string }[];
+    assert.deepEqual({ name: chatty?.name, state: chatty?.state }, { name: 'chatty', state: 'running' });
+    // The control: the terminal was paused all along (it showed no new line), so ps was asked of a
+    // run whose output could not be written.
+    assert.deepEqual(ticks(job.screen()), shownWhenPaused, 'the terminal showed new lines: it was not paused');
+
+    job.sendKeys('C-q');
+    const last = shownWhenPaused.at(-1) ?? 0;
+    await waitUntil(() => (ticks(job.screen()).at(-1) ?? 0) > last + 20, 'the output to resume after Ctrl-Q', 15_000);
+    const shown = ticks(job.screen());
+    assert.deepEqual(shown, shown.map((_, index) => index + 1), 'a line was lost or repeated');
+
+    // Not a Ctrl-C: it would reach the job fixture too (the foreground group), which reports the end.
+    process.kill(pids[0] as number, 'SIGTERM');
+    assert.deepEqual(await job.ended(), { code: 143, signal: null }, `stderr:\n${job.stderr()}`);
+  } finally {
+    job.dispose(pids);
+  }
+});
