@@ -27,11 +27,11 @@ function portAsWritten(output: string, probe: Probe, parts: readonly Interpolate
   const target = joinParts(parts);
   const port = probe.kind === 'tcp' ? String(probe.port) : portOf(target);
   if (port === undefined || port === '') return output;
-  const at = probe.kind === 'tcp' ? target.lastIndexOf(`:${port}`) : target.indexOf(`:${port}`, hostSearchStart(target));
+  const at = probe.kind === 'tcp' ? target.lastIndexOf(`:${port}`) : target.indexOf(`:${port}`, portSearchStart(target));
   const written = at < 0 ? undefined : writtenSlice(parts, at + 1, at + 1 + port.length);
   if (at < 0 || written === port) return output;
-  // After an address (`127.0.0.1`, `::1`, `[::1]`, a name), not inside a longer number.
-  if (written !== undefined) return output.replace(new RegExp(`(?<=[\\w.\\]]):${port}(?!\\d)`, 'g'), () => `:${written}`);
+  // After an address (`127.0.0.1`, `::1`, `[::1]`, a name), not inside a longer number nor an IPv6 group (`2001:80::1`).
+  if (written !== undefined) return output.replace(new RegExp(`(?<=[\\w.\\]]):${port}(?![\\w:])`, 'g'), () => `:${written}`);
   const named = probe.kind === 'tcp' ? partsAsWritten(parts) : `the address of ${partsAsWritten(parts)}`;
   return output.replace(new RegExp(`(?<![\\w.:\\[\\]-])[\\w.:\\[\\]-]*[\\w\\]]:${port}(?!\\d)`, 'g'), () => named);
 }
@@ -91,6 +91,12 @@ function hostSearchStart(url: string): number {
   const end = url.slice(authority).search(/[/?#]/);
   const user = url.slice(authority, end < 0 ? undefined : authority + end).lastIndexOf('@');
   return user < 0 ? authority : authority + user + 1;
+}
+
+/** Where a URL's port may begin: after its host's start, and past an IPv6 host's brackets, whose `::1` holds a `:1`. */
+function portSearchStart(url: string): number {
+  const host = hostSearchStart(url);
+  return url[host] === '[' ? Math.max(host, url.indexOf(']', host)) : host;
 }
 
 /** The host a URL names, as Node's errors name it (an IPv6 address without its brackets). */

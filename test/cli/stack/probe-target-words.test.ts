@@ -37,4 +37,11 @@ describe('targetAsWritten: a probe target made by a variable is named as the con
     const user: Probe = { kind: 'http', url: 'http://db:pw@db:8080/x', status: undefined, urlParts: ['http://db:pw@', { name: 'H', value: 'db' }, ':8080/x'], ...timing };
     assert.equal(targetAsWritten('getaddrinfo ENOTFOUND db', user), 'getaddrinfo ENOTFOUND ${H}');
   });
+
+  test("an http URL's port a variable made is found after an IPv6 host's brackets (`[::1]:${PORT}`, PORT=1), and named only where it follows the address, not in a group of one", () => {
+    const loopback: Probe = { kind: 'http', url: 'http://[::1]:1/x', status: undefined, urlParts: ['http://[::1]:', { name: 'PORT', value: '1' }, '/x'], ...timing };
+    assert.equal(targetAsWritten('connect ECONNREFUSED ::1:1', loopback), 'connect ECONNREFUSED ::1:${PORT}');
+    const group: Probe = { kind: 'http', url: 'http://[2001:8080::1]:8080/x', status: undefined, urlParts: ['http://[2001:8080::1]:', { name: 'PORT', value: '8080' }, '/x'], ...timing };
+    assert.equal(targetAsWritten('connect ECONNREFUSED 2001:8080::1:8080', group), 'connect ECONNREFUSED 2001:8080::1:${PORT}');
+  });
 });
