@@ -231,3 +231,11 @@ test("instances below 1 are said as pm2 reads them: 0 and max one per CPU, -1 th
   assert.match(answer, /instances: max \(one per CPU\) has no twin/);
   assert.match(answer, /instances: -1 \(the CPUs less 1\) has no twin/);
 });
+
+test("an app's cwd is taken as pm2 takes it, with a ${ unexpanded (written $${), as its cmd and env are", () => {
+  const yaml = suggestedYaml(answerFor([{ name: 'web', script: 'index.js', cwd: 'c${STAGE}' }]));
+  const [web] = parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env: { STAGE: 'prod' } }).processes;
+  assert.equal(web?.cwd, join(dir, 'c${STAGE}'));
+  // Control: a cwd with no ${ is written as it is.
+  assert.equal(suggestedProcesses([{ name: 'web', script: 'index.js', cwd: 'c' }])[0]?.cwd, join(dir, 'c'));
+});

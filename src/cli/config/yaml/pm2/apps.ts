@@ -22,7 +22,7 @@ interface Moved {
   readonly notes: string[];
 }
 
-/** `value` as subvisor leaves it: pm2 expands no `${NAME}`, which subvisor would (`$${` is a literal `${`). */
+/** `value` as subvisor leaves it in `cmd`, `cwd` and `env`: pm2 expands no `${NAME}`, which subvisor would (`$${` is a literal `${`). */
 function literal(value: string): string {
   return value.replaceAll('${', () => '$${');
 }
@@ -70,7 +70,7 @@ function moved(app: App, name: string, reader: Reader): Moved {
   const onPath = (program: string): boolean => findOnPath(program, path) !== undefined;
   const run = pm2Run(app, resolve(reader.baseDir, cwd ?? '.'), onPath);
   const process: Record<string, unknown> = { cmd: literal(run.cmd) };
-  if (cwd !== undefined) process.cwd = cwd;
+  if (cwd !== undefined) process.cwd = literal(cwd);
   const env = envOf(app, run.env);
   if (env !== undefined) process.env = env;
   const user = text(app.uid ?? app.user);
