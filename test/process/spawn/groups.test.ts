@@ -49,7 +49,8 @@ test('groups: a start reads the id maps as often with many groups as with one, n
   try {
     const withOne = await readsWith([4242]);
     assert.ok(withOne > 0, 'control: the maps are read');
-    assert.equal(await readsWith(Array.from({ length: 1000 }, (_, index) => 100_000 + index)), withOne);
+    // Ids a user namespace of 65536 (a rootless container's) maps too: an unmapped one is refused (EINVAL) before anything runs.
+    assert.equal(await readsWith(Array.from({ length: 1000 }, (_, index) => 50_000 + index)), withOne);
   } finally {
     spy.mock.restore();
   }
