@@ -155,6 +155,11 @@ test('a ${VAR} in a key that is not interpolated (logs.dir, user, envFile, watch
     const variables = `LOG_DIR=${SECRET}\nAPP_USER=${SECRET}\nSTAGE=${SECRET}\nSRC=${SECRET}\nGRACE=${SECRET}\nEVERY=${SECRET}\n`;
     assert.equal(problemAt({ 'subvisor.yaml': yaml, '.env': variables }, needle).replace(/^:\d+:\d+: /, ''), `${said}: ${expanded}`);
   }
+  // `$${`, SPEC's literal `${`, is an escape only where variables are expanded: said so, not called a variable.
+  assert.equal(
+    problemAt({ 'subvisor.yaml': 'processes:\n  web: { cmd: x, watch: { paths: [src], ignore: ["$${x}"] } }\n' }, '"$${x}').replace(/^:\d+:\d+: /, ''),
+    'processes.web.watch.ignore[0]: $${x} in `ignore`: `$${` stands for a literal `${` only where variables are expanded (cmd, cwd, env values and probes); `ignore` cannot hold a `${`, so write it without one',
+  );
   // Control: the keys that are interpolated still are, and the ones that are not take text with no `${` as ever.
   const { web } = load({ 'subvisor.yaml': 'logs: { dir: logs }\nprocesses:\n  web: { cmd: "echo ${A}", cwd: "${A}", env: { A: "${A}" }, ready: { http: "http://${A}/" }, grace: 1s }\n' }, { env: { A: 'a' } });
   assert.equal(web?.cmd, 'echo a');

@@ -139,9 +139,9 @@ export class Reader {
     const items = isSeq(at.node) ? at.node.items.map((item, i) => ({ node: this.deref(item), path: `${at.path}[${i}]` })) : [{ node: at.node, path: at.path }];
     let reported = false;
     for (const item of items) {
-      const written = isScalar(item.node) && typeof item.node.value === 'string' ? EXPANSION.exec(item.node.value)?.[0] : undefined;
-      if (written === undefined) continue;
-      const message = `${printable(written)} is not expanded in \`${name}\`: subvisor expands variables only in cmd, cwd, env values and probes; write the value itself`;
+      const found = isScalar(item.node) && typeof item.node.value === 'string' ? EXPANSION.exec(item.node.value) : null;
+      if (found === null) continue;
+      const message = found[1] === '$' ? escapeNotTaken(found[0], name) : `${printable(found[0])} is not expanded in \`${name}\`: subvisor expands variables only in cmd, cwd, env values and probes; write the value itself`;
       this.report(item.node, item.path, message, at.process);
       reported = true;
     }
@@ -297,7 +297,12 @@ function inSeconds(name: string, value: Node, guess: string): string | undefined
 }
 
 /** A `${...}` as written (or a `${` never closed), what {@link Reader.reportedExpansion} refuses. */
-const EXPANSION = /\$\{[^}\s]*\}?/;
+const EXPANSION = /(\$?)\$\{[^}\s]*\}?/;
+
+/** What `$${` (SPEC's literal `${`) in a key that expands nothing is told: the escape has no meaning there. */
+function escapeNotTaken(written: string, name: string): string {
+  return `${printable(written)} in \`${name}\`: \`$\${\` stands for a literal \`\${\` only where variables are expanded (cmd, cwd, env values and probes); \`${name}\` cannot hold a \`\${\`, so write it without one`;
+}
 
 /** The start of docker compose's extension fields' keys: see {@link KeyTable.extensions}. */
 const EXTENSION_PREFIX = 'x-';
