@@ -1,6 +1,6 @@
 import { Cancelled } from '../../core/errors.js';
 import { killUnsearchedHolders } from './pipe-holders.js';
-import { signalExitListeners } from './signal-exit.js';
+import { listenersBesideSignalExit } from './signal-exit.js';
 import { killRecordedEscapees, killTarget, targetAlive, type StopTarget } from './terminate.js';
 import { flushReleases, watchOverChild } from './watchdog.js';
 
@@ -88,7 +88,7 @@ function uninstall(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) - 1 - signalExitListeners() > 0) return; // the application handles it: its call
+  if (listenersBesideSignalExit(signal) - 1 > 0) return; // the application handles it: its call
   if (shutdown !== undefined) {
     // The same signal again: no more grace. Except SIGHUP: a terminal going away is often told
     // twice (the shell passes its SIGHUP on, the kernel sends another when that shell exits), and
@@ -141,15 +141,25 @@ function dieOf(signal: NodeJS.Signals): void {
   if (current === undefined) return; // already re-raised
   killAll(); // anything started during the grace, or still in it
   uninstall();
-  process.kill(process.pid, signal);
-  // Still here, with only signal-exit listening: it raises the signal again as it is emitted, once
-  // its exit handlers have run. Listening again ourselves would make it wait for us once more.
-  if (process.listenerCount(signal) <= signalExitListeners()) return;
-  // Still here: the signal is handled elsewhere now (a listener was added during the grace). Let
-  // the held supervisors settle, with the cancellation as their outcome.
+  raise(signal);
+  // Still here: the signal is handled elsewhere now (a listener was added during the grace, or an
+  // exit handler of signal-exit's kept it from raising the signal again). Let the held supervisors
+  // settle, with the cancellation as their outcome.
   shutdown = undefined;
   current.resolveSurvived();
   if (owned.size > 0) install();
+}
+
+/**
+ * Raises `signal` at the parent, which dies of it here unless something else handles it. With
+ * only signal-exit listening, it is handed the signal at once, as Node would deliver it: it runs its
+ * exit handlers and raises it again with nothing left listening. Raised by process.kill instead,
+ * the signal would reach it on a later turn of the event loop, and a loop with nothing else to wait
+ * for ends before that turn: the parent exited 0.
+ */
+function raise(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 0 && listenersBesideSignalExit(signal) <= 0) process.emit(signal, signal);
+  else process.kill(process.pid, signal);
 }
 
 function noop(): void {

@@ -76,6 +76,23 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} to a parent whose only other listener is signal-exit's (ora, restore-cursor), with nothing else keeping its event loop alive: it still dies of ${signal}, signal-exit's exit handler run`, BOUNDED, async () => {
+      const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', [], { env: WITHOUT_WATCHDOG });
+      const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+      try {
+        assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
+        parent.child.kill(signal);
+        assert.deepEqual(await parent.exited, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
+        assert.match(parent.stdout(), new RegExp(`signal-exit ran: ${signal}`));
+        await assertAllGone(pids, 2000);
+      } finally {
+        await stopFixture(parent);
+        killQuietly(...pids);
+      }
+    });
+  }
+
   test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
     const parent = startFixture('test/fixtures/hardening/holder-parent.ts', [], { env: WITHOUT_WATCHDOG });
     let holder = 0;
