@@ -44,15 +44,15 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
-  for (const how of ['once', 'on'] as const) {
-    test(`SIGINT the application handles itself (process.${how}, added before the child started) is left to it: it cancels its scope and goes on, its child stopped`, BOUNDED, async () => {
-      const parent = startFixture('test/fixtures/hardening/handles-signal.ts', [how], { env: WITHOUT_WATCHDOG });
+  for (const [how, when] of [['once', 'before'], ['on', 'before'], ['once', 'after'], ['on', 'after']] as const) {
+    test(`SIGINT the application handles itself (process.${how}, added ${when} the child started) is left to it: it cancels its scope and goes on, its child stopped`, BOUNDED, async () => {
+      const parent = startFixture('test/fixtures/hardening/handles-signal.ts', [how, when], { env: WITHOUT_WATCHDOG });
       const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
       try {
         assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
         parent.child.kill('SIGINT');
         assert.deepEqual(await parent.exited, { code: 0, signal: null }, `the parent ran to its end (stdout: ${parent.stdout()})`);
-        assert.match(parent.stdout(), /went on: Ctrl-C/);
+        assert.match(parent.stdout(), /went on: Ctrl-C \(SIGINT seen 1 time\(s\)\)/, 'the signal was not raised again at the parent');
         await assertAllGone(pids, 2000);
       } finally {
         await stopFixture(parent);
