@@ -6,6 +6,14 @@ import { processExists } from '../../process/stop/group.js';
 /** How long a rotation waits for another run's, at most, and between looks. Synchronous: the lines wait with it. */
 const LOCK_WAIT_MS = 1000;
 const LOCK_POLL_MS = 5;
+/**
+ * A lock made longer ago than this is left over, whatever its pid says: a rotation is a few
+ * renames. A run killed in the middle of one names a pid that a live process may have taken
+ * since (a restart, a reboot), and that lock was held for ever: every batch of lines waited
+ * {@link LOCK_WAIT_MS} for it (the CLI with them: `ps` took 2 s, Ctrl-C 2 s), and the file grew
+ * past `maxSize` without end. As long as the wait, so that a wait is all it ever costs.
+ */
+const LOCK_LEFT_OVER_MS = LOCK_WAIT_MS;
 
 /**
  * Holds `file`'s rotation to one run at a time, for `body`'s length; false, `body` not run, when
@@ -13,8 +21,8 @@ const LOCK_POLL_MS = 5;
  * one `NAME.log`, and rotate it when it reaches `maxSize`, both at once: each moved the rotated
  * files on by one, so the newest rotated file was moved twice and the one `keep` still counted
  * was overwritten, lines lost while the directory held fewer than `keep`. The lock is a file
- * beside it, `.NAME.log.rotating`, made with O_EXCL and holding the holder's pid: one left by a
- * run killed in the middle of a rotation (SIGKILL) names a pid gone, and is taken over.
+ * beside it, `.NAME.log.rotating`, made whole by link and holding the holder's pid: one left by a
+ * run killed in the middle of a rotation (SIGKILL) names a pid gone, or is old, and is taken over.
  *
  * A run that finds the lock held waits for it (a rotation is a few renames), so that `body` sees
  * what the other did (the file moved aside already); `busy` when it is held still after
@@ -67,15 +75,18 @@ function takeLock(lock: string): 'held' | 'busy' | 'none' {
   }
 }
 
-/** Whether the pid `lock` names is another live process. */
+/** Whether `lock` is held: made within {@link LOCK_LEFT_OVER_MS}, by another process still alive. */
 function holderIsAlive(lock: string): boolean {
   let text: string;
+  let madeMs: number;
   try {
+    madeMs = node.fs.statSync(lock).mtimeMs;
     text = node.fs.readFileSync(lock, 'utf8');
   } catch {
     // Gone since the link failed: its holder is done; taken at the next attempt.
     return false;
   }
+  if (Date.now() - madeMs > LOCK_LEFT_OVER_MS) return false;
   const pid = Number.parseInt(text, 10);
   return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processExists(pid);
 }

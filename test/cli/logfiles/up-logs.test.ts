@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -454,4 +454,24 @@ test('a rotation lock left by a run killed in the middle of a rotation (its pid 
   assert.equal(run.code, 0, run.stderr);
   assert.ok(existsSync(join(logs, 'p.log.1')), 'rotated');
   assert.ok(!existsSync(join(logs, '.p.log.rotating')), 'the lock is gone');
+});
+
+test('a rotation lock left long ago whose pid another live process has taken since is taken over: the file is rotated, and the lock removed', { timeout: 30_000 }, async () => {
+  const dir = project('logs: { dir: logs, maxSize: 1KB, keep: 5 }\nprocesses:\n  p: { cmd: "seq 1 1000", main: true }\n');
+  const logs = join(dir, 'logs');
+  mkdirSync(logs, { mode: 0o700 });
+  // The pid is reused: a live process that is not subvisor, and will never remove the lock.
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    const lock = join(logs, '.p.log.rotating');
+    writeFileSync(lock, `${other.pid}\n`);
+    const longAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(lock, longAgo, longAgo);
+    const run = await runCli(['up'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(existsSync(join(logs, 'p.log.1')), 'rotated');
+    assert.ok(!existsSync(lock), 'the lock is gone');
+  } finally {
+    killQuietly(other.pid);
+  }
 });
