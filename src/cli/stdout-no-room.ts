@@ -22,8 +22,12 @@ export function whyStdoutFileFailed(fd: number, error: unknown): string | undefi
   }
   if (code !== 'EFBIG') return undefined;
   const limit = fileSizeLimit();
-  const what = `it reached this run's file-size limit (EFBIG; ulimit -f${limit === undefined ? '' : `: ${limit} bytes`})`;
-  const raise = `raise the limit (\`prlimit --pid ${process.pid} --fsize=unlimited\`)`;
+  // No limit of this run's: the largest file its file system allows (FAT's 4 GiB, ext4's 16 TiB).
+  // Raising a limit that is not there, as the words for `ulimit -f` would have it, gives no room.
+  const { what, raise } =
+    limit === 'unlimited'
+      ? { what: 'it is as large as its file system allows a file to be (EFBIG; ulimit -f is unlimited)', raise: 'write it on another file system' }
+      : { what: `it reached this run's file-size limit (EFBIG; ulimit -f${limit === undefined ? '' : `: ${limit} bytes`})`, raise: `raise the limit (\`prlimit --pid ${process.pid} --fsize=unlimited\`)` };
   if (appends(fd) === false) return `${what}; ${raise}: emptying the file gives no room, as the shell opened it with \`>\`, not \`>>\`, and it is written on past the limit`;
   return `${what}; ${raise}, or empty the file in place`;
 }
@@ -47,11 +51,11 @@ function appends(fd: number): boolean | undefined {
   }
 }
 
-/** This process's soft file-size limit in bytes, from /proc (Linux); undefined when unlimited or not said. */
-function fileSizeLimit(): number | undefined {
+/** This process's soft file-size limit in bytes, from /proc (Linux); undefined when not said. */
+function fileSizeLimit(): number | 'unlimited' | undefined {
   try {
-    const soft = /^Max file size\s+(\d+)\s/m.exec(node.fs.readFileSync('/proc/self/limits', 'utf8'))?.[1];
-    return soft === undefined ? undefined : Number(soft);
+    const soft = /^Max file size\s+(\d+|unlimited)\s/m.exec(node.fs.readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return soft === undefined || soft === 'unlimited' ? soft : Number(soft);
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
 // full disk is a file-size limit (`ulimit -f`, EFBIG), which needs no mount, and the room comes
 // back by emptying the file in place, as logrotate's copytruncate does.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,6 +179,27 @@ test('up > up.log on a full file system says it is full (df -h), not only "no sp
       assert.match(stderr, /^subvisor: stdout could not be written to the end; \d+ lines are missing from it, and its last line is cut off where it found no room \(no newline ends the file\)$/m);
     } finally {
       unmountTmpfs(full);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('up >> up.log with no `ulimit -f` whose file is as large as its file system allows (EFBIG) says so, not that a limit of the run\'s should be raised', { timeout: 40_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-stdout-file-'));
+  const big = join(dir, 'big');
+  try {
+    if (!mountTmpfs(t, big, 'size=64k')) return;
+    try {
+      writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  p: { cmd: "seq 1 20", main: true }\n');
+      // A tmpfs file may be 2^63-1 bytes long (sparse, no room taken), and an append after that is EFBIG.
+      execFileSync('truncate', ['-s', '9223372036854775807', join(big, 'up.log')]);
+      const run = spawnSync('sh', ['-c', 'ulimit -f unlimited && exec "$0" "$1" up >> big/up.log', process.execPath, BIN], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /^subvisor: cannot write stdout: it is as large as its file system allows a file to be \(EFBIG; ulimit -f is unlimited\); write it on another file system, or empty the file in place; /m);
+      assert.doesNotMatch(run.stderr, /raise the limit/);
+    } finally {
+      unmountTmpfs(big);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
