@@ -128,8 +128,20 @@ test("an app that says nothing of restarts keeps pm2's: 16 quick ones at once, a
 test("exp_backoff_restart_delay: subvisor's waits double where pm2's grow 1.5 times, and the answer says so with the first waits of each", () => {
   const answer = answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: 100 }]);
   assert.match(answer, /\n {2}- exp_backoff_restart_delay: subvisor's restart waits double \(100ms, 200ms, 400ms, 800ms \.\.\. up to `maxBackoff`\) and grow by no other factor, where pm2's grow 1\.5 times \(100ms, 150ms, 225ms, 337ms \.\.\. up to 15s\)/);
-  // The control: waits that do not grow (0, or from 15s on, pm2's longest) are the same under both: nothing to say.
-  for (const ms of [0, 15_000]) assert.doesNotMatch(answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: ms }]), /- exp_backoff_restart_delay:/, String(ms));
+  // The control: no wait at all is the same under both: nothing to say.
+  assert.doesNotMatch(answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: 0 }]), /- exp_backoff_restart_delay:/);
+});
+
+test("exp_backoff_restart_delay: waits the same under both are not said to differ, and ones that differ from 15s on are said; so is when each starts again (pm2's after 30s up, subvisor's after resetAfter)", () => {
+  const waitsOf = (ms: number): string => answerFor([{ name: 'growing', script: 'a.js', exp_backoff_restart_delay: ms }]);
+  // From 10s, both reach 15s at the second wait: the same waits, told as they differ they read as a contradiction.
+  assert.doesNotMatch(waitsOf(10_000), /grow 1\.5 times/);
+  // From 20s, subvisor waits 20s each time (maxBackoff: 20000ms), where pm2 waits 20s, then 15s.
+  assert.match(waitsOf(20_000), /subvisor's restart waits double \(20000ms, 20000ms, 20000ms, 20000ms \.\.\. up to `maxBackoff`\) and grow by no other factor, where pm2's grow 1\.5 times \(20000ms, 15000ms, 15000ms, 15000ms \.\.\. up to 15s\)/);
+  // pm2 (lib/Worker.js) starts the waits again once the app has been up 30s; subvisor once it has stayed up resetAfter (min_uptime).
+  for (const ms of [100, 10_000, 20_000]) {
+    assert.match(waitsOf(ms), new RegExp(`subvisor's restart waits start again from ${ms}ms once the process has stayed up \`resetAfter\` \\(1s, pm2's min_uptime\\), where pm2's do only once it has been up 30s`), String(ms));
+  }
 });
 
 /** Every key of a pm2 app, as pm2 7 documents them (lib/API/schema.json, aliases too). */

@@ -1,6 +1,8 @@
 import { quoteCommand } from '../../../../process/command.js';
 import { printable } from '../../spawnable.js';
-import { PM2_MAX_BACKOFF_MS, pm2Duration, pm2Number, stopsOnlyAtZero } from './restart.js';
+import { goDuration } from '../../duration.js';
+import { restartDelayMs, type RestartPolicy } from '../../spec.js';
+import { PM2_BACKOFF_RESET_MS, PM2_MAX_BACKOFF_MS, pm2Duration, pm2ExpBackoff, pm2ExpBackoffWaitsMs, pm2Number, pm2ResetAfter, stopsOnlyAtZero } from './restart.js';
 
 // Every key of a pm2 app (lib/API/schema.json, pm2 7, aliases too), and what is said of it where
 // the subvisor.yaml its app becomes cannot say it: nothing where the value maps whole (pm2-apps.ts
@@ -29,19 +31,24 @@ function readiness(app: App): string {
 /**
  * pm2's `exp_backoff_restart_delay`, written as `backoff` up to `maxBackoff`: subvisor's waits double
  * and take no other factor (SPEC's restart keys), where pm2's grow 1.5 times (lib/God.js,
- * `prev_restart_delay * 1.5`, floored, at most 15s). Said with the first waits of each, where they differ.
+ * `prev_restart_delay * 1.5`, floored, at most 15s). Said with the first waits of each where they
+ * differ: from 10s on both reach 15s at once, and from 15s on pm2's drop to 15s where subvisor's
+ * stay. And they start again at different times: subvisor's once the process stays up `resetAfter`
+ * (pm2's min_uptime, 1s), pm2's once it has been up 30s (lib/Worker.js), so an app that crashes
+ * after a few seconds waits the first each time here, where pm2's waits grow.
  */
 function backoffGrowth(app: App): string | undefined {
   const first = pm2Number(app.exp_backoff_restart_delay);
-  if (first === undefined || first === 0 || first >= PM2_MAX_BACKOFF_MS) return undefined;
-  const pm2 = [first];
-  const ours = [first];
-  for (let step = 1; step < 4; step++) {
-    pm2.push(Math.floor(Math.min(PM2_MAX_BACKOFF_MS, (pm2[step - 1] ?? first) * 1.5)));
-    ours.push(Math.min(PM2_MAX_BACKOFF_MS, first * 2 ** step));
-  }
+  if (first === undefined || first === 0) return undefined;
+  // The waits as the run computes them (restartDelayMs reads only the policy and the backoffs).
+  const restart: RestartPolicy = { policy: 'always', max: 4, ...pm2ExpBackoff(first), resetAfterMs: 1 };
+  const ours = [0, 1, 2, 3].map((attempt) => restartDelayMs(restart, attempt));
+  const pm2 = pm2ExpBackoffWaitsMs(first, ours.length);
   const waits = (list: number[]): string => `${list.map((ms) => `${ms}ms`).join(', ')} ...`;
-  return `exp_backoff_restart_delay: subvisor's restart waits double (${waits(ours)} up to \`maxBackoff\`) and grow by no other factor, where pm2's grow 1.5 times (${waits(pm2)} up to 15s): a lower \`maxBackoff\` keeps them shorter`;
+  const shorter = first < PM2_MAX_BACKOFF_MS ? ': a lower `maxBackoff` keeps them shorter' : '';
+  const growth = ours.join() === pm2.join() ? '' : `subvisor's restart waits double (${waits(ours)} up to \`maxBackoff\`) and grow by no other factor, where pm2's grow 1.5 times (${waits(pm2)} up to 15s)${shorter}; `;
+  const reset = `subvisor's restart waits start again from ${first}ms once the process has stayed up \`resetAfter\` (${pm2ResetAfter(app.min_uptime)}, pm2's min_uptime), where pm2's do only once it has been up ${goDuration(PM2_BACKOFF_RESET_MS)}`;
+  return `exp_backoff_restart_delay: ${growth}${reset}`;
 }
 
 function said(key: string, text: string): Said {
