@@ -512,14 +512,21 @@ export function concurrentlyCommandsInstead(command: readonly string[], isProgra
   return `concurrently's commands: run supervises one command; several are the processes of a subvisor.yaml, run by subvisor up: processes: { ${processes.join(', ')} }`;
 }
 
+/** The process `word` names: itself, or the name of a count of one (`web=2`). */
+function nameIn(word: string): string {
+  return word.replace(/=\d+$/, '');
+}
+
 /** Whether `word` is one of `processNames`, or a count of one (`web=2`). */
 function isProcessName(word: string, processNames: ReadonlySet<string>): boolean {
-  return processNames.has(word.replace(/=\d+$/, ''));
+  return processNames.has(nameIn(word));
 }
 
 /**
  * Whether `command`, up's words from the first that is no process name, reads as a command rather
- * than misspelt names. Its first word is a program: it does. Else a lone word is a misspelt name
+ * than misspelt names. Its first word is a program: it does; so it does when a word after it is
+ * one no process can be named (`--port`, `app:app`: `up -- web redis-server --port 6380` where
+ * redis-server is not installed is no misspelt `redis`). Else a lone word is a misspelt name
  * (`up -- wbe`), and so is a first word close to a name (`wrker`, as did-you-mean finds it) or one
  * followed only by names (`up -- wbr worker`). Any other first word with more after it is the
  * program of a command, installed here or not (`up -- web npm run dev` where npm is not: split,
@@ -528,7 +535,7 @@ function isProcessName(word: string, processNames: ReadonlySet<string>): boolean
 function readsAsCommand(command: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string>): boolean {
   const [first, ...rest] = command;
   if (first === undefined) return false;
-  if (isProgram(first)) return true;
+  if (isProgram(first) || rest.some((word) => !PROCESS_NAME.test(nameIn(word)))) return true;
   if (rest.length === 0 || suggest(first, [...processNames]) !== undefined) return false;
   return !rest.every((word) => isProcessName(word, processNames));
 }

@@ -46,6 +46,11 @@ test("a command after up -- (run's way) is told to be run -- CMD or a process of
     assert.equal(uninstalled.code, 2, uninstalled.stderr);
     assert.match(uninstalled.stderr, new RegExp(`^subvisor: up takes process names, and after -- it was given a command, as run takes one \\(${missing} run dev\\): to supervise it alone, subvisor run -- ${missing} run dev;`), words.join(' '));
   }
+  // So is a word close to a name (a server named after its process: redis-server for redis) when a
+  // word that no process can be named follows it (--port): no did-you-mean for a program's options.
+  const optioned = await runCli(['up', '--', 'web', 'worker-no-such-tool', '--port', '6380'], { cwd: dir });
+  assert.equal(optioned.code, 2, optioned.stderr);
+  assert.match(optioned.stderr, /^subvisor: up takes process names, and after -- it was given a command, as run takes one \(worker-no-such-tool --port 6380\)/);
   // Its words are shown as a shell reads them, so the suggestion can be pasted.
   const quoted = await runCli(['up', '--', 'sh', '-c', 'echo hi'], { cwd: dir });
   assert.match(quoted.stderr, /^subvisor: .*\(sh -c 'echo hi'\): to supervise it alone, subvisor run -- sh -c 'echo hi';/);
