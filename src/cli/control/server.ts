@@ -112,23 +112,19 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   }
   // Each connection's `ended`, aborted by the run's end too (see RequestHandler).
   const connections = new Map<Socket, AbortController>();
-  // Those past MAX_CONNECTIONS, lingering with their refusal (see endWithRefusal): the run's end closes them.
+  // Those lingering with their refusal (see endWithRefusal), past MAX_CONNECTIONS or served and refused: the run's end closes them.
   const refused = new Set<Socket>();
   // Half-open: a client that ends what it sends (`nc -N`) still gets the replies still to come.
   const server = node.net.createServer({ allowHalfOpen: true }, (socket) => {
     const firstRequestTimeoutMs = opts.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
-    if (connections.size >= MAX_CONNECTIONS) {
-      refused.add(socket);
-      socket.once('close', () => refused.delete(socket));
-      return refuseConnection(socket, firstRequestTimeoutMs);
-    }
+    if (connections.size >= MAX_CONNECTIONS) return refuseConnection(socket, firstRequestTimeoutMs, refused);
     const ended = new AbortController();
     connections.set(socket, ended);
     socket.on('close', () => {
       connections.delete(socket);
       ended.abort();
     });
-    serveConnection(socket, opts.handle, ended.signal, firstRequestTimeoutMs);
+    serveConnection(socket, opts.handle, ended.signal, firstRequestTimeoutMs, refused);
   });
   listenOwnerOnly(server, address);
   try {
@@ -301,7 +297,7 @@ function listenError(error: unknown, absolute: string): ControlError {
  * Reads a connection's requests, one per line, each answered on its own: a bad one never ends the
  * connection (an oversized one does, and so does waiting past `firstRequestTimeoutMs` for the first).
  */
-function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal, firstRequestTimeoutMs: number): void {
+function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSignal, firstRequestTimeoutMs: number, lingering: Set<Socket>): void {
   // The client went away (EPIPE, ECONNRESET): nothing to tell it, and nothing for the run to do.
   socket.on('error', () => socket.destroy());
   const channel = replyChannel(socket, () => queue.pump());
@@ -309,7 +305,7 @@ function serveConnection(socket: Socket, handle: RequestHandler, ended: AbortSig
   const refuse = (error: BadRequest): void => {
     refused = true;
     clearTimeout(silent);
-    endWithRefusal(socket, error);
+    endWithRefusal(socket, error, lingering);
   };
   const tooLong = (): void => refuse(new BadRequest(`request refused: longer than ${MAX_REQUEST_BYTES} bytes`, 'ERR_SUBVISOR_REQUEST_TOO_LARGE'));
   const silent = setTimeout(() => {
@@ -371,14 +367,14 @@ function closeWhenClientGone(socket: Socket): void {
 const GONE_PROBE_MS = 1000;
 
 /** Tells a connection past {@link MAX_CONNECTIONS} why it is not served, and closes it (see {@link endWithRefusal}). */
-function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
+function refuseConnection(socket: Socket, firstRequestTimeoutMs: number, lingering: Set<Socket>): void {
   socket.on('error', () => socket.destroy());
   // Who holds them is the one thing the user cannot see from here: `ss -xp` names the processes.
   const refusal = new BadRequest(
     `the run already has ${MAX_CONNECTIONS} control connections open, the most it keeps (each \`logs -f\` holds one, and so does a client that keeps its connection; \`ss -xp\` shows which processes hold them, and one that sends nothing is closed ${formatDuration(firstRequestTimeoutMs)} after connecting): close some, then try again`,
     'ERR_SUBVISOR_TOO_MANY_CONNECTIONS',
   );
-  endWithRefusal(socket, refusal);
+  endWithRefusal(socket, refusal, lingering);
 }
 
 /**
@@ -389,9 +385,14 @@ function refuseConnection(socket: Socket, firstRequestTimeoutMs: number): void {
  * (or once the client's first chunk came), a client still writing (a request over 64 KiB) had its
  * next write fail (EPIPE), and Node's client closes its socket there, the refusal unread in its
  * queue; so did one still writing 1 s on, had the linger been 1 s in all. Ending only our side,
- * with no bound, would keep the connection as long as the client goes on writing.
+ * with no bound, would keep the connection as long as the client goes on writing. It is in
+ * `lingering` until closed, for the run's end to close it once the refusal is handed over: the
+ * run does not wait for a client's writing (a refused request too long, its connection's side
+ * already ended, waited for the stall cut-off, 5 s).
  */
-function endWithRefusal(socket: Socket, refusal: BadRequest): void {
+function endWithRefusal(socket: Socket, refusal: BadRequest, lingering: Set<Socket>): void {
+  lingering.add(socket);
+  socket.once('close', () => lingering.delete(socket));
   socket.end(encode(errorReply(null, refusal)));
   const quiet = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
   const most = setTimeout(() => socket.destroy(), REFUSED_LINGER_MAX_MS);
