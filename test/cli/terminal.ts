@@ -91,7 +91,9 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
     dispose: (pids) => {
       tmux('kill-server');
       killQuietly(...pids);
-      rmSync(dir, { recursive: true, force: true });
+      // A job killed just now may still write its end (cli.json) into dir: rm retries on
+      // ENOTEMPTY, which otherwise replaced a failed test's own error with its own.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
