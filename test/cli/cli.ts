@@ -77,3 +77,22 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
 export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
   return startCli(args, opts).done;
 }
+
+/**
+ * {@link runCli} with at most `limit` CLIs running at once (default 4): a test's independent runs
+ * start together, each as a slot frees, instead of one after another; each resolves as its own ends.
+ */
+export function cliPool(limit = 4): (args: readonly string[], opts?: CliOptions) => Promise<CliRun> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (args, opts) => {
+    while (running >= limit) await new Promise<void>((resolveSlot) => waiting.push(resolveSlot));
+    running++;
+    try {
+      return await runCli(args, opts);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
