@@ -21,10 +21,14 @@ describe('replicas and processes stopped by hand', () => {
       await nthPid(cli, 'app', 1);
       write(dir, 'src/app.ts', 'v2');
       await nthPid(cli, 'app', 2);
-      await sleep(1000); // a second restart (one per copy) would have begun
+      // Rather than a wait for a second restart that must not come: a later change to another file,
+      // whose restart is said after any second one of the first change (one per copy) would be.
+      write(dir, 'src/other.ts', 'v1');
+      await cli.waitForOutput(/^web +\* restarting: src\/other\.ts changed$/m);
+      await nthPid(cli, 'app', 3);
       const restarts = all(cli.stdoutSoFar(), /^(\S+) +\* restarting: (.*)$/gm).map((match) => `${match[1]}: ${match[2]}`);
-      assert.deepEqual(restarts, ['web: src/app.ts changed'], cli.stdoutSoFar());
-      assert.deepEqual([pids(cli, 'web\\.1').length, pids(cli, 'web\\.2').length, pids(cli, 'app').length], [2, 2, 2], cli.stdoutSoFar());
+      assert.deepEqual(restarts, ['web: src/app.ts changed', 'web: src/other.ts changed'], cli.stdoutSoFar());
+      assert.deepEqual([pids(cli, 'web\\.1').length, pids(cli, 'web\\.2').length, pids(cli, 'app').length], [3, 3, 3], cli.stdoutSoFar());
       const lines = cli.stdoutSoFar().split('\n');
       const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
       assert.ok(at(/^app +\* stopped/) < at(/^web\.1 +\* stopping/) && at(/^app +\* stopped/) < at(/^web\.2 +\* stopping/), 'app stops before either copy');
