@@ -414,26 +414,49 @@ function parseOrExplain(
 }
 
 /**
+ * The option that takes a value `word` ends with, and the flags before it: `--lines` and `-n` are
+ * `lines`, and so is a short-option cluster ending in it (`-fn`: `-f` then `-n`, its value the next
+ * word, as parseArgs reads it). Undefined for any other word.
+ */
+function valueOptionEnding(word: string, options: OptionsConfig): { name: string; flags: string[] } | undefined {
+  const known = Object.entries(options ?? {});
+  if (word.startsWith('--')) {
+    const option = known.find(([name]) => word === `--${name}`);
+    return option?.[1].type === 'string' ? { name: option[0], flags: [] } : undefined;
+  }
+  if (!/^-[^-]/.test(word)) return undefined;
+  // Short names are one UTF-16 unit each, as parseArgs reads a cluster.
+  const letters = Array.from({ length: word.length - 1 }, (_, i) => word.charAt(i + 1));
+  const shorts = letters.map((letter) => known.find(([, { short }]) => short === letter));
+  const last = shorts.at(-1);
+  const flagsBefore = shorts.slice(0, -1).every((option) => option !== undefined && option[1].type === 'boolean');
+  if (last?.[1].type !== 'string' || !flagsBefore) return undefined;
+  return { name: last[0], flags: letters.slice(0, -1).map((letter) => `-${letter}`) };
+}
+
+/** Whether `word` is one of the command's own options (`--follow`, `--file=x`, `-f`, `-h`), or a cluster of them. */
+function isOwnOption(word: string, options: OptionsConfig): boolean {
+  const known = { ...options, help: { type: 'boolean', short: 'h' } };
+  if (word.startsWith('--')) return Object.hasOwn(known, word.slice(2).split('=')[0] ?? '');
+  return /^-[^-]/.test(word) && Object.values(known).some(({ short }) => short === word[1]);
+}
+
+/**
  * `-n -1`, `--timeout -5s`: parseArgs takes a value that starts with a dash for a forgotten one and
  * says how to force it (`--lines=-1`), which the option's own check then refuses anyway. No option
- * is named like a negative number, so such a word right after an option that takes a value is
- * passed on as its value, and the option says what it expects. Nothing after `--` is touched.
+ * is named like a negative number, so such a word right after an option that takes a value (alone
+ * or ending a cluster: `-fn -1`) is passed on as its value, and the option says what it expects.
+ * Nothing after `--` is touched.
  */
 function negativeValuesJoined(args: readonly string[], options: OptionsConfig): string[] {
-  const takesValue = new Map<string, string>();
-  for (const [name, option] of Object.entries(options ?? {})) {
-    if (option.type !== 'string') continue;
-    takesValue.set(`--${name}`, name);
-    if (option.short !== undefined) takesValue.set(`-${option.short}`, name);
-  }
   const joined: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const word = args[index] ?? '';
     if (word === '--') return [...joined, ...args.slice(index)];
-    const name = takesValue.get(word);
+    const option = valueOptionEnding(word, options);
     const next = args[index + 1];
-    if (name !== undefined && next !== undefined && /^-\d/.test(next)) {
-      joined.push(`--${name}=${next}`);
+    if (option !== undefined && next !== undefined && /^-\d/.test(next)) {
+      joined.push(...option.flags, `--${option.name}=${next}`);
       index++;
     } else joined.push(word);
   }
@@ -442,19 +465,28 @@ function negativeValuesJoined(args: readonly string[], options: OptionsConfig): 
 
 /**
  * An option that takes a value given none: the line ends after it, or an option or `--` comes next
- * (`run --grace -- sleep 9`, a value forgotten). parseArgs calls the second "ambiguous" and says how
- * to give a value that starts with a dash (`--grace=-XYZ`), which no one here meant; this says the
- * value is missing, and what came in its place.
+ * (`run --grace -- sleep 9`, a value forgotten), alone or ending a cluster (`logs -fn`). parseArgs
+ * says "argument missing" of the first, naming the option as its table does, and calls the second
+ * "ambiguous", with how to give a value that starts with a dash (`--grace=-XYZ`), which no one here
+ * meant; this says the value is missing, and what came in its place. Only a word that is none of
+ * the command's options gets the way to give it as the value (`-n--last`): `logs -n --follow`
+ * meant --follow.
  */
 function refuseMissingValues(args: readonly string[], options: OptionsConfig): void {
   const end = args.indexOf('--');
   for (const [index, word] of (end === -1 ? args : args.slice(0, end)).entries()) {
-    const option = Object.entries(options ?? {}).find(([name, { short }]) => word === `--${name}` || (short !== undefined && word === `-${short}`));
-    if (option?.[1].type !== 'string') continue;
+    if (valueOptionEnding(word, options) === undefined) continue;
     const next = args[index + 1];
     // A lone `-` is a value (`-f -`: the config on stdin), as parseArgs takes it.
     if (next !== undefined && (next === '-' || !next.startsWith('-'))) continue;
-    const instead = next === undefined ? 'the line ended there' : next === '--' ? '`--` came next' : `${next} came next; a value that starts with a dash is written ${word}${word.startsWith('--') ? '=' : ''}${next}`;
+    const instead =
+      next === undefined
+        ? 'the line ended there'
+        : next === '--'
+          ? '`--` came next'
+          : isOwnOption(next, options)
+            ? `${next}, an option, came next`
+            : `${next} came next; a value that starts with a dash is written ${word}${word.startsWith('--') ? '=' : ''}${next}`;
     throw new UsageError(`${word} needs a value right after it, and got none (${instead}): ${word} VALUE`);
   }
 }

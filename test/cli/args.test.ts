@@ -1,7 +1,7 @@
 // The command line's own mistakes: a UsageError, with its stable code and the flag it is about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError, durationOption } from '../../src/cli/args.js';
+import { UsageError, durationOption, parseLogsArgs } from '../../src/cli/args.js';
 
 test('a duration flag reads Go durations; one it cannot read is a UsageError naming the flag, code ERR_SUBVISOR_USAGE', () => {
   assert.equal(durationOption('--grace', '1.5m'), 90_000);
@@ -9,4 +9,40 @@ test('a duration flag reads Go durations; one it cannot read is a UsageError nam
     () => durationOption('--grace', 'soon'),
     (error: unknown) => error instanceof UsageError && error.code === 'ERR_SUBVISOR_USAGE' && /^--grace: /.test(error.message),
   );
+});
+
+test('an option taking a value at the end of a short-option cluster (logs -fn) given none says the value is missing, as it does given alone', () => {
+  const says = (args: string[]): string => {
+    try {
+      parseLogsArgs(args);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      return error.message;
+    }
+    assert.fail(`${args.join(' ')} was taken`);
+  };
+  assert.equal(says(['-fn']), '-fn needs a value right after it, and got none (the line ended there): -fn VALUE');
+  assert.equal(says(['-fn', '-x']), '-fn needs a value right after it, and got none (-x came next; a value that starts with a dash is written -fn-x): -fn VALUE');
+  // A negative number is the value, as after -n alone: -n's own check says what it expects.
+  assert.equal(says(['-fn', '-1']), "-n: expected a whole number of lines, 0 or more, got '-1'");
+  // The control: the cluster with its value works, and -n alone still says the same.
+  assert.deepEqual({ ...parseLogsArgs(['-fn', '5']) }, { ...parseLogsArgs(['-f', '-n', '5']) });
+  assert.equal(says(['-n']), '-n needs a value right after it, and got none (the line ended there): -n VALUE');
+});
+
+test('an option taking a value followed by another of the command\'s own options says the value is missing before it, with no advice to take that option as the value', () => {
+  const says = (args: string[]): string => {
+    try {
+      parseLogsArgs(args);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      return error.message;
+    }
+    assert.fail(`${args.join(' ')} was taken`);
+  };
+  assert.equal(says(['-n', '--follow']), '-n needs a value right after it, and got none (--follow, an option, came next): -n VALUE');
+  assert.equal(says(['-n', '-f']), '-n needs a value right after it, and got none (-f, an option, came next): -n VALUE');
+  assert.equal(says(['--lines', '--file=x.yaml']), '--lines needs a value right after it, and got none (--file=x.yaml, an option, came next): --lines VALUE');
+  // The control: a word no option of logs is named still gets the advice.
+  assert.equal(says(['-n', '--last']), '-n needs a value right after it, and got none (--last came next; a value that starts with a dash is written -n--last): -n VALUE');
 });

@@ -123,11 +123,11 @@ describe('subvisor run', () => {
       assert.match(run.stderr, /^subvisor: /);
     }
     assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Invalid regular expression: /(/: Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
-    // A value forgotten (`--label $UNSET --timestamps`) is said to be missing, with how to give one
-    // that starts with a dash; Node's "ambiguous" and its '--label=-XYZ' said neither plainly.
+    // A value forgotten (`--label $UNSET --timestamps`) is said to be missing, before an option of
+    // run's own (no advice to take it as the value); Node's "ambiguous" and its '--label=-XYZ' did not say so.
     // (`--label --json` would be a record: see the --json usage test.)
     assert.equal(dashed.code, 2, dashed.stderr);
-    assert.equal(dashed.stderr, 'subvisor: --label needs a value right after it, and got none (--timestamps came next; a value that starts with a dash is written --label=--timestamps): --label VALUE\n(see subvisor run --help)\n');
+    assert.equal(dashed.stderr, 'subvisor: --label needs a value right after it, and got none (--timestamps, an option, came next): --label VALUE\n(see subvisor run --help)\n');
     assert.equal(forgotten.stderr, 'subvisor: --grace needs a value right after it, and got none (`--` came next): --grace VALUE\n(see subvisor run --help)\n');
     // The control: a lone - is a value (-f -, the config on stdin), not a missing one.
     assert.doesNotMatch(stdinConfig.stdout, /needs a value/);
