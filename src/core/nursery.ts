@@ -4,7 +4,14 @@ import { invalidArgument, invalidState } from '../caller-errors.js';
 
 /** What a task receives: its cancellation signal, and the way to report that it is up. */
 export type TaskContext<T = void> = {
-  /** Aborted when the scope the task runs in is cancelled. */
+  /**
+   * Aborted when the scope the task runs in is cancelled. It may be aborted already when the task
+   * begins (a {@link Nursery.startSoon} task runs once the body has gone on, perhaps to
+   * `tn.cancel()`), and an `AbortSignal` calls no listener added after it aborted: such a listener
+   * waits for ever, and the nursery with it. Check `signal.aborted` (or call
+   * `signal.throwIfAborted()`) before waiting for `'abort'`, or hand the signal to what takes one
+   * (`sleep(ms, value, { signal })`).
+   */
   readonly signal: AbortSignal;
   /**
    * Hands `value` to the caller of {@link Nursery.start} and lets it go on, while the task keeps
@@ -87,7 +94,8 @@ export interface Nursery {
  * const first = await openNursery(async (tn) => {
  *   const port = await tn.start<number>(async ({ started, signal }) => {
  *     started(8080)
- *     await new Promise((resolve) => signal.addEventListener('abort', resolve))
+ *     // Aborted already if the nursery was cancelled first: no 'abort' event would come.
+ *     await new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', resolve)))
  *   })
  *   tn.cancel()  // stops the server task; openNursery still waits for it
  *   return port
