@@ -67,6 +67,30 @@ describe('BatchedWriter', () => {
     for await (const chunk of pass) got.push(chunk as Buffer);
     assert.equal(Buffer.concat(got).toString('latin1'), statusAndLines(pieces));
   });
+
+  test('a flood of ASCII goes out in writes of 256 KiB, and text in writes of about 64 KiB, whatever one turn brings', { timeout: 60_000 }, async () => {
+    const asciiWrites: number[] = [];
+    const textWrites: number[] = [];
+    const recording = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        (chunk.buffer.byteLength >= 1024 * 1024 ? asciiWrites : textWrites).push(chunk.byteLength); // a slab's view, or text
+        callback();
+      },
+    });
+    const writer = new BatchedWriter(recording, undefined, undefined, true);
+    const pieces = lines(20_000); // ~1.9 MiB, all in one turn, in blocks of 700 lines as reads bring them
+    for (let index = 0; index < pieces.length; index += 700) void writer.writeAscii([pieces.slice(index, index + 700).join('')]);
+    await writer.close();
+    // A write of ASCII ends at 256 KiB or at the end of a 1 MiB slab: one system call where a
+    // 64 KiB batch made four (to a file, one per read of a child's pipe).
+    const total = Buffer.byteLength(pieces.join(''));
+    assert.equal(asciiWrites.reduce((sum, bytes) => sum + bytes, 0), total);
+    assert.ok(asciiWrites.length <= Math.ceil(total / (192 * 1024)), `ASCII writes of ${asciiWrites.join(', ')} bytes`);
+    // Text is joined into one string per write: its batches stay small, out of V8's large-object space.
+    for (let index = 0; index < 100; index++) void writer.write(`${'é'.repeat(10_000)}\n`);
+    await writer.close();
+    assert.ok(textWrites.length >= 10 && textWrites.every((bytes) => bytes <= 2 * (64 * 1024 + 10_001)), `text writes of ${textWrites.join(', ')} bytes`);
+  });
 });
 
 /** What writeAll wrote: a status line before every 7000th line's block, then the lines. */
