@@ -3,6 +3,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError, durationOption, parseLogsArgs } from '../../src/cli/args.js';
 
+/** What `logs ARGS` is told: the UsageError's message; fails the test if the words are taken. */
+function says(args: string[]): string {
+  try {
+    parseLogsArgs(args);
+  } catch (error) {
+    assert.ok(error instanceof UsageError, String(error));
+    return error.message;
+  }
+  assert.fail(`${args.join(' ')} was taken`);
+}
+
 test('a duration flag reads Go durations; one it cannot read is a UsageError naming the flag, code ERR_SUBVISOR_USAGE', () => {
   assert.equal(durationOption('--grace', '1.5m'), 90_000);
   assert.throws(
@@ -12,15 +23,6 @@ test('a duration flag reads Go durations; one it cannot read is a UsageError nam
 });
 
 test('an option taking a value at the end of a short-option cluster (logs -fn) given none says the value is missing, as it does given alone', () => {
-  const says = (args: string[]): string => {
-    try {
-      parseLogsArgs(args);
-    } catch (error) {
-      assert.ok(error instanceof UsageError, String(error));
-      return error.message;
-    }
-    assert.fail(`${args.join(' ')} was taken`);
-  };
   assert.equal(says(['-fn']), '-fn needs a value right after it, and got none (the line ended there): -fn VALUE');
   assert.equal(says(['-fn', '-x']), '-fn needs a value right after it, and got none (-x came next; a value that starts with a dash is written -fn-x): -fn VALUE');
   // A negative number is the value, as after -n alone: -n's own check says what it expects.
@@ -31,15 +33,6 @@ test('an option taking a value at the end of a short-option cluster (logs -fn) g
 });
 
 test('an option taking a value followed by another of the command\'s own options says the value is missing before it, with no advice to take that option as the value', () => {
-  const says = (args: string[]): string => {
-    try {
-      parseLogsArgs(args);
-    } catch (error) {
-      assert.ok(error instanceof UsageError, String(error));
-      return error.message;
-    }
-    assert.fail(`${args.join(' ')} was taken`);
-  };
   assert.equal(says(['-n', '--follow']), '-n needs a value right after it, and got none (--follow, an option, came next): -n VALUE');
   assert.equal(says(['-n', '-f']), '-n needs a value right after it, and got none (-f, an option, came next): -n VALUE');
   assert.equal(says(['--lines', '--file=x.yaml']), '--lines needs a value right after it, and got none (--file=x.yaml, an option, came next): --lines VALUE');
