@@ -2,6 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { node } from '../../builtins.js';
 import { errnoCode } from '../../errno.js';
 import { processExists } from '../../process/stop/group.js';
+import { lstatOf } from '../../process/stat.js';
 
 /** How long a rotation waits for another run's, at most, and between looks. Synchronous: the lines wait with it. */
 const LOCK_WAIT_MS = 1000;
@@ -84,14 +85,18 @@ function takeLock(lock: string): HeldLock | 'busy' | 'none' {
 /**
  * `held` when the lock at `path` is: made within {@link LOCK_LEFT_OVER_MS}, by another process
  * still alive, and not let go; empty, it is being made (its pid not yet written). `gone` when
- * nothing is there.
+ * nothing is there. Something there that is no file this run can read (a directory, a link, a
+ * pipe, another user's 0600 file) is judged by its age alone: taken for `gone`, it was found
+ * again at once, and every rotation waited {@link LOCK_WAIT_MS} for it, for ever, the file never
+ * rotated; a pipe was opened to be read, which waits for a writer that never comes.
  */
 function judgeLock(path: string): 'held' | 'abandoned' | 'gone' {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = node.fs.constants;
   let fd: number;
   try {
-    fd = node.fs.openSync(path, 'r');
-  } catch {
-    return 'gone';
+    fd = node.fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    return errnoCode(error) === 'ENOENT' ? 'gone' : judgedByAge(path);
   }
   try {
     // One open file, so that the age and the text are of the same lock.
@@ -103,10 +108,17 @@ function judgeLock(path: string): 'held' | 'abandoned' | 'gone' {
     const alive = Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processExists(pid);
     return alive ? 'held' : 'abandoned';
   } catch {
-    return 'gone';
+    return judgedByAge(path);
   } finally {
     node.fs.closeSync(fd);
   }
+}
+
+/** A lock at `path` that cannot be read (see {@link judgeLock}): held until it is left over. */
+function judgedByAge(path: string): 'held' | 'abandoned' | 'gone' {
+  const found = lstatOf(path);
+  if (found === undefined) return 'gone';
+  return Date.now() - found.mtimeMs > LOCK_LEFT_OVER_MS ? 'abandoned' : 'held';
 }
 
 /** Written into a lock as it is let go: a lock that says so is abandoned, whatever name it has. */

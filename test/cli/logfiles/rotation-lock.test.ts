@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -112,4 +112,27 @@ test('what a run killed while taking the rotation lock left beside it (.NAME.log
   assert.equal(withRotationLock(file, () => true), true);
   assert.ok(!existsSync(leftOver), `${leftOver} is still there`);
   assert.ok(existsSync(other), 'another file\'s is kept');
+});
+
+test('a rotation lock that is no file to read (a directory, a link, a pipe at its name) is left over once old, as a file is: not waited for at every rotation for ever, nor opened to wait for a writer', () => {
+  const dir = freshDir();
+  const file = join(dir, 'p.log');
+  const lock = join(dir, '.p.log.rotating');
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  // In a child, bounded: a pipe opened to be read waits for a writer, and would hold this process.
+  const judged = (): string =>
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { withRotationLock } from ${JSON.stringify(LOCK_MODULE)}; process.stdout.write(String(withRotationLock(${JSON.stringify(file)}, () => true)));`], { encoding: 'utf8', timeout: 30_000 });
+  // Taken for gone, each was found again at once: 'busy' after a wait, at every rotation (the pipe: no answer).
+  mkdirSync(lock);
+  utimesSync(lock, anHourAgo, anHourAgo);
+  assert.equal(judged(), 'true', 'a directory an hour old');
+  for (const [kind, make] of [
+    ['a link to nothing', () => symlinkSync(join(dir, 'nothing'), lock)],
+    ['a named pipe', () => execFileSync('mkfifo', [lock])],
+  ] as const) {
+    rmSync(lock, { recursive: true, force: true });
+    make();
+    lutimesSync(lock, anHourAgo, anHourAgo);
+    assert.equal(judged(), 'true', `${kind} an hour old`);
+  }
 });
