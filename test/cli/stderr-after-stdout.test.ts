@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { createOutput } from '../../src/cli/output.js';
 import { BIN } from './cli.js';
@@ -90,8 +89,13 @@ test('up 2>&1 behind a slow reader: the report follows the last line, on a line 
     cli.stdout.pause();
     await waitUntil(() => existsSync(join(dir, 'flood.pid')) && readFileSync(join(dir, 'flood.pid'), 'utf8').trim() !== '', 'the flood to start', 10_000);
     const floodPid = Number(readFileSync(join(dir, 'flood.pid'), 'utf8'));
+    const socket = join(dir, '.subvisor', 'control.sock');
+    assert.ok(existsSync(socket), `no control socket at ${socket} to wait for`);
     await waitUntil(() => !isRunning(floodPid), 'the flood to exit', 10_000);
-    await sleep(500);
+    // The run removes its control socket as it ends, and reports straight after: waited for, not
+    // guessed at with a sleep that a loaded machine outlasts (the report then came after the reader
+    // had resumed, and a report written at once passed too).
+    await waitUntil(() => !existsSync(socket), 'the run to end (its control socket removed)', 10_000);
     const chunks: Buffer[] = [];
     cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     const closed = once(cli, 'close');
