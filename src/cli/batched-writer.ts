@@ -75,7 +75,10 @@ export class BatchedWriter {
   #scheduled = false;
   #drained: Promise<void> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
+  #writesHanded = 0;
   #writesTaken = 0;
+  /** Told when the next write is done (see {@link BatchedWriter.stop}). */
+  #onTaken: (() => void)[] = [];
 
   /**
    * @param cleanBatch - Given the text of a batch, returns what to write (text, or its bytes when
@@ -155,6 +158,21 @@ export class BatchedWriter {
   async close(): Promise<void> {
     this.flush();
     await this.#lastWrite;
+  }
+
+  /**
+   * Hands the stream nothing more: the process is about to end at once, and what the stream holds
+   * behind the write under way is dropped, never written, not even in the moment the process may
+   * still live. Resolves once the write under way is done, which ends with a line (every batch
+   * does): what is said after it starts on a line of its own, not inside the line that write
+   * would have finished after it. Never resolves while a paused terminal or a stopped reader
+   * takes nothing of it.
+   */
+  stop(): Promise<void> {
+    // While corked, a stream hands none of the writes it queued on to the system.
+    this.stream.cork();
+    if (this.#writesTaken === this.#writesHanded) return Promise.resolve();
+    return new Promise((resolve) => this.#onTaken.push(resolve));
   }
 
   /** Characters held here and bytes the stream holds: what a crash now could lose. */
@@ -245,9 +263,11 @@ export class BatchedWriter {
   #hand(chunk: string | Buffer, written?: () => void): void {
     // The write's callback says when this text (and all before it) has left the process; it is
     // called with an error too (a reader that went away), which ends the wait just the same.
+    this.#writesHanded++;
     this.#lastWrite = new Promise((resolve) => {
       const done = (): void => {
         this.#writesTaken++;
+        for (const taken of this.#onTaken.splice(0)) taken();
         written?.();
         resolve();
       };

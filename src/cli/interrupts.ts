@@ -5,6 +5,7 @@ import { writeText } from '../log/sinks/write.js';
 import { Terminals } from './terminal.js';
 import { errnoCode } from '../errno.js';
 import { ctrlCPassedOnBy } from './passed-on-ctrl-c.js';
+import { exitingAtOnce } from './last-words.js';
 
 /**
  * The cancellation reason when the run is stopped as a signal would stop it: the user (or a
@@ -109,7 +110,7 @@ export const STALLED_READER_MS = 5000;
  * it for {@link STALLED_READER_MS}: a Ctrl-C may be someone paging through `| less`, who is given
  * everything as they page on, and can press it again.
  */
-export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => void, left: WhatIsLeft): InterruptHandling {
+export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, onForce: (force: Forced) => Promise<void>, left: WhatIsLeft): InterruptHandling {
   let first: DeadlySignal | undefined;
   let firstAt = 0;
   let copiesToCome = 0;
@@ -117,9 +118,9 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   let onlyOutputLeft = false;
   const terminals = new Terminals([0, 1, 2]);
   const force = (signal: DeadlySignal, forced: Forced): void => {
-    onForce(forced);
+    const said = onForce(forced);
     release();
-    exitAtOnce(signal, terminals.hungUp() !== undefined);
+    exitAtOnce(signal, terminals.hungUp() !== undefined, said);
   };
   const isCopyOfFirst = (signal: DeadlySignal): boolean => {
     const sinceFirstMs = performance.now() - firstAt;
@@ -131,6 +132,8 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   };
   const handler = (signal: NodeJS.Signals): void => {
     if (!isDeadly(signal)) return; // never: only those are listened to
+    // An end at once already under way (an internal error's, whose listener comes first) has said its words.
+    if (exitingAtOnce()) return;
     if (first === undefined && !over) {
       first = signal;
       firstAt = performance.now();

@@ -53,10 +53,13 @@ export interface Output {
   /** An opaque mark that changes whenever stdout's reader takes output (see BatchedWriter.takenMark). */
   takenMark(): string;
   /**
-   * The process is about to end at once (a second Ctrl-C): hands what is collected to stdout, and
-   * says on stderr how much of it stdout had not taken yet, since that much is lost.
+   * The process is about to end at once (a second Ctrl-C): says on stderr how much of the output
+   * stdout had not taken yet, and hands stdout nothing more, since that much is lost. Where they
+   * end in one place, the words wait for stdout's write under way, so as not to land inside its
+   * last line. Settles once they are given to stderr, which a paused terminal may keep from ever
+   * happening: the caller bounds its wait (see ./last-words.ts).
    */
-  abandon(why: string): void;
+  abandon(why: string): Promise<void>;
 }
 
 /**
@@ -105,6 +108,9 @@ export function createOutput(opts: OutputOptions): Output {
   guardBrokenPipe(stdout);
   guardBrokenPipe(stderr);
   if (opts.stdout === undefined) queueTerminalWrites(stdout, 1);
+  // The run's words on stderr (its summary, a second signal's, a log file's warning) wait in the
+  // stream too: written straight to a paused terminal, they held the run, and its exit, until Ctrl-Q.
+  if (opts.stderr === undefined) queueTerminalWrites(stderr, 2);
   const color = !opts.json && shouldColor(stdout, opts.env);
   // Without colour, nothing of ours contains a control character: a batch is checked for the
   // children's in one scan, and only a batch that has one is cleaned line by line.
@@ -145,9 +151,11 @@ export function createOutput(opts: OutputOptions): Output {
     flush: () => out.flush(),
     unwrittenBytes,
     takenMark: () => out.takenMark,
-    abandon: (why) => {
+    abandon: async (why) => {
       out.flush();
       const dropped = out.unsentBytes + backlogs.waitingBytes();
+      const writeUnderWay = out.stop();
+      if (reportAfterStdout) await writeUnderWay;
       reports.writeHeld();
       if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
     },

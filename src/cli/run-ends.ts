@@ -33,7 +33,7 @@ export function listenForEnds(stack: { readonly childrenRunning: boolean; ps(): 
       const killed = processesLeft ? stillUp(stack) : [];
       const what = killed.length === 0 ? options.killedWhat : namesInWords(killed);
       if (processesLeft) output.report(`subvisor: ${why}: killing ${what} at once`, { stream: 'report', event: 'killed', line: why, processes: killed });
-      output.abandon(why);
+      return output.abandon(why);
     },
     whatIsLeft(stack, output),
   );

@@ -16,7 +16,8 @@ interface TerminalHandle {
  * stuck), no signal handled, no process restarted, read or timed. Queued, the output is
  * backpressure like a paused `| less`: the writer fills, the processes' pipes wait, and the rest
  * of the run goes on. The CLI never ends with `process.exit()` while the output is still
- * wanted (it waits for it as it does for a pipe), and says what it drops when it must end at once.
+ * wanted (it waits for it as it does for a pipe), and says what it drops when it must end at once,
+ * waiting a moment for stderr to take those words (see ./last-words.ts).
  *
  * Only a description of the terminal of the stream's own is made non-blocking: libuv opens the
  * terminal anew for the stream (the fd its handle writes through is then not `fd`), where the
@@ -24,8 +25,8 @@ interface TerminalHandle {
  * make their writes fail with EAGAIN, and libuv, which could not reopen it (a terminal of another
  * user, after `su`), spins on it. There the writes stay blocking, as before.
  *
- * @param stream - The stream, usually `process.stdout`; anything but a terminal is left as it is.
- * @param fd - The fd the stream was made for (1 for stdout).
+ * @param stream - The stream, `process.stdout` or `process.stderr`; anything but a terminal is left as it is.
+ * @param fd - The fd the stream was made for (1 for stdout, 2 for stderr).
  */
 export function queueTerminalWrites(stream: Writable, fd: number): void {
   if (!('isTTY' in stream) || stream.isTTY !== true) return;

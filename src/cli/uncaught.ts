@@ -2,6 +2,7 @@ import { MAX_TIMER_MS } from '../core/timer.js';
 import { writeText } from '../log/sinks/write.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
 import { EXIT, dieOf, type Ending } from './exit-status.js';
+import { exitOnceSaid } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
 
@@ -9,8 +10,8 @@ import { Terminals } from './terminal.js';
 export interface UncaughtErrorOptions {
   /** Stops the run in order, as a first Ctrl-C does. */
   readonly stop: (reason: StopRequest) => void;
-  /** The process is about to exit at once: hands over what it can and says on stderr what it drops. */
-  readonly abandon: (why: string) => void;
+  /** The process is about to exit at once: hands over what it can and says on stderr what it drops (settles once said). */
+  readonly abandon: (why: string) => Promise<void>;
   /** The longest the processes' stop may take (their graces, in the order they are stopped), before it is cut short. */
   readonly stopGraceMs: number;
 }
@@ -72,14 +73,18 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
   const endAtOnce = (why: string): void => {
     release();
     killAllOwned();
+    let said: Promise<void> | undefined;
     try {
-      options.abandon(why);
+      said = options.abandon(why);
     } catch {
       // Output broken by the defect: what it held is lost either way, and the children are gone.
     }
     // Exiting once the terminal has hung up aborts on Node 20 (see dieOf).
     if (terminals.hungUp() !== undefined) dieOf('SIGHUP');
-    process.exit(EXIT.internal);
+    // Node's own end for an error nothing catches would exit with 1 instead, its stack written
+    // to stderr with a blocking write that a paused terminal holds up (see exitOnceSaid).
+    process.on('uncaughtException', endingAnyway);
+    exitOnceSaid(EXIT.internal, said);
   };
   const release = (): void => {
     clearTimeout(deadline);
@@ -109,6 +114,11 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
 export function withUncaught(ending: Ending | undefined, uncaught: UncaughtErrors): Ending {
   if (ending !== undefined && (!uncaught.seen || ending.signal !== undefined)) return ending;
   return { exitCode: EXIT.internal };
+}
+
+/** An error while the process waits for its last words to exit: it ends as it was going to. */
+function endingAnyway(): void {
+  // on purpose: see where it is installed
 }
 
 function errorText(error: unknown): string {

@@ -52,3 +52,33 @@ test('a paused terminal (Ctrl-S) holds the output back, not the run: `ps` is ans
     job.dispose(pids);
   }
 });
+
+test('a SIGTERM ends the run while the terminal is paused (Ctrl-S): the CLI exits 143 without waiting for Ctrl-Q, and after it the screen holds whole lines', { timeout: 60_000 }, async () => {
+  // stderr on the terminal too: the end's words (the summary, what is dropped) go to the paused terminal.
+  const job = startOnTerminal(['up'], { hangup: 'shell', stderrToFile: false, keepTerminal: true, files: { 'subvisor.yaml': CONFIG } });
+  const pids: number[] = [];
+  try {
+    pids.push(await job.cliPid());
+    await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
+    job.sendKeys('C-s');
+    // Long enough for stdout to hold lines the terminal did not take (a tick every 50 ms).
+    await sleep(1000);
+    const shownWhenPaused = ticks(job.screen());
+
+    process.kill(pids[0] as number, 'SIGTERM');
+    assert.deepEqual(await job.ended(20_000), { code: 143, signal: null }, 'the CLI did not end while the terminal was paused');
+    // The control: it ended while the terminal was still paused (it showed no new line).
+    assert.deepEqual(ticks(job.screen()), shownWhenPaused, 'the terminal showed new lines: it was not paused');
+
+    job.sendKeys('C-q');
+    await waitUntil(() => job.screen().includes('job ended'), 'the shell to say the job ended, after Ctrl-Q', 15_000);
+    // Whatever the CLI left for the terminal, it left whole lines: the shell's words start one of their own.
+    const screen = job.screen();
+    const lines = screen.split('\n').map((line) => line.trimEnd());
+    assert.ok(lines.includes('job ended'), `a line was left unfinished:\n${screen}`);
+    const torn = lines.filter((line) => line.includes('| tick') && !/^chatty \| tick \d+$/.test(line));
+    assert.deepEqual(torn, [], `a line was written into another:\n${screen}`);
+  } finally {
+    job.dispose(pids);
+  }
+});

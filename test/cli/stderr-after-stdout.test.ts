@@ -61,15 +61,33 @@ test('a report given while stdout holds nothing is written at once', () => {
   assert.deepEqual(shown, [REPORT]);
 });
 
-test('a report still waiting for stdout is written when the output is dropped', () => {
+test('a report still waiting for stdout is written when the output is dropped', { timeout: 30_000 }, async () => {
   const { shown, stdout, stderr } = oneScreen();
   const output = createOutput({ names: ['web'], json: false, stdout, stderr, env: { NO_COLOR: '1' }, reportAfterStdout: true });
   for (let index = 1; index <= 2000; index++) void output.line('web', 'stdout', `line ${index}`);
   output.report(REPORT, {});
-  output.abandon('second SIGINT');
+  await output.abandon('second SIGINT');
   const stderrSaid = shown.filter((chunk) => chunk.startsWith('subvisor: '));
   assert.equal(stderrSaid[0], REPORT);
   assert.match(stderrSaid[1] ?? '', /^subvisor: second SIGINT: \d+ bytes of output not yet written are dropped\n$/);
+});
+
+test('when the output is dropped, the words saying so come after the line stdout was writing, and none of what is dropped follows them', { timeout: 30_000 }, async () => {
+  const { shown, stdout, stderr } = oneScreen();
+  const output = createOutput({ names: ['web'], json: false, stdout, stderr, env: { NO_COLOR: '1' }, reportAfterStdout: true });
+  // Several writes' worth (a batch is 64 KiB at most): one under way, the others behind it.
+  for (let index = 1; index <= 10_000; index++) void output.line('web', 'stdout', `line ${index}`);
+  output.flush();
+  // The control: stdout is in the middle of a write (its first 100 bytes shown, a line cut short).
+  assert.ok(!(shown.at(-1) ?? '').endsWith('\n'), 'stdout was not in the middle of a line');
+  await output.abandon('second SIGINT');
+  // Whatever stdout was still to write then must not come out either, in the moment the process lives on.
+  await sleep(50);
+  const screen = shown.join('');
+  const words = screen.indexOf('subvisor: second SIGINT: ');
+  assert.notEqual(words, -1, `the drop was not said:\n${screen.slice(-300)}`);
+  assert.equal(screen[words - 1], '\n', `the words are inside a line:\n${screen.slice(words - 200, words + 100)}`);
+  assert.match(screen.slice(words), /^subvisor: second SIGINT: \d+ bytes of output not yet written are dropped\n$/);
 });
 
 test('where stdout and stderr part, the report is written at once, whatever stdout still holds', () => {

@@ -44,9 +44,10 @@ export interface TerminalJob {
  * (`tmux -L`, no config), running `bash -i`, which runs test/cli/fixtures/terminal-job.mjs, which
  * runs the CLI on the pane's terminal and records how it ends, all in a fresh directory holding
  * `files`. `stderrToFile` sends the CLI's stderr to a file instead, so a stack trace cannot vanish
- * into the closed terminal.
+ * into the closed terminal. `keepTerminal` keeps the terminal once the job has ended, the shell
+ * saying `job ended` on it then (what the CLI left unfinished on a line shows before it).
  */
-export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup; stderrToFile: boolean; files?: Record<string, string> }): TerminalJob {
+export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup; stderrToFile: boolean; files?: Record<string, string>; keepTerminal?: boolean }): TerminalJob {
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-tty-'));
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), text);
   const socket = `subvisor-test-${process.pid}-${dir.slice(-6)}`;
@@ -55,7 +56,7 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
     spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...tmuxArgs], { encoding: 'utf8', timeout: 10_000 });
   // fd 3 carries the terminal to the job; its own stdio is /dev/null (see the fixture). The
   // `; true` keeps bash from exec'ing the job in its place: bash is the shell being tested.
-  const script = '"$@" 3<&0 </dev/null >/dev/null 2>&1; true';
+  const script = `"$@" 3<&0 </dev/null >/dev/null 2>&1; ${opts.keepTerminal === true ? 'echo job ended; sleep 60' : 'true'}`;
   const job = [process.execPath, JOB, dir, opts.hangup === 'shell' ? 'job' : 'session', opts.stderrToFile ? stderrFile : '-', '--', process.execPath, BIN, ...args];
   const started = spawnSync(
     'tmux',

@@ -1,0 +1,40 @@
+import { writeText } from '../log/sinks/write.js';
+
+/**
+ * The longest an exit at once waits for its last words (what is killed, what output is dropped)
+ * to reach stderr. A terminal takes them in a moment, and a pipe whose reader reads at all; a
+ * terminal paused with Ctrl-S takes nothing until Ctrl-Q (stderr's writes wait for it there: see
+ * ./terminal-writes.ts), and the exit that `kill` or `timeout` asked for must not wait for a
+ * person to come back. After this the words are dropped with the rest of the output.
+ */
+export const LAST_WORDS_MS = 1500;
+
+let exiting = false;
+
+/**
+ * Whether the process is already on its way out at once ({@link exitOnceSaid} was called): its
+ * status and its last words are decided, and a signal or an error now changes neither.
+ */
+export function exitingAtOnce(): boolean {
+  return exiting;
+}
+
+/**
+ * Exits with `status` once `said` has settled and stderr has written everything it was given
+ * before then, or after {@link LAST_WORDS_MS}, whichever comes first. Until then the program goes
+ * on (the caller has already killed what it had to); a timer keeps it alive for the exit. Only the
+ * first call counts.
+ *
+ * @param said - Settles once the last words are given to stderr. Default: they already are.
+ */
+export function exitOnceSaid(status: number, said: Promise<void> = Promise.resolve()): void {
+  if (exiting) return;
+  exiting = true;
+  const exit = (): void => process.exit(status);
+  setTimeout(exit, LAST_WORDS_MS);
+  // An empty write calls back once stderr has written everything queued before it.
+  const afterStderr = (): void => {
+    if (!writeText(process.stderr, '', exit)) exit();
+  };
+  said.then(afterStderr, afterStderr);
+}
