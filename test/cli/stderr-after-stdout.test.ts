@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createOutput } from '../../src/cli/output.js';
 import { BIN } from './cli.js';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
