@@ -24,14 +24,19 @@ describe('subvisor run', () => {
       [['probe', '--help'], ['probe', '--help:'], ['Durations']],
       [['stop', '--help'], ['restart|stop|start', '--help:'], []],
     ];
-    for (const [args, documented, footer] of cases) {
-      const run = await runCli(args);
+    // Ten CLIs that do not depend on each other: four at a time, then each checked as before.
+    const pooled = cliPool(4);
+    const [helps, passedOn] = await Promise.all([
+      Promise.all(cases.map(([args]) => pooled(args))),
+      pooled(['run', '--label', 'c', '--', 'sh', '-c', 'echo "$1"', 'sh', '--help']),
+    ]);
+    for (const [i, [args, documented, footer]] of cases.entries()) {
+      const run = helps[i] as CliRun;
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stdout, /^subvisor: structured supervision of child processes\n\nusage:/, args.join(' '));
       assert.deepEqual(synopses(run.stdout), documented, args.join(' '));
       assert.deepEqual(footers(run.stdout), footer, args.join(' '));
     }
-    const passedOn = await runCli(['run', '--label', 'c', '--', 'sh', '-c', 'echo "$1"', 'sh', '--help']);
     assert.equal(passedOn.code, 0, passedOn.stderr);
     assert.match(passedOn.stdout, /^c \| --help$/m);
   });
@@ -56,22 +61,29 @@ describe('subvisor run', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'subvisor-empty-'));
     try {
       writeFileSync(join(scratch, 'Procfile'), 'web: echo web\n');
-      for (const [args, option] of [
+      const cases = [
         [['export', 'systemd', '-o', ''], '--output \\(-o\\)'],
         [['export', 'compose', '--image', ' '], '--image'],
         [['probe', '--exec', ''], '--exec'],
         [['probe', '--tcp', '127.0.0.1:1', '--timeout', ''], '--timeout'],
         [['up', '--socket', ''], '--socket'],
         [['logs', '-n', ''], '--lines \\(-n\\)'],
-      ] as const) {
-        const run = await runCli(args, { cwd: scratch });
+      ] as const;
+      // Seven CLIs that do not depend on each other: four at a time, then each checked as before.
+      const pooled = cliPool(4);
+      const [runs, emptyReady] = await Promise.all([
+        Promise.all(cases.map(([args]) => pooled(args, { cwd: scratch }))),
+        pooled(['run', '--ready', '', '--', 'echo', 'hi']),
+      ]);
+      for (const [i, [args, option]] of cases.entries()) {
+        const run = runs[i] as CliRun;
         assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, new RegExp(`^subvisor: ${option} needs a value, not an empty or blank string`), args.join(' '));
       }
       // Nothing was written where '' would have led: the current directory.
       assert.deepEqual(readdirSync(scratch), ['Procfile']);
       // An empty --ready is a pattern that every line matches: still allowed.
-      assert.equal((await runCli(['run', '--ready', '', '--', 'echo', 'hi'])).code, 0);
+      assert.equal(emptyReady.code, 0);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -149,18 +161,25 @@ describe('subvisor run', () => {
   });
 
   test("`help COMMAND` is that command's help; a word that names no command, there or in the command's place, is refused with the one most likely meant", { timeout: 30_000 }, async () => {
-    const help = await runCli(['help', 'logs']);
-    assert.equal(help.code, 0, help.stderr);
-    assert.equal(help.stdout, (await runCli(['logs', '--help'])).stdout);
-    for (const [args, meant] of [
+    const cases = [
       [['help', 'bogus'], ''],
       [['help', 'stauts'], "; did you mean 'ps'?"],
       [['rn', '--', 'true'], "; did you mean 'run'?"],
       [['version'], "; did you mean '--version'?"],
       [['--verison'], "; did you mean '--version'?"],
       [['tail', '-f'], "; did you mean 'logs'?"],
-    ] as const) {
-      const run = await runCli(args);
+    ] as const;
+    // Eight CLIs that do not depend on each other: four at a time, then each checked as before.
+    const pooled = cliPool(4);
+    const [help, logsHelp, refusals] = await Promise.all([
+      pooled(['help', 'logs']),
+      pooled(['logs', '--help']),
+      Promise.all(cases.map(([args]) => pooled(args))),
+    ]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stdout, logsHelp.stdout);
+    for (const [i, [args, meant]] of cases.entries()) {
+      const run = refusals[i] as CliRun;
       const word = args[0] === 'help' ? args[1] : args[0];
       assert.deepEqual(run, { code: 2, signal: null, stdout: '', stderr: `subvisor: unknown command '${word}'${meant}\n(see subvisor --help)\n` }, args.join(' '));
     }
