@@ -50,15 +50,20 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       write(dir, 'src/app.txt', 'broken');
       await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
       assert.match(cli.stdoutSoFar(), /^build +\* exited with status 1\n(?:.*\n)*build +\* exited with status 1; the run goes on/m, 'its exit, then what follows (README)');
-      await sleep(500);
       assert.equal(await ask(), `${second} v2`, 'the last good server still serves');
-      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 1, 'web was not stopped for the broken build');
 
       write(dir, 'src/app.txt', 'v3');
       const third = await nthPid(cli, 'web', 3);
       await cli.waitForOutput(/(?:^web +\* ready.*\n[^]*){3}/m);
       assert.equal(await ask(), `${third} v3`);
       assert.equal(all(cli.stdoutSoFar(), /^build +\| built$/gm).length, 3);
+      // Rather than a wait for a stop that must not come: the next good build, before which a stop
+      // for the broken one would have been said, however slow the machine.
+      const lines = cli.stdoutSoFar().split('\n');
+      const broken = lines.findIndex((line) => /^build +\* exited with status 1; the run goes on/.test(line));
+      const rebuilt = lines.findLastIndex((line) => /^build +\| built$/.test(line));
+      assert.deepEqual(lines.slice(broken, rebuilt).filter((line) => /^web +\* stopping/.test(line)), [], `web was not stopped for the broken build\n${lines.join('\n')}`);
+      assert.equal(all(cli.stdoutSoFar(), /^web +\* stopping/gm).length, 2, cli.stdoutSoFar());
       await interrupt(cli);
     });
   });
@@ -172,9 +177,9 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     task: true
     restart: { policy: on-failure, max: 3, backoff: 20s }
     watch: { paths: [src], debounce: 50ms }
-  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded } }
+  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, watch: [views] }
 `,
-      { 'src/code': '0' },
+      { 'src/code': '0', 'views/page.html': 'v1' },
     );
     await withUp(dir, async (cli) => {
       await nthPid(cli, 'web', 1);
@@ -182,10 +187,14 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
       write(dir, 'src/code', '0'); // the fix, while the broken re-run waits 20 s to try again
       await nthPid(cli, 'web', 2);
-      await sleep(1000);
+      // Rather than a wait for a second build or restart that must not come: a later change of
+      // web's own, whose restart is said after any the fix would have queued.
+      write(dir, 'views/page.html', 'v2');
+      await cli.waitForOutput(/^web +\* restarting: views\/page\.html changed$/m);
+      await nthPid(cli, 'web', 3);
       const output = cli.stdoutSoFar();
       assert.equal(all(output, /^build +\| building$/gm).length, 3, `the fix ran the build once, at once\n${output}`);
-      assert.equal(pids(cli, 'web').length, 2, `web restarted once for the fix\n${output}`);
+      assert.equal(pids(cli, 'web').length, 3, `web restarted once for the fix, and once for its own change\n${output}`);
       await interrupt(cli);
     });
   });
@@ -313,20 +322,23 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
-  /** A build task and a web process that depends on it, both watching src/ (with the same debounce, unless told). */
+  /**
+   * A build task and a web process that depends on it, both watching src/ (with the same debounce,
+   * unless told); web watches views/ too, for a later change of its own alone.
+   */
   const buildAndWeb = (buildCmd: string, source: string, debounces: { readonly web: string; readonly build: string } = { web: '100ms', build: '100ms' }): string =>
     project(
       `processes:
   web:
     cmd: "echo web pid $$; exec sleep 30"
     dependsOn: { build: succeeded }
-    watch: { paths: [src], debounce: ${debounces.web} }
+    watch: { paths: [src, views], debounce: ${debounces.web} }
   build:
     cmd: "${buildCmd}"
     task: true
     watch: { paths: [src], debounce: ${debounces.build} }
 `,
-      { 'src/a.ts': source },
+      { 'src/a.ts': source, 'views/page.html': 'v1' },
     );
 
   // With the same debounce the bursts end together; with the dependent's the shorter, its burst
@@ -341,12 +353,15 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
         await nthPid(cli, 'web', 1);
         write(dir, 'src/a.ts', 'v2');
         await nthPid(cli, 'web', 2);
-        // Long enough for a second restart, had one been queued (a debounce, a build, a start).
-        await sleep(1000);
+        // Rather than a wait for a second restart that must not come: a later change of web's own,
+        // whose restart is said after any second one of the save would be.
+        write(dir, 'views/page.html', 'v2');
+        await cli.waitForOutput(/^web +\* restarting: views\/page\.html changed$/m);
+        await nthPid(cli, 'web', 3);
         const output = cli.stdoutSoFar();
         assert.equal(pids(cli, 'build').length, 2, output);
-        assert.equal(pids(cli, 'web').length, 2, output);
-        assert.equal(all(output, /^web +\* stopping/gm).length, 1, output);
+        assert.equal(pids(cli, 'web').length, 3, output);
+        assert.equal(all(output, /^web +\* stopping/gm).length, 2, output);
         assert.ok(output.lastIndexOf('build | built') < output.lastIndexOf('web pid'), `the web that runs came after the new build\n${output}`);
         await interrupt(cli);
       });
@@ -361,12 +376,15 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       await nthPid(cli, 'build', 2);
       write(dir, 'src/a.ts', 'v3'); // while that build runs: the dependent's burst ends with the task's
       await nthPid(cli, 'web', 3);
-      // Long enough for one more restart, had one been queued (a debounce, a build, a start).
-      await sleep(1500);
+      // Rather than a wait for one more restart that must not come: a later change of web's own,
+      // whose restart is said after any the chain would have queued.
+      write(dir, 'views/page.html', 'v2');
+      await cli.waitForOutput(/^web +\* restarting: views\/page\.html changed$/m);
+      await nthPid(cli, 'web', 4);
       const output = cli.stdoutSoFar();
       const starts = all(output, /^(build|web) +\* starting \(pid/gm).map((match) => match[1]);
-      assert.deepEqual(starts, ['build', 'web', 'build', 'web', 'build', 'web'], output);
-      assert.equal(all(output, /^web +\* restarting:/gm).length, 0, `web restarted only by its task's chain\n${output}`);
+      assert.deepEqual(starts, ['build', 'web', 'build', 'web', 'build', 'web', 'web'], output);
+      assert.deepEqual(all(output, /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['views/page.html changed'], `web restarted only by its task's chain, then its own change\n${output}`);
       await interrupt(cli);
     });
   });
@@ -391,10 +409,14 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       await nthPid(cli, 'build', 2);
       write(dir, 'views/page.html', 'v2'); // web's alone, while the chain's build runs
       await nthPid(cli, 'web', 3);
-      await sleep(1000);
+      // Rather than a wait for a restart that must not come: another change of web's own, whose
+      // restart is said after any other the first would have queued.
+      write(dir, 'views/other.html', 'v1');
+      await cli.waitForOutput(/^web +\* restarting: views\/other\.html changed$/m);
+      await nthPid(cli, 'web', 4);
       const output = cli.stdoutSoFar();
-      assert.deepEqual(all(output, /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['views/page.html changed'], output);
-      assert.equal(pids(cli, 'web').length, 3, output);
+      assert.deepEqual(all(output, /^web +\* restarting: (.*)$/gm).map((match) => match[1]), ['views/page.html changed', 'views/other.html changed'], output);
+      assert.equal(pids(cli, 'web').length, 4, output);
       await interrupt(cli);
     });
   });
@@ -405,13 +427,21 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       const first = await nthPid(cli, 'web', 1);
       write(dir, 'src/a.ts', 'broken');
       await cli.waitForOutput(/^build +\* exited with status 1; the run goes on: the next change starts it again$/m);
-      await sleep(1000);
-      assert.equal(pids(cli, 'web').length, 1, cli.stdoutSoFar());
       assert.equal(isRunning(first), true, 'the last good web still runs');
       write(dir, 'src/a.ts', 'good 2');
+      await cli.waitForOutput(/(?:^build +\| built\n[^]*){2}/m);
       await nthPid(cli, 'web', 2);
-      await sleep(1000);
-      assert.equal(pids(cli, 'web').length, 2, cli.stdoutSoFar());
+      // Rather than waits for restarts that must not come: the next good build, before which a
+      // stop of web for the broken save would have been said; then a later change of web's own,
+      // whose restart is said after any other the good save would have queued.
+      const lines = cli.stdoutSoFar().split('\n');
+      const broken = lines.findIndex((line) => /^build +\* exited with status 1; the run goes on/.test(line));
+      const rebuilt = lines.findLastIndex((line) => /^build +\| built$/.test(line));
+      assert.deepEqual(lines.slice(broken, rebuilt).filter((line) => /^web +\* (?:restarting|stopping|stopped)/.test(line)), [], lines.join('\n'));
+      write(dir, 'views/page.html', 'v2');
+      await cli.waitForOutput(/^web +\* restarting: views\/page\.html changed$/m);
+      await nthPid(cli, 'web', 3);
+      assert.equal(pids(cli, 'web').length, 3, cli.stdoutSoFar());
       await interrupt(cli);
     });
   });
