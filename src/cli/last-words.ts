@@ -12,6 +12,14 @@ export const LAST_WORDS_MS = 1500;
 let exiting = false;
 
 /**
+ * Signals that change nothing while the words wait: a third Ctrl-C, `timeout`'s SIGTERM after its
+ * first. The run's listeners are gone by then, and a signal's default action would end the process
+ * by that signal instead of with its status, and without its words. (A SIGHUP is the terminal gone,
+ * where nothing more can be said, and dying of it is the clean way out: see dieOf.)
+ */
+const CHANGE_NOTHING = ['SIGINT', 'SIGTERM'] as const;
+
+/**
  * Whether the process is already on its way out at once ({@link exitOnceSaid} was called): its
  * status and its last words are decided, and a signal or an error now changes neither.
  */
@@ -30,6 +38,7 @@ export function exitingAtOnce(): boolean {
 export function exitOnceSaid(status: number, said: Promise<void> = Promise.resolve()): void {
   if (exiting) return;
   exiting = true;
+  for (const signal of CHANGE_NOTHING) process.on(signal, changeNothing);
   const exit = (): void => process.exit(status);
   setTimeout(exit, LAST_WORDS_MS);
   // An empty write calls back once stderr has written everything queued before it.
@@ -37,4 +46,9 @@ export function exitOnceSaid(status: number, said: Promise<void> = Promise.resol
     if (!writeText(process.stderr, '', exit)) exit();
   };
   said.then(afterStderr, afterStderr);
+}
+
+/** A signal while the last words wait: the exit is already decided (see CHANGE_NOTHING). */
+function changeNothing(): void {
+  // on purpose: see CHANGE_NOTHING
 }
