@@ -7,6 +7,7 @@ import { killAllOwned } from '../process/stop/parent-exit.js';
 import { CurrentDirectoryLost } from './current-directory.js';
 import { node } from '../builtins.js';
 import { exitOnceSaid } from './last-words.js';
+import type { Terminals } from './terminal.js';
 
 /** Exit statuses with a meaning shells already give them. */
 export const EXIT = {
@@ -115,11 +116,10 @@ export function dieOf(signal: DeadlySignal): void {
  * Ends the process at once after `signal` (a second Ctrl-C): every child group still alive gets
  * SIGKILL, and the status is 128+N. Programs that run the CLI read that status as documented
  * (`130` after Ctrl-C), so it is an exit with that status, once the words that say so (`said`)
- * are written or could not be in a moment (see {@link exitOnceSaid}), except when the terminal
- * has hung up: then only dying of the signal is clean (see {@link dieOf}).
+ * are written or could not be in a moment (see {@link exitOnceSaid}), except when one of
+ * `terminals` has hung up: then only dying of the signal is clean (see {@link dieOf}).
  */
-export function exitAtOnce(signal: DeadlySignal, terminalGone: boolean, said?: Promise<void>): void {
-  if (terminalGone) dieOf(signal);
+export function exitAtOnce(signal: DeadlySignal, terminals: Terminals, said?: Promise<void>): void {
   killAllOwned();
-  exitOnceSaid(signalStatus(signal), said);
+  exitOnceSaid(signalStatus(signal), said, { terminals, signal });
 }

@@ -120,7 +120,7 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   const force = (signal: DeadlySignal, forced: Forced): void => {
     const said = onForce(forced);
     release();
-    exitAtOnce(signal, terminals.hungUp() !== undefined, said);
+    exitAtOnce(signal, terminals, said);
   };
   const isCopyOfFirst = (signal: DeadlySignal): boolean => {
     const sinceFirstMs = performance.now() - firstAt;

@@ -1,4 +1,6 @@
 import { writeText } from '../log/sinks/write.js';
+import { dieOf, type DeadlySignal } from './exit-status.js';
+import type { Terminals } from './terminal.js';
 
 /**
  * The longest an exit at once waits for its last words (what is killed, what output is dropped)
@@ -27,25 +29,37 @@ export function exitingAtOnce(): boolean {
   return exiting;
 }
 
+/** How a process whose terminal has hung up ends instead of exiting (see dieOf): the terminals it had, and the signal it dies of. */
+export interface HungUpEnd {
+  readonly terminals: Terminals;
+  readonly signal: DeadlySignal;
+}
+
 /**
  * Exits with `status` once `said` has settled and stderr has written everything it was given
  * before then, or after {@link LAST_WORDS_MS}, whichever comes first. Until then the program goes
  * on (the caller has already killed what it had to); a timer keeps it alive for the exit. Only the
- * first call counts.
+ * first call counts. Once one of `hungUp.terminals` has hung up, before the wait or during it (its
+ * window closed while it was paused), it dies of `hungUp.signal` instead, the words unsaid: an
+ * exit then crashes Node 20 (see dieOf).
  *
  * @param said - Settles once the last words are given to stderr. Default: they already are.
  */
-export function exitOnceSaid(status: number, said: Promise<void> = Promise.resolve()): void {
+export function exitOnceSaid(status: number, said: Promise<void> | undefined, hungUp: HungUpEnd): void {
   if (exiting) return;
   exiting = true;
   for (const signal of CHANGE_NOTHING) process.on(signal, changeNothing);
-  const exit = (): void => process.exit(status);
+  const exit = (): void => {
+    if (hungUp.terminals.hungUp() !== undefined) dieOf(hungUp.signal);
+    process.exit(status);
+  };
+  if (hungUp.terminals.hungUp() !== undefined) exit();
   setTimeout(exit, LAST_WORDS_MS);
   // An empty write calls back once stderr has written everything queued before it.
   const afterStderr = (): void => {
     if (!writeText(process.stderr, '', exit)) exit();
   };
-  said.then(afterStderr, afterStderr);
+  (said ?? Promise.resolve()).then(afterStderr, afterStderr);
 }
 
 /** A signal while the last words wait: the exit is already decided (see CHANGE_NOTHING). */

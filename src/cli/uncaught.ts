@@ -1,7 +1,7 @@
 import { MAX_TIMER_MS } from '../core/timer.js';
 import { writeText } from '../log/sinks/write.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
-import { EXIT, dieOf, type Ending } from './exit-status.js';
+import { EXIT, type Ending } from './exit-status.js';
 import { exitOnceSaid } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
@@ -79,12 +79,10 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     } catch {
       // Output broken by the defect: what it held is lost either way, and the children are gone.
     }
-    // Exiting once the terminal has hung up aborts on Node 20 (see dieOf).
-    if (terminals.hungUp() !== undefined) dieOf('SIGHUP');
     // Node's own end for an error nothing catches would exit with 1 instead, its stack written
     // to stderr with a blocking write that a paused terminal holds up (see exitOnceSaid).
     process.on('uncaughtException', endingAnyway);
-    exitOnceSaid(EXIT.internal, said);
+    exitOnceSaid(EXIT.internal, said, { terminals, signal: 'SIGHUP' });
   };
   const release = (): void => {
     clearTimeout(deadline);

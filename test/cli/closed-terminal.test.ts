@@ -108,3 +108,36 @@ describe('a closed terminal ends the run like SIGHUP', () => {
     }
   });
 });
+
+test('a terminal closed while a second Ctrl-C waits for its last words (the terminal paused): the CLI dies of the signal, no crash', BOUNDED, async () => {
+  // Both outlast their stop: a flood (the terminal, paused, is full of it) and one that records its SIGTERM.
+  const config = `processes:
+  loud: { cmd: "trap '' TERM; echo $$ > loud.pid; while :; do echo tick; done", grace: 30s }
+  marker: { cmd: "trap 'echo stopping > marker.stopping' TERM; echo $$ > marker.pid; while :; do sleep 0.1; done", grace: 30s }
+`;
+  const job = startOnTerminal(['up'], { hangup: 'nobody', stderrToFile: false, files: { 'subvisor.yaml': config } });
+  const pids: number[] = [];
+  try {
+    const cli = await job.cliPid();
+    pids.push(cli);
+    for (const file of ['loud.pid', 'marker.pid']) {
+      await job.waitForFile(file);
+      pids.push(job.pidIn(file));
+    }
+    job.sendKeys('C-s');
+    // Long enough for the flood to fill what the paused terminal holds.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(cli, 'SIGINT');
+    await job.waitForFile('marker.stopping');
+    // Again until one counts as the second (one soon after the first is taken for its copy): the
+    // processes are then SIGKILLed, and the words wait for the paused terminal.
+    await waitUntil(() => (process.kill(cli, 'SIGINT'), !isRunning(pids[1] as number)), 'the second Ctrl-C to kill the processes', 10_000);
+    job.closeTerminal();
+    // It dies of the first signal, as after any hang-up (an exit then crashes Node 20), or, if the
+    // close came after the wait (a loaded machine), it had exited 130 already.
+    const ending = await job.ended();
+    assert.ok(ending.signal === 'SIGINT' || ending.code === 130, `ended ${JSON.stringify(ending)}`);
+  } finally {
+    job.dispose(pids);
+  }
+});
