@@ -20,16 +20,24 @@ function ticks(screen: string): number[] {
   return [...screen.matchAll(/chatty \| tick (\d+) *$/gm)].map((match) => Number(match[1]));
 }
 
+/**
+ * Waits for the job's CLI (its pid put in `pids`) to show a few ticks, pauses the terminal
+ * (Ctrl-S), and gives it long enough to be in the middle of a write, with lines the terminal did
+ * not take (a tick every 50 ms); the ticks shown then.
+ */
+async function pausedWhileTicking(job: ReturnType<typeof startOnTerminal>, pids: number[]): Promise<number[]> {
+  pids.push(await job.cliPid());
+  await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
+  job.sendKeys('C-s');
+  await sleep(1000);
+  return ticks(job.screen());
+}
+
 test('a paused terminal (Ctrl-S) holds the output back, not the run: `ps` is answered meanwhile, and after Ctrl-Q every line is shown', { timeout: 60_000 }, async () => {
   const job = startOnTerminal(['up'], { hangup: 'shell', stderrToFile: true, files: { 'subvisor.yaml': CONFIG } });
   const pids: number[] = [];
   try {
-    pids.push(await job.cliPid());
-    await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
-    job.sendKeys('C-s');
-    // Long enough for subvisor to be in the middle of a write (a tick every 50 ms).
-    await sleep(1000);
-    const shownWhenPaused = ticks(job.screen());
+    const shownWhenPaused = await pausedWhileTicking(job, pids);
 
     const ps = await runCli(['ps', '--json'], { cwd: job.dir });
     assert.equal(ps.code, 0, `ps was not answered while the terminal was paused:\n${ps.stderr}`);
@@ -58,12 +66,7 @@ test('a SIGTERM ends the run while the terminal is paused (Ctrl-S): the CLI exit
   const job = startOnTerminal(['up'], { hangup: 'shell', stderrToFile: false, keepTerminal: true, files: { 'subvisor.yaml': CONFIG } });
   const pids: number[] = [];
   try {
-    pids.push(await job.cliPid());
-    await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
-    job.sendKeys('C-s');
-    // Long enough for stdout to hold lines the terminal did not take (a tick every 50 ms).
-    await sleep(1000);
-    const shownWhenPaused = ticks(job.screen());
+    const shownWhenPaused = await pausedWhileTicking(job, pids);
 
     process.kill(pids[0] as number, 'SIGTERM');
     assert.deepEqual(await job.ended(20_000), { code: 143, signal: null }, 'the CLI did not end while the terminal was paused');
