@@ -973,6 +973,27 @@ describe('logs', () => {
     assert.equal(readFileSync(join(dir, 'subvisor.yaml'), 'utf8').includes('b3'), true);
   });
 
+  test("a progress line rewritten with \\r reads alike in up's output, its log file and logs: each bare \\r as \\x0d, on one line, a CRLF as a line end; --json keeps the \\r", BOUNDED, async () => {
+    // What ffmpeg's frame= line and curl -# write: states joined by \r, ended by \n (CRLF here).
+    const progress = String.raw`printf 'get 10%%\rget 100%%\r\nwin\r\n'`;
+    const dir = configDir(() => `logs: { dir: logs }\nprocesses:\n  p: { cmd: ${JSON.stringify(`${progress}; exec sleep 30`)} }\n`);
+    const shown = ['p | get 10%\\x0dget 100%', 'p | win'];
+    const run = await up(dir);
+    try {
+      await run.waitForOutput('p | win\n');
+      assert.deepEqual(run.stdoutSoFar().split('\n').filter((line) => line.startsWith('p | ')), shown);
+      const logs = await client(dir, ['logs', 'p']);
+      assert.equal(logs.stdout, `${shown.join('\n')}\n`, logs.stderr);
+      const file = readFileSync(join(dir, 'logs', 'p.log'), 'utf8').split('\n').map((line) => line.replace(/^\S+ out /, 'p | '));
+      assert.deepEqual(file.slice(0, 2), shown);
+    } finally {
+      await interrupt(run);
+    }
+    const json = await runCli(['run', '--json', '--label', 'p', '--', 'sh', '-c', progress]);
+    const records = json.stdout.split('\n').filter((line) => line.includes('"stream":"stdout"'));
+    assert.deepEqual(records.map((line) => (JSON.parse(line) as { line: string }).line), ['get 10%\rget 100%', 'win']);
+  });
+
   test('logs -f ends as a filter does when its reader goes away: | head -1 ends it with 141, at once', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  t: { cmd: "while :; do echo tick; sleep 0.1; done" }\n');
     const run = await up(dir);
