@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTimer } from '../../src/core/timer.js';
+import { settlesWithin, startTimer } from '../../src/core/timer.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,6 +190,24 @@ describe('nesting', () => {
     assert.equal(error.timeoutMs, 10);
   });
 
+  test('work the deadline\'s scope started and left running is still cancelled with the scope around it', { timeout: 20_000 }, async () => {
+    const cleanup = new AbortController();
+    const outer = new AbortController();
+    const reason = new Cancelled('outer');
+    try {
+      let left: Promise<unknown> | undefined;
+      await failAfter(60_000, async () => {
+        // Started and not awaited: it runs on in the deadline's scope after failAfter returns.
+        left = moveOnAfter(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: cleanup.signal }).catch((caught: unknown) => caught);
+      }, { signal: outer.signal });
+      outer.abort(reason);
+      const outcome = await Promise.race([left, sleep(5000).then(() => 'still running')]);
+      assert.equal(outcome, reason);
+    } finally {
+      cleanup.abort();
+    }
+  });
+
   test('the inner deadline firing first is the inner scope\'s TooSlowError', async () => {
     const outcome = await failAfter(60_000, async () => {
       const inner = await failAfter(5, (signal) => sleep(60_000, undefined, { signal })).catch((caught: unknown) => caught);
@@ -288,4 +306,24 @@ test('no leak warning from our own signals: a deadline around many scopes, a sta
     process.off('warning', onWarning);
   }
   assert.deepEqual(warnings, []);
+});
+
+describe('settlesWithin', () => {
+  test('an interrupt that has aborted already answers false, even for a promise that settles later', async () => {
+    assert.equal(await settlesWithin(sleep(200), Infinity, AbortSignal.abort()), false);
+    // Control: without the interrupt the same wait sees the promise settle.
+    assert.equal(await settlesWithin(sleep(200), Infinity), true);
+  });
+
+  test('leaves no listener on the interrupt, whichever way it ends', async () => {
+    const interrupt = new AbortController();
+    assert.equal(await settlesWithin(Promise.resolve(), 60_000, interrupt.signal), true);
+    assert.equal(await settlesWithin(new Promise(() => undefined), 5, interrupt.signal), false);
+    assert.equal(getEventListeners(interrupt.signal, 'abort').length, 0);
+    // Control: a wait still under way listens.
+    const waiting = settlesWithin(new Promise(() => undefined), 60_000, interrupt.signal);
+    assert.equal(getEventListeners(interrupt.signal, 'abort').length, 1);
+    interrupt.abort();
+    assert.equal(await waiting, false);
+  });
 });
