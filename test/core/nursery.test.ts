@@ -859,6 +859,28 @@ describe('cancellation reaches nested work', () => {
     assert.equal(innerCancelled, true);
   });
 
+  test('work a settled nested nursery started and left running is still cancelled with the nursery around it', { timeout: 20_000 }, async () => {
+    const cleanup = new AbortController();
+    let outcome: unknown;
+    let reason: unknown;
+    try {
+      await openNursery(async (tn) => {
+        let left: Promise<unknown> | undefined;
+        await openNursery(async () => {
+          // Started and not awaited: it runs on in the inner nursery's scope after that has closed.
+          left = moveOnAfter(60_000, (signal) => sleep(60_000, undefined, { signal }), { signal: cleanup.signal }).catch((caught: unknown) => caught);
+        });
+        tn.cancel();
+        reason = tn.signal.reason;
+        outcome = await Promise.race([left, sleep(5000).then(() => 'still running')]);
+      });
+    } finally {
+      cleanup.abort();
+    }
+    assert.ok(reason instanceof Cancelled);
+    assert.equal(outcome, reason);
+  });
+
   test('a nested nursery cancelled from outside rejects with the outer reason, which the outer absorbs', async () => {
     let innerOutcome: unknown;
     await openNursery(async (tn) => {
