@@ -121,6 +121,57 @@ describe('group escalation', () => {
     });
   }
 
+  test('what a member started in a session of its own, stopped (SIGSTOP) when the stop begins, is continued after its stop signal, so it handles it', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    const dir = mkdtempSync(join(tmpdir(), 'subvisor-stopped-escapee-'));
+    const heard = join(dir, 'heard');
+    let escaped = 0;
+    try {
+      // The leader dies of SIGTERM at once; what it started leads a session of its own, handles
+      // SIGTERM by saying so, and is stopped by the test before the cancel, as by a Ctrl-Z.
+      const handler = `trap 'kill \\$!; echo TERM > ${heard}; exit 0' TERM`;
+      const script = `setsid sh -c "${handler}; echo \\$\\$; sleep 1000 >/dev/null 2>&1 & wait" & wait`;
+      await openNursery(async (tn) => {
+        const leader = await superviseTellingPid(tn, script, { killGraceMs: KILL_GRACE_MS, tag }, (pid) => (escaped = pid));
+        await waitUntil(() => groupMembers(leader.pid).length === 1 && processState(escaped) === 'S', 'the session leader to run apart from the group, in its wait', 2000);
+        process.kill(escaped, 'SIGSTOP');
+        await waitUntil(() => processState(escaped) === 'T', 'the session leader to be stopped', 2000);
+        tn.cancel();
+      });
+      await waitUntil(() => !isRunning(escaped), 'the process in its own session to be gone', 1000);
+      // Before: SIGTERM stayed pending in the stopped process, and the SIGKILL at the grace ended it unheard.
+      assert.equal(existsSync(heard) ? readFileSync(heard, 'utf8') : 'nothing', 'TERM\n', 'it handled its stop signal');
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('what a member started in a session of its own, whose parent died of the stop signal while another member kept the group alive to the grace, is SIGKILLed with the group', { timeout: 20_000 }, async () => {
+    const tag = randomUUID();
+    let escaped = 0;
+    try {
+      // The leader dies of SIGTERM at once, leaving what it started in a session of its own (it
+      // ignores SIGTERM) to init: at the grace nothing in /proc ties it to the group any more. A
+      // second member ignores SIGTERM too, so the stop escalates rather than ending in time.
+      const apart = `setsid sh -c "trap \\"\\" TERM; echo \\$\\$; exec sleep 1000 >/dev/null 2>&1"`;
+      const member = `sh -c 'trap "" TERM; exec sleep 1000 >/dev/null 2>&1'`;
+      const script = `${apart} & ${member} & wait`;
+      await openNursery(async (tn) => {
+        const leader = await superviseTellingPid(tn, script, { killGraceMs: KILL_GRACE_MS, tag }, (pid) => (escaped = pid));
+        await waitUntil(() => groupMembers(leader.pid).length === 2 && processState(escaped) === 'S', 'the session leader to run apart from the group, in its sleep', 2000);
+        tn.cancel();
+        await leader.wait();
+        assert.equal(leader.signal, 'SIGTERM', 'the leader died of the SIGTERM');
+      });
+      await waitUntil(() => !isRunning(escaped), 'the process in its own session to be killed with the group', 1000);
+      assert.deepEqual(runningTagged(tag), []);
+    } finally {
+      killTagged(tag);
+    }
+  });
+
   test('what left the group and started children of its own (a postmaster, a supervisor, run by `setsid ... &`) stops them itself: once the group is gone, the stop signal goes to it, and to its children only once it is gone', { timeout: 20_000 }, async () => {
     // The postmaster stand-in relays its shutdown to its child after a pause, as a postmaster waits
     // for its backends and a supervisor stops its children in order. Before, the stop signal went
