@@ -357,6 +357,20 @@ describe('runProcess: check', () => {
     });
   });
 
+  test('the stderr note of a long stderr is its last 16 KiB; the error keeps all of it', BOUNDED, async () => {
+    // 20 000 bytes of x on one line, then a last line: the note starts inside the long one.
+    const cmd = ['sh', '-c', 'head -c 20000 /dev/zero | tr "\\0" x >&2; echo >&2; echo last words >&2; exit 1'];
+    const error = await runProcess(cmd, { captureStderr: true }).then(
+      () => assert.fail('should reject'),
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof CalledProcessError);
+    assert.equal(error.stderr?.length, 20_000 + 1 + 'last words\n'.length, 'the error keeps the whole stderr');
+    assert.equal(error.notes.length, 1);
+    const shown = (error.notes[0] ?? '').replace(/\n {4}/g, '\n');
+    assert.equal(shown, `|_.stderr:\n${'x'.repeat(16 * 1024 - 1 - 'last words\n'.length)}\nlast words`);
+  });
+
   test('captured stderr becomes a |_.stderr: note, in notes, in .stack and in util.inspect', BOUNDED, async () => {
     const cmd = ['sh', '-c', 'echo "disk on fire" >&2; exit 1'];
     const captured = await runProcess(cmd, { captureStderr: true }).then(
@@ -536,6 +550,37 @@ describe('runProcess: cancellation', () => {
       const elapsed = performance.now() - started;
       assert.ok(elapsed < 1000, `took ${Math.round(elapsed)} ms; the kill grace is 5000`);
       assert.equal(isRunning(pid), false, 'the child still runs');
+    });
+  });
+
+  test('output past maxCaptureBytes that a child writes while it is being stopped is no OutputLimitError: the call rejects with the cancellation', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'child.pid');
+      const controller = new AbortController();
+      // Quiet until its stop signal, which it answers with more than the capture limit.
+      const script = 'trap "head -c 100000 /dev/zero; exit 0" TERM; echo $$ > "$1"; sleep 30 & wait';
+      const running = runProcess(['sh', '-c', script, 'sh', pidFile], { captureStdout: true, maxCaptureBytes: 1000, signal: controller.signal });
+      await readPidFile(pidFile);
+      const reason = new Error('stop now');
+      controller.abort(reason);
+      assert.equal(await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 10_000, pidFile), reason);
+    });
+  });
+
+  test('a cancellation that comes after the child exited, while a leftover holds its pipe, is what the call rejects with', BOUNDED, async () => {
+    await withTempDir(async (dir) => {
+      const pidFile = join(dir, 'leftover.pid');
+      const exited = join(dir, 'exited');
+      const controller = new AbortController();
+      // The child leaves a sleep holding its stdout and exits at once; the call waits out the drain grace.
+      const script = 'sleep 30 & echo $! > "$1"; touch "$2"';
+      const running = runProcess(['sh', '-c', script, 'sh', pidFile, exited], { captureStdout: true, drainGraceMs: 60_000, signal: controller.signal });
+      await readPidFile(pidFile);
+      while (!existsSync(exited)) await sleep(10);
+      await sleep(200); // for the child to be gone, as its last step was the touch
+      const reason = new Error('stop now');
+      controller.abort(reason);
+      assert.equal(await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 10_000, pidFile), reason);
     });
   });
 
