@@ -12,6 +12,7 @@ import {
   ReadyTimeoutError,
   TooSlowError,
   collapseErrorGroup,
+  failAfter,
   openNursery,
   getLogger,
   superviseRunProcess,
@@ -391,6 +392,20 @@ describe('8. readiness', () => {
         tn.cancel();
       });
       assert.ok(readyAt >= 250, `ready after ${readyAt.toFixed(0)} ms: the "booting" line must not count`);
+    }
+  });
+
+  test('a global or sticky readyWhen is matched from the start of each line: one pattern serves child after child, its lastIndex left as given', { timeout: 20_000 }, async () => {
+    for (const pattern of [/ready/g, /ready/y]) {
+      await openNursery(async (tn) => {
+        for (let child = 0; child < 2; child++) {
+          // Bounded: a pattern matched from where its last match ended never sees the second child's line.
+          const proc = await failAfter(5000, () => tn.start<Process>((ctx) => superviseRunProcess(['sh', '-c', 'echo ready; exec sleep 30'], { readyWhen: pattern, killGraceMs: 500 }, ctx)));
+          assert.equal(proc.returncode, null, `${String(pattern)}: child ${child} is ready`);
+        }
+        tn.cancel();
+      });
+      assert.equal(pattern.lastIndex, 0, `${String(pattern)}: the caller's pattern is left as given`);
     }
   });
 
