@@ -40,6 +40,23 @@ describe('the restart budget', () => {
     assert.deepEqual([after('always', true, true), after('always', true, false)], [true, false]);
   });
 
+  test('an attempt healthy exactly resetAfter is not longer than it: the count goes on', () => {
+    const budget = new RestartBudget(policy({ max: 1, backoffMs: 100, resetAfterMs: 1000 }), false);
+    budget.next(true, 10);
+    assert.deepEqual(budget.next(true, 1000), { restart: false, budgetSpent: 1 });
+  });
+
+  test('wouldRestart answers as next would, without spending the budget', () => {
+    const budget = new RestartBudget(policy({ max: 1, backoffMs: 100, resetAfterMs: 1000 }), false);
+    assert.equal(budget.wouldRestart(true, 10), true);
+    assert.equal(budget.wouldRestart(false, 10), false, 'on-failure: a success is not restarted');
+    assert.equal(budget.next(true, 10).restart, true, 'asking spent nothing');
+    assert.equal(budget.wouldRestart(true, 10), false, 'the budget of one is spent');
+    assert.equal(budget.wouldRestart(true, 1000), false, 'up exactly resetAfter: not longer');
+    assert.equal(budget.wouldRestart(true, 1500), true, 'up longer than resetAfter: counted from the start');
+    assert.equal(budget.next(true, 10).restart, false, 'asking reset nothing');
+  });
+
   test('a manual start resets the count', () => {
     const budget = new RestartBudget(policy({ max: 1 }), false);
     budget.next(true, 0);
