@@ -20,6 +20,10 @@ test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bar
     assert.throws(() => parseSize(bad), InvalidSizeError, bad);
   }
   assert.throws(() => parseSize(0), /must be at least 1 byte/);
+  // Past 2^53 bytes a size is no longer a whole number that can be counted to exactly.
+  assert.throws(() => parseSize('9000000GB'), /too large; give at most a few GB/);
+  assert.throws(() => parseSize(2 ** 60), /too large/);
+  assert.equal(parseSize(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
 });
 
 test('logs: only a config with the key has log files; {} and true take every default, false none', () => {
