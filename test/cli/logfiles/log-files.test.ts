@@ -55,6 +55,58 @@ test('a line longer than maxSize gets a file of its own; the lines around it are
   assert.deepEqual(texts(path), ['after']);
 });
 
+test('a file may reach maxSize exactly: it is rotated only before a line would take it past', () => {
+  const dir = logDir();
+  const measure = new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web']);
+  measure.open();
+  measure.line('web', 'stdout', 'one');
+  measure.close();
+  const lineBytes = statSync(join(dir, 'web.log')).size; // a time of fixed width, the stream, the text
+  rmSync(join(dir, 'web.log'));
+  const files = new LogFiles({ dir, maxSizeBytes: 2 * lineBytes, keep: 1 }, ['web']);
+  files.open();
+  try {
+    for (const text of ['one', 'two']) {
+      files.line('web', 'stdout', text);
+      files.flush();
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ['web.log'], 'two lines fill the file to maxSize exactly');
+    files.line('web', 'stdout', 'six');
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(texts(join(dir, 'web.log.1')), ['one', 'two']);
+  assert.deepEqual(texts(join(dir, 'web.log')), ['six']);
+});
+
+test('a first line longer than maxSize goes into the empty file: no empty rotation is made before it', () => {
+  const dir = logDir();
+  const files = new LogFiles({ dir, maxSizeBytes: 100, keep: 3 }, ['web']);
+  files.open();
+  try {
+    files.line('web', 'stdout', 'x'.repeat(300));
+    files.flush();
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['web.log']);
+  assert.deepEqual(texts(join(dir, 'web.log')), ['x'.repeat(300)]);
+});
+
+test('a rotation numbered within keep stays though those before it are missing (a gap left by hand)', () => {
+  const dir = logDir();
+  opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 3 }, ['web'])).close(); // makes the directory
+  writeFileSync(join(dir, 'web.log'), 'old line\n'.repeat(200));
+  writeFileSync(join(dir, 'web.log.3'), 'oldest\n');
+  const files = new LogFiles({ dir, maxSizeBytes: 1024, keep: 3 }, ['web']);
+  files.open();
+  files.line('web', 'stdout', 'new');
+  files.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['web.log', 'web.log.1', 'web.log.3']);
+  assert.equal(readFileSync(join(dir, 'web.log.3'), 'utf8'), 'oldest\n');
+});
+
 test('a file already past maxSize (from an earlier run) is rotated at the first line', () => {
   const dir = logDir();
   opened(new LogFiles({ dir, maxSizeBytes: 1024, keep: 1 }, ['web'])).close(); // makes the directory
