@@ -91,6 +91,43 @@ describe('BatchedWriter', () => {
     await writer.close();
     assert.ok(textWrites.length >= 10 && textWrites.every((bytes) => bytes <= 2 * (64 * 1024 + 10_001)), `text writes of ${textWrites.join(', ')} bytes`);
   });
+
+  test('a full writer tells its writers to wait until the stream drains, or dies: a dead stream never holds them', { timeout: 10_000 }, async () => {
+    const stuck = new Writable({ write() {} }); // takes the first chunk and never calls back
+    const writer = new BatchedWriter(stuck, undefined, undefined, false);
+    const wait = writer.write(`${'x'.repeat(2 * 1024 * 1024)}\n`);
+    assert.ok(wait instanceof Promise, 'past its high-water mark the writer is full');
+    stuck.destroy();
+    await wait;
+    assert.equal(writer.full, false);
+    assert.equal(writer.write('more\n'), undefined);
+  });
+
+  test('stop resolves at once with no write under way, else once that write is done; nothing queued behind it is written', { timeout: 10_000 }, async () => {
+    const idle = new BatchedWriter(new PassThrough(), undefined, undefined, false);
+    await idle.stop();
+    const got: string[] = [];
+    let callBack: (() => void) | undefined;
+    const held = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        got.push(chunk.toString());
+        callBack = callback;
+      },
+    });
+    const writer = new BatchedWriter(held, undefined, undefined, false);
+    void writer.write('one\n');
+    writer.flush();
+    void writer.write('two\n');
+    writer.flush();
+    let stopped = false;
+    const stop = writer.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(stopped, false, 'the first write has not called back');
+    callBack?.();
+    await stop;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(got, ['one\n'], 'corked: the queued write never reached the stream');
+  });
 });
 
 /** What writeAll wrote: a status line before every 7000th line's block, then the lines. */
