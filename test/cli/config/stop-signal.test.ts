@@ -6,6 +6,7 @@ test('stopSignal: a signal name, with or without SIG, in any case; absent means 
   assert.equal(firstProcess(web('    stopSignal: SIGINT\n')).stopSignal, 'SIGINT');
   assert.equal(firstProcess(web('    stopSignal: QUIT\n')).stopSignal, 'SIGQUIT');
   assert.equal(firstProcess(web('    stopSignal: sigwinch\n')).stopSignal, 'SIGWINCH');
+  assert.equal(firstProcess(web("    stopSignal: ' int '\n")).stopSignal, 'SIGINT', 'blanks around a quoted name are no part of it');
   assert.equal(firstProcess(web()).stopSignal, undefined);
 });
 
