@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { Probe } from '../../../src/cli/config/index.js';
+import { sayWhileNotReady } from '../../../src/cli/stack/still-not-ready.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
 import { freePort } from '../../support/network.js';
 import { waitUntil } from '../../support/processes.js';
@@ -156,4 +157,19 @@ describe('a process waiting long for its ready probe is said to be, with its las
     assert.equal(short.outcome.exitCode, 124, short.output.dump());
     assert.deepEqual(stillNotReady(short.output, 'db'), []);
   });
+});
+
+test('a line whose time passed while the loop was held (subvisor suspended) is not said late, nor those after it in a burst: the next is the next still ahead', BOUNDED, async () => {
+  const said: number[] = [];
+  const abort = new AbortController();
+  await sayWhileNotReady(50, 60_000, (afterMs) => {
+    said.push(afterMs);
+    if (said.length === 1) {
+      // Held as a stopped process is: the 100 ms and 200 ms lines come due meanwhile.
+      const until = performance.now() + 450;
+      while (performance.now() < until);
+    } else abort.abort();
+  }, abort.signal);
+  assert.equal(said[0], 50);
+  assert.ok((said[1] ?? 0) >= 800, `said after ${said.join(', ')} ms`);
 });
