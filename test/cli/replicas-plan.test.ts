@@ -72,3 +72,8 @@ test('PORT only when asked, from the base the environment gives', () => {
   assert.deepEqual(ports({ names: [], assignPorts: false, env: { PORT: '3000' } }), [undefined, undefined]);
   assert.throws(() => planProcesses(config, { names: [], assignPorts: true, env: { PORT: '-1' } }), ConfigError);
 });
+
+test('replicas: 1000 copies are the most, and allowed; 1001 are refused', () => {
+  assert.equal(yaml('processes:\n  web:\n    cmd: run\n    replicas: 1000\n').processes[0]?.replicas, 1000);
+  assert.throws(() => yaml('processes:\n  web:\n    cmd: run\n    replicas: 1001\n'), /at most 1000 copies of a process, not 1001/);
+});
