@@ -190,21 +190,12 @@ export class BatchedWriter {
     const { stream } = this;
     // Node documents it not: the writes waiting behind the one under way.
     const waiting = (stream as { writableBuffer?: readonly { chunk: string | Uint8Array }[] }).writableBuffer;
-    const inFlight = this.#handleQueueBytes();
+    const inFlight = handleQueueBytes(this.stream);
     // Without a handle (a file, written synchronously) nothing is queued.
     if (inFlight === undefined || waiting === undefined) return stream.writableLength;
     let queued = 0;
     for (const { chunk } of waiting) queued += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     return queued + inFlight;
-  }
-
-  /**
-   * What the system has not taken yet of the write under way, from the queue of the stream's pipe
-   * or socket handle (Node exposes it on no public property); undefined for a stream without one.
-   */
-  #handleQueueBytes(): number | undefined {
-    const queued = (this.stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
-    return typeof queued === 'number' ? queued : undefined;
   }
 
   /**
@@ -215,7 +206,7 @@ export class BatchedWriter {
    * less than a page shows no progress yet.
    */
   get takenMark(): string {
-    return `${this.#writesTaken}:${this.#handleQueueBytes() ?? 0}`;
+    return `${this.#writesTaken}:${handleQueueBytes(this.stream) ?? 0}`;
   }
 
   /** Whether the writer is full: a write now returns a promise. */
@@ -297,4 +288,13 @@ export class BatchedWriter {
     });
     return this.#drained;
   }
+}
+
+/**
+ * What the system has not taken yet of the write under way on `stream`, from the queue of its pipe
+ * or socket handle (Node exposes it on no public property); undefined for a stream without one.
+ */
+export function handleQueueBytes(stream: Writable): number | undefined {
+  const queued = (stream as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
+  return typeof queued === 'number' ? queued : undefined;
 }

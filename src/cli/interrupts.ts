@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import type { Output } from './output.js';
+import { handleQueueBytes } from './batched-writer.js';
 import type { RunOutcome } from './stack/stack.js';
 import { EXIT, exitAtOnce, signalStatus, type DeadlySignal, type Ending } from './exit-status.js';
 import { writeText } from '../log/sinks/write.js';
@@ -78,9 +80,10 @@ const ECHO_MS = 100;
 const PASSED_ON_MS = 5000;
 
 /**
- * How long, after a first SIGTERM, stdout may take nothing of what is left once every process has
- * stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker stop`, `kill`)
- * that sends no second one: a reader that stopped would hold the CLI for good. One that takes a
+ * How long, after a first SIGTERM, stdout or stderr may take nothing of what is left once every
+ * process has stopped before it is dropped. A SIGTERM comes from automation (`timeout`, `docker
+ * stop`, `kill`) that sends no second one: a reader that stopped, or a terminal paused with
+ * Ctrl-S, would hold the CLI for good. One that takes a
  * pipe's page (4 KiB) in that time, some 800 bytes a second, gets all of it.
  */
 export const STALLED_READER_MS = 5000;
@@ -103,10 +106,10 @@ export const STALLED_READER_MS = 5000;
  *
  * A first signal that comes when every process has already exited (`left.processesEnded()`),
  * while the run still waits for the reader to take their last lines, ends the run as any first
- * signal does; but if, once the run is over, stdout has still not taken everything, the CLI ends at
+ * signal does; but if, once the run is over, stdout (or stderr) has still not taken everything, the CLI ends at
  * once then, dropping the rest: that signal too is someone who will not wait (`timeout` and
  * `docker stop` send one), and no second one may ever come. After a first SIGTERM that came while
- * processes ran, what is left once they have stopped is dropped only when stdout takes nothing of
+ * processes ran, what is left once they have stopped is dropped only when neither takes anything of
  * it for {@link STALLED_READER_MS}: a Ctrl-C may be someone paging through `| less`, who is given
  * everything as they page on, and can press it again.
  */
@@ -181,15 +184,35 @@ function dropWhenStalled(left: WhatIsLeft, drop: () => void): NodeJS.Timeout {
 export interface WhatIsLeft {
   /** Every process has exited: what the run still waits for is its output to be taken. */
   readonly processesEnded: () => boolean;
-  /** Hands everything collected to stdout; returns how many bytes stdout has not taken yet. */
+  /** Hands everything collected to stdout; returns how many bytes stdout and stderr have not taken yet. */
   readonly unwrittenBytes: () => number;
-  /** Changes whenever stdout's reader takes output (what is held may not shrink: the children's pipes refill it). */
+  /** Changes whenever the reader of stdout or stderr takes output (what is held may not shrink: the children's pipes refill it). */
   readonly takenMark: () => string;
 }
 
-/** What is left of a run of `stack` writing to `output`: its children, and what stdout has not taken. */
-export function whatIsLeft(stack: { readonly childrenRunning: boolean }, output: Pick<Output, 'unwrittenBytes' | 'takenMark'>): WhatIsLeft {
-  return { processesEnded: () => !stack.childrenRunning, unwrittenBytes: () => output.unwrittenBytes(), takenMark: () => output.takenMark() };
+/**
+ * What is left of a run of `stack` writing to `output`: its children, and what stdout and `stderr`
+ * have not taken. stderr's count too: the run's last words there (its summary) hold its exit as
+ * stdout's last lines do, and where they part (`up > up.log` on a terminal paused with Ctrl-S)
+ * stdout may have taken everything while stderr takes nothing.
+ */
+export function whatIsLeft(stack: { readonly childrenRunning: boolean }, output: Pick<Output, 'unwrittenBytes' | 'takenMark'>, stderr: Writable = process.stderr): WhatIsLeft {
+  return {
+    processesEnded: () => !stack.childrenRunning,
+    unwrittenBytes: () => output.unwrittenBytes() + stderr.writableLength,
+    takenMark: () => `${output.takenMark()} ${takenMarkOf(stderr)}`,
+  };
+}
+
+/**
+ * A mark that changes whenever `stream`'s reader takes output, as BatchedWriter.takenMark: each
+ * finished write (a socket's `bytesWritten` counts what it was given, its queue included), and
+ * what the system took of the write under way. A stream without them (a file's, written
+ * synchronously) queues nothing.
+ */
+function takenMarkOf(stream: Writable): string {
+  const given = (stream as { bytesWritten?: unknown }).bytesWritten;
+  return `${typeof given === 'number' ? given - stream.writableLength : 0}:${handleQueueBytes(stream) ?? 0}`;
 }
 
 /** A signal that does not wait: what it is, and what to say (`second SIGINT`), before the CLI exits at once. */

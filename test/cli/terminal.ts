@@ -35,6 +35,8 @@ export interface TerminalJob {
   ended(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What the CLI wrote to stderr (when it went to a file). */
   stderr(): string;
+  /** What the CLI wrote to stdout (when it went to a file). */
+  stdout(): string;
   /** Kills whatever a failed test left, the terminal first; removes `dir`. */
   dispose(pids: readonly number[]): void;
 }
@@ -44,20 +46,21 @@ export interface TerminalJob {
  * (`tmux -L`, no config), running `bash -i`, which runs test/cli/fixtures/terminal-job.mjs, which
  * runs the CLI on the pane's terminal and records how it ends, all in a fresh directory holding
  * `files`. `stderrToFile` sends the CLI's stderr to a file instead, so a stack trace cannot vanish
- * into the closed terminal. `keepTerminal` keeps the terminal once the job has ended, the shell
+ * into the closed terminal; `stdoutToFile` its stdout (`up > file`). `keepTerminal` keeps the terminal once the job has ended, the shell
  * saying `job ended` on it then (what the CLI left unfinished on a line shows before it).
  */
-export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup; stderrToFile: boolean; files?: Record<string, string>; keepTerminal?: boolean }): TerminalJob {
+export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup; stderrToFile: boolean; stdoutToFile?: boolean; files?: Record<string, string>; keepTerminal?: boolean }): TerminalJob {
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-tty-'));
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), text);
   const socket = `subvisor-test-${process.pid}-${dir.slice(-6)}`;
   const stderrFile = join(dir, 'cli.stderr');
+  const stdoutFile = join(dir, 'cli.stdout');
   const tmux = (...tmuxArgs: string[]): ReturnType<typeof spawnSync> =>
     spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...tmuxArgs], { encoding: 'utf8', timeout: 10_000 });
   // fd 3 carries the terminal to the job; its own stdio is /dev/null (see the fixture). The
   // `; true` keeps bash from exec'ing the job in its place: bash is the shell being tested.
   const script = `"$@" 3<&0 </dev/null >/dev/null 2>&1; ${opts.keepTerminal === true ? 'echo job ended; sleep 60' : 'true'}`;
-  const job = [process.execPath, JOB, dir, opts.hangup === 'shell' ? 'job' : 'session', opts.stderrToFile ? stderrFile : '-', '--', process.execPath, BIN, ...args];
+  const job = [process.execPath, JOB, dir, opts.hangup === 'shell' ? 'job' : 'session', opts.stderrToFile ? stderrFile : '-', opts.stdoutToFile === true ? stdoutFile : '-', '--', process.execPath, BIN, ...args];
   const started = spawnSync(
     'tmux',
     ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '200', '-y', '50', '-c', dir, 'bash', '--norc', '--noprofile', '-i', '-c', script, 'bash', ...job],
@@ -89,6 +92,7 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
       return JSON.parse(readFileSync(file('cli.json'), 'utf8')) as { code: number | null; signal: NodeJS.Signals | null };
     },
     stderr: () => (existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : ''),
+    stdout: () => (existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8') : ''),
     dispose: (pids) => {
       tmux('kill-server');
       killQuietly(...pids);
