@@ -39,7 +39,8 @@ export interface HungUpEnd {
  * Exits with `status` once `said` has settled and stderr has written everything it was given
  * before then, or after {@link LAST_WORDS_MS}, whichever comes first. Until then the program goes
  * on (the caller has already killed what it had to); a timer keeps it alive for the exit. Only the
- * first call counts. Once one of `hungUp.terminals` has hung up, before the wait or during it (its
+ * first call counts; an error nothing caught during the wait is said in a line (see sayFirstError)
+ * and changes nothing either. Once one of `hungUp.terminals` has hung up, before the wait or during it (its
  * window closed while it was paused), it dies of `hungUp.signal` instead, the words unsaid: an
  * exit then crashes Node 20 (see dieOf).
  *
@@ -55,11 +56,54 @@ export function exitOnceSaid(status: number, said: Promise<void> | undefined, hu
   };
   if (hungUp.terminals.hungUp() !== undefined) exit();
   setTimeout(exit, LAST_WORDS_MS);
-  // An empty write calls back once stderr has written everything queued before it.
-  const afterStderr = (): void => {
-    if (!writeText(process.stderr, '', exit)) exit();
+  // A write calls back once stderr has written it and everything queued before it: the exit waits
+  // for the latest one, an empty one if nothing more is said.
+  let writes = 0;
+  let saidAll = false;
+  const sayThenExit = (text: string): void => {
+    writes += 1;
+    const mine = writes;
+    const ifLatest = (): void => {
+      if (mine === writes) exit();
+    };
+    if (!writeText(process.stderr, text, ifLatest)) exit();
   };
-  (said ?? Promise.resolve()).then(afterStderr, afterStderr);
+  // Before `said` settles, the words wait in stderr's queue ahead of the empty write.
+  const say = (text: string): void => {
+    if (saidAll) sayThenExit(text);
+    else writeText(process.stderr, text);
+  };
+  // Node's own end for an error nothing catches would exit with 1 instead, its stack written to
+  // stderr with a blocking write that a paused terminal holds up.
+  process.on('uncaughtException', sayFirstError(status, say));
+  const afterSaid = (): void => {
+    saidAll = true;
+    sayThenExit('');
+  };
+  (said ?? Promise.resolve()).then(afterSaid, afterSaid);
+}
+
+/**
+ * The most of an error's text said while the process waits for its last words to exit: its first
+ * line, cut short. A defect that throws on every tick would otherwise fill the wait with stacks.
+ */
+const ERROR_WHILE_EXITING_CHARS = 200;
+
+/**
+ * What an error nothing caught does while the process waits for its last words to exit: nothing
+ * changes (it ends with `status`, as decided), and the first such error is said with `say` in one
+ * line, so that a defect is not left unsaid; any more would say nothing new.
+ */
+function sayFirstError(status: number, say: (text: string) => void): (error: unknown) => void {
+  let told = false;
+  return (error) => {
+    if (told) return;
+    told = true;
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const [firstLine = ''] = text.split('\n', 1);
+    const short = firstLine.length > ERROR_WHILE_EXITING_CHARS ? `${firstLine.slice(0, ERROR_WHILE_EXITING_CHARS)}...` : firstLine;
+    say(`subvisor: an internal error while exiting with status ${status}: ${short}\n`);
+  };
 }
 
 /** A signal while the last words wait: the exit is already decided (see CHANGE_NOTHING). */

@@ -2,7 +2,7 @@ import { MAX_TIMER_MS } from '../core/timer.js';
 import { writeText } from '../log/sinks/write.js';
 import { killAllOwned } from '../process/stop/parent-exit.js';
 import { EXIT, type Ending } from './exit-status.js';
-import { exitOnceSaid } from './last-words.js';
+import { exitOnceSaid, exitingAtOnce } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
 
@@ -53,6 +53,8 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
   let deadline: NodeJS.Timeout | undefined;
   const terminals = new Terminals([0, 1, 2]);
   const onError = (error: unknown): void => {
+    // The exit is decided (a second Ctrl-C's): the wait for its words says the error (see exitOnceSaid).
+    if (exitingAtOnce()) return;
     if (seen) {
       writeText(process.stderr, `subvisor: another internal error while stopping: ${errorText(error)}\n`);
       endAtOnce('second internal error');
@@ -79,9 +81,6 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     } catch {
       // Output broken by the defect: what it held is lost either way, and the children are gone.
     }
-    // Node's own end for an error nothing catches would exit with 1 instead, its stack written
-    // to stderr with a blocking write that a paused terminal holds up (see exitOnceSaid).
-    process.on('uncaughtException', endingAnyway);
     exitOnceSaid(EXIT.internal, said, { terminals, signal: 'SIGHUP' });
   };
   const release = (): void => {
@@ -112,11 +111,6 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
 export function withUncaught(ending: Ending | undefined, uncaught: UncaughtErrors): Ending {
   if (ending !== undefined && (!uncaught.seen || ending.signal !== undefined)) return ending;
   return { exitCode: EXIT.internal };
-}
-
-/** An error while the process waits for its last words to exit: it ends as it was going to. */
-function endingAnyway(): void {
-  // on purpose: see where it is installed
 }
 
 function errorText(error: unknown): string {
