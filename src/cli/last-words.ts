@@ -60,6 +60,7 @@ export function exitOnceSaid(status: number, said: Promise<void> | undefined, hu
   // for the latest one, an empty one if nothing more is said.
   let writes = 0;
   let saidAll = false;
+  const sayAfter: string[] = [];
   const sayThenExit = (text: string): void => {
     writes += 1;
     const mine = writes;
@@ -68,17 +69,18 @@ export function exitOnceSaid(status: number, said: Promise<void> | undefined, hu
     };
     if (!writeText(process.stderr, text, ifLatest)) exit();
   };
-  // Before `said` settles, the words wait in stderr's queue ahead of the empty write.
+  // Before `said` settles, words wait for the last words (which may wait for stdout's write under
+  // way, not to land inside its line), and go out with the empty write.
   const say = (text: string): void => {
     if (saidAll) sayThenExit(text);
-    else writeText(process.stderr, text);
+    else sayAfter.push(text);
   };
   // Node's own end for an error nothing catches would exit with 1 instead, its stack written to
   // stderr with a blocking write that a paused terminal holds up.
   process.on('uncaughtException', sayFirstError(status, say));
   const afterSaid = (): void => {
     saidAll = true;
-    sayThenExit('');
+    sayThenExit(sayAfter.join(''));
   };
   (said ?? Promise.resolve()).then(afterSaid, afterSaid);
 }

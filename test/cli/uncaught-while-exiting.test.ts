@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killQuietly, waitUntil } from '../support/processes.js';
+import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
 import { BIN } from './cli.js';
 
 const THROWER = resolve('test/cli/fixtures/throw-on-trigger.mjs');
@@ -52,7 +52,8 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
   const pidFile = join(dir, 'pid');
   // stdout and stderr one pipe, which nothing reads yet: the words of the exit at once wait for
   // stdout's write under way (see Output.abandon), and so does the exit, for up to 1.5 s.
-  const cliArgs = ['--import', THROWER, BIN, 'run', '--label', 'flood', '--', 'sh', '-c', `echo $$ > ${pidFile}; seq 1 60000; exec sleep 30`];
+  // The process ignores SIGTERM, and outlives the first Ctrl-C's stop: it dies of the second's SIGKILL.
+  const cliArgs = ['--import', THROWER, BIN, 'run', '--label', 'flood', '--grace', '30s', '--', 'sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; seq 1 60000; exec sleep 30`];
   const cli = spawn('sh', ['-c', 'exec "$@" 2>&1', 'sh', process.execPath, ...cliArgs], {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, NO_COLOR: '1', SUBVISOR_TEST_TRIGGER: trigger },
@@ -65,6 +66,9 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
     cli.kill('SIGINT');
     await sleep(300);
     cli.kill('SIGINT');
+    // The second Ctrl-C taken: the exit at once has killed the process (its words wait).
+    const floodPid = Number(readFileSync(pidFile, 'utf8'));
+    await waitUntil(() => !isRunning(floodPid), 'the process to be killed', 1000);
     writeFileSync(trigger, '');
     await waitUntil(() => existsSync(`${trigger}.thrown`), 'the internal error', 1000);
     cli.kill('SIGINT');
