@@ -57,7 +57,8 @@ export interface Output {
    * stdout had not taken yet, and hands stdout nothing more, since that much is lost. Where they
    * end in one place, the words wait for stdout's write under way, so as not to land inside its
    * last line. Settles once they are given to stderr, which a paused terminal may keep from ever
-   * happening: the caller bounds its wait (see ./last-words.ts).
+   * happening: the caller bounds its wait (see ./last-words.ts). Only the first call counts; a later
+   * one returns the first one's promise.
    */
   abandon(why: string): Promise<void>;
 }
@@ -138,6 +139,18 @@ export function createOutput(opts: OutputOptions): Output {
   const line: Output['line'] = (name, stream, text) => backlogs.lines(name, text, (slice) => sink.line(name, stream, slice));
   const lines: Output['lines'] = (name, stream, block) =>
     copiedAsRead(block) && !backlogs.waiting(name) ? sink.lines(name, stream, block) : backlogs.lines(name, blockText(block), (slice) => sink.lines(name, stream, slice));
+  let abandoned: Promise<void> | undefined;
+  const abandonOutput = async (why: string): Promise<void> => {
+    out.flush();
+    const writeUnderWay = out.stop();
+    // Waited for, the write under way is written whole: what is dropped is what waits behind it,
+    // counted after it (with what came in meanwhile, now held by the corked stream).
+    if (reportAfterStdout) await writeUnderWay;
+    out.flush();
+    const dropped = out.unsentBytes + backlogs.waitingBytes();
+    reports.writeHeld();
+    if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
+  };
   return {
     coloured: color,
     report: sink.report,
@@ -151,14 +164,9 @@ export function createOutput(opts: OutputOptions): Output {
     flush: () => out.flush(),
     unwrittenBytes,
     takenMark: () => out.takenMark,
-    abandon: async (why) => {
-      out.flush();
-      const dropped = out.unsentBytes + backlogs.waitingBytes();
-      const writeUnderWay = out.stop();
-      if (reportAfterStdout) await writeUnderWay;
-      reports.writeHeld();
-      if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
-    },
+    // Once: an end at once may be asked for again on the way out (a signal's, then an internal
+    // error's stop cut short), and would say the same bytes dropped twice.
+    abandon: (why) => (abandoned ??= abandonOutput(why)),
   };
 }
 

@@ -65,7 +65,8 @@ test('a report given while stdout holds nothing is written at once', () => {
 test('a report still waiting for stdout is written when the output is dropped', { timeout: 30_000 }, async () => {
   const { shown, stdout, stderr } = oneScreen();
   const output = createOutput({ names: ['web'], json: false, stdout, stderr, env: { NO_COLOR: '1' }, reportAfterStdout: true });
-  for (let index = 1; index <= 2000; index++) void output.line('web', 'stdout', `line ${index}`);
+  // Several writes' worth (a batch is 64 KiB at most): the one under way is written whole, the others dropped.
+  for (let index = 1; index <= 10_000; index++) void output.line('web', 'stdout', `line ${index}`);
   output.report(REPORT, {});
   await output.abandon('second SIGINT');
   const stderrSaid = shown.filter((chunk) => chunk.startsWith('subvisor: '));
