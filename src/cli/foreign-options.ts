@@ -3,7 +3,7 @@ import { quoteCommand } from '../process/command.js';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
-import { suggest } from '../process/suggest.js';
+import { normalise, suggest } from '../process/suggest.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -527,8 +527,8 @@ function isProcessName(word: string, processNames: ReadonlySet<string>): boolean
  * than misspelt names. Its first word is a program: it does; so it does when a word after it is
  * one no process can be named (`--port`, `app:app`: `up -- web redis-server --port 6380` where
  * redis-server is not installed is no misspelt `redis`). Else a lone word is a misspelt name
- * (`up -- wbe`), and so is a first word close to a name (`wrker`, as did-you-mean finds it) or one
- * followed only by names (`up -- wbr worker`). Any other first word with more after it is the
+ * (`up -- wbe`), and so is a first word that is a slip of a name (`wrker`; not `webpack` for
+ * `web`: see {@link misspellsName}) or one followed only by names (`up -- wbr worker`). Any other first word with more after it is the
  * program of a command, installed here or not (`up -- web npm run dev` where npm is not: split,
  * `run -- npm run dev` then says it is missing), as names cannot tell.
  */
@@ -536,8 +536,32 @@ function readsAsCommand(command: readonly string[], isProgram: (word: string) =>
   const [first, ...rest] = command;
   if (first === undefined) return false;
   if (isProgram(first) || rest.some((word) => !PROCESS_NAME.test(nameIn(word)))) return true;
-  if (rest.length === 0 || suggest(first, [...processNames]) !== undefined) return false;
+  if (rest.length === 0 || misspellsName(first, processNames)) return false;
   return !rest.every((word) => isProcessName(word, processNames));
+}
+
+/**
+ * Whether `word` reads as a slip of one of `processNames` (`wrker`, `wbe`, `wrk`), as did-you-mean
+ * finds it. Did-you-mean also takes a word that begins with a whole candidate (`readiness` for
+ * `ready`), right for keys; but a word going on for more than a letter past a process's name is a
+ * program's name (`webpack` for `web`, `redis-server` for `redis`), not a slip of it.
+ */
+function misspellsName(word: string, processNames: ReadonlySet<string>): boolean {
+  const guess = suggest(word, [...processNames]);
+  if (guess === undefined) return false;
+  const [wanted, name] = [normalise(word), normalise(guess)];
+  return !(wanted.startsWith(name) && wanted.length > name.length + 1);
+}
+
+/**
+ * Why `command` was read as a command when its program is none here, so the words could as well be
+ * misspelt names (`up -- web xyzzy api`): the rule, and the names there are. Empty when the
+ * program is installed (then it is a command).
+ */
+function whyCommand([first = '']: readonly string[], isProgram: (word: string) => boolean, processNames: ReadonlySet<string>): string {
+  if (isProgram(first)) return '';
+  const names = processNames.size === 0 ? '' : `, so if names were meant, they are ${[...processNames].join(', ')}`;
+  return ` (read as a command: ${first} names no process and the words after it are not all names; ${first} is no program here either${names})`;
 }
 
 /**
@@ -556,5 +580,5 @@ export function commandAfterDashesInstead(words: readonly string[], isProgram: (
   if (first === undefined || !readsAsCommand(command, isProgram, processNames)) return undefined;
   const shown = quoteCommand(command);
   const name = processNameFrom(basename(first), 'web');
-  return `up takes process names, and after -- it was given a command, as run takes one (${shown}): to supervise it alone, subvisor run -- ${shown}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${shown} } }`;
+  return `up takes process names, and after -- it was given a command, as run takes one (${shown}): to supervise it alone, subvisor run -- ${shown}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${name}: { cmd: ${shown} } }${whyCommand(command, isProgram, processNames)}`;
 }

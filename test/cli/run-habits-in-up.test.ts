@@ -46,6 +46,21 @@ test("a command after up -- (run's way) is told to be run -- CMD or a process of
     assert.equal(uninstalled.code, 2, uninstalled.stderr);
     assert.match(uninstalled.stderr, new RegExp(`^subvisor: up takes process names, and after -- it was given a command, as run takes one \\(${missing} run dev\\): to supervise it alone, subvisor run -- ${missing} run dev;`), words.join(' '));
   }
+  // A program that is not installed could be misspelt names too (xyzzy api): the message says why
+  // it read them as a command, and the names there are, in case names were meant. A word that
+  // begins with a whole name and goes on (webpack for web) is a program's name, not a slip of it.
+  for (const words of [['web', 'xyzzy', 'api'], ['web', 'webpack-no-such-tool', 'serve']]) {
+    const [, program = '', ...args] = words;
+    const shown = [program, ...args].join(' ');
+    const either = await runCli(['up', '--', ...words], { cwd: dir });
+    assert.equal(either.code, 2, either.stderr);
+    assert.equal(
+      either.stderr.split('\n')[0],
+      `subvisor: up takes process names, and after -- it was given a command, as run takes one (${shown}): to supervise it alone, subvisor run -- ${shown}; to run it with others, make it a process of a subvisor.yaml (or a Procfile): processes: { ${program}: { cmd: ${shown} } }` +
+        ` (read as a command: ${program} names no process and the words after it are not all names; ${program} is no program here either, so if names were meant, they are web, worker)`,
+      words.join(' '),
+    );
+  }
   // So is a word close to a name (a server named after its process: redis-server for redis) when a
   // word that no process can be named follows it (--port): no did-you-mean for a program's options.
   const optioned = await runCli(['up', '--', 'web', 'worker-no-such-tool', '--port', '6380'], { cwd: dir });
