@@ -141,7 +141,7 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   const command = args.slice(args[split] === '--' ? split + 1 : split);
   // Another tool's option is no option of run's, so the word after it was taken for the command
   // (`--kill-timeout 2000`): it is looked at all the same, as what was typed with that option.
-  refuseUnknownOptions(args.slice(0, split + 1), RUN_OPTIONS, foreignAnswers('run'));
+  refuseUnknownOptions(args.slice(0, split + 1), withHelp(RUN_OPTIONS), foreignAnswers('run'));
   const { values } = parseOrExplain(args.slice(0, split), RUN_OPTIONS);
   if (command.length === 0) throw new UsageError('run needs a command: subvisor run [options] -- CMD [ARGS...]');
   const several = concurrentlyCommandsInstead(command, isProgram);
@@ -390,19 +390,27 @@ function foreignAnswers(command: ForeignCommand): ForeignOptionAnswer {
   return (rawName, value) => foreignOptionInstead(command, rawName, value);
 }
 
+/**
+ * A command's own options: its table and `--help` (`-h`). `subvisor run --help` is where people look
+ * first: every command takes it, in a cluster too (`logs -hn`), so every check reads it as one of them.
+ */
+function withHelp(options: OptionsConfig): OptionsConfig {
+  return { ...options, help: { type: 'boolean', short: 'h' } };
+}
+
 function parseOrExplain(
   given: readonly string[],
   options: OptionsConfig,
   allowPositionals = false,
   foreign?: ForeignOptionAnswer,
 ): { values: Record<string, unknown>; positionals: string[] } {
-  refuseUnknownOptions(given, options, foreign);
-  const args = negativeValuesJoined(given, options);
-  refuseMissingValues(args, options);
+  const own = withHelp(options);
+  refuseUnknownOptions(given, own, foreign);
+  const args = negativeValuesJoined(given, own);
+  refuseMissingValues(args, own);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    // `subvisor run --help` is where people look first: every command takes it.
-    parsed = node.util.parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    parsed = node.util.parseArgs({ args, options: own, allowPositionals, strict: true });
   } catch (error) {
     // Node's explanation can run over lines ("ambiguous", then how to give a value that starts
     // with a dash): one line still, all of it.
@@ -436,7 +444,7 @@ function valueOptionEnding(word: string, options: OptionsConfig): { name: string
 
 /** Whether `word` is one of the command's own options (`--follow`, `--file=x`, `-f`, `-h`), or a cluster of them. */
 function isOwnOption(word: string, options: OptionsConfig): boolean {
-  const known = { ...options, help: { type: 'boolean', short: 'h' } };
+  const known = options ?? {};
   if (word.startsWith('--')) return Object.hasOwn(known, word.slice(2).split('=')[0] ?? '');
   return /^-[^-]/.test(word) && Object.values(known).some(({ short }) => short === word[1]);
 }
@@ -521,7 +529,7 @@ export class HelpRequested extends Error {
  * (read without strictness), before the strict parse that would only say it is unknown.
  */
 function refuseUnknownOptions(args: readonly string[], options: OptionsConfig, foreign?: ForeignOptionAnswer): void {
-  const known = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+  const known = options ?? {};
   const { tokens } = node.util.parseArgs({ args: [...args], options: known, allowPositionals: true, strict: false, tokens: true });
   for (const [i, token] of tokens.entries()) {
     if (token.kind !== 'option' || Object.hasOwn(known, token.name)) continue;

@@ -1,7 +1,7 @@
 // The command line's own mistakes: a UsageError, with its stable code and the flag it is about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError, durationOption, parseLogsArgs } from '../../src/cli/args.js';
+import { UsageError, durationOption, parseControlArgs, parseExportArgs, parseLogsArgs, parseUpArgs } from '../../src/cli/args.js';
 
 /** What `logs ARGS` is told: the UsageError's message; fails the test if the words are taken. */
 function says(args: string[]): string {
@@ -38,4 +38,20 @@ test('an option taking a value followed by another of the command\'s own options
   assert.equal(says(['--lines', '--file=x.yaml']), '--lines needs a value right after it, and got none (--file=x.yaml, an option, came next): --lines VALUE');
   // The control: a word no option of logs is named still gets the advice.
   assert.equal(says(['-n', '--last']), '-n needs a value right after it, and got none (--last came next; a value that starts with a dash is written -n--last): -n VALUE');
+});
+
+test("-h before an option taking a value in one cluster (logs -hn, up -hf) given none says the value is missing in subvisor's words, as -fn does", () => {
+  assert.equal(says(['-hn']), '-hn needs a value right after it, and got none (the line ended there): -hn VALUE');
+  assert.equal(says(['-hn', '--follow']), '-hn needs a value right after it, and got none (--follow, an option, came next): -hn VALUE');
+  const parsers: [string, (args: string[]) => unknown][] = [
+    ['up', parseUpArgs],
+    ['export', (args) => parseExportArgs(['systemd', ...args])],
+    ...(['ps', 'stop', 'start', 'restart'] as const).map((command): [string, (args: string[]) => unknown] => [command, (args) => parseControlArgs(command, args)]),
+  ];
+  for (const [command, parse] of parsers) {
+    assert.throws(() => parse(['-hf']), { message: '-hf needs a value right after it, and got none (the line ended there): -hf VALUE' }, command);
+  }
+  assert.throws(() => parseExportArgs(['systemd', '-ho']), { message: '-ho needs a value right after it, and got none (the line ended there): -ho VALUE' });
+  // The control: with its value the cluster asks for help, as -h alone does.
+  for (const value of ['5', '-1']) assert.throws(() => parseLogsArgs(['-hn', value]), { name: 'HelpRequested' }, value);
 });
