@@ -391,6 +391,12 @@ function refuseConnection(socket: Socket, firstRequestTimeoutMs: number, lingeri
  * already ended, waited for the stall cut-off, 5 s).
  */
 function endWithRefusal(socket: Socket, refusal: BadRequest, lingering: Set<Socket>): void {
+  // A Set keeps the order they came in: the first is the one refused longest ago.
+  const [oldest] = lingering;
+  if (oldest !== undefined && lingering.size >= MAX_LINGERING_REFUSALS) {
+    lingering.delete(oldest);
+    oldest.destroy();
+  }
   lingering.add(socket);
   socket.once('close', () => lingering.delete(socket));
   socket.end(encode(errorReply(null, refusal)));
@@ -405,6 +411,16 @@ function endWithRefusal(socket: Socket, refusal: BadRequest, lingering: Set<Sock
   });
   socket.resume();
 }
+
+/**
+ * The most refused connections kept lingering at once (see {@link endWithRefusal}); one more closes
+ * the one refused longest ago. Each holds one of the run's fds for up to
+ * {@link REFUSED_LINGER_MAX_MS} while its client writes, and the refused are past
+ * {@link MAX_CONNECTIONS}, so nothing else bounds them: a script refused in a loop took one each.
+ * Refusals are few for a run's owner (a request too long, a connection too many), and the oldest
+ * has had its refusal longest: a client that writes on for seconds has read it or never will.
+ */
+export const MAX_LINGERING_REFUSALS = 16;
 
 /** How long a refused connection is kept once its client sends nothing more, for it to take the refusal (see {@link endWithRefusal}): ours write at once. */
 const REFUSED_LINGER_MS = 1000;

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_CONNECTIONS } from '../../../src/cli/control/server.js';
+import { MAX_CONNECTIONS, MAX_LINGERING_REFUSALS } from '../../../src/cli/control/server.js';
 import { killQuietly } from '../../support/processes.js';
 import { BIN, runCli, startCli, type CliRun } from '../cli.js';
 import { BOUNDED, answers, client, configDir, interrupt, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
@@ -148,7 +148,54 @@ describe('protocol', () => {
       await interrupt(run);
     }
   });
+
+  test('refused clients that go on writing hold at most MAX_LINGERING_REFUSALS of the run\'s fds: each one past it closes the oldest, which has had its refusal longest', BOUNDED, async () => {
+    // Each lingered up to 30 s while it wrote (REFUSED_LINGER_MAX_MS), with no bound on how many:
+    // a script refused in a loop took an fd each, as leaked connections did before MAX_CONNECTIONS.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    const writers: Socket[] = [];
+    const extra = 8;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await waitForState(dir, 'a', 'running');
+      const before = socketsOf(run.pid);
+      for (let index = 0; index < MAX_LINGERING_REFUSALS + extra; index++) {
+        // Half-open, as a client that writes on after the run's end of the connection.
+        const socket = createConnection({ path: socketOf(dir), allowHalfOpen: true });
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        const refusal = once(socket, 'data');
+        socket.write(Buffer.alloc(1024 * 1024 + 1, 'x'));
+        assert.match(String((await refusal)[0]), /ERR_SUBVISOR_REQUEST_TOO_LARGE/);
+        writers.push(socket);
+      }
+      timer = setInterval(() => {
+        for (const socket of writers) if (!socket.destroyed) socket.write(Buffer.alloc(1024, 'x'));
+      }, 100);
+      // Each refused socket lingers in the run while its client writes; the control: they do linger.
+      const lingering = socketsOf(run.pid) - before;
+      assert.ok(lingering >= MAX_LINGERING_REFUSALS - 1, `only ${lingering} lingering: the probe sees none`);
+      assert.ok(lingering <= MAX_LINGERING_REFUSALS, `${lingering} refused sockets linger, past ${MAX_LINGERING_REFUSALS}`);
+    } finally {
+      clearInterval(timer);
+      for (const socket of writers) socket.destroy();
+      await interrupt(run);
+    }
+  });
 });
+
+/** How many sockets process `pid` holds open (its fds that are sockets). */
+function socketsOf(pid: number): number {
+  const dir = `/proc/${pid}/fd`;
+  return readdirSync(dir).filter((fd) => {
+    try {
+      return readlinkSync(join(dir, fd)).startsWith('socket:');
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+}
 
 describe('access', () => {
   test('a client of another user is refused: "permission denied: the run belongs to another user"', BOUNDED, async () => {
