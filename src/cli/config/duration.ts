@@ -61,7 +61,8 @@ export class InvalidDurationError extends RangeError {
 export function parseDuration(text: string | number): number {
   let ms: number;
   if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds');
+    // Infinity is let through: the length check below says what is wrong with it (too long).
+    if (Number.isNaN(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds');
     ms = text;
   } else {
     const trimmed = text.trim();

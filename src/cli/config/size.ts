@@ -56,7 +56,9 @@ export function parseSize(input: string | number): number {
     bytes = Number(match[1]) * unit;
   }
   const whole = Math.floor(bytes);
-  if (!Number.isFinite(bytes) || whole < 1) throw new InvalidSizeError(input, 'must be at least 1 byte; e.g. 10MB');
+  if (Number.isNaN(bytes)) throw new InvalidSizeError(input, 'expected a number of bytes; e.g. 10MB');
+  // Infinity too: digits past what a double holds (`999…9MB`) are a size too large, not too small.
   if (whole > Number.MAX_SAFE_INTEGER) throw new InvalidSizeError(input, 'too large; give at most a few GB');
+  if (whole < 1) throw new InvalidSizeError(input, 'must be at least 1 byte; e.g. 10MB');
   return whole;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidDurationError, MAX_DURATION_MS, NO_RESTART, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
+import { onlyProblem } from './support.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -51,6 +52,19 @@ test('parseDuration refuses durations longer than a timer can wait instead of fi
   assert.equal(parseDuration('596h31m23.647s'), MAX_DURATION_MS); // the maximum as the message writes it
   assert.throws(() => parseDuration('596h31m23.648s'), InvalidDurationError);
   assert.throws(() => parseDuration(MAX_DURATION_MS + 1), InvalidDurationError);
+});
+
+test('a config duration YAML reads as no finite number is refused as written, not as NaN or Infinity', () => {
+  const grace = (written: string): string => onlyProblem(`processes:\n  web: { cmd: x, grace: ${written} }\n`, 2, 25);
+  // Control: a negative number YAML reads as written is shown as written.
+  assert.match(grace('-1'), /processes\.web\.grace: invalid duration -1: expected a non-negative number of milliseconds$/);
+  for (const written of ['.nan', '.NaN', '.inf', '-.inf']) {
+    const message = grace(written);
+    assert.match(message, new RegExp(`processes\\.web\\.grace: expected a duration like 500ms, 30s or 2m, found number ${written.replace('.', '\\.')}$`), written);
+    assert.doesNotMatch(message, /(?<!\.)NaN|Infinity/, written);
+  }
+  // An infinity is longer than any timer waits, not a negative number.
+  assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /longer than the longest a timer can wait/);
 });
 
 test('restart backoff doubles per restart up to maxBackoff, and never past what a timer can wait', () => {

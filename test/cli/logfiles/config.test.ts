@@ -26,6 +26,20 @@ test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bar
   assert.equal(parseSize(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
 });
 
+test('logs: a maxSize YAML reads as no finite number is refused as written, not as NaN nor as too small', () => {
+  // Control: a number YAML reads as it is written is shown as it is.
+  assert.match(onlyProblem(`logs: { maxSize: 0 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size 0: must be at least 1 byte/);
+  for (const written of ['.nan', '.inf', '-.inf']) {
+    const message = onlyProblem(`logs: { maxSize: ${written} }\n${PROCESSES}`, 1, 18);
+    assert.match(message, new RegExp(`logs\\.maxSize: expected a size like 512KB or 10MB, found number ${written.replace('.', '\\.')}$`), written);
+    assert.doesNotMatch(message, /(?<!\.)NaN|Infinity/, written);
+  }
+  // Digits past what a double holds are a number too large, in YAML or in text with a unit.
+  const digits = '9'.repeat(400);
+  assert.match(onlyProblem(`logs: { maxSize: "${digits}MB" }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '9+MB': too large; give at most a few GB$/);
+  assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /too large/);
+});
+
 test('logs: only a config with the key has log files; {} and true take every default, false none', () => {
   assert.equal(parseYamlConfig(PROCESSES, FILE).logs, undefined);
   assert.equal(parseYamlConfig(`logs: false\n${PROCESSES}`, FILE).logs, undefined);

@@ -4,7 +4,7 @@ import { parseSize } from '../size.js';
 import { DEFAULT_LOG_DIR, DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, type LogFilesSpec } from '../spec.js';
 import type { Mutable } from './keys.js';
 import { isMapping, key, type At, type KeyTable, type Reader } from './reader.js';
-import { describe, spawnable, text, yaml11BooleanHint } from './values.js';
+import { amountWritten, describe, spawnable, text, yaml11BooleanHint } from './values.js';
 
 // The top-level `logs` key (SPEC §10): `logs: { dir, maxSize, keep }`, each optional. Only a
 // config that has the key gets files: writing to the project's directory is something to ask for.
@@ -57,8 +57,8 @@ function directory(at: At, reader: Reader): string | undefined {
 
 /** `maxSize`: see {@link parseSize}. */
 function size(at: At, reader: Reader): number | undefined {
-  const raw = isScalar(at.node) ? at.node.value : undefined;
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
+  const raw = amountWritten(at.node);
+  if (raw === undefined) {
     reader.reportAt(at, `expected a size like 512KB or 10MB, found ${describe(at.node)}`);
     return undefined;
   }

@@ -334,10 +334,21 @@ export function positiveInteger(what: string, hint: string): ReadValue<number> {
   };
 }
 
+/**
+ * What a scalar written as an amount (a duration, a size) holds for its parser: its text, or a
+ * finite number. `undefined` for anything else, to be refused with {@link describe}: a list, and
+ * YAML's `.nan` and `.inf`, numbers with no amount to read, which the parser would show as `NaN`
+ * or `Infinity`, words the config never wrote.
+ */
+export function amountWritten(node: Node): string | number | undefined {
+  const raw = isScalar(node) ? node.value : undefined;
+  return typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : undefined;
+}
+
 /** A duration (see {@link parseDuration}) in milliseconds. */
 export const duration: ReadValue<number> = (at, reader) => {
-  const raw = isScalar(at.node) ? at.node.value : undefined;
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
+  const raw = amountWritten(at.node);
+  if (raw === undefined) {
     reader.reportAt(at, `expected a duration like 500ms, 30s or 2m, found ${describe(at.node)}`);
     return undefined;
   }
