@@ -122,6 +122,19 @@ test('anchors and aliases can share values between processes', () => {
   );
 });
 
+test("YAML 1.1's ordered mappings (!!omap, !!pairs) are refused where they are written, with what to write instead", () => {
+  // Control: the same entries as a plain list of mappings are read, and refused as no command.
+  assert.match(onlyProblem('processes:\n  a:\n    cmd: [a: 1]\n', 3, 11), /processes\.a\.cmd\[0\]: expected a string, found a mapping/);
+  for (const tag of ['!!omap', '!!pairs']) {
+    for (const key of ['cmd', 'dependsOn', 'x-shared']) {
+      const written = `    ${key}: ${tag} [b: 1]`;
+      const text = `processes:\n  a:\n${key === 'cmd' ? '' : '    cmd: x\n'}${written}\n`;
+      // At the list the tag makes, on the line of its key.
+      assert.match(onlyProblem(text, key === 'cmd' ? 3 : 4, written.indexOf('[') + 1), new RegExp(`processes\\.a\\.${key}: YAML's ${tag} \\(an ordered mapping\\) is not read here: remove the tag, and write a mapping \\(\\{ b: 1 \\}\\) or a list`), `${key}: ${tag}`);
+    }
+  }
+});
+
 test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
   // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
   // cut off at 30 s instead of running for minutes.

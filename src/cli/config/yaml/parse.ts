@@ -44,6 +44,7 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
     throw new ConfigError(reader.problems);
   }
   reader.reportUnresolvedAliases();
+  reader.reportOrderedMappings();
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   const config: ConfigDraft = { processes: [] };
   const root = document.contents;

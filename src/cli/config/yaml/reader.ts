@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLMap } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
@@ -247,6 +247,27 @@ export class Reader {
     });
   }
 
+  /**
+   * Reports each YAML 1.1 ordered mapping (`!!omap`, `!!pairs`): the parser makes it a list whose
+   * items are key-value pairs, not nodes, which no reader of a list expects (they have no place in
+   * the file to report). A config has no use for one: a mapping says the same, and `dependsOn`,
+   * the one key whose order matters, reads a list.
+   */
+  reportOrderedMappings(): void {
+    visit(this.document, {
+      Seq: (_key, seq, ancestors) => {
+        if (!seq.items.some(isPair)) return undefined;
+        const tag = (seq.tag ?? '').replace(/^tag:yaml\.org,2002:/, '!!');
+        const keys = keysTo([...ancestors, seq]);
+        const [top, process] = keys;
+        const path = keys.reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
+        // A parsed document holds parsed nodes.
+        this.report(seq as ParsedNode, path, `YAML's ${printable(tag)} (an ordered mapping) is not read here: remove the tag, and write a mapping ({ b: 1 }) or a list`, top === 'processes' && typeof process === 'string' ? process : undefined);
+        return visit.SKIP;
+      },
+    });
+  }
+
   report(node: Node, path: string, message: string, process?: string, cause?: unknown): void {
     this.problems.push({ file: this.file, ...this.position(node), path, process, message, cause });
   }
@@ -363,4 +384,16 @@ function resolveAliases(document: Document.Parsed): Map<Alias, ParsedNode> {
     },
   });
   return targets;
+}
+
+/** The keys and list indices that lead through `ancestors` (as `visit` gives them, the node last) to the last one. */
+function keysTo(ancestors: readonly unknown[]): (string | number)[] {
+  const keys: (string | number)[] = [];
+  ancestors.forEach((ancestor, i) => {
+    const next = ancestors[i + 1];
+    // A parsed document holds parsed nodes.
+    if (isPair(ancestor) && isScalar(ancestor.key)) keys.push(scalarText(ancestor.key as Scalar.Parsed) ?? '?');
+    else if (isSeq(ancestor) && next !== undefined) keys.push(ancestor.items.indexOf(next));
+  });
+  return keys;
 }
