@@ -135,6 +135,15 @@ test("YAML 1.1's ordered mappings (!!omap, !!pairs) are refused where they are w
   }
 });
 
+test('a value nested deeper than the parser can follow is refused in words about the config, not as a stack overflow', () => {
+  // Control: a few hundred levels are read (and refused only as no command).
+  assert.match(onlyProblem(`processes:\n  a:\n    cmd: ${'['.repeat(300)}${']'.repeat(300)}\n`, 3, 11), /processes\.a\.cmd\[0\]: expected a string, found a list/);
+  const error = configError(() => parseYamlConfig(`processes:\n  a:\n    cmd: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, FILE));
+  assert.equal(error.problems.length, 1, error.message);
+  assert.match(error.message, /processes\.a: YAML syntax: nested too deeply to read \(brackets or indentation hundreds of levels deep\); a config needs a few levels: close what is opened, or write the value flatter$/);
+  assert.doesNotMatch(error.message, /call stack/);
+});
+
 test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
   // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
   // cut off at 30 s instead of running for minutes.

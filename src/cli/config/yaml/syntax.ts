@@ -49,6 +49,8 @@ interface Found {
 function parserReason(error: YAMLError): string {
   // The parser's own advice names a function of its API, of no use to someone writing a config.
   if (error.code === 'MULTIPLE_DOCS') return 'a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first';
+  // The parser's words are the stack overflow it caught, which says nothing of the file.
+  if (error.code === 'RESOURCE_EXHAUSTION') return 'nested too deeply to read (brackets or indentation hundreds of levels deep); a config needs a few levels: close what is opened, or write the value flatter';
   const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
   return `${reason}${PARSER_HINTS[error.code] ?? ''}`;
 }
