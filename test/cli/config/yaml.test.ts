@@ -144,6 +144,18 @@ test('a value nested deeper than the parser can follow is refused in words about
   assert.doesNotMatch(error.message, /call stack/);
 });
 
+test('a key thousands of characters long (binary read as YAML) is shown cut in the path, so each problem stays a line', () => {
+  // Control: a key of ordinary length is shown whole.
+  assert.match(onlyProblem(`processes:\n  a: { cmd: x }\n${'k'.repeat(80)}: 1\n`, 3, 1), new RegExp(`^${FILE}:3:1: ${'k'.repeat(80)}: unknown key`));
+  const message = onlyProblem(`processes:\n  a: { cmd: x }\n${'k'.repeat(1000)}: 1\n`, 3, 1);
+  assert.match(message, new RegExp(`^${FILE}:3:1: ${'k'.repeat(80)}…: unknown key`));
+  // Past 1024 characters it is a syntax error, placed the same way.
+  const syntax = onlyProblem(`processes:\n  a: { cmd: x }\n${'k'.repeat(10_000)}: 1\n`, 3, 1);
+  assert.match(syntax, new RegExp(`^${FILE}:3:1: ${'k'.repeat(80)}…: YAML syntax: `));
+  assert.ok(syntax.length < 1000, `${syntax.length} characters`);
+  assert.ok(message.length < 1000, `${message.length} characters`);
+});
+
 test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
   // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
   // cut off at 30 s instead of running for minutes.

@@ -353,9 +353,17 @@ export function isEmpty(node: Node): node is null | (ParsedNode & { value: null 
   return node === null || (isScalar(node) && node.value === null);
 }
 
-/** `owner.key`, with a key no path can show plainly (empty, control characters) made visible. */
+/**
+ * The most characters of one key a path shows: line and column already place it, and a key
+ * thousands long (a binary file read as YAML, a value pasted as a key) would make each problem
+ * under it as long, hundreds of them megabytes.
+ */
+const SHOWN_KEY_CHARS = 80;
+
+/** `owner.key`, with a key no path can show plainly (empty, control characters) made visible, and a long one cut (`kkk…`). */
 export function joinPath(owner: string, key: string): string {
-  const shown = key === '' ? '""' : printable(key);
+  const cut = key.length > SHOWN_KEY_CHARS ? `${key.slice(0, SHOWN_KEY_CHARS)}…` : key;
+  const shown = cut === '' ? '""' : printable(cut);
   return owner === '' ? shown : `${owner}.${shown}`;
 }
 
