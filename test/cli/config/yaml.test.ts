@@ -156,6 +156,15 @@ test('a key thousands of characters long (binary read as YAML) is shown cut in t
   assert.ok(message.length < 1000, `${message.length} characters`);
 });
 
+test("a parser's message quoting a token thousands of characters long is cut, so each problem stays a line", () => {
+  const short = configError(() => parseYamlConfig(`processes: {}\n]${'x'.repeat(10)}\n`, FILE));
+  // Control: a short token is quoted whole.
+  assert.match(short.message, /2:2: processes: YAML syntax: Unexpected scalar token in YAML stream: "x{10}"$/m);
+  const long = configError(() => parseYamlConfig(`processes: {}\n]${'x'.repeat(5000)}\n`, FILE));
+  assert.match(long.message, /2:2: processes: YAML syntax: Unexpected scalar token in YAML stream: "x+…$/m);
+  assert.ok(long.message.length < 1000, `${long.message.length} characters`);
+});
+
 test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
   // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
   // cut off at 30 s instead of running for minutes.

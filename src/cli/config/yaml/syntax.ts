@@ -45,13 +45,18 @@ interface Found {
   readonly message: string;
 }
 
+/** The most characters of the parser's own words a problem shows; line and column place the rest. */
+const SHOWN_REASON_CHARS = 160;
+
 /** The parser's message without the drawing of the spot (line:column gives it), with a hint where one helps. */
 function parserReason(error: YAMLError): string {
   // The parser's own advice names a function of its API, of no use to someone writing a config.
   if (error.code === 'MULTIPLE_DOCS') return 'a second document starts here; a config is one document: remove this `---` and what follows, or merge it into the first';
   // The parser's words are the stack overflow it caught, which says nothing of the file.
   if (error.code === 'RESOURCE_EXHAUSTION') return 'nested too deeply to read (brackets or indentation hundreds of levels deep); a config needs a few levels: close what is opened, or write the value flatter';
-  const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  const whole = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  // The parser quotes the token it did not expect whole: in a binary file read as YAML, megabytes.
+  const reason = whole.length > SHOWN_REASON_CHARS ? `${whole.slice(0, SHOWN_REASON_CHARS)}…` : whole;
   return `${reason}${PARSER_HINTS[error.code] ?? ''}`;
 }
 
