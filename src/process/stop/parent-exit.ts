@@ -158,8 +158,20 @@ function dieOf(signal: NodeJS.Signals): void {
  * for ends before that turn: the parent exited 0.
  */
 function raise(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 0 && listenersBesideSignalExit(signal) <= 0) process.emit(signal, signal);
-  else process.kill(process.pid, signal);
+  if (process.listenerCount(signal) === 0 || listenersBesideSignalExit(signal) > 0) {
+    process.kill(process.pid, signal);
+    return;
+  }
+  // signal-exit 3 and 4 side by side: the last of one version to hear it raises it again by
+  // process.kill while the other still listens, so it comes back on a later turn, after the held
+  // supervisors have settled (an uncaught Cancelled ended the parent with status 1). Handed on at
+  // once instead, as long as one of them took it (their listeners went), until none is left.
+  for (let listening = process.listenerCount(signal); listening > 0 && listenersBesideSignalExit(signal) <= 0; ) {
+    process.emit(signal, signal);
+    const left = process.listenerCount(signal);
+    if (left >= listening) return; // none took it: an exit handler kept the parent alive
+    listening = left;
+  }
 }
 
 function noop(): void {

@@ -96,6 +96,26 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} to a parent where signal-exit 3 and 4 both listen (old and new packages side by side): it dies of ${signal}, both exit handlers run`, BOUNDED, async () => {
+      const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4'], { env: WITHOUT_WATCHDOG });
+      const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+      try {
+        assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
+        parent.child.kill(signal);
+        // Before: {code: 1}: signal-exit 4 raised the signal again by process.kill while 3 still
+        // listened, so it came back a turn later, after the nursery had thrown its cancellation.
+        assert.deepEqual(await parent.exited, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
+        assert.match(parent.stdout(), new RegExp(`signal-exit ran: ${signal}`));
+        assert.match(parent.stdout(), new RegExp(`signal-exit 3 ran: ${signal}`));
+        await assertAllGone(pids, 2000);
+      } finally {
+        await stopFixture(parent);
+        killQuietly(...pids);
+      }
+    });
+  }
+
   test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
     const parent = startFixture('test/fixtures/hardening/holder-parent.ts', [], { env: WITHOUT_WATCHDOG });
     let holder = 0;
