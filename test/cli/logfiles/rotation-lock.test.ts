@@ -40,7 +40,11 @@ import fs from 'node:fs';
 const { role, file, extra } = JSON.parse(process.env.ROTATION_LOCK_DRIVER);
 const lock = file.replace(/[^/]*$/, (name) => '.' + name + '.rotating');
 const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const waitFor = (path) => { for (let i = 0; i < 4000 && !fs.existsSync(path); i++) pause(5); };
+// A wait that runs out throws: passing on by then let the second take a lock the first had let go.
+const waitFor = (path) => {
+  for (let i = 0; i < 4000 && !fs.existsSync(path); i++) pause(5);
+  if (!fs.existsSync(path)) throw new Error(role + ': waited 20 s for ' + path);
+};
 if (role === 'race') {
   const [gone, rounds] = extra.map(Number);
   const marker = file + '.held';
@@ -63,13 +67,15 @@ if (role === 'race') {
 } else {
   waitFor(file + '.first-holds');
   let lockStayed = null;
+  let tookOver = null;
   while (withRotationLock(file, () => {
+    tookOver = !fs.existsSync(file + '.first-let-go');
     fs.writeFileSync(file + '.second-holds', '');
     waitFor(file + '.first-let-go');
     lockStayed = fs.existsSync(lock);
     return true;
   }) === 'busy');
-  process.stdout.write(JSON.stringify({ lockStayed }));
+  process.stdout.write(JSON.stringify({ tookOver, lockStayed }));
 }
 `;
   return new Promise((done, fail) => {
@@ -97,7 +103,8 @@ test('a run whose rotation lock was taken over (it stalled past the lock\'s age)
   const dir = freshDir();
   const file = join(dir, 'p.log');
   const [, second] = await Promise.all([runDriver('stall-first', file), runDriver('stall-second', file)]);
-  assert.deepEqual(JSON.parse(second), { lockStayed: true });
+  // The control (tookOver): the second held while the first still did, so the lock was taken over.
+  assert.deepEqual(JSON.parse(second), { tookOver: true, lockStayed: true });
   assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('.')), [], 'no lock left behind');
 });
 
