@@ -154,3 +154,12 @@ export function lineIndex(text: string, pattern: RegExp): number {
   assert.ok(index >= 0, `no line matches ${String(pattern)} in:\n${text}`);
   return index;
 }
+
+/** Polls the async `condition` every 50 ms until it holds; throws after `timeoutMs`. */
+export async function waitUntilAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
