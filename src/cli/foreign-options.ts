@@ -544,13 +544,14 @@ function readsAsCommand(command: readonly string[], isProgram: (word: string) =>
  * Whether `word` reads as a slip of one of `processNames` (`wrker`, `wbe`, `wrk`), as did-you-mean
  * finds it. Did-you-mean also takes a word that begins with a whole candidate (`readiness` for
  * `ready`), right for keys; but a word going on for more than a letter past a process's name is a
- * program's name (`webpack` for `web`, `redis-server` for `redis`), not a slip of it.
+ * program's name (`webpack` for `web`, `redis-server` for `redis`), not a slip of it. Such names
+ * are left out before asking, not the guess refused after: did-you-mean takes `api` for
+ * `api-gatewy` (it begins with the whole of it) before it measures the slip of `api-gateway`.
  */
 function misspellsName(word: string, processNames: ReadonlySet<string>): boolean {
-  const guess = suggest(word, [...processNames]);
-  if (guess === undefined) return false;
-  const [wanted, name] = [normalise(word), normalise(guess)];
-  return !(wanted.startsWith(name) && wanted.length > name.length + 1);
+  const wanted = normalise(word);
+  const goneOnPast = (name: string): boolean => wanted.startsWith(normalise(name)) && wanted.length > normalise(name).length + 1;
+  return suggest(word, [...processNames].filter((name) => !goneOnPast(name))) !== undefined;
 }
 
 /**

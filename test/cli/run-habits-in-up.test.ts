@@ -94,6 +94,27 @@ test('process names after up -- are still names, and a single word that names no
   }
 });
 
+test('a slip of a name that begins with another whole name (api-gatewy where api and api-gateway are names) is still a misspelt name, not a command', { timeout: 60_000 }, async () => {
+  // Did-you-mean takes api for api-gatewy (it begins with the whole of api); that a word going on
+  // past api is no slip of api must not make it a program's name when it is a slip of api-gateway.
+  const named = mkdtempSync(join(tmpdir(), 'subvisor-run-habits-prefixed-'));
+  try {
+    writeFileSync(join(named, 'subvisor.yaml'), 'processes:\n  api: { cmd: echo started }\n  api-gateway: { cmd: echo started }\n  web: { cmd: echo started }\n');
+    for (const slip of ['api-gatewy', 'apigateways']) {
+      const words = ['web', slip, 'subvisor-no-such-name'];
+      const misspelt = await runCli(['up', '--', ...words], { cwd: named });
+      assert.equal(misspelt.code, 2, words.join(' '));
+      assert.match(misspelt.stderr, new RegExp(`^subvisor: subvisor\\.yaml: no process named '${slip}' \\(known: api, api-gateway, web\\)`), words.join(' '));
+    }
+    // The control: a word going on past a whole name and close to no other is a program's name.
+    const command = await runCli(['up', '--', 'web', 'apixyzzy', 'serve'], { cwd: named });
+    assert.equal(command.code, 2, command.stderr);
+    assert.match(command.stderr, /^subvisor: up takes process names, and after -- it was given a command, as run takes one \(apixyzzy serve\)/);
+  } finally {
+    rmSync(named, { recursive: true, force: true });
+  }
+});
+
 const RUN_OPTIONS: [string[], string][] = [
   [['--ready', 'listening on \\d+'], 'run\'s --ready: up waits for each process\'s ready, in subvisor.yaml: ready: "listening on \\\\d+"'],
   [['--ready-timeout', '30s'], "run's --ready-timeout: how long each process's ready may take is its readyTimeout, in subvisor.yaml: readyTimeout: 30s"],
