@@ -161,6 +161,11 @@ describe('protocol', () => {
     try {
       await waitForState(dir, 'a', 'running');
       const before = socketsOf(run.pid);
+      // Each writes on from its refusal: one quiet for REFUSED_LINGER_MS is closed, and on a loaded
+      // machine the loop below may take longer than that (so would the first ones, written to only after it).
+      timer = setInterval(() => {
+        for (const socket of writers) if (!socket.destroyed) socket.write(Buffer.alloc(1024, 'x'));
+      }, 100);
       for (let index = 0; index < MAX_LINGERING_REFUSALS + extra; index++) {
         // Half-open, as a client that writes on after the run's end of the connection.
         const socket = createConnection({ path: socketOf(dir), allowHalfOpen: true });
@@ -171,9 +176,6 @@ describe('protocol', () => {
         assert.match(String((await refusal)[0]), /ERR_SUBVISOR_REQUEST_TOO_LARGE/);
         writers.push(socket);
       }
-      timer = setInterval(() => {
-        for (const socket of writers) if (!socket.destroyed) socket.write(Buffer.alloc(1024, 'x'));
-      }, 100);
       // Each refused socket lingers in the run while its client writes; the control: they do linger.
       const lingering = socketsOf(run.pid) - before;
       assert.ok(lingering >= MAX_LINGERING_REFUSALS - 1, `only ${lingering} lingering: the probe sees none`);
