@@ -165,6 +165,19 @@ test("a parser's message quoting a token thousands of characters long is cut, so
   assert.ok(long.message.length < 1000, `${long.message.length} characters`);
 });
 
+test('a cut key or parser message never ends in half of a character (an emoji astride the cut is left out whole)', () => {
+  // A lone surrogate is no character: written out as UTF-8 it becomes U+FFFD, or a JSON line a strict reader refuses.
+  const halfCharacter = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  // The 80th and 81st UTF-16 units of the key are one emoji.
+  const key = onlyProblem(`processes:\n  a: { cmd: x }\n${'k'.repeat(79)}😀${'k'.repeat(20)}: 1\n`, 3, 1);
+  assert.match(key, new RegExp(`^${FILE}:3:1: ${'k'.repeat(79)}…: unknown key`));
+  assert.doesNotMatch(key, halfCharacter);
+  // The parser quotes the token after 41 characters of its own: the 160th and 161st units are one emoji.
+  const reason = configError(() => parseYamlConfig(`processes: {}\n]${'x'.repeat(118)}😀${'x'.repeat(100)}\n`, FILE)).message;
+  assert.match(reason, new RegExp(`YAML syntax: Unexpected scalar token in YAML stream: "${'x'.repeat(118)}…$`, 'm'));
+  assert.doesNotMatch(reason, halfCharacter);
+});
+
 test('10 000 aliases are read in linear time (it was 112 s), each resolved to its anchor', () => {
   // In a child process, so that a quadratic read (synchronous: no test timeout can stop it) is
   // cut off at 30 s instead of running for minutes.

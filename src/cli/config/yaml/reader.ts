@@ -1,4 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLMap } from 'yaml';
+import { cutText } from '../../../log/cut-text.js';
 import type { ConfigContext } from '../context.js';
 import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
@@ -362,7 +363,7 @@ const SHOWN_KEY_CHARS = 80;
 
 /** `owner.key`, with a key no path can show plainly (empty, control characters) made visible, and a long one cut (`kkk…`). */
 export function joinPath(owner: string, key: string): string {
-  const cut = key.length > SHOWN_KEY_CHARS ? `${key.slice(0, SHOWN_KEY_CHARS)}…` : key;
+  const cut = cutText(key, SHOWN_KEY_CHARS);
   const shown = cut === '' ? '""' : printable(cut);
   return owner === '' ? shown : `${owner}.${shown}`;
 }

@@ -1,4 +1,5 @@
 import { isMap, isNode, isScalar, isSeq, visit, type Document, type Node, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
+import { cutText } from '../../../log/cut-text.js';
 import type { ConfigProblem } from '../errors.js';
 import { PROCESS_KEYS } from './keys.js';
 import { joinPath } from './reader.js';
@@ -56,7 +57,7 @@ function parserReason(error: YAMLError): string {
   if (error.code === 'RESOURCE_EXHAUSTION') return 'nested too deeply to read (brackets or indentation hundreds of levels deep); a config needs a few levels: close what is opened, or write the value flatter';
   const whole = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
   // The parser quotes the token it did not expect whole: in a binary file read as YAML, megabytes.
-  const reason = whole.length > SHOWN_REASON_CHARS ? `${whole.slice(0, SHOWN_REASON_CHARS)}…` : whole;
+  const reason = cutText(whole, SHOWN_REASON_CHARS);
   return `${reason}${PARSER_HINTS[error.code] ?? ''}`;
 }
 
