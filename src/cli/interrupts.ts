@@ -147,7 +147,7 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
       return;
     }
     if (first !== undefined && (signal === 'SIGHUP' || isCopyOfFirst(signal))) return;
-    force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: true });
+    force(first ?? signal, first === undefined ? { signal, why: `${signal} after the run was over`, processesLeft: false } : { signal, why: `second ${signal}`, processesLeft: !over });
   };
   let stallWatch: NodeJS.Timeout | undefined;
   const release = (): void => {

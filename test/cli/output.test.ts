@@ -230,27 +230,33 @@ describe('a reader that stops, with many processes of tiny lines', () => {
 });
 
 describe('a reader that stops, after the run is over', () => {
-  test('run: a second Ctrl-C while the last lines wait for the reader still says what it drops', BOUNDED, async () => {
-    const pidFile = join(scratch, 'yes-run.pid');
-    const { child, ending, stderr } = withStoppedReader(['run', '--', 'sh', '-c', `echo $$ > ${pidFile}; exec yes 0123456789`]);
-    let yesPid: number | undefined;
-    try {
-      yesPid = await floodPid(pidFile);
-      // Control: the flood is held up by the stopped reader (the run holds all it may), so there
-      // are last lines left to wait; a Ctrl-C before that (a loaded machine) could end a run that
-      // had written everything, and there would be nothing to drop.
-      await waitUntil(() => blockedWriting(yesPid as number), 'the flood to be held up by the stopped reader', 10_000);
-      child.kill('SIGINT');
-      // The child is gone and the run over well before this: only its last lines are left, waiting.
-      await waitUntil(() => !isRunning(yesPid as number), 'the child to be stopped', 5000);
-      await sleep(1000);
-      child.kill('SIGINT');
-      assert.equal((await ending).code, 130);
-      assert.match(stderr(), /second SIGINT: \d+ bytes of output not yet written are dropped/);
-    } finally {
-      killQuietly(child.pid, yesPid);
-    }
-  });
+  for (const command of ['run', 'up'] as const) {
+    test(`${command}: a second Ctrl-C while the last lines wait for the reader says what it drops, and kills nothing`, BOUNDED, async () => {
+      const pidFile = join(scratch, `yes-${command}-over.pid`);
+      const script = `echo $$ > ${pidFile}; exec yes 0123456789`;
+      const args = command === 'run' ? ['run', '--', 'sh', '-c', script] : ['up', '-f', config('over-then-second.yaml', `processes:\n  yes: { cmd: "${script}" }\n`)];
+      const { child, ending, stderr } = withStoppedReader(args);
+      let yesPid: number | undefined;
+      try {
+        yesPid = await floodPid(pidFile);
+        // Control: the flood is held up by the stopped reader (the run holds all it may), so there
+        // are last lines left to wait; a Ctrl-C before that (a loaded machine) could end a run that
+        // had written everything, and there would be nothing to drop.
+        await waitUntil(() => blockedWriting(yesPid as number), 'the flood to be held up by the stopped reader', 10_000);
+        child.kill('SIGINT');
+        // The child is gone and the run over well before this: only its last lines are left, waiting.
+        await waitUntil(() => !isRunning(yesPid as number), 'the child to be stopped', 5000);
+        await sleep(1000);
+        child.kill('SIGINT');
+        assert.equal((await ending).code, 130);
+        assert.match(stderr(), /second SIGINT: \d+ bytes of output not yet written are dropped/);
+        // Every process had stopped: the line naming what it kills would name what is gone.
+        assert.doesNotMatch(stderr(), /killing/);
+      } finally {
+        killQuietly(child.pid, yesPid);
+      }
+    });
+  }
 });
 
 describe('one signal while only the last output is left to write', () => {
