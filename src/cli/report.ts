@@ -11,6 +11,7 @@ import { CurrentDirectoryLost } from './current-directory.js';
 import { SpawnError } from '../process/errors.js';
 import { formatTable } from './table.js';
 import { withoutLastLineEnd } from '../process/output/lines.js';
+import { asReportLine } from './report-line.js';
 
 /** How many lines of a failed process's stderr tail the report repeats. */
 const REPORT_TAIL_LINES = 20;
@@ -71,13 +72,17 @@ function refusalReason(error: Refusal | CurrentDirectoryLost): string {
   return error instanceof CurrentDirectoryLost ? 'cwd' : 'usage';
 }
 
-/** `|_.TITLE (last N lines):` and the last {@link REPORT_TAIL_LINES} lines of `text`, indented; nothing for empty text. */
+/**
+ * `|_.TITLE (last N lines):` and the last {@link REPORT_TAIL_LINES} lines of `text`, indented, each
+ * as {@link asReportLine} shows it (a progress line's last state, a long line's end); nothing for
+ * empty text.
+ */
 function indentedBlock(title: string, text: string): string[] {
   // Lines as the relay splits them: one trailing `\r` of each dropped (a CRLF line is one line).
   const all = withoutLastLineEnd(text).split(/\r?\n/);
   if (text.trim() === '') return [];
   const shown = all.slice(-REPORT_TAIL_LINES);
-  return [`|_.${title} (last ${shown.length} line${shown.length === 1 ? '' : 's'}):`, ...shown.map((line) => `    ${line}`)];
+  return [`|_.${title} (last ${shown.length} line${shown.length === 1 ? '' : 's'}):`, ...shown.map((line) => `    ${asReportLine(line)}`)];
 }
 
 /**

@@ -337,7 +337,32 @@ describe('probes at runtime', () => {
     const run = await runCli(['up', '-f', file]);
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stdout, /^a \| failed$/m, 'the relay drops it');
-    assert.match(run.stderr, /\|_\.stderr of a \(last 2 lines\):\n {4}fetching 10%\\x0dfetching 100%\n {4}failed\n/);
+    // The report shows a rewritten line's last state, as a terminal left it (the relay keeps every state).
+    assert.match(run.stderr, /\|_\.stderr of a \(last 2 lines\):\n {4}fetching 100%\n {4}failed\n/);
+    const json = await runCli(['up', '--json', '-f', file]);
+    const failure = json.stdout.split('\n').find((line) => line.includes('"event":"failure"'));
+    assert.equal((JSON.parse(failure ?? '{}') as { stderrTail?: string }).stderrTail, 'fetching 10%\rfetching 100%\r\nfailed\r', '--json keeps the tail as written');
+  });
+
+  test("the report shows a line rewritten with \\r (ffmpeg's progress) as its last state, the error written over it, not every state before", BOUNDED, async () => {
+    const progress = `for i in $(seq 1 3000); do printf 'frame=%5d fps=25 q=28.0 size=  1024kB\\r' $i >&2; done; echo 'Conversion failed!' >&2; exit 1`;
+    const { file } = config(() => `processes:\n  a:\n    cmd: ${JSON.stringify(progress)}\n    main: true\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /\|_\.stderr of a \(last 1 line\):\n {4}Conversion failed!\n(?! )/);
+    assert.ok(!run.stderr.includes('frame='), run.stderr.slice(0, 400));
+  });
+
+  test('the report cuts a very long stderr line to its end, saying how much was cut', BOUNDED, async () => {
+    const { file } = config(() => `processes:\n  a:\n    cmd: "head -c 10000 /dev/zero | tr '\\\\0' x >&2; echo ' error: at the end' >&2; exit 3"\n    main: true\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 3, run.stderr);
+    const shown = /\|_\.stderr of a \(last 1 line\):\n {4}(.*)\n/.exec(run.stderr)?.[1];
+    assert.ok(shown !== undefined, run.stderr.slice(0, 400));
+    assert.match(shown, /^\(\d+ characters cut\) …x+ error: at the end$/);
+    const cut = Number(/^\((\d+)/.exec(shown)?.[1]);
+    assert.equal(cut + shown.length - shown.indexOf('…') - 1, 10000 + ' error: at the end'.length, 'what is cut and what is shown add up to the line');
+    assert.ok(shown.length < 1000, `${shown.length} characters shown`);
   });
 
   test('a readiness timeout fails with 124 and a report that shows what the probe said last', BOUNDED, async () => {
