@@ -28,7 +28,11 @@ export function asReportLine(line: string, chars = REPORT_LINE_CHARS): string {
   return endOf(lastState(line), chars);
 }
 
-function lastState(line: string): string {
+/**
+ * What a line rewritten in place with bare `\r`s shows last, as {@link asReportLine} explains: the
+ * text after the last `\r` that something followed; the line itself when it has no `\r`.
+ */
+export function lastState(line: string): string {
   if (!line.includes('\r')) return line;
   // A `\r` nothing followed moves the cursor and writes nothing: the state before it stays.
   const states = line.split('\r');

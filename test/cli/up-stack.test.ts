@@ -265,6 +265,16 @@ describe('restart policies', () => {
     const human = await runCli(['up', '-f', file]);
     assert.match(human.stdout, new RegExp(`^worker \\* failed its liveness probe 1 time in a row \\(last: 0{199}\\.\\.\\. \\(exit status 1\\)\\)$`, 'm'), human.stdout);
   });
+
+  test("a liveness failure's last line, rewritten with \\r, says its last state: the error after the progress, not the progress cut at 200 characters", BOUNDED, async () => {
+    const probe = `for i in $(seq 1 100); do printf 'check %3d%%\\r' $i; done; echo 'connection refused'; exit 1`;
+    const { file } = config(() => `processes:\n  worker:\n    cmd: "exec sleep 30"\n    main: true\n    liveness: { exec: ${JSON.stringify(probe)}, interval: 50ms, failures: 1 }\n`);
+    const run = await runCli(['up', '-f', file]);
+    assert.equal(run.code, 1, run.stderr);
+    const words = 'failed its liveness probe 1 time in a row (last: connection refused (exit status 1))';
+    assert.ok(run.stdout.split('\n').includes(`worker * ${words}`), run.stdout.slice(-600));
+    assert.ok(run.stderr.startsWith(`subvisor: worker failed: ${words}`), run.stderr.slice(0, 600));
+  });
 });
 
 describe('probes at runtime', () => {

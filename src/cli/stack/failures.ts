@@ -1,6 +1,7 @@
 import { signalStatus } from '../exit-status.js';
 import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../process/command.js';
+import { lastState } from '../report-line.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { spawnErrorInOwnWords } from './spawn-words.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
@@ -188,7 +189,8 @@ export function lastTry(output: string, exit: ProbeExit | undefined): string {
 }
 
 function lastLine(text: string): string {
-  // A probe's last word is the one that counts: the error after its progress, the reason a try was cut.
-  const line = text.trimEnd().split('\n').at(-1) ?? '';
+  // A probe's last word is the one that counts: the error after its progress, the reason a try was
+  // cut; written over a progress line with `\r` too (as the report shows a child's line).
+  const line = lastState(text.trimEnd().split('\n').at(-1) ?? '');
   return line.length > 200 ? `${wholeCharactersUpTo(line, 200)}...` : line;
 }
