@@ -165,13 +165,31 @@ function raise(signal: NodeJS.Signals): void {
   // signal-exit 3 and 4 side by side: the last of one version to hear it raises it again by
   // process.kill while the other still listens, so it comes back on a later turn, after the held
   // supervisors have settled (an uncaught Cancelled ended the parent with status 1). Handed on at
-  // once instead, as long as one of them took it (their listeners went), until none is left.
+  // once instead, as long as one of them raised it again, until none is left. One that did not (an
+  // exit handler of signal-exit 4's returned true) kept the parent alive, as it would have alone.
   for (let listening = process.listenerCount(signal); listening > 0 && listenersBesideSignalExit(signal) <= 0; ) {
-    process.emit(signal, signal);
+    if (!raisedAgainDuring(() => process.emit(signal, signal), signal)) return;
     const left = process.listenerCount(signal);
-    if (left >= listening) return; // none took it: an exit handler kept the parent alive
+    if (left >= listening) return; // none took it
     listening = left;
   }
+}
+
+/** Runs `emit` and tells whether something in it raised `signal` at the parent by process.kill (which still goes ahead). */
+function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and called with process as this
+  const { kill } = process;
+  let raised = false;
+  process.kill = (pid, sent) => {
+    if (pid === process.pid && sent === signal) raised = true;
+    return kill.call(process, pid, sent);
+  };
+  try {
+    emit();
+  } finally {
+    process.kill = kill;
+  }
+  return raised;
 }
 
 function noop(): void {
