@@ -570,14 +570,14 @@ describe('runProcess: cancellation', () => {
   test('a cancellation that comes after the child exited, while a leftover holds its pipe, is what the call rejects with', BOUNDED, async () => {
     await withTempDir(async (dir) => {
       const pidFile = join(dir, 'leftover.pid');
-      const exited = join(dir, 'exited');
+      const childPidFile = join(dir, 'child.pid');
       const controller = new AbortController();
       // The child leaves a sleep holding its stdout and exits at once; the call waits out the drain grace.
-      const script = 'sleep 30 & echo $! > "$1"; touch "$2"';
-      const running = runProcess(['sh', '-c', script, 'sh', pidFile, exited], { captureStdout: true, drainGraceMs: 60_000, signal: controller.signal });
+      const script = 'sleep 30 & echo $! > "$1"; echo $$ > "$2"';
+      const running = runProcess(['sh', '-c', script, 'sh', pidFile, childPidFile], { captureStdout: true, drainGraceMs: 60_000, signal: controller.signal });
       await readPidFile(pidFile);
-      while (!existsSync(exited)) await sleep(10);
-      await sleep(200); // for the child to be gone, as its last step was the touch
+      const child = await readPidFile(childPidFile);
+      while (isRunning(child)) await sleep(10); // gone once reaped, whatever the load
       const reason = new Error('stop now');
       controller.abort(reason);
       assert.equal(await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 10_000, pidFile), reason);
