@@ -7,6 +7,7 @@ import { ExportError } from './export/errors.js';
 import { EXIT, dieOf, isEarlyEnd, statusOfEarlyEnd, type Ending } from './exit-status.js';
 import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
+import { internalErrorWords } from './internal-error.js';
 import { node } from '../builtins.js';
 import { shownAsText } from '../log/sanitize.js';
 
@@ -99,7 +100,12 @@ function end(ending: Ending): void {
  * path or a name with an escape sequence in it, which must not drive the terminal.
  */
 function say(message: string): void {
-  process.stderr.write(`subvisor: ${message.split('\n').map(shownAsText).join('\n')}\n`);
+  process.stderr.write(shownLines(`subvisor: ${message}\n`));
+}
+
+/** `text` with the control characters of each line shown as text. */
+function shownLines(text: string): string {
+  return text.split('\n').map(shownAsText).join('\n');
 }
 
 function ignoreSignal(): void {
@@ -121,7 +127,13 @@ try {
   end(await answering(() => reported(error)));
 }
 
-/** Says what `error`, an expected one (bad usage, a bad config, no run to ask...), was and returns the status it ends with; throws any other on. */
+/**
+ * Says what `error` was and returns the status it ends with: an expected one's (bad usage, a bad
+ * config, no run to ask...), or {@link EXIT.internal} for any other, a defect of ours (in reading
+ * the config, in planning, in any command), said as one met while a run goes on is (see ./uncaught.ts).
+ * Thrown on, it would end the CLI as Node ends an uncaught error: status 1, which a script cannot
+ * tell from a failed run, and a raw source line and caret before the stack.
+ */
 function reported(error: unknown): Ending {
   if (error instanceof HelpRequested) {
     process.stdout.write(`${usageOf(args[0])}\n`);
@@ -142,5 +154,6 @@ function reported(error: unknown): Ending {
     say(error.message);
     return { exitCode: statusOfEarlyEnd(error) };
   }
-  throw error;
+  process.stderr.write(shownLines(internalErrorWords('internal error', error)));
+  return { exitCode: EXIT.internal };
 }

@@ -5,6 +5,7 @@ import { EXIT, type Ending } from './exit-status.js';
 import { exitOnceSaid, exitingAtOnce } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
+import { errorText, internalErrorWords } from './internal-error.js';
 
 /** What a run needs to end in order, or at once, after an error nothing caught. */
 export interface UncaughtErrorOptions {
@@ -61,7 +62,7 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
       return;
     }
     seen = true;
-    writeText(process.stderr, `subvisor: internal error, stopping every process: ${errorText(error)}\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n`);
+    writeText(process.stderr, internalErrorWords('internal error, stopping every process', error));
     options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : String(error)}`, EXIT.internal));
     // (A delay past 2^31 - 1 ms would fire at once.) Not unref'd: a run the defect left hanging
     // with nothing else to wait for would otherwise end as Node ends it (13, an unsettled await).
@@ -111,8 +112,4 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
 export function withUncaught(ending: Ending | undefined, uncaught: UncaughtErrors): Ending {
   if (ending !== undefined && (!uncaught.seen || ending.signal !== undefined)) return ending;
   return { exitCode: EXIT.internal };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }

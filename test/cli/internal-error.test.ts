@@ -1,0 +1,35 @@
+// An error of subvisor's own that reaches the command line before any process runs (a defect in
+// the config reader, in planning, in any command) ends it as one while a run goes on does (see
+// ./output.test.ts): status 70, said once with its stack and a request to report it, not Node's
+// raw crash (status 1, the source line and a caret) that a script cannot tell from a failed run.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from './cli.js';
+
+const THROWER = resolve('test/cli/fixtures/throw-in-env-file.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'subvisor-internal-error-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+writeFileSync(join(scratch, 'subvisor.yaml'), 'processes:\n  hello:\n    cmd: echo hello\n');
+writeFileSync(join(scratch, '.env'), 'GREETING=hello\n');
+
+const COMMANDS = [['up'], ['export', 'compose']];
+
+for (const command of COMMANDS) {
+  test(`${command.join(' ')}: an internal error while the config is read exits 70 and asks for a report, with the stack`, { timeout: 30_000 }, async () => {
+    const run = await runCli(command, { cwd: scratch, env: { NODE_OPTIONS: `--import ${THROWER}` } });
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: internal error: Error: injected failure in the config reader\n {4}at /);
+    assert.match(run.stderr, /\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n$/);
+    assert.equal(run.stderr.match(/injected failure/g)?.length, 1, run.stderr);
+    assert.equal(run.stdout, '');
+  });
+
+  test(`${command.join(' ')}: the control: the same config, read without the defect, is fine`, { timeout: 30_000 }, async () => {
+    const run = await runCli(command, { cwd: scratch });
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /internal error/);
+  });
+}
