@@ -144,6 +144,18 @@ test('a value nested deeper than the parser can follow is refused in words about
   assert.doesNotMatch(error.message, /call stack/);
 });
 
+test('brackets opened hundreds deep and never closed are one problem, its path cut to its first levels, not one long line per level', () => {
+  // Control for the cut: a few levels show the whole path (and were said once per level too, before).
+  assert.match(onlyProblem('processes: [[[\n', 1, 14), /^conf\/subvisor\.yaml:1:14: processes\[0\]\[0\]: YAML syntax: the \[ that opens here is never closed/);
+  // The parser repeats its error once per level: 300 lines of 300 `[0]` each, 319 KB, before.
+  const message = onlyProblem(`processes: ${'['.repeat(300)}\n`, 1, 311);
+  assert.match(message, /: processes(\[0\]){11}…\(300 levels\): YAML syntax: the \[ that opens here is never closed/);
+  assert.ok(message.length < 1000, `${message.length} characters`);
+  // A key given twice that deep is placed by the same path.
+  const twice = onlyProblem(`processes: ${'['.repeat(300)}{a: 1, a: 2}${']'.repeat(300)}\n`, 1, 319);
+  assert.match(twice, /: processes(\[0\]){11}…\(302 levels\): YAML syntax: the key is given twice/);
+});
+
 test('a key thousands of characters long (binary read as YAML) is shown cut in the path, so each problem stays a line', () => {
   // Control: a key of ordinary length is shown whole.
   assert.match(onlyProblem(`processes:\n  a: { cmd: x }\n${'k'.repeat(80)}: 1\n`, 3, 1), new RegExp(`^${FILE}:3:1: ${'k'.repeat(80)}: unknown key`));

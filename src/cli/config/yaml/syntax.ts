@@ -11,13 +11,14 @@ import { scalarText } from './values.js';
  * file, and for a key given twice it names neither the key nor where it was first.
  */
 export function syntaxProblems(document: Document.Parsed, source: string, file: string, lineCounter: LineCounter): ConfigProblem[] {
+  const errors = distinctErrors(document.errors);
   const runaways = new Map<number, Found>();
-  for (const error of document.errors) {
+  for (const error of errors) {
     const runaway = isMissingQuote(error) ? unclosedQuote(document, error.pos[0]) : undefined;
     if (runaway !== undefined) runaways.set(error.pos[0], runaway);
   }
   const problems: ConfigProblem[] = [];
-  for (const error of document.errors) {
+  for (const error of errors) {
     const offset = error.pos[0];
     const runaway = runaways.get(offset);
     // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
@@ -31,6 +32,21 @@ export function syntaxProblems(document: Document.Parsed, source: string, file: 
     problems.push({ file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
   }
   return problems;
+}
+
+/**
+ * `errors` with each said once. The parser repeats an error once per level it unwinds: 790 `[`
+ * never closed are 790 errors at one place in the same words, and each worked out (the document
+ * walked, the path built) took 22 s and printed 2 MB.
+ */
+function distinctErrors(errors: readonly YAMLError[]): YAMLError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const said = `${error.code}\0${error.pos[0]}\0${error.message}`;
+    if (seen.has(said)) return false;
+    seen.add(said);
+    return true;
+  });
 }
 
 function isMissingQuote(error: YAMLError): boolean {
@@ -126,13 +142,13 @@ const NOT_LINED_UP = /^All mapping items must start at the same column/;
 function misalignedKey(document: Document.Parsed, source: string, error: YAMLError, lineCounter: LineCounter): Found | undefined {
   if (error.code !== 'BAD_INDENT' || !NOT_LINED_UP.test(error.message)) return undefined;
   const keyAt = source.slice(error.pos[0]).search(/\S/) + error.pos[0];
-  const found = pairWithKeyAt(document.contents, '', keyAt);
+  const found = pairWithKeyAt(document.contents, keyAt);
   const name = found && keyName(found.pair);
   const first = found?.map.items[0];
   if (name === undefined || first === undefined) return undefined;
   const column = lineCounter.linePos(keyAt).col;
   const firstColumn = lineCounter.linePos(first.key.range[0]).col;
-  const misreadAsProcess = found?.path === joinPath('processes', name) && Object.hasOwn(PROCESS_KEYS.keys, name);
+  const misreadAsProcess = found?.place.length === 2 && found.place[0] === 'processes' && found.place[1] === name && Object.hasOwn(PROCESS_KEYS.keys, name);
   const place = whereAt(document, misreadAsProcess ? keyAt - 1 : keyAt, false);
   const message = `\`${name}\` at column ${column} lines up with no key before it (the mapping it is read into has its keys at column ${firstColumn}); indent it as the keys it belongs with`;
   return { offset: keyAt, place, message };
@@ -140,29 +156,39 @@ function misalignedKey(document: Document.Parsed, source: string, error: YAMLErr
 
 /** The key given twice whose second place is `offset`: its path, and where it was first. */
 function duplicateKey(document: Document.Parsed, offset: number, lineCounter: LineCounter): Found | undefined {
-  const place = pairWithKeyAt(document.contents, '', offset);
-  if (place === undefined) return undefined;
-  const name = keyName(place.pair);
-  const first = place.map.items.find((pair) => pair !== place.pair && keyName(pair) === name);
+  const found = pairWithKeyAt(document.contents, offset);
+  if (found === undefined) return undefined;
+  const name = keyName(found.pair);
+  const first = found.map.items.find((pair) => pair !== found.pair && keyName(pair) === name);
   const firstAt = first === undefined ? '' : ` (first at line ${lineCounter.linePos(first.key.range[0]).line})`;
-  return { offset, path: place.path, message: `the key is given twice${firstAt}; a mapping's keys must be unique: remove or rename one` };
+  return { offset, path: pathText(found.place), message: `the key is given twice${firstAt}; a mapping's keys must be unique: remove or rename one` };
 }
 
 type ParsedPair = Pair<ParsedNode, ParsedNode | null>;
+type Place = (string | number)[];
 
-/** The mapping pair whose key starts at `offset`, with its key path; searched from `node` at `path`. */
-function pairWithKeyAt(node: ParsedNode | null, path: string, offset: number): { map: YAMLMap.Parsed; pair: ParsedPair; path: string } | undefined {
+/**
+ * The mapping pair whose key starts at `offset`, with its keys (and item indexes) from `node`.
+ * `place` is where `node` is, grown and shrunk as the search goes rather than copied at each
+ * level: a pair hundreds of levels deep would copy it hundreds of times.
+ */
+function pairWithKeyAt(node: ParsedNode | null, offset: number, place: Place = []): { map: YAMLMap.Parsed; pair: ParsedPair; place: Place } | undefined {
+  const within = (key: string | number | undefined, inner: ParsedNode | null): ReturnType<typeof pairWithKeyAt> => {
+    if (key !== undefined) place.push(key);
+    const found = pairWithKeyAt(inner, offset, place);
+    if (found === undefined && key !== undefined) place.pop();
+    return found;
+  };
   if (isMap(node)) {
     for (const pair of node.items) {
       const name = keyName(pair);
-      const here = name === undefined ? path : joinPath(path, name);
-      if (pair.key.range[0] === offset) return { map: node, pair, path: here };
-      const found = pairWithKeyAt(pair.value, here, offset);
+      if (pair.key.range[0] === offset) return { map: node, pair, place: name === undefined ? place : [...place, name] };
+      const found = within(name, pair.value);
       if (found !== undefined) return found;
     }
   } else if (isSeq(node)) {
     for (const [index, item] of node.items.entries()) {
-      const found = pairWithKeyAt(item, `${path}[${index}]`, offset);
+      const found = within(index, item);
       if (found !== undefined) return found;
     }
   }
@@ -174,20 +200,32 @@ function pairWithKeyAt(node: ParsedNode | null, path: string, offset: number): {
  * over it, down to the innermost. In a mapping it is in the last key begun before it, even past
  * that key's value as the parser read it (a line indented with a tab under `web:` is `web`'s).
  */
-function placeAt(node: ParsedNode | null, offset: number): (string | number)[] {
+function placeAt(node: ParsedNode | null, offset: number): Place {
+  const place: Place = [];
+  let at = node;
+  while (at !== null) {
+    const inner = innerAt(at, offset);
+    if (inner === undefined) break;
+    if (inner.key !== undefined) place.push(inner.key);
+    at = inner.node;
+  }
+  return place;
+}
+
+/** The value under `node` (and its key or index) whose text runs over `offset`; see {@link placeAt}. */
+function innerAt(node: ParsedNode, offset: number): { key?: string | number; node: ParsedNode | null } | undefined {
   if (isMap(node)) {
     const pair = node.items.findLast((item) => item.key.range[0] <= offset);
-    if (pair === undefined) return [];
+    if (pair === undefined) return undefined;
     const name = keyName(pair);
-    const inner = placeAt(pair.value, offset);
-    return name === undefined ? inner : [name, ...inner];
+    return name === undefined ? { node: pair.value } : { key: name, node: pair.value };
   }
   if (isSeq(node)) {
-    for (const [index, item] of node.items.entries()) {
-      if (isNode(item) && item.range[0] <= offset && offset <= item.range[2]) return [index, ...placeAt(item, offset)];
-    }
+    const index = node.items.findIndex((item) => isNode(item) && item.range[0] <= offset && offset <= item.range[2]);
+    const item = node.items[index];
+    return isNode(item) ? { key: index, node: item } : undefined;
   }
-  return [];
+  return undefined;
 }
 
 /**
@@ -200,9 +238,21 @@ function whereAt(document: Document.Parsed, offset: number, exact: boolean): { p
   const whole = placeAt(document.contents, offset);
   const place = exact ? whole : whole.slice(0, whole[0] === 'processes' ? 2 : 1);
   if (place.length === 0) return {};
-  const path = place.reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
+  const path = pathText(place);
   const [top, process] = place;
   return top === 'processes' && typeof process === 'string' ? { path, process } : { path };
+}
+
+/**
+ * The most levels a path shows. Brackets opened hundreds deep and never closed are a path of
+ * hundreds of `[0]`, which said whole is a line of kilobytes; the first levels say where.
+ */
+const SHOWN_PATH_LEVELS = 12;
+
+/** `place` as a path (`processes.web.cmd[0]`), its levels past {@link SHOWN_PATH_LEVELS} counted, not shown. */
+function pathText(place: Place): string {
+  const shown = place.slice(0, SHOWN_PATH_LEVELS).reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
+  return place.length > SHOWN_PATH_LEVELS ? `${shown}…(${place.length} levels)` : shown;
 }
 
 /** A key's text when it is a scalar (as `readMapping` reads it); undefined otherwise. */
