@@ -1,3 +1,4 @@
+import { wholeCharactersUpTo } from '../log/cut-text.js';
 import { writeText } from '../log/sinks/write.js';
 import { dieOf, type DeadlySignal } from './exit-status.js';
 import type { Terminals } from './terminal.js';
@@ -103,7 +104,7 @@ function sayFirstError(status: number, say: (text: string) => void): (error: unk
     told = true;
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const [firstLine = ''] = text.split('\n', 1);
-    const short = firstLine.length > ERROR_WHILE_EXITING_CHARS ? `${firstLine.slice(0, ERROR_WHILE_EXITING_CHARS)}...` : firstLine;
+    const short = firstLine.length > ERROR_WHILE_EXITING_CHARS ? `${wholeCharactersUpTo(firstLine, ERROR_WHILE_EXITING_CHARS)}...` : firstLine;
     say(`subvisor: an internal error while exiting with status ${status}: ${short}\n`);
   };
 }

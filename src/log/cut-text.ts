@@ -8,8 +8,14 @@
  * cutText('k'.repeat(79) + '😀', 80); // the 79 k, then …: not the emoji's first half
  */
 export function cutText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  const last = text.charCodeAt(maxChars - 1);
-  const end = last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars;
-  return `${text.slice(0, end)}…`;
+  return text.length <= maxChars ? text : `${wholeCharactersUpTo(text, maxChars)}…`;
+}
+
+/**
+ * The first `units` UTF-16 units of `text`, one fewer when the cut would fall between the halves of
+ * a surrogate pair (an emoji): the one place that decides where text may be cut.
+ */
+export function wholeCharactersUpTo(text: string, units: number): string {
+  const last = text.charCodeAt(units - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? units - 1 : units);
 }

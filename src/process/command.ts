@@ -1,3 +1,5 @@
+import { wholeCharactersUpTo } from '../log/cut-text.js';
+
 /** A command's plain text: argv joined by spaces, or the shell string. */
 function formatCommand(cmd: readonly string[] | string): string {
   return typeof cmd === 'string' ? cmd : cmd.join(' ');
@@ -37,19 +39,6 @@ export function shortened(text: string, chars = MESSAGE_COMMAND_CHARS): string {
   if (text.length <= chars) return text;
   const head = wholeCharactersUpTo(text, chars);
   return `${head}… (${text.length - head.length} more characters)`;
-}
-
-/**
- * The first `units` UTF-16 units of `text`, one fewer when the cut would fall between the halves of
- * a surrogate pair (an emoji): a lone half is no character, and shows as U+FFFD on a terminal and
- * as `\ud83d` in JSON, where a strict UTF-8 reader refuses it.
- */
-export function wholeCharactersUpTo(text: string, units: number): string {
-  return text.slice(0, isHighSurrogate(text.charCodeAt(units - 1)) ? units - 1 : units);
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Text for a message with its control characters written as escapes (`\e`, `\n`, `\x07`), never raw. */

@@ -3,6 +3,7 @@ import { validateSignal } from '../core/scope.js';
 import type { Process } from './process.js';
 import { normalise, suggest } from './suggest.js';
 import { invalidArgument, outOfRange } from '../caller-errors.js';
+import { cutText } from '../log/cut-text.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
@@ -402,7 +403,7 @@ function validateFd(where: string, name: string, fd: number): number {
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(cutText(value, 40));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
 }

@@ -204,6 +204,22 @@ describe('refused before spawning', () => {
     }
   });
 
+  test('a string option shown in a refusal is cut to 40 characters without splitting an emoji astride the cut', BOUNDED, async () => {
+    const refusal = async (stdout: string): Promise<string> => {
+      try {
+        await runProcess(['true'], { stdout: stdout as never });
+      } catch (error) {
+        assert.ok(error instanceof TypeError);
+        return error.message;
+      }
+      assert.fail(`accepted: ${stdout}`);
+    };
+    // Control: the cut is there, after 40 characters.
+    assert.match(await refusal('k'.repeat(100)), /got "k{40}…"$/);
+    // The emoji's halves are units 40 and 41: left out whole, not its first half shown as \ud83d.
+    assert.match(await refusal(`${'k'.repeat(39)}😀${'k'.repeat(10)}`), /got "k{39}…"$/);
+  });
+
   test("runProcess's conflicting options are refused, as trio's \"can't specify both\"", BOUNDED, async () => {
     const file = marker();
     await assert.rejects(runProcess(['touch', file], { captureStdout: true, stdout: 'ignore' }), /can't specify both captureStdout: true and stdout: "ignore"/);

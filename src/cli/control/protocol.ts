@@ -9,6 +9,8 @@
  * ← {"v":1,"id":1,"ok":true}
  * ```
  */
+import { cutText } from '../../log/cut-text.js';
+
 export const PROTOCOL_VERSION = 2;
 
 /**
@@ -138,9 +140,9 @@ export function parseRequest(text: string): Request {
 /** The most characters of one thing in a request (a name, a command) that a reply repeats: a request may carry up to 1 MiB of it. */
 const SHOWN_CHARS = 80;
 
-/** `text` as a reply repeats it: cut after {@link SHOWN_CHARS} characters (`xxx…`). */
+/** `text` as a reply repeats it: cut after {@link SHOWN_CHARS} characters (`xxx…`), never inside an emoji. */
 export function shownInReply(text: string): string {
-  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+  return cutText(text, SHOWN_CHARS);
 }
 
 /** A request's JSON value as a reply repeats it (`undefined` when it has none). */

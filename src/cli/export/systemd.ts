@@ -1,5 +1,6 @@
 import { basename, isAbsolute, resolve } from 'node:path';
 import { printable } from '../config/spawnable.js';
+import { cutText } from '../../log/cut-text.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, stopGraceMs, type Config, type ProcessSpec, type RestartPolicy } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
 import { goDuration } from '../config/duration.js';
@@ -82,7 +83,7 @@ function checkUnitNameLengths(files: readonly ExportedFile[], prefix: string): v
   const bytes = Buffer.byteLength(longest.name);
   if (bytes <= UNIT_NAME_MAX_BYTES) return;
   const over = bytes - UNIT_NAME_MAX_BYTES;
-  throw new ExportError('ERR_EXPORT_PREFIX', `the unit name ${longest.name.slice(0, 60)}… would be ${bytes} bytes, more than the ${UNIT_NAME_MAX_BYTES} systemd takes; shorten --prefix (${Buffer.byteLength(prefix)} bytes) or the process's name by ${over} byte${over === 1 ? '' : 's'}`);
+  throw new ExportError('ERR_EXPORT_PREFIX', `the unit name ${cutText(longest.name, 60)} would be ${bytes} bytes, more than the ${UNIT_NAME_MAX_BYTES} systemd takes; shorten --prefix (${Buffer.byteLength(prefix)} bytes) or the process's name by ${over} byte${over === 1 ? '' : 's'}`);
 }
 
 function envFileName(prefix: string, spec: ProcessSpec): string {

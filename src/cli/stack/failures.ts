@@ -1,6 +1,6 @@
 import { signalStatus } from '../exit-status.js';
 import { errnoCode } from '../../errno.js';
-import { wholeCharactersUpTo } from '../../process/command.js';
+import { wholeCharactersUpTo } from '../../log/cut-text.js';
 import { lastState } from '../report-line.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { spawnErrorInOwnWords } from './spawn-words.js';

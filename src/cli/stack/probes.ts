@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { linkSignals } from '../../core/scope.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
-import { wholeCharactersUpTo } from '../../process/command.js';
+import { wholeCharactersUpTo } from '../../log/cut-text.js';
 import { superviseRunProcess } from '../../process/supervise.js';
 import { SpawnError } from '../../process/errors.js';
 import { spawnErrorAsWritten, spawnErrorInOwnWords } from './spawn-words.js';

@@ -67,3 +67,19 @@ test('a logs reply goes in pieces of at most the given text, in order, a longer 
   assert.deepEqual(pieces.flat(), tail);
   assert.ok(pieces.length > 1 && pieces.every((piece) => piece.join('').length <= 1024 * 1024), pieces.map((piece) => piece.length).join(' '));
 });
+
+test('a command a reply repeats is cut to 80 characters without splitting an emoji astride the cut', () => {
+  const unknown = (command: string): string => {
+    try {
+      parseRequest(JSON.stringify({ v: 2, id: 1, command }));
+    } catch (error) {
+      assert.ok(error instanceof BadRequest);
+      return error.message;
+    }
+    assert.fail(`accepted: ${command}`);
+  };
+  // Control: the cut is there, at 80 characters of the command's JSON text.
+  assert.match(unknown('k'.repeat(200)), /^unknown command "k{79}…: /);
+  // The emoji's halves are units 80 and 81 of the JSON text: left out whole, not half of it shown.
+  assert.match(unknown(`${'k'.repeat(78)}😀${'k'.repeat(10)}`), /^unknown command "k{78}…: /);
+});
