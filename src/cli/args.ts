@@ -408,6 +408,7 @@ function parseOrExplain(
   refuseUnknownOptions(given, own, foreign);
   const args = negativeValuesJoined(given, own);
   refuseMissingValues(args, own);
+  refuseSwitchValues(args, own);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = node.util.parseArgs({ args, options: own, allowPositionals, strict: true });
@@ -496,6 +497,21 @@ function refuseMissingValues(args: readonly string[], options: OptionsConfig): v
             ? `${next}, an option, came next`
             : `${next} came next; a value that starts with a dash is written ${word}${word.startsWith('--') ? '=' : ''}${next}`;
     throw new UsageError(`${word} needs a value right after it, and got none (${instead}): ${word} VALUE`);
+  }
+}
+
+/**
+ * A switch given a value (`--follow=x`, `--json=false`, `--help=1`): parseArgs says "Option '-f,
+ * --follow' does not take an argument", in its table's words. This says it in ours, with what a
+ * switch is: on when given, off when left out (`--json=false` is no way to turn it off).
+ */
+function refuseSwitchValues(args: readonly string[], options: OptionsConfig): void {
+  const end = args.indexOf('--');
+  for (const word of end === -1 ? args : args.slice(0, end)) {
+    const match = /^--([^=]+)=/.exec(word);
+    const name = match?.[1];
+    if (name === undefined || !Object.hasOwn(options ?? {}, name) || options?.[name]?.type !== 'boolean') continue;
+    throw new UsageError(`--${name} takes no value (got ${word}): write --${name} alone, or leave it out`);
   }
 }
 

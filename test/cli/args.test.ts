@@ -1,7 +1,7 @@
 // The command line's own mistakes: a UsageError, with its stable code and the flag it is about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError, durationOption, parseControlArgs, parseExportArgs, parseLogsArgs, parseUpArgs } from '../../src/cli/args.js';
+import { UsageError, durationOption, parseControlArgs, parseExportArgs, parseLogsArgs, parseProbeArgs, parseRunArgs, parseUpArgs } from '../../src/cli/args.js';
 
 /** What `logs ARGS` is told: the UsageError's message; fails the test if the words are taken. */
 function says(args: string[]): string {
@@ -54,4 +54,26 @@ test("-h before an option taking a value in one cluster (logs -hn, up -hf) given
   assert.throws(() => parseExportArgs(['systemd', '-ho']), { message: '-ho needs a value right after it, and got none (the line ended there): -ho VALUE' });
   // The control: with its value the cluster asks for help, as -h alone does.
   for (const value of ['5', '-1']) assert.throws(() => parseLogsArgs(['-hn', value]), { name: 'HelpRequested' }, value);
+});
+
+test("a switch given a value (logs --follow=x, up --json=false, --help=1) is refused in subvisor's words, by every command", () => {
+  const parsers: [string, (args: string[]) => unknown, string[]][] = [
+    ['logs', parseLogsArgs, ['--follow', '--help']],
+    ['up', parseUpArgs, ['--json', '--timestamps', '--no-port', '--help']],
+    ['run', (args) => parseRunArgs([...args, '--', 'true']), ['--json', '--timestamps', '--help']],
+    ['export', (args) => parseExportArgs(['systemd', ...args]), ['--no-port', '--help']],
+    ['probe', (args) => parseProbeArgs(['--tcp', 'localhost:1', ...args]), ['--help']],
+    ['ps', (args) => parseControlArgs('ps', args), ['--json', '--help']],
+    ['stop', (args) => parseControlArgs('stop', ['web', ...args]), ['--help']],
+  ];
+  for (const [command, parse, switches] of parsers) {
+    for (const option of switches) {
+      for (const value of ['x', 'false', '']) {
+        assert.throws(() => parse([`${option}=${value}`]), { name: 'UsageError', message: `${option} takes no value (got ${option}=${value}): write ${option} alone, or leave it out` }, `${command} ${option}=${value}`);
+      }
+    }
+  }
+  // The control: an option that takes a value takes it after `=`, and a switch's word after `--` is the command's.
+  assert.equal(parseLogsArgs(['--lines=5', '--follow']).follow, true);
+  assert.deepEqual(parseRunArgs(['--', 'ls', '--json=1']).command, ['ls', '--json=1']);
 });
