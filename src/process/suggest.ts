@@ -3,8 +3,9 @@
  * or undefined when none is close enough to be worth saying. `aliases` maps other tools' words
  * (normalised: lower case, no `_` or `-`) to candidates, so `command` and its misspelling
  * `comand` both lead to `cmd`. In order: the same word up to case, `_` and `-` (`depends_on`),
- * one word starting with the other (`readiness`, `environment`), then a small edit distance
- * (`dbb`, `cdm`), then an abbreviation of exactly one candidate (`wrk`).
+ * one word starting with the other (`readiness`, `environment`) unless a slip of a letter or two
+ * comes closer (`api-gatewy` is `api-gateway`, not `api`), then a small edit distance (`dbb`,
+ * `cdm`), then an abbreviation of exactly one candidate (`wrk`).
  */
 export function suggest(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
   const wanted = normalise(word);
@@ -16,23 +17,32 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   const same = spellings.find(([spelling]) => spelling === wanted);
   if (same !== undefined) return same[1];
   const prefixed = spellings.find(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
-  if (prefixed !== undefined) return prefixed[1];
+  const nearest = nearestByEdits(wanted, spellings);
+  // A prefix is a guess at a word cut short or run on; a slip of a letter or two in a longer name
+  // is the likelier meaning when the prefix is further off (`api-gatewy`: `api-gateway`, not `api`).
+  const slipBeatsPrefix = nearest !== undefined && prefixed !== undefined && nearest.distance <= SLIP_EDITS && nearest.distance < Math.abs(prefixed[0].length - wanted.length);
+  if (prefixed !== undefined && !slipBeatsPrefix) return prefixed[1];
+  return nearest?.candidate ?? abbreviated(wanted, spellings);
+}
+
+/** The most edits a slip of the fingers takes (a letter left out, doubled, or two swapped, twice). */
+const SLIP_EDITS = 2;
+
+/** The candidate fewest edits from `wanted`, if within a third of its letters; see {@link suggest}. */
+function nearestByEdits(wanted: string, spellings: readonly (readonly [spelling: string, candidate: string])[]): { candidate: string; distance: number } | undefined {
   // A third of the word may be wrong: one slip in a short name, more in a long one.
   const allowed = Math.max(1, Math.floor(wanted.length / 3));
-  let best: string | undefined;
-  let bestDistance = allowed + 1;
+  let best: { candidate: string; distance: number } | undefined;
   for (const [spelling, candidate] of spellings) {
+    const bestDistance = best?.distance ?? allowed + 1;
     // The distance is at least the difference in length: a word far longer than every candidate (a
     // request may carry a 1 MiB name) is not measured against them at all.
     if (Math.abs(spelling.length - wanted.length) >= bestDistance) continue;
     const distance = editDistance(wanted, spelling);
     // One edit from every one-letter name, a one-letter word shares nothing with the guess (`c`, `a`).
-    if (distance < bestDistance && distance < Math.min(wanted.length, spelling.length)) {
-      best = candidate;
-      bestDistance = distance;
-    }
+    if (distance < bestDistance && distance < Math.min(wanted.length, spelling.length)) best = { candidate, distance };
   }
-  return best ?? abbreviated(wanted, spellings);
+  return best;
 }
 
 /**

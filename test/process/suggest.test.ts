@@ -20,3 +20,12 @@ test('a word that keeps less than a third of a long name abbreviates nothing: re
   // The control: a third kept (wrk of worker-beat's ten letters is not; wrkbt is) still abbreviates.
   assert.equal(suggest('wrkbt', ['worker-beat', 'db']), 'worker-beat');
 });
+
+test('a slip of a letter or two in a long name suggests that name over a far shorter one it starts with: api-gatewy is api-gateway, not api', () => {
+  assert.equal(suggest('api-gatewy', ['api', 'api-gateway']), 'api-gateway');
+  assert.equal(suggest('api-gatway', ['api', 'api-gateway']), 'api-gateway');
+  // The controls: with no such slip the prefix still leads (a word cut short or run on).
+  assert.equal(suggest('api-gw', ['api', 'api-gateway']), 'api');
+  assert.equal(suggest('environment', ['env', 'cmd']), 'env');
+  assert.equal(suggest('apis', ['api', 'api-gateway']), 'api');
+});
