@@ -71,3 +71,30 @@ test('followers share what the run holds for them all: eight, each 9 MiB behind,
   first.ended.abort();
   await first.following;
 });
+
+test('a version 1 follower that falls behind is sent its lines one by one and no `skipped` count, a kind its client does not know', async () => {
+  const ring = new LogRing();
+  const stack = { processesNamed: (names: readonly string[]) => names } as unknown as Stack;
+  const sent: Reply[] = [];
+  let unsentBytes = MAX_FOLLOW_UNSENT_BYTES + 1;
+  const channel: ReplyChannel = {
+    send: (reply) => void sent.push(reply),
+    get unsentBytes() {
+      return unsentBytes;
+    },
+    drained: () => Promise.resolve(),
+    gone: false,
+  };
+  const ended = new AbortController();
+  const following = controlHandler(stack, ring, [])({ v: 1, id: 3, command: 'logs', names: [], lines: 0, follow: true }, channel, ended.signal);
+  ring.push('web', 'stdout', 'left out');
+  await new Promise<void>((resolve) => setImmediate(resolve)); // the drain is taken
+  unsentBytes = 0;
+  ring.push('web', 'stdout', 'sent');
+  ended.abort();
+  await following;
+  assert.deepEqual(
+    sent.map((reply) => ('kind' in reply ? `${reply.kind}${'line' in reply ? ` ${reply.line}` : ''}` : 'ok' in reply ? 'ok' : '?')),
+    ['line sent', 'ok'],
+  );
+});

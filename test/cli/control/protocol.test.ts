@@ -61,6 +61,8 @@ test('a request without its version or its command is told which key is missing,
 test('a logs reply goes in pieces of at most the given text, in order, a longer line alone, nothing lost or repeated', () => {
   assert.deepEqual(inPieces(['aaaa', 'bb', 'cc', 'dddddddd', 'e', ''], 5), [['aaaa'], ['bb', 'cc'], ['dddddddd'], ['e', '']]);
   assert.deepEqual(inPieces([], 5), []);
+  // Exactly the most a piece may hold is one piece, not two.
+  assert.deepEqual(inPieces(['bb', 'ccc'], 5), [['bb', 'ccc']]);
   // A process's whole tail (4 MiB in 400 KB lines) in 1 MiB pieces: each under a client's 16 MiB limit even at six JSON bytes a character.
   const tail = Array.from({ length: 10 }, (_, index) => String(index).repeat(400_000));
   const pieces = inPieces(tail, 1024 * 1024);
