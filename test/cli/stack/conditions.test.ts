@@ -137,6 +137,16 @@ describe('conditions', () => {
     assert.equal(resultOf(outcome, 'web').notStartedBecause, 'cache exited');
   });
 
+  test('ready: a task that exits 0 once ready, before its dependent\'s other condition is met, still counts as ready: its exit is its job done, not a service gone', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([
+      spec('seed', 'echo seeded', { task: true }),
+      spec('migrate', 'sleep 0.6', { task: true }),
+      spec('web', 'echo web ran', { dependsOn: [{ name: 'seed', condition: 'ready' }, { name: 'migrate', condition: 'succeeded' }], main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    assert.ok(output.indexOf('web', 'stdout', /web ran/) >= 0, output.dump());
+  });
+
   test('succeeded: a dependent starts after the task exited 0; the task succeeding does not end the run', BOUNDED, async () => {
     const { outcome, output } = await runToEnd([
       spec('migrate', 'sleep 0.2; echo migrated', { task: true }),
