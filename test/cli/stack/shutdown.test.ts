@@ -147,6 +147,20 @@ describe('stopping a stack in reverse dependency order', () => {
     assert.equal(resultOf(outcome, 'crashes').result, 'exited with status 3', output.dump());
   });
 
+  test('after main\'s exit 0, an exit 0 on its own while the rest stop, under `restart: always`, is said as an exit: no "not restarted" is added, which is said only of a crash', BOUNDED, async () => {
+    // As above, with `restart: always` and an exit 0: the exit was no failure, restarted or not.
+    const { outcome, output } = await runToEnd([
+      spec('ends', 'sleep 1', { restart: { ...NO_RESTART, policy: 'always', max: 3, backoffMs: 10 } }),
+      spec('slow', "trap 'sleep 2; exit 0' TERM; sleep 30 & wait", { dependsOn: [{ name: 'ends', condition: 'started' }] }),
+      spec('main', 'sleep 0.3', { main: true }),
+    ]);
+    assert.equal(outcome.exitCode, 0, output.dump());
+    const [exited, ...more] = output.of('ends', 'exited').map((record) => record.text);
+    assert.match(exited ?? '', /^exited with status 0 after [^;]*$/, output.dump());
+    assert.deepEqual(more, [], output.dump());
+    assert.equal(output.of('ends', 'restarting').length, 0, output.dump());
+  });
+
   test('each process gets its own stopSignal', BOUNDED, async () => {
     const file = join(scratch, `stops-${files++}`);
     const cmd = `trap 'echo "got-INT 0" >> ${file}; exit 0' INT; trap 'echo "got-TERM 0" >> ${file}; exit 0' TERM; echo up; while :; do sleep 0.05; done`;
