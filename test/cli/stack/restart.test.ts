@@ -86,6 +86,8 @@ describe('restart policies with real processes', () => {
     assert.equal(outcome.exitCode, 124, output.dump());
     assert.match(output.of('db', 'restarting')[0]?.text ?? '', /^restarting in 10 ms \(was not ready within 200 ms \(no output line matched \/never printed\/\); restart 1 of 1\)$/);
     assert.equal(resultOf(outcome, 'db').restarts, 1);
+    // Each attempt's stop is said: the first one's line does not stand for the second's.
+    assert.deepEqual(output.of('db', 'stopping').map((record) => record.text), Array(2).fill('stopping (not ready within 200 ms): SIGTERM to its process group'), output.dump());
   });
 
   test('maxBackoff caps the doubling', BOUNDED, async () => {
