@@ -233,6 +233,23 @@ describe('stopping and starting by hand (the operations `subvisor stop/start/res
     }
   });
 
+  test('restart of a process that was ready, whose new life exits 0 before it is ready: its dependent is not started because it exited before it was ready, not as if that life had been', BOUNDED, async () => {
+    const marker = join(scratch, `second-life-${files++}`);
+    const running = startStack([
+      spec('db', `if [ -e '${marker}' ]; then exit 0; fi; touch '${marker}'; echo up; exec sleep 30`, { ready: logProbe(/^up$/), readyOptional: true }),
+      spec('web', 'exec sleep 30', { dependsOn: [{ name: 'db', condition: 'ready' }] }),
+    ]);
+    const { stack, output } = running;
+    try {
+      await waitUntil(() => output.indexOf('web', 'starting') >= 0, 'web to start');
+      await assert.rejects(stack.restart(['db']), { name: 'NotReady' });
+      await waitUntil(() => output.of('web', 'not-started').length > 0, 'web to be given up');
+      assert.deepEqual(output.of('web', 'not-started').map((record) => record.text), ['not started: db exited before it was ready'], output.dump());
+    } finally {
+      await running.stop();
+    }
+  });
+
   test('stop and start one process: the run goes on without it, then with it again', BOUNDED, async () => {
     const running = startStack([spec('db', 'echo up; exec sleep 30', { ready: logProbe(/^up$/) }), spec('worker', 'echo up; exec sleep 30', { ready: logProbe(/^up$/) })]);
     const { stack, output } = running;
