@@ -192,6 +192,13 @@ describe('conditions', () => {
     assert.ok(output.indexOf('e', 'not-started', /^not started: d was not started/) >= 0, output.dump());
   });
 
+  test('completed: a failed task that nothing depends on ends the run with its status: no dependent said its status does not matter', BOUNDED, async () => {
+    const { outcome, output } = await runToEnd([spec('lint', 'exit 3', { task: true }), spec('main', 'sleep 1', { main: true })]);
+    assert.equal(outcome.exitCode, 3, output.dump());
+    assert.equal(outcome.failure?.name, 'lint', output.dump());
+    assert.equal(output.of('lint', 'tolerated').length, 0, output.dump());
+  });
+
   test('completed: a task that fails does not end the run when every dependent waits only for it to complete', BOUNDED, async () => {
     const { outcome, output } = await runToEnd([
       spec('seed', 'echo seeding failed >&2; exit 4', { task: true }),
