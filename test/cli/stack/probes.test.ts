@@ -407,8 +407,10 @@ describe('waiting on a probe', () => {
     // the try under way at the removal or a later one; not the watch's first try, ~500 ms before.
     assert.ok(verdict.failingSince > removedAt - 400 && verdict.failingSince < performance.now(), `failingSince ${verdict.failingSince}, removed at ${removedAt}`);
     // One whose tries never passed was never seen healthy at all.
-    const never = await untilDead({ kind: 'exec', cmd: ['false'], ...TIMING, failures: 2 }, {}, 0, controller.signal);
+    const tries = join(scratch, 'tries');
+    const never = await untilDead({ kind: 'exec', cmd: ['sh', '-c', 'echo >> "$1"; exit 1', 'sh', tries], ...TIMING, failures: 2 }, {}, 0, controller.signal);
     assert.equal(never.failingSince, -Infinity);
+    assert.equal(readFileSync(tries, 'utf8'), '\n\n', 'the second failure in a row is the verdict: no third try');
   });
 
   test('untilDead under a loop starved past every timeout: a hung probe still fails the process, its late cuts excused once, not forever', BOUNDED, async () => {
