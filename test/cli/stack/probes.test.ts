@@ -351,6 +351,13 @@ describe('waiting on a probe', () => {
     assert.deepEqual(tried, [{ passed: false, output: 'replaying the WAL\n(still running when the wait ended)' }]);
   });
 
+  test('a silent first try the wait cuts, sooner than its interval, is reported all the same: it is the only one, and that it hung is the answer', BOUNDED, async () => {
+    const tried: ProbeResult[] = [];
+    const probe: OutsideProbe = { kind: 'exec', cmd: ['sleep', '30'], ...TIMING, intervalMs: 10_000, timeoutMs: 20_000 };
+    await assert.rejects(untilPasses(probe, {}, AbortSignal.timeout(300), (result) => tried.push(result)));
+    assert.deepEqual(tried, [{ passed: false, output: 'still running when the wait ended' }]);
+  });
+
   test('a silent try the deadline cuts after it hung longer than the tries before took is the answer: a server that now accepts and never answers is not reported as refusing', BOUNDED, async () => {
     const port = await freePort();
     const silent = createTcpServer(() => {
