@@ -98,3 +98,17 @@ test('a version 1 follower that falls behind is sent its lines one by one and no
     ['line sent', 'ok'],
   );
 });
+
+test('unknown names: one gets a guess at what was meant; two get none, as it would not say which of them it is for', async () => {
+  const names = ['web', 'db'];
+  const stack = {
+    processesNamed: (asked: readonly string[]) => asked.filter((name) => names.includes(name)),
+    ps: () => names.map((name) => ({ name, state: 'ready', restarts: 0 })),
+    namesKnown: () => names,
+  } as unknown as Stack;
+  const handle = controlHandler(stack, new LogRing(), []);
+  const channel: ReplyChannel = { send: () => undefined, unsentBytes: 0, drained: () => Promise.resolve(), gone: false };
+  const refusal = (asked: string[]): Promise<unknown> => handle({ v: PROTOCOL_VERSION, id: 1, command: 'stop', names: asked }, channel, new AbortController().signal).then(() => assert.fail('accepted'), (error: unknown) => error);
+  assert.match(String(await refusal(['wbe'])), /no process named 'wbe' in this run \(it has web, db\); did you mean 'web'\?$/);
+  assert.match(String(await refusal(['wbe', 'dbb'])), /no process named 'wbe', 'dbb' in this run \(it has web, db\)$/);
+});
