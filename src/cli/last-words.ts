@@ -1,6 +1,7 @@
 import { wholeCharactersUpTo } from '../log/cut-text.js';
 import { writeText } from '../log/sinks/write.js';
 import { dieOf, type DeadlySignal } from './exit-status.js';
+import { errorSummary } from './internal-error.js';
 import type { Terminals } from './terminal.js';
 
 /**
@@ -102,8 +103,7 @@ function sayFirstError(status: number, say: (text: string) => void): (error: unk
   return (error) => {
     if (told) return;
     told = true;
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const [firstLine = ''] = text.split('\n', 1);
+    const [firstLine = ''] = errorSummary(error).split('\n', 1);
     const short = firstLine.length > ERROR_WHILE_EXITING_CHARS ? `${wholeCharactersUpTo(firstLine, ERROR_WHILE_EXITING_CHARS)}...` : firstLine;
     say(`subvisor: an internal error while exiting with status ${status}: ${short}\n`);
   };

@@ -86,3 +86,26 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an error String() cannot convert (an object without a prototype), while the exit at once waits for its last words: the status stays as decided, and a line is said', { timeout: 30_000 }, async () => {
+  // exitOnceSaid itself, in a process of its own (it exits it): the last words settle after the
+  // throw, and the exit waits for them.
+  const code = [
+    `import { exitOnceSaid } from ${JSON.stringify(resolve('src/cli/last-words.ts'))};`,
+    `import { Terminals } from ${JSON.stringify(resolve('src/cli/terminal.ts'))};`,
+    "exitOnceSaid(130, new Promise((settle) => setTimeout(settle, 200)), { terminals: new Terminals([]), signal: 'SIGINT' });",
+    'setTimeout(() => { throw Object.create(null); }, 50);',
+  ].join('\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ending = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  try {
+    const [status] = await ending;
+    // Node's own end for an error thrown inside an 'uncaughtException' listener is 7.
+    assert.equal(status, 130, stderr);
+    assert.match(stderr, /^subvisor: an internal error while exiting with status 130: \S/m);
+  } finally {
+    killQuietly(child.pid);
+  }
+});
