@@ -50,10 +50,11 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-uncaught-exiting-'));
   const trigger = join(dir, 'trigger');
   const pidFile = join(dir, 'pid');
+  const printed = join(dir, 'printed');
   // stdout and stderr one pipe, which nothing reads yet: the words of the exit at once wait for
   // stdout's write under way (see Output.abandon), and so does the exit, for up to 1.5 s.
   // The process ignores SIGTERM, and outlives the first Ctrl-C's stop: it dies of the second's SIGKILL.
-  const cliArgs = ['--import', THROWER, BIN, 'run', '--label', 'flood', '--grace', '30s', '--', 'sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; seq 1 60000; exec sleep 30`];
+  const cliArgs = ['--import', THROWER, BIN, 'run', '--label', 'flood', '--grace', '30s', '--', 'sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; seq 1 60000; touch ${printed}; exec sleep 30`];
   const cli = spawn('sh', ['-c', 'exec "$@" 2>&1', 'sh', process.execPath, ...cliArgs], {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, NO_COLOR: '1', SUBVISOR_TEST_TRIGGER: trigger },
@@ -61,14 +62,14 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
   const ending = once(cli, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   try {
     await waitUntil(() => existsSync(pidFile), 'the process to start', 15_000);
-    // A moment for the flood to fill the pipe and the CLI's queue.
-    await sleep(1000);
-    cli.kill('SIGINT');
-    await sleep(300);
-    cli.kill('SIGINT');
-    // The second Ctrl-C taken: the exit at once has killed the process (its words wait).
+    // The flood printed: all but a pipe's worth of it is in the CLI's queue, behind the pipe it fills.
+    await waitUntil(() => existsSync(printed), 'the flood to be read', 15_000);
     const floodPid = Number(readFileSync(pidFile, 'utf8'));
-    await waitUntil(() => !isRunning(floodPid), 'the process to be killed', 1000);
+    cli.kill('SIGINT');
+    // Again until one counts as the second (one taken within 100 ms of the first, as two signals
+    // read in one turn of a loaded CLI are, is its copy): the exit at once kills the process (its
+    // words wait).
+    await waitUntil(() => (cli.kill('SIGINT'), !isRunning(floodPid)), 'the second Ctrl-C to kill the process', 10_000);
     writeFileSync(trigger, '');
     await waitUntil(() => existsSync(`${trigger}.thrown`), 'the internal error', 1000);
     cli.kill('SIGINT');
