@@ -27,6 +27,13 @@ for (const command of COMMANDS) {
     assert.equal(run.stdout, '');
   });
 
+  test(`${command.join(' ')}: a value thrown that String() cannot convert (an object without a prototype) is said by its kind, still 70`, { timeout: 30_000 }, async () => {
+    const run = await runCli(command, { cwd: scratch, env: { NODE_OPTIONS: `--import ${THROWER}`, SUBVISOR_TEST_HOW: 'nullproto' } });
+    // Before: 7, converting it threw inside the CLI's own handler, and Node's crash said the rest.
+    assert.equal(run.code, 70, run.stderr);
+    assert.match(run.stderr, /^subvisor: internal error: \[object Object\]\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n$/);
+  });
+
   test(`${command.join(' ')}: the control: the same config, read without the defect, is fine`, { timeout: 30_000 }, async () => {
     const run = await runCli(command, { cwd: scratch });
     assert.equal(run.code, 0, run.stderr);
