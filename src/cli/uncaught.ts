@@ -5,7 +5,7 @@ import { EXIT, type Ending } from './exit-status.js';
 import { exitOnceSaid, exitingAtOnce } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
-import { errorText, internalErrorWords } from './internal-error.js';
+import { errorSummary, errorText, internalErrorWords } from './internal-error.js';
 
 /** What a run needs to end in order, or at once, after an error nothing caught. */
 export interface UncaughtErrorOptions {
@@ -63,7 +63,7 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     }
     seen = true;
     writeText(process.stderr, internalErrorWords('internal error, stopping every process', error));
-    options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : String(error)}`, EXIT.internal));
+    options.stop(new StopRequest(`internal error: ${error instanceof Error ? error.message : errorSummary(error)}`, EXIT.internal));
     // (A delay past 2^31 - 1 ms would fire at once.) Not unref'd: a run the defect left hanging
     // with nothing else to wait for would otherwise end as Node ends it (13, an unsettled await).
     const limitMs = Math.min(options.stopGraceMs + DRAIN_ALLOWANCE_MS, MAX_TIMER_MS);

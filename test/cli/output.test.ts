@@ -537,6 +537,15 @@ describe('the run ends while its output is held back: every line it read is writ
       assert.match(run.stdout, /^flood \* stopping \(internal error: injected failure\): SIGTERM to its process group$/m);
     });
 
+    test(`${command}: a value thrown that String() cannot convert (an object without a prototype) stops every process in order too, then exits 70`, BOUNDED, async () => {
+      const run = await endWhileOutputHeld({ command, tag: `${command}-nullproto`, end: pull, env: { SUBVISOR_TEST_HOW: 'nullproto' } });
+      // Before: 7, converting it threw inside the CLI's handler for uncaught errors, and no stop began.
+      assert.equal(run.code, 70, run.stderr);
+      assert.match(run.stderr, /^subvisor: internal error, stopping every process: \[object Object\]$/m);
+      assertAllLines(run.stdout, 'flood', 60_000);
+      assert.match(run.stdout, /^flood \* stopping \(internal error: \[object Object\]\): SIGTERM to its process group$/m);
+    });
+
     test(`${command}: such an error after the process exited 0, while stdout drains, still exits 70`, BOUNDED, async () => {
       const afterTheEnd = async (held: HeldCli): Promise<void> => {
         await waitUntil(() => !isRunning(held.floodPid), 'the process to exit', 10_000);
