@@ -175,15 +175,26 @@ function raise(signal: NodeJS.Signals): void {
   }
 }
 
-/** Runs `emit` and tells whether something in it raised `signal` at the parent by process.kill (which still goes ahead). */
+/**
+ * Runs `emit` and tells whether something in it raised `signal` at the parent by process.kill
+ * (which still goes ahead). Where process.kill cannot be replaced (made read-only), it cannot tell:
+ * the signal is handed on once, as it was before signal-exit 3 and 4 were told apart, rather than a
+ * TypeError ending the parent with status 1 instead of the signal.
+ */
 function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and called with process as this
   const { kill } = process;
   let raised = false;
-  process.kill = (pid, sent) => {
+  const watching: typeof process.kill = (pid, sent) => {
     if (pid === process.pid && sent === signal) raised = true;
     return kill.call(process, pid, sent);
   };
+  try {
+    process.kill = watching;
+  } catch {
+    emit();
+    return false;
+  }
   try {
     emit();
   } finally {

@@ -116,6 +116,22 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
+  test('SIGINT to a parent whose process.kill is read-only, signal-exit listening: it still dies of SIGINT, signal-exit\'s exit handler run', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['read-only-kill'], { env: WITHOUT_WATCHDOG });
+    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+    try {
+      assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
+      parent.child.kill('SIGINT');
+      // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
+      assert.match(parent.stdout(), /signal-exit ran: SIGINT/);
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   test('SIGINT to a parent where signal-exit 3 and 4 both listen and 4\'s exit handler returns true (stay alive): the parent lives on, as it would without subvisor; 3 is not handed the signal', BOUNDED, async () => {
     const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4-stay'], { env: WITHOUT_WATCHDOG });
     const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
