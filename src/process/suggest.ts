@@ -3,9 +3,9 @@
  * or undefined when none is close enough to be worth saying. `aliases` maps other tools' words
  * (normalised: lower case, no `_` or `-`) to candidates, so `command` and its misspelling
  * `comand` both lead to `cmd`. In order: the same word up to case, `_` and `-` (`depends_on`),
- * one word starting with the other (`readiness`, `environment`) unless a slip of a letter or two
- * comes closer (`api-gatewy` is `api-gateway`, not `api`), then a small edit distance (`dbb`,
- * `cdm`), then an abbreviation of exactly one candidate (`wrk`).
+ * one word starting with the other (`readiness`, `environment`) unless the word runs on past a
+ * name and a slip of a letter or two comes closer (`api-gatewy` is `api-gateway`, not `api`), then
+ * a small edit distance (`dbb`, `cdm`), then an abbreviation of exactly one candidate (`wrk`).
  */
 export function suggest(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
   const wanted = normalise(word);
@@ -18,9 +18,11 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   if (same !== undefined) return same[1];
   const prefixed = spellings.find(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
   const nearest = nearestByEdits(wanted, spellings);
-  // A prefix is a guess at a word cut short or run on; a slip of a letter or two in a longer name
-  // is the likelier meaning when the prefix is further off (`api-gatewy`: `api-gateway`, not `api`).
-  const slipBeatsPrefix = nearest !== undefined && prefixed !== undefined && nearest.distance <= SLIP_EDITS && nearest.distance < Math.abs(prefixed[0].length - wanted.length);
+  // A prefix is a guess at a word cut short or run on. Run on past a name, a slip of a letter or two
+  // in a longer one is the likelier meaning when the prefix is further off (`api-gatewy`:
+  // `api-gateway`, not `api`); cut short of a name, it still leads (`work`: `worker`, not `fork`).
+  // Cut short, the word is no letters past the name, and a slip is at least one edit.
+  const slipBeatsPrefix = nearest !== undefined && prefixed !== undefined && nearest.distance <= SLIP_EDITS && nearest.distance < wanted.length - prefixed[0].length;
   if (prefixed !== undefined && !slipBeatsPrefix) return prefixed[1];
   return nearest?.candidate ?? abbreviated(wanted, spellings);
 }

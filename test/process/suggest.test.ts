@@ -29,3 +29,10 @@ test('a slip of a letter or two in a long name suggests that name over a far sho
   assert.equal(suggest('environment', ['env', 'cmd']), 'env');
   assert.equal(suggest('apis', ['api', 'api-gateway']), 'api');
 });
+
+test('a word cut short of a name still suggests that name over a shorter one a slip away: work is worker, not fork', () => {
+  assert.equal(suggest('work', ['worker', 'fork']), 'worker');
+  assert.equal(suggest('front', ['frontend', 'font']), 'frontend');
+  // The control: the same slip with no name the word starts is still found.
+  assert.equal(suggest('work', ['fork', 'db']), 'fork');
+});
