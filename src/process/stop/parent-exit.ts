@@ -198,7 +198,8 @@ function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
   try {
     emit();
   } finally {
-    process.kill = kill;
+    // A wrapper a handler put over ours during the emit stays: ours, beneath it, only passes calls on.
+    if (process.kill === watching) process.kill = kill;
   }
   return raised;
 }

@@ -150,6 +150,21 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
+  test('signal-exit 3 and 4 both listen and 4\'s exit handler wraps process.kill and stays alive: its wrapper is left in place', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4-wrap'], { env: WITHOUT_WATCHDOG });
+    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+    try {
+      parent.child.kill('SIGINT');
+      assert.deepEqual(await parent.exited, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${parent.stdout()})`);
+      // Before: false: the watch over process.kill during the emit put back what it had found.
+      assert.match(parent.stdout(), /kill wrapper kept: true/);
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
     const parent = startFixture('test/fixtures/hardening/holder-parent.ts', [], { env: WITHOUT_WATCHDOG });
     let holder = 0;
