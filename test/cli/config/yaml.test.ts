@@ -135,6 +135,14 @@ test("YAML 1.1's ordered mappings (!!omap, !!pairs) are refused where they are w
   }
 });
 
+test("an ordered mapping nested deep in a list shows its path as a syntax problem's is shown: its first levels, then how many", () => {
+  // Control: a few levels deep, the whole path.
+  assert.match(onlyProblem('processes:\n  a:\n    cmd: x\n    x-deep: [[!!omap [b: 1]]]\n', 4, 22), /: processes\.a\.x-deep\[0\]\[0\]: YAML's !!omap/);
+  const depth = 40;
+  const message = onlyProblem(`processes:\n  a:\n    cmd: x\n    x-deep: ${'['.repeat(depth)}!!omap [b: 1]${']'.repeat(depth)}\n`, 4, 20 + depth);
+  assert.match(message, /: processes\.a\.x-deep(\[0\]){9}…\(43 levels\): YAML's !!omap/);
+});
+
 test('a value nested deeper than the parser can follow is refused in words about the config, not as a stack overflow', () => {
   // Control: a few hundred levels are read (and refused only as no command).
   assert.match(onlyProblem(`processes:\n  a:\n    cmd: ${'['.repeat(300)}${']'.repeat(300)}\n`, 3, 11), /processes\.a\.cmd\[0\]: expected a string, found a list/);

@@ -261,9 +261,8 @@ export class Reader {
         const tag = (seq.tag ?? '').replace(/^tag:yaml\.org,2002:/, '!!');
         const keys = keysTo([...ancestors, seq]);
         const [top, process] = keys;
-        const path = keys.reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
         // A parsed document holds parsed nodes.
-        this.report(seq as ParsedNode, path, `YAML's ${printable(tag)} (an ordered mapping) is not read here: remove the tag, and write a mapping ({ b: 1 }) or a list`, top === 'processes' && typeof process === 'string' ? process : undefined);
+        this.report(seq as ParsedNode, pathText(keys), `YAML's ${printable(tag)} (an ordered mapping) is not read here: remove the tag, and write a mapping ({ b: 1 }) or a list`, top === 'processes' && typeof process === 'string' ? process : undefined);
         return visit.SKIP;
       },
     });
@@ -360,6 +359,19 @@ export function isEmpty(node: Node): node is null | (ParsedNode & { value: null 
  * under it as long, hundreds of them megabytes.
  */
 const SHOWN_KEY_CHARS = 80;
+
+/**
+ * The most levels a path shows. Brackets opened hundreds deep and never closed are a path of
+ * hundreds of `[0]`, which said whole is a line of kilobytes; the first levels say where (a
+ * syntax problem's place, an ordered mapping's).
+ */
+const SHOWN_PATH_LEVELS = 12;
+
+/** `place` as a path (`processes.web.cmd[0]`), its levels past {@link SHOWN_PATH_LEVELS} counted, not shown. */
+export function pathText(place: readonly (string | number)[]): string {
+  const shown = place.slice(0, SHOWN_PATH_LEVELS).reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
+  return place.length > SHOWN_PATH_LEVELS ? `${shown}…(${place.length} levels)` : shown;
+}
 
 /** `owner.key`, with a key no path can show plainly (empty, control characters) made visible, and a long one cut (`kkk…`). */
 export function joinPath(owner: string, key: string): string {

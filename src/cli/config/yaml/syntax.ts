@@ -2,7 +2,7 @@ import { isMap, isNode, isScalar, isSeq, visit, type Document, type Node, type L
 import { cutText } from '../../../log/cut-text.js';
 import type { ConfigProblem } from '../errors.js';
 import { PROCESS_KEYS } from './keys.js';
-import { joinPath } from './reader.js';
+import { pathText } from './reader.js';
 import { scalarText } from './values.js';
 
 /**
@@ -241,18 +241,6 @@ function whereAt(document: Document.Parsed, offset: number, exact: boolean): { p
   const path = pathText(place);
   const [top, process] = place;
   return top === 'processes' && typeof process === 'string' ? { path, process } : { path };
-}
-
-/**
- * The most levels a path shows. Brackets opened hundreds deep and never closed are a path of
- * hundreds of `[0]`, which said whole is a line of kilobytes; the first levels say where.
- */
-const SHOWN_PATH_LEVELS = 12;
-
-/** `place` as a path (`processes.web.cmd[0]`), its levels past {@link SHOWN_PATH_LEVELS} counted, not shown. */
-function pathText(place: Place): string {
-  const shown = place.slice(0, SHOWN_PATH_LEVELS).reduce<string>((owner, key) => (typeof key === 'number' ? `${owner}[${key}]` : joinPath(owner, key)), '');
-  return place.length > SHOWN_PATH_LEVELS ? `${shown}…(${place.length} levels)` : shown;
 }
 
 /** A key's text when it is a scalar (as `readMapping` reads it); undefined otherwise. */
