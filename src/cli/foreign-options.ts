@@ -545,8 +545,7 @@ function readsAsCommand(command: readonly string[], isProgram: (word: string) =>
  * finds it. Did-you-mean also takes a word that begins with a whole candidate (`readiness` for
  * `ready`), right for keys; but a word going on for more than a letter past a process's name is a
  * program's name (`webpack` for `web`, `redis-server` for `redis`), not a slip of it. Such names
- * are left out before asking, not the guess refused after: did-you-mean takes `api` for
- * `api-gatewy` (it begins with the whole of it) before it measures the slip of `api-gateway`.
+ * are left out before asking, so that a word gone on past `web` is never taken for a slip of it.
  */
 function misspellsName(word: string, processNames: ReadonlySet<string>): boolean {
   const wanted = normalise(word);
