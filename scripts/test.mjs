@@ -15,7 +15,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Node 20's runner gives this one timeout to every test and to every file as a whole (each file is
-// one test of the runner). The longest file, test/cli/control/commands.test.ts, took 95 s on a
+// one test of the runner). The longest file, test/cli/control/commands.test.ts (since split by command), took 95 s on a
 // loaded 2-core machine and passed 120 s on the next run, its last tests never run. A file's
 // tests carry their own bounds; this is the net for those that do not, and for a file's sum.
 const FILE_TIMEOUT_MS = 300_000;

@@ -18,6 +18,9 @@ let dirs = 0;
 
 export const BOUNDED = { timeout: 60_000 };
 
+/** `restarting in 19.7 s`, as `ps` shows a restart that waits out its backoff. */
+export const RESTARTING = /^restarting in \d+\.\d s$/;
+
 /** Writes `text(dir)` as subvisor.yaml into a fresh directory (0755); returns the directory. */
 export function configDir(text: (dir: string) => string, name = `c${dirs++}`): string {
   const dir = join(scratch, name);
