@@ -276,9 +276,11 @@ describe('stop and start', () => {
     }
   });
 
-  test('stop asked while the run ends (its processes already stopping) replies, with status 0', BOUNDED, async () => {
-    const dir = configDir(() => `processes:
-  slow: { cmd: "trap 'sleep 2; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", grace: 5s }
+  test('stop asked while the run ends (its processes already stopping) replies at once, with status 0: not once they are stopped, when the run may have closed its socket', BOUNDED, async () => {
+    // slow stops only once released, after the reply came.
+    const release = (dir: string): string => join(dir, 'release');
+    const dir = configDir((at) => `processes:
+  slow: { cmd: "trap 'while [ ! -e ${release(at)} ]; do sleep 0.1; done; exit 0' TERM; echo up; while :; do sleep 0.1; done", ready: "up", grace: 8s }
 `);
     const run = await up(dir);
     let pid: number | null = null;
@@ -289,7 +291,9 @@ describe('stop and start', () => {
       const stopped = await client(dir, ['stop', 'slow']);
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.equal(stopped.stderr, '');
+      assert.ok(pid !== null && isRunning(pid), 'slow is still stopping: the reply did not wait for it');
     } finally {
+      writeFileSync(release(dir), '');
       const ended = await interrupt(run, pid);
       assert.equal(ended.code, 130);
     }
