@@ -50,12 +50,13 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
 /**
  * A refusal before anything started (a bad config, a second `up`), as `--json` gives it: a
  * failure record as the run's own failures are (`reason` says which kind: `config` or `control`),
- * with each of a config's problems located. A command that cannot start before the run exists is
+ * with each of a config's problems located (those its message lists, with `moreProblems` counting
+ * the rest). A command that cannot start before the run exists is
  * one too: `run -- ''` with `reason` and `code` as a start failure's in the run (`spawn`,
  * `ENOENT`), a removed current directory with `"reason":"cwd"` and its errno.
  */
 export function reportRefusal(output: Output, error: EarlyEnd, exitCode: number): void {
-  const located = error instanceof ConfigError ? { problems: error.problems.map(problemFields) } : {};
+  const located = error instanceof ConfigError ? configProblemFields(error) : {};
   output.report(error.message, {
     stream: 'report',
     event: 'failure',
@@ -64,6 +65,12 @@ export function reportRefusal(output: Output, error: EarlyEnd, exitCode: number)
     exitCode,
     ...located,
   });
+}
+
+/** The problems the message lists, and how many more there are when it does not list them all. */
+function configProblemFields(error: ConfigError): { problems: object[]; moreProblems?: number } {
+  const more = error.problems.length - error.shownProblems.length;
+  return { problems: error.shownProblems.map(problemFields), ...(more > 0 ? { moreProblems: more } : {}) };
 }
 
 function refusalReason(error: Refusal | CurrentDirectoryLost): string {

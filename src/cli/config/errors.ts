@@ -18,6 +18,12 @@ export interface ConfigProblem {
   readonly cause?: unknown;
 }
 
+/**
+ * The most problems a {@link ConfigError}'s message lists in full (and `--json` carries); the rest
+ * are counted. Enough to fix a round of typos in one go, few enough that the first stays in sight.
+ */
+export const SHOWN_PROBLEMS = 50;
+
 /** A problem as a `--json` record carries it: where and what, without its cause (a parser's error object). */
 export function problemFields({ file, line, column, path, process, message }: ConfigProblem): ConfigProblem {
   return { file, line, column, path, process, message };
@@ -32,8 +38,13 @@ export function problemFields({ file, line, column, path, process, message }: Co
  * independent enough that listing them all does not mislead. The exception is YAML syntax: after
  * a syntax error the document's shape is guesswork, so only the syntax errors are reported.
  *
+ * Past {@link SHOWN_PROBLEMS} problems the message lists the first ones and then a count of the
+ * rest, as a compiler does: hundreds of lines bury the first problem, often the cause of the rest.
+ *
  * `file`, `line`, `column`, `path` and `process` are those of the first problem; `problems` holds
- * them all.
+ * them all, `shownProblems` those the message lists. A YAML syntax error past the first
+ * {@link SHOWN_PROBLEMS} is at the parser's place in its words (working out where to fix it is a
+ * walk of the document each, and it is not shown).
  *
  * @example
  * ```ts
@@ -55,6 +66,8 @@ export class ConfigError extends Error {
   readonly path?: string;
   readonly process?: string;
   readonly problems: readonly ConfigProblem[];
+  /** The first {@link SHOWN_PROBLEMS} of `problems`: those the message lists in full. */
+  readonly shownProblems: readonly ConfigProblem[];
   /** A line after the problems about the file as a whole (how it was read), if there is one. */
   readonly note?: string;
 
@@ -66,7 +79,10 @@ export class ConfigError extends Error {
     const sorted = sortProblems(problems);
     const first = sorted[0];
     if (first === undefined) throw new TypeError('a ConfigError needs at least one problem');
-    const lines = sorted.map(formatProblem);
+    const shown = sorted.slice(0, SHOWN_PROBLEMS);
+    const lines = shown.map(formatProblem);
+    const more = sorted.length - shown.length;
+    if (more > 0) lines.push(`… and ${more} more problem${more === 1 ? '' : 's'} (fix these first)`);
     if (options.note !== undefined) lines.push(options.note);
     super(lines.join('\n'), first.cause === undefined ? undefined : { cause: first.cause });
     if (options.note !== undefined) this.note = options.note;
@@ -76,6 +92,7 @@ export class ConfigError extends Error {
     if (first.path !== undefined) this.path = first.path;
     if (first.process !== undefined) this.process = first.process;
     this.problems = sorted;
+    this.shownProblems = shown;
   }
 }
 

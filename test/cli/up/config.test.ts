@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { SHOWN_PROBLEMS } from '../../../src/cli/config/errors.js';
 import { runCli } from '../cli.js';
 import { config, configs, scratch } from './support.js';
 
@@ -78,6 +79,23 @@ describe('subvisor up', () => {
       assert.equal(plain.stdout, '');
       assert.match(plain.stderr, /^subvisor: \S*subvisor\.yaml:4:\d+: processes\.web\.dependsOn\[0\]: unknown process 'dbb'/);
     });
+  });
+
+  test('a config with more problems than are shown: the first ones on stderr and a line counting the rest; --json carries those and moreProblems', { timeout: 30_000 }, async () => {
+    const keys = Array.from({ length: 600 }, (_, index) => `    k${index}: 1\n`).join('');
+    const file = config(`processes:\n  web:\n    cmd: x\n${keys}`);
+    const plain = await runCli(['up', '-f', file]);
+    assert.equal(plain.code, 2);
+    const shown = plain.stderr.trimEnd().split('\n');
+    assert.equal(shown.length, SHOWN_PROBLEMS + 1, plain.stderr.slice(0, 500));
+    assert.match(shown[0] ?? '', /^subvisor: \S*subvisor\.yaml:4:5: processes\.web\.k0: unknown key/);
+    assert.equal(shown.at(-1), `… and ${600 - SHOWN_PROBLEMS} more problems (fix these first)`);
+    const json = await runCli(['up', '--json', '-f', file]);
+    const record = JSON.parse(json.stdout) as { problems: { path: string }[]; moreProblems: number; line: string };
+    assert.deepEqual([record.problems.length, record.problems.at(-1)?.path, record.moreProblems], [SHOWN_PROBLEMS, `processes.web.k${SHOWN_PROBLEMS - 1}`, 600 - SHOWN_PROBLEMS]);
+    // The control: a config with a few problems has no count.
+    const few = await runCli(['up', '--json', '-f', config('processes:\n  web:\n    cmd: x\n    k0: 1\n')]);
+    assert.equal('moreProblems' in (JSON.parse(few.stdout) as object), false, few.stdout);
   });
 
   test('a whole command in one word of an argv cmd fails with the way subvisor.yaml has a shell run it, not the library\'s shell: true', { timeout: 30_000 }, async () => {
