@@ -1,6 +1,6 @@
 import { isMap, isNode, isScalar, isSeq, visit, type Document, type Node, type LineCounter, type Pair, type ParsedNode, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import { cutText } from '../../../log/cut-text.js';
-import type { ConfigProblem } from '../errors.js';
+import { SHOWN_PROBLEMS, type ConfigProblem } from '../errors.js';
 import { PROCESS_KEYS } from './keys.js';
 import { pathText } from './reader.js';
 import { scalarText } from './values.js';
@@ -8,7 +8,9 @@ import { scalarText } from './values.js';
 /**
  * The YAML syntax errors of `document`, each at the place to fix and in words that say how. The
  * parser's own words point where it noticed: for a quote never closed that is the end of the
- * file, and for a key given twice it names neither the key nor where it was first.
+ * file, and for a key given twice it names neither the key nor where it was first. Past the
+ * first {@link SHOWN_PROBLEMS} (by where the parser noticed them), which a ConfigError only
+ * counts, each is where the parser noticed it, in its words.
  */
 export function syntaxProblems(document: Document.Parsed, source: string, file: string, lineCounter: LineCounter): ConfigProblem[] {
   const errors = distinctErrors(document.errors);
@@ -17,21 +19,30 @@ export function syntaxProblems(document: Document.Parsed, source: string, file: 
     const runaway = isMissingQuote(error) ? unclosedQuote(document, error.pos[0]) : undefined;
     if (runaway !== undefined) runaways.set(error.pos[0], runaway);
   }
-  const problems: ConfigProblem[] = [];
-  for (const error of errors) {
-    const offset = error.pos[0];
-    const runaway = runaways.get(offset);
-    // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
-    if (runaway !== undefined && !isMissingQuote(error)) continue;
-    const found = runaway ?? unclosedFlow(document, source, error) ?? misalignedKey(document, source, error, lineCounter) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
-    const at = found?.offset ?? offset;
-    const { line, col } = lineCounter.linePos(at);
-    // Where the parser was at the error, as far as it got: the process and key to look at.
-    // A second document is no place in the first.
-    const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : (found?.place ?? whereAt(document, at, found !== undefined));
-    problems.push({ file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error });
-  }
-  return problems;
+  // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
+  const counted = errors.filter((error) => isMissingQuote(error) || !runaways.has(error.pos[0]));
+  // Working out where to fix one walks the document: for a problem only counted, not shown, that is
+  // time for nothing (20 000 keys given twice took 39 s).
+  const shown = new Set(counted.toSorted((a, b) => a.pos[0] - b.pos[0]).slice(0, SHOWN_PROBLEMS));
+  return counted.map((error) => (shown.has(error) ? workedOut(document, source, error, runaways.get(error.pos[0]), lineCounter, file) : asParserSaid(error, lineCounter, file)));
+}
+
+/** `error` at the place to fix, in words that say how (see {@link syntaxProblems}). */
+function workedOut(document: Document.Parsed, source: string, error: YAMLError, runaway: Found | undefined, lineCounter: LineCounter, file: string): ConfigProblem {
+  const offset = error.pos[0];
+  const found = runaway ?? unclosedFlow(document, source, error) ?? misalignedKey(document, source, error, lineCounter) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
+  const at = found?.offset ?? offset;
+  const { line, col } = lineCounter.linePos(at);
+  // Where the parser was at the error, as far as it got: the process and key to look at.
+  // A second document is no place in the first.
+  const { path, process } = error.code === 'MULTIPLE_DOCS' ? {} : (found?.place ?? whereAt(document, at, found !== undefined));
+  return { file, line, column: col, path: found?.path ?? path, process, message: `YAML syntax: ${found?.message ?? parserReason(error)}`, cause: error };
+}
+
+/** `error` where the parser noticed it, in its words: nothing worked out. */
+function asParserSaid(error: YAMLError, lineCounter: LineCounter, file: string): ConfigProblem {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  return { file, line, column: col, message: `YAML syntax: ${parserReason(error)}`, cause: error };
 }
 
 /**
