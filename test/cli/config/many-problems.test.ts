@@ -46,6 +46,10 @@ test('600 keys given twice: the first ones are worked out in full (the key, wher
   }
   assert.equal(shown.at(-1), '… and 550 more problems (fix these first)');
   assert.equal(error.problems.length, 600);
+  // Those only counted are not worked out (a walk of the document each): the parser's place and words.
+  const last = error.problems.at(-1);
+  assert.deepEqual([last?.line, last?.column, last?.path], [614, 7, undefined]);
+  assert.doesNotMatch(last?.message ?? '', /given twice/);
 });
 
 test('a [ opened on each of 600 lines and never closed: the problems shown, then one line counting the rest', () => {
