@@ -41,7 +41,7 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
       } else if (target === undefined) {
         const others = names.filter((name) => name !== spec.name);
-        const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${others.join(', ')}`;
+        const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${knownList(others)}`;
         problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMean(dependency, others)}` });
       } else if (target.main && (condition === 'succeeded' || condition === 'completed')) {
         const verb = condition === 'succeeded' ? 'succeed' : 'complete';
@@ -58,6 +58,18 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
     if (spec !== undefined) problems.push({ spec, dependency: second, message: cycleMessage(cycle) });
   }
   return problems;
+}
+
+/**
+ * The most process names a problem lists as known. A config of thousands of processes listed them
+ * all on each line (34 KB a line for 5 000); the did-you-mean guess still looks at them all.
+ */
+const SHOWN_KNOWN_NAMES = 20;
+
+/** `names` as a problem lists them: the first {@link SHOWN_KNOWN_NAMES}, then how many more. */
+function knownList(names: readonly string[]): string {
+  const more = names.length - SHOWN_KNOWN_NAMES;
+  return more > 0 ? `${names.slice(0, SHOWN_KNOWN_NAMES).join(', ')} and ${more} more` : names.join(', ');
 }
 
 /** The names `spec` depends on, in order; none for a spec that is not there. */
@@ -138,7 +150,7 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
       unknown.map((name) => ({
         file: config.file,
         process: name,
-        message: `no process named '${name}' (known: ${known.join(', ') || 'none'})${didYouMean(name, known)}`,
+        message: `no process named '${name}' (known: ${knownList(known) || 'none'})${didYouMean(name, known)}`,
       })),
     );
   }

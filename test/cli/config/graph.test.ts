@@ -82,6 +82,16 @@ test('selectProcesses refuses unknown names, listing the known ones and a sugges
   assert.match(configError(() => selectProcesses(workers, ['wrk'])).message, /^subvisor\.yaml: no process named 'wrk' \(known: web, worker\); did you mean 'worker'\?$/);
 });
 
+test('a config of thousands of processes lists the first 20 as known and counts the rest, on each line; the guess still looks at them all', () => {
+  const many = Array.from({ length: 5000 }, (_, index) => spec(`p${index}`));
+  const first20 = many.slice(0, 20).map((each) => each.name).join(', ');
+  assert.equal(configError(() => selectProcesses({ file: 'subvisor.yaml', processes: many }, ['p49999'])).message, `subvisor.yaml: no process named 'p49999' (known: ${first20} and 4980 more); did you mean 'p4999'?`);
+  const message = configError(() => startOrder([spec('web', ['zz']), ...many])).message;
+  assert.equal(message, `<processes>: processes.web.dependsOn: unknown process 'zz' (known: ${first20} and 4980 more)`);
+  // The control: 21 processes are one more than listed.
+  assert.match(configError(() => startOrder([spec('web', ['zz']), ...many.slice(0, 21)])).message, /\(known: p0, .*, p19 and 1 more\)$/);
+});
+
 /** A random DAG over `size` processes: each may depend on processes with a smaller number. */
 const dagOf = (minSize: number) =>
   fc
