@@ -81,88 +81,44 @@ describe('parent death: no supervised child outlives its parent', () => {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${signal} to a parent whose only other listener is signal-exit's (ora, restore-cursor), with nothing else keeping its event loop alive: it still dies of ${signal}, signal-exit's exit handler run`, BOUNDED, async () => {
-      const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', [], { env: WITHOUT_WATCHDOG });
-      const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-      try {
-        assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
-        parent.child.kill(signal);
-        assert.deepEqual(await parent.exited, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
-        assert.match(parent.stdout(), new RegExp(`signal-exit ran: ${signal}`));
-        await assertAllGone(pids, 2000);
-      } finally {
-        await stopFixture(parent);
-        killQuietly(...pids);
-      }
+      const { ended, stdout } = await signalBesideSignalExit('', signal);
+      assert.deepEqual(ended, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+      assert.match(stdout, new RegExp(`signal-exit ran: ${signal}`));
     });
   }
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${signal} to a parent where signal-exit 3 and 4 both listen (old and new packages side by side): it dies of ${signal}, both exit handlers run`, BOUNDED, async () => {
-      const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4'], { env: WITHOUT_WATCHDOG });
-      const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-      try {
-        assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
-        parent.child.kill(signal);
-        // Before: {code: 1}: signal-exit 4 raised the signal again by process.kill while 3 still
-        // listened, so it came back a turn later, after the nursery had thrown its cancellation.
-        assert.deepEqual(await parent.exited, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
-        assert.match(parent.stdout(), new RegExp(`signal-exit ran: ${signal}`));
-        assert.match(parent.stdout(), new RegExp(`signal-exit 3 ran: ${signal}`));
-        await assertAllGone(pids, 2000);
-      } finally {
-        await stopFixture(parent);
-        killQuietly(...pids);
-      }
+      const { ended, stdout } = await signalBesideSignalExit('3-and-4', signal);
+      // Before: {code: 1}: signal-exit 4 raised the signal again by process.kill while 3 still
+      // listened, so it came back a turn later, after the nursery had thrown its cancellation.
+      assert.deepEqual(ended, { code: null, signal }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+      assert.match(stdout, new RegExp(`signal-exit ran: ${signal}`));
+      assert.match(stdout, new RegExp(`signal-exit 3 ran: ${signal}`));
     });
   }
 
   test('SIGINT to a parent whose process.kill is read-only, signal-exit listening: it still dies of SIGINT, signal-exit\'s exit handler run', BOUNDED, async () => {
-    const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['read-only-kill'], { env: WITHOUT_WATCHDOG });
-    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-    try {
-      assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
-      parent.child.kill('SIGINT');
-      // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
-      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${parent.stdout()})`);
-      assert.match(parent.stdout(), /signal-exit ran: SIGINT/);
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
+    const { ended, stdout } = await signalBesideSignalExit('read-only-kill', 'SIGINT');
+    // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
+    assert.deepEqual(ended, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+    assert.match(stdout, /signal-exit ran: SIGINT/);
   });
 
   test('SIGINT to a parent where signal-exit 3 and 4 both listen and 4\'s exit handler returns true (stay alive): the parent lives on, as it would without subvisor; 3 is not handed the signal', BOUNDED, async () => {
-    const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4-stay'], { env: WITHOUT_WATCHDOG });
-    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-    try {
-      assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
-      parent.child.kill('SIGINT');
-      // Its held supervisor settled with the cancellation, which this fixture leaves uncaught.
-      // Before: {signal: 'SIGINT'}: 3 was handed the signal as though 4 had raised it again.
-      assert.deepEqual(await parent.exited, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${parent.stdout()})`);
-      assert.match(parent.stdout(), /signal-exit ran: SIGINT/);
-      assert.doesNotMatch(parent.stdout(), /signal-exit 3 ran: SIGINT/);
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-stay', 'SIGINT');
+    // Its held supervisor settled with the cancellation, which this fixture leaves uncaught.
+    // Before: {signal: 'SIGINT'}: 3 was handed the signal as though 4 had raised it again.
+    assert.deepEqual(ended, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${stdout})`);
+    assert.match(stdout, /signal-exit ran: SIGINT/);
+    assert.doesNotMatch(stdout, /signal-exit 3 ran: SIGINT/);
   });
 
   test('signal-exit 3 and 4 both listen and 4\'s exit handler wraps process.kill and stays alive: its wrapper is left in place', BOUNDED, async () => {
-    const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', ['3-and-4-wrap'], { env: WITHOUT_WATCHDOG });
-    const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
-    try {
-      parent.child.kill('SIGINT');
-      assert.deepEqual(await parent.exited, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${parent.stdout()})`);
-      // Before: false: the watch over process.kill during the emit put back what it had found.
-      assert.match(parent.stdout(), /kill wrapper kept: true/);
-      await assertAllGone(pids, 2000);
-    } finally {
-      await stopFixture(parent);
-      killQuietly(...pids);
-    }
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-wrap', 'SIGINT');
+    assert.deepEqual(ended, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${stdout})`);
+    // Before: false: the watch over process.kill during the emit put back what it had found.
+    assert.match(stdout, /kill wrapper kept: true/);
   });
 
   test('SIGINT to the parent after its child exited: what left the group and still holds the child\'s output is stopped before the parent dies, not left running', BOUNDED, async () => {
@@ -324,3 +280,22 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 });
+
+/**
+ * Starts test/fixtures/hardening/beside-signal-exit.ts in `mode` (see it), sends `signal` once its
+ * child runs, and gives how the parent ended and what it printed, once the child is gone too.
+ */
+async function signalBesideSignalExit(mode: string, signal: NodeJS.Signals): Promise<{ ended: { code: number | null; signal: NodeJS.Signals | null }; stdout: string }> {
+  const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', mode === '' ? [] : [mode], { env: WITHOUT_WATCHDOG });
+  const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
+  try {
+    assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
+    parent.child.kill(signal);
+    const ended = await parent.exited;
+    await assertAllGone(pids, 2000);
+    return { ended, stdout: parent.stdout() };
+  } finally {
+    await stopFixture(parent);
+    killQuietly(...pids);
+  }
+}
