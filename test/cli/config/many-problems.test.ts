@@ -60,3 +60,13 @@ test('a [ opened on each of 600 lines and never closed: the problems shown, then
   assert.equal(shown.at(-1), `… and ${error.problems.length - SHOWN_PROBLEMS} more problems (fix these first)`);
   assert.ok(error.problems.length > 600, `each line's [ is a problem or more: ${error.problems.length}`);
 });
+
+test('a [ never closed, noticed past the problems shown, is where it opens: listed first, before the problems inside it', () => {
+  // The parser notices the [ opened on line 3 only at `b:`, after 55 keys given twice inside it.
+  const inside = '      {k: 1, k: 2},\n'.repeat(SHOWN_PROBLEMS + 5);
+  const error = configError(() => parseYamlConfig(`processes:\n  a:\n    cmd: [sleep, '1',\n${inside}  b:\n    cmd: x\n`, FILE, { env: {} }));
+  const shown = lines(error);
+  assert.match(shown[0] ?? '', new RegExp(`^${FILE}:3:10: processes\\.a\\.cmd: YAML syntax: the \\[ that opens here is never closed`), shown.slice(0, 2).join('\n'));
+  assert.equal(shown.at(-1), '… and 6 more problems (fix these first)');
+  assert.deepEqual(error.shownProblems, error.problems.slice(0, SHOWN_PROBLEMS));
+});

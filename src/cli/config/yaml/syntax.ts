@@ -9,8 +9,8 @@ import { scalarText } from './values.js';
  * The YAML syntax errors of `document`, each at the place to fix and in words that say how. The
  * parser's own words point where it noticed: for a quote never closed that is the end of the
  * file, and for a key given twice it names neither the key nor where it was first. Past the
- * first {@link SHOWN_PROBLEMS} (by where the parser noticed them), which a ConfigError only
- * counts, each is where the parser noticed it, in its words.
+ * first {@link SHOWN_PROBLEMS} (by where each is fixed: a quote or bracket never closed where it
+ * opens), which a ConfigError only counts, each is where the parser noticed it, in its words.
  */
 export function syntaxProblems(document: Document.Parsed, source: string, file: string, lineCounter: LineCounter): ConfigProblem[] {
   const errors = distinctErrors(document.errors);
@@ -21,16 +21,21 @@ export function syntaxProblems(document: Document.Parsed, source: string, file: 
   }
   // What else the parser found where a runaway quote ended is its consequence: said once, as the quote.
   const counted = errors.filter((error) => isMissingQuote(error) || !runaways.has(error.pos[0]));
-  // Working out where to fix one walks the document: for a problem only counted, not shown, that is
-  // time for nothing (20 000 keys given twice took 39 s).
-  const shown = new Set(counted.toSorted((a, b) => a.pos[0] - b.pos[0]).slice(0, SHOWN_PROBLEMS));
-  return counted.map((error) => (shown.has(error) ? workedOut(document, source, error, runaways.get(error.pos[0]), lineCounter, file) : asParserSaid(error, lineCounter, file)));
+  // A quote or bracket never closed is fixed where it opens, before what the parser noticed since:
+  // the problems shown are the first by that place, as a ConfigError orders them.
+  const flows = unclosedFlows(document, source);
+  const opened = (error: YAMLError): Found | undefined => runaways.get(error.pos[0]) ?? unclosedFlow(flows, error);
+  const fixedAt = (error: YAMLError): number => opened(error)?.offset ?? error.pos[0];
+  // Working out the rest of where to fix one walks the document: for a problem only counted, not
+  // shown, that is time for nothing (20 000 keys given twice took 39 s).
+  const shown = new Set(counted.toSorted((a, b) => fixedAt(a) - fixedAt(b)).slice(0, SHOWN_PROBLEMS));
+  return counted.map((error) => (shown.has(error) ? workedOut(document, source, error, opened(error), lineCounter, file) : asParserSaid(error, lineCounter, file)));
 }
 
-/** `error` at the place to fix, in words that say how (see {@link syntaxProblems}). */
-function workedOut(document: Document.Parsed, source: string, error: YAMLError, runaway: Found | undefined, lineCounter: LineCounter, file: string): ConfigProblem {
+/** `error` at the place to fix, in words that say how (see {@link syntaxProblems}); `opened` is the quote or bracket it is about. */
+function workedOut(document: Document.Parsed, source: string, error: YAMLError, opened: Found | undefined, lineCounter: LineCounter, file: string): ConfigProblem {
   const offset = error.pos[0];
-  const found = runaway ?? unclosedFlow(document, source, error) ?? misalignedKey(document, source, error, lineCounter) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
+  const found = opened ?? misalignedKey(document, source, error, lineCounter) ?? (error.code === 'DUPLICATE_KEY' ? duplicateKey(document, offset, lineCounter) : undefined);
   const at = found?.offset ?? offset;
   const { line, col } = lineCounter.linePos(at);
   // Where the parser was at the error, as far as it got: the process and key to look at.
@@ -107,7 +112,7 @@ function unclosedQuote(document: Document.Parsed, end: number): Found | undefine
 
 /**
  * Of the scalars and collections that open before `end` and `runsOn` says run on to it, the one
- * that opens last: the innermost, what a parser's missing closing quote or bracket is about.
+ * that opens last: the innermost, what a parser's missing closing quote is about.
  */
 function lastOpenedBefore(document: Document.Parsed, end: number, runsOn: (node: Node) => boolean): Node | undefined {
   let last: Node | undefined;
@@ -122,23 +127,50 @@ function lastOpenedBefore(document: Document.Parsed, end: number, runsOn: (node:
 /** The parser's words for a `[` or `{` it found no end for, said where the next key began. */
 const FLOW_NOT_CLOSED = /^Flow (sequence|map) in block collection must be sufficiently indented and end with a [\]}]/;
 
+/** Where the flow lists (`[`) and mappings (`{`) that do not end with their closing bracket open, in order. */
+type UnclosedFlows = ReadonlyMap<string, readonly number[]>;
+
+/** The flow collections of `document` whose closing bracket is missing, found in one walk. */
+function unclosedFlows(document: Document.Parsed, source: string): UnclosedFlows {
+  const flows = new Map<string, number[]>([['[', []], ['{', []]]);
+  const consider = (_key: unknown, node: Node): void => {
+    const [opens, ends] = node.range ?? [];
+    if (!(isMap(node) || isSeq(node)) || node.flow !== true || opens === undefined || ends === undefined) return;
+    const open = source[opens] ?? '';
+    if (source[ends - 1] !== CLOSING[open]) flows.get(open)?.push(opens);
+  };
+  visit(document, { Map: consider, Seq: consider });
+  for (const starts of flows.values()) starts.sort((a, b) => a - b);
+  return flows;
+}
+
+const CLOSING: Readonly<Record<string, string>> = { '[': ']', '{': '}' };
+
 /**
  * The flow list or mapping that runs on to `error`, where the parser missed its end: said where it
  * opens, as a runaway quote is. Where the parser noticed is the next key, often of the next
- * process, which is not the one to fix.
+ * process, which is not the one to fix. Of those not ended by their bracket (`[a, [b, c]`: the
+ * outer one) that open before it, the one that opens last: the innermost.
  */
-function unclosedFlow(document: Document.Parsed, source: string, error: YAMLError): Found | undefined {
+function unclosedFlow(flows: UnclosedFlows, error: YAMLError): Found | undefined {
   const match = error.code === 'BAD_INDENT' ? FLOW_NOT_CLOSED.exec(error.message) : null;
   if (match === null) return undefined;
   const [open, close, what] = match[1] === 'sequence' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
-  // Not one that ends with its closing bracket (`[a, [b, c]`: the outer one).
-  const runaway = lastOpenedBefore(document, error.pos[0], (node) => {
-    const [opens, ends] = node.range ?? [];
-    return (isMap(node) || isSeq(node)) && node.flow === true && opens !== undefined && ends !== undefined && source[opens] === open && source[ends - 1] !== close;
-  });
-  const start = runaway?.range?.[0];
+  const start = lastBefore(flows.get(open) ?? [], error.pos[0]);
   if (start === undefined) return undefined;
   return { offset: start, message: `the ${open} that opens here is never closed (or a line of it is not indented past its key); close it with ${close} where the ${what} ends` };
+}
+
+/** The greatest of `sorted` (ascending) that is less than `end`, by halving. */
+function lastBefore(sorted: readonly number[], end: number): number | undefined {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] ?? end) < end) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? undefined : sorted[low - 1];
 }
 
 /** The parser's words for a key indented other than the keys before it in its mapping. */
