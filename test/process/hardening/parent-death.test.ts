@@ -154,6 +154,26 @@ describe('parent death: no supervised child outlives its parent', () => {
     }
   });
 
+  test('SIGTERM to the parent while a child that exited on its own still drains: its call settles with its own exit, not held until the parent dies', BOUNDED, async () => {
+    const parent = startFixture('test/fixtures/hardening/exited-beside-slow.ts', [], { env: WITHOUT_WATCHDOG });
+    let pids: number[] = [];
+    try {
+      pids = (JSON.parse(await parent.firstLine) as { pids: number[] }).pids;
+      assert.ok(pids.every(isRunning), 'the leftover holding the exited child\'s output and the slow child run before the signal');
+      parent.child.kill('SIGTERM');
+      // The slow child's grace (a minute) holds the parent's death: only the call's own settling prints this.
+      // Were the reason kept for a stop that began after the exit, the call would wait for the parent's death.
+      await waitUntil(() => parent.stdout().includes('exited settled: 0\n'), `the exited child's call to settle (stdout: ${JSON.stringify(parent.stdout())})`, 15_000);
+      assert.equal(parent.child.exitCode, null, 'the parent is still in the slow child\'s grace');
+      parent.child.kill('SIGTERM');
+      assert.deepEqual(await parent.exited, { code: null, signal: 'SIGTERM' });
+      await assertAllGone(pids, 2000);
+    } finally {
+      await stopFixture(parent);
+      killQuietly(...pids);
+    }
+  });
+
   test('the same signal twice skips the grace: the parent dies at once, its children with it', BOUNDED, async () => {
     const { parent, pids } = await startParent('wait', 60_000);
     try {
