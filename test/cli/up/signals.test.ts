@@ -33,13 +33,16 @@ describe('subvisor up', () => {
     }
   });
 
-  test('a second SIGINT SIGKILLs every process and grandchild at once, and exits 130', { timeout: 30_000 }, async () => {
-    // Everything ignores SIGTERM, so only the second SIGINT can end this before the 30 s grace.
+  test('a second SIGINT SIGKILLs every process and grandchild at once, and exits 130', { timeout: 30_000 }, async (t) => {
+    // Everything ignores SIGTERM and the grace is an hour, far past the test's bound: the run ends
+    // at all only if the second SIGINT did not wait for the grace.
     const stubborn = (name: string): string => `trap '' TERM; sleep 60 & echo ${name}-grandchild $!; echo ${name} $$; while :; do sleep 0.05; done`;
     // c goes at its SIGTERM: stopped by the first SIGINT, it is not among those the second one kills.
     const file = config(`processes:\n  a: { cmd: "${stubborn('a')}" }\n  b: { cmd: "${stubborn('b')}" }\n  c: { cmd: "exec sleep 60" }\n`);
     // The watchdog off: the children must be killed by the CLI itself, not by the net behind it.
-    const cli = startCli(['up', '-f', file, '--grace', '30s'], { env: { SUBVISOR_WATCHDOG: '0' } });
+    const cli = startCli(['up', '-f', file, '--grace', '1h'], { env: { SUBVISOR_WATCHDOG: '0' } });
+    // A run that waits for the grace outlives the test's bound: killed then, so the file can end.
+    t.signal.addEventListener('abort', () => cli.kill('SIGKILL'), { once: true });
     await cli.waitForOutput(/a +\| a \d+[\s\S]*b +\| b \d+|b +\| b \d+[\s\S]*a +\| a \d+/);
     await cli.waitForOutput(/a-grandchild \d+[\s\S]*b-grandchild \d+|b-grandchild \d+[\s\S]*a-grandchild \d+/);
     const out = cli.stdoutSoFar();
@@ -50,11 +53,9 @@ describe('subvisor up', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await cli.waitForOutput(/^c +\* stopped$/m);
       assert.ok(pids.every(isRunning), 'control: the first SIGINT waits out the grace');
-      const started = performance.now();
       cli.kill('SIGINT');
       const run = await cli.done;
       assert.equal(run.code, 130);
-      assert.ok(performance.now() - started < 5000, 'the second SIGINT does not wait for the grace');
       await waitUntil(() => pids.every((pid) => !isRunning(pid)), `every process to be killed (still running: ${pids.filter(isRunning).join(' ')})`, 2000);
       // No summary follows (the CLI exits at once): the line names what it kills.
       assert.match(run.stderr, /^subvisor: second SIGINT: killing a, b at once$/m);
