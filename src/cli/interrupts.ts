@@ -122,8 +122,11 @@ export function handleInterrupts(onInterrupt: (signal: DeadlySignal) => void, on
   const terminals = new Terminals([0, 1, 2]);
   const force = (signal: DeadlySignal, forced: Forced): void => {
     const said = onForce(forced);
-    release();
+    // Released only once the exit listens for its own signals: with no listener at all for a
+    // moment, Node puts a signal back to its default action, and a Ctrl-C pressed again just then
+    // (the library's listeners go in exitAtOnce) killed the CLI by SIGINT, its words unsaid.
     exitAtOnce(signal, terminals, said);
+    release();
   };
   const isCopyOfFirst = (signal: DeadlySignal): boolean => {
     const sinceFirstMs = performance.now() - firstAt;
