@@ -120,6 +120,8 @@ export function dieOf(signal: DeadlySignal): void {
  * `terminals` has hung up: then only dying of the signal is clean (see {@link dieOf}).
  */
 export function exitAtOnce(signal: DeadlySignal, terminals: Terminals, said?: Promise<void>): void {
-  killAllOwned();
+  // The exit listens for its signals before the library's listeners go (killAllOwned): with none
+  // at all for a moment, Node puts the signal back to its default action.
   exitOnceSaid(signalStatus(signal), said, { terminals, signal });
+  killAllOwned();
 }
