@@ -1,3 +1,4 @@
+import { node } from '../../builtins.js';
 import { Cancelled } from '../../core/errors.js';
 import { killUnsearchedHolders } from './pipe-holders.js';
 import { listenersBesideSignalExit } from './signal-exit.js';
@@ -186,7 +187,7 @@ function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
   const { kill } = process;
   let raised = false;
   const watching: typeof process.kill = (pid, sent) => {
-    if (pid === process.pid && sent === signal) raised = true;
+    if (reachesThisProcess(pid) && isSignal(sent, signal)) raised = true;
     return kill.call(process, pid, sent);
   };
   try {
@@ -202,6 +203,21 @@ function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
     if (process.kill === watching) process.kill = kill;
   }
   return raised;
+}
+
+/**
+ * Whether a `process.kill(pid)` reaches this process: its pid, or its own process group (`0`, or
+ * `-pid` when it leads one). signal-exit 3 and 4 raise by `process.pid`; the group forms cost nothing
+ * to know, and a handler that raises so is raising the signal again all the same.
+ */
+function reachesThisProcess(pid: number): boolean {
+  return pid === process.pid || pid === 0 || pid === -process.pid;
+}
+
+/** Whether `sent` (a name, a number, or nothing: process.kill's SIGTERM) is `signal`: `process.kill(process.pid, 15)` raises SIGTERM too. */
+function isSignal(sent: string | number | undefined, signal: NodeJS.Signals): boolean {
+  const given = sent ?? 'SIGTERM';
+  return typeof given === 'number' ? given === node.os.constants.signals[signal] : given === signal;
 }
 
 function noop(): void {

@@ -98,6 +98,13 @@ describe('parent death: no supervised child outlives its parent', () => {
     });
   }
 
+  test('SIGINT to a parent where signal-exit 3 and 4 both listen and the signal is raised again by its number (process.kill(process.pid, 2)): it dies of SIGINT, both exit handlers run', BOUNDED, async () => {
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-by-number', 'SIGINT');
+    assert.deepEqual(ended, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+    assert.match(stdout, /signal-exit ran: SIGINT/);
+    assert.match(stdout, /signal-exit 3 ran: SIGINT/);
+  });
+
   test('SIGINT to a parent whose process.kill is read-only, signal-exit listening: it still dies of SIGINT, signal-exit\'s exit handler run', BOUNDED, async () => {
     const { ended, stdout } = await signalBesideSignalExit('read-only-kill', 'SIGINT');
     // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
