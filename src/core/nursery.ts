@@ -61,9 +61,11 @@ export interface Nursery {
    * with a {@link NotStartedError} (whose `cause` is the cancellation, if one had cut the task
    * short: a scope it reaches absorbs it as that cancellation). An error of its own that comes
    * while the nursery is already failing also joins the nursery's group, so that nobody need await
-   * it. Until it has started, the task is also cancelled with the scope that called `start`; once
-   * that scope is, a `started()` hands nothing up, and `start` rejects with the cancellation
-   * when the task ends.
+   * it, and an awaiter that rethrows it does not add it again (a thrown primitive, `throw 42`, has
+   * no identity: only its first awaiter's rethrow is recognised, since a second's cannot be told
+   * from a sibling's own `throw 42`). Until it has started, the task is also cancelled with the
+   * scope that called `start`; once that scope is, a `started()` hands nothing up, and `start`
+   * rejects with the cancellation when the task ends.
    *
    * @param name - Names the task in a {@link NotStartedError} (its `task`) and in the error of a
    * nursery closed to it. Default: the function's own name, else `'task'`.
