@@ -28,9 +28,12 @@ export interface CompletedProcessInit {
 export class CompletedProcess {
   /** The command as it was given: the argv (a copy), or the string run by the shell. */
   readonly args: string[] | string;
-  /** The exit status; `-N` when the child was killed by signal N. */
+  /**
+   * The exit status; `-N` when the child was killed by signal N. A real-time signal (SIGRTMIN to
+   * SIGRTMAX) reads as `0`: Node reports a child it killed as it does a clean exit.
+   */
   readonly returncode: number;
-  /** The signal that killed the child, if one did. */
+  /** The signal that killed the child, if one did; `null` for a real-time one too, which Node does not name (see `returncode`). */
   readonly signal: NodeJS.Signals | null;
   /** The captured stdout, or `null` when it was not captured (never, for a supervised child). */
   readonly stdout: Buffer | null;

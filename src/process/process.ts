@@ -83,7 +83,7 @@ export class Process {
     };
   }
 
-  /** The exit status; `null` while running; `-N` when killed by signal N. */
+  /** The exit status; `null` while running; `-N` when killed by signal N; `0` when killed by a real-time signal (SIGRTMIN to SIGRTMAX), which Node reports as a clean exit. */
   get returncode(): number | null {
     return this.#returncode;
   }
