@@ -105,6 +105,14 @@ describe('parent death: no supervised child outlives its parent', () => {
     assert.match(stdout, /signal-exit 3 ran: SIGINT/);
   });
 
+  test('SIGINT to a parent where signal-exit 3 and 4 both listen and the signal is raised again at its own process group (process.kill(0, \'SIGINT\')): it dies of SIGINT, both exit handlers run', BOUNDED, async () => {
+    // Under setsid, the parent leads its group: the test runner is not in it.
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-to-group', 'SIGINT', ['setsid']);
+    assert.deepEqual(ended, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+    assert.match(stdout, /signal-exit ran: SIGINT/);
+    assert.match(stdout, /signal-exit 3 ran: SIGINT/);
+  });
+
   test('SIGINT to a parent whose process.kill is read-only, signal-exit listening: it still dies of SIGINT, signal-exit\'s exit handler run', BOUNDED, async () => {
     const { ended, stdout } = await signalBesideSignalExit('read-only-kill', 'SIGINT');
     // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
@@ -312,8 +320,8 @@ describe('parent death: no supervised child outlives its parent', () => {
  * Starts test/fixtures/hardening/beside-signal-exit.ts in `mode` (see it), sends `signal` once its
  * child runs, and gives how the parent ended and what it printed, once the child is gone too.
  */
-async function signalBesideSignalExit(mode: string, signal: NodeJS.Signals): Promise<{ ended: { code: number | null; signal: NodeJS.Signals | null }; stdout: string }> {
-  const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', mode === '' ? [] : [mode], { env: WITHOUT_WATCHDOG });
+async function signalBesideSignalExit(mode: string, signal: NodeJS.Signals, execVia: readonly string[] = []): Promise<{ ended: { code: number | null; signal: NodeJS.Signals | null }; stdout: string }> {
+  const parent = startFixture('test/fixtures/hardening/beside-signal-exit.ts', mode === '' ? [] : [mode], { env: WITHOUT_WATCHDOG, execVia });
   const { pids } = JSON.parse(await parent.firstLine) as { pids: number[] };
   try {
     assert.ok(pids.every(isRunning), 'the child runs before the signal (the probe can see it)');
