@@ -199,6 +199,15 @@ export class BatchedWriter {
   }
 
   /**
+   * Bytes of the write under way that the system has not taken yet: part of {@link unsentBytes},
+   * and the part that a reader may still take after it is counted, for as long as the process
+   * lives (stopping the writer holds back only the writes behind it).
+   */
+  get underWayBytes(): number {
+    return handleQueueBytes(this.stream) ?? 0;
+  }
+
+  /**
    * An opaque mark that changes whenever the stream's reader takes output: each finished write, and
    * what the system took of the write under way. A write may be a MiB; to a reader taking 100 KB/s
    * it finishes only after seconds of steady progress, which the queue of a pipe's or a socket's

@@ -56,7 +56,8 @@ export interface Output {
    * The process is about to end at once (a second Ctrl-C): says on stderr how much of the output
    * stdout had not taken yet, and hands stdout nothing more, since that much is lost. Where they
    * end in one place, the words wait for stdout's write under way, so as not to land inside its
-   * last line. Settles once they are given to stderr, which a paused terminal may keep from ever
+   * last line; where they part, it goes on while the words wait, and they say the bytes dropped
+   * are "at most" that many. Settles once they are given to stderr, which a paused terminal may keep from ever
    * happening: the caller bounds its wait (see ./last-words.ts). Only the first call counts; a later
    * one returns the first one's promise.
    */
@@ -148,8 +149,11 @@ export function createOutput(opts: OutputOptions): Output {
     if (reportAfterStdout) await writeUnderWay;
     out.flush();
     const dropped = out.unsentBytes + backlogs.waitingBytes();
+    // Where they part, the words wait for stderr alone, and stdout's reader may meanwhile take
+    // what is left of the write under way: the count is then the most that can be lost.
+    const atMost = out.underWayBytes > 0 ? 'at most ' : '';
     reports.writeHeld();
-    if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${dropped} bytes of output not yet written are dropped\n`);
+    if (dropped > 0) writeText(stderr, `subvisor: ${why}: ${atMost}${dropped} bytes of output not yet written are dropped\n`);
   };
   return {
     coloured: color,

@@ -1,12 +1,14 @@
 // What a signal drops is counted exactly where stdout and stderr are one pipe or terminal (`2>&1`,
 // a terminal for both): there the words wait for stdout's write under way, which is then written
-// whole, so it is no longer dropped and must not be counted (see Output.abandon).
+// whole, so it is no longer dropped and must not be counted (see Output.abandon). Where they part,
+// the count is the most that can be lost, and the words say so.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
@@ -48,6 +50,98 @@ test('2>&1: the bytes said dropped are the bytes the reader never got, the write
     assert.ok(exitLine >= 37 && exitLine <= 40, `said ${dropped} bytes dropped; the reader got ${stdoutGot} of ${starting + lines} bytes and the exit line`);
   } finally {
     killQuietly(cli.pid, pid);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Fills the buffer of the pipe `fd` writes to (non-blocking): a write to it then waits until its reader reads. */
+function fillPipe(fd: number): void {
+  const block = Buffer.alloc(4096, 'x');
+  for (;;) {
+    try {
+      writeSync(fd, block);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      throw error;
+    }
+  }
+}
+
+/** Whether `pid` waits for its fd `fd` to take a write: libuv has fd in its epoll set for EPOLLOUT only while a write of it is queued. */
+function waitsToWrite(pid: number, fd: number): boolean {
+  const EPOLLOUT = 0x4;
+  for (const entry of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info = '';
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${entry}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    for (const [, watched, events] of info.matchAll(/^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)/gm)) {
+      if (Number(watched) === fd && (Number.parseInt(events ?? '0', 16) & EPOLLOUT) !== 0) return true;
+    }
+  }
+  return false;
+}
+
+test('stdout and stderr apart: the bytes said dropped are said to be at most that many, as the write under way may still be read while the words wait for stderr', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subvisor-dropped-apart-'));
+  const pidFile = join(dir, 'pid');
+  const fifo = join(dir, 'stderr');
+  const count = 50_000; // `sh | 0123456789` 800 KB: under what the run may hold
+  const script = `echo $$ > ${pidFile}; yes 0123456789 | head -n ${count}`;
+  spawnSync('mkfifo', [fifo]);
+  // stderr a pipe already full, read only once stdout has been: the words wait for it, and
+  // meanwhile the reader of stdout takes the rest of the write under way.
+  const stderrReader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const stderrWriter = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  fillPipe(stderrWriter);
+  const cli = spawn(process.execPath, [BIN, 'run', '--', 'sh', '-c', script], { stdio: ['ignore', 'pipe', stderrWriter], env: { ...process.env, NO_COLOR: '1' } });
+  closeSync(stderrWriter);
+  const stdout = cli.stdout as Readable; // piped: stdio[1] is 'pipe'
+  stdout.pause();
+  const ending = once(cli, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  let pid: number | undefined;
+  try {
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+    pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitUntil(() => !isRunning(pid as number), 'the child to end by itself', 10_000);
+    await sleep(500); // the run is over: its lines wait for a reader that does not read
+    const chunks: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    cli.kill('SIGTERM');
+    // The words are counted and wait for stderr: only now is stdout read, and to its end.
+    await waitUntil(() => waitsToWrite(cli.pid as number, 2), 'the CLI to wait for stderr to take its words', 10_000);
+    stdout.resume();
+    const stdoutEnded = once(stdout, 'end');
+    // Corked, stdout starts no write after the one under way: once that one is done, it waits for nothing.
+    await waitUntil(() => !waitsToWrite(cli.pid as number, 1), 'the reader to take the rest of the write under way', 10_000);
+    const stderrChunks: Buffer[] = [];
+    await waitUntil(() => {
+      // What the pipe held before, then the words: read as they come, and the CLI exits.
+      const buffer = Buffer.alloc(65_536);
+      try {
+        const read = readSync(stderrReader, buffer);
+        stderrChunks.push(buffer.subarray(0, read));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      }
+      return !isRunning(cli.pid as number) || cli.exitCode !== null;
+    }, 'the CLI to exit once stderr took its words', 10_000);
+    const [code] = await ending;
+    await stdoutEnded;
+    const words = Buffer.concat(stderrChunks).toString('latin1').replace(/^x*/, '');
+    assert.equal(code, 143, words);
+    const said = /^subvisor: SIGTERM after (?:the run was over|every process had ended): (at most )?(\d+) bytes of output not yet written are dropped$/m.exec(words);
+    const got = Buffer.concat(chunks).length;
+    const starting = Buffer.concat(chunks).indexOf('\n') + 1;
+    const total = starting + Buffer.byteLength('sh | 0123456789\n') * count + 40;
+    // The control: the reader took some of what was counted, so the count was more than was lost.
+    assert.ok(said !== null && got + Number(said[2]) > total, `said ${said?.[0] ?? words}; the reader got ${got} of ${total - 40} bytes and the exit line`);
+    assert.equal(said[1], 'at most ', `said ${said[0]}: as if exact, though the reader got ${got} bytes after it was counted`);
+  } finally {
+    killQuietly(cli.pid, pid);
+    closeSync(stderrReader);
     rmSync(dir, { recursive: true, force: true });
   }
 });
