@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN } from './cli.js';
-import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { isRunning, killQuietly, signalPending, waitUntil, waitsToWrite } from '../support/processes.js';
 
 test('a third Ctrl-C while the last words wait for a reader that takes nothing: the CLI still exits 130, not killed by it', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-last-words-'));
@@ -30,7 +30,15 @@ test('a third Ctrl-C while the last words wait for a reader that takes nothing: 
     // Again until one counts as the second (one soon after the first is taken for its copy): the
     // flood is then SIGKILLed, and the CLI waits for its words.
     await waitUntil(() => (cli.kill('SIGINT'), !isRunning(floodPid as number)), 'the second Ctrl-C to kill the flood', 10_000);
+    const pid = cli.pid as number;
+    // The case under test, reached: the words wait (for stdout's write under way, which nobody
+    // reads) when the third Ctrl-C comes, and it has been delivered (no longer pending) before
+    // anything is read, and the CLI lives on. Its default action would have killed it on delivery.
+    assert.ok(isRunning(pid), 'the CLI died of a Ctrl-C while its words waited');
+    assert.ok(waitsToWrite(pid, 1), 'the CLI did not wait to write stdout: its last words did not wait for a reader');
     cli.kill('SIGINT');
+    await waitUntil(() => !signalPending(pid, 'SIGINT'), 'the third Ctrl-C to be delivered', 10_000);
+    assert.ok(isRunning(pid) && waitsToWrite(pid, 1), 'the CLI did not still wait for its words once the third Ctrl-C was delivered');
     cli.stdout.resume();
     const [code, signal] = (await closed) as [number | null, NodeJS.Signals | null];
     assert.deepEqual({ code, signal }, { code: 130, signal: null });

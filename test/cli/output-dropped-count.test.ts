@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { isRunning, killQuietly, waitUntil, waitsToWrite } from '../support/processes.js';
 import { BIN } from './cli.js';
 
 test('2>&1: the bytes said dropped are the bytes the reader never got, the write under way written whole and not counted', { timeout: 60_000 }, async () => {
@@ -65,23 +65,6 @@ function fillPipe(fd: number): void {
       throw error;
     }
   }
-}
-
-/** Whether `pid` waits for its fd `fd` to take a write: libuv has fd in its epoll set for EPOLLOUT only while a write of it is queued. */
-function waitsToWrite(pid: number, fd: number): boolean {
-  const EPOLLOUT = 0x4;
-  for (const entry of readdirSync(`/proc/${pid}/fdinfo`)) {
-    let info = '';
-    try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${entry}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
-    for (const [, watched, events] of info.matchAll(/^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)/gm)) {
-      if (Number(watched) === fd && (Number.parseInt(events ?? '0', 16) & EPOLLOUT) !== 0) return true;
-    }
-  }
-  return false;
 }
 
 test('stdout and stderr apart: the bytes said dropped are said to be at most that many, as the write under way may still be read while the words wait for stderr', { timeout: 60_000 }, async () => {

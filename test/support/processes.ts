@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -45,4 +46,37 @@ export function killQuietly(...pids: (number | undefined)[]): void {
       // already gone
     }
   }
+}
+
+/**
+ * Whether the Node process `pid` waits for its fd `fd` to take a write (a pipe nobody reads, a
+ * paused terminal): libuv watches an fd for EPOLLOUT only while a write to it is queued.
+ */
+export function waitsToWrite(pid: number, fd: number): boolean {
+  const EPOLLOUT = 0x4;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return false; // gone
+  }
+  for (const entry of entries) {
+    let info = '';
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${entry}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    for (const [, watched, events] of info.matchAll(/^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)/gm)) {
+      if (Number(watched) === fd && (Number.parseInt(events ?? '0', 16) & EPOLLOUT) !== 0) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether `signal` sent to `pid` waits to be delivered: the kernel has not yet run its action (nor a handler) for it. */
+export function signalPending(pid: number, signal: NodeJS.Signals): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const bit = 1n << BigInt(constants.signals[signal] - 1);
+  return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s+([0-9a-f]+)$/gm)].some(([, mask]) => (BigInt(`0x${mask ?? '0'}`) & bit) !== 0n);
 }
