@@ -3,7 +3,6 @@
 // (SIGTERM: automation, which sends no second one) must still end the CLI, as it does when stdout
 // is the paused terminal, rather than leave it waiting for a person to press Ctrl-Q.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { waitUntil } from '../support/processes.js';
 import { startOnTerminal } from './terminal.js';
@@ -19,9 +18,10 @@ test('a SIGTERM ends `up > file` while its stderr is a paused terminal (Ctrl-S):
   try {
     pids.push(await job.cliPid());
     await waitUntil(() => job.stdout().includes('chatty | tick 3\n'), 'the first ticks in the file', 15_000);
+    assert.equal(job.paused(), false, 'control: the terminal takes output before Ctrl-S');
     job.sendKeys('C-s');
     // tmux hands the key to the terminal on its own time: the pause must be in place before the summary.
-    await sleep(500);
+    await waitUntil(() => job.paused(), 'Ctrl-S to pause the terminal', 15_000);
 
     process.kill(pids[0] as number, 'SIGTERM');
     await waitUntil(() => job.stdout().includes('chatty * stopped'), 'the run to stop its process', 15_000);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killQuietly, waitUntil } from '../support/processes.js';
@@ -27,6 +27,13 @@ export interface TerminalJob {
   pidIn(file: string): number;
   /** Types `keys` on the terminal, as tmux's send-keys names them (`C-s`, `C-c`). */
   sendKeys(...keys: string[]): void;
+  /** The terminal's device (`/dev/pts/N`), as the CLI opens it. */
+  tty(): string;
+  /**
+   * Whether the terminal takes no output (paused with Ctrl-S): a NUL (which shows nothing) written
+   * to it without waiting is refused. Asked of the terminal itself, not of what it shows.
+   */
+  paused(): boolean;
   /** What the terminal shows, its scrollback included, as text. */
   screen(): string;
   /** Ends the terminal: the tmux server goes, and with it the pane's pseudo-terminal (its master is closed). */
@@ -74,6 +81,7 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
     throw new Error(`tmux new-session failed (${started.error?.message ?? `status ${String(started.status)}`}): ${started.stderr}`);
   }
   const file = (name: string): string => join(dir, name);
+  const tty = (): string => String(tmux('display-message', '-p', '#{pane_tty}').stdout).trim();
   const waitForFile = (name: string, timeoutMs = 10_000): Promise<void> => waitUntil(() => existsSync(file(name)) && readFileSync(file(name), 'utf8').trim() !== '', `${name} in ${dir}`, timeoutMs);
   const pidIn = (name: string): number => Number(readFileSync(file(name), 'utf8').trim());
   return {
@@ -85,6 +93,19 @@ export function startOnTerminal(args: readonly string[], opts: { hangup: Hangup;
     waitForFile,
     pidIn,
     sendKeys: (...keys) => void tmux('send-keys', ...keys),
+    tty,
+    paused: () => {
+      const fd = openSync(tty(), constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+      try {
+        writeSync(fd, '\0');
+        return false;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return true;
+        throw error;
+      } finally {
+        closeSync(fd);
+      }
+    },
     screen: () => String(tmux('capture-pane', '-p', '-J', '-S', '-').stdout),
     closeTerminal: () => void tmux('kill-server'),
     ended: async (timeoutMs = 15_000) => {

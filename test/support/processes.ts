@@ -49,17 +49,18 @@ export function killQuietly(...pids: (number | undefined)[]): void {
 }
 
 /**
- * Whether the Node process `pid` waits for its fd `fd` to take a write (a pipe nobody reads, a
- * paused terminal): libuv watches an fd for EPOLLOUT only while a write to it is queued.
+ * The fds the Node process `pid` waits to write to (a pipe nobody reads, a paused terminal): libuv
+ * watches an fd for EPOLLOUT only while a write to it is queued. None once it is gone.
  */
-export function waitsToWrite(pid: number, fd: number): boolean {
+export function fdsWaitingToWrite(pid: number): number[] {
   const EPOLLOUT = 0x4;
   let entries: string[] = [];
   try {
     entries = readdirSync(`/proc/${pid}/fdinfo`);
   } catch {
-    return false; // gone
+    return []; // gone
   }
+  const waiting: number[] = [];
   for (const entry of entries) {
     let info = '';
     try {
@@ -68,10 +69,15 @@ export function waitsToWrite(pid: number, fd: number): boolean {
       continue; // closed meanwhile
     }
     for (const [, watched, events] of info.matchAll(/^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)/gm)) {
-      if (Number(watched) === fd && (Number.parseInt(events ?? '0', 16) & EPOLLOUT) !== 0) return true;
+      if ((Number.parseInt(events ?? '0', 16) & EPOLLOUT) !== 0) waiting.push(Number(watched));
     }
   }
-  return false;
+  return waiting;
+}
+
+/** Whether the Node process `pid` waits for its fd `fd` to take a write (see {@link fdsWaitingToWrite}). */
+export function waitsToWrite(pid: number, fd: number): boolean {
+  return fdsWaitingToWrite(pid).includes(fd);
 }
 
 /** Whether `signal` sent to `pid` waits to be delivered: the kernel has not yet run its action (nor a handler) for it. */
