@@ -4,6 +4,8 @@
 // blocking writes, so the first line written then stopped the whole event loop until Ctrl-Q, and
 // with it every control request, signal, probe and restart.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { runCli } from './cli.js';
@@ -81,6 +83,28 @@ test('a SIGTERM ends the run while the terminal is paused (Ctrl-S): the CLI exit
     assert.ok(lines.includes('job ended'), `a line was left unfinished:\n${screen}`);
     const torn = lines.filter((line) => line.includes('| tick') && !/^chatty \| tick \d+$/.test(line));
     assert.deepEqual(torn, [], `a line was written into another:\n${screen}`);
+  } finally {
+    job.dispose(pids);
+  }
+});
+
+test('a run that fails while stdout is a paused terminal (Ctrl-S) and stderr is not: the line that says why it ended reaches stderr at once, and stays after a SIGTERM', { timeout: 60_000 }, async () => {
+  const config = `${CONFIG}  bad:\n    cmd: "while [ ! -e fail ]; do sleep 0.05; done; echo boom >&2; exit 3"\n`;
+  const job = startOnTerminal(['up'], { hangup: 'shell', stderrToFile: true, files: { 'subvisor.yaml': config } });
+  const pids: number[] = [];
+  try {
+    pids.push(await job.cliPid());
+    await waitUntil(() => ticks(job.screen()).length >= 3, 'the first ticks on the terminal', 15_000);
+    job.sendKeys('C-s');
+    await waitUntil(() => job.paused(), 'Ctrl-S to pause the terminal', 15_000);
+    writeFileSync(join(job.dir, 'fail'), '');
+    // Said while the run's lines wait for the terminal: stderr's reader is not the one paused.
+    await waitUntil(() => job.stderr().includes('subvisor: bad failed: exited with status 3\n'), 'the failure on stderr', 15_000);
+    assert.ok(job.paused(), 'control: the terminal was still paused when the failure was said');
+
+    process.kill(pids[0] as number, 'SIGTERM');
+    assert.deepEqual(await job.ended(20_000), { code: 143, signal: null }, `stderr:\n${job.stderr()}`);
+    assert.match(job.stderr(), /^subvisor: bad failed: exited with status 3$/m);
   } finally {
     job.dispose(pids);
   }
