@@ -1,7 +1,8 @@
 /**
  * What the CLI says of an error of its own (a defect: `happened` says when it came), on stderr:
  * the error with its stack, then what to do about it. Said the same way wherever the CLI meets
- * one: before anything runs (./main.ts) or while a run goes on (./uncaught.ts).
+ * one: before anything runs (./main.ts), while a run goes on (./uncaught.ts), or in a callback of a
+ * command that runs none (./uncaught-outside-run.ts).
  */
 export function internalErrorWords(happened: string, error: unknown): string {
   return `subvisor: ${happened}: ${errorText(error)}\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n`;

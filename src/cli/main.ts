@@ -8,6 +8,8 @@ import { EXIT, dieOf, isEarlyEnd, statusOfEarlyEnd, type Ending } from './exit-s
 import { Terminals } from './terminal.js';
 import { answering } from './interrupts.js';
 import { internalErrorWords } from './internal-error.js';
+import { exitingAtOnce } from './last-words.js';
+import { exitOnUncaughtError } from './uncaught-outside-run.js';
 import { node } from '../builtins.js';
 import { shownAsText } from '../log/sanitize.js';
 
@@ -119,12 +121,14 @@ const terminals = new Terminals([0, 1, 2]);
 // The log files follow a rotation by themselves (see LogFile), so the signal has nothing to do.
 process.on('SIGUSR1', ignoreSignal);
 const args = process.argv.slice(2);
+exitOnUncaughtError((error) => reported(error).exitCode, terminals);
 try {
   end(await main(args));
 } catch (error) {
   // Under `answering` too: a reader of stderr that has gone (`subvisor ps 2>&1 | head -0`) ends
-  // the command as SIGPIPE would, not with an uncaught EPIPE.
-  end(await answering(() => reported(error)));
+  // the command as SIGPIPE would, not with an uncaught EPIPE. An error nothing caught has already
+  // said how the CLI ends (see exitOnUncaughtError): a failure it led to is not a second report.
+  if (!exitingAtOnce()) end(await answering(() => reported(error)));
 }
 
 /**

@@ -6,6 +6,7 @@ import { exitOnceSaid, exitingAtOnce } from './last-words.js';
 import { StopRequest } from './stack/stack.js';
 import { Terminals } from './terminal.js';
 import { errorSummary, errorText, internalErrorWords } from './internal-error.js';
+import { runTakesUncaughtErrors } from './uncaught-outside-run.js';
 
 /** What a run needs to end in order, or at once, after an error nothing caught. */
 export interface UncaughtErrorOptions {
@@ -84,7 +85,9 @@ export function stopOnUncaughtError(options: UncaughtErrorOptions): UncaughtErro
     }
     exitOnceSaid(EXIT.internal, said, { terminals, signal: 'SIGHUP' });
   };
+  const released = runTakesUncaughtErrors();
   const release = (): void => {
+    released();
     clearTimeout(deadline);
     process.off('uncaughtException', onError);
     process.off('SIGINT', onSignal);

@@ -4,6 +4,7 @@
 // raw crash (status 1, the source line and a caret) that a script cannot tell from a failed run.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -39,4 +40,46 @@ for (const command of COMMANDS) {
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /internal error/);
   });
+}
+
+// The same defect met in a callback after the command's promise has gone on (a socket's 'data'
+// handler, a timer), with no run of this CLI to stop: before, Node's raw crash, status 1.
+const TRIGGERED = resolve('test/cli/fixtures/throw-on-trigger.mjs');
+
+/** A socket that takes connections and never answers: the command waits on it, and the trigger is made once it connects. */
+async function silentRun(dir: string): Promise<{ socket: string; trigger: string; close: () => Promise<void> }> {
+  const socket = join(dir, 'silent.sock');
+  const trigger = join(dir, 'connected');
+  const connections = new Set<Socket>();
+  const server = createServer((connection) => {
+    connections.add(connection);
+    writeFileSync(trigger, '');
+  });
+  await new Promise<void>((listening) => server.listen(socket, listening));
+  return {
+    socket,
+    trigger,
+    close: () => {
+      for (const connection of connections) connection.destroy();
+      return new Promise<void>((closed) => server.close(() => closed()));
+    },
+  };
+}
+
+for (const command of [['ps'], ['logs', '-f'], ['stop', 'hello']]) {
+  for (const how of ['throw', 'reject']) {
+    test(`${command.join(' ')}: an internal error in a callback (${how === 'throw' ? 'thrown' : 'a rejection unhandled'}) while it waits on the run exits 70 and asks for a report, as one before it does`, { timeout: 30_000 }, async () => {
+      const dir = mkdtempSync(join(scratch, 'silent-'));
+      const run = await silentRun(dir);
+      try {
+        const cli = await runCli([...command, '--socket', run.socket], { cwd: scratch, env: { NODE_OPTIONS: `--import ${TRIGGERED}`, SUBVISOR_TEST_TRIGGER: run.trigger, SUBVISOR_TEST_HOW: how } });
+        assert.equal(cli.code, 70, cli.stderr);
+        assert.match(cli.stderr, /^subvisor: internal error: Error: injected (failure|rejection)\n {4}at /);
+        assert.match(cli.stderr, /\nsubvisor: this is a bug in subvisor; please report it, with the stack above\n$/);
+        assert.equal(cli.stderr.match(/injected/g)?.length, 1, cli.stderr);
+      } finally {
+        await run.close();
+      }
+    });
+  }
 }
