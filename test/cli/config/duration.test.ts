@@ -63,6 +63,14 @@ test('a config duration YAML reads as no finite number is refused as written, no
     assert.match(message, new RegExp(`processes\\.web\\.grace: expected a duration like 500ms, 30s or 2m, found number ${written.replace('.', '\\.')}$`), written);
     assert.doesNotMatch(message, /(?<!\.)NaN|Infinity/, written);
   }
+  // A number past what a double holds (YAML reads it as Infinity) is too long, as the same digits
+  // with a unit are, shown as written: 1e308 and 1e309 are the same kind of mistake.
+  assert.match(grace('1e308'), /processes\.web\.grace: invalid duration 1e\+308: longer than the longest a timer can wait/); // control: within a double
+  for (const written of ['1e400', '1E400', '9'.repeat(400)]) {
+    assert.match(grace(written), new RegExp(`processes\\.web\\.grace: invalid duration '${written}': longer than the longest a timer can wait`), written.slice(0, 10));
+  }
+  assert.match(grace(`"${'9'.repeat(400)}s"`), /invalid duration '9+s': longer than the longest a timer can wait/);
+  assert.match(grace('-1e400'), /processes\.web\.grace: invalid duration '-1e400': expected a non-negative number of milliseconds$/);
   // An infinity is longer than any timer waits, not a negative number.
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /longer than the longest a timer can wait/);
 });

@@ -37,6 +37,11 @@ test('logs: a maxSize YAML reads as no finite number is refused as written, not 
   // Digits past what a double holds are a number too large, in YAML or in text with a unit.
   const digits = '9'.repeat(400);
   assert.match(onlyProblem(`logs: { maxSize: "${digits}MB" }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '9+MB': too large; give at most a few GB$/);
+  // A YAML number past a double (which YAML reads as Infinity) is too large too, shown as written.
+  for (const written of [digits, '1e400', '1E400']) {
+    assert.match(onlyProblem(`logs: { maxSize: ${written} }\n${PROCESSES}`, 1, 18), new RegExp(`logs\\.maxSize: invalid size '${written}': too large; give at most a few GB$`), written.slice(0, 10));
+  }
+  assert.match(onlyProblem(`logs: { maxSize: -1e400 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '-1e400': must be at least 1 byte/);
   assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /too large/);
 });
 

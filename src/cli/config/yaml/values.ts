@@ -336,14 +336,34 @@ export function positiveInteger(what: string, hint: string): ReadValue<number> {
 
 /**
  * What a scalar written as an amount (a duration, a size) holds for its parser: its text, or a
- * finite number. `undefined` for anything else, to be refused with {@link describe}: a list, and
- * YAML's `.nan` and `.inf`, numbers with no amount to read, which the parser would show as `NaN`
- * or `Infinity`, words the config never wrote.
+ * number. `undefined` for anything else, to be refused with {@link describe}: a list, and YAML's
+ * `.nan` and `.inf`, numbers with no amount to read, which the parser would show as `NaN` or
+ * `Infinity`, words the config never wrote. A number written in digits past what a double holds
+ * (`1e400`, 400 nines) is an amount too, and reaches the parser as `Infinity`: it is too long or
+ * too large, as the same digits with a unit are (`999…9s`, `999…9MB`), not something else.
  */
 export function amountWritten(node: Node): string | number | undefined {
-  const raw = isScalar(node) ? node.value : undefined;
-  return typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : undefined;
+  if (!isScalar(node)) return undefined;
+  const raw = node.value;
+  if (typeof raw === 'string') return raw;
+  if (typeof raw !== 'number' || Number.isNaN(raw)) return undefined;
+  return Number.isFinite(raw) || !INFINITY_WORD.test(node.source) ? raw : undefined;
 }
+
+/**
+ * What a reader says of the parser's refusal of an amount ({@link amountWritten}): its message, with a
+ * number past what a double holds shown as the config wrote it (`'1e400'`), not as the `Infinity`
+ * it reached the parser as (every refusal of an amount shows its input, as `String()` writes it).
+ */
+export function refusalOfAmount(error: unknown, node: Node): string {
+  if (!(error instanceof Error)) return String(error);
+  const input: unknown = (error as { input?: unknown }).input;
+  if (typeof input !== 'number' || Number.isFinite(input) || !isScalar(node)) return error.message;
+  return error.message.replace(String(input), `'${node.source}'`);
+}
+
+/** YAML's spellings of infinity (`.inf`, `-.Inf`, `+.INF`...), the only ones that are no digits. */
+const INFINITY_WORD = /^[-+]?\.inf$/i;
 
 /** A duration (see {@link parseDuration}) in milliseconds. */
 export const duration: ReadValue<number> = (at, reader) => {
@@ -355,7 +375,7 @@ export const duration: ReadValue<number> = (at, reader) => {
   try {
     return parseDuration(raw);
   } catch (error) {
-    reader.reportAt(at, error instanceof Error ? error.message : String(error), error);
+    reader.reportAt(at, refusalOfAmount(error, at.node), error);
     return undefined;
   }
 };
