@@ -3,7 +3,7 @@ import { quoteCommand } from '../process/command.js';
 import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
-import { normalise, suggest } from '../process/suggest.js';
+import { meantName } from './misspelt-name.js';
 
 // Someone moving from foreman, honcho or overmind types their `start` options to `subvisor up` first, and
 // someone moving from concurrently or npm-run-all their options to `up` or `run`. None is taken as it is (each has
@@ -528,7 +528,7 @@ function isProcessName(word: string, processNames: ReadonlySet<string>): boolean
  * one no process can be named (`--port`, `app:app`: `up -- web redis-server --port 6380` where
  * redis-server is not installed is no misspelt `redis`). Else a lone word is a misspelt name
  * (`up -- wbe`), and so is a first word that is a slip of a name (`wrker`; not `webpack` for
- * `web`: see {@link misspellsName}) or one followed only by names (`up -- wbr worker`). Any other first word with more after it is the
+ * `web`: see {@link meantName}) or one followed only by names (`up -- wbr worker`). Any other first word with more after it is the
  * program of a command, installed here or not (`up -- web npm run dev` where npm is not: split,
  * `run -- npm run dev` then says it is missing), as names cannot tell.
  */
@@ -536,21 +536,8 @@ function readsAsCommand(command: readonly string[], isProgram: (word: string) =>
   const [first, ...rest] = command;
   if (first === undefined) return false;
   if (isProgram(first) || rest.some((word) => !PROCESS_NAME.test(nameIn(word)))) return true;
-  if (rest.length === 0 || misspellsName(first, processNames)) return false;
+  if (rest.length === 0 || meantName(first, processNames) !== undefined) return false;
   return !rest.every((word) => isProcessName(word, processNames));
-}
-
-/**
- * Whether `word` reads as a slip of one of `processNames` (`wrker`, `wbe`, `wrk`), as did-you-mean
- * finds it. Did-you-mean also takes a word that begins with a whole candidate (`readiness` for
- * `ready`), right for keys; but a word going on for more than a letter past a process's name is a
- * program's name (`webpack` for `web`, `redis-server` for `redis`), not a slip of it. Such names
- * are left out before asking, so that a word gone on past `web` is never taken for a slip of it.
- */
-function misspellsName(word: string, processNames: ReadonlySet<string>): boolean {
-  const wanted = normalise(word);
-  const goneOnPast = (name: string): boolean => wanted.startsWith(normalise(name)) && wanted.length > normalise(name).length + 1;
-  return suggest(word, [...processNames].filter((name) => !goneOnPast(name))) !== undefined;
 }
 
 /**

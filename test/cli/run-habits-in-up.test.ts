@@ -115,6 +115,19 @@ test('a slip of a name that begins with another whole name (api-gatewy where api
   }
 });
 
+test("a word going on past a whole name, followed only by names (up -- webpack worker), is no process, and no slip of the name it begins with: no 'did you mean web'", { timeout: 60_000 }, async () => {
+  for (const words of [['webpack', 'worker'], ['webpack']]) {
+    const refused = await runCli(['up', '--', ...words], { cwd: dir });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(refused.stderr.split('\n')[0], "subvisor: subvisor.yaml: no process named 'webpack' (known: web, worker)", words.join(' '));
+    assert.doesNotMatch(refused.stdout, /started/, 'nothing started');
+  }
+  // The control: a slip of a letter or two is still a slip of web.
+  const slip = await runCli(['up', '--', 'webb', 'worker'], { cwd: dir });
+  assert.equal(slip.code, 2, slip.stderr);
+  assert.equal(slip.stderr.split('\n')[0], "subvisor: subvisor.yaml: no process named 'webb' (known: web, worker); did you mean 'web'?");
+});
+
 const RUN_OPTIONS: [string[], string][] = [
   [['--ready', 'listening on \\d+'], 'run\'s --ready: up waits for each process\'s ready, in subvisor.yaml: ready: "listening on \\\\d+"'],
   [['--ready-timeout', '30s'], "run's --ready-timeout: how long each process's ready may take is its readyTimeout, in subvisor.yaml: readyTimeout: 30s"],

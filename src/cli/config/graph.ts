@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Config, ProcessSpec } from './spec.js';
-import { didYouMean } from '../../process/suggest.js';
+import { didYouMeanName } from '../misspelt-name.js';
 
 /**
  * One thing wrong with how processes depend on each other: the process it belongs to and, when it
@@ -42,7 +42,7 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
       } else if (target === undefined) {
         const others = names.filter((name) => name !== spec.name);
         const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${knownList(others)}`;
-        problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMean(dependency, others)}` });
+        problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMeanName(dependency, others)}` });
       } else if (target.main && (condition === 'succeeded' || condition === 'completed')) {
         const verb = condition === 'succeeded' ? 'succeed' : 'complete';
         problems.push({ spec, dependency, about: 'condition', message: `'${spec.name}' waits for ${dependency} to ${verb}, but ${dependency} is the main process: its exit ends the run, so '${spec.name}' would never start; wait for it to be started or ready, or make another process main` });
@@ -150,7 +150,7 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
       unknown.map((name) => ({
         file: config.file,
         process: name,
-        message: `no process named '${name}' (known: ${knownList(known) || 'none'})${didYouMean(name, known)}`,
+        message: `no process named '${name}' (known: ${knownList(known) || 'none'})${didYouMeanName(name, known)}`,
       })),
     );
   }

@@ -1,4 +1,4 @@
-import { didYouMean } from '../../process/suggest.js';
+import { didYouMeanName } from '../misspelt-name.js';
 import { namesInWords } from '../names-in-words.js';
 import type { Stack } from '../stack/stack.js';
 import type { LogRing } from './log-ring.js';
@@ -182,7 +182,7 @@ function checkNames(stack: Stack, request: { readonly id: number; readonly names
   const known = stack.ps().map((row) => row.name);
   // One name gets a guess; for several, a guess would not say which of them it is for.
   const [only] = unknown;
-  const guess = only === undefined || unknown.length > 1 ? '' : didYouMean(only, stack.namesKnown());
+  const guess = only === undefined || unknown.length > 1 ? '' : didYouMeanName(only, stack.namesKnown());
   throw new BadRequest(
     `no process named ${shownNames(unknown)} in this run (it has ${known.join(', ')})${guess}`,
     UNKNOWN_PROCESS,

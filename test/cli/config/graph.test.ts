@@ -80,6 +80,11 @@ test('selectProcesses refuses unknown names, listing the known ones and a sugges
   // A name cut short, as on a command line (`up wrk`), is guessed too.
   const workers: Config = { file: 'subvisor.yaml', processes: [spec('web'), spec('worker')] };
   assert.match(configError(() => selectProcesses(workers, ['wrk'])).message, /^subvisor\.yaml: no process named 'wrk' \(known: web, worker\); did you mean 'worker'\?$/);
+  // A word going on past a whole name is another thing's name, not a slip of it: no guess of web
+  // for webpack (4 edits, but it begins with web), here nor in a dependsOn; a letter on is a slip.
+  assert.match(configError(() => selectProcesses(workers, ['webpack'])).message, /^subvisor\.yaml: no process named 'webpack' \(known: web, worker\)$/);
+  assert.match(configError(() => startOrder([spec('worker', ['webpack']), spec('web')])).message, /unknown process 'webpack' \(known: web\)$/);
+  assert.match(configError(() => selectProcesses(workers, ['webs'])).message, /no process named 'webs' \(known: web, worker\); did you mean 'web'\?$/);
 });
 
 test('a config of thousands of processes lists the first 20 as known and counts the rest, on each line; the guess still looks at them all', () => {

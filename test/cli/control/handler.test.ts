@@ -111,4 +111,6 @@ test('unknown names: one gets a guess at what was meant; two get none, as it wou
   const refusal = (asked: string[]): Promise<unknown> => handle({ v: PROTOCOL_VERSION, id: 1, command: 'stop', names: asked }, channel, new AbortController().signal).then(() => assert.fail('accepted'), (error: unknown) => error);
   assert.match(String(await refusal(['wbe'])), /no process named 'wbe' in this run \(it has web, db\); did you mean 'web'\?$/);
   assert.match(String(await refusal(['wbe', 'dbb'])), /no process named 'wbe', 'dbb' in this run \(it has web, db\)$/);
+  // A word going on past a whole name (webpack for web) is no slip of it: no guess.
+  assert.match(String(await refusal(['webpack'])), /no process named 'webpack' in this run \(it has web, db\)$/);
 });
