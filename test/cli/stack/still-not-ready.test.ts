@@ -173,3 +173,13 @@ test('a line whose time passed while the loop was held (subvisor suspended) is n
   assert.equal(said[0], 50);
   assert.ok((said[1] ?? 0) >= 800, `said after ${said.join(', ')} ms`);
 });
+
+test('past 10 min the lines come every 10 min, no longer twice the wait: a wait left on for hours says so now and then', BOUNDED, async () => {
+  // No ten minutes here: Node runs a timer longer than 2^31 - 1 ms after 1 ms (with a
+  // TimeoutOverflowWarning), so a first line due 24.8 days on is said at once, and each one after
+  // it too, with the time it stands for. The signal only bounds the test, should Node stop doing so.
+  const firstMs = 2 ** 31;
+  const said: number[] = [];
+  await sayWhileNotReady(firstMs, firstMs + 3 * 600_000 + 1, (afterMs) => said.push(afterMs - firstMs), AbortSignal.timeout(10_000));
+  assert.deepEqual(said, [0, 600_000, 1_200_000, 1_800_000]);
+});
