@@ -150,6 +150,31 @@ describe('protocol', () => {
     }
   });
 
+  test('a refused client that then sends nothing, its side left open (nc -U with no -N), is closed by the run once quiet: it holds none of the run\'s fds until the 30 s bound', BOUNDED, async () => {
+    // Only its writing keeps a refused connection lingering (REFUSED_LINGER_MS between writes).
+    // Half-open, as a client that does not end its side when the run ends its own: it sees nothing
+    // of the run's close, so the run's fds tell. 10 s is well short of the 30 s bound.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    const run = await up(dir);
+    let socket: Socket | undefined;
+    try {
+      await waitForState(dir, 'a', 'running');
+      const before = socketsOf(run.pid);
+      socket = createConnection({ path: socketOf(dir), allowHalfOpen: true });
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      const refusal = once(socket, 'data');
+      socket.write(Buffer.alloc(1024 * 1024 + 1, 'x'));
+      assert.match(String((await refusal)[0]), /ERR_SUBVISOR_REQUEST_TOO_LARGE/);
+      const giveUpAt = Date.now() + 10_000;
+      while (socketsOf(run.pid) > before && Date.now() < giveUpAt) await sleep(100);
+      assert.equal(socketsOf(run.pid), before, 'the refused connection, quiet, was still open in the run 10 s on');
+    } finally {
+      socket?.destroy();
+      await interrupt(run);
+    }
+  });
+
   test('refused clients that go on writing hold at most MAX_LINGERING_REFUSALS of the run\'s fds: each one past it closes the oldest, which has had its refusal longest', BOUNDED, async () => {
     // Each lingered up to 30 s while it wrote (REFUSED_LINGER_MAX_MS), with no bound on how many:
     // a script refused in a loop took an fd each, as leaked connections did before MAX_CONNECTIONS.
