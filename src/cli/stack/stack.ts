@@ -185,6 +185,9 @@ export class Stack {
       for (const runner of byHand) {
         this.#stoppedByHand.add(runner);
         this.#keptStopped.add(runner);
+        // A change's leniency is for a life that fails, not for one stopped by hand: what waits for
+        // it is kept from starting by the stop, as after any stop, and no change starts it again.
+        this.#forgiven.delete(runner);
       }
       // One whose life had ended is stopped as well: `stopped` in `ps`, and kept so (a change, a
       // restart of what it depends on, do not start it again), as the stop said.

@@ -1,7 +1,7 @@
 // `subvisor stop` and `subvisor start` (SPEC §10) against a real run: a process stopped by hand
 // stays stopped, what depends on it, and a stop of main or while the run ends.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -271,6 +271,32 @@ describe('stop and start', () => {
       assert.match(ended.stdout, /^other \* stopping \(smoke was not started\): SIGTERM to its process group$/m);
       assert.doesNotMatch(ended.stdout, /smoke ran/);
       assert.match(ended.stderr, /^subvisor: smoke failed: not started: db was stopped/m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('a main kept from starting by a stop of what a change was restarting (not ready yet) ends the run as any such stop does: the change forgives a failure, not a stop', BOUNDED, async () => {
+    // api is ready in its first life only: the life the change begins waits, until the stop.
+    const dir = configDir(
+      (at) => `processes:
+  api: { cmd: "n=$(cat ${at}/lives 2>/dev/null || echo 0); echo $((n + 1)) > ${at}/lives; [ $n -eq 0 ] && echo up; exec sleep 30", ready: "up", watch: { paths: [src], debounce: 50ms } }
+  smoke: { cmd: "echo smoke ran; exec sleep 30", dependsOn: { api: ready }, main: true }
+`,
+    );
+    mkdirSync(join(dir, 'src'));
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^smoke +\| smoke ran$/m);
+      writeFileSync(join(dir, 'src', 'a'), 'changed');
+      await run.waitForOutput(/^smoke +\* starting \(after a change\)$/m);
+      await waitForState(dir, 'api', 'starting');
+      assert.equal((await client(dir, ['stop', 'api'])).code, 0);
+      const ended = await Promise.race([run.done, sleep(10_000).then(() => undefined)]);
+      assert.ok(ended !== undefined, `the run went on without its main:\n${run.stdoutSoFar()}`);
+      assert.equal(ended.code, 1, `${ended.stdout}\n${ended.stderr}`);
+      assert.match(ended.stdout, /^smoke +\* not started: api was stopped$/m);
+      assert.doesNotMatch(ended.stdout, /the run goes on/);
     } finally {
       await interrupt(run);
     }
