@@ -16,6 +16,13 @@ export interface ConfigProblem {
   readonly message: string;
   /** The underlying error (a YAML syntax error, a RegExp SyntaxError, an fs error...). */
   readonly cause?: unknown;
+  /**
+   * `message` with a did-you-mean guess in it, which a {@link ConfigError} works out only for the
+   * problems it lists: a guess measures the word against every name it could be, and for
+   * thousands of problems only counted that was time for nothing (5 000 processes each depending
+   * on a name not there took minutes). `message` is the words without the guess.
+   */
+  readonly guessed?: (() => string) | undefined;
 }
 
 /**
@@ -76,7 +83,7 @@ export class ConfigError extends Error {
    * @param options.note a last line, about the file as a whole rather than a place in it.
    */
   constructor(problems: readonly ConfigProblem[], options: { note?: string } = {}) {
-    const sorted = sortProblems(problems);
+    const sorted = sortProblems(problems).map((problem, index) => (index < SHOWN_PROBLEMS ? withGuess(problem) : problem));
     const first = sorted[0];
     if (first === undefined) throw new TypeError('a ConfigError needs at least one problem');
     const shown = sorted.slice(0, SHOWN_PROBLEMS);
@@ -94,6 +101,11 @@ export class ConfigError extends Error {
     this.problems = sorted;
     this.shownProblems = shown;
   }
+}
+
+/** `problem` with its message {@link ConfigProblem.guessed}, worked out once: a problem shown again (a ConfigError made from another's) has it already. */
+function withGuess({ guessed, ...problem }: ConfigProblem): ConfigProblem {
+  return guessed === undefined ? problem : { ...problem, message: guessed() };
 }
 
 /** `file:line:column: path: message`, leaving out the parts that are unknown. */

@@ -13,6 +13,8 @@ export interface GraphProblem {
   /** What of the dependency is wrong: its name (the default), or the condition it is waited for with. */
   readonly about?: 'name' | 'condition' | undefined;
   readonly message: string;
+  /** `message` with a did-you-mean guess, worked out only when shown (see {@link ConfigProblem.guessed}). */
+  readonly guessed?: () => string;
 }
 
 /**
@@ -40,9 +42,10 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
       if (dependency === spec.name) {
         problems.push({ spec, dependency, message: `'${spec.name}' depends on itself; remove it from its own dependsOn` });
       } else if (target === undefined) {
-        const others = names.filter((name) => name !== spec.name);
-        const known = others.length === 0 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${knownList(others)}`;
-        problems.push({ spec, dependency, message: `unknown process '${dependency}' (${known})${didYouMeanName(dependency, others)}` });
+        // Every name is in `names`, its own too: the others are one fewer, and the first of them are in the first names.
+        const known = names.length === 1 ? `no other process is defined; add '${dependency}' under processes or remove it from dependsOn` : `known: ${knownList(names.slice(0, SHOWN_KNOWN_NAMES + 1).filter((name) => name !== spec.name), names.length - 1)}`;
+        const message = `unknown process '${dependency}' (${known})`;
+        problems.push({ spec, dependency, message, guessed: () => `${message}${didYouMeanName(dependency, names.filter((name) => name !== spec.name))}` });
       } else if (target.main && (condition === 'succeeded' || condition === 'completed')) {
         const verb = condition === 'succeeded' ? 'succeed' : 'complete';
         problems.push({ spec, dependency, about: 'condition', message: `'${spec.name}' waits for ${dependency} to ${verb}, but ${dependency} is the main process: its exit ends the run, so '${spec.name}' would never start; wait for it to be started or ready, or make another process main` });
@@ -66,9 +69,9 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
  */
 const SHOWN_KNOWN_NAMES = 20;
 
-/** `names` as a problem lists them: the first {@link SHOWN_KNOWN_NAMES}, then how many more. */
-function knownList(names: readonly string[]): string {
-  const more = names.length - SHOWN_KNOWN_NAMES;
+/** `names` as a problem lists them: the first {@link SHOWN_KNOWN_NAMES}, then how many more (of `count` in all, default all of `names`). */
+function knownList(names: readonly string[], count = names.length): string {
+  const more = count - SHOWN_KNOWN_NAMES;
   return more > 0 ? `${names.slice(0, SHOWN_KNOWN_NAMES).join(', ')} and ${more} more` : names.join(', ');
 }
 
@@ -82,9 +85,9 @@ function dependencyNames(spec: ProcessSpec | undefined): string[] {
  * {@link ConfigProblem}; `file` names the config when the spec has no source.
  */
 export function placeAtSource(problem: GraphProblem, file: string): ConfigProblem {
-  const { spec, dependency, message } = problem;
+  const { spec, dependency, message, guessed } = problem;
   const where = spec.source === undefined ? { file } : { file: spec.source.file, line: spec.source.line, column: spec.source.column };
-  return { ...where, path: dependency === undefined ? undefined : `processes.${spec.name}.dependsOn`, process: spec.name, message };
+  return { ...where, path: dependency === undefined ? undefined : `processes.${spec.name}.dependsOn`, process: spec.name, message, ...(guessed === undefined ? {} : { guessed }) };
 }
 
 /**

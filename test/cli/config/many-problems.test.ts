@@ -1,5 +1,6 @@
 // A config with more problems than a message can usefully list: the first ones in full, the rest counted.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parseYamlConfig } from '../../../src/cli/config/index.js';
 import { SHOWN_PROBLEMS } from '../../../src/cli/config/errors.js';
@@ -69,4 +70,36 @@ test('a [ never closed, noticed past the problems shown, is where it opens: list
   assert.match(shown[0] ?? '', new RegExp(`^${FILE}:3:10: processes\\.a\\.cmd: YAML syntax: the \\[ that opens here is never closed`), shown.slice(0, 2).join('\n'));
   assert.equal(shown.at(-1), '… and 6 more problems (fix these first)');
   assert.deepEqual(error.shownProblems, error.problems.slice(0, SHOWN_PROBLEMS));
+});
+
+test('a did-you-mean is worked out for the problems shown, not for those only counted', () => {
+  const processes = Array.from({ length: SHOWN_PROBLEMS + 10 }, (_, index) => `  p${index}:\n    cmd: x\n    comand: x\n`).join('');
+  const error = configError(() => parseYamlConfig(`processes:\n${processes}`, FILE, { env: {} }));
+  assert.equal(error.problems.length, SHOWN_PROBLEMS + 10);
+  for (const line of lines(error).slice(0, -1)) assert.match(line, /: unknown key; did you mean 'cmd'\? \(known keys here: cmd, /);
+  const counted = error.problems.at(-1);
+  assert.match(counted?.message ?? '', /^unknown key \(known keys here: cmd, /);
+  // The guess is still there to be had by one who asks for it.
+  assert.match(counted?.guessed?.() ?? '', /^unknown key; did you mean 'cmd'\? \(known keys here: cmd, /);
+});
+
+test('5 000 processes each depending on a name misspelt: the guesses of the first are shown, and the rest are not measured against all names', () => {
+  // In a child process cut off at 30 s, as yaml.test's linear-time tests: each guess measured the
+  // name against all 5 000, for every problem, shown or not (minutes).
+  const script = `
+    import { parseYamlConfig } from './src/cli/config/index.js';
+    const text = 'processes:\\n' + Array.from({ length: 5000 }, (_, index) => '  svc' + index + ': { cmd: x, dependsOn: [svc' + (index + 1) + 'x] }\\n').join('');
+    try {
+      parseYamlConfig(text, 'many.yaml', { env: {} });
+    } catch (error) {
+      console.log(JSON.stringify({ count: error.problems.length, first: error.message.split('\\n')[0], last: error.problems.at(-1).message }));
+    }
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.signal, null, `still reading after 30 s ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  const outcome = JSON.parse(run.stdout) as { count: number; first: string; last: string };
+  assert.equal(outcome.count, 5000);
+  assert.equal(outcome.first, "many.yaml:2:31: processes.svc0.dependsOn[0]: unknown process 'svc1x' (known: svc1, svc2, svc3, svc4, svc5, svc6, svc7, svc8, svc9, svc10, svc11, svc12, svc13, svc14, svc15, svc16, svc17, svc18, svc19, svc20 and 4979 more); did you mean 'svc1'?");
+  assert.equal(outcome.last, "unknown process 'svc5000x' (known: svc0, svc1, svc2, svc3, svc4, svc5, svc6, svc7, svc8, svc9, svc10, svc11, svc12, svc13, svc14, svc15, svc16, svc17, svc18, svc19 and 4979 more)");
 });

@@ -112,6 +112,6 @@ export function checkGraph(drafts: readonly ProcessDraft[], reader: Reader): voi
     const byName = problem.dependency === undefined ? undefined : draft?.dependencies.get(problem.dependency);
     const byCondition = problem.dependency === undefined || problem.about !== 'condition' ? undefined : draft?.conditions.get(problem.dependency);
     const at = byCondition ?? byName ?? draft?.at;
-    reader.report(at?.node ?? null, at?.path ?? '', problem.message, problem.spec.name);
+    reader.report(at?.node ?? null, at?.path ?? '', problem.message, problem.spec.name, undefined, problem.guessed);
   }
 }

@@ -268,8 +268,8 @@ export class Reader {
     });
   }
 
-  report(node: Node, path: string, message: string, process?: string, cause?: unknown): void {
-    this.problems.push({ file: this.file, ...this.position(node), path, process, message, cause });
+  report(node: Node, path: string, message: string, process?: string, cause?: unknown, guessed?: () => string): void {
+    this.problems.push({ file: this.file, ...this.position(node), path, process, message, cause, ...(guessed === undefined ? {} : { guessed }) });
   }
 
   /** Reports a problem with the value at `at`. */
@@ -300,10 +300,13 @@ export class Reader {
     const listed = Object.entries(table.keys).filter(([, entry]) => entry.unlisted !== true);
     const known = listed.map(([key]) => key);
     const aliases = Object.fromEntries(listed.flatMap(([key, entry]) => (entry.alsoKnownAs ?? []).map((alias) => [alias, key])));
-    const guess = suggest(name, known, aliases);
-    const seconds = guess === undefined ? undefined : inSeconds(name, this.deref(pair.value), guess);
-    const hint = seconds ?? (guess === undefined ? '' : `; did you mean '${guess}'?`);
-    this.report(pair.key, path, `unknown key${hint} (known keys here: ${known.join(', ')})`, process);
+    const value = this.deref(pair.value);
+    const worded = (hint: string): string => `unknown key${hint} (known keys here: ${known.join(', ')})`;
+    const guessed = (): string => {
+      const guess = suggest(name, known, aliases);
+      return worded((guess === undefined ? undefined : inSeconds(name, value, guess)) ?? (guess === undefined ? '' : `; did you mean '${guess}'?`));
+    };
+    this.report(pair.key, path, worded(''), process, undefined, guessed);
   }
 }
 
