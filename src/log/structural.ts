@@ -105,12 +105,13 @@ export class MissingLevelMethodError extends TypeError {
   readonly availableLevels: readonly string[];
 
   constructor(level: string, availableLevels: readonly string[]) {
-    const found = availableLevels.length === 0 ? 'none' : availableLevels.join(', ');
-    super(
-      `the logger has no ${JSON.stringify(level)} method (its level methods: ${found}); ` +
-        `log at one of those levels instead, or pass a logger with a method named ${JSON.stringify(level)}` +
-        pinoHint(level),
-    );
+    // With none to choose from, "log at one of those levels" would send the reader nowhere: an
+    // object with no level method at all is most likely not a logger (a stream, a sink function).
+    const found =
+      availableLevels.length === 0
+        ? '(it has no level method at all, such as info or error: is it a logger?); '
+        : `(its level methods: ${availableLevels.join(', ')}); log at one of those levels instead, or `;
+    super(`the logger has no ${JSON.stringify(level)} method ${found}pass a logger with a method named ${JSON.stringify(level)}` + pinoHint(level));
     this.level = level;
     this.availableLevels = availableLevels;
   }

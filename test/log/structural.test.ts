@@ -91,3 +91,18 @@ test('a subvisor Logger is a structural logger', () => {
 test('a logger that is not an object is refused with a TypeError', () => {
   assert.throws(() => resolveLevelMethod(null as unknown as object, 'io'), /a logger must be an object with a method per level .*got null/);
 });
+
+test('a logger with no level method at all is told so, not sent to "one of those levels" of none', () => {
+  assert.throws(
+    () => resolveLevelMethod(process.stdout, 'io'),
+    (error: unknown) => {
+      assert.ok(error instanceof MissingLevelMethodError);
+      assert.deepEqual(error.availableLevels, []);
+      assert.match(error.message, /^the logger has no "io" method \(it has no level method at all, such as info or error: is it a logger\?\); pass a logger with a method named "io"/);
+      assert.doesNotMatch(error.message, /one of those levels/);
+      return true;
+    },
+  );
+  // Control: with level methods to choose from, the error still offers them.
+  assert.match(new MissingLevelMethodError('io', ['info']).message, /\(its level methods: info\); log at one of those levels instead, or pass a logger/);
+});
