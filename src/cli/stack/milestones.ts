@@ -1,7 +1,12 @@
 import type { Condition, Dependency } from '../config/spec.js';
 
 /** Where one milestone of a process stands: not yet, reached, or out of reach for good (and why). */
-export type MilestoneState = { readonly kind: 'pending' } | { readonly kind: 'met' } | { readonly kind: 'unmet'; readonly reason: string };
+/**
+ * `reason` is a dependent's (`migrate failed (status 3)`, read after "not started: "); `ownWords`, when
+ * the process's own failure gave it up, is that failure as the process's own line says it
+ * (`exited with status 3`, `cannot start …: the cwd … does not exist`), for whoever started it by hand.
+ */
+export type MilestoneState = { readonly kind: 'pending' } | { readonly kind: 'met' } | { readonly kind: 'unmet'; readonly reason: string; readonly ownWords?: string };
 
 const PENDING: MilestoneState = { kind: 'pending' };
 const MET: MilestoneState = { kind: 'met' };
@@ -26,8 +31,8 @@ export class Milestone {
   }
 
   /** It can no longer be met in this life: says why. A milestone already met stays met. */
-  giveUp(reason: string): void {
-    if (this.#state.kind === 'pending') this.#set({ kind: 'unmet', reason });
+  giveUp(reason: string, ownWords?: string): void {
+    if (this.#state.kind === 'pending') this.#set(ownWords === undefined ? { kind: 'unmet', reason } : { kind: 'unmet', reason, ownWords });
   }
 
   /** A new life of the process (started again by hand): everything is ahead of it again. */
@@ -71,9 +76,9 @@ export class Milestones {
     return this[condition];
   }
 
-  /** Gives up every milestone not met yet, each with the reason `reasonFor` gives it. */
-  giveUp(reasonFor: (condition: Condition) => string): void {
-    for (const condition of CONDITIONS) this.of(condition).giveUp(reasonFor(condition));
+  /** Gives up every milestone not met yet, each with the reason `reasonFor` gives it (and `ownWords`: see {@link MilestoneState}). */
+  giveUp(reasonFor: (condition: Condition) => string, ownWords?: string): void {
+    for (const condition of CONDITIONS) this.of(condition).giveUp(reasonFor(condition), ownWords);
   }
 
   reset(): void {

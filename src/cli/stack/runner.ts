@@ -492,9 +492,10 @@ export class Runner {
       case 'failed': {
         // It did run to an exit (unless it never spawned): a dependent waiting for `completed` may go.
         if (this.state.pid !== undefined) this.milestones.completed.meet();
-        this.state.ended(describeFailure(end.error));
+        const words = describeFailure(end.error);
+        this.state.ended(words);
         const why = `${name} failed (${shortFailure(end.error)})`;
-        this.milestones.giveUp(() => why);
+        this.milestones.giveUp(() => why, words);
         break;
       }
       case 'stopped':

@@ -763,7 +763,8 @@ async function untilReady(runner: Runner): Promise<void> {
       stops.push(milestone.onChange(check), runner.onRestartScheduled(restarting));
       check();
     });
-    if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.reason, task, policyRetries);
+    // Its own failure in the words its own line said it in, not a dependent's `NAME failed (status 3)`.
+    if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.ownWords ?? state.reason, task, policyRetries);
   } finally {
     for (const stop of stops) stop();
   }

@@ -1,7 +1,7 @@
 // `subvisor stop` and `subvisor start` (SPEC §10) against a real run: a process stopped by hand
 // stays stopped, what depends on it, and a stop of main or while the run ends.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,10 +87,34 @@ describe('stop and start', () => {
       const failed = await client(dir, ['start', 'migrate']);
       assert.ok(performance.now() - begun >= 450, 'the client waited for the task to run, not only to begin');
       assert.equal(failed.code, 1, failed.stdout);
-      assert.equal(failed.stderr, 'subvisor: migrate did not succeed: migrate failed (status 5)\n');
+      // Its failure as the run's own line says it, not a dependent's `migrate failed (status 5)`.
+      assert.equal(failed.stderr, 'subvisor: migrate did not succeed: exited with status 5\n');
       // Not a watched task: its failure ends the run, as any failure of a life begun by hand does.
       const ended = await run.done;
       assert.equal(ended.code, 5, ended.stdout + ended.stderr);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('restart of a process that then cannot start: the client says why, in the words of the run\'s own line', BOUNDED, async () => {
+    const dir = configDir(
+      () => `processes:
+  worker: { cmd: "exec sleep 30" }
+  gone: { cmd: "exec sleep 30", cwd: wd }
+`,
+    );
+    mkdirSync(join(dir, 'wd'));
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'gone', 'running');
+      rmdirSync(join(dir, 'wd'));
+      const answer = await client(dir, ['restart', 'gone']);
+      assert.equal(answer.code, 1, answer.stdout);
+      const said = /^gone +\* (cannot start .*)$/m.exec(run.stdoutSoFar())?.[1];
+      assert.match(said ?? '', /: the cwd .*wd does not exist$/, run.stdoutSoFar());
+      // Before: `gone did not become ready: gone failed (could not start)`, the cause left out.
+      assert.equal(answer.stderr, `subvisor: gone did not become ready: ${said}\n`);
     } finally {
       await interrupt(run);
     }
