@@ -180,6 +180,24 @@ describe('one run per config', () => {
     }
   });
 
+  test('a control socket up cannot have is, with --json, a failure record carrying its code, as the README lists them', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  a: { cmd: "echo started >> ${dir}/starts; exec sleep 30" }\n`);
+    writeFileSync(join(dir, 'not-a-socket'), '');
+    const cases = [
+      { socket: join(dir, 'not-a-socket'), code: 'ERR_SUBVISOR_SOCKET_IN_USE' },
+      { socket: join(dir, 'x'.repeat(120)), code: 'ERR_SUBVISOR_SOCKET_PATH_TOO_LONG' },
+    ];
+    for (const { socket, code } of cases) {
+      const refused = await runCli(['up', '--json', '--socket', socket], { cwd: dir });
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.equal(refused.stderr, '');
+      const record = JSON.parse(refused.stdout) as Record<string, unknown>;
+      assert.deepEqual([record.event, record.reason, record.code], ['failure', 'control', code]);
+      assert.ok(readFileSync('README.md', 'utf8').includes(`\`${code}\``), `${code} is listed in the README`);
+    }
+    assert.equal(existsSync(join(dir, 'starts')), false, 'nothing started');
+  });
+
   test('an up run by a process of the up beside it (same directory, so the same socket) is told that it runs inside that run, as which process, and the --socket to add; done so, it runs', BOUNDED, async () => {
     const outer = (extra: string[]): string => `processes:\n  inner: { cmd: ${JSON.stringify([process.execPath, BIN, 'up', '-f', 'inner.yaml', ...extra])} }\n`;
     const dir = configDir(() => outer([]));
