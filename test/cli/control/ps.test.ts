@@ -150,11 +150,14 @@ describe('ps', () => {
     }
   });
 
-  test('no run listening: ps says so and exits 1', BOUNDED, async () => {
+  test('no run listening: ps says so and exits 1; with --json, stdout stays empty (no `[]`, which would read as a run of no processes)', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
-    const result = await client(dir, ['ps']);
-    assert.equal(result.code, 1);
-    assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH\n`);
+    for (const args of [['ps'], ['ps', '--json']]) {
+      const result = await client(dir, args);
+      assert.equal(result.code, 1, args.join(' '));
+      assert.equal(result.stdout, '', args.join(' '));
+      assert.equal(result.stderr, `subvisor: no run is listening on ${socketOf(dir)}: start one with \`subvisor up\`, or reach a run started with --socket PATH by the same --socket PATH\n`);
+    }
   });
 
   test('a config file given that is not there is said to be missing (status 2), not taken for a run that is not listening', BOUNDED, async () => {
