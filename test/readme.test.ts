@@ -89,3 +89,14 @@ test('every stable error code a user can meet is listed in the README, for a swi
   assert.deepEqual([...SAID_BY_MESSAGE_ONLY].filter((code) => !codes.has(code)), [], 'a code said by its message only that is gone from src/');
   assert.deepEqual([...codes].filter((code) => !SAID_BY_MESSAGE_ONLY.has(code) && !readme.includes(`\`${code}\``)), []);
 });
+
+test("every process warning's code (process.emitWarning's `code`) is listed in the README, for a listener that tells them apart", () => {
+  const files = readdirSync('src', { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join('src', file));
+  const codes = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bcode: '(SUBVISOR_[A-Z_]*[A-Z])'/g)].map((match) => match[1] as string)));
+  // Control: the sources do hold the warnings' codes.
+  assert.ok(codes.has('SUBVISOR_LOG_LEVEL_INVALID') && codes.has('SUBVISOR_LOG_SINK_FAILED'), [...codes].join(' '));
+  assert.deepEqual([...codes].filter((code) => !readme.includes(`\`${code}\``)), []);
+});
