@@ -137,11 +137,10 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
   // By name, yet no one else's link can be there: no untrusted user may put or replace a name in
   // this directory (refuseOpenDirectory; in a sticky one, the socket is this user's to move).
   node.fs.chmodSync(absolute, 0o600);
-  const { ino } = node.fs.lstatSync(absolute);
   return {
     path: opts.path,
     close: async () => {
-      await closeServer(server, connections, refused, absolute, ino);
+      await closeServer(server, connections, refused);
       claimed?.close(); // last: until the file is gone, no other run may claim it
     },
   };
@@ -537,12 +536,17 @@ function errorReply(id: number | null, error: unknown, v: Version = PROTOCOL_VER
   return { v: bad?.v ?? v, id: bad?.id ?? id, ok: false, error: { code, message } };
 }
 
-async function closeServer(server: Server, connections: Map<Socket, AbortController>, refused: ReadonlySet<Socket>, absolute: string, ino: number): Promise<void> {
+async function closeServer(server: Server, connections: Map<Socket, AbortController>, refused: ReadonlySet<Socket>): Promise<void> {
   // A request the end has just settled (a `restart` or `start` under way when Ctrl-C came: the
   // run's end refuses what it would start) replies a few promise turns after the run has ended,
   // which is when this is called: one turn of the event loop lets that reply be written first, so
   // its client hears `the run is ending`, not that the run ended before it answered.
   await new Promise<void>((resolve) => setImmediate(resolve));
+  // This also removes the socket file: libuv unlinks the path it bound as it closes the server,
+  // whatever is there by then, with no way to ask it not to. Nothing but ours is: the claim keeps
+  // every other run off the path until the run has ended (see serveControl), and where there is no
+  // claim (macOS, a name too long for one) another run binds there only once our file is gone.
+  // Only a socket put there by hand, after removing ours, would go with it.
   const closing = new Promise<void>((done) => server.close(() => done()));
   // Replies already written go out (`stop` of main replied just before the run ended); a request
   // still served (a `logs -f`) says its last at once; each connection ends once its requests are
@@ -553,7 +557,6 @@ async function closeServer(server: Server, connections: Map<Socket, AbortControl
   const cutOff = cutOffWhenStalled(connections.keys());
   await closing;
   clearInterval(cutOff);
-  removeIfOurs(absolute, ino);
 }
 
 /**
@@ -581,11 +584,3 @@ function cutOffWhenStalled(sockets: Iterable<Socket>): NodeJS.Timeout {
   }, CLOSE_STALL_MS);
 }
 
-/** Removes the socket file, unless another run has replaced it meanwhile (then it is that run's). */
-function removeIfOurs(absolute: string, ino: number): void {
-  try {
-    if (node.fs.lstatSync(absolute).ino === ino) node.fs.unlinkSync(absolute);
-  } catch {
-    // already gone (libuv removes a pipe's file when it closes it)
-  }
-}
