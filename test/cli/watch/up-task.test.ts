@@ -227,6 +227,36 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 
+  test('a temporary file made and removed within the debounce, while a re-run of a watched task waits out its restart backoff, changes nothing: the backoff goes on', BOUNDED, async () => {
+    const dir = project(
+      `processes:
+  build:
+    cmd: "echo building; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: 300ms }
+`,
+      { 'src/code': '0' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^build +\* exited with status 0/m);
+      write(dir, 'src/code', '1');
+      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      // A temporary file (not an editor's, which is never heard), seen made, and gone again within the debounce.
+      write(dir, 'src/code.new');
+      await sleep(100);
+      rmSync(join(dir, 'src/code.new'));
+      await sleep(1000); // its burst ends (300 ms); later, the test proves less, never fails
+      const beforeTheFix = cli.stdoutSoFar();
+      // Rather than a wait for an end of the backoff that must not come: the fix, which ends it.
+      write(dir, 'src/code', '0');
+      await cli.waitForOutput(/^build +\* stopped while waiting to restart$[\s\S]*^build +\* exited with status 0/m);
+      assert.doesNotMatch(beforeTheFix, /^build +\* stopped while waiting to restart$/m, `the backoff was cut short for no change\n${cli.stdoutSoFar()}`);
+      assert.match(cli.stdoutSoFar().slice(beforeTheFix.length), /^build +\* restarting: src\/code changed$/m, 'the fix alone is named');
+      await interrupt(cli);
+    });
+  });
+
   test('a change while a run of the task started by hand is under way: that run ends first, then the task runs again on its own; the server it feeds is never stopped', BOUNDED, async () => {
     const dir = project(
       `processes:
