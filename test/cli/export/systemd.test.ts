@@ -700,3 +700,43 @@ describe('export systemd run through npx', () => {
     assert.equal(unprobed.stderr, '');
   });
 });
+
+/** systemd's own reader of env files (EnvironmentFile= parses them the same way), run on its own: it prints what it read. */
+const ENVIRONMENT_D_GENERATOR = '/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator';
+
+describe("export systemd: the env file, read by systemd's own parser", () => {
+  test('values holding quotes, backslashes, backquotes and % are read back as up has them', BOUNDED, async (t) => {
+    if (!existsSync(ENVIRONMENT_D_GENERATOR)) {
+      assert.notEqual(process.env.CI, 'true', `CI must have ${ENVIRONMENT_D_GENERATOR} (the systemd package)`);
+      t.skip('no systemd environment.d generator here');
+      return;
+    }
+    // No `$`: the generator, unlike EnvironmentFile=, substitutes variables after parsing.
+    const values: Record<string, string> = {
+      SINGLE: `it's "quoted"`,
+      BACKSLASH: "a'b\\c",
+      ESCAPED_QUOTE: `x'\\"y`,
+      TRAILING_BACKSLASH: "ends' with \\",
+      BACKQUOTES: "tick's `cmd`",
+      PLAIN: 'no quote \\ "here" at 100%',
+    };
+    const dir = join(scratch, 'env-reader');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'subvisor.yaml'), `envFile: false\nprocesses:\n  web:\n    cmd: [/bin/sleep, "30"]\n    env: ${JSON.stringify(values)}\n`);
+    const units = join(dir, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(dir, 'subvisor.yaml'), '-o', units]);
+    assert.equal(run.code, 0, run.stderr);
+    const envFile = readdirSync(units).find((name) => name.endsWith('-web.env')) ?? '';
+    const config = join(dir, 'xdg', 'environment.d');
+    mkdirSync(config, { recursive: true });
+    cpSync(join(units, envFile), join(config, '50-web.conf'));
+    const generated = spawnSync(ENVIRONMENT_D_GENERATOR, { encoding: 'utf8', timeout: 30_000, env: { XDG_CONFIG_HOME: join(dir, 'xdg'), PATH: '/usr/bin:/bin' } });
+    assert.equal(generated.status, 0, generated.stderr);
+    // It prints NAME="value" lines a shell reads (the values hold no line breaks, which it would print as \n).
+    writeFileSync(join(dir, 'read.sh'), generated.stdout);
+    const script = `. ./read.sh; for name in ${Object.keys(values).join(' ')}; do eval "printf '%s\\\\0' \\"\\$$name\\""; done`;
+    const read = spawnSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(read.status, 0, read.stderr);
+    assert.deepEqual(read.stdout.split('\0').slice(0, -1), Object.values(values), `${readFileSync(join(units, envFile), 'utf8')}\n${generated.stdout}`);
+  });
+});
