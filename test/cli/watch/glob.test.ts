@@ -100,6 +100,19 @@ describe('ignoreRule', () => {
     assert.equal(ignored('/p/src/a/b.ts', root), false);
   });
 
+  test("the run's own files are left out, rotated ones too; a directory of its own that holds the watched root (logs: { dir: . }, watching src, or the root itself) is not left out whole, or nothing would ever be heard", () => {
+    const ignored = ignoreRule([], cwd, ['/p', '/p/web.log', '/p/.subvisor/control.sock']);
+    assert.equal(ignored('/p/web.log', '/p'), true);
+    assert.equal(ignored('/p/web.log.2', '/p'), true, 'rotated');
+    assert.equal(ignored('/p/.subvisor/control.sock', '/p'), true);
+    assert.equal(ignored('/p/src/app.ts', root), false, 'under a watched root inside the log directory');
+    assert.equal(ignored('/p/src/app.ts', '/p'), false, 'under a watched root that is the log directory');
+    // Control: a log directory beside the watched root is left out whole.
+    const beside = ignoreRule([], cwd, ['/p/src/lg', '/p/src/lg/web.log']);
+    assert.equal(beside('/p/src/lg/other.txt', root), true);
+    assert.equal(beside('/p/src/app.ts', root), false);
+  });
+
   test('a glob that starts with / is matched against the absolute path', () => {
     const ignored = ignoreRule(['/p/src/cache/**'], cwd);
     assert.equal(ignored('/p/src/cache/x', root), true);
