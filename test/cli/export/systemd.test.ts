@@ -354,6 +354,21 @@ describe('export systemd: what a unit cannot carry', () => {
     assert.deepEqual(verifyUnits(units), { status: 0, output: '' });
   });
 
+  test('a config variable named SHLVL, which bash as sh counts up itself, is not left to the shell of an argv exec probe: the probe passes under bash as under up', BOUNDED, async () => {
+    const project = mkdtempSync(join(scratch, 'own-'));
+    writeFileSync(join(project, 'subvisor.yaml'), 'envFile: false\nprocesses:\n  a: { cmd: [/bin/sleep, "30"], ready: { exec: [/bin/test, "${SHLVL}", "=", "5"] } }\n');
+    const units = join(project, 'units');
+    const run = await runCli(['export', 'systemd', '-f', join(project, 'subvisor.yaml'), '-o', units, '--prefix', 't'], { env: { SHLVL: '5' } });
+    assert.equal(run.code, 0, run.stderr);
+    const unit = readFileSync(join(units, 't-a.service'), 'utf8');
+    const argv = asSystemdRuns(unit.split('\n').find((line) => line.startsWith('ExecStartPost=')) ?? '', {});
+    const command = argv[argv.indexOf('--exec') + 1] ?? '';
+    assert.equal(command, '/bin/test 5 = 5', unit);
+    // Where /bin/sh is bash (Fedora, Arch), "$SHLVL" would read 6 from the unit's SHLVL=5: the probe would never pass.
+    const bash = spawnSync('bash', ['-c', command], { env: { SHLVL: '5', PATH: '/usr/bin:/bin' }, timeout: 30_000 });
+    assert.equal(bash.status, 0, `${command} under bash`);
+  });
+
   test('a variable\'s value in a ready probe is left to where it runs: ${NAME} in an http URL, a tcp address or a string exec, "$NAME" for the shell of an argv exec; its comment names it', BOUNDED, async () => {
     const project = mkdtempSync(join(scratch, 'own-'));
     writeFileSync(join(project, '.env'), 'API_TOKEN=s3cr3t-from-dotenv\n');
