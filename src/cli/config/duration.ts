@@ -31,14 +31,20 @@ export function isBareNumber(text: string): boolean {
   return BARE_NUMBER.test(text.trim());
 }
 
-/** A duration that {@link parseDuration} cannot read; `input` is what it was given. */
+/**
+ * A duration that {@link parseDuration} cannot read; `input` is what it was given, `written` how
+ * its source wrote that number when it says so (see parseDuration), shown instead of `input`.
+ */
 export class InvalidDurationError extends RangeError {
   override name = 'InvalidDurationError';
   readonly input: string | number;
+  readonly written: string | undefined;
 
-  constructor(input: string | number, reason: string) {
-    super(`invalid duration ${typeof input === 'string' ? `'${input}'` : String(input)}: ${reason}`);
+  constructor(input: string | number, reason: string, written?: string) {
+    const shown = written ?? input;
+    super(`invalid duration ${typeof shown === 'string' ? `'${shown}'` : String(shown)}: ${reason}`);
     this.input = input;
+    this.written = written;
   }
 }
 
@@ -57,12 +63,16 @@ export class InvalidDurationError extends RangeError {
  * parseDuration('250'); // 250
  * parseDuration('soon'); // throws InvalidDurationError
  * ```
+ *
+ * @param written - How the number `text` was written, where that is not how `String()` writes it:
+ *   digits past what a double holds (a config's `1e400`) reach here as `Infinity`, a word nobody
+ *   wrote, so a refusal shows these instead.
  */
-export function parseDuration(text: string | number): number {
+export function parseDuration(text: string | number, written?: string): number {
   let ms: number;
   if (typeof text === 'number') {
     // Infinity is let through: the length check below says what is wrong with it (too long).
-    if (Number.isNaN(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds');
+    if (Number.isNaN(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds', written);
     ms = text;
   } else {
     const trimmed = text.trim();
@@ -80,7 +90,7 @@ export function parseDuration(text: string | number): number {
   }
   const rounded = Math.round(ms);
   if (rounded > MAX_DURATION_MS) {
-    throw new InvalidDurationError(text, `longer than the longest a timer can wait, ${MAX_DURATION_MS} ms (596h31m23.647s, about 24.8 days); use a shorter one`);
+    throw new InvalidDurationError(text, `longer than the longest a timer can wait, ${MAX_DURATION_MS} ms (596h31m23.647s, about 24.8 days); use a shorter one`, written);
   }
   return rounded;
 }

@@ -18,15 +18,21 @@ const UNIT_BYTES: Readonly<Record<string, number>> = {
 
 const SIZE = /^(\d+(?:\.\d+)?|\.\d+)[ \t]*([a-z]*)$/i;
 
-/** A size that {@link parseSize} cannot read; `input` is what it was given. */
+/**
+ * A size that {@link parseSize} cannot read; `input` is what it was given, `written` how its
+ * source wrote that number when it says so (see parseSize), shown instead of `input`.
+ */
 export class InvalidSizeError extends RangeError {
   override name = 'InvalidSizeError';
   readonly code = 'ERR_SUBVISOR_INVALID_SIZE';
   readonly input: string | number;
+  readonly written: string | undefined;
 
-  constructor(input: string | number, reason: string) {
-    super(`invalid size ${typeof input === 'string' ? `'${input}'` : String(input)}: ${reason}`);
+  constructor(input: string | number, reason: string, written?: string) {
+    const shown = written ?? input;
+    super(`invalid size ${typeof shown === 'string' ? `'${shown}'` : String(shown)}: ${reason}`);
     this.input = input;
+    this.written = written;
   }
 }
 
@@ -43,8 +49,12 @@ export class InvalidSizeError extends RangeError {
  * parseSize(4096); // 4096
  * parseSize('10 apples'); // throws InvalidSizeError
  * ```
+ *
+ * @param written - How the number `input` was written, where that is not how `String()` writes it:
+ *   digits past what a double holds (a config's `1e400`) reach here as `Infinity`, a word nobody
+ *   wrote, so a refusal shows these instead.
  */
-export function parseSize(input: string | number): number {
+export function parseSize(input: string | number, written?: string): number {
   let bytes: number;
   if (typeof input === 'number') bytes = input;
   else {
@@ -56,9 +66,9 @@ export function parseSize(input: string | number): number {
     bytes = Number(match[1]) * unit;
   }
   const whole = Math.floor(bytes);
-  if (Number.isNaN(bytes)) throw new InvalidSizeError(input, 'expected a number of bytes; e.g. 10MB');
+  if (Number.isNaN(bytes)) throw new InvalidSizeError(input, 'expected a number of bytes; e.g. 10MB', written);
   // Infinity too: digits past what a double holds (`999…9MB`) are a size too large, not too small.
-  if (whole > Number.MAX_SAFE_INTEGER) throw new InvalidSizeError(input, 'too large; give at most a few GB');
-  if (whole < 1) throw new InvalidSizeError(input, 'must be at least 1 byte; e.g. 10MB');
+  if (whole > Number.MAX_SAFE_INTEGER) throw new InvalidSizeError(input, 'too large; give at most a few GB', written);
+  if (whole < 1) throw new InvalidSizeError(input, 'must be at least 1 byte; e.g. 10MB', written);
   return whole;
 }

@@ -75,6 +75,17 @@ test('a config duration YAML reads as no finite number is refused as written, no
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /longer than the longest a timer can wait/);
 });
 
+test('parseDuration shows a number as its source wrote it when told (digits read as Infinity), keeping the number as input', () => {
+  // The config reader passes the digits as data; it does not rewrite the parser's message.
+  assert.throws(
+    () => parseDuration(Number.POSITIVE_INFINITY, '1e400'),
+    (error: unknown) => error instanceof InvalidDurationError && /^invalid duration '1e400': longer than the longest a timer can wait/.test(error.message) && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
+  );
+  assert.throws(() => parseDuration(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidDurationError: invalid duration '-1e400': expected a non-negative number of milliseconds$/);
+  // Control: untold, the number is shown as String() writes it.
+  assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /^InvalidDurationError: invalid duration Infinity: longer/);
+});
+
 test('restart backoff doubles per restart up to maxBackoff, and never past what a timer can wait', () => {
   const restart = { ...NO_RESTART, policy: 'on-failure', max: 40, backoffMs: 1000, maxBackoffMs: 5000 } as const;
   assert.deepEqual([0, 1, 2, 3, 4].map((attempt) => restartDelayMs(restart, attempt)), [1000, 2000, 4000, 5000, 5000]);

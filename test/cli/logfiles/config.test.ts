@@ -45,6 +45,17 @@ test('logs: a maxSize YAML reads as no finite number is refused as written, not 
   assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /too large/);
 });
 
+test('parseSize shows a number as its source wrote it when told (digits read as Infinity), keeping the number as input', () => {
+  // The config reader passes the digits as data; it does not rewrite the parser's message.
+  assert.throws(
+    () => parseSize(Number.POSITIVE_INFINITY, '1e400'),
+    (error: unknown) => error instanceof InvalidSizeError && error.message === "invalid size '1e400': too large; give at most a few GB" && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
+  );
+  assert.throws(() => parseSize(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidSizeError: invalid size '-1e400': must be at least 1 byte/);
+  // Control: untold, the number is shown as String() writes it.
+  assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /^InvalidSizeError: invalid size Infinity: too large/);
+});
+
 test('logs: only a config with the key has log files; {} and true take every default, false none', () => {
   assert.equal(parseYamlConfig(PROCESSES, FILE).logs, undefined);
   assert.equal(parseYamlConfig(`logs: false\n${PROCESSES}`, FILE).logs, undefined);

@@ -4,7 +4,7 @@ import { parseSize } from '../size.js';
 import { DEFAULT_LOG_DIR, DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, type LogFilesSpec } from '../spec.js';
 import type { Mutable } from './keys.js';
 import { isMapping, key, type At, type KeyTable, type Reader } from './reader.js';
-import { amountWritten, describe, refusalOfAmount, spawnable, text, yaml11BooleanHint } from './values.js';
+import { amountWritten, describe, spawnable, text, yaml11BooleanHint } from './values.js';
 
 // The top-level `logs` key (SPEC §10): `logs: { dir, maxSize, keep }`, each optional. Only a
 // config that has the key gets files: writing to the project's directory is something to ask for.
@@ -57,15 +57,15 @@ function directory(at: At, reader: Reader): string | undefined {
 
 /** `maxSize`: see {@link parseSize}. */
 function size(at: At, reader: Reader): number | undefined {
-  const raw = amountWritten(at.node);
-  if (raw === undefined) {
+  const amount = amountWritten(at.node);
+  if (amount === undefined) {
     reader.reportAt(at, `expected a size like 512KB or 10MB, found ${describe(at.node)}`);
     return undefined;
   }
   try {
-    return parseSize(raw);
+    return parseSize(amount.value, amount.written);
   } catch (error) {
-    reader.reportAt(at, refusalOfAmount(error, at.node), error);
+    reader.reportAt(at, error instanceof Error ? error.message : String(error), error);
     return undefined;
   }
 }

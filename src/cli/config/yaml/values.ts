@@ -334,32 +334,30 @@ export function positiveInteger(what: string, hint: string): ReadValue<number> {
   };
 }
 
+/** An amount (a duration, a size) as the config wrote it, for its parser (see {@link amountWritten}). */
+export interface Amount {
+  /** Its text, or the number YAML read. */
+  readonly value: string | number;
+  /** The digits written, for a number past what a double holds (`1e400`), which YAML read as `Infinity`: a refusal shows them. */
+  readonly written?: string;
+}
+
 /**
  * What a scalar written as an amount (a duration, a size) holds for its parser: its text, or a
  * number. `undefined` for anything else, to be refused with {@link describe}: a list, and YAML's
  * `.nan` and `.inf`, numbers with no amount to read, which the parser would show as `NaN` or
  * `Infinity`, words the config never wrote. A number written in digits past what a double holds
  * (`1e400`, 400 nines) is an amount too, and reaches the parser as `Infinity`: it is too long or
- * too large, as the same digits with a unit are (`999…9s`, `999…9MB`), not something else.
+ * too large, as the same digits with a unit are (`999…9s`, `999…9MB`), not something else, and
+ * its refusal shows the digits as written (`written`), not the `Infinity` they were read as.
  */
-export function amountWritten(node: Node): string | number | undefined {
+export function amountWritten(node: Node): Amount | undefined {
   if (!isScalar(node)) return undefined;
-  const raw = node.value;
-  if (typeof raw === 'string') return raw;
-  if (typeof raw !== 'number' || Number.isNaN(raw)) return undefined;
-  return Number.isFinite(raw) || !INFINITY_WORD.test(node.source) ? raw : undefined;
-}
-
-/**
- * What a reader says of the parser's refusal of an amount ({@link amountWritten}): its message, with a
- * number past what a double holds shown as the config wrote it (`'1e400'`), not as the `Infinity`
- * it reached the parser as (every refusal of an amount shows its input, as `String()` writes it).
- */
-export function refusalOfAmount(error: unknown, node: Node): string {
-  if (!(error instanceof Error)) return String(error);
-  const input: unknown = (error as { input?: unknown }).input;
-  if (typeof input !== 'number' || Number.isFinite(input) || !isScalar(node)) return error.message;
-  return error.message.replace(String(input), `'${node.source}'`);
+  const value = node.value;
+  if (typeof value === 'string') return { value };
+  if (typeof value !== 'number' || Number.isNaN(value)) return undefined;
+  if (Number.isFinite(value)) return { value };
+  return INFINITY_WORD.test(node.source) ? undefined : { value, written: node.source };
 }
 
 /** YAML's spellings of infinity (`.inf`, `-.Inf`, `+.INF`...), the only ones that are no digits. */
@@ -367,15 +365,15 @@ const INFINITY_WORD = /^[-+]?\.inf$/i;
 
 /** A duration (see {@link parseDuration}) in milliseconds. */
 export const duration: ReadValue<number> = (at, reader) => {
-  const raw = amountWritten(at.node);
-  if (raw === undefined) {
+  const amount = amountWritten(at.node);
+  if (amount === undefined) {
     reader.reportAt(at, `expected a duration like 500ms, 30s or 2m, found ${describe(at.node)}`);
     return undefined;
   }
   try {
-    return parseDuration(raw);
+    return parseDuration(amount.value, amount.written);
   } catch (error) {
-    reader.reportAt(at, refusalOfAmount(error, at.node), error);
+    reader.reportAt(at, error instanceof Error ? error.message : String(error), error);
     return undefined;
   }
 };
