@@ -185,17 +185,19 @@ export class Stack {
       for (const runner of byHand) {
         this.#stoppedByHand.add(runner);
         this.#keptStopped.add(runner);
-        // A change's leniency is for a life that fails, not for one stopped by hand: what waits for
-        // it is kept from starting by the stop, as after any stop, and no change starts it again.
-        this.#forgiven.delete(runner);
       }
       // One whose life had ended is stopped as well: `stopped` in `ps`, and kept so (a change, a
       // restart of what it depends on, do not start it again), as the stop said.
       // Not one left running after a refused stop: it is not stopped, whatever this one says.
-      for (const runner of runners.filter((runner) => !runner.spec.main && !this.#alive.has(runner) && !this.#keptStopped.has(runner) && runner.refusedStop === undefined)) {
+      const ended = runners.filter((runner) => !runner.spec.main && !this.#alive.has(runner) && !this.#keptStopped.has(runner) && runner.refusedStop === undefined);
+      for (const runner of ended) {
         this.#keptStopped.add(runner);
         runner.state.down('stopped');
       }
+      // A change's leniency is for a life that fails, not for one stopped by hand (running, or
+      // ended by a failure the change forgave): what waits for it is kept from starting by the
+      // stop, as after any stop, and no change starts it again while it stays stopped.
+      for (const runner of [...byHand, ...ended]) this.#forgiven.delete(runner);
       await this.#stopInOrder(runners, 'subvisor stop');
       // Their lives are over: written off here, so a late end of one is not taken for a new one.
       // One whose child had exited on its own just before (what it left in its group was still

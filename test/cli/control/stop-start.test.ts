@@ -326,6 +326,34 @@ describe('stop and start', () => {
     }
   });
 
+  test('a stop of what a change began and failed (its life over) is a stop too: a main started by hand then, kept from starting by it, ends the run, not "the next change starts it again"', BOUNDED, async () => {
+    // api is ready in its first life only; the life the change begins exits 3 before it is ready.
+    const dir = configDir(
+      (at) => `processes:
+  api: { cmd: "n=$(cat ${at}/lives 2>/dev/null || echo 0); echo $((n + 1)) > ${at}/lives; [ $n -eq 0 ] || exit 3; echo up; exec sleep 30", ready: "up", watch: { paths: [src], debounce: 50ms } }
+  smoke: { cmd: "echo smoke ran; exec sleep 30", dependsOn: { api: ready }, main: true }
+`,
+    );
+    mkdirSync(join(dir, 'src'));
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^smoke +\| smoke ran$/m);
+      writeFileSync(join(dir, 'src', 'a'), 'changed');
+      // The change's failure is forgiven (control: the run goes on), until api is stopped by hand.
+      await run.waitForOutput(/^smoke +\* not started: api failed .*; the run goes on: the next change starts it again$/m);
+      assert.equal((await client(dir, ['stop', 'api'])).code, 0);
+      await client(dir, ['start', 'smoke']);
+      const ended = await Promise.race([run.done, sleep(10_000).then(() => undefined)]);
+      assert.ok(ended !== undefined, `the run went on without its main:\n${run.stdoutSoFar()}`);
+      assert.equal(ended.code, 1, `${ended.stdout}\n${ended.stderr}`);
+      const afterStart = ended.stdout.split('\n').slice(lineIndex(ended.stdout, /^smoke +\* starting \(subvisor start\)$/)).join('\n');
+      assert.match(afterStart, /^smoke +\* not started: api failed/m);
+      assert.doesNotMatch(afterStart, /the run goes on/);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('stop asked while the run ends (its processes already stopping) replies at once, with status 0: not once they are stopped, when the run may have closed its socket', BOUNDED, async () => {
     // slow stops only once released, after the reply came.
     const release = (dir: string): string => join(dir, 'release');
