@@ -9,6 +9,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fdsWaitingToWrite, isRunning, waitUntil } from '../support/processes.js';
+import { reachedOr, untilReached } from '../support/reached.js';
 import { startOnTerminal, type Hangup, type TerminalJob } from './terminal.js';
 
 const BOUNDED = { timeout: 40_000 };
@@ -36,6 +37,16 @@ function waitsToWriteTo(pid: number, tty: string): boolean {
       return false; // closed meanwhile
     }
   });
+}
+
+/** Sends `signal` to `pid`; false when it is gone (a loaded machine: its last words' wait over). */
+function signalled(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Control: the terminal did hang up, and the shell that leads its session was told. */
@@ -121,7 +132,11 @@ describe('a closed terminal ends the run like SIGHUP', () => {
   });
 });
 
-test('a terminal closed while a second Ctrl-C waits for its last words (the terminal paused): the CLI dies of the signal, no crash', BOUNDED, async () => {
+// The case lasts the 1.5 s the words wait: on a loaded machine the terminal may close after it.
+// Such an attempt proves nothing and is run again; the test fails if none reaches it.
+test('a terminal closed while a second Ctrl-C waits for its last words (the terminal paused): the CLI dies of the signal, no crash', { timeout: 120_000 }, () => untilReached(3, closeWhileWordsWait));
+
+async function closeWhileWordsWait(): Promise<void> {
   // Both outlast their stop: a flood (the terminal, paused, is full of it) and one that records its SIGTERM.
   const config = `processes:
   loud: { cmd: "trap '' TERM; echo $$ > loud.pid; while :; do echo tick; done", grace: 30s }
@@ -143,14 +158,18 @@ test('a terminal closed while a second Ctrl-C waits for its last words (the term
     await job.waitForFile('marker.stopping');
     // Again until one counts as the second (one soon after the first is taken for its copy): the
     // processes are then SIGKILLed, and the words wait for the paused terminal.
-    await waitUntil(() => (process.kill(cli, 'SIGINT'), !isRunning(pids[1] as number)), 'the second Ctrl-C to kill the processes', 10_000);
-    // The case under test, reached: the last words wait for the paused terminal when it closes.
-    assert.ok(isRunning(cli) && waitsToWriteTo(cli, job.tty()), 'the CLI did not wait for its last words when the terminal closed');
+    await waitUntil(() => !signalled(cli, 'SIGINT') || !isRunning(pids[1] as number), 'the second Ctrl-C to kill the processes', 10_000);
+    // The case under test: the last words wait for the paused terminal when it closes. Words that
+    // never waited fail every attempt.
+    reachedOr(isRunning(cli) && waitsToWriteTo(cli, job.tty()), 'the CLI did not wait for its last words after the second Ctrl-C');
     job.closeTerminal();
-    // It dies of the first signal, as after any hang-up (an exit then crashes Node 20). A machine
-    // so slow that the close came after the wait (1.5 s) fails here: 130, the case not proven.
-    assert.deepEqual(await job.ended(), { code: null, signal: 'SIGINT' });
+    const ending = await job.ended();
+    // 130 is the exit after the wait, the terminal still there: its close came too late (an exit
+    // with it hung up crashes Node 20, 134), and proves nothing.
+    reachedOr(ending.code !== 130, 'the terminal closed after the words stopped waiting (exit 130)');
+    // It dies of the first signal, as after any hang-up (an exit then crashes Node 20).
+    assert.deepEqual(ending, { code: null, signal: 'SIGINT' });
   } finally {
     job.dispose(pids);
   }
-});
+}

@@ -80,9 +80,17 @@ export function waitsToWrite(pid: number, fd: number): boolean {
   return fdsWaitingToWrite(pid).includes(fd);
 }
 
-/** Whether `signal` sent to `pid` waits to be delivered: the kernel has not yet run its action (nor a handler) for it. */
+/**
+ * Whether `signal` sent to `pid` waits to be delivered: the kernel has not yet run its action (nor a
+ * handler) for it. Not once `pid` is gone (reaped: it may have exited before the signal came).
+ */
 export function signalPending(pid: number, signal: NodeJS.Signals): boolean {
-  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return false; // gone
+  }
   const bit = 1n << BigInt(constants.signals[signal] - 1);
   return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s+([0-9a-f]+)$/gm)].some(([, mask]) => (BigInt(`0x${mask ?? '0'}`) & bit) !== 0n);
 }
