@@ -40,7 +40,7 @@ async function thirdCtrlCWhileWordsWait(): Promise<void> {
     // Not reached is an exit 130 that came first (the wait over); death by a Ctrl-C is the failure under test.
     const reachedOrExited = async (reached: boolean, what: string): Promise<void> => {
       if (reached) return;
-      const [code, signal] = (await Promise.race([closed, sleep(10_000).then(() => [null, null])])) as [number | null, NodeJS.Signals | null];
+      const [code, signal] = (await Promise.race([closed, sleep(10_000, undefined, { ref: false }).then(() => [null, null])])) as [number | null, NodeJS.Signals | null];
       assert.notEqual(signal, 'SIGINT', `${what}: the CLI died of a Ctrl-C while its words waited`);
       reachedOr(false, `${what}: ended ${JSON.stringify({ code, signal })}`);
     };
