@@ -498,15 +498,18 @@ export class Runner {
         this.milestones.giveUp(() => why, words);
         break;
       }
-      case 'stopped':
-        if (this.state.pid === undefined && !this.#byHand) this.state.notStarted('the run ended first', false);
+      case 'stopped': {
+        const words = end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped';
+        const said = this.state.pid !== undefined || this.#byHand;
+        if (!said) this.state.notStarted('the run ended first', false);
         else {
           this.state.ended('stopped', 'stopped');
           // No `stopping` line came before it: there was no process to signal.
-          this.#say('stopped', end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped');
+          this.#say('stopped', words);
         }
-        this.milestones.giveUp(() => `${name} was stopped`);
+        this.milestones.giveUp(() => `${name} was stopped`, said ? words : undefined);
         break;
+      }
     }
     return end;
   }

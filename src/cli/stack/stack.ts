@@ -765,7 +765,7 @@ async function untilReady(runner: Runner): Promise<void> {
       stops.push(milestone.onChange(check), runner.onRestartScheduled(restarting));
       check();
     });
-    // Its own failure in the words its own line said it in, not a dependent's `NAME failed (status 3)`.
+    // Its own end in the words its own line said it in, not a dependent's `NAME failed (status 3)`, `NAME was stopped`.
     if (state.kind === 'unmet') throw new NotReady(runner.spec.name, state.ownWords ?? state.reason, task, policyRetries);
   } finally {
     for (const stop of stops) stop();

@@ -120,6 +120,25 @@ describe('stop and start', () => {
     }
   });
 
+  test('restart of a process that a stop by hand ends before it is ready: the client says it was stopped, as the run\'s own line does, naming it once', BOUNDED, async () => {
+    const dir = configDir((dir) => `processes:\n  web: { cmd: "if [ -f ${dir}/hold ]; then exec sleep 30; fi; echo up; exec sleep 30", ready: "up" }\n`);
+    const run = await up(dir);
+    try {
+      await waitForState(dir, 'web', 'ready');
+      writeFileSync(join(dir, 'hold'), '');
+      const restarting = client(dir, ['restart', 'web']);
+      // Only the new life is `starting` (the old one was ready, then stopping): held, it stays so.
+      await waitForState(dir, 'web', 'starting');
+      assert.equal((await client(dir, ['stop', 'web'])).code, 0);
+      const answer = await restarting;
+      assert.equal(answer.code, 1, answer.stdout);
+      // Before: `web did not become ready: web was stopped`, the name twice.
+      assert.equal(answer.stderr, 'subvisor: web did not become ready: stopped\n');
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('a restart whose dependent is then not started: the summary gives it no pid and no duration, not those of its last life', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
