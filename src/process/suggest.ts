@@ -16,7 +16,11 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   ];
   const same = spellings.find(([spelling]) => spelling === wanted);
   if (same !== undefined) return same[1];
-  const prefixed = spellings.find(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
+  // Of the names the word starts (or is cut short of), the one closest in length: key tables list a
+  // short key before the longer one it starts (`ready`, `readyTimeout`), and `readyTimeoutSeconds`
+  // is the longer one run on, not `ready` run on further.
+  const prefixes = spellings.filter(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
+  const prefixed = prefixes.reduce<(typeof prefixes)[number] | undefined>((best, one) => (best === undefined || Math.abs(one[0].length - wanted.length) < Math.abs(best[0].length - wanted.length) ? one : best), undefined);
   const nearest = nearestByEdits(wanted, spellings);
   // A prefix is a guess at a word cut short or run on. Run on past a name, a slip of a letter or two
   // in a longer one is the likelier meaning when the prefix is further off (`api-gatewy`:

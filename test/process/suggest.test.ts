@@ -36,3 +36,13 @@ test('a word cut short of a name still suggests that name over a shorter one a s
   // The control: the same slip with no name the word starts is still found.
   assert.equal(suggest('work', ['fork', 'db']), 'fork');
 });
+
+test('a word run on past two names, one starting the other, suggests the longer it starts with: readyTimeoutSeconds is readyTimeout, not ready', () => {
+  // Key tables list the short key first (ready, readyTimeout; max, maxBackoff).
+  assert.equal(suggest('readyTimeoutSeconds', ['ready', 'readyTimeout']), 'readyTimeout');
+  assert.equal(suggest('maxBackoffSeconds', ['policy', 'max', 'backoff', 'maxBackoff', 'resetAfter']), 'maxBackoff');
+  assert.equal(suggest('readyTime', ['ready', 'readyTimeout']), 'readyTimeout');
+  // The controls: run on past the short one only, the short one it is.
+  assert.equal(suggest('readyProbe', ['ready', 'readyTimeout']), 'ready');
+  assert.equal(suggest('maxRestarts', ['policy', 'max', 'backoff', 'maxBackoff', 'resetAfter']), 'max');
+});
