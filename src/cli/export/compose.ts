@@ -1,5 +1,5 @@
 import { basename, isAbsolute, relative, sep } from 'node:path';
-import { Document, Scalar, YAMLMap, YAMLSeq, visit } from 'yaml';
+import { Document, Scalar, YAMLMap, YAMLSeq, visit, type Tags } from 'yaml';
 import { printable } from '../config/spawnable.js';
 import { stopGraceMs, type Condition, type Config, type ProcessSpec } from '../config/spec.js';
 import type { OutsideProbe } from '../stack/probes.js';
@@ -70,15 +70,16 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
   checkServiceNames(processes);
   const byName = new Map(processes.map((spec) => [spec.name, spec]));
   const notes = new Map<string, string[]>();
-  const services: Record<string, Service> = {};
+  // A Map, not an object: an object puts a name that reads as an integer (`1`) before the others.
+  const services = new Map<string, Service>();
   for (const spec of processes) {
     const own: string[] = [];
-    services[serviceName(spec)] = service(spec, config, options, byName, own);
+    services.set(serviceName(spec), service(spec, config, options, byName, own));
     notes.set(serviceName(spec), own);
   }
   // Written for YAML 1.1 readers, as Compose's (go-yaml) resolves plain scalars: a value such as
   // `no`, `1_000`, `0x1F`, `1:30` or `2024-01-01` is then quoted, so it stays the string it was.
-  const doc = new Document({ services }, { version: '1.1' });
+  const doc = new Document({ services }, { version: '1.1', customTags: plainMaps });
   quoteForGoYaml(doc);
   doc.commentBefore = header(config, processes, options.image);
   // Each service by its pair, not looked up by name: a lookup reads the services' keys one by one
@@ -96,6 +97,14 @@ export function exportCompose(config: Config, options: ComposeExportOptions): Co
   const text = escapeForGoYaml(doc.toString({ lineWidth: 0 }));
   // The environment is written inline, `.env`'s secrets too, as the systemd export's env files hold it.
   return { text, mode: processes.some((spec) => exportedEnvironment(spec).length > 0 || writesVariableValue(spec)) ? 0o600 : undefined };
+}
+
+/**
+ * The YAML 1.1 tags without `!!omap`, which would write each Map (kept for its order) as a
+ * sequence of one-key maps: Compose wants a plain mapping, in the Map's order.
+ */
+function plainMaps(tags: Tags): Tags {
+  return tags.filter((tag) => (typeof tag === 'string' ? tag : tag.tag) !== 'tag:yaml.org,2002:omap' && tag !== 'omap');
 }
 
 /**
@@ -259,7 +268,7 @@ const CONDITIONS: Readonly<Record<Condition, string>> = {
   completed: 'service_completed_successfully',
 };
 
-function dependsOn(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>, notes: string[]): Record<string, { condition: string }> | undefined {
+function dependsOn(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>, notes: string[]): Map<string, { condition: string }> | undefined {
   if (spec.dependsOn.length === 0) return undefined;
   const entries = spec.dependsOn.map(({ name, condition }) => {
     const dependency = byName.get(name);
@@ -269,7 +278,8 @@ function dependsOn(spec: ProcessSpec, byName: ReadonlyMap<string, ProcessSpec>, 
     if (condition === 'completed') notes.push(`depends_on: ${target} completed -> service_completed_successfully: Compose has no condition met by a failed exit.`);
     return [target, { condition: condition === 'ready' && !healthy ? 'service_started' : CONDITIONS[condition] }] as const;
   });
-  return Object.fromEntries(entries);
+  // In the config's order, as the services are (a Map keeps a name such as `2` where it was).
+  return new Map(entries);
 }
 
 function healthcheckProbe(spec: ProcessSpec): OutsideProbe | undefined {

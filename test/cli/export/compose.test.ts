@@ -148,6 +148,23 @@ function everythingProject(): string {
   return join(dir, 'subvisor.yaml');
 }
 
+describe("export compose: the config's order", () => {
+  test('a process named like an integer (1, 2) keeps its place among the services and in depends_on, where a plain object would put it first', BOUNDED, async () => {
+    const dir = join(scratch, 'integer-names');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'Procfile'), 'web: sleep 1\n1: sleep 2\nworker: sleep 3\n');
+    const procfile = await runCli(['export', 'compose', '-f', join(dir, 'Procfile')]);
+    assert.equal(procfile.code, 0, procfile.stderr);
+    // The text, not a parse: a parsed mapping is a JS object, which reorders such keys itself.
+    assert.deepEqual([...procfile.stdout.matchAll(/^ {2}(\S+):$/gm)].map((match) => match[1]), ['web', '"1"', 'worker']);
+    writeFileSync(join(dir, 'subvisor.yaml'), 'processes:\n  worker: { cmd: sleep 1 }\n  "2": { cmd: sleep 1 }\n  web: { cmd: sleep 1, dependsOn: [worker, "2"] }\n');
+    const yaml = await runCli(['export', 'compose', '-f', join(dir, 'subvisor.yaml')]);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.deepEqual([...yaml.stdout.matchAll(/^ {2}(\S+):$/gm)].map((match) => match[1]), ['worker', '"2"', 'web']);
+    assert.deepEqual([...yaml.stdout.matchAll(/^ {6}(\S+):$/gm)].map((match) => match[1]), ['worker', '"2"']);
+  });
+});
+
 describe('export compose: values as Compose reads them', () => {
   test("a value a YAML 1.1 reader (Compose's go-yaml) would take for a number, a boolean or a date stays a string; a ? item is quoted", BOUNDED, async () => {
     const dir = join(scratch, 'yaml-1.1');
