@@ -149,12 +149,12 @@ export function selectProcesses(config: Config, names: readonly string[]): Proce
   const known = [...byName.keys()];
   const unknown = [...new Set(names)].filter((name) => !byName.has(name));
   if (unknown.length > 0) {
+    // The guess through `guessed`, as every config problem's: worked out for the names shown only.
     throw new ConfigError(
-      unknown.map((name) => ({
-        file: config.file,
-        process: name,
-        message: `no process named '${name}' (known: ${knownList(known) || 'none'})${didYouMeanName(name, known)}`,
-      })),
+      unknown.map((name) => {
+        const message = `no process named '${name}' (known: ${knownList(known) || 'none'})`;
+        return { file: config.file, process: name, message, guessed: () => `${message}${didYouMeanName(name, known)}` };
+      }),
     );
   }
   const selected = withDependencies(config.processes, names);

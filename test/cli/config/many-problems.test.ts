@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { parseYamlConfig } from '../../../src/cli/config/index.js';
+import { parseYamlConfig, selectProcesses } from '../../../src/cli/config/index.js';
 import { SHOWN_PROBLEMS } from '../../../src/cli/config/errors.js';
 import { FILE, configError, lines } from './support.js';
 
@@ -102,4 +102,20 @@ test('5 000 processes each depending on a name misspelt: the guesses of the firs
   assert.equal(outcome.count, 5000);
   assert.equal(outcome.first, "many.yaml:2:31: processes.svc0.dependsOn[0]: unknown process 'svc1x' (known: svc1, svc2, svc3, svc4, svc5, svc6, svc7, svc8, svc9, svc10, svc11, svc12, svc13, svc14, svc15, svc16, svc17, svc18, svc19, svc20 and 4979 more); did you mean 'svc1'?");
   assert.equal(outcome.last, "unknown process 'svc5000x' (known: svc0, svc1, svc2, svc3, svc4, svc5, svc6, svc7, svc8, svc9, svc10, svc11, svc12, svc13, svc14, svc15, svc16, svc17, svc18, svc19 and 4979 more)");
+});
+
+test("up's names that are no process: the guesses of those shown are worked out, those only counted are not", () => {
+  const config = parseYamlConfig('processes:\n  worker: { cmd: x }\n', FILE, { env: {} });
+  // One character more than worker each (worker0, ..., workera, ..., workerA, ...): near enough for a guess.
+  const characters = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const names = Array.from({ length: SHOWN_PROBLEMS + 10 }, (_, index) => `worker${characters.charAt(index)}`);
+  const error = configError(() => selectProcesses(config, names));
+  assert.equal(error.problems.length, SHOWN_PROBLEMS + 10);
+  for (const line of lines(error).slice(0, -1)) assert.match(line, /: no process named 'worker\w' \(known: worker\); did you mean 'worker'\?$/);
+  assert.equal(lines(error).at(-1), '… and 10 more problems (fix these first)');
+  const counted = error.problems.at(-1);
+  const last = names.at(-1) ?? '';
+  assert.equal(counted?.message, `no process named '${last}' (known: worker)`);
+  // The guess is still there to be had by one who asks for it.
+  assert.equal(counted.guessed?.(), `no process named '${last}' (known: worker); did you mean 'worker'?`);
 });
