@@ -94,6 +94,12 @@ test('every app becomes a process of a name subvisor takes, and its args array k
   assert.deepEqual(processes[2].env, { GREETING: 'hi ${USER}', PORT: '3000' });
 });
 
+test("the apps' order is kept, also for an app named like an integer (2), which a plain object would put first", () => {
+  const apps = { apps: [{ name: 'web', script: 'web.js' }, { name: '2', script: 'two.js' }, { name: 'worker', script: 'worker.js' }] };
+  const yaml = suggestedYaml(onlyProblem(JSON.stringify(apps), 1, 2));
+  assert.deepEqual(parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env: {} }).processes.map((spec) => spec.name), ['web', '2', 'worker']);
+});
+
 /** The answer for an ecosystem file of `apps` beside the test's directory, where their scripts are. */
 function answerFor(apps: readonly object[], env: NodeJS.ProcessEnv = {}): string {
   return configError(() => parseYamlConfig(JSON.stringify({ apps }), join(dir, 'ecosystem.json'), { env })).message;

@@ -87,7 +87,7 @@ function moved(app: App, name: string, reader: Reader): Moved {
 }
 
 /** The subvisor.yaml of `processes`, each `restart` and `watch` on one line, as the README writes them. */
-function suggestion(processes: Record<string, unknown>): string {
+function suggestion(processes: ReadonlyMap<string, unknown>): string {
   const document = new Document({ processes });
   visit(document, {
     Pair(_key, pair) {
@@ -112,7 +112,8 @@ export function pm2Apps(at: At, reader: Reader): string {
       return moved(app, name, reader);
     });
   if (all.length === 0) return "is pm2's; write `processes:` with one entry per app, e.g. `processes: { web: { cmd: node server.js } }`";
-  const processes = Object.fromEntries(all.map(({ name, process }) => [name, process]));
+  // A Map, not an object: an object puts an app named like an integer (`2`) before the others.
+  const processes = new Map(all.map(({ name, process }) => [name, process]));
   const yaml = suggestion(processes).trimEnd().split('\n').map((line) => `    ${line}`);
   const notes = [...new Set(all.flatMap(({ notes }) => notes))].map((note) => `  - ${note}`);
   return [`is pm2's; its apps, in a subvisor.yaml:`, ...yaml, ...(notes.length > 0 ? ['  and of its other keys:', ...notes] : [])].join('\n');
