@@ -187,8 +187,10 @@ function raisedAgainDuring(emit: () => void, signal: NodeJS.Signals): boolean {
   const { kill } = process;
   let raised = false;
   const watching: typeof process.kill = (pid, sent) => {
+    // Counted once sent: a refused one (ESRCH for `-pid` when the parent leads no group) raised nothing.
+    const sentIt = kill.call(process, pid, sent);
     if (reachesThisProcess(pid) && isSignal(sent, signal)) raised = true;
-    return kill.call(process, pid, sent);
+    return sentIt;
   };
   try {
     process.kill = watching;

@@ -113,6 +113,16 @@ describe('parent death: no supervised child outlives its parent', () => {
     assert.match(stdout, /signal-exit 3 ran: SIGINT/);
   });
 
+  test('SIGINT to a parent where signal-exit 3 and 4 both listen and 4 raises the signal again at a process group the parent does not lead (process.kill(-process.pid), refused): it was not raised again, so 3 is not handed it and the parent lives on', BOUNDED, async () => {
+    // Not under setsid: the parent is in the test runner's group, and leads none.
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-to-group-refused', 'SIGINT');
+    assert.match(stdout, /raising it again was refused: ESRCH/, 'the control: the raise was refused');
+    // As with an exit handler that keeps the parent alive: its held supervisor settled with the
+    // cancellation, which this fixture leaves uncaught.
+    assert.deepEqual(ended, { code: 1, signal: null }, `the parent did not die of SIGINT (stdout: ${stdout})`);
+    assert.doesNotMatch(stdout, /signal-exit 3 ran: SIGINT/);
+  });
+
   test('SIGINT to a parent whose process.kill is read-only, signal-exit listening: it still dies of SIGINT, signal-exit\'s exit handler run', BOUNDED, async () => {
     const { ended, stdout } = await signalBesideSignalExit('read-only-kill', 'SIGINT');
     // Before: {code: 1}: watching process.kill for signal-exit raising it again threw a TypeError.
