@@ -8,6 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, waitUntil } from '../../support/processes.js';
 import { PROTOCOL_VERSION } from '../../../src/cli/control/protocol.js';
 import { BOUNDED, client, configDir, interrupt, lineIndex, ps, rawConnection, rowOf, socketOf, up, waitForState } from './support.js';
+import type { CliRun, RunningCli } from '../cli.js';
+
+/** How `run` ended, or undefined if it goes on past `ms`: the wait, unref'd, does not hold the test once the run has ended. */
+function endedWithin(run: RunningCli, ms: number): Promise<CliRun | undefined> {
+  return Promise.race([run.done, sleep(ms, undefined, { ref: false })]);
+}
 
 describe('stop and start', () => {
   test('stop leaves a process stopped (not a failure); start runs it again; the run stays up while it is stopped, even once the rest has ended', BOUNDED, async () => {
@@ -335,7 +341,7 @@ describe('stop and start', () => {
       await run.waitForOutput(/^smoke +\* starting \(after a change\)$/m);
       await waitForState(dir, 'api', 'starting');
       assert.equal((await client(dir, ['stop', 'api'])).code, 0);
-      const ended = await Promise.race([run.done, sleep(10_000).then(() => undefined)]);
+      const ended = await endedWithin(run, 10_000);
       assert.ok(ended !== undefined, `the run went on without its main:\n${run.stdoutSoFar()}`);
       assert.equal(ended.code, 1, `${ended.stdout}\n${ended.stderr}`);
       assert.match(ended.stdout, /^smoke +\* not started: api was stopped$/m);
@@ -362,7 +368,7 @@ describe('stop and start', () => {
       await run.waitForOutput(/^smoke +\* not started: api failed .*; the run goes on: the next change starts it again$/m);
       assert.equal((await client(dir, ['stop', 'api'])).code, 0);
       await client(dir, ['start', 'smoke']);
-      const ended = await Promise.race([run.done, sleep(10_000).then(() => undefined)]);
+      const ended = await endedWithin(run, 10_000);
       assert.ok(ended !== undefined, `the run went on without its main:\n${run.stdoutSoFar()}`);
       assert.equal(ended.code, 1, `${ended.stdout}\n${ended.stderr}`);
       const afterStart = ended.stdout.split('\n').slice(lineIndex(ended.stdout, /^smoke +\* starting \(subvisor start\)$/)).join('\n');
@@ -423,7 +429,7 @@ describe('stop and start', () => {
     } finally {
       writeFileSync(join(dir, 'release'), '');
       // A second Ctrl-C would kill at once: the run is given its end first.
-      await Promise.race([run.done, sleep(15_000)]);
+      await endedWithin(run, 15_000);
       await interrupt(run, pid);
     }
   });
@@ -452,7 +458,7 @@ describe('stop and start', () => {
       assert.equal((await run.done).code, 130);
     } finally {
       writeFileSync(join(dir, 'release'), '');
-      await Promise.race([run.done, sleep(15_000)]);
+      await endedWithin(run, 15_000);
       await interrupt(run, pid);
     }
   });
