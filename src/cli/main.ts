@@ -90,8 +90,12 @@ function version(): string {
  * Ends the program as `ending` says. A terminal that hung up on the way (whoever was told) leaves
  * one way out: dying of SIGHUP, as its delivery would have made us. Exiting instead would abort on
  * Node 20 (see dieOf), with every stdio terminal this program started on to be restored.
+ * An exit at once already under way (a second Ctrl-C's, or an error nothing caught) has decided
+ * how the program ends, a hang-up included (see exitOnceSaid): a command that returns during its
+ * wait changes nothing.
  */
 function end(ending: Ending): void {
+  if (exitingAtOnce()) return;
   const signal = ending.signal ?? (terminals.hungUp() === undefined ? undefined : 'SIGHUP');
   if (signal !== undefined) dieOf(signal);
   process.exitCode = ending.exitCode;
