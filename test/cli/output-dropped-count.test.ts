@@ -14,6 +14,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil, waitsToWrite } from '../support/processes.js';
 import { BIN } from './cli.js';
 
+/**
+ * Waits until the flood's shell (it writes its pid to `pidFile`) has ended by itself and the CLI, its
+ * parent, has reaped it: the CLI has then seen it end (Node emits the child's 'exit' in the callback
+ * that reaps it, before it handles any signal sent after), and its lines wait for a reader that does
+ * not read. `known` gets the pid once read, for the cleanup.
+ */
+async function untilFloodReaped(pidFile: string, known: (pid: number) => void): Promise<void> {
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  known(pid);
+  // Gone from /proc, not only ended: a zombie is one the CLI has not reaped yet.
+  await waitUntil(() => !existsSync(`/proc/${pid}`), 'the CLI to reap the flood, ended by itself', 10_000);
+}
+
 test('2>&1: the bytes said dropped are the bytes the reader never got, the write under way written whole and not counted', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'subvisor-dropped-'));
   const pidFile = join(dir, 'pid');
@@ -25,10 +39,7 @@ test('2>&1: the bytes said dropped are the bytes the reader never got, the write
   const ending = once(cli, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let pid: number | undefined;
   try {
-    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
-    pid = Number(readFileSync(pidFile, 'utf8'));
-    await waitUntil(() => !isRunning(pid as number), 'the child to end by itself', 10_000);
-    await sleep(500); // the run is over: its lines wait for a reader that does not read
+    await untilFloodReaped(pidFile, (known) => (pid = known));
     const chunks: Buffer[] = [];
     cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     cli.kill('SIGTERM');
@@ -86,10 +97,7 @@ test('stdout and stderr apart: the bytes said dropped are said to be at most tha
   const ending = once(cli, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let pid: number | undefined;
   try {
-    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the flood to start', 20_000);
-    pid = Number(readFileSync(pidFile, 'utf8'));
-    await waitUntil(() => !isRunning(pid as number), 'the child to end by itself', 10_000);
-    await sleep(500); // the run is over: its lines wait for a reader that does not read
+    await untilFloodReaped(pidFile, (known) => (pid = known));
     const chunks: Buffer[] = [];
     stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     cli.kill('SIGTERM');
