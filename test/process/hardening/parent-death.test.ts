@@ -113,9 +113,17 @@ describe('parent death: no supervised child outlives its parent', () => {
     assert.match(stdout, /signal-exit 3 ran: SIGINT/);
   });
 
+  test('SIGINT to a parent where signal-exit 3 and 4 both listen and the signal is raised again at the process group it leads (process.kill(-process.pid, \'SIGINT\')): it dies of SIGINT, both exit handlers run', BOUNDED, async () => {
+    // Under setsid, the parent leads its group: the test runner is not in it.
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-to-minus-pid', 'SIGINT', ['setsid']);
+    assert.deepEqual(ended, { code: null, signal: 'SIGINT' }, `the parent re-raised the signal it got (stdout: ${stdout})`);
+    assert.match(stdout, /signal-exit ran: SIGINT/);
+    assert.match(stdout, /signal-exit 3 ran: SIGINT/);
+  });
+
   test('SIGINT to a parent where signal-exit 3 and 4 both listen and 4 raises the signal again at a process group the parent does not lead (process.kill(-process.pid), refused): it was not raised again, so 3 is not handed it and the parent lives on', BOUNDED, async () => {
     // Not under setsid: the parent is in the test runner's group, and leads none.
-    const { ended, stdout } = await signalBesideSignalExit('3-and-4-to-group-refused', 'SIGINT');
+    const { ended, stdout } = await signalBesideSignalExit('3-and-4-to-minus-pid', 'SIGINT');
     assert.match(stdout, /raising it again was refused: ESRCH/, 'the control: the raise was refused');
     // As with an exit handler that keeps the parent alive: its held supervisor settled with the
     // cancellation, which this fixture leaves uncaught.
