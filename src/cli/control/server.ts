@@ -133,11 +133,6 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
     claimed?.close();
     throw listenError(error, absolute);
   }
-  // Node emits an accept that failed as the server's 'error': out of file descriptors, libuv closes
-  // each waiting connection with a spare one it keeps, and says EMFILE only when it could not take
-  // that spare back (another thread took the fd first). That one client loses its connection, as
-  // under the spare (see the README's "out of file descriptors"); the run must not die of it.
-  server.on('error', ignoreFailedAccept);
   // 0600 from its bind already (see listenOwnerOnly): said again, should a Node bind after `listen` returns.
   // By name, yet no one else's link can be there: no untrusted user may put or replace a name in
   // this directory (refuseOpenDirectory; in a sticky one, the socket is this user's to move).
@@ -149,10 +144,6 @@ export async function serveControl(opts: ServeOptions): Promise<ControlServer> {
       claimed?.close(); // last: until the file is gone, no other run may claim it
     },
   };
-}
-
-function ignoreFailedAccept(): void {
-  // on purpose: see where it is installed
 }
 
 /**
