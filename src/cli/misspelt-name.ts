@@ -1,4 +1,4 @@
-import { normalise, suggest } from '../process/suggest.js';
+import { askIfMeant, normalise, suggest } from '../process/suggest.js';
 
 /**
  * The process name `word` is likely a slip of, among `names` (`wrker`: `worker`; `wbe`: `web`), as
@@ -17,6 +17,5 @@ export function meantName(word: string, names: Iterable<string>): string | undef
 
 /** `; did you mean 'x'?` with {@link meantName}'s guess, or the empty string. */
 export function didYouMeanName(word: string, names: Iterable<string>): string {
-  const guess = meantName(word, names);
-  return guess === undefined ? '' : `; did you mean '${guess}'?`;
+  return askIfMeant(meantName(word, names));
 }

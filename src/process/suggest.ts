@@ -77,7 +77,11 @@ function inOrderWithin(letters: string, word: string): boolean {
 
 /** `; did you mean 'x'?` or the empty string. */
 export function didYouMean(word: string, candidates: readonly string[], aliases?: Readonly<Record<string, string>>): string {
-  const guess = suggest(word, candidates, aliases);
+  return askIfMeant(suggest(word, candidates, aliases));
+}
+
+/** `; did you mean 'guess'?`, or the empty string for no guess: how every did-you-mean is worded. */
+export function askIfMeant(guess: string | undefined): string {
   return guess === undefined ? '' : `; did you mean '${guess}'?`;
 }
 

@@ -1,5 +1,5 @@
 import { node } from '../../builtins.js';
-import { suggest } from '../../process/suggest.js';
+import { askIfMeant, suggest } from '../../process/suggest.js';
 import { printable } from './spawnable.js';
 
 /** Every signal this system knows, by name. */
@@ -34,7 +34,7 @@ export function readStopSignal(written: string): { readonly signal: NodeJS.Signa
     // Compared without the `SIG` every name shares, which would let `SIGFOO` pass for `SIGIOT`.
     const bare = (signal: string): string => signal.slice('SIG'.length);
     const guess = suggest(bare(given), SIGNALS.map(bare));
-    return { problem: `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${guess === undefined ? '' : `; did you mean 'SIG${guess}'?`}` };
+    return { problem: `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${askIfMeant(guess === undefined ? undefined : `SIG${guess}`)}` };
   }
   const uncatchable = UNCATCHABLE[name];
   if (uncatchable !== undefined) return { problem: `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)` };

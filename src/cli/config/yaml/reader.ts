@@ -4,7 +4,7 @@ import type { ConfigContext } from '../context.js';
 import type { Lookup } from '../environment/interpolate.js';
 import type { ConfigProblem } from '../errors.js';
 import { printable } from '../spawnable.js';
-import { normalise, suggest } from '../../../process/suggest.js';
+import { askIfMeant, normalise, suggest } from '../../../process/suggest.js';
 import { describe, scalarText } from './values.js';
 
 export type Node = ParsedNode | null;
@@ -304,7 +304,7 @@ export class Reader {
     const worded = (hint: string): string => `unknown key${hint} (known keys here: ${known.join(', ')})`;
     const guessed = (): string => {
       const guess = suggest(name, known, aliases);
-      return worded((guess === undefined ? undefined : inSeconds(name, value, guess)) ?? (guess === undefined ? '' : `; did you mean '${guess}'?`));
+      return worded((guess === undefined ? undefined : inSeconds(name, value, guess)) ?? askIfMeant(guess));
     };
     this.report(pair.key, path, worded(''), process, undefined, guessed);
   }
