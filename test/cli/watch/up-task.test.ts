@@ -234,7 +234,7 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     cmd: "echo building; exit $(cat src/code)"
     task: true
     restart: { policy: on-failure, max: 3, backoff: 20s }
-    watch: { paths: [src], debounce: 300ms }
+    watch: { paths: [src], debounce: 1500ms }
 `,
       { 'src/code': '0' },
     );
@@ -242,11 +242,12 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
       await cli.waitForOutput(/^build +\* exited with status 0/m);
       write(dir, 'src/code', '1');
       await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
-      // A temporary file (not an editor's, which is never heard), seen made, and gone again within the debounce.
+      // A temporary file (not an editor's, which is never heard), seen made, and gone again within the
+      // debounce: wide, so that a stalled test cannot leave the file there when the burst ends.
       write(dir, 'src/code.new');
       await sleep(100);
       rmSync(join(dir, 'src/code.new'));
-      await sleep(1000); // its burst ends (300 ms); later, the test proves less, never fails
+      await sleep(2500); // its burst ends (1.5 s); later, the test proves less, never fails
       const beforeTheFix = cli.stdoutSoFar();
       // Rather than a wait for an end of the backoff that must not come: the fix, which ends it.
       write(dir, 'src/code', '0');
