@@ -16,11 +16,7 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   ];
   const same = spellings.find(([spelling]) => spelling === wanted);
   if (same !== undefined) return same[1];
-  // Of the names the word starts (or is cut short of), the one closest in length: key tables list a
-  // short key before the longer one it starts (`ready`, `readyTimeout`), and `readyTimeoutSeconds`
-  // is the longer one run on, not `ready` run on further.
-  const prefixes = spellings.filter(([spelling]) => Math.min(spelling.length, wanted.length) >= 3 && (wanted.startsWith(spelling) || spelling.startsWith(wanted)));
-  const prefixed = prefixes.reduce<(typeof prefixes)[number] | undefined>((best, one) => (best === undefined || Math.abs(one[0].length - wanted.length) < Math.abs(best[0].length - wanted.length) ? one : best), undefined);
+  const prefixed = nearestPrefix(wanted, spellings);
   const nearest = nearestByEdits(wanted, spellings);
   // A prefix is a guess at a word cut short or run on. Run on past a name, a slip of a letter or two
   // in a longer one is the likelier meaning when the prefix is further off (`api-gatewy`:
@@ -29,6 +25,22 @@ export function suggest(word: string, candidates: readonly string[], aliases: Re
   const slipBeatsPrefix = nearest !== undefined && prefixed !== undefined && nearest.distance <= SLIP_EDITS && nearest.distance < wanted.length - prefixed[0].length;
   if (prefixed !== undefined && !slipBeatsPrefix) return prefixed[1];
   return nearest?.candidate ?? abbreviated(wanted, spellings);
+}
+
+/**
+ * Of the names the word is cut short of (`readyTim`), or else starts (`readyTimeoutSeconds`), the
+ * one closest in length. Key tables list a short key before the longer one it starts (`ready`,
+ * `readyTimeout`): a word cut short of the longer is every letter of it typed so far, not the
+ * shorter run on (`readyTim` is `readyTimeout`, as `readyTime` is), and one run on past both is
+ * the longer run on, not the shorter run on further.
+ */
+function nearestPrefix(wanted: string, spellings: readonly (readonly [spelling: string, candidate: string])[]): readonly [spelling: string, candidate: string] | undefined {
+  const long = (spelling: string): boolean => Math.min(spelling.length, wanted.length) >= 3;
+  const cutShortOf = spellings.filter(([spelling]) => long(spelling) && spelling.startsWith(wanted));
+  const runOnPast = spellings.filter(([spelling]) => long(spelling) && wanted.startsWith(spelling));
+  const prefixes = cutShortOf.length > 0 ? cutShortOf : runOnPast;
+  const gap = ([spelling]: readonly [string, string]): number => Math.abs(spelling.length - wanted.length);
+  return prefixes.reduce<(typeof prefixes)[number] | undefined>((best, one) => (best === undefined || gap(one) < gap(best) ? one : best), undefined);
 }
 
 /** The most edits a slip of the fingers takes (a letter left out, doubled, or two swapped, twice). */

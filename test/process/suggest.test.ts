@@ -46,3 +46,12 @@ test('a word run on past two names, one starting the other, suggests the longer 
   assert.equal(suggest('readyProbe', ['ready', 'readyTimeout']), 'ready');
   assert.equal(suggest('maxRestarts', ['policy', 'max', 'backoff', 'maxBackoff', 'resetAfter']), 'max');
 });
+
+test('a word cut short of a longer name that also runs on past a shorter one suggests the longer, however many of its letters were typed: readyTim is readyTimeout, as readyTime is', () => {
+  // Every letter typed is the longer name's; the shorter one leaves the rest unexplained.
+  for (const word of ['readyT', 'readyTi', 'readyTim', 'readyTime', 'readyTimeo']) assert.equal(suggest(word, ['ready', 'readyTimeout']), 'readyTimeout', word);
+  for (const word of ['maxB', 'maxBa', 'maxBac', 'maxBack']) assert.equal(suggest(word, ['policy', 'max', 'backoff', 'maxBackoff', 'resetAfter']), 'maxBackoff', word);
+  // The controls: run on past the short name only, or cut short of two, the nearer in length.
+  assert.equal(suggest('readyX', ['ready', 'readyTimeout']), 'ready');
+  assert.equal(suggest('rea', ['ready', 'readyTimeout']), 'ready');
+});
