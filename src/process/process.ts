@@ -88,7 +88,7 @@ export class Process {
     return this.#returncode;
   }
 
-  /** The signal that killed the child, if one did. */
+  /** The signal that killed the child, if one did; `null` for a real-time signal, which Node reports as a clean exit (see {@link returncode}). */
   get signal(): NodeJS.Signals | null {
     return this.#signal;
   }
