@@ -326,18 +326,9 @@ describe('stop and start', () => {
   });
 
   test('a main kept from starting by a stop of what a change was restarting (not ready yet) ends the run as any such stop does: the change forgives a failure, not a stop', BOUNDED, async () => {
-    // api is ready in its first life only: the life the change begins waits, until the stop.
-    const dir = configDir(
-      (at) => `processes:
-  api: { cmd: "n=$(cat ${at}/lives 2>/dev/null || echo 0); echo $((n + 1)) > ${at}/lives; [ $n -eq 0 ] && echo up; exec sleep 30", ready: "up", watch: { paths: [src], debounce: 50ms } }
-  smoke: { cmd: "echo smoke ran; exec sleep 30", dependsOn: { api: ready }, main: true }
-`,
-    );
-    mkdirSync(join(dir, 'src'));
-    const run = await up(dir);
+    // The life the change begins waits, never ready, until the stop.
+    const { dir, run } = await upAndChangeApi('[ $n -eq 0 ] && echo up; exec sleep 30');
     try {
-      await run.waitForOutput(/^smoke +\| smoke ran$/m);
-      writeFileSync(join(dir, 'src', 'a'), 'changed');
       await run.waitForOutput(/^smoke +\* starting \(after a change\)$/m);
       await waitForState(dir, 'api', 'starting');
       assert.equal((await client(dir, ['stop', 'api'])).code, 0);
@@ -352,18 +343,9 @@ describe('stop and start', () => {
   });
 
   test('a stop of what a change began and failed (its life over) is a stop too: a main started by hand then, kept from starting by it, ends the run, not "the next change starts it again"', BOUNDED, async () => {
-    // api is ready in its first life only; the life the change begins exits 3 before it is ready.
-    const dir = configDir(
-      (at) => `processes:
-  api: { cmd: "n=$(cat ${at}/lives 2>/dev/null || echo 0); echo $((n + 1)) > ${at}/lives; [ $n -eq 0 ] || exit 3; echo up; exec sleep 30", ready: "up", watch: { paths: [src], debounce: 50ms } }
-  smoke: { cmd: "echo smoke ran; exec sleep 30", dependsOn: { api: ready }, main: true }
-`,
-    );
-    mkdirSync(join(dir, 'src'));
-    const run = await up(dir);
+    // The life the change begins exits 3 before it is ready.
+    const { dir, run } = await upAndChangeApi('[ $n -eq 0 ] || exit 3; echo up; exec sleep 30');
     try {
-      await run.waitForOutput(/^smoke +\| smoke ran$/m);
-      writeFileSync(join(dir, 'src', 'a'), 'changed');
       // The change's failure is forgiven (control: the run goes on), until api is stopped by hand.
       await run.waitForOutput(/^smoke +\* not started: api failed .*; the run goes on: the next change starts it again$/m);
       assert.equal((await client(dir, ['stop', 'api'])).code, 0);
@@ -479,3 +461,27 @@ describe('stop and start', () => {
     }
   });
 });
+
+/**
+ * A run of `api`, watched and ready in its first life only (`lives` counts them: `$n` is the lives
+ * before this one, and `life` does the rest), and `smoke`, its main, waiting for it to be ready;
+ * once smoke ran, a change to api's files begins api's next life.
+ */
+async function upAndChangeApi(life: string): Promise<{ dir: string; run: Awaited<ReturnType<typeof up>> }> {
+  const dir = configDir(
+    (at) => `processes:
+  api: { cmd: "n=$(cat ${at}/lives 2>/dev/null || echo 0); echo $((n + 1)) > ${at}/lives; ${life}", ready: "up", watch: { paths: [src], debounce: 50ms } }
+  smoke: { cmd: "echo smoke ran; exec sleep 30", dependsOn: { api: ready }, main: true }
+`,
+  );
+  mkdirSync(join(dir, 'src'));
+  const run = await up(dir);
+  try {
+    await run.waitForOutput(/^smoke +\| smoke ran$/m);
+    writeFileSync(join(dir, 'src', 'a'), 'changed');
+  } catch (error) {
+    await interrupt(run);
+    throw error;
+  }
+  return { dir, run };
+}
