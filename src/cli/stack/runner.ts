@@ -478,12 +478,14 @@ export class Runner {
     const { name } = this.spec;
     for (const told of this.#backoffWaiters.splice(0)) told(false);
     switch (end.kind) {
-      case 'not-started':
+      case 'not-started': {
         if (end.reason === undefined && this.#byHand) return this.#settle({ kind: 'stopped' });
-        this.state.notStarted(end.reason ?? 'the run ended first', end.reason !== undefined);
+        const why = end.reason ?? 'the run ended first';
+        this.state.notStarted(why, end.reason !== undefined);
         if (end.reason !== undefined) this.#say('not-started', `not started: ${end.reason}`, { because: end.reason });
-        this.milestones.giveUp(() => (end.reason === undefined ? `${name} was not started` : `${name} was not started (${end.reason})`));
+        this.milestones.giveUp(() => (end.reason === undefined ? `${name} was not started` : `${name} was not started (${end.reason})`), `not started: ${why}`);
         break;
+      }
       case 'exited':
         this.state.ended('exited 0');
         // `ready` is pending again after any exit (see Milestones.exited): one that was reached is not "before".

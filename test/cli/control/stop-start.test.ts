@@ -263,7 +263,8 @@ describe('stop and start', () => {
       await waitForState(dir, 'web', 'not started: db was stopped');
       const refused = await client(dir, ['start', 'web']);
       assert.equal(refused.code, 1, refused.stdout);
-      assert.equal(refused.stderr, 'subvisor: web did not become ready: web was not started (db was stopped)\n');
+      // Before: `web did not become ready: web was not started (db was stopped)`, the name twice.
+      assert.equal(refused.stderr, 'subvisor: web did not become ready: not started: db was stopped\n');
 
       writeFileSync(join(dir, 'go'), '');
       for (const name of ['db', 'web']) assert.equal((await client(dir, ['start', name])).code, 0);
