@@ -83,6 +83,17 @@ export function describeFailure(error: unknown): string {
 }
 
 /**
+ * A failure as the answer to a `start` or `restart` says it, after `web did not become ready: `:
+ * {@link describeFailure}'s words, but a readiness timeout's own line (`was not ready within 2000 ms`)
+ * would say "ready" twice there, so it is said as what happened: `timed out after 2000 ms (...)`.
+ */
+export function failureAfterNotReady(error: unknown): string {
+  if (error instanceof ProbeTimeoutError) return `timed out after ${error.timeoutMs} ms (its ready probe never passed)`;
+  if (error instanceof ReadyTimeoutError) return `timed out after ${error.timeoutMs} ms (no output line matched ${error.readyWhen})`;
+  return describeFailure(error);
+}
+
+/**
  * The exit status {@link describeFailure}'s words already state (`exited with status 3`: 3), or
  * undefined when they state none (a death by signal, a timeout, a start that failed): a report
  * that gives the run's status too says it only when these words have not.

@@ -3,9 +3,9 @@ import type { Condition, Dependency } from '../config/spec.js';
 /** Where one milestone of a process stands: not yet, reached, or out of reach for good (and why). */
 /**
  * `reason` is a dependent's (`migrate failed (status 3)`, read after "not started: "); `ownWords`, when
- * the process's own end gave it up (a failure, a stop), is that end as the process's own line says it
+ * the process's own end gave it up (a failure, a stop), is that end in the process's own words
  * (`exited with status 3`, `cannot start …: the cwd … does not exist`, `stopped`), for whoever started
- * it by hand.
+ * it by hand, read after `web did not become ready: `.
  */
 export type MilestoneState = { readonly kind: 'pending' } | { readonly kind: 'met' } | { readonly kind: 'unmet'; readonly reason: string; readonly ownWords?: string };
 

@@ -7,7 +7,7 @@ import { groupHasLiveMembers, hasExited } from '../../process/stop/group.js';
 import type { Dependency, ProcessSpec } from '../config/spec.js';
 import type { Output, StatusEvent } from '../output.js';
 import { runAttempt, type AttemptEnd, type AttemptHooks } from './attempt.js';
-import { describeFailure, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
+import { describeFailure, failureAfterNotReady, failureFields, failureKind, restartReason, shortFailure, stateAfter } from './failures.js';
 import { Milestone, Milestones, waitForAll } from './milestones.js';
 import { RestartBudget } from './restart.js';
 import { stillNotReady } from './still-not-ready.js';
@@ -447,7 +447,7 @@ export class Runner {
       backoffMs: decision.delayMs,
       reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
     });
-    const happened = end.kind === 'failed' ? describeFailure(end.error) : `exited with status 0${end.beforeReady === true ? ' before it was ready' : ''}`;
+    const happened = end.kind === 'failed' ? failureAfterNotReady(end.error) : `exited with status 0${end.beforeReady === true ? ' before it was ready' : ''}`;
     for (const listener of [...this.#restartListeners]) listener(`${happened}; ${restarting} (${count})`);
     return { restartInMs: decision.delayMs };
   }
@@ -497,7 +497,7 @@ export class Runner {
         const words = describeFailure(end.error);
         this.state.ended(words);
         const why = `${name} failed (${shortFailure(end.error)})`;
-        this.milestones.giveUp(() => why, words);
+        this.milestones.giveUp(() => why, failureAfterNotReady(end.error));
         break;
       }
       case 'stopped': {

@@ -145,6 +145,37 @@ describe('stop and start', () => {
     }
   });
 
+  test('restart of a process that is then not ready in time: the client says it timed out, naming "ready" once, with or without a restart policy to try again', BOUNDED, async () => {
+    const dir = configDir(
+      (dir) => `processes:
+  keep: { cmd: "exec sleep 30" }
+  web: { cmd: "if [ ! -f ${dir}/hold ]; then echo up; fi; exec sleep 30", ready: "up", readyTimeout: 300ms, restart: { policy: always, max: 1, backoff: 30s } }
+  api: { cmd: "if [ ! -f ${dir}/hold ]; then echo up; fi; exec sleep 30", ready: { log: "up" }, readyTimeout: 300ms, restart: no }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await Promise.all(['web', 'api'].map((name) => waitForState(dir, name, 'ready')));
+      writeFileSync(join(dir, 'hold'), '');
+      // Before: `web did not become ready: was not ready within 300 ms (no output line matched /up/); ...`.
+      const retried = await client(dir, ['restart', 'web']);
+      assert.equal(retried.code, 1, retried.stdout);
+      assert.equal(
+        retried.stderr,
+        'subvisor: web did not become ready: timed out after 300 ms (no output line matched /up/); restarting in 30.0 s (restart 1 of 1), as its restart policy says: `subvisor logs web` shows its output\n',
+      );
+      const failed = await client(dir, ['restart', 'api']);
+      assert.equal(failed.code, 1, failed.stdout);
+      assert.equal(failed.stderr, 'subvisor: api did not become ready: timed out after 300 ms (no output line matched /up/)\n');
+      // The state line keeps its own words: it follows the process's name.
+      // Not restarted by its policy: its failure ends the run, as any failure of a life begun by hand does.
+      const ended = await run.done;
+      assert.match(ended.stdout, /^api +\* was not ready within 300 ms \(no output line matched \/up\/\)/m);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('a restart whose dependent is then not started: the summary gives it no pid and no duration, not those of its last life', BOUNDED, async () => {
     const dir = configDir(
       (dir) => `processes:
