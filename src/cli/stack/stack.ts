@@ -3,7 +3,7 @@ import type { ProcessSpec } from '../config/spec.js';
 import { EXIT, signalStatus, statusOfFailure } from '../exit-status.js';
 import { Interrupted } from '../interrupts.js';
 import type { Output } from '../output.js';
-import { MainNotStarted, describeFailure, failureFields } from './failures.js';
+import { MainNotStarted, describeFailure } from './failures.js';
 import { anySettled, type MilestoneState, type Milestones } from './milestones.js';
 import { Runner, type LifeEnd } from './runner.js';
 import { stopInOrder } from './shutdown.js';
@@ -540,21 +540,30 @@ export class Stack {
     });
   }
 
-  /** A life a change began failed: says so, and the run goes on (true). */
+  /** A life a change began failed: says the run goes on (true). */
   #failedAfterChange(runner: Runner, end: LifeEnd): boolean {
     if (end.kind !== 'failed' || !this.#forgiven.has(runner) || this.ending) return false;
-    this.#opts.output.status({ name: runner.spec.name, event: 'failed', text: `${describeFailure(end.error)}; the run goes on: the next change starts it again`, fields: failureFields(end.error) });
+    this.#sayForgiven(runner);
     return true;
+  }
+
+  /**
+   * Its own line came already (`build * exited with status 1`, `e2e * not started: ...`), saying
+   * what happened: this one says only why that ends nothing, as a tolerated failure's does. Said
+   * again here, one failure was two `failed` records, and a script counting failures counted two.
+   */
+  #sayForgiven(runner: Runner): void {
+    this.#opts.output.status({ name: runner.spec.name, event: 'tolerated', text: 'the run goes on: the next change starts it again' });
   }
 
   /**
    * A life that could not start because a forgiven one failed (a watched task's broken re-run, its
    * dependents restarted with it by `subvisor restart`) waits for the next change as that one does:
-   * says so, and the run goes on (true), even for `main`.
+   * says the run goes on (true), even for `main`.
    */
   #blockedByForgiven(runner: Runner, end: LifeEnd): boolean {
     if (end.kind !== 'not-started' || end.reason === undefined || this.ending || !this.#waitsOnForgiven(runner)) return false;
-    this.#opts.output.status({ name: runner.spec.name, event: 'not-started', text: `not started: ${end.reason}; the run goes on: the next change starts it again`, fields: { because: end.reason } });
+    this.#sayForgiven(runner);
     return true;
   }
 
