@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
 import { freePort } from '../../support/network.js';
-import { runCli, startCli } from '../cli.js';
+import { runCli, startCli, type RunningCli } from '../cli.js';
 import { BOUNDED, all, control, interrupt, nthPid, pids, project, withUp, write } from './up-support.js';
 
 describe('a watched task', () => {
@@ -176,20 +176,12 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
 
   test('a fix saved while a re-run of a watched task waits out its restart backoff runs it at once, and restarts its dependent once', BOUNDED, async () => {
     const dir = project(
-      `processes:
-  build:
-    cmd: "echo building; exit $(cat src/code)"
-    task: true
-    restart: { policy: on-failure, max: 3, backoff: 20s }
-    watch: { paths: [src], debounce: 50ms }
-  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, watch: [views] }
-`,
+      buildInBackoff({ rest: '  web: { cmd: "echo web up; exec sleep 30", dependsOn: { build: succeeded }, watch: [views] }\n' }),
       { 'src/code': '0', 'views/page.html': 'v1' },
     );
     await withUp(dir, async (cli) => {
       await nthPid(cli, 'web', 1);
-      write(dir, 'src/code', '1');
-      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+      await breakTheBuild(dir, cli);
       write(dir, 'src/code', '0'); // the fix, while the broken re-run waits 20 s to try again
       await nthPid(cli, 'web', 2);
       // Rather than a wait for a second build or restart that must not come: a later change of
@@ -206,16 +198,7 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
 
   test('a change saved while a re-run of a watched task is still trying does not wait out the backoff that follows its failure', BOUNDED, async () => {
     // Each try waits for the file `go`, so the change comes while the re-run's try is under way.
-    const dir = project(
-      `processes:
-  build:
-    cmd: "echo building; while [ ! -e go ]; do sleep 0.05; done; exit $(cat src/code)"
-    task: true
-    restart: { policy: on-failure, max: 3, backoff: 20s }
-    watch: { paths: [src], debounce: 50ms }
-`,
-      { 'src/code': '0', go: '' },
-    );
+    const dir = project(buildInBackoff({ before: 'echo building; while [ ! -e go ]; do sleep 0.05; done' }), { 'src/code': '0', go: '' });
     await withUp(dir, async (cli) => {
       await cli.waitForOutput(/^build +\* exited with status 0/m);
       rmSync(join(dir, 'go'));
@@ -233,22 +216,12 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
   });
 
   test('a temporary file made and removed within the debounce, while a re-run of a watched task waits out its restart backoff, changes nothing: the backoff goes on', BOUNDED, async () => {
-    const dir = project(
-      `processes:
-  build:
-    cmd: "echo building; exit $(cat src/code)"
-    task: true
-    restart: { policy: on-failure, max: 3, backoff: 20s }
-    watch: { paths: [src], debounce: 1500ms }
-`,
-      { 'src/code': '0' },
-    );
+    // A wide debounce, so that a stalled test cannot leave the temporary file there when the burst ends.
+    const dir = project(buildInBackoff({ debounce: '1500ms' }), { 'src/code': '0' });
     await withUp(dir, async (cli) => {
       await cli.waitForOutput(/^build +\* exited with status 0/m);
-      write(dir, 'src/code', '1');
-      await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
-      // A temporary file (not an editor's, which is never heard), seen made, and gone again within the
-      // debounce: wide, so that a stalled test cannot leave the file there when the burst ends.
+      await breakTheBuild(dir, cli);
+      // A temporary file (not an editor's, which is never heard), seen made, and gone again within the debounce.
       write(dir, 'src/code.new');
       await sleep(100);
       rmSync(join(dir, 'src/code.new'));
@@ -528,3 +501,23 @@ createServer((_req, res) => res.end(process.pid + ' ' + version)).listen(Number(
     });
   });
 });
+
+/**
+ * A config whose watched task `build` (it says `building`, via `before`, then exits with the number
+ * in src/code) waits 20 s to try again after a failed re-run; `rest` adds processes.
+ */
+function buildInBackoff({ before = 'echo building', debounce = '50ms', rest = '' }: { before?: string; debounce?: string; rest?: string }): string {
+  return `processes:
+  build:
+    cmd: "${before}; exit $(cat src/code)"
+    task: true
+    restart: { policy: on-failure, max: 3, backoff: 20s }
+    watch: { paths: [src], debounce: ${debounce} }
+${rest}`;
+}
+
+/** A change that breaks `build` (see {@link buildInBackoff}): its re-run fails, and waits out its backoff. */
+async function breakTheBuild(dir: string, cli: RunningCli): Promise<void> {
+  write(dir, 'src/code', '1');
+  await cli.waitForOutput(/^build +\* restarting in 20\.0 s/m);
+}
