@@ -416,6 +416,17 @@ export class Stack {
     });
   }
 
+  /**
+   * Every copy of `name` is in a life that still waits for its `dependsOn` and has spawned nothing:
+   * it will start with its files as they are then, so a change has nothing to restart.
+   */
+  waitingToStart(name: string): boolean {
+    return this.processesNamed([name]).every((copy) => {
+      const runner = this.#runners.get(copy);
+      return runner !== undefined && this.#alive.has(runner) && runner.state.state.startsWith('not started: waiting for ');
+    });
+  }
+
   /** When each copy of `name` last spawned (`performance.now()`): those never started have none. */
   lastSpawns(name: string): number[] {
     return this.processesNamed([name]).flatMap((copy) => this.#runners.get(copy)?.state.lastSpawnedAt ?? []);

@@ -36,6 +36,8 @@ export interface Restartable {
   restartForChange(name: string): Promise<readonly string[]>;
   /** Every copy of `name` was stopped by `subvisor stop`, and stays stopped whatever changes. */
   keptStopped(name: string): boolean;
+  /** Every copy of `name` still waits for its `dependsOn`, never spawned in its life: a change has nothing to restart. */
+  waitingToStart(name: string): boolean;
   /** A burst of changes for `name` ended (before its restart waits its turn): a re-run of it waiting out a backoff need not. */
   changeHeard(name: string): void;
   /** When each copy of `name` last spawned (`performance.now()`): none before its first start. */
@@ -244,6 +246,9 @@ class WatchedProcess {
     if (latest === undefined || this.stack.ending) return [];
     // Nothing would restart: a `restarting` line would announce what never comes.
     if (this.stack.keptStopped(this.name)) return [];
+    // Not started yet, it reads the changed files when it does: `restarting` and `stopped` lines
+    // would tell of a life that never began.
+    if (this.stack.waitingToStart(this.name)) return [];
     const more = changed.length - 1;
     // In the order last heard: the first is the earliest of the last changes, near enough the
     // burst's start (not Math.min(...all): 150 000 files checked out are more arguments than a call takes).

@@ -309,6 +309,36 @@ processes:
     });
   });
 
+  test('a change to a process still waiting for what it depends on restarts nothing: no restarting or stopped line for a life that never began; it starts once, later', BOUNDED, async () => {
+    // web waited for db (postgres recovering) when its file was saved: `web * restarting`, then
+    // `web * stopped`, told of a process that had never run, and `stopped` records were counted.
+    // sib watches the same file and goes first in the lane (start order), then a file of its own:
+    // its third start comes after whatever the lane held for web.
+    const dir = project(
+      `processes:
+  sib: { cmd: "echo sib pid $$; exec sleep 30", watch: { paths: [src, own], debounce: 100ms } }
+  db: { cmd: "while [ ! -e go ]; do sleep 0.05; done; echo db up; exec sleep 30", ready: "db up" }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: [db], watch: { paths: [src], debounce: 100ms } }
+`,
+      { 'src/app.ts': 'v1', 'own/x': '1' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web +\* waiting for db to be ready$/m);
+      await nthPid(cli, 'sib', 1);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'sib', 2);
+      write(dir, 'own/x', '2');
+      await nthPid(cli, 'sib', 3);
+      write(dir, 'go', '');
+      await nthPid(cli, 'web', 1);
+      const run = await interrupt(cli);
+      const web = run.stdout.split('\n').filter((line) => /^web +\* /.test(line));
+      assert.match(web[0] ?? '', /^web +\* waiting for db to be ready$/, run.stdout);
+      assert.match(web[1] ?? '', /^web +\* starting \(pid \d+\)/, run.stdout);
+      assert.equal(pids(cli, 'web').length, 1, run.stdout);
+    });
+  });
+
   test('a change during a restart queues one more restart after it: not lost, not doubled', BOUNDED, async () => {
     const dir = project(
       `processes:

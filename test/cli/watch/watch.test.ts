@@ -14,7 +14,7 @@ import { spec } from '../stack/support.js';
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-watch-stack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const idle: Restartable = { ending: false, restartForChange: () => Promise.resolve([]), keptStopped: () => false, changeHeard: () => undefined, lastSpawns: () => [] };
+const idle: Restartable = { ending: false, restartForChange: () => Promise.resolve([]), keptStopped: () => false, waitingToStart: () => false, changeHeard: () => undefined, lastSpawns: () => [] };
 
 test("a directory that cannot be watched at run time is a failed record with the watch's reason and code, as every failed record has them", { timeout: 10_000 }, async () => {
   const root = join(scratch, 'src');
