@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Config, ProcessSpec } from './spec.js';
 import { didYouMeanName } from '../misspelt-name.js';
+import { ReadyQueue } from './ready-queue.js';
 
 /**
  * One thing wrong with how processes depend on each other: the process it belongs to and, when it
@@ -110,8 +111,7 @@ export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
   const problems = graphProblems(processes);
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => placeAtSource(problem, file)));
 
-  // Kahn's algorithm, always taking the earliest ready process: n is a config's worth of
-  // processes, so the quadratic scan is cheaper to read than a heap and fast enough.
+  // Kahn's algorithm, always taking the earliest process free to start.
   const index = new Map(processes.map((spec, i) => [spec.name, i]));
   // A name listed twice in a spec built in code is one dependency, as in the config.
   const waitingOn = processes.map((spec) => new Set(dependencyNames(spec)).size);
@@ -119,15 +119,20 @@ export function startOrder(processes: readonly ProcessSpec[]): ProcessSpec[] {
   processes.forEach((spec, i) => {
     for (const dependency of new Set(dependencyNames(spec))) dependents[index.get(dependency) ?? -1]?.push(i);
   });
-  const started = processes.map(() => false);
+  const ready = new ReadyQueue();
+  waitingOn.forEach((count, i) => {
+    if (count === 0) ready.push(i);
+  });
   const order: ProcessSpec[] = [];
-  for (;;) {
-    const next = waitingOn.findIndex((count, i) => count === 0 && !started[i]);
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
     const spec = processes[next];
     if (spec === undefined) break;
-    started[next] = true;
     order.push(spec);
-    for (const dependent of dependents[next] ?? []) waitingOn[dependent] = (waitingOn[dependent] ?? 0) - 1;
+    for (const dependent of dependents[next] ?? []) {
+      const left = (waitingOn[dependent] ?? 0) - 1;
+      waitingOn[dependent] = left;
+      if (left === 0) ready.push(dependent);
+    }
   }
   // Without cycles (refused above) every process has been taken.
   return order;
@@ -213,19 +218,17 @@ function stronglyConnected(names: readonly string[], edges: (name: string) => st
   const stack: string[] = [];
   const onStack = new Set<string>();
   const components: string[][] = [];
-  const visit = (name: string): void => {
+  // Depth-first without recursion: a dependsOn chain thousands long would overflow the call stack.
+  // Each frame is a name and how many of its edges have been followed.
+  const frames: { name: string; edges: string[]; next: number }[] = [];
+  const enter = (name: string): void => {
     indexOf.set(name, indexOf.size);
     low.set(name, indexOf.get(name) ?? 0);
     stack.push(name);
     onStack.add(name);
-    for (const next of edges(name)) {
-      if (!indexOf.has(next)) {
-        visit(next);
-        low.set(name, Math.min(low.get(name) ?? 0, low.get(next) ?? 0));
-      } else if (onStack.has(next)) {
-        low.set(name, Math.min(low.get(name) ?? 0, indexOf.get(next) ?? 0));
-      }
-    }
+    frames.push({ name, edges: edges(name), next: 0 });
+  };
+  const leave = (name: string): void => {
     if (low.get(name) !== indexOf.get(name)) return;
     const component: string[] = [];
     for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
@@ -236,7 +239,24 @@ function stronglyConnected(names: readonly string[], edges: (name: string) => st
     // A single process is a cycle only when it depends on itself.
     if (component.length > 1 || edges(name).includes(name)) components.push(component.reverse());
   };
-  for (const name of names) if (!indexOf.has(name)) visit(name);
+  for (const root of names) {
+    if (indexOf.has(root)) continue;
+    enter(root);
+    for (let frame = frames.at(-1); frame !== undefined; frame = frames.at(-1)) {
+      const { name } = frame;
+      const next = frame.edges[frame.next++];
+      if (next === undefined) {
+        frames.pop();
+        leave(name);
+        const caller = frames.at(-1);
+        if (caller !== undefined) low.set(caller.name, Math.min(low.get(caller.name) ?? 0, low.get(name) ?? 0));
+      } else if (!indexOf.has(next)) {
+        enter(next);
+      } else if (onStack.has(next)) {
+        low.set(name, Math.min(low.get(name) ?? 0, indexOf.get(next) ?? 0));
+      }
+    }
+  }
   return components;
 }
 

@@ -215,3 +215,17 @@ test('for graphs with a cycle, parseYamlConfig refuses the file, naming a real c
 function toYaml(processes: readonly ProcessSpec[]): string {
   return ['processes:', ...processes.map((one) => `  ${one.name}: { cmd: x, dependsOn: [${dependencyNames(one).join(', ')}] }`), ''].join('\n');
 }
+
+test('a dependsOn chain 10 000 long is ordered, and a cycle that long named, without overflowing the call stack', () => {
+  const count = 10_000;
+  // Each depends on the next: the walk from the first goes the whole chain deep.
+  const chain = Array.from({ length: count }, (_, i) => spec(`p${i}`, i + 1 < count ? [`p${i + 1}`] : []));
+  const order = names(startOrder(chain));
+  assert.equal(order.length, count);
+  assert.deepEqual([order[0], order[1], order.at(-1)], [`p${count - 1}`, `p${count - 2}`, 'p0']);
+  // The last one depends on the first: one cycle through them all, named from the first.
+  const cycle = chain.map((one, i) => (i + 1 < count ? one : spec(one.name, ['p0'])));
+  const error = configError(() => startOrder(cycle));
+  assert.match(error.message, new RegExp(`^<processes>: processes\\.p0\\.dependsOn: dependency cycle p0 -> p1 -> p2 -> .* -> p${count - 1} -> p0 \\(each depends on the next\\)`));
+  assert.equal(error.problems.length, 1);
+});
