@@ -439,14 +439,19 @@ describe('load', () => {
 
 describe('a run out of file descriptors', () => {
   test('a client whose connection the run drops, out of fds (ulimit -n), is told so and what to do, not that the run ended; the run goes on', BOUNDED, async () => {
-    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
+    // A child that outlives the test: one that ended by itself meanwhile (a `sleep 30` under load,
+    // where the test takes that long) ended the run with it, and the client was told, rightly, that
+    // no run listens. So the run is ended here, in the finally, whatever the test came to.
+    const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 600" }\n');
     const run = await up(dir, [], socketOf(dir), { execVia: ['sh', '-c', 'ulimit -n 64; exec "$@"', 'sh'] });
-    // Its start over first: a spawn still to come would otherwise be refused for want of fds.
-    const { pid } = await waitForState(dir, 'a', 'running');
-    // Idle connections take every fd the run has left, until it drops one unread: then it is out.
-    // (Not counted from /proc: a descriptor it inherited above its limit leaves a number free.)
+    let pid: number | null = null;
+    let ended: CliRun | undefined;
     const held: Socket[] = [];
     try {
+      // Its start over first: a spawn still to come would otherwise be refused for want of fds.
+      ({ pid } = await waitForState(dir, 'a', 'running'));
+      // Idle connections take every fd the run has left, until it drops one unread: then it is out.
+      // (Not counted from /proc: a descriptor it inherited above its limit leaves a number free.)
       for (let droppedOne = false; !droppedOne; ) {
         assert.ok(held.length < 300, 'the run never dropped a connection');
         const socket = createConnection(socketOf(dir)).on('error', () => undefined);
@@ -457,13 +462,15 @@ describe('a run out of file descriptors', () => {
       assert.equal(dropped.code, 1, dropped.stdout);
       assert.match(dropped.stderr, /^subvisor: the run on .*control\.sock closed this connection without a word, though it still listens: it has most likely run out of file descriptors \(/m);
       assert.doesNotMatch(dropped.stderr, /the run ended|lost the connection/);
+      for (const socket of held) socket.destroy();
+      // Control: with the fds back, the same command is answered.
+      assert.equal((await waitForState(dir, 'a', 'running')).pid, pid);
+      ended = await interrupt(run, pid);
+      assert.equal(ended.code, 130, ended.stderr);
     } finally {
       for (const socket of held) socket.destroy();
+      if (ended === undefined) await interrupt(run, pid);
     }
-    // Control: with the fds back, the same command is answered.
-    assert.equal((await waitForState(dir, 'a', 'running')).pid, pid);
-    const ended = await interrupt(run, pid);
-    assert.equal(ended.code, 130, ended.stderr);
   });
   test('connections past the most the run keeps are told so and closed, so the fds its children need are left: a restart still spawns', BOUNDED, async () => {
     const dir = configDir(() => 'processes:\n  a: { cmd: "exec sleep 30" }\n');
