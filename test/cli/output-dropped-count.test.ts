@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, killQuietly, waitUntil, waitsToWrite } from '../support/processes.js';
+import { catches, isRunning, killQuietly, waitUntil, waitsToWrite } from '../support/processes.js';
 import { BIN } from './cli.js';
 
 /**
@@ -42,10 +41,12 @@ test('2>&1: the bytes said dropped are the bytes the reader never got, the write
     await untilFloodReaped(pidFile, (known) => (pid = known));
     const chunks: Buffer[] = [];
     cli.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    assert.ok(catches(cli.pid as number, 'SIGHUP'), 'the control: the run catches SIGHUP');
     cli.kill('SIGTERM');
-    // Long enough for the CLI to take the signal, not for its exit (1.5 s): the words wait for the
-    // write under way, so read on, and it finishes.
-    await sleep(300);
+    // Read only once the CLI has taken the signal (read sooner, it might write everything first):
+    // its exit at once has then begun, its run's listeners gone (SIGHUP no longer caught). The
+    // words wait for the write under way, so read on, and it finishes.
+    await waitUntil(() => !catches(cli.pid as number, 'SIGHUP'), 'the CLI to take the SIGTERM and exit at once', 10_000);
     cli.stdout.resume();
     const [code] = await ending;
     const got = Buffer.concat(chunks).toString('latin1');

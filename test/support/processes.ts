@@ -94,3 +94,15 @@ export function signalPending(pid: number, signal: NodeJS.Signals): boolean {
   const bit = 1n << BigInt(constants.signals[signal] - 1);
   return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s+([0-9a-f]+)$/gm)].some(([, mask]) => (BigInt(`0x${mask ?? '0'}`) & bit) !== 0n);
 }
+
+/** Whether `pid` has a handler for `signal` (its bit in /proc's SigCgt); false once it is gone. */
+export function catches(pid: number, signal: NodeJS.Signals): boolean {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return false; // gone
+  }
+  const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
+  return (BigInt(`0x${mask}`) & (1n << BigInt(constants.signals[signal] - 1))) !== 0n;
+}
