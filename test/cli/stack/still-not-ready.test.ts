@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import type { Probe } from '../../../src/cli/config/index.js';
 import { sayWhileNotReady } from '../../../src/cli/stack/still-not-ready.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
@@ -175,11 +175,27 @@ test('a line whose time passed while the loop was held (subvisor suspended) is n
 });
 
 test('past 10 min the lines come every 10 min, no longer twice the wait: a wait left on for hours says so now and then', BOUNDED, async () => {
-  // No ten minutes here: Node runs a timer longer than 2^31 - 1 ms after 1 ms (with a
-  // TimeoutOverflowWarning), so a first line due 24.8 days on is said at once, and each one after
-  // it too, with the time it stands for. The signal only bounds the test, should Node stop doing so.
-  const firstMs = 2 ** 31;
+  // No ten minutes here: the timers are Node's mock, moved on a minute at a time, from the real
+  // first line at 30 s. The wait's own clock (performance.now) stands still meanwhile, so no line
+  // is taken for one held up and skipped.
+  mock.timers.enable({ apis: ['setTimeout'] });
   const said: number[] = [];
-  await sayWhileNotReady(firstMs, firstMs + 3 * 600_000 + 1, (afterMs) => said.push(afterMs - firstMs), AbortSignal.timeout(10_000));
-  assert.deepEqual(said, [0, 600_000, 1_200_000, 1_800_000]);
+  const abort = new AbortController();
+  try {
+    const waiting = sayWhileNotReady(30_000, Infinity, (afterMs) => {
+      said.push(afterMs);
+      if (said.length === 9) abort.abort();
+    }, abort.signal);
+    // A minute at a time, with a turn of the loop for the next timer to be set (a tick before it
+    // is set only puts it off); bounded: a schedule short of nine lines in ten hours fails below.
+    for (let minutes = 0; minutes < 600 && !abort.signal.aborted; minutes++) {
+      mock.timers.tick(60_000);
+      await new Promise((turn) => setImmediate(turn));
+    }
+    abort.abort();
+    await waiting;
+  } finally {
+    mock.timers.reset();
+  }
+  assert.deepEqual(said, [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_560_000, 2_160_000, 2_760_000]);
 });
