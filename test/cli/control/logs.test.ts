@@ -143,12 +143,10 @@ describe('logs', () => {
       await waitForState(dir, 'a', 'ready');
       await follow.waitForOutput('a | hi\n');
       process.kill(follow.pid, 'SIGSTOP');
-      const ending = Date.now();
+      // That the end does not wait for the stall cut-off (5 s) is shown, with its clock frozen, in
+      // ./server.test.ts: here, that it ends while the follower stays suspended, and well.
       const ended = await interrupt(run);
-      const tookMs = Date.now() - ending;
       assert.equal(ended.code, 130, ended.stderr);
-      // The cut-off for a follower that takes nothing is 5 s: this one had nothing left to take.
-      assert.ok(tookMs < 4000, `the run took ${tookMs} ms to end beside a suspended follower`);
     } finally {
       process.kill(follow.pid, 'SIGCONT');
       await interrupt(run);

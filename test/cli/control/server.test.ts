@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, mock, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serveControl } from '../../../src/cli/control/server.js';
 import { PROTOCOL_VERSION, encode } from '../../../src/cli/control/protocol.js';
 
@@ -48,6 +50,52 @@ test('at the run\'s end, a reader taking one big message slower than the stall l
   await closed;
   const expected = Buffer.byteLength(encode(reply)) + Buffer.byteLength(encode({ v: PROTOCOL_VERSION, id: 1, ok: true }));
   assert.equal(received, expected, 'every byte of both messages');
+});
+
+test('at the run\'s end, a follower that reads nothing (suspended) but is owed nothing the kernel does not hold is closed at once, not left to the stall cut-off', { timeout: 30_000 }, async () => {
+  // The stall cut-off's clock is frozen (Node's mock interval, never moved on): only the close
+  // once everything is handed over can let the end finish, however slow the machine.
+  mock.timers.enable({ apis: ['setInterval'] });
+  const path = join(scratch, 'suspended.sock');
+  let client: Socket | undefined;
+  try {
+    const control = await serveControl({
+      path,
+      ownDirectory: true,
+      handle: async (_request, channel, ended) => {
+        channel.send({ v: PROTOCOL_VERSION, id: 1, kind: 'lines', name: 'a', stream: 'stdout', lines: ['hi'] });
+        // As a follow does: its last reply in the abort itself.
+        await new Promise<void>((resolve) => {
+          ended.addEventListener('abort', () => {
+            channel.send({ v: PROTOCOL_VERSION, id: 1, ok: true });
+            resolve();
+          }, { once: true });
+        });
+      },
+    });
+    const connected = connect(path);
+    client = connected;
+    let received = '';
+    const firstLine = new Promise<void>((resolve) => connected.setEncoding('utf8').on('data', (chunk: string) => {
+      received += chunk;
+      // Suspended: it takes nothing more, and never closes its side.
+      if (!received.includes('\n')) return;
+      connected.pause();
+      resolve();
+    }));
+    connected.write(encode({ v: PROTOCOL_VERSION, id: 1, command: 'logs', names: [], lines: 10, follow: true }));
+    await firstLine;
+    const closed = await Promise.race([control.close().then(() => true), sleep(15_000, false, { ref: false })]);
+    assert.ok(closed, 'the run\'s end waited for a suspended follower that was owed nothing');
+    // Resumed, it reads the rest from the socket's queue, and the end.
+    const ended = once(connected, 'end');
+    connected.resume();
+    await ended;
+    assert.match(received, /"ok":true/);
+  } finally {
+    mock.timers.reset();
+    client?.destroy();
+  }
 });
 
 /** A server whose every request is answered with `replyBytes` of lines, then ok; `begun()` counts the requests begun. */
