@@ -85,9 +85,11 @@ export function describeFailure(error: unknown): string {
 /**
  * A failure as the answer to a `start` or `restart` says it, after `web did not become ready: `:
  * {@link describeFailure}'s words, but a readiness timeout's own line (`was not ready within 2000 ms`)
- * would say "ready" twice there, so it is said as what happened: `timed out after 2000 ms (...)`.
+ * or an exit's (`exited with status 3 before it was ready`) would say "ready" twice there, so it is
+ * said as what happened: `timed out after 2000 ms (...)`, `exited with status 3`.
  */
 export function failureAfterNotReady(error: unknown): string {
+  if (error instanceof ExitedBeforeReadyError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `timed out after ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `timed out after ${error.timeoutMs} ms (no output line matched ${error.readyWhen})`;
   return describeFailure(error);

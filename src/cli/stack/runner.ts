@@ -447,7 +447,8 @@ export class Runner {
       backoffMs: decision.delayMs,
       reason: end.kind === 'failed' ? failureKind(end.error) : 'exit',
     });
-    const happened = end.kind === 'failed' ? failureAfterNotReady(end.error) : `exited with status 0${end.beforeReady === true ? ' before it was ready' : ''}`;
+    // Read after `web did not become ready: ` (see failureAfterNotReady): "before it was ready" would say it twice.
+    const happened = end.kind === 'failed' ? failureAfterNotReady(end.error) : 'exited with status 0';
     for (const listener of [...this.#restartListeners]) listener(`${happened}; ${restarting} (${count})`);
     return { restartInMs: decision.delayMs };
   }
