@@ -166,6 +166,8 @@ describe('replicas: N in subvisor.yaml', () => {
       ['replicas: two', /:3:15: processes\.web\.replicas: must be a positive whole number of copies, found a string/m],
       // A count the machine could not hold ran it out of memory before anything started.
       ['replicas: 100000000', /:3:15: processes\.web\.replicas: at most 1000 copies of a process, not 100000000; each copy is a process of its own$/m],
+      // Digits past a double (read as Infinity): past the cap as well, shown as written, not "found number".
+      ['replicas: 1e400', /:3:15: processes\.web\.replicas: at most 1000 copies of a process, not 1e400; each copy is a process of its own$/m],
       ['replicas: 2\n    main: true', /:3:15: processes\.web\.replicas: a main process cannot have replicas: the run ends when the main process exits/m],
     ];
     for (const [line, expected] of cases) {

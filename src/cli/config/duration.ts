@@ -1,4 +1,5 @@
 import { MAX_TIMER_MS } from '../../core/timer.js';
+import { shownValue } from './shown-value.js';
 
 /** Milliseconds per unit. Days and longer are left out on purpose: see {@link MAX_DURATION_MS}. */
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
@@ -41,8 +42,7 @@ export class InvalidDurationError extends RangeError {
   readonly written: string | undefined;
 
   constructor(input: string | number, reason: string, written?: string) {
-    const shown = written ?? input;
-    super(`invalid duration ${typeof shown === 'string' ? `'${shown}'` : String(shown)}: ${reason}`);
+    super(`invalid duration ${shownValue(input, written)}: ${reason}`);
     this.input = input;
     this.written = written;
   }

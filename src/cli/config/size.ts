@@ -1,3 +1,5 @@
+import { shownValue } from './shown-value.js';
+
 /**
  * Bytes per unit, keys in lower case. Powers of 1024 (SPEC §10), whether written `KB` or `KiB`:
  * a log size is a budget of disk, which people count in the units `ls -lh` and `du -h` show, and
@@ -29,8 +31,7 @@ export class InvalidSizeError extends RangeError {
   readonly written: string | undefined;
 
   constructor(input: string | number, reason: string, written?: string) {
-    const shown = written ?? input;
-    super(`invalid size ${typeof shown === 'string' ? `'${shown}'` : String(shown)}: ${reason}`);
+    super(`invalid size ${shownValue(input, written)}: ${reason}`);
     this.input = input;
     this.written = written;
   }

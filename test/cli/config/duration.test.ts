@@ -64,13 +64,14 @@ test('a config duration YAML reads as no finite number is refused as written, no
     assert.doesNotMatch(message, /(?<!\.)NaN|Infinity/, written);
   }
   // A number past what a double holds (YAML reads it as Infinity) is too long, as the same digits
-  // with a unit are, shown as written: 1e308 and 1e309 are the same kind of mistake.
+  // with a unit are, shown as written: 1e308 and 1e309 are the same kind of mistake. Bare, as
+  // `-1` is (a number), not quoted as a string's text is ('9…9s').
   assert.match(grace('1e308'), /processes\.web\.grace: invalid duration 1e\+308: longer than the longest a timer can wait/); // control: within a double
   for (const written of ['1e400', '1E400', '9'.repeat(400)]) {
-    assert.match(grace(written), new RegExp(`processes\\.web\\.grace: invalid duration '${written}': longer than the longest a timer can wait`), written.slice(0, 10));
+    assert.match(grace(written), new RegExp(`processes\\.web\\.grace: invalid duration ${written}: longer than the longest a timer can wait`), written.slice(0, 10));
   }
   assert.match(grace(`"${'9'.repeat(400)}s"`), /invalid duration '9+s': longer than the longest a timer can wait/);
-  assert.match(grace('-1e400'), /processes\.web\.grace: invalid duration '-1e400': expected a non-negative number of milliseconds$/);
+  assert.match(grace('-1e400'), /processes\.web\.grace: invalid duration -1e400: expected a non-negative number of milliseconds$/);
   // An infinity is longer than any timer waits, not a negative number.
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /longer than the longest a timer can wait/);
 });
@@ -79,9 +80,9 @@ test('parseDuration shows a number as its source wrote it when told (digits read
   // The config reader passes the digits as data; it does not rewrite the parser's message.
   assert.throws(
     () => parseDuration(Number.POSITIVE_INFINITY, '1e400'),
-    (error: unknown) => error instanceof InvalidDurationError && /^invalid duration '1e400': longer than the longest a timer can wait/.test(error.message) && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
+    (error: unknown) => error instanceof InvalidDurationError && /^invalid duration 1e400: longer than the longest a timer can wait/.test(error.message) && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
   );
-  assert.throws(() => parseDuration(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidDurationError: invalid duration '-1e400': expected a non-negative number of milliseconds$/);
+  assert.throws(() => parseDuration(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidDurationError: invalid duration -1e400: expected a non-negative number of milliseconds$/);
   // Control: untold, the number is shown as String() writes it.
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /^InvalidDurationError: invalid duration Infinity: longer/);
 });

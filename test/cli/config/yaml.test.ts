@@ -496,6 +496,12 @@ test('restart: an unknown policy, a bad max or options the policy ignores are re
     assert.match(message, /processes\.web\.restart\.max: must be a positive whole number of restarts/, max);
   }
   assert.doesNotThrow(() => parseYamlConfig(web('    restart: { policy: on-failure, max: 1 }\n'), FILE)); // control
+  // Digits past what a double holds (YAML reads them as Infinity) are a whole positive number too
+  // large, shown as written, not a number of the wrong kind; -1e400 is still not positive.
+  for (const max of ['1e400', '9007199254740993']) {
+    assert.match(onlyProblem(web(`    restart: { policy: on-failure, max: ${max} }\n`), 4, 41), new RegExp(`processes\\.web\\.restart\\.max: too many restarts: ${max}; give at most 9007199254740991$`), max);
+  }
+  assert.match(onlyProblem(web('    restart: { policy: on-failure, max: -1e400 }\n'), 4, 41), /processes\.web\.restart\.max: must be a positive whole number of restarts, found number -1e400;/);
   assert.match(onlyProblem(web('    restart: { policy: no, max: 2 }\n'), 4, 33), /processes\.web\.restart\.max: applies only to `on-failure` and `always`/);
   assert.match(onlyProblem(web('    restart: { max: 2 }\n'), 4, 5), /processes\.web\.restart: missing `policy`/);
   assert.match(onlyProblem(web('    restart: { policy: no, tries: 2 }\n'), 4, 28), /processes\.web\.restart\.tries: unknown key \(known keys here: policy, max, backoff, maxBackoff, resetAfter\)/);

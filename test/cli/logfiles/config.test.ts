@@ -37,11 +37,12 @@ test('logs: a maxSize YAML reads as no finite number is refused as written, not 
   // Digits past what a double holds are a number too large, in YAML or in text with a unit.
   const digits = '9'.repeat(400);
   assert.match(onlyProblem(`logs: { maxSize: "${digits}MB" }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '9+MB': too large; give at most a few GB$/);
-  // A YAML number past a double (which YAML reads as Infinity) is too large too, shown as written.
+  // A YAML number past a double (which YAML reads as Infinity) is too large too, shown as written:
+  // bare, as the 0 above, not quoted as the text with a unit is.
   for (const written of [digits, '1e400', '1E400']) {
-    assert.match(onlyProblem(`logs: { maxSize: ${written} }\n${PROCESSES}`, 1, 18), new RegExp(`logs\\.maxSize: invalid size '${written}': too large; give at most a few GB$`), written.slice(0, 10));
+    assert.match(onlyProblem(`logs: { maxSize: ${written} }\n${PROCESSES}`, 1, 18), new RegExp(`logs\\.maxSize: invalid size ${written}: too large; give at most a few GB$`), written.slice(0, 10));
   }
-  assert.match(onlyProblem(`logs: { maxSize: -1e400 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '-1e400': must be at least 1 byte/);
+  assert.match(onlyProblem(`logs: { maxSize: -1e400 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size -1e400: must be at least 1 byte/);
   assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /too large/);
 });
 
@@ -49,9 +50,9 @@ test('parseSize shows a number as its source wrote it when told (digits read as 
   // The config reader passes the digits as data; it does not rewrite the parser's message.
   assert.throws(
     () => parseSize(Number.POSITIVE_INFINITY, '1e400'),
-    (error: unknown) => error instanceof InvalidSizeError && error.message === "invalid size '1e400': too large; give at most a few GB" && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
+    (error: unknown) => error instanceof InvalidSizeError && error.message === 'invalid size 1e400: too large; give at most a few GB' && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
   );
-  assert.throws(() => parseSize(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidSizeError: invalid size '-1e400': must be at least 1 byte/);
+  assert.throws(() => parseSize(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidSizeError: invalid size -1e400: must be at least 1 byte/);
   // Control: untold, the number is shown as String() writes it.
   assert.throws(() => parseSize(Number.POSITIVE_INFINITY), /^InvalidSizeError: invalid size Infinity: too large/);
 });

@@ -1,4 +1,5 @@
-import { MAIN_REPLICAS, namesTakenByCopies, tooManyReplicas } from '../replicas.js';
+import { isScalar } from 'yaml';
+import { MAIN_REPLICAS, MAX_REPLICAS, namesTakenByCopies, tooManyReplicas } from '../replicas.js';
 import type { ProcessDraft } from './keys.js';
 import type { At, Reader } from './reader.js';
 import { positiveInteger } from './values.js';
@@ -10,6 +11,11 @@ export { MAIN_REPLICAS };
 
 /** `replicas`: a whole number from 1 to MAX_REPLICAS (config/replicas.ts). */
 export function replicaCount(at: At, reader: Reader): number | undefined {
+  // Past the cap, however large (`1e400`, read as Infinity): the cap is what to say, with the digits written.
+  if (isScalar(at.node) && typeof at.node.value === 'number' && at.node.value > MAX_REPLICAS) {
+    reader.reportAt(at, tooManyReplicas(at.node.value, at.node.source) ?? '');
+    return undefined;
+  }
   const count = positiveInteger('copies', 'e.g. `replicas: 2` runs NAME.1 and NAME.2')(at, reader);
   const refused = count === undefined ? undefined : tooManyReplicas(count);
   if (refused === undefined) return count;
