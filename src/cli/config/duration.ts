@@ -84,6 +84,9 @@ export function parseDuration(text: string | number, written?: string): number {
         // The WITH_UNITS test above guarantees both groups matched.
         ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
       }
+    } else if (trimmed.startsWith('-') && (BARE_NUMBER.test(trimmed.slice(1)) || WITH_UNITS.test(trimmed.slice(1)))) {
+      // A duration but for its sign (`--grace=-1`): the sign is what is wrong, not the shape.
+      throw new InvalidDurationError(text, 'expected a non-negative duration, like 0, 500ms or 2m');
     } else {
       throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
     }

@@ -29,7 +29,7 @@ test('parseDuration reads a bare number, string or JS number, as milliseconds', 
 
 test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {
   assert.equal(parseDuration('5s'), 5000); // control: the same shape with a known unit passes
-  for (const junk of ['', 'soon', '5 s', '5S', '-5s', '+5s', '5d', '5sec', 's', '1e3', '5s ms', '1..5s', 'ms5', '5s5']) {
+  for (const junk of ['', 'soon', '5 s', '5S', '+5s', '--5s', '5d', '5sec', 's', '1e3', '5s ms', '1..5s', 'ms5', '5s5']) {
     assert.throws(
       () => parseDuration(junk),
       (error: unknown) => {
@@ -43,6 +43,13 @@ test('parseDuration refuses junk with an InvalidDurationError that says what it 
     );
   }
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => parseDuration(bad), InvalidDurationError, String(bad));
+});
+
+test('parseDuration says a duration written with a minus sign is negative, not of the wrong shape', () => {
+  // Before: "expected a number with a unit ...; a bare number means milliseconds" for `--grace=-1`, a bare number.
+  for (const negative of ['-1', '-5s', '-1m30s', ' -.5s ']) {
+    assert.throws(() => parseDuration(negative), (error: unknown) => error instanceof InvalidDurationError && error.message === `invalid duration '${negative}': expected a non-negative duration, like 0, 500ms or 2m`, negative);
+  }
 });
 
 test('parseDuration refuses durations longer than a timer can wait instead of firing at once', () => {
