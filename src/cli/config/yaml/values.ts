@@ -332,7 +332,7 @@ export function positiveInteger(what: string, hint: string): ReadValue<number> {
     // Digits past what a double holds (`1e400`) are read as Infinity, a whole positive number all
     // the same: what is wrong with it is its size, shown as written, as grace and maxSize say it.
     if (typeof value === 'number' && value > Number.MAX_SAFE_INTEGER && isScalar(at.node)) {
-      reader.reportAt(at, `too many ${what}: ${at.node.source ?? String(value)}; give at most ${Number.MAX_SAFE_INTEGER}`);
+      reader.reportAt(at, `too many ${what}: ${at.node.source}; give at most ${Number.MAX_SAFE_INTEGER}`);
       return undefined;
     }
     reader.reportAt(at, `must be a positive whole number of ${what}, found ${describe(at.node)}; ${hint}`);
