@@ -171,8 +171,7 @@ export function resolveCommonOptions(
   const { stdin, input } = resolveStdin(where, opts.stdin);
   if (opts.cwd !== undefined && typeof opts.cwd !== 'string' && !(opts.cwd instanceof URL)) throw invalidArgument(`${where}: cwd must be a string or URL, got ${describe(opts.cwd)}`);
   const env: unknown = opts.env;
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalidArgument(`${where}: env must be an object of strings, got ${describe(opts.env)}`);
-  if (env !== undefined) refuseNulInEnv(where, env as Record<string, unknown>);
+  if (env !== undefined) validateEnv(where, env);
   if (opts.argv0 !== undefined && typeof opts.argv0 !== 'string') throw invalidArgument(`${where}: argv0 must be a string, got ${describe(opts.argv0)}`);
   for (const key of ['uid', 'gid'] as const) {
     const id = opts[key];
@@ -366,9 +365,25 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
   return cmd as string[];
 }
 
-/** A NUL in a variable's name or value, refused as one in `cmd` is: before spawning, not as the spawn's failure. */
-function refuseNulInEnv(where: string, env: Record<string, unknown>): void {
+/**
+ * The environment as child_process reads it: its own enumerable properties, each made a string with
+ * `${value}`. Whatever that turns into something nobody meant is refused before spawning: a Map or
+ * an array (a Map has no such properties, so the child got an empty environment), and a value
+ * that is no string, number, boolean or bigint (`null` became the word "null", an object
+ * "[object Object]"). `undefined` leaves the variable out, as child_process does. A NUL in a name
+ * or value is refused as one in `cmd` is, rather than as the spawn's failure. Messages name the
+ * variable, never its value: the environment holds secrets.
+ */
+function validateEnv(where: string, env: unknown): void {
+  if (typeof env !== 'object' || env === null || Array.isArray(env) || env instanceof Map) {
+    const got = env instanceof Map ? 'a Map' : describe(env);
+    throw invalidArgument(`${where}: env must be a plain object of strings ({ ...process.env, NAME: 'value' }), got ${got}`);
+  }
   for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !['string', 'number', 'boolean', 'bigint'].includes(typeof value)) {
+      const got = value === null ? 'null' : typeof value;
+      throw invalidArgument(`${where}: env ${JSON.stringify(name)} must be a string, got ${got}; leave it out (or undefined) to unset it`);
+    }
     if (name.includes('\0') || (typeof value === 'string' && value.includes('\0'))) {
       throw invalidArgument(`${where}: env ${JSON.stringify(name)} contains a NUL byte, which no program can receive`);
     }

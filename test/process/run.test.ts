@@ -178,6 +178,21 @@ describe('runProcess: the command', () => {
     await assert.rejects(runProcess(['true'], { env: { 'A\0B': 'x' } }), { name: 'TypeError', message: /env "A\\u0000B" contains a NUL byte/ });
     await runProcess(['true'], { env: { PATH: process.env.PATH, SKIPPED: undefined } }); // control
   });
+
+  test('an env that is not a record of strings is a TypeError before spawning, not a child with "null" or "[object Object]" in its variables, or an empty environment', BOUNDED, async () => {
+    const base = { PATH: process.env.PATH };
+    const refused = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' };
+    // Each of these reached the child quietly as a string child_process made of it.
+    await assert.rejects(runProcess(['true'], { env: { ...base, TOKEN: null } as unknown as NodeJS.ProcessEnv }), { ...refused, message: 'runProcess: env "TOKEN" must be a string, got null; leave it out (or undefined) to unset it' });
+    await assert.rejects(runProcess(['true'], { env: { ...base, PORTS: { web: '8080' } } as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env "PORTS" must be a string, got object/ });
+    await assert.rejects(superviseRunProcess(['true'], { env: { ...base, HOOK: () => 'x' } as unknown as NodeJS.ProcessEnv }), { ...refused, message: /superviseRunProcess: env "HOOK" must be a string, got function/ });
+    // A Map's entries are no properties: the child got an empty environment.
+    await assert.rejects(runProcess(['true'], { env: new Map([['PATH', '/bin']]) as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings \(\{ \.\.\.process\.env, NAME: 'value' \}\), got a Map/ });
+    await assert.rejects(runProcess(['true'], { env: ['PATH=/bin'] as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings .*, got an array/ });
+    // Control: what child_process turns into the string a reader expects stays accepted.
+    const kept = await runProcess(['sh', '-c', 'echo "$PORT $DEBUG"'], { env: { ...base, PORT: 8080, DEBUG: true } as unknown as NodeJS.ProcessEnv, captureStdout: true });
+    assert.equal(kept.stdout.toString(), '8080 true\n');
+  });
 });
 
 describe('runProcess: stdin', () => {
