@@ -44,7 +44,9 @@ export interface RunProcessOptions {
   cwd?: string | URL | undefined;
   /**
    * The child's whole environment: it replaces the parent's, as `child_process` does (not merged
-   * into it, as execa does; `{ ...process.env, FOO: '1' }` adds one). Default: the parent's `process.env`.
+   * into it, as execa does; `{ ...process.env, FOO: '1' }` adds one). A variable set to `undefined`
+   * is left out; a number or boolean is made a string; `null`, an object, a Map or an array is a
+   * `TypeError`. Default: the parent's `process.env`.
    */
   env?: NodeJS.ProcessEnv | undefined;
   /** `argv[0]` seen by the child. Default: the command itself. */
