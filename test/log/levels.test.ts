@@ -26,6 +26,11 @@ test('resolveLevel takes names in any case, numbers, and strings of digits', () 
   assert.equal(resolveLevel(0), 0);
 });
 
+test('resolveLevel refuses a string of more digits than a level has, rather than reading it as a huge or infinite threshold', () => {
+  assert.equal(resolveLevel('999999999'), 999_999_999); // control: nine digits pass
+  for (const digits of ['1000000000', '9'.repeat(400)]) assert.throws(() => resolveLevel(digits), UnknownLevelError, digits.slice(0, 12));
+});
+
 test('resolveLevel refuses an unknown name with a RangeError that lists the valid levels', () => {
   assert.doesNotThrow(() => resolveLevel('warning')); // control: a valid name passes
   assert.throws(

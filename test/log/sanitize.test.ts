@@ -55,6 +55,8 @@ test('keeps plain SGR colour sequences exactly', () => {
 
 test('keeps TAB and LF; a CR that ends a CRLF line is dropped', () => {
   assert.equal(neutraliseControlSequences('a\tb\nc'), 'a\tb\nc');
+  // TAB is kept beside a control that is shown as text, not only in a line with none.
+  assert.equal(neutraliseControlSequences('a\tb\x07\tc'), 'a\tb\\x07\tc');
   assert.equal(neutraliseControlSequences('one\r\ntwo\r\n'), 'one\ntwo\n');
   assert.equal(neutraliseControlSequences('one\r\r\ntwo'), 'one\\x0d\ntwo'); // control: only the CR right before LF goes
 });

@@ -26,6 +26,15 @@ test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bar
   assert.equal(parseSize(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
 });
 
+test('sizes: a fraction of a byte is rounded down, so one under a whole byte is refused; G and GiB are GB', () => {
+  assert.equal(parseSize('1.9'), 1);
+  assert.equal(parseSize('1.0009KB'), 1024); // 1024.92 bytes
+  assert.throws(() => parseSize('0.6'), /must be at least 1 byte/);
+  assert.equal(parseSize(1.9), 1);
+  for (const unit of ['G', 'g', 'GiB', 'gb']) assert.equal(parseSize(`1${unit}`), 1024 ** 3, unit);
+  assert.equal(parseSize('1M'), 1024 ** 2); // control: one step down is MB
+});
+
 test('logs: a maxSize YAML reads as no finite number is refused as written, not as NaN nor as too small', () => {
   // Control: a number YAML reads as it is written is shown as it is.
   assert.match(onlyProblem(`logs: { maxSize: 0 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size 0: must be at least 1 byte/);
