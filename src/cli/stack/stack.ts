@@ -417,12 +417,14 @@ export class Stack {
   }
 
   /**
-   * Every copy of `name` is in a life that still waits for its `dependsOn` and has spawned nothing:
-   * it will start with its files as they are then, so a change has nothing to restart.
+   * Every copy of `name` not stopped by `subvisor stop` is in a life that still waits for its
+   * `dependsOn` and has spawned nothing: it will start with its files as they are then, and those
+   * stopped stay stopped, so a change has nothing to restart.
    */
   waitingToStart(name: string): boolean {
     return this.processesNamed([name]).every((copy) => {
       const runner = this.#runners.get(copy);
+      if (runner !== undefined && this.#keptStopped.has(runner)) return true;
       return runner !== undefined && this.#alive.has(runner) && runner.state.state.startsWith('not started: waiting for ');
     });
   }

@@ -36,7 +36,7 @@ export interface Restartable {
   restartForChange(name: string): Promise<readonly string[]>;
   /** Every copy of `name` was stopped by `subvisor stop`, and stays stopped whatever changes. */
   keptStopped(name: string): boolean;
-  /** Every copy of `name` still waits for its `dependsOn`, never spawned in its life: a change has nothing to restart. */
+  /** Every copy of `name` still waits for its `dependsOn`, never spawned in its life, or stays stopped: a change has nothing to restart. */
   waitingToStart(name: string): boolean;
   /** A burst of changes for `name` ended (before its restart waits its turn): a re-run of it waiting out a backoff need not. */
   changeHeard(name: string): void;

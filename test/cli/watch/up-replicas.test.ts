@@ -53,6 +53,38 @@ describe('replicas and processes stopped by hand', () => {
     });
   });
 
+  test('a change to a replicated process whose copies are each stopped by hand or still waiting for what they depend on restarts nothing', BOUNDED, async () => {
+    // web.2 stopped by hand, web.1 waiting for db: `web * restarting`, `web.1 * stopped` and
+    // `web.1 * starting (after a change)` told of a life of web.1 that never began. sib (as in
+    // up-restart's test of a waiting process) watches the same file and goes first in the lane,
+    // then a file of its own: its third start comes after whatever the lane held for web.
+    const dir = project(
+      `processes:
+  sib: { cmd: "echo sib pid $$; exec sleep 30", watch: { paths: [src, own], debounce: 100ms } }
+  db: { cmd: "while [ ! -e go ]; do sleep 0.05; done; echo db up; exec sleep 30", ready: "db up" }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: [db], replicas: 2, watch: { paths: [src], debounce: 100ms } }
+`,
+      { 'src/app.ts': 'v1', 'own/x': '1' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^web\.2 +\* waiting for db to be ready$/m);
+      await nthPid(cli, 'sib', 1);
+      await control(dir, ['stop', 'web.2']);
+      await cli.waitForOutput(/^web\.2 +\* stopped$/m);
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'sib', 2);
+      write(dir, 'own/x', '2');
+      await nthPid(cli, 'sib', 3);
+      write(dir, 'go', '');
+      await nthPid(cli, 'web\\.1', 1);
+      const upToItsStart = cli.stdoutSoFar().split(/^web\.1 +\* starting \(pid/m)[0] ?? '';
+      assert.doesNotMatch(upToItsStart, /^web(\.1)? +\* (restarting|stopped|starting \(after a change\))/m, cli.stdoutSoFar());
+      await interrupt(cli);
+      assert.equal(pids(cli, 'web\\.1').length, 1, cli.stdoutSoFar());
+      assert.equal(pids(cli, 'web\\.2').length, 0, cli.stdoutSoFar());
+    });
+  });
+
   test('a process stopped by hand is not announced as restarting when its files change; once started, a change restarts it again', BOUNDED, async () => {
     const dir = project(server, { 'src/app.ts': 'v1' });
     await withUp(dir, async (cli) => {
