@@ -425,7 +425,7 @@ export class Stack {
     return this.processesNamed([name]).every((copy) => {
       const runner = this.#runners.get(copy);
       if (runner !== undefined && this.#keptStopped.has(runner)) return true;
-      return runner !== undefined && this.#alive.has(runner) && runner.state.state.startsWith('not started: waiting for ');
+      return runner !== undefined && this.#alive.has(runner) && runner.state.waiting;
     });
   }
 

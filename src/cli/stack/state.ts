@@ -33,7 +33,9 @@ export interface ProcessResult {
  * next issue (`ps`), read it.
  */
 export class ProcessState {
-  state = 'not started';
+  #state = 'not started';
+  /** Its state is `not started: waiting for …`: told as a fact, not read back out of those words. */
+  #waiting = false;
   pid: number | undefined;
   restarts = 0;
   #upSince: number | undefined;
@@ -86,9 +88,25 @@ export class ProcessState {
     this.#killedAfterGraceMs = graceMs;
   }
 
+  /** Its state in the words of SPEC §10 (see {@link ProcessSnapshot.state}). */
+  get state(): string {
+    return this.#state;
+  }
+
+  set state(state: string) {
+    this.#state = state;
+    this.#waiting = false;
+  }
+
   /** Not started until `names` meet its conditions: `not started: waiting for db, cache`. */
   waitingFor(names: readonly string[]): void {
     this.state = `not started: waiting for ${names.join(', ')}`;
+    this.#waiting = true;
+  }
+
+  /** It has not started, waiting for what it depends on (see {@link ProcessState.waitingFor}). */
+  get waiting(): boolean {
+    return this.#waiting;
   }
 
   /** The current attempt's ready condition passed, now. */
