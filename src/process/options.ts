@@ -4,6 +4,7 @@ import type { Process } from './process.js';
 import { normalise, suggest } from './suggest.js';
 import { invalidArgument, outOfRange } from '../caller-errors.js';
 import { cutText } from '../log/cut-text.js';
+import { envVariables } from './spawn/exec-args.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
@@ -368,8 +369,8 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
 }
 
 /**
- * The environment as child_process reads it: its own enumerable properties, each made a string with
- * `${value}`. Whatever that turns into something nobody meant is refused before spawning: a Map or
+ * The environment as child_process reads it (see envVariables: inherited variables too), each made
+ * a string with `${value}`. Whatever that turns into something nobody meant is refused before spawning: a Map or
  * an array (a Map has no such properties, so the child got an empty environment), and a value
  * that is no string, number, boolean or bigint (`null` became the word "null", an object
  * "[object Object]"). `undefined` leaves the variable out, as child_process does. A NUL in a name
@@ -381,7 +382,7 @@ function validateEnv(where: string, env: unknown): void {
     const got = env instanceof Map ? 'a Map' : describe(env);
     throw invalidArgument(`${where}: env must be a plain object of strings ({ ...process.env, NAME: 'value' }), got ${got}`);
   }
-  for (const [name, value] of Object.entries(env)) {
+  for (const [name, value] of envVariables(env)) {
     if (value !== undefined && !['string', 'number', 'boolean', 'bigint'].includes(typeof value)) {
       const got = value === null ? 'null' : typeof value;
       throw invalidArgument(`${where}: env ${JSON.stringify(name)} must be a string, got ${got}; leave it out (or undefined) to unset it`);

@@ -193,6 +193,18 @@ describe('runProcess: the command', () => {
     const kept = await runProcess(['sh', '-c', 'echo "$PORT $DEBUG"'], { env: { ...base, PORT: 8080, DEBUG: true } as unknown as NodeJS.ProcessEnv, captureStdout: true });
     assert.equal(kept.stdout.toString(), '8080 true\n');
   });
+
+  test('an env with inherited variables (Object.create(process.env)) reaches the child whole, as child_process reads it (for...in), and its values are checked as its own are', BOUNDED, async () => {
+    // Through the spawn gate the child got only the own ones (here OWN alone), with argv0 (no gate) all of them.
+    const env = Object.assign(Object.create({ PATH: process.env.PATH, INHERITED: 'yes' }) as NodeJS.ProcessEnv, { OWN: '1' });
+    for (const argv0 of [undefined, 'sh']) {
+      const got = await runProcess(['sh', '-c', 'echo "$INHERITED $OWN"'], { env, argv0, captureStdout: true });
+      assert.equal(got.stdout.toString(), 'yes 1\n', `argv0: ${argv0}`);
+    }
+    // Unchecked, an inherited null reached the child (without the gate) as the word "null".
+    const inheritedNull = Object.create({ PATH: process.env.PATH, TOKEN: null }) as NodeJS.ProcessEnv;
+    await assert.rejects(runProcess(['true'], { env: inheritedNull, argv0: 'true' }), { name: 'TypeError', message: /env "TOKEN" must be a string, got null/ });
+  });
 });
 
 describe('runProcess: stdin', () => {

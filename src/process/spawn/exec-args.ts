@@ -12,13 +12,23 @@ export function commandArgv(options: ResolvedRunOptions): string[] {
   return typeof cmd === 'string' ? [cmd] : [...cmd];
 }
 
+/**
+ * `env`'s variables as child_process reads them: every enumerable one, inherited ones included
+ * (its for...in, on purpose), so that `Object.create(process.env)` with a few set is the whole
+ * environment, not those few.
+ */
+export function envVariables(env: object): [string, unknown][] {
+  const variables: [string, unknown][] = [];
+  for (const name in env) variables.push([name, (env as Record<string, unknown>)[name]]);
+  return variables;
+}
+
 /** The child's environment as Node would pass it: the given one or ours, undefined values left out, others as strings. */
 export function childEnv(options: ResolvedRunOptions): [string, string][] {
-  const env = options.env ?? process.env;
   const entries: [string, string][] = [];
-  for (const name of Object.keys(env)) {
-    // Typed as strings, but JavaScript callers pass numbers and booleans too, which Node stringifies.
-    const value = env[name] as string | number | boolean | undefined;
+  for (const [name, given] of envVariables(options.env ?? process.env)) {
+    // Typed as strings, but JavaScript callers pass numbers and booleans too (see validateEnv), which Node stringifies.
+    const value = given as string | number | boolean | bigint | undefined;
     if (value !== undefined) entries.push([name, String(value)]);
   }
   return entries;

@@ -3,6 +3,7 @@ import { SpawnError } from '../errors.js';
 import type { ResolvedRunOptions } from '../options.js';
 import { OWN_ID_MAPS, setgroupsDenied, unmappedIds } from './id-map.js';
 import { ENV, installed } from './installed.js';
+import { envVariables } from './exec-args.js';
 
 /**
  * Supplementary groups for a child (the `groups` option).
@@ -135,10 +136,10 @@ const LOADER_VARIABLE = /^(?:LD_\w*|MALLOC_\w*|GCONV_PATH|GETCONF_DIR|GLIBC_TUNA
 export function switchedSpawn(ids: IdSwitch, file: string, args: readonly string[], env: NodeJS.ProcessEnv, cmd: readonly string[] | string, rootMayExec: boolean): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const safe: NodeJS.ProcessEnv = {};
   const held: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
+  for (const [name, value] of envVariables(env)) {
     if (value === undefined) continue;
-    if (LOADER_VARIABLE.test(name)) held.push(`${name}=${value}`);
-    else safe[name] = value;
+    if (LOADER_VARIABLE.test(name)) held.push(`${name}=${value as string}`);
+    else safe[name] = value as string;
   }
   if (held.length === 0 && rootMayExec) return { file: ids.file, args: [...ids.args, file, ...args], env };
   // env reads a first word with `=` as one more assignment, and one with a leading `-` as an option.
