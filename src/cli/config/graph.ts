@@ -206,9 +206,14 @@ export function findCycles(names: readonly string[], dependenciesOf: (name: stri
   return cycles.sort((a, b) => (position.get(a[0] ?? '') ?? 0) - (position.get(b[0] ?? '') ?? 0));
 }
 
-/** `dependency cycle a -> b -> a ...`. */
+/**
+ * `dependency cycle a -> b -> a ...`: a cycle thousands long shows its first
+ * {@link SHOWN_KNOWN_NAMES} and its last two (the way back), not a line of a hundred kilobytes.
+ */
 function cycleMessage(cycle: readonly string[]): string {
-  return `dependency cycle ${cycle.join(' -> ')} (each depends on the next); remove one of these dependencies`;
+  const left = cycle.length - SHOWN_KNOWN_NAMES - 2;
+  const shown = left > 1 ? [...cycle.slice(0, SHOWN_KNOWN_NAMES), `(${left} more)`, ...cycle.slice(-2)] : cycle;
+  return `dependency cycle ${shown.join(' -> ')} (each depends on the next); remove one of these dependencies`;
 }
 
 /** Tarjan's algorithm: the strongly connected components, each in discovery order. */

@@ -153,8 +153,7 @@ export class Runner {
 
   /**
    * Calls `listener` each time an attempt has ended and the restart policy schedules the next, with
-   * what happened in words (`exited with status 3 before it was ready; restarting in 1.0 s (restart
-   * 1 of 5)`); returns how to stop. A `start` or `restart` by hand answers with it at once, as
+   * what happened in words (`exited with status 3; restarting in 1.0 s (restart 1 of 5)`); returns how to stop. A `start` or `restart` by hand answers with it at once, as
    * `systemctl restart` fails the job of a unit that fails at once though `Restart=` retries it.
    */
   onRestartScheduled(listener: (words: string) => void): () => void {
