@@ -46,8 +46,9 @@ export interface RunProcessOptions {
   /**
    * The child's whole environment: it replaces the parent's, as `child_process` does (not merged
    * into it, as execa does; `{ ...process.env, FOO: '1' }` adds one). A variable set to `undefined`
-   * is left out; a number or boolean is made a string; `null`, an object, a Map or an array is a
-   * `TypeError`. Default: the parent's `process.env`.
+   * is left out; a number or boolean is made a string; `null` or an object as a value is a
+   * `TypeError`, and so is an env that is not a plain object (a Map, a Set, an array, a class's
+   * instance), whose entries child_process would not see. Default: the parent's `process.env`.
    */
   env?: NodeJS.ProcessEnv | undefined;
   /** `argv[0]` seen by the child. Default: the command itself. */
@@ -370,17 +371,16 @@ function validateCommand(where: string, cmd: unknown, shell: boolean): readonly 
 
 /**
  * The environment as child_process reads it (see envVariables: inherited variables too), each made
- * a string with `${value}`. Whatever that turns into something nobody meant is refused before spawning: a Map or
- * an array (a Map has no such properties, so the child got an empty environment), and a value
- * that is no string, number, boolean or bigint (`null` became the word "null", an object
- * "[object Object]"). `undefined` leaves the variable out, as child_process does. A NUL in a name
+ * a string with `${value}`. Whatever that turns into something nobody meant is refused before
+ * spawning: any object but a record (a Map or a Set has no such properties, so the child got an
+ * empty environment), and a value that is no string, number, boolean or bigint (`null` became the
+ * word "null", an object "[object Object]"). `undefined` leaves the variable out, as child_process does. A NUL in a name
  * or value is refused as one in `cmd` is, rather than as the spawn's failure. Messages name the
  * variable, never its value: the environment holds secrets.
  */
 function validateEnv(where: string, env: unknown): void {
-  if (typeof env !== 'object' || env === null || Array.isArray(env) || env instanceof Map) {
-    const got = env instanceof Map ? 'a Map' : describe(env);
-    throw invalidArgument(`${where}: env must be a plain object of strings ({ ...process.env, NAME: 'value' }), got ${got}`);
+  if (typeof env !== 'object' || env === null || !isRecord(env)) {
+    throw invalidArgument(`${where}: env must be a plain object of strings ({ ...process.env, NAME: 'value' }), got ${describeEnv(env)}`);
   }
   for (const [name, value] of envVariables(env)) {
     if (value !== undefined && !['string', 'number', 'boolean', 'bigint'].includes(typeof value)) {
@@ -391,6 +391,29 @@ function validateEnv(where: string, env: unknown): void {
       throw invalidArgument(`${where}: env ${JSON.stringify(name)} contains a NUL byte, which no program can receive`);
     }
   }
+}
+
+/**
+ * A record of variables: a plain object, one without a prototype, or process.env. Any other object
+ * (a Map, a Set, URLSearchParams, an array) keeps what it holds somewhere child_process does not
+ * look, so the child would get an empty environment, or one of stray keys.
+ */
+/**
+ * A plain object, a null-prototype one, process.env, or one made with `Object.create` from such (its
+ * variables inherited, as child_process reads them): no class's instance (a Map, a Set,
+ * URLSearchParams), whose prototype has a constructor of its own.
+ */
+function isRecord(env: object): boolean {
+  for (let link: unknown = Object.getPrototypeOf(env); link !== null && link !== Object.prototype; link = Object.getPrototypeOf(link)) {
+    if (Object.hasOwn(link as object, 'constructor')) return false;
+  }
+  return true;
+}
+
+function describeEnv(env: unknown): string {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return describe(env);
+  const name: unknown = (env as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype of its own';
 }
 
 export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
