@@ -8,11 +8,13 @@ import { envVariables } from './spawn/exec-args.js';
 
 /**
  * Where the child's stdin comes from: `'ignore'` (/dev/null), `'inherit'` (the parent's stdin), an
- * fd, or the bytes to feed it (a string is sent as UTF-8; the keywords are keywords, so send the
- * literal text "ignore" as a Buffer). `'pipe'` is refused: nothing would write to it.
+ * fd, or the bytes to feed it (a string is sent as UTF-8; a Buffer, Uint8Array, DataView or other
+ * typed array as the bytes it views, as a stream write takes them; the keywords are keywords, so
+ * send the literal text "ignore" as a Buffer). `'pipe'` is refused: nothing would write to it, and
+ * so is a bare `ArrayBuffer` (wrap it: `new Uint8Array(buffer)`).
  */
 // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the keywords are listed for the reader and for editors' completion
-export type StdinOption = 'ignore' | 'inherit' | number | string | Uint8Array;
+export type StdinOption = 'ignore' | 'inherit' | number | string | NodeJS.ArrayBufferView;
 /** Where an output stream goes when it is neither captured nor relayed. */
 export type OutputOption = 'ignore' | 'inherit' | number;
 
@@ -421,13 +423,19 @@ export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRu
   if (stdin === 'pipe') {
     // trio refuses PIPE outside nursery.start() too: nobody would write to it, and taking the word
     // as the four bytes "pipe" (what a string otherwise means) is surely not what was meant.
-    throw invalidArgument(`${where}: stdin: 'pipe' is not supported (nothing would write to it); use 'ignore', 'inherit', an fd, or the bytes to send (a string or Uint8Array)`);
+    throw invalidArgument(`${where}: stdin: 'pipe' is not supported (nothing would write to it); use 'ignore', 'inherit', an fd, or the bytes to send (a string, a Buffer or any typed array)`);
   }
   if (stdin === 'inherit') return { stdin: 'inherit', input: undefined };
   if (typeof stdin === 'number') return { stdin: validateFd(where, 'stdin', stdin), input: undefined };
   if (typeof stdin === 'string') return { stdin: 'pipe', input: Buffer.from(stdin) };
-  if (stdin instanceof Uint8Array) return { stdin: 'pipe', input: Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength) };
-  throw invalidArgument(`${where}: stdin must be 'ignore', 'inherit', an fd, a string or bytes, got ${describe(stdin)}`);
+  // What a stream write takes: a Buffer, a Uint8Array or any other view of bytes (a DataView, a
+  // typed array of wider numbers: its bytes as they lie in memory). Only the view's own bytes go.
+  if (ArrayBuffer.isView(stdin)) return { stdin: 'pipe', input: Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength) };
+  // A write refuses a bare buffer too; the fix is one wrapper away, so the message names it.
+  if (stdin instanceof ArrayBuffer || stdin instanceof SharedArrayBuffer) {
+    throw invalidArgument(`${where}: stdin is an ${stdin.constructor.name}; pass a view of its bytes: new Uint8Array(buffer)`);
+  }
+  throw invalidArgument(`${where}: stdin must be 'ignore', 'inherit', an fd, a string, or bytes (a Buffer, Uint8Array, DataView or other typed array), got ${describe(stdin)}`);
 }
 
 export function validateOutput(where: string, name: string, value: unknown): OutputOption | 'pipe' {

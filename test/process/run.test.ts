@@ -252,6 +252,19 @@ describe('runProcess: stdin', () => {
     assert.equal(stdout.toString(), '3456');
   });
 
+  test('any view of bytes on stdin (a DataView, another typed array) sends the bytes it views, as a stream write takes them', BOUNDED, async () => {
+    const whole = Buffer.from('xxhi there\nyy');
+    const dataView = new DataView(whole.buffer, whole.byteOffset + 2, 10);
+    assert.equal((await runProcess(['cat'], { stdin: dataView, captureStdout: true })).stdout.toString(), 'hi there\ny');
+    const words = new Uint16Array(new Uint8Array([0x68, 0x69]).buffer); // "hi", whatever the byte order
+    assert.equal((await runProcess(['cat'], { stdin: words, captureStdout: true })).stdout.toString(), 'hi');
+  });
+
+  test('an ArrayBuffer on stdin is a TypeError that says to pass a view of it, as a stream write refuses one', BOUNDED, async () => {
+    const bytes = new TextEncoder().encode('hi').buffer;
+    await assert.rejects(runProcess(['cat'], { stdin: bytes as never }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /runProcess: stdin is an ArrayBuffer; pass a view of its bytes: new Uint8Array\(buffer\)/ });
+  });
+
   test("stdin: 'inherit' gives the child the parent's stdin", BOUNDED, async () => {
     const ours = readlinkSync('/proc/self/fd/0');
     const inherited = await runProcess(['readlink', '/proc/self/fd/0'], { stdin: 'inherit', captureStdout: true });
