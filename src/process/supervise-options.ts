@@ -33,7 +33,7 @@ import { normalise } from './suggest.js';
 export interface SuperviseOptions<Level extends string = string> extends Omit<RunProcessOptions, 'stdin' | 'stdout' | 'stderr' | 'captureStdout' | 'captureStderr' | 'maxCaptureBytes'> {
   /** Raise {@link CalledProcessError} when the child exits non-zero on its own. Default true. */
   check?: boolean | undefined;
-  /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s and in the log. Default: the command joined by spaces, its control characters written as escapes (`\n`, `\e`) and cut after 1000 characters, so the tag in front of each line stays on it. */
+  /** The child's name in relayed lines (`[label:out] line`), in {@link OutputLine}s, in the log and in errors. Default: the command joined by spaces, cut after 1000 characters. Its control characters, a given label's too, are written as escapes (`\n`, `\e`), so the tag in front of each line stays on it. */
   label?: string | undefined;
   /** Relay each stdout line, as it arrives, to `onLine` (else `logger[relayLevel]`). Default false. */
   relayStdout?: boolean | undefined;
@@ -174,11 +174,13 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Superv
     stdout: relayStdout || readyWhen !== undefined ? 'pipe' : (given.stdout ?? 'ignore'),
     stderr: 'pipe',
   });
-  const label = opts.label ?? describeCommand(options.cmd);
+  // A given label is shown as the default one is, its control characters escaped: the one place
+  // that keeps it from breaking a relayed line, a log record or a message in two (a raw `\n`).
+  const label = opts.label === undefined ? describeCommand(options.cmd) : escapeControlCharacters(opts.label);
   return {
     options,
     label,
-    nameInMessages: opts.label === undefined ? commandInMessage(options.cmd) : escapeControlCharacters(opts.label),
+    nameInMessages: opts.label === undefined ? commandInMessage(options.cmd) : label,
     check,
     stdout,
     stderr,

@@ -558,6 +558,27 @@ describe('9. relayed text cannot clobber the terminal', () => {
     assert.ok(!output.includes('\x1b[2J'), 'screen clear is neutralised');
     assert.ok(!output.includes('\x1b]0;'), 'title change is neutralised');
   });
+
+  test('a label with a line break stays on its record\'s line: each lifecycle record is one line, and onLine gets the label as shown', { timeout: 20_000 }, async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const previous = configureLogging({ level: 'runtime', sink: createConsoleSink({ stream, color: false }) });
+    const seen: string[] = [];
+    try {
+      await superviseRunProcess(['echo', 'hi'], { relayStdout: true, label: 'web\nFAKE: exited', onLine: ({ label }) => void seen.push(label) });
+    } finally {
+      configureLogging(previous);
+    }
+    const lines = chunks.join('').split('\n').filter((line) => line !== '');
+    assert.ok(lines.length >= 2, `spawned and exited: ${lines.join(' | ')}`);
+    for (const line of lines) assert.match(line, /^\d\d:\d\d:\d\d\.\d{3} \S+ +\[subvisor\] [^\n]*web\\nFAKE: exited/, 'every line is a record of its own, the label escaped in it');
+    assert.deepEqual(seen, ['web\\nFAKE: exited'], 'onLine is given the label as it is shown');
+  });
 });
 
 describe('callbacks that throw', () => {
