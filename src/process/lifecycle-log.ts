@@ -51,7 +51,7 @@ export function lifecycleLog(label: string, logger: object | undefined, command?
   const runtime = emitter(logger, 'runtime');
   const warning = emitter(logger, 'warning');
   return {
-    spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid}): ${command ?? quoteCommand(proc.args)}`),
+    spawned: (proc) => runtime(() => `${label}: spawned (pid ${proc.pid})${commandBesides(label, command ?? quoteCommand(proc.args))}`),
     ready: (proc, afterMs) => runtime(() => `${label}: ready after ${Math.round(afterMs)} ms (pid ${proc.pid})`),
     // A stop after the exit is for whatever is left in the group (leftovers, or nothing): not the child's.
     stopping: (proc, reason) =>
@@ -121,4 +121,13 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function noop(): void {
   // a rejected log record is dropped: see emitter
+}
+
+/**
+ * The command after a spawn record's label, unless the label already is it (`true: spawned (pid
+ * N): true` said nothing twice). A default label joins the words unquoted, so where the quoted
+ * command differs (`sh -c exit 3` against `sh -c 'exit 3'`) it still tells where one word ends.
+ */
+function commandBesides(label: string, command: string): string {
+  return command === label ? '' : `: ${command}`;
 }

@@ -468,6 +468,16 @@ describe('the lifecycle in the log', () => {
     assert.match(stopping ?? '', /^api: stopping \(pid \d+\): ReadyTimeoutError: api was not ready within 100 ms \(no output line matched \/never\/\); it was stopped$/, records.join('\n'));
   });
 
+  test('the spawn record names the command only when it says more than the label: a label that is the command is not repeated', BOUNDED, async () => {
+    const records: string[] = [];
+    const logger = { runtime: (line: string) => void records.push(line) };
+    await superviseRunProcess(['true'], { logger });
+    await superviseRunProcess(['sh', '-c', 'exit 0'], { logger });
+    const spawned = records.filter((line) => line.includes(': spawned')).map((line) => line.replace(/\d+/g, 'N'));
+    // Control: the default label joins the words, so the quoted command still tells where one ends.
+    assert.deepEqual(spawned, ['true: spawned (pid N)', "sh -c exit N: spawned (pid N): sh -c 'exit N'"]);
+  });
+
   test('without such a method the records go to the package logger at runtime', BOUNDED, async () => {
     const lines: string[] = [];
     const previous = configureLogging({ level: 'runtime', sink: (record) => void lines.push(`${record.levelName} ${record.message}`) });
