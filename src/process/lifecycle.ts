@@ -10,6 +10,7 @@ import { processInternals, type Process } from './process.js';
 import type { SpawnedChild } from './spawn.js';
 import { hasExited, type Escapee } from './stop/group.js';
 import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-exit.js';
+import { runAsHookOf } from './stop/hook-caller.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { awaitingHolderSearch, pipeHolders, type ChildPipes } from './stop/pipe-holders.js';
 import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
@@ -290,7 +291,7 @@ function shieldedDelivery(
       void runInScope(shield.signal, () =>
         runCountingChildren(shutdownChildren, async () => {
           try {
-            await deliverCancel(target.proc);
+            await runAsHookOf(target.proc, () => deliverCancel(target.proc));
           } catch (error) {
             fallBack(error);
           }

@@ -101,6 +101,9 @@ export interface RunProcessOptions {
    * are stopped by that cancellation, each with its own grace, and waited for (at most
    * `killGraceMs` or 5 s, whichever is longer). SIGKILL to the group still follows `killGraceMs`
    * after the stop began, whatever it does. If it throws, the stop signal is sent at once.
+   * `proc.stop()` called from it on its own process (`(p) => p.stop()`) sends `stopSignal` to the
+   * group, the step the hook replaces, and resolves with the stop as ever: it would otherwise wait
+   * on the very stop it is the first step of, and the child would hear nothing until the SIGKILL.
    * Default: none.
    */
   deliverCancel?: ((proc: Process) => void | Promise<void>) | undefined;

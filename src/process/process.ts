@@ -172,7 +172,8 @@ export class Process {
    * (`onLine`, an async logger) is still pending, the call waits for it, and this answers as soon
    * as the group is gone instead: the callback may be awaiting it.
    *
-   * Calling it again, or after the child ended, resolves when the first stop is done. A stop that
+   * Calling it again, or after the child ended, resolves when the first stop is done. Called from
+   * this child's own `deliverCancel`, it also sends the stop signal, the step that hook replaces. A stop that
    * comes after the child had exited on its own ended nothing: the call then judges that exit
    * (`stopped` false, and a `CalledProcessError` for a non-zero status). Rejects
    * with a `StopDeniedError` (and so does the call) when the system refuses the signal: the child

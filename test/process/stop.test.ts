@@ -238,6 +238,26 @@ describe('stop policy', () => {
     });
   }
 
+  test('a deliverCancel that calls stop() on its own process gets the default first step (the stop signal), not silence until the SIGKILL', BOUNDED, async () => {
+    let own: Process | undefined;
+    let hookCalls = 0;
+    const result = await superviseRunProcess(['sh', '-c', 'trap "exit 0" TERM; echo ready; sleep 30 & wait'], {
+      relayStdout: true,
+      // Longer than any stop signal takes to be heard, shorter than the test's bound: without the
+      // stop signal, only this grace's SIGKILL would end the child.
+      killGraceMs: 15_000,
+      onSpawn: (spawned) => void (own = spawned),
+      onLine: ({ line }) => void (line === 'ready' && own?.stop()),
+      deliverCancel: async (proc) => {
+        hookCalls += 1;
+        await sleep(10); // still its own hook after an await
+        await proc.stop();
+      },
+    });
+    assert.equal(hookCalls, 1, 'control: the hook ran');
+    assert.deepEqual([result.stopped, result.signal, result.returncode], [true, null, 0], 'the child heard SIGTERM and exited by its trap');
+  });
+
   test('Process.stop() resolves once the group is gone, not when a deliverCancel that never settles does', BOUNDED, async () => {
     let stoppedAfterMs = Infinity;
     let child: number | undefined;
