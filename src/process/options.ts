@@ -410,15 +410,18 @@ function validateEnv(where: string, env: unknown): void {
  */
 function isRecord(env: object): boolean {
   for (let link: unknown = Object.getPrototypeOf(env); link !== null && link !== Object.prototype; link = Object.getPrototypeOf(link)) {
-    if (Object.hasOwn(link as object, 'constructor')) return false;
+    // process.env's own prototype (Node's template) has a constructor too.
+    if (Object.hasOwn(link as object, 'constructor') && link !== PROCESS_ENV_PROTOTYPE) return false;
   }
   return true;
 }
 
+const PROCESS_ENV_PROTOTYPE: unknown = Object.getPrototypeOf(process.env);
+
 function describeEnv(env: unknown): string {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) return describe(env);
   const name: unknown = (env as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype of its own';
+  return typeof name === 'string' && name !== '' ? `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}` : 'an object with a prototype of its own';
 }
 
 export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
