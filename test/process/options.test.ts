@@ -89,11 +89,8 @@ describe('streams that are read and passed on', () => {
     const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const writeEnd = openSync(fifo, constants.O_WRONLY);
     try {
-      const began = performance.now();
+      // Nobody will ever read the FIFO: a flush that is not given up keeps the call past the test's bound.
       await superviseRunProcess(['sh', '-c', 'head -c 102400 /dev/zero >&2'], { stderr: writeEnd, drainGraceMs: 300 });
-      const tookMs = performance.now() - began;
-      // The child's exit, the drain's graces and the flush's one, on a busy machine: far below the test's bound.
-      assert.ok(tookMs < 8_000, `settled after ${Math.round(tookMs)} ms`);
     } finally {
       // Closing the reader fails the write still waiting (EPIPE), which the stream's listener takes.
       closeSync(readEnd);
