@@ -224,11 +224,10 @@ describe('runProcess: stdin', () => {
   });
 
   test('cat with the default stdin sees EOF at once instead of hanging', BOUNDED, async () => {
-    const started = performance.now();
+    // A stdin left open (an inherited or unwritten pipe) keeps cat waiting past the test's bound.
     const { stdout, returncode } = await runProcess(['cat'], { captureStdout: true });
     assert.equal(returncode, 0);
     assert.equal(stdout.length, 0);
-    assert.ok(performance.now() - started < 2000, 'cat should end at once');
   });
 
   test('a string on stdin is delivered exactly (UTF-8, NUL, no trailing newline)', BOUNDED, async () => {
@@ -346,8 +345,8 @@ describe('runProcess: captures', () => {
     await withTempDir(async (dir) => {
       const pidFile = join(dir, 'child.pid');
       const limit = 1 << 20;
-      const started = performance.now();
-      await assert.rejects(runProcess(['sh', '-c', 'echo $$ > "$1"; exec yes', 'sh', pidFile], { captureStdout: true, maxCaptureBytes: limit }), (error: unknown) => {
+      // A grace past the test's bound: only the stop signal, which `yes` obeys, ends it in time.
+      await assert.rejects(runProcess(['sh', '-c', 'echo $$ > "$1"; exec yes', 'sh', pidFile], { captureStdout: true, maxCaptureBytes: limit, killGraceMs: 60_000 }), (error: unknown) => {
         assert.ok(error instanceof OutputLimitError, `expected OutputLimitError, got ${String(error)}`);
         assert.equal(error.stream, 'stdout');
         assert.equal(error.limitBytes, limit);
@@ -355,8 +354,6 @@ describe('runProcess: captures', () => {
         assert.match(error.message, new RegExp(String(limit)));
         return true;
       });
-      // Well under the default 5 s kill grace: `yes` obeys SIGTERM.
-      assert.ok(performance.now() - started < 3000, `took ${Math.round(performance.now() - started)} ms`);
       assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
     });
   });
@@ -586,16 +583,14 @@ describe('runProcess: cancellation', () => {
     await withTempDir(async (dir) => {
       const pidFile = join(dir, 'child.pid');
       const controller = new AbortController();
-      const running = runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { signal: controller.signal });
+      // A grace past the bound below: a stop that waits for it instead of sending SIGTERM fails there.
+      const running = runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { signal: controller.signal, killGraceMs: 60_000 });
       const pid = await readPidFile(pidFile);
       assert.equal(isRunning(pid), true, 'control: the child runs before the abort');
       const reason = new Error('stop now');
-      const started = performance.now();
       controller.abort(reason);
-      const outcome = await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 5000, pidFile);
+      const outcome = await settlesWithin(running.then(() => 'resolved', (error: unknown) => error), 10_000, pidFile);
       assert.equal(outcome, reason);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 1000, `took ${Math.round(elapsed)} ms; the kill grace is 5000`);
       assert.equal(isRunning(pid), false, 'the child still runs');
     });
   });
@@ -636,14 +631,19 @@ describe('runProcess: cancellation', () => {
     const onWarning = (warning: Error): void => void warnings.push(warning);
     process.on('warning', onWarning);
     try {
-      const controller = new AbortController();
-      const runs = Array.from({ length: 30 }, () => runProcess(['sleep', '30'], { signal: controller.signal }).then(() => 'resolved', (error: unknown) => error));
-      await sleep(300);
-      const reason = new Error('stop them all');
-      controller.abort(reason);
-      const outcomes = await Promise.all(runs);
-      assert.ok(outcomes.every((outcome) => outcome === reason), 'every call rejects with the reason');
-      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no listener of ours is left behind');
+      await withTempDir(async (dir) => {
+        const controller = new AbortController();
+        const pidFiles = Array.from({ length: 30 }, (_, index) => join(dir, `child-${index}.pid`));
+        const runs = pidFiles.map((pidFile) => runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { signal: controller.signal }).then(() => 'resolved', (error: unknown) => error));
+        // Every child runs, so the abort stops 30 live children rather than 30 spawns not yet made.
+        const pids = await Promise.all(pidFiles.map(readPidFile));
+        const reason = new Error('stop them all');
+        controller.abort(reason);
+        const outcomes = await Promise.all(runs);
+        assert.ok(outcomes.every((outcome) => outcome === reason), 'every call rejects with the reason');
+        assert.deepEqual(pids.filter(isRunning), [], 'children still running');
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no listener of ours is left behind');
+      });
       const finished = new AbortController();
       await Promise.all(Array.from({ length: 30 }, () => runProcess(['true'], { signal: finished.signal })));
       assert.equal(getEventListeners(finished.signal, 'abort').length, 0, 'calls that end unlink themselves');
@@ -726,11 +726,11 @@ describe('runProcess: the implicit scope', () => {
     await withTempDir(async (dir) => {
       const pidFile = join(dir, 'child.pid');
       let outcome: unknown = 'still running';
-      const started = performance.now();
       const nursery = openNursery(async (tn) => {
         tn.startSoon(async () => {
           try {
-            await runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile]);
+            // A grace past the bound below: a stop that waits for it instead of sending SIGTERM fails there.
+            await runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { killGraceMs: 60_000 });
             outcome = 'resolved';
           } catch (error) {
             outcome = error;
@@ -741,9 +741,8 @@ describe('runProcess: the implicit scope', () => {
         assert.equal(isRunning(pid), true, 'control: the child runs before the cancel');
         tn.cancel();
       });
-      await settlesWithin(nursery, 5000, pidFile);
+      await settlesWithin(nursery, 10_000, pidFile);
       assert.ok(outcome instanceof Cancelled, `runProcess should reject with the nursery's Cancelled, got ${String(outcome)}`);
-      assert.ok(performance.now() - started < 3000, 'the cancel took the kill grace or longer');
       assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
     });
   });
@@ -752,10 +751,11 @@ describe('runProcess: the implicit scope', () => {
     await withTempDir(async (dir) => {
       const pidFile = join(dir, 'child.pid');
       const started = performance.now();
-      const deadlined = failAfter(200, () => runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile]));
-      await assert.rejects(settlesWithin(deadlined, 5000, pidFile), TooSlowError);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 190 && elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+      // A grace past the bound below: a stop that waits for it instead of sending SIGTERM fails there.
+      const deadlined = failAfter(200, () => runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { killGraceMs: 60_000 }));
+      await assert.rejects(settlesWithin(deadlined, 10_000, pidFile), TooSlowError);
+      // The deadline is a duration, so this lower bound is the point; how soon after it the call settles is not measured.
+      assert.ok(performance.now() - started >= 190, `took ${Math.round(performance.now() - started)} ms`);
       assert.equal(isRunning(await readPidFile(pidFile)), false, 'the child still runs');
     });
   });
