@@ -15,6 +15,7 @@ import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { ownEndOf, pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
+import { spawnTurn } from './spawn/turns.js';
 import { errnoCode } from '../errno.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
@@ -57,6 +58,12 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // A cancel that came while the watchdog was awaited: spawning now would run a command whose
   // caller is told it was cancelled (and would believe it never ran).
   if (cancelled?.aborted === true) throw cancelled.reason;
+  // Many starts at once spawn over several turns of the event loop, which runs in between (see ./spawn/turns.ts).
+  const turn = spawnTurn(cancelled);
+  if (turn !== undefined) {
+    await turn;
+    cancelled?.throwIfAborted();
+  }
   const gate = gateFor(options, watchdogPipe);
   const ids = idSwitch(options);
   // Behind the gate or setpriv, a missing program is an exit status 127: looked for first.

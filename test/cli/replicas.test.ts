@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli } from './cli.js';
-import { configDir, interrupt, up, waitForState } from './control/support.js';
+import { runCli, type CliRun } from './cli.js';
+import { configDir, interrupt, rawConnection, socketOf, up, waitForState } from './control/support.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-replicas-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -27,6 +27,30 @@ function linesOf(stdout: string, name: string): string[] {
 
 // The env of the test runner must not leak into what the children print.
 const ENV = { SUBVISOR_REPLICA: undefined, PORT: undefined };
+
+const COPIES = 200;
+const manyCopies = `processes:
+  web:
+    cmd: exec sleep 30
+    replicas: ${COPIES}
+`;
+
+/** Asks the run in `dir` for `ps` over one connection, each time it answers, until `enough` holds for the count of copies started; returns the counts seen. */
+async function startedCopiesUntil(dir: string, enough: (count: number) => boolean): Promise<number[]> {
+  const connection = await rawConnection(socketOf(dir));
+  try {
+    const counts: number[] = [];
+    for (let id = 1; counts.length === 0 || !enough(counts.at(-1) ?? 0); id++) {
+      connection.send(`${JSON.stringify({ v: 2, id, command: 'ps' })}\n`);
+      const reply = await connection.next();
+      const rows = reply.processes as { pid: number | null }[];
+      counts.push(rows.filter((row) => row.pid !== null).length);
+    }
+    return counts;
+  } finally {
+    connection.destroy();
+  }
+}
 
 /** A config of `replicas` copies of `web` running `cmd`, ready at `up`, and a main `test` that depends on them. */
 function mainAfterCopies(cmd: string, replicas: number): string {
@@ -124,6 +148,35 @@ describe('replicas: N in subvisor.yaml', () => {
     } finally {
       await interrupt(run);
     }
+  });
+
+  test('a run starting 200 copies answers ps between their starts, not only once the last has started', { timeout: 120_000 }, async () => {
+    // Before, every copy spawned in one run of the event loop (15 s on a loaded machine), so the
+    // request waited for the last, and `ps` said the run was suspended or stuck. An order, not a
+    // time: some answer shows a copy started and another not yet.
+    const dir = configDir(() => manyCopies);
+    const run = await up(dir, [], undefined, { env: ENV });
+    try {
+      const counts = await startedCopiesUntil(dir, (count) => count === COPIES);
+      assert.ok(counts.some((count) => count > 0 && count < COPIES), `started copies at each answer: ${counts.join(', ')}`);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
+  test('a Ctrl-C while 200 copies start stops the start: the copies not yet started never start', { timeout: 120_000 }, async () => {
+    // Before, the Ctrl-C was handled only once every copy had spawned, and then each was stopped.
+    const dir = configDir(() => manyCopies);
+    const run = await up(dir, [], undefined, { env: ENV });
+    let ended: CliRun | undefined;
+    try {
+      await startedCopiesUntil(dir, (count) => count > 0);
+      ended = await interrupt(run);
+    } finally {
+      if (ended === undefined) await interrupt(run);
+    }
+    assert.equal(ended.code, 130, ended.stderr);
+    assert.match(ended.stderr, /^web\.\d+ +- +not started /m);
   });
 
   test('up NAME selects every copy of it', { timeout: 30_000 }, async () => {

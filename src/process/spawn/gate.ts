@@ -17,8 +17,8 @@ import { ENV, installed } from './installed.js';
  *
  * Why a gate. The watchdog (../stop/watchdog.ts) can only stop what it was told of, and the parent
  * can tell it only a pid, which exists once `spawn()` has returned; `spawn()` returns only after
- * the child has exec'd its command. A parent SIGKILLed in between (and `up` spawns everything in
- * one synchronous pass, so that is most of the time during a start) leaves children nobody knows:
+ * the child has exec'd its command. A parent SIGKILLed in between (and `up` spawns one process after
+ * another, back to back, so that is most of the time during a start) leaves children nobody knows:
  * 200 `sleep 1000`, parent SIGKILLed 0.5-1 s in, left 46-124 orphans. Registering right after
  * `spawn()` returns still lost the child that was being forked when the SIGKILL landed.
  *
@@ -229,7 +229,7 @@ const VERDICT_CAP_MS = 2000;
  * its exec (a signal) reports nothing: its exit says what happened.
  *
  * A verdict already given is read at once, without waiting for a turn of the event loop: after a
- * pass of spawns (`up` starts every process in one) most gates have long exec'd, and waiting a
+ * pass of spawns (`up` starts its processes back to back) most gates have long exec'd, and waiting a
  * turn for their verdicts held every start back (`up` of 100 noisy children: 5% of its time).
  * Otherwise the wait is asynchronous: while one gate execs, the event loop goes on relaying other
  * children's output and starting others. Whatever the command does meanwhile still reaches

@@ -6,7 +6,7 @@
 // test runs the whole path under load (many synchronous spawns keep the event loop away from the
 // verdicts while earlier commands print and exit); the second makes the exit come first for sure.
 // The last block: a verdict the gate has given already is read at once, from the socket's
-// descriptor, without waiting for a turn of the event loop (`up` spawns in one pass, and waited a
+// descriptor, without waiting for a turn of the event loop (`up` spawns back to back, and waited a
 // turn for each of them).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
