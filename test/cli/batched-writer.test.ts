@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { BatchedWriter } from '../../src/cli/batched-writer.js';
+import { BatchedWriter, HIGH_WATER_BYTES } from '../../src/cli/batched-writer.js';
 
 /** `count` lines of about 100 bytes, numbered: several MiB, so the writer goes through its buffer many times. */
 function lines(count: number): string[] {
@@ -101,6 +101,25 @@ describe('BatchedWriter', () => {
     await wait;
     assert.equal(writer.full, false);
     assert.equal(writer.write('more\n'), undefined);
+  });
+
+  test('a write to a stream that has ended is dropped, and neither close nor stop waits for it', { timeout: 10_000 }, async () => {
+    const ended = new PassThrough();
+    ended.end();
+    const writer = new BatchedWriter(ended, undefined, undefined, false);
+    assert.equal(writer.write('lost\n'), undefined);
+    assert.equal(writer.writeAscii(['lost too\n']), undefined);
+    // A chunk the stream never took would have no callback to say it is done: close and stop
+    // must count it as done at once, or the last words of a run whose output went away hang it.
+    await writer.close();
+    await writer.stop();
+  });
+
+  test('a writer holding exactly its high-water mark is full', { timeout: 10_000 }, async () => {
+    const stuck = new Writable({ write() {} }); // takes the first chunk and never calls back
+    const writer = new BatchedWriter(stuck, undefined, undefined, false);
+    assert.ok(writer.write('x'.repeat(HIGH_WATER_BYTES)) instanceof Promise);
+    stuck.destroy();
   });
 
   test('stop resolves at once with no write under way, else once that write is done; nothing queued behind it is written', { timeout: 10_000 }, async () => {
