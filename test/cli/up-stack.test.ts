@@ -636,18 +636,18 @@ describe('environment', () => {
       () => `envFile: [shared.env]
 processes:
   show:
-    cmd: 'echo "A=$A B=$B C=$C D=$D E=$E" ; echo "greet=\${GREETING:-hi} literal=$\${NOT_EXPANDED} pid-is-number=$(test "$$" -gt 0 && echo yes)"'
+    cmd: 'echo "A=$A B=$B C=$C D=$D E=$E F=$F" ; echo "greet=\${GREETING:-hi} literal=$\${NOT_EXPANDED} pid-is-number=$(test "$$" -gt 0 && echo yes)"'
     envFile: own.env
     env: { D: "\${FROM_PARENT} in env", E: "from env" }
 `,
     );
     // Each variable is set at every level up to the one that must win.
-    writeFileSync(join(dir, '.env'), 'A=dotenv\nB=dotenv\nC=dotenv\nD=dotenv\nE=dotenv\n');
-    writeFileSync(join(dir, 'shared.env'), 'B=shared\nC=shared\nD=shared\nE=shared\n');
-    writeFileSync(join(dir, 'own.env'), 'C=own\nD=own\nE=own\n');
-    const run = await runCli(['up', '-f', file], { env: { D: 'parent', E: 'parent', FROM_PARENT: 'parent-value' } });
+    writeFileSync(join(dir, '.env'), 'A=dotenv\nB=dotenv\nC=dotenv\nD=dotenv\nE=dotenv\nF=dotenv\n');
+    writeFileSync(join(dir, 'shared.env'), 'B=shared\nC=shared\nD=shared\nE=shared\nF=shared\n');
+    writeFileSync(join(dir, 'own.env'), 'C=own\nD=own\nE=own\nF=own\n');
+    const run = await runCli(['up', '-f', file], { env: { D: 'parent', E: 'parent', F: 'parent', FROM_PARENT: 'parent-value' } });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^show \| A=dotenv B=shared C=own D=parent-value in env E=from env$/m);
+    assert.match(run.stdout, /^show \| A=dotenv B=shared C=own D=parent-value in env E=from env F=parent$/m);
     // `$${` reaches the shell as `${` (the shell then expands it, to nothing); `$$` stays the shell's.
     assert.match(run.stdout, /^show \* starting \(pid \d+\): .*literal=\$\{NOT_EXPANDED\} pid-is-number=\$\(test "\$\$"/m);
     assert.match(run.stdout, /^show \| greet=hi literal= pid-is-number=yes$/m);
