@@ -247,7 +247,8 @@ describe('restart policies', () => {
       json.stdout,
     );
     // A silent ready probe killed by a signal: the signal is all there is to say, and it is said.
-    const killed = config(() => `processes:\n  db:\n    cmd: "exec sleep 30"\n    ready: { exec: "kill -KILL $$", interval: 50ms }\n    readyTimeout: 1s\n`);
+    // 4 s: a loaded machine must finish one try within the wait, or it ends 'still running'.
+    const killed = config(() => `processes:\n  db:\n    cmd: "exec sleep 30"\n    ready: { exec: "kill -KILL $$", interval: 50ms }\n    readyTimeout: 4s\n`);
     const timedOut = await runCli(['up', '-f', killed.file, '--json']);
     assert.equal(timedOut.code, 124, timedOut.stderr);
     const failure = timedOut.stdout.split('\n').find((line) => line.includes('"event":"failure"')) ?? assert.fail(timedOut.stdout);
