@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../cli.js';
-import { BOUNDED, all, control, interrupt, nthPid, pids, project, server, withUp, write } from './up-support.js';
+import { BOUNDED, all, control, interrupt, nthPid, pids, project, saveWhileWaitingForDb, server, withUp, write } from './up-support.js';
 
 describe('replicas and processes stopped by hand', () => {
   const replicated = `processes:
@@ -71,11 +71,7 @@ describe('replicas and processes stopped by hand', () => {
       await nthPid(cli, 'sib', 1);
       await control(dir, ['stop', 'web.2']);
       await cli.waitForOutput(/^web\.2 +\* stopped$/m);
-      write(dir, 'src/app.ts', 'v2');
-      await nthPid(cli, 'sib', 2);
-      write(dir, 'own/x', '2');
-      await nthPid(cli, 'sib', 3);
-      write(dir, 'go', '');
+      await saveWhileWaitingForDb(cli, dir);
       await nthPid(cli, 'web\\.1', 1);
       const upToItsStart = cli.stdoutSoFar().split(/^web\.1 +\* starting \(pid/m)[0] ?? '';
       assert.doesNotMatch(upToItsStart, /^web(\.1)? +\* (restarting|stopped|starting \(after a change\))/m, cli.stdoutSoFar());

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRunning, killQuietly, waitUntil } from '../../support/processes.js';
 import { startCli } from '../cli.js';
-import { BOUNDED, all, interrupt, nthPid, pids, project, runProcess, server, withUp, write } from './up-support.js';
+import { BOUNDED, all, interrupt, nthPid, pids, project, runProcess, saveWhileWaitingForDb, server, withUp, write } from './up-support.js';
 
 describe('a change restarts the process', () => {
   test('a change under a watched path restarts it: a new pid, and a state line naming the file', BOUNDED, async () => {
@@ -325,11 +325,7 @@ processes:
     await withUp(dir, async (cli) => {
       await cli.waitForOutput(/^web +\* waiting for db to be ready$/m);
       await nthPid(cli, 'sib', 1);
-      write(dir, 'src/app.ts', 'v2');
-      await nthPid(cli, 'sib', 2);
-      write(dir, 'own/x', '2');
-      await nthPid(cli, 'sib', 3);
-      write(dir, 'go', '');
+      await saveWhileWaitingForDb(cli, dir);
       await nthPid(cli, 'web', 1);
       const run = await interrupt(cli);
       const web = run.stdout.split('\n').filter((line) => /^web +\* /.test(line));

@@ -51,6 +51,19 @@ export async function nthPid(cli: RunningCli, name: string, count: number): Prom
   return pid;
 }
 
+/**
+ * Saves `src/app.ts` while what depends on db waits for it, waits until the restart lane has dealt
+ * with the change (its config's `sib` watches `src` and `own` and goes first in the lane: its third
+ * start comes after whatever the lane held for the others), then lets db start (`go`).
+ */
+export async function saveWhileWaitingForDb(cli: RunningCli, dir: string): Promise<void> {
+  write(dir, 'src/app.ts', 'v2');
+  await nthPid(cli, 'sib', 2);
+  write(dir, 'own/x', '2');
+  await nthPid(cli, 'sib', 3);
+  write(dir, 'go', '');
+}
+
 /** Runs `command ARGS` in `cwd` to its end; resolves with its exit status. */
 export async function runProcess(command: string, args: readonly string[], cwd: string): Promise<number | null> {
   const child = spawn(command, args, { cwd, stdio: 'ignore' });
