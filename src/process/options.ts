@@ -399,29 +399,25 @@ function validateEnv(where: string, env: unknown): void {
 }
 
 /**
- * A record of variables: a plain object, one without a prototype, or process.env. Any other object
- * (a Map, a Set, URLSearchParams, an array) keeps what it holds somewhere child_process does not
- * look, so the child would get an empty environment, or one of stray keys.
- */
-/**
- * A plain object, a null-prototype one, process.env, or one made with `Object.create` from such (its
- * variables inherited, as child_process reads them): no class's instance (a Map, a Set,
- * URLSearchParams), whose prototype has a constructor of its own.
+ * A record of variables, told by what kind of object it is, not by its prototype: a plain object,
+ * one without a prototype, process.env, one made with `Object.create` from such (its variables
+ * inherited, as child_process reads them), one made in another realm (a vm context, a test
+ * runner's sandbox) or a class's instance that holds them as its own properties. A Map, a Set,
+ * URLSearchParams or an array keeps what it holds where child_process does not look, so the child
+ * would get an empty environment, or one of stray keys.
  */
 function isRecord(env: object): boolean {
-  for (let link: unknown = Object.getPrototypeOf(env); link !== null && link !== Object.prototype; link = Object.getPrototypeOf(link)) {
-    // process.env's own prototype (Node's template) has a constructor too.
-    if (Object.hasOwn(link as object, 'constructor') && link !== PROCESS_ENV_PROTOTYPE) return false;
-  }
-  return true;
+  return !Array.isArray(env) && Object.prototype.toString.call(env) === '[object Object]';
 }
-
-const PROCESS_ENV_PROTOTYPE: unknown = Object.getPrototypeOf(process.env);
 
 function describeEnv(env: unknown): string {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) return describe(env);
-  const name: unknown = (env as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' ? `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}` : 'an object with a prototype of its own';
+  return withArticle(Object.prototype.toString.call(env).slice('[object '.length, -1));
+}
+
+/** `a Map`, `an Int32Array`, `a URLSearchParams`: a type's name as said aloud. */
+function withArticle(name: string): string {
+  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRunOptions['stdin']; input: Buffer | undefined } {
@@ -439,7 +435,7 @@ export function resolveStdin(where: string, stdin: unknown): { stdin: ResolvedRu
   if (ArrayBuffer.isView(stdin)) return { stdin: 'pipe', input: Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength) };
   // A write refuses a bare buffer too; the fix is one wrapper away, so the message names it.
   if (stdin instanceof ArrayBuffer || stdin instanceof SharedArrayBuffer) {
-    throw invalidArgument(`${where}: stdin is an ${stdin.constructor.name}; pass a view of its bytes: new Uint8Array(buffer)`);
+    throw invalidArgument(`${where}: stdin is ${withArticle(stdin.constructor.name)}; pass a view of its bytes: new Uint8Array(buffer)`);
   }
   throw invalidArgument(`${where}: stdin must be 'ignore', 'inherit', an fd, a string, or bytes (a Buffer, Uint8Array, DataView or other typed array), got ${describe(stdin)}`);
 }

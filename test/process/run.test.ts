@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
+import { runInNewContext } from 'node:vm';
 import {
   CalledProcessError,
   Cancelled,
@@ -189,13 +190,17 @@ describe('runProcess: the command', () => {
     // A Map's entries are no properties: the child got an empty environment.
     await assert.rejects(runProcess(['true'], { env: new Map([['PATH', '/bin']]) as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings \(\{ \.\.\.process\.env, NAME: 'value' \}\), got a Map/ });
     await assert.rejects(runProcess(['true'], { env: ['PATH=/bin'] as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings .*, got an array/ });
-    // Nor a Set's, a Date's or a class's own: any object not made as a record of variables is refused.
+    // Nor a Set's or URLSearchParams': an object that keeps its entries where child_process does not look is refused.
     await assert.rejects(runProcess(['true'], { env: new Set(['PATH=/bin']) as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings .*, got a Set/ });
     await assert.rejects(runProcess(['true'], { env: new URLSearchParams('PATH=/bin') as unknown as NodeJS.ProcessEnv }), { ...refused, message: /env must be a plain object of strings .*, got a URLSearchParams/ });
     // Control: a null-prototype record and process.env itself are records of variables.
     const bare = Object.assign(Object.create(null) as NodeJS.ProcessEnv, { ...base, ONLY: 'here' });
     assert.equal((await runProcess(['sh', '-c', 'echo "$ONLY"'], { env: bare, captureStdout: true })).stdout.toString(), 'here\n');
     await runProcess(['true'], { env: process.env });
+    // Nor one made in another realm (a vm context, a test runner's sandbox), whose Object.prototype is not ours.
+    const foreign = runInNewContext('({ ONLY: "there" })') as NodeJS.ProcessEnv;
+    assert.equal((await runProcess(['sh', '-c', 'echo "$ONLY"'], { env: { ...base, ...foreign }, captureStdout: true })).stdout.toString(), 'there\n');
+    assert.equal((await runProcess(['sh', '-c', 'echo "$ONLY"'], { env: Object.assign(foreign, base), captureStdout: true })).stdout.toString(), 'there\n');
     // Control: what child_process turns into the string a reader expects stays accepted.
     const kept = await runProcess(['sh', '-c', 'echo "$PORT $DEBUG"'], { env: { ...base, PORT: 8080, DEBUG: true } as unknown as NodeJS.ProcessEnv, captureStdout: true });
     assert.equal(kept.stdout.toString(), '8080 true\n');
