@@ -241,7 +241,7 @@ describe('stop policy', () => {
   test('a deliverCancel that calls stop() on its own process gets the default first step (the stop signal), not silence until the SIGKILL', BOUNDED, async () => {
     let own: Process | undefined;
     let hookCalls = 0;
-    const result = await superviseRunProcess(['sh', '-c', 'trap "exit 0" TERM; echo ready; sleep 30 & wait'], {
+    const result = await superviseRunProcess(['sh', '-c', 'trap "exit 0" TERM; sleep 30 & echo ready; wait'], {
       relayStdout: true,
       // Longer than any stop signal takes to be heard, shorter than the test's bound: without the
       // stop signal, only this grace's SIGKILL would end the child.

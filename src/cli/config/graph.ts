@@ -65,8 +65,9 @@ export function graphProblems(processes: readonly ProcessSpec[]): GraphProblem[]
 }
 
 /**
- * The most process names a problem lists as known. A config of thousands of processes listed them
- * all on each line (34 KB a line for 5 000); the did-you-mean guess still looks at them all.
+ * The most process names a problem lists as known, or shows of a dependency cycle. A config of
+ * thousands of processes listed them all on each line (34 KB a line for 5 000); the did-you-mean
+ * guess still looks at them all.
  */
 const SHOWN_KNOWN_NAMES = 20;
 

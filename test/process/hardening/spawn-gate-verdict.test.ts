@@ -3,8 +3,9 @@
 // its start resolves and its readers attach. Node drains, and drops, the unread output of a child
 // that has exited: the pipes are held back from that drain until their readers attach
 // (src/process/output/pipe-reads.ts, `readPipesInPlace`, called right after every spawn). The first
-// test runs the whole path under load (many synchronous spawns keep the event loop away from the
-// verdicts while earlier commands print and exit); the second makes the exit come first for sure.
+// test runs the whole path under load (spawns back to back, as many as fit in a turn of the event
+// loop, keep it away from the verdicts while earlier commands print and exit: see spawn/turns.ts);
+// the second makes the exit come first for sure.
 // The last block: a verdict the gate has given already is read at once, from the socket's
 // descriptor, without waiting for a turn of the event loop (`up` spawns back to back, and waited a
 // turn for each of them).
