@@ -49,8 +49,10 @@ export interface RunProcessOptions {
    * The child's whole environment: it replaces the parent's, as `child_process` does (not merged
    * into it, as execa does; `{ ...process.env, FOO: '1' }` adds one). A variable set to `undefined`
    * is left out; a number or boolean is made a string; `null` or an object as a value is a
-   * `TypeError`, and so is an env that is not a plain object (a Map, a Set, an array, a class's
-   * instance), whose entries child_process would not see. Default: the parent's `process.env`.
+   * `TypeError`, and so is an env that keeps its entries where child_process does not look (a Map,
+   * a Set, URLSearchParams, an array). Inherited variables count, as child_process reads them:
+   * `Object.create(process.env)` with a few set is the whole environment. Default: the parent's
+   * `process.env`.
    */
   env?: NodeJS.ProcessEnv | undefined;
   /** `argv[0]` seen by the child. Default: the command itself. */
