@@ -209,8 +209,8 @@ describe('stop policy', () => {
       child = proc.pid;
       tn.cancel();
     });
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 300 && elapsed < 5000, `stopped after the grace, not after deliverCancel's 30 s (${Math.round(elapsed)} ms)`);
+    // The grace kept is the point; a stop that waited for deliverCancel's 30 s instead fails the test's bound.
+    assert.ok(performance.now() - started >= 300, `stopped before the grace (${Math.round(performance.now() - started)} ms)`);
     assert.ok(child !== undefined && !isRunning(child));
     assert.ok(helper !== undefined, 'control: deliverCancel did start its process');
     assert.equal(isRunning(helper), false, 'what deliverCancel started does not outlive the stop');
@@ -219,7 +219,7 @@ describe('stop policy', () => {
   // The hook's own timer is the test's to clear afterwards: the leak check would count it.
   let hookTimer: NodeJS.Timeout | undefined;
   for (const [what, hook] of [
-    ['a timer that ignores the cancellation', () => new Promise<void>((resolve) => (hookTimer = setTimeout(resolve, 15_000)))],
+    ['a timer that ignores the cancellation', () => new Promise<void>((resolve) => (hookTimer = setTimeout(resolve, 60_000)))],
     ['a promise that never settles', () => new Promise<void>(() => undefined)],
   ] as const) {
     test(`a deliverCancel that ignores its cancellation (${what}) is abandoned: the scope ends once the group is gone`, BOUNDED, async () => {
@@ -231,9 +231,10 @@ describe('stop policy', () => {
         tn.cancel();
       });
       const elapsed = performance.now() - started;
-      // SIGKILL at 300 ms, and the hook, which started nothing, is not waited for: not its 15 s, not forever.
+      // SIGKILL at 300 ms, and the hook, which started nothing, is not waited for: a scope that
+      // waited for its 60 s, or forever, fails the test's bound. The grace kept is the point.
       clearTimeout(hookTimer);
-      assert.ok(elapsed >= 300 && elapsed < 2500, `the scope ended after ${Math.round(elapsed)} ms`);
+      assert.ok(elapsed >= 300, `the scope ended after ${Math.round(elapsed)} ms`);
       assert.ok(child !== undefined && !isRunning(child));
     });
   }
@@ -259,13 +260,13 @@ describe('stop policy', () => {
   });
 
   test('Process.stop() resolves once the group is gone, not when a deliverCancel that never settles does', BOUNDED, async () => {
-    let stoppedAfterMs = Infinity;
     let child: number | undefined;
     await openNursery(async (tn) => {
       const proc = await tn.start<Process>((ctx) =>
         superviseRunProcess(['sh', '-c', 'echo ready; exec sleep 30'], {
           readyWhen: /ready/,
-          killGraceMs: 10_000,
+          // A grace past the test's bound: a stop() that waited for it, not for the group, fails there.
+          killGraceMs: 60_000,
           // Its own stop step, then a wait for an answer that never comes (a shutdown request that hangs).
           deliverCancel: (running) => {
             running.terminate();
@@ -274,11 +275,8 @@ describe('stop policy', () => {
         }, ctx),
       );
       child = proc.pid;
-      const began = performance.now();
       await proc.stop();
-      stoppedAfterMs = performance.now() - began;
     });
-    assert.ok(stoppedAfterMs < 2500, `stop() resolved after ${Math.round(stoppedAfterMs)} ms`);
     assert.ok(child !== undefined && !isRunning(child));
   });
 
@@ -309,7 +307,6 @@ describe('stop policy', () => {
 
   test('a deliverCancel that throws falls back to the stop signal at once, with a warning', BOUNDED, async () => {
     const warnings: string[] = [];
-    const started = performance.now();
     await openNursery(async (tn) => {
       await tn.start<Process>((ctx) =>
         superviseRunProcess(
@@ -317,7 +314,8 @@ describe('stop policy', () => {
           {
             label: 'svc',
             readyWhen: /ready/,
-            killGraceMs: 5000,
+            // A grace past the test's bound: without the stop signal at once, only its SIGKILL ends the child.
+            killGraceMs: 60_000,
             logger: { warning: (line: string) => void warnings.push(line) },
             deliverCancel: () => {
               throw new Error('no shutdown endpoint');
@@ -328,7 +326,6 @@ describe('stop policy', () => {
       );
       tn.cancel();
     });
-    assert.ok(performance.now() - started < 4000, 'not the whole grace: SIGTERM went out when deliverCancel failed');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /^svc: deliverCancel failed .*no shutdown endpoint/);
     // One that throws undefined is said to have, not taken for a stop's own reason.
@@ -385,11 +382,10 @@ describe('Process.sendSignal()', () => {
 describe('Process.wait() is a cancellation point', () => {
   test('moveOnAfter(50, () => proc.wait()) moves on, and leaves the child alone', BOUNDED, async () => {
     await openNursery(async (tn) => {
-      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '30'], { killGraceMs: 500 }, ctx));
-      const started = performance.now();
+      // Longer than the test's bound: a wait() that the deadline cannot cut fails there.
+      const proc = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '60'], { killGraceMs: 500 }, ctx));
       const result = await moveOnAfter(50, () => proc.wait());
       assert.equal(result, undefined);
-      assert.ok(performance.now() - started < 2000);
       assert.equal(isRunning(proc.pid), true, 'the child is still running');
       await proc.stop();
     });
