@@ -8,8 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, killQuietly, waitUntil } from '../support/processes.js';
+import { isRunning, killQuietly, signalPending, waitUntil } from '../support/processes.js';
 import { BIN } from './cli.js';
 
 const THROWER = resolve('test/cli/fixtures/throw-on-trigger.mjs');
@@ -73,8 +72,8 @@ test('an internal error, then a Ctrl-C, while a second Ctrl-C\'s exit waits for 
     writeFileSync(trigger, '');
     await waitUntil(() => existsSync(`${trigger}.thrown`), 'the internal error', 1000);
     cli.kill('SIGINT');
-    // For the CLI to take the signal before its words are read.
-    await sleep(200);
+    // The CLI takes the signal before its words are read: its handler ran, or its default action.
+    await waitUntil(() => !signalPending(cli.pid ?? 0, 'SIGINT'), 'the third Ctrl-C to be delivered', 10_000);
     let output = '';
     cli.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const [code] = await ending;
