@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openNursery, runProcess, superviseRunProcess, type Process } from '../../../src/index.js';
 import { consumeReads, READ_BUFFER_BYTES, readPipesInPlace } from '../../../src/process/output/pipe-reads.js';
 import { checkNothingLeaksAroundEachTest } from '../../support/leaks.js';
+import { waitUntil } from '../../support/processes.js';
 
 const BOUNDED = { timeout: 20_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-pipe-reads-'));
@@ -19,6 +20,18 @@ checkNothingLeaksAroundEachTest();
 /** What `seq first last` prints (`seq 1 last` with one argument). */
 function seqText(last: number, first = 1): string {
   return spawnSync('seq', [String(first), String(last)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }).stdout;
+}
+
+/**
+ * Whether `pid` sleeps in a write to its stdout, full because nobody reads it: Node's 'pipe' is a
+ * socket pair, where the write waits for room in the socket's buffer. False once it is gone.
+ */
+function waitsOnPipe(pid: number): boolean {
+  try {
+    return /^(?:sock_alloc_send_pskb|(?:anon_)?pipe_write)$/.test(readFileSync(`/proc/${pid}/wchan`, 'latin1'));
+  } catch {
+    return false;
+  }
 }
 
 /** Spawns `cmd` with its stdout piped and taken over for reading in place. */
@@ -102,12 +115,16 @@ describe('reading a child pipe in place', () => {
         child.stdout.pause();
       }
     });
-    await sleep(400);
+    const seq = child.pid ?? 0;
+    // Paused, the pipe fills and seq waits in its write; a reader that read on would let it finish.
+    await waitUntil(() => paused && waitsOnPipe(seq), 'seq to wait on the full pipe', 10_000);
     const whilePaused = received;
     assert.equal(child.exitCode, null, 'seq finished although its reader paused');
     assert.ok(whilePaused < 2 * 1024 * 1024, `read ${whilePaused} bytes while paused`);
-    await sleep(100);
+    // Turns of the event loop, each of which would read the full pipe were the pause not kept.
+    for (let turn = 0; turn < 20; turn++) await new Promise(setImmediate);
     assert.equal(received, whilePaused, 'reads went on while paused');
+    assert.ok(waitsOnPipe(seq), 'seq stopped waiting on the pipe while its reader paused');
     child.stdout.resume();
     await ended;
     assert.equal(Buffer.concat(copies).toString('latin1'), seqText(1000000));
