@@ -96,13 +96,15 @@ describe('a scope cancelled before the spawn spawns nothing: the command never r
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-cancel-race-'));
     try {
       const marker = join(dir, 'ran');
+      const tag = randomUUID();
       for (let round = 0; round < RUNS; round++) {
         const controller = new AbortController();
-        const running = runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker], { signal: controller.signal });
+        const running = runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker], { signal: controller.signal, env: taggedEnv(tag) });
         controller.abort(new Error(`stop ${round}`));
         await assert.rejects(running, /stop \d+/);
       }
-      await sleep(200); // a command that did start gets to write
+      // A command that did start gets to write: it has once it is gone.
+      await waitUntil(() => runningTagged(tag).length === 0, 'the commands that started to end', 10_000);
       assert.equal(existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').length - 1 : 0, 0, 'commands ran though cancelled');
       // Control: not cancelled, the same command does write.
       await runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker]);
@@ -116,15 +118,16 @@ describe('a scope cancelled before the spawn spawns nothing: the command never r
     const dir = mkdtempSync(join(tmpdir(), 'subvisor-cancel-race-'));
     try {
       const marker = join(dir, 'ran');
+      const tag = randomUUID();
       for (let round = 0; round < RUNS; round++) {
         await openNursery(async (tn) => {
-          tn.startSoon(() => runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker]));
+          tn.startSoon(() => runProcess(['sh', '-c', 'echo ran >> "$1"', 'sh', marker], { env: taggedEnv(tag) }));
           // The task has begun (its spawn waits for the watchdog) when the cancel comes.
           await Promise.resolve();
           tn.cancel();
         });
       }
-      await sleep(200);
+      await waitUntil(() => runningTagged(tag).length === 0, 'the commands that started to end', 10_000);
       assert.equal(existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').length - 1 : 0, 0, 'commands ran though cancelled');
     } finally {
       rmSync(dir, { recursive: true, force: true });
