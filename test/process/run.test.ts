@@ -640,10 +640,16 @@ describe('runProcess: cancellation', () => {
         const controller = new AbortController();
         const pidFiles = Array.from({ length: 30 }, (_, index) => join(dir, `child-${index}.pid`));
         const runs = pidFiles.map((pidFile) => runProcess(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { signal: controller.signal }).then(() => 'resolved', (error: unknown) => error));
-        // Every child runs, so the abort stops 30 live children rather than 30 spawns not yet made.
-        const pids = await Promise.all(pidFiles.map(readPidFile));
         const reason = new Error('stop them all');
-        controller.abort(reason);
+        const pids: number[] = [];
+        try {
+          // Every child runs, so the abort stops 30 live children rather than 30 spawns not yet made.
+          // One after another: the spawns share the event loop's turns, so on a loaded machine the
+          // 30th can come well past 5 s after the first; each wait starts from the last one seen.
+          for (const pidFile of pidFiles) pids.push(await readPidFile(pidFile));
+        } finally {
+          controller.abort(reason);
+        }
         const outcomes = await Promise.all(runs);
         assert.ok(outcomes.every((outcome) => outcome === reason), 'every call rejects with the reason');
         assert.deepEqual(pids.filter(isRunning), [], 'children still running');
