@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { duplicateKeyErrors } from './duplicate-keys.js';
 import { ConfigContext, type ConfigOptions } from '../context.js';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../spec.js';
@@ -36,7 +37,8 @@ export function parseYamlConfig(text: string, file: string, options: ConfigOptio
   // A byte order mark (an editor on Windows saves one) is no character of the first line: columns
   // count what the editor shows, as a Procfile's do. The parser would skip it, and count it.
   const source = text.replace(/^\uFEFF/, '');
-  const document = parseDocument(source, { lineCounter, prettyErrors: true, merge: true });
+  const document = parseDocument(source, { lineCounter, prettyErrors: true, merge: true, uniqueKeys: false });
+  document.errors.push(...duplicateKeyErrors(document));
   const reader = new Reader(file, configDirectory(file), new ConfigContext(options), lineCounter, document);
   if (document.errors.length > 0) {
     // After a syntax error the document's shape is guesswork: report only the syntax errors.
