@@ -195,8 +195,18 @@ export function gateCommand(options: ResolvedRunOptions, registration: readonly 
   }
   if (!env.some(([name]) => name === 'PWD')) setBack.push('-PWD');
   if (!env.some(([name]) => name === 'PATH')) setBack.push(`:${DEFAULT_PATH}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, ...separatorFor(options), ...argv], env: shellEnv, passesBytes: true };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...setBack, ...separatorFor(options), ...argv], env: { ...shellEnv, ...SHELL_PWD }, passesBytes: true };
 }
+
+/**
+ * The gate shell's own PWD (the command's is set back, or unset, before the exec). A shell starting
+ * without a PWD that names its cwd asks getcwd(), and in a cwd removed under the parent (a build
+ * directory wiped while a shell sat in it) that fails and dash says so on the command's stderr,
+ * `sh: 0: getcwd() failed: No such file or directory` (bash: `shell-init: error retrieving current
+ * directory`), words the command never wrote. /proc/self/cwd is the shell's cwd, removed or not, so
+ * both take it as their PWD without asking; where /proc is missing they ask as before.
+ */
+const SHELL_PWD = { PWD: '/proc/self/cwd' } as const;
 
 /** The stdio entries of a gated child after its own three: the watchdog's pipe (fd 3; left closed when {@link UNREGISTERED}: Node opens nothing for an ignored fd above 2), its verdict socket (fd 4). */
 export type GateStdio = [Writable | 'ignore', 'pipe'];
@@ -330,7 +340,7 @@ function throughEnv(argv: readonly string[], env: readonly (readonly [string, st
   const program = argv[0] ?? '';
   if (!installed(ENV) || program.startsWith('-') || program.includes('=')) return undefined;
   const assignments = env.filter(([name]) => name !== '').map(([name, value]) => `${name}=${value}`);
-  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...separator, ENV, '-i', '--', ...assignments, ...argv], env: {}, passesBytes: false };
+  return { file: SHELL, args: ['-c', SCRIPT, 'subvisor-gate', ...registration, ...separator, ENV, '-i', '--', ...assignments, ...argv], env: { ...SHELL_PWD }, passesBytes: false };
 }
 
 function separatorFor(options: ResolvedRunOptions): string[] {

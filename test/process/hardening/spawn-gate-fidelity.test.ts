@@ -66,6 +66,28 @@ describe('spawn gate: the command sees what it would see without the gate', () =
     });
   });
 
+  test('in a cwd removed under the parent, the command\'s stderr holds only what it wrote (dash would add `getcwd() failed`)', BOUNDED, async () => {
+    const gone = mkdtempSync(join(dir, 'gone-'));
+    const home = process.cwd();
+    process.chdir(gone);
+    rmSync(gone, { recursive: true });
+    try {
+      const stderrOf = async (gated: boolean, env?: NodeJS.ProcessEnv): Promise<string> => {
+        const cmd = ['/bin/echo', 'hi'];
+        const { stderr } = await runProcess(cmd, { env, captureStdout: true, captureStderr: true, ...(gated ? {} : { argv0: cmd[0] }) });
+        return stderr.toString();
+      };
+      assert.equal(await stderrOf(false), '', 'the ungated command writes nothing on stderr');
+      assert.equal(await stderrOf(true), '');
+      assert.equal(await stderrOf(true, { 'a-b': '1' }), '', 'through `env -i` too, for a name that is not a shell name');
+      // dash reads a PWD that names its cwd instead of asking getcwd(); the command still gets the PWD it was given.
+      const { stdout } = await runProcess(PRINT_ENV, { captureStdout: true, env: { PWD: '/was/here' } });
+      assert.deepEqual(stdout.toString().split('\0').filter(Boolean), ['PWD=/was/here']);
+    } finally {
+      process.chdir(home);
+    }
+  });
+
   test('an exec that fails where looking first could not tell (a missing dynamic loader) is the same SpawnError, at once', BOUNDED, async () => {
     const program = withMissingLoader(join(dir, 'no-loader'));
     const started = performance.now();
