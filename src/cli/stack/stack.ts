@@ -425,8 +425,13 @@ export class Stack {
     return this.processesNamed([name]).every((copy) => {
       const runner = this.#runners.get(copy);
       if (runner !== undefined && this.#keptStopped.has(runner)) return true;
-      return runner !== undefined && this.#alive.has(runner) && runner.state.waiting;
+      return runner !== undefined && this.#waitingToStart(runner);
     });
+  }
+
+  /** `runner` is in a life that still waits for its `dependsOn` and has spawned nothing: it starts with the files as they are then. */
+  #waitingToStart(runner: Runner): boolean {
+    return this.#alive.has(runner) && runner.state.waiting;
   }
 
   /** When each copy of `name` last spawned (`performance.now()`): those never started have none. */
@@ -514,7 +519,10 @@ export class Stack {
    */
   async #restartChain(roots: readonly Runner[], withRoots: boolean): Promise<readonly Runner[]> {
     const started = await this.#oneAtATime(async () => {
-      const live = roots.filter((runner) => !this.#keptStopped.has(runner));
+      // A copy still waiting for its `dependsOn` (web.2 restarted by hand while db waits out its
+      // backoff, web.1 running on) has no life to restart: its `stopped` and `starting (after a
+      // change)` lines told of one that never began. Stopped by hand, it stays stopped.
+      const live = roots.filter((runner) => !this.#keptStopped.has(runner) && !this.#waitingToStart(runner));
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
       if (chain.length === 0 || this.ending) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);

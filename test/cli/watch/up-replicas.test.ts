@@ -81,6 +81,44 @@ describe('replicas and processes stopped by hand', () => {
     });
   });
 
+  test('a change to a replicated process, one copy running and one waiting for what it depends on, restarts the running copy alone: no stopped or starting line for the waiting one', BOUNDED, async () => {
+    // db crashed and waits out its backoff; web.2, restarted by hand meanwhile, waits for it while
+    // web.1 runs on. A save printed `web.2 * stopped` and `web.2 * starting (after a change)` for a
+    // life that never began, as the all-waiting case did before it was fixed.
+    const dir = project(
+      `processes:
+  db:
+    cmd: "echo db pid $$; echo db up; while [ ! -e crash ]; do sleep 0.05; done; rm crash; exit 1"
+    ready: "db up"
+    restart: { policy: on-failure, max: 5, backoff: 30s }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: [db], replicas: 2, watch: { paths: [src], debounce: 100ms } }
+`,
+      { 'src/app.ts': 'v1' },
+    );
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web\\.1', 1);
+      await nthPid(cli, 'web\\.2', 1);
+      write(dir, 'crash', '');
+      await cli.waitForOutput(/^db +\* .*restarting in/m);
+      // Answered only once web.2 is ready, after db's backoff: left to run.
+      const restarting = runCli(['restart', 'web.2'], { cwd: dir });
+      await cli.waitForOutput(/^web\.2 +\* starting \(subvisor restart\)\nweb\.2 +\* waiting for db to be ready$/m);
+      const before = cli.stdoutSoFar().length;
+      write(dir, 'src/app.ts', 'v2');
+      // web.1 starts again, and waits for db as web.2 does.
+      await cli.waitForOutput(/^web\.1 +\* starting \(after a change\)$/m);
+      await control(dir, ['start', 'db']);
+      await nthPid(cli, 'web\\.1', 2);
+      await nthPid(cli, 'web\\.2', 2);
+      assert.equal((await restarting).code, 0);
+      const after = cli.stdoutSoFar().slice(before);
+      const web2 = after.split('\n').filter((line) => /^web\.2 +\* /.test(line));
+      assert.equal(web2.length, 1, after);
+      assert.match(web2[0] ?? '', /^web\.2 +\* starting \(pid \d+\)/, after);
+      await interrupt(cli);
+    });
+  });
+
   test('a process stopped by hand is not announced as restarting when its files change; once started, a change restarts it again', BOUNDED, async () => {
     const dir = project(server, { 'src/app.ts': 'v1' });
     await withUp(dir, async (cli) => {
