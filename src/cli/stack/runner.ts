@@ -44,8 +44,11 @@ export interface RunnerContext {
   readonly stillNotReadyFirstMs?: number | undefined;
   /** The milestones of another process of the run (every dependency is one: the config checks). */
   readonly milestonesOf: (name: string) => Milestones;
-  /** The run is ending: no attempt starts again, whatever the restart policy says. */
-  readonly ending: () => boolean;
+  /**
+   * Whether anything may start now: false once the run's end is decided, and then no attempt
+   * starts again, whatever the restart policy says. The stack's one answer (see Stack.#mayStart).
+   */
+  readonly mayStart: () => boolean;
 }
 
 /**
@@ -256,7 +259,7 @@ export class Runner {
       if (!(await this.#waitOutBackoff(delayMs))) return { kind: 'stopped', inBackoff: true };
       // The run may have begun to end during the wait: its stop reaches this runner only once its
       // dependents are down, and their grace can outlast the backoff.
-      if (this.context.ending() || this.#stopping) return { kind: 'stopped', inBackoff: true };
+      if (!this.#mayStartAttempt()) return { kind: 'stopped', inBackoff: true };
     }
   }
 
@@ -321,7 +324,12 @@ export class Runner {
    */
   async #runGoesOn(): Promise<boolean> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return !this.context.ending() && !this.#stopping && !this.#life.signal.aborted;
+    return this.#mayStartAttempt();
+  }
+
+  /** Whether an attempt may begin now: the run allows starts, and this life is not being stopped. */
+  #mayStartAttempt(): boolean {
+    return this.context.mayStart() && !this.#stopping && !this.#life.signal.aborted;
   }
 
   #attemptHooks(): AttemptHooks {
@@ -419,14 +427,15 @@ export class Runner {
    * hand kept the policy from restarting it (see {@link LifeEnd}).
    */
   #afterAttempt(end: Exclude<AttemptEnd, { kind: 'stopped' }>): { readonly restartInMs?: number; readonly retriable?: boolean; readonly restartDue?: boolean } {
-    if (this.context.ending() || this.#stopping) {
+    const runEnding = !this.context.mayStart();
+    if (runEnding || this.#stopping) {
       // No restart once the run ends, whatever the policy says. A crash the policy would have
       // retried is then no failure of the run's, as it would not have been a moment earlier (a
       // main's exit 0 still ends the run with 0): its line says why nothing follows it.
       const wouldRestart = this.#budget.wouldRestart(end.kind === 'failed', this.state.healthyMs());
-      const retriable = this.context.ending() && end.kind === 'failed' && wouldRestart;
+      const retriable = runEnding && end.kind === 'failed' && wouldRestart;
       this.#sayEnd(end, retriable ? { text: '; not restarted: the run is ending', fields: { notRestarted: 'ending' } } : undefined);
-      return { retriable, restartDue: !this.context.ending() && wouldRestart };
+      return { retriable, restartDue: !runEnding && wouldRestart };
     }
     const decision = this.#budget.next(end.kind === 'failed', this.state.healthyMs());
     if (!decision.restart) {

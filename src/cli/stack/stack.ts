@@ -100,7 +100,7 @@ export class Stack {
       childrenColour: opts.childrenColour,
       stillNotReadyFirstMs: opts.stillNotReadyFirstMs,
       milestonesOf: (name: string): Milestones => this.#runner(name).milestones,
-      ending: () => this.#end !== undefined,
+      mayStart: () => this.#mayStart(),
     };
     this.#runners = new Map(specs.map((spec) => [spec.name, new Runner(spec, context)]));
     this.#dependents = new Map(specs.map((spec) => [spec.name, []]));
@@ -121,7 +121,7 @@ export class Stack {
       this.#tn = tn;
       // A stop that came before the run began (a Ctrl-C while `up` made its control socket) starts
       // nothing: launched, a process would start while its dependents' stops went first.
-      if (!this.#opts.signal.aborted) for (const runner of this.#runners.values()) this.#launch(runner);
+      if (this.#mayStart()) for (const runner of this.#runners.values()) this.#launch(runner);
       await this.#untilEnd();
       const why = this.#end === undefined ? undefined : endWords(this.#end);
       await stopInOrder([...this.#runners.values()], (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why));
@@ -385,7 +385,19 @@ export class Stack {
   }
 
   #mustBeRunning(): void {
-    if (this.#tn === undefined || this.#end !== undefined) throw new RunEnding();
+    if (!this.#mayStart()) throw new RunEnding();
+  }
+
+  /**
+   * Whether a new life, or a new attempt of one, may begin now: the run is under way and its end is
+   * not decided. The one answer every start asks for (one by hand, a change's, a process whose
+   * conditions were just met, the next attempt after a backoff): were they decided apart, one
+   * could start a process while the others, seeing the end, stop theirs.
+   */
+  #mayStart(): boolean {
+    // The stop signal decides the end as it aborts (see #untilEnd), but only once the run listens:
+    // one that aborted before (a Ctrl-C while `up` made its control socket) is read here.
+    return this.#tn !== undefined && this.#end === undefined && !this.#opts.signal.aborted;
   }
 
   // ---- Watch mode (SPEC §10) --------------------------------------------------------------
@@ -403,9 +415,9 @@ export class Stack {
   /** Lives begun by `subvisor start` or `restart`: a change lets such a task's run end (see {@link restartForChange}). */
   readonly #begunByHand = new Set<Runner>();
 
-  /** Whether the end of the run is decided: a change then restarts nothing. */
+  /** Whether the end of the run is decided (nothing may start: see {@link #mayStart}): a change then restarts nothing. */
   get ending(): boolean {
-    return this.#end !== undefined;
+    return !this.#mayStart();
   }
 
   /** Every copy of `name` (a process's name in the config) was stopped by `subvisor stop` and not started since. */
@@ -450,7 +462,7 @@ export class Stack {
    * budget, and each try between them).
    */
   changeHeard(name: string): void {
-    if (this.ending) return;
+    if (!this.#mayStart()) return;
     const copies = this.#inStartOrder(this.processesNamed([name]));
     for (const runner of copies.filter((runner) => runner.spec.task && this.#forgiven.has(runner) && this.#alive.has(runner))) {
       const life = this.#alive.get(runner);
@@ -463,7 +475,7 @@ export class Stack {
   /** Ends the life `life` of `runner` in its backoff, for a change (see {@link changeHeard}), unless it has ended meanwhile. */
   #endBackoffForChange(runner: Runner, life: symbol | undefined): void {
     void this.#oneAtATime(async () => {
-      if (this.ending || this.#alive.get(runner) !== life || !runner.inBackoff) return;
+      if (!this.#mayStart() || this.#alive.get(runner) !== life || !runner.inBackoff) return;
       // Its end is the change's doing, not a failure (as for a chain a change restarts).
       this.#stoppedByHand.add(runner);
       await runner.shutdown('restarting', true);
@@ -524,7 +536,7 @@ export class Stack {
       // change)` lines told of one that never began. Stopped by hand, it stays stopped.
       const live = roots.filter((runner) => !this.#keptStopped.has(runner) && !this.#waitingToStart(runner));
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
-      if (chain.length === 0 || this.ending) return [];
+      if (chain.length === 0 || !this.#mayStart()) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
       const startsNot = await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
@@ -545,7 +557,7 @@ export class Stack {
 
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
   #startByChange(runners: readonly Runner[]): boolean {
-    if (this.ending) return false;
+    if (!this.#mayStart()) return false;
     this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change', false);
     for (const runner of runners) this.#markStartedByChange(runner);
     return true;
