@@ -8,7 +8,7 @@
 
 // Structured concurrency
 export { openNursery } from './core/nursery.js';
-export type { Nursery, NurseryOptions, Task, TaskContext } from './core/nursery.js';
+export type { HandsUp, Nursery, NurseryOptions, Task, TaskContext } from './core/nursery.js';
 export { Cancelled, ErrorGroup, NotStartedError, TooSlowError, collapseErrorGroup } from './core/errors.js';
 export { failAfter, moveOnAfter } from './core/timeouts.js';
 export type { DeadlineOptions } from './core/timeouts.js';

@@ -106,6 +106,16 @@ export async function main(): Promise<void> {
     tn.startSoon(async ({ started }: TaskContext<number>) => { started(8080); });
     const proc: Process = await tn.start(serve);
     const other = await tn.start<Process>((ctx) => superviseRunProcess(['sleep', '1'], options, ctx));
+    // Without start<Process>: the call's type says it hands up a Process, so no \`unknown\` to cast.
+    const inferred = await tn.start((ctx) => superviseRunProcess(['sleep', '1'], options, ctx), 'inferred');
+    const inferredPid: number = inferred.pid;
+    await inferred.stop();
+    // @ts-expect-error: a call that hands up a Process is no start<number>
+    await tn.start<number>((ctx) => superviseRunProcess(['true'], {}, ctx));
+    const port: number = await tn.start<number>(async ({ started }) => { started(8080); });
+    // @ts-expect-error: start<number>'s task must pass a number to started()
+    await tn.start<number>(async ({ started }) => { started('8080'); });
+    console.log(inferredPid, port);
     const status: number | null = proc.returncode;
     const signal: NodeJS.Signals | null = proc.signal;
     console.log(status, signal, proc.pid, proc.args, proc.poll());

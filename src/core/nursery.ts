@@ -32,6 +32,19 @@ export type StartedArgs<T> = unknown extends T ? [value?: T] : [T] extends [void
 /** A unit of concurrent work: an async function of its {@link TaskContext}. */
 export type Task<T = void> = (ctx: TaskContext<T>) => Promise<unknown>;
 
+declare const handsUp: unique symbol;
+
+/**
+ * A promise whose type says what its call hands up through `started()`: `superviseRunProcess`
+ * returns one, so that `tn.start((ctx) => superviseRunProcess(cmd, opts, ctx))` is known to resolve
+ * with a `Process` without writing `start<Process>`. A mark for the type checker alone: the
+ * promise has no such property when the program runs.
+ */
+export type HandsUp<T, R = unknown> = Promise<R> & {
+  /** Never there when the program runs: it only carries `T` to {@link Nursery.start}. */
+  readonly [handsUp]: T;
+};
+
 /** Options of {@link openNursery}. */
 export interface NurseryOptions {
   /**
@@ -54,6 +67,17 @@ export interface Nursery {
    * @param name - Names the task in the error of a nursery closed to it. Default: none.
    */
   startSoon<T = void>(task: Task<T>, name?: string): void;
+  /**
+   * A start of a task that returns a call marked with what it hands up ({@link HandsUp}),
+   * `(ctx) => superviseRunProcess(cmd, opts, ctx)`: resolves with that, a `Process`, inferred. The
+   * second type parameter, never given, sends `start<T>(...)` with an explicit type to the
+   * signature below: TypeScript types a task's `ctx` by the first signature it tries and keeps
+   * that type for the next, so this one must not be tried for calls that name their type.
+   *
+   * @param name - As below. Default: the function's own name, else `'task'`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters, @typescript-eslint/no-unused-vars -- unused on purpose: see above
+  start<Marked extends HandsUp<unknown>, _Inferred extends never>(task: (ctx: TaskContext<unknown>) => Marked, name?: string): Promise<Marked[typeof handsUp]>;
   /**
    * Starts `task` and resolves with the value it passes to `ctx.started()`, while the task keeps
    * running in the nursery. If the task rejects before that, `start` rejects with that same error
@@ -202,6 +226,9 @@ class TaskNursery implements Nursery {
     });
   };
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters, @typescript-eslint/no-unused-vars -- unused on purpose: see Nursery.start
+  start<Marked extends HandsUp<unknown>, _Inferred extends never>(task: (ctx: TaskContext<unknown>) => Marked, name?: string): Promise<Marked[typeof handsUp]>;
+  start<T>(task: Task<T>, name?: string): Promise<T>;
   start<T>(task: Task<T>, name?: string): Promise<T> {
     try {
       this.admit(task, 'start', name);

@@ -1,4 +1,4 @@
-import type { TaskContext } from '../core/nursery.js';
+import type { HandsUp, TaskContext } from '../core/nursery.js';
 import { currentSignal } from '../core/scope.js';
 import { CompletedProcess } from './completed.js';
 import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
@@ -58,14 +58,15 @@ export function superviseRunProcess<Level extends string = 'io'>(
   cmd: readonly string[] | string,
   opts: SuperviseOptions<Level> & NotATaskContext = {},
   ctx?: TaskContext<Process> | TaskContext,
-): Promise<CompletedProcess> {
+): HandsUp<Process, CompletedProcess> {
   let callSettled = (): void => undefined;
   const call = supervise(cmd, opts, ctx, new Promise<void>((resolve) => (callSettled = resolve)));
   // Before the caller's own reaction: `Process.stop()` answers after the caller has the result.
   // Settled with nothing: `stop()` resolves with void, never with the call's result or error.
   const settle = (): void => callSettled();
   call.then(settle, settle);
-  return call;
+  // Only the type says what it hands up (see HandsUp): the promise itself is the call's.
+  return call as HandsUp<Process, CompletedProcess>;
 }
 
 async function supervise<Level extends string>(cmd: readonly string[] | string, opts: SuperviseOptions<Level>, ctx: TaskContext<Process> | TaskContext | undefined, callSettled: Promise<void>): Promise<CompletedProcess> {
