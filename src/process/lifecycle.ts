@@ -13,7 +13,7 @@ import { isParentShutdown, ownUntilExit, unlessParentDies } from './stop/parent-
 import { runAsHookOf } from './stop/hook-caller.js';
 import { runCountingChildren } from './stop/shutdown-children.js';
 import { awaitingHolderSearch, pipeHolders, type ChildPipes } from './stop/pipe-holders.js';
-import { signalTarget, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
+import { askToStop, stopDenied, stopPipeHolders, stopTarget, targetAliveSoon, targetRefuses, type StopPolicy, type StopTarget } from './stop/terminate.js';
 
 /**
  * A consumer of one of the child's pipes: called for every read, then once at the end. A read's
@@ -279,19 +279,22 @@ function shieldedDelivery(
   const { stopSignal, log, abandonWaitMs } = how;
   const shield = new AbortController();
   const shutdownChildren = new Set<Promise<unknown>>();
+  // Refused: said now, not a whole grace later (or never, with an infinite one) at the SIGKILL.
+  const firstStep = (): void => {
+    if (shield.signal.aborted) return;
+    if (askToStop(target, stopSignal) === 'denied') how.denied(stopDenied(target, stopSignal));
+  };
   const fallBack = (error: unknown): void => {
     if (shield.signal.aborted) return;
     log.deliverCancelFailed(target.proc, error);
-    // Refused: said now, not a whole grace later (or never, with an infinite one) at the SIGKILL.
-    if (signalTarget(target, stopSignal) === 'denied') how.denied(stopDenied(target, stopSignal));
-    else signalTarget(target, 'SIGCONT');
+    firstStep();
   };
   return {
     deliver: () => {
       void runInScope(shield.signal, () =>
         runCountingChildren(shutdownChildren, async () => {
           try {
-            await runAsHookOf(target.proc, () => deliverCancel(target.proc));
+            await runAsHookOf(target.proc, firstStep, () => deliverCancel(target.proc));
           } catch (error) {
             fallBack(error);
           }

@@ -6,9 +6,8 @@ import { runToEnd, type Ending, type LifecycleOptions, type PipeReader } from '.
 import type { ResolvedRunOptions } from './options.js';
 import { processInternals, type Process } from './process.js';
 import { spawnProcess, type SpawnedChild } from './spawn.js';
-import { isInHookOf } from './stop/hook-caller.js';
+import { ownHookStep } from './stop/hook-caller.js';
 import { countChild } from './stop/shutdown-children.js';
-import { signalTarget } from './stop/terminate.js';
 
 /** One child to run, as runProcess and superviseRunProcess describe it. */
 export interface ChildRun {
@@ -79,10 +78,7 @@ async function runToOutcome(run: ChildRun): Promise<ChildOutcome> {
     const { proc } = spawned;
     const spawnedAt = processInternals.spawnedAt(proc);
     const exitedAt = processInternals.exited(proc).then(() => performance.now());
-    const gone = answerStopRequests(proc, requested, run.callSettled, () => {
-      signalTarget({ proc, newSession: run.options.newSession }, run.options.stopSignal);
-      signalTarget({ proc, newSession: run.options.newSession }, 'SIGCONT');
-    });
+    const gone = answerStopRequests(proc, requested, run.callSettled);
     run.log.spawned(proc);
     let ending: Ending;
     let readers: readonly PipeReader[] = [];
@@ -152,7 +148,7 @@ interface GoneLatch {
 }
 
 /** Makes `Process.stop()` of `proc` abort `requested`, and answer once the returned latch says so. */
-function answerStopRequests(proc: Process, requested: AbortController, callSettled: Promise<void> | undefined, defaultFirstStep: () => void): GoneLatch {
+function answerStopRequests(proc: Process, requested: AbortController, callSettled: Promise<void> | undefined): GoneLatch {
   let reached: (callFollows: boolean) => void = noop;
   let refused: (error: unknown) => void = noop;
   const gone = new Promise<boolean>((resolve, reject) => {
@@ -161,9 +157,9 @@ function answerStopRequests(proc: Process, requested: AbortController, callSettl
   });
   gone.catch(noop); // a refused stop is the call's failure; it reaches `Process.stop()` only if someone asked
   processInternals.onStop(proc, () => {
-    // From the child's own deliverCancel (`(p) => p.stop()`): the stop signal, as with no hook.
-    // Its outcome needs no word here: a refusal meets the SIGKILL too, and is reported then.
-    if (isInHookOf(proc)) defaultFirstStep();
+    // From the child's own deliverCancel (`(p) => p.stop()`): the stop signal, as with no hook; the
+    // step reports a refusal itself, at once.
+    ownHookStep(proc)?.();
     if (!requested.signal.aborted) requested.abort(new StopRequested('stopped by Process.stop()'));
     return gone.then((callFollows) => (callFollows ? callSettled : undefined));
   });

@@ -239,25 +239,32 @@ describe('stop policy', () => {
     });
   }
 
-  test('a deliverCancel that calls stop() on its own process gets the default first step (the stop signal), not silence until the SIGKILL', BOUNDED, async () => {
-    let own: Process | undefined;
-    let hookCalls = 0;
-    const result = await superviseRunProcess(['sh', '-c', 'trap "exit 0" TERM; sleep 30 & echo ready; wait'], {
-      relayStdout: true,
-      // Longer than any stop signal takes to be heard, shorter than the test's bound: without the
-      // stop signal, only this grace's SIGKILL would end the child.
-      killGraceMs: 15_000,
-      onSpawn: (spawned) => void (own = spawned),
-      onLine: ({ line }) => void (line === 'ready' && own?.stop()),
-      deliverCancel: async (proc) => {
-        hookCalls += 1;
-        await sleep(10); // still its own hook after an await
-        await proc.stop();
-      },
+  // Still its own hook after an await, and in a timer or an immediate the hook set (which the hook
+  // does not await: it has returned when the stop() comes).
+  for (const [when, callStop] of [
+    ['after an await', async (proc: Process) => { await sleep(10); await proc.stop(); }],
+    ['from a timer the hook set', (proc: Process) => void setTimeout(() => void proc.stop(), 10)],
+    ['from an immediate the hook set', (proc: Process) => void setImmediate(() => void proc.stop())],
+  ] as const) {
+    test(`a deliverCancel that calls stop() on its own process (${when}) gets the default first step (the stop signal), not silence until the SIGKILL`, BOUNDED, async () => {
+      let own: Process | undefined;
+      let hookCalls = 0;
+      const result = await superviseRunProcess(['sh', '-c', 'trap "exit 0" TERM; sleep 30 & echo ready; wait'], {
+        relayStdout: true,
+        // Longer than any stop signal takes to be heard, shorter than the test's bound: without the
+        // stop signal, only this grace's SIGKILL would end the child.
+        killGraceMs: 15_000,
+        onSpawn: (spawned) => void (own = spawned),
+        onLine: ({ line }) => void (line === 'ready' && own?.stop()),
+        deliverCancel: (proc) => {
+          hookCalls += 1;
+          return callStop(proc);
+        },
+      });
+      assert.equal(hookCalls, 1, 'control: the hook ran');
+      assert.deepEqual([result.stopped, result.signal, result.returncode], [true, null, 0], 'the child heard SIGTERM and exited by its trap');
     });
-    assert.equal(hookCalls, 1, 'control: the hook ran');
-    assert.deepEqual([result.stopped, result.signal, result.returncode], [true, null, 0], 'the child heard SIGTERM and exited by its trap');
-  });
+  }
 
   test('Process.stop() resolves once the group is gone, not when a deliverCancel that never settles does', BOUNDED, async () => {
     let child: number | undefined;

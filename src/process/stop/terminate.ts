@@ -19,7 +19,7 @@ export interface StopPolicy {
   readonly killGraceMs: number;
   /** The first signal the group gets (followed by SIGCONT, so that a stopped process can handle it). */
   readonly stopSignal: NodeJS.Signals;
-  /** replaces sending stopSignal+SIGCONT as the first step; called synchronously, fire-and-forget */
+  /** replaces {@link askToStop} as the first step; called synchronously, fire-and-forget */
   readonly deliverCancel?: (() => void) | undefined;
   /** called once, just before SIGKILL escalation */
   readonly onEscalate?: (() => void) | undefined;
@@ -37,6 +37,18 @@ export function signalTarget(target: StopTarget, signal: NodeJS.Signals): Signal
   // A reaped child's pid may be reused: without a group to address, only a child not yet reaped is signalled.
   if (!target.newSession && target.proc.returncode !== null) return 'gone';
   return sendSignal(target.newSession ? -target.proc.pid : target.proc.pid, signal);
+}
+
+/**
+ * The first step of a stop when no `deliverCancel` replaces it: the stop signal, then SIGCONT (as
+ * systemd does: a process stopped by job control or a debugger would otherwise never run its
+ * handler, and die of the SIGKILL instead). Nothing more once the stop signal is refused: its
+ * outcome is the step's, for the caller to report at once.
+ */
+export function askToStop(target: StopTarget, stopSignal: NodeJS.Signals): SignalOutcome {
+  const outcome = signalTarget(target, stopSignal);
+  if (outcome !== 'denied') signalTarget(target, 'SIGCONT');
+  return outcome;
 }
 
 /**
@@ -113,8 +125,7 @@ export async function stopTarget(target: StopTarget, policy: StopPolicy): Promis
   const escaped = target.newSession ? escapedDescendants(target.proc.pid) : [];
   const thrown: unknown[] = [];
   if (policy.deliverCancel === undefined) {
-    if (signalTarget(target, policy.stopSignal) === 'denied') throw stopDenied(target, policy.stopSignal);
-    signalTarget(target, 'SIGCONT');
+    if (askToStop(target, policy.stopSignal) === 'denied') throw stopDenied(target, policy.stopSignal);
   } else {
     callCatching(policy.deliverCancel, thrown);
   }

@@ -90,6 +90,8 @@ describe('a child the system refuses to stop', () => {
     ['sibling', 'its group holding a process we may signal: the stop goes as far as SIGKILL', 'SIGKILL', true],
     ['leftover', 'its leader exits on SIGTERM, leaving a member of its group we may not signal', 'SIGTERM', true],
     ['hook-fails', 'a deliverCancel that throws, with an infinite grace: its fallback signal is refused', 'SIGTERM', true],
+    // Before, its refusal waited for a SIGKILL that an infinite grace never sends: the call never settled.
+    ['hook-stops', 'a deliverCancel that calls its own Process.stop() from a timer, with an infinite grace: the stop signal it sends is refused', 'SIGTERM', true],
     // The one refusal reaches the nursery twice, from the body and from the supervising call: one error.
     ['stop-awaited', 'Process.stop() awaited bare by the nursery\'s body', 'SIGTERM', true],
     // And once when the second path runs through a nested nursery, inside its group.
