@@ -51,8 +51,10 @@ export function bareDurationWarnings(flags: Readonly<Record<string, string | und
     if (text === undefined || !isBareNumber(text)) return [];
     const ms = parseDuration(text);
     if (ms === 0 || ms >= BARE_MS_MEANT) return [];
-    const number = text.trim();
-    return [{ text: `${flag} ${number} is ${number} ms (a bare number is milliseconds); for seconds, write ${flag} ${number}s (or ${flag} ${number}ms, which says so without this warning)` }];
+    // A number with an exponent (`1e2`) takes no unit after it: the advice writes its value.
+    const written = text.trim();
+    const number = /e/i.test(written) ? String(ms) : written;
+    return [{ text: `${flag} ${written} is ${number} ms (a bare number is milliseconds); for seconds, write ${flag} ${number}s (or ${flag} ${number}ms, which says so without this warning)` }];
   });
 }
 

@@ -52,3 +52,21 @@ test("a bare number under 1000 given to up's --grace or probe's --timeout and --
   const probeUnits = await runCli(['probe', '--exec', 'true', '--timeout', '5s', '--interval', '100ms'], { cwd: dir });
   assert.equal(probeUnits.stderr, '');
 });
+
+test('--grace -0 is 0, as `grace: "-0"` is; --grace 1e400 is refused in the words a config\'s `grace: 1e400` gets; an exponent is advised as its value', { timeout: 60_000 }, async () => {
+  // Before: `--grace -0` was "expected a non-negative duration", `--grace 1e400` "expected a number with a unit".
+  for (const args of [['run', '--grace', '-0', '--', 'true'], ['run', '--grace=-0', '--', 'true'], ['up', '--grace', '-0']]) {
+    const zero = await runCli(args, { cwd: dir });
+    assert.equal(zero.code, 0, `${args.join(' ')}: ${zero.stderr}`);
+    assert.doesNotMatch(zero.stderr, /subvisor:/, args.join(' '));
+  }
+  const tooLong = await runCli(['run', '--grace', '1e400', '--', 'true'], { cwd: dir });
+  assert.equal(tooLong.code, 2);
+  assert.equal(tooLong.stderr.split('\n')[0], "subvisor: --grace: invalid duration '1e400': longer than the longest a timer can wait, 2147483647 ms (596h31m23.647s, about 24.8 days); use a shorter one");
+  writeFileSync(join(dir, 'long.yaml'), 'processes:\n  web: { cmd: echo started, grace: 1e400 }\n');
+  const config = await runCli(['up', '-f', 'long.yaml'], { cwd: dir });
+  assert.match(config.stderr, /processes\.web\.grace: invalid duration 1e400: longer than the longest a timer can wait, 2147483647 ms \(596h31m23\.647s, about 24\.8 days\); use a shorter one$/m);
+  // `1e2s` is no duration: the advice writes 1e2's value.
+  const exponent = await runCli(['run', '--grace', '1e2', '--', 'true'], { cwd: dir });
+  assert.equal(exponent.stderr.split('\n')[0], 'subvisor: warning: --grace 1e2 is 100 ms (a bare number is milliseconds); for seconds, write --grace 100s (or --grace 100ms, which says so without this warning)');
+});

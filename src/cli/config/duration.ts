@@ -14,8 +14,12 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
  */
 export const MAX_DURATION_MS = MAX_TIMER_MS;
 
-const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
+// A bare number may have an exponent (`1e3`), as YAML reads `grace: 1e3`: `--grace 1e3` is the
+// same number, and `--grace 1e400` as long a duration as `grace: 1e400`.
+const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;
+/** A duration of nothing but zeros (`0`, `0.0s`, `0m0s`, `0e5`): what `-0` is the negative of. */
+const ALL_ZERO = /^(?:[0.]+(?:e[+-]?\d+)?|(?:[0.]+(?:ms|h|m|s))+)$/i;
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/g;
 
 /**
@@ -26,6 +30,9 @@ export function isDurationText(text: string): boolean {
   const trimmed = text.trim();
   return BARE_NUMBER.test(trimmed) || WITH_UNITS.test(trimmed);
 }
+
+/** What a negative duration is told, whether a config's number (`-1`) or text (`--grace=-1`). */
+const NEGATIVE = 'expected a non-negative duration, like 0, 500ms or 2m';
 
 /** Whether `text` is a bare number (`5`, `1.5`), which {@link parseDuration} reads as milliseconds. */
 export function isBareNumber(text: string): boolean {
@@ -51,7 +58,8 @@ export class InvalidDurationError extends RangeError {
 /**
  * Reads a duration into whole milliseconds: a number with a unit (`250ms`, `1.5s`, `2m`, `1h`),
  * several of them run together (`1m30s`), or a bare number, which means milliseconds (so does a
- * JS number). Surrounding whitespace is ignored; anything else (a sign, a space before the unit,
+ * JS number). Surrounding whitespace is ignored, and so is the sign of a zero (`-0`); anything
+ * else (another sign, a space before the unit,
  * an unknown unit) throws {@link InvalidDurationError} rather than guessing. Fractions are
  * rounded to the nearest millisecond. Used for the config's `readyTimeout`, `backoff` and `grace`
  * and for the CLI's `--timeout` and `--grace`.
@@ -72,7 +80,8 @@ export function parseDuration(text: string | number, written?: string): number {
   let ms: number;
   if (typeof text === 'number') {
     // Infinity is let through: the length check below says what is wrong with it (too long).
-    if (Number.isNaN(text) || text < 0) throw new InvalidDurationError(text, 'expected a non-negative number of milliseconds', written);
+    if (Number.isNaN(text)) throw new InvalidDurationError(text, 'expected a number of milliseconds', written);
+    if (text < 0) throw new InvalidDurationError(text, NEGATIVE, written);
     ms = text;
   } else {
     const trimmed = text.trim();
@@ -85,13 +94,16 @@ export function parseDuration(text: string | number, written?: string): number {
         ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
       }
     } else if (trimmed.startsWith('-') && (BARE_NUMBER.test(trimmed.slice(1)) || WITH_UNITS.test(trimmed.slice(1)))) {
-      // A duration but for its sign (`--grace=-1`): the sign is what is wrong, not the shape.
-      throw new InvalidDurationError(text, 'expected a non-negative duration, like 0, 500ms or 2m');
+      // `-0` (and `-0s`) is zero, as YAML's number -0 is: taken. Any other is a duration but for
+      // its sign (`--grace=-1`): the sign is what is wrong, not the shape.
+      if (ALL_ZERO.test(trimmed.slice(1))) return 0;
+      throw new InvalidDurationError(text, NEGATIVE);
     } else {
       throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
     }
   }
-  const rounded = Math.round(ms);
+  // `+ 0` makes YAML's -0 (and -0.4) a plain 0, never shown as `-0` anywhere it is written back.
+  const rounded = Math.round(ms) + 0;
   if (rounded > MAX_DURATION_MS) {
     throw new InvalidDurationError(text, `longer than the longest a timer can wait, ${MAX_DURATION_MS} ms (596h31m23.647s, about 24.8 days); use a shorter one`, written);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidDurationError, MAX_DURATION_MS, NO_RESTART, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
-import { onlyProblem } from './support.js';
+import { firstProcess, onlyProblem } from './support.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -29,7 +29,7 @@ test('parseDuration reads a bare number, string or JS number, as milliseconds', 
 
 test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {
   assert.equal(parseDuration('5s'), 5000); // control: the same shape with a known unit passes
-  for (const junk of ['', 'soon', '5 s', '5S', '+5s', '--5s', '5d', '5sec', 's', '1e3', '5s ms', '1..5s', 'ms5', '5s5']) {
+  for (const junk of ['', 'soon', '5 s', '5S', '+5s', '--5s', '5d', '5sec', 's', '1e3s', '1e', '5s ms', '1..5s', 'ms5', '5s5']) {
     assert.throws(
       () => parseDuration(junk),
       (error: unknown) => {
@@ -52,6 +52,34 @@ test('parseDuration says a duration written with a minus sign is negative, not o
   }
 });
 
+test('-0 is zero, as text as well as a number: a config and a flag take it as 0', () => {
+  // Before: `grace: "-0"` and `--grace -0` were "expected a non-negative duration", while YAML's number -0 passed.
+  for (const zero of ['-0', '-0s', ' -0.0 ', '-0m0s', '-.0ms', '-0e5']) assert.equal(Object.is(parseDuration(zero), 0), true, zero);
+  assert.equal(Object.is(parseDuration(-0), 0), true); // never -0, which would be written back as -0 nowhere, but is not 0 to Object.is
+  for (const written of ['"-0"', '-0', "'-0s'"]) assert.equal(firstProcess(`processes:\n  web: { cmd: x, grace: ${written} }\n`).grace, 0, written);
+  // Controls: a negative duration that is not zero is refused still, a tiny one too.
+  for (const negative of ['-0.4ms', '-0.1', '-0m1s']) assert.throws(() => parseDuration(negative), /expected a non-negative duration/, negative);
+});
+
+test('a bare number with an exponent is the same duration as text as YAML reads it as a number: 1e400 is too long in both, in the same words', () => {
+  // Before: `--grace 1e400` was "expected a number with a unit ...", `grace: 1e400` "longer than the longest a timer can wait".
+  assert.equal(parseDuration('1e3'), 1000);
+  assert.equal(parseDuration('1.5E2'), 150);
+  assert.equal(firstProcess('processes:\n  web: { cmd: x, grace: 1e3 }\n').grace, 1000); // control: YAML's number
+  const reason = (message: string): string => message.slice(message.indexOf(': ', message.indexOf('invalid duration')) + 2);
+  const yaml = onlyProblem('processes:\n  web: { cmd: x, grace: 1e400 }\n', 2, 25);
+  const flag = (() => {
+    try {
+      parseDuration('1e400');
+    } catch (error) {
+      return error instanceof InvalidDurationError ? error.message : '';
+    }
+    return 'accepted';
+  })();
+  assert.match(yaml, /longer than the longest a timer can wait/);
+  assert.equal(reason(flag), reason(yaml));
+});
+
 test('parseDuration refuses durations longer than a timer can wait instead of firing at once', () => {
   assert.equal(parseDuration(MAX_DURATION_MS), MAX_DURATION_MS); // control: the limit itself passes
   assert.equal(parseDuration('596h'), 596 * 3_600_000);
@@ -64,7 +92,7 @@ test('parseDuration refuses durations longer than a timer can wait instead of fi
 test('a config duration YAML reads as no finite number is refused as written, not as NaN or Infinity', () => {
   const grace = (written: string): string => onlyProblem(`processes:\n  web: { cmd: x, grace: ${written} }\n`, 2, 25);
   // Control: a negative number YAML reads as written is shown as written.
-  assert.match(grace('-1'), /processes\.web\.grace: invalid duration -1: expected a non-negative number of milliseconds$/);
+  assert.match(grace('-1'), /processes\.web\.grace: invalid duration -1: expected a non-negative duration, like 0, 500ms or 2m$/);
   for (const written of ['.nan', '.NaN', '.inf', '-.inf']) {
     const message = grace(written);
     assert.match(message, new RegExp(`processes\\.web\\.grace: expected a duration like 500ms, 30s or 2m, found number ${written.replace('.', '\\.')}$`), written);
@@ -78,7 +106,7 @@ test('a config duration YAML reads as no finite number is refused as written, no
     assert.match(grace(written), new RegExp(`processes\\.web\\.grace: invalid duration ${written}: longer than the longest a timer can wait`), written.slice(0, 10));
   }
   assert.match(grace(`"${'9'.repeat(400)}s"`), /invalid duration '9+s': longer than the longest a timer can wait/);
-  assert.match(grace('-1e400'), /processes\.web\.grace: invalid duration -1e400: expected a non-negative number of milliseconds$/);
+  assert.match(grace('-1e400'), /processes\.web\.grace: invalid duration -1e400: expected a non-negative duration, like 0, 500ms or 2m$/);
   // An infinity is longer than any timer waits, not a negative number.
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /longer than the longest a timer can wait/);
 });
@@ -89,7 +117,7 @@ test('parseDuration shows a number as its source wrote it when told (digits read
     () => parseDuration(Number.POSITIVE_INFINITY, '1e400'),
     (error: unknown) => error instanceof InvalidDurationError && /^invalid duration 1e400: longer than the longest a timer can wait/.test(error.message) && error.input === Number.POSITIVE_INFINITY && error.written === '1e400',
   );
-  assert.throws(() => parseDuration(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidDurationError: invalid duration -1e400: expected a non-negative number of milliseconds$/);
+  assert.throws(() => parseDuration(Number.NEGATIVE_INFINITY, '-1e400'), /^InvalidDurationError: invalid duration -1e400: expected a non-negative duration, like 0, 500ms or 2m$/);
   // Control: untold, the number is shown as String() writes it.
   assert.throws(() => parseDuration(Number.POSITIVE_INFINITY), /^InvalidDurationError: invalid duration Infinity: longer/);
 });
