@@ -526,6 +526,21 @@ test('process names must start with a letter or digit and use only letters, digi
   }
 });
 
+test('an invalid process name is named once, quoted, at `processes` (or `services`), not also in the path before it', () => {
+  // Before: "processes.we b: invalid process name 'we b': ..." said the name twice.
+  const cases: [string, string, string][] = [
+    ['processes', '"we b"', "processes: invalid process name 'we b': a process name must"],
+    ['processes', '"web "', "processes: invalid process name 'web ': a process name must"],
+    ['services', '"we b"', "services: invalid process name 'we b': a process name must"],
+    ['processes', '""', 'processes: a process name cannot be empty: a process name must'],
+  ];
+  for (const [top, name, expected] of cases) {
+    const error = configError(() => parseYamlConfig(`${top}:\n  ${name}:\n    cmd: x\n`, FILE, { env: {} }));
+    const line = lines(error).find((problem) => problem.includes('process name')) ?? '';
+    assert.ok(line.startsWith(`${FILE}:2:3: ${expected}`), `${name}: ${error.message}`);
+  }
+});
+
 test('a name with a letter outside ASCII is told that only ASCII letters are taken, since by the rule alone it is all letters', () => {
   for (const bad of ['wéb', 'ünï', 'дб']) {
     assert.match(onlyProblem(`processes:\n  ${bad}:\n    cmd: x\n`, 2, 3), /: invalid process name '.*': .*use only ASCII letters, digits, _, \. and -$/, bad);

@@ -11,7 +11,7 @@ import { environment, processEnvFiles, sharedEnvFiles, topEnvFile, warnShellDrop
 import { FOREIGN_PROCESS_KEYS, FOREIGN_TOP_KEYS } from './foreign-keys.js';
 import { logFiles } from './logs.js';
 import { liveness, readiness } from './probes.js';
-import { isEmpty, isMapping, key, type At, type KeyTable, type Node, type Reader } from './reader.js';
+import { isEmpty, isMapping, key, shownKey, type At, type KeyTable, type Node, type Reader } from './reader.js';
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
 import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedParts, positiveDuration, spawnable, text } from './values.js';
@@ -113,16 +113,17 @@ function readProcesses(at: At, shared: readonly LoadedEnvFile[], reader: Reader)
   }
   const drafts: ProcessDraft[] = [];
   const reported = reader.problems.length;
-  reader.entries(at.node, at, (name, processAt, body) => drafts.push(readProcess(name, body, { ...processAt, process: name }, shared, reader)));
+  reader.entries(at.node, at, (name, processAt, body) => drafts.push(readProcess(name, body, { ...processAt, process: name }, at.path, shared, reader)));
   // Only merges of mappings with nothing in them (`<<: *none`, `none: {}`): no processes, as `{}` has.
   if (drafts.length === 0 && reader.problems.length === reported) reader.report(at.keyNode, at.path, NO_PROCESSES);
   for (const entry of Object.values(PROCESS_KEYS.keys)) entry.across?.(drafts, reader);
   return drafts;
 }
 
-function readProcess(name: string, body: Node, at: At, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft {
+function readProcess(name: string, body: Node, at: At, ownerPath: string, shared: readonly LoadedEnvFile[], reader: Reader): ProcessDraft {
   const nameNode = at.keyNode ?? at.node; // a process is always a mapping entry, so it has a key
-  if (!PROCESS_NAME.test(name)) reader.report(nameNode, at.path, `invalid process name '${printable(name)}': ${PROCESS_NAME_RULE}`, name);
+  // Said at `processes`, not `processes.NAME`: the message names it, quoted (a blank in it shows), once.
+  if (!PROCESS_NAME.test(name)) reader.report(nameNode, ownerPath, `${name === '' ? 'a process name cannot be empty' : `invalid process name '${shownKey(name)}'`}: ${PROCESS_NAME_RULE}`, name);
   const { line = 1, column = 1 } = reader.position(nameNode);
   const spec: Mutable<ProcessSpec> = {
     name,

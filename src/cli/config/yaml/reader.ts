@@ -378,9 +378,14 @@ export function pathText(place: readonly (string | number)[]): string {
 
 /** `owner.key`, with a key no path can show plainly (empty, control characters) made visible, and a long one cut (`kkk…`). */
 export function joinPath(owner: string, key: string): string {
-  const cut = cutText(key, SHOWN_KEY_CHARS);
-  const shown = cut === '' ? '""' : printable(cut);
+  const shown = shownKey(key);
   return owner === '' ? shown : `${owner}.${shown}`;
+}
+
+/** `key` as a path shows it: printable, cut when long, `""` when empty. */
+export function shownKey(key: string): string {
+  const cut = cutText(key, SHOWN_KEY_CHARS);
+  return cut === '' ? '""' : printable(cut);
 }
 
 /** Whether `node` is a mapping; narrows for the callers that go on to read it. */
