@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_LIVENESS_FAILURES, DEFAULT_LIVENESS_INTERVAL_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, logProbe } from '../../../src/cli/config/index.js';
+import { DEFAULT_LIVENESS_FAILURES, DEFAULT_LIVENESS_INTERVAL_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_READY_INTERVAL_MS, logProbe, parseYamlConfig } from '../../../src/cli/config/index.js';
 import { firstProcess, problemAt, web } from './support.js';
 
 const env = { env: { PORT: '9090', DATA_DIR: '/srv/pg data', TOKEN: 'hunter2-secret' } };
@@ -257,4 +257,26 @@ test("process-compose's exec: { command } and http_get: { host, port, path, sche
   // The control: a mapping of nothing process-compose writes keeps the general answer.
   assert.match(problemAt(web('    ready: { exec: { run: x } }\n'), '{ run'), /ready\.exec: expected a string \(run by sh -c\) or a list \(argv\), found a mapping$/);
   assert.match(problemAt(web('    ready: { http: { url: x } }\n'), '{ url'), /ready\.http: expected a URL like http:\/\/127\.0\.0\.1:8080\/health, found a mapping$/);
+});
+
+test('a ready pattern YAML reads as a number or a boolean is taken as written, with a warning that says what it became and how to mean it', () => {
+  // Before: `ready: 5` became /5/ without a word.
+  const example = '`{ http: "http://127.0.0.1:8080/health" }`, `{ tcp: "127.0.0.1:5432" }` or `{ exec: pg_isready }`';
+  const cases: [string, string, string][] = [
+    ['5', 'processes.web.ready', 'number 5 is read as the log pattern /5/: the process is ready at the first output line it matches; to mean that, quote it (`ready: "5"`)'],
+    ['true', 'processes.web.ready', 'boolean true is read as the log pattern /true/: the process is ready at the first output line it matches; to mean that, quote it (`ready: "true"`)'],
+    ['{ log: 1.50 }', 'processes.web.ready.log', 'number 1.50 is read as the log pattern /1.50/: the process is ready at the first output line it matches; to mean that, quote it (`log: "1.50"`)'],
+  ];
+  for (const [written, path, said] of cases) {
+    const config = parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: ${written}\n`, 'subvisor.yaml', { env: {} });
+    const [spec] = config.processes;
+    assert.equal(spec?.ready?.kind, 'log', written);
+    assert.deepEqual(
+      (config.warnings ?? []).map((warning) => [warning.path, warning.message]),
+      [[path, `${said}, which this warning is not given for; for a probe, write one like ${example}`]],
+      written,
+    );
+  }
+  // Control: quoted, it is text as meant, and nothing is said.
+  assert.deepEqual(parseYamlConfig('processes:\n  web:\n    cmd: x\n    ready: "5"\n', 'subvisor.yaml', { env: {} }).warnings ?? [], []);
 });

@@ -175,6 +175,7 @@ function checkProbe(draft: ProbeDraft, seen: ReadonlyMap<string, At>, owner: At,
 function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp; patternAsWritten?: string } | undefined {
   const written = text(expected)(at, reader);
   if (written === undefined) return undefined;
+  warnNotText(at, written, reader);
   const parts = interpolatedParts(at, written, reader, { quote: escapeRegExp });
   if (parts === undefined) return undefined;
   const pattern = joinParts(parts);
@@ -192,6 +193,21 @@ function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp
     reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
     return undefined;
   }
+}
+
+/**
+ * Warns of a pattern YAML read as a number or a boolean (`ready: 5`, `ready: true`): it is taken
+ * as the text it was written as, a pattern like any other, but a bare 5 may as well have meant
+ * seconds or a port, and nothing would say so until the process never became ready. Quoted, it is
+ * text, as meant, and not warned of.
+ */
+function warnNotText(at: At, written: string, reader: Reader): void {
+  if (!isScalar(at.node) || typeof at.node.value === 'string') return;
+  const key = at.path.slice(at.path.lastIndexOf('.') + 1);
+  reader.warnAt(
+    at,
+    `${describe(at.node)} is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: ${JSON.stringify(written)}\`), which this warning is not given for; for a probe, write one like ${EXAMPLE}`,
+  );
 }
 
 /**
