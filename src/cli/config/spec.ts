@@ -279,6 +279,12 @@ export interface ProcessSpec {
   readonly envFromFiles?: Readonly<Record<string, string>> | undefined;
   /** The absolute paths that went into {@link envFromFiles}, in the order they were merged (for `subvisor export`). */
   readonly envFiles?: readonly string[] | undefined;
+  /**
+   * The names of {@link envFromFiles}, then of {@link env}, each once, in the order the env files
+   * and the config write them: what lists variables lists them so, since a Record puts integer-like
+   * names (`"1"`, `"10"`) before all others. Absent when there are none.
+   */
+  readonly envNames?: readonly string[] | undefined;
   /** When the process counts as ready (key `ready`); `ready: "regex"` is `{ kind: 'log' }`. No probe means ready on start. */
   readonly ready?: Probe | undefined;
   /** How long to wait for `ready` (key `readyTimeout`, a duration). Default: the runner's. */

@@ -436,3 +436,21 @@ describe('export compose: the file\'s mode', () => {
     }
   });
 });
+
+test('variable names no env file can carry are all named, in the order the config and the env file write them, not integer-like names first', BOUNDED, async () => {
+  // Before: only the first by a Record's order was named, "10" (or "1"), though `X-Y` (or `Z-Z`) came first.
+  const project = mkdtempSync(join(scratch, 'names-'));
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  web:\n    cmd: [node, server.js]\n    env: { X-Y: a, OK: b, "10": c, A.B: d, "2": e }\n');
+  const fromEnv = await runCli(['export', 'compose', '-f', join(project, 'subvisor.yaml'), '-o', '-']);
+  assert.equal(fromEnv.code, 2, fromEnv.stderr);
+  assert.match(fromEnv.stderr, /process web: the variable names "X-Y", "10", "A\.B" and "2" cannot be exported \(systemd and Compose take letters, digits and _, not starting with a digit\); rename them$/m);
+  writeFileSync(join(project, '.env'), 'Z-Z=1\nOK2=2\n10=x\n1=y\n');
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  web: { cmd: [node, server.js], env: { "3": c } }\n');
+  const fromFile = await runCli(['export', 'compose', '-f', join(project, 'subvisor.yaml'), '-o', '-']);
+  assert.match(fromFile.stderr, /process web: the variable names "Z-Z", "10", "1" and "3" cannot be exported/);
+  // Control: one is named alone, as before.
+  writeFileSync(join(project, '.env'), '');
+  writeFileSync(join(project, 'subvisor.yaml'), 'processes:\n  web: { cmd: [node, server.js], env: { OK: a, "7": c } }\n');
+  const one = await runCli(['export', 'compose', '-f', join(project, 'subvisor.yaml'), '-o', '-']);
+  assert.match(one.stderr, /process web: the variable name "7" cannot be exported \(.*\); rename it$/m);
+});

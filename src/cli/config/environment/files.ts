@@ -18,8 +18,13 @@ export interface EnvFileProblem {
 export type EnvFileRead =
   | {
       readonly kind: 'read';
-      /** The usable variables, in file order (a name given twice has its last value, as Node reads it). */
+      /** The usable variables (a name given twice has its last value, as Node reads it). */
       readonly variables: Readonly<Record<string, string>>;
+      /**
+       * The names of {@link variables} in file order, each at its first line: a Record (and
+       * parseEnv's) lists integer-like names (`1`, `10`) before all others, whatever the file says.
+       */
+      readonly names: readonly string[];
       /** The variables left out, and why. */
       readonly problems: readonly EnvFileProblem[];
       /** What was read, but likely not as meant: a value cut at a `#` (see {@link cutAtHash}), a `${NAME}` taken literally (see {@link literalReference}). */
@@ -74,7 +79,9 @@ export function readEnvFile(path: string): EnvFileRead {
   const dropped = droppedLastLine(file, variables.map(([, value]) => value));
   if (dropped !== undefined) warnings.push(dropped);
   // fromEntries defines own properties, so a name like __proto__ is a variable, not a prototype.
-  return { kind: 'read', variables: Object.fromEntries(variables), problems, warnings: warnings.sort((a, b) => a.line - b.line) };
+  const line = new Map(variables.map(([name]) => [name, lineOf(file, name)]));
+  const names = variables.map(([name]) => name).sort((a, b) => (line.get(a) ?? 0) - (line.get(b) ?? 0));
+  return { kind: 'read', variables: Object.fromEntries(variables), names, problems, warnings: warnings.sort((a, b) => a.line - b.line) };
 }
 
 function cutAtHashWarning(name: string): string {
@@ -268,6 +275,8 @@ function lineOf(file: EnvFileText, name: string): number {
 export interface LoadedEnvFile {
   readonly path: string;
   readonly variables: Readonly<Record<string, string>>;
+  /** The names of {@link variables} in file order (see {@link EnvFileRead}). */
+  readonly names: readonly string[];
 }
 
 /**
@@ -283,11 +292,15 @@ export function envFileProblems(problems: readonly EnvFileProblem[], shown: stri
  * listed twice counts at its last place: that is where it wins, so the merge is the same as
  * reading every listing, and `envFiles` names each file once.
  */
-export function mergeEnvFiles(files: readonly LoadedEnvFile[]): { envFromFiles: Record<string, string>; envFiles: string[] } | undefined {
+export function mergeEnvFiles(files: readonly LoadedEnvFile[]): { envFromFiles: Record<string, string>; envFiles: string[]; envNames: string[] } | undefined {
   if (files.length === 0) return undefined;
   const last = files.filter((file, i) => !files.slice(i + 1).some((later) => later.path === file.path));
   // fromEntries (not Object.assign) so that no name can reach a setter such as __proto__.
-  return { envFromFiles: Object.fromEntries(last.flatMap((file) => Object.entries(file.variables))), envFiles: last.map((file) => file.path) };
+  return {
+    envFromFiles: Object.fromEntries(last.flatMap((file) => Object.entries(file.variables))),
+    envFiles: last.map((file) => file.path),
+    envNames: [...new Set(last.flatMap((file) => file.names))],
+  };
 }
 
 /** The value `name` has in the last of `files` that sets it. */

@@ -11,8 +11,14 @@ import { besideConfig } from '../location.js';
 // `envFile`s, the process's own `envFile`s, the parent's environment (added by the runner), the
 // process's `env`. The files are read here, once each; what `${VAR}` reads is built in keys.ts.
 
+/** A process's `env`: its variables, and their names in the order the config writes them (a Record lists `"10"` before `B`). */
+export interface WrittenEnvironment {
+  readonly variables: Record<string, string>;
+  readonly names: readonly string[];
+}
+
 /** `env`: names to values, interpolated. The messages never show a value: env values are where secrets live. */
-export function environment(at: At, reader: Reader): Record<string, string> | undefined {
+export function environment(at: At, reader: Reader): WrittenEnvironment | undefined {
   if (!isMapping(at.node)) {
     const expected = 'expected a mapping of variable names to values, found';
     const listed = composeList(at, reader);
@@ -32,7 +38,7 @@ export function environment(at: At, reader: Reader): Record<string, string> | un
     }
   });
   // fromEntries defines own properties: a variable named __proto__ stays a variable.
-  return Object.fromEntries(env);
+  return { variables: Object.fromEntries(env), names: [...new Set(env.map(([name]) => name))] };
 }
 
 /** A name a POSIX shell holds as a variable (XBD 3.235: letters, digits and _, not starting with a digit). */
@@ -124,7 +130,7 @@ function envFiles(at: At, reader: Reader, booleans: readonly boolean[] = []): Lo
         reader.problems.push(...envFileProblems(read.problems, shownPath(reader, item.value)));
         reader.warnings.push(...envFileProblems(read.warnings, shownPath(reader, item.value)));
       }
-      files.push({ path, variables: read.variables });
+      files.push({ path, variables: read.variables, names: read.names });
     }
   }
   return files;
@@ -173,7 +179,7 @@ export function dotEnvFile(file: string, baseDir: string, reader: Pick<Reader, '
     reader.problems.push(...envFileProblems(read.problems, shown));
     reader.warnings.push(...envFileProblems(read.warnings, shown));
   }
-  return { path, variables: read.variables };
+  return { path, variables: read.variables, names: read.names };
 }
 
 /** An env file's path as messages show it: beside the config file, as the user named that. */

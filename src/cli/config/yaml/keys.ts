@@ -7,7 +7,7 @@ import { printable } from '../spawnable.js';
 import { findUser } from '../user.js';
 import { readStopSignal } from '../stop-signal.js';
 import { checkGraph, dependencies, setDependencies } from './dependencies.js';
-import { environment, processEnvFiles, sharedEnvFiles, topEnvFile, warnShellDroppedNames } from './environment.js';
+import { environment, type WrittenEnvironment, processEnvFiles, sharedEnvFiles, topEnvFile, warnShellDroppedNames } from './environment.js';
 import { FOREIGN_PROCESS_KEYS, FOREIGN_TOP_KEYS } from './foreign-keys.js';
 import { logFiles } from './logs.js';
 import { liveness, readiness } from './probes.js';
@@ -37,6 +37,8 @@ export interface ProcessDraft {
   mainAt?: At;
   /** Where `task: true` is written, when it is. */
   taskAt?: At;
+  /** The names of its `env`, in the config's order. */
+  envNames?: readonly string[];
   /** The env files of the process, lowest first: the shared ones, then its own. */
   readonly envFiles: LoadedEnvFile[];
   /** `watch` as written: its paths are resolved against the cwd once every process is read. */
@@ -144,7 +146,14 @@ function readProcess(name: string, body: Node, at: At, ownerPath: string, shared
   else reader.report(isEmpty(body) ? nameNode : body, at.path, `expected the process's keys (at least \`cmd\`), found ${describe(body)}; e.g. \`${name}: { cmd: node server.js }\``, name);
   const merged = mergeEnvFiles(envFiles);
   if (merged !== undefined) Object.assign(spec, merged);
+  const envNames = [...new Set([...(merged?.envNames ?? []), ...(draft.envNames ?? [])])];
+  spec.envNames = envNames.length === 0 ? undefined : envNames;
   return draft;
+}
+
+function setEnvironment(draft: ProcessDraft, env: WrittenEnvironment): void {
+  draft.spec.env = env.variables;
+  draft.envNames = env.names;
 }
 
 /** The keys of one process. */
@@ -156,7 +165,7 @@ export const PROCESS_KEYS: KeyTable<ProcessDraft> = {
       alsoKnownAs: ['command', 'args', 'argv', 'run', 'exec'],
     }),
     cwd: key(directory, setDirectory, { interpolated: true, alsoKnownAs: ['dir', 'directory', 'workdir', 'workingdir', 'workingdirectory'] }),
-    env: key(environment, (draft, env) => (draft.spec.env = env), { interpolated: true, alsoKnownAs: ['environment'] }),
+    env: key(environment, setEnvironment, { interpolated: true, alsoKnownAs: ['environment'] }),
     envFile: key(processEnvFiles, (draft, files) => draft.envFiles.push(...files), { alsoKnownAs: ['envfiles', 'dotenv'] }),
     ready: key(readiness, (draft, ready) => (draft.spec.ready = ready), { interpolated: true, alsoKnownAs: ['readywhen', 'readiness', 'readinessprobe', 'healthcheck'] }),
     readyTimeout: key(positiveDuration('the time the process may take to be ready'), (draft, ms) => (draft.spec.readyTimeoutMs = ms)),

@@ -132,10 +132,10 @@ test('`export` with more than one space (or a tab) before the name is named at i
 });
 
 test('merging: later files win, and a file listed twice counts at its last place', () => {
-  const a = { path: '/a.env', variables: { X: 'a', A: 'a' } };
-  const b = { path: '/b.env', variables: { X: 'b', B: 'b' } };
-  assert.deepEqual(mergeEnvFiles([a, b]), { envFromFiles: { X: 'b', A: 'a', B: 'b' }, envFiles: ['/a.env', '/b.env'] });
-  assert.deepEqual(mergeEnvFiles([a, b, a]), { envFromFiles: { X: 'a', B: 'b', A: 'a' }, envFiles: ['/b.env', '/a.env'] });
+  const a = { path: '/a.env', variables: { X: 'a', A: 'a' }, names: ['X', 'A'] };
+  const b = { path: '/b.env', variables: { X: 'b', B: 'b' }, names: ['X', 'B'] };
+  assert.deepEqual(mergeEnvFiles([a, b]), { envFromFiles: { X: 'b', A: 'a', B: 'b' }, envFiles: ['/a.env', '/b.env'], envNames: ['X', 'A', 'B'] });
+  assert.deepEqual(mergeEnvFiles([a, b, a]), { envFromFiles: { X: 'a', B: 'b', A: 'a' }, envFiles: ['/b.env', '/a.env'], envNames: ['X', 'B', 'A'] });
   assert.equal(mergeEnvFiles([]), undefined);
 });
 
