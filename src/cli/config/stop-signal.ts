@@ -27,6 +27,7 @@ const UNCATCHABLE: Readonly<Record<string, string>> = {
  * differ between systems. Returns the signal, or what is wrong with `written`, said to be fixed.
  */
 export function readStopSignal(written: string): { readonly signal: NodeJS.Signals } | { readonly problem: string } {
+  if (/^\d+$/.test(written.trim())) return { problem: numberProblem(written.trim()) };
   const upper = written.trim().toUpperCase();
   const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   const name = ALIASES[given] ?? given;
@@ -39,4 +40,13 @@ export function readStopSignal(written: string): { readonly signal: NodeJS.Signa
   const uncatchable = UNCATCHABLE[name];
   if (uncatchable !== undefined) return { problem: `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)` };
   return { signal: name as NodeJS.Signals }; // one of os.constants.signals, which is what NodeJS.Signals lists
+}
+
+/**
+ * What a signal number (`9`, a config's `stopSignal: 15` or `--stop-signal 15`) is told: one
+ * wording wherever it is written, with the name the number has here, if any.
+ */
+function numberProblem(number: string): string {
+  const here = Object.entries(node.os.constants.signals).find(([, value]) => String(value) === number.replace(/^0+(?=\d)/, ''))?.[0];
+  return `expected a signal name like SIGINT, found the number ${number}; signal numbers differ between systems, names do not: write its name${here === undefined ? '' : ` (here ${number} is ${here})`}`;
 }

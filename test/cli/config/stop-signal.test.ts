@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runCli } from '../cli.js';
 import { firstProcess, problemAt, web } from './support.js';
 
 test('stopSignal: a signal name, with or without SIG, in any case; absent means the runner\'s SIGTERM', () => {
@@ -25,6 +26,19 @@ test('stopSignal: unknown names get "did you mean"; numbers are refused', () => 
   assert.match(problemAt(web('    stopSignal: trem\n'), 'trem'), /unknown signal 'trem'; .*; did you mean 'SIGTERM'\?$/);
   // Every name shares SIG: a made-up one is not close to anything for it.
   assert.match(problemAt(web('    stopSignal: SIGFOO\n'), 'SIGFOO'), /unknown signal 'SIGFOO'; use a signal name like SIGTERM, SIGINT or SIGQUIT$/);
-  assert.match(problemAt(web('    stopSignal: 15\n'), '15'), /stopSignal: expected a signal name like SIGINT, found number 15; signal numbers differ between systems, names do not/);
+  const number = 'expected a signal name like SIGINT, found the number 15; signal numbers differ between systems, names do not: write its name (here 15 is SIGTERM)';
+  assert.match(problemAt(web('    stopSignal: 15\n'), '15'), new RegExp(`stopSignal: ${number.replace(/[()]/g, '\\$&')}$`));
   assert.match(problemAt(web('    stopSignal: [SIGINT]\n'), '[SIGINT]'), /stopSignal: expected a signal name like SIGINT, found a list/);
+});
+
+test('a signal number is told the same words quoted, unquoted and on the command line, with the name it has here', async () => {
+  // Before: `stopSignal: "15"` and `--stop-signal 15` were "unknown signal '15'; use a signal name like SIGTERM", `stopSignal: 15` "found number 15".
+  const said = 'expected a signal name like SIGINT, found the number 15; signal numbers differ between systems, names do not: write its name (here 15 is SIGTERM)';
+  assert.ok(problemAt(web('    stopSignal: 15\n'), '15').endsWith(`processes.web.stopSignal: ${said}`));
+  assert.ok(problemAt(web('    stopSignal: "15"\n'), '"15"').endsWith(`processes.web.stopSignal: ${said}`));
+  const run = await runCli(['run', '--stop-signal', '15', '--', 'true']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stderr.split('\n')[0], `subvisor: --stop-signal: ${said}`);
+  // A number with no signal here is still told to be written as a name, without a guess.
+  assert.match(problemAt(web('    stopSignal: 99\n'), '99'), /found the number 99; signal numbers differ between systems, names do not: write its name$/);
 });

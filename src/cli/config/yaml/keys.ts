@@ -14,7 +14,7 @@ import { liveness, readiness } from './probes.js';
 import { isEmpty, isMapping, key, shownKey, type At, type KeyTable, type Node, type Reader } from './reader.js';
 import { MAIN_REPLICAS, replicaCount, replicaNamesFree } from './replicas.js';
 import { restartPolicy } from './restart.js';
-import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedParts, positiveDuration, spawnable, text } from './values.js';
+import { boolean, commandWithParts, describe, duration, expansionNote, interpolatedParts, positiveDuration, scalarText, spawnable, text } from './values.js';
 import { WATCH_KEY, type WatchDraft } from './watch.js';
 
 // The keys of subvisor.yaml (SPEC.md §5 and §9), one entry each: how the value is read and
@@ -248,7 +248,8 @@ function onlyOneMain(drafts: readonly ProcessDraft[], reader: Reader): void {
  * readStopSignal: `int` is SIGINT too; numbers are refused, since they differ between systems).
  */
 function stopSignal(at: At, reader: Reader): NodeJS.Signals | undefined {
-  const written = isScalar(at.node) && typeof at.node.value === 'string' ? at.node.value : undefined;
+  // A number is read as the text it was written as: readStopSignal says what a number is told, as it does for `--stop-signal 15`.
+  const written = isScalar(at.node) && (typeof at.node.value === 'string' || typeof at.node.value === 'number') ? scalarText(at.node) : undefined;
   if (written === undefined) {
     reader.reportAt(at, `expected a signal name like SIGINT, found ${describe(at.node)}; signal numbers differ between systems, names do not`);
     return undefined;
