@@ -17,6 +17,7 @@ import { withUncaught } from '../uncaught.js';
 import { listenForEnds } from '../run-ends.js';
 import { refuseChangedArguments } from '../raw-arguments.js';
 import { readStopSignal } from '../config/stop-signal.js';
+import { invalidPattern } from '../config/regexp.js';
 
 /** `subvisor run [options] -- CMD ARGS...`: one supervised command; exits with its status. */
 export async function runCommand(args: readonly string[]): Promise<Ending> {
@@ -124,6 +125,6 @@ function compileReady(pattern: string): RegExp {
     return new RegExp(pattern);
   } catch (error) {
     // Worded as the config's `ready:` says it: V8's own message names neither the option nor what to do.
-    throw new UsageError(`--ready: not a valid regular expression (${error instanceof Error ? error.message : String(error)}); fix the pattern (a JavaScript RegExp, without flags)`);
+    throw new UsageError(`--ready: ${invalidPattern(error)}`);
   }
 }

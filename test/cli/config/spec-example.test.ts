@@ -58,6 +58,7 @@ test('the example of SPEC §9 reads into the plan it describes', () => {
     cwd: dir,
     envFromFiles: { DATA_DIR: '/srv/pg', PORT: '3000' },
     envFiles: shared,
+    envNames: ['DATA_DIR', 'PORT'],
     dependsOn: [],
     restart: NO_RESTART,
     task: true,
@@ -72,6 +73,7 @@ test('the example of SPEC §9 reads into the plan it describes', () => {
     cwd: dir,
     envFromFiles: { DATA_DIR: '/srv/pg', PORT: '3000' },
     envFiles: shared,
+    envNames: ['DATA_DIR', 'PORT'],
     dependsOn: [{ name: 'initdb', condition: 'succeeded' }],
     ready: { kind: 'exec', cmd: 'pg_isready -h /srv/pg', cmdParts: [['pg_isready -h ', { name: 'DATA_DIR', value: '/srv/pg' }]], intervalMs: 200, timeoutMs: 2000, startPeriodMs: 0 },
     liveness: { kind: 'exec', cmd: 'pg_isready -h /srv/pg', cmdParts: [['pg_isready -h ', { name: 'DATA_DIR', value: '/srv/pg' }]], intervalMs: 5000, timeoutMs: 5000, startPeriodMs: 0, failures: 3 },
@@ -92,6 +94,7 @@ test('the example of SPEC §9 reads into the plan it describes', () => {
     env: { PORT: '3000' },
     envFromFiles: { DATA_DIR: '/srv/pg', PORT: '3000', SESSION_SECRET: 'hunter2-secret' },
     envFiles: [...shared, join(dir, 'web.env')],
+    envNames: ['DATA_DIR', 'PORT', 'SESSION_SECRET'],
     dependsOn: [
       { name: 'db', condition: 'ready' },
       { name: 'migrate', condition: 'succeeded' },

@@ -134,7 +134,7 @@ describe('subvisor run', () => {
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^subvisor: /);
     }
-    assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Invalid regular expression: /(/: Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
+    assert.equal(badPattern.stderr, 'subvisor: --ready: not a valid regular expression (Unterminated group); fix the pattern (a JavaScript RegExp, without flags)\n(see subvisor run --help)\n');
     // A value forgotten (`--label $UNSET --timestamps`) is said to be missing, before an option of
     // run's own (no advice to take it as the value); Node's "ambiguous" and its '--label=-XYZ' did not say so.
     // (`--label --json` would be a record: see the --json usage test.)

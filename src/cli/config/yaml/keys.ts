@@ -144,10 +144,10 @@ function readProcess(name: string, body: Node, at: At, ownerPath: string, shared
   const draft: ProcessDraft = { spec, at, dependencies: new Map(), conditions: new Map(), envFiles };
   if (isMapping(body)) reader.readMapping(body, PROCESS_KEYS, draft, { ...at, variables });
   else reader.report(isEmpty(body) ? nameNode : body, at.path, `expected the process's keys (at least \`cmd\`), found ${describe(body)}; e.g. \`${name}: { cmd: node server.js }\``, name);
-  const merged = mergeEnvFiles(envFiles);
-  if (merged !== undefined) Object.assign(spec, merged);
-  const envNames = [...new Set([...(merged?.envNames ?? []), ...(draft.envNames ?? [])])];
-  spec.envNames = envNames.length === 0 ? undefined : envNames;
+  const { envNames: fileNames = [], ...merged } = mergeEnvFiles(envFiles) ?? {};
+  Object.assign(spec, merged);
+  const envNames = [...new Set([...fileNames, ...(draft.envNames ?? [])])];
+  if (envNames.length > 0) spec.envNames = envNames;
   return draft;
 }
 

@@ -12,7 +12,7 @@ import {
 import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type Reader } from './reader.js';
 import { commandWithParts, describe, duration, expansionNote, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { joinParts, partsAsWritten, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
-import { escapeRegExp } from '../regexp.js';
+import { escapeRegExp, invalidPattern } from '../regexp.js';
 import { goDuration } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
@@ -187,10 +187,7 @@ function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp
     // Named as written (`/token ${API_TOKEN} ok/`) where no line matched it: a value from `.env` is no more shown than in a command.
     return readsVariable([parts]) ? { pattern: new RegExp(pattern), patternAsWritten: `/${partsAsWritten(parts)}/` } : { pattern: new RegExp(pattern) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // V8 names the pattern in its message: once a variable is in it, only the reason is shown (it may hold a secret).
-    const reason = pattern === written ? message : message.slice(message.lastIndexOf(': ') + 2);
-    reader.reportAt(at, `is not a valid regular expression (${reason}); fix the pattern (a JavaScript RegExp, without flags)`, error);
+    reader.reportAt(at, `is ${invalidPattern(error)}`, error);
     return undefined;
   }
 }
