@@ -23,7 +23,7 @@ export type { SuperviseOptions } from './process/supervise-options.js';
 export type { ReadyWhen } from './process/readiness.js';
 export type { OutputLine } from './process/relay.js';
 export { Process } from './process/process.js';
-export { CalledProcessError, ExitedBeforeReadyError, OutputLimitError, ReadyTimeoutError, SpawnError, StopDeniedError } from './process/errors.js';
+export { CalledProcessError, ExitedBeforeReadyError, OutputClosedBeforeReadyError, OutputLimitError, ReadyTimeoutError, SpawnError, StopDeniedError } from './process/errors.js';
 export type { CalledProcessErrorInit, SpawnErrorOptions } from './process/errors.js';
 export type { OutputOption, RunProcessOptions, StdinOption } from './process/options.js';
 export { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './process/output/lines.js';

@@ -99,6 +99,7 @@ test('the public API is exactly the pinned list of names', () => {
     'LineSplitter',
     'MissingLevelMethodError',
     'NotStartedError',
+    'OutputClosedBeforeReadyError',
     'OutputLimitError',
     'Process',
     'ReadyTimeoutError',

@@ -142,6 +142,53 @@ export class ReadyTimeoutError extends TooSlowError {
   }
 }
 
+/**
+ * A supervised child closed every output pipe `readyWhen` reads (its stdout and its stderr) before
+ * any line matched, and was still running a short grace later (500 ms, `OUTPUT_CLOSED_GRACE_MS`):
+ * no line can come any more, so it could never be ready. It was stopped as a cancelled child is
+ * (its stop signal to its group, SIGKILL after `killGraceMs`), and `start()` rejects with this at
+ * once instead of waiting for `readyTimeoutMs` (or forever, without one). A child that exits within
+ * the grace is judged by its exit ({@link ExitedBeforeReadyError}) as before.
+ */
+export class OutputClosedBeforeReadyError extends Error {
+  override name = 'OutputClosedBeforeReadyError';
+  /** Stable, for `switch (error.code)`: `'ERR_SUBVISOR_OUTPUT_CLOSED_BEFORE_READY'`. */
+  readonly code = 'ERR_SUBVISOR_OUTPUT_CLOSED_BEFORE_READY';
+  /** The command as it was given: the argv (a copy), or the string run by the shell. */
+  readonly cmd: string[] | string;
+  /** The argv quoted as a POSIX shell reads it, control characters made visible. */
+  readonly command: string;
+  /** The child's pid; the child was stopped. */
+  readonly pid: number;
+  /** The last 16 KiB the child wrote to stderr before it closed it, when stderr was read. */
+  readonly stderr: Buffer | null;
+  /** What no line matched, as text: `String(readyWhen)` (`/listening/`, or the function's source). */
+  readonly readyWhen: string;
+  /** Notes added by {@link OutputClosedBeforeReadyError.addNote} (the `|_.stderr:` block of the tail), in order; each also ends `stack`. */
+  readonly notes: string[] = [];
+
+  /**
+   * @param init - The child, its stderr tail and what no line matched.
+   * @param nameInMessages - How the message names it. Default: the command, quoted as a shell reads it.
+   */
+  constructor(init: { cmd: readonly string[] | string; pid: number; stderr: Buffer | null; readyWhen: string }, nameInMessages: string = commandInMessage(init.cmd)) {
+    super(
+      `${nameInMessages} closed its stdout and stderr before any line matched ${init.readyWhen}, and kept running, so it could never be ready; it was stopped. ` +
+        'Have it keep its output open until it prints its ready line, or wait for its readiness another way (drop readyWhen and check it once start() has resolved, or bound the wait with readyTimeoutMs)',
+    );
+    this.cmd = typeof init.cmd === 'string' ? init.cmd : [...init.cmd];
+    this.command = quoteCommand(init.cmd);
+    this.pid = init.pid;
+    this.stderr = init.stderr;
+    this.readyWhen = init.readyWhen;
+  }
+
+  /** Attaches a note (Python's `add_note()`): kept in `notes` and appended to `stack`. */
+  addNote(note: string): void {
+    addNote(this, note);
+  }
+}
+
 /** The fields of a {@link SpawnError} beyond its command and reason. */
 export interface SpawnErrorOptions {
   /** The errno code (`ENOENT`, `EACCES`, ...). Default `'ERR_SUBVISOR_SPAWN'`. */

@@ -46,7 +46,19 @@ export interface ReadinessOptions {
   readonly stopping: () => boolean;
   /** Whether the child has exited: its exit, not the deadline, then decides (see {@link Readiness.arm}). */
   readonly exited: () => boolean;
+  /** How many pipes offer their lines: once every one has ended (see {@link Readiness.streamEnded}), no line can come. */
+  readonly streams: number;
+  /** Every pipe ended without a ready line, and the child still runs {@link OUTPUT_CLOSED_GRACE_MS} later. */
+  readonly onOutputClosed: () => void;
 }
+
+/**
+ * How long a child whose every read pipe has ended without a ready line is given to exit before it
+ * counts as running with its output closed (an `OutputClosedBeforeReadyError`). A child that
+ * exits closes its pipes just before its exit is seen, and a shell may run a line or two after
+ * `exec >&-`: within this grace its exit decides, as an exit before readiness.
+ */
+export const OUTPUT_CLOSED_GRACE_MS = 500;
 
 /**
  * Waits for the first output line that passes `readyWhen`, within `readyTimeoutMs`: the "started"
@@ -56,8 +68,12 @@ export interface ReadinessOptions {
 export class Readiness {
   #ready = false;
   #cancelTimer: () => void = noop;
+  #cancelGrace: () => void = noop;
+  #open: number;
 
-  constructor(private readonly opts: ReadinessOptions) {}
+  constructor(private readonly opts: ReadinessOptions) {
+    this.#open = opts.streams;
+  }
 
   get ready(): boolean {
     return this.#ready;
@@ -92,8 +108,24 @@ export class Readiness {
     this.opts.onReady();
   }
 
+  /**
+   * One pipe that offers lines reached its end, its last line offered. Once every one has, no
+   * line can ever match: the child is given {@link OUTPUT_CLOSED_GRACE_MS} to exit (its exit then
+   * decides), and one still running after it is reported. With no pipe to read at all nothing is
+   * judged here: the deadline or the exit decides, as before.
+   */
+  streamEnded(): void {
+    this.#open -= 1;
+    if (this.#open > 0 || this.#ready || this.opts.stopping()) return;
+    this.#cancelGrace = startTimer(OUTPUT_CLOSED_GRACE_MS, () => {
+      // Exited and not yet told is exited all the same (a zombie): the exit path judges it.
+      if (!this.#ready && !this.opts.stopping() && !this.opts.exited()) this.opts.onOutputClosed();
+    });
+  }
+
   dispose(): void {
     this.#cancelTimer();
+    this.#cancelGrace();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { HandsUp, TaskContext } from '../core/nursery.js';
 import { currentSignal } from '../core/scope.js';
 import { CompletedProcess } from './completed.js';
-import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
+import { CalledProcessError, ExitedBeforeReadyError, OutputClosedBeforeReadyError, ReadyTimeoutError, withStderrNote } from './errors.js';
 import { isThenable } from './lifecycle-log.js';
 import type { PipeReader } from './lifecycle.js';
 import { LineSplitter, type LineBlockOptions } from './output/lines.js';
@@ -144,6 +144,10 @@ class SupervisedChild {
         onTimeout: () => failWith((this.#notReadyInTime = this.#readyTimeout(null))),
         stopping,
         exited: () => hasExited(proc),
+        // Every line readiness reads comes through these pipes; with readyWhen both are piped.
+        streams: (child.stdout ? 1 : 0) + (child.stderr ? 1 : 0),
+        // Both pipes reached their end, so the tail is complete.
+        onOutputClosed: () => failWith(withStderrNote(new OutputClosedBeforeReadyError({ cmd: plan.options.cmd, pid: proc.pid, stderr: this.#tail?.bytes() ?? null, readyWhen: plan.readyWhenText }, plan.nameInMessages))),
       });
       this.#readiness.arm();
     } else if (!stopping()) handUp();
@@ -161,7 +165,15 @@ class SupervisedChild {
     const relay = consumer && plan.relay && relayStream(plan.relay, plan.label, name, this.#pid, consumer.onPending);
     const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
-    return { ...pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith), settled: consumer?.settled, idle: consumer?.idle };
+    const reader = pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
+    const readiness = this.#readiness;
+    // Its last line was offered in onEnd: a pipe at its end can bring readiness no more.
+    const onEnd = readiness === undefined ? reader.onEnd : (): void | Promise<void> => {
+      const flushed = reader.onEnd();
+      readiness.streamEnded();
+      return flushed;
+    };
+    return { ...reader, onEnd, settled: consumer?.settled, idle: consumer?.idle };
   }
 
   /** The error the call rejects with: a readiness timeout gets its full form, with the stderr tail. */
