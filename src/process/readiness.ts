@@ -116,7 +116,7 @@ export class Readiness {
    */
   streamEnded(): void {
     this.#open -= 1;
-    if (this.#open > 0 || this.#ready || this.opts.stopping()) return;
+    if (this.#open !== 0 || this.#ready || this.opts.stopping()) return;
     this.#cancelGrace = startTimer(OUTPUT_CLOSED_GRACE_MS, () => {
       // Exited and not yet told is exited all the same (a zombie): the exit path judges it.
       if (!this.#ready && !this.opts.stopping() && !this.opts.exited()) this.opts.onOutputClosed();

@@ -104,6 +104,14 @@ export interface SuperviseOptions<Level extends string = string> extends Omit<Ru
  */
 export const INHERIT_STDIN: unique symbol = Symbol('subvisor.inheritStdin');
 
+/**
+ * Set to true, a child that closes its stdout and stderr before a `readyWhen` line is not failed
+ * for it (see `OutputClosedBeforeReadyError`): its exit, or `readyTimeoutMs`, decides, as before.
+ * For the command line's readiness that is not a condition of success: `run --ready` (optional)
+ * and a task (whose exit 0 is its success). A symbol, so it is no option a user can name. @internal
+ */
+export const OUTPUT_CLOSED_WAITS: unique symbol = Symbol('subvisor.outputClosedWaits');
+
 /** The runProcess options a supervised child does not take: nothing is captured. */
 const NOT_FORWARDED = new Set(['captureStdout', 'captureStderr', 'maxCaptureBytes']);
 
@@ -142,6 +150,8 @@ export interface Supervision {
   /** How `readyWhen` is named in messages. */
   readonly readyWhenText: string;
   readonly readyTimeoutMs: number;
+  /** Whether a child whose every read pipe ended before a ready line fails for it (see {@link OUTPUT_CLOSED_WAITS}). */
+  readonly outputClosedFails: boolean;
   readonly maxLineBytes: number;
   readonly onSpawn: ((proc: Process) => void) | undefined;
   readonly log: LifecycleLog;
@@ -188,6 +198,7 @@ export function resolveSupervision(cmd: unknown, opts: SuperviseOptions): Superv
     readyWhen,
     readyWhenText: String(opts.readyWhen),
     readyTimeoutMs: validateMs(WHERE, 'readyTimeoutMs', opts.readyTimeoutMs, Infinity),
+    outputClosedFails: (opts as { [OUTPUT_CLOSED_WAITS]?: unknown })[OUTPUT_CLOSED_WAITS] !== true,
     maxLineBytes: resolveMaxLineBytes(opts.maxLineBytes, WHERE),
     onSpawn: opts.onSpawn,
     log: givenLifecycleLog(opts) ?? lifecycleLog(label, opts.logger),

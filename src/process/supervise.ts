@@ -166,7 +166,7 @@ class SupervisedChild {
     const lines = lineHandlers(relay, this.#readiness);
     const passOn = streamPlan.passOn === undefined ? undefined : { destination: streamPlan.passOn, name, flushWaitMs: plan.options.drainGraceMs };
     const reader = pipeReader(stream, hold, { ...lines, maxLineBytes: plan.maxLineBytes, tail, passOn }, failWith);
-    const readiness = this.#readiness;
+    const readiness = plan.outputClosedFails ? this.#readiness : undefined;
     // Its last line was offered in onEnd: a pipe at its end can bring readiness no more.
     const onEnd = readiness === undefined ? reader.onEnd : (): void | Promise<void> => {
       const flushed = reader.onEnd();

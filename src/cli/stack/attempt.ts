@@ -4,13 +4,13 @@ import { openNursery, type Nursery } from '../../core/nursery.js';
 import { settlesWithin } from '../../core/timer.js';
 import { moveOnAfter } from '../../core/timeouts.js';
 import { CompletedProcess } from '../../process/completed.js';
-import { ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, withStderrNote } from '../../process/errors.js';
+import { ExitedBeforeReadyError, OutputClosedBeforeReadyError, ReadyTimeoutError, SpawnError, withStderrNote } from '../../process/errors.js';
 import { LIFECYCLE_LOG, lifecycleLog, type LifecycleLog } from '../../process/lifecycle-log.js';
 import { processInternals, type Process } from '../../process/process.js';
 import { hasExited } from '../../process/stop/group.js';
 import { RELAY_BLOCKS, type BlockRelay } from '../../process/relay.js';
 import { superviseRunProcess } from '../../process/supervise.js';
-import { INHERIT_STDIN, type SuperviseOptions } from '../../process/supervise-options.js';
+import { INHERIT_STDIN, OUTPUT_CLOSED_WAITS, type SuperviseOptions } from '../../process/supervise-options.js';
 import { logPatternInWords, stopGraceMs, type LivenessProbe, type ProcessSpec, type ProcessUser } from '../config/spec.js';
 import { REPLICA_VARIABLE } from '../config/replicas.js';
 import { withChildrenColour } from '../children-colour.js';
@@ -277,7 +277,7 @@ function exitedBeforeOptionalReady(spec: ProcessSpec, error: unknown): AttemptEn
 }
 
 /** The library's options for the attempt; `calls` are its own onSpawn and exit record, which tell the hooks. */
-function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog; [INHERIT_STDIN]: boolean } {
+function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpawn: (proc: Process) => void; onExit: LifecycleLog['exited'] }): SuperviseOptions & { [RELAY_BLOCKS]: BlockRelay; [LIFECYCLE_LOG]: LifecycleLog; [INHERIT_STDIN]: boolean; [OUTPUT_CLOSED_WAITS]: boolean } {
   const { spec } = plan;
   const log = spec.ready?.kind === 'log' ? spec.ready : undefined;
   const where = probeEnvironment(plan);
@@ -301,6 +301,8 @@ function superviseOptions(plan: AttemptPlan, hooks: AttemptHooks, calls: { onSpa
     onSpawn: calls.onSpawn,
     [LIFECYCLE_LOG]: runReport(spec, hooks, calls.onExit),
     [INHERIT_STDIN]: spec.inheritStdin === true,
+    // Where an exit before readiness is no failure, output closed before it is none either: the exit decides.
+    [OUTPUT_CLOSED_WAITS]: exitBeforeReadyIsAnExit(spec),
   };
 }
 
@@ -331,6 +333,7 @@ function runReport(spec: ProcessSpec, hooks: AttemptHooks, onExit: LifecycleLog[
     ...library,
     stopping: (proc, reason) => {
       if (reason instanceof ReadyTimeoutError) hooks.onStopping(notReadyWithin(reason.timeoutMs), 'ready');
+      else if (reason instanceof OutputClosedBeforeReadyError) hooks.onStopping('closed its stdout and stderr before it was ready', 'ready');
       else hooks.onStopBegun(proc);
       library.stopping(proc, reason);
     },

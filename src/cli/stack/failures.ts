@@ -2,7 +2,7 @@ import { signalStatus } from '../exit-status.js';
 import { errnoCode } from '../../errno.js';
 import { wholeCharactersUpTo } from '../../log/cut-text.js';
 import { lastState } from '../report-line.js';
-import { CalledProcessError, ExitedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
+import { CalledProcessError, ExitedBeforeReadyError, OutputClosedBeforeReadyError, ReadyTimeoutError, SpawnError, StopDeniedError, stderrNote } from '../../process/errors.js';
 import { spawnErrorInOwnWords } from './spawn-words.js';
 import { describeProbeExit, type ProbeExit } from './probes.js';
 import { WatchError } from '../watch/errors.js';
@@ -75,6 +75,8 @@ export function describeFailure(error: unknown): string {
   if (error instanceof ProbeTimeoutError) return `was not ready within ${error.timeoutMs} ms (its ready probe never passed)`;
   // The pattern is the likeliest culprit (a server that says `Listening`, not `listening`): the lines above are what it was matched against.
   if (error instanceof ReadyTimeoutError) return `was not ready within ${error.timeoutMs} ms (no output line matched ${error.readyWhen})`;
+  // It runs on, so its exit says nothing: what to change is said here, as nothing else will.
+  if (error instanceof OutputClosedBeforeReadyError) return `closed its stdout and stderr before it was ready (no output line matched ${error.readyWhen}) and kept running; ${OUTPUT_CLOSED_ADVICE}`;
   if (error instanceof LivenessError) return `failed its liveness probe ${error.failures} time${error.failures === 1 ? '' : 's'} in a row (last: ${lastTry(error.probeOutput, error.probeExit)})`;
   if (error instanceof StopDeniedError) return `could not be stopped: ${error.signal} was refused (EPERM), as it or a process it started runs as another user now; left running: ${leftRunning(error)}`;
   if (error instanceof SpawnError) return spawnErrorInOwnWords(error);
@@ -92,8 +94,12 @@ export function failureAfterNotReady(error: unknown): string {
   if (error instanceof ExitedBeforeReadyError) return error.signal !== null ? `died of ${error.signal}` : `exited with status ${error.returncode}`;
   if (error instanceof ProbeTimeoutError) return `timed out after ${error.timeoutMs} ms (its ready probe never passed)`;
   if (error instanceof ReadyTimeoutError) return `timed out after ${error.timeoutMs} ms (no output line matched ${error.readyWhen})`;
+  if (error instanceof OutputClosedBeforeReadyError) return `closed its stdout and stderr and kept running (no output line matched ${error.readyWhen}); ${OUTPUT_CLOSED_ADVICE}`;
   return describeFailure(error);
 }
+
+/** What to do about a process that closed its output before its ready line (see OutputClosedBeforeReadyError). */
+const OUTPUT_CLOSED_ADVICE = 'keep them open until it prints its ready line, or give it an http, tcp or exec ready probe';
 
 /**
  * The exit status {@link describeFailure}'s words already state (`exited with status 3`: 3), or
@@ -108,7 +114,7 @@ export function statusInWords(error: unknown): number | undefined {
 export type FailureKind = 'exit' | 'ready' | 'liveness' | 'spawn' | 'stop' | 'not-started' | 'watch' | 'error';
 
 export function failureKind(error: unknown): FailureKind {
-  if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError) return 'ready';
+  if (error instanceof ExitedBeforeReadyError || error instanceof ReadyTimeoutError || error instanceof OutputClosedBeforeReadyError) return 'ready';
   if (error instanceof CalledProcessError) return 'exit';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'spawn';
@@ -126,6 +132,7 @@ export function shortFailure(error: unknown): string {
   if (error instanceof ExitedBeforeReadyError) return `${error.signal ?? `status ${error.returncode}`} before it was ready`;
   if (error instanceof CalledProcessError) return error.signal ?? `status ${error.returncode}`;
   if (error instanceof ReadyTimeoutError) return 'not ready in time';
+  if (error instanceof OutputClosedBeforeReadyError) return 'output closed before it was ready';
   if (error instanceof LivenessError) return 'liveness';
   if (error instanceof SpawnError) return 'could not start';
   if (error instanceof StopDeniedError) return 'could not be stopped';
@@ -172,7 +179,7 @@ export function failureIdentity(error: unknown): { readonly reason: FailureKind;
 
 /** The stderr tail a failure carries, if any. */
 export function stderrOf(error: unknown): Buffer | null {
-  if (error instanceof CalledProcessError || error instanceof ReadyTimeoutError || error instanceof LivenessError) return error.stderr;
+  if (error instanceof CalledProcessError || error instanceof ReadyTimeoutError || error instanceof LivenessError || error instanceof OutputClosedBeforeReadyError) return error.stderr;
   return null;
 }
 
