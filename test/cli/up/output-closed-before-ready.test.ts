@@ -98,3 +98,20 @@ test('run --ready (readiness optional) still waits for the exit of a command tha
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /exited with status 0 after .*, before it was ready$/m);
 });
+
+test('a task (whose exit 0 is its success) that closes its output before its ready line is still judged by its exit', { timeout: 40_000 }, async () => {
+  const file = config(`processes:
+  migrate:
+    cmd: "echo migrating; exec >/dev/null 2>&1; sleep 1; exit 0"
+    ready: "listening"
+    task: true
+  api:
+    cmd: "echo api up"
+    dependsOn: { migrate: succeeded }
+    main: true
+`);
+  const run = await runToEnd(['up', '-f', file]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^api +\| api up$/m);
+  assert.doesNotMatch(run.stdout, /closed its stdout and stderr/);
+});
