@@ -15,7 +15,7 @@ import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { ownEndOf, pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
-import { spawnTurn } from './spawn/turns.js';
+import { spawnDone, spawnTurn } from './spawn/turns.js';
 import { errnoCode } from '../errno.js';
 
 /** A spawned child: the public handle, plus the raw pieces only subvisor itself touches. */
@@ -75,7 +75,13 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // descheduled once the fork returned (a loaded machine) would count short of what the command
   // ran (`sleep 0.7` said to have run 699 ms).
   const spawnedAt = performance.now();
-  const { child, gated } = startChild(options, gate, ids);
+  let started: ReturnType<typeof startChild>;
+  try {
+    started = startChild(options, gate, ids);
+  } finally {
+    spawnDone();
+  }
+  const { child, gated } = started;
   if (!gated || gate?.passesBytes !== true) warnOfUnpassedBytes(options);
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
