@@ -2,7 +2,7 @@
 // what it still holds for a slow reader reaches it, as long as the reader keeps taking.
 import assert from 'node:assert/strict';
 import fs, { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { Socket, connect } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { after, mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveControl } from '../../../src/cli/control/server.js';
 import { PROTOCOL_VERSION, encode } from '../../../src/cli/control/protocol.js';
+import { waitUntil } from '../../support/processes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'subvisor-control-server-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -250,20 +251,27 @@ test('at the run\'s end, requests waiting for a client that reads nothing are be
   client.destroy();
 });
 
+// 3 MiB as 1 000 requests of 3 KB (a `ps` of 300 names), each answered with 10 KB: the same bytes
+// as 87 000 bare `ps`, whose answers took 7 s of CPU and 50 s on a loaded machine, past the bound.
 test('a client that writes 3 MiB of requests before it reads: the run stops reading past 1 MiB of waiting ones, and once it reads, every one is answered (no deadlock)', { timeout: 60_000 }, async () => {
-  const { path, control, begun } = await bigReplyServer('many.sock', 10);
+  const { path, control, begun } = await bigReplyServer('many.sock', 10_000);
+  // The sign that the run stopped reading: it pauses its end of the connection (a time waited
+  // would pass on a run that reads on, only slower than the test's wait on a loaded machine).
+  const pause = mock.method(Socket.prototype, 'pause');
   try {
-    const request = encode({ v: PROTOCOL_VERSION, id: 1, command: 'ps' });
+    const names = Array.from({ length: 300 }, (_, n) => `web-${n}`);
+    const request = encode({ v: PROTOCOL_VERSION, id: 1, command: 'ps', names });
     const count = Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(request));
     const client = connect(path);
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     client.pause();
     client.end(request.repeat(count));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await waitUntil(() => pause.mock.calls.some((call) => call.this !== client), 'the run to stop reading the client\'s requests', 30_000);
     assert.ok(begun() < count, `${begun()} of ${count} begun for a client that reads nothing`);
-    assert.ok(client.writableLength > 0, 'the run stopped reading: part of what the client wrote is still with it');
+    assert.ok(client.writableLength > 0, 'the run stopped reading before the end: part of what the client wrote is still with it');
     assert.equal(await okRepliesOf(client), count, 'every request answered once the client reads');
   } finally {
+    pause.mock.restore();
     await control.close();
   }
 });
