@@ -96,7 +96,9 @@ describe('group escalation', () => {
   ] as const) {
     test(`what a member started in a session of its own, whose parent then died of the stop signal in time, ${shape}`, { timeout: 20_000 }, async () => {
       const tag = randomUUID();
-      const graceMs = ignoresTerm ? KILL_GRACE_MS : 5000;
+      // Obeying, the grace is past the test's bound: only the stop signal can end the stop in time
+      // (a `< grace / 2` on the time it took failed a loaded machine and proved no more).
+      const graceMs = ignoresTerm ? KILL_GRACE_MS : 60_000;
       let escaped = 0;
       try {
         // The leader dies of SIGTERM at once; what it started leads a session of its own, says
@@ -113,7 +115,6 @@ describe('group escalation', () => {
         const settledMs = performance.now() - cancelledAt;
         assert.equal(isRunning(escaped), false, 'what left the group was stopped before the scope settled');
         if (ignoresTerm) assert.ok(settledMs >= graceMs - 50, `it got its grace (settled after ${settledMs.toFixed(0)} ms)`);
-        else assert.ok(settledMs < graceMs / 2, `it obeyed the stop signal, long before the grace (settled after ${settledMs.toFixed(0)} ms)`);
         assert.deepEqual(runningTagged(tag), []);
       } finally {
         killTagged(tag);
@@ -360,8 +361,8 @@ c,_=s.accept();_,fds,_,_=socket.recv_fds(c,1,2);print('held',flush=True);time.sl
     try {
       // `wait`, not a foreground sleep: dash would report a foreground job killed by a signal.
       const script = `trap 'echo handled > ${marker}; exit 0' TERM; echo up; sleep 1000 & wait`;
-      const graceMs = 5000;
-      let cancelledAt = 0;
+      // Past the test's bound: only its handler, not the SIGKILL at the grace, ends it in time.
+      const graceMs = 60_000;
       await openNursery(async (tn) => {
         const proc = await tn.start<Process>((ctx) =>
           superviseRunProcess(['sh', '-c', script], { readyWhen: /^up$/, killGraceMs: graceMs, env: { ...process.env, SUBVISOR_TEST_TAG: tag } }, ctx),
@@ -370,12 +371,9 @@ c,_=s.accept();_,fds,_,_=socket.recv_fds(c,1,2);print('held',flush=True);time.sl
         await waitUntil(() => groupMembers(proc.pid).includes('sleep'), 'the background sleep to run', 2000);
         process.kill(-proc.pid, 'SIGSTOP'); // job control, or a debugger, stops the whole group
         await waitUntil(() => processState(proc.pid) === 'T', 'the child to be stopped', 2000);
-        cancelledAt = performance.now();
         tn.cancel();
       });
-      const settledMs = performance.now() - cancelledAt;
       assert.ok(existsSync(marker), 'the stopped child ran its SIGTERM handler');
-      assert.ok(settledMs < graceMs / 2, `it exited on its own, long before the SIGKILL at the grace (settled after ${settledMs.toFixed(0)} ms)`);
       assert.deepEqual(runningTagged(tag), []);
     } finally {
       killTagged(tag);
