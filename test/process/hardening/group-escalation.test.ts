@@ -295,7 +295,7 @@ c,_=s.accept();_,fds,_,_=socket.recv_fds(c,1,2);print('held',flush=True);time.sl
     try {
       let said = '';
       keeper.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
-      await waitUntil(() => said.includes('up'), 'the keeper to listen', 5000);
+      await waitUntil(() => said.includes('up'), 'the keeper to listen', 15_000);
       const handOver = `import socket,sys;c=socket.socket(socket.AF_UNIX);c.connect(sys.argv[1]);socket.send_fds(c,[b'x'],[1,2])`;
       const ended = await superviseRunProcess(['python3', '-c', handOver, path], { relayStdout: true, killGraceMs: KILL_GRACE_MS, drainGraceMs: 300 });
       assert.equal(ended.returncode, 0);
