@@ -200,9 +200,11 @@ describe('stopTarget: the stop policy', () => {
     let escapee = 0;
     try {
       await waitUntil(() => existsSync(`${log}.pid`) && processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) === 'S', 'the worker to run apart from the group, in its sleep', 5000);
-      const graceMs = 1000;
+      // Long enough that the denial below, two looks long, ends well within it: one still on at
+      // the grace (and its SIGKILL's settling) would leave the worker unkillable, rightly.
+      const graceMs = 5000;
       const stopping = stopTarget(target, { killGraceMs: graceMs, stopSignal: 'SIGTERM' });
-      await waitUntil(() => proc.returncode !== null, 'the leader to die of its SIGTERM', 2000);
+      await waitUntil(() => proc.returncode !== null, 'the leader to die of its SIGTERM', 10_000);
       // Its stat cannot be opened for a moment, as when the parent is out of fds.
       const unreadable = `/proc/${escapee}/stat`;
       const realOpen = fs.openSync;
@@ -210,7 +212,12 @@ describe('stopTarget: the stop policy', () => {
         if (path === unreadable) throw Object.assign(new Error(`EMFILE: too many open files, open '${unreadable}'`), { code: 'EMFILE' });
         return (realOpen as (...args: unknown[]) => number)(path, ...rest);
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Until the stop has looked at it twice, unread (the second is a look of the wait for it to be
+      // gone), or has ended: a time window (100 ms) could pass on a loaded machine with no look in it.
+      let ended = false;
+      const end = (): void => void (ended = true);
+      stopping.then(end, end);
+      await waitUntil(() => ended || denial.mock.calls.filter((call) => call.arguments[0] === unreadable).length >= 2, 'the stop to look at the worker while its stat cannot be read', 10_000);
       denial.mock.restore();
       await stopping;
       assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
