@@ -2,7 +2,7 @@ import { node } from '../builtins.js';
 import { DEFAULT_KILL_GRACE_MS } from '../process/options.js';
 import { DEFAULT_PATH, findOnPath } from '../process/spawn/diagnose.js';
 import { suggest } from '../process/suggest.js';
-import { isBareNumber, parseDuration } from './config/duration.js';
+import { isBareNumber, parseDuration, plainNumber } from './config/duration.js';
 import { tooManyReplicas } from './config/replicas.js';
 import type { Warning } from './warnings.js';
 import { commandAfterDashesInstead, concurrentlyCommandsInstead, foreignWordInstead, foreignOptionInstead, foremanFormationWords, type ForeignCommand } from './foreign-options.js';
@@ -53,7 +53,7 @@ export function bareDurationWarnings(flags: Readonly<Record<string, string | und
     if (ms === 0 || ms >= BARE_MS_MEANT) return [];
     // A number with an exponent (`1e2`) takes no unit after it: the advice writes its value.
     const written = text.trim();
-    const number = /e/i.test(written) ? String(ms) : written;
+    const number = plainNumber(written);
     return [{ text: `${flag} ${written} is ${number} ms (a bare number is milliseconds); for seconds, write ${flag} ${number}s (or ${flag} ${number}ms, which says so without this warning)` }];
   });
 }

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { quoteCommand } from '../process/command.js';
-import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
+import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration, plainNumber } from './config/duration.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
 import { meantName } from './misspelt-name.js';
@@ -86,7 +86,7 @@ function graceOf(value: string | undefined, bareUnit: 's' | 'ms'): string | unde
   if (written === undefined || !isDurationText(written)) return undefined;
   // Read as --grace reads it: every unit ends in a letter, so one that ends in a digit is bare
   // (.5 too, which --grace would take as ms).
-  const grace = /\d$/.test(written) ? `${written}${bareUnit}` : written;
+  const grace = /\d$/.test(written) ? `${plainNumber(written)}${bareUnit}` : written;
   return fitsGrace(grace) ? grace : LONGEST_GRACE;
 }
 

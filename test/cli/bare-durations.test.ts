@@ -69,4 +69,7 @@ test('--grace -0 is 0, as `grace: "-0"` is; --grace 1e400 is refused in the word
   // `1e2s` is no duration: the advice writes 1e2's value.
   const exponent = await runCli(['run', '--grace', '1e2', '--', 'true'], { cwd: dir });
   assert.equal(exponent.stderr.split('\n')[0], 'subvisor: warning: --grace 1e2 is 100 ms (a bare number is milliseconds); for seconds, write --grace 100s (or --grace 100ms, which says so without this warning)');
+  // Its value as written, not as rounded to whole ms: 2.5e0 seconds is 2.5s, not the 3s that 3 ms would advise.
+  const fraction = await runCli(['run', '--grace', '2.5e0', '--', 'true'], { cwd: dir });
+  assert.equal(fraction.stderr.split('\n')[0], 'subvisor: warning: --grace 2.5e0 is 2.5 ms (a bare number is milliseconds); for seconds, write --grace 2.5s (or --grace 2.5ms, which says so without this warning)');
 });

@@ -30,6 +30,7 @@ const UP: [string[], string][] = [
   [['--kill-timeout', '3000'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
   [['--kill-timeout', '3s'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3s"],
   [['--kill-timeout', ' 3000 '], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
+  [['--kill-timeout', '3e3'], "concurrently's --kill-timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 3000ms"],
   [['--no-color'], "concurrently's --no-color: colour is off where NO_COLOR is set: NO_COLOR=1 subvisor up"],
   [['--hide', 'web'], "concurrently's --hide: up shows every process's lines; a process's cmd can send those not wanted elsewhere, in subvisor.yaml: web: { cmd: CMD > /dev/null }"],
   [['-g'], "concurrently's -g: lines are shown as they come, each with its process's name; one process's lines alone, while up runs: subvisor logs NAME"],

@@ -27,6 +27,9 @@ const INSTEAD: [string[], string][] = [
   [['--timeout', '1m30s'], "foreman's --timeout: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 1m30s"],
   // A bare number is foreman's seconds however it is written (.5, as foreman's numeric takes it): --grace reads a bare one as ms.
   [['-t', '.5'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace .5s"],
+  // With an exponent (1e3 seconds, as foreman's numeric and --grace both read it): its value, not the longest --grace.
+  [['-t', '1e3'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 1000s"],
+  [['-t', '2.5e-1'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 0.25s"],
   // A short option's value may be written in its word, as foreman and honcho take it.
   [['-p3000'], "foreman's -p: the first PORT is the environment's: PORT=3000 subvisor up"],
   [['-t10'], "foreman's -t: the time to stop before SIGKILL is --grace, with a unit: subvisor up --grace 10s"],

@@ -31,6 +31,16 @@ export function isDurationText(text: string): boolean {
   return BARE_NUMBER.test(trimmed) || WITH_UNITS.test(trimmed);
 }
 
+/**
+ * A bare number as advice writes it before a unit: as written, or, with an exponent, in plain
+ * digits to the thousandth (`1e3` is `1000`, `2.5e0` `2.5`), since `1e3s` is no duration and the
+ * number rounded to whole ms (3 for 2.5e0) is not what was typed.
+ */
+export function plainNumber(text: string): string {
+  const written = text.trim();
+  return /e/i.test(written) ? String(Number(Number(written).toFixed(3))) : written;
+}
+
 /** What a negative duration is told, whether a config's number (`-1`) or text (`--grace=-1`). */
 const NEGATIVE = 'expected a non-negative duration, like 0, 500ms or 2m';
 
