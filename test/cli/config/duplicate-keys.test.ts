@@ -20,6 +20,8 @@ const DOCUMENTS = [
   'x: &m {a: 1}\ny: *m\nz:\n  <<: *m\n  a: 2\n',
   '1: a\n1.0: b\n',
   'null: 1\n~: 2\n',
+  // NaN is no key's equal, not even its own (the parser compares with ===; a Set would find it twice).
+  '.nan: 1\n.NaN: 2\n',
   'a: [\nb: 1\nb: 2\n',
   'processes:\n  web:\n    cmd: a\n    cmd: b\n  web:\n    cmd: c\n',
 ];

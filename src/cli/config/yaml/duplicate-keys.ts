@@ -13,7 +13,8 @@ export function duplicateKeyErrors(document: Document.Parsed): YAMLParseError[] 
     Map(_key, map) {
       const seen = new Set<unknown>();
       for (const { key } of map.items) {
-        if (!isScalar(key)) continue;
+        // NaN (`.nan`) is no key's equal, its own neither, as the parser's === has it; a Set would find it twice.
+        if (!isScalar(key) || Number.isNaN(key.value)) continue;
         if (!seen.has(key.value)) seen.add(key.value);
         else if (key.range !== undefined && key.range !== null) errors.push(new YAMLParseError([key.range[0], key.range[0] + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
       }
