@@ -37,8 +37,8 @@ export function readStopSignal(written: string): { readonly signal: NodeJS.Signa
     const guess = suggest(bare(given), SIGNALS.map(bare));
     return { problem: `unknown signal '${printable(written)}'; use a signal name like SIGTERM, SIGINT or SIGQUIT${askIfMeant(guess === undefined ? undefined : `SIG${guess}`)}` };
   }
-  const uncatchable = UNCATCHABLE[name];
-  if (uncatchable !== undefined) return { problem: `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)` };
+  const uncatchable = uncatchableProblem(name);
+  if (uncatchable !== undefined) return { problem: uncatchable };
   return { signal: name as NodeJS.Signals }; // one of os.constants.signals, which is what NodeJS.Signals lists
 }
 
@@ -48,5 +48,14 @@ export function readStopSignal(written: string): { readonly signal: NodeJS.Signa
  */
 function numberProblem(number: string): string {
   const here = Object.entries(node.os.constants.signals).find(([, value]) => String(value) === number.replace(/^0+(?=\d)/, ''))?.[0];
+  // A number whose name is refused too (9, SIGKILL) is not sent to write that name, only to be refused again.
+  const refused = here === undefined ? undefined : uncatchableProblem(here);
+  if (here !== undefined && refused !== undefined) return `expected a signal name like SIGINT, found the number ${number} (here ${here}); ${refused}`;
   return `expected a signal name like SIGINT, found the number ${number}; signal numbers differ between systems, names do not: write its name${here === undefined ? '' : ` (here ${number} is ${here})`}`;
+}
+
+/** What a signal no process can shut down on (SIGKILL, SIGSTOP) is told; undefined for any other. */
+function uncatchableProblem(name: string): string | undefined {
+  const uncatchable = UNCATCHABLE[name];
+  return uncatchable === undefined ? undefined : `${uncatchable}; use the signal the program shuts down on (SIGTERM, the default, or SIGINT, SIGQUIT...)`;
 }

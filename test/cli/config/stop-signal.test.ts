@@ -42,3 +42,11 @@ test('a signal number is told the same words quoted, unquoted and on the command
   // A number with no signal here is still told to be written as a name, without a guess.
   assert.match(problemAt(web('    stopSignal: 99\n'), '99'), /found the number 99; signal numbers differ between systems, names do not: write its name$/);
 });
+
+test('a signal number whose name here is refused (9, SIGKILL) is not told to write that name: it is told why the name is refused too', () => {
+  // Before: "write its name (here 9 is SIGKILL)", a name then refused in turn.
+  const kill = problemAt(web('    stopSignal: 9\n'), '9');
+  assert.match(kill, /stopSignal: expected a signal name like SIGINT, found the number 9 \(here SIGKILL\); SIGKILL cannot be caught, so the process gets no chance to shut down .*; use the signal the program shuts down on \(SIGTERM, the default, or SIGINT, SIGQUIT\.\.\.\)$/);
+  assert.doesNotMatch(kill, /write its name/);
+  assert.match(problemAt(web('    stopSignal: 19\n'), '19'), /found the number 19 \(here SIGSTOP\); SIGSTOP only pauses the process/);
+});
