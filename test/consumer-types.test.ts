@@ -17,7 +17,7 @@ const CONSUMER = `
 import {
   openNursery, ErrorGroup, collapseErrorGroup, Cancelled, failAfter, moveOnAfter, TooSlowError,
   runProcess, Process, CalledProcessError, CompletedProcess, superviseRunProcess, getLogger, SpawnError,
-  ExitedBeforeReadyError, ReadyTimeoutError, OutputLimitError, NotStartedError, StopDeniedError,
+  ExitedBeforeReadyError, ReadyTimeoutError, OutputClosedBeforeReadyError, OutputLimitError, NotStartedError, StopDeniedError,
   configureLogging, createConsoleSink, createNdjsonSink, LineSplitter, UnknownLevelError, MissingLevelMethodError,
 } from 'subvisor';
 import type {
@@ -136,6 +136,13 @@ export async function main(): Promise<void> {
     } else if (error instanceof ErrorGroup) console.log(error.errors.length, error.code);
     else if (error instanceof SpawnError) console.log(error.code, error.cwd);
     else if (error instanceof ReadyTimeoutError) console.log(error.timeoutMs, error.stderr, error.code);
+    else if (error instanceof OutputClosedBeforeReadyError) {
+      const code: 'ERR_SUBVISOR_OUTPUT_CLOSED_BEFORE_READY' = error.code;
+      const cmd: string[] | string = error.cmd;
+      const stderr: Buffer | null = error.stderr;
+      console.log(code, cmd, error.command, error.pid, stderr, error.readyWhen.length, error.notes.length);
+      error.addNote('seen');
+    }
     else if (error instanceof TooSlowError) console.log(error.code);
     else if (error instanceof OutputLimitError) console.log(error.stream, error.code);
     else if (error instanceof NotStartedError || error instanceof StopDeniedError) console.log(error.code);
