@@ -77,7 +77,9 @@ export interface SuperviseOptions<Level extends string = string> extends Omit<Ru
   /**
    * Delay `started(proc)` until a line of stdout or stderr (relayed or not) passes: a RegExp, or a
    * synchronous predicate (an async one is refused). A child that exits first fails `start()`
-   * with {@link ExitedBeforeReadyError}. Default: ready once spawned.
+   * with {@link ExitedBeforeReadyError}; one that closes its stdout and stderr first and still
+   * runs 500 ms later is stopped, and `start()` fails with `OutputClosedBeforeReadyError`.
+   * Default: ready once spawned.
    */
   readyWhen?: ReadyWhen | undefined;
   /** Fail `start()` with `ReadyTimeoutError` (and stop the child) if not ready in time: a bound on the wait for `readyWhen`, so without one it has nothing to bound. Default: no limit. */
