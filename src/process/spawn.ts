@@ -58,30 +58,7 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   // A cancel that came while the watchdog was awaited: spawning now would run a command whose
   // caller is told it was cancelled (and would believe it never ran).
   if (cancelled?.aborted === true) throw cancelled.reason;
-  // Many starts at once spawn over several turns of the event loop, which runs in between (see ./spawn/turns.ts).
-  const turn = spawnTurn(cancelled);
-  if (turn !== undefined) {
-    await turn;
-    cancelled?.throwIfAborted();
-  }
-  const gate = gateFor(options, watchdogPipe);
-  const ids = idSwitch(options);
-  // Behind the gate or setpriv, a missing program is an exit status 127: looked for first.
-  if (gate !== undefined || ids !== undefined) {
-    const code = execProblem(options);
-    if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
-  }
-  // Taken before the fork: the command runs from some moment inside spawn(), and a parent
-  // descheduled once the fork returned (a loaded machine) would count short of what the command
-  // ran (`sleep 0.7` said to have run 699 ms).
-  const spawnedAt = performance.now();
-  let started: ReturnType<typeof startChild>;
-  try {
-    started = startChild(options, gate, ids);
-  } finally {
-    spawnDone();
-  }
-  const { child, gated } = started;
+  const { child, gated, gate, spawnedAt } = await spawnInItsTurn(options, watchdogPipe, cancelled);
   if (!gated || gate?.passesBytes !== true) warnOfUnpassedBytes(options);
   readPipesInPlace(child);
   // At once, while the child (the gate, or the command just exec'd) surely still holds them: a
@@ -122,12 +99,53 @@ async function startProcess(options: SpawnOptions, cancelled: AbortSignal | unde
   return { proc, child, pipeEnds: ends };
 }
 
+/** The watchdog's pipe, as `registrationPipe` gives it. */
+type WatchdogPipe = { readonly stream: Writable; readonly pid: number };
+/** A gate as the spawn uses it: its command and its stdio. */
+type Gate = GatedSpawn & { readonly stdio: GateStdio };
+/** A child spawned in its turn: whether behind `gate`, and when its spawn began (`performance.now()`). */
+interface ChildInItsTurn {
+  readonly child: ChildProcess;
+  readonly gated: boolean;
+  readonly gate: Gate | undefined;
+  readonly spawnedAt: number;
+}
+
+/**
+ * Waits for the spawn's turn of the event loop (see ./spawn/turns.ts), then spawns: behind the
+ * gate or setpriv where one applies. Whatever ends the turn's spawn (spawned, failed, cancelled
+ * while waiting, the program found missing), the next one waiting may go on in the same turn.
+ */
+async function spawnInItsTurn(options: SpawnOptions, watchdogPipe: WatchdogPipe | undefined, cancelled: AbortSignal | undefined): Promise<ChildInItsTurn> {
+  try {
+    const turn = spawnTurn(cancelled);
+    if (turn !== undefined) {
+      await turn;
+      cancelled?.throwIfAborted();
+    }
+    const gate = gateFor(options, watchdogPipe);
+    const ids = idSwitch(options);
+    // Behind the gate or setpriv, a missing program is an exit status 127: looked for first.
+    if (gate !== undefined || ids !== undefined) {
+      const code = execProblem(options);
+      if (code !== undefined) throw diagnose(spawnErrno(code, options, 'found before spawning'), options);
+    }
+    // Taken before the fork: the command runs from some moment inside spawn(), and a parent
+    // descheduled once the fork returned (a loaded machine) would count short of what the command
+    // ran (`sleep 0.7` said to have run 699 ms).
+    const spawnedAt = performance.now();
+    return { ...startChild(options, gate, ids), gate, spawnedAt };
+  } finally {
+    spawnDone();
+  }
+}
+
 /**
  * The gate to spawn `options`' command behind, with its stdio, or undefined where none applies (see
  * ./spawn/gate.ts): one that registers the child with the watchdog on `watchdogPipe`; with no
  * watchdog, one only for a child given ids, for its verdict (see `UNREGISTERED`).
  */
-function gateFor(options: SpawnOptions, watchdogPipe: { readonly stream: Writable; readonly pid: number } | undefined): (GatedSpawn & { readonly stdio: GateStdio }) | undefined {
+function gateFor(options: SpawnOptions, watchdogPipe: WatchdogPipe | undefined): Gate | undefined {
   if (watchdogPipe === undefined && !givenIds(options)) return undefined;
   const registration = watchdogPipe === undefined ? UNREGISTERED : [...registrationAround(options), String(watchdogPipe.pid)] as const;
   const gate = gateCommand(options, registration);
@@ -141,7 +159,7 @@ function gateFor(options: SpawnOptions, watchdogPipe: { readonly stream: Writabl
  * timeout(1) but not beside the gate runs without it, as where the gate does not apply (see
  * ./spawn/gate.ts). Node throws E2BIG at once, before anything ran.
  */
-function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): { child: ChildProcess; gated: boolean } {
+function startChild(options: SpawnOptions, gate: Gate | undefined, ids: IdSwitch | undefined): { child: ChildProcess; gated: boolean } {
   if (gate !== undefined) {
     try {
       return { child: start(options, gate, ids), gated: true };
@@ -164,7 +182,7 @@ function startChild(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio:
  * Spawns the command, behind the gate when there is one, and behind setpriv when `ids` says so
  * (see ./spawn/groups.ts): setpriv then switches the ids, and Node must not.
  */
-function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): ChildProcess {
+function start(options: SpawnOptions, gate: Gate | undefined, ids: IdSwitch | undefined): ChildProcess {
   const exec = execOf(options, gate, ids);
   checkFds(exec.stdio, options);
   const leaked = crossesUsers(options.uid, options.gid) ? inheritableFds() : [];
@@ -190,7 +208,7 @@ function start(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: Gate
 }
 
 /** What {@link start} execs: the gate or the command, behind setpriv when `ids` is given. */
-function execOf(options: SpawnOptions, gate: (GatedSpawn & { readonly stdio: GateStdio }) | undefined, ids: IdSwitch | undefined): { file: string; args: readonly string[]; env: NodeJS.ProcessEnv | undefined; stdio: StdioEntry[]; shell?: SpawnOptions['shell']; argv0?: string } {
+function execOf(options: SpawnOptions, gate: Gate | undefined, ids: IdSwitch | undefined): { file: string; args: readonly string[]; env: NodeJS.ProcessEnv | undefined; stdio: StdioEntry[]; shell?: SpawnOptions['shell']; argv0?: string } {
   const { cmd } = options;
   const stdio: StdioEntry[] = [options.stdin, options.stdout, options.stderr];
   if (gate !== undefined) {
