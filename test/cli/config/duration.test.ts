@@ -27,9 +27,17 @@ test('parseDuration reads a bare number, string or JS number, as milliseconds', 
   assert.equal(parseDuration(0), 0);
 });
 
+test('a duration with a + is told the sign is what is wrong, not the shape', () => {
+  // Before: `--grace +5` was told "expected a number with a unit ... a bare number means milliseconds", which 5 is.
+  for (const [text, bare] of [['+5', '5'], ['+5s', '5s'], [' +1m30s', '1m30s'], ['+1e3', '1e3']] as const) {
+    assert.throws(() => parseDuration(text), (error: unknown) => error instanceof InvalidDurationError && error.message === `invalid duration '${text}': a duration takes no sign: write ${bare}`, text);
+  }
+  assert.throws(() => parseDuration('+soon'), /expected a number with a unit/, 'a + before what is no duration either is told the shape');
+});
+
 test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {
   assert.equal(parseDuration('5s'), 5000); // control: the same shape with a known unit passes
-  for (const junk of ['', 'soon', '5 s', '5S', '+5s', '--5s', '5d', '5sec', 's', '1e3s', '1e', '5s ms', '1..5s', 'ms5', '5s5']) {
+  for (const junk of ['', 'soon', '5 s', '5S', '--5s', '5d', '5sec', 's', '1e3s', '1e', '5s ms', '1..5s', 'ms5', '5s5']) {
     assert.throws(
       () => parseDuration(junk),
       (error: unknown) => {
