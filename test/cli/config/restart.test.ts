@@ -55,3 +55,11 @@ test('a task with restart: always is retried on failure only, so its policy read
   // Control: the same policy on a process that is not a task stays always.
   assert.equal(firstProcess(web('    restart: { policy: always, max: 2 }\n')).restart.policy, 'always');
 });
+
+test('a whole number in quotes is told the quotes are what is wrong (replicas, restart.max)', () => {
+  // Before: `found a string; e.g. \`replicas: 2\` runs NAME.1 and NAME.2`, as for `replicas: two`.
+  assert.match(problemAt(web('    replicas: "2"\n'), '"2"'), /processes\.web\.replicas: must be a positive whole number of copies, found '2' in quotes, a string; write it without them$/);
+  assert.match(problemAt(web("    restart: { policy: always, max: '3' }\n"), "'3'"), /restart\.max: must be a positive whole number of restarts, found '3' in quotes, a string; write it without them$/);
+  assert.match(problemAt(web('    replicas: "two"\n'), '"two"'), /found a string; e\.g\. `replicas: 2` runs NAME\.1 and NAME\.2$/, 'a word is told the example');
+  assert.match(problemAt(web('    replicas: "0"\n'), '"0"'), /found a string; e\.g\./, 'a quoted 0 would be wrong without its quotes too');
+});

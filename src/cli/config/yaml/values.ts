@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, type ParsedNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration.js';
+import { shownValue } from '../shown-value.js';
 import { InterpolationError, interpolateParts, joinParts, variablesRead, type InterpolatedPart } from '../environment/interpolate.js';
 import { unspawnableValue } from '../spawnable.js';
 import { REPLICA_VARIABLE } from '../replicas.js';
@@ -335,7 +336,10 @@ export function positiveInteger(what: string, hint: string): ReadValue<number> {
       reader.reportAt(at, `too many ${what}: ${at.node.source}; give at most ${Number.MAX_SAFE_INTEGER}`);
       return undefined;
     }
-    reader.reportAt(at, `must be a positive whole number of ${what}, found ${describe(at.node)}; ${hint}`);
+    // A number in quotes is YAML's string: the quotes are all that is wrong.
+    const quotedNumber = typeof value === 'string' && /^[1-9]\d*$/.test(value.trim());
+    const found = quotedNumber ? `${shownValue(value, undefined)} in quotes, a string; write it without them` : `${describe(at.node)}; ${hint}`;
+    reader.reportAt(at, `must be a positive whole number of ${what}, found ${found}`);
     return undefined;
   };
 }
