@@ -262,10 +262,12 @@ test("process-compose's exec: { command } and http_get: { host, port, path, sche
 test('a ready pattern YAML reads as a number or a boolean is taken as written, with a warning that says what it became and how to mean it', () => {
   // Before: `ready: 5` became /5/ without a word.
   const example = '`{ http: "http://127.0.0.1:8080/health" }`, `{ tcp: "127.0.0.1:5432" }` or `{ exec: pg_isready }`';
+  const probeHint = `; for a probe, write one like ${example}`;
   const cases: [string, string, string][] = [
-    ['5', 'processes.web.ready', 'number 5 is read as the log pattern /5/: the process is ready at the first output line it matches; to mean that, quote it (`ready: "5"`)'],
-    ['true', 'processes.web.ready', 'boolean true is read as the log pattern /true/: the process is ready at the first output line it matches; to mean that, quote it (`ready: "true"`)'],
-    ['{ log: 1.50 }', 'processes.web.ready.log', 'number 1.50 is read as the log pattern /1.50/: the process is ready at the first output line it matches; to mean that, quote it (`log: "1.50"`)'],
+    ['5', 'processes.web.ready', `number 5 is read as the log pattern /5/: the process is ready at the first output line it matches; to mean that, quote it (\`ready: "5"\`), which this warning is not given for${probeHint}`],
+    ['true', 'processes.web.ready', `boolean true is read as the log pattern /true/: the process is ready at the first output line it matches; to mean that, quote it (\`ready: "true"\`), which this warning is not given for${probeHint}`],
+    // Under `log:` a log pattern was chosen: no probe is suggested.
+    ['{ log: 1.50 }', 'processes.web.ready.log', 'number 1.50 is read as the log pattern /1.50/: the process is ready at the first output line it matches; to mean that, quote it (`log: "1.50"`), which this warning is not given for'],
   ];
   for (const [written, path, said] of cases) {
     const config = parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: ${written}\n`, 'subvisor.yaml', { env: {} });
@@ -273,7 +275,7 @@ test('a ready pattern YAML reads as a number or a boolean is taken as written, w
     assert.equal(spec?.ready?.kind, 'log', written);
     assert.deepEqual(
       (config.warnings ?? []).map((warning) => [warning.path, warning.message]),
-      [[path, `${said}, which this warning is not given for; for a probe, write one like ${example}`]],
+      [[path, said]],
       written,
     );
   }

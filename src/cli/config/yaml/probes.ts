@@ -201,9 +201,11 @@ function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp
 function warnNotText(at: At, written: string, reader: Reader): void {
   if (!isScalar(at.node) || typeof at.node.value === 'string') return;
   const key = at.path.slice(at.path.lastIndexOf('.') + 1);
+  // Under `log:` a log pattern was chosen: a probe is no answer to what was meant there.
+  const probeHint = key === 'log' ? '' : `; for a probe, write one like ${EXAMPLE}`;
   reader.warnAt(
     at,
-    `${describe(at.node)} is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: ${JSON.stringify(written)}\`), which this warning is not given for; for a probe, write one like ${EXAMPLE}`,
+    `${describe(at.node)} is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: ${JSON.stringify(written)}\`), which this warning is not given for${probeHint}`,
   );
 }
 
