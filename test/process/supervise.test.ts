@@ -537,15 +537,21 @@ describe('8. readiness', () => {
   });
 });
 
+/** A stream for a console sink to write to, and what it was given, a chunk at a time. */
+function collectingStream(): { chunks: string[]; stream: Writable } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { chunks, stream };
+}
+
 describe('9. relayed text cannot clobber the terminal', () => {
   test('the console sink neutralises control sequences and keeps colours when it colours', { timeout: 20_000 }, async () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
+    const { chunks, stream } = collectingStream();
     const previous = configureLogging({ sink: createConsoleSink({ stream, color: true }) });
     try {
       await superviseRunProcess(['printf', '\\033[2J\\033]0;pwned\\007\\033[31mred\\033[0m\\n'], { relayStdout: true, label: 'esc' });
@@ -560,13 +566,7 @@ describe('9. relayed text cannot clobber the terminal', () => {
   });
 
   test('a label with a line break stays on its record\'s line: each lifecycle record is one line, and onLine gets the label as shown', { timeout: 20_000 }, async () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
+    const { chunks, stream } = collectingStream();
     const previous = configureLogging({ level: 'runtime', sink: createConsoleSink({ stream, color: false }) });
     const seen: string[] = [];
     try {
