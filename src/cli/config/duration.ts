@@ -107,10 +107,10 @@ export function parseDuration(text: string | number, written?: string): number {
       // `-0` (and `-0s`) is zero, as YAML's number -0 is: taken. Any other is a duration but for
       // its sign (`--grace=-1`): the sign is what is wrong, not the shape.
       if (ALL_ZERO.test(trimmed.slice(1))) return 0;
-      throw new InvalidDurationError(text, NEGATIVE);
+      throw new InvalidDurationError(text, NEGATIVE, written);
     } else if (trimmed.startsWith('+') && (BARE_NUMBER.test(trimmed.slice(1)) || WITH_UNITS.test(trimmed.slice(1)))) {
       // A duration but for its `+`: that is what is wrong, not the shape (which the reason below would blame).
-      throw new InvalidDurationError(text, `a duration takes no sign: write ${trimmed.slice(1)}`);
+      throw new InvalidDurationError(text, `a duration takes no sign: write ${trimmed.slice(1)}`, written);
     } else {
       throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
     }

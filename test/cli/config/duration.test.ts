@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { durationOption } from '../../../src/cli/args.js';
 import { InvalidDurationError, MAX_DURATION_MS, NO_RESTART, parseDuration, restartDelayMs } from '../../../src/cli/config/index.js';
-import { firstProcess, onlyProblem } from './support.js';
+import { firstProcess, onlyProblem, problemAt, web } from './support.js';
 
 test('parseDuration reads ms, s, m and h, fractions and combinations into whole milliseconds', () => {
   const cases: [string | number, number][] = [
@@ -33,6 +34,41 @@ test('a duration with a + is told the sign is what is wrong, not the shape', () 
     assert.throws(() => parseDuration(text), (error: unknown) => error instanceof InvalidDurationError && error.message === `invalid duration '${text}': a duration takes no sign: write ${bare}`, text);
   }
   assert.throws(() => parseDuration('+soon'), /expected a number with a unit/, 'a + before what is no duration either is told the shape');
+});
+
+test('every duration key refuses a + as the flags do, in the same words: YAML reading +5 as the number 5 does not make it 5 ms', () => {
+  // Before: `grace: +5` was 5 ms (YAML's number), while `--grace +5` was refused: "a duration takes no sign: write 5".
+  const flag = (() => {
+    try {
+      durationOption('--grace', '+5');
+    } catch (error) {
+      return error instanceof Error ? error.message : '';
+    }
+    return 'accepted';
+  })();
+  assert.equal(flag, "--grace: invalid duration '+5': a duration takes no sign: write 5");
+  const keys: [string, string][] = [
+    ['    grace: +5\n', 'processes.web.grace'],
+    ['    ready: up\n    readyTimeout: +5\n', 'processes.web.readyTimeout'],
+    ['    restart: { policy: always, backoff: +5 }\n', 'processes.web.restart.backoff'],
+    ['    restart: { policy: always, maxBackoff: +5 }\n', 'processes.web.restart.maxBackoff'],
+    ['    restart: { policy: always, resetAfter: +5 }\n', 'processes.web.restart.resetAfter'],
+    ['    ready: { tcp: "127.0.0.1:5432", interval: +5 }\n', 'processes.web.ready.interval'],
+    ['    ready: { tcp: "127.0.0.1:5432", timeout: +5 }\n', 'processes.web.ready.timeout'],
+    ['    ready: { tcp: "127.0.0.1:5432", startPeriod: +5 }\n', 'processes.web.ready.startPeriod'],
+    ['    liveness: { tcp: "127.0.0.1:5432", interval: +5 }\n', 'processes.web.liveness.interval'],
+    ['    watch: { paths: [src], debounce: +5 }\n', 'processes.web.watch.debounce'],
+  ];
+  for (const [extra, path] of keys) {
+    assert.ok(problemAt(web(extra), '+5').endsWith(`${path}: invalid duration +5: a duration takes no sign: write 5`), extra);
+  }
+  // The same with a unit or an exponent, and quoted (text, as the flag's): the sign is what is wrong.
+  assert.ok(problemAt(web('    grace: +1e3\n'), '+1e3').endsWith('processes.web.grace: invalid duration +1e3: a duration takes no sign: write 1e3'));
+  assert.ok(problemAt(web('    grace: +5s\n'), '+5s').endsWith("processes.web.grace: invalid duration '+5s': a duration takes no sign: write 5s"));
+  assert.ok(problemAt(web('    grace: "+5"\n'), '"+5"').endsWith("processes.web.grace: invalid duration '+5': a duration takes no sign: write 5"));
+  // Controls: unsigned, and YAML's other spellings of a number, are taken as before.
+  assert.equal(firstProcess(web('    grace: 5\n')).grace, 5);
+  assert.equal(firstProcess(web('    grace: 0x10\n')).grace, 16);
 });
 
 test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {

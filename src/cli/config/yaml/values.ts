@@ -366,6 +366,9 @@ export function amountWritten(node: Node): Amount | undefined {
   const value = node.value;
   if (typeof value === 'string') return { value };
   if (typeof value !== 'number' || Number.isNaN(value)) return undefined;
+  // YAML reads `+5` as the number 5; the parser gets what was written, so `grace: +5` is refused
+  // for its sign in the words `--grace +5` is, not taken as 5 while the flag is refused.
+  if (node.source.trimStart().startsWith('+') && !INFINITY_WORD.test(node.source)) return { value: node.source, written: node.source };
   if (Number.isFinite(value)) return { value };
   return INFINITY_WORD.test(node.source) ? undefined : { value, written: node.source };
 }
