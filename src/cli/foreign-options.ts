@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { quoteCommand } from '../process/command.js';
-import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration, plainNumber } from './config/duration.js';
+import { MAX_DURATION_MS, goDuration, isDurationText, parseDuration } from './config/duration.js';
+import { plainNumber } from './config/amount.js';
 import { PROCESS_NAME, processNameFrom } from './config/spec.js';
 import { pm2UpWordInstead } from './foreign-commands.js';
 import { meantName } from './misspelt-name.js';

@@ -1,4 +1,5 @@
 import { MAX_TIMER_MS } from '../../core/timer.js';
+import { exponentProblem, signProblem } from './amount.js';
 import { shownValue } from './shown-value.js';
 
 /** Milliseconds per unit. Days and longer are left out on purpose: see {@link MAX_DURATION_MS}. */
@@ -21,6 +22,8 @@ const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;
 /** A duration of nothing but zeros (`0`, `0.0s`, `0m0s`, `0e5`): what `-0` is the negative of. */
 const ALL_ZERO = /^(?:[0.]+(?:e[+-]?\d+)?|(?:[0.]+(?:ms|h|m|s))+)$/i;
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/g;
+/** A number with an exponent and one unit (`1e3s`): refused with the plain digits to write instead. */
+const EXPONENT_WITH_UNIT = /^((?:\d+(?:\.\d+)?|\.\d+)[eE][+-]?\d+)(ms|h|m|s)$/;
 
 /**
  * Whether `text` is written as a duration (see {@link parseDuration}), whatever its length: a
@@ -29,16 +32,6 @@ const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/g;
 export function isDurationText(text: string): boolean {
   const trimmed = text.trim();
   return BARE_NUMBER.test(trimmed) || WITH_UNITS.test(trimmed);
-}
-
-/**
- * A bare number as advice writes it before a unit: as written, or, with an exponent, in plain
- * digits to the thousandth (`1e3` is `1000`, `2.5e0` `2.5`), since `1e3s` is no duration and the
- * number rounded to whole ms (3 for 2.5e0) is not what was typed.
- */
-export function plainNumber(text: string): string {
-  const written = text.trim();
-  return /e/i.test(written) ? String(Number(Number(written).toFixed(3))) : written;
 }
 
 /** What a negative duration is told, whether a config's number (`-1`) or text (`--grace=-1`). */
@@ -110,8 +103,11 @@ export function parseDuration(text: string | number, written?: string): number {
       throw new InvalidDurationError(text, NEGATIVE, written);
     } else if (trimmed.startsWith('+') && (BARE_NUMBER.test(trimmed.slice(1)) || WITH_UNITS.test(trimmed.slice(1)))) {
       // A duration but for its `+`: that is what is wrong, not the shape (which the reason below would blame).
-      throw new InvalidDurationError(text, `a duration takes no sign: write ${trimmed.slice(1)}`, written);
+      throw new InvalidDurationError(text, signProblem('duration', trimmed.slice(1)), written);
     } else {
+      const exponent = EXPONENT_WITH_UNIT.exec(trimmed);
+      const advice = exponent === null ? undefined : exponentProblem(exponent[1] ?? '', exponent[2] ?? '');
+      if (advice !== undefined) throw new InvalidDurationError(text, advice);
       throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
     }
   }

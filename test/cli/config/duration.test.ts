@@ -73,7 +73,7 @@ test('every duration key refuses a + as the flags do, in the same words: YAML re
 
 test('parseDuration refuses junk with an InvalidDurationError that says what it accepts', () => {
   assert.equal(parseDuration('5s'), 5000); // control: the same shape with a known unit passes
-  for (const junk of ['', 'soon', '5 s', '5S', '--5s', '5d', '5sec', 's', '1e3s', '1e', '5s ms', '1..5s', 'ms5', '5s5']) {
+  for (const junk of ['', 'soon', '5 s', '5S', '--5s', '5d', '5sec', 's', '1e', '5s ms', '1..5s', 'ms5', '5s5']) {
     assert.throws(
       () => parseDuration(junk),
       (error: unknown) => {
@@ -109,6 +109,9 @@ test('a bare number with an exponent is the same duration as text as YAML reads 
   // Before: `--grace 1e400` was "expected a number with a unit ...", `grace: 1e400` "longer than the longest a timer can wait".
   assert.equal(parseDuration('1e3'), 1000);
   assert.equal(parseDuration('1.5E2'), 150);
+  // With a unit, the plain digits to write: as a size is told (`1e3KB`).
+  assert.throws(() => parseDuration('1e3s'), (error: unknown) => error instanceof InvalidDurationError && error.message === "invalid duration '1e3s': a number with an exponent takes no unit after it: write 1000s");
+  assert.throws(() => parseDuration('1e400s'), /expected a number with a unit/, 'no plain digits to write: the general answer');
   assert.equal(firstProcess('processes:\n  web: { cmd: x, grace: 1e3 }\n').grace, 1000); // control: YAML's number
   const reason = (message: string): string => message.slice(message.indexOf(': ', message.indexOf('invalid duration')) + 2);
   const yaml = onlyProblem('processes:\n  web: { cmd: x, grace: 1e400 }\n', 2, 25);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, InvalidSizeError, parseSize, parseYamlConfig } from '../../../src/cli/config/index.js';
+import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_SIZE_BYTES, InvalidSizeError, parseDuration, parseSize, parseYamlConfig } from '../../../src/cli/config/index.js';
 import { FILE, onlyProblem } from '../config/support.js';
 
 const PROCESSES = 'processes:\n  web:\n    cmd: node server.js\n';
@@ -16,7 +16,7 @@ test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bar
   assert.equal(parseSize('512'), 512);
   assert.equal(parseSize('512B'), 512);
   assert.equal(parseSize(4096), 4096);
-  for (const bad of ['', 'MB', '10 apples', '-1KB', '0', '0.1', '1TB', '1e3']) {
+  for (const bad of ['', 'MB', '10 apples', '-1KB', '0', '0.1', '1TB', '1e3KB', '+1KB']) {
     assert.throws(() => parseSize(bad), InvalidSizeError, bad);
   }
   assert.throws(() => parseSize(0), /must be at least 1 byte/);
@@ -24,6 +24,38 @@ test('sizes: KB, MB and GB are powers of 1024, in any case, KiB and K too; a bar
   assert.throws(() => parseSize('9000000GB'), /too large; give at most a few GB/);
   assert.throws(() => parseSize(2 ** 60), /too large/);
   assert.equal(parseSize(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+});
+
+test('sizes take what durations take, and are refused in the same words: an exponent bare, no exponent with a unit, no sign', () => {
+  // Before: parseSize('1e3') and `maxSize: "1e3"` were "expected a number of bytes or a number with a unit", while
+  // `maxSize: 1e3` (YAML's number) and `grace: "1e3"` were taken; `maxSize: +5` was 5 bytes while `grace: +5` is refused.
+  assert.equal(parseSize('1e3'), 1000);
+  assert.equal(parseSize(' 1.5E3 '), 1500);
+  const maxSize = (written: string): number | undefined => parseYamlConfig(`logs: { maxSize: ${written} }\n${PROCESSES}`, FILE, { env: {} }).logs?.maxSizeBytes;
+  assert.equal(maxSize('"1e3"'), 1000);
+  assert.equal(maxSize('1e3'), 1000); // control: YAML's number, as before
+  const reason = (parse: () => unknown): string => {
+    try {
+      parse();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      return message.slice(message.indexOf(': ') + 2);
+    }
+    return 'accepted';
+  };
+  // An exponent with a unit: the plain digits to write, as a duration is told.
+  assert.equal(reason(() => parseSize('1e3KB')), 'a number with an exponent takes no unit after it: write 1000KB');
+  assert.equal(reason(() => parseDuration('1e3s')), 'a number with an exponent takes no unit after it: write 1000s');
+  assert.equal(reason(() => parseSize('2.5e-1 MB')), 'a number with an exponent takes no unit after it: write 0.25MB');
+  // A sign: a + is what is wrong, as with a duration; a - is too small, as the number -1 is.
+  assert.equal(reason(() => parseSize('+10MB')), 'a size takes no sign: write 10MB');
+  assert.equal(reason(() => parseDuration('+10s')), 'a duration takes no sign: write 10s');
+  assert.match(onlyProblem(`logs: { maxSize: +5 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size \+5: a size takes no sign: write 5$/);
+  assert.match(onlyProblem(`logs: { maxSize: "-10MB" }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size '-10MB': must be at least 1 byte; e\.g\. 10MB$/);
+  assert.match(onlyProblem(`logs: { maxSize: -10 }\n${PROCESSES}`, 1, 18), /logs\.maxSize: invalid size -10: must be at least 1 byte; e\.g\. 10MB$/); // control
+  // Junk keeps the general answer.
+  assert.match(reason(() => parseSize('+apples')), /^expected a number of bytes or a number with a unit/);
+  assert.match(reason(() => parseSize('1e3TB')), /^expected a number of bytes or a number with a unit/);
 });
 
 test('sizes: a fraction of a byte is rounded down, so one under a whole byte is refused; G and GiB are GB', () => {
