@@ -282,3 +282,20 @@ test('a ready pattern YAML reads as a number or a boolean is taken as written, w
   // Control: quoted, it is text as meant, and nothing is said.
   assert.deepEqual(parseYamlConfig('processes:\n  web:\n    cmd: x\n    ready: "5"\n', 'subvisor.yaml', { env: {} }).warnings ?? [], []);
 });
+
+test('a ready pattern written unquoted as a duration (5s, 500ms, 1m) is taken as written, with the warning a number gets and the readyTimeout it likely meant', () => {
+  // Before: `ready: 5s` became /5s/ without a word, while `ready: 5` was warned of.
+  const example = '`{ http: "http://127.0.0.1:8080/health" }`, `{ tcp: "127.0.0.1:5432" }` or `{ exec: pg_isready }`';
+  const probeHint = `; for a probe, write one like ${example}`;
+  const said = (written: string, key: string, hint: string): string =>
+    `${written}, a duration, is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: "${written}"\`), which this warning is not given for; for the time the process may take to be ready, write \`readyTimeout: ${written}\` beside \`ready\`${hint}`;
+  const warnings = (ready: string): [string, string][] =>
+    (parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: ${ready}\n`, 'subvisor.yaml', { env: {} }).warnings ?? []).map((warning) => [warning.path, warning.message]);
+  for (const written of ['5s', '500ms', '1m', '1m30s', '.5s']) {
+    assert.deepEqual(warnings(written), [['processes.web.ready', said(written, 'ready', probeHint)]], written);
+    assert.equal(firstProcess(web(`    ready: ${written}\n`)).ready?.kind, 'log', written);
+  }
+  assert.deepEqual(warnings('{ log: 5s }'), [['processes.web.ready.log', said('5s', 'log', '')]]);
+  // Controls: quoted it is text as meant, and a real pattern is no duration: nothing is said.
+  for (const pattern of ['"5s"', "'500ms'", 'listening', 'ready in 5s', '5 s', '5sec', 'ms', '^\\d+s$']) assert.deepEqual(warnings(pattern), [], pattern);
+});

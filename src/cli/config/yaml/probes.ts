@@ -13,7 +13,7 @@ import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type 
 import { commandWithParts, describe, duration, expansionNote, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { joinParts, partsAsWritten, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { escapeRegExp, invalidPattern } from '../regexp.js';
-import { goDuration } from '../duration.js';
+import { goDuration, isDurationText } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
@@ -193,19 +193,25 @@ function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp
 }
 
 /**
- * Warns of a pattern YAML read as a number or a boolean (`ready: 5`, `ready: true`): it is taken
- * as the text it was written as, a pattern like any other, but a bare 5 may as well have meant
- * seconds or a port, and nothing would say so until the process never became ready. Quoted, it is
+ * Warns of a pattern YAML read as a number or a boolean (`ready: 5`, `ready: true`), or written,
+ * unquoted, as a duration (`ready: 5s`, `500ms`, `1m30s`): it is taken as the text it was written
+ * as, a pattern like any other, but a bare 5 may as well have meant seconds or a port, and `5s` a
+ * time to wait, and nothing would say so until the process never became ready. Quoted, it is
  * text, as meant, and not warned of.
  */
 function warnNotText(at: At, written: string, reader: Reader): void {
-  if (!isScalar(at.node) || typeof at.node.value === 'string') return;
+  if (!isScalar(at.node)) return;
+  const duration = typeof at.node.value === 'string' && at.node.type === 'PLAIN' && isDurationText(written);
+  if (typeof at.node.value === 'string' && !duration) return;
   const key = at.path.slice(at.path.lastIndexOf('.') + 1);
   // Under `log:` a log pattern was chosen: a probe is no answer to what was meant there.
   const probeHint = key === 'log' ? '' : `; for a probe, write one like ${EXAMPLE}`;
+  // A duration was most likely meant as the time `ready` may take: its key is named.
+  const timeHint = duration ? `; for the time the process may take to be ready, write \`readyTimeout: ${written}\` beside \`ready\`` : '';
+  const what = duration ? `${written}, a duration,` : describe(at.node);
   reader.warnAt(
     at,
-    `${describe(at.node)} is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: ${JSON.stringify(written)}\`), which this warning is not given for${probeHint}`,
+    `${what} is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: ${JSON.stringify(written)}\`), which this warning is not given for${timeHint}${probeHint}`,
   );
 }
 
