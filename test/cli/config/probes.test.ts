@@ -289,7 +289,7 @@ test('a ready pattern written unquoted as a duration (5s, 500ms, 1m) is taken as
   const probeHint = `; for a probe, write one like ${example}`;
   const said = (written: string, key: string, hint: string): string =>
     `${written}, a duration, is read as the log pattern /${written}/: the process is ready at the first output line it matches; to mean that, quote it (\`${key}: "${written}"\`), which this warning is not given for; for the time the process may take to be ready, write \`readyTimeout: ${written}\` beside \`ready\`${hint}`;
-  const warnings = (ready: string): [string, string][] =>
+  const warnings = (ready: string): [string | undefined, string][] =>
     (parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: ${ready}\n`, 'subvisor.yaml', { env: {} }).warnings ?? []).map((warning) => [warning.path, warning.message]);
   for (const written of ['5s', '500ms', '1m', '1m30s', '.5s']) {
     assert.deepEqual(warnings(written), [['processes.web.ready', said(written, 'ready', probeHint)]], written);
