@@ -27,7 +27,7 @@ const UNCATCHABLE: Readonly<Record<string, string>> = {
  * differ between systems. Returns the signal, or what is wrong with `written`, said to be fixed.
  */
 export function readStopSignal(written: string): { readonly signal: NodeJS.Signals } | { readonly problem: string } {
-  if (/^\d+$/.test(written.trim())) return { problem: numberProblem(written.trim()) };
+  if (NUMBER.test(written.trim())) return { problem: numberProblem(written.trim()) };
   const upper = written.trim().toUpperCase();
   const given = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   const name = ALIASES[given] ?? given;
@@ -43,15 +43,25 @@ export function readStopSignal(written: string): { readonly signal: NodeJS.Signa
 }
 
 /**
- * What a signal number (`9`, a config's `stopSignal: 15` or `--stop-signal 15`) is told: one
- * wording wherever it is written, with the name the number has here, if any.
+ * A number as a signal may be written: digits, as `kill 15` reads them, with a sign (`-15`, as
+ * `kill -15` writes it), a fraction or an exponent (`15.0`, `1.5e1`, YAML's numbers too), or in hex
+ * or octal (`0x0F`, `0o17`, which YAML reads as 15). Each is a number, told as `15` is, not an
+ * unknown signal name.
+ */
+const NUMBER = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|0x[0-9a-f]+|0o[0-7]+)$/i;
+
+/**
+ * What a signal number (`9`, a config's `stopSignal: 15` or `--stop-signal 15`, `-15`, `0x0F`,
+ * `15.0`) is told: one wording wherever and however it is written, with the name the number has
+ * here, if any (`-15` is 15, the signal `kill -15` sends).
  */
 function numberProblem(number: string): string {
-  const here = Object.entries(node.os.constants.signals).find(([, value]) => String(value) === number.replace(/^0+(?=\d)/, ''))?.[0];
+  const value = Number(number.replace(/^[-+]/, ''));
+  const here = Number.isSafeInteger(value) ? Object.entries(node.os.constants.signals).find(([, signal]) => signal === value)?.[0] : undefined;
   // A number whose name is refused too (9, SIGKILL) is not sent to write that name, only to be refused again.
   const refused = here === undefined ? undefined : uncatchableProblem(here);
   if (here !== undefined && refused !== undefined) return `expected a signal name like SIGINT, found the number ${number} (here ${here}); ${refused}`;
-  return `expected a signal name like SIGINT, found the number ${number}; signal numbers differ between systems, names do not: write its name${here === undefined ? '' : ` (here ${number} is ${here})`}`;
+  return `expected a signal name like SIGINT, found the number ${number}; signal numbers differ between systems, names do not: write its name${here === undefined ? '' : ` (here ${value} is ${here})`}`;
 }
 
 /** What a signal no process can shut down on (SIGKILL, SIGSTOP) is told; undefined for any other. */

@@ -50,3 +50,22 @@ test('a signal number whose name here is refused (9, SIGKILL) is not told to wri
   assert.doesNotMatch(kill, /write its name/);
   assert.match(problemAt(web('    stopSignal: 19\n'), '19'), /found the number 19 \(here SIGSTOP\); SIGSTOP only pauses the process/);
 });
+
+test('a signal number written with a sign, in hex or octal, or with a fraction (-15, 0x0F, 15.0) is told as 15 is, not called unknown', async () => {
+  // Before: these were "unknown signal '-15'; use a signal name like SIGTERM, SIGINT or SIGQUIT", while 15 was told its name here.
+  const said = (written: string): string => `expected a signal name like SIGINT, found the number ${written}; signal numbers differ between systems, names do not: write its name (here 15 is SIGTERM)`;
+  for (const written of ['-15', '0x0F', '15.0', '+15', '0o17', '1.5e1']) {
+    assert.ok(problemAt(web(`    stopSignal: ${written}\n`), written).endsWith(`processes.web.stopSignal: ${said(written)}`), written);
+    assert.ok(problemAt(web(`    stopSignal: "${written}"\n`), `"${written}"`).endsWith(`processes.web.stopSignal: ${said(written)}`), `"${written}"`);
+  }
+  for (const written of ['-15', '0x0F']) {
+    const run = await runCli(['run', `--stop-signal=${written}`, '--', 'true']);
+    assert.equal(run.code, 2, written);
+    assert.equal(run.stderr.split('\n')[0], `subvisor: --stop-signal: ${said(written)}`, written);
+  }
+  // One whose name here is refused is told why, as 9 is; one with no whole signal is told to write a name, without a guess.
+  assert.match(problemAt(web('    stopSignal: -9\n'), '-9'), /found the number -9 \(here SIGKILL\); SIGKILL cannot be caught/);
+  assert.match(problemAt(web('    stopSignal: 15.5\n'), '15.5'), /found the number 15\.5; signal numbers differ between systems, names do not: write its name$/);
+  // Control: a word that is no number is still an unknown name.
+  assert.match(problemAt(web('    stopSignal: 0xZZ\n'), '0xZZ'), /unknown signal '0xZZ'/);
+});
