@@ -257,3 +257,15 @@ test("an app's cwd is taken as pm2 takes it, with a ${ unexpanded (written $${),
   // Control: a cwd with no ${ is written as it is.
   assert.equal(suggestedProcesses([{ name: 'web', script: 'index.js', cwd: 'c' }])[0]?.cwd, join(dir, 'c'));
 });
+
+test("the suggested env keeps the ecosystem file's order, integer-like names too, with PORT after", () => {
+  // Before: the app's JSON object put "10" first (a Record's order), not where the file writes it.
+  const ecosystem = '{ "apps": [{ "name": "web", "script": "srv.js", "port": 3000, "env": { "X_Y": "1", "10": "ten", "A": "2", "2": "two" } }] }';
+  const yaml = suggestedYaml(configError(() => parseYamlConfig(ecosystem, join(dir, 'ecosystem.json'), { env: {} })).message);
+  assert.match(yaml, /\n {4}env:\n {6}X_Y: "1"\n {6}"10": ten\n {6}A: "2"\n {6}"2": two\n {6}PORT: "3000"\n/);
+  const [web] = parseYamlConfig(yaml, join(dir, 'subvisor.yaml'), { env: {} }).processes;
+  assert.deepEqual(web?.envNames, ['X_Y', '10', 'A', '2', 'PORT']);
+  // The same in YAML, an ecosystem's apps copied into a subvisor.yaml.
+  const copied = configError(() => parseYamlConfig('apps:\n  - name: web\n    script: srv.js\n    env: { B: b, 7: seven }\n', join(dir, 'subvisor.yaml'), { env: {} })).message;
+  assert.match(suggestedYaml(copied), /\n {4}env:\n {6}B: b\n {6}"7": seven\n/);
+});

@@ -5,7 +5,7 @@ import { processNameFrom } from '../../spec.js';
 import { pm2KeyNotes } from './keys.js';
 import { pm2Number, pm2Restart } from './restart.js';
 import { pm2Run } from './script.js';
-import type { At, Reader } from '../reader.js';
+import type { At, Node, Reader } from '../reader.js';
 
 // pm2's ecosystem file (`apps: [{ name, script, ... }]`), given to `up -f ecosystem.json` or copied
 // into a subvisor.yaml. Its `apps` is refused, never taken (its keys are not subvisor's, and two
@@ -28,14 +28,29 @@ function literal(value: string): string {
 }
 
 /**
- * The app's `env`, each value as pm2 passes it, then its `port` as PORT (pm2's shortcut for it)
- * and what pm2 sets for its interpreter (`interpreterEnv`), each over the app's own, as pm2 sets them.
+ * The app's `env` pairs in the order the file writes them (`env`, the app's mapping at `appNode`):
+ * the app's JSON object would put integer-like names (`"10"`) before all others, as a Record does
+ * (what the spec's `envNames` is for). That object's entries where the file's order cannot be
+ * read off one mapping (a `<<` merge).
  */
-function envOf(app: App, interpreterEnv: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
-  const env = app.env !== null && typeof app.env === 'object' ? Object.entries(app.env) : [];
+function envPairs(app: App, appNode: Node, reader: Reader): [string, unknown][] {
+  const env = isMap(appNode) ? reader.valueOf(appNode, 'env') : null;
+  const written = isMap(env) ? env.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : undefined)) : [];
+  const object = app.env !== null && typeof app.env === 'object' ? (app.env as Record<string, unknown>) : {};
+  const inOrder = written.filter((name): name is string => name !== undefined && Object.hasOwn(object, name));
+  if (new Set(inOrder).size !== Object.keys(object).length) return Object.entries(object);
+  return [...new Set(inOrder)].map((name) => [name, object[name]]);
+}
+
+/**
+ * The app's `env` (`pairs`, see {@link envPairs}), each value as pm2 passes it, then its `port` as
+ * PORT (pm2's shortcut for it) and what pm2 sets for its interpreter (`interpreterEnv`), each over
+ * the app's own, as pm2 sets them. A Map, which the suggested YAML writes in its order.
+ */
+function envOf(app: App, pairs: readonly [string, unknown][], interpreterEnv: Readonly<Record<string, string>>): Map<string, unknown> | undefined {
   const port = text(app.port);
-  const all = Object.fromEntries([...env, ...(port === undefined ? [] : [['PORT', port]]), ...Object.entries(interpreterEnv)].map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
-  return Object.keys(all).length === 0 ? undefined : all;
+  const all = new Map([...pairs, ...(port === undefined ? [] : [['PORT', port] as const]), ...Object.entries(interpreterEnv)].map(([name, value]) => [name, typeof value === 'string' ? literal(value) : value]));
+  return all.size === 0 ? undefined : all;
 }
 
 function text(value: unknown): string | undefined {
@@ -64,14 +79,14 @@ function nameOf(app: App, index: number, taken: ReadonlySet<string>): string {
   return name;
 }
 
-function moved(app: App, name: string, reader: Reader): Moved {
+function moved(app: App, appNode: Node, name: string, reader: Reader): Moved {
   const cwd = text(app.cwd);
   const path = (reader.context.parentVariable('PATH') ?? '').split(':').filter((dir) => dir !== '');
   const onPath = (program: string): boolean => findOnPath(program, path) !== undefined;
   const run = pm2Run(app, resolve(reader.baseDir, cwd ?? '.'), onPath);
   const process: Record<string, unknown> = { cmd: literal(run.cmd) };
   if (cwd !== undefined) process.cwd = literal(cwd);
-  const env = envOf(app, run.env);
+  const env = envOf(app, envPairs(app, appNode, reader), run.env);
   if (env !== undefined) process.env = env;
   const user = text(app.uid ?? app.user);
   if (user !== undefined) process.user = user;
@@ -102,14 +117,15 @@ function suggestion(processes: ReadonlyMap<string, unknown>): string {
  * fit one line each), then a word on each key that has none.
  */
 export function pm2Apps(at: At, reader: Reader): string {
-  const apps = isSeq(at.node) ? at.node.items.map((item) => reader.deref(item)?.toJSON() as unknown) : [];
+  const nodes = isSeq(at.node) ? at.node.items.map((item) => reader.deref(item)) : [];
+  const apps = nodes.map((node) => ({ node, app: node?.toJSON() as unknown }));
   const taken = new Set<string>();
   const all = apps
-    .filter((app): app is App => app !== null && typeof app === 'object' && !Array.isArray(app))
-    .map((app, index) => {
+    .filter((entry): entry is { node: Node; app: App } => entry.app !== null && typeof entry.app === 'object' && !Array.isArray(entry.app))
+    .map(({ node, app }, index) => {
       const name = nameOf(app, index, taken);
       taken.add(name);
-      return moved(app, name, reader);
+      return moved(app, node, name, reader);
     });
   if (all.length === 0) return "is pm2's; write `processes:` with one entry per app, e.g. `processes: { web: { cmd: node server.js } }`";
   // A Map, not an object: an object puts an app named like an integer (`2`) before the others.
