@@ -92,6 +92,9 @@ export class Runner {
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
   #goneUnready = false;
+  /** The stop asked for is a restart's, of a dependent brought along: a life that spawned nothing ends unsaid (see {@link Runner.endedUnseen}). */
+  #stopToRestart = false;
+  #endedUnseen = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -117,12 +120,14 @@ export class Runner {
    * up, gets its stop signal (SIGKILL after its grace). Resolves once the life has ended, the child
    * and everything it started gone. `why` is shown in the `stopping` line. `byHand` (`subvisor
    * stop` or `restart`): a process stopped while it waited to start is `stopped` too, not
-   * `not started: the run ended first`.
+   * `not started: the run ended first`. `toRestart`: a restart stops it only to start it again,
+   * and one still waiting to start is not said to stop (see {@link Runner.endedUnseen}).
    */
-  async shutdown(why?: string, byHand = false): Promise<void> {
+  async shutdown(why?: string, byHand = false, toRestart = false): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#stopWhy = why;
+      this.#stopToRestart = toRestart;
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
@@ -203,9 +208,27 @@ export class Runner {
     return this.#refusedStop;
   }
 
+  /**
+   * Its last life was one still waiting for its `dependsOn`, spawned nothing, and ended only so that
+   * a restart (of what it depends on) could begin it again: nothing was said of its end, and its next
+   * life is, to whoever reads the lines, the same wait going on. Read before {@link Runner.revive}.
+   */
+  get endedUnseen(): boolean {
+    return this.#endedUnseen;
+  }
+
+  /** The restart that ended its life unseen starts nothing after all (a stop refused, the run ending): it is `stopped`, and says so. */
+  stoppedAfterAll(): void {
+    if (!this.#endedUnseen) return;
+    this.#endedUnseen = false;
+    this.#say('stopped', 'stopped');
+  }
+
   /** Makes a runner whose life ended ready for a new one: started again by hand, with a fresh budget. */
   revive(): void {
     this.#refusedStop = undefined;
+    this.#stopToRestart = false;
+    this.#endedUnseen = false;
     this.#life = new AbortController();
     this.#stopAsked = new AbortController();
     this.#stopping = false;
@@ -511,8 +534,12 @@ export class Runner {
       }
       case 'stopped': {
         const words = end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped';
-        const said = this.state.pid !== undefined || this.#byHand;
-        if (!said) this.state.notStarted('the run ended first', false);
+        // Stopped by a restart while it waited to start: its `stopped` (and then `starting`) lines
+        // told of a life that never began, and it goes on waiting once started again.
+        this.#endedUnseen = this.#stopToRestart && this.state.pid === undefined;
+        const said = !this.#endedUnseen && (this.state.pid !== undefined || this.#byHand);
+        if (this.#endedUnseen) this.state.ended('stopped', 'stopped');
+        else if (!said) this.state.notStarted('the run ended first', false);
         else {
           this.state.ended('stopped', 'stopped');
           // No `stopping` line came before it: there was no process to signal.

@@ -254,7 +254,7 @@ export class Stack {
       // Decided now, not when asked: a stop or start queued ahead may have changed what is kept stopped.
       chain = this.#chainOf(named);
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      const startsNot = await this.#stopToRestart(chain, 'subvisor restart');
+      const startsNot = await this.#stopToRestart(chain, 'subvisor restart', named);
       for (const runner of chain) this.#alive.delete(runner);
       try {
         // One left running must not get a second copy beside it: nothing starts again.
@@ -339,6 +339,13 @@ export class Stack {
   #startAgain(runners: readonly Runner[], why: string, byHand = true): void {
     this.#mustBeRunning();
     for (const runner of runners) {
+      // A dependent whose wait the restart cut short goes on waiting, as far as anyone can tell: no
+      // `starting` line, and the leniency of the life it waits in stays what it was.
+      if (runner.endedUnseen) {
+        this.#stoppedByHand.delete(runner);
+        runner.revive();
+        continue;
+      }
       if (byHand) this.#begunByHand.add(runner);
       else this.#begunByHand.delete(runner);
       this.#stoppedByHand.delete(runner);
@@ -354,27 +361,34 @@ export class Stack {
     for (const runner of runners) this.#launch(runner);
   }
 
-  #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void): Promise<void> {
-    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true).then(() => afterEach?.(runner)));
+  #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void, toRestart: (runner: Runner) => boolean = () => false): Promise<void> {
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true, toRestart(runner)).then(() => afterEach?.(runner)));
   }
 
   /**
    * Stops `chain` in reverse dependency order, to start it again: each member, once stopped, is
    * shown waiting for the members it depends on (`ps`), as it will be once started again, not
-   * `stopped`, which SPEC §10 keeps for `subvisor stop`. Resolves with what to call when, after
-   * all, nothing starts again (a stop refused, the run ending): they are `stopped` then.
+   * `stopped`, which SPEC §10 keeps for `subvisor stop`. A dependent brought along (not one of
+   * `roots`) that still waits to start when its stop comes ends unsaid ({@link Runner.endedUnseen}):
+   * it waits for what the restart resets, so its wait must begin again, but it never started, so
+   * it is not said to stop and start. Resolves with what to call when, after all, nothing starts
+   * again (a stop refused, the run ending): they are `stopped` then.
    */
-  async #stopToRestart(chain: readonly Runner[], why: string): Promise<() => void> {
+  async #stopToRestart(chain: readonly Runner[], why: string, roots: readonly Runner[]): Promise<() => void> {
     const held: Runner[] = [];
     const members = new Set(chain.map((member) => member.spec.name));
-    await this.#stopInOrder(chain, why, (runner) => {
+    const afterEach = (runner: Runner): void => {
       const inChain = runner.spec.dependsOn.filter(({ name }) => members.has(name));
       if (inChain.length === 0 || runner.state.state !== 'stopped') return;
       runner.state.waitingFor(awaiting(inChain, runner.spec.dependsOn).map(({ name }) => name));
       held.push(runner);
-    });
+    };
+    await this.#stopInOrder(chain, why, afterEach, (runner) => !roots.includes(runner));
     return () => {
-      for (const runner of held) runner.state.down('stopped');
+      for (const runner of held) {
+        runner.stoppedAfterAll();
+        runner.state.down('stopped');
+      }
     };
   }
 
@@ -538,7 +552,7 @@ export class Stack {
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
       if (chain.length === 0 || !this.#mayStart()) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      const startsNot = await this.#stopToRestart(chain, 'restarting');
+      const startsNot = await this.#stopToRestart(chain, 'restarting', live);
       for (const runner of chain) this.#alive.delete(runner);
       // One left running must not get a second copy beside it (as for `restart`): nothing starts
       // again; its `failed` line said it was left running.
@@ -558,8 +572,9 @@ export class Stack {
   /** Starts `runners` again after a change, unless the run is ending (then false: nothing starts). */
   #startByChange(runners: readonly Runner[]): boolean {
     if (!this.#mayStart()) return false;
+    const goOnWaiting = new Set(runners.filter((runner) => runner.endedUnseen));
     this.#startAgain(this.#inStartOrder(runners.map((runner) => runner.spec.name)), 'after a change', false);
-    for (const runner of runners) this.#markStartedByChange(runner);
+    for (const runner of runners) if (!goOnWaiting.has(runner)) this.#markStartedByChange(runner);
     return true;
   }
 

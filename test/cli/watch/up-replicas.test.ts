@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../cli.js';
+import { waitUntil } from '../../support/processes.js';
 import { BOUNDED, all, control, interrupt, nthPid, pids, project, saveWhileWaitingForDb, server, withUp, write } from './up-support.js';
 
 describe('replicas and processes stopped by hand', () => {
@@ -117,6 +118,73 @@ describe('replicas and processes stopped by hand', () => {
       assert.match(web2[0] ?? '', /^web\.2 +\* starting \(pid \d+\)/, after);
       await interrupt(cli);
     });
+  });
+
+  // web.1 is ready at once, web.2 only once its file `go2` exists: app, which depends on both, waits.
+  const appWaitsForWeb2 = `processes:
+  web:
+    cmd: "echo web pid $$; while [ ! -e go$SUBVISOR_REPLICA ]; do sleep 0.05; done; echo web up; exec sleep 30"
+    ready: "web up"
+    replicas: 2
+    watch: { paths: [src], debounce: 100ms }
+  app: { cmd: "echo app pid $$; exec sleep 30", dependsOn: [web] }
+`;
+
+  test('a change restarting what a waiting dependent depends on leaves it waiting: no stopped or starting (after a change) line for a life that never began, and one start once all are ready', BOUNDED, async () => {
+    // It waits for web.1's readiness, which the restart resets, so it is in the chain; but it printed
+    // `app * stopped` and `app * starting (after a change)` though it had never started.
+    const dir = project(appWaitsForWeb2, { 'src/app.ts': 'v1', go1: '' });
+    await withUp(dir, async (cli) => {
+      await nthPid(cli, 'web\\.2', 1);
+      await cli.waitForOutput(/^app +\* waiting for web\.2 to be ready$/m);
+      const before = cli.stdoutSoFar().length;
+      write(dir, 'src/app.ts', 'v2');
+      await nthPid(cli, 'web\\.1', 2);
+      await nthPid(cli, 'web\\.2', 2);
+      await waitUntil(() => all(cli.stdoutSoFar().slice(before), /^web\.1 +\* ready after/gm).length === 1, 'web.1 to be ready again');
+      write(dir, 'go2', '');
+      await nthPid(cli, 'app', 1);
+      const after = cli.stdoutSoFar().slice(before);
+      const app = after.split('\n').filter((line) => /^app +\* /.test(line) && !/^app +\* waiting for /.test(line));
+      assert.equal(app.length, 1, after);
+      assert.match(app[0] ?? '', /^app +\* starting \(pid \d+\)/, after);
+      await interrupt(cli);
+      assert.equal(pids(cli, 'app').length, 1, cli.stdoutSoFar());
+    });
+  });
+
+  test('a restart by hand of one copy that a waiting dependent depends on leaves it waiting: with --json, no stopped or starting record for it, one start once all are ready', BOUNDED, async () => {
+    const dir = project(appWaitsForWeb2, { 'src/app.ts': 'v1', go1: '' });
+    await withUp(
+      dir,
+      async (cli) => {
+        const records = (): { name: string; event?: string; line: string; pid?: number }[] =>
+          cli
+            .stdoutSoFar()
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as { name: string; event?: string; line: string; pid?: number });
+        const events = (name: string, event: string): number => records().filter((record) => record.name === name && record.event === event).length;
+        await waitUntil(() => events('web.2', 'starting') === 1 && records().some((record) => record.name === 'app' && record.line === 'waiting for web.2 to be ready'), 'app to wait for web.2');
+        const before = records().length;
+        // Answered once app is ready, after go2: left to run.
+        const restarting = runCli(['restart', 'web.1'], { cwd: dir });
+        await waitUntil(() => events('web.1', 'ready') === 2, 'web.1 to be ready again');
+        write(dir, 'go2', '');
+        assert.equal((await restarting).code, 0);
+        await waitUntil(() => events('app', 'starting') > 0, 'app to start');
+        const app = records()
+          .slice(before)
+          .filter((record) => record.name === 'app' && record.event !== undefined && record.event !== 'waiting');
+        assert.deepEqual(
+          app.map(({ event, line }) => `${event ?? ''}: ${line.replace(/\d+/g, 'N')}`),
+          ['starting: starting (pid N): echo app pid $$; exec sleep N'],
+          cli.stdoutSoFar(),
+        );
+        await interrupt(cli);
+      },
+      ['--json'],
+    );
   });
 
   test('a process stopped by hand is not announced as restarting when its files change; once started, a change restarts it again', BOUNDED, async () => {

@@ -80,12 +80,13 @@ export async function interrupt(cli: RunningCli): Promise<CliRun> {
   return run;
 }
 
-/** Runs `body` with the CLI started in `dir`; whatever happens, nothing is left running. */
-export async function withUp(dir: string, body: (cli: RunningCli) => Promise<void>): Promise<void> {
-  const cli = startCli(['up'], { cwd: dir });
+/** Runs `body` with the CLI (`up ARGS`) started in `dir`; whatever happens, nothing is left running. */
+export async function withUp(dir: string, body: (cli: RunningCli) => Promise<void>, args: readonly string[] = []): Promise<void> {
+  const cli = startCli(['up', ...args], { cwd: dir });
   try {
     await body(cli);
   } finally {
+    // The pids of text lines and of --json records alike.
     killQuietly(cli.pid, ...all(cli.stdoutSoFar(), /starting \(pid (\d+)\)/g).map((match) => Number(match[1])));
     await Promise.race([cli.done, sleep(5000)]);
   }
