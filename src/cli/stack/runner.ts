@@ -92,7 +92,7 @@ export class Runner {
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
   #goneUnready = false;
-  /** The stop asked for is a restart's, of a dependent brought along: a life that spawned nothing ends unsaid (see {@link Runner.endedUnseen}). */
+  /** The stop asked for is a restart's: a life that spawned nothing ends unsaid (see {@link Runner.endedUnseen}). */
   #stopToRestart = false;
   #endedUnseen = false;
 
@@ -210,8 +210,8 @@ export class Runner {
 
   /**
    * Its last life was one still waiting for its `dependsOn`, spawned nothing, and ended only so that
-   * a restart (of what it depends on) could begin it again: nothing was said of its end, and its next
-   * life is, to whoever reads the lines, the same wait going on. Read before {@link Runner.revive}.
+   * a restart could begin it again: nothing was said of its end, and (unless the restart named it)
+   * its next life is, to whoever reads the lines, the same wait going on. Read before {@link Runner.revive}.
    */
   get endedUnseen(): boolean {
     return this.#endedUnseen;

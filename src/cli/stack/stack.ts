@@ -254,12 +254,12 @@ export class Stack {
       // Decided now, not when asked: a stop or start queued ahead may have changed what is kept stopped.
       chain = this.#chainOf(named);
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      const startsNot = await this.#stopToRestart(chain, 'subvisor restart', named);
+      const startsNot = await this.#stopToRestart(chain, 'subvisor restart');
       for (const runner of chain) this.#alive.delete(runner);
       try {
         // One left running must not get a second copy beside it: nothing starts again.
         throwIfRefused(chain, true);
-        this.#startAgain(chain, 'subvisor restart');
+        this.#startAgain(chain, 'subvisor restart', true, named);
       } catch (error) {
         startsNot();
         throw error;
@@ -334,14 +334,15 @@ export class Stack {
 
   /**
    * Begins a new life for each of `runners` (in start order), every one revived before any
-   * starts: a dependent must see its dependency's new milestones, not the ones given up.
+   * starts: a dependent must see its dependency's new milestones, not the ones given up. Those
+   * `asked` for (named in `subvisor restart`) are said to start, whatever their last life was.
    */
-  #startAgain(runners: readonly Runner[], why: string, byHand = true): void {
+  #startAgain(runners: readonly Runner[], why: string, byHand = true, asked: readonly Runner[] = []): void {
     this.#mustBeRunning();
     for (const runner of runners) {
       // A dependent whose wait the restart cut short goes on waiting, as far as anyone can tell: no
       // `starting` line, and the leniency of the life it waits in stays what it was.
-      if (runner.endedUnseen) {
+      if (runner.endedUnseen && !asked.includes(runner)) {
         this.#stoppedByHand.delete(runner);
         runner.revive();
         continue;
@@ -361,20 +362,20 @@ export class Stack {
     for (const runner of runners) this.#launch(runner);
   }
 
-  #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void, toRestart: (runner: Runner) => boolean = () => false): Promise<void> {
-    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true, toRestart(runner)).then(() => afterEach?.(runner)));
+  #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void, toRestart = false): Promise<void> {
+    return stopInOrder(runners, (runner) => this.#dependents.get(runner.spec.name) ?? [], (runner) => runner.shutdown(why, true, toRestart).then(() => afterEach?.(runner)));
   }
 
   /**
    * Stops `chain` in reverse dependency order, to start it again: each member, once stopped, is
    * shown waiting for the members it depends on (`ps`), as it will be once started again, not
-   * `stopped`, which SPEC §10 keeps for `subvisor stop`. A dependent brought along (not one of
-   * `roots`) that still waits to start when its stop comes ends unsaid ({@link Runner.endedUnseen}):
-   * it waits for what the restart resets, so its wait must begin again, but it never started, so
-   * it is not said to stop and start. Resolves with what to call when, after all, nothing starts
-   * again (a stop refused, the run ending): they are `stopped` then.
+   * `stopped`, which SPEC §10 keeps for `subvisor stop`. One that still waits to start when its
+   * stop comes ends unsaid ({@link Runner.endedUnseen}): a dependent brought along waits for what
+   * the restart resets, so its wait must begin again, but it never started, so it is not said to
+   * stop (nor, see #startAgain, to start again). Resolves with what to call when, after all,
+   * nothing starts again (a stop refused, the run ending): they are `stopped` then.
    */
-  async #stopToRestart(chain: readonly Runner[], why: string, roots: readonly Runner[]): Promise<() => void> {
+  async #stopToRestart(chain: readonly Runner[], why: string): Promise<() => void> {
     const held: Runner[] = [];
     const members = new Set(chain.map((member) => member.spec.name));
     const afterEach = (runner: Runner): void => {
@@ -383,12 +384,10 @@ export class Stack {
       runner.state.waitingFor(awaiting(inChain, runner.spec.dependsOn).map(({ name }) => name));
       held.push(runner);
     };
-    await this.#stopInOrder(chain, why, afterEach, (runner) => !roots.includes(runner));
+    await this.#stopInOrder(chain, why, afterEach, true);
     return () => {
-      for (const runner of held) {
-        runner.stoppedAfterAll();
-        runner.state.down('stopped');
-      }
+      for (const runner of chain) runner.stoppedAfterAll();
+      for (const runner of held) runner.state.down('stopped');
     };
   }
 
@@ -552,7 +551,7 @@ export class Stack {
       const chain = this.#chainOf(live).filter((runner) => withRoots || !live.includes(runner));
       if (chain.length === 0 || !this.#mayStart()) return [];
       for (const runner of chain) this.#stoppedByHand.add(runner);
-      const startsNot = await this.#stopToRestart(chain, 'restarting', live);
+      const startsNot = await this.#stopToRestart(chain, 'restarting');
       for (const runner of chain) this.#alive.delete(runner);
       // One left running must not get a second copy beside it (as for `restart`): nothing starts
       // again; its `failed` line said it was left running.

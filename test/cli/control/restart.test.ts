@@ -148,6 +148,36 @@ describe('restart', () => {
     }
   });
 
+  test('restart of a process still waiting for what it depends on: no `stopped` line for a life that never began; it is said to start again, waits on, and starts once', BOUNDED, async () => {
+    // db is ready once the test writes `go`. `subvisor restart web` printed `web * stopped` before
+    // `web * starting (subvisor restart)`, though web had never started.
+    const dir = configDir(
+      (dir) => `processes:
+  db: { cmd: "while [ ! -e ${dir}/go ]; do sleep 0.05; done; echo up; exec sleep 30", ready: "up" }
+  web: { cmd: "echo web pid $$; exec sleep 30", dependsOn: [db] }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^web +\* waiting for db to be ready$/m);
+      // Answered once web is up, after `go`: left to run.
+      const restarted = client(dir, ['restart', 'web']);
+      await run.waitForOutput(/^web +\* starting \(subvisor restart\)$/m);
+      writeFileSync(join(dir, 'go'), '');
+      assert.equal((await restarted).code, 0, (await restarted).stderr);
+      await run.waitForOutput(/^web +\| web pid \d+$/m);
+      const web = run
+        .stdoutSoFar()
+        .split('\n')
+        .filter((line) => /^web +\* /.test(line))
+        .map((line) => line.replace(/\d+/g, 'N'));
+      assert.deepEqual(web, ['web * waiting for db to be ready', 'web * starting (subvisor restart)', 'web * waiting for db to be ready', 'web * starting (pid N): echo web pid $$; exec sleep N'], run.stdoutSoFar());
+    } finally {
+      writeFileSync(join(dir, 'go'), '');
+      await interrupt(run, ...(await ps(dir).catch(() => [])).map((row) => row.pid));
+    }
+  });
+
   test('a subvisor stop while a process is stopped for not being ready leaves it `stopped`, and the run goes on', BOUNDED, async () => {
     // web outlives its stop signal until the test lets it go, once the stop by hand has reached the
     // run: before, a grace of 1.5 s was the window, a loaded machine's client came after it, web's
