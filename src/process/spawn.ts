@@ -15,6 +15,7 @@ import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { ownEndOf, pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
+import { forgetProcessTable } from './stop/group.js';
 import { spawnDone, spawnTurn } from './spawn/turns.js';
 import { errnoCode } from '../errno.js';
 
@@ -134,7 +135,9 @@ async function spawnInItsTurn(options: SpawnOptions, watchdogPipe: WatchdogPipe 
     // descheduled once the fork returned (a loaded machine) would count short of what the command
     // ran (`sleep 0.7` said to have run 699 ms).
     const spawnedAt = performance.now();
-    return { ...startChild(options, gate, ids), gate, spawnedAt };
+    const started = startChild(options, gate, ids);
+    forgetProcessTable();
+    return { ...started, gate, spawnedAt };
   } finally {
     spawnDone();
   }

@@ -218,7 +218,13 @@ export type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<
 
 let sharedTable: ProcessTable | undefined;
 
-/** The live processes, read once per turn of the event loop; none where /proc is not ours. */
+/**
+ * The live processes, read once per turn of the event loop (until {@link forgetProcessTable}); none
+ * where /proc is not ours. A turn runs from the read to the loop's next check phase, which may be
+ * the next iteration's: a stop that escalates there reads the table for its kill, and a child
+ * spawned in the phases after it and stopped before that check phase (one a restart or a test
+ * starts, stopped once up) would be looked up in a table that predates it.
+ */
 export function processTable(): ProcessTable {
   if (sharedTable !== undefined) return sharedTable;
   const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
@@ -246,6 +252,15 @@ export function processTable(): ProcessTable {
   // again, however long the poll phase would otherwise wait.
   setImmediate(() => (sharedTable = undefined));
   return table;
+}
+
+/**
+ * Drops the table read in this turn: called once a child of ours has been forked, which the table
+ * cannot know of. Without this, what the child started apart from its group (a `setsid worker &`)
+ * was missed by a stop begun before the turn ended: the stop ended at once, the worker running on.
+ */
+export function forgetProcessTable(): void {
+  sharedTable = undefined;
 }
 
 let ownProc: boolean | undefined;

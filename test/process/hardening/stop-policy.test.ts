@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import { resolveCommonOptions } from '../../../src/process/options.js';
 import { spawnProcess } from '../../../src/process/spawn.js';
+import { escapedDescendants } from '../../../src/process/stop/group.js';
 import { stopTarget, type StopPolicy, type StopTarget } from '../../../src/process/stop/terminate.js';
 import { isRunning, killQuietly } from '../../support/processes.js';
 import { groupMembers, processState, waitUntil } from './probes.js';
@@ -188,6 +189,33 @@ describe('stopTarget: the stop policy', () => {
       killQuietly(-target.proc.pid);
     }
   });
+  test('a child spawned after /proc was last read for a stop: the worker it started apart from its group is still found and stopped', BOUNDED, async () => {
+    // The process table a stop reads is shared by what asks in the same turn of the event loop.
+    // Before, one read just before a spawn (a stop elsewhere escalating) was still used when the
+    // child was stopped before the loop's next check phase: its `setsid` worker, absent from the
+    // table, was missed, and the stop ended at once with the worker running on. On a loaded machine
+    // that is what the test above met: the previous test's escalation had read the table.
+    const log = join(dir, 'escapee-after-table');
+    const script = `setsid sh -c "echo \\$\\$ > ${log}.pid; exec sleep 1000" </dev/null >/dev/null 2>&1 & wait`;
+    const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+    escapedDescendants(process.pid); // reads the table, as that escalation did
+    const { proc } = await spawnProcess(options);
+    const target: StopTarget = { proc, newSession: true };
+    let escapee = 0;
+    try {
+      // Waited for without letting the loop turn (an await would let it drop the table read above).
+      const deadline = performance.now() + 5000;
+      while (!existsSync(`${log}.pid`) || processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) !== 'S') {
+        if (performance.now() > deadline) throw new Error('the worker did not start its sleep apart from the group within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
+      assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
+    } finally {
+      killQuietly(-proc.pid, escapee || undefined);
+    }
+  });
+
   test('what left the group is still waited for when its /proc entry cannot be read for a moment (EMFILE): the stop does not end with it running', BOUNDED, async () => {
     // The leader dies of its SIGTERM at once; its `setsid` worker ignores it and is waited for
     // until the grace. Before, a look at the worker that could not open its stat (out of fds)
