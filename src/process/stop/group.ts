@@ -217,16 +217,23 @@ export interface TableEntry {
 export type ProcessTable = Map<number, TableEntry> & { readonly childrenOf: Map<number, TableEntry[]> };
 
 let sharedTable: ProcessTable | undefined;
+/** {@link lastPidCreated} as {@link sharedTable} was read. */
+let sharedTableLastPid: string | undefined;
 
 /**
- * The live processes, read once per turn of the event loop (until {@link forgetProcessTable}); none
- * where /proc is not ours. A turn runs from the read to the loop's next check phase, which may be
- * the next iteration's: a stop that escalates there reads the table for its kill, and a child
- * spawned in the phases after it and stopped before that check phase (one a restart or a test
- * starts, stopped once up) would be looked up in a table that predates it.
+ * The live processes, read once per turn of the event loop (until {@link forgetProcessTable}) while
+ * no process has been created since; none where /proc is not ours. A turn runs from the read to
+ * the loop's next check phase, which may be the next iteration's: a stop that escalates there reads
+ * the table for its kill, and a child spawned in the phases after it and stopped before that check
+ * phase (one a restart or a test starts, stopped once up) would be looked up in a table that
+ * predates it. Within a turn, a process forked since the read (a running child's `setsid worker &`
+ * just before its stop begins) would be missing too, and the stop would end with it running: so the
+ * table is read again once the kernel's last pid ({@link lastPidCreated}) has moved.
  */
 export function processTable(): ProcessTable {
-  if (sharedTable !== undefined) return sharedTable;
+  // Before the read: a process forked during it makes the next ask read again.
+  const lastPid = lastPidCreated();
+  if (sharedTable !== undefined && lastPid === sharedTableLastPid) return sharedTable;
   const table: ProcessTable = Object.assign(new Map<number, TableEntry>(), { childrenOf: new Map<number, TableEntry[]>() });
   let entries: string[] = [];
   try {
@@ -247,7 +254,10 @@ export function processTable(): ProcessTable {
     if (siblings === undefined) table.childrenOf.set(row.ppid, [row]);
     else siblings.push(row);
   }
+  const clearingSet = sharedTable !== undefined; // read again within the turn
   sharedTable = table;
+  sharedTableLastPid = lastPid;
+  if (clearingSet) return table;
   // Not unref'd: the loop must reach its check phase before an I/O callback may read the table
   // again, however long the poll phase would otherwise wait.
   setImmediate(() => (sharedTable = undefined));
@@ -256,11 +266,35 @@ export function processTable(): ProcessTable {
 
 /**
  * Drops the table read in this turn: called once a child of ours has been forked, which the table
- * cannot know of. Without this, what the child started apart from its group (a `setsid worker &`)
+ * cannot know of (said here as well as by the last pid, which some sandboxes do not move). Without this, what the child started apart from its group (a `setsid worker &`)
  * was missed by a stop begun before the turn ended: the stop ended at once, the worker running on.
  */
 export function forgetProcessTable(): void {
   sharedTable = undefined;
+}
+
+let loadavgBuffer: Buffer | undefined;
+
+/**
+ * The pid the kernel last gave out in our pid namespace (the last field of /proc/loadavg), as text:
+ * it moves with every process (and thread) created, so an unchanged one says that no process exists
+ * that a table read at the same value lacks. Undefined where it cannot be read; a kernel that
+ * always shows the same one (some sandboxes) leaves the table shared for the turn, as before.
+ */
+function lastPidCreated(): string | undefined {
+  loadavgBuffer ??= Buffer.alloc(128);
+  let text: string;
+  try {
+    const fd = node.fs.openSync('/proc/loadavg', 'r');
+    try {
+      text = loadavgBuffer.toString('latin1', 0, node.fs.readSync(fd, loadavgBuffer, 0, loadavgBuffer.length, 0));
+    } finally {
+      node.fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  return text.trimEnd().split(' ').at(-1);
 }
 
 let ownProc: boolean | undefined;

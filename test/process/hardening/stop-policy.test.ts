@@ -3,7 +3,7 @@
 // follows `killGraceMs` after the stop began whatever `deliverCancel` does, with `onEscalate`
 // called once just before it. Real children, each a group whose handlers write what they got.
 import assert from 'node:assert/strict';
-import fs, { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
@@ -203,6 +203,33 @@ describe('stopTarget: the stop policy', () => {
     const target: StopTarget = { proc, newSession: true };
     let escapee = 0;
     try {
+      // Waited for without letting the loop turn (an await would let it drop the table read above).
+      const deadline = performance.now() + 5000;
+      while (!existsSync(`${log}.pid`) || processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) !== 'S') {
+        if (performance.now() > deadline) throw new Error('the worker did not start its sleep apart from the group within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
+      assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
+    } finally {
+      killQuietly(-proc.pid, escapee || undefined);
+    }
+  });
+
+  test('a worker started apart from the group after /proc was read in this turn is still found and stopped', BOUNDED, async () => {
+    // The child is already running when the table is read (a stop elsewhere escalating); it then
+    // starts its `setsid` worker, and its own stop begins with no turn of the loop between. Before,
+    // the stop was answered from the table read before the worker existed and ended at once, the
+    // worker running on: a table is shared within a turn only while no process was created since.
+    const log = join(dir, 'escapee-after-read');
+    const script = `while [ ! -e ${log}.go ]; do sleep 0.01; done; setsid sh -c "echo \\$\\$ > ${log}.pid; exec sleep 1000" </dev/null >/dev/null 2>&1 & wait`;
+    const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+    const { proc } = await spawnProcess(options);
+    const target: StopTarget = { proc, newSession: true };
+    let escapee = 0;
+    try {
+      escapedDescendants(process.pid); // reads the table, with the child running and no worker yet
+      writeFileSync(`${log}.go`, '');
       // Waited for without letting the loop turn (an await would let it drop the table read above).
       const deadline = performance.now() + 5000;
       while (!existsSync(`${log}.pid`) || processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) !== 'S') {
