@@ -32,8 +32,9 @@ export function reportFailure(output: Output, outcome: RunOutcome, opts: { withS
   const probe = probeOutputOf(failure.error);
   if (probe !== undefined) lines.push(...indentedBlock(`last output of its ${probe.probe} probe`, describeTry(probe)));
   const notStarted = outcome.results.filter((result) => result.notStartedBecause !== undefined);
-  const width = Math.max(0, ...notStarted.map((result) => result.name.length));
-  for (const result of notStarted) lines.push(`${result.name.padEnd(width)}  not started: ${result.notStartedBecause ?? ''}`);
+  // Exactly as SPEC §9 writes it, two spaces and no padding to the longest name: a reader (or a
+  // script) matches `NAME  not started:` for any NAME; the summary table after it is the aligned view.
+  for (const result of notStarted) lines.push(`${result.name}  not started: ${result.notStartedBecause ?? ''}`);
   output.report(lines.join('\n'), {
     stream: 'report',
     event: 'failure',

@@ -120,6 +120,21 @@ describe('conditions and tasks', () => {
     const db = Number(/db +\| db pid (\d+)/.exec(run.stdout)?.[1]);
     assert.equal(isRunning(db), false);
   });
+
+  test('each succeeded dependent of a failed task is reported as SPEC writes it, NAME  not started: TASK failed (status N), whatever the lengths of the names', BOUNDED, async () => {
+    const { file } = config(
+      () => `processes:
+  migrate: { cmd: "exit 3", task: true }
+  web: { cmd: "sleep 30", dependsOn: { migrate: succeeded } }
+  background-worker: { cmd: "sleep 30", dependsOn: { migrate: succeeded } }
+`,
+    );
+    const run = await runCli(['up', '-f', file, '--grace', '2s']);
+    assert.equal(run.code, 3, run.stderr);
+    // Two spaces, not padding to the longest name: the summary table below is the aligned view.
+    assert.match(run.stderr, /^web {2}not started: migrate failed \(status 3\)$/m);
+    assert.match(run.stderr, /^background-worker {2}not started: migrate failed \(status 3\)$/m);
+  });
 });
 
 describe('restart policies', () => {
