@@ -289,6 +289,16 @@ function connectionFailure(error: Error): string {
 }
 
 /**
+ * How long a silent exec try must have run before the end of the wait takes its silence, not the
+ * try before's answer, as what the probe said last. A try is a shell's spawn first, and on a loaded
+ * machine that alone takes hundreds of milliseconds, more than the last try took: judged by the
+ * interval and that try alone, a shell not yet started hid `connection refused (exit status 2)`
+ * behind `still running when the wait ended` (SPEC §9: the report includes the probe's last
+ * output). An http or tcp try has no process to start, and keeps the tighter rule.
+ */
+const EXEC_SLOW_START_MS = 2000;
+
+/**
  * Tries `probe` until it passes: after its `startPeriodMs`, then every `intervalMs`. Resolves with
  * the passing result; rejects only when the scope is cancelled (a readiness deadline around it,
  * the process exiting, the run ending). `onResult` sees every try, for the report of a timeout,
@@ -308,7 +318,8 @@ export async function untilPasses(probe: OutsideProbe, where: ProbeEnvironment, 
       // answers does. Said as the try's own timeout says it: an http or tcp try is no process
       // that runs, but a question with no answer yet.
       const hungMs = performance.now() - began;
-      if (heard.text() !== '' || first || hungMs > Math.max(probe.intervalMs, lastTookMs)) onResult(cutTry(heard, probe.kind === 'exec' ? 'still running when the wait ended' : 'no answer when the wait ended'));
+      const hungAfterMs = Math.max(probe.intervalMs, lastTookMs, probe.kind === 'exec' ? EXEC_SLOW_START_MS : 0);
+      if (heard.text() !== '' || first || hungMs > hungAfterMs) onResult(cutTry(heard, probe.kind === 'exec' ? 'still running when the wait ended' : 'no answer when the wait ended'));
       throw error;
     });
     lastTookMs = performance.now() - began;

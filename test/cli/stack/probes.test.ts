@@ -378,6 +378,18 @@ describe('waiting on a probe', () => {
     }
   });
 
+  test("a silent exec try the deadline cuts within its first seconds does not hide the answer of the try before: SPEC §9's report includes the probe's last output", BOUNDED, async () => {
+    // The first try answers at once; every later one is silent (a shell slow to start on a loaded
+    // machine looks the same to the wait as this sleep). Before: the later try, cut ~1.5 s in,
+    // had run longer than the interval and than the first took, and 'still running when the wait
+    // ended' replaced 'connection refused', so the report said nothing of why it was not ready.
+    const tries = join(scratch, 'answered-then-silent');
+    const probe: OutsideProbe = { kind: 'exec', cmd: ['sh', '-c', 'if [ -e "$1" ]; then exec sleep 30; fi; : > "$1"; echo "connection refused"; exit 2', 'sh', tries], ...TIMING, timeoutMs: 20_000 };
+    const ended = await untilPassesWithin(probe, {}, 1900);
+    assert.ok(!ended.passed && ended.last !== undefined, 'not passed, with a last try');
+    assert.equal(describeTry(ended.last), 'connection refused\n(exit status 2)');
+  });
+
   test('untilPasses waits for the start period before the first try', BOUNDED, async () => {
     const started = performance.now();
     await untilPasses({ kind: 'exec', cmd: ['true'], ...TIMING, startPeriodMs: 300 }, {}, new AbortController().signal, () => undefined);
