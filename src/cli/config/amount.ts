@@ -11,22 +11,42 @@ export function plainNumber(text: string): string {
   return /e/i.test(written) ? String(Number(Number(written).toFixed(3))) : written;
 }
 
+/** What parses an amount (parseDuration, parseSize): throws a RangeError with its `reason` when refused. */
+type Parse = (input: string | number) => number;
+
+/**
+ * The reason `parse` refuses `input`, undefined if it takes it: advice is given only where what it
+ * says to write would be taken, and else what is wrong with that is said instead.
+ */
+function refusal(parse: Parse, input: string | number): string | undefined {
+  try {
+    parse(input);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RangeError && typeof (error as { reason?: unknown }).reason === 'string') return (error as RangeError & { reason: string }).reason;
+    throw error;
+  }
+}
+
 /**
  * What an amount written with a `+` is told (`+5`, `+10MB`): that the sign is what is wrong, and
  * the amount without it, which is taken. Said alike of a config's `+5` (which YAML reads as the
- * number 5) and a flag's, so neither is 5 where the other is refused.
+ * number 5) and a flag's, so neither is 5 where the other is refused. Where the amount without it
+ * is refused too (a size's `+0`, `+1e400`), that is said instead: writing it would only be refused.
  */
-export function signProblem(kind: 'duration' | 'size', unsigned: string): string {
-  return `a ${kind} takes no sign: write ${unsigned}`;
+export function signProblem(kind: 'duration' | 'size', unsigned: string, parse: Parse): string {
+  return refusal(parse, unsigned) ?? `a ${kind} takes no sign: write ${unsigned}`;
 }
 
 /**
  * What a number with an exponent and a unit is told (`1e3s`, `1e3KB`): a bare number may have an
  * exponent, as YAML reads `1e3`, but one with a unit is written in plain digits, the amount to
- * write (`1000s`). Undefined for a number too large to write so (`1e400s`), which is then told
- * what any amount of its shape is.
+ * write (`1000s`). Where the amount (`units` of the smallest unit each) is refused whatever its
+ * spelling (`1e7s` too long, `1e-4KB` under a byte), that is said instead, so the plain digits
+ * advised are always taken. Undefined for a number too large to write at all (`1e400s`), which is
+ * then told what any amount of its shape is.
  */
-export function exponentProblem(number: string, unit: string): string | undefined {
-  const plain = plainNumber(number);
-  return Number.isFinite(Number(plain)) ? `a number with an exponent takes no unit after it: write ${plain}${unit}` : undefined;
+export function exponentProblem(number: string, unit: string, units: number, parse: Parse): string | undefined {
+  if (!Number.isFinite(Number(number))) return undefined;
+  return refusal(parse, Number(number) * units) ?? `a number with an exponent takes no unit after it: write ${plainNumber(number)}${unit}`;
 }

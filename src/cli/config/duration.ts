@@ -50,11 +50,14 @@ export class InvalidDurationError extends RangeError {
   override name = 'InvalidDurationError';
   readonly input: string | number;
   readonly written: string | undefined;
+  /** What is wrong, as the message says it after the value. */
+  readonly reason: string;
 
   constructor(input: string | number, reason: string, written?: string) {
     super(`invalid duration ${shownValue(input, written)}: ${reason}`);
     this.input = input;
     this.written = written;
+    this.reason = reason;
   }
 }
 
@@ -103,10 +106,10 @@ export function parseDuration(text: string | number, written?: string): number {
       throw new InvalidDurationError(text, NEGATIVE, written);
     } else if (trimmed.startsWith('+') && (BARE_NUMBER.test(trimmed.slice(1)) || WITH_UNITS.test(trimmed.slice(1)))) {
       // A duration but for its `+`: that is what is wrong, not the shape (which the reason below would blame).
-      throw new InvalidDurationError(text, signProblem('duration', trimmed.slice(1)), written);
+      throw new InvalidDurationError(text, signProblem('duration', trimmed.slice(1), parseDuration), written);
     } else {
       const exponent = EXPONENT_WITH_UNIT.exec(trimmed);
-      const advice = exponent === null ? undefined : exponentProblem(exponent[1] ?? '', exponent[2] ?? '');
+      const advice = exponent === null ? undefined : exponentProblem(exponent[1] ?? '', exponent[2] ?? '', UNIT_MS[exponent[2] as keyof typeof UNIT_MS], parseDuration);
       if (advice !== undefined) throw new InvalidDurationError(text, advice);
       throw new InvalidDurationError(text, 'expected a number with a unit (ms, s, m or h) like 500ms, 1.5s, 2m or 1m30s; a bare number means milliseconds');
     }

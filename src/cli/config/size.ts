@@ -43,11 +43,14 @@ export class InvalidSizeError extends RangeError {
   readonly code = 'ERR_SUBVISOR_INVALID_SIZE';
   readonly input: string | number;
   readonly written: string | undefined;
+  /** What is wrong, as the message says it after the value. */
+  readonly reason: string;
 
   constructor(input: string | number, reason: string, written?: string) {
     super(`invalid size ${shownValue(input, written)}: ${reason}`);
     this.input = input;
     this.written = written;
+    this.reason = reason;
   }
 }
 
@@ -82,10 +85,11 @@ export function parseSize(input: string | number, written?: string): number {
     if (BARE_NUMBER.test(trimmed)) bytes = Number(trimmed);
     else if (match !== null && unit !== undefined) bytes = Number(match[1]) * unit;
     // As a duration is told: a `+` is what is wrong with `+10MB`; `-10MB` is as small as the number -10.
-    else if (trimmed.startsWith('+') && isSizeText(unsigned)) throw new InvalidSizeError(input, signProblem('size', unsigned), written);
+    else if (trimmed.startsWith('+') && isSizeText(unsigned)) throw new InvalidSizeError(input, signProblem('size', unsigned, parseSize), written);
     else if (trimmed.startsWith('-') && isSizeText(unsigned)) throw new InvalidSizeError(input, TOO_SMALL, written);
     else {
-      const advice = exponent !== null && UNIT_BYTES[(exponent[2] ?? '').toLowerCase()] !== undefined ? exponentProblem(exponent[1] ?? '', exponent[2] ?? '') : undefined;
+      const units = exponent === null ? undefined : UNIT_BYTES[(exponent[2] ?? '').toLowerCase()];
+      const advice = exponent === null || units === undefined ? undefined : exponentProblem(exponent[1] ?? '', exponent[2] ?? '', units, parseSize);
       throw new InvalidSizeError(input, advice ?? 'expected a number of bytes or a number with a unit (KB, MB or GB, powers of 1024), like 512KB or 10MB');
     }
   }
