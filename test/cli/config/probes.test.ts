@@ -299,3 +299,20 @@ test('a ready pattern written unquoted as a duration (5s, 500ms, 1m) is taken as
   // Controls: quoted it is text as meant, and a real pattern is no duration: nothing is said.
   for (const pattern of ['"5s"', "'500ms'", 'listening', 'ready in 5s', '5 s', '5sec', 'ms', '^\\d+s$']) assert.deepEqual(warnings(pattern), [], pattern);
 });
+
+test('a duration-looking ready pattern names readyTimeout only where readyTimeout would take it', () => {
+  // Before: `ready: 0s` was told to write `readyTimeout: 0s` ("must be longer than 0"), and `ready: 1000h`
+  // `readyTimeout: 1000h` ("longer than the longest a timer can wait"): advice that is itself refused.
+  const messages = (ready: string): string[] => (parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: ${ready}\n`, 'subvisor.yaml', { env: {} }).warnings ?? []).map((warning) => warning.message);
+  for (const written of ['0s', '0ms', '1000h', '0m0s']) {
+    const said = messages(written);
+    assert.equal(said.length, 1, written);
+    assert.match(said[0] ?? '', new RegExp(`^${written}, a duration, is read as the log pattern /${written}/`), written);
+    assert.doesNotMatch(said[0] ?? '', /readyTimeout/, written);
+    // What it would have advised is refused there, which is why it is not.
+    assert.throws(() => parseYamlConfig(`processes:\n  web:\n    cmd: x\n    ready: up\n    readyTimeout: ${written}\n`, 'subvisor.yaml', { env: {} }), /processes\.web\.readyTimeout: /, written);
+  }
+  // Control: a duration readyTimeout takes is still named, and taken there.
+  assert.match(messages('596h')[0] ?? '', /write `readyTimeout: 596h` beside `ready`/);
+  assert.equal(firstProcess(web('    ready: up\n    readyTimeout: 596h\n')).readyTimeoutMs, 596 * 3_600_000);
+});

@@ -13,7 +13,7 @@ import { isMapping, key, type At, type KeyEntry, type KeyTable, type Node, type 
 import { commandWithParts, describe, duration, expansionNote, interpolatedParts, listItem, positiveDuration, positiveInteger, scalarText, text } from './values.js';
 import { joinParts, partsAsWritten, readsVariable, type InterpolatedPart } from '../environment/interpolate.js';
 import { escapeRegExp, invalidPattern } from '../regexp.js';
-import { goDuration, isDurationText } from '../duration.js';
+import { goDuration, isDurationText, parseDuration } from '../duration.js';
 import { httpUrlProblem, isHttpStatus, parseHostPort } from '../probe-targets.js';
 
 // `ready` and `liveness` (SPEC §9): a check of one kind, `log`, `http`, `tcp` or `exec`, with its
@@ -192,6 +192,15 @@ function logPattern(at: At, reader: Reader, expected: string): { pattern: RegExp
   }
 }
 
+/** Whether `readyTimeout` takes `written` (a duration longer than 0, as positiveDuration reads it). */
+function takenAsReadyTimeout(written: string): boolean {
+  try {
+    return parseDuration(written) > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Warns of a pattern YAML read as a number or a boolean (`ready: 5`, `ready: true`), or written,
  * unquoted, as a duration (`ready: 5s`, `500ms`, `1m30s`): it is taken as the text it was written
@@ -206,8 +215,9 @@ function warnNotText(at: At, written: string, reader: Reader): void {
   const key = at.path.slice(at.path.lastIndexOf('.') + 1);
   // Under `log:` a log pattern was chosen: a probe is no answer to what was meant there.
   const probeHint = key === 'log' ? '' : `; for a probe, write one like ${EXAMPLE}`;
-  // A duration was most likely meant as the time `ready` may take: its key is named.
-  const timeHint = duration ? `; for the time the process may take to be ready, write \`readyTimeout: ${written}\` beside \`ready\`` : '';
+  // A duration was most likely meant as the time `ready` may take: its key is named, where it would
+  // take that duration (not `0s`, or `1000h`, longer than a timer waits: those would be refused there).
+  const timeHint = duration && takenAsReadyTimeout(written) ? `; for the time the process may take to be ready, write \`readyTimeout: ${written}\` beside \`ready\`` : '';
   const what = duration ? `${written}, a duration,` : describe(at.node);
   reader.warnAt(
     at,
