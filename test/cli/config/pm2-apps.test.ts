@@ -269,3 +269,17 @@ test("the suggested env keeps the ecosystem file's order, integer-like names too
   const copied = configError(() => parseYamlConfig('apps:\n  - name: web\n    script: srv.js\n    env: { B: b, 7: seven }\n', join(dir, 'subvisor.yaml'), { env: {} })).message;
   assert.match(suggestedYaml(copied), /\n {4}env:\n {6}B: b\n {6}"7": seven\n/);
 });
+
+test("an app's env given by an alias or an app given by a << merge is read as the file reads it, not as an alias's name or a crash", () => {
+  // Before: `env: *base` was suggested as `env: { source: base }` (the alias's own toJSON), and `- <<: *defaults`
+  // ended in "internal error: Merge sources must be maps or map aliases".
+  // The anchors' own keys are problems too (unknown keys); the answer at `apps` is what is read here.
+  const atApps = (text: string): string => {
+    const message = configError(() => parseYamlConfig(text, join(dir, 'subvisor.yaml'), { env: {} })).message;
+    return suggestedYaml(message.slice(message.indexOf('apps: is pm2')));
+  };
+  const aliased = 'base: &base { B: b, "10": ten }\napps:\n  - name: web\n    script: srv.js\n    env: *base\n';
+  assert.match(atApps(aliased), /\n {4}env:\n {6}B: b\n {6}"10": ten\n/);
+  const merged = 'defaults: &defaults\n  script: srv.js\n  env: { B: b }\napps:\n  - <<: *defaults\n    name: web\n';
+  assert.match(atApps(merged), /\n {2}web:\n {4}cmd: node srv\.js\n {4}env:\n {6}B: b\n/);
+});

@@ -223,6 +223,14 @@ export class Reader {
     return this.deref(map.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.value ?? null);
   }
 
+  /**
+   * `node` as plain JS, aliases and `<<` merges read as the document reads them: a node's own
+   * toJSON, with no document, reads an alias as `{ source }` and throws on a merge of one.
+   */
+  toJS(node: Node): unknown {
+    return node === null ? null : node.toJS(this.document);
+  }
+
   /** Follows an alias to the node it names; anything else is returned as is. */
   deref(node: Node | undefined): Node {
     if (node === undefined) return null;

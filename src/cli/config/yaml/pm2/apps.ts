@@ -118,7 +118,7 @@ function suggestion(processes: ReadonlyMap<string, unknown>): string {
  */
 export function pm2Apps(at: At, reader: Reader): string {
   const nodes = isSeq(at.node) ? at.node.items.map((item) => reader.deref(item)) : [];
-  const apps = nodes.map((node) => ({ node, app: node?.toJSON() as unknown }));
+  const apps = nodes.map((node) => ({ node, app: reader.toJS(node) }));
   const taken = new Set<string>();
   const all = apps
     .filter((entry): entry is { node: Node; app: App } => entry.app !== null && typeof entry.app === 'object' && !Array.isArray(entry.app))
