@@ -2,6 +2,13 @@
 // kind of amount it is made in, and whether a config key or a flag wrote it.
 
 /**
+ * A bare number, as a duration (milliseconds) and a size (bytes) read one alike: digits, a
+ * fraction, and an exponent (`1e3`), as YAML reads `grace: 1e3` and `maxSize: 1e3`, so the same
+ * text is the same number as a flag, as quoted text, and as YAML's number. No sign: each says its own.
+ */
+export const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
  * A bare number as advice writes it before a unit: as written, or, with an exponent, in plain
  * digits to the thousandth (`1e3` is `1000`, `2.5e0` `2.5`), since `1e3s` and `1e3KB` are no
  * amount and the number rounded to whole units (3 for 2.5e0) is not what was typed.

@@ -1,5 +1,5 @@
 import { MAX_TIMER_MS } from '../../core/timer.js';
-import { exponentProblem, signProblem } from './amount.js';
+import { BARE_NUMBER, exponentProblem, signProblem } from './amount.js';
 import { shownValue } from './shown-value.js';
 
 /** Milliseconds per unit. Days and longer are left out on purpose: see {@link MAX_DURATION_MS}. */
@@ -15,9 +15,6 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
  */
 export const MAX_DURATION_MS = MAX_TIMER_MS;
 
-// A bare number may have an exponent (`1e3`), as YAML reads `grace: 1e3`: `--grace 1e3` is the
-// same number, and `--grace 1e400` as long a duration as `grace: 1e400`.
-const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const WITH_UNITS = /^(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|h|m|s))+$/;
 /** A duration of nothing but zeros (`0`, `0.0s`, `0m0s`, `0e5`): what `-0` is the negative of. */
 const ALL_ZERO = /^(?:[0.]+(?:e[+-]?\d+)?|(?:[0.]+(?:ms|h|m|s))+)$/i;

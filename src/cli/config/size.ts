@@ -1,4 +1,4 @@
-import { exponentProblem, signProblem } from './amount.js';
+import { BARE_NUMBER, exponentProblem, signProblem } from './amount.js';
 import { shownValue } from './shown-value.js';
 
 /**
@@ -22,7 +22,6 @@ const UNIT_BYTES: Readonly<Record<string, number>> = {
 // A bare number may have an exponent (`1e3`), as YAML reads `maxSize: 1e3` and as a duration
 // takes one: `maxSize: "1e3"` is the same 1000 bytes. With a unit it is refused, as `1e3s` is.
 const SIZE = /^(\d+(?:\.\d+)?|\.\d+)[ \t]*([a-z]*)$/i;
-const BARE_NUMBER = /^(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const EXPONENT_WITH_UNIT = /^((?:\d+(?:\.\d+)?|\.\d+)e[+-]?\d+)[ \t]*([a-z]+)$/i;
 
 /** Whether `text` is a size as {@link parseSize} reads one (a known unit, or none), but for a sign. */
