@@ -92,7 +92,12 @@ export class Runner {
   #wasReady = false;
   /** This attempt's child has exited and is no longer ready: a probe that passes now (what it left listens) says nothing of it. */
   #goneUnready = false;
-  /** The stop asked for is a restart's: a life that spawned nothing ends unsaid (see {@link Runner.endedUnseen}). */
+  /**
+   * The stop asked for is a restart's, and came while the life still waited for its `dependsOn`
+   * ({@link ProcessState.waiting}): it ends unsaid (see {@link Runner.endedUnseen}). Read off the
+   * wait, not off a pid: a life whose spawn failed (no pid) and that waits out its backoff began,
+   * and its lines said so.
+   */
   #stopToRestart = false;
   #endedUnseen = false;
 
@@ -127,7 +132,7 @@ export class Runner {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#stopWhy = why;
-      this.#stopToRestart = toRestart;
+      this.#stopToRestart = toRestart && this.state.waiting;
       this.#stopAsked.abort(new Cancelled(`${this.spec.name} is stopping`));
       this.#byHand = byHand;
       const proc = this.#proc;
@@ -536,7 +541,7 @@ export class Runner {
         const words = end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped';
         // Stopped by a restart while it waited to start: its `stopped` (and then `starting`) lines
         // told of a life that never began, and it goes on waiting once started again.
-        this.#endedUnseen = this.#stopToRestart && this.state.pid === undefined;
+        this.#endedUnseen = this.#stopToRestart;
         const said = !this.#endedUnseen && (this.state.pid !== undefined || this.#byHand);
         if (this.#endedUnseen) this.state.ended('stopped', 'stopped');
         else if (!said) this.state.notStarted('the run ended first', false);

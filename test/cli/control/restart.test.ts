@@ -178,6 +178,34 @@ describe('restart', () => {
     }
   });
 
+  test('a dependent in its restart backoff after a failed spawn, stopped by a restart of what it depends on, is said to stop and to start again: its life had begun', BOUNDED, async () => {
+    // Its spawn failed (no pid) and it waits out its backoff: its life began, and its lines said so.
+    // Taken for one still waiting for web, it went from `restarting in 20.0 s` to `waiting for web`.
+    const dir = configDir(
+      () => `processes:
+  web: { cmd: "echo up; exec sleep 30", ready: "up" }
+  app: { cmd: ["/nonexistent/app"], dependsOn: [web], restart: { policy: always, backoff: 20s } }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await run.waitForOutput(/^app +\* restarting in 20\.0 s/m);
+      const before = run.stdoutSoFar().length;
+      // Answered with app's failed spawn: not the point here.
+      await client(dir, ['restart', 'web']);
+      await waitUntil(() => /^app +\* restarting in 20\.0 s/m.test(run.stdoutSoFar().slice(before)), 'app to fail again', 10_000);
+      const app = run
+        .stdoutSoFar()
+        .slice(before)
+        .split('\n')
+        .filter((line) => /^app +\* /.test(line))
+        .map((line) => line.replace(/\d+/g, 'N'));
+      assert.deepEqual(app.slice(0, 3), ['app * stopped while waiting to restart', 'app * starting (subvisor restart)', 'app * waiting for web to be ready'], run.stdoutSoFar());
+    } finally {
+      await interrupt(run, ...(await ps(dir).catch(() => [])).map((row) => row.pid));
+    }
+  });
+
   test('a subvisor stop while a process is stopped for not being ready leaves it `stopped`, and the run goes on', BOUNDED, async () => {
     // web outlives its stop signal until the test lets it go, once the stop by hand has reached the
     // run: before, a grace of 1.5 s was the window, a loaded machine's client came after it, web's
