@@ -339,12 +339,14 @@ export class Stack {
    */
   #startAgain(runners: readonly Runner[], why: string, byHand = true, asked: readonly Runner[] = []): void {
     this.#mustBeRunning();
+    const goOnWaiting: Runner[] = [];
     for (const runner of runners) {
       // A dependent whose wait the restart cut short goes on waiting, as far as anyone can tell: no
       // `starting` line, and the leniency of the life it waits in stays what it was.
       if (runner.endedUnseen && !asked.includes(runner)) {
         this.#stoppedByHand.delete(runner);
         runner.revive();
+        goOnWaiting.push(runner);
         continue;
       }
       if (byHand) this.#begunByHand.add(runner);
@@ -360,6 +362,9 @@ export class Stack {
       this.#opts.output.status({ name: runner.spec.name, event: 'starting', text: `starting (${why})` });
     }
     for (const runner of runners) this.#launch(runner);
+    // What ends a change's leniency once the process is ready watched the life the restart ended:
+    // it watches this one now, or a crash long after it was ready would be forgiven.
+    for (const runner of goOnWaiting) if (this.#forgiven.has(runner)) this.#markStartedByChange(runner);
   }
 
   #stopInOrder(runners: readonly Runner[], why: string, afterEach?: (runner: Runner) => void, toRestart = false): Promise<void> {

@@ -32,6 +32,39 @@ describe('what a change started fails the run once it is a normal life', () => {
     });
   });
 
+  test('a dependent a change began, still waiting when a second change restarts what it waits for, fails the run once it was ready and crashes', BOUNDED, async () => {
+    // The second change ends app's wait unsaid and begins it again; app stayed forgiven, but what
+    // ends that leniency once it is ready was tied to the life the second change ended: app's
+    // crash, ready for a second, said "the run goes on".
+    const dir = project(
+      `processes:
+  web:
+    cmd: "echo web pid $$; while [ ! -e go ]; do sleep 0.05; done; echo up; exec sleep 30"
+    ready: up
+    watch: { paths: [src], debounce: 50ms }
+  app: { cmd: "echo app pid $$; echo app up; while [ ! -e crash ]; do sleep 0.05; done; exit 3", ready: "app up", dependsOn: [web] }
+`,
+      { 'src/app.txt': 'v1', go: '' },
+    );
+    await withUp(dir, async (cli) => {
+      await cli.waitForOutput(/^app +\* ready/m);
+      rmSync(join(dir, 'go'));
+      write(dir, 'src/app.txt', 'v2');
+      await nthPid(cli, 'web', 2);
+      await cli.waitForOutput(/^app +\* starting \(after a change\)\n(?:.*\n)*app +\* waiting for web to be ready$/m);
+      write(dir, 'src/app.txt', 'v3');
+      await nthPid(cli, 'web', 3);
+      write(dir, 'go');
+      await nthPid(cli, 'app', 2);
+      await cli.waitForOutput(/(?:^app +\* ready.*\n[^]*){2}/m);
+      write(dir, 'crash');
+      const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
+      assert.ok(run !== undefined, `the crash of a ready life did not end the run:\n${cli.stdoutSoFar()}`);
+      assert.notEqual(run.code, 0);
+      assert.doesNotMatch(run.stdout, /the run goes on/);
+    });
+  });
+
   test('a Ctrl-C while a change-started life is stopped for not being ready ends the run with 130: that failure was never the run\'s', BOUNDED, async () => {
     const dir = project(
       `processes:
