@@ -3,6 +3,7 @@
 // follows `killGraceMs` after the stop began whatever `deliverCancel` does, with `onEscalate`
 // called once just before it. Real children, each a group whose handlers write what they got.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs, { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,6 +244,36 @@ describe('stopTarget: the stop policy', () => {
     }
   });
 
+  test('a member that leaves the group without forking (setsid after the read in this turn) is still found and stopped', BOUNDED, async () => {
+    // The background job is forked, and a member of the group, before the table is read; it then
+    // calls setsid() itself (setsid(1) run by a process that leads no group does not fork) and its
+    // own stop begins with no turn of the loop between. No pid was given out since the read, so
+    // the table still counted it a member: the group's SIGTERM missed it, the group emptied, and
+    // the stop ended with it running.
+    const log = join(dir, 'setsid-without-fork');
+    execFileSync('mkfifo', [`${log}.go`]);
+    const script = `sh -c 'echo $$ > ${log}.pid; read go < ${log}.go; exec setsid sleep 1000' </dev/null >/dev/null 2>&1 & wait`;
+    const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+    const { proc } = await spawnProcess(options);
+    const target: StopTarget = { proc, newSession: true };
+    let worker = 0;
+    try {
+      await waitUntil(() => existsSync(`${log}.pid`) && (worker = Number(readFileSync(`${log}.pid`, 'utf8'))) > 0 && processState(worker) === 'S', 'the job to wait on its fifo', 5000);
+      escapedDescendants(process.pid); // reads the table, the job a member of the group
+      writeFileSync(`${log}.go`, 'go\n');
+      // Waited for without letting the loop turn (an await would let it drop the table read above).
+      const deadline = performance.now() + 5000;
+      while (!leftGroupAsSleep(worker)) {
+        if (performance.now() > deadline) throw new Error('the job did not leave the group as sleep within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+      await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
+      assert.equal(isRunning(worker), false, 'the job that left the group was stopped before the stop ended');
+    } finally {
+      killQuietly(-proc.pid, worker || undefined);
+    }
+  });
+
   test('what left the group is still waited for when its /proc entry cannot be read for a moment (EMFILE): the stop does not end with it running', BOUNDED, async () => {
     // The leader dies of its SIGTERM at once; its `setsid` worker ignores it and is waited for
     // until the grace. Before, a look at the worker that could not open its stat (out of fds)
@@ -282,3 +313,14 @@ describe('stopTarget: the stop policy', () => {
     }
   });
 });
+
+/** Whether `pid` runs `sleep` leading a session of its own (it called setsid() and exec'd). */
+function leftGroupAsSleep(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return stat.includes('(sleep)') && Number(fields[2]) === pid;
+  } catch {
+    return false;
+  }
+}
