@@ -331,28 +331,37 @@ export function forgetProcessTable(): void {
   sharedTable = undefined;
 }
 
-let loadavgBuffer: Buffer | undefined;
+let lastPidBuffer: Buffer | undefined;
 
 /**
- * The pid the kernel last gave out in our pid namespace (the last field of /proc/loadavg), as text:
- * it moves with every process (and thread) created, so an unchanged one says that no process exists
- * that a table read at the same value lacks. Undefined where it cannot be read; a kernel that
- * always shows the same one (some sandboxes) leaves the table shared for the turn, as before.
+ * The pid the kernel last gave out in our pid namespace, as text: it moves with every process (and
+ * thread) created, so an unchanged one says that no process exists that a table read at the same
+ * value lacks. Read from /proc/sys/kernel/ns_last_pid, the kernel's own counter; /proc/loadavg's
+ * last field says the same, but is what container tools rewrite (lxcfs with its load average on,
+ * kernels that show a container its own load): there it lags or stands still, and a table read
+ * before a fork would be taken for one read after it. The load average is asked only where the
+ * counter cannot be read (a kernel built without checkpoint/restore). Undefined where neither can
+ * be; one that never moves leaves the table shared for the turn, as before it was asked.
  */
 function lastPidCreated(): string | undefined {
-  loadavgBuffer ??= Buffer.alloc(128);
-  let text: string;
+  const counter = readSmallFile('/proc/sys/kernel/ns_last_pid');
+  if (counter !== undefined) return counter.trim();
+  return readSmallFile('/proc/loadavg')?.trimEnd().split(' ').at(-1);
+}
+
+/** The first 128 bytes of `path`, read into a reused buffer; undefined where it cannot be read. */
+function readSmallFile(path: string): string | undefined {
+  lastPidBuffer ??= Buffer.alloc(128);
   try {
-    const fd = node.fs.openSync('/proc/loadavg', 'r');
+    const fd = node.fs.openSync(path, 'r');
     try {
-      text = loadavgBuffer.toString('latin1', 0, node.fs.readSync(fd, loadavgBuffer, 0, loadavgBuffer.length, 0));
+      return lastPidBuffer.toString('latin1', 0, node.fs.readSync(fd, lastPidBuffer, 0, lastPidBuffer.length, 0));
     } finally {
       node.fs.closeSync(fd);
     }
   } catch {
     return undefined;
   }
-  return text.trimEnd().split(' ').at(-1);
 }
 
 let ownProc: boolean | undefined;

@@ -3,10 +3,11 @@
 // follows `killGraceMs` after the stop began whatever `deliverCancel` does, with `onEscalate`
 // called once just before it. Real children, each a group whose handlers write what they got.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs, { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, mock, test } from 'node:test';
 import { resolveCommonOptions } from '../../../src/process/options.js';
 import { spawnProcess } from '../../../src/process/spawn.js';
@@ -298,6 +299,30 @@ describe('stopTarget: the stop policy', () => {
       for (const pid of started) killQuietly(pid);
     }
     assert.ok(statsRead < (20 * rows) / 4, `${statsRead} stats read for 20 asks of a table of ${rows} processes: /proc read whole each time`);
+  });
+
+  test('where /proc/loadavg is rewritten (lxcfs) and its last pid stands still, a worker started after the read in this turn is still found', { timeout: 60_000 }, (t) => {
+    // The test above, run again in a mount namespace of its own where /proc/loadavg is a file that
+    // never changes, as a container's load average can be. Before, its last field was the only
+    // sign of a fork since the read: the stop used the table read before the worker existed.
+    if (process.env.SUBVISOR_TEST_FIXED_LOADAVG !== undefined) return;
+    const fixed = join(dir, 'fixed-loadavg');
+    writeFileSync(fixed, '0.00 0.00 0.00 1/1 1\n');
+    const allowed = spawnSync('unshare', ['--mount', '--propagation', 'private', 'mount', '--bind', fixed, '/proc/loadavg'], { stdio: 'ignore' });
+    if (allowed.status !== 0) {
+      assert.notEqual(process.env.CI, 'true', 'CI must allow unshare --mount and a bind mount');
+      t.skip('no unshare --mount here (not root)');
+      return;
+    }
+    const script = `mount --bind "$1" /proc/loadavg && exec "$2" --import tsx --test --test-reporter=tap --test-name-pattern='a worker started apart from the group after /proc was read' "$3"`;
+    const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', fixed, process.execPath, fileURLToPath(import.meta.url)], {
+      encoding: 'utf8',
+      timeout: 50_000,
+      // Without the runner's context: a run of its own, not a subtest of this one.
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_TEST_CONTEXT')), SUBVISOR_TEST_FIXED_LOADAVG: '1' },
+    });
+    assert.match(run.stdout, /^# pass 1$/m, run.stdout + run.stderr);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
   });
 
   test('what left the group is still waited for when its /proc entry cannot be read for a moment (EMFILE): the stop does not end with it running', BOUNDED, async () => {
