@@ -315,7 +315,11 @@ export class Stack {
         const later = this.#operationsPending > 0;
         if (later) await this.#operations;
         if (noLongerAsked()) return;
-        if (!later || !this.#alive.has(runner)) throw this.#endedFirst(runner) ?? error;
+        if (!later) throw this.#endedFirst(runner) ?? error;
+        // Why it is not up now, not why the life this wait began with ended: that life's end was
+        // a later operation's doing (a restart of what it depends on, stopping it as it waited to
+        // start: `web was stopped`), and the answer is what came of it (`db was stopped`).
+        if (!this.#alive.has(runner)) throw this.#endedFirst(runner) ?? notReadyNow(runner) ?? error;
       }
     }
   }
@@ -796,6 +800,12 @@ function untilSpawnedOrWaiting(runner: Runner): Promise<void> {
 /** The first of `runners` whose stop the system refused: left running, it must get no second copy beside it. */
 function firstRefused(runners: readonly Runner[]): Runner | undefined {
   return runners.find((runner) => runner.refusedStop !== undefined);
+}
+
+/** Why `runner` cannot be ready in its current life, once it cannot; undefined while it still may be. */
+function notReadyNow(runner: Runner): NotReady | undefined {
+  const state = (runner.spec.task ? runner.milestones.succeeded : runner.milestones.ready).state;
+  return state.kind === 'unmet' ? new NotReady(runner.spec.name, state.ownWords ?? state.reason, runner.spec.task) : undefined;
 }
 
 /**

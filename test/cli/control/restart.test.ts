@@ -266,6 +266,42 @@ describe('restart', () => {
     }
   });
 
+  test('a restart whose chain a later restart and stop change before it is ready answers why it is not up now, not how the life it began with ended', BOUNDED, async () => {
+    // One connection, one write: the run takes the three in this order. The restart of db starts
+    // web waiting for api; the restart of api stops that waiting web (and starts it again); the
+    // stop of db then keeps both from starting. Before: `web did not become ready: web was
+    // stopped`, the name twice, and the stop the restart of api did, which was not why it failed.
+    const dir = configDir(
+      () => `processes:
+  db: { cmd: "trap 'sleep 0.2; exit 0' TERM; sleep 0.3; echo up; while :; do sleep 0.05; done", ready: "up" }
+  api: { cmd: "trap 'sleep 0.2; exit 0' TERM; sleep 0.3; echo up; while :; do sleep 0.05; done", ready: "up", dependsOn: [db] }
+  web: { cmd: "trap 'sleep 0.2; exit 0' TERM; sleep 0.3; echo up; while :; do sleep 0.05; done", ready: "up", dependsOn: [api] }
+`,
+    );
+    const run = await up(dir);
+    try {
+      await Promise.all(['db', 'api', 'web'].map((name) => waitForState(dir, name, 'ready')));
+      const connection = await rawConnection(socketOf(dir));
+      const request = (id: number, command: string, name: string): string => `${JSON.stringify({ v: PROTOCOL_VERSION, id, command, names: [name] })}\n`;
+      connection.send(request(1, 'restart', 'db') + request(2, 'restart', 'api') + request(3, 'stop', 'db'));
+      const replies = new Map<unknown, Record<string, unknown>>();
+      for (let index = 0; index < 3; index++) {
+        const reply = await connection.next();
+        replies.set(reply.id, reply);
+      }
+      connection.destroy();
+      assert.deepEqual(replies.get(3), { v: PROTOCOL_VERSION, id: 3, ok: true });
+      for (const id of [1, 2]) {
+        const error = (replies.get(id) as { error?: { message: string } }).error;
+        assert.ok(error !== undefined, `restart ${id} succeeded though db was stopped`);
+        assert.match(error.message, /^(db did not become ready: stopped|api did not become ready: not started: db was stopped|web did not become ready: not started: api was not started \(db was stopped\))$/, `restart ${id}`);
+      }
+      assert.deepEqual((await ps(dir)).map((row) => row.state), ['stopped', 'not started: db was stopped', 'not started: api was not started (db was stopped)']);
+    } finally {
+      await interrupt(run);
+    }
+  });
+
   test('a restart that reaches main after main exited on its own (what it left still holding its output) does not run main again: its exit ends the run', BOUNDED, async () => {
     const dir = configDir(
       () => `processes:
