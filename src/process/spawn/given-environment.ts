@@ -10,8 +10,8 @@ import { childEnv } from './exec-args.js';
  * Why. Node decodes the environment as UTF-8 and can give a child only text, so a value in
  * Latin-1 (a path made under a Latin-1 locale) would reach the command with
  * U+FFFD where timeout(1) or `sh -c` pass the bytes on. The bytes as given are still in
- * /proc/self/environ, read (once) only when a U+FFFD says there may be something to find. A value
- * the program set itself, or a real U+FFFD, does not decode from those bytes, and is left alone.
+ * /proc/self/environ, read once. A value the program set itself, or a real U+FFFD, does not
+ * decode from those bytes, and is left alone.
  */
 export function givenBytes(name: string, value: string): Buffer | undefined {
   if (!value.includes('\uFFFD')) return undefined;
@@ -21,6 +21,17 @@ export function givenBytes(name: string, value: string): Buffer | undefined {
 }
 
 let initial: ReadonlyMap<string, Buffer> | undefined;
+let anyNotUtf8: boolean | undefined;
+
+/**
+ * Whether some variable was given at exec as bytes that are not UTF-8: only such a one can make
+ * {@link givenBytes} answer, whatever the program sets later. Found once, on the first spawn that
+ * asks, by the same test givenBytes makes.
+ */
+function initialHasBytesNotUtf8(): boolean {
+  anyNotUtf8 ??= [...initialEnvironment().values()].some((given) => !given.equals(Buffer.from(given.toString('utf8'), 'utf8')));
+  return anyNotUtf8;
+}
 
 /** This process's environment as the kernel was given it at exec (later changes are not in it), or empty without /proc. */
 function initialEnvironment(): ReadonlyMap<string, Buffer> {
@@ -60,6 +71,9 @@ const warnedNames = new Set<string>();
  * U+FFFD in each value.
  */
 export function warnOfUnpassedBytes(options: ResolvedRunOptions): void {
+  // Without such a variable at exec there is nothing to find, and the child's environment (every
+  // variable of ours, read through process.env's C++ accessors) need not be gone through on each spawn.
+  if (!initialHasBytesNotUtf8()) return;
   for (const [name, value] of childEnv(options)) {
     if (warnedNames.has(name) || givenBytes(name, value) === undefined) continue;
     warnedNames.add(name);
