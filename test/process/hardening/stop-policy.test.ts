@@ -205,12 +205,7 @@ describe('stopTarget: the stop policy', () => {
     const target: StopTarget = { proc, newSession: true };
     let escapee = 0;
     try {
-      // Waited for without letting the loop turn (an await would let it drop the table read above).
-      const deadline = performance.now() + 5000;
-      while (!existsSync(`${log}.pid`) || processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) !== 'S') {
-        if (performance.now() > deadline) throw new Error('the worker did not start its sleep apart from the group within 5 s');
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      }
+      escapee = workerAsleepWithoutATurn(`${log}.pid`);
       await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
       assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
     } finally {
@@ -232,12 +227,7 @@ describe('stopTarget: the stop policy', () => {
     try {
       escapedDescendants(process.pid); // reads the table, with the child running and no worker yet
       writeFileSync(`${log}.go`, '');
-      // Waited for without letting the loop turn (an await would let it drop the table read above).
-      const deadline = performance.now() + 5000;
-      while (!existsSync(`${log}.pid`) || processState((escapee = Number(readFileSync(`${log}.pid`, 'utf8')))) !== 'S') {
-        if (performance.now() > deadline) throw new Error('the worker did not start its sleep apart from the group within 5 s');
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      }
+      escapee = workerAsleepWithoutATurn(`${log}.pid`);
       await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
       assert.equal(isRunning(escapee), false, 'the worker was stopped before the stop ended');
     } finally {
@@ -374,4 +364,21 @@ function leftGroupAsSleep(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The pid the worker wrote to `pidFile`, once it sleeps (at most 5 s): waited for without letting
+ * the event loop turn, since an await would let it drop a process table read before.
+ */
+function workerAsleepWithoutATurn(pidFile: string): number {
+  const deadline = performance.now() + 5000;
+  let pid = 0;
+  while (!existsSync(pidFile) || processState((pid = Number(readFileSync(pidFile, 'utf8')))) !== 'S') {
+    if (performance.now() > deadline) {
+      if (pid > 0) killQuietly(pid); // out of the group: the caller's kill of it would miss it
+      throw new Error('the worker did not start its sleep apart from the group within 5 s');
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  return pid;
 }
