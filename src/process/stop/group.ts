@@ -178,19 +178,20 @@ export interface Escapee {
  * and escalates together); [] where /proc cannot be read. Parents come before their children.
  */
 export function escapedDescendants(pgid: number): Escapee[] {
-  let table = processTable();
-  let members = [...table.values()].filter((entry) => entry.pgrp === pgid);
-  // A member that left the group since the read without forking (a background job that ran
-  // setsid(1), which calls setsid() itself when it leads no group; a daemon's setsid() after its
-  // fork) moved no pid: the shared table still counts it a member, the group's signal would miss
-  // it, and nothing would name it an escapee. Its members are looked at again, one stat each.
-  if (members.some((entry) => leftGroup(entry, pgid))) {
-    forgetProcessTable();
-    table = processTable();
-    members = [...table.values()].filter((entry) => entry.pgrp === pgid);
-  }
+  const table = processTable();
   const escaped: Escapee[] = [];
-  const queue = members.map((entry) => entry.pid);
+  const queue: number[] = [];
+  for (const member of table.values()) {
+    if (member.pgrp !== pgid) continue;
+    // A member that left the group since the read without forking (a background job that ran
+    // setsid(1), which calls setsid() itself when it leads no group; a daemon's setsid() after its
+    // fork) moved no pid: the table still counts it a member, and the group's signal misses it. It
+    // is an escapee itself, whoever its parent is now: read again, a daemon's first child, its
+    // parent gone, lives under pid 1 and would be nobody's descendant. One stat per member.
+    const left = leftGroup(member, pgid);
+    if (left !== undefined) escaped.push(left);
+    queue.push(member.pid);
+  }
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of table.childrenOf.get(next) ?? []) {
       if (child.pgrp === pgid) continue; // a member: the group's signal reaches it, and it is searched from itself
@@ -201,10 +202,11 @@ export function escapedDescendants(pgid: number): Escapee[] {
   return escaped;
 }
 
-/** Whether `member`, a live member of `pgid` when the table was read, now lives in another group. */
-function leftGroup(member: TableEntry, pgid: number): boolean {
+/** `member`, a live member of `pgid` when the table was read, as an escapee if it lives in another group now. */
+function leftGroup(member: TableEntry, pgid: number): Escapee | undefined {
   const state = processState(member.pid);
-  return state !== undefined && state !== 'gone' && state.live && state.startTime === member.startTime && state.pgrp !== pgid;
+  if (state === undefined || state === 'gone' || !state.live || state.startTime !== member.startTime || state.pgrp === pgid) return undefined;
+  return { pid: member.pid, ppid: state.ppid, startTime: member.startTime };
 }
 
 /** Whether `escapee` still runs: its pid is live and started when it did (not a pid reused since). */

@@ -265,6 +265,35 @@ describe('stopTarget: the stop policy', () => {
     }
   });
 
+  test('a member whose parent has gone that leaves the group without forking (a daemon\'s setsid() after the read) is still found and stopped', BOUNDED, async () => {
+    // As above, but the job's parent exits first (the daemon's first fork), so it lives on under
+    // pid 1, no member's child. Before, a member that left made the table be read whole again, in
+    // which it was nobody's descendant: the group's SIGTERM missed it and the stop ended with it
+    // running. A member that left is an escapee itself, whoever its parent is now.
+    const log = join(dir, 'orphan-setsid-without-fork');
+    execFileSync('mkfifo', [`${log}.go`]);
+    const script = `(sh -c 'echo $$ > ${log}.pid; read go < ${log}.go; exec setsid sleep 1000' </dev/null >/dev/null 2>&1 &); exec sleep 1000`;
+    const options = resolveCommonOptions('test', ['sh', '-c', script], {}, { stdout: 'ignore', stderr: 'ignore' });
+    const { proc } = await spawnProcess(options);
+    const target: StopTarget = { proc, newSession: true };
+    let worker = 0;
+    try {
+      await waitUntil(() => existsSync(`${log}.pid`) && (worker = Number(readFileSync(`${log}.pid`, 'utf8'))) > 0 && processState(worker) === 'S' && parentOf(worker) !== proc.pid && groupOf(worker) === proc.pid, 'the orphaned job to wait on its fifo', 5000);
+      escapedDescendants(process.pid); // reads the table, the job a member of the group, its parent gone
+      writeFileSync(`${log}.go`, 'go\n');
+      // Waited for without letting the loop turn (an await would let it drop the table read above).
+      const deadline = performance.now() + 5000;
+      while (!leftGroupAsSleep(worker)) {
+        if (performance.now() > deadline) throw new Error('the job did not leave the group as sleep within 5 s');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+      await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
+      assert.equal(isRunning(worker), false, 'the orphaned job that left the group was stopped before the stop ended');
+    } finally {
+      killQuietly(-proc.pid, worker || undefined);
+    }
+  });
+
   test('processes created since the shared table was read are added to it, not /proc read whole again: a flood of stops on a machine where something forks reads it once', BOUNDED, () => {
     // Every ask here is in one turn, each after a fork (as in a cancel of 200 children while a build
     // runs beside it). Before, each ask read every process's stat again: 124 to 200 passes over
@@ -354,6 +383,24 @@ describe('stopTarget: the stop policy', () => {
     }
   });
 });
+
+/** `pid`'s parent and group, from its stat; undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  return statFields(pid)?.[1];
+}
+
+function groupOf(pid: number): number | undefined {
+  return statFields(pid)?.[2];
+}
+
+function statFields(pid: number): number[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Whether `pid` runs `sleep` leading a session of its own (it called setsid() and exec'd). */
 function leftGroupAsSleep(pid: number): boolean {
