@@ -95,8 +95,8 @@ export class Runner {
   /**
    * The stop asked for is a restart's, and came while the life still waited for its `dependsOn`
    * ({@link ProcessState.waiting}): it ends unsaid (see {@link Runner.endedUnseen}). Read off the
-   * wait, not off a pid: a life whose spawn failed (no pid) and that waits out its backoff began,
-   * and its lines said so.
+   * wait, not off a pid alone: a life whose spawn failed (no pid) and that waits out its backoff
+   * began, and its lines said so.
    */
   #stopToRestart = false;
   #endedUnseen = false;
@@ -541,7 +541,10 @@ export class Runner {
         const words = end.inBackoff === true ? 'stopped while waiting to restart' : 'stopped';
         // Stopped by a restart while it waited to start: its `stopped` (and then `starting`) lines
         // told of a life that never began, and it goes on waiting once started again.
-        this.#endedUnseen = this.#stopToRestart;
+        // Waiting as the stop came, and still nothing spawned: the stop can come after the last
+        // condition was met and before the spawn is told (its gate's verdict still to be read), and
+        // that child's `starting (pid N)` line said its life began.
+        this.#endedUnseen = this.#stopToRestart && this.state.pid === undefined;
         const said = !this.#endedUnseen && (this.state.pid !== undefined || this.#byHand);
         if (this.#endedUnseen) this.state.ended('stopped', 'stopped');
         else if (!said) this.state.notStarted('the run ended first', false);
