@@ -252,12 +252,7 @@ describe('stopTarget: the stop policy', () => {
       await waitUntil(() => existsSync(`${log}.pid`) && (worker = Number(readFileSync(`${log}.pid`, 'utf8'))) > 0 && processState(worker) === 'S', 'the job to wait on its fifo', 5000);
       escapedDescendants(process.pid); // reads the table, the job a member of the group
       writeFileSync(`${log}.go`, 'go\n');
-      // Waited for without letting the loop turn (an await would let it drop the table read above).
-      const deadline = performance.now() + 5000;
-      while (!leftGroupAsSleep(worker)) {
-        if (performance.now() > deadline) throw new Error('the job did not leave the group as sleep within 5 s');
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      }
+      untilWithoutATurn(() => leftGroupAsSleep(worker), 'the job did not leave the group as sleep');
       await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
       assert.equal(isRunning(worker), false, 'the job that left the group was stopped before the stop ended');
     } finally {
@@ -281,12 +276,7 @@ describe('stopTarget: the stop policy', () => {
       await waitUntil(() => existsSync(`${log}.pid`) && (worker = Number(readFileSync(`${log}.pid`, 'utf8'))) > 0 && processState(worker) === 'S' && parentOf(worker) !== proc.pid && groupOf(worker) === proc.pid, 'the orphaned job to wait on its fifo', 5000);
       escapedDescendants(process.pid); // reads the table, the job a member of the group, its parent gone
       writeFileSync(`${log}.go`, 'go\n');
-      // Waited for without letting the loop turn (an await would let it drop the table read above).
-      const deadline = performance.now() + 5000;
-      while (!leftGroupAsSleep(worker)) {
-        if (performance.now() > deadline) throw new Error('the job did not leave the group as sleep within 5 s');
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      }
+      untilWithoutATurn(() => leftGroupAsSleep(worker), 'the job did not leave the group as sleep');
       await stopTarget(target, { killGraceMs: 5000, stopSignal: 'SIGTERM' });
       assert.equal(isRunning(worker), false, 'the orphaned job that left the group was stopped before the stop ended');
     } finally {
@@ -414,18 +404,25 @@ function leftGroupAsSleep(pid: number): boolean {
 }
 
 /**
- * The pid the worker wrote to `pidFile`, once it sleeps (at most 5 s): waited for without letting
- * the event loop turn, since an await would let it drop a process table read before.
+ * Waits (at most 5 s) until `done()` says so, without letting the event loop turn: an await would
+ * let it drop a process table read before. Throws `what`, "within 5 s", when it never does.
  */
-function workerAsleepWithoutATurn(pidFile: string): number {
+function untilWithoutATurn(done: () => boolean, what: string): void {
   const deadline = performance.now() + 5000;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`${what} within 5 s`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+}
+
+/** The pid the worker wrote to `pidFile`, once it sleeps, waited for without a turn of the loop. */
+function workerAsleepWithoutATurn(pidFile: string): number {
   let pid = 0;
-  while (!existsSync(pidFile) || processState((pid = Number(readFileSync(pidFile, 'utf8')))) !== 'S') {
-    if (performance.now() > deadline) {
-      if (pid > 0) killQuietly(pid); // out of the group: the caller's kill of it would miss it
-      throw new Error('the worker did not start its sleep apart from the group within 5 s');
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  try {
+    untilWithoutATurn(() => existsSync(pidFile) && processState((pid = Number(readFileSync(pidFile, 'utf8')))) === 'S', 'the worker did not start its sleep apart from the group');
+  } catch (error) {
+    if (pid > 0) killQuietly(pid); // out of the group: the caller's kill of it would miss it
+    throw error;
   }
   return pid;
 }
