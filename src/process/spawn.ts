@@ -15,7 +15,7 @@ import { commandArgv } from './spawn/exec-args.js';
 import { CWD_CLOSED_STATUS, UNREGISTERED, execStatusCode, gateCommand, gateStdio, gateVerdict, givenIds, type GateStdio, type GatedSpawn } from './spawn/gate.js';
 import { registrationAround, registrationPipe, watchOverChild, watchdogEnabled } from './stop/watchdog.js';
 import { ownEndOf, pipeEnds, type ChildPipes } from './stop/pipe-holders.js';
-import { forgetProcessTable } from './stop/group.js';
+import { forgetProcessTable } from './stop/process-table.js';
 import { spawnDone, spawnTurn } from './spawn/turns.js';
 import { errnoCode } from '../errno.js';
 

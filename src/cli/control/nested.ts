@@ -3,7 +3,7 @@ import { request } from './client.js';
 import { ControlError } from './errors.js';
 import type { ProcessRow } from './protocol.js';
 import { quoteCommand } from '../../process/command.js';
-import { parentOf } from '../../process/stop/group.js';
+import { parentOf } from '../../process/stop/proc-stat.js';
 import { ancestorHoldsSocket } from './socket-holders.js';
 
 /**

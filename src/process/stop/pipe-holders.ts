@@ -1,6 +1,8 @@
 import { node } from '../../builtins.js';
 import { signalEscapee } from './escapees.js';
-import { procIsOurs, processTable, startTimeOfLive, startTimeOfZombie, type Escapee } from './group.js';
+import type { Escapee } from './group.js';
+import { procIsOurs, startTimeOfLive, startTimeOfZombie } from './proc-stat.js';
+import { processTable } from './process-table.js';
 import { socketPeers, socketPeersNow } from './socket-peers.js';
 
 /** A child's ends of the pipes we read (see {@link pipeEnds}), and when it started. */
