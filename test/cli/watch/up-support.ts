@@ -71,11 +71,17 @@ export async function runProcess(command: string, args: readonly string[], cwd: 
   return code;
 }
 
+/** The run's end, which must come within 5 s; `failure` says what did not end it otherwise. */
+export async function endsSoon(cli: RunningCli, failure: string): Promise<CliRun> {
+  const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
+  assert.ok(run !== undefined, `${failure}:\n${cli.stdoutSoFar()}`);
+  return run;
+}
+
 /** The first Ctrl-C: the run must end promptly (watches closed), with 130. */
 export async function interrupt(cli: RunningCli): Promise<CliRun> {
   cli.kill('SIGINT');
-  const run = await Promise.race([cli.done, sleep(5000).then(() => undefined)]);
-  assert.ok(run !== undefined, `the run did not end within 5 s of Ctrl-C:\n${cli.stdoutSoFar()}`);
+  const run = await endsSoon(cli, 'the run did not end within 5 s of Ctrl-C');
   assert.equal(run.code, 130, run.stderr);
   return run;
 }
